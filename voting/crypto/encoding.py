@@ -1,0 +1,87 @@
+"""Canonical JSON, hashing and base-58: the byte-exact encodings of the record.
+
+Every hash in the election record is SHA-256 over canonical JSON (see
+docs/election-record.md). Canonical JSON is UTF-8, keys sorted, no whitespace,
+integers only (no floats), so the JavaScript port can reproduce it with a
+sorted-key ``JSON.stringify``.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from typing import Any
+
+B58_ALPHABET = "123456789ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnopqrstuvwxyz"
+
+
+class EncodingError(ValueError):
+    pass
+
+
+def _check(obj: Any) -> None:
+    if isinstance(obj, bool) or obj is None or isinstance(obj, str):
+        return
+    if isinstance(obj, int):
+        return
+    if isinstance(obj, float):
+        raise EncodingError("floats are not allowed in canonical JSON")
+    if isinstance(obj, dict):
+        for k, v in obj.items():
+            if not isinstance(k, str):
+                raise EncodingError("object keys must be strings")
+            _check(v)
+        return
+    if isinstance(obj, (list, tuple)):
+        for v in obj:
+            _check(v)
+        return
+    raise EncodingError(f"type {type(obj).__name__} is not JSON")
+
+
+def canonical_json(obj: Any) -> bytes:
+    _check(obj)
+    return json.dumps(
+        obj, sort_keys=True, separators=(",", ":"), ensure_ascii=False, allow_nan=False
+    ).encode("utf-8")
+
+
+def sha256_hex(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
+
+
+def hash_json(obj: Any) -> str:
+    """SHA-256 (lowercase hex) of the canonical JSON of ``obj``."""
+    return hashlib.sha256(canonical_json(obj)).hexdigest()
+
+
+def hash_json_bytes(obj: Any) -> bytes:
+    return hashlib.sha256(canonical_json(obj)).digest()
+
+
+def b58encode_int(value: int, length: int) -> str:
+    """Fixed-length base-58 (Bitcoin alphabet) of a non-negative integer, most significant first."""
+    out = []
+    for _ in range(length):
+        value, digit = divmod(value, 58)
+        out.append(B58_ALPHABET[digit])
+    if value:
+        raise EncodingError("value too large for the requested length")
+    return "".join(reversed(out))
+
+
+def b58decode_int(text: str) -> int:
+    value = 0
+    for ch in text:
+        digit = B58_ALPHABET.find(ch)
+        if digit < 0:
+            raise EncodingError(f"invalid base-58 character {ch!r}")
+        value = value * 58 + digit
+    return value
+
+
+def is_hex(text: Any, length: int) -> bool:
+    """True if ``text`` is exactly ``length`` lowercase hex characters."""
+    if not isinstance(text, str) or len(text) != length:
+        return False
+    return all(c in "0123456789abcdef" for c in text)
