@@ -48,6 +48,7 @@ ENTRIES = [
     ("curves", "ed25519.js"),
     ("hashes", "sha2.js"),
     ("hashes", "utils.js"),
+    ("hashes", "hkdf.js"),
 ]
 PACKAGES = ("curves", "hashes")
 

@@ -1,21 +1,28 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import {
-  canonicalJson, canonicalHash, sha256Hex, base58Encode, base58Decode,
+  canonicalJson, canonicalBytes, canonicalHash, sha256Hex, base58Encode, base58Decode,
   bytesToHex, hexToBytes, bigIntToBytes, bytesToBigInt,
 } from '../../static/js/ballot/encoding.mjs';
 
-test('canonical JSON matches Python json.dumps(sort_keys, compact, ensure_ascii)', () => {
-  // expected strings produced by CPython 3.11
+test('canonical JSON matches voting/crypto/encoding.py canonical_json', () => {
+  // expected strings produced by CPython 3.11:
+  // json.dumps(obj, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
   assert.equal(
     canonicalJson({ b: [1, 'é\u0001"', { z: 1, a: null }], a: true, '\u{1F600}': 1, '\uffff': 2 }),
-    '{"a":true,"b":[1,"\\u00e9\\u0001\\"",{"a":null,"z":1}],"\\uffff":2,"\\ud83d\\ude00":1}',
+    '{"a":true,"b":[1,"é\\u0001\\"",{"a":null,"z":1}],"\uffff":2,"\u{1F600}":1}',
   );
-  assert.equal(canonicalJson({ x: 'a\\b\n\r\t\b\f\u007f/' }), '{"x":"a\\\\b\\n\\r\\t\\b\\f\\u007f/"}');
+  assert.equal(canonicalJson({ x: 'a\\b\n\r\t\b\f\u007f/\u2028' }), '{"x":"a\\\\b\\n\\r\\t\\b\\f\u007f/\u2028"}');
   assert.equal(canonicalJson([]), '[]');
   assert.equal(canonicalJson({}), '{}');
   assert.equal(canonicalJson({ n: -5, m: 12345678901234567890n, f: false }), '{"f":false,"m":12345678901234567890,"n":-5}');
   assert.equal(canonicalJson({ a: undefined, b: 1 }), '{"b":1}');
+  assert.equal(bytesToHex(canonicalBytes({ 'é': 'ü' })), '7b22c3a9223a22c3bc227d');
+});
+
+test('canonical JSON refuses lone surrogates', () => {
+  assert.throws(() => canonicalJson({ a: '\ud800' }));
+  assert.throws(() => canonicalJson({ '\udc00x': 1 }));
 });
 
 test('canonical JSON refuses floats and bytes', () => {

@@ -1,12 +1,15 @@
 // Canonical encoding helpers shared by the ballot code.
 //
-// Canonical JSON here is byte-for-byte what Python produces with
-//   json.dumps(obj, sort_keys=True, separators=(",", ":"), ensure_ascii=True)
-// encoded as UTF-8 (with ensure_ascii=True the output is pure ASCII):
-// keys sorted by Unicode code point, no insignificant whitespace, every
-// non-ASCII or control character escaped as \uXXXX (lowercase hex, surrogate
-// pairs above U+FFFF), only integers as numbers (floats are refused: the
-// election record never holds one), BigInt accepted as an integer.
+// Canonical JSON here is byte-for-byte what voting/crypto/encoding.py
+// canonical_json() produces:
+//   json.dumps(obj, sort_keys=True, separators=(",", ":"),
+//              ensure_ascii=False, allow_nan=False).encode("utf-8")
+// i.e. keys sorted by Unicode code point, no insignificant whitespace,
+// non-ASCII characters written as raw UTF-8, only '"', '\\', and control
+// characters below U+0020 escaped (\n \r \t \b \f by name, the rest as \u00xx
+// lowercase), integers only (floats are refused, as in Python), BigInt
+// accepted as an integer.  A lone surrogate cannot be encoded as UTF-8 and is
+// refused (Python raises UnicodeEncodeError there too).
 import { sha256 } from '../../vendor/noble/hashes/sha2.js';
 
 const HEX = '0123456789abcdef';
@@ -64,21 +67,14 @@ export function bigIntToBytes(n, length) {
 
 // ---------------------------------------------------------------- JSON
 
+const LONE_SURROGATE = /\p{Surrogate}/u; // in u-mode a valid pair is one code point
+
+// JSON.stringify of a string escapes exactly the characters Python's
+// json.dumps(ensure_ascii=False) escapes, with the same spellings ('\n', ...,
+// '\u001f' lowercase), except lone surrogates, which we refuse.
 function escapeString(s) {
-  let out = '"';
-  for (let i = 0; i < s.length; i++) {
-    const c = s.charCodeAt(i);
-    if (c === 0x22) out += '\\"';
-    else if (c === 0x5c) out += '\\\\';
-    else if (c === 0x0a) out += '\\n';
-    else if (c === 0x0d) out += '\\r';
-    else if (c === 0x09) out += '\\t';
-    else if (c === 0x08) out += '\\b';
-    else if (c === 0x0c) out += '\\f';
-    else if (c < 0x20 || c > 0x7e) out += '\\u' + c.toString(16).padStart(4, '0');
-    else out += s[i];
-  }
-  return out + '"';
+  if (LONE_SURROGATE.test(s)) throw new Error('canonicalJson: lone surrogate');
+  return JSON.stringify(s);
 }
 
 // Python sorts str keys by code point; JS's default sort compares UTF-16 code
@@ -117,7 +113,7 @@ function serialize(value) {
   throw new Error(`canonicalJson: cannot encode ${typeof value}`);
 }
 
-/** Canonical JSON text (pure ASCII). */
+/** Canonical JSON text (a JS string; UTF-8 encode it for hashing). */
 export function canonicalJson(value) {
   return serialize(value);
 }

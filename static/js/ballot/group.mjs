@@ -67,6 +67,16 @@ export function mul(P, k) {
   return P.multiply(s);
 }
 
+/**
+ * P * k in variable time, only for public inputs (verification, and the
+ * simulated branches of a proof whose c and s are published anyway).
+ */
+export function mulUnsafe(P, k) {
+  const s = mod(k);
+  if (s === 0n || P.is0()) return IDENTITY;
+  return P.multiplyUnsafe(s);
+}
+
 /** g^k using the generator's precomputed table. */
 export function baseMul(k) {
   return mul(G, k);
