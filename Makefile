@@ -1,0 +1,70 @@
+# `make run` and `make test` do all set-up from a fresh clone.
+SHELL := /bin/bash
+VENV := .venv
+PY := $(VENV)/bin/python
+FLASK := $(VENV)/bin/flask --app wsgi
+PORT ?= 5000
+# Debian packages the tests need (browser, PDF and QR readers, PostgreSQL server).
+SYSTEM_TOOLS := chromium pdftoppm zbarimg
+PG_BIN = $(firstword $(wildcard /usr/lib/postgresql/*/bin))
+# One fixed PostgreSQL directory per checkout, outside it so the postgres user can enter it.
+PG_DIR := /tmp/unevoix-pg-$(shell pwd | md5sum | cut -c1-10)
+PG_URI := postgresql+psycopg://postgres@/unevoix_test?host=$(PG_DIR)&port=5432
+
+.PHONY: run test test-sqlite test-postgres install install-test system-deps translations demo-db bench clean
+
+$(VENV)/installed: pyproject.toml
+	test -x $(PY) || python3 -m venv $(VENV)
+	$(PY) -m pip install -q --upgrade pip
+	$(PY) -m pip install -q -e .
+	touch $@
+
+$(VENV)/installed-test: $(VENV)/installed
+	$(PY) -m pip install -q -e ".[test]"
+	touch $@
+
+install: $(VENV)/installed translations
+install-test: $(VENV)/installed-test translations
+
+translations: $(VENV)/installed
+	$(VENV)/bin/pybabel compile -d translations >/dev/null
+
+instance/unevoix.db: $(VENV)/installed
+	mkdir -p instance
+	$(FLASK) db upgrade
+	$(FLASK) demo --if-empty
+
+run: install instance/unevoix.db
+	$(FLASK) db upgrade
+	UNEVOIX_DEMO=1 $(FLASK) run --port $(PORT)
+
+system-deps:
+	@missing=""; for t in $(SYSTEM_TOOLS); do command -v $$t >/dev/null || missing=1; done; \
+	test -n "$(PG_BIN)" || missing=1; \
+	if [ -n "$$missing" ]; then \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends \
+	    chromium poppler-utils zbar-tools postgresql >/dev/null; \
+	fi
+
+test: system-deps install-test test-sqlite test-postgres
+
+test-sqlite: install-test
+	$(PY) -m pytest -q
+
+# Starts a throw-away PostgreSQL server (as the postgres user: initdb refuses root),
+# runs the whole suite on it and stops it, in one shell line so the trap holds.
+test-postgres: install-test
+	rm -rf $(PG_DIR) && mkdir -p $(PG_DIR) && chown postgres $(PG_DIR) && \
+	cd / && runuser -u postgres -- $(PG_BIN)/initdb --no-sync -A trust -U postgres -D $(PG_DIR)/data >/dev/null && \
+	runuser -u postgres -- $(PG_BIN)/pg_ctl -w -D $(PG_DIR)/data -l $(PG_DIR)/log \
+	  -o "-k $(PG_DIR) -c listen_addresses='' -c fsync=off -c synchronous_commit=off -c full_page_writes=off" start >/dev/null && \
+	trap 'runuser -u postgres -- $(PG_BIN)/pg_ctl -D $(PG_DIR)/data -m fast stop >/dev/null' EXIT && \
+	runuser -u postgres -- $(PG_BIN)/createdb -h $(PG_DIR) unevoix_test && \
+	cd $(CURDIR) && UNEVOIX_SQLALCHEMY_DATABASE_URI='$(PG_URI)' $(PY) -m pytest -q
+
+bench: install-test
+	$(PY) bench/ballots.py
+	$(PY) bench/register.py
+
+clean:
+	rm -rf $(VENV) instance $(PG_DIR)

@@ -1,0 +1,73 @@
+"""The application factory. No database work, migrations or network at start-up."""
+from __future__ import annotations
+
+from flask import Flask
+
+from app.config import ROOT, load_config
+
+
+def create_app(config: dict | None = None) -> Flask:
+    app = Flask(__name__, static_folder=str(ROOT / "static"), instance_path=str(ROOT / "instance"))
+    load_config(app, config)
+    _init_extensions(app)
+    _register_blueprints(app)
+    _register_cli(app)
+    _register_template_helpers(app)
+    return app
+
+
+def _init_extensions(app: Flask) -> None:
+    from app import auth, i18n
+    from app.extensions import babel, csrf, db, htmx, limiter, login_manager, migrate, talisman
+
+    db.init_app(app)
+    migrate.init_app(app, db, directory=str(ROOT / "migrations"), render_as_batch=True)
+    csrf.init_app(app)
+    babel.init_app(app, locale_selector=i18n.select_locale, timezone_selector=lambda: "Europe/Brussels")
+    limiter.init_app(app)
+    htmx.init_app(app)
+    talisman.init_app(
+        app,
+        force_https=app.config["FORCE_HTTPS"],
+        session_cookie_secure=app.config["SESSION_COOKIE_SECURE"],
+        content_security_policy={
+            "default-src": "'self'",
+            "img-src": "'self' data:",
+            "style-src": "'self'",
+            "script-src": "'self'",
+            "object-src": "'none'",
+            "base-uri": "'self'",
+            "form-action": "'self'",
+            "frame-ancestors": "'none'",
+        },
+    )
+    auth.init_login(app, login_manager)
+
+
+def _register_blueprints(app: Flask) -> None:
+    from app import errors
+    from app.auth.views import bp as auth_bp
+    from app.views import bp as core_bp
+    from shares.views import bp as shares_bp
+
+    errors.register(app)
+    app.register_blueprint(core_bp)
+    app.register_blueprint(auth_bp)
+    app.register_blueprint(shares_bp)
+
+
+def _register_cli(app: Flask) -> None:
+    from app.cli import accounts_cli, demo_command, mail_cli
+    from shares.cli import register_demo
+
+    app.cli.add_command(demo_command)
+    app.cli.add_command(accounts_cli)
+    app.cli.add_command(mail_cli)
+    register_demo()
+
+
+def _register_template_helpers(app: Flask) -> None:
+    from app import authz, web
+
+    app.jinja_env.globals.update(authz.PREDICATES)
+    web.register(app)

@@ -1,0 +1,43 @@
+"""The append-only audit log, written in the same transaction as the change it records."""
+from __future__ import annotations
+
+from typing import Any
+
+from flask import has_request_context
+from flask_login import current_user
+
+from app.extensions import db
+from app.models import Account, AuditEntry
+
+
+def record(action: str, obj: Any = None, *, before: dict | None = None, after: dict | None = None,
+           actor: Account | None = None, object_type: str | None = None,
+           object_id: str | int | None = None) -> AuditEntry:
+    """Add an audit row to the session (flushed with the change, committed with it)."""
+    if actor is None and has_request_context() and current_user.is_authenticated:
+        actor = current_user
+    entry = AuditEntry(
+        action=action,
+        object_type=object_type or (obj.__tablename__ if obj is not None else "system"),
+        object_id=str(object_id if object_id is not None else getattr(obj, "id", "")) or None,
+        before=_jsonable(before), after=_jsonable(after), actor_id=actor.id if actor else None,
+    )
+    db.session.add(entry)
+    return entry
+
+
+def snapshot(obj: Any, fields: tuple[str, ...]) -> dict:
+    return {f: getattr(obj, f) for f in fields}
+
+
+def _jsonable(values: dict | None) -> dict | None:
+    if values is None:
+        return None
+    out = {}
+    for key, value in values.items():
+        if hasattr(value, "isoformat"):
+            value = value.isoformat()
+        elif hasattr(value, "value"):  # enums
+            value = value.value
+        out[key] = value
+    return out

@@ -1,0 +1,30 @@
+"""Signing in: single-use e-mailed links, passwords, and TOTP for accounts holding roles."""
+from __future__ import annotations
+
+from flask import redirect, request, url_for
+from flask_babel import lazy_gettext as _l
+
+from app.extensions import db
+
+
+def init_login(app, login_manager) -> None:
+    from app.models import Account
+
+    login_manager.init_app(app)
+    login_manager.login_view = "auth.login"
+    login_manager.login_message = _l("Please sign in to see this page.")
+    login_manager.session_protection = "strong"
+
+    @login_manager.user_loader
+    def load_account(session_id: str):
+        account_id, _, version = session_id.partition(":")
+        if not account_id.isdigit() or not version.isdigit():
+            return None
+        account = db.session.get(Account, int(account_id))
+        if account is None or account.session_version != int(version):
+            return None
+        return account
+
+
+def login_redirect():
+    return redirect(url_for("auth.login", next=request.full_path.rstrip("?")))

@@ -1,0 +1,33 @@
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import EmailField, PasswordField, StringField
+from wtforms.validators import DataRequired, Email, EqualTo, Length, Optional, Regexp
+
+
+class LoginForm(FlaskForm):
+    email = EmailField(_l("E-mail address"), validators=[
+        DataRequired(_l("Enter your e-mail address.")),
+        Email(_l("Enter a valid e-mail address, like name@example.be."))])
+    password = PasswordField(_l("Password (only if you have set one)"), validators=[Optional()])
+
+
+class PasswordStepForm(FlaskForm):
+    password = PasswordField(_l("Password"), validators=[DataRequired(_l("Enter your password."))])
+
+
+class SetPasswordForm(FlaskForm):
+    password = PasswordField(_l("New password"), validators=[
+        DataRequired(_l("Choose a password.")),
+        Length(min=12, message=_l("Use at least 12 characters."))])
+    confirm = PasswordField(_l("Repeat the password"), validators=[
+        EqualTo("password", _l("The two passwords are not the same."))])
+
+
+class CodeForm(FlaskForm):
+    code = StringField(_l("6-digit code from your authenticator app"), validators=[
+        DataRequired(_l("Enter the code.")),
+        Regexp(r"^\s*\d{3}\s?\d{3}\s*$", message=_l("The code has 6 digits."))])
+
+
+class ConfirmForm(FlaskForm):
+    """A form with only its CSRF token, for actions confirmed by one button."""

@@ -1,0 +1,92 @@
+"""Configuration: defaults here, overridden by ``UNEVOIX_*`` environment variables."""
+from __future__ import annotations
+
+import json
+import os
+from datetime import timedelta
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+class Config:
+    SECRET_KEY: str | None = None
+    ENV_NAME = "development"  # development | production | testing
+    DEMO = False
+    SQLALCHEMY_DATABASE_URI = f"sqlite:///{ROOT / 'instance' / 'unevoix.db'}"
+    SQLALCHEMY_ENGINE_OPTIONS: dict = {}
+    BABEL_DEFAULT_LOCALE = "fr"
+    BABEL_DEFAULT_TIMEZONE = "Europe/Brussels"
+    BABEL_TRANSLATION_DIRECTORIES = str(ROOT / "translations")
+    LANGUAGES = ("fr", "nl", "en")
+    PERMANENT_SESSION_LIFETIME = timedelta(hours=12)
+    SESSION_COOKIE_HTTPONLY = True
+    SESSION_COOKIE_SAMESITE = "Lax"
+    SESSION_COOKIE_SECURE = False
+    REMEMBER_COOKIE_HTTPONLY = True
+    WTF_CSRF_TIME_LIMIT = None  # the token lives as long as the session
+    RATELIMIT_ENABLED = True
+    RATELIMIT_STORAGE_URI = "memory://"
+    RATELIMIT_HEADERS_ENABLED = True
+    FORCE_HTTPS = False
+    MAGIC_LINK_MINUTES = 15
+    # Outbound mail: with no MAIL_SERVER, mail stays in the outbox table (demo, tests).
+    MAIL_SERVER: str | None = None
+    MAIL_PORT = 587
+    MAIL_USERNAME: str | None = None
+    MAIL_PASSWORD: str | None = None
+    MAIL_USE_TLS = True
+    MAIL_SENDER = "Une Voix <noreply@unevoix.example>"
+    COOP_NAME = "Une Voix SCRL"
+    PUBLIC_URL = "http://127.0.0.1:5000"
+
+
+class ProductionConfig(Config):
+    ENV_NAME = "production"
+    SESSION_COOKIE_SECURE = True
+    REMEMBER_COOKIE_SECURE = True
+    FORCE_HTTPS = True
+
+
+class TestingConfig(Config):
+    ENV_NAME = "testing"
+    TESTING = True
+    SECRET_KEY = "test-secret"
+    SQLALCHEMY_DATABASE_URI = "sqlite://"
+    RATELIMIT_ENABLED = False
+    WTF_CSRF_ENABLED = False
+
+
+def _coerce(raw: str):
+    """Environment values are JSON when they parse as JSON (numbers, booleans), else strings."""
+    try:
+        return json.loads(raw)
+    except ValueError:
+        return raw
+
+
+def load_config(app, overrides: dict | None = None) -> None:
+    env = os.environ.get("UNEVOIX_ENV", "development")
+    base = {"production": ProductionConfig, "testing": TestingConfig}.get(env, Config)
+    app.config.from_object(base)
+    for key, raw in os.environ.items():
+        if key.startswith("UNEVOIX_") and key != "UNEVOIX_ENV":
+            app.config[key.removeprefix("UNEVOIX_")] = _coerce(raw)
+    if overrides:
+        app.config.update(overrides)
+    if app.config["ENV_NAME"] == "production" and not app.config.get("SECRET_KEY"):
+        raise RuntimeError("UNEVOIX_SECRET_KEY must be set in production.")
+    if not app.config.get("SECRET_KEY"):
+        app.config["SECRET_KEY"] = _development_secret(app)
+    if app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite"):
+        app.config["SQLALCHEMY_ENGINE_OPTIONS"] = {
+            **app.config["SQLALCHEMY_ENGINE_OPTIONS"], "connect_args": {"timeout": 30}}
+
+
+def _development_secret(app) -> str:
+    """A per-checkout random key kept in instance/, so development sessions survive restarts."""
+    path = ROOT / "instance" / "secret_key"
+    path.parent.mkdir(exist_ok=True)
+    if not path.exists():
+        path.write_text(os.urandom(32).hex())
+    return path.read_text().strip()

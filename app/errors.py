@@ -1,0 +1,48 @@
+"""Domain errors and the error pages users see (in their language, with the right status)."""
+from __future__ import annotations
+
+from flask import render_template
+from flask_babel import lazy_gettext as _l
+from werkzeug.exceptions import HTTPException
+
+
+class DomainError(Exception):
+    """A broken business rule, named by its class; views and templates word it for the user."""
+
+    status = 422
+
+
+class Conflict(DomainError):
+    """Someone else changed the same thing first."""
+
+    status = 409
+
+
+ERROR_TEXTS = {
+    400: (_l("Bad request"), _l("The request could not be understood. Please check what you sent.")),
+    403: (_l("Not allowed"), _l("You do not have permission to see this page.")),
+    404: (_l("Page not found"), _l("There is nothing at this address.")),
+    405: (_l("Not allowed"), _l("This action cannot be done this way.")),
+    409: (_l("Conflict"), _l("Someone changed this at the same time. Reload the page and try again.")),
+    422: (_l("Cannot be done"), _l("This cannot be done in the current state.")),
+    429: (_l("Too many attempts"), _l("Too many attempts. Please wait a moment and try again.")),
+    500: (_l("Something went wrong"), _l("An unexpected error occurred. The team has been told.")),
+}
+
+
+def render_error(status: int, message: str | None = None):
+    title, default = ERROR_TEXTS.get(status, ERROR_TEXTS[500])
+    return render_template("errors/error.html", status=status, title=title,
+                           message=message or default), status
+
+
+def register(app) -> None:
+    @app.errorhandler(HTTPException)
+    def http_error(exc: HTTPException):
+        if exc.code == 400 and "CSRF" in (exc.description or ""):
+            return render_error(400, _l("Your form expired. Please reload the page and try again."))
+        return render_error(exc.code or 500)
+
+    @app.errorhandler(DomainError)
+    def domain_error(exc: DomainError):
+        return render_error(exc.status)

@@ -1,0 +1,133 @@
+"""Core models: accounts and their roles, single-use login links, the audit log, the mail outbox."""
+from __future__ import annotations
+
+import enum
+from datetime import datetime
+
+from flask_login import UserMixin
+from sqlalchemy import ForeignKey, Index, String, Text, UniqueConstraint, event
+from sqlalchemy.orm import Mapped, Session, mapped_column, relationship
+
+from app.db import utcnow
+from app.extensions import db
+
+
+class Role(str, enum.Enum):
+    STAFF = "staff"
+    BOARD = "board"
+    SECRETARY = "secretary"
+    OFFICER = "officer"
+    SCRUTINEER = "scrutineer"
+
+
+class Account(UserMixin, db.Model):
+    """Whoever signs in: a member, and/or someone holding roles (staff, board, ...)."""
+
+    __tablename__ = "app_account"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    email: Mapped[str] = mapped_column(String(254), unique=True)
+    display_name: Mapped[str] = mapped_column(String(200))
+    language: Mapped[str] = mapped_column(String(2), default="fr")
+    password_hash: Mapped[str | None] = mapped_column(String(200))
+    totp_secret: Mapped[str | None] = mapped_column(String(64))
+    totp_confirmed_at: Mapped[datetime | None]
+    # The last TOTP time step accepted: a code is good once only.
+    totp_last_step: Mapped[int | None]
+    # Bumped at sign-out and password change: every older session cookie stops working.
+    session_version: Mapped[int] = mapped_column(default=1)
+    active: Mapped[bool] = mapped_column(default=True)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    last_login_at: Mapped[datetime | None]
+
+    roles: Mapped[list[AccountRole]] = relationship(
+        back_populates="account", cascade="all, delete-orphan", lazy="selectin")
+
+    def get_id(self) -> str:
+        return f"{self.id}:{self.session_version}"
+
+    @property
+    def is_active(self) -> bool:  # Flask-Login
+        return self.active
+
+    @property
+    def role_names(self) -> set[Role]:
+        return {r.role for r in self.roles}
+
+    def has_role(self, role: Role) -> bool:
+        return role in self.role_names
+
+    @property
+    def needs_second_factor(self) -> bool:
+        """Any role beyond being a member requires a password and a TOTP code."""
+        return bool(self.roles)
+
+
+class AccountRole(db.Model):
+    __tablename__ = "app_account_role"
+    __table_args__ = (UniqueConstraint("account_id", "role"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    account_id: Mapped[int] = mapped_column(ForeignKey("app_account.id", ondelete="CASCADE"))
+    role: Mapped[Role] = mapped_column(db.Enum(Role, native_enum=False, length=20,
+                                               values_callable=lambda e: [m.value for m in e]))
+    account: Mapped[Account] = relationship(back_populates="roles")
+
+
+class LoginToken(db.Model):
+    """A single-use sign-in link. Only the token's hash is stored."""
+
+    __tablename__ = "app_login_token"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    account_id: Mapped[int] = mapped_column(ForeignKey("app_account.id", ondelete="CASCADE"), index=True)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    expires_at: Mapped[datetime]
+    used_at: Mapped[datetime | None]
+
+    account: Mapped[Account] = relationship()
+
+
+class AuditEntry(db.Model):
+    """Append-only: the ORM refuses to update or delete rows, and so do database triggers."""
+
+    __tablename__ = "app_audit_entry"
+    __table_args__ = (Index("ix_app_audit_entry_object", "object_type", "object_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
+    actor_id: Mapped[int | None] = mapped_column(ForeignKey("app_account.id"), index=True)
+    action: Mapped[str] = mapped_column(String(80), index=True)
+    object_type: Mapped[str] = mapped_column(String(80))
+    object_id: Mapped[str | None] = mapped_column(String(80))
+    before: Mapped[dict | None]
+    after: Mapped[dict | None]
+
+    actor: Mapped[Account | None] = relationship()
+
+
+class OutboxMessage(db.Model):
+    """Outbound mail, written in the same transaction as what caused it (a transactional outbox).
+
+    ``dedupe_key`` makes "send this once" a database guarantee (a reminder, a campaign letter)."""
+
+    __tablename__ = "app_outbox_message"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
+    to_address: Mapped[str] = mapped_column(String(254), index=True)
+    language: Mapped[str] = mapped_column(String(2))
+    subject: Mapped[str] = mapped_column(String(300))
+    body_text: Mapped[str] = mapped_column(Text)
+    dedupe_key: Mapped[str | None] = mapped_column(String(200), unique=True)
+    sent_at: Mapped[datetime | None]
+    attempts: Mapped[int] = mapped_column(default=0)
+    last_error: Mapped[str | None] = mapped_column(Text)
+
+
+@event.listens_for(Session, "before_flush")
+def _refuse_audit_changes(session, flush_context, instances):
+    for obj in list(session.dirty) + list(session.deleted):
+        if isinstance(obj, AuditEntry):
+            raise PermissionError("the audit log is append-only")

@@ -1,0 +1,69 @@
+"""Core pages: home, language switch, audit log, the demo outbox."""
+from __future__ import annotations
+
+from flask import Blueprint, abort, current_app, redirect, render_template, request, send_from_directory, session
+from flask_login import current_user
+from sqlalchemy import select
+
+from app import queries
+from app.authz import can_read_outbox, can_view_audit, permission_required
+from app.extensions import db
+from app.models import OutboxMessage
+from app.web import render, safe_next
+
+bp = Blueprint("core", __name__)
+
+# What needs a member now: domain modules add providers returning (priority, template, context).
+HOME_SECTIONS: list = []
+
+
+@bp.route("/")
+def home():
+    sections = []
+    if current_user.is_authenticated:
+        for provider in HOME_SECTIONS:
+            sections.extend(provider(current_user))
+        sections.sort(key=lambda s: s[0])
+    return render_template("home.html", sections=sections)
+
+
+@bp.route("/language", methods=["POST"])
+def set_language():
+    language = request.form.get("language")
+    if language not in current_app.config["LANGUAGES"]:
+        abort(400)
+    session["language"] = language
+    if current_user.is_authenticated and current_user.language != language:
+        current_user.language = language
+        db.session.commit()
+    return redirect(safe_next(request.form.get("next"), "/"))
+
+
+@bp.route("/favicon.ico")
+def favicon():
+    return send_from_directory(current_app.static_folder, "img/favicon.svg", mimetype="image/svg+xml")
+
+
+@bp.route("/staff/audit")
+@permission_required(can_view_audit)
+def audit_log():
+    filters = queries.AuditFilters.from_args(request.args)
+    entries, has_more = queries.audit_entries(filters)
+    return render("audit/list.html", "audit/_partials/entries.html",
+                  entries=entries, filters=filters, has_more=has_more)
+
+
+@bp.route("/dev/outbox")
+@permission_required(can_read_outbox, allow_anonymous=True)
+def outbox():
+    to = request.args.get("to", "").strip().lower()
+    stmt = select(OutboxMessage).order_by(OutboxMessage.id.desc()).limit(50)
+    if to:
+        stmt = stmt.where(OutboxMessage.to_address == to)
+    return render_template("dev/outbox.html", messages=db.session.scalars(stmt).all(), to=to)
+
+
+@bp.route("/dev/outbox/<int:message_id>")
+@permission_required(can_read_outbox, allow_anonymous=True)
+def outbox_message(message_id: int):
+    return render_template("dev/message.html", message=db.get_or_404(OutboxMessage, message_id))

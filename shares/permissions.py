@@ -1,0 +1,14 @@
+"""Who may do what with members."""
+from __future__ import annotations
+
+from app.authz import is_staff, predicate
+
+
+@predicate
+def can_edit_profile(user, member) -> bool:
+    return bool(user.is_authenticated and member is not None and (member.account_id == user.id or is_staff(user)))
+
+
+@predicate
+def can_view_member(user, member) -> bool:
+    return can_edit_profile(user, member)

@@ -1,0 +1,59 @@
+"""Member verbs. They flush, never commit."""
+from __future__ import annotations
+
+from sqlalchemy import func, select
+from sqlalchemy.orm.exc import StaleDataError
+
+from app import audit
+from app.extensions import db
+from app.models import Account
+from shares.errors import DuplicateEmail, StaleEdit
+from shares.models import Category, Member, MemberKind
+
+PROFILE_FIELDS = ("first_name", "last_name", "legal_name", "street", "postcode", "city", "country",
+                  "national_number", "enterprise_number", "iban")
+OPTIONAL_FIELDS = {"legal_name", "national_number", "enterprise_number", "iban"}
+
+
+def next_member_number() -> int:
+    """Allocated inside the inserting transaction; the unique constraint rejects a concurrent twin."""
+    return (db.session.scalar(select(func.max(Member.number))) or 0) + 1
+
+
+def create_member(*, email: str, kind: MemberKind, category: Category, language: str = "fr",
+                  number: int | None = None, **fields) -> Member:
+    email = email.strip().lower()
+    if db.session.scalar(select(Account.id).where(func.lower(Account.email) == email)):
+        raise DuplicateEmail()
+    account = Account(email=email, language=language, display_name="")
+    member = Member(account=account, kind=kind, category=category,
+                    number=number or next_member_number(), **fields)
+    account.display_name = member.name
+    db.session.add(member)
+    db.session.flush()
+    audit.record("member.created", member, after={"number": member.number, "category": category,
+                                                   **{f: fields.get(f) for f in PROFILE_FIELDS if f in fields}})
+    return member
+
+
+def update_profile(member: Member, expected_version: int, language: str, **fields) -> None:
+    """Apply a profile edit made on version ``expected_version``; a stale copy raises StaleEdit."""
+    if member.version != expected_version:
+        raise StaleEdit()
+    before = audit.snapshot(member, PROFILE_FIELDS) | {"language": member.account.language}
+    for name in PROFILE_FIELDS:
+        if name in fields:
+            value = fields[name]
+            setattr(member, name, (value or None) if name in OPTIONAL_FIELDS else value)
+    member.account.language = language
+    member.account.display_name = member.name
+    after = audit.snapshot(member, PROFILE_FIELDS) | {"language": language}
+    changed = {k for k in after if after[k] != before[k]}
+    if not changed:
+        return
+    try:
+        db.session.flush()
+    except StaleDataError:
+        raise StaleEdit() from None
+    audit.record("member.profile_updated", member, before={k: before[k] for k in changed},
+                 after={k: after[k] for k in changed})

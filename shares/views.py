@@ -1,0 +1,76 @@
+"""Members' own pages and staff member screens."""
+from __future__ import annotations
+
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+
+from app.authz import can_search_members, login_required, permission_required
+from app.extensions import db
+from app.web import render
+from shares import queries, services
+from shares.errors import StaleEdit
+from shares.forms import MemberSearchForm, ProfileForm
+from shares.models import Member, MemberKind
+from shares.permissions import can_edit_profile, can_view_member
+
+bp = Blueprint("shares", __name__, template_folder="templates")
+
+
+@bp.app_context_processor
+def inject_current_member():
+    member = queries.member_for_account(current_user.id) if current_user.is_authenticated else None
+    return {"current_member": member}
+
+
+def _own_member() -> Member:
+    member = queries.member_for_account(current_user.id)
+    if member is None:
+        abort(404)
+    return member
+
+
+@bp.route("/me", methods=["GET", "POST"])
+@login_required
+def profile():
+    member = _own_member()
+    if not can_edit_profile(current_user, member):
+        abort(403)
+    form = ProfileForm(obj=member, legal=member.kind is MemberKind.LEGAL,
+                       data=None if request.method == "POST" else {"language": member.account.language,
+                                                                   "version": member.version})
+    if form.validate_on_submit():
+        fields = {name: getattr(form, name).data for name in services.PROFILE_FIELDS}
+        try:
+            services.update_profile(member, int(form.version.data or 0), form.language.data, **fields)
+        except StaleEdit:
+            db.session.rollback()
+            flash(_("Someone changed this profile while you were editing. Your changes are kept below: "
+                    "check them against the saved profile and save again."), "error")
+            form.version.data = member.version
+            return render_template("shares/profile.html", form=form, member=member), 409
+        db.session.commit()
+        flash(_("Your profile is saved."), "success")
+        return redirect(url_for("shares.profile"))
+    return render_template("shares/profile.html", form=form, member=member), 400 if form.errors else 200
+
+
+@bp.route("/staff/members")
+@permission_required(can_search_members)
+def member_search():
+    form = MemberSearchForm(request.args)
+    members, total = ([], 0)
+    page = max(form.page.data or 1, 1) if form.validate() else 1
+    if form.q.data:
+        members, total = queries.search_members(form.q.data, page)
+    return render("shares/member_search.html", "shares/_partials/member_results.html",
+                  form=form, members=members, total=total, page=page, page_size=queries.PAGE_SIZE)
+
+
+@bp.route("/staff/members/<int:member_id>")
+@permission_required(can_search_members)
+def member_detail(member_id: int):
+    member = db.get_or_404(Member, member_id)
+    if not can_view_member(current_user, member):
+        abort(403)
+    return render_template("shares/member_detail.html", member=member)
