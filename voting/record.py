@@ -1,0 +1,465 @@
+"""The election record: an append-only, hash-chained list of events (pure functions).
+
+An event is ``{"seq", "type", "prev", "data", "hash"}`` where ``hash`` is the
+SHA-256 of the canonical JSON of the event without ``hash`` and ``prev`` is
+the previous event's ``hash`` (64 zeros for the first). A DB-backed board
+stores one row per event and replays them through :class:`RecordState`,
+which enforces every rule; see docs/election-record.md.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, Callable, Iterable, Mapping
+
+from voting.crypto.ballot import (
+    InvalidBallot,
+    ballot_alphas,
+    ballot_tracker,
+    check_ballot_shape,
+    verify_ballot_proofs,
+    verify_ballot_signature,
+)
+from voting.crypto.dkg import TrusteeError, commitment_eval, joint_public_key, verify_partial_decryption, verify_step1
+from voting.crypto.election import CATEGORIES, DefinitionError, Election
+from voting.crypto.encoding import EncodingError, hash_json, hash_json_bytes, is_hex
+from voting.crypto.group import Element, GroupError, sum_elements
+from voting.crypto.tally import (
+    Sums,
+    TallyError,
+    compute_result,
+    decrypt_counts,
+    flat_choices,
+    sum_ballots,
+    sums_to_json,
+)
+
+RECORD_FORMAT = "unevoix/v1/record"
+GENESIS_PREV = "0" * 64
+EVENT_TYPES = (
+    "election",
+    "trustee_commitments",
+    "trustee_share",
+    "election_key",
+    "credentials",
+    "ballot",
+    "close",
+    "tally",
+    "partial_decryption",
+    "result",
+)
+
+
+class RecordError(ValueError):
+    """The first broken rule of a record: stable ``code``, a sentence, the event ``seq``."""
+
+    def __init__(self, code: str, message: str, seq: int | None = None) -> None:
+        where = f" (event {seq})" if seq is not None else ""
+        super().__init__(f"{code}: {message}{where}")
+        self.code = code
+        self.message = message
+        self.seq = seq
+
+
+# -- events and the chain ----------------------------------------------------
+
+def event_hash(event: Mapping[str, Any]) -> str:
+    return hash_json({k: v for k, v in event.items() if k != "hash"})
+
+
+def make_event(prev: Mapping[str, Any] | None, event_type: str, data: Mapping[str, Any]) -> dict[str, Any]:
+    """A new event following ``prev`` (None for the first event)."""
+    if event_type not in EVENT_TYPES:
+        raise ValueError(f"unknown event type {event_type}")
+    event: dict[str, Any] = {
+        "seq": 0 if prev is None else prev["seq"] + 1,
+        "type": event_type,
+        "prev": GENESIS_PREV if prev is None else prev["hash"],
+        "data": dict(data),
+    }
+    event["hash"] = event_hash(event)
+    return event
+
+
+def append_event(events: list[dict[str, Any]], event_type: str, data: Mapping[str, Any]) -> dict[str, Any]:
+    """Append (in place) and return the new event; does not validate the data."""
+    event = make_event(events[-1] if events else None, event_type, data)
+    events.append(event)
+    return event
+
+
+def check_link(prev: Mapping[str, Any] | None, event: Any, seq: int) -> None:
+    if not isinstance(event, dict) or set(event) != {"seq", "type", "prev", "data", "hash"}:
+        raise RecordError("event_format", "an event has exactly seq, type, prev, data, hash", seq)
+    if event["seq"] != seq:
+        raise RecordError("sequence", f"event numbered {event['seq']!r} where {seq} was expected", seq)
+    expected_prev = GENESIS_PREV if prev is None else prev["hash"]
+    if event["prev"] != expected_prev:
+        raise RecordError("hash_link", "the event does not point to the hash of the previous event", seq)
+    try:
+        if event["hash"] != event_hash(event):
+            raise RecordError("event_hash", "the event's hash does not match its content", seq)
+    except EncodingError as exc:
+        raise RecordError("event_format", str(exc), seq) from exc
+    if event["type"] not in EVENT_TYPES or not isinstance(event["data"], dict):
+        raise RecordError("event_format", f"unknown event type {event['type']!r}", seq)
+
+
+def record_document(events: list[dict[str, Any]]) -> dict[str, Any]:
+    return {"format": RECORD_FORMAT, "events": events}
+
+
+def rechain(events: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Renumber and re-hash a list of events (used to build test records)."""
+    out: list[dict[str, Any]] = []
+    for e in events:
+        append_event(out, e["type"], e["data"])
+    return out
+
+
+# -- replaying the record ------------------------------------------------------
+
+@dataclass
+class BallotEntry:
+    seq: int
+    credential: str
+    category: str
+    tracker: str
+    ballot: dict[str, Any]
+    superseded_by: str | None = None
+
+
+@dataclass
+class RecordState:
+    """Everything learned by replaying events; ``apply`` raises on the first broken rule.
+
+    With ``defer_ballots=True`` the signature and proofs of ballots are not
+    checked (the verifier checks them in parallel afterwards) and neither are
+    the tally sums (``tally_claim`` keeps the claimed sums for the caller).
+    """
+
+    defer_ballots: bool = False
+    election: Election | None = None
+    events: int = 0
+    last: dict[str, Any] | None = None
+    commitments: dict[str, list[Element]] = field(default_factory=dict)
+    step1_hashes: dict[str, str] = field(default_factory=dict)
+    shares: dict[str, Element] = field(default_factory=dict)
+    public_key: Element | None = None
+    credentials: dict[str, str] = field(default_factory=dict)
+    ballots: list[BallotEntry] = field(default_factory=list)
+    last_by_credential: dict[str, BallotEntry] = field(default_factory=dict)
+    trackers: set[str] = field(default_factory=set)
+    alpha_owner: dict[str, str] = field(default_factory=dict)
+    closed: bool = False
+    tally_seq: int | None = None
+    tally_hash: str | None = None
+    tally_sums: Sums | None = None
+    tally_counted: dict[str, int] | None = None
+    decryptions: dict[str, dict[str, Any]] = field(default_factory=dict)
+    decryption_order: list[str] = field(default_factory=list)
+    result: dict[str, Any] | None = None
+    counts: dict[str, int] = field(default_factory=dict)
+    compute_sums: Callable[["RecordState"], Sums] | None = None
+
+    # -- dispatch --------------------------------------------------------------
+    def apply(self, event: Any) -> None:
+        seq = self.events
+        check_link(self.last, event, seq)
+        etype, data = event["type"], event["data"]
+        if self.election is None and etype != "election":
+            raise RecordError("order", "the first event must be the election definition", seq)
+        if self.result is not None:
+            raise RecordError("order", "no event may follow the result", seq)
+        try:
+            getattr(self, f"_apply_{etype}")(seq, event, data)
+        except (InvalidBallot, TrusteeError, TallyError) as exc:
+            raise RecordError(exc.code, exc.message, seq) from exc
+        except (GroupError, DefinitionError, KeyError, TypeError, AttributeError) as exc:
+            raise RecordError("event_format", f"{etype}: {exc}", seq) from exc
+        self.counts[etype] = self.counts.get(etype, 0) + 1
+        self.last = event
+        self.events += 1
+
+    @property
+    def el(self) -> Election:
+        assert self.election is not None
+        return self.election
+
+    def _check_election_field(self, data: Mapping[str, Any], seq: int) -> None:
+        if data.get("election") != self.el.fingerprint:
+            raise RecordError("wrong_election", "the event names another election fingerprint", seq)
+
+    # -- setup -----------------------------------------------------------------
+    def _apply_election(self, seq: int, event: Any, data: dict[str, Any]) -> None:
+        if self.election is not None:
+            raise RecordError("order", "a second election definition", seq)
+        election = Election.from_json(data)
+        if election.to_json() != data:
+            raise RecordError("event_format", "the election definition is not in canonical form", seq)
+        self.election = election
+
+    def _apply_trustee_commitments(self, seq: int, event: Any, data: dict[str, Any]) -> None:
+        if self.public_key is not None or self.shares:
+            raise RecordError("order", "trustee commitments after key generation moved on", seq)
+        elems = verify_step1(self.el, data)
+        if data["trustee"] in self.commitments:
+            raise RecordError("duplicate_trustee", f"trustee {data['trustee']} published twice", seq)
+        self.commitments[data["trustee"]] = elems
+        self.step1_hashes[data["trustee"]] = hash_json_bytes(data).hex()
+
+    def _apply_trustee_share(self, seq: int, event: Any, data: dict[str, Any]) -> None:
+        el = self.el
+        missing = [t.id for t in el.trustees if t.id not in self.commitments]
+        if missing or self.public_key is not None:
+            raise RecordError("order", f"public share before all commitments (missing {', '.join(missing)})", seq)
+        if not isinstance(data, dict) or set(data) != {"election", "trustee", "public_share", "dealers", "signature"}:
+            raise RecordError("trustee_format", "trustee share malformed", seq)
+        from voting.crypto.dkg import verify_trustee_signature
+
+        verify_trustee_signature(el, "trustee_share", data)
+        self._check_election_field(data, seq)
+        who = data["trustee"]
+        if who in self.shares:
+            raise RecordError("duplicate_trustee", f"trustee {who} published its share twice", seq)
+        if data["dealers"] != self.step1_hashes:
+            raise RecordError("trustee_share", f"trustee {who} acknowledged other commitments than the record's", seq)
+        expected = sum_elements(commitment_eval(cs, el.trustee_index(who)) for cs in self.commitments.values())
+        if data["public_share"] != expected.hex():
+            raise RecordError("trustee_share", f"trustee {who}: public share does not follow from the commitments", seq)
+        self.shares[who] = expected
+
+    def _apply_election_key(self, seq: int, event: Any, data: dict[str, Any]) -> None:
+        el = self.el
+        missing = [t.id for t in el.trustees if t.id not in self.shares]
+        if missing:
+            raise RecordError("order", f"election key before every trustee confirmed (missing {', '.join(missing)})", seq)
+        if self.public_key is not None or set(data) != {"election", "public_key"}:
+            raise RecordError("event_format", "election key malformed or repeated", seq)
+        self._check_election_field(data, seq)
+        y = joint_public_key(self.commitments[t.id] for t in el.trustees)
+        if data["public_key"] != y.hex():
+            raise RecordError("election_key", "the election key is not the product of the trustees' commitments", seq)
+        self.public_key = y
+
+    def _apply_credentials(self, seq: int, event: Any, data: dict[str, Any]) -> None:
+        if self.closed:
+            raise RecordError("order", "credentials after close", seq)
+        self._check_election_field(data, seq)
+        if set(data) != {"election", "credentials"} or not isinstance(data["credentials"], list):
+            raise RecordError("credential_format", "credentials event malformed", seq)
+        keys = []
+        for item in data["credentials"]:
+            if not isinstance(item, dict) or set(item) != {"credential", "category"} \
+                    or not is_hex(item["credential"], 64) or item["category"] not in CATEGORIES:
+                raise RecordError("credential_format", "each credential is 64 hex with category A or B", seq)
+            if item["credential"] in self.credentials:
+                raise RecordError("credential_duplicate", f"credential {item['credential'][:12]}... listed twice", seq)
+            keys.append(item["credential"])
+            self.credentials[item["credential"]] = item["category"]
+        if keys != sorted(keys):
+            raise RecordError("credential_format", "credentials must be sorted (the list must not reveal the roll order)", seq)
+
+    # -- voting ------------------------------------------------------------------
+    def check_new_ballot(self, ballot: Any, seq: int | None = None) -> tuple[str, str | None]:
+        """Rules a new ballot must meet against the board (no crypto): returns (tracker, supersedes)."""
+        if self.public_key is None:
+            raise RecordError("ballot_before_open", "no election key yet", seq)
+        if self.closed:
+            raise RecordError("ballot_after_close", "the ballot box is closed", seq)
+        try:
+            check_ballot_shape(self.el, ballot)
+        except InvalidBallot as exc:
+            raise RecordError(exc.code, exc.message, seq) from exc
+        cred = ballot["credential"]
+        if cred not in self.credentials:
+            raise RecordError("unknown_credential", "the ballot is signed by a credential not on the list", seq)
+        tracker = ballot_tracker(ballot)
+        if tracker in self.trackers:
+            raise RecordError("duplicate_ballot", f"ballot {tracker[:12]}... is already on the board", seq)
+        for alpha in ballot_alphas(ballot):
+            owner = self.alpha_owner.get(alpha)
+            if owner is not None and owner != cred:
+                raise RecordError("ballot_copied", "a ciphertext of this ballot is already in another credential's ballot", seq)
+        prev = self.last_by_credential.get(cred)
+        return tracker, (prev.tracker if prev else None)
+
+    def ballot_event_data(self, ballot: dict[str, Any]) -> dict[str, Any]:
+        """Fully check a new ballot (including signature and proofs); the ``ballot`` event data to append."""
+        tracker, supersedes = self.check_new_ballot(ballot)
+        try:
+            verify_ballot_signature(ballot)
+            assert self.public_key is not None
+            verify_ballot_proofs(self.el, self.public_key, ballot)
+        except InvalidBallot as exc:
+            raise RecordError(exc.code, exc.message) from exc
+        return {"ballot": ballot, "tracker": tracker, "supersedes": supersedes}
+
+    def _apply_ballot(self, seq: int, event: Any, data: dict[str, Any]) -> None:
+        if set(data) != {"ballot", "tracker", "supersedes"}:
+            raise RecordError("event_format", "a ballot event has exactly ballot, tracker, supersedes", seq)
+        ballot = data["ballot"]
+        tracker, supersedes = self.check_new_ballot(ballot, seq)
+        if data["tracker"] != tracker:
+            raise RecordError("tracker", "the tracker is not the hash of the ballot", seq)
+        if data["supersedes"] != supersedes:
+            raise RecordError("supersession", "the ballot does not name the credential's previous ballot as superseded", seq)
+        if not self.defer_ballots:
+            verify_ballot_signature(ballot)
+            assert self.public_key is not None
+            verify_ballot_proofs(self.el, self.public_key, ballot)
+        cred = ballot["credential"]
+        entry = BallotEntry(seq, cred, self.credentials[cred], tracker, ballot)
+        prev = self.last_by_credential.get(cred)
+        if prev is not None:
+            prev.superseded_by = tracker
+        self.last_by_credential[cred] = entry
+        self.ballots.append(entry)
+        self.trackers.add(tracker)
+        for alpha in ballot_alphas(ballot):
+            self.alpha_owner.setdefault(alpha, cred)
+
+    def close_data(self) -> dict[str, Any]:
+        return {"election": self.el.fingerprint, "ballots": len(self.ballots), "counted": len(self.last_by_credential)}
+
+    def _apply_close(self, seq: int, event: Any, data: dict[str, Any]) -> None:
+        if self.public_key is None or self.closed:
+            raise RecordError("order", "close before the key or twice", seq)
+        self._check_election_field(data, seq)
+        if data != self.close_data():
+            raise RecordError(
+                "close_count",
+                f"the close event counts {data.get('ballots')} ballots / {data.get('counted')} voters, "
+                f"the board holds {len(self.ballots)} / {len(self.last_by_credential)}",
+                seq,
+            )
+        self.closed = True
+
+    # -- tally -------------------------------------------------------------------
+    def counted_by_category(self) -> dict[str, int]:
+        out = {cat: 0 for cat in CATEGORIES}
+        for entry in self.last_by_credential.values():
+            out[entry.category] += 1
+        return out
+
+    def electorate(self) -> dict[str, int]:
+        out = {cat: 0 for cat in CATEGORIES}
+        for cat in self.credentials.values():
+            out[cat] += 1
+        return out
+
+    def counted_sums(self) -> Sums:
+        """Homomorphic sum of the last ballot of every credential, per category."""
+        if self.compute_sums is not None:
+            return self.compute_sums(self)
+        flat = sum_ballots(self.el, ((e.category, e.ballot) for e in self.last_by_credential.values()))
+        return sums_to_json(self.el, flat)
+
+    def tally_data(self) -> dict[str, Any]:
+        return {"election": self.el.fingerprint, "counted": self.counted_by_category(), "sums": self.counted_sums()}
+
+    def _apply_tally(self, seq: int, event: Any, data: dict[str, Any]) -> None:
+        if not self.closed or self.tally_hash is not None:
+            raise RecordError("order", "tally before close or twice", seq)
+        self._check_election_field(data, seq)
+        if set(data) != {"election", "counted", "sums"}:
+            raise RecordError("event_format", "tally malformed", seq)
+        if data["counted"] != self.counted_by_category():
+            raise RecordError("tally_count", "the tally counts other ballots than the last per credential", seq)
+        self._check_sums_shape(data["sums"], seq)
+        if not self.defer_ballots and data["sums"] != self.counted_sums():
+            raise RecordError("tally_sum", "the encrypted tally is not the product of the counted ballots", seq)
+        self.tally_seq = seq
+        self.tally_hash = event["hash"]
+        self.tally_sums = data["sums"]
+        self.tally_counted = data["counted"]
+
+    def _check_sums_shape(self, sums: Any, seq: int) -> None:
+        ok = isinstance(sums, dict) and set(sums) == set(CATEGORIES)
+        if ok:
+            for cat in CATEGORIES:
+                per = sums[cat]
+                if not isinstance(per, dict) or set(per) != {c.id for c in self.el.contests}:
+                    ok = False
+                    break
+                for c in self.el.contests:
+                    if not isinstance(per[c.id], dict) or set(per[c.id]) != set(c.choices):
+                        ok = False
+                        break
+                    for ct in per[c.id].values():
+                        if not isinstance(ct, dict) or set(ct) != {"alpha", "beta"}:
+                            ok = False
+                            break
+                        Element.from_hex(ct["alpha"], allow_identity=True)
+                        Element.from_hex(ct["beta"], allow_identity=True)
+        if not ok:
+            raise RecordError("event_format", "tally sums must cover every category, contest and choice", seq)
+
+    def _apply_partial_decryption(self, seq: int, event: Any, data: dict[str, Any]) -> None:
+        if self.tally_hash is None or self.tally_sums is None:
+            raise RecordError("order", "partial decryption before the tally", seq)
+        who = data.get("trustee")
+        if who in self.decryptions:
+            raise RecordError("duplicate_decryption", f"trustee {who} decrypted twice", seq)
+        if who not in self.shares:
+            raise RecordError("unknown_trustee", f"{who!r} is not a trustee of this election", seq)
+        factors = verify_partial_decryption(self.el, data, self.shares[who], self.tally_sums, self.tally_hash)
+        self.decryptions[who] = factors
+        self.decryption_order.append(who)
+
+    def missing_trustees(self) -> list[str]:
+        return [t.id for t in self.el.trustees if t.id not in self.decryptions]
+
+    def result_data(self) -> dict[str, Any]:
+        """The result from the first k partial decryptions in record order."""
+        el = self.el
+        if len(self.decryptions) < el.threshold:
+            raise RecordError(
+                "not_enough_trustees",
+                f"{len(self.decryptions)} of {el.threshold} partial decryptions; missing: {', '.join(self.missing_trustees())}",
+            )
+        assert self.tally_sums is not None and self.tally_counted is not None and self.tally_hash is not None
+        used = self.decryption_order[: el.threshold]
+        used.sort(key=el.trustee_index)
+        factors = {el.trustee_index(t): self.decryptions[t] for t in used}
+        counts = decrypt_counts(el, self.tally_sums, factors, self.tally_counted)
+        return compute_result(el, counts, self.tally_counted, self.electorate(), used, self.tally_hash)
+
+    def _apply_result(self, seq: int, event: Any, data: dict[str, Any]) -> None:
+        expected = self.result_data()
+        if set(data) != set(expected):
+            raise RecordError("event_format", "result malformed", seq)
+        for key in ("election", "tally", "trustees", "electorate", "counted", "counts"):
+            if data[key] != expected[key]:
+                raise RecordError("result_count", f"the result's {key} differ from the decrypted tally", seq)
+        for c in self.el.contests:
+            got = data["outcomes"].get(c.id) if isinstance(data["outcomes"], dict) else None
+            if got != expected["outcomes"][c.id]:
+                code = "result_seats" if c.kind == "board" else "result_outcome"
+                raise RecordError(code, f"contest {c.id}: the declared outcome does not follow from the counts", seq)
+        if data["outcomes"] != expected["outcomes"]:
+            raise RecordError("result_outcome", "the result declares outcomes for unknown contests", seq)
+        self.result = data
+
+
+def replay(events: Iterable[Any], *, defer_ballots: bool = False) -> RecordState:
+    state = RecordState(defer_ballots=defer_ballots)
+    for event in events:
+        state.apply(event)
+    return state
+
+
+__all__ = [
+    "GENESIS_PREV",
+    "RECORD_FORMAT",
+    "RecordError",
+    "RecordState",
+    "append_event",
+    "check_link",
+    "event_hash",
+    "make_event",
+    "record_document",
+    "rechain",
+    "replay",
+    "flat_choices",
+]
