@@ -3,10 +3,10 @@ from __future__ import annotations
 
 import enum
 import unicodedata
-from datetime import datetime
+from datetime import date, datetime
 
-from sqlalchemy import ForeignKey, String, event
-from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy import JSON, BigInteger, Date, ForeignKey, Index, String, UniqueConstraint, event, text
+from sqlalchemy.orm import Mapped, Session, mapped_column, relationship
 
 from app.db import utcnow
 from app.extensions import db
@@ -88,3 +88,253 @@ class Member(db.Model):
 @event.listens_for(Member, "before_update")
 def _keep_search_text(mapper, connection, member: Member) -> None:
     member.refresh_search_text()
+
+
+# --------------------------------------------------------------------------------------------------
+# The share register: a dated, append-only history per member.
+# --------------------------------------------------------------------------------------------------
+
+class EntryKind(str, enum.Enum):
+    SUBSCRIPTION = "subscription"
+    PAYMENT = "payment"
+    TRANSFER_OUT = "transfer_out"
+    TRANSFER_IN = "transfer_in"
+    CATEGORY_CHANGE = "category_change"
+    REDEMPTION = "redemption"
+    RESIGNATION = "resignation"
+    EXCLUSION = "exclusion"
+    CORRECTION = "correction"
+
+
+class ShareEntry(db.Model):
+    """One line of the register. Never updated or deleted: a correction is a new entry citing it.
+
+    Every entry carries its own signed deltas, so the register as of any date is a sum:
+    ``shares`` (number of shares), ``capital_cents`` (capital subscribed), ``paid_cents`` (capital
+    paid up). ``amount_cents`` is the money that moved with the entry (a payment received, a
+    subscription's price, a redemption refunded), signed as seen by the cooperative's capital.
+    ``category`` is the member's category after the entry (set on subscription and category change)."""
+
+    __tablename__ = "shares_entry"
+    __table_args__ = (
+        Index("ix_shares_entry_member_effective", "member_id", "effective_on", "id"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    member_id: Mapped[int] = mapped_column(ForeignKey("shares_member.id"))
+    kind: Mapped[EntryKind] = mapped_column(_enum(EntryKind, 20), index=True)
+    effective_on: Mapped[date] = mapped_column(Date, index=True)
+    shares: Mapped[int] = mapped_column(default=0)
+    amount_cents: Mapped[int] = mapped_column(BigInteger, default=0)
+    capital_cents: Mapped[int] = mapped_column(BigInteger, default=0)
+    paid_cents: Mapped[int] = mapped_column(BigInteger, default=0)
+    category: Mapped[Category | None] = mapped_column(_enum(Category, 1))
+    counterpart_member_id: Mapped[int | None] = mapped_column(ForeignKey("shares_member.id"))
+    transfer_group: Mapped[str | None] = mapped_column(String(36), index=True)
+    board_decision_on: Mapped[date | None] = mapped_column(Date)
+    board_reference: Mapped[str | None] = mapped_column(String(100))
+    corrects_id: Mapped[int | None] = mapped_column(ForeignKey("shares_entry.id"), index=True)
+    payment_request_id: Mapped[int | None] = mapped_column(ForeignKey("shares_payment_request.id"), index=True)
+    # A bank transaction pays into the register once: the unique constraint guarantees it.
+    bank_transaction_id: Mapped[int | None] = mapped_column(ForeignKey("shares_bank_transaction.id"), unique=True)
+    note: Mapped[str] = mapped_column(String(500), default="")
+    recorded_by_id: Mapped[int | None] = mapped_column(ForeignKey("app_account.id"))
+    recorded_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    member: Mapped[Member] = relationship(foreign_keys=[member_id])
+    counterpart: Mapped[Member | None] = relationship(foreign_keys=[counterpart_member_id])
+    corrects: Mapped[ShareEntry | None] = relationship(remote_side=[id])
+    recorded_by: Mapped[Account | None] = relationship()
+
+
+class PaymentPurpose(str, enum.Enum):
+    SUBSCRIPTION = "subscription"
+    RENEWAL = "renewal"
+    ADDITIONAL_SHARES = "additional_shares"
+
+
+class PaymentStatus(str, enum.Enum):
+    OPEN = "open"
+    PARTIALLY_PAID = "partially_paid"
+    PAID = "paid"
+    CANCELLED = "cancelled"
+
+
+class PaymentRequest(db.Model):
+    """An amount a member owes, with its Belgian structured communication (12 digits, stored compact).
+
+    A renewal is requested once per member and year (partial unique index)."""
+
+    __tablename__ = "shares_payment_request"
+    __table_args__ = (
+        Index("uq_shares_payment_request_renewal", "member_id", "year", unique=True,
+              sqlite_where=text("purpose = 'renewal'"), postgresql_where=text("purpose = 'renewal'")),
+        Index("ix_shares_payment_request_member", "member_id", "created_at"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    member_id: Mapped[int] = mapped_column(ForeignKey("shares_member.id"))
+    purpose: Mapped[PaymentPurpose] = mapped_column(_enum(PaymentPurpose, 20))
+    year: Mapped[int | None]
+    shares: Mapped[int] = mapped_column(default=0)  # shares this request pays for (0 for a renewal)
+    amount_cents: Mapped[int] = mapped_column(BigInteger)
+    reference: Mapped[str] = mapped_column(String(12), unique=True)  # compact OGM/VCS digits
+    status: Mapped[PaymentStatus] = mapped_column(_enum(PaymentStatus, 20), default=PaymentStatus.OPEN, index=True)
+    paid_cents: Mapped[int] = mapped_column(BigInteger, default=0)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    paid_at: Mapped[datetime | None]
+    cancelled_at: Mapped[datetime | None]
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("app_account.id"))
+
+    member: Mapped[Member] = relationship()
+
+    @property
+    def due_cents(self) -> int:
+        return max(self.amount_cents - self.paid_cents, 0)
+
+    @property
+    def formatted_reference(self) -> str:
+        r = self.reference
+        return f"+++{r[:3]}/{r[3:7]}/{r[7:]}+++"
+
+
+class BankStatementImport(db.Model):
+    """One camt.053 file, imported once: the same file again is recognised by its hash."""
+
+    __tablename__ = "shares_bank_statement_import"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    file_sha256: Mapped[str] = mapped_column(String(64), unique=True)
+    filename: Mapped[str] = mapped_column(String(255), default="")
+    account_iban: Mapped[str] = mapped_column(String(34))
+    statements_count: Mapped[int] = mapped_column(default=0)
+    entries_count: Mapped[int] = mapped_column(default=0)
+    new_transactions_count: Mapped[int] = mapped_column(default=0)
+    # Per statement: {"id", "iban", "opening_cents", "closing_cents", "entries_cents", "balanced"}.
+    statements: Mapped[list | None] = mapped_column(JSON)
+    imported_at: Mapped[datetime] = mapped_column(default=utcnow)
+    imported_by_id: Mapped[int | None] = mapped_column(ForeignKey("app_account.id"))
+
+    imported_by: Mapped[Account | None] = relationship()
+
+
+class MatchStatus(str, enum.Enum):
+    MATCHED = "matched"
+    PARTIAL = "partial"
+    OVERPAID = "overpaid"
+    UNKNOWN = "unknown"
+    IGNORED = "ignored"
+
+
+# Statuses waiting in the staff queue.
+QUEUE_STATUSES = (MatchStatus.PARTIAL, MatchStatus.OVERPAID, MatchStatus.UNKNOWN)
+
+
+class BankTransaction(db.Model):
+    """A booked bank entry. ``bank_reference`` is the bank's AcctSvcrRef or a hash of the entry's fields.
+
+    ``resolved_at`` is set when staff resolve a queued transaction; resolving is a conditional UPDATE
+    on ``version`` so that of two staff resolving at once, one wins."""
+
+    __tablename__ = "shares_bank_transaction"
+    __table_args__ = (Index("ix_shares_bank_transaction_queue", "match_status", "resolved_at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    import_id: Mapped[int] = mapped_column(ForeignKey("shares_bank_statement_import.id"), index=True)
+    bank_reference: Mapped[str] = mapped_column(String(140), unique=True)
+    booking_date: Mapped[date] = mapped_column(Date, index=True)
+    value_date: Mapped[date | None] = mapped_column(Date)
+    amount_cents: Mapped[int] = mapped_column(BigInteger)  # credit > 0, debit < 0
+    currency: Mapped[str] = mapped_column(String(3), default="EUR")
+    counterparty_name: Mapped[str] = mapped_column(String(200), default="")
+    counterparty_iban: Mapped[str | None] = mapped_column(String(34))
+    structured_reference: Mapped[str | None] = mapped_column(String(12), index=True)
+    free_text: Mapped[str] = mapped_column(String(500), default="")
+    match_status: Mapped[MatchStatus] = mapped_column(_enum(MatchStatus, 10))
+    payment_request_id: Mapped[int | None] = mapped_column(ForeignKey("shares_payment_request.id"), index=True)
+    matched_by_id: Mapped[int | None] = mapped_column(ForeignKey("app_account.id"))  # None: automatic
+    matched_at: Mapped[datetime | None]
+    match_reason: Mapped[str] = mapped_column(String(500), default="")
+    resolved_at: Mapped[datetime | None]
+    version: Mapped[int] = mapped_column(default=1)
+
+    statement_import: Mapped[BankStatementImport] = relationship()
+    payment_request: Mapped[PaymentRequest | None] = relationship()
+    matched_by: Mapped[Account | None] = relationship()
+
+    @property
+    def in_queue(self) -> bool:
+        return self.match_status in QUEUE_STATUSES and self.resolved_at is None
+
+
+# --------------------------------------------------------------------------------------------------
+# Yearly renewal and members' requests (used by the renewal campaign and members' own pages).
+# --------------------------------------------------------------------------------------------------
+
+class RenewalStage(str, enum.Enum):
+    REQUEST = "request"
+    REMINDER_1 = "reminder_1"
+    REMINDER_2 = "reminder_2"
+
+
+class RenewalNotice(db.Model):
+    """A renewal letter sent: each stage once per member and year (unique constraint)."""
+
+    __tablename__ = "shares_renewal_notice"
+    __table_args__ = (UniqueConstraint("member_id", "year", "stage"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    member_id: Mapped[int] = mapped_column(ForeignKey("shares_member.id"))
+    year: Mapped[int] = mapped_column(index=True)
+    stage: Mapped[RenewalStage] = mapped_column(_enum(RenewalStage, 12))
+    sent_at: Mapped[datetime] = mapped_column(default=utcnow)
+    payment_request_id: Mapped[int | None] = mapped_column(ForeignKey("shares_payment_request.id"))
+
+    member: Mapped[Member] = relationship()
+    payment_request: Mapped[PaymentRequest | None] = relationship()
+
+
+class MemberRequestKind(str, enum.Enum):
+    BUY_SHARES = "buy_shares"
+    CHANGE_CATEGORY = "change_category"
+    RESIGN = "resign"
+
+
+class MemberRequestStatus(str, enum.Enum):
+    PENDING = "pending"
+    APPROVED = "approved"
+    REFUSED = "refused"
+
+
+class MemberRequest(db.Model):
+    """A member asks; staff decide. One pending request per member and kind (partial unique index)."""
+
+    __tablename__ = "shares_member_request"
+    __table_args__ = (
+        Index("uq_shares_member_request_pending", "member_id", "kind", unique=True,
+              sqlite_where=text("status = 'pending'"), postgresql_where=text("status = 'pending'")),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    member_id: Mapped[int] = mapped_column(ForeignKey("shares_member.id"), index=True)
+    kind: Mapped[MemberRequestKind] = mapped_column(_enum(MemberRequestKind, 20))
+    details: Mapped[dict | None] = mapped_column(JSON)
+    status: Mapped[MemberRequestStatus] = mapped_column(_enum(MemberRequestStatus, 10),
+                                                        default=MemberRequestStatus.PENDING, index=True)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    decided_by_id: Mapped[int | None] = mapped_column(ForeignKey("app_account.id"))
+    decided_at: Mapped[datetime | None]
+    decision_note: Mapped[str] = mapped_column(String(500), default="")
+
+    member: Mapped[Member] = relationship()
+    decided_by: Mapped[Account | None] = relationship()
+
+
+@event.listens_for(Session, "before_flush")
+def _refuse_register_changes(session, flush_context, instances):
+    for obj in session.deleted:
+        if isinstance(obj, ShareEntry):
+            raise PermissionError("the share register is append-only")
+    for obj in session.dirty:
+        if isinstance(obj, ShareEntry) and session.is_modified(obj, include_collections=False):
+            raise PermissionError("the share register is append-only")
