@@ -1,0 +1,138 @@
+"""Browser tests: Playwright drives Debian's Chromium against the real app served from a thread.
+
+Fixtures and helpers:
+- ``browser_type_launch_args``: points pytest-playwright at ``chromium`` on the PATH (never downloads one);
+- ``live_app``: an application on the test database with CSRF protection on, as in production;
+- ``live_server``: that application served by werkzeug on a free port; ``live_server.url``;
+- ``sign_in(page, live_server, email)`` (fixture; ``sign_in_with_link``): the real e-mailed-link flow, reading the outbox table;
+- ``accessible(page)`` (fixture; ``assert_accessible``): an axe-core scan that fails on serious or
+  critical violations; ``axe_violations(page)`` returns them.
+
+Every test in this folder is marked ``e2e``; the folder is skipped when no Chromium is installed."""
+from __future__ import annotations
+
+import re
+import shutil
+import threading
+from dataclasses import dataclass
+
+import pytest
+from werkzeug.serving import make_server
+
+from app.extensions import db as _db
+from app.models import OutboxMessage
+
+CHROMIUM = shutil.which("chromium")
+
+
+def pytest_collection_modifyitems(config, items):
+    for item in items:
+        if "/tests/e2e/" in str(item.path).replace("\\", "/"):
+            item.add_marker(pytest.mark.e2e)
+            if CHROMIUM is None:
+                item.add_marker(pytest.mark.skip(reason="no chromium on the PATH (apt-get install chromium)"))
+
+
+@pytest.fixture(scope="session")
+def browser_type_launch_args(browser_type_launch_args):
+    return {**browser_type_launch_args, "executable_path": CHROMIUM,
+            "args": ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
+                     "--disable-component-update", "--disable-sync"]}
+
+
+@pytest.fixture(scope="session")
+def live_app(app):
+    """The same database as ``app`` but CSRF protection on, so forms are tested as they really post."""
+    from app import create_app
+
+    live = create_app({"SQLALCHEMY_DATABASE_URI": app.config["SQLALCHEMY_DATABASE_URI"], "SERVER_NAME": None,
+                       "WTF_CSRF_ENABLED": True, "DEMO": True})
+    yield live
+    with live.app_context():
+        _db.session.remove()
+        _db.engine.dispose()
+
+
+@dataclass
+class LiveServer:
+    url: str
+    app: object
+
+    def path(self, path: str) -> str:
+        return self.url + path
+
+
+@pytest.fixture(scope="session")
+def live_server(live_app):
+    server = make_server("127.0.0.1", 0, live_app, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, name="live-server", daemon=True)
+    thread.start()
+    yield LiveServer(url=f"http://127.0.0.1:{server.server_port}", app=live_app)
+    server.shutdown()
+    thread.join(timeout=10)
+
+
+@pytest.fixture
+def page(page):
+    """Fail fast instead of waiting 30 s on a selector that is not there."""
+    page.set_default_timeout(10_000)
+    return page
+
+
+_LINK = re.compile(r"https?://\S+?(/auth/link/[A-Za-z0-9_\-]+)")
+
+
+def latest_mail(to: str) -> OutboxMessage | None:
+    """The newest message queued for ``to``, read afresh (the server commits in its own thread)."""
+    _db.session.rollback()
+    return _db.session.scalars(_db.select(OutboxMessage).where(OutboxMessage.to_address == to.lower())
+                               .order_by(OutboxMessage.id.desc()).limit(1)).first()
+
+
+def sign_in_with_link(page, live_server: LiveServer, email: str) -> None:
+    """Ask for a sign-in link on the login page, read it from the outbox, open it and confirm."""
+    before = latest_mail(email)
+    page.goto(live_server.path("/auth/login"))
+    page.get_by_label(re.compile("e-mail", re.I)).first.fill(email)
+    page.locator("main form button[type=submit]").last.click()
+    page.wait_for_load_state()
+    message = latest_mail(email)
+    assert message is not None and (before is None or message.id != before.id), "no sign-in link was queued"
+    match = _LINK.search(message.body_text)
+    assert match, f"no sign-in link in the message: {message.body_text!r}"
+    page.goto(live_server.path(match.group(1)))
+    page.locator("main form button[type=submit]").click()
+    page.wait_for_url(re.compile(r"^" + re.escape(live_server.url) + r"/(\?.*)?$"))
+
+
+@pytest.fixture
+def sign_in():
+    return sign_in_with_link
+
+
+BLOCKING_IMPACTS = ("serious", "critical")
+
+
+def axe_violations(page, impacts=BLOCKING_IMPACTS) -> list[dict]:
+    from axe_playwright_python.sync_playwright import Axe
+
+    results = Axe().run(page)
+    return [v for v in results.response["violations"] if v.get("impact") in impacts]
+
+
+def assert_accessible(page, impacts=BLOCKING_IMPACTS) -> None:
+    """axe-core on the current page: no serious or critical violation."""
+    violations = axe_violations(page, impacts)
+    assert not violations, "accessibility violations on {}:\n{}".format(page.url, "\n".join(
+        f"- {v['id']} ({v['impact']}): {v['help']} at {[n['target'] for n in v['nodes']][:5]}"
+        for v in violations))
+
+
+@pytest.fixture
+def accessible():
+    return assert_accessible
+
+
+@pytest.fixture(name="axe_violations")
+def axe_violations_fixture():
+    return axe_violations
