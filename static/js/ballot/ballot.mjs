@@ -2,7 +2,7 @@
 // (docs/election-record.md, section 4).  Given the same election definition,
 // public key, credential, selections and randomness, encryptBallot returns
 // exactly the ballot Python's encrypt_ballot returns, byte for byte.
-import { IDENTITY, add, elementFromHex, elementToHex, precomputed } from './group.mjs';
+import { IDENTITY, add, elementFromHex, elementToHex, elementsToHex, precomputed } from './group.mjs';
 import { canonicalBytes, canonicalHash, concatBytes, sha256Bytes, sha256Hex, utf8 } from './encoding.mjs';
 import { credentialKeys, ed25519Verify, signWithSeed } from './credential.mjs';
 import {
@@ -154,8 +154,7 @@ export function encryptBallot(election, publicKey, credentialString, selections,
       const v = chosen.has(choice) ? 1 : 0;
       const r = draw();
       const [alpha, beta] = encrypt(y, v, r);
-      const aHex = elementToHex(alpha);
-      const bHex = elementToHex(beta);
+      const [aHex, bHex] = elementsToHex([alpha, beta]);
       const stmt = choiceStmt(fp, cred, contest.id, choice, yHex, aHex, bHex);
       const proof = proveDisjunctive(stmt, y, alpha, beta, [0, 1], v, r, draw);
       choicesOut.push({ id: choice, alpha: aHex, beta: bHex, proof });
@@ -163,7 +162,8 @@ export function encryptBallot(election, publicKey, credentialString, selections,
       bigB = add(bigB, beta);
       rTotal += r;
     }
-    const stmt = contestStmt(fp, cred, contest, yHex, elementToHex(bigA), elementToHex(bigB));
+    const [bigAHex, bigBHex] = elementsToHex([bigA, bigB]);
+    const stmt = contestStmt(fp, cred, contest, yHex, bigAHex, bigBHex);
     const values = range(contest.min, contest.max);
     const proof = proveDisjunctive(stmt, y, bigA, bigB, values, chosen.size, rTotal, draw);
     contestsOut.push({ id: contest.id, choices: choicesOut, proof });
@@ -237,7 +237,8 @@ export function verifyBallotProofs(election, publicKey, ballot, fp = electionFin
       bigA = add(bigA, alpha);
       bigB = add(bigB, beta);
     });
-    const stmt = contestStmt(fp, cred, contest, yHex, elementToHex(bigA), elementToHex(bigB));
+    const [bigAHex, bigBHex] = elementsToHex([bigA, bigB]);
+    const stmt = contestStmt(fp, cred, contest, yHex, bigAHex, bigBHex);
     if (!verifyDisjunctive(stmt, y, bigA, bigB, range(contest.min, contest.max), cj.proof)) {
       throw new InvalidBallot('contest_proof', `contest ${contest.id}: the selection-count proof fails`);
     }

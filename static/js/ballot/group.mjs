@@ -77,6 +77,11 @@ export function mulUnsafe(P, k) {
   return P.multiplyUnsafe(s);
 }
 
+/** g^k in variable time, only for public scalars. */
+export function baseMulUnsafe(k) {
+  return mulUnsafe(G, k);
+}
+
 /** g^k using the generator's precomputed table. */
 export function baseMul(k) {
   return mul(G, k);
@@ -90,9 +95,44 @@ export function precomputed(P, windowSize = 8) {
   return Q;
 }
 
+function affineToHex(x, y) {
+  return ((y & 1n) === 1n ? '03' : '02') + x.toString(16).padStart(64, '0');
+}
+
+/**
+ * Canonical hex of an element.  Points reaching here were computed from
+ * validated elements, so this skips noble's re-validation in toBytes() (and
+ * its second inversion): SEC1 compressed form = parity prefix + x.
+ */
 export function elementToHex(P) {
   if (P.is0()) return identityHex;
-  return bytesToHex(P.toBytes(true));
+  const { x, y } = P.toAffine();
+  return affineToHex(x, y);
+}
+
+/** elementToHex of many points with one shared field inversion (Montgomery's trick). */
+export function elementsToHex(points) {
+  const Fp = Point.Fp;
+  const n = points.length;
+  const prefix = new Array(n);
+  let acc = Fp.ONE;
+  for (let i = 0; i < n; i++) {
+    prefix[i] = acc;
+    if (!points[i].is0()) acc = Fp.mul(acc, points[i].Z);
+  }
+  let inv = Fp.inv(acc);
+  const out = new Array(n);
+  for (let i = n - 1; i >= 0; i--) {
+    const P = points[i];
+    if (P.is0()) {
+      out[i] = identityHex;
+      continue;
+    }
+    const iz = Fp.mul(inv, prefix[i]);
+    inv = Fp.mul(inv, P.Z);
+    out[i] = affineToHex(Fp.mul(P.X, iz), Fp.mul(P.Y, iz));
+  }
+  return out;
 }
 
 /**

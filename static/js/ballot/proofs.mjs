@@ -12,7 +12,7 @@
 // prove_disjunctive draws w for the real branch first, then c_j, s_j for every
 // other branch in ascending order of value.
 import {
-  ORDER, G, baseMul, mul, mulUnsafe, mod, add, neg, elementToHex,
+  ORDER, G, baseMul, baseMulUnsafe, mul, mulUnsafe, mod, add, neg, elementToHex, elementsToHex,
   scalarToHex, scalarFromHex, randomScalar,
 } from './group.mjs';
 import { canonicalBytes, sha256Bytes, bytesToBigInt, concatBytes, bigIntToBytes, utf8 } from './encoding.mjs';
@@ -84,6 +84,14 @@ function shifted(beta, values) {
   return out;
 }
 
+/** [[hex(p0), hex(p1)], [hex(p2), hex(p3)], ...] with one shared inversion. */
+function pairsOfHex(points) {
+  const hex = elementsToHex(points);
+  const out = [];
+  for (let i = 0; i < hex.length; i += 2) out.push([hex[i], hex[i + 1]]);
+  return out;
+}
+
 function checkRange(values) {
   if (!values.length) throw new Error('empty value range');
   for (let i = 1; i < values.length; i++) {
@@ -104,24 +112,19 @@ export function proveDisjunctive(stmt, y, alpha, beta, values, realValue, r, rng
   const w = rng();
   const cs = new Array(values.length).fill(0n);
   const ss = new Array(values.length).fill(0n);
-  const commitments = [];
+  const points = [];
   for (let j = 0; j < values.length; j++) {
-    let a;
-    let b;
     if (j === real) {
-      a = baseMul(w);
-      b = mul(y, w);
+      points.push(baseMul(w), mul(y, w));
     } else {
       cs[j] = rng();
       ss[j] = rng();
       const negC = ORDER - cs[j];
       // c_j and s_j are published: variable-time arithmetic leaks nothing new
-      a = add(baseMul(ss[j]), mulUnsafe(alpha, negC));
-      b = add(mulUnsafe(y, ss[j]), mulUnsafe(sh[j], negC));
+      points.push(add(baseMulUnsafe(ss[j]), mulUnsafe(alpha, negC)), add(mulUnsafe(y, ss[j]), mulUnsafe(sh[j], negC)));
     }
-    commitments.push([elementToHex(a), elementToHex(b)]);
   }
-  const c = challenge({ ...stmt, commitments });
+  const c = challenge({ ...stmt, commitments: pairsOfHex(points) });
   const others = cs.reduce((acc, v) => acc + v, 0n);
   cs[real] = mod(c - others);
   ss[real] = mod(w + cs[real] * BigInt(r));
@@ -150,17 +153,15 @@ export function verifyDisjunctive(stmt, y, alpha, beta, values, proof) {
   const pairs = parseProofPairs(proof, values.length);
   if (!pairs) return false;
   const sh = shifted(beta, values);
-  const commitments = [];
+  const points = [];
   let total = 0n;
   for (let j = 0; j < pairs.length; j++) {
     const [c, s] = pairs[j];
     const negC = ORDER - c;
-    const a = add(baseMul(s), mulUnsafe(alpha, negC));
-    const b = add(mulUnsafe(y, s), mulUnsafe(sh[j], negC));
-    commitments.push([elementToHex(a), elementToHex(b)]);
+    points.push(add(baseMulUnsafe(s), mulUnsafe(alpha, negC)), add(mulUnsafe(y, s), mulUnsafe(sh[j], negC)));
     total += c;
   }
-  return mod(total) === challenge({ ...stmt, commitments });
+  return mod(total) === challenge({ ...stmt, commitments: pairsOfHex(points) });
 }
 
 /** Chaum-Pedersen proof that log_g(g^x) = log_h(h^x); stmt must already hold both. */
@@ -177,7 +178,7 @@ export function verifyDlogEq(stmt, bigX, h, d, proof) {
   if (!pairs) return false;
   const [c, s] = pairs[0];
   const negC = ORDER - c;
-  const a = add(baseMul(s), mulUnsafe(bigX, negC));
+  const a = add(baseMulUnsafe(s), mulUnsafe(bigX, negC));
   const b = add(mulUnsafe(h, s), mulUnsafe(d, negC));
   return c === challenge({ ...stmt, commitments: [elementToHex(a), elementToHex(b)] });
 }
@@ -193,6 +194,6 @@ export function verifyDlog(stmt, bigX, proof) {
   const pairs = parseProofPairs([proof], 1);
   if (!pairs) return false;
   const [c, s] = pairs[0];
-  const a = add(baseMul(s), mulUnsafe(bigX, ORDER - c));
+  const a = add(baseMulUnsafe(s), mulUnsafe(bigX, ORDER - c));
   return c === challenge({ ...stmt, commitment: elementToHex(a) });
 }
