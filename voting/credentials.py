@@ -1,0 +1,109 @@
+"""Credential authority: ``python -m voting.credentials ELECTORATE.csv --public P --private S``.
+
+Reads the electorate (CSV ``member_id,category`` with category A or B, header
+optional), generates one credential per member, and writes the public list
+(ready to be the data of a ``credentials`` event, sorted, without member ids)
+and the private list (``member_id,category,credential`` for printing and
+mailing) to two different places. The server only ever receives the public
+file.
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import json
+import os
+import sys
+from typing import Iterable, Sequence
+
+from voting.crypto.credential import credential_public, generate_credential
+from voting.crypto.election import CATEGORIES
+
+
+class ElectorateError(ValueError):
+    pass
+
+
+def read_electorate(lines: Iterable[str]) -> list[tuple[str, str]]:
+    members: list[tuple[str, str]] = []
+    seen: set[str] = set()
+    for n, row in enumerate(csv.reader(lines), start=1):
+        if not row or all(not c.strip() for c in row):
+            continue
+        if n == 1 and row[0].strip().lower() == "member_id":
+            continue
+        if len(row) != 2:
+            raise ElectorateError(f"line {n}: expected member_id,category")
+        member, cat = row[0].strip(), row[1].strip().upper()
+        if not member or cat not in CATEGORIES:
+            raise ElectorateError(f"line {n}: empty member id or category not A/B")
+        if member in seen:
+            raise ElectorateError(f"line {n}: member {member} listed twice")
+        seen.add(member)
+        members.append((member, cat))
+    return members
+
+
+def issue_credentials(
+    members: Sequence[tuple[str, str]], election_fingerprint: str | None = None
+) -> tuple[dict[str, object], list[tuple[str, str, str]]]:
+    """(public ``credentials`` event data, private rows member_id, category, credential)."""
+    private = [(m, cat, generate_credential()) for m, cat in members]
+    items = sorted(
+        ({"credential": credential_public(cred), "category": cat} for _, cat, cred in private),
+        key=lambda x: x["credential"],
+    )
+    public: dict[str, object] = {"credentials": items}
+    if election_fingerprint is not None:
+        public["election"] = election_fingerprint
+    return public, private
+
+
+def _same_place(a: str, b: str) -> bool:
+    ra, rb = os.path.realpath(a), os.path.realpath(b)
+    return ra == rb or os.path.dirname(ra) == os.path.dirname(rb)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m voting.credentials", description=__doc__.split("\n\n")[0])
+    parser.add_argument("electorate", help="CSV member_id,category")
+    parser.add_argument("--public", required=True, help="where to write the public credential list (JSON)")
+    parser.add_argument("--private", required=True, help="where to write the private credentials (CSV), another place")
+    parser.add_argument("--election", help="election fingerprint to include in the public list")
+    parser.add_argument("--demo-same-place", action="store_true", help="allow both files in one directory (demo only)")
+    args = parser.parse_args(argv)
+    if _same_place(args.public, args.private) and not args.demo_same_place:
+        print("refused: the public and private lists must go to different places (directories); "
+              "use --demo-same-place only for a demo", file=sys.stderr)
+        return 2
+    if os.path.realpath(args.public) == os.path.realpath(args.private):
+        print("refused: the public and private lists cannot be the same file", file=sys.stderr)
+        return 2
+    for path in (args.public, args.private):
+        if os.path.exists(path):
+            print(f"refused: {path} exists; credentials are never overwritten", file=sys.stderr)
+            return 2
+    try:
+        with open(args.electorate, encoding="utf-8", newline="") as fh:
+            members = read_electorate(fh)
+    except (OSError, ElectorateError) as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    public, private = issue_credentials(members, args.election)
+    fd = os.open(args.private, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(fd, "w", encoding="utf-8", newline="") as fh:
+        writer = csv.writer(fh)
+        writer.writerow(["member_id", "category", "credential"])
+        writer.writerows(private)
+    with open(args.public, "x", encoding="utf-8") as fh:
+        json.dump(public, fh, indent=1, sort_keys=True)
+        fh.write("\n")
+    counts = {cat: sum(1 for _, c in members if c == cat) for cat in CATEGORIES}
+    print(f"{len(members)} credentials issued (A: {counts['A']}, B: {counts['B']}); "
+          f"public list: {args.public}; private list: {args.private}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,205 @@
+"""Scrutineer (trustee) tool working with files: ``python -m voting.trustee STEP ...``.
+
+Steps:
+
+* ``init``     create my signing (Ed25519) and share-encryption (X25519) keys;
+               the public half goes into the election definition.
+* ``keygen1``  deal my polynomial: signed commitments, proof and encrypted
+               shares (publish), private state (keep).
+* ``keygen2``  check every dealer's commitments and the share addressed to me;
+               write my combined secret share (keep) and my signed public share
+               (publish).
+* ``decrypt``  verify the published record, then write my signed partial
+               decryption of its encrypted tally, with proofs (publish).
+* ``tally``    combine any k published partial decryptions into the result
+               event; with fewer than k, name who is missing.
+
+Everything published is signed with my trustee key and checked by the others
+(and by ``python -m voting.verify``) against the election definition.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+from typing import Any, Sequence
+
+from voting.crypto.dkg import (
+    TrusteeError,
+    keygen_step1,
+    keygen_step2,
+    new_trustee_identity,
+    partial_decrypt,
+    verify_step1,
+)
+from voting.crypto.election import DefinitionError, Election
+from voting.record import RECORD_FORMAT, RecordError, RecordState
+
+
+def _read(path: str) -> Any:
+    with open(path, encoding="utf-8") as fh:
+        return json.load(fh)
+
+
+def _write(path: str, obj: Any, *, private: bool = False) -> None:
+    if os.path.exists(path):
+        raise FileExistsError(f"{path} exists; refusing to overwrite")
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600 if private else 0o644)
+    with os.fdopen(fd, "w", encoding="utf-8") as fh:
+        json.dump(obj, fh, indent=1, sort_keys=True)
+        fh.write("\n")
+
+
+def load_election(path: str) -> Election:
+    """An election from a bare definition file or from a record's first event."""
+    doc = _read(path)
+    if isinstance(doc, dict) and doc.get("format") == RECORD_FORMAT:
+        doc = doc["events"][0]["data"]
+    return Election.from_json(doc)
+
+
+def _replay(path: str) -> tuple[RecordState, list[dict[str, Any]]]:
+    doc = _read(path)
+    if not isinstance(doc, dict) or doc.get("format") != RECORD_FORMAT:
+        raise RecordError("record_format", f"{path} is not a {RECORD_FORMAT} document")
+    state = RecordState(defer_ballots=True)
+    for event in doc["events"]:
+        state.apply(event)
+    return state, doc["events"]
+
+
+def cmd_init(args: argparse.Namespace) -> int:
+    private, public = new_trustee_identity(args.id, args.name)
+    _write(args.key, private, private=True)
+    _write(args.public, public)
+    print(f"trustee {args.id}: private keys in {args.key}; give {args.public} to the election officer")
+    return 0
+
+
+def cmd_keygen1(args: argparse.Namespace) -> int:
+    election = load_election(args.election)
+    private = _read(args.key)
+    election.trustee_index(private["id"])
+    data, state = keygen_step1(election, private)
+    _write(args.state, state, private=True)
+    _write(args.out, data)
+    print(f"trustee {private['id']}: commitments and encrypted shares in {args.out} (publish); "
+          f"private state in {args.state} (keep)")
+    return 0
+
+
+def cmd_keygen2(args: argparse.Namespace) -> int:
+    election = load_election(args.election)
+    private = _read(args.key)
+    state = _read(args.state)
+    if state.get("election") != election.fingerprint:
+        raise TrusteeError("state_mismatch", "the private state belongs to another election")
+    if args.record:
+        rec, events = _replay(args.record)
+        step1 = [e["data"] for e in events if e["type"] == "trustee_commitments"]
+    else:
+        step1 = [_read(p) for p in args.commitments]
+    for data in step1:
+        verify_step1(election, data)
+    public, secret = keygen_step2(election, private, state, step1)
+    _write(args.share, secret, private=True)
+    _write(args.out, public)
+    print(f"trustee {private['id']}: every dealer's share checked against its commitments; "
+          f"public share in {args.out} (publish); secret share in {args.share} (keep)")
+    return 0
+
+
+def cmd_decrypt(args: argparse.Namespace) -> int:
+    from voting.verify import verify_record
+
+    doc = _read(args.record)
+    report = verify_record(doc, workers=args.workers, out=sys.stderr)
+    if report.failure is not None:
+        print(f"refused: the record does not verify: {report.failure.line()}", file=sys.stderr)
+        return 1
+    state, _ = _replay(args.record)
+    if state.tally_sums is None or state.tally_hash is None:
+        print("refused: the record has no encrypted tally yet", file=sys.stderr)
+        return 1
+    private = _read(args.key)
+    share = _read(args.share)
+    election = state.el
+    if share.get("election") != election.fingerprint or share.get("id") != private["id"]:
+        raise TrusteeError("state_mismatch", "the secret share belongs to another election or trustee")
+    data = partial_decrypt(election, private, share["share"], state.tally_sums, state.tally_hash)
+    if data["public_share"] != state.shares[private["id"]].hex():
+        raise TrusteeError("state_mismatch", "my secret share does not match my public share on the record")
+    _write(args.out, data)
+    print(f"trustee {private['id']}: partial decryption of tally {state.tally_hash[:16]}... in {args.out} (publish)")
+    return 0
+
+
+def cmd_tally(args: argparse.Namespace) -> int:
+    state, _ = _replay(args.record)
+    for path in args.partials or []:
+        # Partial decryptions not yet on the record: check them as if appended.
+        from voting.record import make_event
+
+        state.apply(make_event(state.last, "partial_decryption", _read(path)))
+    try:
+        result = state.result_data()
+    except RecordError as exc:
+        print(f"cannot tally: {exc.message}", file=sys.stderr)
+        return 1
+    _write(args.out, result)
+    print(f"result from trustees {', '.join(result['trustees'])} in {args.out}")
+    return 0
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m voting.trustee", description=__doc__.split("\n\n")[0])
+    sub = parser.add_subparsers(dest="step", required=True)
+    p = sub.add_parser("init", help="create my trustee keys")
+    p.add_argument("--id", required=True)
+    p.add_argument("--name", required=True)
+    p.add_argument("--key", required=True, help="private key file to create")
+    p.add_argument("--public", required=True, help="public key file to create")
+    p.set_defaults(func=cmd_init)
+    p = sub.add_parser("keygen1", help="deal my polynomial")
+    p.add_argument("--election", required=True, help="election definition or record")
+    p.add_argument("--key", required=True)
+    p.add_argument("--state", required=True, help="private state file to create")
+    p.add_argument("--out", required=True, help="public commitments file to create")
+    p.set_defaults(func=cmd_keygen1)
+    p = sub.add_parser("keygen2", help="check shares, combine mine")
+    p.add_argument("--election", required=True)
+    p.add_argument("--key", required=True)
+    p.add_argument("--state", required=True)
+    src = p.add_mutually_exclusive_group(required=True)
+    src.add_argument("--record", help="read every trustee's commitments from the published record")
+    src.add_argument("--commitments", nargs="+", help="every trustee's keygen1 output files")
+    p.add_argument("--share", required=True, help="secret share file to create")
+    p.add_argument("--out", required=True, help="public share file to create")
+    p.set_defaults(func=cmd_keygen2)
+    p = sub.add_parser("decrypt", help="partially decrypt the record's tally")
+    p.add_argument("--record", required=True)
+    p.add_argument("--key", required=True)
+    p.add_argument("--share", required=True)
+    p.add_argument("--out", required=True)
+    p.add_argument("--workers", type=int, default=None)
+    p.set_defaults(func=cmd_decrypt)
+    p = sub.add_parser("tally", help="combine k partial decryptions into the result")
+    p.add_argument("--record", required=True)
+    p.add_argument("--partials", nargs="*", help="partial decryption files not yet on the record")
+    p.add_argument("--out", required=True)
+    p.set_defaults(func=cmd_tally)
+    args = parser.parse_args(argv)
+    try:
+        return int(args.func(args))
+    except (TrusteeError, RecordError) as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 1
+    except (OSError, KeyError, ValueError, DefinitionError) as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+
+
+if __name__ == "__main__":
+    sys.exit(main())
