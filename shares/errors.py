@@ -7,3 +7,85 @@ class StaleEdit(Conflict):
 
 class DuplicateEmail(DomainError):
     status = 409
+
+
+# --- the register -------------------------------------------------------------------------------
+
+class InvalidShareCount(DomainError):
+    """A number of shares must be a positive whole number."""
+
+
+class MemberNotActive(DomainError):
+    """The member has resigned or was excluded."""
+
+
+class NotEnoughShares(DomainError):
+    """The member does not hold that many shares."""
+
+
+class BelowMinimumShares(DomainError):
+    """The change would leave the member below one share or their category's minimum."""
+
+
+class BoardApprovalRequired(DomainError):
+    """A transfer or an exclusion needs the board decision's date and reference."""
+
+
+class SameMember(DomainError):
+    """A transfer needs two different members."""
+
+
+class SameCategory(DomainError):
+    """The member is already in that category."""
+
+
+class UnpaidShares(DomainError):
+    """Only paid-up shares can be transferred."""
+
+
+class FutureDate(DomainError):
+    """The effective date is in the future."""
+
+
+class ReasonRequired(DomainError):
+    """A correction or a manual match needs a reason."""
+
+
+class EntryNotCorrectable(DomainError):
+    """That entry belongs to another member or is itself a correction of nothing."""
+
+
+# --- payments ------------------------------------------------------------------------------------
+
+class InvalidReference(DomainError):
+    """Not a valid Belgian structured communication (+++123/4567/89002+++)."""
+
+    def __init__(self, reason: str = "format"):  # "format" | "length" | "checksum"
+        super().__init__(reason)
+        self.reason = reason
+
+
+class UnknownReference(DomainError):
+    """No payment request has that structured communication."""
+
+    status = 404
+
+
+class RequestNotPayable(DomainError):
+    """The payment request is cancelled."""
+
+
+class TransactionAlreadyResolved(Conflict):
+    """Someone matched or dismissed this bank transaction first."""
+
+
+# --- bank statements ---------------------------------------------------------------------------
+
+class StatementError(DomainError):
+    """A bank statement file that cannot be imported; ``reason`` names why."""
+
+    def __init__(self, reason: str, detail: str = ""):
+        super().__init__(reason, detail)
+        self.reason = reason  # "not_xml" | "not_camt053" | "truncated" | "unknown_account" | "invalid"
+        self.detail = detail
+

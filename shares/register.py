@@ -1,0 +1,410 @@
+"""The share register: verbs that append entries, and the register reconstructed as of any date.
+
+Nothing is updated in place: every verb appends ShareEntry rows (a correction cites the entry it
+corrects). Services flush, never commit: a transfer's two sides land together or not at all."""
+from __future__ import annotations
+
+import uuid
+from collections import defaultdict
+from dataclasses import dataclass, field
+from datetime import date
+
+from sqlalchemy import and_, case, func, select
+from sqlalchemy.orm import selectinload
+
+from app import audit
+from app.extensions import db
+from app.models import Account
+from shares.errors import (BelowMinimumShares, BoardApprovalRequired, EntryNotCorrectable, FutureDate,
+                           InvalidShareCount, MemberNotActive, NotEnoughShares, ReasonRequired, SameCategory,
+                           SameMember, UnpaidShares)
+from shares.models import Category, EntryKind, Member, PaymentPurpose, PaymentRequest, ShareEntry
+from shares.payments import create_payment_request
+from shares.settings import min_shares, share_price_cents
+
+LEAVING = (EntryKind.RESIGNATION, EntryKind.EXCLUSION)
+SHARE_KINDS = (EntryKind.SUBSCRIPTION, EntryKind.TRANSFER_IN, EntryKind.TRANSFER_OUT, EntryKind.REDEMPTION,
+               EntryKind.CORRECTION)
+
+
+@dataclass
+class Holding:
+    """A member's position on a date, summed from the entries up to that date."""
+
+    shares: int = 0
+    capital_cents: int = 0
+    paid_cents: int = 0
+    category: Category | None = None
+    left: EntryKind | None = None  # resignation or exclusion in force
+    left_on: date | None = None
+
+
+def _today() -> date:
+    from datetime import datetime
+    from zoneinfo import ZoneInfo
+    return datetime.now(ZoneInfo("Europe/Brussels")).date()
+
+
+def _voided_ids(member_ids=None, on: date | None = None):
+    """Entries cited by a correction (on or before ``on``): their status effect is void."""
+    stmt = select(ShareEntry.corrects_id).where(ShareEntry.kind == EntryKind.CORRECTION,
+                                                ShareEntry.corrects_id.is_not(None))
+    if on is not None:
+        stmt = stmt.where(ShareEntry.effective_on <= on)
+    if member_ids is not None:
+        stmt = stmt.where(ShareEntry.member_id.in_(member_ids))
+    return stmt
+
+
+def holding(member: Member, on: date | None = None) -> Holding:
+    on = on or _today()
+    return holdings([member.id], on).get(member.id) or Holding(category=member.category)
+
+
+def holdings(member_ids, on: date) -> dict[int, Holding]:
+    """Positions of many members in two queries (whatever their number of entries)."""
+    member_ids = list(member_ids)
+    out: dict[int, Holding] = {}
+    if not member_ids:
+        return out
+    voided = set(db.session.scalars(_voided_ids(member_ids, on)))
+    rows = db.session.execute(
+        select(ShareEntry.member_id, ShareEntry.id, ShareEntry.kind, ShareEntry.effective_on, ShareEntry.shares,
+               ShareEntry.capital_cents, ShareEntry.paid_cents, ShareEntry.category)
+        .where(ShareEntry.member_id.in_(member_ids), ShareEntry.effective_on <= on)
+        .order_by(ShareEntry.member_id, ShareEntry.effective_on, ShareEntry.id))
+    for member_id, entry_id, kind, effective_on, shares, capital, paid, category in rows:
+        h = out.setdefault(member_id, Holding())
+        h.shares += shares
+        h.capital_cents += capital
+        h.paid_cents += paid
+        if category is not None and entry_id not in voided:
+            h.category = category
+        if kind in LEAVING and entry_id not in voided:
+            h.left, h.left_on = kind, effective_on
+    return out
+
+
+def _check_date(on: date) -> None:
+    if on > _today():
+        raise FutureDate()
+
+
+def _check_active(member: Member, position: Holding) -> None:
+    if position.left is not None:
+        raise MemberNotActive()
+
+
+def _entry(member: Member, kind: EntryKind, on: date, actor: Account | None, **values) -> ShareEntry:
+    entry = ShareEntry(member_id=member.id, kind=kind, effective_on=on,
+                       recorded_by_id=actor.id if actor else None, **values)
+    db.session.add(entry)
+    return entry
+
+
+def _audit(action: str, member: Member, entries: list[ShareEntry], actor: Account | None, **extra) -> None:
+    db.session.flush()
+    audit.record(action, member, actor=actor,
+                 after={"entries": [e.id for e in entries], **extra})
+
+
+def _refresh_category(member: Member) -> None:
+    current = holding(member, _today()).category
+    if current is not None and current is not member.category:
+        member.category = current
+
+
+# ----------------------------------------------------------------------------------------------
+# Verbs
+# ----------------------------------------------------------------------------------------------
+
+
+def subscribe(member: Member, shares: int, *, on: date | None = None, actor: Account | None = None,
+              note: str = "") -> tuple[ShareEntry, PaymentRequest]:
+    """Subscribe ``shares`` more shares at the category's nominal value: an entry and a payment request."""
+    on = on or _today()
+    if not isinstance(shares, int) or shares < 1:
+        raise InvalidShareCount()
+    _check_date(on)
+    position = holding(member, on)
+    _check_active(member, position)
+    category = position.category or member.category
+    price = share_price_cents(category)
+    first = db.session.scalar(select(func.count()).select_from(ShareEntry).where(
+        ShareEntry.member_id == member.id, ShareEntry.kind == EntryKind.SUBSCRIPTION)) == 0
+    request = create_payment_request(member, PaymentPurpose.SUBSCRIPTION if first else PaymentPurpose.ADDITIONAL_SHARES,
+                                     shares * price, shares=shares, actor=actor)
+    entry = _entry(member, EntryKind.SUBSCRIPTION, on, actor, shares=shares, amount_cents=shares * price,
+                   capital_cents=shares * price, paid_cents=0, category=category, payment_request_id=request.id,
+                   note=note[:500])
+    _audit("register.subscription", member, [entry], actor, shares=shares, on=on,
+           reference=request.reference, amount_cents=shares * price)
+    return entry, request
+
+
+def transfer(giver: Member, receiver: Member, shares: int, *, on: date, board_decision_on: date | None,
+             board_reference: str | None, actor: Account | None = None, note: str = "") -> tuple[ShareEntry, ShareEntry]:
+    """Move paid-up shares between two members, both sides in this transaction, with the board's approval."""
+    if not isinstance(shares, int) or shares < 1:
+        raise InvalidShareCount()
+    if giver.id == receiver.id:
+        raise SameMember()
+    if not board_decision_on or not (board_reference or "").strip():
+        raise BoardApprovalRequired()
+    _check_date(on)
+    positions = holdings([giver.id, receiver.id], on)
+    give, take = positions.get(giver.id, Holding()), positions.get(receiver.id, Holding())
+    _check_active(giver, give)
+    _check_active(receiver, take)
+    if give.shares < shares:
+        raise NotEnoughShares()
+    giver_category = give.category or giver.category
+    if give.shares - shares < max(1, min_shares(giver_category)):
+        raise BelowMinimumShares()
+    price = share_price_cents(giver_category)
+    if give.paid_cents < shares * price:
+        raise UnpaidShares()
+    group = str(uuid.uuid4())
+    value = shares * price
+    common = dict(transfer_group=group, board_decision_on=board_decision_on,
+                  board_reference=board_reference.strip()[:100], note=note[:500])
+    out = _entry(giver, EntryKind.TRANSFER_OUT, on, actor, shares=-shares, amount_cents=-value,
+                 capital_cents=-value, paid_cents=-value, counterpart_member_id=receiver.id, **common)
+    into = _entry(receiver, EntryKind.TRANSFER_IN, on, actor, shares=shares, amount_cents=value, capital_cents=value,
+                  paid_cents=value, counterpart_member_id=giver.id,
+                  category=None if take.category or take.shares else receiver.category, **common)
+    _audit("register.transfer", giver, [out, into], actor, shares=shares, to=receiver.number, on=on,
+           board_decision_on=board_decision_on, board_reference=board_reference)
+    return out, into
+
+
+def change_category(member: Member, category: Category, *, on: date | None = None, actor: Account | None = None,
+                    note: str = "") -> ShareEntry:
+    on = on or _today()
+    _check_date(on)
+    position = holding(member, on)
+    _check_active(member, position)
+    current = position.category or member.category
+    if category is current:
+        raise SameCategory()
+    if position.shares < min_shares(category):
+        raise BelowMinimumShares()
+    entry = _entry(member, EntryKind.CATEGORY_CHANGE, on, actor, category=category, note=note[:500])
+    db.session.flush()
+    _refresh_category(member)
+    _audit("register.category_change", member, [entry], actor, before=current, category=category, on=on)
+    return entry
+
+
+def redeem(member: Member, shares: int, *, on: date | None = None, actor: Account | None = None,
+           note: str = "", _leaving: bool = False) -> ShareEntry:
+    """Redeem shares at nominal value (paid-up part refunded). The member keeps their minimum unless leaving."""
+    on = on or _today()
+    if not isinstance(shares, int) or shares < 1:
+        raise InvalidShareCount()
+    _check_date(on)
+    position = holding(member, on)
+    if not _leaving:
+        _check_active(member, position)
+    if position.shares < shares:
+        raise NotEnoughShares()
+    category = position.category or member.category
+    if not _leaving and position.shares - shares < max(1, min_shares(category)):
+        raise BelowMinimumShares()
+    price = share_price_cents(category)
+    value = shares * price
+    refund = min(value, position.paid_cents)
+    entry = _entry(member, EntryKind.REDEMPTION, on, actor, shares=-shares, amount_cents=-refund,
+                   capital_cents=-value, paid_cents=-refund, note=note[:500])
+    _audit("register.redemption", member, [entry], actor, shares=shares, refund_cents=refund, on=on)
+    return entry
+
+
+def _leave(member: Member, kind: EntryKind, on: date, actor, note, **board) -> list[ShareEntry]:
+    _check_date(on)
+    position = holding(member, on)
+    _check_active(member, position)
+    entries = [_entry(member, kind, on, actor, note=note[:500], **board)]
+    db.session.flush()
+    if position.shares > 0:
+        entries.append(redeem(member, position.shares, on=on, actor=actor, note=note, _leaving=True))
+    return entries
+
+
+def resign(member: Member, *, on: date | None = None, actor: Account | None = None, note: str = "") -> list[ShareEntry]:
+    """The member leaves: a resignation entry and the redemption of all their shares."""
+    entries = _leave(member, EntryKind.RESIGNATION, on or _today(), actor, note)
+    _audit("register.resignation", member, entries, actor, on=on)
+    return entries
+
+
+def exclude(member: Member, *, on: date | None = None, board_decision_on: date | None,
+            board_reference: str | None, actor: Account | None = None, note: str = "") -> list[ShareEntry]:
+    if not board_decision_on or not (board_reference or "").strip():
+        raise BoardApprovalRequired()
+    entries = _leave(member, EntryKind.EXCLUSION, on or _today(), actor, note,
+                     board_decision_on=board_decision_on, board_reference=board_reference.strip()[:100])
+    _audit("register.exclusion", member, entries, actor, on=on, board_decision_on=board_decision_on,
+           board_reference=board_reference)
+    return entries
+
+
+def correct(entry: ShareEntry, *, reason: str, on: date | None = None, shares: int = 0, capital_cents: int = 0,
+            paid_cents: int = 0, category: Category | None = None, actor: Account | None = None) -> ShareEntry:
+    """A correction cites ``entry`` and carries the adjustment (signed deltas, or the right category).
+
+    Correcting a resignation, exclusion or category change voids its effect on the member's status."""
+    reason = (reason or "").strip()
+    if not reason:
+        raise ReasonRequired()
+    if entry.kind is EntryKind.CORRECTION:
+        raise EntryNotCorrectable()
+    on = on or _today()
+    _check_date(on)
+    member = db.session.get(Member, entry.member_id)
+    position = holding(member, on)
+    if position.shares + shares < 0:
+        raise NotEnoughShares()
+    if entry.kind is EntryKind.CATEGORY_CHANGE and category is None:
+        # Voiding a category change restores the category in force before it.
+        before = holdings_excluding(member, entry)
+        category = before
+    correction = _entry(member, EntryKind.CORRECTION, on, actor, shares=shares, amount_cents=capital_cents,
+                        capital_cents=capital_cents, paid_cents=paid_cents, category=category,
+                        corrects_id=entry.id, note=reason[:500])
+    db.session.flush()
+    _refresh_category(member)
+    _audit("register.correction", member, [correction], actor, corrects=entry.id, reason=reason, shares=shares,
+           capital_cents=capital_cents, paid_cents=paid_cents, category=category)
+    return correction
+
+
+def holdings_excluding(member: Member, entry: ShareEntry) -> Category | None:
+    """The category in force just before ``entry``."""
+    row = db.session.scalar(
+        select(ShareEntry.category).where(ShareEntry.member_id == member.id, ShareEntry.category.is_not(None),
+                                          ShareEntry.id != entry.id,
+                                          (ShareEntry.effective_on < entry.effective_on)
+                                          | and_(ShareEntry.effective_on == entry.effective_on,
+                                                 ShareEntry.id < entry.id))
+        .order_by(ShareEntry.effective_on.desc(), ShareEntry.id.desc()).limit(1))
+    return row
+
+
+# ----------------------------------------------------------------------------------------------
+# The register as of a date
+# ----------------------------------------------------------------------------------------------
+
+
+@dataclass
+class RegisterRow:
+    member: Member
+    holding: Holding
+    dates: dict[str, list[date]] = field(default_factory=lambda: defaultdict(list))
+
+    @property
+    def status(self) -> str:
+        return self.holding.left.value if self.holding.left else "active"
+
+
+def register_members_statement(on: date):
+    """Members with at least one entry on or before ``on``, in member-number order."""
+    present = select(ShareEntry.member_id).where(ShareEntry.effective_on <= on).distinct()
+    return select(Member).where(Member.id.in_(present)).order_by(Member.number)
+
+
+def register_rows(on: date, *, offset: int = 0, limit: int | None = None) -> list[RegisterRow]:
+    """Register lines as the law requires them (identity, category, shares, dates of subscriptions,
+    payments, transfers and redemptions), in a constant number of queries."""
+    stmt = register_members_statement(on).offset(offset)
+    if limit is not None:
+        stmt = stmt.limit(limit)
+    members = list(db.session.scalars(stmt))
+    return _rows_for(members, on)
+
+
+def iter_register_rows(on: date, batch: int = 2000):
+    offset = 0
+    while True:
+        rows = register_rows(on, offset=offset, limit=batch)
+        if not rows:
+            return
+        yield from rows
+        offset += batch
+
+
+def _rows_for(members: list[Member], on: date) -> list[RegisterRow]:
+    if not members:
+        return []
+    ids = [m.id for m in members]
+    positions = holdings(ids, on)
+    rows = {m.id: RegisterRow(m, positions.get(m.id) or Holding(category=m.category)) for m in members}
+    for member_id, kind, effective_on in db.session.execute(
+            select(ShareEntry.member_id, ShareEntry.kind, ShareEntry.effective_on)
+            .where(ShareEntry.member_id.in_(ids), ShareEntry.effective_on <= on,
+                   ShareEntry.kind.in_((EntryKind.SUBSCRIPTION, EntryKind.PAYMENT, EntryKind.TRANSFER_IN,
+                                        EntryKind.TRANSFER_OUT, EntryKind.REDEMPTION)))
+            .order_by(ShareEntry.effective_on, ShareEntry.id)):
+        key = "transfer" if kind in (EntryKind.TRANSFER_IN, EntryKind.TRANSFER_OUT) else kind.value
+        bucket = rows[member_id].dates[key]
+        if not bucket or bucket[-1] != effective_on:
+            bucket.append(effective_on)
+    for row in rows.values():
+        if row.holding.category is None:
+            row.holding.category = row.member.category
+    return [rows[i] for i in ids]
+
+
+def register_count(on: date) -> int:
+    return db.session.scalar(select(func.count()).select_from(register_members_statement(on).subquery()))
+
+
+@dataclass
+class CategoryTotals:
+    category: Category
+    members: int = 0
+    shares: int = 0
+    capital_cents: int = 0
+    paid_cents: int = 0
+
+
+def totals(on: date) -> dict[Category, CategoryTotals]:
+    """Per category, as of ``on``: members holding shares and not gone, shares, capital subscribed and paid.
+
+    Computed in the database: sums per member, the category in force per member, the members who left."""
+    sums = (select(ShareEntry.member_id.label("member_id"), func.sum(ShareEntry.shares).label("shares"),
+                   func.sum(ShareEntry.capital_cents).label("capital"), func.sum(ShareEntry.paid_cents).label("paid"))
+            .where(ShareEntry.effective_on <= on).group_by(ShareEntry.member_id).subquery())
+    voided = _voided_ids(on=on).subquery()
+    not_voided = ShareEntry.id.not_in(select(voided.c.corrects_id))
+    ranked = (select(ShareEntry.member_id.label("member_id"), ShareEntry.category.label("category"),
+                     func.row_number().over(partition_by=ShareEntry.member_id,
+                                            order_by=(ShareEntry.effective_on.desc(), ShareEntry.id.desc()))
+                     .label("rank"))
+              .where(ShareEntry.effective_on <= on, ShareEntry.category.is_not(None), not_voided).subquery())
+    current = select(ranked.c.member_id, ranked.c.category).where(ranked.c.rank == 1).subquery()
+    gone = (select(ShareEntry.member_id).where(ShareEntry.effective_on <= on, ShareEntry.kind.in_(LEAVING),
+                                               not_voided).distinct().subquery())
+    category = func.coalesce(current.c.category, Member.category)
+    stmt = (select(category, func.sum(case((and_(sums.c.shares > 0, gone.c.member_id.is_(None)), 1), else_=0)),
+                   func.sum(sums.c.shares), func.sum(sums.c.capital), func.sum(sums.c.paid))
+            .select_from(sums).join(Member, Member.id == sums.c.member_id)
+            .outerjoin(current, current.c.member_id == sums.c.member_id)
+            .outerjoin(gone, gone.c.member_id == sums.c.member_id)
+            .group_by(category))
+    out = {c: CategoryTotals(c) for c in Category}
+    for cat, members, shares, capital, paid in db.session.execute(stmt):
+        cat = Category(cat) if not isinstance(cat, Category) else cat
+        out[cat] = CategoryTotals(cat, int(members or 0), int(shares or 0), int(capital or 0), int(paid or 0))
+    return out
+
+
+def member_entries(member: Member) -> list[ShareEntry]:
+    return list(db.session.scalars(select(ShareEntry).where(ShareEntry.member_id == member.id)
+                                   .options(selectinload(ShareEntry.counterpart), selectinload(ShareEntry.recorded_by))
+                                   .order_by(ShareEntry.effective_on, ShareEntry.id)))
+
+
+def member_requests(member: Member) -> list[PaymentRequest]:
+    return list(db.session.scalars(select(PaymentRequest).where(PaymentRequest.member_id == member.id)
+                                   .order_by(PaymentRequest.created_at.desc(), PaymentRequest.id.desc())))
