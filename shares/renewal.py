@@ -1,0 +1,274 @@
+"""The yearly renewal campaign: a request to every member due, then reminders, then "lapsed".
+
+``run_campaign(year)`` is a job that cron may run every day, twice, or in two processes at once:
+each letter is one ``RenewalNotice`` row (unique per member, year and stage) and one outbox
+message (unique ``dedupe_key``), inserted in the same transaction as the renewal payment request,
+each member in its own savepoint. Whoever inserts second gets an IntegrityError, rolls back that
+member's savepoint and moves on, so nothing is sent twice. The job commits every ``batch`` members
+so that a crash loses little and a concurrent run waits little.
+
+Who is due for ``year``: a current member on the day of the run (a share paid up, no exit) who
+joined before that year (joining during the year counts as renewed, see ``shares.standing``), and
+whose renewal for the year is not paid. Reminders go ``reminder_days`` after the request (config
+``RENEWAL_REMINDER_DAYS``) to those still unpaid; a member still unpaid ``RENEWAL_GRACE_DAYS``
+after the last reminder is "lapsed" (a count on the status page: standing already says they are
+not renewed)."""
+from __future__ import annotations
+
+from contextlib import nullcontext
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+
+import click
+from flask import current_app, has_request_context
+from flask.cli import with_appcontext
+from sqlalchemy import case, func, select
+from sqlalchemy.exc import IntegrityError
+
+from app.db import utcnow
+from app.extensions import db
+from app.mail import queue_mail
+from app.progress import progress
+from shares import payments
+from shares.models import (Member, PaymentPurpose, PaymentRequest, PaymentStatus, RenewalNotice, RenewalStage)
+from shares.standing import BRUSSELS, is_current_member, register_facts
+
+DEFAULTS = {
+    "RENEWAL_AMOUNT_CENTS": 3000,
+    "RENEWAL_REMINDER_DAYS": (21, 42),
+    "RENEWAL_GRACE_DAYS": 30,
+}
+REMINDER_STAGES = (RenewalStage.REMINDER_1, RenewalStage.REMINDER_2)
+MAIL_TEMPLATES = {RenewalStage.REQUEST: "renewal_request", RenewalStage.REMINDER_1: "renewal_reminder_1",
+                  RenewalStage.REMINDER_2: "renewal_reminder_2"}
+
+
+def config(key: str):
+    return current_app.config.get(key, DEFAULTS[key])
+
+
+def renewal_amount_cents() -> int:
+    return int(config("RENEWAL_AMOUNT_CENTS"))
+
+
+def dedupe_key(year: int, member_id: int, stage: RenewalStage) -> str:
+    return f"renewal:{year}:{member_id}:{stage.value}"
+
+
+@dataclass
+class CampaignResult:
+    year: int
+    due: int = 0  # members due for renewal and unpaid on the day of the run
+    requested: int = 0  # renewal requests sent by this run
+    reminded: dict[RenewalStage, int] = field(default_factory=lambda: {s: 0 for s in REMINDER_STAGES})
+    already_done: int = 0  # letters another run inserted first (concurrent run)
+
+    @property
+    def sent(self) -> int:
+        return self.requested + sum(self.reminded.values())
+
+
+@dataclass(frozen=True)
+class _Plan:
+    member_id: int
+    stage: RenewalStage
+    request_id: int | None
+
+
+def _plan(year: int, now: datetime, reminder_days: tuple[int, ...]) -> tuple[int, list[_Plan]]:
+    """Who gets which letter today: a handful of queries whatever the number of members."""
+    today = now.astimezone(BRUSSELS).date()
+    year_start = date(year, 1, 1)
+    facts = register_facts(today)
+    due = sorted(mid for mid, f in facts.items()
+                 if is_current_member(f) and f.first_paid_on is not None and f.first_paid_on < year_start)
+    requests = {row.member_id: row for row in db.session.execute(
+        select(PaymentRequest.member_id, PaymentRequest.id, PaymentRequest.status)
+        .where(PaymentRequest.purpose == PaymentPurpose.RENEWAL, PaymentRequest.year == year))}
+    notices: dict[int, dict[RenewalStage, datetime]] = {}
+    for member_id, stage, sent_at in db.session.execute(
+            select(RenewalNotice.member_id, RenewalNotice.stage, RenewalNotice.sent_at)
+            .where(RenewalNotice.year == year)):
+        notices.setdefault(member_id, {})[stage] = sent_at
+    plans = []
+    unpaid = 0
+    for member_id in due:
+        request = requests.get(member_id)
+        if request is not None and request.status in (PaymentStatus.PAID, PaymentStatus.CANCELLED):
+            continue
+        unpaid += 1
+        sent = notices.get(member_id, {})
+        if RenewalStage.REQUEST not in sent:
+            plans.append(_Plan(member_id, RenewalStage.REQUEST, request.id if request else None))
+            continue
+        if request is None:
+            continue
+        for stage, days in zip(REMINDER_STAGES, reminder_days):
+            if stage in sent:
+                continue
+            if now >= sent[RenewalStage.REQUEST] + timedelta(days=days):
+                plans.append(_Plan(member_id, stage, request.id))
+            break  # one letter per member per run, in order
+    return unpaid, plans
+
+
+def _send(member: Member, plan: _Plan, year: int, now: datetime, amount_cents: int) -> bool:
+    """One letter in a savepoint; False when another run inserted it first."""
+    savepoint = db.session.begin_nested()
+    try:
+        notice = RenewalNotice(member_id=member.id, year=year, stage=plan.stage, sent_at=now)
+        db.session.add(notice)
+        db.session.flush()  # the unique (member, year, stage) decides who sends it
+        if plan.request_id is None:
+            request = payments.create_payment_request(member, PaymentPurpose.RENEWAL, amount_cents, year=year)
+        else:
+            request = db.session.get(PaymentRequest, plan.request_id)
+        notice.payment_request_id = request.id
+        queue_mail(member.email, member.language, MAIL_TEMPLATES[plan.stage],
+                   dedupe_key=dedupe_key(year, member.id, plan.stage), member=member, year=year,
+                   amount_cents=request.due_cents or request.amount_cents,
+                   reference=request.formatted_reference, link=home_link(), iban=_coop_iban(),
+                   coop_name=current_app.config.get("COOP_NAME", ""))
+        db.session.flush()
+    except IntegrityError:
+        savepoint.rollback()
+        return False
+    savepoint.commit()
+    return True
+
+
+def home_link() -> str:
+    return current_app.config["PUBLIC_URL"].rstrip("/") + "/"
+
+
+def _coop_iban() -> str:
+    from stdnum import iban as std_iban
+
+    from shares.settings import setting
+
+    return std_iban.format(setting("COOP_IBAN"))
+
+
+def run_campaign(year: int, now: datetime | None = None, reminder_days: tuple[int, ...] | None = None,
+                 batch: int = 200, show_progress: bool = False) -> CampaignResult:
+    """Send today's renewal letters for ``year``. Commits every ``batch`` members (it is a job)."""
+    now = now or utcnow()
+    reminder_days = tuple(reminder_days or config("RENEWAL_REMINDER_DAYS"))
+    amount = renewal_amount_cents()
+    result = CampaignResult(year=year)
+    result.due, plans = _plan(year, now, reminder_days)
+    # Mail templates need a request context (for context processors); a job has none of its own.
+    context = nullcontext() if has_request_context() else current_app.test_request_context(
+        "/", base_url=current_app.config["PUBLIC_URL"])
+    items = progress(plans, len(plans), f"Renewal {year}") if show_progress else plans
+    with context:
+        members: dict[int, Member] = {}
+        for i, plan in enumerate(items):
+            if i % batch == 0:
+                if i:
+                    db.session.commit()
+                ids = [p.member_id for p in plans[i:i + batch]]
+                members = {m.id: m for m in db.session.scalars(select(Member).where(Member.id.in_(ids)))}
+            if _send(members[plan.member_id], plan, year, now, amount):
+                if plan.stage is RenewalStage.REQUEST:
+                    result.requested += 1
+                else:
+                    result.reminded[plan.stage] += 1
+            else:
+                result.already_done += 1
+        db.session.commit()
+    return result
+
+
+# ------------------------------------------------------------------------------------------------
+# Status
+# ------------------------------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class CampaignStatus:
+    year: int
+    sent: int = 0  # renewal requests sent
+    paid: int = 0  # of those, paid
+    partially_paid: int = 0
+    reminded: int = 0  # members who got at least one reminder
+    reminded_twice: int = 0
+    lapsed: int = 0  # still unpaid after the last reminder and the grace period
+
+    @property
+    def unpaid(self) -> int:
+        return self.sent - self.paid
+
+    @property
+    def paid_percent(self) -> int:
+        return round(100 * self.paid / self.sent) if self.sent else 0
+
+
+def campaign_status(year: int, now: datetime | None = None) -> CampaignStatus:
+    """Counts for one year's campaign, in one query."""
+    now = now or utcnow()
+    grace = timedelta(days=int(config("RENEWAL_GRACE_DAYS")))
+    request_n = _notice(year, RenewalStage.REQUEST)
+    reminder_1 = _notice(year, RenewalStage.REMINDER_1)
+    reminder_2 = _notice(year, RenewalStage.REMINDER_2)
+    paid = PaymentRequest.status == PaymentStatus.PAID
+    row = db.session.execute(
+        select(func.count(request_n.c.member_id),
+               func.count(case((paid, 1))),
+               func.count(case((PaymentRequest.status == PaymentStatus.PARTIALLY_PAID, 1))),
+               func.count(reminder_1.c.member_id),
+               func.count(reminder_2.c.member_id),
+               func.count(case(((~paid) & (reminder_2.c.sent_at <= now - grace), 1))))
+        .select_from(request_n)
+        .join(PaymentRequest, PaymentRequest.id == request_n.c.payment_request_id)
+        .outerjoin(reminder_1, reminder_1.c.member_id == request_n.c.member_id)
+        .outerjoin(reminder_2, reminder_2.c.member_id == request_n.c.member_id)).one()
+    return CampaignStatus(year, *row)
+
+
+def _notice(year: int, stage: RenewalStage):
+    return (select(RenewalNotice.member_id, RenewalNotice.sent_at, RenewalNotice.payment_request_id)
+            .where(RenewalNotice.stage == stage, RenewalNotice.year == year).subquery(stage.value))
+
+
+def campaign_years() -> list[int]:
+    return list(db.session.scalars(select(RenewalNotice.year).distinct().order_by(RenewalNotice.year.desc())))
+
+
+def paid_per_day(year: int) -> list[tuple[date, int]]:
+    """Renewals for ``year`` paid each day (Brussels dates), for the progress chart."""
+    rows = db.session.execute(
+        select(PaymentRequest.paid_at).where(PaymentRequest.purpose == PaymentPurpose.RENEWAL,
+                                             PaymentRequest.year == year,
+                                             PaymentRequest.status == PaymentStatus.PAID)).scalars()
+    counts: dict[date, int] = {}
+    for paid_at in rows:
+        day = paid_at.astimezone(BRUSSELS).date()
+        counts[day] = counts.get(day, 0) + 1
+    return sorted(counts.items())
+
+
+def renewal_request_for(member_id: int, year: int) -> PaymentRequest | None:
+    return db.session.scalar(select(PaymentRequest).where(
+        PaymentRequest.member_id == member_id, PaymentRequest.purpose == PaymentPurpose.RENEWAL,
+        PaymentRequest.year == year))
+
+
+# ------------------------------------------------------------------------------------------------
+# Commands (added to the ``shares`` group: ``flask shares renewal-campaign YEAR``)
+# ------------------------------------------------------------------------------------------------
+
+@click.command("renewal-campaign")
+@click.argument("year", type=click.IntRange(2000, 2100))
+@click.option("--status-only", is_flag=True, help="Print the campaign's counts without sending anything.")
+@with_appcontext
+def renewal_campaign_command(year: int, status_only: bool) -> None:
+    """Send the renewal requests and reminders due today for YEAR (safe to run twice or concurrently)."""
+    if not status_only:
+        result = run_campaign(year, show_progress=True)
+        click.echo(f"Renewal {year}: {result.due} due and unpaid; sent {result.requested} requests, "
+                   f"{result.reminded[RenewalStage.REMINDER_1]} first reminders, "
+                   f"{result.reminded[RenewalStage.REMINDER_2]} second reminders"
+                   + (f"; {result.already_done} already sent by another run" if result.already_done else "") + ".")
+    status = campaign_status(year)
+    click.echo(f"Status {year}: sent {status.sent}, paid {status.paid}, reminded {status.reminded}, "
+               f"lapsed {status.lapsed}.")
