@@ -128,8 +128,22 @@ class Element:
     def __repr__(self) -> str:
         return f"Element({self.hex()})"
 
+    # Elements are immutable: copying returns the same object; pickling goes through the encoding.
+    def __copy__(self) -> "Element":
+        return self
+
+    def __deepcopy__(self, memo: object) -> "Element":
+        return self
+
+    def __reduce__(self) -> tuple[object, tuple[bytes]]:
+        return (_from_trusted_bytes, (self.to_bytes(),))
+
 
 IDENTITY = Element(None, _IDENTITY_BYTES)
+
+
+def _from_trusted_bytes(data: bytes) -> Element:
+    return Element.from_bytes(data, allow_identity=True)
 
 
 def base_mul(k: int) -> Element:
