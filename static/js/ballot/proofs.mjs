@@ -12,7 +12,7 @@
 // prove_disjunctive draws w for the real branch first, then c_j, s_j for every
 // other branch in ascending order of value.
 import {
-  ORDER, G, baseMul, baseMulUnsafe, mul, mulUnsafe, mod, add, neg, elementToHex, elementsToHex,
+  ORDER, G, IDENTITY, baseMul, baseMulUnsafe, mul, mulUnsafe, mod, add, neg, elementToHex, elementsToHex,
   scalarToHex, scalarFromHex, randomScalar,
 } from './group.mjs';
 import { canonicalBytes, sha256Bytes, bytesToBigInt, concatBytes, bigIntToBytes, utf8 } from './encoding.mjs';
@@ -68,9 +68,11 @@ export function recordingRng(rng) {
 
 export { randomScalar };
 
-/** Exponential ElGamal: (g^r, y^r * g^value). */
+/** Exponential ElGamal: (g^r, y^r * g^value); value is a small non-negative integer. */
 export function encrypt(y, value, r) {
-  return [baseMul(r), add(mul(y, r), baseMul(BigInt(value)))];
+  const v = BigInt(value);
+  const gv = v === 0n ? IDENTITY : v === 1n ? G : baseMul(v);
+  return [baseMul(r), add(mul(y, r), gv)];
 }
 
 /** beta / g^v for each v of a consecutive ascending range. */
