@@ -5,6 +5,7 @@ import threading
 from datetime import date, datetime, timedelta, timezone
 
 import pytest
+from flask import current_app
 
 from app.extensions import db
 from app.models import OutboxMessage
@@ -55,7 +56,7 @@ def test_request_sent_once_with_amount_reference_and_link(app, make_member, outb
     assert str(YEAR) in message.subject
     assert request.formatted_reference in message.body_text
     assert "30.00" in message.body_text or "30,00" in message.body_text
-    assert app.config["PUBLIC_URL"].rstrip("/") + "/" in message.body_text
+    assert current_app.config["PUBLIC_URL"].rstrip("/") + "/" in message.body_text
     [notice] = notices()
     assert notice.payment_request_id == request.id and notice.stage is RenewalStage.REQUEST
 
@@ -99,24 +100,24 @@ def test_reminders_at_the_configured_intervals_then_lapsed(app, make_member, out
     assert renewal.run_campaign(YEAR, now=START + timedelta(days=90), reminder_days=(10, 20)).sent == 0
     assert [m.dedupe_key.rsplit(":", 1)[1] for m in outbox(never.email)] == ["request", "reminder_1", "reminder_2"]
     assert [m.dedupe_key.rsplit(":", 1)[1] for m in outbox(payer.email)] == ["request"]
-    app.config["RENEWAL_GRACE_DAYS"] = 15
+    current_app.config["RENEWAL_GRACE_DAYS"] = 15
     try:
         status = renewal.campaign_status(YEAR, now=START + timedelta(days=30 + 14))
         assert (status.sent, status.paid, status.reminded, status.reminded_twice, status.lapsed) == (2, 1, 1, 1, 0)
         assert renewal.campaign_status(YEAR, now=START + timedelta(days=30 + 15)).lapsed == 1
     finally:
-        app.config.pop("RENEWAL_GRACE_DAYS")
+        current_app.config.pop("RENEWAL_GRACE_DAYS")
     assert renewal.campaign_status(YEAR - 1).sent == 0
 
 
 def test_reminders_use_the_config_by_default(app, make_member, outbox):
     member_since(make_member)
-    app.config["RENEWAL_REMINDER_DAYS"] = [3, 6]
+    current_app.config["RENEWAL_REMINDER_DAYS"] = [3, 6]
     try:
         renewal.run_campaign(YEAR, now=START)
         assert renewal.run_campaign(YEAR, now=START + timedelta(days=3)).reminded[RenewalStage.REMINDER_1] == 1
     finally:
-        app.config.pop("RENEWAL_REMINDER_DAYS")
+        current_app.config.pop("RENEWAL_REMINDER_DAYS")
 
 
 def test_an_existing_renewal_request_is_reused(make_member, outbox):
@@ -172,12 +173,13 @@ def test_paid_per_day(make_member):
                                             "shows what two real concurrent campaign processes do")
 def test_two_concurrent_runs_send_nothing_twice(app, make_member, outbox):
     members = [member_since(make_member) for _ in range(40)]
+    served = current_app._get_current_object()
     barrier = threading.Barrier(2)
     results, errors = [], []
 
     def run():
         try:
-            with app.app_context():
+            with served.app_context():
                 barrier.wait(timeout=10)
                 results.append(renewal.run_campaign(YEAR, now=START, batch=5))
                 db.session.remove()
