@@ -11,7 +11,7 @@ PG_BIN = $(firstword $(wildcard /usr/lib/postgresql/*/bin))
 PG_DIR := /tmp/unevoix-pg-$(shell pwd | md5sum | cut -c1-10)
 PG_URI := postgresql+psycopg://postgres@/unevoix_test?host=$(PG_DIR)&port=5432
 
-.PHONY: run test test-sqlite test-postgres install install-test system-deps translations demo-db bench clean
+.PHONY: translations-update run test test-sqlite test-postgres install install-test system-deps translations demo-db bench clean
 
 $(VENV)/installed: pyproject.toml
 	test -x $(PY) || python3 -m venv $(VENV)
@@ -27,7 +27,12 @@ install: $(VENV)/installed translations
 install-test: $(VENV)/installed-test translations
 
 translations: $(VENV)/installed
-	$(VENV)/bin/pybabel compile -d translations >/dev/null
+	$(VENV)/bin/pybabel compile -d translations >/dev/null 2>&1
+
+# After adding or changing messages: refresh the catalogues, then translate what is new.
+translations-update: $(VENV)/installed
+	$(VENV)/bin/pybabel extract -F babel.cfg -k _l --ignore-dirs ".* node_modules" -o translations/messages.pot . >/dev/null
+	$(VENV)/bin/pybabel update -i translations/messages.pot -d translations --no-fuzzy-matching >/dev/null
 
 instance/unevoix.db: $(VENV)/installed
 	mkdir -p instance

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from flask import Flask
+from werkzeug.middleware.proxy_fix import ProxyFix
 
 from app.config import ROOT, load_config
 
@@ -9,6 +10,9 @@ from app.config import ROOT, load_config
 def create_app(config: dict | None = None) -> Flask:
     app = Flask(__name__, static_folder=str(ROOT / "static"), instance_path=str(ROOT / "instance"))
     load_config(app, config)
+    if app.config.get("PROXY_COUNT"):
+        # Behind a reverse proxy: trust its X-Forwarded-For/-Proto so HTTPS and client IPs are seen.
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=app.config["PROXY_COUNT"], x_proto=app.config["PROXY_COUNT"])
     _init_extensions(app)
     _register_blueprints(app)
     _register_cli(app)

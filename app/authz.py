@@ -47,11 +47,6 @@ def can_read_outbox(user) -> bool:
     return bool(current_app.config.get("DEMO"))
 
 
-@predicate
-def can_manage_second_factor(user) -> bool:
-    return _signed_in(user) and user.needs_second_factor
-
-
 def permission_required(rule: Callable[..., bool], allow_anonymous: bool = False):
     """Refuse the view unless ``rule(current_user)`` holds: sign-in first for visitors, else 403."""
     from flask_login import current_user

@@ -29,6 +29,7 @@ class Config:
     RATELIMIT_STORAGE_URI = "memory://"
     RATELIMIT_HEADERS_ENABLED = True
     FORCE_HTTPS = False
+    PROXY_COUNT = 0
     MAGIC_LINK_MINUTES = 15
     # Outbound mail: with no MAIL_SERVER, mail stays in the outbox table (demo, tests).
     MAIL_SERVER: str | None = None
@@ -46,6 +47,7 @@ class ProductionConfig(Config):
     SESSION_COOKIE_SECURE = True
     REMEMBER_COOKIE_SECURE = True
     FORCE_HTTPS = True
+    PROXY_COUNT = 1
 
 
 class TestingConfig(Config):
@@ -53,6 +55,7 @@ class TestingConfig(Config):
     TESTING = True
     SECRET_KEY = "test-secret"
     SQLALCHEMY_DATABASE_URI = "sqlite://"
+    BABEL_DEFAULT_LOCALE = "en"  # tests read English unless they ask for another language
     RATELIMIT_ENABLED = False
     WTF_CSRF_ENABLED = False
 

@@ -18,7 +18,8 @@ def _code(data: str | bytes, level: str) -> qrcode.QRCode:
     return code
 
 
-def qr_svg(data: str | bytes, level: str = "M", label: str = "") -> Markup:
+def qr_svg(data: str | bytes, label: str, level: str = "M") -> Markup:
+    """An inline SVG QR code; ``label`` is what a screen reader says instead of the picture."""
     image = _code(data, level).make_image(image_factory=qrcode.image.svg.SvgPathImage)
     svg = image.to_string(encoding="unicode")
     svg = svg.replace("<svg ", f'<svg role="img" aria-label="{Markup.escape(label)}" class="qr" ', 1)

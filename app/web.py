@@ -14,9 +14,9 @@ def wants_partial() -> bool:
     return bool(htmx) and not htmx.boosted and not htmx.history_restore_request
 
 
-def render(page: str, partial: str | None = None, status: int = 200, **context) -> Response:
+def render(page_template: str, partial: str | None = None, status: int = 200, **context) -> Response:
     """Render the page, or only its partial for an htmx swap; always ``Vary: HX-Request``."""
-    template = partial if partial and wants_partial() else page
+    template = partial if partial and wants_partial() else page_template
     response = make_response(render_template(template, **context), status)
     response.vary.add("HX-Request")
     return response

@@ -57,8 +57,11 @@ def enterprise_number(rng) -> str:
     return f"{first8}{97 - int(first8) % 97:02d}"
 
 
+BANK_CODES = ("001", "063", "096", "310", "363", "734", "751", "523", "973")  # known to the IBAN registry
+
+
 def belgian_iban(rng) -> str:
-    first = rng.randint(1, 9_999_999_999)
+    first = int(rng.choice(BANK_CODES) + f"{rng.randint(0, 9_999_999):07d}")
     check = first % 97 or 97
     bban = f"{first:010d}{check:02d}"
     return "BE" + std_iban.calc_check_digits("BE00" + bban) + bban

@@ -8,9 +8,13 @@ from stdnum.be import nn as std_nn
 from stdnum.be import vat as std_be_vat
 from stdnum.exceptions import ValidationError as StdnumError
 from wtforms import HiddenField, IntegerField, SelectField, StringField
+from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length, Optional, ValidationError
 
 from app.i18n import LANGUAGE_NAMES
+
+COUNTRIES = [("BE", "België / Belgique"), ("FR", "France"), ("NL", "Nederland"), ("LU", "Luxembourg"),
+             ("DE", "Deutschland")]
 
 
 def _stdnum_field(module, message):
@@ -35,15 +39,15 @@ class ProfileForm(FlaskForm):
                                                                Length(max=200)])
     postcode = StringField(_l("Postcode"), validators=[DataRequired(_l("Enter your postcode.")), Length(max=12)])
     city = StringField(_l("City"), validators=[DataRequired(_l("Enter your city.")), Length(max=100)])
-    country = SelectField(_l("Country"), choices=[("BE", "België / Belgique"), ("FR", "France"),
-                                                   ("NL", "Nederland"), ("LU", "Luxembourg"), ("DE", "Deutschland")])
-    language = SelectField(_l("Preferred language"), choices=list(LANGUAGE_NAMES.items()))
+    country = SelectField(_l("Country"), choices=[SelectChoice(code, name) for code, name in COUNTRIES])
+    language = SelectField(_l("Preferred language"),
+                           choices=[SelectChoice(code, name) for code, name in LANGUAGE_NAMES.items()])
     national_number = StringField(_l("Belgian national number (optional)"), validators=[
         _stdnum_field(std_nn, _l("This is not a valid Belgian national number (11 digits, check digits)."))])
     enterprise_number = StringField(_l("Enterprise number (optional)"), validators=[
         _stdnum_field(std_be_vat, _l("This is not a valid Belgian enterprise number (like 0403.170.701)."))])
     iban = StringField(_l("Bank account (IBAN, optional)"), validators=[
-        _stdnum_field(std_iban, _l("This IBAN is not valid. Check the digits, like BE68 5390 0754 7034."))])
+        _stdnum_field(std_iban, _l("This IBAN is not valid. Check the digits, like BE71 0961 2345 6769."))])
 
     def __init__(self, *args, legal: bool = False, **kwargs):
         super().__init__(*args, **kwargs)

@@ -3,14 +3,14 @@ from __future__ import annotations
 
 import time
 
-from flask import Blueprint, current_app, flash, redirect, render_template, request, session, url_for
+from flask import Blueprint, flash, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_user, logout_user
 
 from app.auth import services
 from app.auth.errors import InvalidLink, WrongCode, WrongCredentials
 from app.auth.forms import CodeForm, ConfirmForm, LoginForm, PasswordStepForm, SetPasswordForm
-from app.authz import can_manage_second_factor, login_required, permission_required
+from app.authz import login_required
 from app.extensions import db, limiter
 from app.models import Account
 from app.qr import qr_svg
@@ -152,7 +152,7 @@ def _enrol_step(account: Account, state: dict):
             return _finish(account, state["method"] + "+totp-enrolment",
                            safe_next(session.get("auth_next"), url_for("core.home")))
     uri = services.totp_uri(account, secret)
-    return render_template("auth/enrol.html", form=form, secret=secret, qr=qr_svg(uri)), 400 if form.errors else 200
+    return render_template("auth/enrol.html", form=form, secret=secret, qr=qr_svg(uri, _("QR code that adds Une Voix to your authenticator app"))), 400 if form.errors else 200
 
 
 @bp.route("/logout", methods=["POST"])

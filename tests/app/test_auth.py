@@ -1,0 +1,189 @@
+"""Signing in: e-mailed links, passwords, TOTP for privileged accounts, rate limits, sessions."""
+from __future__ import annotations
+
+import re
+from datetime import timedelta
+
+import pyotp
+import pytest
+
+from app.auth import services
+from app.auth.errors import InvalidLink, WrongCode, WrongCredentials
+from app.models import LoginToken, Role
+from tests.conftest import make_account
+
+
+def _link_from_outbox(outbox, email: str) -> str:
+    body = outbox(to=email)[-1].body_text
+    return re.search(r"http://\S+/auth/link/(\S+)", body).group(1)
+
+
+def test_link_request_queues_one_mail_in_the_members_language(client, make_member, outbox):
+    member = make_member(language="nl", email="els@example.be")
+    response = client.post("/auth/login", data={"email": "ELS@example.be"})
+    assert response.status_code == 200
+    messages = outbox(to="els@example.be")
+    assert len(messages) == 1
+    assert messages[0].language == "nl"
+    assert messages[0].subject == "Uw aanmeldlink voor Une Voix"
+    assert member.account.display_name in messages[0].body_text
+
+
+def test_unknown_email_gets_the_same_answer_and_no_mail(client, make_member, outbox):
+    make_member(email="known@example.be")
+    known = client.post("/auth/login", data={"email": "known@example.be"})
+    unknown = client.post("/auth/login", data={"email": "nobody@example.be"})
+    assert known.status_code == unknown.status_code == 200
+    strip = lambda html: html.replace("known@example.be", "X").replace("nobody@example.be", "X")  # noqa: E731
+    assert strip(known.text) == strip(unknown.text)
+    assert outbox(to="nobody@example.be") == []
+
+
+def test_link_signs_in_once_only(client, make_member, outbox):
+    make_member(email="once@example.be")
+    client.post("/auth/login", data={"email": "once@example.be"})
+    token = _link_from_outbox(outbox, "once@example.be")
+    assert client.get(f"/auth/link/{token}").status_code == 200  # a button: GET spends nothing
+    response = client.post(f"/auth/link/{token}")
+    assert response.status_code == 302 and response.location == "/"
+    assert client.get("/me").status_code == 200
+    client.post("/auth/logout")
+    assert client.get("/me").status_code == 302
+    again = client.post(f"/auth/link/{token}")
+    assert again.status_code == 400
+    assert "no longer works" in again.text
+
+
+def test_expired_link_is_refused(client, db, make_member, outbox):
+    make_member(email="late@example.be")
+    client.post("/auth/login", data={"email": "late@example.be"})
+    token_row = db.session.scalar(db.select(LoginToken))
+    token_row.expires_at = token_row.expires_at - timedelta(minutes=16)
+    db.session.commit()
+    raw = _link_from_outbox(outbox, "late@example.be")
+    with pytest.raises(InvalidLink):
+        services.consume_login_link(raw)
+    assert client.post(f"/auth/link/{raw}").status_code == 400
+
+
+def test_password_login_for_member(client, make_member):
+    member = make_member(email="pw@example.be")
+    services.set_password(member.account, "correct horse battery")
+    from app.extensions import db
+    db.session.commit()
+    bad = client.post("/auth/login", data={"email": "pw@example.be", "password": "wrong password!!"})
+    assert bad.status_code == 400 and "do not match" in bad.text
+    good = client.post("/auth/login", data={"email": "pw@example.be", "password": "correct horse battery"})
+    assert good.status_code == 302
+    assert client.get("/me").status_code == 200
+
+
+def test_wrong_email_and_wrong_password_look_the_same():
+    with pytest.raises(WrongCredentials):
+        services.check_password("nobody@example.be", "whatever")
+
+
+def test_staff_need_password_and_totp_enrolment_then_code(client, db, outbox):
+    staff = make_account(roles=(Role.STAFF,), email="staff@example.be")
+    # First time, by e-mailed link: choose a password, then enrol the authenticator.
+    client.post("/auth/login", data={"email": "staff@example.be"})
+    token = _link_from_outbox(outbox, "staff@example.be")
+    assert client.post(f"/auth/link/{token}").location == "/auth/second-factor"
+    page = client.get("/auth/second-factor")
+    assert "Choose your password" in page.text
+    assert client.get("/staff/audit").status_code == 302  # not signed in yet
+    short = client.post("/auth/second-factor", data={"password": "short", "confirm": "short"})
+    assert short.status_code == 400 and "12 characters" in short.text
+    client.post("/auth/second-factor", data={"password": "a long staff password", "confirm": "a long staff password"})
+    enrol = client.get("/auth/second-factor")
+    secret = re.search(r'data-testid="totp-secret">([A-Z2-7]+)<', enrol.text).group(1)
+    assert "<svg" in enrol.text
+    wrong = client.post("/auth/second-factor", data={"code": "000000"})
+    assert wrong.status_code == 400
+    done = client.post("/auth/second-factor", data={"code": pyotp.TOTP(secret).now()})
+    assert done.status_code == 302
+    assert client.get("/staff/audit").status_code == 200
+    db.session.refresh(staff)
+    assert staff.totp_secret == secret
+
+
+def test_totp_code_is_good_once(db):
+    staff = make_account(roles=(Role.STAFF,), password="a long staff password")
+    staff.totp_secret = pyotp.random_base32()
+    db.session.commit()
+    code = pyotp.TOTP(staff.totp_secret).now()
+    services.check_totp(staff, code)
+    db.session.commit()
+    with pytest.raises(WrongCode):
+        services.check_totp(staff, code)
+
+
+def test_privileged_password_login_asks_for_code(client, db):
+    staff = make_account(roles=(Role.STAFF,), email="s2@example.be", password="a long staff password")
+    staff.totp_secret = pyotp.random_base32()
+    from app.db import utcnow
+    staff.totp_confirmed_at = utcnow()
+    db.session.commit()
+    response = client.post("/auth/login", data={"email": "s2@example.be", "password": "a long staff password"})
+    assert response.location == "/auth/second-factor"
+    assert "Enter your code" in client.get("/auth/second-factor").text
+    assert client.post("/auth/second-factor", data={"code": pyotp.TOTP(staff.totp_secret).now()}).status_code == 302
+    assert client.get("/staff/members").status_code == 200
+
+
+def test_sign_out_ends_old_session_cookies(client, login_as, app):
+    account = login_as("member")
+    with client.session_transaction() as session:
+        stolen = dict(session)
+    client.post("/auth/logout")
+    other = app.test_client()
+    with other.session_transaction() as session:
+        session.update(stolen)
+    assert other.get("/me").status_code == 302
+    assert account.id
+
+
+def test_session_is_fresh_after_sign_in(client, make_member, outbox):
+    make_member(email="fix@example.be")
+    with client.session_transaction() as session:
+        session["planted"] = "by an attacker"
+    client.post("/auth/login", data={"email": "fix@example.be"})
+    client.post(f"/auth/link/{_link_from_outbox(outbox, 'fix@example.be')}")
+    with client.session_transaction() as session:
+        assert "planted" not in session
+
+
+def test_next_parameter_is_followed_only_within_the_site(client, make_member, outbox):
+    make_member(email="next@example.be")
+    client.get("/auth/login?next=https://evil.example/")
+    client.post("/auth/login", data={"email": "next@example.be"})
+    response = client.post(f"/auth/link/{_link_from_outbox(outbox, 'next@example.be')}")
+    assert response.location == "/"
+    client.post("/auth/logout")
+    client.get("/auth/login?next=/me")
+    client.post("/auth/login", data={"email": "next@example.be"})
+    assert client.post(f"/auth/link/{_link_from_outbox(outbox, 'next@example.be')}").location == "/me"
+
+
+def test_invalid_email_is_explained(client):
+    response = client.post("/auth/login", data={"email": "not-an-address"})
+    assert response.status_code == 400
+    assert "valid e-mail address" in response.text
+    assert 'value="not-an-address"' in response.text
+
+
+def test_login_is_rate_limited(app, make_member):
+    from app import create_app
+    from app.extensions import limiter
+
+    make_member(email="rl@example.be")
+    limited = create_app({"SQLALCHEMY_DATABASE_URI": app.config["SQLALCHEMY_DATABASE_URI"],
+                          "RATELIMIT_ENABLED": True})
+    try:
+        with limited.app_context():
+            client = limited.test_client()
+            statuses = [client.post("/auth/login", data={"email": "rl@example.be"}).status_code for _ in range(7)]
+    finally:
+        limiter.enabled = False  # the limiter object is shared with the other tests' app
+    assert statuses[:5] == [200] * 5
+    assert statuses[-1] == 429

@@ -1,0 +1,100 @@
+"""Members: profile editing with checked identity numbers, staff search."""
+from __future__ import annotations
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from sqlalchemy import select
+
+from app.models import AuditEntry
+from shares.models import Category, MemberKind
+from shares.queries import member_for_account, search_members
+
+PROFILE = {"first_name": "Lotte", "last_name": "Maes", "street": "Kerkstraat 4", "postcode": "9000",
+           "city": "Gent", "country": "BE", "language": "nl", "national_number": "", "iban": ""}
+
+
+def _post(client, member, **changes):
+    return client.post("/me", data={**PROFILE, "version": member.version, **changes})
+
+
+def test_member_edits_profile_and_it_is_audited(client, login_as, db):
+    account = login_as("member")
+    member = member_for_account(account.id)
+    response = _post(client, member, national_number="85.07.30-033.28", iban="be71 0961 2345 6769")
+    assert response.status_code == 302
+    db.session.expire_all()
+    assert (member.first_name, member.city, member.language) == ("Lotte", "Gent", "nl")
+    assert member.national_number == "85073003328"
+    assert member.iban == "BE71096123456769"
+    entry = db.session.scalar(select(AuditEntry).where(AuditEntry.action == "member.profile_updated"))
+    assert entry.after["city"] == "Gent" and entry.before["city"] == "Bruxelles"
+
+
+@pytest.mark.parametrize("field,value,message", [
+    ("national_number", "85073003329", "not a valid Belgian national number"),
+    ("iban", "BE71096123456768", "This IBAN is not valid"),
+    ("first_name", "", "This field is required"),
+    ("postcode", "", "Enter your postcode"),
+])
+def test_bad_input_is_explained_and_kept(client, login_as, db, field, value, message):
+    account = login_as("member")
+    member = member_for_account(account.id)
+    response = _post(client, member, **{field: value})
+    assert response.status_code == 400
+    assert message in response.text
+    assert 'value="Kerkstraat 4"' in response.text
+    db.session.expire_all()
+    assert member.street == "Rue Haute 1"
+
+
+def test_legal_person_needs_a_valid_enterprise_number(client, login_as, db):
+    account = login_as("member", kind=MemberKind.LEGAL, category=Category.B)
+    member = member_for_account(account.id)
+    data = {**PROFILE, "legal_name": "VZW Klank", "version": member.version}
+    assert client.post("/me", data={**data, "enterprise_number": "0403.170.702"}).status_code == 400
+    assert client.post("/me", data={**data, "enterprise_number": "0403.170.701"}).status_code == 302
+    db.session.expire_all()
+    assert member.enterprise_number == "0403170701"
+
+
+def test_stale_edit_is_a_conflict_and_keeps_the_input(client, login_as, db):
+    account = login_as("member")
+    member = member_for_account(account.id)
+    stale_version = member.version
+    _post(client, member, city="Gent")
+    response = client.post("/me", data={**PROFILE, "city": "Liège", "version": stale_version})
+    assert response.status_code == 409
+    assert 'value="Liège"' in response.text
+    db.session.expire_all()
+    assert member.city == "Gent"
+
+
+def test_search_by_name_without_accents_email_and_number(make_member):
+    lefevre = make_member(first_name="Amélie", last_name="Lefèvre", email="amelie@example.be")
+    make_member(first_name="Jan", last_name="Peeters")
+    assert search_members("lefevre")[0] == [lefevre]
+    assert search_members("AMELIE lef")[0] == [lefevre]
+    assert search_members("amelie@example")[0] == [lefevre]
+    assert search_members(str(lefevre.number))[0] == [lefevre]
+    assert search_members("nobody")[1] == 0
+
+
+@settings(max_examples=30, deadline=None)
+@given(st.text(max_size=30))
+def test_search_accepts_any_text(text):
+    members, total = search_members(text)
+    assert total >= len(members)
+
+
+def test_search_page_queries_do_not_grow_with_results(client, login_as, make_member, query_counter):
+    login_as("staff")
+    make_member(last_name="Janssens")
+    with query_counter() as one:
+        client.get("/staff/members?q=janssens")
+    for _ in range(20):
+        make_member(last_name="Janssens")
+    with query_counter() as many:
+        page = client.get("/staff/members?q=janssens")
+    assert "21 members found" in page.text
+    assert many.n == one.n

@@ -1,0 +1,70 @@
+"""The migrations build the schema the models describe, on SQLite and PostgreSQL alike."""
+from __future__ import annotations
+
+import contextlib
+import tempfile
+
+import pytest
+import sqlalchemy as sa
+from alembic.autogenerate import compare_metadata
+from alembic.migration import MigrationContext
+from flask_migrate import downgrade, upgrade
+from sqlalchemy.engine import make_url
+
+from app import create_app
+from app.extensions import db
+from tests.conftest import DATABASE_URI, ON_POSTGRES
+
+
+@contextlib.contextmanager
+def empty_database():
+    """A fresh, empty database of the same kind as the suite's."""
+    if not ON_POSTGRES:
+        with tempfile.TemporaryDirectory() as tmp:
+            yield f"sqlite:///{tmp}/migrations.db"
+        return
+    admin = sa.create_engine(DATABASE_URI, isolation_level="AUTOCOMMIT")
+    name = "unevoix_migrations"
+    with admin.connect() as conn:
+        conn.execute(sa.text(f"DROP DATABASE IF EXISTS {name}"))
+        conn.execute(sa.text(f"CREATE DATABASE {name}"))
+    try:
+        yield make_url(DATABASE_URI).set(database=name).render_as_string(hide_password=False)
+    finally:
+        with admin.connect() as conn:
+            conn.execute(sa.text(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
+        admin.dispose()
+
+
+@pytest.fixture
+def migrated():
+    with empty_database() as uri:
+        app = create_app({"SQLALCHEMY_DATABASE_URI": uri})
+        with app.app_context():
+            upgrade()
+            yield app
+            db.session.remove()
+            db.engine.dispose()
+
+
+def test_migrations_match_the_models(migrated):
+    with db.engine.connect() as conn:
+        diff = compare_metadata(MigrationContext.configure(conn, opts={"compare_type": True}), db.metadata)
+    assert diff == []
+
+
+def test_audit_log_is_append_only_in_the_database(migrated):
+    with db.engine.begin() as conn:
+        conn.execute(sa.text("INSERT INTO app_audit_entry (at, action, object_type) "
+                             "VALUES (CURRENT_TIMESTAMP, 'test', 'system')"))
+    for statement in ("UPDATE app_audit_entry SET action = 'forged'", "DELETE FROM app_audit_entry"):
+        with pytest.raises(sa.exc.DatabaseError, match="append-only"):
+            with db.engine.begin() as conn:
+                conn.execute(sa.text(statement))
+
+
+def test_downgrade_to_nothing_and_up_again(migrated):
+    downgrade(revision="base")
+    assert sa.inspect(db.engine).get_table_names() == ["alembic_version"]
+    upgrade()
+    assert "app_audit_entry" in sa.inspect(db.engine).get_table_names()
