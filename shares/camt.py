@@ -136,7 +136,10 @@ def parse_camt053(data: bytes) -> list[Statement]:
         root = etree.fromstring(data, parser)
     except etree.XMLSyntaxError as exc:
         text = str(exc)
-        truncated = any(word in text for word in ("Premature end", "EndTag", "end of data", "not closed"))
+        # An XML document cut short fails on its last line (premature end, unclosed tags).
+        looks_xml = data.lstrip()[:1] == b"<"
+        last_line = data.rstrip().count(b"\n") + 1
+        truncated = looks_xml and (exc.lineno or 0) >= last_line and "Start tag expected" not in text
         raise StatementError("truncated" if truncated else "not_xml", text) from None
     namespace = etree.QName(root).namespace or ""
     match = NAMESPACE.match(namespace)
