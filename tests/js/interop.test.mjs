@@ -30,6 +30,31 @@ test('canonical JSON bytes equal Python canonical_json', { skip }, () => {
   for (const { value, hex } of V.canonical) assert.equal(bytesToHex(canonicalBytes(value)), hex);
 });
 
+test('group elements and scalars: same accept/reject verdicts as Python', { skip }, () => {
+  assert.ok(V.elements.filter((e) => e.strict !== null).length >= 10);
+  assert.ok(V.elements.filter((e) => e.strict === null).length >= 10);
+  const verdict = (hex, opts) => {
+    try {
+      return elementToHex(elementFromHex(hex, opts));
+    } catch {
+      return null;
+    }
+  };
+  for (const e of V.elements) {
+    assert.equal(verdict(e.hex), e.strict, e.hex);
+    assert.equal(verdict(e.hex, { allowIdentity: true }), e.allow_identity, e.hex);
+  }
+  for (const sc of V.scalars) {
+    let got = null;
+    try {
+      got = scalarToHex(scalarFromHex(sc.hex));
+    } catch {
+      got = null;
+    }
+    assert.equal(got, sc.value, sc.hex);
+  }
+});
+
 test('identity encoding agrees', { skip }, () => {
   assert.equal(identityEncoding(), V.identity_hex);
 });

@@ -41,7 +41,7 @@ from voting.crypto.credential import (
 from voting.crypto.ballot import SIGNATURE_PREFIX, unsigned_ballot_hash
 from voting.crypto.election import Contest, Election, TrusteeInfo
 from voting.crypto.encoding import canonical_json
-from voting.crypto.group import IDENTITY_HEX, base_mul, scalar_hex
+from voting.crypto.group import FIELD, IDENTITY_HEX, ORDER, Element, GroupError, base_mul, scalar_from_hex, scalar_hex
 from voting.crypto.proofs import challenge, deterministic_rng, prove_dlog, prove_dlog_eq
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -101,6 +101,39 @@ def _flip(hex_text: str) -> str:
 # ----------------------------------------------------------------- vectors
 
 
+def _element_cases() -> list[dict[str, Any]]:
+    """Encodings with Python's verdict, with and without allow_identity."""
+    import hashlib
+
+    texts = [IDENTITY_HEX, base_mul(1).hex(), base_mul(ORDER - 1).hex(), base_mul(2).hex().upper()]
+    for prefix in ("02", "03"):
+        texts += [prefix + format(x, "064x") for x in (0, 1, 7, FIELD - 1, FIELD, FIELD + 1, 2**256 - 1)]
+        texts += [prefix + hashlib.sha256(bytes([i])).hexdigest() for i in range(12)]
+    g = base_mul(1).hex()
+    texts += ["04" + g[2:], "00" + g[2:], "01" + g[2:], "05" + g[2:], g[:-2], g + "00", "", "zz" * 33, "00" * 32 + "01"]
+    out = []
+    for text in texts:
+        verdict = {}
+        for allow in (False, True):
+            try:
+                verdict[str(allow)] = Element.from_hex(text, allow_identity=allow).hex()
+            except GroupError:
+                verdict[str(allow)] = None
+        out.append({"hex": text, "strict": verdict["False"], "allow_identity": verdict["True"]})
+    return out
+
+
+def _scalar_cases() -> list[dict[str, Any]]:
+    out = []
+    for text in ["00" * 32, format(ORDER - 1, "064x"), format(ORDER, "064x"), "ff" * 32, "AB" * 32, "01", "0" * 65]:
+        try:
+            value = scalar_hex(scalar_from_hex(text))
+        except GroupError:
+            value = None
+        out.append({"hex": text, "value": value})
+    return out
+
+
 def make_vectors() -> tuple[dict[str, Any], list[tuple[Election, str]]]:
     elections = [(reference_election(), base_mul(0x5EC2E7).hex()), (edge_election(), base_mul(987654321987654321).hex())]
     creds = [generate_credential(bytes([i] * 13)) for i in range(4)] + [generate_credential(bytes(range(13)))]
@@ -114,6 +147,8 @@ def make_vectors() -> tuple[dict[str, Any], list[tuple[Election, str]]]:
         elections[0][0].to_json(),
     ]
     vectors: dict[str, Any] = {
+        "elements": _element_cases(),
+        "scalars": _scalar_cases(),
         "canonical": [{"value": v, "hex": canonical_json(v).hex()} for v in canonical_cases],
         "credentials": [],
         "rng": [],
