@@ -33,6 +33,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import posixpath
 import re
 import shutil
 import sys
@@ -77,9 +78,10 @@ def _resolve(pkg: str, rel: str, spec: str) -> tuple[str, str]:
         if spec.startswith(prefix):
             return p, spec[len(prefix):]
     if spec.startswith("."):
-        base = Path(rel).parent
-        target = (Path("/") / base / spec).resolve()
-        return pkg, str(target)[1:]
+        target = posixpath.normpath(posixpath.join(posixpath.dirname(rel), spec))
+        if target.startswith("../"):
+            raise SystemExit(f"import {spec!r} in {pkg}/{rel} leaves the package")
+        return pkg, target
     raise SystemExit(f"unsupported import {spec!r} in {pkg}/{rel}")
 
 
