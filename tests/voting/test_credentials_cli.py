@@ -1,0 +1,76 @@
+"""The credential authority command."""
+
+from __future__ import annotations
+
+import csv
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from voting.credentials import ElectorateError, issue_credentials, read_electorate
+from voting.crypto.credential import credential_public, normalize_credential
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def run(*args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([sys.executable, "-m", "voting.credentials", *args], cwd=ROOT,
+                          capture_output=True, text=True, timeout=60)
+
+
+@pytest.fixture()
+def electorate(tmp_path: Path) -> Path:
+    path = tmp_path / "electorate.csv"
+    path.write_text("member_id,category\nm1,A\nm2,b\nm3,A\n\nm4,B\n", encoding="utf-8")
+    return path
+
+
+def test_writes_public_and_private_lists_to_different_places(tmp_path: Path, electorate: Path) -> None:
+    (tmp_path / "pub").mkdir()
+    (tmp_path / "priv").mkdir()
+    pub, priv = tmp_path / "pub" / "credentials.json", tmp_path / "priv" / "credentials.csv"
+    proc = run(str(electorate), "--public", str(pub), "--private", str(priv), "--election", "ab" * 32)
+    assert proc.returncode == 0, proc.stderr
+    assert "4 credentials issued (A: 2, B: 2)" in proc.stdout
+    public = json.loads(pub.read_text(encoding="utf-8"))
+    assert public["election"] == "ab" * 32
+    items = public["credentials"]
+    assert [i["credential"] for i in items] == sorted(i["credential"] for i in items)
+    assert "m1" not in pub.read_text()
+    with priv.open(encoding="utf-8", newline="") as fh:
+        rows = list(csv.DictReader(fh))
+    assert [r["member_id"] for r in rows] == ["m1", "m2", "m3", "m4"]
+    assert {(credential_public(r["credential"]), r["category"]) for r in rows} == {
+        (i["credential"], i["category"]) for i in items
+    }
+    for r in rows:
+        normalize_credential(r["credential"])
+    assert os.stat(priv).st_mode & 0o077 == 0
+    # Never overwritten.
+    again = run(str(electorate), "--public", str(pub), "--private", str(tmp_path / "priv" / "other.csv"))
+    assert again.returncode == 2 and "exists" in again.stderr
+
+
+def test_refuses_the_same_place_unless_demo(tmp_path: Path, electorate: Path) -> None:
+    pub, priv = tmp_path / "public.json", tmp_path / "private.csv"
+    proc = run(str(electorate), "--public", str(pub), "--private", str(priv))
+    assert proc.returncode == 2 and "different places" in proc.stderr
+    assert not pub.exists() and not priv.exists()
+    proc = run(str(electorate), "--public", str(pub), "--private", str(pub), "--demo-same-place")
+    assert proc.returncode == 2 and not pub.exists()
+    proc = run(str(electorate), "--public", str(pub), "--private", str(priv), "--demo-same-place")
+    assert proc.returncode == 0 and pub.exists() and priv.exists()
+
+
+def test_electorate_validation() -> None:
+    assert read_electorate(["m1,A", "m2,B"]) == [("m1", "A"), ("m2", "B")]
+    for bad in (["m1,A", "m1,B"], ["m1,C"], ["m1"], [",A"]):
+        with pytest.raises(ElectorateError):
+            read_electorate(bad)
+    public, private = issue_credentials([("m1", "A"), ("m2", "B")])
+    assert "election" not in public
+    assert len({p[2] for p in private}) == 2

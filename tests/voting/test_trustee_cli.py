@@ -1,0 +1,138 @@
+"""The scrutineer command with files: key generation, decryption with any k, missing trustees named."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+from voting.crypto.credential import generate_credential
+from voting.crypto.election import Contest, Election, TrusteeInfo
+from voting.record import RecordState, append_event, record_document
+from voting.simulate import cast
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def trustee(*args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([sys.executable, "-m", "voting.trustee", *args], cwd=ROOT,
+                          capture_output=True, text=True, timeout=120)
+
+
+def ok(proc: subprocess.CompletedProcess[str]) -> subprocess.CompletedProcess[str]:
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    return proc
+
+
+def read(path: Path) -> Any:
+    return json.loads(path.read_text(encoding="utf-8"))
+
+
+def write_record(path: Path, events: list[dict[str, Any]]) -> None:
+    path.write_text(json.dumps(record_document(events)), encoding="utf-8")
+
+
+def test_trustee_workflow_with_files(tmp_path: Path) -> None:
+    ids = ["t1", "t2", "t3"]
+    for t in ids:
+        ok(trustee("init", "--id", t, "--name", f"Scrutineer {t}", "--key", str(tmp_path / f"{t}.key"),
+                   "--public", str(tmp_path / f"{t}.pub")))
+    assert "signing_seed" in read(tmp_path / "t1.key") and "signing_seed" not in read(tmp_path / "t1.pub")
+    contests = (Contest("r1", "resolution", ("yes", "no", "abstain"), 1, 1),
+                Contest("board-b", "board", ("b1", "b2", "b3"), 0, 2, category="B", seats=1))
+    election = Election("cli-1", "CLI", contests, tuple(TrusteeInfo(**read(tmp_path / f"{t}.pub")) for t in ids), 2)
+    (tmp_path / "election.json").write_text(json.dumps(election.to_json()), encoding="utf-8")
+
+    for t in ids:
+        ok(trustee("keygen1", "--election", str(tmp_path / "election.json"), "--key", str(tmp_path / f"{t}.key"),
+                   "--state", str(tmp_path / f"{t}.state"), "--out", str(tmp_path / f"{t}.step1")))
+    # Refuses to overwrite private state.
+    again = trustee("keygen1", "--election", str(tmp_path / "election.json"), "--key", str(tmp_path / "t1.key"),
+                    "--state", str(tmp_path / "t1.state"), "--out", str(tmp_path / "x"))
+    assert again.returncode != 0 and "exists" in again.stderr
+
+    events: list[dict[str, Any]] = []
+    append_event(events, "election", election.to_json())
+    for t in ids:
+        append_event(events, "trustee_commitments", read(tmp_path / f"{t}.step1"))
+    write_record(tmp_path / "record.json", events)
+    # t1 and t2 read the others' commitments from the record, t3 from the files.
+    for t in ("t1", "t2"):
+        ok(trustee("keygen2", "--election", str(tmp_path / "election.json"), "--key", str(tmp_path / f"{t}.key"),
+                   "--state", str(tmp_path / f"{t}.state"), "--record", str(tmp_path / "record.json"),
+                   "--share", str(tmp_path / f"{t}.share"), "--out", str(tmp_path / f"{t}.step2")))
+    ok(trustee("keygen2", "--election", str(tmp_path / "election.json"), "--key", str(tmp_path / "t3.key"),
+               "--state", str(tmp_path / "t3.state"), "--commitments", *[str(tmp_path / f"{t}.step1") for t in ids],
+               "--share", str(tmp_path / "t3.share"), "--out", str(tmp_path / "t3.step2")))
+    # A tampered commitment file is refused and its dealer named.
+    bad = read(tmp_path / "t2.step1")
+    bad["commitments"][1] = bad["commitments"][0]
+    (tmp_path / "bad.step1").write_text(json.dumps(bad), encoding="utf-8")
+    proc = trustee("keygen2", "--election", str(tmp_path / "election.json"), "--key", str(tmp_path / "t3.key"),
+                   "--state", str(tmp_path / "t3.state"), "--commitments", str(tmp_path / "t1.step1"),
+                   str(tmp_path / "bad.step1"), str(tmp_path / "t3.step1"),
+                   "--share", str(tmp_path / "t3.share2"), "--out", str(tmp_path / "t3.step2b"))
+    assert proc.returncode == 1 and "trustee_signature" in proc.stderr and "t2" in proc.stderr
+
+    for t in ids:
+        append_event(events, "trustee_share", read(tmp_path / f"{t}.step2"))
+    state = RecordState()
+    for e in events:
+        state.apply(e)
+    from voting.crypto.dkg import joint_public_key
+
+    y = joint_public_key(state.commitments[t] for t in ids)
+    append_event(events, "election_key", {"election": election.fingerprint, "public_key": y.hex()})
+    creds = [generate_credential() for _ in range(4)]
+    from voting.crypto.credential import credential_public
+
+    items = sorted(({"credential": credential_public(c), "category": "AABB"[i]} for i, c in enumerate(creds)),
+                   key=lambda x: x["credential"])
+    append_event(events, "credentials", {"election": election.fingerprint, "credentials": items})
+    state = RecordState()
+    for e in events:
+        state.apply(e)
+
+    class Sim:  # the minimal surface simulate.cast needs
+        pass
+
+    sim = Sim()
+    sim.election, sim.events, sim.ballots = election, events, []  # type: ignore[attr-defined]
+    sels = [{"r1": ["yes"], "board-b": ["b1"]}, {"r1": ["yes"], "board-b": ["b2", "b1"]},
+            {"r1": ["no"]}, {"r1": ["yes"], "board-b": ["b3"]}]
+    for cred, sel in zip(creds, sels):
+        cast(sim, state, cred, sel)  # type: ignore[arg-type]
+    state.apply(append_event(events, "close", state.close_data()))
+    state.apply(append_event(events, "tally", state.tally_data()))
+    write_record(tmp_path / "record.json", events)
+
+    # t2 decrypts; with one partial decryption the tally names who is missing.
+    ok(trustee("decrypt", "--record", str(tmp_path / "record.json"), "--key", str(tmp_path / "t2.key"),
+               "--share", str(tmp_path / "t2.share"), "--out", str(tmp_path / "t2.partial")))
+    proc = trustee("tally", "--record", str(tmp_path / "record.json"), "--partials", str(tmp_path / "t2.partial"),
+                   "--out", str(tmp_path / "result.json"))
+    assert proc.returncode == 1 and "missing: t1, t3" in proc.stderr
+    # A share that is not mine is refused.
+    proc = trustee("decrypt", "--record", str(tmp_path / "record.json"), "--key", str(tmp_path / "t3.key"),
+                   "--share", str(tmp_path / "t2.share"), "--out", str(tmp_path / "t3.bad"))
+    assert proc.returncode == 1 and "state_mismatch" in proc.stderr
+    ok(trustee("decrypt", "--record", str(tmp_path / "record.json"), "--key", str(tmp_path / "t3.key"),
+               "--share", str(tmp_path / "t3.share"), "--out", str(tmp_path / "t3.partial")))
+    ok(trustee("tally", "--record", str(tmp_path / "record.json"), "--partials", str(tmp_path / "t2.partial"),
+               str(tmp_path / "t3.partial"), "--out", str(tmp_path / "result.json")))
+    result = read(tmp_path / "result.json")
+    assert result["trustees"] == ["t2", "t3"]
+    assert result["counts"]["r1"]["yes"]["total"] == 3 and result["counts"]["r1"]["no"]["total"] == 1
+    assert result["counts"]["board-b"]["b1"] == {"A": 2, "B": 0, "total": 2}
+    assert result["outcomes"]["board-b"]["elected"] == ["b1"]
+
+    # Publish and verify the whole record.
+    append_event(events, "partial_decryption", read(tmp_path / "t2.partial"))
+    append_event(events, "partial_decryption", read(tmp_path / "t3.partial"))
+    append_event(events, "result", result)
+    write_record(tmp_path / "final.json", events)
+    proc = subprocess.run([sys.executable, "-m", "voting.verify", str(tmp_path / "final.json"), "--complete"],
+                          cwd=ROOT, capture_output=True, text=True, timeout=120)
+    assert proc.returncode == 0, proc.stdout
