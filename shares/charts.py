@@ -1,0 +1,163 @@
+"""Charts drawn on the server as SVG: no JavaScript, no style attributes (the CSP forbids them).
+
+Pure functions: data in, a ``Chart`` out, holding the SVG markup (``role="img"``, a ``<title>`` and a
+``<desc>`` that screen readers announce) and the same figures as a table (headers and rows) for
+pages to show as a fallback. Colours reach 3:1 against white (WCAG 1.4.11) and series also differ
+by pattern of dashes, not by colour alone."""
+from __future__ import annotations
+
+import itertools
+import math
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+
+from markupsafe import Markup, escape
+
+WIDTH, HEIGHT = 640, 320
+MARGIN_LEFT, MARGIN_RIGHT, MARGIN_TOP, MARGIN_BOTTOM = 64, 16, 16, 64
+INK, MUTED, GRID = "#1b1b1f", "#4a4a55", "#d5d2cc"
+COLOURS = ("#7a1f5c", "#1a5fb4", "#1d6b35", "#8a5300")
+DASHES = ("", "6 3", "2 2", "8 3 2 3")
+_ids = itertools.count(1)
+
+
+@dataclass(frozen=True)
+class Series:
+    name: str
+    values: Sequence[float]
+
+
+@dataclass
+class Chart:
+    title: str
+    description: str
+    svg: Markup
+    headers: list[str] = field(default_factory=list)
+    rows: list[list[str]] = field(default_factory=list)
+
+
+def nice_max(value: float) -> float:
+    """A round upper bound for an axis: 1, 2, 2.5 or 5 times a power of ten, at least ``value``."""
+    if value <= 0:
+        return 1
+    power = 10 ** math.floor(math.log10(value))
+    for step in (1, 2, 2.5, 5, 10):
+        if value <= step * power:
+            return step * power
+    return 10 * power  # pragma: no cover - the loop always returns
+
+
+def _ticks(top: float, count: int = 4) -> list[float]:
+    return [top * i / count for i in range(count + 1)]
+
+
+def _plain(value: float) -> str:
+    return f"{value:,.0f}".replace(",", "\u202f") if abs(value) >= 1 or value == 0 else f"{value:.2f}"
+
+
+def _frame(title: str, description: str, body: list[str], chart_id: str) -> Markup:
+    head = (f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {WIDTH} {HEIGHT}" class="chart" role="img" '
+            f'aria-labelledby="{chart_id}-title {chart_id}-desc" font-family="system-ui, sans-serif" '
+            f'font-size="12" preserveAspectRatio="xMidYMid meet">'
+            f'<title id="{chart_id}-title">{escape(title)}</title><desc id="{chart_id}-desc">{escape(description)}</desc>')
+    return Markup(head + "".join(body) + "</svg>")
+
+
+def _axes(top: float, fmt: Callable[[float], str]) -> list[str]:
+    plot_h = HEIGHT - MARGIN_TOP - MARGIN_BOTTOM
+    out = []
+    for tick in _ticks(top):
+        y = MARGIN_TOP + plot_h - plot_h * tick / top
+        out.append(f'<line x1="{MARGIN_LEFT}" x2="{WIDTH - MARGIN_RIGHT}" y1="{y:.1f}" y2="{y:.1f}" '
+                   f'stroke="{GRID}" stroke-width="1"/>')
+        out.append(f'<text x="{MARGIN_LEFT - 6}" y="{y + 4:.1f}" text-anchor="end" fill="{MUTED}">'
+                   f'{escape(fmt(tick))}</text>')
+    out.append(f'<line x1="{MARGIN_LEFT}" x2="{MARGIN_LEFT}" y1="{MARGIN_TOP}" y2="{HEIGHT - MARGIN_BOTTOM}" '
+               f'stroke="{INK}" stroke-width="1"/>')
+    return out
+
+
+def _legend(series: Sequence[Series], kind: str) -> list[str]:
+    out, x = [], MARGIN_LEFT
+    y = HEIGHT - 18
+    for i, s in enumerate(series):
+        colour, dash = COLOURS[i % len(COLOURS)], DASHES[i % len(DASHES)]
+        if kind == "bar":
+            out.append(f'<rect x="{x}" y="{y - 10}" width="12" height="12" fill="{colour}"/>')
+        else:
+            dash_attr = f' stroke-dasharray="{dash}"' if dash else ""
+            out.append(f'<line x1="{x}" x2="{x + 16}" y1="{y - 4}" y2="{y - 4}" stroke="{colour}" '
+                       f'stroke-width="3"{dash_attr}/>')
+        out.append(f'<text x="{x + 20}" y="{y}" fill="{INK}">{escape(s.name)}</text>')
+        x += 28 + 8 * len(s.name)
+    return out
+
+
+def bar_chart(title: str, description: str, labels: Sequence[str], series: Sequence[Series],
+              fmt: Callable[[float], str] = _plain) -> Chart:
+    """Grouped vertical bars: one group per label, one bar per series."""
+    table = _table(labels, series, fmt)
+    chart_id = f"chart{next(_ids)}"
+    top = nice_max(max((v for s in series for v in s.values), default=0))
+    plot_w = WIDTH - MARGIN_LEFT - MARGIN_RIGHT
+    plot_h = HEIGHT - MARGIN_TOP - MARGIN_BOTTOM
+    body = _axes(top, fmt)
+    groups = max(len(labels), 1)
+    group_w = plot_w / groups
+    bar_w = group_w * 0.8 / max(len(series), 1)
+    for g, label in enumerate(labels):
+        x0 = MARGIN_LEFT + g * group_w + group_w * 0.1
+        for i, s in enumerate(series):
+            value = s.values[g]
+            h = plot_h * value / top
+            x, y = x0 + i * bar_w, MARGIN_TOP + plot_h - h
+            body.append(f'<rect x="{x:.1f}" y="{y:.1f}" width="{max(bar_w - 2, 1):.1f}" height="{h:.1f}" '
+                        f'fill="{COLOURS[i % len(COLOURS)]}"><title>{escape(s.name)}, {escape(label)}: '
+                        f'{escape(fmt(value))}</title></rect>')
+        body.append(f'<text x="{x0 + group_w * 0.4:.1f}" y="{HEIGHT - MARGIN_BOTTOM + 16}" text-anchor="middle" '
+                    f'fill="{INK}">{escape(label)}</text>')
+    body += _legend(series, "bar")
+    return Chart(title, description, _frame(title, description, body, chart_id), *table)
+
+
+def line_chart(title: str, description: str, labels: Sequence[str], series: Sequence[Series],
+               fmt: Callable[[float], str] = _plain, label_every: int | None = None) -> Chart:
+    """Lines over ordered labels (dates, years): each series its own colour and dash pattern."""
+    table = _table(labels, series, fmt)
+    chart_id = f"chart{next(_ids)}"
+    top = nice_max(max((v for s in series for v in s.values), default=0))
+    plot_w = WIDTH - MARGIN_LEFT - MARGIN_RIGHT
+    plot_h = HEIGHT - MARGIN_TOP - MARGIN_BOTTOM
+    body = _axes(top, fmt)
+    n = len(labels)
+    step = plot_w / max(n - 1, 1)
+
+    def xy(i: int, v: float) -> tuple[float, float]:
+        return MARGIN_LEFT + i * step, MARGIN_TOP + plot_h - plot_h * v / top
+
+    every = label_every or max(1, math.ceil(n / 8))
+    for i, label in enumerate(labels):
+        if i % every == 0 or i == n - 1:
+            x, _ = xy(i, 0)
+            body.append(f'<text x="{x:.1f}" y="{HEIGHT - MARGIN_BOTTOM + 16}" text-anchor="middle" '
+                        f'fill="{INK}">{escape(label)}</text>')
+    for k, s in enumerate(series):
+        points = " ".join(f"{x:.1f},{y:.1f}" for x, y in (xy(i, v) for i, v in enumerate(s.values)))
+        dash = DASHES[k % len(DASHES)]
+        dash_attr = f' stroke-dasharray="{dash}"' if dash else ""
+        body.append(f'<polyline points="{points}" fill="none" stroke="{COLOURS[k % len(COLOURS)]}" '
+                    f'stroke-width="3"{dash_attr}/>')
+        if n == 1:
+            x, y = xy(0, s.values[0])
+            body.append(f'<circle cx="{x:.1f}" cy="{y:.1f}" r="4" fill="{COLOURS[k % len(COLOURS)]}"/>')
+    body += _legend(series, "line")
+    return Chart(title, description, _frame(title, description, body, chart_id), *table)
+
+
+def _table(labels: Sequence[str], series: Sequence[Series], fmt) -> tuple[list[str], list[list[str]]]:
+    for s in series:
+        if len(s.values) != len(labels):
+            raise ValueError(f"series {s.name!r} has {len(s.values)} values for {len(labels)} labels")
+    headers = [""] + [s.name for s in series]
+    rows = [[label] + [fmt(s.values[i]) for s in series] for i, label in enumerate(labels)]
+    return headers, rows

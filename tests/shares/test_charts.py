@@ -1,0 +1,84 @@
+"""Server-side SVG charts: valid, accessible markup, and the same figures as a table."""
+from __future__ import annotations
+
+import math
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+from lxml import etree
+
+from shares.charts import Series, bar_chart, line_chart, nice_max
+
+SVG = "{http://www.w3.org/2000/svg}"
+
+
+def parse(chart):
+    return etree.fromstring(str(chart.svg).encode())
+
+
+def test_bar_chart_is_accessible_svg_with_a_table():
+    chart = bar_chart("Members per category", "Members of categories A and B at the end of each year.",
+                      ["2023", "2024"], [Series("A", [90, 120]), Series("B", [8, 11])])
+    root = parse(chart)
+    assert root.tag == SVG + "svg" and root.get("role") == "img"
+    title, desc = root.find(SVG + "title"), root.find(SVG + "desc")
+    assert title.text == "Members per category" and desc.text.startswith("Members of categories")
+    assert root.get("aria-labelledby") == f"{title.get('id')} {desc.get('id')}"
+    bars = [r for r in root.iter(SVG + "rect") if r.find(SVG + "title") is not None]
+    assert [b.find(SVG + "title").text for b in bars] == ["A, 2023: 90", "B, 2023: 8", "A, 2024: 120", "B, 2024: 11"]
+    heights = [float(b.get("height")) for b in bars]
+    assert heights[2] > heights[0] > heights[3] > heights[1] > 0
+    assert chart.headers == ["", "A", "B"] and chart.rows == [["2023", "90", "8"], ["2024", "120", "11"]]
+    assert "style=" not in str(chart.svg) and "<script" not in str(chart.svg)
+
+
+def test_text_is_escaped():
+    chart = bar_chart("<b>x</b>", "a & b", ["<i>"], [Series("A<", [1])])
+    root = parse(chart)
+    assert root.find(SVG + "title").text == "<b>x</b>"
+    assert "<b>" not in str(chart.svg) and "&lt;b&gt;" in str(chart.svg)
+
+
+def test_line_chart_points_follow_values_and_series_differ_by_dash():
+    chart = line_chart("Renewals", "Paid renewals per day.", ["1", "2", "3"],
+                       [Series("Paid", [0, 5, 10]), Series("Sent", [10, 10, 10])])
+    lines = list(parse(chart).iter(SVG + "polyline"))
+    assert len(lines) == 2
+    ys = [float(p.split(",")[1]) for p in lines[0].get("points").split()]
+    assert ys[0] > ys[1] > ys[2]  # higher values are drawn higher up
+    assert lines[0].get("stroke-dasharray") != lines[1].get("stroke-dasharray")
+    assert chart.rows[2] == ["3", "10", "10"]
+
+
+def test_a_single_point_and_empty_data_still_draw():
+    assert parse(line_chart("t", "d", ["2025"], [Series("A", [3])])).find(SVG + "circle") is not None
+    parse(bar_chart("t", "d", [], []))
+    parse(bar_chart("t", "d", ["x"], [Series("A", [0])]))
+
+
+def test_each_series_needs_a_value_per_label():
+    with pytest.raises(ValueError):
+        bar_chart("t", "d", ["a", "b"], [Series("A", [1])])
+
+
+def test_ids_are_unique_per_chart():
+    a, b = bar_chart("t", "d", ["x"], [Series("A", [1])]), bar_chart("t", "d", ["x"], [Series("A", [1])])
+    assert parse(a).find(SVG + "title").get("id") != parse(b).find(SVG + "title").get("id")
+
+
+@given(st.floats(min_value=0, max_value=1e12, allow_nan=False))
+def test_nice_max_is_a_round_bound(value):
+    top = nice_max(value)
+    assert top >= value and top > 0
+    mantissa = top / 10 ** math.floor(math.log10(top))
+    assert round(mantissa, 6) in (1, 2, 2.5, 5, 10)
+    assert value == 0 or top <= 10 * value
+
+
+@given(st.lists(st.integers(min_value=0, max_value=10**9), min_size=1, max_size=12))
+def test_bars_never_leave_the_plot(values):
+    chart = bar_chart("t", "d", [str(i) for i in range(len(values))], [Series("A", values)])
+    for rect in parse(chart).iter(SVG + "rect"):
+        if rect.find(SVG + "title") is not None:
+            assert 0 <= float(rect.get("y")) and float(rect.get("y")) + float(rect.get("height")) <= 320 - 64 + 0.2
