@@ -54,7 +54,7 @@ system-deps:
 test: system-deps install-test test-sqlite test-postgres
 
 test-sqlite: install-test
-	$(PY) -m pytest -q
+	$(PY) -m pytest -q $(PYTEST_ARGS)
 
 # Starts a throw-away PostgreSQL server (as the postgres user: initdb refuses root),
 # runs the whole suite on it and stops it, in one shell line so the trap holds.
@@ -65,7 +65,7 @@ test-postgres: install-test
 	  -o "-k $(PG_DIR) -c listen_addresses='' -c fsync=off -c synchronous_commit=off -c full_page_writes=off" start >/dev/null && \
 	trap 'runuser -u postgres -- $(PG_BIN)/pg_ctl -D $(PG_DIR)/data -m fast stop >/dev/null' EXIT && \
 	runuser -u postgres -- $(PG_BIN)/createdb -h $(PG_DIR) unevoix_test && \
-	cd $(CURDIR) && UNEVOIX_SQLALCHEMY_DATABASE_URI='$(PG_URI)' $(PY) -m pytest -q
+	cd $(CURDIR) && UNEVOIX_SQLALCHEMY_DATABASE_URI='$(PG_URI)' $(PY) -m pytest -q $(PYTEST_ARGS)
 
 bench: install-test
 	$(PY) bench/ballots.py

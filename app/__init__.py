@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from flask import Flask
+from flask_talisman import Talisman
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from app.config import ROOT, load_config
@@ -22,7 +23,7 @@ def create_app(config: dict | None = None) -> Flask:
 
 def _init_extensions(app: Flask) -> None:
     from app import auth, i18n
-    from app.extensions import babel, csrf, db, htmx, limiter, login_manager, migrate, talisman
+    from app.extensions import babel, csrf, db, htmx, limiter, login_manager, migrate
 
     db.init_app(app)
     migrate.init_app(app, db, directory=str(ROOT / "migrations"), render_as_batch=True)
@@ -30,7 +31,8 @@ def _init_extensions(app: Flask) -> None:
     babel.init_app(app, locale_selector=i18n.select_locale, timezone_selector=lambda: "Europe/Brussels")
     limiter.init_app(app)
     htmx.init_app(app)
-    talisman.init_app(
+    # Talisman keeps its settings on itself, not per app: one instance per app.
+    Talisman(
         app,
         force_https=app.config["FORCE_HTTPS"],
         session_cookie_secure=app.config["SESSION_COOKIE_SECURE"],

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from urllib.parse import urlsplit
 
-from flask import Response, make_response, render_template, request
+from flask import Response, abort, make_response, render_template, request
 from flask_babel import format_datetime, format_decimal, get_locale
 
 from app.extensions import htmx
@@ -45,6 +45,13 @@ def register(app) -> None:
     app.jinja_env.globals.update(current_locale=lambda: str(get_locale()), language_names=LANGUAGE_NAMES)
     app.jinja_env.filters["euros"] = euros
     app.jinja_env.filters["datetime"] = lambda value, fmt="medium": format_datetime(value, fmt) if value else ""
+
+    @app.before_request
+    def refuse_nul_bytes():
+        # No database stores a NUL in text (PostgreSQL refuses it): refuse it at the door.
+        for values in (request.args, request.form):
+            if any("\x00" in value for value in values.values()):
+                abort(400)
 
     @app.after_request
     def htmx_session_expiry(response: Response) -> Response:

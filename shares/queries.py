@@ -11,7 +11,7 @@ PAGE_SIZE = 25
 
 def search_members(query: str, page: int = 1) -> tuple[list[Member], int]:
     """By member number (exact), else every word must appear in the name, e-mail or number."""
-    query = query.strip()
+    query = "".join(c for c in query if c.isprintable()).strip()
     stmt = select(Member)
     if query.isdigit():
         stmt = stmt.where(Member.number == int(query))

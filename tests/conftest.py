@@ -2,25 +2,20 @@
 a clean database per test, signed-in clients, factories, captured mail, a query counter."""
 from __future__ import annotations
 
-import itertools
 import os
-import re
-import tempfile
 
 import pytest
-from flask_login.utils import _create_identifier
 from sqlalchemy import event, text
 
 os.environ["UNEVOIX_ENV"] = "testing"
 
 from app import create_app  # noqa: E402
 from app.extensions import db as _db  # noqa: E402
-from app.models import Account, AccountRole, OutboxMessage, Role  # noqa: E402
-from shares.models import Category, MemberKind  # noqa: E402
+from app.models import Account, OutboxMessage, Role  # noqa: E402
+from tests.factories import (  # noqa: E402,F401  (re-exported for older imports)
+    DATABASE_URI, ON_POSTGRES, csrf_token, make_account, make_member_obj, sign_in)
 
-_TMP = tempfile.mkdtemp(prefix="unevoix-test-")
-DATABASE_URI = os.environ.get("UNEVOIX_SQLALCHEMY_DATABASE_URI") or f"sqlite:///{_TMP}/test.db"
-ON_POSTGRES = DATABASE_URI.startswith("postgresql")
+
 
 
 @pytest.fixture(scope="session")
@@ -69,37 +64,6 @@ def client(app):
     return app.test_client()
 
 
-_counter = itertools.count(1)
-
-
-def make_account(roles: tuple[Role, ...] = (), email: str | None = None, language: str = "en",
-                 password: str | None = None) -> Account:
-    from app.auth.services import set_password
-
-    account = Account(email=email or f"person{next(_counter)}@example.be", display_name="Test Person",
-                      language=language, roles=[AccountRole(role=r) for r in roles])
-    _db.session.add(account)
-    _db.session.flush()
-    if password:
-        set_password(account, password)
-    _db.session.commit()
-    return account
-
-
-def make_member_obj(category: Category = Category.A, kind: MemberKind = MemberKind.NATURAL,
-                    language: str = "en", email: str | None = None, **fields):
-    from shares.services import create_member
-
-    n = next(_counter)
-    defaults = ({"legal_name": f"ASBL Test {n}"} if kind is MemberKind.LEGAL
-                else {"first_name": "Test", "last_name": f"Member{n}"})
-    defaults |= {"street": "Rue Haute 1", "postcode": "1000", "city": "Bruxelles"}
-    member = create_member(email=email or f"member{n}@example.be", kind=kind, category=category,
-                           language=language, **(defaults | fields))
-    _db.session.commit()
-    return member
-
-
 @pytest.fixture
 def make_member():
     return make_member_obj
@@ -108,16 +72,6 @@ def make_member():
 @pytest.fixture
 def make_staff():
     return lambda **kw: make_account(roles=(Role.STAFF,), **kw)
-
-
-def sign_in(client, account: Account) -> None:
-    """Put ``account`` in the client's session as Flask-Login's strong protection expects."""
-    with client.application.test_request_context(environ_base=client.environ_base):
-        identifier = _create_identifier()
-    with client.session_transaction() as session:
-        session["_user_id"] = account.get_id()
-        session["_fresh"] = True
-        session["_id"] = identifier
 
 
 @pytest.fixture
@@ -170,9 +124,3 @@ def query_counter(app):
                 event.remove(engine, "before_cursor_execute", before)
         return Context()
     return counting
-
-
-def csrf_token(html: str) -> str:
-    match = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', html)
-    assert match, "no CSRF token in the page"
-    return match.group(1)

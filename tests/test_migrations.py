@@ -13,7 +13,7 @@ from sqlalchemy.engine import make_url
 
 from app import create_app
 from app.extensions import db
-from tests.conftest import DATABASE_URI, ON_POSTGRES
+from tests.factories import DATABASE_URI, ON_POSTGRES
 
 
 @contextlib.contextmanager

@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 
 from app.models import Role
-from tests.conftest import make_account, make_member_obj, sign_in
+from tests.factories import make_account, make_member_obj, sign_in
 
 ANYONE = "anyone"
 SIGNED_IN = "signed-in"

@@ -56,3 +56,4 @@ def test_audit_page_is_keyset_paginated(client, login_as, db, make_member):
     first = client.get("/staff/audit?action=bulk")
     assert first.text.count("bulk.test") == 50
     assert "Older entries" in first.text
+

@@ -10,7 +10,7 @@ import pytest
 from app.auth import services
 from app.auth.errors import InvalidLink, WrongCode, WrongCredentials
 from app.models import LoginToken, Role
-from tests.conftest import make_account
+from tests.factories import make_account
 
 
 def _link_from_outbox(outbox, email: str) -> str:

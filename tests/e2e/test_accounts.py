@@ -10,7 +10,7 @@ import pytest
 from playwright.sync_api import expect
 
 from app.models import Role
-from tests.conftest import make_account, make_member_obj
+from tests.factories import make_account, make_member_obj
 
 PHONE = {"width": 360, "height": 740}
 

@@ -1,0 +1,85 @@
+"""Web plumbing: security headers, CSRF, cookies, htmx session expiry, redirects, bad input."""
+from __future__ import annotations
+
+import pytest
+
+from app import create_app
+from app.web import safe_next
+from tests.factories import DATABASE_URI, csrf_token
+
+
+def test_security_headers_and_strict_csp(client):
+    response = client.get("/auth/login")
+    csp = response.headers["Content-Security-Policy"]
+    assert "script-src 'self'" in csp and "unsafe-inline" not in csp
+    assert "frame-ancestors 'none'" in csp
+    assert response.headers["X-Content-Type-Options"] == "nosniff"
+
+
+def test_pages_have_no_inline_script(client):
+    page = client.get("/auth/login").text
+    assert "<script>" not in page and "onclick" not in page
+
+
+@pytest.fixture
+def csrf_app():
+    return create_app({"SQLALCHEMY_DATABASE_URI": DATABASE_URI, "WTF_CSRF_ENABLED": True})
+
+
+def test_forms_are_refused_without_csrf_token(csrf_app, make_member):
+    make_member(email="csrf@example.be")
+    client = csrf_app.test_client()
+    refused = client.post("/auth/login", data={"email": "csrf@example.be"})
+    assert refused.status_code == 400
+    assert "form expired" in refused.text
+    token = csrf_token(client.get("/auth/login").text)
+    assert client.post("/auth/login", data={"email": "csrf@example.be", "csrf_token": token}).status_code == 200
+
+
+def test_htmx_sends_the_csrf_token_from_body(client):
+    page = client.get("/")
+    assert '<body hx-headers=\'{"X-CSRFToken": "' in page.text
+
+
+def test_session_cookie_flags(client, make_member, outbox):
+    make_member(email="cookie@example.be")
+    response = client.post("/auth/login", data={"email": "cookie@example.be"})
+    cookie = response.headers.get("Set-Cookie", "")
+    assert "HttpOnly" in cookie and "SameSite=Lax" in cookie
+
+
+def test_production_cookies_are_secure_and_need_a_secret(monkeypatch):
+    monkeypatch.setenv("UNEVOIX_ENV", "production")
+    monkeypatch.delenv("UNEVOIX_SECRET_KEY", raising=False)
+    with pytest.raises(RuntimeError, match="SECRET_KEY"):
+        create_app({"SQLALCHEMY_DATABASE_URI": DATABASE_URI})
+    monkeypatch.setenv("UNEVOIX_SECRET_KEY", "x" * 32)
+    app = create_app({"SQLALCHEMY_DATABASE_URI": DATABASE_URI})
+    assert app.config["SESSION_COOKIE_SECURE"] is True
+
+
+def test_expired_session_htmx_request_gets_hx_redirect(client):
+    response = client.get("/staff/members?q=a", headers={"HX-Request": "true"})
+    assert response.status_code == 204
+    assert response.headers["HX-Redirect"].startswith("/auth/login")
+
+
+@pytest.mark.parametrize("target,expected", [
+    ("/me", "/me"), ("https://evil.example/", "/"), ("//evil.example", "/"), ("javascript:alert(1)", "/"),
+    (None, "/"), ("me", "/"),
+])
+def test_safe_next(target, expected):
+    assert safe_next(target, "/") == expected
+
+
+def test_nul_bytes_in_input_are_refused(client, login_as):
+    login_as("staff")
+    assert client.get("/staff/members?q=a%00b").status_code == 400
+    assert client.post("/auth/login", data={"email": "a\x00@example.be"}).status_code == 400
+
+
+def test_unknown_member_is_404_and_translated(client, login_as):
+    login_as("staff")
+    assert client.get("/staff/members/999999").status_code == 404
+    client.post("/language", data={"language": "nl"})
+    assert "Pagina niet gevonden" in client.get("/staff/members/999999").text

@@ -1,0 +1,64 @@
+"""Factories and helpers shared by the tests. Imported once, as ``tests.factories``."""
+from __future__ import annotations
+
+import itertools
+import os
+import re
+import tempfile
+
+from flask_login.utils import _create_identifier
+
+from app.extensions import db as _db
+from app.models import Account, AccountRole, Role
+from shares.models import Category, MemberKind
+
+# Kept in the environment so that every app a test run creates, and any subprocess, names the same database.
+_TMP = os.environ.setdefault("UNEVOIX_TEST_TMP", tempfile.mkdtemp(prefix="unevoix-test-"))
+DATABASE_URI = os.environ.get("UNEVOIX_SQLALCHEMY_DATABASE_URI") or f"sqlite:///{_TMP}/test.db"
+ON_POSTGRES = DATABASE_URI.startswith("postgresql")
+
+_counter = itertools.count(1)
+
+
+def make_account(roles: tuple[Role, ...] = (), email: str | None = None, language: str = "en",
+                 password: str | None = None) -> Account:
+    from app.auth.services import set_password
+
+    account = Account(email=email or f"person{next(_counter)}@example.be", display_name="Test Person",
+                      language=language, roles=[AccountRole(role=r) for r in roles])
+    _db.session.add(account)
+    _db.session.flush()
+    if password:
+        set_password(account, password)
+    _db.session.commit()
+    return account
+
+
+def make_member_obj(category: Category = Category.A, kind: MemberKind = MemberKind.NATURAL,
+                    language: str = "en", email: str | None = None, **fields):
+    from shares.services import create_member
+
+    n = next(_counter)
+    defaults = ({"legal_name": f"ASBL Test {n}"} if kind is MemberKind.LEGAL
+                else {"first_name": "Test", "last_name": f"Member{n}"})
+    defaults |= {"street": "Rue Haute 1", "postcode": "1000", "city": "Bruxelles"}
+    member = create_member(email=email or f"member{n}@example.be", kind=kind, category=category,
+                           language=language, **(defaults | fields))
+    _db.session.commit()
+    return member
+
+
+def sign_in(client, account: Account) -> None:
+    """Put ``account`` in the client's session as Flask-Login's strong protection expects."""
+    with client.application.test_request_context(environ_base=client.environ_base):
+        identifier = _create_identifier()
+    with client.session_transaction() as session:
+        session["_user_id"] = account.get_id()
+        session["_fresh"] = True
+        session["_id"] = identifier
+
+
+def csrf_token(html: str) -> str:
+    match = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', html)
+    assert match, "no CSRF token in the page"
+    return match.group(1)
