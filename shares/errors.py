@@ -89,3 +89,9 @@ class StatementError(DomainError):
         self.reason = reason  # "not_xml" | "not_camt053" | "truncated" | "unknown_account" | "invalid"
         self.detail = detail
 
+
+
+class UnknownMember(DomainError):
+    """No member has that number."""
+
+    status = 404

@@ -12,3 +12,24 @@ def can_edit_profile(user, member) -> bool:
 @predicate
 def can_view_member(user, member) -> bool:
     return can_edit_profile(user, member)
+
+
+@predicate
+def can_keep_register(user) -> bool:
+    """Record subscriptions, transfers, redemptions, resignations, exclusions and corrections."""
+    return is_staff(user)
+
+
+@predicate
+def can_view_register(user) -> bool:
+    return is_staff(user)
+
+
+@predicate
+def can_import_statements(user) -> bool:
+    return is_staff(user)
+
+
+@predicate
+def can_resolve_payments(user) -> bool:
+    return is_staff(user)

@@ -408,3 +408,10 @@ def member_entries(member: Member) -> list[ShareEntry]:
 def member_requests(member: Member) -> list[PaymentRequest]:
     return list(db.session.scalars(select(PaymentRequest).where(PaymentRequest.member_id == member.id)
                                    .order_by(PaymentRequest.created_at.desc(), PaymentRequest.id.desc())))
+
+
+def member_entry(member: Member, entry_id: int) -> ShareEntry:
+    entry = db.session.get(ShareEntry, entry_id)
+    if entry is None or entry.member_id != member.id:
+        raise EntryNotCorrectable()
+    return entry

@@ -67,10 +67,5 @@ def member_search():
                   form=form, members=members, total=total, page=page, page_size=queries.PAGE_SIZE)
 
 
-@bp.route("/staff/members/<int:member_id>")
-@permission_required(can_search_members)
-def member_detail(member_id: int):
-    member = db.get_or_404(Member, member_id)
-    if not can_view_member(current_user, member):
-        abort(403)
-    return render_template("shares/member_detail.html", member=member)
+# Staff register, payment and statement screens register their routes on ``bp``.
+from shares import staff_views  # noqa: E402,F401

@@ -1,0 +1,107 @@
+"""Demo register (loader order 20): history 2021 to today, and a camt.053 file for staff to import.
+
+The statement is written to instance/demo-statement.xml: it pays most open subscription requests
+(by structured communication, a few by amount and name only) and leaves a partial payment, an
+overpayment and an unknown credit for the queue."""
+from __future__ import annotations
+
+from datetime import date, timedelta
+from pathlib import Path
+
+from app.demo import DemoContext
+from app.progress import progress
+from shares import register
+from shares.camt_writer import Credit, write_camt053
+from shares.models import Category, PaymentStatus
+from shares.payments import apply_payment
+from shares.settings import setting
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def _day(rng, start: date, end: date) -> date:
+    span = max((end - start).days, 0)
+    return start + timedelta(days=rng.randint(0, span))
+
+
+def build_history(ctx: DemoContext, members, today: date) -> list:
+    """Subscriptions and payments for every member, then transfers, redemptions, resignations."""
+    rng = ctx.rng
+    open_requests = []
+    start = date(2021, 1, 4)
+    joined = {}
+    for member in progress(members, len(members), "Register"):
+        on = _day(rng, start, today - timedelta(days=20))
+        shares = rng.choice([1, 1, 1, 2, 3]) if member.category is Category.A else rng.choice([1, 2, 5, 10])
+        _, request = register.subscribe(member, shares, on=on)
+        joined[member.id] = on
+        if rng.random() < 0.9 and on < today - timedelta(days=45):
+            apply_payment(request, request.amount_cents, on=min(on + timedelta(days=rng.randint(1, 30)), today))
+        else:
+            open_requests.append(request)
+        if rng.random() < 0.12 and on < date(today.year - 1, 1, 1):
+            later = _day(rng, on + timedelta(days=60), today - timedelta(days=10))
+            _, more = register.subscribe(member, rng.randint(1, 4), on=later)
+            if rng.random() < 0.7:
+                apply_payment(more, more.amount_cents, on=min(later + timedelta(days=7), today))
+            else:
+                open_requests.append(more)
+    paid = [m for m in members if register.holding(m, today).paid_cents >= 2 * 3000
+            and joined[m.id] < date(2024, 1, 1)]
+    for i, giver in enumerate(paid[:3]):
+        receiver = members[(members.index(giver) + 7) % len(members)]
+        try:
+            register.transfer(giver, receiver, 1, on=date(2024, 3 + i, 12), board_decision_on=date(2024, 2 + i, 27),
+                              board_reference=f"CA-2024-{i + 3:02d}", note="demo transfer")
+        except Exception:  # noqa: BLE001 - a receiver who left: skip, the demo only needs a few
+            continue
+    for member in paid[3:6]:
+        try:
+            register.redeem(member, 1, on=date(2025, 6, 30), note="partial redemption")
+        except Exception:  # noqa: BLE001
+            continue
+    candidates = [m for m in members[10:] if joined[m.id] < date(2023, 1, 1)]
+    for member in candidates[:4]:
+        register.resign(member, on=_day(rng, date(2024, 1, 1), date(2025, 12, 31)), note="demo resignation")
+    if len(candidates) > 5:
+        register.exclude(candidates[4], on=date(2025, 3, 20), board_decision_on=date(2025, 3, 18),
+                         board_reference="CA-2025-11", note="demo exclusion")
+    for member in candidates[5:7]:
+        register.change_category(member, Category.B if member.category is Category.A else Category.A,
+                                 on=date(2025, 9, 1))
+    return [r for r in open_requests if r.status is PaymentStatus.OPEN]
+
+
+def demo_statement(open_requests, today: date, rng) -> bytes:
+    credits = []
+    for i, request in enumerate(open_requests):
+        member = request.member
+        day = today - timedelta(days=rng.randint(0, 5))
+        if i == 0:
+            credits.append(Credit(request.amount_cents // 2, day, member.name, member.iban, request.reference))
+        elif i == 1:
+            credits.append(Credit(request.amount_cents + 3000, day, member.name, member.iban, request.reference))
+        elif i % 9 == 2:
+            credits.append(Credit(request.amount_cents, day, member.name.upper(), member.iban,
+                                  text=f"parts sociales {member.number}"))
+        elif i % 7 == 3:
+            continue  # still unpaid
+        else:
+            credits.append(Credit(request.amount_cents, day, member.name, member.iban, request.reference))
+    credits.append(Credit(4500, today, "Jean Inconnu", None, text="cotisation?"))
+    credits.append(Credit(-1250, today, "Belfius", None, text="frais bancaires"))
+    return write_camt053(setting("COOP_IBAN"), f"DEMO-{today:%Y%m%d}", 1_250_000, credits)
+
+
+def load_register(ctx: DemoContext) -> None:
+    members = ctx.data.get("members") or []
+    if not members:
+        return
+    today = register._today()
+    open_requests = build_history(ctx, members, today)
+    path = ROOT / "instance" / "demo-statement.xml"
+    path.parent.mkdir(exist_ok=True)
+    path.write_bytes(demo_statement(open_requests, today, ctx.rng))
+    ctx.data["demo_statement"] = str(path)
+    ctx.logins.append(("bank statement to import (staff, Payments > Import a statement)",
+                       f"{path} or: flask --app wsgi shares import-statement {path}"))

@@ -1,0 +1,16 @@
+"""HTML to PDF with WeasyPrint (the register, certificates)."""
+from __future__ import annotations
+
+from flask import Response
+
+
+def render_pdf(html: str, base_url: str | None = None) -> bytes:
+    from weasyprint import HTML
+
+    return HTML(string=html, base_url=base_url).write_pdf()
+
+
+def pdf_response(data: bytes, filename: str, inline: bool = False) -> Response:
+    disposition = "inline" if inline else "attachment"
+    return Response(data, mimetype="application/pdf",
+                    headers={"Content-Disposition": f'{disposition}; filename="{filename}"'})

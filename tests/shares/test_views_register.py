@@ -1,0 +1,162 @@
+from __future__ import annotations
+
+import io
+from datetime import date
+
+import pytest
+from sqlalchemy import func, select
+
+from app.extensions import db
+from app.models import AuditEntry
+from shares import bank, register
+from shares.camt_writer import Credit, write_camt053
+from shares.models import BankTransaction, EntryKind, MatchStatus, PaymentStatus, ShareEntry
+from shares.payments import format_reference
+from shares.settings import setting
+
+ROUTES = [("get", "/staff/members/{m}"), ("post", "/staff/members/{m}/register/subscribe"), ("get", "/staff/register"),
+          ("get", "/staff/register?format=csv"), ("get", "/staff/payments/import"),
+          ("post", "/staff/payments/import"), ("get", "/staff/payments/queue"), ("post", "/staff/payments/queue/{t}")]
+
+
+def _queued_tx():
+    bank.import_statement(write_camt053(setting("COOP_IBAN"), "S1", 0, [Credit(700, date(2024, 1, 2), "Stranger")]))
+    db.session.commit()
+    return db.session.scalar(select(BankTransaction))
+
+
+@pytest.mark.parametrize("who", ["anonymous", "member", "staff"])
+@pytest.mark.parametrize("method,url", ROUTES)
+def test_permission_matrix(client, login_as, make_member, who, method, url):
+    member = make_member()
+    tx = _queued_tx()
+    if who != "anonymous":
+        login_as(who)
+    response = getattr(client, method)(url.format(m=member.id, t=tx.id))
+    if who == "anonymous":
+        assert response.status_code == 302 and "/auth/login" in response.location
+    elif who == "member":
+        assert response.status_code == 403
+    else:
+        assert response.status_code in (200, 400)
+    assert db.session.scalar(select(func.count()).select_from(ShareEntry)) == 0
+
+
+def test_member_page_and_subscription(client, login_as, make_member):
+    login_as("staff")
+    member = make_member()
+    page = client.get(f"/staff/members/{member.id}")
+    assert page.status_code == 200 and b"New subscription" in page.data
+    bad = client.post(f"/staff/members/{member.id}/register/subscribe", data={"shares": "0", "effective_on": "2024-01-01"})
+    assert bad.status_code == 400 and b"1 or more" in bad.data and b'value="0"' in bad.data
+    ok = client.post(f"/staff/members/{member.id}/register/subscribe", data={"shares": "2", "effective_on": "2024-01-01"})
+    assert ok.status_code == 302
+    assert register.holding(member, date(2024, 1, 2)).shares == 2
+    assert db.session.scalar(select(AuditEntry.actor_id).where(AuditEntry.action == "register.subscription"))
+
+
+def test_transfer_refusals_keep_input(client, login_as, member_with_shares):
+    login_as("staff")
+    giver, receiver = member_with_shares(1), member_with_shares(1)
+    data = {"receiver_number": receiver.number, "shares": "1", "effective_on": "2024-01-01",
+            "board_decision_on": "2023-12-01", "board_reference": "CA-7"}
+    response = client.post(f"/staff/members/{giver.id}/register/transfer", data=data)
+    assert response.status_code == 422 and b"below one share" in response.data and b"CA-7" in response.data
+    missing = client.post(f"/staff/members/{giver.id}/register/transfer", data=data | {"board_reference": ""})
+    assert missing.status_code == 400
+    assert db.session.scalar(select(func.count()).select_from(ShareEntry)
+                             .where(ShareEntry.kind == EntryKind.TRANSFER_OUT)) == 0
+
+
+def test_register_html_pdf_csv(client, login_as, member_with_shares):
+    login_as("staff")
+    member_with_shares(2, on=date(2022, 1, 5))
+    member_with_shares(1, on=date(2023, 1, 5))
+    html = client.get("/staff/register?on=2022-06-01")
+    assert html.status_code == 200 and b"1 member in the register" in html.data
+    csv = client.get("/staff/register?on=2023-06-01&format=csv")
+    lines = csv.data.decode().strip().splitlines()
+    assert lines[0].startswith("number,name") and len(lines) == 3 and "2022-01-05" in lines[1]
+    pdf = client.get("/staff/register?on=2023-06-01&format=pdf")
+    assert pdf.status_code == 200 and pdf.data.startswith(b"%PDF")
+    assert client.get("/staff/register?on=not-a-date").status_code == 400
+
+
+def test_statement_import_page(client, login_as, make_member):
+    login_as("staff")
+    member = make_member()
+    _, request = register.subscribe(member, 1, on=date(2024, 1, 1))
+    db.session.commit()
+    data = write_camt053(setting("COOP_IBAN"), "S1", 0, [Credit(3000, date(2024, 1, 5), "X", reference=request.reference),
+                                                         Credit(100, date(2024, 1, 5), "Y")])
+    first = client.post("/staff/payments/import", data={"statement": (io.BytesIO(data), "s.xml")},
+                        content_type="multipart/form-data")
+    assert first.status_code == 200 and b"Matched automatically: 1" in first.data
+    again = client.post("/staff/payments/import", data={"statement": (io.BytesIO(data), "s.xml")},
+                        content_type="multipart/form-data")
+    assert b"already imported" in again.data
+    bad = client.post("/staff/payments/import", data={"statement": (io.BytesIO(b"<html/>"), "s.xml")},
+                      content_type="multipart/form-data")
+    assert bad.status_code == 422 and b"not a camt.053" in bad.data
+    db.session.expire_all()
+    assert request.status is PaymentStatus.PAID
+
+
+def test_queue_resolve_in_place_and_conflict(client, login_as, make_member):
+    login_as("staff")
+    _, request = register.subscribe(make_member(), 1, on=date(2024, 1, 1))
+    db.session.commit()
+    tx = _queued_tx()
+    prefix = f"tx{tx.id}-"
+    wrong = client.post(f"/staff/payments/queue/{tx.id}", headers={"HX-Request": "true"},
+                        data={prefix + "version": tx.version, prefix + "action": "match",
+                              prefix + "reference": "+++010/8068/17180+++", prefix + "reason": "phone call"})
+    assert wrong.status_code == 400 and b"check digits are wrong" in wrong.data and b"<html" not in wrong.data
+    data = {prefix + "version": tx.version, prefix + "action": "match",
+            prefix + "reference": format_reference(request.reference), prefix + "reason": "paid in two parts"}
+    ok = client.post(f"/staff/payments/queue/{tx.id}", headers={"HX-Request": "true"}, data=data)
+    assert ok.status_code == 200 and f'id="tx-{tx.id}"'.encode() in ok.data and b"paid in two parts" in ok.data
+    late = client.post(f"/staff/payments/queue/{tx.id}", headers={"HX-Request": "true"}, data=data)
+    assert late.status_code == 409
+    db.session.expire_all()
+    assert request.paid_cents == 700 and tx.match_status is MatchStatus.MATCHED
+
+
+def test_stale_version_gets_409(client, login_as, make_member, make_staff):
+    login_as("staff")
+    tx = _queued_tx()
+    bank.dismiss(tx, expected_version=tx.version, reason="other staff", actor=make_staff())
+    db.session.commit()
+    prefix = f"tx{tx.id}-"
+    response = client.post(f"/staff/payments/queue/{tx.id}", data={prefix + "version": 1, prefix + "action": "dismiss",
+                                                                 prefix + "reason": "me too"})
+    assert response.status_code == 409
+
+
+def _history(member_with_shares, make_member, n):
+    members = [member_with_shares(2, on=date(2021, 1, 1 + i % 27)) for i in range(n)]
+    for m in members:
+        register.redeem(m, 1, on=date(2022, 2, 2))
+        register.subscribe(m, 1, on=date(2023, 3, 3))
+    register.transfer(members[0], members[1], 1, on=date(2023, 4, 4), board_decision_on=date(2023, 4, 1),
+                      board_reference="CA") if n > 1 and False else None
+    db.session.commit()
+    return members
+
+
+@pytest.mark.parametrize("path", ["/staff/members/{m}", "/staff/register?on=2024-01-01", "/staff/payments/queue"])
+def test_query_count_does_not_grow(client, login_as, member_with_shares, make_member, query_counter, path):
+    login_as("staff")
+    counts = []
+    for n in (2, 12):
+        members = _history(member_with_shares, make_member, n)
+        for i in range(n):
+            bank.import_statement(write_camt053(setting("COOP_IBAN"), f"Q{n}-{i}", 0,
+                                                [Credit(100 + i, date(2024, 1, 2), f"P{i}")]))
+        db.session.commit()
+        url = path.format(m=members[-1].id)
+        client.get(url)
+        with query_counter() as count:
+            assert client.get(url).status_code == 200
+        counts.append(count.n)
+    assert counts[0] == counts[1], counts
