@@ -64,11 +64,12 @@ def _register_blueprints(app: Flask) -> None:
 
 def _register_cli(app: Flask) -> None:
     from app.cli import accounts_cli, demo_command, mail_cli
-    from shares.cli import register_demo
+    from shares.cli import register_demo, shares_cli
 
     app.cli.add_command(demo_command)
     app.cli.add_command(accounts_cli)
     app.cli.add_command(mail_cli)
+    app.cli.add_command(shares_cli)
     register_demo()
 
 

@@ -1,0 +1,57 @@
+from __future__ import annotations
+
+from datetime import date
+
+from sqlalchemy import func, select
+
+from app.extensions import db
+from shares import register
+from shares.camt_writer import Credit, write_camt053
+from shares.models import BankTransaction, PaymentStatus
+from shares.settings import setting
+
+
+def test_import_statement_command_is_idempotent(app, make_member, tmp_path):
+    _, request = register.subscribe(make_member(), 1, on=date(2024, 1, 1))
+    db.session.commit()
+    path = tmp_path / "statement.xml"
+    path.write_bytes(write_camt053(setting("COOP_IBAN"), "S1", 100, [
+        Credit(3000, date(2024, 1, 3), "X", reference=request.reference), Credit(99, date(2024, 1, 3), "Y")],
+        closing_cents=5))
+    runner = app.test_cli_runner()
+    first = runner.invoke(args=["shares", "import-statement", str(path)])
+    assert first.exit_code == 0, first.output
+    assert "2 new transaction(s)" in first.output and "matched: 1" in first.output and "unknown: 1" in first.output
+    assert "does not balance" in first.output
+    second = runner.invoke(args=["shares", "import-statement", str(path)])
+    assert second.exit_code == 0 and "nothing changed" in second.output
+    db.session.expire_all()
+    assert db.session.scalar(select(func.count()).select_from(BankTransaction)) == 2
+    assert request.status is PaymentStatus.PAID
+
+
+def test_import_statement_command_refuses_bad_file(app, tmp_path):
+    path = tmp_path / "bad.xml"
+    path.write_bytes(b"<?xml version='1.0'?><Document xmlns='urn:iso:std:iso:20022:tech:xsd:camt.053.001.02'><BkToCstmrStmt>")
+    result = app.test_cli_runner().invoke(args=["shares", "import-statement", str(path)])
+    assert result.exit_code != 0 and "truncated" in result.output and "Nothing was imported" in result.output
+    assert db.session.scalar(select(func.count()).select_from(BankTransaction)) == 0
+
+
+def test_demo_register_loader(app):
+    import random
+
+    from app.demo import DemoContext
+    from shares.bank import import_statement
+    from shares.demo import load_members
+    from shares.demo_register import build_history, demo_statement
+
+    ctx = DemoContext(members=40, rng=random.Random(7))
+    load_members(ctx)
+    today = register._today()
+    open_requests = build_history(ctx, ctx.data["members"], today)
+    db.session.commit()
+    result = import_statement(demo_statement(open_requests, today, ctx.rng))
+    assert result.counts.get("matched", 0) >= len(open_requests) // 2
+    assert result.counts.get("partial") == 1 and result.counts.get("overpaid") == 1
+    assert result.counts.get("unknown") == 1 and not result.unbalanced
