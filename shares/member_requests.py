@@ -1,0 +1,101 @@
+"""What members ask of the register themselves, and staff decisions on it. Services flush, never commit.
+
+Buying more shares is immediate (a subscription and its payment request). A change of category or
+a resignation waits for staff: one pending request per member and kind (a partial unique index),
+decided once (a conditional UPDATE: of two staff deciding at once, one wins, the other gets a
+Conflict), and an approval writes the register entry through ``shares.register`` in the same
+transaction."""
+from __future__ import annotations
+
+from sqlalchemy import select, update
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import joinedload
+
+from app import audit
+from app.db import utcnow
+from app.errors import Conflict
+from app.extensions import db
+from app.models import Account
+from shares import register
+from shares.errors import MemberNotActive, SameCategory
+from shares.models import (Category, Member, MemberRequest, MemberRequestKind, MemberRequestStatus, PaymentRequest,
+                           ShareEntry)
+
+
+class RequestAlreadyPending(Conflict):
+    """The member already has a request of this kind waiting for staff."""
+
+
+class RequestAlreadyDecided(Conflict):
+    """Someone decided this request first."""
+
+
+def buy_shares(member: Member, shares: int, *, actor: Account | None = None) -> tuple[ShareEntry, PaymentRequest]:
+    return register.subscribe(member, shares, actor=actor, note="requested by the member")
+
+
+def _pending(member: Member, kind: MemberRequestKind, details: dict, actor: Account | None) -> MemberRequest:
+    request = MemberRequest(member_id=member.id, kind=kind, details=details)
+    savepoint = db.session.begin_nested()
+    db.session.add(request)
+    try:
+        db.session.flush()
+    except IntegrityError:
+        savepoint.rollback()
+        raise RequestAlreadyPending() from None
+    savepoint.commit()
+    audit.record(f"member_request.{kind.value}", request, actor=actor,
+                 after={"member": member.number, **details})
+    return request
+
+
+def request_category_change(member: Member, category: Category, *, actor: Account | None = None) -> MemberRequest:
+    position = register.holding(member)
+    if position.left is not None:
+        raise MemberNotActive()
+    if (position.category or member.category) is category:
+        raise SameCategory()
+    return _pending(member, MemberRequestKind.CHANGE_CATEGORY, {"category": category.value}, actor)
+
+
+def request_resignation(member: Member, *, reason: str = "", actor: Account | None = None) -> MemberRequest:
+    if register.holding(member).left is not None:
+        raise MemberNotActive()
+    return _pending(member, MemberRequestKind.RESIGN, {"reason": reason.strip()[:500]}, actor)
+
+
+def pending_requests(limit: int = 200) -> list[MemberRequest]:
+    return list(db.session.scalars(
+        select(MemberRequest).where(MemberRequest.status == MemberRequestStatus.PENDING)
+        .options(joinedload(MemberRequest.member)).order_by(MemberRequest.created_at, MemberRequest.id).limit(limit)))
+
+
+def member_pending(member: Member) -> dict[MemberRequestKind, MemberRequest]:
+    return {r.kind: r for r in db.session.scalars(
+        select(MemberRequest).where(MemberRequest.member_id == member.id,
+                                    MemberRequest.status == MemberRequestStatus.PENDING))}
+
+
+def decide(request: MemberRequest, *, approve: bool, actor: Account, note: str = "") -> list[ShareEntry]:
+    """Approve (writing the register entry) or refuse a pending request, once."""
+    status = MemberRequestStatus.APPROVED if approve else MemberRequestStatus.REFUSED
+    result = db.session.execute(
+        update(MemberRequest).where(MemberRequest.id == request.id,
+                                    MemberRequest.status == MemberRequestStatus.PENDING)
+        .values(status=status, decided_by_id=actor.id, decided_at=utcnow(), decision_note=note.strip()[:500])
+        .execution_options(synchronize_session=False))
+    if result.rowcount != 1:
+        raise RequestAlreadyDecided()
+    db.session.refresh(request, ["status", "decided_by_id", "decided_at", "decision_note"])
+    entries: list[ShareEntry] = []
+    if approve:
+        member = request.member
+        if request.kind is MemberRequestKind.CHANGE_CATEGORY:
+            entries = [register.change_category(member, Category(request.details["category"]), actor=actor,
+                                                note=note)]
+        elif request.kind is MemberRequestKind.RESIGN:
+            entries = register.resign(member, actor=actor, note=note or request.details.get("reason", ""))
+    audit.record(f"member_request.{status.value}", request, actor=actor,
+                 before={"status": MemberRequestStatus.PENDING},
+                 after={"status": status, "note": note, "entries": [e.id for e in entries]})
+    return entries

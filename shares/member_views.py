@@ -1,0 +1,363 @@
+"""Members' own register pages, certificate verification, the staff request queue, renewal status, dashboard.
+
+Routes are added to the ``shares`` blueprint; this module must be imported before the blueprint is
+registered (``shares/views.py`` imports it at the bottom)."""
+from __future__ import annotations
+
+from datetime import date, datetime
+
+from flask import abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_login import current_user
+from flask_wtf import FlaskForm
+from wtforms import IntegerField, RadioField, StringField, TextAreaField
+from wtforms.fields.choices import SelectChoice
+from wtforms.validators import InputRequired, Length, NumberRange, Optional
+
+from app.authz import is_staff, login_required, permission_required, predicate
+from app.errors import DomainError
+from app.extensions import db
+from app.views import HOME_SECTIONS
+from app.web import render
+from shares import certificates, charts, member_requests, payments, register, renewal, standing
+from shares.errors import MemberNotActive, SameCategory
+from shares.models import Category, MemberRequest, PaymentStatus
+from shares.pdf import pdf_response
+from shares.queries import member_for_account
+from shares.settings import share_price_cents
+from shares.views import bp
+
+MAX_SHARES_PER_REQUEST = 100
+OPEN_STATUSES = (PaymentStatus.OPEN, PaymentStatus.PARTIALLY_PAID)
+
+
+def today() -> date:
+    return datetime.now(standing.BRUSSELS).date()
+
+
+# ------------------------------------------------------------------------------------------------
+# Permissions
+# ------------------------------------------------------------------------------------------------
+
+@predicate
+def is_member(user) -> bool:
+    """A signed-in account with a member record (the "My shares" pages)."""
+    return bool(user is not None and user.is_authenticated and member_for_account(user.id) is not None)
+
+
+@predicate
+def can_decide_member_requests(user) -> bool:
+    return is_staff(user)
+
+
+@predicate
+def can_view_renewal_campaign(user) -> bool:
+    return is_staff(user)
+
+
+@predicate
+def can_view_dashboard(user) -> bool:
+    return is_staff(user)
+
+
+def _own_member():
+    member = member_for_account(current_user.id)
+    if member is None:
+        abort(404)
+    return member
+
+
+# ------------------------------------------------------------------------------------------------
+# Forms
+# ------------------------------------------------------------------------------------------------
+
+class BuySharesForm(FlaskForm):
+    shares = IntegerField(_l("Number of shares"), validators=[
+        InputRequired(_l("Enter a number of shares.")),
+        NumberRange(min=1, max=MAX_SHARES_PER_REQUEST,
+                    message=_l("Enter a whole number from 1 to %(max)s.", max=MAX_SHARES_PER_REQUEST))])
+
+
+class CategoryForm(FlaskForm):
+    category = RadioField(_l("New category"), choices=[
+        SelectChoice(Category.A.value, _l("A: I use the cooperative's services")),
+        SelectChoice(Category.B.value, _l("B: partner, permanent staff or legal person"))],
+        validators=[InputRequired(_l("Choose a category."))])
+
+
+class ResignForm(FlaskForm):
+    reason = TextAreaField(_l("Why are you leaving? (optional)"), validators=[Optional(), Length(max=500)])
+    confirm = StringField(_l("Type your member number to confirm"),
+                          validators=[InputRequired(_l("Type your member number to confirm."))])
+
+
+class DecisionForm(FlaskForm):
+    note = StringField(_l("Note (optional)"), validators=[Optional(), Length(max=500)])
+
+
+REGISTER_ERRORS = {
+    "SameCategory": _l("You are already in this category."),
+    "MemberNotActive": _l("Your membership has ended: this is no longer possible."),
+    "BelowMinimumShares": _l("This would leave the member below the minimum number of shares for the category."),
+    "RequestAlreadyPending": _l("You already have a request of this kind waiting for staff."),
+    "RequestAlreadyDecided": _l("Someone decided this request first."),
+    "InvalidShareCount": _l("Enter a whole number from 1 to %(max)s.", max=MAX_SHARES_PER_REQUEST),
+}
+
+
+def error_text(exc: DomainError) -> str:
+    return str(REGISTER_ERRORS.get(type(exc).__name__, _l("This cannot be done in the current state.")))
+
+
+# ------------------------------------------------------------------------------------------------
+# My shares, my payments
+# ------------------------------------------------------------------------------------------------
+
+@bp.route("/me/shares")
+@permission_required(is_member)
+def my_shares():
+    member = _own_member()
+    on = today()
+    return render_template("shares/me/shares.html", member=member, holding=register.holding(member, on),
+                           entries=register.member_entries(member), reasons=standing.standing_reasons(member, on),
+                           pending=member_requests.member_pending(member), year=on.year)
+
+
+@bp.route("/me/payments")
+@permission_required(is_member)
+def my_payments():
+    member = _own_member()
+    requests = register.member_requests(member)
+    qr = {r.id: payments.request_qr_svg(r, label=_("QR code to pay %(reference)s with a banking app",
+                                                   reference=r.formatted_reference))
+          for r in requests if r.status in OPEN_STATUSES}
+    return render_template("shares/me/payments.html", member=member, requests=requests, qr=qr,
+                           iban=payments_iban())
+
+
+def payments_iban() -> str:
+    from stdnum import iban as std_iban
+
+    from shares.settings import setting
+
+    return std_iban.format(setting("COOP_IBAN"))
+
+
+# ------------------------------------------------------------------------------------------------
+# Certificate
+# ------------------------------------------------------------------------------------------------
+
+@bp.route("/me/certificate.pdf")
+@permission_required(is_member)
+def my_certificate():
+    member = _own_member()
+    on = today()
+    try:
+        certificate = certificates.issue(member, on)
+    except certificates.CertificateUnavailable as exc:
+        return render_template("shares/me/certificate_unavailable.html", reasons=exc.reasons, year=on.year), 409
+    data = certificates.render_certificate_pdf(certificate, register.holding(member, on).shares, on)
+    return pdf_response(data, f"membership-certificate-{member.number}-{on.year}.pdf")
+
+
+@bp.route("/certificates/<token>")
+def verify_certificate(token: str):
+    certificate = certificates.read_token(token)
+    if certificate is None:
+        return render_template("shares/me/certificate_verify.html", certificate=None), 404
+    return render_template("shares/me/certificate_verify.html", certificate=certificate)
+
+
+# ------------------------------------------------------------------------------------------------
+# Requests: buy shares, change category, resign
+# ------------------------------------------------------------------------------------------------
+
+@bp.route("/me/shares/buy", methods=["GET", "POST"])
+@permission_required(is_member)
+def buy_shares():
+    member = _own_member()
+    form = BuySharesForm()
+    price = share_price_cents(register.holding(member).category or member.category)
+    if form.validate_on_submit():
+        try:
+            _entry, payment = member_requests.buy_shares(member, form.shares.data, actor=current_user)
+        except DomainError as exc:
+            db.session.rollback()
+            form.shares.errors.append(error_text(exc))
+            return render_template("shares/me/buy.html", form=form, price=price), exc.status
+        db.session.commit()
+        flash(_("Your subscription is recorded. Pay it with the QR code or the structured communication below."),
+              "success")
+        return redirect(url_for("shares.my_payments", _anchor=f"request-{payment.id}"))
+    return render_template("shares/me/buy.html", form=form, price=price), 400 if form.errors else 200
+
+
+@bp.route("/me/category", methods=["GET", "POST"])
+@permission_required(is_member)
+def request_category_change():
+    member = _own_member()
+    current = register.holding(member).category or member.category
+    form = CategoryForm()
+    if form.validate_on_submit():
+        try:
+            member_requests.request_category_change(member, Category(form.category.data), actor=current_user)
+        except (SameCategory, MemberNotActive, member_requests.RequestAlreadyPending) as exc:
+            db.session.rollback()
+            form.category.errors.append(error_text(exc))
+            return render_template("shares/me/category.html", form=form, current=current), exc.status
+        db.session.commit()
+        flash(_("Your request is sent. Staff will decide on it and you will see the result on My shares."), "success")
+        return redirect(url_for("shares.my_shares"))
+    return render_template("shares/me/category.html", form=form, current=current), 400 if form.errors else 200
+
+
+@bp.route("/me/resign", methods=["GET", "POST"])
+@permission_required(is_member)
+def request_resignation():
+    member = _own_member()
+    form = ResignForm()
+    if form.validate_on_submit():
+        if form.confirm.data.strip() != str(member.number):
+            form.confirm.errors.append(_("This is not your member number (%(number)s).", number=member.number))
+            return render_template("shares/me/resign.html", form=form, member=member), 400
+        try:
+            member_requests.request_resignation(member, reason=form.reason.data or "", actor=current_user)
+        except (MemberNotActive, member_requests.RequestAlreadyPending) as exc:
+            db.session.rollback()
+            form.confirm.errors.append(error_text(exc))
+            return render_template("shares/me/resign.html", form=form, member=member), exc.status
+        db.session.commit()
+        flash(_("Your resignation request is sent. Staff will confirm it; your shares are then repaid at "
+                "their nominal value."), "success")
+        return redirect(url_for("shares.my_shares"))
+    return render_template("shares/me/resign.html", form=form, member=member), 400 if form.errors else 200
+
+
+# ------------------------------------------------------------------------------------------------
+# Staff: the request queue
+# ------------------------------------------------------------------------------------------------
+
+@bp.route("/staff/requests")
+@permission_required(can_decide_member_requests)
+def staff_requests():
+    return render_template("shares/me/staff_requests.html", requests=member_requests.pending_requests(),
+                           form=DecisionForm())
+
+
+@bp.route("/staff/requests/<int:request_id>/<any(approve, refuse):decision>", methods=["POST"])
+@permission_required(can_decide_member_requests)
+def decide_request(request_id: int, decision: str):
+    member_request = db.get_or_404(MemberRequest, request_id)
+    form = DecisionForm()
+    if not form.validate_on_submit():
+        abort(400)
+    try:
+        member_requests.decide(member_request, approve=decision == "approve", actor=current_user,
+                               note=form.note.data or "")
+    except DomainError as exc:
+        db.session.rollback()
+        flash(error_text(exc), "error")
+        return render_template("shares/me/staff_requests.html", requests=member_requests.pending_requests(),
+                               form=form), exc.status
+    db.session.commit()
+    flash(_("Request approved: the register is updated.") if decision == "approve" else _("Request refused."),
+          "success")
+    return redirect(url_for("shares.staff_requests"))
+
+
+# ------------------------------------------------------------------------------------------------
+# Renewal on the home page
+# ------------------------------------------------------------------------------------------------
+
+def renewal_context(member, year: int) -> dict | None:
+    request_ = renewal.renewal_request_for(member.id, year)
+    if request_ is None or request_.status is PaymentStatus.CANCELLED:
+        return None
+    unpaid = request_.status in OPEN_STATUSES
+    qr = payments.request_qr_svg(request_, label=_("QR code to pay your renewal with a banking app")) if unpaid else None
+    return {"renewal": request_, "year": year, "qr": qr, "unpaid": unpaid, "iban": payments_iban()}
+
+
+def renewal_home_section(account) -> list:
+    member = member_for_account(account.id)
+    if member is None:
+        return []
+    context = renewal_context(member, today().year)
+    if context is None:
+        return []
+    return [(10 if context["unpaid"] else 80, "shares/me/_renewal_home.html", context)]
+
+
+if renewal_home_section not in HOME_SECTIONS:
+    HOME_SECTIONS.append(renewal_home_section)
+
+
+@bp.route("/me/renewal/status")
+@permission_required(is_member)
+def renewal_status():
+    member = _own_member()
+    context = renewal_context(member, today().year)
+    if context is None:
+        abort(404)
+    return render("shares/me/renewal.html", "shares/me/_renewal_box.html", context=context)
+
+
+# ------------------------------------------------------------------------------------------------
+# Staff: renewal campaign status and the dashboard
+# ------------------------------------------------------------------------------------------------
+
+@bp.route("/staff/renewal")
+@permission_required(can_view_renewal_campaign)
+def staff_renewal():
+    year = request.args.get("year", type=int) or today().year
+    if not 2000 <= year <= 2100:
+        abort(404)
+    status = renewal.campaign_status(year)
+    return render_template("shares/staff_renewal.html", year=year, status=status,
+                           years=sorted(set(renewal.campaign_years()) | {today().year}, reverse=True),
+                           chart=renewal_progress_chart(year, status))
+
+
+def renewal_progress_chart(year: int, status: renewal.CampaignStatus) -> charts.Chart | None:
+    per_day = renewal.paid_per_day(year)
+    if not status.sent:
+        return None
+    labels, paid, total = [], [], 0
+    for day, count in per_day:
+        total += count
+        labels.append(day.strftime("%d/%m"))
+        paid.append(total)
+    if not labels:
+        labels, paid = [today().strftime("%d/%m")], [0]
+    return charts.line_chart(
+        _("Renewals paid for %(year)s", year=year),
+        _("Cumulative number of renewals paid for %(year)s, day by day, against the %(sent)s requests sent.",
+          year=year, sent=status.sent),
+        labels, [charts.Series(_("Paid"), paid), charts.Series(_("Requests sent"), [status.sent] * len(labels))])
+
+
+DASHBOARD_YEARS = 6
+
+
+@bp.route("/staff/dashboard")
+@permission_required(can_view_dashboard)
+def staff_dashboard():
+    on = today()
+    totals = register.totals(on)
+    years = list(range(on.year - DASHBOARD_YEARS + 1, on.year + 1))
+    history = [register.totals(min(date(y, 12, 31), on)) for y in years]
+    labels = [str(y) for y in years]
+    members_chart = charts.bar_chart(
+        _("Members per category"), _("Members holding shares at the end of each year, by category."), labels,
+        [charts.Series(_("Category %(category)s", category=c.value), [h[c].members for h in history])
+         for c in Category])
+    capital_chart = charts.bar_chart(
+        _("Capital per category (EUR)"), _("Share capital paid up at the end of each year, by category, in euros."),
+        labels, [charts.Series(_("Category %(category)s", category=c.value), [h[c].paid_cents / 100 for h in history])
+                 for c in Category])
+    status = renewal.campaign_status(on.year)
+    return render_template("shares/dashboard.html", on=on, totals=totals, members_chart=members_chart,
+                           capital_chart=capital_chart, status=status,
+                           renewal_chart=renewal_progress_chart(on.year, status))
+

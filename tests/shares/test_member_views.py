@@ -1,0 +1,237 @@
+"""Members' own register pages, the staff request queue, renewal on the home page, staff campaign pages."""
+from __future__ import annotations
+
+import re
+from datetime import date
+
+import pytest
+from flask import current_app
+
+import shares.member_views  # noqa: F401  (routes on the shares blueprint; the lead wires the import)
+from app.extensions import db
+from app.models import AuditEntry, Role
+from shares import register, renewal, standing
+from shares.member_views import today
+from shares.models import (Category, EntryKind, MemberRequest, MemberRequestKind, MemberRequestStatus,
+                           PaymentPurpose, PaymentRequest, PaymentStatus, ShareEntry)
+from shares.payments import apply_payment, parse_epc
+from tests.conftest import csrf_token, sign_in
+
+THIS_YEAR = today().year
+
+
+def renewed_member(member_with_shares, **kw):
+    """A member who joined before this year and has this year's renewal request (unpaid)."""
+    member = member_with_shares(1, on=date(THIS_YEAR - 2, 3, 1), **kw)
+    renewal.run_campaign(THIS_YEAR)
+    return member
+
+
+def pay_renewal(member):
+    request = renewal.renewal_request_for(member.id, THIS_YEAR)
+    apply_payment(request, request.amount_cents, on=today())
+    db.session.commit()
+    return request
+
+
+def test_my_shares_shows_holdings_history_and_standing(client, member_with_shares):
+    member = member_with_shares(2, on=date(THIS_YEAR - 2, 3, 1))
+    sign_in(client, member.account)
+    page = client.get("/me/shares")
+    assert page.status_code == 200
+    html = page.get_data(as_text=True)
+    assert "Shares held</dt><dd>2</dd>" in html
+    assert f"{THIS_YEAR - 2}-03-01" in html and "Subscription" in html and "Payment" in html
+    assert f"Your membership for {THIS_YEAR} is not renewed yet." in html
+    assert "/me/certificate.pdf" not in html  # not in good standing: no certificate link
+
+
+def test_my_payments_show_an_epc_qr_code_for_what_is_open(client, member_with_shares):
+    member = renewed_member(member_with_shares)
+    sign_in(client, member.account)
+    html = client.get("/me/payments").get_data(as_text=True)
+    request = renewal.renewal_request_for(member.id, THIS_YEAR)
+    assert request.formatted_reference in html
+    assert html.count('class="qr"') == 1  # the paid subscription has no QR code
+    assert f"Membership renewal {THIS_YEAR}" in html
+
+
+def test_home_shows_the_renewal_and_the_status_updates_when_paid(client, member_with_shares):
+    member = renewed_member(member_with_shares)
+    request = renewal.renewal_request_for(member.id, THIS_YEAR)
+    sign_in(client, member.account)
+    home = client.get("/").get_data(as_text=True)
+    assert 'id="renewal-box"' in home and 'hx-trigger="every 10s"' in home
+    assert request.formatted_reference in home and 'class="qr"' in home
+    partial = client.get("/me/renewal/status", headers={"HX-Request": "true"})
+    assert "HX-Request" in partial.headers["Vary"] and "<html" not in partial.get_data(as_text=True)
+    assert 'data-status="open"' in partial.get_data(as_text=True)
+    pay_renewal(member)
+    partial = client.get("/me/renewal/status", headers={"HX-Request": "true"}).get_data(as_text=True)
+    assert 'data-status="paid"' in partial and "hx-trigger" not in partial and 'class="qr"' not in partial
+    # Without JavaScript: the full page, and the home page after a reload.
+    assert "<html" in client.get("/me/renewal/status").get_data(as_text=True)
+    assert f"Your membership for {THIS_YEAR} is renewed" in client.get("/").get_data(as_text=True)
+
+
+def test_home_has_no_renewal_box_without_a_request(client, member_with_shares):
+    member = member_with_shares(1, on=date(THIS_YEAR - 1, 3, 1))
+    sign_in(client, member.account)
+    assert 'id="renewal-box"' not in client.get("/").get_data(as_text=True)
+    assert client.get("/me/renewal/status").status_code == 404
+
+
+def test_buy_more_shares_creates_a_subscription_and_a_payment_request(client, member_with_shares):
+    member = member_with_shares(1, on=date(THIS_YEAR - 1, 3, 1))
+    sign_in(client, member.account)
+    assert client.get("/me/shares/buy").status_code == 200
+    response = client.post("/me/shares/buy", data={"shares": "3"})
+    assert response.status_code == 302 and "/me/payments#request-" in response.location
+    db.session.expire_all()
+    assert register.holding(member).shares == 4
+    request = db.session.scalar(db.select(PaymentRequest).where(
+        PaymentRequest.purpose == PaymentPurpose.ADDITIONAL_SHARES))
+    assert request.amount_cents == 9000 and request.shares == 3
+    assert db.session.scalar(db.select(AuditEntry).where(AuditEntry.action == "register.subscription",
+                                                         AuditEntry.actor_id == member.account_id))
+
+
+@pytest.mark.parametrize("value", ["0", "-1", "101", "abc", "", "1.5"])
+def test_buy_shares_refuses_bad_numbers_and_keeps_the_input(client, member_with_shares, value):
+    member = member_with_shares(1, on=date(THIS_YEAR - 1, 3, 1))
+    sign_in(client, member.account)
+    response = client.post("/me/shares/buy", data={"shares": value})
+    assert response.status_code == 400
+    html = response.get_data(as_text=True)
+    assert 'aria-invalid="true"' in html and 'class="error"' in html
+    if value:
+        assert f'value="{value}"' in html
+    assert db.session.scalar(db.select(db.func.count()).select_from(PaymentRequest)) == 1
+
+
+def test_category_change_is_requested_then_approved_by_staff(client, app, member_with_shares, make_staff):
+    member = member_with_shares(1, on=date(THIS_YEAR - 1, 3, 1), category=Category.A)
+    sign_in(client, member.account)
+    assert client.post("/me/category", data={"category": "A"}).status_code == 422  # already A
+    assert client.post("/me/category", data={"category": "B"}).status_code == 302
+    again = client.post("/me/category", data={"category": "B"})
+    assert again.status_code == 409 and "already have a request" in again.get_data(as_text=True)
+    assert "Waiting for staff" in client.get("/me/shares").get_data(as_text=True)
+    staff = make_staff()
+    staff_client = app.test_client()
+    sign_in(staff_client, staff)
+    queue = staff_client.get("/staff/requests").get_data(as_text=True)
+    assert member.name in queue and "From category A to category B" in queue
+    [req] = db.session.scalars(db.select(MemberRequest)).all()
+    response = staff_client.post(f"/staff/requests/{req.id}/approve", data={"note": "statutes art. 7"})
+    assert response.status_code == 302
+    db.session.expire_all()
+    assert req.status is MemberRequestStatus.APPROVED and req.decided_by_id == staff.id
+    assert register.holding(member).category is Category.B and member.category is Category.B
+    entry = db.session.scalar(db.select(ShareEntry).where(ShareEntry.kind == EntryKind.CATEGORY_CHANGE))
+    assert entry.recorded_by_id == staff.id and entry.note == "statutes art. 7"
+    assert db.session.scalar(db.select(AuditEntry).where(AuditEntry.action == "member_request.approved"))
+    # Deciding twice: the second gets a conflict and nothing changes.
+    assert staff_client.post(f"/staff/requests/{req.id}/refuse", data={}).status_code == 409
+    assert "No request is waiting" in staff_client.get("/staff/requests").get_data(as_text=True)
+
+
+def test_resignation_is_requested_with_the_member_number_then_refused(client, app, member_with_shares, make_staff):
+    member = member_with_shares(1, on=date(THIS_YEAR - 1, 3, 1))
+    sign_in(client, member.account)
+    wrong = client.post("/me/resign", data={"reason": "moving abroad", "confirm": "999999"})
+    assert wrong.status_code == 400 and "moving abroad" in wrong.get_data(as_text=True)
+    assert client.post("/me/resign", data={"reason": "moving abroad", "confirm": str(member.number)}).status_code == 302
+    req = db.session.scalar(db.select(MemberRequest))
+    assert req.kind is MemberRequestKind.RESIGN and req.details == {"reason": "moving abroad"}
+    staff_client = app.test_client()
+    sign_in(staff_client, make_staff())
+    assert staff_client.post(f"/staff/requests/{req.id}/refuse", data={"note": "call first"}).status_code == 302
+    db.session.expire_all()
+    assert req.status is MemberRequestStatus.REFUSED and register.holding(member).left is None
+
+
+def test_approving_a_resignation_writes_the_register(client, app, member_with_shares, make_staff):
+    member = member_with_shares(2, on=date(THIS_YEAR - 1, 3, 1))
+    sign_in(client, member.account)
+    client.post("/me/resign", data={"confirm": str(member.number)})
+    req = db.session.scalar(db.select(MemberRequest))
+    staff_client = app.test_client()
+    sign_in(staff_client, make_staff())
+    assert staff_client.post(f"/staff/requests/{req.id}/approve", data={}).status_code == 302
+    db.session.expire_all()
+    position = register.holding(member)
+    assert position.left is EntryKind.RESIGNATION and position.shares == 0
+    assert standing.standing_reasons(member, today())[-1] == standing.RESIGNED
+    # A member who has left cannot ask again.
+    assert client.post("/me/resign", data={"confirm": str(member.number)}).status_code == 422
+
+
+def test_staff_renewal_status_page(client, app, member_with_shares, make_staff):
+    members = [renewed_member(member_with_shares) for _ in range(3)]
+    pay_renewal(members[0])
+    sign_in(client, make_staff())
+    html = client.get(f"/staff/renewal?year={THIS_YEAR}").get_data(as_text=True)
+    counts = dict(re.findall(r'data-count="(\w+)">(\d+)', html))
+    assert counts == {"sent": "3", "paid": "1", "partially_paid": "0", "reminded": "0", "reminded_twice": "0",
+                      "lapsed": "0"}
+    assert '<svg' in html and 'role="img"' in html
+    assert client.get("/staff/renewal?year=1800").status_code == 404
+    assert "No renewal request" in client.get(f"/staff/renewal?year={THIS_YEAR - 1}").get_data(as_text=True)
+
+
+def test_dashboard_totals_and_charts(client, member_with_shares, make_staff, make_member):
+    member_with_shares(2, on=date(THIS_YEAR - 1, 3, 1), category=Category.A)
+    member_with_shares(1, on=date(THIS_YEAR, 1, 1) if today() >= date(THIS_YEAR, 1, 1) else today(),
+                       category=Category.B)
+    sign_in(client, make_staff())
+    response = client.get("/staff/dashboard")
+    assert response.status_code == 200
+    html = response.get_data(as_text=True)
+    assert re.search(r'<th scope="row">A</th><td>1</td><td>2</td>\s*<td>60[.,]00 €</td><td>60[.,]00 €</td>', html)
+    assert re.search(r'<th scope="row">B</th><td>1</td><td>1</td>', html)
+    assert html.count('role="img"') >= 2 and "<script" not in html.split("</head>")[1]
+
+
+def test_dashboard_queries_do_not_grow_with_members(client, member_with_shares, make_staff, query_counter):
+    staff = make_staff()
+    sign_in(client, staff)
+    member_with_shares(1, on=date(THIS_YEAR - 1, 3, 1))
+    client.get("/staff/dashboard")
+    with query_counter() as few:
+        client.get("/staff/dashboard")
+    for _ in range(8):
+        member_with_shares(1, on=date(THIS_YEAR - 2, 3, 1))
+    with query_counter() as many:
+        client.get("/staff/dashboard")
+    assert few.n == many.n
+
+
+ROUTES = [("get", "/me/shares"), ("get", "/me/payments"), ("get", "/me/certificate.pdf"),
+          ("get", "/me/shares/buy"), ("get", "/me/category"), ("get", "/me/resign"), ("get", "/me/renewal/status"),
+          ("get", "/staff/requests"), ("post", "/staff/requests/1/approve"), ("get", "/staff/renewal"),
+          ("get", "/staff/dashboard")]
+MEMBER_ONLY = {"/me/shares", "/me/payments", "/me/certificate.pdf", "/me/shares/buy", "/me/category", "/me/resign",
+               "/me/renewal/status"}
+
+
+@pytest.mark.parametrize("method, path", ROUTES)
+@pytest.mark.parametrize("who", ["anonymous", "member", "staff", "board"])
+def test_permission_matrix(app, member_with_shares, make_staff, method, path, who):
+    from tests.conftest import make_account
+
+    client = app.test_client()
+    if who == "member":
+        sign_in(client, member_with_shares(1, on=date(THIS_YEAR - 1, 3, 1)).account)
+    elif who == "staff":
+        sign_in(client, make_staff())
+    elif who == "board":
+        sign_in(client, make_account(roles=(Role.BOARD,)))
+    response = getattr(client, method)(path)
+    if who == "anonymous":
+        assert response.status_code == 302 and "/auth/login" in response.location
+    elif (who == "member") if path in MEMBER_ONLY else (who == "staff"):
+        assert response.status_code in (200, 302, 400, 404, 409), response.status_code
+        assert response.status_code != 403
+    else:
+        assert response.status_code == 403
