@@ -52,6 +52,13 @@ class ProfileForm(FlaskForm):
     def __init__(self, *args, legal: bool = False, **kwargs):
         super().__init__(*args, **kwargs)
         self.legal = legal
+        if not self.is_submitted():  # show stored compact numbers the way people write them
+            for field, module in ((self.iban, std_iban), (self.national_number, std_nn)):
+                if field.data:
+                    field.data = module.format(field.data)
+            number = self.enterprise_number.data
+            if number and len(number) == 10:  # python-stdnum has no formatter for it: 0403.170.701
+                self.enterprise_number.data = f"{number[:4]}.{number[4:7]}.{number[7:]}"
         required = [DataRequired(_l("This field is required."))]
         if legal:
             self.legal_name.validators = required + [Length(max=200)]
