@@ -196,3 +196,20 @@ def test_base58_known() -> None:
         b58encode_int(58, 1)
     with pytest.raises(EncodingError):
         b58decode_int("0OIl")
+
+
+@settings(max_examples=40, deadline=None)
+@given(a=any_scalar, b=any_scalar, c=any_scalar, p=st.integers(1, ORDER - 1))
+def test_fixed_base_tables_and_lincomb_agree_with_slow_group(a: int, b: int, c: int, p: int) -> None:
+    from voting.crypto.group import fixed_base_table, lincomb
+
+    point = base_mul(p)
+    g_table, p_table = fixed_base_table(GENERATOR), fixed_base_table(point)
+    slow_p = slow_base_mul(p)
+    expected = (SLOW_GENERATOR * a + slow_p * b + SLOW_GENERATOR * c).hex()
+    assert lincomb([(g_table, a), (p_table, b)], [(GENERATOR, c)]).hex() == expected
+    assert lincomb([(g_table, a)], [(point, b), (GENERATOR, c)]).hex() == expected
+    # Cancelling terms give the identity, not an error.
+    assert lincomb([(g_table, a)], [(GENERATOR, ORDER - a)]).is_identity
+    assert lincomb([], []).is_identity
+    assert lincomb([], [(IDENTITY, a)]).is_identity

@@ -20,27 +20,30 @@ class EncodingError(ValueError):
 
 
 def _check(obj: Any) -> None:
-    if isinstance(obj, bool) or obj is None or isinstance(obj, str):
-        return
-    if isinstance(obj, int):
-        return
-    if isinstance(obj, float):
-        raise EncodingError("floats are not allowed in canonical JSON")
-    if isinstance(obj, dict):
-        for k, v in obj.items():
-            if not isinstance(k, str):
+    """Only str, int, bool, None, lists and str-keyed dicts: JSON without floats."""
+    stack = [obj]
+    pop, push = stack.pop, stack.extend
+    while stack:
+        o = pop()
+        t = type(o)
+        if t is str or t is int or t is bool or o is None:
+            continue
+        if t is dict:
+            if not all(type(k) is str for k in o):
                 raise EncodingError("object keys must be strings")
-            _check(v)
-        return
-    if isinstance(obj, (list, tuple)):
-        for v in obj:
-            _check(v)
-        return
-    raise EncodingError(f"type {type(obj).__name__} is not JSON")
+            push(o.values())
+        elif t is list or t is tuple:
+            push(o)
+        elif t is float:
+            raise EncodingError("floats are not allowed in canonical JSON")
+        else:
+            raise EncodingError(f"type {t.__name__} is not JSON")
 
 
-def canonical_json(obj: Any) -> bytes:
-    _check(obj)
+def canonical_json(obj: Any, *, checked: bool = False) -> bytes:
+    """Canonical JSON bytes; ``checked=True`` skips the type walk for objects built internally."""
+    if not checked:
+        _check(obj)
     return json.dumps(
         obj, sort_keys=True, separators=(",", ":"), ensure_ascii=False, allow_nan=False
     ).encode("utf-8")

@@ -17,6 +17,8 @@ import re
 from typing import Iterable
 
 from coincurve import PublicKey
+from coincurve._libsecp256k1 import ffi, lib
+from coincurve.context import GLOBAL_CONTEXT
 
 _HEX66 = re.compile(r"[0-9a-f]{66}")
 _HEX64 = re.compile(r"[0-9a-f]{64}")
@@ -193,3 +195,71 @@ def scalar_from_hex(text: object) -> int:
 
 def scalar_hex(value: int) -> str:
     return format(value % ORDER, "064x")
+
+
+# -- variable-time fast paths, for PUBLIC scalars only (verification) -----------
+
+_CTX = GLOBAL_CONTEXT.ctx
+
+
+class FixedBaseTable:
+    """Multiples d * 256^i * P (i < 32, 0 < d < 256) of a fixed point P.
+
+    P^k then costs one libsecp256k1 ``pubkey_combine`` of at most 32 table
+    points (mixed additions) instead of a full constant-time scalar
+    multiplication. Lookups depend on the scalar: use only for public scalars.
+    """
+
+    __slots__ = ("rows", "_msb_first")
+
+    def __init__(self, base: Element) -> None:
+        if base.is_identity:
+            raise GroupError("no table for the identity")
+        rows: list[list[object]] = []
+        step = base
+        for _ in range(32):
+            row: list[object] = [None]
+            acc = step
+            for _d in range(1, 256):
+                row.append(acc._pk.public_key)  # type: ignore[union-attr]
+                acc = acc + step
+            rows.append(row)
+            step = acc
+        self.rows = rows
+        self._msb_first = rows[::-1]
+
+    def points(self, k: int) -> list[object]:
+        return [row[d] for row, d in zip(self._msb_first, (k % ORDER).to_bytes(32, "big")) if d]
+
+
+_TABLES: dict[bytes, FixedBaseTable] = {}
+
+
+def fixed_base_table(base: Element) -> FixedBaseTable:
+    """A cached table for ``base`` (the generator and the election key, typically)."""
+    key = base.to_bytes()
+    table = _TABLES.get(key)
+    if table is None:
+        if len(_TABLES) >= 8:
+            _TABLES.pop(next(iter(_TABLES)))
+        table = _TABLES[key] = FixedBaseTable(base)
+    return table
+
+
+def lincomb(fixed: list[tuple[FixedBaseTable, int]], variable: list[tuple[Element, int]]) -> Element:
+    """prod T_i^(a_i) * prod P_j^(b_j) in one combine; variable time, public scalars only."""
+    pts: list[object] = []
+    for table, k in fixed:
+        pts += table.points(k)
+    for point, k in variable:
+        k %= ORDER
+        if k and point._pk is not None:
+            out = ffi.new("secp256k1_pubkey *", point._pk.public_key[0])
+            lib.secp256k1_ec_pubkey_tweak_mul(_CTX, out, k.to_bytes(32, "big"))
+            pts.append(out)
+    if not pts:
+        return IDENTITY
+    out = ffi.new("secp256k1_pubkey *")
+    if not lib.secp256k1_ec_pubkey_combine(_CTX, out, pts, len(pts)):
+        return IDENTITY
+    return Element(PublicKey(out))

@@ -23,6 +23,8 @@ from .group import (
     Element,
     GroupError,
     base_mul,
+    fixed_base_table,
+    lincomb,
     scalar_from_hex,
     scalar_hex,
 )
@@ -55,7 +57,7 @@ def deterministic_rng(seed: bytes) -> Rng:
 
 def challenge(stmt: dict[str, Any]) -> int:
     """Fiat-Shamir challenge: SHA-256 of the canonical JSON statement, as a big-endian integer mod n."""
-    return int.from_bytes(hashlib.sha256(canonical_json(stmt)).digest(), "big") % ORDER
+    return int.from_bytes(hashlib.sha256(canonical_json(stmt, checked=True)).digest(), "big") % ORDER
 
 
 def encrypt(y: Element, value: int, r: int) -> tuple[Element, Element]:
@@ -129,13 +131,15 @@ def verify_disjunctive(
             return False
     except (GroupError, KeyError, TypeError):
         return False
-    shifted = _shifted(beta, values)
+    # A_j = g^s_j * alpha^-c_j and B_j = y^s_j * beta^-c_j * g^(v_j c_j), each as one
+    # combine of fixed-base table points and one variable-base exponentiation.
+    g_table, y_table = fixed_base_table(GENERATOR), fixed_base_table(y)
     commitments = []
     total = 0
-    for (c_j, s_j), b_shift in zip(pairs, shifted):
+    for (c_j, s_j), v in zip(pairs, values):
         neg_c = ORDER - c_j
-        a_j = base_mul(s_j) + alpha * neg_c
-        b_j = y * s_j + b_shift * neg_c
+        a_j = lincomb([(g_table, s_j)], [(alpha, neg_c)])
+        b_j = lincomb([(y_table, s_j), (g_table, v * c_j)], [(beta, neg_c)])
         commitments.append([a_j.hex(), b_j.hex()])
         total += c_j
     return total % ORDER == challenge(dict(stmt, commitments=commitments))
@@ -162,8 +166,9 @@ def verify_dlog_eq(
     except GroupError:
         return False
     neg_c = ORDER - c
-    a = base_mul(s) + big_x * neg_c
-    b = h * s + d * neg_c
+    g_table = fixed_base_table(GENERATOR)
+    a = lincomb([(g_table, s)], [(big_x, neg_c)])
+    b = lincomb([], [(h, s), (d, neg_c)])
     return c == challenge(dict(stmt, commitments=[a.hex(), b.hex()]))
 
 
@@ -181,7 +186,7 @@ def verify_dlog(stmt: dict[str, Any], big_x: Element, proof: Any) -> bool:
         c, s = scalar_from_hex(proof["c"]), scalar_from_hex(proof["s"])
     except GroupError:
         return False
-    a = base_mul(s) + big_x * (ORDER - c)
+    a = lincomb([(fixed_base_table(GENERATOR), s)], [(big_x, ORDER - c)])
     return c == challenge(dict(stmt, commitment=a.hex()))
 
 

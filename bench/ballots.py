@@ -1,0 +1,211 @@
+"""Ballot benchmark on the reference ballot (board A at most 11 of 20, board B at most 7 of 12,
+five yes/no/abstain resolutions = 47 choices).
+
+    .venv/bin/python bench/ballots.py [--ballots N] [--workers W]
+
+Prints its figures; the last line is one JSON object. The "floor" is the
+time of exactly the group operations a verification cannot avoid, done bare
+on random operands with the same primitives: for each proof branch the two
+commitments A = g^s * alpha^-c and B = y^s * beta^-c * g^(v c), i.e. two
+variable-base exponentiations plus fixed-base ones from tables, each
+commitment joined in one multi-point addition (see verification_ops). The
+ratio verification / floor shows what the rest (parsing, validation, hashing,
+the signature) costs.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import multiprocessing
+import os
+import random
+import shutil
+import statistics
+import subprocess
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from voting.crypto.ballot import encrypt_ballot, verify_ballot  # noqa: E402
+from voting.crypto.credential import credential_public, generate_credential  # noqa: E402
+from voting.crypto.dkg import partial_decrypt  # noqa: E402
+from voting.crypto.election import Election  # noqa: E402
+from voting.crypto.group import GENERATOR, ORDER, Element, base_mul, fixed_base_table, lincomb  # noqa: E402
+from voting.record import RecordState, append_event, record_document  # noqa: E402
+from voting.simulate import random_selections, reference_contests, setup_election  # noqa: E402
+from voting.verify import verify_record  # noqa: E402
+
+REFERENCE_SELECTION = {
+    "board-a": ["a01", "a02", "a03", "a05", "a08", "a13", "a14", "a15", "a17", "a19", "a20"],
+    "board-b": ["b01", "b02", "b03", "b04", "b05", "b06", "b12"],
+    "r1": ["yes"], "r2": ["no"], "r3": ["abstain"], "r4": ["yes"], "r5": ["no"],
+}
+
+
+def median_ms(fn: Any, runs: int) -> float:
+    times = []
+    for _ in range(runs):
+        t = time.perf_counter()
+        fn()
+        times.append((time.perf_counter() - t) * 1000)
+    return statistics.median(times)
+
+
+def verification_ops(election: Election) -> dict[str, int]:
+    """The group operations one ballot verification needs.
+
+    Per proof branch j (value v_j): A_j = g^s * alpha^-c and B_j = y^s * beta^-c * g^(v c):
+    two variable-base exponentiations, two or three fixed-base ones (tables for g and y),
+    joined by two multi-point additions (one libsecp256k1 combine each).
+    """
+    branches = nonzero = 0
+    for c in election.contests:
+        for _choice in c.choices:
+            branches += 2
+            nonzero += 1
+        branches += c.max - c.min + 1
+        nonzero += sum(1 for v in range(c.min, c.max + 1) if v)
+    return {"branches": branches, "variable_base": 2 * branches, "fixed_base": 2 * branches + nonzero,
+            "combines": 2 * branches}
+
+
+def floor_ms(election: Election, ops: dict[str, int], runs: int) -> tuple[float, float]:
+    """(the floor, the variable-base exponentiations alone) in ms, on random operands."""
+    rnd = random.Random(1)
+    g_table = fixed_base_table(GENERATOR)
+    y_table = fixed_base_table(base_mul(rnd.randrange(1, ORDER)))
+    values = []
+    for c in election.contests:
+        values += [0, 1] * len(c.choices)
+        values += list(range(c.min, c.max + 1))
+    work = [(rnd.randrange(1, ORDER), rnd.randrange(1, ORDER), v, base_mul(rnd.randrange(1, ORDER)),
+             base_mul(rnd.randrange(1, ORDER))) for v in values]
+    assert len(work) == ops["branches"]
+
+    def floor() -> None:
+        for s, c, v, alpha, beta in work:
+            lincomb([(g_table, s)], [(alpha, ORDER - c)])
+            lincomb([(y_table, s), (g_table, v * c)], [(beta, ORDER - c)])
+
+    def variable_only() -> None:
+        for s, c, v, alpha, beta in work:
+            _ = alpha * (ORDER - c)
+            _ = beta * (ORDER - c)
+
+    return median_ms(floor, runs), median_ms(variable_only, runs)
+
+
+def _encrypt_job(args: tuple[dict[str, Any], str, str, int]) -> dict[str, Any]:
+    election_json, y_hex, credential, seed = args
+    election = Election.from_json(election_json)
+    return encrypt_ballot(election, y_hex, credential, random_selections(election, random.Random(seed)))
+
+
+def js_encrypt_ms() -> tuple[float | None, float | None]:
+    script = ROOT / "bench" / "ballots_js.mjs"
+    node = shutil.which("node")
+    if not script.exists() or node is None:
+        return None, None
+    try:
+        proc = subprocess.run([node, str(script)], cwd=ROOT, capture_output=True, text=True, timeout=600)
+        data = json.loads(proc.stdout.strip().splitlines()[-1])
+        return data.get("js_encrypt_ms"), data.get("js_verify_ms")
+    except (OSError, ValueError, IndexError, subprocess.SubprocessError):
+        return None, None
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--ballots", type=int, default=2000)
+    parser.add_argument("--workers", type=int, default=os.cpu_count() or 1)
+    parser.add_argument("--runs", type=int, default=15)
+    args = parser.parse_args(argv)
+
+    sim = setup_election(reference_contests(), trustees=5, threshold=3, election_id="bench")
+    el = sim.election
+    state = RecordState()
+    for e in sim.events:
+        state.apply(e)
+    y = Element.from_hex(sim.events[-1]["data"]["public_key"])
+    cred = generate_credential()
+    n_choices = sum(len(c.choices) for c in el.contests)
+    print(f"reference ballot: {len(el.contests)} contests, {n_choices} choices; {args.workers} cores")
+
+    enc = median_ms(lambda: encrypt_ballot(el, y, cred, REFERENCE_SELECTION), args.runs)
+    ballot = encrypt_ballot(el, y, cred, REFERENCE_SELECTION)
+    pub = credential_public(cred)
+    ver = median_ms(lambda: verify_ballot(el, y, ballot, pub), args.runs)
+    ops = verification_ops(el)
+    floor, floor_var = floor_ms(el, ops, args.runs)
+    print(f"encrypt + prove + sign one ballot: {enc:.1f} ms")
+    print(f"verify one ballot:                 {ver:.1f} ms")
+    print(f"floor: {ops['variable_base']} variable-base + {ops['fixed_base']} fixed-base (table) exponentiations "
+          f"in {ops['combines']} combines = {floor:.1f} ms (the variable-base ones alone {floor_var:.1f} ms)")
+    print(f"verification / floor:              {ver / floor:.2f}")
+
+    # N ballots: make them (in parallel), then verify all, sum, decrypt.
+    n = args.ballots
+    creds = [generate_credential() for _ in range(n)]
+    cats = ["A" if i % 3 else "B" for i in range(n)]
+    items = sorted(({"credential": credential_public(c), "category": k} for c, k in zip(creds, cats)),
+                   key=lambda x: x["credential"])
+    state.apply(append_event(sim.events, "credentials", {"election": el.fingerprint, "credentials": items}))
+    t = time.perf_counter()
+    jobs = [(el.to_json(), y.hex(), c, i) for i, c in enumerate(creds)]
+    with multiprocessing.get_context("fork").Pool(args.workers) as pool:
+        ballots = pool.map(_encrypt_job, jobs, chunksize=25)
+    make_s = time.perf_counter() - t
+    print(f"made {n} ballots in {make_s:.1f} s")
+    for b in ballots:
+        tracker, supersedes = state.check_new_ballot(b)
+        state.apply(append_event(sim.events, "ballot", {"ballot": b, "tracker": tracker, "supersedes": supersedes}))
+    state.apply(append_event(sim.events, "close", state.close_data()))
+    t = time.perf_counter()
+    tally = state.tally_data()
+    sum_s = time.perf_counter() - t
+    state.apply(append_event(sim.events, "tally", tally))
+    t = time.perf_counter()
+    for tid in ("t1", "t2", "t3"):
+        data = partial_decrypt(el, sim.trustee_private[tid], sim.trustee_shares[tid]["share"], state.tally_sums, state.tally_hash)
+        state.apply(append_event(sim.events, "partial_decryption", data))
+    result = state.result_data()
+    decrypt_s = time.perf_counter() - t
+    append_event(sim.events, "result", result)
+    print(f"homomorphic sum of {n} ballots (one core): {sum_s:.2f} s")
+    print(f"3 partial decryptions with proofs, their verification, combination: {decrypt_s:.2f} s")
+    t = time.perf_counter()
+    report = verify_record(record_document(sim.events), workers=args.workers, out=open(os.devnull, "w"))
+    verify_all_s = time.perf_counter() - t
+    assert report.ok, report.failure
+    print(f"verify the whole record ({n} ballots, {args.workers} cores): {verify_all_s:.1f} s "
+          f"= {verify_all_s / n * 1000:.2f} ms per ballot")
+    js_enc, js_ver = js_encrypt_ms()
+    print(f"JS (node) encrypt: {js_enc} ms, verify: {js_ver} ms")
+    print(json.dumps({
+        "choices": n_choices,
+        "encrypt_ms": round(enc, 2),
+        "verify_ms": round(ver, 2),
+        "floor_ms": round(floor, 2),
+        "floor_variable_base_only_ms": round(floor_var, 2),
+        "verify_over_floor": round(ver / floor, 3),
+        "ops": ops,
+        "ballots": n,
+        "workers": args.workers,
+        "make_ballots_s": round(make_s, 2),
+        "sum_s": round(sum_s, 2),
+        "decrypt_s": round(decrypt_s, 2),
+        "verify_record_s": round(verify_all_s, 2),
+        "verify_record_ms_per_ballot": round(verify_all_s / n * 1000, 3),
+        "js_encrypt_ms": js_enc,
+        "js_verify_ms": js_ver,
+    }))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
