@@ -272,3 +272,57 @@ def renewal_campaign_command(year: int, status_only: bool) -> None:
     status = campaign_status(year)
     click.echo(f"Status {year}: sent {status.sent}, paid {status.paid}, reminded {status.reminded}, "
                f"lapsed {status.lapsed}.")
+
+
+# ------------------------------------------------------------------------------------------------
+# Demo (loader order 30, after the register's history at 20)
+# ------------------------------------------------------------------------------------------------
+
+def _demo_pay(request: PaymentRequest, day: date) -> None:
+    """Pay a renewal as the bank import would, dated ``day`` (the demo back-dates what cron did then)."""
+    payments.apply_payment(request, request.amount_cents, on=day)
+    request.paid_at = datetime.combine(day, datetime.min.time().replace(hour=10), tzinfo=BRUSSELS)
+
+
+def load_demo_renewals(ctx) -> None:
+    """Renewals over the years: older years paid directly, last year's and this year's campaigns run
+    for real (letters in the outbox, reminders, a few lapsed). This year most members still have to
+    pay: the first two demo logins see a renewal to pay on their home page, the third has paid."""
+    members = ctx.data.get("members") or []
+    if not members:
+        return
+    rng = ctx.rng
+    today = utcnow().astimezone(BRUSSELS).date()
+    amount = renewal_amount_cents()
+    first_year = min(2022, today.year - 1)
+    for year in range(first_year, today.year - 1):
+        facts = register_facts(date(year, 2, 1))
+        for member in members:
+            f = facts.get(member.id)
+            if f and is_current_member(f) and f.first_paid_on < date(year, 1, 1) and rng.random() < 0.93:
+                request = payments.create_payment_request(member, PaymentPurpose.RENEWAL, amount, year=year)
+                _demo_pay(request, date(year, 1, 10) + timedelta(days=rng.randint(0, 60)))
+        db.session.commit()
+    fixed = {m.id for m in members[:2]}
+    paid_fixed = {m.id for m in members[2:3]}
+    for year, share_paid in ((today.year - 1, 0.9), (today.year, 0.55)):
+        start = datetime(year, 1, 8, 8, tzinfo=BRUSSELS)
+        if start.date() > today:
+            start = datetime.combine(today, datetime.min.time(), tzinfo=BRUSSELS)
+        run_campaign(year, now=start)
+        end = min(today, date(year, 12, 31))
+        span = max((end - start.date()).days, 0)
+        requests = list(db.session.scalars(select(PaymentRequest).where(
+            PaymentRequest.purpose == PaymentPurpose.RENEWAL, PaymentRequest.year == year,
+            PaymentRequest.status == PaymentStatus.OPEN)))
+        for request in requests:
+            if request.member_id in fixed and year == today.year:
+                continue
+            if request.member_id in paid_fixed or rng.random() < share_paid:
+                _demo_pay(request, start.date() + timedelta(days=int(span * rng.random() ** 2)))
+        db.session.commit()
+        for days in config("RENEWAL_REMINDER_DAYS"):
+            if start + timedelta(days=days) <= utcnow():
+                run_campaign(year, now=start + timedelta(days=days))
+    ctx.logins.append(("renewal campaign (staff)", f"/staff/renewal?year={today.year} and /staff/dashboard; "
+                                                    f"flask --app wsgi shares renewal-campaign {today.year}"))

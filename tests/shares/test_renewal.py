@@ -197,3 +197,32 @@ def test_two_concurrent_runs_send_nothing_twice(app, make_member, outbox):
     assert len(outbox()) == 40 and len(notices()) == 40
     assert {m.to_address for m in outbox()} == {m.email for m in members}
     assert db.session.scalar(db.select(db.func.count()).select_from(PaymentRequest)) == 40
+
+
+def test_demo_loader_leaves_renewals_to_pay_and_paid(make_member, outbox):
+    import random
+
+    from app.demo import DemoContext
+    from shares.demo import load_members
+    from shares.demo_register import load_register
+
+    ctx = DemoContext(members=40, rng=random.Random(2017))
+    for loader in (load_members, load_register, renewal.load_demo_renewals):
+        loader(ctx)
+        db.session.commit()
+    year = datetime.now(timezone.utc).year
+    status = renewal.campaign_status(year)
+    assert status.sent > 10 and 0 < status.paid < status.sent
+    previous = renewal.campaign_status(year - 1)
+    assert previous.sent > 10 and previous.paid > previous.sent // 2
+    first, second, third = ctx.data["members"][:3]
+    for member, expected in ((first, PaymentStatus.OPEN), (second, PaymentStatus.OPEN), (third, PaymentStatus.PAID)):
+        request = renewal.renewal_request_for(member.id, year)
+        if request is not None:  # a demo login who joined this year has nothing to renew
+            assert request.status is expected
+    assert any(renewal.renewal_request_for(m.id, year) is not None for m in (first, second))
+    assert renewal.paid_per_day(year)
+    # Running the campaign again today sends nothing twice.
+    before = len(outbox())
+    again = renewal.run_campaign(year)
+    assert again.requested == 0 and len(outbox()) == before + sum(again.reminded.values())
