@@ -3,6 +3,7 @@ from __future__ import annotations
 from datetime import date
 
 import pytest
+from flask import current_app
 from sqlalchemy import select
 
 from app.extensions import db
@@ -28,13 +29,14 @@ def test_subscription_creates_entry_and_request(make_member):
     assert db.session.scalar(select(AuditEntry).where(AuditEntry.action == "register.subscription")) is not None
 
 
-def test_price_per_category_is_configurable(app, make_member):
-    app.config["SHARE_PRICE_CENTS"] = {"A": 3000, "B": 5000}
+def test_price_per_category_is_configurable(make_member):
+    config = current_app.config
+    config["SHARE_PRICE_CENTS"] = {"A": 3000, "B": 5000}
     try:
         _, request = register.subscribe(make_member(category=Category.B), 2, on=D(2022, 1, 1))
         assert request.amount_cents == 10000
     finally:
-        del app.config["SHARE_PRICE_CENTS"]
+        del config["SHARE_PRICE_CENTS"]
 
 
 @pytest.mark.parametrize("bad", [0, -1])
@@ -117,8 +119,9 @@ def test_transfer_rules(member_with_shares, make_member):
     assert out.counterpart_member_id == receiver.id and into.board_reference == "CA-12"
 
 
-def test_category_minimum_is_enforced(app, member_with_shares):
-    app.config["CATEGORY_MIN_SHARES"] = {"A": 1, "B": 3}
+def test_category_minimum_is_enforced(member_with_shares):
+    config = current_app.config
+    config["CATEGORY_MIN_SHARES"] = {"A": 1, "B": 3}
     try:
         b_member = member_with_shares(4, category=Category.B)
         other = member_with_shares(1)
@@ -130,7 +133,7 @@ def test_category_minimum_is_enforced(app, member_with_shares):
         with pytest.raises(BelowMinimumShares):
             register.redeem(b_member, 2, on=D(2023, 1, 1))
     finally:
-        del app.config["CATEGORY_MIN_SHARES"]
+        del config["CATEGORY_MIN_SHARES"]
 
 
 def test_category_change_and_void_by_correction(member_with_shares):
