@@ -17,7 +17,7 @@ from shares import certificates, renewal
 from shares.member_views import today
 from shares.models import Category
 from shares.payments import apply_payment
-from tests.conftest import sign_in
+from tests.factories import sign_in
 
 THIS_YEAR = today().year
 needs_tools = pytest.mark.skipif(not (shutil.which("pdftoppm") and shutil.which("zbarimg")),

@@ -15,7 +15,7 @@ from shares.member_views import today
 from shares.models import (Category, EntryKind, MemberRequest, MemberRequestKind, MemberRequestStatus,
                            PaymentPurpose, PaymentRequest, PaymentStatus, ShareEntry)
 from shares.payments import apply_payment, parse_epc
-from tests.conftest import csrf_token, sign_in
+from tests.factories import csrf_token, sign_in
 
 THIS_YEAR = today().year
 
@@ -218,7 +218,7 @@ MEMBER_ONLY = {"/me/shares", "/me/payments", "/me/certificate.pdf", "/me/shares/
 @pytest.mark.parametrize("method, path", ROUTES)
 @pytest.mark.parametrize("who", ["anonymous", "member", "staff", "board"])
 def test_permission_matrix(app, member_with_shares, make_staff, method, path, who):
-    from tests.conftest import make_account
+    from tests.factories import make_account
 
     client = app.test_client()
     if who == "member":

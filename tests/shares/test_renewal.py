@@ -13,7 +13,7 @@ from shares import renewal, standing
 from shares.models import (EntryKind, PaymentPurpose, PaymentRequest, PaymentStatus, RenewalNotice, RenewalStage,
                            ShareEntry)
 from shares.payments import apply_payment, parse_reference
-from tests.conftest import ON_POSTGRES
+from tests.factories import ON_POSTGRES
 
 YEAR = 2025
 START = datetime(2025, 1, 6, 8, tzinfo=timezone.utc)
