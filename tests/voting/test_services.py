@@ -1,0 +1,404 @@
+"""The board through the services: a whole election, every refusal, supersession, k of n."""
+from __future__ import annotations
+
+import copy
+import io
+import os
+import random
+import threading
+
+import pytest
+from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError
+
+from app.extensions import db
+from app.models import AuditEntry, OutboxMessage
+from shares.models import Category
+from voting import errors, services
+from voting.crypto.ballot import encrypt_ballot
+from voting.crypto.credential import credential_public, generate_credential
+from voting.crypto.election import Contest
+from voting.demo import definition, make_kits, partial_decryption, run_keygen
+from voting.models import BallotCiphertext, BoardEvent, CastBallot, Credential, ElectionState, VoterRoll
+from voting.record import record_document
+from voting.verify import verify_record
+
+ON_POSTGRES = os.environ.get("UNEVOIX_SQLALCHEMY_DATABASE_URI", "").startswith("postgresql")
+
+CONTESTS = [
+    Contest("r1", "resolution", ("yes", "no", "abstain"), 1, 1),
+    Contest("board-a", "board", ("a1", "a2", "a3"), 0, 2, category="A", seats=2),
+]
+
+
+def new_election(slug="ag-test", trustees=5, threshold=3, require_login=False):
+    kits = make_kits(trustees)
+    election = services.create_election(definition(slug, "Test assembly", CONTESTS, kits, threshold), slug=slug,
+                                        require_login=require_login)
+    run_keygen(election, kits)
+    db.session.commit()
+    return election, kits
+
+
+def with_credentials(election, members=None, n=6):
+    creds = [generate_credential() for _ in range(n)]
+    cats = ["A" if i % 3 else "B" for i in range(n)]
+    delivered = {credential_public(c): m.id for c, m in zip(creds, members or [])}
+    services.publish_credentials(election, [{"credential": credential_public(c), "category": cat}
+                                            for c, cat in zip(creds, cats)], delivered)
+    db.session.commit()
+    return creds
+
+
+def ballot_for(election, cred, selections=None):
+    el = services.crypto_election(election)
+    return encrypt_ballot(el, election.public_key, cred, selections or {"r1": ["yes"], "board-a": ["a1"]})
+
+
+def record_of(election):
+    return record_document(list(services.iter_events(election)))
+
+
+def test_whole_election_with_revotes_and_one_trustee_absent(make_member):
+    members = [make_member() for _ in range(6)]
+    election, kits = new_election()
+    assert election.state is ElectionState.KEYGEN and election.public_key
+    creds = with_credentials(election, members)
+    services.open_election(election)
+    db.session.commit()
+    rnd = random.Random(5)
+    final = {}
+    for cred, member in zip(creds[:5], members):
+        sel = {"r1": [rnd.choice(["yes", "no", "abstain"])], "board-a": rnd.sample(["a1", "a2", "a3"], rnd.randint(0, 2))}
+        services.cast_ballot(election, ballot_for(election, cred, sel), member)
+        final[cred] = sel
+        db.session.commit()
+    # two revotes: the last ballot counts, the first stays on the board, superseded
+    for cred, member in ((creds[0], members[0]), (creds[2], members[2])):
+        sel = {"r1": ["no"], "board-a": ["a3"]}
+        tracker = services.cast_ballot(election, ballot_for(election, cred, sel), member)
+        final[cred] = sel
+        db.session.commit()
+    assert db.session.scalar(select(CastBallot.superseded_by_tracker).where(
+        CastBallot.seq == db.session.scalar(select(func.min(CastBallot.seq))))) is not None
+    assert db.session.scalar(select(func.count(VoterRoll.id))) == 5  # once per member, revote or not
+    assert tracker in {t for t in db.session.scalars(select(CastBallot.tracker))}
+
+    services.close_election(election)
+    services.compute_tally(election)
+    db.session.commit()
+    # fewer than k: the service names who is missing
+    services.record_trustee_step(election, partial_decryption(election, kits["t5"]))
+    with pytest.raises(errors.NotEnoughTrustees) as info:
+        services.publish_result(election)
+    assert info.value.missing == ["t1", "t2", "t3", "t4"]
+    for tid in ("t1", "t4"):  # t2 and t3 absent
+        services.record_trustee_step(election, partial_decryption(election, kits[tid]))
+    services.publish_result(election)
+    db.session.commit()
+    assert election.state is ElectionState.TALLIED
+
+    report = verify_record(record_of(election), workers=1, out=io.StringIO())
+    assert report.ok, report.failure
+    assert report.complete and report.checked["ballots"] == 7 and report.checked["superseded_ballots"] == 2
+    res = services.result(election)
+    expected_yes = sum(1 for s in final.values() if s["r1"] == ["yes"])
+    assert res["counts"]["r1"]["yes"]["total"] == expected_yes
+    assert res["counts"]["board-a"]["a3"]["total"] == sum(1 for s in final.values() if "a3" in s["board-a"])
+    assert res["trustees"] == ["t1", "t4", "t5"]
+    # every state change left an audit row; no audit row names a ballot
+    actions = set(db.session.scalars(select(AuditEntry.action)))
+    assert {"voting.election_created", "voting.definition_published", "voting.trustee_commitments",
+            "voting.trustee_share", "voting.election_key", "voting.credentials_published", "voting.election_opened",
+            "voting.election_closed", "voting.tally_computed", "voting.partial_decryption",
+            "voting.result_published"} <= actions
+
+
+@pytest.fixture
+def open_election():
+    election, kits = new_election(require_login=False)
+    creds = with_credentials(election)
+    services.open_election(election)
+    db.session.commit()
+    return election, kits, creds
+
+
+def test_copied_ciphertext_refused_by_the_database(open_election):
+    election, _, creds = open_election
+    first = ballot_for(election, creds[0])
+    services.cast_ballot(election, first)
+    db.session.commit()
+    # another credential's ballot re-using the first ballot's ciphertext cannot be proven for the
+    # copier, so the service refuses on the proof; the database would refuse it regardless:
+    db.session.add(BallotCiphertext(election_id=election.id, alpha=first["contests"][0]["choices"][0]["alpha"],
+                                    credential_id=db.session.scalar(select(Credential.id).where(
+                                        Credential.public == credential_public(creds[1])))))
+    with pytest.raises(Exception) as info:
+        db.session.flush()
+    assert "UNIQUE" in str(info.value).upper() or "unique" in str(info.value)
+    db.session.rollback()
+
+
+def test_copied_ballot_from_another_credential_refused(open_election, monkeypatch):
+    election, _, creds = open_election
+    first = ballot_for(election, creds[0])
+    services.cast_ballot(election, first)
+    db.session.commit()
+    copy_ = copy.deepcopy(ballot_for(election, creds[1]))
+    copy_["contests"][0] = copy.deepcopy(first["contests"][0])  # lift a whole contest with its proofs
+    # Even if signature and proofs were somehow accepted, the copy check refuses it with its reason.
+    monkeypatch.setattr(services, "verify_ballot_signature", lambda b: None)
+    monkeypatch.setattr(services, "verify_ballot_proofs", lambda *a, **k: None)
+    with pytest.raises(errors.CopiedBallot):
+        services.cast_ballot(election, copy_)
+    db.session.rollback()
+    monkeypatch.undo()
+    with pytest.raises((errors.InvalidProof, errors.InvalidSignature)):
+        services.cast_ballot(election, copy_)
+    assert db.session.scalar(select(func.count(CastBallot.id))) == 1
+
+
+def test_identical_resubmission_and_reused_ciphertext(open_election):
+    election, _, creds = open_election
+    ballot = ballot_for(election, creds[0])
+    services.cast_ballot(election, ballot)
+    db.session.commit()
+    with pytest.raises(errors.DuplicateBallot):
+        services.cast_ballot(election, copy.deepcopy(ballot))
+    db.session.rollback()
+    assert db.session.scalar(select(func.count(BoardEvent.id)).where(BoardEvent.type == "ballot")) == 1
+
+
+@pytest.mark.parametrize("tamper, error", [
+    (lambda b: b.update(credential=credential_public(generate_credential())), errors.UnknownCredential),
+    (lambda b: b.update(election="0" * 64), errors.WrongFingerprint),
+    (lambda b: b["contests"][0]["choices"][0].update(alpha="02" + "ff" * 32), errors.InvalidGroupElement),
+    (lambda b: b.update(signature="00" * 64), errors.InvalidSignature),
+    (lambda b: b.pop("signature"), errors.MalformedBallot),
+])
+def test_refusals_record_nothing(open_election, tamper, error):
+    election, _, creds = open_election
+    ballot = ballot_for(election, creds[0])
+    tamper(ballot)
+    before = db.session.scalar(select(func.count(BoardEvent.id)))
+    with pytest.raises(error):
+        services.cast_ballot(election, ballot)
+    db.session.rollback()
+    assert db.session.scalar(select(func.count(BoardEvent.id))) == before
+
+
+def test_failed_proof_is_refused(open_election):
+    election, _, creds = open_election
+    # a ballot for a valid credential re-signed after its proof was altered
+    from voting.crypto.ballot import SIGNATURE_PREFIX, unsigned_ballot_hash
+    from voting.crypto.credential import credential_private_key
+
+    ballot = ballot_for(election, creds[0])
+    proof = ballot["contests"][0]["choices"][0]["proof"][0]
+    proof["s"] = format((int(proof["s"], 16) + 1) % (2**255), "064x")
+    ballot["signature"] = credential_private_key(creds[0]).sign(SIGNATURE_PREFIX + unsigned_ballot_hash(ballot)).hex()
+    with pytest.raises(errors.InvalidProof):
+        services.cast_ballot(election, ballot)
+
+
+def test_revoked_credential_and_login_required(make_member):
+    election, _ = new_election(require_login=True)
+    creds = with_credentials(election)
+    services.open_election(election)
+    db.session.commit()
+    with pytest.raises(errors.LoginRequired):
+        services.cast_ballot(election, ballot_for(election, creds[0]))
+    services.revoke_credential(election, credential_public(creds[1]))
+    db.session.commit()
+    with pytest.raises(errors.RevokedCredential):
+        services.cast_ballot(election, ballot_for(election, creds[1]), make_member())
+
+
+def test_ballot_after_close_and_before_open(make_member):
+    election, _ = new_election()
+    creds = with_credentials(election)
+    with pytest.raises(errors.BallotBoxNotOpen):
+        services.cast_ballot(election, ballot_for(election, creds[0]))
+    services.open_election(election)
+    services.close_election(election)
+    db.session.commit()
+    with pytest.raises(errors.BallotAfterClose):
+        services.cast_ballot(election, ballot_for(election, creds[0]))
+    with pytest.raises(errors.WrongState):
+        services.close_election(election)
+    # the record of an election closed with no ballot still verifies, with an empty tally
+    services.compute_tally(election)
+    db.session.commit()
+    assert verify_record(record_of(election), workers=1, out=io.StringIO()).ok
+
+
+def test_open_needs_credentials_and_key():
+    kits = make_kits(3)
+    draft = definition("ag-draft", "Draft", CONTESTS, kits, 2)
+    draft["trustees"][2] = {"id": "t3", "name": "Scrutineer 3", "signing_key": "", "encryption_key": ""}
+    election = services.create_election(draft)
+    assert election.state is ElectionState.SETUP and election.fingerprint is None
+    assert services.missing_trustees(election) == ["t3"]
+    with pytest.raises(errors.WrongState):
+        services.open_election(election)
+    t3 = election.trustees[2]
+    with pytest.raises(errors.InvalidTrusteeData):
+        services.register_trustee_keys(election, t3, {"id": "t2", **{k: kits["t3"].public[k] for k in ("signing_key", "encryption_key")}})
+    services.register_trustee_keys(election, t3, kits["t3"].public)
+    assert election.state is ElectionState.KEYGEN and election.fingerprint
+    with pytest.raises(errors.WrongState):
+        services.open_election(election)  # no key yet
+    run_keygen(election, kits)
+    with pytest.raises(errors.NoCredentials):
+        services.open_election(election)
+
+
+def test_trustee_steps_are_checked_against_the_record():
+    kits = make_kits(3)
+    election = services.create_election(definition("ag-k", "K", CONTESTS, kits, 2))
+    el = services.crypto_election(election)
+    from voting.crypto.dkg import keygen_step1
+
+    data, _ = keygen_step1(el, kits["t1"].private)
+    forged = dict(data, commitments=list(reversed(data["commitments"])))
+    with pytest.raises(errors.InvalidSignature):
+        services.record_trustee_step(election, forged)
+    services.record_trustee_step(election, data)
+    with pytest.raises(errors.AlreadyPublished):
+        services.record_trustee_step(election, data)
+    with pytest.raises(errors.NotATrustee):
+        services.record_trustee_step(election, keygen_step1(el, kits["t2"].private)[0], election.trustees[0])
+    assert services.missing_trustees(election) == ["t2", "t3"]
+
+
+def test_append_retries_when_its_seq_was_taken(open_election, monkeypatch):
+    """An append that read a last event another append has since followed collides on the unique
+    (election, seq), rolls back its savepoint and is rebuilt on the new last event."""
+    election, _, creds = open_election
+    stale = services._last_event(election)
+    services.cast_ballot(election, ballot_for(election, creds[0]))  # the rival append takes stale.seq + 1
+    db.session.commit()
+    real_last = services._last_event
+    calls = {"n": 0}
+
+    def racing_last(el):
+        calls["n"] += 1
+        return stale if calls["n"] == 1 else real_last(el)
+
+    monkeypatch.setattr(services, "_last_event", racing_last)
+    tracker = services.cast_ballot(election, ballot_for(election, creds[1]))
+    db.session.commit()
+    assert calls["n"] == 2
+    seqs = list(db.session.scalars(select(BoardEvent.seq).where(BoardEvent.election_id == election.id)
+                                   .order_by(BoardEvent.seq)))
+    assert seqs == list(range(len(seqs)))
+    assert db.session.scalar(select(CastBallot.seq).where(CastBallot.tracker == tracker)) == seqs[-1] == stale["seq"] + 2
+    assert verify_record(record_of(election), workers=1, out=io.StringIO()).ok
+
+
+def test_the_database_refuses_a_second_event_with_the_same_seq(open_election):
+    election, _, _ = open_election
+    last = services._last_event(election)
+    for _ in range(2):
+        db.session.add(BoardEvent(election_id=election.id, seq=last["seq"] + 1, type="close", prev=last["hash"],
+                                  hash=f"{_:064x}", data={}))
+    with pytest.raises(IntegrityError):
+        db.session.flush()
+    db.session.rollback()
+
+
+@pytest.mark.skipif(not ON_POSTGRES, reason="SQLite admits one writer at a time: no concurrent appends to race")
+def test_concurrent_casts_from_separate_sessions(open_election, data_app):
+    """Ballots cast at once from several sessions (threads) all land, in one unbroken chain."""
+    election, _, creds = open_election
+    ballots = [ballot_for(election, c) for c in creds]
+    slug = election.slug
+    db.session.commit()
+    results, failures = [], []
+    barrier = threading.Barrier(len(ballots))
+
+    def worker(ballot):
+        with data_app.app_context():
+            from voting.models import Election as ElectionRow
+
+            el = db.session.scalar(select(ElectionRow).where(ElectionRow.slug == slug))
+            barrier.wait()
+            try:
+                results.append(services.cast_ballot(el, ballot))
+                db.session.commit()
+            except Exception as exc:  # pragma: no cover - reported below
+                db.session.rollback()
+                failures.append(repr(exc))
+            finally:
+                db.session.remove()
+
+    threads = [threading.Thread(target=worker, args=(b,)) for b in ballots]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(60)
+    assert not failures and len(results) == len(ballots)
+    db.session.expire_all()
+    report = verify_record(record_of(election), workers=1, out=io.StringIO())
+    assert report.ok, report.failure
+    assert report.checked["ballots"] == len(ballots)
+
+
+def test_close_waits_for_a_cast_in_flight(open_election, data_app):
+    """A cast holding the board lock and a close: the close event comes after the ballot, never before."""
+    if not ON_POSTGRES:
+        pytest.skip("needs concurrent writers (PostgreSQL)")
+    election, _, creds = open_election
+    slug = election.slug
+    ballot = ballot_for(election, creds[0])
+    db.session.commit()
+    started, done = threading.Event(), []
+
+    def closer():
+        with data_app.app_context():
+            from voting.models import Election as ElectionRow
+
+            started.wait(10)
+            el = db.session.scalar(select(ElectionRow).where(ElectionRow.slug == slug))
+            try:
+                services.close_election(el)
+                db.session.commit()
+                done.append("closed")
+            except errors.VotingError as exc:
+                db.session.rollback()
+                done.append(type(exc).__name__)
+            finally:
+                db.session.remove()
+
+    thread = threading.Thread(target=closer)
+    thread.start()
+    services.cast_ballot(election, ballot)  # holds the election row lock until commit
+    started.set()
+    thread.join(0.5)
+    assert thread.is_alive()  # the close is waiting for the cast
+    db.session.commit()
+    thread.join(30)
+    assert done == ["closed"]
+    db.session.expire_all()
+    types = list(db.session.scalars(select(BoardEvent.type).where(BoardEvent.election_id == election.id)
+                                    .order_by(BoardEvent.seq)))
+    assert types[-2:] == ["ballot", "close"]
+    assert verify_record(record_of(election), workers=1, out=io.StringIO()).ok
+
+
+def test_issue_credentials_mails_the_private_part_and_keeps_only_the_public(make_member):
+    members = [make_member(category=Category.A), make_member(category=Category.B)]
+    election, _ = new_election()
+    assert services.issue_credentials(election, members, base_url="https://vote.example") == 2
+    assert services.issue_credentials(election, members) == 0  # once per member
+    db.session.commit()
+    mails = list(db.session.scalars(select(OutboxMessage).order_by(OutboxMessage.id)))
+    assert [m.to_address for m in mails] == [m.email for m in members]
+    link = next(line for line in mails[0].body_text.splitlines() if line.startswith("https://vote.example/voting/"))
+    cred = link.split("#", 1)[1]
+    rows = list(db.session.scalars(select(Credential).order_by(Credential.id)))
+    assert {r.public for r in rows} >= {credential_public(cred)}
+    assert {(r.member_id, r.category) for r in rows} == {(members[0].id, "A"), (members[1].id, "B")}
+    # nothing but the outbox holds the private credential
+    for row in db.session.scalars(select(BoardEvent)):
+        assert cred not in str(row.data) and cred.replace("-", "") not in str(row.data)

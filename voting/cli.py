@@ -1,0 +1,168 @@
+"""``flask voting create|open|close|tally|result|export|credentials|status`` and the demo loader."""
+from __future__ import annotations
+
+import json
+from datetime import date
+from pathlib import Path
+
+import click
+from flask.cli import AppGroup
+from sqlalchemy import select
+
+from app.auth.services import find_account
+from app.demo import register_demo_loader
+from app.extensions import db
+from voting import errors
+
+voting_cli = AppGroup("voting", help="Verifiable elections: the public board, opening, closing, tally.")
+
+
+def _election(slug: str):
+    from voting.models import Election
+
+    election = db.session.scalar(select(Election).where(Election.slug == slug))
+    if election is None:
+        raise click.ClickException(f"No election {slug!r}.")
+    return election
+
+
+def _fail(exc: errors.VotingError) -> click.ClickException:
+    db.session.rollback()
+    detail = f": {exc.detail}" if exc.detail else ""
+    extra = f" Missing: {', '.join(exc.missing)}." if isinstance(exc, errors.NotEnoughTrustees) else ""
+    return click.ClickException(f"refused ({exc.info.get('code', exc.code)}){detail}.{extra} Nothing was changed.")
+
+
+@voting_cli.command("create")
+@click.argument("definition", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--slug", help="Short name in URLs (default: the definition's id).")
+@click.option("--trustee", "trustees", multiple=True, metavar="ID=EMAIL",
+              help="The scrutineer account acting for trustee ID (repeat for each).")
+@click.option("--no-login", is_flag=True, help="Accept ballots without sign-in (credential only).")
+def create(definition: Path, slug: str | None, trustees: tuple[str, ...], no_login: bool) -> None:
+    """Create an election from a unevoix/v1 DEFINITION (JSON). Trustees without keys register them later."""
+    from voting import services
+
+    doc = json.loads(definition.read_text(encoding="utf-8"))
+    accounts = {}
+    for item in trustees:
+        tid, _, email = item.partition("=")
+        account = find_account(email.strip())
+        if account is None:
+            raise click.ClickException(f"No account with e-mail {email!r} (trustee {tid}).")
+        accounts[tid.strip()] = account
+    try:
+        election = services.create_election(doc, accounts, slug=slug, require_login=not no_login)
+    except errors.VotingError as exc:
+        raise _fail(exc) from None
+    db.session.commit()
+    click.echo(f"Election {election.slug!r} created, state {election.state.value}"
+               + (f", fingerprint {election.fingerprint}" if election.fingerprint else "") + ".")
+
+
+def _simple(verb_name: str, done: str):
+    def command(slug: str) -> None:
+        from voting import services
+
+        election = _election(slug)
+        try:
+            getattr(services, verb_name)(election)
+        except errors.VotingError as exc:
+            raise _fail(exc) from None
+        db.session.commit()
+        click.echo(done.format(slug=slug, state=election.state.value))
+    return command
+
+
+voting_cli.command("open", help="Open the ballot box.")(click.argument("slug")(
+    _simple("open_election", "{slug}: the ballot box is open.")))
+voting_cli.command("close", help="Close the ballot box (safe to run twice: the second run refuses).")(
+    click.argument("slug")(_simple("close_election", "{slug}: the ballot box is closed.")))
+voting_cli.command("tally", help="Append the encrypted tally (after the close).")(click.argument("slug")(
+    _simple("compute_tally", "{slug}: encrypted tally on the board; the scrutineers can decrypt.")))
+voting_cli.command("result", help="Combine k partial decryptions and publish the result.")(click.argument("slug")(
+    _simple("publish_result", "{slug}: result published.")))
+
+
+@voting_cli.command("upload")
+@click.argument("slug")
+@click.argument("files", nargs=-1, type=click.Path(exists=True, dir_okay=False, path_type=Path))
+def upload(slug: str, files: tuple[Path, ...]) -> None:
+    """Publish scrutineer files (keygen1, keygen2 or decrypt output) received out of band."""
+    from voting import services
+
+    election = _election(slug)
+    for path in files:
+        try:
+            row = services.record_trustee_step(election, json.loads(path.read_text(encoding="utf-8")))
+        except errors.VotingError as exc:
+            raise _fail(exc) from None
+        db.session.commit()
+        click.echo(f"{path.name}: {row.type} of {row.data.get('trustee')} on the board as event {row.seq}.")
+
+
+@voting_cli.command("export")
+@click.argument("slug")
+@click.argument("out", type=click.Path(dir_okay=False, path_type=Path))
+def export(slug: str, out: Path) -> None:
+    """Write the election record (what `python -m voting.verify` checks) to OUT."""
+    from voting import services
+
+    election = _election(slug)
+    if out.exists():
+        raise click.ClickException(f"{out} exists; not overwritten.")
+    with out.open("x", encoding="utf-8") as fh:
+        for piece in services.export_record(election):
+            fh.write(piece)
+    click.echo(f"Record of {slug} written to {out}.")
+
+
+@voting_cli.command("credentials")
+@click.argument("slug")
+@click.option("--public-list", type=click.Path(exists=True, dir_okay=False, path_type=Path),
+              help="Publish the public list written by `python -m voting.credentials` instead of generating.")
+@click.option("--on", "on_date", type=click.DateTime(formats=["%Y-%m-%d"]), help="Electorate date (default today).")
+def credentials(slug: str, public_list: Path | None, on_date) -> None:
+    """Issue a credential to every member in good standing and mail it (the app as credential
+    authority: demo and small elections), or publish an outside authority's public list."""
+    from voting import services
+
+    election = _election(slug)
+    try:
+        if public_list is not None:
+            doc = json.loads(public_list.read_text(encoding="utf-8"))
+            row = services.publish_credentials(election, doc["credentials"])
+            db.session.commit()
+            click.echo(f"{len(row.data['credentials'])} public credentials published (event {row.seq}).")
+            return
+        from shares.models import Member
+        from shares.standing import members_in_good_standing
+
+        ids = members_in_good_standing((on_date.date() if on_date else date.today()))
+        members = list(db.session.scalars(select(Member).where(Member.id.in_(ids)).order_by(Member.id))) if ids else []
+        count = services.issue_credentials(election, members)
+    except errors.VotingError as exc:
+        raise _fail(exc) from None
+    db.session.commit()
+    click.echo(f"{count} credential(s) issued and mailed; the private parts are not kept.")
+
+
+@voting_cli.command("status")
+@click.argument("slug", required=False)
+def status(slug: str | None) -> None:
+    """State, counts and who is missing (every election without SLUG)."""
+    from voting import queries, services
+
+    for election in ([_election(slug)] if slug else queries.elections()):
+        counts = queries.board_counts(election)
+        missing = services.missing_trustees(election)
+        click.echo(f"{election.slug}: {election.state.value}; {counts['events']} events, "
+                   f"{counts['credentials']} credentials, {counts['ballots']} ballots ({counts['counted']} counted), "
+                   f"{counts['partial_decryptions']} partial decryption(s)"
+                   + (f"; waiting for {', '.join(missing)}" if missing else ""))
+
+
+def register_demo() -> None:
+    from voting.demo import load_elections
+
+    register_demo_loader(50, load_elections)

@@ -1,0 +1,162 @@
+"""Demo elections, and scrutineers played in memory (for the demo and the tests).
+
+``ScrutineerKit`` holds what each scrutineer would keep on their own machine (the private keys of
+``python -m voting.trustee init``, the keygen state, the secret share); the functions below run
+each step exactly as the CLI does and hand the signed output to the services, as an upload would.
+"""
+from __future__ import annotations
+
+import json
+import random
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Iterable
+
+from flask import current_app
+from sqlalchemy import select
+
+from app.extensions import db
+from app.models import Account, AccountRole, Role
+from voting import queries, services
+from voting.crypto.ballot import encrypt_ballot
+from voting.crypto.credential import credential_public, generate_credential
+from voting.crypto.dkg import keygen_step1, keygen_step2, new_trustee_identity, partial_decrypt
+from voting.crypto.election import Contest
+from voting.crypto.election import Election as CryptoElection
+from voting.models import Election
+
+
+@dataclass
+class ScrutineerKit:
+    trustee_id: str
+    name: str
+    private: dict[str, str]
+    public: dict[str, str]
+    state: dict[str, Any] | None = None
+    secret: dict[str, Any] | None = None
+
+    @classmethod
+    def new(cls, trustee_id: str, name: str) -> "ScrutineerKit":
+        private, public = new_trustee_identity(trustee_id, name)
+        return cls(trustee_id, name, private, public)
+
+
+@dataclass
+class DemoElection:
+    election: Election
+    kits: dict[str, ScrutineerKit]
+    credentials: dict[str, str] = field(default_factory=dict)  # private credential -> category
+
+
+def make_kits(n: int, names: Iterable[str] | None = None) -> dict[str, ScrutineerKit]:
+    names = list(names or [f"Scrutineer {i}" for i in range(1, n + 1)])
+    return {f"t{i}": ScrutineerKit.new(f"t{i}", names[i - 1]) for i in range(1, n + 1)}
+
+
+def definition(election_id: str, title: str, contests: Iterable[Contest], kits: dict[str, ScrutineerKit],
+               threshold: int) -> dict[str, Any]:
+    return {
+        "version": "unevoix/v1", "id": election_id, "title": title,
+        "contests": [c.to_json() for c in contests],
+        "trustees": [dict(kit.public) for kit in kits.values()],
+        "threshold": threshold, "tie_rule": "ballot_order"}
+
+
+def run_keygen(election: Election, kits: dict[str, ScrutineerKit]) -> None:
+    """Both key-generation steps for every scrutineer, through the services (flushes only)."""
+    el = services.crypto_election(election)
+    for kit in kits.values():
+        data, kit.state = keygen_step1(el, kit.private)
+        services.record_trustee_step(election, data)
+    step1 = queries.event_data(election, "trustee_commitments")
+    for kit in kits.values():
+        assert kit.state is not None
+        data, kit.secret = keygen_step2(el, kit.private, kit.state, step1)
+        services.record_trustee_step(election, data)
+
+
+def partial_decryption(election: Election, kit: ScrutineerKit) -> dict[str, Any]:
+    """What ``python -m voting.trustee decrypt`` writes for this scrutineer."""
+    el = services.crypto_election(election)
+    tally = services.tally_event(election)
+    assert tally is not None and kit.secret is not None
+    return partial_decrypt(el, kit.private, kit.secret["share"], tally.data["sums"], tally.hash)
+
+
+def demo_contests(candidates_a: int = 8, candidates_b: int = 5) -> list[Contest]:
+    return [
+        Contest("accounts-2025", "resolution", ("yes", "no", "abstain"), 1, 1),
+        Contest("discharge-board", "resolution", ("yes", "no", "abstain"), 1, 1),
+        Contest("statutes-art-12", "resolution", ("yes", "no", "abstain"), 1, 1, majority="two_thirds"),
+        Contest("board-a", "board", tuple(f"a{i:02d}" for i in range(1, candidates_a + 1)), 0, 4, category="A", seats=4),
+        Contest("board-b", "board", tuple(f"b{i:02d}" for i in range(1, candidates_b + 1)), 0, 2, category="B", seats=2),
+    ]
+
+
+def random_selections(el: CryptoElection, rnd: random.Random) -> dict[str, list[str]]:
+    out = {}
+    for c in el.contests:
+        out[c.id] = rnd.sample(list(c.choices), rnd.randint(c.min, c.max))
+    return out
+
+
+def write_kits(directory: Path, kits: dict[str, ScrutineerKit]) -> None:
+    """The demo scrutineers' files, as ``python -m voting.trustee`` would have left them."""
+    directory.mkdir(parents=True, exist_ok=True)
+    for kit in kits.values():
+        for suffix, obj in (("key", kit.private), ("public", kit.public), ("state", kit.state), ("share", kit.secret)):
+            if obj is not None:
+                path = directory / f"{kit.trustee_id}.{suffix}.json"
+                path.write_text(json.dumps(obj, indent=1, sort_keys=True) + "\n", encoding="utf-8")
+                path.chmod(0o600)
+
+
+def load_elections(ctx) -> None:
+    """Loader (order 50): a tallied election with a few dozen ballots, and an open one."""
+    rng = ctx.rng
+    members = list(ctx.data.get("members") or [])
+    scrutineers = list(db.session.scalars(
+        select(Account).join(AccountRole).where(AccountRole.role == Role.SCRUTINEER).order_by(Account.id)))[:5]
+    officer = db.session.scalar(select(Account).join(AccountRole).where(AccountRole.role == Role.OFFICER).limit(1))
+    if len(scrutineers) < 5 or not members:
+        return
+    kit_names = [a.display_name for a in scrutineers]
+
+    # 1. Last year's assembly: tallied, with one scrutineer absent at the decryption.
+    kits = make_kits(5, kit_names)
+    past = services.create_election(definition("ag-2025", "General assembly 2025", demo_contests(), kits, 3),
+                                    {f"t{i + 1}": a for i, a in enumerate(scrutineers)}, slug="ag-2025",
+                                    created_by=officer)
+    run_keygen(past, kits)
+    voters = members[: min(40, len(members))]
+    private = {m.id: generate_credential() for m in voters}
+    services.publish_credentials(past, [{"credential": credential_public(c), "category": m.category.value}
+                                        for m in voters for c in [private[m.id]]],
+                                 {credential_public(private[m.id]): m.id for m in voters})
+    services.open_election(past)
+    el = services.crypto_election(past)
+    casting = voters[: int(len(voters) * 0.8)]
+    for member in casting + rng.sample(casting, min(5, len(casting))):  # five members vote again
+        ballot = encrypt_ballot(el, past.public_key, private[member.id], random_selections(el, rng))
+        services.cast_ballot(past, ballot, member)
+    del private
+    services.close_election(past)
+    services.compute_tally(past)
+    for tid in ("t2", "t4", "t5"):  # t1 and t3 absent: any 3 of 5 decrypt
+        services.record_trustee_step(past, partial_decryption(past, kits[tid]))
+    services.publish_result(past)
+    db.session.commit()
+
+    # 2. This year's assembly: open, every member has a credential in the demo outbox.
+    kits = make_kits(5, kit_names)
+    current = services.create_election(definition("ag-2026", "General assembly 2026", demo_contests(10, 6), kits, 3),
+                                       {f"t{i + 1}": a for i, a in enumerate(scrutineers)}, slug="ag-2026",
+                                       created_by=officer)
+    run_keygen(current, kits)
+    services.issue_credentials(current, members)
+    services.open_election(current)
+    directory = Path(current_app.instance_path) / "demo-scrutineers" / current.slug
+    write_kits(directory, kits)
+    ctx.logins.append(("voting: boards", "/voting/ag-2025/board (tallied), /voting/ag-2026/board (open); "
+                       "officer page /voting/manage/ag-2026"))
+    ctx.logins.append(("voting: demo scrutineer files (ag-2026)", str(directory)))

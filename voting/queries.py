@@ -1,0 +1,97 @@
+"""Read-side selects for the voting pages."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from flask import abort
+from sqlalchemy import func, select
+from sqlalchemy.orm import load_only
+
+from app.extensions import db
+from voting.models import BoardEvent, CastBallot, Credential, Election, Trustee, VoterRoll
+
+PAGE_SIZE = 50
+
+
+def election_by_slug(slug: str) -> Election:
+    election = db.session.scalar(select(Election).where(Election.slug == slug))
+    if election is None:
+        abort(404)
+    return election
+
+
+def elections() -> list[Election]:
+    return list(db.session.scalars(select(Election).order_by(Election.created_at.desc(), Election.id.desc())))
+
+
+def trustee_for(election: Election, trustee_id: str) -> Trustee:
+    for t in election.trustees:
+        if t.trustee_id == trustee_id:
+            return t
+    abort(404)
+
+
+def trustees_of_account(election: Election, account_id: int) -> list[Trustee]:
+    return [t for t in election.trustees if t.account_id == account_id]
+
+
+@dataclass
+class BoardRow:
+    seq: int
+    type: str
+    hash: str
+    created_at: object
+    tracker: str | None
+    superseded_by: str | None
+
+
+def board_page(election: Election, page: int = 1, event_type: str | None = None) -> tuple[list[BoardRow], int]:
+    """One page of events (newest last) without their data: ballots carry their tracker."""
+    where = [BoardEvent.election_id == election.id]
+    if event_type:
+        where.append(BoardEvent.type == event_type)
+    total = db.session.scalar(select(func.count(BoardEvent.id)).where(*where)) or 0
+    query = (select(BoardEvent.seq, BoardEvent.type, BoardEvent.hash, BoardEvent.created_at,
+                    CastBallot.tracker, CastBallot.superseded_by_tracker)
+             .outerjoin(CastBallot, (CastBallot.election_id == BoardEvent.election_id) & (CastBallot.seq == BoardEvent.seq))
+             .where(*where).order_by(BoardEvent.seq).offset((page - 1) * PAGE_SIZE).limit(PAGE_SIZE))
+    return [BoardRow(*row) for row in db.session.execute(query)], total
+
+
+def find_tracker(election: Election, text: str) -> list[CastBallot]:
+    """Ballots whose tracker is ``text`` or starts with it (at least 8 hex characters)."""
+    text = text.strip().lower()
+    if len(text) < 8 or any(c not in "0123456789abcdef" for c in text):
+        return []
+    query = select(CastBallot).where(CastBallot.election_id == election.id)
+    query = query.where(CastBallot.tracker == text) if len(text) == 64 else \
+        query.where(CastBallot.tracker.startswith(text, autoescape=True))
+    return list(db.session.scalars(query.order_by(CastBallot.seq).limit(20)))
+
+
+def board_counts(election: Election) -> dict[str, int]:
+    eid = election.id
+    by_type = dict(db.session.execute(select(BoardEvent.type, func.count(BoardEvent.id))
+                                      .where(BoardEvent.election_id == eid).group_by(BoardEvent.type)).all())
+    ballots = by_type.get("ballot", 0)
+    counted = db.session.scalar(select(func.count(CastBallot.id)).where(
+        CastBallot.election_id == eid, CastBallot.superseded_by_tracker.is_(None))) or 0
+    credentials = db.session.scalar(select(func.count(Credential.id)).where(Credential.election_id == eid)) or 0
+    revoked = db.session.scalar(select(func.count(Credential.id)).where(
+        Credential.election_id == eid, Credential.revoked_at.is_not(None))) or 0
+    voters = db.session.scalar(select(func.count(VoterRoll.id)).where(VoterRoll.election_id == eid)) or 0
+    return {"events": sum(by_type.values()), "ballots": ballots, "counted": counted,
+            "superseded": ballots - counted, "credentials": credentials, "revoked": revoked,
+            "roll": voters, "partial_decryptions": by_type.get("partial_decryption", 0)}
+
+
+def event_data(election: Election, event_type: str) -> list[dict]:
+    """The data of every event of one type, in order (trustee steps, tally, result: small)."""
+    return [row.data for row in db.session.scalars(
+        select(BoardEvent).options(load_only(BoardEvent.data)).where(
+            BoardEvent.election_id == election.id, BoardEvent.type == event_type).order_by(BoardEvent.seq))]
+
+
+def has_voted(election: Election, member_id: int) -> bool:
+    return db.session.scalar(select(VoterRoll.id).where(VoterRoll.election_id == election.id,
+                                                        VoterRoll.member_id == member_id)) is not None

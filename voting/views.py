@@ -1,0 +1,328 @@
+"""The public board, the record, casting, the scrutineer page and the officer page."""
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from flask import Blueprint, Response, abort, flash, jsonify, redirect, request, stream_with_context, url_for
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_login import current_user
+
+from app.authz import login_required, permission_required
+from app.extensions import db
+from app.web import render
+from shares import queries as share_queries
+from voting import errors, queries, services
+from voting.forms import ActionForm, TrackerSearchForm, UploadForm
+from voting.models import ElectionState
+from voting.permissions import (
+    can_act_as_trustee,
+    can_cast_ballot,
+    can_manage_election,
+    can_see_scrutineer_page,
+)
+
+bp = Blueprint("voting", __name__, template_folder="templates", url_prefix="/voting")
+
+# What each refusal means, in the user's language (services never word errors).
+MESSAGES: dict[type, Any] = {
+    errors.MalformedBallot: _l("The ballot is not in the expected format."),
+    errors.InvalidGroupElement: _l("The ballot contains a value that is not a valid encryption."),
+    errors.InvalidProof: _l("A proof in the ballot does not hold: it was not made for these choices, this "
+                            "election or this credential."),
+    errors.InvalidSignature: _l("The ballot's signature does not match its credential."),
+    errors.InvalidTrusteeData: _l("The file does not verify against the published record."),
+    errors.UnknownCredential: _l("This voting credential is not on the list of this election."),
+    errors.RevokedCredential: _l("This voting credential has been revoked."),
+    errors.LoginRequired: _l("Please sign in to vote in this election."),
+    errors.NotATrustee: _l("This file belongs to another scrutineer."),
+    errors.BallotAfterClose: _l("The ballot box is closed: no more ballots are accepted."),
+    errors.BallotBoxNotOpen: _l("The ballot box is not open yet."),
+    errors.CopiedBallot: _l("This ballot contains an encrypted choice copied from another voter's ballot."),
+    errors.DuplicateBallot: _l("This very ballot is already on the board: it was already counted. To change "
+                               "your vote, fill in the ballot again."),
+    errors.ReusedCiphertext: _l("This ballot re-uses an encrypted choice of your earlier ballot. Fill in the "
+                                "ballot again to change your vote."),
+    errors.WrongState: _l("This step is not possible in the election's current state."),
+    errors.AlreadyPublished: _l("This step has already been published."),
+    errors.BoardBusy: _l("The board is very busy. Please try again."),
+    errors.WrongFingerprint: _l("This ballot was made for another election (its fingerprint differs)."),
+    errors.NotEnoughTrustees: _l("Not enough scrutineers have decrypted the tally yet."),
+    errors.InvalidDefinition: _l("The election definition is not valid."),
+    errors.NoCredentials: _l("Publish the voting credentials before opening the ballot box."),
+    errors.InvalidCredentialList: _l("The credential list is not valid."),
+    errors.DuplicateSlug: _l("An election with this short name already exists."),
+}
+
+
+def message_for(exc: errors.VotingError) -> str:
+    for cls in type(exc).__mro__:
+        if cls in MESSAGES:
+            return str(MESSAGES[cls])
+    return _("This cannot be done in the current state.")
+
+
+def _json_error(exc: errors.VotingError) -> Response:
+    body: dict[str, Any] = {"error": exc.info.get("code", exc.code), "message": message_for(exc)}
+    if exc.detail:
+        body["detail"] = exc.detail
+    if isinstance(exc, errors.NotEnoughTrustees):
+        body["missing"] = exc.missing
+    response = jsonify(body)
+    response.status_code = exc.status
+    return response
+
+
+def _json_body() -> Any:
+    data = request.get_json(silent=True)
+    if data is None:
+        abort(Response(json.dumps({"error": "not_json", "message": _("Send the data as JSON.")}),
+                       status=400, mimetype="application/json"))
+    return data
+
+
+# -- public ----------------------------------------------------------------------------------------
+
+@bp.route("/")
+def index():
+    return render("voting/index.html", elections=queries.elections())
+
+
+@bp.route("/<slug>/board")
+def board(slug: str):
+    election = queries.election_by_slug(slug)
+    form = TrackerSearchForm(request.args, meta={"csrf": False})
+    page = max(request.args.get("page", 1, type=int) or 1, 1)
+    found = queries.find_tracker(election, form.q.data) if form.q.data else []
+    if request.headers.get("HX-Target") == "tracker-results":
+        return render("voting/board.html", "voting/_partials/tracker_results.html", election=election, form=form,
+                      found=found)
+    rows, total = queries.board_page(election, page)
+    return render("voting/board.html", "voting/_partials/board_events.html", election=election, form=form,
+                  found=found, rows=rows, total=total, page=page, page_size=queries.PAGE_SIZE,
+                  counts=queries.board_counts(election), result=services.result(election))
+
+
+@bp.route("/<slug>/record.json")
+def record(slug: str):
+    election = queries.election_by_slug(slug)
+    headers = {"Content-Disposition": f'attachment; filename="{election.slug}-record.json"'}
+    return Response(stream_with_context(services.export_record(election)), mimetype="application/json",
+                    headers=headers)
+
+
+@bp.route("/<slug>/election.json")
+def election_json(slug: str):
+    election = queries.election_by_slug(slug)
+    return jsonify({"slug": election.slug, "state": election.state.value, "fingerprint": election.fingerprint,
+                    "definition": election.definition, "public_key": election.public_key,
+                    "require_login": election.require_login,
+                    "ballots_url": url_for("voting.cast", slug=slug),
+                    "record_url": url_for("voting.record", slug=slug)})
+
+
+@bp.route("/<slug>/commitments.json")
+def commitments_json(slug: str):
+    """Every trustee's step-1 data (what keygen2 needs), from the board."""
+    election = queries.election_by_slug(slug)
+    return jsonify({"election": election.fingerprint,
+                    "commitments": queries.event_data(election, "trustee_commitments")})
+
+
+@bp.route("/<slug>/tally.json")
+def tally_json(slug: str):
+    """The encrypted tally and its event hash (what a partial decryption needs), from the board."""
+    election = queries.election_by_slug(slug)
+    tally = services.tally_event(election)
+    if tally is None:
+        abort(404)
+    return jsonify({"election": election.fingerprint, "seq": tally.seq, "hash": tally.hash, "tally": tally.data,
+                    "public_shares": {d["trustee"]: d["public_share"]
+                                      for d in queries.event_data(election, "trustee_share")}})
+
+
+@bp.route("/<slug>/vote")
+def vote(slug: str):
+    """Where the credential link lands (the credential stays in the #fragment, in the browser)."""
+    election = queries.election_by_slug(slug)
+    return render("voting/vote.html", election=election)
+
+
+@bp.route("/<slug>/ballots", methods=["POST"])
+def cast(slug: str):
+    """Cast a ballot (JSON). 201 with the tracker, or the reason and status of the refusal."""
+    election = queries.election_by_slug(slug)
+    if election.require_login and not current_user.is_authenticated:
+        return _json_error(errors.LoginRequired())
+    if not can_cast_ballot(current_user, election):
+        abort(403)
+    ballot = _json_body()
+    member = share_queries.member_for_account(current_user.id) if current_user.is_authenticated else None
+    if election.require_login and member is None:
+        return _json_error(errors.LoginRequired("this account is not a member"))
+    try:
+        tracker = services.cast_ballot(election, ballot, member)
+        if member is not None:
+            services.mail_tracker(election, tracker, member)
+    except errors.VotingError as exc:
+        db.session.rollback()
+        return _json_error(exc)
+    db.session.commit()
+    response = jsonify({"tracker": tracker, "board": url_for("voting.board", slug=slug, q=tracker)})
+    response.status_code = 201
+    return response
+
+
+# -- scrutineers -----------------------------------------------------------------------------------
+
+def _scrutineer_context(election, form=None, error=None):
+    mine = queries.trustees_of_account(election, current_user.id)
+    return dict(election=election, trustees=mine, form=form or UploadForm(), error=error,
+                missing=services.missing_trustees(election), progress=services.keygen_progress(election),
+                tally=services.tally_event(election))
+
+
+@bp.route("/<slug>/scrutineer")
+@login_required
+def scrutineer(slug: str):
+    election = queries.election_by_slug(slug)
+    if not can_see_scrutineer_page(current_user, election):
+        abort(403)
+    return render("voting/scrutineer.html", **_scrutineer_context(election))
+
+
+def _trustee_or_403(election, trustee_id: str):
+    trustee = queries.trustee_for(election, trustee_id)
+    if not can_act_as_trustee(current_user, election, trustee):
+        abort(403)
+    return trustee
+
+
+@bp.route("/<slug>/scrutineer/<trustee_id>/upload", methods=["POST"])
+@login_required
+def scrutineer_upload(slug: str, trustee_id: str):
+    """A file from ``python -m voting.trustee`` (init public keys, keygen1, keygen2 or decrypt)."""
+    election = queries.election_by_slug(slug)
+    trustee = _trustee_or_403(election, trustee_id)
+    form = UploadForm()
+    if not form.validate_on_submit():
+        return render("voting/scrutineer.html", status=400, **_scrutineer_context(election, form))
+    try:
+        data = json.loads(form.file.data.read().decode("utf-8"))
+    except (UnicodeDecodeError, ValueError):
+        form.file.errors.append(_("This file is not JSON produced by the scrutineer tool."))
+        return render("voting/scrutineer.html", status=400, **_scrutineer_context(election, form))
+    try:
+        _record_upload(election, trustee, data)
+    except errors.VotingError as exc:
+        db.session.rollback()
+        form.file.errors.append(message_for(exc) + (f" ({exc.detail})" if exc.detail else ""))
+        return render("voting/scrutineer.html", status=exc.status, **_scrutineer_context(election, form))
+    db.session.commit()
+    flash(_("Your file was checked and published on the board."), "success")
+    return redirect(url_for("voting.scrutineer", slug=slug))
+
+
+def _record_upload(election, trustee, data: Any) -> None:
+    if isinstance(data, dict) and "signing_key" in data and "encryption_key" in data:
+        services.register_trustee_keys(election, trustee, data)
+    else:
+        services.record_trustee_step(election, data, trustee)
+
+
+@bp.route("/<slug>/trustees/<trustee_id>/keys", methods=["POST"])
+@login_required
+def trustee_keys(slug: str, trustee_id: str):
+    """JSON: the public half of the scrutineer's identity ({id, name, signing_key, encryption_key})."""
+    election = queries.election_by_slug(slug)
+    trustee = _trustee_or_403(election, trustee_id)
+    try:
+        services.register_trustee_keys(election, trustee, _json_body())
+    except errors.VotingError as exc:
+        db.session.rollback()
+        return _json_error(exc)
+    db.session.commit()
+    return jsonify({"ok": True, "state": election.state.value, "fingerprint": election.fingerprint}), 201
+
+
+@bp.route("/<slug>/trustees/<trustee_id>/steps", methods=["POST"])
+@login_required
+def trustee_step(slug: str, trustee_id: str):
+    """JSON: a signed step exactly as the CLI writes it (keygen1, keygen2 or decrypt output)."""
+    election = queries.election_by_slug(slug)
+    trustee = _trustee_or_403(election, trustee_id)
+    try:
+        row = services.record_trustee_step(election, _json_body(), trustee)
+    except errors.VotingError as exc:
+        db.session.rollback()
+        return _json_error(exc)
+    db.session.commit()
+    return jsonify({"ok": True, "seq": row.seq, "hash": row.hash, "type": row.type,
+                    "state": election.state.value}), 201
+
+
+# -- officers --------------------------------------------------------------------------------------
+
+@bp.route("/manage/")
+@permission_required(can_manage_election)
+def manage_index():
+    return render("voting/manage_index.html", elections=queries.elections())
+
+
+def _manage_context(election, error=None):
+    return dict(election=election, counts=queries.board_counts(election), missing=services.missing_trustees(election),
+                progress=services.keygen_progress(election), form=ActionForm(), error=error,
+                tally=services.tally_event(election), result=services.result(election))
+
+
+@bp.route("/manage/<slug>")
+@permission_required(can_manage_election)
+def manage(slug: str):
+    election = queries.election_by_slug(slug)
+    return render("voting/manage.html", **_manage_context(election))
+
+
+_ACTIONS = {
+    "open": (services.open_election, _l("The ballot box is open.")),
+    "close": (services.close_election, _l("The ballot box is closed.")),
+    "tally": (services.compute_tally, _l("The encrypted tally is on the board. The scrutineers can now decrypt it.")),
+    "result": (services.publish_result, _l("The result is published on the board.")),
+}
+
+
+@bp.route("/manage/<slug>/<action>", methods=["POST"])
+@permission_required(can_manage_election)
+def manage_action(slug: str, action: str):
+    election = queries.election_by_slug(slug)
+    if action not in _ACTIONS:
+        abort(404)
+    form = ActionForm()
+    if not form.validate_on_submit():
+        abort(400)
+    verb, done = _ACTIONS[action]
+    try:
+        verb(election)
+    except errors.VotingError as exc:
+        db.session.rollback()
+        election = queries.election_by_slug(slug)
+        return render("voting/manage.html", status=exc.status, **_manage_context(election, error=exc))
+    db.session.commit()
+    flash(str(done), "success")
+    return redirect(url_for("voting.manage", slug=slug))
+
+
+@bp.app_template_global()
+def voting_error_message(exc) -> str:
+    return message_for(exc)
+
+
+@bp.app_template_global()
+def election_state_label(state: ElectionState) -> str:
+    return str({
+        ElectionState.SETUP: _l("Waiting for the scrutineers' keys"),
+        ElectionState.KEYGEN: _l("Key generation"),
+        ElectionState.OPEN: _l("Open"),
+        ElectionState.CLOSED: _l("Closed"),
+        ElectionState.TALLIED: _l("Result published"),
+    }[state])
