@@ -9,12 +9,12 @@ which enforces every rule; see docs/election-record.md.
 
 from __future__ import annotations
 
+import hashlib
 from dataclasses import dataclass, field
 from typing import Any, Callable, Iterable, Mapping
 
 from voting.crypto.ballot import (
     InvalidBallot,
-    ballot_alphas,
     ballot_tracker,
     check_ballot_shape,
     verify_ballot_proofs,
@@ -22,7 +22,7 @@ from voting.crypto.ballot import (
 )
 from voting.crypto.dkg import TrusteeError, commitment_eval, joint_public_key, verify_partial_decryption, verify_step1
 from voting.crypto.election import CATEGORIES, DefinitionError, Election
-from voting.crypto.encoding import EncodingError, hash_json, hash_json_bytes, is_hex
+from voting.crypto.encoding import EncodingError, canonical_json, hash_json, hash_json_bytes, is_hex
 from voting.crypto.group import Element, GroupError, sum_elements
 from voting.crypto.tally import (
     Sums,
@@ -63,8 +63,25 @@ class RecordError(ValueError):
 
 # -- events and the chain ----------------------------------------------------
 
-def event_hash(event: Mapping[str, Any]) -> str:
-    return hash_json({k: v for k, v in event.items() if k != "hash"})
+def event_hash(event: Mapping[str, Any], ballot_bytes: bytes | None = None) -> str:
+    """SHA-256 of the canonical event without ``hash``.
+
+    ``ballot_bytes``: the canonical JSON of ``event["data"]["ballot"]`` when
+    already computed (a ballot event with exactly the standard members), so a
+    large ballot is serialised once for both its tracker and its event hash.
+    """
+    if ballot_bytes is None:
+        return hash_json({k: v for k, v in event.items() if k != "hash"})
+    data = event["data"]
+    raw = b"".join((
+        b'{"data":{"ballot":', ballot_bytes,
+        b',"supersedes":', canonical_json(data["supersedes"]),
+        b',"tracker":', canonical_json(data["tracker"]),
+        b'},"prev":', canonical_json(event["prev"]),
+        b',"seq":', canonical_json(event["seq"]),
+        b',"type":"ballot"}',
+    ))
+    return hashlib.sha256(raw).hexdigest()
 
 
 def make_event(prev: Mapping[str, Any] | None, event_type: str, data: Mapping[str, Any]) -> dict[str, Any]:
@@ -88,7 +105,7 @@ def append_event(events: list[dict[str, Any]], event_type: str, data: Mapping[st
     return event
 
 
-def check_link(prev: Mapping[str, Any] | None, event: Any, seq: int) -> None:
+def check_link(prev: Mapping[str, Any] | None, event: Any, seq: int, ballot_bytes: bytes | None = None) -> None:
     if not isinstance(event, dict) or set(event) != {"seq", "type", "prev", "data", "hash"}:
         raise RecordError("event_format", "an event has exactly seq, type, prev, data, hash", seq)
     if event["seq"] != seq:
@@ -97,7 +114,7 @@ def check_link(prev: Mapping[str, Any] | None, event: Any, seq: int) -> None:
     if event["prev"] != expected_prev:
         raise RecordError("hash_link", "the event does not point to the hash of the previous event", seq)
     try:
-        if event["hash"] != event_hash(event):
+        if event["hash"] != event_hash(event, ballot_bytes):
             raise RecordError("event_hash", "the event's hash does not match its content", seq)
     except EncodingError as exc:
         raise RecordError("event_format", str(exc), seq) from exc
@@ -150,7 +167,9 @@ class RecordState:
     ballots: list[BallotEntry] = field(default_factory=list)
     last_by_credential: dict[str, BallotEntry] = field(default_factory=dict)
     trackers: set[str] = field(default_factory=set)
-    alpha_owner: dict[str, str] = field(default_factory=dict)
+    # 64-bit prefixes of every alpha and choice-proof response seen -> index in ``ballots``
+    # (compact for large electorates; a hit is confirmed against the full value).
+    copy_index: dict[int, int] = field(default_factory=dict)
     closed: bool = False
     tally_seq: int | None = None
     tally_hash: str | None = None
@@ -161,11 +180,19 @@ class RecordState:
     result: dict[str, Any] | None = None
     counts: dict[str, int] = field(default_factory=dict)
     compute_sums: Callable[["RecordState"], Sums] | None = None
+    _ballot_bytes: bytes | None = field(default=None, repr=False)
 
     # -- dispatch --------------------------------------------------------------
     def apply(self, event: Any) -> None:
         seq = self.events
-        check_link(self.last, event, seq)
+        self._ballot_bytes = None
+        if (isinstance(event, dict) and event.get("type") == "ballot" and isinstance(event.get("data"), dict)
+                and set(event["data"]) == {"ballot", "tracker", "supersedes"}):
+            try:
+                self._ballot_bytes = canonical_json(event["data"]["ballot"])
+            except EncodingError as exc:
+                raise RecordError("event_format", str(exc), seq) from exc
+        check_link(self.last, event, seq, self._ballot_bytes)
         etype, data = event["type"], event["data"]
         if self.election is None and etype != "election":
             raise RecordError("order", "the first event must be the election definition", seq)
@@ -261,7 +288,9 @@ class RecordState:
             raise RecordError("credential_format", "credentials must be sorted (the list must not reveal the roll order)", seq)
 
     # -- voting ------------------------------------------------------------------
-    def check_new_ballot(self, ballot: Any, seq: int | None = None) -> tuple[str, str | None]:
+    def check_new_ballot(
+        self, ballot: Any, seq: int | None = None, ballot_bytes: bytes | None = None
+    ) -> tuple[str, str | None]:
         """Rules a new ballot must meet against the board (no crypto): returns (tracker, supersedes)."""
         if self.public_key is None:
             raise RecordError("ballot_before_open", "no election key yet", seq)
@@ -274,13 +303,17 @@ class RecordState:
         cred = ballot["credential"]
         if cred not in self.credentials:
             raise RecordError("unknown_credential", "the ballot is signed by a credential not on the list", seq)
-        tracker = ballot_tracker(ballot)
+        tracker = hashlib.sha256(ballot_bytes).hexdigest() if ballot_bytes is not None else ballot_tracker(ballot)
         if tracker in self.trackers:
             raise RecordError("duplicate_ballot", f"ballot {tracker[:12]}... is already on the board", seq)
-        for alpha in ballot_alphas(ballot):
-            owner = self.alpha_owner.get(alpha)
-            if owner is not None and owner != cred:
-                raise RecordError("ballot_copied", "a ciphertext of this ballot is already in another credential's ballot", seq)
+        for key, value in _copy_keys(ballot):
+            owner_at = self.copy_index.get(key)
+            if owner_at is not None:
+                owner = self.ballots[owner_at]
+                if owner.credential != cred and value in {v for _, v in _copy_keys(owner.ballot)}:
+                    raise RecordError(
+                        "ballot_copied", "a ciphertext or proof of this ballot is already in another credential's ballot", seq
+                    )
         prev = self.last_by_credential.get(cred)
         return tracker, (prev.tracker if prev else None)
 
@@ -299,7 +332,7 @@ class RecordState:
         if set(data) != {"ballot", "tracker", "supersedes"}:
             raise RecordError("event_format", "a ballot event has exactly ballot, tracker, supersedes", seq)
         ballot = data["ballot"]
-        tracker, supersedes = self.check_new_ballot(ballot, seq)
+        tracker, supersedes = self.check_new_ballot(ballot, seq, self._ballot_bytes)
         if data["tracker"] != tracker:
             raise RecordError("tracker", "the tracker is not the hash of the ballot", seq)
         if data["supersedes"] != supersedes:
@@ -316,8 +349,8 @@ class RecordState:
         self.last_by_credential[cred] = entry
         self.ballots.append(entry)
         self.trackers.add(tracker)
-        for alpha in ballot_alphas(ballot):
-            self.alpha_owner.setdefault(alpha, cred)
+        for key, _ in _copy_keys(ballot):
+            self.copy_index.setdefault(key, len(self.ballots) - 1)
 
     def close_data(self) -> dict[str, Any]:
         return {"election": self.el.fingerprint, "ballots": len(self.ballots), "counted": len(self.last_by_credential)}
@@ -440,6 +473,21 @@ class RecordState:
         if data["outcomes"] != expected["outcomes"]:
             raise RecordError("result_outcome", "the result declares outcomes for unknown contests", seq)
         self.result = data
+
+
+def _copy_keys(ballot: Mapping[str, Any]) -> list[tuple[int, str]]:
+    """(64-bit key, full value) of each alpha and each choice proof's first response."""
+    out = []
+    for c in ballot["contests"]:
+        for ch in c["choices"]:
+            alpha = ch["alpha"]
+            if is_hex(alpha, 66):  # malformed ones are refused by the proof check
+                out.append((int(alpha[2:18], 16), alpha))
+            proof = ch["proof"]
+            if isinstance(proof, list) and proof and isinstance(proof[0], dict) and is_hex(proof[0].get("s"), 64):
+                s = proof[0]["s"]
+                out.append((int(s[:16], 16) | 1 << 64, s))
+    return out
 
 
 def replay(events: Iterable[Any], *, defer_ballots: bool = False) -> RecordState:

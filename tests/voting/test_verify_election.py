@@ -160,3 +160,14 @@ def test_record_replays_without_deferral(election: dict[str, Any]) -> None:
     for e in sim.events[:40]:
         state.apply(e)
     assert state.counts["ballot"] > 20
+
+
+def test_spliced_ballot_event_hash_equals_the_plain_one(election: dict[str, Any]) -> None:
+    from voting.crypto.encoding import canonical_json
+    from voting.record import event_hash
+
+    sim: Simulation = election["sim"]
+    ballots = [e for e in sim.events if e["type"] == "ballot"]
+    assert any(e["data"]["supersedes"] for e in ballots)
+    for e in ballots[:5] + [b for b in ballots if b["data"]["supersedes"]][:5]:
+        assert event_hash(e, canonical_json(e["data"]["ballot"])) == event_hash(e) == e["hash"]
