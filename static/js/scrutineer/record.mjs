@@ -1,0 +1,270 @@
+// What a scrutineer checks on the published record before acting on it
+// (the scrutineer checks the record itself, not a view the officer prepares):
+// a light replay of voting/record.py in the browser.
+//
+// readRecord(doc) checks: the format; every event's seq, prev link and hash;
+// the election event is first; every trustee_commitments event (signature,
+// proof of knowledge, shape, via verifyStep1) and no trustee twice; every
+// trustee_share event (signature, acknowledges exactly the record's
+// commitments, public share follows from the commitments); the election key is
+// the product of the commitments; the credential list; supersession of ballots
+// (the last ballot per credential counts); the close counts; and the tally:
+// its per-category counts and, recomputed homomorphically from the counted
+// ballots, its encrypted sums.  Ballot signatures and proofs are NOT checked
+// here (too slow for a phone on a large election): `python -m voting.verify`
+// does that, and the server checked each ballot when it accepted it.
+import { IDENTITY, add, elementFromHex, elementToHex, elementsToHex } from '../ballot/group.mjs';
+import { canonicalHash } from '../ballot/encoding.mjs';
+import {
+  TrusteeError, asElection, commitmentEval, jointPublicKey, step1Hash, verifyPartialDecryption, verifyStep1,
+  verifyTrusteeSignature,
+} from './dkg.mjs';
+
+export const RECORD_FORMAT = 'unevoix/v1/record';
+export const GENESIS_PREV = '0'.repeat(64);
+const CATEGORIES = ['A', 'B'];
+
+/** The record breaks a rule; `code` is the verifier's reason code, `seq` the event. */
+export class RecordError extends Error {
+  constructor(code, message, seq = null) {
+    super(`${code}: ${message}${seq === null ? '' : ` (event ${seq})`}`);
+    this.name = 'RecordError';
+    this.code = code;
+    this.detail = message;
+    this.seq = seq;
+  }
+}
+
+/** H({seq, type, prev, data}). */
+export function eventHash(event) {
+  return canonicalHash({ seq: event.seq, type: event.type, prev: event.prev, data: event.data });
+}
+
+function isObject(o) {
+  return o !== null && typeof o === 'object' && !Array.isArray(o);
+}
+
+/**
+ * Replays a record document ({format, events}); returns what a scrutineer needs:
+ * { election (asElection), definition, events, step1: [data], step1Hashes: {id: hash},
+ *   commitments: {id: [points]}, shares: {id: hex}, publicKey: hex|null, closed,
+ *   tally: {seq, hash, sums, counted} | null, decryptions: {id: data} }.
+ * Throws RecordError (or TrusteeError from a trustee check) on the first broken rule.
+ */
+export function readRecord(doc, opts = {}) {
+  const checkSums = opts.checkSums !== false;
+  if (!isObject(doc) || doc.format !== RECORD_FORMAT || !Array.isArray(doc.events) || !doc.events.length) {
+    throw new RecordError('record_format', `not a ${RECORD_FORMAT} document`);
+  }
+  const out = {
+    election: null, definition: null, events: doc.events, step1: [], step1Hashes: {}, commitments: {}, shares: {},
+    publicKey: null, closed: false, tally: null, decryptions: {}, credentials: new Map(), ballots: 0,
+  };
+  const lastByCredential = new Map();
+  const trackers = new Set();
+  let prev = null;
+  doc.events.forEach((event, seq) => {
+    if (!isObject(event) || !['seq', 'type', 'prev', 'data', 'hash'].every((k) => k in event) || Object.keys(event).length !== 5) {
+      throw new RecordError('event_format', 'an event has exactly seq, type, prev, data, hash', seq);
+    }
+    if (event.seq !== seq) throw new RecordError('sequence', `expected event ${seq}`, seq);
+    if (event.prev !== (prev ? prev.hash : GENESIS_PREV)) throw new RecordError('hash_link', 'prev is not the previous hash', seq);
+    if (event.hash !== eventHash(event)) throw new RecordError('event_hash', 'the hash does not match the event', seq);
+    prev = event;
+    const { type, data } = event;
+    if (seq === 0) {
+      if (type !== 'election') throw new RecordError('order', 'the record starts with the election', seq);
+      out.definition = data;
+      try {
+        out.election = asElection(data);
+      } catch (exc) {
+        throw new RecordError('event_format', `election definition: ${exc.message}`, seq);
+      }
+      return;
+    }
+    const el = out.election;
+    const trusteeStep = (fn) => {
+      try {
+        fn();
+      } catch (exc) {
+        if (exc instanceof TrusteeError) throw new RecordError(exc.code, exc.detail, seq);
+        throw exc;
+      }
+    };
+    if (isObject(data) && 'election' in data && type !== 'ballot' && data.election !== el.fingerprint) {
+      throw new RecordError('wrong_election', 'data names another election', seq);
+    }
+    switch (type) {
+      case 'trustee_commitments': {
+        if (out.publicKey !== null || Object.keys(out.shares).length) {
+          throw new RecordError('order', 'trustee commitments after key generation moved on', seq);
+        }
+        let elems;
+        trusteeStep(() => { elems = verifyStep1(el, data); });
+        if (data.trustee in out.commitments) throw new RecordError('duplicate_trustee', `trustee ${data.trustee} published twice`, seq);
+        out.commitments[data.trustee] = elems;
+        out.step1Hashes[data.trustee] = step1Hash(data);
+        out.step1.push(data);
+        break;
+      }
+      case 'trustee_share': {
+        const missing = el.trustees.filter((t) => !(t.id in out.commitments)).map((t) => t.id);
+        if (missing.length || out.publicKey !== null) throw new RecordError('order', 'public share before all commitments', seq);
+        trusteeStep(() => verifyTrusteeSignature(el, 'trustee_share', data));
+        const who = data.trustee;
+        if (who in out.shares) throw new RecordError('duplicate_trustee', `trustee ${who} published its share twice`, seq);
+        const dealers = data.dealers;
+        const ids = Object.keys(out.step1Hashes);
+        if (!isObject(dealers) || Object.keys(dealers).length !== ids.length || ids.some((id) => dealers[id] !== out.step1Hashes[id])) {
+          throw new RecordError('trustee_share', `trustee ${who} acknowledged other commitments than the record's`, seq);
+        }
+        const index = el.index(who);
+        const expected = elementToHex(Object.values(out.commitments).reduce((acc, cs) => add(acc, commitmentEval(cs, index)), IDENTITY));
+        if (data.public_share !== expected) {
+          throw new RecordError('trustee_share', `trustee ${who}: public share does not follow from the commitments`, seq);
+        }
+        out.shares[who] = expected;
+        break;
+      }
+      case 'election_key': {
+        const y = elementToHex(jointPublicKey(el.trustees.map((t) => out.commitments[t.id] || [IDENTITY])));
+        if (el.trustees.some((t) => !(t.id in out.shares)) || out.publicKey !== null) {
+          throw new RecordError('order', 'election key before every trustee confirmed', seq);
+        }
+        if (data.public_key !== y) throw new RecordError('election_key', 'the election key is not the product of the commitments', seq);
+        out.publicKey = y;
+        break;
+      }
+      case 'credentials': {
+        if (out.closed) throw new RecordError('order', 'credentials after close', seq);
+        if (!Array.isArray(data.credentials)) throw new RecordError('credential_format', 'credentials event malformed', seq);
+        for (const item of data.credentials) {
+          if (!isObject(item) || !CATEGORIES.includes(item.category) || typeof item.credential !== 'string') {
+            throw new RecordError('credential_format', 'credential entry malformed', seq);
+          }
+          if (out.credentials.has(item.credential)) throw new RecordError('credential_duplicate', 'a credential appears twice', seq);
+          out.credentials.set(item.credential, item.category);
+        }
+        break;
+      }
+      case 'ballot': {
+        if (out.publicKey === null) throw new RecordError('ballot_before_open', 'ballot before the election key', seq);
+        if (out.closed) throw new RecordError('ballot_after_close', 'ballot after close', seq);
+        const ballot = data.ballot;
+        const cred = ballot && ballot.credential;
+        if (!out.credentials.has(cred)) throw new RecordError('unknown_credential', 'ballot of an unknown credential', seq);
+        if (data.tracker !== canonicalHash(ballot)) throw new RecordError('tracker', 'the tracker is not the hash of the ballot', seq);
+        if (trackers.has(data.tracker)) throw new RecordError('duplicate_ballot', 'the same ballot twice', seq);
+        trackers.add(data.tracker);
+        const before = lastByCredential.get(cred);
+        if (data.supersedes !== (before ? before.tracker : null)) {
+          throw new RecordError('supersession', 'the ballot does not name the previous ballot of its credential', seq);
+        }
+        lastByCredential.set(cred, { tracker: data.tracker, ballot, category: out.credentials.get(cred) });
+        out.ballots += 1;
+        break;
+      }
+      case 'close': {
+        if (out.publicKey === null || out.closed) throw new RecordError('order', 'close before the key or twice', seq);
+        if (data.ballots !== out.ballots || data.counted !== lastByCredential.size) {
+          throw new RecordError('close_count', 'the close counts differ from the board', seq);
+        }
+        out.closed = true;
+        break;
+      }
+      case 'tally': {
+        if (!out.closed || out.tally) throw new RecordError('order', 'tally before close or twice', seq);
+        const counted = { A: 0, B: 0 };
+        for (const e of lastByCredential.values()) counted[e.category] += 1;
+        if (!isObject(data.counted) || CATEGORIES.some((c) => data.counted[c] !== counted[c]) || Object.keys(data.counted).length !== 2) {
+          throw new RecordError('tally_count', 'the tally counts other ballots than the last per credential', seq);
+        }
+        checkSumsShape(el, data.sums, seq);
+        if (checkSums) {
+          const expected = sumBallots(el, lastByCredential.values());
+          for (const cat of CATEGORIES) {
+            for (const c of el.definition.contests) {
+              for (const ch of c.choices) {
+                const got = data.sums[cat][c.id][ch];
+                const want = expected[cat][c.id][ch];
+                if (got.alpha !== want.alpha || got.beta !== want.beta) {
+                  throw new RecordError('tally_sum', `the encrypted tally is not the sum of the counted ballots (${cat}/${c.id}/${ch})`, seq);
+                }
+              }
+            }
+          }
+        }
+        out.tally = { seq, hash: event.hash, sums: data.sums, counted: data.counted };
+        break;
+      }
+      case 'partial_decryption': {
+        if (!out.tally) throw new RecordError('order', 'partial decryption before the tally', seq);
+        const who = data.trustee;
+        if (who in out.decryptions) throw new RecordError('duplicate_decryption', `trustee ${who} decrypted twice`, seq);
+        if (!(who in out.shares)) throw new RecordError('unknown_trustee', `${JSON.stringify(who)} is not a trustee`, seq);
+        trusteeStep(() => verifyPartialDecryption(el, data, out.shares[who], out.tally.sums, out.tally.hash));
+        out.decryptions[who] = data;
+        break;
+      }
+      case 'result':
+        break;
+      default:
+        throw new RecordError('event_format', `unknown event type ${JSON.stringify(type)}`, seq);
+    }
+  });
+  return out;
+}
+
+function checkSumsShape(el, sums, seq) {
+  const bad = () => new RecordError('event_format', 'tally sums must cover every category, contest and choice', seq);
+  if (!isObject(sums) || Object.keys(sums).length !== CATEGORIES.length) throw bad();
+  for (const cat of CATEGORIES) {
+    const per = sums[cat];
+    if (!isObject(per) || Object.keys(per).length !== el.definition.contests.length) throw bad();
+    for (const c of el.definition.contests) {
+      const chs = per[c.id];
+      if (!isObject(chs) || Object.keys(chs).length !== c.choices.length) throw bad();
+      for (const ch of c.choices) {
+        const ct = chs[ch];
+        if (!isObject(ct) || Object.keys(ct).length !== 2 || !('alpha' in ct) || !('beta' in ct)) throw bad();
+        try {
+          elementFromHex(ct.alpha, { allowIdentity: true });
+          elementFromHex(ct.beta, { allowIdentity: true });
+        } catch (exc) {
+          throw new RecordError('invalid_element', exc.message, seq);
+        }
+      }
+    }
+  }
+}
+
+/** Homomorphic sums {cat: {contest: {choice: {alpha, beta}}}} of the counted ballots. */
+export function sumBallots(el, entries) {
+  const contests = el.definition.contests;
+  const acc = {};
+  for (const cat of CATEGORIES) acc[cat] = contests.map((c) => c.choices.map(() => [IDENTITY, IDENTITY]));
+  for (const { ballot, category } of entries) {
+    const col = acc[category];
+    ballot.contests.forEach((c, i) => {
+      c.choices.forEach((ch, j) => {
+        const cell = col[i][j];
+        cell[0] = add(cell[0], elementFromHex(ch.alpha));
+        cell[1] = add(cell[1], elementFromHex(ch.beta));
+      });
+    });
+  }
+  const out = {};
+  for (const cat of CATEGORIES) {
+    const flat = elementsToHex(acc[cat].flat(2));
+    let k = 0;
+    out[cat] = {};
+    contests.forEach((c) => {
+      out[cat][c.id] = {};
+      c.choices.forEach((ch) => {
+        out[cat][c.id][ch] = { alpha: flat[k], beta: flat[k + 1] };
+        k += 2;
+      });
+    });
+  }
+  return out;
+}
