@@ -88,8 +88,10 @@ def demo_contests(candidates_a: int = 8, candidates_b: int = 5) -> list[Contest]
         Contest("accounts-2025", "resolution", ("yes", "no", "abstain"), 1, 1),
         Contest("discharge-board", "resolution", ("yes", "no", "abstain"), 1, 1),
         Contest("statutes-art-12", "resolution", ("yes", "no", "abstain"), 1, 1, majority="two_thirds"),
-        Contest("board-a", "board", tuple(f"a{i:02d}" for i in range(1, candidates_a + 1)), 0, 4, category="A", seats=4),
-        Contest("board-b", "board", tuple(f"b{i:02d}" for i in range(1, candidates_b + 1)), 0, 2, category="B", seats=2),
+        Contest("board-a", "board", tuple(f"a{i:02d}" for i in range(1, candidates_a + 1)), 0, min(4, candidates_a),
+                category="A", seats=min(4, candidates_a)),
+        Contest("board-b", "board", tuple(f"b{i:02d}" for i in range(1, candidates_b + 1)), 0, min(2, candidates_b),
+                category="B", seats=min(2, candidates_b)),
     ]
 
 

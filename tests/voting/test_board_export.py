@@ -1,0 +1,90 @@
+"""The record the database holds is exactly what the independent verifier accepts."""
+from __future__ import annotations
+
+import json
+import random
+import subprocess
+import sys
+from pathlib import Path
+
+from app.extensions import db
+from voting import services
+from voting.crypto.ballot import encrypt_ballot
+from voting.demo import definition, demo_contests, make_kits, partial_decryption, random_selections, run_keygen
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def run_election(make_member, voters=12, revotes=4, decrypting=("t3", "t1", "t5")):
+    members = [make_member() for _ in range(voters)]
+    kits = make_kits(5)
+    election = services.create_election(definition("ag-export", "Export", demo_contests(), kits, 3), slug="ag-export")
+    run_keygen(election, kits)
+    from voting.crypto.credential import credential_public, generate_credential
+
+    creds = {m.id: generate_credential() for m in members}
+    services.publish_credentials(election, [{"credential": credential_public(c), "category": m.category.value}
+                                            for m in members for c in [creds[m.id]]])
+    services.open_election(election)
+    db.session.commit()
+    rnd = random.Random(7)
+    el = services.crypto_election(election)
+    for member in members + rnd.sample(members, revotes):
+        services.cast_ballot(election, encrypt_ballot(el, election.public_key, creds[member.id],
+                                                      random_selections(el, rnd)), member)
+        db.session.commit()
+    services.close_election(election)
+    services.compute_tally(election)
+    for tid in decrypting:
+        services.record_trustee_step(election, partial_decryption(election, kits[tid]))
+    services.publish_result(election)
+    db.session.commit()
+    return election
+
+
+def verify_cli(path: Path) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", "voting.verify", str(path), "--workers", "2", "--complete"],
+                          cwd=ROOT, capture_output=True, text=True, timeout=300)
+
+
+def test_exported_record_verifies_with_the_independent_verifier(make_member, client, tmp_path):
+    election = run_election(make_member)
+    response = client.get(f"/voting/{election.slug}/record.json")
+    assert response.status_code == 200 and response.mimetype == "application/json"
+    assert response.is_streamed
+    path = tmp_path / "record.json"
+    path.write_bytes(response.get_data())
+    done = verify_cli(path)
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert "checked ballots: 16" in done.stdout
+    assert "checked superseded_ballots: 4" in done.stdout
+    assert "checked partial_decryptions: 3" in done.stdout
+    assert "OK: every check holds, result verified" in done.stdout
+
+
+def test_a_tampered_export_fails_the_verifier(make_member, client, tmp_path):
+    election = run_election(make_member, voters=4, revotes=1)
+    doc = json.loads(client.get(f"/voting/{election.slug}/record.json").get_data())
+    ballots = [e for e in doc["events"] if e["type"] == "ballot"]
+    ballots[1]["data"]["ballot"]["contests"][0]["choices"] = list(reversed(ballots[1]["data"]["ballot"]["contests"][0]["choices"]))
+    path = tmp_path / "tampered.json"
+    path.write_text(json.dumps(doc))
+    done = verify_cli(path)
+    assert done.returncode == 1
+    assert "FAIL" in done.stdout
+
+
+def test_open_board_exports_a_verifiable_partial_record(make_member, client, tmp_path):
+    members = [make_member() for _ in range(3)]
+    kits = make_kits(3)
+    election = services.create_election(definition("ag-open", "Open", demo_contests(), kits, 2), slug="ag-open")
+    run_keygen(election, kits)
+    services.issue_credentials(election, members)
+    services.open_election(election)
+    db.session.commit()
+    path = tmp_path / "open.json"
+    path.write_bytes(client.get("/voting/ag-open/record.json").get_data())
+    done = subprocess.run([sys.executable, "-m", "voting.verify", str(path)], cwd=ROOT, capture_output=True,
+                          text=True, timeout=120)
+    assert done.returncode == 0, done.stdout
+    assert "no result yet" in done.stdout

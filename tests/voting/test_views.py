@@ -1,0 +1,283 @@
+"""Pages and JSON of the board: who may see what, the cast endpoint's answers, scrutineer uploads,
+officer buttons, the tracker search."""
+from __future__ import annotations
+
+import io
+import json
+
+import pytest
+from sqlalchemy import func, select
+
+from app import create_app
+from app.extensions import db
+from app.models import Account, AccountRole, OutboxMessage, Role
+from voting import services
+from voting.crypto.ballot import encrypt_ballot
+from voting.crypto.credential import credential_public, generate_credential
+from voting.crypto.dkg import keygen_step1
+from voting.demo import definition, demo_contests, make_kits, partial_decryption, run_keygen
+from voting.models import BoardEvent, ElectionState
+
+PEOPLE = ["anonymous", "member", "staff", "officer", "scrutineer", "other-scrutineer"]
+
+
+def account(role: Role, email: str) -> Account:
+    acc = Account(email=email, display_name=email, roles=[AccountRole(role=role)])
+    db.session.add(acc)
+    db.session.commit()
+    return acc
+
+
+@pytest.fixture
+def world(make_member):
+    """An open election whose scrutineer t1 is scrutineer@..., and a member holding a credential."""
+    scr = account(Role.SCRUTINEER, "scrutineer@example.be")
+    other = account(Role.SCRUTINEER, "other-scrutineer@example.be")
+    officer = account(Role.OFFICER, "officer@example.be")
+    staff = account(Role.STAFF, "staff@example.be")
+    member = make_member()
+    kits = make_kits(3)
+    election = services.create_election(definition("ag-web", "Web assembly", demo_contests(3, 2), kits, 2),
+                                        {"t1": scr}, slug="ag-web")
+    run_keygen(election, kits)
+    cred = generate_credential()
+    extra = [generate_credential() for _ in range(2)]
+    services.publish_credentials(election, [{"credential": credential_public(c), "category": "A"}
+                                            for c in [cred, *extra]], {credential_public(cred): member.id})
+    services.open_election(election)
+    db.session.commit()
+    people = {"member": member.account, "staff": staff, "officer": officer, "scrutineer": scr,
+              "other-scrutineer": other}
+    return {"election": election, "kits": kits, "cred": cred, "extra": extra, "member": member, "people": people}
+
+
+def client_for(app, world, person):
+    from conftest import sign_in
+
+    client = app.test_client()
+    if person != "anonymous":
+        sign_in(client, world["people"][person])
+    return client
+
+
+def make_ballot(world, cred=None, selections=None):
+    election = world["election"]
+    el = services.crypto_election(election)
+    sel = selections or {"accounts-2025": ["yes"], "discharge-board": ["no"], "statutes-art-12": ["abstain"]}
+    return encrypt_ballot(el, election.public_key, cred or world["cred"], sel)
+
+
+# -- who may see what -----------------------------------------------------------------------------
+
+PUBLIC = ["/voting/", "/voting/ag-web/board", "/voting/ag-web/board?q=00000000", "/voting/ag-web/record.json",
+          "/voting/ag-web/election.json", "/voting/ag-web/commitments.json", "/voting/ag-web/vote"]
+
+
+@pytest.mark.parametrize("person", PEOPLE)
+@pytest.mark.parametrize("url", PUBLIC)
+def test_public_pages_for_everyone(app, world, person, url):
+    response = client_for(app, world, person).get(url)
+    assert response.status_code == 200
+
+
+@pytest.mark.parametrize("person, expected", [
+    ("anonymous", 302), ("member", 403), ("staff", 403), ("officer", 403), ("scrutineer", 200),
+    ("other-scrutineer", 403)])
+def test_scrutineer_page(app, world, person, expected):
+    response = client_for(app, world, person).get("/voting/ag-web/scrutineer")
+    assert response.status_code == expected
+    if expected == 302:
+        assert "/auth/login" in response.location
+    if expected == 200:
+        html = response.get_data(as_text=True)
+        assert 'id="scrutineer-browser"' in html and 'data-step-post-url="/voting/ag-web/trustees/t1/steps"' in html
+
+
+@pytest.mark.parametrize("person", PEOPLE)
+@pytest.mark.parametrize("method, url", [
+    ("POST", "/voting/ag-web/trustees/t1/steps"), ("POST", "/voting/ag-web/trustees/t1/keys"),
+    ("POST", "/voting/ag-web/scrutineer/t1/upload")])
+def test_trustee_posts_only_by_that_trustee(app, world, person, method, url):
+    response = client_for(app, world, person).open(url, method=method, json={"nothing": True})
+    if person == "anonymous":
+        assert response.status_code == 302
+    elif person == "scrutineer":
+        assert response.status_code in (400, 409)  # allowed in, refused for the content
+    else:
+        assert response.status_code == 403
+
+
+@pytest.mark.parametrize("person", PEOPLE)
+@pytest.mark.parametrize("method, url", [
+    ("GET", "/voting/manage/"), ("GET", "/voting/manage/ag-web"), ("POST", "/voting/manage/ag-web/close")])
+def test_officer_pages_only_for_officers(app, world, person, method, url):
+    response = client_for(app, world, person).open(url, method=method)
+    if person == "anonymous":
+        assert response.status_code == 302 and "/auth/login" in response.location
+    elif person == "officer":
+        assert response.status_code in (200, 302)
+    else:
+        assert response.status_code == 403
+
+
+def test_unknown_election_is_404(app, world):
+    client = client_for(app, world, "officer")
+    for url in ("/voting/nope/board", "/voting/nope/record.json", "/voting/manage/nope", "/voting/ag-web/tally.json"):
+        assert client.get(url).status_code == 404
+    assert client.post("/voting/manage/ag-web/explode").status_code == 404
+
+
+# -- casting --------------------------------------------------------------------------------------
+
+def test_cast_requires_login_when_the_election_says_so(app, world):
+    response = client_for(app, world, "anonymous").post("/voting/ag-web/ballots", json=make_ballot(world))
+    assert response.status_code == 403 and response.json["error"] == "login_required"
+    assert "sign in" in response.json["message"]
+
+
+def test_cast_returns_the_tracker_and_mails_it(app, world, outbox):
+    client = client_for(app, world, "member")
+    response = client.post("/voting/ag-web/ballots", json=make_ballot(world))
+    assert response.status_code == 201
+    tracker = response.json["tracker"]
+    assert [m for m in outbox(world["member"].email) if tracker in m.body_text]
+    # the tracker search finds it, as an htmx partial and as a page
+    partial = client.get(f"/voting/ag-web/board?q={tracker[:10]}", headers={"HX-Request": "true",
+                                                                           "HX-Target": "tracker-results"})
+    body = partial.get_data(as_text=True)
+    assert body.lstrip().startswith('<div id="tracker-results"') and tracker in body and "it counts" in body
+    assert partial.headers["Vary"] == "HX-Request" or "HX-Request" in partial.headers["Vary"]
+    page = client.get(f"/voting/ag-web/board?q={tracker}").get_data(as_text=True)
+    assert "<h1>" in page and tracker in page
+    # a revote supersedes it
+    second = client.post("/voting/ag-web/ballots", json=make_ballot(world, selections={
+        "accounts-2025": ["no"], "discharge-board": ["no"], "statutes-art-12": ["no"]}))
+    assert second.status_code == 201
+    body = client.get(f"/voting/ag-web/board?q={tracker}").get_data(as_text=True)
+    assert "Superseded by a later ballot" in body
+
+
+@pytest.mark.parametrize("tamper, status, code", [
+    (lambda b: b.update(election="0" * 64), 422, "wrong_election"),
+    (lambda b: b.update(credential=credential_public(generate_credential())), 403, "unknown_credential"),
+    (lambda b: b["contests"][0]["choices"][0].update(alpha="02" + "ff" * 32), 400, "invalid_element"),
+    (lambda b: b.update(signature="11" * 64), 400, "ballot_signature"),
+    (lambda b: b.pop("contests"), 400, "ballot_format"),
+])
+def test_cast_refusals_have_a_reason_and_a_status(app, world, tamper, status, code):
+    ballot = make_ballot(world)
+    tamper(ballot)
+    response = client_for(app, world, "member").post("/voting/ag-web/ballots", json=ballot)
+    assert response.status_code == status, response.json
+    assert response.json["error"] == code and response.json["message"]
+    assert db.session.scalar(select(func.count(BoardEvent.id)).where(BoardEvent.type == "ballot")) == 0
+
+
+def test_cast_copy_duplicate_and_after_close(app, world):
+    client = client_for(app, world, "member")
+    ballot = make_ballot(world)
+    assert client.post("/voting/ag-web/ballots", json=ballot).status_code == 201
+    again = client.post("/voting/ag-web/ballots", json=ballot)
+    assert again.status_code == 409 and again.json["error"] == "duplicate_ballot"
+    assert client.post("/voting/ag-web/ballots", data="not json",
+                       content_type="application/json").status_code == 400
+    services.revoke_credential(world["election"], credential_public(world["extra"][1]))
+    db.session.commit()
+    revoked = client.post("/voting/ag-web/ballots", json=make_ballot(world, world["extra"][1]))
+    assert revoked.status_code == 403 and revoked.json["error"] == "revoked_credential"
+    officer = client_for(app, world, "officer")
+    assert officer.post("/voting/manage/ag-web/close").status_code == 302
+    late = client.post("/voting/ag-web/ballots", json=make_ballot(world, world["extra"][0]))
+    assert late.status_code == 409 and late.json["error"] == "ballot_after_close"
+
+
+def test_cast_needs_the_csrf_header_when_csrf_is_on(app, world):
+    strict = create_app({"SQLALCHEMY_DATABASE_URI": app.config["SQLALCHEMY_DATABASE_URI"], "WTF_CSRF_ENABLED": True})
+    from conftest import sign_in
+
+    client = strict.test_client()
+    sign_in(client, world["people"]["member"])
+    ballot = make_ballot(world)
+    assert client.post("/voting/ag-web/ballots", json=ballot).status_code == 400
+    html = client.get("/voting/ag-web/board").get_data(as_text=True)
+    token = html.split('"X-CSRFToken": "', 1)[1].split('"', 1)[0]
+    response = client.post("/voting/ag-web/ballots", json=ballot, headers={"X-CSRFToken": token})
+    assert response.status_code == 201
+    with strict.app_context():
+        db.session.remove()
+        db.engine.dispose()
+
+
+# -- scrutineers and officers ---------------------------------------------------------------------
+
+def test_scrutineer_uploads_keygen_and_decryption(app, world, make_member):
+    # a second election in key generation, t1 acted for by the scrutineer account
+    kits = make_kits(2)
+    election = services.create_election(definition("ag-keys", "Keys", demo_contests(2, 2), kits, 2),
+                                        {"t1": world["people"]["scrutineer"]}, slug="ag-keys")
+    db.session.commit()
+    client = client_for(app, world, "scrutineer")
+    page = client.get("/voting/ag-keys/scrutineer").get_data(as_text=True)
+    assert "key generation, step 1" in page
+    el = services.crypto_election(election)
+    step1, _ = keygen_step1(el, kits["t1"].private)
+    # the JSON endpoint takes what the CLI writes; a file signed for t2 is refused for t1
+    wrong = client.post("/voting/ag-keys/trustees/t1/steps", json=keygen_step1(el, kits["t2"].private)[0])
+    assert wrong.status_code == 403 and wrong.json["error"] == "not_a_trustee"
+    forged = dict(step1, commitments=list(reversed(step1["commitments"])))
+    bad = client.post("/voting/ag-keys/trustees/t1/steps", json=forged)
+    assert bad.status_code == 400 and bad.json["error"] == "trustee_signature"
+    ok = client.post("/voting/ag-keys/scrutineer/t1/upload",
+                     data={"file": (io.BytesIO(json.dumps(step1).encode()), "t1.step1.json")})
+    assert ok.status_code == 302
+    again = client.post("/voting/ag-keys/scrutineer/t1/upload",
+                        data={"file": (io.BytesIO(json.dumps(step1).encode()), "t1.step1.json")})
+    assert again.status_code == 409 and "already been published" in again.get_data(as_text=True)
+    garbage = client.post("/voting/ag-keys/scrutineer/t1/upload", data={"file": (io.BytesIO(b"\xff"), "x.json")})
+    assert garbage.status_code == 400 and "not JSON" in garbage.get_data(as_text=True)
+    assert "Waiting for the other scrutineers" in client.get("/voting/ag-keys/scrutineer").get_data(as_text=True)
+
+
+def test_officer_runs_close_tally_result_and_sees_who_is_missing(app, world):
+    officer = client_for(app, world, "officer")
+    member = client_for(app, world, "member")
+    assert member.post("/voting/ag-web/ballots", json=make_ballot(world)).status_code == 201
+    page = officer.get("/voting/manage/ag-web").get_data(as_text=True)
+    assert "Close the ballot box" in page
+    assert officer.post("/voting/manage/ag-web/close").status_code == 302
+    early = officer.post("/voting/manage/ag-web/result")
+    assert early.status_code == 409
+    assert officer.post("/voting/manage/ag-web/tally").status_code == 302
+    election = world["election"]
+    db.session.refresh(election)
+    services.record_trustee_step(election, partial_decryption(election, world["kits"]["t2"]))
+    db.session.commit()
+    short = officer.post("/voting/manage/ag-web/result")
+    assert short.status_code == 422
+    assert "Missing scrutineers: t1, t3" in short.get_data(as_text=True)
+    # t1 decrypts from the scrutineer page's JSON endpoint, as the browser would
+    scr = client_for(app, world, "scrutineer")
+    tally = scr.get("/voting/ag-web/tally.json").json
+    assert tally["hash"] == services.tally_event(election).hash
+    posted = scr.post("/voting/ag-web/trustees/t1/steps", json=partial_decryption(election, world["kits"]["t1"]))
+    assert posted.status_code == 201 and posted.json["type"] == "partial_decryption"
+    assert officer.post("/voting/manage/ag-web/result").status_code == 302
+    db.session.refresh(election)
+    assert election.state is ElectionState.TALLIED
+    board = client_for(app, world, "anonymous").get("/voting/ag-web/board").get_data(as_text=True)
+    assert "Decrypted by the scrutineers: t1, t2." in board
+
+
+def test_board_pages_and_queries_stay_constant(app, world, query_counter):
+    client = client_for(app, world, "member")
+    for i in range(3):
+        assert client.post("/voting/ag-web/ballots", json=make_ballot(world, world["extra"][i % 2])).status_code == 201
+    with query_counter() as few:
+        client.get("/voting/ag-web/board")
+    for i in range(4):
+        client.post("/voting/ag-web/ballots", json=make_ballot(world))
+    with query_counter() as more:
+        html = client.get("/voting/ag-web/board").get_data(as_text=True)
+    assert more.n == few.n
+    assert "superseded" in html
+    assert db.session.scalar(select(func.count(OutboxMessage.id))) >= 4
