@@ -108,3 +108,28 @@ def test_resume_skips_verified_ballots(tmp_path: Path) -> None:
 def test_verifier_does_not_import_flask() -> None:
     code = "import sys, voting.verify, voting.trustee, voting.credentials; sys.exit('flask' in sys.modules)"
     assert subprocess.run([sys.executable, "-c", code], cwd=ROOT).returncode == 0
+
+
+def test_https_record_is_fetched(monkeypatch: pytest.MonkeyPatch) -> None:
+    import io
+    import urllib.request
+
+    from voting import verify
+
+    body = (RECORDS / "valid.json").read_bytes()
+    seen: list[str] = []
+
+    class Response(io.BytesIO):
+        def __enter__(self) -> "Response":
+            return self
+
+        def __exit__(self, *exc: object) -> None:
+            self.close()
+
+    def fake_urlopen(url: str, timeout: float) -> Response:
+        seen.append(url)
+        return Response(body)
+
+    monkeypatch.setattr(urllib.request, "urlopen", fake_urlopen)
+    assert verify.main(["https://board.example/records/ag-2026.json", "--workers", "1", "--complete"]) == 0
+    assert seen == ["https://board.example/records/ag-2026.json"]
