@@ -8,6 +8,8 @@ import sys
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 ROOT = Path(__file__).resolve().parents[2]
 RECORDS = ROOT / "tests" / "voting" / "records"
@@ -133,3 +135,48 @@ def test_https_record_is_fetched(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(urllib.request, "urlopen", fake_urlopen)
     assert verify.main(["https://board.example/records/ag-2026.json", "--workers", "1", "--complete"]) == 0
     assert seen == ["https://board.example/records/ag-2026.json"]
+
+
+def _paths(obj: object, prefix: tuple = ()) -> list[tuple]:
+    out = [prefix]
+    if isinstance(obj, dict):
+        for k, v in obj.items():
+            out += _paths(v, prefix + (k,))
+    elif isinstance(obj, list):
+        for i, v in enumerate(obj):
+            out += _paths(v, prefix + (i,))
+    return out
+
+
+_VALID_EVENTS = json.loads((RECORDS / "valid.json").read_text(encoding="utf-8"))["events"]
+_LEAF_PATHS = [p for p in _paths(_VALID_EVENTS) if len(p) >= 3 and p[1] == "data"]
+
+
+@settings(max_examples=400, deadline=None)
+@given(
+    where=st.sampled_from(_LEAF_PATHS),
+    value=st.one_of(st.none(), st.integers(-2, 2**70), st.text(max_size=70), st.just([]), st.just({}),
+                    st.sampled_from(["00" * 33, "ff" * 32, "02" + "00" * 32, "A"])),
+)
+def test_any_mutation_fails_cleanly_even_rechained(where: tuple, value: object) -> None:
+    import copy as _copy
+    import io
+
+    from voting.record import rechain
+    from voting.verify import verify_record
+
+    events = _copy.deepcopy(_VALID_EVENTS)
+    target = events
+    for step in where[:-1]:
+        target = target[step]
+    if target[where[-1]] == value:
+        return
+    target[where[-1]] = value
+    try:
+        events = rechain(events)
+    except ValueError:
+        return  # not even hashable as canonical JSON (e.g. unknown type): the verifier's parser would refuse it
+    report = verify_record({"format": "unevoix/v1/record", "events": events}, workers=1, out=io.StringIO())
+    assert report.failure is not None, where
+    # Named at an event: the changed one or, for facts used later (a credential category), where used.
+    assert report.failure.seq is not None, (where, report.failure)
