@@ -10,8 +10,10 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 from typing import Any
 
+_HEX = re.compile(r"[0-9a-f]*")
 B58_ALPHABET = "123456789ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnopqrstuvwxyz"
 
 
@@ -85,6 +87,4 @@ def b58decode_int(text: str) -> int:
 
 def is_hex(text: Any, length: int) -> bool:
     """True if ``text`` is exactly ``length`` lowercase hex characters."""
-    if not isinstance(text, str) or len(text) != length:
-        return False
-    return all(c in "0123456789abcdef" for c in text)
+    return isinstance(text, str) and len(text) == length and _HEX.fullmatch(text) is not None
