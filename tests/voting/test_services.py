@@ -3,7 +3,6 @@ from __future__ import annotations
 
 import copy
 import io
-import os
 import random
 import threading
 
@@ -23,7 +22,7 @@ from voting.models import BallotCiphertext, BoardEvent, CastBallot, Credential, 
 from voting.record import record_document
 from voting.verify import verify_record
 
-ON_POSTGRES = os.environ.get("UNEVOIX_SQLALCHEMY_DATABASE_URI", "").startswith("postgresql")
+from tests.factories import ON_POSTGRES
 
 CONTESTS = [
     Contest("r1", "resolution", ("yes", "no", "abstain"), 1, 1),

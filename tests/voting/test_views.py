@@ -52,7 +52,7 @@ def world(make_member):
 
 
 def client_for(app, world, person):
-    from conftest import sign_in
+    from tests.factories import sign_in
 
     client = app.test_client()
     if person != "anonymous":
@@ -193,7 +193,7 @@ def test_cast_copy_duplicate_and_after_close(app, world):
 
 def test_cast_needs_the_csrf_header_when_csrf_is_on(app, world):
     strict = create_app({"SQLALCHEMY_DATABASE_URI": app.config["SQLALCHEMY_DATABASE_URI"], "WTF_CSRF_ENABLED": True})
-    from conftest import sign_in
+    from tests.factories import sign_in
 
     client = strict.test_client()
     sign_in(client, world["people"]["member"])
