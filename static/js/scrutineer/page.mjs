@@ -1,0 +1,448 @@
+// The scrutineer page controller: key generation and decryption from the
+// browser, posting exactly the JSON `python -m voting.trustee` writes.
+//
+// Load it from the scrutineer template (no inline script; CSP script-src 'self'):
+//   <script type="module" src="/static/js/scrutineer/page.mjs"></script>
+//
+// ---------------------------------------------------------------- CONTRACT
+// Mount element(s): every `.scrutineer-browser` (or `#scrutineer-browser`), one
+// per trustee the signed-in account acts for, carrying:
+//   data-trustee            trustee id (required)
+//   data-trustee-name       the trustee's display name (public key file "name";
+//                           falls back to the id)
+//   data-state              election state: setup | keygen | open | closed | tallied
+//   data-keys-registered    "1" when this trustee's public keys are already known
+//                           (setup state; absent = unknown, the server then says 409)
+//   data-election-url       GET JSON {slug, state, fingerprint, definition, public_key, ...}
+//   data-record-url         GET the whole record {format: "unevoix/v1/record", events}
+//   data-commitments-url    GET {election, commitments: [step-1 data]} (unused: the
+//                           record is read and checked instead)
+//   data-tally-url          GET {election, seq, hash, tally, public_shares} (unused, ditto)
+//   data-keys-post-url      POST the public identity {id, name, signing_key, encryption_key}
+//   data-step-post-url      POST a signed step (keygen1, keygen2 or decrypt output)
+//   data-msg-<key>          user-facing strings (translated by the template); see
+//                           MESSAGES below for the keys and English fallbacks.
+//                           A <template id="scrutineer-messages"> whose children carry
+//                           data-key="<key>" and the text is read as well.
+// The CSRF token comes from <body hx-headers='{"X-CSRFToken": "..."}'>; POSTs send it
+// as the X-CSRFToken header with Content-Type application/json. Responses: 201 JSON
+// {ok, ...}; errors JSON {error, message, detail?} whose `message` is shown.
+//
+// Secrets: the trustee's private keys, polynomial and secret share stay in this
+// page's memory and leave it only as the file the scrutineer saves ("Save my
+// private file"; a bundle {format: "unevoix/v1/trustee-private", id, election,
+// key, state?, share?} where key/state/share are exactly the CLI's --key,
+// --state and --share files). "Load my private file" accepts that bundle or the
+// CLI's own files. Nothing secret is ever posted or stored by the browser.
+import {
+  TrusteeError, asElection, checkPrivateKey, keygenStep1, keygenStep2, newTrusteeIdentity, partialDecrypt,
+  publicIdentity,
+} from './dkg.mjs';
+import { RecordError, readRecord } from './record.mjs';
+import { baseMul, elementToHex, scalarFromHex } from '../ballot/group.mjs';
+
+export const PRIVATE_FORMAT = 'unevoix/v1/trustee-private';
+
+/** Message keys (data-msg-<key>) and their English fallbacks. */
+export const MESSAGES = {
+  heading: 'In this browser',
+  intro: 'You can do this step here instead of with the command line tool. Your private file never leaves this computer: save it and keep it safe.',
+  'load-label': 'Load my private file',
+  'load-hint': 'The file you saved from this page, or the key, state and share files of the command line tool.',
+  loaded: 'Private file loaded for scrutineer %(id)s.',
+  'load-error': 'This file is not a private file of scrutineer %(id)s.',
+  'create-keys': 'Create my keys in this browser',
+  'keys-created': 'Your keys are ready. Save your private file, then publish your public keys.',
+  'publish-keys': 'Publish my public keys',
+  'keys-done': 'Your public keys are registered.',
+  step1: 'Deal my shares (key generation, step 1)',
+  'step1-done': 'Step 1 is ready. Save your private file, then publish.',
+  step2: 'Check the shares dealt to me (key generation, step 2)',
+  'step2-done': 'Every share dealt to you was checked. Save your private file, then publish.',
+  decrypt: 'Decrypt my part of the tally',
+  'decrypt-done': 'Your partial decryption is ready to publish.',
+  save: 'Save my private file',
+  saved: 'Private file saved as %(file)s. Keep it safe: it is needed for the next step.',
+  'save-first': 'Save your private file before publishing.',
+  publish: 'Publish',
+  published: 'Published on the board.',
+  working: 'Working…',
+  'need-key': 'Load your private file first.',
+  'need-state': 'Your private file has no key generation state (step 1). Load the file you saved after step 1.',
+  'need-share': 'Your private file has no secret share. Load the file you saved after step 2.',
+  waiting: 'Nothing to do yet: waiting for the other scrutineers (%(who)s).',
+  'nothing-to-do': 'Nothing to do in this browser at this stage.',
+  'already-done': 'This step of yours is already on the board.',
+  'record-error': 'The published record does not verify: %(reason)s. Do not continue; tell the election officer.',
+  'step-error': 'The step cannot be done: %(reason)s.',
+  'network-error': 'The server could not be reached. Try again.',
+  'server-error': 'The server refused: %(reason)s',
+};
+
+// ---------------------------------------------------------------- helpers
+
+/** Messages for a mount element: data-msg-*, then <template id="scrutineer-messages">, then English. */
+export function readMessages(root, doc = root.ownerDocument) {
+  const out = { ...MESSAGES };
+  const tpl = doc && doc.getElementById('scrutineer-messages');
+  if (tpl && tpl.content) {
+    for (const el of tpl.content.querySelectorAll('[data-key]')) out[el.dataset.key] = el.textContent.trim();
+  }
+  for (const key of Object.keys(MESSAGES)) {
+    const attr = root.getAttribute(`data-msg-${key}`);
+    if (attr) out[key] = attr;
+  }
+  return out;
+}
+
+/** Python-style %(name)s interpolation (the template's gettext strings keep the same placeholders). */
+export function format(text, params = {}) {
+  return text.replace(/%\((\w+)\)s/g, (m, k) => (k in params ? String(params[k]) : m));
+}
+
+/** The CSRF token from <body hx-headers='{"X-CSRFToken": "..."}'>. */
+export function csrfToken(doc) {
+  const raw = doc.body && doc.body.getAttribute('hx-headers');
+  if (!raw) return null;
+  try {
+    return JSON.parse(raw)['X-CSRFToken'] || null;
+  } catch {
+    return null;
+  }
+}
+
+/** Reads the contract from a mount element. */
+export function readConfig(root) {
+  const d = root.dataset;
+  return {
+    trustee: d.trustee,
+    name: d.trusteeName || d.trustee,
+    state: d.state,
+    keysRegistered: d.keysRegistered === '1' ? true : d.keysRegistered === '0' ? false : null,
+    electionUrl: d.electionUrl,
+    recordUrl: d.recordUrl,
+    keysPostUrl: d.keysPostUrl,
+    stepPostUrl: d.stepPostUrl,
+  };
+}
+
+/**
+ * Merges a loaded JSON document into the private bundle of trustee `id`:
+ * our bundle, or a CLI key file {id, signing_seed, encryption_secret}, state file
+ * {id, election, coefficients} or share file {id, election, share}.
+ * Returns the new bundle; throws TrusteeError('state_mismatch') for anything else.
+ */
+export function mergePrivate(bundle, doc, id) {
+  const out = { format: PRIVATE_FORMAT, id, election: null, ...(bundle || {}) };
+  const bad = () => new TrusteeError('state_mismatch', `not a private file of trustee ${id}`);
+  if (!doc || typeof doc !== 'object' || doc.id !== id) throw bad();
+  const setElection = (fp) => {
+    if (typeof fp !== 'string') throw bad();
+    if (out.election && out.election !== fp) throw new TrusteeError('state_mismatch', 'files of two different elections');
+    out.election = fp;
+  };
+  if (doc.format === PRIVATE_FORMAT) {
+    checkPrivateKey(doc.key);
+    if (doc.key.id !== id) throw bad();
+    out.key = doc.key;
+    if (doc.election) setElection(doc.election);
+    for (const part of ['state', 'share']) {
+      if (doc[part]) {
+        if (doc[part].id !== id) throw bad();
+        setElection(doc[part].election);
+        out[part] = doc[part];
+      }
+    }
+  } else if ('signing_seed' in doc) {
+    checkPrivateKey(doc);
+    out.key = { id: doc.id, signing_seed: doc.signing_seed, encryption_secret: doc.encryption_secret };
+  } else if (Array.isArray(doc.coefficients)) {
+    setElection(doc.election);
+    out.state = doc;
+  } else if (typeof doc.share === 'string') {
+    setElection(doc.election);
+    out.share = doc;
+  } else {
+    throw bad();
+  }
+  return out;
+}
+
+/** The file name offered for the private bundle. */
+export function privateFileName(bundle) {
+  const stage = bundle.share ? 'share' : bundle.state ? 'state' : 'key';
+  const fp = bundle.election ? `-${bundle.election.slice(0, 8)}` : '';
+  return `scrutineer-${bundle.id}${fp}-${stage}.private.json`;
+}
+
+/**
+ * What this trustee can do now, from the election state and the checked record:
+ * {action: 'keys'|'step1'|'step2'|'decrypt'|null, reason: message key, who?: [ids]}.
+ */
+export function nextAction(cfg, rec) {
+  const me = cfg.trustee;
+  if (cfg.state === 'setup') {
+    return cfg.keysRegistered ? { action: null, reason: 'keys-done' } : { action: 'keys' };
+  }
+  if (!rec) return { action: null, reason: 'nothing-to-do' };
+  const ids = rec.election.trustees.map((t) => t.id);
+  if (cfg.state === 'keygen') {
+    if (!(me in rec.commitments)) return { action: 'step1' };
+    const missing1 = ids.filter((t) => !(t in rec.commitments));
+    if (missing1.length) return { action: null, reason: 'waiting', who: missing1 };
+    if (!(me in rec.shares)) return { action: 'step2' };
+    const missing2 = ids.filter((t) => !(t in rec.shares));
+    return missing2.length ? { action: null, reason: 'waiting', who: missing2 } : { action: null, reason: 'already-done' };
+  }
+  if (cfg.state === 'closed') {
+    if (!rec.tally) return { action: null, reason: 'nothing-to-do' };
+    if (me in rec.decryptions) return { action: null, reason: 'already-done' };
+    return { action: 'decrypt' };
+  }
+  return { action: null, reason: 'nothing-to-do' };
+}
+
+/**
+ * Runs one step on the checked record; returns {data (public, signed), bundle (new private bundle)}.
+ * Pure: no DOM, no network (tested in node).
+ */
+export function runStep(action, cfg, rec, bundle, opts = {}) {
+  if (action === 'keys') {
+    const made = newTrusteeIdentity(cfg.trustee, cfg.name, opts);
+    return { data: made.public, bundle: { format: PRIVATE_FORMAT, id: cfg.trustee, election: null, key: made.private } };
+  }
+  if (!bundle || !bundle.key) throw new TrusteeError('need-key', 'no private key loaded');
+  const el = rec.election;
+  const signed = el.trustee(cfg.trustee);
+  const pub = publicIdentity(bundle.key, signed.name);
+  if (pub.signing_key !== signed.signing_key || pub.encryption_key !== signed.encryption_key) {
+    throw new TrusteeError('state_mismatch', 'this private key is not the one registered for this scrutineer');
+  }
+  if (action === 'step1') {
+    const { data, state } = keygenStep1(el, bundle.key, opts);
+    return { data, bundle: { ...bundle, election: el.fingerprint, state } };
+  }
+  if (action === 'step2') {
+    if (!bundle.state) throw new TrusteeError('need-state', 'no key generation state loaded');
+    const { data, secret } = keygenStep2(el, bundle.key, bundle.state, rec.step1);
+    return { data, bundle: { ...bundle, election: el.fingerprint, share: secret } };
+  }
+  if (action === 'decrypt') {
+    if (!bundle.share) throw new TrusteeError('need-share', 'no secret share loaded');
+    if (bundle.share.election !== el.fingerprint || bundle.share.id !== cfg.trustee) {
+      throw new TrusteeError('state_mismatch', 'the secret share belongs to another election or trustee');
+    }
+    if (elementToHex(baseMul(scalarFromHex(bundle.share.share))) !== rec.shares[cfg.trustee]) {
+      throw new TrusteeError('state_mismatch', 'my secret share does not match my public share on the record');
+    }
+    const data = partialDecrypt(el, bundle.key, bundle.share.share, rec.tally.sums, rec.tally.hash, opts);
+    return { data, bundle };
+  }
+  throw new Error(`unknown action ${action}`);
+}
+
+// ---------------------------------------------------------------- the widget
+
+const NEEDS_SAVE = { keys: true, step1: true, step2: true, decrypt: false };
+const DONE_MSG = { keys: 'keys-created', step1: 'step1-done', step2: 'step2-done', decrypt: 'decrypt-done' };
+const ACTION_MSG = { keys: 'create-keys', step1: 'step1', step2: 'step2', decrypt: 'decrypt' };
+
+function el(doc, tag, attrs = {}, text = null) {
+  const node = doc.createElement(tag);
+  for (const [k, v] of Object.entries(attrs)) {
+    if (v === true) node.setAttribute(k, '');
+    else if (v !== false && v !== null && v !== undefined) node.setAttribute(k, v);
+  }
+  if (text !== null) node.textContent = text;
+  return node;
+}
+
+class ScrutineerWidget {
+  constructor(root, win) {
+    this.root = root;
+    this.win = win;
+    this.doc = root.ownerDocument;
+    this.cfg = readConfig(root);
+    this.msg = readMessages(root, this.doc);
+    this.bundle = null; // private: memory only
+    this.pending = null; // {action, data, saved}
+    this.rec = null;
+    this.uid = `scrutineer-${this.cfg.trustee}`.replace(/[^A-Za-z0-9_-]/g, '_');
+  }
+
+  t(key, params) {
+    return format(this.msg[key] || MESSAGES[key] || key, params);
+  }
+
+  say(text, kind = 'info') {
+    this.status.textContent = text;
+    this.status.dataset.kind = kind;
+  }
+
+  async mount() {
+    const { doc } = this;
+    this.root.replaceChildren();
+    this.root.append(el(doc, 'h3', {}, this.t('heading')), el(doc, 'p', {}, this.t('intro')));
+    const load = el(doc, 'p', { class: 'scrutineer-load' });
+    const inputId = `${this.uid}-file`;
+    const hintId = `${this.uid}-file-hint`;
+    load.append(el(doc, 'label', { for: inputId }, this.t('load-label')));
+    this.fileInput = el(doc, 'input', { type: 'file', id: inputId, accept: '.json,application/json', multiple: true, 'aria-describedby': hintId });
+    load.append(this.fileInput, el(doc, 'span', { id: hintId, class: 'hint' }, this.t('load-hint')));
+    this.fileInput.addEventListener('change', () => this.onFiles());
+    this.actions = el(doc, 'p', { class: 'scrutineer-actions' });
+    this.status = el(doc, 'p', { role: 'status', 'aria-live': 'polite', class: 'scrutineer-status' });
+    this.root.append(load, this.actions, this.status);
+    this.root.hidden = false;
+    await this.refresh();
+  }
+
+  async refresh() {
+    this.rec = null;
+    if (this.cfg.state !== 'setup' && this.cfg.recordUrl) {
+      try {
+        const resp = await this.win.fetch(this.cfg.recordUrl, { credentials: 'same-origin', headers: { Accept: 'application/json' } });
+        if (!resp.ok) throw new Error(String(resp.status));
+        const doc = await resp.json();
+        this.rec = readRecord(doc);
+      } catch (exc) {
+        this.renderActions(null);
+        if (exc instanceof RecordError || exc instanceof TrusteeError) {
+          this.say(this.t('record-error', { reason: exc.message }), 'error');
+        } else {
+          this.say(this.t('network-error'), 'error');
+        }
+        return;
+      }
+    }
+    const next = nextAction(this.cfg, this.rec);
+    this.renderActions(next);
+    if (!next.action) this.say(this.t(next.reason, { who: (next.who || []).join(', ') }));
+  }
+
+  renderActions(next) {
+    const { doc } = this;
+    this.actions.replaceChildren();
+    this.next = next;
+    if (!next || !next.action) return;
+    const run = el(doc, 'button', { type: 'button', class: 'scrutineer-run' }, this.t(ACTION_MSG[next.action]));
+    run.addEventListener('click', () => this.onRun(next.action));
+    this.actions.append(run);
+    if (this.pending && this.pending.action === next.action) {
+      run.disabled = true;
+      if (NEEDS_SAVE[next.action]) {
+        const save = el(doc, 'button', { type: 'button', class: 'scrutineer-save' }, this.t('save'));
+        save.addEventListener('click', () => this.onSave());
+        this.actions.append(' ', save);
+      }
+      const publish = el(doc, 'button', { type: 'button', class: 'scrutineer-publish' }, this.t('publish'));
+      publish.disabled = NEEDS_SAVE[next.action] && !this.pending.saved;
+      publish.addEventListener('click', () => this.onPublish());
+      this.actions.append(' ', publish);
+    }
+  }
+
+  async onFiles() {
+    const files = [...(this.fileInput.files || [])];
+    let bundle = this.bundle;
+    try {
+      for (const f of files) bundle = mergePrivate(bundle, JSON.parse(await f.text()), this.cfg.trustee);
+    } catch {
+      this.say(this.t('load-error', { id: this.cfg.trustee }), 'error');
+      return;
+    }
+    this.bundle = bundle;
+    this.fileInput.value = '';
+    this.say(this.t('loaded', { id: this.cfg.trustee }));
+  }
+
+  async onRun(action) {
+    this.say(this.t('working'));
+    await new Promise((r) => this.win.setTimeout(r, 0)); // let the status render before the work
+    try {
+      const { data, bundle } = runStep(action, this.cfg, this.rec, this.bundle);
+      this.bundle = bundle;
+      this.pending = { action, data, saved: !NEEDS_SAVE[action] };
+      this.renderActions(this.next);
+      this.say(this.t(DONE_MSG[action]));
+      const first = this.actions.querySelector('.scrutineer-save') || this.actions.querySelector('.scrutineer-publish');
+      if (first) first.focus();
+    } catch (exc) {
+      if (exc instanceof TrusteeError && ['need-key', 'need-state', 'need-share'].includes(exc.code)) {
+        this.say(this.t(exc.code), 'error');
+      } else {
+        this.say(this.t('step-error', { reason: exc.message }), 'error');
+      }
+    }
+  }
+
+  onSave() {
+    const name = privateFileName(this.bundle);
+    const blob = new this.win.Blob([JSON.stringify(this.bundle, null, 1) + '\n'], { type: 'application/json' });
+    const url = this.win.URL.createObjectURL(blob);
+    const a = el(this.doc, 'a', { href: url, download: name, hidden: true });
+    this.doc.body.append(a);
+    a.click();
+    a.remove();
+    this.win.setTimeout(() => this.win.URL.revokeObjectURL(url), 60000);
+    this.pending.saved = true;
+    const publish = this.actions.querySelector('.scrutineer-publish');
+    if (publish) publish.disabled = false;
+    this.say(this.t('saved', { file: name }));
+  }
+
+  async onPublish() {
+    if (!this.pending) return;
+    if (!this.pending.saved) {
+      this.say(this.t('save-first'), 'error');
+      return;
+    }
+    const url = this.pending.action === 'keys' ? this.cfg.keysPostUrl : this.cfg.stepPostUrl;
+    const headers = { 'Content-Type': 'application/json', Accept: 'application/json' };
+    const token = csrfToken(this.doc);
+    if (token) headers['X-CSRFToken'] = token;
+    this.say(this.t('working'));
+    let resp;
+    try {
+      resp = await this.win.fetch(url, { method: 'POST', credentials: 'same-origin', headers, body: JSON.stringify(this.pending.data) });
+    } catch {
+      this.say(this.t('network-error'), 'error');
+      return;
+    }
+    let body = null;
+    try {
+      body = await resp.json();
+    } catch {
+      body = null;
+    }
+    if (!resp.ok) {
+      const reason = body && body.message ? body.message + (body.detail ? ` (${body.detail})` : '') : String(resp.status);
+      this.say(this.t('server-error', { reason }), 'error');
+      return;
+    }
+    const done = this.pending.action;
+    this.pending = null;
+    if (done === 'keys') this.cfg.keysRegistered = true;
+    if (body && body.state) this.cfg.state = body.state;
+    await this.refresh();
+    this.say(this.t('published'), 'success');
+  }
+}
+
+/** Mounts a widget on every scrutineer mount element of the document. */
+export function start(doc = globalThis.document, win = globalThis) {
+  const roots = new Set([...doc.querySelectorAll('.scrutineer-browser, #scrutineer-browser')]);
+  const widgets = [];
+  for (const root of roots) {
+    if (!root.dataset.trustee || !root.dataset.stepPostUrl) continue;
+    const w = new ScrutineerWidget(root, win);
+    widgets.push(w);
+    w.mount();
+  }
+  return widgets;
+}
+
+if (typeof document !== 'undefined' && typeof window !== 'undefined') {
+  if (document.readyState === 'loading') document.addEventListener('DOMContentLoaded', () => start());
+  else start();
+}
