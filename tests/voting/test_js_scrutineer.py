@@ -64,6 +64,7 @@ JS_TEST = ROOT / "tests" / "js" / "scrutineer_interop.test.mjs"
 pytestmark = pytest.mark.skipif(NODE is None, reason="node is not installed: the browser scrutineer test needs node >= 20")
 
 RAW = serialization.Encoding.Raw
+PHASE_TESTS = {"vectors": 7, "identities": 1, "step1": 1, "step2": 1, "decrypt": 1}
 
 
 def run_node(tmp_path: Path, payload: dict[str, Any]) -> Any:
@@ -74,9 +75,9 @@ def run_node(tmp_path: Path, payload: dict[str, Any]) -> Any:
     proc = subprocess.run([NODE, "--test", "--test-reporter=tap", str(JS_TEST)], cwd=ROOT, env=env,
                           capture_output=True, text=True, timeout=600)
     assert proc.returncode == 0, proc.stdout[-6000:] + proc.stderr[-3000:]
-    # the phase's tests ran (not all skipped): "# pass N" with N >= 1
-    passed = [line for line in proc.stdout.splitlines() if line.startswith("# pass ")]
-    assert passed and int(passed[0].split()[-1]) >= 1, proc.stdout[-3000:]
+    # every test of the phase ran and passed (the file registers only the driven phase's tests)
+    ran = [line for line in proc.stdout.splitlines() if line.startswith("ok ") and f" - {payload['phase']}" in line]
+    assert len(ran) == PHASE_TESTS[payload["phase"]], proc.stdout[-3000:]
     return json.loads(dst.read_text(encoding="utf-8")) if dst.exists() else None
 
 
