@@ -335,7 +335,8 @@ class ScrutineerWidget {
         save.addEventListener('click', () => this.onSave());
         this.actions.append(' ', save);
       }
-      const publish = el(doc, 'button', { type: 'button', class: 'scrutineer-publish' }, this.t('publish'));
+      const label = next.action === 'keys' ? 'publish-keys' : 'publish';
+      const publish = el(doc, 'button', { type: 'button', class: 'scrutineer-publish' }, this.t(label));
       publish.disabled = NEEDS_SAVE[next.action] && !this.pending.saved;
       publish.addEventListener('click', () => this.onPublish());
       this.actions.append(' ', publish);

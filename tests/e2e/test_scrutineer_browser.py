@@ -1,0 +1,159 @@
+"""A scrutineer in Chromium does key generation from the browser (static/js/scrutineer/page.mjs):
+signs in with password and code, creates their keys in the page, saves the private file and
+publishes the public keys; deals their shares (step 1); comes back later, loads the saved private
+file and checks the shares dealt to them (step 2). What the browser posted is checked by the same
+Python code as the command line tool's files, and the two other scrutineers act with Python.
+The page is scanned with axe-core at each stage."""
+from __future__ import annotations
+
+import json
+import re
+
+import pyotp
+import pytest
+from playwright.sync_api import expect
+
+from app.db import utcnow
+from app.extensions import db
+from app.models import Role
+from tests.factories import make_account
+from voting import queries, services
+from voting.crypto.dkg import keygen_step1, keygen_step2, verify_step1
+from voting.crypto.election import Contest
+from voting.demo import definition, make_kits
+from voting.models import BoardEvent, ElectionState
+from voting.record import record_document, replay
+
+PASSWORD = "a long scrutineer password"
+CONTESTS = [
+    Contest("r1", "resolution", ("yes", "no", "abstain"), 1, 1),
+    Contest("board-a", "board", ("a1", "a2", "a3"), 0, 2, category="A", seats=2),
+]
+PAGE_SCRIPT = "/static/js/scrutineer/page.mjs"
+
+
+def scrutineer_account(email):
+    account = make_account(roles=(Role.SCRUTINEER,), email=email, password=PASSWORD)
+    secret = pyotp.random_base32()
+    account.totp_secret, account.totp_confirmed_at = secret, utcnow()
+    db.session.commit()
+    return account, secret
+
+
+def sign_in_with_password_and_code(page, live_server, email, secret):
+    page.goto(live_server.path("/auth/login"))
+    page.get_by_label(re.compile("e-mail", re.I)).first.fill(email)
+    page.locator("summary").click()
+    page.get_by_label(re.compile("Password")).fill(PASSWORD)
+    page.locator("main form button[type=submit]").last.click()
+    assert page.get_by_role("heading", level=1).inner_text() == "Enter your code"
+    page.get_by_label(re.compile("6-digit code")).fill(pyotp.TOTP(secret).now())
+    page.get_by_role("button", name="Sign in").click()
+    assert page.get_by_role("heading", level=1).inner_text().startswith("Hello")
+
+
+def open_scrutineer_page(page, live_server, slug):
+    page.goto(live_server.path(f"/voting/{slug}/scrutineer"))
+    # The template is to load the module itself; until it does, load it the way it will
+    # (a same-origin module script, allowed by script-src 'self'; a module runs once per URL).
+    if page.locator(f'script[src$="{PAGE_SCRIPT}"]').count() == 0:
+        page.add_script_tag(url=live_server.path(PAGE_SCRIPT), type="module")
+    widget = page.locator(".scrutineer-browser")
+    expect(widget.get_by_role("status")).to_be_attached()
+    return widget
+
+
+def board_types(election):
+    db.session.expire_all()
+    return [row.type for row in db.session.scalars(db.select(BoardEvent).where(BoardEvent.election_id == election.id)
+                                                   .order_by(BoardEvent.seq))]
+
+
+def test_scrutineer_generates_the_key_from_the_browser(page, live_server, accessible, tmp_path):
+    account, secret = scrutineer_account("scrutineer@example.be")
+    kits = make_kits(3)
+    draft = definition("ag-browser", "General assembly", CONTESTS, kits, 2)
+    draft["trustees"][0] = {"id": "t1", "name": "Scrutineer 1", "signing_key": "", "encryption_key": ""}
+    election = services.create_election(draft, trustees={"t1": account}, slug="ag-browser")
+    db.session.commit()
+    assert election.state is ElectionState.SETUP
+
+    sign_in_with_password_and_code(page, live_server, "scrutineer@example.be", secret)
+
+    # 1. keys made in the browser; the public half is published only after the private file is saved
+    widget = open_scrutineer_page(page, live_server, "ag-browser")
+    accessible(page)
+    widget.get_by_role("button", name="Create my keys in this browser").click()
+    publish = widget.get_by_role("button", name="Publish my public keys")
+    expect(publish).to_be_disabled()
+    with page.expect_download() as dl:
+        widget.get_by_role("button", name="Save my private file").click()
+    key_file = tmp_path / dl.value.suggested_filename
+    dl.value.save_as(key_file)
+    saved = json.loads(key_file.read_text())
+    assert saved["format"] == "unevoix/v1/trustee-private" and set(saved["key"]) == {"id", "signing_seed", "encryption_secret"}
+    expect(widget.get_by_role("status")).to_contain_text("Private file saved")
+    with page.expect_request(lambda r: r.method == "POST") as posted:
+        publish.click()
+    body = posted.value.post_data_json
+    assert set(body) == {"id", "name", "signing_key", "encryption_key"}  # nothing secret is posted
+    assert saved["key"]["signing_seed"] not in posted.value.post_data
+    assert posted.value.headers.get("x-csrftoken")
+    expect(widget.get_by_role("status")).to_have_text("Published on the board.")
+    db.session.expire_all()
+    assert election.state is ElectionState.KEYGEN
+    el = services.crypto_election(election)
+    assert el.trustees[0].signing_key == body["signing_key"]
+
+    # 2. step 1 in the same page (the keys are still in memory)
+    run = widget.get_by_role("button", name="Deal my shares (key generation, step 1)")
+    run.click()
+    with page.expect_download() as dl:
+        widget.get_by_role("button", name="Save my private file").click()
+    state_file = tmp_path / dl.value.suggested_filename
+    dl.value.save_as(state_file)
+    assert json.loads(state_file.read_text())["state"]["election"] == election.fingerprint
+    widget.get_by_role("button", name="Publish").click()
+    expect(widget.get_by_role("status")).to_have_text("Published on the board.")
+    accessible(page)
+    assert board_types(election) == ["election", "trustee_commitments"]
+    mine = queries.event_data(election, "trustee_commitments")[0]
+    assert mine["trustee"] == "t1" and len(verify_step1(el, mine)) == 2
+
+    # the other scrutineers deal with the command-line code
+    for tid in ("t2", "t3"):
+        data, kits[tid].state = keygen_step1(el, kits[tid].private)
+        services.record_trustee_step(election, data)
+    db.session.commit()
+
+    # 3. later: a fresh page, the private file loaded back, step 2
+    widget = open_scrutineer_page(page, live_server, "ag-browser")
+    run = widget.get_by_role("button", name="Check the shares dealt to me (key generation, step 2)")
+    run.click()
+    expect(widget.get_by_role("status")).to_have_text("Load your private file first.")
+    widget.get_by_label("Load my private file").set_input_files(str(state_file))
+    expect(widget.get_by_role("status")).to_contain_text("Private file loaded")
+    run.click()
+    expect(widget.get_by_role("status")).to_contain_text("Every share dealt to you was checked")
+    with page.expect_download() as dl:
+        widget.get_by_role("button", name="Save my private file").click()
+    share_file = tmp_path / dl.value.suggested_filename
+    dl.value.save_as(share_file)
+    widget.get_by_role("button", name="Publish").click()
+    expect(widget.get_by_role("status")).to_have_text("Published on the board.")
+    accessible(page)
+
+    step1 = queries.event_data(election, "trustee_commitments")
+    for tid in ("t2", "t3"):
+        data, kits[tid].secret = keygen_step2(el, kits[tid].private, kits[tid].state, step1)
+        services.record_trustee_step(election, data)
+    db.session.commit()
+    db.session.expire_all()
+    assert board_types(election) == ["election"] + ["trustee_commitments"] * 3 + ["trustee_share"] * 3 + ["election_key"]
+    state = replay(list(services.iter_events(election)))
+    share = json.loads(share_file.read_text())["share"]
+    from voting.crypto.group import base_mul
+
+    assert base_mul(int(share["share"], 16)) == state.shares["t1"]
+    assert election.public_key == state.public_key.hex()
+    assert record_document(list(services.iter_events(election)))["events"][-1]["type"] == "election_key"
