@@ -157,3 +157,53 @@ def test_scrutineer_generates_the_key_from_the_browser(page, live_server, access
     assert base_mul(int(share["share"], 16)) == state.shares["t1"]
     assert election.public_key == state.public_key.hex()
     assert record_document(list(services.iter_events(election)))["events"][-1]["type"] == "election_key"
+
+
+def test_scrutineer_decrypts_the_tally_from_the_browser_with_cli_files(page, live_server, accessible, tmp_path):
+    """Keys and share made with the command line tool, decryption from the browser."""
+    from voting.crypto.ballot import encrypt_ballot
+    from voting.crypto.credential import credential_public, generate_credential
+    from voting.demo import partial_decryption, run_keygen
+
+    account, secret = scrutineer_account("teller@example.be")
+    kits = make_kits(3)
+    election = services.create_election(definition("ag-decrypt", "Assembly", CONTESTS, kits, 2),
+                                        trustees={"t2": account}, slug="ag-decrypt", require_login=False)
+    run_keygen(election, kits)
+    creds = [generate_credential() for _ in range(4)]
+    services.publish_credentials(election, [{"credential": credential_public(c), "category": cat}
+                                            for c, cat in zip(creds, "AABA")])
+    services.open_election(election)
+    el = services.crypto_election(election)
+    votes = [["yes"], ["no"], ["yes"], ["abstain"]]
+    for cred, vote in zip(creds, votes):
+        services.cast_ballot(election, encrypt_ballot(el, election.public_key, cred, {"r1": vote, "board-a": ["a2"]}))
+    services.close_election(election)
+    services.compute_tally(election)
+    services.record_trustee_step(election, partial_decryption(election, kits["t3"]))
+    db.session.commit()
+    key_file, share_file = tmp_path / "t2.key.json", tmp_path / "t2.share.json"
+    key_file.write_text(json.dumps(kits["t2"].private))  # exactly what `voting.trustee init` / `keygen2` write
+    share_file.write_text(json.dumps(kits["t2"].secret))
+
+    sign_in_with_password_and_code(page, live_server, "teller@example.be", secret)
+    widget = open_scrutineer_page(page, live_server, "ag-decrypt")
+    accessible(page)
+    widget.get_by_label("Load my private file").set_input_files([str(key_file), str(share_file)])
+    expect(widget.get_by_role("status")).to_contain_text("Private file loaded")
+    widget.get_by_role("button", name="Decrypt my part of the tally").click()
+    expect(widget.get_by_role("status")).to_have_text("Your partial decryption is ready to publish.")
+    with page.expect_request(lambda r: r.method == "POST") as posted:
+        widget.get_by_role("button", name="Publish").click()
+    assert set(posted.value.post_data_json) == {"election", "trustee", "tally", "public_share", "factors", "signature"}
+    assert kits["t2"].secret["share"] not in posted.value.post_data
+    expect(widget.get_by_role("status")).to_have_text("Published on the board.")
+    accessible(page)
+
+    db.session.expire_all()
+    services.publish_result(election)
+    db.session.commit()
+    result = services.result(election)
+    assert result["trustees"] == ["t2", "t3"]
+    assert {ch: v["total"] for ch, v in result["counts"]["r1"].items()} == {"yes": 2, "no": 1, "abstain": 1}
+    assert result["counts"]["board-a"]["a2"]["total"] == 4
