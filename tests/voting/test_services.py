@@ -7,6 +7,8 @@ import random
 import threading
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 
@@ -401,3 +403,96 @@ def test_issue_credentials_mails_the_private_part_and_keeps_only_the_public(make
     # nothing but the outbox holds the private credential
     for row in db.session.scalars(select(BoardEvent)):
         assert cred not in str(row.data) and cred.replace("-", "") not in str(row.data)
+
+
+json_values = st.recursive(
+    st.none() | st.booleans() | st.integers(-2, 2**70) | st.text(max_size=70)
+    | st.sampled_from(["00" * 33, "02" + "ff" * 32, "0" * 64, "A" * 66]),
+    lambda children: st.lists(children, max_size=4) | st.dictionaries(st.text(max_size=12), children, max_size=4),
+    max_leaves=12)
+
+
+def _paths(obj, prefix=()):
+    yield prefix
+    if isinstance(obj, dict):
+        for k, v in obj.items():
+            yield from _paths(v, prefix + (k,))
+    elif isinstance(obj, list):
+        for i, v in enumerate(obj):
+            yield from _paths(v, prefix + (i,))
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(data=st.data())
+def test_any_altered_ballot_is_refused_with_a_named_reason(open_election, data):
+    """Replace any part of a valid ballot by any JSON value: a VotingError (never a crash), nothing recorded."""
+    election, _, creds = open_election
+    ballot = _VALID.setdefault(election.fingerprint, ballot_for(election, creds[0]))
+    paths = [p for p in _paths(ballot) if p]
+    path = data.draw(st.sampled_from(paths))
+    value = data.draw(json_values)
+    altered = copy.deepcopy(ballot)
+    target = altered
+    for key in path[:-1]:
+        target = target[key]
+    if target[path[-1]] == value:
+        return
+    target[path[-1]] = value
+    before = db.session.scalar(select(func.count(BoardEvent.id)))
+    with pytest.raises(errors.VotingError):
+        services.cast_ballot(election, altered)
+    db.session.rollback()
+    assert db.session.scalar(select(func.count(BoardEvent.id))) == before
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(garbage=json_values)
+def test_any_json_is_refused_not_crashed(open_election, garbage):
+    election, _, _ = open_election
+    with pytest.raises(errors.VotingError):
+        services.cast_ballot(election, garbage)
+    db.session.rollback()
+
+
+_VALID: dict = {}
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(data=st.data())
+def test_any_altered_scrutineer_file_is_refused_with_a_named_reason(data):
+    """Steps 1 and 2 and a partial decryption, any part replaced: refused (a VotingError), never a crash."""
+    if "kg" not in _VALID:
+        kits = make_kits(2)
+        election = services.create_election(definition("ag-h", "H", CONTESTS, kits, 2), slug="ag-h")
+        el = services.crypto_election(election)
+        from voting.crypto.dkg import keygen_step1, keygen_step2
+
+        s1 = {t: keygen_step1(el, k.private) for t, k in kits.items()}
+        s2, _ = keygen_step2(el, kits["t1"].private, s1["t1"][1], [d for d, _ in s1.values()])
+        _VALID["kg"] = (definition("ag-h", "H", CONTESTS, kits, 2), s1["t1"][0], s2, s1["t2"][0])
+        db.session.rollback()
+    doc, step1, step2, other1 = _VALID["kg"]
+    try:
+        _alter_and_refuse(data, doc, step1, step2, other1)
+    finally:
+        db.session.rollback()
+
+
+def _alter_and_refuse(data, doc, step1, step2, other1):
+    election = services.create_election(doc, slug="ag-h")
+    original = data.draw(st.sampled_from([step1, step2]))
+    if original is step2:
+        services.record_trustee_step(election, step1)
+        services.record_trustee_step(election, other1)
+    paths = [p for p in _paths(original) if p]
+    path = data.draw(st.sampled_from(paths))
+    value = data.draw(json_values)
+    altered = copy.deepcopy(original)
+    target = altered
+    for key in path[:-1]:
+        target = target[key]
+    if target[path[-1]] == value:
+        return
+    target[path[-1]] = value
+    with pytest.raises(errors.VotingError):
+        services.record_trustee_step(election, altered)
