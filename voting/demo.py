@@ -162,3 +162,28 @@ def load_elections(ctx) -> None:
     ctx.logins.append(("voting: boards", "/voting/ag-2025/board (tallied), /voting/ag-2026/board (open); "
                        "officer page /voting/manage/ag-2026"))
     ctx.logins.append(("voting: demo scrutineer files (ag-2026)", str(directory)))
+
+
+def small_tallied_election(slug: str = "ag-small", trustee_accounts: dict[str, Account] | None = None,
+                           voters: list[Any] | None = None, require_login: bool = False) -> DemoElection:
+    """A tiny election run to its result (3 scrutineers, threshold 2, one ballot per voter or two
+    anonymous ones): for tests that need every page of an election to exist. Flushes only."""
+    kits = make_kits(3)
+    contests = [Contest("r1", "resolution", ("yes", "no", "abstain"), 1, 1)]
+    election = services.create_election(definition(slug, slug, contests, kits, 2), trustee_accounts or {},
+                                         slug=slug, require_login=require_login)
+    run_keygen(election, kits)
+    creds = {generate_credential(): getattr(v, "id", None) for v in (voters or [None, None])}
+    services.publish_credentials(election, [{"credential": credential_public(c), "category": "A"} for c in creds],
+                                 {credential_public(c): m for c, m in creds.items() if m is not None})
+    services.open_election(election)
+    el = services.crypto_election(election)
+    voter_list = voters or [None, None]
+    for cred, voter in zip(creds, voter_list):
+        services.cast_ballot(election, encrypt_ballot(el, election.public_key, cred, {"r1": ["yes"]}), voter)
+    services.close_election(election)
+    services.compute_tally(election)
+    for tid in ("t1", "t2"):
+        services.record_trustee_step(election, partial_decryption(election, kits[tid]))
+    services.publish_result(election)
+    return DemoElection(election, kits, {c: "A" for c in creds})

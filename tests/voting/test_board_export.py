@@ -88,3 +88,15 @@ def test_open_board_exports_a_verifiable_partial_record(make_member, client, tmp
                           text=True, timeout=120)
     assert done.returncode == 0, done.stdout
     assert "no result yet" in done.stdout
+
+
+def test_small_tallied_election_helper_makes_a_complete_verifiable_record(client, tmp_path):
+    from voting.demo import small_tallied_election
+
+    small_tallied_election("ag-small")
+    db.session.commit()
+    path = tmp_path / "small.json"
+    path.write_bytes(client.get("/voting/ag-small/record.json").get_data())
+    done = verify_cli(path)
+    assert done.returncode == 0, done.stdout
+    assert client.get("/voting/ag-small/tally.json").status_code == 200
