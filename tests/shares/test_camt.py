@@ -6,6 +6,7 @@ from datetime import date
 from pathlib import Path
 
 import pytest
+from flask import current_app
 from sqlalchemy import func, select
 
 from app.extensions import db
@@ -151,23 +152,25 @@ def test_manual_match_and_dismiss(make_member, make_staff):
         bank.match_by_hand(unknown, r[1], expected_version=unknown.version, reason="again", actor=staff)
 
 
-def test_two_staff_matching_at_once_one_wins(app, make_member, make_staff):
+def test_two_staff_matching_at_once_one_wins(make_member, make_staff):
     """Two sessions hold the same version of a queued transaction; the second conditional UPDATE fails."""
     staff = make_staff()
     r = _requests(make_member, 2)
     bank.import_statement(write_camt053(setting("COOP_IBAN"), "S1", 0, [Credit(500, D, "Stranger")]))
     db.session.commit()
     tx_id, version = db.session.execute(select(BankTransaction.id, BankTransaction.version)).one()
+    db.session.commit()  # the test's own session holds no transaction while the two staff work
+    app = current_app._get_current_object()
     outcomes = {}
-    barrier = threading.Barrier(2)
+    barrier = threading.Barrier(2, timeout=20)
 
     def resolve(name, request_id):
         with app.app_context():
-            tx = db.session.get(BankTransaction, tx_id)
-            request = db.session.get(type(r[0]), request_id)
-            actor = db.session.get(type(staff), staff.id)
-            barrier.wait()
             try:
+                tx = db.session.get(BankTransaction, tx_id)
+                request = db.session.get(type(r[0]), request_id)
+                actor = db.session.get(type(staff), staff.id)
+                barrier.wait()
                 bank.match_by_hand(tx, request, expected_version=version, reason=name, actor=actor)
                 db.session.commit()
                 outcomes[name] = "won"
