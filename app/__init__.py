@@ -55,22 +55,28 @@ def _register_blueprints(app: Flask) -> None:
     from app.auth.views import bp as auth_bp
     from app.views import bp as core_bp
     from shares.views import bp as shares_bp
+    from voting.views import bp as voting_bp
 
     errors.register(app)
     app.register_blueprint(core_bp)
     app.register_blueprint(auth_bp)
     app.register_blueprint(shares_bp)
+    app.register_blueprint(voting_bp)
 
 
 def _register_cli(app: Flask) -> None:
     from app.cli import accounts_cli, demo_command, mail_cli
     from shares.cli import register_demo, shares_cli
+    from voting.cli import register_demo as register_voting_demo
+    from voting.cli import voting_cli
 
     app.cli.add_command(demo_command)
     app.cli.add_command(accounts_cli)
     app.cli.add_command(mail_cli)
     app.cli.add_command(shares_cli)
     register_demo()
+    app.cli.add_command(voting_cli)
+    register_voting_demo()
 
 
 def _register_template_helpers(app: Flask) -> None:
