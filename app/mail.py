@@ -17,15 +17,18 @@ from app.extensions import db
 from app.models import OutboxMessage
 
 
+ERASED_BODY = "(erased once sent: it held a secret meant for the recipient only)\n"
+
+
 def queue_mail(to: str, language: str, template: str, *, dedupe_key: str | None = None,
-               **context) -> OutboxMessage:
+               secret: bool = False, **context) -> OutboxMessage:
     """Render ``mail/<template>.txt``: its first line is ``Subject: ...``, then a blank line."""
     with force_locale(language):
         rendered = render_template(f"mail/{template}.txt", **context)
     head, _, body = rendered.lstrip().partition("\n\n")
     message = OutboxMessage(to_address=to, language=language,
                             subject=head.removeprefix("Subject:").strip(),
-                            body_text=body.strip() + "\n", dedupe_key=dedupe_key)
+                            body_text=body.strip() + "\n", dedupe_key=dedupe_key, secret=secret)
     db.session.add(message)
     return message
 
@@ -56,6 +59,8 @@ def deliver_pending(limit: int = 500) -> int:
             try:
                 smtp.send_message(email)
                 message.sent_at = utcnow()
+                if message.secret:
+                    message.body_text = ERASED_BODY
                 sent += 1
             except smtplib.SMTPException as exc:
                 message.last_error = str(exc)

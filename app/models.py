@@ -110,7 +110,8 @@ class AuditEntry(db.Model):
 class OutboxMessage(db.Model):
     """Outbound mail, written in the same transaction as what caused it (a transactional outbox).
 
-    ``dedupe_key`` makes "send this once" a database guarantee (a reminder, a campaign letter)."""
+    ``dedupe_key`` makes "send this once" a database guarantee (a reminder, a campaign letter).
+    A ``secret`` body is erased once sent, so the database does not keep what only the recipient may hold."""
 
     __tablename__ = "app_outbox_message"
 
@@ -121,6 +122,8 @@ class OutboxMessage(db.Model):
     subject: Mapped[str] = mapped_column(String(300))
     body_text: Mapped[str] = mapped_column(Text)
     dedupe_key: Mapped[str | None] = mapped_column(String(200), unique=True)
+    # The body holds a secret (a sign-in link, a voting credential): blanked once it is sent.
+    secret: Mapped[bool] = mapped_column(default=False)
     sent_at: Mapped[datetime | None]
     attempts: Mapped[int] = mapped_column(default=0)
     last_error: Mapped[str | None] = mapped_column(Text)

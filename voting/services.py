@@ -392,7 +392,7 @@ def issue_credentials(election: Election, members: Iterable[Any], *, base_url: s
         path = url_for("voting.vote", slug=election.slug)
         for member, cred in private:
             queue_mail(member.email, member.language, "voting_credential",
-                       dedupe_key=f"voting-credential:{election.id}:{member.id}",
+                       dedupe_key=f"voting-credential:{election.id}:{member.id}", secret=True,
                        election_title=election.title, link=f"{base}{path}#{cred}", credential=cred,
                        board=f"{base}{url_for('voting.board', slug=election.slug)}")
     del private, publics  # the private parts leave with the mail; nothing else keeps them

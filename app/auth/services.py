@@ -42,7 +42,8 @@ def request_login_link(email: str) -> None:
     db.session.add(LoginToken(account_id=account.id, token_hash=_token_hash(raw),
                               expires_at=utcnow() + timedelta(minutes=minutes)))
     link = current_app.config["PUBLIC_URL"].rstrip("/") + url_for("auth.link", token=raw)
-    queue_mail(account.email, account.language, "login_link", account=account, link=link, minutes=minutes)
+    queue_mail(account.email, account.language, "login_link", secret=True, account=account, link=link,
+               minutes=minutes)
     db.session.flush()
 
 

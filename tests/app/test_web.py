@@ -83,3 +83,39 @@ def test_unknown_member_is_404_and_translated(client, login_as):
     assert client.get("/staff/members/999999").status_code == 404
     client.post("/language", data={"language": "nl"})
     assert "Pagina niet gevonden" in client.get("/staff/members/999999").text
+
+
+def test_secret_mail_is_erased_once_sent(app, db, make_member, monkeypatch):
+    """A sign-in link must not stay readable in the database after it is delivered."""
+    import smtplib
+
+    from app.mail import ERASED_BODY, deliver_pending
+    from app.models import OutboxMessage
+
+    sent = []
+
+    class FakeSMTP:
+        def __init__(self, *args, **kwargs):
+            pass
+
+        def __enter__(self):
+            return self
+
+        def __exit__(self, *exc):
+            return False
+
+        def starttls(self):
+            pass
+
+        def send_message(self, message):
+            sent.append(message)
+
+    make_member(email="secret@example.be")
+    app.test_client().post("/auth/login", data={"email": "secret@example.be"})
+    monkeypatch.setattr(smtplib, "SMTP", FakeSMTP)
+    from flask import current_app
+    monkeypatch.setitem(current_app.config, "MAIL_SERVER", "smtp.example")
+    assert deliver_pending() == 1
+    assert "/auth/link/" in sent[0].get_content()
+    message = db.session.scalar(db.select(OutboxMessage))
+    assert message.sent_at is not None and message.body_text == ERASED_BODY
