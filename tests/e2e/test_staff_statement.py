@@ -1,0 +1,204 @@
+"""Staff import a camt.053 statement and resolve the queue in Chromium; then follow the renewal campaign
+and decide a member's request. Every page is scanned with axe-core."""
+from __future__ import annotations
+
+import re
+from datetime import date
+
+import pytest
+
+import pyotp
+from playwright.sync_api import expect
+
+import shares.member_views  # noqa: F401  (routes on the shares blueprint; the lead wires the import)
+from app.db import utcnow
+from app.extensions import db
+from app.models import Role
+from shares import register, renewal
+from shares.camt_writer import Credit, write_camt053
+from shares.member_views import today
+from shares.models import BankTransaction, Category, MatchStatus, MemberRequest, MemberRequestStatus, PaymentStatus
+from shares.payments import apply_payment
+from shares.settings import DEFAULTS
+from tests.factories import make_account, make_member_obj
+
+THIS_YEAR = today().year
+PASSWORD = "a long staff password"
+
+
+def staff_signs_in(page, live_server, email="nadia.staff@example.be"):
+    """A staff account with a password and a confirmed authenticator signs in with both."""
+    account = make_account(roles=(Role.STAFF,), email=email, password=PASSWORD)
+    secret = pyotp.random_base32()
+    account.totp_secret, account.totp_confirmed_at = secret, utcnow()
+    db.session.commit()
+    page.goto(live_server.path("/auth/login"))
+    page.get_by_label(re.compile("e-mail", re.I)).first.fill(email)
+    page.locator("summary").click()
+    page.get_by_label(re.compile("Password")).fill(PASSWORD)
+    page.locator("main form button[type=submit]").last.click()
+    page.get_by_label(re.compile("6-digit code")).fill(pyotp.TOTP(secret).now())
+    page.get_by_role("button", name="Sign in").click()
+    expect(page.get_by_role("heading", level=1)).to_contain_text("Hello")
+    return account
+
+
+def member_with_renewal(first_name, last_name):
+    member = make_member_obj(first_name=first_name, last_name=last_name, language="en")
+    _entry, request = register.subscribe(member, 1, on=date(THIS_YEAR - 2, 3, 1))
+    apply_payment(request, request.amount_cents, on=date(THIS_YEAR - 2, 3, 5))
+    db.session.commit()
+    return member
+
+
+def test_staff_import_a_statement_and_resolve_the_queue(page, live_server, accessible, tmp_path):
+    payer = member_with_renewal("Els", "Peeters")
+    caller = member_with_renewal("Hugo", "Renard")
+    halfway = member_with_renewal("Inès", "Benali")
+    renewal.run_campaign(THIS_YEAR)
+    requests = {m.id: renewal.renewal_request_for(m.id, THIS_YEAR) for m in (payer, caller, halfway)}
+    day = today()
+    statement = write_camt053(DEFAULTS["COOP_IBAN"], f"E2E-{day:%Y%m%d}", 100_000, [
+        Credit(3000, day, "Els Peeters", None, requests[payer.id].reference),
+        Credit(3000, day, "H. R. family account", None, text="membership Hugo"),  # nobody can tell whose
+        Credit(1500, day, "Inès Benali", None, requests[halfway.id].reference),  # half of what is due
+    ])
+    (tmp_path / "statement.xml").write_bytes(statement)
+    (tmp_path / "not-a-statement.xml").write_text("<hello>bank</hello>")
+
+    staff_signs_in(page, live_server)
+    page.goto(live_server.path("/staff/payments/import"))
+    accessible(page)
+
+    # A file that is not camt.053: a clear error, nothing imported.
+    page.get_by_label("camt.053 statement file (XML)").set_input_files(str(tmp_path / "not-a-statement.xml"))
+    page.get_by_role("button", name="Import").click()
+    expect(page.locator(".error")).to_contain_text("This is not a camt.053 bank statement.")
+    accessible(page)
+
+    page.get_by_label("camt.053 statement file (XML)").set_input_files(str(tmp_path / "statement.xml"))
+    page.get_by_role("button", name="Import").click()
+    result = page.locator("section.result")
+    expect(result).to_contain_text("Matched automatically: 1")
+    expect(result).to_contain_text("Partial payments: 1")
+    expect(result).to_contain_text("Unknown payments: 1")
+    accessible(page)
+
+    # The same file again changes nothing, and says so.
+    page.get_by_label("camt.053 statement file (XML)").set_input_files(str(tmp_path / "statement.xml"))
+    page.get_by_role("button", name="Import").click()
+    expect(result).to_contain_text("already imported")
+
+    page.get_by_role("link", name=re.compile("wait in the queue")).click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Payments to resolve")
+    accessible(page)
+    rows = page.locator("li.queue-row")
+    expect(rows).to_have_count(2)
+
+    unknown = rows.filter(has_text="H. R. family account")
+    unknown.get_by_label("Reason").fill("Hugo phoned: his family paid")
+    unknown.get_by_label("Structured communication of the request").fill(requests[caller.id].formatted_reference)
+    unknown.get_by_role("button", name="Resolve").click()
+    expect(page.locator("li.queue-row").filter(has_text="H. R. family account")).to_contain_text(
+        "Hugo phoned: his family paid")
+
+    partial = page.locator("li.queue-row").filter(has_text="Inès Benali")
+    partial.get_by_label("Reason").fill("Half now, half next month")
+    partial.get_by_role("button", name="Resolve").click()
+    expect(page.locator("li.queue-row").filter(has_text="Inès Benali")).to_contain_text("Half now, half next month")
+
+    db.session.rollback()
+    statuses = {m.id: db.session.get(type(requests[m.id]), requests[m.id].id).status
+                for m in (payer, caller, halfway)}
+    assert statuses == {payer.id: PaymentStatus.PAID, caller.id: PaymentStatus.PAID,
+                        halfway.id: PaymentStatus.PARTIALLY_PAID}
+    assert not db.session.scalar(db.select(db.func.count()).select_from(BankTransaction).where(
+        BankTransaction.match_status.in_((MatchStatus.UNKNOWN, MatchStatus.PARTIAL)),
+        BankTransaction.resolved_at.is_(None)))
+
+    page.reload()
+    expect(page.locator("li.queue-row")).to_have_count(0)
+
+    # The campaign page counts what the statement paid.
+    page.goto(live_server.path(f"/staff/renewal?year={THIS_YEAR}"))
+    expect(page.locator('[data-count="sent"]')).to_have_text("3")
+    expect(page.locator('[data-count="paid"]')).to_contain_text("2")
+    expect(page.locator('[data-count="partially_paid"]')).to_have_text("1")
+    expect(page.locator("svg.chart")).to_be_visible()
+    accessible(page)
+
+
+def test_staff_decide_a_request_and_read_the_dashboard(page, live_server, accessible):
+    member = member_with_renewal("Koen", "Claes")
+    db.session.add(MemberRequest(member_id=member.id, kind="change_category", details={"category": "B"}))
+    db.session.commit()
+    staff_signs_in(page, live_server)
+    page.goto(live_server.path("/staff/requests"))
+    accessible(page)
+    card = page.locator("section.card").filter(has_text="Koen Claes")
+    expect(card).to_contain_text("From category A to category B")
+    card.get_by_label("Note (optional)").fill("board decision 2025-11")
+    card.get_by_role("button", name="Approve").click()
+    expect(page.locator(".flashes")).to_contain_text("Request approved")
+    expect(page.locator("main")).to_contain_text("No request is waiting.")
+    db.session.rollback()
+    assert db.session.scalar(db.select(MemberRequest.status)) is MemberRequestStatus.APPROVED
+    assert register.holding(member).category is Category.B
+
+    page.set_viewport_size({"width": 360, "height": 740})
+    page.goto(live_server.path("/staff/dashboard"))
+    expect(page.get_by_role("heading", level=1)).to_have_text("Dashboard")
+    expect(page.locator("svg.chart")).to_have_count(2)  # no campaign this year yet: no progress chart
+    expect(page.get_by_role("img", name="Members per category")).to_be_visible()
+    page.get_by_text("Members per category: the figures").click()
+    expect(page.get_by_role("region", name="Members per category")).to_be_visible()
+    assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth + 1"), "page scrolls sideways"
+    accessible(page)
+
+
+def _queue_with_an_unknown_payment(tmp_path):
+    member = member_with_renewal("Hugo", "Renard")
+    renewal.run_campaign(THIS_YEAR)
+    day = today()
+    statement = write_camt053(DEFAULTS["COOP_IBAN"], f"E2E-W-{day:%Y%m%d}", 100_000,
+                              [Credit(3000, day, "H. R. family account", None, text="membership Hugo")])
+    from shares.bank import import_statement
+
+    import_statement(statement, filename="w.xml")
+    db.session.commit()
+    return renewal.renewal_request_for(member.id, THIS_YEAR)
+
+
+def _type_a_wrong_reference(page, live_server):
+    page.goto(live_server.path("/staff/payments/queue"))
+    row = page.locator("li.queue-row").filter(has_text="H. R. family account")
+    row.get_by_label("Structured communication of the request").fill("+++123/4567/89000+++")  # check digits 02
+    row.get_by_label("Reason").fill("Hugo phoned: his family paid")
+    row.get_by_role("button", name="Resolve").click()
+    row = page.locator("li.queue-row").filter(has_text="H. R. family account")
+    expect(row.locator(".error")).to_be_visible()
+    expect(row.get_by_label("Reason")).to_have_value("Hugo phoned: his family paid")
+    db.session.rollback()
+    assert db.session.scalar(db.select(BankTransaction.resolved_at)) is None
+
+
+def test_a_wrong_reference_typed_by_staff_is_refused_without_javascript(browser, live_server, tmp_path):
+    _queue_with_an_unknown_payment(tmp_path)
+    context = browser.new_context(java_script_enabled=False)
+    page = context.new_page()
+    page.set_default_timeout(10_000)
+    try:
+        staff_signs_in(page, live_server)
+        _type_a_wrong_reference(page, live_server)  # (no axe scan: it needs JavaScript in the page)
+    finally:
+        context.close()
+
+
+@pytest.mark.xfail(strict=True, reason="htmx 2 does not swap 4xx responses by default, so the queue row's error "
+                                       "never shows with JavaScript on: needs htmx responseHandling config "
+                                       "(swap 400/409/422) or an htmx:beforeSwap handler")
+def test_a_wrong_reference_typed_by_staff_is_refused_with_htmx(page, live_server, tmp_path):
+    _queue_with_an_unknown_payment(tmp_path)
+    staff_signs_in(page, live_server)
+    page.set_default_timeout(3_000)
+    _type_a_wrong_reference(page, live_server)
