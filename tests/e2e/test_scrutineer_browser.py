@@ -54,13 +54,19 @@ def sign_in_with_password_and_code(page, live_server, email, secret):
 
 def open_scrutineer_page(page, live_server, slug):
     page.goto(live_server.path(f"/voting/{slug}/scrutineer"))
-    # The template is to load the module itself; until it does, load it the way it will
-    # (a same-origin module script, allowed by script-src 'self'; a module runs once per URL).
-    if page.locator(f'script[src$="{PAGE_SCRIPT}"]').count() == 0:
-        page.add_script_tag(url=live_server.path(PAGE_SCRIPT), type="module")
+    assert page.locator(f'script[type=module][src$="{PAGE_SCRIPT}"]').count() == 1  # no inline script
     widget = page.locator(".scrutineer-browser")
     expect(widget.get_by_role("status")).to_be_attached()
     return widget
+
+
+@pytest.fixture
+def console_errors(page):
+    """Console errors and uncaught exceptions of the page (a CSP violation shows up here)."""
+    errors = []
+    page.on("console", lambda msg: errors.append(f"{msg.text} @ {msg.location}") if msg.type == "error" else None)
+    page.on("pageerror", lambda exc: errors.append(str(exc)))
+    return errors
 
 
 def board_types(election):
@@ -69,7 +75,7 @@ def board_types(election):
                                                    .order_by(BoardEvent.seq))]
 
 
-def test_scrutineer_generates_the_key_from_the_browser(page, live_server, accessible, tmp_path):
+def test_scrutineer_generates_the_key_from_the_browser(page, live_server, accessible, tmp_path, console_errors):
     account, secret = scrutineer_account("scrutineer@example.be")
     kits = make_kits(3)
     draft = definition("ag-browser", "General assembly", CONTESTS, kits, 2)
@@ -157,9 +163,11 @@ def test_scrutineer_generates_the_key_from_the_browser(page, live_server, access
     assert base_mul(int(share["share"], 16)) == state.shares["t1"]
     assert election.public_key == state.public_key.hex()
     assert record_document(list(services.iter_events(election)))["events"][-1]["type"] == "election_key"
+    assert console_errors == []
 
 
-def test_scrutineer_decrypts_the_tally_from_the_browser_with_cli_files(page, live_server, accessible, tmp_path):
+def test_scrutineer_decrypts_the_tally_from_the_browser_with_cli_files(page, live_server, accessible, tmp_path,
+                                                                    console_errors):
     """Keys and share made with the command line tool, decryption from the browser."""
     from voting.crypto.ballot import encrypt_ballot
     from voting.crypto.credential import credential_public, generate_credential
@@ -187,8 +195,10 @@ def test_scrutineer_decrypts_the_tally_from_the_browser_with_cli_files(page, liv
     share_file.write_text(json.dumps(kits["t2"].secret))
 
     sign_in_with_password_and_code(page, live_server, "teller@example.be", secret)
+    page.set_viewport_size({"width": 360, "height": 740})
     widget = open_scrutineer_page(page, live_server, "ag-decrypt")
     accessible(page)
+    assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth + 1"), "page scrolls sideways"
     widget.get_by_label("Load my private file").set_input_files([str(key_file), str(share_file)])
     expect(widget.get_by_role("status")).to_contain_text("Private file loaded")
     widget.get_by_role("button", name="Decrypt my part of the tally").click()
@@ -207,3 +217,4 @@ def test_scrutineer_decrypts_the_tally_from_the_browser_with_cli_files(page, liv
     assert result["trustees"] == ["t2", "t3"]
     assert {ch: v["total"] for ch, v in result["counts"]["r1"].items()} == {"yes": 2, "no": 1, "abstain": 1}
     assert result["counts"]["board-a"]["a2"]["total"] == 4
+    assert console_errors == []
