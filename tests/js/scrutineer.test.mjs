@@ -184,6 +184,12 @@ test('record replay: the valid record reads; broken records are refused', () => 
     refused += 1;
   }
   assert.ok(refused >= 8, `${refused} broken records checked`);
+  assert.equal(rec.sumsChecked, true);
+  // over the size limit the sums are not re-added (and the caller is told): the forged tally then reads
+  const wrongTally = JSON.parse(fs.readFileSync(path.join(RECORDS, 'wrong_tally.json'), 'utf8'));
+  const upToTally = { ...wrongTally, events: wrongTally.events.slice(0, wrongTally.events.findIndex((e) => e.type === 'tally') + 1) };
+  assert.throws(() => readRecord(upToTally), (e) => e.code === 'tally_sum');
+  assert.equal(readRecord(upToTally, { maxSumCiphertexts: 1 }).sumsChecked, false);
   for (const name of ['broken_hash_link.json', 'wrong_tally.json', 'unknown_credential.json', 'wrong_partial_decryption.json']) {
     const doc = JSON.parse(fs.readFileSync(path.join(RECORDS, name), 'utf8'));
     assert.throws(() => readRecord(doc), (e) => e.code === expected[name], name);

@@ -42,6 +42,8 @@ import { RecordError, readRecord } from './record.mjs';
 import { baseMul, elementToHex, scalarFromHex } from '../ballot/group.mjs';
 
 export const PRIVATE_FORMAT = 'unevoix/v1/trustee-private';
+/** Above this many counted ciphertexts (ballots x choices), the browser does not re-add the tally. */
+export const MAX_SUM_CIPHERTEXTS = 100000;
 
 /** Message keys (data-msg-<key>) and their English fallbacks. */
 export const MESSAGES = {
@@ -76,6 +78,7 @@ export const MESSAGES = {
   'record-error': 'The published record does not verify: %(reason)s. Do not continue; tell the election officer.',
   'step-error': 'The step cannot be done: %(reason)s.',
   'network-error': 'The server could not be reached. Try again.',
+  'sums-not-checked': 'The record is too large to re-add every ballot in this browser: run python -m voting.verify on the record to check the encrypted tally.',
   'server-error': 'The server refused: %(reason)s',
 };
 
@@ -304,7 +307,7 @@ class ScrutineerWidget {
         const resp = await this.win.fetch(this.cfg.recordUrl, { credentials: 'same-origin', headers: { Accept: 'application/json' } });
         if (!resp.ok) throw new Error(String(resp.status));
         const doc = await resp.json();
-        this.rec = readRecord(doc);
+        this.rec = readRecord(doc, { maxSumCiphertexts: MAX_SUM_CIPHERTEXTS });
       } catch (exc) {
         this.renderActions(null);
         if (exc instanceof RecordError || exc instanceof TrusteeError) {
@@ -317,7 +320,10 @@ class ScrutineerWidget {
     }
     const next = nextAction(this.cfg, this.rec);
     this.renderActions(next);
-    if (!next.action) this.say(this.t(next.reason, { who: (next.who || []).join(', ') }));
+    const notes = [];
+    if (!next.action) notes.push(this.t(next.reason, { who: (next.who || []).join(', ') }));
+    if (this.rec && this.rec.tally && this.rec.sumsChecked === false) notes.push(this.t('sums-not-checked'));
+    if (notes.length) this.say(notes.join(' '));
   }
 
   renderActions(next) {
