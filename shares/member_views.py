@@ -297,9 +297,8 @@ if renewal_home_section not in HOME_SECTIONS:
 @permission_required(is_member)
 def renewal_status():
     member = _own_member()
-    context = renewal_context(member, today().year)
-    if context is None:
-        abort(404)
+    year = today().year
+    context = renewal_context(member, year) or {"renewal": None, "year": year, "unpaid": False}
     return render("shares/me/renewal.html", "shares/me/_renewal_box.html", context=context)
 
 
