@@ -15,7 +15,7 @@ from wtforms import IntegerField, RadioField, StringField, TextAreaField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import InputRequired, Length, NumberRange, Optional
 
-from app.authz import is_staff, login_required, permission_required, predicate
+from app.authz import is_staff, permission_required, predicate
 from app.errors import DomainError
 from app.extensions import db
 from app.views import HOME_SECTIONS

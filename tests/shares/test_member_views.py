@@ -5,7 +5,6 @@ import re
 from datetime import date
 
 import pytest
-from flask import current_app
 
 import shares.member_views  # noqa: F401  (routes on the shares blueprint; the lead wires the import)
 from app.extensions import db
@@ -13,9 +12,9 @@ from app.models import AuditEntry, Role
 from shares import register, renewal, standing
 from shares.member_views import today
 from shares.models import (Category, EntryKind, MemberRequest, MemberRequestKind, MemberRequestStatus,
-                           PaymentPurpose, PaymentRequest, PaymentStatus, ShareEntry)
-from shares.payments import apply_payment, parse_epc
-from tests.factories import csrf_token, sign_in
+                           PaymentPurpose, PaymentRequest, ShareEntry)
+from shares.payments import apply_payment
+from tests.factories import sign_in
 
 THIS_YEAR = today().year
 
