@@ -39,6 +39,16 @@ class Config:
     MAIL_USE_TLS = True
     MAIL_SENDER = "Une Voix <noreply@unevoix.example>"
     COOP_NAME = "Une Voix SCRL"
+    # The share register. Demo bank details: a valid Belgian IBAN.
+    COOP_IBAN = "BE71096123456769"
+    COOP_BIC = "GKCCBEBB"
+    SHARE_PRICE_CENTS = {"A": 3000, "B": 3000}  # nominal value of one share, per category
+    CATEGORY_MIN_SHARES = {"A": 1, "B": 1}  # what a member of each category must keep
+    SHARES_BANK_ACCOUNTS: list = []  # other accounts whose statements may be imported
+    RENEWAL_AMOUNT_CENTS = 3000
+    RENEWAL_REMINDER_DAYS = (21, 42)  # days after the request
+    RENEWAL_GRACE_DAYS = 30  # after the last reminder, before a member counts as lapsed
+    CERTIFICATE_KEY: str | None = None  # signs certificates (else SECRET_KEY); changing it voids issued ones
     PUBLIC_URL = "http://127.0.0.1:5000"
 
 

@@ -6,6 +6,7 @@ from datetime import datetime
 
 from flask_login import UserMixin
 from sqlalchemy import ForeignKey, Index, String, Text, UniqueConstraint, event
+from sqlalchemy import false as sa_false
 from sqlalchemy.orm import Mapped, Session, mapped_column, relationship
 
 from app.db import utcnow
@@ -123,7 +124,7 @@ class OutboxMessage(db.Model):
     body_text: Mapped[str] = mapped_column(Text)
     dedupe_key: Mapped[str | None] = mapped_column(String(200), unique=True)
     # The body holds a secret (a sign-in link, a voting credential): blanked once it is sent.
-    secret: Mapped[bool] = mapped_column(default=False)
+    secret: Mapped[bool] = mapped_column(default=False, server_default=sa_false())
     sent_at: Mapped[datetime | None]
     attempts: Mapped[int] = mapped_column(default=0)
     last_error: Mapped[str | None] = mapped_column(Text)

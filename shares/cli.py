@@ -45,9 +45,20 @@ def import_statement_command(path: Path) -> None:
         click.echo(line)
 
 
+def _add_renewal_command() -> None:
+    from shares.renewal import renewal_campaign_command
+
+    shares_cli.add_command(renewal_campaign_command)
+
+
+_add_renewal_command()
+
+
 def register_demo() -> None:
     from shares.demo import load_members
     from shares.demo_register import load_register
+    from shares.renewal import load_demo_renewals
 
     register_demo_loader(10, load_members)
     register_demo_loader(20, load_register)
+    register_demo_loader(30, load_demo_renewals)

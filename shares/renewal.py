@@ -33,18 +33,13 @@ from shares import payments
 from shares.models import (Member, PaymentPurpose, PaymentRequest, PaymentStatus, RenewalNotice, RenewalStage)
 from shares.standing import BRUSSELS, is_current_member, register_facts
 
-DEFAULTS = {
-    "RENEWAL_AMOUNT_CENTS": 3000,
-    "RENEWAL_REMINDER_DAYS": (21, 42),
-    "RENEWAL_GRACE_DAYS": 30,
-}
 REMINDER_STAGES = (RenewalStage.REMINDER_1, RenewalStage.REMINDER_2)
 MAIL_TEMPLATES = {RenewalStage.REQUEST: "renewal_request", RenewalStage.REMINDER_1: "renewal_reminder_1",
                   RenewalStage.REMINDER_2: "renewal_reminder_2"}
 
 
 def config(key: str):
-    return current_app.config.get(key, DEFAULTS[key])
+    return current_app.config[key]
 
 
 def renewal_amount_cents() -> int:

@@ -1,7 +1,7 @@
 """Members' own pages and staff member screens."""
 from __future__ import annotations
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask import Blueprint, abort, flash, has_request_context, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
@@ -19,7 +19,9 @@ bp = Blueprint("shares", __name__, template_folder="templates")
 
 @bp.app_context_processor
 def inject_current_member():
-    member = queries.member_for_account(current_user.id) if current_user.is_authenticated else None
+    # Mail rendered from a command has no request, hence no current user.
+    signed_in = has_request_context() and current_user.is_authenticated
+    member = queries.member_for_account(current_user.id) if signed_in else None
     return {"current_member": member}
 
 
@@ -67,5 +69,5 @@ def member_search():
                   form=form, members=members, total=total, page=page, page_size=queries.PAGE_SIZE)
 
 
-# Staff register, payment and statement screens register their routes on ``bp``.
-from shares import staff_views  # noqa: E402,F401
+# Staff register screens and members' own pages register their routes on ``bp``.
+from shares import member_views, staff_views  # noqa: E402,F401

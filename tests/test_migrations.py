@@ -68,3 +68,11 @@ def test_downgrade_to_nothing_and_up_again(migrated):
     assert sa.inspect(db.engine).get_table_names() == ["alembic_version"]
     upgrade()
     assert "app_audit_entry" in sa.inspect(db.engine).get_table_names()
+
+
+@pytest.mark.parametrize("table", ["shares_entry", "voting_board_event"])
+def test_register_and_board_have_append_only_triggers(migrated, table):
+    query = ("SELECT count(*) FROM pg_trigger WHERE tgrelid = CAST(:t AS regclass) AND NOT tgisinternal" if ON_POSTGRES
+             else "SELECT count(*) FROM sqlite_master WHERE type = 'trigger' AND tbl_name = :t")
+    with db.engine.connect() as conn:
+        assert conn.execute(sa.text(query), {"t": table}).scalar() >= 1

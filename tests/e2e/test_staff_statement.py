@@ -194,9 +194,6 @@ def test_a_wrong_reference_typed_by_staff_is_refused_without_javascript(browser,
         context.close()
 
 
-@pytest.mark.xfail(strict=True, reason="htmx 2 does not swap 4xx responses by default, so the queue row's error "
-                                       "never shows with JavaScript on: needs htmx responseHandling config "
-                                       "(swap 400/409/422) or an htmx:beforeSwap handler")
 def test_a_wrong_reference_typed_by_staff_is_refused_with_htmx(page, live_server, tmp_path):
     _queue_with_an_unknown_payment(tmp_path)
     staff_signs_in(page, live_server)

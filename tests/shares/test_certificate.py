@@ -86,11 +86,9 @@ def test_a_tampered_or_foreign_token_is_refused(client, member_with_shares):
 def test_tokens_depend_on_the_key(member_with_shares):
     member = member_in_good_standing(member_with_shares)
     token = certificates.make_token(member.id, THIS_YEAR, member.category)
-    current_app.config["CERTIFICATE_KEY"] = "another key"
-    try:
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setitem(current_app.config, "CERTIFICATE_KEY", "another key")
         assert certificates.read_token(token) is None
-    finally:
-        current_app.config.pop("CERTIFICATE_KEY")
     assert certificates.read_token(token).member.id == member.id
 
 

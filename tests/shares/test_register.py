@@ -29,14 +29,10 @@ def test_subscription_creates_entry_and_request(make_member):
     assert db.session.scalar(select(AuditEntry).where(AuditEntry.action == "register.subscription")) is not None
 
 
-def test_price_per_category_is_configurable(make_member):
-    config = current_app.config
-    config["SHARE_PRICE_CENTS"] = {"A": 3000, "B": 5000}
-    try:
-        _, request = register.subscribe(make_member(category=Category.B), 2, on=D(2022, 1, 1))
-        assert request.amount_cents == 10000
-    finally:
-        del config["SHARE_PRICE_CENTS"]
+def test_price_per_category_is_configurable(make_member, monkeypatch):
+    monkeypatch.setitem(current_app.config, "SHARE_PRICE_CENTS", {"A": 3000, "B": 5000})
+    _, request = register.subscribe(make_member(category=Category.B), 2, on=D(2022, 1, 1))
+    assert request.amount_cents == 10000
 
 
 @pytest.mark.parametrize("bad", [0, -1])
@@ -119,21 +115,17 @@ def test_transfer_rules(member_with_shares, make_member):
     assert out.counterpart_member_id == receiver.id and into.board_reference == "CA-12"
 
 
-def test_category_minimum_is_enforced(member_with_shares):
-    config = current_app.config
-    config["CATEGORY_MIN_SHARES"] = {"A": 1, "B": 3}
-    try:
-        b_member = member_with_shares(4, category=Category.B)
-        other = member_with_shares(1)
-        with pytest.raises(BelowMinimumShares):
-            register.transfer(b_member, other, 2, on=D(2023, 1, 1), board_decision_on=D(2023, 1, 1),
-                              board_reference="CA")
-        with pytest.raises(BelowMinimumShares):
-            register.change_category(other, Category.B, on=D(2023, 1, 1))
-        with pytest.raises(BelowMinimumShares):
-            register.redeem(b_member, 2, on=D(2023, 1, 1))
-    finally:
-        del config["CATEGORY_MIN_SHARES"]
+def test_category_minimum_is_enforced(member_with_shares, monkeypatch):
+    monkeypatch.setitem(current_app.config, "CATEGORY_MIN_SHARES", {"A": 1, "B": 3})
+    b_member = member_with_shares(4, category=Category.B)
+    other = member_with_shares(1)
+    with pytest.raises(BelowMinimumShares):
+        register.transfer(b_member, other, 2, on=D(2023, 1, 1), board_decision_on=D(2023, 1, 1),
+                          board_reference="CA")
+    with pytest.raises(BelowMinimumShares):
+        register.change_category(other, Category.B, on=D(2023, 1, 1))
+    with pytest.raises(BelowMinimumShares):
+        register.redeem(b_member, 2, on=D(2023, 1, 1))
 
 
 def test_category_change_and_void_by_correction(member_with_shares):

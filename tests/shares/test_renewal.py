@@ -86,7 +86,7 @@ def test_who_is_due(make_member, outbox):
     assert standing.is_in_good_standing(joined_this_year, date(2025, 2, 1))
 
 
-def test_reminders_at_the_configured_intervals_then_lapsed(app, make_member, outbox):
+def test_reminders_at_the_configured_intervals_then_lapsed(app, make_member, outbox, monkeypatch):
     payer, never = member_since(make_member), member_since(make_member)
     renewal.run_campaign(YEAR, now=START, reminder_days=(10, 20))
     assert renewal.run_campaign(YEAR, now=START + timedelta(days=9), reminder_days=(10, 20)).sent == 0
@@ -100,24 +100,18 @@ def test_reminders_at_the_configured_intervals_then_lapsed(app, make_member, out
     assert renewal.run_campaign(YEAR, now=START + timedelta(days=90), reminder_days=(10, 20)).sent == 0
     assert [m.dedupe_key.rsplit(":", 1)[1] for m in outbox(never.email)] == ["request", "reminder_1", "reminder_2"]
     assert [m.dedupe_key.rsplit(":", 1)[1] for m in outbox(payer.email)] == ["request"]
-    current_app.config["RENEWAL_GRACE_DAYS"] = 15
-    try:
-        status = renewal.campaign_status(YEAR, now=START + timedelta(days=30 + 14))
-        assert (status.sent, status.paid, status.reminded, status.reminded_twice, status.lapsed) == (2, 1, 1, 1, 0)
-        assert renewal.campaign_status(YEAR, now=START + timedelta(days=30 + 15)).lapsed == 1
-    finally:
-        current_app.config.pop("RENEWAL_GRACE_DAYS")
+    monkeypatch.setitem(current_app.config, "RENEWAL_GRACE_DAYS", 15)
+    status = renewal.campaign_status(YEAR, now=START + timedelta(days=30 + 14))
+    assert (status.sent, status.paid, status.reminded, status.reminded_twice, status.lapsed) == (2, 1, 1, 1, 0)
+    assert renewal.campaign_status(YEAR, now=START + timedelta(days=30 + 15)).lapsed == 1
     assert renewal.campaign_status(YEAR - 1).sent == 0
 
 
-def test_reminders_use_the_config_by_default(app, make_member, outbox):
+def test_reminders_use_the_config_by_default(app, make_member, outbox, monkeypatch):
     member_since(make_member)
-    current_app.config["RENEWAL_REMINDER_DAYS"] = [3, 6]
-    try:
-        renewal.run_campaign(YEAR, now=START)
-        assert renewal.run_campaign(YEAR, now=START + timedelta(days=3)).reminded[RenewalStage.REMINDER_1] == 1
-    finally:
-        current_app.config.pop("RENEWAL_REMINDER_DAYS")
+    monkeypatch.setitem(current_app.config, "RENEWAL_REMINDER_DAYS", [3, 6])
+    renewal.run_campaign(YEAR, now=START)
+    assert renewal.run_campaign(YEAR, now=START + timedelta(days=3)).reminded[RenewalStage.REMINDER_1] == 1
 
 
 def test_an_existing_renewal_request_is_reused(make_member, outbox):
