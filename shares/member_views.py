@@ -15,7 +15,7 @@ from wtforms import IntegerField, RadioField, StringField, TextAreaField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import InputRequired, Length, NumberRange, Optional
 
-from app.authz import is_staff, permission_required, predicate
+from app.authz import permission_required
 from app.errors import DomainError
 from app.extensions import db
 from app.views import HOME_SECTIONS
@@ -24,6 +24,7 @@ from shares import certificates, charts, member_requests, payments, register, re
 from shares.errors import MemberNotActive, SameCategory
 from shares.models import Category, MemberRequest, PaymentStatus
 from shares.pdf import pdf_response
+from shares.permissions import can_decide_member_requests, can_view_dashboard, can_view_renewal_campaign, is_member
 from shares.queries import member_for_account
 from shares.settings import share_price_cents
 from shares.views import bp
@@ -34,31 +35,6 @@ OPEN_STATUSES = (PaymentStatus.OPEN, PaymentStatus.PARTIALLY_PAID)
 
 def today() -> date:
     return datetime.now(standing.BRUSSELS).date()
-
-
-# ------------------------------------------------------------------------------------------------
-# Permissions
-# ------------------------------------------------------------------------------------------------
-
-@predicate
-def is_member(user) -> bool:
-    """A signed-in account with a member record (the "My shares" pages)."""
-    return bool(user is not None and user.is_authenticated and member_for_account(user.id) is not None)
-
-
-@predicate
-def can_decide_member_requests(user) -> bool:
-    return is_staff(user)
-
-
-@predicate
-def can_view_renewal_campaign(user) -> bool:
-    return is_staff(user)
-
-
-@predicate
-def can_view_dashboard(user) -> bool:
-    return is_staff(user)
 
 
 def _own_member():

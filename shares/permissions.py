@@ -33,3 +33,26 @@ def can_import_statements(user) -> bool:
 @predicate
 def can_resolve_payments(user) -> bool:
     return is_staff(user)
+
+
+@predicate
+def is_member(user) -> bool:
+    """A signed-in account with a member record (the members' own pages)."""
+    from shares.queries import member_for_account
+
+    return bool(user is not None and user.is_authenticated and member_for_account(user.id) is not None)
+
+
+@predicate
+def can_decide_member_requests(user) -> bool:
+    return is_staff(user)
+
+
+@predicate
+def can_view_renewal_campaign(user) -> bool:
+    return is_staff(user)
+
+
+@predicate
+def can_view_dashboard(user) -> bool:
+    return is_staff(user)

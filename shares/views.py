@@ -5,14 +5,14 @@ from flask import Blueprint, abort, flash, has_request_context, redirect, render
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from app.authz import can_search_members, login_required, permission_required
+from app.authz import can_search_members, permission_required
 from app.extensions import db
 from app.web import render
 from shares import queries, services
 from shares.errors import StaleEdit
 from shares.forms import MemberSearchForm, ProfileForm
 from shares.models import Member, MemberKind
-from shares.permissions import can_edit_profile, can_view_member
+from shares.permissions import can_edit_profile, is_member
 
 bp = Blueprint("shares", __name__, template_folder="templates")
 
@@ -33,7 +33,7 @@ def _own_member() -> Member:
 
 
 @bp.route("/me", methods=["GET", "POST"])
-@login_required
+@permission_required(is_member)
 def profile():
     member = _own_member()
     if not can_edit_profile(current_user, member):

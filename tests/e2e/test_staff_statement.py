@@ -5,7 +5,6 @@ from __future__ import annotations
 import re
 from datetime import date
 
-import pytest
 
 import pyotp
 from playwright.sync_api import expect

@@ -53,7 +53,6 @@ from voting.crypto.dkg import (
 from voting.crypto.election import Contest, Election, TrusteeInfo
 from voting.crypto.group import base_mul
 from voting.crypto.proofs import deterministic_rng, encrypt
-from voting.crypto.tally import sum_ballots, sums_to_json
 from voting.record import RecordState, append_event, record_document
 from voting.verify import verify_record
 
