@@ -18,7 +18,7 @@ from shares.camt_writer import Credit, write_camt053
 from shares.member_views import today
 from shares.models import BankTransaction, Category, MatchStatus, MemberRequest, MemberRequestStatus, PaymentStatus
 from shares.payments import apply_payment
-from shares.settings import DEFAULTS
+from app.config import Config
 from tests.factories import make_account, make_member_obj
 
 THIS_YEAR = today().year
@@ -57,7 +57,7 @@ def test_staff_import_a_statement_and_resolve_the_queue(page, live_server, acces
     renewal.run_campaign(THIS_YEAR)
     requests = {m.id: renewal.renewal_request_for(m.id, THIS_YEAR) for m in (payer, caller, halfway)}
     day = today()
-    statement = write_camt053(DEFAULTS["COOP_IBAN"], f"E2E-{day:%Y%m%d}", 100_000, [
+    statement = write_camt053(Config.COOP_IBAN, f"E2E-{day:%Y%m%d}", 100_000, [
         Credit(3000, day, "Els Peeters", None, requests[payer.id].reference),
         Credit(3000, day, "H. R. family account", None, text="membership Hugo"),  # nobody can tell whose
         Credit(1500, day, "Inès Benali", None, requests[halfway.id].reference),  # half of what is due
@@ -159,7 +159,7 @@ def _queue_with_an_unknown_payment(tmp_path):
     member = member_with_renewal("Hugo", "Renard")
     renewal.run_campaign(THIS_YEAR)
     day = today()
-    statement = write_camt053(DEFAULTS["COOP_IBAN"], f"E2E-W-{day:%Y%m%d}", 100_000,
+    statement = write_camt053(Config.COOP_IBAN, f"E2E-W-{day:%Y%m%d}", 100_000,
                               [Credit(3000, day, "H. R. family account", None, text="membership Hugo")])
     from shares.bank import import_statement
 
