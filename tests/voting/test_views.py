@@ -22,7 +22,7 @@ PEOPLE = ["anonymous", "member", "staff", "officer", "scrutineer", "other-scruti
 
 
 def account(role: Role, email: str) -> Account:
-    acc = Account(email=email, display_name=email, roles=[AccountRole(role=role)])
+    acc = Account(email=email, display_name=email, language="en", roles=[AccountRole(role=role)])
     db.session.add(acc)
     db.session.commit()
     return acc
