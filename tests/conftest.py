@@ -44,6 +44,21 @@ def data_app(app):
         _db.engine.dispose()
 
 
+@pytest.fixture
+def make_app():
+    """``make_app(**config)``: another app on the test database; its connections close after the test."""
+    made = []
+
+    def make(**config):
+        made.append(create_app({"SQLALCHEMY_DATABASE_URI": DATABASE_URI, **config}))
+        return made[-1]
+    yield make
+    for other in made:
+        with other.app_context():
+            _db.session.remove()
+            _db.engine.dispose()
+
+
 @pytest.fixture(autouse=True)
 def db(data_app):
     """A clean database for every test, and an application context around it."""

@@ -172,13 +172,11 @@ def test_invalid_email_is_explained(client):
     assert 'value="not-an-address"' in response.text
 
 
-def test_login_is_rate_limited(app, make_member):
-    from app import create_app
+def test_login_is_rate_limited(make_app, make_member):
     from app.extensions import limiter
 
     make_member(email="rl@example.be")
-    limited = create_app({"SQLALCHEMY_DATABASE_URI": app.config["SQLALCHEMY_DATABASE_URI"],
-                          "RATELIMIT_ENABLED": True})
+    limited = make_app(RATELIMIT_ENABLED=True)
     try:
         with limited.app_context():
             client = limited.test_client()

@@ -22,8 +22,8 @@ def test_pages_have_no_inline_script(client):
 
 
 @pytest.fixture
-def csrf_app():
-    return create_app({"SQLALCHEMY_DATABASE_URI": DATABASE_URI, "WTF_CSRF_ENABLED": True})
+def csrf_app(make_app):
+    return make_app(WTF_CSRF_ENABLED=True)
 
 
 def test_forms_are_refused_without_csrf_token(csrf_app, make_member):

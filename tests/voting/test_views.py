@@ -8,7 +8,6 @@ import json
 import pytest
 from sqlalchemy import func, select
 
-from app import create_app
 from app.extensions import db
 from app.models import Account, AccountRole, OutboxMessage, Role
 from voting import services
@@ -191,8 +190,8 @@ def test_cast_copy_duplicate_and_after_close(app, world):
     assert late.status_code == 409 and late.json["error"] == "ballot_after_close"
 
 
-def test_cast_needs_the_csrf_header_when_csrf_is_on(app, world):
-    strict = create_app({"SQLALCHEMY_DATABASE_URI": app.config["SQLALCHEMY_DATABASE_URI"], "WTF_CSRF_ENABLED": True})
+def test_cast_needs_the_csrf_header_when_csrf_is_on(app, world, make_app):
+    strict = make_app(WTF_CSRF_ENABLED=True)
     from tests.factories import sign_in
 
     client = strict.test_client()
