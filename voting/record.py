@@ -23,6 +23,7 @@ from voting.crypto.ballot import (
 from voting.crypto.dkg import TrusteeError, commitment_eval, joint_public_key, verify_partial_decryption, verify_step1
 from voting.crypto.election import CATEGORIES, DefinitionError, Election
 from voting.crypto.encoding import EncodingError, canonical_json, hash_json, hash_json_bytes, is_hex
+from voting.crypto.errors import CodedError
 from voting.crypto.group import Element, GroupError, sum_elements
 from voting.crypto.tally import (
     Sums,
@@ -50,14 +51,11 @@ EVENT_TYPES = (
 )
 
 
-class RecordError(ValueError):
+class RecordError(CodedError):
     """The first broken rule of a record: stable ``code``, a sentence, the event ``seq``."""
 
     def __init__(self, code: str, message: str, seq: int | None = None) -> None:
-        where = f" (event {seq})" if seq is not None else ""
-        super().__init__(f"{code}: {message}{where}")
-        self.code = code
-        self.message = message
+        super().__init__(code, message, f" (event {seq})" if seq is not None else "")
         self.seq = seq
 
 

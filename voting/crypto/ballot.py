@@ -5,6 +5,8 @@ from __future__ import annotations
 import hashlib
 from typing import Any, Iterable, Mapping
 
+from voting.crypto.errors import CodedError
+
 from .credential import credential_private_key, ed25519_verify, public_key_hex
 from .election import Contest, Election
 from .encoding import canonical_json, is_hex
@@ -16,13 +18,8 @@ CONTEST_DOMAIN = "unevoix/v1/contest-proof"
 SIGNATURE_PREFIX = b"unevoix/v1/ballot\x00"
 
 
-class InvalidBallot(ValueError):
+class InvalidBallot(CodedError):
     """A ballot fails a check; ``code`` is a stable reason code."""
-
-    def __init__(self, code: str, message: str) -> None:
-        super().__init__(f"{code}: {message}")
-        self.code = code
-        self.message = message
 
 
 def _choice_stmt(fp: str, cred: str, contest: str, choice: str, y: str, alpha: str, beta: str) -> dict[str, Any]:

@@ -18,6 +18,8 @@ from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PrivateKey, X
 from cryptography.hazmat.primitives.ciphers.aead import ChaCha20Poly1305
 from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 
+from voting.crypto.errors import CodedError
+
 from .credential import ed25519_verify
 from .election import Election
 from .encoding import hash_json_bytes, is_hex
@@ -29,13 +31,8 @@ DECRYPTION_DOMAIN = "unevoix/v1/decryption-proof"
 TRUSTEE_SIG_PREFIX = b"unevoix/v1/trustee\x00"
 
 
-class TrusteeError(ValueError):
+class TrusteeError(CodedError):
     """A trustee's published data or private input is wrong; ``code`` is stable."""
-
-    def __init__(self, code: str, message: str) -> None:
-        super().__init__(f"{code}: {message}")
-        self.code = code
-        self.message = message
 
 
 # -- trustee identities and signatures --------------------------------------

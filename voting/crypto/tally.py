@@ -5,6 +5,8 @@ from __future__ import annotations
 import hashlib
 from typing import Any, Iterable, Mapping
 
+from voting.crypto.errors import CodedError
+
 from .dkg import DlogTable, combine
 from .election import CATEGORIES, Contest, Election
 from .group import Element, sum_elements
@@ -12,11 +14,8 @@ from .group import Element, sum_elements
 Sums = dict[str, dict[str, dict[str, dict[str, str]]]]
 
 
-class TallyError(ValueError):
-    def __init__(self, code: str, message: str) -> None:
-        super().__init__(f"{code}: {message}")
-        self.code = code
-        self.message = message
+class TallyError(CodedError):
+    """The tally or the result does not follow from the sums; ``code`` is stable."""
 
 
 def flat_choices(election: Election) -> list[tuple[str, str]]:
