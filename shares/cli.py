@@ -45,6 +45,24 @@ def import_statement_command(path: Path) -> None:
         click.echo(line)
 
 
+@shares_cli.command("register-pdf")
+@click.argument("output", type=click.Path(dir_okay=False, path_type=Path))
+@click.option("--on", "on", type=click.DateTime(formats=["%Y-%m-%d"]), default=None,
+              help="The date of the register (YYYY-MM-DD); today by default.")
+def register_pdf_command(output: Path, on) -> None:
+    """Write the share register as of a date to a PDF file (the legal register, all members)."""
+    from datetime import date
+
+    from flask import current_app
+
+    from shares.pdf import register_pdf
+
+    day = on.date() if on else date.today()
+    with current_app.test_request_context():  # templates build URLs and read the locale
+        output.write_bytes(register_pdf(day))
+    click.echo(f"Register as of {day.isoformat()} written to {output}.")
+
+
 def _add_renewal_command() -> None:
     from shares.renewal import renewal_campaign_command
 

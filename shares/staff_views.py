@@ -21,7 +21,7 @@ from shares import bank, errors, register
 from shares import register_forms as forms
 from shares.errors import StatementError
 from shares.models import BankTransaction, Category, EntryKind, Member, PaymentRequest, QUEUE_STATUSES
-from shares.pdf import pdf_response, render_pdf
+from shares.pdf import pdf_response, register_pdf
 from shares.permissions import (can_import_statements, can_keep_register, can_resolve_payments, can_view_member,
                                 can_view_register)
 from shares.views import bp
@@ -192,9 +192,7 @@ def register_page():
     if fmt == "csv":
         return _register_csv(on)
     if fmt == "pdf":
-        html = render_template("shares/register_pdf.html", rows=register.iter_register_rows(on), on=on,
-                               totals=register.totals(on))
-        return pdf_response(render_pdf(html), f"register-{on.isoformat()}.pdf")
+        return pdf_response(register_pdf(on), f"register-{on.isoformat()}.pdf")
     if fmt != "html":
         abort(404)
     page = max(form.page.data or 1, 1)

@@ -55,3 +55,21 @@ def test_demo_register_loader(app):
     assert result.counts.get("matched", 0) >= len(open_requests) // 2
     assert result.counts.get("partial") == 1 and result.counts.get("overpaid") == 1
     assert result.counts.get("unknown") == 1 and not result.unbalanced
+
+
+def test_register_pdf_command_writes_the_register_as_of_a_date(app, make_member, tmp_path):
+    import subprocess
+
+    member = make_member(last_name="Vandenbroucke")
+    register.subscribe(member, 2, on=date(2024, 1, 1))
+    db.session.commit()
+    path = tmp_path / "register.pdf"
+    result = app.test_cli_runner().invoke(args=["shares", "register-pdf", str(path), "--on", "2024-06-30"])
+    assert result.exit_code == 0, result.output
+    assert path.read_bytes().startswith(b"%PDF")
+    text = subprocess.run(["pdftotext", str(path), "-"], capture_output=True, text=True, check=True).stdout
+    assert "Vandenbroucke" in text
+    before = tmp_path / "before.pdf"
+    app.test_cli_runner().invoke(args=["shares", "register-pdf", str(before), "--on", "2023-12-31"])
+    text = subprocess.run(["pdftotext", str(before), "-"], capture_output=True, text=True, check=True).stdout
+    assert "Vandenbroucke" not in text
