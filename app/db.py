@@ -4,6 +4,7 @@ from __future__ import annotations
 from datetime import datetime, timezone
 
 from sqlalchemy import JSON, DateTime, Engine, MetaData, TypeDecorator, event
+from sqlalchemy import Enum as SAEnum
 from sqlalchemy.orm import DeclarativeBase, registry
 
 NAMING_CONVENTION = {
@@ -32,6 +33,12 @@ class UTCDateTime(TypeDecorator):
         if value is not None and value.tzinfo is None:
             value = value.replace(tzinfo=timezone.utc)
         return value
+
+
+def value_enum(cls, length: int) -> SAEnum:
+    """An enum column holding the members' values ('A', 'renewal') as a plain VARCHAR on every
+    database, so a new member of the enum needs no change to a native database type."""
+    return SAEnum(cls, native_enum=False, length=length, values_callable=lambda e: [m.value for m in e])
 
 
 def utcnow() -> datetime:

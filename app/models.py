@@ -9,7 +9,7 @@ from sqlalchemy import ForeignKey, Index, String, Text, UniqueConstraint, event
 from sqlalchemy import false as sa_false
 from sqlalchemy.orm import Mapped, Session, mapped_column, relationship
 
-from app.db import utcnow
+from app.db import utcnow, value_enum
 from app.extensions import db
 
 
@@ -70,8 +70,7 @@ class AccountRole(db.Model):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     account_id: Mapped[int] = mapped_column(ForeignKey("app_account.id", ondelete="CASCADE"))
-    role: Mapped[Role] = mapped_column(db.Enum(Role, native_enum=False, length=20,
-                                               values_callable=lambda e: [m.value for m in e]))
+    role: Mapped[Role] = mapped_column(value_enum(Role, 20))
     account: Mapped[Account] = relationship(back_populates="roles")
 
 

@@ -8,7 +8,7 @@ from datetime import date, datetime
 from sqlalchemy import JSON, BigInteger, Date, ForeignKey, Index, String, UniqueConstraint, event, text
 from sqlalchemy.orm import Mapped, Session, mapped_column, relationship
 
-from app.db import utcnow
+from app.db import utcnow, value_enum
 from app.extensions import db
 from app.models import Account
 
@@ -23,9 +23,6 @@ class Category(str, enum.Enum):
     B = "B"  # partners, permanent staff, legal persons
 
 
-def _enum(cls, length: int):
-    return db.Enum(cls, native_enum=False, length=length, values_callable=lambda e: [m.value for m in e])
-
 
 def fold(text: str) -> str:
     """Lower case without accents, for searching 'Lefèvre' with 'lefevre'."""
@@ -39,7 +36,7 @@ class Member(db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     number: Mapped[int] = mapped_column(unique=True)
     account_id: Mapped[int] = mapped_column(ForeignKey("app_account.id"), unique=True)
-    kind: Mapped[MemberKind] = mapped_column(_enum(MemberKind, 10))
+    kind: Mapped[MemberKind] = mapped_column(value_enum(MemberKind, 10))
     first_name: Mapped[str | None] = mapped_column(String(100))
     last_name: Mapped[str | None] = mapped_column(String(100))
     legal_name: Mapped[str | None] = mapped_column(String(200))
@@ -47,7 +44,7 @@ class Member(db.Model):
     postcode: Mapped[str] = mapped_column(String(12), default="")
     city: Mapped[str] = mapped_column(String(100), default="")
     country: Mapped[str] = mapped_column(String(2), default="BE")
-    category: Mapped[Category] = mapped_column(_enum(Category, 1))
+    category: Mapped[Category] = mapped_column(value_enum(Category, 1))
     national_number: Mapped[str | None] = mapped_column(String(11))
     enterprise_number: Mapped[str | None] = mapped_column(String(10))
     iban: Mapped[str | None] = mapped_column(String(34))
@@ -122,13 +119,13 @@ class ShareEntry(db.Model):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     member_id: Mapped[int] = mapped_column(ForeignKey("shares_member.id"))
-    kind: Mapped[EntryKind] = mapped_column(_enum(EntryKind, 20), index=True)
+    kind: Mapped[EntryKind] = mapped_column(value_enum(EntryKind, 20), index=True)
     effective_on: Mapped[date] = mapped_column(Date, index=True)
     shares: Mapped[int] = mapped_column(default=0)
     amount_cents: Mapped[int] = mapped_column(BigInteger, default=0)
     capital_cents: Mapped[int] = mapped_column(BigInteger, default=0)
     paid_cents: Mapped[int] = mapped_column(BigInteger, default=0)
-    category: Mapped[Category | None] = mapped_column(_enum(Category, 1))
+    category: Mapped[Category | None] = mapped_column(value_enum(Category, 1))
     counterpart_member_id: Mapped[int | None] = mapped_column(ForeignKey("shares_member.id"))
     transfer_group: Mapped[str | None] = mapped_column(String(36), index=True)
     board_decision_on: Mapped[date | None] = mapped_column(Date)
@@ -174,12 +171,12 @@ class PaymentRequest(db.Model):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     member_id: Mapped[int] = mapped_column(ForeignKey("shares_member.id"))
-    purpose: Mapped[PaymentPurpose] = mapped_column(_enum(PaymentPurpose, 20))
+    purpose: Mapped[PaymentPurpose] = mapped_column(value_enum(PaymentPurpose, 20))
     year: Mapped[int | None]
     shares: Mapped[int] = mapped_column(default=0)  # shares this request pays for (0 for a renewal)
     amount_cents: Mapped[int] = mapped_column(BigInteger)
     reference: Mapped[str] = mapped_column(String(12), unique=True)  # compact OGM/VCS digits
-    status: Mapped[PaymentStatus] = mapped_column(_enum(PaymentStatus, 20), default=PaymentStatus.OPEN, index=True)
+    status: Mapped[PaymentStatus] = mapped_column(value_enum(PaymentStatus, 20), default=PaymentStatus.OPEN, index=True)
     paid_cents: Mapped[int] = mapped_column(BigInteger, default=0)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     paid_at: Mapped[datetime | None]
@@ -250,7 +247,7 @@ class BankTransaction(db.Model):
     counterparty_iban: Mapped[str | None] = mapped_column(String(34))
     structured_reference: Mapped[str | None] = mapped_column(String(12), index=True)
     free_text: Mapped[str] = mapped_column(String(500), default="")
-    match_status: Mapped[MatchStatus] = mapped_column(_enum(MatchStatus, 10))
+    match_status: Mapped[MatchStatus] = mapped_column(value_enum(MatchStatus, 10))
     payment_request_id: Mapped[int | None] = mapped_column(ForeignKey("shares_payment_request.id"), index=True)
     matched_by_id: Mapped[int | None] = mapped_column(ForeignKey("app_account.id"))  # None: automatic
     matched_at: Mapped[datetime | None]
@@ -286,7 +283,7 @@ class RenewalNotice(db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     member_id: Mapped[int] = mapped_column(ForeignKey("shares_member.id"))
     year: Mapped[int] = mapped_column(index=True)
-    stage: Mapped[RenewalStage] = mapped_column(_enum(RenewalStage, 12))
+    stage: Mapped[RenewalStage] = mapped_column(value_enum(RenewalStage, 12))
     sent_at: Mapped[datetime] = mapped_column(default=utcnow)
     payment_request_id: Mapped[int | None] = mapped_column(ForeignKey("shares_payment_request.id"))
 
@@ -317,9 +314,9 @@ class MemberRequest(db.Model):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     member_id: Mapped[int] = mapped_column(ForeignKey("shares_member.id"), index=True)
-    kind: Mapped[MemberRequestKind] = mapped_column(_enum(MemberRequestKind, 20))
+    kind: Mapped[MemberRequestKind] = mapped_column(value_enum(MemberRequestKind, 20))
     details: Mapped[dict | None] = mapped_column(JSON)
-    status: Mapped[MemberRequestStatus] = mapped_column(_enum(MemberRequestStatus, 10),
+    status: Mapped[MemberRequestStatus] = mapped_column(value_enum(MemberRequestStatus, 10),
                                                         default=MemberRequestStatus.PENDING, index=True)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     decided_by_id: Mapped[int | None] = mapped_column(ForeignKey("app_account.id"))

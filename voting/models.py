@@ -14,7 +14,7 @@ from datetime import datetime
 from sqlalchemy import JSON, ForeignKey, Index, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from app.db import utcnow
+from app.db import utcnow, value_enum
 from app.extensions import db
 from app.models import Account
 
@@ -27,9 +27,6 @@ class ElectionState(str, enum.Enum):
     TALLIED = "tallied"  # the result is on the board
 
 
-def _enum(cls, length: int):
-    return db.Enum(cls, native_enum=False, length=length, values_callable=lambda e: [m.value for m in e])
-
 
 class Election(db.Model):
     __tablename__ = "voting_election"
@@ -40,7 +37,7 @@ class Election(db.Model):
     # The voting.crypto.election.Election JSON; while SETUP, trustees' keys may still be empty.
     definition: Mapped[dict] = mapped_column(JSON)
     fingerprint: Mapped[str | None] = mapped_column(String(64), unique=True)
-    state: Mapped[ElectionState] = mapped_column(_enum(ElectionState, 10), default=ElectionState.SETUP)
+    state: Mapped[ElectionState] = mapped_column(value_enum(ElectionState, 10), default=ElectionState.SETUP)
     require_login: Mapped[bool] = mapped_column(default=True)
     public_key: Mapped[str | None] = mapped_column(String(66))
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("app_account.id"))
