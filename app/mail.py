@@ -33,10 +33,6 @@ def queue_mail(to: str, language: str, template: str, *, dedupe_key: str | None 
     return message
 
 
-def already_queued(dedupe_key: str) -> bool:
-    return db.session.scalar(select(OutboxMessage.id).where(OutboxMessage.dedupe_key == dedupe_key)) is not None
-
-
 def deliver_pending(limit: int = 500) -> int:
     """Send queued messages through SMTP; returns how many went. Commits per message."""
     cfg = current_app.config

@@ -36,15 +36,16 @@ def _pending() -> Account | None:
 
 def _start(account: Account, method: str, password_ok: bool):
     """After a first factor: sign in a plain member, or walk a privileged account through its steps."""
-    next_url = safe_next(session.get("auth_next"), url_for("core.home"))
     if not account.needs_second_factor:
-        return _finish(account, method, next_url)
+        return _finish(account, method)
     session["auth_pending"] = {"account": account.id, "version": account.session_version,
                                "password_ok": password_ok, "method": method, "at": time.time()}
     return redirect(url_for("auth.second_factor"))
 
 
-def _finish(account: Account, method: str, next_url: str):
+def _finish(account: Account, method: str):
+    """Sign in: a fresh session, then on to where the person was going before signing in."""
+    next_url = safe_next(session.get("auth_next"), url_for("core.home"))
     language = session.get("language")
     session.clear()  # a fresh session at sign-in: nothing from before it survives
     if language:
@@ -115,7 +116,7 @@ def second_factor():
             db.session.rollback()
             form.code.errors.append(_("This code is not valid. Wait for the next one and try again."))
             return render_template("auth/totp.html", form=form), 400
-        return _finish(account, state["method"] + "+totp", safe_next(session.get("auth_next"), url_for("core.home")))
+        return _finish(account, state["method"] + "+totp")
     return render_template("auth/totp.html", form=form), 400 if form.errors else 200
 
 
@@ -149,8 +150,7 @@ def _enrol_step(account: Account, state: dict):
         except WrongCode:
             form.code.errors.append(_("This code is not valid. Check the time on your phone and try again."))
         else:
-            return _finish(account, state["method"] + "+totp-enrolment",
-                           safe_next(session.get("auth_next"), url_for("core.home")))
+            return _finish(account, state["method"] + "+totp-enrolment")
     uri = services.totp_uri(account, secret)
     return render_template("auth/enrol.html", form=form, secret=secret, qr=qr_svg(uri, _("QR code that adds Une Voix to your authenticator app"))), 400 if form.errors else 200
 
