@@ -16,9 +16,10 @@ from wtforms.fields.choices import SelectChoice
 from wtforms.validators import InputRequired, Length, NumberRange, Optional
 
 from app.authz import permission_required
+from app.clock import today
 from app.errors import DomainError
 from app.extensions import db
-from app.views import HOME_SECTIONS
+from app.registry import Task
 from app.web import render
 from shares import certificates, charts, member_requests, payments, register, renewal, standing
 from shares.errors import MemberNotActive, SameCategory
@@ -31,10 +32,6 @@ from shares.views import bp
 
 MAX_SHARES_PER_REQUEST = 100
 OPEN_STATUSES = (PaymentStatus.OPEN, PaymentStatus.PARTIALLY_PAID)
-
-
-def today() -> date:
-    return datetime.now(standing.BRUSSELS).date()
 
 
 def _own_member():
@@ -255,18 +252,16 @@ def renewal_context(member, year: int) -> dict | None:
     return {"renewal": request_, "year": year, "qr": qr, "unpaid": unpaid, "iban": payments_iban()}
 
 
-def renewal_home_section(account) -> list:
+def renewal_tasks(account) -> list[Task]:
+    """The home page's renewal box: urgent while unpaid, a thank-you once paid."""
     member = member_for_account(account.id)
     if member is None:
         return []
     context = renewal_context(member, today().year)
     if context is None:
         return []
-    return [(10 if context["unpaid"] else 80, "shares/me/_renewal_home.html", context)]
-
-
-if renewal_home_section not in HOME_SECTIONS:
-    HOME_SECTIONS.append(renewal_home_section)
+    return [Task(title=_("Membership %(year)s", year=context["year"]), url=url_for("shares.renewal_status"),
+                 count=1 if context["unpaid"] else 0, urgency=10 if context["unpaid"] else 80, template="shares/me/_renewal_home.html", context=context)]
 
 
 @bp.route("/me/renewal/status")

@@ -10,7 +10,7 @@ import pyotp
 from playwright.sync_api import expect
 
 import shares.member_views  # noqa: F401  (routes on the shares blueprint; the lead wires the import)
-from app.db import utcnow
+from app.clock import utcnow
 from app.extensions import db
 from app.models import Role
 from shares import register, renewal
