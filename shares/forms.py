@@ -76,7 +76,8 @@ class MemberSearchForm(FlaskForm):
     class Meta:
         csrf = False  # a GET search changes nothing
 
-    q = StringField(_l("Name, e-mail or member number"), validators=[Length(max=100)])
+    q = StringField(_l("Name, e-mail, member number, structured communication, IBAN, national or enterprise "
+                       "number, postcode or city"), validators=[Length(max=100)])
     page = IntegerField(default=1, validators=[Optional()])
 
 

@@ -16,7 +16,7 @@ from shares import register, renewal
 from shares.camt_writer import Credit, write_camt053
 from app.clock import today
 from shares.models import BankTransaction, Category, MatchStatus, MemberRequest, MemberRequestStatus, PaymentStatus
-from shares.payments import apply_payment
+from shares.register import record_payment
 from app.config import Config
 from tests.factories import make_account, make_member_obj
 
@@ -44,7 +44,7 @@ def staff_signs_in(page, live_server, email="nadia.staff@example.be"):
 def member_with_renewal(first_name, last_name):
     member = make_member_obj(first_name=first_name, last_name=last_name, language="en")
     _entry, request = register.subscribe(member, 1, on=date(THIS_YEAR - 2, 3, 1))
-    apply_payment(request, request.amount_cents, on=date(THIS_YEAR - 2, 3, 5))
+    record_payment(request, request.amount_cents, on=date(THIS_YEAR - 2, 3, 5))
     db.session.commit()
     return member
 

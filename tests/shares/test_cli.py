@@ -22,7 +22,7 @@ def test_import_statement_command_is_idempotent(app, make_member, tmp_path):
     runner = app.test_cli_runner()
     first = runner.invoke(args=["shares", "import-statement", str(path)])
     assert first.exit_code == 0, first.output
-    assert "2 new transaction(s)" in first.output and "matched: 1" in first.output and "unknown: 1" in first.output
+    assert "2 new transaction(s)" in first.output and "matched automatically: 1" in first.output and "no structured communication: 1" in first.output
     assert "does not balance" in first.output
     second = runner.invoke(args=["shares", "import-statement", str(path)])
     assert second.exit_code == 0 and "nothing changed" in second.output
@@ -53,9 +53,9 @@ def test_demo_register_loader(app):
     open_requests = build_history(ctx, ctx.data["members"], today)
     db.session.commit()
     result = import_statement(demo_statement(open_requests, today, ctx.rng))
-    assert result.counts.get("matched", 0) >= len(open_requests) // 2
-    assert result.counts.get("partial") == 1 and result.counts.get("overpaid") == 1
-    assert result.counts.get("unknown") == 1 and not result.unbalanced
+    assert len(open_requests) == 5 and not result.unbalanced
+    # 0 partial, 1 overpaid, 2 named but without communication, 3 unpaid, 4 a typing slip; a stranger; a debit.
+    assert result.counts == {"partial": 1, "overpaid": 1, "no_reference": 2, "bad_reference": 1, "debit": 1}
 
 
 def test_register_pdf_command_writes_the_register_as_of_a_date(app, make_member, tmp_path):
