@@ -129,7 +129,7 @@ def _amount_text(cents: int) -> str:
 def _one_line(value: str | None, limit: int) -> str:
     """A field on one line (line breaks and other control characters become spaces), capped at its length."""
     text = "".join(" " if (c in "\r\n\t\v\f\x85\u2028\u2029" or ord(c) < 32) else c for c in (value or ""))
-    return " ".join(text.split())[:limit]
+    return " ".join(text.split())[:limit].rstrip()
 
 
 def epc_payload(*, name: str, iban: str, bic: str | None, amount_cents: int, reference: str | None = None,
@@ -174,7 +174,8 @@ def parse_epc(payload: str | bytes) -> dict:
     EUR0.01 to EUR999999999.99, one remittance line at most. ValueError names the first rule broken.
     ``payload`` may be the scanned bytes (decoded by the character set it declares) or text."""
     head = payload[:12].decode("ascii", "replace") if isinstance(payload, bytes) else payload[:12]
-    charset = head.replace("\r", "").split("\n")[2] if head.count("\n") >= 3 else ""
+    parts = re.split(r"\r\n|\n|\r", head)
+    charset = parts[2] if len(parts) > 3 else ""
     if charset not in EPC_CHARSETS:
         raise ValueError("unknown character set")
     try:

@@ -265,13 +265,13 @@ def test_a_member_typing_someone_elses_iban_gets_a_suggestion_never_their_paymen
     """Issue 10: the IBAN and name in a profile are the member's own words; they only suggest."""
     from shares.queries import suggestions_for
 
-    payer = make_member(first_name="Paul", last_name="Payeur", iban="BE68539007547034")
+    payer = make_member(first_name="Paul", last_name="Payeur", iban="BE62510007547061")
     _, payers_request = register.subscribe(payer, 1, on=date(2024, 1, 1))
-    impostor = make_member(first_name="Ivan", last_name="Imposteur", iban="BE68539007547034")
+    impostor = make_member(first_name="Ivan", last_name="Imposteur", iban="BE62510007547061")
     _, impostors_request = register.subscribe(impostor, 1, on=date(2024, 1, 1))
     db.session.commit()
     bank.import_statement(write_camt053(setting("COOP_IBAN"), "S1", 0, [
-        Credit(3000, D, "Paul Payeur", iban="BE68539007547034", text="cotisation")]))
+        Credit(3000, D, "Paul Payeur", iban="BE62510007547061", text="cotisation")]))
     db.session.commit()
     tx = db.session.scalar(select(BankTransaction))
     assert tx.match_status is MatchStatus.UNKNOWN and tx.why == "no_reference" and tx.payment_request_id is None
