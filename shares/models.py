@@ -79,7 +79,8 @@ class Member(db.Model):
         return self.account.language
 
     def refresh_search_text(self) -> None:
-        self.search_text = fold(f"{self.name} {self.legal_name or ''} {self.account.email} {self.number}")
+        self.search_text = fold(f"{self.name} {self.legal_name or ''} {self.account.email} {self.number} "
+                                f"{self.city or ''}")[:500]
 
 
 @event.listens_for(Member, "before_insert")

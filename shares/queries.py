@@ -14,22 +14,19 @@ PAGE_SIZE = 25
 
 def search_members(query: str, page: int = 1) -> tuple[list[Member], int]:
     """By a structured communication, IBAN, national or enterprise number (exact); by member number or
-    postcode (a short number); else every word must appear in the name, e-mail or number, or be the city."""
+    postcode (a short number); else every word must appear in the name, e-mail, number or city, or be the postcode."""
     query = "".join(c for c in query if c.isprintable()).strip()
     page = min(max(page, 1), 10_000)
     found = search_members_by_identifier(query)
     if found is not None:
         return (found, len(found)) if page == 1 else ([], len(found))
     stmt = select(Member)
-    if query.isdigit() and len(query) <= 9:  # a member number or a postcode (longer digit runs search the text)
+    if query.isascii() and query.isdigit() and len(query) <= 9:  # a member number or a postcode (longer digit runs search the text)
         stmt = stmt.where(or_(Member.number == int(query), Member.postcode == query))
     else:
-        for word, typed in zip(fold(query).split(), query.lower().split()):
+        for word in fold(query).split():
             escaped = word.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-            typed = typed.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
             stmt = stmt.where(or_(Member.search_text.like(f"%{escaped}%", escape="\\"),
-                                  func.lower(Member.city).like(f"%{typed}%", escape="\\"),
-                                  func.lower(Member.city).like(f"%{escaped}%", escape="\\"),
                                   Member.postcode == word.upper()))
     total = db.session.scalar(select(func.count()).select_from(stmt.subquery()))
     rows = db.session.scalars(stmt.order_by(Member.last_name, Member.legal_name, Member.first_name, Member.id)
@@ -122,9 +119,11 @@ def search_members_by_identifier(query: str) -> list[Member] | None:
     from stdnum.be import ogm_vcs
     from stdnum.be import vat as std_be_vat
 
-    compact = "".join(c for c in query if c.isalnum()).upper()
+    compact = "".join(c for c in query if c.isascii() and c.isalnum()).upper()
     if not compact:
         return None
+    if compact.startswith("BE") and compact[2:].isdigit() and len(compact) in (11, 12):
+        compact = compact[2:]  # an enterprise number written as a VAT number
     condition = None
     if compact.isdigit() and len(compact) == 12 and ogm_vcs.is_valid(compact):
         condition = Member.id.in_(select(PaymentRequest.member_id).where(PaymentRequest.reference == compact))

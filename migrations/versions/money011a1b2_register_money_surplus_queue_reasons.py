@@ -67,6 +67,7 @@ def upgrade():
         batch_op.create_index(batch_op.f('ix_shares_member_postcode'), ['postcode'], unique=False)
 
     # ### end Alembic commands ###
+    _refresh_search_text()
 
 
 def downgrade():
@@ -87,3 +88,23 @@ def downgrade():
 
     op.drop_table('shares_surplus')
     # ### end Alembic commands ###
+
+
+def _fold(text: str) -> str:
+    """As shares.models.fold at the time of this migration: lower case without accents."""
+    import unicodedata
+
+    decomposed = unicodedata.normalize("NFKD", text)
+    return "".join(c for c in decomposed if not unicodedata.combining(c)).lower()
+
+
+def _refresh_search_text() -> None:
+    """Members are now found by their city too: recompute every member's search text."""
+    conn = op.get_bind()
+    rows = conn.execute(sa.text(
+        "SELECT m.id, m.kind, m.first_name, m.last_name, m.legal_name, m.number, m.city, a.email "
+        "FROM shares_member m JOIN app_account a ON a.id = m.account_id")).all()
+    for member_id, kind, first, last, legal, number, city, email in rows:
+        name = (legal or "") if kind == "legal" else f"{first or ''} {last or ''}".strip()
+        text = _fold(f"{name} {legal or ''} {email} {number} {city or ''}")[:500]
+        conn.execute(sa.text("UPDATE shares_member SET search_text = :t WHERE id = :i"), {"t": text, "i": member_id})
