@@ -78,8 +78,8 @@ def test_staff_import_a_statement_and_resolve_the_queue(page, live_server, acces
     page.get_by_role("button", name="Import").click()
     result = page.locator("section.result")
     expect(result).to_contain_text("Matched automatically: 1")
-    expect(result).to_contain_text("Partial payments: 1")
-    expect(result).to_contain_text("Unknown payments: 1")
+    expect(result).to_contain_text("In the queue: Partial payment: less than the request asks: 1")
+    expect(result).to_contain_text("In the queue: No structured communication: 1")
     accessible(page)
 
     # The same file again changes nothing, and says so.
