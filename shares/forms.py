@@ -278,6 +278,10 @@ class MatchForm(FlaskForm):
 
 
 class MemberMatchForm(MatchForm):
+    """From a member's page: the transaction is chosen in a list, so its version is the one read on posting."""
+
+    version = VersionField(validators=[Optional(), NumberRange(min=1, max=2**31 - 1,
+                                                               message=_l("This form is out of date. Reload the page."))])
     transaction_id = SelectField(_l("Bank transaction waiting in the queue"), coerce=int, choices=[])
 
 

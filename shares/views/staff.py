@@ -8,6 +8,7 @@ import io
 from datetime import date
 
 from flask import Response, abort, flash, redirect, render_template, request, url_for
+from flask_babel import format_date
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
@@ -95,7 +96,8 @@ def _member_page(member: Member, bound: dict | None = None, status: int = 200):
     action_forms["correct"].entry_id.choices = [SelectChoice(e.id, f"#{e.id} {e.effective_on} {e.kind.value}")
                                                 for e in entries if e.kind is not EntryKind.CORRECTION]
     action_forms["match"].transaction_id.choices = [
-        SelectChoice(t.id, f"{t.booking_date} {t.amount_cents / 100:.2f} EUR {t.counterparty_name}") for t in queue]
+        SelectChoice(t.id, f"{format_date(t.booking_date, 'long')}, {euros(t.amount_cents)}, {t.counterparty_name}")
+        for t in queue if t.amount_cents > 0 and t.currency in ("EUR", "")]
     return render_template("shares/member_detail.html", member=member, entries=entries, requests=requests_,
                            position=register.holding(member, today), forms=action_forms, today=today), status
 
@@ -103,7 +105,7 @@ def _member_page(member: Member, bound: dict | None = None, status: int = 200):
 @bp.route("/staff/members/<int:member_id>")
 @permission_required(can_view_register)
 def member_detail(member_id: int):
-    member = db.get_or_404(Member, member_id)
+    member = _row_or_404(Member, member_id)
     if not can_view_member(current_user, member):
         abort(403)
     return _member_page(member)
@@ -112,7 +114,7 @@ def member_detail(member_id: int):
 @bp.route("/staff/members/<int:member_id>/register/<action>", methods=["POST"])
 @permission_required(can_keep_register)
 def member_action(member_id: int, action: str):
-    member = db.get_or_404(Member, member_id)
+    member = _row_or_404(Member, member_id)
     if action not in ACTIONS:
         abort(404)
     form = ACTIONS[action]()
@@ -174,14 +176,14 @@ def _perform(action: str, member: Member, form) -> str:
 
 def _resolve(tx: BankTransaction, form, actor, member: Member | None = None):
     """Set aside, or pay the request the form names; returns what was applied (None when set aside)."""
+    version = form.version.data or tx.version
     if form.action.data == "dismiss":
-        bank.dismiss(tx, expected_version=form.version.data, reason=form.reason.data, actor=actor)
+        bank.dismiss(tx, expected_version=version, reason=form.reason.data, actor=actor)
         return None
     payment = db.session.scalar(select(PaymentRequest).where(PaymentRequest.reference == form.reference.data))
     if payment is None or (member is not None and payment.member_id != member.id):
         raise errors.UnknownReference()
-    return bank.match_by_hand(tx, payment, expected_version=form.version.data, reason=form.reason.data or "",
-                              actor=actor)
+    return bank.match_by_hand(tx, payment, expected_version=version, reason=form.reason.data or "", actor=actor)
 
 
 # ------------------------------------------------------------------------------------------------

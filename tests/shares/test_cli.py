@@ -74,3 +74,20 @@ def test_register_pdf_command_writes_the_register_as_of_a_date(app, make_member,
     app.test_cli_runner().invoke(args=["shares", "register-pdf", str(before), "--on", "2023-12-31"])
     text = subprocess.run(["pdftotext", str(before), "-"], capture_output=True, text=True, check=True).stdout
     assert "Vandenbroucke" not in text
+
+
+def test_import_statement_command_names_the_statements_it_skipped(app, tmp_path, monkeypatch):
+    from pathlib import Path
+
+    belfius = Path(__file__).parent / "data" / "camt" / "be-belfius-lino-COD_20150907_O25MMF107I.xml"
+    monkeypatch.setitem(app.config, "SHARES_BANK_ACCOUNTS", ["BE83540256917919"])
+    result = app.test_cli_runner().invoke(args=["shares", "import-statement", str(belfius)])
+    assert result.exit_code == 0, result.output
+    assert result.output.startswith("Imported 1 statement(s)")
+    assert "SKIPPED statement 1 (152500000475073/000001-000001, account none): no account number" in result.output
+    assert "SKIPPED statement 2 (152500000475073/000001-000002, account AL73552891583236787384690218): not one of the" \
+           " cooperative's accounts" in result.output
+    assert result.output.count("SKIPPED") == 62
+    other = app.test_cli_runner().invoke(args=["shares", "import-statement", str(
+        Path(__file__).parent / "data" / "camt" / "be-tryton-camt.053.001.02.xml")])
+    assert other.exit_code != 0 and "not one of the cooperative's accounts" in other.output

@@ -178,3 +178,20 @@ def test_euro_amounts_refused_with_a_clear_sentence(client, login_as, member_wit
         "entry_id": entry.id, "capital_cents": typed, "effective_on": "2024-01-01", "reason": "x"})
     assert response.status_code == 400 and message in response.get_data(as_text=True)
     assert db.session.scalar(select(func.count()).select_from(ShareEntry).where(ShareEntry.corrects_id.is_not(None))) == 0
+
+
+def test_match_from_the_member_page_keeps_the_surplus(client, login_as, make_member):
+    login_as("staff")
+    member, request = _request(make_member, first_name="Mia", last_name="Member")
+    (tx, debit) = _import(Credit(4500, D, "Someone for Mia", text="parts Mia"), Credit(-900, D, "Fees"))
+    page = client.get(f"/staff/members/{member.id}").get_data(as_text=True)
+    assert "45.00 €, Someone for Mia" in page and "Fees" not in page
+    response = client.post(f"/staff/members/{member.id}/register/match", data={
+        "transaction_id": tx.id, "action": "match", "reference": request.formatted_reference,
+        "reason": "Mia's sister paid"}, follow_redirects=True)
+    assert response.status_code == 200
+    assert "15.00 € beyond what was due is kept" in response.get_data(as_text=True)
+    db.session.expire_all()
+    assert request.status is PaymentStatus.PAID
+    assert db.session.scalar(select(Surplus.amount_cents)) == 1500
+    assert client.get(f"/staff/members/{2**40}").status_code == 404
