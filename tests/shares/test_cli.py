@@ -80,7 +80,10 @@ def test_import_statement_command_names_the_statements_it_skipped(app, tmp_path,
     from pathlib import Path
 
     belfius = Path(__file__).parent / "data" / "camt" / "be-belfius-lino-COD_20150907_O25MMF107I.xml"
-    monkeypatch.setitem(app.config, "SHARES_BANK_ACCOUNTS", ["BE83540256917919"])
+    from flask import current_app
+
+    for each in {app, current_app._get_current_object()}:  # the command runs in the test's app context
+        monkeypatch.setitem(each.config, "SHARES_BANK_ACCOUNTS", ["BE83540256917919"])
     result = app.test_cli_runner().invoke(args=["shares", "import-statement", str(belfius)])
     assert result.exit_code == 0, result.output
     assert result.output.startswith("Imported 1 statement(s)")
