@@ -75,8 +75,9 @@ def suggestions_for(tx: BankTransaction, limit: int = 5) -> list[Suggestion]:
     def add(request: PaymentRequest, reason: str, score: int) -> None:
         found.setdefault(request.id, Suggestion(request)).add(reason, score)
 
-    if tx.payment_request_id is not None:
-        add(db.session.get(PaymentRequest, tx.payment_request_id), "reference", 100)
+    named = db.session.get(PaymentRequest, tx.payment_request_id) if tx.payment_request_id is not None else None
+    if named is not None and named.status is not PaymentStatus.CANCELLED:
+        add(named, "reference", 100)
     typed = tx.typed_reference or (tx.structured_reference if tx.why == "unknown_reference" else "")
     near = near_references(typed) if typed else []
     if near:

@@ -14,7 +14,8 @@ from shares.models import Member, PaymentPurpose, PaymentRequest
 
 
 def send_receipt(request: PaymentRequest, *, transaction=None, entry=None, amount_cents: int = 0,
-                 applied_cents: int | None = None, surplus=None, notify: bool = True, **_ignored) -> None:
+                 applied_cents: int | None = None, surplus=None, from_surplus=None, notify: bool = True,
+                 **_ignored) -> None:
     if not notify or (entry is None and surplus is None):
         return
     member = db.session.get(Member, request.member_id)
@@ -28,5 +29,5 @@ def send_receipt(request: PaymentRequest, *, transaction=None, entry=None, amoun
                    request=request, amount_cents=amount_cents,
                    applied_cents=amount_cents if applied_cents is None else applied_cents,
                    surplus_cents=surplus.amount_cents if surplus is not None else 0, on=on,
-                   is_renewal=request.purpose is PaymentPurpose.RENEWAL, link=url_for("shares.my_payments", _external=True),
+                   is_renewal=request.purpose is PaymentPurpose.RENEWAL, from_surplus=from_surplus is not None, link=url_for("shares.my_payments", _external=True),
                    coop_name=current_app.config.get("COOP_NAME", ""))

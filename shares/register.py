@@ -430,12 +430,13 @@ class AppliedPayment:
 
 
 def record_payment(request: PaymentRequest, amount_cents: int, *, on: date, transaction: BankTransaction | None = None,
-                   actor: Account | None = None, reason: str = "", source_surplus: Surplus | None = None,
+                   actor: Account | None = None, reason: str = "", from_surplus: Surplus | None = None,
                    notify: bool = True) -> AppliedPayment:
     """Record ``amount_cents`` received for ``request``: the payment entry in the register for what was due,
     the request's paid amount, and a Surplus for anything beyond (kept until staff decide), all in this
     transaction; then the ``payment_matched`` signal (``notify=False``: no mail to the member, for the
-    demo's history).
+    demo's history). ``from_surplus``: the money is a surplus kept earlier, not a new payment (what it
+    leaves over becomes a new surplus citing it).
 
     ``paid_cents`` moves by one conditional UPDATE on the value read, so two payments of the same
     request at once cannot both count: the second gets PaymentConflict. Paid-up capital grows by what
@@ -471,7 +472,7 @@ def record_payment(request: PaymentRequest, amount_cents: int, *, on: date, tran
         member = db.session.get(Member, request.member_id)
         surplus = Surplus(member_id=request.member_id, payment_request_id=request.id,
                           bank_transaction_id=transaction.id if transaction else None,
-                          source_surplus_id=source_surplus.id if source_surplus else None, amount_cents=excess,
+                          source_surplus_id=from_surplus.id if from_surplus else None, amount_cents=excess,
                           refund_iban=(transaction.counterparty_iban if transaction else None) or member.iban)
         db.session.add(surplus)
     db.session.flush()
@@ -480,7 +481,7 @@ def record_payment(request: PaymentRequest, amount_cents: int, *, on: date, tran
                         "surplus_cents": excess, "entry": entry.id if entry else None,
                         "transaction": transaction.bank_reference if transaction else None, "reason": reason})
     payment_matched.send(request, transaction=transaction, entry=entry, amount_cents=amount_cents,
-                         applied_cents=applied, surplus=surplus, notify=notify)
+                         applied_cents=applied, surplus=surplus, from_surplus=from_surplus, notify=notify)
     return AppliedPayment(request, entry, excess, surplus)
 
 

@@ -71,7 +71,8 @@ def buy_shares(surplus: Surplus, *, actor: Account | None = None, note: str = ""
         raise SurplusTooSmall()
     _entry, request = register.subscribe(member, shares, on=today(), actor=actor, note=f"surplus #{surplus.id}")
     _claim(surplus, SurplusDecision.EXTRA_SHARES, actor, note, result_request_id=request.id)
-    register.record_payment(request, shares * price, on=today(), actor=actor, reason=f"surplus #{surplus.id}")
+    register.record_payment(request, shares * price, on=today(), actor=actor, reason=f"surplus #{surplus.id}",
+                            from_surplus=surplus)
     rest = _remainder(surplus, surplus.amount_cents - shares * price)
     audit.record("shares.surplus.extra_shares", surplus, actor=actor,
                  after={"amount_cents": surplus.amount_cents, "shares": shares, "request": request.reference,
@@ -95,7 +96,7 @@ def credit_next_year(surplus: Surplus, *, actor: Account | None = None, note: st
         raise NothingDue()
     _claim(surplus, SurplusDecision.CREDIT, actor, note, result_request_id=request.id)
     applied = register.record_payment(request, surplus.amount_cents, on=today(), actor=actor,
-                                      reason=f"surplus #{surplus.id}", source_surplus=surplus)
+                                      reason=f"surplus #{surplus.id}", from_surplus=surplus)
     audit.record("shares.surplus.credit", surplus, actor=actor,
                  after={"amount_cents": surplus.amount_cents, "year": year, "request": request.reference,
                         "rest_cents": applied.excess_cents, "note": note})

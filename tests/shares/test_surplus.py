@@ -105,6 +105,9 @@ def test_credit_towards_next_year(make_member, make_staff):
     db.session.commit()
     assert renewal.purpose is PaymentPurpose.RENEWAL and renewal.year == today().year + 1
     assert renewal.paid_cents == 2000 and renewal.status is PaymentStatus.PARTIALLY_PAID
+    letters = db.session.scalars(select(OutboxMessage.subject).where(OutboxMessage.to_address == member.email)
+                                 .order_by(OutboxMessage.id)).all()
+    assert letters[-1] == "We used 20.00 € you had paid beyond what was due"
     # A second surplus larger than what is still due: the rest is kept again.
     big = Surplus(member_id=member.id, amount_cents=2500)
     db.session.add(big)
