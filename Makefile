@@ -4,6 +4,8 @@ VENV := .venv
 PY := $(VENV)/bin/python
 FLASK := $(VENV)/bin/flask --app wsgi
 PORT ?= 5000
+# Links in the demo's mail point to the port it is served on.
+export UNEVOIX_PUBLIC_URL ?= http://127.0.0.1:$(PORT)
 # Debian packages the tests need (browser, PDF and QR readers, PostgreSQL server).
 SYSTEM_TOOLS := chromium pdftoppm zbarimg
 PG_BIN = $(firstword $(wildcard /usr/lib/postgresql/*/bin))
@@ -11,7 +13,8 @@ PG_BIN = $(firstword $(wildcard /usr/lib/postgresql/*/bin))
 PG_DIR := /tmp/unevoix-pg-$(shell pwd | md5sum | cut -c1-10)
 PG_URI := postgresql+psycopg://postgres@/unevoix_test?host=$(PG_DIR)&port=5432
 
-.PHONY: translations-update run test test-sqlite test-postgres install install-test system-deps translations demo-db bench clean
+
+.PHONY: verifier translations-update run test test-sqlite test-postgres install install-test system-deps translations demo-db bench clean
 
 $(VENV)/installed: pyproject.toml
 	test -x $(PY) || python3 -m venv $(VENV)
@@ -72,5 +75,9 @@ bench: install-test
 	$(PY) bench/ballots.py
 	$(PY) bench/register.py
 
+# The election verifier as one file members can download and run (see docs/election-record.md).
+verifier: $(VENV)/installed
+	$(PY) scripts/build_verifier.py dist/une-voix-verify.pyz
+
 clean:
-	rm -rf $(VENV) instance $(PG_DIR)
+	rm -rf $(VENV) instance dist $(PG_DIR)
