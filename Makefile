@@ -7,14 +7,14 @@ PORT ?= 5000
 # Links in the demo's mail point to the port it is served on.
 export UNEVOIX_PUBLIC_URL ?= http://127.0.0.1:$(PORT)
 # Debian packages the tests need (browser, PDF and QR readers, PostgreSQL server).
-SYSTEM_TOOLS := chromium pdftoppm zbarimg
+SYSTEM_TOOLS := chromium pdftoppm zbarimg curl
 PG_BIN = $(firstword $(wildcard /usr/lib/postgresql/*/bin))
 # One fixed PostgreSQL directory per checkout, outside it so the postgres user can enter it.
 PG_DIR := /tmp/unevoix-pg-$(shell pwd | md5sum | cut -c1-10)
 PG_URI := postgresql+psycopg://postgres@/unevoix_test?host=$(PG_DIR)&port=5432
 
 
-.PHONY: verifier translations-update run test test-sqlite test-postgres install install-test system-deps translations demo-db bench clean
+.PHONY: smoke verifier translations-update run test test-sqlite test-postgres install install-test system-deps translations demo-db bench clean
 
 $(VENV)/installed: pyproject.toml
 	test -x $(PY) || python3 -m venv $(VENV)
@@ -51,10 +51,14 @@ system-deps:
 	test -n "$(PG_BIN)" || missing=1; \
 	if [ -n "$$missing" ]; then \
 	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends \
-	    chromium poppler-utils zbar-tools postgresql >/dev/null; \
+	    chromium poppler-utils zbar-tools postgresql curl >/dev/null; \
 	fi
 
-test: system-deps install-test test-sqlite test-postgres
+test: system-deps install-test test-sqlite test-postgres smoke
+
+# `make run` as the README says, serving the home page (then stopped).
+smoke: install
+	bash scripts/smoke_run.sh
 
 test-sqlite: install-test
 	$(PY) -m pytest -q $(PYTEST_ARGS)
