@@ -77,7 +77,7 @@ def import_statement(data: bytes, *, filename: str = "", actor: Account | None =
     digest = hashlib.sha256(data).hexdigest()
     previous = db.session.scalar(select(BankStatementImport).where(BankStatementImport.file_sha256 == digest))
     if previous is not None:
-        return ImportResult(previous, already_imported=True, statements=previous.statements or [])
+        return _import_again(previous, data, actor=actor, accept_any_account=accept_any_account)
     statements = parse_camt053(data)
     allowed = None if accept_any_account else bank_accounts()
     summaries, importable = [], []
@@ -115,6 +115,33 @@ def import_statement(data: bytes, *, filename: str = "", actor: Account | None =
     return result
 
 
+def _import_again(previous: BankStatementImport, data: bytes, *, actor: Account | None,
+                  accept_any_account: bool) -> ImportResult:
+    """The same file again changes nothing, unless statements skipped the first time can be imported now
+    (their account was added to the configuration since): those are added to the same import."""
+    skipped_before = {s["number"] for s in previous.statements or [] if s.get("skipped") and s.get("number")}
+    if not skipped_before:
+        return ImportResult(previous, already_imported=True, statements=previous.statements or [])
+    allowed = None if accept_any_account else bank_accounts()
+    now = [s for s in parse_camt053(data) if s.number in skipped_before and _skip_reason(s, allowed) is None]
+    if not now:
+        return ImportResult(previous, already_imported=True, statements=previous.statements or [])
+    numbers = {s.number for s in now}
+    summaries = [{k: v for k, v in s.items() if k not in ("skipped", "detail")} if s.get("number") in numbers else s
+                 for s in previous.statements or []]
+    previous.statements = summaries  # a new list, so the JSON column is written
+    previous.statements_count += len(now)
+    previous.entries_count += sum(s.entries_count for s in now)
+    result = ImportResult(previous, statements=summaries)
+    new_ids = _insert_new(previous, now, result, only_new=True)
+    previous.new_transactions_count += result.new
+    _auto_match(new_ids, result)
+    audit.record("bank_statement.imported", previous, actor=actor,
+                 after={"again": True, "statements": sorted(numbers), "new": result.new,
+                        "duplicates": result.duplicates, **{f"count_{k}": v for k, v in result.counts.items()}})
+    return result
+
+
 def _first_why(amount_cents: int, currency: str) -> str:
     if amount_cents < 0:
         return "debit"
@@ -123,7 +150,10 @@ def _first_why(amount_cents: int, currency: str) -> str:
     return ""
 
 
-def _insert_new(record: BankStatementImport, statements: list[Statement], result: ImportResult) -> list[int]:
+def _insert_new(record: BankStatementImport, statements: list[Statement], result: ImportResult,
+                only_new: bool = False) -> list[int]:
+    """Insert the transactions no earlier file had; their ids (``only_new``: of this call only)."""
+    before = db.session.scalar(select(func.max(BankTransaction.id))) if only_new else None
     transactions = {t.bank_reference: t for s in statements for t in s.transactions}
     existing: set[str] = set()
     for chunk in _chunks(transactions):
@@ -140,8 +170,10 @@ def _insert_new(record: BankStatementImport, statements: list[Statement], result
     for chunk in _chunks(rows, 2000):
         db.session.execute(insert(BankTransaction), chunk)
     result.new = len(rows)
-    return list(db.session.scalars(select(BankTransaction.id).where(BankTransaction.import_id == record.id)
-                                   .order_by(BankTransaction.id)))
+    stmt = select(BankTransaction.id).where(BankTransaction.import_id == record.id)
+    if before is not None:
+        stmt = stmt.where(BankTransaction.id > before)
+    return list(db.session.scalars(stmt.order_by(BankTransaction.id)))
 
 
 def _auto_match(ids: list[int], result: ImportResult) -> None:

@@ -401,3 +401,22 @@ def test_two_staff_matching_at_once_one_wins(make_member, make_staff):
     db.session.expire_all()
     paid = [x for x in r if db.session.get(type(x), x.id).paid_cents]
     assert len(paid) == 1
+
+
+def test_a_skipped_statement_is_imported_when_the_same_file_comes_again_after_its_account_is_added(monkeypatch):
+    monkeypatch.setitem(current_app.config, "SHARES_BANK_ACCOUNTS", ["BE83540256917919"])
+    first = bank.import_statement(BELFIUS.read_bytes(), filename=BELFIUS.name)
+    db.session.commit()
+    count = _count(BankTransaction)
+    again = bank.import_statement(BELFIUS.read_bytes())
+    assert again.already_imported and _count(BankTransaction) == count
+    monkeypatch.setitem(current_app.config, "SHARES_BANK_ACCOUNTS", ["BE83540256917919", "BE62315236188996"])
+    added = bank.import_statement(BELFIUS.read_bytes())
+    db.session.commit()
+    assert not added.already_imported and added.new > 0 and _count(BankTransaction) == count + added.new
+    assert added.statement_import.id == first.statement_import.id
+    assert added.statement_import.statements_count == 2 and len(added.skipped) == 61
+    assert sorted(s["iban"] for s in added.statements if not s.get("skipped")) == ["BE62315236188996",
+                                                                                    "BE83540256917919"]
+    third = bank.import_statement(BELFIUS.read_bytes())
+    assert third.already_imported and _count(BankTransaction) == count + added.new
