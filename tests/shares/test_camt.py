@@ -18,7 +18,7 @@ from shares.camt import parse_camt053
 from shares.camt_writer import Credit, write_camt053
 from shares.errors import NotACredit, ReasonRequired, StatementError, TransactionAlreadyResolved
 from shares.models import (BankStatementImport, BankTransaction, EntryKind, MatchStatus, PaymentStatus,
-                           ShareEntry, Surplus)
+                           ShareEntry)
 from shares.settings import setting
 from shares.signals import payment_matched
 
