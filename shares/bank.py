@@ -19,6 +19,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 
 from sqlalchemy import func, insert, select, update
+from sqlalchemy.orm import joinedload
 
 from app import audit
 from app.clock import utcnow
@@ -184,7 +185,8 @@ def _auto_match(ids: list[int], result: ImportResult) -> None:
                                       .order_by(BankTransaction.id)))
         refs = {t.structured_reference for t in txs if t.structured_reference and not t.why}
         by_ref = {r.reference: r for r in db.session.scalars(
-            select(PaymentRequest).where(PaymentRequest.reference.in_(refs)))} if refs else {}
+            select(PaymentRequest).where(PaymentRequest.reference.in_(refs))
+            .options(joinedload(PaymentRequest.member)))} if refs else {}  # the receipts read the member
         for tx in txs:
             if not tx.why:
                 _classify(tx, by_ref.get(tx.structured_reference) if tx.structured_reference else None)

@@ -13,6 +13,7 @@ from datetime import date
 
 from sqlalchemy import and_, case, func, select, update
 from sqlalchemy.orm import selectinload
+from sqlalchemy.orm.attributes import set_committed_value
 
 from app import audit
 from app.clock import today, utcnow
@@ -445,35 +446,39 @@ def record_payment(request: PaymentRequest, amount_cents: int, *, on: date, tran
         raise RequestNotPayable()
     if not isinstance(amount_cents, int) or amount_cents <= 0:
         raise NotACredit()
-    db.session.flush()
-    before_paid = db.session.scalar(select(PaymentRequest.paid_cents).where(PaymentRequest.id == request.id))
+    before_paid = request.paid_cents  # as this transaction knows it; the UPDATE below checks it still holds
     owed_before = max(request.amount_cents - before_paid, 0)
     applied = min(amount_cents, owed_before)
     excess = amount_cents - applied
     paid = before_paid + applied
     status = _status_for(request.amount_cents, paid)
+    paid_at = (request.paid_at or utcnow()) if status is PaymentStatus.PAID else None
     changed = db.session.execute(
         update(PaymentRequest).where(PaymentRequest.id == request.id, PaymentRequest.paid_cents == before_paid,
                                      PaymentRequest.status != PaymentStatus.CANCELLED)
-        .values(paid_cents=paid, status=status,
-                paid_at=(request.paid_at or utcnow()) if status is PaymentStatus.PAID else None)
+        .values(paid_cents=paid, status=status, paid_at=paid_at)
         .execution_options(synchronize_session=False))
     if changed.rowcount != 1:
         raise PaymentConflict()
-    db.session.refresh(request, ["paid_cents", "status", "paid_at"])
+    for key, value in (("paid_cents", paid), ("status", status), ("paid_at", paid_at)):
+        set_committed_value(request, key, value)  # what the UPDATE wrote, without another SELECT
     entry = None
     if applied:
-        capital = applied if request.purpose in CAPITAL_PURPOSES else 0
-        entry = _entry(db.session.get(Member, request.member_id), EntryKind.PAYMENT, on, actor, shares=0,
-                       amount_cents=applied, capital_cents=0, paid_cents=capital, payment_request_id=request.id,
-                       bank_transaction_id=transaction.id if transaction else None, note=reason[:500])
+        entry = ShareEntry(member_id=request.member_id, kind=EntryKind.PAYMENT, effective_on=on, shares=0,
+                           amount_cents=applied, capital_cents=0,
+                           paid_cents=applied if request.purpose in CAPITAL_PURPOSES else 0,
+                           payment_request_id=request.id, bank_transaction_id=transaction.id if transaction else None,
+                           note=reason[:500], recorded_by_id=actor.id if actor else None)
+        db.session.add(entry)
     surplus = None
     if excess:
-        member = db.session.get(Member, request.member_id)
+        iban = transaction.counterparty_iban if transaction else None
+        if iban is None:
+            iban = db.session.scalar(select(Member.iban).where(Member.id == request.member_id))
         surplus = Surplus(member_id=request.member_id, payment_request_id=request.id,
                           bank_transaction_id=transaction.id if transaction else None,
                           source_surplus_id=from_surplus.id if from_surplus else None, amount_cents=excess,
-                          refund_iban=(transaction.counterparty_iban if transaction else None) or member.iban)
+                          refund_iban=iban)
         db.session.add(surplus)
     db.session.flush()
     audit.record("payment.applied", request, actor=actor, before={"paid_cents": before_paid},
