@@ -205,7 +205,6 @@ def _classify(tx: BankTransaction, request: PaymentRequest | None) -> None:
         tx.why = "cancelled"
     elif tx.amount_cents == request.due_cents:
         tx.match_status, tx.match_reason, tx.matched_at = MatchStatus.MATCHED, "structured reference", utcnow()
-        db.session.flush()
         register.record_payment(request, tx.amount_cents, on=tx.booking_date, transaction=tx,
                                 reason="structured reference")
     elif tx.amount_cents < request.due_cents:
