@@ -316,4 +316,4 @@ class RegisterDateForm(FlaskForm):
         csrf = False
 
     on = DateField(_l("Register as of"), validators=[Optional()])
-    page = IntegerField(default=1, validators=[Optional()])
+    page = IntegerField(default=1, validators=[Optional(), NumberRange(min=1, max=100_000)])

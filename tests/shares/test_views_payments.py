@@ -195,3 +195,10 @@ def test_match_from_the_member_page_keeps_the_surplus(client, login_as, make_mem
     assert request.status is PaymentStatus.PAID
     assert db.session.scalar(select(Surplus.amount_cents)) == 1500
     assert client.get(f"/staff/members/{2**40}").status_code == 404
+
+
+@pytest.mark.parametrize("url", ["/staff/register?page=99999999999999999999", "/staff/register?page=-5",
+                                 "/staff/payments/queue?page=99999999999", "/staff/members?q=a&page=99999999999999"])
+def test_page_numbers_out_of_range_are_refused_not_crashed(client, login_as, url):
+    login_as("staff")
+    assert client.get(url).status_code in (200, 400)
