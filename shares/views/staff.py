@@ -10,6 +10,7 @@ from datetime import date
 from flask import Response, abort, flash, redirect, render_template, request, url_for
 from flask_babel import format_date
 from flask_babel import gettext as _
+from flask_babel import ngettext
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from sqlalchemy import func, select
@@ -19,6 +20,7 @@ from wtforms.fields.choices import SelectChoice
 from app import clock
 from app.authz import permission_required
 from app.errors import DomainError, error_message, register_messages
+from app.registry import Task
 from app.extensions import db
 from app.uow import unit_of_work
 from app.web import euros, render, wants_partial
@@ -363,6 +365,26 @@ def resolve_payment(tx_id: int):
                     amount=euros(applied.surplus.amount_cents)), "success")
         return redirect(url_for("shares.payment_queue"))
     return _queue_item(tx, applied=applied)
+
+
+def payment_tasks(account) -> list[Task]:
+    """The home page's money tasks for staff: payments to resolve, overpayments to decide, refunds to make."""
+    if not can_resolve_payments(account):
+        return []
+    context = _queue_context()
+    tasks = []
+    if context["total"]:
+        tasks.append(Task(title=ngettext("%(num)d payment to resolve", "%(num)d payments to resolve", context["total"]),
+                          url=url_for("shares.payment_queue"), count=context["total"], urgency=30))
+    if context["open_surpluses"]:
+        tasks.append(Task(title=ngettext("%(num)d overpayment to decide", "%(num)d overpayments to decide",
+                                         context["open_surpluses"]),
+                          url=url_for("shares.payment_queue", _anchor="kept"), count=context["open_surpluses"],
+                          urgency=30))
+    if context["refunds"]:
+        tasks.append(Task(title=ngettext("%(num)d refund to make", "%(num)d refunds to make", context["refunds"]),
+                          url=url_for("shares.refund_list"), count=context["refunds"], urgency=40))
+    return tasks
 
 
 # ------------------------------------------------------------------------------------------------

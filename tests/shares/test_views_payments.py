@@ -202,3 +202,15 @@ def test_match_from_the_member_page_keeps_the_surplus(client, login_as, make_mem
 def test_page_numbers_out_of_range_are_refused_not_crashed(client, login_as, url):
     login_as("staff")
     assert client.get(url).status_code in (200, 400)
+
+
+def test_staff_home_lists_the_money_to_handle(client, login_as, make_member):
+    login_as("staff")
+    _member, request = _request(make_member)
+    (over, _fees) = _import(Credit(4500, D, "Over", reference=request.reference), Credit(-100, D, "Fees"))
+    home = client.get("/").get_data(as_text=True)
+    assert "2 payments to resolve" in home and 'href="/staff/payments/queue"' in home
+    bank.match_by_hand(over, request, expected_version=over.version, reason="", actor=None)
+    db.session.commit()
+    home = client.get("/").get_data(as_text=True)
+    assert "1 payment to resolve" in home and "1 overpayment to decide" in home
