@@ -287,7 +287,8 @@ def _queue_options():
 
 
 def _queue_context() -> dict:
-    return {"counts": bank.queue_counts(), "total": bank.queue_count(),
+    counts = bank.queue_counts()
+    return {"counts": counts, "total": sum(counts.values()),
             "open_surpluses": db.session.scalar(select(func.count()).select_from(
                 surpluses.open_surpluses_statement().subquery())),
             "refunds": db.session.scalar(select(func.count()).select_from(
@@ -305,7 +306,8 @@ def payment_queue():
     rows = list(db.session.scalars(bank.queue_statement(why).options(*_queue_options())
                                    .limit(QUEUE_PAGE_SIZE).offset((page - 1) * QUEUE_PAGE_SIZE)))
     kept = list(db.session.scalars(surpluses.open_surpluses_statement()
-                                   .options(joinedload(Surplus.member), joinedload(Surplus.payment_request))
+                                   .options(joinedload(Surplus.member), joinedload(Surplus.payment_request),
+                                            joinedload(Surplus.bank_transaction))
                                    .limit(QUEUE_PAGE_SIZE)))
     context = _queue_context()
     shown = context["counts"].get(why, 0) if why else context["total"]
