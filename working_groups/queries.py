@@ -232,14 +232,13 @@ def search(q: str, language: str, limit: int = 50) -> list[SearchHit]:
         BoardMinutes.published_at.is_not(None), BoardMinutes.status == MinutesStatus.APPROVED,
         *likes(Synthesis.search_text)).order_by(BoardMinutes.meeting_on.desc()).limit(limit * 3))
     hits: list[SearchHit] = []
-    seen: dict[int, SearchHit] = {}
+    seen: set[int] = set()
     for synthesis in syntheses:
-        existing = seen.get(synthesis.minutes_id)
-        if existing is None or synthesis.language == language:
-            hit = SearchHit("synthesis", synthesis, synthesis.title, synthesis.minutes.meeting_on)
-            if existing is not None:
-                hits.remove(existing)
-            seen[synthesis.minutes_id] = hit
-            hits.append(hit)
+        if synthesis.minutes_id in seen:
+            continue
+        seen.add(synthesis.minutes_id)
+        # Found in any language: shown in the reader's own when it exists.
+        shown = synthesis.minutes.synthesis(language) or synthesis
+        hits.append(SearchHit("synthesis", shown, shown.title, synthesis.minutes.meeting_on))
     hits.extend(SearchHit("recommendation", r, r.title, None) for r in recs)
     return hits[:limit]

@@ -126,10 +126,12 @@ def join_group(group: WorkingGroup, member: Member | None, motivation: str = "",
         existing.left_at, existing.role, existing.motivation = None, GroupRole.MEMBER, motivation.strip()
         membership = existing
     else:
-        membership = GroupMembership(group=group, member=member, role=GroupRole.MEMBER, motivation=motivation.strip())
+        membership = GroupMembership(group_id=group.id, member_id=member.id, role=GroupRole.MEMBER,
+                                     motivation=motivation.strip())
         with savepoint(conflict=AlreadyInGroup):
             db.session.add(membership)
             db.session.flush()
+        db.session.expire(group, ["memberships"])
     audit.record("working_groups.membership.join", membership, after={"group": group.slug, "member": member.id},
                  actor=actor)
     return membership
@@ -141,11 +143,12 @@ def add_to_group(group: WorkingGroup, member: Member, role: GroupRole, actor: Ac
                                                                GroupMembership.member_id == member.id))
     if existing is not None and existing.active:
         raise AlreadyInGroup()
-    membership = existing or GroupMembership(group=group, member=member)
+    membership = existing or GroupMembership(group_id=group.id, member_id=member.id)
     membership.role, membership.left_at = role, None
     with savepoint(conflict=AlreadyInGroup):
         db.session.add(membership)
         db.session.flush()
+    db.session.expire(group, ["memberships"])
     audit.record("working_groups.membership.add", membership,
                  after={"group": group.slug, "member": member.id, "role": role}, actor=actor)
     return membership
@@ -184,9 +187,10 @@ def schedule_meeting(group: WorkingGroup, held_on: date | None, place: str = "",
                      actor: Account | None = None) -> GroupMeeting:
     if held_on is None:
         raise MeetingDateMissing()
-    meeting = GroupMeeting(group=group, held_on=held_on, place=place.strip(), agenda=agenda.strip())
+    meeting = GroupMeeting(group_id=group.id, held_on=held_on, place=place.strip(), agenda=agenda.strip())
     db.session.add(meeting)
     db.session.flush()
+    db.session.expire(group, ["meetings"])
     audit.record("working_groups.meeting.schedule", meeting, after={"group": group.slug, "held_on": held_on},
                  actor=actor)
     return meeting
@@ -254,7 +258,7 @@ def draft_recommendation(group: WorkingGroup, title: str, text: str, rationale: 
     _require_text(title, text)
     number = (db.session.scalar(select(func.max(Recommendation.number)).where(Recommendation.group_id == group.id))
               or 0) + 1
-    rec = Recommendation(group=group, number=number, title=title.strip(), text=text.strip(),
+    rec = Recommendation(group_id=group.id, number=number, title=title.strip(), text=text.strip(),
                          rationale=rationale.strip(), language=language, status=RS.DRAFT)
     rec.versions.append(RecommendationVersion(number=1, title=rec.title, text=rec.text, rationale=rec.rationale,
                                               author_id=author.id if author else None))
