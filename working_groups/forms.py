@@ -6,6 +6,7 @@ from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
 from wtforms import BooleanField, DateField, IntegerField, RadioField, SelectField, StringField, TextAreaField
+from wtforms.fields.choices import SelectChoice
 from wtforms.validators import InputRequired, Length, NumberRange, Optional, Regexp
 
 from working_groups.labels import LABELS
@@ -51,7 +52,7 @@ class EmptyForm(FlaskForm):
     pass
 
 
-ROLE_CHOICES = [(r.value, LABELS[r.value]) for r in GroupRole]
+ROLE_CHOICES = [SelectChoice(r.value, LABELS[r.value]) for r in GroupRole]
 
 
 class RoleForm(FlaskForm):
@@ -91,7 +92,7 @@ class SubmitForm(ConfirmForm):
     submitted_on = _date(_l("Date of submission to the board"), _l("Enter the date of submission."))
 
 
-DECISION_CHOICES = [(d.value, LABELS[d.value]) for d in AnswerDecision]
+DECISION_CHOICES = [SelectChoice(d.value, LABELS[d.value]) for d in AnswerDecision]
 
 
 class AnswerForm(ConfirmForm):
@@ -105,7 +106,7 @@ class AnswerForm(ConfirmForm):
 
 
 class ProgressForm(FlaskForm):
-    status = SelectField(_l("Implementation status"), choices=[(i.value, LABELS[i.value]) for i in Implementation],
+    status = SelectField(_l("Implementation status"), choices=[SelectChoice(i.value, LABELS[i.value]) for i in Implementation],
                          validators=[InputRequired()])
     note = TextAreaField(_l("Progress note"), validators=[InputRequired(_l("Write the progress note.")),
                                                           Length(max=TEXT)])

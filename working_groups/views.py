@@ -3,10 +3,11 @@ once through ``unit_of_work``, render or redirect)."""
 from __future__ import annotations
 
 from flask import abort, flash, redirect, render_template, request, url_for
-from flask_babel import get_locale
+from flask_babel import format_date, get_locale
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
+from wtforms.fields.choices import SelectChoice
 
 from app.authz import permission_required
 from app.clock import today
@@ -451,11 +452,12 @@ def group_booklet(slug: str):
 
 
 def _filter_choices(form: forms.FiltersForm) -> None:
-    form.group.choices = [("", _("All groups"))] + [(g.slug, g.title(_lang())) for g in queries.groups()]
-    form.status.choices = [("", _("Any status"))] + [(s, str(LABELS[s])) for s in queries.PUBLIC_STATUSES]
-    from flask_babel import format_date
-    form.assembly.choices = [("", _("Any assembly"))] + [(d.isoformat(), format_date(d, "long"))
-                                                         for d in queries.assembly_dates()]
+    form.group.choices = [SelectChoice("", _("All groups"))] + [SelectChoice(g.slug, g.title(_lang()))
+                                                                 for g in queries.groups()]
+    form.status.choices = [SelectChoice("", _("Any status"))] + [SelectChoice(s, str(LABELS[s]))
+                                                                 for s in queries.PUBLIC_STATUSES]
+    form.assembly.choices = [SelectChoice("", _("Any assembly"))] + [
+        SelectChoice(d.isoformat(), format_date(d, "long")) for d in queries.assembly_dates()]
 
 
 @bp.route("/recommendations/")
