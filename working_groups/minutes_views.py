@@ -14,7 +14,8 @@ from shares.pdf import pdf_response
 from working_groups import forms, minutes as service, pdf, queries
 from working_groups.blueprint import bp, get_or_404
 from working_groups.models import LANGUAGES, AttendanceStatus, BoardMinutes
-from working_groups.permissions import (can_read_synthesis, can_read_syntheses, can_view_minutes, can_write_minutes)
+from working_groups.permissions import (can_read_synthesis, can_read_syntheses, can_sign_minutes, can_view_minutes,
+                                        can_write_minutes)
 
 
 def _minutes(minutes_id: int) -> BoardMinutes:
@@ -152,7 +153,7 @@ def minutes_comment(minutes_id: int):
 
 
 @bp.route("/board/minutes/<int:minutes_id>/approve", methods=["POST"])
-@permission_required(can_view_minutes)
+@permission_required(can_sign_minutes)
 def minutes_approve(minutes_id: int):
     minutes = _minutes(minutes_id)
     form = forms.ConfirmForm()

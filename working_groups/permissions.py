@@ -123,6 +123,12 @@ def can_write_minutes(user, minutes=None) -> bool:
 
 
 @predicate
+def can_sign_minutes(user, minutes=None) -> bool:
+    """Approving minutes is a board member's own act (the service checks they are listed in them)."""
+    return is_board(user)
+
+
+@predicate
 def can_approve_minutes(user, minutes: BoardMinutes | None) -> bool:
     return bool(minutes is not None and is_board(user) and minutes.status is MinutesStatus.CIRCULATED
                 and any(a.account_id == user.id for a in minutes.attendees)
