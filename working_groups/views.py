@@ -507,7 +507,7 @@ def assembly_report():
         with unit_of_work():
             count = services.mark_reported([a for a in answers if a.reported_on is None], form.assembly_on.data,
                                            actor=current_user)
-        flash(_("%(count)s answers are marked as reported at the assembly.", count=count), "success")
+        flash(_("Answers marked as reported at the assembly: %(count)s.", count=count), "success")
         return redirect(url_for("working_groups.assembly_report", on=form.assembly_on.data.isoformat()))
     return render_template("working_groups/assembly_report.html", query=query, answers=answers, form=form)
 
