@@ -100,8 +100,8 @@ class AnswerForm(ConfirmForm):
                           validators=[InputRequired(_l("Choose the board's answer."))])
     amended_text = TextAreaField(_l("Amended text (for an answer with amendments)"),
                                  validators=[Optional(), Length(max=TEXT)])
-    reasoning = TextAreaField(_l("Reasoning"), validators=[InputRequired(_l("The board's answer needs its reasoning.")),
-                                                           Length(max=TEXT)])
+    reasoning = TextAreaField(_l("Reasoning"), validators=[
+        InputRequired(_l("The board's answer needs its reasoning.")), Length(max=TEXT)])
     answered_on = _date(_l("Date of the board's decision"), _l("Enter the date of the board's decision."))
 
 
@@ -159,14 +159,16 @@ class ItemForm(FlaskForm):
     discussion = TextAreaField(_l("Discussion"), validators=[Optional(), Length(max=TEXT)])
 
 
+def _votes():
+    return [InputRequired(_l("Enter a number of votes.")),
+            NumberRange(min=0, max=100, message=_l("Enter a number of votes."))]
+
+
 class DecisionForm(FlaskForm):
     text = TextAreaField(_l("Decision"), validators=[InputRequired(_l("Write the decision.")), Length(max=TEXT)])
-    votes_for = IntegerField(_l("Votes for"), default=0, validators=[
-        InputRequired(_l("Enter a number of votes.")), NumberRange(min=0, max=100, message=_l("Enter a number of votes."))])
-    votes_against = IntegerField(_l("Votes against"), default=0, validators=[
-        InputRequired(_l("Enter a number of votes.")), NumberRange(min=0, max=100, message=_l("Enter a number of votes."))])
-    votes_abstain = IntegerField(_l("Abstentions"), default=0, validators=[
-        InputRequired(_l("Enter a number of votes.")), NumberRange(min=0, max=100, message=_l("Enter a number of votes."))])
+    votes_for = IntegerField(_l("Votes for"), default=0, validators=_votes())
+    votes_against = IntegerField(_l("Votes against"), default=0, validators=_votes())
+    votes_abstain = IntegerField(_l("Abstentions"), default=0, validators=_votes())
 
 
 class CommentForm(FlaskForm):

@@ -25,7 +25,8 @@ def _minutes(minutes_id: int) -> BoardMinutes:
 def _page(minutes: BoardMinutes, status: int = 200, **extra):
     context = dict(minutes=minutes, successor=queries.successor_of(minutes), item_form=forms.ItemForm(),
                    decision_form=forms.DecisionForm(), comment_form=forms.CommentForm(),
-                   confirm_form=forms.ConfirmForm(), at_meeting_form=forms.ApproveAtMeetingForm(meeting_on=today(), prefix="meeting"),
+                   confirm_form=forms.ConfirmForm(),
+                   at_meeting_form=forms.ApproveAtMeetingForm(meeting_on=today(), prefix="meeting"),
                    correct_form=forms.CorrectForm(prefix="correction"), languages=LANGUAGES, empty=forms.EmptyForm())
     context.update(extra)
     return render_template("working_groups/minutes/show.html", **context), status

@@ -237,7 +237,7 @@ def test_the_secretary_drafts_the_board_approves_members_read(client, app, secre
     sign_in(member_client, reader.account)
     page = text_of(member_client.get(f"/minutes/{mid}"))
     assert "Begroting van het jaar" in page
-    assert "Board meeting" in text_of(member_client.get("/"))  # the home page's news
+    assert "Nieuw: synthese van de raadsvergadering" in text_of(member_client.get("/"))  # the home page news
 
 
 def test_a_board_member_cannot_write_minutes(client):
