@@ -167,9 +167,17 @@ def _finish_approval(minutes: BoardMinutes, actor: Account | None, verb: str, **
             minutes.published_at = utcnow()
 
 
+def _lock(minutes: BoardMinutes) -> None:
+    """Reload the minutes under a row lock (PostgreSQL; SQLite serialises writers anyway), so two board
+    members approving at once, or two publications, see each other's work."""
+    db.session.flush()
+    db.session.refresh(minutes, with_for_update=True)
+
+
 def approve(minutes: BoardMinutes, account: Account) -> bool:
     """One board member's approval (once: a unique constraint). Returns True when it completes the
     approval: every board member present at the meeting has approved."""
+    _lock(minutes)
     if minutes.status is not MS.CIRCULATED:
         if minutes.status in (MS.APPROVED, MS.SUPERSEDED):
             raise MinutesFrozen(minutes.status.value, MS.APPROVED.value)
@@ -251,6 +259,7 @@ def save_synthesis(minutes: BoardMinutes, language: str, title: str, body: str,
 def publish(minutes: BoardMinutes, actor: Account | None = None, notify: bool = True) -> int:
     """Publish the synthesis to members (the minutes stay board-only) and tell each member in their
     language. Returns how many members were told. Once only."""
+    _lock(minutes)
     if minutes.published_at is not None:
         raise IllegalTransition("published", "published")
     if minutes.status is not MS.APPROVED or any(minutes.synthesis(lang) is None for lang in LANGUAGES):

@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import date
 
 from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError
 
 from app import audit
 from app.clock import today, utcnow
@@ -387,9 +388,12 @@ def follow(account: Account, rec: Recommendation) -> None:
     exists = db.session.scalar(select(Follow.id).where(Follow.account_id == account.id,
                                                        Follow.recommendation_id == rec.id))
     if exists is None:
-        with savepoint():
-            db.session.add(Follow(account_id=account.id, recommendation_id=rec.id))
-            db.session.flush()
+        try:
+            with savepoint():
+                db.session.add(Follow(account_id=account.id, recommendation_id=rec.id))
+                db.session.flush()
+        except IntegrityError:  # the same person, in another tab, at the same moment: followed either way
+            pass
 
 
 def unfollow(account: Account, rec: Recommendation) -> None:

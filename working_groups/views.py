@@ -372,8 +372,10 @@ def recommendation_show(rec_id: int):
 @permission_required(can_follow)
 def recommendation_follow(rec_id: int):
     rec = get_or_404(Recommendation, rec_id)
-    if not can_read_recommendation(current_user, rec) or not forms.EmptyForm().validate_on_submit():
-        abort(404 if not can_read_recommendation(current_user, rec) else 400)
+    if not can_read_recommendation(current_user, rec):
+        abort(404)
+    if not forms.EmptyForm().validate_on_submit():
+        abort(400)
     with unit_of_work():
         services.follow(current_user, rec)
     flash(_("You follow this recommendation: its news will show on your home page."), "success")
