@@ -10,10 +10,11 @@ from datetime import date, timedelta
 from sqlalchemy import and_, func, or_, select
 from sqlalchemy.orm import selectinload
 
-from app.clock import utcnow
+from app.clock import today, utcnow
 from app.extensions import db
 from shares.models import fold
-from working_groups.models import (AnswerDecision, BoardAnswer, BoardMinutes, CallStatus, Follow, GroupMembership,
+from working_groups.models import (AnswerDecision, BoardAnswer, BoardMinutes, CallStatus, Follow, GroupMeeting,
+                                   GroupMembership,
                                    Implementation, MinutesStatus, Recommendation,
                                    RecommendationStatus, Synthesis, WorkingGroup)
 
@@ -158,6 +159,16 @@ def followed_news(account_id: int, days: int = 30) -> list[Recommendation]:
 def followed(account_id: int) -> list[Recommendation]:
     return list(db.session.scalars(select(Recommendation).join(Follow, Follow.recommendation_id == Recommendation.id)
                                    .where(Follow.account_id == account_id).order_by(Recommendation.id)))
+
+
+def upcoming_meetings(member_id: int, days: int = 30) -> list[GroupMeeting]:
+    """The next meetings (today and the coming ``days``) of the groups this member is in."""
+    start = today()
+    return list(db.session.scalars(select(GroupMeeting).join(
+        GroupMembership, GroupMembership.group_id == GroupMeeting.group_id).where(
+        GroupMembership.member_id == member_id, GroupMembership.left_at.is_(None),
+        GroupMeeting.held_on >= start, GroupMeeting.held_on <= start + timedelta(days=days))
+        .order_by(GroupMeeting.held_on)))
 
 
 def open_calls() -> list[WorkingGroup]:

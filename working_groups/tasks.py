@@ -9,6 +9,7 @@ from flask_babel import format_date, get_locale
 from flask_babel import gettext as _
 
 from app.registry import Task
+from shares.queries import member_for_account
 from working_groups import queries
 from working_groups.labels import status_label
 from working_groups.permissions import (can_answer_recommendations, can_join_group, can_read_syntheses, is_board,
@@ -45,6 +46,13 @@ def working_group_tasks(user) -> Iterable[Task]:
             if can_join_group(user, group):
                 tasks.append(Task(_("Call for volunteers: %(group)s", group=group.title(language)),
                                   url_for("working_groups.group_show", slug=group.slug), urgency=70))
+    member = member_for_account(user.id)
+    if member is not None:
+        for meeting in queries.upcoming_meetings(member.id):
+            tasks.append(Task(
+                _("Next meeting of your group %(group)s", group=meeting.group.title(str(get_locale()))),
+                url_for("working_groups.meeting_show", slug=meeting.group.slug, meeting_id=meeting.id),
+                due=meeting.held_on, urgency=55))
     for rec in queries.followed_news(user.id):
         tasks.append(Task(_("Recommendation you follow: %(title)s (now %(status)s)", title=rec.title,
                             status=status_label(public_status(rec))),

@@ -5,10 +5,11 @@ from __future__ import annotations
 import io
 import shutil
 import subprocess
-from datetime import date
+from datetime import date, timedelta
 
 import pytest
 
+from app.clock import today
 from app.extensions import db
 from app.models import Role
 from tests.factories import make_account, make_member_obj, sign_in
@@ -276,3 +277,16 @@ def test_search_page(client, group):
 def test_a_role_holder_without_a_member_record_cannot_join(client, group):
     sign_in(client, make_account(roles=(Role.BOARD,)))
     assert client.post("/groups/ethics/join", data={}).status_code == 403
+
+
+def test_a_group_member_sees_the_next_meeting_on_the_home_page(client, group):
+    volunteer = make_volunteer(group)
+    meeting = services.schedule_meeting(group, today() + timedelta(days=5), "Gent", "Ordre du jour")
+    services.schedule_meeting(group, today() + timedelta(days=90), "Liège")
+    db.session.commit()
+    sign_in(client, volunteer.account)
+    home = text_of(client.get("/"))
+    assert home.count("Next meeting of your group Ethics committee") == 1
+    assert f"/groups/ethics/meetings/{meeting.id}" in home
+    sign_in(client, make_member_obj().account)
+    assert "Next meeting of your group" not in text_of(client.get("/"))
