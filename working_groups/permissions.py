@@ -22,12 +22,19 @@ def is_board(user) -> bool:
 
 
 def _membership(user, group: WorkingGroup | None) -> GroupMembership | None:
+    """This person's active membership of the group; asked once per request (pages ask several rules)."""
     if group is None or not _signed_in(user):
         return None
+    from flask import g, has_request_context
+
     from shares.queries import member_for_account
     from working_groups.services import active_membership
 
-    return active_membership(group, member_for_account(user.id))
+    cache = g.setdefault("wg_memberships", {}) if has_request_context() else {}
+    key = (user.id, group.id)
+    if key not in cache:
+        cache[key] = active_membership(group, member_for_account(user.id))
+    return cache[key]
 
 
 # -- groups --------------------------------------------------------------------------------------

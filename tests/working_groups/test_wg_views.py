@@ -290,3 +290,29 @@ def test_a_group_member_sees_the_next_meeting_on_the_home_page(client, group):
     assert f"/groups/ethics/meetings/{meeting.id}" in home
     sign_in(client, make_member_obj().account)
     assert "Next meeting of your group" not in text_of(client.get("/"))
+
+
+def test_pages_do_not_query_per_row(client, group, query_counter):
+    """The public list and the group page cost the same number of queries for 2 or 12 recommendations."""
+    member = make_volunteer(group)
+    sign_in(client, member.account)
+
+    def counts():
+        with query_counter() as listing:
+            assert client.get("/recommendations/").status_code == 200
+        with query_counter() as page:
+            assert client.get("/groups/ethics").status_code == 200
+        return listing.n, page.n
+
+    for n in range(2):
+        rec = make_recommendation(group, "answered", title=f"Recommandation {n}")
+        services.add_progress(rec, services.IM.IN_PROGRESS, "En cours.")
+        make_volunteer(group)
+    db.session.commit()
+    few = counts()
+    for n in range(2, 12):
+        rec = make_recommendation(group, "answered", title=f"Recommandation {n}")
+        services.add_progress(rec, services.IM.IN_PROGRESS, "En cours.")
+        make_volunteer(group)
+    db.session.commit()
+    assert counts() == few
