@@ -27,7 +27,8 @@ def _page(minutes: BoardMinutes, status: int = 200, **extra):
                    decision_form=forms.DecisionForm(), comment_form=forms.CommentForm(),
                    confirm_form=forms.ConfirmForm(),
                    at_meeting_form=forms.ApproveAtMeetingForm(meeting_on=today(), prefix="meeting"),
-                   correct_form=forms.CorrectForm(prefix="correction"), languages=LANGUAGES, empty=forms.EmptyForm())
+                   correct_form=forms.CorrectForm(prefix="correction"),
+                   withdraw_form=forms.ConfirmForm(prefix="withdraw"), languages=LANGUAGES, empty=forms.EmptyForm())
     context.update(extra)
     return render_template("working_groups/minutes/show.html", **context), status
 
@@ -136,8 +137,9 @@ def minutes_circulate(minutes_id: int):
 @permission_required(can_write_minutes)
 def minutes_withdraw(minutes_id: int):
     minutes = _minutes(minutes_id)
-    if not forms.EmptyForm().validate_on_submit():
-        abort(400)
+    form = forms.ConfirmForm(prefix="withdraw")
+    if not form.validate_on_submit():
+        return _page(minutes, 400, withdraw_form=form)
     return _act(minutes, lambda: service.withdraw(minutes, actor=current_user),
                 _("The minutes are back in draft; approvals given so far are cleared."))
 

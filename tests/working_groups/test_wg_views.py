@@ -316,3 +316,25 @@ def test_pages_do_not_query_per_row(client, group, query_counter):
         make_volunteer(group)
     db.session.commit()
     assert counts() == few
+
+
+def test_leaving_a_group_and_taking_minutes_back_ask_for_confirmation(client, app, group, secretary):
+    volunteer = make_volunteer(group)
+    sign_in(client, volunteer.account)
+    assert client.post("/groups/ethics/leave").status_code == 400
+    assert services.active_membership(group, volunteer) is not None
+    assert client.post("/groups/ethics/leave", data={"confirm": "y"}).status_code == 302
+    assert services.active_membership(group, volunteer) is None
+    assert client.post("/groups/ethics/leave", data={"confirm": "y"}).status_code == 409
+    board = make_board(2)
+    minutes = make_minutes("circulated", board=board)
+    from working_groups import minutes as minutes_service
+
+    minutes_service.approve(minutes, board[0])
+    db.session.commit()
+    sec = app.test_client()
+    sign_in(sec, secretary)
+    assert sec.post(f"/board/minutes/{minutes.id}/withdraw").status_code == 400
+    assert sec.post(f"/board/minutes/{minutes.id}/withdraw", data={"withdraw-confirm": "y"}).status_code == 302
+    db.session.expire_all()
+    assert minutes.status is MinutesStatus.DRAFT and minutes.approvals == []
