@@ -308,7 +308,12 @@ def load_working_groups(ctx: DemoContext) -> None:
                                   .order_by(Account.id).limit(1))
     members = list(ctx.data.get("members") or db.session.scalars(select(Member).order_by(Member.id)))
     board = _board(ctx, members)
-    people = [m for m in members if m.kind is MemberKind.NATURAL]
+    from shares.standing import register_facts
+
+    facts = register_facts(today())
+    # Volunteers among the members still in the cooperative (the register demo has some who left).
+    people = [m for m in members if m.kind is MemberKind.NATURAL
+              and not (m.id in facts and facts[m.id].exited)]
     fixed, others = people[:3], people[3:]
     rng.shuffle(others)
 
