@@ -111,6 +111,8 @@ class ProgressForm(FlaskForm):
     note = TextAreaField(_l("Progress note"), validators=[InputRequired(_l("Write the progress note.")),
                                                           Length(max=TEXT)])
     noted_on = _date(_l("Date"), _l("Enter the date of the note."))
+    # Done and abandoned are final: the box must be ticked for them (checked by the view).
+    confirm = BooleanField(_l("I confirm: this cannot be undone."))
 
 
 class ReportForm(ConfirmForm):

@@ -44,6 +44,8 @@ IMPLEMENTATION_TRANSITIONS: dict[Implementation | None, set[Implementation]] = {
     IM.ABANDONED: set(),
 }
 
+FINAL_IMPLEMENTATION = (IM.DONE, IM.ABANDONED)
+
 CALL_TRANSITIONS = {CallStatus.OPEN: {CallStatus.CLOSED}, CallStatus.CLOSED: {CallStatus.OPEN}}
 
 IMPLEMENTED_DECISIONS = (AnswerDecision.ACCEPTED, AnswerDecision.AMENDED)

@@ -418,7 +418,11 @@ def recommendation_answer(rec_id: int):
 def recommendation_progress(rec_id: int):
     rec = get_or_404(Recommendation, rec_id)
     form = forms.ProgressForm()
-    if not form.validate_on_submit():
+    valid = form.validate_on_submit()
+    if valid and Implementation(form.status.data) in services.FINAL_IMPLEMENTATION and not form.confirm.data:
+        form.confirm.errors = [_("Tick the box to confirm.")]
+        valid = False
+    if not valid:
         return _recommendation_page(rec, 400, progress_form=form)
     try:
         with unit_of_work():

@@ -189,6 +189,8 @@ def test_a_group_submits_and_a_member_follows_a_recommendation_to_done(browser, 
         sec.goto(rec_url)
         sec.get_by_label("Implementation status").select_option(label=status)
         sec.get_by_label("Progress note").fill(note)
+        if status == "done":
+            sec.get_by_label("I confirm: this cannot be undone.").check()
         sec.get_by_role("button", name="Save the note").click()
         expect(sec.locator(".flash")).to_contain_text("The progress note is saved.")
     sec.context.close()

@@ -338,3 +338,16 @@ def test_leaving_a_group_and_taking_minutes_back_ask_for_confirmation(client, ap
     assert sec.post(f"/board/minutes/{minutes.id}/withdraw", data={"withdraw-confirm": "y"}).status_code == 302
     db.session.expire_all()
     assert minutes.status is MinutesStatus.DRAFT and minutes.approvals == []
+
+
+def test_done_and_abandoned_need_the_confirmation_box(client, group, secretary):
+    rec = make_recommendation(group, "answered")
+    sign_in(client, secretary)
+    data = {"status": "done", "note": "Comité élu.", "noted_on": "2019-06-18"}
+    refused = client.post(f"/recommendations/{rec.id}/progress", data=data)
+    assert refused.status_code == 400 and "Tick the box to confirm." in text_of(refused)
+    assert client.post(f"/recommendations/{rec.id}/progress",
+                       data=data | {"status": "in_progress"}).status_code == 302
+    assert client.post(f"/recommendations/{rec.id}/progress", data=data | {"confirm": "y"}).status_code == 302
+    db.session.expire_all()
+    assert db.session.get(Recommendation, rec.id).implementation is services.IM.DONE
