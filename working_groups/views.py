@@ -486,7 +486,7 @@ def recommendations_index():
     rows, total = queries.public_recommendations(filters)
     return render("working_groups/recommendations.html", "working_groups/_partials/recommendation_rows.html",
                   form=form, rows=rows, total=total, filters=filters, page_size=queries.PAGE_SIZE,
-                  public_status=services.public_status)
+                  public_status=services.public_status, groups=queries.groups())
 
 
 # ------------------------------------------------------------------------------------------------
