@@ -156,11 +156,6 @@ def followed_news(account_id: int, days: int = 30) -> list[Recommendation]:
                                    .order_by(Recommendation.updated_at.desc())))
 
 
-def followed(account_id: int) -> list[Recommendation]:
-    return list(db.session.scalars(select(Recommendation).join(Follow, Follow.recommendation_id == Recommendation.id)
-                                   .where(Follow.account_id == account_id).order_by(Recommendation.id)))
-
-
 def upcoming_meetings(member_id: int, days: int = 30) -> list[GroupMeeting]:
     """The next meetings (today and the coming ``days``) of the groups this member is in."""
     start = today()

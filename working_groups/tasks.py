@@ -25,6 +25,10 @@ def working_group_tasks(user) -> Iterable[Task]:
                                 date=format_date(minutes.meeting_on, "long")),
                               url_for("working_groups.minutes_show", minutes_id=minutes.id), urgency=20))
     if can_write_minutes(user):
+        open_minutes = queries.minutes_in_progress()
+        if open_minutes:
+            tasks.append(Task(_("Board minutes in draft or waiting for approval"),
+                              url_for("working_groups.minutes_index"), count=len(open_minutes), urgency=35))
         unpublished = queries.approved_unpublished()
         if unpublished:
             tasks.append(Task(_("Approved minutes whose synthesis is not published yet"),

@@ -351,3 +351,16 @@ def test_done_and_abandoned_need_the_confirmation_box(client, group, secretary):
     assert client.post(f"/recommendations/{rec.id}/progress", data=data | {"confirm": "y"}).status_code == 302
     db.session.expire_all()
     assert db.session.get(Recommendation, rec.id).implementation is services.IM.DONE
+
+
+def test_the_secretary_s_and_the_board_s_home_pages(client, app, group, secretary):
+    make_recommendation(group, "submitted")
+    board = make_board(2)
+    make_minutes("circulated", board=board)
+    sign_in(client, secretary)
+    home = text_of(client.get("/"))
+    assert "Recommendations waiting for the board&#39;s answer" in home
+    assert "Board minutes in draft or waiting for approval" in home
+    member_of_board = app.test_client()
+    sign_in(member_of_board, board[0])
+    assert "Read and approve the minutes of the board meeting of September 10, 2026" in text_of(member_of_board.get("/"))
