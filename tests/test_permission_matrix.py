@@ -103,6 +103,10 @@ ROUTES: dict[str, tuple[str, str, set[str] | str]] = {
     "working_groups.minutes_edit": ("GET", "/board/minutes/{minutes_id}/edit", {"secretary"}),
     "working_groups.minutes_add_item": ("POST", "/board/minutes/{minutes_id}/items", {"secretary"}),
     "working_groups.minutes_add_decision": ("POST", "/board/minutes/{minutes_id}/decisions", {"secretary"}),
+    "working_groups.minutes_remove_item": ("POST", "/board/minutes/{minutes_id}/items/{item_id}/remove",
+                                           {"secretary"}),
+    "working_groups.minutes_remove_decision": ("POST", "/board/minutes/{minutes_id}/decisions/{decision_id}/remove",
+                                               {"secretary"}),
     "working_groups.minutes_circulate": ("POST", "/board/minutes/{minutes_id}/circulate", {"secretary"}),
     "working_groups.minutes_withdraw": ("POST", "/board/minutes/{minutes_id}/withdraw", {"secretary"}),  # 409
     "working_groups.minutes_comment": ("POST", "/board/minutes/{minutes_id}/comments", {"board", "secretary"}),
@@ -185,7 +189,8 @@ def _working_group_objects() -> dict[str, int]:
     published = make_minutes("published", board=board)
     minutes = make_minutes("draft", board=board)
     return {"membership_id": membership.id, "meeting_id": rec.adopted_meeting_id, "document_id": document.id,
-            "draft_id": draft.id, "rec_id": rec.id, "minutes_id": minutes.id, "published_id": published.id}
+            "draft_id": draft.id, "rec_id": rec.id, "minutes_id": minutes.id, "published_id": published.id,
+            "item_id": minutes.items[0].id, "decision_id": minutes.decisions[0].id}
 
 
 def test_a_member_cannot_see_unpublished_minutes(app):

@@ -118,6 +118,29 @@ def add_decision(minutes: BoardMinutes, text: str, votes_for: int, votes_against
     return decision
 
 
+def remove_item(minutes: BoardMinutes, item: MinutesItem, actor: Account | None = None) -> None:
+    """Take an agenda item out of a draft; the others are renumbered."""
+    _require_editable(minutes)
+    if item.minutes_id != minutes.id:
+        raise NotABoardAttendee()
+    minutes.items.remove(item)
+    db.session.delete(item)
+    for position, other in enumerate(minutes.items, start=1):
+        other.position = position
+    db.session.flush()
+    audit.record("working_groups.minutes.item_remove", minutes, before={"item": item.title}, actor=actor)
+
+
+def remove_decision(minutes: BoardMinutes, decision: MinutesDecision, actor: Account | None = None) -> None:
+    _require_editable(minutes)
+    if decision.minutes_id != minutes.id:
+        raise NotABoardAttendee()
+    minutes.decisions.remove(decision)
+    db.session.delete(decision)
+    db.session.flush()
+    audit.record("working_groups.minutes.decision_remove", minutes, before={"decision": decision.text}, actor=actor)
+
+
 def circulate(minutes: BoardMinutes, actor: Account | None = None) -> None:
     """Send the draft to the board members listed, who comment and approve."""
     _move(minutes, MS.CIRCULATED, actor, "circulate")

@@ -13,7 +13,7 @@ from app.uow import unit_of_work
 from shares.pdf import pdf_response
 from working_groups import forms, minutes as service, pdf, queries
 from working_groups.blueprint import bp, get_or_404
-from working_groups.models import LANGUAGES, AttendanceStatus, BoardMinutes
+from working_groups.models import LANGUAGES, AttendanceStatus, BoardMinutes, MinutesDecision, MinutesItem
 from working_groups.permissions import (can_read_synthesis, can_read_syntheses, can_sign_minutes, can_view_minutes,
                                         can_write_minutes)
 
@@ -121,6 +121,32 @@ def minutes_add_decision(minutes_id: int):
                                                       form.votes_against.data, form.votes_abstain.data,
                                                       actor=current_user),
                 _("The decision is added."), "decision_form", form)
+
+
+@bp.route("/board/minutes/<int:minutes_id>/items/<int:item_id>/remove", methods=["POST"])
+@permission_required(can_write_minutes)
+def minutes_remove_item(minutes_id: int, item_id: int):
+    minutes = _minutes(minutes_id)
+    item = get_or_404(MinutesItem, item_id)
+    if item.minutes_id != minutes.id:
+        abort(404)
+    if not forms.EmptyForm().validate_on_submit():
+        abort(400)
+    return _act(minutes, lambda: service.remove_item(minutes, item, actor=current_user),
+                _("The agenda item is removed."))
+
+
+@bp.route("/board/minutes/<int:minutes_id>/decisions/<int:decision_id>/remove", methods=["POST"])
+@permission_required(can_write_minutes)
+def minutes_remove_decision(minutes_id: int, decision_id: int):
+    minutes = _minutes(minutes_id)
+    decision = get_or_404(MinutesDecision, decision_id)
+    if decision.minutes_id != minutes.id:
+        abort(404)
+    if not forms.EmptyForm().validate_on_submit():
+        abort(400)
+    return _act(minutes, lambda: service.remove_decision(minutes, decision, actor=current_user),
+                _("The decision is removed."))
 
 
 @bp.route("/board/minutes/<int:minutes_id>/circulate", methods=["POST"])

@@ -364,3 +364,25 @@ def test_the_secretary_s_and_the_board_s_home_pages(client, app, group, secretar
     member_of_board = app.test_client()
     sign_in(member_of_board, board[0])
     assert "Read and approve the minutes of the board meeting of September 10, 2026" in text_of(member_of_board.get("/"))
+
+
+def test_a_draft_s_items_and_decisions_can_be_removed_until_circulated(client, secretary):
+    board = make_board(2)
+    minutes = make_minutes("draft", board=board)
+    from working_groups import minutes as minutes_service
+
+    minutes_service.add_item(minutes, "Divers")
+    db.session.commit()
+    first, second = minutes.items
+    sign_in(client, secretary)
+    assert client.post(f"/board/minutes/{minutes.id}/items/{first.id}/remove").status_code == 302
+    db.session.expire_all()
+    assert [(i.position, i.title) for i in minutes.items] == [(1, "Divers")]
+    decision = minutes.decisions[0]
+    assert client.post(f"/board/minutes/{minutes.id}/circulate").status_code == 302
+    refused = client.post(f"/board/minutes/{minutes.id}/decisions/{decision.id}/remove")
+    assert refused.status_code == 409
+    db.session.expire_all()
+    assert len(minutes.decisions) == 1
+    other = make_minutes("draft", board=board, meeting_on=date(2026, 10, 1))
+    assert client.post(f"/board/minutes/{other.id}/decisions/{decision.id}/remove").status_code == 404
