@@ -16,7 +16,7 @@ from app.models import AccountRole, Role
 from candidates import services
 from candidates.models import BallotOrder, Gender, Mandate
 from shares.models import Category, MemberKind
-from shares.standing import members_in_good_standing
+from shares.standing import members_in_good_standing, register_facts
 
 TEXTS = {
     "fr": {"bio": "Membre de la coopérative depuis {year}, je travaille comme {job} à {city}.",
@@ -99,9 +99,10 @@ def load_candidates(ctx: DemoContext) -> None:
         seats_a=4, seats_b=2, term_years=4, staff_in_category_b=True, election_slug=f"ag-{year}", actor=secretary)
     # A past call: its announcement mails are not replayed into the demo outbox.
     past.announced_at = datetime(year, 4, 20, 9, tzinfo=BRUSSELS)
-    standing_then = members_in_good_standing(date(year, 5, 2))
-    eligible = [m for m in members[3:] if m.id in standing_then]
-    picks = [m for m in eligible if m.category is Category.A][:8] + [m for m in eligible if m.category is Category.B][:5]
+    facts = register_facts(date(year, 5, 2))
+    eligible = [m for m in members[3:] if m.id in facts and not facts[m.id].reasons(date(year, 5, 2))]
+    picks = ([m for m in eligible if facts[m.id].category is Category.A][:8]
+             + [m for m in eligible if facts[m.id].category is Category.B][:5])
     for i, member in enumerate(picks):
         application = _apply(past, member, rng, date(year, 5, 2) + timedelta(days=i))
         services.accept_application(application, actor=secretary, on=date(year, 6, 16))
