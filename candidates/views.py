@@ -225,6 +225,47 @@ def _field_errors(form: ApplicationForm, exc: DomainError) -> None:
         form.photo.errors = list(form.photo.errors or []) + [error_message(exc)]
 
 
+@bp.route("/me/<slug>/autosave", methods=["POST"])
+@csrf.exempt  # the form's own token is checked once signed in
+def autosave(slug: str):
+    """htmx: the draft's texts saved a few seconds after typing stops (never the photo). It always
+    answers with a status line to swap in, never a redirect, so an expired session loses nothing:
+    the texts are kept for the sign-in and stay on the page."""
+    call = _call(slug)
+    if not current_user.is_authenticated:
+        with unit_of_work():
+            token = services.stash_draft(call, request.form, request.form.getlist("skills"))
+        return _autosave_status(call, expired_next=url_for("candidates.restore_draft", slug=slug, token=token))
+    if not can_apply(current_user):
+        abort(403)
+    member = _own_member()
+    application = services.application_for(call, member)
+    if application is not None and application.status not in AUTOSAVED:
+        return _autosave_status(call, application=application, status=409, problem=_("Saved only with the buttons."))
+    form = ApplicationForm()
+    if not form.validate():
+        return _autosave_status(call, application=application, status=400,
+                                problem=_("Not saved automatically: check the fields marked in red, then save."))
+    expected = int(form.version.data) if (form.version.data or "").isdigit() else None
+    try:
+        with unit_of_work():
+            application = services.save_application(call, member, _form_fields(form), expected_version=expected,
+                                                    actor=current_user)
+    except DomainError as exc:
+        return _autosave_status(call, application=services.application_for(call, member), status=exc.status,
+                                problem=error_message(exc))
+    return _autosave_status(call, application=application, saved=True)
+
+
+AUTOSAVED = (ApplicationStatus.DRAFT, ApplicationStatus.CORRECTION)
+
+
+def _autosave_status(call, application=None, status=200, problem=None, saved=False, expired_next=None):
+    response = render("candidates/_partials/autosave.html", call=call, application=application, problem=problem,
+                      saved=saved, expired_next=expired_next, status=status)
+    return response
+
+
 @bp.route("/me/<slug>/restore/<token>")
 @permission_required(can_apply)
 def restore_draft(slug: str, token: str):

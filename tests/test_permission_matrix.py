@@ -12,6 +12,8 @@ from voting.demo import small_tallied_election
 ANYONE = "anyone"
 SIGNED_IN = "signed-in"
 MEMBER = "member"  # an account that is a member of the cooperative
+# A member's route whose signed-out answer keeps what was typed for the sign-in (200, nothing shown).
+MEMBER_KEEPS_TEXT = "member, signed out kept"
 PEOPLE = ["anonymous", "member", *[r.value for r in Role]]
 
 # endpoint: (method, url template, who may)
@@ -72,6 +74,7 @@ ROUTES: dict[str, tuple[str, str, set[str] | str]] = {
     "candidates.application_form": ("GET", "/candidates/me/{call}/application", MEMBER),
     # Signed out, a post is kept and the sign-in returns to it (302 to the login page).
     "candidates.submit_application": ("POST", "/candidates/me/{call}/application/submit", MEMBER),
+    "candidates.autosave": ("POST", "/candidates/me/{call}/autosave", MEMBER_KEEPS_TEXT),
     "candidates.restore_draft": ("GET", "/candidates/me/{call}/restore/not-a-token", MEMBER),
     "candidates.withdraw": ("GET", "/candidates/me/{call}/withdraw", MEMBER),  # 404: no application
     "candidates.manage_index": ("GET", "/candidates/manage/", {"secretary"}),
@@ -141,7 +144,7 @@ def test_route_access(app, db, person, endpoint):
         allowed = True
     elif who == SIGNED_IN:
         allowed = account is not None
-    elif who == MEMBER:
+    elif who in (MEMBER, MEMBER_KEEPS_TEXT):
         allowed = is_member
     else:
         allowed = person in who
@@ -151,6 +154,8 @@ def test_route_access(app, db, person, endpoint):
         assert status < 500 and status not in (401, 403), status
         if who != ANYONE:
             assert not (status == 302 and "/auth/login" in response.location)
+    elif account is None and who == MEMBER_KEEPS_TEXT:
+        assert status == 200 and b"sign in" in response.data.lower(), status
     elif account is None:
         assert status == 302 and "/auth/login" in response.location or status in (401, 403), status
     else:

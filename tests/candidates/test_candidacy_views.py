@@ -47,7 +47,7 @@ def mine(call, member):
 
 def test_member_saves_a_draft_then_sends_it(client, login_as, open_call, standing_member, outbox):
     call = open_call()
-    member = standing_member(language="fr")
+    member = standing_member(language="en")
     login_as(member.account)
     page = client.get(f"/candidates/me/{call.slug}/application")
     assert page.status_code == 200 and b"Send my application" in page.data
@@ -285,3 +285,35 @@ def test_member_withdraws_after_confirming(client, login_as, open_call, standing
     assert client.post(f"/candidates/me/{call.slug}/withdraw").status_code == 302
     assert mine(call, member).status is ApplicationStatus.WITHDRAWN
     assert client.post(f"/candidates/me/{call.slug}/withdraw").status_code == 409
+
+
+def test_autosave_keeps_the_draft_and_never_redirects(client, login_as, open_call, standing_member, apply):
+    call = open_call()
+    member = standing_member()
+    signed_out = client.post(f"/candidates/me/{call.slug}/autosave", data=form_data(biography="tapé hors session"),
+                             headers={"HX-Request": "true"})
+    assert signed_out.status_code == 200 and "/auth/login?next=" in signed_out.get_data(as_text=True)
+    link = re.search(r'href="(/auth/login\?next=[^"]+)"', signed_out.get_data(as_text=True)).group(1)
+    from html import unescape
+    from urllib.parse import parse_qs, urlsplit
+    restore = parse_qs(urlsplit(unescape(link)).query)["next"][0]
+    login_as(member.account)
+    assert "tapé hors session" in client.get(restore).get_data(as_text=True)
+    saved = client.post(f"/candidates/me/{call.slug}/autosave", data=form_data(biography="autosaved"),
+                        headers={"HX-Request": "true"})
+    body = saved.get_data(as_text=True)
+    assert saved.status_code == 200 and "Draft saved automatically" in body
+    version = re.search(r'id="version" name="version" value="(\d+)" hx-swap-oob="true"', body).group(1)
+    assert mine(call, member).biography == "autosaved"
+    # The next save carries the version the autosave sent back: not stale.
+    again = client.post(f"/candidates/me/{call.slug}/autosave", data=form_data(biography="again") | {"version": version},
+                        headers={"HX-Request": "true"})
+    assert again.status_code == 200 and mine(call, member).biography == "again"
+    stale = client.post(f"/candidates/me/{call.slug}/autosave", data=form_data(biography="old tab") | {"version": version},
+                        headers={"HX-Request": "true"})
+    assert stale.status_code == 409 and mine(call, member).biography == "again"
+    other = standing_member()
+    apply(call, other)
+    login_as(other.account)
+    sent = client.post(f"/candidates/me/{call.slug}/autosave", data=form_data(biography="no"), headers={"HX-Request": "true"})
+    assert sent.status_code == 409 and mine(call, other).biography != "no"

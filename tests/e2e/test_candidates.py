@@ -124,3 +124,21 @@ def test_member_applies_secretary_accepts_public_page_in_two_languages(page, liv
     expect(page.locator("article.candidate[lang=fr]")).to_have_count(0)
     expect(page.locator("article.candidate[lang=nl]")).to_have_count(1)
     accessible(page)
+
+
+def test_autosave_keeps_a_draft_without_pressing_save(page, live_server, sign_in):
+    call = services.create_call(**call_values(slug="board-autosave"))
+    services.announce_call(call)
+    member = make_standing_member(language="en", first_name="Lotte", last_name="Maes")
+    db.session.commit()
+    page.set_viewport_size(PHONE)
+    sign_in(page, live_server, member.email)
+    page.goto(live_server.path(f"/candidates/me/{call.slug}/application"))
+    page.get_by_label("Your vision for the cooperative").fill("Typed, never saved by hand.")
+    expect(page.locator("#autosave-status")).to_contain_text("Draft saved automatically", timeout=15_000)
+    page.reload()
+    expect(page.get_by_label("Your vision for the cooperative")).to_have_value("Typed, never saved by hand.")
+    # Saving by hand after an autosave is not refused as a stale edit.
+    page.get_by_label("Short biography").fill("Then saved by hand.")
+    page.get_by_role("button", name="Save draft").click()
+    expect(page.locator(".flash.success")).to_contain_text("Your draft is saved.")
