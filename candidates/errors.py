@@ -124,3 +124,7 @@ class FieldTooLong(CandidacyError):
     def __init__(self, fields: list[str]) -> None:
         super().__init__(", ".join(fields))
         self.fields = list(fields)
+
+
+class CallStillOpen(CandidacyError):
+    """The call has not closed yet: the ballot is fixed after the closing date."""

@@ -65,6 +65,7 @@ register_messages({
     errors.NoCandidates: _l("No candidate has been accepted: there is nothing to put on the ballot."),
     errors.VoteOpened: _l("The vote has opened: the ballot can no longer change."),
     errors.InvalidCall: lambda exc: CALL_PROBLEMS.get(exc.problem, _l("The call's dates or seats do not hold together.")),
+    errors.CallStillOpen: _l("The call is still open: fix the ballot after the closing date."),
     errors.DuplicateCall: _l("Another call already has this short name."),
     errors.FieldTooLong: lambda exc: _join([_l("Some texts are too long:")]
                                            + [", ".join(str(FIELD_LABELS.get(f, f)) for f in exc.fields) + "."]),

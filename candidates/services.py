@@ -506,6 +506,8 @@ def fix_ballot_order(call: Call, method: BallotOrder, *, positions: Mapping[int,
     on = on or today()
     if on >= call.vote_opens_on:
         raise errors.VoteOpened(call.slug)
+    if on <= call.closes_on:
+        raise errors.CallStillOpen(call.slug)
     if call.ballot_fixed_at is not None:
         raise errors.BallotFixed(call.slug)
     pending = db.session.scalar(select(Application.id).where(

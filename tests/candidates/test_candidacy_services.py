@@ -15,6 +15,11 @@ from shares.models import Category, MemberKind
 from tests.candidates.conftest import full_fields, png_bytes
 
 
+def AFTER(call):
+    """The day after the closing date: when the ballot is fixed."""
+    return call.closes_on + timedelta(days=1)
+
+
 def versions(application):
     return list(db.session.scalars(select(ApplicationVersion).where(ApplicationVersion.application_id == application.id)
                                    .order_by(ApplicationVersion.number)))
@@ -159,7 +164,7 @@ def _accepted(call, apply, standing_member, secretary, n_a=3, n_b=2):
 def test_ballot_drawn_by_lot_is_recorded_and_reproducible(open_call, standing_member, apply, secretary):
     call = open_call(seats_a=2, seats_b=1)
     apps = _accepted(call, apply, standing_member, secretary)
-    order = services.fix_ballot_order(call, BallotOrder.LOT, seed="cafe", actor=secretary)
+    order = services.fix_ballot_order(call, BallotOrder.LOT, seed="cafe", actor=secretary, on=AFTER(call))
     assert order["A"] == services.draw_order([a.id for a in apps[:3]], "cafe", Category.A)
     choices = services.ballot_choices(call)
     assert choices["seed"] == "cafe" and choices["order"] == "lot"
@@ -172,7 +177,7 @@ def test_ballot_drawn_by_lot_is_recorded_and_reproducible(open_call, standing_me
     audit_row = db.session.scalar(select(AuditEntry).where(AuditEntry.action == "candidates.ballot.fix"))
     assert audit_row.after["seed"] == "cafe" and audit_row.after["order"]["A"] == order["A"]
     with pytest.raises(errors.BallotFixed):
-        services.fix_ballot_order(call, BallotOrder.LOT, actor=secretary)
+        services.fix_ballot_order(call, BallotOrder.LOT, actor=secretary, on=AFTER(call))
     # The definition voting accepts.
     from voting.crypto.election import Contest
     assert [Contest.from_json(c).to_json() for c in choices["contests"]] == choices["contests"]
@@ -183,9 +188,9 @@ def test_manual_order_must_number_each_category(open_call, standing_member, appl
     apps = _accepted(call, apply, standing_member, secretary, n_a=2, n_b=1)
     with pytest.raises(errors.InvalidBallotOrder):
         services.fix_ballot_order(call, BallotOrder.MANUAL, positions={apps[0].id: 1, apps[1].id: 1, apps[2].id: 1},
-                                  actor=secretary)
+                                  actor=secretary, on=AFTER(call))
     services.fix_ballot_order(call, BallotOrder.MANUAL, positions={apps[0].id: 2, apps[1].id: 1, apps[2].id: 1},
-                              actor=secretary)
+                              actor=secretary, on=AFTER(call))
     choices = services.ballot_choices(call)
     assert choices["candidates"]["a01"]["application_id"] == apps[1].id
     assert choices["seed"] is None
@@ -195,7 +200,7 @@ def test_withdrawal_before_the_vote_leaves_the_ballot_after_it_stays(open_call, 
     call = open_call()
     apps = _accepted(call, apply, standing_member, secretary, n_a=3, n_b=1)
     services.fix_ballot_order(call, BallotOrder.MANUAL, positions={apps[0].id: 1, apps[1].id: 2, apps[2].id: 3,
-                                                                    apps[3].id: 1}, actor=secretary)
+                                                                    apps[3].id: 1}, actor=secretary, on=AFTER(call))
     services.withdraw_application(apps[0], actor=apps[0].member.account)
     choices = services.ballot_choices(call)
     assert choices["contests"][0]["choices"] == ["a01", "a02"]
@@ -211,13 +216,15 @@ def test_withdrawal_before_the_vote_leaves_the_ballot_after_it_stays(open_call, 
 
 def test_ballot_needs_decisions_and_candidates(open_call, standing_member, apply, secretary):
     call = open_call()
+    with pytest.raises(errors.CallStillOpen):
+        services.fix_ballot_order(call, BallotOrder.LOT, actor=secretary, on=call.closes_on)
     with pytest.raises(errors.NoCandidates):
-        services.fix_ballot_order(call, BallotOrder.LOT, actor=secretary)
+        services.fix_ballot_order(call, BallotOrder.LOT, actor=secretary, on=AFTER(call))
     with pytest.raises(errors.BallotNotFixed):
         services.ballot_choices(call)
     apply(call, standing_member())
     with pytest.raises(errors.PendingReviews):
-        services.fix_ballot_order(call, BallotOrder.LOT, actor=secretary)
+        services.fix_ballot_order(call, BallotOrder.LOT, actor=secretary, on=AFTER(call))
 
 
 def test_election_definition_is_accepted_by_voting(open_call, standing_member, apply, secretary):
@@ -226,7 +233,7 @@ def test_election_definition_is_accepted_by_voting(open_call, standing_member, a
 
     call = open_call()
     _accepted(call, apply, standing_member, secretary, n_a=2, n_b=2)
-    services.fix_ballot_order(call, BallotOrder.LOT, actor=secretary)
+    services.fix_ballot_order(call, BallotOrder.LOT, actor=secretary, on=AFTER(call))
     kits = make_kits(3)
     definition = services.election_definition(call, election_id="ag-test", title="AG test",
                                               trustees=[dict(k.public) for k in kits.values()], threshold=2)

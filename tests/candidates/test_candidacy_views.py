@@ -221,12 +221,20 @@ def test_secretary_reviews_and_the_public_page_shows_two_languages(client, login
         assert "Camille Dubois" in text and "Jan Peeters" in text
 
 
+def close(call):
+    call.opens_on, call.closes_on = today() - timedelta(days=8), today() - timedelta(days=1)
+    db.session.commit()
+
+
 def test_ballot_page_fixes_the_order_by_lot(client, login_as, open_call, standing_member, apply, secretary):
     call = open_call()
     for category in (Category.A, Category.A, Category.B):
         services.accept_application(apply(call, standing_member(category=category)), actor=secretary)
     db.session.commit()
     login_as(secretary)
+    still_open = client.post(f"/candidates/manage/{call.slug}/ballot", data={"method": "lot"})
+    assert still_open.status_code == 422 and "still open" in still_open.get_data(as_text=True)
+    close(call)
     assert client.get(f"/candidates/manage/{call.slug}/ballot.json").status_code == 422
     assert client.post(f"/candidates/manage/{call.slug}/ballot", data={"method": "lot"}).status_code == 302
     data = client.get(f"/candidates/manage/{call.slug}/ballot.json").get_json()
@@ -241,6 +249,7 @@ def test_manual_order_errors_are_worded(client, login_as, open_call, standing_me
     for a in (a1, a2):
         services.accept_application(a, actor=secretary)
     db.session.commit()
+    close(call)
     login_as(secretary)
     response = client.post(f"/candidates/manage/{call.slug}/ballot",
                            data={"method": "manual", f"position-{a1.id}": "1", f"position-{a2.id}": "1"})

@@ -3,9 +3,11 @@ candidates in the languages they wrote in. Every new page is scanned with axe-co
 from __future__ import annotations
 
 import re
+from datetime import timedelta
 
 from playwright.sync_api import expect
 
+from app.clock import today
 from app.extensions import db
 from candidates import services
 from shares.models import Category
@@ -81,6 +83,10 @@ def test_member_applies_secretary_accepts_public_page_in_two_languages(page, liv
     page.goto(live_server.path("/candidates/me/"))
     accessible(page)
     page.get_by_role("button", name="Sign out").click()
+    # The call closes.
+    db.session.refresh(call)
+    call.opens_on, call.closes_on = call.opens_on - timedelta(days=30), today() - timedelta(days=1)
+    db.session.commit()
 
     # The secretary reviews, accepts, publishes and fixes the ballot.
     page.set_viewport_size({"width": 1280, "height": 900})
