@@ -12,7 +12,6 @@ from app.extensions import db
 from candidates import services
 from shares.models import Category
 from tests.candidates.conftest import call_values, full_fields, make_standing_member, png_bytes
-from tests.e2e.test_staff_statement import PASSWORD  # noqa: F401
 from tests.factories import make_account
 
 PHONE = {"width": 360, "height": 740}
