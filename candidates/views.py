@@ -187,7 +187,9 @@ def _application(slug: str, submit: bool):
     if _too_large_request():
         return _form_page(call, member, form, application, 413, problem=error_message(errors.PhotoTooLarge()))
     if not form.validate_on_submit():
-        return _form_page(call, member, form, application, 400)
+        expired = bool(getattr(form, "csrf_token", None) is not None and form.csrf_token.errors)
+        return _form_page(call, member, form, application, 400, problem=_(
+            "This page had expired. Your text is below: check it and save again.") if expired else None)
     expected = int(form.version.data) if (form.version.data or "").isdigit() else None
     try:
         with unit_of_work():

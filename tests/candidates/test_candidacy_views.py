@@ -326,3 +326,20 @@ def test_autosave_keeps_the_draft_and_never_redirects(client, login_as, open_cal
     login_as(other.account)
     sent = client.post(f"/candidates/me/{call.slug}/autosave", data=form_data(biography="no"), headers={"HX-Request": "true"})
     assert sent.status_code == 409 and mine(call, other).biography != "no"
+
+
+def test_with_csrf_on_an_expired_session_still_keeps_the_text_and_a_forged_post_saves_nothing(
+        make_app, open_call, standing_member):
+    from tests.factories import sign_in
+
+    call = open_call()
+    member = standing_member()
+    live = make_app(WTF_CSRF_ENABLED=True, SERVER_NAME=None)
+    browser = live.test_client()
+    kept = browser.post(f"/candidates/me/{call.slug}/application", data=form_data(biography="sans jeton"))
+    assert kept.status_code == 302 and "/restore/" in kept.location.replace("%2F", "/")
+    sign_in(browser, member.account)
+    forged = browser.post(f"/candidates/me/{call.slug}/application", data=form_data(biography="forged"))
+    assert forged.status_code == 400 and "forged" in forged.get_data(as_text=True)
+    assert "This page had expired" in forged.get_data(as_text=True)
+    assert mine(call, member) is None
