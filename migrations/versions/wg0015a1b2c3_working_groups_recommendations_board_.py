@@ -1,7 +1,7 @@
 """working groups, recommendations, board minutes
 
 Revision ID: wg0015a1b2c3
-Revises: e49e7762aad5
+Revises: cand0014a1b2
 Create Date: 2026-11-27 08:25:57.601034
 
 """
@@ -13,7 +13,7 @@ import app.db
 
 # revision identifiers, used by Alembic.
 revision = 'wg0015a1b2c3'
-down_revision = 'e49e7762aad5'
+down_revision = 'cand0014a1b2'
 branch_labels = None
 depends_on = None
 
