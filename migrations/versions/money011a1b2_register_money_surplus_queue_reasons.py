@@ -2,7 +2,7 @@
 typed, member search indexes (IBAN, national and enterprise numbers, postcode)
 
 Revision ID: money011a1b2
-Revises: e49e7762aad5
+Revises: wg0015a1b2c3
 Create Date: 2026-11-27 08:23:55.670310
 
 """
@@ -14,7 +14,7 @@ import app.db
 
 # revision identifiers, used by Alembic.
 revision = 'money011a1b2'
-down_revision = 'e49e7762aad5'
+down_revision = 'wg0015a1b2c3'
 branch_labels = None
 depends_on = None
 
