@@ -26,7 +26,7 @@ from working_groups.models import (AnswerDecision, AttendanceStatus, CallStatus,
                                    GroupMeeting, GroupMembership, GroupRole, Implementation, Recommendation,
                                    RecommendationStatus, WorkingGroup)
 from working_groups.permissions import (can_answer_recommendations, can_facilitate, can_follow, can_manage_groups,
-                                        can_read_recommendation, can_read_recommendations, can_revise_recommendation,
+                                        can_read_recommendation, can_read_recommendations,
                                         can_update_implementation, can_view_groups, can_work_in_group)
 
 
