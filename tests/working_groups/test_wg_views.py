@@ -44,7 +44,7 @@ def test_a_member_sees_the_groups_and_joins_through_the_call(client, group):
     response = client.post("/groups/ethics/join", data={"motivation": "J'ai des idées."})
     assert response.status_code == 302
     page = text_of(client.get("/groups/ethics"))
-    assert "You are in this group as member." in page and "Draft a recommendation" in page
+    assert "Your role in this group: group member." in page and "Draft a recommendation" in page
 
 
 def test_joining_a_closed_call_says_why_and_saves_nothing(client, group):
