@@ -185,6 +185,7 @@ def test_the_assembly_report_lists_and_marks_answers(client, group, secretary):
     sign_in(client, secretary)
     page = text_of(client.get("/board/recommendations/assembly?on=2018-06-19"))
     assert "Créer un comité" in page
+    assert client.get("/board/recommendations/assembly?on=garbage").status_code == 400
     response = client.post("/board/recommendations/assembly?on=2018-06-19",
                            data={"assembly_on": "2018-06-19", "confirm": "y"})
     assert response.status_code == 302
