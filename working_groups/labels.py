@@ -26,7 +26,7 @@ LABELS = {
     "open": _l("open"),
     "closed": _l("closed"),
     "facilitator": _l("facilitator"),
-    "member": _l("member"),
+    "member": _l("group member"),
     "expert": _l("invited expert"),
     "present": _l("present"),
     "excused": _l("excused"),

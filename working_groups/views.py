@@ -26,7 +26,7 @@ from working_groups.models import (AnswerDecision, AttendanceStatus, CallStatus,
                                    GroupMeeting, GroupMembership, GroupRole, Implementation, Recommendation,
                                    RecommendationStatus, WorkingGroup)
 from working_groups.permissions import (can_answer_recommendations, can_facilitate, can_follow, can_manage_groups,
-                                        can_read_recommendation, can_read_recommendations, can_revise_recommendation,
+                                        can_read_recommendation, can_read_recommendations,
                                         can_update_implementation, can_view_groups, can_work_in_group)
 
 
@@ -504,8 +504,10 @@ def board_recommendations():
 @permission_required(can_answer_recommendations)
 def assembly_report():
     query = forms.AssemblyQueryForm(request.args)
-    answers = (queries.answers_for_assembly(query.on.data, since=query.since.data)
-               if query.validate() and query.on.data else [])
+    if not query.validate():
+        return render_template("working_groups/assembly_report.html", query=query, answers=[],
+                               form=forms.ReportForm()), 400
+    answers = queries.answers_for_assembly(query.on.data, since=query.since.data) if query.on.data else []
     form = forms.ReportForm(assembly_on=query.on.data) if request.method == "GET" else forms.ReportForm()
     if request.method == "POST":
         if not form.validate_on_submit():

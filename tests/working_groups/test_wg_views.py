@@ -44,7 +44,7 @@ def test_a_member_sees_the_groups_and_joins_through_the_call(client, group):
     response = client.post("/groups/ethics/join", data={"motivation": "J'ai des idées."})
     assert response.status_code == 302
     page = text_of(client.get("/groups/ethics"))
-    assert "You are in this group as member." in page and "Draft a recommendation" in page
+    assert "Your role in this group: group member." in page and "Draft a recommendation" in page
 
 
 def test_joining_a_closed_call_says_why_and_saves_nothing(client, group):
@@ -185,6 +185,7 @@ def test_the_assembly_report_lists_and_marks_answers(client, group, secretary):
     sign_in(client, secretary)
     page = text_of(client.get("/board/recommendations/assembly?on=2018-06-19"))
     assert "Créer un comité" in page
+    assert client.get("/board/recommendations/assembly?on=garbage").status_code == 400
     response = client.post("/board/recommendations/assembly?on=2018-06-19",
                            data={"assembly_on": "2018-06-19", "confirm": "y"})
     assert response.status_code == 302
