@@ -8,7 +8,10 @@ def init_app(app) -> None:
     from app.authz import can_search_members
     from app.registry import nav_item, task_provider
     from shares import cli, permissions
+    from shares.receipts import send_receipt
+    from shares.signals import payment_matched
     from shares.views.members import renewal_tasks
+    from shares.views.staff import payment_tasks
     from shares.views import bp
 
     app.register_blueprint(bp)
@@ -23,3 +26,5 @@ def init_app(app) -> None:
     nav_item(_l("Requests"), "shares.staff_requests", permissions.can_decide_member_requests, order=34)
     nav_item(_l("Renewal"), "shares.staff_renewal", permissions.can_view_renewal_campaign, order=35)
     task_provider(renewal_tasks)
+    task_provider(payment_tasks)  # staff: payments to resolve, overpayments to decide, refunds to make
+    payment_matched.connect(send_receipt)  # a receipt to the member for each payment recorded

@@ -8,20 +8,38 @@ from flask.cli import AppGroup
 
 from app.clock import today
 from app.demo import register_demo_loader
-from app.extensions import db
+from app.jobs import job_context
+from app.uow import unit_of_work
 
 shares_cli = AppGroup("shares", help="The share register: bank statements, renewal campaign.")
+
+
+WHY_WORDS = {"overpaid": "overpaid, waiting for staff", "partial": "partial payment, waiting for staff",
+             "bad_reference": "communication with wrong check digits", "unknown_reference": "unknown communication",
+             "no_reference": "no structured communication", "cancelled": "request cancelled",
+             "currency": "not in euros", "debit": "debits (money going out)"}
+SKIP_WORDS = {"unknown_account": "not one of the cooperative's accounts", "no_account": "no account number",
+              "batch": "a batch whose transactions do not add up to its entry",
+              "invalid": "an invalid amount, date or entry"}
 
 
 def describe_import(result) -> list[str]:
     record = result.statement_import
     if result.already_imported:
-        return [f"Already imported on {record.imported_at:%Y-%m-%d %H:%M} UTC (import #{record.id}): nothing changed."]
-    lines = [f"Imported {record.statements_count} statement(s), {record.entries_count} entries: "
-             f"{result.new} new transaction(s), {result.duplicates} already known."]
-    for status in ("matched", "partial", "overpaid", "unknown", "ignored"):
-        if result.counts.get(status):
-            lines.append(f"  {status}: {result.counts[status]}")
+        lines = [f"Already imported on {record.imported_at:%Y-%m-%d %H:%M} UTC (import #{record.id}): "
+                 "nothing changed."]
+    else:
+        lines = [f"Imported {record.statements_count} statement(s), {record.entries_count} entries: "
+                 f"{result.new} new transaction(s), {result.duplicates} already known."]
+        if result.counts.get("matched"):
+            lines.append(f"  matched automatically: {result.counts['matched']}")
+        for code, words in WHY_WORDS.items():
+            if result.counts.get(code):
+                lines.append(f"  in the queue, {words}: {result.counts[code]}")
+    for statement in result.skipped:
+        lines.append(f"  SKIPPED statement {statement['number']} ({statement['id'] or 'no id'}, account "
+                     f"{statement['iban'] or 'none'}): {SKIP_WORDS.get(statement['skipped'], statement['skipped'])}"
+                     + (f" - {statement['detail']}" if statement.get("detail") else ""))
     for statement in result.unbalanced:
         lines.append(f"  WARNING statement {statement['id']} ({statement['iban']}) does not balance: opening "
                      f"{statement['opening_cents']} + entries {statement['entries_cents']} != closing "
@@ -32,16 +50,17 @@ def describe_import(result) -> list[str]:
 @shares_cli.command("import-statement")
 @click.argument("path", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 def import_statement_command(path: Path) -> None:
-    """Import a camt.053 bank statement and match its payments (idempotent)."""
+    """Import a camt.053 bank statement and match its payments (idempotent). The statements of other
+    accounts, or that cannot be read, are skipped and named; the others are imported."""
     from shares.bank import import_statement
     from shares.errors import StatementError
 
     try:
-        result = import_statement(path.read_bytes(), filename=path.name)
+        with unit_of_work(), job_context():
+            result = import_statement(path.read_bytes(), filename=path.name)
     except StatementError as exc:
-        db.session.rollback()
-        raise click.ClickException(f"{path.name}: refused ({exc.reason}): {exc.detail}. Nothing was imported.") from None
-    db.session.commit()
+        raise click.ClickException(f"{path.name}: refused ({SKIP_WORDS.get(exc.reason, exc.reason)}): "
+                                   f"{exc.detail}. Nothing was imported.") from None
     for line in describe_import(result):
         click.echo(line)
 

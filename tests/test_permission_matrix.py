@@ -47,6 +47,12 @@ ROUTES: dict[str, tuple[str, str, set[str] | str]] = {
     "shares.statement_import": ("GET", "/staff/payments/import", {"staff"}),
     "shares.payment_queue": ("GET", "/staff/payments/queue", {"staff"}),
     "shares.resolve_payment": ("POST", "/staff/payments/queue/999999", {"staff"}),
+    "shares.queue_item": ("GET", "/staff/payments/queue/999999", {"staff"}),  # 404 for staff: no such payment
+    "shares.surplus_refund": ("POST", "/staff/payments/kept/999999/refund", {"staff"}),
+    "shares.surplus_shares": ("POST", "/staff/payments/kept/999999/shares", {"staff"}),
+    "shares.surplus_credit": ("POST", "/staff/payments/kept/999999/credit", {"staff"}),
+    "shares.surplus_refunded": ("POST", "/staff/payments/kept/999999/refunded", {"staff"}),
+    "shares.refund_list": ("GET", "/staff/payments/refunds", {"staff"}),
     "shares.staff_requests": ("GET", "/staff/requests", {"staff"}),
     "shares.decide_request": ("POST", "/staff/requests/999999/approve", {"staff"}),
     "shares.staff_renewal": ("GET", "/staff/renewal", {"staff"}),

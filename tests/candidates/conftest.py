@@ -29,13 +29,13 @@ def png_bytes(size=(40, 50), colour=(120, 30, 90), fmt="PNG", exif: bytes | None
 def make_standing_member(category: Category = Category.A, kind: MemberKind = MemberKind.NATURAL,
                          language: str = "en", paid: bool = True, **fields):
     """A member who joined (and paid) earlier this year: in good standing."""
-    from shares.payments import apply_payment
+    from shares.register import record_payment
 
     member = make_member_obj(category=category, kind=kind, language=language, **fields)
     joined = max(date(today().year, 1, 1), today() - timedelta(days=20))  # this year: counts as renewed
     _entry, request = register.subscribe(member, 1, on=joined)
     if paid:
-        apply_payment(request, request.amount_cents, on=joined)
+        record_payment(request, request.amount_cents, on=joined)
     db.session.commit()
     return member
 

@@ -12,7 +12,7 @@ from shares import register, renewal, standing
 from app.clock import today
 from shares.models import (Category, EntryKind, MemberRequest, MemberRequestKind, MemberRequestStatus,
                            PaymentPurpose, PaymentRequest, ShareEntry)
-from shares.payments import apply_payment
+from shares.register import record_payment
 from tests.factories import sign_in
 
 THIS_YEAR = today().year
@@ -27,7 +27,7 @@ def renewed_member(member_with_shares, **kw):
 
 def pay_renewal(member):
     request = renewal.renewal_request_for(member.id, THIS_YEAR)
-    apply_payment(request, request.amount_cents, on=today())
+    record_payment(request, request.amount_cents, on=today())
     db.session.commit()
     return request
 
