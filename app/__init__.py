@@ -11,7 +11,7 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 from app.config import ROOT, load_config
 
 # The domain packages, lowest first: app <- shares <- the others (see docs/architecture.md).
-DOMAIN_PACKAGES = ("shares", "voting")
+DOMAIN_PACKAGES = ("shares", "voting", "assemblies")
 
 
 def create_app(config: dict | None = None) -> Flask:

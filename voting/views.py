@@ -13,7 +13,8 @@ from app.authz import login_required, permission_required
 from app.extensions import db
 from app.web import render
 from shares import queries as share_queries
-from voting import errors, queries, services
+from voting import errors, queries, services, texts
+from voting.crypto.ballot import ballot_tracker
 from voting.forms import ActionForm, TrackerSearchForm, UploadForm
 from voting.models import ElectionState
 from voting.permissions import (
@@ -165,6 +166,15 @@ def cast(slug: str):
         tracker = services.cast_ballot(election, ballot, member)
         if member is not None:
             services.mail_tracker(election, tracker, member)
+    except errors.DuplicateBallot as exc:
+        # A retry of a ballot already on the board (a phone that lost the network after sending):
+        # idempotent, keyed by the ballot's hash: the same tracker again, nothing counted twice.
+        db.session.rollback()
+        known = queries.find_tracker(election, ballot_tracker(ballot)) if isinstance(ballot, dict) else []
+        if not known:
+            return _json_error(exc)
+        return jsonify({"tracker": ballot_tracker(ballot), "already": True,
+                        "board": url_for("voting.board", slug=slug, q=ballot_tracker(ballot))})
     except errors.VotingError as exc:
         db.session.rollback()
         return _json_error(exc)
@@ -310,6 +320,11 @@ def manage_action(slug: str, action: str):
     db.session.commit()
     flash(str(done), "success")
     return redirect(url_for("voting.manage", slug=slug))
+
+
+@bp.app_template_global()
+def ballot_view(definition, lang: str) -> dict:
+    return texts.ballot_view(definition, lang)
 
 
 @bp.app_template_global()

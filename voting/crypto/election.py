@@ -32,6 +32,18 @@ def _int(value: object, what: str) -> int:
     return value
 
 
+def _check_texts(value: object, where: str, depth: int = 0) -> None:
+    """Texts are nested JSON objects whose leaves are strings (at most 6 levels)."""
+    if isinstance(value, str):
+        return
+    if not isinstance(value, dict) or depth > 6:
+        raise DefinitionError(f"{where} must be nested objects of strings")
+    for key, item in value.items():
+        if not isinstance(key, str):
+            raise DefinitionError(f"{where} keys must be strings")
+        _check_texts(item, f"{where}.{key}", depth + 1)
+
+
 @dataclass(frozen=True)
 class Contest:
     id: str
@@ -126,6 +138,9 @@ class Election:
     trustees: tuple[TrusteeInfo, ...]
     threshold: int
     tie_rule: str = "ballot_order"
+    # Optional: every text a person reads (titles, questions, choices, scrutineer names) in
+    # fr/nl/en, so the ballot, the board and the verifier speak in words. Part of the fingerprint.
+    texts: dict[str, Any] | None = None
     _fp: list[str] = field(default_factory=list, compare=False, repr=False)
 
     def __post_init__(self) -> None:
@@ -138,6 +153,8 @@ class Election:
             raise DefinitionError("need 1 <= threshold <= number of trustees")
         if self.tie_rule not in TIE_RULES:
             raise DefinitionError("unknown tie rule")
+        if self.texts is not None:
+            _check_texts(self.texts, "texts")
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -148,7 +165,7 @@ class Election:
             "trustees": [t.to_json() for t in self.trustees],
             "threshold": self.threshold,
             "tie_rule": self.tie_rule,
-        }
+        } | ({"texts": self.texts} if self.texts is not None else {})
 
     @classmethod
     def from_json(cls, d: dict[str, Any]) -> "Election":
@@ -161,6 +178,7 @@ class Election:
             trustees=tuple(TrusteeInfo(**t) for t in d["trustees"]),
             threshold=d["threshold"],
             tie_rule=d.get("tie_rule", "ballot_order"),
+            texts=d.get("texts"),
         )
 
     @property

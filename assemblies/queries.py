@@ -1,0 +1,145 @@
+"""Read-side selects for the assembly pages: lists, the roll, turnout, results."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from flask import abort
+from sqlalchemy import func, select
+
+from app.extensions import db
+from assemblies import rules
+from assemblies.models import AgendaItem, Assembly, CheckIn, Elector, ItemKind, Proxy
+from voting import services as voting
+from voting.models import Election, VoterRoll
+
+
+def assemblies() -> list[Assembly]:
+    return list(db.session.scalars(select(Assembly).order_by(Assembly.starts_at.desc())))
+
+
+def assembly_by_slug(slug: str) -> Assembly:
+    assembly = db.session.scalar(select(Assembly).where(Assembly.slug == slug))
+    if assembly is None:
+        abort(404)
+    return assembly
+
+
+def item_or_404(assembly: Assembly, item_id: int) -> AgendaItem:
+    item = db.session.get(AgendaItem, item_id)
+    if item is None or item.assembly_id != assembly.id:
+        abort(404)
+    return item
+
+
+def elector_or_404(assembly: Assembly, elector_id: int) -> Elector:
+    elector = db.session.get(Elector, elector_id)
+    if elector is None or elector.assembly_id != assembly.id:
+        abort(404)
+    return elector
+
+
+def election(assembly: Assembly) -> Election | None:
+    return db.session.get(Election, assembly.election_id) if assembly.election_id else None
+
+
+def roll(assembly: Assembly) -> list[dict[str, Any]]:
+    """Each elector: convocation, proxy, presence and whether they voted (officers only)."""
+    electors = db.session.scalars(select(Elector).where(Elector.assembly_id == assembly.id)
+                                  .order_by(Elector.member_id)).all()
+    voted = set(db.session.scalars(select(VoterRoll.member_id).where(
+        VoterRoll.election_id == assembly.election_id))) if assembly.election_id else set()
+    present = set(db.session.scalars(select(CheckIn.member_id).where(CheckIn.assembly_id == assembly.id)))
+    proxies = {p.giver_id: p for p in db.session.scalars(select(Proxy).where(Proxy.assembly_id == assembly.id,
+                                                                             Proxy.active_giver.is_not(None)))}
+    return [{"elector": e, "member": e.member, "voted": e.member_id in voted, "present": e.member_id in present,
+             "proxy": proxies.get(e.member_id)} for e in electors]
+
+
+@dataclass
+class Turnout:
+    electorate: dict[str, int]
+    voted: dict[str, int]
+    present: dict[str, int]
+    represented: dict[str, int]
+    participants: int  # voted, present or represented (each member once)
+
+    @property
+    def percent(self) -> float:
+        total = self.electorate.get("total", 0)
+        return 100 * self.participants / total if total else 0.0
+
+
+def _by_category(member_ids: set[int], categories: dict[int, str]) -> dict[str, int]:
+    out = {"A": 0, "B": 0}
+    for m in member_ids:
+        if m in categories:
+            out[categories[m]] += 1
+    out["total"] = out["A"] + out["B"]
+    return out
+
+
+def turnout(assembly: Assembly) -> Turnout:
+    categories = {m: c.value for m, c in db.session.execute(
+        select(Elector.member_id, Elector.category).where(Elector.assembly_id == assembly.id,
+                                                          Elector.removed_at.is_(None)))}
+    voted = set(db.session.scalars(select(VoterRoll.member_id).where(
+        VoterRoll.election_id == assembly.election_id))) if assembly.election_id else set()
+    present = set(db.session.scalars(select(CheckIn.member_id).where(CheckIn.assembly_id == assembly.id)))
+    represented = set(db.session.scalars(select(Proxy.giver_id).where(Proxy.assembly_id == assembly.id,
+                                                                      Proxy.active_giver.is_not(None))))
+    electorate = _by_category(set(categories), categories)
+    return Turnout(electorate=electorate, voted=_by_category(voted, categories),
+                   present=_by_category(present, categories),
+                   represented=_by_category(represented - present, categories),
+                   participants=len((voted | present | represented) & set(categories)))
+
+
+def results(assembly: Assembly) -> list[dict[str, Any]] | None:
+    """Per voting agenda item, the outcome under the assembly's rules (None before the result)."""
+    el = election(assembly)
+    if el is None:
+        return None
+    data = voting.result(el)
+    if data is None:
+        return None
+    counts = data["counts"]
+    ballots = sum(data["counted"].values())
+    electorate = sum(data["electorate"].values()) if data.get("electorate") else 0
+    participants = max(turnout(assembly).participants, ballots)
+    fingerprint = el.fingerprint or ""
+    out = []
+    for item in assembly.items:
+        if item.kind is ItemKind.RESOLUTION:
+            c = counts[item.contest_id]
+            per = {cat: rules.Tally(c["yes"][cat], c["no"][cat], c.get("abstain", {}).get(cat, 0)) for cat in ("A", "B")}
+            outcome = rules.resolution_outcome(per, majority=item.majority.value,
+                                               abstentions_count=item.abstentions_count, participants=participants,
+                                               electorate=electorate or turnout(assembly).electorate["total"],
+                                               quorum_percent=assembly.quorum_percent, min_count=assembly.min_count)
+            out.append({"item": item, "kind": "resolution", "outcome": outcome})
+        elif item.kind is ItemKind.BOARD:
+            groups = []
+            for cat, seats in (("A", item.seats_a), ("B", item.seats_b)):
+                cands = [c for c in item.candidates if c.category.value == cat]
+                cid = f"{item.contest_id}-{cat.lower()}"
+                if not cands or cid not in counts:
+                    continue
+                votes = {c.choice_id: counts[cid][c.choice_id]["total"] for c in cands}
+                seat = rules.allocate_seats(votes, [c.choice_id for c in cands], min(seats, len(cands)),
+                                            tie_rule=assembly.tie_rule, fingerprint=fingerprint, ballots=ballots,
+                                            min_count=assembly.min_count)
+                by_choice = {c.choice_id: c for c in cands}
+                groups.append({"category": cat, "seat": seat, "by_choice": by_choice,
+                               "balance": rules.balance([by_choice[ch].gender.value for ch in seat.elected])})
+            out.append({"item": item, "kind": "board", "groups": groups})
+    return out
+
+
+def documents_count(assembly: Assembly) -> int:
+    return len(assembly.documents)
+
+
+def electors_count(assembly: Assembly) -> int:
+    return db.session.scalar(select(func.count(Elector.id)).where(Elector.assembly_id == assembly.id,
+                                                                  Elector.removed_at.is_(None))) or 0

@@ -1,0 +1,31 @@
+"""The words of an election definition in the reader's language (its optional ``texts``), for the
+ballot page and the board. A definition without texts falls back to plain words for yes, no and
+abstain and to the identifiers elsewhere (older elections only)."""
+from __future__ import annotations
+
+from typing import Any
+
+from flask_babel import gettext as _
+
+
+def _pick(value: Any, lang: str, default: str) -> str:
+    if isinstance(value, dict):
+        return value.get(lang) or value.get("fr") or value.get("en") or default
+    return value if isinstance(value, str) and value else default
+
+
+def ballot_view(definition: dict[str, Any], lang: str) -> dict[str, Any]:
+    texts = definition.get("texts") or {}
+    contest_texts = texts.get("contests") or {}
+    plain = {"yes": _("Yes"), "no": _("No"), "abstain": _("Abstain")}
+    contests = []
+    for c in definition.get("contests", []):
+        t = contest_texts.get(c["id"]) or {}
+        ch = t.get("choices") or {}
+        contests.append({
+            "id": c["id"], "kind": c["kind"], "min": c["min"], "max": c["max"], "category": c.get("category"),
+            "title": _pick(t.get("title"), lang, c["id"]),
+            "question": _pick(t.get("question"), lang, ""),
+            "choices": [{"id": x, "label": _pick(ch.get(x), lang, plain.get(x, x))} for x in c["choices"]],
+        })
+    return {"title": _pick(texts.get("title"), lang, definition.get("title", "")), "contests": contests}
