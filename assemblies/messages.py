@@ -7,8 +7,8 @@ from assemblies import errors
 
 MESSAGES = {
     errors.DuplicateSlug: _l("An assembly with this short name already exists."),
-    errors.InvalidDates: _l("Check the dates: voting opens before it closes, the record date comes before voting "
-                            "opens, and the proxy deadline before voting closes."),
+    errors.InvalidDates: _l("Check the dates: voting opens before it closes, the record date comes before the meeting "
+                            "and the proxy deadline before voting closes."),
     errors.AgendaLocked: _l("The ballot is already on the public board: the agenda can no longer change."),
     errors.ElectorateFrozen: _l("The electorate is already frozen. Use a correction instead."),
     errors.ElectorateNotFrozen: _l("Freeze the electorate first."),

@@ -77,7 +77,7 @@ def create_assembly(*, slug: str, titles: Mapping[str, str], starts_at: datetime
                     min_count: int = 5, tie_rule: str = "ballot_order", actor: Account | None = None) -> Assembly:
     if not SLUG.match(slug or ""):
         raise errors.InvalidDates("slug")
-    if not voting_opens_at < voting_closes_at or record_date > voting_opens_at.date():
+    if not voting_opens_at < voting_closes_at or record_date > starts_at.date():
         raise errors.InvalidDates("dates")
     if proxy_deadline is not None and proxy_deadline > voting_closes_at:
         raise errors.InvalidDates("proxy deadline")
@@ -382,6 +382,17 @@ def issue_links(assembly: Assembly, electors: Iterable[Elector], *, channel: Cha
                                           for e, c in private],
                                {credential_public(c): e.member_id for e, c in private})
     now = utcnow()
+    with voting._mail_context():
+        _deliver(assembly, election, private, now, channel, letters)
+    db.session.flush()
+    audit.record("assemblies.convocation.issue", assembly,
+                 after={"count": len(private), "channel": channel.value,
+                        "members": [e.member.number for e, _ in private][:50]})
+    del private
+    return len(electors)
+
+
+def _deliver(assembly, election, private, now, channel, letters) -> None:
     for elector, credential in private:
         elector.credential_public = credential_public(credential)
         elector.links_issued += 1
@@ -401,12 +412,6 @@ def issue_links(assembly: Assembly, electors: Iterable[Elector], *, channel: Cha
                    fingerprint=election.fingerprint, for_member=elector.member if proxy is not None else None,
                    page=f"{current_app.config['PUBLIC_URL'].rstrip('/')}"
                         f"{url_for('assemblies.show', slug=assembly.slug)}")
-    db.session.flush()
-    audit.record("assemblies.convocation.issue", assembly,
-                 after={"count": len(private), "channel": channel.value,
-                        "members": [e.member.number for e, _ in private][:50]})
-    del private
-    return len(electors)
 
 
 def convene(assembly: Assembly) -> int:
