@@ -87,6 +87,9 @@ def prepared_assembly(slug: str, scrutineers: list[Account], *, record_date: dat
 def cast_for(assembly: Assembly, electors: list[Elector], rng: random.Random, weights: dict[str, Any] | None = None):
     """Give each elector a credential (the authority's part, forgotten after) and cast one ballot."""
     election = services._election(assembly)
+    for e in electors:
+        if e.credential_public:  # one credential per member: the convocation's is replaced
+            voting.revoke_credential(election, e.credential_public)
     private = {e.member_id: generate_credential() for e in electors}
     voting.publish_credentials(election, [{"credential": credential_public(private[e.member_id]),
                                            "category": e.category.value} for e in electors],
@@ -117,7 +120,8 @@ def cast_for(assembly: Assembly, electors: list[Elector], rng: random.Random, we
 
 def tally(assembly: Assembly, kits: dict[str, ScrutineerKit]) -> None:
     election = services._election(assembly)
-    voting.close_election(election)
+    if election.state.value == "open":
+        voting.close_election(election)
     voting.compute_tally(election)
     el = voting.crypto_election(election)
     for tid in list(kits)[: el.threshold]:

@@ -452,7 +452,10 @@ def projector(slug: str):
     assembly = queries.assembly_by_slug(slug)
     election = queries.election(assembly)
     results = queries.results(assembly)
-    polling = election is not None and results is None and election.state is not ElectionState.TALLIED
+    # Every 3 s while ballots come in, every 15 s while the scrutineers decrypt, then not at all.
+    polling = None
+    if election is not None and results is None:
+        polling = 3 if election.state is ElectionState.OPEN else 15 if election.state is ElectionState.CLOSED else None
     return render("assemblies/projector.html", "assemblies/_partials/projector.html", assembly=assembly,
                   lang=_lang(), election=election, turnout=queries.turnout(assembly), results=results,
                   charts=charts.result_charts(results, _lang()) if results else {}, polling=polling)
