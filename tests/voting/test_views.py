@@ -175,9 +175,12 @@ def test_cast_refusals_have_a_reason_and_a_status(app, world, tamper, status, co
 def test_cast_copy_duplicate_and_after_close(app, world):
     client = client_for(app, world, "member")
     ballot = make_ballot(world)
-    assert client.post("/voting/ag-web/ballots", json=ballot).status_code == 201
+    first = client.post("/voting/ag-web/ballots", json=ballot)
+    assert first.status_code == 201
+    # The very same ballot again (a retry after a lost answer): idempotent, same tracker, counted once.
     again = client.post("/voting/ag-web/ballots", json=ballot)
-    assert again.status_code == 409 and again.json["error"] == "duplicate_ballot"
+    assert again.status_code == 200 and again.json["tracker"] == first.json["tracker"] and again.json["already"]
+    assert db.session.scalar(select(func.count(BoardEvent.id)).where(BoardEvent.type == "ballot")) == 1
     assert client.post("/voting/ag-web/ballots", data="not json",
                        content_type="application/json").status_code == 400
     services.revoke_credential(world["election"], credential_public(world["extra"][1]))
