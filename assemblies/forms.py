@@ -33,7 +33,7 @@ class AssemblyForm(FlaskForm):
     voting_opens_at = DateTimeLocalField(_l("Remote voting opens"), validators=[InputRequired(WHEN)])
     voting_closes_at = DateTimeLocalField(_l("Voting closes"), validators=[InputRequired(WHEN)])
     record_date = DateField(_l("Record date of the electorate"), validators=[InputRequired(REQUIRED)])
-    quorum_percent = IntegerField(_l("Quorum (% of the electorate taking part)"), default=0,
+    quorum_percent = IntegerField(_l("Quorum (percentage of the electorate taking part)"), default=0,
                                   validators=[InputRequired(REQUIRED), NumberRange(min=0, max=100)])
     proxy_limit = IntegerField(_l("Proxies one member may hold"), default=1,
                                validators=[InputRequired(REQUIRED), NumberRange(min=0, max=10)])
