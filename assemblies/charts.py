@@ -26,7 +26,8 @@ def result_charts(results, lang: str) -> dict[int, list]:
                 if g["seat"].withheld:
                     continue
                 labels = [g["by_choice"][r.choice].name for r in g["seat"].ranking]
-                charts.append(bar_chart(f"{title} ({_('category %(c)s', c=g['category'])})", _("Votes per candidate"),
+                category = _("category %(c)s", c=g["category"])
+                charts.append(bar_chart(f"{title} ({category})", _("Votes per candidate"),
                                         labels, [Series(_("Votes"), [r.votes for r in g["seat"].ranking])]))
             out[item.id] = charts
     return out

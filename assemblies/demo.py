@@ -64,11 +64,12 @@ def build_agenda(assembly: Assembly, seats_a: int = 4, seats_b: int = 2, actor=N
 
 
 def prepared_assembly(slug: str, scrutineers: list[Account], *, record_date: date, starts: date,
-                      threshold: int = 2, actor=None, opens: datetime | None = None) -> tuple[Assembly, dict[str, ScrutineerKit]]:
+                      threshold: int = 2, actor=None, opens: datetime | None = None,
+                      titles: dict[str, str] | None = None) -> tuple[Assembly, dict[str, ScrutineerKit]]:
     """An assembly with agenda, frozen electorate, and its election keyed by in-memory scrutineers."""
     assembly = services.create_assembly(
-        slug=slug, titles=_tri(f"Assemblée générale {starts.year}", f"Algemene vergadering {starts.year}",
-                               f"General assembly {starts.year}"),
+        slug=slug, titles=titles or _tri(f"Assemblée générale {starts.year}", f"Algemene vergadering {starts.year}",
+                                         f"General assembly {starts.year}"),
         starts_at=_at(starts, 14), place="Brussels, Tour & Taxis", voting_opens_at=opens or _at(starts - timedelta(days=7), 9),
         voting_closes_at=_at(starts, 18), record_date=record_date, quorum_percent=10, proxy_limit=1,
         proxy_deadline=_at(starts, 12), actor=actor)
@@ -139,9 +140,12 @@ def load_assemblies(ctx) -> None:
     now = today()
     # 1. Last year's: held and tallied.
     try:
-        past, kits = prepared_assembly("ga-2025", scrutineers, record_date=now - timedelta(days=20),
-                                       starts=now - timedelta(days=2), actor=officer,
-                                       opens=_at(now - timedelta(days=10), 9))
+        held = now - timedelta(days=30)
+        past, kits = prepared_assembly(
+            f"ga-{held:%Y-%m}", scrutineers, record_date=held - timedelta(days=20), starts=held, actor=officer,
+            opens=_at(held - timedelta(days=7), 9),
+            titles=_tri(f"Assemblée générale ordinaire {held.year}", f"Gewone algemene vergadering {held.year}",
+                        f"Ordinary general assembly {held.year}"))
     except Exception:  # noqa: BLE001 - no member in good standing: nothing to demo
         db.session.rollback()
         return
@@ -151,9 +155,13 @@ def load_assemblies(ctx) -> None:
     db.session.commit()
 
     # 2. The coming one: convocations in the outbox, voting open, proxies and check-ins.
-    coming, kits = prepared_assembly("ga-2026", scrutineers, record_date=now - timedelta(days=5),
-                                     starts=now + timedelta(days=3), actor=officer,
-                                     opens=_at(now - timedelta(days=1), 9))
+    coming_on = now + timedelta(days=3)
+    coming, kits = prepared_assembly(
+        f"ga-{coming_on:%Y-%m}-extra", scrutineers, record_date=now - timedelta(days=5), starts=coming_on,
+        actor=officer, opens=_at(now - timedelta(days=1), 9),
+        titles=_tri(f"Assemblée générale extraordinaire {coming_on.year}",
+                    f"Buitengewone algemene vergadering {coming_on.year}",
+                    f"Extraordinary general assembly {coming_on.year}"))
     services.convene(coming)
     services.open_vote(coming, actor=officer)
     electors = list(db.session.scalars(select(Elector).where(Elector.assembly_id == coming.id).order_by(Elector.id)))
@@ -166,7 +174,9 @@ def load_assemblies(ctx) -> None:
     from pathlib import Path
     from flask import current_app
 
-    directory = Path(current_app.instance_path) / "demo-scrutineers" / "ga-2026"
+    directory = Path(current_app.instance_path) / "demo-scrutineers" / coming.slug
     write_kits(directory, kits)
-    ctx.logins.append(("assemblies", "/assemblies/ga-2025/results (held and tallied), /assemblies/ga-2026 "
-                       "(voting open; convocations in the outbox at /dev/outbox)"))
+    ctx.logins.append(("assemblies", f"/assemblies/{past.slug}/results (held and tallied), /assemblies/{coming.slug} "
+                       "(voting open; convocations in the outbox at /dev/outbox); chair, door and projector "
+                       "from the assembly page"))
+    ctx.logins.append((f"assemblies: demo scrutineer files ({coming.slug})", str(directory)))

@@ -43,17 +43,29 @@ def election(assembly: Assembly) -> Election | None:
     return db.session.get(Election, assembly.election_id) if assembly.election_id else None
 
 
-def roll(assembly: Assembly) -> list[dict[str, Any]]:
-    """Each elector: convocation, proxy, presence and whether they voted (officers only)."""
-    electors = db.session.scalars(select(Elector).where(Elector.assembly_id == assembly.id)
-                                  .order_by(Elector.member_id)).all()
+ROLL_PAGE = 100
+
+
+def roll(assembly: Assembly, page: int = 1, q: str = "") -> tuple[list[dict[str, Any]], int]:
+    """One page of electors (by member number; ``q`` searches name, e-mail or number): convocation,
+    proxy, presence and whether they voted (officers only). Returns (rows, total)."""
+    from shares.models import Member, fold
+
+    query = select(Elector).join(Member, Member.id == Elector.member_id).where(Elector.assembly_id == assembly.id)
+    if q.strip():
+        query = query.where(Member.search_text.contains(fold(q.strip()), autoescape=True))
+    total = db.session.scalar(select(func.count()).select_from(query.subquery())) or 0
+    electors = db.session.scalars(query.order_by(Member.number).limit(ROLL_PAGE)
+                                  .offset((max(page, 1) - 1) * ROLL_PAGE)).all()
+    ids = [e.member_id for e in electors]
     voted = set(db.session.scalars(select(VoterRoll.member_id).where(
-        VoterRoll.election_id == assembly.election_id))) if assembly.election_id else set()
-    present = set(db.session.scalars(select(CheckIn.member_id).where(CheckIn.assembly_id == assembly.id)))
-    proxies = {p.giver_id: p for p in db.session.scalars(select(Proxy).where(Proxy.assembly_id == assembly.id,
-                                                                             Proxy.active_giver.is_not(None)))}
+        VoterRoll.election_id == assembly.election_id, VoterRoll.member_id.in_(ids)))) if assembly.election_id else set()
+    present = set(db.session.scalars(select(CheckIn.member_id).where(CheckIn.assembly_id == assembly.id,
+                                                                     CheckIn.member_id.in_(ids))))
+    proxies = {p.giver_id: p for p in db.session.scalars(select(Proxy).where(
+        Proxy.assembly_id == assembly.id, Proxy.active_giver.is_not(None), Proxy.giver_id.in_(ids)))}
     return [{"elector": e, "member": e.member, "voted": e.member_id in voted, "present": e.member_id in present,
-             "proxy": proxies.get(e.member_id)} for e in electors]
+             "proxy": proxies.get(e.member_id)} for e in electors], total
 
 
 @dataclass
@@ -126,11 +138,13 @@ def results(assembly: Assembly) -> list[dict[str, Any]] | None:
                 if not cands or cid not in counts:
                     continue
                 votes = {c.choice_id: counts[cid][c.choice_id]["total"] for c in cands}
+                per_category = {c.choice_id: (counts[cid][c.choice_id]["A"], counts[cid][c.choice_id]["B"])
+                                for c in cands}
                 seat = rules.allocate_seats(votes, [c.choice_id for c in cands], min(seats, len(cands)),
                                             tie_rule=assembly.tie_rule, fingerprint=fingerprint, ballots=ballots,
                                             min_count=assembly.min_count)
                 by_choice = {c.choice_id: c for c in cands}
-                groups.append({"category": cat, "seat": seat, "by_choice": by_choice,
+                groups.append({"category": cat, "seat": seat, "by_choice": by_choice, "per_category": per_category,
                                "balance": rules.balance([by_choice[ch].gender.value for ch in seat.elected])})
             out.append({"item": item, "kind": "board", "groups": groups})
     return out

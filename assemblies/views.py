@@ -276,7 +276,11 @@ def prepare_vote(slug: str):
 @permission_required(can_see_roll)
 def roll(slug: str):
     assembly = queries.assembly_by_slug(slug)
-    return render("assemblies/roll.html", assembly=assembly, lang=_lang(), rows=queries.roll(assembly),
+    page = max(request.args.get("page", 1, type=int) or 1, 1)
+    q = request.args.get("q", "")[:100]
+    rows, total = queries.roll(assembly, page, q)
+    return render("assemblies/roll.html", assembly=assembly, lang=_lang(), rows=rows, total=total, page=page, q=q,
+                  page_size=queries.ROLL_PAGE,
                   turnout=queries.turnout(assembly), election=queries.election(assembly), action=forms.ActionForm(),
                   reason_form=forms.ReasonForm(), paper_form=forms.PaperProxyForm())
 
@@ -500,8 +504,8 @@ def results_csv(slug: str):
         else:
             for g in row["groups"]:
                 for r in g["seat"].ranking:
-                    writer.writerow([title, g["by_choice"][r.choice].name, g["category"] == "A" and r.votes or "",
-                                     g["category"] == "B" and r.votes or "", r.votes,
+                    a, b = g["per_category"][r.choice]
+                    writer.writerow([title, g["by_choice"][r.choice].name, a, b, r.votes,
                                      _("Elected") if r.elected else _("Not elected")])
     return Response(out.getvalue(), mimetype="text/csv",
                     headers={"Content-Disposition": f'attachment; filename="results-{assembly.slug}.csv"'})

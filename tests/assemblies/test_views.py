@@ -224,3 +224,10 @@ def test_results_page_csv_and_pdf(client, world):
     assert "Approval of the annual accounts" in csv and "Amélie Dubois" in csv
     pdf = client.get("/assemblies/ga-test/results.pdf")
     assert pdf.status_code == 200 and pdf.data.startswith(b"%PDF")
+
+
+def test_the_roll_pages_and_searches(client, world):
+    sign_in(client, world.officer)
+    m = world.members[3]
+    html = client.get(f"/assemblies/ga-test/roll?q={m.number}").get_data(as_text=True)
+    assert m.name in html and world.members[0].name not in html and "1 members" in html
