@@ -34,6 +34,9 @@ if (app && form) {
   errorBox.tabIndex = -1;
 
   // #CREDENTIAL or #CREDENTIAL:FINGERPRINT; the fragment never reaches the server.
+  // A second personal link opened in the same tab (a proxy holder's other link) changes only the
+  // fragment: start afresh with it.
+  window.addEventListener('hashchange', () => window.location.reload());
   const fragment = decodeURIComponent(window.location.hash.replace(/^#/, ''));
   if (fragment) {
     const [cred, fp] = fragment.split(':');

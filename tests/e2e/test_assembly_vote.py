@@ -1,0 +1,180 @@
+"""General assemblies in Chromium: a member votes from the link on a phone, from the home page; a
+proxy holder votes for two; check-in by typed number; the projector updates when the vote closes;
+axe-core on every assembly page."""
+from __future__ import annotations
+
+import re
+
+import pyotp
+import pytest
+from playwright.sync_api import expect
+from sqlalchemy import select
+
+from app.clock import utcnow
+from app.extensions import db
+from assemblies import queries, services
+from assemblies.models import Assembly
+from tests.assemblies.world import build_world
+from voting.models import VoterRoll
+
+PHONE = {"width": 360, "height": 740}
+PASSWORD = "a long officer password"
+LINK = re.compile(r"(/voting/[^\s#]+/vote#[1-9A-Za-z-]+:[0-9a-f]{64})")
+
+
+def open_world():
+    w = build_world("ga-e2e")
+    services.convene(w.assembly)
+    services.open_vote(w.assembly)
+    db.session.commit()
+    return w
+
+
+def mail_link(email: str, proxy: bool = False) -> str:
+    from app.models import OutboxMessage
+
+    db.session.rollback()
+    mails = db.session.scalars(select(OutboxMessage).where(OutboxMessage.to_address == email)
+                               .order_by(OutboxMessage.id)).all()
+    mails = [m for m in mails if ("has given you their proxy" in m.body_text) == proxy and LINK.search(m.body_text)]
+    return LINK.search(mails[-1].body_text).group(1)
+
+
+def role_signs_in(page, live_server, account):
+    from app.auth.services import set_password
+
+    set_password(account, PASSWORD)
+    secret = pyotp.random_base32()
+    account.totp_secret, account.totp_confirmed_at = secret, utcnow()
+    db.session.commit()
+    page.goto(live_server.path("/auth/login"))
+    page.get_by_label(re.compile("e-mail", re.I)).first.fill(account.email)
+    page.locator("summary").click()
+    page.get_by_label(re.compile("Password")).fill(PASSWORD)
+    page.locator("main form button[type=submit]").last.click()
+    page.get_by_label(re.compile("6-digit code")).fill(pyotp.TOTP(secret).now())
+    page.get_by_role("button", name="Sign in").click()
+    expect(page.get_by_role("heading", level=1)).to_contain_text("Hello")
+
+
+def fill_ballot(page):
+    page.locator("fieldset[data-contest=item3]").get_by_label("No", exact=True).check()
+    page.locator("fieldset[data-contest=item4]").get_by_label("Abstain", exact=True).check()
+    page.get_by_label("Amélie Dubois").check()
+    page.get_by_label("Fatou Diallo").check()
+    page.get_by_label("Coop Atelier asbl").check()
+
+
+def cast(page, accessible=None):
+    page.get_by_role("button", name="Review my choices").click()
+    review = page.locator("#ballot-review")
+    expect(review).to_be_visible()
+    expect(review).to_contain_text("Approval of the annual accounts")
+    expect(review).to_contain_text("Amélie Dubois, Fatou Diallo")
+    if accessible:
+        accessible(page)
+    page.get_by_role("button", name="Cast my ballot").click()
+    expect(page.locator("#ballot-done")).to_be_visible(timeout=30_000)
+    tracker = page.locator("#tracker").inner_text()
+    assert re.fullmatch(r"[0-9a-f]{64}", tracker)
+    return tracker
+
+
+def test_a_member_votes_from_the_link_on_a_phone_and_finds_the_tracker(page, live_server, sign_in, accessible):
+    w = open_world()
+    member = w.members[0]
+    page.set_viewport_size(PHONE)
+    sign_in(page, live_server, member.email)
+    page.goto(live_server.path(mail_link(member.email)))
+    expect(page.get_by_role("heading", level=1)).to_contain_text("Vote: General assembly")
+    assert "#" not in page.url  # the credential left the address bar
+    assert page.locator("#credential").input_value()
+    accessible(page)
+    # The rules in the browser: at most 4 of the A candidates (the fifth box is disabled).
+    for name in ("Jan Peeters", "Luca Rossi", "Sofie Maes", "Karim Benali"):
+        page.get_by_label(name).check()
+    expect(page.get_by_label("Inès Lambert")).to_be_disabled()
+    for name in ("Jan Peeters", "Luca Rossi", "Sofie Maes", "Karim Benali"):
+        page.get_by_label(name).uncheck()
+    # A resolution left unanswered is refused in words.
+    page.get_by_role("button", name="Review my choices").click()
+    expect(page.locator("#ballot-error")).to_contain_text("Choose an answer in: Approval of the annual accounts")
+    page.locator("fieldset[data-contest=item2]").get_by_label("Yes", exact=True).check()
+    fill_ballot(page)
+    tracker = cast(page, accessible)
+    assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth + 1")
+    accessible(page)
+    page.get_by_role("link", name="Find my ballot on the public board").click()
+    expect(page.locator("main")).to_contain_text(tracker[:16])
+    db.session.rollback()
+    assert db.session.scalar(select(VoterRoll).where(VoterRoll.member_id == member.id)) is not None
+
+
+def test_a_member_votes_from_the_home_page_by_typing_the_credential(page, live_server, sign_in):
+    w = open_world()
+    member = w.members[1]
+    credential = mail_link(member.email).split("#")[1].split(":")[0]
+    sign_in(page, live_server, member.email)
+    page.get_by_role("link", name=re.compile("Vote: General assembly")).click()
+    page.get_by_label("Your voting credential").fill("AAAAA-AAAAA-AAAAA-AAAAA")
+    page.locator("fieldset[data-contest=item2]").get_by_label("Yes", exact=True).check()
+    fill_ballot(page)
+    page.get_by_role("button", name="Review my choices").click()
+    expect(page.locator("#ballot-error")).to_contain_text("This credential is not valid")
+    page.get_by_label("Your voting credential").fill(credential)
+    cast(page)
+    page.goto(live_server.path("/"))
+    expect(page.get_by_role("link", name=re.compile("Vote again: General assembly"))).to_be_visible()
+
+
+def test_a_proxy_holder_votes_for_two(page, live_server, sign_in):
+    w = open_world()
+    giver, holder = w.members[2], w.members[3]
+    services.give_proxy(w.assembly, giver, holder)
+    db.session.commit()
+    sign_in(page, live_server, holder.email)
+    page.goto(live_server.path(f"/assemblies/ga-e2e"))
+    expect(page.locator("main")).to_contain_text(f"You hold the proxy of {giver.name}")
+    for link in (mail_link(holder.email), mail_link(holder.email, proxy=True)):
+        page.goto(live_server.path(link))
+        page.locator("fieldset[data-contest=item2]").get_by_label("Yes", exact=True).check()
+        fill_ballot(page)
+        cast(page)
+    db.session.rollback()
+    assembly = db.session.scalar(select(Assembly).where(Assembly.slug == "ga-e2e"))
+    voted = set(db.session.scalars(select(VoterRoll.member_id).where(VoterRoll.election_id == assembly.election_id)))
+    assert voted == {giver.id, holder.id}
+
+
+def test_check_in_by_typed_member_number_and_pages_are_accessible(page, live_server, accessible):
+    w = open_world()
+    role_signs_in(page, live_server, w.officer)
+    page.goto(live_server.path("/assemblies/"))
+    accessible(page)
+    page.get_by_role("link", name=re.compile("General assembly")).click()
+    accessible(page)
+    page.get_by_role("link", name="Check-in at the door").click()
+    accessible(page)
+    page.get_by_label("Member number or scanned code").fill(str(w.members[4].number))
+    page.get_by_role("button", name="Check in", exact=True).click()
+    expect(page.locator("main")).to_contain_text(f"{w.members[4].name} is checked in.")
+    expect(page.locator("table.turnout")).to_contain_text("Present in the hall")
+    page.get_by_label("Member number or scanned code").fill("99999999")
+    page.get_by_role("button", name="Check in", exact=True).click()
+    expect(page.locator("main")).to_contain_text("No member has this number.")
+    accessible(page)
+    for path in ("/assemblies/ga-e2e/prepare", "/assemblies/ga-e2e/roll", "/assemblies/ga-e2e/chair",
+                 "/assemblies/ga-e2e/projector", "/assemblies/new"):
+        page.goto(live_server.path(path))
+        accessible(page)
+
+
+def test_the_projector_updates_when_the_vote_closes(page, live_server, accessible):
+    w = open_world()
+    page.goto(live_server.path("/assemblies/ga-e2e/projector"))
+    expect(page.locator("#projector")).to_contain_text("Open")
+    accessible(page)
+    services.close_vote(db.session.scalar(select(Assembly).where(Assembly.slug == "ga-e2e")))
+    db.session.commit()
+    expect(page.locator("#projector")).to_contain_text("The result appears here once", timeout=10_000)
+    assert page.locator("#projector").get_attribute("hx-trigger") == "every 15s"
