@@ -178,3 +178,32 @@ def test_the_projector_updates_when_the_vote_closes(page, live_server, accessibl
     db.session.commit()
     expect(page.locator("#projector")).to_contain_text("The result appears here once", timeout=10_000)
     assert page.locator("#projector").get_attribute("hx-trigger") == "every 15s"
+
+
+def test_the_in_browser_verifier_accepts_the_record_and_rejects_a_tampered_one(page, live_server, accessible):
+    from assemblies.demo import cast_for, tally
+    from assemblies.models import Elector
+    from voting.models import BoardEvent
+
+    w = build_world("ga-e2e")
+    electors = list(db.session.scalars(select(Elector).where(Elector.assembly_id == w.assembly.id)))
+    cast_for(w.assembly, electors, w.rng)
+    tally(w.assembly, w.kits)
+    db.session.commit()
+    page.goto(live_server.path("/voting/ga-e2e/board"))
+    page.get_by_role("button", name="Verify this election in my browser").click()
+    status = page.locator("#verify-box [role=status]")
+    expect(status).to_contain_text("Verified in this browser", timeout=90_000)
+    expect(status).to_contain_text("every one of the 6 ballots")
+    accessible(page)
+    # Someone with access to the database changes a published count: the chain no longer holds.
+    result = db.session.scalar(select(BoardEvent).where(BoardEvent.type == "result"))
+    counts = dict(result.data)
+    counts["counts"] = {**counts["counts"], "item2": {**counts["counts"]["item2"],
+                                                      "yes": {"A": 99, "B": 0, "total": 99}}}
+    result.data = counts
+    db.session.commit()
+    page.reload()
+    page.get_by_role("button", name="Verify this election in my browser").click()
+    expect(status).to_contain_text("does NOT verify", timeout=90_000)
+    expect(status).to_contain_text("event_hash")
