@@ -3,7 +3,9 @@ from __future__ import annotations
 
 from flask_babel import gettext as _
 
-from shares.charts import Series, bar_chart
+from flask_babel import format_datetime
+
+from shares.charts import Series, bar_chart, line_chart
 
 
 def result_charts(results, lang: str) -> dict[int, list]:
@@ -31,3 +33,12 @@ def result_charts(results, lang: str) -> dict[int, list]:
                                         labels, [Series(_("Votes"), [r.votes for r in g["seat"].ranking])]))
             out[item.id] = charts
     return out
+
+
+def turnout_chart(points, electorate: int):
+    """Turnout over time for the projector (a line; the numbers are in the table beside it)."""
+    if not points:
+        return None
+    labels = [format_datetime(t, "short") for t, _n in points]
+    return line_chart(_("Turnout over time"), _("Members who have voted, out of %(n)d", n=electorate), labels,
+                      [Series(_("Voted"), [n for _t, n in points])], label_every=4)

@@ -5,7 +5,11 @@ from flask_babel import lazy_gettext as _l
 
 from assemblies import errors
 
+from assemblies.candidates_adapter import CallNotFound, CandidaciesUnavailable
+
 MESSAGES = {
+    CandidaciesUnavailable: _l("Board candidacies are not available in this installation: enter the candidates by hand."),
+    CallNotFound: _l("There is no call for candidates with a fixed ballot by that name."),
     errors.DuplicateSlug: _l("An assembly with this short name already exists."),
     errors.InvalidDates: _l("Check the dates: voting opens before it closes, the record date comes before the meeting "
                             "and the proxy deadline before voting closes."),

@@ -114,7 +114,7 @@ class AgendaItem(Trilingual, db.Model):
     seats_b: Mapped[int] = mapped_column(default=7)
 
     assembly: Mapped[Assembly] = relationship(back_populates="items")
-    candidates: Mapped[list[Candidate]] = relationship(back_populates="item", order_by="Candidate.position",
+    candidates: Mapped[list[Candidate]] = relationship(back_populates="item", order_by="(Candidate.category, Candidate.position)",
                                                       cascade="all, delete-orphan", lazy="selectin")
 
     @property

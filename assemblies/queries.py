@@ -157,3 +157,28 @@ def documents_count(assembly: Assembly) -> int:
 def electors_count(assembly: Assembly) -> int:
     return db.session.scalar(select(func.count(Elector.id)).where(Elector.assembly_id == assembly.id,
                                                                   Elector.removed_at.is_(None))) or 0
+
+
+def turnout_over_time(assembly: Assembly, buckets: int = 12) -> list[tuple[Any, int]]:
+    """(instant, members who had voted by then) at ``buckets`` even steps from the opening to the
+    close (or now): each credential counts from its first ballot. Counts only, no one's time."""
+    from app.clock import utcnow
+    from voting.models import BoardEvent, CastBallot
+
+    el = election(assembly)
+    if el is None or el.opened_at is None:
+        return []
+    firsts = select(func.min(CastBallot.seq)).where(CastBallot.election_id == el.id).group_by(CastBallot.credential_id)
+    times = sorted(db.session.scalars(select(BoardEvent.created_at).where(
+        BoardEvent.election_id == el.id, BoardEvent.seq.in_(firsts.scalar_subquery()))))
+    start, end = el.opened_at, el.closed_at or utcnow()
+    if end <= start:
+        return []
+    step = (end - start) / buckets
+    out, i = [], 0
+    for k in range(1, buckets + 1):
+        edge = start + step * k
+        while i < len(times) and times[i] <= edge:
+            i += 1
+        out.append((edge, i))
+    return out

@@ -121,7 +121,9 @@ def _prepare_context(assembly, **extra):
                                      .order_by(Account.display_name)).all()
     vote_form = extra.pop("vote_form", None) or forms.PrepareVoteForm()
     vote_form.scrutineers.choices = [(a.id, a.display_name) for a in scrutineers]
-    return dict(assembly=assembly, lang=_lang(), item_form=extra.pop("item_form", None) or forms.ItemForm(),
+    from assemblies import candidates_adapter
+
+    return dict(assembly=assembly, lang=_lang(), calls=candidates_adapter.fixed_calls(), item_form=extra.pop("item_form", None) or forms.ItemForm(),
                 candidate_form=forms.CandidateForm(), document_form=extra.pop("document_form", None) or forms.DocumentForm(),
                 elector_form=extra.pop("elector_form", None) or forms.ElectorForm(), vote_form=vote_form,
                 action=forms.ActionForm(), counts=services.electorate_counts(assembly),
@@ -186,6 +188,22 @@ def add_candidate(slug: str, item_id: int):
         services.add_candidate(item, category=Category(form.category.data), name=form.name.data,
                                gender=Gender(form.gender.data), actor=current_user)
     flash(_("The candidate is added."), "success")
+    return redirect(url_for("assemblies.prepare", slug=slug) + f"#item-{item.id}")
+
+
+@bp.route("/<slug>/items/<int:item_id>/import-candidates", methods=["POST"])
+@permission_required(can_prepare_assembly)
+def import_candidates(slug: str, item_id: int):
+    """The candidates of a call for candidates (board candidacies), in its ballot order."""
+    from assemblies import candidates_adapter
+
+    assembly = queries.assembly_by_slug(slug)
+    item = queries.item_or_404(assembly, item_id)
+    if not forms.ActionForm().validate_on_submit():
+        abort(400)
+    with unit_of_work():
+        n = candidates_adapter.import_from_call(item, request.form.get("call", ""), actor=current_user)
+    flash(_("%(n)d candidates imported from the call.", n=n), "success")
     return redirect(url_for("assemblies.prepare", slug=slug) + f"#item-{item.id}")
 
 
@@ -460,8 +478,10 @@ def projector(slug: str):
     polling = None
     if election is not None and results is None:
         polling = 3 if election.state is ElectionState.OPEN else 15 if election.state is ElectionState.CLOSED else None
+    turnout = queries.turnout(assembly)
     return render("assemblies/projector.html", "assemblies/_partials/projector.html", assembly=assembly,
-                  lang=_lang(), election=election, turnout=queries.turnout(assembly), results=results,
+                  lang=_lang(), election=election, turnout=turnout, results=results,
+                  over_time=charts.turnout_chart(queries.turnout_over_time(assembly), turnout.electorate["total"]),
                   charts=charts.result_charts(results, _lang()) if results else {}, polling=polling)
 
 

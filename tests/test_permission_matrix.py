@@ -74,6 +74,8 @@ ROUTES: dict[str, tuple[str, str, set[str] | str]] = {
     "assemblies.add_item": ("POST", "/assemblies/{assembly}/items", {"secretary", "officer"}),
     "assemblies.remove_item": ("POST", "/assemblies/{assembly}/items/999999/delete", {"secretary", "officer"}),
     "assemblies.add_candidate": ("POST", "/assemblies/{assembly}/items/999999/candidates", {"secretary", "officer"}),
+    "assemblies.import_candidates": ("POST", "/assemblies/{assembly}/items/999999/import-candidates",
+                                     {"secretary", "officer"}),
     "assemblies.add_document": ("POST", "/assemblies/{assembly}/documents", {"secretary", "officer"}),
     "assemblies.freeze": ("POST", "/assemblies/{assembly}/electorate/freeze", {"secretary", "officer"}),
     "assemblies.add_elector": ("POST", "/assemblies/{assembly}/electorate/add", {"secretary", "officer"}),
