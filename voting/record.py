@@ -403,6 +403,8 @@ class RecordState:
             raise RecordError("event_format", "election key malformed or repeated", seq)
         self._check_election_field(data, seq)
         y = joint_public_key(self.commitments[t.id] for t in el.trustees)
+        if y.is_identity:  # dealers whose secrets cancel out: every ballot would be readable
+            raise RecordError("election_key", "the election key is the identity (the trustees' secrets cancel out)", seq)
         if data["public_key"] != y.hex():
             raise RecordError("election_key", "the election key is not the product of the trustees' commitments", seq)
         self.public_key = y
