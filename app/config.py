@@ -50,6 +50,9 @@ class Config:
     RENEWAL_GRACE_DAYS = 30  # after the last reminder, before a member counts as lapsed
     CERTIFICATE_KEY: str | None = None  # signs certificates (else SECRET_KEY); changing it voids issued ones
     PUBLIC_URL = "http://127.0.0.1:5000"
+    # Verifiable ballots: a published count combines at least this many ballots (per category
+    # too); below it the result says so instead of the numbers (UNEVOIX_VOTING_MIN_BALLOTS).
+    VOTING_MIN_BALLOTS = 5
 
 
 class ProductionConfig(Config):

@@ -20,3 +20,7 @@ def init_app(app) -> None:
     register_messages(MESSAGES)
     nav_item(_l("Assemblies"), "assemblies.index", permissions.can_see_assemblies, order=19)
     task_provider(vote_tasks)
+    from assemblies.services import holds_proxy_for
+    from voting.permissions import register_cast_for_rule
+
+    register_cast_for_rule(holds_proxy_for)

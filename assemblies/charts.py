@@ -18,6 +18,10 @@ def result_charts(results, lang: str) -> dict[int, list]:
             if o.withheld:
                 continue
             labels = [_("Yes"), _("No"), _("Abstain")]
+            if not o.by_category:
+                out[item.id] = [bar_chart(title, _("Votes per answer"), labels,
+                                          [Series(_("Total"), [o.total.yes, o.total.no, o.total.abstain])])]
+                continue
             out[item.id] = [bar_chart(title, _("Votes per answer, by category"), labels, [
                 Series(_("Category A"), [o.per_category["A"].yes, o.per_category["A"].no, o.per_category["A"].abstain]),
                 Series(_("Category B"), [o.per_category["B"].yes, o.per_category["B"].no, o.per_category["B"].abstain]),

@@ -19,7 +19,7 @@ from shares.models import Category
 from voting import services as voting
 from voting.crypto.ballot import encrypt_ballot
 from voting.crypto.credential import credential_public, generate_credential
-from voting.demo import ScrutineerKit, partial_decryption, run_keygen
+from voting.demo import ScrutineerKit, partial_decryption, run_keygen, seal_signature
 
 NAMES_A = [("Amélie Dubois", Gender.WOMAN), ("Jan Peeters", Gender.MAN), ("Fatou Diallo", Gender.WOMAN),
            ("Luca Rossi", Gender.MAN), ("Sofie Maes", Gender.WOMAN), ("Karim Benali", Gender.MAN),
@@ -87,13 +87,20 @@ def prepared_assembly(slug: str, scrutineers: list[Account], *, record_date: dat
 
 def cast_for(assembly: Assembly, electors: list[Elector], rng: random.Random, weights: dict[str, Any] | None = None):
     """Give each elector a credential (the authority's part, forgotten after) and cast one ballot."""
+    from voting.models import Credential
+
     election = services._election(assembly)
-    for e in electors:
-        if e.credential_public:  # one credential per member: the convocation's is replaced
-            voting.revoke_credential(election, e.credential_public)
+    voters = {}
+    for e in electors:  # one credential per member: the convocation's is replaced (same voter)
+        row = db.session.scalar(select(Credential).where(Credential.public == e.credential_public)) \
+            if e.credential_public else None
+        if row is not None and row.revoked_at is None:
+            voting.revoke_credential(election, row.public)
+        voters[e.member_id] = row.voter if row is not None else voting.new_voter()
     private = {e.member_id: generate_credential() for e in electors}
     voting.publish_credentials(election, [{"credential": credential_public(private[e.member_id]),
-                                           "category": e.category.value} for e in electors],
+                                           "category": e.category.value, "voter": voters[e.member_id]}
+                                          for e in electors],
                                {credential_public(private[e.member_id]): e.member_id for e in electors})
     for e in electors:
         e.credential_public = credential_public(private[e.member_id])
@@ -123,8 +130,10 @@ def tally(assembly: Assembly, kits: dict[str, ScrutineerKit]) -> None:
     election = services._election(assembly)
     if election.state.value == "open":
         voting.close_election(election)
-    voting.compute_tally(election)
     el = voting.crypto_election(election)
+    for tid in list(kits)[: el.threshold]:  # k scrutineers check the closed board and sign its seal
+        voting.record_trustee_step(election, seal_signature(election, kits[tid]))
+    voting.compute_tally(election)
     for tid in list(kits)[: el.threshold]:
         voting.record_trustee_step(election, partial_decryption(election, kits[tid]))
     voting.publish_result(election)

@@ -94,3 +94,7 @@ class VotingClosed(AssemblyError):
 
 class NoEmail(AssemblyError):
     pass
+
+
+class ElectorateClosed(Conflict):
+    """The vote is open: the record admits no new voter (only replacements of revoked credentials)."""

@@ -33,5 +33,6 @@ MESSAGES = {
     errors.ProxyExists: _l("A proxy already stands for this member."),
     errors.NoProxy: _l("There is no proxy to withdraw."),
     errors.VotingClosed: _l("The vote is closed: no link can be issued any more."),
+    errors.ElectorateClosed: _l("The vote is open: no new voter can be added any more."),
     errors.NoEmail: _l("This member has no e-mail address: print a letter instead."),
 }

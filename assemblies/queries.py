@@ -11,7 +11,21 @@ from app.extensions import db
 from assemblies import rules
 from assemblies.models import AgendaItem, Assembly, CheckIn, Elector, ItemKind, Proxy
 from voting import services as voting
-from voting.models import Election, VoterRoll
+from voting.models import CastBallot, Credential, Election
+
+
+def voted_members(election_id: int | None, member_ids: list[int] | None = None):
+    """Members with a counted ballot: one on a credential delivered to them and not revoked (a
+    revoked credential's ballots no longer count). Read from the credentials, apart from the
+    ballots' content; officers see it, scrutineers do not."""
+    if election_id is None:
+        return select(Credential.member_id).where(False)
+    query = (select(Credential.member_id).distinct().join(CastBallot, CastBallot.credential_id == Credential.id)
+             .where(Credential.election_id == election_id, Credential.revoked_at.is_(None),
+                    Credential.member_id.is_not(None)))
+    if member_ids is not None:
+        query = query.where(Credential.member_id.in_(member_ids))
+    return query
 
 
 def assemblies() -> list[Assembly]:
@@ -58,8 +72,7 @@ def roll(assembly: Assembly, page: int = 1, q: str = "") -> tuple[list[dict[str,
     electors = db.session.scalars(query.order_by(Member.number).limit(ROLL_PAGE)
                                   .offset((max(page, 1) - 1) * ROLL_PAGE)).all()
     ids = [e.member_id for e in electors]
-    voted = set(db.session.scalars(select(VoterRoll.member_id).where(
-        VoterRoll.election_id == assembly.election_id, VoterRoll.member_id.in_(ids)))) if assembly.election_id else set()
+    voted = set(db.session.scalars(voted_members(assembly.election_id, ids)))
     present = set(db.session.scalars(select(CheckIn.member_id).where(CheckIn.assembly_id == assembly.id,
                                                                      CheckIn.member_id.in_(ids))))
     proxies = {p.giver_id: p for p in db.session.scalars(select(Proxy).where(
@@ -95,8 +108,7 @@ def turnout(assembly: Assembly) -> Turnout:
     categories = {m: c.value for m, c in db.session.execute(
         select(Elector.member_id, Elector.category).where(Elector.assembly_id == assembly.id,
                                                           Elector.removed_at.is_(None)))}
-    voted = set(db.session.scalars(select(VoterRoll.member_id).where(
-        VoterRoll.election_id == assembly.election_id))) if assembly.election_id else set()
+    voted = set(db.session.scalars(voted_members(assembly.election_id)))
     present = set(db.session.scalars(select(CheckIn.member_id).where(CheckIn.assembly_id == assembly.id)))
     represented = set(db.session.scalars(select(Proxy.giver_id).where(Proxy.assembly_id == assembly.id,
                                                                       Proxy.active_giver.is_not(None))))
@@ -124,8 +136,15 @@ def results(assembly: Assembly) -> list[dict[str, Any]] | None:
     for item in assembly.items:
         if item.kind is ItemKind.RESOLUTION:
             c = counts[item.contest_id]
-            per = {cat: rules.Tally(c["yes"][cat], c["no"][cat], c.get("abstain", {}).get(cat, 0)) for cat in ("A", "B")}
-            outcome = rules.resolution_outcome(per, majority=item.majority.value,
+            if c["yes"]["A"] is not None:
+                per = {cat: rules.Tally(c["yes"][cat], c["no"][cat], c.get("abstain", {}).get(cat) or 0)
+                       for cat in ("A", "B")}
+                total = None
+            else:  # the record withheld the categories (or everything): below the minimum count
+                per = None
+                total = rules.Tally(c["yes"]["total"], c["no"]["total"], c.get("abstain", {}).get("total") or 0) \
+                    if c["yes"]["total"] is not None else None
+            outcome = rules.resolution_outcome(per, total=total, majority=item.majority.value,
                                                abstentions_count=item.abstentions_count, participants=participants,
                                                electorate=electorate or turnout(assembly).electorate["total"],
                                                quorum_percent=assembly.quorum_percent, min_count=assembly.min_count)
@@ -137,12 +156,15 @@ def results(assembly: Assembly) -> list[dict[str, Any]] | None:
                 cid = f"{item.contest_id}-{cat.lower()}"
                 if not cands or cid not in counts:
                     continue
-                votes = {c.choice_id: counts[cid][c.choice_id]["total"] for c in cands}
+                votes = {c.choice_id: counts[cid][c.choice_id]["total"] or 0 for c in cands}
                 per_category = {c.choice_id: (counts[cid][c.choice_id]["A"], counts[cid][c.choice_id]["B"])
                                 for c in cands}
                 seat = rules.allocate_seats(votes, [c.choice_id for c in cands], min(seats, len(cands)),
                                             tie_rule=assembly.tie_rule, fingerprint=fingerprint, ballots=ballots,
                                             min_count=assembly.min_count)
+                if counts[cid][cands[0].choice_id]["total"] is None:
+                    seat = rules.SeatOutcome(seats=seat.seats, ranking=seat.ranking, tie_rule=seat.tie_rule,
+                                             tie_at_cutoff=False, withheld=True)
                 by_choice = {c.choice_id: c for c in cands}
                 groups.append({"category": cat, "seat": seat, "by_choice": by_choice, "per_category": per_category,
                                "balance": rules.balance([by_choice[ch].gender.value for ch in seat.elected])})

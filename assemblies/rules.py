@@ -57,16 +57,33 @@ class ResolutionOutcome:
     category_met: dict[str, bool]
     withheld: bool  # fewer ballots than the minimum count (overall or in a category)
     adopted: bool
+    by_category: bool = True  # False: the record published only the total
 
     @property
     def turnout_percent(self) -> float:
         return 100 * self.participants / self.electorate if self.electorate else 0.0
 
 
-def resolution_outcome(per_category: Mapping[str, Tally], *, majority: str, abstentions_count: bool,
-                       participants: int, electorate: int, quorum_percent: int, min_count: int) -> ResolutionOutcome:
+def resolution_outcome(per_category: Mapping[str, Tally] | None, *, majority: str, abstentions_count: bool,
+                       participants: int, electorate: int, quorum_percent: int, min_count: int,
+                       total: Tally | None = None) -> ResolutionOutcome:
+    """``per_category`` None: the record published only the total (a category below the minimum
+    count); ``total`` None as well: every number withheld."""
     if majority not in MAJORITIES:
         raise ValueError(f"unknown majority rule {majority!r}")
+    if per_category is None:
+        cats = {c: Tally() for c in CATEGORIES}
+        total = total or Tally()
+        known = total.total > 0
+        quorum = quorum_needed(electorate, quorum_percent)
+        met = known and majority != "each_category" and majority_met(majority, total.yes, total.no, total.abstain,
+                                                                      abstentions_count)
+        withheld = not known or majority == "each_category" or total.total < min_count
+        return ResolutionOutcome(total=total, per_category=cats, participants=participants, electorate=electorate,
+                                 quorum=quorum, quorum_met=participants >= quorum, majority=majority,
+                                 abstentions_count=abstentions_count, majority_met=met,
+                                 category_met={c: False for c in CATEGORIES}, withheld=withheld,
+                                 adopted=participants >= quorum and met and not withheld, by_category=False)
     cats = {c: per_category.get(c, Tally()) for c in CATEGORIES}
     total = Tally(sum(t.yes for t in cats.values()), sum(t.no for t in cats.values()),
                   sum(t.abstain for t in cats.values()))

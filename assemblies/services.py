@@ -37,9 +37,10 @@ from assemblies.models import (
     ProxySource,
 )
 from shares.models import Category, Member
+from voting import errors as verrors
 from voting import services as voting
 from voting.crypto.credential import credential_public, generate_credential
-from voting.models import Election, ElectionState, VoterRoll
+from voting.models import Credential, Election, ElectionState
 
 SLUG = re.compile(r"^[a-z0-9][a-z0-9-]{1,62}$")
 YES_NO_ABSTAIN = {
@@ -244,14 +245,16 @@ def add_elector_late(assembly: Assembly, member: Member, reason: str, actor: Acc
 
 
 def remove_elector(assembly: Assembly, elector: Elector, reason: str, actor: Account | None = None) -> None:
+    """A late correction: the member leaves the electorate; their credential is revoked on the
+    board, so a ballot they cast no longer counts."""
     if elector.removed_at is not None:
         return
-    if _has_voted(assembly, elector.member_id):
-        raise errors.AlreadyVoted()
     _lock(assembly)
     elector.removed_at, elector.correction_reason = utcnow(), reason
     if elector.credential_public and assembly.election_id:
-        voting.revoke_credential(_election(assembly), elector.credential_public)
+        row = db.session.scalar(select(Credential).where(Credential.public == elector.credential_public))
+        if row is not None and row.revoked_at is None:
+            voting.revoke_credential(_election(assembly), elector.credential_public, actor=actor)
     db.session.flush()
     audit.record("assemblies.electorate.remove", assembly, actor=actor,
                  after={"member": elector.member.number, "reason": reason})
@@ -299,7 +302,7 @@ def build_definition(assembly: Assembly, scrutineers: list[tuple[str, str]], thr
         "version": "unevoix/v1", "id": assembly.slug, "title": assembly.title_fr,
         "contests": [c.to_json() for c in contests],
         "trustees": [{"id": tid, "name": name, "signing_key": "", "encryption_key": ""} for tid, name in scrutineers],
-        "threshold": threshold, "tie_rule": assembly.tie_rule,
+        "threshold": threshold, "tie_rule": assembly.tie_rule, "min_ballots": assembly.min_count,
         "texts": {"title": assembly.texts("title"), "contests": texts,
                   "trustees": {tid: {lang: name for lang in LANGUAGES} for tid, name in scrutineers},
                   "electorate": {k: str(v) for k, v in counts.items()}},
@@ -342,8 +345,9 @@ def _convened(assembly: Assembly) -> bool:
 def _has_voted(assembly: Assembly, member_id: int) -> bool:
     if assembly.election_id is None:
         return False
-    return db.session.scalar(select(VoterRoll.id).where(VoterRoll.election_id == assembly.election_id,
-                                                        VoterRoll.member_id == member_id)) is not None
+    from assemblies.queries import voted_members
+
+    return db.session.scalar(voted_members(assembly.election_id, [member_id]).limit(1)) is not None
 
 
 # -- convocation and links -----------------------------------------------------------------------
@@ -371,16 +375,23 @@ def issue_links(assembly: Assembly, electors: Iterable[Elector], *, channel: Cha
     electors = [e for e in electors if e.removed_at is None]
     if not electors:
         return 0
-    for e in electors:
-        if e.credential_public and _has_voted(assembly, e.member_id):
-            raise errors.AlreadyVoted()
+    voters = {}
     for e in electors:
         if e.credential_public:
-            voting.revoke_credential(election, e.credential_public)
+            old_row = db.session.scalar(select(Credential).where(Credential.election_id == election.id,
+                                                                 Credential.public == e.credential_public))
+            if old_row.revoked_at is None:  # its ballots stop counting: the member (or holder) votes again
+                voting.revoke_credential(election, e.credential_public)
+            voters[e.id] = old_row.voter  # the same voter pseudonym: one voter, counted once
+        else:
+            voters[e.id] = voting.new_voter()
     private = [(e, generate_credential()) for e in electors]
-    voting.publish_credentials(election, [{"credential": credential_public(c), "category": e.category.value}
-                                          for e, c in private],
-                               {credential_public(c): e.member_id for e, c in private})
+    try:
+        voting.publish_credentials(election, [{"credential": credential_public(c), "category": e.category.value,
+                                               "voter": voters[e.id]} for e, c in private],
+                                   {credential_public(c): e.member_id for e, c in private})
+    except verrors.CredentialAfterOpen as exc:
+        raise errors.ElectorateClosed() from exc
     now = utcnow()
     with voting._mail_context():
         _deliver(assembly, election, private, now, channel, letters)
@@ -463,13 +474,11 @@ def give_proxy(assembly: Assembly, giver: Member, holder: Member, *, source: Pro
 
 
 def end_proxy(assembly: Assembly, giver: Member, actor: Account | None = None) -> None:
-    """The member takes their vote back (to vote themselves): the holder's link is revoked and the
-    member receives a new one, unless the holder already voted in their name."""
+    """The member takes their vote back (to vote themselves): the holder's link is revoked (a ballot
+    the holder cast with it no longer counts) and the member receives a new one."""
     proxy = _standing_proxy(assembly, giver.id)
     if proxy is None:
         raise errors.NoProxy()
-    if _has_voted(assembly, giver.id):
-        raise errors.AlreadyVoted()
     _lock(assembly)
     proxy.active_giver, proxy.ended_at = None, utcnow()
     db.session.flush()
@@ -520,3 +529,14 @@ def member_for_code(assembly: Assembly, code: str) -> Member:
             raise errors.UnknownMember()
         return elector.member
     return member_by_number(code)
+
+
+def holds_proxy_for(user, credential_owner: int | None, election=None) -> bool:
+    """The proxy rule of voting.permissions.may_cast_for: the signed-in member ``user`` holds the
+    standing proxy of ``credential_owner`` at the assembly of ``election``."""
+    if user is None or credential_owner is None or election is None or election.assembly_id is None:
+        return False
+    holder_id = getattr(user, "id", None)
+    return db.session.scalar(select(Proxy.id).where(Proxy.assembly_id == election.assembly_id,
+                                                   Proxy.active_giver == credential_owner,
+                                                   Proxy.holder_id == holder_id)) is not None

@@ -10,7 +10,8 @@ from app.extensions import db
 from app.registry import Task
 from assemblies.models import Assembly, Elector
 from shares.queries import member_for_account
-from voting.models import Election, ElectionState, VoterRoll
+from assemblies.queries import voted_members
+from voting.models import Election, ElectionState
 
 
 def vote_tasks(user):
@@ -25,8 +26,7 @@ def vote_tasks(user):
     lang = str(get_locale() or "fr")[:2]
     out = []
     for assembly, election in rows:
-        voted = db.session.scalar(select(VoterRoll.id).where(VoterRoll.election_id == election.id,
-                                                             VoterRoll.member_id == member.id)) is not None
+        voted = db.session.scalar(voted_members(election.id, [member.id]).limit(1)) is not None
         title = assembly.text("title", lang)
         out.append(Task(title=(_("Vote again: %(t)s", t=title) if voted else _("Vote: %(t)s", t=title)),
                         url=url_for("voting.vote", slug=election.slug), urgency=10 if not voted else 60,

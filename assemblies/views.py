@@ -324,7 +324,8 @@ def resend(slug: str, elector_id: int):
         abort(400)
     with unit_of_work():
         services.resend_link(assembly, elector, actor=current_user)
-    flash(_("A new link is in the outbox; the old one no longer works."), "success")
+    flash(_("A new link is in the outbox. The old one no longer works, and a ballot cast with it no longer "
+            "counts: the member votes again with the new link."), "success")
     return redirect(url_for("assemblies.roll", slug=slug))
 
 
@@ -518,6 +519,8 @@ def results_csv(slug: str):
             for key, label in (("yes", _("Yes")), ("no", _("No")), ("abstain", _("Abstain"))):
                 if o.withheld:
                     writer.writerow([title, label, "", "", "", verdict])
+                elif not o.by_category:
+                    writer.writerow([title, label, "", "", getattr(o.total, key), verdict])
                 else:
                     writer.writerow([title, label, getattr(o.per_category["A"], key), getattr(o.per_category["B"], key),
                                      getattr(o.total, key), verdict])

@@ -1,7 +1,7 @@
 """general assemblies
 
 Revision ID: asmb0013a1b2
-Revises: e49e7762aad5
+Revises: vtrust0001a
 Create Date: 2026-11-27 08:22:24.308507
 
 """
@@ -13,7 +13,7 @@ import app.db
 
 # revision identifiers, used by Alembic.
 revision = 'asmb0013a1b2'
-down_revision = 'e49e7762aad5'
+down_revision = 'vtrust0001a'
 branch_labels = None
 depends_on = None
 

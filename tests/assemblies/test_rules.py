@@ -90,3 +90,15 @@ def test_shared_rank_for_equal_votes_and_withheld_below_minimum():
 
 def test_balance_of_the_elected():
     assert balance(["woman", "man", "woman", "legal"]) == {"woman": 2, "man": 1, "other": 0, "legal": 1}
+
+
+def test_only_the_total_published():
+    o = resolution_outcome(None, total=Tally(6, 2, 1), majority="simple", abstentions_count=False, participants=9,
+                           electorate=20, quorum_percent=10, min_count=5)
+    assert o.adopted and not o.by_category and o.total.total == 9
+    each = resolution_outcome(None, total=Tally(6, 2, 1), majority="each_category", abstentions_count=False,
+                              participants=9, electorate=20, quorum_percent=10, min_count=5)
+    assert each.withheld and not each.adopted  # a majority within each category cannot be shown
+    nothing = resolution_outcome(None, total=None, majority="simple", abstentions_count=False, participants=3,
+                                 electorate=20, quorum_percent=10, min_count=5)
+    assert nothing.withheld and not nothing.adopted

@@ -128,8 +128,21 @@ def test_the_holder_votes_with_the_represented_members_credential_and_the_roll_m
     assert t.voted["total"] == 2 and t.represented["total"] == 1
     rolled = {r["member"].id for r in queries.roll(world.assembly)[0] if r["voted"]}
     assert rolled == {m[0].id, m[1].id}  # the holder voted for two
-    with pytest.raises(errors.AlreadyVoted):  # once the holder voted, the member cannot take it back
-        services.end_proxy(world.assembly, m[0])
+    # Someone else's credential: refused (sign-in binding), nothing recorded.
+    with pytest.raises(verrors.NotYourCredential):
+        voting.cast_ballot(election, encrypt_ballot(el, election.public_key, credential_in(holders_mail), sel), m[2])
+    db.session.rollback()
+    # The member takes the proxy back and votes themselves: the holder's ballot for them stops counting.
+    services.end_proxy(world.assembly, m[0])
+    db.session.commit()
+    assert queries.turnout(world.assembly).voted["total"] == 1
+    new_link = [x for x in outbox(m[0].email)][-1]
+    voting.cast_ballot(election, encrypt_ballot(el, election.public_key, credential_in(new_link), sel), m[0])
+    db.session.commit()
+    with pytest.raises(verrors.NotYourCredential):  # the former holder cannot vote for them any more
+        voting.cast_ballot(election, encrypt_ballot(el, election.public_key, credential_in(new_link), sel), m[1])
+    db.session.rollback()
+    assert queries.turnout(world.assembly).voted["total"] == 2
 
 
 def test_check_in_once_and_only_electors(world):

@@ -138,6 +138,9 @@ class Election:
     trustees: tuple[TrusteeInfo, ...]
     threshold: int
     tie_rule: str = "ballot_order"
+    # A published count combines at least this many ballots (per category too); below it the
+    # result withholds the numbers so that no single vote shows.
+    min_ballots: int = 5
     # Optional: every text a person reads (titles, questions, choices, scrutineer names) in
     # fr/nl/en, so the ballot, the board and the verifier speak in words. Part of the fingerprint.
     texts: dict[str, Any] | None = None
@@ -149,10 +152,12 @@ class Election:
             raise DefinitionError("contests must be non-empty with distinct ids")
         if len({t.id for t in self.trustees}) != len(self.trustees):
             raise DefinitionError("trustee ids must be distinct")
-        if not 1 <= self.threshold <= len(self.trustees):
+        if type(self.threshold) is not int or not 1 <= self.threshold <= len(self.trustees):
             raise DefinitionError("need 1 <= threshold <= number of trustees")
         if self.tie_rule not in TIE_RULES:
             raise DefinitionError("unknown tie rule")
+        if not isinstance(self.min_ballots, int) or isinstance(self.min_ballots, bool) or not 1 <= self.min_ballots <= 1_000_000:
+            raise DefinitionError("min_ballots must be an integer from 1 to 1,000,000")
         if self.texts is not None:
             _check_texts(self.texts, "texts")
 
@@ -165,6 +170,7 @@ class Election:
             "trustees": [t.to_json() for t in self.trustees],
             "threshold": self.threshold,
             "tie_rule": self.tie_rule,
+            "min_ballots": self.min_ballots,
         } | ({"texts": self.texts} if self.texts is not None else {})
 
     @classmethod
@@ -178,6 +184,7 @@ class Election:
             trustees=tuple(TrusteeInfo(**t) for t in d["trustees"]),
             threshold=d["threshold"],
             tie_rule=d.get("tie_rule", "ballot_order"),
+            min_ballots=d.get("min_ballots", 5),
             texts=d.get("texts"),
         )
 

@@ -52,20 +52,22 @@ function checkCounts(rec, result) {
   }
   const indices = used.map((t) => el.index(t));
   const lam = lagrangeAtZero(indices);
-  for (const cat of ['A', 'B']) {
-    const limit = rec.tally.counted[cat];
+  // The tally names the groups the minimum count lets decrypt (A and B, or only "total", or none).
+  const groups = rec.tally.decrypt || {};
+  for (const [group, perContest] of Object.entries(groups)) {
+    const limit = group === 'total' ? rec.tally.counted.A + rec.tally.counted.B : rec.tally.counted[group];
     for (const c of el.definition.contests) {
       for (const ch of c.choices) {
-        const beta = elementFromHex(rec.tally.sums[cat][c.id][ch].beta, { allowIdentity: true });
+        const beta = elementFromHex(perContest[c.id][ch].beta, { allowIdentity: true });
         let combined = IDENTITY;
         for (const t of used) {
-          const d = elementFromHex(rec.decryptions[t].factors[cat][c.id][ch].factor, { allowIdentity: true });
+          const d = elementFromHex(rec.decryptions[t].factors[group][c.id][ch].factor, { allowIdentity: true });
           combined = add(combined, mul(d, lam[el.index(t)]));
         }
         const count = smallLog(sub(beta, combined), limit);
-        const published = result.counts?.[c.id]?.[ch]?.[cat];
+        const published = result.counts?.[c.id]?.[ch]?.[group];
         if (count === null || count !== published) {
-          throw new RecordError('result_count', `${cat}/${c.id}/${ch}: the published count is not what the decryptions give`);
+          throw new RecordError('result_count', `${group}/${c.id}/${ch}: the published count is not what the decryptions give`);
         }
       }
     }
