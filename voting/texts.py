@@ -28,4 +28,18 @@ def ballot_view(definition: dict[str, Any], lang: str) -> dict[str, Any]:
             "question": _pick(t.get("question"), lang, ""),
             "choices": [{"id": x, "label": _pick(ch.get(x), lang, plain.get(x, x))} for x in c["choices"]],
         })
-    return {"title": _pick(texts.get("title"), lang, definition.get("title", "")), "contests": contests}
+    trustee_texts = texts.get("trustees") or {}
+    return {"title": _pick(texts.get("title"), lang, definition.get("title", "")), "contests": contests,
+            "contest_titles": {c["id"]: c["title"] for c in contests},
+            "choice_labels": {c["id"]: {x["id"]: x["label"] for x in c["choices"]} for c in contests},
+            "trustees": {t["id"]: _pick(trustee_texts.get(t["id"]), lang, t.get("name") or t["id"])
+                         for t in definition.get("trustees", [])}}
+
+
+def majority_words(code: str | None) -> str:
+    return {"simple": _("simple majority"), "two_thirds": _("two thirds"), "three_quarters": _("three quarters"),
+            "each_category": _("a majority within each category")}.get(code or "", code or "")
+
+
+def tie_rule_words(code: str | None) -> str:
+    return {"ballot_order": _("the order of the ballot"), "lot": _("lot")}.get(code or "", code or "")

@@ -356,6 +356,16 @@ def ballot_view(definition, lang: str) -> dict:
 
 
 @bp.app_template_global()
+def voting_majority_words(code) -> str:
+    return texts.majority_words(code)
+
+
+@bp.app_template_global()
+def voting_tie_rule_words(code) -> str:
+    return texts.tie_rule_words(code)
+
+
+@bp.app_template_global()
 def voting_error_message(exc) -> str:
     return message_for(exc)
 
