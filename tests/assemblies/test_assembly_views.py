@@ -233,3 +233,14 @@ def test_the_roll_pages_and_searches(client, world):
     html = client.get(f"/assemblies/ga-test/roll?q={m.email}").get_data(as_text=True)
     assert f"{m.name} ({m.number})" in html and f"({world.members[0].number})" not in html
     assert "Members found: 1" in html
+
+
+def test_the_public_board_shows_the_result_in_words(client, world):
+    cast_for(world.assembly, electors(world), world.rng)
+    tally(world.assembly, world.kits)
+    db.session.commit()
+    html = client.get("/voting/ga-test/board").get_data(as_text=True)
+    assert "Approval of the annual accounts" in html and "Amélie Dubois" in html
+    visible = re.sub(r"<[^>]+>", " ", html)
+    for code in ("item2", "a01", "two_thirds", "ballot_order", "t1"):
+        assert not re.search(rf"\b{code}\b", visible), code
