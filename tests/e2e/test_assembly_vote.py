@@ -196,6 +196,15 @@ def test_the_in_browser_verifier_accepts_the_record_and_rejects_a_tampered_one(p
     expect(status).to_contain_text("Verified in this browser", timeout=90_000)
     expect(status).to_contain_text("every one of the 6 ballots")
     accessible(page)
+    page.goto(live_server.path("/assemblies/ga-e2e/projector"))
+    expect(page.locator("#projector")).to_contain_text("Approval of the annual accounts")
+    assert page.locator("#projector").get_attribute("hx-trigger") is None  # the result is out: no polling
+    accessible(page)
+    role_signs_in(page, live_server, w.officer)
+    page.goto(live_server.path("/assemblies/ga-e2e/results"))
+    expect(page.locator("main")).to_contain_text("Amélie Dubois")
+    accessible(page)
+    page.goto(live_server.path("/voting/ga-e2e/board"))
     # Someone with access to the database changes a published count: the chain no longer holds.
     result = db.session.scalar(select(BoardEvent).where(BoardEvent.type == "result"))
     counts = dict(result.data)
