@@ -1,7 +1,7 @@
 """general assemblies
 
 Revision ID: asmb0013a1b2
-Revises: vtrust0001a
+Revises: vtrust0001a, wg0015a1b2c3
 Create Date: 2026-11-27 08:22:24.308507
 
 """
@@ -13,7 +13,7 @@ import app.db
 
 # revision identifiers, used by Alembic.
 revision = 'asmb0013a1b2'
-down_revision = 'vtrust0001a'
+down_revision = ('vtrust0001a', 'wg0015a1b2c3')
 branch_labels = None
 depends_on = None
 
