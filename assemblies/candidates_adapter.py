@@ -50,6 +50,20 @@ def _call_by_slug(slug: str):
     return call
 
 
+def _gender(member: Member | None, application_id: int | None) -> Gender:
+    """A legal person as such; otherwise what the candidate declared in the application, if anything."""
+    if member is not None and member.kind is MemberKind.LEGAL:
+        return Gender.LEGAL
+    if application_id is not None and available():
+        from candidates.models import Application  # type: ignore[import-not-found]
+
+        application = db.session.get(Application, application_id)
+        declared = getattr(getattr(application, "gender", None), "value", None)
+        if declared in ("woman", "man", "other"):
+            return Gender(declared)
+    return Gender.OTHER
+
+
 def import_candidates(item: AgendaItem, choices: dict[str, Any], actor=None) -> int:
     """Add the candidates of ``choices`` (the shape ``ballot_choices`` returns) to the board item,
     in ballot order, with the seats of the call. Withdrawn applications are left out."""
@@ -65,7 +79,7 @@ def import_candidates(item: AgendaItem, choices: dict[str, Any], actor=None) -> 
             if info.get("withdrawn"):
                 continue
             member = db.session.get(Member, info["member_id"]) if info.get("member_id") else None
-            gender = Gender.LEGAL if member is not None and member.kind is MemberKind.LEGAL else Gender.OTHER
+            gender = _gender(member, info.get("application_id"))
             services.add_candidate(item, category=category, name=info["name"], gender=gender, member=member,
                                    actor=actor)
             count += 1

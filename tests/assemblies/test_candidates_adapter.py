@@ -5,7 +5,7 @@ import pytest
 
 from assemblies import candidates_adapter, services
 from assemblies.models import Gender, ItemKind
-from shares.models import MemberKind
+from shares.models import Category, MemberKind
 from tests.factories import make_member_obj
 
 
@@ -38,3 +38,38 @@ def test_without_the_candidacies_module_it_says_so(world, monkeypatch):
     with pytest.raises(candidates_adapter.CandidaciesUnavailable):
         candidates_adapter.import_from_call(world.assembly.items[4], "any")
     assert candidates_adapter.fixed_calls() == []
+
+
+def test_the_candidates_of_a_real_call_in_ballot_order_with_their_declared_gender(world):
+    from datetime import timedelta
+
+    from candidates import services as cand
+    from candidates.models import BallotOrder
+    from tests.candidates.conftest import call_values, full_fields, make_standing_member, png_bytes
+
+    secretary = world.secretary
+    call = cand.create_call(actor=secretary, **call_values(seats_a=2, seats_b=1))
+    cand.announce_call(call, actor=secretary)
+    people = [(make_standing_member(category=c), g, n) for c, g, n in (
+        (Category.A, "woman", "Anne Claes"), (Category.A, "man", "Bram Wouters"), (Category.B, "other", "Cé Lopez"))]
+    apps = []
+    for member, gender, name in people:
+        app = cand.save_application(call, member, full_fields(gender=gender, published_name=name), photo=png_bytes(),
+                                    actor=member.account)
+        cand.submit_application(app, actor=member.account)
+        cand.accept_application(app, actor=secretary)
+        apps.append(app)
+    cand.fix_ballot_order(call, BallotOrder.MANUAL, positions={apps[0].id: 2, apps[1].id: 1, apps[2].id: 1},
+                          actor=secretary, on=call.closes_on + timedelta(days=1))
+    from datetime import date, datetime, timezone
+    when = datetime(2027, 6, 20, 12, tzinfo=timezone.utc)
+    assembly = services.create_assembly(slug="ga-call", titles={"fr": "AG", "nl": "AV", "en": "GA"}, starts_at=when,
+                                        place="Gent", voting_opens_at=when, voting_closes_at=when.replace(hour=18),
+                                        record_date=date(2027, 6, 1))
+    item = services.add_item(assembly, kind=ItemKind.BOARD, titles={"fr": "CA", "nl": "RvB", "en": "Board"})
+    assert candidates_adapter.import_from_call(item, call.slug) == 3
+    assert [(c.category.value, c.name, c.gender.value) for c in item.candidates] == [
+        ("A", "Bram Wouters", "man"), ("A", "Anne Claes", "woman"), ("B", "Cé Lopez", "other")]
+    assert (item.seats_a, item.seats_b) == (2, 1)
+    with pytest.raises(candidates_adapter.CallNotFound):
+        candidates_adapter.import_from_call(item, "no-such-call")
