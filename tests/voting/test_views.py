@@ -282,7 +282,7 @@ def test_officer_runs_close_tally_result_and_sees_who_is_missing(app, world):
     db.session.refresh(election)
     assert election.state is ElectionState.TALLIED
     board = client_for(app, world, "anonymous").get("/voting/ag-web/board").get_data(as_text=True)
-    assert "Decrypted by the scrutineers: t1, t2." in board
+    assert "Decrypted by the scrutineers: Scrutineer 1, Scrutineer 2." in board  # names, not ids
 
 
 def test_board_pages_and_queries_stay_constant(app, world, query_counter):
