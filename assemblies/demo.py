@@ -13,7 +13,7 @@ from sqlalchemy import select
 from app.clock import BRUSSELS, today, utcnow
 from app.extensions import db
 from app.models import Account, AccountRole, Role
-from assemblies import services
+from assemblies import errors, services
 from assemblies.models import Assembly, Elector, Gender, ItemKind, Majority, ProxySource
 from shares.models import Category
 from voting import services as voting
@@ -36,7 +36,7 @@ def _tri(fr: str, nl: str, en: str) -> dict[str, str]:
     return {"fr": fr, "nl": nl, "en": en}
 
 
-def build_agenda(assembly: Assembly, seats_a: int = 4, seats_b: int = 2, actor=None) -> None:
+def build_agenda(assembly: Assembly, seats_a: int = 4, seats_b: int = 2, actor=None, call_slug: str | None = None) -> None:
     services.add_item(assembly, kind=ItemKind.INFORMATION, actor=actor,
                       titles=_tri("Rapport d'activité", "Activiteitenverslag", "Activity report"),
                       bodies=_tri("Le conseil présente l'année écoulée.", "De raad stelt het afgelopen jaar voor.",
@@ -57,6 +57,11 @@ def build_agenda(assembly: Assembly, seats_a: int = 4, seats_b: int = 2, actor=N
     board = services.add_item(assembly, kind=ItemKind.BOARD, seats_a=seats_a, seats_b=seats_b, actor=actor,
                               titles=_tri("Élection du conseil d'administration", "Verkiezing van de raad van bestuur",
                                           "Election of the board of directors"))
+    if call_slug is not None:  # the board candidacies' fixed ballot, through the adapter
+        from assemblies import candidates_adapter
+
+        if candidates_adapter.import_from_call(board, call_slug, actor=actor):
+            return
     for name, gender in NAMES_A:
         services.add_candidate(board, category=Category.A, name=name, gender=gender, actor=actor)
     for name, gender in NAMES_B:
@@ -65,7 +70,8 @@ def build_agenda(assembly: Assembly, seats_a: int = 4, seats_b: int = 2, actor=N
 
 def prepared_assembly(slug: str, scrutineers: list[Account], *, record_date: date, starts: date,
                       threshold: int = 2, actor=None, opens: datetime | None = None,
-                      titles: dict[str, str] | None = None) -> tuple[Assembly, dict[str, ScrutineerKit]]:
+                      titles: dict[str, str] | None = None,
+                      call_slug: str | None = None) -> tuple[Assembly, dict[str, ScrutineerKit]]:
     """An assembly with agenda, frozen electorate, and its election keyed by in-memory scrutineers."""
     assembly = services.create_assembly(
         slug=slug, titles=titles or _tri(f"Assemblée générale {starts.year}", f"Algemene vergadering {starts.year}",
@@ -73,7 +79,7 @@ def prepared_assembly(slug: str, scrutineers: list[Account], *, record_date: dat
         starts_at=_at(starts, 14), place="Brussels, Tour & Taxis", voting_opens_at=opens or _at(starts - timedelta(days=7), 9),
         voting_closes_at=_at(starts, 18), record_date=record_date, quorum_percent=10, proxy_limit=1,
         proxy_deadline=_at(starts, 12), actor=actor)
-    build_agenda(assembly, actor=actor)
+    build_agenda(assembly, actor=actor, call_slug=call_slug)
     services.freeze_electorate(assembly, actor=actor)
     election = services.prepare_vote(assembly, scrutineers, threshold, actor=actor)
     kits = {}
@@ -150,12 +156,16 @@ def load_assemblies(ctx) -> None:
     # 1. Last year's: held and tallied.
     try:
         held = now - timedelta(days=30)
+        from assemblies import candidates_adapter
+
+        calls = candidates_adapter.fixed_calls()
         past, kits = prepared_assembly(
             f"ga-{held:%Y-%m}", scrutineers, record_date=held - timedelta(days=20), starts=held, actor=officer,
             opens=_at(held - timedelta(days=7), 9),
             titles=_tri(f"Assemblée générale ordinaire {held.year}", f"Gewone algemene vergadering {held.year}",
-                        f"Ordinary general assembly {held.year}"))
-    except Exception:  # noqa: BLE001 - no member in good standing: nothing to demo
+                        f"Ordinary general assembly {held.year}"),
+            call_slug=calls[0].slug if calls else None)
+    except errors.EmptyElectorate:  # no member in good standing: nothing to demo
         db.session.rollback()
         return
     electors = list(db.session.scalars(select(Elector).where(Elector.assembly_id == past.id).order_by(Elector.id)))
