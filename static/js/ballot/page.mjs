@@ -43,6 +43,8 @@ if (app && form) {
     if (cred) credentialInput.value = cred;
     if (fp) linkFingerprint = fp;
     history.replaceState(null, '', window.location.pathname); // keep it out of the history and screen
+    // Kept for this tab only, so that signing in first (same tab) does not lose it.
+    try { if (cred) sessionStorage.setItem(storeKey, cred); } catch (e) { /* private mode */ }
   } else {
     try { credentialInput.value = sessionStorage.getItem(storeKey) || ''; } catch (e) { /* private mode */ }
   }
