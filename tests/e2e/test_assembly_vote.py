@@ -216,3 +216,16 @@ def test_the_in_browser_verifier_accepts_the_record_and_rejects_a_tampered_one(p
     page.get_by_role("button", name="Verify this election in my browser").click()
     expect(status).to_contain_text("does NOT verify", timeout=90_000)
     expect(status).to_contain_text("event_hash")
+
+
+def test_the_link_opened_before_signing_in_keeps_the_credential(page, live_server, sign_in):
+    w = open_world()
+    member = w.members[5]
+    page.goto(live_server.path(mail_link(member.email)))
+    expect(page.locator("main")).to_contain_text("Please sign in to vote in this election.")
+    sign_in(page, live_server, member.email)
+    page.goto(live_server.path("/voting/ga-e2e/vote"))
+    assert page.locator("#credential").input_value()
+    page.locator("fieldset[data-contest=item2]").get_by_label("Yes", exact=True).check()
+    fill_ballot(page)
+    cast(page)
