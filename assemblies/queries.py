@@ -204,3 +204,9 @@ def turnout_over_time(assembly: Assembly, buckets: int = 12) -> list[tuple[Any, 
             i += 1
         out.append((edge, i))
     return out
+
+
+def standing_proxies(assembly: Assembly) -> list[Proxy]:
+    """Every standing proxy (giver, holder, online or paper), for staff at the door."""
+    return list(db.session.scalars(select(Proxy).where(Proxy.assembly_id == assembly.id,
+                                                       Proxy.active_giver.is_not(None)).order_by(Proxy.id)))

@@ -414,7 +414,7 @@ def paper_proxy(slug: str):
 
 def _checkin_context(assembly, form=None, **extra):
     return dict(assembly=assembly, lang=_lang(), form=form or forms.CheckInForm(), turnout=queries.turnout(assembly),
-                paper_form=forms.PaperProxyForm(), **extra)
+                paper_form=forms.PaperProxyForm(), proxies=queries.standing_proxies(assembly), **extra)
 
 
 @bp.route("/<slug>/checkin", methods=["GET", "POST"])

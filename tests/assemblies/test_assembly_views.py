@@ -162,7 +162,11 @@ def test_a_lost_link_is_replaced_and_a_letter_printed(client, world, outbox):
 
 
 def test_check_in_by_typed_member_number(client, world):
+    services.give_proxy(world.assembly, world.members[2], world.members[3])
+    db.session.commit()
     sign_in(client, world.staff)
+    door = client.get("/assemblies/ga-test/checkin").get_data(as_text=True)
+    assert f"{world.members[2].name} ({world.members[2].number})" in door and "online" in door
     number = world.members[0].number
     ok = post(client, "/assemblies/ga-test/checkin", "/assemblies/ga-test/checkin", {"number": str(number)})
     assert ok.status_code == 302
