@@ -63,6 +63,7 @@ ROUTES: dict[str, tuple[str, str, set[str] | str]] = {
     "voting.election_json": ("GET", "/voting/{slug}/election.json", ANYONE),
     "voting.commitments_json": ("GET", "/voting/{slug}/commitments.json", ANYONE),
     "voting.tally_json": ("GET", "/voting/{slug}/tally.json", ANYONE),
+    "voting.seal_json": ("GET", "/voting/{slug}/seal.json", ANYONE),
     "voting.vote": ("GET", "/voting/{slug}/vote", ANYONE),
     "voting.cast": ("POST", "/voting/{slug}/ballots", ANYONE),  # the credential decides: 400 on no ballot
     "voting.manage_index": ("GET", "/voting/manage/", {"officer"}),
@@ -73,6 +74,39 @@ ROUTES: dict[str, tuple[str, str, set[str] | str]] = {
     "voting.scrutineer_upload": ("POST", "/voting/{slug}/scrutineer/t1/upload", set()),
     "voting.trustee_keys": ("POST", "/voting/{slug}/trustees/t1/keys", set()),
     "voting.trustee_step": ("POST", "/voting/{slug}/trustees/t1/steps", set()),
+    # Assemblies: a member cannot open votes, an officer cannot vote on behalf of anyone (no member
+    # account: tests/assemblies/test_views.py), a scrutineer cannot see who voted (the roll).
+    "assemblies.index": ("GET", "/assemblies/", SIGNED_IN),
+    "assemblies.show": ("GET", "/assemblies/{assembly}", SIGNED_IN),
+    "assemblies.document": ("GET", "/assemblies/{assembly}/documents/999999", SIGNED_IN),
+    "assemblies.new": ("GET", "/assemblies/new", {"secretary", "officer"}),
+    "assemblies.prepare": ("GET", "/assemblies/{assembly}/prepare", {"secretary", "officer"}),
+    "assemblies.add_item": ("POST", "/assemblies/{assembly}/items", {"secretary", "officer"}),
+    "assemblies.remove_item": ("POST", "/assemblies/{assembly}/items/999999/delete", {"secretary", "officer"}),
+    "assemblies.add_candidate": ("POST", "/assemblies/{assembly}/items/999999/candidates", {"secretary", "officer"}),
+    "assemblies.import_candidates": ("POST", "/assemblies/{assembly}/items/999999/import-candidates",
+                                     {"secretary", "officer"}),
+    "assemblies.add_document": ("POST", "/assemblies/{assembly}/documents", {"secretary", "officer"}),
+    "assemblies.freeze": ("POST", "/assemblies/{assembly}/electorate/freeze", {"secretary", "officer"}),
+    "assemblies.add_elector": ("POST", "/assemblies/{assembly}/electorate/add", {"secretary", "officer"}),
+    "assemblies.remove_elector": ("POST", "/assemblies/{assembly}/electorate/999999/remove",
+                                  {"secretary", "officer"}),
+    "assemblies.prepare_vote": ("POST", "/assemblies/{assembly}/vote/prepare", {"officer"}),
+    "assemblies.roll": ("GET", "/assemblies/{assembly}/roll", {"officer"}),
+    "assemblies.convene": ("POST", "/assemblies/{assembly}/convene", {"officer"}),
+    "assemblies.resend": ("POST", "/assemblies/{assembly}/roll/999999/resend", {"officer"}),
+    "assemblies.letter": ("POST", "/assemblies/{assembly}/roll/999999/letter", {"officer"}),
+    "assemblies.give_proxy": ("POST", "/assemblies/{assembly}/proxy", MEMBER),
+    "assemblies.end_proxy": ("POST", "/assemblies/{assembly}/proxy/end", MEMBER),
+    "assemblies.paper_proxy": ("POST", "/assemblies/{assembly}/proxies/paper", {"staff", "officer"}),
+    "assemblies.checkin": ("GET", "/assemblies/{assembly}/checkin", {"staff", "officer"}),
+    "assemblies.chair": ("GET", "/assemblies/{assembly}/chair", {"officer"}),
+    "assemblies.open_vote": ("POST", "/assemblies/{assembly}/chair/open", {"officer"}),
+    "assemblies.close_vote": ("POST", "/assemblies/{assembly}/chair/close", {"officer"}),
+    "assemblies.projector": ("GET", "/assemblies/{assembly}/projector", ANYONE),
+    "assemblies.results": ("GET", "/assemblies/{assembly}/results", SIGNED_IN),  # 404 before the result
+    "assemblies.results_csv": ("GET", "/assemblies/{assembly}/results.csv", SIGNED_IN),
+    "assemblies.results_pdf": ("GET", "/assemblies/{assembly}/results.pdf", SIGNED_IN),
     # Working groups: members see them (and the board, the secretary, staff); the secretary manages;
     # group members' own verbs (drafting, documents) are tested in tests/working_groups: nobody here is in the group.
     "working_groups.groups_index": ("GET", "/groups/", WG_VIEWERS),
@@ -175,6 +209,17 @@ def test_every_route_has_a_rule(app):
     assert set(ROUTES) - endpoints == set()
 
 
+def _matrix_assembly():
+    from datetime import date, datetime, timezone
+
+    from assemblies import services
+
+    when = datetime(2026, 6, 20, 12, tzinfo=timezone.utc)
+    return services.create_assembly(slug="matrix-ga", titles={"fr": "AG", "nl": "AV", "en": "GA"}, starts_at=when,
+                                    place="Brussels", voting_opens_at=when, voting_closes_at=when.replace(hour=18),
+                                    record_date=date(2026, 6, 1))
+
+
 def _account_for(person: str):
     if person == "member":
         return make_member_obj().account
@@ -191,6 +236,10 @@ def test_route_access(app, db, person, endpoint):
     if "{slug}" in url:
         slug = small_tallied_election("matrix").election.slug
         db.session.commit()
+    assembly = None
+    if "{assembly}" in url:
+        assembly = _matrix_assembly().slug
+        db.session.commit()
     ids = _working_group_objects() if endpoint.startswith("working_groups.") else {}
     call = None
     if "{call}" in url:
@@ -200,7 +249,8 @@ def test_route_access(app, db, person, endpoint):
     account = None if person == "anonymous" else _account_for(person)
     if account is not None:
         sign_in(client, account)
-    response = client.open(url.format(member_id=target.id, slug=slug, call=call, **ids), method=method)
+    response = client.open(url.format(member_id=target.id, slug=slug, assembly=assembly, call=call, **ids),
+                           method=method)
     response.close()
     is_member = person == "member"
     if who == ANYONE:

@@ -41,3 +41,25 @@ def can_cast_ballot(user, election) -> bool:
     if election is None:
         return False
     return _signed_in(user) or not election.require_login
+
+
+def may_cast_for(user, credential_owner, election=None) -> bool:
+    """In an election that requires sign-in, may the signed-in member ``user`` cast a ballot with a
+    credential delivered to the member whose id is ``credential_owner`` (None: not known)?
+
+    With their own; or by a rule another module registers (assemblies: a member holding another's
+    proxy casts with that member's credential), so that the service and the pages keep one rule."""
+    if user is None or credential_owner is None:
+        return False
+    if getattr(user, "id", None) == credential_owner:
+        return True
+    return any(rule(user, credential_owner, election) for rule in CAST_FOR_RULES)
+
+
+# Extra rules for may_cast_for, registered by the modules that need them (voting imports none).
+CAST_FOR_RULES: list = []
+
+
+def register_cast_for_rule(rule) -> None:
+    if rule not in CAST_FOR_RULES:
+        CAST_FOR_RULES.append(rule)

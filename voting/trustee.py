@@ -9,6 +9,8 @@ Steps:
 * ``keygen2``  check every dealer's commitments and the share addressed to me;
                write my combined secret share (keep) and my signed public share
                (publish).
+* ``sign-seal`` verify the closed record, show its count, turnout and head, and
+               sign the seal (publish); the tally needs k such signatures.
 * ``decrypt``  verify the published record, then write my signed partial
                decryption of its encrypted tally, with proofs (publish).
 * ``tally``    combine any k published partial decryptions into the result
@@ -128,11 +130,40 @@ def cmd_decrypt(args: argparse.Namespace) -> int:
     election = state.el
     if share.get("election") != election.fingerprint or share.get("id") != private["id"]:
         raise TrusteeError("state_mismatch", "the secret share belongs to another election or trustee")
-    data = partial_decrypt(election, private, share["share"], state.tally_sums, state.tally_hash)
+    data = partial_decrypt(election, private, share["share"], state.tally_decrypt, state.tally_hash)
     if data["public_share"] != state.shares[private["id"]].hex():
         raise TrusteeError("state_mismatch", "my secret share does not match my public share on the record")
     _write(args.out, data)
     print(f"trustee {private['id']}: partial decryption of tally {state.tally_hash[:16]}... in {args.out} (publish)")
+    return 0
+
+
+def cmd_sign_seal(args: argparse.Namespace) -> int:
+    """Check the closed record, show what it seals, sign the seal (a ``seal_signature`` data)."""
+    from voting.crypto.dkg import sign_trustee_data
+    from voting.verify import verify_record
+
+    doc = _read(args.record)
+    report = verify_record(doc, workers=args.workers, out=sys.stderr)
+    if report.failure is not None:
+        print(f"refused: the record does not verify: {report.failure.line()}", file=sys.stderr)
+        return 1
+    state, _ = _replay(args.record)
+    if not state.closed or state.close_data_seen is None:
+        print("refused: the ballot box is not closed on this record", file=sys.stderr)
+        return 1
+    private = _read(args.key)
+    me = private["id"]
+    if me in state.seals:
+        print(f"refused: trustee {me} already signed this seal", file=sys.stderr)
+        return 1
+    data = sign_trustee_data(private, "seal_signature", state.seal_data(me))
+    electorate = sum(state.electorate().values())
+    counted = data["counted"]
+    _write(args.out, data)
+    print(f"trustee {me}: seal of the closed board signed in {args.out} (publish). It fixes "
+          f"{counted} counted ballot(s) of {electorate} voter(s) (turnout {counted * 100 // max(electorate, 1)} %), "
+          f"board head {data['head']}. Compare these with what was announced in the hall.")
     return 0
 
 
@@ -185,6 +216,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     p.add_argument("--out", required=True)
     p.add_argument("--workers", type=int, default=None)
     p.set_defaults(func=cmd_decrypt)
+    p = sub.add_parser("sign-seal", help="check the closed record and sign its seal (count and head)")
+    p.add_argument("--record", required=True)
+    p.add_argument("--key", required=True)
+    p.add_argument("--out", required=True)
+    p.add_argument("--workers", type=int, default=None)
+    p.set_defaults(func=cmd_sign_seal)
     p = sub.add_parser("tally", help="combine k partial decryptions into the result")
     p.add_argument("--record", required=True)
     p.add_argument("--partials", nargs="*", help="partial decryption files not yet on the record")

@@ -32,6 +32,18 @@ def _int(value: object, what: str) -> int:
     return value
 
 
+def _check_texts(value: object, where: str, depth: int = 0) -> None:
+    """Texts are nested JSON objects whose leaves are strings (at most 6 levels)."""
+    if isinstance(value, str):
+        return
+    if not isinstance(value, dict) or depth > 6:
+        raise DefinitionError(f"{where} must be nested objects of strings")
+    for key, item in value.items():
+        if not isinstance(key, str):
+            raise DefinitionError(f"{where} keys must be strings")
+        _check_texts(item, f"{where}.{key}", depth + 1)
+
+
 @dataclass(frozen=True)
 class Contest:
     id: str
@@ -126,6 +138,12 @@ class Election:
     trustees: tuple[TrusteeInfo, ...]
     threshold: int
     tie_rule: str = "ballot_order"
+    # A published count combines at least this many ballots (per category too); below it the
+    # result withholds the numbers so that no single vote shows.
+    min_ballots: int = 5
+    # Optional: every text a person reads (titles, questions, choices, scrutineer names) in
+    # fr/nl/en, so the ballot, the board and the verifier speak in words. Part of the fingerprint.
+    texts: dict[str, Any] | None = None
     _fp: list[str] = field(default_factory=list, compare=False, repr=False)
 
     def __post_init__(self) -> None:
@@ -134,10 +152,14 @@ class Election:
             raise DefinitionError("contests must be non-empty with distinct ids")
         if len({t.id for t in self.trustees}) != len(self.trustees):
             raise DefinitionError("trustee ids must be distinct")
-        if not 1 <= self.threshold <= len(self.trustees):
+        if type(self.threshold) is not int or not 1 <= self.threshold <= len(self.trustees):
             raise DefinitionError("need 1 <= threshold <= number of trustees")
         if self.tie_rule not in TIE_RULES:
             raise DefinitionError("unknown tie rule")
+        if not isinstance(self.min_ballots, int) or isinstance(self.min_ballots, bool) or not 1 <= self.min_ballots <= 1_000_000:
+            raise DefinitionError("min_ballots must be an integer from 1 to 1,000,000")
+        if self.texts is not None:
+            _check_texts(self.texts, "texts")
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -148,7 +170,8 @@ class Election:
             "trustees": [t.to_json() for t in self.trustees],
             "threshold": self.threshold,
             "tie_rule": self.tie_rule,
-        }
+            "min_ballots": self.min_ballots,
+        } | ({"texts": self.texts} if self.texts is not None else {})
 
     @classmethod
     def from_json(cls, d: dict[str, Any]) -> "Election":
@@ -161,6 +184,8 @@ class Election:
             trustees=tuple(TrusteeInfo(**t) for t in d["trustees"]),
             threshold=d["threshold"],
             tie_rule=d.get("tie_rule", "ballot_order"),
+            min_ballots=d.get("min_ballots", 5),
+            texts=d.get("texts"),
         )
 
     @property

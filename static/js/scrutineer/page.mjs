@@ -238,7 +238,7 @@ export function runStep(action, cfg, rec, bundle, opts = {}) {
     if (elementToHex(baseMul(scalarFromHex(bundle.share.share))) !== rec.shares[cfg.trustee]) {
       throw new TrusteeError('state_mismatch', 'my secret share does not match my public share on the record');
     }
-    const data = partialDecrypt(el, bundle.key, bundle.share.share, rec.tally.sums, rec.tally.hash, opts);
+    const data = partialDecrypt(el, bundle.key, bundle.share.share, rec.tally.decrypt, rec.tally.hash, opts);
     return { data, bundle };
   }
   throw new Error(`unknown action ${action}`);

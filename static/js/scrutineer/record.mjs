@@ -62,7 +62,7 @@ export function readRecord(doc, opts = {}) {
   const out = {
     election: null, definition: null, events: doc.events, step1: [], step1Hashes: {}, commitments: {}, shares: {},
     publicKey: null, closed: false, tally: null, decryptions: {}, credentials: new Map(), ballots: 0,
-    sumsChecked: null,
+    sumsChecked: null, opened: false, revoked: new Set(), close: null, seals: {},
   };
   const lastByCredential = new Map();
   const trackers = new Set();
@@ -151,8 +151,32 @@ export function readRecord(doc, opts = {}) {
         }
         break;
       }
+      case 'revocation': {
+        if (out.closed) throw new RecordError('order', 'revocation after close', seq);
+        if (!out.credentials.has(data.credential)) throw new RecordError('unknown_credential', 'revocation of an unknown credential', seq);
+        if (out.revoked.has(data.credential)) throw new RecordError('revocation', 'already revoked', seq);
+        out.revoked.add(data.credential);
+        lastByCredential.delete(data.credential); // its ballots no longer count
+        break;
+      }
+      case 'open': {
+        if (out.publicKey === null || out.opened) throw new RecordError('order', 'open before the key or twice', seq);
+        out.opened = true;
+        break;
+      }
+      case 'seal_signature': {
+        if (!out.closed) throw new RecordError('order', 'a seal signature before the close', seq);
+        trusteeStep(() => verifyTrusteeSignature(el, 'seal_signature', data));
+        if (data.trustee in out.seals) throw new RecordError('duplicate_trustee', `trustee ${data.trustee} signed the seal twice`, seq);
+        if (data.close !== out.close.hash || data.head !== out.close.head || data.counted !== out.close.counted) {
+          throw new RecordError('seal', `trustee ${data.trustee} signed another close, count or head`, seq);
+        }
+        out.seals[data.trustee] = data;
+        break;
+      }
       case 'ballot': {
-        if (out.publicKey === null) throw new RecordError('ballot_before_open', 'ballot before the election key', seq);
+        if (out.publicKey === null || !out.opened) throw new RecordError('ballot_before_open', 'ballot before the opening', seq);
+        if (out.revoked.has(data.ballot && data.ballot.credential)) throw new RecordError('revoked_credential', 'ballot of a revoked credential', seq);
         if (out.closed) throw new RecordError('ballot_after_close', 'ballot after close', seq);
         const ballot = data.ballot;
         const cred = ballot && ballot.credential;
@@ -170,14 +194,16 @@ export function readRecord(doc, opts = {}) {
       }
       case 'close': {
         if (out.publicKey === null || out.closed) throw new RecordError('order', 'close before the key or twice', seq);
-        if (data.ballots !== out.ballots || data.counted !== lastByCredential.size) {
+        if (data.ballots !== out.ballots || data.counted !== lastByCredential.size || data.head !== event.prev) {
           throw new RecordError('close_count', 'the close counts differ from the board', seq);
         }
         out.closed = true;
+        out.close = { hash: event.hash, head: data.head, counted: data.counted };
         break;
       }
       case 'tally': {
         if (!out.closed || out.tally) throw new RecordError('order', 'tally before close or twice', seq);
+        if (Object.keys(out.seals).length < el.threshold) throw new RecordError('not_enough_seals', 'fewer than k seal signatures', seq);
         const counted = { A: 0, B: 0 };
         for (const e of lastByCredential.values()) counted[e.category] += 1;
         if (!isObject(data.counted) || CATEGORIES.some((c) => data.counted[c] !== counted[c]) || Object.keys(data.counted).length !== 2) {
@@ -200,7 +226,9 @@ export function readRecord(doc, opts = {}) {
             }
           }
         }
-        out.tally = { seq, hash: event.hash, sums: data.sums, counted: data.counted };
+        // data.decrypt: the totals the minimum count allows to decrypt (per category, "total", or none);
+        // voting.record checks it follows from the sums.
+        out.tally = { seq, hash: event.hash, sums: data.sums, decrypt: data.decrypt, counted: data.counted };
         break;
       }
       case 'partial_decryption': {
@@ -208,7 +236,7 @@ export function readRecord(doc, opts = {}) {
         const who = data.trustee;
         if (who in out.decryptions) throw new RecordError('duplicate_decryption', `trustee ${who} decrypted twice`, seq);
         if (!(who in out.shares)) throw new RecordError('unknown_trustee', `${JSON.stringify(who)} is not a trustee`, seq);
-        trusteeStep(() => verifyPartialDecryption(el, data, out.shares[who], out.tally.sums, out.tally.hash));
+        trusteeStep(() => verifyPartialDecryption(el, data, out.shares[who], out.tally.decrypt, out.tally.hash));
         out.decryptions[who] = data;
         break;
       }

@@ -1,0 +1,26 @@
+"""General assemblies: agenda, electorate, convocations, proxies, the hall, results.
+
+The votes run on voting/ (one verifiable election per assembly)."""
+from __future__ import annotations
+
+
+def init_app(app) -> None:
+    from flask_babel import lazy_gettext as _l
+
+    from app.errors import register_messages
+    from app.registry import nav_item, task_provider
+    from assemblies import cli, permissions
+    from assemblies.messages import MESSAGES
+    from assemblies.tasks import vote_tasks
+    from assemblies.views import bp
+
+    app.register_blueprint(bp)
+    app.cli.add_command(cli.assemblies_cli)
+    cli.register_demo()
+    register_messages(MESSAGES)
+    nav_item(_l("Assemblies"), "assemblies.index", permissions.can_see_assemblies, order=19)
+    task_provider(vote_tasks)
+    from assemblies.services import holds_proxy_for
+    from voting.permissions import register_cast_for_rule
+
+    register_cast_for_rule(holds_proxy_for)

@@ -1,0 +1,48 @@
+"""Result charts drawn on the server (SVG with the numbers as text), via shares.charts."""
+from __future__ import annotations
+
+from flask_babel import gettext as _
+
+from flask_babel import format_datetime
+
+from shares.charts import Series, bar_chart, line_chart
+
+
+def result_charts(results, lang: str) -> dict[int, list]:
+    out: dict[int, list] = {}
+    for row in results or []:
+        item = row["item"]
+        title = item.text("title", lang)
+        if row["kind"] == "resolution":
+            o = row["outcome"]
+            if o.withheld:
+                continue
+            labels = [_("Yes"), _("No"), _("Abstain")]
+            if not o.by_category:
+                out[item.id] = [bar_chart(title, _("Votes per answer"), labels,
+                                          [Series(_("Total"), [o.total.yes, o.total.no, o.total.abstain])])]
+                continue
+            out[item.id] = [bar_chart(title, _("Votes per answer, by category"), labels, [
+                Series(_("Category A"), [o.per_category["A"].yes, o.per_category["A"].no, o.per_category["A"].abstain]),
+                Series(_("Category B"), [o.per_category["B"].yes, o.per_category["B"].no, o.per_category["B"].abstain]),
+            ])]
+        else:
+            charts = []
+            for g in row["groups"]:
+                if g["seat"].withheld:
+                    continue
+                labels = [g["by_choice"][r.choice].name for r in g["seat"].ranking]
+                category = _("category %(c)s", c=g["category"])
+                charts.append(bar_chart(f"{title} ({category})", _("Votes per candidate"),
+                                        labels, [Series(_("Votes"), [r.votes for r in g["seat"].ranking])]))
+            out[item.id] = charts
+    return out
+
+
+def turnout_chart(points, electorate: int):
+    """Turnout over time for the projector (a line; the numbers are in the table beside it)."""
+    if not points:
+        return None
+    labels = [format_datetime(t, "short") for t, _n in points]
+    return line_chart(_("Turnout over time"), _("Members who have voted, out of %(n)d", n=electorate), labels,
+                      [Series(_("Voted"), [n for _t, n in points])], label_every=4)

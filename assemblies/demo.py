@@ -1,0 +1,201 @@
+"""Demo assemblies (loader order 70): last year's, held and tallied with readable results, and the
+coming one with its electorate, convocations in the outbox, voting open, proxies and check-ins.
+
+Also ``run_assembly_vote`` / ``prepared_assembly`` for tests: scrutineers played in memory."""
+from __future__ import annotations
+
+import random
+from datetime import date, datetime, time, timedelta
+from typing import Any
+
+from sqlalchemy import select
+
+from app.clock import BRUSSELS, today, utcnow
+from app.extensions import db
+from app.models import Account, AccountRole, Role
+from assemblies import errors, services
+from assemblies.models import Assembly, Elector, Gender, ItemKind, Majority, ProxySource
+from shares.models import Category
+from voting import services as voting
+from voting.crypto.ballot import encrypt_ballot
+from voting.crypto.credential import credential_public, generate_credential
+from voting.demo import ScrutineerKit, partial_decryption, run_keygen, seal_signature
+
+NAMES_A = [("Amélie Dubois", Gender.WOMAN), ("Jan Peeters", Gender.MAN), ("Fatou Diallo", Gender.WOMAN),
+           ("Luca Rossi", Gender.MAN), ("Sofie Maes", Gender.WOMAN), ("Karim Benali", Gender.MAN),
+           ("Inès Lambert", Gender.WOMAN)]
+NAMES_B = [("Coop Atelier asbl", Gender.LEGAL), ("Marie Janssens", Gender.WOMAN), ("Pierre Martin", Gender.MAN),
+           ("Lotte De Smet", Gender.WOMAN)]
+
+
+def _at(day: date, hour: int) -> datetime:
+    return datetime.combine(day, time(hour), tzinfo=BRUSSELS)
+
+
+def _tri(fr: str, nl: str, en: str) -> dict[str, str]:
+    return {"fr": fr, "nl": nl, "en": en}
+
+
+def build_agenda(assembly: Assembly, seats_a: int = 4, seats_b: int = 2, actor=None, call_slug: str | None = None) -> None:
+    services.add_item(assembly, kind=ItemKind.INFORMATION, actor=actor,
+                      titles=_tri("Rapport d'activité", "Activiteitenverslag", "Activity report"),
+                      bodies=_tri("Le conseil présente l'année écoulée.", "De raad stelt het afgelopen jaar voor.",
+                                  "The board presents the past year."))
+    services.add_item(assembly, kind=ItemKind.RESOLUTION, majority=Majority.SIMPLE, actor=actor,
+                      titles=_tri("Approbation des comptes annuels", "Goedkeuring van de jaarrekening",
+                                  "Approval of the annual accounts"),
+                      bodies=_tri("L'assemblée approuve les comptes de l'exercice.",
+                                  "De vergadering keurt de jaarrekening goed.",
+                                  "The assembly approves the accounts of the year."))
+    services.add_item(assembly, kind=ItemKind.RESOLUTION, majority=Majority.SIMPLE, actor=actor,
+                      titles=_tri("Décharge aux administrateurs", "Kwijting aan de bestuurders",
+                                  "Discharge of the directors"))
+    services.add_item(assembly, kind=ItemKind.RESOLUTION, majority=Majority.TWO_THIRDS, abstentions_count=False,
+                      actor=actor, titles=_tri("Modification de l'article 12 des statuts",
+                                               "Wijziging van artikel 12 van de statuten",
+                                               "Amendment of article 12 of the statutes"))
+    board = services.add_item(assembly, kind=ItemKind.BOARD, seats_a=seats_a, seats_b=seats_b, actor=actor,
+                              titles=_tri("Élection du conseil d'administration", "Verkiezing van de raad van bestuur",
+                                          "Election of the board of directors"))
+    if call_slug is not None:  # the board candidacies' fixed ballot, through the adapter
+        from assemblies import candidates_adapter
+
+        if candidates_adapter.import_from_call(board, call_slug, actor=actor):
+            return
+    for name, gender in NAMES_A:
+        services.add_candidate(board, category=Category.A, name=name, gender=gender, actor=actor)
+    for name, gender in NAMES_B:
+        services.add_candidate(board, category=Category.B, name=name, gender=gender, actor=actor)
+
+
+def prepared_assembly(slug: str, scrutineers: list[Account], *, record_date: date, starts: date,
+                      threshold: int = 2, actor=None, opens: datetime | None = None,
+                      titles: dict[str, str] | None = None,
+                      call_slug: str | None = None) -> tuple[Assembly, dict[str, ScrutineerKit]]:
+    """An assembly with agenda, frozen electorate, and its election keyed by in-memory scrutineers."""
+    assembly = services.create_assembly(
+        slug=slug, titles=titles or _tri(f"Assemblée générale {starts.year}", f"Algemene vergadering {starts.year}",
+                                         f"General assembly {starts.year}"),
+        starts_at=_at(starts, 14), place="Brussels, Tour & Taxis", voting_opens_at=opens or _at(starts - timedelta(days=7), 9),
+        voting_closes_at=_at(starts, 18), record_date=record_date, quorum_percent=10, proxy_limit=1,
+        proxy_deadline=_at(starts, 12), actor=actor)
+    build_agenda(assembly, actor=actor, call_slug=call_slug)
+    services.freeze_electorate(assembly, actor=actor)
+    election = services.prepare_vote(assembly, scrutineers, threshold, actor=actor)
+    kits = {}
+    for trustee in election.trustees:
+        kit = ScrutineerKit.new(trustee.trustee_id, trustee.name)
+        kits[trustee.trustee_id] = kit
+        voting.register_trustee_keys(election, trustee, kit.public)
+    run_keygen(election, kits)
+    return assembly, kits
+
+
+def cast_for(assembly: Assembly, electors: list[Elector], rng: random.Random, weights: dict[str, Any] | None = None):
+    """Give each elector a credential (the authority's part, forgotten after) and cast one ballot."""
+    from voting.models import Credential
+
+    election = services._election(assembly)
+    voters = {}
+    for e in electors:  # one credential per member: the convocation's is replaced (same voter)
+        row = db.session.scalar(select(Credential).where(Credential.public == e.credential_public)) \
+            if e.credential_public else None
+        if row is not None and row.revoked_at is None:
+            voting.revoke_credential(election, row.public)
+        voters[e.member_id] = row.voter if row is not None else voting.new_voter()
+    private = {e.member_id: generate_credential() for e in electors}
+    voting.publish_credentials(election, [{"credential": credential_public(private[e.member_id]),
+                                           "category": e.category.value, "voter": voters[e.member_id]}
+                                          for e in electors],
+                               {credential_public(private[e.member_id]): e.member_id for e in electors})
+    for e in electors:
+        e.credential_public = credential_public(private[e.member_id])
+        e.links_issued += 1
+        e.convoked_at = utcnow()
+    if election.state.value == "keygen":
+        voting.open_election(election)
+    el = voting.crypto_election(election)
+    for e in electors:
+        sel = {}
+        for c in el.contests:
+            if c.kind == "resolution":
+                sel[c.id] = [rng.choices(["yes", "no", "abstain"], [7, 2, 1])[0]]
+            else:
+                weights_ = [len(c.choices) - i for i in range(len(c.choices))]
+                picked = []
+                while len(picked) < min(c.max, len(c.choices) - 1):
+                    ch = rng.choices(list(c.choices), weights_)[0]
+                    if ch not in picked:
+                        picked.append(ch)
+                sel[c.id] = picked
+        voting.cast_ballot(election, encrypt_ballot(el, election.public_key, private[e.member_id], sel), e.member)
+    del private
+
+
+def tally(assembly: Assembly, kits: dict[str, ScrutineerKit]) -> None:
+    election = services._election(assembly)
+    if election.state.value == "open":
+        voting.close_election(election)
+    el = voting.crypto_election(election)
+    for tid in list(kits)[: el.threshold]:  # k scrutineers check the closed board and sign its seal
+        voting.record_trustee_step(election, seal_signature(election, kits[tid]))
+    voting.compute_tally(election)
+    for tid in list(kits)[: el.threshold]:
+        voting.record_trustee_step(election, partial_decryption(election, kits[tid]))
+    voting.publish_result(election)
+
+
+def load_assemblies(ctx) -> None:
+    rng = ctx.rng
+    scrutineers = list(db.session.scalars(
+        select(Account).join(AccountRole).where(AccountRole.role == Role.SCRUTINEER).order_by(Account.id)))[:3]
+    officer = db.session.scalar(select(Account).join(AccountRole).where(AccountRole.role == Role.OFFICER).limit(1))
+    if len(scrutineers) < 2:
+        return
+    now = today()
+    # 1. Last year's: held and tallied.
+    try:
+        held = now - timedelta(days=30)
+        from assemblies import candidates_adapter
+
+        calls = candidates_adapter.fixed_calls()
+        past, kits = prepared_assembly(
+            f"ga-{held:%Y-%m}", scrutineers, record_date=held - timedelta(days=20), starts=held, actor=officer,
+            opens=_at(held - timedelta(days=7), 9),
+            titles=_tri(f"Assemblée générale ordinaire {held.year}", f"Gewone algemene vergadering {held.year}",
+                        f"Ordinary general assembly {held.year}"),
+            call_slug=calls[0].slug if calls else None)
+    except errors.EmptyElectorate:  # no member in good standing: nothing to demo
+        db.session.rollback()
+        return
+    electors = list(db.session.scalars(select(Elector).where(Elector.assembly_id == past.id).order_by(Elector.id)))
+    cast_for(past, electors[: max(12, int(len(electors) * 0.7))], rng)
+    tally(past, kits)
+    db.session.commit()
+
+    # 2. The coming one: convocations in the outbox, voting open, proxies and check-ins.
+    coming_on = now + timedelta(days=3)
+    coming, kits = prepared_assembly(
+        f"ga-{coming_on:%Y-%m}-extra", scrutineers, record_date=now - timedelta(days=5), starts=coming_on,
+        actor=officer, opens=_at(now - timedelta(days=1), 9),
+        titles=_tri(f"Assemblée générale extraordinaire {coming_on.year}",
+                    f"Buitengewone algemene vergadering {coming_on.year}",
+                    f"Extraordinary general assembly {coming_on.year}"))
+    services.convene(coming)
+    services.open_vote(coming, actor=officer)
+    electors = list(db.session.scalars(select(Elector).where(Elector.assembly_id == coming.id).order_by(Elector.id)))
+    if len(electors) >= 6:
+        services.give_proxy(coming, electors[1].member, electors[2].member, actor=officer)
+        services.give_proxy(coming, electors[3].member, electors[4].member, source=ProxySource.PAPER, actor=officer)
+        for e in electors[5:9]:
+            services.check_in(coming, e.member, actor=officer)
+    from voting.demo import write_kits
+    from pathlib import Path
+    from flask import current_app
+
+    directory = Path(current_app.instance_path) / "demo-scrutineers" / coming.slug
+    write_kits(directory, kits)
+    ctx.logins.append(("assemblies", f"/assemblies/{past.slug}/results (held and tallied), /assemblies/{coming.slug} "
+                       "(voting open; convocations in the outbox at /dev/outbox); chair, door and projector "
+                       "from the assembly page"))
+    ctx.logins.append((f"assemblies: demo scrutineer files ({coming.slug})", str(directory)))

@@ -1,0 +1,100 @@
+"""Broken states of an assembly, named; the sentences that word them are registered in views."""
+from __future__ import annotations
+
+from app.errors import Conflict, DomainError
+
+
+class AssemblyError(DomainError):
+    status = 422
+
+
+class DuplicateSlug(Conflict):
+    pass
+
+
+class InvalidDates(AssemblyError):
+    status = 400
+
+
+class AgendaLocked(Conflict):
+    """The vote is prepared: the agenda is on the verifiable board and can no longer change."""
+
+
+class ElectorateFrozen(Conflict):
+    pass
+
+
+class ElectorateNotFrozen(AssemblyError):
+    pass
+
+
+class EmptyElectorate(AssemblyError):
+    pass
+
+
+class NothingToVote(AssemblyError):
+    pass
+
+
+class CandidatesMissing(AssemblyError):
+    pass
+
+
+class NotEnoughScrutineers(AssemblyError):
+    status = 400
+
+
+class VoteNotPrepared(AssemblyError):
+    pass
+
+
+class NotAnElector(AssemblyError):
+    status = 403
+
+
+class UnknownMember(AssemblyError):
+    status = 404
+
+
+class AlreadyElector(Conflict):
+    pass
+
+
+class AlreadyVoted(Conflict):
+    pass
+
+
+class AlreadyCheckedIn(Conflict):
+    pass
+
+
+class ProxyToSelf(AssemblyError):
+    status = 400
+
+
+class ProxyDeadlinePassed(AssemblyError):
+    pass
+
+
+class ProxyLimitReached(Conflict):
+    pass
+
+
+class ProxyExists(Conflict):
+    pass
+
+
+class NoProxy(AssemblyError):
+    status = 404
+
+
+class VotingClosed(AssemblyError):
+    pass
+
+
+class NoEmail(AssemblyError):
+    pass
+
+
+class ElectorateClosed(Conflict):
+    """The vote is open: the record admits no new voter (only replacements of revoked credentials)."""

@@ -1,0 +1,108 @@
+"""Forms of the assembly pages (CSRF comes with them)."""
+from __future__ import annotations
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from flask_wtf.file import FileField, FileRequired
+from wtforms import BooleanField, DateField, DateTimeLocalField, IntegerField, SelectField, SelectMultipleField, \
+    StringField, TextAreaField
+from wtforms.fields.choices import SelectChoice
+from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional, Regexp
+
+REQUIRED = _l("This field is required.")
+WHEN = _l("Enter a date and time.")
+
+
+def _titles(label_fr, label_nl, label_en, max_len=200):
+    return (StringField(label_fr, validators=[DataRequired(REQUIRED), Length(max=max_len)]),
+            StringField(label_nl, validators=[DataRequired(REQUIRED), Length(max=max_len)]),
+            StringField(label_en, validators=[DataRequired(REQUIRED), Length(max=max_len)]))
+
+
+class ActionForm(FlaskForm):
+    """A button: nothing but the CSRF token."""
+
+
+class AssemblyForm(FlaskForm):
+    slug = StringField(_l("Short name in addresses (lowercase letters, digits, dashes)"),
+                       validators=[DataRequired(REQUIRED), Regexp(r"^[a-z0-9][a-z0-9-]{1,62}$",
+                                                                  message=_l("Use lowercase letters, digits and dashes."))])
+    title_fr, title_nl, title_en = _titles(_l("Title in French"), _l("Title in Dutch"), _l("Title in English"))
+    starts_at = DateTimeLocalField(_l("Date and time of the meeting"), validators=[InputRequired(WHEN)])
+    place = StringField(_l("Place"), validators=[DataRequired(REQUIRED), Length(max=300)])
+    voting_opens_at = DateTimeLocalField(_l("Remote voting opens"), validators=[InputRequired(WHEN)])
+    voting_closes_at = DateTimeLocalField(_l("Voting closes"), validators=[InputRequired(WHEN)])
+    record_date = DateField(_l("Record date of the electorate"), validators=[InputRequired(REQUIRED)])
+    quorum_percent = IntegerField(_l("Quorum (percentage of the electorate taking part)"), default=0,
+                                  validators=[InputRequired(REQUIRED), NumberRange(min=0, max=100)])
+    proxy_limit = IntegerField(_l("Proxies one member may hold"), default=1,
+                               validators=[InputRequired(REQUIRED), NumberRange(min=0, max=10)])
+    proxy_deadline = DateTimeLocalField(_l("Deadline for proxies (optional)"), validators=[Optional()])
+    min_count = IntegerField(_l("Smallest count published (secrecy)"), default=5,
+                             validators=[InputRequired(REQUIRED), NumberRange(min=1, max=100)])
+    tie_rule = SelectField(_l("How ties between candidates are decided"), choices=[
+        SelectChoice("ballot_order", _l("By the order of the ballot")),
+        SelectChoice("lot", _l("By a lot anyone can recompute"))])
+
+
+class ItemForm(FlaskForm):
+    kind = SelectField(_l("Kind of item"), choices=[
+        SelectChoice("information", _l("Information (no vote)")),
+        SelectChoice("resolution", _l("Resolution (yes, no, abstain)")),
+        SelectChoice("board", _l("Board election"))])
+    title_fr, title_nl, title_en = _titles(_l("Title in French"), _l("Title in Dutch"), _l("Title in English"), 300)
+    body_fr = TextAreaField(_l("Text in French"), validators=[Optional(), Length(max=20000)])
+    body_nl = TextAreaField(_l("Text in Dutch"), validators=[Optional(), Length(max=20000)])
+    body_en = TextAreaField(_l("Text in English"), validators=[Optional(), Length(max=20000)])
+    majority = SelectField(_l("Majority required"), choices=[
+        SelectChoice("simple", _l("Simple majority")),
+        SelectChoice("two_thirds", _l("Two thirds")),
+        SelectChoice("three_quarters", _l("Three quarters")),
+        SelectChoice("each_category", _l("A majority within each category"))])
+    abstentions_count = BooleanField(_l("Abstentions count as votes cast"))
+    seats_a = IntegerField(_l("Seats for category A"), default=11, validators=[Optional(), NumberRange(min=0, max=50)])
+    seats_b = IntegerField(_l("Seats for category B"), default=7, validators=[Optional(), NumberRange(min=0, max=50)])
+
+
+class CandidateForm(FlaskForm):
+    name = StringField(_l("Name"), validators=[DataRequired(REQUIRED), Length(max=200)])
+    category = SelectField(_l("Category"), choices=[SelectChoice("A", _l("Category A")),
+                                                    SelectChoice("B", _l("Category B"))])
+    gender = SelectField(_l("Gender"), choices=[SelectChoice("woman", _l("Woman")), SelectChoice("man", _l("Man")),
+                                                SelectChoice("other", _l("Other or not said")),
+                                                SelectChoice("legal", _l("Legal person"))])
+
+
+class DocumentForm(FlaskForm):
+    title_fr, title_nl, title_en = _titles(_l("Title in French"), _l("Title in Dutch"), _l("Title in English"))
+    file = FileField(_l("File (PDF)"), validators=[FileRequired(_l("Choose the file to upload."))])
+
+
+class ElectorForm(FlaskForm):
+    number = IntegerField(_l("Member number"), validators=[InputRequired(REQUIRED)])
+    reason = StringField(_l("Reason for the correction"), validators=[DataRequired(REQUIRED), Length(max=300)])
+
+
+class ReasonForm(FlaskForm):
+    reason = StringField(_l("Reason for the correction"), validators=[DataRequired(REQUIRED), Length(max=300)])
+
+
+class PrepareVoteForm(FlaskForm):
+    scrutineers = SelectMultipleField(_l("Scrutineers"), coerce=int,
+                                      validators=[DataRequired(_l("Choose at least one scrutineer."))])
+    threshold = IntegerField(_l("How many scrutineers must decrypt together"), default=3,
+                             validators=[InputRequired(REQUIRED), NumberRange(min=1, max=20)])
+
+
+class ProxyForm(FlaskForm):
+    holder_number = IntegerField(_l("Member number of the member who will vote for you"),
+                                 validators=[InputRequired(REQUIRED)])
+
+
+class PaperProxyForm(FlaskForm):
+    giver_number = IntegerField(_l("Member number of the member giving the proxy"), validators=[InputRequired(REQUIRED)])
+    holder_number = IntegerField(_l("Member number of the holder"), validators=[InputRequired(REQUIRED)])
+
+
+class CheckInForm(FlaskForm):
+    number = StringField(_l("Member number or scanned code"), validators=[DataRequired(REQUIRED), Length(max=200)])

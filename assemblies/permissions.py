@@ -1,0 +1,62 @@
+"""Who may do what with assemblies: one predicate per rule, for views and templates alike."""
+from __future__ import annotations
+
+from app.authz import has_role, predicate
+from app.models import Role
+
+
+def _member(user):
+    if user is None or not user.is_authenticated:
+        return None
+    from shares.queries import member_for_account
+
+    return member_for_account(user.id)
+
+
+@predicate
+def can_see_assemblies(user) -> bool:
+    """Every signed-in account (members, and the people who run the assembly: staff, board,
+    secretaries, officers, scrutineers) sees the list, agendas, documents and published results."""
+    return bool(user is not None and user.is_authenticated)
+
+
+@predicate
+def can_prepare_assembly(user, assembly=None) -> bool:
+    """Board secretaries and election officers prepare: agenda, documents, electorate."""
+    return has_role(user, Role.SECRETARY) or has_role(user, Role.OFFICER)
+
+
+@predicate
+def can_run_vote(user, assembly=None) -> bool:
+    """Election officers (and the chair, who holds the officer role for the day) build the ballot,
+    convene, open and close the vote. They never vote for anyone nor read a ballot."""
+    return has_role(user, Role.OFFICER)
+
+
+@predicate
+def can_see_roll(user, assembly=None) -> bool:
+    """Who is in the electorate, who was sent what, who voted: officers only (not scrutineers)."""
+    return has_role(user, Role.OFFICER)
+
+
+@predicate
+def can_check_in(user, assembly=None) -> bool:
+    """Staff at the door and officers."""
+    return has_role(user, Role.STAFF) or has_role(user, Role.OFFICER)
+
+
+@predicate
+def can_record_paper_proxy(user, assembly=None) -> bool:
+    return has_role(user, Role.STAFF) or has_role(user, Role.OFFICER)
+
+
+@predicate
+def can_give_proxy(user, assembly=None) -> bool:
+    """A member (the service checks that they are in the electorate, before the deadline)."""
+    return _member(user) is not None
+
+
+@predicate
+def can_see_projector(user, assembly=None) -> bool:
+    """The projector shows counts only (no names): anyone in the hall, so public."""
+    return True

@@ -1,0 +1,212 @@
+"""Read-side selects for the assembly pages: lists, the roll, turnout, results."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from flask import abort
+from sqlalchemy import func, select
+
+from app.extensions import db
+from assemblies import rules
+from assemblies.models import AgendaItem, Assembly, CheckIn, Elector, ItemKind, Proxy
+from voting import services as voting
+from voting.models import CastBallot, Credential, Election
+
+
+def voted_members(election_id: int | None, member_ids: list[int] | None = None):
+    """Members with a counted ballot: one on a credential delivered to them and not revoked (a
+    revoked credential's ballots no longer count). Read from the credentials, apart from the
+    ballots' content; officers see it, scrutineers do not."""
+    if election_id is None:
+        return select(Credential.member_id).where(False)
+    query = (select(Credential.member_id).distinct().join(CastBallot, CastBallot.credential_id == Credential.id)
+             .where(Credential.election_id == election_id, Credential.revoked_at.is_(None),
+                    Credential.member_id.is_not(None)))
+    if member_ids is not None:
+        query = query.where(Credential.member_id.in_(member_ids))
+    return query
+
+
+def assemblies() -> list[Assembly]:
+    return list(db.session.scalars(select(Assembly).order_by(Assembly.starts_at.desc())))
+
+
+def assembly_by_slug(slug: str) -> Assembly:
+    assembly = db.session.scalar(select(Assembly).where(Assembly.slug == slug))
+    if assembly is None:
+        abort(404)
+    return assembly
+
+
+def item_or_404(assembly: Assembly, item_id: int) -> AgendaItem:
+    item = db.session.get(AgendaItem, item_id)
+    if item is None or item.assembly_id != assembly.id:
+        abort(404)
+    return item
+
+
+def elector_or_404(assembly: Assembly, elector_id: int) -> Elector:
+    elector = db.session.get(Elector, elector_id)
+    if elector is None or elector.assembly_id != assembly.id:
+        abort(404)
+    return elector
+
+
+def election(assembly: Assembly) -> Election | None:
+    return db.session.get(Election, assembly.election_id) if assembly.election_id else None
+
+
+ROLL_PAGE = 100
+
+
+def roll(assembly: Assembly, page: int = 1, q: str = "") -> tuple[list[dict[str, Any]], int]:
+    """One page of electors (by member number; ``q`` searches name, e-mail or number): convocation,
+    proxy, presence and whether they voted (officers only). Returns (rows, total)."""
+    from shares.models import Member, fold
+
+    query = select(Elector).join(Member, Member.id == Elector.member_id).where(Elector.assembly_id == assembly.id)
+    if q.strip():
+        query = query.where(Member.search_text.contains(fold(q.strip()), autoescape=True))
+    total = db.session.scalar(select(func.count()).select_from(query.subquery())) or 0
+    electors = db.session.scalars(query.order_by(Member.number).limit(ROLL_PAGE)
+                                  .offset((max(page, 1) - 1) * ROLL_PAGE)).all()
+    ids = [e.member_id for e in electors]
+    voted = set(db.session.scalars(voted_members(assembly.election_id, ids)))
+    present = set(db.session.scalars(select(CheckIn.member_id).where(CheckIn.assembly_id == assembly.id,
+                                                                     CheckIn.member_id.in_(ids))))
+    proxies = {p.giver_id: p for p in db.session.scalars(select(Proxy).where(
+        Proxy.assembly_id == assembly.id, Proxy.active_giver.is_not(None), Proxy.giver_id.in_(ids)))}
+    return [{"elector": e, "member": e.member, "voted": e.member_id in voted, "present": e.member_id in present,
+             "proxy": proxies.get(e.member_id)} for e in electors], total
+
+
+@dataclass
+class Turnout:
+    electorate: dict[str, int]
+    voted: dict[str, int]
+    present: dict[str, int]
+    represented: dict[str, int]
+    participants: int  # voted, present or represented (each member once)
+
+    @property
+    def percent(self) -> float:
+        total = self.electorate.get("total", 0)
+        return 100 * self.participants / total if total else 0.0
+
+
+def _by_category(member_ids: set[int], categories: dict[int, str]) -> dict[str, int]:
+    out = {"A": 0, "B": 0}
+    for m in member_ids:
+        if m in categories:
+            out[categories[m]] += 1
+    out["total"] = out["A"] + out["B"]
+    return out
+
+
+def turnout(assembly: Assembly) -> Turnout:
+    categories = {m: c.value for m, c in db.session.execute(
+        select(Elector.member_id, Elector.category).where(Elector.assembly_id == assembly.id,
+                                                          Elector.removed_at.is_(None)))}
+    voted = set(db.session.scalars(voted_members(assembly.election_id)))
+    present = set(db.session.scalars(select(CheckIn.member_id).where(CheckIn.assembly_id == assembly.id)))
+    represented = set(db.session.scalars(select(Proxy.giver_id).where(Proxy.assembly_id == assembly.id,
+                                                                      Proxy.active_giver.is_not(None))))
+    electorate = _by_category(set(categories), categories)
+    return Turnout(electorate=electorate, voted=_by_category(voted, categories),
+                   present=_by_category(present, categories),
+                   represented=_by_category(represented - present, categories),
+                   participants=len((voted | present | represented) & set(categories)))
+
+
+def results(assembly: Assembly) -> list[dict[str, Any]] | None:
+    """Per voting agenda item, the outcome under the assembly's rules (None before the result)."""
+    el = election(assembly)
+    if el is None:
+        return None
+    data = voting.result(el)
+    if data is None:
+        return None
+    counts = data["counts"]
+    ballots = sum(data["counted"].values())
+    electorate = sum(data["electorate"].values()) if data.get("electorate") else 0
+    participants = max(turnout(assembly).participants, ballots)
+    fingerprint = el.fingerprint or ""
+    out = []
+    for item in assembly.items:
+        if item.kind is ItemKind.RESOLUTION:
+            c = counts[item.contest_id]
+            if c["yes"]["A"] is not None:
+                per = {cat: rules.Tally(c["yes"][cat], c["no"][cat], c.get("abstain", {}).get(cat) or 0)
+                       for cat in ("A", "B")}
+                total = None
+            else:  # the record withheld the categories (or everything): below the minimum count
+                per = None
+                total = rules.Tally(c["yes"]["total"], c["no"]["total"], c.get("abstain", {}).get("total") or 0) \
+                    if c["yes"]["total"] is not None else None
+            outcome = rules.resolution_outcome(per, total=total, majority=item.majority.value,
+                                               abstentions_count=item.abstentions_count, participants=participants,
+                                               electorate=electorate or turnout(assembly).electorate["total"],
+                                               quorum_percent=assembly.quorum_percent, min_count=assembly.min_count)
+            out.append({"item": item, "kind": "resolution", "outcome": outcome})
+        elif item.kind is ItemKind.BOARD:
+            groups = []
+            for cat, seats in (("A", item.seats_a), ("B", item.seats_b)):
+                cands = [c for c in item.candidates if c.category.value == cat]
+                cid = f"{item.contest_id}-{cat.lower()}"
+                if not cands or cid not in counts:
+                    continue
+                votes = {c.choice_id: counts[cid][c.choice_id]["total"] or 0 for c in cands}
+                per_category = {c.choice_id: (counts[cid][c.choice_id]["A"], counts[cid][c.choice_id]["B"])
+                                for c in cands}
+                seat = rules.allocate_seats(votes, [c.choice_id for c in cands], min(seats, len(cands)),
+                                            tie_rule=assembly.tie_rule, fingerprint=fingerprint, ballots=ballots,
+                                            min_count=assembly.min_count)
+                if counts[cid][cands[0].choice_id]["total"] is None:
+                    seat = rules.SeatOutcome(seats=seat.seats, ranking=seat.ranking, tie_rule=seat.tie_rule,
+                                             tie_at_cutoff=False, withheld=True)
+                by_choice = {c.choice_id: c for c in cands}
+                groups.append({"category": cat, "seat": seat, "by_choice": by_choice, "per_category": per_category,
+                               "balance": rules.balance([by_choice[ch].gender.value for ch in seat.elected])})
+            out.append({"item": item, "kind": "board", "groups": groups})
+    return out
+
+
+def documents_count(assembly: Assembly) -> int:
+    return len(assembly.documents)
+
+
+def electors_count(assembly: Assembly) -> int:
+    return db.session.scalar(select(func.count(Elector.id)).where(Elector.assembly_id == assembly.id,
+                                                                  Elector.removed_at.is_(None))) or 0
+
+
+def turnout_over_time(assembly: Assembly, buckets: int = 12) -> list[tuple[Any, int]]:
+    """(instant, members who had voted by then) at ``buckets`` even steps from the opening to the
+    close (or now): each credential counts from its first ballot. Counts only, no one's time."""
+    from app.clock import utcnow
+    from voting.models import BoardEvent, CastBallot
+
+    el = election(assembly)
+    if el is None or el.opened_at is None:
+        return []
+    firsts = select(func.min(CastBallot.seq)).where(CastBallot.election_id == el.id).group_by(CastBallot.credential_id)
+    times = sorted(db.session.scalars(select(BoardEvent.created_at).where(
+        BoardEvent.election_id == el.id, BoardEvent.seq.in_(firsts.scalar_subquery()))))
+    start, end = el.opened_at, el.closed_at or utcnow()
+    if end <= start:
+        return []
+    step = (end - start) / buckets
+    out, i = [], 0
+    for k in range(1, buckets + 1):
+        edge = start + step * k
+        while i < len(times) and times[i] <= edge:
+            i += 1
+        out.append((edge, i))
+    return out
+
+
+def standing_proxies(assembly: Assembly) -> list[Proxy]:
+    """Every standing proxy (giver, holder, online or paper), for staff at the door."""
+    return list(db.session.scalars(select(Proxy).where(Proxy.assembly_id == assembly.id,
+                                                       Proxy.active_giver.is_not(None)).order_by(Proxy.id)))

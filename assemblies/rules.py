@@ -1,0 +1,160 @@
+"""The assembly's counting rules as pure functions: quorum, majorities, seats by quota, balance.
+
+No Flask, no database: the results page, the projector, the CSV and PDF reports and the tests
+all call these with plain numbers. A count below ``min_count`` (per category too) is withheld so
+that no single vote shows; a result is "adopted" only when the quorum and the majority are met.
+"""
+from __future__ import annotations
+
+import hashlib
+import math
+from dataclasses import dataclass, field
+from typing import Mapping, Sequence
+
+CATEGORIES = ("A", "B")
+MAJORITIES = ("simple", "two_thirds", "three_quarters", "each_category")
+
+
+def quorum_needed(electorate: int, percent: int) -> int:
+    """Members who must take part for a valid vote: ``percent`` % of the electorate, rounded up."""
+    return math.ceil(electorate * percent / 100) if percent > 0 else 0
+
+
+def majority_met(majority: str, yes: int, no: int, abstain: int, abstentions_count: bool) -> bool:
+    """One group's verdict. Abstentions count in the denominator only when the statutes say so."""
+    against = no + (abstain if abstentions_count else 0)
+    if majority in ("simple", "each_category"):
+        return yes > against
+    if majority == "two_thirds":
+        return yes > 0 and 3 * yes >= 2 * (yes + against)
+    if majority == "three_quarters":
+        return yes > 0 and 4 * yes >= 3 * (yes + against)
+    raise ValueError(f"unknown majority rule {majority!r}")
+
+
+@dataclass(frozen=True)
+class Tally:
+    yes: int = 0
+    no: int = 0
+    abstain: int = 0
+
+    @property
+    def total(self) -> int:
+        return self.yes + self.no + self.abstain
+
+
+@dataclass(frozen=True)
+class ResolutionOutcome:
+    total: Tally
+    per_category: dict[str, Tally]
+    participants: int
+    electorate: int
+    quorum: int
+    quorum_met: bool
+    majority: str
+    abstentions_count: bool
+    majority_met: bool
+    category_met: dict[str, bool]
+    withheld: bool  # fewer ballots than the minimum count (overall or in a category)
+    adopted: bool
+    by_category: bool = True  # False: the record published only the total
+
+    @property
+    def turnout_percent(self) -> float:
+        return 100 * self.participants / self.electorate if self.electorate else 0.0
+
+
+def resolution_outcome(per_category: Mapping[str, Tally] | None, *, majority: str, abstentions_count: bool,
+                       participants: int, electorate: int, quorum_percent: int, min_count: int,
+                       total: Tally | None = None) -> ResolutionOutcome:
+    """``per_category`` None: the record published only the total (a category below the minimum
+    count); ``total`` None as well: every number withheld."""
+    if majority not in MAJORITIES:
+        raise ValueError(f"unknown majority rule {majority!r}")
+    if per_category is None:
+        cats = {c: Tally() for c in CATEGORIES}
+        total = total or Tally()
+        known = total.total > 0
+        quorum = quorum_needed(electorate, quorum_percent)
+        met = known and majority != "each_category" and majority_met(majority, total.yes, total.no, total.abstain,
+                                                                      abstentions_count)
+        withheld = not known or majority == "each_category" or total.total < min_count
+        return ResolutionOutcome(total=total, per_category=cats, participants=participants, electorate=electorate,
+                                 quorum=quorum, quorum_met=participants >= quorum, majority=majority,
+                                 abstentions_count=abstentions_count, majority_met=met,
+                                 category_met={c: False for c in CATEGORIES}, withheld=withheld,
+                                 adopted=participants >= quorum and met and not withheld, by_category=False)
+    cats = {c: per_category.get(c, Tally()) for c in CATEGORIES}
+    total = Tally(sum(t.yes for t in cats.values()), sum(t.no for t in cats.values()),
+                  sum(t.abstain for t in cats.values()))
+    quorum = quorum_needed(electorate, quorum_percent)
+    quorum_met = participants >= quorum
+    category_met = {c: majority_met(majority, t.yes, t.no, t.abstain, abstentions_count) for c, t in cats.items()}
+    if majority == "each_category":
+        met = all(category_met.values())
+        withheld = any(0 < t.total < min_count for t in cats.values()) or total.total < min_count
+    else:
+        met = majority_met(majority, total.yes, total.no, total.abstain, abstentions_count)
+        withheld = total.total < min_count
+    return ResolutionOutcome(total=total, per_category=cats, participants=participants, electorate=electorate,
+                             quorum=quorum, quorum_met=quorum_met, majority=majority,
+                             abstentions_count=abstentions_count, majority_met=met, category_met=category_met,
+                             withheld=withheld, adopted=quorum_met and met and not withheld)
+
+
+@dataclass(frozen=True)
+class Ranked:
+    choice: str
+    votes: int
+    rank: int  # 1 + number of candidates with more votes (equal votes share a rank)
+    elected: bool
+    tied: bool  # shares its vote count with another candidate across the last seat
+    by_rule: bool  # elected or not because of the tie rule
+
+
+@dataclass(frozen=True)
+class SeatOutcome:
+    seats: int
+    ranking: list[Ranked]
+    tie_rule: str
+    tie_at_cutoff: bool
+    withheld: bool
+    elected: list[str] = field(default_factory=list)
+
+
+def tie_key(tie_rule: str, fingerprint: str, order: Sequence[str], choice: str) -> str:
+    """How equal votes are ordered: the order of the ballot, or a lot anyone can recompute
+    (SHA-256 of fingerprint:choice, as in docs/election-record.md)."""
+    if tie_rule == "lot":
+        return hashlib.sha256(f"{fingerprint}:{choice}".encode()).hexdigest()
+    if tie_rule == "ballot_order":
+        return format(order.index(choice), "08d")
+    raise ValueError(f"unknown tie rule {tie_rule!r}")
+
+
+def allocate_seats(votes: Mapping[str, int], order: Sequence[str], seats: int, *, tie_rule: str = "ballot_order",
+                   fingerprint: str = "", ballots: int | None = None, min_count: int = 0) -> SeatOutcome:
+    """The ``seats`` best-placed candidates with at least one vote; equal votes across the last
+    seat are a tie, shown as such and decided by ``tie_rule``."""
+    ranked = sorted(order, key=lambda ch: (-votes.get(ch, 0), tie_key(tie_rule, fingerprint, order, ch)))
+    eligible = [ch for ch in ranked if votes.get(ch, 0) > 0]
+    elected = eligible[:seats]
+    cutoff_tie = 0 < seats < len(eligible) and votes[eligible[seats - 1]] == votes[eligible[seats]]
+    cutoff_votes = votes[eligible[seats - 1]] if cutoff_tie else None
+    rows = []
+    for ch in ranked:
+        v = votes.get(ch, 0)
+        tied = cutoff_tie and v == cutoff_votes
+        rows.append(Ranked(choice=ch, votes=v, rank=1 + sum(1 for o in order if votes.get(o, 0) > v),
+                           elected=ch in elected, tied=tied, by_rule=tied))
+    withheld = ballots is not None and ballots < min_count
+    return SeatOutcome(seats=seats, ranking=rows, tie_rule=tie_rule, tie_at_cutoff=cutoff_tie, withheld=withheld,
+                       elected=list(elected))
+
+
+def balance(elected_genders: Sequence[str]) -> dict[str, int]:
+    """How many of the elected are women, men, other, legal persons (shown, not enforced)."""
+    out = {"woman": 0, "man": 0, "other": 0, "legal": 0}
+    for g in elected_genders:
+        out[g] = out.get(g, 0) + 1
+    return out

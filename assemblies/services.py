@@ -1,0 +1,542 @@
+"""The verbs of an assembly. They flush and never commit; the request or command commits once.
+
+The vote runs on voting/: ``prepare_vote`` builds ONE verifiable election for the whole assembly
+(one contest per resolution, one per board category), so each member holds one credential, one
+link and one QR code for the whole meeting; the chair opens and closes that ballot box.
+"""
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Mapping
+from datetime import date, datetime
+from typing import Any
+
+from flask import current_app, url_for
+from sqlalchemy import func, select, update
+
+from app import audit
+from app.clock import utcnow
+from app.extensions import db
+from app.mail import queue_mail
+from app.models import Account
+from app.uow import savepoint
+from assemblies import errors
+from assemblies.models import (
+    LANGUAGES,
+    AgendaItem,
+    Assembly,
+    Candidate,
+    Channel,
+    CheckIn,
+    Document,
+    Elector,
+    Gender,
+    ItemKind,
+    Majority,
+    Proxy,
+    ProxySource,
+)
+from shares.models import Category, Member
+from voting import errors as verrors
+from voting import services as voting
+from voting.crypto.credential import credential_public, generate_credential
+from voting.models import Credential, Election, ElectionState
+
+SLUG = re.compile(r"^[a-z0-9][a-z0-9-]{1,62}$")
+YES_NO_ABSTAIN = {
+    "yes": {"fr": "Oui", "nl": "Ja", "en": "Yes"},
+    "no": {"fr": "Non", "nl": "Nee", "en": "No"},
+    "abstain": {"fr": "Abstention", "nl": "Onthouding", "en": "Abstain"},
+}
+CATEGORY_TITLES = {
+    "A": {"fr": "Conseil d'administration, catégorie A", "nl": "Raad van bestuur, categorie A",
+          "en": "Board of directors, category A"},
+    "B": {"fr": "Conseil d'administration, catégorie B", "nl": "Raad van bestuur, categorie B",
+          "en": "Board of directors, category B"},
+}
+CATEGORY_QUESTIONS = {
+    "A": {"fr": "Choisissez au plus {n} candidats de la catégorie A.",
+          "nl": "Kies ten hoogste {n} kandidaten van categorie A.",
+          "en": "Choose at most {n} candidates of category A."},
+    "B": {"fr": "Choisissez au plus {n} candidats de la catégorie B.",
+          "nl": "Kies ten hoogste {n} kandidaten van categorie B.",
+          "en": "Choose at most {n} candidates of category B."},
+}
+
+
+def _lock(assembly: Assembly) -> None:
+    """The assembly row's lock for this transaction (proxies, corrections queue up behind it)."""
+    db.session.execute(update(Assembly).where(Assembly.id == assembly.id).values(touched_at=utcnow())
+                       .execution_options(synchronize_session=False))
+
+
+# -- preparing -----------------------------------------------------------------------------------
+
+def create_assembly(*, slug: str, titles: Mapping[str, str], starts_at: datetime, place: str,
+                    voting_opens_at: datetime, voting_closes_at: datetime, record_date: date,
+                    quorum_percent: int = 0, proxy_limit: int = 1, proxy_deadline: datetime | None = None,
+                    min_count: int = 5, tie_rule: str = "ballot_order", actor: Account | None = None) -> Assembly:
+    if not SLUG.match(slug or ""):
+        raise errors.InvalidDates("slug")
+    if not voting_opens_at < voting_closes_at or record_date > starts_at.date():
+        raise errors.InvalidDates("dates")
+    if proxy_deadline is not None and proxy_deadline > voting_closes_at:
+        raise errors.InvalidDates("proxy deadline")
+    assembly = Assembly(slug=slug, starts_at=starts_at, place=place, voting_opens_at=voting_opens_at,
+                        voting_closes_at=voting_closes_at, record_date=record_date, quorum_percent=quorum_percent,
+                        proxy_limit=proxy_limit, proxy_deadline=proxy_deadline, min_count=min_count,
+                        tie_rule=tie_rule, created_by=actor,
+                        **{f"title_{lang}": titles[lang] for lang in LANGUAGES})
+    with savepoint(errors.DuplicateSlug):
+        db.session.add(assembly)
+        db.session.flush()
+    audit.record("assemblies.assembly.create", assembly, actor=actor,
+                 after={"slug": slug, "title": titles["fr"], "record_date": record_date.isoformat()})
+    return assembly
+
+
+def _check_agenda_open(assembly: Assembly) -> None:
+    if assembly.election_id is not None:
+        raise errors.AgendaLocked()
+
+
+def add_item(assembly: Assembly, *, kind: ItemKind, titles: Mapping[str, str], bodies: Mapping[str, str] | None = None,
+             majority: Majority = Majority.SIMPLE, abstentions_count: bool = False, seats_a: int = 11,
+             seats_b: int = 7, actor: Account | None = None) -> AgendaItem:
+    _check_agenda_open(assembly)
+    bodies = bodies or {}
+    position = (db.session.scalar(select(func.max(AgendaItem.position))
+                                  .where(AgendaItem.assembly_id == assembly.id)) or 0) + 1
+    item = AgendaItem(assembly_id=assembly.id, position=position, kind=kind, majority=majority,
+                      abstentions_count=abstentions_count, seats_a=seats_a, seats_b=seats_b,
+                      **{f"title_{lang}": titles[lang] for lang in LANGUAGES},
+                      **{f"body_{lang}": bodies.get(lang, "") for lang in LANGUAGES})
+    with savepoint(errors.AgendaLocked):
+        db.session.add(item)
+        db.session.flush()
+    db.session.refresh(assembly, ["items"])
+    audit.record("assemblies.item.create", item, actor=actor,
+                 after={"assembly": assembly.slug, "position": position, "kind": kind.value, "title": titles["fr"]})
+    return item
+
+
+def remove_item(item: AgendaItem, actor: Account | None = None) -> None:
+    assembly = item.assembly
+    _check_agenda_open(assembly)
+    audit.record("assemblies.item.delete", item, actor=actor,
+                 before={"assembly": assembly.slug, "position": item.position, "title": item.title_fr})
+    db.session.delete(item)
+    db.session.flush()
+    # Close the gap so positions stay 1..n (in two passes: the unique constraint holds meanwhile).
+    rest = [i for i in assembly.items if i is not item]
+    for i in rest:
+        i.position = -i.position
+    db.session.flush()
+    for n, i in enumerate(sorted(rest, key=lambda x: -x.position), start=1):
+        i.position = n
+    db.session.flush()
+    db.session.refresh(assembly, ["items"])
+
+
+def add_candidate(item: AgendaItem, *, category: Category, name: str, gender: Gender, member: Member | None = None,
+                  actor: Account | None = None) -> Candidate:
+    """A candidate entered by hand (or from a board candidacy through ``candidates_adapter``)."""
+    _check_agenda_open(item.assembly)
+    if item.kind is not ItemKind.BOARD:
+        raise errors.NothingToVote()
+    position = (db.session.scalar(select(func.max(Candidate.position)).where(
+        Candidate.item_id == item.id, Candidate.category == category)) or 0) + 1
+    candidate = Candidate(item_id=item.id, category=category, position=position, name=name.strip(), gender=gender,
+                          member_id=member.id if member else None)
+    with savepoint(errors.AgendaLocked):
+        db.session.add(candidate)
+        db.session.flush()
+    db.session.refresh(item, ["candidates"])
+    audit.record("assemblies.candidate.create", candidate, actor=actor,
+                 after={"item": item.id, "category": category.value, "name": candidate.name})
+    return candidate
+
+
+def add_document(assembly: Assembly, *, titles: Mapping[str, str], filename: str, content_type: str, data: bytes,
+                 actor: Account | None = None) -> Document:
+    document = Document(assembly_id=assembly.id, filename=filename, content_type=content_type, data=data,
+                        **{f"title_{lang}": titles[lang] for lang in LANGUAGES})
+    db.session.add(document)
+    db.session.flush()
+    db.session.refresh(assembly, ["documents"])
+    audit.record("assemblies.document.create", document, actor=actor,
+                 after={"assembly": assembly.slug, "filename": filename, "bytes": len(data)})
+    return document
+
+
+# -- the electorate ------------------------------------------------------------------------------
+
+def freeze_electorate(assembly: Assembly, actor: Account | None = None) -> dict[str, int]:
+    """Snapshot of the members in good standing on the record date; counts per category."""
+    from shares.standing import members_in_good_standing
+
+    if assembly.electorate_frozen_at is not None:
+        raise errors.ElectorateFrozen()
+    ids = members_in_good_standing(assembly.record_date)
+    if not ids:
+        raise errors.EmptyElectorate()
+    _lock(assembly)
+    members = db.session.scalars(select(Member).where(Member.id.in_(ids))).all()
+    db.session.add_all(Elector(assembly_id=assembly.id, member_id=m.id, category=m.category) for m in members)
+    assembly.electorate_frozen_at = utcnow()
+    db.session.flush()
+    counts = electorate_counts(assembly)
+    audit.record("assemblies.electorate.freeze", assembly, actor=actor,
+                 after={"record_date": assembly.record_date.isoformat(), **counts})
+    return counts
+
+
+def electorate_counts(assembly: Assembly) -> dict[str, int]:
+    rows = db.session.execute(select(Elector.category, func.count(Elector.id)).where(
+        Elector.assembly_id == assembly.id, Elector.removed_at.is_(None)).group_by(Elector.category)).all()
+    counts = {"A": 0, "B": 0}
+    counts.update({cat.value: n for cat, n in rows})
+    counts["total"] = counts["A"] + counts["B"]
+    return counts
+
+
+def member_by_number(number: int | str) -> Member:
+    try:
+        number = int(str(number).strip())
+    except ValueError as exc:
+        raise errors.UnknownMember() from exc
+    member = db.session.scalar(select(Member).where(Member.number == number))
+    if member is None:
+        raise errors.UnknownMember()
+    return member
+
+
+def elector_for(assembly: Assembly, member: Member | int | None) -> Elector | None:
+    if member is None:
+        return None
+    member_id = member if isinstance(member, int) else member.id
+    return db.session.scalar(select(Elector).where(Elector.assembly_id == assembly.id, Elector.member_id == member_id,
+                                                   Elector.removed_at.is_(None)))
+
+
+def add_elector_late(assembly: Assembly, member: Member, reason: str, actor: Account | None = None) -> Elector:
+    """A late correction (e.g. a payment booked after the record date): audited, on the record."""
+    if assembly.electorate_frozen_at is None:
+        raise errors.ElectorateNotFrozen()
+    _lock(assembly)
+    existing = db.session.scalar(select(Elector).where(Elector.assembly_id == assembly.id,
+                                                       Elector.member_id == member.id))
+    if existing is not None and existing.removed_at is None:
+        raise errors.AlreadyElector()
+    if existing is not None:
+        existing.removed_at, existing.added_late, existing.correction_reason = None, True, reason
+        elector = existing
+    else:
+        elector = Elector(assembly_id=assembly.id, member_id=member.id, category=member.category, added_late=True,
+                          correction_reason=reason)
+        db.session.add(elector)
+    db.session.flush()
+    audit.record("assemblies.electorate.add", assembly, actor=actor,
+                 after={"member": member.number, "category": member.category.value, "reason": reason})
+    if assembly.election_id is not None and assembly.election_id and _election(assembly).state in (
+            ElectionState.KEYGEN, ElectionState.OPEN) and _convened(assembly):
+        issue_links(assembly, [elector])
+    return elector
+
+
+def remove_elector(assembly: Assembly, elector: Elector, reason: str, actor: Account | None = None) -> None:
+    """A late correction: the member leaves the electorate; their credential is revoked on the
+    board, so a ballot they cast no longer counts."""
+    if elector.removed_at is not None:
+        return
+    _lock(assembly)
+    elector.removed_at, elector.correction_reason = utcnow(), reason
+    if elector.credential_public and assembly.election_id:
+        row = db.session.scalar(select(Credential).where(Credential.public == elector.credential_public))
+        if row is not None and row.revoked_at is None:
+            voting.revoke_credential(_election(assembly), elector.credential_public, actor=actor)
+    db.session.flush()
+    audit.record("assemblies.electorate.remove", assembly, actor=actor,
+                 after={"member": elector.member.number, "reason": reason})
+
+
+# -- the election definition ---------------------------------------------------------------------
+
+def _contest_texts(title: Mapping[str, str], question: Mapping[str, str], choices: Mapping[str, Mapping[str, str]]):
+    return {"title": dict(title), "question": dict(question), "choices": {k: dict(v) for k, v in choices.items()}}
+
+
+def build_definition(assembly: Assembly, scrutineers: list[tuple[str, str]], threshold: int) -> dict[str, Any]:
+    """The voting definition of the whole assembly, every text in fr/nl/en (trustee keys empty:
+    the scrutineers register theirs on the voting pages). ``scrutineers``: (trustee id, name)."""
+    from voting.crypto.election import Contest
+
+    counts = electorate_counts(assembly)
+    contests, texts = [], {}
+    quorum = 0  # the statutes' quorum is checked on the assembly side (voted + present + represented)
+    for item in assembly.items:
+        if item.kind is ItemKind.RESOLUTION:
+            contest = Contest(item.contest_id, "resolution", ("yes", "no", "abstain"), 1, 1,
+                              majority=item.majority.value, quorum=quorum)
+            contests.append(contest)
+            texts[contest.id] = _contest_texts(item.texts("title"), item.texts("body"), YES_NO_ABSTAIN)
+        elif item.kind is ItemKind.BOARD:
+            for cat, seats in (("A", item.seats_a), ("B", item.seats_b)):
+                cands = [c for c in item.candidates if c.category.value == cat]
+                if not cands:
+                    continue
+                cid = f"{item.contest_id}-{cat.lower()}"
+                contest = Contest(cid, "board", tuple(c.choice_id for c in cands), 0, min(seats, len(cands)),
+                                  category=cat, seats=min(seats, len(cands)))
+                contests.append(contest)
+                title = {lang: f"{item.text('title', lang)} — {CATEGORY_TITLES[cat][lang]}" for lang in LANGUAGES}
+                question = {lang: CATEGORY_QUESTIONS[cat][lang].format(n=contest.max) for lang in LANGUAGES}
+                texts[cid] = _contest_texts(title, question,
+                                            {c.choice_id: {lang: c.name for lang in LANGUAGES} for c in cands})
+    if not contests:
+        raise errors.NothingToVote()
+    for item in assembly.items:
+        if item.kind is ItemKind.BOARD and not item.candidates:
+            raise errors.CandidatesMissing()
+    return {
+        "version": "unevoix/v1", "id": assembly.slug, "title": assembly.title_fr,
+        "contests": [c.to_json() for c in contests],
+        "trustees": [{"id": tid, "name": name, "signing_key": "", "encryption_key": ""} for tid, name in scrutineers],
+        "threshold": threshold, "tie_rule": assembly.tie_rule, "min_ballots": assembly.min_count,
+        "texts": {"title": assembly.texts("title"), "contests": texts,
+                  "trustees": {tid: {lang: name for lang in LANGUAGES} for tid, name in scrutineers},
+                  "electorate": {k: str(v) for k, v in counts.items()}},
+    }
+
+
+def prepare_vote(assembly: Assembly, scrutineers: list[Account], threshold: int,
+                 actor: Account | None = None) -> Election:
+    """Create the assembly's verifiable election; the agenda is then on the board and locked."""
+    if assembly.election_id is not None:
+        raise errors.AgendaLocked()
+    if assembly.electorate_frozen_at is None:
+        raise errors.ElectorateNotFrozen()
+    if len(scrutineers) < 1 or not 1 <= threshold <= len(scrutineers) or len(set(a.id for a in scrutineers)) != len(scrutineers):
+        raise errors.NotEnoughScrutineers()
+    ids = [(f"t{i}", a.display_name) for i, a in enumerate(scrutineers, start=1)]
+    definition = build_definition(assembly, ids, threshold)
+    election = voting.create_election(definition, {tid: a for (tid, _), a in zip(ids, scrutineers)},
+                                      slug=assembly.slug, require_login=True, created_by=actor,
+                                      assembly_id=assembly.id)
+    assembly.election_id = election.id
+    db.session.flush()
+    audit.record("assemblies.vote.prepare", assembly, actor=actor,
+                 after={"election": election.slug, "contests": [c["id"] for c in definition["contests"]],
+                        "threshold": threshold})
+    return election
+
+
+def _election(assembly: Assembly) -> Election:
+    if assembly.election_id is None:
+        raise errors.VoteNotPrepared()
+    return db.session.get(Election, assembly.election_id)
+
+
+def _convened(assembly: Assembly) -> bool:
+    return db.session.scalar(select(Elector.id).where(Elector.assembly_id == assembly.id,
+                                                      Elector.convoked_at.is_not(None)).limit(1)) is not None
+
+
+def _has_voted(assembly: Assembly, member_id: int) -> bool:
+    if assembly.election_id is None:
+        return False
+    from assemblies.queries import voted_members
+
+    return db.session.scalar(voted_members(assembly.election_id, [member_id]).limit(1)) is not None
+
+
+# -- convocation and links -----------------------------------------------------------------------
+
+def vote_link(assembly: Assembly, credential: str) -> str:
+    """The personal link: the credential and the election's fingerprint in the #fragment (never
+    sent to the server); the ballot page checks the served definition against the fingerprint."""
+    election = _election(assembly)
+    base = current_app.config["PUBLIC_URL"].rstrip("/")
+    return f"{base}{url_for('voting.vote', slug=election.slug)}#{credential}:{election.fingerprint}"
+
+
+def _standing_proxy(assembly: Assembly, giver_id: int) -> Proxy | None:
+    return db.session.scalar(select(Proxy).where(Proxy.assembly_id == assembly.id, Proxy.active_giver == giver_id))
+
+
+def issue_links(assembly: Assembly, electors: Iterable[Elector], *, channel: Channel = Channel.EMAIL,
+                letters: list | None = None) -> int:
+    """Play the credential authority: one new credential per elector (an older one is revoked),
+    published (public part), delivered by mail (to the proxy holder when a proxy stands) or into
+    ``letters`` (the caller prints them at once), then forgotten. Returns how many were issued."""
+    election = _election(assembly)
+    if election.state not in (ElectionState.KEYGEN, ElectionState.OPEN):
+        raise errors.VotingClosed()
+    electors = [e for e in electors if e.removed_at is None]
+    if not electors:
+        return 0
+    voters = {}
+    for e in electors:
+        if e.credential_public:
+            old_row = db.session.scalar(select(Credential).where(Credential.election_id == election.id,
+                                                                 Credential.public == e.credential_public))
+            if old_row.revoked_at is None:  # its ballots stop counting: the member (or holder) votes again
+                voting.revoke_credential(election, e.credential_public)
+            voters[e.id] = old_row.voter  # the same voter pseudonym: one voter, counted once
+        else:
+            voters[e.id] = voting.new_voter()
+    private = [(e, generate_credential()) for e in electors]
+    try:
+        voting.publish_credentials(election, [{"credential": credential_public(c), "category": e.category.value,
+                                               "voter": voters[e.id]} for e, c in private],
+                                   {credential_public(c): e.member_id for e, c in private})
+    except verrors.CredentialAfterOpen as exc:
+        raise errors.ElectorateClosed() from exc
+    now = utcnow()
+    with voting._mail_context():
+        _deliver(assembly, election, private, now, channel, letters)
+    db.session.flush()
+    audit.record("assemblies.convocation.issue", assembly,
+                 after={"count": len(private), "channel": channel.value,
+                        "members": [e.member.number for e, _ in private][:50]})
+    del private
+    return len(electors)
+
+
+def _deliver(assembly, election, private, now, channel, letters) -> None:
+    for elector, credential in private:
+        elector.credential_public = credential_public(credential)
+        elector.links_issued += 1
+        elector.convoked_at = now
+        elector.convocation_channel = channel
+        proxy = _standing_proxy(assembly, elector.member_id)
+        link = vote_link(assembly, credential)
+        if channel is Channel.LETTER and letters is not None and proxy is None:
+            letters.append((elector.member, link, credential))
+            continue
+        recipient = proxy.holder if proxy is not None else elector.member
+        if not recipient.email:
+            raise errors.NoEmail()
+        queue_mail(recipient.email, recipient.language, "assembly_convocation", secret=True,
+                   dedupe_key=f"assembly-link:{assembly.id}:{elector.member_id}:{elector.links_issued}",
+                   assembly=assembly, lang=recipient.language, link=link, credential=credential,
+                   fingerprint=election.fingerprint, for_member=elector.member if proxy is not None else None,
+                   page=f"{current_app.config['PUBLIC_URL'].rstrip('/')}"
+                        f"{url_for('assemblies.show', slug=assembly.slug)}")
+
+
+def convene(assembly: Assembly) -> int:
+    """Send the convocation to every elector not convened yet (idempotent: cron may run it twice)."""
+    pending = db.session.scalars(select(Elector).where(Elector.assembly_id == assembly.id,
+                                                       Elector.removed_at.is_(None),
+                                                       Elector.convoked_at.is_(None))).all()
+    return issue_links(assembly, pending)
+
+
+def resend_link(assembly: Assembly, elector: Elector, channel: Channel = Channel.EMAIL,
+                letters: list | None = None, actor: Account | None = None) -> None:
+    """A lost link: the old credential is revoked and a new one issued, on the record."""
+    issue_links(assembly, [elector], channel=channel, letters=letters)
+    audit.record("assemblies.convocation.resend", assembly, actor=actor,
+                 after={"member": elector.member.number, "channel": channel.value,
+                        "links_issued": elector.links_issued})
+
+
+# -- proxies -------------------------------------------------------------------------------------
+
+def give_proxy(assembly: Assembly, giver: Member, holder: Member, *, source: ProxySource = ProxySource.ONLINE,
+               actor: Account | None = None) -> Proxy:
+    if giver.id == holder.id:
+        raise errors.ProxyToSelf()
+    if assembly.proxy_deadline is not None and utcnow() > assembly.proxy_deadline:
+        raise errors.ProxyDeadlinePassed()
+    giver_el, holder_el = elector_for(assembly, giver), elector_for(assembly, holder)
+    if giver_el is None or holder_el is None:
+        raise errors.NotAnElector()
+    if _has_voted(assembly, giver.id):
+        raise errors.AlreadyVoted()
+    _lock(assembly)
+    held = db.session.scalar(select(func.count(Proxy.id)).where(Proxy.assembly_id == assembly.id,
+                                                               Proxy.holder_id == holder.id,
+                                                               Proxy.active_giver.is_not(None)))
+    if held >= assembly.proxy_limit:
+        raise errors.ProxyLimitReached()
+    proxy = Proxy(assembly_id=assembly.id, giver_id=giver.id, holder_id=holder.id, active_giver=giver.id,
+                  source=source, recorded_by_id=actor.id if actor else None)
+    with savepoint(errors.ProxyExists):
+        db.session.add(proxy)
+        db.session.flush()
+    audit.record("assemblies.proxy.give", proxy, actor=actor,
+                 after={"giver": giver.number, "holder": holder.number, "source": source.value})
+    if giver_el.convoked_at is not None:
+        issue_links(assembly, [giver_el])  # the holder receives the represented member's credential
+    return proxy
+
+
+def end_proxy(assembly: Assembly, giver: Member, actor: Account | None = None) -> None:
+    """The member takes their vote back (to vote themselves): the holder's link is revoked (a ballot
+    the holder cast with it no longer counts) and the member receives a new one."""
+    proxy = _standing_proxy(assembly, giver.id)
+    if proxy is None:
+        raise errors.NoProxy()
+    _lock(assembly)
+    proxy.active_giver, proxy.ended_at = None, utcnow()
+    db.session.flush()
+    audit.record("assemblies.proxy.end", proxy, actor=actor, after={"giver": giver.number,
+                                                                   "holder": proxy.holder.number})
+    elector = elector_for(assembly, giver)
+    if elector is not None and elector.convoked_at is not None:
+        issue_links(assembly, [elector])
+
+
+def proxies_held(assembly: Assembly, holder: Member) -> list[Proxy]:
+    return list(db.session.scalars(select(Proxy).where(Proxy.assembly_id == assembly.id, Proxy.holder_id == holder.id,
+                                                       Proxy.active_giver.is_not(None)).order_by(Proxy.id)))
+
+
+# -- on site -------------------------------------------------------------------------------------
+
+def check_in(assembly: Assembly, member: Member, actor: Account | None = None) -> CheckIn:
+    if elector_for(assembly, member) is None:
+        raise errors.NotAnElector()
+    row = CheckIn(assembly_id=assembly.id, member_id=member.id, by_id=actor.id if actor else None)
+    with savepoint(errors.AlreadyCheckedIn):
+        db.session.add(row)
+        db.session.flush()
+    audit.record("assemblies.checkin.create", row, actor=actor, after={"member": member.number})
+    return row
+
+
+def open_vote(assembly: Assembly, actor: Account | None = None) -> None:
+    voting.open_election(_election(assembly))
+    audit.record("assemblies.vote.open", assembly, actor=actor)
+
+
+def close_vote(assembly: Assembly, actor: Account | None = None) -> None:
+    voting.close_election(_election(assembly))
+    audit.record("assemblies.vote.close", assembly, actor=actor)
+
+
+def member_for_code(assembly: Assembly, code: str) -> Member:
+    """What the door's scanner or keyboard gives: a member number, or the public credential the
+    scanner page derives in the browser from the member's QR code (the private part never leaves it)."""
+    code = (code or "").strip()
+    if re.fullmatch(r"[0-9a-f]{64}", code):
+        elector = db.session.scalar(select(Elector).where(Elector.assembly_id == assembly.id,
+                                                          Elector.credential_public == code,
+                                                          Elector.removed_at.is_(None)))
+        if elector is None:
+            raise errors.UnknownMember()
+        return elector.member
+    return member_by_number(code)
+
+
+def holds_proxy_for(user, credential_owner: int | None, election=None) -> bool:
+    """The proxy rule of voting.permissions.may_cast_for: the signed-in member ``user`` holds the
+    standing proxy of ``credential_owner`` at the assembly of ``election``."""
+    if user is None or credential_owner is None or election is None or election.assembly_id is None:
+        return False
+    holder_id = getattr(user, "id", None)
+    return db.session.scalar(select(Proxy.id).where(Proxy.assembly_id == election.assembly_id,
+                                                   Proxy.active_giver == credential_owner,
+                                                   Proxy.holder_id == holder_id)) is not None

@@ -1,0 +1,34 @@
+"""The member's home page: "Vote" while they have not voted, "Vote again" after."""
+from __future__ import annotations
+
+from flask import url_for
+from flask_babel import get_locale
+from flask_babel import gettext as _
+from sqlalchemy import select
+
+from app.extensions import db
+from app.registry import Task
+from assemblies.models import Assembly, Elector
+from shares.queries import member_for_account
+from assemblies.queries import voted_members
+from voting.models import Election, ElectionState
+
+
+def vote_tasks(user):
+    member = member_for_account(user.id)
+    if member is None:
+        return []
+    rows = db.session.execute(
+        select(Assembly, Election).join(Election, Election.id == Assembly.election_id)
+        .join(Elector, (Elector.assembly_id == Assembly.id) & (Elector.member_id == member.id)
+              & Elector.removed_at.is_(None))
+        .where(Election.state == ElectionState.OPEN)).all()
+    lang = str(get_locale() or "fr")[:2]
+    out = []
+    for assembly, election in rows:
+        voted = db.session.scalar(voted_members(election.id, [member.id]).limit(1)) is not None
+        title = assembly.text("title", lang)
+        out.append(Task(title=(_("Vote again: %(t)s", t=title) if voted else _("Vote: %(t)s", t=title)),
+                        url=url_for("voting.vote", slug=election.slug), urgency=10 if not voted else 60,
+                        due=assembly.voting_closes_at.date(), count=0 if voted else 1))
+    return out

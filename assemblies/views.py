@@ -1,0 +1,587 @@
+"""Assembly pages: preparing (secretaries, officers), the member's page, the roll, proxies, the
+door, the chair's console, the projector and the results. Thin views: parse, check one
+predicate, call one service inside one unit of work, render."""
+from __future__ import annotations
+
+import csv
+import io
+from datetime import datetime
+
+from flask import Blueprint, Response, abort, flash, redirect, request, url_for
+from flask_babel import get_locale
+from flask_babel import gettext as _
+from flask_login import current_user
+from sqlalchemy import select
+
+from app.authz import permission_required
+from app.clock import BRUSSELS
+from app.errors import DomainError, error_message
+from app.extensions import db
+from app.models import Account, AccountRole, Role
+from app.uow import unit_of_work
+from app.web import render
+from assemblies import charts, forms, queries, services
+from assemblies.models import Channel, Gender, ItemKind, Majority, ProxySource
+from assemblies.permissions import (
+    can_check_in,
+    can_give_proxy,
+    can_prepare_assembly,
+    can_record_paper_proxy,
+    can_run_vote,
+    can_see_assemblies,
+    can_see_projector,
+    can_see_roll,
+)
+from shares.models import Category
+from shares.queries import member_for_account
+from voting.models import ElectionState
+
+bp = Blueprint("assemblies", __name__, template_folder="templates", url_prefix="/assemblies")
+
+
+def _lang() -> str:
+    return str(get_locale() or "fr")[:2]
+
+
+def _aware(value: datetime | None) -> datetime | None:
+    """A local time typed in a form (Brussels) as an aware UTC datetime."""
+    return value.replace(tzinfo=BRUSSELS) if value is not None else None
+
+
+def _member():
+    return member_for_account(current_user.id) if current_user.is_authenticated else None
+
+
+# -- lists and the member's page -----------------------------------------------------------------
+
+@bp.route("/")
+@permission_required(can_see_assemblies)
+def index():
+    return render("assemblies/index.html", assemblies=queries.assemblies(), lang=_lang())
+
+
+def _show_context(assembly, **extra):
+    member = _member()
+    elector = services.elector_for(assembly, member)
+    election = queries.election(assembly)
+    return dict(assembly=assembly, lang=_lang(), member=member, elector=elector, election=election,
+                voted=bool(member and services._has_voted(assembly, member.id)),
+                proxy_given=services._standing_proxy(assembly, member.id) if member else None,
+                proxies_held=services.proxies_held(assembly, member) if member else [],
+                counts=services.electorate_counts(assembly), proxy_form=extra.pop("proxy_form", forms.ProxyForm()),
+                action=forms.ActionForm(), has_results=queries.results(assembly) is not None, **extra)
+
+
+@bp.route("/<slug>")
+@permission_required(can_see_assemblies)
+def show(slug: str):
+    assembly = queries.assembly_by_slug(slug)
+    return render("assemblies/show.html", **_show_context(assembly))
+
+
+@bp.route("/<slug>/documents/<int:document_id>")
+@permission_required(can_see_assemblies)
+def document(slug: str, document_id: int):
+    assembly = queries.assembly_by_slug(slug)
+    doc = next((d for d in assembly.documents if d.id == document_id), None)
+    if doc is None:
+        abort(404)
+    return Response(doc.data, mimetype=doc.content_type,
+                    headers={"Content-Disposition": f'attachment; filename="{doc.filename}"'})
+
+
+# -- preparing -----------------------------------------------------------------------------------
+
+@bp.route("/new", methods=["GET", "POST"])
+@permission_required(can_prepare_assembly)
+def new():
+    form = forms.AssemblyForm()
+    if form.validate_on_submit():
+        try:
+            with unit_of_work():
+                assembly = services.create_assembly(
+                    slug=form.slug.data, titles={"fr": form.title_fr.data, "nl": form.title_nl.data,
+                                                 "en": form.title_en.data},
+                    starts_at=_aware(form.starts_at.data), place=form.place.data,
+                    voting_opens_at=_aware(form.voting_opens_at.data),
+                    voting_closes_at=_aware(form.voting_closes_at.data), record_date=form.record_date.data,
+                    quorum_percent=form.quorum_percent.data, proxy_limit=form.proxy_limit.data,
+                    proxy_deadline=_aware(form.proxy_deadline.data), min_count=form.min_count.data,
+                    tie_rule=form.tie_rule.data, actor=current_user)
+        except DomainError as exc:
+            form.form_errors.append(error_message(exc))
+            return render("assemblies/new.html", form=form, status=getattr(exc, "status", 422))
+        flash(_("The assembly is created. Add its agenda."), "success")
+        return redirect(url_for("assemblies.prepare", slug=assembly.slug))
+    return render("assemblies/new.html", form=form, status=400 if form.errors else 200)
+
+
+def _prepare_context(assembly, **extra):
+    scrutineers = db.session.scalars(select(Account).join(AccountRole).where(AccountRole.role == Role.SCRUTINEER)
+                                     .order_by(Account.display_name)).all()
+    vote_form = extra.pop("vote_form", None) or forms.PrepareVoteForm()
+    vote_form.scrutineers.choices = [(a.id, a.display_name) for a in scrutineers]
+    from assemblies import candidates_adapter
+
+    return dict(assembly=assembly, lang=_lang(), calls=candidates_adapter.fixed_calls(), item_form=extra.pop("item_form", None) or forms.ItemForm(),
+                candidate_form=forms.CandidateForm(), document_form=extra.pop("document_form", None) or forms.DocumentForm(),
+                elector_form=extra.pop("elector_form", None) or forms.ElectorForm(), vote_form=vote_form,
+                action=forms.ActionForm(), counts=services.electorate_counts(assembly),
+                election=queries.election(assembly), **extra)
+
+
+@bp.route("/<slug>/prepare")
+@permission_required(can_prepare_assembly)
+def prepare(slug: str):
+    assembly = queries.assembly_by_slug(slug)
+    return render("assemblies/prepare.html", **_prepare_context(assembly))
+
+
+def _fail(template, assembly, exc, **extra):
+    return render(template, status=getattr(exc, "status", 422), error=error_message(exc),
+                  **_prepare_context(assembly, **extra))
+
+
+@bp.route("/<slug>/items", methods=["POST"])
+@permission_required(can_prepare_assembly)
+def add_item(slug: str):
+    assembly = queries.assembly_by_slug(slug)
+    form = forms.ItemForm()
+    if not form.validate_on_submit():
+        return render("assemblies/prepare.html", status=400, **_prepare_context(assembly, item_form=form))
+    try:
+        with unit_of_work():
+            services.add_item(assembly, kind=ItemKind(form.kind.data),
+                              titles={lang: getattr(form, f"title_{lang}").data for lang in ("fr", "nl", "en")},
+                              bodies={lang: getattr(form, f"body_{lang}").data or "" for lang in ("fr", "nl", "en")},
+                              majority=Majority(form.majority.data), abstentions_count=form.abstentions_count.data,
+                              seats_a=form.seats_a.data or 0, seats_b=form.seats_b.data or 0, actor=current_user)
+    except DomainError as exc:
+        return _fail("assemblies/prepare.html", assembly, exc, item_form=form)
+    flash(_("The item is on the agenda."), "success")
+    return redirect(url_for("assemblies.prepare", slug=slug) + "#agenda")
+
+
+@bp.route("/<slug>/items/<int:item_id>/delete", methods=["POST"])
+@permission_required(can_prepare_assembly)
+def remove_item(slug: str, item_id: int):
+    assembly = queries.assembly_by_slug(slug)
+    item = queries.item_or_404(assembly, item_id)
+    if not forms.ActionForm().validate_on_submit():
+        abort(400)
+    with unit_of_work():
+        services.remove_item(item, actor=current_user)
+    flash(_("The item is removed from the agenda."), "success")
+    return redirect(url_for("assemblies.prepare", slug=slug) + "#agenda")
+
+
+@bp.route("/<slug>/items/<int:item_id>/candidates", methods=["POST"])
+@permission_required(can_prepare_assembly)
+def add_candidate(slug: str, item_id: int):
+    assembly = queries.assembly_by_slug(slug)
+    item = queries.item_or_404(assembly, item_id)
+    form = forms.CandidateForm()
+    if not form.validate_on_submit():
+        return render("assemblies/prepare.html", status=400,
+                      error=_("Enter the candidate's name."), **_prepare_context(assembly))
+    with unit_of_work():
+        services.add_candidate(item, category=Category(form.category.data), name=form.name.data,
+                               gender=Gender(form.gender.data), actor=current_user)
+    flash(_("The candidate is added."), "success")
+    return redirect(url_for("assemblies.prepare", slug=slug) + f"#item-{item.id}")
+
+
+@bp.route("/<slug>/items/<int:item_id>/import-candidates", methods=["POST"])
+@permission_required(can_prepare_assembly)
+def import_candidates(slug: str, item_id: int):
+    """The candidates of a call for candidates (board candidacies), in its ballot order."""
+    from assemblies import candidates_adapter
+
+    assembly = queries.assembly_by_slug(slug)
+    item = queries.item_or_404(assembly, item_id)
+    if not forms.ActionForm().validate_on_submit():
+        abort(400)
+    with unit_of_work():
+        n = candidates_adapter.import_from_call(item, request.form.get("call", ""), actor=current_user)
+    flash(_("%(n)d candidates imported from the call.", n=n), "success")
+    return redirect(url_for("assemblies.prepare", slug=slug) + f"#item-{item.id}")
+
+
+@bp.route("/<slug>/documents", methods=["POST"])
+@permission_required(can_prepare_assembly)
+def add_document(slug: str):
+    assembly = queries.assembly_by_slug(slug)
+    form = forms.DocumentForm()
+    if not form.validate_on_submit():
+        return render("assemblies/prepare.html", status=400, **_prepare_context(assembly, document_form=form))
+    data = form.file.data.read()
+    if not data.startswith(b"%PDF"):
+        form.file.errors.append(_("Attach a PDF file."))
+        return render("assemblies/prepare.html", status=400, **_prepare_context(assembly, document_form=form))
+    with unit_of_work():
+        services.add_document(assembly, titles={lang: getattr(form, f"title_{lang}").data for lang in ("fr", "nl", "en")},
+                              filename=(form.file.data.filename or "document.pdf")[-200:],
+                              content_type="application/pdf", data=data, actor=current_user)
+    flash(_("The document is attached."), "success")
+    return redirect(url_for("assemblies.prepare", slug=slug) + "#documents")
+
+
+@bp.route("/<slug>/electorate/freeze", methods=["POST"])
+@permission_required(can_prepare_assembly)
+def freeze(slug: str):
+    assembly = queries.assembly_by_slug(slug)
+    if not forms.ActionForm().validate_on_submit():
+        abort(400)
+    with unit_of_work():
+        services.freeze_electorate(assembly, actor=current_user)
+    flash(_("The electorate is frozen and published."), "success")
+    return redirect(url_for("assemblies.prepare", slug=slug) + "#electorate")
+
+
+@bp.route("/<slug>/electorate/add", methods=["POST"])
+@permission_required(can_prepare_assembly)
+def add_elector(slug: str):
+    assembly = queries.assembly_by_slug(slug)
+    form = forms.ElectorForm()
+    if not form.validate_on_submit():
+        return render("assemblies/prepare.html", status=400, **_prepare_context(assembly, elector_form=form))
+    try:
+        with unit_of_work():
+            services.add_elector_late(assembly, services.member_by_number(form.number.data), form.reason.data,
+                                      actor=current_user)
+    except DomainError as exc:
+        return _fail("assemblies/prepare.html", assembly, exc, elector_form=form)
+    flash(_("The member is added to the electorate."), "success")
+    return redirect(url_for("assemblies.prepare", slug=slug) + "#electorate")
+
+
+@bp.route("/<slug>/electorate/<int:elector_id>/remove", methods=["POST"])
+@permission_required(can_prepare_assembly)
+def remove_elector(slug: str, elector_id: int):
+    assembly = queries.assembly_by_slug(slug)
+    elector = queries.elector_or_404(assembly, elector_id)
+    form = forms.ReasonForm()
+    if not form.validate_on_submit():
+        abort(400)
+    with unit_of_work():
+        services.remove_elector(assembly, elector, form.reason.data, actor=current_user)
+    flash(_("The member is removed from the electorate."), "success")
+    return redirect(url_for("assemblies.roll", slug=slug))
+
+
+@bp.route("/<slug>/vote/prepare", methods=["POST"])
+@permission_required(can_run_vote)
+def prepare_vote(slug: str):
+    assembly = queries.assembly_by_slug(slug)
+    ctx_form = forms.PrepareVoteForm()
+    ctx_form.scrutineers.choices = [(a.id, a.display_name) for a in db.session.scalars(
+        select(Account).join(AccountRole).where(AccountRole.role == Role.SCRUTINEER))]
+    if not ctx_form.validate_on_submit():
+        return render("assemblies/prepare.html", status=400, **_prepare_context(assembly, vote_form=ctx_form))
+    accounts = [db.session.get(Account, i) for i in ctx_form.scrutineers.data]
+    try:
+        with unit_of_work():
+            election = services.prepare_vote(assembly, accounts, ctx_form.threshold.data, actor=current_user)
+    except DomainError as exc:
+        return _fail("assemblies/prepare.html", assembly, exc, vote_form=ctx_form)
+    flash(_("The ballot is on the public board. The scrutineers now generate the election key."), "success")
+    return redirect(url_for("assemblies.prepare", slug=slug) + "#vote")
+
+
+# -- the roll and convocations -------------------------------------------------------------------
+
+@bp.route("/<slug>/roll")
+@permission_required(can_see_roll)
+def roll(slug: str):
+    assembly = queries.assembly_by_slug(slug)
+    page = max(request.args.get("page", 1, type=int) or 1, 1)
+    q = request.args.get("q", "")[:100]
+    rows, total = queries.roll(assembly, page, q)
+    return render("assemblies/roll.html", assembly=assembly, lang=_lang(), rows=rows, total=total, page=page, q=q,
+                  page_size=queries.ROLL_PAGE,
+                  turnout=queries.turnout(assembly), election=queries.election(assembly), action=forms.ActionForm(),
+                  reason_form=forms.ReasonForm(), paper_form=forms.PaperProxyForm())
+
+
+@bp.route("/<slug>/convene", methods=["POST"])
+@permission_required(can_run_vote)
+def convene(slug: str):
+    assembly = queries.assembly_by_slug(slug)
+    if not forms.ActionForm().validate_on_submit():
+        abort(400)
+    with unit_of_work():
+        sent = services.convene(assembly)
+    flash(_("%(n)d convocations are in the outbox.", n=sent), "success")
+    return redirect(url_for("assemblies.roll", slug=slug))
+
+
+@bp.route("/<slug>/roll/<int:elector_id>/resend", methods=["POST"])
+@permission_required(can_run_vote)
+def resend(slug: str, elector_id: int):
+    assembly = queries.assembly_by_slug(slug)
+    elector = queries.elector_or_404(assembly, elector_id)
+    if not forms.ActionForm().validate_on_submit():
+        abort(400)
+    with unit_of_work():
+        services.resend_link(assembly, elector, actor=current_user)
+    flash(_("A new link is in the outbox. The old one no longer works, and a ballot cast with it no longer "
+            "counts: the member votes again with the new link."), "success")
+    return redirect(url_for("assemblies.roll", slug=slug))
+
+
+@bp.route("/<slug>/roll/<int:elector_id>/letter", methods=["POST"])
+@permission_required(can_run_vote)
+def letter(slug: str, elector_id: int):
+    """A printable letter with a NEW link (the old one is revoked): the credential is printed once."""
+    from shares.pdf import pdf_response, render_pdf
+
+    assembly = queries.assembly_by_slug(slug)
+    elector = queries.elector_or_404(assembly, elector_id)
+    if not forms.ActionForm().validate_on_submit():
+        abort(400)
+    letters: list = []
+    with unit_of_work():
+        services.resend_link(assembly, elector, channel=Channel.LETTER, letters=letters, actor=current_user)
+        html = _letters_html(assembly, letters)
+        del letters
+    return pdf_response(render_pdf(html, base_url=request.host_url), f"convocation-{assembly.slug}-{elector.member.number}.pdf")
+
+
+def _letters_html(assembly, letters) -> str:
+    from flask import render_template
+    from flask_babel import force_locale
+
+    from app.qr import qr_svg
+
+    pages = []
+    for member, link, credential in letters:
+        with force_locale(member.language):
+            pages.append(render_template("assemblies/letter.html", assembly=assembly, member=member, link=link,
+                                         credential=credential, lang=member.language,
+                                         qr=qr_svg(link, _("Your personal voting link"))))
+    return "".join(pages)
+
+
+# -- proxies -------------------------------------------------------------------------------------
+
+@bp.route("/<slug>/proxy", methods=["POST"])
+@permission_required(can_give_proxy)
+def give_proxy(slug: str):
+    assembly = queries.assembly_by_slug(slug)
+    form = forms.ProxyForm()
+    if not form.validate_on_submit():
+        return render("assemblies/show.html", status=400, **_show_context(assembly, proxy_form=form))
+    try:
+        with unit_of_work():
+            services.give_proxy(assembly, _member(), services.member_by_number(form.holder_number.data),
+                                actor=current_user)
+    except DomainError as exc:
+        form.holder_number.errors.append(error_message(exc))
+        return render("assemblies/show.html", status=getattr(exc, "status", 422),
+                      **_show_context(assembly, proxy_form=form))
+    flash(_("Your proxy is recorded. The member you chose receives your voting link."), "success")
+    return redirect(url_for("assemblies.show", slug=slug))
+
+
+@bp.route("/<slug>/proxy/end", methods=["POST"])
+@permission_required(can_give_proxy)
+def end_proxy(slug: str):
+    assembly = queries.assembly_by_slug(slug)
+    if not forms.ActionForm().validate_on_submit():
+        abort(400)
+    with unit_of_work():
+        services.end_proxy(assembly, _member(), actor=current_user)
+    flash(_("Your proxy is withdrawn. A new voting link is on its way to you."), "success")
+    return redirect(url_for("assemblies.show", slug=slug))
+
+
+@bp.route("/<slug>/proxies/paper", methods=["POST"])
+@permission_required(can_record_paper_proxy)
+def paper_proxy(slug: str):
+    assembly = queries.assembly_by_slug(slug)
+    form = forms.PaperProxyForm()
+    if not form.validate_on_submit():
+        abort(400)
+    with unit_of_work():
+        services.give_proxy(assembly, services.member_by_number(form.giver_number.data),
+                            services.member_by_number(form.holder_number.data), source=ProxySource.PAPER,
+                            actor=current_user)
+    flash(_("The paper proxy is recorded."), "success")
+    return redirect(url_for("assemblies.checkin", slug=slug))
+
+
+# -- on site -------------------------------------------------------------------------------------
+
+def _checkin_context(assembly, form=None, **extra):
+    return dict(assembly=assembly, lang=_lang(), form=form or forms.CheckInForm(), turnout=queries.turnout(assembly),
+                paper_form=forms.PaperProxyForm(), proxies=queries.standing_proxies(assembly), **extra)
+
+
+@bp.route("/<slug>/checkin", methods=["GET", "POST"])
+@permission_required(can_check_in)
+def checkin(slug: str):
+    assembly = queries.assembly_by_slug(slug)
+    form = forms.CheckInForm()
+    if request.method == "GET":
+        return render("assemblies/checkin.html", **_checkin_context(assembly))
+    if not form.validate_on_submit():
+        return render("assemblies/checkin.html", status=400, **_checkin_context(assembly, form))
+    try:
+        with unit_of_work():
+            member = services.member_for_code(assembly, form.number.data)
+            services.check_in(assembly, member, actor=current_user)
+    except DomainError as exc:
+        form.number.errors.append(error_message(exc))
+        return render("assemblies/checkin.html", status=getattr(exc, "status", 422), **_checkin_context(assembly, form))
+    flash(_("%(name)s is checked in.", name=member.name), "success")
+    return redirect(url_for("assemblies.checkin", slug=slug))
+
+
+@bp.route("/<slug>/chair")
+@permission_required(can_run_vote)
+def chair(slug: str):
+    assembly = queries.assembly_by_slug(slug)
+    return render("assemblies/chair.html", assembly=assembly, lang=_lang(), election=queries.election(assembly),
+                  turnout=queries.turnout(assembly), action=forms.ActionForm())
+
+
+@bp.route("/<slug>/chair/open", methods=["POST"])
+@permission_required(can_run_vote)
+def open_vote(slug: str):
+    assembly = queries.assembly_by_slug(slug)
+    if not forms.ActionForm().validate_on_submit():
+        abort(400)
+    with unit_of_work():
+        services.open_vote(assembly, actor=current_user)
+    flash(_("The vote is open."), "success")
+    return redirect(url_for("assemblies.chair", slug=slug))
+
+
+@bp.route("/<slug>/chair/close", methods=["POST"])
+@permission_required(can_run_vote)
+def close_vote(slug: str):
+    assembly = queries.assembly_by_slug(slug)
+    if not forms.ActionForm().validate_on_submit():
+        abort(400)
+    with unit_of_work():
+        services.close_vote(assembly, actor=current_user)
+    flash(_("The vote is closed. The scrutineers can now decrypt the result."), "success")
+    return redirect(url_for("assemblies.chair", slug=slug))
+
+
+@bp.route("/<slug>/projector")
+@permission_required(can_see_projector, allow_anonymous=True)
+def projector(slug: str):
+    assembly = queries.assembly_by_slug(slug)
+    election = queries.election(assembly)
+    results = queries.results(assembly)
+    # Every 3 s while ballots come in, every 15 s while the scrutineers decrypt, then not at all.
+    polling = None
+    if election is not None and results is None:
+        polling = 3 if election.state is ElectionState.OPEN else 15 if election.state is ElectionState.CLOSED else None
+    turnout = queries.turnout(assembly)
+    return render("assemblies/projector.html", "assemblies/_partials/projector.html", assembly=assembly,
+                  lang=_lang(), election=election, turnout=turnout, results=results,
+                  over_time=charts.turnout_chart(queries.turnout_over_time(assembly), turnout.electorate["total"]),
+                  charts=charts.result_charts(results, _lang()) if results else {}, polling=polling)
+
+
+# -- results -------------------------------------------------------------------------------------
+
+@bp.route("/<slug>/results")
+@permission_required(can_see_assemblies)
+def results(slug: str):
+    assembly = queries.assembly_by_slug(slug)
+    res = queries.results(assembly)
+    if res is None:
+        abort(404)
+    return render("assemblies/results.html", assembly=assembly, lang=_lang(), results=res,
+                  turnout=queries.turnout(assembly), charts=charts.result_charts(res, _lang()),
+                  election=queries.election(assembly))
+
+
+@bp.route("/<slug>/results.csv")
+@permission_required(can_see_assemblies)
+def results_csv(slug: str):
+    assembly = queries.assembly_by_slug(slug)
+    res = queries.results(assembly)
+    if res is None:
+        abort(404)
+    out = io.StringIO()
+    writer = csv.writer(out)
+    lang = _lang()
+    writer.writerow([_("Item"), _("Choice or candidate"), _("Category A"), _("Category B"), _("Total"), _("Outcome")])
+    for row in res:
+        title = row["item"].text("title", lang)
+        if row["kind"] == "resolution":
+            o = row["outcome"]
+            verdict = outcome_words(o)
+            for key, label in (("yes", _("Yes")), ("no", _("No")), ("abstain", _("Abstain"))):
+                if o.withheld:
+                    writer.writerow([title, label, "", "", "", verdict])
+                elif not o.by_category:
+                    writer.writerow([title, label, "", "", getattr(o.total, key), verdict])
+                else:
+                    writer.writerow([title, label, getattr(o.per_category["A"], key), getattr(o.per_category["B"], key),
+                                     getattr(o.total, key), verdict])
+        else:
+            for g in row["groups"]:
+                for r in g["seat"].ranking:
+                    a, b = g["per_category"][r.choice]
+                    writer.writerow([title, g["by_choice"][r.choice].name, a, b, r.votes,
+                                     _("Elected") if r.elected else _("Not elected")])
+    return Response(out.getvalue(), mimetype="text/csv",
+                    headers={"Content-Disposition": f'attachment; filename="results-{assembly.slug}.csv"'})
+
+
+@bp.route("/<slug>/results.pdf")
+@permission_required(can_see_assemblies)
+def results_pdf(slug: str):
+    from flask import render_template
+
+    from shares.pdf import pdf_response, render_pdf
+
+    assembly = queries.assembly_by_slug(slug)
+    res = queries.results(assembly)
+    if res is None:
+        abort(404)
+    html = render_template("assemblies/results_pdf.html", assembly=assembly, lang=_lang(), results=res,
+                           turnout=queries.turnout(assembly), charts=charts.result_charts(res, _lang()))
+    return pdf_response(render_pdf(html, base_url=request.host_url), f"results-{assembly.slug}.pdf")
+
+
+MAJORITY_WORDS = {
+    "simple": lambda: _("simple majority"),
+    "two_thirds": lambda: _("two thirds"),
+    "three_quarters": lambda: _("three quarters"),
+    "each_category": lambda: _("a majority within each category"),
+}
+GENDER_WORDS = {
+    "woman": lambda: _("women"), "man": lambda: _("men"), "other": lambda: _("other or not said"),
+    "legal": lambda: _("legal persons"),
+}
+
+
+@bp.app_template_global()
+def majority_words(code: str) -> str:
+    return MAJORITY_WORDS[code]()
+
+
+@bp.app_template_global()
+def gender_words(code: str) -> str:
+    return GENDER_WORDS[code]()
+
+
+@bp.app_template_global()
+def outcome_words(o) -> str:
+    if o.withheld:
+        return _("Withheld: fewer ballots than the minimum count")
+    if not o.quorum_met:
+        return _("Not valid: quorum not reached")
+    return _("Adopted") if o.adopted else _("Rejected")
+
+
+@bp.app_template_global()
+def item_kind_words(kind) -> str:
+    return {ItemKind.INFORMATION: _("Information"), ItemKind.RESOLUTION: _("Resolution"),
+            ItemKind.BOARD: _("Board election")}[kind]

@@ -1,0 +1,159 @@
+// The ballot page: reads the credential (and the election fingerprint) from the link's #fragment,
+// lets the member choose within the rules, reviews, encrypts and signs in this browser, sends the
+// ballot, and shows the tracker. A retry after a network failure re-sends the SAME ballot (the
+// server answers with the same tracker: idempotent by the ballot's hash).
+import { encryptBallot, ballotTracker, isValidCredential, normalizeCredential, electionFingerprint } from './index.mjs';
+
+const app = document.getElementById('ballot-app');
+const form = document.getElementById('ballot-form');
+
+function msg(name, t) {
+  return (app.dataset[name] || '').replace('{t}', t || '');
+}
+
+function show(el) { el.hidden = false; el.focus && el.focus(); }
+
+function csrfToken() {
+  const meta = document.querySelector('meta[name="csrf-token"]');
+  if (meta) return meta.content;
+  const body = document.body.getAttribute('hx-headers');
+  try { return body ? JSON.parse(body)['X-CSRFToken'] : ''; } catch (e) { return ''; }
+}
+
+if (app && form) {
+  const errorBox = document.getElementById('ballot-error');
+  const review = document.getElementById('ballot-review');
+  const done = document.getElementById('ballot-done');
+  const credentialInput = document.getElementById('credential');
+  const storeKey = `unevoix-credential:${app.dataset.fingerprint}`;
+  let linkFingerprint = null;
+  let pending = null; // the encrypted ballot waiting for the server's answer (re-sent as is on retry)
+
+  const fail = (text) => { errorBox.textContent = text; errorBox.hidden = false; errorBox.focus(); };
+  const clearError = () => { errorBox.hidden = true; errorBox.textContent = ''; };
+  errorBox.tabIndex = -1;
+
+  // #CREDENTIAL or #CREDENTIAL:FINGERPRINT; the fragment never reaches the server.
+  // A second personal link opened in the same tab (a proxy holder's other link) changes only the
+  // fragment: start afresh with it.
+  window.addEventListener('hashchange', () => window.location.reload());
+  const fragment = decodeURIComponent(window.location.hash.replace(/^#/, ''));
+  if (fragment) {
+    const [cred, fp] = fragment.split(':');
+    if (cred) credentialInput.value = cred;
+    if (fp) linkFingerprint = fp;
+    history.replaceState(null, '', window.location.pathname); // keep it out of the history and screen
+    // Kept for this tab only, so that signing in first (same tab) does not lose it.
+    try { if (cred) sessionStorage.setItem(storeKey, cred); } catch (e) { /* private mode */ }
+  } else {
+    try { credentialInput.value = sessionStorage.getItem(storeKey) || ''; } catch (e) { /* private mode */ }
+  }
+  if (linkFingerprint && app.dataset.fingerprint && linkFingerprint !== app.dataset.fingerprint) {
+    fail(msg('msgFingerprint'));
+    form.querySelectorAll('input,button').forEach((el) => { el.disabled = true; });
+  }
+
+  const contests = [...form.querySelectorAll('fieldset.contest')];
+  const selections = () => {
+    const out = {};
+    for (const fs of contests) {
+      out[fs.dataset.contest] = [...fs.querySelectorAll('input:checked')].map((i) => i.value);
+    }
+    return out;
+  };
+  // Board contests: at most N; further boxes are disabled once N are ticked.
+  for (const fs of contests) {
+    const max = Number(fs.dataset.max);
+    const boxes = [...fs.querySelectorAll('input[type=checkbox]')];
+    if (!boxes.length) continue;
+    const counter = fs.querySelector('.counter');
+    const update = () => {
+      const n = boxes.filter((b) => b.checked).length;
+      boxes.forEach((b) => { b.disabled = !b.checked && n >= max; });
+      if (counter) counter.textContent = `${n} / ${max}`;
+    };
+    boxes.forEach((b) => b.addEventListener('change', update));
+    update();
+  }
+
+  form.addEventListener('submit', (event) => {
+    event.preventDefault();
+    clearError();
+    if (!isValidCredential(credentialInput.value)) { fail(msg('msgCredential')); credentialInput.focus(); return; }
+    const sel = selections();
+    for (const fs of contests) {
+      const n = sel[fs.dataset.contest].length;
+      if (n < Number(fs.dataset.min)) { fail(msg('msgTooFew', fs.dataset.title)); return; }
+      if (n > Number(fs.dataset.max)) { fail(msg('msgTooMany', fs.dataset.title)); return; }
+    }
+    const list = document.getElementById('review-list');
+    list.replaceChildren();
+    for (const fs of contests) {
+      const dt = document.createElement('dt');
+      dt.textContent = fs.dataset.title;
+      const dd = document.createElement('dd');
+      const labels = [...fs.querySelectorAll('input:checked')].map((i) => i.dataset.label);
+      dd.textContent = labels.length ? labels.join(', ') : msg('msgBlank');
+      list.append(dt, dd);
+    }
+    pending = null;
+    form.hidden = true;
+    show(review);
+  });
+
+  document.getElementById('back-button').addEventListener('click', () => {
+    review.hidden = true; form.hidden = false; pending = null;
+    contests[0] && contests[0].querySelector('input') && contests[0].querySelector('input').focus();
+  });
+
+  const castButton = document.getElementById('cast-button');
+  const status = document.getElementById('cast-status');
+  castButton.addEventListener('click', async () => {
+    clearError();
+    castButton.disabled = true;
+    try {
+      if (!pending) {
+        status.textContent = msg('msgEncrypting');
+        await new Promise((r) => setTimeout(r, 20)); // let the status show before the work
+        const info = await (await fetch(app.dataset.electionUrl, { credentials: 'same-origin' })).json();
+        const fp = electionFingerprint(info.definition);
+        if (fp !== info.fingerprint || (linkFingerprint && fp !== linkFingerprint)) { fail(msg('msgFingerprint')); return; }
+        pending = encryptBallot(info.definition, info.public_key, normalizeCredential(credentialInput.value),
+          selections(), { fingerprint: linkFingerprint || fp });
+      }
+      status.textContent = msg('msgSending');
+      let response;
+      try {
+        response = await fetch(app.dataset.ballotsUrl, {
+          method: 'POST', credentials: 'same-origin',
+          headers: { 'Content-Type': 'application/json', 'X-CSRFToken': csrfToken() },
+          body: JSON.stringify(pending),
+        });
+      } catch (e) {
+        status.textContent = '';
+        fail(msg('msgNetwork'));
+        return;
+      }
+      const body = await response.json().catch(() => ({}));
+      status.textContent = '';
+      if (!response.ok) { fail(body.message || msg('msgNetwork')); if (response.status !== 409) pending = null; return; }
+      try { sessionStorage.setItem(storeKey, credentialInput.value); } catch (e) { /* private mode */ }
+      document.getElementById('tracker').textContent = body.tracker || ballotTracker(pending);
+      document.getElementById('tracker-link').href = body.board;
+      pending = null;
+      review.hidden = true;
+      show(done);
+    } catch (e) {
+      status.textContent = '';
+      fail(e && e.code === 'selection' ? msg('msgTooMany', '') : (e.message || String(e)));
+    } finally {
+      castButton.disabled = false;
+    }
+  });
+
+  document.getElementById('again-button').addEventListener('click', () => {
+    done.hidden = true; form.hidden = false;
+    form.querySelectorAll('fieldset input').forEach((i) => { i.checked = false; i.disabled = false; });
+    contests.forEach((fs) => fs.querySelectorAll('input[type=checkbox]').forEach((b) => b.dispatchEvent(new Event('change'))));
+  });
+}

@@ -1,0 +1,191 @@
+"""Preparing, convening, proxies, check-in and results of an assembly, through the services."""
+from __future__ import annotations
+
+import json
+import re
+from datetime import timedelta
+
+import pytest
+from sqlalchemy import select
+
+from app.clock import utcnow
+from app.extensions import db
+from app.models import AuditEntry
+from assemblies import errors, queries, services
+from assemblies.demo import cast_for, tally
+from assemblies.models import Elector, ProxySource
+from voting import errors as verrors
+from voting import services as voting
+from voting.crypto.ballot import encrypt_ballot
+from voting.models import Credential
+
+
+def electors(w):
+    return list(db.session.scalars(select(Elector).where(Elector.assembly_id == w.assembly.id).order_by(Elector.id)))
+
+
+def test_the_electorate_is_the_members_in_good_standing_counted_per_category(world):
+    assert services.electorate_counts(world.assembly) == {"A": 4, "B": 2, "total": 6}
+    assert services.elector_for(world.assembly, world.outsider) is None
+    with pytest.raises(errors.ElectorateFrozen):
+        services.freeze_electorate(world.assembly)
+
+
+def test_a_late_correction_is_audited(world):
+    services.add_elector_late(world.assembly, world.outsider, "payment booked late", actor=world.officer)
+    db.session.commit()
+    assert services.electorate_counts(world.assembly)["total"] == 7
+    row = db.session.scalar(select(AuditEntry).where(AuditEntry.action == "assemblies.electorate.add"))
+    assert row is not None and "payment booked late" in json.dumps(row.after)
+    with pytest.raises(errors.AlreadyElector):
+        services.add_elector_late(world.assembly, world.outsider, "again")
+
+
+def test_the_definition_speaks_three_languages_and_locks_the_agenda(world):
+    election = queries.election(world.assembly)
+    texts = election.definition["texts"]
+    for contest in election.definition["contests"]:
+        t = texts["contests"][contest["id"]]
+        for lang in ("fr", "nl", "en"):
+            assert t["title"][lang] and not re.fullmatch(r"[a-z0-9_-]+", t["title"][lang])
+            for choice in contest["choices"]:
+                assert t["choices"][choice][lang]
+    assert texts["contests"]["item2"]["choices"]["yes"]["nl"] == "Ja"
+    assert texts["title"]["nl"].startswith("Algemene vergadering")
+    with pytest.raises(errors.AgendaLocked):
+        services.add_item(world.assembly, kind=world.assembly.items[0].kind, titles={"fr": "x", "nl": "x", "en": "x"})
+
+
+def test_convocation_mails_a_link_with_credential_and_fingerprint_once(world, outbox):
+    assert services.convene(world.assembly) == 6
+    db.session.commit()
+    assert services.convene(world.assembly) == 0  # idempotent
+    fingerprint = queries.election(world.assembly).fingerprint
+    mails = outbox(world.members[0].email)
+    assert len(mails) == 1
+    assert f":{fingerprint}" in mails[0].body_text and "/voting/ga-test/vote#" in mails[0].body_text
+    assert "Approval of the annual accounts" in mails[0].body_text
+
+
+def test_resending_a_link_revokes_the_old_credential(world, outbox):
+    services.convene(world.assembly)
+    elector = electors(world)[0]
+    old = elector.credential_public
+    services.resend_link(world.assembly, elector, actor=world.officer)
+    db.session.commit()
+    assert elector.credential_public != old and elector.links_issued == 2
+    assert db.session.scalar(select(Credential).where(Credential.public == old)).revoked_at is not None
+    assert len(outbox(world.members[0].email)) == 2
+
+
+def test_proxy_rules(world, outbox):
+    m = world.members
+    services.convene(world.assembly)
+    with pytest.raises(errors.ProxyToSelf):
+        services.give_proxy(world.assembly, m[0], m[0])
+    with pytest.raises(errors.NotAnElector):
+        services.give_proxy(world.assembly, m[0], world.outsider)
+    services.give_proxy(world.assembly, m[0], m[1])
+    db.session.commit()
+    # The holder received the represented member's new link; the member's old one is revoked.
+    assert any("has given you their proxy" in x.body_text for x in outbox(m[1].email))
+    with pytest.raises(errors.ProxyLimitReached):  # default: one proxy per holder
+        services.give_proxy(world.assembly, m[2], m[1])
+    with pytest.raises(errors.ProxyExists):
+        services.give_proxy(world.assembly, m[0], m[3])
+    world.assembly.proxy_deadline = utcnow() - timedelta(minutes=1)
+    with pytest.raises(errors.ProxyDeadlinePassed):
+        services.give_proxy(world.assembly, m[4], m[5], source=ProxySource.PAPER)
+    # The member takes the vote back: a new link for them, none for the holder.
+    services.end_proxy(world.assembly, m[0])
+    db.session.commit()
+    assert services._standing_proxy(world.assembly, m[0].id) is None
+    assert len(outbox(m[0].email)) == 2
+
+
+def credential_in(mail) -> str:
+    return re.search(r"/vote#([1-9A-Za-z-]+):", mail.body_text).group(1)
+
+
+def test_the_holder_votes_with_the_represented_members_credential_and_the_roll_marks_that_member(world, outbox):
+    m = world.members
+    services.convene(world.assembly)
+    services.give_proxy(world.assembly, m[0], m[1])
+    services.open_vote(world.assembly)
+    db.session.commit()
+    election = queries.election(world.assembly)
+    el = voting.crypto_election(election)
+    sel = {c.id: (["yes"] if c.kind == "resolution" else []) for c in el.contests}
+    holders_mail = [x for x in outbox(m[1].email) if "has given you their proxy" in x.body_text][0]
+    old_link = outbox(m[0].email)[0]
+    with pytest.raises(verrors.RevokedCredential):  # the represented member's first link no longer works
+        voting.cast_ballot(election, encrypt_ballot(el, election.public_key, credential_in(old_link), sel), m[0])
+    db.session.rollback()
+    voting.cast_ballot(election, encrypt_ballot(el, election.public_key, credential_in(holders_mail), sel), m[1])
+    voting.cast_ballot(election, encrypt_ballot(el, election.public_key, credential_in(outbox(m[1].email)[0]), sel), m[1])
+    db.session.commit()
+    t = queries.turnout(world.assembly)
+    assert t.voted["total"] == 2 and t.represented["total"] == 1
+    rolled = {r["member"].id for r in queries.roll(world.assembly)[0] if r["voted"]}
+    assert rolled == {m[0].id, m[1].id}  # the holder voted for two
+    # Someone else's credential: refused (sign-in binding), nothing recorded.
+    with pytest.raises(verrors.NotYourCredential):
+        voting.cast_ballot(election, encrypt_ballot(el, election.public_key, credential_in(holders_mail), sel), m[2])
+    db.session.rollback()
+    # The member takes the proxy back and votes themselves: the holder's ballot for them stops counting.
+    services.end_proxy(world.assembly, m[0])
+    db.session.commit()
+    assert queries.turnout(world.assembly).voted["total"] == 1
+    new_link = [x for x in outbox(m[0].email)][-1]
+    voting.cast_ballot(election, encrypt_ballot(el, election.public_key, credential_in(new_link), sel), m[0])
+    db.session.commit()
+    with pytest.raises(verrors.NotYourCredential):  # the former holder cannot vote for them any more
+        voting.cast_ballot(election, encrypt_ballot(el, election.public_key, credential_in(new_link), sel), m[1])
+    db.session.rollback()
+    assert queries.turnout(world.assembly).voted["total"] == 2
+
+
+def test_check_in_once_and_only_electors(world):
+    services.check_in(world.assembly, world.members[0])
+    db.session.commit()
+    with pytest.raises(errors.AlreadyCheckedIn):
+        services.check_in(world.assembly, world.members[0])
+    with pytest.raises(errors.NotAnElector):
+        services.check_in(world.assembly, world.outsider)
+    assert queries.turnout(world.assembly).present == {"A": 1, "B": 0, "total": 1}
+
+
+def test_check_in_by_the_public_credential_of_the_scanned_code(world):
+    services.convene(world.assembly)
+    elector = electors(world)[2]
+    assert services.member_for_code(world.assembly, elector.credential_public).id == elector.member_id
+    assert services.member_for_code(world.assembly, str(elector.member.number)).id == elector.member_id
+    with pytest.raises(errors.UnknownMember):
+        services.member_for_code(world.assembly, "f" * 64)
+
+
+def test_full_vote_results_in_words_with_quorum_and_majority(world):
+    cast_for(world.assembly, electors(world), world.rng)
+    tally(world.assembly, world.kits)
+    db.session.commit()
+    res = queries.results(world.assembly)
+    resolutions = [r for r in res if r["kind"] == "resolution"]
+    assert len(resolutions) == 3
+    for r in resolutions:
+        o = r["outcome"]
+        assert o.total.total == 6 and o.quorum_met  # 6 of 6 took part, quorum 10 %
+        assert o.adopted == (o.majority_met and not o.withheld)
+    board = [r for r in res if r["kind"] == "board"][0]
+    assert {g["category"] for g in board["groups"]} == {"A", "B"}
+    group_a = board["groups"][0]
+    assert len(group_a["seat"].elected) <= 4
+    assert sum(group_a["balance"].values()) == len(group_a["seat"].elected)
+
+
+def test_a_vote_after_close_is_refused_and_nothing_counts_twice(world):
+    services.convene(world.assembly)
+    services.open_vote(world.assembly)
+    services.close_vote(world.assembly)
+    db.session.commit()
+    with pytest.raises(errors.VotingClosed):
+        services.resend_link(world.assembly, electors(world)[0])

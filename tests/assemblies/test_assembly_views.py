@@ -1,0 +1,250 @@
+"""The assembly pages as each role uses them: preparing, the member's page and home task, the ballot
+page in words, casting (refusals, idempotent retry), the roll, check-in, chair, projector, results."""
+from __future__ import annotations
+
+import re
+from datetime import timedelta
+
+from sqlalchemy import select
+
+from app.clock import today
+from app.extensions import db
+from assemblies import queries, services
+from assemblies.demo import cast_for, tally
+from assemblies.models import Assembly, Elector
+from tests.factories import sign_in
+from voting import services as voting
+from voting.crypto.ballot import encrypt_ballot
+
+
+def post(client, url, page, data=None, **kw):
+    """A form post (CSRF is off in tests; the page it comes from must render)."""
+    assert client.get(page).status_code == 200
+    return client.post(url, data=data or {}, **kw)
+
+
+def electors(w):
+    return list(db.session.scalars(select(Elector).where(Elector.assembly_id == w.assembly.id).order_by(Elector.id)))
+
+
+def test_a_secretary_prepares_an_assembly_in_the_app(client, world):
+    sign_in(client, world.secretary)
+    page = client.get("/assemblies/new")
+    assert page.status_code == 200
+    day = (today() + timedelta(days=30)).isoformat()
+    form = {"slug": "ag-2027", "title_fr": "AG 2027", "title_nl": "AV 2027", "title_en": "GA 2027",
+            "starts_at": f"{day}T14:00", "place": "Namur", "voting_opens_at": f"{day}T09:00",
+            "voting_closes_at": f"{day}T18:00", "record_date": today().isoformat(), "quorum_percent": "10",
+            "proxy_limit": "1", "min_count": "5", "tie_rule": "lot"}
+    bad = post(client, "/assemblies/new", "/assemblies/new", {**form, "voting_closes_at": f"{day}T08:00"})
+    assert bad.status_code == 400 and "Check the dates" in bad.get_data(as_text=True)
+    assert post(client, "/assemblies/new", "/assemblies/new", form).status_code == 302
+    item = {"kind": "resolution", "title_fr": "Comptes", "title_nl": "Rekeningen", "title_en": "Accounts",
+            "majority": "each_category", "seats_a": "11", "seats_b": "7"}
+    assert post(client, "/assemblies/ag-2027/items", "/assemblies/ag-2027/prepare", item).status_code == 302
+    board = {**item, "kind": "board", "title_fr": "Conseil", "title_nl": "Raad", "title_en": "Board"}
+    assert post(client, "/assemblies/ag-2027/items", "/assemblies/ag-2027/prepare", board).status_code == 302
+    assembly = db.session.scalar(select(Assembly).where(Assembly.slug == "ag-2027"))
+    board_id = assembly.items[1].id
+    r = post(client, f"/assemblies/ag-2027/items/{board_id}/candidates", "/assemblies/ag-2027/prepare",
+             {"name": "Nadia El Amrani", "category": "A", "gender": "woman"})
+    assert r.status_code == 302
+    html = client.get("/assemblies/ag-2027/prepare").get_data(as_text=True)
+    assert "Nadia El Amrani" in html and "A majority within each category" in html
+    missing = post(client, "/assemblies/ag-2027/items", "/assemblies/ag-2027/prepare", {"kind": "resolution"})
+    assert missing.status_code == 400 and "This field is required." in missing.get_data(as_text=True)
+
+
+def test_a_pdf_document_is_attached_and_anything_else_refused(client, world):
+    import io
+    sign_in(client, world.secretary)
+    page = "/assemblies/ga-test/prepare"
+    titles = {"title_fr": "Comptes", "title_nl": "Rekeningen", "title_en": "Accounts"}
+    bad = post(client, "/assemblies/ga-test/documents", page,
+               {**titles, "file": (io.BytesIO(b"hello"), "x.txt")}, content_type="multipart/form-data")
+    assert bad.status_code == 400 and "Attach a PDF file." in bad.get_data(as_text=True)
+    ok = post(client, "/assemblies/ga-test/documents", page,
+              {**titles, "file": (io.BytesIO(b"%PDF-1.4 test"), "accounts.pdf")}, content_type="multipart/form-data")
+    assert ok.status_code == 302
+    doc = world.assembly.documents[0] if world.assembly.documents else None
+    db.session.expire_all()
+    doc = db.session.scalar(select(Assembly).where(Assembly.slug == "ga-test")).documents[0]
+    assert client.get(f"/assemblies/ga-test/documents/{doc.id}").data.startswith(b"%PDF")
+
+
+def test_the_member_finds_vote_on_home_and_assembly_page_and_vote_again_after(client, world):
+    services.convene(world.assembly)
+    services.open_vote(world.assembly)
+    db.session.commit()
+    member = world.members[0]
+    sign_in(client, member.account)
+    home = client.get("/").get_data(as_text=True)
+    assert "Vote: General assembly" in home and "/voting/ga-test/vote" in home
+    page = client.get("/assemblies/ga-test").get_data(as_text=True)
+    assert ">Vote<" in page
+    cast_for(world.assembly, [electors(world)[0]], world.rng)
+    db.session.commit()
+    assert "Vote again: General assembly" in client.get("/").get_data(as_text=True)
+    assert "Vote again" in client.get("/assemblies/ga-test").get_data(as_text=True)
+    assert "Vote:" not in client.get("/", headers={"Accept-Language": "en"}).get_data(as_text=True).replace(
+        "Vote again:", "")
+
+
+def test_the_ballot_page_speaks_in_words_in_the_readers_language(client, world):
+    services.convene(world.assembly)
+    services.open_vote(world.assembly)
+    db.session.commit()
+    member = world.members[0]
+    member.account.language = "nl"
+    db.session.commit()
+    sign_in(client, member.account)
+    client.post("/language", data={"language": "nl"})
+    html = client.get("/voting/ga-test/vote").get_data(as_text=True)
+    assert "Goedkeuring van de jaarrekening" in html and "Onthouding" in html and "Amélie Dubois" in html
+    visible = re.sub(r"<[^>]+>", " ", html)
+    for code in ("item2", "a01", "two_thirds", "t1"):
+        assert not re.search(rf"\b{code}\b", visible), code
+
+
+def test_casting_refusals_and_idempotent_retry(client, world, outbox):
+    services.convene(world.assembly)
+    services.open_vote(world.assembly)
+    db.session.commit()
+    election = queries.election(world.assembly)
+    el = voting.crypto_election(election)
+    mail = outbox(world.members[0].email)[0]
+    credential = re.search(r"/vote#([1-9A-Za-z-]+):", mail.body_text).group(1)
+    sel = {c.id: (["no"] if c.kind == "resolution" else []) for c in el.contests}
+    ballot = encrypt_ballot(el, election.public_key, credential, sel)
+    token = lambda: ""  # noqa: E731 - CSRF is off in tests
+    # An officer holds no member account: they cannot vote for anyone.
+    sign_in(client, world.officer)
+    refused = client.post("/voting/ga-test/ballots", json=ballot, headers={"X-CSRFToken": token()})
+    assert refused.status_code in (401, 403) and refused.json["message"]
+    sign_in(client, world.members[0].account)
+    first = client.post("/voting/ga-test/ballots", json=ballot, headers={"X-CSRFToken": token()})
+    assert first.status_code == 201
+    again = client.post("/voting/ga-test/ballots", json=ballot, headers={"X-CSRFToken": token()})
+    assert again.status_code == 200 and again.json["tracker"] == first.json["tracker"]
+    assert voting.board_state(election).counted_by_category()["A"] == 1  # nothing counted twice
+    services.close_vote(world.assembly)
+    db.session.commit()
+    late = encrypt_ballot(el, election.public_key, credential, sel)
+    closed = client.post("/voting/ga-test/ballots", json=late, headers={"X-CSRFToken": token()})
+    assert closed.status_code == 409 or closed.status_code == 422
+    assert "closed" in closed.json["message"]
+
+
+def test_the_roll_shows_convocations_and_who_voted_to_officers_only(client, world):
+    services.convene(world.assembly)
+    services.open_vote(world.assembly)
+    cast_for(world.assembly, [electors(world)[0]], world.rng)
+    db.session.commit()
+    sign_in(client, world.scrutineers[0])
+    assert client.get("/assemblies/ga-test/roll").status_code == 403
+    sign_in(client, world.officer)
+    html = client.get("/assemblies/ga-test/roll").get_data(as_text=True)
+    assert world.members[0].name in html and "by e-mail" in html and "Taking part: 1 of 6" in html
+
+
+def test_a_lost_link_is_replaced_and_a_letter_printed(client, world, outbox):
+    services.convene(world.assembly)
+    services.open_vote(world.assembly)
+    db.session.commit()
+    sign_in(client, world.officer)
+    e = electors(world)[1]
+    assert post(client, f"/assemblies/ga-test/roll/{e.id}/resend", "/assemblies/ga-test/roll").status_code == 302
+    assert len(outbox(e.member.email)) == 2
+    pdf = post(client, f"/assemblies/ga-test/roll/{e.id}/letter", "/assemblies/ga-test/roll")
+    assert pdf.status_code == 200 and pdf.data.startswith(b"%PDF")
+    db.session.expire_all()
+    assert db.session.get(Elector, e.id).links_issued == 3
+
+
+def test_check_in_by_typed_member_number(client, world):
+    services.give_proxy(world.assembly, world.members[2], world.members[3])
+    db.session.commit()
+    sign_in(client, world.staff)
+    door = client.get("/assemblies/ga-test/checkin").get_data(as_text=True)
+    assert f"{world.members[2].name} ({world.members[2].number})" in door and "online" in door
+    number = world.members[0].number
+    ok = post(client, "/assemblies/ga-test/checkin", "/assemblies/ga-test/checkin", {"number": str(number)})
+    assert ok.status_code == 302
+    html = client.get("/assemblies/ga-test/checkin").get_data(as_text=True)
+    assert "is checked in" in html
+    twice = post(client, "/assemblies/ga-test/checkin", "/assemblies/ga-test/checkin", {"number": str(number)})
+    assert twice.status_code == 409 and "already checked in" in twice.get_data(as_text=True)
+    unknown = post(client, "/assemblies/ga-test/checkin", "/assemblies/ga-test/checkin", {"number": "99999999"})
+    assert unknown.status_code == 404 and "No member has this number." in unknown.get_data(as_text=True)
+    outsider = post(client, "/assemblies/ga-test/checkin", "/assemblies/ga-test/checkin",
+                    {"number": str(world.outsider.number)})
+    assert outsider.status_code == 403 and "not in the electorate" in outsider.get_data(as_text=True)
+
+
+def test_a_member_gives_a_proxy_from_the_assembly_page(client, world, outbox):
+    services.convene(world.assembly)
+    db.session.commit()
+    sign_in(client, world.members[0].account)
+    page = "/assemblies/ga-test"
+    self_proxy = post(client, "/assemblies/ga-test/proxy", page, {"holder_number": str(world.members[0].number)})
+    assert self_proxy.status_code == 400 and "cannot hold their own proxy" in self_proxy.get_data(as_text=True)
+    ok = post(client, "/assemblies/ga-test/proxy", page, {"holder_number": str(world.members[1].number)})
+    assert ok.status_code == 302
+    assert "holds your proxy" in client.get(page).get_data(as_text=True)
+    assert post(client, "/assemblies/ga-test/proxy/end", page).status_code == 302
+    assert services._standing_proxy(world.assembly, world.members[0].id) is None
+
+
+def test_chair_opens_and_closes_and_projector_stops_polling_once_the_result_is_out(client, world):
+    services.convene(world.assembly)
+    db.session.commit()
+    sign_in(client, world.members[0].account)
+    assert client.post("/assemblies/ga-test/chair/open").status_code == 403  # a member cannot open votes
+    sign_in(client, world.officer)
+    assert post(client, "/assemblies/ga-test/chair/open", "/assemblies/ga-test/chair").status_code == 302
+    projector = client.get("/assemblies/ga-test/projector", headers={"HX-Request": "true"}).get_data(as_text=True)
+    assert 'hx-trigger="every 3s"' in projector and "<html" not in projector
+    cast_for(world.assembly, electors(world), world.rng)
+    db.session.commit()
+    assert post(client, "/assemblies/ga-test/chair/close", "/assemblies/ga-test/chair").status_code == 302
+    closed = client.get("/assemblies/ga-test/projector").get_data(as_text=True)
+    assert 'every 15s' in closed and "Turnout over time" in closed
+    db.session.expire_all()
+    tally(db.session.scalar(select(Assembly).where(Assembly.slug == "ga-test")), world.kits)
+    db.session.commit()
+    html = client.get("/assemblies/ga-test/projector").get_data(as_text=True)
+    assert "hx-trigger" not in html and "Approval of the annual accounts" in html
+    assert ("Adopted" in html) or ("Rejected" in html)
+
+
+def test_results_page_csv_and_pdf(client, world):
+    cast_for(world.assembly, electors(world), world.rng)
+    tally(world.assembly, world.kits)
+    db.session.commit()
+    sign_in(client, world.members[0].account)
+    html = client.get("/assemblies/ga-test/results").get_data(as_text=True)
+    assert "Amélie Dubois" in html and "<svg" in html and "Majority required: two thirds." in html
+    assert "seats" in html and "Among the elected" in html
+    csv = client.get("/assemblies/ga-test/results.csv").get_data(as_text=True)
+    assert "Approval of the annual accounts" in csv and "Amélie Dubois" in csv
+    pdf = client.get("/assemblies/ga-test/results.pdf")
+    assert pdf.status_code == 200 and pdf.data.startswith(b"%PDF")
+
+
+def test_the_roll_pages_and_searches(client, world):
+    sign_in(client, world.officer)
+    m = world.members[3]
+    html = client.get(f"/assemblies/ga-test/roll?q={m.email}").get_data(as_text=True)
+    assert f"{m.name} ({m.number})" in html and f"({world.members[0].number})" not in html
+    assert "Members found: 1" in html
+
+
+def test_the_public_board_shows_the_result_in_words(client, world):
+    cast_for(world.assembly, electors(world), world.rng)
+    tally(world.assembly, world.kits)
+    db.session.commit()
+    html = client.get("/voting/ga-test/board").get_data(as_text=True)
+    assert "Approval of the annual accounts" in html and "Amélie Dubois" in html
+    visible = re.sub(r"<[^>]+>", " ", html)
+    for code in ("item2", "a01", "two_thirds", "ballot_order", "t1"):
+        assert not re.search(rf"\b{code}\b", visible), code

@@ -1,0 +1,45 @@
+"""The words of an election definition in the reader's language (its optional ``texts``), for the
+ballot page and the board. A definition without texts falls back to plain words for yes, no and
+abstain and to the identifiers elsewhere (older elections only)."""
+from __future__ import annotations
+
+from typing import Any
+
+from flask_babel import gettext as _
+
+
+def _pick(value: Any, lang: str, default: str) -> str:
+    if isinstance(value, dict):
+        return value.get(lang) or value.get("fr") or value.get("en") or default
+    return value if isinstance(value, str) and value else default
+
+
+def ballot_view(definition: dict[str, Any], lang: str) -> dict[str, Any]:
+    texts = definition.get("texts") or {}
+    contest_texts = texts.get("contests") or {}
+    plain = {"yes": _("Yes"), "no": _("No"), "abstain": _("Abstain")}
+    contests = []
+    for c in definition.get("contests", []):
+        t = contest_texts.get(c["id"]) or {}
+        ch = t.get("choices") or {}
+        contests.append({
+            "id": c["id"], "kind": c["kind"], "min": c["min"], "max": c["max"], "category": c.get("category"),
+            "title": _pick(t.get("title"), lang, c["id"]),
+            "question": _pick(t.get("question"), lang, ""),
+            "choices": [{"id": x, "label": _pick(ch.get(x), lang, plain.get(x, x))} for x in c["choices"]],
+        })
+    trustee_texts = texts.get("trustees") or {}
+    return {"title": _pick(texts.get("title"), lang, definition.get("title", "")), "contests": contests,
+            "contest_titles": {c["id"]: c["title"] for c in contests},
+            "choice_labels": {c["id"]: {x["id"]: x["label"] for x in c["choices"]} for c in contests},
+            "trustees": {t["id"]: _pick(trustee_texts.get(t["id"]), lang, t.get("name") or t["id"])
+                         for t in definition.get("trustees", [])}}
+
+
+def majority_words(code: str | None) -> str:
+    return {"simple": _("simple majority"), "two_thirds": _("two thirds"), "three_quarters": _("three quarters"),
+            "each_category": _("a majority within each category")}.get(code or "", code or "")
+
+
+def tie_rule_words(code: str | None) -> str:
+    return {"ballot_order": _("the order of the ballot"), "lot": _("lot")}.get(code or "", code or "")
