@@ -10,6 +10,7 @@ which enforces every rule; see docs/election-record.md.
 from __future__ import annotations
 
 import hashlib
+from array import array
 from dataclasses import dataclass, field
 from typing import Any, Callable, Iterable, Mapping
 
@@ -22,7 +23,7 @@ from voting.crypto.ballot import (
 )
 from voting.crypto.dkg import TrusteeError, commitment_eval, joint_public_key, verify_partial_decryption, verify_step1
 from voting.crypto.election import CATEGORIES, DefinitionError, Election
-from voting.crypto.encoding import EncodingError, canonical_json, hash_json, hash_json_bytes, is_hex
+from voting.crypto.encoding import EncodingError, canonical_json, hash_json, hash_json_bytes, is_hex, same_json
 from voting.crypto.errors import CodedError
 from voting.crypto.group import Element, GroupError, sum_elements
 from voting.crypto.tally import (
@@ -106,7 +107,7 @@ def append_event(events: list[dict[str, Any]], event_type: str, data: Mapping[st
 def check_link(prev: Mapping[str, Any] | None, event: Any, seq: int, ballot_bytes: bytes | None = None) -> None:
     if not isinstance(event, dict) or set(event) != {"seq", "type", "prev", "data", "hash"}:
         raise RecordError("event_format", "an event has exactly seq, type, prev, data, hash", seq)
-    if event["seq"] != seq:
+    if type(event["seq"]) is not int or event["seq"] != seq:
         raise RecordError("sequence", f"event numbered {event['seq']!r} where {seq} was expected", seq)
     expected_prev = GENESIS_PREV if prev is None else prev["hash"]
     if event["prev"] != expected_prev:
@@ -134,14 +135,78 @@ def rechain(events: list[dict[str, Any]]) -> list[dict[str, Any]]:
 
 # -- replaying the record ------------------------------------------------------
 
-@dataclass
+@dataclass(slots=True)
 class BallotEntry:
     seq: int
     credential: str
     category: str
     tracker: str
-    ballot: dict[str, Any]
+    ballot: dict[str, Any] | None  # None when the state does not keep ballots (streaming verifier)
     superseded_by: str | None = None
+
+
+class CopyIndex:
+    """Which credential first used each copy key, in bounded memory.
+
+    A key is the first 96 bits of BLAKE2b(value) (no accidental collision among
+    the ~10^7 values of a large election: about 2^-50), kept in an
+    open-addressing table of two 64-bit arrays (16 bytes a slot): a
+    36,000-ballot board's 1.7 million ciphertexts take about 64 MB, where a
+    Python dict of full values would take gigabytes. Owners are small integers
+    (the credential's position in the lists).
+    """
+
+    __slots__ = ("_keys", "_packed", "_mask", "_n")
+
+    def __init__(self, capacity: int = 1 << 12) -> None:
+        self._alloc(capacity)
+        self._n = 0
+
+    def _alloc(self, capacity: int) -> None:
+        self._keys = array("Q", bytes(8 * capacity))
+        self._packed = array("Q", bytes(8 * capacity))  # (32 key bits << 32) | (owner + 1); 0 = empty
+        self._mask = capacity - 1
+
+    @staticmethod
+    def key(tag: bytes, value: str) -> int:
+        return int.from_bytes(hashlib.blake2b(tag + value.encode("ascii"), digest_size=12).digest(), "big")
+
+    def __len__(self) -> int:
+        return self._n
+
+    def get(self, key: int) -> int | None:
+        lo, hi = key & 0xFFFFFFFFFFFFFFFF, key >> 64
+        keys, packed, mask = self._keys, self._packed, self._mask
+        i = lo & mask
+        while True:
+            p = packed[i]
+            if p == 0:
+                return None
+            if keys[i] == lo and p >> 32 == hi:
+                return (p & 0xFFFFFFFF) - 1
+            i = (i + 1) & mask
+
+    def setdefault(self, key: int, owner: int) -> int:
+        found = self.get(key)
+        if found is not None:
+            return found
+        if (self._n + 1) * 4 > (self._mask + 1) * 3:
+            old_keys, old_packed = self._keys, self._packed
+            self._alloc(2 * (self._mask + 1))
+            for k, p in zip(old_keys, old_packed):
+                if p:
+                    self._insert(k, p)
+        self._insert(key & 0xFFFFFFFFFFFFFFFF, (key >> 64) << 32 | (owner + 1))
+        self._n += 1
+        return owner
+
+    def _insert(self, lo: int, p: int) -> None:
+        keys, packed, mask = self._keys, self._packed, self._mask
+        i = lo & mask
+        while packed[i]:
+            i = (i + 1) & mask
+        keys[i] = lo
+        packed[i] = p
 
 
 @dataclass
@@ -154,6 +219,7 @@ class RecordState:
     """
 
     defer_ballots: bool = False
+    keep_ballots: bool = True
     election: Election | None = None
     events: int = 0
     last: dict[str, Any] | None = None
@@ -165,10 +231,11 @@ class RecordState:
     ballots: list[BallotEntry] = field(default_factory=list)
     last_by_credential: dict[str, BallotEntry] = field(default_factory=dict)
     trackers: set[str] = field(default_factory=set)
-    # 64-bit prefixes of every alpha and choice-proof response seen -> index in ``ballots``
-    # (compact for large electorates; a hit is confirmed against the full value).
-    copy_index: dict[int, int] = field(default_factory=dict)
+    # copy key of every value the copy rule covers -> position of the credential that used it first
+    copy_index: CopyIndex = field(default_factory=CopyIndex)
+    credential_number: dict[str, int] = field(default_factory=dict)
     closed: bool = False
+    close_head: str | None = None  # the board's head when the box closed (the close event's prev)
     tally_seq: int | None = None
     tally_hash: str | None = None
     tally_sums: Sums | None = None
@@ -220,7 +287,7 @@ class RecordState:
         if self.election is not None:
             raise RecordError("order", "a second election definition", seq)
         election = Election.from_json(data)
-        if election.to_json() != data:
+        if not same_json(election.to_json(), data):
             raise RecordError("event_format", "the election definition is not in canonical form", seq)
         self.election = election
 
@@ -265,6 +332,9 @@ class RecordState:
         y = joint_public_key(self.commitments[t.id] for t in el.trustees)
         if data["public_key"] != y.hex():
             raise RecordError("election_key", "the election key is not the product of the trustees' commitments", seq)
+        if y.is_identity:
+            # Trustees whose first coefficients cancel out: every ballot would be readable by anyone.
+            raise RecordError("election_key", "the election key is the identity element (no secrecy at all)", seq)
         self.public_key = y
 
     def _apply_credentials(self, seq: int, event: Any, data: dict[str, Any]) -> None:
@@ -282,6 +352,7 @@ class RecordState:
                 raise RecordError("credential_duplicate", f"credential {item['credential'][:12]}... listed twice", seq)
             keys.append(item["credential"])
             self.credentials[item["credential"]] = item["category"]
+            self.credential_number[item["credential"]] = len(self.credential_number)
         if keys != sorted(keys):
             raise RecordError("credential_format", "credentials must be sorted (the list must not reveal the roll order)", seq)
 
@@ -304,14 +375,13 @@ class RecordState:
         tracker = hashlib.sha256(ballot_bytes).hexdigest() if ballot_bytes is not None else ballot_tracker(ballot)
         if tracker in self.trackers:
             raise RecordError("duplicate_ballot", f"ballot {tracker[:12]}... is already on the board", seq)
-        for key, value in _copy_keys(ballot):
-            owner_at = self.copy_index.get(key)
-            if owner_at is not None:
-                owner = self.ballots[owner_at]
-                if owner.credential != cred and value in {v for _, v in _copy_keys(owner.ballot)}:
-                    raise RecordError(
-                        "ballot_copied", "a ciphertext or proof of this ballot is already in another credential's ballot", seq
-                    )
+        me = self.credential_number[cred]
+        for key in _copy_keys(ballot):
+            owner = self.copy_index.get(key)
+            if owner is not None and owner != me:
+                raise RecordError(
+                    "ballot_copied", "a ciphertext or proof of this ballot is already in another credential's ballot", seq
+                )
         prev = self.last_by_credential.get(cred)
         return tracker, (prev.tracker if prev else None)
 
@@ -340,15 +410,16 @@ class RecordState:
             assert self.public_key is not None
             verify_ballot_proofs(self.el, self.public_key, ballot)
         cred = ballot["credential"]
-        entry = BallotEntry(seq, cred, self.credentials[cred], tracker, ballot)
+        entry = BallotEntry(seq, cred, self.credentials[cred], tracker, ballot if self.keep_ballots else None)
         prev = self.last_by_credential.get(cred)
         if prev is not None:
             prev.superseded_by = tracker
         self.last_by_credential[cred] = entry
         self.ballots.append(entry)
         self.trackers.add(tracker)
-        for key, _ in _copy_keys(ballot):
-            self.copy_index.setdefault(key, len(self.ballots) - 1)
+        me = self.credential_number[cred]
+        for key in _copy_keys(ballot):
+            self.copy_index.setdefault(key, me)
 
     def close_data(self) -> dict[str, Any]:
         return {"election": self.el.fingerprint, "ballots": len(self.ballots), "counted": len(self.last_by_credential)}
@@ -357,7 +428,7 @@ class RecordState:
         if self.public_key is None or self.closed:
             raise RecordError("order", "close before the key or twice", seq)
         self._check_election_field(data, seq)
-        if data != self.close_data():
+        if not same_json(data, self.close_data()):
             raise RecordError(
                 "close_count",
                 f"the close event counts {data.get('ballots')} ballots / {data.get('counted')} voters, "
@@ -365,6 +436,7 @@ class RecordState:
                 seq,
             )
         self.closed = True
+        self.close_head = event["prev"]
 
     # -- tally -------------------------------------------------------------------
     def counted_by_category(self) -> dict[str, int]:
@@ -383,6 +455,8 @@ class RecordState:
         """Homomorphic sum of the last ballot of every credential, per category."""
         if self.compute_sums is not None:
             return self.compute_sums(self)
+        if not self.keep_ballots:
+            raise RecordError("tally_sum", "this replay does not keep ballots: the caller sums them (compute_sums)")
         flat = sum_ballots(self.el, ((e.category, e.ballot) for e in self.last_by_credential.values()))
         return sums_to_json(self.el, flat)
 
@@ -395,10 +469,10 @@ class RecordState:
         self._check_election_field(data, seq)
         if set(data) != {"election", "counted", "sums"}:
             raise RecordError("event_format", "tally malformed", seq)
-        if data["counted"] != self.counted_by_category():
+        if not same_json(data["counted"], self.counted_by_category()):
             raise RecordError("tally_count", "the tally counts other ballots than the last per credential", seq)
         self._check_sums_shape(data["sums"], seq)
-        if not self.defer_ballots and data["sums"] != self.counted_sums():
+        if not self.defer_ballots and not same_json(data["sums"], self.counted_sums()):
             raise RecordError("tally_sum", "the encrypted tally is not the product of the counted ballots", seq)
         self.tally_seq = seq
         self.tally_hash = event["hash"]
@@ -461,30 +535,30 @@ class RecordState:
         if set(data) != set(expected):
             raise RecordError("event_format", "result malformed", seq)
         for key in ("election", "tally", "trustees", "electorate", "counted", "counts"):
-            if data[key] != expected[key]:
+            if not same_json(data[key], expected[key]):
                 raise RecordError("result_count", f"the result's {key} differ from the decrypted tally", seq)
         for c in self.el.contests:
             got = data["outcomes"].get(c.id) if isinstance(data["outcomes"], dict) else None
-            if got != expected["outcomes"][c.id]:
+            if not same_json(got, expected["outcomes"][c.id]):
                 code = "result_seats" if c.kind == "board" else "result_outcome"
                 raise RecordError(code, f"contest {c.id}: the declared outcome does not follow from the counts", seq)
-        if data["outcomes"] != expected["outcomes"]:
+        if not same_json(data["outcomes"], expected["outcomes"]):
             raise RecordError("result_outcome", "the result declares outcomes for unknown contests", seq)
         self.result = data
 
 
-def _copy_keys(ballot: Mapping[str, Any]) -> list[tuple[int, str]]:
-    """(64-bit key, full value) of each alpha and each choice proof's first response."""
+def _copy_keys(ballot: Mapping[str, Any]) -> list[int]:
+    """The copy key (:meth:`CopyIndex.key`) of each alpha and each choice proof's first response."""
     out = []
+    key = CopyIndex.key
     for c in ballot["contests"]:
         for ch in c["choices"]:
             alpha = ch["alpha"]
             if is_hex(alpha, 66):  # malformed ones are refused by the proof check
-                out.append((int(alpha[2:18], 16), alpha))
+                out.append(key(b"alpha:", alpha))
             proof = ch["proof"]
             if isinstance(proof, list) and proof and isinstance(proof[0], dict) and is_hex(proof[0].get("s"), 64):
-                s = proof[0]["s"]
-                out.append((int(s[:16], 16) | 1 << 64, s))
+                out.append(key(b"s:", proof[0]["s"]))
     return out
 
 

@@ -61,13 +61,70 @@ def load_election(path: str) -> Election:
 
 
 def _replay(path: str) -> tuple[RecordState, list[dict[str, Any]]]:
-    doc = _read(path)
-    if not isinstance(doc, dict) or doc.get("format") != RECORD_FORMAT:
+    """Replay a record without its ballots' crypto (key generation and combining steps).
+
+    Streams the file and keeps no ballot; returns the state and the key-generation
+    events (everything before the first ballot)."""
+    from voting.verify import RecordFile, UnreadableRecord
+
+    record = RecordFile(path)
+    state = RecordState(defer_ballots=True, keep_ballots=False)
+    setup: list[dict[str, Any]] = []
+    try:
+        for event, _ in record.events():
+            state.apply(event)
+            if event["type"] in ("election", "trustee_commitments", "trustee_complaint", "trustee_share", "election_key"):
+                setup.append(event)
+    except UnreadableRecord as exc:
+        raise RecordError("record_format", f"{path}: {exc}") from exc
+    if record.format != RECORD_FORMAT:
         raise RecordError("record_format", f"{path} is not a {RECORD_FORMAT} document")
-    state = RecordState(defer_ballots=True)
-    for event in doc["events"]:
-        state.apply(event)
-    return state, doc["events"]
+    return state, setup
+
+
+DEFAULT_MIN_BALLOTS = 5
+
+
+def decryption_summary(state: RecordState, *, min_ballots: int = DEFAULT_MIN_BALLOTS,
+                       expect_count: int | None = None) -> dict[str, Any]:
+    """What a scrutineer is about to decrypt, or :class:`TrusteeError` ``refused`` saying why not.
+
+    Call only on a state the verifier replayed without failure (every counted
+    ballot's signature and proofs verified, the encrypted tally recomputed from
+    them). Refuses an unsealed board, a tally that combines fewer than
+    ``min_ballots`` ballots in any published count (per category and in total:
+    decrypting it would show how a few members voted), and a count other than
+    the one announced (``expect_count``)."""
+    if state.election is None or not state.closed:
+        raise TrusteeError("refused", "the ballot box is not closed and sealed: nothing may be decrypted yet")
+    seal_missing = getattr(state, "seal_missing", None)
+    if callable(seal_missing) and seal_missing():
+        raise TrusteeError("refused", "the board is not sealed: " + "; ".join(seal_missing()))
+    if state.tally_sums is None or state.tally_hash is None or state.tally_counted is None:
+        raise TrusteeError("refused", "the record has no encrypted tally yet")
+    counted = dict(state.tally_counted)
+    total = sum(counted.values())
+    small = [f"category {cat}: {n}" for cat, n in sorted(counted.items()) if 0 < n < min_ballots]
+    if total < min_ballots or small:
+        detail = ", ".join(small) if small else f"{total} in all"
+        raise TrusteeError(
+            "refused",
+            f"the tally combines too few ballots ({detail}; at least {min_ballots} per published count): "
+            "decrypting it would show how individual members voted",
+        )
+    if expect_count is not None and total != expect_count:
+        raise TrusteeError("refused", f"the record counts {total} ballots, not the {expect_count} announced")
+    electorate = state.electorate()
+    voters = sum(electorate.values())
+    head = state.seal_head() if callable(getattr(state, "seal_head", None)) else state.close_head
+    return {
+        "counted": counted,
+        "total": total,
+        "electorate": electorate,
+        "turnout": f"{total} of {voters} ({100 * total / voters:.1f} %)" if voters else "0",
+        "head": head,
+        "tally": state.tally_hash,
+    }
 
 
 def cmd_init(args: argparse.Namespace) -> int:
@@ -114,25 +171,31 @@ def cmd_keygen2(args: argparse.Namespace) -> int:
 def cmd_decrypt(args: argparse.Namespace) -> int:
     from voting.verify import verify_record
 
-    doc = _read(args.record)
-    report = verify_record(doc, workers=args.workers, out=sys.stderr)
+    # Every counted ballot's signature and proofs, and the tally recomputed from them, before anything else.
+    report = verify_record(args.record, workers=args.workers, out=sys.stderr)
     if report.failure is not None:
         print(f"refused: the record does not verify: {report.failure.line()}", file=sys.stderr)
         return 1
-    state, _ = _replay(args.record)
-    if state.tally_sums is None or state.tally_hash is None:
-        print("refused: the record has no encrypted tally yet", file=sys.stderr)
-        return 1
+    state = report.state
+    assert state is not None
+    summary = decryption_summary(state, min_ballots=args.min_ballots, expect_count=args.expect_count)
     private = _read(args.key)
     share = _read(args.share)
     election = state.el
     if share.get("election") != election.fingerprint or share.get("id") != private["id"]:
         raise TrusteeError("state_mismatch", "the secret share belongs to another election or trustee")
+    if private["id"] not in state.shares:
+        raise TrusteeError("state_mismatch", "I am not a trustee with a public share on this record")
+    assert state.tally_sums is not None and state.tally_hash is not None
     data = partial_decrypt(election, private, share["share"], state.tally_sums, state.tally_hash)
     if data["public_share"] != state.shares[private["id"]].hex():
         raise TrusteeError("state_mismatch", "my secret share does not match my public share on the record")
     _write(args.out, data)
-    print(f"trustee {private['id']}: partial decryption of tally {state.tally_hash[:16]}... in {args.out} (publish)")
+    cats = ", ".join(f"{cat} {n}" for cat, n in sorted(summary["counted"].items()))
+    print(f"trustee {private['id']}: decrypting the tally of {summary['total']} counted ballots ({cats}); "
+          f"turnout {summary['turnout']}; board head {summary['head']}; tally {summary['tally']}")
+    print("compare these figures with the ones announced in the hall before publishing")
+    print(f"partial decryption in {args.out} (publish)")
     return 0
 
 
@@ -184,6 +247,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     p.add_argument("--share", required=True)
     p.add_argument("--out", required=True)
     p.add_argument("--workers", type=int, default=None)
+    p.add_argument("--min-ballots", type=int, default=DEFAULT_MIN_BALLOTS,
+                   help=f"refuse a tally with fewer ballots in any published count (default {DEFAULT_MIN_BALLOTS})")
+    p.add_argument("--expect-count", type=int, default=None,
+                   help="the number of counted ballots announced in the hall; refuse any other")
     p.set_defaults(func=cmd_decrypt)
     p = sub.add_parser("tally", help="combine k partial decryptions into the result")
     p.add_argument("--record", required=True)
@@ -194,7 +261,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         return int(args.func(args))
     except (TrusteeError, RecordError) as exc:
-        print(f"error: {exc}", file=sys.stderr)
+        if exc.code == "refused":
+            print(f"refused: {exc.message}", file=sys.stderr)
+        else:
+            print(f"error: {exc}", file=sys.stderr)
         return 1
     except (OSError, KeyError, ValueError, DefinitionError) as exc:
         print(f"error: {exc}", file=sys.stderr)

@@ -51,6 +51,14 @@ def canonical_json(obj: Any, *, checked: bool = False) -> bytes:
     ).encode("utf-8")
 
 
+def same_json(a: Any, b: Any) -> bool:
+    """Equal as JSON values, types included (``True`` is not ``1``); floats are never equal."""
+    try:
+        return canonical_json(a) == canonical_json(b)
+    except (EncodingError, TypeError, ValueError):
+        return False
+
+
 def sha256_hex(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
 
