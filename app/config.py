@@ -50,6 +50,8 @@ class Config:
     RENEWAL_GRACE_DAYS = 30  # after the last reminder, before a member counts as lapsed
     CERTIFICATE_KEY: str | None = None  # signs certificates (else SECRET_KEY); changing it voids issued ones
     PUBLIC_URL = "http://127.0.0.1:5000"
+    # The browser scrutineer decrypts no tally with fewer counted ballots than this in any published count.
+    VOTING_MIN_BALLOTS = 5
 
 
 class ProductionConfig(Config):

@@ -252,3 +252,47 @@ def test_any_mutation_fails_cleanly_even_rechained(where: tuple, value: object) 
     assert report.failure is not None, where
     # Named at an event: the changed one or, for facts used later (a credential category), where used.
     assert report.failure.seq is not None, (where, report.failure)
+
+
+def test_identity_election_key_is_a_fail_line_not_a_traceback(tmp_path: Path) -> None:
+    """Two colluding trustees pick opposite first coefficients: the joint key is the identity."""
+    from voting.crypto.dkg import joint_public_key, keygen_step1, keygen_step2, new_trustee_identity
+    from voting.crypto.election import Contest, Election, TrusteeInfo
+    from voting.crypto.group import ORDER
+    from voting.crypto.proofs import random_scalar
+    from voting.record import RecordState, append_event, record_document
+
+    privs, pubs = [], []
+    for i in (1, 2):
+        priv, pub = new_trustee_identity(f"t{i}", f"T{i}")
+        privs.append(priv)
+        pubs.append(TrusteeInfo(**pub))
+    election = Election("id-key", "Identity", (Contest("r1", "resolution", ("yes", "no"), 1, 1),), tuple(pubs), 2)
+    secret = random_scalar()
+
+    def rng_with_first(first: int):  # noqa: ANN202
+        values = [first]
+        return lambda: values.pop() if values else random_scalar()
+
+    events: list[dict] = []
+    append_event(events, "election", election.to_json())
+    step1, states = [], []
+    for priv, a0 in zip(privs, (secret, ORDER - secret)):
+        data, state = keygen_step1(election, priv, rng_with_first(a0))
+        step1.append(data)
+        states.append(state)
+        append_event(events, "trustee_commitments", data)
+    for priv, state in zip(privs, states):
+        append_event(events, "trustee_share", keygen_step2(election, priv, state, step1)[0])
+    st = RecordState()
+    for e in events:
+        st.apply(e)
+    y = joint_public_key(st.commitments[t] for t in ("t1", "t2"))
+    assert y.is_identity
+    append_event(events, "election_key", {"election": election.fingerprint, "public_key": y.hex()})
+    path = tmp_path / "identity.json"
+    path.write_text(json.dumps(record_document(events)), encoding="utf-8")
+    proc = run_verify(str(path))
+    assert proc.returncode == 1, proc.stdout + proc.stderr
+    assert "Traceback" not in proc.stderr
+    assert f"FAIL election_key at event {len(events) - 1}: the election key is the identity element" in proc.stdout

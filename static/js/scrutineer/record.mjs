@@ -47,34 +47,71 @@ function isObject(o) {
 /**
  * Replays a record document ({format, events}); returns what a scrutineer needs:
  * { election (asElection), definition, events, step1: [data], step1Hashes: {id: hash},
- *   commitments: {id: [points]}, shares: {id: hex}, publicKey: hex|null, closed,
+ *   commitments: {id: [points]}, shares: {id: hex}, publicKey: hex|null, closed, closeHead,
  *   tally: {seq, hash, sums, counted} | null, decryptions: {id: data} }.
  * Throws RecordError (or TrusteeError from a trustee check) on the first broken rule.
+ * The encrypted tally is re-added from the counted ballots (whatever the size; ballot
+ * signatures and proofs are checked by verifyForDecryption in verifier.mjs, which streams).
  */
 export function readRecord(doc, opts = {}) {
-  const checkSums = opts.checkSums !== false;
-  // Recomputing the sums decodes every counted ciphertext (about 0.1 ms each in JS): above
-  // opts.maxSumCiphertexts the check is skipped and out.sumsChecked says so.
-  const maxSum = opts.maxSumCiphertexts ?? Infinity;
   if (!isObject(doc) || doc.format !== RECORD_FORMAT || !Array.isArray(doc.events) || !doc.events.length) {
     throw new RecordError('record_format', `not a ${RECORD_FORMAT} document`);
   }
-  const out = {
-    election: null, definition: null, events: doc.events, step1: [], step1Hashes: {}, commitments: {}, shares: {},
-    publicKey: null, closed: false, tally: null, decryptions: {}, credentials: new Map(), ballots: 0,
-    sumsChecked: null,
-  };
-  const lastByCredential = new Map();
-  const trackers = new Set();
-  let prev = null;
-  doc.events.forEach((event, seq) => {
+  const reader = new RecordReader({ keepBallots: opts.checkSums !== false });
+  for (const event of doc.events) reader.apply(event);
+  const out = reader.out;
+  out.events = doc.events;
+  return out;
+}
+
+/**
+ * The rules of the record, one event at a time (the streaming form of readRecord).
+ * keepBallots: keep each credential's last ballot and re-add the tally at the tally event;
+ * otherwise onBallot(seq, ballot, category, eventHash, supersededSeq) is called for each
+ * ballot and the caller checks the sums (verifier.mjs).
+ */
+export class RecordReader {
+  constructor({ keepBallots = true, onBallot = null } = {}) {
+    this.keepBallots = keepBallots;
+    this.onBallot = onBallot;
+    this.seq = 0;
+    this.prev = null;
+    this.out = {
+      election: null, definition: null, events: null, step1: [], step1Hashes: {}, commitments: {}, shares: {},
+      publicKey: null, closed: false, closeHead: null, tally: null, decryptions: {}, credentials: new Map(), ballots: 0,
+      sumsChecked: null, result: null, lastHash: null,
+    };
+    this.lastByCredential = new Map();
+    this.trackers = new Set();
+  }
+
+  /** Per category, the number of counted ballots (the last of each credential). */
+  countedByCategory() {
+    const counted = { A: 0, B: 0 };
+    for (const e of this.lastByCredential.values()) counted[e.category] += 1;
+    return counted;
+  }
+
+  electorate() {
+    const out = { A: 0, B: 0 };
+    for (const cat of this.out.credentials.values()) out[cat] += 1;
+    return out;
+  }
+
+  apply(event) {
+    const seq = this.seq;
+    const { out, lastByCredential, trackers } = this;
+    const prev = this.prev;
     if (!isObject(event) || !['seq', 'type', 'prev', 'data', 'hash'].every((k) => k in event) || Object.keys(event).length !== 5) {
       throw new RecordError('event_format', 'an event has exactly seq, type, prev, data, hash', seq);
     }
     if (event.seq !== seq) throw new RecordError('sequence', `expected event ${seq}`, seq);
     if (event.prev !== (prev ? prev.hash : GENESIS_PREV)) throw new RecordError('hash_link', 'prev is not the previous hash', seq);
     if (event.hash !== eventHash(event)) throw new RecordError('event_hash', 'the hash does not match the event', seq);
-    prev = event;
+    if (out.result) throw new RecordError('order', 'no event may follow the result', seq);
+    this.prev = { hash: event.hash };
+    this.seq += 1;
+    out.lastHash = event.hash;
     const { type, data } = event;
     if (seq === 0) {
       if (type !== 'election') throw new RecordError('order', 'the record starts with the election', seq);
@@ -86,6 +123,7 @@ export function readRecord(doc, opts = {}) {
       }
       return;
     }
+    if (type === 'election') throw new RecordError('order', 'a second election definition', seq);
     const el = out.election;
     const trusteeStep = (fn) => {
       try {
@@ -136,6 +174,7 @@ export function readRecord(doc, opts = {}) {
           throw new RecordError('order', 'election key before every trustee confirmed', seq);
         }
         if (data.public_key !== y) throw new RecordError('election_key', 'the election key is not the product of the commitments', seq);
+        if (/^0+$/.test(y)) throw new RecordError('election_key', 'the election key is the identity element (no secrecy at all)', seq);
         out.publicKey = y;
         break;
       }
@@ -164,8 +203,10 @@ export function readRecord(doc, opts = {}) {
         if (data.supersedes !== (before ? before.tracker : null)) {
           throw new RecordError('supersession', 'the ballot does not name the previous ballot of its credential', seq);
         }
-        lastByCredential.set(cred, { tracker: data.tracker, ballot, category: out.credentials.get(cred) });
+        const category = out.credentials.get(cred);
+        lastByCredential.set(cred, { tracker: data.tracker, seq, ballot: this.keepBallots ? ballot : null, category });
         out.ballots += 1;
+        if (this.onBallot) this.onBallot(seq, ballot, category, event.hash, before ? before.seq : null);
         break;
       }
       case 'close': {
@@ -174,31 +215,21 @@ export function readRecord(doc, opts = {}) {
           throw new RecordError('close_count', 'the close counts differ from the board', seq);
         }
         out.closed = true;
+        out.closeHead = event.prev;
         break;
       }
       case 'tally': {
         if (!out.closed || out.tally) throw new RecordError('order', 'tally before close or twice', seq);
-        const counted = { A: 0, B: 0 };
-        for (const e of lastByCredential.values()) counted[e.category] += 1;
+        const counted = this.countedByCategory();
         if (!isObject(data.counted) || CATEGORIES.some((c) => data.counted[c] !== counted[c]) || Object.keys(data.counted).length !== 2) {
           throw new RecordError('tally_count', 'the tally counts other ballots than the last per credential', seq);
         }
         checkSumsShape(el, data.sums, seq);
-        const width = el.definition.contests.reduce((n, c) => n + c.choices.length, 0);
-        out.sumsChecked = checkSums && lastByCredential.size * width <= maxSum;
-        if (out.sumsChecked) {
+        out.sumsChecked = this.keepBallots;
+        if (this.keepBallots) {
           const expected = sumBallots(el, lastByCredential.values());
-          for (const cat of CATEGORIES) {
-            for (const c of el.definition.contests) {
-              for (const ch of c.choices) {
-                const got = data.sums[cat][c.id][ch];
-                const want = expected[cat][c.id][ch];
-                if (got.alpha !== want.alpha || got.beta !== want.beta) {
-                  throw new RecordError('tally_sum', `the encrypted tally is not the sum of the counted ballots (${cat}/${c.id}/${ch})`, seq);
-                }
-              }
-            }
-          }
+          const diff = firstDifference(el, data.sums, expected);
+          if (diff) throw new RecordError('tally_sum', `the encrypted tally is not the sum of the counted ballots (${diff})`, seq);
         }
         out.tally = { seq, hash: event.hash, sums: data.sums, counted: data.counted };
         break;
@@ -213,12 +244,26 @@ export function readRecord(doc, opts = {}) {
         break;
       }
       case 'result':
+        out.result = data;
         break;
       default:
         throw new RecordError('event_format', `unknown event type ${JSON.stringify(type)}`, seq);
     }
-  });
-  return out;
+  }
+}
+
+/** The first category/contest/choice where two sums differ, or null. */
+export function firstDifference(el, got, want) {
+  for (const cat of CATEGORIES) {
+    for (const c of el.definition.contests) {
+      for (const ch of c.choices) {
+        const a = got[cat][c.id][ch];
+        const b = want[cat][c.id][ch];
+        if (a.alpha !== b.alpha || a.beta !== b.beta) return `${cat}/${c.id}/${ch}`;
+      }
+    }
+  }
+  return null;
 }
 
 function checkSumsShape(el, sums, seq) {
