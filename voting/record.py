@@ -41,6 +41,7 @@ GENESIS_PREV = "0" * 64
 EVENT_TYPES = (
     "election",
     "trustee_commitments",
+    "trustee_complaint",
     "trustee_share",
     "election_key",
     "credentials",
@@ -225,6 +226,9 @@ class RecordState:
     last: dict[str, Any] | None = None
     commitments: dict[str, list[Element]] = field(default_factory=dict)
     step1_hashes: dict[str, str] = field(default_factory=dict)
+    step1_data: dict[str, dict[str, Any]] = field(default_factory=dict)
+    # dealer -> the trustee whose complaint proved its share wrong (left out of the key)
+    disqualified: dict[str, str] = field(default_factory=dict)
     shares: dict[str, Element] = field(default_factory=dict)
     public_key: Element | None = None
     credentials: dict[str, str] = field(default_factory=dict)
@@ -299,6 +303,28 @@ class RecordState:
             raise RecordError("duplicate_trustee", f"trustee {data['trustee']} published twice", seq)
         self.commitments[data["trustee"]] = elems
         self.step1_hashes[data["trustee"]] = hash_json_bytes(data).hex()
+        self.step1_data[data["trustee"]] = data
+
+    def qualified(self) -> list[str]:
+        """The dealers whose polynomials make the key: every trustee no complaint proved at fault."""
+        return [t.id for t in self.el.trustees if t.id not in self.disqualified]
+
+    def _apply_trustee_complaint(self, seq: int, event: Any, data: dict[str, Any]) -> None:
+        from voting.crypto.dkg import verify_complaint
+
+        el = self.el
+        missing = [t.id for t in el.trustees if t.id not in self.commitments]
+        if missing or self.public_key is not None:
+            raise RecordError("order", "a complaint comes after every trustee's commitments, before the election key", seq)
+        if not isinstance(data, dict) or data.get("dealer") not in self.step1_data:
+            raise RecordError("trustee_format", "a complaint names a trustee whose commitments are on the record", seq)
+        dealer = data["dealer"]
+        if dealer in self.disqualified:
+            raise RecordError("duplicate_trustee", f"trustee {dealer} is already left out of key generation", seq)
+        verify_complaint(el, self.step1_data[dealer], data)
+        self.disqualified[dealer] = data["trustee"]
+        # Every public share published so far counted that dealer: each trustee publishes again.
+        self.shares = {}
 
     def _apply_trustee_share(self, seq: int, event: Any, data: dict[str, Any]) -> None:
         el = self.el
@@ -314,9 +340,10 @@ class RecordState:
         who = data["trustee"]
         if who in self.shares:
             raise RecordError("duplicate_trustee", f"trustee {who} published its share twice", seq)
-        if data["dealers"] != self.step1_hashes:
-            raise RecordError("trustee_share", f"trustee {who} acknowledged other commitments than the record's", seq)
-        expected = sum_elements(commitment_eval(cs, el.trustee_index(who)) for cs in self.commitments.values())
+        qualified = self.qualified()
+        if data["dealers"] != {d: self.step1_hashes[d] for d in qualified}:
+            raise RecordError("trustee_share", f"trustee {who} acknowledged other commitments than the record's qualified dealers", seq)
+        expected = sum_elements(commitment_eval(self.commitments[d], el.trustee_index(who)) for d in qualified)
         if data["public_share"] != expected.hex():
             raise RecordError("trustee_share", f"trustee {who}: public share does not follow from the commitments", seq)
         self.shares[who] = expected
@@ -329,13 +356,24 @@ class RecordState:
         if self.public_key is not None or set(data) != {"election", "public_key"}:
             raise RecordError("event_format", "election key malformed or repeated", seq)
         self._check_election_field(data, seq)
-        y = joint_public_key(self.commitments[t.id] for t in el.trustees)
+        qualified = self.qualified()
+        if len(qualified) < el.threshold:
+            raise RecordError("order", f"only {len(qualified)} qualified dealers, fewer than the threshold "
+                              f"{el.threshold}: key generation must restart with replacement scrutineers", seq)
+        y = self.election_key()
         if data["public_key"] != y.hex():
             raise RecordError("election_key", "the election key is not the product of the trustees' commitments", seq)
         if y.is_identity:
             # Trustees whose first coefficients cancel out: every ballot would be readable by anyone.
             raise RecordError("election_key", "the election key is the identity element (no secrecy at all)", seq)
         self.public_key = y
+
+    def election_key(self) -> Element:
+        """The joint key: the product of the qualified dealers' first commitments."""
+        return joint_public_key(self.commitments[d] for d in self.qualified())
+
+    def election_key_data(self) -> dict[str, Any]:
+        return {"election": self.el.fingerprint, "public_key": self.election_key().hex()}
 
     def _apply_credentials(self, seq: int, event: Any, data: dict[str, Any]) -> None:
         if self.closed:

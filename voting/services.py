@@ -269,6 +269,8 @@ def _kind_of_step(data: Any) -> str:
         return "trustee_commitments"
     if "public_share" in keys and "dealers" in keys:
         return "trustee_share"
+    if {"dealer", "shared_secret"} <= keys:
+        return "trustee_complaint"
     if "factors" in keys:
         return "partial_decryption"
     raise errors.InvalidTrusteeData("not a scrutineer step (commitments, public share or partial decryption)",
@@ -282,6 +284,8 @@ def record_trustee_step(election: Election, data: Mapping[str, Any], trustee: Tr
         return record_trustee_commitments(election, data, trustee)
     if kind == "trustee_share":
         return record_trustee_share(election, data, trustee)
+    if kind == "trustee_complaint":
+        return record_trustee_complaint(election, data, trustee)
     return record_partial_decryption(election, data, trustee)
 
 
@@ -311,27 +315,39 @@ def record_trustee_share(election: Election, data: Mapping[str, Any], trustee: T
     row, state = _append_checked(election, "trustee_share", lambda state: dict(data))
     audit.record("voting.trustee_share", election, after={"trustee": data.get("trustee"), "seq": row.seq})
     if all(t.id in state.shares for t in state.el.trustees):
-        from voting.crypto.dkg import joint_public_key
-
-        def key_data(st: RecordState) -> dict[str, Any]:
-            y = joint_public_key(st.commitments[t.id] for t in st.el.trustees)
-            return {"election": st.el.fingerprint, "public_key": y.hex()}
-
-        key_row, _ = _append_checked(election, "election_key", key_data)
+        key_row, _ = _append_checked(election, "election_key", lambda st: st.election_key_data())
         election.public_key = key_row.data["public_key"]
         db.session.flush()
         audit.record("voting.election_key", election, after={"public_key": election.public_key, "seq": key_row.seq})
     return row
 
 
+def record_trustee_complaint(election: Election, data: Mapping[str, Any], trustee: Trustee | None = None) -> BoardEvent:
+    """A recipient's signed complaint proving a dealer's share wrong: key generation goes on without
+    that dealer, and every trustee publishes its public share again (``python -m voting.trustee keygen2``)."""
+    _check_trustee_matches(data, trustee)
+    if election.state is not ElectionState.KEYGEN:
+        raise errors.WrongState("key generation is over or not started", state=election.state.value, needed="keygen")
+    _lock_board(election)
+    row, _ = _append_checked(election, "trustee_complaint", lambda state: dict(data))
+    audit.record("voting.trustee_complaint", election,
+                 after={"trustee": data.get("trustee"), "dealer": data.get("dealer"), "seq": row.seq})
+    return row
+
+
 def keygen_progress(election: Election) -> dict[str, list[str]]:
-    """Which trustees published step 1 and step 2 (from the board's event index)."""
+    """Which trustees published step 1 and step 2 (from the board's event index); a complaint
+    voids the public shares published before it (each trustee publishes again without the dealer)."""
     rows = db.session.execute(select(BoardEvent.type, BoardEvent.data["trustee"].as_string())
                               .where(BoardEvent.election_id == election.id,
-                                     BoardEvent.type.in_(["trustee_commitments", "trustee_share", "partial_decryption"]))
+                                     BoardEvent.type.in_(["trustee_commitments", "trustee_complaint", "trustee_share",
+                                                          "partial_decryption"]))
                               .order_by(BoardEvent.seq)).all()
-    out: dict[str, list[str]] = {"trustee_commitments": [], "trustee_share": [], "partial_decryption": []}
+    out: dict[str, list[str]] = {"trustee_commitments": [], "trustee_share": [], "partial_decryption": [],
+                                 "trustee_complaint": []}
     for etype, who in rows:
+        if etype == "trustee_complaint":
+            out["trustee_share"] = []
         out[etype].append(who)
     return out
 

@@ -28,6 +28,8 @@ from typing import Any, Sequence
 
 from voting.crypto.dkg import (
     TrusteeError,
+    bad_dealers,
+    make_complaint,
     keygen_step1,
     keygen_step2,
     new_trustee_identity,
@@ -153,17 +155,33 @@ def cmd_keygen2(args: argparse.Namespace) -> int:
     state = _read(args.state)
     if state.get("election") != election.fingerprint:
         raise TrusteeError("state_mismatch", "the private state belongs to another election")
+    disqualified: list[str] = []
     if args.record:
         rec, events = _replay(args.record)
         step1 = [e["data"] for e in events if e["type"] == "trustee_commitments"]
+        disqualified = list(rec.disqualified)
     else:
         step1 = [_read(p) for p in args.commitments]
     for data in step1:
         verify_step1(election, data)
-    public, secret = keygen_step2(election, private, state, step1)
+    bad = bad_dealers(election, private, step1, excluded=disqualified)
+    if bad:
+        # Name each dealer at fault with a complaint anyone can check; key generation goes on without them.
+        by_dealer = {d["trustee"]: d for d in step1}
+        paths = []
+        for dealer in bad:
+            path = f"{args.out}.complaint-{dealer}.json"
+            _write(path, make_complaint(election, private, by_dealer[dealer]))
+            paths.append(path)
+        print(f"trustee {private['id']}: the share dealt by {', '.join(bad)} does not match its commitments. "
+              f"Publish {', '.join(paths)} (a complaint anyone can check); once it is on the board, run keygen2 "
+              f"again with --record: key generation continues without {', '.join(bad)}.")
+        return 3
+    public, secret = keygen_step2(election, private, state, step1, disqualified)
     _write(args.share, secret, private=True)
     _write(args.out, public)
-    print(f"trustee {private['id']}: every dealer's share checked against its commitments; "
+    left_out = f" (left out after a complaint: {', '.join(disqualified)})" if disqualified else ""
+    print(f"trustee {private['id']}: every dealer's share checked against its commitments{left_out}; "
           f"public share in {args.out} (publish); secret share in {args.share} (keep)")
     return 0
 
