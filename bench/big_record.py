@@ -123,14 +123,80 @@ def write_record(path: Path, n: int, workers: int, revotes_percent: float = 1.0)
     return {"ballots": n + n_revotes, "voters": n, "bytes": path.stat().st_size, "seconds": round(time.perf_counter() - t0, 1)}
 
 
+def write_synthetic(path: Path, n: int, revotes_percent: float = 1.0) -> dict[str, Any]:
+    """A record of the same size and shape whose ballots carry made-up proofs and signatures.
+
+    For measuring the verifier's memory at sizes that would take hours to encrypt on a
+    loaded machine: every rule of the record holds (distinct ciphertexts, supersession,
+    counts) and the verifier streams all of it, but reports ``ballot_signature`` at the
+    first ballot. Its state is what a genuine record of that size gives."""
+    t0 = time.perf_counter()
+    rnd = random.Random(7)
+    sim = setup_election(reference_contests(), trustees=5, threshold=3, election_id="big-synthetic")
+    el = sim.election
+    creds = [credential_public(generate_credential()) for _ in range(n)]
+    cats = ["A" if i % 3 else "B" for i in range(n)]
+    items = sorted(({"credential": c, "category": k} for c, k in zip(creds, cats)), key=lambda x: x["credential"])
+    from voting.crypto.group import GENERATOR, base_mul
+
+    alpha = base_mul(rnd.randrange(1, 2**250))
+    betas = [base_mul(rnd.randrange(1, 2**250)).hex() for _ in range(64)]
+
+    def scalar() -> str:
+        return f"{rnd.getrandbits(250):064x}"
+
+    def ballot(cred: str) -> dict[str, Any]:
+        nonlocal alpha
+        contests = []
+        for c in el.contests:
+            choices = []
+            for ch in c.choices:
+                alpha = alpha + GENERATOR
+                choices.append({"id": ch, "alpha": alpha.hex(), "beta": rnd.choice(betas),
+                                "proof": [{"c": scalar(), "s": scalar()}, {"c": scalar(), "s": scalar()}]})
+            contests.append({"id": c.id, "choices": choices,
+                             "proof": [{"c": scalar(), "s": scalar()} for _ in range(c.min, c.max + 1)]})
+        return {"election": el.fingerprint, "credential": cred, "contests": contests, "signature": "ab" * 64}
+
+    state = RecordState(defer_ballots=True, keep_ballots=False)
+    n_revotes = int(n * revotes_percent / 100)
+    with open(path, "w", encoding="utf-8") as fh:
+        fh.write('{"format":"unevoix/v1/record","events":[')
+        first = True
+
+        def emit(etype: str, data: dict[str, Any]) -> None:
+            nonlocal first
+            event = make_event(state.last, etype, data)
+            state.apply(event)
+            fh.write(("" if first else ",") + json.dumps(event, separators=(",", ":"), ensure_ascii=False))
+            first = False
+
+        for e in sim.events:
+            emit(e["type"], e["data"])
+        emit("credentials", {"election": el.fingerprint, "credentials": items})
+        for cred in creds + creds[:n_revotes]:
+            b = ballot(cred)
+            tracker, supersedes = state.check_new_ballot(b)
+            emit("ballot", {"ballot": b, "tracker": tracker, "supersedes": supersedes})
+        emit("close", state.close_data())
+        fh.write("]}")
+    return {"ballots": n + n_revotes, "voters": n, "bytes": path.stat().st_size, "synthetic": True,
+            "seconds": round(time.perf_counter() - t0, 1)}
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("out", type=Path)
     parser.add_argument("--ballots", type=int, default=36000)
     parser.add_argument("--workers", type=int, default=multiprocessing.cpu_count())
     parser.add_argument("--revotes", type=float, default=1.0, help="percent of voters who vote twice")
+    parser.add_argument("--synthetic", action="store_true",
+                        help="made-up proofs (fast): for the verifier's memory at full size only")
     args = parser.parse_args(argv)
-    print(json.dumps(write_record(args.out, args.ballots, args.workers, args.revotes)))
+    if args.synthetic:
+        print(json.dumps(write_synthetic(args.out, args.ballots, args.revotes)))
+    else:
+        print(json.dumps(write_record(args.out, args.ballots, args.workers, args.revotes)))
     return 0
 
 
