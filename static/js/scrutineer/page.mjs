@@ -35,8 +35,8 @@
 // --state and --share files). "Load my private file" accepts that bundle or the
 // CLI's own files. Nothing secret is ever posted or stored by the browser.
 import {
-  TrusteeError, asElection, checkPrivateKey, keygenStep1, keygenStep2, newTrusteeIdentity, partialDecrypt,
-  publicIdentity,
+  TrusteeError, asElection, badDealers, checkPrivateKey, keygenStep1, keygenStep2, makeComplaint, newTrusteeIdentity,
+  partialDecrypt, publicIdentity,
 } from './dkg.mjs';
 import { RecordError, RecordReader } from './record.mjs';
 import {
@@ -79,6 +79,7 @@ export const MESSAGES = {
   'record-error': 'The published record does not verify: %(reason)s. Do not continue; tell the election officer.',
   'step-error': 'The step cannot be done: %(reason)s.',
   'network-error': 'The server could not be reached. Try again.',
+  'complaint-ready': 'The share dealt to you by %(who)s does not match its commitments. Publish this complaint (anyone can check it): key generation then continues without %(who)s, and you check your shares again.',
   checking: 'Checking every ballot on the board before decrypting: %(done)s of %(total)s verified.',
   rereading: 'Reading the superseded ballots again…',
   'check-summary': 'Every ballot was checked and the encrypted tally re-added in this browser. You are about to decrypt the tally of %(total)s counted ballots (category A: %(a)s, category B: %(b)s); turnout %(turnout)s; board head %(head)s. Compare these figures with the ones announced in the hall.',
@@ -235,7 +236,14 @@ export function runStep(action, cfg, rec, bundle, opts = {}) {
   }
   if (action === 'step2') {
     if (!bundle.state) throw new TrusteeError('need-state', 'no key generation state loaded');
-    const { data, secret } = keygenStep2(el, bundle.key, bundle.state, rec.step1);
+    const left = Object.keys(rec.disqualified || {});
+    const bad = badDealers(el, bundle.key, rec.step1, left);
+    if (bad.length) {
+      // A dealer's share to me is wrong: name it with a complaint anyone can check (one at a time).
+      const dealer = rec.step1.find((d) => d.trustee === bad[0]);
+      return { data: makeComplaint(el, bundle.key, dealer), bundle, complaint: bad[0] };
+    }
+    const { data, secret } = keygenStep2(el, bundle.key, bundle.state, rec.step1, left);
     return { data, bundle: { ...bundle, election: el.fingerprint, share: secret } };
   }
   if (action === 'decrypt') {
@@ -438,11 +446,11 @@ class ScrutineerWidget {
     this.say(this.t('working'));
     await new Promise((r) => this.win.setTimeout(r, 0)); // let the status render before the work
     try {
-      const { data, bundle } = runStep(action, this.cfg, this.rec, this.bundle);
+      const { data, bundle, complaint } = runStep(action, this.cfg, this.rec, this.bundle);
       this.bundle = bundle;
-      this.pending = { action, data, saved: !NEEDS_SAVE[action] };
+      this.pending = { action, data, saved: !NEEDS_SAVE[action] || Boolean(complaint) };
       this.renderActions(this.next);
-      this.say(this.t(DONE_MSG[action]));
+      this.say(complaint ? this.t('complaint-ready', { who: complaint }) : this.t(DONE_MSG[action]));
       const first = this.actions.querySelector('.scrutineer-save') || this.actions.querySelector('.scrutineer-publish');
       if (first) first.focus();
     } catch (exc) {

@@ -16,8 +16,8 @@
 import { IDENTITY, add, elementFromHex, elementToHex, elementsToHex } from '../ballot/group.mjs';
 import { canonicalHash } from '../ballot/encoding.mjs';
 import {
-  TrusteeError, asElection, commitmentEval, jointPublicKey, step1Hash, verifyPartialDecryption, verifyStep1,
-  verifyTrusteeSignature,
+  TrusteeError, asElection, commitmentEval, jointPublicKey, step1Hash, verifyComplaint, verifyPartialDecryption,
+  verifyStep1, verifyTrusteeSignature,
 } from './dkg.mjs';
 
 export const RECORD_FORMAT = 'unevoix/v1/record';
@@ -79,7 +79,7 @@ export class RecordReader {
     this.out = {
       election: null, definition: null, events: null, step1: [], step1Hashes: {}, commitments: {}, shares: {},
       publicKey: null, closed: false, closeHead: null, tally: null, decryptions: {}, credentials: new Map(), ballots: 0,
-      sumsChecked: null, result: null, lastHash: null,
+      sumsChecked: null, result: null, lastHash: null, disqualified: {}, step1ByDealer: {},
     };
     this.lastByCredential = new Map();
     this.trackers = new Set();
@@ -146,7 +146,24 @@ export class RecordReader {
         if (data.trustee in out.commitments) throw new RecordError('duplicate_trustee', `trustee ${data.trustee} published twice`, seq);
         out.commitments[data.trustee] = elems;
         out.step1Hashes[data.trustee] = step1Hash(data);
+        out.step1ByDealer[data.trustee] = data;
         out.step1.push(data);
+        break;
+      }
+      case 'trustee_complaint': {
+        const missing = el.trustees.filter((t) => !(t.id in out.commitments));
+        if (missing.length || out.publicKey !== null) {
+          throw new RecordError('order', 'a complaint comes after every trustee\'s commitments, before the election key', seq);
+        }
+        if (!isObject(data) || typeof data.dealer !== 'string' || !(data.dealer in out.step1ByDealer)) {
+          throw new RecordError('trustee_format', 'a complaint names a trustee whose commitments are on the record', seq);
+        }
+        if (data.dealer in out.disqualified) {
+          throw new RecordError('duplicate_trustee', `trustee ${data.dealer} is already left out of key generation`, seq);
+        }
+        trusteeStep(() => verifyComplaint(el, out.step1ByDealer[data.dealer], data));
+        out.disqualified[data.dealer] = data.trustee;
+        out.shares = {}; // every public share so far counted that dealer: each trustee publishes again
         break;
       }
       case 'trustee_share': {
@@ -156,12 +173,12 @@ export class RecordReader {
         const who = data.trustee;
         if (who in out.shares) throw new RecordError('duplicate_trustee', `trustee ${who} published its share twice`, seq);
         const dealers = data.dealers;
-        const ids = Object.keys(out.step1Hashes);
+        const ids = qualifiedDealers(el, out);
         if (!isObject(dealers) || Object.keys(dealers).length !== ids.length || ids.some((id) => dealers[id] !== out.step1Hashes[id])) {
           throw new RecordError('trustee_share', `trustee ${who} acknowledged other commitments than the record's`, seq);
         }
         const index = el.index(who);
-        const expected = elementToHex(Object.values(out.commitments).reduce((acc, cs) => add(acc, commitmentEval(cs, index)), IDENTITY));
+        const expected = elementToHex(ids.map((d) => out.commitments[d]).reduce((acc, cs) => add(acc, commitmentEval(cs, index)), IDENTITY));
         if (data.public_share !== expected) {
           throw new RecordError('trustee_share', `trustee ${who}: public share does not follow from the commitments`, seq);
         }
@@ -169,9 +186,13 @@ export class RecordReader {
         break;
       }
       case 'election_key': {
-        const y = elementToHex(jointPublicKey(el.trustees.map((t) => out.commitments[t.id] || [IDENTITY])));
+        const qualified = qualifiedDealers(el, out);
+        const y = elementToHex(jointPublicKey(qualified.map((d) => out.commitments[d] || [IDENTITY])));
         if (el.trustees.some((t) => !(t.id in out.shares)) || out.publicKey !== null) {
           throw new RecordError('order', 'election key before every trustee confirmed', seq);
+        }
+        if (qualified.length < el.threshold) {
+          throw new RecordError('order', `only ${qualified.length} qualified dealers, fewer than the threshold: key generation must restart with replacement scrutineers`, seq);
         }
         if (data.public_key !== y) throw new RecordError('election_key', 'the election key is not the product of the commitments', seq);
         if (/^0+$/.test(y)) throw new RecordError('election_key', 'the election key is the identity element (no secrecy at all)', seq);
@@ -250,6 +271,11 @@ export class RecordReader {
         throw new RecordError('event_format', `unknown event type ${JSON.stringify(type)}`, seq);
     }
   }
+}
+
+/** The dealers whose polynomials make the key: every trustee no complaint proved at fault. */
+export function qualifiedDealers(el, out) {
+  return el.trustees.map((t) => t.id).filter((id) => !(id in out.disqualified));
 }
 
 /** The first category/contest/choice where two sums differ, or null. */
