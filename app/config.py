@@ -54,7 +54,8 @@ class Config:
     PUBLIC_URL = "http://127.0.0.1:5000"
     LOG_LEVEL = "INFO"
     LOG_FORMAT = "text"  # text | json (see app/logs.py)
-    # The browser scrutineer decrypts no tally with fewer counted ballots than this in any published count.
+    # Verifiable ballots: a published count combines at least this many ballots (per category
+    # too); below it the result says so instead of the numbers (UNEVOIX_VOTING_MIN_BALLOTS).
     VOTING_MIN_BALLOTS = 5
 
 

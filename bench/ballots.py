@@ -38,7 +38,7 @@ from voting.crypto.dkg import partial_decrypt  # noqa: E402
 from voting.crypto.election import Election  # noqa: E402
 from voting.crypto.group import GENERATOR, ORDER, Element, base_mul, fixed_base_table, lincomb  # noqa: E402
 from voting.record import RecordState, append_event, record_document  # noqa: E402
-from voting.simulate import random_selections, reference_contests, setup_election  # noqa: E402
+from voting.simulate import random_selections, reference_contests, seal, setup_election  # noqa: E402
 from voting.verify import verify_record  # noqa: E402
 
 REFERENCE_SELECTION = {
@@ -219,9 +219,10 @@ def main(argv: list[str] | None = None) -> int:
     n = args.ballots
     creds = [generate_credential() for _ in range(n)]
     cats = ["A" if i % 3 else "B" for i in range(n)]
-    items = sorted(({"credential": credential_public(c), "category": k} for c, k in zip(creds, cats)),
-                   key=lambda x: x["credential"])
+    items = sorted(({"credential": credential_public(c), "category": k, "voter": f"{i:032x}"}
+                    for i, (c, k) in enumerate(zip(creds, cats))), key=lambda x: x["credential"])
     state.apply(append_event(sim.events, "credentials", {"election": el.fingerprint, "credentials": items}))
+    state.apply(append_event(sim.events, "open", state.open_data()))
     t = time.perf_counter()
     jobs = [(el.to_json(), y.hex(), c, i) for i, c in enumerate(creds)]
     with multiprocessing.get_context("fork").Pool(args.workers) as pool:
@@ -232,13 +233,15 @@ def main(argv: list[str] | None = None) -> int:
         tracker, supersedes = state.check_new_ballot(b)
         state.apply(append_event(sim.events, "ballot", {"ballot": b, "tracker": tracker, "supersedes": supersedes}))
     state.apply(append_event(sim.events, "close", state.close_data()))
+    for tid in ("t1", "t2", "t3"):
+        seal(sim, state, tid)
     t = time.perf_counter()
     tally = state.tally_data()
     sum_s = time.perf_counter() - t
     state.apply(append_event(sim.events, "tally", tally))
     t = time.perf_counter()
     for tid in ("t1", "t2", "t3"):
-        data = partial_decrypt(el, sim.trustee_private[tid], sim.trustee_shares[tid]["share"], state.tally_sums, state.tally_hash)
+        data = partial_decrypt(el, sim.trustee_private[tid], sim.trustee_shares[tid]["share"], state.tally_decrypt, state.tally_hash)
         state.apply(append_event(sim.events, "partial_decryption", data))
     result = state.result_data()
     decrypt_s = time.perf_counter() - t

@@ -54,6 +54,7 @@ ROUTES: dict[str, tuple[str, str, set[str] | str]] = {
     "voting.election_json": ("GET", "/voting/{slug}/election.json", ANYONE),
     "voting.commitments_json": ("GET", "/voting/{slug}/commitments.json", ANYONE),
     "voting.tally_json": ("GET", "/voting/{slug}/tally.json", ANYONE),
+    "voting.seal_json": ("GET", "/voting/{slug}/seal.json", ANYONE),
     "voting.vote": ("GET", "/voting/{slug}/vote", ANYONE),
     "voting.cast": ("POST", "/voting/{slug}/ballots", ANYONE),  # the credential decides: 400 on no ballot
     "voting.manage_index": ("GET", "/voting/manage/", {"officer"}),

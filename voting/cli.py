@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import json
-from datetime import date
 from pathlib import Path
 
 import click
@@ -118,14 +117,75 @@ def export(slug: str, out: Path) -> None:
     click.echo(f"Record of {slug} written to {out}.")
 
 
+def _write_letters(path: Path, letters: list[dict]) -> None:
+    """The private credentials as printable letters (one page each, in the member's language, with
+    a QR code of the link), written once (mode 0600); nothing of them stays in the database."""
+    import base64
+    import io
+    import os
+
+    import qrcode
+    import qrcode.image.svg
+    from flask import render_template
+    from flask_babel import force_locale
+
+    from shares.pdf import render_pdf
+    from voting.services import _mail_context
+
+    pages = []
+    with _mail_context():
+        for letter in letters:
+            svg = io.BytesIO()
+            qrcode.make(letter["link"], image_factory=qrcode.image.svg.SvgPathImage).save(svg)
+            qr = "data:image/svg+xml;base64," + base64.b64encode(svg.getvalue()).decode("ascii")
+            with force_locale(letter["member"].language):
+                pages.append(render_template("voting/pdf/credential_letter.html", qr=qr, **letter))
+        html = render_template("voting/pdf/credential_letters.html", pages=pages, title=letters[0]["election_title"])
+    data = render_pdf(html)
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(fd, "wb") as fh:
+        fh.write(data)
+
+
+def _delivery(letters_path: Path | None) -> list | None:
+    """Where private credentials go: letters (a list the command prints), or mail (None)."""
+    from flask import current_app
+
+    if letters_path is not None:
+        if letters_path.exists():
+            raise click.ClickException(f"{letters_path} exists; credentials are never overwritten.")
+        return []
+    if not current_app.config.get("MAIL_SERVER") and not current_app.config.get("DEMO"):
+        raise click.ClickException("No mail server is configured: give --letters FILE.pdf to print the credentials "
+                                   "as letters. Nothing was changed.")
+    return None
+
+
+def _delivered(count: int, letters: list | None, letters_path: Path | None) -> str:
+    from flask import current_app
+
+    if letters is not None and letters_path is not None:
+        if letters:
+            _write_letters(letters_path, letters)
+        return (f"{count} credential(s) issued and printed as letters in {letters_path} (keep this file safe, "
+                f"print it, then delete it); the database keeps only the public parts.")
+    if current_app.config.get("MAIL_SERVER"):
+        return (f"{count} credential(s) issued and queued as mail; each mail's text is erased from the outbox "
+                f"once sent; the database keeps only the public parts.")
+    return (f"{count} credential(s) issued into the demo outbox (no mail server: the demo outbox stands in "
+            f"for the members' mailboxes and keeps the mail).")
+
+
 @voting_cli.command("credentials")
 @click.argument("slug")
 @click.option("--public-list", type=click.Path(exists=True, dir_okay=False, path_type=Path),
               help="Publish the public list written by `python -m voting.credentials` instead of generating.")
 @click.option("--on", "on_date", type=click.DateTime(formats=["%Y-%m-%d"]), help="Electorate date (default today).")
-def credentials(slug: str, public_list: Path | None, on_date) -> None:
-    """Issue a credential to every member in good standing and mail it (the app as credential
-    authority: demo and small elections), or publish an outside authority's public list."""
+@click.option("--letters", "letters_path", type=click.Path(dir_okay=False, path_type=Path),
+              help="Print the private credentials as PDF letters in this new file instead of mailing them.")
+def credentials(slug: str, public_list: Path | None, on_date, letters_path: Path | None) -> None:
+    """Issue a credential to every member in good standing and mail it or print it as a letter (the
+    app as credential authority: demo and small elections), or publish an outside authority's public list."""
     from voting import services
 
     election = _election(slug)
@@ -139,13 +199,70 @@ def credentials(slug: str, public_list: Path | None, on_date) -> None:
         from shares.models import Member
         from shares.standing import members_in_good_standing
 
+        letters = _delivery(letters_path)
         ids = members_in_good_standing((on_date.date() if on_date else today()))
         members = list(db.session.scalars(select(Member).where(Member.id.in_(ids)).order_by(Member.id))) if ids else []
-        count = services.issue_credentials(election, members)
+        count = services.issue_credentials(election, members, letters=letters)
+    except errors.VotingError as exc:
+        raise _fail(exc) from None
+    message = _delivered(count, letters, letters_path)
+    db.session.commit()
+    click.echo(message)
+
+
+def _member(member_id: int):
+    from shares.models import Member
+
+    member = db.session.get(Member, member_id)
+    if member is None:
+        raise click.ClickException(f"No member {member_id}.")
+    return member
+
+
+@voting_cli.command("revoke")
+@click.argument("slug")
+@click.option("--member", "member_id", type=int, help="Revoke this member's credential.")
+@click.option("--credential", "public", help="Revoke this public credential (64 hex).")
+def revoke(slug: str, member_id: int | None, public: str | None) -> None:
+    """Revoke a credential (a `revocation` event on the board): it casts no more, its ballots no longer count."""
+    from voting import services
+
+    election = _election(slug)
+    if (member_id is None) == (public is None):
+        raise click.ClickException("Give either --member or --credential.")
+    if member_id is not None:
+        row = services.member_credential(election, _member(member_id).id)
+        if row is None:
+            raise click.ClickException(f"Member {member_id} holds no unrevoked credential for {slug}.")
+        public = row.public
+    try:
+        credential = services.revoke_credential(election, public)
     except errors.VotingError as exc:
         raise _fail(exc) from None
     db.session.commit()
-    click.echo(f"{count} credential(s) issued and mailed; the private parts are not kept.")
+    click.echo(f"{slug}: credential {credential.public[:16]}... revoked (event {credential.revoked_seq}); "
+               f"its ballots no longer count.")
+
+
+@voting_cli.command("reissue")
+@click.argument("slug")
+@click.option("--member", "member_id", type=int, required=True)
+@click.option("--letters", "letters_path", type=click.Path(dir_okay=False, path_type=Path),
+              help="Print the new credential as a PDF letter in this new file instead of mailing it.")
+def reissue(slug: str, member_id: int, letters_path: Path | None) -> None:
+    """A member lost their credential: revoke it and issue a new one to the same voter (both on the board)."""
+    from voting import services
+
+    election = _election(slug)
+    member = _member(member_id)
+    letters = _delivery(letters_path)
+    try:
+        services.reissue_credential(election, member, letters=letters)
+    except errors.VotingError as exc:
+        raise _fail(exc) from None
+    message = _delivered(1, letters, letters_path)
+    db.session.commit()
+    click.echo(message)
 
 
 @voting_cli.command("status")

@@ -1,11 +1,15 @@
 """Credential authority: ``python -m voting.credentials ELECTORATE.csv --public P --private S``.
 
-Reads the electorate (CSV ``member_id,category`` with category A or B, header
+Reads the electorate (CSV ``member_id,category[,voter]`` with category A or B, header
 optional), generates one credential per member, and writes the public list
 (ready to be the data of a ``credentials`` event, sorted, without member ids)
-and the private list (``member_id,category,credential`` for printing and
+and the private list (``member_id,category,voter,credential`` for printing and
 mailing) to two different places. The server only ever receives the public
 file.
+
+Each member gets a voter pseudonym (128 random bits) that the record publishes with the
+credential, so that anyone can check that each voter counts at most once. To replace a lost
+credential after the officer revoked it, give the member's earlier pseudonym as the third column.
 """
 
 from __future__ import annotations
@@ -14,44 +18,51 @@ import argparse
 import csv
 import json
 import os
+import secrets
 import sys
 from typing import Iterable, Sequence
 
 from voting.crypto.credential import credential_public, generate_credential
 from voting.crypto.election import CATEGORIES
+from voting.crypto.encoding import is_hex
 
 
 class ElectorateError(ValueError):
     pass
 
 
-def read_electorate(lines: Iterable[str]) -> list[tuple[str, str]]:
-    members: list[tuple[str, str]] = []
+def read_electorate(lines: Iterable[str]) -> list[tuple[str, str, str]]:
+    """(member_id, category, voter pseudonym: the given one or a new random one)."""
+    members: list[tuple[str, str, str]] = []
     seen: set[str] = set()
     for n, row in enumerate(csv.reader(lines), start=1):
         if not row or all(not c.strip() for c in row):
             continue
         if n == 1 and row[0].strip().lower() == "member_id":
             continue
-        if len(row) != 2:
-            raise ElectorateError(f"line {n}: expected member_id,category")
+        if len(row) not in (2, 3):
+            raise ElectorateError(f"line {n}: expected member_id,category[,voter]")
         member, cat = row[0].strip(), row[1].strip().upper()
+        voter = row[2].strip() if len(row) == 3 else secrets.token_hex(16)
         if not member or cat not in CATEGORIES:
             raise ElectorateError(f"line {n}: empty member id or category not A/B")
+        if not is_hex(voter, 32):
+            raise ElectorateError(f"line {n}: a voter pseudonym is 32 lowercase hex characters")
         if member in seen:
             raise ElectorateError(f"line {n}: member {member} listed twice")
         seen.add(member)
-        members.append((member, cat))
+        members.append((member, cat, voter))
     return members
 
 
 def issue_credentials(
-    members: Sequence[tuple[str, str]], election_fingerprint: str | None = None
-) -> tuple[dict[str, object], list[tuple[str, str, str]]]:
-    """(public ``credentials`` event data, private rows member_id, category, credential)."""
-    private = [(m, cat, generate_credential()) for m, cat in members]
+    members: Sequence[tuple[str, str] | tuple[str, str, str]], election_fingerprint: str | None = None
+) -> tuple[dict[str, object], list[tuple[str, str, str, str]]]:
+    """(public ``credentials`` event data, private rows member_id, category, voter, credential)."""
+    rows = [(m[0], m[1], m[2] if len(m) == 3 else secrets.token_hex(16)) for m in members]
+    private = [(m, cat, voter, generate_credential()) for m, cat, voter in rows]
     items = sorted(
-        ({"credential": credential_public(cred), "category": cat} for _, cat, cred in private),
+        ({"credential": credential_public(cred), "category": cat, "voter": voter} for _, cat, voter, cred in private),
         key=lambda x: x["credential"],
     )
     public: dict[str, object] = {"credentials": items}
@@ -94,12 +105,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     fd = os.open(args.private, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
     with os.fdopen(fd, "w", encoding="utf-8", newline="") as fh:
         writer = csv.writer(fh)
-        writer.writerow(["member_id", "category", "credential"])
+        writer.writerow(["member_id", "category", "voter", "credential"])
         writer.writerows(private)
     with open(args.public, "x", encoding="utf-8") as fh:
         json.dump(public, fh, indent=1, sort_keys=True)
         fh.write("\n")
-    counts = {cat: sum(1 for _, c in members if c == cat) for cat in CATEGORIES}
+    counts = {cat: sum(1 for _, c, _ in members if c == cat) for cat in CATEGORIES}
     print(f"{len(members)} credentials issued (A: {counts['A']}, B: {counts['B']}); "
           f"public list: {args.public}; private list: {args.private}")
     return 0

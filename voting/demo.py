@@ -20,7 +20,7 @@ from app.models import Account, AccountRole, Role
 from voting import queries, services
 from voting.crypto.ballot import encrypt_ballot
 from voting.crypto.credential import credential_public, generate_credential
-from voting.crypto.dkg import keygen_step1, keygen_step2, new_trustee_identity, partial_decrypt
+from voting.crypto.dkg import keygen_step1, keygen_step2, new_trustee_identity, partial_decrypt, sign_trustee_data
 from voting.crypto.election import Contest
 from voting.crypto.election import Election as CryptoElection
 from voting.models import Election
@@ -54,12 +54,16 @@ def make_kits(n: int, names: Iterable[str] | None = None) -> dict[str, Scrutinee
 
 
 def definition(election_id: str, title: str, contests: Iterable[Contest], kits: dict[str, ScrutineerKit],
-               threshold: int) -> dict[str, Any]:
-    return {
+               threshold: int, min_ballots: int | None = None) -> dict[str, Any]:
+    """A definition; without ``min_ballots`` the election takes VOTING_MIN_BALLOTS from the config."""
+    out = {
         "version": "unevoix/v1", "id": election_id, "title": title,
         "contests": [c.to_json() for c in contests],
         "trustees": [dict(kit.public) for kit in kits.values()],
         "threshold": threshold, "tie_rule": "ballot_order"}
+    if min_ballots is not None:
+        out["min_ballots"] = min_ballots
+    return out
 
 
 def run_keygen(election: Election, kits: dict[str, ScrutineerKit]) -> None:
@@ -80,7 +84,12 @@ def partial_decryption(election: Election, kit: ScrutineerKit) -> dict[str, Any]
     el = services.crypto_election(election)
     tally = services.tally_event(election)
     assert tally is not None and kit.secret is not None
-    return partial_decrypt(el, kit.private, kit.secret["share"], tally.data["sums"], tally.hash)
+    return partial_decrypt(el, kit.private, kit.secret["share"], tally.data["decrypt"], tally.hash)
+
+
+def seal_signature(election: Election, kit: ScrutineerKit) -> dict[str, Any]:
+    """What ``python -m voting.trustee sign-seal`` writes for this scrutineer."""
+    return sign_trustee_data(kit.private, "seal_signature", services.seal_data(election, kit.trustee_id))
 
 
 def demo_contests(candidates_a: int = 8, candidates_b: int = 5) -> list[Contest]:
@@ -132,8 +141,8 @@ def load_elections(ctx) -> None:
     run_keygen(past, kits)
     voters = members[: min(40, len(members))]
     private = {m.id: generate_credential() for m in voters}
-    services.publish_credentials(past, [{"credential": credential_public(c), "category": m.category.value}
-                                        for m in voters for c in [private[m.id]]],
+    services.publish_credentials(past, [{"credential": credential_public(c), "category": m.category.value,
+                                         "voter": services.new_voter()} for m in voters for c in [private[m.id]]],
                                  {credential_public(private[m.id]): m.id for m in voters})
     services.open_election(past)
     el = services.crypto_election(past)
@@ -143,6 +152,8 @@ def load_elections(ctx) -> None:
         services.cast_ballot(past, ballot, member)
     del private
     services.close_election(past)
+    for tid in ("t1", "t2", "t4"):  # k scrutineers check the closed board and sign its seal
+        services.record_trustee_step(past, seal_signature(past, kits[tid]))
     services.compute_tally(past)
     for tid in ("t2", "t4", "t5"):  # t1 and t3 absent: any 3 of 5 decrypt
         services.record_trustee_step(past, partial_decryption(past, kits[tid]))
@@ -170,11 +181,12 @@ def small_tallied_election(slug: str = "ag-small", trustee_accounts: dict[str, A
     anonymous ones): for tests that need every page of an election to exist. Flushes only."""
     kits = make_kits(3)
     contests = [Contest("r1", "resolution", ("yes", "no", "abstain"), 1, 1)]
-    election = services.create_election(definition(slug, slug, contests, kits, 2), trustee_accounts or {},
+    election = services.create_election(definition(slug, slug, contests, kits, 2, min_ballots=1), trustee_accounts or {},
                                          slug=slug, require_login=require_login)
     run_keygen(election, kits)
     creds = {generate_credential(): getattr(v, "id", None) for v in (voters or [None, None])}
-    services.publish_credentials(election, [{"credential": credential_public(c), "category": "A"} for c in creds],
+    services.publish_credentials(election, [{"credential": credential_public(c), "category": "A",
+                                             "voter": services.new_voter()} for c in creds],
                                  {credential_public(c): m for c, m in creds.items() if m is not None})
     services.open_election(election)
     el = services.crypto_election(election)
@@ -182,6 +194,8 @@ def small_tallied_election(slug: str = "ag-small", trustee_accounts: dict[str, A
     for cred, voter in zip(creds, voter_list):
         services.cast_ballot(election, encrypt_ballot(el, election.public_key, cred, {"r1": ["yes"]}), voter)
     services.close_election(election)
+    for tid in ("t1", "t2"):
+        services.record_trustee_step(election, seal_signature(election, kits[tid]))
     services.compute_tally(election)
     for tid in ("t1", "t2"):
         services.record_trustee_step(election, partial_decryption(election, kits[tid]))

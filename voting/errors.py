@@ -65,6 +65,14 @@ class LoginRequired(VotingError):
     code = "login_required"
 
 
+class NotYourCredential(VotingError):
+    """This election requires sign-in and the credential belongs to another member (see
+    voting.permissions.may_cast_for)."""
+
+    status = 403
+    code = "not_your_credential"
+
+
 class NotATrustee(VotingError):
     status = 403
     code = "not_a_trustee"
@@ -163,6 +171,25 @@ class ReusedCiphertext(VotingError, Conflict):
 
     status = 409
     code = "ciphertext_reused"
+
+
+class AlreadyRevoked(VotingError, Conflict):
+    status = 409
+    code = "already_revoked"
+
+
+class CredentialAfterOpen(VotingError, Conflict):
+    """After the opening, a credential can only replace a revoked one (no new voter)."""
+
+    status = 409
+    code = "credential_after_open"
+
+
+class NotEnoughSeals(VotingError):
+    """Fewer than k scrutineers signed the seal of the closed board: no tally yet."""
+
+    status = 422
+    code = "not_enough_seals"
 
 
 class InvalidCredentialList(VotingError):

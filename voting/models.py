@@ -3,8 +3,12 @@
 The board (``BoardEvent``) is the source of truth: the hash-chained events of
 docs/election-record.md. ``CastBallot`` and ``BallotCiphertext`` index the ballot events for fast
 lookups and let the database refuse what the record rules refuse (a second ballot with the same
-tracker, a ciphertext copied from another credential's ballot). The "has voted" roll
-(``VoterRoll``) holds no link to a tracker, a credential or a ballot.
+tracker, a ciphertext already on the board). ``RunningSum`` keeps the board's running encrypted
+sums, so that the tally costs what it adds instead of a replay of every ballot.
+
+There is no separate "has voted" roll: rows written in voting order beside the ballots' order
+would link the two sequences. Whether a member voted is read from their credential's ballots
+(the server may know it, as in Belenios; secrecy rests on the threshold key).
 """
 from __future__ import annotations
 
@@ -91,8 +95,12 @@ class Credential(db.Model):
     category: Mapped[str] = mapped_column(String(1))
     # To whom the authority delivered it (unknown when the list came from an outside authority).
     member_id: Mapped[int | None] = mapped_column(ForeignKey("shares_member.id"), index=True)
+    # The record's voter pseudonym (128 random bits): stable across a revocation and reissue, so
+    # that anyone can check each voter counts once, without the record naming the member.
+    voter: Mapped[str] = mapped_column(String(32), index=True)
     published_seq: Mapped[int]
     revoked_at: Mapped[datetime | None]
+    revoked_seq: Mapped[int | None]
 
 
 class CastBallot(db.Model):
@@ -142,15 +150,18 @@ class Trustee(db.Model):
     account: Mapped[Account | None] = relationship(lazy="joined")
 
 
-class VoterRoll(db.Model):
-    """Who has voted: no tracker, no credential, no ballot (stored apart from the ballot box)."""
+class RunningSum(db.Model):
+    """A shard of the board's running state: per category, the number of counted ballots and the
+    encrypted sums (flat choice order, ``[[alpha, beta], ...]`` hex) of the counted ballots.
 
-    __tablename__ = "voting_voter_roll"
-    __table_args__ = (UniqueConstraint("election_id", "member_id"),)
+    Every cast adds its ballot (minus the one it supersedes) to the shard of its worker process
+    before taking the board's lock, so casts of different processes do not wait on each other
+    here; the tally adds the shards up."""
+
+    __tablename__ = "voting_running_sum"
+    __table_args__ = (UniqueConstraint("election_id", "shard"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     election_id: Mapped[int] = mapped_column(ForeignKey("voting_election.id"))
-    member_id: Mapped[int] = mapped_column(ForeignKey("shares_member.id"))
-    # Midnight UTC of the day only: a time to the second would let whoever reads the database pair
-    # the roll with the ballot events' timestamps.
-    voted_at: Mapped[datetime]
+    shard: Mapped[int]
+    state: Mapped[dict] = mapped_column(JSON)

@@ -41,3 +41,14 @@ def can_cast_ballot(user, election) -> bool:
     if election is None:
         return False
     return _signed_in(user) or not election.require_login
+
+
+def may_cast_for(user, credential_owner) -> bool:
+    """In an election that requires sign-in, may the signed-in member ``user`` cast a ballot with a
+    credential delivered to the member whose id is ``credential_owner`` (None: not known)?
+
+    Today: only with their own. Proxies hook in here (a member holding another's proxy may cast
+    with that member's credential), so that the service and the pages keep one rule."""
+    if user is None or credential_owner is None:
+        return False
+    return getattr(user, "id", None) == credential_owner

@@ -8,7 +8,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import load_only
 
 from app.extensions import db
-from voting.models import BoardEvent, CastBallot, Credential, Election, Trustee, VoterRoll
+from voting.models import BoardEvent, CastBallot, Credential, Election, Trustee
 
 PAGE_SIZE = 50
 
@@ -74,14 +74,19 @@ def board_counts(election: Election) -> dict[str, int]:
     by_type = dict(db.session.execute(select(BoardEvent.type, func.count(BoardEvent.id))
                                       .where(BoardEvent.election_id == eid).group_by(BoardEvent.type)).all())
     ballots = by_type.get("ballot", 0)
-    counted = db.session.scalar(select(func.count(CastBallot.id)).where(
-        CastBallot.election_id == eid, CastBallot.superseded_by_tracker.is_(None))) or 0
+    counted = db.session.scalar(select(func.count(CastBallot.id)).join(
+        Credential, Credential.id == CastBallot.credential_id).where(
+        CastBallot.election_id == eid, CastBallot.superseded_by_tracker.is_(None),
+        Credential.revoked_at.is_(None))) or 0
     credentials = db.session.scalar(select(func.count(Credential.id)).where(Credential.election_id == eid)) or 0
     revoked = db.session.scalar(select(func.count(Credential.id)).where(
         Credential.election_id == eid, Credential.revoked_at.is_not(None))) or 0
-    voters = db.session.scalar(select(func.count(VoterRoll.id)).where(VoterRoll.election_id == eid)) or 0
+    voters = db.session.scalar(select(func.count(func.distinct(Credential.member_id))).join(
+        CastBallot, CastBallot.credential_id == Credential.id).where(
+        Credential.election_id == eid, Credential.member_id.is_not(None))) or 0
     return {"events": sum(by_type.values()), "ballots": ballots, "counted": counted,
-            "superseded": ballots - counted, "credentials": credentials, "revoked": revoked,
+            "superseded": db.session.scalar(select(func.count(CastBallot.id)).where(
+                CastBallot.election_id == eid, CastBallot.superseded_by_tracker.is_not(None))) or 0, "credentials": credentials, "revoked": revoked,
             "roll": voters, "partial_decryptions": by_type.get("partial_decryption", 0)}
 
 
@@ -93,5 +98,5 @@ def event_data(election: Election, event_type: str) -> list[dict]:
 
 
 def has_voted(election: Election, member_id: int) -> bool:
-    return db.session.scalar(select(VoterRoll.id).where(VoterRoll.election_id == election.id,
-                                                        VoterRoll.member_id == member_id)) is not None
+    return db.session.scalar(select(CastBallot.id).join(Credential, Credential.id == CastBallot.credential_id).where(
+        Credential.election_id == election.id, Credential.member_id == member_id).limit(1)) is not None

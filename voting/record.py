@@ -12,16 +12,24 @@ from __future__ import annotations
 import hashlib
 from array import array
 from dataclasses import dataclass, field
-from typing import Any, Callable, Iterable, Mapping
+from typing import Any, Callable, Iterable, Mapping, Protocol
 
 from voting.crypto.ballot import (
     InvalidBallot,
-    ballot_tracker,
     check_ballot_shape,
+    parse_ciphertexts,
     verify_ballot_proofs,
     verify_ballot_signature,
 )
-from voting.crypto.dkg import TrusteeError, commitment_eval, joint_public_key, verify_partial_decryption, verify_step1
+from voting.crypto.dkg import (
+    TrusteeError,
+    commitment_eval,
+    joint_public_key,
+    verify_partial_decryption,
+    verify_step1,
+    verify_trustee_signature,
+)
+from voting.crypto.ed25519 import is_full_order_key
 from voting.crypto.election import CATEGORIES, DefinitionError, Election
 from voting.crypto.encoding import EncodingError, canonical_json, hash_json, hash_json_bytes, is_hex, same_json
 from voting.crypto.errors import CodedError
@@ -31,7 +39,9 @@ from voting.crypto.tally import (
     TallyError,
     compute_result,
     decrypt_counts,
+    decrypt_sums,
     flat_choices,
+    published_groups,
     sum_ballots,
     sums_to_json,
 )
@@ -45,8 +55,11 @@ EVENT_TYPES = (
     "trustee_share",
     "election_key",
     "credentials",
+    "revocation",
+    "open",
     "ballot",
     "close",
+    "seal_signature",
     "tally",
     "partial_decryption",
     "result",
@@ -132,6 +145,119 @@ def rechain(events: list[dict[str, Any]]) -> list[dict[str, Any]]:
     for e in events:
         append_event(out, e["type"], e["data"])
     return out
+
+
+# -- the acceptance rule for ballots ---------------------------------------------
+#
+# ONE rule decides whether a ballot goes on the board; the server (voting.services.cast_ballot),
+# the record replay (RecordState) and the verifier all call these two functions. The first holds
+# everything that needs no board (the expensive part: the server runs it outside any lock, the
+# verifier in parallel); the second is what needs the board (cheap: set look-ups). See
+# docs/election-record.md section 5.10 for the one description of the rule and its argument.
+
+VOTER_HEX = 32  # a voter pseudonym: 128 random bits, 32 lowercase hex
+
+
+@dataclass(frozen=True)
+class PreparedBallot:
+    """A ballot that passed every check needing no board."""
+
+    ballot: dict[str, Any]
+    credential: str
+    tracker: str
+    alphas: tuple[str, ...]
+    ballot_bytes: bytes
+
+
+class BallotBoard(Protocol):
+    """What the acceptance rule asks of a board (RecordState in memory, the database in services)."""
+
+    def ballot_stage(self) -> str:
+        """``before_open``, ``open`` or ``closed``."""
+
+    def credential_status(self, credential: str) -> str | None:
+        """``active``, ``revoked`` or None (not on the list)."""
+
+    def tracker_seen(self, tracker: str) -> bool: ...
+
+    def alpha_owners(self, alphas: tuple[str, ...]) -> set[str]:
+        """The credentials whose accepted ballots hold any of these alphas."""
+
+    def latest_tracker(self, credential: str) -> str | None: ...
+
+
+def prepare_ballot(election: Election, public_key: Element | None, ballot: Any, *, verify: bool = True,
+                   ballot_bytes: bytes | None = None, seq: int | None = None) -> PreparedBallot:
+    """Checks of a ballot on its own: shape and fingerprint, hex values, no alpha twice in it, and
+    (``verify``) :func:`verify_ballot_crypto`. Raises RecordError with the reason code."""
+    try:
+        check_ballot_shape(election, ballot)
+    except InvalidBallot as exc:
+        raise RecordError(exc.code, exc.message, seq) from exc
+    choices = [ch for c in ballot["contests"] for ch in c["choices"]]
+    alphas = tuple(ch["alpha"] for ch in choices)
+    if not all(is_hex(ch["alpha"], 66) and is_hex(ch["beta"], 66) for ch in choices):
+        raise RecordError("invalid_element", "every alpha and beta is 66 lowercase hex characters", seq)
+    if len(set(alphas)) != len(alphas):
+        raise RecordError("ciphertext_reused", "the same ciphertext appears twice in the ballot", seq)
+    try:
+        raw = ballot_bytes if ballot_bytes is not None else canonical_json(ballot)
+    except EncodingError as exc:
+        raise RecordError("ballot_format", str(exc), seq) from exc
+    prepared = PreparedBallot(ballot, ballot["credential"], hashlib.sha256(raw).hexdigest(), alphas, raw)
+    if verify:
+        verify_ballot_crypto(election, public_key, prepared, seq)
+    return prepared
+
+
+def verify_ballot_crypto(election: Election, public_key: Element | None, prepared: PreparedBallot,
+                         seq: int | None = None) -> None:
+    """Every group element, the signature and every proof (the expensive part)."""
+    if public_key is None:
+        raise RecordError("ballot_before_open", "no election key yet", seq)
+    try:
+        cts = parse_ciphertexts(election, prepared.ballot)
+        verify_ballot_signature(prepared.ballot)
+        verify_ballot_proofs(election, public_key, prepared.ballot, cts)
+    except InvalidBallot as exc:
+        raise RecordError(exc.code, exc.message, seq) from exc
+
+
+def check_ballot_on_board(board: BallotBoard, prepared: PreparedBallot, seq: int | None = None) -> str | None:
+    """Checks of a prepared ballot against the board; returns the tracker it supersedes (or None).
+
+    The copy rule: no alpha of the ballot may already be on the board. In another credential's
+    ballot it is ballot copying (``ballot_copied``); in the same credential's earlier ballot a
+    reused encryption (``ciphertext_reused``). Proof values are not compared (see the docs)."""
+    stage = board.ballot_stage()
+    if stage == "before_open":
+        raise RecordError("ballot_before_open", "the ballot box is not open", seq)
+    if stage == "closed":
+        raise RecordError("ballot_after_close", "the ballot box is closed", seq)
+    status = board.credential_status(prepared.credential)
+    if status is None:
+        raise RecordError("unknown_credential", "the ballot is signed by a credential not on the list", seq)
+    if status == "revoked":
+        raise RecordError("revoked_credential", "the ballot is signed by a revoked credential", seq)
+    if board.tracker_seen(prepared.tracker):
+        raise RecordError("duplicate_ballot", f"ballot {prepared.tracker[:12]}... is already on the board", seq)
+    owners = board.alpha_owners(prepared.alphas)
+    if owners - {prepared.credential}:
+        raise RecordError("ballot_copied", "a ciphertext of this ballot is already in another credential's ballot", seq)
+    if owners:
+        raise RecordError("ciphertext_reused", "a ciphertext of this ballot is already in an earlier ballot of the same credential", seq)
+    return board.latest_tracker(prepared.credential)
+
+
+def accept_ballot(election: Election, public_key: Element | None, board: BallotBoard, ballot: Any) -> dict[str, Any]:
+    """The whole rule: the ``ballot`` event data to append, or RecordError naming the refusal.
+
+    The checks run in one order everywhere: the ballot's form, then the board, then the crypto
+    (so a copied ballot is named ``ballot_copied``, not by the proof it breaks)."""
+    prepared = prepare_ballot(election, public_key, ballot, verify=False)
+    supersedes = check_ballot_on_board(board, prepared)
+    verify_ballot_crypto(election, public_key, prepared)
+    return {"ballot": ballot, "tracker": prepared.tracker, "supersedes": supersedes}
 
 
 # -- replaying the record ------------------------------------------------------
@@ -221,6 +347,9 @@ class RecordState:
 
     defer_ballots: bool = False
     keep_ballots: bool = True
+    # A board replaying its own rows, each checked when it was appended: the credentials' curve
+    # check is not repeated (the ballots' crypto neither, with ``defer_ballots``).
+    trusted: bool = False
     election: Election | None = None
     events: int = 0
     last: dict[str, Any] | None = None
@@ -231,18 +360,29 @@ class RecordState:
     disqualified: dict[str, str] = field(default_factory=dict)
     shares: dict[str, Element] = field(default_factory=dict)
     public_key: Element | None = None
-    credentials: dict[str, str] = field(default_factory=dict)
+    credentials: dict[str, str] = field(default_factory=dict)  # public credential -> category
+    voter_of: dict[str, str] = field(default_factory=dict)  # public credential -> voter pseudonym
+    active_credential: dict[str, str] = field(default_factory=dict)  # voter -> its unrevoked credential
+    voter_category: dict[str, str] = field(default_factory=dict)
+    revoked: set[str] = field(default_factory=set)
+    opened: bool = False
     ballots: list[BallotEntry] = field(default_factory=list)
+    # The last ballot of every unrevoked credential: the ballots that count.
     last_by_credential: dict[str, BallotEntry] = field(default_factory=dict)
+    latest_by_credential: dict[str, str] = field(default_factory=dict)  # credential -> tracker of its last ballot
     trackers: set[str] = field(default_factory=set)
-    # copy key of every value the copy rule covers -> position of the credential that used it first
+    # copy key of every alpha on the board -> number of the credential whose ballot holds it
     copy_index: CopyIndex = field(default_factory=CopyIndex)
     credential_number: dict[str, int] = field(default_factory=dict)
+    credential_list: list[str] = field(default_factory=list)
     closed: bool = False
-    close_head: str | None = None  # the board's head when the box closed (the close event's prev)
+    close_hash: str | None = None
+    close_data_seen: dict[str, Any] | None = None
+    seals: dict[str, dict[str, Any]] = field(default_factory=dict)
     tally_seq: int | None = None
     tally_hash: str | None = None
     tally_sums: Sums | None = None
+    tally_decrypt: Sums | None = None
     tally_counted: dict[str, int] | None = None
     decryptions: dict[str, dict[str, Any]] = field(default_factory=dict)
     decryption_order: list[str] = field(default_factory=list)
@@ -378,103 +518,203 @@ class RecordState:
     def _apply_credentials(self, seq: int, event: Any, data: dict[str, Any]) -> None:
         if self.closed:
             raise RecordError("order", "credentials after close", seq)
+        if self.public_key is None:
+            raise RecordError("order", "credentials before the election key", seq)
         self._check_election_field(data, seq)
-        if set(data) != {"election", "credentials"} or not isinstance(data["credentials"], list):
+        if set(data) != {"election", "credentials"} or not isinstance(data["credentials"], list) or not data["credentials"]:
             raise RecordError("credential_format", "credentials event malformed", seq)
         keys = []
+        new: dict[str, tuple[str, str]] = {}
+        new_voters: set[str] = set()
         for item in data["credentials"]:
-            if not isinstance(item, dict) or set(item) != {"credential", "category"} \
-                    or not is_hex(item["credential"], 64) or item["category"] not in CATEGORIES:
-                raise RecordError("credential_format", "each credential is 64 hex with category A or B", seq)
-            if item["credential"] in self.credentials:
-                raise RecordError("credential_duplicate", f"credential {item['credential'][:12]}... listed twice", seq)
-            keys.append(item["credential"])
-            self.credentials[item["credential"]] = item["category"]
-            self.credential_number[item["credential"]] = len(self.credential_number)
+            if not isinstance(item, dict) or set(item) != {"credential", "category", "voter"} \
+                    or not is_hex(item["credential"], 64) or item["category"] not in CATEGORIES \
+                    or not is_hex(item["voter"], VOTER_HEX):
+                raise RecordError("credential_format", "each credential is 64 hex with category A or B and a voter pseudonym", seq)
+            cred, voter = item["credential"], item["voter"]
+            if cred in self.credentials or cred in new:
+                raise RecordError("credential_duplicate", f"credential {cred[:12]}... listed twice", seq)
+            if voter in self.active_credential or voter in new_voters:
+                raise RecordError("voter_duplicate", f"voter {voter[:8]}... already holds an unrevoked credential", seq)
+            if self.opened and voter not in self.voter_category:
+                raise RecordError("credential_after_open", "after the opening, a credential replaces a revoked one only", seq)
+            if voter in self.voter_category and self.voter_category[voter] != item["category"]:
+                raise RecordError("credential_format", f"voter {voter[:8]}... changes category", seq)
+            if not self.trusted and not is_full_order_key(cred):
+                raise RecordError("credential_format", f"credential {cred[:12]}... is not an Ed25519 key of full order", seq)
+            keys.append(cred)
+            new[cred] = (voter, item["category"])
+            new_voters.add(voter)
         if keys != sorted(keys):
             raise RecordError("credential_format", "credentials must be sorted (the list must not reveal the roll order)", seq)
+        for cred, (voter, cat) in new.items():
+            self.credential_number[cred] = len(self.credential_list)
+            self.credential_list.append(cred)
+            self.credentials[cred] = cat
+            self.voter_of[cred] = voter
+            self.active_credential[voter] = cred
+            self.voter_category[voter] = cat
 
-    # -- voting ------------------------------------------------------------------
+    def _apply_revocation(self, seq: int, event: Any, data: dict[str, Any]) -> None:
+        if self.closed:
+            raise RecordError("order", "revocation after close", seq)
+        self._check_election_field(data, seq)
+        if set(data) != {"election", "credential"}:
+            raise RecordError("event_format", "a revocation has exactly election, credential", seq)
+        cred = data["credential"]
+        if cred not in self.credentials:
+            raise RecordError("unknown_credential", "revocation of a credential not on the list", seq)
+        if cred in self.revoked:
+            raise RecordError("revocation", f"credential {cred[:12]}... is already revoked", seq)
+        self.revoked.add(cred)
+        self.active_credential.pop(self.voter_of[cred], None)
+        self.last_by_credential.pop(cred, None)  # its ballots no longer count
+
+    def electorate(self) -> dict[str, int]:
+        """Unrevoked credentials per category (one per voter)."""
+        out = {cat: 0 for cat in CATEGORIES}
+        for cred in self.active_credential.values():
+            out[self.credentials[cred]] += 1
+        return out
+
+    def open_data(self) -> dict[str, Any]:
+        return {"election": self.el.fingerprint, "electorate": self.electorate()}
+
+    def _apply_open(self, seq: int, event: Any, data: dict[str, Any]) -> None:
+        if self.public_key is None or self.opened or not self.credentials:
+            raise RecordError("order", "the opening needs the election key and credentials, once", seq)
+        self._check_election_field(data, seq)
+        if not same_json(data, self.open_data()):
+            raise RecordError("open_count", "the opening's electorate differs from the credential list", seq)
+        self.opened = True
+
+    # -- voting (the BallotBoard of the acceptance rule) ----------------------------
+    def ballot_stage(self) -> str:
+        if self.closed:
+            return "closed"
+        return "open" if self.opened else "before_open"
+
+    def credential_status(self, credential: str) -> str | None:
+        if credential not in self.credentials:
+            return None
+        return "revoked" if credential in self.revoked else "active"
+
+    def tracker_seen(self, tracker: str) -> bool:
+        return tracker in self.trackers
+
+    def alpha_owners(self, alphas: tuple[str, ...]) -> set[str]:
+        owners = set()
+        for alpha in alphas:
+            at = self.copy_index.get(_alpha_key(alpha))
+            if at is not None:
+                owners.add(self.credential_list[at])
+        return owners
+
+    def latest_tracker(self, credential: str) -> str | None:
+        return self.latest_by_credential.get(credential)
+
     def check_new_ballot(
         self, ballot: Any, seq: int | None = None, ballot_bytes: bytes | None = None
     ) -> tuple[str, str | None]:
-        """Rules a new ballot must meet against the board (no crypto): returns (tracker, supersedes)."""
-        if self.public_key is None:
-            raise RecordError("ballot_before_open", "no election key yet", seq)
-        if self.closed:
-            raise RecordError("ballot_after_close", "the ballot box is closed", seq)
-        try:
-            check_ballot_shape(self.el, ballot)
-        except InvalidBallot as exc:
-            raise RecordError(exc.code, exc.message, seq) from exc
-        cred = ballot["credential"]
-        if cred not in self.credentials:
-            raise RecordError("unknown_credential", "the ballot is signed by a credential not on the list", seq)
-        tracker = hashlib.sha256(ballot_bytes).hexdigest() if ballot_bytes is not None else ballot_tracker(ballot)
-        if tracker in self.trackers:
-            raise RecordError("duplicate_ballot", f"ballot {tracker[:12]}... is already on the board", seq)
-        me = self.credential_number[cred]
-        for key in _copy_keys(ballot):
-            owner = self.copy_index.get(key)
-            if owner is not None and owner != me:
-                raise RecordError(
-                    "ballot_copied", "a ciphertext or proof of this ballot is already in another credential's ballot", seq
-                )
-        prev = self.last_by_credential.get(cred)
-        return tracker, (prev.tracker if prev else None)
+        """The acceptance rule without the crypto: returns (tracker, supersedes)."""
+        prepared = prepare_ballot(self.el, self.public_key, ballot, verify=False, ballot_bytes=ballot_bytes, seq=seq)
+        return prepared.tracker, check_ballot_on_board(self, prepared, seq)
 
     def ballot_event_data(self, ballot: dict[str, Any]) -> dict[str, Any]:
-        """Fully check a new ballot (including signature and proofs); the ``ballot`` event data to append."""
-        tracker, supersedes = self.check_new_ballot(ballot)
-        try:
-            verify_ballot_signature(ballot)
-            assert self.public_key is not None
-            verify_ballot_proofs(self.el, self.public_key, ballot)
-        except InvalidBallot as exc:
-            raise RecordError(exc.code, exc.message) from exc
-        return {"ballot": ballot, "tracker": tracker, "supersedes": supersedes}
+        """The whole acceptance rule; the ``ballot`` event data to append."""
+        if self.election is None:
+            raise RecordError("ballot_before_open", "no election yet")
+        return accept_ballot(self.el, self.public_key, self, ballot)
 
     def _apply_ballot(self, seq: int, event: Any, data: dict[str, Any]) -> None:
         if set(data) != {"ballot", "tracker", "supersedes"}:
             raise RecordError("event_format", "a ballot event has exactly ballot, tracker, supersedes", seq)
         ballot = data["ballot"]
-        tracker, supersedes = self.check_new_ballot(ballot, seq, self._ballot_bytes)
-        if data["tracker"] != tracker:
+        prepared = prepare_ballot(self.el, self.public_key, ballot, verify=False,
+                                  ballot_bytes=self._ballot_bytes, seq=seq)
+        supersedes = check_ballot_on_board(self, prepared, seq)
+        if not self.defer_ballots:
+            verify_ballot_crypto(self.el, self.public_key, prepared, seq)
+        if data["tracker"] != prepared.tracker:
             raise RecordError("tracker", "the tracker is not the hash of the ballot", seq)
         if data["supersedes"] != supersedes:
             raise RecordError("supersession", "the ballot does not name the credential's previous ballot as superseded", seq)
-        if not self.defer_ballots:
-            verify_ballot_signature(ballot)
-            assert self.public_key is not None
-            verify_ballot_proofs(self.el, self.public_key, ballot)
-        cred = ballot["credential"]
-        entry = BallotEntry(seq, cred, self.credentials[cred], tracker, ballot if self.keep_ballots else None)
+        cred = prepared.credential
+        entry = BallotEntry(seq, cred, self.credentials[cred], prepared.tracker, ballot if self.keep_ballots else None)
         prev = self.last_by_credential.get(cred)
         if prev is not None:
-            prev.superseded_by = tracker
+            prev.superseded_by = prepared.tracker
         self.last_by_credential[cred] = entry
+        self.latest_by_credential[cred] = prepared.tracker
+        self.ballots.append(entry)
+        self.trackers.add(prepared.tracker)
+        me = self.credential_number[cred]
+        for alpha in prepared.alphas:
+            self.copy_index.setdefault(_alpha_key(alpha), me)
+
+    def apply_indexed_ballot(self, seq: int, event_hash: str, credential: str, tracker: str) -> None:
+        """A ballot event of a trusted board, from its index row (seq, hash, credential, tracker)
+        without its body: only its effects (supersession, counts, the chain's head)."""
+        if not self.trusted or seq != self.events or credential not in self.credentials:
+            raise RecordError("sequence", "indexed ballots only on a trusted board, in order", seq)
+        entry = BallotEntry(seq, credential, self.credentials[credential], tracker, {})
+        prev = self.last_by_credential.get(credential)
+        if prev is not None:
+            prev.superseded_by = tracker
+        self.last_by_credential[credential] = entry
+        self.latest_by_credential[credential] = tracker
         self.ballots.append(entry)
         self.trackers.add(tracker)
-        me = self.credential_number[cred]
-        for key in _copy_keys(ballot):
-            self.copy_index.setdefault(key, me)
+        self.counts["ballot"] = self.counts.get("ballot", 0) + 1
+        self.last = {"seq": seq, "hash": event_hash}
+        self.events += 1
 
     def close_data(self) -> dict[str, Any]:
-        return {"election": self.el.fingerprint, "ballots": len(self.ballots), "counted": len(self.last_by_credential)}
+        return {"election": self.el.fingerprint, "ballots": len(self.ballots), "counted": len(self.last_by_credential),
+                "head": self.last["hash"] if self.last else GENESIS_PREV}
 
     def _apply_close(self, seq: int, event: Any, data: dict[str, Any]) -> None:
-        if self.public_key is None or self.closed:
-            raise RecordError("order", "close before the key or twice", seq)
+        if not self.opened or self.closed:
+            raise RecordError("order", "close before the opening or twice", seq)
         self._check_election_field(data, seq)
         if not same_json(data, self.close_data()):
             raise RecordError(
                 "close_count",
-                f"the close event counts {data.get('ballots')} ballots / {data.get('counted')} voters, "
-                f"the board holds {len(self.ballots)} / {len(self.last_by_credential)}",
+                f"the close event counts {data.get('ballots')} ballots / {data.get('counted')} counted at head "
+                f"{str(data.get('head'))[:12]}..., the board holds {len(self.ballots)} / {len(self.last_by_credential)}",
                 seq,
             )
         self.closed = True
-        self.close_head = event["prev"]
+        self.close_hash = event["hash"]
+        self.close_data_seen = data
+
+    @property
+    def close_head(self) -> str | None:
+        """The board's head when the box closed (what the close event and the seal name)."""
+        return self.close_data_seen["head"] if self.close_data_seen else None
+
+    def seal_data(self, trustee: str) -> dict[str, Any]:
+        """What a scrutineer signs (then adds ``signature``): the close event, its count and head."""
+        assert self.close_data_seen is not None and self.close_hash is not None
+        return {"election": self.el.fingerprint, "trustee": trustee, "close": self.close_hash,
+                "counted": self.close_data_seen["counted"], "head": self.close_data_seen["head"]}
+
+    def _apply_seal_signature(self, seq: int, event: Any, data: dict[str, Any]) -> None:
+        if not self.closed or self.close_hash is None:
+            raise RecordError("order", "a seal signature before the close", seq)
+        if set(data) != {"election", "trustee", "close", "counted", "head", "signature"}:
+            raise RecordError("seal", "a seal signature has exactly election, trustee, close, counted, head, signature", seq)
+        verify_trustee_signature(self.el, "seal_signature", data)
+        self._check_election_field(data, seq)
+        who = data["trustee"]
+        if who in self.seals:
+            raise RecordError("duplicate_trustee", f"trustee {who} signed the seal twice", seq)
+        if not same_json({k: v for k, v in data.items() if k != "signature"}, self.seal_data(who)):
+            raise RecordError("seal", f"trustee {who} signed another close, count or head", seq)
+        self.seals[who] = data
+
+    def missing_seals(self) -> list[str]:
+        return [t.id for t in self.el.trustees if t.id not in self.seals]
 
     # -- tally -------------------------------------------------------------------
     def counted_by_category(self) -> dict[str, int]:
@@ -483,14 +723,8 @@ class RecordState:
             out[entry.category] += 1
         return out
 
-    def electorate(self) -> dict[str, int]:
-        out = {cat: 0 for cat in CATEGORIES}
-        for cat in self.credentials.values():
-            out[cat] += 1
-        return out
-
     def counted_sums(self) -> Sums:
-        """Homomorphic sum of the last ballot of every credential, per category."""
+        """Homomorphic sum of the last ballot of every unrevoked credential, per category."""
         if self.compute_sums is not None:
             return self.compute_sums(self)
         if not self.keep_ballots:
@@ -498,23 +732,34 @@ class RecordState:
         flat = sum_ballots(self.el, ((e.category, e.ballot) for e in self.last_by_credential.values()))
         return sums_to_json(self.el, flat)
 
-    def tally_data(self) -> dict[str, Any]:
-        return {"election": self.el.fingerprint, "counted": self.counted_by_category(), "sums": self.counted_sums()}
+    def tally_data(self, sums: Sums | None = None) -> dict[str, Any]:
+        """The ``tally`` event data (``sums``: the counted sums when already known, e.g. kept running)."""
+        counted = self.counted_by_category()
+        sums = sums if sums is not None else self.counted_sums()
+        return {"election": self.el.fingerprint, "counted": counted, "sums": sums,
+                "decrypt": decrypt_sums(self.el, sums, published_groups(counted, self.el.min_ballots))}
 
     def _apply_tally(self, seq: int, event: Any, data: dict[str, Any]) -> None:
         if not self.closed or self.tally_hash is not None:
             raise RecordError("order", "tally before close or twice", seq)
+        if len(self.seals) < self.el.threshold:
+            raise RecordError("not_enough_seals", f"{len(self.seals)} of {self.el.threshold} scrutineers signed the seal; "
+                              f"missing: {', '.join(self.missing_seals())}", seq)
         self._check_election_field(data, seq)
-        if set(data) != {"election", "counted", "sums"}:
+        if set(data) != {"election", "counted", "sums", "decrypt"}:
             raise RecordError("event_format", "tally malformed", seq)
         if not same_json(data["counted"], self.counted_by_category()):
             raise RecordError("tally_count", "the tally counts other ballots than the last per credential", seq)
         self._check_sums_shape(data["sums"], seq)
         if not self.defer_ballots and not same_json(data["sums"], self.counted_sums()):
             raise RecordError("tally_sum", "the encrypted tally is not the product of the counted ballots", seq)
+        expected = decrypt_sums(self.el, data["sums"], published_groups(data["counted"], self.el.min_ballots))
+        if not same_json(data["decrypt"], expected):
+            raise RecordError("tally_decrypt", "the totals to decrypt are not those the minimum count allows", seq)
         self.tally_seq = seq
         self.tally_hash = event["hash"]
         self.tally_sums = data["sums"]
+        self.tally_decrypt = data["decrypt"]
         self.tally_counted = data["counted"]
 
     def _check_sums_shape(self, sums: Any, seq: int) -> None:
@@ -539,14 +784,16 @@ class RecordState:
             raise RecordError("event_format", "tally sums must cover every category, contest and choice", seq)
 
     def _apply_partial_decryption(self, seq: int, event: Any, data: dict[str, Any]) -> None:
-        if self.tally_hash is None or self.tally_sums is None:
+        if self.tally_hash is None or self.tally_decrypt is None:
             raise RecordError("order", "partial decryption before the tally", seq)
-        who = data.get("trustee")
+        if not self.tally_decrypt:
+            raise RecordError("order", "nothing to decrypt: every count is withheld", seq)
+        who = data.get("trustee") if isinstance(data, dict) else None
         if who in self.decryptions:
             raise RecordError("duplicate_decryption", f"trustee {who} decrypted twice", seq)
         if who not in self.shares:
             raise RecordError("unknown_trustee", f"{who!r} is not a trustee of this election", seq)
-        factors = verify_partial_decryption(self.el, data, self.shares[who], self.tally_sums, self.tally_hash)
+        factors = verify_partial_decryption(self.el, data, self.shares[who], self.tally_decrypt, self.tally_hash)
         self.decryptions[who] = factors
         self.decryption_order.append(who)
 
@@ -556,23 +803,24 @@ class RecordState:
     def result_data(self) -> dict[str, Any]:
         """The result from the first k partial decryptions in record order."""
         el = self.el
-        if len(self.decryptions) < el.threshold:
+        if self.tally_decrypt is None or self.tally_counted is None or self.tally_hash is None:
+            raise RecordError("order", "the result follows the tally")
+        if self.tally_decrypt and len(self.decryptions) < el.threshold:
             raise RecordError(
                 "not_enough_trustees",
                 f"{len(self.decryptions)} of {el.threshold} partial decryptions; missing: {', '.join(self.missing_trustees())}",
             )
-        assert self.tally_sums is not None and self.tally_counted is not None and self.tally_hash is not None
-        used = self.decryption_order[: el.threshold]
+        used = self.decryption_order[: el.threshold] if self.tally_decrypt else []
         used.sort(key=el.trustee_index)
         factors = {el.trustee_index(t): self.decryptions[t] for t in used}
-        counts = decrypt_counts(el, self.tally_sums, factors, self.tally_counted)
+        counts = decrypt_counts(el, self.tally_decrypt, factors, self.tally_counted)
         return compute_result(el, counts, self.tally_counted, self.electorate(), used, self.tally_hash)
 
     def _apply_result(self, seq: int, event: Any, data: dict[str, Any]) -> None:
         expected = self.result_data()
         if set(data) != set(expected):
             raise RecordError("event_format", "result malformed", seq)
-        for key in ("election", "tally", "trustees", "electorate", "counted", "counts"):
+        for key in ("election", "tally", "trustees", "electorate", "counted", "min_ballots", "published", "counts"):
             if not same_json(data[key], expected[key]):
                 raise RecordError("result_count", f"the result's {key} differ from the decrypted tally", seq)
         for c in self.el.contests:
@@ -585,19 +833,8 @@ class RecordState:
         self.result = data
 
 
-def _copy_keys(ballot: Mapping[str, Any]) -> list[int]:
-    """The copy key (:meth:`CopyIndex.key`) of each alpha and each choice proof's first response."""
-    out = []
-    key = CopyIndex.key
-    for c in ballot["contests"]:
-        for ch in c["choices"]:
-            alpha = ch["alpha"]
-            if is_hex(alpha, 66):  # malformed ones are refused by the proof check
-                out.append(key(b"alpha:", alpha))
-            proof = ch["proof"]
-            if isinstance(proof, list) and proof and isinstance(proof[0], dict) and is_hex(proof[0].get("s"), 64):
-                out.append(key(b"s:", proof[0]["s"]))
-    return out
+def _alpha_key(alpha: str) -> int:
+    return CopyIndex.key(b"alpha:", alpha)
 
 
 def replay(events: Iterable[Any], *, defer_ballots: bool = False) -> RecordState:
@@ -612,8 +849,14 @@ __all__ = [
     "RECORD_FORMAT",
     "RecordError",
     "RecordState",
+    "BallotBoard",
+    "PreparedBallot",
+    "accept_ballot",
     "append_event",
+    "check_ballot_on_board",
     "check_link",
+    "prepare_ballot",
+    "verify_ballot_crypto",
     "event_hash",
     "make_event",
     "record_document",

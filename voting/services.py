@@ -11,9 +11,10 @@ So the board the database holds is always a record that ``python -m voting.verif
 from __future__ import annotations
 
 import json
+import os
+import secrets
 from contextlib import nullcontext
 from collections.abc import Callable, Iterable, Iterator, Mapping
-from datetime import datetime, time
 from typing import Any
 
 from flask import current_app, has_request_context, url_for
@@ -26,22 +27,25 @@ from app.extensions import db
 from app.mail import queue_mail
 from app.models import Account
 from voting import errors
-from voting.crypto.ballot import (
-    InvalidBallot,
-    ballot_alphas,
-    ballot_tracker,
-    check_ballot_shape,
-    parse_ciphertexts,
-    verify_ballot_proofs,
-    verify_ballot_signature,
-)
+from voting.crypto.ballot import InvalidBallot, parse_ciphertexts
 from voting.crypto.credential import credential_public, generate_credential
 from voting.crypto.dkg import TrusteeError
-from voting.crypto.election import DefinitionError
+from voting.crypto.election import CATEGORIES, DefinitionError
 from voting.crypto.election import Election as CryptoElection
 from voting.crypto.encoding import is_hex
-from voting.crypto.group import Element
-from voting.record import RECORD_FORMAT, RecordError, RecordState, make_event
+from voting.crypto.group import IDENTITY, Element, sum_elements
+from voting.crypto.tally import Sums, flat_choices, sums_to_json
+from voting.permissions import may_cast_for
+from voting.record import (
+    RECORD_FORMAT,
+    PreparedBallot,
+    RecordError,
+    RecordState,
+    check_ballot_on_board,
+    make_event,
+    prepare_ballot,
+    verify_ballot_crypto,
+)
 from voting.models import (
     BallotCiphertext,
     BoardEvent,
@@ -49,8 +53,8 @@ from voting.models import (
     Credential,
     Election,
     ElectionState,
+    RunningSum,
     Trustee,
-    VoterRoll,
 )
 
 APPEND_ATTEMPTS = 5
@@ -69,7 +73,9 @@ _BALLOT_ERRORS: dict[str, type[errors.VotingError]] = {
     "ballot_after_close": errors.BallotAfterClose,
     "ballot_before_open": errors.BallotBoxNotOpen,
     "ballot_copied": errors.CopiedBallot,
+    "ciphertext_reused": errors.ReusedCiphertext,
     "duplicate_ballot": errors.DuplicateBallot,
+    "revoked_credential": errors.RevokedCredential,
 }
 _STEP_ERRORS: dict[str, type[errors.VotingError]] = {
     "wrong_election": errors.WrongFingerprint,
@@ -80,11 +86,18 @@ _STEP_ERRORS: dict[str, type[errors.VotingError]] = {
     "not_enough_trustees": errors.WrongState,
     "invalid_element": errors.InvalidGroupElement,
     "trustee_signature": errors.InvalidSignature,
+    "not_enough_seals": errors.NotEnoughSeals,
+    "credential_after_open": errors.CredentialAfterOpen,
+    "voter_duplicate": errors.InvalidCredentialList,
+    "credential_format": errors.InvalidCredentialList,
+    "credential_duplicate": errors.InvalidCredentialList,
 }
 
 
 def _step_error(exc: RecordError | TrusteeError) -> errors.VotingError:
     cls = _STEP_ERRORS.get(exc.code, errors.InvalidTrusteeData)
+    if cls is errors.NotEnoughSeals:
+        return errors.NotEnoughSeals(exc.message)
     return cls(exc.message, code=exc.code)
 
 
@@ -105,12 +118,106 @@ def iter_events(election: Election, batch: int = 500) -> Iterator[dict[str, Any]
 
 
 def board_state(election: Election) -> RecordState:
-    """Replay the whole board with voting.record's rules (ballot crypto deferred: it was checked
-    when each ballot was accepted, and the verifier re-checks it)."""
-    state = RecordState(defer_ballots=True)
-    for event in iter_events(election):
-        state.apply(event)
+    """The board's state by voting.record's rules, at the cost of what is not a ballot.
+
+    The board replays its own rows, each checked when it was appended (``trusted``): every event
+    but the ballots is applied from its data; a ballot only from its index row (seq, hash,
+    credential, tracker), its body not even loaded. The encrypted sums come from the running
+    state (:class:`RunningSum`). ``python -m voting.verify`` re-checks everything from the record."""
+    state = RecordState(defer_ballots=True, trusted=True, compute_sums=lambda st: running_sums(election, st.el))
+    eid = election.id
+    others = db.session.scalars(select(BoardEvent).where(BoardEvent.election_id == eid, BoardEvent.type != "ballot")
+                                .order_by(BoardEvent.seq).execution_options(yield_per=200))
+    ballots = db.session.execute(
+        select(CastBallot.seq, BoardEvent.hash, Credential.public, CastBallot.tracker)
+        .join(BoardEvent, (BoardEvent.election_id == CastBallot.election_id) & (BoardEvent.seq == CastBallot.seq))
+        .join(Credential, Credential.id == CastBallot.credential_id)
+        .where(CastBallot.election_id == eid).order_by(CastBallot.seq).execution_options(yield_per=2000))
+    next_ballot = next(ballots, None)
+    for row in others:
+        while next_ballot is not None and next_ballot[0] < row.seq:
+            state.apply_indexed_ballot(*next_ballot)
+            next_ballot = next(ballots, None)
+        state.apply(row.as_event())
+    while next_ballot is not None:
+        state.apply_indexed_ballot(*next_ballot)
+        next_ballot = next(ballots, None)
     return state
+
+
+# -- the running state: encrypted sums of the counted ballots, kept as ballots arrive ----------
+
+_SHARDS = 8
+
+
+def _shard() -> int:
+    return os.getpid() % _SHARDS
+
+
+def _empty_running(width: int) -> dict[str, Any]:
+    zero = IDENTITY.hex()
+    return {"counted": {cat: 0 for cat in CATEGORIES}, "sums": {cat: [[zero, zero]] * width for cat in CATEGORIES}}
+
+
+def _add_running(election: Election, width: int, category: str, count: int,
+                 plus: list[tuple[Element, Element]] | None, minus: list[tuple[Element, Element]] | None) -> None:
+    """Add one ballot's ciphertexts (``plus``) and take away another's (``minus``) in this
+    process's shard. Runs before the board's lock (lock order: shard, then election)."""
+    if plus is None and minus is None and count == 0:
+        return
+    shard = _shard()
+    row = db.session.scalar(select(RunningSum).where(RunningSum.election_id == election.id, RunningSum.shard == shard)
+                            .with_for_update())
+    if row is None:
+        savepoint = db.session.begin_nested()
+        try:
+            row = RunningSum(election_id=election.id, shard=shard, state=_empty_running(width))
+            db.session.add(row)
+            db.session.flush()
+        except IntegrityError:
+            savepoint.rollback()
+            row = db.session.scalar(select(RunningSum).where(RunningSum.election_id == election.id,
+                                                             RunningSum.shard == shard).with_for_update())
+        else:
+            savepoint.commit()
+    current = row.state
+    cells = current["sums"][category]
+    out = []
+    for i, (a_hex, b_hex) in enumerate(cells):
+        parts_a = [Element.from_hex(a_hex, allow_identity=True)]
+        parts_b = [Element.from_hex(b_hex, allow_identity=True)]
+        if plus is not None:
+            parts_a.append(plus[i][0])
+            parts_b.append(plus[i][1])
+        if minus is not None:
+            parts_a.append(-minus[i][0])
+            parts_b.append(-minus[i][1])
+        out.append([sum_elements(parts_a).hex(), sum_elements(parts_b).hex()])
+    counted = dict(current["counted"])
+    counted[category] += count
+    row.state = {"counted": counted, "sums": {**current["sums"], category: out}}
+    db.session.flush()
+
+
+def running_sums(election: Election, el: CryptoElection) -> Sums:
+    """The encrypted sums of every counted ballot, per category: the shards added up."""
+    width = len(flat_choices(el))
+    cols = {cat: [([], []) for _ in range(width)] for cat in CATEGORIES}
+    for row in db.session.scalars(select(RunningSum).where(RunningSum.election_id == election.id)):
+        for cat in CATEGORIES:
+            for i, (a, b) in enumerate(row.state["sums"][cat]):
+                cols[cat][i][0].append(Element.from_hex(a, allow_identity=True))
+                cols[cat][i][1].append(Element.from_hex(b, allow_identity=True))
+    return sums_to_json(el, {cat: [(sum_elements(a), sum_elements(b)) for a, b in col] for cat, col in cols.items()})
+
+
+def _flat_ciphertexts(el: CryptoElection, ballot: Mapping[str, Any]) -> list[tuple[Element, Element]]:
+    return [pair for contest in parse_ciphertexts(el, ballot) for pair in contest]
+
+
+def _ballot_at(election: Election, seq: int) -> dict[str, Any]:
+    row = db.session.scalar(select(BoardEvent).where(BoardEvent.election_id == election.id, BoardEvent.seq == seq))
+    return row.data["ballot"]
 
 
 def _last_event(election: Election) -> dict[str, Any] | None:
@@ -193,6 +300,7 @@ def create_election(definition: Mapping[str, Any], trustees: Mapping[str, Accoun
     (:func:`register_trustee_keys`); once every trustee's keys are known, the definition is
     final, its event starts the board and the election moves to KEYGEN."""
     definition = dict(definition)
+    definition.setdefault("min_ballots", current_app.config["VOTING_MIN_BALLOTS"])
     trustees = dict(trustees or {})
     try:
         listed = [dict(t) for t in definition.get("trustees") or []]
@@ -273,8 +381,10 @@ def _kind_of_step(data: Any) -> str:
         return "trustee_complaint"
     if "factors" in keys:
         return "partial_decryption"
-    raise errors.InvalidTrusteeData("not a scrutineer step (commitments, public share or partial decryption)",
-                                    code="trustee_format")
+    if {"close", "head", "counted"} <= keys:
+        return "seal_signature"
+    raise errors.InvalidTrusteeData("not a scrutineer step (commitments, public share, seal signature or "
+                                    "partial decryption)", code="trustee_format")
 
 
 def record_trustee_step(election: Election, data: Mapping[str, Any], trustee: Trustee | None = None) -> BoardEvent:
@@ -286,6 +396,8 @@ def record_trustee_step(election: Election, data: Mapping[str, Any], trustee: Tr
         return record_trustee_share(election, data, trustee)
     if kind == "trustee_complaint":
         return record_trustee_complaint(election, data, trustee)
+    if kind == "seal_signature":
+        return record_seal_signature(election, data, trustee)
     return record_partial_decryption(election, data, trustee)
 
 
@@ -354,31 +466,38 @@ def keygen_progress(election: Election) -> dict[str, list[str]]:
 
 # -- credentials ---------------------------------------------------------------------------------
 
+def new_voter() -> str:
+    """A voter pseudonym for the record: 128 random bits, never derived from the member."""
+    return secrets.token_hex(16)
+
+
 def publish_credentials(election: Election, items: Iterable[Mapping[str, Any]],
                         delivered_to: Mapping[str, int] | None = None) -> BoardEvent:
     """Publish public credentials (the authority's public list: ``{"credentials": [...]}`` items
-    ``{"credential": hex, "category": "A"|"B"}``) as one ``credentials`` event.
+    ``{"credential": hex, "category": "A"|"B", "voter": 32 hex}``) as one ``credentials`` event.
 
+    Before the opening only (after it, a credential replaces a revoked one: :func:`reissue_credential`).
     ``delivered_to`` maps a public credential to the member it was delivered to (optional)."""
     if election.state not in (ElectionState.KEYGEN, ElectionState.OPEN):
         raise errors.WrongState("credentials go on the board before the close", state=election.state.value,
                                 needed="keygen|open")
-    listed = sorted(({"credential": i.get("credential"), "category": i.get("category")} for i in items),
-                    key=lambda x: str(x["credential"]))
+    listed = sorted(({"credential": i.get("credential"), "category": i.get("category"), "voter": i.get("voter")}
+                     for i in items), key=lambda x: str(x["credential"]))
     if not listed:
-        raise errors.InvalidDefinition("an empty credential list", code="credential_format")
+        raise errors.InvalidCredentialList("an empty credential list", code="credential_format")
     delivered_to = dict(delivered_to or {})
     _lock_board(election)
 
     def add_rows(row: BoardEvent) -> None:
         db.session.add_all(Credential(election_id=election.id, public=i["credential"], category=i["category"],
-                                      member_id=delivered_to.get(i["credential"]), published_seq=row.seq)
+                                      voter=i["voter"], member_id=delivered_to.get(i["credential"]),
+                                      published_seq=row.seq)
                            for i in listed)
 
     try:
         row, _ = _append_checked(election, "credentials",
                                  lambda state: {"election": election.fingerprint, "credentials": listed}, add_rows)
-    except errors.WrongState:
+    except (errors.WrongState, errors.CredentialAfterOpen):
         raise
     except errors.VotingError as exc:
         raise errors.InvalidCredentialList(exc.detail, **exc.info) from exc
@@ -389,9 +508,34 @@ def publish_credentials(election: Election, items: Iterable[Mapping[str, Any]],
     return row
 
 
-def issue_credentials(election: Election, members: Iterable[Any], *, base_url: str | None = None) -> int:
+def _vote_link(election: Election, credential: str, base_url: str | None = None) -> str:
+    base = (base_url or current_app.config["PUBLIC_URL"]).rstrip("/")
+    with _mail_context():
+        return f"{base}{url_for('voting.vote', slug=election.slug)}#{credential}"
+
+
+def _deliver(election: Election, private: list[tuple[Any, str]], letters: list | None, base_url: str | None) -> None:
+    """Each private credential leaves exactly once: in a secret mail (its text erased from the
+    outbox once sent) or, with ``letters``, appended there for the command to print; never kept."""
+    base = (base_url or current_app.config["PUBLIC_URL"]).rstrip("/")
+    with _mail_context():
+        board = f"{base}{url_for('voting.board', slug=election.slug)}"
+        for member, cred in private:
+            link = _vote_link(election, cred, base_url)
+            if letters is not None:
+                letters.append({"member": member, "credential": cred, "link": link, "board": board,
+                                "election_title": election.title})
+                continue
+            queue_mail(member.email, member.language, "voting_credential",
+                       dedupe_key=f"voting-credential:{election.id}:{member.id}:{credential_public(cred)[:16]}",
+                       secret=True, election_title=election.title, link=link, credential=cred, board=board)
+
+
+def issue_credentials(election: Election, members: Iterable[Any], *, base_url: str | None = None,
+                      letters: list | None = None) -> int:
     """Play the credential authority (demo, tests, small elections): one credential per member,
-    published (public part only) and mailed (private part in the link's #fragment), then forgotten.
+    published (public part and a fresh voter pseudonym) and delivered (private part in the link's
+    #fragment) by secret mail, or into ``letters`` for the command to print. Then forgotten.
 
     Members already holding a credential for this election are skipped. Returns how many were issued."""
     have = set(db.session.scalars(select(Credential.member_id).where(Credential.election_id == election.id,
@@ -401,35 +545,79 @@ def issue_credentials(election: Election, members: Iterable[Any], *, base_url: s
         return 0
     private = [(m, generate_credential()) for m in todo]
     publics = {credential_public(cred): m for m, cred in private}
-    publish_credentials(election, [{"credential": pub, "category": m.category.value} for pub, m in publics.items()],
+    publish_credentials(election, [{"credential": pub, "category": m.category.value, "voter": new_voter()}
+                                   for pub, m in publics.items()],
                         {pub: m.id for pub, m in publics.items()})
-    base = (base_url or current_app.config["PUBLIC_URL"]).rstrip("/")
-    with _mail_context():
-        path = url_for("voting.vote", slug=election.slug)
-        for member, cred in private:
-            queue_mail(member.email, member.language, "voting_credential",
-                       dedupe_key=f"voting-credential:{election.id}:{member.id}", secret=True,
-                       election_title=election.title, link=f"{base}{path}#{cred}", credential=cred,
-                       board=f"{base}{url_for('voting.board', slug=election.slug)}")
-    del private, publics  # the private parts leave with the mail; nothing else keeps them
+    _deliver(election, private, letters, base_url)
+    del private, publics  # the private parts leave with the mail or the letters; nothing else keeps them
     return len(todo)
 
 
-def revoke_credential(election: Election, public: str) -> Credential:
+def _credential_row(election: Election, public: str) -> Credential:
     credential = db.session.scalar(select(Credential).where(Credential.election_id == election.id,
                                                             Credential.public == public))
     if credential is None:
         raise errors.UnknownCredential(public)
-    if credential.revoked_at is None:
-        credential.revoked_at = utcnow()
-        db.session.flush()
-        audit.record("voting.credential_revoked", election, after={"credential": public})
     return credential
+
+
+def member_credential(election: Election, member_id: int) -> Credential | None:
+    """The member's unrevoked credential for this election, if any."""
+    return db.session.scalar(select(Credential).where(Credential.election_id == election.id,
+                                                      Credential.member_id == member_id,
+                                                      Credential.revoked_at.is_(None)))
+
+
+def revoke_credential(election: Election, public: str, *, actor: Account | None = None) -> Credential:
+    """A ``revocation`` event: the credential casts no more and its ballots no longer count."""
+    if election.state not in (ElectionState.KEYGEN, ElectionState.OPEN):
+        raise errors.WrongState("revocations go on the board before the close", state=election.state.value,
+                                needed="keygen|open")
+    credential = _credential_row(election, public)
+    if credential.revoked_at is not None:
+        raise errors.AlreadyRevoked(public)
+    latest = db.session.scalar(select(CastBallot).where(CastBallot.credential_id == credential.id,
+                                                        CastBallot.superseded_by_tracker.is_(None)))
+    if latest is not None:  # its counted ballot leaves the running sums
+        el = crypto_election(election)
+        _add_running(election, len(flat_choices(el)), credential.category, -1, None,
+                     _flat_ciphertexts(el, _ballot_at(election, latest.seq)))
+    _lock_board(election)
+    row, _ = _append_checked(election, "revocation", lambda st: {"election": election.fingerprint, "credential": public})
+    credential.revoked_at = utcnow()
+    credential.revoked_seq = row.seq
+    db.session.flush()
+    audit.record("voting.credential.revoke", election, actor=actor, after={"credential": public, "seq": row.seq})
+    return credential
+
+
+def reissue_credential(election: Election, member: Any, *, actor: Account | None = None,
+                       base_url: str | None = None, letters: list | None = None) -> Credential:
+    """A member lost their credential: revoke it (if not yet) and issue a new one to the same voter
+    pseudonym, delivered like the first. Both are events on the board, before any ballot of the
+    new credential."""
+    old = db.session.scalar(select(Credential).where(Credential.election_id == election.id,
+                                                     Credential.member_id == member.id)
+                            .order_by(Credential.published_seq.desc()).limit(1))
+    if old is None:
+        raise errors.UnknownCredential(f"member {member.id} holds no credential for this election")
+    if old.revoked_at is None:
+        revoke_credential(election, old.public, actor=actor)
+    cred = generate_credential()
+    public = credential_public(cred)
+    publish_credentials(election, [{"credential": public, "category": old.category, "voter": old.voter}],
+                        {public: member.id})
+    _deliver(election, [(member, cred)], letters, base_url)
+    del cred
+    audit.record("voting.credential.reissue", election, actor=actor, after={"credential": public})
+    return _credential_row(election, public)
 
 
 # -- opening, casting, closing -------------------------------------------------------------------
 
 def open_election(election: Election) -> None:
+    """The ``open`` event (with the electorate per category): ballots are accepted from now on and
+    no new voter can be added."""
     if election.state is not ElectionState.KEYGEN:
         raise errors.WrongState("only a ready election opens", state=election.state.value, needed="keygen")
     if election.public_key is None:
@@ -439,6 +627,7 @@ def open_election(election: Election) -> None:
         raise errors.NoCredentials()
     if not _lock_board(election, states=[ElectionState.KEYGEN]):
         raise errors.WrongState("changed meanwhile", state=election.state.value, needed="keygen")
+    _append_checked(election, "open", lambda st: st.open_data())
     election.state = ElectionState.OPEN
     election.opened_at = utcnow()
     db.session.flush()
@@ -449,14 +638,51 @@ def _ballot_error(exc: InvalidBallot | RecordError) -> errors.VotingError:
     return _BALLOT_ERRORS.get(exc.code, errors.MalformedBallot)(exc.message, code=exc.code)
 
 
-def cast_ballot(election: Election, ballot: Any, member: Any = None) -> str:
-    """Validate a ballot, append it to the board with its index rows and the roll mark; the tracker.
+class DbBoard:
+    """The acceptance rule's view of the board (voting.record.BallotBoard) over the index rows."""
 
-    Refusals (nothing recorded): LoginRequired, BallotBoxNotOpen, BallotAfterClose,
-    MalformedBallot, WrongFingerprint, UnknownCredential, RevokedCredential,
-    InvalidGroupElement, InvalidSignature, InvalidProof, DuplicateBallot (the same credential
-    resubmitted this very ballot), CopiedBallot (a ciphertext of another credential's ballot),
-    ReusedCiphertext (a ciphertext of this credential's own earlier ballot)."""
+    def __init__(self, election: Election, closed: bool = False) -> None:
+        self.election = election
+        self.closed = closed
+
+    def ballot_stage(self) -> str:
+        if self.closed or self.election.state in (ElectionState.CLOSED, ElectionState.TALLIED):
+            return "closed"
+        return "open" if self.election.state is ElectionState.OPEN else "before_open"
+
+    def _row(self, credential: str) -> Credential | None:
+        return db.session.scalar(select(Credential).where(Credential.election_id == self.election.id,
+                                                          Credential.public == credential))
+
+    def credential_status(self, credential: str) -> str | None:
+        row = self._row(credential)
+        if row is None:
+            return None
+        return "revoked" if row.revoked_at is not None else "active"
+
+    def tracker_seen(self, tracker: str) -> bool:
+        return db.session.scalar(select(CastBallot.id).where(CastBallot.tracker == tracker)) is not None
+
+    def alpha_owners(self, alphas: tuple[str, ...]) -> set[str]:
+        return set(db.session.scalars(select(Credential.public).join(
+            BallotCiphertext, BallotCiphertext.credential_id == Credential.id).where(
+            BallotCiphertext.election_id == self.election.id, BallotCiphertext.alpha.in_(list(alphas)))))
+
+    def latest_tracker(self, credential: str) -> str | None:
+        return db.session.scalar(select(CastBallot.tracker).join(Credential, Credential.id == CastBallot.credential_id)
+                                 .where(Credential.election_id == self.election.id, Credential.public == credential,
+                                        CastBallot.superseded_by_tracker.is_(None)))
+
+
+def cast_ballot(election: Election, ballot: Any, member: Any = None) -> str:
+    """Accept a ballot by voting.record's one acceptance rule and append it; the tracker.
+
+    The expensive part (form, elements, signature, proofs) runs before anything is locked; the
+    ballot is added to this process's running-sum shard; then, under the board's lock, only the
+    board checks (set look-ups) and the append. Refusals (nothing recorded): LoginRequired,
+    NotYourCredential, BallotBoxNotOpen, BallotAfterClose, MalformedBallot, WrongFingerprint,
+    UnknownCredential, RevokedCredential, InvalidGroupElement, InvalidSignature, InvalidProof,
+    DuplicateBallot, CopiedBallot, ReusedCiphertext."""
     if election.state in (ElectionState.CLOSED, ElectionState.TALLIED):
         raise errors.BallotAfterClose()
     if election.state is not ElectionState.OPEN or election.public_key is None:
@@ -464,84 +690,62 @@ def cast_ballot(election: Election, ballot: Any, member: Any = None) -> str:
     if election.require_login and member is None:
         raise errors.LoginRequired()
     el = crypto_election(election)
+    y = Element.from_hex(election.public_key)
+    board = DbBoard(election)
     try:
-        check_ballot_shape(el, ballot)
-    except InvalidBallot as exc:
+        prepared = prepare_ballot(el, y, ballot, verify=False)
+        # A first look at the board before the crypto work (taken again under the lock below).
+        supersedes = check_ballot_on_board(board, prepared)
+    except RecordError as exc:
         raise _ballot_error(exc) from exc
     credential = db.session.scalar(select(Credential).where(Credential.election_id == election.id,
-                                                            Credential.public == ballot["credential"]))
-    if credential is None:
-        raise errors.UnknownCredential()
-    if credential.revoked_at is not None:
-        raise errors.RevokedCredential()
+                                                            Credential.public == prepared.credential))
+    assert credential is not None  # check_ballot_on_board found it
+    if election.require_login and not may_cast_for(member, credential.member_id):
+        raise errors.NotYourCredential()
     try:
-        cts = parse_ciphertexts(el, ballot)
-        verify_ballot_signature(ballot)
-        verify_ballot_proofs(el, Element.from_hex(election.public_key), ballot, cts)
-    except InvalidBallot as exc:
+        verify_ballot_crypto(el, y, prepared)
+    except RecordError as exc:
         raise _ballot_error(exc) from exc
-    tracker = ballot_tracker(ballot)
-    alphas = ballot_alphas(ballot)
-    if len(set(alphas)) != len(alphas):
-        raise errors.CopiedBallot("a ciphertext repeats inside the ballot")
+    plus = _flat_ciphertexts(el, ballot)
+    previous = db.session.scalar(select(CastBallot).where(CastBallot.tracker == supersedes)) if supersedes else None
+    minus = _flat_ciphertexts(el, _ballot_at(election, previous.seq)) if previous is not None else None
+    _add_running(election, len(plus), credential.category, 0 if previous is not None else 1, plus, minus)
     if not _lock_board(election, states=[ElectionState.OPEN]):
         raise errors.BallotAfterClose()
-    voter_id = credential.member_id or (member.id if member is not None else None)
 
     def build(last):
-        if last is not None and last["type"] in _AFTER_CLOSE_TYPES:
-            raise errors.BallotAfterClose()
-        if db.session.scalar(select(CastBallot.id).where(CastBallot.tracker == tracker)) is not None:
-            raise errors.DuplicateBallot()
-        owners = set(db.session.scalars(select(BallotCiphertext.credential_id).where(
-            BallotCiphertext.election_id == election.id, BallotCiphertext.alpha.in_(alphas))))
-        if owners - {credential.id}:
-            raise errors.CopiedBallot()
-        if owners:
-            raise errors.ReusedCiphertext()
-        previous = db.session.scalar(select(CastBallot).where(CastBallot.credential_id == credential.id,
-                                                              CastBallot.superseded_by_tracker.is_(None)))
-        data = {"ballot": ballot, "tracker": tracker, "supersedes": previous.tracker if previous else None}
+        closed = last is not None and last["type"] in _AFTER_CLOSE_TYPES
+        try:
+            now_supersedes = check_ballot_on_board(DbBoard(election, closed), prepared)
+        except RecordError as exc:
+            raise _ballot_error(exc) from exc
+        if now_supersedes != supersedes:  # the same credential cast meanwhile: the sums moved
+            raise errors.BoardBusy("the credential's previous ballot changed during the cast")
+        data = {"ballot": ballot, "tracker": prepared.tracker, "supersedes": supersedes}
 
         def add_rows(row: BoardEvent) -> None:
             if previous is not None:
-                previous.superseded_by_tracker = tracker
-            db.session.add(CastBallot(election_id=election.id, credential_id=credential.id, tracker=tracker,
-                                      seq=row.seq))
+                previous.superseded_by_tracker = prepared.tracker
+            db.session.add(CastBallot(election_id=election.id, credential_id=credential.id,
+                                      tracker=prepared.tracker, seq=row.seq))
             db.session.add_all(BallotCiphertext(election_id=election.id, alpha=a, credential_id=credential.id)
-                               for a in alphas)
+                               for a in prepared.alphas)
         return "ballot", data, add_rows
 
     _append(election, build)
-    if voter_id is not None:
-        mark_voted(election, voter_id)
-    # No audit row per ballot: the board is the ballots' append-only log, and an audit row (actor,
-    # time) would pair the voter with the ballot event the roll is kept apart from.
-    return tracker
-
-
-def mark_voted(election: Election, member_id: int) -> None:
-    """The roll mark, once per member (a revote leaves the first mark as it is)."""
-    exists = db.session.scalar(select(VoterRoll.id).where(VoterRoll.election_id == election.id,
-                                                          VoterRoll.member_id == member_id))
-    if exists is None:
-        today = datetime.combine(utcnow().date(), time(0), tzinfo=utcnow().tzinfo)
-        savepoint = db.session.begin_nested()
-        try:
-            db.session.add(VoterRoll(election_id=election.id, member_id=member_id, voted_at=today))
-            db.session.flush()
-        except IntegrityError:
-            savepoint.rollback()  # marked meanwhile by a concurrent revote: the mark is there
-        else:
-            savepoint.commit()
+    # No audit row per ballot, no roll row: the board is the ballots' append-only log, and a row
+    # written per voter would pair the voters' order with the ballots' order.
+    return prepared.tracker
 
 
 def mail_tracker(election: Election, tracker: str, member: Any) -> None:
-    """The tracker by e-mail, as BALLOTS.md asks (the voter can then find it on the board)."""
+    """The tracker by e-mail, as BALLOTS.md asks (the voter can then find it on the board). Secret
+    mail: its text is erased from the outbox once sent."""
     base = current_app.config["PUBLIC_URL"].rstrip("/")
     with _mail_context():
-        queue_mail(member.email, member.language, "voting_tracker", election_title=election.title, tracker=tracker,
-                   board=f"{base}{url_for('voting.board', slug=election.slug, q=tracker)}")
+        queue_mail(member.email, member.language, "voting_tracker", secret=True, election_title=election.title,
+                   tracker=tracker, board=f"{base}{url_for('voting.board', slug=election.slug, q=tracker)}")
 
 
 def _mail_context():
@@ -552,38 +756,74 @@ def _mail_context():
 
 
 def close_election(election: Election) -> BoardEvent:
+    """The ``close`` event: the number of ballots and of counted ballots, and the board's head, that
+    the scrutineers then sign (the seal)."""
     if election.state is not ElectionState.OPEN:
         raise errors.WrongState("only an open ballot box closes", state=election.state.value, needed="open")
     if not _lock_board(election, states=[ElectionState.OPEN]):
         raise errors.WrongState("closed meanwhile", state="closed", needed="open")
-
-    def build(last):
-        ballots = db.session.scalar(select(func.count(CastBallot.id)).where(CastBallot.election_id == election.id))
-        counted = db.session.scalar(select(func.count(CastBallot.id)).where(
-            CastBallot.election_id == election.id, CastBallot.superseded_by_tracker.is_(None)))
-        return "close", {"election": election.fingerprint, "ballots": ballots, "counted": counted}, None
-
-    row = _append(election, build)
+    row, _ = _append_checked(election, "close", lambda st: st.close_data())
     election.state = ElectionState.CLOSED
     election.closed_at = utcnow()
     db.session.flush()
     audit.record("voting.election_closed", election, before={"state": "open"},
-                 after={"state": "closed", "ballots": row.data["ballots"], "counted": row.data["counted"]})
+                 after={"state": "closed", "ballots": row.data["ballots"], "counted": row.data["counted"],
+                        "head": row.data["head"]})
+    return row
+
+
+def seal_data(election: Election, trustee_id: str) -> dict[str, Any]:
+    """What a scrutineer signs to seal the closed board (add ``signature``): see the record docs."""
+    if election.state not in (ElectionState.CLOSED, ElectionState.TALLIED):
+        raise errors.WrongState("the seal follows the close", state=election.state.value, needed="closed")
+    return board_state(election).seal_data(trustee_id)
+
+
+def close_event(election: Election) -> BoardEvent | None:
+    return db.session.scalar(select(BoardEvent).where(BoardEvent.election_id == election.id,
+                                                      BoardEvent.type == "close"))
+
+
+def electorate(election: Election) -> dict[str, int]:
+    """Unrevoked credentials per category (one per voter), as the ``open`` event and the result count them."""
+    rows = db.session.execute(select(Credential.category, func.count(Credential.id)).where(
+        Credential.election_id == election.id, Credential.revoked_at.is_(None)).group_by(Credential.category)).all()
+    return {cat: dict(rows).get(cat, 0) for cat in CATEGORIES}
+
+
+def seal_progress(election: Election) -> list[str]:
+    """Trustee ids that signed the seal, in board order."""
+    return [d.get("trustee") for d in db.session.scalars(
+        select(BoardEvent.data).where(BoardEvent.election_id == election.id, BoardEvent.type == "seal_signature")
+        .order_by(BoardEvent.seq))]
+
+
+def record_seal_signature(election: Election, data: Mapping[str, Any], trustee: Trustee | None = None) -> BoardEvent:
+    """A scrutineer's signature of the seal (``python -m voting.trustee sign-seal`` or the browser)."""
+    _check_trustee_matches(data, trustee)
+    if election.state is not ElectionState.CLOSED:
+        raise errors.WrongState("the seal is signed after the close, before the result", state=election.state.value,
+                                needed="closed")
+    _lock_board(election)
+    row, _ = _append_checked(election, "seal_signature", lambda state: dict(data))
+    audit.record("voting.seal.sign", election, after={"trustee": data.get("trustee"), "seq": row.seq})
     return row
 
 
 # -- tally ---------------------------------------------------------------------------------------
 
 def compute_tally(election: Election) -> BoardEvent:
-    """The encrypted tally: homomorphic sums of the last ballot of every credential, per category."""
+    """The encrypted tally from the running sums (every counted ballot), once k scrutineers
+    signed the seal; with the totals the minimum count allows to decrypt."""
     if election.state is not ElectionState.CLOSED:
         raise errors.WrongState("the tally follows the close", state=election.state.value, needed="closed")
     if db.session.scalar(select(BoardEvent.id).where(BoardEvent.election_id == election.id,
                                                      BoardEvent.type == "tally")) is not None:
         raise errors.AlreadyPublished("tally")
     _lock_board(election)
-    row, _ = _append_checked(election, "tally", lambda state: state.tally_data())
-    audit.record("voting.tally_computed", election, after={"seq": row.seq, "counted": row.data["counted"]})
+    row, _ = _append_checked(election, "tally", lambda state: state.tally_data(running_sums(election, state.el)))
+    audit.record("voting.tally_computed", election, after={"seq": row.seq, "counted": row.data["counted"],
+                                                          "decrypt": sorted(row.data["decrypt"])})
     return row
 
 
@@ -627,7 +867,8 @@ def publish_result(election: Election) -> BoardEvent:
         raise errors.WrongState("the result follows the tally", state=election.state.value, needed="tally")
     el = crypto_election(election)
     have = keygen_progress(election)["partial_decryption"]
-    if len(have) < el.threshold:
+    tally = tally_event(election)
+    if tally.data["decrypt"] and len(have) < el.threshold:
         raise errors.NotEnoughTrustees(missing_trustees(election), len(have), el.threshold)
     if not _lock_board(election, states=[ElectionState.CLOSED]):
         raise errors.WrongState("already tallied", state="tallied", needed="closed")

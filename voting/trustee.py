@@ -9,6 +9,8 @@ Steps:
 * ``keygen2``  check every dealer's commitments and the share addressed to me;
                write my combined secret share (keep) and my signed public share
                (publish).
+* ``sign-seal`` verify the closed record, show its count, turnout and head, and
+               sign the seal (publish); the tally needs k such signatures.
 * ``decrypt``  verify the published record, then write my signed partial
                decryption of its encrypted tally, with proofs (publish).
 * ``tally``    combine any k published partial decryptions into the result
@@ -93,38 +95,44 @@ def decryption_summary(state: RecordState, *, min_ballots: int = DEFAULT_MIN_BAL
 
     Call only on a state the verifier replayed without failure (every counted
     ballot's signature and proofs verified, the encrypted tally recomputed from
-    them). Refuses an unsealed board, a tally that combines fewer than
-    ``min_ballots`` ballots in any published count (per category and in total:
-    decrypting it would show how a few members voted), and a count other than
+    them). Refuses a board that is not closed and sealed by k scrutineers, a tally
+    with nothing to decrypt, an election whose definition publishes counts of
+    fewer than ``min_ballots`` ballots, any decrypted total that combines fewer
+    (decrypting it would show how a few members voted), and a count other than
     the one announced (``expect_count``)."""
     if state.election is None or not state.closed:
         raise TrusteeError("refused", "the ballot box is not closed and sealed: nothing may be decrypted yet")
-    seal_missing = getattr(state, "seal_missing", None)
-    if callable(seal_missing) and seal_missing():
-        raise TrusteeError("refused", "the board is not sealed: " + "; ".join(seal_missing()))
-    if state.tally_sums is None or state.tally_hash is None or state.tally_counted is None:
+    el = state.el
+    if len(state.seals) < el.threshold:
+        missing = [t.id for t in el.trustees if t.id not in state.seals]
+        raise TrusteeError("refused", f"the board is not sealed: {len(state.seals)} of the {el.threshold} scrutineers "
+                                      f"needed signed the seal (missing: {', '.join(missing)})")
+    if state.tally_decrypt is None or state.tally_hash is None or state.tally_counted is None:
         raise TrusteeError("refused", "the record has no encrypted tally yet")
     counted = dict(state.tally_counted)
     total = sum(counted.values())
-    small = [f"category {cat}: {n}" for cat, n in sorted(counted.items()) if 0 < n < min_ballots]
-    if total < min_ballots or small:
-        detail = ", ".join(small) if small else f"{total} in all"
-        raise TrusteeError(
-            "refused",
-            f"the tally combines too few ballots ({detail}; at least {min_ballots} per published count): "
-            "decrypting it would show how individual members voted",
-        )
+    if el.min_ballots < min_ballots:
+        raise TrusteeError("refused", f"this election publishes counts of as few as {el.min_ballots} ballots; "
+                                      f"at least {min_ballots} are needed so that no single vote shows")
+    if not state.tally_decrypt:
+        raise TrusteeError("refused", f"every count is withheld (fewer than {el.min_ballots} ballots): nothing to decrypt")
+    groups = list(state.tally_decrypt)
+    sizes = {g: (total if g == "total" else counted.get(g, 0)) for g in groups}
+    small = [f"{'in all' if g == 'total' else 'category ' + g}: {n}" for g, n in sizes.items() if 0 < n < min_ballots]
+    if small:
+        raise TrusteeError("refused", f"the tally combines too few ballots ({', '.join(small)}; at least {min_ballots} "
+                                      "per published count): decrypting it would show how individual members voted")
     if expect_count is not None and total != expect_count:
         raise TrusteeError("refused", f"the record counts {total} ballots, not the {expect_count} announced")
     electorate = state.electorate()
     voters = sum(electorate.values())
-    head = state.seal_head() if callable(getattr(state, "seal_head", None)) else state.close_head
     return {
         "counted": counted,
         "total": total,
+        "groups": groups,
         "electorate": electorate,
         "turnout": f"{total} of {voters} ({100 * total / voters:.1f} %)" if voters else "0",
-        "head": head,
+        "head": state.close_head,
         "tally": state.tally_hash,
     }
 
@@ -204,8 +212,8 @@ def cmd_decrypt(args: argparse.Namespace) -> int:
         raise TrusteeError("state_mismatch", "the secret share belongs to another election or trustee")
     if private["id"] not in state.shares:
         raise TrusteeError("state_mismatch", "I am not a trustee with a public share on this record")
-    assert state.tally_sums is not None and state.tally_hash is not None
-    data = partial_decrypt(election, private, share["share"], state.tally_sums, state.tally_hash)
+    assert state.tally_decrypt is not None and state.tally_hash is not None
+    data = partial_decrypt(election, private, share["share"], state.tally_decrypt, state.tally_hash)
     if data["public_share"] != state.shares[private["id"]].hex():
         raise TrusteeError("state_mismatch", "my secret share does not match my public share on the record")
     _write(args.out, data)
@@ -214,6 +222,35 @@ def cmd_decrypt(args: argparse.Namespace) -> int:
           f"turnout {summary['turnout']}; board head {summary['head']}; tally {summary['tally']}")
     print("compare these figures with the ones announced in the hall before publishing")
     print(f"partial decryption in {args.out} (publish)")
+    return 0
+
+
+def cmd_sign_seal(args: argparse.Namespace) -> int:
+    """Check the closed record, show what it seals, sign the seal (a ``seal_signature`` data)."""
+    from voting.crypto.dkg import sign_trustee_data
+    from voting.verify import verify_record
+
+    report = verify_record(args.record, workers=args.workers, out=sys.stderr)  # streamed, every ballot checked
+    if report.failure is not None:
+        print(f"refused: the record does not verify: {report.failure.line()}", file=sys.stderr)
+        return 1
+    state = report.state
+    assert state is not None
+    if not state.closed or state.close_data_seen is None:
+        print("refused: the ballot box is not closed on this record", file=sys.stderr)
+        return 1
+    private = _read(args.key)
+    me = private["id"]
+    if me in state.seals:
+        print(f"refused: trustee {me} already signed this seal", file=sys.stderr)
+        return 1
+    data = sign_trustee_data(private, "seal_signature", state.seal_data(me))
+    electorate = sum(state.electorate().values())
+    counted = data["counted"]
+    _write(args.out, data)
+    print(f"trustee {me}: seal of the closed board signed in {args.out} (publish). It fixes "
+          f"{counted} counted ballot(s) of {electorate} voter(s) (turnout {counted * 100 // max(electorate, 1)} %), "
+          f"board head {data['head']}. Compare these with what was announced in the hall.")
     return 0
 
 
@@ -270,6 +307,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     p.add_argument("--expect-count", type=int, default=None,
                    help="the number of counted ballots announced in the hall; refuse any other")
     p.set_defaults(func=cmd_decrypt)
+    p = sub.add_parser("sign-seal", help="check the closed record and sign its seal (count and head)")
+    p.add_argument("--record", required=True)
+    p.add_argument("--key", required=True)
+    p.add_argument("--out", required=True)
+    p.add_argument("--workers", type=int, default=None)
+    p.set_defaults(func=cmd_sign_seal)
     p = sub.add_parser("tally", help="combine k partial decryptions into the result")
     p.add_argument("--record", required=True)
     p.add_argument("--partials", nargs="*", help="partial decryption files not yet on the record")

@@ -34,6 +34,7 @@ from typing import Any, Callable, Iterator, Sequence
 
 from voting.crypto.ballot import InvalidBallot, parse_ciphertexts, verify_ballot_proofs, verify_ballot_signature
 from voting.crypto.election import CATEGORIES, Election
+from voting.crypto.encoding import _safe_int
 from voting.crypto.group import IDENTITY, Element, sum_elements
 from voting.crypto.tally import flat_choices, sums_to_json
 from voting.record import RECORD_FORMAT, RecordError, RecordState
@@ -92,8 +93,10 @@ def _no_float(text: str) -> Any:
     raise ValueError(f"the number {text} is not an integer")
 
 
-# Strict JSON: no duplicate keys (parsers disagree on which one wins), no NaN/Infinity, no floats.
-DECODER = json.JSONDecoder(object_pairs_hook=_strict_object, parse_constant=_no_constant, parse_float=_no_float)
+# Strict JSON as voting.crypto.encoding.strict_loads means it: no duplicate keys (parsers disagree
+# on which one wins), no NaN/Infinity, no floats, integers a JavaScript number holds exactly.
+DECODER = json.JSONDecoder(object_pairs_hook=_strict_object, parse_constant=_no_constant, parse_float=_no_float,
+                           parse_int=_safe_int)
 
 
 def strict_loads(text: str | bytes) -> Any:
@@ -190,7 +193,7 @@ class _Scanner:
                 if self._more():
                     continue
                 raise UnreadableRecord(f"invalid JSON: {exc}") from exc
-            except ValueError as exc:  # strict rules (duplicate key, float, NaN)
+            except (ValueError, RecursionError) as exc:  # strict rules (duplicate key, float, NaN, depth)
                 raise UnreadableRecord(f"invalid JSON: {exc}") from exc
             start = self.pos
             self.pos = end
@@ -469,14 +472,15 @@ def missing_parts(state: RecordState) -> list[str]:
     missing = []
     if state.public_key is None:
         missing.append("key generation (the election key)")
+    if not state.opened:
+        missing.append("the opening of the ballot box")
     if not state.closed:
         missing.append("the close of the ballot box")
-    seal_missing = getattr(state, "seal_missing", None)
-    if callable(seal_missing) and state.closed:
-        missing.extend(seal_missing())
+    if len(state.seals) < el.threshold:
+        missing.append(f"seal signatures ({len(state.seals)} of the {el.threshold} needed)")
     if state.tally_hash is None:
         missing.append("the encrypted tally")
-    if len(state.decryptions) < el.threshold:
+    if len(state.decryptions) < el.threshold and (state.tally_decrypt is None or state.tally_decrypt):
         missing.append(f"partial decryptions ({len(state.decryptions)} of the {el.threshold} needed)")
     if state.result is None:
         missing.append("the result")
@@ -566,9 +570,11 @@ def verify_record(
     if el is not None and state.tally_sums is not None and state.tally_seq is not None:
         width = len(flat_choices(el))
         acc = checker.acc if checker is not None else {cat: [(IDENTITY, IDENTITY)] * width for cat in CATEGORIES}
-        # The counted ballots are every ballot minus the superseded ones (few: re-read from the record).
+        # The counted ballots are every ballot minus the superseded ones and those of revoked
+        # credentials (few: re-read from the record).
+        counted_seqs = {e.seq for e in state.last_by_credential.values()}
         for entry in state.ballots:
-            if entry.superseded_by is None:
+            if entry.seq in counted_seqs:
                 continue
             ballot = record.load(locations[entry.seq])["data"]["ballot"]
             cts = [p for c in parse_ciphertexts(el, ballot) for p in c]
@@ -587,15 +593,17 @@ def verify_record(
         "trustee_commitments": state.counts.get("trustee_commitments", 0),
         "trustee_shares": state.counts.get("trustee_share", 0),
         "credentials": len(state.credentials),
+        "revocations": len(state.revoked),
         "ballots": n_ballots,
         "ballot_signatures_verified_now": verified_now,
         "choice_proofs": verified_now * (sum(len(c.choices) for c in el.contests) if el else 0),
         "contest_proofs": verified_now * (len(el.contests) if el else 0),
         "superseded_ballots": sum(1 for e in state.ballots if e.superseded_by),
         "counted_ballots": len(state.last_by_credential),
+        "seal_signatures": len(state.seals),
         "tally": 1 if state.tally_hash else 0,
         "partial_decryptions": len(state.decryptions),
-        "decryption_proofs": len(state.decryptions) * 2 * (len(flat_choices(el)) if el else 0),
+        "decryption_proofs": len(state.decryptions) * len(state.tally_decrypt or {}) * (len(flat_choices(el)) if el else 0),
         "result": 1 if state.result is not None else 0,
     }
     report.seconds = time.perf_counter() - t0

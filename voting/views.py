@@ -14,6 +14,7 @@ from app.extensions import db
 from app.web import render
 from shares import queries as share_queries
 from voting import errors, queries, services
+from voting.crypto.encoding import EncodingError, strict_loads
 from voting.forms import ActionForm, TrackerSearchForm, UploadForm
 from voting.models import ElectionState
 from voting.permissions import (
@@ -35,6 +36,11 @@ MESSAGES: dict[type, Any] = {
     errors.InvalidTrusteeData: _l("The file does not verify against the published record."),
     errors.UnknownCredential: _l("This voting credential is not on the list of this election."),
     errors.RevokedCredential: _l("This voting credential has been revoked."),
+    errors.NotYourCredential: _l("This voting credential was sent to another member. Use the link you received "
+                                 "yourself while signed in with your own account."),
+    errors.AlreadyRevoked: _l("This voting credential was already revoked."),
+    errors.CredentialAfterOpen: _l("The ballot box is open: a credential can now only replace a revoked one."),
+    errors.NotEnoughSeals: _l("Not enough scrutineers have signed the seal of the closed ballot box yet."),
     errors.LoginRequired: _l("Please sign in to vote in this election."),
     errors.NotATrustee: _l("This file belongs to another scrutineer."),
     errors.BallotAfterClose: _l("The ballot box is closed: no more ballots are accepted."),
@@ -42,7 +48,7 @@ MESSAGES: dict[type, Any] = {
     errors.CopiedBallot: _l("This ballot contains an encrypted choice copied from another voter's ballot."),
     errors.DuplicateBallot: _l("This very ballot is already on the board: it was already counted. To change "
                                "your vote, fill in the ballot again."),
-    errors.ReusedCiphertext: _l("This ballot re-uses an encrypted choice of your earlier ballot. Fill in the "
+    errors.ReusedCiphertext: _l("This ballot re-uses an encrypted choice already on the board. Fill in the "
                                 "ballot again to change your vote."),
     errors.WrongState: _l("This step is not possible in the election's current state."),
     errors.AlreadyPublished: _l("This step has already been published."),
@@ -75,11 +81,17 @@ def _json_error(exc: errors.VotingError) -> Response:
 
 
 def _json_body() -> Any:
-    data = request.get_json(silent=True)
-    if data is None:
+    """The request's JSON, strictly (voting.crypto.encoding.strict_loads): integers only, no NaN,
+    no duplicate keys, bounded nesting; else 400 with the reason."""
+    if not request.is_json:
         abort(Response(json.dumps({"error": "not_json", "message": _("Send the data as JSON.")}),
                        status=400, mimetype="application/json"))
-    return data
+    try:
+        return strict_loads(request.get_data(cache=False))
+    except EncodingError as exc:
+        abort(Response(json.dumps({"error": "not_json", "message": _("Send the data as JSON.") + " "
+                                   + _("Only whole numbers, no deeper than 16 levels, each key once."),
+                                   "detail": str(exc)}), status=400, mimetype="application/json"))
 
 
 # -- public ----------------------------------------------------------------------------------------
@@ -140,6 +152,22 @@ def tally_json(slug: str):
     return jsonify({"election": election.fingerprint, "seq": tally.seq, "hash": tally.hash, "tally": tally.data,
                     "public_shares": {d["trustee"]: d["public_share"]
                                       for d in queries.event_data(election, "trustee_share")}})
+
+
+@bp.route("/<slug>/seal.json")
+def seal_json(slug: str):
+    """What each scrutineer signs to seal the closed board (``seal_signature``, see
+    docs/election-record.md): post it, signed, to ``/voting/<slug>/trustees/<id>/steps``."""
+    election = queries.election_by_slug(slug)
+    if election.state not in (ElectionState.CLOSED, ElectionState.TALLIED):
+        abort(404)
+    close = queries.event_data(election, "close")[0]
+    close_row = services.close_event(election)
+    electorate = services.electorate(election)
+    return jsonify({"election": election.fingerprint, "close": close_row.hash, "head": close["head"],
+                    "counted": close["counted"], "ballots": close["ballots"], "electorate": electorate,
+                    "threshold": services.crypto_election(election).threshold,
+                    "signed": services.seal_progress(election)})
 
 
 @bp.route("/<slug>/vote")
@@ -209,7 +237,7 @@ def scrutineer_upload(slug: str, trustee_id: str):
     if not form.validate_on_submit():
         return render("voting/scrutineer.html", status=400, **_scrutineer_context(election, form))
     try:
-        data = json.loads(form.file.data.read().decode("utf-8"))
+        data = strict_loads(form.file.data.read())
     except (UnicodeDecodeError, ValueError):
         form.file.errors.append(_("This file is not JSON produced by the scrutineer tool."))
         return render("voting/scrutineer.html", status=400, **_scrutineer_context(election, form))

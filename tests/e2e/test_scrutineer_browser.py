@@ -171,7 +171,7 @@ def test_scrutineer_decrypts_the_tally_from_the_browser_with_cli_files(page, liv
     """Keys and share made with the command line tool, decryption from the browser."""
     from voting.crypto.ballot import encrypt_ballot
     from voting.crypto.credential import credential_public, generate_credential
-    from voting.demo import partial_decryption, run_keygen
+    from voting.demo import partial_decryption, run_keygen, seal_signature
 
     account, secret = scrutineer_account("teller@example.be")
     kits = make_kits(3)
@@ -179,14 +179,16 @@ def test_scrutineer_decrypts_the_tally_from_the_browser_with_cli_files(page, liv
                                         trustees={"t2": account}, slug="ag-decrypt", require_login=False)
     run_keygen(election, kits)
     creds = [generate_credential() for _ in range(6)]
-    services.publish_credentials(election, [{"credential": credential_public(c), "category": cat}
-                                            for c, cat in zip(creds, "AAAAAA")])
+    services.publish_credentials(election, [{"credential": credential_public(c), "category": cat,
+                                             "voter": services.new_voter()} for c, cat in zip(creds, "AAAAAA")])
     services.open_election(election)
     el = services.crypto_election(election)
     votes = [["yes"], ["no"], ["yes"], ["abstain"], ["yes"]]
     for cred, vote in zip(creds, votes):
         services.cast_ballot(election, encrypt_ballot(el, election.public_key, cred, {"r1": vote, "board-a": ["a2"]}))
     services.close_election(election)
+    for tid in ("t1", "t3"):
+        services.record_trustee_step(election, seal_signature(election, kits[tid]))
     services.compute_tally(election)
     services.record_trustee_step(election, partial_decryption(election, kits["t3"]))
     db.session.commit()

@@ -260,10 +260,16 @@ test('page: the whole browser flow over a record (keys, step 1, step 2, decrypt)
   const y = Object.values(rec.commitments).reduce((acc, cs) => add(acc, cs[0]), IDENTITY);
   pushEvent(events, 'election_key', { election: rec.election.fingerprint, public_key: elementToHex(y) });
   pushEvent(events, 'credentials', { election: rec.election.fingerprint, credentials: [] });
-  pushEvent(events, 'close', { election: rec.election.fingerprint, ballots: 0, counted: 0 });
+  pushEvent(events, 'open', { election: rec.election.fingerprint, electorate: { A: 0, B: 0 } });
+  const head = events[events.length - 1].hash;
+  pushEvent(events, 'close', { election: rec.election.fingerprint, ballots: 0, counted: 0, head });
+  for (const id of ['t1', 't2']) { // k scrutineers sign the seal of the closed board
+    const seal = { election: rec.election.fingerprint, trustee: id, close: events[events.length - 1 - (id === 't2' ? 1 : 0)].hash, counted: 0, head };
+    pushEvent(events, 'seal_signature', signTrusteeData(bundles[id].key, 'seal_signature', seal));
+  }
   const zero = { alpha: '00'.repeat(33), beta: '00'.repeat(33) };
   const sums = Object.fromEntries(['A', 'B'].map((c) => [c, { r1: { yes: zero, no: zero, abstain: zero } }]));
-  pushEvent(events, 'tally', { election: rec.election.fingerprint, counted: { A: 0, B: 0 }, sums });
+  pushEvent(events, 'tally', { election: rec.election.fingerprint, counted: { A: 0, B: 0 }, sums, decrypt: sums });
   for (const id of ids) cfgs[id].state = 'closed';
   rec = read();
   assert.throws(() => runStep('decrypt', cfgs.t3, rec, { ...bundles.t3, share: undefined }), (e) => e.code === 'need-share');

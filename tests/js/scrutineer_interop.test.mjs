@@ -135,9 +135,9 @@ phaseTest('decrypt', 'decrypt: JS trustees decrypt the record\'s tally', () => {
   assert.ok(rec.tally, 'the record has a tally');
   const out = {};
   for (const [id, priv] of Object.entries(V.privates)) {
-    const data = partialDecrypt(rec.election, priv, V.secrets[id].share, rec.tally.sums, rec.tally.hash);
+    const data = partialDecrypt(rec.election, priv, V.secrets[id].share, rec.tally.decrypt, rec.tally.hash);
     assert.equal(data.public_share, rec.shares[id]);
-    verifyPartialDecryption(rec.election, data, elementFromHex(rec.shares[id]), rec.tally.sums, rec.tally.hash);
+    verifyPartialDecryption(rec.election, data, elementFromHex(rec.shares[id]), rec.tally.decrypt, rec.tally.hash);
     out[id] = data;
   }
   write(out);

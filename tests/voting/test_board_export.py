@@ -10,7 +10,7 @@ from pathlib import Path
 from app.extensions import db
 from voting import services
 from voting.crypto.ballot import encrypt_ballot
-from voting.demo import definition, demo_contests, make_kits, partial_decryption, random_selections, run_keygen
+from voting.demo import definition, demo_contests, make_kits, partial_decryption, random_selections, run_keygen, seal_signature
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -18,13 +18,14 @@ ROOT = Path(__file__).resolve().parents[2]
 def run_election(make_member, voters=12, revotes=4, decrypting=("t3", "t1", "t5")):
     members = [make_member() for _ in range(voters)]
     kits = make_kits(5)
-    election = services.create_election(definition("ag-export", "Export", demo_contests(), kits, 3), slug="ag-export")
+    election = services.create_election(definition("ag-export", "Export", demo_contests(), kits, 3, min_ballots=1), slug="ag-export")
     run_keygen(election, kits)
     from voting.crypto.credential import credential_public, generate_credential
 
     creds = {m.id: generate_credential() for m in members}
-    services.publish_credentials(election, [{"credential": credential_public(c), "category": m.category.value}
-                                            for m in members for c in [creds[m.id]]])
+    services.publish_credentials(election, [{"credential": credential_public(c), "category": m.category.value,
+                                             "voter": services.new_voter()} for m in members for c in [creds[m.id]]],
+                                 {credential_public(creds[m.id]): m.id for m in members})
     services.open_election(election)
     db.session.commit()
     rnd = random.Random(7)
@@ -34,6 +35,8 @@ def run_election(make_member, voters=12, revotes=4, decrypting=("t3", "t1", "t5"
                                                       random_selections(el, rnd)), member)
         db.session.commit()
     services.close_election(election)
+    for tid in ("t1", "t2", "t3"):
+        services.record_trustee_step(election, seal_signature(election, kits[tid]))
     services.compute_tally(election)
     for tid in decrypting:
         services.record_trustee_step(election, partial_decryption(election, kits[tid]))
@@ -77,7 +80,7 @@ def test_a_tampered_export_fails_the_verifier(make_member, client, tmp_path):
 def test_open_board_exports_a_verifiable_partial_record(make_member, client, tmp_path):
     members = [make_member() for _ in range(3)]
     kits = make_kits(3)
-    election = services.create_election(definition("ag-open", "Open", demo_contests(), kits, 2), slug="ag-open")
+    election = services.create_election(definition("ag-open", "Open", demo_contests(), kits, 2, min_ballots=1), slug="ag-open")
     run_keygen(election, kits)
     services.issue_credentials(election, members)
     services.open_election(election)

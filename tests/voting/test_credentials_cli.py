@@ -46,8 +46,8 @@ def test_writes_public_and_private_lists_to_different_places(tmp_path: Path, ele
     with priv.open(encoding="utf-8", newline="") as fh:
         rows = list(csv.DictReader(fh))
     assert [r["member_id"] for r in rows] == ["m1", "m2", "m3", "m4"]
-    assert {(credential_public(r["credential"]), r["category"]) for r in rows} == {
-        (i["credential"], i["category"]) for i in items
+    assert {(credential_public(r["credential"]), r["category"], r["voter"]) for r in rows} == {
+        (i["credential"], i["category"], i["voter"]) for i in items
     }
     for r in rows:
         normalize_credential(r["credential"])
@@ -69,10 +69,14 @@ def test_refuses_the_same_place_unless_demo(tmp_path: Path, electorate: Path) ->
 
 
 def test_electorate_validation() -> None:
-    assert read_electorate(["m1,A", "m2,B"]) == [("m1", "A"), ("m2", "B")]
-    for bad in (["m1,A", "m1,B"], ["m1,C"], ["m1"], [",A"]):
+    read = read_electorate(["m1,A", "m2,B", "m3,A," + "ab" * 16])
+    assert [(m, c) for m, c, _ in read] == [("m1", "A"), ("m2", "B"), ("m3", "A")]
+    # Every member a fresh 128-bit voter pseudonym, unless one is given (a reissue keeps it).
+    assert len({v for _, _, v in read}) == 3 and read[2][2] == "ab" * 16
+    for bad in (["m1,A", "m1,B"], ["m1,C"], ["m1"], [",A"], ["m1,A,nothex"]):
         with pytest.raises(ElectorateError):
             read_electorate(bad)
     public, private = issue_credentials([("m1", "A"), ("m2", "B")])
     assert "election" not in public
-    assert len({p[2] for p in private}) == 2
+    assert len({p[3] for p in private}) == 2 and len({p[2] for p in private}) == 2
+    assert {i["voter"] for i in public["credentials"]} == {p[2] for p in private}

@@ -47,6 +47,7 @@ from voting.crypto.dkg import (
     keygen_step2,
     new_trustee_identity,
     partial_decrypt,
+    sign_trustee_data,
     verify_partial_decryption,
     verify_step1,
 )
@@ -101,7 +102,7 @@ def contests() -> tuple[Contest, ...]:
 
 def make_election(publics: list[dict[str, str]], threshold: int = 3) -> Election:
     return Election(id="ag-scrutineer", title="AG « scrutins » 2026", contests=contests(),
-                    trustees=tuple(TrusteeInfo(**p) for p in publics), threshold=threshold)
+                    trustees=tuple(TrusteeInfo(**p) for p in publics), threshold=threshold, min_ballots=1)
 
 
 class FixedEphemerals:
@@ -299,9 +300,10 @@ def test_mixed_js_and_python_trustees_run_an_election(tmp_path):
     # voting: 6 credentials (4 A, 2 B), one revote
     creds = [generate_credential() for _ in range(6)]
     cats = ["A", "A", "A", "A", "B", "B"]
-    items = sorted(({"credential": credential_public(c), "category": k} for c, k in zip(creds, cats)),
-                   key=lambda x: x["credential"])
+    items = sorted(({"credential": credential_public(c), "category": k, "voter": f"{i:032x}"}
+                    for i, (c, k) in enumerate(zip(creds, cats))), key=lambda x: x["credential"])
     state.apply(append_event(events, "credentials", {"election": election.fingerprint, "credentials": items}))
+    state.apply(append_event(events, "open", state.open_data()))
     votes = [
         {"r1": ["yes"], "board-a": ["a01", "a02"]},
         {"r1": ["no"], "board-a": ["a01"]},
@@ -315,6 +317,9 @@ def test_mixed_js_and_python_trustees_run_an_election(tmp_path):
     votes[1] = {"r1": ["yes"], "board-a": ["a04"]}  # credential 1 changes its vote: the last ballot counts
     state.apply(append_event(events, "ballot", state.ballot_event_data(encrypt_ballot(election, y, creds[1], votes[1]))))
     state.apply(append_event(events, "close", state.close_data()))
+    for tid in ("t1", "t3", "t4"):
+        state.apply(append_event(events, "seal_signature",
+                                 sign_trustee_data(privates[tid], "seal_signature", state.seal_data(tid))))
     state.apply(append_event(events, "tally", state.tally_data()))
 
     # decryption: t3 and t1 in JS, then t4 in Python; t2 and t5 absent
@@ -322,11 +327,11 @@ def test_mixed_js_and_python_trustees_run_an_election(tmp_path):
                               "privates": {t: privates[t] for t in ("t3", "t1")},
                               "secrets": {t: secrets[t] for t in ("t3", "t1")}})
     for tid in ("t3", "t1"):
-        verify_partial_decryption(election, js3[tid], state.shares[tid], state.tally_sums, state.tally_hash)
+        verify_partial_decryption(election, js3[tid], state.shares[tid], state.tally_decrypt, state.tally_hash)
         state.apply(append_event(events, "partial_decryption", js3[tid]))
     assert state.missing_trustees() == ["t2", "t4", "t5"]
     state.apply(append_event(events, "partial_decryption",
-                             partial_decrypt(election, privates["t4"], secrets["t4"]["share"], state.tally_sums,
+                             partial_decrypt(election, privates["t4"], secrets["t4"]["share"], state.tally_decrypt,
                                              state.tally_hash)))
     result = state.result_data()
     state.apply(append_event(events, "result", result))

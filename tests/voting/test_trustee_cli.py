@@ -12,7 +12,7 @@ import pytest
 
 from voting.crypto.credential import generate_credential
 from voting.crypto.election import Contest, Election, TrusteeInfo
-from voting.record import RecordState, append_event, record_document
+from voting.record import RecordError, RecordState, append_event, make_event, record_document
 from voting.simulate import cast
 
 pytestmark = pytest.mark.no_db
@@ -46,7 +46,8 @@ def test_trustee_workflow_with_files(tmp_path: Path) -> None:
     assert "signing_seed" in read(tmp_path / "t1.key") and "signing_seed" not in read(tmp_path / "t1.pub")
     contests = (Contest("r1", "resolution", ("yes", "no", "abstain"), 1, 1),
                 Contest("board-b", "board", ("b1", "b2", "b3"), 0, 2, category="B", seats=1))
-    election = Election("cli-1", "CLI", contests, tuple(TrusteeInfo(**read(tmp_path / f"{t}.pub")) for t in ids), 2)
+    election = Election("cli-1", "CLI", contests, tuple(TrusteeInfo(**read(tmp_path / f"{t}.pub")) for t in ids), 2,
+                        min_ballots=1)
     (tmp_path / "election.json").write_text(json.dumps(election.to_json()), encoding="utf-8")
 
     for t in ids:
@@ -92,12 +93,14 @@ def test_trustee_workflow_with_files(tmp_path: Path) -> None:
     creds = [generate_credential() for _ in range(4)]
     from voting.crypto.credential import credential_public
 
-    items = sorted(({"credential": credential_public(c), "category": "AABB"[i]} for i, c in enumerate(creds)),
+    items = sorted(({"credential": credential_public(c), "category": "AABB"[i], "voter": f"{i:032x}"}
+                    for i, c in enumerate(creds)),
                    key=lambda x: x["credential"])
     append_event(events, "credentials", {"election": election.fingerprint, "credentials": items})
     state = RecordState()
     for e in events:
         state.apply(e)
+    state.apply(append_event(events, "open", state.open_data()))
 
     class Sim:  # the minimal surface simulate.cast needs
         pass
@@ -109,7 +112,22 @@ def test_trustee_workflow_with_files(tmp_path: Path) -> None:
     for cred, sel in zip(creds, sels):
         cast(sim, state, cred, sel)  # type: ignore[arg-type]
     state.apply(append_event(events, "close", state.close_data()))
+    write_record(tmp_path / "record.json", events)
+    # The tally waits for k seal signatures; each scrutineer checks the closed board and signs.
+    probe = RecordState()
+    for e in events:
+        probe.apply(e)
+    with pytest.raises(RecordError) as refused:
+        probe.apply(make_event(events[-1], "tally", probe.tally_data()))
+    assert refused.value.code == "not_enough_seals"
+    for t in ("t1", "t3"):
+        proc = trustee("sign-seal", "--record", str(tmp_path / "record.json"), "--key", str(tmp_path / f"{t}.key"),
+                       "--out", str(tmp_path / f"{t}.seal"))
+        ok(proc)
+        assert "4 counted ballot(s) of 4 voter(s)" in proc.stdout and state.close_data_seen["head"] in proc.stdout
+        state.apply(append_event(events, "seal_signature", read(tmp_path / f"{t}.seal")))
     state.apply(append_event(events, "tally", state.tally_data()))
+    (tmp_path / "record.json").unlink()
     write_record(tmp_path / "record.json", events)
 
     # t2 decrypts; with one partial decryption the tally names who is missing.

@@ -14,7 +14,7 @@ from voting import services
 from voting.crypto.ballot import encrypt_ballot
 from voting.crypto.credential import credential_public, generate_credential
 from voting.crypto.dkg import keygen_step1
-from voting.demo import definition, demo_contests, make_kits, partial_decryption, run_keygen
+from voting.demo import definition, demo_contests, make_kits, partial_decryption, run_keygen, seal_signature
 from voting.models import BoardEvent, ElectionState
 
 PEOPLE = ["anonymous", "member", "staff", "officer", "scrutineer", "other-scrutineer"]
@@ -36,13 +36,14 @@ def world(make_member):
     staff = account(Role.STAFF, "staff@example.be")
     member = make_member()
     kits = make_kits(3)
-    election = services.create_election(definition("ag-web", "Web assembly", demo_contests(3, 2), kits, 2),
+    election = services.create_election(definition("ag-web", "Web assembly", demo_contests(3, 2), kits, 2, min_ballots=1),
                                         {"t1": scr}, slug="ag-web")
     run_keygen(election, kits)
     cred = generate_credential()
     extra = [generate_credential() for _ in range(2)]
-    services.publish_credentials(election, [{"credential": credential_public(c), "category": "A"}
-                                            for c in [cred, *extra]], {credential_public(cred): member.id})
+    services.publish_credentials(election, [{"credential": credential_public(c), "category": "A",
+                                             "voter": services.new_voter()} for c in [cred, *extra]],
+                                 {credential_public(cred): member.id})
     services.open_election(election)
     db.session.commit()
     people = {"member": member.account, "staff": staff, "officer": officer, "scrutineer": scr,
@@ -246,16 +247,30 @@ def test_officer_runs_close_tally_result_and_sees_who_is_missing(app, world):
     assert officer.post("/voting/manage/ag-web/close").status_code == 302
     early = officer.post("/voting/manage/ag-web/result")
     assert early.status_code == 409
-    assert officer.post("/voting/manage/ag-web/tally").status_code == 302
+    unsealed = officer.post("/voting/manage/ag-web/tally")
+    assert unsealed.status_code == 422 and "signed the seal" in unsealed.get_data(as_text=True)
     election = world["election"]
     db.session.refresh(election)
+    # t1 signs the seal through the JSON endpoint, as the browser would; t2 with the command-line tool
+    scr = client_for(app, world, "scrutineer")
+    seal = scr.get("/voting/ag-web/seal.json").json
+    assert seal["counted"] == 1 and seal["signed"] == [] and seal["threshold"] == 2
+    from voting.crypto.dkg import sign_trustee_data
+
+    body = {k: seal[k] for k in ("election", "close", "counted", "head")}
+    signed = sign_trustee_data(world["kits"]["t1"].private, "seal_signature", {**body, "trustee": "t1"})
+    posted = scr.post("/voting/ag-web/trustees/t1/steps", json=signed)
+    assert posted.status_code == 201 and posted.json["type"] == "seal_signature"
+    assert scr.post("/voting/ag-web/trustees/t1/steps", json=signed).status_code == 409  # once
+    services.record_trustee_step(election, seal_signature(election, world["kits"]["t2"]))
+    db.session.commit()
+    assert officer.post("/voting/manage/ag-web/tally").status_code == 302
     services.record_trustee_step(election, partial_decryption(election, world["kits"]["t2"]))
     db.session.commit()
     short = officer.post("/voting/manage/ag-web/result")
     assert short.status_code == 422
     assert "Missing scrutineers: t1, t3" in short.get_data(as_text=True)
     # t1 decrypts from the scrutineer page's JSON endpoint, as the browser would
-    scr = client_for(app, world, "scrutineer")
     tally = scr.get("/voting/ag-web/tally.json").json
     assert tally["hash"] == services.tally_event(election).hash
     posted = scr.post("/voting/ag-web/trustees/t1/steps", json=partial_decryption(election, world["kits"]["t1"]))
@@ -270,7 +285,7 @@ def test_officer_runs_close_tally_result_and_sees_who_is_missing(app, world):
 def test_board_pages_and_queries_stay_constant(app, world, query_counter):
     client = client_for(app, world, "member")
     for i in range(3):
-        assert client.post("/voting/ag-web/ballots", json=make_ballot(world, world["extra"][i % 2])).status_code == 201
+        assert client.post("/voting/ag-web/ballots", json=make_ballot(world)).status_code == 201
     with query_counter() as few:
         client.get("/voting/ag-web/board")
     for i in range(4):

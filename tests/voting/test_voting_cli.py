@@ -62,9 +62,12 @@ def test_a_whole_election_from_the_command_line(run, tmp_path, make_member):
     definition = {"version": "unevoix/v1", "id": "ag-cli", "title": "CLI assembly",
                   "contests": [c.to_json() for c in demo_contests(4, 3)],
                   "trustees": [json.loads((tmp_path / f"{t}.public.json").read_text()) for t in ids],
-                  "threshold": 2, "tie_rule": "ballot_order"}
+                  "threshold": 2, "tie_rule": "ballot_order", "min_ballots": 1}
     (tmp_path / "definition.json").write_text(json.dumps(definition))
-    out = run("create", tmp_path / "definition.json", *[x for t in ids for x in ("--trustee", f"{t}={t}@example.be")])
+    # An outside credential authority hands the server public credentials only, with no member
+    # attached: the election is credential-only (--no-login).
+    out = run("create", tmp_path / "definition.json", "--no-login",
+              *[x for t in ids for x in ("--trustee", f"{t}={t}@example.be")])
     assert "state keygen" in out.output
     assert [t.account.email for t in election("ag-cli").trustees] == ["t1@example.be", "t2@example.be", "t3@example.be"]
 
@@ -99,10 +102,16 @@ def test_a_whole_election_from_the_command_line(run, tmp_path, make_member):
     rnd = random.Random(3)
     for cred in private[:4]:
         sel = {c.id: rnd.sample(list(c.choices), rnd.randint(c.min, c.max)) for c in crypto.contests}
-        services.cast_ballot(el, encrypt_ballot(crypto, el.public_key, cred, sel), members[0])
+        services.cast_ballot(el, encrypt_ballot(crypto, el.public_key, cred, sel))
         db.session.commit()
     run("close", "ag-cli")
     assert "refused (wrong_state)" in run("close", "ag-cli", ok=False).output  # twice: refused, nothing changes
+    assert "refused (not_enough_seals)" in run("tally", "ag-cli", ok=False).output
+    run("export", "ag-cli", tmp_path / "closed.json")
+    for tid in ("t2", "t3"):  # each scrutineer checks the closed board and signs its seal
+        assert tool(["sign-seal", "--record", tmp_path / "closed.json", "--key", keep / f"{tid}.key",
+                     "--out", tmp_path / f"{tid}.seal.json", "--workers", "1"]) == 0
+    run("upload", "ag-cli", tmp_path / "t2.seal.json", tmp_path / "t3.seal.json")
     run("tally", "ag-cli")
     run("export", "ag-cli", tmp_path / "r2.json")
     assert tool(["decrypt", "--record", tmp_path / "r2.json", "--key", keep / "t3.key", "--share",
@@ -136,7 +145,7 @@ def test_create_refuses_a_bad_definition_and_unknown_accounts(run, tmp_path):
     assert "state setup" in run("create", tmp_path / "good.json").output
 
 
-def test_credentials_command_issues_and_mails_to_members_in_good_standing(run, make_member, monkeypatch):
+def test_credentials_command_issues_and_mails_to_members_in_good_standing(run, make_member, monkeypatch, data_app):
     from voting import services
     from voting.demo import definition, make_kits, run_keygen
 
@@ -148,7 +157,11 @@ def test_credentials_command_issues_and_mails_to_members_in_good_standing(run, m
     import shares.standing
 
     monkeypatch.setattr(shares.standing, "members_in_good_standing", lambda on: {members[0].id, members[2].id})
-    assert "2 credential(s) issued" in run("credentials", "ag-mail").output
+    # No mail server: the command refuses to leave credentials in the outbox and asks for letters.
+    assert "give --letters" in run("credentials", "ag-mail", ok=False).output
+    monkeypatch.setitem(data_app.config, "MAIL_SERVER", "smtp.example")
+    out = run("credentials", "ag-mail").output
+    assert "2 credential(s) issued and queued as mail" in out and "erased from the outbox once sent" in out
     assert "0 credential(s) issued" in run("credentials", "ag-mail").output  # idempotent
     db.session.rollback()
     mails = list(db.session.scalars(select(OutboxMessage)))

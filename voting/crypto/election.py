@@ -126,6 +126,9 @@ class Election:
     trustees: tuple[TrusteeInfo, ...]
     threshold: int
     tie_rule: str = "ballot_order"
+    # A published count combines at least this many ballots (per category too); below it the
+    # result withholds the numbers so that no single vote shows.
+    min_ballots: int = 5
     _fp: list[str] = field(default_factory=list, compare=False, repr=False)
 
     def __post_init__(self) -> None:
@@ -134,10 +137,12 @@ class Election:
             raise DefinitionError("contests must be non-empty with distinct ids")
         if len({t.id for t in self.trustees}) != len(self.trustees):
             raise DefinitionError("trustee ids must be distinct")
-        if not 1 <= self.threshold <= len(self.trustees):
+        if type(self.threshold) is not int or not 1 <= self.threshold <= len(self.trustees):
             raise DefinitionError("need 1 <= threshold <= number of trustees")
         if self.tie_rule not in TIE_RULES:
             raise DefinitionError("unknown tie rule")
+        if not isinstance(self.min_ballots, int) or isinstance(self.min_ballots, bool) or not 1 <= self.min_ballots <= 1_000_000:
+            raise DefinitionError("min_ballots must be an integer from 1 to 1,000,000")
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -148,6 +153,7 @@ class Election:
             "trustees": [t.to_json() for t in self.trustees],
             "threshold": self.threshold,
             "tie_rule": self.tie_rule,
+            "min_ballots": self.min_ballots,
         }
 
     @classmethod
@@ -161,6 +167,7 @@ class Election:
             trustees=tuple(TrusteeInfo(**t) for t in d["trustees"]),
             threshold=d["threshold"],
             tie_rule=d.get("tie_rule", "ballot_order"),
+            min_ballots=d.get("min_ballots", 5),
         )
 
     @property

@@ -51,8 +51,77 @@ def canonical_json(obj: Any, *, checked: bool = False) -> bytes:
     ).encode("utf-8")
 
 
+MAX_SAFE_INT = 2**53 - 1  # what a JavaScript number holds exactly
+MAX_DEPTH = 16  # a ballot nests 6 levels deep, a tally 5
+
+
+def _no_float(text: str) -> Any:
+    raise EncodingError("numbers must be integers (no fractions or exponents)")
+
+
+def _no_constant(text: str) -> Any:
+    raise EncodingError(f"{text} is not JSON")
+
+
+def _safe_int(text: str) -> int:
+    if len(text.lstrip("-")) > 16 or abs(int(text)) > MAX_SAFE_INT:
+        raise EncodingError("integer out of range")
+    return int(text)
+
+
+def _max_depth(text: str) -> int:
+    depth = deepest = 0
+    in_string = escaped = False
+    for ch in text:
+        if in_string:
+            if escaped:
+                escaped = False
+            elif ch == "\\":
+                escaped = True
+            elif ch == '"':
+                in_string = False
+        elif ch == '"':
+            in_string = True
+        elif ch in "[{":
+            depth += 1
+            deepest = max(deepest, depth)
+        elif ch in "]}":
+            depth -= 1
+    return deepest
+
+
+def strict_loads(raw: bytes | str, max_depth: int = MAX_DEPTH) -> Any:
+    """JSON as the record means it: integers only (|n| < 2^53), no NaN or Infinity, no duplicate
+    keys, at most ``max_depth`` levels of nesting. Raises EncodingError with the reason.
+
+    (``true`` stays a boolean: every check of the record compares canonical encodings or types,
+    so ``true`` is never taken for 1.)"""
+    try:
+        text = raw.decode("utf-8") if isinstance(raw, (bytes, bytearray)) else raw
+    except UnicodeDecodeError as exc:
+        raise EncodingError("not UTF-8") from exc
+    if _max_depth(text) > max_depth:
+        raise EncodingError(f"nested more than {max_depth} levels deep")
+
+    def pairs(items: list[tuple[str, Any]]) -> dict[str, Any]:
+        out: dict[str, Any] = {}
+        for k, v in items:
+            if k in out:
+                raise EncodingError(f"duplicate key {k[:40]!r}")
+            out[k] = v
+        return out
+
+    try:
+        return json.loads(text, parse_float=_no_float, parse_int=_safe_int, parse_constant=_no_constant,
+                          object_pairs_hook=pairs)
+    except EncodingError:
+        raise
+    except (ValueError, RecursionError) as exc:
+        raise EncodingError(f"not JSON: {exc}") from exc
+
+
 def same_json(a: Any, b: Any) -> bool:
-    """Equal as JSON values, types included (``True`` is not ``1``); floats are never equal."""
+    """Equal as JSON values, types included (``True`` is not ``1``): equal canonical encodings."""
     try:
         return canonical_json(a) == canonical_json(b)
     except (EncodingError, TypeError, ValueError):

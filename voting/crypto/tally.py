@@ -61,28 +61,67 @@ def sums_to_json(election: Election, flat: Mapping[str, list[tuple[Element, Elem
     return out
 
 
+def published_groups(counted: Mapping[str, int], min_ballots: int) -> list[str]:
+    """Which encrypted totals may be decrypted without showing fewer than ``min_ballots`` votes.
+
+    Per category (``A``, ``B``) when every category has no ballot or at least ``min_ballots``;
+    otherwise only the combined ``total`` when it has at least ``min_ballots``; otherwise nothing.
+    (Publishing the total and one category would show the other category's votes.)"""
+    if all(counted.get(cat, 0) == 0 or counted.get(cat, 0) >= min_ballots for cat in CATEGORIES):
+        return list(CATEGORIES)
+    if sum(counted.get(cat, 0) for cat in CATEGORIES) >= min_ballots:
+        return ["total"]
+    return []
+
+
+def decrypt_sums(election: Election, sums: Sums, groups: Iterable[str]) -> Sums:
+    """The ciphertexts the scrutineers decrypt: ``sums[cat]`` per category, or the sum of both
+    categories for ``total``."""
+    out: Sums = {}
+    for group in groups:
+        if group in CATEGORIES:
+            out[group] = {cid: {ch: dict(ct) for ch, ct in per.items()} for cid, per in sums[group].items()}
+            continue
+        out[group] = {}
+        for c in election.contests:
+            out[group][c.id] = {}
+            for ch in c.choices:
+                a = sum_elements(Element.from_hex(sums[cat][c.id][ch]["alpha"], allow_identity=True) for cat in CATEGORIES)
+                b = sum_elements(Element.from_hex(sums[cat][c.id][ch]["beta"], allow_identity=True) for cat in CATEGORIES)
+                out[group][c.id][ch] = {"alpha": a.hex(), "beta": b.hex()}
+    return out
+
+
+def group_limits(counted: Mapping[str, int]) -> dict[str, int]:
+    limits = {cat: counted.get(cat, 0) for cat in CATEGORIES}
+    limits["total"] = sum(limits.values())
+    return limits
+
+
 def decrypt_counts(
     election: Election,
     sums: Sums,
     factors_by_index: Mapping[int, Mapping[str, Mapping[str, Mapping[str, Element]]]],
     limits: Mapping[str, int],
 ) -> dict[str, dict[str, dict[str, int]]]:
-    """Combine >= k partial decryptions and take small discrete logs; counts per category."""
-    if len(factors_by_index) < election.threshold:
+    """Combine >= k partial decryptions and take small discrete logs; counts per decrypted group
+    (the keys of ``sums``: categories, or ``total``)."""
+    if sums and len(factors_by_index) < election.threshold:
         raise TallyError("not_enough_trustees", "fewer partial decryptions than the threshold")
+    limits = group_limits(limits)
     counts: dict[str, dict[str, dict[str, int]]] = {}
-    for cat in CATEGORIES:
-        table = DlogTable(limits.get(cat, 0))
-        counts[cat] = {}
+    for group in sums:
+        table = DlogTable(limits.get(group, 0))
+        counts[group] = {}
         for c in election.contests:
-            counts[cat][c.id] = {}
+            counts[group][c.id] = {}
             for ch in c.choices:
-                beta = Element.from_hex(sums[cat][c.id][ch]["beta"], allow_identity=True)
-                m = combine(beta, {i: f[cat][c.id][ch] for i, f in factors_by_index.items()})
+                beta = Element.from_hex(sums[group][c.id][ch]["beta"], allow_identity=True)
+                m = combine(beta, {i: f[group][c.id][ch] for i, f in factors_by_index.items()})
                 value = table.lookup(m)
                 if value is None:
-                    raise TallyError("decryption_out_of_range", f"{cat}/{c.id}/{ch}: the total exceeds the electorate")
-                counts[cat][c.id][ch] = value
+                    raise TallyError("decryption_out_of_range", f"{group}/{c.id}/{ch}: the total exceeds the electorate")
+                counts[group][c.id][ch] = value
     return counts
 
 
@@ -126,17 +165,23 @@ def board_outcome(election: Election, contest: Contest, totals: Mapping[str, int
 def resolution_outcome(
     contest: Contest, per_cat: Mapping[str, Mapping[str, int]], turnout: int
 ) -> dict[str, Any]:
+    """``per_cat``: counts per category (``A``, ``B``) or only ``total`` when the categories are withheld."""
     def tot(ch: str) -> int:
+        if "total" in per_cat:
+            return per_cat["total"].get(ch, 0)
         return sum(per_cat[cat].get(ch, 0) for cat in CATEGORIES)
 
     yes, no = tot("yes"), tot("no")
+    adopted: bool | None
     if contest.majority == "simple":
         adopted = yes > no
     elif contest.majority == "two_thirds":
         adopted = yes > 0 and 3 * yes >= 2 * (yes + no)
     elif contest.majority == "three_quarters":
         adopted = yes > 0 and 4 * yes >= 3 * (yes + no)
-    else:  # each_category
+    elif "total" in per_cat:  # each_category, but the categories' counts are withheld
+        adopted = None
+    else:
         adopted = all(per_cat[cat]["yes"] > per_cat[cat]["no"] for cat in CATEGORIES)
     quorum_met = turnout >= contest.quorum
     return {
@@ -148,8 +193,20 @@ def resolution_outcome(
         "quorum": contest.quorum,
         "quorum_met": quorum_met,
         "majority": contest.majority,
-        "adopted": adopted and quorum_met,
+        "adopted": None if adopted is None else (adopted and quorum_met),
+        "withheld": False,
     }
+
+
+def withheld_outcome(election: Election, contest: Contest, turnout: int) -> dict[str, Any]:
+    """Too few ballots to publish any count: the outcome says so and nothing else."""
+    if contest.kind == "board":
+        return {"kind": "board", "category": contest.category, "seats": contest.seats or 0,
+                "tie_rule": election.tie_rule, "ranking": [], "ties": [], "elected": [],
+                "decided_by_tie_rule": False, "withheld": True}
+    return {"kind": "resolution", "yes": None, "no": None, "abstain": None, "turnout": turnout,
+            "quorum": contest.quorum, "quorum_met": turnout >= contest.quorum, "majority": contest.majority,
+            "adopted": None, "withheld": True}
 
 
 def compute_result(
@@ -160,25 +217,40 @@ def compute_result(
     trustees: list[str],
     tally_hash: str,
 ) -> dict[str, Any]:
-    """The ``result`` event data, fully determined by its inputs (the verifier recomputes it)."""
-    totals: dict[str, dict[str, dict[str, int]]] = {}
+    """The ``result`` event data, fully determined by its inputs (the verifier recomputes it).
+
+    ``counts`` holds the decrypted groups: ``A`` and ``B``, or only ``total``, or nothing (every
+    count withheld, see :func:`published_groups`); withheld numbers are ``null``."""
+    totals: dict[str, dict[str, dict[str, int | None]]] = {}
     outcomes: dict[str, Any] = {}
     turnout = sum(counted.values())
     for c in election.contests:
-        totals[c.id] = {
-            ch: {"A": counts["A"][c.id][ch], "B": counts["B"][c.id][ch], "total": counts["A"][c.id][ch] + counts["B"][c.id][ch]}
-            for ch in c.choices
-        }
-        if c.kind == "board":
-            outcomes[c.id] = board_outcome(election, c, {ch: v["total"] for ch, v in totals[c.id].items()})
+        totals[c.id] = {}
+        for ch in c.choices:
+            if all(cat in counts for cat in CATEGORIES):
+                a, b = counts["A"][c.id][ch], counts["B"][c.id][ch]
+                totals[c.id][ch] = {"A": a, "B": b, "total": a + b}
+            elif "total" in counts:
+                totals[c.id][ch] = {"A": None, "B": None, "total": counts["total"][c.id][ch]}
+            else:
+                totals[c.id][ch] = {"A": None, "B": None, "total": None}
+        if not counts:
+            outcomes[c.id] = withheld_outcome(election, c, turnout)
+        elif c.kind == "board":
+            outcome = board_outcome(election, c, {ch: v["total"] for ch, v in totals[c.id].items()})
+            outcome["withheld"] = False
+            outcomes[c.id] = outcome
         else:
-            outcomes[c.id] = resolution_outcome(c, {cat: counts[cat][c.id] for cat in CATEGORIES}, turnout)
+            per = {g: counts[g][c.id] for g in counts}
+            outcomes[c.id] = resolution_outcome(c, per, turnout)
     return {
         "election": election.fingerprint,
         "tally": tally_hash,
         "trustees": trustees,
         "electorate": dict(electorate),
         "counted": dict(counted),
+        "min_ballots": election.min_ballots,
+        "published": [g for g in ("A", "B", "total") if g in counts] if counts else [],
         "counts": totals,
         "outcomes": outcomes,
     }

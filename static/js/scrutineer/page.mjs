@@ -86,6 +86,9 @@ export const MESSAGES = {
   'confirm-decrypt': 'These are the announced figures: decrypt my part',
   'refused-not-closed': 'The ballot box is not closed and sealed: nothing may be decrypted yet.',
   'refused-no-tally': 'The board has no encrypted tally yet.',
+  'refused-not-sealed': 'The board is not sealed: %(sealed)s of the %(needed)s scrutineers needed signed the seal. Nothing may be decrypted yet.',
+  'refused-withheld': 'Every count is withheld (fewer than %(min)s ballots): there is nothing to decrypt.',
+  'refused-min-too-low': 'This election would publish counts of as few as %(defined)s ballots; at least %(min)s are needed so that no single vote shows. Do not decrypt; tell the election officer.',
   'refused-too-few': 'The tally combines too few ballots (%(detail)s; at least %(min)s per published count): decrypting it would show how individual members voted. Do not decrypt; tell the election officer.',
   'server-error': 'The server refused: %(reason)s',
 };
@@ -255,7 +258,7 @@ export function runStep(action, cfg, rec, bundle, opts = {}) {
     if (elementToHex(baseMul(scalarFromHex(bundle.share.share))) !== rec.shares[cfg.trustee]) {
       throw new TrusteeError('state_mismatch', 'my secret share does not match my public share on the record');
     }
-    const data = partialDecrypt(el, bundle.key, bundle.share.share, rec.tally.sums, rec.tally.hash, opts);
+    const data = partialDecrypt(el, bundle.key, bundle.share.share, rec.tally.decrypt, rec.tally.hash, opts);
     return { data, bundle };
   }
   throw new Error(`unknown action ${action}`);

@@ -14,7 +14,7 @@
 // here (too slow for a phone on a large election): `python -m voting.verify`
 // does that, and the server checked each ballot when it accepted it.
 import { IDENTITY, add, elementFromHex, elementToHex, elementsToHex } from '../ballot/group.mjs';
-import { canonicalHash } from '../ballot/encoding.mjs';
+import { canonicalHash, canonicalJson } from '../ballot/encoding.mjs';
 import {
   TrusteeError, asElection, commitmentEval, jointPublicKey, step1Hash, verifyComplaint, verifyPartialDecryption,
   verifyStep1, verifyTrusteeSignature,
@@ -80,6 +80,7 @@ export class RecordReader {
       election: null, definition: null, events: null, step1: [], step1Hashes: {}, commitments: {}, shares: {},
       publicKey: null, closed: false, closeHead: null, tally: null, decryptions: {}, credentials: new Map(), ballots: 0,
       sumsChecked: null, result: null, lastHash: null, disqualified: {}, step1ByDealer: {},
+      opened: false, revoked: new Set(), close: null, seals: {},
     };
     this.lastByCredential = new Map();
     this.trackers = new Set();
@@ -92,9 +93,10 @@ export class RecordReader {
     return counted;
   }
 
+  /** Unrevoked credentials per category (one per voter), as voting.record's electorate(). */
   electorate() {
     const out = { A: 0, B: 0 };
-    for (const cat of this.out.credentials.values()) out[cat] += 1;
+    for (const [cred, cat] of this.out.credentials) if (!this.out.revoked.has(cred)) out[cat] += 1;
     return out;
   }
 
@@ -211,8 +213,32 @@ export class RecordReader {
         }
         break;
       }
+      case 'revocation': {
+        if (out.closed) throw new RecordError('order', 'revocation after close', seq);
+        if (!out.credentials.has(data.credential)) throw new RecordError('unknown_credential', 'revocation of an unknown credential', seq);
+        if (out.revoked.has(data.credential)) throw new RecordError('revocation', 'already revoked', seq);
+        out.revoked.add(data.credential);
+        lastByCredential.delete(data.credential); // its ballots no longer count
+        break;
+      }
+      case 'open': {
+        if (out.publicKey === null || out.opened) throw new RecordError('order', 'open before the key or twice', seq);
+        out.opened = true;
+        break;
+      }
+      case 'seal_signature': {
+        if (!out.closed) throw new RecordError('order', 'a seal signature before the close', seq);
+        trusteeStep(() => verifyTrusteeSignature(el, 'seal_signature', data));
+        if (data.trustee in out.seals) throw new RecordError('duplicate_trustee', `trustee ${data.trustee} signed the seal twice`, seq);
+        if (data.close !== out.close.hash || data.head !== out.close.head || data.counted !== out.close.counted) {
+          throw new RecordError('seal', `trustee ${data.trustee} signed another close, count or head`, seq);
+        }
+        out.seals[data.trustee] = data;
+        break;
+      }
       case 'ballot': {
-        if (out.publicKey === null) throw new RecordError('ballot_before_open', 'ballot before the election key', seq);
+        if (out.publicKey === null || !out.opened) throw new RecordError('ballot_before_open', 'ballot before the opening', seq);
+        if (out.revoked.has(data.ballot && data.ballot.credential)) throw new RecordError('revoked_credential', 'ballot of a revoked credential', seq);
         if (out.closed) throw new RecordError('ballot_after_close', 'ballot after close', seq);
         const ballot = data.ballot;
         const cred = ballot && ballot.credential;
@@ -232,15 +258,17 @@ export class RecordReader {
       }
       case 'close': {
         if (out.publicKey === null || out.closed) throw new RecordError('order', 'close before the key or twice', seq);
-        if (data.ballots !== out.ballots || data.counted !== lastByCredential.size) {
+        if (data.ballots !== out.ballots || data.counted !== lastByCredential.size || data.head !== event.prev) {
           throw new RecordError('close_count', 'the close counts differ from the board', seq);
         }
         out.closed = true;
         out.closeHead = event.prev;
+        out.close = { hash: event.hash, head: data.head, counted: data.counted };
         break;
       }
       case 'tally': {
         if (!out.closed || out.tally) throw new RecordError('order', 'tally before close or twice', seq);
+        if (Object.keys(out.seals).length < el.threshold) throw new RecordError('not_enough_seals', 'fewer than k seal signatures', seq);
         const counted = this.countedByCategory();
         if (!isObject(data.counted) || CATEGORIES.some((c) => data.counted[c] !== counted[c]) || Object.keys(data.counted).length !== 2) {
           throw new RecordError('tally_count', 'the tally counts other ballots than the last per credential', seq);
@@ -252,7 +280,15 @@ export class RecordReader {
           const diff = firstDifference(el, data.sums, expected);
           if (diff) throw new RecordError('tally_sum', `the encrypted tally is not the sum of the counted ballots (${diff})`, seq);
         }
-        out.tally = { seq, hash: event.hash, sums: data.sums, counted: data.counted };
+        // data.decrypt: the totals the minimum count allows to decrypt (per category, "total", or none);
+        // voting.record checks it follows from the sums.
+        // What may be decrypted follows from the counts and the definition's minimum: recomputed here,
+        // never taken from the server (a made-up "decrypt" could hold one member's ciphertexts).
+        const want = decryptSums(el, data.sums, publishedGroups(counted, minBallotsOf(el)));
+        if (!isObject(data.decrypt) || canonicalJson(data.decrypt) !== canonicalJson(want)) {
+          throw new RecordError('tally_decrypt', 'the totals to decrypt are not those the minimum count allows', seq);
+        }
+        out.tally = { seq, hash: event.hash, sums: data.sums, decrypt: data.decrypt, counted: data.counted };
         break;
       }
       case 'partial_decryption': {
@@ -260,7 +296,7 @@ export class RecordReader {
         const who = data.trustee;
         if (who in out.decryptions) throw new RecordError('duplicate_decryption', `trustee ${who} decrypted twice`, seq);
         if (!(who in out.shares)) throw new RecordError('unknown_trustee', `${JSON.stringify(who)} is not a trustee`, seq);
-        trusteeStep(() => verifyPartialDecryption(el, data, out.shares[who], out.tally.sums, out.tally.hash));
+        trusteeStep(() => verifyPartialDecryption(el, data, out.shares[who], out.tally.decrypt, out.tally.hash));
         out.decryptions[who] = data;
         break;
       }
@@ -271,6 +307,43 @@ export class RecordReader {
         throw new RecordError('event_format', `unknown event type ${JSON.stringify(type)}`, seq);
     }
   }
+}
+
+/** The definition's minimum number of ballots behind any published count. */
+export function minBallotsOf(el) {
+  const m = el.definition.min_ballots;
+  return Number.isInteger(m) ? m : 5;
+}
+
+/** As voting.crypto.tally.published_groups: which totals may be decrypted. */
+export function publishedGroups(counted, minBallots) {
+  if (CATEGORIES.every((c) => !counted[c] || counted[c] >= minBallots)) return [...CATEGORIES];
+  if (CATEGORIES.reduce((n, c) => n + (counted[c] || 0), 0) >= minBallots) return ['total'];
+  return [];
+}
+
+/** As voting.crypto.tally.decrypt_sums: the ciphertexts to decrypt, per category or "total". */
+export function decryptSums(el, sums, groups) {
+  const out = {};
+  for (const group of groups) {
+    out[group] = {};
+    for (const c of el.definition.contests) {
+      out[group][c.id] = {};
+      for (const ch of c.choices) {
+        if (CATEGORIES.includes(group)) {
+          out[group][c.id][ch] = { alpha: sums[group][c.id][ch].alpha, beta: sums[group][c.id][ch].beta };
+        } else {
+          const pts = CATEGORIES.map((cat) => sums[cat][c.id][ch]);
+          const [a, b] = elementsToHex([
+            pts.reduce((acc, p) => add(acc, elementFromHex(p.alpha, { allowIdentity: true })), IDENTITY),
+            pts.reduce((acc, p) => add(acc, elementFromHex(p.beta, { allowIdentity: true })), IDENTITY),
+          ]);
+          out[group][c.id][ch] = { alpha: a, beta: b };
+        }
+      }
+    }
+  }
+  return out;
 }
 
 /** The dealers whose polynomials make the key: every trustee no complaint proved at fault. */

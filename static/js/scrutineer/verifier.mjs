@@ -14,7 +14,7 @@ import {
   checkBallotShape, electionFingerprint, parseCiphertexts, verifyBallotProofs, verifyBallotSignature,
 } from '../ballot/ballot.mjs';
 import { IDENTITY, add, elementFromHex, elementsToHex, sub } from '../ballot/group.mjs';
-import { RECORD_FORMAT, RecordError, RecordReader, eventHash, firstDifference } from './record.mjs';
+import { RECORD_FORMAT, RecordError, RecordReader, eventHash, firstDifference, minBallotsOf } from './record.mjs';
 
 const CATEGORIES = ['A', 'B'];
 export const DEFAULT_MIN_BALLOTS = 5;
@@ -246,7 +246,6 @@ export async function verifyForDecryption(open, opts = {}) {
   const minBallots = opts.minBallots ?? DEFAULT_MIN_BALLOTS;
   const onProgress = opts.onProgress || (() => {});
   const hashes = new Map(); // seq -> event hash of every ballot (to check the second pass)
-  const superseded = new Set();
   let batch = [];
   const running = new Set();
   const failures = [];
@@ -269,9 +268,8 @@ export async function verifyForDecryption(open, opts = {}) {
   };
   const reader = new RecordReader({
     keepBallots: false,
-    onBallot(seq, ballot, category, hash, supersededSeq) {
+    onBallot(seq, ballot, category, hash) {
       hashes.set(seq, hash);
-      if (supersededSeq !== null) superseded.add(supersededSeq);
       batch.push({ seq, ballot, category });
     },
   });
@@ -310,8 +308,12 @@ export async function verifyForDecryption(open, opts = {}) {
   }
   const rec = reader.out;
   if (!rec.closed) throw new DecryptionRefused('not-closed');
+  const sealed = Object.keys(rec.seals).length;
+  if (sealed < el.threshold) throw new DecryptionRefused('not-sealed', { sealed, needed: el.threshold });
   if (!rec.tally) throw new DecryptionRefused('no-tally');
-  // The counted ballots: all of them minus the superseded ones, read again.
+  // The counted ballots: all of them minus the superseded ones and those of revoked credentials, read again.
+  const counted = new Set([...reader.lastByCredential.values()].map((e) => e.seq));
+  const superseded = new Set([...hashes.keys()].filter((seq) => !counted.has(seq)));
   if (superseded.size) {
     onProgress({ phase: 'rereading', ballots: rec.ballots, verified });
     let seq = 0;
@@ -333,24 +335,30 @@ export async function verifyForDecryption(open, opts = {}) {
   }
   const diff = firstDifference(el, rec.tally.sums, sumsJson(el, acc));
   if (diff) throw new RecordError('tally_sum', `the encrypted tally is not the sum of the counted ballots (${diff})`, rec.tally.seq);
-  const counted = { ...rec.tally.counted };
-  const total = CATEGORIES.reduce((n, c) => n + counted[c], 0);
-  const small = CATEGORIES.filter((c) => counted[c] > 0 && counted[c] < minBallots);
-  if (total < minBallots || small.length) {
-    const detail = small.length ? small.map((c) => `${c}: ${counted[c]}`).join(', ') : String(total);
+  const perCategory = { ...rec.tally.counted };
+  const total = CATEGORIES.reduce((n, c) => n + perCategory[c], 0);
+  const defined = minBallotsOf(el);
+  if (defined < minBallots) throw new DecryptionRefused('min-too-low', { defined, min: minBallots });
+  const groups = Object.keys(rec.tally.decrypt);
+  if (!groups.length) throw new DecryptionRefused('withheld', { min: defined, total });
+  const small = groups.filter((g) => {
+    const n = g === 'total' ? total : perCategory[g];
+    return n > 0 && n < minBallots;
+  });
+  if (small.length) {
+    const detail = small.map((g) => `${g}: ${g === 'total' ? total : perCategory[g]}`).join(', ');
     throw new DecryptionRefused('too-few', { detail, min: minBallots },
       `the tally combines too few ballots (${detail}; at least ${minBallots} per published count)`);
   }
   if (opts.expectCount !== undefined && opts.expectCount !== null && opts.expectCount !== total) {
     throw new DecryptionRefused('not-announced', { total, expected: opts.expectCount });
   }
-  const electorate = { A: 0, B: 0 };
-  for (const cat of rec.credentials.values()) electorate[cat] += 1;
+  const electorate = reader.electorate();
   const voters = electorate.A + electorate.B;
   return {
     rec,
     summary: {
-      counted, total, electorate, voters,
+      counted: perCategory, total, groups, electorate, voters,
       turnout: voters ? `${total} / ${voters} (${((100 * total) / voters).toFixed(1)} %)` : '0',
       head: rec.closeHead, tally: rec.tally.hash,
     },

@@ -25,8 +25,9 @@ from voting.crypto.credential import credential_private_key, generate_credential
 from voting.crypto.dkg import sign_trustee_data  # noqa: E402
 from voting.crypto.election import Contest  # noqa: E402
 from voting.crypto.group import ORDER, Element, base_mul  # noqa: E402
+from voting.crypto.tally import decrypt_sums, published_groups  # noqa: E402
 from voting.record import event_hash, record_document, rechain  # noqa: E402
-from voting.simulate import add_credentials, cast, finish, replay_state, setup_election  # noqa: E402
+from voting.simulate import add_credentials, cast, finish, replay_state, revoke, setup_election  # noqa: E402
 
 
 def small_contests() -> tuple[Contest, ...]:
@@ -68,7 +69,12 @@ def build() -> dict[str, tuple[list[dict[str, Any]], str | None]]:
     for cred, sel in zip(creds, SELECTIONS):
         cast(sim, state, cred, sel)
     cast(sim, state, creds[1], REVOTE)  # a revote: supersedes creds[1]'s first ballot
-    finish(sim, state, ["t3", "t1"])  # t2 absent
+    # creds[4]'s holder lost it: revoked (its ballot no longer counts), a new one issued to the same voter.
+    state.apply(revoke(sim, creds[4]))
+    (reissued,) = add_credentials(sim, ["B"], [sim.voters[creds[4]]])
+    state.apply(sim.events[-1])
+    cast(sim, state, reissued, SELECTIONS[3])
+    finish(sim, state, ["t3", "t1"], sealing=["t2", "t3"])  # t2 sealed but does not decrypt
     valid = sim.events
     el, y = sim.election, Element.from_hex(valid[[e["type"] for e in valid].index("election_key")]["data"]["public_key"])
     types = [e["type"] for e in valid]
@@ -77,10 +83,27 @@ def build() -> dict[str, tuple[list[dict[str, Any]], str | None]]:
     unvoted = creds[5]
     out: dict[str, tuple[list[dict[str, Any]], str | None]] = {"valid": (valid, None)}
 
+    def reseal(evs: list[dict[str, Any]]) -> list[dict[str, Any]]:
+        """Re-chain, and have the scrutineers sign the tampered board's seal (they were fooled), so
+        that the verifier must find the tampering itself, not a broken seal."""
+        evs = rechain(evs)
+        kinds = [e["type"] for e in evs]
+        if "close" not in kinds:
+            return evs
+        at = kinds.index("close")
+        evs[at]["data"]["head"] = evs[at - 1]["hash"]
+        evs = rechain(evs)
+        for e in evs:
+            if e["type"] == "seal_signature":
+                data = {k: v for k, v in e["data"].items() if k != "signature"}
+                data["close"], data["head"] = evs[at]["hash"], evs[at]["data"]["head"]
+                e["data"] = sign_trustee_data(sim.trustee_private[data["trustee"]], "seal_signature", data)
+        return rechain(evs)
+
     def with_insert(at: int, event: dict[str, Any]) -> list[dict[str, Any]]:
         evs = copy.deepcopy(valid)
         evs.insert(at, event)
-        return rechain(evs)
+        return reseal(evs)
 
     # A ballot added (validly made by a credential that had not voted) after the close count was taken.
     added = encrypt_ballot(el, y, unvoted, SELECTIONS[0])
@@ -89,14 +112,14 @@ def build() -> dict[str, tuple[list[dict[str, Any]], str | None]]:
     # A ballot removed (one that neither supersedes nor is superseded).
     evs = copy.deepcopy(valid)
     del evs[ballot_idx[2]]
-    out["ballot_removed"] = (rechain(evs), "close_count")
+    out["ballot_removed"] = (reseal(evs), "close_count")
 
     # A ballot replaced by another ballot of the same voter (validly signed, other choices).
     evs = copy.deepcopy(valid)
     victim = evs[ballot_idx[0]]["data"]
     other = encrypt_ballot(el, y, creds[0], REVOTE)
     victim["ballot"], victim["tracker"] = other, ballot_tracker(other)
-    out["ballot_replaced"] = (rechain(evs), "tally_sum")
+    out["ballot_replaced"] = (reseal(evs), "tally_sum")
 
     # A ballot duplicated.
     out["ballot_duplicated"] = (with_insert(ballot_idx[2] + 1, copy.deepcopy(valid[ballot_idx[2]])), "duplicate_ballot")
@@ -117,7 +140,7 @@ def build() -> dict[str, tuple[list[dict[str, Any]], str | None]]:
     proof["s"] = format((int(proof["s"], 16) + 1) % ORDER, "064x")
     victim["ballot"] = resign(victim["ballot"], creds[3])
     victim["tracker"] = ballot_tracker(victim["ballot"])
-    out["ballot_bad_proof"] = (rechain(evs), "choice_proof")
+    out["ballot_bad_proof"] = (reseal(evs), "choice_proof")
 
     # A ballot altered without its voter's key.
     evs = copy.deepcopy(valid)
@@ -127,12 +150,12 @@ def build() -> dict[str, tuple[list[dict[str, Any]], str | None]]:
     for ch, name in zip(victim["ballot"]["contests"][0]["choices"], ("yes", "no", "abstain")):
         ch["id"] = name
     victim["tracker"] = ballot_tracker(victim["ballot"])
-    out["ballot_forged"] = (rechain(evs), "ballot_signature")
+    out["ballot_forged"] = (reseal(evs), "ballot_signature")
 
     # A ballot that does not name the ballot it supersedes.
     evs = copy.deepcopy(valid)
-    evs[ballot_idx[-1]]["data"]["supersedes"] = None
-    out["supersession_hidden"] = (rechain(evs), "supersession")
+    evs[ballot_idx[5]]["data"]["supersedes"] = None  # the revote of creds[1]
+    out["supersession_hidden"] = (reseal(evs), "supersession")
 
     # A broken hash link: one ballot event points past its predecessor (its own hash recomputed).
     evs = copy.deepcopy(valid)
@@ -145,7 +168,8 @@ def build() -> dict[str, tuple[list[dict[str, Any]], str | None]]:
     tally = evs[types.index("tally")]["data"]
     cell = tally["sums"]["A"]["r1"]["yes"]
     cell["beta"] = (Element.from_hex(cell["beta"], allow_identity=True) + base_mul(1)).hex()
-    out["wrong_tally"] = (rechain(evs), "tally_sum")
+    tally["decrypt"] = decrypt_sums(el, tally["sums"], published_groups(tally["counted"], el.min_ballots))
+    out["wrong_tally"] = (reseal(evs), "tally_sum")
 
     # A wrong partial decryption, re-signed by its (dishonest) trustee.
     evs = copy.deepcopy(valid)
@@ -154,27 +178,71 @@ def build() -> dict[str, tuple[list[dict[str, Any]], str | None]]:
     item = pd["factors"]["A"]["r1"]["yes"]
     item["factor"] = (Element.from_hex(item["factor"], allow_identity=True) + base_mul(1)).hex()
     evs[pd_at]["data"] = sign_trustee_data(sim.trustee_private[pd["trustee"]], "partial_decryption", pd)
-    out["wrong_partial_decryption"] = (rechain(evs), "decryption_proof")
+    out["wrong_partial_decryption"] = (reseal(evs), "decryption_proof")
 
     # A wrong total in the result.
     evs = copy.deepcopy(valid)
     res = evs[-1]["data"]
     res["counts"]["r1"]["yes"]["A"] += 1
     res["counts"]["r1"]["yes"]["total"] += 1
-    out["wrong_total"] = (rechain(evs), "result_count")
+    out["wrong_total"] = (reseal(evs), "result_count")
 
     # A wrong seat allocation (counts right, a non-elected candidate declared elected).
     evs = copy.deepcopy(valid)
     board = evs[-1]["data"]["outcomes"]["board-a"]
     loser = next(r["choice"] for r in reversed(board["ranking"]) if r["choice"] not in board["elected"])
     board["elected"] = board["elected"][:-1] + [loser]
-    out["wrong_seats"] = (rechain(evs), "result_seats")
+    out["wrong_seats"] = (reseal(evs), "result_seats")
 
     # A wrong resolution outcome.
     evs = copy.deepcopy(valid)
     outcome = evs[-1]["data"]["outcomes"]["r1"]
     outcome["adopted"] = not outcome["adopted"]
-    out["wrong_outcome"] = (rechain(evs), "result_outcome")
+    out["wrong_outcome"] = (reseal(evs), "result_outcome")
+
+    # Eligibility: a second unrevoked credential for a voter (one member, two counted ballots).
+    evs = copy.deepcopy(valid)
+    twice = copy.deepcopy(evs[types.index("credentials")])
+    extra = encrypt_ballot(el, y, generate_credential(), SELECTIONS[0])["credential"]
+    voter = twice["data"]["credentials"][0]["voter"]
+    twice["data"]["credentials"] = [{"credential": extra, "category": twice["data"]["credentials"][0]["category"],
+                                     "voter": voter}]
+    evs.insert(types.index("open"), twice)
+    out["voter_twice"] = (reseal(evs), "voter_duplicate")
+
+    # Eligibility: a new voter added after the opening.
+    evs = copy.deepcopy(valid)
+    late = copy.deepcopy(twice)
+    late["data"]["credentials"][0]["voter"] = "ab" * 16
+    evs.insert(types.index("open") + 1, late)
+    out["credential_after_open"] = (reseal(evs), "credential_after_open")
+
+    # A revoked credential's ballot: cast after its revocation.
+    evs = copy.deepcopy(valid)
+    revoked_at = types.index("revocation")
+    again = encrypt_ballot(el, y, creds[4], SELECTIONS[2])
+    evs.insert(revoked_at + 1, ballot_event(again, evs[ballot_idx[4]]["data"]["tracker"]))
+    out["revoked_ballot"] = (reseal(evs), "revoked_credential")
+
+    # The identity as a credential: OpenSSL would accept a forged signature under it.
+    evs = copy.deepcopy(valid)
+    ident = copy.deepcopy(twice)
+    ident["data"]["credentials"] = [{"credential": "01" + "00" * 31, "category": "A", "voter": "cd" * 16}]
+    evs.insert(types.index("open"), ident)
+    out["identity_credential"] = (reseal(evs), "credential_format")
+
+    # A tally before k scrutineers signed the seal.
+    evs = copy.deepcopy(valid)
+    del evs[types.index("seal_signature")]
+    out["seal_missing"] = (reseal(evs), "not_enough_seals")
+
+    # A seal signed over another head (a scrutineer who saw another board).
+    evs = copy.deepcopy(valid)
+    at = types.index("seal_signature")
+    data = {k: v for k, v in evs[at]["data"].items() if k != "signature"}
+    data["head"] = "0" * 64
+    evs[at]["data"] = sign_trustee_data(sim.trustee_private[data["trustee"]], "seal_signature", data)
+    out["seal_wrong_head"] = (rechain(evs), "seal")
     return out
 
 
