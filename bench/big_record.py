@@ -31,7 +31,8 @@ from voting.crypto.election import CATEGORIES, Election  # noqa: E402
 from voting.crypto.group import IDENTITY, Element  # noqa: E402
 from voting.crypto.tally import flat_choices, sums_to_json  # noqa: E402
 from voting.record import RecordState, make_event  # noqa: E402
-from voting.simulate import random_selections, reference_contests, setup_election  # noqa: E402
+from voting.crypto.dkg import sign_trustee_data  # noqa: E402
+from voting.simulate import new_voter, random_selections, reference_contests, setup_election  # noqa: E402
 
 _W: dict[str, Any] = {}
 
@@ -67,12 +68,12 @@ def _chunks(items: list[Any], size: int) -> Iterable[list[Any]]:
 
 def write_record(path: Path, n: int, workers: int, revotes_percent: float = 1.0) -> dict[str, Any]:
     t0 = time.perf_counter()
-    sim = setup_election(reference_contests(), trustees=5, threshold=3, election_id="big")
+    sim = setup_election(reference_contests(), trustees=5, threshold=3, election_id="big", min_ballots=5)
     el = sim.election
     y = Element.from_hex(sim.events[-1]["data"]["public_key"])
     creds = [generate_credential() for _ in range(n)]
     cats = ["A" if i % 3 else "B" for i in range(n)]
-    items = sorted(({"credential": credential_public(c), "category": k} for c, k in zip(creds, cats)),
+    items = sorted(({"credential": credential_public(c), "category": k, "voter": new_voter()} for c, k in zip(creds, cats)),
                    key=lambda x: x["credential"])
     width = len(flat_choices(el))
     total = {cat: [(IDENTITY, IDENTITY)] * width for cat in CATEGORIES}
@@ -92,6 +93,7 @@ def write_record(path: Path, n: int, workers: int, revotes_percent: float = 1.0)
         for e in sim.events:
             emit(e["type"], e["data"])
         emit("credentials", {"election": el.fingerprint, "credentials": items})
+        emit("open", state.open_data())
         jobs = [(c, k, i) for i, (c, k) in enumerate(zip(creds, cats))]
         jobs += [(c, k, n + i) for i, (c, k) in enumerate(zip(creds[:n_revotes], cats[:n_revotes]))]
         first_ballots: dict[str, list[tuple[Element, Element]]] = {}
@@ -112,12 +114,14 @@ def write_record(path: Path, n: int, workers: int, revotes_percent: float = 1.0)
             cat = state.credentials[cred]
             total[cat] = [(a - x, b - z) for (a, b), (x, z) in zip(total[cat], cts)]
         emit("close", state.close_data())
+        for tid in ("t1", "t2", "t3"):
+            emit("seal_signature", sign_trustee_data(sim.trustee_private[tid], "seal_signature", state.seal_data(tid)))
         state.compute_sums = lambda st: sums_to_json(el, total)
         emit("tally", state.tally_data())
-        assert state.tally_sums is not None and state.tally_hash is not None
+        assert state.tally_decrypt is not None and state.tally_hash is not None
         for tid in ("t1", "t2", "t3"):
             emit("partial_decryption", partial_decrypt(el, sim.trustee_private[tid], sim.trustee_shares[tid]["share"],
-                                                       state.tally_sums, state.tally_hash))
+                                                       state.tally_decrypt, state.tally_hash))
         emit("result", state.result_data())
         fh.write("]}")
     return {"ballots": n + n_revotes, "voters": n, "bytes": path.stat().st_size, "seconds": round(time.perf_counter() - t0, 1)}
@@ -132,11 +136,12 @@ def write_synthetic(path: Path, n: int, revotes_percent: float = 1.0) -> dict[st
     first ballot. Its state is what a genuine record of that size gives."""
     t0 = time.perf_counter()
     rnd = random.Random(7)
-    sim = setup_election(reference_contests(), trustees=5, threshold=3, election_id="big-synthetic")
+    sim = setup_election(reference_contests(), trustees=5, threshold=3, election_id="big-synthetic", min_ballots=5)
     el = sim.election
     creds = [credential_public(generate_credential()) for _ in range(n)]
     cats = ["A" if i % 3 else "B" for i in range(n)]
-    items = sorted(({"credential": c, "category": k} for c, k in zip(creds, cats)), key=lambda x: x["credential"])
+    items = sorted(({"credential": c, "category": k, "voter": new_voter()} for c, k in zip(creds, cats)),
+                   key=lambda x: x["credential"])
     from voting.crypto.group import GENERATOR, base_mul
 
     alpha = base_mul(rnd.randrange(1, 2**250))
@@ -174,11 +179,14 @@ def write_synthetic(path: Path, n: int, revotes_percent: float = 1.0) -> dict[st
         for e in sim.events:
             emit(e["type"], e["data"])
         emit("credentials", {"election": el.fingerprint, "credentials": items})
+        emit("open", state.open_data())
         for cred in creds + creds[:n_revotes]:
             b = ballot(cred)
             tracker, supersedes = state.check_new_ballot(b)
             emit("ballot", {"ballot": b, "tracker": tracker, "supersedes": supersedes})
         emit("close", state.close_data())
+        for tid in ("t1", "t2", "t3"):
+            emit("seal_signature", sign_trustee_data(sim.trustee_private[tid], "seal_signature", state.seal_data(tid)))
         fh.write("]}")
     return {"ballots": n + n_revotes, "voters": n, "bytes": path.stat().st_size, "synthetic": True,
             "seconds": round(time.perf_counter() - t0, 1)}

@@ -18,8 +18,10 @@ from voting.crypto.credential import credential_private_key, credential_public, 
 from voting.crypto.election import Contest
 from voting.crypto.group import ORDER, Element, base_mul, scalar_from_hex, scalar_hex
 from voting.crypto.proofs import random_scalar
+from voting.crypto.tally import decrypt_sums, published_groups
 from voting.record import RecordState, append_event, record_document
-from voting.simulate import Simulation, add_credentials, cast, setup_election
+from voting.crypto.dkg import sign_trustee_data
+from voting.simulate import Simulation, add_credentials, cast, new_voter, setup_election
 
 CONTESTS = (
     Contest("r1", "resolution", ("yes", "no", "abstain"), 1, 1),
@@ -34,16 +36,25 @@ def _replay(events: list[dict[str, Any]]) -> RecordState:
     return state
 
 
-def _close_and_tally(events: list[dict[str, Any]], state: RecordState) -> None:
+def _open(events: list[dict[str, Any]], state: RecordState) -> None:
+    state.apply(append_event(events, "open", state.open_data()))
+
+
+def _close_and_tally(events: list[dict[str, Any]], state: RecordState, sim: Simulation) -> None:
+    """Close, the first k scrutineers seal, the tally."""
     state.apply(append_event(events, "close", state.close_data()))
+    for tid in ("t1", "t2"):
+        state.apply(append_event(events, "seal_signature", sign_trustee_data(
+            sim.trustee_private[tid], "seal_signature", state.seal_data(tid))))
     state.apply(append_event(events, "tally", state.tally_data()))
 
 
 def build_cases() -> tuple[Simulation, dict[str, list[dict[str, Any]]]]:
     """(the simulation, with its trustees' secrets) and {case name: events}."""
-    sim = setup_election(CONTESTS, trustees=3, threshold=2, election_id="refusals")
+    sim = setup_election(CONTESTS, trustees=3, threshold=2, election_id="refusals", min_ballots=5)
     base_events = copy.deepcopy(sim.events)
     creds = add_credentials(sim, ["A"] * 6 + ["B"] * 2)
+    _open(sim.events, _replay(sim.events))
     setup = copy.deepcopy(sim.events)
     cases: dict[str, list[dict[str, Any]]] = {}
 
@@ -53,7 +64,7 @@ def build_cases() -> tuple[Simulation, dict[str, list[dict[str, Any]]]]:
         cast(sim, state, cred, {"r1": [["yes", "no", "abstain"][i % 3]], "board-a": ["a1"] if i % 2 else []})
     cast(sim, state, creds[0], {"r1": ["no"]})
     open_events = copy.deepcopy(sim.events)
-    _close_and_tally(sim.events, state)
+    _close_and_tally(sim.events, state, sim)
     cases["ok"] = copy.deepcopy(sim.events)
 
     # The victim's ballot alone on the board.
@@ -61,17 +72,18 @@ def build_cases() -> tuple[Simulation, dict[str, list[dict[str, Any]]]]:
     state = _replay(events)
     victim = encrypt_ballot(sim.election, state.public_key, creds[0], {"r1": ["yes"], "board-a": ["a2"]})
     state.apply(append_event(events, "ballot", state.ballot_event_data(victim)))
-    _close_and_tally(events, state)
+    _close_and_tally(events, state, sim)
     cases["refuse_one_ballot"] = events
 
-    # Five A voters and one B voter: category B's count would show that voter's choices.
+    # Five A voters and one B voter: category B's count would show that voter's choices, so the
+    # tally decrypts only the total of both categories (not a refusal: nothing shows).
     events = copy.deepcopy(setup)
     state = _replay(events)
     for cred in creds[:5] + creds[6:7]:
         state.apply(append_event(events, "ballot", state.ballot_event_data(
             encrypt_ballot(sim.election, state.public_key, cred, {"r1": ["no"]}))))
-    _close_and_tally(events, state)
-    cases["refuse_small_category"] = events
+    _close_and_tally(events, state, sim)
+    cases["total_only"] = events
 
     # A tally the server made up from one member's ciphertexts (the counts look right).
     events = copy.deepcopy(cases["ok"])
@@ -82,16 +94,29 @@ def build_cases() -> tuple[Simulation, dict[str, list[dict[str, Any]]]]:
         for ch in c["choices"]:
             sums["A"][c["id"]][ch["id"]] = {"alpha": ch["alpha"], "beta": ch["beta"]}
     events = events[:-1]
-    append_event(events, "tally", {**tally["data"], "sums": sums})
+    groups = published_groups(tally["data"]["counted"], sim.election.min_ballots)
+    append_event(events, "tally", {**tally["data"], "sums": sums, "decrypt": decrypt_sums(sim.election, sums, groups)})
     cases["refuse_made_up_tally"] = events
+
+    # Honest sums, but the totals to decrypt made up from one member's ciphertexts.
+    events = copy.deepcopy(cases["ok"])
+    tally = events[-1]
+    decrypt = copy.deepcopy(tally["data"]["decrypt"])
+    for c in victim["contests"]:
+        for ch in c["choices"]:
+            decrypt["A"][c["id"]][ch["id"]] = {"alpha": ch["alpha"], "beta": ch["beta"]}
+    events = events[:-1]
+    append_event(events, "tally", {**tally["data"], "decrypt": decrypt})
+    cases["refuse_made_up_decrypt"] = events
 
     # A ballot the server made up from another member's ciphertexts, re-randomised (so no ciphertext
     # repeats) under a credential it controls, with the victim's proofs; four dummy voters beside it.
     events = copy.deepcopy(base_events)
     server_creds = [generate_credential() for _ in range(5)]
-    items = sorted(({"credential": credential_public(c), "category": "A"} for c in server_creds + [creds[0]]),
-                   key=lambda x: x["credential"])
+    items = sorted(({"credential": credential_public(c), "category": "A", "voter": new_voter()}
+                    for c in server_creds + [creds[0]]), key=lambda x: x["credential"])
     append_event(events, "credentials", {"election": sim.election.fingerprint, "credentials": items})
+    _open(events, _replay(events))
     # The record's replay with ballot crypto deferred (as a board replays its rows) accepts the forgery;
     # only verifying every ballot refuses it.
     state = RecordState(defer_ballots=True)
@@ -115,11 +140,27 @@ def build_cases() -> tuple[Simulation, dict[str, list[dict[str, Any]]]]:
     for cred in server_creds[1:]:
         state.apply(append_event(events, "ballot", state.ballot_event_data(
             encrypt_ballot(sim.election, y, cred, {"r1": ["abstain"]}))))
-    _close_and_tally(events, state)
+    _close_and_tally(events, state, sim)
     cases["refuse_made_up_ballot"] = events
 
     # The board is not closed: no tally, nothing to decrypt.
-    cases["refuse_unsealed"] = open_events
+    cases["refuse_unclosed"] = open_events
+    # Closed, but sealed by one scrutineer of the two needed: no tally may follow.
+    events = copy.deepcopy(open_events)
+    state = _replay(events)
+    state.apply(append_event(events, "close", state.close_data()))
+    state.apply(append_event(events, "seal_signature", sign_trustee_data(
+        sim.trustee_private["t1"], "seal_signature", state.seal_data("t1"))))
+    cases["refuse_unsealed"] = events
+    # An election defined to publish counts of a single ballot: a one-ballot tally would be decrypted.
+    low = setup_election(CONTESTS, trustees=3, threshold=2, election_id="refusals-low", min_ballots=1)
+    lcreds = add_credentials(low, ["A"] * 6)
+    state = _replay(low.events)
+    _open(low.events, state)
+    state.apply(append_event(low.events, "ballot", state.ballot_event_data(
+        encrypt_ballot(low.election, state.public_key, lcreds[0], {"r1": ["yes"]}))))
+    _close_and_tally(low.events, state, low)
+    cases["refuse_low_minimum"] = low.events
     return sim, cases
 
 

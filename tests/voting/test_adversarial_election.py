@@ -76,7 +76,8 @@ def test_dishonest_scrutineer_and_malicious_voter_still_tally_and_verify(tmp_pat
 
     # -- voting: M tries everything, then votes once ----------------------------------------------
     creds = [generate_credential() for _ in range(7)]
-    services.publish_credentials(election, [{"credential": credential_public(c), "category": "A"} for c in creds])
+    services.publish_credentials(election, [{"credential": credential_public(c), "category": "A",
+                                             "voter": services.new_voter()} for c in creds])
     services.open_election(election)
     db.session.commit()
     honest, mallory = creds[:6], creds[6]
@@ -116,6 +117,17 @@ def test_dishonest_scrutineer_and_malicious_voter_still_tally_and_verify(tmp_pat
 
     # -- tally: t3 forges a partial decryption; t1 and t4 decrypt with the command line tool ------
     services.close_election(election)
+    db.session.commit()
+    # The scrutineers seal the closed board (t3 too: its seal is as good as anyone's).
+    record = tmp_path / "record.json"
+    record.write_text(json.dumps(record_document(list(services.iter_events(election)))))
+    for tid in ("t1", "t3"):
+        (tmp_path / f"{tid}.key").write_text(json.dumps(kits[tid].private))
+        proc = subprocess.run([sys.executable, "-m", "voting.trustee", "sign-seal", "--record", str(record), "--key",
+                               str(tmp_path / f"{tid}.key"), "--out", str(tmp_path / f"{tid}.seal"), "--workers", "1"],
+                              cwd=ROOT, capture_output=True, text=True, timeout=300)
+        assert proc.returncode == 0, proc.stdout + proc.stderr
+        services.record_trustee_step(election, json.loads((tmp_path / f"{tid}.seal").read_text()))
     services.compute_tally(election)
     db.session.commit()
     bad = partial_decryption(election, kits["t3"])
@@ -125,7 +137,6 @@ def test_dishonest_scrutineer_and_malicious_voter_still_tally_and_verify(tmp_pat
     with pytest.raises(errors.VotingError):
         services.record_trustee_step(election, sign_trustee_data(kits["t3"].private, "partial_decryption", body))
     db.session.rollback()
-    record = tmp_path / "record.json"
     record.write_text(json.dumps(record_document(list(services.iter_events(election)))))
     for tid in ("t1", "t4"):
         (tmp_path / f"{tid}.key").write_text(json.dumps(kits[tid].private))

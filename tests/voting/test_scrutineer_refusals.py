@@ -47,11 +47,13 @@ def test_an_honest_board_is_decrypted_with_its_figures_shown(cases: tuple[Path, 
 
 
 @pytest.mark.parametrize(("case", "reason"), [
-    ("refuse_one_ballot", "too few ballots (category A: 1; at least 5"),
-    ("refuse_small_category", "too few ballots (category B: 1; at least 5"),
+    ("refuse_one_ballot", "every count is withheld (fewer than 5 ballots): nothing to decrypt"),
     ("refuse_made_up_tally", "FAIL tally_sum"),
+    ("refuse_made_up_decrypt", "FAIL tally_decrypt"),
     ("refuse_made_up_ballot", "FAIL choice_proof"),
-    ("refuse_unsealed", "the ballot box is not closed"),
+    ("refuse_unclosed", "the ballot box is not closed"),
+    ("refuse_unsealed", "the board is not sealed: 1 of the 2 scrutineers needed signed the seal (missing: t2, t3)"),
+    ("refuse_low_minimum", "publishes counts of as few as 1 ballots; at least 5 are needed"),
 ])
 def test_a_record_built_to_reveal_a_vote_is_refused(cases: tuple[Path, dict[str, Path]], case: str, reason: str) -> None:
     directory, paths = cases
@@ -69,7 +71,16 @@ def test_the_count_announced_in_the_hall_must_match(cases: tuple[Path, dict[str,
     assert proc.returncode == 0, proc.stderr
 
 
+def test_a_small_category_is_decrypted_only_within_the_total(cases: tuple[Path, dict[str, Path]]) -> None:
+    directory, paths = cases
+    proc = decrypt(directory, paths["total_only"], "total.partial")
+    assert proc.returncode == 0, proc.stderr
+    assert "decrypting the tally of 6 counted ballots (A 5, B 1)" in proc.stdout
+    data = json.loads((directory / "total.partial").read_text(encoding="utf-8"))
+    assert set(data["factors"]) == {"total"}, "only the total of both categories is decrypted"
+
+
 def test_the_minimum_is_configurable(cases: tuple[Path, dict[str, Path]]) -> None:
     directory, paths = cases
-    proc = decrypt(directory, paths["refuse_small_category"], "small.partial", "--min-ballots", "1")
-    assert proc.returncode == 0, proc.stderr
+    proc = decrypt(directory, paths["refuse_low_minimum"], "low.partial", "--min-ballots", "1")
+    assert "publishes counts of as few" not in proc.stderr
