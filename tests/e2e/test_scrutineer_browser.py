@@ -239,7 +239,8 @@ def _closed_election_with(slug, votes, kits, account):
                                         trustees={"t2": account}, slug=slug, require_login=False)
     run_keygen(election, kits)
     creds = [generate_credential() for _ in range(6)]
-    services.publish_credentials(election, [{"credential": credential_public(c), "category": "A"} for c in creds])
+    services.publish_credentials(election, [{"credential": credential_public(c), "category": "A",
+                                             "voter": services.new_voter()} for c in creds])
     services.open_election(election)
     el = services.crypto_election(election)
     for cred, vote in zip(creds, votes):
@@ -247,26 +248,40 @@ def _closed_election_with(slug, votes, kits, account):
     return election
 
 
+def _close_seal_tally(election, kits):
+    from voting.demo import seal_signature
+
+    services.close_election(election)
+    for tid in ("t1", "t3"):
+        services.record_trustee_step(election, seal_signature(election, kits[tid]))
+    return services.compute_tally(election)
+
+
 def test_the_browser_scrutineer_refuses_to_decrypt_a_vote(page, live_server, accessible, tmp_path, console_errors):
     """Attacks: a board holding one member's ballot; a tally the server made up from one member's
-    ciphertexts; a board the server calls closed without a close event. The page checks every
-    ballot itself and refuses each, saying why; nothing is posted."""
+    ciphertexts (its sums, or only the totals to decrypt); a board the server calls closed without
+    a close event. The page checks every ballot itself and refuses each, saying why; nothing is posted."""
+    from voting.crypto.tally import decrypt_sums, published_groups
     from voting.record import event_hash
 
     account, secret = scrutineer_account("refuser@example.be")
     kits = make_kits(3)
     one = _closed_election_with("ag-one", [["yes"]], kits, account)
-    services.close_election(one)
-    services.compute_tally(one)
-    made_up = _closed_election_with("ag-made-up", [["yes"], ["no"], ["no"], ["abstain"], ["no"]], kits, account)
-    services.close_election(made_up)
-    tally = services.compute_tally(made_up)
-    victim = next(e for e in services.iter_events(made_up) if e["type"] == "ballot")["data"]["ballot"]
-    sums = json.loads(json.dumps(tally.data["sums"]))
-    for ch in victim["contests"][0]["choices"]:
-        sums["A"]["r1"][ch["id"]] = {"alpha": ch["alpha"], "beta": ch["beta"]}
-    tally.data = {**tally.data, "sums": sums}
-    tally.hash = event_hash({"seq": tally.seq, "type": "tally", "prev": tally.prev, "data": tally.data})
+    _close_seal_tally(one, kits)
+    votes = [["yes"], ["no"], ["no"], ["abstain"], ["no"]]
+    for slug, what in (("ag-made-up", "sums"), ("ag-made-up-decrypt", "decrypt")):
+        made_up = _closed_election_with(slug, votes, kits, account)
+        tally = _close_seal_tally(made_up, kits)
+        el = services.crypto_election(made_up)
+        victim = next(e for e in services.iter_events(made_up) if e["type"] == "ballot")["data"]["ballot"]
+        forged = json.loads(json.dumps(tally.data[what]))
+        for ch in victim["contests"][0]["choices"]:
+            forged["A"]["r1"][ch["id"]] = {"alpha": ch["alpha"], "beta": ch["beta"]}
+        data = {**tally.data, what: forged}
+        if what == "sums":  # the totals to decrypt follow the made-up sums, as the rule asks
+            data["decrypt"] = decrypt_sums(el, forged, published_groups(data["counted"], el.min_ballots))
+        tally.data = data
+        tally.hash = event_hash({"seq": tally.seq, "type": "tally", "prev": tally.prev, "data": tally.data})
     unsealed = _closed_election_with("ag-unsealed", [["yes"]] * 5, kits, account)
     unsealed.state = ElectionState.CLOSED  # the server says closed; the board has no close event
     db.session.commit()
@@ -278,7 +293,7 @@ def test_the_browser_scrutineer_refuses_to_decrypt_a_vote(page, live_server, acc
     posts = []
     page.on("request", lambda r: posts.append(r.url) if r.method == "POST" and "/scrutineer" in r.url else None)
     for slug, message in [
-        ("ag-one", "The tally combines too few ballots (A: 1; at least 5 per published count)"),
+        ("ag-one", "Every count is withheld (fewer than 5 ballots): there is nothing to decrypt."),
         ("ag-made-up", "The published record does not verify: tally_sum"),
     ]:
         widget = open_scrutineer_page(page, live_server, slug)
@@ -288,6 +303,10 @@ def test_the_browser_scrutineer_refuses_to_decrypt_a_vote(page, live_server, acc
         expect(widget.get_by_role("status")).to_contain_text(message)
         expect(widget.get_by_role("button", name="These are the announced figures: decrypt my part")).to_have_count(0)
         accessible(page)
+    # Totals to decrypt that do not follow from the sums: the page's first reading of the record refuses it.
+    widget = open_scrutineer_page(page, live_server, "ag-made-up-decrypt")
+    expect(widget.get_by_role("status")).to_contain_text("The published record does not verify: tally_decrypt")
+    expect(widget.get_by_role("button", name="Decrypt my part of the tally")).to_have_count(0)
     # No close event (whatever the server says): no tally, so no decryption is even offered.
     widget = open_scrutineer_page(page, live_server, "ag-unsealed")
     expect(widget.get_by_role("status")).to_have_text("Nothing to do in this browser at this stage.")
