@@ -840,6 +840,9 @@ def missing_trustees(election: Election) -> list[str]:
             return [i for i in ids if i not in progress["trustee_commitments"]]
         return [i for i in ids if i not in progress["trustee_share"]]
     if election.state is ElectionState.CLOSED:
+        if tally_event(election) is None:  # the seal first
+            sealed = seal_progress(election)
+            return [i for i in ids if i not in sealed]
         return [i for i in ids if i not in progress["partial_decryption"]]
     return []
 
