@@ -1,22 +1,31 @@
 """The application factory. No database work, migrations or network at start-up."""
 from __future__ import annotations
 
+import importlib
+
 from flask import Flask
+from flask_babel import lazy_gettext as _l
 from flask_talisman import Talisman
 from werkzeug.middleware.proxy_fix import ProxyFix
 
+from app import logs
 from app.config import ROOT, load_config
+
+# The domain packages, lowest first: app <- shares <- the others (see docs/architecture.md).
+DOMAIN_PACKAGES = ("shares", "voting")
 
 
 def create_app(config: dict | None = None) -> Flask:
     app = Flask(__name__, static_folder=str(ROOT / "static"), instance_path=str(ROOT / "instance"))
     load_config(app, config)
+    logs.init_app(app)
     if app.config.get("PROXY_COUNT"):
         # Behind a reverse proxy: trust its X-Forwarded-For/-Proto so HTTPS and client IPs are seen.
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=app.config["PROXY_COUNT"], x_proto=app.config["PROXY_COUNT"])
     _init_extensions(app)
     _register_blueprints(app)
     _register_cli(app)
+    _register_domains(app)
     _register_template_helpers(app)
     return app
 
@@ -53,30 +62,29 @@ def _init_extensions(app: Flask) -> None:
 def _register_blueprints(app: Flask) -> None:
     from app import errors
     from app.auth.views import bp as auth_bp
+    from app.authz import can_view_audit
+    from app.registry import nav_item
     from app.views import bp as core_bp
-    from shares.views import bp as shares_bp
-    from voting.views import bp as voting_bp
 
     errors.register(app)
     app.register_blueprint(core_bp)
     app.register_blueprint(auth_bp)
-    app.register_blueprint(shares_bp)
-    app.register_blueprint(voting_bp)
+    nav_item(_l("Audit log"), "core.audit_log", can_view_audit, order=90)
+
+
+def _register_domains(app: Flask) -> None:
+    """Each domain package's ``init_app`` registers its blueprint, commands, demo loader,
+    navigation links and home-page tasks. The order is the order of dependency."""
+    for name in DOMAIN_PACKAGES:
+        importlib.import_module(name).init_app(app)
 
 
 def _register_cli(app: Flask) -> None:
     from app.cli import accounts_cli, demo_command, mail_cli
-    from shares.cli import register_demo, shares_cli
-    from voting.cli import register_demo as register_voting_demo
-    from voting.cli import voting_cli
 
     app.cli.add_command(demo_command)
     app.cli.add_command(accounts_cli)
     app.cli.add_command(mail_cli)
-    app.cli.add_command(shares_cli)
-    register_demo()
-    app.cli.add_command(voting_cli)
-    register_voting_demo()
 
 
 def _register_template_helpers(app: Flask) -> None:

@@ -49,10 +49,14 @@ class Config:
     RENEWAL_REMINDER_DAYS = (21, 42)  # days after the request
     RENEWAL_GRACE_DAYS = 30  # after the last reminder, before a member counts as lapsed
     CERTIFICATE_KEY: str | None = None  # signs certificates (else SECRET_KEY); changing it voids issued ones
+    # The address members reach the site at: every link in mail and letters starts with it.
+    # ``make run`` sets it from PORT; production refuses to start without it.
     PUBLIC_URL = "http://127.0.0.1:5000"
     # Verifiable ballots: a published count combines at least this many ballots (per category
     # too); below it the result says so instead of the numbers (UNEVOIX_VOTING_MIN_BALLOTS).
     VOTING_MIN_BALLOTS = 5
+    LOG_LEVEL = "INFO"
+    LOG_FORMAT = "text"  # text | json (see app/logs.py)
 
 
 class ProductionConfig(Config):
@@ -92,6 +96,10 @@ def load_config(app, overrides: dict | None = None) -> None:
         app.config.update(overrides)
     if app.config["ENV_NAME"] == "production" and not app.config.get("SECRET_KEY"):
         raise RuntimeError("UNEVOIX_SECRET_KEY must be set in production.")
+    if app.config["ENV_NAME"] == "production" and "UNEVOIX_PUBLIC_URL" not in os.environ and not (
+            overrides and "PUBLIC_URL" in overrides):
+        raise RuntimeError("UNEVOIX_PUBLIC_URL must be set in production (e.g. https://vote.example.coop): "
+                           "every link in mail and letters starts with it.")
     if not app.config.get("SECRET_KEY"):
         app.config["SECRET_KEY"] = _development_secret(app)
     if app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite"):

@@ -41,10 +41,6 @@ def value_enum(cls, length: int) -> SAEnum:
     return SAEnum(cls, native_enum=False, length=length, values_callable=lambda e: [m.value for m in e])
 
 
-def utcnow() -> datetime:
-    return datetime.now(timezone.utc)
-
-
 class Base(DeclarativeBase):
     # The annotation map sits on the registry, not on Flask-SQLAlchemy's model class (a known crash).
     registry = registry(type_annotation_map={datetime: UTCDateTime(), dict: JSON})

@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from typing import Callable
 
 
-from app.db import utcnow
+from app.clock import utcnow
 from app.extensions import db
 from app.models import Account, AccountRole, Role
 

@@ -1,13 +1,20 @@
-"""Domain errors and the error pages users see (in their language, with the right status)."""
+"""Domain errors, the one registry that words them for people, and the error pages.
+
+Each module declares its sentences once with ``register_messages({ErrorClass: _l("...")})``;
+views and templates ask ``error_message(exc)``. An uncaught DomainError renders the error page
+with that sentence and the error's status."""
 from __future__ import annotations
 
-from flask import render_template
+import logging
+from typing import Mapping
+
+from flask import render_template, request
 from flask_babel import lazy_gettext as _l
 from werkzeug.exceptions import HTTPException
 
 
 class DomainError(Exception):
-    """A broken business rule, named by its class; views and templates word it for the user."""
+    """A broken business rule, named by its class; ``error_message`` words it for the user."""
 
     status = 422
 
@@ -18,12 +25,31 @@ class Conflict(DomainError):
     status = 409
 
 
+log = logging.getLogger(__name__)
+_MESSAGES: dict[type, object] = {}
+
+
+def register_messages(messages: Mapping[type, object]) -> None:
+    """Declare the sentence (a lazy string, or a callable taking the error) for each error class."""
+    _MESSAGES.update(messages)
+
+
+def error_message(exc: Exception) -> str:
+    """The sentence for ``exc``: that of its nearest registered class, else its status's default."""
+    for cls in type(exc).__mro__:
+        if cls in _MESSAGES:
+            message = _MESSAGES[cls]
+            return str(message(exc) if callable(message) else message)
+    return str(ERROR_TEXTS.get(getattr(exc, "status", 422), ERROR_TEXTS[422])[1])
+
+
 ERROR_TEXTS = {
     400: (_l("Bad request"), _l("The request could not be understood. Please check what you sent.")),
     403: (_l("Not allowed"), _l("You do not have permission to see this page.")),
     404: (_l("Page not found"), _l("There is nothing at this address.")),
     405: (_l("Not allowed"), _l("This action cannot be done this way.")),
     409: (_l("Conflict"), _l("Someone changed this at the same time. Reload the page and try again.")),
+    413: (_l("Too large"), _l("What you sent is too large.")),
     422: (_l("Cannot be done"), _l("This cannot be done in the current state.")),
     429: (_l("Too many attempts"), _l("Too many attempts. Please wait a moment and try again.")),
     500: (_l("Something went wrong"), _l("An unexpected error occurred. The team has been told.")),
@@ -39,10 +65,12 @@ def render_error(status: int, message: str | None = None):
 def register(app) -> None:
     @app.errorhandler(HTTPException)
     def http_error(exc: HTTPException):
+        log.warning("refused %s %s: %s", request.method, request.path, exc.code)
         if exc.code == 400 and "CSRF" in (exc.description or ""):
             return render_error(400, _l("Your form expired. Please reload the page and try again."))
         return render_error(exc.code or 500)
 
     @app.errorhandler(DomainError)
     def domain_error(exc: DomainError):
-        return render_error(exc.status)
+        log.warning("refused %s %s: %s %s", request.method, request.path, exc.status, type(exc).__name__)
+        return render_error(exc.status, error_message(exc))

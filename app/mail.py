@@ -12,7 +12,7 @@ from flask import current_app, render_template
 from flask_babel import force_locale
 from sqlalchemy import select
 
-from app.db import utcnow
+from app.clock import utcnow
 from app.extensions import db
 from app.models import OutboxMessage
 

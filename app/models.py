@@ -9,7 +9,8 @@ from sqlalchemy import ForeignKey, Index, String, Text, UniqueConstraint, event
 from sqlalchemy import false as sa_false
 from sqlalchemy.orm import Mapped, Session, mapped_column, relationship
 
-from app.db import utcnow, value_enum
+from app.clock import utcnow
+from app.db import value_enum
 from app.extensions import db
 
 

@@ -9,22 +9,14 @@ from app import queries
 from app.authz import can_read_outbox, can_view_audit, permission_required
 from app.extensions import db
 from app.models import OutboxMessage
+from app.registry import tasks_for
 from app.web import render, safe_next
 
 bp = Blueprint("core", __name__)
 
-# What needs a member now: domain modules add providers returning (priority, template, context).
-HOME_SECTIONS: list = []
-
-
 @bp.route("/")
 def home():
-    sections = []
-    if current_user.is_authenticated:
-        for provider in HOME_SECTIONS:
-            sections.extend(provider(current_user))
-        sections.sort(key=lambda s: s[0])
-    return render_template("home.html", sections=sections)
+    return render_template("home.html", tasks=tasks_for(current_user))
 
 
 @bp.route("/language", methods=["POST"])

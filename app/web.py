@@ -4,7 +4,7 @@ from __future__ import annotations
 from urllib.parse import urlsplit
 
 from flask import Response, abort, make_response, render_template, request
-from flask_babel import format_datetime, format_decimal, get_locale
+from flask_babel import format_date, format_datetime, format_decimal, get_locale
 
 from app.extensions import htmx
 
@@ -41,10 +41,14 @@ def euros(cents: int | None) -> str:
 
 def register(app) -> None:
     from app.i18n import LANGUAGE_NAMES
+    from app.registry import nav_links, task_count, tasks_for
 
-    app.jinja_env.globals.update(current_locale=lambda: str(get_locale()), language_names=LANGUAGE_NAMES)
+    app.jinja_env.globals.update(current_locale=lambda: str(get_locale()), language_names=LANGUAGE_NAMES,
+                                 nav_links=nav_links, tasks_for=tasks_for, task_count=task_count)
     app.jinja_env.filters["euros"] = euros
     app.jinja_env.filters["datetime"] = lambda value, fmt="medium": format_datetime(value, fmt) if value else ""
+    # Dates in words, in the reader's locale: "27 novembre 2026", "27 november 2026", "27 November 2026".
+    app.jinja_env.filters["date_long"] = lambda value: format_date(value, "long") if value else ""
 
     @app.before_request
     def refuse_nul_bytes():

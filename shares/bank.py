@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from sqlalchemy import func, insert, select, update
 
 from app import audit
-from app.db import utcnow
+from app.clock import utcnow
 from app.extensions import db
 from app.models import Account
 from shares.camt import Statement, parse_camt053

@@ -5,6 +5,8 @@ from dataclasses import dataclass
 from datetime import date
 from xml.sax.saxutils import escape
 
+from app.clock import today
+
 NS = "urn:iso:std:iso:20022:tech:xsd:camt.053.001.02"
 
 
@@ -27,7 +29,7 @@ def write_camt053(iban: str, statement_id: str, opening_cents: int, credits: lis
                   closing_cents: int | None = None, bic: str = "GKCCBEBB") -> bytes:
     if closing_cents is None:
         closing_cents = opening_cents + sum(c.amount_cents for c in credits)
-    first = min((c.booking_date for c in credits), default=date.today())
+    first = min((c.booking_date for c in credits), default=today())
     last = max((c.booking_date for c in credits), default=first)
     parts = [f'<?xml version="1.0" encoding="UTF-8"?>\n<Document xmlns="{NS}"><BkToCstmrStmt>'
              f"<GrpHdr><MsgId>{escape(statement_id)}</MsgId><CreDtTm>{last.isoformat()}T18:00:00</CreDtTm></GrpHdr>"

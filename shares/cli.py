@@ -6,6 +6,7 @@ from pathlib import Path
 import click
 from flask.cli import AppGroup
 
+from app.clock import today
 from app.demo import register_demo_loader
 from app.extensions import db
 
@@ -57,7 +58,7 @@ def register_pdf_command(output: Path, on) -> None:
 
     from shares.pdf import register_pdf
 
-    day = on.date() if on else date.today()
+    day = on.date() if on else today()
     with current_app.test_request_context():  # templates build URLs and read the locale
         output.write_bytes(register_pdf(day))
     click.echo(f"Register as of {day.isoformat()} written to {output}.")

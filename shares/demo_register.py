@@ -8,6 +8,7 @@ from __future__ import annotations
 from datetime import date, timedelta
 from pathlib import Path
 
+from app import clock
 from app.demo import DemoContext
 from app.progress import progress
 from shares import register
@@ -97,7 +98,7 @@ def load_register(ctx: DemoContext) -> None:
     members = ctx.data.get("members") or []
     if not members:
         return
-    today = register._today()
+    today = clock.today()
     open_requests = build_history(ctx, members, today)
     path = ROOT / "instance" / "demo-statement.xml"
     path.parent.mkdir(exist_ok=True)

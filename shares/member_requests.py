@@ -12,7 +12,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import joinedload
 
 from app import audit
-from app.db import utcnow
+from app.clock import utcnow
 from app.errors import Conflict
 from app.extensions import db
 from app.models import Account

@@ -8,7 +8,8 @@ from datetime import date, datetime
 from sqlalchemy import JSON, BigInteger, Date, ForeignKey, Index, String, UniqueConstraint, event, text
 from sqlalchemy.orm import Mapped, Session, mapped_column, relationship
 
-from app.db import utcnow, value_enum
+from app.clock import utcnow
+from app.db import value_enum
 from app.extensions import db
 from app.models import Account
 

@@ -14,7 +14,7 @@ from stdnum.be import ogm_vcs
 from stdnum.exceptions import InvalidChecksum, InvalidLength, ValidationError
 
 from app import audit
-from app.db import utcnow
+from app.clock import utcnow
 from app.extensions import db
 from app.models import Account
 from shares.errors import InvalidReference, RequestNotPayable

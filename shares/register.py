@@ -13,6 +13,7 @@ from sqlalchemy import and_, case, func, select
 from sqlalchemy.orm import selectinload
 
 from app import audit
+from app.clock import today
 from app.extensions import db
 from app.models import Account
 from shares.errors import (BelowMinimumShares, BoardApprovalRequired, EntryNotCorrectable, FutureDate,
@@ -39,12 +40,6 @@ class Holding:
     left_on: date | None = None
 
 
-def _today() -> date:
-    from datetime import datetime
-    from zoneinfo import ZoneInfo
-    return datetime.now(ZoneInfo("Europe/Brussels")).date()
-
-
 def _voided_ids(member_ids=None, on: date | None = None):
     """Entries cited by a correction (on or before ``on``): their status effect is void."""
     stmt = select(ShareEntry.corrects_id).where(ShareEntry.kind == EntryKind.CORRECTION,
@@ -57,7 +52,7 @@ def _voided_ids(member_ids=None, on: date | None = None):
 
 
 def holding(member: Member, on: date | None = None) -> Holding:
-    on = on or _today()
+    on = on or today()
     return holdings([member.id], on).get(member.id) or Holding(category=member.category)
 
 
@@ -86,7 +81,7 @@ def holdings(member_ids, on: date) -> dict[int, Holding]:
 
 
 def _check_date(on: date) -> None:
-    if on > _today():
+    if on > today():
         raise FutureDate()
 
 
@@ -109,7 +104,7 @@ def _audit(action: str, member: Member, entries: list[ShareEntry], actor: Accoun
 
 
 def _refresh_category(member: Member) -> None:
-    current = holding(member, _today()).category
+    current = holding(member, today()).category
     if current is not None and current is not member.category:
         member.category = current
 
@@ -122,7 +117,7 @@ def _refresh_category(member: Member) -> None:
 def subscribe(member: Member, shares: int, *, on: date | None = None, actor: Account | None = None,
               note: str = "") -> tuple[ShareEntry, PaymentRequest]:
     """Subscribe ``shares`` more shares at the category's nominal value: an entry and a payment request."""
-    on = on or _today()
+    on = on or today()
     if not isinstance(shares, int) or shares < 1:
         raise InvalidShareCount()
     _check_date(on)
@@ -180,7 +175,7 @@ def transfer(giver: Member, receiver: Member, shares: int, *, on: date, board_de
 
 def change_category(member: Member, category: Category, *, on: date | None = None, actor: Account | None = None,
                     note: str = "") -> ShareEntry:
-    on = on or _today()
+    on = on or today()
     _check_date(on)
     position = holding(member, on)
     _check_active(member, position)
@@ -199,7 +194,7 @@ def change_category(member: Member, category: Category, *, on: date | None = Non
 def redeem(member: Member, shares: int, *, on: date | None = None, actor: Account | None = None,
            note: str = "", _leaving: bool = False) -> ShareEntry:
     """Redeem shares at nominal value (paid-up part refunded). The member keeps their minimum unless leaving."""
-    on = on or _today()
+    on = on or today()
     if not isinstance(shares, int) or shares < 1:
         raise InvalidShareCount()
     _check_date(on)
@@ -233,7 +228,7 @@ def _leave(member: Member, kind: EntryKind, on: date, actor, note, **board) -> l
 
 def resign(member: Member, *, on: date | None = None, actor: Account | None = None, note: str = "") -> list[ShareEntry]:
     """The member leaves: a resignation entry and the redemption of all their shares."""
-    entries = _leave(member, EntryKind.RESIGNATION, on or _today(), actor, note)
+    entries = _leave(member, EntryKind.RESIGNATION, on or today(), actor, note)
     _audit("register.resignation", member, entries, actor, on=on)
     return entries
 
@@ -242,7 +237,7 @@ def exclude(member: Member, *, on: date | None = None, board_decision_on: date |
             board_reference: str | None, actor: Account | None = None, note: str = "") -> list[ShareEntry]:
     if not board_decision_on or not (board_reference or "").strip():
         raise BoardApprovalRequired()
-    entries = _leave(member, EntryKind.EXCLUSION, on or _today(), actor, note,
+    entries = _leave(member, EntryKind.EXCLUSION, on or today(), actor, note,
                      board_decision_on=board_decision_on, board_reference=board_reference.strip()[:100])
     _audit("register.exclusion", member, entries, actor, on=on, board_decision_on=board_decision_on,
            board_reference=board_reference)
@@ -259,7 +254,7 @@ def correct(entry: ShareEntry, *, reason: str, on: date | None = None, shares: i
         raise ReasonRequired()
     if entry.kind is EntryKind.CORRECTION:
         raise EntryNotCorrectable()
-    on = on or _today()
+    on = on or today()
     _check_date(on)
     member = db.session.get(Member, entry.member_id)
     position = holding(member, on)

@@ -25,13 +25,13 @@ from flask.cli import with_appcontext
 from sqlalchemy import case, func, select
 from sqlalchemy.exc import IntegrityError
 
-from app.db import utcnow
+from app.clock import BRUSSELS, utcnow
 from app.extensions import db
 from app.mail import queue_mail
 from app.progress import progress
 from shares import payments
 from shares.models import (Member, PaymentPurpose, PaymentRequest, PaymentStatus, RenewalNotice, RenewalStage)
-from shares.standing import BRUSSELS, is_current_member, register_facts
+from shares.standing import is_current_member, register_facts
 
 REMINDER_STAGES = (RenewalStage.REMINDER_1, RenewalStage.REMINDER_2)
 MAIL_TEMPLATES = {RenewalStage.REQUEST: "renewal_request", RenewalStage.REMINDER_1: "renewal_reminder_1",

@@ -14,16 +14,14 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
-from zoneinfo import ZoneInfo
 
 from sqlalchemy import case, exists, func, select
 from sqlalchemy.orm import aliased
 
+from app.clock import BRUSSELS
 from app.extensions import db
 from shares.models import (Category, EntryKind, Member, PaymentPurpose, PaymentRequest, PaymentStatus,
                            ShareEntry)
-
-BRUSSELS = ZoneInfo("Europe/Brussels")
 
 # Reason codes, in the order a member would fix them.
 CATEGORY_UNKNOWN = "category_unknown"

@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 import json
-from datetime import date
+
 from pathlib import Path
 
 import click
@@ -10,6 +10,7 @@ from flask.cli import AppGroup
 from sqlalchemy import select
 
 from app.auth.services import find_account
+from app.clock import today
 from app.demo import register_demo_loader
 from app.extensions import db
 from voting import errors
@@ -200,7 +201,7 @@ def credentials(slug: str, public_list: Path | None, on_date, letters_path: Path
         from shares.standing import members_in_good_standing
 
         letters = _delivery(letters_path)
-        ids = members_in_good_standing((on_date.date() if on_date else date.today()))
+        ids = members_in_good_standing((on_date.date() if on_date else today()))
         members = list(db.session.scalars(select(Member).where(Member.id.in_(ids)).order_by(Member.id))) if ids else []
         count = services.issue_credentials(election, members, letters=letters)
     except errors.VotingError as exc:

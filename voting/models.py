@@ -18,7 +18,8 @@ from datetime import datetime
 from sqlalchemy import JSON, ForeignKey, Index, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from app.db import utcnow, value_enum
+from app.clock import utcnow
+from app.db import value_enum
 from app.extensions import db
 from app.models import Account
 

@@ -22,7 +22,7 @@ from sqlalchemy import func, select, update
 from sqlalchemy.exc import IntegrityError
 
 from app import audit
-from app.db import utcnow
+from app.clock import utcnow
 from app.extensions import db
 from app.mail import queue_mail
 from app.models import Account

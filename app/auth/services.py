@@ -13,7 +13,7 @@ from sqlalchemy import func, select, update
 
 from app import audit
 from app.auth.errors import InvalidLink, WrongCode, WrongCredentials
-from app.db import utcnow
+from app.clock import utcnow
 from app.extensions import db
 from app.mail import queue_mail
 from app.models import Account, LoginToken

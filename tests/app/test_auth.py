@@ -121,7 +121,7 @@ def test_totp_code_is_good_once(db):
 def test_privileged_password_login_asks_for_code(client, db):
     staff = make_account(roles=(Role.STAFF,), email="s2@example.be", password="a long staff password")
     staff.totp_secret = pyotp.random_base32()
-    from app.db import utcnow
+    from app.clock import utcnow
     staff.totp_confirmed_at = utcnow()
     db.session.commit()
     response = client.post("/auth/login", data={"email": "s2@example.be", "password": "a long staff password"})

@@ -13,7 +13,7 @@ import pyotp
 import pytest
 from playwright.sync_api import expect
 
-from app.db import utcnow
+from app.clock import utcnow
 from app.extensions import db
 from app.models import Role
 from tests.factories import make_account

@@ -4,6 +4,7 @@ from datetime import date
 
 from sqlalchemy import func, select
 
+from app import clock
 from app.extensions import db
 from shares import register
 from shares.camt_writer import Credit, write_camt053
@@ -48,7 +49,7 @@ def test_demo_register_loader(app):
 
     ctx = DemoContext(members=40, rng=random.Random(7))
     load_members(ctx)
-    today = register._today()
+    today = clock.today()
     open_requests = build_history(ctx, ctx.data["members"], today)
     db.session.commit()
     result = import_statement(demo_statement(open_requests, today, ctx.rng))

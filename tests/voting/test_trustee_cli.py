@@ -15,6 +15,8 @@ from voting.crypto.election import Contest, Election, TrusteeInfo
 from voting.record import RecordError, RecordState, append_event, make_event, record_document
 from voting.simulate import cast
 
+pytestmark = pytest.mark.no_db
+
 ROOT = Path(__file__).resolve().parents[2]
 
 

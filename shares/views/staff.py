@@ -13,18 +13,19 @@ from flask_login import current_user
 from sqlalchemy import select
 from wtforms.fields.choices import SelectChoice
 
+from app import clock
 from app.authz import permission_required
 from app.errors import DomainError
 from app.extensions import db
 from app.web import render
 from shares import bank, errors, register
-from shares import register_forms as forms
+from shares import forms
 from shares.errors import StatementError
 from shares.models import BankTransaction, Category, EntryKind, Member, PaymentRequest, QUEUE_STATUSES
 from shares.pdf import pdf_response, register_pdf
 from shares.permissions import (can_import_statements, can_keep_register, can_resolve_payments, can_view_member,
                                 can_view_register)
-from shares.views import bp
+from shares.views.blueprint import bp
 
 REGISTER_PAGE_SIZE = 100
 
@@ -61,10 +62,6 @@ def error_text(exc: DomainError) -> str:
     return _("This cannot be done in the current state.")
 
 
-def _today() -> date:
-    return register._today()
-
-
 # ------------------------------------------------------------------------------------------------
 # The member's register page and its actions
 # ------------------------------------------------------------------------------------------------
@@ -80,7 +77,7 @@ def _member_page(member: Member, bound: dict | None = None, status: int = 200):
     entries = register.member_entries(member)
     requests_ = register.member_requests(member)
     queue = list(db.session.scalars(bank.queue_statement().limit(50)))
-    today = _today()
+    today = clock.today()
     action_forms = {}
     for name, cls in ACTIONS.items():
         form = (bound or {}).get(name) or cls(formdata=None)
@@ -187,7 +184,7 @@ def register_page():
     form = forms.RegisterDateForm(request.args)
     if not form.validate():
         return render_template("shares/register.html", form=form, rows=[], totals={}, on=None, page=1, pages=1), 400
-    on = form.on.data or _today()
+    on = form.on.data or clock.today()
     fmt = request.args.get("format", "html")
     if fmt == "csv":
         return _register_csv(on)

@@ -1,0 +1,37 @@
+"""One unit of work per request or command: commit once on success, roll back on any error.
+
+Services only flush; the caller wraps its service calls in ``unit_of_work()`` so a multi-row change
+lands whole or not at all."""
+from __future__ import annotations
+
+from contextlib import contextmanager
+from typing import Iterator
+
+from sqlalchemy.exc import IntegrityError
+
+from app.errors import DomainError
+from app.extensions import db
+
+
+@contextmanager
+def unit_of_work() -> Iterator[None]:
+    try:
+        yield
+        db.session.commit()
+    except BaseException:
+        db.session.rollback()
+        raise
+
+
+@contextmanager
+def savepoint(conflict: type[DomainError] | DomainError | None = None) -> Iterator[None]:
+    """Run a conflict-prone insert in a savepoint. A unique or check constraint that refuses it rolls
+    back only the savepoint and becomes ``conflict`` (a DomainError), so the outer transaction lives on.
+    Without ``conflict`` the IntegrityError is re-raised after the savepoint is undone."""
+    try:
+        with db.session.begin_nested():
+            yield
+    except IntegrityError as exc:
+        if conflict is None:
+            raise
+        raise (conflict() if isinstance(conflict, type) else conflict) from exc
