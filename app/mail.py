@@ -18,6 +18,7 @@ from app.models import OutboxMessage
 
 
 ERASED_BODY = "(erased once sent: it held a secret meant for the recipient only)\n"
+ERASED_ADDRESS = "erased@invalid"
 
 
 def queue_mail(to: str, language: str, template: str, *, dedupe_key: str | None = None,
@@ -55,8 +56,9 @@ def deliver_pending(limit: int = 500) -> int:
             try:
                 smtp.send_message(email)
                 message.sent_at = utcnow()
-                if message.secret:
+                if message.secret:  # neither the secret nor whom it went to stays behind
                     message.body_text = ERASED_BODY
+                    message.to_address = ERASED_ADDRESS
                 sent += 1
             except smtplib.SMTPException as exc:
                 message.last_error = str(exc)

@@ -277,6 +277,7 @@ def _append_checked(election: Election, etype: str, make_data: Callable[[RecordS
         if (state.last or {}).get("hash") != (last or {}).get("hash"):
             raise IntegrityError("board moved between reads", None, Exception())  # rebuilt by _append
         data = make_data(state)
+        state.trusted = False  # the rows replayed were checked when appended; the new event is not
         try:
             state.apply(make_event(last, etype, data))
         except RecordError as exc:
@@ -855,6 +856,9 @@ def missing_trustees(election: Election) -> list[str]:
             return [i for i in ids if i not in progress["trustee_commitments"]]
         return [i for i in ids if i not in progress["trustee_share"]]
     if election.state is ElectionState.CLOSED:
+        if tally_event(election) is None:  # the seal first
+            sealed = seal_progress(election)
+            return [i for i in ids if i not in sealed]
         return [i for i in ids if i not in progress["partial_decryption"]]
     return []
 

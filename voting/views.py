@@ -208,7 +208,7 @@ def _scrutineer_context(election, form=None, error=None):
     mine = queries.trustees_of_account(election, current_user.id)
     return dict(election=election, trustees=mine, form=form or UploadForm(), error=error,
                 missing=services.missing_trustees(election), progress=services.keygen_progress(election),
-                tally=services.tally_event(election))
+                tally=services.tally_event(election), seals=services.seal_progress(election))
 
 
 @bp.route("/<slug>/scrutineer")
@@ -301,6 +301,7 @@ def manage_index():
 def _manage_context(election, error=None):
     return dict(election=election, counts=queries.board_counts(election), missing=services.missing_trustees(election),
                 progress=services.keygen_progress(election), form=ActionForm(), error=error,
+                seals=services.seal_progress(election),
                 tally=services.tally_event(election), result=services.result(election))
 
 

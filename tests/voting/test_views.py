@@ -248,7 +248,7 @@ def test_officer_runs_close_tally_result_and_sees_who_is_missing(app, world):
     early = officer.post("/voting/manage/ag-web/result")
     assert early.status_code == 409
     unsealed = officer.post("/voting/manage/ag-web/tally")
-    assert unsealed.status_code == 422 and "signed the seal" in unsealed.get_data(as_text=True)
+    assert unsealed.status_code == 422 and "signed the seal" in unsealed.get_data(as_text=True), unsealed.get_data(as_text=True)[-1500:]
     election = world["election"]
     db.session.refresh(election)
     # t1 signs the seal through the JSON endpoint, as the browser would; t2 with the command-line tool
