@@ -211,8 +211,9 @@ def prepare_ballot(election: Election, public_key: Element | None, ballot: Any, 
 
 
 def verify_ballot_crypto(election: Election, public_key: Element | None, prepared: PreparedBallot,
-                         seq: int | None = None) -> None:
-    """Every group element, the signature and every proof (the expensive part)."""
+                         seq: int | None = None) -> list[list[tuple[Element, Element]]]:
+    """Every group element, the signature and every proof (the expensive part); returns the
+    parsed ciphertexts (the verifier adds them up)."""
     if public_key is None:
         raise RecordError("ballot_before_open", "no election key yet", seq)
     try:
@@ -221,6 +222,7 @@ def verify_ballot_crypto(election: Election, public_key: Element | None, prepare
         verify_ballot_proofs(election, public_key, prepared.ballot, cts)
     except InvalidBallot as exc:
         raise RecordError(exc.code, exc.message, seq) from exc
+    return cts
 
 
 def check_ballot_on_board(board: BallotBoard, prepared: PreparedBallot, seq: int | None = None) -> str | None:
