@@ -39,7 +39,6 @@ from voting.crypto.election import Election  # noqa: E402
 from voting.crypto.group import GENERATOR, ORDER, Element, base_mul, fixed_base_table, lincomb  # noqa: E402
 from voting.record import RecordState, append_event, record_document  # noqa: E402
 from voting.simulate import random_selections, reference_contests, seal, setup_election  # noqa: E402
-from voting.verify import verify_record  # noqa: E402
 
 REFERENCE_SELECTION = {
     "board-a": ["a01", "a02", "a03", "a05", "a08", "a13", "a14", "a15", "a17", "a19", "a20"],
