@@ -659,7 +659,8 @@ class DbBoard:
                                         CastBallot.superseded_by_tracker.is_(None)))
 
 
-def cast_ballot(election: Election, ballot: Any, member: Any = None) -> str:
+def cast_ballot(election: Election, ballot: Any, member: Any = None,
+                before_lock: Callable[[str], None] | None = None) -> str:
     """Accept a ballot by voting.record's one acceptance rule and append it; the tracker.
 
     The expensive part (form, elements, signature, proofs) runs before anything is locked; the
@@ -667,7 +668,11 @@ def cast_ballot(election: Election, ballot: Any, member: Any = None) -> str:
     board checks (set look-ups) and the append. Refusals (nothing recorded): LoginRequired,
     NotYourCredential, BallotBoxNotOpen, BallotAfterClose, MalformedBallot, WrongFingerprint,
     UnknownCredential, RevokedCredential, InvalidGroupElement, InvalidSignature, InvalidProof,
-    DuplicateBallot, CopiedBallot, ReusedCiphertext."""
+    DuplicateBallot, CopiedBallot, ReusedCiphertext.
+
+    ``before_lock(tracker)`` runs once the ballot is known good, before the board's lock (e.g. to
+    queue the receipt mail, whose rendering then does not hold the board up); it is rolled back
+    with everything else if the append is refused."""
     if election.state in (ElectionState.CLOSED, ElectionState.TALLIED):
         raise errors.BallotAfterClose()
     if election.state is not ElectionState.OPEN or election.public_key is None:
@@ -695,6 +700,8 @@ def cast_ballot(election: Election, ballot: Any, member: Any = None) -> str:
     plus = _flat_ciphertexts(el, ballot)
     previous = db.session.scalar(select(CastBallot).where(CastBallot.tracker == supersedes)) if supersedes else None
     minus = _flat_ciphertexts(el, _ballot_at(election, previous.seq)) if previous is not None else None
+    if before_lock is not None:
+        before_lock(prepared.tracker)
     _add_running(election, len(plus), credential.category, 0 if previous is not None else 1, plus, minus)
     if not _lock_board(election, states=[ElectionState.OPEN]):
         raise errors.BallotAfterClose()
