@@ -568,6 +568,10 @@ def revoke_credential(election: Election, public: str, *, actor: Account | None 
         _add_running(election, len(flat_choices(el)), credential.category, -1, None,
                      _flat_ciphertexts(el, _ballot_at(election, latest.seq)))
     _lock_board(election)
+    if db.session.scalar(select(CastBallot.id).where(CastBallot.credential_id == credential.id,
+                                                     CastBallot.superseded_by_tracker.is_(None))) != \
+            (latest.id if latest is not None else None):  # it cast meanwhile: the sums moved
+        raise errors.BoardBusy("the credential cast a ballot during its revocation")
     row, _ = _append_checked(election, "revocation", lambda st: {"election": election.fingerprint, "credential": public})
     credential.revoked_at = utcnow()
     credential.revoked_seq = row.seq
