@@ -245,8 +245,8 @@ def _append(election: Election, build: Callable[[dict[str, Any] | None], tuple[s
         savepoint = db.session.begin_nested()
         try:
             last = _last_event(election)
-            etype, data, after_insert = build(last)
-            event = make_event(last, etype, data)
+            etype, data, after_insert, *raw = build(last)
+            event = make_event(last, etype, data, raw[0] if raw else None)
             row = BoardEvent(election_id=election.id, seq=event["seq"], type=etype, prev=event["prev"],
                              hash=event["hash"], data=event["data"])
             db.session.add(row)
@@ -727,7 +727,7 @@ def cast_ballot(election: Election, ballot: Any, member: Any = None,
                                       tracker=prepared.tracker, seq=row.seq))
             db.session.add_all(BallotCiphertext(election_id=election.id, alpha=a, credential_id=credential.id)
                                for a in prepared.alphas)
-        return "ballot", data, add_rows
+        return "ballot", data, add_rows, prepared.ballot_bytes  # serialised once, for tracker and hash
 
     _append(election, build)
     # No audit row per ballot, no roll row: the board is the ballots' append-only log, and a row
