@@ -97,8 +97,10 @@ def event_hash(event: Mapping[str, Any], ballot_bytes: bytes | None = None) -> s
     return hashlib.sha256(raw).hexdigest()
 
 
-def make_event(prev: Mapping[str, Any] | None, event_type: str, data: Mapping[str, Any]) -> dict[str, Any]:
-    """A new event following ``prev`` (None for the first event)."""
+def make_event(prev: Mapping[str, Any] | None, event_type: str, data: Mapping[str, Any],
+               ballot_bytes: bytes | None = None) -> dict[str, Any]:
+    """A new event following ``prev`` (None for the first event); ``ballot_bytes`` as for
+    :func:`event_hash` (a ballot event whose ballot was already serialised)."""
     if event_type not in EVENT_TYPES:
         raise ValueError(f"unknown event type {event_type}")
     event: dict[str, Any] = {
@@ -107,7 +109,7 @@ def make_event(prev: Mapping[str, Any] | None, event_type: str, data: Mapping[st
         "prev": GENESIS_PREV if prev is None else prev["hash"],
         "data": dict(data),
     }
-    event["hash"] = event_hash(event)
+    event["hash"] = event_hash(event, ballot_bytes if event_type == "ballot" else None)
     return event
 
 

@@ -245,8 +245,8 @@ def _append(election: Election, build: Callable[[dict[str, Any] | None], tuple[s
         savepoint = db.session.begin_nested()
         try:
             last = _last_event(election)
-            etype, data, after_insert = build(last)
-            event = make_event(last, etype, data)
+            etype, data, after_insert, *raw = build(last)
+            event = make_event(last, etype, data, raw[0] if raw else None)
             row = BoardEvent(election_id=election.id, seq=event["seq"], type=etype, prev=event["prev"],
                              hash=event["hash"], data=event["data"])
             db.session.add(row)
@@ -584,6 +584,10 @@ def revoke_credential(election: Election, public: str, *, actor: Account | None 
         _add_running(election, len(flat_choices(el)), credential.category, -1, None,
                      _flat_ciphertexts(el, _ballot_at(election, latest.seq)))
     _lock_board(election)
+    if db.session.scalar(select(CastBallot.id).where(CastBallot.credential_id == credential.id,
+                                                     CastBallot.superseded_by_tracker.is_(None))) != \
+            (latest.id if latest is not None else None):  # it cast meanwhile: the sums moved
+        raise errors.BoardBusy("the credential cast a ballot during its revocation")
     row, _ = _append_checked(election, "revocation", lambda st: {"election": election.fingerprint, "credential": public})
     credential.revoked_at = utcnow()
     credential.revoked_seq = row.seq
@@ -675,7 +679,8 @@ class DbBoard:
                                         CastBallot.superseded_by_tracker.is_(None)))
 
 
-def cast_ballot(election: Election, ballot: Any, member: Any = None) -> str:
+def cast_ballot(election: Election, ballot: Any, member: Any = None,
+                before_lock: Callable[[str], None] | None = None) -> str:
     """Accept a ballot by voting.record's one acceptance rule and append it; the tracker.
 
     The expensive part (form, elements, signature, proofs) runs before anything is locked; the
@@ -683,7 +688,11 @@ def cast_ballot(election: Election, ballot: Any, member: Any = None) -> str:
     board checks (set look-ups) and the append. Refusals (nothing recorded): LoginRequired,
     NotYourCredential, BallotBoxNotOpen, BallotAfterClose, MalformedBallot, WrongFingerprint,
     UnknownCredential, RevokedCredential, InvalidGroupElement, InvalidSignature, InvalidProof,
-    DuplicateBallot, CopiedBallot, ReusedCiphertext."""
+    DuplicateBallot, CopiedBallot, ReusedCiphertext.
+
+    ``before_lock(tracker)`` runs once the ballot is known good, before the board's lock (e.g. to
+    queue the receipt mail, whose rendering then does not hold the board up); it is rolled back
+    with everything else if the append is refused."""
     if election.state in (ElectionState.CLOSED, ElectionState.TALLIED):
         raise errors.BallotAfterClose()
     if election.state is not ElectionState.OPEN or election.public_key is None:
@@ -711,6 +720,8 @@ def cast_ballot(election: Election, ballot: Any, member: Any = None) -> str:
     plus = _flat_ciphertexts(el, ballot)
     previous = db.session.scalar(select(CastBallot).where(CastBallot.tracker == supersedes)) if supersedes else None
     minus = _flat_ciphertexts(el, _ballot_at(election, previous.seq)) if previous is not None else None
+    if before_lock is not None:
+        before_lock(prepared.tracker)
     _add_running(election, len(plus), credential.category, 0 if previous is not None else 1, plus, minus)
     if not _lock_board(election, states=[ElectionState.OPEN]):
         raise errors.BallotAfterClose()
@@ -732,7 +743,7 @@ def cast_ballot(election: Election, ballot: Any, member: Any = None) -> str:
                                       tracker=prepared.tracker, seq=row.seq))
             db.session.add_all(BallotCiphertext(election_id=election.id, alpha=a, credential_id=credential.id)
                                for a in prepared.alphas)
-        return "ballot", data, add_rows
+        return "ballot", data, add_rows, prepared.ballot_bytes  # serialised once, for tracker and hash
 
     _append(election, build)
     # No audit row per ballot, no roll row: the board is the ballots' append-only log, and a row

@@ -11,6 +11,7 @@ from flask_login import current_user
 
 from app.authz import login_required, permission_required
 from app.extensions import db
+from app.uow import unit_of_work
 from app.web import render
 from shares import queries as share_queries
 from voting import errors, queries, services
@@ -189,14 +190,12 @@ def cast(slug: str):
     member = share_queries.member_for_account(current_user.id) if current_user.is_authenticated else None
     if election.require_login and member is None:
         return _json_error(errors.LoginRequired("this account is not a member"))
+    receipt = (lambda tracker: services.mail_tracker(election, tracker, member)) if member is not None else None
     try:
-        tracker = services.cast_ballot(election, ballot, member)
-        if member is not None:
-            services.mail_tracker(election, tracker, member)
+        with unit_of_work():
+            tracker = services.cast_ballot(election, ballot, member, before_lock=receipt)
     except errors.VotingError as exc:
-        db.session.rollback()
         return _json_error(exc)
-    db.session.commit()
     response = jsonify({"tracker": tracker, "board": url_for("voting.board", slug=slug, q=tracker)})
     response.status_code = 201
     return response
