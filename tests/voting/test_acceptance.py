@@ -258,7 +258,7 @@ def test_a_sign_in_election_takes_only_the_members_own_credential(make_member):
     assert queries.has_voted(election, alice.id) and not queries.has_voted(election, bob.id)
 
 
-def test_counts_below_the_minimum_are_withheld(make_member):
+def test_counts_below_the_minimum_are_withheld(make_member, client):
     """Fewer than min_ballots in a category: only the total is decrypted; fewer in all: nothing."""
     for voters, expected in ((3, []), (6, ["total"])):
         kits = make_kits(3)
@@ -292,6 +292,11 @@ def test_counts_below_the_minimum_are_withheld(make_member):
         assert result["outcomes"]["r1"]["withheld"] is (not expected)
         report = verify_record(record_document(list(services.iter_events(election))), workers=1, out=io.StringIO())
         assert report.ok and report.complete, report.failure
+        page = client.get(f"/voting/{slug}/board").get_data(as_text=True)
+        if expected:
+            assert "only the totals of both categories are published" in page
+        else:
+            assert "no count is published" in page and "Not published: too few ballots." in page
 
 
 # -- the property ---------------------------------------------------------------------------------
