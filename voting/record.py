@@ -522,8 +522,6 @@ class RecordState:
     def _apply_credentials(self, seq: int, event: Any, data: dict[str, Any]) -> None:
         if self.closed:
             raise RecordError("order", "credentials after close", seq)
-        if self.public_key is None:
-            raise RecordError("order", "credentials before the election key", seq)
         self._check_election_field(data, seq)
         if set(data) != {"election", "credentials"} or not isinstance(data["credentials"], list) or not data["credentials"]:
             raise RecordError("credential_format", "credentials event malformed", seq)

@@ -712,7 +712,7 @@ def cast_ballot(election: Election, ballot: Any, member: Any = None,
                                                             Credential.public == prepared.credential))
     assert credential is not None  # check_ballot_on_board found it
     if election.require_login and not may_cast_for(member, credential.member_id):
-        raise errors.NotYourCredential()
+        raise errors.NotYourCredential(owner_id=credential.member_id)
     try:
         verify_ballot_crypto(el, y, prepared)
     except RecordError as exc:
@@ -749,6 +749,18 @@ def cast_ballot(election: Election, ballot: Any, member: Any = None,
     # No audit row per ballot, no roll row: the board is the ballots' append-only log, and a row
     # written per voter would pair the voters' order with the ballots' order.
     return prepared.tracker
+
+
+def warn_credential_owner(election: Election, owner_id: int | None) -> None:
+    """Tell the member a credential was delivered to that someone else's account tried to cast
+    with it (after a NotYourCredential refusal, in a transaction of its own)."""
+    from shares.models import Member
+
+    owner = db.session.get(Member, owner_id) if owner_id is not None else None
+    if owner is None:
+        return
+    with _mail_context():
+        queue_mail(owner.email, owner.language, "voting_credential_misuse", election_title=election.title)
 
 
 def mail_tracker(election: Election, tracker: str, member: Any) -> None:

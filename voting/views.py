@@ -195,6 +195,9 @@ def cast(slug: str):
         with unit_of_work():
             tracker = services.cast_ballot(election, ballot, member, before_lock=receipt)
     except errors.VotingError as exc:
+        if isinstance(exc, errors.NotYourCredential):  # the owner is told, the refusal stands
+            with unit_of_work():
+                services.warn_credential_owner(election, exc.info.get("owner_id"))
         return _json_error(exc)
     response = jsonify({"tracker": tracker, "board": url_for("voting.board", slug=slug, q=tracker)})
     response.status_code = 201
