@@ -210,7 +210,8 @@ def _scrutineer_context(election, form=None, error=None):
     mine = queries.trustees_of_account(election, current_user.id)
     return dict(election=election, trustees=mine, form=form or UploadForm(), error=error,
                 missing=services.missing_trustees(election), progress=services.keygen_progress(election),
-                tally=services.tally_event(election), seals=services.seal_progress(election))
+                tally=services.tally_event(election), seals=services.seal_progress(election),
+                complaints=queries.event_data(election, "trustee_complaint"))
 
 
 @bp.route("/<slug>/scrutineer")

@@ -325,3 +325,6 @@ def test_scrutineer_uploads_a_complaint_against_a_bad_dealer(app, world):
     types = [e["type"] for e in services.iter_events(election)]
     assert types.count("trustee_complaint") == 1
     assert services.missing_trustees(election) == ["t1", "t2", "t3"]
+    page = client.get("/voting/ag-complaint/scrutineer").get_data(as_text=True)
+    assert "Scrutineer t2 is left out of the key: t1 proved that a share it dealt was wrong." in page
+    assert "Step to do: key generation, step 2" in page
