@@ -52,11 +52,11 @@ class Config:
     # The address members reach the site at: every link in mail and letters starts with it.
     # ``make run`` sets it from PORT; production refuses to start without it.
     PUBLIC_URL = "http://127.0.0.1:5000"
+    LOG_LEVEL = "INFO"
+    LOG_FORMAT = "text"  # text | json (see app/logs.py)
     # Verifiable ballots: a published count combines at least this many ballots (per category
     # too); below it the result says so instead of the numbers (UNEVOIX_VOTING_MIN_BALLOTS).
     VOTING_MIN_BALLOTS = 5
-    LOG_LEVEL = "INFO"
-    LOG_FORMAT = "text"  # text | json (see app/logs.py)
 
 
 class ProductionConfig(Config):

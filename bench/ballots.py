@@ -24,6 +24,7 @@ import shutil
 import statistics
 import subprocess
 import sys
+import tempfile
 import time
 from pathlib import Path
 from typing import Any
@@ -38,7 +39,6 @@ from voting.crypto.election import Election  # noqa: E402
 from voting.crypto.group import GENERATOR, ORDER, Element, base_mul, fixed_base_table, lincomb  # noqa: E402
 from voting.record import RecordState, append_event, record_document  # noqa: E402
 from voting.simulate import random_selections, reference_contests, seal, setup_election  # noqa: E402
-from voting.verify import verify_record  # noqa: E402
 
 REFERENCE_SELECTION = {
     "board-a": ["a01", "a02", "a03", "a05", "a08", "a13", "a14", "a15", "a17", "a19", "a20"],
@@ -122,11 +122,74 @@ def js_encrypt_ms() -> tuple[float | None, float | None]:
         return None, None
 
 
+def server_times(events: list[dict[str, Any]], sim: Any, enabled: bool = True) -> dict[str, float]:
+    """Seconds the server takes at this number of ballots (a temporary SQLite database, the real
+    services): the same board is rebuilt through them (key generation uploads, the credential
+    list, the opening, every ballot cast with ``cast_ballot``, the close and k seals), then the
+    tally, one scrutineer's partial decryption upload (the slowest of three) and the result are
+    timed: what each of these steps costs."""
+    if not enabled:
+        return {}
+    from app import create_app
+    from app.extensions import db
+    from voting import services
+    from voting.crypto.dkg import partial_decrypt as decrypt_part
+    from voting.crypto.dkg import sign_trustee_data
+
+    with tempfile.TemporaryDirectory() as tmp:
+        app = create_app({"SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp}/bench.db", "SERVER_NAME": None})
+        with app.app_context():
+            db.create_all()
+            el = sim.election
+            row = services.create_election(el.to_json(), slug="bench", require_login=False)
+            for e in events:
+                if e["type"] in ("trustee_commitments", "trustee_share"):
+                    services.record_trustee_step(row, e["data"])
+                elif e["type"] == "credentials":
+                    services.publish_credentials(row, e["data"]["credentials"])
+                elif e["type"] == "open":
+                    services.open_election(row)
+                    db.session.commit()
+                elif e["type"] == "ballot":
+                    services.cast_ballot(row, e["data"]["ballot"])
+                    db.session.commit()
+                elif e["type"] == "close":
+                    services.close_election(row)
+                    db.session.commit()
+                    break
+            for tid in ("t1", "t2", "t3"):
+                data = sign_trustee_data(sim.trustee_private[tid], "seal_signature", services.seal_data(row, tid))
+                services.record_trustee_step(row, data)
+            db.session.commit()
+            t = time.perf_counter()
+            tally = services.compute_tally(row)
+            db.session.commit()
+            tally_s = time.perf_counter() - t
+            parts = [decrypt_part(el, sim.trustee_private[tid], sim.trustee_shares[tid]["share"], tally.data["decrypt"],
+                                  tally.hash) for tid in ("t1", "t2", "t3")]
+            upload_s = []
+            for data in parts:
+                t = time.perf_counter()
+                services.record_trustee_step(row, data)
+                db.session.commit()
+                upload_s.append(time.perf_counter() - t)
+            t = time.perf_counter()
+            services.publish_result(row)
+            db.session.commit()
+            result_s = time.perf_counter() - t
+            db.session.remove()
+            db.engine.dispose()
+    return {"server_tally_s": round(tally_s, 2), "server_upload_s": round(max(upload_s), 2),
+            "server_result_s": round(result_s, 2)}
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--ballots", type=int, default=2000)
     parser.add_argument("--workers", type=int, default=os.cpu_count() or 1)
     parser.add_argument("--runs", type=int, default=15)
+    parser.add_argument("--server", action=argparse.BooleanOptionalAction, default=True,
+                        help="also time the server's tally and a scrutineer upload on a SQLite board")
     args = parser.parse_args(argv)
 
     sim = setup_election(reference_contests(), trustees=5, threshold=3, election_id="bench")
@@ -192,12 +255,26 @@ def main(argv: list[str] | None = None) -> int:
     append_event(sim.events, "result", result)
     print(f"homomorphic sum of {n} ballots (one core): {sum_s:.2f} s")
     print(f"3 partial decryptions with proofs, their verification, combination: {decrypt_s:.2f} s")
-    t = time.perf_counter()
-    report = verify_record(record_document(sim.events), workers=args.workers, out=open(os.devnull, "w"))
-    verify_all_s = time.perf_counter() - t
-    assert report.ok, report.failure
-    print(f"verify the whole record ({n} ballots, {args.workers} cores): {verify_all_s:.1f} s "
-          f"= {verify_all_s / n * 1000:.2f} ms per ballot")
+    # The verifier as a member runs it: a separate process reading the record file (streamed),
+    # whose peak resident memory (its own and its workers') it reports itself.
+    with tempfile.TemporaryDirectory() as tmp:
+        path = Path(tmp) / "record.json"
+        with open(path, "w", encoding="utf-8") as fh:
+            json.dump(record_document(sim.events), fh, separators=(",", ":"))
+        record_mb = path.stat().st_size / 1e6
+        del ballots
+        t = time.perf_counter()
+        proc = subprocess.run([sys.executable, "-m", "voting.verify", str(path), "--workers", str(args.workers), "--json"],
+                              cwd=ROOT, capture_output=True, text=True, timeout=24 * 3600)
+        verify_all_s = time.perf_counter() - t
+        assert proc.returncode == 0, proc.stdout[-2000:] + proc.stderr[-2000:]
+        verify_rss_mb = json.loads(proc.stdout.strip().splitlines()[-1])["peak_rss_mb"]
+    print(f"verify the whole record ({n} ballots, {record_mb:.0f} MB, {args.workers} cores): {verify_all_s:.1f} s "
+          f"= {verify_all_s / n * 1000:.2f} ms per ballot; peak memory {verify_rss_mb:.0f} MB")
+    server = server_times(sim.events, sim, args.server) if args.server else {}
+    if server:
+        print(f"server at {n} ballots: tally {server['server_tally_s']:.2f} s, "
+              f"one scrutineer upload {server['server_upload_s']:.2f} s, result {server['server_result_s']:.2f} s")
     js_enc, js_ver = js_encrypt_ms()
     print(f"JS (node) encrypt: {js_enc} ms, verify: {js_ver} ms")
     print(json.dumps({
@@ -217,6 +294,9 @@ def main(argv: list[str] | None = None) -> int:
         "decrypt_s": round(decrypt_s, 2),
         "verify_record_s": round(verify_all_s, 2),
         "verify_record_ms_per_ballot": round(verify_all_s / n * 1000, 3),
+        "record_mb": round(record_mb, 1),
+        "verify_peak_rss_mb": verify_rss_mb,
+        **server,
         "js_encrypt_ms": js_enc,
         "js_verify_ms": js_ver,
     }))

@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import json
-from datetime import date
 from pathlib import Path
 
 import click
@@ -11,6 +10,7 @@ from sqlalchemy import select
 
 from app.auth.services import find_account
 from app.clock import today
+from app.uow import unit_of_work
 from app.demo import register_demo_loader
 from app.extensions import db
 from voting import errors
@@ -203,11 +203,11 @@ def credentials(slug: str, public_list: Path | None, on_date, letters_path: Path
         letters = _delivery(letters_path)
         ids = members_in_good_standing((on_date.date() if on_date else today()))
         members = list(db.session.scalars(select(Member).where(Member.id.in_(ids)).order_by(Member.id))) if ids else []
-        count = services.issue_credentials(election, members, letters=letters)
+        with unit_of_work():  # the letters are written before the commit: no credential is lost
+            count = services.issue_credentials(election, members, letters=letters)
+            message = _delivered(count, letters, letters_path)
     except errors.VotingError as exc:
         raise _fail(exc) from None
-    message = _delivered(count, letters, letters_path)
-    db.session.commit()
     click.echo(message)
 
 
@@ -237,10 +237,10 @@ def revoke(slug: str, member_id: int | None, public: str | None) -> None:
             raise click.ClickException(f"Member {member_id} holds no unrevoked credential for {slug}.")
         public = row.public
     try:
-        credential = services.revoke_credential(election, public)
+        with unit_of_work():
+            credential = services.revoke_credential(election, public)
     except errors.VotingError as exc:
         raise _fail(exc) from None
-    db.session.commit()
     click.echo(f"{slug}: credential {credential.public[:16]}... revoked (event {credential.revoked_seq}); "
                f"its ballots no longer count.")
 
@@ -258,11 +258,11 @@ def reissue(slug: str, member_id: int, letters_path: Path | None) -> None:
     member = _member(member_id)
     letters = _delivery(letters_path)
     try:
-        services.reissue_credential(election, member, letters=letters)
+        with unit_of_work():
+            services.reissue_credential(election, member, letters=letters)
+            message = _delivered(1, letters, letters_path)
     except errors.VotingError as exc:
         raise _fail(exc) from None
-    message = _delivered(1, letters, letters_path)
-    db.session.commit()
     click.echo(message)
 
 

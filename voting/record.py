@@ -10,6 +10,7 @@ which enforces every rule; see docs/election-record.md.
 from __future__ import annotations
 
 import hashlib
+from array import array
 from dataclasses import dataclass, field
 from typing import Any, Callable, Iterable, Mapping, Protocol
 
@@ -50,6 +51,7 @@ GENESIS_PREV = "0" * 64
 EVENT_TYPES = (
     "election",
     "trustee_commitments",
+    "trustee_complaint",
     "trustee_share",
     "election_key",
     "credentials",
@@ -95,8 +97,10 @@ def event_hash(event: Mapping[str, Any], ballot_bytes: bytes | None = None) -> s
     return hashlib.sha256(raw).hexdigest()
 
 
-def make_event(prev: Mapping[str, Any] | None, event_type: str, data: Mapping[str, Any]) -> dict[str, Any]:
-    """A new event following ``prev`` (None for the first event)."""
+def make_event(prev: Mapping[str, Any] | None, event_type: str, data: Mapping[str, Any],
+               ballot_bytes: bytes | None = None) -> dict[str, Any]:
+    """A new event following ``prev`` (None for the first event); ``ballot_bytes`` as for
+    :func:`event_hash` (a ballot event whose ballot was already serialised)."""
     if event_type not in EVENT_TYPES:
         raise ValueError(f"unknown event type {event_type}")
     event: dict[str, Any] = {
@@ -105,7 +109,7 @@ def make_event(prev: Mapping[str, Any] | None, event_type: str, data: Mapping[st
         "prev": GENESIS_PREV if prev is None else prev["hash"],
         "data": dict(data),
     }
-    event["hash"] = event_hash(event)
+    event["hash"] = event_hash(event, ballot_bytes if event_type == "ballot" else None)
     return event
 
 
@@ -209,8 +213,9 @@ def prepare_ballot(election: Election, public_key: Element | None, ballot: Any, 
 
 
 def verify_ballot_crypto(election: Election, public_key: Element | None, prepared: PreparedBallot,
-                         seq: int | None = None) -> None:
-    """Every group element, the signature and every proof (the expensive part)."""
+                         seq: int | None = None) -> list[list[tuple[Element, Element]]]:
+    """Every group element, the signature and every proof (the expensive part); returns the
+    parsed ciphertexts (the verifier adds them up)."""
     if public_key is None:
         raise RecordError("ballot_before_open", "no election key yet", seq)
     try:
@@ -219,6 +224,7 @@ def verify_ballot_crypto(election: Election, public_key: Element | None, prepare
         verify_ballot_proofs(election, public_key, prepared.ballot, cts)
     except InvalidBallot as exc:
         raise RecordError(exc.code, exc.message, seq) from exc
+    return cts
 
 
 def check_ballot_on_board(board: BallotBoard, prepared: PreparedBallot, seq: int | None = None) -> str | None:
@@ -260,14 +266,78 @@ def accept_ballot(election: Election, public_key: Element | None, board: BallotB
 
 # -- replaying the record ------------------------------------------------------
 
-@dataclass
+@dataclass(slots=True)
 class BallotEntry:
     seq: int
     credential: str
     category: str
     tracker: str
-    ballot: dict[str, Any]
+    ballot: dict[str, Any] | None  # None when the state does not keep ballots (streaming verifier)
     superseded_by: str | None = None
+
+
+class CopyIndex:
+    """Which credential first used each copy key, in bounded memory.
+
+    A key is the first 96 bits of BLAKE2b(value) (no accidental collision among
+    the ~10^7 values of a large election: about 2^-50), kept in an
+    open-addressing table of two 64-bit arrays (16 bytes a slot, at most 85 %
+    full): a 36,000-ballot board's 3.4 million keys take 64 MB, where a Python
+    dict of the values takes gigabytes. Owners are small integers
+    (the credential's position in the lists).
+    """
+
+    __slots__ = ("_keys", "_packed", "_mask", "_n")
+
+    def __init__(self, capacity: int = 1 << 12) -> None:
+        self._alloc(capacity)
+        self._n = 0
+
+    def _alloc(self, capacity: int) -> None:
+        self._keys = array("Q", bytes(8 * capacity))
+        self._packed = array("Q", bytes(8 * capacity))  # (32 key bits << 32) | (owner + 1); 0 = empty
+        self._mask = capacity - 1
+
+    @staticmethod
+    def key(tag: bytes, value: str) -> int:
+        return int.from_bytes(hashlib.blake2b(tag + value.encode("ascii"), digest_size=12).digest(), "big")
+
+    def __len__(self) -> int:
+        return self._n
+
+    def get(self, key: int) -> int | None:
+        lo, hi = key & 0xFFFFFFFFFFFFFFFF, key >> 64
+        keys, packed, mask = self._keys, self._packed, self._mask
+        i = lo & mask
+        while True:
+            p = packed[i]
+            if p == 0:
+                return None
+            if keys[i] == lo and p >> 32 == hi:
+                return (p & 0xFFFFFFFF) - 1
+            i = (i + 1) & mask
+
+    def setdefault(self, key: int, owner: int) -> int:
+        found = self.get(key)
+        if found is not None:
+            return found
+        if (self._n + 1) * 20 > (self._mask + 1) * 17:  # load <= 0.85: a few more probes, half the memory
+            old_keys, old_packed = self._keys, self._packed
+            self._alloc(2 * (self._mask + 1))
+            for k, p in zip(old_keys, old_packed):
+                if p:
+                    self._insert(k, p)
+        self._insert(key & 0xFFFFFFFFFFFFFFFF, (key >> 64) << 32 | (owner + 1))
+        self._n += 1
+        return owner
+
+    def _insert(self, lo: int, p: int) -> None:
+        keys, packed, mask = self._keys, self._packed, self._mask
+        i = lo & mask
+        while packed[i]:
+            i = (i + 1) & mask
+        keys[i] = lo
+        packed[i] = p
 
 
 @dataclass
@@ -280,6 +350,7 @@ class RecordState:
     """
 
     defer_ballots: bool = False
+    keep_ballots: bool = True
     # A board replaying its own rows, each checked when it was appended: the credentials' curve
     # check is not repeated (the ballots' crypto neither, with ``defer_ballots``).
     trusted: bool = False
@@ -288,6 +359,9 @@ class RecordState:
     last: dict[str, Any] | None = None
     commitments: dict[str, list[Element]] = field(default_factory=dict)
     step1_hashes: dict[str, str] = field(default_factory=dict)
+    step1_data: dict[str, dict[str, Any]] = field(default_factory=dict)
+    # dealer -> the trustee whose complaint proved its share wrong (left out of the key)
+    disqualified: dict[str, str] = field(default_factory=dict)
     shares: dict[str, Element] = field(default_factory=dict)
     public_key: Element | None = None
     credentials: dict[str, str] = field(default_factory=dict)  # public credential -> category
@@ -301,9 +375,10 @@ class RecordState:
     last_by_credential: dict[str, BallotEntry] = field(default_factory=dict)
     latest_by_credential: dict[str, str] = field(default_factory=dict)  # credential -> tracker of its last ballot
     trackers: set[str] = field(default_factory=set)
-    # 64-bit prefixes of every alpha seen -> index in ``ballots`` (compact for large electorates;
-    # a hit is confirmed against the full value).
-    copy_index: dict[int, int] = field(default_factory=dict)
+    # copy key of every alpha on the board -> number of the credential whose ballot holds it
+    copy_index: CopyIndex = field(default_factory=CopyIndex)
+    credential_number: dict[str, int] = field(default_factory=dict)
+    credential_list: list[str] = field(default_factory=list)
     closed: bool = False
     close_hash: str | None = None
     close_data_seen: dict[str, Any] | None = None
@@ -372,6 +447,28 @@ class RecordState:
             raise RecordError("duplicate_trustee", f"trustee {data['trustee']} published twice", seq)
         self.commitments[data["trustee"]] = elems
         self.step1_hashes[data["trustee"]] = hash_json_bytes(data).hex()
+        self.step1_data[data["trustee"]] = data
+
+    def qualified(self) -> list[str]:
+        """The dealers whose polynomials make the key: every trustee no complaint proved at fault."""
+        return [t.id for t in self.el.trustees if t.id not in self.disqualified]
+
+    def _apply_trustee_complaint(self, seq: int, event: Any, data: dict[str, Any]) -> None:
+        from voting.crypto.dkg import verify_complaint
+
+        el = self.el
+        missing = [t.id for t in el.trustees if t.id not in self.commitments]
+        if missing or self.public_key is not None:
+            raise RecordError("order", "a complaint comes after every trustee's commitments, before the election key", seq)
+        if not isinstance(data, dict) or data.get("dealer") not in self.step1_data:
+            raise RecordError("trustee_format", "a complaint names a trustee whose commitments are on the record", seq)
+        dealer = data["dealer"]
+        if dealer in self.disqualified:
+            raise RecordError("duplicate_trustee", f"trustee {dealer} is already left out of key generation", seq)
+        verify_complaint(el, self.step1_data[dealer], data)
+        self.disqualified[dealer] = data["trustee"]
+        # Every public share published so far counted that dealer: each trustee publishes again.
+        self.shares = {}
 
     def _apply_trustee_share(self, seq: int, event: Any, data: dict[str, Any]) -> None:
         el = self.el
@@ -387,9 +484,10 @@ class RecordState:
         who = data["trustee"]
         if who in self.shares:
             raise RecordError("duplicate_trustee", f"trustee {who} published its share twice", seq)
-        if data["dealers"] != self.step1_hashes:
-            raise RecordError("trustee_share", f"trustee {who} acknowledged other commitments than the record's", seq)
-        expected = sum_elements(commitment_eval(cs, el.trustee_index(who)) for cs in self.commitments.values())
+        qualified = self.qualified()
+        if data["dealers"] != {d: self.step1_hashes[d] for d in qualified}:
+            raise RecordError("trustee_share", f"trustee {who} acknowledged other commitments than the record's qualified dealers", seq)
+        expected = sum_elements(commitment_eval(self.commitments[d], el.trustee_index(who)) for d in qualified)
         if data["public_share"] != expected.hex():
             raise RecordError("trustee_share", f"trustee {who}: public share does not follow from the commitments", seq)
         self.shares[who] = expected
@@ -402,23 +500,34 @@ class RecordState:
         if self.public_key is not None or set(data) != {"election", "public_key"}:
             raise RecordError("event_format", "election key malformed or repeated", seq)
         self._check_election_field(data, seq)
-        y = joint_public_key(self.commitments[t.id] for t in el.trustees)
-        if y.is_identity:  # dealers whose secrets cancel out: every ballot would be readable
-            raise RecordError("election_key", "the election key is the identity (the trustees' secrets cancel out)", seq)
+        qualified = self.qualified()
+        if len(qualified) < el.threshold:
+            raise RecordError("order", f"only {len(qualified)} qualified dealers, fewer than the threshold "
+                              f"{el.threshold}: key generation must restart with replacement scrutineers", seq)
+        y = self.election_key()
         if data["public_key"] != y.hex():
             raise RecordError("election_key", "the election key is not the product of the trustees' commitments", seq)
+        if y.is_identity:
+            # Trustees whose first coefficients cancel out: every ballot would be readable by anyone.
+            raise RecordError("election_key", "the election key is the identity element (no secrecy at all)", seq)
         self.public_key = y
+
+    def election_key(self) -> Element:
+        """The joint key: the product of the qualified dealers' first commitments."""
+        return joint_public_key(self.commitments[d] for d in self.qualified())
+
+    def election_key_data(self) -> dict[str, Any]:
+        return {"election": self.el.fingerprint, "public_key": self.election_key().hex()}
 
     def _apply_credentials(self, seq: int, event: Any, data: dict[str, Any]) -> None:
         if self.closed:
             raise RecordError("order", "credentials after close", seq)
-        if self.public_key is None:
-            raise RecordError("order", "credentials before the election key", seq)
         self._check_election_field(data, seq)
         if set(data) != {"election", "credentials"} or not isinstance(data["credentials"], list) or not data["credentials"]:
             raise RecordError("credential_format", "credentials event malformed", seq)
         keys = []
         new: dict[str, tuple[str, str]] = {}
+        new_voters: set[str] = set()
         for item in data["credentials"]:
             if not isinstance(item, dict) or set(item) != {"credential", "category", "voter"} \
                     or not is_hex(item["credential"], 64) or item["category"] not in CATEGORIES \
@@ -427,7 +536,7 @@ class RecordState:
             cred, voter = item["credential"], item["voter"]
             if cred in self.credentials or cred in new:
                 raise RecordError("credential_duplicate", f"credential {cred[:12]}... listed twice", seq)
-            if voter in self.active_credential or any(v == voter for v, _ in new.values()):
+            if voter in self.active_credential or voter in new_voters:
                 raise RecordError("voter_duplicate", f"voter {voter[:8]}... already holds an unrevoked credential", seq)
             if self.opened and voter not in self.voter_category:
                 raise RecordError("credential_after_open", "after the opening, a credential replaces a revoked one only", seq)
@@ -437,9 +546,12 @@ class RecordState:
                 raise RecordError("credential_format", f"credential {cred[:12]}... is not an Ed25519 key of full order", seq)
             keys.append(cred)
             new[cred] = (voter, item["category"])
+            new_voters.add(voter)
         if keys != sorted(keys):
             raise RecordError("credential_format", "credentials must be sorted (the list must not reveal the roll order)", seq)
         for cred, (voter, cat) in new.items():
+            self.credential_number[cred] = len(self.credential_list)
+            self.credential_list.append(cred)
             self.credentials[cred] = cat
             self.voter_of[cred] = voter
             self.active_credential[voter] = cred
@@ -497,9 +609,7 @@ class RecordState:
         for alpha in alphas:
             at = self.copy_index.get(_alpha_key(alpha))
             if at is not None:
-                owner = self.ballots[at]
-                if alpha in _ballot_alphas(owner.ballot):
-                    owners.add(owner.credential)
+                owners.add(self.credential_list[at])
         return owners
 
     def latest_tracker(self, credential: str) -> str | None:
@@ -532,7 +642,7 @@ class RecordState:
         if data["supersedes"] != supersedes:
             raise RecordError("supersession", "the ballot does not name the credential's previous ballot as superseded", seq)
         cred = prepared.credential
-        entry = BallotEntry(seq, cred, self.credentials[cred], prepared.tracker, ballot)
+        entry = BallotEntry(seq, cred, self.credentials[cred], prepared.tracker, ballot if self.keep_ballots else None)
         prev = self.last_by_credential.get(cred)
         if prev is not None:
             prev.superseded_by = prepared.tracker
@@ -540,8 +650,9 @@ class RecordState:
         self.latest_by_credential[cred] = prepared.tracker
         self.ballots.append(entry)
         self.trackers.add(prepared.tracker)
+        me = self.credential_number[cred]
         for alpha in prepared.alphas:
-            self.copy_index.setdefault(_alpha_key(alpha), len(self.ballots) - 1)
+            self.copy_index.setdefault(_alpha_key(alpha), me)
 
     def apply_indexed_ballot(self, seq: int, event_hash: str, credential: str, tracker: str) -> None:
         """A ballot event of a trusted board, from its index row (seq, hash, credential, tracker)
@@ -579,6 +690,11 @@ class RecordState:
         self.close_hash = event["hash"]
         self.close_data_seen = data
 
+    @property
+    def close_head(self) -> str | None:
+        """The board's head when the box closed (what the close event and the seal name)."""
+        return self.close_data_seen["head"] if self.close_data_seen else None
+
     def seal_data(self, trustee: str) -> dict[str, Any]:
         """What a scrutineer signs (then adds ``signature``): the close event, its count and head."""
         assert self.close_data_seen is not None and self.close_hash is not None
@@ -613,6 +729,8 @@ class RecordState:
         """Homomorphic sum of the last ballot of every unrevoked credential, per category."""
         if self.compute_sums is not None:
             return self.compute_sums(self)
+        if not self.keep_ballots:
+            raise RecordError("tally_sum", "this replay does not keep ballots: the caller sums them (compute_sums)")
         flat = sum_ballots(self.el, ((e.category, e.ballot) for e in self.last_by_credential.values()))
         return sums_to_json(self.el, flat)
 
@@ -718,11 +836,7 @@ class RecordState:
 
 
 def _alpha_key(alpha: str) -> int:
-    return int(alpha[2:18], 16)
-
-
-def _ballot_alphas(ballot: Mapping[str, Any]) -> set[str]:
-    return {ch["alpha"] for c in ballot["contests"] for ch in c["choices"]}
+    return CopyIndex.key(b"alpha:", alpha)
 
 
 def replay(events: Iterable[Any], *, defer_ballots: bool = False) -> RecordState:

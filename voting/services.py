@@ -245,8 +245,8 @@ def _append(election: Election, build: Callable[[dict[str, Any] | None], tuple[s
         savepoint = db.session.begin_nested()
         try:
             last = _last_event(election)
-            etype, data, after_insert = build(last)
-            event = make_event(last, etype, data)
+            etype, data, after_insert, *raw = build(last)
+            event = make_event(last, etype, data, raw[0] if raw else None)
             row = BoardEvent(election_id=election.id, seq=event["seq"], type=etype, prev=event["prev"],
                              hash=event["hash"], data=event["data"])
             db.session.add(row)
@@ -378,6 +378,8 @@ def _kind_of_step(data: Any) -> str:
         return "trustee_commitments"
     if "public_share" in keys and "dealers" in keys:
         return "trustee_share"
+    if {"dealer", "shared_secret"} <= keys:
+        return "trustee_complaint"
     if "factors" in keys:
         return "partial_decryption"
     if {"close", "head", "counted"} <= keys:
@@ -393,6 +395,8 @@ def record_trustee_step(election: Election, data: Mapping[str, Any], trustee: Tr
         return record_trustee_commitments(election, data, trustee)
     if kind == "trustee_share":
         return record_trustee_share(election, data, trustee)
+    if kind == "trustee_complaint":
+        return record_trustee_complaint(election, data, trustee)
     if kind == "seal_signature":
         return record_seal_signature(election, data, trustee)
     return record_partial_decryption(election, data, trustee)
@@ -424,27 +428,39 @@ def record_trustee_share(election: Election, data: Mapping[str, Any], trustee: T
     row, state = _append_checked(election, "trustee_share", lambda state: dict(data))
     audit.record("voting.trustee_share", election, after={"trustee": data.get("trustee"), "seq": row.seq})
     if all(t.id in state.shares for t in state.el.trustees):
-        from voting.crypto.dkg import joint_public_key
-
-        def key_data(st: RecordState) -> dict[str, Any]:
-            y = joint_public_key(st.commitments[t.id] for t in st.el.trustees)
-            return {"election": st.el.fingerprint, "public_key": y.hex()}
-
-        key_row, _ = _append_checked(election, "election_key", key_data)
+        key_row, _ = _append_checked(election, "election_key", lambda st: st.election_key_data())
         election.public_key = key_row.data["public_key"]
         db.session.flush()
         audit.record("voting.election_key", election, after={"public_key": election.public_key, "seq": key_row.seq})
     return row
 
 
+def record_trustee_complaint(election: Election, data: Mapping[str, Any], trustee: Trustee | None = None) -> BoardEvent:
+    """A recipient's signed complaint proving a dealer's share wrong: key generation goes on without
+    that dealer, and every trustee publishes its public share again (``python -m voting.trustee keygen2``)."""
+    _check_trustee_matches(data, trustee)
+    if election.state is not ElectionState.KEYGEN:
+        raise errors.WrongState("key generation is over or not started", state=election.state.value, needed="keygen")
+    _lock_board(election)
+    row, _ = _append_checked(election, "trustee_complaint", lambda state: dict(data))
+    audit.record("voting.trustee_complaint", election,
+                 after={"trustee": data.get("trustee"), "dealer": data.get("dealer"), "seq": row.seq})
+    return row
+
+
 def keygen_progress(election: Election) -> dict[str, list[str]]:
-    """Which trustees published step 1 and step 2 (from the board's event index)."""
+    """Which trustees published step 1 and step 2 (from the board's event index); a complaint
+    voids the public shares published before it (each trustee publishes again without the dealer)."""
     rows = db.session.execute(select(BoardEvent.type, BoardEvent.data["trustee"].as_string())
                               .where(BoardEvent.election_id == election.id,
-                                     BoardEvent.type.in_(["trustee_commitments", "trustee_share", "partial_decryption"]))
+                                     BoardEvent.type.in_(["trustee_commitments", "trustee_complaint", "trustee_share",
+                                                          "partial_decryption"]))
                               .order_by(BoardEvent.seq)).all()
-    out: dict[str, list[str]] = {"trustee_commitments": [], "trustee_share": [], "partial_decryption": []}
+    out: dict[str, list[str]] = {"trustee_commitments": [], "trustee_share": [], "partial_decryption": [],
+                                 "trustee_complaint": []}
     for etype, who in rows:
+        if etype == "trustee_complaint":
+            out["trustee_share"] = []
         out[etype].append(who)
     return out
 
@@ -568,6 +584,10 @@ def revoke_credential(election: Election, public: str, *, actor: Account | None 
         _add_running(election, len(flat_choices(el)), credential.category, -1, None,
                      _flat_ciphertexts(el, _ballot_at(election, latest.seq)))
     _lock_board(election)
+    if db.session.scalar(select(CastBallot.id).where(CastBallot.credential_id == credential.id,
+                                                     CastBallot.superseded_by_tracker.is_(None))) != \
+            (latest.id if latest is not None else None):  # it cast meanwhile: the sums moved
+        raise errors.BoardBusy("the credential cast a ballot during its revocation")
     row, _ = _append_checked(election, "revocation", lambda st: {"election": election.fingerprint, "credential": public})
     credential.revoked_at = utcnow()
     credential.revoked_seq = row.seq
@@ -659,7 +679,8 @@ class DbBoard:
                                         CastBallot.superseded_by_tracker.is_(None)))
 
 
-def cast_ballot(election: Election, ballot: Any, member: Any = None) -> str:
+def cast_ballot(election: Election, ballot: Any, member: Any = None,
+                before_lock: Callable[[str], None] | None = None) -> str:
     """Accept a ballot by voting.record's one acceptance rule and append it; the tracker.
 
     The expensive part (form, elements, signature, proofs) runs before anything is locked; the
@@ -667,7 +688,11 @@ def cast_ballot(election: Election, ballot: Any, member: Any = None) -> str:
     board checks (set look-ups) and the append. Refusals (nothing recorded): LoginRequired,
     NotYourCredential, BallotBoxNotOpen, BallotAfterClose, MalformedBallot, WrongFingerprint,
     UnknownCredential, RevokedCredential, InvalidGroupElement, InvalidSignature, InvalidProof,
-    DuplicateBallot, CopiedBallot, ReusedCiphertext."""
+    DuplicateBallot, CopiedBallot, ReusedCiphertext.
+
+    ``before_lock(tracker)`` runs once the ballot is known good, before the board's lock (e.g. to
+    queue the receipt mail, whose rendering then does not hold the board up); it is rolled back
+    with everything else if the append is refused."""
     if election.state in (ElectionState.CLOSED, ElectionState.TALLIED):
         raise errors.BallotAfterClose()
     if election.state is not ElectionState.OPEN or election.public_key is None:
@@ -687,7 +712,7 @@ def cast_ballot(election: Election, ballot: Any, member: Any = None) -> str:
                                                             Credential.public == prepared.credential))
     assert credential is not None  # check_ballot_on_board found it
     if election.require_login and not may_cast_for(member, credential.member_id, election):
-        raise errors.NotYourCredential()
+        raise errors.NotYourCredential(owner_id=credential.member_id)
     try:
         verify_ballot_crypto(el, y, prepared)
     except RecordError as exc:
@@ -695,6 +720,8 @@ def cast_ballot(election: Election, ballot: Any, member: Any = None) -> str:
     plus = _flat_ciphertexts(el, ballot)
     previous = db.session.scalar(select(CastBallot).where(CastBallot.tracker == supersedes)) if supersedes else None
     minus = _flat_ciphertexts(el, _ballot_at(election, previous.seq)) if previous is not None else None
+    if before_lock is not None:
+        before_lock(prepared.tracker)
     _add_running(election, len(plus), credential.category, 0 if previous is not None else 1, plus, minus)
     if not _lock_board(election, states=[ElectionState.OPEN]):
         raise errors.BallotAfterClose()
@@ -716,12 +743,24 @@ def cast_ballot(election: Election, ballot: Any, member: Any = None) -> str:
                                       tracker=prepared.tracker, seq=row.seq))
             db.session.add_all(BallotCiphertext(election_id=election.id, alpha=a, credential_id=credential.id)
                                for a in prepared.alphas)
-        return "ballot", data, add_rows
+        return "ballot", data, add_rows, prepared.ballot_bytes  # serialised once, for tracker and hash
 
     _append(election, build)
     # No audit row per ballot, no roll row: the board is the ballots' append-only log, and a row
     # written per voter would pair the voters' order with the ballots' order.
     return prepared.tracker
+
+
+def warn_credential_owner(election: Election, owner_id: int | None) -> None:
+    """Tell the member a credential was delivered to that someone else's account tried to cast
+    with it (after a NotYourCredential refusal, in a transaction of its own)."""
+    from shares.models import Member
+
+    owner = db.session.get(Member, owner_id) if owner_id is not None else None
+    if owner is None:
+        return
+    with _mail_context():
+        queue_mail(owner.email, owner.language, "voting_credential_misuse", election_title=election.title)
 
 
 def mail_tracker(election: Election, tracker: str, member: Any) -> None:
@@ -840,6 +879,9 @@ def missing_trustees(election: Election) -> list[str]:
             return [i for i in ids if i not in progress["trustee_commitments"]]
         return [i for i in ids if i not in progress["trustee_share"]]
     if election.state is ElectionState.CLOSED:
+        if tally_event(election) is None:  # the seal first
+            sealed = seal_progress(election)
+            return [i for i in ids if i not in sealed]
         return [i for i in ids if i not in progress["partial_decryption"]]
     return []
 

@@ -30,6 +30,8 @@ from typing import Any, Sequence
 
 from voting.crypto.dkg import (
     TrusteeError,
+    bad_dealers,
+    make_complaint,
     keygen_step1,
     keygen_step2,
     new_trustee_identity,
@@ -63,13 +65,76 @@ def load_election(path: str) -> Election:
 
 
 def _replay(path: str) -> tuple[RecordState, list[dict[str, Any]]]:
-    doc = _read(path)
-    if not isinstance(doc, dict) or doc.get("format") != RECORD_FORMAT:
+    """Replay a record without its ballots' crypto (key generation and combining steps).
+
+    Streams the file and keeps no ballot; returns the state and the key-generation
+    events (everything before the first ballot)."""
+    from voting.verify import RecordFile, UnreadableRecord
+
+    record = RecordFile(path)
+    state = RecordState(defer_ballots=True, keep_ballots=False)
+    setup: list[dict[str, Any]] = []
+    try:
+        for event, _ in record.events():
+            state.apply(event)
+            if event["type"] in ("election", "trustee_commitments", "trustee_complaint", "trustee_share", "election_key"):
+                setup.append(event)
+    except UnreadableRecord as exc:
+        raise RecordError("record_format", f"{path}: {exc}") from exc
+    if record.format != RECORD_FORMAT:
         raise RecordError("record_format", f"{path} is not a {RECORD_FORMAT} document")
-    state = RecordState(defer_ballots=True)
-    for event in doc["events"]:
-        state.apply(event)
-    return state, doc["events"]
+    return state, setup
+
+
+DEFAULT_MIN_BALLOTS = 5
+
+
+def decryption_summary(state: RecordState, *, min_ballots: int = DEFAULT_MIN_BALLOTS,
+                       expect_count: int | None = None) -> dict[str, Any]:
+    """What a scrutineer is about to decrypt, or :class:`TrusteeError` ``refused`` saying why not.
+
+    Call only on a state the verifier replayed without failure (every counted
+    ballot's signature and proofs verified, the encrypted tally recomputed from
+    them). Refuses a board that is not closed and sealed by k scrutineers, a tally
+    with nothing to decrypt, an election whose definition publishes counts of
+    fewer than ``min_ballots`` ballots, any decrypted total that combines fewer
+    (decrypting it would show how a few members voted), and a count other than
+    the one announced (``expect_count``)."""
+    if state.election is None or not state.closed:
+        raise TrusteeError("refused", "the ballot box is not closed and sealed: nothing may be decrypted yet")
+    el = state.el
+    if len(state.seals) < el.threshold:
+        missing = [t.id for t in el.trustees if t.id not in state.seals]
+        raise TrusteeError("refused", f"the board is not sealed: {len(state.seals)} of the {el.threshold} scrutineers "
+                                      f"needed signed the seal (missing: {', '.join(missing)})")
+    if state.tally_decrypt is None or state.tally_hash is None or state.tally_counted is None:
+        raise TrusteeError("refused", "the record has no encrypted tally yet")
+    counted = dict(state.tally_counted)
+    total = sum(counted.values())
+    if el.min_ballots < min_ballots:
+        raise TrusteeError("refused", f"this election publishes counts of as few as {el.min_ballots} ballots; "
+                                      f"at least {min_ballots} are needed so that no single vote shows")
+    if not state.tally_decrypt:
+        raise TrusteeError("refused", f"every count is withheld (fewer than {el.min_ballots} ballots): nothing to decrypt")
+    groups = list(state.tally_decrypt)
+    sizes = {g: (total if g == "total" else counted.get(g, 0)) for g in groups}
+    small = [f"{'in all' if g == 'total' else 'category ' + g}: {n}" for g, n in sizes.items() if 0 < n < min_ballots]
+    if small:
+        raise TrusteeError("refused", f"the tally combines too few ballots ({', '.join(small)}; at least {min_ballots} "
+                                      "per published count): decrypting it would show how individual members voted")
+    if expect_count is not None and total != expect_count:
+        raise TrusteeError("refused", f"the record counts {total} ballots, not the {expect_count} announced")
+    electorate = state.electorate()
+    voters = sum(electorate.values())
+    return {
+        "counted": counted,
+        "total": total,
+        "groups": groups,
+        "electorate": electorate,
+        "turnout": f"{total} of {voters} ({100 * total / voters:.1f} %)" if voters else "0",
+        "head": state.close_head,
+        "tally": state.tally_hash,
+    }
 
 
 def cmd_init(args: argparse.Namespace) -> int:
@@ -98,17 +163,33 @@ def cmd_keygen2(args: argparse.Namespace) -> int:
     state = _read(args.state)
     if state.get("election") != election.fingerprint:
         raise TrusteeError("state_mismatch", "the private state belongs to another election")
+    disqualified: list[str] = []
     if args.record:
         rec, events = _replay(args.record)
         step1 = [e["data"] for e in events if e["type"] == "trustee_commitments"]
+        disqualified = list(rec.disqualified)
     else:
         step1 = [_read(p) for p in args.commitments]
     for data in step1:
         verify_step1(election, data)
-    public, secret = keygen_step2(election, private, state, step1)
+    bad = bad_dealers(election, private, step1, excluded=disqualified)
+    if bad:
+        # Name each dealer at fault with a complaint anyone can check; key generation goes on without them.
+        by_dealer = {d["trustee"]: d for d in step1}
+        paths = []
+        for dealer in bad:
+            path = f"{args.out}.complaint-{dealer}.json"
+            _write(path, make_complaint(election, private, by_dealer[dealer]))
+            paths.append(path)
+        print(f"trustee {private['id']}: the share dealt by {', '.join(bad)} does not match its commitments. "
+              f"Publish {', '.join(paths)} (a complaint anyone can check); once it is on the board, run keygen2 "
+              f"again with --record: key generation continues without {', '.join(bad)}.")
+        return 3
+    public, secret = keygen_step2(election, private, state, step1, disqualified)
     _write(args.share, secret, private=True)
     _write(args.out, public)
-    print(f"trustee {private['id']}: every dealer's share checked against its commitments; "
+    left_out = f" (left out after a complaint: {', '.join(disqualified)})" if disqualified else ""
+    print(f"trustee {private['id']}: every dealer's share checked against its commitments{left_out}; "
           f"public share in {args.out} (publish); secret share in {args.share} (keep)")
     return 0
 
@@ -116,25 +197,31 @@ def cmd_keygen2(args: argparse.Namespace) -> int:
 def cmd_decrypt(args: argparse.Namespace) -> int:
     from voting.verify import verify_record
 
-    doc = _read(args.record)
-    report = verify_record(doc, workers=args.workers, out=sys.stderr)
+    # Every counted ballot's signature and proofs, and the tally recomputed from them, before anything else.
+    report = verify_record(args.record, workers=args.workers, out=sys.stderr)
     if report.failure is not None:
         print(f"refused: the record does not verify: {report.failure.line()}", file=sys.stderr)
         return 1
-    state, _ = _replay(args.record)
-    if state.tally_sums is None or state.tally_hash is None:
-        print("refused: the record has no encrypted tally yet", file=sys.stderr)
-        return 1
+    state = report.state
+    assert state is not None
+    summary = decryption_summary(state, min_ballots=args.min_ballots, expect_count=args.expect_count)
     private = _read(args.key)
     share = _read(args.share)
     election = state.el
     if share.get("election") != election.fingerprint or share.get("id") != private["id"]:
         raise TrusteeError("state_mismatch", "the secret share belongs to another election or trustee")
+    if private["id"] not in state.shares:
+        raise TrusteeError("state_mismatch", "I am not a trustee with a public share on this record")
+    assert state.tally_decrypt is not None and state.tally_hash is not None
     data = partial_decrypt(election, private, share["share"], state.tally_decrypt, state.tally_hash)
     if data["public_share"] != state.shares[private["id"]].hex():
         raise TrusteeError("state_mismatch", "my secret share does not match my public share on the record")
     _write(args.out, data)
-    print(f"trustee {private['id']}: partial decryption of tally {state.tally_hash[:16]}... in {args.out} (publish)")
+    cats = ", ".join(f"{cat} {n}" for cat, n in sorted(summary["counted"].items()))
+    print(f"trustee {private['id']}: decrypting the tally of {summary['total']} counted ballots ({cats}); "
+          f"turnout {summary['turnout']}; board head {summary['head']}; tally {summary['tally']}")
+    print("compare these figures with the ones announced in the hall before publishing")
+    print(f"partial decryption in {args.out} (publish)")
     return 0
 
 
@@ -143,12 +230,12 @@ def cmd_sign_seal(args: argparse.Namespace) -> int:
     from voting.crypto.dkg import sign_trustee_data
     from voting.verify import verify_record
 
-    doc = _read(args.record)
-    report = verify_record(doc, workers=args.workers, out=sys.stderr)
+    report = verify_record(args.record, workers=args.workers, out=sys.stderr)  # streamed, every ballot checked
     if report.failure is not None:
         print(f"refused: the record does not verify: {report.failure.line()}", file=sys.stderr)
         return 1
-    state, _ = _replay(args.record)
+    state = report.state
+    assert state is not None
     if not state.closed or state.close_data_seen is None:
         print("refused: the ballot box is not closed on this record", file=sys.stderr)
         return 1
@@ -215,6 +302,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     p.add_argument("--share", required=True)
     p.add_argument("--out", required=True)
     p.add_argument("--workers", type=int, default=None)
+    p.add_argument("--min-ballots", type=int, default=DEFAULT_MIN_BALLOTS,
+                   help=f"refuse a tally with fewer ballots in any published count (default {DEFAULT_MIN_BALLOTS})")
+    p.add_argument("--expect-count", type=int, default=None,
+                   help="the number of counted ballots announced in the hall; refuse any other")
     p.set_defaults(func=cmd_decrypt)
     p = sub.add_parser("sign-seal", help="check the closed record and sign its seal (count and head)")
     p.add_argument("--record", required=True)
@@ -231,7 +322,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         return int(args.func(args))
     except (TrusteeError, RecordError) as exc:
-        print(f"error: {exc}", file=sys.stderr)
+        if exc.code == "refused":
+            print(f"refused: {exc.message}", file=sys.stderr)
+        else:
+            print(f"error: {exc}", file=sys.stderr)
         return 1
     except (OSError, KeyError, ValueError, DefinitionError) as exc:
         print(f"error: {exc}", file=sys.stderr)

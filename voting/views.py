@@ -11,6 +11,7 @@ from flask_login import current_user
 
 from app.authz import login_required, permission_required
 from app.extensions import db
+from app.uow import unit_of_work
 from app.web import render
 from shares import queries as share_queries
 from voting import errors, queries, services, texts
@@ -190,23 +191,23 @@ def cast(slug: str):
     member = share_queries.member_for_account(current_user.id) if current_user.is_authenticated else None
     if election.require_login and member is None:
         return _json_error(errors.LoginRequired("this account is not a member"))
+    receipt = (lambda tracker: services.mail_tracker(election, tracker, member)) if member is not None else None
     try:
-        tracker = services.cast_ballot(election, ballot, member)
-        if member is not None:
-            services.mail_tracker(election, tracker, member)
+        with unit_of_work():
+            tracker = services.cast_ballot(election, ballot, member, before_lock=receipt)
     except errors.DuplicateBallot as exc:
         # A retry of a ballot already on the board (a phone that lost the network after sending):
         # idempotent, keyed by the ballot's hash: the same tracker again, nothing counted twice.
-        db.session.rollback()
         known = queries.find_tracker(election, ballot_tracker(ballot)) if isinstance(ballot, dict) else []
         if not known:
             return _json_error(exc)
         return jsonify({"tracker": ballot_tracker(ballot), "already": True,
                         "board": url_for("voting.board", slug=slug, q=ballot_tracker(ballot))})
     except errors.VotingError as exc:
-        db.session.rollback()
+        if isinstance(exc, errors.NotYourCredential):  # the owner is told, the refusal stands
+            with unit_of_work():
+                services.warn_credential_owner(election, exc.info.get("owner_id"))
         return _json_error(exc)
-    db.session.commit()
     response = jsonify({"tracker": tracker, "board": url_for("voting.board", slug=slug, q=tracker)})
     response.status_code = 201
     return response
@@ -218,7 +219,8 @@ def _scrutineer_context(election, form=None, error=None):
     mine = queries.trustees_of_account(election, current_user.id)
     return dict(election=election, trustees=mine, form=form or UploadForm(), error=error,
                 missing=services.missing_trustees(election), progress=services.keygen_progress(election),
-                tally=services.tally_event(election))
+                tally=services.tally_event(election), seals=services.seal_progress(election),
+                complaints=queries.event_data(election, "trustee_complaint"))
 
 
 @bp.route("/<slug>/scrutineer")
@@ -311,6 +313,7 @@ def manage_index():
 def _manage_context(election, error=None):
     return dict(election=election, counts=queries.board_counts(election), missing=services.missing_trustees(election),
                 progress=services.keygen_progress(election), form=ActionForm(), error=error,
+                seals=services.seal_progress(election),
                 tally=services.tally_event(election), result=services.result(election))
 
 

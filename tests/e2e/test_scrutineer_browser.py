@@ -175,15 +175,15 @@ def test_scrutineer_decrypts_the_tally_from_the_browser_with_cli_files(page, liv
 
     account, secret = scrutineer_account("teller@example.be")
     kits = make_kits(3)
-    election = services.create_election(definition("ag-decrypt", "Assembly", CONTESTS, kits, 2, min_ballots=1),
+    election = services.create_election(definition("ag-decrypt", "Assembly", CONTESTS, kits, 2),
                                         trustees={"t2": account}, slug="ag-decrypt", require_login=False)
     run_keygen(election, kits)
-    creds = [generate_credential() for _ in range(4)]
+    creds = [generate_credential() for _ in range(6)]
     services.publish_credentials(election, [{"credential": credential_public(c), "category": cat,
-                                             "voter": services.new_voter()} for c, cat in zip(creds, "AABA")])
+                                             "voter": services.new_voter()} for c, cat in zip(creds, "AAAAAA")])
     services.open_election(election)
     el = services.crypto_election(election)
-    votes = [["yes"], ["no"], ["yes"], ["abstain"]]
+    votes = [["yes"], ["no"], ["yes"], ["abstain"], ["yes"]]
     for cred, vote in zip(creds, votes):
         services.cast_ballot(election, encrypt_ballot(el, election.public_key, cred, {"r1": vote, "board-a": ["a2"]}))
     services.close_election(election)
@@ -204,6 +204,13 @@ def test_scrutineer_decrypts_the_tally_from_the_browser_with_cli_files(page, liv
     widget.get_by_label("Load my private file").set_input_files([str(key_file), str(share_file)])
     expect(widget.get_by_role("status")).to_contain_text("Private file loaded")
     widget.get_by_role("button", name="Decrypt my part of the tally").click()
+    # Every ballot checked in Web Workers, the tally re-added; the figures shown before anything is decrypted.
+    close = next(e for e in services.iter_events(election) if e["type"] == "close")
+    expect(widget.get_by_role("status")).to_contain_text("You are about to decrypt the tally of 5 counted ballots "
+                                                         "(category A: 5, category B: 0); turnout 5 / 6 (83.3 %)")
+    expect(widget.get_by_role("status")).to_contain_text(f"board head {close['prev']}")
+    accessible(page)
+    widget.get_by_role("button", name="These are the announced figures: decrypt my part").click()
     expect(widget.get_by_role("status")).to_have_text("Your partial decryption is ready to publish.")
     with page.expect_request(lambda r: r.method == "POST") as posted:
         widget.get_by_role("button", name="Publish").click()
@@ -217,6 +224,92 @@ def test_scrutineer_decrypts_the_tally_from_the_browser_with_cli_files(page, liv
     db.session.commit()
     result = services.result(election)
     assert result["trustees"] == ["t2", "t3"]
-    assert {ch: v["total"] for ch, v in result["counts"]["r1"].items()} == {"yes": 2, "no": 1, "abstain": 1}
-    assert result["counts"]["board-a"]["a2"]["total"] == 4
+    assert {ch: v["total"] for ch, v in result["counts"]["r1"].items()} == {"yes": 3, "no": 1, "abstain": 1}
+    assert result["counts"]["board-a"]["a2"]["total"] == 5
+    assert console_errors == []
+
+
+def _closed_election_with(slug, votes, kits, account):
+    """An election of this app whose board is closed and tallied after these ballots (category A)."""
+    from voting.crypto.ballot import encrypt_ballot
+    from voting.crypto.credential import credential_public, generate_credential
+    from voting.demo import run_keygen
+
+    election = services.create_election(definition(slug, "Assembly", CONTESTS, kits, 2),
+                                        trustees={"t2": account}, slug=slug, require_login=False)
+    run_keygen(election, kits)
+    creds = [generate_credential() for _ in range(6)]
+    services.publish_credentials(election, [{"credential": credential_public(c), "category": "A",
+                                             "voter": services.new_voter()} for c in creds])
+    services.open_election(election)
+    el = services.crypto_election(election)
+    for cred, vote in zip(creds, votes):
+        services.cast_ballot(election, encrypt_ballot(el, election.public_key, cred, {"r1": vote}))
+    return election
+
+
+def _close_seal_tally(election, kits):
+    from voting.demo import seal_signature
+
+    services.close_election(election)
+    for tid in ("t1", "t3"):
+        services.record_trustee_step(election, seal_signature(election, kits[tid]))
+    return services.compute_tally(election)
+
+
+def test_the_browser_scrutineer_refuses_to_decrypt_a_vote(page, live_server, accessible, tmp_path, console_errors):
+    """Attacks: a board holding one member's ballot; a tally the server made up from one member's
+    ciphertexts (its sums, or only the totals to decrypt); a board the server calls closed without
+    a close event. The page checks every ballot itself and refuses each, saying why; nothing is posted."""
+    from voting.crypto.tally import decrypt_sums, published_groups
+    from voting.record import event_hash
+
+    account, secret = scrutineer_account("refuser@example.be")
+    kits = make_kits(3)
+    one = _closed_election_with("ag-one", [["yes"]], kits, account)
+    _close_seal_tally(one, kits)
+    votes = [["yes"], ["no"], ["no"], ["abstain"], ["no"]]
+    for slug, what in (("ag-made-up", "sums"), ("ag-made-up-decrypt", "decrypt")):
+        made_up = _closed_election_with(slug, votes, kits, account)
+        tally = _close_seal_tally(made_up, kits)
+        el = services.crypto_election(made_up)
+        victim = next(e for e in services.iter_events(made_up) if e["type"] == "ballot")["data"]["ballot"]
+        forged = json.loads(json.dumps(tally.data[what]))
+        for ch in victim["contests"][0]["choices"]:
+            forged["A"]["r1"][ch["id"]] = {"alpha": ch["alpha"], "beta": ch["beta"]}
+        data = {**tally.data, what: forged}
+        if what == "sums":  # the totals to decrypt follow the made-up sums, as the rule asks
+            data["decrypt"] = decrypt_sums(el, forged, published_groups(data["counted"], el.min_ballots))
+        tally.data = data
+        tally.hash = event_hash({"seq": tally.seq, "type": "tally", "prev": tally.prev, "data": tally.data})
+    unsealed = _closed_election_with("ag-unsealed", [["yes"]] * 5, kits, account)
+    unsealed.state = ElectionState.CLOSED  # the server says closed; the board has no close event
+    db.session.commit()
+    key_file, share_file = tmp_path / "t2.key.json", tmp_path / "t2.share.json"
+    key_file.write_text(json.dumps(kits["t2"].private))
+    share_file.write_text(json.dumps(kits["t2"].secret))
+
+    sign_in_with_password_and_code(page, live_server, "refuser@example.be", secret)
+    posts = []
+    page.on("request", lambda r: posts.append(r.url) if r.method == "POST" and "/scrutineer" in r.url else None)
+    for slug, message in [
+        ("ag-one", "Every count is withheld (fewer than 5 ballots): there is nothing to decrypt."),
+        ("ag-made-up", "The published record does not verify: tally_sum"),
+    ]:
+        widget = open_scrutineer_page(page, live_server, slug)
+        widget.get_by_label("Load my private file").set_input_files([str(key_file), str(share_file)])
+        expect(widget.get_by_role("status")).to_contain_text("Private file loaded")
+        widget.get_by_role("button", name="Decrypt my part of the tally").click()
+        expect(widget.get_by_role("status")).to_contain_text(message)
+        expect(widget.get_by_role("button", name="These are the announced figures: decrypt my part")).to_have_count(0)
+        accessible(page)
+    # Totals to decrypt that do not follow from the sums: the page's first reading of the record refuses it.
+    widget = open_scrutineer_page(page, live_server, "ag-made-up-decrypt")
+    expect(widget.get_by_role("status")).to_contain_text("The published record does not verify: tally_decrypt")
+    expect(widget.get_by_role("button", name="Decrypt my part of the tally")).to_have_count(0)
+    # No close event (whatever the server says): no tally, so no decryption is even offered.
+    widget = open_scrutineer_page(page, live_server, "ag-unsealed")
+    expect(widget.get_by_role("status")).to_have_text("Nothing to do in this browser at this stage.")
+    expect(widget.get_by_role("button", name="Decrypt my part of the tally")).to_have_count(0)
+    assert posts == []
     assert console_errors == []

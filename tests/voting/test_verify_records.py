@@ -25,9 +25,14 @@ REQUIRED_TAMPERINGS = {
 }
 
 
-def run_verify(*args: str) -> subprocess.CompletedProcess[str]:
+def run_verify(*args: str, key: Path | None = None) -> subprocess.CompletedProcess[str]:
+    import os
+    import tempfile
+
+    env = dict(os.environ)
+    env["UNEVOIX_VERIFY_KEY"] = str(key or Path(tempfile.gettempdir()) / f"unevoix-test-verify-{os.getuid()}.key")
     return subprocess.run(
-        [sys.executable, "-m", "voting.verify", *args], cwd=ROOT, capture_output=True, text=True, timeout=120
+        [sys.executable, "-m", "voting.verify", *args], cwd=ROOT, capture_output=True, text=True, timeout=120, env=env
     )
 
 
@@ -92,30 +97,96 @@ def test_unreadable_and_non_https_sources(tmp_path: Path) -> None:
     assert proc.returncode == 1 and "FAIL record_format" in proc.stdout
 
 
-def test_incomplete_record_is_ok_so_far_but_not_complete(tmp_path: Path) -> None:
+def test_incomplete_record_fails_unless_a_partial_check_is_asked(tmp_path: Path) -> None:
     doc = json.loads((RECORDS / "valid.json").read_text(encoding="utf-8"))
     types = [e["type"] for e in doc["events"]]
     doc["events"] = doc["events"][: types.index("close")]
     path = tmp_path / "open.json"
     path.write_text(json.dumps(doc), encoding="utf-8")
     proc = run_verify(str(path))
-    assert proc.returncode == 0 and "no result yet" in proc.stdout
-    proc = run_verify(str(path), "--complete")
-    assert proc.returncode == 1 and "FAIL incomplete" in proc.stdout
+    assert proc.returncode == 1, proc.stdout
+    fail = [line for line in proc.stdout.splitlines() if line.startswith("FAIL ")]
+    assert fail and fail[0].startswith("FAIL incomplete:"), proc.stdout
+    for part in ("the close of the ballot box", "the encrypted tally", "partial decryptions (0 of the 2 needed)", "the result"):
+        assert part in fail[0]
+    proc = run_verify(str(path), "--partial")
+    assert proc.returncode == 0 and "OK so far (partial check)" in proc.stdout and "the result" in proc.stdout
+    # Only the result missing: named alone.
+    doc = json.loads((RECORDS / "valid.json").read_text(encoding="utf-8"))
+    doc["events"] = doc["events"][:-1]
+    path.write_text(json.dumps(doc), encoding="utf-8")
+    proc = run_verify(str(path))
+    assert proc.returncode == 1 and "missing: the result" in proc.stdout
 
 
 def test_resume_skips_verified_ballots(tmp_path: Path) -> None:
     ckpt = tmp_path / "ckpt.txt"
-    first = run_verify(str(RECORDS / "valid.json"), "--resume", str(ckpt))
+    key = tmp_path / "my.key"
+    first = run_verify(str(RECORDS / "valid.json"), "--resume", str(ckpt), key=key)
     assert first.returncode == 0, first.stdout
     assert "checked ballot_signatures_verified_now: 7" in first.stdout
-    assert len(ckpt.read_text().split()) == 7
-    second = run_verify(str(RECORDS / "valid.json"), "--resume", str(ckpt))
+    assert len(ckpt.read_text().splitlines()) == 7
+    assert key.stat().st_mode & 0o777 == 0o600
+    second = run_verify(str(RECORDS / "valid.json"), "--resume", str(ckpt), key=key)
     assert second.returncode == 0, second.stdout
     assert "checked ballot_signatures_verified_now: 0" in second.stdout
     # A checkpoint only skips ballots whose event hash it lists: a tampered record is still caught.
-    third = run_verify(str(RECORDS / "ballot_replaced.json"), "--resume", str(ckpt))
+    third = run_verify(str(RECORDS / "ballot_replaced.json"), "--resume", str(ckpt), key=key)
     assert third.returncode == 1 and "FAIL tally_sum" in third.stdout
+
+
+def test_forged_ballot_listed_in_a_checkpoint_is_still_verified(tmp_path: Path) -> None:
+    """Attack: whoever hands out the record also hands out a checkpoint listing its forged ballot."""
+    forged = json.loads((RECORDS / "ballot_forged.json").read_text(encoding="utf-8"))
+    hashes = [e["hash"] for e in forged["events"] if e["type"] == "ballot"]
+    ckpt = tmp_path / "ckpt.txt"
+    # The old format (bare hashes) and lines with a made-up authenticator.
+    ckpt.write_text("".join(h + "\n" for h in hashes) + "".join("ab" * 32 + " " + h + "\n" for h in hashes))
+    proc = run_verify(str(RECORDS / "ballot_forged.json"), "--resume", str(ckpt), key=tmp_path / "mine.key")
+    assert proc.returncode == 1 and "FAIL ballot_signature" in proc.stdout, proc.stdout
+    assert f"{2 * len(hashes)} checkpoint lines did not authenticate" in proc.stdout
+    # A genuine checkpoint made with someone else's key authenticates nothing either.
+    other = tmp_path / "other.txt"
+    assert run_verify(str(RECORDS / "valid.json"), "--resume", str(other), key=tmp_path / "theirs.key").returncode == 0
+    proc = run_verify(str(RECORDS / "valid.json"), "--resume", str(other), key=tmp_path / "mine.key")
+    assert proc.returncode == 0 and "checked ballot_signatures_verified_now: 7" in proc.stdout
+
+
+def test_json_types_are_strict(tmp_path: Path) -> None:
+    """true is not 1, 1.0 is not 1, a repeated key is not a choice between two values."""
+    from voting.record import rechain
+
+    doc = json.loads((RECORDS / "valid.json").read_text(encoding="utf-8"))
+    events = doc["events"]
+    tally = next(i for i, e in enumerate(events) if e["type"] == "tally")
+    assert events[tally]["data"]["counted"]["B"] == 1
+    # The tally claims `true` category-B ballots (Python's True == 1): hash-consistent, still refused.
+    bad = [dict(e) for e in events]
+    bad[tally] = {**bad[tally], "data": {**bad[tally]["data"], "counted": {"A": 4, "B": True}}}
+    path = tmp_path / "bool.json"
+    path.write_text(json.dumps({"format": "unevoix/v1/record", "events": rechain(bad)}), encoding="utf-8")
+    proc = run_verify(str(path))
+    assert proc.returncode == 1 and f"FAIL tally_count at event {tally}" in proc.stdout, proc.stdout
+    text = (RECORDS / "valid.json").read_text(encoding="utf-8")
+    for name, mutated in {
+        "float": text.replace('"seq": 1,', '"seq": 1.0,', 1),
+        "dup": text.replace('"seq": 1,', '"seq": 1, "seq": 1,', 1),
+        "nan": text.replace('"seq": 1,', '"seq": NaN,', 1),
+    }.items():
+        assert mutated != text, name
+        p = tmp_path / f"{name}.json"
+        p.write_text(mutated, encoding="utf-8")
+        proc = run_verify(str(p))
+        assert proc.returncode == 2 and "FAIL unreadable" in proc.stdout, (name, proc.stdout)
+    # seq true where 1 is due, rechained so every hash matches
+    bad = [dict(e) for e in events]
+    from voting.record import event_hash
+
+    bad[1] = {**bad[1], "seq": True}
+    bad[1]["hash"] = event_hash(bad[1])
+    path.write_text(json.dumps({"format": "unevoix/v1/record", "events": bad}), encoding="utf-8")
+    proc = run_verify(str(path))
+    assert proc.returncode == 1 and "FAIL sequence at event 1" in proc.stdout, proc.stdout
 
 
 def test_verifier_does_not_import_flask() -> None:
@@ -144,7 +215,8 @@ def test_https_record_is_fetched(monkeypatch: pytest.MonkeyPatch) -> None:
         return Response(body)
 
     monkeypatch.setattr(urllib.request, "urlopen", fake_urlopen)
-    assert verify.main(["https://board.example/records/ag-2026.json", "--workers", "1", "--complete"]) == 0
+    monkeypatch.setenv("UNEVOIX_VERIFY_KEY", "/nonexistent/never-used.key")
+    assert verify.main(["https://board.example/records/ag-2026.json", "--workers", "1"]) == 0
     assert seen == ["https://board.example/records/ag-2026.json"]
 
 
@@ -191,3 +263,47 @@ def test_any_mutation_fails_cleanly_even_rechained(where: tuple, value: object) 
     assert report.failure is not None, where
     # Named at an event: the changed one or, for facts used later (a credential category), where used.
     assert report.failure.seq is not None, (where, report.failure)
+
+
+def test_identity_election_key_is_a_fail_line_not_a_traceback(tmp_path: Path) -> None:
+    """Two colluding trustees pick opposite first coefficients: the joint key is the identity."""
+    from voting.crypto.dkg import joint_public_key, keygen_step1, keygen_step2, new_trustee_identity
+    from voting.crypto.election import Contest, Election, TrusteeInfo
+    from voting.crypto.group import ORDER
+    from voting.crypto.proofs import random_scalar
+    from voting.record import RecordState, append_event, record_document
+
+    privs, pubs = [], []
+    for i in (1, 2):
+        priv, pub = new_trustee_identity(f"t{i}", f"T{i}")
+        privs.append(priv)
+        pubs.append(TrusteeInfo(**pub))
+    election = Election("id-key", "Identity", (Contest("r1", "resolution", ("yes", "no"), 1, 1),), tuple(pubs), 2)
+    secret = random_scalar()
+
+    def rng_with_first(first: int):  # noqa: ANN202
+        values = [first]
+        return lambda: values.pop() if values else random_scalar()
+
+    events: list[dict] = []
+    append_event(events, "election", election.to_json())
+    step1, states = [], []
+    for priv, a0 in zip(privs, (secret, ORDER - secret)):
+        data, state = keygen_step1(election, priv, rng_with_first(a0))
+        step1.append(data)
+        states.append(state)
+        append_event(events, "trustee_commitments", data)
+    for priv, state in zip(privs, states):
+        append_event(events, "trustee_share", keygen_step2(election, priv, state, step1)[0])
+    st = RecordState()
+    for e in events:
+        st.apply(e)
+    y = joint_public_key(st.commitments[t] for t in ("t1", "t2"))
+    assert y.is_identity
+    append_event(events, "election_key", {"election": election.fingerprint, "public_key": y.hex()})
+    path = tmp_path / "identity.json"
+    path.write_text(json.dumps(record_document(events)), encoding="utf-8")
+    proc = run_verify(str(path))
+    assert proc.returncode == 1, proc.stdout + proc.stderr
+    assert "Traceback" not in proc.stderr
+    assert f"FAIL election_key at event {len(events) - 1}: the election key is the identity element" in proc.stdout

@@ -251,7 +251,7 @@ def test_officer_runs_close_tally_result_and_sees_who_is_missing(app, world):
     early = officer.post("/voting/manage/ag-web/result")
     assert early.status_code == 409
     unsealed = officer.post("/voting/manage/ag-web/tally")
-    assert unsealed.status_code == 422 and "signed the seal" in unsealed.get_data(as_text=True)
+    assert unsealed.status_code == 422 and "signed the seal" in unsealed.get_data(as_text=True), unsealed.get_data(as_text=True)[-1500:]
     election = world["election"]
     db.session.refresh(election)
     # t1 signs the seal through the JSON endpoint, as the browser would; t2 with the command-line tool
@@ -298,3 +298,36 @@ def test_board_pages_and_queries_stay_constant(app, world, query_counter):
     assert more.n == few.n
     assert "superseded" in html
     assert db.session.scalar(select(func.count(OutboxMessage.id))) >= 4
+
+
+def test_scrutineer_uploads_a_complaint_against_a_bad_dealer(app, world):
+    """The complaint `keygen2` writes goes through the same endpoint and form; a false one is a 400
+    with a sentence, and changes nothing."""
+    from tests.voting.dishonest import bad_step1
+    from voting.crypto.dkg import make_complaint, sign_trustee_data
+
+    kits = make_kits(3)
+    election = services.create_election(definition("ag-complaint", "Complaint", demo_contests(2, 2), kits, 2),
+                                        {"t1": world["people"]["scrutineer"]}, slug="ag-complaint")
+    el = services.crypto_election(election)
+    step1 = []
+    for tid, kit in kits.items():
+        data, kit.state = bad_step1(el, kit.private, "t1") if tid == "t2" else keygen_step1(el, kit.private)
+        services.record_trustee_step(election, data)
+        step1.append(data)
+    db.session.commit()
+    client = client_for(app, world, "scrutineer")
+    false = sign_trustee_data(kits["t1"].private, "trustee_complaint", {
+        "election": el.fingerprint, "trustee": "t1", "dealer": "t3", "shared_secret": "44" * 32})
+    refused = client.post("/voting/ag-complaint/trustees/t1/steps", json=false)
+    assert refused.status_code == 400 and refused.json["error"] == "complaint_unfounded" and refused.json["message"]
+    complaint = make_complaint(el, kits["t1"].private, step1[1])
+    ok = client.post("/voting/ag-complaint/scrutineer/t1/upload",
+                     data={"file": (io.BytesIO(json.dumps(complaint).encode()), "t1.step2.json.complaint-t2.json")})
+    assert ok.status_code == 302
+    types = [e["type"] for e in services.iter_events(election)]
+    assert types.count("trustee_complaint") == 1
+    assert services.missing_trustees(election) == ["t1", "t2", "t3"]
+    page = client.get("/voting/ag-complaint/scrutineer").get_data(as_text=True)
+    assert "Scrutineer t2 is left out of the key: t1 proved that a share it dealt was wrong." in page
+    assert "Step to do: key generation, step 2" in page

@@ -115,12 +115,12 @@ def test_a_whole_election_from_the_command_line(run, tmp_path, make_member):
     run("tally", "ag-cli")
     run("export", "ag-cli", tmp_path / "r2.json")
     assert tool(["decrypt", "--record", tmp_path / "r2.json", "--key", keep / "t3.key", "--share",
-                              keep / "t3.share", "--out", tmp_path / "t3.dec.json", "--workers", "1"]) == 0
+                              keep / "t3.share", "--out", tmp_path / "t3.dec.json", "--workers", "1", "--min-ballots", "1"]) == 0
     run("upload", "ag-cli", tmp_path / "t3.dec.json")
     refused = run("result", "ag-cli", ok=False)
     assert refused.exit_code != 0 and "Missing: t1, t2" in refused.output
     assert tool(["decrypt", "--record", tmp_path / "r2.json", "--key", keep / "t1.key", "--share",
-                              keep / "t1.share", "--out", tmp_path / "t1.dec.json", "--workers", "1"]) == 0
+                              keep / "t1.share", "--out", tmp_path / "t1.dec.json", "--workers", "1", "--min-ballots", "1"]) == 0
     run("upload", "ag-cli", tmp_path / "t1.dec.json")
     run("result", "ag-cli")
     assert election("ag-cli").state is ElectionState.TALLIED

@@ -19,6 +19,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import (
 )
 from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 
+from .ed25519 import is_full_order_key
 from .encoding import B58_ALPHABET, b58encode_int, is_hex
 
 DATA_CHARS = 18
@@ -78,7 +79,10 @@ def credential_public(credential: str) -> str:
 
 
 def ed25519_verify(public_hex: str, signature_hex: object, message: bytes) -> bool:
-    if not is_hex(public_hex, 64) or not is_hex(signature_hex, 128):
+    """OpenSSL's Ed25519 verification (cofactorless, canonical R, S < L), and only under a key of
+    full prime order (voting.crypto.ed25519): the same rule as ed25519Verify in
+    static/js/ballot/credential.mjs, so the browser and the server accept the same signatures."""
+    if not is_hex(public_hex, 64) or not is_hex(signature_hex, 128) or not is_full_order_key(public_hex):
         return False
     try:
         Ed25519PublicKey.from_public_bytes(bytes.fromhex(public_hex)).verify(

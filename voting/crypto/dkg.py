@@ -107,6 +107,80 @@ def decrypt_share(fp: str, dealer: str, recipient: str, encryption_secret_hex: s
     return value
 
 
+# -- complaints: a dealer whose share does not match its commitments -------------
+#
+# The recipient publishes the X25519 secret it shares with that one box (the box's
+# ephemeral key is fresh for each share, so it opens nothing else). Anyone derives
+# the box key, opens the box (ChaCha20-Poly1305 authenticates: a made-up secret
+# cannot open an honest dealer's box) and checks the share against the dealer's
+# commitments: a share that opens and does not match proves the dealer at fault.
+# Key generation then continues without that dealer's polynomial.
+
+def _open_with_shared(fp: str, dealer: str, recipient: str, shared: bytes, box: Mapping[str, str]) -> int | None:
+    """The share in ``box`` opened with the revealed secret; None if it does not open."""
+    try:
+        plain = ChaCha20Poly1305(_share_key(shared, fp, dealer, recipient)).decrypt(
+            bytes(12), bytes.fromhex(box["ciphertext"]), f"{dealer}:{recipient}".encode()
+        )
+    except Exception:
+        return None
+    return int.from_bytes(plain, "big")
+
+
+def make_complaint(election: Election, private: Mapping[str, str], dealer_data: Mapping[str, Any]) -> dict[str, Any]:
+    """My signed complaint against the dealer of ``dealer_data`` (its share to me is wrong)."""
+    me, dealer = private["id"], dealer_data["trustee"]
+    box = dealer_data["shares"][me]
+    priv = X25519PrivateKey.from_private_bytes(bytes.fromhex(private["encryption_secret"]))
+    shared = priv.exchange(X25519PublicKey.from_public_bytes(bytes.fromhex(box["ephemeral"])))
+    data = {"election": election.fingerprint, "trustee": me, "dealer": dealer, "shared_secret": shared.hex()}
+    verify_complaint(election, dealer_data, data, signed=False)  # never accuse an honest dealer
+    return sign_trustee_data(private, "trustee_complaint", data)
+
+
+def verify_complaint(election: Election, dealer_data: Mapping[str, Any], data: Mapping[str, Any], *,
+                     signed: bool = True) -> None:
+    """Raise TrusteeError unless ``data`` proves that ``dealer_data``'s share to the complainer is wrong."""
+    keys = {"election", "trustee", "dealer", "shared_secret"} | ({"signature"} if signed else set())
+    if not isinstance(data, dict) or set(data) != keys or not is_hex(data.get("shared_secret"), 64):
+        raise TrusteeError("trustee_format", "a complaint has exactly election, trustee, dealer, shared_secret, signature")
+    if signed:
+        verify_trustee_signature(election, "trustee_complaint", data)
+    if data["election"] != election.fingerprint:
+        raise TrusteeError("wrong_election", "complaint for another election")
+    me, dealer = data["trustee"], data["dealer"]
+    if dealer == me or dealer != dealer_data["trustee"]:
+        raise TrusteeError("trustee_format", "a trustee complains about another trustee's commitments")
+    share = _open_with_shared(election.fingerprint, dealer, me, bytes.fromhex(data["shared_secret"]),
+                              dealer_data["shares"][me])
+    if share is None:
+        raise TrusteeError("complaint_unfounded", f"the secret revealed by {me} does not open the share from {dealer}")
+    commitments = [Element.from_hex(c) for c in dealer_data["commitments"]]
+    if share < ORDER and base_mul(share) == commitment_eval(commitments, election.trustee_index(me)):
+        raise TrusteeError("complaint_unfounded", f"the share from {dealer} to {me} matches its commitments")
+
+
+def bad_dealers(election: Election, private: Mapping[str, str], step1: Iterable[Mapping[str, Any]],
+                excluded: Iterable[str] = ()) -> list[str]:
+    """The dealers whose share to me does not match their commitments (and opens: a complaint proves it)."""
+    me = private["id"]
+    out = []
+    for data in step1:
+        dealer = data["trustee"]
+        if dealer == me or dealer in set(excluded):
+            continue
+        try:
+            share = decrypt_share(election.fingerprint, dealer, me, private["encryption_secret"], data["shares"][me])
+        except TrusteeError as exc:
+            if exc.code == "share_invalid":
+                out.append(dealer)
+            continue  # does not open: not provable by a complaint (see docs/voting-operations.md)
+        commitments = [Element.from_hex(c) for c in data["commitments"]]
+        if base_mul(share) != commitment_eval(commitments, election.trustee_index(me)):
+            out.append(dealer)
+    return out
+
+
 # -- key generation ----------------------------------------------------------
 
 def _pok_stmt(fp: str, trustee: str, commitments: list[str]) -> dict[str, Any]:
@@ -181,8 +255,11 @@ def keygen_step2(
     private: Mapping[str, str],
     state: Mapping[str, Any],
     step1: Iterable[Mapping[str, Any]],
+    disqualified: Iterable[str] = (),
 ) -> tuple[dict[str, Any], dict[str, Any]]:
-    """Check every dealer's share to me; (signed public share data, private combined share)."""
+    """Check every qualified dealer's share to me; (signed public share data, private combined share).
+
+    ``disqualified``: dealers a complaint on the record proved at fault; their polynomials are left out."""
     me = private["id"]
     my_index = election.trustee_index(me)
     fp = election.fingerprint
@@ -190,8 +267,10 @@ def keygen_step2(
     missing = [t.id for t in election.trustees if t.id not in by_dealer]
     if missing:
         raise TrusteeError("missing_trustee", f"no commitments yet from: {', '.join(missing)}")
+    out = set(disqualified)
+    qualified = [t for t in election.trustees if t.id not in out]
     total = 0
-    for t in election.trustees:
+    for t in qualified:
         data = by_dealer[t.id]
         commitments = verify_step1(election, data)
         if t.id == me:
@@ -208,7 +287,7 @@ def keygen_step2(
         "election": fp,
         "trustee": me,
         "public_share": base_mul(total).hex(),
-        "dealers": {t.id: hash_json_bytes(dict(by_dealer[t.id])).hex() for t in election.trustees},
+        "dealers": {t.id: hash_json_bytes(dict(by_dealer[t.id])).hex() for t in qualified},
     }
     secret = {"id": me, "election": fp, "share": scalar_hex(total)}
     return sign_trustee_data(private, "trustee_share", data), secret

@@ -12,6 +12,8 @@ Pure Python, variable time (public keys only), about 1 ms a key.
 """
 from __future__ import annotations
 
+from functools import lru_cache
+
 P = 2**255 - 19
 L = 2**252 + 27742317777372353535851937790883648493
 D = -121665 * pow(121666, P - 2, P) % P
@@ -75,16 +77,9 @@ def _is_identity(pt: tuple[int, int, int, int]) -> bool:
     return x % P == 0 and (y - z) % P == 0
 
 
-def is_full_order_key(public_hex: object) -> bool:
-    """True if ``public_hex`` (64 lowercase hex) encodes an Ed25519 point of prime order L."""
-    if not isinstance(public_hex, str) or len(public_hex) != 64:
-        return False
-    try:
-        raw = bytes.fromhex(public_hex)
-    except ValueError:
-        return False
-    if raw.hex() != public_hex:  # lowercase only
-        return False
+@lru_cache(maxsize=1 << 17)
+def _full_order(public_hex: str) -> bool:
+    raw = bytes.fromhex(public_hex)
     pt = decode_point(raw)
     if pt is None or _is_identity(pt):
         return False
@@ -96,7 +91,17 @@ def is_full_order_key(public_hex: object) -> bool:
     return _is_identity(acc)
 
 
-__all__ = ["is_full_order_key", "decode_point", "L", "P"]
+def is_full_order_key(public_hex: object) -> bool:
+    """True if ``public_hex`` (64 lowercase hex) encodes an Ed25519 point of prime order L."""
+    if not isinstance(public_hex, str) or len(public_hex) != 64:
+        return False
+    try:
+        raw = bytes.fromhex(public_hex)
+    except ValueError:
+        return False
+    if raw.hex() != public_hex:  # lowercase only
+        return False
+    return _full_order(public_hex)  # cached: a credential is checked once per process
 
 
 def encode_point(pt: tuple[int, int, int, int]) -> bytes:

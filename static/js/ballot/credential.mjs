@@ -9,7 +9,7 @@
 // credential is the raw 32-byte public key in lowercase hex.
 import { ed25519 } from '../../vendor/noble/curves/ed25519.js';
 import { hkdf } from '../../vendor/noble/hashes/hkdf.js';
-import { sha256 } from '../../vendor/noble/hashes/sha2.js';
+import { sha256, sha512 } from '../../vendor/noble/hashes/sha2.js';
 import { BASE58_ALPHABET, bytesToBigInt, bytesToHex, hexToBytes, utf8 } from './encoding.mjs';
 
 export const DATA_CHARS = 18;
@@ -104,12 +104,53 @@ export function signWithSeed(seed, message) {
   return bytesToHex(ed25519.sign(message, seed));
 }
 
-/** Ed25519 verification with the strict RFC 8032 rules (no ZIP-215 leniency). */
-export function ed25519Verify(publicHex, signatureHex, message) {
+// The prime order of the Ed25519 base point.
+export const ED25519_L = 2n ** 252n + 27742317777372353535851937790883648493n;
+
+function bytesToBigIntLE(bytes) {
+  let v = 0n;
+  for (let i = bytes.length - 1; i >= 0; i--) v = (v << 8n) | BigInt(bytes[i]);
+  return v;
+}
+
+/**
+ * The one rule for a public credential (voting/crypto/ed25519.py is_full_order_key): a canonical
+ * encoding of a curve point P with P != identity and [L]P = identity, i.e. of prime order L.
+ * The identity 0100...00 and every small- or mixed-order point are refused: under the identity
+ * key, R = identity, S = 0 "signs" any message.
+ */
+export function isFullOrderKey(publicHex) {
   if (typeof publicHex !== 'string' || publicHex.length !== 64 || !HEX_RE.test(publicHex)) return false;
-  if (typeof signatureHex !== 'string' || signatureHex.length !== 128 || !HEX_RE.test(signatureHex)) return false;
+  let point;
   try {
-    return ed25519.verify(hexToBytes(signatureHex), message, hexToBytes(publicHex), { zip215: false });
+    point = ed25519.Point.fromHex(publicHex, false);
+  } catch {
+    return false;
+  }
+  if (bytesToHex(point.toBytes()) !== publicHex) return false; // canonical encoding only
+  return !point.is0() && point.isTorsionFree();
+}
+
+/**
+ * Ed25519 verification by the server's rule (OpenSSL's, behind voting/crypto/credential.py):
+ * the key is of full order, S < L, and the encoding of [S]B - [k]A equals the signature's R
+ * bytes, k = SHA-512(R || A || message) mod L (cofactorless). The browser and the server thus
+ * accept exactly the same signatures.
+ */
+export function ed25519Verify(publicHex, signatureHex, message) {
+  if (typeof signatureHex !== 'string' || signatureHex.length !== 128 || !HEX_RE.test(signatureHex)) return false;
+  if (!isFullOrderKey(publicHex)) return false;
+  try {
+    const sig = hexToBytes(signatureHex);
+    const rBytes = sig.subarray(0, 32);
+    const s = bytesToBigIntLE(sig.subarray(32));
+    if (s >= ED25519_L) return false;
+    const aBytes = hexToBytes(publicHex);
+    const a = ed25519.Point.fromHex(publicHex, false);
+    const digest = sha512(new Uint8Array([...rBytes, ...aBytes, ...message]));
+    const k = bytesToBigIntLE(digest) % ED25519_L;
+    const r = ed25519.Point.BASE.multiplyUnsafe(s).subtract(a.multiplyUnsafe(k));
+    return bytesToHex(r.toBytes()) === bytesToHex(rBytes);
   } catch {
     return false;
   }

@@ -201,6 +201,73 @@ export function decryptShare(fp, dealer, recipient, encryptionSecretHex, box) {
   return value;
 }
 
+// -- complaints (as voting/crypto/dkg.py): a dealer whose share does not match -------------
+// The recipient reveals the X25519 secret of that one box (its ephemeral key is fresh per
+// share); anyone opens the box with it (the AEAD refuses a made-up secret) and checks the
+// share against the dealer's commitments.
+
+function openWithShared(fp, dealer, recipient, shared, box) {
+  try {
+    return bytesToBigInt(chacha20poly1305Open(shareKey(shared, fp, dealer, recipient), ZERO_NONCE,
+      hexToBytes(box.ciphertext), utf8(`${dealer}:${recipient}`)));
+  } catch {
+    return null;
+  }
+}
+
+/** My signed complaint against the dealer of dealerData (its share to me is wrong). */
+export function makeComplaint(election, priv, dealerData) {
+  const el = asElection(election);
+  const me = priv.id;
+  const box = dealerData.shares[me];
+  const shared = x25519.getSharedSecret(hexToBytes(priv.encryption_secret), hexToBytes(box.ephemeral));
+  const data = { election: el.fingerprint, trustee: me, dealer: dealerData.trustee, shared_secret: bytesToHex(shared) };
+  verifyComplaint(el, dealerData, data, { signed: false }); // never accuse an honest dealer
+  return signTrusteeData(priv, 'trustee_complaint', data);
+}
+
+/** Throws TrusteeError unless `data` proves dealerData's share to the complainer wrong. */
+export function verifyComplaint(election, dealerData, data, { signed = true } = {}) {
+  const el = asElection(election);
+  const keys = ['election', 'trustee', 'dealer', 'shared_secret', ...(signed ? ['signature'] : [])];
+  if (!hasExactKeys(data, keys) || !isHex(data.shared_secret, 64)) {
+    throw new TrusteeError('trustee_format', 'a complaint has exactly election, trustee, dealer, shared_secret, signature');
+  }
+  if (signed) verifyTrusteeSignature(el, 'trustee_complaint', data);
+  if (data.election !== el.fingerprint) throw new TrusteeError('wrong_election', 'complaint for another election');
+  const me = data.trustee;
+  const dealer = data.dealer;
+  if (dealer === me || dealer !== dealerData.trustee) {
+    throw new TrusteeError('trustee_format', "a trustee complains about another trustee's commitments");
+  }
+  const share = openWithShared(el.fingerprint, dealer, me, hexToBytes(data.shared_secret), dealerData.shares[me]);
+  if (share === null) throw new TrusteeError('complaint_unfounded', `the secret revealed by ${me} does not open the share from ${dealer}`);
+  const commitments = dealerData.commitments.map((c) => elementFromHex(c));
+  if (share < ORDER && eq(baseMul(share), commitmentEval(commitments, el.index(me)))) {
+    throw new TrusteeError('complaint_unfounded', `the share from ${dealer} to ${me} matches its commitments`);
+  }
+}
+
+/** Dealers (not in `excluded`) whose share to me opens but does not match their commitments. */
+export function badDealers(election, priv, step1, excluded = []) {
+  const el = asElection(election);
+  const me = priv.id;
+  const out = [];
+  for (const data of step1) {
+    const dealer = data.trustee;
+    if (dealer === me || excluded.includes(dealer)) continue;
+    let share;
+    try {
+      share = decryptShare(el.fingerprint, dealer, me, priv.encryption_secret, data.shares[me]);
+    } catch (exc) {
+      if (exc.code === 'share_invalid') out.push(dealer);
+      continue;
+    }
+    if (!eq(baseMul(share), commitmentEval(data.commitments.map((c) => elementFromHex(c)), el.index(me)))) out.push(dealer);
+  }
+  return out;
+}
+
 // -- key generation ------------------------------------------------------------------
 
 function pokStmt(fp, trustee, commitments) {
@@ -295,7 +362,7 @@ export function step1Hash(data) {
  * step1: every trustee's published step-1 data (an array).
  * data = {election, trustee, public_share, dealers, signature}; secret = {id, election, share}.
  */
-export function keygenStep2(election, priv, state, step1) {
+export function keygenStep2(election, priv, state, step1, disqualified = []) {
   const el = asElection(election);
   checkPrivateKey(priv);
   const me = priv.id;
@@ -308,8 +375,9 @@ export function keygenStep2(election, priv, state, step1) {
   for (const d of step1) if (isObject(d)) byDealer.set(d.trustee, d);
   const missing = el.trustees.filter((t) => !byDealer.has(t.id)).map((t) => t.id);
   if (missing.length) throw new TrusteeError('missing_trustee', `no commitments yet from: ${missing.join(', ')}`);
+  const qualified = el.trustees.filter((t) => !disqualified.includes(t.id));
   let total = 0n;
-  for (const t of el.trustees) {
+  for (const t of qualified) {
     const data = byDealer.get(t.id);
     const commitments = verifyStep1(el, data);
     let share;
@@ -334,7 +402,7 @@ export function keygenStep2(election, priv, state, step1) {
     total = mod(total + share);
   }
   const dealers = {};
-  for (const t of el.trustees) dealers[t.id] = step1Hash(byDealer.get(t.id));
+  for (const t of qualified) dealers[t.id] = step1Hash(byDealer.get(t.id));
   const data = { election: fp, trustee: me, public_share: elementToHex(baseMul(total)), dealers };
   const secret = { id: me, election: fp, share: scalarToHex(total) };
   return { data: signTrusteeData(priv, 'trustee_share', data), secret };

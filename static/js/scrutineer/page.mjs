@@ -35,15 +35,16 @@
 // --state and --share files). "Load my private file" accepts that bundle or the
 // CLI's own files. Nothing secret is ever posted or stored by the browser.
 import {
-  TrusteeError, asElection, checkPrivateKey, keygenStep1, keygenStep2, newTrusteeIdentity, partialDecrypt,
-  publicIdentity,
+  TrusteeError, asElection, badDealers, checkPrivateKey, keygenStep1, keygenStep2, makeComplaint, newTrusteeIdentity,
+  partialDecrypt, publicIdentity,
 } from './dkg.mjs';
-import { RecordError, readRecord } from './record.mjs';
+import { RecordError, RecordReader } from './record.mjs';
+import {
+  DEFAULT_MIN_BALLOTS, DecryptionRefused, inlinePool, responseChunks, streamEvents, verifyForDecryption, workerPool,
+} from './verifier.mjs';
 import { baseMul, elementToHex, scalarFromHex } from '../ballot/group.mjs';
 
 export const PRIVATE_FORMAT = 'unevoix/v1/trustee-private';
-/** Above this many counted ciphertexts (ballots x choices), the browser does not re-add the tally. */
-export const MAX_SUM_CIPHERTEXTS = 100000;
 
 /** Message keys (data-msg-<key>) and their English fallbacks. */
 export const MESSAGES = {
@@ -78,7 +79,17 @@ export const MESSAGES = {
   'record-error': 'The published record does not verify: %(reason)s. Do not continue; tell the election officer.',
   'step-error': 'The step cannot be done: %(reason)s.',
   'network-error': 'The server could not be reached. Try again.',
-  'sums-not-checked': 'The record is too large to re-add every ballot in this browser: run python -m voting.verify on the record to check the encrypted tally.',
+  'complaint-ready': 'The share dealt to you by %(who)s does not match its commitments. Publish this complaint (anyone can check it): key generation then continues without %(who)s, and you check your shares again.',
+  checking: 'Checking every ballot on the board before decrypting: %(done)s of %(total)s verified.',
+  rereading: 'Reading the superseded ballots again…',
+  'check-summary': 'Every ballot was checked and the encrypted tally re-added in this browser. You are about to decrypt the tally of %(total)s counted ballots (category A: %(a)s, category B: %(b)s); turnout %(turnout)s; board head %(head)s. Compare these figures with the ones announced in the hall.',
+  'confirm-decrypt': 'These are the announced figures: decrypt my part',
+  'refused-not-closed': 'The ballot box is not closed and sealed: nothing may be decrypted yet.',
+  'refused-no-tally': 'The board has no encrypted tally yet.',
+  'refused-not-sealed': 'The board is not sealed: %(sealed)s of the %(needed)s scrutineers needed signed the seal. Nothing may be decrypted yet.',
+  'refused-withheld': 'Every count is withheld (fewer than %(min)s ballots): there is nothing to decrypt.',
+  'refused-min-too-low': 'This election would publish counts of as few as %(defined)s ballots; at least %(min)s are needed so that no single vote shows. Do not decrypt; tell the election officer.',
+  'refused-too-few': 'The tally combines too few ballots (%(detail)s; at least %(min)s per published count): decrypting it would show how individual members voted. Do not decrypt; tell the election officer.',
   'server-error': 'The server refused: %(reason)s',
 };
 
@@ -126,6 +137,7 @@ export function readConfig(root) {
     recordUrl: d.recordUrl,
     keysPostUrl: d.keysPostUrl,
     stepPostUrl: d.stepPostUrl,
+    minBallots: d.minBallots && /^\d+$/.test(d.minBallots) ? Number(d.minBallots) : DEFAULT_MIN_BALLOTS,
   };
 }
 
@@ -227,10 +239,18 @@ export function runStep(action, cfg, rec, bundle, opts = {}) {
   }
   if (action === 'step2') {
     if (!bundle.state) throw new TrusteeError('need-state', 'no key generation state loaded');
-    const { data, secret } = keygenStep2(el, bundle.key, bundle.state, rec.step1);
+    const left = Object.keys(rec.disqualified || {});
+    const bad = badDealers(el, bundle.key, rec.step1, left);
+    if (bad.length) {
+      // A dealer's share to me is wrong: name it with a complaint anyone can check (one at a time).
+      const dealer = rec.step1.find((d) => d.trustee === bad[0]);
+      return { data: makeComplaint(el, bundle.key, dealer), bundle, complaint: bad[0] };
+    }
+    const { data, secret } = keygenStep2(el, bundle.key, bundle.state, rec.step1, left);
     return { data, bundle: { ...bundle, election: el.fingerprint, share: secret } };
   }
   if (action === 'decrypt') {
+    // rec must come from verifyForDecryption (every counted ballot checked, the tally re-added).
     if (!bundle.share) throw new TrusteeError('need-share', 'no secret share loaded');
     if (bundle.share.election !== el.fingerprint || bundle.share.id !== cfg.trustee) {
       throw new TrusteeError('state_mismatch', 'the secret share belongs to another election or trustee');
@@ -270,6 +290,7 @@ class ScrutineerWidget {
     this.bundle = null; // private: memory only
     this.pending = null; // {action, data, saved}
     this.rec = null;
+    this.checked = null; // the figures of a record verified for decryption
     this.uid = `scrutineer-${this.cfg.trustee}`.replace(/[^A-Za-z0-9_-]/g, '_');
   }
 
@@ -304,10 +325,11 @@ class ScrutineerWidget {
     this.rec = null;
     if (this.cfg.state !== 'setup' && this.cfg.recordUrl) {
       try {
-        const resp = await this.win.fetch(this.cfg.recordUrl, { credentials: 'same-origin', headers: { Accept: 'application/json' } });
-        if (!resp.ok) throw new Error(String(resp.status));
-        const doc = await resp.json();
-        this.rec = readRecord(doc, { maxSumCiphertexts: MAX_SUM_CIPHERTEXTS });
+        // The rules of every event, streamed (ballots are not kept: the decryption step
+        // re-reads the record and verifies each of them).
+        const reader = new RecordReader({ keepBallots: false });
+        for await (const event of streamEvents(this.openRecord())) reader.apply(event);
+        this.rec = reader.out;
       } catch (exc) {
         this.renderActions(null);
         if (exc instanceof RecordError || exc instanceof TrusteeError) {
@@ -322,7 +344,6 @@ class ScrutineerWidget {
     this.renderActions(next);
     const notes = [];
     if (!next.action) notes.push(this.t(next.reason, { who: (next.who || []).join(', ') }));
-    if (this.rec && this.rec.tally && this.rec.sumsChecked === false) notes.push(this.t('sums-not-checked'));
     if (notes.length) this.say(notes.join(' '));
   }
 
@@ -363,15 +384,76 @@ class ScrutineerWidget {
     this.say(this.t('loaded', { id: this.cfg.trustee }));
   }
 
+  /** An async iterable of the record's text, fetched anew on each call. */
+  openRecord() {
+    const { win, cfg } = this;
+    return (async function* chunks() {
+      const resp = await win.fetch(cfg.recordUrl, { credentials: 'same-origin', headers: { Accept: 'application/json' } });
+      if (!resp.ok) throw new Error(String(resp.status));
+      yield* responseChunks(resp);
+    })();
+  }
+
+  /** Decryption, step 1: check every ballot (workers, with progress), then show the figures. */
+  async onCheck() {
+    if (!this.bundle || !this.bundle.key) return this.say(this.t('need-key'), 'error');
+    if (!this.bundle.share) return this.say(this.t('need-share'), 'error');
+    const { doc } = this;
+    const bar = el(doc, 'progress', { class: 'scrutineer-progress', max: '1', value: '0' });
+    this.actions.replaceChildren(bar);
+    this.say(this.t('checking', { done: 0, total: '…' }));
+    const n = Math.max(1, Math.min(8, (this.win.navigator && this.win.navigator.hardwareConcurrency) || 2));
+    const pool = typeof this.win.Worker === 'function' ? workerPool(n, this.win.Worker) : inlinePool();
+    try {
+      const { rec, summary } = await verifyForDecryption(() => this.openRecord(), {
+        pool,
+        minBallots: this.cfg.minBallots,
+        onProgress: (p) => {
+          if (p.phase === 'rereading') {
+            this.say(this.t('rereading'));
+            return;
+          }
+          bar.max = Math.max(1, p.ballots);
+          bar.value = p.verified;
+          this.say(this.t('checking', { done: p.verified, total: p.ballots }));
+        },
+      });
+      this.rec = rec;
+      this.checked = summary;
+    } catch (exc) {
+      this.renderActions(this.next);
+      if (exc instanceof DecryptionRefused) this.say(this.t(`refused-${exc.reason}`, exc.params), 'error');
+      else if (exc instanceof RecordError || exc instanceof TrusteeError) this.say(this.t('record-error', { reason: exc.message }), 'error');
+      else this.say(this.t('network-error'), 'error');
+      return undefined;
+    } finally {
+      pool.close();
+    }
+    const s = this.checked;
+    this.actions.replaceChildren();
+    const go = el(doc, 'button', { type: 'button', class: 'scrutineer-run scrutineer-confirm' }, this.t('confirm-decrypt'));
+    go.addEventListener('click', () => this.onRun('decrypt'));
+    this.actions.append(go);
+    this.say(this.t('check-summary', {
+      total: s.total, a: s.counted.A, b: s.counted.B, turnout: s.turnout, head: s.head,
+    }));
+    go.focus();
+    return undefined;
+  }
+
   async onRun(action) {
+    if (action === 'decrypt' && !this.checked) {
+      await this.onCheck();
+      return;
+    }
     this.say(this.t('working'));
     await new Promise((r) => this.win.setTimeout(r, 0)); // let the status render before the work
     try {
-      const { data, bundle } = runStep(action, this.cfg, this.rec, this.bundle);
+      const { data, bundle, complaint } = runStep(action, this.cfg, this.rec, this.bundle);
       this.bundle = bundle;
-      this.pending = { action, data, saved: !NEEDS_SAVE[action] };
+      this.pending = { action, data, saved: !NEEDS_SAVE[action] || Boolean(complaint) };
       this.renderActions(this.next);
-      this.say(this.t(DONE_MSG[action]));
+      this.say(complaint ? this.t('complaint-ready', { who: complaint }) : this.t(DONE_MSG[action]));
       const first = this.actions.querySelector('.scrutineer-save') || this.actions.querySelector('.scrutineer-publish');
       if (first) first.focus();
     } catch (exc) {
@@ -429,6 +511,7 @@ class ScrutineerWidget {
     }
     const done = this.pending.action;
     this.pending = null;
+    this.checked = null;
     if (done === 'keys') this.cfg.keysRegistered = true;
     if (body && body.state) this.cfg.state = body.state;
     await this.refresh();

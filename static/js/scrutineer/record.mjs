@@ -14,10 +14,10 @@
 // here (too slow for a phone on a large election): `python -m voting.verify`
 // does that, and the server checked each ballot when it accepted it.
 import { IDENTITY, add, elementFromHex, elementToHex, elementsToHex } from '../ballot/group.mjs';
-import { canonicalHash } from '../ballot/encoding.mjs';
+import { canonicalHash, canonicalJson } from '../ballot/encoding.mjs';
 import {
-  TrusteeError, asElection, commitmentEval, jointPublicKey, step1Hash, verifyPartialDecryption, verifyStep1,
-  verifyTrusteeSignature,
+  TrusteeError, asElection, commitmentEval, jointPublicKey, step1Hash, verifyComplaint, verifyPartialDecryption,
+  verifyStep1, verifyTrusteeSignature,
 } from './dkg.mjs';
 
 export const RECORD_FORMAT = 'unevoix/v1/record';
@@ -47,34 +47,73 @@ function isObject(o) {
 /**
  * Replays a record document ({format, events}); returns what a scrutineer needs:
  * { election (asElection), definition, events, step1: [data], step1Hashes: {id: hash},
- *   commitments: {id: [points]}, shares: {id: hex}, publicKey: hex|null, closed,
+ *   commitments: {id: [points]}, shares: {id: hex}, publicKey: hex|null, closed, closeHead,
  *   tally: {seq, hash, sums, counted} | null, decryptions: {id: data} }.
  * Throws RecordError (or TrusteeError from a trustee check) on the first broken rule.
+ * The encrypted tally is re-added from the counted ballots (whatever the size; ballot
+ * signatures and proofs are checked by verifyForDecryption in verifier.mjs, which streams).
  */
 export function readRecord(doc, opts = {}) {
-  const checkSums = opts.checkSums !== false;
-  // Recomputing the sums decodes every counted ciphertext (about 0.1 ms each in JS): above
-  // opts.maxSumCiphertexts the check is skipped and out.sumsChecked says so.
-  const maxSum = opts.maxSumCiphertexts ?? Infinity;
   if (!isObject(doc) || doc.format !== RECORD_FORMAT || !Array.isArray(doc.events) || !doc.events.length) {
     throw new RecordError('record_format', `not a ${RECORD_FORMAT} document`);
   }
-  const out = {
-    election: null, definition: null, events: doc.events, step1: [], step1Hashes: {}, commitments: {}, shares: {},
-    publicKey: null, closed: false, tally: null, decryptions: {}, credentials: new Map(), ballots: 0,
-    sumsChecked: null, opened: false, revoked: new Set(), close: null, seals: {},
-  };
-  const lastByCredential = new Map();
-  const trackers = new Set();
-  let prev = null;
-  doc.events.forEach((event, seq) => {
+  const reader = new RecordReader({ keepBallots: opts.checkSums !== false });
+  for (const event of doc.events) reader.apply(event);
+  const out = reader.out;
+  out.events = doc.events;
+  return out;
+}
+
+/**
+ * The rules of the record, one event at a time (the streaming form of readRecord).
+ * keepBallots: keep each credential's last ballot and re-add the tally at the tally event;
+ * otherwise onBallot(seq, ballot, category, eventHash, supersededSeq) is called for each
+ * ballot and the caller checks the sums (verifier.mjs).
+ */
+export class RecordReader {
+  constructor({ keepBallots = true, onBallot = null } = {}) {
+    this.keepBallots = keepBallots;
+    this.onBallot = onBallot;
+    this.seq = 0;
+    this.prev = null;
+    this.out = {
+      election: null, definition: null, events: null, step1: [], step1Hashes: {}, commitments: {}, shares: {},
+      publicKey: null, closed: false, closeHead: null, tally: null, decryptions: {}, credentials: new Map(), ballots: 0,
+      sumsChecked: null, result: null, lastHash: null, disqualified: {}, step1ByDealer: {},
+      opened: false, revoked: new Set(), close: null, seals: {},
+    };
+    this.lastByCredential = new Map();
+    this.trackers = new Set();
+  }
+
+  /** Per category, the number of counted ballots (the last of each credential). */
+  countedByCategory() {
+    const counted = { A: 0, B: 0 };
+    for (const e of this.lastByCredential.values()) counted[e.category] += 1;
+    return counted;
+  }
+
+  /** Unrevoked credentials per category (one per voter), as voting.record's electorate(). */
+  electorate() {
+    const out = { A: 0, B: 0 };
+    for (const [cred, cat] of this.out.credentials) if (!this.out.revoked.has(cred)) out[cat] += 1;
+    return out;
+  }
+
+  apply(event) {
+    const seq = this.seq;
+    const { out, lastByCredential, trackers } = this;
+    const prev = this.prev;
     if (!isObject(event) || !['seq', 'type', 'prev', 'data', 'hash'].every((k) => k in event) || Object.keys(event).length !== 5) {
       throw new RecordError('event_format', 'an event has exactly seq, type, prev, data, hash', seq);
     }
     if (event.seq !== seq) throw new RecordError('sequence', `expected event ${seq}`, seq);
     if (event.prev !== (prev ? prev.hash : GENESIS_PREV)) throw new RecordError('hash_link', 'prev is not the previous hash', seq);
     if (event.hash !== eventHash(event)) throw new RecordError('event_hash', 'the hash does not match the event', seq);
-    prev = event;
+    if (out.result) throw new RecordError('order', 'no event may follow the result', seq);
+    this.prev = { hash: event.hash };
+    this.seq += 1;
+    out.lastHash = event.hash;
     const { type, data } = event;
     if (seq === 0) {
       if (type !== 'election') throw new RecordError('order', 'the record starts with the election', seq);
@@ -86,6 +125,7 @@ export function readRecord(doc, opts = {}) {
       }
       return;
     }
+    if (type === 'election') throw new RecordError('order', 'a second election definition', seq);
     const el = out.election;
     const trusteeStep = (fn) => {
       try {
@@ -108,7 +148,24 @@ export function readRecord(doc, opts = {}) {
         if (data.trustee in out.commitments) throw new RecordError('duplicate_trustee', `trustee ${data.trustee} published twice`, seq);
         out.commitments[data.trustee] = elems;
         out.step1Hashes[data.trustee] = step1Hash(data);
+        out.step1ByDealer[data.trustee] = data;
         out.step1.push(data);
+        break;
+      }
+      case 'trustee_complaint': {
+        const missing = el.trustees.filter((t) => !(t.id in out.commitments));
+        if (missing.length || out.publicKey !== null) {
+          throw new RecordError('order', 'a complaint comes after every trustee\'s commitments, before the election key', seq);
+        }
+        if (!isObject(data) || typeof data.dealer !== 'string' || !(data.dealer in out.step1ByDealer)) {
+          throw new RecordError('trustee_format', 'a complaint names a trustee whose commitments are on the record', seq);
+        }
+        if (data.dealer in out.disqualified) {
+          throw new RecordError('duplicate_trustee', `trustee ${data.dealer} is already left out of key generation`, seq);
+        }
+        trusteeStep(() => verifyComplaint(el, out.step1ByDealer[data.dealer], data));
+        out.disqualified[data.dealer] = data.trustee;
+        out.shares = {}; // every public share so far counted that dealer: each trustee publishes again
         break;
       }
       case 'trustee_share': {
@@ -118,12 +175,12 @@ export function readRecord(doc, opts = {}) {
         const who = data.trustee;
         if (who in out.shares) throw new RecordError('duplicate_trustee', `trustee ${who} published its share twice`, seq);
         const dealers = data.dealers;
-        const ids = Object.keys(out.step1Hashes);
+        const ids = qualifiedDealers(el, out);
         if (!isObject(dealers) || Object.keys(dealers).length !== ids.length || ids.some((id) => dealers[id] !== out.step1Hashes[id])) {
           throw new RecordError('trustee_share', `trustee ${who} acknowledged other commitments than the record's`, seq);
         }
         const index = el.index(who);
-        const expected = elementToHex(Object.values(out.commitments).reduce((acc, cs) => add(acc, commitmentEval(cs, index)), IDENTITY));
+        const expected = elementToHex(ids.map((d) => out.commitments[d]).reduce((acc, cs) => add(acc, commitmentEval(cs, index)), IDENTITY));
         if (data.public_share !== expected) {
           throw new RecordError('trustee_share', `trustee ${who}: public share does not follow from the commitments`, seq);
         }
@@ -131,11 +188,16 @@ export function readRecord(doc, opts = {}) {
         break;
       }
       case 'election_key': {
-        const y = elementToHex(jointPublicKey(el.trustees.map((t) => out.commitments[t.id] || [IDENTITY])));
+        const qualified = qualifiedDealers(el, out);
+        const y = elementToHex(jointPublicKey(qualified.map((d) => out.commitments[d] || [IDENTITY])));
         if (el.trustees.some((t) => !(t.id in out.shares)) || out.publicKey !== null) {
           throw new RecordError('order', 'election key before every trustee confirmed', seq);
         }
+        if (qualified.length < el.threshold) {
+          throw new RecordError('order', `only ${qualified.length} qualified dealers, fewer than the threshold: key generation must restart with replacement scrutineers`, seq);
+        }
         if (data.public_key !== y) throw new RecordError('election_key', 'the election key is not the product of the commitments', seq);
+        if (/^0+$/.test(y)) throw new RecordError('election_key', 'the election key is the identity element (no secrecy at all)', seq);
         out.publicKey = y;
         break;
       }
@@ -188,8 +250,10 @@ export function readRecord(doc, opts = {}) {
         if (data.supersedes !== (before ? before.tracker : null)) {
           throw new RecordError('supersession', 'the ballot does not name the previous ballot of its credential', seq);
         }
-        lastByCredential.set(cred, { tracker: data.tracker, ballot, category: out.credentials.get(cred) });
+        const category = out.credentials.get(cred);
+        lastByCredential.set(cred, { tracker: data.tracker, seq, ballot: this.keepBallots ? ballot : null, category });
         out.ballots += 1;
+        if (this.onBallot) this.onBallot(seq, ballot, category, event.hash, before ? before.seq : null);
         break;
       }
       case 'close': {
@@ -198,36 +262,32 @@ export function readRecord(doc, opts = {}) {
           throw new RecordError('close_count', 'the close counts differ from the board', seq);
         }
         out.closed = true;
+        out.closeHead = event.prev;
         out.close = { hash: event.hash, head: data.head, counted: data.counted };
         break;
       }
       case 'tally': {
         if (!out.closed || out.tally) throw new RecordError('order', 'tally before close or twice', seq);
         if (Object.keys(out.seals).length < el.threshold) throw new RecordError('not_enough_seals', 'fewer than k seal signatures', seq);
-        const counted = { A: 0, B: 0 };
-        for (const e of lastByCredential.values()) counted[e.category] += 1;
+        const counted = this.countedByCategory();
         if (!isObject(data.counted) || CATEGORIES.some((c) => data.counted[c] !== counted[c]) || Object.keys(data.counted).length !== 2) {
           throw new RecordError('tally_count', 'the tally counts other ballots than the last per credential', seq);
         }
         checkSumsShape(el, data.sums, seq);
-        const width = el.definition.contests.reduce((n, c) => n + c.choices.length, 0);
-        out.sumsChecked = checkSums && lastByCredential.size * width <= maxSum;
-        if (out.sumsChecked) {
+        out.sumsChecked = this.keepBallots;
+        if (this.keepBallots) {
           const expected = sumBallots(el, lastByCredential.values());
-          for (const cat of CATEGORIES) {
-            for (const c of el.definition.contests) {
-              for (const ch of c.choices) {
-                const got = data.sums[cat][c.id][ch];
-                const want = expected[cat][c.id][ch];
-                if (got.alpha !== want.alpha || got.beta !== want.beta) {
-                  throw new RecordError('tally_sum', `the encrypted tally is not the sum of the counted ballots (${cat}/${c.id}/${ch})`, seq);
-                }
-              }
-            }
-          }
+          const diff = firstDifference(el, data.sums, expected);
+          if (diff) throw new RecordError('tally_sum', `the encrypted tally is not the sum of the counted ballots (${diff})`, seq);
         }
         // data.decrypt: the totals the minimum count allows to decrypt (per category, "total", or none);
         // voting.record checks it follows from the sums.
+        // What may be decrypted follows from the counts and the definition's minimum: recomputed here,
+        // never taken from the server (a made-up "decrypt" could hold one member's ciphertexts).
+        const want = decryptSums(el, data.sums, publishedGroups(counted, minBallotsOf(el)));
+        if (!isObject(data.decrypt) || canonicalJson(data.decrypt) !== canonicalJson(want)) {
+          throw new RecordError('tally_decrypt', 'the totals to decrypt are not those the minimum count allows', seq);
+        }
         out.tally = { seq, hash: event.hash, sums: data.sums, decrypt: data.decrypt, counted: data.counted };
         break;
       }
@@ -241,12 +301,68 @@ export function readRecord(doc, opts = {}) {
         break;
       }
       case 'result':
+        out.result = data;
         break;
       default:
         throw new RecordError('event_format', `unknown event type ${JSON.stringify(type)}`, seq);
     }
-  });
+  }
+}
+
+/** The definition's minimum number of ballots behind any published count. */
+export function minBallotsOf(el) {
+  const m = el.definition.min_ballots;
+  return Number.isInteger(m) ? m : 5;
+}
+
+/** As voting.crypto.tally.published_groups: which totals may be decrypted. */
+export function publishedGroups(counted, minBallots) {
+  if (CATEGORIES.every((c) => !counted[c] || counted[c] >= minBallots)) return [...CATEGORIES];
+  if (CATEGORIES.reduce((n, c) => n + (counted[c] || 0), 0) >= minBallots) return ['total'];
+  return [];
+}
+
+/** As voting.crypto.tally.decrypt_sums: the ciphertexts to decrypt, per category or "total". */
+export function decryptSums(el, sums, groups) {
+  const out = {};
+  for (const group of groups) {
+    out[group] = {};
+    for (const c of el.definition.contests) {
+      out[group][c.id] = {};
+      for (const ch of c.choices) {
+        if (CATEGORIES.includes(group)) {
+          out[group][c.id][ch] = { alpha: sums[group][c.id][ch].alpha, beta: sums[group][c.id][ch].beta };
+        } else {
+          const pts = CATEGORIES.map((cat) => sums[cat][c.id][ch]);
+          const [a, b] = elementsToHex([
+            pts.reduce((acc, p) => add(acc, elementFromHex(p.alpha, { allowIdentity: true })), IDENTITY),
+            pts.reduce((acc, p) => add(acc, elementFromHex(p.beta, { allowIdentity: true })), IDENTITY),
+          ]);
+          out[group][c.id][ch] = { alpha: a, beta: b };
+        }
+      }
+    }
+  }
   return out;
+}
+
+/** The dealers whose polynomials make the key: every trustee no complaint proved at fault. */
+export function qualifiedDealers(el, out) {
+  return el.trustees.map((t) => t.id).filter((id) => !(id in out.disqualified));
+}
+
+/** The first category/contest/choice where two sums differ, or null. */
+export function firstDifference(el, got, want) {
+  for (const cat of CATEGORIES) {
+    for (const c of el.definition.contests) {
+      for (const ch of c.choices) {
+        const a = got[cat][c.id][ch];
+        const b = want[cat][c.id][ch];
+        if (a.alpha !== b.alpha || a.beta !== b.beta) return `${cat}/${c.id}/${ch}`;
+      }
+    }
+  }
+  return null;
 }
 
 function checkSumsShape(el, sums, seq) {

@@ -1,0 +1,180 @@
+"""Key generation survives a bad scrutineer: a dealer whose encrypted share does not match its
+commitments is named by the recipient with a complaint anyone can check (a board event), and key
+generation completes without that dealer instead of stalling."""
+
+from __future__ import annotations
+
+import copy
+import io
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from tests.voting.dishonest import bad_step1
+from voting.crypto.dkg import (
+    TrusteeError,
+    bad_dealers,
+    keygen_step1,
+    keygen_step2,
+    make_complaint,
+    new_trustee_identity,
+    sign_trustee_data,
+)
+from voting.crypto.election import Contest, Election, TrusteeInfo
+from voting.record import RecordError, RecordState, append_event, make_event, record_document
+from voting.simulate import Simulation, add_credentials, cast, finish
+from voting.verify import verify_record
+
+ROOT = Path(__file__).resolve().parents[2]
+CONTESTS = (Contest("r1", "resolution", ("yes", "no", "abstain"), 1, 1),)
+
+
+def trustees(n: int = 4, threshold: int = 2):
+    privs, pubs = {}, []
+    for i in range(1, n + 1):
+        priv, pub = new_trustee_identity(f"t{i}", f"T{i}")
+        privs[priv["id"]] = priv
+        pubs.append(TrusteeInfo(**pub))
+    return Election("complaints", "Complaints", CONTESTS, tuple(pubs), threshold), privs
+
+
+def replay(events):
+    state = RecordState()
+    for e in events:
+        state.apply(e)
+    return state
+
+
+@pytest.fixture()
+def dealt():
+    """t3 deals t1 a wrong share; t2 already published its public share (counting t3)."""
+    election, privs = trustees()
+    events: list = []
+    append_event(events, "election", election.to_json())
+    step1, states = [], {}
+    for tid, priv in privs.items():
+        data, states[tid] = bad_step1(election, priv, "t1") if tid == "t3" else keygen_step1(election, priv)
+        step1.append(data)
+        append_event(events, "trustee_commitments", data)
+    t2_share, _ = keygen_step2(election, privs["t2"], states["t2"], step1)
+    append_event(events, "trustee_share", t2_share)
+    return election, privs, states, step1, events
+
+
+def test_the_recipient_names_the_bad_dealer_and_key_generation_goes_on_without_it(dealt) -> None:
+    election, privs, states, step1, events = dealt
+    with pytest.raises(TrusteeError) as exc:
+        keygen_step2(election, privs["t1"], states["t1"], step1)
+    assert exc.value.code == "share_invalid" and "t3" in exc.value.message
+    assert bad_dealers(election, privs["t1"], step1) == ["t3"]
+    assert bad_dealers(election, privs["t2"], step1) == []
+    complaint = make_complaint(election, privs["t1"], step1[2])
+    state = replay(events)
+    assert "t2" in state.shares
+    state.apply(append_event(events, "trustee_complaint", complaint))
+    assert state.disqualified == {"t3": "t1"} and state.qualified() == ["t1", "t2", "t4"]
+    assert state.shares == {}, "t2's share counted t3: every trustee publishes again"
+    # t2's old share cannot be published again; every trustee (t3 too: it still holds a share) redoes step 2.
+    with pytest.raises(RecordError) as stale:
+        state.apply(make_event(state.last, "trustee_share", t2_share_of(election, privs, states, step1, [])))
+    assert stale.value.code == "trustee_share"
+    secrets = {}
+    for tid, priv in privs.items():
+        data, secrets[tid] = keygen_step2(election, priv, states[tid], step1, ["t3"])
+        state.apply(append_event(events, "trustee_share", data))
+    state.apply(append_event(events, "election_key", state.election_key_data()))
+    # The key leaves t3's polynomial out; an election on it tallies with t3 among the decryptors.
+    y = state.public_key
+    assert y is not None and y == state.commitments["t1"][0] + state.commitments["t2"][0] + state.commitments["t4"][0]
+    sim = Simulation(election, events, privs, secrets, {})
+    creds = add_credentials(sim, ["A"] * 5)
+    state = replay(events)
+    for cred, vote in zip(creds, ["yes", "no", "yes", "abstain", "yes"]):
+        cast(sim, state, cred, {"r1": [vote]})
+    finish(sim, state, decrypting=["t3", "t4"])
+    assert state.result is not None and state.result["counts"]["r1"]["yes"]["total"] == 3
+    report = verify_record(record_document(events), workers=1, out=io.StringIO())
+    assert report.ok and report.complete, report.failure
+
+
+def t2_share_of(election, privs, states, step1, disqualified):
+    return keygen_step2(election, privs["t2"], states["t2"], step1, disqualified)[0]
+
+
+def test_a_false_complaint_is_refused(dealt) -> None:
+    election, privs, states, step1, events = dealt
+    # The tool never accuses an honest dealer...
+    with pytest.raises(TrusteeError) as exc:
+        make_complaint(election, privs["t2"], step1[0])
+    assert exc.value.code == "complaint_unfounded"
+    # ...and a made-up complaint (a revealed secret that does not open the box, or the true one) fails on the record.
+    state = replay(events)
+    true_secret = make_complaint(election, privs["t1"], step1[2])["shared_secret"]
+    for secret in ("11" * 32, true_secret):
+        forged = sign_trustee_data(privs["t1"], "trustee_complaint", {
+            "election": election.fingerprint, "trustee": "t1", "dealer": "t1" if secret == true_secret else "t4",
+            "shared_secret": secret})
+        with pytest.raises(RecordError) as refused:
+            copy.deepcopy(state).apply(make_event(state.last, "trustee_complaint", forged))
+        assert refused.value.code in ("complaint_unfounded", "trustee_format"), refused.value
+    forged = sign_trustee_data(privs["t2"], "trustee_complaint", {
+        "election": election.fingerprint, "trustee": "t2", "dealer": "t4", "shared_secret": "22" * 32})
+    with pytest.raises(RecordError) as refused:
+        state.apply(make_event(state.last, "trustee_complaint", forged))
+    assert refused.value.code == "complaint_unfounded"
+    # Unsigned by the complainer: refused too.
+    complaint = make_complaint(election, privs["t1"], step1[2])
+    complaint["trustee"] = "t2"
+    with pytest.raises(RecordError) as refused:
+        replay(events).apply(make_event(events[-1], "trustee_complaint", complaint))
+    assert refused.value.code == "trustee_signature"
+
+
+def test_too_many_bad_dealers_say_key_generation_must_restart() -> None:
+    election, privs = trustees(3, 2)
+    events: list = []
+    append_event(events, "election", election.to_json())
+    step1, states = [], {}
+    for tid, priv in privs.items():
+        data, states[tid] = bad_step1(election, priv, "t1") if tid != "t1" else keygen_step1(election, priv)
+        step1.append(data)
+        append_event(events, "trustee_commitments", data)
+    state = replay(events)
+    state.apply(append_event(events, "trustee_complaint", make_complaint(election, privs["t1"], step1[1])))
+    state.apply(append_event(events, "trustee_complaint", make_complaint(election, privs["t1"], step1[2])))
+    for tid, priv in privs.items():
+        state.apply(append_event(events, "trustee_share", keygen_step2(election, priv, states[tid], step1, ["t2", "t3"])[0]))
+    with pytest.raises(RecordError) as exc:
+        state.apply(make_event(state.last, "election_key", state.election_key_data()))
+    assert exc.value.code == "order" and "restart with replacement scrutineers" in exc.value.message
+
+
+def test_the_command_line_tool_writes_the_complaint_then_goes_on(dealt, tmp_path: Path) -> None:
+    election, privs, states, step1, events = dealt
+    (tmp_path / "t1.key").write_text(json.dumps(privs["t1"]))
+    (tmp_path / "t1.state").write_text(json.dumps(states["t1"]))
+    (tmp_path / "record.json").write_text(json.dumps(record_document(events)))
+
+    def keygen2(out: str):
+        return subprocess.run(
+            [sys.executable, "-m", "voting.trustee", "keygen2", "--election", str(tmp_path / "record.json"), "--key",
+             str(tmp_path / "t1.key"), "--state", str(tmp_path / "t1.state"), "--record", str(tmp_path / "record.json"),
+             "--share", str(tmp_path / f"{out}.share"), "--out", str(tmp_path / f"{out}.json")],
+            cwd=ROOT, capture_output=True, text=True, timeout=120)
+
+    proc = keygen2("first")
+    assert proc.returncode == 3, proc.stdout + proc.stderr
+    assert "the share dealt by t3 does not match its commitments" in proc.stdout
+    complaint = json.loads((tmp_path / "first.json.complaint-t3.json").read_text())
+    assert not (tmp_path / "first.share").exists()
+    append_event(events, "trustee_complaint", complaint)
+    (tmp_path / "record.json").write_text(json.dumps(record_document(events)))
+    proc = keygen2("second")
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    assert "left out after a complaint: t3" in proc.stdout
+    state = replay(events)
+    state.apply(make_event(state.last, "trustee_share", json.loads((tmp_path / "second.json").read_text())))
+    assert "t1" in state.shares

@@ -1,0 +1,58 @@
+"""The browser scrutineer and the command line tool agree on key-generation complaints:
+node makes byte-identical complaints, reads Python's, and its public share without the bad
+dealer passes voting.record. Skipped only when node is not installed."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+from pathlib import Path
+
+import pytest
+
+from tests.voting.dishonest import bad_step1
+from voting.crypto.dkg import keygen_step1, make_complaint, new_trustee_identity
+from voting.crypto.election import Contest, Election, TrusteeInfo
+from voting.record import RecordState, append_event, make_event, record_document
+
+ROOT = Path(__file__).resolve().parents[2]
+NODE = shutil.which("node")
+pytestmark = pytest.mark.skipif(NODE is None, reason="node is not installed")
+
+
+def test_js_and_python_complaints_agree(tmp_path: Path) -> None:
+    privs, pubs = {}, []
+    for i in range(1, 5):
+        priv, pub = new_trustee_identity(f"t{i}", f"T{i}")
+        privs[priv["id"]] = priv
+        pubs.append(TrusteeInfo(**pub))
+    election = Election("js-complaints", "Complaints", (Contest("r1", "resolution", ("yes", "no"), 1, 1),), tuple(pubs), 2)
+    events: list = []
+    append_event(events, "election", election.to_json())
+    step1, states = [], {}
+    for tid, priv in privs.items():
+        data, states[tid] = bad_step1(election, priv, "t1") if tid == "t3" else keygen_step1(election, priv)
+        step1.append(data)
+        append_event(events, "trustee_commitments", data)
+    complaint = make_complaint(election, privs["t1"], step1[2])
+    append_event(events, "trustee_complaint", complaint)
+    payload = {"definition": election.to_json(), "step1": step1, "python_complaint": complaint,
+               "record": record_document(events),
+               "t1": {"key": privs["t1"], "state": states["t1"]}, "t2": {"key": privs["t2"], "state": states["t2"]}}
+    src, dst = tmp_path / "in.json", tmp_path / "out.json"
+    src.write_text(json.dumps(payload), encoding="utf-8")
+    env = dict(os.environ, UNEVOIX_COMPLAINTS_IN=str(src), UNEVOIX_COMPLAINTS_OUT=str(dst))
+    proc = subprocess.run([NODE, "--test", "--test-reporter=tap", str(ROOT / "tests" / "js" / "dkg_complaints.test.mjs")],
+                          cwd=ROOT, env=env, capture_output=True, text=True, timeout=300)
+    assert proc.returncode == 0, proc.stdout[-5000:] + proc.stderr[-2000:]
+    assert sum(1 for line in proc.stdout.splitlines() if line.startswith("ok ")) == 2, proc.stdout[-2000:]
+    out = json.loads(dst.read_text(encoding="utf-8"))
+    state = RecordState()
+    for e in events[:-1]:
+        state.apply(e)
+    state.apply(make_event(state.last, "trustee_complaint", out["complaint"]))  # the JS complaint, on the record
+    assert state.disqualified == {"t3": "t1"}
+    state.apply(make_event(state.last, "trustee_share", out["t1_share"]))
+    assert "t1" in state.shares
