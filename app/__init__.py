@@ -12,7 +12,7 @@ from app import logs
 from app.config import ROOT, load_config
 
 # The domain packages, lowest first: app <- shares <- the others (see docs/architecture.md).
-DOMAIN_PACKAGES = ("shares", "voting")
+DOMAIN_PACKAGES = ("shares", "voting", "candidates", "working_groups")
 
 
 def create_app(config: dict | None = None) -> Flask:

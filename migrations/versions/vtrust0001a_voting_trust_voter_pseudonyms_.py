@@ -5,7 +5,7 @@ sequences; whether a member voted is read from their credential's ballots. Crede
 record's voter pseudonym (existing rows, from before the record carried it, get a placeholder).
 
 Revision ID: vtrust0001a
-Revises: e49e7762aad5
+Revises: wg0015a1b2c3
 Create Date: 2026-11-27 08:34:03.043887
 
 """
@@ -17,7 +17,7 @@ import app.db
 
 # revision identifiers, used by Alembic.
 revision = 'vtrust0001a'
-down_revision = 'e49e7762aad5'
+down_revision = 'wg0015a1b2c3'
 branch_labels = None
 depends_on = None
 
