@@ -9,6 +9,7 @@ from typing import Mapping
 
 from flask import render_template
 from flask_babel import lazy_gettext as _l
+from sqlalchemy.exc import DataError
 from werkzeug.exceptions import HTTPException
 
 
@@ -22,6 +23,26 @@ class Conflict(DomainError):
     """Someone else changed the same thing first."""
 
     status = 409
+
+
+class TextTooLong(DomainError):
+    """A text longer than the column that would keep it (also after Unicode normalisation)."""
+
+    status = 400
+
+    def __init__(self, model: str = "", field: str = "", length: int = 0):
+        super().__init__(f"{model}.{field} longer than {length}")
+        self.model, self.field, self.length = model, field, length
+
+
+class TextNotStorable(DomainError):
+    """A text with a character no database keeps (NUL)."""
+
+    status = 400
+
+    def __init__(self, model: str = "", field: str = ""):
+        super().__init__(f"{model}.{field} holds NUL")
+        self.model, self.field = model, field
 
 
 _MESSAGES: dict[type, object] = {}
@@ -60,6 +81,20 @@ def render_error(status: int, message: str | None = None):
                            message=message or default), status
 
 
+register_messages({
+    TextTooLong: lambda exc: _l("One of the texts you typed is too long (at most %(n)s characters). "
+                                "Shorten it and try again.", n=exc.length),
+    TextNotStorable: _l("One of the texts you typed holds a character that cannot be kept. "
+                        "Remove it and try again."),
+})
+
+
+def _rollback() -> None:
+    from app.extensions import db
+
+    db.session.rollback()
+
+
 def register(app) -> None:
     @app.errorhandler(HTTPException)
     def http_error(exc: HTTPException):
@@ -69,4 +104,13 @@ def register(app) -> None:
 
     @app.errorhandler(DomainError)
     def domain_error(exc: DomainError):
+        _rollback()  # nothing half-saved, and the error page may query again
         return render_error(exc.status, error_message(exc))
+
+    @app.errorhandler(DataError)
+    def data_error(exc: DataError):
+        # What the database itself refuses as a value (a number out of range, a text too long on
+        # PostgreSQL): the request was bad, nothing is stored.
+        _rollback()
+        app.logger.info("database refused a value: %s", exc.orig)
+        return render_error(400, _l("A value you sent cannot be stored. Please check what you typed."))
