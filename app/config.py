@@ -4,6 +4,7 @@ from __future__ import annotations
 import json
 import math
 import os
+import string
 from collections import Counter
 from datetime import timedelta
 from pathlib import Path
@@ -118,8 +119,15 @@ def weak_secret_reason(key) -> str | None:
         return "it is not set"
     if key.strip().lower() in KNOWN_WEAK_SECRETS:
         return "it is a known demo or example value"
-    if len(key.encode()) < MIN_SECRET_BYTES:
-        return f"it is shorter than {MIN_SECRET_BYTES} bytes"
+    # What each character can carry at best: hex 4 bits, base64 6 bits, any printable ~6.5 bits.
+    if all(c in string.hexdigits for c in key):
+        per_char = 4.0
+    elif all(c in string.ascii_letters + string.digits + "-_+/=" for c in key):
+        per_char = 6.0
+    else:
+        per_char = math.log2(95)
+    if len(key.encode()) < MIN_SECRET_BYTES or len(key) * per_char < 8 * MIN_SECRET_BYTES:
+        return f"it holds fewer than {MIN_SECRET_BYTES} random bytes"
     counts = Counter(key)
     entropy_bits = -sum(n / len(key) * math.log2(n / len(key)) for n in counts.values()) * len(key)
     if len(counts) < 8 or entropy_bits < 128:
