@@ -107,6 +107,13 @@ def register(app) -> None:
         _rollback()  # nothing half-saved, and the error page may query again
         return render_error(exc.status, error_message(exc))
 
+    @app.errorhandler(OverflowError)
+    def number_out_of_range(exc: OverflowError):
+        # SQLite's side of DataError: a number from the request too large for an INTEGER column.
+        _rollback()
+        app.logger.warning("number out of range: %s", exc)
+        return render_error(400, _l("A number you sent is out of range. Please check what you typed."))
+
     @app.errorhandler(DataError)
     def data_error(exc: DataError):
         # What the database itself refuses as a value (a number out of range, a text too long on

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import ipaddress
+import json
 import logging
 import re
 import secrets
@@ -9,6 +10,7 @@ from typing import Callable
 from urllib.parse import urlsplit
 
 from flask import Response, abort, current_app, make_response, render_template, request
+from flask.json.provider import DefaultJSONProvider
 from flask_babel import format_date, format_datetime, format_decimal, get_locale
 from werkzeug.routing import IntegerConverter
 
@@ -93,9 +95,71 @@ def client_address() -> str:
 _warned: list[bool] = []
 
 
+# Deeper JSON than any document of the app; anything deeper is refused before it is walked.
+MAX_JSON_DEPTH = 64
+
+
+def _refuse_constant(name: str):
+    raise ValueError(f"{name} is not a number JSON allows")
+
+
+def json_depth(value) -> int:
+    """How deeply ``value`` nests lists and objects (iteratively: no recursion to exhaust)."""
+    deepest, stack = 0, [(value, 1)]
+    while stack:
+        item, depth = stack.pop()
+        if isinstance(item, (list, dict)):
+            deepest = max(deepest, depth)
+            if depth > MAX_JSON_DEPTH:
+                return depth
+            stack.extend((child, depth + 1) for child in (item.values() if isinstance(item, dict) else item))
+    return deepest
+
+
+class StrictJSONProvider(DefaultJSONProvider):
+    """``request.get_json()`` everywhere: NaN and Infinity, nesting deeper than MAX_JSON_DEPTH, and
+    numbers too long to convert are a ValueError, which Flask answers with 400 (or ``None`` when
+    ``silent=True``), never a RecursionError and a 500."""
+
+    def loads(self, s, **kwargs):
+        kwargs.setdefault("parse_constant", _refuse_constant)
+        try:
+            value = json.loads(s, **kwargs)
+        except RecursionError as exc:
+            raise ValueError("JSON nested too deeply") from exc
+        if json_depth(value) > MAX_JSON_DEPTH:
+            raise ValueError("JSON nested too deeply")
+        return value
+
+
+def _form_safe_json() -> None:
+    """Flask-WTF fills any form from a JSON body (``ImmutableMultiDict(request.get_json())``): a form
+    only takes a JSON object of strings (or lists of strings); anything else is a 400, not a 500."""
+    from flask_wtf import FlaskForm
+
+    original = FlaskForm.Meta.wrap_formdata
+    if getattr(original, "unevoix_guarded", False):
+        return
+
+    def wrap_formdata(self, form, formdata):
+        auto = type(formdata) is object  # Flask-WTF's "read the request" marker
+        if auto and request.is_json and request.method in ("POST", "PUT", "PATCH", "DELETE"):
+            data = request.get_json(silent=True)
+            if not isinstance(data, dict) or not all(
+                    isinstance(v, str) or (isinstance(v, list) and all(isinstance(x, str) for x in v))
+                    for v in data.values()):
+                abort(400)
+        return original(self, form, formdata)
+
+    wrap_formdata.unevoix_guarded = True
+    FlaskForm.Meta.wrap_formdata = wrap_formdata
+
+
 def harden(app) -> None:
     """Steps that must come before any extension reads the request (CSRF parses the form)."""
     app.url_map.converters["int"] = BoundedIntConverter
+    app.json = StrictJSONProvider(app)
+    _form_safe_json()
     for name in ("werkzeug", "gunicorn.access"):
         logger = logging.getLogger(name)
         if not any(isinstance(f, ScrubSecretsFilter) for f in logger.filters):

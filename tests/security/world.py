@@ -1,0 +1,193 @@
+"""A small cooperative for the security tests: members, one account per role, a finished election,
+a pending member request; signed-in test clients with their CSRF tokens; helpers to fill URLs and
+read forms. Built through the domains' own services, so it follows them as they change."""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from urllib.parse import urlsplit
+
+import lxml.html
+from sqlalchemy import text
+from werkzeug.routing import Rule
+
+from app.extensions import db as _db
+from app.models import Role
+from tests.factories import make_account, make_member_obj, sign_in
+
+PEOPLE = ["anonymous", "member", *[r.value for r in Role]]
+BODY_METHODS = {"POST", "PUT", "PATCH", "DELETE"}
+
+# Path values a route needs to reach its real code, where the variable's name alone does not say.
+PATH_OVERRIDES = {
+    "voting.manage_action": {"action": "close"},
+    "shares.member_action": {"action": "subscribe"},
+}
+
+
+@dataclass
+class World:
+    app: object
+    accounts: dict = field(default_factory=dict)       # person -> Account (None for anonymous)
+    clients: dict = field(default_factory=dict)        # person -> test client, signed in
+    csrf: dict = field(default_factory=dict)           # person -> CSRF token of that session
+    path_values: dict = field(default_factory=dict)    # URL variable name -> value
+    members: dict = field(default_factory=dict)        # "a", "b" -> Member
+
+    def url(self, rule: Rule, **overrides) -> str:
+        values = {}
+        for name, converter in rule._converters.items():
+            if name in overrides:
+                values[name] = overrides[name]
+            elif name in PATH_OVERRIDES.get(rule.endpoint, {}):
+                values[name] = PATH_OVERRIDES[rule.endpoint][name]
+            elif type(converter).__name__ == "AnyConverter":
+                values[name] = re.search(r"\(\?:([^|)]+)", converter.regex).group(1)
+            elif name in self.path_values:
+                values[name] = self.path_values[name]
+            elif type(converter).__name__ in ("IntegerConverter", "BoundedIntConverter"):
+                values[name] = 1
+            elif type(converter).__name__ == "PathConverter":
+                values[name] = "css/app.css"
+            else:
+                values[name] = "x"
+        with self.app.test_request_context():
+            adapter = self.app.url_map.bind("localhost")
+            return adapter.build(rule.endpoint, values, method=_one_method(rule), append_unknown=False)
+
+    def counts(self) -> tuple:
+        """Rows in every table (and so audit rows): what a refusal must leave unchanged."""
+        tables = [t.name for t in _db.metadata.sorted_tables]
+        query = "SELECT " + ", ".join(f"(SELECT count(*) FROM {name})" for name in tables)
+        with _db.engine.connect() as conn:  # a fresh connection: no stale snapshot
+            return tuple(conn.execute(text(query)).one())
+
+
+def _one_method(rule: Rule) -> str:
+    methods = rule.methods - {"HEAD", "OPTIONS"}
+    return "GET" if "GET" in methods else sorted(methods)[0]
+
+
+def build_world(app, election: bool = True) -> World:
+    from shares import member_requests
+    from shares.models import Category
+
+    world = World(app=app)
+    world.members["a"] = make_member_obj(email="member-a@example.be")
+    world.members["b"] = make_member_obj(email="member-b@example.be")
+    world.accounts = {"anonymous": None, "member": world.members["a"].account}
+    for role in Role:
+        world.accounts[role.value] = make_account(roles=(role,), email=f"{role.value}@example.be")
+    world.path_values["member_id"] = world.members["b"].id
+    try:
+        pending = member_requests.request_category_change(world.members["b"], Category.B)
+        _db.session.commit()
+        world.path_values["request_id"] = pending.id
+    except Exception:  # noqa: BLE001  the world is still useful without a pending request
+        _db.session.rollback()
+    try:  # a bank transfer nobody could match: the payment queue has something to resolve
+        from app.clock import today
+        from shares import bank
+        from shares.camt_writer import Credit, write_camt053
+        from shares.models import BankTransaction
+
+        statement = write_camt053(app.config["COOP_IBAN"], "FUZZ-1", 0,
+                                  [Credit(4500, today(), "Somebody Unknown", text="a gift")])
+        bank.import_statement(statement, accept_any_account=True)
+        _db.session.commit()
+        world.path_values["tx_id"] = _db.session.scalar(_db.select(BankTransaction.id).order_by(
+            BankTransaction.id.desc()).limit(1))
+    except Exception:  # noqa: BLE001  the world is still useful without it
+        _db.session.rollback()
+    if election:
+        from voting.demo import small_tallied_election
+
+        tallied = small_tallied_election("fuzz", trustee_accounts={"t1": world.accounts["scrutineer"]})
+        _db.session.commit()
+        world.path_values["slug"] = tallied.election.slug
+        world.path_values["trustee_id"] = "t1"
+    world.path_values["token"] = "not-a-token"
+    refresh_sessions(world)
+    return world
+
+
+def refresh_sessions(world: World) -> None:
+    """A fresh client per person, signed in with the account's current session version, and its token."""
+    for person, account in world.accounts.items():
+        client = world.app.test_client()
+        if account is not None:
+            _db.session.refresh(account)
+            sign_in(client, account)
+        world.clients[person] = client
+        page = client.get("/")
+        match = re.search(r'"X-CSRFToken": "([^"]+)"', page.text)
+        page.close()
+        world.csrf[person] = match.group(1) if match else ""
+
+
+def clean_database() -> None:
+    from tests.factories import ON_POSTGRES
+
+    tables = [t.name for t in reversed(_db.metadata.sorted_tables)]
+    with _db.engine.begin() as conn:
+        if ON_POSTGRES:
+            conn.execute(text(f"TRUNCATE {', '.join(tables)} RESTART IDENTITY CASCADE"))
+        else:
+            for name in tables:
+                conn.execute(text(f"DELETE FROM {name}"))
+
+
+@dataclass
+class FormField:
+    name: str
+    kind: str               # text, hidden, select, checkbox, file, textarea, ...
+    default: str = ""
+    options: list = field(default_factory=list)
+
+
+def forms_in(html: str, page_url: str) -> dict[str, list[FormField]]:
+    """The forms of a page: action path -> fields (the CSRF token left out: the fuzzer sets it)."""
+    if not html.strip():
+        return {}
+    try:
+        doc = lxml.html.fromstring(html)
+    except (ValueError, lxml.etree.ParserError):
+        return {}
+    found: dict[str, list[FormField]] = {}
+    for form in doc.forms:
+        if (form.get("method") or "get").lower() != "post":
+            action_fields = found.setdefault("GET " + (urlsplit(form.get("action") or page_url).path), [])
+        else:
+            action_fields = found.setdefault(urlsplit(form.get("action") or page_url).path, [])
+        for element in form.inputs:
+            name = element.get("name")
+            if not name or name == "csrf_token":
+                continue
+            tag = element.tag
+            kind = (element.get("type") or "text").lower() if tag == "input" else tag
+            if kind in ("submit", "button", "image", "reset"):
+                continue
+            options = [o.get("value", o.text or "") for o in element.iter("option")] if tag == "select" else []
+            default = element.get("value", "") if tag == "input" else (options[0] if options else (element.text or ""))
+            if tag == "select":
+                selected = [o.get("value", o.text or "") for o in element.iter("option") if o.get("selected") is not None]
+                default = selected[0] if selected else default
+            if kind in ("checkbox", "radio"):
+                options = [element.get("value", "y")]
+            action_fields.append(FormField(name, kind, default or "", options))
+    return found
+
+
+def parent_pages(world: World, person: str, url: str) -> str:
+    """The first page above ``url`` (cutting path segments) that answers a GET: where its form lives."""
+    adapter = world.app.url_map.bind("localhost")
+    path = urlsplit(url).path.rstrip("/")
+    while path:
+        path = path.rsplit("/", 1)[0]
+        for candidate in (path or "/", path + "/"):
+            try:
+                adapter.match(candidate, method="GET")
+            except Exception:  # noqa: BLE001  not a page
+                continue
+            return candidate
+    return "/"
