@@ -342,7 +342,9 @@ def test_the_fuzzer_finds_a_planted_crash_and_a_half_saved_refusal(make_app, db)
             return page.format(token=generate_csrf())
         int(request.form.get("count", "0"))  # crashes on "abc"
         if len(request.form.get("name", "")) > 100:
-            _db.session.add(Account(email="half@example.be", display_name="half-saved"))
+            import uuid
+
+            _db.session.add(Account(email=f"half-{uuid.uuid4().hex}@example.be", display_name="half-saved"))
             _db.session.commit()
             return "refused", 400
         return "ok"
