@@ -1,51 +1,74 @@
-"""Every route, with every role and an anonymous visitor: allowed, sent to sign in, or refused.
+"""Every route, with every method it accepts, with every role and an anonymous visitor, CSRF on:
+allowed, sent to sign in, or refused (403).
 
-A route missing from ROUTES fails the test, so a new page cannot ship without its rule."""
+A route missing from ROUTES fails the test, so a new page cannot ship without its rule. The rule's
+format: ``endpoint: (method, url template, who may)``, with an optional fourth element that states
+why an allowed person may get a 4xx other than 403: ``{status: "reason"}`` for every method, or
+``{"POST": {status: "reason"}}`` for one. An allowed person gets a 2xx or 3xx (not the sign-in page),
+or one of those declared statuses; anything else fails, so a 4xx can no longer pass as "allowed"."""
 from __future__ import annotations
+
+import re
 
 import pytest
 
+from app import create_app
+from app.extensions import db as _db
 from app.models import Role
-from tests.factories import make_account, make_member_obj, sign_in
+from tests.factories import DATABASE_URI, make_account, make_member_obj, sign_in
 from voting.demo import small_tallied_election
 
 ANYONE = "anyone"
 SIGNED_IN = "signed-in"
 MEMBER = "member"  # an account that is a member of the cooperative
 PEOPLE = ["anonymous", "member", *[r.value for r in Role]]
+EMPTY_FORM = "the request carries no form data: its required fields are missing"
 
-# endpoint: (method, url template, who may)
-ROUTES: dict[str, tuple[str, str, set[str] | str]] = {
+# endpoint: (method, url template, who may[, {status or method: reason}])
+ROUTES: dict[str, tuple] = {
     "static": ("GET", "/static/css/app.css", ANYONE),
     "core.home": ("GET", "/", ANYONE),
     "core.favicon": ("GET", "/favicon.ico", ANYONE),
-    "core.set_language": ("POST", "/language", ANYONE),
+    "core.set_language": ("POST", "/language", ANYONE,
+        {"POST": {400: "no language chosen in the form"}}),
     "core.audit_log": ("GET", "/staff/audit", {"staff"}),
     "core.outbox": ("GET", "/dev/outbox", set()),  # the demo only: see test_outbox_exists_in_demo_only
     "core.outbox_message": ("GET", "/dev/outbox/1", set()),
-    "auth.login": ("GET", "/auth/login", ANYONE),
-    "auth.link": ("GET", "/auth/link/sometoken", ANYONE),
+    "auth.login": ("GET", "/auth/login", ANYONE,
+        {"POST": {400: EMPTY_FORM}}),
+    "auth.link": ("GET", "/auth/link/sometoken", ANYONE,
+        {"POST": {400: "a made-up sign-in token"}}),
     "auth.second_factor": ("GET", "/auth/second-factor", ANYONE),
     "auth.logout": ("POST", "/auth/logout", SIGNED_IN),
     "auth.password": ("GET", "/auth/password", SIGNED_IN),
+    "auth.password_link": ("POST", "/auth/password/link", SIGNED_IN),
     "shares.profile": ("GET", "/me", MEMBER),
     "shares.my_shares": ("GET", "/me/shares", MEMBER),
     "shares.my_payments": ("GET", "/me/payments", MEMBER),
-    "shares.my_certificate": ("GET", "/me/certificate.pdf", MEMBER),  # 409: this member holds no share yet
-    "shares.buy_shares": ("GET", "/me/shares/buy", MEMBER),
-    "shares.request_category_change": ("GET", "/me/category", MEMBER),
-    "shares.request_resignation": ("GET", "/me/resign", MEMBER),
+    "shares.my_certificate": ("GET", "/me/certificate.pdf", MEMBER,
+        {409: "this member holds no share yet: no certificate to issue"}),
+    "shares.buy_shares": ("GET", "/me/shares/buy", MEMBER,
+        {"POST": {400: EMPTY_FORM}}),
+    "shares.request_category_change": ("GET", "/me/category", MEMBER,
+        {"POST": {400: EMPTY_FORM}}),
+    "shares.request_resignation": ("GET", "/me/resign", MEMBER,
+        {"POST": {400: EMPTY_FORM}}),
     "shares.renewal_status": ("GET", "/me/renewal/status", MEMBER),
-    "shares.verify_certificate": ("GET", "/certificates/not-a-token", ANYONE),  # 404: a made-up token
+    "shares.verify_certificate": ("GET", "/certificates/not-a-token", ANYONE,
+        {404: "a made-up certificate token"}),
     "shares.member_search": ("GET", "/staff/members?q=a", {"staff"}),
     "shares.member_detail": ("GET", "/staff/members/{member_id}", {"staff"}),
-    "shares.member_action": ("POST", "/staff/members/{member_id}/register/subscribe", {"staff"}),
+    "shares.member_action": ("POST", "/staff/members/{member_id}/register/subscribe", {"staff"},
+        {400: EMPTY_FORM}),
     "shares.register_page": ("GET", "/staff/register", {"staff"}),
-    "shares.statement_import": ("GET", "/staff/payments/import", {"staff"}),
+    "shares.statement_import": ("GET", "/staff/payments/import", {"staff"},
+        {"POST": {400: "no statement file in the form"}}),
     "shares.payment_queue": ("GET", "/staff/payments/queue", {"staff"}),
-    "shares.resolve_payment": ("POST", "/staff/payments/queue/999999", {"staff"}),
+    "shares.resolve_payment": ("POST", "/staff/payments/queue/999999", {"staff"},
+        {404: "no bank transaction 999999"}),
     "shares.staff_requests": ("GET", "/staff/requests", {"staff"}),
-    "shares.decide_request": ("POST", "/staff/requests/999999/approve", {"staff"}),
+    "shares.decide_request": ("POST", "/staff/requests/999999/approve", {"staff"},
+        {404: "no member request 999999"}),
     "shares.staff_renewal": ("GET", "/staff/renewal", {"staff"}),
     "shares.staff_dashboard": ("GET", "/staff/dashboard", {"staff"}),
     "voting.index": ("GET", "/voting/", ANYONE),
@@ -55,10 +78,12 @@ ROUTES: dict[str, tuple[str, str, set[str] | str]] = {
     "voting.commitments_json": ("GET", "/voting/{slug}/commitments.json", ANYONE),
     "voting.tally_json": ("GET", "/voting/{slug}/tally.json", ANYONE),
     "voting.vote": ("GET", "/voting/{slug}/vote", ANYONE),
-    "voting.cast": ("POST", "/voting/{slug}/ballots", ANYONE),  # the credential decides: 400 on no ballot
+    "voting.cast": ("POST", "/voting/{slug}/ballots", ANYONE,
+        {400: "no ballot in the request"}),  # the credential decides: 400 on no ballot
     "voting.manage_index": ("GET", "/voting/manage/", {"officer"}),
     "voting.manage": ("GET", "/voting/manage/{slug}", {"officer"}),
-    "voting.manage_action": ("POST", "/voting/manage/{slug}/close", {"officer"}),  # 409: already tallied
+    "voting.manage_action": ("POST", "/voting/manage/{slug}/close", {"officer"},
+        {409: "the election is already tallied: it cannot close again"}),
     # Only the scrutineer linked to one of the election's trustees (tests/voting/test_views.py): nobody here.
     "voting.scrutineer": ("GET", "/voting/{slug}/scrutineer", set()),
     "voting.scrutineer_upload": ("POST", "/voting/{slug}/scrutineer/t1/upload", set()),
@@ -73,6 +98,16 @@ def test_every_route_has_a_rule(app):
     assert set(ROUTES) - endpoints == set()
 
 
+@pytest.fixture(scope="module")
+def csrf_app():
+    """The app as deployed on this point: CSRF protection on."""
+    app = create_app({"SQLALCHEMY_DATABASE_URI": DATABASE_URI, "WTF_CSRF_ENABLED": True})
+    yield app
+    with app.app_context():
+        _db.session.remove()
+        _db.engine.dispose()
+
+
 def _account_for(person: str):
     if person == "member":
         return make_member_obj().account
@@ -80,40 +115,71 @@ def _account_for(person: str):
     return make_account(roles=(Role(person),), email=f"{person}-{member.id}@example.be")
 
 
+def _methods(app, endpoint: str) -> list[str]:
+    rule = next(r for r in app.url_map.iter_rules() if r.endpoint == endpoint)
+    return sorted(rule.methods - {"HEAD", "OPTIONS"})
+
+
+def _reasons(rule: tuple, method: str) -> dict[int, str]:
+    declared = rule[3] if len(rule) > 3 else {}
+    return {**{k: v for k, v in declared.items() if isinstance(k, int)}, **declared.get(method, {})}
+
+
+def _allowed(who, person: str, account) -> bool:
+    if who == ANYONE:
+        return True
+    if who == SIGNED_IN:
+        return account is not None
+    if who == MEMBER:
+        return person == "member"
+    return person in who
+
+
 @pytest.mark.parametrize("person", PEOPLE)
 @pytest.mark.parametrize("endpoint", sorted(ROUTES))
-def test_route_access(app, db, person, endpoint):
-    method, url, who = ROUTES[endpoint]
+def test_route_access(csrf_app, db, person, endpoint):
+    declared_method, url, who = ROUTES[endpoint][:3]
     target = make_member_obj()
     slug = None
     if "{slug}" in url:
         slug = small_tallied_election("matrix").election.slug
         db.session.commit()
-    client = app.test_client()
+    client = csrf_app.test_client()
     account = None if person == "anonymous" else _account_for(person)
     if account is not None:
         sign_in(client, account)
-    response = client.open(url.format(member_id=target.id, slug=slug), method=method)
-    response.close()
-    is_member = person == "member"
-    if who == ANYONE:
-        allowed = True
-    elif who == SIGNED_IN:
-        allowed = account is not None
-    elif who == MEMBER:
-        allowed = is_member
-    else:
-        allowed = person in who
-    status = response.status_code
-    if allowed:
-        # Let in: the page, or the answer to a request without its data (400, 404, 409, 422), never a refusal.
-        assert status < 500 and status not in (401, 403), status
-        if who != ANYONE:
-            assert not (status == 302 and "/auth/login" in response.location)
-    elif account is None:
-        assert status == 302 and "/auth/login" in response.location or status in (401, 403), status
-    else:
-        assert status == 403, status
+    home = client.get("/")
+    token = re.search(r'"X-CSRFToken": "([^"]+)"', home.text).group(1)
+    home.close()
+    allowed = _allowed(who, person, account)
+    methods = _methods(csrf_app, endpoint)
+    assert declared_method in methods, f"{endpoint} does not accept {declared_method}"
+    for method in methods:
+        data = {"csrf_token": token} if method != "GET" else None
+        response = client.open(url.format(member_id=target.id, slug=slug), method=method, data=data,
+                               headers={"X-CSRFToken": token})
+        response.close()
+        status, location = response.status_code, response.headers.get("Location", "")
+        to_login = status == 302 and "/auth/login" in location
+        label = f"{method} {endpoint} as {person}: {status}"
+        if allowed:
+            reasons = _reasons(ROUTES[endpoint], method)
+            assert status < 400 or status in reasons, f"{label} (declare the reason in ROUTES if it is right)"
+            assert status != 403, label
+            if who != ANYONE:
+                assert not to_login, label
+        elif account is None:
+            assert to_login or status in (401, 403), label
+        else:
+            assert status == 403, label
+        if method != "GET":  # an action may have been done (a sign-out): the next method starts afresh
+            client = csrf_app.test_client()
+            if account is not None:
+                db.session.refresh(account)
+                sign_in(client, account)
+            home = client.get("/")
+            token = re.search(r'"X-CSRFToken": "([^"]+)"', home.text).group(1)
+            home.close()
 
 
 def test_outbox_exists_in_demo_only(app, client):
