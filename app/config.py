@@ -43,6 +43,12 @@ class Config:
     # Request bodies: the default ceiling; a route that takes an upload raises it with @allow_upload(bytes).
     MAX_CONTENT_LENGTH = 1024 * 1024
     MAX_FORM_MEMORY_SIZE = 512 * 1024
+    # Larger bodies for named routes (endpoint -> bytes), as @allow_upload does on the view itself.
+    UPLOAD_LIMITS: dict = {
+        "shares.statement_import": 25 * 1024 * 1024,   # a year of camt.053 statements
+        "voting.scrutineer_upload": 8 * 1024 * 1024,   # a decryption step of a large election
+        "voting.trustee_step": 8 * 1024 * 1024,
+    }
     # Outbound mail: with no MAIL_SERVER, mail stays in the outbox table (demo, tests).
     MAIL_SERVER: str | None = None
     MAIL_PORT = 587

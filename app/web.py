@@ -30,7 +30,8 @@ class BoundedIntConverter(IntegerConverter):
 def allow_upload(max_bytes: int) -> Callable:
     """Let one route receive a body larger than ``MAX_CONTENT_LENGTH`` (an upload), up to ``max_bytes``.
 
-    Put it under ``@bp.route(...)``; the limit is set before anything reads the body."""
+    Put it under ``@bp.route(...)``; the limit is set before anything reads the body. (The config key
+    ``UPLOAD_LIMITS`` does the same by endpoint name, for the operator.)"""
     def decorator(view):
         view.max_content_length = max_bytes
         return view
@@ -169,7 +170,7 @@ def harden(app) -> None:
         if "\x00" in request.path or "%00" in request.query_string.decode("latin-1"):
             abort(400)
         view = app.view_functions.get(request.endpoint or "")
-        limit = getattr(view, "max_content_length", None)
+        limit = getattr(view, "max_content_length", None) or app.config["UPLOAD_LIMITS"].get(request.endpoint)
         if limit is not None:
             request.max_content_length = limit
 

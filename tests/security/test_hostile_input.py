@@ -161,3 +161,14 @@ def test_refusals_write_no_audit_row(probe_app):
     before = _db.session.scalar(_db.select(_db.func.count()).select_from(AuditEntry))
     client.post("/_probe/name", data={"name": "x" * 500})
     assert _db.session.scalar(_db.select(_db.func.count()).select_from(AuditEntry)) == before
+
+
+def test_named_upload_routes_take_larger_files(client, login_as, app):
+    """UPLOAD_LIMITS raises the ceiling for the statement import only: 2 MB there is read, elsewhere 413."""
+    login_as("staff")
+    two_mb = _multipart(b"<x/>" * (512 * 1024)).replace(b'name="file"', b'name="statement"')
+    imported = client.post("/staff/payments/import", data=two_mb, content_type="multipart/form-data; boundary=XyZ")
+    assert imported.status_code != 413
+    elsewhere = client.post("/staff/requests/1/approve", data=two_mb, content_type="multipart/form-data; boundary=XyZ")
+    assert elsewhere.status_code == 413
+    assert app.config["UPLOAD_LIMITS"]["shares.statement_import"] > 2 * 1024 * 1024
