@@ -349,7 +349,7 @@ def test_the_fuzzer_finds_a_planted_crash_and_a_half_saved_refusal(make_app, db)
             return "refused", 400
         return "ok"
 
-    world = build_world(app, election=False)
+    world = build_world(app, election=False, prefix="planted-")
     rule = next(r for r in app.url_map.iter_rules() if r.endpoint == "planted")
     problems = _sweep(world, rule, {person: _targets(world, rule, person) for person in PEOPLE})
     assert any("count='abc': 500" in p for p in problems)

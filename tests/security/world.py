@@ -68,16 +68,16 @@ def _one_method(rule: Rule) -> str:
     return "GET" if "GET" in methods else sorted(methods)[0]
 
 
-def build_world(app, election: bool = True) -> World:
+def build_world(app, election: bool = True, prefix: str = "") -> World:
     from shares import member_requests
     from shares.models import Category
 
     world = World(app=app)
-    world.members["a"] = make_member_obj(email="member-a@example.be")
-    world.members["b"] = make_member_obj(email="member-b@example.be")
+    world.members["a"] = make_member_obj(email=f"{prefix}member-a@example.be")
+    world.members["b"] = make_member_obj(email=f"{prefix}member-b@example.be")
     world.accounts = {"anonymous": None, "member": world.members["a"].account}
     for role in Role:
-        world.accounts[role.value] = make_account(roles=(role,), email=f"{role.value}@example.be")
+        world.accounts[role.value] = make_account(roles=(role,), email=f"{prefix}{role.value}@example.be")
     world.path_values["member_id"] = world.members["b"].id
     try:
         pending = member_requests.request_category_change(world.members["b"], Category.B)
