@@ -20,7 +20,14 @@ BODY_METHODS = {"POST", "PUT", "PATCH", "DELETE"}
 
 # Path values a route needs to reach its real code, where the variable's name alone does not say.
 PATH_OVERRIDES = {
-    "voting.manage_action": {"action": "close"},
+    "voting.manage_action": {"action": "close", "slug": "fuzz-open"},
+    "voting.manage": {"slug": "fuzz-open"},
+    "voting.vote": {"slug": "fuzz-open"},
+    "voting.cast": {"slug": "fuzz-open"},
+    "voting.scrutineer": {"slug": "fuzz-keys"},
+    "voting.scrutineer_upload": {"slug": "fuzz-keys"},
+    "voting.trustee_keys": {"slug": "fuzz-keys"},
+    "voting.trustee_step": {"slug": "fuzz-keys"},
     "shares.member_action": {"action": "subscribe"},
 }
 
@@ -104,11 +111,35 @@ def build_world(app, election: bool = True, prefix: str = "") -> World:
 
         tallied = small_tallied_election("fuzz", trustee_accounts={"t1": world.accounts["scrutineer"]})
         _db.session.commit()
+        _more_elections(world)
         world.path_values["slug"] = tallied.election.slug
         world.path_values["trustee_id"] = "t1"
     world.path_values["token"] = "not-a-token"
     refresh_sessions(world)
     return world
+
+
+def _more_elections(world: World) -> None:
+    """An election in key generation (the scrutineer acts for t1: the upload form is on the page) and an
+    open one (the ballot box and the officer's close button), so that those routes reach their code."""
+    from voting import services
+    from voting.crypto.credential import credential_public, generate_credential
+    from voting.demo import definition, demo_contests, make_kits, run_keygen
+
+    try:
+        services.create_election(definition("fuzz-keys", "Keys", demo_contests(2, 2), make_kits(2), 2),
+                                 {"t1": world.accounts["scrutineer"]}, slug="fuzz-keys")
+        kits = make_kits(3)
+        election = services.create_election(definition("fuzz-open", "Open", demo_contests(2, 2), kits, 2),
+                                            {}, slug="fuzz-open", require_login=False)
+        run_keygen(election, kits)
+        credentials = [generate_credential() for _ in range(2)]
+        services.publish_credentials(election, [{"credential": credential_public(c), "category": "A"}
+                                                for c in credentials], {})
+        services.open_election(election)
+        _db.session.commit()
+    except Exception:  # noqa: BLE001  the world is still useful without them
+        _db.session.rollback()
 
 
 def refresh_sessions(world: World) -> None:
