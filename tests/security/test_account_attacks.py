@@ -290,6 +290,8 @@ def test_demo_refuses_to_run_in_production(monkeypatch):
     with app.app_context():  # the command runs in this app, not in the test's own
         result = app.test_cli_runner().invoke(args=["demo", "--members", "3"])
         assert _db.session.scalar(_db.select(Account.id).limit(1)) is None
+        _db.session.remove()
+        _db.engine.dispose()  # close this app's connection now (PostgreSQL warns about a leaked one)
     assert result.exit_code != 0 and "production" in result.output, (result.output, result.exception)
     monkeypatch.setenv("UNEVOIX_DEMO", "1")
     with pytest.raises(RuntimeError, match="DEMO"):

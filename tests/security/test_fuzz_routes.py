@@ -67,6 +67,9 @@ class NamedBody(bytes):
 KNOWN_500: dict[str, str] = {
     "shares.profile": "shares.profile (POST /me): the hidden field version='abc' (or '1.5') reaches "
                       "int(form.version.data) in shares/views.py and answers 500 (register engineers)",
+    "voting.scrutineer_upload": "voting.scrutineer_upload (POST /voting/<slug>/scrutineer/t1/upload): a file of "
+                                "100,000 '[' (FILE_CONTENTS[2]) reaches json.loads in voting/views.py: RecursionError, "
+                                "500 (voting engineers)",
 }
 
 _ROUTES_APP = create_app({"SQLALCHEMY_DATABASE_URI": DATABASE_URI})
