@@ -296,3 +296,25 @@ def test_demo_refuses_to_run_in_production(monkeypatch):
     monkeypatch.setenv("UNEVOIX_DEMO", "1")
     with pytest.raises(RuntimeError, match="DEMO"):
         create_app({"SQLALCHEMY_DATABASE_URI": DATABASE_URI})
+
+
+def test_the_client_address_comes_from_the_declared_proxy_only(make_app, make_member):
+    """PROXY_COUNT=1: the last X-Forwarded-For hop is the client; a visitor cannot pick another address by
+    prefixing the header, and requests without the header are not all put in the proxy's one bucket."""
+    proxied = make_app(RATELIMIT_ENABLED=True, PROXY_COUNT=1)
+    try:
+        client = proxied.test_client()
+
+        def post(forwarded=None):
+            headers = {"X-Forwarded-For": forwarded} if forwarded else {}
+            return client.post("/auth/login", data={"email": "x@example.be"}, headers=headers).status_code
+
+        spoofing = [post(f"10.0.0.{n}, 198.51.100.20") for n in range(11)]
+        assert spoofing[-1] == 429  # the prefix changed every time; the proxy's hop did not
+        assert post("198.51.100.21") == 200
+        assert [post() for _ in range(12)] == [200] * 12  # no header: no shared bucket for everyone
+        same_64 = [post(f"2001:db8:1:2::{n:x}") for n in range(11)]
+        assert same_64[-1] == 429  # an IPv6 client owns its whole /64
+        assert post("2001:db8:1:3::1") == 200
+    finally:
+        limiter.enabled = False
