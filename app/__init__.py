@@ -8,15 +8,17 @@ from flask_babel import lazy_gettext as _l
 from flask_talisman import Talisman
 from werkzeug.middleware.proxy_fix import ProxyFix
 
+from app import logs
 from app.config import ROOT, load_config
 
 # The domain packages, lowest first: app <- shares <- the others (see docs/architecture.md).
-DOMAIN_PACKAGES = ("shares", "voting")
+DOMAIN_PACKAGES = ("shares", "voting", "candidates", "working_groups")
 
 
 def create_app(config: dict | None = None) -> Flask:
     app = Flask(__name__, static_folder=str(ROOT / "static"), instance_path=str(ROOT / "instance"))
     load_config(app, config)
+    logs.init_app(app)
     if app.config.get("PROXY_COUNT"):
         # Behind the reverse proxies the operator declares (docs/deploy.md): X-Forwarded-For and -Proto
         # are read exactly PROXY_COUNT hops back, so a client cannot choose its own address.

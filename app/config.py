@@ -67,7 +67,11 @@ class Config:
     RENEWAL_REMINDER_DAYS = (21, 42)  # days after the request
     RENEWAL_GRACE_DAYS = 30  # after the last reminder, before a member counts as lapsed
     CERTIFICATE_KEY: str | None = None  # signs certificates (else SECRET_KEY); changing it voids issued ones
+    # The address members reach the site at: every link in mail and letters starts with it.
+    # ``make run`` sets it from PORT; production refuses to start without it.
     PUBLIC_URL = "http://127.0.0.1:5000"
+    LOG_LEVEL = "INFO"
+    LOG_FORMAT = "text"  # text | json (see app/logs.py)
 
 
 # Demo and example keys that appear in the code or docs: never accepted in production.
@@ -158,6 +162,9 @@ def load_config(app, overrides: dict | None = None) -> None:
             raise RuntimeError(f"UNEVOIX_SECRET_KEY is refused in production: {reason}.")
         if app.config.get("DEMO"):
             raise RuntimeError("UNEVOIX_DEMO must not be set in production: it opens /dev/outbox to everyone.")
+        if "UNEVOIX_PUBLIC_URL" not in os.environ and not (overrides and "PUBLIC_URL" in overrides):
+            raise RuntimeError("UNEVOIX_PUBLIC_URL must be set in production (e.g. https://vote.example.coop): "
+                               "every link in mail and letters starts with it.")
     if not app.config.get("SECRET_KEY"):
         app.config["SECRET_KEY"] = _development_secret(app)
     if app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite"):

@@ -8,7 +8,7 @@ def init_app(app) -> None:
     from app.authz import can_search_members
     from app.registry import nav_item, task_provider
     from shares import cli, permissions
-    from shares.member_views import renewal_tasks
+    from shares.views.members import renewal_tasks
     from shares.views import bp
 
     app.register_blueprint(bp)

@@ -1,7 +1,7 @@
 """TOTP secrets sealed at rest, enrolment secret off the cookie, per-account attempt limits
 
 Revision ID: sec0010a1b2
-Revises: e49e7762aad5
+Revises: wg0015a1b2c3
 Create Date: 2026-11-27 08:40:00
 
 The data step seals existing TOTP secrets with the running configuration's key
@@ -14,7 +14,7 @@ import app.db
 
 
 revision = 'sec0010a1b2'
-down_revision = 'e49e7762aad5'
+down_revision = 'wg0015a1b2c3'
 branch_labels = None
 depends_on = None
 

@@ -11,10 +11,9 @@ from urllib.parse import urlsplit
 import pytest
 from playwright.sync_api import expect
 
-import shares.member_views  # noqa: F401  (routes on the shares blueprint; the lead wires the import)
 from app.extensions import db
 from shares import register, renewal
-from shares.member_views import today
+from app.clock import today
 from shares.payments import apply_payment, parse_epc
 from tests.factories import make_member_obj
 

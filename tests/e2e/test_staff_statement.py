@@ -9,13 +9,12 @@ from datetime import date
 import pyotp
 from playwright.sync_api import expect
 
-import shares.member_views  # noqa: F401  (routes on the shares blueprint; the lead wires the import)
 from app.clock import utcnow
 from app.extensions import db
 from app.models import Role
 from shares import register, renewal
 from shares.camt_writer import Credit, write_camt053
-from shares.member_views import today
+from app.clock import today
 from shares.models import BankTransaction, Category, MatchStatus, MemberRequest, MemberRequestStatus, PaymentStatus
 from shares.payments import apply_payment
 from app.config import Config

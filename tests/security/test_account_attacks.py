@@ -256,6 +256,7 @@ def test_sign_in_tokens_never_reach_the_access_log(client, make_member, outbox, 
 def test_production_refuses_a_weak_secret_key(monkeypatch, key):
     monkeypatch.setenv("UNEVOIX_ENV", "production")
     monkeypatch.setenv("UNEVOIX_SECRET_KEY", key)
+    monkeypatch.setenv("UNEVOIX_PUBLIC_URL", "https://vote.example.coop")
     with pytest.raises(RuntimeError, match="SECRET_KEY"):
         create_app({"SQLALCHEMY_DATABASE_URI": DATABASE_URI})
 
@@ -263,6 +264,7 @@ def test_production_refuses_a_weak_secret_key(monkeypatch, key):
 def test_production_starts_with_a_strong_key_and_secrets_stay_strings(monkeypatch):
     monkeypatch.setenv("UNEVOIX_ENV", "production")
     monkeypatch.setenv("UNEVOIX_SECRET_KEY", STRONG_KEY)
+    monkeypatch.setenv("UNEVOIX_PUBLIC_URL", "https://vote.example.coop")
     monkeypatch.setenv("UNEVOIX_MAIL_PASSWORD", "123456")
     monkeypatch.setenv("UNEVOIX_CERTIFICATE_KEY", '{"a": 1}')
     monkeypatch.setenv("UNEVOIX_TOTP_ENCRYPTION_KEY", "1e10")
@@ -286,6 +288,7 @@ def test_a_secret_key_that_looks_like_a_number_is_a_string(monkeypatch):
 def test_demo_refuses_to_run_in_production(monkeypatch):
     monkeypatch.setenv("UNEVOIX_ENV", "production")
     monkeypatch.setenv("UNEVOIX_SECRET_KEY", STRONG_KEY)
+    monkeypatch.setenv("UNEVOIX_PUBLIC_URL", "https://vote.example.coop")
     app = create_app({"SQLALCHEMY_DATABASE_URI": DATABASE_URI})
     with app.app_context():  # the command runs in this app, not in the test's own
         result = app.test_cli_runner().invoke(args=["demo", "--members", "3"])

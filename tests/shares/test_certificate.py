@@ -11,10 +11,9 @@ from flask import current_app
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-import shares.member_views  # noqa: F401  (routes on the shares blueprint; the lead wires the import)
 from app.extensions import db
 from shares import certificates, renewal
-from shares.member_views import today
+from app.clock import today
 from shares.models import Category
 from shares.payments import apply_payment
 from tests.factories import sign_in

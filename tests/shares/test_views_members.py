@@ -6,11 +6,10 @@ from datetime import date
 
 import pytest
 
-import shares.member_views  # noqa: F401  (routes on the shares blueprint; the lead wires the import)
 from app.extensions import db
 from app.models import AuditEntry, Role
 from shares import register, renewal, standing
-from shares.member_views import today
+from app.clock import today
 from shares.models import (Category, EntryKind, MemberRequest, MemberRequestKind, MemberRequestStatus,
                            PaymentPurpose, PaymentRequest, ShareEntry)
 from shares.payments import apply_payment

@@ -10,10 +10,6 @@ from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
-from flask_wtf import FlaskForm
-from wtforms import IntegerField, RadioField, StringField, TextAreaField
-from wtforms.fields.choices import SelectChoice
-from wtforms.validators import InputRequired, Length, NumberRange, Optional
 
 from app.authz import permission_required
 from app.clock import today
@@ -23,50 +19,16 @@ from app.registry import Task
 from app.web import render
 from shares import certificates, charts, member_requests, payments, register, renewal, standing
 from shares.errors import MemberNotActive, SameCategory
+from shares.forms import (MAX_SHARES_PER_REQUEST, BuySharesForm, CategoryRequestForm, DecisionForm,
+                          ResignationRequestForm)
 from shares.models import Category, MemberRequest, PaymentStatus
 from shares.pdf import pdf_response
 from shares.permissions import can_decide_member_requests, can_view_dashboard, can_view_renewal_campaign, is_member
 from shares.queries import member_for_account
 from shares.settings import share_price_cents
-from shares.views import bp
+from shares.views.blueprint import bp, own_member
 
-MAX_SHARES_PER_REQUEST = 100
 OPEN_STATUSES = (PaymentStatus.OPEN, PaymentStatus.PARTIALLY_PAID)
-
-
-def _own_member():
-    member = member_for_account(current_user.id)
-    if member is None:
-        abort(404)
-    return member
-
-
-# ------------------------------------------------------------------------------------------------
-# Forms
-# ------------------------------------------------------------------------------------------------
-
-class BuySharesForm(FlaskForm):
-    shares = IntegerField(_l("Number of shares"), validators=[
-        InputRequired(_l("Enter a number of shares.")),
-        NumberRange(min=1, max=MAX_SHARES_PER_REQUEST,
-                    message=_l("Enter a whole number from 1 to %(max)s.", max=MAX_SHARES_PER_REQUEST))])
-
-
-class CategoryForm(FlaskForm):
-    category = RadioField(_l("New category"), choices=[
-        SelectChoice(Category.A.value, _l("A: I use the cooperative's services")),
-        SelectChoice(Category.B.value, _l("B: partner, permanent staff or legal person"))],
-        validators=[InputRequired(_l("Choose a category."))])
-
-
-class ResignForm(FlaskForm):
-    reason = TextAreaField(_l("Why are you leaving? (optional)"), validators=[Optional(), Length(max=500)])
-    confirm = StringField(_l("Type your member number to confirm"),
-                          validators=[InputRequired(_l("Type your member number to confirm."))])
-
-
-class DecisionForm(FlaskForm):
-    note = StringField(_l("Note (optional)"), validators=[Optional(), Length(max=500)])
 
 
 REGISTER_ERRORS = {
@@ -90,7 +52,7 @@ def error_text(exc: DomainError) -> str:
 @bp.route("/me/shares")
 @permission_required(is_member)
 def my_shares():
-    member = _own_member()
+    member = own_member()
     on = today()
     return render_template("shares/me/shares.html", member=member, holding=register.holding(member, on),
                            entries=register.member_entries(member), reasons=standing.standing_reasons(member, on),
@@ -100,7 +62,7 @@ def my_shares():
 @bp.route("/me/payments")
 @permission_required(is_member)
 def my_payments():
-    member = _own_member()
+    member = own_member()
     requests = register.member_requests(member)
     qr = {r.id: payments.request_qr_svg(r, label=_("QR code to pay %(reference)s with a banking app",
                                                    reference=r.formatted_reference))
@@ -124,7 +86,7 @@ def payments_iban() -> str:
 @bp.route("/me/certificate.pdf")
 @permission_required(is_member)
 def my_certificate():
-    member = _own_member()
+    member = own_member()
     on = today()
     try:
         certificate = certificates.issue(member, on)
@@ -149,7 +111,7 @@ def verify_certificate(token: str):
 @bp.route("/me/shares/buy", methods=["GET", "POST"])
 @permission_required(is_member)
 def buy_shares():
-    member = _own_member()
+    member = own_member()
     form = BuySharesForm()
     price = share_price_cents(register.holding(member).category or member.category)
     if form.validate_on_submit():
@@ -169,9 +131,9 @@ def buy_shares():
 @bp.route("/me/category", methods=["GET", "POST"])
 @permission_required(is_member)
 def request_category_change():
-    member = _own_member()
+    member = own_member()
     current = register.holding(member).category or member.category
-    form = CategoryForm()
+    form = CategoryRequestForm()
     if form.validate_on_submit():
         try:
             member_requests.request_category_change(member, Category(form.category.data), actor=current_user)
@@ -188,8 +150,8 @@ def request_category_change():
 @bp.route("/me/resign", methods=["GET", "POST"])
 @permission_required(is_member)
 def request_resignation():
-    member = _own_member()
-    form = ResignForm()
+    member = own_member()
+    form = ResignationRequestForm()
     if form.validate_on_submit():
         if form.confirm.data.strip() != str(member.number):
             form.confirm.errors.append(_("This is not your member number (%(number)s).", number=member.number))
@@ -267,7 +229,7 @@ def renewal_tasks(account) -> list[Task]:
 @bp.route("/me/renewal/status")
 @permission_required(is_member)
 def renewal_status():
-    member = _own_member()
+    member = own_member()
     year = today().year
     context = renewal_context(member, year) or {"renewal": None, "year": year, "unpaid": False}
     return render("shares/me/renewal.html", "shares/me/_renewal_box.html", context=context)

@@ -1,7 +1,7 @@
-"""Members' own pages and staff member screens."""
+"""A member's own profile, and the staff's member search."""
 from __future__ import annotations
 
-from flask import Blueprint, abort, flash, has_request_context, redirect, render_template, request, url_for
+from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
@@ -13,29 +13,13 @@ from shares.errors import StaleEdit
 from shares.forms import MemberSearchForm, ProfileForm
 from shares.models import Member, MemberKind
 from shares.permissions import can_edit_profile, is_member
-
-bp = Blueprint("shares", __name__, template_folder="templates")
-
-
-@bp.app_context_processor
-def inject_current_member():
-    # Mail rendered from a command has no request, hence no current user.
-    signed_in = has_request_context() and current_user.is_authenticated
-    member = queries.member_for_account(current_user.id) if signed_in else None
-    return {"current_member": member}
-
-
-def _own_member() -> Member:
-    member = queries.member_for_account(current_user.id)
-    if member is None:
-        abort(404)
-    return member
+from shares.views.blueprint import bp, own_member
 
 
 @bp.route("/me", methods=["GET", "POST"])
 @permission_required(is_member)
 def profile():
-    member = _own_member()
+    member = own_member()
     if not can_edit_profile(current_user, member):
         abort(403)
     form = ProfileForm(obj=member, legal=member.kind is MemberKind.LEGAL,
@@ -68,6 +52,3 @@ def member_search():
     return render("shares/member_search.html", "shares/_partials/member_results.html",
                   form=form, members=members, total=total, page=page, page_size=queries.PAGE_SIZE)
 
-
-# Staff register screens and members' own pages register their routes on ``bp``.
-from shares import member_views, staff_views  # noqa: E402,F401

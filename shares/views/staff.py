@@ -19,13 +19,13 @@ from app.errors import DomainError
 from app.extensions import db
 from app.web import render
 from shares import bank, errors, register
-from shares import register_forms as forms
+from shares import forms
 from shares.errors import StatementError
 from shares.models import BankTransaction, Category, EntryKind, Member, PaymentRequest, QUEUE_STATUSES
 from shares.pdf import pdf_response, register_pdf
 from shares.permissions import (can_import_statements, can_keep_register, can_resolve_payments, can_view_member,
                                 can_view_register)
-from shares.views import bp
+from shares.views.blueprint import bp
 
 REGISTER_PAGE_SIZE = 100
 
