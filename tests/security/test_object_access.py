@@ -100,7 +100,7 @@ def test_a_member_cannot_resolve_a_bank_transfer(app, two_members):
 
 def test_my_certificate_is_mine_and_a_token_cannot_be_turned_into_anothers(app, two_members):
     from shares import certificates
-    from shares.member_views import today
+    from app.clock import today
 
     a, b = two_members
     year = today().year
@@ -194,7 +194,7 @@ def test_an_iban_typed_in_ones_own_profile_does_not_capture_anothers_payment(app
                                        "instead of the name certified at issue (register engineers)")
 def test_the_certificate_check_shows_what_was_certified(app, two_members):
     from shares import certificates
-    from shares.member_views import today
+    from app.clock import today
 
     a, _b = two_members
     year = today().year

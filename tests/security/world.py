@@ -29,7 +29,10 @@ PATH_OVERRIDES = {
     "voting.trustee_keys": {"slug": "fuzz-keys"},
     "voting.trustee_step": {"slug": "fuzz-keys"},
     "shares.member_action": {"action": "subscribe"},
+    "working_groups.synthesis_edit": {"language": "fr"},
 }
+# Path values for a whole package (its ``slug`` is not the election's).
+PACKAGE_PATH_VALUES: dict[str, dict] = {}
 
 
 @dataclass
@@ -40,14 +43,18 @@ class World:
     csrf: dict = field(default_factory=dict)           # person -> CSRF token of that session
     path_values: dict = field(default_factory=dict)    # URL variable name -> value
     members: dict = field(default_factory=dict)        # "a", "b" -> Member
+    package_values: dict = field(default_factory=dict)  # package -> {URL variable: value}
 
     def url(self, rule: Rule, **overrides) -> str:
         values = {}
         for name, converter in rule._converters.items():
+            package_values = self.package_values.get(rule.endpoint.split(".")[0], {})
             if name in overrides:
                 values[name] = overrides[name]
             elif name in PATH_OVERRIDES.get(rule.endpoint, {}):
                 values[name] = PATH_OVERRIDES[rule.endpoint][name]
+            elif name in package_values:
+                values[name] = package_values[name]
             elif type(converter).__name__ == "AnyConverter":
                 values[name] = re.search(r"\(\?:([^|)]+)", converter.regex).group(1)
             elif name in self.path_values:
@@ -114,6 +121,8 @@ def build_world(app, election: bool = True, prefix: str = "") -> World:
         _more_elections(world)
         world.path_values["slug"] = tallied.election.slug
         world.path_values["trustee_id"] = "t1"
+    _working_groups(world)
+    _candidates(world)
     world.path_values["token"] = "not-a-token"
     refresh_sessions(world)
     return world
@@ -139,6 +148,48 @@ def _more_elections(world: World) -> None:
         services.open_election(election)
         _db.session.commit()
     except Exception:  # noqa: BLE001  the world is still useful without them
+        _db.session.rollback()
+
+
+def _working_groups(world: World) -> None:
+    """A group with a member, a meeting, a document, recommendations, draft and published minutes."""
+    try:
+        from tests.working_groups.conftest import make_board, make_group, make_minutes, make_recommendation
+        from working_groups import services
+
+        group = make_group("fuzz-group")
+        membership = services.join_group(group, world.members["a"])
+        document = services.add_document(group, "Mandat", "mandat.txt", b"Mandat\n")
+        make_recommendation(group, "draft", title="Brouillon")
+        rec = make_recommendation(group, "submitted")
+        board = make_board(2)
+        minutes = make_minutes("draft", board=board)
+        _db.session.commit()
+        world.package_values["working_groups"] = {
+            "slug": group.slug, "membership_id": membership.id, "meeting_id": rec.adopted_meeting_id,
+            "document_id": document.id, "rec_id": rec.id, "minutes_id": minutes.id,
+            "item_id": minutes.items[0].id, "decision_id": minutes.decisions[0].id}
+    except Exception:  # noqa: BLE001  the world is still useful without them
+        _db.session.rollback()
+
+
+def _candidates(world: World) -> None:
+    """An announced call for candidates, open for applications."""
+    try:
+        from datetime import timedelta
+
+        from app.clock import today
+        from candidates import services
+
+        now = today()
+        call = services.create_call(
+            slug="fuzz-call", title_fr="Appel", title_nl="Oproep", title_en="Call", opens_on=now - timedelta(days=1),
+            closes_on=now + timedelta(days=10), vote_opens_on=now + timedelta(days=20), seats_a=2, seats_b=1,
+            term_years=4, staff_in_category_b=True)
+        services.announce_call(call)
+        _db.session.commit()
+        world.package_values["candidates"] = {"slug": call.slug}
+    except Exception:  # noqa: BLE001  the world is still useful without it
         _db.session.rollback()
 
 
