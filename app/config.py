@@ -48,6 +48,12 @@ class Config:
         "shares.statement_import": 25 * 1024 * 1024,   # a year of camt.053 statements
         "voting.scrutineer_upload": 8 * 1024 * 1024,   # a decryption step of a large election
         "voting.trustee_step": 8 * 1024 * 1024,
+        # A photo of up to CANDIDATES_PHOTO_MAX_BYTES (5 MB) and the form around it: the service's own
+        # "too large" sentence answers up to here, a 413 beyond.
+        "candidates.application_form": 6 * 1024 * 1024,
+        "candidates.submit_application": 6 * 1024 * 1024,
+        "candidates.autosave": 6 * 1024 * 1024,
+        "working_groups.document_upload": 11 * 1024 * 1024,  # documents up to 10 MB
     }
     # Outbound mail: with no MAIL_SERVER, mail stays in the outbox table (demo, tests).
     MAIL_SERVER: str | None = None
