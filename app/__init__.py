@@ -20,14 +20,24 @@ def create_app(config: dict | None = None) -> Flask:
     load_config(app, config)
     logs.init_app(app)
     if app.config.get("PROXY_COUNT"):
-        # Behind a reverse proxy: trust its X-Forwarded-For/-Proto so HTTPS and client IPs are seen.
-        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=app.config["PROXY_COUNT"], x_proto=app.config["PROXY_COUNT"])
+        # Behind the reverse proxies the operator declares (docs/deploy.md): X-Forwarded-For and -Proto
+        # are read exactly PROXY_COUNT hops back, so a client cannot choose its own address.
+        count = int(app.config["PROXY_COUNT"])
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=count, x_proto=count)
+    _harden(app)
     _init_extensions(app)
     _register_blueprints(app)
     _register_cli(app)
     _register_domains(app)
     _register_template_helpers(app)
     return app
+
+
+def _harden(app: Flask) -> None:
+    """Before anything reads a request: bounded ids in URLs, per-route body limits, scrubbed logs."""
+    from app import web
+
+    web.harden(app)
 
 
 def _init_extensions(app: Flask) -> None:

@@ -22,6 +22,10 @@ from app.models import Account, AccountRole, Role
 @with_appcontext
 def demo_command(members: int, seed: int, if_empty: bool) -> None:
     """Load a believable demo cooperative and print the demo logins."""
+    from flask import current_app
+
+    if current_app.config["ENV_NAME"] == "production":
+        raise click.ClickException("The demo never runs in production: it prints known passwords and TOTP secrets.")
     if db.session.scalar(select(Account.id).limit(1)) is not None:
         if if_empty:
             click.echo("The database already holds data: demo not loaded.")

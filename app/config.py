@@ -2,7 +2,10 @@
 from __future__ import annotations
 
 import json
+import math
 import os
+import string
+from collections import Counter
 from datetime import timedelta
 from pathlib import Path
 
@@ -29,8 +32,29 @@ class Config:
     RATELIMIT_STORAGE_URI = "memory://"
     RATELIMIT_HEADERS_ENABLED = True
     FORCE_HTTPS = False
+    # How many reverse proxies the operator puts in front of the app (docs/deploy.md): the client's
+    # address is read from X-Forwarded-For only that many hops back, never further.
     PROXY_COUNT = 0
-    MAGIC_LINK_MINUTES = 15
+    MAGIC_LINK_MINUTES = 10
+    # A sign-in request answers no sooner than this, whether the address is known or not.
+    LOGIN_ANSWER_SECONDS = 0.3
+    # Encrypts TOTP secrets at rest (any long random string); without it, a key derived from SECRET_KEY.
+    TOTP_ENCRYPTION_KEY: str | None = None
+    # Request bodies: the default ceiling; a route that takes an upload raises it with @allow_upload(bytes).
+    MAX_CONTENT_LENGTH = 1024 * 1024
+    MAX_FORM_MEMORY_SIZE = 512 * 1024
+    # Larger bodies for named routes (endpoint -> bytes), as @allow_upload does on the view itself.
+    UPLOAD_LIMITS: dict = {
+        "shares.statement_import": 25 * 1024 * 1024,   # a year of camt.053 statements
+        "voting.scrutineer_upload": 8 * 1024 * 1024,   # a decryption step of a large election
+        "voting.trustee_step": 8 * 1024 * 1024,
+        # A photo of up to CANDIDATES_PHOTO_MAX_BYTES (5 MB) and the form around it: the service's own
+        # "too large" sentence answers up to here, a 413 beyond.
+        "candidates.application_form": 6 * 1024 * 1024,
+        "candidates.submit_application": 6 * 1024 * 1024,
+        "candidates.autosave": 6 * 1024 * 1024,
+        "working_groups.document_upload": 11 * 1024 * 1024,  # documents up to 10 MB
+    }
     # Outbound mail: with no MAIL_SERVER, mail stays in the outbox table (demo, tests).
     MAIL_SERVER: str | None = None
     MAIL_PORT = 587
@@ -59,6 +83,14 @@ class Config:
     VOTING_MIN_BALLOTS = 5
 
 
+# Demo and example keys that appear in the code or docs: never accepted in production.
+KNOWN_WEAK_SECRETS = frozenset({
+    "test-secret", "secret", "changeme", "change-me", "dev", "development", "demo", "unevoix", "une-voix",
+    "x" * 32, "0" * 32, "0" * 64, "your-secret-key", "replace-me",
+})
+MIN_SECRET_BYTES = 32
+
+
 class ProductionConfig(Config):
     ENV_NAME = "production"
     SESSION_COOKIE_SECURE = True
@@ -74,32 +106,74 @@ class TestingConfig(Config):
     SQLALCHEMY_DATABASE_URI = "sqlite://"
     BABEL_DEFAULT_LOCALE = "en"  # tests read English unless they ask for another language
     RATELIMIT_ENABLED = False
+    LOGIN_ANSWER_SECONDS = 0.0
     WTF_CSRF_ENABLED = False
 
 
-def _coerce(raw: str):
-    """Environment values are JSON when they parse as JSON (numbers, booleans), else strings."""
+def _string_keys(base: type) -> set[str]:
+    """Settings whose default is a string or ``None`` (secrets, addresses, URIs): read as typed, always."""
+    keys = set()
+    for cls in base.__mro__:
+        for key, annotation in getattr(cls, "__annotations__", {}).items():
+            if "str" in str(annotation):
+                keys.add(key)
+        keys.update(k for k, v in vars(cls).items() if k.isupper() and isinstance(v, str))
+    return keys
+
+
+def _coerce(key: str, raw: str, string_keys: set[str]):
+    """A string setting (a secret, a password, a URI) is kept exactly as typed, even if it looks like a
+    number or JSON; other values are JSON when they parse as JSON (numbers, booleans, lists)."""
+    if key in string_keys or key.endswith(("_KEY", "_PASSWORD", "_SECRET", "_TOKEN", "_URI", "_URL")):
+        return raw
     try:
         return json.loads(raw)
     except ValueError:
         return raw
 
 
+def weak_secret_reason(key) -> str | None:
+    """Why ``key`` is not fit to sign production sessions, or ``None`` when it is."""
+    if not isinstance(key, str) or not key:
+        return "it is not set"
+    if key.strip().lower() in KNOWN_WEAK_SECRETS:
+        return "it is a known demo or example value"
+    # What each character can carry at best: hex 4 bits, base64 6 bits, any printable ~6.5 bits.
+    if all(c in string.hexdigits for c in key):
+        per_char = 4.0
+    elif all(c in string.ascii_letters + string.digits + "-_+/=" for c in key):
+        per_char = 6.0
+    else:
+        per_char = math.log2(95)
+    if len(key.encode()) < MIN_SECRET_BYTES or len(key) * per_char < 8 * MIN_SECRET_BYTES:
+        return f"it holds fewer than {MIN_SECRET_BYTES} random bytes"
+    counts = Counter(key)
+    entropy_bits = -sum(n / len(key) * math.log2(n / len(key)) for n in counts.values()) * len(key)
+    if len(counts) < 8 or entropy_bits < 128:
+        return "it is not random enough (generate it with: python3 -c 'import secrets; print(secrets.token_hex(32))')"
+    return None
+
+
 def load_config(app, overrides: dict | None = None) -> None:
     env = os.environ.get("UNEVOIX_ENV", "development")
     base = {"production": ProductionConfig, "testing": TestingConfig}.get(env, Config)
     app.config.from_object(base)
+    string_keys = _string_keys(base)
     for key, raw in os.environ.items():
         if key.startswith("UNEVOIX_") and key != "UNEVOIX_ENV":
-            app.config[key.removeprefix("UNEVOIX_")] = _coerce(raw)
+            name = key.removeprefix("UNEVOIX_")
+            app.config[name] = _coerce(name, raw, string_keys)
     if overrides:
         app.config.update(overrides)
-    if app.config["ENV_NAME"] == "production" and not app.config.get("SECRET_KEY"):
-        raise RuntimeError("UNEVOIX_SECRET_KEY must be set in production.")
-    if app.config["ENV_NAME"] == "production" and "UNEVOIX_PUBLIC_URL" not in os.environ and not (
-            overrides and "PUBLIC_URL" in overrides):
-        raise RuntimeError("UNEVOIX_PUBLIC_URL must be set in production (e.g. https://vote.example.coop): "
-                           "every link in mail and letters starts with it.")
+    if app.config["ENV_NAME"] == "production":
+        reason = weak_secret_reason(app.config.get("SECRET_KEY"))
+        if reason:
+            raise RuntimeError(f"UNEVOIX_SECRET_KEY is refused in production: {reason}.")
+        if app.config.get("DEMO"):
+            raise RuntimeError("UNEVOIX_DEMO must not be set in production: it opens /dev/outbox to everyone.")
+        if "UNEVOIX_PUBLIC_URL" not in os.environ and not (overrides and "PUBLIC_URL" in overrides):
+            raise RuntimeError("UNEVOIX_PUBLIC_URL must be set in production (e.g. https://vote.example.coop): "
+                               "every link in mail and letters starts with it.")
     if not app.config.get("SECRET_KEY"):
         app.config["SECRET_KEY"] = _development_secret(app)
     if app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite"):

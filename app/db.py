@@ -3,9 +3,9 @@ from __future__ import annotations
 
 from datetime import datetime, timezone
 
-from sqlalchemy import JSON, DateTime, Engine, MetaData, TypeDecorator, event
+from sqlalchemy import JSON, DateTime, Engine, MetaData, String, TypeDecorator, event, inspect
 from sqlalchemy import Enum as SAEnum
-from sqlalchemy.orm import DeclarativeBase, registry
+from sqlalchemy.orm import DeclarativeBase, Session, registry
 
 NAMING_CONVENTION = {
     "ix": "ix_%(column_0_label)s",
@@ -55,3 +55,34 @@ def _sqlite_pragmas(dbapi_connection, connection_record):
         cursor.execute("PRAGMA foreign_keys=ON")
         cursor.execute("PRAGMA journal_mode=WAL")
         cursor.close()
+
+
+_TEXT_COLUMNS: dict = {}
+
+
+def _text_columns(mapper) -> list[tuple[str, int | None]]:
+    cached = _TEXT_COLUMNS.get(mapper)
+    if cached is None:
+        cached = [(attr.key, attr.columns[0].type.length) for attr in mapper.column_attrs
+                  if len(attr.columns) == 1 and isinstance(attr.columns[0].type, String)
+                  and not isinstance(attr.columns[0].type, SAEnum)]
+        _TEXT_COLUMNS[mapper] = cached
+    return cached
+
+
+@event.listens_for(Session, "before_flush")
+def _refuse_unstorable_text(session, flush_context, instances):
+    """Every database the same: a text longer than its column, or holding a NUL character, is refused
+    before any SQL runs (SQLite would store it; PostgreSQL would fail mid-transaction)."""
+    from app.errors import TextNotStorable, TextTooLong
+
+    for obj in list(session.new) + list(session.dirty):
+        mapper = inspect(obj).mapper
+        for key, length in _text_columns(mapper):
+            value = obj.__dict__.get(key)
+            if not isinstance(value, str):
+                continue
+            if "\x00" in value:
+                raise TextNotStorable(mapper.class_.__name__, key)
+            if length is not None and len(value) > length:
+                raise TextTooLong(mapper.class_.__name__, key, length)

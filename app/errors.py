@@ -10,6 +10,7 @@ from typing import Mapping
 
 from flask import render_template, request
 from flask_babel import lazy_gettext as _l
+from sqlalchemy.exc import DataError
 from werkzeug.exceptions import HTTPException
 
 
@@ -23,6 +24,26 @@ class Conflict(DomainError):
     """Someone else changed the same thing first."""
 
     status = 409
+
+
+class TextTooLong(DomainError):
+    """A text longer than the column that would keep it (also after Unicode normalisation)."""
+
+    status = 400
+
+    def __init__(self, model: str = "", field: str = "", length: int = 0):
+        super().__init__(f"{model}.{field} longer than {length}")
+        self.model, self.field, self.length = model, field, length
+
+
+class TextNotStorable(DomainError):
+    """A text with a character no database keeps (NUL)."""
+
+    status = 400
+
+    def __init__(self, model: str = "", field: str = ""):
+        super().__init__(f"{model}.{field} holds NUL")
+        self.model, self.field = model, field
 
 
 log = logging.getLogger(__name__)
@@ -62,6 +83,20 @@ def render_error(status: int, message: str | None = None):
                            message=message or default), status
 
 
+register_messages({
+    TextTooLong: lambda exc: _l("One of the texts you typed is too long (at most %(n)s characters). "
+                                "Shorten it and try again.", n=exc.length),
+    TextNotStorable: _l("One of the texts you typed holds a character that cannot be kept. "
+                        "Remove it and try again."),
+})
+
+
+def _rollback() -> None:
+    from app.extensions import db
+
+    db.session.rollback()
+
+
 def register(app) -> None:
     @app.errorhandler(HTTPException)
     def http_error(exc: HTTPException):
@@ -73,4 +108,20 @@ def register(app) -> None:
     @app.errorhandler(DomainError)
     def domain_error(exc: DomainError):
         log.warning("refused %s %s: %s %s", request.method, request.path, exc.status, type(exc).__name__)
+        _rollback()  # nothing half-saved, and the error page may query again
         return render_error(exc.status, error_message(exc))
+
+    @app.errorhandler(OverflowError)
+    def number_out_of_range(exc: OverflowError):
+        # SQLite's side of DataError: a number from the request too large for an INTEGER column.
+        _rollback()
+        app.logger.warning("number out of range: %s", exc)
+        return render_error(400, _l("A number you sent is out of range. Please check what you typed."))
+
+    @app.errorhandler(DataError)
+    def data_error(exc: DataError):
+        # What the database itself refuses as a value (a number out of range, a text too long on
+        # PostgreSQL): the request was bad, nothing is stored.
+        _rollback()
+        app.logger.info("database refused a value: %s", exc.orig)
+        return render_error(400, _l("A value you sent cannot be stored. Please check what you typed."))

@@ -2,7 +2,6 @@
 from flask_babel import Babel
 from flask_htmx import HTMX
 from flask_limiter import Limiter
-from flask_limiter.util import get_remote_address
 from flask_login import LoginManager
 from flask_migrate import Migrate
 from flask_sqlalchemy import SQLAlchemy
@@ -15,5 +14,13 @@ migrate = Migrate()
 login_manager = LoginManager()
 csrf = CSRFProtect()
 babel = Babel()
-limiter = Limiter(key_func=get_remote_address, default_limits=[])
+
+
+def _client_key() -> str:
+    from app.web import client_address
+
+    return client_address()
+
+
+limiter = Limiter(key_func=_client_key, default_limits=[])
 htmx = HTMX()

@@ -12,6 +12,7 @@ from sqlalchemy.orm import Mapped, Session, mapped_column, relationship
 from app.clock import utcnow
 from app.db import value_enum
 from app.extensions import db
+from app.sealed import seal, unseal
 
 
 class Role(str, enum.Enum):
@@ -32,10 +33,18 @@ class Account(UserMixin, db.Model):
     display_name: Mapped[str] = mapped_column(String(200))
     language: Mapped[str] = mapped_column(String(2), default="fr")
     password_hash: Mapped[str | None] = mapped_column(String(200))
-    totp_secret: Mapped[str | None] = mapped_column(String(64))
+    # The TOTP secret, encrypted at rest (app.sealed); read and write it as ``totp_secret``.
+    totp_secret_sealed: Mapped[str | None] = mapped_column(String(255))
+    # The secret being enrolled, also sealed: kept here, never in the (readable) session cookie.
+    totp_pending_sealed: Mapped[str | None] = mapped_column(String(255))
     totp_confirmed_at: Mapped[datetime | None]
     # The last TOTP time step accepted: a code is good once only.
     totp_last_step: Mapped[int | None]
+    # Wrong codes and wrong passwords in a row, and until when the next attempt must wait.
+    totp_failures: Mapped[int] = mapped_column(default=0, server_default="0")
+    totp_wait_until: Mapped[datetime | None]
+    password_failures: Mapped[int] = mapped_column(default=0, server_default="0")
+    password_wait_until: Mapped[datetime | None]
     # Bumped at sign-out and password change: every older session cookie stops working.
     session_version: Mapped[int] = mapped_column(default=1)
     active: Mapped[bool] = mapped_column(default=True)
@@ -44,6 +53,22 @@ class Account(UserMixin, db.Model):
 
     roles: Mapped[list[AccountRole]] = relationship(
         back_populates="account", cascade="all, delete-orphan", lazy="selectin")
+
+    @property
+    def totp_secret(self) -> str | None:
+        return unseal(self.totp_secret_sealed) if self.totp_secret_sealed else None
+
+    @totp_secret.setter
+    def totp_secret(self, secret: str | None) -> None:
+        self.totp_secret_sealed = seal(secret) if secret else None
+
+    @property
+    def totp_pending_secret(self) -> str | None:
+        return unseal(self.totp_pending_sealed) if self.totp_pending_sealed else None
+
+    @totp_pending_secret.setter
+    def totp_pending_secret(self, secret: str | None) -> None:
+        self.totp_pending_sealed = seal(secret) if secret else None
 
     def get_id(self) -> str:
         return f"{self.id}:{self.session_version}"

@@ -7,10 +7,17 @@ from datetime import date, datetime, time, timedelta, timezone
 from sqlalchemy import select
 from sqlalchemy.orm import joinedload
 
+from app.errors import DomainError
 from app.extensions import db
 from app.models import Account, AuditEntry
 
 AUDIT_PAGE = 50
+
+
+class BadFilter(DomainError):
+    """A filter value in the address that cannot be a filter (a page marker that is not a small number)."""
+
+    status = 400
 
 
 @dataclass
@@ -28,7 +35,9 @@ class AuditFilters:
             day = date.fromisoformat(args["day"]) if args.get("day") else None
         except ValueError:
             day = None
-        before = args.get("before_id", "")
+        before = args.get("before_id", "").strip()
+        if before and not (before.isdigit() and len(before) <= 10 and int(before) <= 2**31 - 1):
+            raise BadFilter()
         return cls(action=args.get("action", "").strip(), object_type=args.get("object_type", "").strip(),
                    object_id=args.get("object_id", "").strip(), actor=args.get("actor", "").strip(),
                    day=day, before_id=int(before) if before.isdigit() else None)

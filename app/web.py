@@ -1,12 +1,181 @@
 """Web helpers: htmx-aware rendering, safe redirects, template filters."""
 from __future__ import annotations
 
+import ipaddress
+import json
+import logging
+import re
+import secrets
+from typing import Callable
 from urllib.parse import urlsplit
 
-from flask import Response, abort, make_response, render_template, request
+from flask import Response, abort, current_app, make_response, render_template, request
+from flask.json.provider import DefaultJSONProvider
 from flask_babel import format_date, format_datetime, format_decimal, get_locale
+from werkzeug.routing import IntegerConverter
 
 from app.extensions import htmx
+
+# PostgreSQL's ``integer``: an id beyond it in a URL is a 404, not a database error.
+MAX_URL_INT = 2**31 - 1
+
+
+class BoundedIntConverter(IntegerConverter):
+    """``<int:...>`` in every route: 0..2**31-1, so no id from a URL can overflow a column."""
+
+    def __init__(self, map, fixed_digits=0, min=0, max=MAX_URL_INT, signed=False):  # noqa: A002
+        super().__init__(map, fixed_digits=fixed_digits, min=min, max=max, signed=signed)
+
+
+def allow_upload(max_bytes: int) -> Callable:
+    """Let one route receive a body larger than ``MAX_CONTENT_LENGTH`` (an upload), up to ``max_bytes``.
+
+    Put it under ``@bp.route(...)``; the limit is set before anything reads the body. (The config key
+    ``UPLOAD_LIMITS`` does the same by endpoint name, for the operator.)"""
+    def decorator(view):
+        view.max_content_length = max_bytes
+        return view
+    return decorator
+
+
+def query_int(name: str, default: int | None = None, *, low: int = 0, high: int = MAX_URL_INT) -> int | None:
+    """An integer from the query string: absent gives ``default``; not a number or out of range is a 400."""
+    raw = request.args.get(name, "")
+    if raw == "":
+        return default
+    if not re.fullmatch(r"[0-9]{1,10}", raw.strip()) or not low <= int(raw) <= high:
+        abort(400)
+    return int(raw)
+
+
+_TOKEN_IN_PATH = re.compile(r"(/auth/link/)[^\s?\"' ]+")
+
+
+def scrub_secrets(text: str) -> str:
+    """Remove sign-in tokens from a log line."""
+    return _TOKEN_IN_PATH.sub(r"\1[token]", text)
+
+
+class ScrubSecretsFilter(logging.Filter):
+    """Access logs (gunicorn's and the development server's) never keep a sign-in token."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        try:
+            message = record.getMessage()
+        except Exception:  # noqa: BLE001  a record that cannot format is left alone
+            return True
+        if "/auth/link/" in message:
+            record.msg, record.args = scrub_secrets(message), ()
+        return True
+
+
+def client_address() -> str:
+    """The rate-limit key for a visitor: the address the declared proxy saw (ProxyFix has set it).
+
+    An IPv6 client owns a whole /64, so it counts as one. Behind a declared proxy that did not send
+    X-Forwarded-For, every visitor would share the proxy's address: each request then gets a bucket
+    of its own (per-account limits, kept in the database, still hold)."""
+    if current_app.config.get("PROXY_COUNT") and not request.headers.get("X-Forwarded-For"):
+        if not _warned:
+            _warned.append(True)
+            current_app.logger.warning("a request came without X-Forwarded-For although PROXY_COUNT is set: "
+                                       "check the proxy configuration (docs/deploy.md)")
+        return f"no-forwarded-for-{secrets.token_hex(8)}"
+    raw = request.remote_addr or "unknown"
+    try:
+        address = ipaddress.ip_address(raw)
+    except ValueError:
+        return raw
+    if address.version == 6:
+        if address.ipv4_mapped:
+            return str(address.ipv4_mapped)
+        return str(ipaddress.ip_network(f"{address}/64", strict=False))
+    return str(address)
+
+
+_warned: list[bool] = []
+
+
+# Deeper JSON than any document of the app; anything deeper is refused before it is walked.
+MAX_JSON_DEPTH = 64
+
+
+def _refuse_constant(name: str):
+    raise ValueError(f"{name} is not a number JSON allows")
+
+
+def json_depth(value) -> int:
+    """How deeply ``value`` nests lists and objects (iteratively: no recursion to exhaust)."""
+    deepest, stack = 0, [(value, 1)]
+    while stack:
+        item, depth = stack.pop()
+        if isinstance(item, (list, dict)):
+            deepest = max(deepest, depth)
+            if depth > MAX_JSON_DEPTH:
+                return depth
+            stack.extend((child, depth + 1) for child in (item.values() if isinstance(item, dict) else item))
+    return deepest
+
+
+class StrictJSONProvider(DefaultJSONProvider):
+    """``request.get_json()`` everywhere: NaN and Infinity, nesting deeper than MAX_JSON_DEPTH, and
+    numbers too long to convert are a ValueError, which Flask answers with 400 (or ``None`` when
+    ``silent=True``), never a RecursionError and a 500."""
+
+    def loads(self, s, **kwargs):
+        kwargs.setdefault("parse_constant", _refuse_constant)
+        try:
+            value = json.loads(s, **kwargs)
+        except RecursionError as exc:
+            raise ValueError("JSON nested too deeply") from exc
+        if json_depth(value) > MAX_JSON_DEPTH:
+            raise ValueError("JSON nested too deeply")
+        return value
+
+
+def _form_safe_json() -> None:
+    """Flask-WTF fills any form from a JSON body (``ImmutableMultiDict(request.get_json())``): a form
+    only takes a JSON object of strings (or lists of strings); anything else is a 400, not a 500."""
+    from flask_wtf import FlaskForm
+
+    original = FlaskForm.Meta.wrap_formdata
+    if getattr(original, "unevoix_guarded", False):
+        return
+
+    def wrap_formdata(self, form, formdata):
+        auto = type(formdata) is object  # Flask-WTF's "read the request" marker
+        if auto and request.is_json and request.method in ("POST", "PUT", "PATCH", "DELETE"):
+            data = request.get_json(silent=True)
+            if not isinstance(data, dict) or not all(
+                    isinstance(v, str) or (isinstance(v, list) and all(isinstance(x, str) for x in v))
+                    for v in data.values()):
+                abort(400)
+        return original(self, form, formdata)
+
+    wrap_formdata.unevoix_guarded = True
+    FlaskForm.Meta.wrap_formdata = wrap_formdata
+
+
+def harden(app) -> None:
+    """Steps that must come before any extension reads the request (CSRF parses the form)."""
+    app.url_map.converters["int"] = BoundedIntConverter
+    app.json = StrictJSONProvider(app)
+    _form_safe_json()
+    for name in ("werkzeug", "gunicorn.access"):
+        logger = logging.getLogger(name)
+        if not any(isinstance(f, ScrubSecretsFilter) for f in logger.filters):
+            logger.addFilter(ScrubSecretsFilter())
+
+    def guard_request():
+        if "\x00" in request.path or "%00" in request.query_string.decode("latin-1"):
+            abort(400)
+        view = app.view_functions.get(request.endpoint or "")
+        limit = getattr(view, "max_content_length", None) or app.config["UPLOAD_LIMITS"].get(request.endpoint)
+        if limit is not None:
+            request.max_content_length = limit
+
+    # First of all before_request hooks: CSRF protection reads the body in its own hook.
+    app.before_request_funcs.setdefault(None, []).insert(0, guard_request)
 
 
 def wants_partial() -> bool:
@@ -39,6 +208,10 @@ def euros(cents: int | None) -> str:
     return format_decimal(cents / 100, format="#,##0.00") + " €"
 
 
+NO_STORE_TYPES = {"application/pdf", "text/csv", "application/zip", "application/vnd.ms-excel",
+                  "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"}
+
+
 def register(app) -> None:
     from app.i18n import LANGUAGE_NAMES
     from app.registry import nav_links, task_count, tasks_for
@@ -54,8 +227,24 @@ def register(app) -> None:
     def refuse_nul_bytes():
         # No database stores a NUL in text (PostgreSQL refuses it): refuse it at the door.
         for values in (request.args, request.form):
-            if any("\x00" in value for value in values.values()):
+            for key, value in values.items(multi=True):
+                if "\x00" in key or "\x00" in value:
+                    abort(400)
+        for upload in request.files.values():
+            if "\x00" in (upload.filename or ""):
                 abort(400)
+
+    @app.after_request
+    def no_store_for_personal_answers(response: Response) -> Response:
+        # Personal and staff pages, PDFs and exports must not stay in a shared or browser cache.
+        from flask_login import current_user
+
+        personal = request.endpoint != "static" and current_user.is_authenticated
+        if personal or response.mimetype in NO_STORE_TYPES or response.headers.get("Content-Disposition"):
+            response.headers["Cache-Control"] = "no-store"
+            response.headers["Pragma"] = "no-cache"
+        response.vary.add("Cookie")
+        return response
 
     @app.after_request
     def htmx_session_expiry(response: Response) -> Response:

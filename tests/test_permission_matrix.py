@@ -1,12 +1,21 @@
-"""Every route, with every role and an anonymous visitor: allowed, sent to sign in, or refused.
+"""Every route, with every method it accepts, with every role and an anonymous visitor, CSRF on:
+allowed, sent to sign in, or refused (403).
 
-A route missing from ROUTES fails the test, so a new page cannot ship without its rule."""
+A route missing from ROUTES fails the test, so a new page cannot ship without its rule. The rule's
+format: ``endpoint: (method, url template, who may)``, with an optional fourth element that states
+why an allowed person may get a 4xx other than 403: ``{status: "reason"}`` for every method, or
+``{"POST": {status: "reason"}}`` for one. An allowed person gets a 2xx or 3xx (not the sign-in page),
+or one of those declared statuses; anything else fails, so a 4xx can no longer pass as "allowed"."""
 from __future__ import annotations
+
+import re
 
 import pytest
 
+from app import create_app
+from app.extensions import db as _db
 from app.models import Role
-from tests.factories import make_account, make_member_obj, sign_in
+from tests.factories import DATABASE_URI, make_account, make_member_obj, sign_in
 from voting.demo import small_tallied_election
 
 ANYONE = "anyone"
@@ -16,45 +25,64 @@ MEMBER = "member"  # an account that is a member of the cooperative
 MEMBER_KEEPS_TEXT = "member, signed out kept"
 PEOPLE = ["anonymous", "member", *[r.value for r in Role]]
 WG_VIEWERS = {"member", "board", "secretary", "staff"}
+EMPTY_FORM = "the request carries no form data: its required fields are missing"
 
-# endpoint: (method, url template, who may)
-ROUTES: dict[str, tuple[str, str, set[str] | str]] = {
+# endpoint: (method, url template, who may[, {status or method: reason}])
+ROUTES: dict[str, tuple] = {
     "static": ("GET", "/static/css/app.css", ANYONE),
     "core.home": ("GET", "/", ANYONE),
     "core.favicon": ("GET", "/favicon.ico", ANYONE),
-    "core.set_language": ("POST", "/language", ANYONE),
+    "core.set_language": ("POST", "/language", ANYONE,
+        {"POST": {400: "no language chosen in the form"}}),
     "core.audit_log": ("GET", "/staff/audit", {"staff"}),
     "core.outbox": ("GET", "/dev/outbox", set()),  # the demo only: see test_outbox_exists_in_demo_only
     "core.outbox_message": ("GET", "/dev/outbox/1", set()),
-    "auth.login": ("GET", "/auth/login", ANYONE),
-    "auth.link": ("GET", "/auth/link/sometoken", ANYONE),
+    "auth.login": ("GET", "/auth/login", ANYONE,
+        {"POST": {400: EMPTY_FORM}}),
+    "auth.link": ("GET", "/auth/link/sometoken", ANYONE,
+        {"POST": {400: "a made-up sign-in token"}}),
     "auth.second_factor": ("GET", "/auth/second-factor", ANYONE),
     "auth.logout": ("POST", "/auth/logout", SIGNED_IN),
     "auth.password": ("GET", "/auth/password", SIGNED_IN),
+    "auth.password_link": ("POST", "/auth/password/link", SIGNED_IN),
     "shares.profile": ("GET", "/me", MEMBER),
     "shares.my_shares": ("GET", "/me/shares", MEMBER),
     "shares.my_payments": ("GET", "/me/payments", MEMBER),
-    "shares.my_certificate": ("GET", "/me/certificate.pdf", MEMBER),  # 409: this member holds no share yet
-    "shares.buy_shares": ("GET", "/me/shares/buy", MEMBER),
-    "shares.request_category_change": ("GET", "/me/category", MEMBER),
-    "shares.request_resignation": ("GET", "/me/resign", MEMBER),
+    "shares.my_certificate": ("GET", "/me/certificate.pdf", MEMBER,
+        {409: "this member holds no share yet: no certificate to issue"}),
+    "shares.buy_shares": ("GET", "/me/shares/buy", MEMBER,
+        {"POST": {400: EMPTY_FORM}}),
+    "shares.request_category_change": ("GET", "/me/category", MEMBER,
+        {"POST": {400: EMPTY_FORM}}),
+    "shares.request_resignation": ("GET", "/me/resign", MEMBER,
+        {"POST": {400: EMPTY_FORM}}),
     "shares.renewal_status": ("GET", "/me/renewal/status", MEMBER),
-    "shares.verify_certificate": ("GET", "/certificates/not-a-token", ANYONE),  # 404: a made-up token
+    "shares.verify_certificate": ("GET", "/certificates/not-a-token", ANYONE,
+        {404: "a made-up certificate token"}),
     "shares.member_search": ("GET", "/staff/members?q=a", {"staff"}),
     "shares.member_detail": ("GET", "/staff/members/{member_id}", {"staff"}),
-    "shares.member_action": ("POST", "/staff/members/{member_id}/register/subscribe", {"staff"}),
+    "shares.member_action": ("POST", "/staff/members/{member_id}/register/subscribe", {"staff"},
+        {400: EMPTY_FORM}),
     "shares.register_page": ("GET", "/staff/register", {"staff"}),
-    "shares.statement_import": ("GET", "/staff/payments/import", {"staff"}),
+    "shares.statement_import": ("GET", "/staff/payments/import", {"staff"},
+        {"POST": {400: "no statement file in the form"}}),
     "shares.payment_queue": ("GET", "/staff/payments/queue", {"staff"}),
-    "shares.resolve_payment": ("POST", "/staff/payments/queue/999999", {"staff"}),
-    "shares.queue_item": ("GET", "/staff/payments/queue/999999", {"staff"}),  # 404 for staff: no such payment
-    "shares.surplus_refund": ("POST", "/staff/payments/kept/999999/refund", {"staff"}),
-    "shares.surplus_shares": ("POST", "/staff/payments/kept/999999/shares", {"staff"}),
-    "shares.surplus_credit": ("POST", "/staff/payments/kept/999999/credit", {"staff"}),
-    "shares.surplus_refunded": ("POST", "/staff/payments/kept/999999/refunded", {"staff"}),
+    "shares.resolve_payment": ("POST", "/staff/payments/queue/999999", {"staff"},
+        {404: "no bank transaction 999999"}),
+    "shares.queue_item": ("GET", "/staff/payments/queue/999999", {"staff"},
+        {404: "no bank transaction 999999"}),  # 404 for staff: no such payment
+    "shares.surplus_refund": ("POST", "/staff/payments/kept/999999/refund", {"staff"},
+        {404: "no money kept 999999"}),
+    "shares.surplus_shares": ("POST", "/staff/payments/kept/999999/shares", {"staff"},
+        {404: "no money kept 999999"}),
+    "shares.surplus_credit": ("POST", "/staff/payments/kept/999999/credit", {"staff"},
+        {404: "no money kept 999999"}),
+    "shares.surplus_refunded": ("POST", "/staff/payments/kept/999999/refunded", {"staff"},
+        {404: "no money kept 999999"}),
     "shares.refund_list": ("GET", "/staff/payments/refunds", {"staff"}),
     "shares.staff_requests": ("GET", "/staff/requests", {"staff"}),
-    "shares.decide_request": ("POST", "/staff/requests/999999/approve", {"staff"}),
+    "shares.decide_request": ("POST", "/staff/requests/999999/approve", {"staff"},
+        {404: "no member request 999999"}),
     "shares.staff_renewal": ("GET", "/staff/renewal", {"staff"}),
     "shares.staff_dashboard": ("GET", "/staff/dashboard", {"staff"}),
     "voting.index": ("GET", "/voting/", ANYONE),
@@ -65,10 +93,12 @@ ROUTES: dict[str, tuple[str, str, set[str] | str]] = {
     "voting.tally_json": ("GET", "/voting/{slug}/tally.json", ANYONE),
     "voting.seal_json": ("GET", "/voting/{slug}/seal.json", ANYONE),
     "voting.vote": ("GET", "/voting/{slug}/vote", ANYONE),
-    "voting.cast": ("POST", "/voting/{slug}/ballots", ANYONE),  # the credential decides: 400 on no ballot
+    "voting.cast": ("POST", "/voting/{slug}/ballots", ANYONE,
+        {400: "no ballot in the request"}),  # the credential decides: 400 on no ballot
     "voting.manage_index": ("GET", "/voting/manage/", {"officer"}),
     "voting.manage": ("GET", "/voting/manage/{slug}", {"officer"}),
-    "voting.manage_action": ("POST", "/voting/manage/{slug}/close", {"officer"}),  # 409: already tallied
+    "voting.manage_action": ("POST", "/voting/manage/{slug}/close", {"officer"},
+        {409: "the election is already tallied: it cannot close again"}),
     # Only the scrutineer linked to one of the election's trustees (tests/voting/test_views.py): nobody here.
     "voting.scrutineer": ("GET", "/voting/{slug}/scrutineer", set()),
     "voting.scrutineer_upload": ("POST", "/voting/{slug}/scrutineer/t1/upload", set()),
@@ -78,50 +108,80 @@ ROUTES: dict[str, tuple[str, str, set[str] | str]] = {
     # account: tests/assemblies/test_views.py), a scrutineer cannot see who voted (the roll).
     "assemblies.index": ("GET", "/assemblies/", SIGNED_IN),
     "assemblies.show": ("GET", "/assemblies/{assembly}", SIGNED_IN),
-    "assemblies.document": ("GET", "/assemblies/{assembly}/documents/999999", SIGNED_IN),
-    "assemblies.new": ("GET", "/assemblies/new", {"secretary", "officer"}),
+    "assemblies.document": ("GET", "/assemblies/{assembly}/documents/999999", SIGNED_IN,
+        {404: "no document 999999"}),
+    "assemblies.new": ("GET", "/assemblies/new", {"secretary", "officer"},
+        {"POST": {400: EMPTY_FORM}}),
     "assemblies.prepare": ("GET", "/assemblies/{assembly}/prepare", {"secretary", "officer"}),
-    "assemblies.add_item": ("POST", "/assemblies/{assembly}/items", {"secretary", "officer"}),
-    "assemblies.remove_item": ("POST", "/assemblies/{assembly}/items/999999/delete", {"secretary", "officer"}),
-    "assemblies.add_candidate": ("POST", "/assemblies/{assembly}/items/999999/candidates", {"secretary", "officer"}),
+    "assemblies.add_item": ("POST", "/assemblies/{assembly}/items", {"secretary", "officer"},
+        {400: EMPTY_FORM}),
+    "assemblies.remove_item": ("POST", "/assemblies/{assembly}/items/999999/delete", {"secretary", "officer"},
+        {404: "no agenda item 999999"}),
+    "assemblies.add_candidate": ("POST", "/assemblies/{assembly}/items/999999/candidates", {"secretary", "officer"},
+        {404: "no agenda item 999999"}),
     "assemblies.import_candidates": ("POST", "/assemblies/{assembly}/items/999999/import-candidates",
-                                     {"secretary", "officer"}),
-    "assemblies.add_document": ("POST", "/assemblies/{assembly}/documents", {"secretary", "officer"}),
-    "assemblies.freeze": ("POST", "/assemblies/{assembly}/electorate/freeze", {"secretary", "officer"}),
-    "assemblies.add_elector": ("POST", "/assemblies/{assembly}/electorate/add", {"secretary", "officer"}),
+                                     {"secretary", "officer"},
+        {404: "no agenda item 999999"}),
+    "assemblies.add_document": ("POST", "/assemblies/{assembly}/documents", {"secretary", "officer"},
+        {400: EMPTY_FORM}),
+    "assemblies.freeze": ("POST", "/assemblies/{assembly}/electorate/freeze", {"secretary", "officer"},
+        {422: "nobody is in good standing on the record date: the electorate would be empty"}),
+    "assemblies.add_elector": ("POST", "/assemblies/{assembly}/electorate/add", {"secretary", "officer"},
+        {400: EMPTY_FORM}),
     "assemblies.remove_elector": ("POST", "/assemblies/{assembly}/electorate/999999/remove",
-                                  {"secretary", "officer"}),
-    "assemblies.prepare_vote": ("POST", "/assemblies/{assembly}/vote/prepare", {"officer"}),
+                                  {"secretary", "officer"},
+        {404: "no elector 999999"}),
+    "assemblies.prepare_vote": ("POST", "/assemblies/{assembly}/vote/prepare", {"officer"},
+        {400: EMPTY_FORM}),
     "assemblies.roll": ("GET", "/assemblies/{assembly}/roll", {"officer"}),
-    "assemblies.convene": ("POST", "/assemblies/{assembly}/convene", {"officer"}),
-    "assemblies.resend": ("POST", "/assemblies/{assembly}/roll/999999/resend", {"officer"}),
-    "assemblies.letter": ("POST", "/assemblies/{assembly}/roll/999999/letter", {"officer"}),
-    "assemblies.give_proxy": ("POST", "/assemblies/{assembly}/proxy", MEMBER),
-    "assemblies.end_proxy": ("POST", "/assemblies/{assembly}/proxy/end", MEMBER),
-    "assemblies.paper_proxy": ("POST", "/assemblies/{assembly}/proxies/paper", {"staff", "officer"}),
-    "assemblies.checkin": ("GET", "/assemblies/{assembly}/checkin", {"staff", "officer"}),
+    "assemblies.convene": ("POST", "/assemblies/{assembly}/convene", {"officer"},
+        {422: "no vote is prepared yet: there is no credential to send"}),
+    "assemblies.resend": ("POST", "/assemblies/{assembly}/roll/999999/resend", {"officer"},
+        {404: "no elector 999999"}),
+    "assemblies.letter": ("POST", "/assemblies/{assembly}/roll/999999/letter", {"officer"},
+        {404: "no elector 999999"}),
+    "assemblies.give_proxy": ("POST", "/assemblies/{assembly}/proxy", MEMBER,
+        {400: EMPTY_FORM}),
+    "assemblies.end_proxy": ("POST", "/assemblies/{assembly}/proxy/end", MEMBER,
+        {404: "the member has given no proxy"}),
+    "assemblies.paper_proxy": ("POST", "/assemblies/{assembly}/proxies/paper", {"staff", "officer"},
+        {400: EMPTY_FORM}),
+    "assemblies.checkin": ("GET", "/assemblies/{assembly}/checkin", {"staff", "officer"},
+        {"POST": {400: EMPTY_FORM}}),
     "assemblies.chair": ("GET", "/assemblies/{assembly}/chair", {"officer"}),
-    "assemblies.open_vote": ("POST", "/assemblies/{assembly}/chair/open", {"officer"}),
-    "assemblies.close_vote": ("POST", "/assemblies/{assembly}/chair/close", {"officer"}),
+    "assemblies.open_vote": ("POST", "/assemblies/{assembly}/chair/open", {"officer"},
+        {422: "no vote is prepared for this assembly"}),
+    "assemblies.close_vote": ("POST", "/assemblies/{assembly}/chair/close", {"officer"},
+        {422: "no vote is prepared for this assembly"}),
     "assemblies.projector": ("GET", "/assemblies/{assembly}/projector", ANYONE),
-    "assemblies.results": ("GET", "/assemblies/{assembly}/results", SIGNED_IN),  # 404 before the result
-    "assemblies.results_csv": ("GET", "/assemblies/{assembly}/results.csv", SIGNED_IN),
-    "assemblies.results_pdf": ("GET", "/assemblies/{assembly}/results.pdf", SIGNED_IN),
+    "assemblies.results": ("GET", "/assemblies/{assembly}/results", SIGNED_IN,
+        {404: "no result yet: the vote was not tallied"}),  # 404 before the result
+    "assemblies.results_csv": ("GET", "/assemblies/{assembly}/results.csv", SIGNED_IN,
+        {404: "no result yet: the vote was not tallied"}),
+    "assemblies.results_pdf": ("GET", "/assemblies/{assembly}/results.pdf", SIGNED_IN,
+        {404: "no result yet: the vote was not tallied"}),
     # Working groups: members see them (and the board, the secretary, staff); the secretary manages;
     # group members' own verbs (drafting, documents) are tested in tests/working_groups: nobody here is in the group.
     "working_groups.groups_index": ("GET", "/groups/", WG_VIEWERS),
-    "working_groups.group_new": ("GET", "/groups/new", {"secretary"}),
+    "working_groups.group_new": ("GET", "/groups/new", {"secretary"},
+        {"POST": {400: EMPTY_FORM}}),
     "working_groups.group_show": ("GET", "/groups/ethics", WG_VIEWERS),
     "working_groups.group_join": ("POST", "/groups/ethics/join", MEMBER),
-    "working_groups.group_leave": ("POST", "/groups/ethics/leave", MEMBER),  # 409: not in the group
-    "working_groups.call_open": ("POST", "/groups/ethics/call/open", {"secretary"}),  # 409: already open
+    "working_groups.group_leave": ("POST", "/groups/ethics/leave", MEMBER,
+        {409: "this member is not in the group"}),  # 409: not in the group
+    "working_groups.call_open": ("POST", "/groups/ethics/call/open", {"secretary"},
+        {409: "the group's call is already open"}),  # 409: already open
     "working_groups.call_close": ("POST", "/groups/ethics/call/close", {"secretary"}),
-    "working_groups.add_person": ("POST", "/groups/ethics/people", {"secretary"}),  # 400: no number
-    "working_groups.set_role": ("POST", "/groups/ethics/people/{membership_id}/role", {"secretary"}),
-    "working_groups.meeting_new": ("GET", "/groups/ethics/meetings/new", {"secretary"}),
+    "working_groups.add_person": ("POST", "/groups/ethics/people", {"secretary"},
+        {400: "no member number in the form"}),  # 400: no number
+    "working_groups.set_role": ("POST", "/groups/ethics/people/{membership_id}/role", {"secretary"},
+        {400: EMPTY_FORM}),
+    "working_groups.meeting_new": ("GET", "/groups/ethics/meetings/new", {"secretary"},
+        {"POST": {400: EMPTY_FORM}}),
     "working_groups.meeting_show": ("GET", "/groups/ethics/meetings/{meeting_id}", WG_VIEWERS),
     "working_groups.meeting_record": ("POST", "/groups/ethics/meetings/{meeting_id}/record", {"secretary"}),
-    "working_groups.meeting_adopt": ("POST", "/groups/ethics/meetings/{meeting_id}/adopt", {"secretary"}),
+    "working_groups.meeting_adopt": ("POST", "/groups/ethics/meetings/{meeting_id}/adopt", {"secretary"},
+        {400: EMPTY_FORM}),
     "working_groups.document_upload": ("POST", "/groups/ethics/documents", set()),
     "working_groups.document_download": ("GET", "/groups/ethics/documents/{document_id}", WG_VIEWERS),
     "working_groups.recommendation_new": ("GET", "/groups/ethics/recommendations/new", set()),
@@ -130,61 +190,90 @@ ROUTES: dict[str, tuple[str, str, set[str] | str]] = {
     "working_groups.recommendation_follow": ("POST", "/recommendations/{rec_id}/follow", SIGNED_IN),
     "working_groups.recommendation_unfollow": ("POST", "/recommendations/{rec_id}/unfollow", SIGNED_IN),
     # A group member cannot answer for the board: the board's secretary records its answers.
-    "working_groups.recommendation_answer": ("POST", "/recommendations/{rec_id}/answer", {"secretary"}),
-    "working_groups.recommendation_progress": ("POST", "/recommendations/{rec_id}/progress", {"secretary"}),
-    "working_groups.group_submit": ("GET", "/groups/ethics/submit", {"secretary"}),
+    "working_groups.recommendation_answer": ("POST", "/recommendations/{rec_id}/answer", {"secretary"},
+        {400: EMPTY_FORM}),
+    "working_groups.recommendation_progress": ("POST", "/recommendations/{rec_id}/progress", {"secretary"},
+        {400: EMPTY_FORM}),
+    "working_groups.group_submit": ("GET", "/groups/ethics/submit", {"secretary"},
+        {"POST": {400: EMPTY_FORM}}),
     "working_groups.group_booklet": ("GET", "/groups/ethics/booklet.pdf", ANYONE),
     "working_groups.recommendations_index": ("GET", "/recommendations/", ANYONE),
     "working_groups.board_recommendations": ("GET", "/board/recommendations", {"secretary"}),
-    "working_groups.assembly_report": ("GET", "/board/recommendations/assembly?on=2018-06-19", {"secretary"}),
+    "working_groups.assembly_report": ("GET", "/board/recommendations/assembly?on=2018-06-19", {"secretary"},
+        {"POST": {400: EMPTY_FORM}}),
     "working_groups.search": ("GET", "/search?q=budget", ANYONE),
     # Full minutes, drafts included: the board and its secretary only. Members read published syntheses.
     "working_groups.minutes_index": ("GET", "/board/minutes/", {"board", "secretary"}),
-    "working_groups.minutes_new": ("GET", "/board/minutes/new", {"secretary"}),
+    "working_groups.minutes_new": ("GET", "/board/minutes/new", {"secretary"},
+        {"POST": {400: EMPTY_FORM}}),
     "working_groups.minutes_show": ("GET", "/board/minutes/{minutes_id}", {"board", "secretary"}),
-    "working_groups.minutes_edit": ("GET", "/board/minutes/{minutes_id}/edit", {"secretary"}),
-    "working_groups.minutes_add_item": ("POST", "/board/minutes/{minutes_id}/items", {"secretary"}),
-    "working_groups.minutes_add_decision": ("POST", "/board/minutes/{minutes_id}/decisions", {"secretary"}),
+    "working_groups.minutes_edit": ("GET", "/board/minutes/{minutes_id}/edit", {"secretary"},
+        {"POST": {400: EMPTY_FORM}}),
+    "working_groups.minutes_add_item": ("POST", "/board/minutes/{minutes_id}/items", {"secretary"},
+        {400: EMPTY_FORM}),
+    "working_groups.minutes_add_decision": ("POST", "/board/minutes/{minutes_id}/decisions", {"secretary"},
+        {400: EMPTY_FORM}),
     "working_groups.minutes_remove_item": ("POST", "/board/minutes/{minutes_id}/items/{item_id}/remove",
                                            {"secretary"}),
     "working_groups.minutes_remove_decision": ("POST", "/board/minutes/{minutes_id}/decisions/{decision_id}/remove",
                                                {"secretary"}),
     "working_groups.minutes_circulate": ("POST", "/board/minutes/{minutes_id}/circulate", {"secretary"}),
-    "working_groups.minutes_withdraw": ("POST", "/board/minutes/{minutes_id}/withdraw", {"secretary"}),  # 409
-    "working_groups.minutes_comment": ("POST", "/board/minutes/{minutes_id}/comments", {"board", "secretary"}),
-    "working_groups.minutes_approve": ("POST", "/board/minutes/{minutes_id}/approve", {"board"}),  # 400: unconfirmed
+    "working_groups.minutes_withdraw": ("POST", "/board/minutes/{minutes_id}/withdraw", {"secretary"},
+        {400: EMPTY_FORM}),  # 409
+    "working_groups.minutes_comment": ("POST", "/board/minutes/{minutes_id}/comments", {"board", "secretary"},
+        {400: EMPTY_FORM}),
+    "working_groups.minutes_approve": ("POST", "/board/minutes/{minutes_id}/approve", {"board"},
+        {400: "the approval is not confirmed (the form is empty)"}),  # 400: unconfirmed
     "working_groups.minutes_approve_at_meeting": ("POST", "/board/minutes/{minutes_id}/approve-at-meeting",
-                                                  {"secretary"}),
-    "working_groups.minutes_correct": ("POST", "/board/minutes/{minutes_id}/correct", {"secretary"}),
-    "working_groups.synthesis_edit": ("GET", "/board/minutes/{minutes_id}/synthesis/fr", {"secretary"}),
-    "working_groups.minutes_publish": ("POST", "/board/minutes/{minutes_id}/publish", {"secretary"}),
+                                                  {"secretary"},
+        {400: EMPTY_FORM}),
+    "working_groups.minutes_correct": ("POST", "/board/minutes/{minutes_id}/correct", {"secretary"},
+        {400: EMPTY_FORM}),
+    "working_groups.synthesis_edit": ("GET", "/board/minutes/{minutes_id}/synthesis/fr", {"secretary"},
+        {"POST": {400: EMPTY_FORM}}),
+    "working_groups.minutes_publish": ("POST", "/board/minutes/{minutes_id}/publish", {"secretary"},
+        {400: EMPTY_FORM}),
     "working_groups.minutes_pdf": ("GET", "/board/minutes/{minutes_id}/minutes.pdf", {"board", "secretary"}),
     "working_groups.syntheses_index": ("GET", "/minutes/", WG_VIEWERS),
     "working_groups.synthesis_show": ("GET", "/minutes/{published_id}", WG_VIEWERS),
     "working_groups.synthesis_pdf": ("GET", "/minutes/{published_id}/synthesis.pdf", WG_VIEWERS),
     "candidates.index": ("GET", "/candidates/", ANYONE),
     "candidates.call_page": ("GET", "/candidates/{call}", ANYONE),
-    "candidates.booklet": ("GET", "/candidates/{call}/booklet.pdf", ANYONE),  # 404: not published yet
-    "candidates.photo": ("GET", "/candidates/photos/999999", ANYONE),  # 404: no such photo
+    "candidates.booklet": ("GET", "/candidates/{call}/booklet.pdf", ANYONE,
+        {404: "the call's booklet is not published yet"}),  # 404: not published yet
+    "candidates.photo": ("GET", "/candidates/photos/999999", ANYONE,
+        {404: "no photo 999999"}),  # 404: no such photo
     "candidates.my_applications": ("GET", "/candidates/me/", MEMBER),
-    "candidates.application_form": ("GET", "/candidates/me/{call}/application", MEMBER),
+    "candidates.application_form": ("GET", "/candidates/me/{call}/application", MEMBER,
+        {"POST": {400: EMPTY_FORM}}),
     # Signed out, a post is kept and the sign-in returns to it (302 to the login page).
-    "candidates.submit_application": ("POST", "/candidates/me/{call}/application/submit", MEMBER),
-    "candidates.autosave": ("POST", "/candidates/me/{call}/autosave", MEMBER_KEEPS_TEXT),
+    "candidates.submit_application": ("POST", "/candidates/me/{call}/application/submit", MEMBER,
+        {400: EMPTY_FORM}),
+    "candidates.autosave": ("POST", "/candidates/me/{call}/autosave", MEMBER_KEEPS_TEXT,
+        {400: EMPTY_FORM}),
     "candidates.restore_draft": ("GET", "/candidates/me/{call}/restore/not-a-token", MEMBER),
-    "candidates.withdraw": ("GET", "/candidates/me/{call}/withdraw", MEMBER),  # 404: no application
+    "candidates.withdraw": ("GET", "/candidates/me/{call}/withdraw", MEMBER,
+        {404: "this member has no application to withdraw"}),  # 404: no application
     "candidates.manage_index": ("GET", "/candidates/manage/", {"secretary"}),
-    "candidates.new_call": ("GET", "/candidates/manage/new", {"secretary"}),
-    "candidates.edit_call": ("GET", "/candidates/manage/{call}/edit", {"secretary"}),
+    "candidates.new_call": ("GET", "/candidates/manage/new", {"secretary"},
+        {"POST": {400: EMPTY_FORM}}),
+    "candidates.edit_call": ("GET", "/candidates/manage/{call}/edit", {"secretary"},
+        {"POST": {400: EMPTY_FORM}}),
     "candidates.manage_call": ("GET", "/candidates/manage/{call}", {"secretary"}),
     "candidates.announce": ("GET", "/candidates/manage/{call}/announce", {"secretary"}),
     "candidates.publish": ("GET", "/candidates/manage/{call}/publish", {"secretary"}),
-    "candidates.review": ("GET", "/candidates/manage/applications/999999", {"secretary"}),
-    "candidates.accept": ("POST", "/candidates/manage/applications/999999/accept", {"secretary"}),
-    "candidates.reject": ("POST", "/candidates/manage/applications/999999/reject", {"secretary"}),
-    "candidates.ask_correction": ("POST", "/candidates/manage/applications/999999/correction", {"secretary"}),
-    "candidates.ballot": ("GET", "/candidates/manage/{call}/ballot", {"secretary"}),
-    "candidates.ballot_json": ("GET", "/candidates/manage/{call}/ballot.json", {"secretary"}),  # 422: no order yet
+    "candidates.review": ("GET", "/candidates/manage/applications/999999", {"secretary"},
+        {404: "no application 999999"}),
+    "candidates.accept": ("POST", "/candidates/manage/applications/999999/accept", {"secretary"},
+        {404: "no application 999999"}),
+    "candidates.reject": ("POST", "/candidates/manage/applications/999999/reject", {"secretary"},
+        {404: "no application 999999"}),
+    "candidates.ask_correction": ("POST", "/candidates/manage/applications/999999/correction", {"secretary"},
+        {404: "no application 999999"}),
+    "candidates.ballot": ("GET", "/candidates/manage/{call}/ballot", {"secretary"},
+        {"POST": {400: EMPTY_FORM}}),
+    "candidates.ballot_json": ("GET", "/candidates/manage/{call}/ballot.json", {"secretary"},
+        {422: "the ballot order is not drawn yet"}),  # 422: no order yet
 }
 
 
@@ -227,10 +316,50 @@ def _account_for(person: str):
     return make_account(roles=(Role(person),), email=f"{person}-{member.id}@example.be")
 
 
+@pytest.fixture(scope="module")
+def csrf_app():
+    """The app as deployed on this point: CSRF protection on."""
+    app = create_app({"SQLALCHEMY_DATABASE_URI": DATABASE_URI, "WTF_CSRF_ENABLED": True})
+    yield app
+    with app.app_context():
+        _db.session.remove()
+        _db.engine.dispose()
+
+
+def _methods(app, endpoint: str) -> list[str]:
+    rule = next(r for r in app.url_map.iter_rules() if r.endpoint == endpoint)
+    return sorted(rule.methods - {"HEAD", "OPTIONS"})
+
+
+def _reasons(rule: tuple, method: str) -> dict[int, str]:
+    declared = rule[3] if len(rule) > 3 else {}
+    return {**{k: v for k, v in declared.items() if isinstance(k, int)}, **declared.get(method, {})}
+
+
+def _allowed(who, person: str, account) -> bool:
+    if who == ANYONE:
+        return True
+    if who == SIGNED_IN:
+        return account is not None
+    if who in (MEMBER, MEMBER_KEEPS_TEXT):
+        return person == "member"
+    return person in who
+
+
+def _signed_in_client(app, account):
+    client = app.test_client()
+    if account is not None:
+        sign_in(client, account)
+    home = client.get("/")
+    token = re.search(r'"X-CSRFToken": "([^"]+)"', home.text).group(1)
+    home.close()
+    return client, token
+
+
 @pytest.mark.parametrize("person", PEOPLE)
 @pytest.mark.parametrize("endpoint", sorted(ROUTES))
-def test_route_access(app, db, person, endpoint):
-    method, url, who = ROUTES[endpoint]
+def test_route_access(csrf_app, db, person, endpoint):
+    declared_method, url, who = ROUTES[endpoint][:3]
     target = make_member_obj()
     slug = None
     if "{slug}" in url:
@@ -245,34 +374,36 @@ def test_route_access(app, db, person, endpoint):
     if "{call}" in url:
         call = _matrix_call()
         db.session.commit()
-    client = app.test_client()
     account = None if person == "anonymous" else _account_for(person)
-    if account is not None:
-        sign_in(client, account)
-    response = client.open(url.format(member_id=target.id, slug=slug, assembly=assembly, call=call, **ids),
-                           method=method)
-    response.close()
-    is_member = person == "member"
-    if who == ANYONE:
-        allowed = True
-    elif who == SIGNED_IN:
-        allowed = account is not None
-    elif who in (MEMBER, MEMBER_KEEPS_TEXT):
-        allowed = is_member
-    else:
-        allowed = person in who
-    status = response.status_code
-    if allowed:
-        # Let in: the page, or the answer to a request without its data (400, 404, 409, 422), never a refusal.
-        assert status < 500 and status not in (401, 403), status
-        if who != ANYONE:
-            assert not (status == 302 and "/auth/login" in response.location)
-    elif account is None and who == MEMBER_KEEPS_TEXT:
-        assert status == 200 and b"sign in" in response.data.lower(), status
-    elif account is None:
-        assert status == 302 and "/auth/login" in response.location or status in (401, 403), status
-    else:
-        assert status == 403, status
+    client, token = _signed_in_client(csrf_app, account)
+    allowed = _allowed(who, person, account)
+    methods = _methods(csrf_app, endpoint)
+    assert declared_method in methods, f"{endpoint} does not accept {declared_method}"
+    for method in methods:
+        data = {"csrf_token": token} if method != "GET" else None
+        response = client.open(url.format(member_id=target.id, slug=slug, assembly=assembly, call=call, **ids), method=method,
+                               data=data, headers={"X-CSRFToken": token})
+        body = response.get_data()
+        response.close()
+        status, location = response.status_code, response.headers.get("Location", "")
+        to_login = status == 302 and "/auth/login" in location
+        label = f"{method} {endpoint} as {person}: {status}"
+        if allowed:
+            reasons = _reasons(ROUTES[endpoint], method)
+            assert status < 400 or status in reasons, f"{label} (declare the reason in ROUTES if it is right)"
+            assert status != 403, label
+            if who != ANYONE:
+                assert not to_login, label
+        elif account is None and who == MEMBER_KEEPS_TEXT:
+            assert status == 200 and b"sign in" in body.lower(), label
+        elif account is None:
+            assert to_login or status in (401, 403), label
+        else:
+            assert status == 403, label
+        if method != "GET":  # an action may have been done (a sign-out): the next method starts afresh
+            if account is not None:
+                db.session.refresh(account)
+            client, token = _signed_in_client(csrf_app, account)
 
 
 def _working_group_objects() -> dict[str, int]:

@@ -4,23 +4,34 @@ from wtforms import EmailField, PasswordField, StringField
 from wtforms.validators import DataRequired, Email, EqualTo, Length, Optional, Regexp
 
 
+# Longer than any real password, short enough that hashing it costs nothing special.
+PASSWORD_MAX = 256
+_password_max = Length(max=PASSWORD_MAX, message=_l("Use at most %(max)d characters."))
+
+
 class LoginForm(FlaskForm):
     email = EmailField(_l("E-mail address"), validators=[
         DataRequired(_l("Enter your e-mail address.")),
+        Length(max=254, message=_l("An e-mail address has at most 254 characters.")),
         Email(_l("Enter a valid e-mail address, like name@example.be."))])
-    password = PasswordField(_l("Password (only if you have set one)"), validators=[Optional()])
+    password = PasswordField(_l("Password (only if you have set one)"), validators=[Optional(), _password_max])
 
 
 class PasswordStepForm(FlaskForm):
-    password = PasswordField(_l("Password"), validators=[DataRequired(_l("Enter your password."))])
+    password = PasswordField(_l("Password"), validators=[DataRequired(_l("Enter your password.")), _password_max])
 
 
 class SetPasswordForm(FlaskForm):
     password = PasswordField(_l("New password"), validators=[
         DataRequired(_l("Choose a password.")),
-        Length(min=12, message=_l("Use at least 12 characters."))])
+        Length(min=12, message=_l("Use at least 12 characters.")), _password_max])
     confirm = PasswordField(_l("Repeat the password"), validators=[
         EqualTo("password", _l("The two passwords are not the same."))])
+
+
+class ChangePasswordForm(SetPasswordForm):
+    """Changing a password: the current one first (when the account has one)."""
+    current = PasswordField(_l("Current password"), validators=[Optional(), _password_max])
 
 
 class CodeForm(FlaskForm):

@@ -12,7 +12,7 @@ from flask import current_app, url_for
 from sqlalchemy import func, select, update
 
 from app import audit
-from app.auth.errors import InvalidLink, WrongCode, WrongCredentials
+from app.auth.errors import EnrolmentNeedsMailbox, InvalidLink, TooManyAttempts, WrongCode, WrongCredentials
 from app.clock import utcnow
 from app.extensions import db
 from app.mail import queue_mail
@@ -22,6 +22,13 @@ _hasher = PasswordHasher()
 # A dummy hash so a wrong e-mail costs as much time as a wrong password.
 _DUMMY_HASH = _hasher.hash(secrets.token_hex(16))
 TOTP_ISSUER = "Une Voix"
+# Wrong passwords or codes allowed in a row before the account makes the next attempt wait; the wait
+# doubles with each further failure, up to MAX_WAIT. An e-mailed link is never held back by it.
+FREE_FAILURES = 5
+FIRST_WAIT = timedelta(seconds=30)
+MAX_WAIT = timedelta(minutes=15)
+# A new sign-in link for the same account at most this often; in between, the last one still works.
+LINK_INTERVAL = timedelta(seconds=60)
 
 
 def find_account(email: str) -> Account | None:
@@ -33,14 +40,30 @@ def _token_hash(raw: str) -> str:
 
 
 def request_login_link(email: str) -> None:
-    """E-mail a sign-in link if the account exists and is active. Says nothing either way."""
+    """E-mail a sign-in link if the account exists and is active. Says nothing either way.
+
+    The new link supersedes every older one. While the last link is unused and younger than
+    LINK_INTERVAL, a new request sends nothing: that link still works, so nobody can flood a mailbox."""
     account = find_account(email)
     if account is None or not account.active:
         return
+    now = utcnow()
+    waiting = db.session.scalar(select(func.max(LoginToken.created_at)).where(
+        LoginToken.account_id == account.id, LoginToken.used_at.is_(None), LoginToken.expires_at > now))
+    if waiting is not None and _aware(waiting) > now - LINK_INTERVAL:
+        return  # the link mailed less than a minute ago is unused and still works
+    send_login_link(account)
+
+
+def send_login_link(account: Account) -> None:
+    """Mail a fresh link to ``account``; older unused links stop working."""
+    now = utcnow()
+    db.session.execute(update(LoginToken).where(LoginToken.account_id == account.id, LoginToken.used_at.is_(None))
+                       .values(used_at=now).execution_options(synchronize_session=False))
     raw = secrets.token_urlsafe(32)
     minutes = current_app.config["MAGIC_LINK_MINUTES"]
-    db.session.add(LoginToken(account_id=account.id, token_hash=_token_hash(raw),
-                              expires_at=utcnow() + timedelta(minutes=minutes)))
+    db.session.add(LoginToken(account_id=account.id, token_hash=_token_hash(raw), created_at=now,
+                              expires_at=now + timedelta(minutes=minutes)))
     link = current_app.config["PUBLIC_URL"].rstrip("/") + url_for("auth.link", token=raw)
     queue_mail(account.email, account.language, "login_link", secret=True, account=account, link=link,
                minutes=minutes)
@@ -60,9 +83,29 @@ def consume_login_link(raw: str) -> Account:
     return token.account
 
 
+def _aware(moment):
+    return moment if moment is None or moment.tzinfo else moment.replace(tzinfo=utcnow().tzinfo)
+
+
+def _wait_left(until) -> int:
+    until = _aware(until)
+    return 0 if until is None else max(0, int((until - utcnow()).total_seconds() + 0.999))
+
+
+def _failure_wait(failures: int) -> timedelta:
+    if failures < FREE_FAILURES:
+        return timedelta(0)
+    return min(FIRST_WAIT * 2 ** (failures - FREE_FAILURES), MAX_WAIT)
+
+
 def check_password(email: str, password: str) -> Account:
+    """The account whose password this is. A wrong password counts against the account (see
+    ``record_password_failure``, which the caller commits after rolling back); while the account
+    must wait, even the right password is refused with TooManyAttempts."""
     account = find_account(email)
     stored = account.password_hash if account is not None and account.active else None
+    if stored is not None and _wait_left(account.password_wait_until):
+        raise TooManyAttempts(_wait_left(account.password_wait_until))
     try:
         _hasher.verify(stored or _DUMMY_HASH, password)
     except (VerificationError, InvalidHashError):
@@ -71,7 +114,27 @@ def check_password(email: str, password: str) -> Account:
         raise WrongCredentials()
     if _hasher.check_needs_rehash(stored):
         account.password_hash = _hasher.hash(password)
+    account.password_failures, account.password_wait_until = 0, None
     return account
+
+
+def record_password_failure(email: str) -> None:
+    """Count a wrong password against the account (if there is one): its own row, so every worker sees it."""
+    account = find_account(email)
+    if account is None:
+        return
+    _count_failure(account, "password")
+
+
+def _count_failure(account: Account, kind: str) -> None:
+    column = getattr(Account, f"{kind}_failures")
+    db.session.execute(update(Account).where(Account.id == account.id).values({column: column + 1})
+                       .execution_options(synchronize_session=False))
+    db.session.refresh(account)
+    wait = _failure_wait(getattr(account, f"{kind}_failures"))
+    if wait:
+        setattr(account, f"{kind}_wait_until", utcnow() + wait)
+    db.session.flush()
 
 
 def verify_password(account: Account, password: str) -> bool:
@@ -84,7 +147,21 @@ def verify_password(account: Account, password: str) -> bool:
 def set_password(account: Account, password: str) -> None:
     account.password_hash = _hasher.hash(password)
     account.session_version += 1  # other sessions end
+    account.password_failures, account.password_wait_until = 0, None
     audit.record("account.password_set", account, actor=account)
+    db.session.flush()
+
+
+def change_password(account: Account, current: str | None, new: str) -> None:
+    """Change a password: the current one must be given when there is one. The account is told by mail."""
+    if account.password_hash is not None:
+        if _wait_left(account.password_wait_until):
+            raise TooManyAttempts(_wait_left(account.password_wait_until))
+        if not current or not verify_password(account, current):
+            raise WrongCredentials()
+    set_password(account, new)
+    queue_mail(account.email, account.language, "password_changed", account=account,
+               when=utcnow(), login_url=current_app.config["PUBLIC_URL"].rstrip("/") + url_for("auth.login"))
     db.session.flush()
 
 
@@ -108,17 +185,46 @@ def _matching_step(secret: str, code: str) -> int | None:
     return None
 
 
-def confirm_totp_enrolment(account: Account, secret: str, code: str) -> None:
+def pending_enrolment_secret(account: Account, proven_by_mail: bool) -> str:
+    """The secret being enrolled, kept sealed on the account (never in the session cookie).
+
+    Only a sign-in that went through the mailbox may enrol: a password alone (an account that
+    had one before it was given a role) could otherwise bind the attacker's phone."""
+    if not proven_by_mail:
+        raise EnrolmentNeedsMailbox()
+    if account.totp_pending_sealed is None:
+        account.totp_pending_secret = new_totp_secret()
+        db.session.flush()
+    return account.totp_pending_secret
+
+
+def confirm_totp_enrolment(account: Account, code: str, proven_by_mail: bool) -> None:
+    secret = pending_enrolment_secret(account, proven_by_mail)
+    _refuse_while_waiting(account)
     step = _matching_step(secret, code)
     if step is None:
         raise WrongCode()
     account.totp_secret, account.totp_confirmed_at, account.totp_last_step = secret, utcnow(), step
+    account.totp_pending_secret = None
+    account.totp_failures, account.totp_wait_until = 0, None
     audit.record("account.totp_enrolled", account, actor=account)
     db.session.flush()
 
 
+def _refuse_while_waiting(account: Account) -> None:
+    if _wait_left(account.totp_wait_until):
+        raise TooManyAttempts(_wait_left(account.totp_wait_until))
+
+
+def record_totp_failure(account: Account) -> None:
+    """Count a wrong code (the caller commits it after rolling back the attempt)."""
+    _count_failure(account, "totp")
+
+
 def check_totp(account: Account, code: str) -> None:
-    """Accept a code once: the conditional UPDATE refuses a replay, even a concurrent one."""
+    """Accept a code once: the conditional UPDATE refuses a replay, even a concurrent one. After
+    FREE_FAILURES wrong codes in a row the account waits before the next try, doubling each time."""
+    _refuse_while_waiting(account)
     step = _matching_step(account.totp_secret or "", code) if account.totp_secret else None
     if step is None:
         raise WrongCode()
@@ -129,6 +235,8 @@ def check_totp(account: Account, code: str) -> None:
     if result.rowcount != 1:
         raise WrongCode()
     db.session.refresh(account)
+    account.totp_failures, account.totp_wait_until = 0, None
+    db.session.flush()
 
 
 def record_login(account: Account, method: str) -> None:

@@ -172,7 +172,7 @@ def test_invalid_email_is_explained(client):
     assert 'value="not-an-address"' in response.text
 
 
-def test_login_is_rate_limited(make_app, make_member):
+def test_login_is_rate_limited_per_address(make_app, make_member):
     from app.extensions import limiter
 
     make_member(email="rl@example.be")
@@ -180,8 +180,12 @@ def test_login_is_rate_limited(make_app, make_member):
     try:
         with limited.app_context():
             client = limited.test_client()
-            statuses = [client.post("/auth/login", data={"email": "rl@example.be"}).status_code for _ in range(7)]
+            statuses = [client.post("/auth/login", data={"email": "rl@example.be"}).status_code for _ in range(11)]
+            other = limited.test_client()
+            other.environ_base["REMOTE_ADDR"] = "192.0.2.7"
+            elsewhere = other.post("/auth/login", data={"email": "rl@example.be"}).status_code
     finally:
         limiter.enabled = False  # the limiter object is shared with the other tests' app
-    assert statuses[:5] == [200] * 5
+    assert statuses[:10] == [200] * 10
     assert statuses[-1] == 429
+    assert elsewhere == 200  # another address has its own bucket

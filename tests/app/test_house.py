@@ -17,7 +17,7 @@ from tests.factories import DATABASE_URI
 
 def test_production_refuses_to_start_without_a_public_url(monkeypatch):
     monkeypatch.setenv("UNEVOIX_ENV", "production")
-    monkeypatch.setenv("UNEVOIX_SECRET_KEY", "x" * 64)
+    monkeypatch.setenv("UNEVOIX_SECRET_KEY", "7d2f9a4c1e8b3d6f0a5c2e9b4d7f1a3c6e8b0d2f4a6c8e1b3d5f7a9c2e4b6d8f")
     monkeypatch.delenv("UNEVOIX_PUBLIC_URL", raising=False)
     with pytest.raises(RuntimeError, match="PUBLIC_URL"):
         create_app({"SQLALCHEMY_DATABASE_URI": DATABASE_URI})

@@ -54,7 +54,7 @@ def test_production_cookies_are_secure_and_need_a_secret(monkeypatch):
     monkeypatch.delenv("UNEVOIX_SECRET_KEY", raising=False)
     with pytest.raises(RuntimeError, match="SECRET_KEY"):
         create_app({"SQLALCHEMY_DATABASE_URI": DATABASE_URI})
-    monkeypatch.setenv("UNEVOIX_SECRET_KEY", "x" * 32)
+    monkeypatch.setenv("UNEVOIX_SECRET_KEY", "3f1c9a0e7b5d2c4e8f6a1b3d5c7e9f0a2b4c6d8e0f1a3b5c7d9e1f2a4b6c8d0e")
     app = create_app({"SQLALCHEMY_DATABASE_URI": DATABASE_URI})
     assert app.config["SESSION_COOKIE_SECURE"] is True
 

@@ -1,0 +1,366 @@
+"""Every route of the app, found in its url_map (so routes added later are fuzzed too), gets hostile
+input from Hypothesis: random and hostile strings, huge values, wrong types, repeated and missing
+fields, Unicode, NUL; forms are read from the page first and posted back with their CSRF token
+(CSRF is on), JSON bodies go to every route that takes a body; as a visitor and as every role.
+
+It must never answer 5xx, and a refusal (4xx, or the sign-in redirect) must change nothing: the
+row count of every table, the audit log included, stays the same.
+
+Routes whose failure lies in another engineer's package are marked xfail(strict=True) in KNOWN_FAILURES
+with the input that shows it; remove the mark once the fix is merged (the test then passes)."""
+from __future__ import annotations
+
+import io
+import json
+import os
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from app import create_app
+from app.extensions import db as _db
+from werkzeug.datastructures import MultiDict
+
+from tests.factories import DATABASE_URI
+from tests.security.world import (
+    BODY_METHODS, PEOPLE, build_world, clean_database, forms_in, parent_pages, refresh_sessions)
+
+EXAMPLES = int(os.environ.get("UNEVOIX_FUZZ_EXAMPLES", "12"))
+
+HOSTILE = [
+    "", " ", "\x00", "a\x00b", "0", "-1", "1.5", "1e308", "-0", "NaN", "Infinity", "-Infinity", "9E+999990", "1E+30",
+    "99999999999999999999", "2147483648", "-2147483649", "١٢٣", "𝟙𝟚𝟛", "\ufdfa" * 40, "\u202egnp.exe", "\ud7ff",
+    "a" * 5000, "é" * 300, "' OR '1'='1", "<script>alert(1)</script>", "{{7*7}}", "${7*7}", "=HYPERLINK(\"x\")",
+    "../../etc/passwd", "%00", "%2e%2e%2f", "true", "null", "[]", "{}", "\r\nX-Injected: 1", "\t", "0x10",
+    "2026-02-30", "BE00 0000 0000 0000", "+32 2 000 00 00", "x" * 200_000,
+]
+JSON_BODIES = [
+    b"[" * 100_000, b"[" * 900 + b"]" * 900, b'{"a": NaN}', b"Infinity", b'{"a": 1e999}', b"1" * 5000, b"\xff\xfe",
+    b'"\\u0000"', b'{"a": "\\ud800"}', b"", b"null", b"[]", b'{"__proto__": {}}', b'{"a": ' * 500 + b"1" + b"}" * 500,
+]
+
+
+class Named(str):
+    """A hostile string that prints as its place in HOSTILE (Hypothesis reports stay readable)."""
+
+    def __new__(cls, index: int, value: str):
+        obj = super().__new__(cls, value)
+        obj.index = index
+        return obj
+
+    def __repr__(self) -> str:
+        return f"HOSTILE[{self.index}]" if len(self) > 60 else super().__repr__()
+
+
+class NamedBody(bytes):
+    def __new__(cls, index: int, value: bytes):
+        obj = super().__new__(cls, value)
+        obj.index = index
+        return obj
+
+    def __repr__(self) -> str:
+        return f"JSON_BODIES[{self.index}]"
+
+
+# The routes whose failures (a 500, or a refusal that wrote rows) are in other engineers' packages:
+# endpoint -> reason (the reproducing input).
+KNOWN_FAILURES: dict[str, str] = {
+    "shares.profile": "shares.profile (POST /me): the hidden field version='abc' (or '1.5') reaches "
+                      "int(form.version.data) in shares/views/profile.py and answers 500 (register engineers)",
+    "voting.scrutineer_upload": "voting.scrutineer_upload (POST /voting/<slug>/scrutineer/t1/upload): a file of "
+                                "100,000 '[' (FILE_CONTENTS[2]) reaches json.loads in voting/views.py: RecursionError, "
+                                "500 (voting engineers)",
+    "candidates.application_form": "candidates.application_form (POST /candidates/me/<call>/application) as a "
+                                   "visitor: answers 302 to the sign-in page but has stored a row (the kept "
+                                   "post): an unauthenticated write, up to 1 MiB each; keep it in the session "
+                                   "or decide it is wanted (candidates engineer / lead)",
+    "candidates.submit_application": "candidates.submit_application (POST .../application/submit) as a visitor: "
+                                     "302 to sign in after storing a row, as above",
+}
+
+_ROUTES_APP = create_app({"SQLALCHEMY_DATABASE_URI": DATABASE_URI})
+ENDPOINTS = sorted({rule.endpoint for rule in _ROUTES_APP.url_map.iter_rules()})
+
+
+def _params():
+    for endpoint in ENDPOINTS:
+        marks = [pytest.mark.xfail(strict=True, reason=KNOWN_FAILURES[endpoint])] if endpoint in KNOWN_FAILURES else []
+        yield pytest.param(endpoint, marks=marks, id=endpoint)
+
+
+@pytest.fixture(scope="module")
+def fuzz_app():
+    # A crash answers 500 (as in production) instead of raising into the test: every input is reported.
+    app = create_app({"SQLALCHEMY_DATABASE_URI": DATABASE_URI, "WTF_CSRF_ENABLED": True,
+                      "PROPAGATE_EXCEPTIONS": False})
+    yield app
+    with app.app_context():
+        _db.session.remove()
+        _db.engine.dispose()
+
+
+@pytest.fixture(scope="module")
+def db(data_app):
+    """One world for the whole module (building it takes seconds): this replaces the per-test
+    clean database of tests/conftest.py here, and cleans up once at the end."""
+    with data_app.app_context():
+        yield _db
+        _db.session.remove()
+        clean_database()
+
+
+@pytest.fixture(scope="module")
+def module_world(fuzz_app, db):
+    return build_world(fuzz_app)
+
+
+@pytest.fixture
+def world(module_world):
+    """The module's world with every person signed in again (a fuzzed sign-out ends a session)."""
+    refresh_sessions(module_world)
+    return module_world
+
+
+json_values = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.floats(allow_nan=True, allow_infinity=True)
+    | st.text(max_size=50) | st.sampled_from([Named(i, h) for i, h in enumerate(HOSTILE) if len(h) < 1000]),
+    lambda inner: st.lists(inner, max_size=4) | st.dictionaries(st.text(max_size=12), inner, max_size=4),
+    max_leaves=20)
+hostile_text = st.one_of(st.sampled_from([Named(i, h) for i, h in enumerate(HOSTILE)]), st.text(max_size=200))
+raw_bodies = st.sampled_from([NamedBody(i, b) for i, b in enumerate(JSON_BODIES)])
+
+
+def _field_value(f, draw, mutate: bool = True):
+    if not mutate:
+        return [f.default]
+    choice = draw(st.sampled_from(["hostile", "hostile", "missing", "repeat", "option"]))
+    if choice == "missing":
+        return None
+    if choice == "keep":
+        return [f.default]
+    if choice == "option" and f.options:
+        return [draw(st.sampled_from(f.options))]
+    if choice == "repeat":
+        return [draw(hostile_text), draw(hostile_text)]
+    return [draw(hostile_text)]
+
+
+def _problem(world, before, response, label) -> str | None:
+    status = response.status_code
+    location = response.headers.get("Location", "")
+    response.close()
+    if status >= 500:
+        return f"{label}: {status}"
+    if (status >= 400 or (status == 302 and "/auth/login" in location)) and world.counts() != before:
+        return f"{label}: refused with {status} but the database changed"
+    return None
+
+
+def _check(world, before, response, label):
+    problem = _problem(world, before, response, label)
+    assert problem is None, problem
+
+
+# Uploaded files: empty, not text, nested too deeply, NaN, wrong shapes, a billion laughs.
+FILE_CONTENTS = [b"", b"\xff\xfe\x00", b"[" * 100_000, b'{"a": NaN}', b"{}", b"[]", b"1e999", b'"text"',
+                 b'<?xml version="1.0"?><!DOCTYPE l [<!ENTITY a "aaaaaaaaaa"><!ENTITY b "&a;&a;&a;&a;&a;&a;">]><l>&b;</l>',
+                 b"<Document><Amt>NaN</Amt></Document>"]
+# One field at a time, each of these values, the rest of the form as the page filled it.
+SWEEP_VALUES = ["abc", "", "-1", "99999999999999999999", "1.5", "x" * 5000, "\ufdfa" * 40, "١٢٣"]
+
+
+def _sweep(world, rule, targets) -> list[str]:
+    """The deterministic part: every form field of every person who sees the form, one hostile value
+    at a time; every query field of the page; every raw body to every route that takes one."""
+    problems = []
+    methods = rule.methods - {"HEAD", "OPTIONS"}
+    body_method = next((m for m in ("POST", "PUT", "PATCH", "DELETE") if m in methods), None)
+    # Who gets past the door (a form, or a page): two of them are enough, and a visitor.
+    reaching = [p for p in PEOPLE if targets[p][1] is not None or targets[p][3] == 200]
+    for person in dict.fromkeys(reaching[:2] + ["anonymous"]):
+        url, fields, query_fields, _status = targets[person]
+        client, token = world.clients[person], world.csrf[person]
+        if body_method and fields == []:  # a confirm button: with its token, and without
+            for form in ([("csrf_token", token)], []):
+                before = world.counts()
+                response = client.open(url, method=body_method, data=MultiDict(form))
+                problems.append(_problem(world, before, response, f"{body_method} {url} as {person} with {form!r}"))
+        fields = fields or []
+        files = [f for f in fields if f.kind == "file"]
+        if body_method and files:
+            defaults = [(f.name, f.default) for f in fields if f.kind != "file"]
+            for index, content in enumerate(FILE_CONTENTS):
+                payload = {"csrf_token": token, **dict(defaults),
+                           **{f.name: (io.BytesIO(content), "upload.json") for f in files}}
+                before = world.counts()
+                response = client.open(url, method=body_method, data=payload, content_type="multipart/form-data")
+                problems.append(_problem(world, before, response,
+                                         f"{body_method} {url} as {person} uploading FILE_CONTENTS[{index}]"))
+        if body_method and fields:
+            defaults = [(f.name, f.default) for f in fields if f.kind != "file"]
+            for target in fields:
+                if target.kind == "file":
+                    continue
+                for value in SWEEP_VALUES + [None]:
+                    form = [("csrf_token", token)] + [(n, value if n == target.name else v) for n, v in defaults
+                                                      if not (n == target.name and value is None)]
+                    before = world.counts()
+                    response = client.open(url, method=body_method, data=MultiDict(form))
+                    problems.append(_problem(world, before, response,
+                                             f"{body_method} {url} as {person}, {target.name}={value!r:.40}"))
+        if body_method:
+            for index, body in enumerate(JSON_BODIES):
+                before = world.counts()
+                response = client.open(url, method=body_method, data=body, content_type="application/json",
+                                       headers={"X-CSRFToken": token})
+                problems.append(_problem(world, before, response,
+                                         f"{body_method} {url} as {person} with JSON_BODIES[{index}]"))
+        if "GET" in methods and _status == 200:
+            for name in [f.name for f in query_fields] + ["page", "version", "before_id"]:
+                for value in SWEEP_VALUES:
+                    before = world.counts()
+                    response = client.get(url, query_string={name: value})
+                    problems.append(_problem(world, before, response, f"GET {url}?{name}={value!r:.40} as {person}"))
+    return [p for p in problems if p]
+
+
+def _targets(world, rule, person):
+    """(url, fields of the form posting there, query fields of GET forms on the page, the page's status)."""
+    url = world.url(rule)
+    client = world.clients[person]
+    methods = rule.methods - {"HEAD", "OPTIONS"}
+    page_url = url if "GET" in methods else parent_pages(world, person, url)
+    page = client.get(page_url)
+    html = page.text if page.mimetype == "text/html" else ""
+    status = page.status_code if "GET" in methods else 0
+    page.close()
+    forms = forms_in(html, page_url)
+    # None: no form posts there on this page; []: a form with only its CSRF token (a confirm button).
+    return url, forms.get(url.split("?")[0]), forms.get("GET " + url.split("?")[0], []), status
+
+
+@pytest.mark.parametrize("endpoint", list(_params()))
+def test_route_survives_hostile_input(fuzz_app, world, endpoint):
+    rule = next(r for r in fuzz_app.url_map.iter_rules() if r.endpoint == endpoint)
+    methods = sorted(rule.methods - {"HEAD", "OPTIONS"})
+    targets = {person: _targets(world, rule, person) for person in PEOPLE}
+    problems = _sweep(world, rule, targets)
+    assert not problems, f"{len(problems)} problem(s):\n" + "\n".join(problems[:30])
+    reaching = [p for p in PEOPLE if targets[p][1] is not None] or PEOPLE
+
+    @settings(max_examples=EXAMPLES, deadline=None, derandomize=True, database=None,
+              suppress_health_check=list(HealthCheck))
+    @given(data=st.data())
+    def run(data):
+        person = data.draw(st.sampled_from(reaching) | st.sampled_from(PEOPLE), label="person")
+        method = data.draw(st.sampled_from(methods), label="method")
+        url, fields, query_fields, _status = targets[person]
+        fields = fields or []
+        client = world.clients[person]
+        before = world.counts()
+        token = data.draw(st.sampled_from([world.csrf[person]] * 8 + ["", "forged-token"]), label="csrf")
+        if method not in BODY_METHODS:
+            names = [f.name for f in query_fields] + ["page", "q", "before_id", "year", "version", "next", "id"]
+            query = {}
+            for name in data.draw(st.lists(st.sampled_from(names), max_size=4, unique=True), label="query"):
+                query[name] = data.draw(hostile_text)
+            response = client.open(url, method=method, query_string=query)
+            _check(world, before, response, f"{method} {url} as {person} with {query!r}")
+            return
+        mode = data.draw(st.sampled_from(["mutate", "mutate", "mutate", "form", "json", "raw"]), label="mode")
+        headers = {"X-CSRFToken": token}
+        if mode == "json":
+            body = json.dumps(data.draw(json_values), allow_nan=True).encode()
+            response = client.open(url, method=method, data=body, content_type="application/json", headers=headers)
+            label = f"{method} {url} as {person} with JSON {body[:200]!r}"
+        elif mode == "raw":
+            body = data.draw(raw_bodies, label="raw body")
+            response = client.open(url, method=method, data=body, content_type="application/json", headers=headers)
+            label = f"{method} {url} as {person} with raw body {body!r}"
+        else:
+            form, files = [("csrf_token", token)] if token else [], {}
+            mutated = set(data.draw(st.lists(st.sampled_from([f.name for f in fields]), min_size=1, max_size=2),
+                                    label="mutated")) if fields and mode == "mutate" else {f.name for f in fields}
+            for f in fields:
+                values = _field_value(f, data.draw, mutate=f.name in mutated)
+                if values is None:
+                    continue
+                if f.kind == "file":
+                    content = data.draw(st.sampled_from([NamedBody(i, c) for i, c in enumerate(FILE_CONTENTS)]))
+                    files[f.name] = (io.BytesIO(content), data.draw(st.sampled_from(["f.xml", "", "a\x00.json"])))
+                    continue
+                form.extend((f.name, v) for v in values)
+            extra = data.draw(st.lists(st.tuples(st.text(max_size=10), hostile_text), max_size=2), label="extra")
+            form.extend(extra)
+            if files:
+                payload = {**{k: [v for kk, v in form if kk == k] for k, _ in form}, **files}
+                response = client.open(url, method=method, data=payload, content_type="multipart/form-data")
+            else:
+                response = client.open(url, method=method, data=MultiDict(form))
+            label = f"{method} {url} as {person} with form {form!r}"
+        _check(world, before, response, label)
+
+    run()
+
+
+@pytest.mark.parametrize("endpoint", [p for p in ENDPOINTS if any(
+    type(c).__name__ not in ("IntegerConverter", "BoundedIntConverter", "AnyConverter")
+    for r in _ROUTES_APP.url_map.iter_rules() if r.endpoint == p for c in r._converters.values())])
+def test_path_values_are_fuzzed_too(fuzz_app, world, endpoint):
+    """Hostile strings in the address itself (slugs, tokens, ids given as text)."""
+    rule = next(r for r in fuzz_app.url_map.iter_rules() if r.endpoint == endpoint)
+    names = [n for n, c in rule._converters.items()
+             if type(c).__name__ not in ("IntegerConverter", "BoundedIntConverter", "AnyConverter")]
+
+    @settings(max_examples=max(4, EXAMPLES // 2), deadline=None, derandomize=True, database=None,
+              suppress_health_check=list(HealthCheck))
+    @given(data=st.data())
+    def run(data):
+        person = data.draw(st.sampled_from(PEOPLE))
+        values = {n: data.draw(st.sampled_from([Named(i, h) for i, h in enumerate(HOSTILE)
+                                                if h and "/" not in h and len(h) < 5000])
+                               | st.text(min_size=1, max_size=60).filter(lambda s: "/" not in s)) for n in names}
+        try:
+            url = world.url(rule, **values)
+        except Exception:  # noqa: BLE001  a value the route's converter cannot hold
+            return
+        before = world.counts()
+        method = sorted(rule.methods - {"HEAD", "OPTIONS"})[0]
+        response = world.clients[person].open(url, method=method, headers={"X-CSRFToken": world.csrf[person]})
+        _check(world, before, response, f"{method} {url!r} as {person}")
+
+    run()
+
+
+def test_the_fuzzer_finds_a_planted_crash_and_a_half_saved_refusal(make_app, db):
+    """The fuzzer cannot be fooled: a route that crashes on one value, and one that stores a row and
+    then refuses, are both reported."""
+    from flask import request
+
+    from app.models import Account
+
+    app = make_app(WTF_CSRF_ENABLED=True, PROPAGATE_EXCEPTIONS=False)
+    page = ('<form method="post"><input type="hidden" name="csrf_token" value="{token}">'
+            '<input name="count" value="1"><input name="name" value="ok"></form>')
+
+    @app.route("/_planted", methods=["GET", "POST"])
+    def planted():
+        from flask_wtf.csrf import generate_csrf
+
+        if request.method == "GET":
+            return page.format(token=generate_csrf())
+        int(request.form.get("count", "0"))  # crashes on "abc"
+        if len(request.form.get("name", "")) > 100:
+            import uuid
+
+            _db.session.add(Account(email=f"half-{uuid.uuid4().hex}@example.be", display_name="half-saved"))
+            _db.session.commit()
+            return "refused", 400
+        return "ok"
+
+    world = build_world(app, election=False, prefix="planted-")
+    rule = next(r for r in app.url_map.iter_rules() if r.endpoint == "planted")
+    problems = _sweep(world, rule, {person: _targets(world, rule, person) for person in PEOPLE})
+    assert any("count='abc': 500" in p for p in problems)
+    assert any("name='xxxx" in p and "database changed" in p for p in problems)

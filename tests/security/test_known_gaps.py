@@ -1,0 +1,72 @@
+"""Attacks from issue 10 whose fix belongs to another package (shares: the register engineers;
+voting: the voting engineers). Each is marked xfail(strict=True) with the route and the input: the day
+the fix is merged the test passes, strict xfail turns that into a failure, and the mark is removed."""
+from __future__ import annotations
+
+import io
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from app.extensions import db as _db
+from app.models import Role
+from tests.factories import make_account, sign_in
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def _statement_with_amount(amount: str) -> bytes:
+    from app.clock import today
+    from shares.camt_writer import Credit, write_camt053
+
+    document = write_camt053("BE71096123456769", "GAP-1", 0, [Credit(1000, today(), "Payer", text="gift")]).decode()
+    return document.replace('<Amt Ccy="EUR">10.00</Amt>', f'<Amt Ccy="EUR">{amount}</Amt>', 1).encode()
+
+
+@pytest.mark.xfail(strict=True, reason="voting.scrutineer_upload (POST /voting/<slug>/scrutineer/<t>/upload): a file "
+                                       "of 100,000 '[' reaches json.loads in voting/views.py and answers 500 "
+                                       "(RecursionError); use request-independent strict parsing (voting engineers)")
+def test_scrutineer_upload_of_deeply_nested_json_is_a_400(make_app, db):
+    from voting import services
+    from voting.demo import definition, demo_contests, make_kits
+
+    app = make_app(PROPAGATE_EXCEPTIONS=False)
+    scrutineer = make_account(roles=(Role.SCRUTINEER,), email="gap-scrutineer@example.be")
+    services.create_election(definition("gap-keys", "Keys", demo_contests(2, 2), make_kits(2), 2),
+                             {"t1": scrutineer}, slug="gap-keys")
+    _db.session.commit()
+    client = app.test_client()
+    sign_in(client, scrutineer)
+    response = client.post("/voting/gap-keys/scrutineer/t1/upload",
+                           data={"file": (io.BytesIO(b"[" * 100_000), "deep.json")})
+    assert response.status_code == 400
+
+
+@pytest.mark.xfail(strict=True, reason="shares.statement_import (POST /staff/payments/import): a camt.053 amount "
+                                       "'NaN' or '1E+30' answers 500 (ValueError in shares/camt.py, an overflow on "
+                                       "insert) instead of a 400 naming the line (register engineers)")
+@pytest.mark.parametrize("amount", ["NaN", "1E+30"])
+def test_statement_amounts_that_are_not_money_are_refused_with_the_line(make_app, db, amount):
+    app = make_app(PROPAGATE_EXCEPTIONS=False)
+    staff = make_account(roles=(Role.STAFF,), email=f"gap-staff-{amount}@example.be")
+    client = app.test_client()
+    sign_in(client, staff)
+    response = client.post("/staff/payments/import",
+                           data={"statement": (io.BytesIO(_statement_with_amount(amount)), "s.xml")})
+    assert response.status_code == 400 and "line" in response.get_data(as_text=True).lower()
+
+
+@pytest.mark.xfail(strict=True, reason="shares/camt.py: the amount 9E+999990 in a 1 KB camt.053 file takes minutes "
+                                       "of CPU (a million-digit integer) instead of being refused at once "
+                                       "(register engineers)")
+def test_a_huge_exponent_in_a_statement_is_refused_at_once(tmp_path):
+    path = tmp_path / "s.xml"
+    path.write_bytes(_statement_with_amount("9E+999990"))
+    code = ("import sys; from shares.camt import parse_camt053\n"
+            "try:\n    parse_camt053(open(sys.argv[1], 'rb').read())\nexcept Exception:\n    pass\n")
+    try:
+        subprocess.run([sys.executable, "-c", code, str(path)], cwd=ROOT, timeout=3, check=True, capture_output=True)
+    except subprocess.TimeoutExpired:
+        pytest.fail("parsing one amount took more than 3 seconds")
