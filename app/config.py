@@ -38,7 +38,17 @@ class Config:
     MAIL_PASSWORD: str | None = None
     MAIL_USE_TLS = True
     MAIL_SENDER = "Une Voix <noreply@unevoix.example>"
-    COOP_NAME = "Une Voix SCRL"
+    # The cooperative's legal identity, printed on certificates and the register. Its legal form is
+    # the SC / CV of the 2019 Code of companies and associations (the SCRL no longer exists).
+    COOP_NAME = "Une Voix"
+    COOP_LEGAL_FORM = "SC"  # printed as "SC" in French, "CV" in Dutch ("cooperative company (SC)" in English)
+    COOP_REGISTERED_OFFICE = "Rue Coenraets 72, 1060 Saint-Gilles"
+    COOP_ENTERPRISE_NUMBER = "0403.170.701"  # demo value: set the real one (BCE/KBO)
+    # Admission of new members: "payment" (admitted when the first shares are paid) or "decision"
+    # (paid applications wait for a board or staff decision with its date and reference).
+    ADMISSION_MODE = "payment"
+    # Buying more shares: False (immediate) or True (a request a board or staff decision approves).
+    SHARE_PURCHASE_NEEDS_DECISION = False
     # The share register. Demo bank details: a valid Belgian IBAN.
     COOP_IBAN = "BE71096123456769"
     COOP_BIC = "GKCCBEBB"
@@ -50,6 +60,10 @@ class Config:
     RENEWAL_GRACE_DAYS = 30  # after the last reminder, before a member counts as lapsed
     CERTIFICATE_KEY: str | None = None  # signs certificates (else SECRET_KEY); changing it voids issued ones
     PUBLIC_URL = "http://127.0.0.1:5000"
+    # Register exports (PDF, CSV) made by background jobs are written here (relative: under instance/).
+    SHARES_EXPORT_DIR = "exports"
+    # The public "become a member" form: how often one address may send it.
+    ADMISSION_RATE_LIMIT = "5 per hour; 20 per day"
 
 
 class ProductionConfig(Config):
@@ -68,6 +82,7 @@ class TestingConfig(Config):
     BABEL_DEFAULT_LOCALE = "en"  # tests read English unless they ask for another language
     RATELIMIT_ENABLED = False
     WTF_CSRF_ENABLED = False
+    SHARES_EXPORT_INLINE = True  # register files made in the request's thread (one in-memory database)
 
 
 def _coerce(raw: str):

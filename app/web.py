@@ -4,7 +4,11 @@ from __future__ import annotations
 from urllib.parse import urlsplit
 
 from flask import Response, abort, make_response, render_template, request
-from flask_babel import format_date, format_datetime, format_decimal, get_locale
+from babel import Locale
+from babel import dates as babel_dates
+from flask_babel import format_decimal, get_locale
+
+from app.clock import BRUSSELS
 
 from app.extensions import htmx
 
@@ -32,6 +36,27 @@ def safe_next(target: str | None, default: str) -> str:
     return target
 
 
+def reader_locale() -> Locale:
+    """The locale dates are written in: English as in Europe (``27 November 2026``, ``27/11/2026``),
+    never the US order; French and Dutch as Babel has them."""
+    locale = get_locale() or Locale.parse("fr")
+    return Locale.parse("en_GB") if locale.language == "en" else locale
+
+
+def format_day(value, style: str = "long") -> str:
+    """A date for people: ``27 novembre 2026`` (long), ``27 nov. 2026`` (medium), ``27/11/2026`` (short)."""
+    if not value:
+        return ""
+    return babel_dates.format_date(value, style, locale=reader_locale())
+
+
+def format_moment(value, style: str = "medium") -> str:
+    """An instant for people, in Brussels time, in the reader's locale."""
+    if not value:
+        return ""
+    return babel_dates.format_datetime(value, style, tzinfo=BRUSSELS, locale=reader_locale())
+
+
 def euros(cents: int | None) -> str:
     """Money is integer cents; shown in the reader's locale (``1 234,50 €`` in French)."""
     if cents is None:
@@ -40,15 +65,17 @@ def euros(cents: int | None) -> str:
 
 
 def register(app) -> None:
-    from app.i18n import LANGUAGE_NAMES
+    from app.i18n import LANGUAGE_NAMES, install_french_spacing
     from app.registry import nav_links, task_count, tasks_for
 
     app.jinja_env.globals.update(current_locale=lambda: str(get_locale()), language_names=LANGUAGE_NAMES,
                                  nav_links=nav_links, tasks_for=tasks_for, task_count=task_count)
     app.jinja_env.filters["euros"] = euros
-    app.jinja_env.filters["datetime"] = lambda value, fmt="medium": format_datetime(value, fmt) if value else ""
+    install_french_spacing(app)
+    app.jinja_env.filters["datetime"] = lambda value, fmt="medium": format_moment(value, fmt)
     # Dates in words, in the reader's locale: "27 novembre 2026", "27 november 2026", "27 November 2026".
-    app.jinja_env.filters["date_long"] = lambda value: format_date(value, "long") if value else ""
+    app.jinja_env.filters["date_long"] = lambda value: format_day(value, "long")
+    app.jinja_env.filters["date"] = format_day
 
     @app.before_request
     def refuse_nul_bytes():

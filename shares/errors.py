@@ -95,3 +95,9 @@ class UnknownMember(DomainError):
     """No member has that number."""
 
     status = 404
+
+
+class ApplicationPending(DomainError):
+    """An applicant not admitted yet cannot act as a member (buy more shares, ask for a change)."""
+
+    status = 409

@@ -13,7 +13,7 @@ def search_members(query: str, page: int = 1) -> tuple[list[Member], int]:
     """By member number (exact), else every word must appear in the name, e-mail or number."""
     query = "".join(c for c in query if c.isprintable()).strip()
     stmt = select(Member)
-    if query.isdigit() and len(query) <= 9:  # a member number (longer digit runs search the text)
+    if query.isascii() and query.isdigit() and len(query) <= 9:  # a member number (longer digit runs search the text)
         stmt = stmt.where(Member.number == int(query))
     else:
         for word in fold(query).split():

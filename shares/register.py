@@ -19,7 +19,8 @@ from app.models import Account
 from shares.errors import (BelowMinimumShares, BoardApprovalRequired, EntryNotCorrectable, FutureDate,
                            InvalidShareCount, MemberNotActive, NotEnoughShares, ReasonRequired, SameCategory,
                            SameMember, UnpaidShares)
-from shares.models import Category, EntryKind, Member, PaymentPurpose, PaymentRequest, ShareEntry
+from shares.models import (ApplicationStatus, Category, EntryKind, Member, MembershipApplication, PaymentPurpose,
+                           PaymentRequest, ShareEntry)
 from shares.payments import create_payment_request
 from shares.settings import min_shares, share_price_cents
 
@@ -38,6 +39,20 @@ class Holding:
     category: Category | None = None
     left: EntryKind | None = None  # resignation or exclusion in force
     left_on: date | None = None
+    lapsed_on: date | None = None  # lapsed (renewal unpaid) and not reinstated since
+
+    @property
+    def status(self) -> str:
+        """One of ``STATUSES``: what the register's status column says."""
+        if self.left is not None:
+            return self.left.value
+        if self.lapsed_on is not None:
+            return "lapsed"
+        return "active"
+
+
+# The register's status column; worded by ``shares.labels.register_status``.
+STATUSES = ("active", "lapsed", "resignation", "exclusion", "applicant")
 
 
 def _voided_ids(member_ids=None, on: date | None = None):
@@ -77,6 +92,10 @@ def holdings(member_ids, on: date) -> dict[int, Holding]:
             h.category = category
         if kind in LEAVING and entry_id not in voided:
             h.left, h.left_on = kind, effective_on
+        elif kind is EntryKind.LAPSE and entry_id not in voided:
+            h.lapsed_on = effective_on
+        elif kind is EntryKind.REINSTATEMENT and entry_id not in voided:
+            h.lapsed_on = None
     return out
 
 
@@ -135,6 +154,44 @@ def subscribe(member: Member, shares: int, *, on: date | None = None, actor: Acc
     _audit("register.subscription", member, [entry], actor, shares=shares, on=on,
            reference=request.reference, amount_cents=shares * price)
     return entry, request
+
+
+def admit(member: Member, shares: int, category: Category, request: PaymentRequest, *, on: date,
+          decision_on: date | None = None, decision_reference: str | None = None,
+          actor: Account | None = None) -> ShareEntry:
+    """Admission of an applicant: the subscription of the shares their application asked for, paid
+    with the application's payment request, dated the day of admission. ``decision_on`` and
+    ``decision_reference`` name the board or staff decision (None when admission is automatic on payment)."""
+    if not isinstance(shares, int) or shares < 1:
+        raise InvalidShareCount()
+    _check_date(on)
+    price = share_price_cents(category)
+    entry = _entry(member, EntryKind.SUBSCRIPTION, on, actor, shares=shares, amount_cents=shares * price,
+                   capital_cents=shares * price, paid_cents=0, category=category, payment_request_id=request.id,
+                   board_decision_on=decision_on,
+                   board_reference=(decision_reference or "").strip()[:100] or None)
+    db.session.flush()
+    _refresh_category(member)
+    _audit("shares.register.admission", member, [entry], actor, shares=shares, on=on, category=category,
+           decision_on=decision_on, decision_reference=decision_reference, reference=request.reference)
+    return entry
+
+
+def lapse(member: Member, request: PaymentRequest, *, on: date, actor: Account | None = None) -> ShareEntry:
+    """The member did not pay the renewal ``request``: a dated lapse entry citing it. Once per request:
+    the partial unique index refuses a second one (the caller runs this in a savepoint)."""
+    _check_date(on)
+    entry = _entry(member, EntryKind.LAPSE, on, actor, payment_request_id=request.id)
+    _audit("shares.register.lapse", member, [entry], actor, on=on, year=request.year, reference=request.reference)
+    return entry
+
+
+def reinstate(member: Member, request: PaymentRequest, *, on: date, actor: Account | None = None) -> ShareEntry:
+    """A lapsed member paid the renewal ``request``: membership in force again from ``on``."""
+    entry = _entry(member, EntryKind.REINSTATEMENT, on, actor, payment_request_id=request.id)
+    _audit("shares.register.reinstatement", member, [entry], actor, on=on, year=request.year,
+           reference=request.reference)
+    return entry
 
 
 def transfer(giver: Member, receiver: Member, shares: int, *, on: date, board_decision_on: date | None,
@@ -297,9 +354,13 @@ class RegisterRow:
     holding: Holding
     dates: dict[str, list[date]] = field(default_factory=lambda: defaultdict(list))
 
+    applicant: bool = False  # an application not yet admitted (paid money shows before admission)
+
     @property
     def status(self) -> str:
-        return self.holding.left.value if self.holding.left else "active"
+        if self.applicant and not self.holding.shares:
+            return "applicant"
+        return self.holding.status
 
 
 def register_members_statement(on: date):
@@ -334,20 +395,34 @@ def _rows_for(members: list[Member], on: date) -> list[RegisterRow]:
     ids = [m.id for m in members]
     positions = holdings(ids, on)
     rows = {m.id: RegisterRow(m, positions.get(m.id) or Holding(category=m.category)) for m in members}
-    for member_id, kind, effective_on in db.session.execute(
-            select(ShareEntry.member_id, ShareEntry.kind, ShareEntry.effective_on)
+    for member_id, kind, effective_on, purpose in db.session.execute(
+            select(ShareEntry.member_id, ShareEntry.kind, ShareEntry.effective_on, PaymentRequest.purpose)
+            .outerjoin(PaymentRequest, PaymentRequest.id == ShareEntry.payment_request_id)
             .where(ShareEntry.member_id.in_(ids), ShareEntry.effective_on <= on,
-                   ShareEntry.kind.in_((EntryKind.SUBSCRIPTION, EntryKind.PAYMENT, EntryKind.TRANSFER_IN,
-                                        EntryKind.TRANSFER_OUT, EntryKind.REDEMPTION)))
+                   ShareEntry.kind.in_(tuple(DATE_KEYS)))
             .order_by(ShareEntry.effective_on, ShareEntry.id)):
-        key = "transfer" if kind in (EntryKind.TRANSFER_IN, EntryKind.TRANSFER_OUT) else kind.value
+        key = DATE_KEYS[kind]
+        if kind is EntryKind.PAYMENT and purpose is PaymentPurpose.RENEWAL:
+            key = "fee"  # the yearly renewal fee is not capital
         bucket = rows[member_id].dates[key]
         if not bucket or bucket[-1] != effective_on:
             bucket.append(effective_on)
+    for member_id in db.session.scalars(
+            select(MembershipApplication.member_id).where(MembershipApplication.member_id.in_(ids),
+                                                          MembershipApplication.status.in_(PENDING_APPLICATION))):
+        rows[member_id].applicant = True
     for row in rows.values():
         if row.holding.category is None:
             row.holding.category = row.member.category
     return [rows[i] for i in ids]
+
+
+# The register's date columns, in order: entry kinds that fill each.
+DATE_KEYS = {EntryKind.SUBSCRIPTION: "subscription", EntryKind.PAYMENT: "payment", EntryKind.TRANSFER_OUT: "ceded",
+             EntryKind.TRANSFER_IN: "received", EntryKind.REDEMPTION: "redemption", EntryKind.LAPSE: "lapse",
+             EntryKind.REINSTATEMENT: "reinstatement"}
+DATE_COLUMNS = ("subscription", "payment", "fee", "ceded", "received", "redemption", "lapse", "reinstatement")
+PENDING_APPLICATION = (ApplicationStatus.AWAITING_PAYMENT, ApplicationStatus.AWAITING_DECISION)
 
 
 def register_count(on: date) -> int:
@@ -396,7 +471,8 @@ def totals(on: date) -> dict[Category, CategoryTotals]:
 
 def member_entries(member: Member) -> list[ShareEntry]:
     return list(db.session.scalars(select(ShareEntry).where(ShareEntry.member_id == member.id)
-                                   .options(selectinload(ShareEntry.counterpart), selectinload(ShareEntry.recorded_by))
+                                   .options(selectinload(ShareEntry.counterpart), selectinload(ShareEntry.recorded_by),
+                                            selectinload(ShareEntry.payment_request))
                                    .order_by(ShareEntry.effective_on, ShareEntry.id)))
 
 

@@ -3,8 +3,6 @@ CSV), the statement import and the unmatched-payment queue. Thin handlers: parse
 predicate, call one service, commit once, render."""
 from __future__ import annotations
 
-import csv
-import io
 from datetime import date
 
 from flask import Response, abort, flash, redirect, render_template, request, url_for
@@ -15,37 +13,22 @@ from wtforms.fields.choices import SelectChoice
 
 from app import clock
 from app.authz import permission_required
-from app.errors import DomainError
+from app.csvexport import csv_response
+from app.errors import DomainError, error_message
 from app.extensions import db
-from app.web import render
+from app.web import format_day, render
 from shares import bank, errors, register
+from shares.admission import application_for
+from shares.labels import entry_label
 from shares import forms
 from shares.errors import StatementError
 from shares.models import BankTransaction, Category, EntryKind, Member, PaymentRequest, QUEUE_STATUSES
-from shares.pdf import pdf_response, register_pdf
 from shares.permissions import (can_import_statements, can_keep_register, can_resolve_payments, can_view_member,
                                 can_view_register)
 from shares.views.blueprint import bp
 
 REGISTER_PAGE_SIZE = 100
 
-ERROR_TEXTS = {
-    errors.InvalidShareCount: lambda: _("Enter a whole number of shares, 1 or more."),
-    errors.MemberNotActive: lambda: _("This member has resigned or was excluded."),
-    errors.NotEnoughShares: lambda: _("The member does not hold that many shares."),
-    errors.BelowMinimumShares: lambda: _("Refused: the member would be left below one share or below the minimum of their category."),
-    errors.BoardApprovalRequired: lambda: _("The board's decision (date and reference) is required."),
-    errors.SameMember: lambda: _("A transfer needs two different members."),
-    errors.SameCategory: lambda: _("The member is already in that category."),
-    errors.UnpaidShares: lambda: _("Only paid-up shares can be transferred."),
-    errors.FutureDate: lambda: _("The date cannot be in the future."),
-    errors.ReasonRequired: lambda: _("Say why."),
-    errors.EntryNotCorrectable: lambda: _("A correction cannot itself be corrected; correct the original entry."),
-    errors.UnknownMember: lambda: _("No member has that number."),
-    errors.UnknownReference: lambda: _("No payment request has this structured communication."),
-    errors.RequestNotPayable: lambda: _("This payment request is cancelled."),
-    errors.TransactionAlreadyResolved: lambda: _("Someone resolved this payment first. Reload the queue."),
-}
 STATEMENT_ERRORS = {
     "not_xml": lambda: _("This file is not XML. Export the statement as camt.053 (XML) from the bank."),
     "not_camt053": lambda: _("This is not a camt.053 bank statement."),
@@ -55,16 +38,15 @@ STATEMENT_ERRORS = {
 }
 
 
-def error_text(exc: DomainError) -> str:
-    for cls in type(exc).__mro__:
-        if cls in ERROR_TEXTS:
-            return ERROR_TEXTS[cls]()
-    return _("This cannot be done in the current state.")
+error_text = error_message  # one registry for every shares error (shares/messages.py)
 
 
 # ------------------------------------------------------------------------------------------------
 # The member's register page and its actions
 # ------------------------------------------------------------------------------------------------
+
+# Actions that cannot be undone (only corrected by a new entry): a confirmation page comes first.
+CONFIRM_ACTIONS = ("transfer", "redeem", "resign", "exclude", "correct")
 
 ACTIONS = {
     "subscribe": forms.SubscribeForm, "transfer": forms.TransferForm, "category": forms.CategoryForm,
@@ -84,12 +66,17 @@ def _member_page(member: Member, bound: dict | None = None, status: int = 200):
         if hasattr(form, "effective_on") and form.effective_on.data is None:
             form.effective_on.data = today
         action_forms[name] = form
-    action_forms["correct"].entry_id.choices = [SelectChoice(e.id, f"#{e.id} {e.effective_on} {e.kind.value}")
-                                                for e in entries if e.kind is not EntryKind.CORRECTION]
+    action_forms["correct"].entry_id.choices = [
+        SelectChoice(e.id, f"#{e.id} · {format_day(e.effective_on, 'medium')} · {entry_label(e)}")
+        for e in entries if e.kind is not EntryKind.CORRECTION]
     action_forms["match"].transaction_id.choices = [
         SelectChoice(t.id, f"{t.booking_date} {t.amount_cents / 100:.2f} EUR {t.counterparty_name}") for t in queue]
+    position = register.holding(member, today)
+    application = application_for(member.id)
+    applicant = application is not None and application.status in register.PENDING_APPLICATION
     return render_template("shares/member_detail.html", member=member, entries=entries, requests=requests_,
-                           position=register.holding(member, today), forms=action_forms, today=today), status
+                           position=position, forms=action_forms, today=today, application=application,
+                           status="applicant" if applicant and not position.shares else position.status), status
 
 
 @bp.route("/staff/members/<int:member_id>")
@@ -114,6 +101,10 @@ def member_action(member_id: int, action: str):
         form.transaction_id.choices = [SelectChoice(t.id, str(t.id)) for t in db.session.scalars(bank.queue_statement())]
     if not form.validate_on_submit():
         return _member_page(member, {action: form}, 400)
+    if action in CONFIRM_ACTIONS and request.form.get("confirmed") != "1":
+        # Irreversible: first say what will happen, and ask again (a page: works without JavaScript).
+        return render_template("shares/confirm_action.html", member=member, action=action, form=form,
+                               position=register.holding(member, clock.today()))
     try:
         message = _perform(action, member, form)
     except DomainError as exc:
@@ -188,42 +179,23 @@ def register_page():
     fmt = request.args.get("format", "html")
     if fmt == "csv":
         return _register_csv(on)
-    if fmt == "pdf":
-        return pdf_response(register_pdf(on), f"register-{on.isoformat()}.pdf")
+    if fmt == "pdf":  # minutes for a full register: made by a background job, never in this request
+        return redirect(url_for("shares.register_page", on=on.isoformat(), _anchor="files"), 303)
     if fmt != "html":
         abort(404)
     page = max(form.page.data or 1, 1)
     count = register.register_count(on)
     rows = register.register_rows(on, offset=(page - 1) * REGISTER_PAGE_SIZE, limit=REGISTER_PAGE_SIZE)
+    export_form = forms.ExportForm(formdata=None, data={"on": on})
     return render("shares/register.html", "shares/_partials/register_rows.html", form=form, rows=rows, on=on,
                   totals=register.totals(on), page=page, pages=max((count - 1) // REGISTER_PAGE_SIZE + 1, 1),
-                  count=count)
-
-
-CSV_COLUMNS = ("number", "name", "kind", "address", "national_or_enterprise_number", "category", "status", "shares",
-               "capital_subscribed_cents", "capital_paid_cents", "subscriptions", "payments", "transfers",
-               "redemptions")
+                  count=count, export_form=export_form, date_keys=register.DATE_COLUMNS)
 
 
 def _register_csv(on: date) -> Response:
-    def generate():
-        buffer = io.StringIO()
-        writer = csv.writer(buffer)
-        writer.writerow(CSV_COLUMNS)
-        for row in register.iter_register_rows(on):
-            m, h = row.member, row.holding
-            writer.writerow([m.number, m.name, m.kind.value, f"{m.street}, {m.postcode} {m.city}, {m.country}",
-                             m.enterprise_number or m.national_number or "", h.category.value if h.category else "",
-                             row.status, h.shares, h.capital_cents, h.paid_cents,
-                             *(" ".join(d.isoformat() for d in row.dates.get(k, []))
-                               for k in ("subscription", "payment", "transfer", "redemption"))])
-            yield buffer.getvalue()
-            buffer.seek(0)
-            buffer.truncate()
-        if buffer.getvalue():
-            yield buffer.getvalue()
-    return Response(generate(), mimetype="text/csv",
-                    headers={"Content-Disposition": f'attachment; filename="register-{on.isoformat()}.csv"'})
+    from shares.exports import register_csv_header, register_csv_rows
+
+    return csv_response(f"register-{on.isoformat()}.csv", register_csv_header(), register_csv_rows(on))
 
 
 # ------------------------------------------------------------------------------------------------
