@@ -111,7 +111,7 @@ def buy_shares():
             form.shares.errors.append(error_text(exc))
             return render_template("shares/me/buy.html", form=form, price=price), exc.status
         if payment is None:  # the statutes want a decision first
-            flash(_("Your request is sent. Once it is approved, you will find the payment request on this page."),
+            flash(_("Your request is sent. Once it is approved, you will find the payment request under My payment requests."),
                   "success")
             return redirect(url_for("shares.my_shares"))
         flash(_("Your subscription is recorded. Pay it with the QR code or the structured communication below."),

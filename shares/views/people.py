@@ -84,10 +84,10 @@ def staff_new_member():
         except DomainError as exc:
             (form.email if exc.status == 409 else form.shares).errors.append(error_message(exc))
             return render_template("shares/member_new.html", form=form), exc.status
-        flash(_("Member %(number)s created. They are admitted once their shares are paid%(decision)s.",
-                number=application.member.number,
-                decision=_(" and the admission is decided") if admission.admission_mode() == "decision" else ""),
-              "success")
+        number = application.member.number
+        flash(_("Member %(number)s created. They are admitted once their shares are paid and the admission is "
+                "decided.", number=number) if admission.admission_mode() == "decision" else
+              _("Member %(number)s created. They are admitted once their shares are paid.", number=number), "success")
         return redirect(url_for("shares.member_detail", member_id=application.member_id))
     return render_template("shares/member_new.html", form=form), 400 if form.errors else 200
 
