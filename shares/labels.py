@@ -7,6 +7,7 @@ from __future__ import annotations
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
+from app.web import _format_day, reader_locale
 from shares.models import ApplicationStatus, EntryKind, PaymentPurpose
 
 STATUS_WORDS = {
@@ -74,17 +75,24 @@ def date_column(key: str) -> str:
     return str(DATE_COLUMN_WORDS[key])
 
 
+def dated_pattern() -> str:
+    """``"%(label)s: %(dates)s"`` in the reader's language (French spacing included), to format per row."""
+    from app.i18n import fr_spacing
+
+    return fr_spacing(_("%(label)s: %(dates)s"))
+
+
 def application_status(status: ApplicationStatus) -> str:
     return str(APPLICATION_WORDS[status])
 
 
 def dates_text(dates, fmt: str = "medium") -> str:
     """Dates in the reader's locale, comma-separated (``3 mars 2025, 4 avr. 2025``)."""
-    from app.web import format_day
-
-    return ", ".join(format_day(d, fmt) for d in dates)
+    locale = str(reader_locale())
+    return ", ".join([_format_day(d, fmt, locale) for d in dates])
 
 
 TEMPLATE_GLOBALS = {"register_status": register_status, "entry_label": entry_label, "date_column": date_column,
                     "entry_words": entry_words,
-                    "application_status": application_status, "dates_text": dates_text}
+                    "application_status": application_status, "dates_text": dates_text,
+                    "dated_pattern": dated_pattern}

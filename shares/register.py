@@ -4,9 +4,10 @@ Nothing is updated in place: every verb appends ShareEntry rows (a correction ci
 corrects). Services flush, never commit: a transfer's two sides land together or not at all."""
 from __future__ import annotations
 
+import threading
 import uuid
-from collections import defaultdict
-from dataclasses import dataclass, field
+from collections import OrderedDict, defaultdict
+from dataclasses import dataclass, field, replace
 from datetime import date
 
 from sqlalchemy import and_, case, func, select
@@ -365,8 +366,10 @@ class RegisterRow:
 
 def register_members_statement(on: date):
     """Members with at least one entry on or before ``on``, in member-number order."""
-    present = select(ShareEntry.member_id).where(ShareEntry.effective_on <= on).distinct()
-    return select(Member).where(Member.id.in_(present)).order_by(Member.number)
+    # EXISTS per member in number order: an index probe each (member_id, effective_on), and a page
+    # stops after its rows, where IN (SELECT DISTINCT ...) read every entry of the register first.
+    present = select(ShareEntry.id).where(ShareEntry.member_id == Member.id, ShareEntry.effective_on <= on)
+    return select(Member).where(present.exists()).order_by(Member.number)
 
 
 def register_rows(on: date, *, offset: int = 0, limit: int | None = None) -> list[RegisterRow]:
@@ -425,8 +428,42 @@ DATE_COLUMNS = ("subscription", "payment", "fee", "ceded", "received", "redempti
 PENDING_APPLICATION = (ApplicationStatus.AWAITING_PAYMENT, ApplicationStatus.AWAITING_DECISION)
 
 
+# ----------------------------------------------------------------------------------------------
+# Figures over the whole register, remembered until the register changes
+# ----------------------------------------------------------------------------------------------
+
+_FIGURES: OrderedDict = OrderedDict()
+_FIGURES_LOCK = threading.Lock()
+_FIGURES_MAX = 64
+
+
+def register_version() -> tuple:
+    """What identifies the register's content: it is append-only, so its last entry (id and the instant
+    it was recorded) changes whenever anything is added. One primary-key lookup."""
+    last = db.session.execute(select(ShareEntry.id, ShareEntry.recorded_at)
+                              .order_by(ShareEntry.id.desc()).limit(1)).first()
+    return (str(db.engine.url), tuple(last) if last else None)
+
+
+def _remembered(kind: str, on: date, compute):
+    """``compute()`` once per register version: the totals and counts over 36,000 members take
+    hundreds of milliseconds and change only when an entry is added."""
+    key = (kind, on, register_version())
+    with _FIGURES_LOCK:
+        if key in _FIGURES:
+            _FIGURES.move_to_end(key)
+            return _FIGURES[key]
+    value = compute()
+    with _FIGURES_LOCK:
+        _FIGURES[key] = value
+        while len(_FIGURES) > _FIGURES_MAX:
+            _FIGURES.popitem(last=False)
+    return value
+
+
 def register_count(on: date) -> int:
-    return db.session.scalar(select(func.count()).select_from(register_members_statement(on).subquery()))
+    return _remembered("count", on, lambda: db.session.scalar(
+        select(func.count()).select_from(register_members_statement(on).subquery())))
 
 
 @dataclass
@@ -440,8 +477,13 @@ class CategoryTotals:
 
 def totals(on: date) -> dict[Category, CategoryTotals]:
     """Per category, as of ``on``: members holding shares and not gone, shares, capital subscribed and paid.
+    Remembered per register version (a copy is returned: callers may not change the shared one)."""
+    figures = _remembered("totals", on, lambda: _totals(on))
+    return {c: replace(t) for c, t in figures.items()}
 
-    Computed in the database: sums per member, the category in force per member, the members who left."""
+
+def _totals(on: date) -> dict[Category, CategoryTotals]:
+    """Computed in the database: sums per member, the category in force per member, the members who left."""
     sums = (select(ShareEntry.member_id.label("member_id"), func.sum(ShareEntry.shares).label("shares"),
                    func.sum(ShareEntry.capital_cents).label("capital"), func.sum(ShareEntry.paid_cents).label("paid"))
             .where(ShareEntry.effective_on <= on).group_by(ShareEntry.member_id).subquery())
