@@ -36,8 +36,10 @@ def fr_spacing(text: str, language: str | None = None) -> str:
 
         locale = get_locale()
         language = locale.language if locale is not None else ""
-    if language != "fr" or not isinstance(text, str):
+    if language != "fr":
         return text
+    if not isinstance(text, str):  # a lazy string (a form label): its text in the current language
+        text = str(text)
     result = _FR_SPACE.sub("\u202f\\1", text)
     result = _FR_COLON.sub("\u00a0:", result)
     result = _FR_GUILLEMETS[0].sub("«\u00a0", result)

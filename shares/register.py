@@ -461,6 +461,12 @@ def _remembered(kind: str, on: date, compute):
     return value
 
 
+def forget_figures() -> None:
+    """Drop the remembered figures (tests that count queries of a cold page)."""
+    with _FIGURES_LOCK:
+        _FIGURES.clear()
+
+
 def register_count(on: date) -> int:
     return _remembered("count", on, lambda: db.session.scalar(
         select(func.count()).select_from(register_members_statement(on).subquery())))
