@@ -71,6 +71,7 @@ class _Plan:
     member_id: int
     stage: RenewalStage
     request_id: int | None
+    requested_at: datetime | None = None  # when the renewal request (the first letter) was sent
 
 
 def _plan(year: int, now: datetime, reminder_days: tuple[int, ...]) -> tuple[int, list[_Plan]]:
@@ -105,7 +106,7 @@ def _plan(year: int, now: datetime, reminder_days: tuple[int, ...]) -> tuple[int
             if stage in sent:
                 continue
             if now >= sent[RenewalStage.REQUEST] + timedelta(days=days):
-                plans.append(_Plan(member_id, stage, request.id))
+                plans.append(_Plan(member_id, stage, request.id, sent[RenewalStage.REQUEST]))
             break  # one letter per member per run, in order
     return unpaid, plans
 
@@ -127,7 +128,7 @@ def _send(member: Member, plan: _Plan, year: int, now: datetime, amount_cents: i
                    amount_cents=request.due_cents or request.amount_cents,
                    reference=request.formatted_reference, link=home_link(), iban=_coop_iban(),
                    coop_name=current_app.config.get("COOP_NAME", ""),
-                   requested_on=brussels_day(request.created_at), lapse_on=lapse_date(now, plan.stage))
+                   requested_on=brussels_day(plan.requested_at or now), lapse_on=lapse_date(now, plan.stage))
         db.session.flush()
     except IntegrityError:
         savepoint.rollback()

@@ -1,25 +1,23 @@
 """Members' own register pages, certificate verification, the staff request queue, renewal status, dashboard.
 
-Routes are added to the ``shares`` blueprint; this module must be imported before the blueprint is
-registered (``shares/views.py`` imports it at the bottom)."""
+Routes are added to the ``shares`` blueprint (``shares/views/__init__.py`` imports every module)."""
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import date
 
 from flask import abort, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
-from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
 from app.authz import permission_required
 from app.clock import today, utcnow
 from app.errors import DomainError, error_message
-from app.uow import unit_of_work
 from app.extensions import db
+from app.uow import unit_of_work
 from app.registry import Task
 from app.web import format_day, render
 from shares import certificates, charts, member_requests, payments, register, renewal, standing
-from shares.forms import (MAX_SHARES_PER_REQUEST, BuySharesForm, CategoryRequestForm, DecisionForm,
+from shares.forms import (BuySharesForm, CategoryRequestForm, DecisionForm,
                           ResignationRequestForm)
 from shares.models import Category, MemberRequest, PaymentStatus
 from shares.pdf import pdf_response

@@ -16,6 +16,7 @@ from app.authz import permission_required
 from app.csvexport import csv_response
 from app.errors import DomainError, error_message
 from app.extensions import db
+from app.uow import unit_of_work
 from app.web import format_day, render
 from shares import bank, errors, register
 from shares.admission import application_for
@@ -106,13 +107,12 @@ def member_action(member_id: int, action: str):
         return render_template("shares/confirm_action.html", member=member, action=action, form=form,
                                position=register.holding(member, clock.today()))
     try:
-        message = _perform(action, member, form)
+        with unit_of_work():
+            message = _perform(action, member, form)
     except DomainError as exc:
-        db.session.rollback()
         member = db.session.get(Member, member_id)
         flash(error_text(exc), "error")
         return _member_page(member, {action: form}, exc.status)
-    db.session.commit()
     flash(message, "success")
     return redirect(url_for("shares.member_detail", member_id=member_id))
 

@@ -102,3 +102,26 @@ def test_the_renewal_fee_is_a_fee_not_capital(member_with_shares, client):
     sign_in(client, member.account)
     html = client.get("/me/shares").get_data(as_text=True)
     assert f"Yearly renewal fee {YEAR}" in html and "Payment of capital" in html
+
+
+def test_a_paid_renewal_mails_the_certificate_once(member_with_shares, outbox):
+    member = member_with_shares(1, on=date(today().year - 2, 3, 1))
+    renewal.run_campaign(today().year)
+    request = renewal.renewal_request_for(member.id, today().year)
+    apply_payment(request, 1000, on=today())  # partly paid: no certificate yet
+    db.session.commit()
+    assert not [m for m in outbox(member.email) if m.attachments]
+    apply_payment(request, 2000, on=today())
+    db.session.commit()
+    [mail] = [m for m in outbox(member.email) if m.attachments]
+    assert mail.subject == f"Your membership is renewed for {today().year}"
+    assert mail.attachments[0].filename == f"membership-certificate-{member.number}-{today().year}.pdf"
+
+
+def test_reminders_say_the_payment_is_overdue(member_with_shares, outbox):
+    [member] = unpaid_after_reminders(member_with_shares, n=1)
+    subjects = [m.subject for m in outbox(member.email)]
+    assert subjects[1] == f"Payment overdue: your membership renewal for {YEAR}"
+    assert subjects[2] == f"Last reminder, payment overdue: your membership renewal for {YEAR}"
+    last = outbox(member.email)[2].body_text
+    assert f"which we asked you to pay on 8 January {YEAR}" in last and "recorded as lapsed" in last

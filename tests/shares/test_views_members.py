@@ -188,8 +188,10 @@ def test_dashboard_totals_and_charts(client, member_with_shares, make_staff, mak
     response = client.get("/staff/dashboard")
     assert response.status_code == 200
     html = response.get_data(as_text=True)
-    assert re.search(r'<th scope="row">A</th><td>1</td><td>2</td>\s*<td>60[.,]00\xa0€</td><td>60[.,]00\xa0€</td>', html)
-    assert re.search(r'<th scope="row">B</th><td>1</td><td>1</td>', html)
+    assert re.search(r'<th scope="row">Category A</th><td data-label="Members">1</td><td data-label="Shares">2</td>\s*'
+                     r'<td data-label="Capital subscribed">60[.,]00\xa0€</td><td data-label="Capital paid">60[.,]00\xa0€</td>',
+                     html)
+    assert re.search(r'<th scope="row">Category B</th><td data-label="Members">1</td><td data-label="Shares">1</td>', html)
     assert html.count('role="img"') >= 2 and "<script" not in html.split("</head>")[1]
 
 
