@@ -18,16 +18,19 @@ FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
 def safe_cell(value: Any) -> Any:
     """The value as a spreadsheet should show it: text starting like a formula gets a leading ``'``."""
+    kind = type(value)
+    if kind is str:  # the common case first: 36,000 rows x 18 cells
+        return "'" + value if value[:1] in _STARTS else value
     if value is None:
         return ""
-    if isinstance(value, bool):
+    if kind is bool:
         return str(value)
     if isinstance(value, (int, float)):
         return value
-    text = str(value)
-    if text.startswith(FORMULA_STARTS):
-        return "'" + text
-    return text
+    return safe_cell(str(value))
+
+
+_STARTS = frozenset(FORMULA_STARTS)
 
 
 def csv_lines(header: Iterable[Any], rows: Iterable[Iterable[Any]], batch: int = 500) -> Iterator[str]:

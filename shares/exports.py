@@ -52,12 +52,18 @@ def _amount(cents: int) -> str:
 
 def register_csv_rows(on: date, rows: Iterable | None = None):
     kinds = {"natural": _("natural person"), "legal": _("legal person")}
+    statuses: dict[str, str] = {}
+    columns = register.DATE_COLUMNS
     for row in rows if rows is not None else register.iter_register_rows(on):
         m, h = row.member, row.holding
+        status = statuses.get(row.status)
+        if status is None:
+            status = statuses[row.status] = register_status(row.status)
+        dates = row.dates
         yield [m.number, m.name, kinds[m.kind.value], _address(m), m.enterprise_number or m.national_number or "",
-               h.category.value if h.category else "", register_status(row.status), h.shares,
+               h.category.value if h.category else "", status, h.shares,
                _amount(h.capital_cents), _amount(h.paid_cents),
-               *(" ".join(d.isoformat() for d in row.dates.get(k, [])) for k in register.DATE_COLUMNS)]
+               *(" ".join([d.isoformat() for d in dates[k]]) if k in dates else "" for k in columns)]
 
 
 def _address(m) -> str:

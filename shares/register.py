@@ -11,7 +11,7 @@ from dataclasses import dataclass, field, replace
 from datetime import date
 
 from sqlalchemy import and_, case, func, select
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import lazyload, selectinload
 
 from app import audit
 from app.clock import today
@@ -372,24 +372,34 @@ def register_members_statement(on: date):
     return select(Member).where(present.exists()).order_by(Member.number)
 
 
+def register_member_ids(on: date) -> list[int]:
+    """The ids of the register's members as of ``on``, in member-number order: one query, remembered per
+    register version, so that page 300 costs what page 1 costs (no OFFSET walking 30,000 members)."""
+    return _remembered("ids", on, lambda: list(db.session.scalars(
+        register_members_statement(on).with_only_columns(Member.id))))
+
+
 def register_rows(on: date, *, offset: int = 0, limit: int | None = None) -> list[RegisterRow]:
     """Register lines as the law requires them (identity, category, shares, dates of subscriptions,
     payments, transfers and redemptions), in a constant number of queries."""
-    stmt = register_members_statement(on).offset(offset)
-    if limit is not None:
-        stmt = stmt.limit(limit)
-    members = list(db.session.scalars(stmt))
+    ids = register_member_ids(on)
+    return _rows_by_ids(ids[offset:offset + limit if limit is not None else None], on)
+
+
+def _rows_by_ids(ids: list[int], on: date) -> list[RegisterRow]:
+    if not ids:
+        return []
+    # The register needs the member, not their account (and its roles): no join, no extra query.
+    members = list(db.session.scalars(select(Member).options(lazyload(Member.account))
+                                      .where(Member.id.in_(ids)).order_by(Member.number)))
     return _rows_for(members, on)
 
 
 def iter_register_rows(on: date, batch: int = 2000):
-    offset = 0
-    while True:
-        rows = register_rows(on, offset=offset, limit=batch)
-        if not rows:
-            return
-        yield from rows
-        offset += batch
+    """Every line, read ``batch`` members at a time (files of the whole register)."""
+    ids = register_member_ids(on)
+    for start in range(0, len(ids), batch):
+        yield from _rows_by_ids(ids[start:start + batch], on)  # the identity map is weak: rows go as read
 
 
 def _rows_for(members: list[Member], on: date) -> list[RegisterRow]:
@@ -401,10 +411,13 @@ def _rows_for(members: list[Member], on: date) -> list[RegisterRow]:
     for member_id, kind, effective_on, purpose in db.session.execute(
             select(ShareEntry.member_id, ShareEntry.kind, ShareEntry.effective_on, PaymentRequest.purpose)
             .outerjoin(PaymentRequest, PaymentRequest.id == ShareEntry.payment_request_id)
-            .where(ShareEntry.member_id.in_(ids), ShareEntry.effective_on <= on,
-                   ShareEntry.kind.in_(tuple(DATE_KEYS)))
+            # No filter on the kind here: with one, SQLite reads the kind index across the whole register
+            # instead of the (member_id, effective_on) index (89 ms instead of 1 ms at 36,000 members).
+            .where(ShareEntry.member_id.in_(ids), ShareEntry.effective_on <= on)
             .order_by(ShareEntry.effective_on, ShareEntry.id)):
-        key = DATE_KEYS[kind]
+        key = DATE_KEYS.get(kind)
+        if key is None:
+            continue
         if kind is EntryKind.PAYMENT and purpose is PaymentPurpose.RENEWAL:
             key = "fee"  # the yearly renewal fee is not capital
         bucket = rows[member_id].dates[key]
@@ -468,8 +481,7 @@ def forget_figures() -> None:
 
 
 def register_count(on: date) -> int:
-    return _remembered("count", on, lambda: db.session.scalar(
-        select(func.count()).select_from(register_members_statement(on).subquery())))
+    return len(register_member_ids(on))
 
 
 @dataclass
