@@ -4,14 +4,17 @@ VENV := .venv
 PY := $(VENV)/bin/python
 FLASK := $(VENV)/bin/flask --app wsgi
 PORT ?= 5000
+# Links in the demo's mail point to the port it is served on.
+export UNEVOIX_PUBLIC_URL ?= http://127.0.0.1:$(PORT)
 # Debian packages the tests need (browser, PDF and QR readers, PostgreSQL server).
-SYSTEM_TOOLS := chromium pdftoppm zbarimg
+SYSTEM_TOOLS := chromium pdftoppm zbarimg curl
 PG_BIN = $(firstword $(wildcard /usr/lib/postgresql/*/bin))
 # One fixed PostgreSQL directory per checkout, outside it so the postgres user can enter it.
 PG_DIR := /tmp/unevoix-pg-$(shell pwd | md5sum | cut -c1-10)
 PG_URI := postgresql+psycopg://postgres@/unevoix_test?host=$(PG_DIR)&port=5432
 
-.PHONY: translations-update run test test-sqlite test-postgres install install-test system-deps translations demo-db bench clean
+
+.PHONY: smoke verifier translations-update run test test-sqlite test-postgres install install-test system-deps translations demo-db bench clean
 
 $(VENV)/installed: pyproject.toml
 	test -x $(PY) || python3 -m venv $(VENV)
@@ -48,16 +51,21 @@ system-deps:
 	test -n "$(PG_BIN)" || missing=1; \
 	if [ -n "$$missing" ]; then \
 	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends \
-	    chromium poppler-utils zbar-tools postgresql >/dev/null; \
+	    chromium poppler-utils zbar-tools postgresql curl >/dev/null; \
 	fi
 
-test: system-deps install-test test-sqlite test-postgres
+test: system-deps install-test test-sqlite test-postgres smoke
+
+# `make run` as the README says, serving the home page (then stopped).
+smoke: install
+	bash scripts/smoke_run.sh
 
 test-sqlite: install-test
 	$(PY) -m pytest -q $(PYTEST_ARGS)
 
 # Starts a throw-away PostgreSQL server (as the postgres user: initdb refuses root),
-# runs the whole suite on it and stops it, in one shell line so the trap holds.
+# runs the suite on it (less the tests marked no_db, which ran on SQLite) and stops it,
+# in one shell line so the trap holds.
 test-postgres: install-test
 	rm -rf $(PG_DIR) && mkdir -p $(PG_DIR) && chown postgres $(PG_DIR) && \
 	cd / && runuser -u postgres -- $(PG_BIN)/initdb --no-sync -A trust -U postgres -D $(PG_DIR)/data >/dev/null && \
@@ -65,11 +73,15 @@ test-postgres: install-test
 	  -o "-k $(PG_DIR) -c listen_addresses='' -c fsync=off -c synchronous_commit=off -c full_page_writes=off" start >/dev/null && \
 	trap 'runuser -u postgres -- $(PG_BIN)/pg_ctl -D $(PG_DIR)/data -m fast stop >/dev/null' EXIT && \
 	runuser -u postgres -- $(PG_BIN)/createdb -h $(PG_DIR) unevoix_test && \
-	cd $(CURDIR) && UNEVOIX_SQLALCHEMY_DATABASE_URI='$(PG_URI)' $(PY) -m pytest -q $(PYTEST_ARGS)
+	cd $(CURDIR) && UNEVOIX_SQLALCHEMY_DATABASE_URI='$(PG_URI)' $(PY) -m pytest -q -m "not no_db" $(PYTEST_ARGS)
 
 bench: install-test
 	$(PY) bench/ballots.py
 	$(PY) bench/register.py
 
+# The election verifier as one file members can download and run (see docs/election-record.md).
+verifier: $(VENV)/installed
+	$(PY) scripts/build_verifier.py dist/une-voix-verify.pyz
+
 clean:
-	rm -rf $(VENV) instance $(PG_DIR)
+	rm -rf $(VENV) instance dist $(PG_DIR)

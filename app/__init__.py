@@ -8,15 +8,17 @@ from flask_babel import lazy_gettext as _l
 from flask_talisman import Talisman
 from werkzeug.middleware.proxy_fix import ProxyFix
 
+from app import logs
 from app.config import ROOT, load_config
 
 # The domain packages, lowest first: app <- shares <- the others (see docs/architecture.md).
-DOMAIN_PACKAGES = ("shares", "voting")
+DOMAIN_PACKAGES = ("shares", "voting", "candidates", "working_groups")
 
 
 def create_app(config: dict | None = None) -> Flask:
     app = Flask(__name__, static_folder=str(ROOT / "static"), instance_path=str(ROOT / "instance"))
     load_config(app, config)
+    logs.init_app(app)
     if app.config.get("PROXY_COUNT"):
         # Behind a reverse proxy: trust its X-Forwarded-For/-Proto so HTTPS and client IPs are seen.
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=app.config["PROXY_COUNT"], x_proto=app.config["PROXY_COUNT"])

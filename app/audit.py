@@ -1,6 +1,7 @@
 """The append-only audit log, written in the same transaction as the change it records."""
 from __future__ import annotations
 
+import logging
 from typing import Any
 
 from flask import has_request_context
@@ -8,6 +9,8 @@ from flask_login import current_user
 
 from app.extensions import db
 from app.models import Account, AuditEntry
+
+log = logging.getLogger(__name__)
 
 
 def record(action: str, obj: Any = None, *, before: dict | None = None, after: dict | None = None,
@@ -23,6 +26,8 @@ def record(action: str, obj: Any = None, *, before: dict | None = None, after: d
         before=_jsonable(before), after=_jsonable(after), actor_id=actor.id if actor else None,
     )
     db.session.add(entry)
+    # Every state change also gets a log line, for the operator's log system.
+    log.info("%s %s:%s by account %s", action, entry.object_type, entry.object_id or "-", entry.actor_id or "-")
     return entry
 
 

@@ -59,11 +59,15 @@ class Config:
     RENEWAL_REMINDER_DAYS = (21, 42)  # days after the request
     RENEWAL_GRACE_DAYS = 30  # after the last reminder, before a member counts as lapsed
     CERTIFICATE_KEY: str | None = None  # signs certificates (else SECRET_KEY); changing it voids issued ones
+    # The address members reach the site at: every link in mail and letters starts with it.
+    # ``make run`` sets it from PORT; production refuses to start without it.
     PUBLIC_URL = "http://127.0.0.1:5000"
     # Register exports (PDF, CSV) made by background jobs are written here (relative: under instance/).
     SHARES_EXPORT_DIR = "exports"
     # The public "become a member" form: how often one address may send it.
     ADMISSION_RATE_LIMIT = "5 per hour; 20 per day"
+    LOG_LEVEL = "INFO"
+    LOG_FORMAT = "text"  # text | json (see app/logs.py)
 
 
 class ProductionConfig(Config):
@@ -104,6 +108,10 @@ def load_config(app, overrides: dict | None = None) -> None:
         app.config.update(overrides)
     if app.config["ENV_NAME"] == "production" and not app.config.get("SECRET_KEY"):
         raise RuntimeError("UNEVOIX_SECRET_KEY must be set in production.")
+    if app.config["ENV_NAME"] == "production" and "UNEVOIX_PUBLIC_URL" not in os.environ and not (
+            overrides and "PUBLIC_URL" in overrides):
+        raise RuntimeError("UNEVOIX_PUBLIC_URL must be set in production (e.g. https://vote.example.coop): "
+                           "every link in mail and letters starts with it.")
     if not app.config.get("SECRET_KEY"):
         app.config["SECRET_KEY"] = _development_secret(app)
     if app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite"):

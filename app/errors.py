@@ -5,9 +5,10 @@ views and templates ask ``error_message(exc)``. An uncaught DomainError renders 
 with that sentence and the error's status."""
 from __future__ import annotations
 
+import logging
 from typing import Mapping
 
-from flask import render_template
+from flask import render_template, request
 from flask_babel import lazy_gettext as _l
 from werkzeug.exceptions import HTTPException
 
@@ -24,6 +25,7 @@ class Conflict(DomainError):
     status = 409
 
 
+log = logging.getLogger(__name__)
 _MESSAGES: dict[type, object] = {}
 
 
@@ -63,10 +65,12 @@ def render_error(status: int, message: str | None = None):
 def register(app) -> None:
     @app.errorhandler(HTTPException)
     def http_error(exc: HTTPException):
+        log.warning("refused %s %s: %s", request.method, request.path, exc.code)
         if exc.code == 400 and "CSRF" in (exc.description or ""):
             return render_error(400, _l("Your form expired. Please reload the page and try again."))
         return render_error(exc.code or 500)
 
     @app.errorhandler(DomainError)
     def domain_error(exc: DomainError):
+        log.warning("refused %s %s: %s %s", request.method, request.path, exc.status, type(exc).__name__)
         return render_error(exc.status, error_message(exc))

@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any, Callable, Iterable
 
-from flask import url_for
+from flask import g, has_request_context, url_for
 
 
 @dataclass(frozen=True)
@@ -53,10 +53,17 @@ def nav_links(user) -> list[tuple[str, str]]:
 
 
 def tasks_for(user) -> list[Task]:
+    """The person's tasks, most urgent first; asked once per request (the home page and the badge)."""
     if user is None or not user.is_authenticated:
         return []
+    cached = g.get("tasks") if has_request_context() else None
+    if cached is not None and cached[0] == user.id:
+        return cached[1]
     tasks = [task for provider in _TASK_PROVIDERS for task in provider(user)]
-    return sorted(tasks, key=lambda t: (t.urgency, t.due or date.max, t.title))
+    tasks.sort(key=lambda t: (t.urgency, t.due or date.max, t.title))
+    if has_request_context():
+        g.tasks = (user.id, tasks)
+    return tasks
 
 
 def task_count(tasks: list[Task]) -> int:

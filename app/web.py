@@ -74,7 +74,7 @@ def euros(cents: int | None) -> str:
 
 @lru_cache(maxsize=16384)
 def _euros(cents: int, locale: str) -> str:
-    return babel_numbers.format_decimal(cents / 100, format="#,##0.00", locale=locale) + "\u00a0€"
+    return babel_numbers.format_decimal(cents / 100, format="#,##0.00", locale=locale) + " €"
 
 
 def register(app) -> None:

@@ -19,7 +19,9 @@ def init_app(app) -> None:
     from app.registry import nav_item, task_provider
     from shares import cli, labels, permissions, tasks
     from shares import messages  # noqa: F401  (registers the error sentences)
+    from shares.receipts import send_receipt
     from shares.signals import payment_matched
+    from shares.views.staff import payment_tasks
     from shares.views import bp
 
     app.register_blueprint(bp)
@@ -38,3 +40,5 @@ def init_app(app) -> None:
     nav_item(_l("Applications"), "shares.staff_applications", permissions.can_decide_admissions, order=36)
     for provider in tasks.PROVIDERS:
         task_provider(provider)
+    task_provider(payment_tasks)  # staff: payments to resolve, overpayments to decide, refunds to make
+    payment_matched.connect(send_receipt)  # a receipt to the member for each payment recorded

@@ -1,11 +1,17 @@
 """Importing camt.053 statements and matching their credits to payment requests.
 
-``import_statement`` either imports the whole file or nothing (a StatementError for a bad file, an
-unknown account). The same file again (same SHA-256) changes nothing and says so; a transaction seen
-in an earlier file (same bank reference) is skipped. Matching: the structured communication first,
-then the amount and the payer's name. Partial payments, overpayments and unknown payments wait in
-the queue for staff, who match them by hand (``resolve_transaction``) with a reason; of two staff
-resolving the same transaction at once, one wins and the other gets TransactionAlreadyResolved (409)."""
+``import_statement`` imports the statements of the cooperative's accounts and reports the others
+(another account, no account, an entry that cannot be read) by their number and account: one bad
+statement does not block a file, and a file with nothing importable is refused whole
+(StatementError). The same file again (same SHA-256) changes nothing and says so; a transaction
+seen in an earlier file (same bank reference) is skipped.
+
+Matching is automatic only by structured communication: a name or IBAN a member typed in their
+profile may suggest a request to staff (``shares.queries.suggestions_for``), never pay one. Nothing
+is ignored silently: debits, credits in another currency, communications with wrong check digits,
+unknown communications, partial payments and overpayments all wait in the queue with ``why``, until
+staff match them by hand (``match_by_hand``) or set them aside (``dismiss``); of two staff resolving
+the same transaction at once, one wins and the other gets TransactionAlreadyResolved (409)."""
 from __future__ import annotations
 
 import hashlib
@@ -13,20 +19,24 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 
 from sqlalchemy import func, insert, select, update
+from sqlalchemy.orm import joinedload
 
 from app import audit
 from app.clock import utcnow
 from app.extensions import db
 from app.models import Account
+from shares import register
 from shares.camt import Statement, parse_camt053
-from shares.errors import ReasonRequired, StatementError, TransactionAlreadyResolved
-from shares.models import (QUEUE_STATUSES, BankStatementImport, BankTransaction, MatchStatus, Member,
-                           PaymentRequest, PaymentStatus, fold)
-from shares.payments import apply_payment
+from shares.errors import (NotACredit, ReasonRequired, RequestNotPayable, StatementError,
+                           TransactionAlreadyResolved)
+from shares.models import QUEUE_STATUSES, BankStatementImport, BankTransaction, MatchStatus, PaymentRequest, PaymentStatus
 from shares.settings import bank_accounts
 
 OPEN_STATUSES = (PaymentStatus.OPEN, PaymentStatus.PARTIALLY_PAID)
 CHUNK = 500
+# Why a transaction waits in the queue, in the order the queue groups them.
+WHY_CODES = ("overpaid", "partial", "bad_reference", "unknown_reference", "no_reference", "cancelled", "currency",
+             "debit")
 
 
 @dataclass
@@ -36,11 +46,15 @@ class ImportResult:
     statements: list[dict] = field(default_factory=list)
     new: int = 0
     duplicates: int = 0
-    counts: dict[str, int] = field(default_factory=dict)  # match status -> number
+    counts: dict[str, int] = field(default_factory=dict)  # "matched" or a why code -> number
 
     @property
     def unbalanced(self) -> list[dict]:
-        return [s for s in self.statements if not s["balanced"]]
+        return [s for s in self.statements if not s.get("skipped") and not s["balanced"]]
+
+    @property
+    def skipped(self) -> list[dict]:
+        return [s for s in self.statements if s.get("skipped")]
 
 
 def _chunks(items, size=CHUNK):
@@ -49,38 +63,98 @@ def _chunks(items, size=CHUNK):
         yield items[start:start + size]
 
 
+def _skip_reason(statement: Statement, allowed: set[str] | None) -> tuple[str, str] | None:
+    if statement.error is not None:
+        return statement.error.reason, statement.error.detail
+    if not statement.iban:
+        return "no_account", ""
+    if allowed is not None and statement.iban not in allowed:
+        return "unknown_account", statement.iban
+    return None
+
+
 def import_statement(data: bytes, *, filename: str = "", actor: Account | None = None,
                      accept_any_account: bool = False) -> ImportResult:
     digest = hashlib.sha256(data).hexdigest()
     previous = db.session.scalar(select(BankStatementImport).where(BankStatementImport.file_sha256 == digest))
     if previous is not None:
-        return ImportResult(previous, already_imported=True, statements=previous.statements or [])
+        return _import_again(previous, data, actor=actor, accept_any_account=accept_any_account)
     statements = parse_camt053(data)
-    if not accept_any_account:
-        allowed = bank_accounts()
-        unknown = sorted({s.iban or "?" for s in statements if s.iban not in allowed})
-        if unknown:
-            raise StatementError("unknown_account", ", ".join(unknown))
-    summaries = [s.summary() for s in statements]
+    allowed = None if accept_any_account else bank_accounts()
+    summaries, importable = [], []
+    for statement in statements:
+        summary = statement.summary()
+        skip = _skip_reason(statement, allowed)
+        if skip:
+            summary.update(skipped=skip[0], detail=skip[1][:300])
+        else:
+            importable.append(statement)
+        summaries.append(summary)
+    if not importable:
+        reasons = [s for s in summaries if s.get("skipped")]
+        first = next((s for s in reasons if s["skipped"] not in ("unknown_account", "no_account")), None)
+        if first is not None:
+            raise StatementError(first["skipped"], first["detail"])
+        raise StatementError("unknown_account", ", ".join(sorted({s["iban"] or "?" for s in reasons})))
     record = BankStatementImport(file_sha256=digest, filename=filename[:255],
-                                 account_iban=", ".join(sorted({s.iban for s in statements}))[:34],
-                                 statements_count=len(statements),
-                                 entries_count=sum(s.entries_count for s in statements),
+                                 account_iban=", ".join(sorted({s.iban for s in importable}))[:34],
+                                 statements_count=len(importable),
+                                 entries_count=sum(s.entries_count for s in importable),
                                  statements=summaries, imported_by_id=actor.id if actor else None)
     db.session.add(record)
     db.session.flush()
     result = ImportResult(record, statements=summaries)
-    new_ids = _insert_new(record, statements, result)
+    new_ids = _insert_new(record, importable, result)
     record.new_transactions_count = result.new
     _auto_match(new_ids, result)
     audit.record("bank_statement.imported", record, actor=actor,
-                 after={"file": filename, "sha256": digest, "statements": len(statements), "new": result.new,
+                 after={"file": filename, "sha256": digest, "statements": len(importable), "new": result.new,
                         "duplicates": result.duplicates, "unbalanced": [s["id"] for s in result.unbalanced],
-                        **{f"status_{k}": v for k, v in result.counts.items()}})
+                        "skipped": [{"number": s["number"], "id": s["id"], "iban": s["iban"], "reason": s["skipped"]}
+                                    for s in result.skipped],
+                        **{f"count_{k}": v for k, v in result.counts.items()}})
     return result
 
 
-def _insert_new(record: BankStatementImport, statements: list[Statement], result: ImportResult) -> list[int]:
+def _import_again(previous: BankStatementImport, data: bytes, *, actor: Account | None,
+                  accept_any_account: bool) -> ImportResult:
+    """The same file again changes nothing, unless statements skipped the first time can be imported now
+    (their account was added to the configuration since): those are added to the same import."""
+    skipped_before = {s["number"] for s in previous.statements or [] if s.get("skipped") and s.get("number")}
+    if not skipped_before:
+        return ImportResult(previous, already_imported=True, statements=previous.statements or [])
+    allowed = None if accept_any_account else bank_accounts()
+    now = [s for s in parse_camt053(data) if s.number in skipped_before and _skip_reason(s, allowed) is None]
+    if not now:
+        return ImportResult(previous, already_imported=True, statements=previous.statements or [])
+    numbers = {s.number for s in now}
+    summaries = [{k: v for k, v in s.items() if k not in ("skipped", "detail")} if s.get("number") in numbers else s
+                 for s in previous.statements or []]
+    previous.statements = summaries  # a new list, so the JSON column is written
+    previous.statements_count += len(now)
+    previous.entries_count += sum(s.entries_count for s in now)
+    result = ImportResult(previous, statements=summaries)
+    new_ids = _insert_new(previous, now, result, only_new=True)
+    previous.new_transactions_count += result.new
+    _auto_match(new_ids, result)
+    audit.record("bank_statement.imported", previous, actor=actor,
+                 after={"again": True, "statements": sorted(numbers), "new": result.new,
+                        "duplicates": result.duplicates, **{f"count_{k}": v for k, v in result.counts.items()}})
+    return result
+
+
+def _first_why(amount_cents: int, currency: str) -> str:
+    if amount_cents < 0:
+        return "debit"
+    if currency not in ("EUR", ""):
+        return "currency"
+    return ""
+
+
+def _insert_new(record: BankStatementImport, statements: list[Statement], result: ImportResult,
+                only_new: bool = False) -> list[int]:
+    """Insert the transactions no earlier file had; their ids (``only_new``: of this call only)."""
+    before = db.session.scalar(select(func.max(BankTransaction.id))) if only_new else None
     transactions = {t.bank_reference: t for s in statements for t in s.transactions}
     existing: set[str] = set()
     for chunk in _chunks(transactions):
@@ -91,86 +165,52 @@ def _insert_new(record: BankStatementImport, statements: list[Statement], result
              "value_date": t.value_date, "amount_cents": t.amount_cents, "currency": t.currency or "EUR",
              "counterparty_name": t.counterparty_name, "counterparty_iban": t.counterparty_iban,
              "structured_reference": t.structured_reference, "free_text": t.free_text,
-             "match_status": MatchStatus.UNKNOWN if t.amount_cents > 0 and t.currency in ("EUR", "")
-             else MatchStatus.IGNORED, "match_reason": "" if t.amount_cents > 0 else "debit",
-             "version": 1}
+             "typed_reference": t.typed_reference[:40], "match_status": MatchStatus.UNKNOWN,
+             "why": _first_why(t.amount_cents, t.currency), "match_reason": "", "version": 1}
             for ref, t in transactions.items() if ref not in existing]
     for chunk in _chunks(rows, 2000):
         db.session.execute(insert(BankTransaction), chunk)
     result.new = len(rows)
-    return list(db.session.scalars(select(BankTransaction.id).where(BankTransaction.import_id == record.id)
-                                   .order_by(BankTransaction.id)))
+    stmt = select(BankTransaction.id).where(BankTransaction.import_id == record.id)
+    if before is not None:
+        stmt = stmt.where(BankTransaction.id > before)
+    return list(db.session.scalars(stmt.order_by(BankTransaction.id)))
 
 
 def _auto_match(ids: list[int], result: ImportResult) -> None:
+    """Only a valid structured communication that names an open request pays it automatically."""
     counts: dict[str, int] = defaultdict(int)
     for chunk in _chunks(ids):
         txs = list(db.session.scalars(select(BankTransaction).where(BankTransaction.id.in_(chunk))
                                       .order_by(BankTransaction.id)))
-        refs = {t.structured_reference for t in txs if t.structured_reference}
+        refs = {t.structured_reference for t in txs if t.structured_reference and not t.why}
         by_ref = {r.reference: r for r in db.session.scalars(
-            select(PaymentRequest).where(PaymentRequest.reference.in_(refs)))} if refs else {}
-        without = [t for t in txs if t.match_status is MatchStatus.UNKNOWN
-                   and (not t.structured_reference or t.structured_reference not in by_ref)]
-        candidates = _name_candidates(without)
+            select(PaymentRequest).where(PaymentRequest.reference.in_(refs))
+            .options(joinedload(PaymentRequest.member)))} if refs else {}  # the receipts read the member
         for tx in txs:
-            if tx.match_status is MatchStatus.IGNORED:
-                counts["ignored"] += 1
-                continue
-            request = by_ref.get(tx.structured_reference) if tx.structured_reference else None
-            reason = "structured reference"
-            if request is None:
-                request, reason = _by_amount_and_name(tx, candidates), "amount and name"
-            _classify(tx, request, reason)
-            counts[tx.match_status.value] += 1
+            if not tx.why:
+                _classify(tx, by_ref.get(tx.structured_reference) if tx.structured_reference else None)
+            counts["matched" if tx.match_status is MatchStatus.MATCHED else tx.why] += 1
         db.session.flush()
     result.counts = dict(counts)
 
 
-def _name_candidates(txs: list[BankTransaction]) -> dict[tuple[int, str], list[PaymentRequest]]:
-    """Open requests whose amount due equals one of the transactions' amounts, keyed by (due, folded name)
-    and (due, IBAN)."""
-    amounts = {t.amount_cents for t in txs}
-    out: dict[tuple[int, str], list[PaymentRequest]] = defaultdict(list)
-    if not amounts:
-        return out
-    due = PaymentRequest.amount_cents - PaymentRequest.paid_cents
-    for chunk in _chunks(amounts):
-        rows = db.session.execute(select(PaymentRequest, Member).join(Member, Member.id == PaymentRequest.member_id)
-                                  .where(PaymentRequest.status.in_(OPEN_STATUSES), due.in_(chunk))).all()
-        for request, member in rows:
-            out[(request.due_cents, _name_key(member.name))].append(request)
-            if member.iban:
-                out[(request.due_cents, member.iban)].append(request)
-    return out
-
-
-def _name_key(name: str) -> str:
-    return " ".join(sorted(fold(name).replace(",", " ").replace(".", " ").split()))
-
-
-def _by_amount_and_name(tx: BankTransaction, candidates) -> PaymentRequest | None:
-    found = {r.id: r for key in ((tx.amount_cents, _name_key(tx.counterparty_name)), (tx.amount_cents,
-                                                                                      tx.counterparty_iban or ""))
-             for r in candidates.get(key, []) if r.status in OPEN_STATUSES and r.due_cents == tx.amount_cents}
-    return next(iter(found.values())) if len(found) == 1 else None
-
-
-def _classify(tx: BankTransaction, request: PaymentRequest | None, reason: str) -> None:
+def _classify(tx: BankTransaction, request: PaymentRequest | None) -> None:
     if request is None:
-        tx.match_status, tx.match_reason = MatchStatus.UNKNOWN, "no matching request"
+        tx.why = ("unknown_reference" if tx.structured_reference
+                  else "bad_reference" if tx.typed_reference else "no_reference")
         return
     tx.payment_request_id = request.id
     if request.status is PaymentStatus.CANCELLED:
-        tx.match_status, tx.match_reason = MatchStatus.UNKNOWN, "request cancelled"
+        tx.why = "cancelled"
     elif tx.amount_cents == request.due_cents:
-        tx.match_status, tx.match_reason, tx.matched_at = MatchStatus.MATCHED, reason, utcnow()
-        db.session.flush()
-        apply_payment(request, tx.amount_cents, on=tx.booking_date, transaction=tx, reason=reason)
+        tx.match_status, tx.match_reason, tx.matched_at = MatchStatus.MATCHED, "structured reference", utcnow()
+        register.record_payment(request, tx.amount_cents, on=tx.booking_date, transaction=tx,
+                                reason="structured reference")
     elif tx.amount_cents < request.due_cents:
-        tx.match_status, tx.match_reason = MatchStatus.PARTIAL, reason
+        tx.match_status, tx.why = MatchStatus.PARTIAL, "partial"
     else:
-        tx.match_status, tx.match_reason = MatchStatus.OVERPAID, reason
+        tx.match_status, tx.why = MatchStatus.OVERPAID, "overpaid"
 
 
 # ----------------------------------------------------------------------------------------------
@@ -178,14 +218,26 @@ def _classify(tx: BankTransaction, request: PaymentRequest | None, reason: str) 
 # ----------------------------------------------------------------------------------------------
 
 
-def queue_statement():
-    return (select(BankTransaction).where(BankTransaction.match_status.in_(QUEUE_STATUSES),
+def queue_statement(why: str | None = None):
+    stmt = (select(BankTransaction).where(BankTransaction.match_status.in_(QUEUE_STATUSES),
                                           BankTransaction.resolved_at.is_(None))
             .order_by(BankTransaction.booking_date, BankTransaction.id))
+    if why:
+        stmt = stmt.where(BankTransaction.why == why)
+    return stmt
 
 
 def queue_count() -> int:
     return db.session.scalar(select(func.count()).select_from(queue_statement().subquery()))
+
+
+def queue_counts() -> dict[str, int]:
+    """Waiting transactions per reason, in the queue's order (reasons with none left out)."""
+    rows = dict(db.session.execute(
+        select(BankTransaction.why, func.count()).where(BankTransaction.match_status.in_(QUEUE_STATUSES),
+                                                        BankTransaction.resolved_at.is_(None))
+        .group_by(BankTransaction.why)).all())
+    return {code: rows[code] for code in (*WHY_CODES, "") if rows.get(code)}
 
 
 def _claim(tx: BankTransaction, expected_version: int, status: MatchStatus, request_id: int | None,
@@ -206,20 +258,31 @@ def _claim(tx: BankTransaction, expected_version: int, status: MatchStatus, requ
     db.session.refresh(tx)
 
 
+def deviates(tx: BankTransaction, request: PaymentRequest) -> bool:
+    """Staff deviate from what the payer wrote when they pay a request the communication does not name."""
+    return tx.structured_reference != request.reference
+
+
 def match_by_hand(tx: BankTransaction, request: PaymentRequest, *, expected_version: int, reason: str,
-                  actor: Account | None) -> None:
-    """Staff apply a queued credit to ``request``, whatever the amount (partial or over), with a reason."""
+                  actor: Account | None) -> register.AppliedPayment:
+    """Staff apply a queued credit to ``request``, whatever the amount: a partial payment leaves the rest
+    due, an overpayment's excess is kept as a Surplus for staff to decide. A reason is needed only when
+    the request is not the one the payer's structured communication names."""
     reason = (reason or "").strip()
-    if not reason:
+    if not reason and deviates(tx, request):
         raise ReasonRequired()
+    if tx.amount_cents <= 0 or tx.currency not in ("EUR", ""):
+        raise NotACredit()
     if request.status is PaymentStatus.CANCELLED:
-        from shares.errors import RequestNotPayable
         raise RequestNotPayable()
-    before = {"status": tx.match_status, "payment_request": tx.payment_request_id}
-    _claim(tx, expected_version, MatchStatus.MATCHED, request.id, actor, reason)
-    apply_payment(request, tx.amount_cents, on=tx.booking_date, transaction=tx, actor=actor, reason=reason)
+    before = {"status": tx.match_status, "why": tx.why, "payment_request": tx.payment_request_id}
+    _claim(tx, expected_version, MatchStatus.MATCHED, request.id, actor, reason or "structured reference")
+    applied = register.record_payment(request, tx.amount_cents, on=tx.booking_date, transaction=tx, actor=actor,
+                                      reason=reason or "structured reference")
     audit.record("bank_transaction.matched_by_hand", tx, actor=actor, before=before,
-                 after={"status": MatchStatus.MATCHED, "payment_request": request.id, "reason": reason})
+                 after={"status": MatchStatus.MATCHED, "payment_request": request.id, "reason": reason,
+                        "surplus_cents": applied.excess_cents})
+    return applied
 
 
 def dismiss(tx: BankTransaction, *, expected_version: int, reason: str, actor: Account | None) -> None:

@@ -3,19 +3,23 @@
 Pure functions, no database. ``parse_camt053(data)`` returns every statement in the file (Belgian
 banks put several in one), each with its balances and booked entries, and whether it balances
 (opening + credits - debits == closing). A file that is not XML, not camt.053, or truncated raises
-StatementError; a statement that does not balance is reported, not refused."""
+StatementError; a statement that does not balance is reported, not refused. A statement that cannot
+be read (a hostile amount, a batch whose transactions do not add up to its entry) carries its
+``error`` and no transactions; the file's other statements are read all the same.
+
+Batches: an entry (Ntry) may hold several transactions (TxDtls). The first one without an amount is
+the batch's header, not a payment; the transactions of every entry add up to the entry, to the cent."""
 from __future__ import annotations
 
 import hashlib
 import re
 from dataclasses import dataclass, field
 from datetime import date
-from decimal import Decimal, InvalidOperation
 
 from lxml import etree
 
 from shares.errors import StatementError
-from shares.payments import find_reference
+from shares.payments import find_reference, reference_lookalike
 
 NAMESPACE = re.compile(r"^urn:iso:std:iso:20022:tech:xsd:camt\.053\.001\.(\d{2})$")
 
@@ -31,6 +35,8 @@ class Transaction:
     counterparty_iban: str | None
     structured_reference: str | None
     free_text: str
+    typed_reference: str = ""  # a structured reference as the payer typed it, when it is not valid
+    entry_number: int = 0  # rank of the booked entry (Ntry) in its statement, from 1
 
 
 @dataclass
@@ -43,6 +49,8 @@ class Statement:
     transactions: list[Transaction] = field(default_factory=list)
     entries_cents: int = 0  # booked credits - debits, over the entries (not their details)
     entries_count: int = 0
+    number: int = 0  # rank of the statement in its file, from 1
+    error: StatementError | None = None  # a statement that could not be read (the others still are)
 
     @property
     def balanced(self) -> bool:
@@ -51,17 +59,28 @@ class Statement:
         return self.opening_cents + self.entries_cents == self.closing_cents
 
     def summary(self) -> dict:
-        return {"id": self.id, "iban": self.iban, "opening_cents": self.opening_cents,
+        return {"id": self.id, "number": self.number, "iban": self.iban, "opening_cents": self.opening_cents,
                 "closing_cents": self.closing_cents, "entries_cents": self.entries_cents,
                 "entries": self.entries_count, "balanced": self.balanced}
 
 
-def _cents(text: str | None) -> int:
-    try:
-        value = Decimal((text or "").strip())
-    except InvalidOperation:
-        raise StatementError("invalid", f"amount {text!r}") from None
-    return int((value * 100).to_integral_value())
+# ISO 20022 ActiveOrHistoricCurrencyAndAmount: at most 18 digits, 5 of them after the point. Anything
+# else (NaN, Infinity, exponents, signs) is refused before any arithmetic, so a hostile amount such as
+# 9E+999990 costs nothing.
+_AMOUNT = re.compile(r"[0-9]{1,13}(?:\.[0-9]{0,5})?|\.[0-9]{1,5}")
+
+
+def _cents(node) -> int:
+    """The amount in ``node``'s text as integer cents, exact; StatementError naming the line if not."""
+    text = (node.text or "").strip() if node is not None else ""
+    line = getattr(node, "sourceline", None)
+    if not _AMOUNT.fullmatch(text):
+        raise StatementError("invalid", f"amount {text[:40]!r} on line {line}")
+    whole, _, fraction = text.partition(".")
+    whole, fraction = whole or "0", fraction.ljust(5, "0")
+    if fraction[2:] != "000":
+        raise StatementError("invalid", f"amount {text!r} on line {line} has fractions of a cent")
+    return int(whole) * 100 + int(fraction[:2])
 
 
 def _date(node, ns) -> date | None:
@@ -83,10 +102,10 @@ def _text(node, path: str, ns) -> str:
 
 
 def _signed(node, ns) -> int:
-    amount = _cents(node.findtext("c:Amt", namespaces=ns))
+    amount = _cents(node.find("c:Amt", ns))
     indicator = _text(node, "c:CdtDbtInd", ns)
     if indicator not in ("CRDT", "DBIT"):
-        raise StatementError("invalid", "credit/debit indicator missing")
+        raise StatementError("invalid", f"credit/debit indicator missing on line {node.sourceline}")
     return amount if indicator == "CRDT" else -amount
 
 
@@ -108,16 +127,22 @@ def _party(details, role: str, ns) -> tuple[str, str | None]:
     return name[:200], iban
 
 
-def _remittance(details, ns) -> tuple[str | None, str]:
+def _remittance(details, ns) -> tuple[str | None, str, str]:
+    """(valid structured reference, unstructured text, reference as typed when it is not valid)."""
     if details is None:
-        return None, ""
+        return None, "", ""
     unstructured = " ".join(t.strip() for t in details.xpath("c:RmtInf/c:Ustrd/text()", namespaces=ns))
-    reference = None
+    reference, typed = None, ""
     for ref in details.xpath("c:RmtInf/c:Strd/c:CdtrRefInf/c:Ref/text()", namespaces=ns):
         reference = find_reference(ref)
         if reference:
             break
-    return reference or find_reference(unstructured), unstructured[:500]
+        typed = typed or ref.strip()[:40]
+    if reference is None:
+        reference = find_reference(unstructured)
+    if reference is None and not typed:
+        typed = reference_lookalike(unstructured) or ""
+    return reference, unstructured[:500], typed
 
 
 def _fallback_reference(iban: str, parts: tuple, seen: dict) -> str:
@@ -150,57 +175,101 @@ def parse_camt053(data: bytes) -> list[Statement]:
     if root.find("c:BkToCstmrStmt", ns) is None:
         raise StatementError("not_camt053", "no BkToCstmrStmt")
     statements = []
-    for stmt in statements_nodes:
+    for number, stmt in enumerate(statements_nodes, 1):
         iban = (_text(stmt, "c:Acct/c:Id/c:IBAN", ns) or _text(stmt, "c:Acct/c:Id/c:Othr/c:Id", ns))
-        iban = iban.replace(" ", "").upper()
-        statement = Statement(id=_text(stmt, "c:Id", ns), iban=iban, currency=_text(stmt, "c:Acct/c:Ccy", ns),
-                              opening_cents=_balance(stmt, ("OPBD", "PRCD"), ns),
-                              closing_cents=_balance(stmt, ("CLBD",), ns))
-        seen: dict = {}
-        for entry in stmt.findall("c:Ntry", ns):
-            status = _text(entry, "c:Sts", ns) or _text(entry, "c:Sts/c:Cd", ns)
-            if status and status not in ("BOOK",):
-                continue  # pending or information-only entries are not booked
-            signed = _signed(entry, ns)
-            statement.entries_cents += signed
-            statement.entries_count += 1
-            currency = entry.find("c:Amt", ns).get("Ccy", "EUR")
-            booking = _date(entry.find("c:BookgDt", ns), ns) or _date(entry.find("c:ValDt", ns), ns)
-            if booking is None:
-                raise StatementError("invalid", "entry without booking date")
-            value = _date(entry.find("c:ValDt", ns), ns)
-            entry_ref = _text(entry, "c:AcctSvcrRef", ns)
-            details = entry.findall("c:NtryDtls/c:TxDtls", ns)
-            batch = len(details) > 1
-            for index, tx in enumerate(details or [None]):
-                amount = signed
-                if batch:
-                    amount_node = tx.find("c:AmtDtls/c:TxAmt", ns)
-                    if amount_node is None and tx.find("c:Amt", ns) is not None:
-                        amount_node = tx
-                    if amount_node is not None and amount_node.find("c:Amt", ns) is not None:
-                        amount = _cents(amount_node.findtext("c:Amt", namespaces=ns)) * (1 if signed >= 0 else -1)
-                role = "Dbtr" if signed >= 0 else "Cdtr"
-                name, party_iban = _party(tx, role, ns)
-                reference, free_text = _remittance(tx, ns)
-                if not free_text:
-                    free_text = _text(entry, "c:AddtlNtryInf", ns)[:500]
-                    reference = reference or find_reference(free_text)
-                tx_ref = _text(tx, "c:Refs/c:AcctSvcrRef", ns) if tx is not None else ""
-                own = tx_ref or (f"{entry_ref}#{index}" if batch and entry_ref else entry_ref)
-                if own:
-                    bank_reference = f"{iban}:{own}"
-                    if bank_reference in seen:  # some banks repeat a reference inside one statement
-                        bank_reference = _fallback_reference(iban, (own, booking, amount, name, free_text), seen)
-                    seen[bank_reference] = 1
-                else:
-                    bank_reference = _fallback_reference(
-                        iban, (booking, value, amount, currency, name, party_iban, reference, free_text), seen)
-                statement.transactions.append(Transaction(
-                    bank_reference=bank_reference[:140], booking_date=booking, value_date=value,
-                    amount_cents=amount, currency=currency, counterparty_name=name, counterparty_iban=party_iban,
-                    structured_reference=reference, free_text=free_text))
+        statement = Statement(id=_text(stmt, "c:Id", ns)[:100], iban=iban.replace(" ", "").upper()[:34],
+                              currency=_text(stmt, "c:Acct/c:Ccy", ns)[:3], opening_cents=None, closing_cents=None,
+                              number=number)
+        try:
+            _read_statement(statement, stmt, ns)
+        except StatementError as exc:  # this statement is reported; the file's other statements still count
+            statement.error = exc
+            statement.transactions = []
         statements.append(statement)
     if not statements:
         raise StatementError("not_camt053", "no statement")
     return statements
+
+
+def _detail_amount(tx, ns) -> int | None:
+    """A TxDtls's own amount (camt.053.001.04+ ``Amt``, or ``AmtDtls/TxAmt``), unsigned; None if it has none."""
+    node = tx.find("c:Amt", ns)
+    if node is None:
+        node = tx.find("c:AmtDtls/c:TxAmt/c:Amt", ns)
+    return None if node is None else _cents(node)
+
+
+def _entry_parts(statement: Statement, entry, index: int, signed: int, ns) -> list[tuple[object, int]]:
+    """The entry's transactions with their signed amounts, which add up to the entry.
+
+    One TxDtls without its own amount carries the entry's amount. In a batch (several TxDtls), the first
+    TxDtls without an amount is the batch's header (Belgian banks write the group's reference there) and
+    is not a transaction; the others must all carry an amount, and they must add up to the entry."""
+    details = entry.findall("c:NtryDtls/c:TxDtls", ns)
+    if not details:
+        return [(None, signed)]
+    if len(details) == 1 and _detail_amount(details[0], ns) is None:
+        return [(details[0], signed)]
+    sign = 1 if signed >= 0 else -1
+    parts = []
+    for position, tx in enumerate(details):
+        amount = _detail_amount(tx, ns)
+        if amount is None:
+            if position == 0:
+                continue  # the batch header
+            raise StatementError("batch", f"statement {statement.id or statement.number}, entry {index} "
+                                          f"(line {entry.sourceline}): a transaction of the batch has no amount")
+        indicator = _text(tx, "c:CdtDbtInd", ns)
+        parts.append((tx, -amount if indicator == "DBIT" else amount if indicator == "CRDT" else sign * amount))
+    total = sum(amount for _tx, amount in parts)
+    if total != signed:
+        raise StatementError("batch", f"statement {statement.id or statement.number}, entry {index} "
+                                      f"(line {entry.sourceline}): its transactions add up to {total} cents, "
+                                      f"the entry says {signed}")
+    return parts
+
+
+def _read_statement(statement: Statement, stmt, ns) -> None:
+    statement.opening_cents = _balance(stmt, ("OPBD", "PRCD"), ns)
+    statement.closing_cents = _balance(stmt, ("CLBD",), ns)
+    iban = statement.iban
+    seen: dict = {}
+    for index, entry in enumerate(stmt.findall("c:Ntry", ns), 1):
+        status = _text(entry, "c:Sts", ns) or _text(entry, "c:Sts/c:Cd", ns)
+        if status and status not in ("BOOK",):
+            continue  # pending or information-only entries are not booked
+        signed = _signed(entry, ns)
+        statement.entries_cents += signed
+        statement.entries_count += 1
+        amount_node = entry.find("c:Amt", ns)
+        currency = (amount_node.get("Ccy") or statement.currency or "EUR")[:3]
+        booking = _date(entry.find("c:BookgDt", ns), ns) or _date(entry.find("c:ValDt", ns), ns)
+        if booking is None:
+            raise StatementError("invalid", f"entry {index} (line {entry.sourceline}) has no booking date")
+        value = _date(entry.find("c:ValDt", ns), ns)
+        entry_ref = _text(entry, "c:AcctSvcrRef", ns)
+        parts = _entry_parts(statement, entry, index, signed, ns)
+        batch = len(parts) > 1
+        for rank, (tx, amount) in enumerate(parts):
+            role = "Dbtr" if amount >= 0 else "Cdtr"
+            name, party_iban = _party(tx, role, ns)
+            reference, free_text, typed = _remittance(tx, ns)
+            if not free_text:
+                free_text = _text(entry, "c:AddtlNtryInf", ns)[:500]
+                reference = reference or find_reference(free_text)
+                typed = typed or ("" if reference else reference_lookalike(free_text) or "")
+            tx_ref = _text(tx, "c:Refs/c:AcctSvcrRef", ns) if tx is not None else ""
+            own = tx_ref or (f"{entry_ref}#{rank}" if batch and entry_ref else entry_ref)
+            if own:
+                bank_reference = f"{iban}:{own}"
+                if bank_reference in seen:  # some banks repeat a reference inside one statement
+                    bank_reference = _fallback_reference(iban, (own, booking, amount, name, free_text), seen)
+                seen[bank_reference] = 1
+            else:
+                bank_reference = _fallback_reference(
+                    iban, (booking, value, amount, currency, name, party_iban, reference, free_text), seen)
+            statement.transactions.append(Transaction(
+                bank_reference=bank_reference[:140], booking_date=booking, value_date=value,
+                amount_cents=amount, currency=currency, counterparty_name=name,
+                counterparty_iban=(party_iban or "")[:34] or None, structured_reference=reference,
+                free_text=free_text, typed_reference=typed, entry_number=index))

@@ -19,6 +19,7 @@ class Credit:
     reference: str | None = None  # 12-digit structured communication
     text: str = ""
     bank_reference: str | None = None
+    currency: str = "EUR"
 
 
 def _amt(cents: int) -> str:
@@ -51,7 +52,7 @@ def write_camt053(iban: str, statement_id: str, opening_cents: int, credits: lis
                    f"<Ref>{c.reference}</Ref></CdtrRefInf></Strd></RmtInf>")
         else:
             rmt = f"<RmtInf><Ustrd>{escape(c.text)}</Ustrd></RmtInf>" if c.text else ""
-        parts.append(f"<Ntry><Amt Ccy=\"EUR\">{_amt(c.amount_cents)}</Amt>"
+        parts.append(f"<Ntry><Amt Ccy=\"{c.currency}\">{_amt(c.amount_cents)}</Amt>"
                      f"<CdtDbtInd>{'CRDT' if credit else 'DBIT'}</CdtDbtInd><Sts>BOOK</Sts>"
                      f"<BookgDt><Dt>{c.booking_date.isoformat()}</Dt></BookgDt>"
                      f"<ValDt><Dt>{c.booking_date.isoformat()}</Dt></ValDt><AcctSvcrRef>{escape(ref)}</AcctSvcrRef>"

@@ -8,19 +8,38 @@ from flask.cli import AppGroup
 
 from app.clock import today
 from app.demo import register_demo_loader
+from app.jobs import job_context
+from app.uow import unit_of_work
 
 shares_cli = AppGroup("shares", help="The share register: bank statements, renewal campaign.")
+
+
+WHY_WORDS = {"overpaid": "overpaid, waiting for staff", "partial": "partial payment, waiting for staff",
+             "bad_reference": "communication with wrong check digits", "unknown_reference": "unknown communication",
+             "no_reference": "no structured communication", "cancelled": "request cancelled",
+             "currency": "not in euros", "debit": "debits (money going out)"}
+SKIP_WORDS = {"unknown_account": "not one of the cooperative's accounts", "no_account": "no account number",
+              "batch": "a batch whose transactions do not add up to its entry",
+              "invalid": "an invalid amount, date or entry"}
 
 
 def describe_import(result) -> list[str]:
     record = result.statement_import
     if result.already_imported:
-        return [f"Already imported on {record.imported_at:%Y-%m-%d %H:%M} UTC (import #{record.id}): nothing changed."]
-    lines = [f"Imported {record.statements_count} statement(s), {record.entries_count} entries: "
-             f"{result.new} new transaction(s), {result.duplicates} already known."]
-    for status in ("matched", "partial", "overpaid", "unknown", "ignored"):
-        if result.counts.get(status):
-            lines.append(f"  {status}: {result.counts[status]}")
+        lines = [f"Already imported on {record.imported_at:%Y-%m-%d %H:%M} UTC (import #{record.id}): "
+                 "nothing changed."]
+    else:
+        lines = [f"Imported {record.statements_count} statement(s), {record.entries_count} entries: "
+                 f"{result.new} new transaction(s), {result.duplicates} already known."]
+        if result.counts.get("matched"):
+            lines.append(f"  matched automatically: {result.counts['matched']}")
+        for code, words in WHY_WORDS.items():
+            if result.counts.get(code):
+                lines.append(f"  in the queue, {words}: {result.counts[code]}")
+    for statement in result.skipped:
+        lines.append(f"  SKIPPED statement {statement['number']} ({statement['id'] or 'no id'}, account "
+                     f"{statement['iban'] or 'none'}): {SKIP_WORDS.get(statement['skipped'], statement['skipped'])}"
+                     + (f" - {statement['detail']}" if statement.get("detail") else ""))
     for statement in result.unbalanced:
         lines.append(f"  WARNING statement {statement['id']} ({statement['iban']}) does not balance: opening "
                      f"{statement['opening_cents']} + entries {statement['entries_cents']} != closing "
@@ -31,17 +50,18 @@ def describe_import(result) -> list[str]:
 @shares_cli.command("import-statement")
 @click.argument("path", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 def import_statement_command(path: Path) -> None:
-    """Import a camt.053 bank statement and match its payments (idempotent)."""
+    """Import a camt.053 bank statement and match its payments (idempotent). The statements of other
+    accounts, or that cannot be read, are skipped and named; the others are imported."""
     from shares.bank import import_statement
     from shares.errors import StatementError
 
-    from app.uow import unit_of_work
 
     try:
-        with unit_of_work():
+        with unit_of_work(), job_context():
             result = import_statement(path.read_bytes(), filename=path.name)
     except StatementError as exc:
-        raise click.ClickException(f"{path.name}: refused ({exc.reason}): {exc.detail}. Nothing was imported.") from None
+        raise click.ClickException(f"{path.name}: refused ({SKIP_WORDS.get(exc.reason, exc.reason)}): "
+                                   f"{exc.detail}. Nothing was imported.") from None
     for line in describe_import(result):
         click.echo(line)
 
@@ -56,7 +76,7 @@ def register_pdf_command(output: Path, on, language: str | None) -> None:
     from flask import current_app
     from flask_babel import force_locale
 
-    from app.jobs import job_context
+
     from shares.exports import write_register_pdf
 
     day = on.date() if on else today()
@@ -79,7 +99,7 @@ def run_exports_command() -> None:
 @click.argument("year", type=click.IntRange(2000, 2100))
 def record_lapses_command(year: int) -> None:
     """Record as lapsed the members whose renewal for YEAR is unpaid after the grace period (cron-safe)."""
-    from app.uow import unit_of_work
+
     from shares.renewal import record_lapses
 
     with unit_of_work():

@@ -14,7 +14,6 @@ from app.progress import progress
 from shares import register
 from shares.camt_writer import Credit, write_camt053
 from shares.models import Category, PaymentStatus
-from shares.payments import apply_payment
 from shares.settings import setting
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -37,14 +36,15 @@ def build_history(ctx: DemoContext, members, today: date) -> list:
         _, request = register.subscribe(member, shares, on=on)
         joined[member.id] = on
         if rng.random() < 0.9 and on < today - timedelta(days=45):
-            apply_payment(request, request.amount_cents, on=min(on + timedelta(days=rng.randint(1, 30)), today))
+            register.record_payment(request, request.amount_cents, on=min(on + timedelta(days=rng.randint(1, 30)), today),
+                                        notify=False)
         else:
             open_requests.append(request)
         if rng.random() < 0.12 and on < date(today.year - 1, 1, 1):
             later = _day(rng, on + timedelta(days=60), today - timedelta(days=10))
             _, more = register.subscribe(member, rng.randint(1, 4), on=later)
             if rng.random() < 0.7:
-                apply_payment(more, more.amount_cents, on=min(later + timedelta(days=7), today))
+                register.record_payment(more, more.amount_cents, on=min(later + timedelta(days=7), today), notify=False)
             else:
                 open_requests.append(more)
     paid = [m for m in members if register.holding(m, today).paid_cents >= 2 * 3000
@@ -87,6 +87,11 @@ def demo_statement(open_requests, today: date, rng) -> bytes:
                                   text=f"parts sociales {member.number}"))
         elif i % 7 == 3:
             continue  # still unpaid
+        elif i % 9 == 4:  # a typing slip in the communication: the queue suggests the request
+            r = request.reference
+            slip = r[:5] + str((int(r[5]) + 1) % 10) + r[6:]
+            credits.append(Credit(request.amount_cents, day, member.name, member.iban,
+                                  text=f"+++{slip[:3]}/{slip[3:7]}/{slip[7:]}+++"))
         else:
             credits.append(Credit(request.amount_cents, day, member.name, member.iban, request.reference))
     credits.append(Credit(4500, today, "Jean Inconnu", None, text="cotisation?"))

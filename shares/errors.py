@@ -97,6 +97,32 @@ class UnknownMember(DomainError):
     status = 404
 
 
+# --- money kept beyond what was due -------------------------------------------------------------
+
+class PaymentConflict(Conflict):
+    """Another payment changed the same request at the same moment; try again."""
+
+
+class NotACredit(DomainError):
+    """Only money received (a credit in euros) can pay a request."""
+
+
+class SurplusAlreadyDecided(Conflict):
+    """Someone decided what becomes of this surplus first."""
+
+
+class SurplusTooSmall(DomainError):
+    """The surplus does not buy one whole share."""
+
+
+class RefundAccountMissing(DomainError):
+    """A refund needs a valid IBAN to pay back to."""
+
+
+class NothingDue(DomainError):
+    """Next year's renewal is already paid: there is nothing to credit."""
+
+
 class ApplicationPending(DomainError):
     """An applicant not admitted yet cannot act as a member (buy more shares, ask for a change)."""
 

@@ -12,6 +12,7 @@ from stdnum.exceptions import ValidationError as StdnumError
 from wtforms import (DateField, HiddenField, IntegerField, RadioField, SelectField, StringField, TextAreaField)
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional, ValidationError
+from wtforms.widgets import HiddenInput
 
 from app.i18n import LANGUAGE_NAMES
 from shares.errors import InvalidReference
@@ -76,7 +77,8 @@ class MemberSearchForm(FlaskForm):
     class Meta:
         csrf = False  # a GET search changes nothing
 
-    q = StringField(_l("Name, e-mail or member number"), validators=[Length(max=100)])
+    q = StringField(_l("Name, e-mail, member number, structured communication, IBAN, national or enterprise "
+                       "number, postcode or city"), validators=[Length(max=100)])
     page = IntegerField(default=1, validators=[Optional()])
 
 
@@ -162,12 +164,72 @@ class ExcludeForm(FlaskForm):
                                   validators=[DataRequired(REQUIRED), Length(max=100)])
 
 
+class EuroAmountField(StringField):
+    """An amount staff type in euros, read into integer cents exactly: "1 234,50", "1.234,50", "1234.50",
+    "1,234.50", "30", "30 €". Two decimals at most; a thousands separator only between groups of three
+    digits. ``signed`` allows a leading minus. ``data`` is the number of cents (None when left empty)."""
+
+    MAX_CENTS = 100_000_000_000  # a billion euros
+
+    def __init__(self, label=None, validators=None, signed: bool = False, **kwargs):
+        super().__init__(label, validators, **kwargs)
+        self.signed = signed
+        self.raw = None
+
+    def _value(self) -> str:
+        if self.raw is not None:
+            return self.raw
+        if self.data is None:
+            return ""
+        sign = "-" if self.data < 0 else ""
+        euros, cents = divmod(abs(self.data), 100)
+        return f"{sign}{euros},{cents:02d}" if cents else f"{sign}{euros}"
+
+    def process_formdata(self, valuelist):
+        if not valuelist:
+            return
+        self.raw = valuelist[0]
+        self.data = None
+        text = "".join(c for c in self.raw if not c.isspace()).replace("€", "").removesuffix("EUR").strip()
+        if not text:
+            return
+        try:
+            self.data = parse_euros(text, signed=self.signed)
+        except ValueError as exc:
+            raise ValueError(str(exc)) from None
+        if abs(self.data) >= self.MAX_CENTS:
+            self.data = None
+            raise ValueError(_l("This amount is too large."))
+
+
+def parse_euros(text: str, *, signed: bool = False) -> int:
+    """Euros as typed (no spaces) to integer cents; ValueError with the person's sentence if not an amount."""
+    sign = 1
+    if text[:1] in "-−" and signed:
+        sign, text = -1, text[1:]
+    if not text or not all(c in "0123456789.," for c in text):
+        raise ValueError(_l("Enter an amount in euros, like 1 234,50."))
+    decimals = ""
+    last = max(text.rfind(","), text.rfind("."))
+    if last >= 0 and (len(text) - last - 1 != 3 or text.count(text[last]) == 1 and ("," in text) == ("." in text)
+                      or text[:last].strip("0") == ""):
+        decimals, text = text[last + 1:], text[:last]
+        if not 1 <= len(decimals) <= 2:
+            raise ValueError(_l("At most two decimals (cents), like 1 234,50."))
+    groups = text.replace(",", ".").split(".")
+    if not groups[0] or (len(groups) > 1 and (len(groups[0]) > 3 or any(len(g) != 3 for g in groups[1:]))) \
+            or ("," in text and "." in text):
+        raise ValueError(_l("Enter an amount in euros, like 1 234,50."))
+    return sign * (int("".join(groups)) * 100 + int(decimals.ljust(2, "0") or "0"))
+
+
 class CorrectionForm(FlaskForm):
     entry_id = SelectField(_l("Entry to correct"), coerce=int, choices=[])
     shares = IntegerField(_l("Change in number of shares (signed)"), default=0, validators=[Optional()])
-    capital_cents = IntegerField(_l("Change in capital subscribed, in cents (signed)"), default=0,
+    capital_cents = EuroAmountField(_l("Change in capital subscribed, in euros (signed, like -30 or 15,50)"),
+                                    signed=True, validators=[Optional()])
+    paid_cents = EuroAmountField(_l("Change in capital paid, in euros (signed, like -30 or 15,50)"), signed=True,
                                  validators=[Optional()])
-    paid_cents = IntegerField(_l("Change in capital paid, in cents (signed)"), default=0, validators=[Optional()])
     effective_on = _date(_l("Date of correction"))
     reason = TextAreaField(_l("Reason"), validators=[DataRequired(_l("Say why this correction is made.")),
                                                      Length(max=500)])
@@ -185,14 +247,30 @@ class ReferenceField(StringField):
             raise ValidationError(REFERENCE_ERRORS[exc.reason]) from None
 
 
-class MatchForm(FlaskForm):
-    """Resolve a queued bank transaction: pay a request (by its communication) or set it aside."""
+class VersionField(IntegerField):
+    """The version of the row the form was opened on (hidden); not a whole number in range: the form is refused."""
 
-    version = HiddenField()
+    widget = HiddenInput()
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.type = "HiddenField"  # rendered by hidden_tag(), skipped where pages list the visible fields
+
+
+VERSION = [InputRequired(_l("This form is out of date. Reload the page.")),
+           NumberRange(min=1, max=2**31 - 1, message=_l("This form is out of date. Reload the page."))]
+
+
+class MatchForm(FlaskForm):
+    """Resolve a queued bank transaction: pay a request (by its communication) or set it aside. A reason is
+    asked only when staff pay another request than the one the payer's communication names, or set it aside."""
+
+    version = VersionField(validators=VERSION)
     action = SelectField(_l("Action"), choices=[SelectChoice("match", _l("Apply to the payment request")),
                                                  SelectChoice("dismiss", _l("Set aside (not a payment to match)"))])
     reference = ReferenceField(_l("Structured communication of the request"))
-    reason = StringField(_l("Reason"), validators=[DataRequired(_l("Say why.")), Length(max=500)])
+    reason = StringField(_l("Reason (needed when you set it aside or pay another request than the one it names)"),
+                         validators=[Optional(), Length(max=500)])
 
     def validate_reference(self, field):
         if self.action.data == "match" and not field.data:
@@ -200,7 +278,33 @@ class MatchForm(FlaskForm):
 
 
 class MemberMatchForm(MatchForm):
+    """From a member's page: the transaction is chosen in a list, so its version is the one read on posting."""
+
+    version = VersionField(validators=[Optional(), NumberRange(min=1, max=2**31 - 1,
+                                                               message=_l("This form is out of date. Reload the page."))])
     transaction_id = SelectField(_l("Bank transaction waiting in the queue"), coerce=int, choices=[])
+
+
+class SurplusForm(FlaskForm):
+    """Staff decide what becomes of money received beyond what was due."""
+
+    note = StringField(_l("Note (optional)"), validators=[Optional(), Length(max=500)])
+
+
+class RefundForm(SurplusForm):
+    iban = StringField(_l("Pay back to (IBAN)"), validators=[
+        InputRequired(_l("Enter the IBAN to pay back to.")),
+        _stdnum_field(std_iban, _l("This IBAN is not valid. Check the digits, like BE71 0961 2345 6769."))])
+
+
+class QueueFilterForm(FlaskForm):
+    class Meta:
+        csrf = False  # a GET filter changes nothing
+
+    why = SelectField(choices=[SelectChoice(code, code) for code in (
+        "", "overpaid", "partial", "bad_reference", "unknown_reference", "no_reference", "cancelled", "currency",
+        "debit")], validators=[Optional()])
+    page = IntegerField(default=1, validators=[Optional(), NumberRange(min=1, max=100_000)])
 
 
 class StatementForm(FlaskForm):
@@ -212,7 +316,7 @@ class RegisterDateForm(FlaskForm):
         csrf = False
 
     on = DateField(_l("Register as of"), validators=[Optional()])
-    page = IntegerField(default=1, validators=[Optional()])
+    page = IntegerField(default=1, validators=[Optional(), NumberRange(min=1, max=100_000)])
 
 
 # --- admission ------------------------------------------------------------------------------------

@@ -5,7 +5,7 @@ import enum
 import unicodedata
 from datetime import date, datetime
 
-from sqlalchemy import JSON, BigInteger, Date, ForeignKey, Index, String, UniqueConstraint, event, text
+from sqlalchemy import JSON, BigInteger, CheckConstraint, Date, ForeignKey, Index, String, UniqueConstraint, event, text
 from sqlalchemy.orm import Mapped, Session, mapped_column, relationship
 
 from app.clock import utcnow
@@ -42,13 +42,13 @@ class Member(db.Model):
     last_name: Mapped[str | None] = mapped_column(String(100))
     legal_name: Mapped[str | None] = mapped_column(String(200))
     street: Mapped[str] = mapped_column(String(200), default="")
-    postcode: Mapped[str] = mapped_column(String(12), default="")
+    postcode: Mapped[str] = mapped_column(String(12), default="", index=True)
     city: Mapped[str] = mapped_column(String(100), default="")
     country: Mapped[str] = mapped_column(String(2), default="BE")
     category: Mapped[Category] = mapped_column(value_enum(Category, 1))
-    national_number: Mapped[str | None] = mapped_column(String(11))
-    enterprise_number: Mapped[str | None] = mapped_column(String(10))
-    iban: Mapped[str | None] = mapped_column(String(34))
+    national_number: Mapped[str | None] = mapped_column(String(11), index=True)
+    enterprise_number: Mapped[str | None] = mapped_column(String(10), index=True)
+    iban: Mapped[str | None] = mapped_column(String(34), index=True)
     search_text: Mapped[str] = mapped_column(String(500), default="", index=True)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     # Optimistic locking: an edit made on a stale copy fails instead of overwriting.
@@ -79,7 +79,8 @@ class Member(db.Model):
         return self.account.language
 
     def refresh_search_text(self) -> None:
-        self.search_text = fold(f"{self.name} {self.legal_name or ''} {self.account.email} {self.number}")
+        self.search_text = fold(f"{self.name} {self.legal_name or ''} {self.account.email} {self.number} "
+                                f"{self.city or ''}")[:500]
 
 
 @event.listens_for(Member, "before_insert")
@@ -261,6 +262,11 @@ class BankTransaction(db.Model):
     matched_by_id: Mapped[int | None] = mapped_column(ForeignKey("app_account.id"))  # None: automatic
     matched_at: Mapped[datetime | None]
     match_reason: Mapped[str] = mapped_column(String(500), default="")
+    # Why the import did not match it (a code the queue words): debit, currency, bad_reference,
+    # unknown_reference, no_reference, cancelled, partial, overpaid; empty once matched automatically.
+    why: Mapped[str] = mapped_column(String(20), default="", server_default="")
+    # A structured communication as the payer typed it, when its check digits are wrong.
+    typed_reference: Mapped[str] = mapped_column(String(40), default="", server_default="")
     resolved_at: Mapped[datetime | None]
     version: Mapped[int] = mapped_column(default=1)
 
@@ -333,6 +339,50 @@ class MemberRequest(db.Model):
     decision_note: Mapped[str] = mapped_column(String(500), default="")
 
     member: Mapped[Member] = relationship()
+    decided_by: Mapped[Account | None] = relationship()
+
+
+# --------------------------------------------------------------------------------------------------
+# Money received beyond what was due: kept until staff decide what becomes of it.
+# --------------------------------------------------------------------------------------------------
+
+class SurplusDecision(str, enum.Enum):
+    REFUND = "refund"  # paid back to the payer's account (the refund list)
+    EXTRA_SHARES = "extra_shares"  # buys more shares for the member
+    CREDIT = "credit"  # pays towards next year's renewal
+
+
+class Surplus(db.Model):
+    """What a payment brought beyond the amount due (an overpayment), in integer cents.
+
+    Decided once: ``decide_surplus`` is a conditional UPDATE on ``decision IS NULL``; a bank transaction
+    leaves at most one surplus, and a decision's remainder at most one more (unique constraints)."""
+
+    __tablename__ = "shares_surplus"
+    __table_args__ = (
+        CheckConstraint("amount_cents > 0", name="amount_positive"),
+        CheckConstraint("(decision IS NULL) = (decided_at IS NULL)", name="decided_with_date"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    member_id: Mapped[int] = mapped_column(ForeignKey("shares_member.id"), index=True)
+    payment_request_id: Mapped[int | None] = mapped_column(ForeignKey("shares_payment_request.id"))
+    bank_transaction_id: Mapped[int | None] = mapped_column(ForeignKey("shares_bank_transaction.id"), unique=True)
+    source_surplus_id: Mapped[int | None] = mapped_column(ForeignKey("shares_surplus.id"), unique=True)
+    amount_cents: Mapped[int] = mapped_column(BigInteger)
+    refund_iban: Mapped[str | None] = mapped_column(String(34))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    decision: Mapped[SurplusDecision | None] = mapped_column(value_enum(SurplusDecision, 20), index=True)
+    decided_at: Mapped[datetime | None]
+    decided_by_id: Mapped[int | None] = mapped_column(ForeignKey("app_account.id"))
+    decision_note: Mapped[str] = mapped_column(String(500), default="")
+    result_request_id: Mapped[int | None] = mapped_column(ForeignKey("shares_payment_request.id"))
+    refunded_at: Mapped[datetime | None]
+
+    member: Mapped[Member] = relationship()
+    payment_request: Mapped[PaymentRequest | None] = relationship(foreign_keys=[payment_request_id])
+    result_request: Mapped[PaymentRequest | None] = relationship(foreign_keys=[result_request_id])
+    bank_transaction: Mapped[BankTransaction | None] = relationship()
     decided_by: Mapped[Account | None] = relationship()
 
 

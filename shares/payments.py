@@ -1,11 +1,12 @@
-"""Payment requests: Belgian structured communications, EPC QR payloads, applying payments.
+"""Payment requests: Belgian structured communications, EPC QR payloads, creating and cancelling requests.
+
+The payment itself is written to the register by ``shares.register.record_payment``.
 
 Services flush, never commit."""
 from __future__ import annotations
 
 import re
 import secrets
-from dataclasses import dataclass
 
 from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
@@ -18,10 +19,8 @@ from app.clock import utcnow
 from app.extensions import db
 from app.models import Account
 from shares.errors import InvalidReference, RequestNotPayable
-from shares.models import (BankTransaction, EntryKind, Member, PaymentPurpose, PaymentRequest, PaymentStatus,
-                           ShareEntry)
+from shares.models import Member, PaymentPurpose, PaymentRequest, PaymentStatus
 from shares.settings import setting
-from shares.signals import payment_matched
 
 # Purposes whose payments pay up share capital (a renewal does not).
 CAPITAL_PURPOSES = (PaymentPurpose.SUBSCRIPTION, PaymentPurpose.ADDITIONAL_SHARES)
@@ -55,7 +54,12 @@ def format_reference(reference: str) -> str:
     return f"+++{ogm_vcs.format(reference)}+++"
 
 
-_IN_TEXT = re.compile(r"(?:\+\+\+|\*\*\*)?\s*(\d{3})\s*/?\s*(\d{4})\s*/?\s*(\d{5})\s*(?:\+\+\+|\*\*\*)?")
+# A communication inside free text: 12 digits as 3/4/5, optionally between +++ or ***, never a piece of a
+# longer run of digits (an account number, an invoice number) - hence the digit boundaries.
+_IN_TEXT = re.compile(r"(?<![\d/])(?:\+\+\+|\*\*\*)?\s*(\d{3})\s*/?\s*(\d{4})\s*/?\s*(\d{5})(?![\d/])", re.ASCII)
+# What looks like a communication to a person (separators or markers), valid or not.
+_LOOKALIKE = re.compile(r"(?:\+\+\+|\*\*\*)\s*\d{3}\s*/?\s*\d{4}\s*/?\s*\d{5}\s*(?:\+\+\+|\*\*\*)"
+                        r"|(?<![\d/])\d{3}\s*/\s*\d{4}\s*/\s*\d{5}(?![\d/])", re.ASCII)
 
 
 def find_reference(text: str | None) -> str | None:
@@ -69,6 +73,33 @@ def find_reference(text: str | None) -> str | None:
     return None
 
 
+def reference_lookalike(text: str | None) -> str | None:
+    """What the payer typed as a structured communication when its check digits are wrong, as typed."""
+    if not text:
+        return None
+    for match in _LOOKALIKE.finditer(text):
+        digits = "".join(c for c in match.group(0) if c.isdigit())
+        if not ogm_vcs.is_valid(digits):
+            return match.group(0).strip()[:40]
+    return None
+
+
+def near_references(reference: str) -> list[str]:
+    """Valid communications one typing slip away from ``reference`` (one digit wrong, or two neighbours
+    swapped), for suggesting the request a payer probably meant."""
+    digits = "".join(c for c in reference if c.isdigit())
+    if len(digits) != 12:
+        return []
+    out: set[str] = set()
+    for i in range(12):
+        for d in "0123456789":
+            if d != digits[i]:
+                out.add(digits[:i] + d + digits[i + 1:])
+        if i < 11 and digits[i] != digits[i + 1]:
+            out.add(digits[:i] + digits[i + 1] + digits[i] + digits[i + 2:])
+    return sorted(c for c in out if ogm_vcs.is_valid(c))
+
+
 def random_reference() -> str:
     return reference_for(secrets.randbelow(10**10 - 1) + 1)
 
@@ -79,6 +110,12 @@ def random_reference() -> str:
 
 EPC_FIELDS = ("service_tag", "version", "charset", "identification", "bic", "name", "iban", "amount",
               "purpose", "remittance_reference", "remittance_text", "information")
+# EPC069-12 v2.1, "Max. # of characters" of each element.
+EPC_MAX = {"bic": 11, "name": 70, "iban": 34, "amount": 15, "purpose": 4, "remittance_reference": 35,
+           "remittance_text": 140, "information": 70}
+EPC_MAX_BYTES = 331
+_BIC = re.compile(r"[A-Z]{6}[A-Z0-9]{2}(?:[A-Z0-9]{3})?")
+_EPC_AMOUNT = re.compile(r"EUR([0-9]{1,9})(?:\.([0-9]{1,2}))?")
 
 
 def _amount_text(cents: int) -> str:
@@ -89,49 +126,103 @@ def _amount_text(cents: int) -> str:
     return f"EUR{euros}.{rest:02d}".rstrip("0")
 
 
+def _one_line(value: str | None, limit: int) -> str:
+    """A field on one line (line breaks and other control characters become spaces), capped at its length."""
+    text = "".join(" " if (c in "\r\n\t\v\f\x85\u2028\u2029" or ord(c) < 32) else c for c in (value or ""))
+    return " ".join(text.split())[:limit].rstrip()
+
+
 def epc_payload(*, name: str, iban: str, bic: str | None, amount_cents: int, reference: str | None = None,
                 text: str | None = None, purpose: str = "", information: str = "") -> str:
     """The text a banking app scans: version 002, UTF-8 (character set 1), SEPA credit transfer.
 
-    A structured ``reference`` goes in the structured-remittance line; the unstructured line is then
-    empty (only one of the two may be used). Lines are joined by LF, no trailing separator."""
-    if not 1 <= amount_cents <= 99_999_999_999:
+    Every field is put on one line and capped at its EPC069-12 length; the BIC is upper-cased and
+    checked. A structured ``reference`` goes in the structured-remittance line; the unstructured line
+    is then empty (only one of the two may be used). Lines are joined by LF, no trailing separator."""
+    if not isinstance(amount_cents, int) or not 1 <= amount_cents <= 99_999_999_999:
         raise ValueError("EPC amount must be between 0.01 and 999999999.99 EUR")
     if reference and text:
         raise ValueError("structured and unstructured remittance are exclusive")
-    name = name.strip()[:70]
-    iban = std_iban.compact(iban)
+    name = _one_line(name, EPC_MAX["name"])
+    if not name:
+        raise ValueError("the beneficiary's name is required")
+    iban = std_iban.compact(_one_line(iban, 60))
     std_iban.validate(iban)
-    lines = ["BCD", "002", "1", "SCT", (bic or "").strip(), name, iban, _amount_text(amount_cents),
-             purpose, format_reference(reference) if reference else "", (text or "")[:140], information[:70]]
+    bic = _one_line(bic, 20).replace(" ", "").upper()
+    if bic and not _BIC.fullmatch(bic):
+        raise ValueError("not a BIC")
+    lines = ["BCD", "002", "1", "SCT", bic, name, iban, _amount_text(amount_cents),
+             _one_line(purpose, EPC_MAX["purpose"]),
+             format_reference(reference) if reference else "",
+             _one_line(text, EPC_MAX["remittance_text"]), _one_line(information, EPC_MAX["information"])]
     while lines and lines[-1] == "":
         lines.pop()
     payload = "\n".join(lines)
-    if len(payload.encode("utf-8")) > 331:
+    if len(payload.encode("utf-8")) > EPC_MAX_BYTES:
         raise ValueError("EPC payload over 331 bytes")
     return payload
 
 
-def parse_epc(payload: str) -> dict:
-    """Read a BCD payload (version 001 or 002, LF or CRLF) back into named fields."""
-    lines = payload.replace("\r\n", "\n").rstrip("\n").split("\n")
+EPC_CHARSETS = {"1": "utf-8", "2": "iso8859-1", "3": "iso8859-2", "4": "iso8859-4", "5": "iso8859-5",
+                "6": "iso8859-7", "7": "iso8859-10", "8": "iso8859-15"}
+
+
+def parse_epc(payload: str | bytes) -> dict:
+    """Read a BCD payload back into named fields, as strictly as EPC069-12 v2.1 reads: version 001 or 002,
+    LF or CRLF (one kind throughout), no separator after the last element, at most 331 bytes in its
+    character set, every element within its length, the BIC's and IBAN's shapes, an amount from
+    EUR0.01 to EUR999999999.99, one remittance line at most. ValueError names the first rule broken.
+    ``payload`` may be the scanned bytes (decoded by the character set it declares) or text."""
+    head = payload[:12].decode("ascii", "replace") if isinstance(payload, bytes) else payload[:12]
+    parts = re.split(r"\r\n|\n|\r", head)
+    charset = parts[2] if len(parts) > 3 else ""
+    if charset not in EPC_CHARSETS:
+        raise ValueError("unknown character set")
+    try:
+        raw = payload if isinstance(payload, bytes) else payload.encode(EPC_CHARSETS[charset])
+        payload = raw.decode(EPC_CHARSETS[charset]) if isinstance(payload, bytes) else payload
+    except (UnicodeEncodeError, UnicodeDecodeError):
+        raise ValueError("not in the declared character set") from None
+    if len(raw) > EPC_MAX_BYTES:
+        raise ValueError("payload over 331 bytes")
+    if "\r\n" in payload:
+        if "\n" in payload.replace("\r\n", "") or "\r" in payload.replace("\r\n", ""):
+            raise ValueError("mixed line separators")
+        lines = payload.split("\r\n")
+    else:
+        if "\r" in payload:
+            raise ValueError("bare carriage return")
+        lines = payload.split("\n")
+    if lines[-1] == "" and len(lines) > 1:
+        raise ValueError("a separator follows the last element")
     if len(lines) < 7 or lines[0] != "BCD" or lines[1] not in ("001", "002") or lines[3] != "SCT":
         raise ValueError("not an EPC SCT payload")
     if len(lines) > len(EPC_FIELDS):
         raise ValueError("too many lines")
     fields = dict(zip(EPC_FIELDS, lines + [""] * (len(EPC_FIELDS) - len(lines))))
-    if fields["charset"] not in {str(i) for i in range(1, 9)}:
-        raise ValueError("unknown character set")
+    for key, limit in EPC_MAX.items():
+        if len(fields[key]) > limit:
+            raise ValueError(f"{key} longer than {limit} characters")
     if fields["version"] == "001" and not fields["bic"]:
         raise ValueError("version 001 needs a BIC")
+    if fields["bic"] and not _BIC.fullmatch(fields["bic"]):
+        raise ValueError("bad BIC")
+    if not fields["name"]:
+        raise ValueError("the beneficiary's name is required")
+    if not re.fullmatch(r"[A-Za-z0-9]{1,34}", fields["iban"]):
+        raise ValueError("bad IBAN")
+    if fields["purpose"] and not re.fullmatch(r"[A-Za-z0-9]{1,4}", fields["purpose"]):
+        raise ValueError("bad purpose code")
     if fields["remittance_reference"] and fields["remittance_text"]:
         raise ValueError("both remittance lines are filled")
     amount = fields["amount"]
     if amount:
-        match = re.fullmatch(r"EUR(\d{1,9})(?:\.(\d{1,2}))?", amount)
+        match = _EPC_AMOUNT.fullmatch(amount)
         if not match:
             raise ValueError("bad amount")
         fields["amount_cents"] = int(match.group(1)) * 100 + int((match.group(2) or "0").ljust(2, "0"))
+        if fields["amount_cents"] < 1:
+            raise ValueError("amount below EUR0.01")
     return fields
 
 
@@ -194,58 +285,6 @@ def create_payment_request(member: Member, purpose: PaymentPurpose, amount_cents
 
 def request_by_reference(reference: str) -> PaymentRequest | None:
     return db.session.scalar(select(PaymentRequest).where(PaymentRequest.reference == reference))
-
-
-def _status_for(amount: int, paid: int) -> PaymentStatus:
-    if paid >= amount:
-        return PaymentStatus.PAID
-    return PaymentStatus.PARTIALLY_PAID if paid > 0 else PaymentStatus.OPEN
-
-
-@dataclass
-class AppliedPayment:
-    request: PaymentRequest
-    entry: ShareEntry
-    excess_cents: int
-
-
-def apply_payment(request: PaymentRequest, amount_cents: int, *, on, transaction: BankTransaction | None = None,
-                  actor: Account | None = None, reason: str = "") -> AppliedPayment:
-    """Record ``amount_cents`` received for ``request``: a payment entry in the register and the request's
-    paid amount, both in this transaction, then the ``payment_matched`` signal.
-
-    The request's ``paid_cents`` is increased by a single UPDATE (no lost update between two payers).
-    Paid-up capital grows by at most what the request still owed for shares."""
-    if request.status is PaymentStatus.CANCELLED:
-        raise RequestNotPayable()
-    if amount_cents <= 0:
-        raise ValueError("a payment is positive")
-    db.session.flush()
-    before_paid = db.session.scalar(select(PaymentRequest.paid_cents).where(PaymentRequest.id == request.id))
-    db.session.execute(update(PaymentRequest).where(PaymentRequest.id == request.id)
-                       .values(paid_cents=PaymentRequest.paid_cents + amount_cents)
-                       .execution_options(synchronize_session=False))
-    paid = before_paid + amount_cents
-    owed_before = max(request.amount_cents - before_paid, 0)
-    capital = min(amount_cents, owed_before) if request.purpose in CAPITAL_PURPOSES else 0
-    status = _status_for(request.amount_cents, paid)
-    db.session.execute(update(PaymentRequest).where(PaymentRequest.id == request.id)
-                       .values(status=status, paid_at=utcnow() if status is PaymentStatus.PAID else None)
-                       .execution_options(synchronize_session=False))
-    db.session.refresh(request, ["paid_cents", "status", "paid_at"])
-    entry = ShareEntry(member_id=request.member_id, kind=EntryKind.PAYMENT, effective_on=on, shares=0,
-                       amount_cents=amount_cents, capital_cents=0, paid_cents=capital,
-                       payment_request_id=request.id, bank_transaction_id=transaction.id if transaction else None,
-                       note=reason[:500], recorded_by_id=actor.id if actor else None)
-    db.session.add(entry)
-    db.session.flush()
-    audit.record("payment.applied", request, actor=actor,
-                 before={"paid_cents": before_paid},
-                 after={"paid_cents": paid, "status": status, "amount_cents": amount_cents,
-                        "transaction": transaction.bank_reference if transaction else None, "reason": reason})
-    excess = max(amount_cents - owed_before, 0)
-    payment_matched.send(request, transaction=transaction, entry=entry, amount_cents=amount_cents)
-    return AppliedPayment(request, entry, excess)
 
 
 def cancel_payment_request(request: PaymentRequest, *, actor: Account | None = None) -> None:

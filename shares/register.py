@@ -1,5 +1,7 @@
 """The share register: verbs that append entries, and the register reconstructed as of any date.
 
+Every register entry is written here, the payment's included (``record_payment``).
+
 Nothing is updated in place: every verb appends ShareEntry rows (a correction cites the entry it
 corrects). Services flush, never commit: a transfer's two sides land together or not at all."""
 from __future__ import annotations
@@ -10,19 +12,21 @@ from collections import OrderedDict, defaultdict
 from dataclasses import dataclass, field, replace
 from datetime import date
 
-from sqlalchemy import and_, case, func, select
+from sqlalchemy import and_, case, func, select, update
 from sqlalchemy.orm import lazyload, selectinload
+from sqlalchemy.orm.attributes import set_committed_value
 
 from app import audit
-from app.clock import today
+from app.clock import today, utcnow
 from app.extensions import db
 from app.models import Account
 from shares.errors import (BelowMinimumShares, BoardApprovalRequired, EntryNotCorrectable, FutureDate,
-                           InvalidShareCount, MemberNotActive, NotEnoughShares, ReasonRequired, SameCategory,
-                           SameMember, UnpaidShares)
-from shares.models import (ApplicationStatus, Category, EntryKind, Member, MembershipApplication, PaymentPurpose,
-                           PaymentRequest, ShareEntry)
-from shares.payments import create_payment_request
+                           InvalidShareCount, MemberNotActive, NotACredit, NotEnoughShares, PaymentConflict,
+                           ReasonRequired, RequestNotPayable, SameCategory, SameMember, UnpaidShares)
+from shares.models import (ApplicationStatus, BankTransaction, Category, EntryKind, Member, MembershipApplication,
+                           PaymentPurpose, PaymentRequest, PaymentStatus, ShareEntry, Surplus)
+from shares.payments import CAPITAL_PURPOSES, create_payment_request
+from shares.signals import payment_matched
 from shares.settings import min_shares, share_price_cents
 
 LEAVING = (EntryKind.RESIGNATION, EntryKind.EXCLUSION)
@@ -546,3 +550,82 @@ def member_entry(member: Member, entry_id: int) -> ShareEntry:
     if entry is None or entry.member_id != member.id:
         raise EntryNotCorrectable()
     return entry
+
+
+# ----------------------------------------------------------------------------------------------
+# Money received: the payment entry, and what came beyond the amount due
+# ----------------------------------------------------------------------------------------------
+
+
+@dataclass
+class AppliedPayment:
+    request: PaymentRequest
+    entry: ShareEntry | None  # None when nothing was still due (all of it is surplus)
+    excess_cents: int
+    surplus: Surplus | None = None
+
+
+def record_payment(request: PaymentRequest, amount_cents: int, *, on: date, transaction: BankTransaction | None = None,
+                   actor: Account | None = None, reason: str = "", from_surplus: Surplus | None = None,
+                   notify: bool = True) -> AppliedPayment:
+    """Record ``amount_cents`` received for ``request``: the payment entry in the register for what was due,
+    the request's paid amount, and a Surplus for anything beyond (kept until staff decide), all in this
+    transaction; then the ``payment_matched`` signal (``notify=False``: no mail to the member, for the
+    demo's history). ``from_surplus``: the money is a surplus kept earlier, not a new payment (what it
+    leaves over becomes a new surplus citing it).
+
+    ``paid_cents`` moves by one conditional UPDATE on the value read, so two payments of the same
+    request at once cannot both count: the second gets PaymentConflict. Paid-up capital grows by what
+    the request still owed for shares; a renewal fee pays no capital."""
+    if request.status is PaymentStatus.CANCELLED:
+        raise RequestNotPayable()
+    if not isinstance(amount_cents, int) or amount_cents <= 0:
+        raise NotACredit()
+    before_paid = request.paid_cents  # as this transaction knows it; the UPDATE below checks it still holds
+    owed_before = max(request.amount_cents - before_paid, 0)
+    applied = min(amount_cents, owed_before)
+    excess = amount_cents - applied
+    paid = before_paid + applied
+    status = _status_for(request.amount_cents, paid)
+    paid_at = (request.paid_at or utcnow()) if status is PaymentStatus.PAID else None
+    changed = db.session.execute(
+        update(PaymentRequest).where(PaymentRequest.id == request.id, PaymentRequest.paid_cents == before_paid,
+                                     PaymentRequest.status != PaymentStatus.CANCELLED)
+        .values(paid_cents=paid, status=status, paid_at=paid_at)
+        .execution_options(synchronize_session=False))
+    if changed.rowcount != 1:
+        raise PaymentConflict()
+    for key, value in (("paid_cents", paid), ("status", status), ("paid_at", paid_at)):
+        set_committed_value(request, key, value)  # what the UPDATE wrote, without another SELECT
+    entry = None
+    if applied:
+        entry = ShareEntry(member_id=request.member_id, kind=EntryKind.PAYMENT, effective_on=on, shares=0,
+                           amount_cents=applied, capital_cents=0,
+                           paid_cents=applied if request.purpose in CAPITAL_PURPOSES else 0,
+                           payment_request_id=request.id, bank_transaction_id=transaction.id if transaction else None,
+                           note=reason[:500], recorded_by_id=actor.id if actor else None)
+        db.session.add(entry)
+    surplus = None
+    if excess:
+        iban = transaction.counterparty_iban if transaction else None
+        if iban is None:
+            iban = db.session.scalar(select(Member.iban).where(Member.id == request.member_id))
+        surplus = Surplus(member_id=request.member_id, payment_request_id=request.id,
+                          bank_transaction_id=transaction.id if transaction else None,
+                          source_surplus_id=from_surplus.id if from_surplus else None, amount_cents=excess,
+                          refund_iban=iban)
+        db.session.add(surplus)
+    db.session.flush()
+    audit.record("payment.applied", request, actor=actor, before={"paid_cents": before_paid},
+                 after={"paid_cents": paid, "status": status, "amount_cents": amount_cents, "applied_cents": applied,
+                        "surplus_cents": excess, "entry": entry.id if entry else None,
+                        "transaction": transaction.bank_reference if transaction else None, "reason": reason})
+    payment_matched.send(request, transaction=transaction, entry=entry, amount_cents=amount_cents,
+                         applied_cents=applied, surplus=surplus, from_surplus=from_surplus, notify=notify)
+    return AppliedPayment(request, entry, excess, surplus)
+
+
+def _status_for(amount: int, paid: int) -> PaymentStatus:
+    if paid >= amount:
+        return PaymentStatus.PAID
+    return PaymentStatus.PARTIALLY_PAID if paid > 0 else PaymentStatus.OPEN

@@ -378,7 +378,9 @@ def renewal_campaign_command(year: int, status_only: bool) -> None:
 
 def _demo_pay(request: PaymentRequest, day: date) -> None:
     """Pay a renewal as the bank import would, dated ``day`` (the demo back-dates what cron did then)."""
-    payments.apply_payment(request, request.amount_cents, on=day)
+    from shares.register import record_payment
+
+    record_payment(request, request.amount_cents, on=day, notify=False)
     request.paid_at = datetime.combine(day, datetime.min.time().replace(hour=10), tzinfo=BRUSSELS)
 
 

@@ -1,9 +1,11 @@
 """Signals the share register sends upwards (voting, invoicing and the renewal campaign listen).
 
-``payment_matched.send(payment_request, transaction=..., entry=..., amount_cents=...)`` is sent
-after a bank transaction (or a payment staff record by hand) is applied to a payment request,
-inside the same transaction, before the caller commits. ``transaction`` is None for a payment
-recorded without a bank transaction."""
+``payment_matched.send(payment_request, transaction=..., entry=..., amount_cents=..., applied_cents=...,
+surplus=..., notify=...)`` is sent by ``shares.register.record_payment`` after money is applied to a
+payment request, inside the same transaction, before the caller commits. ``transaction`` is None for
+a payment recorded without a bank transaction; ``entry`` is None when nothing was still due (all of
+it became ``surplus``); ``notify`` is False when the member must not be written to (the demo's history).
+Listeners: ``shares.receipts.send_receipt`` (the member's receipt)."""
 from __future__ import annotations
 
 from blinker import Namespace

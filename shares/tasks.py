@@ -7,9 +7,9 @@ from sqlalchemy import func, select
 
 from app.extensions import db
 from app.registry import Task
-from shares.models import (ApplicationStatus, BankTransaction, MemberRequest, MemberRequestStatus,
-                           MembershipApplication, PaymentPurpose, PaymentRequest, PaymentStatus, QUEUE_STATUSES)
-from shares.permissions import can_decide_admissions, can_decide_member_requests, can_resolve_payments
+from shares.models import (ApplicationStatus, MemberRequest, MemberRequestStatus, MembershipApplication,
+                           PaymentPurpose, PaymentRequest, PaymentStatus)
+from shares.permissions import can_decide_admissions, can_decide_member_requests
 from shares.queries import member_for_account
 
 
@@ -35,14 +35,8 @@ def share_payment_tasks(account) -> list[Task]:
 
 
 def staff_tasks(account) -> list[Task]:
-    """Staff: payments waiting in the queue, members' requests and applications to decide."""
+    """Staff: members' requests and applications to decide (payments: ``shares.views.staff.payment_tasks``)."""
     tasks = []
-    if can_resolve_payments(account):
-        queued = db.session.scalar(select(func.count()).select_from(BankTransaction).where(
-            BankTransaction.match_status.in_(QUEUE_STATUSES), BankTransaction.resolved_at.is_(None))) or 0
-        if queued:
-            tasks.append(Task(title=ngettext("%(num)d payment to match by hand", "%(num)d payments to match by hand",
-                                             queued), url=url_for("shares.payment_queue"), count=queued, urgency=30))
     if can_decide_member_requests(account):
         waiting = db.session.scalar(select(func.count()).select_from(MemberRequest).where(
             MemberRequest.status == MemberRequestStatus.PENDING)) or 0

@@ -3,9 +3,11 @@ a clean database per test, signed-in clients, factories, captured mail, a query 
 from __future__ import annotations
 
 import os
+import re
 
 import pytest
 from sqlalchemy import event, text
+from sqlalchemy.engine import Engine
 
 os.environ["UNEVOIX_ENV"] = "testing"
 
@@ -59,13 +61,35 @@ def make_app():
             _db.engine.dispose()
 
 
+# Tables inserted into since the last cleanup, seen on every engine (the test's own, the served app's,
+# extra apps'), so that the cleanup after a test empties only those.
+_written: set[str] = set()
+_INSERT = re.compile(r'^\s*INSERT\s+(?:OR\s+\w+\s+)?INTO\s+"?(\w+)"?', re.IGNORECASE)
+
+
+@event.listens_for(Engine, "before_cursor_execute")
+def _note_written_table(conn, cursor, statement, parameters, context, executemany):
+    if match := _INSERT.match(statement):
+        _written.add(match.group(1))
+
+
 @pytest.fixture(autouse=True)
-def db(data_app):
-    """A clean database for every test, and an application context around it."""
+def db(request, data_app):
+    """An application context around every test, and afterwards a clean database: the tables
+    written to are emptied (the others are still empty). Tests marked ``no_db`` prove something
+    without a database (crypto, the verifier, the catalogues): they must not write, and the
+    PostgreSQL run leaves them out (``-m "not no_db"``)."""
+    no_db = request.node.get_closest_marker("no_db") is not None
+    already = set(_written)
     with data_app.app_context():
         yield _db
         _db.session.remove()
-        tables = [t.name for t in reversed(_db.metadata.sorted_tables)]
+        if no_db:
+            assert _written <= already, f"a test marked no_db wrote to {sorted(_written - already)}"
+        tables = [t.name for t in reversed(_db.metadata.sorted_tables) if t.name in _written]
+        _written.clear()
+        if not tables:
+            return
         with _db.engine.begin() as conn:
             if ON_POSTGRES:
                 conn.execute(text(f"TRUNCATE {', '.join(tables)} RESTART IDENTITY CASCADE"))

@@ -7,8 +7,9 @@ from __future__ import annotations
 def init_app(app) -> None:
     from flask_babel import lazy_gettext as _l
 
-    from app.registry import nav_item
+    from app.registry import nav_item, task_provider
     from voting import cli, permissions
+    from voting.tasks import scrutineer_tasks
     from voting.views import bp
 
     app.register_blueprint(bp)
@@ -16,3 +17,4 @@ def init_app(app) -> None:
     cli.register_demo()
     nav_item(_l("Elections"), "voting.index", permissions.can_read_board, order=20)
     nav_item(_l("Manage elections"), "voting.manage_index", permissions.can_manage_election, order=40)
+    task_provider(scrutineer_tasks)

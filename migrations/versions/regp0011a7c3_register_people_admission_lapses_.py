@@ -1,7 +1,7 @@
 """register people: admission, lapses, certificate snapshots, exports, mail attachments
 
 Revision ID: regp0011a7c3
-Revises: e49e7762aad5
+Revises: money011a1b2
 Create Date: 2026-11-27 08:27:47.835007
 
 Lapse and reinstatement are new values of shares_entry.kind (a plain VARCHAR: no type change).
@@ -15,7 +15,7 @@ import app.db
 
 # revision identifiers, used by Alembic.
 revision = 'regp0011a7c3'
-down_revision = 'e49e7762aad5'
+down_revision = 'money011a1b2'
 branch_labels = None
 depends_on = None
 

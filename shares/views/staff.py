@@ -7,39 +7,69 @@ from datetime import date
 
 from flask import Response, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
+from flask_babel import ngettext
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user
-from sqlalchemy import select
+from sqlalchemy import func, select
+from sqlalchemy.orm import joinedload
 from wtforms.fields.choices import SelectChoice
 
 from app import clock
 from app.authz import permission_required
 from app.csvexport import csv_response
-from app.errors import DomainError, error_message
+from app.errors import DomainError, error_message, register_messages
 from app.extensions import db
+from app.registry import Task
 from app.uow import unit_of_work
-from app.web import format_day, render
-from shares import bank, errors, register
+from app.web import euros, format_day, render, wants_partial
+from shares import bank, errors, forms, queries, register
+from shares import surplus as surpluses
 from shares.admission import application_for
-from shares.labels import entry_label
-from shares import forms
 from shares.errors import StatementError
-from shares.models import BankTransaction, Category, EntryKind, Member, PaymentRequest, QUEUE_STATUSES
+from shares.labels import entry_label
+from shares.models import BankTransaction, Category, EntryKind, Member, PaymentRequest, Surplus
+from shares.queries import MAX_INT
 from shares.permissions import (can_import_statements, can_keep_register, can_resolve_payments, can_view_member,
                                 can_view_register)
 from shares.views.blueprint import bp
 
 REGISTER_PAGE_SIZE = 100
 
+register_messages({
+    errors.InvalidShareCount: _l("Enter a whole number of shares, 1 or more."),
+    errors.MemberNotActive: _l("This member has resigned or was excluded."),
+    errors.NotEnoughShares: _l("The member does not hold that many shares."),
+    errors.BelowMinimumShares: _l("Refused: the member would be left below one share or below the minimum of their "
+                                  "category."),
+    errors.BoardApprovalRequired: _l("The board's decision (date and reference) is required."),
+    errors.SameMember: _l("A transfer needs two different members."),
+    errors.SameCategory: _l("The member is already in that category."),
+    errors.UnpaidShares: _l("Only paid-up shares can be transferred."),
+    errors.FutureDate: _l("The date cannot be in the future."),
+    errors.ReasonRequired: _l("Say why: a reason is needed to set a payment aside, or to pay another request than "
+                              "the one its communication names."),
+    errors.EntryNotCorrectable: _l("A correction cannot itself be corrected; correct the original entry."),
+    errors.UnknownMember: _l("No member has that number."),
+    errors.UnknownReference: _l("No payment request has this structured communication."),
+    errors.RequestNotPayable: _l("This payment request is cancelled."),
+    errors.TransactionAlreadyResolved: _l("Someone resolved this payment first. Reload the queue."),
+    errors.PaymentConflict: _l("Another payment of this request was recorded at the same moment. Try again."),
+    errors.NotACredit: _l("Only money received in euros can pay a request. Set this one aside with a reason."),
+    errors.SurplusAlreadyDecided: _l("Someone decided what becomes of this money first. Reload the page."),
+    errors.SurplusTooSmall: _l("This amount does not buy one whole share."),
+    errors.RefundAccountMissing: _l("A refund needs a valid IBAN to pay back to."),
+    errors.NothingDue: _l("Next year's membership is already paid: there is nothing to credit."),
+    errors.StatementError: lambda exc: STATEMENT_ERRORS.get(exc.reason, STATEMENT_ERRORS["invalid"]),
+})
 STATEMENT_ERRORS = {
-    "not_xml": lambda: _("This file is not XML. Export the statement as camt.053 (XML) from the bank."),
-    "not_camt053": lambda: _("This is not a camt.053 bank statement."),
-    "truncated": lambda: _("This file is incomplete (cut short). Download it again from the bank."),
-    "unknown_account": lambda: _("This statement is for an account that is not the cooperative's."),
-    "invalid": lambda: _("This statement has an invalid amount, date or entry."),
+    "not_xml": _l("This file is not XML. Export the statement as camt.053 (XML) from the bank."),
+    "not_camt053": _l("This is not a camt.053 bank statement."),
+    "truncated": _l("This file is incomplete (cut short). Download it again from the bank."),
+    "unknown_account": _l("This statement is for an account that is not the cooperative's."),
+    "no_account": _l("This statement does not say which account it is for."),
+    "batch": _l("A batch entry of this statement does not add up: its payments are not the entry's amount."),
+    "invalid": _l("This statement has an invalid amount, date or entry."),
 }
-
-
-error_text = error_message  # one registry for every shares error (shares/messages.py)
 
 
 # ------------------------------------------------------------------------------------------------
@@ -71,7 +101,8 @@ def _member_page(member: Member, bound: dict | None = None, status: int = 200):
         SelectChoice(e.id, f"#{e.id} · {format_day(e.effective_on, 'medium')} · {entry_label(e)}")
         for e in entries if e.kind is not EntryKind.CORRECTION]
     action_forms["match"].transaction_id.choices = [
-        SelectChoice(t.id, f"{t.booking_date} {t.amount_cents / 100:.2f} EUR {t.counterparty_name}") for t in queue]
+        SelectChoice(t.id, f"{format_day(t.booking_date, 'long')}, {euros(t.amount_cents)}, {t.counterparty_name}")
+        for t in queue if t.amount_cents > 0 and t.currency in ("EUR", "")]
     position = register.holding(member, today)
     application = application_for(member.id)
     applicant = application is not None and application.status in register.PENDING_APPLICATION
@@ -83,7 +114,7 @@ def _member_page(member: Member, bound: dict | None = None, status: int = 200):
 @bp.route("/staff/members/<int:member_id>")
 @permission_required(can_view_register)
 def member_detail(member_id: int):
-    member = db.get_or_404(Member, member_id)
+    member = _row_or_404(Member, member_id)
     if not can_view_member(current_user, member):
         abort(403)
     return _member_page(member)
@@ -92,7 +123,7 @@ def member_detail(member_id: int):
 @bp.route("/staff/members/<int:member_id>/register/<action>", methods=["POST"])
 @permission_required(can_keep_register)
 def member_action(member_id: int, action: str):
-    member = db.get_or_404(Member, member_id)
+    member = _row_or_404(Member, member_id)
     if action not in ACTIONS:
         abort(404)
     form = ACTIONS[action]()
@@ -111,7 +142,7 @@ def member_action(member_id: int, action: str):
             message = _perform(action, member, form)
     except DomainError as exc:
         member = db.session.get(Member, member_id)
-        flash(error_text(exc), "error")
+        flash(error_message(exc), "error")
         return _member_page(member, {action: form}, exc.status)
     flash(message, "success")
     return redirect(url_for("shares.member_detail", member_id=member_id))
@@ -149,19 +180,23 @@ def _perform(action: str, member: Member, form) -> str:
                          capital_cents=form.capital_cents.data or 0, paid_cents=form.paid_cents.data or 0, actor=actor)
         return _("Correction recorded.")
     tx = db.session.get(BankTransaction, form.transaction_id.data)
-    _resolve(tx, form, actor, member=member)
+    applied = _resolve(tx, form, actor, member=member)
+    if applied is not None and applied.surplus is not None:
+        return _("Payment matched. %(amount)s beyond what was due is kept: decide what becomes of it in the "
+                 "payments queue.", amount=euros(applied.surplus.amount_cents))
     return _("Payment matched.")
 
 
-def _resolve(tx: BankTransaction, form, actor, member: Member | None = None) -> None:
-    version = int(form.version.data or tx.version) if form.version.data else tx.version
+def _resolve(tx: BankTransaction, form, actor, member: Member | None = None):
+    """Set aside, or pay the request the form names; returns what was applied (None when set aside)."""
+    version = form.version.data or tx.version
     if form.action.data == "dismiss":
         bank.dismiss(tx, expected_version=version, reason=form.reason.data, actor=actor)
-        return
+        return None
     payment = db.session.scalar(select(PaymentRequest).where(PaymentRequest.reference == form.reference.data))
     if payment is None or (member is not None and payment.member_id != member.id):
         raise errors.UnknownReference()
-    bank.match_by_hand(tx, payment, expected_version=version, reason=form.reason.data, actor=actor)
+    return bank.match_by_hand(tx, payment, expected_version=version, reason=form.reason.data or "", actor=actor)
 
 
 # ------------------------------------------------------------------------------------------------
@@ -211,69 +246,238 @@ def statement_import():
     if form.validate_on_submit():
         upload = form.statement.data
         try:
-            result = bank.import_statement(upload.read(), filename=upload.filename or "",
-                                           actor=current_user._get_current_object())
+            with unit_of_work():
+                result = bank.import_statement(upload.read(), filename=upload.filename or "",
+                                               actor=current_user._get_current_object())
         except StatementError as exc:
-            db.session.rollback()
-            form.statement.errors.append(STATEMENT_ERRORS.get(exc.reason, STATEMENT_ERRORS["invalid"])())
+            form.statement.errors.append(error_message(exc))
             status = 422
-        else:
-            db.session.commit()
+            if exc.detail and exc.reason not in ("not_xml", "truncated"):
+                form.statement.errors.append(_("Details: %(detail)s", detail=exc.detail[:300]))
     elif form.errors:
         status = 400
     return render_template("shares/statement_import.html", form=form, result=result,
                            queue_count=bank.queue_count()), status
 
 
-@bp.route("/staff/payments/queue")
-@permission_required(can_resolve_payments)
-def payment_queue():
-    rows = list(db.session.scalars(bank.queue_statement().options(*_queue_options()).limit(200)))
-    return render_template("shares/payment_queue.html", rows=rows, total=bank.queue_count(),
-                           forms={t.id: _match_form(t) for t in rows})
+# ------------------------------------------------------------------------------------------------
+# The queue: every payment nobody could match, with suggestions; resolved in place
+# ------------------------------------------------------------------------------------------------
+
+QUEUE_PAGE_SIZE = 50
+
+
+def _row_or_404(model, row_id: int):
+    """A row by id from the URL: an id no row can have (beyond the database's integers) is a plain 404."""
+    if not 0 < row_id <= MAX_INT:
+        abort(404)
+    return db.get_or_404(model, row_id)
 
 
 def _queue_options():
-    from sqlalchemy.orm import joinedload
     return (joinedload(BankTransaction.payment_request).joinedload(PaymentRequest.member),)
+
+
+def _queue_context() -> dict:
+    counts = bank.queue_counts()
+    return {"counts": counts, "total": sum(counts.values()),
+            "open_surpluses": db.session.scalar(select(func.count()).select_from(
+                surpluses.open_surpluses_statement().subquery())),
+            "refunds": db.session.scalar(select(func.count()).select_from(
+                surpluses.refund_list_statement().subquery()))}
+
+
+@bp.route("/staff/payments/queue")
+@permission_required(can_resolve_payments)
+def payment_queue():
+    form = forms.QueueFilterForm(request.args)
+    if not form.validate():
+        abort(400)
+    why = form.why.data or None
+    page = form.page.data or 1
+    rows = list(db.session.scalars(bank.queue_statement(why).options(*_queue_options())
+                                   .limit(QUEUE_PAGE_SIZE).offset((page - 1) * QUEUE_PAGE_SIZE)))
+    kept = list(db.session.scalars(surpluses.open_surpluses_statement()
+                                   .options(joinedload(Surplus.member), joinedload(Surplus.payment_request),
+                                            joinedload(Surplus.bank_transaction))
+                                   .limit(QUEUE_PAGE_SIZE)))
+    context = _queue_context()
+    shown = context["counts"].get(why, 0) if why else context["total"]
+    return render("shares/payment_queue.html", None, rows=rows, why=why, page=page,
+                  pages=max((shown - 1) // QUEUE_PAGE_SIZE + 1, 1), kept_rows=kept,
+                  row_forms={t.id: _match_form(t) for t in rows},
+                  surplus_forms={k.id: _surplus_forms(k) for k in kept}, **context)
 
 
 def _match_form(tx: BankTransaction, form=None):
     form = form or forms.MatchForm(formdata=None, prefix=f"tx{tx.id}")
-    form.version.data = form.version.data or tx.version
+    if form.version.data is None or not form.is_submitted():
+        form.version.data = tx.version
     if not form.reference.data and tx.payment_request is not None:
         form.reference.data = tx.payment_request.reference
     return form
 
 
+def _queue_item(tx: BankTransaction, *, form=None, status: int = 200, applied=None, open_: bool = True):
+    suggestions = queries.suggestions_for(tx) if tx.in_queue and open_ else []
+    kept = applied.surplus if applied is not None else None
+    return render("shares/payment_queue_row.html", "shares/_partials/queue_item.html", status=status, tx=tx,
+                  form=_match_form(tx, form), suggestions=suggestions, open_=open_,
+                  deviates={s.request.id: bank.deviates(tx, s.request) for s in suggestions},
+                  kept=kept, surplus_forms={kept.id: _surplus_forms(kept)} if kept else {}, oob=True,
+                  **_queue_context())
+
+
+@bp.route("/staff/payments/queue/<int:tx_id>")
+@permission_required(can_resolve_payments)
+def queue_item(tx_id: int):
+    """One payment opened in place: what the payer wrote, why it waits, the likely requests."""
+    return _queue_item(_row_or_404(BankTransaction, tx_id))
+
+
 @bp.route("/staff/payments/queue/<int:tx_id>", methods=["POST"])
 @permission_required(can_resolve_payments)
 def resolve_payment(tx_id: int):
-    tx = db.get_or_404(BankTransaction, tx_id)
+    tx = _row_or_404(BankTransaction, tx_id)
     form = forms.MatchForm(prefix=f"tx{tx.id}")
-    status = 200
+    if not form.validate_on_submit():
+        return _queue_item(tx, form=form, status=400)
+    if not tx.in_queue:
+        form.form_errors.append(error_message(errors.TransactionAlreadyResolved()))
+        return _queue_item(tx, form=form, status=409)
+    try:
+        with unit_of_work():
+            applied = _resolve(tx, form, current_user._get_current_object())
+    except DomainError as exc:
+        tx = db.session.get(BankTransaction, tx_id)
+        form.form_errors.append(error_message(exc))
+        return _queue_item(tx, form=form, status=exc.status)
+    if not wants_partial():
+        flash(_("Payment resolved."), "success")
+        if applied is not None and applied.surplus is not None:
+            flash(_("%(amount)s beyond what was due is kept: decide below what becomes of it.",
+                    amount=euros(applied.surplus.amount_cents)), "success")
+        return redirect(url_for("shares.payment_queue"))
+    return _queue_item(tx, applied=applied)
+
+
+def payment_tasks(account) -> list[Task]:
+    """The home page's money tasks for staff: payments to resolve, overpayments to decide, refunds to make."""
+    if not can_resolve_payments(account):
+        return []
+    context = _queue_context()
+    tasks = []
+    if context["total"]:
+        tasks.append(Task(title=ngettext("%(num)d payment to resolve", "%(num)d payments to resolve", context["total"]),
+                          url=url_for("shares.payment_queue"), count=context["total"], urgency=30))
+    if context["open_surpluses"]:
+        tasks.append(Task(title=ngettext("%(num)d overpayment to decide", "%(num)d overpayments to decide",
+                                         context["open_surpluses"]),
+                          url=url_for("shares.payment_queue", _anchor="kept"), count=context["open_surpluses"],
+                          urgency=30))
+    if context["refunds"]:
+        tasks.append(Task(title=ngettext("%(num)d refund to make", "%(num)d refunds to make", context["refunds"]),
+                          url=url_for("shares.refund_list"), count=context["refunds"], urgency=40))
+    return tasks
+
+
+# ------------------------------------------------------------------------------------------------
+# Money kept beyond what was due: one small view per decision; the refund list
+# ------------------------------------------------------------------------------------------------
+
+
+def _surplus_forms(kept: Surplus, bound: dict | None = None) -> dict:
+    out = {name: (bound or {}).get(name) or cls(formdata=None, prefix=f"s{kept.id}{name}")
+           for name, cls in (("refund", forms.RefundForm), ("shares", forms.SurplusForm),
+                             ("credit", forms.SurplusForm))}
+    if out["refund"].iban.data is None and kept.refund_iban:
+        out["refund"].iban.data = kept.refund_iban
+    return out
+
+
+def _decide(surplus_id: int, name: str, form_class, action):
+    kept = _row_or_404(Surplus, surplus_id)
+    form = form_class(prefix=f"s{kept.id}{name}")
+    status, message = 200, None
     if not form.validate_on_submit():
         status = 400
-    elif tx.match_status not in QUEUE_STATUSES or tx.resolved_at is not None:
-        form.form_errors.append(error_text(errors.TransactionAlreadyResolved()))
-        status = 409
     else:
         try:
-            _resolve(tx, form, current_user._get_current_object())
+            with unit_of_work():
+                message = action(kept, form, current_user._get_current_object())
         except DomainError as exc:
-            db.session.rollback()
-            tx = db.session.get(BankTransaction, tx_id)
-            form.form_errors.append(error_text(exc))
+            kept = db.session.get(Surplus, surplus_id)
+            form.form_errors.append(error_message(exc))
             status = exc.status
-        else:
-            db.session.commit()
-            if status == 200 and not _wants_fragment():
-                flash(_("Payment resolved."), "success")
-                return redirect(url_for("shares.payment_queue"))
-    return render("shares/payment_queue_row.html", "shares/_partials/queue_row.html", status=status,
-                  tx=tx, form=_match_form(tx, form))
+    if status == 200 and not wants_partial():
+        flash(message, "success")
+        return redirect(url_for("shares.payment_queue") + "#kept")
+    return render("shares/surplus_decide.html", "shares/_partials/surplus.html", status=status, kept=kept,
+                  forms=_surplus_forms(kept, {name: form}), message=message, oob=True, **_queue_context())
 
 
-def _wants_fragment() -> bool:
-    from app.web import wants_partial
-    return wants_partial()
+@bp.route("/staff/payments/kept/<int:surplus_id>/refund", methods=["POST"])
+@permission_required(can_resolve_payments)
+def surplus_refund(surplus_id: int):
+    def act(kept, form, actor):
+        surpluses.refund(kept, iban=form.iban.data, actor=actor, note=form.note.data or "")
+        return _("%(amount)s will be paid back to %(iban)s: it is on the refund list.",
+                 amount=euros(kept.amount_cents), iban=kept.refund_iban)
+    return _decide(surplus_id, "refund", forms.RefundForm, act)
+
+
+@bp.route("/staff/payments/kept/<int:surplus_id>/shares", methods=["POST"])
+@permission_required(can_resolve_payments)
+def surplus_shares(surplus_id: int):
+    def act(kept, form, actor):
+        request_, rest = surpluses.buy_shares(kept, actor=actor, note=form.note.data or "")
+        message = _("%(count)d more share(s) recorded in the register, paid.", count=request_.shares)
+        if rest is not None:
+            message += " " + _("%(amount)s left over is kept.", amount=euros(rest.amount_cents))
+        return message
+    return _decide(surplus_id, "shares", forms.SurplusForm, act)
+
+
+@bp.route("/staff/payments/kept/<int:surplus_id>/credit", methods=["POST"])
+@permission_required(can_resolve_payments)
+def surplus_credit(surplus_id: int):
+    def act(kept, form, actor):
+        request_ = surpluses.credit_next_year(kept, actor=actor, note=form.note.data or "")
+        return _("%(amount)s paid towards the membership of %(year)s.", amount=euros(kept.amount_cents),
+                 year=request_.year)
+    return _decide(surplus_id, "credit", forms.SurplusForm, act)
+
+
+@bp.route("/staff/payments/refunds")
+@permission_required(can_resolve_payments)
+def refund_list():
+    rows = list(db.session.scalars(surpluses.refund_list_statement().options(joinedload(Surplus.member))))
+    if request.args.get("format") == "csv":
+        return _refunds_csv(rows)
+    if request.args.get("format") not in (None, "html"):
+        abort(404)
+    return render("shares/refunds.html", None, rows=rows, form=forms.SurplusForm(formdata=None))
+
+
+def _refunds_csv(rows: list[Surplus]) -> Response:
+    """The refund list through the app's one CSV helper (formulas neutralised in every text cell)."""
+    return csv_response(
+        f"refunds-{clock.today().isoformat()}.csv",
+        ("member_number", "name", "iban", "amount_eur", "amount_cents", "decided_on", "reason"),
+        ([kept.member.number, kept.member.name, kept.refund_iban,
+          f"{kept.amount_cents // 100}.{kept.amount_cents % 100:02d}", kept.amount_cents,
+          kept.decided_at.date().isoformat() if kept.decided_at else "", kept.decision_note] for kept in rows))
+
+
+@bp.route("/staff/payments/kept/<int:surplus_id>/refunded", methods=["POST"])
+@permission_required(can_resolve_payments)
+def surplus_refunded(surplus_id: int):
+    kept = _row_or_404(Surplus, surplus_id)
+    form = forms.SurplusForm()
+    if not form.validate_on_submit():
+        abort(400)
+    with unit_of_work():
+        surpluses.mark_refunded(kept, actor=current_user._get_current_object())
+    flash(_("Marked as paid back: %(amount)s to %(iban)s.", amount=euros(kept.amount_cents), iban=kept.refund_iban),
+          "success")
+    return redirect(url_for("shares.refund_list"))

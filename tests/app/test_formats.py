@@ -14,9 +14,9 @@ from app.web import euros, format_day
 
 
 @pytest.mark.parametrize("language, long, short, money", [
-    ("fr", "27 novembre 2026", "27/11/2026", "1\u202f234,50\xa0€"),
-    ("nl", "27 november 2026", "27-11-2026", "1.234,50\xa0€"),
-    ("en", "27 November 2026", "27/11/2026", "1,234.50\xa0€"),
+    ("fr", "27 novembre 2026", "27/11/2026", "1\u202f234,50 €"),
+    ("nl", "27 november 2026", "27-11-2026", "1.234,50 €"),
+    ("en", "27 November 2026", "27/11/2026", "1,234.50 €"),
 ])
 def test_dates_and_amounts_in_each_language(app, language, long, short, money):
     with app.test_request_context("/"), force_locale(language):

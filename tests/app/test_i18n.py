@@ -8,6 +8,8 @@ from pathlib import Path
 import pytest
 from babel.messages.pofile import read_po
 
+pytestmark = pytest.mark.no_db
+
 ROOT = Path(__file__).resolve().parents[2]
 LANGUAGES = ("fr", "nl", "en")
 

@@ -50,6 +50,7 @@ def test_session_cookie_flags(client, make_member, outbox):
 
 def test_production_cookies_are_secure_and_need_a_secret(monkeypatch):
     monkeypatch.setenv("UNEVOIX_ENV", "production")
+    monkeypatch.setenv("UNEVOIX_PUBLIC_URL", "https://vote.example.coop")
     monkeypatch.delenv("UNEVOIX_SECRET_KEY", raising=False)
     with pytest.raises(RuntimeError, match="SECRET_KEY"):
         create_app({"SQLALCHEMY_DATABASE_URI": DATABASE_URI})

@@ -13,7 +13,8 @@ from playwright.sync_api import expect
 from app.clock import today
 from app.extensions import db
 from shares.models import ApplicationStatus, MembershipApplication
-from shares.payments import apply_payment, parse_epc
+from shares.payments import parse_epc
+from shares.register import record_payment as apply_payment
 
 PHONE = {"width": 360, "height": 740}
 needs_zbar = pytest.mark.skipif(not (shutil.which("zbarimg") and shutil.which("pdftoppm")),

@@ -14,7 +14,8 @@ from playwright.sync_api import expect
 from app.extensions import db
 from shares import register, renewal
 from app.clock import today
-from shares.payments import apply_payment, parse_epc
+from shares.payments import parse_epc
+from shares.register import record_payment
 from tests.factories import make_member_obj
 
 PHONE = {"width": 360, "height": 740}
@@ -27,7 +28,7 @@ def member_due_for_renewal(**kw):
     """A member since two years ago, with this year's renewal request sent by the campaign."""
     member = make_member_obj(language="en", **kw)
     _entry, request = register.subscribe(member, 1, on=date(THIS_YEAR - 2, 3, 1))
-    apply_payment(request, request.amount_cents, on=date(THIS_YEAR - 2, 3, 5))
+    record_payment(request, request.amount_cents, on=date(THIS_YEAR - 2, 3, 5))
     db.session.commit()
     renewal.run_campaign(THIS_YEAR)
     return member, renewal.renewal_request_for(member.id, THIS_YEAR)
@@ -79,7 +80,7 @@ def test_member_renews_on_a_phone_and_downloads_the_certificate(page, live_serve
     assert epc["amount_cents"] == request.amount_cents and epc["remittance_reference"] == request.formatted_reference
 
     # The bank statement arrives and the payment is matched by the service; the box updates by itself.
-    apply_payment(request, request.amount_cents, on=today())
+    record_payment(request, request.amount_cents, on=today())
     db.session.commit()
     status = page.locator("#renewal-status")
     expect(status).to_have_attribute("data-status", "paid", timeout=15_000)
@@ -111,7 +112,7 @@ def test_reload_without_javascript_shows_the_new_status(browser, live_server, si
         # Signing in needs no JavaScript either.
         sign_in(page, live_server, member.email)
         expect(page.locator("#renewal-status")).to_have_attribute("data-status", "open")
-        apply_payment(request, request.amount_cents, on=today())
+        record_payment(request, request.amount_cents, on=today())
         db.session.commit()
         page.reload()
         expect(page.locator("#renewal-status")).to_have_attribute("data-status", "paid")

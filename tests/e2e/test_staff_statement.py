@@ -16,7 +16,7 @@ from shares import register, renewal
 from shares.camt_writer import Credit, write_camt053
 from app.clock import today
 from shares.models import BankTransaction, Category, MatchStatus, MemberRequest, MemberRequestStatus, PaymentStatus
-from shares.payments import apply_payment
+from shares.register import record_payment
 from app.config import Config
 from tests.factories import make_account, make_member_obj
 
@@ -44,7 +44,7 @@ def staff_signs_in(page, live_server, email="nadia.staff@example.be"):
 def member_with_renewal(first_name, last_name):
     member = make_member_obj(first_name=first_name, last_name=last_name, language="en")
     _entry, request = register.subscribe(member, 1, on=date(THIS_YEAR - 2, 3, 1))
-    apply_payment(request, request.amount_cents, on=date(THIS_YEAR - 2, 3, 5))
+    record_payment(request, request.amount_cents, on=date(THIS_YEAR - 2, 3, 5))
     db.session.commit()
     return member
 
@@ -78,8 +78,8 @@ def test_staff_import_a_statement_and_resolve_the_queue(page, live_server, acces
     page.get_by_role("button", name="Import").click()
     result = page.locator("section.result")
     expect(result).to_contain_text("Matched automatically: 1")
-    expect(result).to_contain_text("Partial payments: 1")
-    expect(result).to_contain_text("Unknown payments: 1")
+    expect(result).to_contain_text("In the queue: Partial payment: less than the request asks: 1")
+    expect(result).to_contain_text("In the queue: No structured communication: 1")
     accessible(page)
 
     # The same file again changes nothing, and says so.

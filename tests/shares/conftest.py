@@ -12,13 +12,13 @@ from shares.bank import import_statement  # noqa: F401  (imported for fixtures' 
 @pytest.fixture
 def member_with_shares(make_member):
     """``member_with_shares(n, on=date, paid=True, category=...)``: a member who subscribed (and paid) n shares."""
-    from shares.payments import apply_payment
+    from shares.register import record_payment
 
     def make(n: int = 1, on: date = date(2022, 3, 1), paid: bool = True, **kwargs):
         member = make_member(**kwargs)
         entry, request = register.subscribe(member, n, on=on)
         if paid:
-            apply_payment(request, request.amount_cents, on=on)
+            record_payment(request, request.amount_cents, on=on)
         db.session.commit()
         return member
     return make

@@ -16,7 +16,8 @@ from shares.errors import ApplicationPending, DuplicateEmail
 from shares.member_requests import buy_shares, decide
 from shares.models import (ApplicationStatus, Category, EntryKind, MemberKind, MemberRequest, PaymentPurpose,
                            PaymentStatus, ShareEntry)
-from shares.payments import apply_payment, parse_epc, request_payload
+from shares.payments import parse_epc, request_payload
+from shares.register import record_payment as apply_payment
 from shares.standing import standing_reasons
 
 

@@ -15,7 +15,7 @@ from app.extensions import db
 from shares import certificates, renewal
 from app.clock import today
 from shares.models import Category
-from shares.payments import apply_payment
+from shares.register import record_payment
 from tests.factories import sign_in
 
 THIS_YEAR = today().year
@@ -27,7 +27,7 @@ def member_in_good_standing(member_with_shares, **kw):
     member = member_with_shares(1, on=date(THIS_YEAR - 2, 3, 1), **kw)
     renewal.run_campaign(THIS_YEAR)
     request = renewal.renewal_request_for(member.id, THIS_YEAR)
-    apply_payment(request, request.amount_cents, on=today())
+    record_payment(request, request.amount_cents, on=today())
     db.session.commit()
     return member
 

@@ -10,6 +10,8 @@ from lxml import etree
 
 from shares.charts import Series, bar_chart, line_chart, nice_max
 
+pytestmark = pytest.mark.no_db
+
 SVG = "{http://www.w3.org/2000/svg}"
 
 

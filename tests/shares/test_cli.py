@@ -22,7 +22,7 @@ def test_import_statement_command_is_idempotent(app, make_member, tmp_path):
     runner = app.test_cli_runner()
     first = runner.invoke(args=["shares", "import-statement", str(path)])
     assert first.exit_code == 0, first.output
-    assert "2 new transaction(s)" in first.output and "matched: 1" in first.output and "unknown: 1" in first.output
+    assert "2 new transaction(s)" in first.output and "matched automatically: 1" in first.output and "no structured communication: 1" in first.output
     assert "does not balance" in first.output
     second = runner.invoke(args=["shares", "import-statement", str(path)])
     assert second.exit_code == 0 and "nothing changed" in second.output
@@ -53,9 +53,9 @@ def test_demo_register_loader(app):
     open_requests = build_history(ctx, ctx.data["members"], today)
     db.session.commit()
     result = import_statement(demo_statement(open_requests, today, ctx.rng))
-    assert result.counts.get("matched", 0) >= len(open_requests) // 2
-    assert result.counts.get("partial") == 1 and result.counts.get("overpaid") == 1
-    assert result.counts.get("unknown") == 1 and not result.unbalanced
+    assert len(open_requests) == 5 and not result.unbalanced
+    # 0 partial, 1 overpaid, 2 named but without communication, 3 unpaid, 4 a typing slip; a stranger; a debit.
+    assert result.counts == {"partial": 1, "overpaid": 1, "no_reference": 2, "bad_reference": 1, "debit": 1}
 
 
 def test_register_pdf_command_writes_the_register_as_of_a_date(app, make_member, tmp_path):
@@ -74,3 +74,23 @@ def test_register_pdf_command_writes_the_register_as_of_a_date(app, make_member,
     app.test_cli_runner().invoke(args=["shares", "register-pdf", str(before), "--on", "2023-12-31"])
     text = subprocess.run(["pdftotext", str(before), "-"], capture_output=True, text=True, check=True).stdout
     assert "Vandenbroucke" not in text
+
+
+def test_import_statement_command_names_the_statements_it_skipped(app, tmp_path, monkeypatch):
+    from pathlib import Path
+
+    belfius = Path(__file__).parent / "data" / "camt" / "be-belfius-lino-COD_20150907_O25MMF107I.xml"
+    from flask import current_app
+
+    for each in {app, current_app._get_current_object()}:  # the command runs in the test's app context
+        monkeypatch.setitem(each.config, "SHARES_BANK_ACCOUNTS", ["BE83540256917919"])
+    result = app.test_cli_runner().invoke(args=["shares", "import-statement", str(belfius)])
+    assert result.exit_code == 0, result.output
+    assert result.output.startswith("Imported 1 statement(s)")
+    assert "SKIPPED statement 1 (152500000475073/000001-000001, account none): no account number" in result.output
+    assert "SKIPPED statement 2 (152500000475073/000001-000002, account AL73552891583236787384690218): not one of the" \
+           " cooperative's accounts" in result.output
+    assert result.output.count("SKIPPED") == 62
+    other = app.test_cli_runner().invoke(args=["shares", "import-statement", str(
+        Path(__file__).parent / "data" / "camt" / "be-tryton-camt.053.001.02.xml")])
+    assert other.exit_code != 0 and "not one of the cooperative's accounts" in other.output

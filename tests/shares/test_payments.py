@@ -1,6 +1,5 @@
 from __future__ import annotations
 
-import glob
 import subprocess
 import tempfile
 from datetime import date
@@ -16,12 +15,13 @@ from app.qr import qr_png
 from shares import register
 from shares.errors import InvalidReference
 from shares.models import PaymentStatus
-from shares.payments import (apply_payment, epc_payload, find_reference, format_reference, parse_epc,
+from shares.payments import (epc_payload, find_reference, format_reference, near_references, parse_epc,
                              parse_reference, reference_for, request_payload)
+from shares.register import record_payment
 from shares.settings import setting
 from shares.signals import payment_matched
 
-EPC_IMAGES = sorted(glob.glob("/work/shared/conformance/epc/images/*.png"))
+EPC_IMAGES = sorted((Path(__file__).parent / "data" / "epc").glob("*.png"))  # see data/SOURCES.md
 
 
 @settings(deadline=None)
@@ -101,10 +101,19 @@ def test_qr_decodes_to_the_payload(name):
     assert decoded.rstrip(b"\n").decode("utf-8") == payload
 
 
-@pytest.mark.parametrize("path", EPC_IMAGES, ids=lambda p: p.rsplit("/", 1)[-1])
+def _scanned(path) -> bytes:
+    """zbar ends its output with a line feed of its own; the payload itself ends without one."""
+    raw = _zbar(Path(path).read_bytes())
+    return raw[:-1] if raw.endswith(b"\n") else raw
+
+
+def test_the_reference_images_are_in_the_repository():
+    assert len(EPC_IMAGES) == 11 and all(p.is_relative_to(Path(__file__).parent) for p in EPC_IMAGES)
+
+
+@pytest.mark.parametrize("path", EPC_IMAGES, ids=lambda p: p.name)
 def test_reference_images_parse(path):
-    raw = _zbar(Path(path).read_bytes()).rstrip(b"\n")
-    fields = parse_epc(raw.decode("utf-8", errors="replace"))
+    fields = parse_epc(_scanned(path))
     assert fields["service_tag"] == "BCD" and fields["identification"] == "SCT"
     assert fields["amount_cents"] > 0 and fields["iban"]
     # Our builder, given the same values, writes the same structure (version, lines, amount).
@@ -115,7 +124,7 @@ def test_reference_images_parse(path):
 
 
 def test_reference_images_amounts():
-    fields = parse_epc(_zbar(Path(EPC_IMAGES[0]).read_bytes()).decode("utf-8", errors="replace"))
+    fields = parse_epc(_scanned(EPC_IMAGES[0]))
     assert fields["amount"] == "EUR12.3" and fields["amount_cents"] == 1230
     ours = epc_payload(name="Franz", iban="DE71110220330123456789", bic="BHBLDEHHXXX", amount_cents=1230,
                        purpose="GDDS", text="x")
@@ -130,20 +139,100 @@ def test_request_payload_uses_config(make_member):
     assert fields["remittance_reference"] == request.formatted_reference
 
 
-def test_apply_payment_updates_request_and_signals(make_member):
+def test_record_payment_updates_request_keeps_the_surplus_and_signals(make_member):
     _, request = register.subscribe(make_member(), 2, on=date(2023, 1, 1))
     seen = []
 
     def listener(sender, **kw):
-        seen.append((sender.id, kw["amount_cents"]))
+        seen.append((sender.id, kw["amount_cents"], kw["applied_cents"]))
     payment_matched.connect(listener)
     try:
-        apply_payment(request, 2000, on=date(2023, 1, 2))
+        record_payment(request, 2000, on=date(2023, 1, 2))
         assert request.status is PaymentStatus.PARTIALLY_PAID and request.due_cents == 4000
-        applied = apply_payment(request, 5000, on=date(2023, 1, 3))
+        applied = record_payment(request, 5000, on=date(2023, 1, 3))
     finally:
         payment_matched.disconnect(listener)
     db.session.commit()
     assert request.status is PaymentStatus.PAID and applied.excess_cents == 1000
-    assert applied.entry.paid_cents == 4000
-    assert seen == [(request.id, 2000), (request.id, 5000)]
+    assert request.paid_cents == 6000  # never more than asked: the rest is kept apart
+    assert applied.entry.paid_cents == applied.entry.amount_cents == 4000
+    assert applied.surplus.amount_cents == 1000 and applied.surplus.decision is None
+    assert seen == [(request.id, 2000, 2000), (request.id, 5000, 4000)]
+    # A payment of a request already paid is all surplus, and no register entry.
+    again = record_payment(request, 3000, on=date(2023, 1, 4))
+    assert again.entry is None and again.surplus.amount_cents == 3000 and request.paid_cents == 6000
+
+
+# ---------------------------------------------------------------------------------------------
+# EPC069-12: the builder writes only what the guideline allows, the reader accepts nothing else
+# ---------------------------------------------------------------------------------------------
+
+def test_builder_strips_line_breaks_caps_fields_and_upper_cases_the_bic():
+    payload = epc_payload(name="Une Voix\nSC\r\n" + "x" * 100, iban="be71 0961 2345 6769", bic=" gkccbebb ",
+                          amount_cents=3000, text="line one\nline two\u2028three" + "y" * 200,
+                          purpose="GDDS\nX", information="info\n" + "z" * 50)
+    lines = payload.split("\n")
+    assert len(lines) == 12 and "\r" not in payload
+    assert lines[4] == "GKCCBEBB" and lines[6] == "BE71096123456769"
+    assert lines[5].startswith("Une Voix SC x") and len(lines[5]) == 70
+    assert lines[8] == "GDDS" and lines[10].startswith("line one line two three") and len(lines[10]) == 140
+    assert lines[11] == "info " + "z" * 50
+    assert parse_epc(payload)["bic"] == "GKCCBEBB"
+    short = epc_payload(name="N", iban="BE71096123456769", bic="", amount_cents=100, information="i\r\n" * 100)
+    assert short.split("\n")[-1] == ("i " * 35)[:70].rstrip()
+    with pytest.raises(ValueError):
+        epc_payload(name="X", iban="BE71096123456769", bic="not a bic!", amount_cents=100)
+    with pytest.raises(ValueError):
+        epc_payload(name="\n \r", iban="BE71096123456769", bic="", amount_cents=100)
+
+
+@settings(deadline=None, max_examples=200)
+@given(st.text(max_size=200), st.text(max_size=300), st.text(max_size=100))
+def test_builder_output_is_always_readable_or_refused(name, text, information):
+    try:
+        payload = epc_payload(name=name, iban="BE71096123456769", bic="GKCCBEBB", amount_cents=1234, text=text,
+                              information=information)
+    except ValueError:
+        return  # an empty name, or over 331 bytes: refused, never written
+    fields = parse_epc(payload)
+    assert fields["amount_cents"] == 1234 and "\n" not in fields["name"] + fields["remittance_text"]
+
+
+VALID = "BCD\n002\n1\nSCT\nGKCCBEBB\nUne Voix\nBE71096123456769\nEUR30"
+
+
+@pytest.mark.parametrize("payload,why", [
+    (VALID + "\n", "separator"),
+    (VALID.replace("\n", "\r\n", 2), "mixed"),
+    (VALID.replace("\n", "\r"), "carriage return"),
+    ("BCD\n002\n1\nSEPA\nGKCCBEBB\nUne Voix\nBE71096123456769\nEUR30", "not an EPC"),
+    (VALID.replace("GKCCBEBB", "GKCCBEBBXXXX"), "bic"),
+    (VALID.replace("GKCCBEBB", "gkcc"), "BIC"),
+    (VALID.replace("Une Voix", "N" * 71), "name"),
+    (VALID.replace("Une Voix", ""), "name"),
+    (VALID.replace("BE71096123456769", "BE71 0961 2345 6769"), "IBAN"),
+    (VALID.replace("EUR30", "EUR0"), "amount"),
+    (VALID.replace("EUR30", "EUR1000000000"), "amount"),
+    (VALID.replace("EUR30", "EUR30.001"), "amount"),
+    (VALID.replace("EUR30", "EUR 30"), "amount"),
+    (VALID.replace("EUR30", "EUR١٢"), "amount"),
+    (VALID + "\nGDDSX", "purpose"),
+    (VALID + "\n\n" + "R" * 36, "remittance_reference"),
+    (VALID + "\n\n\n" + "t" * 141, "remittance_text"),
+    (VALID + "\n\n+++010/8068/17183+++\ntext", "both"),
+    (VALID + "\n\n\n\n" + "i" * 71, "information"),
+    (VALID.replace("\n1\n", "\n9\n"), "character set"),
+    (VALID.replace("002", "001").replace("GKCCBEBB", ""), "001"),
+    (VALID + "\n\n\n" + "é" * 140, "331"),
+])
+def test_reader_is_as_strict_as_the_guideline(payload, why):
+    with pytest.raises(ValueError) as info:
+        parse_epc(payload)
+    assert why.lower() in str(info.value).lower()
+
+
+def test_near_references_are_valid_and_one_slip_away():
+    ref = reference_for(1234567890)
+    near = near_references(ref[:3] + "9" + ref[4:])
+    assert ref in near and all(parse_reference(n) == n for n in near)
+    assert near_references("12") == []

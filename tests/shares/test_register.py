@@ -12,7 +12,7 @@ from shares import register
 from shares.errors import (BelowMinimumShares, BoardApprovalRequired, FutureDate, InvalidShareCount, MemberNotActive,
                            NotEnoughShares, ReasonRequired, SameCategory, SameMember, UnpaidShares)
 from shares.models import Category, EntryKind, PaymentPurpose, PaymentStatus, ShareEntry
-from shares.payments import apply_payment
+from shares.register import record_payment
 
 D = date
 
@@ -88,7 +88,7 @@ def test_as_of_date_reconstruction(member_with_shares, make_member):
 def test_unpaid_capital_shows_in_totals(make_member):
     member = make_member()
     _, request = register.subscribe(member, 2, on=D(2022, 1, 1))
-    apply_payment(request, 3000, on=D(2022, 2, 1))
+    record_payment(request, 3000, on=D(2022, 2, 1))
     db.session.commit()
     assert request.status is PaymentStatus.PARTIALLY_PAID
     t = register.totals(D(2022, 3, 1))[Category.A]

@@ -12,7 +12,7 @@ from shares import register, renewal, standing
 from app.clock import today
 from shares.models import (Category, EntryKind, MemberRequest, MemberRequestKind, MemberRequestStatus,
                            PaymentPurpose, PaymentRequest, ShareEntry)
-from shares.payments import apply_payment
+from shares.register import record_payment
 from tests.factories import sign_in
 
 THIS_YEAR = today().year
@@ -27,7 +27,7 @@ def renewed_member(member_with_shares, **kw):
 
 def pay_renewal(member):
     request = renewal.renewal_request_for(member.id, THIS_YEAR)
-    apply_payment(request, request.amount_cents, on=today())
+    record_payment(request, request.amount_cents, on=today())
     db.session.commit()
     return request
 
@@ -189,7 +189,7 @@ def test_dashboard_totals_and_charts(client, member_with_shares, make_staff, mak
     assert response.status_code == 200
     html = response.get_data(as_text=True)
     assert re.search(r'<th scope="row">Category A</th><td data-label="Members">1</td><td data-label="Shares">2</td>\s*'
-                     r'<td data-label="Capital subscribed">60[.,]00\xa0€</td><td data-label="Capital paid">60[.,]00\xa0€</td>',
+                     r'<td data-label="Capital subscribed">60[.,]00 €</td><td data-label="Capital paid">60[.,]00 €</td>',
                      html)
     assert re.search(r'<th scope="row">Category B</th><td data-label="Members">1</td><td data-label="Shares">1</td>', html)
     assert html.count('role="img"') >= 2 and "<script" not in html.split("</head>")[1]

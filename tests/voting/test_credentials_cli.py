@@ -14,6 +14,8 @@ import pytest
 from voting.credentials import ElectorateError, issue_credentials, read_electorate
 from voting.crypto.credential import credential_public, normalize_credential
 
+pytestmark = pytest.mark.no_db
+
 ROOT = Path(__file__).resolve().parents[2]
 
 

@@ -35,6 +35,8 @@ from voting.crypto.proofs import (
     verify_disjunctive,
 )
 
+pytestmark = pytest.mark.no_db
+
 SECRET = 0xC0FFEE1234567
 Y = base_mul(SECRET)
 TRUSTEES = (TrusteeInfo("t1", "One", "11" * 32, "22" * 32),)

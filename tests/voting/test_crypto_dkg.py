@@ -27,6 +27,8 @@ from voting.crypto.group import GENERATOR, ORDER, Element, base_mul
 from voting.crypto.proofs import encrypt
 from voting.crypto.tally import board_outcome, combine, resolution_outcome
 
+pytestmark = pytest.mark.no_db
+
 
 def make_trustees(n: int, k: int) -> tuple[Election, dict[str, dict[str, str]]]:
     privs, pubs = {}, []

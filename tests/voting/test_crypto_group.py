@@ -24,6 +24,8 @@ from voting.crypto.group import (
 )
 from voting.crypto.slowgroup import SLOW_GENERATOR, SLOW_IDENTITY, SlowElement, slow_base_mul
 
+pytestmark = pytest.mark.no_db
+
 # k*G on secp256k1: published test vectors (SEC 2 base point; multiples as listed
 # e.g. in Chuck Batson's secp256k1 test vectors), affine x, y in hex.
 KNOWN = [

@@ -48,7 +48,7 @@ ROOT = Path(__file__).resolve().parents[2]
 NODE = shutil.which("node")
 JS_TESTS = ROOT / "tests" / "js"
 
-pytestmark = pytest.mark.skipif(NODE is None, reason="node is not installed: the JS ballot interop test needs node >= 20")
+pytestmark = [pytest.mark.no_db, pytest.mark.skipif(NODE is None, reason="node is not installed: the JS ballot interop test needs node >= 20")]
 
 
 # --------------------------------------------------------------- elections

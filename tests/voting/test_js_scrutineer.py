@@ -60,7 +60,7 @@ ROOT = Path(__file__).resolve().parents[2]
 NODE = shutil.which("node")
 JS_TEST = ROOT / "tests" / "js" / "scrutineer_interop.test.mjs"
 
-pytestmark = pytest.mark.skipif(NODE is None, reason="node is not installed: the browser scrutineer test needs node >= 20")
+pytestmark = [pytest.mark.no_db, pytest.mark.skipif(NODE is None, reason="node is not installed: the browser scrutineer test needs node >= 20")]
 
 RAW = serialization.Encoding.Raw
 PHASE_TESTS = {"vectors": 7, "identities": 1, "step1": 1, "step2": 1, "decrypt": 1}

@@ -8,10 +8,14 @@ import sys
 from pathlib import Path
 from typing import Any
 
+import pytest
+
 from voting.crypto.credential import generate_credential
 from voting.crypto.election import Contest, Election, TrusteeInfo
 from voting.record import RecordState, append_event, record_document
 from voting.simulate import cast
+
+pytestmark = pytest.mark.no_db
 
 ROOT = Path(__file__).resolve().parents[2]
 

@@ -25,6 +25,8 @@ from voting.simulate import (
 )
 from voting.verify import verify_record
 
+pytestmark = pytest.mark.no_db
+
 
 @pytest.fixture(scope="module")
 def election() -> dict[str, Any]:

@@ -11,6 +11,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+pytestmark = pytest.mark.no_db
+
 ROOT = Path(__file__).resolve().parents[2]
 RECORDS = ROOT / "tests" / "voting" / "records"
 EXPECTED: dict[str, str | None] = json.loads((RECORDS / "expected.json").read_text(encoding="utf-8"))

@@ -1,0 +1,95 @@
+"""Flask-WTF forms (CSRF comes with them)."""
+from __future__ import annotations
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from flask_wtf.file import FileField
+from wtforms import (BooleanField, DateField, HiddenField, IntegerField, RadioField, SelectField,
+                     SelectMultipleField, StringField, TextAreaField)
+from wtforms.fields.choices import SelectChoice
+from wtforms.validators import InputRequired, Length, NumberRange, Optional, Regexp
+from wtforms.widgets import CheckboxInput, ListWidget
+
+from candidates.services import LIMITS
+
+LANGUAGE_CHOICES = [SelectChoice("fr", "Français"), SelectChoice("nl", "Nederlands"), SelectChoice("en", "English")]
+
+
+def skill_choices():
+    return [
+        SelectChoice("governance", _l("Governance and strategy")),
+        SelectChoice("finance", _l("Finance and accounting")),
+        SelectChoice("law", _l("Law and statutes")),
+        SelectChoice("human_resources", _l("Human resources")),
+        SelectChoice("it", _l("IT and digital tools")),
+        SelectChoice("communication", _l("Communication")),
+        SelectChoice("social_economy", _l("Social economy and cooperatives")),
+        SelectChoice("culture", _l("Arts and culture")),
+        SelectChoice("training", _l("Training and education")),
+        SelectChoice("sustainability", _l("Sustainability")),
+    ]
+
+
+class MultiCheckboxField(SelectMultipleField):
+    widget = ListWidget(prefix_label=False)
+    option_widget = CheckboxInput()
+
+
+class ApplicationForm(FlaskForm):
+    """Every field optional for a draft; the service says what submission still needs."""
+
+    version = HiddenField()
+    language = SelectField(_l("Language you write in"), choices=LANGUAGE_CHOICES)
+    published_name = StringField(_l("Name as published"), validators=[Optional(), Length(max=LIMITS["published_name"])])
+    representative_name = StringField(_l("Name of the person representing your organisation"),
+                                      validators=[Optional(), Length(max=LIMITS["representative_name"])])
+    photo = FileField(_l("Photo (JPEG, PNG or WebP, up to 5 MB)"))
+    biography = TextAreaField(_l("Short biography"), validators=[Optional(), Length(max=LIMITS["biography"])])
+    motivation = TextAreaField(_l("Why do you stand?"), validators=[Optional(), Length(max=LIMITS["motivation"])])
+    skills = MultiCheckboxField(_l("Skills you bring"), choices=skill_choices(), validate_choice=True)
+    skills_other = StringField(_l("Other skills"), validators=[Optional(), Length(max=LIMITS["skills_other"])])
+    vision = TextAreaField(_l("Your vision for the cooperative"), validators=[Optional(), Length(max=LIMITS["vision"])])
+    gender = RadioField(_l("Gender (optional, only for the balance among candidates)"), choices=[
+        SelectChoice("woman", _l("Woman")), SelectChoice("man", _l("Man")), SelectChoice("other", _l("Other")),
+        SelectChoice("", _l("I prefer not to say"))], default="", validate_choice=True)
+    no_conflict = BooleanField(_l("I declare that I have no conflict of interest with the cooperative"))
+    consent_publication = BooleanField(_l("I agree that my application (name, photo and texts) is published to members and the public"))
+
+
+class CallForm(FlaskForm):
+    slug = StringField(_l("Short name (in the address)"), validators=[
+        InputRequired(_l("Enter a short name.")), Length(max=64),
+        Regexp(r"^[a-z0-9][a-z0-9-]*$", message=_l("Use lower-case letters, digits and hyphens."))])
+    title_fr = StringField(_l("Title in French"), validators=[InputRequired(_l("Enter the title in each language.")), Length(max=200)])
+    title_nl = StringField(_l("Title in Dutch"), validators=[InputRequired(_l("Enter the title in each language.")), Length(max=200)])
+    title_en = StringField(_l("Title in English"), validators=[InputRequired(_l("Enter the title in each language.")), Length(max=200)])
+    text_fr = TextAreaField(_l("Text of the call in French"), validators=[Optional(), Length(max=5000)])
+    text_nl = TextAreaField(_l("Text of the call in Dutch"), validators=[Optional(), Length(max=5000)])
+    text_en = TextAreaField(_l("Text of the call in English"), validators=[Optional(), Length(max=5000)])
+    opens_on = DateField(_l("Opens on"), validators=[InputRequired(_l("Enter a date."))])
+    closes_on = DateField(_l("Closes on"), validators=[InputRequired(_l("Enter a date."))])
+    vote_opens_on = DateField(_l("The vote opens on"), validators=[InputRequired(_l("Enter a date."))])
+    seats_a = IntegerField(_l("Seats in category A"), validators=[
+        InputRequired(_l("Enter a number.")), NumberRange(min=0, max=99, message=_l("Enter a number from 0 to 99."))])
+    seats_b = IntegerField(_l("Seats in category B"), validators=[
+        InputRequired(_l("Enter a number.")), NumberRange(min=0, max=99, message=_l("Enter a number from 0 to 99."))])
+    term_years = IntegerField(_l("Term (years)"), default=4, validators=[
+        InputRequired(_l("Enter a number.")), NumberRange(min=1, max=10, message=_l("Enter a number from 1 to 10."))])
+    staff_in_category_b = BooleanField(_l("Staff of the cooperative may stand only in category B (statutes)"), default=True)
+    election_slug = StringField(_l("Election (short name, once it exists)"), validators=[Optional(), Length(max=64)])
+
+
+class ReasonForm(FlaskForm):
+    reason = TextAreaField(_l("Reason, sent to the candidate"), validators=[
+        InputRequired(_l("Say why: the candidate receives this text.")), Length(max=2000)])
+
+
+class ConfirmForm(FlaskForm):
+    """A confirmation page's form: only the CSRF token."""
+
+
+class BallotForm(FlaskForm):
+    method = RadioField(_l("Order on the ballot"), choices=[
+        SelectChoice("lot", _l("Draw by lot (the seed is recorded)")),
+        SelectChoice("manual", _l("In the order I give below"))], default="lot",
+        validators=[InputRequired(_l("Choose how to order the ballot."))])

@@ -1,0 +1,72 @@
+"""The sentences people read for each refusal (one registry, app.errors)."""
+from __future__ import annotations
+
+from flask_babel import lazy_gettext as _l
+
+from app.errors import register_messages
+from candidates import errors
+
+FIELD_LABELS = {
+    "published_name": _l("Name as published"),
+    "representative_name": _l("Name of the person representing your organisation"),
+    "photo": _l("Photo"),
+    "biography": _l("Short biography"),
+    "motivation": _l("Why do you stand?"),
+    "skills": _l("Skills you bring"),
+    "skills_other": _l("Other skills"),
+    "vision": _l("Your vision for the cooperative"),
+    "no_conflict": _l("Declaration of no conflict of interest"),
+    "consent_publication": _l("Consent to publication"),
+}
+
+ELIGIBILITY_TEXTS = {
+    "not_in_good_standing": _l("You are not a member in good standing."),
+    "no_seats_in_category": _l("This call has no seat to fill in your category."),
+    "staff_not_in_category_b": _l("Staff of the cooperative may stand only in category B."),
+    "term_running": _l("Your term on the board runs beyond this election: your seat is not up for election."),
+    "category_changed": _l("Your category in the register changed since you applied."),
+}
+
+CALL_PROBLEMS = {
+    "closes_before_opening": _l("The closing date must not be before the opening date."),
+    "vote_before_closing": _l("The vote must open after the closing date."),
+    "no_seats": _l("Give at least one seat to fill."),
+    "term": _l("The term is at least one year."),
+    "titles": _l("Enter the title in each language."),
+    "slug": _l("This short name is reserved: choose another."),
+}
+
+
+def _join(items) -> str:
+    return " ".join(str(i) for i in items)
+
+
+register_messages({
+    errors.CallNotOpen: _l("This call for candidates is not open yet."),
+    errors.CallClosed: _l("The call for candidates is closed: applications can no longer be made or changed."),
+    errors.NotEligible: lambda exc: _join([_l("You cannot stand in this election:")]
+                                          + [ELIGIBILITY_TEXTS.get(r, r) for r in exc.reasons]),
+    errors.DuplicateApplication: _l("There is already an application by this member for this call."),
+    errors.IncompleteApplication: lambda exc: _join([_l("Your application cannot be sent yet. Still missing:")]
+                                                    + [", ".join(str(FIELD_LABELS.get(f, f)) for f in exc.missing) + "."]),
+    errors.InvalidPhoto: _l("The photo must be a JPEG, PNG or WebP image. This file is not one."),
+    errors.PhotoTooLarge: _l("The photo is too large: at most 5 MB and 40 million pixels."),
+    errors.WrongStatus: _l("This cannot be done with the application in its current state."),
+    errors.StaleApplication: _l("Your application was changed elsewhere (another window?) since you opened this "
+                                "page. What you typed is below: check it and save again."),
+    errors.ReasonRequired: _l("Say why: the candidate receives this text."),
+    errors.WithdrawalClosed: _l("The vote has opened: a withdrawal can no longer change the ballot."),
+    errors.NotPublished: _l("The list of candidates is not published yet."),
+    errors.AlreadyPublished: _l("The list of candidates is already published."),
+    errors.BallotFixed: _l("The ballot order is already fixed: decisions and the order can no longer change."),
+    errors.BallotNotFixed: _l("The ballot order has not been chosen or drawn yet."),
+    errors.PendingReviews: _l("Some applications still wait for a decision: decide on them first."),
+    errors.InvalidBallotOrder: _l("Number the candidates of each category 1, 2, 3… each number once."),
+    errors.NoCandidates: _l("No candidate has been accepted: there is nothing to put on the ballot."),
+    errors.VoteOpened: _l("The vote has opened: the ballot can no longer change."),
+    errors.InvalidCall: lambda exc: CALL_PROBLEMS.get(exc.problem, _l("The call's dates or seats do not hold together.")),
+    errors.CallStillOpen: _l("The call is still open: fix the ballot after the closing date."),
+    errors.DuplicateCall: _l("Another call already has this short name."),
+    errors.FieldTooLong: lambda exc: _join([_l("Some texts are too long:")]
+                                           + [", ".join(str(FIELD_LABELS.get(f, f)) for f in exc.fields) + "."]),
+})

@@ -1,0 +1,45 @@
+"""Who may do what with calls and applications: one predicate per rule, for views and templates."""
+from __future__ import annotations
+
+from app.authz import has_role, predicate
+from app.models import Role
+
+
+def _signed_in(user) -> bool:
+    return bool(user is not None and user.is_authenticated)
+
+
+@predicate
+def can_read_candidates(user) -> bool:
+    """The published lists of candidates are public."""
+    return True
+
+
+@predicate
+def can_manage_calls(user, call=None) -> bool:
+    """Board secretaries open calls, review applications, publish the list and fix the ballot."""
+    return has_role(user, Role.SECRETARY)
+
+
+@predicate
+def can_apply(user) -> bool:
+    """Any member may open the application pages; the register decides whether they can stand."""
+    from shares.permissions import is_member
+
+    return is_member(user)
+
+
+@predicate
+def can_edit_application(user, application) -> bool:
+    """Only the candidate changes their own application."""
+    return bool(_signed_in(user) and application is not None and application.member.account_id == user.id)
+
+
+@predicate
+def can_see_photo(user, application) -> bool:
+    """Published candidates' photos are public; before that, the candidate and the secretaries."""
+    if application is None or application.photo_id is None:
+        return False
+    if application.call.published_at is not None and application.on_ballot:
+        return True
+    return can_edit_application(user, application) or can_manage_calls(user)

@@ -1,0 +1,110 @@
+"""The shared toolkit: public URL, logging with request ids, the unit of work, the error registry,
+the navigation and home-task registry."""
+from __future__ import annotations
+
+import logging
+
+import pytest
+from flask_babel import lazy_gettext as _l
+
+from app import create_app
+from app.errors import Conflict, DomainError, error_message, register_messages
+from app.models import Account
+from app.registry import Task, task_count
+from app.uow import savepoint, unit_of_work
+from tests.factories import DATABASE_URI
+
+
+def test_production_refuses_to_start_without_a_public_url(monkeypatch):
+    monkeypatch.setenv("UNEVOIX_ENV", "production")
+    monkeypatch.setenv("UNEVOIX_SECRET_KEY", "x" * 64)
+    monkeypatch.delenv("UNEVOIX_PUBLIC_URL", raising=False)
+    with pytest.raises(RuntimeError, match="PUBLIC_URL"):
+        create_app({"SQLALCHEMY_DATABASE_URI": DATABASE_URI})
+
+
+def test_mail_links_follow_the_public_url(make_app, make_member, outbox):
+    other = make_app(PUBLIC_URL="http://127.0.0.1:8000")
+    make_member(email="port@example.be")
+    other.test_client().post("/auth/login", data={"email": "port@example.be"})
+    body = outbox("port@example.be")[-1].body_text
+    assert "http://127.0.0.1:8000/auth/" in body
+
+
+def test_each_request_has_an_id_in_its_log_lines_and_its_answer(client, caplog):
+    with caplog.at_level(logging.INFO):
+        response = client.get("/no-such-page", headers={"X-Request-ID": "abc-123"})
+    assert response.status_code == 404
+    assert response.headers["X-Request-ID"] == "abc-123"
+    refused = [r for r in caplog.records if "refused GET /no-such-page: 404" in r.getMessage()]
+    assert refused and refused[0].request_id == "abc-123"
+
+
+def test_a_hostile_request_id_is_replaced(client):
+    response = client.get("/", headers={"X-Request-ID": "x" * 65})
+    assert response.headers["X-Request-ID"] != "x" * 65
+    assert len(response.headers["X-Request-ID"]) == 16
+
+
+def test_an_audited_change_is_logged(db, caplog):
+    from app import audit
+
+    with caplog.at_level(logging.INFO, logger="app.audit"):
+        audit.record("app.test.done", object_type="thing", object_id=7)
+    assert any("app.test.done thing:7" in r.getMessage() for r in caplog.records)
+
+
+class _Refused(DomainError):
+    pass
+
+
+class _Taken(Conflict):
+    pass
+
+
+def test_the_error_registry_words_an_error_by_its_nearest_class(app):
+    register_messages({_Refused: _l("Refused for a reason."), _Taken: lambda exc: f"Taken: {exc.args[0]}"})
+
+    class Unregistered(Conflict):
+        pass
+    with app.test_request_context():
+        assert error_message(_Refused()) == "Refused for a reason."
+        assert error_message(_Taken("seat 3")) == "Taken: seat 3"
+        assert error_message(Unregistered()) == "Someone changed this at the same time. Reload the page and try again."
+
+
+def test_unit_of_work_commits_on_success_and_rolls_back_on_error(db):
+    with unit_of_work():
+        db.session.add(Account(email="kept@example.be", display_name="Kept"))
+    with pytest.raises(RuntimeError):
+        with unit_of_work():
+            db.session.add(Account(email="lost@example.be", display_name="Lost"))
+            db.session.flush()
+            raise RuntimeError("boom")
+    emails = set(db.session.scalars(db.select(Account.email)))
+    assert "kept@example.be" in emails and "lost@example.be" not in emails
+
+
+def test_savepoint_turns_a_unique_violation_into_the_named_conflict(db):
+    with unit_of_work():
+        db.session.add(Account(email="once@example.be", display_name="Once"))
+    with unit_of_work():
+        db.session.add(Account(email="outer@example.be", display_name="Outer"))
+        with pytest.raises(_Taken):
+            with savepoint(_Taken):
+                db.session.add(Account(email="once@example.be", display_name="Twice"))
+    # The outer work survived the refused insert.
+    assert db.session.scalar(db.select(Account).filter_by(email="outer@example.be")) is not None
+
+
+def test_the_badge_counts_tasks_by_their_count():
+    tasks = [Task("a", "/a", count=3), Task("b", "/b"), Task("c", "/c", count=0)]
+    assert task_count(tasks) == 4
+
+
+def test_navigation_shows_what_the_person_may_use(client, login_as):
+    login_as("staff")
+    page = client.get("/").get_data(as_text=True)
+    for label in ("Members", "Register", "Payments", "Audit log", "Elections"):
+        assert f">{label}</a>" in page
+    assert ">My shares</a>" not in page

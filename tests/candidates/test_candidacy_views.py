@@ -1,0 +1,345 @@
+"""The pages: a member applies (draft kept through errors and an expired session), the secretary
+reviews, the public page shows what was published, hostile input is refused with a reason."""
+from __future__ import annotations
+
+import io
+import re
+import shutil
+import subprocess
+from datetime import timedelta
+
+import pytest
+from sqlalchemy import func, select
+
+from app.clock import today
+from app.extensions import db
+from candidates import services
+from candidates.models import Application, ApplicationStatus, ApplicationVersion, BallotOrder, Photo
+from shares.models import Category
+from tests.candidates.conftest import full_fields, png_bytes
+
+
+def form_data(**overrides):
+    data = {k: v for k, v in full_fields(**overrides).items() if k not in ("skills", "no_conflict", "consent_publication")}
+    data["skills"] = overrides.get("skills", ["finance", "it"])
+    if overrides.get("no_conflict", True):
+        data["no_conflict"] = "y"
+    if overrides.get("consent_publication", True):
+        data["consent_publication"] = "y"
+    return data
+
+
+def with_photo(data, content=None, name="me.png"):
+    data = dict(data)
+    data["photo"] = (io.BytesIO(content if content is not None else png_bytes()), name)
+    return data
+
+
+def versions_count(application_id):
+    return db.session.scalar(select(func.count()).select_from(ApplicationVersion)
+                             .where(ApplicationVersion.application_id == application_id))
+
+
+def mine(call, member):
+    db.session.expire_all()
+    return db.session.scalar(select(Application).where(Application.call_id == call.id, Application.member_id == member.id))
+
+
+def test_member_saves_a_draft_then_sends_it(client, login_as, open_call, standing_member, outbox):
+    call = open_call()
+    member = standing_member(language="en")
+    login_as(member.account)
+    page = client.get(f"/candidates/me/{call.slug}/application")
+    assert page.status_code == 200 and b"Send my application" in page.data
+    saved = client.post(f"/candidates/me/{call.slug}/application", data={"biography": "Juste un début", "language": "fr"})
+    assert saved.status_code == 302
+    application = mine(call, member)
+    assert application.status is ApplicationStatus.DRAFT and application.biography == "Juste un début"
+    # Sending an incomplete application: refused with reasons, what was typed kept and saved.
+    refused = client.post(f"/candidates/me/{call.slug}/application/submit",
+                          data={"biography": "Un début plus long", "motivation": "Parce que", "language": "fr"})
+    assert refused.status_code == 422
+    text = refused.get_data(as_text=True)
+    assert "Your draft is saved, but it cannot be sent yet." in text and "Un début plus long" in text
+    assert "Photo" in text and "Required to send the application." in text
+    assert mine(call, member).biography == "Un début plus long"
+    sent = client.post(f"/candidates/me/{call.slug}/application/submit", data=with_photo(form_data()),
+                       content_type="multipart/form-data")
+    assert sent.status_code == 302
+    application = mine(call, member)
+    assert application.status is ApplicationStatus.SUBMITTED and application.photo_id is not None
+    assert versions_count(application.id) == 4  # created, saved (the refused send), saved, submitted
+
+
+def test_hostile_photos_are_refused_and_nothing_is_saved(client, login_as, open_call, standing_member, app):
+    call = open_call()
+    member = standing_member()
+    login_as(member.account)
+    client.post(f"/candidates/me/{call.slug}/application", data=form_data())
+    application = mine(call, member)
+    before = versions_count(application.id)
+    cases = [
+        (b"GIF89a" + b"\x00" * 50, "fake.gif", 422, "JPEG, PNG or WebP"),
+        (b"<?php echo 1; ?>", "shell.jpg", 422, "JPEG, PNG or WebP"),
+        (png_bytes(fmt="GIF"), "real.gif", 422, "JPEG, PNG or WebP"),
+        (png_bytes()[:60], "truncated.png", 422, "JPEG, PNG or WebP"),
+        (b"", "empty.png", 302, None),  # no file chosen: the draft is simply saved
+    ]
+    for content, name, status, message in cases:
+        response = client.post(f"/candidates/me/{call.slug}/application",
+                               data=with_photo(form_data(biography=f"typed {name}"), content, name),
+                               content_type="multipart/form-data")
+        assert response.status_code == status, name
+        if message:
+            body = response.get_data(as_text=True)
+            assert message in body and f"typed {name}" in body
+    assert versions_count(application.id) == before + 1
+    assert mine(call, member).photo_id is None
+    app.config["CANDIDATES_PHOTO_MAX_BYTES"] = 2000
+    try:
+        big = png_bytes(size=(400, 400), colour=(1, 2, 3))
+        noisy = bytes(range(256)) * 40
+        response = client.post(f"/candidates/me/{call.slug}/application",
+                               data=with_photo(form_data(), big + noisy, "big.png"), content_type="multipart/form-data")
+        assert response.status_code == 413
+        assert "too large" in response.get_data(as_text=True)
+    finally:
+        app.config["CANDIDATES_PHOTO_MAX_BYTES"] = 5 * 1024 * 1024
+
+
+def test_a_decompression_bomb_is_refused(open_call, standing_member):
+    from candidates.errors import PhotoTooLarge
+    from candidates.photos import process_photo
+
+    with pytest.raises(PhotoTooLarge):
+        process_photo(png_bytes(size=(10000, 10000), colour=(0, 0, 0)))
+
+
+def test_photo_is_re_encoded_without_metadata(open_call, standing_member):
+    from PIL import Image
+
+    from candidates.photos import process_photo
+
+    exif = Image.Exif()
+    exif[0x010F] = "SpyCam"  # Make
+    exif[0x8825] = {1: "N", 2: (50.0, 51.0, 0.0)}  # GPS
+    original = png_bytes(size=(1600, 1200), fmt="JPEG", exif=exif.tobytes())
+    assert b"SpyCam" in original
+    photo = process_photo(original)
+    assert b"SpyCam" not in photo.data and photo.mime == "image/jpeg"
+    assert max(photo.width, photo.height) == 800
+    assert not Image.open(io.BytesIO(photo.data)).getexif()
+
+
+def test_too_long_texts_are_refused_with_the_text_kept(client, login_as, open_call, standing_member):
+    call = open_call()
+    member = standing_member()
+    login_as(member.account)
+    response = client.post(f"/candidates/me/{call.slug}/application", data=form_data(biography="x" * 1501))
+    assert response.status_code == 400
+    assert mine(call, member) is None
+
+
+def test_expired_session_keeps_what_was_typed(client, login_as, open_call, standing_member):
+    call = open_call()
+    member = standing_member()
+    response = client.post(f"/candidates/me/{call.slug}/application",
+                           data=form_data(biography="Texte tapé pendant une heure", vision="Ma vision"))
+    assert response.status_code == 302 and "/auth/login" in response.location
+    next_url = re.search(r"next=([^&]+)", response.location).group(1)
+    from urllib.parse import unquote
+    next_url = unquote(next_url)
+    assert next_url.startswith(f"/candidates/me/{call.slug}/restore/")
+    login_as(member.account)
+    page = client.get(next_url)
+    text = page.get_data(as_text=True)
+    assert page.status_code == 200 and "Texte tapé pendant une heure" in text and "Ma vision" in text
+    assert "before your session expired" in text
+    assert mine(call, member) is None  # shown for checking, saved only when the member saves
+    again = client.get(next_url)  # a stash is given back once
+    assert again.status_code == 302
+
+
+def test_after_closing_and_out_of_standing_refusals_are_worded(client, login_as, open_call, standing_member):
+    call = open_call(slug="closing")
+    lapsed = standing_member(paid=False)
+    login_as(lapsed.account)
+    response = client.post(f"/candidates/me/{call.slug}/application/submit",
+                           data=with_photo(form_data()), content_type="multipart/form-data")
+    assert response.status_code == 422
+    assert "You are not a member in good standing." in response.get_data(as_text=True)
+    call.closes_on = today() - timedelta(days=1)
+    call.opens_on = today() - timedelta(days=8)
+    db.session.commit()
+    response = client.post(f"/candidates/me/{call.slug}/application", data=form_data(vision="late text"))
+    assert response.status_code == 422
+    body = response.get_data(as_text=True)
+    assert "The call for candidates is closed" in body and "late text" in body
+
+
+def test_secretary_reviews_and_the_public_page_shows_two_languages(client, login_as, open_call, standing_member,
+                                                                   apply, secretary, outbox):
+    call = open_call()
+    fr = apply(call, standing_member(language="fr"), published_name="Camille Dubois", language="fr",
+               biography="Formatrice à Liège.")
+    nl = apply(call, standing_member(language="nl", category=Category.B), published_name="Jan Peeters",
+               language="nl", biography="Vertaler in Gent.", gender="man")
+    hostile = apply(call, standing_member(), published_name="<script>alert(1)</script>", biography="<img src=x onerror=alert(1)>")
+    login_as(secretary)
+    assert client.get("/").get_data(as_text=True).count("applications to review") == 1
+    manage = client.get(f"/candidates/manage/{call.slug}")
+    assert manage.status_code == 200 and "All checks hold" in manage.get_data(as_text=True)
+    assert client.get(f"/candidates/manage/applications/{fr.id}").status_code == 200
+    assert client.post(f"/candidates/manage/applications/{fr.id}/accept").status_code == 302
+    assert client.post(f"/candidates/manage/applications/{nl.id}/accept").status_code == 302
+    refused = client.post(f"/candidates/manage/applications/{hostile.id}/reject", data={"reject-reason": ""})
+    assert refused.status_code == 400
+    assert client.post(f"/candidates/manage/applications/{hostile.id}/reject",
+                       data={"reject-reason": "Nom non conforme."}).status_code == 302
+    assert "Nom non conforme." in outbox(hostile.member.email)[-1].body_text
+    assert client.post(f"/candidates/manage/applications/{fr.id}/accept").status_code == 409  # already decided
+    # Before publication: the public sees no candidate, nor their photo.
+    public = client.application.test_client()
+    assert "Camille Dubois" not in public.get(f"/candidates/{call.slug}").get_data(as_text=True)
+    assert public.get(f"/candidates/photos/{fr.id}").status_code == 404
+    assert client.get(f"/candidates/photos/{fr.id}").status_code == 200  # the secretary sees it
+    assert client.post(f"/candidates/manage/{call.slug}/publish").status_code == 302
+    page = public.get(f"/candidates/{call.slug}").get_data(as_text=True)
+    assert '<article class="card candidate" lang="fr"' in page and '<article class="card candidate" lang="nl"' in page
+    assert "Formatrice à Liège." in page and "Vertaler in Gent." in page and "<script>alert" not in page
+    assert "1 women, 1 men" in page or "1 women" in page
+    photo = public.get(f"/candidates/photos/{fr.id}")
+    assert photo.status_code == 200 and photo.mimetype == "image/jpeg"
+    filtered = public.get(f"/candidates/{call.slug}?category=B").get_data(as_text=True)
+    assert "Vertaler in Gent." in filtered and "Formatrice à Liège." not in filtered
+    by_language = public.get(f"/candidates/{call.slug}?language=fr", headers={"HX-Request": "true"})
+    assert by_language.get_data(as_text=True).lstrip().startswith('<section id="candidate-list"')
+    booklet = public.get(f"/candidates/{call.slug}/booklet.pdf")
+    assert booklet.status_code == 200 and booklet.mimetype == "application/pdf"
+    if shutil.which("pdftotext"):
+        text = subprocess.run(["pdftotext", "-", "-"], input=booklet.data, capture_output=True, check=True).stdout.decode()
+        assert "Camille Dubois" in text and "Jan Peeters" in text
+
+
+def close(call):
+    call.opens_on, call.closes_on = today() - timedelta(days=8), today() - timedelta(days=1)
+    db.session.commit()
+
+
+def test_ballot_page_fixes_the_order_by_lot(client, login_as, open_call, standing_member, apply, secretary):
+    call = open_call()
+    for category in (Category.A, Category.A, Category.B):
+        services.accept_application(apply(call, standing_member(category=category)), actor=secretary)
+    db.session.commit()
+    login_as(secretary)
+    still_open = client.post(f"/candidates/manage/{call.slug}/ballot", data={"method": "lot"})
+    assert still_open.status_code == 422 and "still open" in still_open.get_data(as_text=True)
+    close(call)
+    assert client.get(f"/candidates/manage/{call.slug}/ballot.json").status_code == 422
+    assert client.post(f"/candidates/manage/{call.slug}/ballot", data={"method": "lot"}).status_code == 302
+    data = client.get(f"/candidates/manage/{call.slug}/ballot.json").get_json()
+    assert [c["choices"] for c in data["contests"]] == [["a01", "a02"], ["b01"]] and data["seed"]
+    again = client.post(f"/candidates/manage/{call.slug}/ballot", data={"method": "lot"})
+    assert again.status_code == 409
+
+
+def test_manual_order_errors_are_worded(client, login_as, open_call, standing_member, apply, secretary):
+    call = open_call()
+    a1, a2 = (apply(call, standing_member()) for _ in range(2))
+    for a in (a1, a2):
+        services.accept_application(a, actor=secretary)
+    db.session.commit()
+    close(call)
+    login_as(secretary)
+    response = client.post(f"/candidates/manage/{call.slug}/ballot",
+                           data={"method": "manual", f"position-{a1.id}": "1", f"position-{a2.id}": "1"})
+    assert response.status_code == 400 and "each number once" in response.get_data(as_text=True)
+
+
+def test_home_tasks_for_members(client, login_as, open_call, standing_member, apply, secretary):
+    call = open_call()
+    member = standing_member()
+    login_as(member.account)
+    assert "A call for candidates is open" in client.get("/").get_data(as_text=True)
+    application = apply(call, member)
+    services.request_correction(application, "Photo floue", actor=secretary)
+    db.session.commit()
+    home = client.get("/").get_data(as_text=True)
+    assert "Your application needs a correction" in home and "A call for candidates is open" not in home
+
+
+def test_call_form_refuses_bad_dates_and_duplicates(client, login_as, secretary):
+    login_as(secretary)
+    base = {"slug": "board-x", "title_fr": "A", "title_nl": "B", "title_en": "C", "seats_a": "11", "seats_b": "7",
+            "term_years": "4", "staff_in_category_b": "y"}
+    now = today()
+    bad = client.post("/candidates/manage/new", data=base | {"opens_on": str(now), "closes_on": str(now - timedelta(days=1)),
+                                                             "vote_opens_on": str(now + timedelta(days=9))})
+    assert bad.status_code == 400 and "closing date must not be before" in bad.get_data(as_text=True)
+    good = base | {"opens_on": str(now), "closes_on": str(now + timedelta(days=5)), "vote_opens_on": str(now + timedelta(days=9))}
+    assert client.post("/candidates/manage/new", data=good).status_code == 302
+    dup = client.post("/candidates/manage/new", data=good)
+    assert dup.status_code == 409 and "already has this short name" in dup.get_data(as_text=True)
+    reserved = client.post("/candidates/manage/new", data=good | {"slug": "manage"})
+    assert reserved.status_code == 400
+
+
+def test_member_withdraws_after_confirming(client, login_as, open_call, standing_member, apply):
+    call = open_call()
+    member = standing_member()
+    apply(call, member)
+    login_as(member.account)
+    page = client.get(f"/candidates/me/{call.slug}/withdraw")
+    assert page.status_code == 200 and "Yes, withdraw my application" in page.get_data(as_text=True)
+    assert client.post(f"/candidates/me/{call.slug}/withdraw").status_code == 302
+    assert mine(call, member).status is ApplicationStatus.WITHDRAWN
+    assert client.post(f"/candidates/me/{call.slug}/withdraw").status_code == 409
+
+
+def test_autosave_keeps_the_draft_and_never_redirects(client, login_as, open_call, standing_member, apply):
+    call = open_call()
+    member = standing_member()
+    signed_out = client.post(f"/candidates/me/{call.slug}/autosave", data=form_data(biography="tapé hors session"),
+                             headers={"HX-Request": "true"})
+    assert signed_out.status_code == 200 and "/auth/login?next=" in signed_out.get_data(as_text=True)
+    link = re.search(r'href="(/auth/login\?next=[^"]+)"', signed_out.get_data(as_text=True)).group(1)
+    from html import unescape
+    from urllib.parse import parse_qs, urlsplit
+    restore = parse_qs(urlsplit(unescape(link)).query)["next"][0]
+    login_as(member.account)
+    assert "tapé hors session" in client.get(restore).get_data(as_text=True)
+    saved = client.post(f"/candidates/me/{call.slug}/autosave", data=form_data(biography="autosaved"),
+                        headers={"HX-Request": "true"})
+    body = saved.get_data(as_text=True)
+    assert saved.status_code == 200 and "Draft saved automatically" in body
+    version = re.search(r'id="version" name="version" value="(\d+)" hx-swap-oob="true"', body).group(1)
+    assert mine(call, member).biography == "autosaved"
+    # The next save carries the version the autosave sent back: not stale.
+    again = client.post(f"/candidates/me/{call.slug}/autosave", data=form_data(biography="again") | {"version": version},
+                        headers={"HX-Request": "true"})
+    assert again.status_code == 200 and mine(call, member).biography == "again"
+    stale = client.post(f"/candidates/me/{call.slug}/autosave", data=form_data(biography="old tab") | {"version": version},
+                        headers={"HX-Request": "true"})
+    assert stale.status_code == 409 and mine(call, member).biography == "again"
+    other = standing_member()
+    apply(call, other)
+    login_as(other.account)
+    sent = client.post(f"/candidates/me/{call.slug}/autosave", data=form_data(biography="no"), headers={"HX-Request": "true"})
+    assert sent.status_code == 409 and mine(call, other).biography != "no"
+
+
+def test_with_csrf_on_an_expired_session_still_keeps_the_text_and_a_forged_post_saves_nothing(
+        make_app, open_call, standing_member):
+    from tests.factories import sign_in
+
+    call = open_call()
+    member = standing_member()
+    live = make_app(WTF_CSRF_ENABLED=True, SERVER_NAME=None)
+    browser = live.test_client()
+    kept = browser.post(f"/candidates/me/{call.slug}/application", data=form_data(biography="sans jeton"))
+    assert kept.status_code == 302 and "/restore/" in kept.location.replace("%2F", "/")
+    sign_in(browser, member.account)
+    forged = browser.post(f"/candidates/me/{call.slug}/application", data=form_data(biography="forged"))
+    assert forged.status_code == 400 and "forged" in forged.get_data(as_text=True)
+    assert "This page had expired" in forged.get_data(as_text=True)
+    assert mine(call, member) is None

@@ -1,0 +1,149 @@
+"""A member applies on a phone, the secretary accepts and publishes, the public page shows the
+candidates in the languages they wrote in. Every new page is scanned with axe-core."""
+from __future__ import annotations
+
+import re
+from datetime import timedelta
+
+from playwright.sync_api import expect
+
+from app.clock import today
+from app.extensions import db
+from candidates import services
+from shares.models import Category
+from tests.candidates.conftest import call_values, full_fields, make_standing_member, png_bytes
+from tests.factories import make_account
+
+PHONE = {"width": 360, "height": 740}
+
+
+def no_sideways_scroll(page):
+    assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth + 1"), "page scrolls sideways"
+
+
+def secretary_signs_in(page, live_server):
+    import pyotp
+
+    from app.clock import utcnow
+    from app.models import Role
+
+    account = make_account(roles=(Role.SECRETARY,), email="luc.secretary@example.be", password="a long secretary password")
+    secret = pyotp.random_base32()
+    account.totp_secret, account.totp_confirmed_at = secret, utcnow()
+    db.session.commit()
+    page.goto(live_server.path("/auth/login"))
+    page.get_by_label(re.compile("e-mail", re.I)).first.fill(account.email)
+    page.locator("summary").click()
+    page.get_by_label(re.compile("Password")).fill("a long secretary password")
+    page.locator("main form button[type=submit]").last.click()
+    page.get_by_label(re.compile("6-digit code")).fill(pyotp.TOTP(secret).now())
+    page.get_by_role("button", name="Sign in").click()
+    expect(page.get_by_role("heading", level=1)).to_contain_text("Hello")
+    return account
+
+
+def test_member_applies_secretary_accepts_public_page_in_two_languages(page, live_server, sign_in, accessible):
+    call = services.create_call(**call_values(slug="board-e2e", title_en="Call for candidates to the board"))
+    services.announce_call(call)
+    other = make_standing_member(language="nl", category=Category.B)
+    earlier = services.save_application(call, other, full_fields(language="nl", published_name="Jan Peeters",
+                                                                 biography="Vertaler in Gent, lid sinds 2016."),
+                                        photo=png_bytes(), actor=other.account)
+    services.submit_application(earlier, actor=other.account)
+    services.accept_application(earlier)
+    member = make_standing_member(language="en", first_name="Camille", last_name="Dubois")
+    db.session.commit()
+
+    # The member, on a phone: from the home page's task to a sent application.
+    page.set_viewport_size(PHONE)
+    sign_in(page, live_server, member.email)
+    page.get_by_role("link", name=re.compile("A call for candidates is open")).click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("My application")
+    accessible(page)
+    no_sideways_scroll(page)
+    page.get_by_label("Language you write in").select_option("fr")
+    page.get_by_label("Short biography").fill("Formatrice à Liège depuis 2015.")
+    page.get_by_role("button", name="Save draft").click()
+    expect(page.locator(".flash.success")).to_contain_text("Your draft is saved.")
+    expect(page.get_by_label("Short biography")).to_have_value("Formatrice à Liège depuis 2015.")
+    page.get_by_label(re.compile("^Photo")).set_input_files(
+        {"name": "me.png", "mimeType": "image/png", "buffer": png_bytes(size=(300, 400))})
+    page.get_by_label("Why do you stand?").fill("Porter la voix des membres en région.")
+    page.get_by_label("Finance and accounting").check()
+    page.get_by_label("Your vision for the cooperative").fill("Une coopérative transparente et formée.")
+    page.get_by_label("Woman").check()
+    page.get_by_label(re.compile("no conflict of interest")).check()
+    page.get_by_label(re.compile("I agree that my application")).check()
+    page.get_by_role("button", name="Send my application").click()
+    expect(page.locator(".flash.success")).to_contain_text("Your application is sent.")
+    expect(page.locator("main")).to_contain_text("Sent, waiting for review")
+    accessible(page)
+    no_sideways_scroll(page)
+    page.goto(live_server.path("/candidates/me/"))
+    accessible(page)
+    page.get_by_role("button", name="Sign out").click()
+    # The call closes.
+    db.session.refresh(call)
+    call.opens_on, call.closes_on = call.opens_on - timedelta(days=30), today() - timedelta(days=1)
+    db.session.commit()
+
+    # The secretary reviews, accepts, publishes and fixes the ballot.
+    page.set_viewport_size({"width": 1280, "height": 900})
+    secretary_signs_in(page, live_server)
+    page.get_by_role("link", name=re.compile("1 application to review")).click()
+    accessible(page)
+    page.get_by_role("link", name="Camille Dubois").click()
+    expect(page.locator("#checks")).to_be_visible()
+    expect(page.locator("main")).to_contain_text("All checks hold.")
+    accessible(page)
+    page.get_by_role("button", name="Accept").click()
+    expect(page.locator(".flash.success")).to_contain_text("Application accepted")
+    page.get_by_role("link", name="Publish the list").click()
+    accessible(page)
+    page.get_by_role("button", name="Yes, publish the list").click()
+    expect(page.locator(".flash.success")).to_contain_text("published")
+    page.get_by_role("link", name="Ballot", exact=True).click()
+    accessible(page)
+    page.get_by_role("button", name="Fix the ballot order").click()
+    expect(page.locator("main")).to_contain_text("Seed of the draw")
+    accessible(page)
+    page.goto(live_server.path("/candidates/manage/"))
+    accessible(page)
+    page.goto(live_server.path("/candidates/manage/new"))
+    accessible(page)
+    page.get_by_role("button", name="Sign out").click()
+
+    # The public page: both candidates, each in the language they wrote in; filterable; on a phone.
+    page.set_viewport_size(PHONE)
+    page.goto(live_server.path("/candidates/"))
+    accessible(page)
+    page.get_by_role("link", name="Call for candidates to the board").click()
+    french = page.locator("article.candidate[lang=fr]")
+    dutch = page.locator("article.candidate[lang=nl]")
+    expect(french).to_contain_text("Formatrice à Liège depuis 2015.")
+    expect(dutch).to_contain_text("Vertaler in Gent, lid sinds 2016.")
+    expect(french.locator("img")).to_have_attribute("alt", "Photo of Camille Dubois")
+    accessible(page)
+    no_sideways_scroll(page)
+    page.get_by_label("Written in").select_option("nl")
+    expect(page.locator("article.candidate[lang=fr]")).to_have_count(0)
+    expect(page.locator("article.candidate[lang=nl]")).to_have_count(1)
+    accessible(page)
+
+
+def test_autosave_keeps_a_draft_without_pressing_save(page, live_server, sign_in):
+    call = services.create_call(**call_values(slug="board-autosave"))
+    services.announce_call(call)
+    member = make_standing_member(language="en", first_name="Lotte", last_name="Maes")
+    db.session.commit()
+    page.set_viewport_size(PHONE)
+    sign_in(page, live_server, member.email)
+    page.goto(live_server.path(f"/candidates/me/{call.slug}/application"))
+    page.get_by_label("Your vision for the cooperative").fill("Typed, never saved by hand.")
+    expect(page.locator("#autosave-status")).to_contain_text("Draft saved automatically", timeout=15_000)
+    page.reload()
+    expect(page.get_by_label("Your vision for the cooperative")).to_have_value("Typed, never saved by hand.")
+    # Saving by hand after an autosave is not refused as a stale edit.
+    page.get_by_label("Short biography").fill("Then saved by hand.")
+    page.get_by_role("button", name="Save draft").click()
+    expect(page.locator(".flash.success")).to_contain_text("Your draft is saved.")

@@ -1,0 +1,121 @@
+"""Money beyond what was due is kept, and staff decide once: refund, extra shares, or next year's credit."""
+from __future__ import annotations
+
+from datetime import date
+
+import pytest
+from sqlalchemy import select, text, update
+from sqlalchemy.exc import IntegrityError
+
+from app.clock import today
+from app.extensions import db
+from app.models import AuditEntry, OutboxMessage
+from shares import bank, register, surplus as surpluses
+from shares.camt_writer import Credit, write_camt053
+from shares.errors import NothingDue, RefundAccountMissing, SurplusAlreadyDecided, SurplusTooSmall
+from shares.models import (BankTransaction, EntryKind, PaymentPurpose, PaymentStatus, ShareEntry, Surplus,
+                           SurplusDecision)
+from shares.settings import setting
+
+
+def _overpaid(make_member, make_staff, paid_cents: int, iban: str | None = "BE62510007547061"):
+    staff = make_staff()
+    member = make_member(first_name="Olga", last_name="Overpayer", iban=None)
+    _, request = register.subscribe(member, 1, on=date(2024, 1, 1))
+    db.session.commit()
+    bank.import_statement(write_camt053(setting("COOP_IBAN"), "S1", 0, [
+        Credit(paid_cents, date(2024, 1, 5), "Olga Overpayer", iban=iban, reference=request.reference)]))
+    db.session.commit()
+    tx = db.session.scalar(select(BankTransaction))
+    assert tx.why == "overpaid" and request.status is PaymentStatus.OPEN  # waits for staff
+    applied = bank.match_by_hand(tx, request, expected_version=tx.version, reason="", actor=staff)
+    db.session.commit()
+    return staff, member, request, applied.surplus
+
+
+def test_an_overpayment_keeps_the_difference(make_member, make_staff):
+    _staff, member, request, kept = _overpaid(make_member, make_staff, 6000)
+    assert request.status is PaymentStatus.PAID and request.paid_cents == 3000
+    assert (kept.amount_cents, kept.member_id, kept.decision) == (3000, member.id, None)
+    assert kept.refund_iban == "BE62510007547061"  # the payer's account, from the bank
+    entry = db.session.scalar(select(ShareEntry).where(ShareEntry.kind == EntryKind.PAYMENT))
+    assert entry.amount_cents == entry.paid_cents == 3000
+    receipt = db.session.scalar(select(OutboxMessage).where(OutboxMessage.to_address == member.email))
+    assert "60,00" in receipt.body_text or "60.00" in receipt.body_text
+    assert "30,00" in receipt.body_text or "30.00" in receipt.body_text
+
+
+def test_refund_goes_on_the_refund_list_once(make_member, make_staff):
+    staff, _member, _request, kept = _overpaid(make_member, make_staff, 4550)
+    surpluses.refund(kept, actor=staff, note="paid twice")
+    db.session.commit()
+    assert kept.decision is SurplusDecision.REFUND and kept.amount_cents == 1550
+    assert list(db.session.scalars(surpluses.refund_list_statement())) == [kept]
+    with pytest.raises(SurplusAlreadyDecided):
+        surpluses.credit_next_year(kept, actor=staff)
+    surpluses.mark_refunded(kept, actor=staff)
+    db.session.commit()
+    assert list(db.session.scalars(surpluses.refund_list_statement())) == []
+    with pytest.raises(SurplusAlreadyDecided):
+        surpluses.mark_refunded(kept, actor=staff)
+    actions = set(db.session.scalars(select(AuditEntry.action)))
+    assert {"shares.surplus.refund", "shares.surplus.refunded"} <= actions
+
+
+def test_refund_needs_an_account(make_member, make_staff):
+    staff, _member, _request, kept = _overpaid(make_member, make_staff, 4000, iban=None)
+    with pytest.raises(RefundAccountMissing):
+        surpluses.refund(kept, actor=staff)
+    surpluses.refund(kept, iban="BE71 0961 2345 6769", actor=staff)
+    assert kept.refund_iban == "BE71096123456769"
+
+
+def test_a_stale_second_decision_is_refused_by_the_database_row(make_member, make_staff):
+    """Two staff hold the same undecided surplus: the conditional UPDATE lets only one through."""
+    staff, _member, _request, kept = _overpaid(make_member, make_staff, 6000)
+    db.session.execute(update(Surplus).where(Surplus.id == kept.id)
+                       .values(decision=SurplusDecision.CREDIT, decided_at=kept.created_at))
+    with pytest.raises(SurplusAlreadyDecided):
+        surpluses._claim(kept, SurplusDecision.REFUND, staff, "")
+    db.session.rollback()
+    with pytest.raises(IntegrityError):  # a decision always has its date (CHECK constraint)
+        db.session.execute(text(f"UPDATE shares_surplus SET decision = 'refund' WHERE id = {kept.id}"))
+    db.session.rollback()
+    with pytest.raises(IntegrityError):  # one surplus per bank transaction (UNIQUE)
+        db.session.add(Surplus(member_id=kept.member_id, bank_transaction_id=kept.bank_transaction_id,
+                               amount_cents=1))
+        db.session.flush()
+    db.session.rollback()
+
+
+def test_extra_shares_from_a_surplus_and_the_rest_kept(make_member, make_staff):
+    staff, member, _request, kept = _overpaid(make_member, make_staff, 10_000)  # 70 EUR beyond 30
+    request, rest = surpluses.buy_shares(kept, actor=staff)
+    db.session.commit()
+    assert request.shares == 2 and request.status is PaymentStatus.PAID
+    assert register.holding(member).shares == 3 and register.holding(member).paid_cents == 9000
+    assert rest.amount_cents == 1000 and rest.source_surplus_id == kept.id and rest.decision is None
+    with pytest.raises(SurplusTooSmall):
+        surpluses.buy_shares(rest, actor=staff)
+
+
+def test_credit_towards_next_year(make_member, make_staff):
+    staff, member, _request, kept = _overpaid(make_member, make_staff, 5000)  # 20 EUR beyond
+    renewal = surpluses.credit_next_year(kept, actor=staff)
+    db.session.commit()
+    assert renewal.purpose is PaymentPurpose.RENEWAL and renewal.year == today().year + 1
+    assert renewal.paid_cents == 2000 and renewal.status is PaymentStatus.PARTIALLY_PAID
+    letters = db.session.scalars(select(OutboxMessage.subject).where(OutboxMessage.to_address == member.email)
+                                 .order_by(OutboxMessage.id)).all()
+    assert letters[-1] == "We used 20.00 € you had paid beyond what was due"
+    # A second surplus larger than what is still due: the rest is kept again.
+    big = Surplus(member_id=member.id, amount_cents=2500)
+    db.session.add(big)
+    db.session.flush()
+    surpluses.credit_next_year(big, actor=staff)
+    db.session.commit()
+    assert renewal.status is PaymentStatus.PAID
+    rest = db.session.scalar(select(Surplus).where(Surplus.source_surplus_id == big.id))
+    assert rest.amount_cents == 1500
+    with pytest.raises(NothingDue):
+        surpluses.credit_next_year(rest, actor=staff)

@@ -1,0 +1,315 @@
+"""Services: groups and calls, meetings, documents, recommendations and answers, minutes and syntheses."""
+from __future__ import annotations
+
+from datetime import date
+
+import pytest
+from sqlalchemy.exc import IntegrityError
+
+from app.extensions import db
+from app.models import AuditEntry, OutboxMessage
+from shares import register
+from tests.factories import make_member_obj
+from tests.working_groups.conftest import (make_board, make_group, make_minutes, make_recommendation,
+                                           make_volunteer)
+from working_groups import minutes as minutes_service
+from working_groups import queries, services
+from working_groups.errors import (AlreadyAnswered, AlreadyApproved, AlreadyCorrected, AlreadyInGroup,
+                                   AmendedTextMissing, BadDocument, BadVotes, CallClosed, DocumentTooLarge,
+                                   EmptyText, IllegalTransition, MeetingDateMissing, MinutesFrozen,
+                                   NotABoardAttendee, NotAMember, NotInGroup,
+                                   SynthesisIncomplete)
+from working_groups.models import (AnswerDecision, AttendanceStatus, BoardAnswer, CallStatus, GroupMembership,
+                                   GroupRole, MinutesStatus, RecommendationStatus)
+
+
+def _actions() -> list[str]:
+    return [a for (a,) in db.session.query(AuditEntry.action).order_by(AuditEntry.id)]
+
+
+# -- groups ----------------------------------------------------------------------------------------
+
+def test_a_member_answers_the_call_and_the_audit_says_so(group):
+    member = make_member_obj()
+    membership = services.join_group(group, member, "Je veux m'impliquer.", actor=member.account)
+    db.session.commit()
+    assert membership.role is GroupRole.MEMBER and membership.active
+    assert "working_groups.membership.join" in _actions()
+    assert [m.member_id for m in queries.active_members(group)] == [member.id]
+
+
+def test_joining_a_closed_call_is_refused_and_nothing_changes(group):
+    services.set_call_status(group, CallStatus.CLOSED)
+    db.session.commit()
+    with pytest.raises(CallClosed) as refused:
+        services.join_group(group, make_member_obj())
+    assert refused.value.status == 409
+    db.session.rollback()
+    assert db.session.query(GroupMembership).count() == 0
+
+
+def test_joining_twice_is_refused(group):
+    member = make_volunteer(group)
+    with pytest.raises(AlreadyInGroup):
+        services.join_group(group, member)
+
+
+def test_the_same_membership_twice_is_refused_by_the_database(group):
+    member = make_volunteer(group)
+    db.session.add(GroupMembership(group_id=group.id, member_id=member.id))
+    with pytest.raises(IntegrityError):
+        db.session.flush()
+    db.session.rollback()
+
+
+def test_leaving_then_joining_again_reuses_the_membership(group):
+    member = make_volunteer(group)
+    membership = services.active_membership(group, member)
+    services.leave_group(membership)
+    db.session.commit()
+    assert services.active_membership(group, member) is None
+    again = services.join_group(group, member)
+    assert again.id == membership.id and again.active
+
+
+def test_someone_who_resigned_cannot_join(group):
+    member = make_member_obj()
+    register.subscribe(member, 1, on=date(2020, 1, 1))
+    register.resign(member, on=date(2021, 1, 1))
+    db.session.commit()
+    with pytest.raises(NotAMember):
+        services.join_group(group, member)
+
+
+def test_no_member_record_means_no_joining(group):
+    with pytest.raises(NotAMember):
+        services.join_group(group, None)
+
+
+def test_a_meeting_needs_a_date(group):
+    with pytest.raises(MeetingDateMissing) as refused:
+        services.schedule_meeting(group, None, "Bruxelles", "Ordre du jour")
+    assert refused.value.status == 422
+
+
+def test_attendance_only_for_the_group_s_members(group):
+    inside = make_volunteer(group)
+    outside = make_member_obj()
+    meeting = services.schedule_meeting(group, date(2017, 9, 12))
+    services.record_meeting(meeting, {inside.id: AttendanceStatus.PRESENT}, "Tour de table.")
+    db.session.commit()
+    assert [(a.member_id, a.status) for a in meeting.attendance] == [(inside.id, AttendanceStatus.PRESENT)]
+    with pytest.raises(NotInGroup):
+        services.record_meeting(meeting, {outside.id: AttendanceStatus.PRESENT}, "")
+
+
+@pytest.mark.parametrize(("filename", "data", "error"), [
+    ("notes.exe", b"MZ\x90\x00", BadDocument),
+    ("fake.pdf", b"<html>not a pdf</html>", BadDocument),
+    ("empty.txt", b"", BadDocument),
+    ("latin1.txt", "é".encode("latin-1"), BadDocument),
+    ("big.pdf", b"%PDF-" + b"0" * (services.MAX_DOCUMENT_BYTES + 1), DocumentTooLarge),
+])
+def test_documents_are_checked(group, filename, data, error):
+    with pytest.raises(error):
+        services.add_document(group, "Un document", filename, data)
+
+
+def test_a_pdf_document_is_kept(group):
+    document = services.add_document(group, "Mandat", "../../etc/mandat.pdf", b"%PDF-1.4 test")
+    assert document.content_type == "application/pdf" and "/" not in document.filename and document.size == 13
+
+
+# -- recommendations -------------------------------------------------------------------------------
+
+def test_revisions_are_kept_as_versions(group):
+    rec = make_recommendation(group)
+    services.revise_recommendation(rec, "Un comité d'éthique élu", "Élu par l'Assemblée générale.", "Légitimité")
+    db.session.commit()
+    assert [v.number for v in rec.versions] == [1, 2]
+    assert rec.title == "Un comité d'éthique élu" and rec.versions[0].title == "Créer un comité d'éthique indépendant"
+
+
+def test_empty_text_is_refused(group):
+    with pytest.raises(EmptyText):
+        services.draft_recommendation(group, "  ", "texte")
+
+
+def test_submission_takes_every_adopted_recommendation_as_one_set(group):
+    first = make_recommendation(group, "adopted")
+    second = make_recommendation(group, "adopted", title="Une charte éthique")
+    draft = make_recommendation(group, "draft", title="Encore un brouillon")
+    submission = services.submit_recommendations(group, date(2018, 3, 22))
+    db.session.commit()
+    assert first.submission_id == second.submission_id == submission.id
+    assert draft.status is RecommendationStatus.DRAFT and draft.submission_id is None
+
+
+def test_the_board_answers_once(group):
+    rec = make_recommendation(group, "submitted")
+    services.answer_recommendation(rec, AnswerDecision.POSTPONED, "Après l'installation du comité.")
+    db.session.commit()
+    with pytest.raises(AlreadyAnswered) as refused:
+        services.answer_recommendation(rec, AnswerDecision.ACCEPTED, "Finalement oui.")
+    assert refused.value.status == 409
+    db.session.rollback()
+    assert db.session.get(BoardAnswer, rec.answer.id).decision is AnswerDecision.POSTPONED
+
+
+def test_a_second_answer_is_refused_by_the_database(group):
+    rec = make_recommendation(group, "answered")
+    db.session.add(BoardAnswer(recommendation_id=rec.id, decision=AnswerDecision.REJECTED, reasoning="Deux fois",
+                               answered_on=date(2018, 5, 17)))
+    with pytest.raises(IntegrityError):
+        db.session.flush()
+    db.session.rollback()
+
+
+def test_an_answer_without_reasoning_is_refused_by_the_service_and_the_database(group):
+    rec = make_recommendation(group, "submitted")
+    with pytest.raises(EmptyText):
+        services.answer_recommendation(rec, AnswerDecision.ACCEPTED, "   ")
+    db.session.add(BoardAnswer(recommendation_id=rec.id, decision=AnswerDecision.ACCEPTED, reasoning="",
+                               answered_on=date(2018, 5, 17)))
+    with pytest.raises(IntegrityError):
+        db.session.flush()
+    db.session.rollback()
+
+
+def test_amendments_need_the_amended_text_beside_the_original(group):
+    rec = make_recommendation(group, "submitted")
+    with pytest.raises(AmendedTextMissing):
+        services.answer_recommendation(rec, AnswerDecision.AMENDED, "À préciser.", "")
+    services.answer_recommendation(rec, AnswerDecision.AMENDED, "À préciser.", "Un comité de cinq sociétaires.")
+    db.session.commit()
+    assert rec.answer.amended_text == "Un comité de cinq sociétaires." and rec.text.startswith("Le Conseil")
+    assert services.public_status(rec) == "planned"
+
+
+def test_answers_for_assembly_lists_the_answers_to_report(group):
+    early = make_recommendation(group, "answered")
+    later = make_recommendation(make_group("it"), "submitted", title="Outils sur téléphone")
+    services.answer_recommendation(later, AnswerDecision.REJECTED, "Trop tôt.", answered_on=date(2019, 5, 1))
+    db.session.commit()
+    assert [a.recommendation_id for a in queries.answers_for_assembly(date(2018, 6, 19))] == [early.id]
+    both = queries.answers_for_assembly(date(2019, 6, 18))
+    assert {a.recommendation_id for a in both} == {early.id, later.id}
+    services.mark_reported([early.answer], date(2018, 6, 19))
+    db.session.commit()
+    assert [a.recommendation_id for a in queries.answers_for_assembly(date(2019, 6, 18), since=date(2018, 6, 19))] \
+        == [later.id]
+    assert [a.recommendation_id for a in queries.answers_for_assembly(date(2018, 6, 19))] == [early.id]
+
+
+def test_the_public_list_filters_and_searches(group):
+    done = make_recommendation(group, "answered")
+    services.add_progress(done, services.IM.DONE, "Comité élu.")
+    make_recommendation(group, "draft", title="Brouillon secret")
+    other = make_recommendation(make_group("it"), "submitted", title="Outils sur téléphone")
+    db.session.commit()
+    rows, total = queries.public_recommendations(queries.RecommendationFilters())
+    assert {r.id for r in rows} == {done.id, other.id} and total == 2  # drafts stay in the group
+    assert [r.id for r in queries.public_recommendations(queries.RecommendationFilters(status="done"))[0]] == [done.id]
+    assert [r.id for r in queries.public_recommendations(queries.RecommendationFilters(group="it"))[0]] == [other.id]
+    assert [r.id for r in queries.public_recommendations(queries.RecommendationFilters(q="TELEPHONE"))[0]] == [other.id]
+    assert queries.public_recommendations(queries.RecommendationFilters(assembly=date(2017, 6, 20)))[1] == 2
+    assert queries.public_recommendations(queries.RecommendationFilters(assembly=date(2030, 1, 1)))[1] == 0
+
+
+# -- minutes ---------------------------------------------------------------------------------------
+
+def test_each_board_member_approves_once_then_the_minutes_are_approved():
+    board = make_board(2)
+    minutes = make_minutes("circulated", board=board)
+    assert minutes_service.approve(minutes, board[0]) is False
+    with pytest.raises(AlreadyApproved):
+        minutes_service.approve(minutes, board[0])
+    assert minutes_service.approve(minutes, board[1]) is True
+    db.session.commit()
+    assert minutes.status is MinutesStatus.APPROVED and minutes.approved_on is not None
+    assert "working_groups.minutes.approve" in _actions()
+
+
+def test_only_listed_board_members_approve(secretary):
+    minutes = make_minutes("circulated", board=make_board(2))
+    with pytest.raises(NotABoardAttendee):
+        minutes_service.approve(minutes, secretary)
+    latecomer = make_board(1)[0]
+    with pytest.raises(NotABoardAttendee):
+        minutes_service.approve(minutes, latecomer)
+
+
+def test_circulating_tells_each_board_member():
+    board = make_board(2)
+    make_minutes("circulated", board=board)
+    assert {m.to_address for m in db.session.query(OutboxMessage)} == {a.email for a in board}
+
+
+def test_votes_cannot_exceed_the_members_present():
+    board = make_board(2)
+    minutes = make_minutes("draft", board=board)
+    with pytest.raises(BadVotes):
+        minutes_service.add_decision(minutes, "Trop de voix", 2, 1, 0)
+
+
+def test_approved_minutes_are_frozen_and_corrected_by_a_new_version():
+    board = make_board(2)
+    minutes = make_minutes("approved", board=board)
+    with pytest.raises(MinutesFrozen):
+        minutes_service.update_minutes(minutes, meeting_on=minutes.meeting_on, place="Ailleurs", summary="",
+                                       attendance={})
+    db.session.rollback()
+    new = minutes_service.correct(minutes, "Le lieu était erroné.")
+    db.session.commit()
+    assert new.version == 2 and new.supersedes_id == minutes.id and new.status is MinutesStatus.DRAFT
+    assert [i.title for i in new.items] == ["Budget"] and len(new.syntheses) == 3
+    with pytest.raises(AlreadyCorrected):
+        minutes_service.correct(minutes, "Encore")
+
+
+def test_publishing_needs_three_languages_and_tells_members_in_their_language():
+    board = make_board(2)
+    incomplete = make_minutes("approved", board=board, syntheses=False)
+    minutes_service.save_synthesis(incomplete, "fr", "Budget", "Le budget.")
+    with pytest.raises(SynthesisIncomplete):
+        minutes_service.publish(incomplete)
+    db.session.rollback()
+    dutch = make_member_obj(language="nl")
+    french = make_member_obj(language="fr")
+    minutes = make_minutes("approved", board=board, meeting_on=date(2026, 10, 1))
+    assert minutes_service.publish(minutes) == 2
+    db.session.commit()
+    nl_mail = db.session.query(OutboxMessage).filter_by(to_address=dutch.email).one()
+    fr_mail = db.session.query(OutboxMessage).filter_by(to_address=french.email).one()
+    assert "Begroting van het jaar" in nl_mail.body_text and nl_mail.language == "nl"
+    assert "1 oktober 2026" in nl_mail.subject
+    assert "Budget de l'année" in fr_mail.body_text and "1 octobre 2026" in fr_mail.subject
+    with pytest.raises(IllegalTransition):
+        minutes_service.publish(minutes)
+    with pytest.raises(MinutesFrozen):
+        minutes_service.save_synthesis(minutes, "fr", "Autre", "Autre")
+
+
+def test_a_draft_is_not_published_and_not_found_by_search():
+    make_minutes("circulated", board=make_board(2))
+    assert queries.published_minutes() == []
+    assert queries.search("budget", "fr") == []
+
+
+def test_search_finds_syntheses_in_the_reader_s_language_and_recommendations(group):
+    minutes = make_minutes("published", board=make_board(2))
+    rec = make_recommendation(group, "submitted", title="Budget participatif")
+    hits = queries.search("budget", "nl")
+    assert [(h.kind, h.obj.language) for h in hits if h.kind == "synthesis"] == [("synthesis", "nl")]
+    assert [h.obj.id for h in hits if h.kind == "recommendation"] == [rec.id]
+    assert sum(1 for h in hits if h.kind == "synthesis") == 1 and minutes.published_at
+
+
+def test_a_corrected_published_version_replaces_the_old_one_for_members():
+    board = make_board(2)
+    old = make_minutes("published", board=board)
+    new = minutes_service.correct(old, "Erreur dans les votes")
+    minutes_service.circulate(new)
+    minutes_service.approve_at_meeting(new, date(2026, 11, 1))
+    db.session.commit()
+    assert queries.published_minutes() == [new]

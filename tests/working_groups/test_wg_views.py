@@ -1,0 +1,389 @@
+"""The pages and forms: what each person sees and may post, refusals with a sentence and a status, nothing
+half-saved, confirmation boxes, PDFs read back with pdftotext, the home page's news."""
+from __future__ import annotations
+
+import io
+import shutil
+import subprocess
+from datetime import date, timedelta
+
+import pytest
+
+from app.clock import today
+from app.extensions import db
+from app.models import Role
+from tests.factories import make_account, make_member_obj, sign_in
+from tests.working_groups.conftest import (make_board, make_group, make_minutes, make_recommendation,
+                                           make_volunteer)
+from working_groups import queries, services
+from working_groups.models import (AnswerDecision, BoardAnswer, CallStatus, GroupDocument, GroupMeeting,
+                                   GroupRole, MinutesStatus, Recommendation, RecommendationStatus)
+
+needs_pdftotext = pytest.mark.skipif(not shutil.which("pdftotext"), reason="poppler's pdftotext is needed")
+
+
+def text_of(response) -> str:
+    return response.get_data(as_text=True)
+
+
+def pdf_text(data: bytes, tmp_path) -> str:
+    path = tmp_path / "out.pdf"
+    path.write_bytes(data)
+    return subprocess.run(["pdftotext", "-layout", str(path), "-"], capture_output=True, text=True,
+                          check=True).stdout
+
+
+# -- groups ----------------------------------------------------------------------------------------
+
+def test_a_member_sees_the_groups_and_joins_through_the_call(client, group):
+    member = make_member_obj()
+    sign_in(client, member.account)
+    page = client.get("/groups/")
+    assert page.status_code == 200 and "Ethics committee" in text_of(page)
+    assert "Join the group" in text_of(client.get("/groups/ethics"))
+    response = client.post("/groups/ethics/join", data={"motivation": "J'ai des idées."})
+    assert response.status_code == 302
+    page = text_of(client.get("/groups/ethics"))
+    assert "Your role in this group: group member." in page and "Draft a recommendation" in page
+
+
+def test_joining_a_closed_call_says_why_and_saves_nothing(client, group):
+    services.set_call_status(group, CallStatus.CLOSED)
+    db.session.commit()
+    sign_in(client, make_member_obj().account)
+    response = client.post("/groups/ethics/join", data={"motivation": ""})
+    assert response.status_code == 409
+    assert "call for volunteers of this group is closed" in text_of(response)
+    assert queries.active_members(group) == []
+
+
+def test_a_meeting_without_a_date_is_refused(client, group):
+    facilitator = make_volunteer(group, GroupRole.FACILITATOR)
+    sign_in(client, facilitator.account)
+    response = client.post("/groups/ethics/meetings/new", data={"held_on": "", "place": "Bruxelles"})
+    assert response.status_code == 400 and "A meeting needs a date." in text_of(response)
+    assert db.session.query(GroupMeeting).count() == 0
+
+
+def test_a_plain_member_cannot_schedule_or_submit(client, group):
+    sign_in(client, make_volunteer(group).account)
+    assert client.get("/groups/ethics/meetings/new").status_code == 403
+    assert client.post("/groups/ethics/submit", data={"confirm": "y", "submitted_on": "2018-03-22"}).status_code == 403
+
+
+def test_documents_upload_and_refusal(client, group):
+    sign_in(client, make_volunteer(group).account)
+    bad = client.post("/groups/ethics/documents", data={"title": "Virus", "file": (io.BytesIO(b"MZ\x90"), "x.exe")},
+                      content_type="multipart/form-data")
+    assert bad.status_code == 422 and "This file type is not accepted" in text_of(bad)
+    good = client.post("/groups/ethics/documents",
+                       data={"title": "Notes", "file": (io.BytesIO(b"%PDF-1.4 notes"), "notes.pdf")},
+                       content_type="multipart/form-data")
+    assert good.status_code == 302
+    document = db.session.query(GroupDocument).one()
+    download = client.get(f"/groups/ethics/documents/{document.id}")
+    assert download.data == b"%PDF-1.4 notes" and download.mimetype == "application/pdf"
+    assert download.headers["X-Content-Type-Options"] == "nosniff"
+
+
+def test_a_facilitator_adopts_in_a_meeting_and_submits_with_confirmation(client, group):
+    facilitator = make_volunteer(group, GroupRole.FACILITATOR)
+    rec = make_recommendation(group)
+    meeting = services.schedule_meeting(group, date(2018, 3, 8))
+    db.session.commit()
+    sign_in(client, facilitator.account)
+    url = f"/groups/ethics/meetings/{meeting.id}/adopt"
+    unconfirmed = client.post(url, data={"recommendation": str(rec.id)})
+    assert unconfirmed.status_code == 400 and "Tick the box to confirm." in text_of(unconfirmed)
+    assert client.post(url, data={"recommendation": str(rec.id), "confirm": "y"}).status_code == 302
+    page = text_of(client.get("/groups/ethics/submit"))
+    assert rec.title.replace("'", "&#39;") in page
+    assert client.post("/groups/ethics/submit", data={"submitted_on": "2018-03-22"}).status_code == 400
+    assert client.post("/groups/ethics/submit", data={"submitted_on": "2018-03-22", "confirm": "y"}).status_code == 302
+    db.session.expire_all()
+    assert db.session.get(Recommendation, rec.id).status is RecommendationStatus.SUBMITTED
+
+
+# -- recommendations -------------------------------------------------------------------------------
+
+def test_a_group_member_cannot_answer_for_the_board(client, group):
+    rec = make_recommendation(group, "submitted")
+    volunteer = make_volunteer(group, GroupRole.FACILITATOR)
+    sign_in(client, volunteer.account)
+    response = client.post(f"/recommendations/{rec.id}/answer",
+                           data={"decision": "accepted", "reasoning": "Oui", "answered_on": "2018-05-16",
+                                 "confirm": "y"})
+    assert response.status_code == 403
+    assert db.session.query(BoardAnswer).count() == 0
+    assert "Record the board" not in text_of(client.get(f"/recommendations/{rec.id}"))
+
+
+def test_the_secretary_answers_once_with_reasoning(client, group, secretary):
+    rec = make_recommendation(group, "submitted")
+    sign_in(client, secretary)
+    data = {"decision": "amended", "reasoning": "Cinq suffisent.", "amended_text": "Un comité de cinq.",
+            "answered_on": "2018-05-16", "confirm": "y"}
+    no_reason = client.post(f"/recommendations/{rec.id}/answer", data=data | {"reasoning": ""})
+    assert no_reason.status_code == 400 and "needs its reasoning" in text_of(no_reason)
+    no_text = client.post(f"/recommendations/{rec.id}/answer", data=data | {"amended_text": ""})
+    assert no_text.status_code == 422 and "needs the amended text" in text_of(no_text)
+    assert client.post(f"/recommendations/{rec.id}/answer", data=data).status_code == 302
+    again = client.post(f"/recommendations/{rec.id}/answer", data=data | {"decision": "rejected"})
+    assert again.status_code == 409 and "already answered" in text_of(again)
+    page = text_of(client.get(f"/recommendations/{rec.id}"))
+    assert "As amended by the board" in page and "Un comité de cinq." in page and "Le Conseil institue" in page
+    assert db.session.query(BoardAnswer).one().decision is AnswerDecision.AMENDED
+
+
+def test_a_member_follows_a_recommendation_to_done_and_sees_it_on_the_home_page(client, group, secretary):
+    rec = make_recommendation(group, "answered")
+    reader = make_member_obj()
+    sign_in(client, reader.account)
+    assert client.post(f"/recommendations/{rec.id}/follow").status_code == 302
+    services.add_progress(rec, services.IM.DONE, "Comité élu par l'Assemblée.", actor=secretary)
+    db.session.commit()
+    home = text_of(client.get("/"))
+    assert "Recommendation you follow" in home and "now done" in home
+    page = text_of(client.get(f"/recommendations/{rec.id}"))
+    assert "Comité élu par l&#39;Assemblée." in page and "Stop following" in page
+
+
+def test_drafts_stay_in_the_group(client, group):
+    draft = make_recommendation(group)
+    sign_in(client, make_member_obj().account)
+    assert client.get(f"/recommendations/{draft.id}").status_code == 404
+    assert draft.title.replace("'", "&#39;") not in text_of(client.get("/recommendations/"))
+
+
+def test_the_public_list_is_open_to_visitors_and_filters(client, group):
+    done = make_recommendation(group, "answered")
+    services.add_progress(done, services.IM.DONE, "Fait.")
+    other = make_recommendation(make_group("it"), "submitted", title="Outils sur téléphone")
+    db.session.commit()
+    page = text_of(client.get("/recommendations/?status=done"))
+    assert "Créer un comité" in page and other.title not in page
+    page = text_of(client.get("/recommendations/?q=telephone"))
+    assert other.title in page and "Créer un comité" not in page
+    assert client.get("/recommendations/?assembly=not-a-date").status_code == 400
+    fragment = client.get("/recommendations/?group=it", headers={"HX-Request": "true"})
+    assert text_of(fragment).lstrip().startswith('<div id="recommendation-rows">')
+    assert "HX-Request" in fragment.headers["Vary"]
+
+
+@needs_pdftotext
+def test_the_booklet_pdf_holds_the_group_s_recommendations_and_answers(client, group, tmp_path):
+    make_recommendation(group, "answered", decision=AnswerDecision.AMENDED)
+    response = client.get("/groups/ethics/booklet.pdf")
+    assert response.mimetype == "application/pdf"
+    text = pdf_text(response.data, tmp_path)
+    assert "Ethics committee" in text and "Créer un comité d'éthique indépendant" in text
+    assert "accepted with amendments" in text and "Texte amendé." in text
+
+
+def test_the_assembly_report_lists_and_marks_answers(client, group, secretary):
+    rec = make_recommendation(group, "answered")
+    sign_in(client, secretary)
+    page = text_of(client.get("/board/recommendations/assembly?on=2018-06-19"))
+    assert "Créer un comité" in page
+    assert client.get("/board/recommendations/assembly?on=garbage").status_code == 400
+    response = client.post("/board/recommendations/assembly?on=2018-06-19",
+                           data={"assembly_on": "2018-06-19", "confirm": "y"})
+    assert response.status_code == 302
+    assert db.session.get(BoardAnswer, rec.answer.id).reported_on == date(2018, 6, 19)
+
+
+# -- minutes ---------------------------------------------------------------------------------------
+
+def test_a_member_cannot_see_unpublished_minutes(client):
+    minutes = make_minutes("approved", board=make_board(2))
+    sign_in(client, make_member_obj().account)
+    assert client.get(f"/board/minutes/{minutes.id}").status_code == 403
+    assert client.get(f"/board/minutes/{minutes.id}/minutes.pdf").status_code == 403
+    assert client.get(f"/minutes/{minutes.id}").status_code == 404
+    assert client.get(f"/minutes/{minutes.id}/synthesis.pdf").status_code == 404
+    assert "Budget" not in text_of(client.get("/minutes/"))
+
+
+def test_the_secretary_drafts_the_board_approves_members_read(client, app, secretary):
+    board = make_board(2)
+    sign_in(client, secretary)
+    assert client.post("/board/minutes/new", data={"meeting_on": ""}).status_code == 400
+    assert client.post("/board/minutes/new", data={"meeting_on": "2026-09-10", "place": "Gent"}).status_code == 302
+    from working_groups.models import BoardMinutes
+
+    minutes = db.session.query(BoardMinutes).one()
+    mid = minutes.id
+    assert client.post(f"/board/minutes/{mid}/items", data={"title": "Budget", "discussion": "Débat"}).status_code == 302
+    too_many = client.post(f"/board/minutes/{mid}/decisions",
+                           data={"text": "Le budget", "votes_for": "3", "votes_against": "0", "votes_abstain": "0"})
+    assert too_many.status_code == 422 and "more votes than board members present" in text_of(too_many)
+    assert client.post(f"/board/minutes/{mid}/decisions", data={
+        "text": "Le budget est approuvé.", "votes_for": "2", "votes_against": "0", "votes_abstain": "0"}).status_code == 302
+    for language, title in (("fr", "Budget"), ("nl", "Begroting"), ("en", "Budget")):
+        assert client.post(f"/board/minutes/{mid}/synthesis/{language}",
+                           data={"title": title, "body": f"{title} van het jaar"}).status_code == 302
+    assert client.post(f"/board/minutes/{mid}/circulate").status_code == 302
+    # The board approves, each with the confirmation box.
+    for account in board:
+        board_client = app.test_client()
+        sign_in(board_client, account)
+        assert board_client.post(f"/board/minutes/{mid}/approve").status_code == 400
+        assert board_client.post(f"/board/minutes/{mid}/approve", data={"confirm": "y"}).status_code == 302
+    db.session.expire_all()
+    assert db.session.get(BoardMinutes, mid).status is MinutesStatus.APPROVED
+    frozen = client.post(f"/board/minutes/{mid}/items", data={"title": "Ajout"})
+    assert frozen.status_code == 409 and "approved and frozen" in text_of(frozen)
+    assert client.post(f"/board/minutes/{mid}/publish", data={"confirm": "y"}).status_code == 302
+    reader = make_member_obj(language="nl")
+    member_client = app.test_client()
+    sign_in(member_client, reader.account)
+    page = text_of(member_client.get(f"/minutes/{mid}"))
+    assert "Begroting van het jaar" in page
+    assert "Nieuw: synthese van de raadsvergadering" in text_of(member_client.get("/"))  # the home page news
+
+
+def test_a_board_member_cannot_write_minutes(client):
+    board = make_board(1)
+    minutes = make_minutes("draft", board=board)
+    sign_in(client, board[0])
+    assert client.get(f"/board/minutes/{minutes.id}").status_code == 200
+    assert client.post(f"/board/minutes/{minutes.id}/items", data={"title": "X"}).status_code == 403
+    assert client.post(f"/board/minutes/{minutes.id}/comments", data={"body": "Une coquille."}).status_code == 302
+
+
+@needs_pdftotext
+def test_minutes_and_synthesis_pdfs(client, app, secretary, tmp_path):
+    board = make_board(2)
+    minutes = make_minutes("published", board=board)
+    sign_in(client, secretary)
+    full = pdf_text(client.get(f"/board/minutes/{minutes.id}/minutes.pdf").data, tmp_path)
+    assert "Le budget est approuvé." in full and "for the board only" in full
+    reader = app.test_client()
+    sign_in(reader, make_member_obj().account)
+    synthesis = pdf_text(reader.get(f"/minutes/{minutes.id}/synthesis.pdf?lang=nl").data, tmp_path)
+    assert "Begroting van het jaar" in synthesis and "10 september 2026" in synthesis
+    assert "Le budget est approuvé." not in synthesis
+
+
+def test_search_page(client, group):
+    make_minutes("published", board=make_board(2))
+    make_recommendation(group, "submitted", title="Budget participatif")
+    anonymous = text_of(client.get("/search?q=budget"))
+    assert "Budget participatif" in anonymous and "Synthesis of the board meeting" not in anonymous
+    sign_in(client, make_member_obj().account)
+    member = text_of(client.get("/search?q=budget"))
+    assert "Budget participatif" in member and "Synthesis of the board meeting" in member
+
+
+def test_a_role_holder_without_a_member_record_cannot_join(client, group):
+    sign_in(client, make_account(roles=(Role.BOARD,)))
+    assert client.post("/groups/ethics/join", data={}).status_code == 403
+
+
+def test_a_group_member_sees_the_next_meeting_on_the_home_page(client, group):
+    volunteer = make_volunteer(group)
+    meeting = services.schedule_meeting(group, today() + timedelta(days=5), "Gent", "Ordre du jour")
+    services.schedule_meeting(group, today() + timedelta(days=90), "Liège")
+    db.session.commit()
+    sign_in(client, volunteer.account)
+    home = text_of(client.get("/"))
+    assert home.count("Next meeting of your group Ethics committee") == 1
+    assert f"/groups/ethics/meetings/{meeting.id}" in home
+    sign_in(client, make_member_obj().account)
+    assert "Next meeting of your group" not in text_of(client.get("/"))
+
+
+def test_pages_do_not_query_per_row(client, group, query_counter):
+    """The public list and the group page cost the same number of queries for 2 or 12 recommendations."""
+    member = make_volunteer(group)
+    sign_in(client, member.account)
+
+    def counts():
+        with query_counter() as listing:
+            assert client.get("/recommendations/").status_code == 200
+        with query_counter() as page:
+            assert client.get("/groups/ethics").status_code == 200
+        return listing.n, page.n
+
+    for n in range(2):
+        rec = make_recommendation(group, "answered", title=f"Recommandation {n}")
+        services.add_progress(rec, services.IM.IN_PROGRESS, "En cours.")
+        make_volunteer(group)
+    db.session.commit()
+    few = counts()
+    for n in range(2, 12):
+        rec = make_recommendation(group, "answered", title=f"Recommandation {n}")
+        services.add_progress(rec, services.IM.IN_PROGRESS, "En cours.")
+        make_volunteer(group)
+    db.session.commit()
+    assert counts() == few
+
+
+def test_leaving_a_group_and_taking_minutes_back_ask_for_confirmation(client, app, group, secretary):
+    volunteer = make_volunteer(group)
+    sign_in(client, volunteer.account)
+    assert client.post("/groups/ethics/leave").status_code == 400
+    assert services.active_membership(group, volunteer) is not None
+    assert client.post("/groups/ethics/leave", data={"confirm": "y"}).status_code == 302
+    assert services.active_membership(group, volunteer) is None
+    assert client.post("/groups/ethics/leave", data={"confirm": "y"}).status_code == 409
+    board = make_board(2)
+    minutes = make_minutes("circulated", board=board)
+    from working_groups import minutes as minutes_service
+
+    minutes_service.approve(minutes, board[0])
+    db.session.commit()
+    sec = app.test_client()
+    sign_in(sec, secretary)
+    assert sec.post(f"/board/minutes/{minutes.id}/withdraw").status_code == 400
+    assert sec.post(f"/board/minutes/{minutes.id}/withdraw", data={"withdraw-confirm": "y"}).status_code == 302
+    db.session.expire_all()
+    assert minutes.status is MinutesStatus.DRAFT and minutes.approvals == []
+
+
+def test_done_and_abandoned_need_the_confirmation_box(client, group, secretary):
+    rec = make_recommendation(group, "answered")
+    sign_in(client, secretary)
+    data = {"status": "done", "note": "Comité élu.", "noted_on": "2019-06-18"}
+    refused = client.post(f"/recommendations/{rec.id}/progress", data=data)
+    assert refused.status_code == 400 and "Tick the box to confirm." in text_of(refused)
+    assert client.post(f"/recommendations/{rec.id}/progress",
+                       data=data | {"status": "in_progress"}).status_code == 302
+    assert client.post(f"/recommendations/{rec.id}/progress", data=data | {"confirm": "y"}).status_code == 302
+    db.session.expire_all()
+    assert db.session.get(Recommendation, rec.id).implementation is services.IM.DONE
+
+
+def test_the_secretary_s_and_the_board_s_home_pages(client, app, group, secretary):
+    make_recommendation(group, "submitted")
+    board = make_board(2)
+    make_minutes("circulated", board=board)
+    sign_in(client, secretary)
+    home = text_of(client.get("/"))
+    assert "Recommendations waiting for the board&#39;s answer" in home
+    assert "Board minutes in draft or waiting for approval" in home
+    member_of_board = app.test_client()
+    sign_in(member_of_board, board[0])
+    assert "Read and approve the minutes of the board meeting of September 10, 2026" in text_of(member_of_board.get("/"))
+
+
+def test_a_draft_s_items_and_decisions_can_be_removed_until_circulated(client, secretary):
+    board = make_board(2)
+    minutes = make_minutes("draft", board=board)
+    from working_groups import minutes as minutes_service
+
+    minutes_service.add_item(minutes, "Divers")
+    db.session.commit()
+    first, second = minutes.items
+    sign_in(client, secretary)
+    assert client.post(f"/board/minutes/{minutes.id}/items/{first.id}/remove").status_code == 302
+    db.session.expire_all()
+    assert [(i.position, i.title) for i in minutes.items] == [(1, "Divers")]
+    decision = minutes.decisions[0]
+    assert client.post(f"/board/minutes/{minutes.id}/circulate").status_code == 302
+    refused = client.post(f"/board/minutes/{minutes.id}/decisions/{decision.id}/remove")
+    assert refused.status_code == 409
+    db.session.expire_all()
+    assert len(minutes.decisions) == 1
+    other = make_minutes("draft", board=board, meeting_on=date(2026, 10, 1))
+    assert client.post(f"/board/minutes/{other.id}/decisions/{decision.id}/remove").status_code == 404

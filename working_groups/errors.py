@@ -1,0 +1,137 @@
+"""Broken states of working groups, recommendations and minutes, named; worded once below."""
+from __future__ import annotations
+
+from flask_babel import lazy_gettext as _l
+
+from app.errors import Conflict, DomainError, register_messages
+
+
+class WorkingGroupError(DomainError):
+    pass
+
+
+class CallClosed(WorkingGroupError):
+    status = 409
+
+
+class AlreadyInGroup(WorkingGroupError, Conflict):
+    pass
+
+
+class NotInGroup(WorkingGroupError):
+    status = 403
+
+
+class NotAMember(WorkingGroupError):
+    status = 403
+
+
+class MeetingDateMissing(WorkingGroupError):
+    status = 422
+
+
+class EmptyText(WorkingGroupError):
+    status = 422
+
+
+class BadDocument(WorkingGroupError):
+    status = 422
+
+
+class DocumentTooLarge(WorkingGroupError):
+    status = 413
+
+
+class IllegalTransition(WorkingGroupError):
+    """A state machine refused a move: ``current`` and ``target`` say which (values, not words)."""
+
+    status = 409
+
+    def __init__(self, current: str, target: str) -> None:
+        super().__init__(f"{current} -> {target}")
+        self.current, self.target = current, target
+
+
+class RecommendationNotDraft(IllegalTransition):
+    pass
+
+
+class NothingToSubmit(WorkingGroupError):
+    status = 409
+
+
+class AlreadyAnswered(WorkingGroupError, Conflict):
+    pass
+
+
+class NotAnswerable(IllegalTransition):
+    pass
+
+
+class AmendedTextMissing(WorkingGroupError):
+    status = 422
+
+
+class NotImplementable(IllegalTransition):
+    pass
+
+
+class MinutesFrozen(IllegalTransition):
+    pass
+
+
+class AlreadyApproved(WorkingGroupError, Conflict):
+    pass
+
+
+class NotABoardAttendee(WorkingGroupError):
+    status = 403
+
+
+class SynthesisIncomplete(WorkingGroupError):
+    status = 409
+
+
+class AlreadyCorrected(WorkingGroupError, Conflict):
+    pass
+
+
+class BadVotes(WorkingGroupError):
+    status = 422
+
+
+class NoBoardMembers(WorkingGroupError):
+    status = 409
+
+
+def _transition(exc: IllegalTransition) -> str:
+    from working_groups.labels import status_label
+
+    return str(_l("This cannot be done: it is %(current)s and cannot become %(target)s.",
+                  current=status_label(exc.current), target=status_label(exc.target)))
+
+
+register_messages({
+    CallClosed: _l("The call for volunteers of this group is closed: you cannot join it now."),
+    AlreadyInGroup: _l("You are already in this group."),
+    NotInGroup: _l("Only the members of this group can do this."),
+    NotAMember: _l("Only members of the cooperative can join a working group."),
+    MeetingDateMissing: _l("A meeting needs a date."),
+    EmptyText: _l("Write something first: the text cannot be empty."),
+    BadDocument: _l("This file type is not accepted: send a PDF, an OpenDocument or Word file, a text file or an image."),
+    DocumentTooLarge: _l("This file is too large: at most 10 MB."),
+    IllegalTransition: _transition,
+    RecommendationNotDraft: _l("Only a draft recommendation can be changed or adopted; this one has moved on."),
+    NothingToSubmit: _l("There is no adopted recommendation to submit."),
+    AlreadyAnswered: _l("The board has already answered this recommendation: an answer is given once."),
+    NotAnswerable: _l("Only a recommendation submitted to the board can be answered."),
+    AmendedTextMissing: _l("An answer with amendments needs the amended text."),
+    NotImplementable: _l("Only an accepted recommendation has an implementation status, and it cannot go back."),
+    MinutesFrozen: _l("These minutes are approved and frozen: make a new version, with its reason, to correct them."),
+    AlreadyApproved: _l("You have already approved these minutes."),
+    NotABoardAttendee: _l("Only the board members listed in these minutes can approve them."),
+    SynthesisIncomplete: _l("The synthesis must be written in French, Dutch and English, and the minutes approved, before it is published."),
+    AlreadyCorrected: _l("A correction of this version already exists."),
+    BadVotes: _l("There cannot be more votes than board members present."),
+    NoBoardMembers: _l("There is no board member to list: give the board role to its members first."),
+})

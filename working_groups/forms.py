@@ -1,0 +1,192 @@
+"""Forms (CSRF comes with Flask-WTF). Irreversible actions carry a ``confirm`` box the server checks, so the
+confirmation works without JavaScript."""
+from __future__ import annotations
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from flask_wtf.file import FileField, FileRequired
+from wtforms import BooleanField, DateField, IntegerField, RadioField, SelectField, StringField, TextAreaField
+from wtforms.fields.choices import SelectChoice
+from wtforms.validators import InputRequired, Length, NumberRange, Optional, Regexp
+
+from working_groups.labels import LABELS
+from working_groups.models import AnswerDecision, GroupRole, Implementation
+
+TEXT = 20_000
+
+
+def _date(label, message=None, required=True):
+    validators = [InputRequired(message or _l("Enter a date."))] if required else [Optional()]
+    return DateField(label, validators=validators, format="%Y-%m-%d")
+
+
+class ConfirmForm(FlaskForm):
+    confirm = BooleanField(_l("I confirm: this cannot be undone."),
+                           validators=[InputRequired(_l("Tick the box to confirm."))])
+
+
+class GroupForm(FlaskForm):
+    slug = StringField(_l("Short name for the address"), validators=[
+        InputRequired(_l("Enter a short name.")), Length(max=60),
+        Regexp(r"^[a-z0-9][a-z0-9-]*$", message=_l("Use lower-case letters, digits and hyphens only."))])
+    name_fr = StringField(_l("Name in French"), validators=[InputRequired(_l("Enter the name.")), Length(max=200)])
+    name_nl = StringField(_l("Name in Dutch"), validators=[InputRequired(_l("Enter the name.")), Length(max=200)])
+    name_en = StringField(_l("Name in English"), validators=[InputRequired(_l("Enter the name.")), Length(max=200)])
+    mandate_fr = TextAreaField(_l("Mandate in French"), validators=[InputRequired(_l("Enter the mandate.")),
+                                                                   Length(max=TEXT)])
+    mandate_nl = TextAreaField(_l("Mandate in Dutch"), validators=[Optional(), Length(max=TEXT)])
+    mandate_en = TextAreaField(_l("Mandate in English"), validators=[Optional(), Length(max=TEXT)])
+    decided_on = _date(_l("Date of the general assembly's decision"),
+                       _l("Enter the date of the assembly's decision."))
+    reference = StringField(_l("Reference of the decision (optional)"), validators=[Optional(), Length(max=100)])
+    call_fr = TextAreaField(_l("Call for volunteers (French)"), validators=[Optional(), Length(max=TEXT)])
+    call_nl = TextAreaField(_l("Call for volunteers (Dutch)"), validators=[Optional(), Length(max=TEXT)])
+    call_en = TextAreaField(_l("Call for volunteers (English)"), validators=[Optional(), Length(max=TEXT)])
+
+
+class JoinForm(FlaskForm):
+    motivation = TextAreaField(_l("Why do you join? (optional)"), validators=[Optional(), Length(max=2000)])
+
+
+class EmptyForm(FlaskForm):
+    pass
+
+
+ROLE_CHOICES = [SelectChoice(r.value, LABELS[r.value]) for r in GroupRole]
+
+
+class RoleForm(FlaskForm):
+    role = SelectField(_l("Role"), choices=ROLE_CHOICES, validators=[InputRequired()])
+
+
+class AddPersonForm(FlaskForm):
+    number = IntegerField(_l("Member number"), validators=[InputRequired(_l("Enter a member number.")),
+                                                           NumberRange(min=1, message=_l("Enter a member number."))])
+    role = SelectField(_l("Role"), choices=ROLE_CHOICES, validators=[InputRequired()])
+
+
+class MeetingForm(FlaskForm):
+    held_on = _date(_l("Date"), _l("A meeting needs a date."))
+    place = StringField(_l("Place (optional)"), validators=[Optional(), Length(max=200)])
+    agenda = TextAreaField(_l("Agenda"), validators=[Optional(), Length(max=TEXT)])
+
+
+class MeetingRecordForm(FlaskForm):
+    notes = TextAreaField(_l("Notes"), validators=[Optional(), Length(max=TEXT)])
+
+
+class DocumentForm(FlaskForm):
+    title = StringField(_l("Title"), validators=[InputRequired(_l("Enter a title.")), Length(max=200)])
+    file = FileField(_l("File (PDF, OpenDocument, Word, text or image; at most 10 MB)"),
+                     validators=[FileRequired(_l("Choose a file."))])
+
+
+class RecommendationForm(FlaskForm):
+    title = StringField(_l("Title"), validators=[InputRequired(_l("Enter a title.")), Length(max=300)])
+    text = TextAreaField(_l("Recommendation"), validators=[InputRequired(_l("Write the recommendation.")),
+                                                           Length(max=TEXT)])
+    rationale = TextAreaField(_l("Rationale"), validators=[Optional(), Length(max=TEXT)])
+
+
+class SubmitForm(ConfirmForm):
+    submitted_on = _date(_l("Date of submission to the board"), _l("Enter the date of submission."))
+
+
+DECISION_CHOICES = [SelectChoice(d.value, LABELS[d.value]) for d in AnswerDecision]
+
+
+class AnswerForm(ConfirmForm):
+    decision = RadioField(_l("The board's answer"), choices=DECISION_CHOICES,
+                          validators=[InputRequired(_l("Choose the board's answer."))])
+    amended_text = TextAreaField(_l("Amended text (for an answer with amendments)"),
+                                 validators=[Optional(), Length(max=TEXT)])
+    reasoning = TextAreaField(_l("Reasoning"), validators=[
+        InputRequired(_l("The board's answer needs its reasoning.")), Length(max=TEXT)])
+    answered_on = _date(_l("Date of the board's decision"), _l("Enter the date of the board's decision."))
+
+
+class ProgressForm(FlaskForm):
+    status = SelectField(_l("Implementation status"), choices=[SelectChoice(i.value, LABELS[i.value]) for i in Implementation],
+                         validators=[InputRequired()])
+    note = TextAreaField(_l("Progress note"), validators=[InputRequired(_l("Write the progress note.")),
+                                                          Length(max=TEXT)])
+    noted_on = _date(_l("Date"), _l("Enter the date of the note."))
+    # Done and abandoned are final: the box must be ticked for them (checked by the view).
+    confirm = BooleanField(_l("I confirm: this cannot be undone."))
+
+
+class ReportForm(ConfirmForm):
+    assembly_on = _date(_l("Date of the general assembly"), _l("Enter the date of the general assembly."))
+
+
+class AssemblyQueryForm(FlaskForm):
+    class Meta:
+        csrf = False
+
+    on = DateField(_l("General assembly of"), validators=[Optional()], format="%Y-%m-%d")
+    since = DateField(_l("Answers given after (the previous assembly)"), validators=[Optional()], format="%Y-%m-%d")
+
+
+class FiltersForm(FlaskForm):
+    class Meta:
+        csrf = False
+
+    q = StringField(_l("Search"), validators=[Optional(), Length(max=200)])
+    group = SelectField(_l("Group"), validators=[Optional()], validate_choice=False)
+    status = SelectField(_l("Status"), validators=[Optional()], validate_choice=False)
+    assembly = SelectField(_l("General assembly"), validators=[Optional()], validate_choice=False)
+    page = IntegerField(validators=[Optional(), NumberRange(min=1, max=10_000)])
+
+
+class SearchForm(FlaskForm):
+    class Meta:
+        csrf = False
+
+    q = StringField(_l("Search minutes syntheses and recommendations"), validators=[Optional(), Length(max=200)])
+
+
+# -- minutes -------------------------------------------------------------------------------------
+
+class NewMinutesForm(FlaskForm):
+    meeting_on = _date(_l("Date of the board meeting"), _l("A meeting needs a date."))
+    place = StringField(_l("Place (optional)"), validators=[Optional(), Length(max=200)])
+
+
+class MinutesEditForm(NewMinutesForm):
+    summary = TextAreaField(_l("Summary of the discussion"), validators=[Optional(), Length(max=TEXT)])
+
+
+class ItemForm(FlaskForm):
+    title = StringField(_l("Agenda item"), validators=[InputRequired(_l("Enter the agenda item.")), Length(max=300)])
+    discussion = TextAreaField(_l("Discussion"), validators=[Optional(), Length(max=TEXT)])
+
+
+def _votes():
+    return [InputRequired(_l("Enter a number of votes.")),
+            NumberRange(min=0, max=100, message=_l("Enter a number of votes."))]
+
+
+class DecisionForm(FlaskForm):
+    text = TextAreaField(_l("Decision"), validators=[InputRequired(_l("Write the decision.")), Length(max=TEXT)])
+    votes_for = IntegerField(_l("Votes for"), default=0, validators=_votes())
+    votes_against = IntegerField(_l("Votes against"), default=0, validators=_votes())
+    votes_abstain = IntegerField(_l("Abstentions"), default=0, validators=_votes())
+
+
+class CommentForm(FlaskForm):
+    body = TextAreaField(_l("Your comment"), validators=[InputRequired(_l("Write your comment.")), Length(max=5000)])
+
+
+class ApproveAtMeetingForm(ConfirmForm):
+    meeting_on = _date(_l("Date of the board meeting that approved them"), _l("A meeting needs a date."))
+
+
+class CorrectForm(ConfirmForm):
+    reason = TextAreaField(_l("Reason for the correction"),
+                           validators=[InputRequired(_l("Give the reason for the correction.")), Length(max=5000)])
+
+
+class SynthesisForm(FlaskForm):
+    title = StringField(_l("Title"), validators=[InputRequired(_l("Enter a title.")), Length(max=300)])
+    body = TextAreaField(_l("Synthesis for members"), validators=[InputRequired(_l("Write the synthesis.")),
+                                                                  Length(max=TEXT)])

@@ -1,0 +1,293 @@
+"""The board's minutes (board only) and the syntheses (members): thin handlers on the package's blueprint."""
+from __future__ import annotations
+
+from flask import abort, flash, redirect, render_template, request, url_for
+from flask_babel import get_locale
+from flask_babel import gettext as _
+from flask_login import current_user
+
+from app.authz import permission_required
+from app.clock import today
+from app.errors import DomainError, error_message
+from app.uow import unit_of_work
+from shares.pdf import pdf_response
+from working_groups import forms, minutes as service, pdf, queries
+from working_groups.blueprint import bp, get_or_404
+from working_groups.models import LANGUAGES, AttendanceStatus, BoardMinutes, MinutesDecision, MinutesItem
+from working_groups.permissions import (can_read_synthesis, can_read_syntheses, can_sign_minutes, can_view_minutes,
+                                        can_write_minutes)
+
+
+def _minutes(minutes_id: int) -> BoardMinutes:
+    return get_or_404(BoardMinutes, minutes_id)
+
+
+def _page(minutes: BoardMinutes, status: int = 200, **extra):
+    context = dict(minutes=minutes, successor=queries.successor_of(minutes), item_form=forms.ItemForm(),
+                   decision_form=forms.DecisionForm(), comment_form=forms.CommentForm(),
+                   confirm_form=forms.ConfirmForm(),
+                   at_meeting_form=forms.ApproveAtMeetingForm(meeting_on=today(), prefix="meeting"),
+                   correct_form=forms.CorrectForm(prefix="correction"),
+                   withdraw_form=forms.ConfirmForm(prefix="withdraw"), languages=LANGUAGES, empty=forms.EmptyForm())
+    context.update(extra)
+    return render_template("working_groups/minutes/show.html", **context), status
+
+
+def _act(minutes: BoardMinutes, fn, message: str, form_name: str | None = None, form=None):
+    try:
+        with unit_of_work():
+            fn()
+    except DomainError as exc:
+        extra = {form_name: form} if form_name else {}
+        return _page(_minutes(minutes.id), exc.status, error=error_message(exc), **extra)
+    flash(message, "success")
+    return redirect(url_for("working_groups.minutes_show", minutes_id=minutes.id))
+
+
+@bp.route("/board/minutes/")
+@permission_required(can_view_minutes)
+def minutes_index():
+    return render_template("working_groups/minutes/index.html", all_minutes=queries.board_minutes())
+
+
+@bp.route("/board/minutes/new", methods=["GET", "POST"])
+@permission_required(can_write_minutes)
+def minutes_new():
+    form = forms.NewMinutesForm()
+    if form.validate_on_submit():
+        try:
+            with unit_of_work():
+                minutes = service.draft_minutes(form.meeting_on.data, form.place.data or "", actor=current_user)
+        except DomainError as exc:
+            return render_template("working_groups/minutes/new.html", form=form, error=error_message(exc)), exc.status
+        flash(_("The draft minutes are created. Add the agenda items and decisions."), "success")
+        return redirect(url_for("working_groups.minutes_edit", minutes_id=minutes.id))
+    return render_template("working_groups/minutes/new.html", form=form), 400 if form.errors else 200
+
+
+@bp.route("/board/minutes/<int:minutes_id>")
+@permission_required(can_view_minutes)
+def minutes_show(minutes_id: int):
+    return _page(_minutes(minutes_id))
+
+
+@bp.route("/board/minutes/<int:minutes_id>/edit", methods=["GET", "POST"])
+@permission_required(can_write_minutes)
+def minutes_edit(minutes_id: int):
+    minutes = _minutes(minutes_id)
+    form = forms.MinutesEditForm(obj=minutes)
+    statuses = [s.value for s in AttendanceStatus]
+    if form.validate_on_submit():
+        attendance = {}
+        for key, value in request.form.items():
+            if key.startswith("attendance-"):
+                try:
+                    attendance[int(key.removeprefix("attendance-"))] = AttendanceStatus(value)
+                except ValueError:
+                    abort(400)
+        try:
+            with unit_of_work():
+                service.update_minutes(minutes, meeting_on=form.meeting_on.data, place=form.place.data or "",
+                                       summary=form.summary.data or "", attendance=attendance, actor=current_user)
+        except DomainError as exc:
+            return render_template("working_groups/minutes/edit.html", minutes=_minutes(minutes_id), form=form,
+                                   statuses=statuses, error=error_message(exc)), exc.status
+        flash(_("The minutes are saved."), "success")
+        return redirect(url_for("working_groups.minutes_show", minutes_id=minutes.id))
+    return render_template("working_groups/minutes/edit.html", minutes=minutes, form=form, statuses=statuses), \
+        400 if form.errors else 200
+
+
+@bp.route("/board/minutes/<int:minutes_id>/items", methods=["POST"])
+@permission_required(can_write_minutes)
+def minutes_add_item(minutes_id: int):
+    minutes = _minutes(minutes_id)
+    form = forms.ItemForm()
+    if not form.validate_on_submit():
+        return _page(minutes, 400, item_form=form)
+    return _act(minutes, lambda: service.add_item(minutes, form.title.data, form.discussion.data or "",
+                                                  actor=current_user),
+                _("The agenda item is added."), "item_form", form)
+
+
+@bp.route("/board/minutes/<int:minutes_id>/decisions", methods=["POST"])
+@permission_required(can_write_minutes)
+def minutes_add_decision(minutes_id: int):
+    minutes = _minutes(minutes_id)
+    form = forms.DecisionForm()
+    if not form.validate_on_submit():
+        return _page(minutes, 400, decision_form=form)
+    return _act(minutes, lambda: service.add_decision(minutes, form.text.data, form.votes_for.data,
+                                                      form.votes_against.data, form.votes_abstain.data,
+                                                      actor=current_user),
+                _("The decision is added."), "decision_form", form)
+
+
+@bp.route("/board/minutes/<int:minutes_id>/items/<int:item_id>/remove", methods=["POST"])
+@permission_required(can_write_minutes)
+def minutes_remove_item(minutes_id: int, item_id: int):
+    minutes = _minutes(minutes_id)
+    item = get_or_404(MinutesItem, item_id)
+    if item.minutes_id != minutes.id:
+        abort(404)
+    if not forms.EmptyForm().validate_on_submit():
+        abort(400)
+    return _act(minutes, lambda: service.remove_item(minutes, item, actor=current_user),
+                _("The agenda item is removed."))
+
+
+@bp.route("/board/minutes/<int:minutes_id>/decisions/<int:decision_id>/remove", methods=["POST"])
+@permission_required(can_write_minutes)
+def minutes_remove_decision(minutes_id: int, decision_id: int):
+    minutes = _minutes(minutes_id)
+    decision = get_or_404(MinutesDecision, decision_id)
+    if decision.minutes_id != minutes.id:
+        abort(404)
+    if not forms.EmptyForm().validate_on_submit():
+        abort(400)
+    return _act(minutes, lambda: service.remove_decision(minutes, decision, actor=current_user),
+                _("The decision is removed."))
+
+
+@bp.route("/board/minutes/<int:minutes_id>/circulate", methods=["POST"])
+@permission_required(can_write_minutes)
+def minutes_circulate(minutes_id: int):
+    minutes = _minutes(minutes_id)
+    if not forms.EmptyForm().validate_on_submit():
+        abort(400)
+    return _act(minutes, lambda: service.circulate(minutes, actor=current_user),
+                _("The draft is sent to the board members for comments and approval."))
+
+
+@bp.route("/board/minutes/<int:minutes_id>/withdraw", methods=["POST"])
+@permission_required(can_write_minutes)
+def minutes_withdraw(minutes_id: int):
+    minutes = _minutes(minutes_id)
+    form = forms.ConfirmForm(prefix="withdraw")
+    if not form.validate_on_submit():
+        return _page(minutes, 400, withdraw_form=form)
+    return _act(minutes, lambda: service.withdraw(minutes, actor=current_user),
+                _("The minutes are back in draft; approvals given so far are cleared."))
+
+
+@bp.route("/board/minutes/<int:minutes_id>/comments", methods=["POST"])
+@permission_required(can_view_minutes)
+def minutes_comment(minutes_id: int):
+    minutes = _minutes(minutes_id)
+    form = forms.CommentForm()
+    if not form.validate_on_submit():
+        return _page(minutes, 400, comment_form=form)
+    return _act(minutes, lambda: service.comment(minutes, current_user, form.body.data),
+                _("Your comment is added."), "comment_form", form)
+
+
+@bp.route("/board/minutes/<int:minutes_id>/approve", methods=["POST"])
+@permission_required(can_sign_minutes)
+def minutes_approve(minutes_id: int):
+    minutes = _minutes(minutes_id)
+    form = forms.ConfirmForm()
+    if not form.validate_on_submit():
+        return _page(minutes, 400, confirm_form=form)
+    return _act(minutes, lambda: service.approve(minutes, current_user), _("Your approval is recorded."))
+
+
+@bp.route("/board/minutes/<int:minutes_id>/approve-at-meeting", methods=["POST"])
+@permission_required(can_write_minutes)
+def minutes_approve_at_meeting(minutes_id: int):
+    minutes = _minutes(minutes_id)
+    form = forms.ApproveAtMeetingForm(prefix="meeting")
+    if not form.validate_on_submit():
+        return _page(minutes, 400, at_meeting_form=form)
+    return _act(minutes, lambda: service.approve_at_meeting(minutes, form.meeting_on.data, actor=current_user),
+                _("The minutes are approved."), "at_meeting_form", form)
+
+
+@bp.route("/board/minutes/<int:minutes_id>/correct", methods=["POST"])
+@permission_required(can_write_minutes)
+def minutes_correct(minutes_id: int):
+    minutes = _minutes(minutes_id)
+    form = forms.CorrectForm(prefix="correction")
+    if not form.validate_on_submit():
+        return _page(minutes, 400, correct_form=form)
+    try:
+        with unit_of_work():
+            new = service.correct(minutes, form.reason.data, actor=current_user)
+    except DomainError as exc:
+        return _page(_minutes(minutes_id), exc.status, correct_form=form, error=error_message(exc))
+    flash(_("A new version is drafted. The approved one stays until this one is approved."), "success")
+    return redirect(url_for("working_groups.minutes_edit", minutes_id=new.id))
+
+
+@bp.route("/board/minutes/<int:minutes_id>/synthesis/<language>", methods=["GET", "POST"])
+@permission_required(can_write_minutes)
+def synthesis_edit(minutes_id: int, language: str):
+    minutes = _minutes(minutes_id)
+    if language not in LANGUAGES:
+        abort(404)
+    existing = minutes.synthesis(language)
+    form = forms.SynthesisForm(obj=existing)
+    if form.validate_on_submit():
+        try:
+            with unit_of_work():
+                service.save_synthesis(minutes, language, form.title.data, form.body.data, actor=current_user)
+        except DomainError as exc:
+            return render_template("working_groups/minutes/synthesis_form.html", minutes=_minutes(minutes_id),
+                                   form=form, language=language, error=error_message(exc)), exc.status
+        flash(_("The synthesis is saved."), "success")
+        return redirect(url_for("working_groups.minutes_show", minutes_id=minutes.id) + "#synthesis")
+    return render_template("working_groups/minutes/synthesis_form.html", minutes=minutes, form=form,
+                           language=language), 400 if form.errors else 200
+
+
+@bp.route("/board/minutes/<int:minutes_id>/publish", methods=["POST"])
+@permission_required(can_write_minutes)
+def minutes_publish(minutes_id: int):
+    minutes = _minutes(minutes_id)
+    form = forms.ConfirmForm()
+    if not form.validate_on_submit():
+        return _page(minutes, 400, confirm_form=form)
+    return _act(minutes, lambda: service.publish(minutes, actor=current_user),
+                _("The synthesis is published; members are told in their language."))
+
+
+@bp.route("/board/minutes/<int:minutes_id>/minutes.pdf")
+@permission_required(can_view_minutes)
+def minutes_pdf(minutes_id: int):
+    minutes = _minutes(minutes_id)
+    return pdf_response(pdf.minutes_pdf(minutes), f"board-minutes-{minutes.meeting_on}-v{minutes.version}.pdf")
+
+
+# -- members ---------------------------------------------------------------------------------------
+
+def _reading_language() -> str:
+    language = request.args.get("lang") or str(get_locale())
+    return language if language in LANGUAGES else "fr"
+
+
+@bp.route("/minutes/")
+@permission_required(can_read_syntheses)
+def syntheses_index():
+    return render_template("working_groups/minutes/syntheses.html", published=queries.published_minutes(),
+                           language=_reading_language())
+
+
+@bp.route("/minutes/<int:minutes_id>")
+@permission_required(can_read_syntheses)
+def synthesis_show(minutes_id: int):
+    minutes = _minutes(minutes_id)
+    if not can_read_synthesis(current_user, minutes):
+        abort(404)
+    language = _reading_language()
+    return render_template("working_groups/minutes/synthesis.html", minutes=minutes, language=language,
+                           synthesis=minutes.synthesis(language), languages=LANGUAGES)
+
+
+@bp.route("/minutes/<int:minutes_id>/synthesis.pdf")
+@permission_required(can_read_syntheses)
+def synthesis_pdf(minutes_id: int):
+    minutes = _minutes(minutes_id)
+    if not can_read_synthesis(current_user, minutes):
+        abort(404)
+    language = _reading_language()
+    return pdf_response(pdf.synthesis_pdf(minutes, language), f"board-synthesis-{minutes.meeting_on}-{language}.pdf")
+

@@ -1,0 +1,250 @@
+"""Read-side selects for the pages; eager loading is decided here.
+
+``answers_for_assembly(held_on, since=None)`` is the entry point another package (the general
+assembly's agenda) uses to list the board's answers to report at an assembly."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, timedelta
+
+from sqlalchemy import and_, func, or_, select
+from sqlalchemy.orm import selectinload
+
+from app.clock import today, utcnow
+from app.extensions import db
+from shares.models import fold
+from working_groups.models import (AnswerDecision, BoardAnswer, BoardMinutes, CallStatus, Follow, GroupMeeting,
+                                   GroupMembership,
+                                   Implementation, MinutesStatus, Recommendation,
+                                   RecommendationStatus, Synthesis, WorkingGroup)
+
+PAGE_SIZE = 30
+PUBLIC_STATUSES = ("submitted", "accepted", "amended", "postponed", "rejected", "planned", "in_progress",
+                   "done", "abandoned")
+
+
+def groups() -> list[WorkingGroup]:
+    return list(db.session.scalars(select(WorkingGroup).order_by(WorkingGroup.mandate_decided_on, WorkingGroup.id)))
+
+
+def group_by_slug(slug: str) -> WorkingGroup | None:
+    return db.session.scalar(select(WorkingGroup).where(WorkingGroup.slug == slug))
+
+
+def active_members(group: WorkingGroup) -> list[GroupMembership]:
+    return [m for m in group.memberships if m.active]
+
+
+def memberships_of(member_id: int) -> list[GroupMembership]:
+    return list(db.session.scalars(select(GroupMembership).where(
+        GroupMembership.member_id == member_id, GroupMembership.left_at.is_(None))))
+
+
+def member_counts() -> dict[int, int]:
+    return dict(db.session.execute(select(GroupMembership.group_id, func.count()).where(
+        GroupMembership.left_at.is_(None)).group_by(GroupMembership.group_id)).all())
+
+
+def group_recommendations(group: WorkingGroup) -> list[Recommendation]:
+    return list(db.session.scalars(select(Recommendation).where(Recommendation.group_id == group.id)
+                                   .options(selectinload(Recommendation.answer))
+                                   .order_by(Recommendation.number)))
+
+
+def booklet_recommendations(group: WorkingGroup) -> list[Recommendation]:
+    return list(db.session.scalars(select(Recommendation).where(
+        Recommendation.group_id == group.id,
+        Recommendation.status.in_((RecommendationStatus.SUBMITTED, RecommendationStatus.ANSWERED)))
+        .options(selectinload(Recommendation.answer), selectinload(Recommendation.progress))
+        .order_by(Recommendation.number)))
+
+
+# -- the public list -----------------------------------------------------------------------------
+
+@dataclass
+class RecommendationFilters:
+    q: str = ""
+    group: str = ""
+    status: str = ""
+    assembly: date | None = None
+    page: int = 1
+
+
+def _status_clause(status: str):
+    if status == "submitted":
+        return Recommendation.status == RecommendationStatus.SUBMITTED
+    if status in {d.value for d in AnswerDecision}:
+        return BoardAnswer.decision == AnswerDecision(status)
+    if status in {i.value for i in Implementation}:
+        return Recommendation.implementation == Implementation(status)
+    return None
+
+
+def public_recommendations(filters: RecommendationFilters) -> tuple[list[Recommendation], int]:
+    """Every recommendation handed to the board, searchable, by group, status and assembly (the one that
+    gave the group its mandate, or the one at which the board's answer was reported)."""
+    stmt = (select(Recommendation).join(WorkingGroup).outerjoin(BoardAnswer)
+            .where(Recommendation.status.in_((RecommendationStatus.SUBMITTED, RecommendationStatus.ANSWERED))))
+    for word in fold(filters.q).split():
+        escaped = word.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+        stmt = stmt.where(Recommendation.search_text.like(f"%{escaped}%", escape="\\"))
+    if filters.group:
+        stmt = stmt.where(WorkingGroup.slug == filters.group)
+    clause = _status_clause(filters.status)
+    if clause is not None:
+        stmt = stmt.where(clause)
+    if filters.assembly is not None:
+        stmt = stmt.where(or_(WorkingGroup.mandate_decided_on == filters.assembly,
+                              BoardAnswer.reported_on == filters.assembly))
+    total = db.session.scalar(select(func.count()).select_from(stmt.subquery())) or 0
+    rows = db.session.scalars(stmt.options(selectinload(Recommendation.answer))
+                              .order_by(WorkingGroup.mandate_decided_on, WorkingGroup.id, Recommendation.number)
+                              .limit(PAGE_SIZE).offset((filters.page - 1) * PAGE_SIZE)).all()
+    return list(rows), total
+
+
+def assembly_dates() -> list[date]:
+    """The assemblies the list can be filtered by: mandates given and answers reported."""
+    mandates = set(db.session.scalars(select(WorkingGroup.mandate_decided_on)))
+    reported = set(db.session.scalars(select(BoardAnswer.reported_on).where(BoardAnswer.reported_on.is_not(None))))
+    return sorted(mandates | reported)
+
+
+def answers_for_assembly(held_on: date, since: date | None = None) -> list[BoardAnswer]:
+    """The board's answers to report at the general assembly held on ``held_on``: those given before
+    that day and after ``since`` (the previous assembly, if given), plus any already marked as reported
+    at that very assembly. Each answer carries its recommendation and group, ready for an agenda item:
+
+        from working_groups.queries import answers_for_assembly
+        for answer in answers_for_assembly(assembly.held_on, since=previous.held_on):
+            answer.recommendation.title, answer.decision, answer.reasoning, answer.amended_text
+    """
+    window = BoardAnswer.answered_on <= held_on
+    if since is not None:
+        window = and_(window, BoardAnswer.answered_on > since)
+    stmt = (select(BoardAnswer).join(Recommendation).join(WorkingGroup)
+            .where(or_(and_(window, or_(BoardAnswer.reported_on.is_(None), BoardAnswer.reported_on == held_on)),
+                       BoardAnswer.reported_on == held_on))
+            .options(selectinload(BoardAnswer.recommendation).selectinload(Recommendation.group))
+            .order_by(WorkingGroup.id, Recommendation.number))
+    return list(db.session.scalars(stmt))
+
+
+def awaiting_answer() -> list[Recommendation]:
+    return list(db.session.scalars(select(Recommendation).where(
+        Recommendation.status == RecommendationStatus.SUBMITTED).order_by(Recommendation.group_id,
+                                                                          Recommendation.number)))
+
+
+def answered_in_progress() -> list[Recommendation]:
+    """Accepted recommendations still being implemented: the secretary's follow-up list."""
+    return list(db.session.scalars(select(Recommendation).where(
+        Recommendation.implementation.in_((Implementation.PLANNED, Implementation.IN_PROGRESS)))
+        .order_by(Recommendation.group_id, Recommendation.number)))
+
+
+def is_following(account_id: int, rec_id: int) -> bool:
+    return db.session.scalar(select(Follow.id).where(Follow.account_id == account_id,
+                                                     Follow.recommendation_id == rec_id)) is not None
+
+
+def followed_news(account_id: int, days: int = 30) -> list[Recommendation]:
+    """Recommendations this person follows that moved in the last ``days`` days."""
+    since = utcnow() - timedelta(days=days)
+    return list(db.session.scalars(select(Recommendation).join(Follow, Follow.recommendation_id == Recommendation.id)
+                                   .where(Follow.account_id == account_id, Recommendation.updated_at >= since)
+                                   .order_by(Recommendation.updated_at.desc())))
+
+
+def upcoming_meetings(member_id: int, days: int = 30) -> list[GroupMeeting]:
+    """The next meetings (today and the coming ``days``) of the groups this member is in."""
+    start = today()
+    return list(db.session.scalars(select(GroupMeeting).join(
+        GroupMembership, GroupMembership.group_id == GroupMeeting.group_id).where(
+        GroupMembership.member_id == member_id, GroupMembership.left_at.is_(None),
+        GroupMeeting.held_on >= start, GroupMeeting.held_on <= start + timedelta(days=days))
+        .order_by(GroupMeeting.held_on)))
+
+
+def open_calls() -> list[WorkingGroup]:
+    return list(db.session.scalars(select(WorkingGroup).where(WorkingGroup.call_status == CallStatus.OPEN)
+                                   .order_by(WorkingGroup.id)))
+
+
+# -- minutes -------------------------------------------------------------------------------------
+
+def board_minutes() -> list[BoardMinutes]:
+    return list(db.session.scalars(select(BoardMinutes).order_by(BoardMinutes.meeting_on.desc(),
+                                                                 BoardMinutes.version.desc())))
+
+
+def published_minutes() -> list[BoardMinutes]:
+    return list(db.session.scalars(select(BoardMinutes).where(
+        BoardMinutes.published_at.is_not(None), BoardMinutes.status == MinutesStatus.APPROVED)
+        .order_by(BoardMinutes.meeting_on.desc())))
+
+
+def recent_syntheses(days: int = 30) -> list[BoardMinutes]:
+    since = utcnow() - timedelta(days=days)
+    return [m for m in published_minutes() if m.published_at and m.published_at >= since]
+
+
+def minutes_awaiting(account_id: int) -> list[BoardMinutes]:
+    """Circulated minutes this board member has not approved yet."""
+    return [m for m in db.session.scalars(select(BoardMinutes).where(BoardMinutes.status == MinutesStatus.CIRCULATED))
+            if any(a.account_id == account_id for a in m.attendees)
+            and not any(a.account_id == account_id for a in m.approvals)]
+
+
+def minutes_in_progress() -> list[BoardMinutes]:
+    return list(db.session.scalars(select(BoardMinutes).where(
+        BoardMinutes.status.in_((MinutesStatus.DRAFT, MinutesStatus.CIRCULATED))).order_by(BoardMinutes.meeting_on)))
+
+
+def successor_of(minutes: BoardMinutes) -> BoardMinutes | None:
+    return db.session.scalar(select(BoardMinutes).where(BoardMinutes.supersedes_id == minutes.id))
+
+
+def approved_unpublished() -> list[BoardMinutes]:
+    return list(db.session.scalars(select(BoardMinutes).where(
+        BoardMinutes.status == MinutesStatus.APPROVED, BoardMinutes.published_at.is_(None))
+        .order_by(BoardMinutes.meeting_on)))
+
+
+# -- search --------------------------------------------------------------------------------------
+
+@dataclass
+class SearchHit:
+    kind: str  # "recommendation" or "synthesis"
+    obj: object
+    title: str
+    on: date | None
+
+
+def search(q: str, language: str, limit: int = 50) -> list[SearchHit]:
+    """Published syntheses (in any language, the reader's first) and recommendations handed to the board."""
+    words = fold(q).split()
+    if not words:
+        return []
+
+    def likes(column):
+        return [column.like("%" + w.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%",
+                            escape="\\") for w in words]
+
+    recs = db.session.scalars(select(Recommendation).where(
+        Recommendation.status.in_((RecommendationStatus.SUBMITTED, RecommendationStatus.ANSWERED)),
+        *likes(Recommendation.search_text)).order_by(Recommendation.group_id, Recommendation.number).limit(limit))
+    syntheses = db.session.scalars(select(Synthesis).join(BoardMinutes).where(
+        BoardMinutes.published_at.is_not(None), BoardMinutes.status == MinutesStatus.APPROVED,
+        *likes(Synthesis.search_text)).order_by(BoardMinutes.meeting_on.desc()).limit(limit * 3))
+    hits: list[SearchHit] = []
+    seen: set[int] = set()
+    for synthesis in syntheses:
+        if synthesis.minutes_id in seen:
+            continue
+        seen.add(synthesis.minutes_id)
+        # Found in any language: shown in the reader's own when it exists.
+        shown = synthesis.minutes.synthesis(language) or synthesis
+        hits.append(SearchHit("synthesis", shown, shown.title, synthesis.minutes.meeting_on))
+    hits.extend(SearchHit("recommendation", r, r.title, None) for r in recs)
+    return hits[:limit]

@@ -1,0 +1,64 @@
+"""What is new for this person on the home page: syntheses, open calls, followed recommendations, and the
+board's and the secretary's work waiting."""
+from __future__ import annotations
+
+from typing import Iterable
+
+from flask import url_for
+from flask_babel import format_date, get_locale
+from flask_babel import gettext as _
+
+from app.registry import Task
+from shares.queries import member_for_account
+from working_groups import queries
+from working_groups.labels import status_label
+from working_groups.permissions import (can_answer_recommendations, can_join_group, can_read_syntheses, is_board,
+                                        can_write_minutes)
+from working_groups.services import public_status
+
+
+def working_group_tasks(user) -> Iterable[Task]:
+    tasks: list[Task] = []
+    if is_board(user):
+        for minutes in queries.minutes_awaiting(user.id):
+            tasks.append(Task(_("Read and approve the minutes of the board meeting of %(date)s",
+                                date=format_date(minutes.meeting_on, "long")),
+                              url_for("working_groups.minutes_show", minutes_id=minutes.id), urgency=20))
+    if can_write_minutes(user):
+        open_minutes = queries.minutes_in_progress()
+        if open_minutes:
+            tasks.append(Task(_("Board minutes in draft or waiting for approval"),
+                              url_for("working_groups.minutes_index"), count=len(open_minutes), urgency=35))
+        unpublished = queries.approved_unpublished()
+        if unpublished:
+            tasks.append(Task(_("Approved minutes whose synthesis is not published yet"),
+                              url_for("working_groups.minutes_index"), count=len(unpublished), urgency=30))
+    if can_answer_recommendations(user):
+        awaiting = queries.awaiting_answer()
+        if awaiting:
+            tasks.append(Task(_("Recommendations waiting for the board's answer"),
+                              url_for("working_groups.board_recommendations"), count=len(awaiting), urgency=30))
+    if can_read_syntheses(user):
+        language = str(get_locale())
+        for minutes in queries.recent_syntheses():
+            synthesis = minutes.synthesis(language)
+            tasks.append(Task(_("New: synthesis of the board meeting of %(date)s",
+                                date=format_date(minutes.meeting_on, "long")) + (
+                                    f" — {synthesis.title}" if synthesis else ""),
+                              url_for("working_groups.synthesis_show", minutes_id=minutes.id), urgency=60))
+        for group in queries.open_calls():
+            if can_join_group(user, group):
+                tasks.append(Task(_("Call for volunteers: %(group)s", group=group.title(language)),
+                                  url_for("working_groups.group_show", slug=group.slug), urgency=70))
+    member = member_for_account(user.id)
+    if member is not None:
+        for meeting in queries.upcoming_meetings(member.id):
+            tasks.append(Task(
+                _("Next meeting of your group %(group)s", group=meeting.group.title(str(get_locale()))),
+                url_for("working_groups.meeting_show", slug=meeting.group.slug, meeting_id=meeting.id),
+                due=meeting.held_on, urgency=55))
+    for rec in queries.followed_news(user.id):
+        tasks.append(Task(_("Recommendation you follow: %(title)s (now %(status)s)", title=rec.title,
+                            status=status_label(public_status(rec))),
+                          url_for("working_groups.recommendation_show", rec_id=rec.id), urgency=65))
+    return tasks
