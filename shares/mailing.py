@@ -52,7 +52,10 @@ def welcome_member(application: MembershipApplication) -> bool:
 
 def on_payment_matched(request: PaymentRequest, **extra) -> None:
     """``payment_matched`` listener: a subscription or renewal now paid gets the certificate by mail.
-    An application's first payment is welcomed on admission instead (``welcome_member``)."""
+    An application's first payment is welcomed on admission instead (``welcome_member``). A payment
+    recorded with ``notify=False`` (the demo's back-dated history) mails nothing."""
+    if not extra.get("notify", True):
+        return
     if request.purpose not in CERTIFICATE_PURPOSES or request.status is not PaymentStatus.PAID:
         return
     if request.purpose is PaymentPurpose.SUBSCRIPTION and db.session.query(
