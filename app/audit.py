@@ -46,3 +46,35 @@ def _jsonable(values: dict | None) -> dict | None:
             value = value.value
         out[key] = value
     return out
+
+
+# Words for audit actions: each module declares its own (``register_action_labels``); the audit log
+# shows the words, never the code, and falls back to the code only for an action nobody worded.
+_ACTION_LABELS: dict[str, Any] = {}
+
+
+def register_action_labels(labels: dict[str, Any]) -> None:
+    _ACTION_LABELS.update(labels)
+
+
+def action_label(action: str) -> str:
+    label = _ACTION_LABELS.get(action)
+    if label is None:
+        for prefix, words in _ACTION_LABELS.items():  # "shares.member_request.*" worded once
+            if prefix.endswith(".*") and action.startswith(prefix[:-1]):
+                label = words
+                break
+    return str(label) if label is not None else action
+
+
+_OBJECT_LABELS: dict[str, Any] = {}
+
+
+def register_object_labels(labels: dict[str, Any]) -> None:
+    """Words for the audited objects' types (their table names): ``{"shares_member": _l("Member")}``."""
+    _OBJECT_LABELS.update(labels)
+
+
+def object_label(object_type: str) -> str:
+    label = _OBJECT_LABELS.get(object_type)
+    return str(label) if label is not None else object_type

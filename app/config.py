@@ -62,7 +62,17 @@ class Config:
     MAIL_PASSWORD: str | None = None
     MAIL_USE_TLS = True
     MAIL_SENDER = "Une Voix <noreply@unevoix.example>"
-    COOP_NAME = "Une Voix SCRL"
+    # The cooperative's legal identity, printed on certificates and the register. Its legal form is
+    # the SC / CV of the 2019 Code of companies and associations (the SCRL no longer exists).
+    COOP_NAME = "Une Voix"
+    COOP_LEGAL_FORM = "SC"  # printed as "SC" in French, "CV" in Dutch ("cooperative company (SC)" in English)
+    COOP_REGISTERED_OFFICE = "Rue Coenraets 72, 1060 Saint-Gilles"
+    COOP_ENTERPRISE_NUMBER = "0403.170.701"  # demo value: set the real one (BCE/KBO)
+    # Admission of new members: "payment" (admitted when the first shares are paid) or "decision"
+    # (paid applications wait for a board or staff decision with its date and reference).
+    ADMISSION_MODE = "payment"
+    # Buying more shares: False (immediate) or True (a request a board or staff decision approves).
+    SHARE_PURCHASE_NEEDS_DECISION = False
     # The share register. Demo bank details: a valid Belgian IBAN.
     COOP_IBAN = "BE71096123456769"
     COOP_BIC = "GKCCBEBB"
@@ -76,6 +86,10 @@ class Config:
     # The address members reach the site at: every link in mail and letters starts with it.
     # ``make run`` sets it from PORT; production refuses to start without it.
     PUBLIC_URL = "http://127.0.0.1:5000"
+    # Register exports (PDF, CSV) made by background jobs are written here (relative: under instance/).
+    SHARES_EXPORT_DIR = "exports"
+    # The public "become a member" form: how often one address may send it.
+    ADMISSION_RATE_LIMIT = "5 per hour; 20 per day"
     LOG_LEVEL = "INFO"
     LOG_FORMAT = "text"  # text | json (see app/logs.py)
     # Verifiable ballots: a published count combines at least this many ballots (per category
@@ -108,6 +122,7 @@ class TestingConfig(Config):
     RATELIMIT_ENABLED = False
     LOGIN_ANSWER_SECONDS = 0.0
     WTF_CSRF_ENABLED = False
+    SHARES_EXPORT_INLINE = True  # register files made in the request's thread (one in-memory database)
 
 
 def _string_keys(base: type) -> set[str]:

@@ -1,7 +1,10 @@
 """Language choice: an explicit switch, then the account's preference, then the browser's."""
 from __future__ import annotations
 
+import re
+
 from flask import current_app, request, session
+from markupsafe import Markup
 from flask_login import current_user
 
 LANGUAGE_NAMES = {"fr": "Français", "nl": "Nederlands", "en": "English"}
@@ -15,3 +18,47 @@ def select_locale() -> str:
     if current_user and current_user.is_authenticated and current_user.language in languages:
         return current_user.language
     return request.accept_languages.best_match(languages) or current_app.config["BABEL_DEFAULT_LOCALE"]
+
+
+# French typography: a narrow no-break space before ; ! ? and a no-break space before : (and inside
+# « »), so that the sign never starts a line. Applied to translated text only (names are left alone).
+_FR_SPACE = re.compile(r"[ \u00a0\u202f]?([;!?])(?=\s|$|<|\")")
+_FR_COLON = re.compile(r"(?<=\S)[ \u00a0]?:(?=\s|$|<)")
+_FR_GUILLEMETS = (re.compile(r"«[ \u00a0]?"), re.compile(r"[ \u00a0]?»"))
+
+
+def fr_spacing(text: str, language: str | None = None) -> str:
+    """``text`` with French spacing when the language (default: the current one) is French."""
+    if text is None:
+        return text
+    if language is None:
+        from flask_babel import get_locale
+
+        locale = get_locale()
+        language = locale.language if locale is not None else ""
+    if language != "fr":
+        return text
+    if not isinstance(text, str):  # a lazy string (a form label): its text in the current language
+        text = str(text)
+    result = _FR_SPACE.sub("\u202f\\1", text)
+    result = _FR_COLON.sub("\u00a0:", result)
+    result = _FR_GUILLEMETS[0].sub("«\u00a0", result)
+    result = _FR_GUILLEMETS[1].sub("\u00a0»", result)
+    if isinstance(text, Markup):
+        return Markup(result)
+    return type(text)(result) if type(text) is not str else result
+
+
+def install_french_spacing(app) -> None:
+    """Every ``_()`` and ``ngettext()`` in templates gets French spacing when the page is French:
+    the translated pattern is fixed before the values are put in."""
+    from flask_babel import get_translations
+
+    app.jinja_env.install_gettext_callables(
+        gettext=lambda s: fr_spacing(get_translations().ugettext(s)),
+        ngettext=lambda s, p, n: fr_spacing(get_translations().ungettext(s, p, n)),
+        newstyle=True,
+        pgettext=lambda c, s: fr_spacing(get_translations().upgettext(c, s)),
+        npgettext=lambda c, s, p, n: fr_spacing(get_translations().unpgettext(c, s, p, n)),
+    )
+    app.jinja_env.filters["fr_spacing"] = fr_spacing

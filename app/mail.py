@@ -6,7 +6,9 @@ through SMTP; with no ``MAIL_SERVER`` (the demo, the tests) messages stay in the
 from __future__ import annotations
 
 import smtplib
+from dataclasses import dataclass
 from email.message import EmailMessage
+from typing import Callable, Iterable
 
 from flask import current_app, render_template
 from flask_babel import force_locale
@@ -14,24 +16,74 @@ from sqlalchemy import select
 
 from app.clock import utcnow
 from app.extensions import db
-from app.models import OutboxMessage
+from app.models import OutboxAttachment, OutboxMessage
 
 
 ERASED_BODY = "(erased once sent: it held a secret meant for the recipient only)\n"
 ERASED_ADDRESS = "erased@invalid"
 
 
+@dataclass(frozen=True)
+class Attachment:
+    """A file for ``queue_mail``: its bytes, or a renderer's name and argument (made at delivery)."""
+
+    filename: str
+    mimetype: str = "application/octet-stream"
+    content: bytes | None = None
+    renderer: str | None = None
+    renderer_arg: str | None = None
+
+
+_RENDERERS: dict[str, Callable[[str], bytes]] = {}
+
+
+def attachment_renderer(name: str):
+    """Register ``fn(arg) -> bytes`` under ``name``: an attachment made when the message is sent."""
+    def decorate(fn):
+        _RENDERERS[name] = fn
+        return fn
+    return decorate
+
+
+def attachment_bytes(attachment: OutboxAttachment) -> bytes:
+    if attachment.content is not None:
+        return attachment.content
+    if attachment.renderer not in _RENDERERS:
+        raise LookupError(f"no attachment renderer {attachment.renderer!r}")
+    return _RENDERERS[attachment.renderer](attachment.renderer_arg or "")
+
+
 def queue_mail(to: str, language: str, template: str, *, dedupe_key: str | None = None,
-               secret: bool = False, **context) -> OutboxMessage:
-    """Render ``mail/<template>.txt``: its first line is ``Subject: ...``, then a blank line."""
+               secret: bool = False, attachments: Iterable[Attachment] = (), **context) -> OutboxMessage:
+    """Render ``mail/<template>.txt``: its first line is ``Subject: ...``, then a blank line.
+    ``attachments`` are stored with the message and sent with it."""
     with force_locale(language):
         rendered = render_template(f"mail/{template}.txt", **context)
     head, _, body = rendered.lstrip().partition("\n\n")
     message = OutboxMessage(to_address=to, language=language,
                             subject=head.removeprefix("Subject:").strip(),
                             body_text=body.strip() + "\n", dedupe_key=dedupe_key, secret=secret)
+    for item in attachments:
+        if (item.content is None) == (item.renderer is None):
+            raise ValueError("an attachment has either content or a renderer")
+        message.attachments.append(OutboxAttachment(
+            filename=item.filename, mimetype=item.mimetype, content=item.content, renderer=item.renderer,
+            renderer_arg=item.renderer_arg))
     db.session.add(message)
     return message
+
+
+def build_email(message: OutboxMessage, sender: str) -> EmailMessage:
+    """The message as it goes out, attachments made now."""
+    email = EmailMessage()
+    email["From"], email["To"], email["Subject"] = sender, message.to_address, message.subject
+    email["Content-Language"] = message.language
+    email.set_content(message.body_text)
+    for attachment in message.attachments:
+        maintype, _, subtype = attachment.mimetype.partition("/")
+        email.add_attachment(attachment_bytes(attachment), maintype=maintype, subtype=subtype or "octet-stream",
+                             filename=attachment.filename)
+    return email
 
 
 def deliver_pending(limit: int = 500) -> int:
@@ -48,11 +100,8 @@ def deliver_pending(limit: int = 500) -> int:
         if cfg.get("MAIL_USERNAME"):
             smtp.login(cfg["MAIL_USERNAME"], cfg["MAIL_PASSWORD"])
         for message in pending:
-            email = EmailMessage()
-            email["From"], email["To"], email["Subject"] = cfg["MAIL_SENDER"], message.to_address, message.subject
-            email["Content-Language"] = message.language
-            email.set_content(message.body_text)
             message.attempts += 1
+            email = build_email(message, cfg["MAIL_SENDER"])
             try:
                 smtp.send_message(email)
                 message.sent_at = utcnow()

@@ -5,7 +5,7 @@ import enum
 from datetime import datetime
 
 from flask_login import UserMixin
-from sqlalchemy import ForeignKey, Index, String, Text, UniqueConstraint, event
+from sqlalchemy import ForeignKey, Index, LargeBinary, String, Text, UniqueConstraint, event
 from sqlalchemy import false as sa_false
 from sqlalchemy.orm import Mapped, Session, mapped_column, relationship
 
@@ -153,6 +153,26 @@ class OutboxMessage(db.Model):
     sent_at: Mapped[datetime | None]
     attempts: Mapped[int] = mapped_column(default=0)
     last_error: Mapped[str | None] = mapped_column(Text)
+
+    attachments: Mapped[list[OutboxAttachment]] = relationship(cascade="all, delete-orphan", lazy="selectin",
+                                                               order_by="OutboxAttachment.id")
+
+
+class OutboxAttachment(db.Model):
+    """A file sent with a message. Either its bytes (``content``), or the name of a renderer that
+    makes them when the message is delivered (``renderer`` and ``renderer_arg``; see
+    ``app.mail.attachment_renderer``), so a bank import that pays thousands of requests does not
+    render thousands of PDFs in its transaction."""
+
+    __tablename__ = "app_outbox_attachment"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    message_id: Mapped[int] = mapped_column(ForeignKey("app_outbox_message.id", ondelete="CASCADE"), index=True)
+    filename: Mapped[str] = mapped_column(String(200))
+    mimetype: Mapped[str] = mapped_column(String(100), default="application/octet-stream")
+    content: Mapped[bytes | None] = mapped_column(LargeBinary)
+    renderer: Mapped[str | None] = mapped_column(String(60))
+    renderer_arg: Mapped[str | None] = mapped_column(String(200))
 
 
 @event.listens_for(Session, "before_flush")

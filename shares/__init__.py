@@ -2,21 +2,33 @@
 from __future__ import annotations
 
 
+def on_payment_matched(request, **extra) -> None:
+    """What follows a payment inside the register, in this order: an application's admission (or
+    its wait for a decision), a lapsed member's reinstatement, the certificate by mail."""
+    from shares import admission, mailing, renewal
+
+    admission.on_payment_matched(request, **extra)
+    renewal.on_payment_matched(request, **extra)
+    mailing.on_payment_matched(request, **extra)
+
+
 def init_app(app) -> None:
     from flask_babel import lazy_gettext as _l
 
     from app.authz import can_search_members
     from app.registry import nav_item, task_provider
-    from shares import cli, permissions
+    from shares import cli, labels, permissions, tasks
+    from shares import messages  # noqa: F401  (registers the error sentences)
     from shares.receipts import send_receipt
     from shares.signals import payment_matched
-    from shares.views.members import renewal_tasks
     from shares.views.staff import payment_tasks
     from shares.views import bp
 
     app.register_blueprint(bp)
     app.cli.add_command(cli.shares_cli)
     cli.register_demo()
+    app.jinja_env.globals.update(labels.TEMPLATE_GLOBALS)
+    payment_matched.connect(on_payment_matched, weak=False)
     nav_item(_l("My shares"), "shares.my_shares", permissions.is_member, order=10)
     nav_item(_l("My profile"), "shares.profile", permissions.is_member, order=11)
     nav_item(_l("Members"), "shares.member_search", can_search_members, order=30)
@@ -25,6 +37,8 @@ def init_app(app) -> None:
     nav_item(_l("Dashboard"), "shares.staff_dashboard", permissions.can_view_dashboard, order=33)
     nav_item(_l("Requests"), "shares.staff_requests", permissions.can_decide_member_requests, order=34)
     nav_item(_l("Renewal"), "shares.staff_renewal", permissions.can_view_renewal_campaign, order=35)
-    task_provider(renewal_tasks)
+    nav_item(_l("Applications"), "shares.staff_applications", permissions.can_decide_admissions, order=36)
+    for provider in tasks.PROVIDERS:
+        task_provider(provider)
     task_provider(payment_tasks)  # staff: payments to resolve, overpayments to decide, refunds to make
     payment_matched.connect(send_receipt)  # a receipt to the member for each payment recorded

@@ -1,93 +1,113 @@
 """Membership certificates: a PDF for the member, a public page that confirms one is genuine.
 
-The verification token is stateless: the member's id, the year the certificate is valid for and the
-category it states, signed with an HMAC under a key derived from ``CERTIFICATE_KEY`` (else the
-app's ``SECRET_KEY``). Anyone holding the token learns what the certificate itself says (name,
-member number, category, year) and nothing more; a forged or altered token is refused."""
+Issuing a certificate stores what it certifies (``CertificateIssue``: name, member number,
+category, shares, year, date) under a random token; the public check page shows that snapshot,
+so a member who later edits their name cannot change what an issued certificate says. A token
+that is not ours is simply not found."""
 from __future__ import annotations
 
 import base64
-import hashlib
-import hmac
-from dataclasses import dataclass
+import re
+import secrets
 from datetime import date
 
 from flask import current_app, render_template, url_for
+from flask_babel import force_locale, get_locale
+from flask_babel import gettext as _
+from sqlalchemy import select
 
 from app.errors import DomainError
 from app.extensions import db
-from shares.models import Category, Member
+from app.jobs import job_context
+from app.mail import attachment_renderer
+from shares.models import CertificateIssue, Member
 from shares.standing import register_facts
 
-_TAG_BYTES = 12
+_TOKEN = re.compile(r"[A-Za-z0-9_-]{20,64}")
 
 
 class CertificateUnavailable(DomainError):
     """The member is not in good standing: ``reasons`` holds the codes from ``shares.standing``."""
+
+    status = 409
 
     def __init__(self, reasons: list[str]):
         super().__init__(*reasons)
         self.reasons = reasons
 
 
-def _key() -> bytes:
-    secret = current_app.config.get("CERTIFICATE_KEY") or current_app.config["SECRET_KEY"]
-    return hmac.new(str(secret).encode(), b"une-voix membership certificate v1", hashlib.sha256).digest()
+def coop_identity() -> dict[str, str]:
+    """The cooperative as a certificate names it, in the current language: legal name and form
+    (the SC / CV of the 2019 Code), registered office, enterprise number."""
+    cfg = current_app.config
+    form = cfg.get("COOP_LEGAL_FORM", "SC")
+    language = str(get_locale() or "fr")
+    if form == "SC":  # the abbreviation of the 2019 Code differs by language
+        form = {"nl": "CV", "fr": "SC"}.get(language, "SC")
+    name = cfg.get("COOP_NAME", "")
+    enterprise = cfg.get("COOP_ENTERPRISE_NUMBER", "")
+    return {
+        "name": f"{name} {form}".strip(),
+        "form": _("cooperative company (SC/CV) under the Belgian Code of companies and associations of 2019"),
+        "office": _("Registered office: %(office)s", office=cfg["COOP_REGISTERED_OFFICE"])
+        if cfg.get("COOP_REGISTERED_OFFICE") else "",
+        "enterprise": _("Enterprise number %(number)s", number=enterprise) if enterprise else "",
+    }
 
 
-def _b64(raw: bytes) -> str:
-    return base64.urlsafe_b64encode(raw).rstrip(b"=").decode()
-
-
-def _unb64(text: str) -> bytes:
-    return base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
-
-
-def make_token(member_id: int, year: int, category: Category) -> str:
-    body = f"{member_id}.{year}.{category.value}"
-    tag = hmac.new(_key(), body.encode(), hashlib.sha256).digest()[:_TAG_BYTES]
-    return f"{body}.{_b64(tag)}"
-
-
-@dataclass(frozen=True)
-class Certificate:
-    member: Member
-    year: int
-    category: Category
-    token: str
-
-    @property
-    def verification_url(self) -> str:
-        return current_app.config["PUBLIC_URL"].rstrip("/") + url_for("shares.verify_certificate", token=self.token)
-
-
-def read_token(token: str) -> Certificate | None:
-    """The certificate a token stands for, or None when it is not one we signed."""
-    try:
-        member_id, year, category, tag = token.split(".")
-        expected = hmac.new(_key(), f"{member_id}.{year}.{category}".encode(), hashlib.sha256).digest()[:_TAG_BYTES]
-        if not hmac.compare_digest(_unb64(tag), expected):
-            return None
-        member = db.session.get(Member, int(member_id))
-        return Certificate(member, int(year), Category(category), token) if member else None
-    except (ValueError, TypeError):
-        return None
-
-
-def issue(member: Member, on: date) -> Certificate:
-    """The certificate for ``on.year``: only for a member in good standing on that date."""
+def issue(member: Member, on: date, shares: int) -> CertificateIssue:
+    """The certificate for ``on.year``: only for a member in good standing on that date. The same
+    facts issued again the same year reuse the stored certificate (and its token)."""
     facts = register_facts(on, [member.id])[member.id]
     if facts.reasons(on):
         raise CertificateUnavailable(facts.reasons(on))
-    return Certificate(member, on.year, facts.category, make_token(member.id, on.year, facts.category))
+    existing = db.session.scalar(select(CertificateIssue).where(
+        CertificateIssue.member_id == member.id, CertificateIssue.year == on.year,
+        CertificateIssue.name == member.name, CertificateIssue.category == facts.category,
+        CertificateIssue.shares == shares).order_by(CertificateIssue.id.desc()).limit(1))
+    if existing is not None:
+        return existing
+    certificate = CertificateIssue(token=secrets.token_urlsafe(24), member_id=member.id, year=on.year,
+                                   name=member.name[:200], number=member.number, category=facts.category,
+                                   shares=shares, issued_on=on)
+    db.session.add(certificate)
+    db.session.flush()
+    return certificate
 
 
-def render_certificate_pdf(certificate: Certificate, holding_shares: int, issued_on: date) -> bytes:
+def read_token(token: str) -> CertificateIssue | None:
+    """The certificate a token stands for, as issued; None when we issued none with it."""
+    if not isinstance(token, str) or not _TOKEN.fullmatch(token):
+        return None
+    return db.session.scalar(select(CertificateIssue).where(CertificateIssue.token == token))
+
+
+def verification_url(certificate: CertificateIssue) -> str:
+    return current_app.config["PUBLIC_URL"].rstrip("/") + url_for("shares.verify_certificate",
+                                                                  token=certificate.token)
+
+
+def filename(certificate: CertificateIssue) -> str:
+    return f"membership-certificate-{certificate.number}-{certificate.year}.pdf"
+
+
+def render_certificate_pdf(certificate: CertificateIssue, language: str | None = None) -> bytes:
+    """The PDF in ``language`` (else the current one): dates and words in that language."""
     from app.qr import qr_png
     from shares.pdf import render_pdf
 
-    qr = base64.b64encode(qr_png(certificate.verification_url, level="M", box_size=6)).decode()
-    html = render_template("shares/me/certificate_pdf.html", certificate=certificate, member=certificate.member,
-                           shares=holding_shares, issued_on=issued_on, qr_data_uri=f"data:image/png;base64,{qr}",
-                           coop_name=current_app.config.get("COOP_NAME", ""))
+    with job_context(), force_locale(language or str(get_locale() or "fr")):
+        url = verification_url(certificate)
+        qr = base64.b64encode(qr_png(url, level="M", box_size=6)).decode()
+        html = render_template("shares/me/certificate_pdf.html", certificate=certificate, coop=coop_identity(),
+                               verification_url=url, qr_data_uri=f"data:image/png;base64,{qr}")
     return render_pdf(html)
+
+
+@attachment_renderer("shares.certificate")
+def certificate_attachment(arg: str) -> bytes:
+    """Made when the mail is sent: the certificate ``arg`` (its id), in its member's language."""
+    certificate = db.session.get(CertificateIssue, int(arg))
+    if certificate is None:
+        raise LookupError(f"certificate {arg} not found")
+    return render_certificate_pdf(certificate, certificate.member.language)

@@ -15,6 +15,25 @@ from markupsafe import Markup, escape
 
 WIDTH, HEIGHT = 640, 320
 MARGIN_LEFT, MARGIN_RIGHT, MARGIN_TOP, MARGIN_BOTTOM = 64, 16, 16, 64
+
+
+@dataclass(frozen=True)
+class Layout:
+    """Where a chart draws: the wide one for screens, a narrow one of its own for phones (drawn at
+    the phone's width, so its text stays readable instead of shrinking to 6 px)."""
+
+    width: int = WIDTH
+    height: int = HEIGHT
+    left: int = MARGIN_LEFT
+    right: int = MARGIN_RIGHT
+    top: int = MARGIN_TOP
+    bottom: int = MARGIN_BOTTOM
+    font: int = 12
+    legend_rows: bool = False  # one legend entry per line (narrow)
+
+
+WIDE = Layout()
+NARROW = Layout(width=340, height=380, left=52, right=8, top=12, bottom=96, font=14, legend_rows=True)
 INK, MUTED, GRID = "#1b1b1f", "#4a4a55", "#d5d2cc"
 COLOURS = ("#7a1f5c", "#1a5fb4", "#1d6b35", "#8a5300")
 DASHES = ("", "6 3", "2 2", "8 3 2 3")
@@ -34,6 +53,7 @@ class Chart:
     svg: Markup
     headers: list[str] = field(default_factory=list)
     rows: list[list[str]] = field(default_factory=list)
+    svg_narrow: Markup | None = None  # the phone's own drawing (shown below 40rem by the stylesheet)
 
 
 def nice_max(value: float) -> float:
@@ -55,31 +75,34 @@ def _plain(value: float) -> str:
     return f"{value:,.0f}".replace(",", "\u202f") if abs(value) >= 1 or value == 0 else f"{value:.2f}"
 
 
-def _frame(title: str, description: str, body: list[str], chart_id: str) -> Markup:
-    head = (f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {WIDTH} {HEIGHT}" class="chart" role="img" '
-            f'aria-labelledby="{chart_id}-title {chart_id}-desc" font-family="system-ui, sans-serif" '
-            f'font-size="12" preserveAspectRatio="xMidYMid meet">'
+def _frame(title: str, description: str, body: list[str], chart_id: str, layout: Layout = WIDE) -> Markup:
+    css = "chart chart-narrow" if layout.legend_rows else "chart chart-wide"
+    head = (f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {layout.width} {layout.height}" class="{css}" '
+            f'role="img" aria-labelledby="{chart_id}-title {chart_id}-desc" font-family="system-ui, sans-serif" '
+            f'font-size="{layout.font}" preserveAspectRatio="xMidYMid meet">'
             f'<title id="{chart_id}-title">{escape(title)}</title><desc id="{chart_id}-desc">{escape(description)}</desc>')
     return Markup(head + "".join(body) + "</svg>")
 
 
-def _axes(top: float, fmt: Callable[[float], str]) -> list[str]:
-    plot_h = HEIGHT - MARGIN_TOP - MARGIN_BOTTOM
+def _axes(top: float, fmt: Callable[[float], str], layout: Layout = WIDE) -> list[str]:
+    L = layout
+    plot_h = L.height - L.top - L.bottom
     out = []
     for tick in _ticks(top):
-        y = MARGIN_TOP + plot_h - plot_h * tick / top
-        out.append(f'<line x1="{MARGIN_LEFT}" x2="{WIDTH - MARGIN_RIGHT}" y1="{y:.1f}" y2="{y:.1f}" '
+        y = L.top + plot_h - plot_h * tick / top
+        out.append(f'<line x1="{L.left}" x2="{L.width - L.right}" y1="{y:.1f}" y2="{y:.1f}" '
                    f'stroke="{GRID}" stroke-width="1"/>')
-        out.append(f'<text x="{MARGIN_LEFT - 6}" y="{y + 4:.1f}" text-anchor="end" fill="{MUTED}">'
+        out.append(f'<text x="{L.left - 6}" y="{y + 4:.1f}" text-anchor="end" fill="{MUTED}">'
                    f'{escape(fmt(tick))}</text>')
-    out.append(f'<line x1="{MARGIN_LEFT}" x2="{MARGIN_LEFT}" y1="{MARGIN_TOP}" y2="{HEIGHT - MARGIN_BOTTOM}" '
+    out.append(f'<line x1="{L.left}" x2="{L.left}" y1="{L.top}" y2="{L.height - L.bottom}" '
                f'stroke="{INK}" stroke-width="1"/>')
     return out
 
 
-def _legend(series: Sequence[Series], kind: str) -> list[str]:
-    out, x = [], MARGIN_LEFT
-    y = HEIGHT - 18
+def _legend(series: Sequence[Series], kind: str, layout: Layout = WIDE) -> list[str]:
+    L = layout
+    out, x = [], L.left
+    y = L.height - 18 if not L.legend_rows else L.height - L.bottom + 40
     for i, s in enumerate(series):
         colour, dash = COLOURS[i % len(COLOURS)], DASHES[i % len(DASHES)]
         if kind == "bar":
@@ -89,57 +112,66 @@ def _legend(series: Sequence[Series], kind: str) -> list[str]:
             out.append(f'<line x1="{x}" x2="{x + 16}" y1="{y - 4}" y2="{y - 4}" stroke="{colour}" '
                        f'stroke-width="3"{dash_attr}/>')
         out.append(f'<text x="{x + 20}" y="{y}" fill="{INK}">{escape(s.name)}</text>')
-        x += 28 + 8 * len(s.name)
+        if L.legend_rows:
+            y += L.font + 8
+        else:
+            x += 28 + 8 * len(s.name)
     return out
+
+
+def _draw_bars(labels, series, fmt, top: float, layout: Layout) -> list[str]:
+    L = layout
+    plot_w = L.width - L.left - L.right
+    plot_h = L.height - L.top - L.bottom
+    body = _axes(top, fmt, L)
+    groups = max(len(labels), 1)
+    group_w = plot_w / groups
+    bar_w = group_w * 0.8 / max(len(series), 1)
+    every = 1 if not L.legend_rows else max(1, math.ceil(len(labels) / 4))
+    for g, label in enumerate(labels):
+        x0 = L.left + g * group_w + group_w * 0.1
+        for i, s in enumerate(series):
+            value = s.values[g]
+            h = plot_h * value / top
+            x, y = x0 + i * bar_w, L.top + plot_h - h
+            body.append(f'<rect x="{x:.1f}" y="{y:.1f}" width="{max(bar_w - 2, 1):.1f}" height="{h:.1f}" '
+                        f'fill="{COLOURS[i % len(COLOURS)]}"><title>{escape(s.name)}, {escape(label)}: '
+                        f'{escape(fmt(value))}</title></rect>')
+        if g % every == 0 or g == len(labels) - 1:
+            body.append(f'<text x="{x0 + group_w * 0.4:.1f}" y="{L.height - L.bottom + 18}" text-anchor="middle" '
+                        f'fill="{INK}">{escape(label)}</text>')
+    return body + _legend(series, "bar", L)
 
 
 def bar_chart(title: str, description: str, labels: Sequence[str], series: Sequence[Series],
               fmt: Callable[[float], str] = _plain) -> Chart:
-    """Grouped vertical bars: one group per label, one bar per series."""
+    """Grouped vertical bars: one group per label, one bar per series (a wide and a phone drawing)."""
     table = _table(labels, series, fmt)
     chart_id = f"chart{next(_ids)}"
     top = nice_max(max((v for s in series for v in s.values), default=0))
-    plot_w = WIDTH - MARGIN_LEFT - MARGIN_RIGHT
-    plot_h = HEIGHT - MARGIN_TOP - MARGIN_BOTTOM
-    body = _axes(top, fmt)
-    groups = max(len(labels), 1)
-    group_w = plot_w / groups
-    bar_w = group_w * 0.8 / max(len(series), 1)
-    for g, label in enumerate(labels):
-        x0 = MARGIN_LEFT + g * group_w + group_w * 0.1
-        for i, s in enumerate(series):
-            value = s.values[g]
-            h = plot_h * value / top
-            x, y = x0 + i * bar_w, MARGIN_TOP + plot_h - h
-            body.append(f'<rect x="{x:.1f}" y="{y:.1f}" width="{max(bar_w - 2, 1):.1f}" height="{h:.1f}" '
-                        f'fill="{COLOURS[i % len(COLOURS)]}"><title>{escape(s.name)}, {escape(label)}: '
-                        f'{escape(fmt(value))}</title></rect>')
-        body.append(f'<text x="{x0 + group_w * 0.4:.1f}" y="{HEIGHT - MARGIN_BOTTOM + 16}" text-anchor="middle" '
-                    f'fill="{INK}">{escape(label)}</text>')
-    body += _legend(series, "bar")
-    return Chart(title, description, _frame(title, description, body, chart_id), *table)
+    wide = _frame(title, description, _draw_bars(labels, series, fmt, top, WIDE), chart_id)
+    narrow = _frame(title, description, _draw_bars(labels, series, fmt, top, NARROW), chart_id + "n", NARROW)
+    return Chart(title, description, wide, *table, svg_narrow=narrow)
 
 
-def line_chart(title: str, description: str, labels: Sequence[str], series: Sequence[Series],
-               fmt: Callable[[float], str] = _plain, label_every: int | None = None) -> Chart:
-    """Lines over ordered labels (dates, years): each series its own colour and dash pattern."""
-    table = _table(labels, series, fmt)
-    chart_id = f"chart{next(_ids)}"
-    top = nice_max(max((v for s in series for v in s.values), default=0))
-    plot_w = WIDTH - MARGIN_LEFT - MARGIN_RIGHT
-    plot_h = HEIGHT - MARGIN_TOP - MARGIN_BOTTOM
-    body = _axes(top, fmt)
+def _draw_lines(labels, series, fmt, top: float, layout: Layout, label_every: int | None) -> list[str]:
+    L = layout
+    plot_w = L.width - L.left - L.right
+    plot_h = L.height - L.top - L.bottom
+    body = _axes(top, fmt, L)
     n = len(labels)
     step = plot_w / max(n - 1, 1)
 
     def xy(i: int, v: float) -> tuple[float, float]:
-        return MARGIN_LEFT + i * step, MARGIN_TOP + plot_h - plot_h * v / top
+        return L.left + i * step, L.top + plot_h - plot_h * v / top
 
-    every = label_every or max(1, math.ceil(n / 8))
+    every = label_every or max(1, math.ceil(n / (3 if L.legend_rows else 8)))
     for i, label in enumerate(labels):
         if i % every == 0 or i == n - 1:
+            if L.legend_rows and i == n - 1 and i % every and (n - 1) % every < every / 2:
+                continue  # the last label would overlap the one before it
             x, _ = xy(i, 0)
-            body.append(f'<text x="{x:.1f}" y="{HEIGHT - MARGIN_BOTTOM + 16}" text-anchor="middle" '
+            body.append(f'<text x="{x:.1f}" y="{L.height - L.bottom + 18}" text-anchor="middle" '
                         f'fill="{INK}">{escape(label)}</text>')
     for k, s in enumerate(series):
         points = " ".join(f"{x:.1f},{y:.1f}" for x, y in (xy(i, v) for i, v in enumerate(s.values)))
@@ -150,8 +182,19 @@ def line_chart(title: str, description: str, labels: Sequence[str], series: Sequ
         if n == 1:
             x, y = xy(0, s.values[0])
             body.append(f'<circle cx="{x:.1f}" cy="{y:.1f}" r="4" fill="{COLOURS[k % len(COLOURS)]}"/>')
-    body += _legend(series, "line")
-    return Chart(title, description, _frame(title, description, body, chart_id), *table)
+    return body + _legend(series, "line", L)
+
+
+def line_chart(title: str, description: str, labels: Sequence[str], series: Sequence[Series],
+               fmt: Callable[[float], str] = _plain, label_every: int | None = None) -> Chart:
+    """Lines over ordered labels (dates, years): each series its own colour and dash pattern."""
+    table = _table(labels, series, fmt)
+    chart_id = f"chart{next(_ids)}"
+    top = nice_max(max((v for s in series for v in s.values), default=0))
+    wide = _frame(title, description, _draw_lines(labels, series, fmt, top, WIDE, label_every), chart_id)
+    narrow = _frame(title, description, _draw_lines(labels, series, fmt, top, NARROW, None), chart_id + "n",
+                    NARROW)
+    return Chart(title, description, wide, *table, svg_narrow=narrow)
 
 
 def _table(labels: Sequence[str], series: Sequence[Series], fmt) -> tuple[list[str], list[list[str]]]:

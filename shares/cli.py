@@ -55,6 +55,7 @@ def import_statement_command(path: Path) -> None:
     from shares.bank import import_statement
     from shares.errors import StatementError
 
+
     try:
         with unit_of_work(), job_context():
             result = import_statement(path.read_bytes(), filename=path.name)
@@ -69,18 +70,42 @@ def import_statement_command(path: Path) -> None:
 @click.argument("output", type=click.Path(dir_okay=False, path_type=Path))
 @click.option("--on", "on", type=click.DateTime(formats=["%Y-%m-%d"]), default=None,
               help="The date of the register (YYYY-MM-DD); today by default.")
-def register_pdf_command(output: Path, on) -> None:
+@click.option("--language", default=None, help="fr, nl or en (default: the default language).")
+def register_pdf_command(output: Path, on, language: str | None) -> None:
     """Write the share register as of a date to a PDF file (the legal register, all members)."""
-    from datetime import date
-
     from flask import current_app
+    from flask_babel import force_locale
 
-    from shares.pdf import register_pdf
+
+    from shares.exports import write_register_pdf
 
     day = on.date() if on else today()
-    with current_app.test_request_context():  # templates build URLs and read the locale
-        output.write_bytes(register_pdf(day))
-    click.echo(f"Register as of {day.isoformat()} written to {output}.")
+    with job_context(), force_locale(language or current_app.config["BABEL_DEFAULT_LOCALE"]), \
+            open(output, "wb") as fh:
+        count = write_register_pdf(day, fh)
+    click.echo(f"Register as of {day.isoformat()} ({count} members) written to {output}.")
+
+
+@shares_cli.command("run-exports")
+def run_exports_command() -> None:
+    """Make the register files staff asked for that no web process has started (cron-safe)."""
+    from shares.exports import queued_exports, run_export
+
+    made = sum(1 for export_id in queued_exports() if run_export(export_id))
+    click.echo(f"{made} register file(s) made.")
+
+
+@shares_cli.command("record-lapses")
+@click.argument("year", type=click.IntRange(2000, 2100))
+def record_lapses_command(year: int) -> None:
+    """Record as lapsed the members whose renewal for YEAR is unpaid after the grace period (cron-safe)."""
+
+    from shares.renewal import record_lapses
+
+    with unit_of_work():
+        result = record_lapses(year)
+    click.echo(f"Renewal {year}: {result.lapsed} member(s) recorded as lapsed"
+               + (f", {result.already} already recorded by another run" if result.already else "") + ".")
 
 
 def _add_renewal_command() -> None:
@@ -93,10 +118,11 @@ _add_renewal_command()
 
 
 def register_demo() -> None:
-    from shares.demo import load_members
+    from shares.demo import load_applications, load_members
     from shares.demo_register import load_register
     from shares.renewal import load_demo_renewals
 
     register_demo_loader(10, load_members)
     register_demo_loader(20, load_register)
     register_demo_loader(30, load_demo_renewals)
+    register_demo_loader(35, load_applications)

@@ -107,3 +107,15 @@ def load_members(ctx: DemoContext) -> None:
     for member in people[2:7]:
         make_privileged_account(ctx, member.email, member.name, [Role.SCRUTINEER], account=member.account)
     ctx.data["members"] = members
+
+
+def load_applications(ctx: DemoContext) -> None:
+    """Two people who applied from the public form and have not paid yet (staff: Applications)."""
+    from shares.admission import apply
+
+    for first, last, email, lang, shares in (("Amira", "Benali", "amira.benali@example.be", "fr", 1),
+                                             ("Joris", "De Smet", "joris.desmet@example.be", "nl", 3)):
+        apply(email=email, kind=MemberKind.NATURAL, category=Category.A, shares=shares, language=lang,
+              first_name=first, last_name=last, street="Rue Haute 10", postcode="1000", city="Bruxelles",
+              country="BE")
+    ctx.logins.append(("applications waiting for payment (staff)", "/staff/applications; anyone: /join"))

@@ -121,3 +121,9 @@ class RefundAccountMissing(DomainError):
 
 class NothingDue(DomainError):
     """Next year's renewal is already paid: there is nothing to credit."""
+
+
+class ApplicationPending(DomainError):
+    """An applicant not admitted yet cannot act as a member (buy more shares, ask for a change)."""
+
+    status = 409

@@ -317,3 +317,111 @@ class RegisterDateForm(FlaskForm):
 
     on = DateField(_l("Register as of"), validators=[Optional()])
     page = IntegerField(default=1, validators=[Optional(), NumberRange(min=1, max=100_000)])
+
+
+# --- admission ------------------------------------------------------------------------------------
+
+from wtforms import BooleanField, EmailField  # noqa: E402
+
+KIND_CHOICES = [SelectChoice("natural", _l("A person")), SelectChoice("legal", _l("A company or association"))]
+
+
+class _IdentityMixin:
+    """Name, address and identity numbers, required as the kind of person needs them."""
+
+    def check_identity(self) -> bool:
+        ok = True
+        required = _l("This field is required.")
+        if self.kind.data == "legal":
+            if not (self.legal_name.data or "").strip():
+                self.legal_name.errors.append(required)
+                ok = False
+            if not self.enterprise_number.data:
+                self.enterprise_number.errors.append(_l("A company or association gives its enterprise number."))
+                ok = False
+        else:
+            for f in (self.first_name, self.last_name):
+                if not (f.data or "").strip():
+                    f.errors.append(required)
+                    ok = False
+        return ok
+
+
+class ApplicationForm(FlaskForm, _IdentityMixin):
+    """The public "become a member" form."""
+
+    kind = RadioField(_l("Who becomes a member?"), choices=KIND_CHOICES, default="natural",
+                      validators=[InputRequired(_l("Choose a person or a company or association."))])
+    first_name = StringField(_l("First name"), validators=[Optional(), Length(max=100)])
+    last_name = StringField(_l("Last name"), validators=[Optional(), Length(max=100)])
+    legal_name = StringField(_l("Name of the company or association"), validators=[Optional(), Length(max=200)])
+    email = EmailField(_l("E-mail address"), validators=[DataRequired(_l("Enter your e-mail address.")),
+                                                          Length(max=254)])
+    street = StringField(_l("Street and number"), validators=[DataRequired(_l("Enter your street and number.")),
+                                                               Length(max=200)])
+    postcode = StringField(_l("Postcode"), validators=[DataRequired(_l("Enter your postcode.")), Length(max=12)])
+    city = StringField(_l("City"), validators=[DataRequired(_l("Enter your city.")), Length(max=100)])
+    country = SelectField(_l("Country"), choices=[SelectChoice(code, name) for code, name in COUNTRIES])
+    language = SelectField(_l("Preferred language"),
+                           choices=[SelectChoice(code, name) for code, name in LANGUAGE_NAMES.items()])
+    national_number = StringField(_l("Belgian national number (optional)"), validators=[
+        _stdnum_field(std_nn, _l("This is not a valid Belgian national number (11 digits, check digits)."))])
+    enterprise_number = StringField(_l("Enterprise number (companies and associations)"), validators=[
+        _stdnum_field(std_be_vat, _l("This is not a valid Belgian enterprise number (like 0403.170.701)."))])
+    category = RadioField(_l("Category"), default="A", choices=[
+        SelectChoice("A", _l("A: I will use the cooperative's services")),
+        SelectChoice("B", _l("B: partner, permanent staff or legal person"))],
+        validators=[InputRequired(_l("Choose a category."))])
+    shares = IntegerField(_l("Number of shares"), default=1, validators=[
+        InputRequired(_l("Enter a number of shares.")),
+        NumberRange(min=1, max=MAX_SHARES_PER_REQUEST,
+                    message=_l("Enter a whole number from 1 to %(max)s.", max=MAX_SHARES_PER_REQUEST))])
+    consent = BooleanField(_l("I have read the statutes and the privacy notice, I ask to become a member and I "
+                              "agree that the cooperative keeps my data in its share register."),
+                           validators=[DataRequired(_l("You must agree to become a member."))])
+
+    def validate(self, extra_validators=None) -> bool:
+        ok = super().validate(extra_validators)
+        ok = self.check_identity() and ok
+        if self.kind.data == "legal" and self.category.data != "B":
+            self.category.errors.append(_l("A company or association is a member of category B."))
+            ok = False
+        return ok
+
+
+class StaffMemberForm(ApplicationForm):
+    """Staff create a member directly: the same facts, no consent box (staff hold the signed form)."""
+
+    consent = None
+
+
+class ContactForm(FlaskForm):
+    """Staff edit a member's e-mail and postal address (audited)."""
+
+    version = HiddenField()
+    email = EmailField(_l("E-mail address"), validators=[DataRequired(_l("Enter an e-mail address.")),
+                                                          Length(max=254)])
+    street = StringField(_l("Street and number"), validators=[DataRequired(REQUIRED),
+                                                               Length(max=200)])
+    postcode = StringField(_l("Postcode"), validators=[DataRequired(REQUIRED), Length(max=12)])
+    city = StringField(_l("City"), validators=[DataRequired(REQUIRED), Length(max=100)])
+    country = SelectField(_l("Country"), choices=[SelectChoice(code, name) for code, name in COUNTRIES])
+
+
+class AdmissionDecisionForm(FlaskForm):
+    decision_on = DateField(_l("Date of the decision"), validators=[InputRequired(_l("Enter a date (YYYY-MM-DD)."))])
+    decision_reference = StringField(_l("Reference of the decision (board minutes, staff decision)"),
+                                     validators=[DataRequired(_l("This field is required.")), Length(max=100)])
+    note = StringField(_l("Note (optional)"), validators=[Optional(), Length(max=500)])
+
+
+class ConfirmForm(FlaskForm):
+    """The second step of an irreversible action: the person saw what will happen and confirms."""
+
+    confirmed = HiddenField()
+
+
+class ExportForm(FlaskForm):
+    on = DateField(_l("Register as of"), validators=[InputRequired(_l("Enter a date (YYYY-MM-DD)."))])
+    format = SelectField(_l("File"), choices=[SelectChoice("pdf", _l("PDF (the legal register)")),
+                                              SelectChoice("csv", _l("CSV (spreadsheet)"))])

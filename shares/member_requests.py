@@ -17,7 +17,7 @@ from app.errors import Conflict
 from app.extensions import db
 from app.models import Account
 from shares import register
-from shares.errors import MemberNotActive, SameCategory
+from shares.errors import ApplicationPending, InvalidShareCount, MemberNotActive, SameCategory
 from shares.models import (Category, Member, MemberRequest, MemberRequestKind, MemberRequestStatus, PaymentRequest,
                            ShareEntry)
 
@@ -30,8 +30,24 @@ class RequestAlreadyDecided(Conflict):
     """Someone decided this request first."""
 
 
-def buy_shares(member: Member, shares: int, *, actor: Account | None = None) -> tuple[ShareEntry, PaymentRequest]:
-    return register.subscribe(member, shares, actor=actor, note="requested by the member")
+def buy_shares(member: Member, shares: int, *, actor: Account | None = None) -> PaymentRequest | None:
+    """More shares: subscribed at once (the payment request is returned), or, where the statutes want
+    a decision (``SHARE_PURCHASE_NEEDS_DECISION``), a request staff or the board approve (None)."""
+    from flask import current_app
+
+    from shares.admission import member_is_applicant
+
+    if member_is_applicant(member):
+        raise ApplicationPending()
+    if current_app.config.get("SHARE_PURCHASE_NEEDS_DECISION"):
+        if not isinstance(shares, int) or shares < 1:
+            raise InvalidShareCount()
+        if register.holding(member).left is not None:
+            raise MemberNotActive()
+        _pending(member, MemberRequestKind.BUY_SHARES, {"shares": shares}, actor)
+        return None
+    _entry, request = register.subscribe(member, shares, actor=actor, note="requested by the member")
+    return request
 
 
 def _pending(member: Member, kind: MemberRequestKind, details: dict, actor: Account | None) -> MemberRequest:
@@ -44,7 +60,7 @@ def _pending(member: Member, kind: MemberRequestKind, details: dict, actor: Acco
         savepoint.rollback()
         raise RequestAlreadyPending() from None
     savepoint.commit()
-    audit.record(f"member_request.{kind.value}", request, actor=actor,
+    audit.record(f"shares.member_request.{kind.value}", request, actor=actor,
                  after={"member": member.number, **details})
     return request
 
@@ -95,7 +111,11 @@ def decide(request: MemberRequest, *, approve: bool, actor: Account, note: str =
                                                 note=note)]
         elif request.kind is MemberRequestKind.RESIGN:
             entries = register.resign(member, actor=actor, note=note or request.details.get("reason", ""))
-    audit.record(f"member_request.{status.value}", request, actor=actor,
+        elif request.kind is MemberRequestKind.BUY_SHARES:
+            entry, _payment = register.subscribe(member, int(request.details["shares"]), actor=actor,
+                                                 note=note or "approved request")
+            entries = [entry]
+    audit.record(f"shares.member_request.{status.value}", request, actor=actor,
                  before={"status": MemberRequestStatus.PENDING},
                  after={"status": status, "note": note, "entries": [e.id for e in entries]})
     return entries

@@ -103,6 +103,8 @@ class EntryKind(str, enum.Enum):
     RESIGNATION = "resignation"
     EXCLUSION = "exclusion"
     CORRECTION = "correction"
+    LAPSE = "lapse"  # the yearly renewal was not paid: the member is lapsed (still a shareholder)
+    REINSTATEMENT = "reinstatement"  # a lapsed member paid: membership in force again
 
 
 class ShareEntry(db.Model):
@@ -117,6 +119,11 @@ class ShareEntry(db.Model):
     __tablename__ = "shares_entry"
     __table_args__ = (
         Index("ix_shares_entry_member_effective", "member_id", "effective_on", "id"),
+        # A member lapses once per unpaid renewal request, and is reinstated once per payment.
+        Index("uq_shares_entry_lapse", "payment_request_id", unique=True,
+              sqlite_where=text("kind = 'lapse'"), postgresql_where=text("kind = 'lapse'")),
+        Index("uq_shares_entry_reinstatement", "payment_request_id", unique=True,
+              sqlite_where=text("kind = 'reinstatement'"), postgresql_where=text("kind = 'reinstatement'")),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -144,6 +151,7 @@ class ShareEntry(db.Model):
     counterpart: Mapped[Member | None] = relationship(foreign_keys=[counterpart_member_id])
     corrects: Mapped[ShareEntry | None] = relationship(remote_side=[id])
     recorded_by: Mapped[Account | None] = relationship()
+    payment_request: Mapped[PaymentRequest | None] = relationship()
 
 
 class PaymentPurpose(str, enum.Enum):
@@ -376,6 +384,103 @@ class Surplus(db.Model):
     result_request: Mapped[PaymentRequest | None] = relationship(foreign_keys=[result_request_id])
     bank_transaction: Mapped[BankTransaction | None] = relationship()
     decided_by: Mapped[Account | None] = relationship()
+
+
+# --------------------------------------------------------------------------------------------------
+# Admission: the public application, the payment it asks for, and the admission decision.
+# --------------------------------------------------------------------------------------------------
+
+class ApplicationStatus(str, enum.Enum):
+    AWAITING_PAYMENT = "awaiting_payment"
+    AWAITING_DECISION = "awaiting_decision"  # paid; the board or staff decide (ADMISSION_MODE "decision")
+    ADMITTED = "admitted"
+    REFUSED = "refused"
+
+
+class MembershipApplication(db.Model):
+    """Someone asked to become a member. The member record and its account exist from the
+    application (to pay and to sign in), the register's subscription entry only from admission.
+    One application per member (unique); decided once (conditional UPDATE on the status)."""
+
+    __tablename__ = "shares_membership_application"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    member_id: Mapped[int] = mapped_column(ForeignKey("shares_member.id"), unique=True)
+    shares: Mapped[int]
+    category: Mapped[Category] = mapped_column(value_enum(Category, 1))
+    payment_request_id: Mapped[int] = mapped_column(ForeignKey("shares_payment_request.id"))
+    status: Mapped[ApplicationStatus] = mapped_column(value_enum(ApplicationStatus, 20), index=True,
+                                                      default=ApplicationStatus.AWAITING_PAYMENT)
+    consented_at: Mapped[datetime]
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    decided_at: Mapped[datetime | None]
+    decided_by_id: Mapped[int | None] = mapped_column(ForeignKey("app_account.id"))
+    decision_on: Mapped[date | None] = mapped_column(Date)
+    decision_reference: Mapped[str | None] = mapped_column(String(100))
+    decision_note: Mapped[str] = mapped_column(String(500), default="")
+    subscription_entry_id: Mapped[int | None] = mapped_column(ForeignKey("shares_entry.id"))
+
+    member: Mapped[Member] = relationship()
+    payment_request: Mapped[PaymentRequest] = relationship()
+    decided_by: Mapped[Account | None] = relationship()
+
+
+# --------------------------------------------------------------------------------------------------
+# Certificates as issued, and the register's long exports.
+# --------------------------------------------------------------------------------------------------
+
+class CertificateIssue(db.Model):
+    """What a certificate certified when it was issued: the public check shows this, not the
+    member's current (self-edited) name. The token is random and unique."""
+
+    __tablename__ = "shares_certificate_issue"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    token: Mapped[str] = mapped_column(String(64), unique=True)
+    member_id: Mapped[int] = mapped_column(ForeignKey("shares_member.id"), index=True)
+    year: Mapped[int]
+    name: Mapped[str] = mapped_column(String(200))
+    number: Mapped[int]
+    category: Mapped[Category] = mapped_column(value_enum(Category, 1))
+    shares: Mapped[int]
+    issued_on: Mapped[date] = mapped_column(Date)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    member: Mapped[Member] = relationship()
+
+
+class ExportStatus(str, enum.Enum):
+    QUEUED = "queued"
+    RUNNING = "running"
+    DONE = "done"
+    FAILED = "failed"
+
+
+class RegisterExport(db.Model):
+    """The register as of a date as a file, made by a background job (it outlasts a web request)."""
+
+    __tablename__ = "shares_register_export"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    as_of: Mapped[date] = mapped_column(Date)
+    format: Mapped[str] = mapped_column(String(4))  # "pdf" | "csv"
+    language: Mapped[str] = mapped_column(String(2), default="fr")
+    status: Mapped[ExportStatus] = mapped_column(value_enum(ExportStatus, 10), default=ExportStatus.QUEUED,
+                                                 index=True)
+    done_rows: Mapped[int] = mapped_column(default=0)
+    total_rows: Mapped[int] = mapped_column(default=0)
+    filename: Mapped[str | None] = mapped_column(String(200))
+    requested_by_id: Mapped[int | None] = mapped_column(ForeignKey("app_account.id"))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    started_at: Mapped[datetime | None]
+    finished_at: Mapped[datetime | None]
+    error: Mapped[str | None] = mapped_column(String(500))
+
+    requested_by: Mapped[Account | None] = relationship()
+
+    @property
+    def percent(self) -> int:
+        return min(100, round(100 * self.done_rows / self.total_rows)) if self.total_rows else 0
 
 
 @event.listens_for(Session, "before_flush")

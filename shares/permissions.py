@@ -56,3 +56,30 @@ def can_view_renewal_campaign(user) -> bool:
 @predicate
 def can_view_dashboard(user) -> bool:
     return is_staff(user)
+
+
+@predicate
+def can_decide_admissions(user) -> bool:
+    """Admit or refuse applicants (for the board, as its delegate)."""
+    return is_staff(user)
+
+
+@predicate
+def can_manage_members(user) -> bool:
+    """Create a member, edit their e-mail and postal address, send them a sign-in link."""
+    return is_staff(user)
+
+
+@predicate
+def can_export_register(user) -> bool:
+    return is_staff(user)
+
+
+@predicate
+def can_record_lapses(user) -> bool:
+    return is_staff(user)
+
+
+@predicate
+def can_cancel_payment_request(user) -> bool:
+    return is_staff(user)

@@ -15,22 +15,25 @@ after the last reminder is "lapsed" (a count on the status page: standing alread
 not renewed)."""
 from __future__ import annotations
 
-from contextlib import nullcontext
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
 import click
-from flask import current_app, has_request_context
+from flask import current_app
 from flask.cli import with_appcontext
-from sqlalchemy import case, func, select
+from sqlalchemy import case, exists, func, select
 from sqlalchemy.exc import IntegrityError
 
-from app.clock import BRUSSELS, utcnow
+from app.clock import BRUSSELS, brussels_day, utcnow
 from app.extensions import db
+from app.jobs import job_context
 from app.mail import queue_mail
 from app.progress import progress
 from shares import payments
-from shares.models import (Member, PaymentPurpose, PaymentRequest, PaymentStatus, RenewalNotice, RenewalStage)
+from sqlalchemy.orm import aliased, selectinload
+
+from shares.models import (EntryKind, Member, PaymentPurpose, PaymentRequest, PaymentStatus, RenewalNotice,
+                           RenewalStage, ShareEntry)
 from shares.standing import is_current_member, register_facts
 
 REMINDER_STAGES = (RenewalStage.REMINDER_1, RenewalStage.REMINDER_2)
@@ -68,6 +71,7 @@ class _Plan:
     member_id: int
     stage: RenewalStage
     request_id: int | None
+    requested_at: datetime | None = None  # when the renewal request (the first letter) was sent
 
 
 def _plan(year: int, now: datetime, reminder_days: tuple[int, ...]) -> tuple[int, list[_Plan]]:
@@ -102,7 +106,7 @@ def _plan(year: int, now: datetime, reminder_days: tuple[int, ...]) -> tuple[int
             if stage in sent:
                 continue
             if now >= sent[RenewalStage.REQUEST] + timedelta(days=days):
-                plans.append(_Plan(member_id, stage, request.id))
+                plans.append(_Plan(member_id, stage, request.id, sent[RenewalStage.REQUEST]))
             break  # one letter per member per run, in order
     return unpaid, plans
 
@@ -123,13 +127,21 @@ def _send(member: Member, plan: _Plan, year: int, now: datetime, amount_cents: i
                    dedupe_key=dedupe_key(year, member.id, plan.stage), member=member, year=year,
                    amount_cents=request.due_cents or request.amount_cents,
                    reference=request.formatted_reference, link=home_link(), iban=_coop_iban(),
-                   coop_name=current_app.config.get("COOP_NAME", ""))
+                   coop_name=current_app.config.get("COOP_NAME", ""),
+                   requested_on=brussels_day(plan.requested_at or now), lapse_on=lapse_date(now, plan.stage))
         db.session.flush()
     except IntegrityError:
         savepoint.rollback()
         return False
     savepoint.commit()
     return True
+
+
+def lapse_date(now: datetime, stage: RenewalStage) -> date | None:
+    """For the last reminder: the day the member lapses if still unpaid (grace period after it)."""
+    if stage is not RenewalStage.REMINDER_2:
+        return None
+    return brussels_day(now + timedelta(days=int(config("RENEWAL_GRACE_DAYS"))))
 
 
 def home_link() -> str:
@@ -153,8 +165,7 @@ def run_campaign(year: int, now: datetime | None = None, reminder_days: tuple[in
     result = CampaignResult(year=year)
     result.due, plans = _plan(year, now, reminder_days)
     # Mail templates need a request context (for context processors); a job has none of its own.
-    context = nullcontext() if has_request_context() else current_app.test_request_context(
-        "/", base_url=current_app.config["PUBLIC_URL"])
+    context = job_context()
     items = progress(plans, len(plans), f"Renewal {year}") if show_progress else plans
     with context:
         members: dict[int, Member] = {}
@@ -246,6 +257,98 @@ def renewal_request_for(member_id: int, year: int) -> PaymentRequest | None:
     return db.session.scalar(select(PaymentRequest).where(
         PaymentRequest.member_id == member_id, PaymentRequest.purpose == PaymentPurpose.RENEWAL,
         PaymentRequest.year == year))
+
+
+# ------------------------------------------------------------------------------------------------
+# Lapsed members: a dated register entry, and reinstatement by paying
+# ------------------------------------------------------------------------------------------------
+
+@dataclass
+class LapseResult:
+    year: int
+    lapsed: int = 0  # lapse entries written by this run
+    already: int = 0  # written by an earlier (or concurrent) run
+
+
+def lapse_candidates(year: int, now: datetime) -> list[tuple[int, int, date]]:
+    """(member id, renewal request id, lapse date) of members whose renewal for ``year`` is still
+    unpaid ``RENEWAL_GRACE_DAYS`` after the last reminder, who have not left and are not lapsed for it."""
+    grace = timedelta(days=int(config("RENEWAL_GRACE_DAYS")))
+    last = _notice(year, RenewalStage.REMINDER_2)
+    lapsed_already = select(ShareEntry.payment_request_id).where(ShareEntry.kind == EntryKind.LAPSE)
+    rows = db.session.execute(
+        select(PaymentRequest.member_id, PaymentRequest.id, last.c.sent_at)
+        .join(last, last.c.payment_request_id == PaymentRequest.id)
+        .where(PaymentRequest.purpose == PaymentPurpose.RENEWAL, PaymentRequest.year == year,
+               PaymentRequest.status.in_((PaymentStatus.OPEN, PaymentStatus.PARTIALLY_PAID)),
+               last.c.sent_at <= now - grace, PaymentRequest.id.not_in(lapsed_already))
+        .order_by(PaymentRequest.member_id)).all()
+    today_ = brussels_day(now)
+    facts = register_facts(today_, [r[0] for r in rows]) if rows else {}
+    return [(member_id, request_id, min(brussels_day(sent_at + grace), today_))
+            for member_id, request_id, sent_at in rows
+            if member_id in facts and not facts[member_id].exited]
+
+
+def record_lapses(year: int, now: datetime | None = None, actor=None, batch: int = 200) -> LapseResult:
+    """Write the lapse entries due for ``year``. Cron may run it twice or at once in two processes:
+    one lapse per renewal request (a partial unique index), each in its own savepoint. Commits every
+    ``batch`` members (it is a job)."""
+    from app.uow import savepoint
+    from shares import register
+
+    now = now or utcnow()
+    result = LapseResult(year)
+    for i, (member_id, request_id, on) in enumerate(lapse_candidates(year, now), start=1):
+        member = db.session.get(Member, member_id)
+        request = db.session.get(PaymentRequest, request_id)
+        try:
+            with savepoint():
+                register.lapse(member, request, on=on, actor=actor)
+                db.session.flush()
+        except IntegrityError:
+            result.already += 1
+            continue
+        result.lapsed += 1
+        if i % batch == 0:
+            db.session.commit()
+    return result
+
+
+def _lapsed_in_force(year: int):
+    """Lapse entries for ``year`` not followed by a reinstatement of the same member."""
+    later = aliased(ShareEntry)
+    return (select(ShareEntry).join(PaymentRequest, PaymentRequest.id == ShareEntry.payment_request_id)
+            .where(ShareEntry.kind == EntryKind.LAPSE, PaymentRequest.year == year,
+                   ~exists().where(later.member_id == ShareEntry.member_id,
+                                   later.kind == EntryKind.REINSTATEMENT, later.id > ShareEntry.id)))
+
+
+def lapsed_members(year: int, limit: int = 200) -> list[ShareEntry]:
+    """Lapse entries in force for ``year``, with their member (for the campaign page)."""
+    stmt = _lapsed_in_force(year).options(selectinload(ShareEntry.member)).order_by(
+        ShareEntry.effective_on, ShareEntry.id).limit(limit)
+    return list(db.session.scalars(stmt))
+
+
+def lapsed_count(year: int) -> int:
+    return db.session.scalar(select(func.count()).select_from(_lapsed_in_force(year).subquery())) or 0
+
+
+def on_payment_matched(request: PaymentRequest, **extra) -> None:
+    """``payment_matched`` listener: a lapsed member who pays a renewal is reinstated (once per payment)."""
+    if request.purpose is not PaymentPurpose.RENEWAL or request.status is not PaymentStatus.PAID:
+        return
+    from app.clock import today
+    from shares import register
+
+    member = request.member
+    position = register.holding(member, today())
+    if position.lapsed_on is None or position.left is not None:
+        return
+    entry = extra.get("entry")
+    on = max(min(entry.effective_on if entry is not None else today(), today()), position.lapsed_on)
+    register.reinstate(member, request, on=on)
 
 
 # ------------------------------------------------------------------------------------------------

@@ -57,3 +57,32 @@ def update_profile(member: Member, expected_version: int, language: str, **field
         raise StaleEdit() from None
     audit.record("member.profile_updated", member, before={k: before[k] for k in changed},
                  after={k: after[k] for k in changed})
+
+
+CONTACT_FIELDS = ("street", "postcode", "city", "country")
+
+
+def update_contact(member: Member, expected_version: int, *, email: str, actor: Account, **fields) -> None:
+    """Staff change a member's e-mail address and postal address; audited with before and after."""
+    if member.version != expected_version:
+        raise StaleEdit()
+    email = email.strip().lower()
+    if email != member.account.email and db.session.scalar(
+            select(Account.id).where(func.lower(Account.email) == email, Account.id != member.account_id)):
+        raise DuplicateEmail()
+    before = audit.snapshot(member, CONTACT_FIELDS) | {"email": member.account.email}
+    for name in CONTACT_FIELDS:
+        if name in fields:
+            setattr(member, name, fields[name])
+    member.account.email = email
+    after = audit.snapshot(member, CONTACT_FIELDS) | {"email": email}
+    changed = {k for k in after if after[k] != before[k]}
+    if not changed:
+        return
+    member.refresh_search_text()
+    try:
+        db.session.flush()
+    except StaleDataError:
+        raise StaleEdit() from None
+    audit.record("shares.member.contact_update", member, actor=actor, before={k: before[k] for k in changed},
+                 after={k: after[k] for k in changed})

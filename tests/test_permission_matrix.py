@@ -85,6 +85,18 @@ ROUTES: dict[str, tuple] = {
         {404: "no member request 999999"}),
     "shares.staff_renewal": ("GET", "/staff/renewal", {"staff"}),
     "shares.staff_dashboard": ("GET", "/staff/dashboard", {"staff"}),
+    "shares.apply": ("GET", "/join", ANYONE),
+    "shares.application_received": ("GET", "/join/received", ANYONE),  # 302 to the form without an application
+    "shares.staff_applications": ("GET", "/staff/applications", {"staff"}),
+    "shares.decide_application": ("POST", "/staff/applications/999999/admit", {"staff"}),  # 404
+    "shares.staff_new_member": ("GET", "/staff/members/new", {"staff"}),
+    "shares.edit_contact": ("GET", "/staff/members/{member_id}/contact", {"staff"}),
+    "shares.send_sign_in_link": ("POST", "/staff/members/{member_id}/sign-in-link", {"staff"}),
+    "shares.cancel_request": ("GET", "/staff/payment-requests/999999/cancel", {"staff"}),  # 404
+    "shares.record_lapses": ("POST", "/staff/renewal/2026/lapses", {"staff"}),
+    "shares.request_register_export": ("POST", "/staff/register/exports", {"staff"}),  # 400: no date
+    "shares.register_export": ("GET", "/staff/register/exports/999999", {"staff"}),  # 404
+    "shares.download_register_export": ("GET", "/staff/register/exports/999999/download", {"staff"}),
     "voting.index": ("GET", "/voting/", ANYONE),
     "voting.board": ("GET", "/voting/{slug}/board", ANYONE),
     "voting.record": ("GET", "/voting/{slug}/record.json", ANYONE),

@@ -10,6 +10,12 @@ from app.extensions import db
 def init_login(app, login_manager) -> None:
     from app.models import Account
 
+    from app.audit import register_action_labels, register_object_labels
+
+    register_action_labels({"auth.login": _l("Signed in"), "account.password_set": _l("Password set"),
+                            "account.role_granted": _l("Role granted"),
+                            "account.totp_enrolled": _l("Authenticator app enrolled")})
+    register_object_labels({"app_account": _l("Account"), "system": _l("System")})
     login_manager.init_app(app)
     login_manager.login_view = "auth.login"
     login_manager.login_message = _l("Please sign in to see this page.")

@@ -1,25 +1,23 @@
 """Members' own register pages, certificate verification, the staff request queue, renewal status, dashboard.
 
-Routes are added to the ``shares`` blueprint; this module must be imported before the blueprint is
-registered (``shares/views.py`` imports it at the bottom)."""
+Routes are added to the ``shares`` blueprint (``shares/views/__init__.py`` imports every module)."""
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import date
 
-from flask import abort, flash, redirect, render_template, request, url_for
+from flask import abort, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
-from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
 from app.authz import permission_required
-from app.clock import today
-from app.errors import DomainError
+from app.clock import today, utcnow
+from app.errors import DomainError, error_message
 from app.extensions import db
+from app.uow import unit_of_work
 from app.registry import Task
-from app.web import render
+from app.web import format_day, render
 from shares import certificates, charts, member_requests, payments, register, renewal, standing
-from shares.errors import MemberNotActive, SameCategory
-from shares.forms import (MAX_SHARES_PER_REQUEST, BuySharesForm, CategoryRequestForm, DecisionForm,
+from shares.forms import (BuySharesForm, CategoryRequestForm, DecisionForm,
                           ResignationRequestForm)
 from shares.models import Category, MemberRequest, PaymentStatus
 from shares.pdf import pdf_response
@@ -31,18 +29,7 @@ from shares.views.blueprint import bp, own_member
 OPEN_STATUSES = (PaymentStatus.OPEN, PaymentStatus.PARTIALLY_PAID)
 
 
-REGISTER_ERRORS = {
-    "SameCategory": _l("You are already in this category."),
-    "MemberNotActive": _l("Your membership has ended: this is no longer possible."),
-    "BelowMinimumShares": _l("This would leave the member below the minimum number of shares for the category."),
-    "RequestAlreadyPending": _l("You already have a request of this kind waiting for staff."),
-    "RequestAlreadyDecided": _l("Someone decided this request first."),
-    "InvalidShareCount": _l("Enter a whole number from 1 to %(max)s.", max=MAX_SHARES_PER_REQUEST),
-}
-
-
-def error_text(exc: DomainError) -> str:
-    return str(REGISTER_ERRORS.get(type(exc).__name__, _l("This cannot be done in the current state.")))
+error_text = error_message  # one registry for every shares error (shares/messages.py)
 
 
 # ------------------------------------------------------------------------------------------------
@@ -89,11 +76,11 @@ def my_certificate():
     member = own_member()
     on = today()
     try:
-        certificate = certificates.issue(member, on)
+        with unit_of_work():
+            certificate = certificates.issue(member, on, register.holding(member, on).shares)
     except certificates.CertificateUnavailable as exc:
         return render_template("shares/me/certificate_unavailable.html", reasons=exc.reasons, year=on.year), 409
-    data = certificates.render_certificate_pdf(certificate, register.holding(member, on).shares, on)
-    return pdf_response(data, f"membership-certificate-{member.number}-{on.year}.pdf")
+    return pdf_response(certificates.render_certificate_pdf(certificate), certificates.filename(certificate))
 
 
 @bp.route("/certificates/<token>")
@@ -116,12 +103,15 @@ def buy_shares():
     price = share_price_cents(register.holding(member).category or member.category)
     if form.validate_on_submit():
         try:
-            _entry, payment = member_requests.buy_shares(member, form.shares.data, actor=current_user)
+            with unit_of_work():
+                payment = member_requests.buy_shares(member, form.shares.data, actor=current_user)
         except DomainError as exc:
-            db.session.rollback()
             form.shares.errors.append(error_text(exc))
             return render_template("shares/me/buy.html", form=form, price=price), exc.status
-        db.session.commit()
+        if payment is None:  # the statutes want a decision first
+            flash(_("Your request is sent. Once it is approved, you will find the payment request under My payment requests."),
+                  "success")
+            return redirect(url_for("shares.my_shares"))
         flash(_("Your subscription is recorded. Pay it with the QR code or the structured communication below."),
               "success")
         return redirect(url_for("shares.my_payments", _anchor=f"request-{payment.id}"))
@@ -136,12 +126,11 @@ def request_category_change():
     form = CategoryRequestForm()
     if form.validate_on_submit():
         try:
-            member_requests.request_category_change(member, Category(form.category.data), actor=current_user)
-        except (SameCategory, MemberNotActive, member_requests.RequestAlreadyPending) as exc:
-            db.session.rollback()
+            with unit_of_work():
+                member_requests.request_category_change(member, Category(form.category.data), actor=current_user)
+        except DomainError as exc:
             form.category.errors.append(error_text(exc))
             return render_template("shares/me/category.html", form=form, current=current), exc.status
-        db.session.commit()
         flash(_("Your request is sent. Staff will decide on it and you will see the result on My shares."), "success")
         return redirect(url_for("shares.my_shares"))
     return render_template("shares/me/category.html", form=form, current=current), 400 if form.errors else 200
@@ -157,12 +146,11 @@ def request_resignation():
             form.confirm.errors.append(_("This is not your member number (%(number)s).", number=member.number))
             return render_template("shares/me/resign.html", form=form, member=member), 400
         try:
-            member_requests.request_resignation(member, reason=form.reason.data or "", actor=current_user)
-        except (MemberNotActive, member_requests.RequestAlreadyPending) as exc:
-            db.session.rollback()
+            with unit_of_work():
+                member_requests.request_resignation(member, reason=form.reason.data or "", actor=current_user)
+        except DomainError as exc:
             form.confirm.errors.append(error_text(exc))
             return render_template("shares/me/resign.html", form=form, member=member), exc.status
-        db.session.commit()
         flash(_("Your resignation request is sent. Staff will confirm it; your shares are then repaid at "
                 "their nominal value."), "success")
         return redirect(url_for("shares.my_shares"))
@@ -188,14 +176,13 @@ def decide_request(request_id: int, decision: str):
     if not form.validate_on_submit():
         abort(400)
     try:
-        member_requests.decide(member_request, approve=decision == "approve", actor=current_user,
-                               note=form.note.data or "")
+        with unit_of_work():
+            member_requests.decide(member_request, approve=decision == "approve", actor=current_user,
+                                   note=form.note.data or "")
     except DomainError as exc:
-        db.session.rollback()
         flash(error_text(exc), "error")
         return render_template("shares/me/staff_requests.html", requests=member_requests.pending_requests(),
                                form=form), exc.status
-    db.session.commit()
     flash(_("Request approved: the register is updated.") if decision == "approve" else _("Request refused."),
           "success")
     return redirect(url_for("shares.staff_requests"))
@@ -248,7 +235,10 @@ def staff_renewal():
     status = renewal.campaign_status(year)
     return render_template("shares/staff_renewal.html", year=year, status=status,
                            years=sorted(set(renewal.campaign_years()) | {today().year}, reverse=True),
-                           chart=renewal_progress_chart(year, status))
+                           chart=renewal_progress_chart(year, status), lapsed=renewal.lapsed_members(year),
+                           lapsed_count=renewal.lapsed_count(year),
+                           lapse_due=len(renewal.lapse_candidates(year, utcnow())),
+                           grace_days=current_app.config["RENEWAL_GRACE_DAYS"])
 
 
 def renewal_progress_chart(year: int, status: renewal.CampaignStatus) -> charts.Chart | None:
@@ -258,10 +248,10 @@ def renewal_progress_chart(year: int, status: renewal.CampaignStatus) -> charts.
     labels, paid, total = [], [], 0
     for day, count in per_day:
         total += count
-        labels.append(day.strftime("%d/%m"))
+        labels.append(format_day(day, "d MMM"))
         paid.append(total)
     if not labels:
-        labels, paid = [today().strftime("%d/%m")], [0]
+        labels, paid = [format_day(today(), "d MMM")], [0]
     return charts.line_chart(
         _("Renewals paid for %(year)s", year=year),
         _("Cumulative number of renewals paid for %(year)s, day by day, against the %(sent)s requests sent.",

@@ -3,12 +3,9 @@ CSV), the statement import and the unmatched-payment queue. Thin handlers: parse
 predicate, call one service, commit once, render."""
 from __future__ import annotations
 
-import csv
-import io
 from datetime import date
 
 from flask import Response, abort, flash, redirect, render_template, request, url_for
-from flask_babel import format_date
 from flask_babel import gettext as _
 from flask_babel import ngettext
 from flask_babel import lazy_gettext as _l
@@ -19,17 +16,19 @@ from wtforms.fields.choices import SelectChoice
 
 from app import clock
 from app.authz import permission_required
+from app.csvexport import csv_response
 from app.errors import DomainError, error_message, register_messages
-from app.registry import Task
 from app.extensions import db
+from app.registry import Task
 from app.uow import unit_of_work
-from app.web import euros, render, wants_partial
+from app.web import euros, format_day, render, wants_partial
 from shares import bank, errors, forms, queries, register
 from shares import surplus as surpluses
+from shares.admission import application_for
 from shares.errors import StatementError
+from shares.labels import entry_label
 from shares.models import BankTransaction, Category, EntryKind, Member, PaymentRequest, Surplus
 from shares.queries import MAX_INT
-from shares.pdf import pdf_response, register_pdf
 from shares.permissions import (can_import_statements, can_keep_register, can_resolve_payments, can_view_member,
                                 can_view_register)
 from shares.views.blueprint import bp
@@ -77,6 +76,9 @@ STATEMENT_ERRORS = {
 # The member's register page and its actions
 # ------------------------------------------------------------------------------------------------
 
+# Actions that cannot be undone (only corrected by a new entry): a confirmation page comes first.
+CONFIRM_ACTIONS = ("transfer", "redeem", "resign", "exclude", "correct")
+
 ACTIONS = {
     "subscribe": forms.SubscribeForm, "transfer": forms.TransferForm, "category": forms.CategoryForm,
     "redeem": forms.RedeemForm, "resign": forms.ResignForm, "exclude": forms.ExcludeForm,
@@ -95,13 +97,18 @@ def _member_page(member: Member, bound: dict | None = None, status: int = 200):
         if hasattr(form, "effective_on") and form.effective_on.data is None:
             form.effective_on.data = today
         action_forms[name] = form
-    action_forms["correct"].entry_id.choices = [SelectChoice(e.id, f"#{e.id} {e.effective_on} {e.kind.value}")
-                                                for e in entries if e.kind is not EntryKind.CORRECTION]
+    action_forms["correct"].entry_id.choices = [
+        SelectChoice(e.id, f"#{e.id} · {format_day(e.effective_on, 'medium')} · {entry_label(e)}")
+        for e in entries if e.kind is not EntryKind.CORRECTION]
     action_forms["match"].transaction_id.choices = [
-        SelectChoice(t.id, f"{format_date(t.booking_date, 'long')}, {euros(t.amount_cents)}, {t.counterparty_name}")
+        SelectChoice(t.id, f"{format_day(t.booking_date, 'long')}, {euros(t.amount_cents)}, {t.counterparty_name}")
         for t in queue if t.amount_cents > 0 and t.currency in ("EUR", "")]
+    position = register.holding(member, today)
+    application = application_for(member.id)
+    applicant = application is not None and application.status in register.PENDING_APPLICATION
     return render_template("shares/member_detail.html", member=member, entries=entries, requests=requests_,
-                           position=register.holding(member, today), forms=action_forms, today=today), status
+                           position=position, forms=action_forms, today=today, application=application,
+                           status="applicant" if applicant and not position.shares else position.status), status
 
 
 @bp.route("/staff/members/<int:member_id>")
@@ -126,6 +133,10 @@ def member_action(member_id: int, action: str):
         form.transaction_id.choices = [SelectChoice(t.id, str(t.id)) for t in db.session.scalars(bank.queue_statement())]
     if not form.validate_on_submit():
         return _member_page(member, {action: form}, 400)
+    if action in CONFIRM_ACTIONS and request.form.get("confirmed") != "1":
+        # Irreversible: first say what will happen, and ask again (a page: works without JavaScript).
+        return render_template("shares/confirm_action.html", member=member, action=action, form=form,
+                               position=register.holding(member, clock.today()))
     try:
         with unit_of_work():
             message = _perform(action, member, form)
@@ -203,42 +214,23 @@ def register_page():
     fmt = request.args.get("format", "html")
     if fmt == "csv":
         return _register_csv(on)
-    if fmt == "pdf":
-        return pdf_response(register_pdf(on), f"register-{on.isoformat()}.pdf")
+    if fmt == "pdf":  # minutes for a full register: made by a background job, never in this request
+        return redirect(url_for("shares.register_page", on=on.isoformat(), _anchor="files"), 303)
     if fmt != "html":
         abort(404)
     page = max(form.page.data or 1, 1)
     count = register.register_count(on)
     rows = register.register_rows(on, offset=(page - 1) * REGISTER_PAGE_SIZE, limit=REGISTER_PAGE_SIZE)
+    export_form = forms.ExportForm(formdata=None, data={"on": on})
     return render("shares/register.html", "shares/_partials/register_rows.html", form=form, rows=rows, on=on,
                   totals=register.totals(on), page=page, pages=max((count - 1) // REGISTER_PAGE_SIZE + 1, 1),
-                  count=count)
-
-
-CSV_COLUMNS = ("number", "name", "kind", "address", "national_or_enterprise_number", "category", "status", "shares",
-               "capital_subscribed_cents", "capital_paid_cents", "subscriptions", "payments", "transfers",
-               "redemptions")
+                  count=count, export_form=export_form, date_keys=register.DATE_COLUMNS)
 
 
 def _register_csv(on: date) -> Response:
-    def generate():
-        buffer = io.StringIO()
-        writer = csv.writer(buffer)
-        writer.writerow(CSV_COLUMNS)
-        for row in register.iter_register_rows(on):
-            m, h = row.member, row.holding
-            writer.writerow([m.number, m.name, m.kind.value, f"{m.street}, {m.postcode} {m.city}, {m.country}",
-                             m.enterprise_number or m.national_number or "", h.category.value if h.category else "",
-                             row.status, h.shares, h.capital_cents, h.paid_cents,
-                             *(" ".join(d.isoformat() for d in row.dates.get(k, []))
-                               for k in ("subscription", "payment", "transfer", "redemption"))])
-            yield buffer.getvalue()
-            buffer.seek(0)
-            buffer.truncate()
-        if buffer.getvalue():
-            yield buffer.getvalue()
-    return Response(generate(), mimetype="text/csv",
-                    headers={"Content-Disposition": f'attachment; filename="register-{on.isoformat()}.csv"'})
+    from shares.exports import register_csv_header, register_csv_rows
+
+    return csv_response(f"register-{on.isoformat()}.csv", register_csv_header(), register_csv_rows(on))
 
 
 # ------------------------------------------------------------------------------------------------
@@ -468,24 +460,13 @@ def refund_list():
 
 
 def _refunds_csv(rows: list[Surplus]) -> Response:
-    buffer = io.StringIO()
-    writer = csv.writer(buffer)
-    writer.writerow(("member_number", "name", "iban", "amount_eur", "amount_cents", "decided_on", "reason"))
-    for kept in rows:
-        writer.writerow([kept.member.number, csv_cell(kept.member.name), kept.refund_iban,
-                         f"{kept.amount_cents // 100}.{kept.amount_cents % 100:02d}", kept.amount_cents,
-                         kept.decided_at.date().isoformat() if kept.decided_at else "",
-                         csv_cell(kept.decision_note)])
-    response = Response(buffer.getvalue(), mimetype="text/csv")
-    response.headers["Content-Disposition"] = f'attachment; filename="refunds-{clock.today().isoformat()}.csv"'
-    response.headers["Cache-Control"] = "no-store"
-    return response
-
-
-def csv_cell(value: str) -> str:
-    """A spreadsheet must never read a cell as a formula (=, +, -, @, tab, carriage return first)."""
-    value = value or ""
-    return "'" + value if value[:1] in ("=", "+", "-", "@", "\t", "\r") else value
+    """The refund list through the app's one CSV helper (formulas neutralised in every text cell)."""
+    return csv_response(
+        f"refunds-{clock.today().isoformat()}.csv",
+        ("member_number", "name", "iban", "amount_eur", "amount_cents", "decided_on", "reason"),
+        ([kept.member.number, kept.member.name, kept.refund_iban,
+          f"{kept.amount_cents // 100}.{kept.amount_cents % 100:02d}", kept.amount_cents,
+          kept.decided_at.date().isoformat() if kept.decided_at else "", kept.decision_note] for kept in rows))
 
 
 @bp.route("/staff/payments/kept/<int:surplus_id>/refunded", methods=["POST"])

@@ -36,6 +36,7 @@ def test_member_signs_in_by_link_and_edits_profile(phone, live_server, sign_in, 
     sign_in(page, live_server, "lotte@example.be")
     assert page.get_by_role("heading", level=1).inner_text() == "Hello Lotte Maes"
     accessible(page)
+    page.locator("header.site summary").click()  # on a phone the links fold into the menu
     page.get_by_role("link", name="My profile").click()
     accessible(page)
     _no_horizontal_scroll(page)
@@ -54,10 +55,12 @@ def test_member_signs_in_by_link_and_edits_profile(phone, live_server, sign_in, 
 def test_switching_language(phone, live_server):
     page = phone
     page.goto(live_server.path("/auth/login"))
+    page.locator("header.site summary").click()  # the languages sit in the phone's menu
     page.get_by_role("button", name="Nederlands").click()
     assert page.locator("html").get_attribute("lang") == "nl"
     assert page.get_by_role("heading", level=1).inner_text() == "Aanmelden"
     assert page.url.endswith("/auth/login")
+    page.locator("header.site summary").click()
     page.get_by_role("button", name="Français").click()
     assert page.get_by_role("heading", level=1).inner_text() == "Se connecter"
 
@@ -92,7 +95,7 @@ def test_staff_enrol_totp_then_sign_in_with_code(page, live_server, sign_in, acc
     page.get_by_role("button", name="Sign out").click()
     page.goto(live_server.path("/auth/login"))
     page.get_by_label(re.compile("e-mail", re.I)).first.fill("nadia@example.be")
-    page.locator("summary").click()
+    page.locator("main summary").click()
     page.get_by_label(re.compile("Password")).fill("a long staff password")
     page.locator("main form button[type=submit]").last.click()
     assert page.get_by_role("heading", level=1).inner_text() == "Enter your code"

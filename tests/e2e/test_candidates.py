@@ -33,7 +33,7 @@ def secretary_signs_in(page, live_server):
     db.session.commit()
     page.goto(live_server.path("/auth/login"))
     page.get_by_label(re.compile("e-mail", re.I)).first.fill(account.email)
-    page.locator("summary").click()
+    page.locator("main summary").click()
     page.get_by_label(re.compile("Password")).fill("a long secretary password")
     page.locator("main form button[type=submit]").last.click()
     page.get_by_label(re.compile("6-digit code")).fill(pyotp.TOTP(secret).now())
@@ -81,6 +81,7 @@ def test_member_applies_secretary_accepts_public_page_in_two_languages(page, liv
     no_sideways_scroll(page)
     page.goto(live_server.path("/candidates/me/"))
     accessible(page)
+    page.locator("header.site summary").click()  # on a phone, Sign out is in the menu
     page.get_by_role("button", name="Sign out").click()
     # The call closes.
     db.session.refresh(call)

@@ -43,7 +43,7 @@ def scrutineer_account(email):
 def sign_in_with_password_and_code(page, live_server, email, secret):
     page.goto(live_server.path("/auth/login"))
     page.get_by_label(re.compile("e-mail", re.I)).first.fill(email)
-    page.locator("summary").click()
+    page.locator("main summary").click()
     page.get_by_label(re.compile("Password")).fill(PASSWORD)
     page.locator("main form button[type=submit]").last.click()
     assert page.get_by_role("heading", level=1).inner_text() == "Enter your code"

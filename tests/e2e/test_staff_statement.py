@@ -32,7 +32,7 @@ def staff_signs_in(page, live_server, email="nadia.staff@example.be"):
     db.session.commit()
     page.goto(live_server.path("/auth/login"))
     page.get_by_label(re.compile("e-mail", re.I)).first.fill(email)
-    page.locator("summary").click()
+    page.locator("main summary").click()
     page.get_by_label(re.compile("Password")).fill(PASSWORD)
     page.locator("main form button[type=submit]").last.click()
     page.get_by_label(re.compile("6-digit code")).fill(pyotp.TOTP(secret).now())
@@ -122,7 +122,7 @@ def test_staff_import_a_statement_and_resolve_the_queue(page, live_server, acces
     expect(page.locator('[data-count="sent"]')).to_have_text("3")
     expect(page.locator('[data-count="paid"]')).to_contain_text("2")
     expect(page.locator('[data-count="partially_paid"]')).to_have_text("1")
-    expect(page.locator("svg.chart")).to_be_visible()
+    expect(page.locator("svg.chart-wide")).to_be_visible()
     accessible(page)
 
 
@@ -146,8 +146,19 @@ def test_staff_decide_a_request_and_read_the_dashboard(page, live_server, access
     page.set_viewport_size({"width": 360, "height": 740})
     page.goto(live_server.path("/staff/dashboard"))
     expect(page.get_by_role("heading", level=1)).to_have_text("Dashboard")
-    expect(page.locator("svg.chart")).to_have_count(2)  # no campaign this year yet: no progress chart
+    expect(page.locator("svg.chart-narrow")).to_have_count(2)  # no campaign this year yet: no progress chart
+    expect(page.locator("svg.chart-wide").first).to_be_hidden()  # the phone has its own drawing
+    for chart in page.locator("svg.chart-narrow").all():
+        expect(chart).to_be_visible()
     expect(page.get_by_role("img", name="Members per category")).to_be_visible()
+    # The phone's drawing keeps its text readable: 14 px in a 340-unit view box drawn about 330 px wide.
+    box = page.locator("svg.chart-narrow").first.bounding_box()
+    assert box["width"] / 340 * 14 >= 12, box
+    # The staff header stays under 80 px: the links fold into a "Menu" disclosure.
+    assert page.locator("header.site").bounding_box()["height"] < 80
+    page.locator("header.site summary").click()
+    expect(page.get_by_role("link", name="Register")).to_be_visible()
+    page.locator("header.site summary").click()
     page.get_by_text("Members per category: the figures").click()
     expect(page.get_by_role("region", name="Members per category")).to_be_visible()
     assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth + 1"), "page scrolls sideways"

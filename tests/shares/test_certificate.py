@@ -69,26 +69,73 @@ def test_no_certificate_without_good_standing(client, member_with_shares):
     assert f"Your membership for {THIS_YEAR} is not renewed yet." in response.get_data(as_text=True)
 
 
-def test_a_tampered_or_foreign_token_is_refused(client, member_with_shares):
+def _issued(client, member):
+    sign_in(client, member.account)
+    response = client.get("/me/certificate.pdf")
+    assert response.status_code == 200
+    from shares.models import CertificateIssue
+    db.session.expire_all()
+    return db.session.scalar(db.select(CertificateIssue).where(CertificateIssue.member_id == member.id)
+                             .order_by(CertificateIssue.id.desc()).limit(1))
+
+
+def test_a_tampered_or_foreign_token_is_refused(client, app, member_with_shares):
     member = member_in_good_standing(member_with_shares, category=Category.A)
-    token = certificates.make_token(member.id, THIS_YEAR, Category.A)
-    assert client.get(f"/certificates/{token}").status_code == 200
-    member_id, year, category, tag = token.split(".")
-    for forged in (f"{member_id}.{THIS_YEAR + 1}.{category}.{tag}", f"{member_id}.{year}.B.{tag}",
-                   f"{int(member_id) + 1}.{year}.{category}.{tag}", f"{member_id}.{year}.{category}.{tag[:-2]}AA",
-                   "nonsense", "1.2.3", f"{member_id}.{year}.Z.{tag}"):
-        response = client.get(f"/certificates/{forged}")
+    token = _issued(client, member).token
+    anonymous = app.test_client()
+    assert anonymous.get(f"/certificates/{token}").status_code == 200
+    for forged in (token[:-2] + ("AA" if not token.endswith("AA") else "BB"), token[1:], token + "x", "nonsense",
+                   "1.2.3", f"{member.id}.{THIS_YEAR}.A.abcdefgh", "a" * 70):
+        response = anonymous.get(f"/certificates/{forged}")
         assert response.status_code == 404, forged
         assert "Unknown certificate" in response.get_data(as_text=True)
 
 
-def test_tokens_depend_on_the_key(member_with_shares):
+def test_the_check_page_shows_what_was_certified_not_the_current_name(client, app, member_with_shares):
+    """Issue 10: a member who edits their name afterwards cannot change what an issued certificate says."""
+    member = member_in_good_standing(member_with_shares, category=Category.B, first_name="Marie", last_name="Dubois")
+    certificate = _issued(client, member)
+    member.first_name, member.last_name = "Someone", "Else"
+    db.session.commit()
+    html = app.test_client().get(f"/certificates/{certificate.token}").get_data(as_text=True)
+    assert "Marie Dubois" in html and "Someone Else" not in html
+    assert "<dd>1</dd>" in html  # the shares held when issued
+    # A new certificate after the change certifies the new name, under a new token.
+    again = _issued(client, member)
+    from shares.models import CertificateIssue
+    issues = db.session.scalars(db.select(CertificateIssue).where(CertificateIssue.member_id == member.id)).all()
+    assert len(issues) == 2 and {i.name for i in issues} == {"Marie Dubois", "Someone Else"}
+    assert again.token != certificate.token
+
+
+def test_downloading_twice_reuses_the_same_certificate(client, member_with_shares):
     member = member_in_good_standing(member_with_shares)
-    token = certificates.make_token(member.id, THIS_YEAR, member.category)
-    with pytest.MonkeyPatch.context() as patch:
-        patch.setitem(current_app.config, "CERTIFICATE_KEY", "another key")
-        assert certificates.read_token(token) is None
-    assert certificates.read_token(token).member.id == member.id
+    first = _issued(client, member)
+    client.get("/me/certificate.pdf")
+    from shares.models import CertificateIssue
+    assert db.session.scalar(db.select(db.func.count()).select_from(CertificateIssue)) == 1
+    assert len(first.token) >= 32
+
+
+@needs_tools
+@pytest.mark.parametrize("language, expected", [
+    ("fr", ["Une Voix SC", "Siège", "0403.170.701", "janvier|février|mars|avril|mai|juin|juillet|août|septembre|octobre|novembre|décembre"]),
+    ("nl", ["Une Voix CV", "Maatschappelijke zetel", "0403.170.701", "januari|februari|maart|april|mei|juni|juli|augustus|september|oktober|november|december"]),
+    ("en", ["Une Voix SC", "Registered office", "0403.170.701", "January|February|March|April|May|June|July|August|September|October|November|December"]),
+])
+def test_certificate_names_the_cooperative_and_dates_in_the_members_language(client, member_with_shares, tmp_path,
+                                                                              language, expected):
+    import re
+    member = member_in_good_standing(member_with_shares, language=language)
+    certificate = _issued(client, member)
+    pdf = certificates.render_certificate_pdf(certificate, language)
+    (tmp_path / "c.pdf").write_bytes(pdf)
+    text = subprocess.run(["pdftotext", str(tmp_path / "c.pdf"), "-"], capture_output=True, text=True,
+                          check=True).stdout
+    for needle in expected[:3]:
+        assert needle in text, (needle, text)
+    assert re.search(rf"\b\d{{1,2}} ({expected[3]}) {THIS_YEAR}\b", text), text
+    assert "SCRL" not in text and today().isoformat() not in text
 
 
 @settings(max_examples=200)

@@ -78,7 +78,9 @@ def test_as_of_date_reconstruction(member_with_shares, make_member):
     rows = register.register_rows(D(2023, 12, 31))
     assert [r.member.id for r in rows] == sorted([alice.id, bob.id], key=lambda i: db.session.get(type(alice), i).number)
     row = {r.member.id: r for r in rows}[bob.id]
-    assert row.dates["subscription"] == [D(2021, 3, 1)] and row.dates["transfer"] == [D(2022, 6, 1)]
+    assert row.dates["subscription"] == [D(2021, 3, 1)] and row.dates["received"] == [D(2022, 6, 1)] and not row.dates.get("ceded")
+    alice_row = {r.member.id: r for r in rows}[alice.id]
+    assert alice_row.dates["ceded"] == [D(2022, 6, 1)] and not alice_row.dates.get("received")
     assert row.dates["redemption"] == [D(2023, 1, 10)] and row.dates["payment"] == [D(2021, 3, 1)]
     assert register.register_rows(D(2020, 1, 1)) == []
 

@@ -60,7 +60,10 @@ def test_transfer_refusals_keep_input(client, login_as, member_with_shares):
     giver, receiver = member_with_shares(1), member_with_shares(1)
     data = {"receiver_number": receiver.number, "shares": "1", "effective_on": "2024-01-01",
             "board_decision_on": "2023-12-01", "board_reference": "CA-7"}
-    response = client.post(f"/staff/members/{giver.id}/register/transfer", data=data)
+    confirm = client.post(f"/staff/members/{giver.id}/register/transfer", data=data)
+    assert confirm.status_code == 200 and b"Please confirm" in confirm.data and b'name="confirmed" value="1"' in confirm.data
+    assert b"ceded to member" in confirm.data and b"CA-7" in confirm.data
+    response = client.post(f"/staff/members/{giver.id}/register/transfer", data=data | {"confirmed": "1"})
     assert response.status_code == 422 and b"below one share" in response.data and b"CA-7" in response.data
     missing = client.post(f"/staff/members/{giver.id}/register/transfer", data=data | {"board_reference": ""})
     assert missing.status_code == 400
@@ -76,9 +79,18 @@ def test_register_html_pdf_csv(client, login_as, member_with_shares):
     assert html.status_code == 200 and b"1 member in the register" in html.data
     csv = client.get("/staff/register?on=2023-06-01&format=csv")
     lines = csv.data.decode().strip().splitlines()
-    assert lines[0].startswith("number,name") and len(lines) == 3 and "2022-01-05" in lines[1]
+    assert lines[0].startswith("No.,Member,") and len(lines) == 3 and "2022-01-05" in lines[1]
+    # The PDF is never made by the web request: a background job makes it, the page follows it.
     pdf = client.get("/staff/register?on=2023-06-01&format=pdf")
-    assert pdf.status_code == 200 and pdf.data.startswith(b"%PDF")
+    assert pdf.status_code == 303 and pdf.location.endswith("#files")
+    job = client.post("/staff/register/exports", data={"on": "2023-06-01", "format": "pdf"})
+    assert job.status_code == 302
+    status = client.get(job.location)
+    assert status.status_code == 200 and b"The file is ready." in status.data
+    download = client.get(job.location + "/download")
+    assert download.status_code == 200 and download.data.startswith(b"%PDF")
+    assert download.headers["Cache-Control"] == "no-store"
+    download.close()
     assert client.get("/staff/register?on=not-a-date").status_code == 400
 
 

@@ -1,0 +1,174 @@
+"""Admission of new members, as the statutes want it. Services flush, never commit.
+
+1. ``apply`` (the public form): the member record and its account, the application, and the
+   payment request for the shares asked for (with its structured communication and EPC QR code).
+   The register gets nothing yet: the applicant is not a member.
+2. The payment arrives (``payment_matched``): with ``ADMISSION_MODE = "payment"`` the applicant is
+   admitted at once; with ``"decision"`` the application waits for a board or staff decision.
+3. ``decide``: admission writes the subscription entry (dated the day of admission, with the
+   decision's date and reference) through ``shares.register``; a refusal is recorded too (the
+   money received is then refunded by staff). Decided once: a conditional UPDATE on the status.
+
+A member is welcomed by mail with their certificate attached once admitted (``shares.mailing``)."""
+from __future__ import annotations
+
+from datetime import date
+
+from flask import current_app
+from sqlalchemy import func, select, update
+
+from app import audit
+from app.clock import today, utcnow
+from app.errors import Conflict, DomainError
+from app.extensions import db
+from app.models import Account
+from shares import register
+from shares.models import (ApplicationStatus, Category, Member, MemberKind, MembershipApplication,
+                           PaymentPurpose, PaymentRequest, PaymentStatus)
+from shares.payments import create_payment_request
+from shares.services import create_member
+from shares.settings import share_price_cents
+
+MAX_SHARES = 100
+MODES = ("payment", "decision")
+
+
+class ApplicationAlreadyDecided(Conflict):
+    """Someone decided this application first."""
+
+
+class ApplicationNotPaid(DomainError):
+    """Only a paid application can be admitted."""
+
+
+class DecisionRequired(DomainError):
+    """An admission by decision needs the decision's date and reference."""
+
+
+def admission_mode() -> str:
+    mode = current_app.config.get("ADMISSION_MODE", "payment")
+    return mode if mode in MODES else "decision"
+
+
+def apply(*, email: str, kind: MemberKind, category: Category, shares: int, language: str,
+          actor: Account | None = None, **fields) -> MembershipApplication:
+    """A new applicant with their payment request. ``DuplicateEmail`` when the address has an account."""
+    if not isinstance(shares, int) or not 1 <= shares <= MAX_SHARES:
+        from shares.errors import InvalidShareCount
+        raise InvalidShareCount()
+    member = create_member(email=email, kind=kind, category=category, language=language, **fields)
+    request = create_payment_request(member, PaymentPurpose.SUBSCRIPTION, shares * share_price_cents(category),
+                                     shares=shares, actor=actor)
+    application = MembershipApplication(member_id=member.id, shares=shares, category=category,
+                                        payment_request_id=request.id, consented_at=utcnow())
+    db.session.add(application)
+    db.session.flush()
+    audit.record("shares.application.submit", application, actor=actor,
+                 after={"member": member.number, "shares": shares, "category": category,
+                        "reference": request.reference, "by_staff": actor is not None})
+    return application
+
+
+def application_for(member_id: int) -> MembershipApplication | None:
+    return db.session.scalar(select(MembershipApplication).where(MembershipApplication.member_id == member_id))
+
+
+def pending_decisions(limit: int = 200) -> list[MembershipApplication]:
+    return list(db.session.scalars(
+        select(MembershipApplication).where(MembershipApplication.status == ApplicationStatus.AWAITING_DECISION)
+        .order_by(MembershipApplication.created_at, MembershipApplication.id).limit(limit)))
+
+
+def awaiting_payment(limit: int = 200) -> list[MembershipApplication]:
+    return list(db.session.scalars(
+        select(MembershipApplication).where(MembershipApplication.status == ApplicationStatus.AWAITING_PAYMENT)
+        .order_by(MembershipApplication.created_at.desc(), MembershipApplication.id.desc()).limit(limit)))
+
+
+def pending_decision_count() -> int:
+    return db.session.scalar(select(func.count()).select_from(MembershipApplication).where(
+        MembershipApplication.status == ApplicationStatus.AWAITING_DECISION)) or 0
+
+
+def _transition(application: MembershipApplication, before: tuple[ApplicationStatus, ...],
+                after: ApplicationStatus, **values) -> None:
+    result = db.session.execute(
+        update(MembershipApplication)
+        .where(MembershipApplication.id == application.id, MembershipApplication.status.in_(before))
+        .values(status=after, **values).execution_options(synchronize_session=False))
+    if result.rowcount != 1:
+        raise ApplicationAlreadyDecided()
+    db.session.refresh(application)
+
+
+def payment_received(application: MembershipApplication, *, on: date) -> None:
+    """The application's payment request is paid: admit now, or wait for the decision."""
+    if admission_mode() == "payment":
+        _admit(application, on=on, decision_on=None, decision_reference=None, actor=None,
+               before=(ApplicationStatus.AWAITING_PAYMENT,))
+    else:
+        _transition(application, (ApplicationStatus.AWAITING_PAYMENT,), ApplicationStatus.AWAITING_DECISION)
+        audit.record("shares.application.paid", application, after={"status": ApplicationStatus.AWAITING_DECISION})
+
+
+def _admit(application, *, on, decision_on, decision_reference, actor, before, note: str = "") -> None:
+    _transition(application, before, ApplicationStatus.ADMITTED, decided_at=utcnow(),
+                decided_by_id=actor.id if actor else None, decision_on=decision_on,
+                decision_reference=(decision_reference or "").strip()[:100] or None, decision_note=note[:500])
+    entry = register.admit(application.member, application.shares, application.category,
+                           application.payment_request, on=on, decision_on=decision_on,
+                           decision_reference=decision_reference, actor=actor)
+    db.session.execute(update(MembershipApplication).where(MembershipApplication.id == application.id)
+                       .values(subscription_entry_id=entry.id).execution_options(synchronize_session=False))
+    db.session.refresh(application)
+    audit.record("shares.application.admit", application, actor=actor,
+                 after={"entry": entry.id, "decision_on": decision_on, "decision_reference": decision_reference,
+                        "automatic": actor is None})
+    from shares.mailing import welcome_member
+    welcome_member(application)
+
+
+def decide(application: MembershipApplication, *, admit: bool, decision_on: date | None,
+           decision_reference: str | None, actor: Account, note: str = "") -> None:
+    """The board's or staff's decision on a paid application (or a refusal of an unpaid one)."""
+    if not decision_on or not (decision_reference or "").strip():
+        raise DecisionRequired()
+    if decision_on > today():
+        from shares.errors import FutureDate
+        raise FutureDate()
+    if admit:
+        if application.status is ApplicationStatus.AWAITING_PAYMENT:
+            raise ApplicationNotPaid()
+        _admit(application, on=decision_on, decision_on=decision_on, decision_reference=decision_reference,
+               actor=actor, before=(ApplicationStatus.AWAITING_DECISION,), note=note)
+        return
+    _transition(application, (ApplicationStatus.AWAITING_PAYMENT, ApplicationStatus.AWAITING_DECISION),
+                ApplicationStatus.REFUSED, decided_at=utcnow(), decided_by_id=actor.id, decision_on=decision_on,
+                decision_reference=decision_reference.strip()[:100], decision_note=note[:500])
+    request = application.payment_request
+    if request.status is PaymentStatus.OPEN and request.paid_cents == 0:
+        from shares.payments import cancel_payment_request
+        cancel_payment_request(request, actor=actor)
+    audit.record("shares.application.refuse", application, actor=actor,
+                 after={"decision_on": decision_on, "decision_reference": decision_reference, "note": note,
+                        "to_refund_cents": request.paid_cents})
+
+
+def on_payment_matched(request: PaymentRequest, **extra) -> None:
+    """``payment_matched`` listener: a paid application moves on (admission or decision)."""
+    if request.purpose is not PaymentPurpose.SUBSCRIPTION or request.status is not PaymentStatus.PAID:
+        return
+    application = db.session.scalar(select(MembershipApplication).where(
+        MembershipApplication.payment_request_id == request.id,
+        MembershipApplication.status == ApplicationStatus.AWAITING_PAYMENT))
+    if application is None:
+        return
+    entry = extra.get("entry")
+    on = entry.effective_on if entry is not None else today()
+    payment_received(application, on=min(on, today()))
+
+
+def member_is_applicant(member: Member) -> bool:
+    application = application_for(member.id)
+    return application is not None and application.status in (ApplicationStatus.AWAITING_PAYMENT,
+                                                               ApplicationStatus.AWAITING_DECISION)

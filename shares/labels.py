@@ -1,0 +1,98 @@
+"""Words for the register's codes, said once: pages, the PDF register, CSV exports and mail use these.
+
+Every function returns text in the current locale; templates reach them as globals
+(``register_status(code)``, ``entry_label(entry)``, ``date_column(key)``)."""
+from __future__ import annotations
+
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+
+from app.web import _format_day, reader_locale
+from shares.models import ApplicationStatus, EntryKind, PaymentPurpose
+
+STATUS_WORDS = {
+    "active": _l("member"),
+    "lapsed": _l("lapsed (renewal unpaid)"),
+    "resignation": _l("resigned"),
+    "exclusion": _l("excluded"),
+    "applicant": _l("admission pending"),
+}
+
+ENTRY_WORDS = {
+    EntryKind.SUBSCRIPTION: _l("Subscription"),
+    EntryKind.PAYMENT: _l("Payment of capital"),
+    EntryKind.TRANSFER_OUT: _l("Shares ceded"),
+    EntryKind.TRANSFER_IN: _l("Shares received"),
+    EntryKind.CATEGORY_CHANGE: _l("Change of category"),
+    EntryKind.REDEMPTION: _l("Redemption"),
+    EntryKind.RESIGNATION: _l("Resignation"),
+    EntryKind.EXCLUSION: _l("Exclusion"),
+    EntryKind.CORRECTION: _l("Correction"),
+    EntryKind.LAPSE: _l("Lapsed: yearly renewal not paid"),
+    EntryKind.REINSTATEMENT: _l("Reinstated: renewal paid"),
+}
+
+DATE_COLUMN_WORDS = {
+    "subscription": _l("Subscriptions"),
+    "payment": _l("Capital payments"),
+    "fee": _l("Renewal fees"),
+    "ceded": _l("Shares ceded"),
+    "received": _l("Shares received"),
+    "redemption": _l("Redemptions"),
+    "lapse": _l("Lapsed"),
+    "reinstatement": _l("Reinstated"),
+}
+
+APPLICATION_WORDS = {
+    ApplicationStatus.AWAITING_PAYMENT: _l("waiting for payment"),
+    ApplicationStatus.AWAITING_DECISION: _l("paid, waiting for the admission decision"),
+    ApplicationStatus.ADMITTED: _l("admitted"),
+    ApplicationStatus.REFUSED: _l("refused"),
+}
+
+
+def register_status(code: str) -> str:
+    return str(STATUS_WORDS.get(code, STATUS_WORDS["active"]))
+
+
+def entry_label(entry) -> str:
+    """The entry's kind in words; a payment of the yearly renewal is a fee, not capital."""
+    if entry.kind is EntryKind.PAYMENT and entry.payment_request is not None \
+            and entry.payment_request.purpose is PaymentPurpose.RENEWAL:
+        return _("Yearly renewal fee %(year)s", year=entry.payment_request.year)
+    if entry.kind is EntryKind.LAPSE and entry.payment_request is not None:
+        return _("Lapsed: renewal %(year)s not paid", year=entry.payment_request.year)
+    if entry.kind is EntryKind.REINSTATEMENT and entry.payment_request is not None:
+        return _("Reinstated: renewal %(year)s paid", year=entry.payment_request.year)
+    return str(ENTRY_WORDS.get(entry.kind, entry.kind.value))
+
+
+def entry_words(kind: EntryKind) -> str:
+    return str(ENTRY_WORDS.get(kind, kind.value))
+
+
+def date_column(key: str) -> str:
+    return str(DATE_COLUMN_WORDS[key])
+
+
+def dated_pattern() -> str:
+    """``"%(label)s: %(dates)s"`` in the reader's language (French spacing included), to format per row."""
+    from app.i18n import fr_spacing
+
+    return fr_spacing(_("%(label)s: %(dates)s"))
+
+
+def application_status(status: ApplicationStatus) -> str:
+    return str(APPLICATION_WORDS[status])
+
+
+def dates_text(dates, fmt: str = "medium") -> str:
+    """Dates in the reader's locale, comma-separated (``3 mars 2025, 4 avr. 2025``)."""
+    locale = str(reader_locale())
+    return ", ".join([_format_day(d, fmt, locale) for d in dates])
+
+
+TEMPLATE_GLOBALS = {"register_status": register_status, "entry_label": entry_label, "date_column": date_column,
+                    "entry_words": entry_words,
+                    "application_status": application_status, "dates_text": dates_text,
+                    "dated_pattern": dated_pattern}

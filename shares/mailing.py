@@ -1,0 +1,67 @@
+"""Mail members expect from the register: a welcome with the certificate on admission, and the
+certificate attached when a subscription or a renewal is paid.
+
+The certificate's facts are stored when the mail is queued (``certificates.issue``); its PDF is made
+when the mail is sent (an attachment renderer), so a bank import paying thousands of renewals does
+not render thousands of PDFs inside its transaction. Each mail once per payment request: the
+outbox's unique ``dedupe_key`` guarantees it."""
+from __future__ import annotations
+
+from flask import current_app
+from sqlalchemy.exc import IntegrityError
+
+from app.clock import today
+from app.extensions import db
+from app.jobs import job_context, public_url
+from app.mail import Attachment, queue_mail
+from shares import certificates, register
+from shares.models import MembershipApplication, PaymentPurpose, PaymentRequest, PaymentStatus
+
+CERTIFICATE_PURPOSES = (PaymentPurpose.SUBSCRIPTION, PaymentPurpose.RENEWAL)
+
+
+def _send_certificate(member, request: PaymentRequest, template: str, **context) -> bool:
+    """Queue ``template`` with the member's certificate attached; False when they are not in good
+    standing today (no certificate to give) or the mail was already queued."""
+    on = today()
+    try:
+        certificate = certificates.issue(member, on, register.holding(member, on).shares)
+    except certificates.CertificateUnavailable:
+        return False
+    savepoint = db.session.begin_nested()
+    try:
+        with job_context():
+            queue_mail(member.email, member.language, template, dedupe_key=f"certificate:{request.id}",
+                       member=member, request=request, year=certificate.year, link=public_url("/"),
+                       coop_name=current_app.config.get("COOP_NAME", ""),
+                       attachments=[Attachment(certificates.filename(certificate), "application/pdf",
+                                               renderer="shares.certificate", renderer_arg=str(certificate.id))],
+                       **context)
+            db.session.flush()
+    except IntegrityError:
+        savepoint.rollback()
+        return False
+    savepoint.commit()
+    return True
+
+
+def welcome_member(application: MembershipApplication) -> bool:
+    return _send_certificate(application.member, application.payment_request, "welcome_member",
+                             shares=application.shares)
+
+
+def on_payment_matched(request: PaymentRequest, **extra) -> None:
+    """``payment_matched`` listener: a subscription or renewal now paid gets the certificate by mail.
+    An application's first payment is welcomed on admission instead (``welcome_member``). A payment
+    recorded with ``notify=False`` (the demo's back-dated history) mails nothing."""
+    if not extra.get("notify", True):
+        return
+    if request.purpose not in CERTIFICATE_PURPOSES or request.status is not PaymentStatus.PAID:
+        return
+    if request.purpose is PaymentPurpose.SUBSCRIPTION and db.session.query(
+            db.session.query(MembershipApplication.id)
+            .filter(MembershipApplication.payment_request_id == request.id).exists()).scalar():
+        return
+    _send_certificate(request.member, request, "certificate_paid",
+                      renewal=request.purpose is PaymentPurpose.RENEWAL)
+

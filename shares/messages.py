@@ -1,0 +1,77 @@
+"""The sentences people read for the shares module's errors: declared once (``app.errors``)."""
+from __future__ import annotations
+
+from flask_babel import lazy_gettext as _l
+
+from app.audit import register_action_labels, register_object_labels
+from app.errors import register_messages
+from shares import admission, errors, member_requests
+from shares.certificates import CertificateUnavailable
+
+register_messages({
+    errors.InvalidShareCount: _l("Enter a whole number of shares, 1 or more."),
+    errors.MemberNotActive: _l("This membership has ended (resignation or exclusion): this is no longer possible."),
+    errors.NotEnoughShares: _l("The member does not hold that many shares."),
+    errors.BelowMinimumShares: _l("Refused: the member would be left below one share or below the minimum of "
+                                  "their category."),
+    errors.BoardApprovalRequired: _l("The board's decision (date and reference) is required."),
+    errors.SameMember: _l("A transfer needs two different members."),
+    errors.SameCategory: _l("The member is already in this category."),
+    errors.UnpaidShares: _l("Only paid-up shares can be transferred."),
+    errors.FutureDate: _l("The date cannot be in the future."),
+    errors.ReasonRequired: _l("Say why."),
+    errors.EntryNotCorrectable: _l("A correction cannot itself be corrected; correct the original entry."),
+    errors.UnknownMember: _l("No member has that number."),
+    errors.UnknownReference: _l("No payment request has this structured communication."),
+    errors.RequestNotPayable: _l("This payment request is cancelled, or already (partly) paid: it cannot be "
+                                 "cancelled or paid any more."),
+    errors.TransactionAlreadyResolved: _l("Someone resolved this payment first. Reload the queue."),
+    errors.DuplicateEmail: _l("An account already uses this e-mail address. If it is yours, sign in: you can buy "
+                              "shares from your own page."),
+    errors.StaleEdit: _l("Someone changed this while you were editing. Reload the page and try again."),
+    errors.ApplicationPending: _l("Your application is not decided yet: wait until you are admitted."),
+    member_requests.RequestAlreadyPending: _l("You already have a request of this kind waiting for staff."),
+    member_requests.RequestAlreadyDecided: _l("Someone decided this request first."),
+    admission.ApplicationAlreadyDecided: _l("Someone decided this application first."),
+    admission.ApplicationNotPaid: _l("This application is not paid yet: it can only be refused for now."),
+    admission.DecisionRequired: _l("The decision's date and reference are required."),
+    CertificateUnavailable: _l("There is no certificate for a member who is not in good standing."),
+})
+
+
+register_action_labels({
+    "register.subscription": _l("Subscription recorded"),
+    "register.transfer": _l("Transfer of shares recorded"),
+    "register.category_change": _l("Change of category recorded"),
+    "register.redemption": _l("Redemption recorded"),
+    "register.resignation": _l("Resignation recorded"),
+    "register.exclusion": _l("Exclusion recorded"),
+    "register.correction": _l("Correction recorded"),
+    "shares.register.admission": _l("Admission recorded in the register"),
+    "shares.register.lapse": _l("Member recorded as lapsed"),
+    "shares.register.reinstatement": _l("Member reinstated"),
+    "member.created": _l("Member created"),
+    "member.profile_updated": _l("Profile changed"),
+    "shares.member.contact_update": _l("E-mail or address changed by staff"),
+    "shares.member.sign_in_link_send": _l("Sign-in link sent by staff"),
+    "payment_request.created": _l("Payment request created"),
+    "payment_request.cancelled": _l("Payment request cancelled"),
+    "payment.applied": _l("Payment recorded"),
+    "bank_statement.imported": _l("Bank statement imported"),
+    "bank_transaction.dismissed": _l("Bank payment set aside"),
+    "bank_transaction.matched_by_hand": _l("Bank payment matched by hand"),
+    "shares.application.submit": _l("Application to become a member"),
+    "shares.application.paid": _l("Application paid, waiting for a decision"),
+    "shares.application.admit": _l("Applicant admitted"),
+    "shares.application.refuse": _l("Application refused"),
+    "shares.member_request.*": _l("Member's request (asked or decided)"),
+})
+
+register_object_labels({
+    "shares_member": _l("Member"),
+    "shares_payment_request": _l("Payment request"),
+    "shares_bank_statement_import": _l("Bank statement"),
+    "shares_bank_transaction": _l("Bank payment"),
+    "shares_member_request": _l("Member's request"),
+    "shares_membership_application": _l("Application"),
+})

@@ -1,0 +1,57 @@
+"""What the shares module puts on the home page ("What needs you now") for the signed-in person."""
+from __future__ import annotations
+
+from flask import url_for
+from flask_babel import ngettext
+from sqlalchemy import func, select
+
+from app.extensions import db
+from app.registry import Task
+from shares.models import (ApplicationStatus, MemberRequest, MemberRequestStatus, MembershipApplication,
+                           PaymentPurpose, PaymentRequest, PaymentStatus)
+from shares.permissions import can_decide_admissions, can_decide_member_requests
+from shares.queries import member_for_account
+
+
+def renewal_tasks(account) -> list[Task]:
+    from shares.views.members import renewal_tasks as box
+
+    return box(account)
+
+
+def share_payment_tasks(account) -> list[Task]:
+    """A member with shares to pay (a subscription just requested, more shares, an application)."""
+    member = member_for_account(account.id)
+    if member is None:
+        return []
+    count = db.session.scalar(select(func.count()).select_from(PaymentRequest).where(
+        PaymentRequest.member_id == member.id,
+        PaymentRequest.purpose.in_((PaymentPurpose.SUBSCRIPTION, PaymentPurpose.ADDITIONAL_SHARES)),
+        PaymentRequest.status.in_((PaymentStatus.OPEN, PaymentStatus.PARTIALLY_PAID)))) or 0
+    if not count:
+        return []
+    return [Task(title=ngettext("Pay for your shares", "Pay for your shares (%(num)d requests)", count),
+                 url=url_for("shares.my_payments"), count=count, urgency=15)]
+
+
+def staff_tasks(account) -> list[Task]:
+    """Staff: members' requests and applications to decide (payments: ``shares.views.staff.payment_tasks``)."""
+    tasks = []
+    if can_decide_member_requests(account):
+        waiting = db.session.scalar(select(func.count()).select_from(MemberRequest).where(
+            MemberRequest.status == MemberRequestStatus.PENDING)) or 0
+        if waiting:
+            tasks.append(Task(title=ngettext("%(num)d member request to decide", "%(num)d member requests to decide",
+                                             waiting), url=url_for("shares.staff_requests"), count=waiting,
+                              urgency=35))
+    if can_decide_admissions(account):
+        applications = db.session.scalar(select(func.count()).select_from(MembershipApplication).where(
+            MembershipApplication.status == ApplicationStatus.AWAITING_DECISION)) or 0
+        if applications:
+            tasks.append(Task(title=ngettext("%(num)d application to admit or refuse",
+                                             "%(num)d applications to admit or refuse", applications),
+                              url=url_for("shares.staff_applications"), count=applications, urgency=35))
+    return tasks
+
+
+PROVIDERS = (renewal_tasks, share_payment_tasks, staff_tasks)

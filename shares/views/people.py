@@ -1,0 +1,217 @@
+"""Staff screens for the people in the register: applications and admission, a new member,
+contact details, sign-in links, cancelling a payment request, lapses, and the register's files."""
+from __future__ import annotations
+
+from flask import abort, flash, redirect, render_template, request, send_file, url_for
+from flask_babel import gettext as _
+from flask_babel import get_locale
+from flask_login import current_user
+
+from app.auth.services import request_login_link
+from app.authz import permission_required
+from app.clock import today
+from app.errors import DomainError, error_message
+from app.extensions import db
+from app.uow import unit_of_work
+from app.web import render
+from shares import admission, exports, renewal, services
+from shares.forms import AdmissionDecisionForm, ConfirmForm, ContactForm, ExportForm, StaffMemberForm
+from shares.models import (Category, ExportStatus, Member, MemberKind, MembershipApplication, PaymentRequest,
+                           PaymentStatus, RegisterExport)
+from shares.payments import cancel_payment_request
+from shares.permissions import (can_cancel_payment_request, can_decide_admissions, can_export_register,
+                                can_manage_members, can_record_lapses)
+from shares.views.blueprint import bp
+from shares.views.public import application_fields
+
+
+def _actor():
+    return current_user._get_current_object()
+
+
+# ------------------------------------------------------------------------------------------------
+# Applications and admission
+# ------------------------------------------------------------------------------------------------
+
+@bp.route("/staff/applications")
+@permission_required(can_decide_admissions)
+def staff_applications():
+    return render_template("shares/applications.html", waiting=admission.pending_decisions(),
+                           unpaid=admission.awaiting_payment(), form=AdmissionDecisionForm(formdata=None),
+                           mode=admission.admission_mode(), today=today())
+
+
+@bp.route("/staff/applications/<int:application_id>/<any(admit, refuse):decision>", methods=["POST"])
+@permission_required(can_decide_admissions)
+def decide_application(application_id: int, decision: str):
+    application = db.get_or_404(MembershipApplication, application_id)
+    form = AdmissionDecisionForm()
+    if not form.validate_on_submit():
+        flash(" ".join(str(e) for errors in form.errors.values() for e in errors), "error")
+        return render_template("shares/applications.html", waiting=admission.pending_decisions(),
+                               unpaid=admission.awaiting_payment(), form=form, mode=admission.admission_mode(),
+                               today=today()), 400
+    try:
+        with unit_of_work():
+            admission.decide(application, admit=decision == "admit", decision_on=form.decision_on.data,
+                             decision_reference=form.decision_reference.data, actor=_actor(),
+                             note=form.note.data or "")
+    except DomainError as exc:
+        flash(error_message(exc), "error")
+        return render_template("shares/applications.html", waiting=admission.pending_decisions(),
+                               unpaid=admission.awaiting_payment(), form=form, mode=admission.admission_mode(),
+                               today=today()), exc.status
+    flash(_("%(name)s is admitted: the subscription is in the register.", name=application.member.name)
+          if decision == "admit" else _("Application refused."), "success")
+    return redirect(url_for("shares.staff_applications"))
+
+
+# ------------------------------------------------------------------------------------------------
+# A new member, contact details, sign-in link
+# ------------------------------------------------------------------------------------------------
+
+@bp.route("/staff/members/new", methods=["GET", "POST"])
+@permission_required(can_manage_members)
+def staff_new_member():
+    form = StaffMemberForm()
+    if form.validate_on_submit():
+        try:
+            with unit_of_work():
+                application = admission.apply(email=form.email.data, kind=MemberKind(form.kind.data),
+                                              category=Category(form.category.data), shares=form.shares.data,
+                                              language=form.language.data, actor=_actor(),
+                                              **application_fields(form))
+        except DomainError as exc:
+            (form.email if exc.status == 409 else form.shares).errors.append(error_message(exc))
+            return render_template("shares/member_new.html", form=form), exc.status
+        number = application.member.number
+        flash(_("Member %(number)s created. They are admitted once their shares are paid and the admission is "
+                "decided.", number=number) if admission.admission_mode() == "decision" else
+              _("Member %(number)s created. They are admitted once their shares are paid.", number=number), "success")
+        return redirect(url_for("shares.member_detail", member_id=application.member_id))
+    return render_template("shares/member_new.html", form=form), 400 if form.errors else 200
+
+
+@bp.route("/staff/members/<int:member_id>/contact", methods=["GET", "POST"])
+@permission_required(can_manage_members)
+def edit_contact(member_id: int):
+    member = db.get_or_404(Member, member_id)
+    form = ContactForm(obj=member, data=None if request.method == "POST" else {"email": member.email,
+                                                                              "version": member.version})
+    if form.validate_on_submit():
+        try:
+            with unit_of_work():
+                services.update_contact(member, int(form.version.data or 0), email=form.email.data,
+                                        street=form.street.data, postcode=form.postcode.data, city=form.city.data,
+                                        country=form.country.data, actor=_actor())
+        except DomainError as exc:
+            form.email.errors.append(error_message(exc))
+            member = db.session.get(Member, member_id)
+            form.version.data = member.version
+            return render_template("shares/member_contact.html", form=form, member=member), exc.status
+        flash(_("Contact details saved."), "success")
+        return redirect(url_for("shares.member_detail", member_id=member_id))
+    return render_template("shares/member_contact.html", form=form, member=member), 400 if form.errors else 200
+
+
+@bp.route("/staff/members/<int:member_id>/sign-in-link", methods=["POST"])
+@permission_required(can_manage_members)
+def send_sign_in_link(member_id: int):
+    member = db.get_or_404(Member, member_id)
+    if not ConfirmForm().validate_on_submit():
+        abort(400)
+    with unit_of_work():
+        request_login_link(member.email)
+        from app import audit
+        audit.record("shares.member.sign_in_link_send", member, actor=_actor(), after={"email": member.email})
+    flash(_("A sign-in link was sent to %(email)s.", email=member.email), "success")
+    return redirect(url_for("shares.member_detail", member_id=member_id))
+
+
+# ------------------------------------------------------------------------------------------------
+# Cancelling a payment request: a confirmation page, then the cancellation
+# ------------------------------------------------------------------------------------------------
+
+@bp.route("/staff/payment-requests/<int:request_id>/cancel", methods=["GET", "POST"])
+@permission_required(can_cancel_payment_request)
+def cancel_request(request_id: int):
+    payment = db.get_or_404(PaymentRequest, request_id)
+    form = ConfirmForm()
+    status = 200
+    if form.validate_on_submit():
+        try:
+            with unit_of_work():
+                cancel_payment_request(payment, actor=_actor())
+        except DomainError as exc:
+            flash(error_message(exc), "error")
+            status = exc.status
+        else:
+            flash(_("The payment request %(reference)s is cancelled.", reference=payment.formatted_reference),
+                  "success")
+            return redirect(url_for("shares.member_detail", member_id=payment.member_id, _anchor="requests"))
+    cancellable = payment.status is PaymentStatus.OPEN and payment.paid_cents == 0
+    return render_template("shares/confirm_cancel_request.html", payment=payment, form=form,
+                           cancellable=cancellable), status if cancellable else (status if status != 200 else 409)
+
+
+# ------------------------------------------------------------------------------------------------
+# Lapses (from the renewal campaign page)
+# ------------------------------------------------------------------------------------------------
+
+@bp.route("/staff/renewal/<int:year>/lapses", methods=["POST"])
+@permission_required(can_record_lapses)
+def record_lapses(year: int):
+    if not 2000 <= year <= 2100:
+        abort(404)
+    if not ConfirmForm().validate_on_submit():
+        abort(400)
+    with unit_of_work():
+        result = renewal.record_lapses(year, actor=_actor())
+    flash(ngettext_lapsed(result.lapsed), "success")
+    return redirect(url_for("shares.staff_renewal", year=year, _anchor="lapsed"))
+
+
+def ngettext_lapsed(n: int) -> str:
+    from flask_babel import ngettext
+
+    return ngettext("%(num)d member recorded as lapsed.", "%(num)d members recorded as lapsed.", n)
+
+
+# ------------------------------------------------------------------------------------------------
+# The register as a file, made in the background
+# ------------------------------------------------------------------------------------------------
+
+@bp.route("/staff/register/exports", methods=["POST"])
+@permission_required(can_export_register)
+def request_register_export():
+    form = ExportForm()
+    if not form.validate_on_submit():
+        abort(400)
+    with unit_of_work():
+        export = exports.request_export(form.on.data, form.format.data, actor=_actor(), language=str(get_locale()))
+    exports.start_in_background(export.id)
+    return redirect(url_for("shares.register_export", export_id=export.id))
+
+
+@bp.route("/staff/register/exports/<int:export_id>")
+@permission_required(can_export_register)
+def register_export(export_id: int):
+    export = db.get_or_404(RegisterExport, export_id)
+    db.session.refresh(export)
+    return render("shares/register_export.html", "shares/_partials/export_status.html", export=export,
+                  running=export.status in (ExportStatus.QUEUED, ExportStatus.RUNNING))
+
+
+@bp.route("/staff/register/exports/<int:export_id>/download")
+@permission_required(can_export_register)
+def download_register_export(export_id: int):
+    export = db.get_or_404(RegisterExport, export_id)
+    if export.status is not ExportStatus.DONE:
+        abort(404)
+    path = exports.export_path(export)
+    if not path.exists():
+        abort(404)
+    response = send_file(path, as_attachment=True, download_name=exports.download_name(export),
+                         mimetype="application/pdf" if export.format == "pdf" else "text/csv")
+    response.headers["Cache-Control"] = "no-store"
+    return response

@@ -1,0 +1,87 @@
+"""Pages for anyone, signed in or not: the "become a member" form and what it asks to pay."""
+from __future__ import annotations
+
+from flask import current_app, redirect, render_template, session, url_for
+from flask_babel import gettext as _
+from flask_babel import get_locale
+
+from app.auth.services import request_login_link
+from app.errors import DomainError, error_message
+from app.extensions import db, limiter
+from app.jobs import public_url
+from app.mail import queue_mail
+from app.uow import unit_of_work
+from shares import admission, payments
+from shares.forms import ApplicationForm
+from shares.models import Category, MemberKind, MembershipApplication
+from shares.settings import share_price_cents
+from shares.views.blueprint import bp
+
+APPLICATION_FIELDS = ("first_name", "last_name", "legal_name", "street", "postcode", "city", "country",
+                      "national_number", "enterprise_number")
+
+
+def _rate_limit() -> str:
+    return current_app.config.get("ADMISSION_RATE_LIMIT", "5 per hour")
+
+
+def application_fields(form) -> dict:
+    legal = form.kind.data == "legal"
+    values = {name: getattr(form, name).data for name in APPLICATION_FIELDS}
+    if legal:
+        values.update(first_name=None, last_name=None, national_number=None)
+    else:
+        values.update(legal_name=None)
+    return values
+
+
+@bp.route("/join", methods=["GET", "POST"])
+@limiter.limit(_rate_limit, methods=["POST"])
+def apply():
+    form = ApplicationForm()
+    if not form.is_submitted():
+        form.language.data = str(get_locale())
+    prices = {c.value: share_price_cents(c) for c in Category}
+    if form.is_submitted() and form.validate():
+        try:
+            with unit_of_work():
+                application = admission.apply(email=form.email.data, kind=MemberKind(form.kind.data),
+                                              category=Category(form.category.data), shares=form.shares.data,
+                                              language=form.language.data, **application_fields(form))
+                _mail_application(application)
+        except DomainError as exc:
+            (form.email if exc.status == 409 else form.shares).errors.append(error_message(exc))
+            return render_template("shares/join.html", form=form, prices=prices), exc.status
+        session["application_id"] = application.id
+        return redirect(url_for("shares.application_received"))
+    return render_template("shares/join.html", form=form, prices=prices), 400 if form.errors else 200
+
+
+def _mail_application(application: MembershipApplication) -> None:
+    member, request = application.member, application.payment_request
+    queue_mail(member.email, member.language, "application_received", member=member, request=request,
+               shares=application.shares, amount_cents=request.amount_cents,
+               reference=request.formatted_reference, iban=payments_iban(),
+               coop_name=current_app.config.get("COOP_NAME", ""), link=public_url("/"),
+               decision=admission.admission_mode() == "decision")
+    request_login_link(member.email)
+
+
+def payments_iban() -> str:
+    from stdnum import iban as std_iban
+
+    from shares.settings import setting
+
+    return std_iban.format(setting("COOP_IBAN"))
+
+
+@bp.route("/join/received")
+def application_received():
+    """What to pay, right after applying (the application is remembered in this browser's session only)."""
+    application = db.session.get(MembershipApplication, session.get("application_id") or 0)
+    if application is None:
+        return redirect(url_for("shares.apply"))
+    request = application.payment_request
+    qr = payments.request_qr_svg(request, label=_("QR code to pay your shares with a banking app"))
+    return render_template("shares/join_received.html", application=application, request=request, qr=qr,
+                           iban=payments_iban(), decision=admission.admission_mode() == "decision")

@@ -1,0 +1,58 @@
+"""Dates, amounts and French punctuation as people read them; mail attachments."""
+from __future__ import annotations
+
+from datetime import date, datetime, timezone
+
+import pytest
+from flask import render_template_string
+from flask_babel import force_locale
+
+from app.extensions import db
+from app.i18n import fr_spacing
+from app.mail import Attachment, build_email, queue_mail
+from app.web import euros, format_day
+
+
+@pytest.mark.parametrize("language, long, short, money", [
+    ("fr", "27 novembre 2026", "27/11/2026", "1\u202f234,50 €"),
+    ("nl", "27 november 2026", "27-11-2026", "1.234,50 €"),
+    ("en", "27 November 2026", "27/11/2026", "1,234.50 €"),
+])
+def test_dates_and_amounts_in_each_language(app, language, long, short, money):
+    with app.test_request_context("/"), force_locale(language):
+        assert format_day(date(2026, 11, 27)) == long
+        assert format_day(date(2026, 11, 27), "short") == short
+        assert euros(123450) == money
+        assert render_template_string("{{ d|date_long }}", d=date(2026, 11, 27)) == long
+        moment = render_template_string("{{ t|datetime('long') }}", t=datetime(2026, 11, 27, 9, tzinfo=timezone.utc))
+        assert "2026" in moment and ("10:00" in moment or "10.00" in moment)  # Brussels time
+
+
+def test_french_spacing():
+    assert fr_spacing("Statut : payé ; vraiment ? Oui !", "fr") == "Statut\xa0: payé\u202f; vraiment\u202f? Oui\u202f!"
+    assert fr_spacing("Statut: ok", "fr") == "Statut\xa0: ok"
+    assert fr_spacing("https://example.be/a?b=1 10:30", "fr") == "https://example.be/a?b=1 10:30"
+    assert fr_spacing("Status: ok?", "en") == "Status: ok?"
+
+
+def test_templates_get_french_spacing_only_in_french(app):
+    with app.test_request_context("/"):
+        with force_locale("fr"):
+            assert render_template_string("{{ _('Structured communication: %(reference)s', reference='x : y') }}") \
+                == "Communication structurée\xa0: x : y"  # the value is left as typed
+        with force_locale("en"):
+            assert render_template_string("{{ _('Structured communication: %(reference)s', reference='x') }}") \
+                == "Structured communication: x"
+
+
+def test_mail_attachments_are_stored_and_sent(app):
+    with app.test_request_context("/"):
+        message = queue_mail("a@example.be", "en", "login_link", account=None, link="http://x", minutes=10,
+                             attachments=[Attachment("note.txt", "text/plain", content=b"hello")])
+        db.session.flush()
+        [part] = list(build_email(message, "coop@example.be").iter_attachments())
+        assert part.get_filename() == "note.txt" and part.get_content() == "hello"
+        with pytest.raises(ValueError):
+            queue_mail("a@example.be", "en", "login_link", account=None, link="x", minutes=1,
+                       attachments=[Attachment("bad.pdf")])
+        db.session.rollback()

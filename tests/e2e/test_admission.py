@@ -1,0 +1,93 @@
+"""Becoming a member, in Chromium on a 360-px phone: the public form, the payment it asks for (EPC QR),
+admission when the payment arrives, the welcome mail with the certificate, and the first certificate
+downloaded from the member's own page. Every page is scanned with axe-core."""
+from __future__ import annotations
+
+import re
+import shutil
+import subprocess
+
+import pytest
+from playwright.sync_api import expect
+
+from app.clock import today
+from app.extensions import db
+from shares.models import ApplicationStatus, MembershipApplication
+from shares.payments import parse_epc
+from shares.register import record_payment as apply_payment
+
+PHONE = {"width": 360, "height": 740}
+needs_zbar = pytest.mark.skipif(not (shutil.which("zbarimg") and shutil.which("pdftoppm")),
+                                reason="zbarimg and pdftoppm are needed to read QR codes back")
+
+
+def no_sideways_scroll(page):
+    assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth + 1"), "page scrolls sideways"
+
+
+@needs_zbar
+def test_from_the_public_form_to_the_first_certificate(page, live_server, accessible, sign_in, tmp_path):
+    page.set_viewport_size(PHONE)
+    page.goto(live_server.path("/"))
+    assert page.locator("header.site").bounding_box()["height"] < 80
+    page.locator("header.site summary").click()  # the menu folds on a phone
+    page.get_by_role("link", name="Become a member").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Become a member")
+    accessible(page)
+    no_sideways_scroll(page)
+
+    # A first try with a wrong national number is refused with the reason, and keeps what was typed.
+    page.get_by_label("A person").check()
+    page.get_by_label("First name").fill("Emma")
+    page.get_by_label("Last name").fill("Wouters")
+    page.get_by_label("Belgian national number (optional)").fill("85.07.30-033.29")
+    page.get_by_label("E-mail address").fill("emma.wouters@example.be")
+    page.get_by_label("Street and number").fill("Rue Haute 12")
+    page.get_by_label("Postcode").fill("1000")
+    page.get_by_label("City").fill("Bruxelles")
+    page.get_by_label("Preferred language").select_option("en")
+    page.get_by_label(re.compile("^A: I will use")).check()
+    page.get_by_label("Number of shares").fill("2")
+    page.get_by_label(re.compile("I have read the statutes")).check()
+    page.get_by_role("button", name="Send my application").click()
+    expect(page.locator(".error").first).to_contain_text("not a valid Belgian national number")
+    expect(page.get_by_label("Last name")).to_have_value("Wouters")
+    accessible(page)
+
+    page.get_by_label("Belgian national number (optional)").fill("85.07.30-033.28")
+    page.get_by_label(re.compile("I have read the statutes")).check()
+    page.get_by_role("button", name="Send my application").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Application received")
+    application = db.session.scalar(db.select(MembershipApplication))
+    request = application.payment_request
+    expect(page.locator("main")).to_contain_text(request.formatted_reference)
+    qr = page.locator("svg.qr")
+    expect(qr).to_be_visible()
+    qr.screenshot(path=str(tmp_path / "qr.png"))
+    out = subprocess.run(["zbarimg", "--nodbus", "-q", "--raw", str(tmp_path / "qr.png")], capture_output=True,
+                         text=True)
+    epc = parse_epc(out.stdout.removesuffix("\n"))
+    assert epc["amount_cents"] == 6000 and epc["remittance_reference"] == request.formatted_reference
+    accessible(page)
+    no_sideways_scroll(page)
+
+    # The bank statement pays the request: the applicant is admitted at once (ADMISSION_MODE "payment").
+    apply_payment(request, 6000, on=today())
+    db.session.commit()
+    db.session.refresh(application)
+    assert application.status is ApplicationStatus.ADMITTED
+
+    sign_in(page, live_server, "emma.wouters@example.be")
+    page.locator("header.site summary").click()
+    page.get_by_role("link", name="My shares").click()
+    expect(page.locator("main")).to_contain_text("In good standing")
+    accessible(page)
+    no_sideways_scroll(page)
+    with page.expect_download() as download_info:
+        page.get_by_role("link", name="Download my membership certificate (PDF)").click()
+    download = download_info.value
+    pdf = tmp_path / "certificate.pdf"
+    download.save_as(pdf)
+    text = subprocess.run(["pdftotext", str(pdf), "-"], capture_output=True, text=True, check=True).stdout
+    assert "Emma Wouters" in text and "Une Voix SC" in text and "SCRL" not in text
+    assert re.search(rf"\b\d{{1,2}} [A-Z][a-z]+ {today().year}\b", text)  # "27 November 2026"

@@ -1,0 +1,224 @@
+"""The public application form, staff screens for people, confirmations, exports, tasks, locale formats."""
+from __future__ import annotations
+
+import csv
+import io
+import re
+from datetime import date
+
+import pytest
+
+from app.clock import today
+from app.extensions import db
+from app.models import AuditEntry, LoginToken
+from shares import register
+from shares.models import (ApplicationStatus, EntryKind, MembershipApplication, PaymentRequest, PaymentStatus,
+                           ShareEntry)
+from shares.register import record_payment as apply_payment
+from tests.factories import sign_in
+
+@pytest.fixture(autouse=True)
+def no_rate_limit():
+    """The limiter object is shared by every app of the session, and a production-config app made by
+    another test turns it on: these tests post the form more often than its limit allows."""
+    from app.extensions import limiter
+
+    limiter.enabled = False
+    yield
+    limiter.enabled = False
+    if getattr(limiter, "_storage", None) is not None:  # no storage until an app enabled the limiter
+        limiter.reset()
+
+
+GOOD = {"kind": "natural", "first_name": "Chloé", "last_name": "Van Damme", "email": "chloe@example.be",
+        "street": "Rue Haute 1", "postcode": "1000", "city": "Bruxelles", "country": "BE", "language": "fr",
+        "national_number": "85.07.30-033.28", "category": "A", "shares": "2", "consent": "y"}
+
+
+def test_the_join_form_is_reachable_and_speaks_french(client):
+    home = client.get("/", headers={"Accept-Language": "fr"}).get_data(as_text=True)
+    assert 'href="/join"' in home
+    page = client.get("/join", headers={"Accept-Language": "fr"}).get_data(as_text=True)
+    assert "Devenir membre" in page and "Qui devient membre\u202f?" in page  # French spacing before ?
+
+
+@pytest.mark.parametrize("change, field, message", [
+    ({"national_number": "85073003329"}, "national_number", "not a valid Belgian national number"),
+    ({"kind": "legal", "legal_name": "ASBL X", "category": "B"}, "enterprise_number", "gives its enterprise number"),
+    ({"kind": "legal", "legal_name": "ASBL X", "enterprise_number": "0403.170.701", "category": "A"}, "category",
+     "category B"),
+    ({"consent": ""}, "consent", "You must agree"),
+    ({"shares": "0"}, "shares", "from 1 to 100"),
+    ({"first_name": ""}, "first_name", "This field is required."),
+])
+def test_bad_applications_are_refused_with_the_reason_and_kept_as_typed(client, change, field, message):
+    response = client.post("/join", data=GOOD | change)
+    html = response.get_data(as_text=True)
+    assert response.status_code == 400 and message in html
+    assert 'value="Van Damme"' in html or change.get("kind") == "legal"
+    assert db.session.scalar(db.select(db.func.count()).select_from(MembershipApplication)) == 0
+
+
+def test_a_good_application_shows_what_to_pay_and_mails_a_sign_in_link(client, outbox):
+    response = client.post("/join", data=GOOD)
+    assert response.status_code == 302 and response.location.endswith("/join/received")
+    page = client.get("/join/received").get_data(as_text=True)
+    application = db.session.scalar(db.select(MembershipApplication))
+    assert application.member.national_number == "85073003328" and application.shares == 2
+    assert application.payment_request.formatted_reference in page and 'class="qr"' in page
+    assert "60,00 €" in page or "60.00 €" in page
+    mails = outbox("chloe@example.be")
+    assert {m.subject for m in mails} >= {"Votre candidature à Une Voix\xa0: comment payer vos parts"}
+    assert db.session.scalar(db.select(LoginToken).where(LoginToken.account_id == application.member.account_id))
+    again = client.post("/join", data=GOOD)
+    assert again.status_code == 409 and "already uses this e-mail address" in again.get_data(as_text=True)
+    # Another browser does not see this application's page.
+    assert client.application.test_client().get("/join/received").status_code == 302
+
+
+def test_the_join_form_is_rate_limited(make_app):
+    from app.extensions import limiter
+
+    limited = make_app(RATELIMIT_ENABLED=True, ADMISSION_RATE_LIMIT="2 per hour")
+    limiter.reset()  # counts left by other tests' requests
+    other = limited.test_client()
+    statuses = [other.post("/join", data=GOOD | {"consent": ""}).status_code for _ in range(3)]
+    assert statuses == [400, 400, 429]
+    assert other.get("/join").status_code == 200  # reading the form is not limited
+
+
+def test_from_application_to_admission_by_decision_in_the_staff_screens(client, login_as, app, data_app):
+    app.config["ADMISSION_MODE"] = data_app.config["ADMISSION_MODE"] = "decision"
+    try:
+        client.post("/join", data=GOOD)
+        application = db.session.scalar(db.select(MembershipApplication))
+        apply_payment(application.payment_request, 6000, on=today())
+        db.session.commit()
+        login_as("staff")
+        home = client.get("/").get_data(as_text=True)
+        assert "1 application to admit or refuse" in home
+        page = client.get("/staff/applications").get_data(as_text=True)
+        assert "Van Damme" in page and "paid, waiting for the admission decision" in page
+        missing = client.post(f"/staff/applications/{application.id}/admit", data={"decision_on": today().isoformat()})
+        assert missing.status_code == 400
+        ok = client.post(f"/staff/applications/{application.id}/admit",
+                         data={"decision_on": today().isoformat(), "decision_reference": "CA-12"})
+        assert ok.status_code == 302
+        twice = client.post(f"/staff/applications/{application.id}/refuse",
+                            data={"decision_on": today().isoformat(), "decision_reference": "CA-13"})
+        assert twice.status_code == 409 and "decided this application first" in twice.get_data(as_text=True)
+        db.session.expire_all()
+        assert db.session.get(MembershipApplication, application.id).status is ApplicationStatus.ADMITTED
+        assert register.holding(application.member).shares == 2
+    finally:
+        app.config["ADMISSION_MODE"] = data_app.config["ADMISSION_MODE"] = "payment"
+
+
+def test_staff_create_a_member_edit_contact_and_send_a_link(client, login_as, outbox):
+    login_as("staff")
+    assert client.get("/staff/members/new").status_code == 200
+    response = client.post("/staff/members/new", data={k: v for k, v in GOOD.items() if k != "consent"})
+    assert response.status_code == 302
+    member = db.session.scalar(db.select(MembershipApplication)).member
+    page = client.get(f"/staff/members/{member.id}").get_data(as_text=True)
+    assert "admission pending" in page and "waiting for payment" in page
+    form = client.get(f"/staff/members/{member.id}/contact").get_data(as_text=True)
+    version = re.search(r'name="version" type="hidden" value="(\d+)"', form).group(1)
+    saved = client.post(f"/staff/members/{member.id}/contact",
+                        data={"version": version, "email": "chloe.vd@example.be", "street": "Avenue Louise 5",
+                              "postcode": "1050", "city": "Ixelles", "country": "BE"})
+    assert saved.status_code == 302
+    audit = db.session.scalar(db.select(AuditEntry).where(AuditEntry.action == "shares.member.contact_update"))
+    assert audit.before["email"] == "chloe@example.be" and audit.after["city"] == "Ixelles"
+    stale = client.post(f"/staff/members/{member.id}/contact",
+                        data={"version": version, "email": "x@example.be", "street": "S", "postcode": "1",
+                              "city": "C", "country": "BE"})
+    assert stale.status_code == 409
+    assert client.post(f"/staff/members/{member.id}/sign-in-link").status_code == 302
+    assert [m for m in outbox("chloe.vd@example.be") if m.secret]
+
+
+def test_cancelling_a_payment_request_asks_first(client, login_as, member_with_shares):
+    member = member_with_shares(1, on=date(2024, 3, 1), paid=False)
+    request = db.session.scalar(db.select(PaymentRequest).where(PaymentRequest.member_id == member.id))
+    login_as("staff")
+    detail = client.get(f"/staff/members/{member.id}").get_data(as_text=True)
+    assert f"/staff/payment-requests/{request.id}/cancel" in detail
+    confirm = client.get(f"/staff/payment-requests/{request.id}/cancel")
+    assert confirm.status_code == 200 and b"cannot be undone" in confirm.data
+    db.session.refresh(request)
+    assert request.status is PaymentStatus.OPEN
+    done = client.post(f"/staff/payment-requests/{request.id}/cancel", data={"confirmed": "1"})
+    assert done.status_code == 302
+    db.session.refresh(request)
+    assert request.status is PaymentStatus.CANCELLED
+    again = client.post(f"/staff/payment-requests/{request.id}/cancel", data={"confirmed": "1"})
+    assert again.status_code == 422
+
+
+@pytest.mark.parametrize("action, data, words", [
+    ("resign", {"note": "leaving"}, b"resignation will be recorded"),
+    ("exclude", {"board_decision_on": "2024-05-01", "board_reference": "CA-5"}, b"will be excluded"),
+    ("redeem", {"shares": "1"}, b"will be redeemed"),
+])
+def test_irreversible_register_actions_ask_for_confirmation(client, login_as, member_with_shares, action, data, words):
+    member = member_with_shares(2, on=date(2024, 3, 1))
+    login_as("staff")
+    form = {"effective_on": today().isoformat(), **data}
+    first = client.post(f"/staff/members/{member.id}/register/{action}", data=form)
+    assert first.status_code == 200 and words in first.data and b"cannot be undone" in first.data
+    count = lambda: db.session.scalar(db.select(db.func.count()).select_from(ShareEntry))  # noqa: E731
+    before = count()
+    assert before == 2
+    confirmed = client.post(f"/staff/members/{member.id}/register/{action}", data=form | {"confirmed": "1"})
+    assert confirmed.status_code == 302 and count() > before
+
+
+def test_register_csv_neutralises_formulas(client, login_as, member_with_shares):
+    member_with_shares(1, on=date(2024, 3, 1), first_name="=HYPERLINK(\"http://x\")", last_name="@SUM(1+1)")
+    login_as("staff")
+    response = client.get("/staff/register?on=2025-01-01&format=csv")
+    assert response.status_code == 200 and response.headers["Cache-Control"] == "no-store"
+    rows = list(csv.reader(io.StringIO(response.get_data(as_text=True))))
+    assert rows[1][1] == "'=HYPERLINK(\"http://x\") @SUM(1+1)"
+    assert all(not cell.startswith(("=", "+", "-", "@", "\t", "\r")) for row in rows for cell in row)
+
+
+def test_member_and_staff_tasks(client, login_as, member_with_shares, make_staff):
+    member = member_with_shares(1, on=date(2024, 3, 1), paid=False)
+    sign_in(client, member.account)
+    assert "Pay for your shares" in client.get("/").get_data(as_text=True)
+    from shares.member_requests import request_resignation
+    other = member_with_shares(1, on=date(2024, 3, 1))
+    request_resignation(other)
+    db.session.commit()
+    sign_in(client, make_staff())
+    home = client.get("/").get_data(as_text=True)
+    assert "1 member request to decide" in home
+
+
+@pytest.mark.parametrize("language, day, short, money", [
+    ("fr", "1 mars 2024", "1 mars 2024", "30,00 €"), ("nl", "1 maart 2024", "1 mrt 2024", "30,00 €"),
+    ("en", "1 March 2024", "1 Mar 2024", "30.00 €"),
+])
+def test_dates_and_amounts_follow_the_readers_language(client, login_as, member_with_shares, language, day, short,
+                                                       money):
+    member = member_with_shares(1, on=date(2024, 3, 1))
+    login_as("staff")
+    client.post("/language", data={"language": language, "next": "/"})
+    html = client.get(f"/staff/members/{member.id}").get_data(as_text=True)
+    assert day in html and money in html
+    # No ISO date in the text people read (form fields keep ISO values for the date inputs).
+    assert "2024-03-01" not in re.sub(r'value="[^"]*"', "", html)
+    register_html = client.get("/staff/register?on=2024-12-31").get_data(as_text=True)
+    assert short in register_html and money in register_html
+
+
+def test_register_totals_follow_every_new_entry(member_with_shares):
+    on = today()
+    member_with_shares(1, on=date(2024, 3, 1))
+    first = register.totals(on)
+    member_with_shares(2, on=date(2024, 3, 1))
+    second = register.totals(on)
+    assert sum(t.shares for t in second.values()) == sum(t.shares for t in first.values()) + 2
+    assert register.register_count(on) == 2
