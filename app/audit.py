@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import logging
+import re
 from typing import Any
 
 from flask import has_request_context
@@ -11,12 +12,16 @@ from app.extensions import db
 from app.models import Account, AuditEntry
 
 log = logging.getLogger(__name__)
+# Actions are named ``module.noun.verb`` (docs/architecture.md): who wrote it, the thing, what happened.
+ACTION_NAME = re.compile(r"^[a-z_]+\.[a-z_]+\.[a-z_]+$")
 
 
 def record(action: str, obj: Any = None, *, before: dict | None = None, after: dict | None = None,
            actor: Account | None = None, object_type: str | None = None,
            object_id: str | int | None = None) -> AuditEntry:
     """Add an audit row to the session (flushed with the change, committed with it)."""
+    if not ACTION_NAME.match(action):
+        raise ValueError(f"audit action {action!r} is not named module.noun.verb")
     if actor is None and has_request_context() and current_user.is_authenticated:
         actor = current_user
     entry = AuditEntry(

@@ -53,7 +53,7 @@ def grant_role(email: str, role: str) -> None:
         raise click.ClickException(f"No account with e-mail {email}.")
     if Role(role) not in account.role_names:
         account.roles.append(AccountRole(role=Role(role)))
-        audit.record("account.role_granted", account, after={"role": role})
+        audit.record("app.role.grant", account, after={"role": role})
         db.session.commit()
     click.echo(f"{email} has the role {role}.")
 

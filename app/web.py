@@ -27,7 +27,10 @@ MAX_URL_INT = 2**31 - 1
 
 
 class BoundedIntConverter(IntegerConverter):
-    """``<int:...>`` in every route: 0..2**31-1, so no id from a URL can overflow a column."""
+    """``<int:...>`` in every route: at most nine digits, so no id from a URL can overflow a column.
+    The limit is in the pattern itself: a value refused after matching would answer 405 to a POST."""
+
+    regex = r"\d{1,9}"
 
     def __init__(self, map, fixed_digits=0, min=0, max=MAX_URL_INT, signed=False):  # noqa: A002
         super().__init__(map, fixed_digits=fixed_digits, min=min, max=max, signed=signed)

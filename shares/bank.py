@@ -107,7 +107,7 @@ def import_statement(data: bytes, *, filename: str = "", actor: Account | None =
     new_ids = _insert_new(record, importable, result)
     record.new_transactions_count = result.new
     _auto_match(new_ids, result)
-    audit.record("bank_statement.imported", record, actor=actor,
+    audit.record("shares.statement.import", record, actor=actor,
                  after={"file": filename, "sha256": digest, "statements": len(importable), "new": result.new,
                         "duplicates": result.duplicates, "unbalanced": [s["id"] for s in result.unbalanced],
                         "skipped": [{"number": s["number"], "id": s["id"], "iban": s["iban"], "reason": s["skipped"]}
@@ -137,7 +137,7 @@ def _import_again(previous: BankStatementImport, data: bytes, *, actor: Account 
     new_ids = _insert_new(previous, now, result, only_new=True)
     previous.new_transactions_count += result.new
     _auto_match(new_ids, result)
-    audit.record("bank_statement.imported", previous, actor=actor,
+    audit.record("shares.statement.import", previous, actor=actor,
                  after={"again": True, "statements": sorted(numbers), "new": result.new,
                         "duplicates": result.duplicates, **{f"count_{k}": v for k, v in result.counts.items()}})
     return result
@@ -279,7 +279,7 @@ def match_by_hand(tx: BankTransaction, request: PaymentRequest, *, expected_vers
     _claim(tx, expected_version, MatchStatus.MATCHED, request.id, actor, reason or "structured reference")
     applied = register.record_payment(request, tx.amount_cents, on=tx.booking_date, transaction=tx, actor=actor,
                                       reason=reason or "structured reference")
-    audit.record("bank_transaction.matched_by_hand", tx, actor=actor, before=before,
+    audit.record("shares.bank_payment.match_by_hand", tx, actor=actor, before=before,
                  after={"status": MatchStatus.MATCHED, "payment_request": request.id, "reason": reason,
                         "surplus_cents": applied.excess_cents})
     return applied
@@ -292,5 +292,5 @@ def dismiss(tx: BankTransaction, *, expected_version: int, reason: str, actor: A
         raise ReasonRequired()
     before = {"status": tx.match_status}
     _claim(tx, expected_version, MatchStatus.IGNORED, tx.payment_request_id, actor, reason)
-    audit.record("bank_transaction.dismissed", tx, actor=actor, before=before,
+    audit.record("shares.bank_payment.set_aside", tx, actor=actor, before=before,
                  after={"status": MatchStatus.IGNORED, "reason": reason})

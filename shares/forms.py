@@ -36,8 +36,22 @@ def _stdnum_field(module, message):
     return check
 
 
+class VersionField(IntegerField):
+    """The version of the row the form was opened on (hidden); not a whole number in range: the form is refused."""
+
+    widget = HiddenInput()
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.type = "HiddenField"  # rendered by hidden_tag(), skipped where pages list the visible fields
+
+
+VERSION = [InputRequired(_l("This form is out of date. Reload the page.")),
+           NumberRange(min=1, max=2**31 - 1, message=_l("This form is out of date. Reload the page."))]
+
+
 class ProfileForm(FlaskForm):
-    version = HiddenField()
+    version = VersionField(validators=VERSION)
     first_name = StringField(_l("First name"), validators=[Optional(), Length(max=100)])
     last_name = StringField(_l("Last name"), validators=[Optional(), Length(max=100)])
     legal_name = StringField(_l("Name of the company or association"), validators=[Optional(), Length(max=200)])
@@ -247,20 +261,6 @@ class ReferenceField(StringField):
             raise ValidationError(REFERENCE_ERRORS[exc.reason]) from None
 
 
-class VersionField(IntegerField):
-    """The version of the row the form was opened on (hidden); not a whole number in range: the form is refused."""
-
-    widget = HiddenInput()
-
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.type = "HiddenField"  # rendered by hidden_tag(), skipped where pages list the visible fields
-
-
-VERSION = [InputRequired(_l("This form is out of date. Reload the page.")),
-           NumberRange(min=1, max=2**31 - 1, message=_l("This form is out of date. Reload the page."))]
-
-
 class MatchForm(FlaskForm):
     """Resolve a queued bank transaction: pay a request (by its communication) or set it aside. A reason is
     asked only when staff pay another request than the one the payer's communication names, or set it aside."""
@@ -398,7 +398,7 @@ class StaffMemberForm(ApplicationForm):
 class ContactForm(FlaskForm):
     """Staff edit a member's e-mail and postal address (audited)."""
 
-    version = HiddenField()
+    version = VersionField(validators=VERSION)
     email = EmailField(_l("E-mail address"), validators=[DataRequired(_l("Enter an e-mail address.")),
                                                           Length(max=254)])
     street = StringField(_l("Street and number"), validators=[DataRequired(REQUIRED),

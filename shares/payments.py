@@ -276,7 +276,7 @@ def create_payment_request(member: Member, purpose: PaymentPurpose, amount_cents
                 raise
             continue
         savepoint.commit()
-        audit.record("payment_request.created", request, actor=actor,
+        audit.record("shares.payment_request.create", request, actor=actor,
                      after={"member": member.number, "purpose": purpose, "year": year,
                             "amount_cents": amount_cents, "reference": request.reference})
         return request
@@ -297,4 +297,4 @@ def cancel_payment_request(request: PaymentRequest, *, actor: Account | None = N
     if result.rowcount != 1:
         raise RequestNotPayable()
     db.session.refresh(request, ["status", "cancelled_at"])
-    audit.record("payment_request.cancelled", request, actor=actor, after={"status": PaymentStatus.CANCELLED})
+    audit.record("shares.payment_request.cancel", request, actor=actor, after={"status": PaymentStatus.CANCELLED})

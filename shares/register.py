@@ -156,7 +156,7 @@ def subscribe(member: Member, shares: int, *, on: date | None = None, actor: Acc
     entry = _entry(member, EntryKind.SUBSCRIPTION, on, actor, shares=shares, amount_cents=shares * price,
                    capital_cents=shares * price, paid_cents=0, category=category, payment_request_id=request.id,
                    note=note[:500])
-    _audit("register.subscription", member, [entry], actor, shares=shares, on=on,
+    _audit("shares.register.subscription", member, [entry], actor, shares=shares, on=on,
            reference=request.reference, amount_cents=shares * price)
     return entry, request
 
@@ -230,7 +230,7 @@ def transfer(giver: Member, receiver: Member, shares: int, *, on: date, board_de
     into = _entry(receiver, EntryKind.TRANSFER_IN, on, actor, shares=shares, amount_cents=value, capital_cents=value,
                   paid_cents=value, counterpart_member_id=giver.id,
                   category=None if take.category or take.shares else receiver.category, **common)
-    _audit("register.transfer", giver, [out, into], actor, shares=shares, to=receiver.number, on=on,
+    _audit("shares.register.transfer", giver, [out, into], actor, shares=shares, to=receiver.number, on=on,
            board_decision_on=board_decision_on, board_reference=board_reference)
     return out, into
 
@@ -249,7 +249,7 @@ def change_category(member: Member, category: Category, *, on: date | None = Non
     entry = _entry(member, EntryKind.CATEGORY_CHANGE, on, actor, category=category, note=note[:500])
     db.session.flush()
     _refresh_category(member)
-    _audit("register.category_change", member, [entry], actor, before=current, category=category, on=on)
+    _audit("shares.register.category_change", member, [entry], actor, before=current, category=category, on=on)
     return entry
 
 
@@ -273,7 +273,7 @@ def redeem(member: Member, shares: int, *, on: date | None = None, actor: Accoun
     refund = min(value, position.paid_cents)
     entry = _entry(member, EntryKind.REDEMPTION, on, actor, shares=-shares, amount_cents=-refund,
                    capital_cents=-value, paid_cents=-refund, note=note[:500])
-    _audit("register.redemption", member, [entry], actor, shares=shares, refund_cents=refund, on=on)
+    _audit("shares.register.redemption", member, [entry], actor, shares=shares, refund_cents=refund, on=on)
     return entry
 
 
@@ -291,7 +291,7 @@ def _leave(member: Member, kind: EntryKind, on: date, actor, note, **board) -> l
 def resign(member: Member, *, on: date | None = None, actor: Account | None = None, note: str = "") -> list[ShareEntry]:
     """The member leaves: a resignation entry and the redemption of all their shares."""
     entries = _leave(member, EntryKind.RESIGNATION, on or today(), actor, note)
-    _audit("register.resignation", member, entries, actor, on=on)
+    _audit("shares.register.resignation", member, entries, actor, on=on)
     return entries
 
 
@@ -301,7 +301,7 @@ def exclude(member: Member, *, on: date | None = None, board_decision_on: date |
         raise BoardApprovalRequired()
     entries = _leave(member, EntryKind.EXCLUSION, on or today(), actor, note,
                      board_decision_on=board_decision_on, board_reference=board_reference.strip()[:100])
-    _audit("register.exclusion", member, entries, actor, on=on, board_decision_on=board_decision_on,
+    _audit("shares.register.exclusion", member, entries, actor, on=on, board_decision_on=board_decision_on,
            board_reference=board_reference)
     return entries
 
@@ -331,7 +331,7 @@ def correct(entry: ShareEntry, *, reason: str, on: date | None = None, shares: i
                         corrects_id=entry.id, note=reason[:500])
     db.session.flush()
     _refresh_category(member)
-    _audit("register.correction", member, [correction], actor, corrects=entry.id, reason=reason, shares=shares,
+    _audit("shares.register.correction", member, [correction], actor, corrects=entry.id, reason=reason, shares=shares,
            capital_cents=capital_cents, paid_cents=paid_cents, category=category)
     return correction
 
@@ -616,7 +616,7 @@ def record_payment(request: PaymentRequest, amount_cents: int, *, on: date, tran
                           refund_iban=iban)
         db.session.add(surplus)
     db.session.flush()
-    audit.record("payment.applied", request, actor=actor, before={"paid_cents": before_paid},
+    audit.record("shares.payment.record", request, actor=actor, before={"paid_cents": before_paid},
                  after={"paid_cents": paid, "status": status, "amount_cents": amount_cents, "applied_cents": applied,
                         "surplus_cents": excess, "entry": entry.id if entry else None,
                         "transaction": transaction.bank_reference if transaction else None, "reason": reason})

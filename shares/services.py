@@ -31,7 +31,7 @@ def create_member(*, email: str, kind: MemberKind, category: Category, language:
     account.display_name = member.name
     db.session.add(member)
     db.session.flush()
-    audit.record("member.created", member, after={"number": member.number, "category": category,
+    audit.record("shares.member.create", member, after={"number": member.number, "category": category,
                                                    **{f: fields.get(f) for f in PROFILE_FIELDS if f in fields}})
     return member
 
@@ -55,7 +55,7 @@ def update_profile(member: Member, expected_version: int, language: str, **field
         db.session.flush()
     except StaleDataError:
         raise StaleEdit() from None
-    audit.record("member.profile_updated", member, before={k: before[k] for k in changed},
+    audit.record("shares.member.profile_update", member, before={k: before[k] for k in changed},
                  after={k: after[k] for k in changed})
 
 

@@ -326,7 +326,7 @@ def create_election(definition: Mapping[str, Any], trustees: Mapping[str, Accoun
             trustee_id=t["id"], position=position, name=t.get("name") or t["id"], account=trustees.get(t["id"]),
             signing_key=t.get("signing_key") or None, encryption_key=t.get("encryption_key") or None))
     db.session.flush()
-    audit.record("voting.election_created", election, actor=created_by,
+    audit.record("voting.election.create", election, actor=created_by,
                  after={"slug": slug, "title": election.title, "require_login": require_login,
                         "trustees": ids, "threshold": checked.threshold})
     _finalize_if_ready(election)
@@ -350,7 +350,7 @@ def _finalize_if_ready(election: Election) -> None:
     _append_checked(election, "election", lambda state: final.to_json())
     election.state = ElectionState.KEYGEN
     db.session.flush()
-    audit.record("voting.definition_published", election, after={"fingerprint": final.fingerprint})
+    audit.record("voting.definition.publish", election, after={"fingerprint": final.fingerprint})
 
 
 def register_trustee_keys(election: Election, trustee: Trustee, public: Mapping[str, Any]) -> None:
@@ -365,7 +365,7 @@ def register_trustee_keys(election: Election, trustee: Trustee, public: Mapping[
                                         code="trustee_format")
     trustee.signing_key, trustee.encryption_key = public["signing_key"], public["encryption_key"]
     db.session.flush()
-    audit.record("voting.trustee_keys_registered", trustee, after={"election": election.slug,
+    audit.record("voting.trustee.register_keys", trustee, after={"election": election.slug,
                                                                    "trustee": trustee.trustee_id})
     _finalize_if_ready(election)
 
@@ -415,7 +415,7 @@ def record_trustee_commitments(election: Election, data: Mapping[str, Any], trus
         raise errors.WrongState("key generation is over or not started", state=election.state.value, needed="keygen")
     _lock_board(election)
     row, _ = _append_checked(election, "trustee_commitments", lambda state: dict(data))
-    audit.record("voting.trustee_commitments", election, after={"trustee": data.get("trustee"), "seq": row.seq})
+    audit.record("voting.trustee.commit", election, after={"trustee": data.get("trustee"), "seq": row.seq})
     return row
 
 
@@ -426,12 +426,12 @@ def record_trustee_share(election: Election, data: Mapping[str, Any], trustee: T
         raise errors.WrongState("key generation is over or not started", state=election.state.value, needed="keygen")
     _lock_board(election)
     row, state = _append_checked(election, "trustee_share", lambda state: dict(data))
-    audit.record("voting.trustee_share", election, after={"trustee": data.get("trustee"), "seq": row.seq})
+    audit.record("voting.trustee.share", election, after={"trustee": data.get("trustee"), "seq": row.seq})
     if all(t.id in state.shares for t in state.el.trustees):
         key_row, _ = _append_checked(election, "election_key", lambda st: st.election_key_data())
         election.public_key = key_row.data["public_key"]
         db.session.flush()
-        audit.record("voting.election_key", election, after={"public_key": election.public_key, "seq": key_row.seq})
+        audit.record("voting.election.key", election, after={"public_key": election.public_key, "seq": key_row.seq})
     return row
 
 
@@ -443,7 +443,7 @@ def record_trustee_complaint(election: Election, data: Mapping[str, Any], truste
         raise errors.WrongState("key generation is over or not started", state=election.state.value, needed="keygen")
     _lock_board(election)
     row, _ = _append_checked(election, "trustee_complaint", lambda state: dict(data))
-    audit.record("voting.trustee_complaint", election,
+    audit.record("voting.trustee.complain", election,
                  after={"trustee": data.get("trustee"), "dealer": data.get("dealer"), "seq": row.seq})
     return row
 
@@ -502,7 +502,7 @@ def publish_credentials(election: Election, items: Iterable[Mapping[str, Any]],
         raise
     except errors.VotingError as exc:
         raise errors.InvalidCredentialList(exc.detail, **exc.info) from exc
-    audit.record("voting.credentials_published", election,
+    audit.record("voting.credentials.publish", election,
                  after={"count": len(listed), "seq": row.seq,
                         "A": sum(1 for i in listed if i["category"] == "A"),
                         "B": sum(1 for i in listed if i["category"] == "B")})
@@ -636,7 +636,7 @@ def open_election(election: Election) -> None:
     election.state = ElectionState.OPEN
     election.opened_at = utcnow()
     db.session.flush()
-    audit.record("voting.election_opened", election, before={"state": "keygen"}, after={"state": "open"})
+    audit.record("voting.election.open", election, before={"state": "keygen"}, after={"state": "open"})
 
 
 def _ballot_error(exc: InvalidBallot | RecordError) -> errors.VotingError:
@@ -790,7 +790,7 @@ def close_election(election: Election) -> BoardEvent:
     election.state = ElectionState.CLOSED
     election.closed_at = utcnow()
     db.session.flush()
-    audit.record("voting.election_closed", election, before={"state": "open"},
+    audit.record("voting.election.close", election, before={"state": "open"},
                  after={"state": "closed", "ballots": row.data["ballots"], "counted": row.data["counted"],
                         "head": row.data["head"]})
     return row
@@ -846,7 +846,7 @@ def compute_tally(election: Election) -> BoardEvent:
         raise errors.AlreadyPublished("tally")
     _lock_board(election)
     row, _ = _append_checked(election, "tally", lambda state: state.tally_data(running_sums(election, state.el)))
-    audit.record("voting.tally_computed", election, after={"seq": row.seq, "counted": row.data["counted"],
+    audit.record("voting.tally.compute", election, after={"seq": row.seq, "counted": row.data["counted"],
                                                           "decrypt": sorted(row.data["decrypt"])})
     return row
 
@@ -864,7 +864,7 @@ def record_partial_decryption(election: Election, data: Mapping[str, Any], trust
                                 needed="tally")
     _lock_board(election)
     row, _ = _append_checked(election, "partial_decryption", lambda state: dict(data))
-    audit.record("voting.partial_decryption", election, after={"trustee": data.get("trustee"), "seq": row.seq})
+    audit.record("voting.decryption.publish", election, after={"trustee": data.get("trustee"), "seq": row.seq})
     return row
 
 
@@ -903,7 +903,7 @@ def publish_result(election: Election) -> BoardEvent:
     election.state = ElectionState.TALLIED
     election.tallied_at = utcnow()
     db.session.flush()
-    audit.record("voting.result_published", election, before={"state": "closed"},
+    audit.record("voting.result.publish", election, before={"state": "closed"},
                  after={"state": "tallied", "seq": row.seq, "trustees": row.data["trustees"]})
     return row
 

@@ -12,9 +12,9 @@ def init_login(app, login_manager) -> None:
 
     from app.audit import register_action_labels, register_object_labels
 
-    register_action_labels({"auth.login": _l("Signed in"), "account.password_set": _l("Password set"),
-                            "account.role_granted": _l("Role granted"),
-                            "account.totp_enrolled": _l("Authenticator app enrolled")})
+    register_action_labels({"app.session.sign_in": _l("Signed in"), "app.password.set": _l("Password set"),
+                            "app.role.grant": _l("Role granted"),
+                            "app.totp.enrol": _l("Authenticator app enrolled")})
     register_object_labels({"app_account": _l("Account"), "system": _l("System")})
     login_manager.init_app(app)
     login_manager.login_view = "auth.login"

@@ -148,7 +148,7 @@ def set_password(account: Account, password: str) -> None:
     account.password_hash = _hasher.hash(password)
     account.session_version += 1  # other sessions end
     account.password_failures, account.password_wait_until = 0, None
-    audit.record("account.password_set", account, actor=account)
+    audit.record("app.password.set", account, actor=account)
     db.session.flush()
 
 
@@ -207,7 +207,7 @@ def confirm_totp_enrolment(account: Account, code: str, proven_by_mail: bool) ->
     account.totp_secret, account.totp_confirmed_at, account.totp_last_step = secret, utcnow(), step
     account.totp_pending_secret = None
     account.totp_failures, account.totp_wait_until = 0, None
-    audit.record("account.totp_enrolled", account, actor=account)
+    audit.record("app.totp.enrol", account, actor=account)
     db.session.flush()
 
 
@@ -241,7 +241,7 @@ def check_totp(account: Account, code: str) -> None:
 
 def record_login(account: Account, method: str) -> None:
     account.last_login_at = utcnow()
-    audit.record("auth.login", account, actor=account, after={"method": method})
+    audit.record("app.session.sign_in", account, actor=account, after={"method": method})
     db.session.flush()
 
 

@@ -101,7 +101,7 @@ def edit_contact(member_id: int):
     if form.validate_on_submit():
         try:
             with unit_of_work():
-                services.update_contact(member, int(form.version.data or 0), email=form.email.data,
+                services.update_contact(member, form.version.data, email=form.email.data,
                                         street=form.street.data, postcode=form.postcode.data, city=form.city.data,
                                         country=form.country.data, actor=_actor())
         except DomainError as exc:

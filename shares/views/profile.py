@@ -28,7 +28,7 @@ def profile():
     if form.validate_on_submit():
         fields = {name: getattr(form, name).data for name in services.PROFILE_FIELDS}
         try:
-            services.update_profile(member, int(form.version.data or 0), form.language.data, **fields)
+            services.update_profile(member, form.version.data, form.language.data, **fields)
         except StaleEdit:
             db.session.rollback()
             flash(_("Someone changed this profile while you were editing. Your changes are kept below: "

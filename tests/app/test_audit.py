@@ -10,16 +10,16 @@ from app.models import AuditEntry
 
 def test_an_entry_is_written_in_the_same_transaction(db, make_member):
     member = make_member()
-    entry = db.session.scalar(select(AuditEntry).where(AuditEntry.action == "member.created"))
+    entry = db.session.scalar(select(AuditEntry).where(AuditEntry.action == "shares.member.create"))
     assert entry.object_id == str(member.id)
     assert entry.after["category"] == "A"
 
 
 def test_a_rolled_back_change_leaves_no_entry(db, make_member):
     member = make_member()
-    audit.record("member.test", member, after={"x": 1})
+    audit.record("tests.member.test", member, after={"x": 1})
     db.session.rollback()
-    assert db.session.scalar(select(AuditEntry).where(AuditEntry.action == "member.test")) is None
+    assert db.session.scalar(select(AuditEntry).where(AuditEntry.action == "tests.member.test")) is None
 
 
 def test_entries_cannot_be_changed_or_deleted_through_the_app(db, make_member):
@@ -40,11 +40,11 @@ def test_staff_browse_and_filter(client, login_as, make_member):
     first, second = make_member(), make_member()
     page = client.get("/staff/audit")
     assert page.status_code == 200 and "Member created" in page.text
-    assert "member.created" not in page.text.replace('value="', "")  # words, not the code
+    assert "shares.member.create" not in page.text.replace('value="', "")  # words, not the code
     filtered = client.get(f"/staff/audit?object_type=shares_member&object_id={second.id}")
     assert f"Member {second.id}" in filtered.text
     assert f"Member {first.id}<" not in filtered.text
-    partial = client.get("/staff/audit?action=member", headers={"HX-Request": "true"})
+    partial = client.get("/staff/audit?action=shares.member", headers={"HX-Request": "true"})
     assert partial.text.lstrip().startswith('<div id="audit-entries">')
     assert "HX-Request" in partial.headers["Vary"]
 
@@ -52,9 +52,14 @@ def test_staff_browse_and_filter(client, login_as, make_member):
 def test_audit_page_is_keyset_paginated(client, login_as, db, make_member):
     login_as("staff")
     for n in range(55):
-        audit.record("bulk.test", object_type="system", object_id=n)
+        audit.record("tests.bulk.test", object_type="system", object_id=n)
     db.session.commit()
-    first = client.get("/staff/audit?action=bulk")
-    assert first.text.count("bulk.test") == 50
+    first = client.get("/staff/audit?action=tests.bulk")
+    assert first.text.count("tests.bulk.test") == 50
     assert "Older entries" in first.text
 
+
+
+def test_an_action_not_named_module_noun_verb_is_refused(db):
+    with pytest.raises(ValueError, match="module.noun.verb"):
+        audit.record("member.created", object_type="system")

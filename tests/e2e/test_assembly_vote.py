@@ -48,7 +48,7 @@ def role_signs_in(page, live_server, account):
     db.session.commit()
     page.goto(live_server.path("/auth/login"))
     page.get_by_label(re.compile("e-mail", re.I)).first.fill(account.email)
-    page.locator("summary").click()
+    page.get_by_text("I have a password").click()
     page.get_by_label(re.compile("Password")).fill(PASSWORD)
     page.locator("main form button[type=submit]").last.click()
     page.get_by_label(re.compile("6-digit code")).fill(pyotp.TOTP(secret).now())

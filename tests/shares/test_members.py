@@ -27,7 +27,7 @@ def test_member_edits_profile_and_it_is_audited(client, login_as, db):
     assert (member.first_name, member.city, member.language) == ("Lotte", "Gent", "nl")
     assert member.national_number == "85073003328"
     assert member.iban == "BE71096123456769"
-    entry = db.session.scalar(select(AuditEntry).where(AuditEntry.action == "member.profile_updated"))
+    entry = db.session.scalar(select(AuditEntry).where(AuditEntry.action == "shares.member.profile_update"))
     assert entry.after["city"] == "Gent" and entry.before["city"] == "Bruxelles"
 
 

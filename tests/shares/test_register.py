@@ -26,7 +26,7 @@ def test_subscription_creates_entry_and_request(make_member):
     assert request.status is PaymentStatus.OPEN and len(request.reference) == 12
     _, second = register.subscribe(member, 1, on=D(2022, 1, 1))
     assert second.purpose is PaymentPurpose.ADDITIONAL_SHARES
-    assert db.session.scalar(select(AuditEntry).where(AuditEntry.action == "register.subscription")) is not None
+    assert db.session.scalar(select(AuditEntry).where(AuditEntry.action == "shares.register.subscription")) is not None
 
 
 def test_price_per_category_is_configurable(make_member, monkeypatch):

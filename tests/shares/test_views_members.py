@@ -92,7 +92,7 @@ def test_buy_more_shares_creates_a_subscription_and_a_payment_request(client, me
     request = db.session.scalar(db.select(PaymentRequest).where(
         PaymentRequest.purpose == PaymentPurpose.ADDITIONAL_SHARES))
     assert request.amount_cents == 9000 and request.shares == 3
-    assert db.session.scalar(db.select(AuditEntry).where(AuditEntry.action == "register.subscription",
+    assert db.session.scalar(db.select(AuditEntry).where(AuditEntry.action == "shares.register.subscription",
                                                          AuditEntry.actor_id == member.account_id))
 
 

@@ -91,7 +91,7 @@ def test_suggestion_opened_in_place_and_paid_without_a_reason(client, login_as, 
     assert "Olga Overpayer" not in client.get("/staff/payments/refunds").get_data(as_text=True)
     assert client.post(f"/staff/payments/kept/{kept.id}/refunded", data={}).status_code == 409
     actions = set(db.session.scalars(select(AuditEntry.action)))
-    assert {"bank_transaction.matched_by_hand", "shares.surplus.refund", "shares.surplus.refunded"} <= actions
+    assert {"shares.bank_payment.match_by_hand", "shares.surplus.refund", "shares.surplus.refunded"} <= actions
 
 
 def test_a_suggested_request_the_communication_does_not_name_needs_a_reason(client, login_as, make_member):

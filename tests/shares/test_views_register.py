@@ -52,7 +52,7 @@ def test_member_page_and_subscription(client, login_as, make_member):
     ok = client.post(f"/staff/members/{member.id}/register/subscribe", data={"shares": "2", "effective_on": "2024-01-01"})
     assert ok.status_code == 302
     assert register.holding(member, date(2024, 1, 2)).shares == 2
-    assert db.session.scalar(select(AuditEntry.actor_id).where(AuditEntry.action == "register.subscription"))
+    assert db.session.scalar(select(AuditEntry.actor_id).where(AuditEntry.action == "shares.register.subscription"))
 
 
 def test_transfer_refusals_keep_input(client, login_as, member_with_shares):

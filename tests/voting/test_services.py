@@ -121,10 +121,10 @@ def test_whole_election_with_revotes_and_one_trustee_absent(make_member):
     assert res["trustees"] == ["t1", "t4", "t5"]
     # every state change left an audit row; no audit row names a ballot
     actions = set(db.session.scalars(select(AuditEntry.action)))
-    assert {"voting.election_created", "voting.definition_published", "voting.trustee_commitments",
-            "voting.trustee_share", "voting.election_key", "voting.credentials_published", "voting.election_opened",
-            "voting.election_closed", "voting.tally_computed", "voting.partial_decryption",
-            "voting.result_published"} <= actions
+    assert {"voting.election.create", "voting.definition.publish", "voting.trustee.commit",
+            "voting.trustee.share", "voting.election.key", "voting.credentials.publish", "voting.election.open",
+            "voting.election.close", "voting.tally.compute", "voting.decryption.publish",
+            "voting.result.publish"} <= actions
 
 
 @pytest.fixture
