@@ -66,11 +66,6 @@ class NamedBody(bytes):
 # The routes whose failures (a 500, or a refusal that wrote rows) are in other engineers' packages:
 # endpoint -> reason (the reproducing input).
 KNOWN_FAILURES: dict[str, str] = {
-    "shares.profile": "shares.profile (POST /me): the hidden field version='abc' (or '1.5') reaches "
-                      "int(form.version.data) in shares/views/profile.py and answers 500 (register engineers)",
-    "voting.scrutineer_upload": "voting.scrutineer_upload (POST /voting/<slug>/scrutineer/t1/upload): a file of "
-                                "100,000 '[' (FILE_CONTENTS[2]) reaches json.loads in voting/views.py: RecursionError, "
-                                "500 (voting engineers)",
     "candidates.application_form": "candidates.application_form (POST /candidates/me/<call>/application) as a "
                                    "visitor: answers 302 to the sign-in page but has stored a row (the kept "
                                    "post): an unauthenticated write, up to 1 MiB each; keep it in the session "
