@@ -55,7 +55,7 @@ def downgrade():
     sa.Column('id', sa.INTEGER(), nullable=False),
     sa.Column('election_id', sa.INTEGER(), nullable=False),
     sa.Column('member_id', sa.INTEGER(), nullable=False),
-    sa.Column('voted_at', sa.DATETIME(), nullable=False),
+    sa.Column('voted_at', app.db.UTCDateTime(timezone=True), nullable=False),
     sa.ForeignKeyConstraint(['election_id'], ['voting_election.id'], name=op.f('fk_voting_voter_roll_election_id_voting_election')),
     sa.ForeignKeyConstraint(['member_id'], ['shares_member.id'], name=op.f('fk_voting_voter_roll_member_id_shares_member')),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_voting_voter_roll')),
