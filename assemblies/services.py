@@ -17,6 +17,7 @@ from sqlalchemy import func, select, update
 from app import audit
 from app.clock import utcnow
 from app.extensions import db
+from app.jobs import job_context
 from app.mail import queue_mail
 from app.models import Account
 from app.uow import savepoint
@@ -393,7 +394,7 @@ def issue_links(assembly: Assembly, electors: Iterable[Elector], *, channel: Cha
     except verrors.CredentialAfterOpen as exc:
         raise errors.ElectorateClosed() from exc
     now = utcnow()
-    with voting._mail_context():
+    with job_context():
         _deliver(assembly, election, private, now, channel, letters)
     db.session.flush()
     audit.record("assemblies.convocation.issue", assembly,

@@ -131,10 +131,10 @@ def _write_letters(path: Path, letters: list[dict]) -> None:
     from flask_babel import force_locale
 
     from shares.pdf import render_pdf
-    from voting.services import _mail_context
+    from app.jobs import job_context
 
     pages = []
-    with _mail_context():
+    with job_context():
         for letter in letters:
             svg = io.BytesIO()
             qrcode.make(letter["link"], image_factory=qrcode.image.svg.SvgPathImage).save(svg)

@@ -13,17 +13,17 @@ from __future__ import annotations
 import json
 import os
 import secrets
-from contextlib import nullcontext
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from typing import Any
 
-from flask import current_app, has_request_context, url_for
+from flask import current_app, url_for
 from sqlalchemy import func, select, update
 from sqlalchemy.exc import IntegrityError
 
 from app import audit
 from app.clock import utcnow
 from app.extensions import db
+from app.jobs import job_context
 from app.mail import queue_mail
 from app.models import Account
 from voting import errors
@@ -38,7 +38,6 @@ from voting.crypto.tally import Sums, flat_choices, sums_to_json
 from voting.permissions import may_cast_for
 from voting.record import (
     RECORD_FORMAT,
-    PreparedBallot,
     RecordError,
     RecordState,
     check_ballot_on_board,
@@ -511,7 +510,7 @@ def publish_credentials(election: Election, items: Iterable[Mapping[str, Any]],
 
 def _vote_link(election: Election, credential: str, base_url: str | None = None) -> str:
     base = (base_url or current_app.config["PUBLIC_URL"]).rstrip("/")
-    with _mail_context():
+    with job_context():
         return f"{base}{url_for('voting.vote', slug=election.slug)}#{credential}"
 
 
@@ -519,7 +518,7 @@ def _deliver(election: Election, private: list[tuple[Any, str]], letters: list |
     """Each private credential leaves exactly once: in a secret mail (its text erased from the
     outbox once sent) or, with ``letters``, appended there for the command to print; never kept."""
     base = (base_url or current_app.config["PUBLIC_URL"]).rstrip("/")
-    with _mail_context():
+    with job_context():
         board = f"{base}{url_for('voting.board', slug=election.slug)}"
         for member, cred in private:
             link = _vote_link(election, cred, base_url)
@@ -759,7 +758,7 @@ def warn_credential_owner(election: Election, owner_id: int | None) -> None:
     owner = db.session.get(Member, owner_id) if owner_id is not None else None
     if owner is None:
         return
-    with _mail_context():
+    with job_context():
         queue_mail(owner.email, owner.language, "voting_credential_misuse", election_title=election.title)
 
 
@@ -767,16 +766,9 @@ def mail_tracker(election: Election, tracker: str, member: Any) -> None:
     """The tracker by e-mail, as BALLOTS.md asks (the voter can then find it on the board). Secret
     mail: its text is erased from the outbox once sent."""
     base = current_app.config["PUBLIC_URL"].rstrip("/")
-    with _mail_context():
+    with job_context():
         queue_mail(member.email, member.language, "voting_tracker", secret=True, election_title=election.title,
                    tracker=tracker, board=f"{base}{url_for('voting.board', slug=election.slug, q=tracker)}")
-
-
-def _mail_context():
-    """Mail templates need a request context (context processors); a CLI command has none."""
-    if has_request_context():
-        return nullcontext()
-    return current_app.test_request_context("/", base_url=current_app.config["PUBLIC_URL"])
 
 
 def close_election(election: Election) -> BoardEvent:
