@@ -112,8 +112,14 @@ def iter_events(election: Election, batch: int = 500) -> Iterator[dict[str, Any]
     """The board's events in order, as the record writes them (streamed in batches)."""
     query = (select(BoardEvent).where(BoardEvent.election_id == election.id).order_by(BoardEvent.seq)
              .execution_options(yield_per=batch))
-    for row in db.session.scalars(query):
-        yield row.as_event()
+    # Closed even when the reader stops early (a client that hangs up): PostgreSQL streams it
+    # through a server-side cursor, which must not be left open.
+    result = db.session.scalars(query)
+    try:
+        for row in result:
+            yield row.as_event()
+    finally:
+        result.close()
 
 
 def board_state(election: Election) -> RecordState:
@@ -132,15 +138,19 @@ def board_state(election: Election) -> RecordState:
         .join(BoardEvent, (BoardEvent.election_id == CastBallot.election_id) & (BoardEvent.seq == CastBallot.seq))
         .join(Credential, Credential.id == CastBallot.credential_id)
         .where(CastBallot.election_id == eid).order_by(CastBallot.seq).execution_options(yield_per=2000))
-    next_ballot = next(ballots, None)
-    for row in others:
-        while next_ballot is not None and next_ballot[0] < row.seq:
+    try:
+        next_ballot = next(ballots, None)
+        for row in others:
+            while next_ballot is not None and next_ballot[0] < row.seq:
+                state.apply_indexed_ballot(*next_ballot)
+                next_ballot = next(ballots, None)
+            state.apply(row.as_event())
+        while next_ballot is not None:
             state.apply_indexed_ballot(*next_ballot)
             next_ballot = next(ballots, None)
-        state.apply(row.as_event())
-    while next_ballot is not None:
-        state.apply_indexed_ballot(*next_ballot)
-        next_ballot = next(ballots, None)
+    finally:  # server-side cursors on PostgreSQL: closed even when a rule refuses an event
+        others.close()
+        ballots.close()
     return state
 
 
