@@ -50,8 +50,10 @@ VERSION = [InputRequired(_l("This form is out of date. Reload the page.")),
            NumberRange(min=1, max=2**31 - 1, message=_l("This form is out of date. Reload the page."))]
 
 
-class ProfileForm(FlaskForm):
-    version = VersionField(validators=VERSION)
+class PersonFields(FlaskForm):
+    """A member's name, address, language and national number: the same fields on the profile, the
+    admission form and the staff's new-member form."""
+
     first_name = StringField(_l("First name"), validators=[Optional(), Length(max=100)])
     last_name = StringField(_l("Last name"), validators=[Optional(), Length(max=100)])
     legal_name = StringField(_l("Name of the company or association"), validators=[Optional(), Length(max=200)])
@@ -64,6 +66,10 @@ class ProfileForm(FlaskForm):
                            choices=[SelectChoice(code, name) for code, name in LANGUAGE_NAMES.items()])
     national_number = StringField(_l("Belgian national number (optional)"), validators=[
         _stdnum_field(std_nn, _l("This is not a valid Belgian national number (11 digits, check digits)."))])
+
+
+class ProfileForm(PersonFields):
+    version = VersionField(validators=VERSION)
     enterprise_number = StringField(_l("Enterprise number (optional)"), validators=[
         _stdnum_field(std_be_vat, _l("This is not a valid Belgian enterprise number (like 0403.170.701)."))])
     iban = StringField(_l("Bank account (IBAN, optional)"), validators=[
@@ -347,25 +353,13 @@ class _IdentityMixin:
         return ok
 
 
-class ApplicationForm(FlaskForm, _IdentityMixin):
+class ApplicationForm(PersonFields, _IdentityMixin):
     """The public "become a member" form."""
 
     kind = RadioField(_l("Who becomes a member?"), choices=KIND_CHOICES, default="natural",
                       validators=[InputRequired(_l("Choose a person or a company or association."))])
-    first_name = StringField(_l("First name"), validators=[Optional(), Length(max=100)])
-    last_name = StringField(_l("Last name"), validators=[Optional(), Length(max=100)])
-    legal_name = StringField(_l("Name of the company or association"), validators=[Optional(), Length(max=200)])
     email = EmailField(_l("E-mail address"), validators=[DataRequired(_l("Enter your e-mail address.")),
                                                           Length(max=254)])
-    street = StringField(_l("Street and number"), validators=[DataRequired(_l("Enter your street and number.")),
-                                                               Length(max=200)])
-    postcode = StringField(_l("Postcode"), validators=[DataRequired(_l("Enter your postcode.")), Length(max=12)])
-    city = StringField(_l("City"), validators=[DataRequired(_l("Enter your city.")), Length(max=100)])
-    country = SelectField(_l("Country"), choices=[SelectChoice(code, name) for code, name in COUNTRIES])
-    language = SelectField(_l("Preferred language"),
-                           choices=[SelectChoice(code, name) for code, name in LANGUAGE_NAMES.items()])
-    national_number = StringField(_l("Belgian national number (optional)"), validators=[
-        _stdnum_field(std_nn, _l("This is not a valid Belgian national number (11 digits, check digits)."))])
     enterprise_number = StringField(_l("Enterprise number (companies and associations)"), validators=[
         _stdnum_field(std_be_vat, _l("This is not a valid Belgian enterprise number (like 0403.170.701)."))])
     category = RadioField(_l("Category"), default="A", choices=[
