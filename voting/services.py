@@ -90,6 +90,7 @@ _STEP_ERRORS: dict[str, type[errors.VotingError]] = {
     "voter_duplicate": errors.InvalidCredentialList,
     "credential_format": errors.InvalidCredentialList,
     "credential_duplicate": errors.InvalidCredentialList,
+    "item_close": errors.ItemAlreadyClosed,
 }
 
 
@@ -129,7 +130,7 @@ def board_state(election: Election) -> RecordState:
     but the ballots is applied from its data; a ballot only from its index row (seq, hash,
     credential, tracker), its body not even loaded. The encrypted sums come from the running
     state (:class:`RunningSum`). ``python -m voting.verify`` re-checks everything from the record."""
-    state = RecordState(defer_ballots=True, trusted=True, compute_sums=lambda st: running_sums(election, st.el))
+    state = RecordState(defer_ballots=True, trusted=True, compute_sums=lambda st: running_sums(election, st.el, st))
     eid = election.id
     others = db.session.scalars(select(BoardEvent).where(BoardEvent.election_id == eid, BoardEvent.type != "ballot")
                                 .order_by(BoardEvent.seq).execution_options(yield_per=200))
@@ -157,6 +158,9 @@ def board_state(election: Election) -> RecordState:
 # -- the running state: encrypted sums of the counted ballots, kept as ballots arrive ----------
 
 _SHARDS = 8
+# A contest closed with its agenda item keeps the sums of that moment: a RunningSum row numbered
+# _FROZEN + the item close's seq, written under the board's lock (never updated again).
+_FROZEN = 1_000_000
 
 
 def _shard() -> int:
@@ -208,16 +212,32 @@ def _add_running(election: Election, width: int, category: str, count: int,
     db.session.flush()
 
 
-def running_sums(election: Election, el: CryptoElection) -> Sums:
-    """The encrypted sums of every counted ballot, per category: the shards added up."""
-    width = len(flat_choices(el))
+def _add_rows(width: int, rows: Iterable[RunningSum]) -> dict[str, list[tuple[Element, Element]]]:
     cols = {cat: [([], []) for _ in range(width)] for cat in CATEGORIES}
-    for row in db.session.scalars(select(RunningSum).where(RunningSum.election_id == election.id)):
+    for row in rows:
         for cat in CATEGORIES:
             for i, (a, b) in enumerate(row.state["sums"][cat]):
                 cols[cat][i][0].append(Element.from_hex(a, allow_identity=True))
                 cols[cat][i][1].append(Element.from_hex(b, allow_identity=True))
-    return sums_to_json(el, {cat: [(sum_elements(a), sum_elements(b)) for a, b in col] for cat, col in cols.items()})
+    return {cat: [(sum_elements(a), sum_elements(b)) for a, b in col] for cat, col in cols.items()}
+
+
+def running_sums(election: Election, el: CryptoElection, state: RecordState | None = None) -> Sums:
+    """The encrypted sums of every counted ballot, per category: the shards added up; a contest
+    closed with its agenda item (``state.closed_contests``) takes the sums frozen at its close."""
+    width = len(flat_choices(el))
+    live = db.session.scalars(select(RunningSum).where(RunningSum.election_id == election.id,
+                                                       RunningSum.shard < _FROZEN))
+    out = sums_to_json(el, _add_rows(width, live))
+    closes = state.item_closes if state is not None else []
+    for item in closes:
+        row = db.session.scalar(select(RunningSum).where(RunningSum.election_id == election.id,
+                                                         RunningSum.shard == _FROZEN + item.seq))
+        frozen = sums_to_json(el, _add_rows(width, [row] if row is not None else []))
+        for cat in CATEGORIES:
+            for cid in item.contests:
+                out[cat][cid] = frozen[cat][cid]
+    return out
 
 
 def _flat_ciphertexts(el: CryptoElection, ballot: Mapping[str, Any]) -> list[tuple[Element, Element]]:
@@ -662,7 +682,11 @@ class DbBoard:
     def ballot_stage(self) -> str:
         if self.closed or self.election.state in (ElectionState.CLOSED, ElectionState.TALLIED):
             return "closed"
-        return "open" if self.election.state is ElectionState.OPEN else "before_open"
+        if self.election.state is not ElectionState.OPEN:
+            return "before_open"
+        # A ballot is accepted while any agenda item's vote is open (docs/election-record.md 5.8a).
+        every = {c["id"] for c in self.election.definition["contests"]}
+        return "closed" if every <= closed_contests(self.election) else "open"
 
     def _row(self, credential: str) -> Credential | None:
         return db.session.scalar(select(Credential).where(Credential.election_id == self.election.id,
@@ -781,6 +805,54 @@ def mail_tracker(election: Election, tracker: str, member: Any) -> None:
                    tracker=tracker, board=f"{base}{url_for('voting.board', slug=election.slug, q=tracker)}")
 
 
+def closed_contests(election: Election) -> set[str]:
+    """The contests whose vote was closed item by item (``item_close`` events) before the close."""
+    rows = db.session.scalars(select(BoardEvent.data).where(BoardEvent.election_id == election.id,
+                                                            BoardEvent.type == "item_close"))
+    return {cid for data in rows for cid in data["contests"]}
+
+
+def item_closes(election: Election) -> dict[str, dict[str, Any]]:
+    """Per closed contest, its item close: ``{"seq", "counted"}``."""
+    out: dict[str, dict[str, Any]] = {}
+    for row in db.session.scalars(select(BoardEvent).where(BoardEvent.election_id == election.id,
+                                                           BoardEvent.type == "item_close").order_by(BoardEvent.seq)):
+        for cid in row.data["contests"]:
+            out[cid] = {"seq": row.seq, "counted": row.data["counted"]}
+    return out
+
+
+def close_item(election: Election, contests: Iterable[str], *, actor: Account | None = None) -> BoardEvent:
+    """Close the vote on one agenda item: an ``item_close`` event naming its contests, the board's
+    count and head. Ballots on the board before it count for those contests, none after; the
+    encrypted sums of those contests are frozen here (the tally takes them)."""
+    names = list(contests)
+    known = {c["id"] for c in election.definition["contests"]}
+    if not names or any(c not in known for c in names):
+        raise errors.UnknownContest(f"not contests of this election: {', '.join(c for c in names if c not in known)}")
+    if election.state is not ElectionState.OPEN:
+        raise errors.WrongState("only an open ballot box closes an item", state=election.state.value, needed="open")
+    if not _lock_board(election, states=[ElectionState.OPEN]):
+        raise errors.WrongState("closed meanwhile", state="closed", needed="open")
+    if set(names) & closed_contests(election):
+        raise errors.ItemAlreadyClosed(f"already closed: {', '.join(sorted(set(names) & closed_contests(election)))}")
+    row, _ = _append_checked(election, "item_close", lambda st: st.item_close_data(names))
+    # Under the board's lock: every ballot on the board is in the committed shards, and no ballot
+    # can land before this transaction ends (a cast's shard update and its append commit together).
+    el = crypto_election(election)
+    width = len(flat_choices(el))
+    live = db.session.scalars(select(RunningSum).where(RunningSum.election_id == election.id,
+                                                       RunningSum.shard < _FROZEN)).all()
+    flat = _add_rows(width, live)
+    counted = {cat: sum(r.state["counted"][cat] for r in live) for cat in CATEGORIES}
+    db.session.add(RunningSum(election_id=election.id, shard=_FROZEN + row.seq, state={
+        "counted": counted, "sums": {cat: [[a.hex(), b.hex()] for a, b in flat[cat]] for cat in CATEGORIES}}))
+    db.session.flush()
+    audit.record("voting.item.close", election, actor=actor,
+                 after={"contests": row.data["contests"], "counted": row.data["counted"], "head": row.data["head"]})
+    return row
+
+
 def close_election(election: Election) -> BoardEvent:
     """The ``close`` event: the number of ballots and of counted ballots, and the board's head, that
     the scrutineers then sign (the seal)."""
@@ -847,7 +919,7 @@ def compute_tally(election: Election) -> BoardEvent:
                                                      BoardEvent.type == "tally")) is not None:
         raise errors.AlreadyPublished("tally")
     _lock_board(election)
-    row, _ = _append_checked(election, "tally", lambda state: state.tally_data(running_sums(election, state.el)))
+    row, _ = _append_checked(election, "tally", lambda state: state.tally_data(running_sums(election, state.el, state)))
     audit.record("voting.tally.compute", election, after={"seq": row.seq, "counted": row.data["counted"],
                                                           "decrypt": sorted(row.data["decrypt"])})
     return row
