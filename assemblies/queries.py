@@ -57,6 +57,31 @@ def election(assembly: Assembly) -> Election | None:
     return db.session.get(Election, assembly.election_id) if assembly.election_id else None
 
 
+def vote_items(assembly: Assembly) -> list[dict[str, Any]]:
+    """Each voting agenda item, in order, with whether its vote is closed and, once closed, how
+    many ballots count for it (the item close on the board): ``{"item", "contests", "closed",
+    "counted"}``. An item is closed by its own close or by the final close."""
+    from assemblies.services import item_contests
+    from voting.models import ElectionState
+
+    el = election(assembly)
+    if el is None:
+        return []
+    closes = voting.item_closes(el)
+    final = voting.close_event(el) if el.state not in (ElectionState.SETUP, ElectionState.KEYGEN,
+                                                       ElectionState.OPEN) else None
+    out = []
+    for item in assembly.items:
+        contests = item_contests(item, el.definition) if item.kind is not ItemKind.INFORMATION else []
+        if not contests:
+            continue
+        close = closes.get(contests[0])
+        counted = close["counted"] if close else (final.data["counted"] if final is not None else None)
+        out.append({"item": item, "contests": contests, "closed": close is not None or final is not None,
+                    "by_item": close is not None, "counted": counted})
+    return out
+
+
 ROLL_PAGE = 100
 
 

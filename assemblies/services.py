@@ -518,6 +518,29 @@ def close_vote(assembly: Assembly, actor: Account | None = None) -> None:
     audit.record("assemblies.vote.close", assembly, actor=actor)
 
 
+def item_contests(item: AgendaItem, definition: Mapping[str, Any]) -> list[str]:
+    """The contests of the verifiable election that hold this agenda item's vote (one for a
+    resolution, one per category for the board election), in definition order."""
+    own = item.contest_id
+    return [c["id"] for c in definition["contests"] if c["id"] == own or c["id"].startswith(own + "-")]
+
+
+def close_item(assembly: Assembly, item: AgendaItem, actor: Account | None = None) -> None:
+    """The chair closes the vote on one agenda item: ballots on the board before now count for it,
+    none after (an ``item_close`` event on the record); the other items stay open."""
+    election = _election(assembly)
+    contests = item_contests(item, election.definition) if item.assembly_id == assembly.id else []
+    if not contests:
+        raise errors.NotAVotingItem()
+    if election.state is not ElectionState.OPEN:
+        raise errors.VoteNotOpen()
+    if set(contests) & voting.closed_contests(election):
+        raise errors.ItemVoteClosed()
+    event = voting.close_item(election, contests, actor=actor)
+    audit.record("assemblies.item.close", item, actor=actor,
+                 after={"contests": contests, "counted": event.data["counted"]})
+
+
 def member_for_code(assembly: Assembly, code: str) -> Member:
     """What the door's scanner or keyboard gives: a member number, or the public credential the
     scanner page derives in the browser from the member's QR code (the private part never leaves it)."""

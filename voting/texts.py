@@ -27,6 +27,7 @@ def ballot_view(definition: dict[str, Any], lang: str) -> dict[str, Any]:
             "title": _pick(t.get("title"), lang, c["id"]),
             "question": _pick(t.get("question"), lang, ""),
             "choices": [{"id": x, "label": _pick(ch.get(x), lang, plain.get(x, x))} for x in c["choices"]],
+            "placeholder": placeholder_selection(c),
         })
     trustee_texts = texts.get("trustees") or {}
     return {"title": _pick(texts.get("title"), lang, definition.get("title", "")), "contests": contests,
@@ -34,6 +35,18 @@ def ballot_view(definition: dict[str, Any], lang: str) -> dict[str, Any]:
             "choice_labels": {c["id"]: {x["id"]: x["label"] for x in c["choices"]} for c in contests},
             "trustees": {t["id"]: _pick(trustee_texts.get(t["id"]), lang, t.get("name") or t["id"])
                          for t in definition.get("trustees", [])}}
+
+
+def placeholder_selection(contest: dict[str, Any]) -> list[str]:
+    """What a ballot carries for a contest whose vote is closed (the ballot keeps every contest; that
+    part does not count, docs/election-record.md 5.8a): blank when allowed, else abstain, else the
+    first choices, as many as the contest's minimum."""
+    n = contest["min"]
+    if n == 0:
+        return []
+    choices = list(contest["choices"])
+    order = (["abstain"] if "abstain" in choices else []) + [x for x in choices if x != "abstain"]
+    return order[:n]
 
 
 def majority_words(code: str | None) -> str:

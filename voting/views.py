@@ -61,6 +61,8 @@ MESSAGES: dict[type, Any] = {
     errors.NoCredentials: _l("Publish the voting credentials before opening the ballot box."),
     errors.InvalidCredentialList: _l("The credential list is not valid."),
     errors.DuplicateSlug: _l("An election with this short name already exists."),
+    errors.ItemAlreadyClosed: _l("The vote on this item is already closed."),
+    errors.UnknownContest: _l("This election has no such question."),
 }
 
 
@@ -176,7 +178,7 @@ def seal_json(slug: str):
 def vote(slug: str):
     """Where the credential link lands (the credential stays in the #fragment, in the browser)."""
     election = queries.election_by_slug(slug)
-    return render("voting/vote.html", election=election)
+    return render("voting/vote.html", election=election, closed=services.closed_contests(election))
 
 
 @bp.route("/<slug>/ballots", methods=["POST"])
