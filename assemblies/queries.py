@@ -157,6 +157,13 @@ def results(assembly: Assembly) -> list[dict[str, Any]] | None:
     electorate = sum(data["electorate"].values()) if data.get("electorate") else 0
     participants = max(turnout(assembly).participants, ballots)
     fingerprint = el.fingerprint or ""
+    # Items closed one by one count their own ballots (the tally's contest_counted).
+    tally = voting.tally_event(el)
+    per_contest = (tally.data.get("contest_counted") or {}) if tally is not None else {}
+
+    def ballots_for(cid: str) -> int:
+        return sum(per_contest[cid].values()) if cid in per_contest else ballots
+
     out = []
     for item in assembly.items:
         if item.kind is ItemKind.RESOLUTION:
@@ -170,7 +177,8 @@ def results(assembly: Assembly) -> list[dict[str, Any]] | None:
                 total = rules.Tally(c["yes"]["total"], c["no"]["total"], c.get("abstain", {}).get("total") or 0) \
                     if c["yes"]["total"] is not None else None
             outcome = rules.resolution_outcome(per, total=total, majority=item.majority.value,
-                                               abstentions_count=item.abstentions_count, participants=participants,
+                                               abstentions_count=item.abstentions_count,
+                                               participants=max(participants, ballots_for(item.contest_id)),
                                                electorate=electorate or turnout(assembly).electorate["total"],
                                                quorum_percent=assembly.quorum_percent, min_count=assembly.min_count)
             out.append({"item": item, "kind": "resolution", "outcome": outcome})
@@ -185,7 +193,8 @@ def results(assembly: Assembly) -> list[dict[str, Any]] | None:
                 per_category = {c.choice_id: (counts[cid][c.choice_id]["A"], counts[cid][c.choice_id]["B"])
                                 for c in cands}
                 seat = rules.allocate_seats(votes, [c.choice_id for c in cands], min(seats, len(cands)),
-                                            tie_rule=assembly.tie_rule, fingerprint=fingerprint, ballots=ballots,
+                                            tie_rule=assembly.tie_rule, fingerprint=fingerprint,
+                                            ballots=ballots_for(cid),
                                             min_count=assembly.min_count)
                 if counts[cid][cands[0].choice_id]["total"] is None:
                     seat = rules.SeatOutcome(seats=seat.seats, ranking=seat.ranking, tie_rule=seat.tie_rule,
