@@ -577,7 +577,12 @@ def verify_record(
         # The counted ballots are every ballot minus the superseded ones and those of revoked
         # credentials (few: re-read from the record); for a contest closed with its agenda item,
         # minus also every ballot placed after that close (state.counted_for says which count).
-        counted_by_contest = [{e.seq for e in state.counted_for(c.id).values()} for c in el.contests]
+        sets: dict[int, set[int]] = {}  # one set per distinct counted set (contests closed together share it)
+        for c in el.contests:
+            source = state.counted_for(c.id)
+            if id(source) not in sets:
+                sets[id(source)] = {e.seq for e in source.values()}
+        counted_by_contest = [sets[id(state.counted_for(c.id))] for c in el.contests]
         every = set.intersection(*counted_by_contest) if counted_by_contest else set()
         for entry in state.ballots:
             if entry.seq in every:
