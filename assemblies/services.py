@@ -240,8 +240,10 @@ def add_elector_late(assembly: Assembly, member: Member, reason: str, actor: Acc
     audit.record("assemblies.electorate.add", assembly, actor=actor,
                  after={"member": member.number, "category": member.category.value, "reason": reason})
     if assembly.election_id is not None and assembly.election_id and _election(assembly).state in (
-            ElectionState.KEYGEN, ElectionState.OPEN) and _convened(assembly):
-        issue_links(assembly, [elector])
+            ElectionState.KEYGEN, ElectionState.OPEN) and (_convened(assembly) or
+                                                          _election(assembly).state is ElectionState.OPEN):
+        # While the vote is open, a new voter joins by an audited late correction on the record.
+        issue_links(assembly, [elector], late=True)
     return elector
 
 
@@ -366,10 +368,12 @@ def _standing_proxy(assembly: Assembly, giver_id: int) -> Proxy | None:
 
 
 def issue_links(assembly: Assembly, electors: Iterable[Elector], *, channel: Channel = Channel.EMAIL,
-                letters: list | None = None) -> int:
+                letters: list | None = None, late: bool = False) -> int:
     """Play the credential authority: one new credential per elector (an older one is revoked),
     published (public part), delivered by mail (to the proxy holder when a proxy stands) or into
-    ``letters`` (the caller prints them at once), then forgotten. Returns how many were issued."""
+    ``letters`` (the caller prints them at once), then forgotten. Returns how many were issued.
+    ``late``: new voters of an audited late correction may join while the vote is open (an
+    ``electorate_addition`` on the record); without it, only replacements may."""
     election = _election(assembly)
     if election.state not in (ElectionState.KEYGEN, ElectionState.OPEN):
         raise errors.VotingClosed()
@@ -390,7 +394,8 @@ def issue_links(assembly: Assembly, electors: Iterable[Elector], *, channel: Cha
     try:
         voting.publish_credentials(election, [{"credential": credential_public(c), "category": e.category.value,
                                                "voter": voters[e.id]} for e, c in private],
-                                   {credential_public(c): e.member_id for e, c in private})
+                                   {credential_public(c): e.member_id for e, c in private},
+                                   late=late and all(e.credential_public is None for e in electors))
     except verrors.CredentialAfterOpen as exc:
         raise errors.ElectorateClosed() from exc
     now = utcnow()

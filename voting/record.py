@@ -58,6 +58,7 @@ EVENT_TYPES = (
     "credentials",
     "revocation",
     "open",
+    "electorate_addition",
     "ballot",
     "item_close",
     "close",
@@ -541,10 +542,38 @@ class RecordState:
         self._check_election_field(data, seq)
         if set(data) != {"election", "credentials"} or not isinstance(data["credentials"], list) or not data["credentials"]:
             raise RecordError("credential_format", "credentials event malformed", seq)
+        self._add_credentials(data["credentials"], seq, late=False)
+
+    def electorate_addition_data(self, credentials: list[dict[str, Any]]) -> dict[str, Any]:
+        """The ``electorate_addition`` event data: new voters after the opening (a late correction of
+        the electorate) and the electorate they make (5.7c)."""
+        after = self.electorate()
+        for item in credentials:
+            after[item["category"]] += 1
+        return {"election": self.el.fingerprint, "credentials": list(credentials), "electorate": after}
+
+    def _apply_electorate_addition(self, seq: int, event: Any, data: dict[str, Any]) -> None:
+        if not self.opened or self.closed:
+            raise RecordError("order", "a late addition to the electorate comes after the opening, before the close", seq)
+        self._check_election_field(data, seq)
+        if set(data) != {"election", "credentials", "electorate"} or not isinstance(data["credentials"], list) \
+                or not data["credentials"]:
+            raise RecordError("credential_format", "an electorate addition has exactly election, credentials, electorate", seq)
+        for item in data["credentials"]:
+            if isinstance(item, dict) and item.get("voter") in self.voter_category:
+                raise RecordError("voter_duplicate", "an electorate addition lists new voters only", seq)
+        expected = self.electorate()
+        self._add_credentials(data["credentials"], seq, late=True)
+        for item in data["credentials"]:
+            expected[item["category"]] += 1
+        if not same_json(data["electorate"], expected):
+            raise RecordError("open_count", "the electorate after the addition differs from the credential list", seq)
+
+    def _add_credentials(self, items: list[Any], seq: int, *, late: bool) -> None:
         keys = []
         new: dict[str, tuple[str, str]] = {}
         new_voters: set[str] = set()
-        for item in data["credentials"]:
+        for item in items:
             if not isinstance(item, dict) or set(item) != {"credential", "category", "voter"} \
                     or not is_hex(item["credential"], 64) or item["category"] not in CATEGORIES \
                     or not is_hex(item["voter"], VOTER_HEX):
@@ -554,7 +583,7 @@ class RecordState:
                 raise RecordError("credential_duplicate", f"credential {cred[:12]}... listed twice", seq)
             if voter in self.active_credential or voter in new_voters:
                 raise RecordError("voter_duplicate", f"voter {voter[:8]}... already holds an unrevoked credential", seq)
-            if self.opened and voter not in self.voter_category:
+            if self.opened and not late and voter not in self.voter_category:
                 raise RecordError("credential_after_open", "after the opening, a credential replaces a revoked one only", seq)
             if voter in self.voter_category and self.voter_category[voter] != item["category"]:
                 raise RecordError("credential_format", f"voter {voter[:8]}... changes category", seq)

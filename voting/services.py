@@ -502,11 +502,13 @@ def new_voter() -> str:
 
 
 def publish_credentials(election: Election, items: Iterable[Mapping[str, Any]],
-                        delivered_to: Mapping[str, int] | None = None) -> BoardEvent:
+                        delivered_to: Mapping[str, int] | None = None, *, late: bool = False) -> BoardEvent:
     """Publish public credentials (the authority's public list: ``{"credentials": [...]}`` items
     ``{"credential": hex, "category": "A"|"B", "voter": 32 hex}``) as one ``credentials`` event.
 
-    Before the opening only (after it, a credential replaces a revoked one: :func:`reissue_credential`).
+    Before the opening only (after it, a credential replaces a revoked one: :func:`reissue_credential`),
+    or, with ``late`` while the box is open, new voters added by a late correction of the electorate
+    (an ``electorate_addition`` event, docs/election-record.md 5.7c; the caller audits the reason).
     ``delivered_to`` maps a public credential to the member it was delivered to (optional)."""
     if election.state not in (ElectionState.KEYGEN, ElectionState.OPEN):
         raise errors.WrongState("credentials go on the board before the close", state=election.state.value,
@@ -524,14 +526,17 @@ def publish_credentials(election: Election, items: Iterable[Mapping[str, Any]],
                                       published_seq=row.seq)
                            for i in listed)
 
+    late = late and election.state is ElectionState.OPEN
+    etype = "electorate_addition" if late else "credentials"
     try:
-        row, _ = _append_checked(election, "credentials",
-                                 lambda state: {"election": election.fingerprint, "credentials": listed}, add_rows)
+        row, _ = _append_checked(election, etype,
+                                 (lambda state: state.electorate_addition_data(listed)) if late else
+                                 (lambda state: {"election": election.fingerprint, "credentials": listed}), add_rows)
     except (errors.WrongState, errors.CredentialAfterOpen):
         raise
     except errors.VotingError as exc:
         raise errors.InvalidCredentialList(exc.detail, **exc.info) from exc
-    audit.record("voting.credentials.publish", election,
+    audit.record("voting.electorate.add" if late else "voting.credentials.publish", election,
                  after={"count": len(listed), "seq": row.seq,
                         "A": sum(1 for i in listed if i["category"] == "A"),
                         "B": sum(1 for i in listed if i["category"] == "B")})

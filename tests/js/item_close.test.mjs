@@ -46,7 +46,8 @@ if (DIR) {
 
   test('items: the browser scrutineer re-adds each contest from its own ballots', async () => {
     const { summary } = await verifyForDecryption(opener(path.join(DIR, 'items_ok.json')), { pool: inlinePool(), minBallots: 1 });
-    assert.equal(summary.total, 3);
+    assert.equal(summary.total, 4);
+    assert.deepEqual(summary.electorate, { A: 2, B: 2 });
     await assert.rejects(verifyForDecryption(opener(path.join(DIR, 'refuse_post_close_ballot_counted.json')),
       { pool: inlinePool(), minBallots: 1 }), (e) => e.code === 'tally_sum');
     await assert.rejects(verifyForDecryption(opener(path.join(DIR, 'refuse_contest_counts.json')),

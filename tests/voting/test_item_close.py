@@ -174,3 +174,59 @@ def test_a_record_without_item_closes_keeps_its_tally_format(world) -> None:
     tally = next(e for e in sim.events if e["type"] == "tally")["data"]
     assert set(tally) == {"election", "counted", "sums", "decrypt"}
     assert credential_public(creds[0]) in state.credentials
+
+
+# -- a late addition to the electorate (5.7c) --------------------------------------------------------
+
+def late_items(sim, categories):
+    from voting.crypto.credential import generate_credential
+    from voting.simulate import new_voter
+
+    creds = [generate_credential() for _ in categories]
+    items = sorted(({"credential": credential_public(c), "category": cat, "voter": new_voter()}
+                    for c, cat in zip(creds, categories)), key=lambda x: x["credential"])
+    for c, cat in zip(creds, categories):
+        sim.credentials[c] = cat
+    return creds, items
+
+
+def test_a_voter_added_late_votes_and_the_counts_follow(world) -> None:
+    sim, state, creds = world
+    cast(sim, state, creds[0], yes_no("yes", "yes"))
+    close_item(sim, state, ["r1"])
+    late, items = late_items(sim, ["B"])
+    state.apply(append_event(sim.events, "electorate_addition", state.electorate_addition_data(items)))
+    assert state.electorate() == {"A": 2, "B": 3}
+    cast(sim, state, late[0], yes_no("yes", "no"))  # counts for the items still open only
+    finish(sim, state)
+    assert state.result["electorate"] == {"A": 2, "B": 3}
+    assert state.result["outcomes"]["r1"]["turnout"] == 1 and state.result["outcomes"]["r2"]["turnout"] == 2
+    assert verify_record(record_document(sim.events), workers=1, out=io.StringIO()).ok
+
+
+def test_late_addition_rules(world) -> None:
+    sim, state, creds = world
+    _, items = late_items(sim, ["A"])
+    plain = copy.deepcopy(sim.events)  # a plain credentials event still admits no new voter after the opening
+    append_event(plain, "credentials", {"election": sim.election.fingerprint, "credentials": items})
+    known = {**items[0], "voter": sim.voters[creds[0]]}
+    cases = [
+        (plain, "credential_after_open"),
+        ({**state.electorate_addition_data(items), "electorate": {"A": 2, "B": 2}}, "open_count"),
+        (state.electorate_addition_data([known]), "voter_duplicate"),
+    ]
+    for data, code in cases:
+        trial = data if isinstance(data, list) else copy.deepcopy(sim.events)
+        if not isinstance(data, list):
+            append_event(trial, "electorate_addition", data)
+        with pytest.raises(RecordError) as exc:
+            replay_state(type(sim)(sim.election, trial, {}, {}, {}))
+        assert exc.value.code == code
+    before = setup_election(CONTESTS, min_ballots=1)
+    add_credentials(before, ["A"])
+    st = replay_state(before)
+    _, more = late_items(before, ["A"])
+    append_event(before.events, "electorate_addition", st.electorate_addition_data(more))
+    with pytest.raises(RecordError) as exc:
+        replay_state(before)
+    assert exc.value.code == "order"

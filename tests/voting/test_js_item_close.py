@@ -16,8 +16,9 @@ import pytest
 
 from voting.crypto.election import Contest
 from voting.crypto.tally import contest_groups, decrypt_sums
-from voting.record import RecordState, append_event, record_document
-from voting.simulate import add_credentials, cast, close_item, finish, open_box, revoke, setup_election
+from voting.crypto.credential import credential_public, generate_credential
+from voting.record import RecordState, append_event, rechain, record_document
+from voting.simulate import add_credentials, cast, close_item, finish, new_voter, open_box, revoke, setup_election
 from voting.verify import verify_record
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -50,6 +51,11 @@ def build(tmp: Path) -> dict[str, list[dict]]:
     cast(sim, state, creds[0], sel("no", "no", ["a2"]))  # a revote after r1's close
     cast(sim, state, creds[2], sel("no", "abstain", ["a3"]))  # a first ballot after r1's close
     state.apply(revoke(sim, creds[1]))  # a revocation after r1's close: r1 keeps its ballot
+    late = generate_credential()  # a voter added late (an audited correction of the electorate)
+    sim.credentials[late] = "B"
+    items = [{"credential": credential_public(late), "category": "B", "voter": new_voter()}]
+    state.apply(append_event(sim.events, "electorate_addition", state.electorate_addition_data(items)))
+    cast(sim, state, late, sel("yes", "yes"))
     close_item(sim, state, ["r2"])
     cast(sim, state, creds[3], sel("abstain", "abstain"))  # counts for board-a only
     before_tally = len(sim.events)
@@ -91,6 +97,12 @@ def build(tmp: Path) -> dict[str, list[dict]]:
     append_event(events, "ballot", {**late["data"]})  # (rejected before anything else is compared)
     cases["refuse_ballot_after_every_item"] = events
 
+    # A late addition whose stated electorate is not the credential list's.
+    events = copy.deepcopy(sim.events)
+    events = events[: next(i for i, e in enumerate(events) if e["type"] == "electorate_addition") + 1]
+    events[-1] = {**events[-1], "data": {**events[-1]["data"], "electorate": {"A": 9, "B": 9}}}
+    cases["refuse_late_electorate"] = rechain(events)
+
     # r1 closed twice.
     events = copy.deepcopy(sim.events[: next(i for i, e in enumerate(sim.events) if e["type"] == "close")])
     st = RecordState()
@@ -110,6 +122,7 @@ EXPECTED = {
     "refuse_contest_counts": "tally_count",
     "refuse_ballot_after_every_item": "ballot_after_close",
     "refuse_item_closed_twice": "item_close",
+    "refuse_late_electorate": "open_count",
 }
 
 
@@ -125,7 +138,8 @@ def test_python_and_javascript_agree_on_item_closes(tmp_path: Path) -> None:
     (tmp_path / "expected.json").write_text(json.dumps({
         "codes": EXPECTED, "contest_counted": state.tally_contest_counted, "counts": state.result["counts"],
     }), encoding="utf-8")
-    assert state.tally_contest_counted == {"r1": {"A": 2, "B": 1}, "r2": {"A": 2, "B": 1}, "board-a": {"A": 2, "B": 1}}
+    assert state.tally_contest_counted == {"r1": {"A": 2, "B": 1}, "r2": {"A": 2, "B": 2}, "board-a": {"A": 2, "B": 2}}
+    assert state.result["electorate"] == {"A": 2, "B": 2}  # one A revoked, one B added late
     assert state.result["counts"]["r1"]["yes"]["total"] == 2 and state.result["counts"]["r2"]["no"]["total"] == 2
     env = dict(os.environ, UNEVOIX_ITEMS_DIR=str(tmp_path))
     proc = subprocess.run([NODE, "--test", "--test-reporter=tap", str(ROOT / "tests" / "js" / "item_close.test.mjs")],

@@ -241,6 +241,24 @@ export class RecordReader {
         }
         break;
       }
+      case 'electorate_addition': { // new voters after the opening: a late correction (docs 5.7c)
+        if (!out.opened || out.closed) throw new RecordError('order', 'a late addition to the electorate comes after the opening, before the close', seq);
+        if (!Array.isArray(data.credentials) || !data.credentials.length || !isObject(data.electorate)) {
+          throw new RecordError('credential_format', 'an electorate addition has exactly election, credentials, electorate', seq);
+        }
+        for (const item of data.credentials) {
+          if (!isObject(item) || !CATEGORIES.includes(item.category) || typeof item.credential !== 'string') {
+            throw new RecordError('credential_format', 'credential entry malformed', seq);
+          }
+          if (out.credentials.has(item.credential)) throw new RecordError('credential_duplicate', 'a credential appears twice', seq);
+          out.credentials.set(item.credential, item.category);
+        }
+        const after = this.electorate();
+        if (Object.keys(data.electorate).length !== 2 || CATEGORIES.some((c) => data.electorate[c] !== after[c])) {
+          throw new RecordError('open_count', 'the electorate after the addition differs from the credential list', seq);
+        }
+        break;
+      }
       case 'revocation': {
         if (out.closed) throw new RecordError('order', 'revocation after close', seq);
         if (!out.credentials.has(data.credential)) throw new RecordError('unknown_credential', 'revocation of an unknown credential', seq);
