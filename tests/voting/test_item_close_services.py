@@ -129,3 +129,19 @@ def test_an_item_close_waits_for_a_cast_in_flight(box, data_app):
     res = finish(election, kits)
     assert res["counts"]["r1"]["yes"]["total"] == 1
     assert verify_record(record_of(election), workers=1, out=io.StringIO()).ok
+
+
+def test_close_item_from_the_command_line(box, data_app):
+    election, kits, creds = box
+    services.cast_ballot(election, ballot_for(election, creds[0]))
+    db.session.commit()
+    runner = data_app.test_cli_runner()
+    result = runner.invoke(args=["voting", "close-item", election.slug, "r1"])
+    assert result.exit_code == 0, result.output
+    assert "the vote on r1 is closed; 1 ballot(s) count for it" in result.output
+    again = runner.invoke(args=["voting", "close-item", election.slug, "r1"])
+    assert again.exit_code != 0
+    unknown = runner.invoke(args=["voting", "close-item", election.slug, "nope"])
+    assert unknown.exit_code != 0
+    db.session.expire_all()
+    assert services.closed_contests(election) == {"r1"}
