@@ -134,6 +134,7 @@ def election_json(slug: str):
     return jsonify({"slug": election.slug, "state": election.state.value, "fingerprint": election.fingerprint,
                     "definition": election.definition, "public_key": election.public_key,
                     "require_login": election.require_login,
+                    "closed_contests": sorted(services.closed_contests(election)),
                     "ballots_url": url_for("voting.cast", slug=slug),
                     "record_url": url_for("voting.record", slug=slug)})
 

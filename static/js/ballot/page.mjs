@@ -123,6 +123,9 @@ if (app && form) {
         const info = await (await fetch(app.dataset.electionUrl, { credentials: 'same-origin' })).json();
         const fp = electionFingerprint(info.definition);
         if (fp !== info.fingerprint || (linkFingerprint && fp !== linkFingerprint)) { fail(msg('msgFingerprint')); return; }
+        // An item closed since this page was served: the member's choice there would not count.
+        const closedNow = new Set(info.closed_contests || []);
+        if (contests.some((fs) => closedNow.has(fs.dataset.contest) && !isClosed(fs))) { fail(msg('msgClosedMeanwhile')); return; }
         pending = encryptBallot(info.definition, info.public_key, normalizeCredential(credentialInput.value),
           selections(), { fingerprint: linkFingerprint || fp });
       }
