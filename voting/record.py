@@ -732,10 +732,10 @@ class RecordState:
     def _apply_item_close(self, seq: int, event: Any, data: dict[str, Any]) -> None:
         if not self.opened or self.closed:
             raise RecordError("order", "an item closes after the opening, before the close", seq)
-        self._check_election_field(data, seq)
         if set(data) != {"election", "contests", "counted", "head"} or not isinstance(data["contests"], list) \
                 or not data["contests"]:
             raise RecordError("event_format", "an item close has exactly election, contests (not empty), counted, head", seq)
+        self._check_election_field(data, seq)
         order = [c.id for c in self.el.contests]
         names = data["contests"]
         if not all(isinstance(c, str) and c in order for c in names) \

@@ -613,6 +613,7 @@ def verify_record(
         "contest_proofs": verified_now * (len(el.contests) if el else 0),
         "superseded_ballots": sum(1 for e in state.ballots if e.superseded_by),
         "counted_ballots": len(state.last_by_credential),
+        "item_closes": len(state.item_closes),
         "seal_signatures": len(state.seals),
         "tally": 1 if state.tally_hash else 0,
         "partial_decryptions": len(state.decryptions),
