@@ -233,7 +233,10 @@ def running_sums(election: Election, el: CryptoElection, state: RecordState | No
     for item in closes:
         row = db.session.scalar(select(RunningSum).where(RunningSum.election_id == election.id,
                                                          RunningSum.shard == _FROZEN + item.seq))
-        frozen = sums_to_json(el, _add_rows(width, [row] if row is not None else []))
+        if row is None:  # written with its item close, in the same transaction: never missing
+            raise errors.WrongState(f"the sums frozen at the item close {item.seq} are missing", state="open",
+                                    needed="item_close sums")
+        frozen = sums_to_json(el, _add_rows(width, [row]))
         for cat in CATEGORIES:
             for cid in item.contests:
                 out[cat][cid] = frozen[cat][cid]
