@@ -53,4 +53,13 @@ if (DIR) {
     await assert.rejects(verifyForDecryption(opener(path.join(DIR, 'refuse_contest_counts.json')),
       { pool: inlinePool(), minBallots: 1 }), (e) => e.code === 'tally_count');
   });
+
+  test('items: the minimum count applies contest by contest (a total for one item, categories for the others)', async () => {
+    const doc = load('items_mixed');
+    const rec = readRecord(doc);
+    assert.deepEqual(Object.keys(rec.tally.decrypt.total), ['r1']);
+    checkCounts(rec, doc.events.find((e) => e.type === 'result').data);
+    const { summary } = await verifyForDecryption(opener(path.join(DIR, 'items_mixed.json')), { pool: inlinePool(), minBallots: 2 });
+    assert.deepEqual(summary.groups.sort(), ['A', 'B', 'total']);
+  });
 }

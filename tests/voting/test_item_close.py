@@ -230,3 +230,24 @@ def test_late_addition_rules(world) -> None:
     with pytest.raises(RecordError) as exc:
         replay_state(before)
     assert exc.value.code == "order"
+
+
+def test_the_minimum_count_applies_contest_by_contest() -> None:
+    """An item closed with one B ballot publishes only its total; the items closed later, with two B
+    ballots, publish per category; the verifier agrees."""
+    sim = setup_election(CONTESTS, trustees=3, threshold=2, min_ballots=2)
+    creds = add_credentials(sim, ["A", "A", "B", "B"])
+    state = replay_state(sim)
+    open_box(sim, state)
+    for cred in creds[:3]:
+        cast(sim, state, cred, yes_no("yes", "no", ["a01"]))
+    close_item(sim, state, ["r1"])
+    cast(sim, state, creds[3], yes_no("no", "no"))
+    finish(sim, state)
+    tally = next(e for e in sim.events if e["type"] == "tally")["data"]
+    assert set(tally["decrypt"]["total"]) == {"r1"} and set(tally["decrypt"]["A"]) == {"r2", "board-a"}
+    r1, r2 = state.result["counts"]["r1"], state.result["counts"]["r2"]
+    assert r1["yes"] == {"A": None, "B": None, "total": 3}
+    assert r2["no"] == {"A": 2, "B": 2, "total": 4}
+    assert state.result["published"] == ["A", "B", "total"]
+    assert verify_record(record_document(sim.events), workers=1, out=io.StringIO()).ok

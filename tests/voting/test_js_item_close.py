@@ -111,6 +111,21 @@ def build(tmp: Path) -> dict[str, list[dict]]:
     append_event(events, "item_close", {**st.item_close_data(["board-a"]), "contests": ["r1"]})
     cases["refuse_item_closed_twice"] = events
 
+    # The minimum count contest by contest: r1 closed with one B ballot publishes only its total.
+    mixed = setup_election(CONTESTS, trustees=3, threshold=2, election_id="items-mixed", min_ballots=2)
+    mc = add_credentials(mixed, ["A", "A", "B", "B"])
+    st = RecordState()
+    for e in mixed.events:
+        st.apply(e)
+    open_box(mixed, st)
+    for cred in mc[:3]:
+        cast(mixed, st, cred, sel("yes", "no", ["a1"]))
+    close_item(mixed, st, ["r1"])
+    cast(mixed, st, mc[3], sel("no", "no"))
+    finish(mixed, st)
+    assert st.result["counts"]["r1"]["yes"] == {"A": None, "B": None, "total": 3}
+    cases["items_mixed"] = mixed.events
+
     for name, evs in cases.items():
         (tmp / f"{name}.json").write_text(json.dumps(record_document(evs)), encoding="utf-8")
     return cases
@@ -145,4 +160,4 @@ def test_python_and_javascript_agree_on_item_closes(tmp_path: Path) -> None:
     proc = subprocess.run([NODE, "--test", "--test-reporter=tap", str(ROOT / "tests" / "js" / "item_close.test.mjs")],
                           cwd=ROOT, env=env, capture_output=True, text=True, timeout=600)
     assert proc.returncode == 0, proc.stdout[-6000:] + proc.stderr[-3000:]
-    assert sum(1 for line in proc.stdout.splitlines() if line.startswith("ok ")) == 3, proc.stdout[-3000:]
+    assert sum(1 for line in proc.stdout.splitlines() if line.startswith("ok ")) == 4, proc.stdout[-3000:]
