@@ -295,6 +295,8 @@ def test_the_chair_closes_the_vote_item_by_item(client, world):
     fieldset = re.search(rf'<fieldset class="contest closed" data-contest="{first["contests"][0]}"[^>]*>(.*?)</fieldset>',
                          page, re.S)
     assert fieldset and "The vote on this item is closed" in fieldset.group(1) and "<input" not in fieldset.group(1)
+    board = client.get(f"/voting/{election.slug}/board").get_data(as_text=True)
+    assert "The vote on an item closes" in board  # the public board names the event in words
     # the final close and the tally: every item's result, the verifier agrees
     assert post(client, "/assemblies/ga-test/chair/close", "/assemblies/ga-test/chair").status_code == 302
     db.session.expire_all()
