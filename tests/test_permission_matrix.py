@@ -170,7 +170,11 @@ ROUTES: dict[str, tuple] = {
         {422: "no vote is prepared for this assembly"}),
     "assemblies.close_vote": ("POST", "/assemblies/{assembly}/chair/close", {"officer"},
         {422: "no vote is prepared for this assembly"}),
+    "assemblies.close_item": ("GET", "/assemblies/{assembly}/chair/items/999999/close", {"officer"},
+        {404: "no agenda item 999999"}),
     "assemblies.projector": ("GET", "/assemblies/{assembly}/projector", ANYONE),
+    "assemblies.projector_item": ("GET", "/assemblies/{assembly}/projector/items/999999", ANYONE,
+        {404: "no agenda item 999999"}),
     "assemblies.results": ("GET", "/assemblies/{assembly}/results", SIGNED_IN,
         {404: "no result yet: the vote was not tallied"}),  # 404 before the result
     "assemblies.results_csv": ("GET", "/assemblies/{assembly}/results.csv", SIGNED_IN,

@@ -62,6 +62,8 @@ MESSAGES: dict[type, Any] = {
     errors.NoCredentials: _l("Publish the voting credentials before opening the ballot box."),
     errors.InvalidCredentialList: _l("The credential list is not valid."),
     errors.DuplicateSlug: _l("An election with this short name already exists."),
+    errors.ItemAlreadyClosed: _l("The vote on this item is already closed."),
+    errors.UnknownContest: _l("This election has no such question."),
 }
 
 
@@ -133,6 +135,7 @@ def election_json(slug: str):
     return jsonify({"slug": election.slug, "state": election.state.value, "fingerprint": election.fingerprint,
                     "definition": election.definition, "public_key": election.public_key,
                     "require_login": election.require_login,
+                    "closed_contests": sorted(services.closed_contests(election)),
                     "ballots_url": url_for("voting.cast", slug=slug),
                     "record_url": url_for("voting.record", slug=slug)})
 
@@ -177,7 +180,7 @@ def seal_json(slug: str):
 def vote(slug: str):
     """Where the credential link lands (the credential stays in the #fragment, in the browser)."""
     election = queries.election_by_slug(slug)
-    return render("voting/vote.html", election=election)
+    return render("voting/vote.html", election=election, closed=services.closed_contests(election))
 
 
 @bp.route("/<slug>/ballots", methods=["POST"])
