@@ -37,6 +37,8 @@ def init_app(app) -> None:
     app.cli.add_command(cli.shares_cli)
     cli.register_demo()
     app.jinja_env.globals.update(labels.TEMPLATE_GLOBALS)
+    from shares.surplus import fewer_shares_possible
+    app.jinja_env.globals["fewer_shares_possible"] = fewer_shares_possible
     payment_matched.connect(on_payment_matched, weak=False)
     request_settled.connect(on_request_settled, weak=False)
     nav_item(_l("My shares"), "shares.my_shares", permissions.is_member, order=10)

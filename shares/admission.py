@@ -24,7 +24,7 @@ from app.errors import Conflict, DomainError
 from app.extensions import db
 from app.models import Account
 from shares import register, surplus
-from shares.models import (ApplicationStatus, Category, Member, MemberKind, MembershipApplication,
+from shares.models import (ApplicationStatus, Category, Member, MemberKind, MembershipApplication, Surplus, SurplusKind,
                            PaymentPurpose, PaymentRequest, PaymentStatus)
 from shares.payments import create_payment_request
 from shares.services import create_member
@@ -169,6 +169,12 @@ def on_payment_matched(request: PaymentRequest, **extra) -> None:
     entry = extra.get("entry")
     on = entry.effective_on if entry is not None else today()
     payment_received(application, on=min(on, today()))
+
+
+def refund_for(application: MembershipApplication):
+    """The refund of a refused application's money, if it had received any."""
+    return db.session.scalar(select(Surplus).where(Surplus.payment_request_id == application.payment_request_id,
+                                                   Surplus.kind == SurplusKind.REFUSED_APPLICATION))
 
 
 def member_is_applicant(member: Member) -> bool:

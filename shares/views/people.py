@@ -13,7 +13,7 @@ from app.clock import today
 from app.errors import DomainError, error_message
 from app.extensions import db
 from app.uow import unit_of_work
-from app.web import render
+from app.web import euros, render
 from shares import admission, exports, renewal, services
 from shares.forms import AdmissionDecisionForm, ConfirmForm, ContactForm, ExportForm, StaffMemberForm
 from shares.models import (Category, ExportStatus, Member, MemberKind, MembershipApplication, PaymentRequest,
@@ -61,8 +61,14 @@ def decide_application(application_id: int, decision: str):
         return render_template("shares/applications.html", waiting=admission.pending_decisions(),
                                unpaid=admission.awaiting_payment(), form=form, mode=admission.admission_mode(),
                                today=today()), exc.status
-    flash(_("%(name)s is admitted: the subscription is in the register.", name=application.member.name)
-          if decision == "admit" else _("Application refused."), "success")
+    if decision == "admit":
+        flash(_("%(name)s is admitted: the subscription is in the register.", name=application.member.name), "success")
+    else:
+        refund = admission.refund_for(application)
+        flash(_("Application refused.") + (" " + _("%(amount)s received is on the refund list, to be paid back to "
+                                                    "%(iban)s.", amount=euros(refund.amount_cents),
+                                                    iban=refund.refund_iban or _("the member's account"))
+                                           if refund is not None else ""), "success")
     return redirect(url_for("shares.staff_applications"))
 
 
