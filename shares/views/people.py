@@ -203,9 +203,13 @@ def request_register_export():
 @permission_required(can_export_register)
 def register_export(export_id: int):
     export = db.get_or_404(RegisterExport, export_id)
+    with unit_of_work():  # a job whose worker stopped mid-run is marked failed, so staff can start another
+        exports.fail_stalled()
     db.session.refresh(export)
+    again = ExportForm(formdata=None, data={"on": export.as_of, "format": export.format})
     return render("shares/register_export.html", "shares/_partials/export_status.html", export=export,
-                  running=export.status in (ExportStatus.QUEUED, ExportStatus.RUNNING))
+                  running=export.status in (ExportStatus.QUEUED, ExportStatus.RUNNING), again=again,
+                  stale_minutes=int(exports.stale_limit().total_seconds() // 60))
 
 
 @bp.route("/staff/register/exports/<int:export_id>/download")
