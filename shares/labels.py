@@ -16,6 +16,7 @@ STATUS_WORDS = {
     "resignation": _l("resigned"),
     "exclusion": _l("excluded"),
     "applicant": _l("admission pending"),
+    "refused": _l("application refused"),
 }
 
 ENTRY_WORDS = {

@@ -57,7 +57,7 @@ class Holding:
 
 
 # The register's status column; worded by ``shares.labels.register_status``.
-STATUSES = ("active", "lapsed", "resignation", "exclusion", "applicant")
+STATUSES = ("active", "lapsed", "resignation", "exclusion", "applicant", "refused")
 
 
 def _voided_ids(member_ids=None, on: date | None = None):
@@ -360,11 +360,14 @@ class RegisterRow:
     dates: dict[str, list[date]] = field(default_factory=lambda: defaultdict(list))
 
     applicant: bool = False  # an application not yet admitted (paid money shows before admission)
+    refused: bool = False  # a refused application (its money was refunded: the register shows why it is here)
 
     @property
     def status(self) -> str:
         if self.applicant and not self.holding.shares:
             return "applicant"
+        if self.refused and not self.holding.shares:
+            return "refused"
         return self.holding.status
 
 
@@ -427,10 +430,14 @@ def _rows_for(members: list[Member], on: date) -> list[RegisterRow]:
         bucket = rows[member_id].dates[key]
         if not bucket or bucket[-1] != effective_on:
             bucket.append(effective_on)
-    for member_id in db.session.scalars(
-            select(MembershipApplication.member_id).where(MembershipApplication.member_id.in_(ids),
-                                                          MembershipApplication.status.in_(PENDING_APPLICATION))):
-        rows[member_id].applicant = True
+    for member_id, status in db.session.execute(
+            select(MembershipApplication.member_id, MembershipApplication.status)
+            .where(MembershipApplication.member_id.in_(ids),
+                   MembershipApplication.status.in_((*PENDING_APPLICATION, ApplicationStatus.REFUSED)))):
+        if status is ApplicationStatus.REFUSED:
+            rows[member_id].refused = True
+        else:
+            rows[member_id].applicant = True
     for row in rows.values():
         if row.holding.category is None:
             row.holding.category = row.member.category

@@ -27,7 +27,7 @@ from shares import surplus as surpluses
 from shares.admission import application_for
 from shares.errors import StatementError
 from shares.labels import entry_label, refund_why
-from shares.models import BankTransaction, Category, EntryKind, Member, PaymentRequest, Surplus, SurplusKind
+from shares.models import ApplicationStatus, BankTransaction, Category, EntryKind, Member, PaymentRequest, Surplus, SurplusKind
 from shares.queries import MAX_INT
 from shares.permissions import (can_import_statements, can_keep_register, can_resolve_payments, can_view_member,
                                 can_view_register)
@@ -108,7 +108,9 @@ def _member_page(member: Member, bound: dict | None = None, status: int = 200):
     applicant = application is not None and application.status in register.PENDING_APPLICATION
     return render_template("shares/member_detail.html", member=member, entries=entries, requests=requests_,
                            position=position, forms=action_forms, today=today, application=application,
-                           status="applicant" if applicant and not position.shares else position.status), status
+                           status=("applicant" if applicant and not position.shares else
+                                   "refused" if application is not None and not position.shares
+                                   and application.status is ApplicationStatus.REFUSED else position.status)), status
 
 
 @bp.route("/staff/members/<int:member_id>")

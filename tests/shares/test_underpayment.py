@@ -181,6 +181,11 @@ def test_refusing_a_paid_application_puts_its_money_on_the_refund_list_once(deci
     assert admission.refund_for(application) == refund
     assert request.status is PaymentStatus.CANCELLED and request.paid_cents == 0
     assert register.holding(application.member).paid_cents == 0
+    # The register says why this person is in it (their payment, refunded), and counts no member or money.
+    register.forget_figures()
+    [row] = [r for r in register.register_rows(today()) if r.member.id == application.member_id]
+    assert row.status == "refused" and (row.holding.shares, row.holding.paid_cents) == (0, 0)
+    assert register.totals(today())[Category.A].members == 0
     # Once: the request is cancelled (nothing more to refund), and the partial unique index refuses a
     # second refund of the same request whatever the code does.
     assert surpluses.refund_refused_application(application, actor=staff) is None
