@@ -512,10 +512,13 @@ def refund_list():
 
 
 def _refunds_csv(rows: list[Surplus]) -> Response:
-    """The refund list through the app's one CSV helper (formulas neutralised in every text cell)."""
+    """The refund list through the app's one CSV helper (formulas neutralised in every text cell), its
+    header in the reader's language; amounts with a dot and dates as YYYY-MM-DD, as spreadsheets and
+    banking tools read them."""
     return csv_response(
         f"refunds-{clock.today().isoformat()}.csv",
-        ("member_number", "name", "iban", "amount_eur", "amount_cents", "decided_on", "reason", "why"),
+        (_("Member number"), _("Name"), _("IBAN"), _("Amount (EUR)"), _("Amount (cents)"), _("Decided on"),
+         _("Note"), _("Why")),
         ([kept.member.number, kept.member.name, kept.refund_iban or "",
           f"{kept.amount_cents // 100}.{kept.amount_cents % 100:02d}", kept.amount_cents,
           kept.decided_at.date().isoformat() if kept.decided_at else "", kept.decision_note,
