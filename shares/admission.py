@@ -151,10 +151,26 @@ def decide(application: MembershipApplication, *, admit: bool, decision_on: date
     if request.status is PaymentStatus.OPEN and request.paid_cents == 0:
         from shares.payments import cancel_payment_request
         cancel_payment_request(request, actor=actor)
-    refund = surplus.refund_refused_application(application, actor=actor, note=note)
+    refund = surplus.refund_refused_application(application, actor=actor, note=note)  # mails the applicant
+    if refund is None:
+        _tell_refused(application)
     audit.record("shares.application.refuse", application, actor=actor,
                  after={"decision_on": decision_on, "decision_reference": decision_reference, "note": note,
                         "to_refund_cents": to_refund, "refund": refund.id if refund is not None else None})
+
+
+def _tell_refused(application: MembershipApplication) -> None:
+    """The applicant learns the decision (once: the outbox's unique key), in their language."""
+    from app.jobs import job_context
+    from app.mail import queue_mail
+
+    member = application.member
+    if member.email:
+        with job_context():
+            queue_mail(member.email, member.language, "application_refused",
+                       dedupe_key=f"shares.application_refused:{application.id}", member=member,
+                       request=application.payment_request, decision_on=application.decision_on,
+                       coop_name=current_app.config.get("COOP_NAME", ""))
 
 
 def on_payment_matched(request: PaymentRequest, **extra) -> None:

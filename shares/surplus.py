@@ -81,6 +81,8 @@ def refund(surplus: Surplus, *, iban: str | None = None, actor: Account | None =
         entry = db.session.scalar(select(ShareEntry).where(
             ShareEntry.bank_transaction_id == surplus.bank_transaction_id))
         register.reverse_payments(request, [entry], reason=f"refund of underpayment #{surplus.id}", actor=actor)
+        _mail(surplus.member_id, "money_refunded", f"shares.refund:{surplus.id}", refused=False, request=request,
+              amount_cents=surplus.amount_cents, iban=account)
     audit.record("shares.surplus.refund", surplus, actor=actor,
                  after={"amount_cents": surplus.amount_cents, "iban": account, "note": note, "kind": surplus.kind,
                         "due_cents": request.due_cents if request is not None else None})
@@ -141,6 +143,16 @@ def mark_refunded(surplus: Surplus, *, actor: Account | None = None) -> None:
                                                                         "iban": surplus.refund_iban})
 
 
+def _mail(member_id: int, template: str, key: str, **context) -> None:
+    """Queue a mail to the member, once per ``key`` (the outbox's unique dedupe key), in their language."""
+    member = db.session.get(Member, member_id)
+    if member is None or not member.email:
+        return
+    with job_context():
+        queue_mail(member.email, member.language, template, dedupe_key=key, member=member,
+                   link=url_for("shares.my_payments", _external=True), **context)
+
+
 def _check_overpayment(surplus: Surplus) -> None:
     """Extra shares and credit are for money beyond what was due, of a member (not an applicant)."""
     if surplus.decision is not None:
@@ -182,13 +194,9 @@ def keep_due(surplus: Surplus, *, actor: Account | None = None, note: str = "") 
     """Accept the short payment as partial: the rest stays due, and the member is reminded (once)."""
     request = _short_request(surplus)
     _claim(surplus, SurplusDecision.KEEP_DUE, actor, note)
-    member = db.session.get(Member, surplus.member_id)
-    if member.email:
-        with job_context():
-            queue_mail(member.email, member.language, "balance_due", dedupe_key=f"shares.balance_due:{surplus.id}",
-                       member=member, request=request, paid_cents=surplus.amount_cents,
-                       on=surplus.bank_transaction.booking_date if surplus.bank_transaction else None,
-                       iban=setting("COOP_IBAN"), link=url_for("shares.my_payments", _external=True))
+    _mail(surplus.member_id, "balance_due", f"shares.balance_due:{surplus.id}", request=request,
+          paid_cents=surplus.amount_cents, iban=setting("COOP_IBAN"),
+          on=surplus.bank_transaction.booking_date if surplus.bank_transaction else None)
     audit.record("shares.underpayment.keep_due", surplus, actor=actor,
                  after={"amount_cents": surplus.amount_cents, "due_cents": request.due_cents,
                         "request": request.reference, "note": note})
@@ -216,6 +224,8 @@ def fewer_shares(surplus: Surplus, *, actor: Account | None = None, note: str = 
                  after={"amount_cents": surplus.amount_cents, "shares_asked": asked, "shares": shares,
                         "request": request.reference, "amount_now_cents": request.amount_cents,
                         "rest_cents": leftover, "note": note})
+    _mail(surplus.member_id, "subscription_reduced", f"shares.subscription_reduced:{surplus.id}", request=request,
+          asked=asked, paid_cents=request.amount_cents + leftover, rest_cents=leftover)
     request_settled.send(request)
     return request, rest
 
@@ -248,6 +258,8 @@ def refund_refused_application(application: MembershipApplication, *, actor: Acc
         db.session.flush()
     register.reverse_payments(request, entries, reason=f"application refused: refund #{kept.id}", actor=actor,
                               cancel=True)
+    _mail(application.member_id, "money_refunded", f"shares.refund:{kept.id}", refused=True, request=request,
+          amount_cents=amount, iban=iban, decision_on=application.decision_on)
     audit.record("shares.surplus.refund", kept, actor=actor,
                  after={"amount_cents": amount, "iban": iban, "note": note, "kind": kept.kind,
                         "application": application.id})

@@ -74,7 +74,7 @@ def test_keep_due_reminds_the_member_once(make_member, make_staff, outbox):
     assert db.session.scalar(select(AuditEntry).where(AuditEntry.action == "shares.underpayment.keep_due"))
 
 
-def test_fewer_shares_with_what_was_paid_to_the_cent(make_member, make_staff):
+def test_fewer_shares_with_what_was_paid_to_the_cent(make_member, make_staff, outbox):
     """90.00 asked for 3 shares, 75.50 paid: 2 shares (60.00), paid; 15.50 kept as an overpayment."""
     staff, member, request, applied = _short(make_member, make_staff, 3, 7550)
     request_, rest = surpluses.fewer_shares(applied.shortfall, actor=staff)
@@ -94,6 +94,8 @@ def test_fewer_shares_with_what_was_paid_to_the_cent(make_member, make_staff):
     db.session.rollback()
     # Money in = register paid-up + money kept: nothing lost, nothing counted twice.
     assert 7550 == position.paid_cents + rest.amount_cents
+    [mail] = [m for m in outbox(member.email) if m.subject.startswith("Votre souscription")]
+    assert "2 parts" in mail.subject and "75,50" in mail.body_text and "15,50" in mail.body_text
 
 
 def test_fewer_shares_needs_a_whole_share(make_member, make_staff):
@@ -105,7 +107,7 @@ def test_fewer_shares_needs_a_whole_share(make_member, make_staff):
     assert applied.shortfall.decision is None and request.shares == 3
 
 
-def test_refund_of_a_short_payment_leaves_the_register_and_the_whole_amount_due(make_member, make_staff):
+def test_refund_of_a_short_payment_leaves_the_register_and_the_whole_amount_due(make_member, make_staff, outbox):
     staff, member, request, applied = _short(make_member, make_staff, 2, 4550)
     surpluses.refund(applied.shortfall, actor=staff, note="asked to pay in one go")
     db.session.commit()
@@ -115,6 +117,8 @@ def test_refund_of_a_short_payment_leaves_the_register_and_the_whole_amount_due(
     assert (request.status, request.paid_cents, request.due_cents) == (PaymentStatus.OPEN, 0, 6000)
     position = register.holding(member)
     assert (position.shares, position.capital_cents, position.paid_cents) == (2, 6000, 0)
+    [mail] = [m for m in outbox(member.email) if m.subject.startswith("Nous vous remboursons 45,50")]
+    assert PAYER_IBAN in mail.body_text and "60,00" in mail.body_text and request.formatted_reference in mail.body_text
 
 
 def test_a_request_paid_in_full_since_has_nothing_left_to_decide(make_member, make_staff):
@@ -198,7 +202,7 @@ def test_refusing_a_paid_application_puts_its_money_on_the_refund_list_once(deci
     assert len(list(db.session.scalars(surpluses.refund_list_statement()))) == 1
 
 
-def test_refusing_a_partly_paid_application_refunds_what_came(make_staff):
+def test_refusing_a_partly_paid_application_refunds_what_came(make_staff, outbox):
     staff = make_staff()
     application = _application(shares=3)
     register.record_payment(application.payment_request, 1234, on=today())
@@ -208,16 +212,20 @@ def test_refusing_a_partly_paid_application_refunds_what_came(make_staff):
     db.session.commit()
     [refund] = list(db.session.scalars(surpluses.refund_list_statement()))
     assert refund.amount_cents == 2235 and refund.refund_iban is None  # no account known
+    [mail] = outbox(application.member.email)[-1:]
+    assert "22,35" in mail.subject and "IBAN" in mail.body_text  # asked for an account to pay back to
     assert application.payment_request.status is PaymentStatus.CANCELLED
 
 
-def test_refusing_an_unpaid_application_refunds_nothing(make_staff):
+def test_refusing_an_unpaid_application_refunds_nothing(make_staff, outbox):
     staff = make_staff()
     application = _application()
     admission.decide(application, admit=False, decision_on=today(), decision_reference="CA-9", actor=staff)
     db.session.commit()
     assert list(db.session.scalars(surpluses.refund_list_statement())) == []
     assert application.payment_request.status is PaymentStatus.CANCELLED
+    [mail] = outbox(application.member.email)[-1:]
+    assert "pas été acceptée" in mail.body_text and "ne la payez pas" in mail.body_text
 
 
 def test_fewer_shares_for_an_application_admits_with_those_shares(make_staff):
