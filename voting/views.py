@@ -5,6 +5,7 @@ import json
 from typing import Any
 
 from flask import Blueprint, Response, abort, flash, jsonify, redirect, request, stream_with_context, url_for
+from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
@@ -356,6 +357,18 @@ def manage_action(slug: str, action: str):
 @bp.app_template_global()
 def ballot_view(definition, lang: str) -> dict:
     return texts.ballot_view(definition, lang)
+
+
+@bp.app_template_global()
+def voting_event_words(event_type: str) -> str:
+    return texts.event_words(event_type)
+
+
+@bp.app_template_global()
+def voting_trustee_names(definition, ids) -> str:
+    """The scrutineers' names, for a sentence: "Anne Dupont, Jan Peeters"."""
+    names = texts.trustee_names(definition, str(get_locale())[:2])
+    return ", ".join(names.get(i, i) for i in ids)
 
 
 @bp.app_template_global()

@@ -15,6 +15,7 @@ from app.extensions import db
 from assemblies import queries, services
 from assemblies.models import Assembly
 from tests.assemblies.world import build_world
+from tests.e2e.conftest import assert_fits_phone
 
 PHONE = {"width": 360, "height": 740}
 PASSWORD = "a long officer password"
@@ -101,7 +102,7 @@ def test_a_member_votes_from_the_link_on_a_phone_and_finds_the_tracker(page, liv
     page.locator("fieldset[data-contest=item2]").get_by_label("Yes", exact=True).check()
     fill_ballot(page)
     tracker = cast(page, accessible)
-    assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth + 1")
+    assert_fits_phone(page)
     accessible(page)
     page.get_by_role("link", name="Find my ballot on the public board").click()
     expect(page.locator("main")).to_contain_text(tracker[:16])
