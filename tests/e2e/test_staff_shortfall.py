@@ -18,6 +18,7 @@ from shares import admission, register
 from shares.bank import import_statement
 from shares.camt_writer import Credit, write_camt053
 from shares.models import Category, ExportStatus, MemberKind, PaymentStatus, RegisterExport, Surplus, SurplusKind
+from tests.e2e.conftest import assert_fits_phone
 from tests.e2e.test_staff_statement import staff_signs_in
 from tests.factories import make_member_obj
 
@@ -25,10 +26,6 @@ from tests.factories import make_member_obj
 def _shot(page, name: str) -> None:
     if os.environ.get("SHOTS_DIR"):
         page.screenshot(path=os.path.join(os.environ["SHOTS_DIR"], f"{name}.png"), full_page=True)
-
-
-def _fits(page) -> None:
-    assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth + 1"), "page scrolls sideways"
 
 
 @pytest.fixture
@@ -69,7 +66,7 @@ def test_staff_decide_a_short_payment_and_refund_a_refused_application_on_a_phon
     expect(card).to_contain_text("90.00 €")
     expect(page.locator("#queue-counts")).to_contain_text("1 partial payment to decide.")
     accessible(page)
-    _fits(page)
+    assert_fits_phone(page)
     card.get_by_text("Buy fewer shares with what was paid").click()
     expect(card).to_contain_text("2 shares instead of 3")
     expect(card).to_contain_text("15.50 € paid beyond those shares is kept")
@@ -94,7 +91,7 @@ def test_staff_decide_a_short_payment_and_refund_a_refused_application_on_a_phon
     expect(refund).to_contain_text("Application refused")
     expect(refund).to_contain_text("NL91ABNA0417164300")
     accessible(page)
-    _fits(page)
+    assert_fits_phone(page)
     _shot(page, "refunds")
 
 
@@ -109,7 +106,7 @@ def test_a_stalled_register_file_says_so_and_can_be_made_again(page, live_server
     page.goto(live_server.path(f"/staff/register/exports/{export.id}"))
     expect(page.locator("#export-status")).to_contain_text("The file was not finished")
     accessible(page)
-    _fits(page)
+    assert_fits_phone(page)
     _shot(page, "export-stalled")
     page.get_by_role("button", name="Make the file again").click()
     expect(page.locator("#export-status")).to_contain_text(re.compile("The file is ready|Making the file"))
