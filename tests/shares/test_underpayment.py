@@ -268,6 +268,8 @@ def test_staff_decide_a_short_payment_from_the_queue(client, login_as, make_memb
     assert "2 shares instead of 3" in page
     home = client.get("/").get_data(as_text=True)
     assert "1 partial payment to decide" in home
+    member_page = client.get(f"/staff/members/{member.id}").get_data(as_text=True)
+    assert "Short of what was asked: decide what follows" in member_page and "/staff/payments/queue#short" in member_page
     short = db.session.scalar(select(Surplus).where(Surplus.kind == SurplusKind.UNDERPAYMENT))
     # Each decision confirms in place; the first one counts, the second gets 409.
     done = client.post(f"/staff/payments/short/{short.id}/fewer", headers={"HX-Request": "true"}, data={})
