@@ -3,6 +3,7 @@ remind the member, buy fewer shares with what was paid, or pay it back), to the 
 application's money on the refund list."""
 from __future__ import annotations
 
+import re
 from datetime import date
 
 import pytest
@@ -270,6 +271,15 @@ def test_staff_decide_a_short_payment_from_the_queue(client, login_as, make_memb
     assert "1 partial payment to decide" in home
     member_page = client.get(f"/staff/members/{member.id}").get_data(as_text=True)
     assert "Short of what was asked: decide what follows" in member_page and "/staff/payments/queue#short" in member_page
+    # In French, every sentence of the page has its no-break spaces (templates and Python alike).
+    with client.session_transaction() as session:
+        session["language"] = "fr"
+    french = client.get("/staff/payments/queue").get_data(as_text=True)
+    main = re.sub(r"<[^>]+>", " ", french.split("<main", 1)[-1].split("</main>")[0])
+    assert "Paiements inférieurs à ce qui était demandé" in main and "2 parts au lieu de 3" in main
+    assert not re.search(r"\w [:;!?](\s|$)", main), re.findall(r".{30}\w [:;!?]", main)
+    with client.session_transaction() as session:
+        session["language"] = "en"
     short = db.session.scalar(select(Surplus).where(Surplus.kind == SurplusKind.UNDERPAYMENT))
     # Each decision confirms in place; the first one counts, the second gets 409.
     done = client.post(f"/staff/payments/short/{short.id}/fewer", headers={"HX-Request": "true"}, data={})
