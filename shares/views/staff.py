@@ -308,10 +308,7 @@ def payment_queue():
                                    .options(joinedload(Surplus.member), joinedload(Surplus.payment_request),
                                             joinedload(Surplus.bank_transaction))
                                    .limit(QUEUE_PAGE_SIZE)))
-    short = list(db.session.scalars(surpluses.open_underpayments_statement()
-                                    .options(joinedload(Surplus.member), joinedload(Surplus.payment_request),
-                                             joinedload(Surplus.bank_transaction))
-                                    .limit(QUEUE_PAGE_SIZE)))
+    short = _short_rows()
     context = _queue_context()
     shown = context["counts"].get(why, 0) if why else context["total"]
     return render("shares/payment_queue.html", None, rows=rows, why=why, page=page,
@@ -332,11 +329,23 @@ def _match_form(tx: BankTransaction, form=None):
 def _queue_item(tx: BankTransaction, *, form=None, status: int = 200, applied=None, open_: bool = True):
     suggestions = queries.suggestions_for(tx) if tx.in_queue and open_ else []
     kept = (applied.surplus or applied.shortfall) if applied is not None else None
+    extra = {}
+    if kept is not None and kept.kind is SurplusKind.UNDERPAYMENT and wants_partial():
+        # The queue page's "Payments short of what was asked" follows (out of band), with this one in it.
+        short = _short_rows()
+        extra = {"short_rows": short, "short_forms": {k.id: _surplus_forms(k) for k in short}}
     return render("shares/payment_queue_row.html", "shares/_partials/queue_item.html", status=status, tx=tx,
                   form=_match_form(tx, form), suggestions=suggestions, open_=open_,
                   deviates={s.request.id: bank.deviates(tx, s.request) for s in suggestions},
                   kept=kept, surplus_forms={kept.id: _surplus_forms(kept)} if kept else {}, oob=True,
-                  **_queue_context())
+                  **extra, **_queue_context())
+
+
+def _short_rows() -> list[Surplus]:
+    return list(db.session.scalars(surpluses.open_underpayments_statement()
+                                   .options(joinedload(Surplus.member), joinedload(Surplus.payment_request),
+                                            joinedload(Surplus.bank_transaction))
+                                   .limit(QUEUE_PAGE_SIZE)))
 
 
 @bp.route("/staff/payments/queue/<int:tx_id>")

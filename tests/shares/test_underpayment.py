@@ -260,9 +260,17 @@ def test_staff_decide_a_short_payment_from_the_queue(client, login_as, make_memb
     db.session.commit()
     tx = db.session.scalar(select(BankTransaction))
     prefix = f"tx{tx.id}-"
-    paid = client.post(f"/staff/payments/queue/{tx.id}", data={prefix + "version": tx.version, prefix + "action": "match",
-                                                                 prefix + "reference": request.reference})
-    assert paid.status_code == 302 and paid.location.endswith("#short")
+    data = {prefix + "version": tx.version, prefix + "action": "match", prefix + "reference": request.reference}
+    # In place (htmx): the row says where to decide, and the section below follows out of band, with it.
+    in_place = client.post(f"/staff/payments/queue/{tx.id}", data=data, headers={"HX-Request": "true"})
+    html = in_place.get_data(as_text=True)
+    assert in_place.status_code == 200 and "decide below what follows" in html
+    assert '<section id="short" aria-labelledby="short-title" hx-swap-oob="true">' in html
+    assert html.count('id="kept-') == 1 and "Keep the rest due and remind the member" in html
+    # Without JavaScript, the same post is a redirect to that section.
+    db.session.rollback()
+    assert client.post(f"/staff/payments/queue/{tx.id}", data=data).status_code == 409  # already resolved
+    paid = in_place
     page = client.get("/staff/payments/queue").get_data(as_text=True)
     assert "Payments short of what was asked" in page and "1 partial payment to decide." in page
     assert "Keep the rest due and remind the member" in page and "Buy fewer shares with what was paid" in page
