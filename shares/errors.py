@@ -137,3 +137,7 @@ class ShortfallSettled(Conflict):
 
 class FewerSharesImpossible(DomainError):
     """What was paid does not make at least one whole share fewer than asked, or the request is not for shares."""
+
+
+class KeptMoneyNotForShares(DomainError):
+    """Money kept for someone not admitted (application pending or refused) cannot buy shares or pay a renewal."""

@@ -37,7 +37,7 @@ from app.mail import queue_mail
 from app.models import Account
 from app.uow import savepoint
 from shares import register
-from shares.errors import (ApplicationPending, FewerSharesImpossible, NothingDue, RefundAccountMissing,
+from shares.errors import (FewerSharesImpossible, KeptMoneyNotForShares, NothingDue, RefundAccountMissing,
                            ShortfallSettled, SurplusAlreadyDecided, SurplusTooSmall)
 from shares.models import (ApplicationStatus, BankTransaction, Member, MembershipApplication, PaymentPurpose,
                            PaymentRequest, PaymentStatus, ShareEntry, Surplus, SurplusDecision, SurplusKind)
@@ -162,7 +162,7 @@ def _check_overpayment(surplus: Surplus) -> None:
     application = db.session.scalar(select(MembershipApplication.status).where(
         MembershipApplication.member_id == surplus.member_id))
     if application is not None and application is not ApplicationStatus.ADMITTED:
-        raise ApplicationPending()
+        raise KeptMoneyNotForShares()
 
 
 # ----------------------------------------------------------------------------------------------

@@ -327,3 +327,25 @@ def test_refused_application_money_on_the_refund_list_and_its_csv(client, login_
     # The short payment's undecided record is gone with the cancelled request.
     assert "Payments short of what was asked" in client.get("/staff/payments/queue").get_data(as_text=True)
     assert list(db.session.scalars(surpluses.open_underpayments_statement())) == []
+
+
+def test_money_kept_for_a_refused_applicant_can_only_be_paid_back(make_staff, decision_mode):
+    """An overpaid application refused: the extra money cannot make the person a member by buying shares."""
+    from shares.errors import KeptMoneyNotForShares
+
+    staff = make_staff()
+    application = _application(shares=1)
+    applied = register.record_payment(application.payment_request, 4500, on=today())
+    db.session.commit()
+    kept = applied.surplus
+    assert kept.amount_cents == 1500
+    admission.decide(application, admit=False, decision_on=today(), decision_reference="CA-9", actor=staff)
+    db.session.commit()
+    for decide in (surpluses.buy_shares, surpluses.credit_next_year):
+        with pytest.raises(KeptMoneyNotForShares):
+            decide(kept, actor=staff)
+        db.session.rollback()
+    surpluses.refund(kept, iban=PAYER_IBAN, actor=staff)
+    db.session.commit()
+    assert sorted(r.amount_cents for r in db.session.scalars(surpluses.refund_list_statement())) == [1500, 3000]
+    assert register.holding(application.member).shares == 0
