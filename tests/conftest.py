@@ -13,6 +13,7 @@ os.environ["UNEVOIX_ENV"] = "testing"
 
 from app import create_app  # noqa: E402
 from app.extensions import db as _db  # noqa: E402
+from app.extensions import limiter  # noqa: E402
 from app.models import Account, OutboxMessage, Role  # noqa: E402
 from tests.factories import (  # noqa: E402,F401  (re-exported for older imports)
     DATABASE_URI, ON_POSTGRES, csrf_token, make_account, make_member_obj, sign_in)
@@ -73,6 +74,15 @@ def _note_written_table(conn, cursor, statement, parameters, context, executeman
         _written.add(match.group(1))
 
 
+def _quiet_limiter() -> None:
+    """The rate limiter is one object for every app of the process, and each new app (a test's own,
+    production settings) switches it on or off for all: after a test it is off again, as the testing
+    settings say, and its counts are emptied, so that no test runs into another's limits."""
+    limiter.enabled = False
+    if limiter._storage is not None:  # ``limiter.storage`` asserts, and an empty memory storage is falsy
+        limiter._storage.reset()
+
+
 @pytest.fixture(autouse=True)
 def db(request, data_app):
     """An application context around every test, and afterwards a clean database: the tables
@@ -84,6 +94,7 @@ def db(request, data_app):
     with data_app.app_context():
         yield _db
         _db.session.remove()
+        _quiet_limiter()
         if no_db:
             assert _written <= already, f"a test marked no_db wrote to {sorted(_written - already)}"
         tables = [t.name for t in reversed(_db.metadata.sorted_tables) if t.name in _written]
