@@ -179,21 +179,21 @@ def _add_running(election: Election, width: int, category: str, count: int,
     if plus is None and minus is None and count == 0:
         return
     shard = _shard()
-    row = db.session.scalar(select(RunningSum).where(RunningSum.election_id == election.id, RunningSum.shard == shard)
-                            .with_for_update())
+    # Plain rows, not ORM objects: one cast reads and writes its shard once (no unit of work).
+    locked = (select(RunningSum.id, RunningSum.state)
+              .where(RunningSum.election_id == election.id, RunningSum.shard == shard).with_for_update())
+    row = db.session.execute(locked).first()
     if row is None:
         savepoint = db.session.begin_nested()
         try:
-            row = RunningSum(election_id=election.id, shard=shard, state=_empty_running(width))
-            db.session.add(row)
-            db.session.flush()
+            db.session.execute(insert(RunningSum.__table__).values(election_id=election.id, shard=shard,
+                                                                   state=_empty_running(width)))
         except IntegrityError:
             savepoint.rollback()
-            row = db.session.scalar(select(RunningSum).where(RunningSum.election_id == election.id,
-                                                             RunningSum.shard == shard).with_for_update())
         else:
             savepoint.commit()
-    current = row.state
+        row = db.session.execute(locked).first()
+    row_id, current = row
     cells = current["sums"][category]
     key = (election.id, shard, category)
     cached = _RUNNING_CACHE.get(key)
@@ -216,8 +216,8 @@ def _add_running(election: Election, width: int, category: str, count: int,
         out.append([pair[0].hex(), pair[1].hex()])
     counted = dict(current["counted"])
     counted[category] += count
-    row.state = {"counted": counted, "sums": {**current["sums"], category: out}}
-    db.session.flush()
+    db.session.execute(update(RunningSum.__table__).where(RunningSum.__table__.c.id == row_id)
+                       .values(state={"counted": counted, "sums": {**current["sums"], category: out}}))
     # Kept for this shard's next cast, which compares the row it reads with ``out`` first (a
     # rolled-back cast, or another process on the same shard, simply means parsing again).
     _RUNNING_CACHE[key] = (out, new_elements)
@@ -231,9 +231,9 @@ def running_sums(election: Election, el: CryptoElection) -> Sums:
     """The encrypted sums of every counted ballot, per category: the shards added up."""
     width = len(flat_choices(el))
     cols = {cat: [([], []) for _ in range(width)] for cat in CATEGORIES}
-    for row in db.session.scalars(select(RunningSum).where(RunningSum.election_id == election.id)):
+    for state in db.session.scalars(select(RunningSum.state).where(RunningSum.election_id == election.id)):
         for cat in CATEGORIES:
-            for i, (a, b) in enumerate(row.state["sums"][cat]):
+            for i, (a, b) in enumerate(state["sums"][cat]):
                 cols[cat][i][0].append(Element.from_hex(a, allow_identity=True))
                 cols[cat][i][1].append(Element.from_hex(b, allow_identity=True))
     return sums_to_json(el, {cat: [(sum_elements(a), sum_elements(b)) for a, b in col] for cat, col in cols.items()})
@@ -267,12 +267,15 @@ def _lock_board(election: Election, *, states: Iterable[ElectionState] | None = 
     return result.rowcount == 1
 
 
-def _append(election: Election, build: Callable[[dict[str, Any] | None], tuple[str, dict[str, Any], Callable[[BoardEvent], None] | None]]) -> BoardEvent:
+def _append(election: Election, build: Callable[[dict[str, Any] | None], tuple[str, dict[str, Any], Callable[[BoardEvent], None] | None]],
+            *, plain: bool = False) -> BoardEvent:
     """Append the event ``build(last_event)`` returns as ``(type, data, after_insert)``.
 
     ``build`` re-reads whatever it needs *after* the last event was read (so anything committed
     before is visible, and anything committed after collides on ``seq``) and raises a
-    DomainError to refuse. ``after_insert(row)`` adds the index rows in the same savepoint."""
+    DomainError to refuse. ``after_insert(row)`` adds the index rows in the same savepoint.
+    ``plain``: insert the row without the ORM's unit of work (a ballot: ``after_insert`` and the
+    caller get an unattached BoardEvent carrying the event's columns)."""
     for _attempt in range(APPEND_ATTEMPTS):
         savepoint = db.session.begin_nested()
         try:
@@ -281,8 +284,13 @@ def _append(election: Election, build: Callable[[dict[str, Any] | None], tuple[s
             event = make_event(last, etype, data, raw[0] if raw else None)
             row = BoardEvent(election_id=election.id, seq=event["seq"], type=etype, prev=event["prev"],
                              hash=event["hash"], data=event["data"])
-            db.session.add(row)
-            db.session.flush()
+            if plain:
+                db.session.execute(insert(BoardEvent.__table__).values(
+                    election_id=election.id, seq=event["seq"], type=etype, prev=event["prev"], hash=event["hash"],
+                    data=event["data"], created_at=utcnow()))
+            else:
+                db.session.add(row)
+                db.session.flush()
             if after_insert is not None:
                 after_insert(row)
                 db.session.flush()
@@ -866,7 +874,7 @@ def cast_ballot(election: Election, ballot: Any, member: Any = None,
             _insert_alphas(election.id, credential.id, prepared.alphas)
         return "ballot", data, add_rows, prepared.ballot_bytes  # serialised once, for tracker and hash
 
-    _append(election, build)
+    _append(election, build, plain=True)
     # No audit row per ballot, no roll row: the board is the ballots' append-only log, and a row
     # written per voter would pair the voters' order with the ballots' order.
     return prepared.tracker
