@@ -175,7 +175,7 @@ def _empty_running(width: int) -> dict[str, Any]:
 def _add_running(election: Election, width: int, category: str, count: int,
                  plus: list[tuple[Element, Element]] | None, minus: list[tuple[Element, Element]] | None) -> None:
     """Add one ballot's ciphertexts (``plus``) and take away another's (``minus``) in this
-    process's shard. Runs before the board's lock (lock order: shard, then election)."""
+    thread's shard. Runs before the board's lock (lock order: shard, then election)."""
     if plus is None and minus is None and count == 0:
         return
     shard = _shard()
