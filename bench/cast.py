@@ -1,10 +1,17 @@
-"""Casting under load on the real stack: ``python bench/cast.py [--n 5000] [--clients 24]``.
+"""Casting under load on the real stack: ``python bench/cast.py [--n 5000] [--clients 24] [--sign-in]``.
 
 Starts a throw-away PostgreSQL (as ``make test-postgres`` does, in /tmp, as the postgres user),
 migrates it, creates an open election with N credentials (the reference 47-choice ballot),
 prepares every ballot (and some revotes) outside the timed part, starts gunicorn with one worker
-per core, then posts every ballot once from many concurrent clients, with some revotes and some
-double submissions (the same ballot twice: the second must be refused as a duplicate).
+per core (each with a few threads), then posts every ballot once from many concurrent clients,
+with some revotes and some double submissions (the same ballot twice: the second is answered with
+the same tracker, counted once).
+
+``--sign-in``: what a general assembly adds. The election belongs to an assembly and requires
+sign-in; every member posts in their own signed-in session (cookie and CSRF token), and a share of
+them (``--proxies``, default 10 %) also for a member who gave them a proxy. The server then also
+loads the account and member, checks the proxy (voting.permissions.may_cast_for) and queues the
+receipt mail with the tracker for each ballot.
 
 Prints accepted ballots per minute, p50/p95/p99 latency, errors by kind, the ratio to the
 verification bound measured in the same run (how many ballots a minute the cores can verify),
@@ -69,6 +76,9 @@ class Postgres:
         self._as_pg(str(self.bin / "createdb"), "-h", str(self.dir), "unevoix_bench")
         return f"postgresql+psycopg://postgres@/unevoix_bench?host={self.dir}"
 
+    def postmaster(self) -> int:
+        return int((self.dir / "data" / "postmaster.pid").read_text().split()[0])
+
     def stop(self) -> None:
         try:
             self._as_pg(str(self.bin / "pg_ctl"), "-D", str(self.dir / "data"), "-m", "fast", "stop")
@@ -85,9 +95,33 @@ def _encrypt(job: tuple) -> dict:
 def _verify(job: tuple) -> float:
     el_json, y, ballot = job
     el = Election.from_json(el_json)
-    t = time.perf_counter()
+    t = time.process_time()
     verify_ballot(el, y, ballot)
-    return time.perf_counter() - t
+    return time.process_time() - t  # CPU time: what one ballot's checks cost, whatever the load
+
+
+def _tree_cpu(root: int) -> float:
+    """CPU seconds (user + system) of a process and its live descendants, from /proc."""
+    tick = os.sysconf("SC_CLK_TCK")
+    children: dict[int, list[int]] = {}
+    stats: dict[int, float] = {}
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit():
+            continue
+        try:
+            with open(f"/proc/{entry}/stat") as fh:
+                fields = fh.read().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        pid = int(entry)
+        children.setdefault(int(fields[1]), []).append(pid)
+        stats[pid] = (int(fields[11]) + int(fields[12])) / tick
+    total, todo = 0.0, [root]
+    while todo:
+        pid = todo.pop()
+        total += stats.get(pid, 0.0)
+        todo.extend(children.get(pid, []))
+    return total
 
 
 def free_port() -> int:
@@ -96,31 +130,104 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
-def setup_election(env: dict, n: int) -> tuple[dict, str, list[str]]:
-    """Migrate, create an open election with n credentials (no sign-in); (definition, key, creds)."""
+def setup_election(env: dict, n: int, sign_in: bool = False, proxies: float = 0.0) -> tuple[dict, str, list[str], list[dict]]:
+    """Migrate, create an open election with n credentials; (definition, key, creds, headers).
+
+    Without ``sign_in`` anyone holding a credential casts (``headers`` empty). With it, the
+    election belongs to a general assembly and requires sign-in, as ``assemblies`` sets it up: each
+    credential is delivered to a member, and a share ``proxies`` of the members gave a proxy to
+    another member (one proxy each), who casts with the giver's credential in their own session.
+    ``headers[i]``: the session cookie and CSRF token of whoever posts credential ``i``'s ballot."""
     subprocess.run([str(ROOT / ".venv/bin/flask"), "--app", "wsgi", "db", "upgrade"], cwd=ROOT, env=env, check=True,
                    stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     os.environ.update(env)
     from app import create_app
     from app.extensions import db
     from voting import services
-    from voting.crypto.election import Contest  # noqa: F401
     from voting.demo import definition, make_kits, run_keygen
 
     app = create_app({"SQLALCHEMY_DATABASE_URI": env["UNEVOIX_SQLALCHEMY_DATABASE_URI"]})
     creds = [generate_credential() for _ in range(n)]
+    headers: list[dict] = []
     with app.app_context():
         kits = make_kits(3)
+        assembly_id, members = None, []
+        if sign_in:
+            assembly_id, members = _assembly_and_members(n)
         election = services.create_election(definition("bench", "Bench", reference_contests(), kits, 2),
-                                            slug="bench", require_login=False)
+                                            slug="bench", require_login=sign_in, assembly_id=assembly_id)
         run_keygen(election, kits)
-        services.publish_credentials(election, [{"credential": credential_public(c), "category": "AB"[i % 3 == 0],
-                                                 "voter": services.new_voter()} for i, c in enumerate(creds)])
+        listed = [{"credential": credential_public(c), "category": "AB"[i % 3 == 0], "voter": services.new_voter()}
+                  for i, c in enumerate(creds)]
+        delivered = {row["credential"]: m.id for row, m in zip(listed, members)}
+        services.publish_credentials(election, listed, delivered)
         services.open_election(election)
+        if sign_in:
+            posters = _give_proxies(assembly_id, members, proxies)
+            headers = _sessions(app, posters)
         db.session.commit()
-        out = (election.definition, election.public_key, creds)
+        out = (election.definition, election.public_key, creds, headers)
         db.session.remove()
         db.engine.dispose()
+    return out
+
+
+def _assembly_and_members(n: int) -> tuple[int, list]:
+    from datetime import date, timedelta
+
+    from app.clock import utcnow
+    from assemblies import services as assemblies
+    from shares.models import Category, MemberKind
+    from shares.services import create_member
+
+    now = utcnow()
+    assembly = assemblies.create_assembly(
+        slug="bench", titles={"fr": "Banc d'essai", "nl": "Proefbank", "en": "Bench"}, starts_at=now + timedelta(days=1),
+        place="Brussels", voting_opens_at=now - timedelta(hours=1), voting_closes_at=now + timedelta(days=1),
+        record_date=date.today())
+    members = [create_member(email=f"bench{i}@example.be", kind=MemberKind.NATURAL,
+                             category=Category.B if i % 3 == 0 else Category.A, language="fr",
+                             first_name="Bench", last_name=f"Member {i}", street="Rue Haute 1", postcode="1000",
+                             city="Bruxelles") for i in range(n)]
+    return assembly.id, members
+
+
+def _give_proxies(assembly_id: int, members: list, share: float) -> list:
+    """A share of the members give their proxy to the next member, who does not give one (the
+    assembly's default limit: one proxy held). Who posts each member's ballot."""
+    from app.extensions import db
+    from assemblies.models import Proxy, ProxySource
+
+    posters = list(members)
+    givers = set(range(0, len(members) - 1, 2)[: int(len(members) * share)])
+    for i in sorted(givers):
+        db.session.add(Proxy(assembly_id=assembly_id, giver_id=members[i].id, holder_id=members[i + 1].id,
+                             active_giver=members[i].id, source=ProxySource.ONLINE))
+        posters[i] = members[i + 1]
+    db.session.flush()
+    return posters
+
+
+def _sessions(app, posters: list) -> list[dict]:
+    """Each poster's signed-in session (as Flask-Login's strong protection checks it for this
+    client: 127.0.0.1, no User-Agent) and its CSRF token, as a browser would hold them."""
+    from flask import g, session
+    from flask_login.utils import _create_identifier
+    from flask_wtf.csrf import generate_csrf
+
+    serializer = app.session_interface.get_signing_serializer(app)
+    name = app.config["SESSION_COOKIE_NAME"]
+    out, made = [], {}
+    for member in posters:
+        if member.id not in made:
+            with app.test_request_context(environ_base={"REMOTE_ADDR": "127.0.0.1"}):
+                session["_user_id"] = member.account.get_id()
+                session["_fresh"] = True
+                session["_id"] = _create_identifier()
+                g.pop(app.config.get("WTF_CSRF_FIELD_NAME", "csrf_token"), None)  # g is the app context's
+                token = generate_csrf()
+                made[member.id] = {"Cookie": f"{name}={serializer.dumps(dict(session))}", "X-CSRFToken": token}
+        out.append(made[member.id])
     return out
 
 
@@ -141,8 +248,14 @@ def main() -> int:
     parser.add_argument("--n", type=int, default=5000, help="credentials (each casts once)")
     parser.add_argument("--clients", type=int, default=24)
     parser.add_argument("--workers", type=int, default=os.cpu_count() or 2, help="gunicorn workers")
+    parser.add_argument("--threads", type=int, default=4,
+                        help="threads per gunicorn worker (gthread): one thread's database wait is another's CPU")
     parser.add_argument("--revotes", type=float, default=0.05, help="share of credentials that vote again")
     parser.add_argument("--doubles", type=float, default=0.02, help="share of ballots posted twice")
+    parser.add_argument("--sign-in", action="store_true",
+                        help="a general assembly's election: sign-in required, each member posts in their own "
+                             "session (CSRF token included), some for a member who gave them a proxy")
+    parser.add_argument("--proxies", type=float, default=0.1, help="with --sign-in: share of members who gave a proxy")
     parser.add_argument("--fast-pg", action="store_true", help="fsync off, as the test database (not durable)")
     args = parser.parse_args()
     if os.geteuid() != 0:
@@ -153,10 +266,12 @@ def main() -> int:
     try:
         uri = pg.start()
         env = {**os.environ, "UNEVOIX_SQLALCHEMY_DATABASE_URI": uri, "UNEVOIX_SECRET_KEY": "bench-secret",
-               "UNEVOIX_WTF_CSRF_ENABLED": "false", "UNEVOIX_RATELIMIT_ENABLED": "false",
+               "UNEVOIX_WTF_CSRF_ENABLED": "true" if args.sign_in else "false", "UNEVOIX_RATELIMIT_ENABLED": "false",
                "UNEVOIX_LOG_LEVEL": "WARNING"}
         t0 = time.perf_counter()
-        definition, y, creds = setup_election(env, args.n)
+        definition, y, creds, headers = setup_election(env, args.n, args.sign_in, args.proxies)
+        who = {c: (headers[i] if headers else {}) for i, c in enumerate(creds)}
+        proxy_credentials = len(headers) - len({id(h) for h in headers})  # a holder posts two members' ballots
         print(f"election with {args.n} credentials ready in {time.perf_counter() - t0:.1f} s", flush=True)
 
         rnd = random.Random(1)
@@ -172,7 +287,7 @@ def main() -> int:
         cores = os.cpu_count() or 1
         bound_per_min = 60 * len(sample) / wall  # ballots a minute all cores verify, in this run
         print(f"prepared {len(ballots)} ballots in {time.perf_counter() - t0:.1f} s; verification bound "
-              f"{bound_per_min:.0f} ballots/min ({1000 * sum(per) / len(per):.1f} ms per ballot, {cores} cores)",
+              f"{bound_per_min:.0f} ballots/min ({1000 * sum(per) / len(per):.1f} ms CPU per ballot, {cores} cores)",
               flush=True)
         firsts, seconds = ballots[: len(creds)], ballots[len(creds):]
         posts = [(b, "first") for b in firsts]
@@ -180,10 +295,12 @@ def main() -> int:
         posts += [(b, "double") for b in doubles]
         rnd.shuffle(posts)
         posts += [(b, "revote") for b in seconds]  # after the firsts, so each supersedes
+        by_public = {credential_public(c): c for c in creds}
+        posts = [(b, kind, who[by_public[b["credential"]]]) for b, kind in posts]
 
         port = free_port()
         server = subprocess.Popen(
-            [str(ROOT / ".venv/bin/gunicorn"), "-w", str(args.workers), "-b", f"127.0.0.1:{port}", "--timeout", "120",
+            [str(ROOT / ".venv/bin/gunicorn"), "-w", str(args.workers), "--threads", str(args.threads), "-b", f"127.0.0.1:{port}", "--timeout", "120",
              "--log-level", "warning", "wsgi:app"], cwd=ROOT, env=env, start_new_session=True)
         for _ in range(100):
             try:
@@ -191,6 +308,7 @@ def main() -> int:
                     break
             except OSError:
                 time.sleep(0.2)
+        load_before = round(os.getloadavg()[0], 2)
         work: queue.Queue = queue.Queue()
         for item in posts:
             work.put(item)
@@ -201,13 +319,13 @@ def main() -> int:
             conn = http.client.HTTPConnection("127.0.0.1", port, timeout=120)
             while True:
                 try:
-                    ballot, kind = work.get_nowait()
+                    ballot, kind, extra = work.get_nowait()
                 except queue.Empty:
                     break
                 body = json.dumps(ballot)
                 t = time.perf_counter()
                 try:
-                    conn.request("POST", "/voting/bench/ballots", body, {"Content-Type": "application/json"})
+                    conn.request("POST", "/voting/bench/ballots", body, {"Content-Type": "application/json", **extra})
                     resp = conn.getresponse()
                     payload = json.loads(resp.read() or b"{}")
                     status = resp.status
@@ -221,12 +339,20 @@ def main() -> int:
             conn.close()
 
         threads = [threading.Thread(target=client) for _ in range(args.clients)]
+        cpu0 = (_tree_cpu(server.pid), _tree_cpu(pg.postmaster()), time.process_time())
         t0 = time.perf_counter()
         for th in threads:
             th.start()
         for th in threads:
             th.join()
         elapsed = time.perf_counter() - t0
+        cpu1 = (_tree_cpu(server.pid), _tree_cpu(pg.postmaster()), time.process_time())
+        cpu_ms = {k: round(1000 * (b - a) / max(1, len(posts)), 1)
+                  for k, a, b in zip(("app", "db", "client"), cpu0, cpu1)}
+        verify_cpu_ms = 1000 * sum(per) / len(per)
+        # Load-independent: the CPU one ballot's checks take over the CPU the server (app and
+        # database) spends per post. 1.0 would be a server doing nothing but the proofs.
+        cpu_ratio = verify_cpu_ms / (cpu_ms["app"] + cpu_ms["db"]) if cpu_ms["app"] + cpu_ms["db"] else None
 
         accepted = [r for r in results if r[1] == 201]
         latencies = sorted(r[3] for r in results)
@@ -242,17 +368,25 @@ def main() -> int:
         counted_twice = max(0, counted - len(creds))
         per_min = 60 * len(accepted) / elapsed if elapsed else 0.0
         report = {
-            "n": args.n, "posts": len(posts), "clients": args.clients, "workers": args.workers,
+            "n": args.n, "posts": len(posts), "clients": args.clients, "workers": args.workers, "threads": args.threads,
             "accepted": len(accepted), "elapsed_s": round(elapsed, 2), "accepted_per_min": round(per_min),
             "p50_s": round(pct(0.50), 3), "p95_s": round(pct(0.95), 3), "p99_s": round(pct(0.99), 3),
             "errors": dict(errors), "verification_bound_per_min": round(bound_per_min),
             "ratio_to_bound": round(per_min / bound_per_min, 3) if bound_per_min else None,
             "board_ballots": sum(board.values()), "counted": counted, "lost": lost, "duplicated": duplicated,
             "counted_twice": counted_twice, "durable_pg": not args.fast_pg,
+            "cpu_ms_per_post": cpu_ms, "load_before": load_before, "verify_cpu_ms": round(verify_cpu_ms, 1),
+            "cpu_ratio": round(cpu_ratio, 3) if cpu_ratio else None,
+            "sign_in": args.sign_in, "proxy_credentials": proxy_credentials,
         }
         print(f"accepted {len(accepted)} of {len(posts)} posts in {elapsed:.1f} s: {per_min:.0f} ballots/min "
               f"({per_min / bound_per_min:.0%} of the verification bound {bound_per_min:.0f}/min)")
+        print(f"CPU per post: app {cpu_ms['app']} ms, database {cpu_ms['db']} ms, bench clients {cpu_ms['client']} ms; "
+              f"one ballot's checks {verify_cpu_ms:.1f} ms CPU ({cpu_ratio:.0%} of the server's); "
+              f"load average before the run {load_before}")
         print(f"latency p50 {pct(0.5):.3f} s, p95 {pct(0.95):.3f} s, p99 {pct(0.99):.3f} s")
+        if args.sign_in:
+            print(f"signed-in members posting, {proxy_credentials} of them also for a member who gave them a proxy")
         print(f"refusals: {dict(errors) or 'none'} (expected: {len(doubles)} duplicate_ballot)")
         print(f"board: {sum(board.values())} ballots, {counted} counted; lost {lost}, duplicated {duplicated}, "
               f"counted twice {counted_twice}")

@@ -155,7 +155,7 @@ class RunningSum(db.Model):
     encrypted sums (flat choice order, ``[[alpha, beta], ...]`` hex) of the counted ballots.
 
     Every cast adds its ballot (minus the one it supersedes) to the shard of its worker process
-    before taking the board's lock, so casts of different processes do not wait on each other
+    and thread before taking the board's lock, so concurrent casts rarely wait on each other
     here; the tally adds the shards up."""
 
     __tablename__ = "voting_running_sum"

@@ -5,7 +5,7 @@ from dataclasses import dataclass
 
 from flask import abort
 from sqlalchemy import func, select
-from sqlalchemy.orm import load_only
+from sqlalchemy.orm import lazyload, load_only
 
 from app.extensions import db
 from voting.models import BoardEvent, CastBallot, Credential, Election, Trustee
@@ -15,6 +15,17 @@ PAGE_SIZE = 50
 
 def election_by_slug(slug: str) -> Election:
     election = db.session.scalar(select(Election).where(Election.slug == slug))
+    if election is None:
+        abort(404)
+    return election
+
+
+def election_for_casting(slug: str) -> Election:
+    """The election as casting needs it: its state and key, not its definition (parsed once per
+    process by voting.services) nor its trustees."""
+    election = db.session.scalar(select(Election).where(Election.slug == slug).options(
+        load_only(Election.id, Election.slug, Election.title, Election.state, Election.require_login,
+                  Election.fingerprint, Election.public_key), lazyload(Election.trustees)))
     if election is None:
         abort(404)
     return election

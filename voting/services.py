@@ -13,11 +13,13 @@ from __future__ import annotations
 import json
 import os
 import secrets
+import threading
 from collections.abc import Callable, Iterable, Iterator, Mapping
+from dataclasses import dataclass
 from typing import Any
 
 from flask import current_app, url_for
-from sqlalchemy import func, select, update
+from sqlalchemy import func, insert, select, text, update
 from sqlalchemy.exc import IntegrityError
 
 from app import audit
@@ -157,14 +159,16 @@ def board_state(election: Election) -> RecordState:
 
 # -- the running state: encrypted sums of the counted ballots, kept as ballots arrive ----------
 
-_SHARDS = 8
+_SHARDS = 16
 # A contest closed with its agenda item keeps the sums of that moment: a RunningSum row numbered
 # _FROZEN + the item close's seq, written under the board's lock (never updated again).
 _FROZEN = 1_000_000
 
 
 def _shard() -> int:
-    return os.getpid() % _SHARDS
+    """This thread's shard: a worker's threads (gunicorn ``--threads``) and its processes each add
+    to their own row as far as 16 go, so that casts rarely wait on each other's running sum."""
+    return (os.getpid() * 7 + threading.get_native_id()) % _SHARDS
 
 
 def _empty_running(width: int) -> dict[str, Any]:
@@ -175,41 +179,56 @@ def _empty_running(width: int) -> dict[str, Any]:
 def _add_running(election: Election, width: int, category: str, count: int,
                  plus: list[tuple[Element, Element]] | None, minus: list[tuple[Element, Element]] | None) -> None:
     """Add one ballot's ciphertexts (``plus``) and take away another's (``minus``) in this
-    process's shard. Runs before the board's lock (lock order: shard, then election)."""
+    thread's shard. Runs before the board's lock (lock order: shard, then election)."""
     if plus is None and minus is None and count == 0:
         return
     shard = _shard()
-    row = db.session.scalar(select(RunningSum).where(RunningSum.election_id == election.id, RunningSum.shard == shard)
-                            .with_for_update())
+    # Plain rows, not ORM objects: one cast reads and writes its shard once (no unit of work).
+    locked = (select(RunningSum.id, RunningSum.state)
+              .where(RunningSum.election_id == election.id, RunningSum.shard == shard).with_for_update())
+    row = db.session.execute(locked).first()
     if row is None:
         savepoint = db.session.begin_nested()
         try:
-            row = RunningSum(election_id=election.id, shard=shard, state=_empty_running(width))
-            db.session.add(row)
-            db.session.flush()
+            db.session.execute(insert(RunningSum.__table__).values(election_id=election.id, shard=shard,
+                                                                   state=_empty_running(width)))
         except IntegrityError:
             savepoint.rollback()
-            row = db.session.scalar(select(RunningSum).where(RunningSum.election_id == election.id,
-                                                             RunningSum.shard == shard).with_for_update())
         else:
             savepoint.commit()
-    current = row.state
+        row = db.session.execute(locked).first()
+    row_id, current = row
     cells = current["sums"][category]
-    out = []
-    for i, (a_hex, b_hex) in enumerate(cells):
-        parts_a = [Element.from_hex(a_hex, allow_identity=True)]
-        parts_b = [Element.from_hex(b_hex, allow_identity=True)]
+    key = (election.id, shard, category)
+    cached = _RUNNING_CACHE.get(key)
+    if cached is not None and cached[0] == cells:  # what this thread wrote last: no parsing again
+        elements = cached[1]
+    else:
+        elements = [(Element.from_hex(a, allow_identity=True), Element.from_hex(b, allow_identity=True))
+                    for a, b in cells]
+    new_elements, out = [], []
+    for i, (a, b) in enumerate(elements):
+        parts_a, parts_b = [a], [b]
         if plus is not None:
             parts_a.append(plus[i][0])
             parts_b.append(plus[i][1])
         if minus is not None:
             parts_a.append(-minus[i][0])
             parts_b.append(-minus[i][1])
-        out.append([sum_elements(parts_a).hex(), sum_elements(parts_b).hex()])
+        pair = (sum_elements(parts_a), sum_elements(parts_b))
+        new_elements.append(pair)
+        out.append([pair[0].hex(), pair[1].hex()])
     counted = dict(current["counted"])
     counted[category] += count
-    row.state = {"counted": counted, "sums": {**current["sums"], category: out}}
-    db.session.flush()
+    db.session.execute(update(RunningSum.__table__).where(RunningSum.__table__.c.id == row_id)
+                       .values(state={"counted": counted, "sums": {**current["sums"], category: out}}))
+    # Kept for this shard's next cast, which compares the row it reads with ``out`` first (a
+    # rolled-back cast, or another process on the same shard, simply means parsing again).
+    _RUNNING_CACHE[key] = (out, new_elements)
+
+
+# (election id, shard, category) -> (the sums' hex as last written here, the same as elements)
+_RUNNING_CACHE: dict[tuple[int, int, str], tuple[list[list[str]], list[tuple[Element, Element]]]] = {}
 
 
 def _add_rows(width: int, rows: Iterable[RunningSum]) -> dict[str, list[tuple[Element, Element]]]:
@@ -248,14 +267,18 @@ def _flat_ciphertexts(el: CryptoElection, ballot: Mapping[str, Any]) -> list[tup
 
 
 def _ballot_at(election: Election, seq: int) -> dict[str, Any]:
-    row = db.session.scalar(select(BoardEvent).where(BoardEvent.election_id == election.id, BoardEvent.seq == seq))
-    return row.data["ballot"]
+    data = db.session.scalar(select(BoardEvent.data).where(BoardEvent.election_id == election.id,
+                                                           BoardEvent.seq == seq))
+    return data["ballot"]
 
 
 def _last_event(election: Election) -> dict[str, Any] | None:
-    row = db.session.scalar(select(BoardEvent).where(BoardEvent.election_id == election.id)
-                            .order_by(BoardEvent.seq.desc()).limit(1))
-    return row.as_event() if row else None
+    """The last event's ``seq``, ``type`` and ``hash`` (what the next event needs; not its data,
+    which for a ballot is some 27 kB of JSON)."""
+    row = db.session.execute(select(BoardEvent.seq, BoardEvent.type, BoardEvent.hash)
+                             .where(BoardEvent.election_id == election.id)
+                             .order_by(BoardEvent.seq.desc()).limit(1)).first()
+    return {"seq": row.seq, "type": row.type, "hash": row.hash} if row else None
 
 
 def _lock_board(election: Election, *, states: Iterable[ElectionState] | None = None) -> bool:
@@ -267,12 +290,15 @@ def _lock_board(election: Election, *, states: Iterable[ElectionState] | None = 
     return result.rowcount == 1
 
 
-def _append(election: Election, build: Callable[[dict[str, Any] | None], tuple[str, dict[str, Any], Callable[[BoardEvent], None] | None]]) -> BoardEvent:
+def _append(election: Election, build: Callable[[dict[str, Any] | None], tuple[str, dict[str, Any], Callable[[BoardEvent], None] | None]],
+            *, plain: bool = False) -> BoardEvent:
     """Append the event ``build(last_event)`` returns as ``(type, data, after_insert)``.
 
     ``build`` re-reads whatever it needs *after* the last event was read (so anything committed
     before is visible, and anything committed after collides on ``seq``) and raises a
-    DomainError to refuse. ``after_insert(row)`` adds the index rows in the same savepoint."""
+    DomainError to refuse. ``after_insert(row)`` adds the index rows in the same savepoint.
+    ``plain``: insert the row without the ORM's unit of work (a ballot: ``after_insert`` and the
+    caller get an unattached BoardEvent carrying the event's columns)."""
     for _attempt in range(APPEND_ATTEMPTS):
         savepoint = db.session.begin_nested()
         try:
@@ -281,8 +307,13 @@ def _append(election: Election, build: Callable[[dict[str, Any] | None], tuple[s
             event = make_event(last, etype, data, raw[0] if raw else None)
             row = BoardEvent(election_id=election.id, seq=event["seq"], type=etype, prev=event["prev"],
                              hash=event["hash"], data=event["data"])
-            db.session.add(row)
-            db.session.flush()
+            if plain:
+                db.session.execute(insert(BoardEvent.__table__).values(
+                    election_id=election.id, seq=event["seq"], type=etype, prev=event["prev"], hash=event["hash"],
+                    data=event["data"], created_at=utcnow()))
+            else:
+                db.session.add(row)
+                db.session.flush()
             if after_insert is not None:
                 after_insert(row)
                 db.session.flush()
@@ -680,12 +711,58 @@ def _ballot_error(exc: InvalidBallot | RecordError) -> errors.VotingError:
     return _BALLOT_ERRORS.get(exc.code, errors.MalformedBallot)(exc.message, code=exc.code)
 
 
-class DbBoard:
-    """The acceptance rule's view of the board (voting.record.BallotBoard) over the index rows."""
+@dataclass(frozen=True)
+class _CastContext:
+    """What casting needs of an election that does not change once the box is open: the parsed
+    definition, the election key and the number of choices. Kept per process, keyed by the
+    election's id, fingerprint (the hash of the definition) and key, so a cast does not parse the
+    definition again; a changed definition or key is simply another entry."""
 
-    def __init__(self, election: Election, closed: bool = False) -> None:
+    el: CryptoElection
+    public_key: Element
+    width: int
+
+
+_CAST_CONTEXTS: dict[tuple[int, str | None, str | None], _CastContext] = {}
+
+
+def _cast_context(election: Election) -> _CastContext:
+    key = (election.id, election.fingerprint, election.public_key)
+    context = _CAST_CONTEXTS.get(key)
+    if context is None:
+        el = crypto_election(election)
+        context = _CastContext(el, Element.from_hex(election.public_key), len(flat_choices(el)))
+        if len(_CAST_CONTEXTS) >= 16:
+            _CAST_CONTEXTS.clear()
+        _CAST_CONTEXTS[key] = context
+    return context
+
+
+@dataclass(frozen=True)
+class _CredentialRow:
+    id: int
+    category: str
+    member_id: int | None
+    revoked: bool
+    latest_tracker: str | None  # its ballot that counts now (None: it has not voted)
+    latest_seq: int | None
+
+
+class DbBoard:
+    """The acceptance rule's view of the board (voting.record.BallotBoard) over the index rows.
+
+    ``by_constraint``: leave two look-ups to the database's UNIQUE constraints, which refuse the
+    same thing when the rows are inserted: a tracker already on the board (``voting_cast_ballot``)
+    and an alpha already on the board (``voting_ballot_ciphertext``). Casting uses it under the
+    board's lock only after the full look-ups passed before the lock; should the insert then
+    collide (a ballot that landed meanwhile), the append is rebuilt with every look-up, and the
+    rule names the refusal as always."""
+
+    def __init__(self, election: Election, closed: bool = False, *, by_constraint: bool = False) -> None:
         self.election = election
         self.closed = closed
+        self.by_constraint = by_constraint
+        self._credentials: dict[str, _CredentialRow | None] = {}
 
     def ballot_stage(self) -> str:
         if self.closed or self.election.state in (ElectionState.CLOSED, ElectionState.TALLIED):
@@ -696,28 +773,65 @@ class DbBoard:
         every = {c["id"] for c in self.election.definition["contests"]}
         return "closed" if every <= closed_contests(self.election) else "open"
 
-    def _row(self, credential: str) -> Credential | None:
-        return db.session.scalar(select(Credential).where(Credential.election_id == self.election.id,
-                                                          Credential.public == credential))
+    def credential_row(self, credential: str) -> _CredentialRow | None:
+        """The credential's row and its current ballot, in one query (kept for this board)."""
+        if credential not in self._credentials:
+            current = (select(CastBallot.tracker, CastBallot.seq)
+                       .where(CastBallot.credential_id == Credential.id, CastBallot.superseded_by_tracker.is_(None))
+                       .limit(1))
+            row = db.session.execute(
+                select(Credential.id, Credential.category, Credential.member_id, Credential.revoked_at,
+                       current.with_only_columns(CastBallot.tracker).scalar_subquery(),
+                       current.with_only_columns(CastBallot.seq).scalar_subquery())
+                .where(Credential.election_id == self.election.id, Credential.public == credential)).first()
+            self._credentials[credential] = None if row is None else _CredentialRow(
+                row[0], row[1], row[2], row[3] is not None, row[4], row[5])
+        return self._credentials[credential]
 
     def credential_status(self, credential: str) -> str | None:
-        row = self._row(credential)
+        row = self.credential_row(credential)
         if row is None:
             return None
-        return "revoked" if row.revoked_at is not None else "active"
+        return "revoked" if row.revoked else "active"
 
     def tracker_seen(self, tracker: str) -> bool:
+        if self.by_constraint:
+            return False
         return db.session.scalar(select(CastBallot.id).where(CastBallot.tracker == tracker)) is not None
 
     def alpha_owners(self, alphas: tuple[str, ...]) -> set[str]:
+        if self.by_constraint:
+            return set()
+        if db.session.get_bind().dialect.name == "postgresql":
+            # One unique-index probe per alpha, whatever the planner's statistics say: with
+            # ``alpha IN (...)`` a table analysed before the box opened (or never) was read whole,
+            # every ballot of the election, at every cast.
+            return set(db.session.scalars(text(
+                "SELECT c.public FROM unnest(CAST(:alphas AS varchar[])) AS a(alpha) "
+                "CROSS JOIN LATERAL (SELECT credential_id FROM voting_ballot_ciphertext b "
+                "WHERE b.election_id = :election AND b.alpha = a.alpha) AS b "
+                "JOIN voting_credential c ON c.id = b.credential_id"),
+                {"alphas": list(alphas), "election": self.election.id}))
         return set(db.session.scalars(select(Credential.public).join(
             BallotCiphertext, BallotCiphertext.credential_id == Credential.id).where(
             BallotCiphertext.election_id == self.election.id, BallotCiphertext.alpha.in_(list(alphas)))))
 
     def latest_tracker(self, credential: str) -> str | None:
-        return db.session.scalar(select(CastBallot.tracker).join(Credential, Credential.id == CastBallot.credential_id)
-                                 .where(Credential.election_id == self.election.id, Credential.public == credential,
-                                        CastBallot.superseded_by_tracker.is_(None)))
+        row = self.credential_row(credential)
+        return row.latest_tracker if row is not None else None
+
+
+def _insert_alphas(election_id: int, credential_id: int, alphas: Iterable[str]) -> None:
+    """The ballot's alphas as ``voting_ballot_ciphertext`` rows (UNIQUE per election): one
+    statement, whose text does not depend on the number of rows."""
+    if db.session.get_bind().dialect.name == "postgresql":
+        db.session.execute(text(
+            "INSERT INTO voting_ballot_ciphertext (election_id, alpha, credential_id) "
+            "SELECT :election, a, :credential FROM unnest(CAST(:alphas AS varchar[])) AS a"),
+            {"election": election_id, "credential": credential_id, "alphas": list(alphas)})
+    else:
+        db.session.execute(insert(BallotCiphertext.__table__), [
+            {"election_id": election_id, "alpha": a, "credential_id": credential_id} for a in alphas])
 
 
 def cast_ballot(election: Election, ballot: Any, member: Any = None,
@@ -726,7 +840,8 @@ def cast_ballot(election: Election, ballot: Any, member: Any = None,
 
     The expensive part (form, elements, signature, proofs) runs before anything is locked; the
     ballot is added to this process's running-sum shard; then, under the board's lock, only the
-    board checks (set look-ups) and the append. Refusals (nothing recorded): LoginRequired,
+    board checks and the append (the look-ups the database's UNIQUE constraints repeat are left
+    to them, see :class:`DbBoard`). Refusals (nothing recorded): LoginRequired,
     NotYourCredential, BallotBoxNotOpen, BallotAfterClose, MalformedBallot, WrongFingerprint,
     UnknownCredential, RevokedCredential, InvalidGroupElement, InvalidSignature, InvalidProof,
     DuplicateBallot, CopiedBallot, ReusedCiphertext.
@@ -740,8 +855,8 @@ def cast_ballot(election: Election, ballot: Any, member: Any = None,
         raise errors.BallotBoxNotOpen()
     if election.require_login and member is None:
         raise errors.LoginRequired()
-    el = crypto_election(election)
-    y = Element.from_hex(election.public_key)
+    context = _cast_context(election)
+    el, y = context.el, context.public_key
     board = DbBoard(election)
     try:
         prepared = prepare_ballot(el, y, ballot, verify=False)
@@ -749,28 +864,32 @@ def cast_ballot(election: Election, ballot: Any, member: Any = None,
         supersedes = check_ballot_on_board(board, prepared)
     except RecordError as exc:
         raise _ballot_error(exc) from exc
-    credential = db.session.scalar(select(Credential).where(Credential.election_id == election.id,
-                                                            Credential.public == prepared.credential))
+    credential = board.credential_row(prepared.credential)
     assert credential is not None  # check_ballot_on_board found it
     if election.require_login and not may_cast_for(member, credential.member_id, election):
         raise errors.NotYourCredential(owner_id=credential.member_id)
     try:
-        verify_ballot_crypto(el, y, prepared)
+        cts = verify_ballot_crypto(el, y, prepared)
     except RecordError as exc:
         raise _ballot_error(exc) from exc
-    plus = _flat_ciphertexts(el, ballot)
-    previous = db.session.scalar(select(CastBallot).where(CastBallot.tracker == supersedes)) if supersedes else None
-    minus = _flat_ciphertexts(el, _ballot_at(election, previous.seq)) if previous is not None else None
+    plus = [pair for contest in cts for pair in contest]
+    minus = (_flat_ciphertexts(el, _ballot_at(election, credential.latest_seq))
+             if credential.latest_seq is not None else None)
     if before_lock is not None:
         before_lock(prepared.tracker)
-    _add_running(election, len(plus), credential.category, 0 if previous is not None else 1, plus, minus)
+    _add_running(election, context.width, credential.category, 0 if supersedes is not None else 1, plus, minus)
     if not _lock_board(election, states=[ElectionState.OPEN]):
         raise errors.BallotAfterClose()
+    attempts = 0
 
     def build(last):
+        nonlocal attempts
+        attempts += 1
         closed = last is not None and last["type"] in _AFTER_CLOSE_TYPES
         try:
-            now_supersedes = check_ballot_on_board(DbBoard(election, closed), prepared)
+            now_supersedes = check_ballot_on_board(DbBoard(election, closed, by_constraint=attempts == 1), prepared)
+            if now_supersedes != supersedes and attempts == 1:  # the credential cast meanwhile: every look-up
+                now_supersedes = check_ballot_on_board(DbBoard(election, closed), prepared)
         except RecordError as exc:
             raise _ballot_error(exc) from exc
         if now_supersedes != supersedes:  # the same credential cast meanwhile: the sums moved
@@ -778,15 +897,16 @@ def cast_ballot(election: Election, ballot: Any, member: Any = None,
         data = {"ballot": ballot, "tracker": prepared.tracker, "supersedes": supersedes}
 
         def add_rows(row: BoardEvent) -> None:
-            if previous is not None:
-                previous.superseded_by_tracker = prepared.tracker
-            db.session.add(CastBallot(election_id=election.id, credential_id=credential.id,
-                                      tracker=prepared.tracker, seq=row.seq))
-            db.session.add_all(BallotCiphertext(election_id=election.id, alpha=a, credential_id=credential.id)
-                               for a in prepared.alphas)
+            if supersedes is not None:
+                db.session.execute(update(CastBallot).where(CastBallot.tracker == supersedes)
+                                   .values(superseded_by_tracker=prepared.tracker)
+                                   .execution_options(synchronize_session=False))
+            db.session.execute(insert(CastBallot.__table__).values(
+                election_id=election.id, credential_id=credential.id, tracker=prepared.tracker, seq=row.seq))
+            _insert_alphas(election.id, credential.id, prepared.alphas)
         return "ballot", data, add_rows, prepared.ballot_bytes  # serialised once, for tracker and hash
 
-    _append(election, build)
+    _append(election, build, plain=True)
     # No audit row per ballot, no roll row: the board is the ballots' append-only log, and a row
     # written per voter would pair the voters' order with the ballots' order.
     return prepared.tracker

@@ -186,7 +186,7 @@ def vote(slug: str):
 @bp.route("/<slug>/ballots", methods=["POST"])
 def cast(slug: str):
     """Cast a ballot (JSON). 201 with the tracker, or the reason and status of the refusal."""
-    election = queries.election_by_slug(slug)
+    election = queries.election_for_casting(slug)
     if election.require_login and not current_user.is_authenticated:
         return _json_error(errors.LoginRequired())
     if not can_cast_ballot(current_user, election):

@@ -177,6 +177,46 @@ def test_identical_resubmission_and_reused_ciphertext(open_election):
     assert db.session.scalar(select(func.count(BoardEvent.id)).where(BoardEvent.type == "ballot")) == 1
 
 
+def _resign(ballot, cred):
+    from voting.crypto.ballot import SIGNATURE_PREFIX, unsigned_ballot_hash
+    from voting.crypto.credential import credential_private_key
+
+    ballot["signature"] = credential_private_key(cred).sign(SIGNATURE_PREFIX + unsigned_ballot_hash(ballot)).hex()
+    return ballot
+
+
+@pytest.mark.parametrize("race", ["same_ballot", "reused_ciphertext"])
+def test_a_ballot_landing_between_the_first_look_and_the_lock_is_still_refused(open_election, race):
+    """Under the board's lock the cast leaves the tracker and alpha look-ups to the UNIQUE
+    constraints (they ran before the lock). A ballot that lands in between collides there, and
+    the append is rebuilt with every look-up: the rule names the refusal, nothing is recorded."""
+    election, _, creds = open_election
+    first = ballot_for(election, creds[0])
+    if race == "same_ballot":
+        second, expected = copy.deepcopy(first), errors.DuplicateBallot
+    else:  # the same credential's revote re-using one encryption of its first ballot (proofs hold)
+        second = ballot_for(election, creds[0], {"r1": ["no"], "board-a": ["a2"]})
+        second["contests"][0] = copy.deepcopy(first["contests"][0])
+        second, expected = _resign(second, creds[0]), errors.ReusedCiphertext
+    landed = []
+
+    def lands_meanwhile(tracker):  # runs after the first look at the board, before the lock
+        landed.append(services.cast_ballot(election, first))
+
+    with pytest.raises(expected):
+        services.cast_ballot(election, second, before_lock=lands_meanwhile)
+    assert landed
+    db.session.rollback()
+    assert db.session.scalar(select(func.count(CastBallot.id))) == 0
+    # and without the race, the first ballot then the second: the same refusal, from the look-ups
+    services.cast_ballot(election, first)
+    db.session.commit()
+    with pytest.raises(expected):
+        services.cast_ballot(election, second)
+    db.session.rollback()
+    assert db.session.scalar(select(func.count(CastBallot.id))) == 1
+
+
 @pytest.mark.parametrize("tamper, error", [
     (lambda b: b.update(credential=credential_public(generate_credential())), errors.UnknownCredential),
     (lambda b: b.update(election="0" * 64), errors.WrongFingerprint),

@@ -69,20 +69,20 @@ def _safe_int(text: str) -> int:
     return int(text)
 
 
-_STRING = re.compile(r'"(?:[^"\\]|\\.)*"', re.S)
-_BRACKETS = re.compile(r"[\[\]{}]")
-
-
-def _max_depth(text: str) -> int:
-    """Deepest nesting of [ and { outside strings (a regex pass: fast on a 20 kB ballot)."""
-    depth = deepest = 0
-    for match in _BRACKETS.finditer(_STRING.sub("", text)):
-        if match.group() in "[{":
-            depth += 1
-            deepest = max(deepest, depth)
-        else:
-            depth -= 1
-    return deepest
+def _deeper_than(value: Any, max_depth: int) -> bool:
+    """Whether a parsed JSON value nests more than ``max_depth`` arrays and objects (iterative)."""
+    stack = [(value, 1)]
+    pop, push = stack.pop, stack.append
+    while stack:
+        node, depth = pop()
+        children = node.values() if type(node) is dict else node
+        if depth > max_depth:
+            return True
+        for child in children:
+            t = type(child)
+            if t is dict or t is list:
+                push((child, depth + 1))
+    return False
 
 
 def strict_loads(raw: bytes | str, max_depth: int = MAX_DEPTH) -> Any:
@@ -95,24 +95,30 @@ def strict_loads(raw: bytes | str, max_depth: int = MAX_DEPTH) -> Any:
         text = raw.decode("utf-8") if isinstance(raw, (bytes, bytearray)) else raw
     except UnicodeDecodeError as exc:
         raise EncodingError("not UTF-8") from exc
-    if _max_depth(text) > max_depth:
-        raise EncodingError(f"nested more than {max_depth} levels deep")
 
     def pairs(items: list[tuple[str, Any]]) -> dict[str, Any]:
-        out: dict[str, Any] = {}
-        for k, v in items:
-            if k in out:
-                raise EncodingError(f"duplicate key {k[:40]!r}")
-            out[k] = v
+        out = dict(items)
+        if len(out) != len(items):
+            seen: set[str] = set()
+            for k, _v in items:
+                if k in seen:
+                    raise EncodingError(f"duplicate key {k[:40]!r}")
+                seen.add(k)
         return out
 
+    too_deep = EncodingError(f"nested more than {max_depth} levels deep")
     try:
-        return json.loads(text, parse_float=_no_float, parse_int=_safe_int, parse_constant=_no_constant,
-                          object_pairs_hook=pairs)
+        value = json.loads(text, parse_float=_no_float, parse_int=_safe_int, parse_constant=_no_constant,
+                           object_pairs_hook=pairs)
     except EncodingError:
         raise
-    except (ValueError, RecursionError) as exc:
+    except RecursionError as exc:  # far deeper than allowed (the C parser's own bound)
+        raise too_deep from exc
+    except ValueError as exc:
         raise EncodingError(f"not JSON: {exc}") from exc
+    if (type(value) is dict or type(value) is list) and _deeper_than(value, max_depth):
+        raise too_deep
+    return value
 
 
 def same_json(a: Any, b: Any) -> bool:
