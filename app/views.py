@@ -10,6 +10,7 @@ from app.authz import can_read_outbox, can_view_audit, permission_required
 from app.extensions import db
 from app.models import OutboxMessage
 from app.registry import tasks_for
+from app.uow import unit_of_work
 from app.web import render, safe_next
 
 bp = Blueprint("core", __name__)
@@ -26,8 +27,8 @@ def set_language():
         abort(400)
     session["language"] = language
     if current_user.is_authenticated and current_user.language != language:
-        current_user.language = language
-        db.session.commit()
+        with unit_of_work():
+            current_user.language = language
     return redirect(safe_next(request.form.get("next"), "/"))
 
 

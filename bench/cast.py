@@ -117,7 +117,7 @@ def setup_election(env: dict, n: int) -> tuple[dict, str, list[str]]:
         services.publish_credentials(election, [{"credential": credential_public(c), "category": "AB"[i % 3 == 0],
                                                  "voter": services.new_voter()} for i, c in enumerate(creds)])
         services.open_election(election)
-        db.session.commit()
+        db.session.commit()  # bench: the election is set up before the clients start
         out = (election.definition, election.public_key, creds)
         db.session.remove()
         db.engine.dispose()

@@ -258,7 +258,7 @@ def run_export(export_id: int) -> bool:
                                                               RegisterExport.status == ExportStatus.QUEUED)
                                  .values(status=ExportStatus.RUNNING, started_at=utcnow())
                                  .execution_options(synchronize_session=False)).rowcount
-    db.session.commit()
+    db.session.commit()  # job: the claim is visible to other workers before the long work starts
     if claimed != 1:
         return False
     export = db.session.get(RegisterExport, export_id)
@@ -269,7 +269,7 @@ def run_export(export_id: int) -> bool:
     def progress(n: int) -> None:
         db.session.execute(update(RegisterExport).where(RegisterExport.id == export_id).values(done_rows=n)
                            .execution_options(synchronize_session=False))
-        db.session.commit()
+        db.session.commit()  # job: progress is committed so that the page polling it sees it
 
     try:
         with job_context(), force_locale(export.language):
@@ -283,19 +283,19 @@ def run_export(export_id: int) -> bool:
                 count = export.total_rows
         partial.replace(path)
     except Exception as exc:  # the job records its failure for the page, then the log has the rest
-        db.session.rollback()
+        db.session.rollback()  # job: drop what the failed run left, then record the failure
         log.exception("register export %s failed", export_id)
         db.session.execute(update(RegisterExport).where(RegisterExport.id == export_id)
                            .values(status=ExportStatus.FAILED, finished_at=utcnow(), error=str(exc)[:500])
                            .execution_options(synchronize_session=False))
-        db.session.commit()
+        db.session.commit()  # job: the failure is recorded for the page
         partial.unlink(missing_ok=True)
         return True
     db.session.execute(update(RegisterExport).where(RegisterExport.id == export_id)
                        .values(status=ExportStatus.DONE, finished_at=utcnow(), done_rows=count,
                                filename=path.name)
                        .execution_options(synchronize_session=False))
-    db.session.commit()
+    db.session.commit()  # job: the finished export is recorded
     log.info("register export %s done: %s rows", export_id, count)
     return True
 

@@ -10,7 +10,6 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
 from app.authz import login_required, permission_required
-from app.extensions import db
 from app.uow import unit_of_work
 from app.web import render
 from shares import queries as share_queries
@@ -254,12 +253,11 @@ def scrutineer_upload(slug: str, trustee_id: str):
         form.file.errors.append(_("This file is not JSON produced by the scrutineer tool."))
         return render("voting/scrutineer.html", status=400, **_scrutineer_context(election, form))
     try:
-        _record_upload(election, trustee, data)
+        with unit_of_work():
+            _record_upload(election, trustee, data)
     except errors.VotingError as exc:
-        db.session.rollback()
         form.file.errors.append(message_for(exc) + (f" ({exc.detail})" if exc.detail else ""))
         return render("voting/scrutineer.html", status=exc.status, **_scrutineer_context(election, form))
-    db.session.commit()
     flash(_("Your file was checked and published on the board."), "success")
     return redirect(url_for("voting.scrutineer", slug=slug))
 
@@ -278,11 +276,10 @@ def trustee_keys(slug: str, trustee_id: str):
     election = queries.election_by_slug(slug)
     trustee = _trustee_or_403(election, trustee_id)
     try:
-        services.register_trustee_keys(election, trustee, _json_body())
+        with unit_of_work():
+            services.register_trustee_keys(election, trustee, _json_body())
     except errors.VotingError as exc:
-        db.session.rollback()
         return _json_error(exc)
-    db.session.commit()
     return jsonify({"ok": True, "state": election.state.value, "fingerprint": election.fingerprint}), 201
 
 
@@ -293,11 +290,10 @@ def trustee_step(slug: str, trustee_id: str):
     election = queries.election_by_slug(slug)
     trustee = _trustee_or_403(election, trustee_id)
     try:
-        row = services.record_trustee_step(election, _json_body(), trustee)
+        with unit_of_work():
+            row = services.record_trustee_step(election, _json_body(), trustee)
     except errors.VotingError as exc:
-        db.session.rollback()
         return _json_error(exc)
-    db.session.commit()
     return jsonify({"ok": True, "seq": row.seq, "hash": row.hash, "type": row.type,
                     "state": election.state.value}), 201
 
@@ -343,12 +339,11 @@ def manage_action(slug: str, action: str):
         abort(400)
     verb, done = _ACTIONS[action]
     try:
-        verb(election)
+        with unit_of_work():
+            verb(election)
     except errors.VotingError as exc:
-        db.session.rollback()
         election = queries.election_by_slug(slug)
         return render("voting/manage.html", status=exc.status, **_manage_context(election, error=exc))
-    db.session.commit()
     flash(str(done), "success")
     return redirect(url_for("voting.manage", slug=slug))
 
