@@ -65,6 +65,13 @@ register_action_labels({
     "shares.application.admit": _l("Applicant admitted"),
     "shares.application.refuse": _l("Application refused"),
     "shares.member_request.*": _l("Member's request (asked or decided)"),
+    "shares.surplus.refund": _l("Money put on the refund list"),
+    "shares.surplus.refunded": _l("Money paid back"),
+    "shares.surplus.extra_shares": _l("Money kept used to buy shares"),
+    "shares.surplus.credit": _l("Money kept credited to next year's membership"),
+    "shares.underpayment.keep_due": _l("Partial payment accepted, the rest stays due"),
+    "shares.underpayment.fewer_shares": _l("Partial payment: fewer shares bought"),
+    "shares.register_export.stalled": _l("Register file marked as failed (stopped mid-way)"),
 })
 
 register_object_labels({
@@ -74,4 +81,6 @@ register_object_labels({
     "shares_bank_transaction": _l("Bank payment"),
     "shares_member_request": _l("Member's request"),
     "shares_membership_application": _l("Application"),
+    "shares_surplus": _l("Money to decide about"),
+    "shares_register_export": _l("Register file"),
 })
