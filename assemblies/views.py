@@ -18,7 +18,7 @@ from app.errors import DomainError, error_message
 from app.extensions import db
 from app.models import Account, AccountRole, Role
 from app.uow import unit_of_work
-from app.web import render
+from app.web import query_int, render
 from assemblies import charts, forms, queries, services
 from assemblies.models import Channel, Gender, ItemKind, Majority, ProxySource
 from assemblies.permissions import (
@@ -293,7 +293,7 @@ def prepare_vote(slug: str):
 @permission_required(can_see_roll)
 def roll(slug: str):
     assembly = queries.assembly_by_slug(slug)
-    page = max(request.args.get("page", 1, type=int) or 1, 1)
+    page = query_int("page", 1, low=1)
     q = request.args.get("q", "")[:100]
     rows, total = queries.roll(assembly, page, q)
     return render("assemblies/roll.html", assembly=assembly, lang=_lang(), rows=rows, total=total, page=page, q=q,

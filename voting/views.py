@@ -11,7 +11,7 @@ from flask_login import current_user
 
 from app.authz import login_required, permission_required
 from app.uow import unit_of_work
-from app.web import render
+from app.web import query_int, render
 from shares import queries as share_queries
 from voting import errors, queries, services, texts
 from voting.crypto.ballot import ballot_tracker
@@ -106,7 +106,7 @@ def index():
 def board(slug: str):
     election = queries.election_by_slug(slug)
     form = TrackerSearchForm(request.args, meta={"csrf": False})
-    page = max(request.args.get("page", 1, type=int) or 1, 1)
+    page = query_int("page", 1, low=1)
     found = queries.find_tracker(election, form.q.data) if form.q.data else []
     if request.headers.get("HX-Target") == "tracker-results":
         return render("voting/board.html", "voting/_partials/tracker_results.html", election=election, form=form,
