@@ -10,6 +10,7 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
 from app.authz import login_required, permission_required
+from app.errors import error_message, register_messages
 from app.uow import unit_of_work
 from app.web import query_int, render
 from shares import queries as share_queries
@@ -27,7 +28,7 @@ from voting.permissions import (
 
 bp = Blueprint("voting", __name__, template_folder="templates", url_prefix="/voting")
 
-# What each refusal means, in the user's language (services never word errors).
+# What each refusal means, in the user's language (services never word errors); registered below.
 MESSAGES: dict[type, Any] = {
     errors.MalformedBallot: _l("The ballot is not in the expected format."),
     errors.InvalidGroupElement: _l("The ballot contains a value that is not a valid encryption."),
@@ -63,15 +64,11 @@ MESSAGES: dict[type, Any] = {
 }
 
 
-def message_for(exc: errors.VotingError) -> str:
-    for cls in type(exc).__mro__:
-        if cls in MESSAGES:
-            return str(MESSAGES[cls])
-    return _("This cannot be done in the current state.")
+register_messages(MESSAGES)  # one registry (app.errors): error_message(exc) words a refusal anywhere
 
 
 def _json_error(exc: errors.VotingError) -> Response:
-    body: dict[str, Any] = {"error": exc.info.get("code", exc.code), "message": message_for(exc)}
+    body: dict[str, Any] = {"error": exc.info.get("code", exc.code), "message": error_message(exc)}
     if exc.detail:
         body["detail"] = exc.detail
     if isinstance(exc, errors.NotEnoughTrustees):
@@ -256,7 +253,7 @@ def scrutineer_upload(slug: str, trustee_id: str):
         with unit_of_work():
             _record_upload(election, trustee, data)
     except errors.VotingError as exc:
-        form.file.errors.append(message_for(exc) + (f" ({exc.detail})" if exc.detail else ""))
+        form.file.errors.append(error_message(exc) + (f" ({exc.detail})" if exc.detail else ""))
         return render("voting/scrutineer.html", status=exc.status, **_scrutineer_context(election, form))
     flash(_("Your file was checked and published on the board."), "success")
     return redirect(url_for("voting.scrutineer", slug=slug))
@@ -365,7 +362,7 @@ def voting_tie_rule_words(code) -> str:
 
 @bp.app_template_global()
 def voting_error_message(exc) -> str:
-    return message_for(exc)
+    return error_message(exc)
 
 
 @bp.app_template_global()
