@@ -1,9 +1,10 @@
 // The candidacy form keeps a copy of what is typed in this browser (localStorage), so that a session
 // that expires loses nothing and the server never stores anything for a signed-out visitor.
 // - While a member types, the copy follows the form (never the photo, never the CSRF token).
-// - On the member's form as the server last saved it: the same text clears the copy; a different
-//   text based on the same saved version is put back with a notice; one based on an older version
-//   (the application was saved since, elsewhere) is offered with a button, never forced.
+// - On the member's form as the server last saved it: the same text (or a newer version after a save
+//   this page sent) clears the copy; a different text based on the same saved version is put back
+//   with a notice; one based on an older version (the application was saved since, elsewhere) is
+//   offered with a button, never forced.
 // - A copy belongs to the account that typed it: another account signed in on this browser never sees it.
 (() => {
   const form = document.querySelector('form[data-keep-draft]');
@@ -57,7 +58,16 @@
     }
   }
 
-  const same = (a, b) => JSON.stringify(a, Object.keys(a).sort()) === JSON.stringify(b, Object.keys(b).sort());
+  // Compared as the server keeps them: line breaks as LF, no surrounding spaces.
+  const plain = (fields) => {
+    const out = {};
+    for (const key of Object.keys(fields).sort()) {
+      const value = fields[key];
+      out[key] = typeof value === 'string' ? value.replace(/\r\n?/g, '\n').trim() : value;
+    }
+    return JSON.stringify(out);
+  };
+  const same = (a, b) => plain(a) === plain(b);
 
   function load() {
     try {
@@ -69,12 +79,12 @@
     }
   }
 
-  function keep() {
+  function keep(sent = false) {
     const kept = load();
     const who = owner || (kept && kept.owner) || '';
     if (!who) return; // text no signed-in member started here is not kept
     try {
-      store.setItem(key, JSON.stringify({ owner: who, base: version(), fields: read(), at: Date.now() }));
+      store.setItem(key, JSON.stringify({ owner: who, base: version(), fields: read(), at: Date.now(), sent }));
     } catch (e) { /* storage full: the page still holds the text */ }
   }
 
@@ -86,8 +96,8 @@
 
   const kept = load();
   if (owner && kept && kept.owner === owner && fromServer) {
-    if (same(kept.fields, read())) {
-      store.removeItem(key);
+    if (same(kept.fields, read()) || (kept.sent && kept.base !== version())) {
+      store.removeItem(key); // the server holds it (the save that was sent went through)
     } else if (kept.base === version()) {
       fill(kept.fields);
       show('draft-restored');
@@ -116,6 +126,6 @@
   form.addEventListener('change', later);
   form.addEventListener('submit', () => {
     clearTimeout(timer);
-    keep();
+    keep(true);
   });
 })();
