@@ -10,7 +10,7 @@ from flask_login import current_user
 from app.authz import permission_required
 from app.clock import today
 from app.errors import DomainError, error_message
-from app.extensions import csrf, db
+from app.extensions import csrf
 from app.uow import unit_of_work
 from app.web import render
 from candidates import errors, queries, services
