@@ -54,7 +54,10 @@ system-deps:
 	    chromium poppler-utils zbar-tools postgresql curl >/dev/null; \
 	fi
 
-test: system-deps install-test test-sqlite test-postgres smoke
+# The SQLite and PostgreSQL runs share the two cores: each prints its output when it ends.
+test: system-deps install-test
+	$(MAKE) --no-print-directory -j2 --output-sync=target test-sqlite test-postgres
+	$(MAKE) --no-print-directory smoke
 
 # `make run` as the README says, serving the home page (then stopped).
 smoke: install

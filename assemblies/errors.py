@@ -98,3 +98,17 @@ class NoEmail(AssemblyError):
 
 class ElectorateClosed(Conflict):
     """The vote is open: the record admits no new voter (only replacements of revoked credentials)."""
+
+
+class VoteNotOpen(Conflict):
+    """An item's vote closes only while the vote is open."""
+
+
+class ItemVoteClosed(Conflict):
+    """The vote on this agenda item is already closed."""
+
+
+class NotAVotingItem(AssemblyError):
+    """An information item: there is no vote on it."""
+
+    status = 404

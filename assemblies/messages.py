@@ -36,6 +36,9 @@ MESSAGES = {
     errors.VotingClosed: _l("The vote is closed: no link can be issued any more."),
     errors.ElectorateClosed: _l("The vote is open: no new voter can be added any more."),
     errors.NoEmail: _l("This member has no e-mail address: print a letter instead."),
+    errors.VoteNotOpen: _l("The vote is not open: the vote on an item can be closed only while the vote is open."),
+    errors.ItemVoteClosed: _l("The vote on this item is already closed."),
+    errors.NotAVotingItem: _l("There is no vote on this agenda item."),
 }
 
 
@@ -57,6 +60,7 @@ register_action_labels({
     "assemblies.vote.prepare": _l("Assembly vote prepared"),
     "assemblies.vote.open": _l("Assembly vote opened"),
     "assemblies.vote.close": _l("Assembly vote closed"),
+    "assemblies.item.close": _l("Vote on an agenda item closed"),
 })
 register_object_labels({
     "assembly_assembly": _l("General assembly"),

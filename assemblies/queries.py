@@ -57,6 +57,31 @@ def election(assembly: Assembly) -> Election | None:
     return db.session.get(Election, assembly.election_id) if assembly.election_id else None
 
 
+def vote_items(assembly: Assembly) -> list[dict[str, Any]]:
+    """Each voting agenda item, in order, with whether its vote is closed and, once closed, how
+    many ballots count for it (the item close on the board): ``{"item", "contests", "closed",
+    "counted"}``. An item is closed by its own close or by the final close."""
+    from assemblies.services import item_contests
+    from voting.models import ElectionState
+
+    el = election(assembly)
+    if el is None:
+        return []
+    closes = voting.item_closes(el)
+    final = voting.close_event(el) if el.state not in (ElectionState.SETUP, ElectionState.KEYGEN,
+                                                       ElectionState.OPEN) else None
+    out = []
+    for item in assembly.items:
+        contests = item_contests(item, el.definition) if item.kind is not ItemKind.INFORMATION else []
+        if not contests:
+            continue
+        close = closes.get(contests[0])
+        counted = close["counted"] if close else (final.data["counted"] if final is not None else None)
+        out.append({"item": item, "contests": contests, "closed": close is not None or final is not None,
+                    "by_item": close is not None, "counted": counted})
+    return out
+
+
 ROLL_PAGE = 100
 
 
@@ -132,6 +157,13 @@ def results(assembly: Assembly) -> list[dict[str, Any]] | None:
     electorate = sum(data["electorate"].values()) if data.get("electorate") else 0
     participants = max(turnout(assembly).participants, ballots)
     fingerprint = el.fingerprint or ""
+    # Items closed one by one count their own ballots (the tally's contest_counted).
+    tally = voting.tally_event(el)
+    per_contest = (tally.data.get("contest_counted") or {}) if tally is not None else {}
+
+    def ballots_for(cid: str) -> int:
+        return sum(per_contest[cid].values()) if cid in per_contest else ballots
+
     out = []
     for item in assembly.items:
         if item.kind is ItemKind.RESOLUTION:
@@ -145,7 +177,8 @@ def results(assembly: Assembly) -> list[dict[str, Any]] | None:
                 total = rules.Tally(c["yes"]["total"], c["no"]["total"], c.get("abstain", {}).get("total") or 0) \
                     if c["yes"]["total"] is not None else None
             outcome = rules.resolution_outcome(per, total=total, majority=item.majority.value,
-                                               abstentions_count=item.abstentions_count, participants=participants,
+                                               abstentions_count=item.abstentions_count,
+                                               participants=max(participants, ballots_for(item.contest_id)),
                                                electorate=electorate or turnout(assembly).electorate["total"],
                                                quorum_percent=assembly.quorum_percent, min_count=assembly.min_count)
             out.append({"item": item, "kind": "resolution", "outcome": outcome})
@@ -160,7 +193,8 @@ def results(assembly: Assembly) -> list[dict[str, Any]] | None:
                 per_category = {c.choice_id: (counts[cid][c.choice_id]["A"], counts[cid][c.choice_id]["B"])
                                 for c in cands}
                 seat = rules.allocate_seats(votes, [c.choice_id for c in cands], min(seats, len(cands)),
-                                            tie_rule=assembly.tie_rule, fingerprint=fingerprint, ballots=ballots,
+                                            tie_rule=assembly.tie_rule, fingerprint=fingerprint,
+                                            ballots=ballots_for(cid),
                                             min_count=assembly.min_count)
                 if counts[cid][cands[0].choice_id]["total"] is None:
                     seat = rules.SeatOutcome(seats=seat.seats, ranking=seat.ranking, tie_rule=seat.tie_rule,

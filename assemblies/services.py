@@ -240,8 +240,10 @@ def add_elector_late(assembly: Assembly, member: Member, reason: str, actor: Acc
     audit.record("assemblies.electorate.add", assembly, actor=actor,
                  after={"member": member.number, "category": member.category.value, "reason": reason})
     if assembly.election_id is not None and assembly.election_id and _election(assembly).state in (
-            ElectionState.KEYGEN, ElectionState.OPEN) and _convened(assembly):
-        issue_links(assembly, [elector])
+            ElectionState.KEYGEN, ElectionState.OPEN) and (_convened(assembly) or
+                                                          _election(assembly).state is ElectionState.OPEN):
+        # While the vote is open, a new voter joins by an audited late correction on the record.
+        issue_links(assembly, [elector], late=True)
     return elector
 
 
@@ -366,10 +368,12 @@ def _standing_proxy(assembly: Assembly, giver_id: int) -> Proxy | None:
 
 
 def issue_links(assembly: Assembly, electors: Iterable[Elector], *, channel: Channel = Channel.EMAIL,
-                letters: list | None = None) -> int:
+                letters: list | None = None, late: bool = False) -> int:
     """Play the credential authority: one new credential per elector (an older one is revoked),
     published (public part), delivered by mail (to the proxy holder when a proxy stands) or into
-    ``letters`` (the caller prints them at once), then forgotten. Returns how many were issued."""
+    ``letters`` (the caller prints them at once), then forgotten. Returns how many were issued.
+    ``late``: new voters of an audited late correction may join while the vote is open (an
+    ``electorate_addition`` on the record); without it, only replacements may."""
     election = _election(assembly)
     if election.state not in (ElectionState.KEYGEN, ElectionState.OPEN):
         raise errors.VotingClosed()
@@ -390,7 +394,8 @@ def issue_links(assembly: Assembly, electors: Iterable[Elector], *, channel: Cha
     try:
         voting.publish_credentials(election, [{"credential": credential_public(c), "category": e.category.value,
                                                "voter": voters[e.id]} for e, c in private],
-                                   {credential_public(c): e.member_id for e, c in private})
+                                   {credential_public(c): e.member_id for e, c in private},
+                                   late=late and all(e.credential_public is None for e in electors))
     except verrors.CredentialAfterOpen as exc:
         raise errors.ElectorateClosed() from exc
     now = utcnow()
@@ -516,6 +521,29 @@ def open_vote(assembly: Assembly, actor: Account | None = None) -> None:
 def close_vote(assembly: Assembly, actor: Account | None = None) -> None:
     voting.close_election(_election(assembly))
     audit.record("assemblies.vote.close", assembly, actor=actor)
+
+
+def item_contests(item: AgendaItem, definition: Mapping[str, Any]) -> list[str]:
+    """The contests of the verifiable election that hold this agenda item's vote (one for a
+    resolution, one per category for the board election), in definition order."""
+    own = item.contest_id
+    return [c["id"] for c in definition["contests"] if c["id"] == own or c["id"].startswith(own + "-")]
+
+
+def close_item(assembly: Assembly, item: AgendaItem, actor: Account | None = None) -> None:
+    """The chair closes the vote on one agenda item: ballots on the board before now count for it,
+    none after (an ``item_close`` event on the record); the other items stay open."""
+    election = _election(assembly)
+    contests = item_contests(item, election.definition) if item.assembly_id == assembly.id else []
+    if not contests:
+        raise errors.NotAVotingItem()
+    if election.state is not ElectionState.OPEN:
+        raise errors.VoteNotOpen()
+    if set(contests) & voting.closed_contests(election):
+        raise errors.ItemVoteClosed()
+    event = voting.close_item(election, contests, actor=actor)
+    audit.record("assemblies.item.close", item, actor=actor,
+                 after={"contests": contests, "counted": event.data["counted"]})
 
 
 def member_for_code(assembly: Assembly, code: str) -> Member:

@@ -441,7 +441,30 @@ def checkin(slug: str):
 def chair(slug: str):
     assembly = queries.assembly_by_slug(slug)
     return render("assemblies/chair.html", assembly=assembly, lang=_lang(), election=queries.election(assembly),
-                  turnout=queries.turnout(assembly), action=forms.ActionForm())
+                  turnout=queries.turnout(assembly), action=forms.ActionForm(), items=queries.vote_items(assembly))
+
+
+@bp.route("/<slug>/chair/items/<int:item_id>/close", methods=["GET", "POST"])
+@permission_required(can_run_vote)
+def close_item(slug: str, item_id: int):
+    """Close the vote on one agenda item: a confirmation page (no JavaScript needed), then the close."""
+    assembly = queries.assembly_by_slug(slug)
+    item = queries.item_or_404(assembly, item_id)
+    entry = next((v for v in queries.vote_items(assembly) if v["item"].id == item.id), None)
+    if entry is None:
+        abort(404)
+    form = forms.ActionForm()
+    if request.method == "POST":
+        if not form.validate_on_submit():
+            abort(400)
+        with unit_of_work():
+            services.close_item(assembly, item, actor=current_user)
+        flash(_("The vote on “%(title)s” is closed: the ballots received before now count for it, none after.",
+                title=item.text("title", _lang())), "success")
+        return redirect(url_for("assemblies.chair", slug=slug))
+    election = queries.election(assembly)
+    return render("assemblies/close_item.html", assembly=assembly, lang=_lang(), item=item, entry=entry,
+                  election=election, action=form)
 
 
 @bp.route("/<slug>/chair/open", methods=["POST"])
@@ -482,7 +505,22 @@ def projector(slug: str):
     return render("assemblies/projector.html", "assemblies/_partials/projector.html", assembly=assembly,
                   lang=_lang(), election=election, turnout=turnout, results=results,
                   over_time=charts.turnout_chart(queries.turnout_over_time(assembly), turnout.electorate["total"]),
-                  charts=charts.result_charts(results, _lang()) if results else {}, polling=polling)
+                  charts=charts.result_charts(results, _lang()) if results else {}, polling=polling,
+                  items=queries.vote_items(assembly))
+
+
+@bp.route("/<slug>/projector/items/<int:item_id>")
+@permission_required(can_see_projector, allow_anonymous=True)
+def projector_item(slug: str, item_id: int):
+    """One agenda item on the projector: open or closed (and how many ballots count); it polls
+    itself while its vote is open and stops once it is closed."""
+    assembly = queries.assembly_by_slug(slug)
+    queries.item_or_404(assembly, item_id)
+    entry = next((v for v in queries.vote_items(assembly) if v["item"].id == item_id), None)
+    if entry is None:
+        abort(404)
+    return render("assemblies/_partials/projector_item.html", assembly=assembly, lang=_lang(), entry=entry,
+                  election=queries.election(assembly))
 
 
 # -- results -------------------------------------------------------------------------------------

@@ -17,6 +17,7 @@ register_action_labels({
     "voting.trustee.complain": _l("Scrutineer's complaint against another's share"),
     "voting.election.key": _l("Election key published"),
     "voting.credentials.publish": _l("Voting credentials published"),
+    "voting.electorate.add": _l("Voters added while the vote is open"),
     "voting.credential.revoke": _l("Voting credential revoked"),
     "voting.credential.reissue": _l("Voting credential issued again"),
     "voting.election.open": _l("Ballot box opened"),

@@ -281,6 +281,25 @@ def status(slug: str | None) -> None:
                    + (f"; waiting for {', '.join(missing)}" if missing else ""))
 
 
+@voting_cli.command("close-item")
+@click.argument("slug")
+@click.argument("contests", nargs=-1, required=True)
+def close_item(slug: str, contests: tuple[str, ...]) -> None:
+    """Close the vote on one agenda item (its CONTESTS): the ballots on the board now count for
+    them, none after; the other contests stay open (an item_close event)."""
+    from app.uow import unit_of_work
+    from voting import services
+
+    election = _election(slug)
+    try:
+        with unit_of_work():
+            row = services.close_item(election, list(contests))
+    except errors.VotingError as exc:
+        raise _fail(exc) from None
+    click.echo(f"{slug}: the vote on {', '.join(row.data['contests'])} is closed; "
+               f"{row.data['counted']} ballot(s) count for it.")
+
+
 def register_demo() -> None:
     from voting.demo import load_elections
 

@@ -197,3 +197,17 @@ class InvalidCredentialList(VotingError):
 
     status = 422
     code = "credential_format"
+
+
+class ItemAlreadyClosed(VotingError, Conflict):
+    """The vote on this agenda item (these contests) is already closed."""
+
+    status = 409
+    code = "item_closed"
+
+
+class UnknownContest(VotingError):
+    """An item close names a contest the election does not have."""
+
+    status = 404
+    code = "unknown_contest"

@@ -39,6 +39,7 @@ from voting.crypto.tally import (
     TallyError,
     compute_result,
     decrypt_counts,
+    contest_groups,
     decrypt_sums,
     flat_choices,
     published_groups,
@@ -57,7 +58,9 @@ EVENT_TYPES = (
     "credentials",
     "revocation",
     "open",
+    "electorate_addition",
     "ballot",
+    "item_close",
     "close",
     "seal_signature",
     "tally",
@@ -276,6 +279,16 @@ class BallotEntry:
     superseded_by: str | None = None
 
 
+@dataclass(slots=True)
+class ItemClose:
+    """An ``item_close`` event: its contests are counted from the board as it stood then."""
+
+    seq: int
+    contests: tuple[str, ...]
+    # The last ballot of every credential unrevoked at that moment: what counts for those contests.
+    counted: dict[str, BallotEntry]
+
+
 class CopyIndex:
     """Which credential first used each copy key, in bounded memory.
 
@@ -379,6 +392,9 @@ class RecordState:
     copy_index: CopyIndex = field(default_factory=CopyIndex)
     credential_number: dict[str, int] = field(default_factory=dict)
     credential_list: list[str] = field(default_factory=list)
+    # The agenda items closed one by one before the final close (docs/election-record.md 5.8a).
+    item_closes: list[ItemClose] = field(default_factory=list)
+    closed_contests: dict[str, ItemClose] = field(default_factory=dict)
     closed: bool = False
     close_hash: str | None = None
     close_data_seen: dict[str, Any] | None = None
@@ -388,6 +404,7 @@ class RecordState:
     tally_sums: Sums | None = None
     tally_decrypt: Sums | None = None
     tally_counted: dict[str, int] | None = None
+    tally_contest_counted: dict[str, dict[str, int]] | None = None
     decryptions: dict[str, dict[str, Any]] = field(default_factory=dict)
     decryption_order: list[str] = field(default_factory=list)
     result: dict[str, Any] | None = None
@@ -525,10 +542,38 @@ class RecordState:
         self._check_election_field(data, seq)
         if set(data) != {"election", "credentials"} or not isinstance(data["credentials"], list) or not data["credentials"]:
             raise RecordError("credential_format", "credentials event malformed", seq)
+        self._add_credentials(data["credentials"], seq, late=False)
+
+    def electorate_addition_data(self, credentials: list[dict[str, Any]]) -> dict[str, Any]:
+        """The ``electorate_addition`` event data: new voters after the opening (a late correction of
+        the electorate) and the electorate they make (5.7c)."""
+        after = self.electorate()
+        for item in credentials:
+            after[item["category"]] += 1
+        return {"election": self.el.fingerprint, "credentials": list(credentials), "electorate": after}
+
+    def _apply_electorate_addition(self, seq: int, event: Any, data: dict[str, Any]) -> None:
+        if not self.opened or self.closed:
+            raise RecordError("order", "a late addition to the electorate comes after the opening, before the close", seq)
+        self._check_election_field(data, seq)
+        if set(data) != {"election", "credentials", "electorate"} or not isinstance(data["credentials"], list) \
+                or not data["credentials"]:
+            raise RecordError("credential_format", "an electorate addition has exactly election, credentials, electorate", seq)
+        for item in data["credentials"]:
+            if isinstance(item, dict) and item.get("voter") in self.voter_category:
+                raise RecordError("voter_duplicate", "an electorate addition lists new voters only", seq)
+        expected = self.electorate()
+        self._add_credentials(data["credentials"], seq, late=True)
+        for item in data["credentials"]:
+            expected[item["category"]] += 1
+        if not same_json(data["electorate"], expected):
+            raise RecordError("open_count", "the electorate after the addition differs from the credential list", seq)
+
+    def _add_credentials(self, items: list[Any], seq: int, *, late: bool) -> None:
         keys = []
         new: dict[str, tuple[str, str]] = {}
         new_voters: set[str] = set()
-        for item in data["credentials"]:
+        for item in items:
             if not isinstance(item, dict) or set(item) != {"credential", "category", "voter"} \
                     or not is_hex(item["credential"], 64) or item["category"] not in CATEGORIES \
                     or not is_hex(item["voter"], VOTER_HEX):
@@ -538,7 +583,7 @@ class RecordState:
                 raise RecordError("credential_duplicate", f"credential {cred[:12]}... listed twice", seq)
             if voter in self.active_credential or voter in new_voters:
                 raise RecordError("voter_duplicate", f"voter {voter[:8]}... already holds an unrevoked credential", seq)
-            if self.opened and voter not in self.voter_category:
+            if self.opened and not late and voter not in self.voter_category:
                 raise RecordError("credential_after_open", "after the opening, a credential replaces a revoked one only", seq)
             if voter in self.voter_category and self.voter_category[voter] != item["category"]:
                 raise RecordError("credential_format", f"voter {voter[:8]}... changes category", seq)
@@ -592,9 +637,15 @@ class RecordState:
 
     # -- voting (the BallotBoard of the acceptance rule) ----------------------------
     def ballot_stage(self) -> str:
-        if self.closed:
+        if self.closed or (self.opened and not self.open_contests()):
             return "closed"
         return "open" if self.opened else "before_open"
+
+    def open_contests(self) -> list[str]:
+        """The contests whose vote is not closed yet (in definition order)."""
+        if self.closed or self.election is None:
+            return []
+        return [c.id for c in self.el.contests if c.id not in self.closed_contests]
 
     def credential_status(self, credential: str) -> str | None:
         if credential not in self.credentials:
@@ -671,6 +722,54 @@ class RecordState:
         self.last = {"seq": seq, "hash": event_hash}
         self.events += 1
 
+    # -- closing the vote item by item -------------------------------------------------
+    def item_close_data(self, contests: Iterable[str]) -> dict[str, Any]:
+        """The ``item_close`` event data closing ``contests`` (one agenda item's contests)."""
+        wanted = set(contests)
+        return {"election": self.el.fingerprint, "contests": [c.id for c in self.el.contests if c.id in wanted],
+                "counted": len(self.last_by_credential), "head": self.last["hash"] if self.last else GENESIS_PREV}
+
+    def _apply_item_close(self, seq: int, event: Any, data: dict[str, Any]) -> None:
+        if not self.opened or self.closed:
+            raise RecordError("order", "an item closes after the opening, before the close", seq)
+        if set(data) != {"election", "contests", "counted", "head"} or not isinstance(data["contests"], list) \
+                or not data["contests"]:
+            raise RecordError("event_format", "an item close has exactly election, contests (not empty), counted, head", seq)
+        self._check_election_field(data, seq)
+        order = [c.id for c in self.el.contests]
+        names = data["contests"]
+        if not all(isinstance(c, str) and c in order for c in names) \
+                or names != sorted(set(names), key=order.index):
+            raise RecordError("item_close", "an item close names contests of the definition, once each, in its order", seq)
+        again = [c for c in names if c in self.closed_contests]
+        if again:
+            raise RecordError("item_close", f"contest {again[0]} is already closed", seq)
+        if not same_json(data, self.item_close_data(names)):
+            raise RecordError(
+                "close_count",
+                f"the item close counts {data.get('counted')} at head {str(data.get('head'))[:12]}..., "
+                f"the board holds {len(self.last_by_credential)}", seq)
+        item = ItemClose(seq, tuple(names), dict(self.last_by_credential))
+        self.item_closes.append(item)
+        for cid in names:
+            self.closed_contests[cid] = item
+
+    def counted_for(self, contest: str) -> Mapping[str, BallotEntry]:
+        """The ballots that count for ``contest``: the last ballot of each unrevoked credential
+        placed before that contest closed (its item close, else the final close)."""
+        item = self.closed_contests.get(contest)
+        return item.counted if item is not None else self.last_by_credential
+
+    def contest_counted(self) -> dict[str, dict[str, int]]:
+        """Per contest, the counted ballots per category."""
+        out = {}
+        for c in self.el.contests:
+            per = {cat: 0 for cat in CATEGORIES}
+            for entry in self.counted_for(c.id).values():
+                per[entry.category] += 1
+            out[c.id] = per
+        return out
+
     def close_data(self) -> dict[str, Any]:
         return {"election": self.el.fingerprint, "ballots": len(self.ballots), "counted": len(self.last_by_credential),
                 "head": self.last["hash"] if self.last else GENESIS_PREV}
@@ -732,14 +831,26 @@ class RecordState:
         if not self.keep_ballots:
             raise RecordError("tally_sum", "this replay does not keep ballots: the caller sums them (compute_sums)")
         flat = sum_ballots(self.el, ((e.category, e.ballot) for e in self.last_by_credential.values()))
-        return sums_to_json(self.el, flat)
+        out = sums_to_json(self.el, flat)
+        for item in self.item_closes:  # contests closed earlier: from the ballots that counted then
+            frozen = sums_to_json(self.el, sum_ballots(self.el, ((e.category, e.ballot) for e in item.counted.values())))
+            for cat in CATEGORIES:
+                for cid in item.contests:
+                    out[cat][cid] = frozen[cat][cid]
+        return out
 
     def tally_data(self, sums: Sums | None = None) -> dict[str, Any]:
         """The ``tally`` event data (``sums``: the counted sums when already known, e.g. kept running)."""
         counted = self.counted_by_category()
         sums = sums if sums is not None else self.counted_sums()
-        return {"election": self.el.fingerprint, "counted": counted, "sums": sums,
-                "decrypt": decrypt_sums(self.el, sums, published_groups(counted, self.el.min_ballots))}
+        data = {"election": self.el.fingerprint, "counted": counted, "sums": sums}
+        if self.item_closes:
+            per_contest = self.contest_counted()
+            data["contest_counted"] = per_contest
+            data["decrypt"] = decrypt_sums(self.el, sums, contest_groups(self.el, per_contest, self.el.min_ballots))
+        else:
+            data["decrypt"] = decrypt_sums(self.el, sums, published_groups(counted, self.el.min_ballots))
+        return data
 
     def _apply_tally(self, seq: int, event: Any, data: dict[str, Any]) -> None:
         if not self.closed or self.tally_hash is not None:
@@ -748,14 +859,22 @@ class RecordState:
             raise RecordError("not_enough_seals", f"{len(self.seals)} of {self.el.threshold} scrutineers signed the seal; "
                               f"missing: {', '.join(self.missing_seals())}", seq)
         self._check_election_field(data, seq)
-        if set(data) != {"election", "counted", "sums", "decrypt"}:
-            raise RecordError("event_format", "tally malformed", seq)
+        members = {"election", "counted", "sums", "decrypt"} | ({"contest_counted"} if self.item_closes else set())
+        if set(data) != members:
+            raise RecordError("event_format", "tally malformed (contest_counted exactly when items were closed)", seq)
         if not same_json(data["counted"], self.counted_by_category()):
             raise RecordError("tally_count", "the tally counts other ballots than the last per credential", seq)
+        if self.item_closes and not same_json(data["contest_counted"], self.contest_counted()):
+            raise RecordError("tally_count", "the tally counts, for a contest, other ballots than those placed "
+                              "before its close", seq)
         self._check_sums_shape(data["sums"], seq)
         if not self.defer_ballots and not same_json(data["sums"], self.counted_sums()):
             raise RecordError("tally_sum", "the encrypted tally is not the product of the counted ballots", seq)
-        expected = decrypt_sums(self.el, data["sums"], published_groups(data["counted"], self.el.min_ballots))
+        if self.item_closes:
+            groups: Any = contest_groups(self.el, data["contest_counted"], self.el.min_ballots)
+        else:
+            groups = published_groups(data["counted"], self.el.min_ballots)
+        expected = decrypt_sums(self.el, data["sums"], groups)
         if not same_json(data["decrypt"], expected):
             raise RecordError("tally_decrypt", "the totals to decrypt are not those the minimum count allows", seq)
         self.tally_seq = seq
@@ -763,6 +882,7 @@ class RecordState:
         self.tally_sums = data["sums"]
         self.tally_decrypt = data["decrypt"]
         self.tally_counted = data["counted"]
+        self.tally_contest_counted = data.get("contest_counted")
 
     def _check_sums_shape(self, sums: Any, seq: int) -> None:
         ok = isinstance(sums, dict) and set(sums) == set(CATEGORIES)
@@ -815,8 +935,9 @@ class RecordState:
         used = self.decryption_order[: el.threshold] if self.tally_decrypt else []
         used.sort(key=el.trustee_index)
         factors = {el.trustee_index(t): self.decryptions[t] for t in used}
-        counts = decrypt_counts(el, self.tally_decrypt, factors, self.tally_counted)
-        return compute_result(el, counts, self.tally_counted, self.electorate(), used, self.tally_hash)
+        counts = decrypt_counts(el, self.tally_decrypt, factors, self.tally_counted, self.tally_contest_counted)
+        return compute_result(el, counts, self.tally_counted, self.electorate(), used, self.tally_hash,
+                              self.tally_contest_counted)
 
     def _apply_result(self, seq: int, event: Any, data: dict[str, Any]) -> None:
         expected = self.result_data()

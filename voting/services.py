@@ -90,6 +90,7 @@ _STEP_ERRORS: dict[str, type[errors.VotingError]] = {
     "voter_duplicate": errors.InvalidCredentialList,
     "credential_format": errors.InvalidCredentialList,
     "credential_duplicate": errors.InvalidCredentialList,
+    "item_close": errors.ItemAlreadyClosed,
 }
 
 
@@ -129,7 +130,7 @@ def board_state(election: Election) -> RecordState:
     but the ballots is applied from its data; a ballot only from its index row (seq, hash,
     credential, tracker), its body not even loaded. The encrypted sums come from the running
     state (:class:`RunningSum`). ``python -m voting.verify`` re-checks everything from the record."""
-    state = RecordState(defer_ballots=True, trusted=True, compute_sums=lambda st: running_sums(election, st.el))
+    state = RecordState(defer_ballots=True, trusted=True, compute_sums=lambda st: running_sums(election, st.el, st))
     eid = election.id
     others = db.session.scalars(select(BoardEvent).where(BoardEvent.election_id == eid, BoardEvent.type != "ballot")
                                 .order_by(BoardEvent.seq).execution_options(yield_per=200))
@@ -157,6 +158,9 @@ def board_state(election: Election) -> RecordState:
 # -- the running state: encrypted sums of the counted ballots, kept as ballots arrive ----------
 
 _SHARDS = 8
+# A contest closed with its agenda item keeps the sums of that moment: a RunningSum row numbered
+# _FROZEN + the item close's seq, written under the board's lock (never updated again).
+_FROZEN = 1_000_000
 
 
 def _shard() -> int:
@@ -208,16 +212,35 @@ def _add_running(election: Election, width: int, category: str, count: int,
     db.session.flush()
 
 
-def running_sums(election: Election, el: CryptoElection) -> Sums:
-    """The encrypted sums of every counted ballot, per category: the shards added up."""
-    width = len(flat_choices(el))
+def _add_rows(width: int, rows: Iterable[RunningSum]) -> dict[str, list[tuple[Element, Element]]]:
     cols = {cat: [([], []) for _ in range(width)] for cat in CATEGORIES}
-    for row in db.session.scalars(select(RunningSum).where(RunningSum.election_id == election.id)):
+    for row in rows:
         for cat in CATEGORIES:
             for i, (a, b) in enumerate(row.state["sums"][cat]):
                 cols[cat][i][0].append(Element.from_hex(a, allow_identity=True))
                 cols[cat][i][1].append(Element.from_hex(b, allow_identity=True))
-    return sums_to_json(el, {cat: [(sum_elements(a), sum_elements(b)) for a, b in col] for cat, col in cols.items()})
+    return {cat: [(sum_elements(a), sum_elements(b)) for a, b in col] for cat, col in cols.items()}
+
+
+def running_sums(election: Election, el: CryptoElection, state: RecordState | None = None) -> Sums:
+    """The encrypted sums of every counted ballot, per category: the shards added up; a contest
+    closed with its agenda item (``state.closed_contests``) takes the sums frozen at its close."""
+    width = len(flat_choices(el))
+    live = db.session.scalars(select(RunningSum).where(RunningSum.election_id == election.id,
+                                                       RunningSum.shard < _FROZEN))
+    out = sums_to_json(el, _add_rows(width, live))
+    closes = state.item_closes if state is not None else []
+    for item in closes:
+        row = db.session.scalar(select(RunningSum).where(RunningSum.election_id == election.id,
+                                                         RunningSum.shard == _FROZEN + item.seq))
+        if row is None:  # written with its item close, in the same transaction: never missing
+            raise errors.WrongState(f"the sums frozen at the item close {item.seq} are missing", state="open",
+                                    needed="item_close sums")
+        frozen = sums_to_json(el, _add_rows(width, [row]))
+        for cat in CATEGORIES:
+            for cid in item.contests:
+                out[cat][cid] = frozen[cat][cid]
+    return out
 
 
 def _flat_ciphertexts(el: CryptoElection, ballot: Mapping[str, Any]) -> list[tuple[Element, Element]]:
@@ -482,11 +505,13 @@ def new_voter() -> str:
 
 
 def publish_credentials(election: Election, items: Iterable[Mapping[str, Any]],
-                        delivered_to: Mapping[str, int] | None = None) -> BoardEvent:
+                        delivered_to: Mapping[str, int] | None = None, *, late: bool = False) -> BoardEvent:
     """Publish public credentials (the authority's public list: ``{"credentials": [...]}`` items
     ``{"credential": hex, "category": "A"|"B", "voter": 32 hex}``) as one ``credentials`` event.
 
-    Before the opening only (after it, a credential replaces a revoked one: :func:`reissue_credential`).
+    Before the opening only (after it, a credential replaces a revoked one: :func:`reissue_credential`),
+    or, with ``late`` while the box is open, new voters added by a late correction of the electorate
+    (an ``electorate_addition`` event, docs/election-record.md 5.7c; the caller audits the reason).
     ``delivered_to`` maps a public credential to the member it was delivered to (optional)."""
     if election.state not in (ElectionState.KEYGEN, ElectionState.OPEN):
         raise errors.WrongState("credentials go on the board before the close", state=election.state.value,
@@ -504,14 +529,17 @@ def publish_credentials(election: Election, items: Iterable[Mapping[str, Any]],
                                       published_seq=row.seq)
                            for i in listed)
 
+    late = late and election.state is ElectionState.OPEN
+    etype = "electorate_addition" if late else "credentials"
     try:
-        row, _ = _append_checked(election, "credentials",
-                                 lambda state: {"election": election.fingerprint, "credentials": listed}, add_rows)
+        row, _ = _append_checked(election, etype,
+                                 (lambda state: state.electorate_addition_data(listed)) if late else
+                                 (lambda state: {"election": election.fingerprint, "credentials": listed}), add_rows)
     except (errors.WrongState, errors.CredentialAfterOpen):
         raise
     except errors.VotingError as exc:
         raise errors.InvalidCredentialList(exc.detail, **exc.info) from exc
-    audit.record("voting.credentials.publish", election,
+    audit.record("voting.electorate.add" if late else "voting.credentials.publish", election,
                  after={"count": len(listed), "seq": row.seq,
                         "A": sum(1 for i in listed if i["category"] == "A"),
                         "B": sum(1 for i in listed if i["category"] == "B")})
@@ -662,7 +690,11 @@ class DbBoard:
     def ballot_stage(self) -> str:
         if self.closed or self.election.state in (ElectionState.CLOSED, ElectionState.TALLIED):
             return "closed"
-        return "open" if self.election.state is ElectionState.OPEN else "before_open"
+        if self.election.state is not ElectionState.OPEN:
+            return "before_open"
+        # A ballot is accepted while any agenda item's vote is open (docs/election-record.md 5.8a).
+        every = {c["id"] for c in self.election.definition["contests"]}
+        return "closed" if every <= closed_contests(self.election) else "open"
 
     def _row(self, credential: str) -> Credential | None:
         return db.session.scalar(select(Credential).where(Credential.election_id == self.election.id,
@@ -781,6 +813,54 @@ def mail_tracker(election: Election, tracker: str, member: Any) -> None:
                    tracker=tracker, board=f"{base}{url_for('voting.board', slug=election.slug, q=tracker)}")
 
 
+def closed_contests(election: Election) -> set[str]:
+    """The contests whose vote was closed item by item (``item_close`` events) before the close."""
+    rows = db.session.scalars(select(BoardEvent.data).where(BoardEvent.election_id == election.id,
+                                                            BoardEvent.type == "item_close"))
+    return {cid for data in rows for cid in data["contests"]}
+
+
+def item_closes(election: Election) -> dict[str, dict[str, Any]]:
+    """Per closed contest, its item close: ``{"seq", "counted"}``."""
+    out: dict[str, dict[str, Any]] = {}
+    for row in db.session.scalars(select(BoardEvent).where(BoardEvent.election_id == election.id,
+                                                           BoardEvent.type == "item_close").order_by(BoardEvent.seq)):
+        for cid in row.data["contests"]:
+            out[cid] = {"seq": row.seq, "counted": row.data["counted"]}
+    return out
+
+
+def close_item(election: Election, contests: Iterable[str], *, actor: Account | None = None) -> BoardEvent:
+    """Close the vote on one agenda item: an ``item_close`` event naming its contests, the board's
+    count and head. Ballots on the board before it count for those contests, none after; the
+    encrypted sums of those contests are frozen here (the tally takes them)."""
+    names = list(contests)
+    known = {c["id"] for c in election.definition["contests"]}
+    if not names or any(c not in known for c in names):
+        raise errors.UnknownContest(f"not contests of this election: {', '.join(c for c in names if c not in known)}")
+    if election.state is not ElectionState.OPEN:
+        raise errors.WrongState("only an open ballot box closes an item", state=election.state.value, needed="open")
+    if not _lock_board(election, states=[ElectionState.OPEN]):
+        raise errors.WrongState("closed meanwhile", state="closed", needed="open")
+    if set(names) & closed_contests(election):
+        raise errors.ItemAlreadyClosed(f"already closed: {', '.join(sorted(set(names) & closed_contests(election)))}")
+    row, _ = _append_checked(election, "item_close", lambda st: st.item_close_data(names))
+    # Under the board's lock: every ballot on the board is in the committed shards, and no ballot
+    # can land before this transaction ends (a cast's shard update and its append commit together).
+    el = crypto_election(election)
+    width = len(flat_choices(el))
+    live = db.session.scalars(select(RunningSum).where(RunningSum.election_id == election.id,
+                                                       RunningSum.shard < _FROZEN)).all()
+    flat = _add_rows(width, live)
+    counted = {cat: sum(r.state["counted"][cat] for r in live) for cat in CATEGORIES}
+    db.session.add(RunningSum(election_id=election.id, shard=_FROZEN + row.seq, state={
+        "counted": counted, "sums": {cat: [[a.hex(), b.hex()] for a, b in flat[cat]] for cat in CATEGORIES}}))
+    db.session.flush()
+    audit.record("voting.item.close", election, actor=actor,
+                 after={"contests": row.data["contests"], "counted": row.data["counted"], "head": row.data["head"]})
+    return row
+
+
 def close_election(election: Election) -> BoardEvent:
     """The ``close`` event: the number of ballots and of counted ballots, and the board's head, that
     the scrutineers then sign (the seal)."""
@@ -847,7 +927,7 @@ def compute_tally(election: Election) -> BoardEvent:
                                                      BoardEvent.type == "tally")) is not None:
         raise errors.AlreadyPublished("tally")
     _lock_board(election)
-    row, _ = _append_checked(election, "tally", lambda state: state.tally_data(running_sums(election, state.el)))
+    row, _ = _append_checked(election, "tally", lambda state: state.tally_data(running_sums(election, state.el, state)))
     audit.record("voting.tally.compute", election, after={"seq": row.seq, "counted": row.data["counted"],
                                                           "decrypt": sorted(row.data["decrypt"])})
     return row

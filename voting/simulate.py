@@ -122,6 +122,13 @@ def cast(sim: Simulation, state: RecordState, credential: str, selections: dict[
     return ballot
 
 
+def close_item(sim: Simulation, state: RecordState, contests: list[str]) -> dict[str, Any]:
+    """Close the vote on one agenda item's contests (an ``item_close`` event)."""
+    event = append_event(sim.events, "item_close", state.item_close_data(contests))
+    state.apply(event)
+    return event
+
+
 def seal(sim: Simulation, state: RecordState, trustee: str) -> dict[str, Any]:
     data = sign_trustee_data(sim.trustee_private[trustee], "seal_signature", state.seal_data(trustee))
     event = append_event(sim.events, "seal_signature", data)

@@ -27,13 +27,55 @@ def ballot_view(definition: dict[str, Any], lang: str) -> dict[str, Any]:
             "title": _pick(t.get("title"), lang, c["id"]),
             "question": _pick(t.get("question"), lang, ""),
             "choices": [{"id": x, "label": _pick(ch.get(x), lang, plain.get(x, x))} for x in c["choices"]],
+            "placeholder": placeholder_selection(c),
         })
-    trustee_texts = texts.get("trustees") or {}
     return {"title": _pick(texts.get("title"), lang, definition.get("title", "")), "contests": contests,
             "contest_titles": {c["id"]: c["title"] for c in contests},
             "choice_labels": {c["id"]: {x["id"]: x["label"] for x in c["choices"]} for c in contests},
-            "trustees": {t["id"]: _pick(trustee_texts.get(t["id"]), lang, t.get("name") or t["id"])
-                         for t in definition.get("trustees", [])}}
+            "trustees": trustee_names(definition, lang)}
+
+
+def trustee_names(definition: dict[str, Any], lang: str) -> dict[str, str]:
+    """Each scrutineer's name by id, in the reader's language."""
+    trustee_texts = (definition.get("texts") or {}).get("trustees") or {}
+    return {t["id"]: _pick(trustee_texts.get(t["id"]), lang, t.get("name") or t["id"])
+            for t in definition.get("trustees", [])}
+
+
+def event_words(event_type: str) -> str:
+    """What an event of the public board is, for people (section 5 of docs/election-record.md)."""
+    return {
+        "election": _("The election is defined"),
+        "trustee_commitments": _("A scrutineer's key commitments"),
+        "trustee_complaint": _("A scrutineer's complaint"),
+        "trustee_share": _("A scrutineer's key shares"),
+        "election_key": _("The election key"),
+        "credentials": _("Voting credentials"),
+        "revocation": _("A credential revoked"),
+        "electorate_addition": _("A voter added to the electorate"),
+        "open": _("The ballot box opens"),
+        "electorate_addition": _("A voter added to the electorate"),
+        "ballot": _("A ballot"),
+        "item_close": _("The vote on an item closes"),
+        "item_close": _("The vote on an agenda item closes"),
+        "close": _("The ballot box closes"),
+        "seal_signature": _("A scrutineer seals the box"),
+        "tally": _("The encrypted tally"),
+        "partial_decryption": _("A scrutineer's partial decryption"),
+        "result": _("The result"),
+    }.get(event_type, event_type)
+
+
+def placeholder_selection(contest: dict[str, Any]) -> list[str]:
+    """What a ballot carries for a contest whose vote is closed (the ballot keeps every contest; that
+    part does not count, docs/election-record.md 5.8a): blank when allowed, else abstain, else the
+    first choices, as many as the contest's minimum."""
+    n = contest["min"]
+    if n == 0:
+        return []
+    choices = list(contest["choices"])
+    order = (["abstain"] if "abstain" in choices else []) + [x for x in choices if x != "abstain"]
+    return order[:n]
 
 
 def majority_words(code: str | None) -> str:

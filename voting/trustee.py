@@ -117,8 +117,16 @@ def decryption_summary(state: RecordState, *, min_ballots: int = DEFAULT_MIN_BAL
     if not state.tally_decrypt:
         raise TrusteeError("refused", f"every count is withheld (fewer than {el.min_ballots} ballots): nothing to decrypt")
     groups = list(state.tally_decrypt)
-    sizes = {g: (total if g == "total" else counted.get(g, 0)) for g in groups}
-    small = [f"{'in all' if g == 'total' else 'category ' + g}: {n}" for g, n in sizes.items() if 0 < n < min_ballots]
+    small: list[str] = []
+    for g in groups:  # every decrypted total, contest by contest (items closed apart count apart)
+        for cid in state.tally_decrypt[g]:
+            per = state.tally_contest_counted[cid] if state.tally_contest_counted else counted
+            n = sum(per.values()) if g == "total" else per.get(g, 0)
+            where = f"{'in all' if g == 'total' else 'category ' + g}"
+            if state.tally_contest_counted:
+                where += f" for {cid}"
+            if 0 < n < min_ballots and f"{where}: {n}" not in small:
+                small.append(f"{where}: {n}")
     if small:
         raise TrusteeError("refused", f"the tally combines too few ballots ({', '.join(small)}; at least {min_ballots} "
                                       "per published count): decrypting it would show how individual members voted")

@@ -575,14 +575,23 @@ def verify_record(
         width = len(flat_choices(el))
         acc = checker.acc if checker is not None else {cat: [(IDENTITY, IDENTITY)] * width for cat in CATEGORIES}
         # The counted ballots are every ballot minus the superseded ones and those of revoked
-        # credentials (few: re-read from the record).
-        counted_seqs = {e.seq for e in state.last_by_credential.values()}
+        # credentials (few: re-read from the record); for a contest closed with its agenda item,
+        # minus also every ballot placed after that close (state.counted_for says which count).
+        sets: dict[int, set[int]] = {}  # one set per distinct counted set (contests closed together share it)
+        for c in el.contests:
+            source = state.counted_for(c.id)
+            if id(source) not in sets:
+                sets[id(source)] = {e.seq for e in source.values()}
+        counted_by_contest = [sets[id(state.counted_for(c.id))] for c in el.contests]
+        every = set.intersection(*counted_by_contest) if counted_by_contest else set()
         for entry in state.ballots:
-            if entry.seq in counted_seqs:
+            if entry.seq in every:
                 continue
             ballot = record.load(locations[entry.seq])["data"]["ballot"]
-            cts = [p for c in parse_ciphertexts(el, ballot) for p in c]
-            acc[entry.category] = [(a - x, b - z) for (a, b), (x, z) in zip(acc[entry.category], cts)]
+            cts = parse_ciphertexts(el, ballot)
+            flat = [(x, z) if entry.seq not in counted else (IDENTITY, IDENTITY)
+                    for counted, contest in zip(counted_by_contest, cts) for (x, z) in contest]
+            acc[entry.category] = [(a - x, b - z) for (a, b), (x, z) in zip(acc[entry.category], flat)]
         if sums_to_json(el, acc) != state.tally_sums:
             failures.append(Failure("tally_sum", "the encrypted tally is not the sum of the counted ballots", state.tally_seq))
     if failures:
@@ -604,6 +613,7 @@ def verify_record(
         "contest_proofs": verified_now * (len(el.contests) if el else 0),
         "superseded_ballots": sum(1 for e in state.ballots if e.superseded_by),
         "counted_ballots": len(state.last_by_credential),
+        "item_closes": len(state.item_closes),
         "seal_signatures": len(state.seals),
         "tally": 1 if state.tally_hash else 0,
         "partial_decryptions": len(state.decryptions),

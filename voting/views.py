@@ -5,6 +5,7 @@ import json
 from typing import Any
 
 from flask import Blueprint, Response, abort, flash, jsonify, redirect, request, stream_with_context, url_for
+from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
@@ -61,6 +62,8 @@ MESSAGES: dict[type, Any] = {
     errors.NoCredentials: _l("Publish the voting credentials before opening the ballot box."),
     errors.InvalidCredentialList: _l("The credential list is not valid."),
     errors.DuplicateSlug: _l("An election with this short name already exists."),
+    errors.ItemAlreadyClosed: _l("The vote on this item is already closed."),
+    errors.UnknownContest: _l("This election has no such question."),
 }
 
 
@@ -128,6 +131,7 @@ def election_json(slug: str):
     return jsonify({"slug": election.slug, "state": election.state.value, "fingerprint": election.fingerprint,
                     "definition": election.definition, "public_key": election.public_key,
                     "require_login": election.require_login,
+                    "closed_contests": sorted(services.closed_contests(election)),
                     "ballots_url": url_for("voting.cast", slug=slug),
                     "record_url": url_for("voting.record", slug=slug)})
 
@@ -172,7 +176,7 @@ def seal_json(slug: str):
 def vote(slug: str):
     """Where the credential link lands (the credential stays in the #fragment, in the browser)."""
     election = queries.election_by_slug(slug)
-    return render("voting/vote.html", election=election)
+    return render("voting/vote.html", election=election, closed=services.closed_contests(election))
 
 
 @bp.route("/<slug>/ballots", methods=["POST"])
@@ -348,6 +352,18 @@ def manage_action(slug: str, action: str):
 @bp.app_template_global()
 def ballot_view(definition, lang: str) -> dict:
     return texts.ballot_view(definition, lang)
+
+
+@bp.app_template_global()
+def voting_event_words(event_type: str) -> str:
+    return texts.event_words(event_type)
+
+
+@bp.app_template_global()
+def voting_trustee_names(definition, ids) -> str:
+    """The scrutineers' names, for a sentence: "Anne Dupont, Jan Peeters"."""
+    names = texts.trustee_names(definition, str(get_locale())[:2])
+    return ", ".join(names.get(i, i) for i in ids)
 
 
 @bp.app_template_global()

@@ -35,6 +35,16 @@ def _arg(call: ast.Call, index: int) -> ast.expr | None:
     return call.args[index] if len(call.args) > index else None
 
 
+def _literals(node: ast.expr | None) -> list[str] | None:
+    """The names a literal, or a conditional between literals, can take; None for anything else."""
+    if isinstance(node, ast.Constant) and isinstance(node.value, str):
+        return [node.value]
+    if isinstance(node, ast.IfExp):
+        body, orelse = _literals(node.body), _literals(node.orelse)
+        return body + orelse if body is not None and orelse is not None else None
+    return None
+
+
 def written_actions() -> set[str]:
     """Every action name the code can write, read from the source (a new way of writing one that this
     walk cannot read fails the test, so it is extended rather than skipped)."""
@@ -50,8 +60,8 @@ def written_actions() -> set[str]:
                 where = f"{path.relative_to(ROOT)}:{node.lineno}"
                 if name == "record" and isinstance(node.func, ast.Attribute) and _name(node.func.value) == "audit":
                     first = _arg(node, 0)
-                    if isinstance(first, ast.Constant) and isinstance(first.value, str):
-                        found.add(first.value)
+                    if _literals(first) is not None:
+                        found.update(_literals(first))
                     elif isinstance(first, ast.JoinedStr) and isinstance(first.values[0], ast.Constant):
                         prefix = first.values[0].value
                         if prefix not in EXPANSIONS:
@@ -61,9 +71,8 @@ def written_actions() -> set[str]:
                         unreadable.append(f"{where}: action is not a literal")
                 elif name in WRAPPERS:
                     index, prefix = WRAPPERS[name]
-                    value = _arg(node, index)
-                    if isinstance(value, ast.Constant) and isinstance(value.value, str):
-                        found.add(prefix + value.value)
+                    for value in _literals(_arg(node, index)) or []:
+                        found.add(prefix + value)
     assert not unreadable, "\n".join(unreadable)
     return found
 

@@ -41,6 +41,35 @@ def test_a_late_correction_is_audited(world):
         services.add_elector_late(world.assembly, world.outsider, "again")
 
 
+def test_a_voter_added_late_while_the_vote_is_open_votes_and_the_record_follows(world):
+    """A late correction while the vote is open: audited, an ``electorate_addition`` on the record
+    (the electorate it makes included), the member gets a link and votes; the verifier agrees."""
+    import io
+
+    from voting.models import BoardEvent
+    from voting.record import record_document
+    from voting.verify import verify_record
+
+    services.convene(world.assembly)
+    services.open_vote(world.assembly)
+    db.session.commit()
+    elector = services.add_elector_late(world.assembly, world.outsider, "payment booked late", actor=world.officer)
+    db.session.commit()
+    election = queries.election(world.assembly)
+    event = db.session.scalar(select(BoardEvent).where(BoardEvent.election_id == election.id,
+                                                       BoardEvent.type == "electorate_addition"))
+    assert event is not None and sum(event.data["electorate"].values()) == 7
+    assert elector.credential_public == event.data["credentials"][0]["credential"]
+    assert "voting.electorate.add" in set(db.session.scalars(select(AuditEntry.action)))
+    cast_for(world.assembly, electors(world), world.rng)
+    tally(world.assembly, world.kits)
+    db.session.commit()
+    result = voting.result(election)
+    assert sum(result["electorate"].values()) == 7 and sum(result["counted"].values()) == 7
+    report = verify_record(record_document(list(voting.iter_events(election))), workers=1, out=io.StringIO())
+    assert report.ok and report.complete, report.failure
+
+
 def test_the_definition_speaks_three_languages_and_locks_the_agenda(world):
     election = queries.election(world.assembly)
     texts = election.definition["texts"]

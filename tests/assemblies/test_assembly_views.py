@@ -263,3 +263,76 @@ def test_the_public_board_shows_the_result_in_words(client, world):
     visible = re.sub(r"<[^>]+>", " ", html)
     for code in ("item2", "a01", "two_thirds", "ballot_order", "t1"):
         assert not re.search(rf"\b{code}\b", visible), code
+
+
+def _vote_items(assembly):
+    return [v for v in queries.vote_items(assembly)]
+
+
+def test_the_chair_closes_the_vote_item_by_item(client, world):
+    services.convene(world.assembly)
+    db.session.commit()
+    sign_in(client, world.officer)
+    post(client, "/assemblies/ga-test/chair/open", "/assemblies/ga-test/chair")
+    first, second = _vote_items(world.assembly)[:2]
+    url = f"/assemblies/ga-test/chair/items/{first['item'].id}/close"
+    # a member cannot close an item, nor see its confirmation page
+    sign_in(client, world.members[0].account)
+    assert client.get(url).status_code == 403
+    assert client.post(url).status_code == 403
+    sign_in(client, world.officer)
+    chair = client.get("/assemblies/ga-test/chair").get_data(as_text=True)
+    assert "Close the vote on this item" in chair and url in chair
+    confirm = client.get(url).get_data(as_text=True)
+    assert "This cannot be undone" in confirm and "Yes, close the vote on this item" in confirm
+    cast_for(world.assembly, electors(world), world.rng)  # six ballots: the minimum count of 5 is met
+    db.session.commit()
+    assert post(client, url, "/assemblies/ga-test/chair").status_code == 302
+    db.session.expire_all()
+    items = _vote_items(world.assembly)
+    assert items[0]["closed"] and items[0]["counted"] == 6 and not items[1]["closed"]
+    # closed once only, with a clear message and 409; the confirmation page says so too
+    again = client.post(url)
+    assert again.status_code == 409 and "already closed" in again.get_data(as_text=True)
+    assert "already closed" in client.get(url).get_data(as_text=True)
+    chair = client.get("/assemblies/ga-test/chair").get_data(as_text=True)
+    assert "6 ballots count for this item." in chair
+    # the projector: the closed item stops polling, the open one keeps polling
+    html = client.get("/assemblies/ga-test/projector").get_data(as_text=True)
+    closed = re.search(rf'<div class="vote-item closed" id="vote-item-{first["item"].id}"[^>]*>', html)
+    assert closed and "hx-trigger" not in closed.group(0)
+    assert re.search(rf'id="vote-item-{second["item"].id}" hx-get="[^"]+" hx-trigger="every 3s"', html)
+    part = client.get(f"/assemblies/ga-test/projector/items/{first['item'].id}", headers={"HX-Request": "true"})
+    assert "Vote closed" in part.get_data(as_text=True) and "hx-trigger" not in part.get_data(as_text=True)
+    # a member's ballot page shows the item closed, no choice offered for it
+    election = queries.election(world.assembly)
+    page = client.get(f"/voting/{election.slug}/vote").get_data(as_text=True)
+    fieldset = re.search(rf'<fieldset class="contest closed" data-contest="{first["contests"][0]}"[^>]*>(.*?)</fieldset>',
+                         page, re.S)
+    assert fieldset and "The vote on this item is closed" in fieldset.group(1) and "<input" not in fieldset.group(1)
+    board = client.get(f"/voting/{election.slug}/board").get_data(as_text=True)
+    assert "The vote on an item closes" in board  # the public board names the event in words
+    # the final close and the tally: every item's result, the verifier agrees
+    assert post(client, "/assemblies/ga-test/chair/close", "/assemblies/ga-test/chair").status_code == 302
+    db.session.expire_all()
+    tally(db.session.scalar(select(Assembly).where(Assembly.slug == "ga-test")), world.kits)
+    db.session.commit()
+    from voting.record import record_document
+    from voting.verify import verify_record
+    import io
+
+    report = verify_record(record_document(list(voting.iter_events(election))), workers=1, out=io.StringIO())
+    assert report.ok and report.complete, report.failure
+    assert voting.result(election)["outcomes"][first["contests"][0]]["turnout"] == 6
+
+
+def test_closing_an_item_before_the_vote_opens_is_refused(client, world):
+    sign_in(client, world.officer)
+    item = _vote_items(world.assembly)[0]["item"]
+    url = f"/assemblies/ga-test/chair/items/{item.id}/close"
+    assert "not open" in client.get(url).get_data(as_text=True)
+    refused = client.post(url)
+    assert refused.status_code == 409 and "The vote is not open" in refused.get_data(as_text=True)
+    info = next((i for i in world.assembly.items if i.kind.value == "information"), None)
+    if info is not None:
+        assert client.get(f"/assemblies/ga-test/chair/items/{info.id}/close").status_code == 404

@@ -6,7 +6,8 @@ Fixtures and helpers:
 - ``live_server``: that application served by werkzeug on a free port; ``live_server.url``;
 - ``sign_in(page, live_server, email)`` (fixture; ``sign_in_with_link``): the real e-mailed-link flow, reading the outbox table;
 - ``accessible(page)`` (fixture; ``assert_accessible``): an axe-core scan that fails on serious or
-  critical violations; ``axe_violations(page)`` returns them.
+  critical violations; ``axe_violations(page)`` returns them;
+- ``assert_fits_phone(page)``: the page does not scroll sideways (names the elements that stick out).
 
 Every test in this folder is marked ``e2e``; the folder is skipped when no Chromium is installed."""
 from __future__ import annotations
@@ -144,3 +145,26 @@ def accessible():
 @pytest.fixture(name="axe_violations")
 def axe_violations_fixture():
     return axe_violations
+
+
+# The elements that stick out of the window, for the failure message.
+_WIDER_THAN_WINDOW = """[...document.querySelectorAll('body *')]
+    .filter(e => e.getBoundingClientRect().right > window.innerWidth + 1).slice(0, 8)
+    .map(e => e.tagName + '.' + e.className + '#' + e.id + ' ' + (e.textContent || '').trim().slice(0, 40))"""
+
+
+def assert_fits_phone(page) -> None:
+    """The page does not scroll sideways. Waits for a navigation the last click started, whose
+    new document may not exist yet when the check runs."""
+    from playwright.sync_api import Error as PlaywrightError
+
+    for attempt in range(3):
+        page.wait_for_load_state()
+        try:
+            if page.evaluate("document.documentElement.scrollWidth <= window.innerWidth + 1"):
+                return
+            break
+        except PlaywrightError:  # the document was being replaced; look again once it is there
+            if attempt == 2:
+                raise
+    raise AssertionError(f"{page.url} scrolls sideways: {page.evaluate(_WIDER_THAN_WINDOW)}")

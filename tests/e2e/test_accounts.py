@@ -11,6 +11,7 @@ from playwright.sync_api import expect
 
 from app.models import Role
 from tests.factories import make_account, make_member_obj
+from tests.e2e.conftest import assert_fits_phone
 
 PHONE = {"width": 360, "height": 740}
 
@@ -21,10 +22,6 @@ def phone(page):
     return page
 
 
-def _no_horizontal_scroll(page):
-    assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth + 1"), "page scrolls sideways"
-
-
 def test_member_signs_in_by_link_and_edits_profile(phone, live_server, sign_in, accessible):
     page = phone
     make_member_obj(email="lotte@example.be", first_name="Lotte", last_name="Maes", language="en")
@@ -32,14 +29,14 @@ def test_member_signs_in_by_link_and_edits_profile(phone, live_server, sign_in, 
     accessible(page)
     page.goto(live_server.path("/auth/login"))
     accessible(page)
-    _no_horizontal_scroll(page)
+    assert_fits_phone(page)
     sign_in(page, live_server, "lotte@example.be")
     assert page.get_by_role("heading", level=1).inner_text() == "Hello Lotte Maes"
     accessible(page)
     page.locator("header.site summary").click()  # on a phone the links fold into the menu
     page.get_by_role("link", name="My profile").click()
     accessible(page)
-    _no_horizontal_scroll(page)
+    assert_fits_phone(page)
     page.get_by_label("City").fill("Gent")
     page.get_by_label("Bank account (IBAN, optional)").fill("BE71 0961 2345 6760")
     page.get_by_role("button", name="Save").click()

@@ -15,14 +15,11 @@ from app.extensions import db
 from shares.models import ApplicationStatus, MembershipApplication
 from shares.payments import parse_epc
 from shares.register import record_payment as apply_payment
+from tests.e2e.conftest import assert_fits_phone
 
 PHONE = {"width": 360, "height": 740}
 needs_zbar = pytest.mark.skipif(not (shutil.which("zbarimg") and shutil.which("pdftoppm")),
                                 reason="zbarimg and pdftoppm are needed to read QR codes back")
-
-
-def no_sideways_scroll(page):
-    assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth + 1"), "page scrolls sideways"
 
 
 @needs_zbar
@@ -34,7 +31,7 @@ def test_from_the_public_form_to_the_first_certificate(page, live_server, access
     page.get_by_role("link", name="Become a member").click()
     expect(page.get_by_role("heading", level=1)).to_have_text("Become a member")
     accessible(page)
-    no_sideways_scroll(page)
+    assert_fits_phone(page)
 
     # A first try with a wrong national number is refused with the reason, and keeps what was typed.
     page.get_by_label("A person").check()
@@ -69,7 +66,7 @@ def test_from_the_public_form_to_the_first_certificate(page, live_server, access
     epc = parse_epc(out.stdout.removesuffix("\n"))
     assert epc["amount_cents"] == 6000 and epc["remittance_reference"] == request.formatted_reference
     accessible(page)
-    no_sideways_scroll(page)
+    assert_fits_phone(page)
 
     # The bank statement pays the request: the applicant is admitted at once (ADMISSION_MODE "payment").
     apply_payment(request, 6000, on=today())
@@ -82,7 +79,7 @@ def test_from_the_public_form_to_the_first_certificate(page, live_server, access
     page.get_by_role("link", name="My shares").click()
     expect(page.locator("main")).to_contain_text("In good standing")
     accessible(page)
-    no_sideways_scroll(page)
+    assert_fits_phone(page)
     with page.expect_download() as download_info:
         page.get_by_role("link", name="Download my membership certificate (PDF)").click()
     download = download_info.value

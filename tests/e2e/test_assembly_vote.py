@@ -15,6 +15,7 @@ from app.extensions import db
 from assemblies import queries, services
 from assemblies.models import Assembly
 from tests.assemblies.world import build_world
+from tests.e2e.conftest import assert_fits_phone
 
 PHONE = {"width": 360, "height": 740}
 PASSWORD = "a long officer password"
@@ -101,7 +102,7 @@ def test_a_member_votes_from_the_link_on_a_phone_and_finds_the_tracker(page, liv
     page.locator("fieldset[data-contest=item2]").get_by_label("Yes", exact=True).check()
     fill_ballot(page)
     tracker = cast(page, accessible)
-    assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth + 1")
+    assert_fits_phone(page)
     accessible(page)
     page.get_by_role("link", name="Find my ballot on the public board").click()
     expect(page.locator("main")).to_contain_text(tracker[:16])
@@ -229,3 +230,64 @@ def test_the_link_opened_before_signing_in_keeps_the_credential(page, live_serve
     page.locator("fieldset[data-contest=item2]").get_by_label("Yes", exact=True).check()
     fill_ballot(page)
     cast(page)
+
+
+def test_the_chair_closes_one_item_the_projector_and_the_ballot_show_it_closed(page, live_server, sign_in,
+                                                                               accessible, browser):
+    w = open_world()
+    item = next(i for i in w.assembly.items if i.contest_id == "item2")
+    projector = page.context.new_page()
+    projector.set_default_timeout(10_000)
+    projector.goto(live_server.path("/assemblies/ga-e2e/projector"))
+    on_screen = projector.locator(f"#vote-item-{item.id}")
+    expect(on_screen).to_contain_text("Vote open")
+    assert on_screen.get_attribute("hx-trigger") == "every 3s"
+    # the chair: console, confirmation page (no JavaScript needed), close
+    role_signs_in(page, live_server, w.officer)
+    page.goto(live_server.path("/assemblies/ga-e2e/chair"))
+    row = page.locator("ul.vote-items li", has_text="Approval of the annual accounts")
+    row.get_by_role("link", name="Close the vote on this item").click()
+    expect(page.get_by_role("heading", level=1)).to_contain_text("Close the vote on this item")
+    accessible(page)
+    page.get_by_role("button", name="Yes, close the vote on this item").click()
+    expect(page.locator("main")).to_contain_text("is closed: the ballots received before now count for it")
+    expect(page.locator("ul.vote-items li", has_text="Approval of the annual accounts")).to_contain_text("vote closed")
+    # the projector updates by itself, then stops polling that item
+    expect(on_screen).to_contain_text("Vote closed", timeout=10_000)
+    expect(on_screen).to_contain_text("0 ballots count for this item.")
+    assert on_screen.get_attribute("hx-trigger") is None
+    accessible(projector)
+    # a member's ballot: the item is closed, not choosable; the rest votes as usual
+    context = browser.new_context(viewport=PHONE)
+    member_page = context.new_page()
+    member_page.set_default_timeout(10_000)
+    member = w.members[0]
+    sign_in(member_page, live_server, member.email)
+    member_page.goto(live_server.path(mail_link(member.email)))
+    closed = member_page.locator("fieldset[data-contest=item2]")
+    expect(closed).to_contain_text("The vote on this item is closed")
+    assert closed.locator("input").count() == 0
+    accessible(member_page)
+    member_page.locator("fieldset[data-contest=item3]").get_by_label("No", exact=True).check()
+    member_page.locator("fieldset[data-contest=item4]").get_by_label("Abstain", exact=True).check()
+    # another item closes while the member fills in the ballot: the page says so before encrypting
+    db.session.rollback()
+    assembly = db.session.scalar(select(Assembly).where(Assembly.slug == "ga-e2e"))
+    services.close_item(assembly, next(i for i in assembly.items if i.contest_id == "item3"))
+    db.session.commit()
+    member_page.get_by_role("button", name="Review my choices").click()
+    member_page.get_by_role("button", name="Cast my ballot").click()
+    expect(member_page.locator("#ballot-error")).to_contain_text("closed while you were filling in your ballot")
+    member_page.reload()
+    expect(member_page.locator("fieldset[data-contest=item3]")).to_contain_text("The vote on this item is closed")
+    member_page.locator("fieldset[data-contest=item4]").get_by_label("Abstain", exact=True).check()
+    member_page.get_by_role("button", name="Review my choices").click()
+    expect(member_page.locator("#ballot-review")).to_contain_text("Vote closed on this item: this part of your ballot does not count.")
+    member_page.get_by_role("button", name="Cast my ballot").click()
+    expect(member_page.locator("#ballot-done")).to_be_visible(timeout=30_000)
+    context.close()
+    # the ballot cast after the close does not count for the closed item, and the projector says so
+    db.session.rollback()
+    assembly = db.session.scalar(select(Assembly).where(Assembly.slug == "ga-e2e"))
+    entry = next(v for v in queries.vote_items(assembly) if v["item"].id == item.id)
+    assert entry["closed"] and entry["counted"] == 0

@@ -13,12 +13,9 @@ from candidates import services
 from shares.models import Category
 from tests.candidates.conftest import call_values, full_fields, make_standing_member, png_bytes
 from tests.factories import make_account
+from tests.e2e.conftest import assert_fits_phone
 
 PHONE = {"width": 360, "height": 740}
-
-
-def no_sideways_scroll(page):
-    assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth + 1"), "page scrolls sideways"
 
 
 def secretary_signs_in(page, live_server):
@@ -60,7 +57,7 @@ def test_member_applies_secretary_accepts_public_page_in_two_languages(page, liv
     page.get_by_role("link", name=re.compile("A call for candidates is open")).click()
     expect(page.get_by_role("heading", level=1)).to_have_text("My application")
     accessible(page)
-    no_sideways_scroll(page)
+    assert_fits_phone(page)
     page.get_by_label("Language you write in").select_option("fr")
     page.get_by_label("Short biography").fill("Formatrice à Liège depuis 2015.")
     page.get_by_role("button", name="Save draft").click()
@@ -78,7 +75,7 @@ def test_member_applies_secretary_accepts_public_page_in_two_languages(page, liv
     expect(page.locator(".flash.success")).to_contain_text("Your application is sent.")
     expect(page.locator("main")).to_contain_text("Sent, waiting for review")
     accessible(page)
-    no_sideways_scroll(page)
+    assert_fits_phone(page)
     page.goto(live_server.path("/candidates/me/"))
     accessible(page)
     page.locator("header.site summary").click()  # on a phone, Sign out is in the menu
@@ -125,7 +122,7 @@ def test_member_applies_secretary_accepts_public_page_in_two_languages(page, liv
     expect(dutch).to_contain_text("Vertaler in Gent, lid sinds 2016.")
     expect(french.locator("img")).to_have_attribute("alt", "Photo of Camille Dubois")
     accessible(page)
-    no_sideways_scroll(page)
+    assert_fits_phone(page)
     page.get_by_label("Written in").select_option("nl")
     expect(page.locator("article.candidate[lang=fr]")).to_have_count(0)
     expect(page.locator("article.candidate[lang=nl]")).to_have_count(1)

@@ -17,6 +17,7 @@ from app.clock import today
 from shares.payments import parse_epc
 from shares.register import record_payment
 from tests.factories import make_member_obj
+from tests.e2e.conftest import assert_fits_phone
 
 PHONE = {"width": 360, "height": 740}
 THIS_YEAR = today().year
@@ -32,10 +33,6 @@ def member_due_for_renewal(**kw):
     db.session.commit()
     renewal.run_campaign(THIS_YEAR)
     return member, renewal.renewal_request_for(member.id, THIS_YEAR)
-
-
-def no_sideways_scroll(page):
-    assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth + 1"), "page scrolls sideways"
 
 
 def zbar(path: Path) -> str:
@@ -72,7 +69,7 @@ def test_member_renews_on_a_phone_and_downloads_the_certificate(page, live_serve
     expect(qr).to_be_visible()
     bounds = qr.bounding_box()
     assert bounds["x"] >= 0 and bounds["x"] + bounds["width"] <= PHONE["width"]
-    no_sideways_scroll(page)
+    assert_fits_phone(page)
     accessible(page)
     # What a banking app would read from the screen.
     qr.screenshot(path=str(tmp_path / "qr.png"))
@@ -127,7 +124,7 @@ def test_my_shares_pages_on_a_phone(page, live_server, sign_in, accessible):
     page.goto(live_server.path("/me/shares"))
     expect(page.get_by_role("heading", level=1)).to_have_text("My shares")
     expect(page.locator("main")).to_contain_text(f"Your membership for {THIS_YEAR} is not renewed yet.")
-    no_sideways_scroll(page)
+    assert_fits_phone(page)
     accessible(page)
 
     page.get_by_role("link", name="Buy more shares").click()
@@ -142,7 +139,7 @@ def test_my_shares_pages_on_a_phone(page, live_server, sign_in, accessible):
     expect(page).to_have_url(re.compile(r"/me/payments#request-\d+$"))
     expect(page.locator(".flashes")).to_contain_text("Your subscription is recorded.")
     expect(page.locator("svg.qr")).to_have_count(2)  # the renewal and the new shares
-    no_sideways_scroll(page)
+    assert_fits_phone(page)
     accessible(page)
 
     page.goto(live_server.path("/me/category"))

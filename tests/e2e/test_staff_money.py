@@ -16,6 +16,7 @@ from shares.camt_writer import Credit, write_camt053
 from shares.models import BankTransaction, PaymentStatus, Surplus, SurplusDecision
 from tests.e2e.test_staff_statement import staff_signs_in
 from tests.factories import make_member_obj
+from tests.e2e.conftest import assert_fits_phone
 
 
 def _statement():
@@ -75,8 +76,7 @@ def test_staff_resolve_an_overpayment_and_a_suggested_match_on_a_phone(page, liv
     paul.get_by_role("button", name=re.compile("Pay this request with")).click()
     expect(page.locator("li.queue-row").filter(has_text="Paul Payeur")).to_contain_text("Paul confirmed by phone")
     expect(counts).to_contain_text("0 payments wait.")
-    wide = page.evaluate("""[...document.querySelectorAll('body *')].filter(e => e.getBoundingClientRect().right > window.innerWidth + 1).slice(0, 8).map(e => e.tagName + '.' + e.className + '#' + e.id + ' ' + (e.textContent || '').slice(0, 40))""")
-    assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth + 1"), f"page scrolls sideways: {wide}"
+    assert_fits_phone(page)
     accessible(page)
 
     # The refund list, reached by clicking, exportable.

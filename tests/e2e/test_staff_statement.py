@@ -19,6 +19,7 @@ from shares.models import BankTransaction, Category, MatchStatus, MemberRequest,
 from shares.register import record_payment
 from app.config import Config
 from tests.factories import make_account, make_member_obj
+from tests.e2e.conftest import assert_fits_phone
 
 THIS_YEAR = today().year
 PASSWORD = "a long staff password"
@@ -161,7 +162,7 @@ def test_staff_decide_a_request_and_read_the_dashboard(page, live_server, access
     page.locator("header.site summary").click()
     page.get_by_text("Members per category: the figures").click()
     expect(page.get_by_role("region", name="Members per category")).to_be_visible()
-    assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth + 1"), "page scrolls sideways"
+    assert_fits_phone(page)
     accessible(page)
 
 

@@ -15,6 +15,7 @@ from app.models import Role
 from tests.factories import make_account, make_member_obj
 from working_groups import services
 from working_groups.models import GroupRole
+from tests.e2e.conftest import assert_fits_phone
 
 PHONE = {"width": 360, "height": 740}
 PASSWORD = "a long board password"
@@ -45,10 +46,6 @@ def confirm(page, summary: str, button: str) -> None:
     box = page.locator("details[open]")
     box.get_by_label("I confirm: this cannot be undone.").check()
     box.get_by_role("button", name=button).click()
-
-
-def no_sideways_scroll(page):
-    assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth + 1"), "page scrolls sideways"
 
 
 def test_secretary_drafts_board_approves_member_reads_in_dutch(browser, live_server, sign_in, accessible):
@@ -109,7 +106,7 @@ def test_secretary_drafts_board_approves_member_reads_in_dutch(browser, live_ser
     member.get_by_role("link", name=re.compile("Nieuw: synthese van de raadsvergadering")).click()
     expect(member.locator("article")).to_contain_text("De raad keurde de begroting goed.")
     expect(member.locator("article")).to_have_attribute("lang", "nl")
-    no_sideways_scroll(member)
+    assert_fits_phone(member)
     accessible(member)
     # The full minutes stay with the board.
     member.goto(minutes_url)
@@ -180,7 +177,7 @@ def test_a_group_submits_and_a_member_follows_a_recommendation_to_done(browser, 
     sign_in(member, live_server, reader.email)
     member.locator("header.site summary").click()  # on a phone the links are in the menu
     member.get_by_role("link", name="Recommendations").first.click()
-    no_sideways_scroll(member)
+    assert_fits_phone(member)
     accessible(member)
     member.get_by_role("link", name=title).click()
     member.get_by_role("button", name="Follow this recommendation").click()
@@ -200,6 +197,6 @@ def test_a_group_submits_and_a_member_follows_a_recommendation_to_done(browser, 
     member.get_by_role("link", name=re.compile(f"Recommendation you follow: {title} \\(now done\\)")).click()
     expect(member.locator(".timeline")).to_contain_text("Invoices too.")
     expect(member.locator("h1 + p .status")).to_have_text("done")
-    no_sideways_scroll(member)
+    assert_fits_phone(member)
     accessible(member)
     member.context.close()

@@ -241,13 +241,17 @@ def test_scrutineer_uploads_keygen_and_decryption(app, world, make_member):
     assert "Waiting for the other scrutineers" in client.get("/voting/ag-keys/scrutineer").get_data(as_text=True)
 
 
-def test_officer_runs_close_tally_result_and_sees_who_is_missing(app, world):
+def test_officer_runs_close_tally_result_and_sees_who_is_missing(app, world, client):
     officer = client_for(app, world, "officer")
     member = client_for(app, world, "member")
     assert member.post("/voting/ag-web/ballots", json=make_ballot(world)).status_code == 201
     page = officer.get("/voting/manage/ag-web").get_data(as_text=True)
     assert "Close the ballot box" in page
     assert officer.post("/voting/manage/ag-web/close").status_code == 302
+    board = client.get("/voting/ag-web/board").get_data(as_text=True)
+    for words in ("The ballot box opens", "A ballot", "The ballot box closes"):  # events in words, not types
+        assert f"<td>{words}" in board
+    assert "<td>open" not in board and "<td>ballot" not in board
     early = officer.post("/voting/manage/ag-web/result")
     assert early.status_code == 409
     unsealed = officer.post("/voting/manage/ag-web/tally")
@@ -272,7 +276,7 @@ def test_officer_runs_close_tally_result_and_sees_who_is_missing(app, world):
     db.session.commit()
     short = officer.post("/voting/manage/ag-web/result")
     assert short.status_code == 422
-    assert "Missing scrutineers: t1, t3" in short.get_data(as_text=True)
+    assert "Missing scrutineers: Scrutineer 1, Scrutineer 3." in short.get_data(as_text=True)  # names, not ids
     # t1 decrypts from the scrutineer page's JSON endpoint, as the browser would
     tally = scr.get("/voting/ag-web/tally.json").json
     assert tally["hash"] == services.tally_event(election).hash

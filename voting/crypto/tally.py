@@ -74,16 +74,28 @@ def published_groups(counted: Mapping[str, int], min_ballots: int) -> list[str]:
     return []
 
 
-def decrypt_sums(election: Election, sums: Sums, groups: Iterable[str]) -> Sums:
+def contest_groups(election: Election, counted: Mapping[str, Mapping[str, int]], min_ballots: int) -> dict[str, list[str]]:
+    """Per contest, the groups :func:`published_groups` allows for that contest's counted ballots
+    (``counted``: contest id -> ballots per category; contests closed item by item count apart)."""
+    return {c.id: published_groups(counted[c.id], min_ballots) for c in election.contests}
+
+
+def decrypt_sums(election: Election, sums: Sums, groups: Iterable[str] | Mapping[str, Iterable[str]]) -> Sums:
     """The ciphertexts the scrutineers decrypt: ``sums[cat]`` per category, or the sum of both
-    categories for ``total``."""
+    categories for ``total``. ``groups``: the same groups for every contest, or per contest id
+    (:func:`contest_groups`); a group no contest publishes is left out."""
+    per_contest = ({c.id: list(groups[c.id]) for c in election.contests} if isinstance(groups, Mapping)
+                   else {c.id: list(groups) for c in election.contests})
     out: Sums = {}
-    for group in groups:
-        if group in CATEGORIES:
-            out[group] = {cid: {ch: dict(ct) for ch, ct in per.items()} for cid, per in sums[group].items()}
+    for group in ("A", "B", "total"):
+        contests = [c for c in election.contests if group in per_contest[c.id]]
+        if not contests:
             continue
         out[group] = {}
-        for c in election.contests:
+        for c in contests:
+            if group in CATEGORIES:
+                out[group][c.id] = {ch: dict(ct) for ch, ct in sums[group][c.id].items()}
+                continue
             out[group][c.id] = {}
             for ch in c.choices:
                 a = sum_elements(Element.from_hex(sums[cat][c.id][ch]["alpha"], allow_identity=True) for cat in CATEGORIES)
@@ -103,17 +115,25 @@ def decrypt_counts(
     sums: Sums,
     factors_by_index: Mapping[int, Mapping[str, Mapping[str, Mapping[str, Element]]]],
     limits: Mapping[str, int],
+    contest_limits: Mapping[str, Mapping[str, int]] | None = None,
 ) -> dict[str, dict[str, dict[str, int]]]:
     """Combine >= k partial decryptions and take small discrete logs; counts per decrypted group
-    (the keys of ``sums``: categories, or ``total``)."""
+    (the keys of ``sums``: categories, or ``total``) and contest (those the group holds).
+    ``contest_limits``: per contest, its counted ballots per category (contests closed item by
+    item), else ``limits`` for every contest."""
     if sums and len(factors_by_index) < election.threshold:
         raise TallyError("not_enough_trustees", "fewer partial decryptions than the threshold")
-    limits = group_limits(limits)
+    per_contest = {c.id: group_limits(contest_limits[c.id] if contest_limits is not None else limits)
+                   for c in election.contests}
     counts: dict[str, dict[str, dict[str, int]]] = {}
+    tables: dict[int, DlogTable] = {}
     for group in sums:
-        table = DlogTable(limits.get(group, 0))
         counts[group] = {}
         for c in election.contests:
+            if c.id not in sums[group]:
+                continue
+            limit = per_contest[c.id].get(group, 0)
+            table = tables.setdefault(limit, DlogTable(limit))
             counts[group][c.id] = {}
             for ch in c.choices:
                 beta = Element.from_hex(sums[group][c.id][ch]["beta"], allow_identity=True)
@@ -216,33 +236,36 @@ def compute_result(
     electorate: Mapping[str, int],
     trustees: list[str],
     tally_hash: str,
+    contest_counted: Mapping[str, Mapping[str, int]] | None = None,
 ) -> dict[str, Any]:
     """The ``result`` event data, fully determined by its inputs (the verifier recomputes it).
 
     ``counts`` holds the decrypted groups: ``A`` and ``B``, or only ``total``, or nothing (every
-    count withheld, see :func:`published_groups`); withheld numbers are ``null``."""
+    count withheld, see :func:`published_groups`), per contest; withheld numbers are ``null``.
+    ``contest_counted``: per contest, its counted ballots per category when the contests were
+    closed item by item (the tally's ``contest_counted``), else ``counted`` for every contest."""
     totals: dict[str, dict[str, dict[str, int | None]]] = {}
     outcomes: dict[str, Any] = {}
-    turnout = sum(counted.values())
     for c in election.contests:
+        turnout = sum((contest_counted[c.id] if contest_counted is not None else counted).values())
+        mine = {g: counts[g][c.id] for g in counts if c.id in counts[g]}
         totals[c.id] = {}
         for ch in c.choices:
-            if all(cat in counts for cat in CATEGORIES):
-                a, b = counts["A"][c.id][ch], counts["B"][c.id][ch]
+            if all(cat in mine for cat in CATEGORIES):
+                a, b = mine["A"][ch], mine["B"][ch]
                 totals[c.id][ch] = {"A": a, "B": b, "total": a + b}
-            elif "total" in counts:
-                totals[c.id][ch] = {"A": None, "B": None, "total": counts["total"][c.id][ch]}
+            elif "total" in mine:
+                totals[c.id][ch] = {"A": None, "B": None, "total": mine["total"][ch]}
             else:
                 totals[c.id][ch] = {"A": None, "B": None, "total": None}
-        if not counts:
+        if not mine:
             outcomes[c.id] = withheld_outcome(election, c, turnout)
         elif c.kind == "board":
             outcome = board_outcome(election, c, {ch: v["total"] for ch, v in totals[c.id].items()})
             outcome["withheld"] = False
             outcomes[c.id] = outcome
         else:
-            per = {g: counts[g][c.id] for g in counts}
-            outcomes[c.id] = resolution_outcome(c, per, turnout)
+            outcomes[c.id] = resolution_outcome(c, mine, turnout)
     return {
         "election": election.fingerprint,
         "tally": tally_hash,

@@ -54,10 +54,14 @@ if (app && form) {
   }
 
   const contests = [...form.querySelectorAll('fieldset.contest')];
+  // An item whose vote is closed: the ballot still carries every contest (the format keeps them
+  // all), with the placeholder selection the page names; that part does not count.
+  const isClosed = (fs) => fs.dataset.closed === 'true';
   const selections = () => {
     const out = {};
     for (const fs of contests) {
-      out[fs.dataset.contest] = [...fs.querySelectorAll('input:checked')].map((i) => i.value);
+      out[fs.dataset.contest] = isClosed(fs) ? JSON.parse(fs.dataset.placeholder || '[]')
+        : [...fs.querySelectorAll('input:checked')].map((i) => i.value);
     }
     return out;
   };
@@ -82,6 +86,7 @@ if (app && form) {
     if (!isValidCredential(credentialInput.value)) { fail(msg('msgCredential')); credentialInput.focus(); return; }
     const sel = selections();
     for (const fs of contests) {
+      if (isClosed(fs)) continue;
       const n = sel[fs.dataset.contest].length;
       if (n < Number(fs.dataset.min)) { fail(msg('msgTooFew', fs.dataset.title)); return; }
       if (n > Number(fs.dataset.max)) { fail(msg('msgTooMany', fs.dataset.title)); return; }
@@ -93,7 +98,7 @@ if (app && form) {
       dt.textContent = fs.dataset.title;
       const dd = document.createElement('dd');
       const labels = [...fs.querySelectorAll('input:checked')].map((i) => i.dataset.label);
-      dd.textContent = labels.length ? labels.join(', ') : msg('msgBlank');
+      dd.textContent = isClosed(fs) ? msg('msgClosed') : (labels.length ? labels.join(', ') : msg('msgBlank'));
       list.append(dt, dd);
     }
     pending = null;
@@ -118,6 +123,9 @@ if (app && form) {
         const info = await (await fetch(app.dataset.electionUrl, { credentials: 'same-origin' })).json();
         const fp = electionFingerprint(info.definition);
         if (fp !== info.fingerprint || (linkFingerprint && fp !== linkFingerprint)) { fail(msg('msgFingerprint')); return; }
+        // An item closed since this page was served: the member's choice there would not count.
+        const closedNow = new Set(info.closed_contests || []);
+        if (contests.some((fs) => closedNow.has(fs.dataset.contest) && !isClosed(fs))) { fail(msg('msgClosedMeanwhile')); return; }
         pending = encryptBallot(info.definition, info.public_key, normalizeCredential(credentialInput.value),
           selections(), { fingerprint: linkFingerprint || fp });
       }

@@ -8,7 +8,8 @@
 // trustee_share event (signature, acknowledges exactly the record's
 // commitments, public share follows from the commitments); the election key is
 // the product of the commitments; the credential list; supersession of ballots
-// (the last ballot per credential counts); the close counts; and the tally:
+// (the last ballot per credential counts); the item closes (a contest counts the
+// ballots placed before its close: docs/election-record.md 5.8a); the close counts; and the tally:
 // its per-category counts and, recomputed homomorphically from the counted
 // ballots, its encrypted sums.  Ballot signatures and proofs are NOT checked
 // here (too slow for a phone on a large election): `python -m voting.verify`
@@ -84,6 +85,33 @@ export class RecordReader {
     };
     this.lastByCredential = new Map();
     this.trackers = new Set();
+    // The agenda items closed one by one: [{seq, contests, counted: Map credential -> entry}].
+    this.itemCloses = [];
+    this.closedContests = new Map();
+  }
+
+  /** The ballots that count for a contest: the last of each unrevoked credential placed before
+   * that contest closed (its item close, else the final close), as voting.record.counted_for. */
+  countedFor(contestId) {
+    const item = this.closedContests.get(contestId);
+    return item ? item.counted : this.lastByCredential;
+  }
+
+  /** Per contest, the counted ballots per category (the tally's contest_counted). */
+  contestCounted() {
+    const out = {};
+    for (const c of this.out.election.definition.contests) {
+      const per = { A: 0, B: 0 };
+      for (const e of this.countedFor(c.id).values()) per[e.category] += 1;
+      out[c.id] = per;
+    }
+    return out;
+  }
+
+  /** The contests whose vote is still open. */
+  openContests() {
+    if (this.out.closed || !this.out.election) return [];
+    return this.out.election.definition.contests.map((c) => c.id).filter((id) => !this.closedContests.has(id));
   }
 
   /** Per category, the number of counted ballots (the last of each credential). */
@@ -213,6 +241,24 @@ export class RecordReader {
         }
         break;
       }
+      case 'electorate_addition': { // new voters after the opening: a late correction (docs 5.7c)
+        if (!out.opened || out.closed) throw new RecordError('order', 'a late addition to the electorate comes after the opening, before the close', seq);
+        if (!Array.isArray(data.credentials) || !data.credentials.length || !isObject(data.electorate)) {
+          throw new RecordError('credential_format', 'an electorate addition has exactly election, credentials, electorate', seq);
+        }
+        for (const item of data.credentials) {
+          if (!isObject(item) || !CATEGORIES.includes(item.category) || typeof item.credential !== 'string') {
+            throw new RecordError('credential_format', 'credential entry malformed', seq);
+          }
+          if (out.credentials.has(item.credential)) throw new RecordError('credential_duplicate', 'a credential appears twice', seq);
+          out.credentials.set(item.credential, item.category);
+        }
+        const after = this.electorate();
+        if (Object.keys(data.electorate).length !== 2 || CATEGORIES.some((c) => data.electorate[c] !== after[c])) {
+          throw new RecordError('open_count', 'the electorate after the addition differs from the credential list', seq);
+        }
+        break;
+      }
       case 'revocation': {
         if (out.closed) throw new RecordError('order', 'revocation after close', seq);
         if (!out.credentials.has(data.credential)) throw new RecordError('unknown_credential', 'revocation of an unknown credential', seq);
@@ -239,7 +285,7 @@ export class RecordReader {
       case 'ballot': {
         if (out.publicKey === null || !out.opened) throw new RecordError('ballot_before_open', 'ballot before the opening', seq);
         if (out.revoked.has(data.ballot && data.ballot.credential)) throw new RecordError('revoked_credential', 'ballot of a revoked credential', seq);
-        if (out.closed) throw new RecordError('ballot_after_close', 'ballot after close', seq);
+        if (out.closed || !this.openContests().length) throw new RecordError('ballot_after_close', 'ballot after close', seq);
         const ballot = data.ballot;
         const cred = ballot && ballot.credential;
         if (!out.credentials.has(cred)) throw new RecordError('unknown_credential', 'ballot of an unknown credential', seq);
@@ -254,6 +300,27 @@ export class RecordReader {
         lastByCredential.set(cred, { tracker: data.tracker, seq, ballot: this.keepBallots ? ballot : null, category });
         out.ballots += 1;
         if (this.onBallot) this.onBallot(seq, ballot, category, event.hash, before ? before.seq : null);
+        break;
+      }
+      case 'item_close': {
+        if (!out.opened || out.closed) throw new RecordError('order', 'an item closes after the opening, before the close', seq);
+        const keys = isObject(data) ? Object.keys(data).sort().join(',') : '';
+        if (keys !== 'contests,counted,election,head' || !Array.isArray(data.contests) || !data.contests.length) {
+          throw new RecordError('event_format', 'an item close has exactly election, contests (not empty), counted, head', seq);
+        }
+        const order = el.definition.contests.map((c) => c.id);
+        const names = data.contests;
+        const inOrder = names.every((c, i) => typeof c === 'string' && order.includes(c)
+          && (i === 0 || order.indexOf(names[i - 1]) < order.indexOf(c)));
+        if (!inOrder) throw new RecordError('item_close', 'an item close names contests of the definition, once each, in its order', seq);
+        const again = names.filter((c) => this.closedContests.has(c));
+        if (again.length) throw new RecordError('item_close', `contest ${again[0]} is already closed`, seq);
+        if (data.counted !== lastByCredential.size || data.head !== event.prev) {
+          throw new RecordError('close_count', 'the item close counts differ from the board', seq);
+        }
+        const item = { seq, contests: names, counted: new Map(lastByCredential) };
+        this.itemCloses.push(item);
+        for (const c of names) this.closedContests.set(c, item);
         break;
       }
       case 'close': {
@@ -273,10 +340,23 @@ export class RecordReader {
         if (!isObject(data.counted) || CATEGORIES.some((c) => data.counted[c] !== counted[c]) || Object.keys(data.counted).length !== 2) {
           throw new RecordError('tally_count', 'the tally counts other ballots than the last per credential', seq);
         }
+        const items = this.itemCloses.length > 0;
+        const members = Object.keys(data).sort().join(',');
+        if (members !== (items ? 'contest_counted,counted,decrypt,election,sums' : 'counted,decrypt,election,sums')) {
+          throw new RecordError('event_format', 'tally malformed (contest_counted exactly when items were closed)', seq);
+        }
+        const perContest = items ? this.contestCounted() : null;
+        if (items && canonicalJson(data.contest_counted) !== canonicalJson(perContest)) {
+          throw new RecordError('tally_count', 'the tally counts, for a contest, other ballots than those placed before its close', seq);
+        }
         checkSumsShape(el, data.sums, seq);
         out.sumsChecked = this.keepBallots;
         if (this.keepBallots) {
           const expected = sumBallots(el, lastByCredential.values());
+          for (const item of this.itemCloses) { // contests closed earlier: the ballots that counted then
+            const frozen = sumBallots(el, item.counted.values());
+            for (const cat of CATEGORIES) for (const cid of item.contests) expected[cat][cid] = frozen[cat][cid];
+          }
           const diff = firstDifference(el, data.sums, expected);
           if (diff) throw new RecordError('tally_sum', `the encrypted tally is not the sum of the counted ballots (${diff})`, seq);
         }
@@ -284,11 +364,14 @@ export class RecordReader {
         // voting.record checks it follows from the sums.
         // What may be decrypted follows from the counts and the definition's minimum: recomputed here,
         // never taken from the server (a made-up "decrypt" could hold one member's ciphertexts).
-        const want = decryptSums(el, data.sums, publishedGroups(counted, minBallotsOf(el)));
+        const want = decryptSums(el, data.sums, items ? contestGroups(el, perContest, minBallotsOf(el))
+          : publishedGroups(counted, minBallotsOf(el)));
         if (!isObject(data.decrypt) || canonicalJson(data.decrypt) !== canonicalJson(want)) {
           throw new RecordError('tally_decrypt', 'the totals to decrypt are not those the minimum count allows', seq);
         }
-        out.tally = { seq, hash: event.hash, sums: data.sums, decrypt: data.decrypt, counted: data.counted };
+        out.tally = {
+          seq, hash: event.hash, sums: data.sums, decrypt: data.decrypt, counted: data.counted, contestCounted: perContest,
+        };
         break;
       }
       case 'partial_decryption': {
@@ -322,12 +405,25 @@ export function publishedGroups(counted, minBallots) {
   return [];
 }
 
-/** As voting.crypto.tally.decrypt_sums: the ciphertexts to decrypt, per category or "total". */
-export function decryptSums(el, sums, groups) {
+/** As voting.crypto.tally.contest_groups: per contest, the groups its counted ballots allow. */
+export function contestGroups(el, perContest, minBallots) {
   const out = {};
-  for (const group of groups) {
+  for (const c of el.definition.contests) out[c.id] = publishedGroups(perContest[c.id], minBallots);
+  return out;
+}
+
+/** As voting.crypto.tally.decrypt_sums: the ciphertexts to decrypt, per category or "total";
+ * groups: the same list for every contest, or {contestId: list} (items closed apart). */
+export function decryptSums(el, sums, groups) {
+  const contests = el.definition.contests;
+  const per = {};
+  for (const c of contests) per[c.id] = Array.isArray(groups) ? groups : groups[c.id];
+  const out = {};
+  for (const group of ['A', 'B', 'total']) {
+    const mine = contests.filter((c) => per[c.id].includes(group));
+    if (!mine.length) continue;
     out[group] = {};
-    for (const c of el.definition.contests) {
+    for (const c of mine) {
       out[group][c.id] = {};
       for (const ch of c.choices) {
         if (CATEGORIES.includes(group)) {

@@ -311,27 +311,42 @@ export async function verifyForDecryption(open, opts = {}) {
   const sealed = Object.keys(rec.seals).length;
   if (sealed < el.threshold) throw new DecryptionRefused('not-sealed', { sealed, needed: el.threshold });
   if (!rec.tally) throw new DecryptionRefused('no-tally');
-  // The counted ballots: all of them minus the superseded ones and those of revoked credentials, read again.
-  const counted = new Set([...reader.lastByCredential.values()].map((e) => e.seq));
-  const superseded = new Set([...hashes.keys()].filter((seq) => !counted.has(seq)));
+  // The counted ballots: all of them minus the superseded ones and those of revoked credentials,
+  // read again; for a contest closed with its agenda item, minus also the ballots placed after
+  // that close (reader.countedFor says which count for which contest).
+  const contests = el.definition.contests;
+  const countedSets = contests.map((c) => new Set([...reader.countedFor(c.id).values()].map((e) => e.seq)));
+  const superseded = new Set([...hashes.keys()].filter((seq) => countedSets.some((set) => !set.has(seq))));
   if (superseded.size) {
     onProgress({ phase: 'rereading', ballots: rec.ballots, verified });
     let seq = 0;
-    const items = [];
+    const byMask = new Map(); // which contests a ballot does not count for -> those ballots
     for await (const event of streamEvents(open(), {})) {
       if (superseded.has(seq)) {
         if (!event || event.type !== 'ballot' || hashes.get(seq) !== event.hash || event.hash !== eventHash(event)) {
           throw new RecordError('event_hash', 'the record changed between two readings', seq);
         }
-        items.push({ seq, ballot: event.data.ballot, category: rec.credentials.get(event.data.ballot.credential) });
+        const mask = countedSets.map((set) => (set.has(seq) ? '0' : '1')).join('');
+        if (!byMask.has(mask)) byMask.set(mask, []);
+        byMask.get(mask).push({ seq, ballot: event.data.ballot, category: rec.credentials.get(event.data.ballot.credential) });
       }
       seq += 1;
     }
-    const sums = verifyBallotBatch(rec.definition, rec.publicKey, items);
-    if (sums.failures.length || items.length !== superseded.size) {
-      throw new RecordError('event_format', 'a superseded ballot could not be read again', null);
+    let reread = 0;
+    const zero = '00'.repeat(33);
+    for (const [mask, items] of byMask) {
+      const sums = verifyBallotBatch(rec.definition, rec.publicKey, items);
+      if (sums.failures.length) throw new RecordError('event_format', 'a superseded ballot could not be read again', null);
+      reread += items.length;
+      let k = 0;
+      contests.forEach((c, i) => {
+        for (let j = 0; j < c.choices.length; j += 1, k += 1) {
+          if (mask[i] === '0') for (const cat of CATEGORIES) sums.sums[cat][k] = [zero, zero];
+        }
+      });
+      addSums(acc, sums.sums, -1);
     }
-    addSums(acc, sums.sums, -1);
+    if (reread !== superseded.size) throw new RecordError('event_format', 'a superseded ballot could not be read again', null);
   }
   const diff = firstDifference(el, rec.tally.sums, sumsJson(el, acc));
   if (diff) throw new RecordError('tally_sum', `the encrypted tally is not the sum of the counted ballots (${diff})`, rec.tally.seq);
@@ -341,12 +356,18 @@ export async function verifyForDecryption(open, opts = {}) {
   if (defined < minBallots) throw new DecryptionRefused('min-too-low', { defined, min: minBallots });
   const groups = Object.keys(rec.tally.decrypt);
   if (!groups.length) throw new DecryptionRefused('withheld', { min: defined, total });
-  const small = groups.filter((g) => {
-    const n = g === 'total' ? total : perCategory[g];
-    return n > 0 && n < minBallots;
-  });
+  // every decrypted total, contest by contest (items closed apart count apart)
+  const small = [];
+  for (const g of groups) {
+    for (const cid of Object.keys(rec.tally.decrypt[g])) {
+      const per = rec.tally.contestCounted ? rec.tally.contestCounted[cid] : perCategory;
+      const n = g === 'total' ? per.A + per.B : per[g];
+      const where = rec.tally.contestCounted ? `${g} (${cid})` : g;
+      if (n > 0 && n < minBallots && !small.some((x) => x.startsWith(`${where}:`))) small.push(`${where}: ${n}`);
+    }
+  }
   if (small.length) {
-    const detail = small.map((g) => `${g}: ${g === 'total' ? total : perCategory[g]}`).join(', ');
+    const detail = small.join(', ');
     throw new DecryptionRefused('too-few', { detail, min: minBallots },
       `the tally combines too few ballots (${detail}; at least ${minBallots} per published count)`);
   }

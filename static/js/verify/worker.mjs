@@ -44,7 +44,7 @@ function smallLog(point, limit) {
   return null;
 }
 
-function checkCounts(rec, result) {
+export function checkCounts(rec, result) {
   const el = rec.election;
   const used = result.trustees;
   if (!Array.isArray(used) || used.length < el.threshold) {
@@ -54,9 +54,12 @@ function checkCounts(rec, result) {
   const lam = lagrangeAtZero(indices);
   // The tally names the groups the minimum count lets decrypt (A and B, or only "total", or none).
   const groups = rec.tally.decrypt || {};
+  // With items closed apart, each contest has its own counted ballots (the tally's contest_counted).
   for (const [group, perContest] of Object.entries(groups)) {
-    const limit = group === 'total' ? rec.tally.counted.A + rec.tally.counted.B : rec.tally.counted[group];
     for (const c of el.definition.contests) {
+      if (!(c.id in perContest)) continue;
+      const cc = rec.tally.contestCounted ? rec.tally.contestCounted[c.id] : rec.tally.counted;
+      const limit = group === 'total' ? cc.A + cc.B : cc[group];
       for (const ch of c.choices) {
         const beta = elementFromHex(perContest[c.id][ch].beta, { allowIdentity: true });
         let combined = IDENTITY;
