@@ -88,6 +88,8 @@ class Config:
     PUBLIC_URL = "http://127.0.0.1:5000"
     # Register exports (PDF, CSV) made by background jobs are written here (relative: under instance/).
     SHARES_EXPORT_DIR = "exports"
+    # A register file job that gave no sign of life for this long (its worker restarted) is marked failed.
+    SHARES_EXPORT_STALE_SECONDS = 600
     # The public "become a member" form: how often one address may send it.
     ADMISSION_RATE_LIMIT = "5 per hour; 20 per day"
     LOG_LEVEL = "INFO"

@@ -13,6 +13,8 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy.exc import DataError
 from werkzeug.exceptions import HTTPException
 
+from app.i18n import fr_spacing
+
 
 class DomainError(Exception):
     """A broken business rule, named by its class; ``error_message`` words it for the user."""
@@ -60,7 +62,8 @@ def error_message(exc: Exception) -> str:
     for cls in type(exc).__mro__:
         if cls in _MESSAGES:
             message = _MESSAGES[cls]
-            return str(message(exc) if callable(message) else message)
+            # French spacing comes with the catalogue; applied again (idempotent) for a callable's own text.
+            return fr_spacing(str(message(exc) if callable(message) else message))
     return str(ERROR_TEXTS.get(getattr(exc, "status", 422), ERROR_TEXTS[422])[1])
 
 

@@ -1,6 +1,7 @@
 """Language choice: an explicit switch, then the account's preference, then the browser's."""
 from __future__ import annotations
 
+import functools
 import re
 
 from flask import current_app, request, session
@@ -49,10 +50,50 @@ def fr_spacing(text: str, language: str | None = None) -> str:
     return type(text)(result) if type(text) is not str else result
 
 
+def _space_catalogue(translations) -> None:
+    """Give a French catalogue its spacing once, in place: every message read from it afterwards
+    (``gettext`` in Python, lazy form labels and error sentences, flash messages, mail, templates)
+    has it, and the values put into a message later (names, what people typed) are left alone."""
+    if getattr(translations, "_fr_spaced", False):
+        return
+    catalogue = getattr(translations, "_catalog", None)
+    if catalogue is not None:
+        for key, value in list(catalogue.items()):
+            if key != "" and isinstance(value, str):  # "" is the catalogue's header, not a message
+                catalogue[key] = fr_spacing(value, "fr")
+    translations._fr_spaced = True
+
+
+@functools.cache
+def _spaced_domain_class():
+    from flask_babel import Domain, get_locale
+
+    class FrenchSpacedDomain(Domain):
+        """The app's message domain: French translations come out with French spacing."""
+
+        def get_translations(self):
+            translations = super().get_translations()
+            if not getattr(translations, "_fr_spaced", False):
+                locale = get_locale()
+                if locale is not None and locale.language == "fr":
+                    _space_catalogue(translations)
+            return translations
+
+    return FrenchSpacedDomain
+
+
 def install_french_spacing(app) -> None:
-    """Every ``_()`` and ``ngettext()`` in templates gets French spacing when the page is French:
-    the translated pattern is fixed before the values are put in."""
+    """One piece gives every French text a person sees its spacing: the French catalogue itself, once
+    per process when it is loaded (``FrenchSpacedDomain``). So Python's ``gettext`` (flash messages,
+    errors from the registry, lazy form labels, mail) and the templates' ``_()`` agree. The
+    ``fr_spacing`` filter remains for text that comes from elsewhere (WTForms' own messages); the
+    template callables below apply it again (it is idempotent) to patterns already spaced."""
     from flask_babel import get_translations
+
+    babel = app.extensions["babel"]
+    current = babel.instance.__dict__.get("domain_instance")
+    if not isinstance(current, _spaced_domain_class()) or current.domain != [babel.default_domain]:
+        babel.instance.__dict__["domain_instance"] = _spaced_domain_class()(domain=babel.default_domain)
 
     app.jinja_env.install_gettext_callables(
         gettext=lambda s: fr_spacing(get_translations().ugettext(s)),

@@ -12,6 +12,15 @@ def on_payment_matched(request, **extra) -> None:
     mailing.on_payment_matched(request, **extra)
 
 
+def on_request_settled(request, **extra) -> None:
+    """A short subscription reduced to what was paid is paid: admission (or the wait for a decision)
+    for an application, the certificate by mail otherwise."""
+    from shares import admission, mailing
+
+    admission.on_payment_matched(request, entry=None)
+    mailing.on_payment_matched(request, notify=True)
+
+
 def init_app(app) -> None:
     from flask_babel import lazy_gettext as _l
 
@@ -20,7 +29,7 @@ def init_app(app) -> None:
     from shares import cli, labels, permissions, tasks
     from shares import messages  # noqa: F401  (registers the error sentences)
     from shares.receipts import send_receipt
-    from shares.signals import payment_matched
+    from shares.signals import payment_matched, request_settled
     from shares.views.staff import payment_tasks
     from shares.views import bp
 
@@ -28,7 +37,10 @@ def init_app(app) -> None:
     app.cli.add_command(cli.shares_cli)
     cli.register_demo()
     app.jinja_env.globals.update(labels.TEMPLATE_GLOBALS)
+    from shares.surplus import fewer_shares_possible
+    app.jinja_env.globals["fewer_shares_possible"] = fewer_shares_possible
     payment_matched.connect(on_payment_matched, weak=False)
+    request_settled.connect(on_request_settled, weak=False)
     nav_item(_l("My shares"), "shares.my_shares", permissions.is_member, order=10)
     nav_item(_l("My profile"), "shares.profile", permissions.is_member, order=11)
     nav_item(_l("Members"), "shares.member_search", can_search_members, order=30)

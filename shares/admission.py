@@ -6,8 +6,9 @@
 2. The payment arrives (``payment_matched``): with ``ADMISSION_MODE = "payment"`` the applicant is
    admitted at once; with ``"decision"`` the application waits for a board or staff decision.
 3. ``decide``: admission writes the subscription entry (dated the day of admission, with the
-   decision's date and reference) through ``shares.register``; a refusal is recorded too (the
-   money received is then refunded by staff). Decided once: a conditional UPDATE on the status.
+   decision's date and reference) through ``shares.register``; a refusal is recorded too, and the
+   money received goes on the refund list (``shares.surplus.refund_refused_application``: the request
+   is cancelled, its payments leave the register). Decided once: a conditional UPDATE on the status.
 
 A member is welcomed by mail with their certificate attached once admitted (``shares.mailing``)."""
 from __future__ import annotations
@@ -22,8 +23,8 @@ from app.clock import today, utcnow
 from app.errors import Conflict, DomainError
 from app.extensions import db
 from app.models import Account
-from shares import register
-from shares.models import (ApplicationStatus, Category, Member, MemberKind, MembershipApplication,
+from shares import register, surplus
+from shares.models import (ApplicationStatus, Category, Member, MemberKind, MembershipApplication, Surplus, SurplusKind,
                            PaymentPurpose, PaymentRequest, PaymentStatus)
 from shares.payments import create_payment_request
 from shares.services import create_member
@@ -146,12 +147,30 @@ def decide(application: MembershipApplication, *, admit: bool, decision_on: date
                 ApplicationStatus.REFUSED, decided_at=utcnow(), decided_by_id=actor.id, decision_on=decision_on,
                 decision_reference=decision_reference.strip()[:100], decision_note=note[:500])
     request = application.payment_request
+    to_refund = request.paid_cents
     if request.status is PaymentStatus.OPEN and request.paid_cents == 0:
         from shares.payments import cancel_payment_request
         cancel_payment_request(request, actor=actor)
+    refund = surplus.refund_refused_application(application, actor=actor, note=note)  # mails the applicant
+    if refund is None:
+        _tell_refused(application)
     audit.record("shares.application.refuse", application, actor=actor,
                  after={"decision_on": decision_on, "decision_reference": decision_reference, "note": note,
-                        "to_refund_cents": request.paid_cents})
+                        "to_refund_cents": to_refund, "refund": refund.id if refund is not None else None})
+
+
+def _tell_refused(application: MembershipApplication) -> None:
+    """The applicant learns the decision (once: the outbox's unique key), in their language."""
+    from app.jobs import job_context
+    from app.mail import queue_mail
+
+    member = application.member
+    if member.email:
+        with job_context():
+            queue_mail(member.email, member.language, "application_refused",
+                       dedupe_key=f"shares.application_refused:{application.id}", member=member,
+                       request=application.payment_request, decision_on=application.decision_on,
+                       coop_name=current_app.config.get("COOP_NAME", ""))
 
 
 def on_payment_matched(request: PaymentRequest, **extra) -> None:
@@ -166,6 +185,12 @@ def on_payment_matched(request: PaymentRequest, **extra) -> None:
     entry = extra.get("entry")
     on = entry.effective_on if entry is not None else today()
     payment_received(application, on=min(on, today()))
+
+
+def refund_for(application: MembershipApplication):
+    """The refund of a refused application's money, if it had received any."""
+    return db.session.scalar(select(Surplus).where(Surplus.payment_request_id == application.payment_request_id,
+                                                   Surplus.kind == SurplusKind.REFUSED_APPLICATION))
 
 
 def member_is_applicant(member: Member) -> bool:

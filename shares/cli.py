@@ -88,9 +88,14 @@ def register_pdf_command(output: Path, on, language: str | None) -> None:
 
 @shares_cli.command("run-exports")
 def run_exports_command() -> None:
-    """Make the register files staff asked for that no web process has started (cron-safe)."""
-    from shares.exports import queued_exports, run_export
+    """Make the register files staff asked for that no web process has started (cron-safe); first mark
+    failed the jobs whose worker stopped mid-run (no sign of life within SHARES_EXPORT_STALE_SECONDS)."""
+    from shares.exports import fail_stalled, queued_exports, run_export
 
+    with unit_of_work():
+        stalled = fail_stalled()
+    if stalled:
+        click.echo(f"{len(stalled)} stalled register file job(s) marked as failed.")
     made = sum(1 for export_id in queued_exports() if run_export(export_id))
     click.echo(f"{made} register file(s) made.")
 

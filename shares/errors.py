@@ -127,3 +127,17 @@ class ApplicationPending(DomainError):
     """An applicant not admitted yet cannot act as a member (buy more shares, ask for a change)."""
 
     status = 409
+
+
+# --- payments short of what was asked ------------------------------------------------------------
+
+class ShortfallSettled(Conflict):
+    """The request is no longer partly paid (paid in full since, refunded, or cancelled): nothing to decide."""
+
+
+class FewerSharesImpossible(DomainError):
+    """What was paid does not make at least one whole share fewer than asked, or the request is not for shares."""
+
+
+class KeptMoneyNotForShares(DomainError):
+    """Money kept for someone not admitted (application pending or refused) cannot buy shares or pay a renewal."""

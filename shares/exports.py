@@ -4,20 +4,27 @@ makes either outside any web request, with its progress.
 
 A staff member asks for a file (``request_export``); a thread of the web process (or
 ``flask shares run-exports`` from cron) makes it (``run_export``), writing ``done_rows`` as it goes;
-the page polls and offers the download once it is ready."""
+the page polls and offers the download once it is ready.
+
+A running job beats (``heartbeat_at``) when it starts and at each progress step. A job whose worker
+stopped mid-run (a restart, a crash of the process) stops beating: ``fail_stalled`` marks it failed
+as *stalled* once it has given no sign of life for ``SHARES_EXPORT_STALE_SECONDS`` (a queued job that
+nothing started, likewise), and staff start a new one from its page."""
 from __future__ import annotations
 
 import functools
 import logging
 import threading
-from datetime import date
+from datetime import date, timedelta
 from pathlib import Path
 from typing import Callable, Iterable
 
 from flask import current_app
 from flask_babel import force_locale
 from flask_babel import gettext as _
-from sqlalchemy import select, update
+from sqlalchemy import func, or_, select, update
+
+from app import audit
 
 from app.clock import utcnow
 from app.csvexport import write_csv
@@ -256,7 +263,7 @@ def run_export(export_id: int) -> bool:
     """Make the file of a queued export. False when another worker took it first (conditional UPDATE)."""
     claimed = db.session.execute(update(RegisterExport).where(RegisterExport.id == export_id,
                                                               RegisterExport.status == ExportStatus.QUEUED)
-                                 .values(status=ExportStatus.RUNNING, started_at=utcnow())
+                                 .values(status=ExportStatus.RUNNING, started_at=utcnow(), heartbeat_at=utcnow())
                                  .execution_options(synchronize_session=False)).rowcount
     db.session.commit()  # job: the claim is visible to other workers before the long work starts
     if claimed != 1:
@@ -267,7 +274,9 @@ def run_export(export_id: int) -> bool:
     partial = path.with_suffix(path.suffix + ".part")
 
     def progress(n: int) -> None:
-        db.session.execute(update(RegisterExport).where(RegisterExport.id == export_id).values(done_rows=n)
+        db.session.execute(update(RegisterExport).where(RegisterExport.id == export_id,
+                                                        RegisterExport.status == ExportStatus.RUNNING)
+                           .values(done_rows=n, heartbeat_at=utcnow())
                            .execution_options(synchronize_session=False))
         db.session.commit()  # job: progress is committed so that the page polling it sees it
 
@@ -285,17 +294,24 @@ def run_export(export_id: int) -> bool:
     except Exception as exc:  # the job records its failure for the page, then the log has the rest
         db.session.rollback()  # job: drop what the failed run left, then record the failure
         log.exception("register export %s failed", export_id)
-        db.session.execute(update(RegisterExport).where(RegisterExport.id == export_id)
+        db.session.execute(update(RegisterExport).where(RegisterExport.id == export_id,
+                                                        RegisterExport.status == ExportStatus.RUNNING)
                            .values(status=ExportStatus.FAILED, finished_at=utcnow(), error=str(exc)[:500])
                            .execution_options(synchronize_session=False))
         db.session.commit()  # job: the failure is recorded for the page
         partial.unlink(missing_ok=True)
         return True
-    db.session.execute(update(RegisterExport).where(RegisterExport.id == export_id)
-                       .values(status=ExportStatus.DONE, finished_at=utcnow(), done_rows=count,
-                               filename=path.name)
-                       .execution_options(synchronize_session=False))
-    db.session.commit()  # job: the finished export is recorded
+    # Only a job still running finishes: one marked stalled meanwhile stays failed (staff made another).
+    done = db.session.execute(update(RegisterExport).where(RegisterExport.id == export_id,
+                                                           RegisterExport.status == ExportStatus.RUNNING)
+                              .values(status=ExportStatus.DONE, finished_at=utcnow(), done_rows=count,
+                                      filename=path.name, heartbeat_at=utcnow())
+                              .execution_options(synchronize_session=False)).rowcount
+    db.session.commit()  # job: the outcome is recorded (or the late finish dropped)
+    if done != 1:
+        path.unlink(missing_ok=True)
+        log.warning("register export %s finished after it was marked stalled: file dropped", export_id)
+        return True
     log.info("register export %s done: %s rows", export_id, count)
     return True
 
@@ -326,3 +342,36 @@ def start_in_background(export_id: int) -> None:
 def queued_exports() -> list[int]:
     return list(db.session.scalars(select(RegisterExport.id).where(RegisterExport.status == ExportStatus.QUEUED)
                                    .order_by(RegisterExport.id)))
+
+
+def stale_limit() -> timedelta:
+    return timedelta(seconds=int(current_app.config.get("SHARES_EXPORT_STALE_SECONDS", 600)))
+
+
+def _stalled_condition(now):
+    limit = now - stale_limit()
+    return or_((RegisterExport.status == ExportStatus.RUNNING)
+               & (func.coalesce(RegisterExport.heartbeat_at, RegisterExport.started_at, RegisterExport.created_at)
+                  < limit),
+               (RegisterExport.status == ExportStatus.QUEUED) & (RegisterExport.created_at < limit))
+
+
+def fail_stalled() -> list[int]:
+    """Mark failed (as stalled) the jobs that gave no sign of life within the limit: running ones whose
+    worker stopped, and queued ones nothing started. One conditional UPDATE each (a job that beats at
+    the same moment is left alone); audited. Flushes; the caller commits."""
+    now = utcnow()
+    failed = []
+    for export in db.session.scalars(select(RegisterExport).where(_stalled_condition(now))):
+        changed = db.session.execute(
+            update(RegisterExport).where(RegisterExport.id == export.id, _stalled_condition(now))
+            .values(status=ExportStatus.FAILED, finished_at=now, error=RegisterExport.STALLED)
+            .execution_options(synchronize_session=False)).rowcount
+        if changed == 1:
+            db.session.refresh(export)
+            audit.record("shares.register_export.stalled", export, actor=None,
+                         after={"as_of": export.as_of, "format": export.format, "done_rows": export.done_rows})
+            failed.append(export.id)
+    if failed:
+        log.warning("register exports marked stalled: %s", failed)
+    return failed

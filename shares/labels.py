@@ -16,6 +16,7 @@ STATUS_WORDS = {
     "resignation": _l("resigned"),
     "exclusion": _l("excluded"),
     "applicant": _l("admission pending"),
+    "refused": _l("application refused"),
 }
 
 ENTRY_WORDS = {
@@ -92,7 +93,15 @@ def dates_text(dates, fmt: str = "medium") -> str:
     return ", ".join([_format_day(d, fmt, locale) for d in dates])
 
 
-TEMPLATE_GLOBALS = {"register_status": register_status, "entry_label": entry_label, "date_column": date_column,
+def refund_why(kind) -> str:
+    """Why money is on the refund list, in words."""
+    value = getattr(kind, "value", kind)
+    return str({"overpayment": _l("Paid beyond what was due"),
+                "underpayment": _l("A partial payment, paid back"),
+                "refused_application": _l("Application refused")}.get(value, value))
+
+
+TEMPLATE_GLOBALS = {"refund_why": refund_why, "register_status": register_status, "entry_label": entry_label, "date_column": date_column,
                     "entry_words": entry_words,
                     "application_status": application_status, "dates_text": dates_text,
                     "dated_pattern": dated_pattern}

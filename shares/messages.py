@@ -36,6 +36,12 @@ register_messages({
     admission.ApplicationNotPaid: _l("This application is not paid yet: it can only be refused for now."),
     admission.DecisionRequired: _l("The decision's date and reference are required."),
     CertificateUnavailable: _l("There is no certificate for a member who is not in good standing."),
+    errors.ShortfallSettled: _l("This request is no longer partly paid (paid in full since, refunded or cancelled): "
+                                "there is nothing left to decide."),
+    errors.KeptMoneyNotForShares: _l("This person is not an admitted member (their application is pending or was "
+                                     "refused): this money cannot buy shares or pay a membership. Pay it back."),
+    errors.FewerSharesImpossible: _l("What was paid does not make whole shares fewer than asked: keep the rest due, "
+                                     "or pay the money back."),
 })
 
 

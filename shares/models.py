@@ -346,22 +346,54 @@ class MemberRequest(db.Model):
 # Money received beyond what was due: kept until staff decide what becomes of it.
 # --------------------------------------------------------------------------------------------------
 
+class SurplusKind(str, enum.Enum):
+    OVERPAYMENT = "overpayment"  # money beyond what the request asked: kept until staff decide
+    UNDERPAYMENT = "underpayment"  # a payment short of what the request asked: staff decide what follows
+    REFUSED_APPLICATION = "refused_application"  # money paid for an application that was refused: refunded
+
+
 class SurplusDecision(str, enum.Enum):
     REFUND = "refund"  # paid back to the payer's account (the refund list)
-    EXTRA_SHARES = "extra_shares"  # buys more shares for the member
-    CREDIT = "credit"  # pays towards next year's renewal
+    EXTRA_SHARES = "extra_shares"  # overpayment: buys more shares for the member
+    CREDIT = "credit"  # overpayment: pays towards next year's renewal
+    KEEP_DUE = "keep_due"  # underpayment: accepted as partial, the rest stays due (the member is reminded)
+    FEWER_SHARES = "fewer_shares"  # underpayment: the request is reduced to the whole shares paid for
+
+
+# The decisions each kind of money allows (also a CHECK constraint on the table).
+KIND_DECISIONS = {
+    SurplusKind.OVERPAYMENT: (SurplusDecision.REFUND, SurplusDecision.EXTRA_SHARES, SurplusDecision.CREDIT),
+    SurplusKind.UNDERPAYMENT: (SurplusDecision.REFUND, SurplusDecision.KEEP_DUE, SurplusDecision.FEWER_SHARES),
+    SurplusKind.REFUSED_APPLICATION: (SurplusDecision.REFUND,),
+}
+
+
+def _decision_check() -> str:
+    return " OR ".join(
+        f"(kind = '{kind.value}' AND decision IN ({', '.join(repr(d.value) for d in decisions)}))"
+        for kind, decisions in KIND_DECISIONS.items()) + " OR decision IS NULL"
 
 
 class Surplus(db.Model):
-    """What a payment brought beyond the amount due (an overpayment), in integer cents.
+    """Money received that staff must decide about, in integer cents, by ``kind``:
 
-    Decided once: ``decide_surplus`` is a conditional UPDATE on ``decision IS NULL``; a bank transaction
-    leaves at most one surplus, and a decision's remainder at most one more (unique constraints)."""
+    - an **overpayment**: what a payment brought beyond the amount due (refund, extra shares, credit);
+    - an **underpayment**: a payment short of what its request asked, ``amount_cents`` being the money
+      it brought (keep the rest due, buy fewer shares, refund);
+    - a **refused application**'s money, decided (refund) when the application is refused.
+
+    Decided once: each decision is a conditional UPDATE on ``decision IS NULL``; a bank transaction
+    leaves at most one such record, a decision's remainder at most one more, and a refused application's
+    request one refund (unique constraints). The CHECK constraint keeps each kind to its decisions."""
 
     __tablename__ = "shares_surplus"
     __table_args__ = (
         CheckConstraint("amount_cents > 0", name="amount_positive"),
         CheckConstraint("(decision IS NULL) = (decided_at IS NULL)", name="decided_with_date"),
+        CheckConstraint(_decision_check(), name="decision_fits_kind"),
+        Index("uq_shares_surplus_refused_application", "payment_request_id", unique=True,
+              sqlite_where=text("kind = 'refused_application'"),
+              postgresql_where=text("kind = 'refused_application'")),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -369,6 +401,8 @@ class Surplus(db.Model):
     payment_request_id: Mapped[int | None] = mapped_column(ForeignKey("shares_payment_request.id"))
     bank_transaction_id: Mapped[int | None] = mapped_column(ForeignKey("shares_bank_transaction.id"), unique=True)
     source_surplus_id: Mapped[int | None] = mapped_column(ForeignKey("shares_surplus.id"), unique=True)
+    kind: Mapped[SurplusKind] = mapped_column(value_enum(SurplusKind, 20), default=SurplusKind.OVERPAYMENT,
+                                              server_default=SurplusKind.OVERPAYMENT.value, index=True)
     amount_cents: Mapped[int] = mapped_column(BigInteger)
     refund_iban: Mapped[str | None] = mapped_column(String(34))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
@@ -457,7 +491,11 @@ class ExportStatus(str, enum.Enum):
 
 
 class RegisterExport(db.Model):
-    """The register as of a date as a file, made by a background job (it outlasts a web request)."""
+    """The register as of a date as a file, made by a background job (it outlasts a web request).
+
+    ``error`` is ``STALLED`` when the job stopped giving signs of life (its worker restarted)."""
+
+    STALLED = "stalled"
 
     __tablename__ = "shares_register_export"
 
@@ -473,6 +511,9 @@ class RegisterExport(db.Model):
     requested_by_id: Mapped[int | None] = mapped_column(ForeignKey("app_account.id"))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     started_at: Mapped[datetime | None]
+    # The job's last sign of life (set when it starts and at each progress step): a job whose worker
+    # stopped mid-run (a restart) stops beating, and is then marked failed as stalled.
+    heartbeat_at: Mapped[datetime | None]
     finished_at: Mapped[datetime | None]
     error: Mapped[str | None] = mapped_column(String(500))
 

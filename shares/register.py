@@ -24,7 +24,7 @@ from shares.errors import (BelowMinimumShares, BoardApprovalRequired, EntryNotCo
                            InvalidShareCount, MemberNotActive, NotACredit, NotEnoughShares, PaymentConflict,
                            ReasonRequired, RequestNotPayable, SameCategory, SameMember, UnpaidShares)
 from shares.models import (ApplicationStatus, BankTransaction, Category, EntryKind, Member, MembershipApplication,
-                           PaymentPurpose, PaymentRequest, PaymentStatus, ShareEntry, Surplus)
+                           PaymentPurpose, PaymentRequest, PaymentStatus, ShareEntry, Surplus, SurplusKind)
 from shares.payments import CAPITAL_PURPOSES, create_payment_request
 from shares.signals import payment_matched
 from shares.settings import min_shares, share_price_cents
@@ -57,7 +57,7 @@ class Holding:
 
 
 # The register's status column; worded by ``shares.labels.register_status``.
-STATUSES = ("active", "lapsed", "resignation", "exclusion", "applicant")
+STATUSES = ("active", "lapsed", "resignation", "exclusion", "applicant", "refused")
 
 
 def _voided_ids(member_ids=None, on: date | None = None):
@@ -360,11 +360,14 @@ class RegisterRow:
     dates: dict[str, list[date]] = field(default_factory=lambda: defaultdict(list))
 
     applicant: bool = False  # an application not yet admitted (paid money shows before admission)
+    refused: bool = False  # a refused application (its money was refunded: the register shows why it is here)
 
     @property
     def status(self) -> str:
         if self.applicant and not self.holding.shares:
             return "applicant"
+        if self.refused and not self.holding.shares:
+            return "refused"
         return self.holding.status
 
 
@@ -427,10 +430,14 @@ def _rows_for(members: list[Member], on: date) -> list[RegisterRow]:
         bucket = rows[member_id].dates[key]
         if not bucket or bucket[-1] != effective_on:
             bucket.append(effective_on)
-    for member_id in db.session.scalars(
-            select(MembershipApplication.member_id).where(MembershipApplication.member_id.in_(ids),
-                                                          MembershipApplication.status.in_(PENDING_APPLICATION))):
-        rows[member_id].applicant = True
+    for member_id, status in db.session.execute(
+            select(MembershipApplication.member_id, MembershipApplication.status)
+            .where(MembershipApplication.member_id.in_(ids),
+                   MembershipApplication.status.in_((*PENDING_APPLICATION, ApplicationStatus.REFUSED)))):
+        if status is ApplicationStatus.REFUSED:
+            rows[member_id].refused = True
+        else:
+            rows[member_id].applicant = True
     for row in rows.values():
         if row.holding.category is None:
             row.holding.category = row.member.category
@@ -563,6 +570,7 @@ class AppliedPayment:
     entry: ShareEntry | None  # None when nothing was still due (all of it is surplus)
     excess_cents: int
     surplus: Surplus | None = None
+    shortfall: Surplus | None = None  # a bank payment short of what the request asked: staff decide
 
 
 def record_payment(request: PaymentRequest, amount_cents: int, *, on: date, transaction: BankTransaction | None = None,
@@ -572,7 +580,8 @@ def record_payment(request: PaymentRequest, amount_cents: int, *, on: date, tran
     the request's paid amount, and a Surplus for anything beyond (kept until staff decide), all in this
     transaction; then the ``payment_matched`` signal (``notify=False``: no mail to the member, for the
     demo's history). ``from_surplus``: the money is a surplus kept earlier, not a new payment (what it
-    leaves over becomes a new surplus citing it).
+    leaves over becomes a new surplus citing it). A bank ``transaction`` short of what the request still
+    owed leaves an underpayment record (a Surplus of that kind) on which staff decide once.
 
     ``paid_cents`` moves by one conditional UPDATE on the value read, so two payments of the same
     request at once cannot both count: the second gets PaymentConflict. Paid-up capital grows by what
@@ -605,24 +614,107 @@ def record_payment(request: PaymentRequest, amount_cents: int, *, on: date, tran
                            payment_request_id=request.id, bank_transaction_id=transaction.id if transaction else None,
                            note=reason[:500], recorded_by_id=actor.id if actor else None)
         db.session.add(entry)
-    surplus = None
-    if excess:
+    surplus = shortfall = None
+    short = (transaction is not None and from_surplus is None and status is PaymentStatus.PARTIALLY_PAID
+             and applied == amount_cents)
+    if excess or short:
         iban = transaction.counterparty_iban if transaction else None
         if iban is None:
             iban = db.session.scalar(select(Member.iban).where(Member.id == request.member_id))
-        surplus = Surplus(member_id=request.member_id, payment_request_id=request.id,
-                          bank_transaction_id=transaction.id if transaction else None,
-                          source_surplus_id=from_surplus.id if from_surplus else None, amount_cents=excess,
-                          refund_iban=iban)
-        db.session.add(surplus)
+        kept = Surplus(member_id=request.member_id, payment_request_id=request.id,
+                       bank_transaction_id=transaction.id if transaction else None,
+                       source_surplus_id=from_surplus.id if from_surplus else None,
+                       kind=SurplusKind.OVERPAYMENT if excess else SurplusKind.UNDERPAYMENT,
+                       amount_cents=excess or applied, refund_iban=iban)
+        db.session.add(kept)
+        if excess:
+            surplus = kept
+        else:
+            shortfall = kept
     db.session.flush()
     audit.record("shares.payment.record", request, actor=actor, before={"paid_cents": before_paid},
                  after={"paid_cents": paid, "status": status, "amount_cents": amount_cents, "applied_cents": applied,
-                        "surplus_cents": excess, "entry": entry.id if entry else None,
+                        "surplus_cents": excess, "short_cents": request.due_cents if shortfall else 0,
+                        "entry": entry.id if entry else None,
                         "transaction": transaction.bank_reference if transaction else None, "reason": reason})
     payment_matched.send(request, transaction=transaction, entry=entry, amount_cents=amount_cents,
                          applied_cents=applied, surplus=surplus, from_surplus=from_surplus, notify=notify)
-    return AppliedPayment(request, entry, excess, surplus)
+    return AppliedPayment(request, entry, excess, surplus, shortfall)
+
+
+def reverse_payments(request: PaymentRequest, entries: list[ShareEntry], *, reason: str,
+                     actor: Account | None = None, cancel: bool = False) -> int:
+    """Money received for ``request`` goes back to the payer: a correction citing each payment entry
+    takes what it paid up out of the register, and the request owes it again (``cancel``: the request
+    is cancelled, as for a refused application). One conditional UPDATE on the paid amount read (a
+    payment arriving at the same moment makes this PaymentConflict). Returns the cents reversed."""
+    total = sum(e.amount_cents for e in entries)
+    if any(e.kind is not EntryKind.PAYMENT or e.payment_request_id != request.id for e in entries) or total <= 0:
+        raise EntryNotCorrectable()
+    before_paid = request.paid_cents
+    paid = before_paid - total
+    if paid < 0:
+        raise PaymentConflict()
+    values = {"paid_cents": paid, "status": _status_for(request.amount_cents, paid), "paid_at": None}
+    if cancel:
+        values.update(status=PaymentStatus.CANCELLED, cancelled_at=utcnow())
+    changed = db.session.execute(
+        update(PaymentRequest).where(PaymentRequest.id == request.id, PaymentRequest.paid_cents == before_paid,
+                                     PaymentRequest.status != PaymentStatus.CANCELLED)
+        .values(**values).execution_options(synchronize_session=False))
+    if changed.rowcount != 1:
+        raise PaymentConflict()
+    db.session.refresh(request)
+    for entry in entries:
+        correct(entry, reason=reason, paid_cents=-entry.paid_cents, actor=actor)
+    return total
+
+
+def reduce_subscription(request: PaymentRequest, shares: int, *, reason: str,
+                        actor: Account | None = None) -> int:
+    """A subscription request short of its amount becomes one for the ``shares`` whole shares its
+    payments paid for: the request asks (and has received) that much, and the register's subscription
+    (if it is already recorded; an applicant's is recorded on admission) is corrected by the shares no
+    longer subscribed. What was paid beyond those shares leaves the register's paid-up capital; the
+    caller keeps it (a Surplus). Returns those cents left over."""
+    if request.purpose not in CAPITAL_PURPOSES or not isinstance(shares, int) or not 1 <= shares < request.shares:
+        raise InvalidShareCount()
+    price = request.amount_cents // request.shares
+    amount = shares * price
+    before_paid = request.paid_cents
+    leftover = before_paid - amount
+    if leftover < 0:
+        raise InvalidShareCount()
+    changed = db.session.execute(
+        update(PaymentRequest).where(PaymentRequest.id == request.id, PaymentRequest.paid_cents == before_paid,
+                                     PaymentRequest.status == PaymentStatus.PARTIALLY_PAID)
+        .values(amount_cents=amount, shares=shares, paid_cents=amount, status=PaymentStatus.PAID, paid_at=utcnow())
+        .execution_options(synchronize_session=False))
+    if changed.rowcount != 1:
+        raise PaymentConflict()
+    less = request.shares - shares
+    db.session.refresh(request)
+    subscription = db.session.scalar(select(ShareEntry).where(ShareEntry.payment_request_id == request.id,
+                                                              ShareEntry.kind == EntryKind.SUBSCRIPTION))
+    if subscription is not None:
+        correct(subscription, reason=reason, shares=-less, capital_cents=-less * price, paid_cents=-leftover,
+                actor=actor)
+    elif leftover:
+        payment = db.session.scalar(select(ShareEntry).where(ShareEntry.payment_request_id == request.id,
+                                                             ShareEntry.kind == EntryKind.PAYMENT)
+                                    .order_by(ShareEntry.id.desc()).limit(1))
+        correct(payment, reason=reason, paid_cents=-leftover, actor=actor)
+    return leftover
+
+
+def payment_entries(request: PaymentRequest) -> list[ShareEntry]:
+    """The payment entries of ``request`` that no correction has reversed yet."""
+    corrected = select(ShareEntry.corrects_id).where(ShareEntry.kind == EntryKind.CORRECTION,
+                                                     ShareEntry.corrects_id.is_not(None))
+    return list(db.session.scalars(select(ShareEntry).where(ShareEntry.payment_request_id == request.id,
+                                                            ShareEntry.kind == EntryKind.PAYMENT,
+                                                            ShareEntry.id.not_in(corrected))
+                                   .order_by(ShareEntry.id)))
 
 
 def _status_for(amount: int, paid: int) -> PaymentStatus:

@@ -13,3 +13,8 @@ from blinker import Namespace
 _signals = Namespace()
 
 payment_matched = _signals.signal("payment-matched")
+
+# ``request_settled.send(payment_request)``: a request became paid without new money (staff reduced a
+# short subscription to the shares its payments made). Listeners: an application's admission, the
+# certificate by mail (``shares.on_request_settled``).
+request_settled = _signals.signal("request-settled")

@@ -1,4 +1,6 @@
-"""What becomes of money received beyond what was due (a Surplus): staff decide once.
+"""What becomes of money staff must decide about (a Surplus): staff decide once.
+
+Money received beyond what was due (an **overpayment**):
 
 - **refund**: the amount goes on the refund list, with the IBAN to pay it back to; staff mark it
   refunded once the bank transfer is made;
@@ -6,10 +8,23 @@
   and its payment); what is left over is kept as a new surplus;
 - **credit**: it pays towards next year's renewal; what is left over is kept as a new surplus.
 
+A bank payment short of what its request asked (an **underpayment**, while the request is partly paid):
+
+- **keep due**: accepted as a partial payment; the rest stays due and the member gets a reminder
+  saying how much and with which communication;
+- **fewer shares**: a request for shares becomes one for the whole shares its payments made (the
+  register's subscription is corrected); anything paid beyond them is kept as a new overpayment;
+- **refund**: the payment goes on the refund list and leaves the register (a correction); the
+  request owes its whole amount again.
+
+A **refused application** that had received money: its money goes on the refund list at once
+(``refund_refused_application``), the request is cancelled and the payments leave the register.
+
 Each decision is one conditional UPDATE on ``decision IS NULL`` (of two staff deciding at once, the
 second gets SurplusAlreadyDecided, 409), audited, in the caller's transaction. Services flush only."""
 from __future__ import annotations
 
+from flask import url_for
 from sqlalchemy import select, update
 from stdnum import iban as std_iban
 from stdnum.exceptions import ValidationError as StdnumError
@@ -17,12 +32,18 @@ from stdnum.exceptions import ValidationError as StdnumError
 from app import audit
 from app.clock import today, utcnow
 from app.extensions import db
+from app.jobs import job_context
+from app.mail import queue_mail
 from app.models import Account
+from app.uow import savepoint
 from shares import register
-from shares.errors import NothingDue, RefundAccountMissing, SurplusAlreadyDecided, SurplusTooSmall
-from shares.models import (Member, PaymentPurpose, PaymentRequest, PaymentStatus, Surplus, SurplusDecision)
-from shares.payments import create_payment_request
-from shares.settings import share_price_cents
+from shares.errors import (FewerSharesImpossible, KeptMoneyNotForShares, NothingDue, RefundAccountMissing,
+                           ShortfallSettled, SurplusAlreadyDecided, SurplusTooSmall)
+from shares.models import (ApplicationStatus, BankTransaction, Member, MembershipApplication, PaymentPurpose,
+                           PaymentRequest, PaymentStatus, ShareEntry, Surplus, SurplusDecision, SurplusKind)
+from shares.payments import CAPITAL_PURPOSES, create_payment_request
+from shares.settings import setting, share_price_cents
+from shares.signals import request_settled
 
 
 def _claim(surplus: Surplus, decision: SurplusDecision, actor: Account | None, note: str, **values) -> None:
@@ -36,10 +57,10 @@ def _claim(surplus: Surplus, decision: SurplusDecision, actor: Account | None, n
     db.session.refresh(surplus)
 
 
-def _remainder(surplus: Surplus, amount_cents: int) -> Surplus | None:
+def _remainder(surplus: Surplus, amount_cents: int, kind: SurplusKind = SurplusKind.OVERPAYMENT) -> Surplus | None:
     if amount_cents <= 0:
         return None
-    rest = Surplus(member_id=surplus.member_id, payment_request_id=surplus.payment_request_id,
+    rest = Surplus(member_id=surplus.member_id, payment_request_id=surplus.payment_request_id, kind=kind,
                    source_surplus_id=surplus.id, amount_cents=amount_cents, refund_iban=surplus.refund_iban)
     db.session.add(rest)
     db.session.flush()
@@ -54,16 +75,23 @@ def refund(surplus: Surplus, *, iban: str | None = None, actor: Account | None =
         raise RefundAccountMissing() from None
     if surplus.decision is not None:
         raise SurplusAlreadyDecided()
+    request = _short_request(surplus) if surplus.kind is SurplusKind.UNDERPAYMENT else None
     _claim(surplus, SurplusDecision.REFUND, actor, note, refund_iban=account)
+    if request is not None:  # the short payment leaves the register; the request owes its whole amount again
+        entry = db.session.scalar(select(ShareEntry).where(
+            ShareEntry.bank_transaction_id == surplus.bank_transaction_id))
+        register.reverse_payments(request, [entry], reason=f"refund of underpayment #{surplus.id}", actor=actor)
+        _mail(surplus.member_id, "money_refunded", f"shares.refund:{surplus.id}", refused=False, request=request,
+              amount_cents=surplus.amount_cents, iban=account)
     audit.record("shares.surplus.refund", surplus, actor=actor,
-                 after={"amount_cents": surplus.amount_cents, "iban": account, "note": note})
+                 after={"amount_cents": surplus.amount_cents, "iban": account, "note": note, "kind": surplus.kind,
+                        "due_cents": request.due_cents if request is not None else None})
     return surplus
 
 
 def buy_shares(surplus: Surplus, *, actor: Account | None = None, note: str = "") -> tuple[PaymentRequest, Surplus | None]:
     """Buy as many whole shares as the surplus pays for; the rest is kept as a new surplus."""
-    if surplus.decision is not None:
-        raise SurplusAlreadyDecided()
+    _check_overpayment(surplus)
     member = db.session.get(Member, surplus.member_id)
     price = share_price_cents(register.holding(member).category or member.category)
     shares = surplus.amount_cents // price
@@ -84,8 +112,7 @@ def credit_next_year(surplus: Surplus, *, actor: Account | None = None, note: st
     """Pay the surplus towards next year's renewal (its request is made if the campaign has not yet)."""
     from shares.renewal import renewal_amount_cents, renewal_request_for
 
-    if surplus.decision is not None:
-        raise SurplusAlreadyDecided()
+    _check_overpayment(surplus)
     year = today().year + 1
     member = db.session.get(Member, surplus.member_id)
     request = renewal_request_for(member.id, year)
@@ -116,8 +143,148 @@ def mark_refunded(surplus: Surplus, *, actor: Account | None = None) -> None:
                                                                         "iban": surplus.refund_iban})
 
 
+def _mail(member_id: int, template: str, key: str, **context) -> None:
+    """Queue a mail to the member, once per ``key`` (the outbox's unique dedupe key), in their language."""
+    member = db.session.get(Member, member_id)
+    if member is None or not member.email:
+        return
+    with job_context():
+        queue_mail(member.email, member.language, template, dedupe_key=key, member=member,
+                   link=url_for("shares.my_payments", _external=True), **context)
+
+
+def _check_overpayment(surplus: Surplus) -> None:
+    """Extra shares and credit are for money beyond what was due, of a member (not an applicant)."""
+    if surplus.decision is not None:
+        raise SurplusAlreadyDecided()
+    if surplus.kind is not SurplusKind.OVERPAYMENT:
+        raise SurplusAlreadyDecided()
+    application = db.session.scalar(select(MembershipApplication.status).where(
+        MembershipApplication.member_id == surplus.member_id))
+    if application is not None and application is not ApplicationStatus.ADMITTED:
+        raise KeptMoneyNotForShares()
+
+
+# ----------------------------------------------------------------------------------------------
+# Payments short of what was asked
+# ----------------------------------------------------------------------------------------------
+
+
+def _short_request(surplus: Surplus) -> PaymentRequest:
+    """The request an undecided underpayment concerns, still partly paid (else ShortfallSettled)."""
+    if surplus.kind is not SurplusKind.UNDERPAYMENT or surplus.decision is not None:
+        raise SurplusAlreadyDecided()
+    request = db.session.get(PaymentRequest, surplus.payment_request_id)
+    db.session.refresh(request)
+    if request.status is not PaymentStatus.PARTIALLY_PAID:
+        raise ShortfallSettled()
+    return request
+
+
+def fewer_shares_possible(surplus: Surplus, request: PaymentRequest | None = None) -> int:
+    """The whole shares what was paid on the request makes, when fewer than asked (else 0)."""
+    request = request or surplus.payment_request
+    if request is None or request.purpose not in CAPITAL_PURPOSES or request.shares < 2:
+        return 0
+    shares = request.paid_cents // (request.amount_cents // request.shares)
+    return shares if 1 <= shares < request.shares else 0
+
+
+def keep_due(surplus: Surplus, *, actor: Account | None = None, note: str = "") -> PaymentRequest:
+    """Accept the short payment as partial: the rest stays due, and the member is reminded (once)."""
+    request = _short_request(surplus)
+    _claim(surplus, SurplusDecision.KEEP_DUE, actor, note)
+    _mail(surplus.member_id, "balance_due", f"shares.balance_due:{surplus.id}", request=request,
+          paid_cents=surplus.amount_cents, iban=setting("COOP_IBAN"),
+          on=surplus.bank_transaction.booking_date if surplus.bank_transaction else None)
+    audit.record("shares.underpayment.keep_due", surplus, actor=actor,
+                 after={"amount_cents": surplus.amount_cents, "due_cents": request.due_cents,
+                        "request": request.reference, "note": note})
+    return request
+
+
+def fewer_shares(surplus: Surplus, *, actor: Account | None = None, note: str = "") -> tuple[PaymentRequest, Surplus | None]:
+    """Reduce a short request for shares to the whole shares its payments made; the request is then paid
+    (an application moves on to admission), and anything paid beyond those shares is kept as an overpayment."""
+    request = _short_request(surplus)
+    shares = fewer_shares_possible(surplus, request)
+    if not shares:
+        raise FewerSharesImpossible()
+    asked = request.shares
+    _claim(surplus, SurplusDecision.FEWER_SHARES, actor, note, result_request_id=request.id)
+    application = db.session.scalar(select(MembershipApplication).where(
+        MembershipApplication.payment_request_id == request.id))
+    leftover = register.reduce_subscription(request, shares, reason=f"fewer shares: underpayment #{surplus.id}",
+                                            actor=actor)
+    if application is not None:
+        application.shares = shares
+        db.session.flush()
+    rest = _remainder(surplus, leftover, kind=SurplusKind.OVERPAYMENT)
+    audit.record("shares.underpayment.fewer_shares", surplus, actor=actor,
+                 after={"amount_cents": surplus.amount_cents, "shares_asked": asked, "shares": shares,
+                        "request": request.reference, "amount_now_cents": request.amount_cents,
+                        "rest_cents": leftover, "note": note})
+    _mail(surplus.member_id, "subscription_reduced", f"shares.subscription_reduced:{surplus.id}", request=request,
+          asked=asked, paid_cents=request.amount_cents + leftover, rest_cents=leftover)
+    request_settled.send(request)
+    return request, rest
+
+
+# ----------------------------------------------------------------------------------------------
+# A refused application's money
+# ----------------------------------------------------------------------------------------------
+
+
+def refund_refused_application(application: MembershipApplication, *, actor: Account | None = None,
+                               note: str = "") -> Surplus | None:
+    """The money an application received goes on the refund list (decided at once), its payments
+    leave the register and its request is cancelled. Once per request (partial unique index)."""
+    request = application.payment_request
+    db.session.refresh(request)
+    if request.paid_cents <= 0 or request.status is PaymentStatus.CANCELLED:
+        return None
+    entries = register.payment_entries(request)
+    amount = sum(e.amount_cents for e in entries)
+    payer_iban = db.session.scalar(
+        select(BankTransaction.counterparty_iban).join(ShareEntry, ShareEntry.bank_transaction_id == BankTransaction.id)
+        .where(ShareEntry.payment_request_id == request.id, BankTransaction.counterparty_iban.is_not(None))
+        .order_by(ShareEntry.id.desc()).limit(1))
+    iban = _valid_iban(payer_iban) or _valid_iban(application.member.iban)
+    kept = Surplus(member_id=application.member_id, payment_request_id=request.id, amount_cents=amount,
+                   kind=SurplusKind.REFUSED_APPLICATION, refund_iban=iban, decision=SurplusDecision.REFUND,
+                   decided_at=utcnow(), decided_by_id=actor.id if actor else None, decision_note=(note or "")[:500])
+    with savepoint(conflict=SurplusAlreadyDecided):
+        db.session.add(kept)
+        db.session.flush()
+    register.reverse_payments(request, entries, reason=f"application refused: refund #{kept.id}", actor=actor,
+                              cancel=True)
+    _mail(application.member_id, "money_refunded", f"shares.refund:{kept.id}", refused=True, request=request,
+          amount_cents=amount, iban=iban, decision_on=application.decision_on)
+    audit.record("shares.surplus.refund", kept, actor=actor,
+                 after={"amount_cents": amount, "iban": iban, "note": note, "kind": kept.kind,
+                        "application": application.id})
+    return kept
+
+
+def _valid_iban(value: str | None) -> str | None:
+    try:
+        return std_iban.validate(value or "")
+    except StdnumError:
+        return None
+
+
 def open_surpluses_statement():
-    return select(Surplus).where(Surplus.decision.is_(None)).order_by(Surplus.created_at, Surplus.id)
+    """Overpayments waiting for a decision."""
+    return (select(Surplus).where(Surplus.decision.is_(None), Surplus.kind == SurplusKind.OVERPAYMENT)
+            .order_by(Surplus.created_at, Surplus.id))
+
+
+def open_underpayments_statement():
+    """Underpayments waiting for a decision, while their request is still partly paid."""
+    return (select(Surplus).join(PaymentRequest, PaymentRequest.id == Surplus.payment_request_id)
+            .where(Surplus.decision.is_(None), Surplus.kind == SurplusKind.UNDERPAYMENT,
+                   PaymentRequest.status == PaymentStatus.PARTIALLY_PAID)
+            .order_by(Surplus.created_at, Surplus.id))
 
 
 def refund_list_statement():

@@ -1,7 +1,7 @@
 """one house: no table for a visitor's kept draft; audit rows before the rename get their new names
 
 Revision ID: house0016a1b2
-Revises: regp0011a7c3
+Revises: regm0016b4d1
 Create Date: 2026-11-27 11:40:00
 
 - candidates_stashed_draft is dropped: a signed-out post of the candidacy form is no longer written
@@ -20,7 +20,7 @@ import app.db
 
 # revision identifiers, used by Alembic.
 revision = 'house0016a1b2'
-down_revision = 'regp0011a7c3'
+down_revision = 'regm0016b4d1'
 branch_labels = None
 depends_on = None
 

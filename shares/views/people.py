@@ -13,7 +13,7 @@ from app.clock import today
 from app.errors import DomainError, error_message
 from app.extensions import db
 from app.uow import unit_of_work
-from app.web import render
+from app.web import euros, render
 from shares import admission, exports, renewal, services
 from shares.forms import AdmissionDecisionForm, ConfirmForm, ContactForm, ExportForm, StaffMemberForm
 from shares.models import (Category, ExportStatus, Member, MemberKind, MembershipApplication, PaymentRequest,
@@ -61,8 +61,14 @@ def decide_application(application_id: int, decision: str):
         return render_template("shares/applications.html", waiting=admission.pending_decisions(),
                                unpaid=admission.awaiting_payment(), form=form, mode=admission.admission_mode(),
                                today=today()), exc.status
-    flash(_("%(name)s is admitted: the subscription is in the register.", name=application.member.name)
-          if decision == "admit" else _("Application refused."), "success")
+    if decision == "admit":
+        flash(_("%(name)s is admitted: the subscription is in the register.", name=application.member.name), "success")
+    else:
+        refund = admission.refund_for(application)
+        flash(_("Application refused.") + (" " + _("%(amount)s received is on the refund list, to be paid back to "
+                                                    "%(iban)s.", amount=euros(refund.amount_cents),
+                                                    iban=refund.refund_iban or _("the member's account"))
+                                           if refund is not None else ""), "success")
     return redirect(url_for("shares.staff_applications"))
 
 
@@ -197,9 +203,13 @@ def request_register_export():
 @permission_required(can_export_register)
 def register_export(export_id: int):
     export = db.get_or_404(RegisterExport, export_id)
+    with unit_of_work():  # a job whose worker stopped mid-run is marked failed, so staff can start another
+        exports.fail_stalled()
     db.session.refresh(export)
+    again = ExportForm(formdata=None, data={"on": export.as_of, "format": export.format})
     return render("shares/register_export.html", "shares/_partials/export_status.html", export=export,
-                  running=export.status in (ExportStatus.QUEUED, ExportStatus.RUNNING))
+                  running=export.status in (ExportStatus.QUEUED, ExportStatus.RUNNING), again=again,
+                  stale_minutes=int(exports.stale_limit().total_seconds() // 60))
 
 
 @bp.route("/staff/register/exports/<int:export_id>/download")

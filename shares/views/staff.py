@@ -26,8 +26,8 @@ from shares import bank, errors, forms, queries, register
 from shares import surplus as surpluses
 from shares.admission import application_for
 from shares.errors import StatementError
-from shares.labels import entry_label
-from shares.models import BankTransaction, Category, EntryKind, Member, PaymentRequest, Surplus
+from shares.labels import entry_label, refund_why
+from shares.models import ApplicationStatus, BankTransaction, Category, EntryKind, Member, PaymentRequest, Surplus, SurplusKind
 from shares.queries import MAX_INT
 from shares.permissions import (can_import_statements, can_keep_register, can_resolve_payments, can_view_member,
                                 can_view_register)
@@ -108,7 +108,9 @@ def _member_page(member: Member, bound: dict | None = None, status: int = 200):
     applicant = application is not None and application.status in register.PENDING_APPLICATION
     return render_template("shares/member_detail.html", member=member, entries=entries, requests=requests_,
                            position=position, forms=action_forms, today=today, application=application,
-                           status="applicant" if applicant and not position.shares else position.status), status
+                           status=("applicant" if applicant and not position.shares else
+                                   "refused" if application is not None and not position.shares
+                                   and application.status is ApplicationStatus.REFUSED else position.status)), status
 
 
 @bp.route("/staff/members/<int:member_id>")
@@ -184,6 +186,9 @@ def _perform(action: str, member: Member, form) -> str:
     if applied is not None and applied.surplus is not None:
         return _("Payment matched. %(amount)s beyond what was due is kept: decide what becomes of it in the "
                  "payments queue.", amount=euros(applied.surplus.amount_cents))
+    if applied is not None and applied.shortfall is not None:
+        return _("Payment matched. %(due)s is still due: decide in the payments queue whether to keep it due, "
+                 "buy fewer shares or pay the money back.", due=euros(applied.request.due_cents))
     return _("Payment matched.")
 
 
@@ -283,6 +288,8 @@ def _queue_context() -> dict:
     return {"counts": counts, "total": sum(counts.values()),
             "open_surpluses": db.session.scalar(select(func.count()).select_from(
                 surpluses.open_surpluses_statement().subquery())),
+            "open_shortfalls": db.session.scalar(select(func.count()).select_from(
+                surpluses.open_underpayments_statement().subquery())),
             "refunds": db.session.scalar(select(func.count()).select_from(
                 surpluses.refund_list_statement().subquery()))}
 
@@ -301,12 +308,13 @@ def payment_queue():
                                    .options(joinedload(Surplus.member), joinedload(Surplus.payment_request),
                                             joinedload(Surplus.bank_transaction))
                                    .limit(QUEUE_PAGE_SIZE)))
+    short = _short_rows()
     context = _queue_context()
     shown = context["counts"].get(why, 0) if why else context["total"]
     return render("shares/payment_queue.html", None, rows=rows, why=why, page=page,
-                  pages=max((shown - 1) // QUEUE_PAGE_SIZE + 1, 1), kept_rows=kept,
+                  pages=max((shown - 1) // QUEUE_PAGE_SIZE + 1, 1), kept_rows=kept, short_rows=short,
                   row_forms={t.id: _match_form(t) for t in rows},
-                  surplus_forms={k.id: _surplus_forms(k) for k in kept}, **context)
+                  surplus_forms={k.id: _surplus_forms(k) for k in kept + short}, **context)
 
 
 def _match_form(tx: BankTransaction, form=None):
@@ -320,12 +328,24 @@ def _match_form(tx: BankTransaction, form=None):
 
 def _queue_item(tx: BankTransaction, *, form=None, status: int = 200, applied=None, open_: bool = True):
     suggestions = queries.suggestions_for(tx) if tx.in_queue and open_ else []
-    kept = applied.surplus if applied is not None else None
+    kept = (applied.surplus or applied.shortfall) if applied is not None else None
+    extra = {}
+    if kept is not None and kept.kind is SurplusKind.UNDERPAYMENT and wants_partial():
+        # The queue page's "Payments short of what was asked" follows (out of band), with this one in it.
+        short = _short_rows()
+        extra = {"short_rows": short, "short_forms": {k.id: _surplus_forms(k) for k in short}}
     return render("shares/payment_queue_row.html", "shares/_partials/queue_item.html", status=status, tx=tx,
                   form=_match_form(tx, form), suggestions=suggestions, open_=open_,
                   deviates={s.request.id: bank.deviates(tx, s.request) for s in suggestions},
                   kept=kept, surplus_forms={kept.id: _surplus_forms(kept)} if kept else {}, oob=True,
-                  **_queue_context())
+                  **extra, **_queue_context())
+
+
+def _short_rows() -> list[Surplus]:
+    return list(db.session.scalars(surpluses.open_underpayments_statement()
+                                   .options(joinedload(Surplus.member), joinedload(Surplus.payment_request),
+                                            joinedload(Surplus.bank_transaction))
+                                   .limit(QUEUE_PAGE_SIZE)))
 
 
 @bp.route("/staff/payments/queue/<int:tx_id>")
@@ -357,6 +377,10 @@ def resolve_payment(tx_id: int):
         if applied is not None and applied.surplus is not None:
             flash(_("%(amount)s beyond what was due is kept: decide below what becomes of it.",
                     amount=euros(applied.surplus.amount_cents)), "success")
+        if applied is not None and applied.shortfall is not None:
+            flash(_("%(due)s is still due on this request: decide below what follows.",
+                    due=euros(applied.request.due_cents)), "success")
+            return redirect(url_for("shares.payment_queue", _anchor="short"))
         return redirect(url_for("shares.payment_queue"))
     return _queue_item(tx, applied=applied)
 
@@ -375,6 +399,11 @@ def payment_tasks(account) -> list[Task]:
                                          context["open_surpluses"]),
                           url=url_for("shares.payment_queue", _anchor="kept"), count=context["open_surpluses"],
                           urgency=30))
+    if context["open_shortfalls"]:
+        tasks.append(Task(title=ngettext("%(num)d partial payment to decide", "%(num)d partial payments to decide",
+                                         context["open_shortfalls"]),
+                          url=url_for("shares.payment_queue", _anchor="short"), count=context["open_shortfalls"],
+                          urgency=30))
     if context["refunds"]:
         tasks.append(Task(title=ngettext("%(num)d refund to make", "%(num)d refunds to make", context["refunds"]),
                           url=url_for("shares.refund_list"), count=context["refunds"], urgency=40))
@@ -386,10 +415,15 @@ def payment_tasks(account) -> list[Task]:
 # ------------------------------------------------------------------------------------------------
 
 
+SURPLUS_FORMS = {
+    SurplusKind.OVERPAYMENT: (("refund", forms.RefundForm), ("shares", forms.SurplusForm), ("credit", forms.SurplusForm)),
+    SurplusKind.UNDERPAYMENT: (("refund", forms.RefundForm), ("keep", forms.SurplusForm), ("fewer", forms.SurplusForm)),
+}
+
+
 def _surplus_forms(kept: Surplus, bound: dict | None = None) -> dict:
     out = {name: (bound or {}).get(name) or cls(formdata=None, prefix=f"s{kept.id}{name}")
-           for name, cls in (("refund", forms.RefundForm), ("shares", forms.SurplusForm),
-                             ("credit", forms.SurplusForm))}
+           for name, cls in SURPLUS_FORMS.get(kept.kind, SURPLUS_FORMS[SurplusKind.OVERPAYMENT])}
     if out["refund"].iban.data is None and kept.refund_iban:
         out["refund"].iban.data = kept.refund_iban
     return out
@@ -411,7 +445,8 @@ def _decide(surplus_id: int, name: str, form_class, action):
             status = exc.status
     if status == 200 and not wants_partial():
         flash(message, "success")
-        return redirect(url_for("shares.payment_queue") + "#kept")
+        return redirect(url_for("shares.payment_queue") + ("#short" if kept.kind is SurplusKind.UNDERPAYMENT
+                                                            else "#kept"))
     return render("shares/surplus_decide.html", "shares/_partials/surplus.html", status=status, kept=kept,
                   forms=_surplus_forms(kept, {name: form}), message=message, oob=True, **_queue_context())
 
@@ -421,8 +456,11 @@ def _decide(surplus_id: int, name: str, form_class, action):
 def surplus_refund(surplus_id: int):
     def act(kept, form, actor):
         surpluses.refund(kept, iban=form.iban.data, actor=actor, note=form.note.data or "")
-        return _("%(amount)s will be paid back to %(iban)s: it is on the refund list.",
-                 amount=euros(kept.amount_cents), iban=kept.refund_iban)
+        message = _("%(amount)s will be paid back to %(iban)s: it is on the refund list.",
+                    amount=euros(kept.amount_cents), iban=kept.refund_iban)
+        if kept.kind is SurplusKind.UNDERPAYMENT:
+            message += " " + _("The request asks its whole amount again.")
+        return message
     return _decide(surplus_id, "refund", forms.RefundForm, act)
 
 
@@ -448,6 +486,29 @@ def surplus_credit(surplus_id: int):
     return _decide(surplus_id, "credit", forms.SurplusForm, act)
 
 
+@bp.route("/staff/payments/short/<int:surplus_id>/keep", methods=["POST"])
+@permission_required(can_resolve_payments)
+def shortfall_keep_due(surplus_id: int):
+    def act(kept, form, actor):
+        request_ = surpluses.keep_due(kept, actor=actor, note=form.note.data or "")
+        return _("Accepted as a partial payment: %(due)s stays due, and %(name)s is reminded by e-mail.",
+                 due=euros(request_.due_cents), name=kept.member.name)
+    return _decide(surplus_id, "keep", forms.SurplusForm, act)
+
+
+@bp.route("/staff/payments/short/<int:surplus_id>/fewer", methods=["POST"])
+@permission_required(can_resolve_payments)
+def shortfall_fewer_shares(surplus_id: int):
+    def act(kept, form, actor):
+        request_, rest = surpluses.fewer_shares(kept, actor=actor, note=form.note.data or "")
+        message = ngettext("The request is now for %(num)d share, paid.", "The request is now for %(num)d shares, paid.",
+                           request_.shares)
+        if rest is not None:
+            message += " " + _("%(amount)s left over is kept.", amount=euros(rest.amount_cents))
+        return message
+    return _decide(surplus_id, "fewer", forms.SurplusForm, act)
+
+
 @bp.route("/staff/payments/refunds")
 @permission_required(can_resolve_payments)
 def refund_list():
@@ -460,13 +521,17 @@ def refund_list():
 
 
 def _refunds_csv(rows: list[Surplus]) -> Response:
-    """The refund list through the app's one CSV helper (formulas neutralised in every text cell)."""
+    """The refund list through the app's one CSV helper (formulas neutralised in every text cell), its
+    header in the reader's language; amounts with a dot and dates as YYYY-MM-DD, as spreadsheets and
+    banking tools read them."""
     return csv_response(
         f"refunds-{clock.today().isoformat()}.csv",
-        ("member_number", "name", "iban", "amount_eur", "amount_cents", "decided_on", "reason"),
-        ([kept.member.number, kept.member.name, kept.refund_iban,
+        (_("Member number"), _("Name"), _("IBAN"), _("Amount (EUR)"), _("Amount (cents)"), _("Decided on"),
+         _("Note"), _("Why")),
+        ([kept.member.number, kept.member.name, kept.refund_iban or "",
           f"{kept.amount_cents // 100}.{kept.amount_cents % 100:02d}", kept.amount_cents,
-          kept.decided_at.date().isoformat() if kept.decided_at else "", kept.decision_note] for kept in rows))
+          kept.decided_at.date().isoformat() if kept.decided_at else "", kept.decision_note,
+          refund_why(kept.kind)] for kept in rows))
 
 
 @bp.route("/staff/payments/kept/<int:surplus_id>/refunded", methods=["POST"])
@@ -478,6 +543,7 @@ def surplus_refunded(surplus_id: int):
         abort(400)
     with unit_of_work():
         surpluses.mark_refunded(kept, actor=current_user._get_current_object())
-    flash(_("Marked as paid back: %(amount)s to %(iban)s.", amount=euros(kept.amount_cents), iban=kept.refund_iban),
+    flash(_("Marked as paid back: %(amount)s to %(iban)s.", amount=euros(kept.amount_cents),
+            iban=kept.refund_iban or _("the member's account")),
           "success")
     return redirect(url_for("shares.refund_list"))
