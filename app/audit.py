@@ -83,3 +83,16 @@ def register_object_labels(labels: dict[str, Any]) -> None:
 def object_label(object_type: str) -> str:
     label = _OBJECT_LABELS.get(object_type)
     return str(label) if label is not None else object_type
+
+
+def action_choices() -> list[tuple[str, str]]:
+    """(filter prefix, words) for every worded action, in the reader's language and alphabetical order:
+    the audit log's filter offers words, not codes."""
+    choices = {(code[:-1] if code.endswith(".*") else code): str(label) for code, label in _ACTION_LABELS.items()}
+    return sorted(choices.items(), key=lambda item: item[1].casefold())
+
+
+def object_choices() -> list[tuple[str, str]]:
+    """(object type, words) for every worded object type, alphabetical in the reader's language."""
+    return sorted(((code, str(label)) for code, label in _OBJECT_LABELS.items()), key=lambda item: item[1].casefold())
+

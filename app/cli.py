@@ -13,6 +13,7 @@ from app.demo import DemoContext, run_loaders
 from app.extensions import db
 from app.mail import deliver_pending
 from app.models import Account, AccountRole, Role
+from app.uow import unit_of_work
 
 
 @click.command("demo")
@@ -52,9 +53,9 @@ def grant_role(email: str, role: str) -> None:
     if account is None:
         raise click.ClickException(f"No account with e-mail {email}.")
     if Role(role) not in account.role_names:
-        account.roles.append(AccountRole(role=Role(role)))
-        audit.record("app.role.grant", account, after={"role": role})
-        db.session.commit()
+        with unit_of_work():
+            account.roles.append(AccountRole(role=Role(role)))
+            audit.record("app.role.grant", account, after={"role": role})
     click.echo(f"{email} has the role {role}.")
 
 

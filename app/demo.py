@@ -13,6 +13,7 @@ from typing import Callable
 from app.clock import utcnow
 from app.extensions import db
 from app.models import Account, AccountRole, Role
+from app.uow import unit_of_work
 
 DEMO_PASSWORD = "demo-password-2026"
 _LOADERS: list[tuple[int, Callable]] = []
@@ -33,8 +34,8 @@ def register_demo_loader(order: int, loader: Callable[[DemoContext], None]) -> N
 
 def run_loaders(ctx: DemoContext) -> None:
     for _order, loader in sorted(_LOADERS, key=lambda item: item[0]):
-        loader(ctx)
-        db.session.commit()
+        with unit_of_work():  # one per loader: the next loader reads what this one committed
+            loader(ctx)
 
 
 def make_privileged_account(ctx: DemoContext, email: str, name: str, roles: list[Role],

@@ -97,7 +97,7 @@ register_messages({
 def _rollback() -> None:
     from app.extensions import db
 
-    db.session.rollback()
+    db.session.rollback()  # the error handlers' rollback: a failed request's session is cleaned before the error page queries
 
 
 def register(app) -> None:

@@ -111,5 +111,5 @@ def deliver_pending(limit: int = 500) -> int:
                 sent += 1
             except smtplib.SMTPException as exc:
                 message.last_error = str(exc)
-            db.session.commit()
+            db.session.commit()  # on purpose, one commit per message: a mail sent is marked sent even if a later one fails
     return sent

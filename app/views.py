@@ -5,11 +5,12 @@ from flask import Blueprint, abort, current_app, redirect, render_template, requ
 from flask_login import current_user
 from sqlalchemy import select
 
-from app import queries
+from app import audit, queries
 from app.authz import can_read_outbox, can_view_audit, permission_required
 from app.extensions import db
 from app.models import OutboxMessage
 from app.registry import tasks_for
+from app.uow import unit_of_work
 from app.web import render, safe_next
 
 bp = Blueprint("core", __name__)
@@ -26,8 +27,8 @@ def set_language():
         abort(400)
     session["language"] = language
     if current_user.is_authenticated and current_user.language != language:
-        current_user.language = language
-        db.session.commit()
+        with unit_of_work():
+            current_user.language = language
     return redirect(safe_next(request.form.get("next"), "/"))
 
 
@@ -42,7 +43,8 @@ def audit_log():
     filters = queries.AuditFilters.from_args(request.args)
     entries, has_more = queries.audit_entries(filters)
     return render("audit/list.html", "audit/_partials/entries.html",
-                  entries=entries, filters=filters, has_more=has_more)
+                  entries=entries, filters=filters, has_more=has_more,
+                  actions=audit.action_choices(), objects=audit.object_choices())
 
 
 @bp.route("/dev/outbox")

@@ -166,12 +166,12 @@ def load_assemblies(ctx) -> None:
                         f"Ordinary general assembly {held.year}"),
             call_slug=calls[0].slug if calls else None)
     except errors.EmptyElectorate:  # no member in good standing: nothing to demo
-        db.session.rollback()
+        db.session.rollback()  # demo loader: no elector, nothing of this assembly is kept
         return
     electors = list(db.session.scalars(select(Elector).where(Elector.assembly_id == past.id).order_by(Elector.id)))
     cast_for(past, electors[: max(12, int(len(electors) * 0.7))], rng)
     tally(past, kits)
-    db.session.commit()
+    db.session.commit()  # demo loader: the past assembly is committed before the coming one is built
 
     # 2. The coming one: convocations in the outbox, voting open, proxies and check-ins.
     coming_on = now + timedelta(days=3)

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 
+from app.audit import register_action_labels, register_object_labels
 from assemblies import errors
 
 from assemblies.candidates_adapter import CallNotFound, CandidaciesUnavailable
@@ -39,3 +40,33 @@ MESSAGES = {
     errors.ItemVoteClosed: _l("The vote on this item is already closed."),
     errors.NotAVotingItem: _l("There is no vote on this agenda item."),
 }
+
+
+# Words for the audit log (app.audit): every action this package writes, and the objects it audits.
+register_action_labels({
+    "assemblies.assembly.create": _l("General assembly created"),
+    "assemblies.item.create": _l("Agenda item added"),
+    "assemblies.item.delete": _l("Agenda item removed"),
+    "assemblies.candidate.create": _l("Candidate added to the ballot"),
+    "assemblies.document.create": _l("Assembly document added"),
+    "assemblies.electorate.freeze": _l("Electorate fixed"),
+    "assemblies.electorate.add": _l("Member added to the electorate"),
+    "assemblies.electorate.remove": _l("Member removed from the electorate"),
+    "assemblies.convocation.issue": _l("Convocations sent"),
+    "assemblies.convocation.resend": _l("Convocation sent again"),
+    "assemblies.proxy.give": _l("Proxy given"),
+    "assemblies.proxy.end": _l("Proxy ended"),
+    "assemblies.checkin.create": _l("Arrival recorded at the door"),
+    "assemblies.vote.prepare": _l("Assembly vote prepared"),
+    "assemblies.vote.open": _l("Assembly vote opened"),
+    "assemblies.vote.close": _l("Assembly vote closed"),
+    "assemblies.item.close": _l("Vote on an agenda item closed"),
+})
+register_object_labels({
+    "assembly_assembly": _l("General assembly"),
+    "assembly_item": _l("Agenda item"),
+    "assembly_candidate": _l("Candidate on the ballot"),
+    "assembly_document": _l("Assembly document"),
+    "assembly_proxy": _l("Proxy"),
+    "assembly_checkin": _l("Arrival"),
+})

@@ -3,8 +3,6 @@ door, the chair's console, the projector and the results. Thin views: parse, che
 predicate, call one service inside one unit of work, render."""
 from __future__ import annotations
 
-import csv
-import io
 from datetime import datetime
 
 from flask import Blueprint, Response, abort, flash, redirect, request, url_for
@@ -15,11 +13,12 @@ from sqlalchemy import select
 
 from app.authz import permission_required
 from app.clock import BRUSSELS
+from app.csvexport import csv_response
 from app.errors import DomainError, error_message
 from app.extensions import db
 from app.models import Account, AccountRole, Role
 from app.uow import unit_of_work
-from app.web import render
+from app.web import query_int, render
 from assemblies import charts, forms, queries, services
 from assemblies.models import Channel, Gender, ItemKind, Majority, ProxySource
 from assemblies.permissions import (
@@ -294,7 +293,7 @@ def prepare_vote(slug: str):
 @permission_required(can_see_roll)
 def roll(slug: str):
     assembly = queries.assembly_by_slug(slug)
-    page = max(request.args.get("page", 1, type=int) or 1, 1)
+    page = query_int("page", 1, low=1)
     q = request.args.get("q", "")[:100]
     rows, total = queries.roll(assembly, page, q)
     return render("assemblies/roll.html", assembly=assembly, lang=_lang(), rows=rows, total=total, page=page, q=q,
@@ -545,10 +544,9 @@ def results_csv(slug: str):
     res = queries.results(assembly)
     if res is None:
         abort(404)
-    out = io.StringIO()
-    writer = csv.writer(out)
+    rows: list[list] = []  # every cell goes through app.csvexport: names typed by people are not formulas
     lang = _lang()
-    writer.writerow([_("Item"), _("Choice or candidate"), _("Category A"), _("Category B"), _("Total"), _("Outcome")])
+    header = [_("Item"), _("Choice or candidate"), _("Category A"), _("Category B"), _("Total"), _("Outcome")]
     for row in res:
         title = row["item"].text("title", lang)
         if row["kind"] == "resolution":
@@ -556,20 +554,19 @@ def results_csv(slug: str):
             verdict = outcome_words(o)
             for key, label in (("yes", _("Yes")), ("no", _("No")), ("abstain", _("Abstain"))):
                 if o.withheld:
-                    writer.writerow([title, label, "", "", "", verdict])
+                    rows.append([title, label, "", "", "", verdict])
                 elif not o.by_category:
-                    writer.writerow([title, label, "", "", getattr(o.total, key), verdict])
+                    rows.append([title, label, "", "", getattr(o.total, key), verdict])
                 else:
-                    writer.writerow([title, label, getattr(o.per_category["A"], key), getattr(o.per_category["B"], key),
-                                     getattr(o.total, key), verdict])
+                    rows.append([title, label, getattr(o.per_category["A"], key), getattr(o.per_category["B"], key),
+                                 getattr(o.total, key), verdict])
         else:
             for g in row["groups"]:
                 for r in g["seat"].ranking:
                     a, b = g["per_category"][r.choice]
-                    writer.writerow([title, g["by_choice"][r.choice].name, a, b, r.votes,
-                                     _("Elected") if r.elected else _("Not elected")])
-    return Response(out.getvalue(), mimetype="text/csv",
-                    headers={"Content-Disposition": f'attachment; filename="results-{assembly.slug}.csv"'})
+                    rows.append([title, g["by_choice"][r.choice].name, a, b, r.votes,
+                                 _("Elected") if r.elected else _("Not elected")])
+    return csv_response(f"results-{assembly.slug}.csv", header, rows)
 
 
 @bp.route("/<slug>/results.pdf")

@@ -149,21 +149,21 @@ def server_times(events: list[dict[str, Any]], sim: Any, enabled: bool = True) -
                     services.publish_credentials(row, e["data"]["credentials"])
                 elif e["type"] == "open":
                     services.open_election(row)
-                    db.session.commit()
+                    db.session.commit()  # bench: each step commits as its request would
                 elif e["type"] == "ballot":
                     services.cast_ballot(row, e["data"]["ballot"])
-                    db.session.commit()
+                    db.session.commit()  # bench: one ballot, one commit, as a request
                 elif e["type"] == "close":
                     services.close_election(row)
-                    db.session.commit()
+                    db.session.commit()  # bench: as the close request
                     break
             for tid in ("t1", "t2", "t3"):
                 data = sign_trustee_data(sim.trustee_private[tid], "seal_signature", services.seal_data(row, tid))
                 services.record_trustee_step(row, data)
-            db.session.commit()
+            db.session.commit()  # bench: the seals, as their requests
             t = time.perf_counter()
             tally = services.compute_tally(row)
-            db.session.commit()
+            db.session.commit()  # bench: the tally is timed with its commit
             tally_s = time.perf_counter() - t
             parts = [decrypt_part(el, sim.trustee_private[tid], sim.trustee_shares[tid]["share"], tally.data["decrypt"],
                                   tally.hash) for tid in ("t1", "t2", "t3")]
@@ -171,11 +171,11 @@ def server_times(events: list[dict[str, Any]], sim: Any, enabled: bool = True) -
             for data in parts:
                 t = time.perf_counter()
                 services.record_trustee_step(row, data)
-                db.session.commit()
+                db.session.commit()  # bench: an upload is timed with its commit
                 upload_s.append(time.perf_counter() - t)
             t = time.perf_counter()
             services.publish_result(row)
-            db.session.commit()
+            db.session.commit()  # bench: the result is timed with its commit
             result_s = time.perf_counter() - t
             db.session.remove()
             db.engine.dispose()

@@ -165,7 +165,7 @@ def setup_election(env: dict, n: int, sign_in: bool = False, proxies: float = 0.
         if sign_in:
             posters = _give_proxies(assembly_id, members, proxies)
             headers = _sessions(app, posters)
-        db.session.commit()
+        db.session.commit()  # bench: the election is set up before the clients start
         out = (election.definition, election.public_key, creds, headers)
         db.session.remove()
         db.engine.dispose()

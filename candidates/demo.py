@@ -109,7 +109,7 @@ def load_candidates(ctx: DemoContext) -> None:
     services.publish_list(past, actor=secretary)
     past.published_at = datetime(year, 6, 16, 10, tzinfo=BRUSSELS)
     services.fix_ballot_order(past, BallotOrder.LOT, seed=f"demo-{year}", actor=secretary, on=date(year, 6, 16))
-    db.session.commit()
+    db.session.commit()  # demo loader: the past call is committed before this year's call is built
 
     # Sitting board members (the two demo accounts with the board role): one term runs on, one ends.
     board = [m for m in members if m.account.has_role(Role.BOARD)]

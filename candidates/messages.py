@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 
+from app.audit import register_action_labels, register_object_labels
 from app.errors import register_messages
 from candidates import errors
 
@@ -69,4 +70,26 @@ register_messages({
     errors.DuplicateCall: _l("Another call already has this short name."),
     errors.FieldTooLong: lambda exc: _join([_l("Some texts are too long:")]
                                            + [", ".join(str(FIELD_LABELS.get(f, f)) for f in exc.fields) + "."]),
+})
+
+
+# Words for the audit log (app.audit): every action this package writes, and the objects it audits.
+register_action_labels({
+    "candidates.call.create": _l("Call for candidates created"),
+    "candidates.call.update": _l("Call for candidates changed"),
+    "candidates.call.announce": _l("Call for candidates announced to members"),
+    "candidates.call.publish": _l("List of candidates published"),
+    "candidates.application.save": _l("Application saved"),
+    "candidates.application.submit": _l("Application sent"),
+    "candidates.application.withdraw": _l("Application withdrawn"),
+    "candidates.application.accept": _l("Application accepted"),
+    "candidates.application.reject": _l("Application rejected"),
+    "candidates.application.request_correction": _l("Correction asked of the candidate"),
+    "candidates.ballot.fix": _l("Order of candidates on the ballot fixed"),
+    "candidates.mandate.record": _l("Board mandates recorded"),
+})
+register_object_labels({
+    "candidates_call": _l("Call for candidates"),
+    "candidates_application": _l("Board candidacy"),
+    "candidates_mandate": _l("Board mandate"),
 })

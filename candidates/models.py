@@ -210,17 +210,3 @@ class Mandate(db.Model):
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
     member: Mapped[Member] = relationship()
-
-
-class StashedDraft(db.Model):
-    """What a member typed when their session had expired, kept until they sign in again (a day).
-
-    Only the hash of the token in the sign-in return address is stored."""
-
-    __tablename__ = "candidates_stashed_draft"
-
-    id: Mapped[int] = mapped_column(primary_key=True)
-    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
-    call_id: Mapped[int] = mapped_column(ForeignKey("candidates_call.id"))
-    data: Mapped[dict] = mapped_column(JSON)
-    created_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)

@@ -5,15 +5,14 @@ Services take models and plain values, check every rule themselves, raise Domain
 audit row and a version, and only flush: the request or command commits once."""
 from __future__ import annotations
 
-import hashlib
 import random
 import secrets
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date
 from typing import Any, Iterable, Mapping
 
 from flask import url_for
-from sqlalchemy import delete, select
+from sqlalchemy import select
 
 from app import audit
 from app.clock import today, utcnow
@@ -24,7 +23,7 @@ from app.models import Account, AccountRole, OutboxMessage, Role
 from app.uow import savepoint
 from candidates import errors
 from candidates.models import (EDITABLE, LANGUAGES, Application, ApplicationStatus, ApplicationVersion,
-                               BallotOrder, Call, Gender, Mandate, StashedDraft)
+                               BallotOrder, Call, Gender, Mandate)
 from candidates.photos import process_photo
 from shares import standing
 from shares.models import Category, Member, MemberKind
@@ -45,7 +44,6 @@ LIMITS = {"published_name": 120, "representative_name": 120, "biography": 1500, 
           "vision": 3000, "skills_other": 300}
 CONTENT_FIELDS = ("language", "published_name", "representative_name", "biography", "motivation", "skills",
                   "skills_other", "vision", "gender", "no_conflict", "consent_publication")
-STASH_HOURS = 24
 
 
 def check_eligibility(call: Call, *, category: Category | None, standing_reasons: Iterable[str],
@@ -602,34 +600,3 @@ def record_mandates(call: Call, elected: Iterable[Application], starts_on: date,
     audit.record("candidates.mandate.record", call, actor=actor,
                  after={"members": [m.member_id for m in out], "starts_on": starts_on, "ends_on": ends_on})
     return out
-
-
-# -- keeping what was typed when a session expired ------------------------------------------------
-
-STASHED_FIELDS = ("language", "published_name", "representative_name", "biography", "motivation", "skills_other",
-                  "vision", "gender", "no_conflict", "consent_publication")
-
-
-def stash_draft(call: Call, form: Mapping[str, Any], skills: list[str]) -> str:
-    """Keep what an anonymous (session expired) form post carried, for one day; return the token
-    that the sign-in's return address carries. Old stashes are cleared on the way."""
-    data = {name: str(form.get(name, ""))[:LIMITS.get(name, 50) + 100] for name in STASHED_FIELDS}
-    data["skills"] = [s for s in SKILLS if s in set(skills)]
-    token = secrets.token_urlsafe(24)
-    db.session.execute(delete(StashedDraft).where(StashedDraft.created_at < utcnow() - timedelta(hours=STASH_HOURS)))
-    db.session.add(StashedDraft(token_hash=hashlib.sha256(token.encode()).hexdigest(), call_id=call.id, data=data))
-    db.session.flush()
-    return token
-
-
-def take_stash(call: Call, token: str) -> dict[str, Any] | None:
-    """The stashed fields for ``token`` (once: the stash is removed), or None."""
-    row = db.session.scalar(select(StashedDraft).where(
-        StashedDraft.token_hash == hashlib.sha256(token.encode()).hexdigest(), StashedDraft.call_id == call.id,
-        StashedDraft.created_at >= utcnow() - timedelta(hours=STASH_HOURS)))
-    if row is None:
-        return None
-    data = dict(row.data)
-    db.session.delete(row)
-    db.session.flush()
-    return data

@@ -10,7 +10,7 @@ from flask_login import current_user
 from app.authz import permission_required
 from app.clock import today
 from app.errors import DomainError, error_message
-from app.extensions import csrf, db
+from app.extensions import csrf
 from app.uow import unit_of_work
 from app.web import render
 from candidates import errors, queries, services
@@ -102,12 +102,12 @@ def _form_fields(form: ApplicationForm) -> dict:
             "consent_publication": form.consent_publication.data}
 
 
-def _form_page(call, member, form, application, status=200, problem=None, restored=False):
+def _form_page(call, member, form, application, status=200, problem=None):
     eligibility = services.member_eligibility(call, member, application=application)
     versions = queries.versions(application) if application is not None else []
     return render_template("candidates/application.html", call=call, member=member, form=form,
                            application=application, eligibility=eligibility, versions=versions, problem=problem,
-                           restored=restored, legal=member.kind is MemberKind.LEGAL,
+                           legal=member.kind is MemberKind.LEGAL,
                            missing=services.missing_fields(application) if application else [],
                            editable=_editable(call, application), today=today()), status
 
@@ -135,12 +135,17 @@ def _prefill(form: ApplicationForm, application, member) -> None:
 
 
 def _expired_session_post(slug: str):
-    """A form posted after the session expired: keep what was typed, sign in, come back to it."""
+    """A form posted after the session expired. Nothing is written for a visitor: the answer is the
+    form again, holding what was typed (and the browser keeps a copy, static/js/candidates/draft.js),
+    with a sign-in that opens in another tab; once signed in there, saving here keeps everything."""
     call = _call(slug)
-    with unit_of_work():
-        token = services.stash_draft(call, request.form, request.form.getlist("skills"))
-    flash(_("Your session had expired. What you typed is kept: sign in and you will find it again."), "warning")
-    return redirect(url_for("auth.login", next=url_for("candidates.restore_draft", slug=slug, token=token)))
+    form = ApplicationForm()
+    form.validate()  # fills the fields from the post; its errors are not shown to a visitor
+    for field in form:
+        field.errors = []
+    return render_template("candidates/expired.html", call=call, form=form,
+                           legal=bool(form.representative_name.data),
+                           photo_sent=bool(request.files.get("photo") and request.files["photo"].filename)), 401
 
 
 def _read_photo() -> bytes | None:
@@ -158,7 +163,7 @@ def _too_large_request() -> bool:
 
 
 @bp.route("/me/<slug>/application", methods=["GET", "POST"])
-@csrf.exempt  # checked by the form once signed in; an expired session's post is kept, not refused
+@csrf.exempt  # checked by the form once signed in; an expired session's post is given back, not refused
 def application_form(slug: str):
     if request.method == "POST" and not current_user.is_authenticated:
         return _expired_session_post(slug)
@@ -232,12 +237,10 @@ def _field_errors(form: ApplicationForm, exc: DomainError) -> None:
 def autosave(slug: str):
     """htmx: the draft's texts saved a few seconds after typing stops (never the photo). It always
     answers with a status line to swap in, never a redirect, so an expired session loses nothing:
-    the texts are kept for the sign-in and stay on the page."""
+    the texts stay on the page (and in the browser's copy) while the member signs in again in another tab."""
     call = _call(slug)
-    if not current_user.is_authenticated:
-        with unit_of_work():
-            token = services.stash_draft(call, request.form, request.form.getlist("skills"))
-        return _autosave_status(call, expired_next=url_for("candidates.restore_draft", slug=slug, token=token))
+    if not current_user.is_authenticated:  # nothing is written for a visitor; the text stays on the page
+        return _autosave_status(call, expired=True)
     if not can_apply(current_user):
         abort(403)
     member = _own_member()
@@ -262,31 +265,9 @@ def autosave(slug: str):
 AUTOSAVED = (ApplicationStatus.DRAFT, ApplicationStatus.CORRECTION)
 
 
-def _autosave_status(call, application=None, status=200, problem=None, saved=False, expired_next=None):
-    response = render("candidates/_partials/autosave.html", call=call, application=application, problem=problem,
-                      saved=saved, expired_next=expired_next, status=status)
-    return response
-
-
-@bp.route("/me/<slug>/restore/<token>")
-@permission_required(can_apply)
-def restore_draft(slug: str, token: str):
-    """After signing in again: the form filled with what was typed, to check and save."""
-    call = _call(slug)
-    member = _own_member()
-    application = services.application_for(call, member)
-    with unit_of_work():
-        data = services.take_stash(call, token)
-    form = ApplicationForm()
-    _prefill(form, application, member)
-    if data is None:
-        flash(_("There is nothing more to restore: your application is shown as last saved."), "warning")
-        return redirect(url_for("candidates.application_form", slug=slug))
-    for name in services.STASHED_FIELDS:
-        field = getattr(form, name)
-        field.data = bool(data.get(name)) if name in ("no_conflict", "consent_publication") else data.get(name, "")
-    form.skills.data = data.get("skills", [])
-    return _form_page(call, member, form, application, restored=True)
+def _autosave_status(call, application=None, status=200, problem=None, saved=False, expired=False):
+    return render("candidates/_partials/autosave.html", call=call, application=application, problem=problem,
+                  saved=saved, expired=expired, status=status)
 
 
 @bp.route("/me/<slug>/withdraw", methods=["GET", "POST"])

@@ -265,7 +265,7 @@ def run_export(export_id: int) -> bool:
                                                               RegisterExport.status == ExportStatus.QUEUED)
                                  .values(status=ExportStatus.RUNNING, started_at=utcnow(), heartbeat_at=utcnow())
                                  .execution_options(synchronize_session=False)).rowcount
-    db.session.commit()
+    db.session.commit()  # job: the claim is visible to other workers before the long work starts
     if claimed != 1:
         return False
     export = db.session.get(RegisterExport, export_id)
@@ -278,7 +278,7 @@ def run_export(export_id: int) -> bool:
                                                         RegisterExport.status == ExportStatus.RUNNING)
                            .values(done_rows=n, heartbeat_at=utcnow())
                            .execution_options(synchronize_session=False))
-        db.session.commit()
+        db.session.commit()  # job: progress is committed so that the page polling it sees it
 
     try:
         with job_context(), force_locale(export.language):
@@ -292,13 +292,13 @@ def run_export(export_id: int) -> bool:
                 count = export.total_rows
         partial.replace(path)
     except Exception as exc:  # the job records its failure for the page, then the log has the rest
-        db.session.rollback()
+        db.session.rollback()  # job: drop what the failed run left, then record the failure
         log.exception("register export %s failed", export_id)
         db.session.execute(update(RegisterExport).where(RegisterExport.id == export_id,
                                                         RegisterExport.status == ExportStatus.RUNNING)
                            .values(status=ExportStatus.FAILED, finished_at=utcnow(), error=str(exc)[:500])
                            .execution_options(synchronize_session=False))
-        db.session.commit()
+        db.session.commit()  # job: the failure is recorded for the page
         partial.unlink(missing_ok=True)
         return True
     # Only a job still running finishes: one marked stalled meanwhile stays failed (staff made another).
@@ -307,7 +307,7 @@ def run_export(export_id: int) -> bool:
                               .values(status=ExportStatus.DONE, finished_at=utcnow(), done_rows=count,
                                       filename=path.name, heartbeat_at=utcnow())
                               .execution_options(synchronize_session=False)).rowcount
-    db.session.commit()
+    db.session.commit()  # job: the outcome is recorded (or the late finish dropped)
     if done != 1:
         path.unlink(missing_ok=True)
         log.warning("register export %s finished after it was marked stalled: file dropped", export_id)

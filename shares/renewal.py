@@ -172,7 +172,7 @@ def run_campaign(year: int, now: datetime | None = None, reminder_days: tuple[in
         for i, plan in enumerate(items):
             if i % batch == 0:
                 if i:
-                    db.session.commit()
+                    db.session.commit()  # job: commits every `batch` members, so a long run keeps what it sent
                 ids = [p.member_id for p in plans[i:i + batch]]
                 members = {m.id: m for m in db.session.scalars(select(Member).where(Member.id.in_(ids)))}
             if _send(members[plan.member_id], plan, year, now, amount):
@@ -182,7 +182,7 @@ def run_campaign(year: int, now: datetime | None = None, reminder_days: tuple[in
                     result.reminded[plan.stage] += 1
             else:
                 result.already_done += 1
-        db.session.commit()
+        db.session.commit()  # job: the last batch
     return result
 
 
@@ -311,7 +311,7 @@ def record_lapses(year: int, now: datetime | None = None, actor=None, batch: int
             continue
         result.lapsed += 1
         if i % batch == 0:
-            db.session.commit()
+            db.session.commit()  # job: commits every `batch` lapses
     return result
 
 
@@ -402,7 +402,7 @@ def load_demo_renewals(ctx) -> None:
             if f and is_current_member(f) and f.first_paid_on < date(year, 1, 1) and rng.random() < 0.93:
                 request = payments.create_payment_request(member, PaymentPurpose.RENEWAL, amount, year=year)
                 _demo_pay(request, date(year, 1, 10) + timedelta(days=rng.randint(0, 60)))
-        db.session.commit()
+        db.session.commit()  # demo loader: one year of history per commit
     fixed = {m.id for m in members[:2]}
     paid_fixed = {m.id for m in members[2:3]}
     for year, share_paid in ((today.year - 1, 0.9), (today.year, 0.55)):
@@ -420,7 +420,7 @@ def load_demo_renewals(ctx) -> None:
                 continue
             if request.member_id in paid_fixed or rng.random() < share_paid:
                 _demo_pay(request, start.date() + timedelta(days=int(span * rng.random() ** 2)))
-        db.session.commit()
+        db.session.commit()  # demo loader: each year's payments before its reminders
         for days in config("RENEWAL_REMINDER_DAYS"):
             if start + timedelta(days=days) <= utcnow():
                 run_campaign(year, now=start + timedelta(days=days))

@@ -76,3 +76,28 @@ def test_register_and_board_have_append_only_triggers(migrated, table):
              else "SELECT count(*) FROM sqlite_master WHERE type = 'trigger' AND tbl_name = :t")
     with db.engine.connect() as conn:
         assert conn.execute(sa.text(query), {"t": table}).scalar() >= 1
+
+
+def test_old_audit_action_names_are_renamed_and_given_back(migrated):
+    """house0016a1b2 renames the actions written before module.noun.verb; the log stays append-only."""
+    downgrade(revision="house0016a1b2-1")
+    rows = {"auth.login": "app.session.sign_in", "register.transfer": "shares.register.transfer",
+            "voting.partial_decryption": "voting.decryption.publish",
+            "member_request.buy_shares": "shares.member_request.buy_shares",
+            "candidates.application.submit": "candidates.application.submit"}  # already new: untouched
+    with db.engine.begin() as conn:
+        for old in rows:
+            conn.execute(sa.text("INSERT INTO app_audit_entry (at, action, object_type, object_id) "
+                                 "VALUES (CURRENT_TIMESTAMP, :a, 'system', '7')"), {"a": old})
+
+    def actions():
+        with db.engine.connect() as conn:
+            return sorted(conn.execute(sa.text("SELECT action FROM app_audit_entry")).scalars())
+
+    upgrade(revision="house0016a1b2")
+    assert actions() == sorted(rows.values())
+    with pytest.raises(sa.exc.DatabaseError, match="append-only"):
+        with db.engine.begin() as conn:
+            conn.execute(sa.text("UPDATE app_audit_entry SET action = 'forged'"))
+    downgrade(revision="house0016a1b2-1")
+    assert actions() == sorted(rows)

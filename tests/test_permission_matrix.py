@@ -271,12 +271,11 @@ ROUTES: dict[str, tuple] = {
     "candidates.my_applications": ("GET", "/candidates/me/", MEMBER),
     "candidates.application_form": ("GET", "/candidates/me/{call}/application", MEMBER,
         {"POST": {400: EMPTY_FORM}}),
-    # Signed out, a post is kept and the sign-in returns to it (302 to the login page).
+    # Signed out, a post is given back on a 401 page (nothing stored) with a link to sign in again.
     "candidates.submit_application": ("POST", "/candidates/me/{call}/application/submit", MEMBER,
         {400: EMPTY_FORM}),
     "candidates.autosave": ("POST", "/candidates/me/{call}/autosave", MEMBER_KEEPS_TEXT,
         {400: EMPTY_FORM}),
-    "candidates.restore_draft": ("GET", "/candidates/me/{call}/restore/not-a-token", MEMBER),
     "candidates.withdraw": ("GET", "/candidates/me/{call}/withdraw", MEMBER,
         {404: "this member has no application to withdraw"}),  # 404: no application
     "candidates.manage_index": ("GET", "/candidates/manage/", {"secretary"}),

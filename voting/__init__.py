@@ -8,7 +8,7 @@ def init_app(app) -> None:
     from flask_babel import lazy_gettext as _l
 
     from app.registry import nav_item, task_provider
-    from voting import cli, permissions
+    from voting import audit_labels, cli, permissions  # noqa: F401  (audit_labels words the audit log)
     from voting.tasks import scrutineer_tasks
     from voting.views import bp
 

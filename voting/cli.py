@@ -28,7 +28,7 @@ def _election(slug: str):
 
 
 def _fail(exc: errors.VotingError) -> click.ClickException:
-    db.session.rollback()
+    """The refusal as the command's error; the unit of work has already rolled everything back."""
     detail = f": {exc.detail}" if exc.detail else ""
     extra = f" Missing: {', '.join(exc.missing)}." if isinstance(exc, errors.NotEnoughTrustees) else ""
     return click.ClickException(f"refused ({exc.info.get('code', exc.code)}){detail}.{extra} Nothing was changed.")
@@ -53,10 +53,10 @@ def create(definition: Path, slug: str | None, trustees: tuple[str, ...], no_log
             raise click.ClickException(f"No account with e-mail {email!r} (trustee {tid}).")
         accounts[tid.strip()] = account
     try:
-        election = services.create_election(doc, accounts, slug=slug, require_login=not no_login)
+        with unit_of_work():
+            election = services.create_election(doc, accounts, slug=slug, require_login=not no_login)
     except errors.VotingError as exc:
         raise _fail(exc) from None
-    db.session.commit()
     click.echo(f"Election {election.slug!r} created, state {election.state.value}"
                + (f", fingerprint {election.fingerprint}" if election.fingerprint else "") + ".")
 
@@ -67,10 +67,10 @@ def _simple(verb_name: str, done: str):
 
         election = _election(slug)
         try:
-            getattr(services, verb_name)(election)
+            with unit_of_work():
+                getattr(services, verb_name)(election)
         except errors.VotingError as exc:
             raise _fail(exc) from None
-        db.session.commit()
         click.echo(done.format(slug=slug, state=election.state.value))
     return command
 
@@ -95,10 +95,10 @@ def upload(slug: str, files: tuple[Path, ...]) -> None:
     election = _election(slug)
     for path in files:
         try:
-            row = services.record_trustee_step(election, json.loads(path.read_text(encoding="utf-8")))
+            with unit_of_work():  # one file, one commit: the files before a refused one stay published
+                row = services.record_trustee_step(election, json.loads(path.read_text(encoding="utf-8")))
         except errors.VotingError as exc:
             raise _fail(exc) from None
-        db.session.commit()
         click.echo(f"{path.name}: {row.type} of {row.data.get('trustee')} on the board as event {row.seq}.")
 
 
@@ -193,8 +193,8 @@ def credentials(slug: str, public_list: Path | None, on_date, letters_path: Path
     try:
         if public_list is not None:
             doc = json.loads(public_list.read_text(encoding="utf-8"))
-            row = services.publish_credentials(election, doc["credentials"])
-            db.session.commit()
+            with unit_of_work():
+                row = services.publish_credentials(election, doc["credentials"])
             click.echo(f"{len(row.data['credentials'])} public credentials published (event {row.seq}).")
             return
         from shares.models import Member

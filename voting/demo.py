@@ -158,7 +158,7 @@ def load_elections(ctx) -> None:
     for tid in ("t2", "t4", "t5"):  # t1 and t3 absent: any 3 of 5 decrypt
         services.record_trustee_step(past, partial_decryption(past, kits[tid]))
     services.publish_result(past)
-    db.session.commit()
+    db.session.commit()  # demo loader: the past election is committed before this year's is built
 
     # 2. This year's assembly: open, every member has a credential in the demo outbox.
     kits = make_kits(5, kit_names)

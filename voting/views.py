@@ -11,9 +11,9 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
 from app.authz import login_required, permission_required
-from app.extensions import db
+from app.errors import error_message, register_messages
 from app.uow import unit_of_work
-from app.web import render
+from app.web import query_int, render
 from shares import queries as share_queries
 from voting import errors, queries, services, texts
 from voting.crypto.ballot import ballot_tracker
@@ -29,7 +29,7 @@ from voting.permissions import (
 
 bp = Blueprint("voting", __name__, template_folder="templates", url_prefix="/voting")
 
-# What each refusal means, in the user's language (services never word errors).
+# What each refusal means, in the user's language (services never word errors); registered below.
 MESSAGES: dict[type, Any] = {
     errors.MalformedBallot: _l("The ballot is not in the expected format."),
     errors.InvalidGroupElement: _l("The ballot contains a value that is not a valid encryption."),
@@ -67,15 +67,11 @@ MESSAGES: dict[type, Any] = {
 }
 
 
-def message_for(exc: errors.VotingError) -> str:
-    for cls in type(exc).__mro__:
-        if cls in MESSAGES:
-            return str(MESSAGES[cls])
-    return _("This cannot be done in the current state.")
+register_messages(MESSAGES)  # one registry (app.errors): error_message(exc) words a refusal anywhere
 
 
 def _json_error(exc: errors.VotingError) -> Response:
-    body: dict[str, Any] = {"error": exc.info.get("code", exc.code), "message": message_for(exc)}
+    body: dict[str, Any] = {"error": exc.info.get("code", exc.code), "message": error_message(exc)}
     if exc.detail:
         body["detail"] = exc.detail
     if isinstance(exc, errors.NotEnoughTrustees):
@@ -110,7 +106,7 @@ def index():
 def board(slug: str):
     election = queries.election_by_slug(slug)
     form = TrackerSearchForm(request.args, meta={"csrf": False})
-    page = max(request.args.get("page", 1, type=int) or 1, 1)
+    page = query_int("page", 1, low=1)
     found = queries.find_tracker(election, form.q.data) if form.q.data else []
     if request.headers.get("HX-Target") == "tracker-results":
         return render("voting/board.html", "voting/_partials/tracker_results.html", election=election, form=form,
@@ -258,12 +254,11 @@ def scrutineer_upload(slug: str, trustee_id: str):
         form.file.errors.append(_("This file is not JSON produced by the scrutineer tool."))
         return render("voting/scrutineer.html", status=400, **_scrutineer_context(election, form))
     try:
-        _record_upload(election, trustee, data)
+        with unit_of_work():
+            _record_upload(election, trustee, data)
     except errors.VotingError as exc:
-        db.session.rollback()
-        form.file.errors.append(message_for(exc) + (f" ({exc.detail})" if exc.detail else ""))
+        form.file.errors.append(error_message(exc) + (f" ({exc.detail})" if exc.detail else ""))
         return render("voting/scrutineer.html", status=exc.status, **_scrutineer_context(election, form))
-    db.session.commit()
     flash(_("Your file was checked and published on the board."), "success")
     return redirect(url_for("voting.scrutineer", slug=slug))
 
@@ -282,11 +277,10 @@ def trustee_keys(slug: str, trustee_id: str):
     election = queries.election_by_slug(slug)
     trustee = _trustee_or_403(election, trustee_id)
     try:
-        services.register_trustee_keys(election, trustee, _json_body())
+        with unit_of_work():
+            services.register_trustee_keys(election, trustee, _json_body())
     except errors.VotingError as exc:
-        db.session.rollback()
         return _json_error(exc)
-    db.session.commit()
     return jsonify({"ok": True, "state": election.state.value, "fingerprint": election.fingerprint}), 201
 
 
@@ -297,11 +291,10 @@ def trustee_step(slug: str, trustee_id: str):
     election = queries.election_by_slug(slug)
     trustee = _trustee_or_403(election, trustee_id)
     try:
-        row = services.record_trustee_step(election, _json_body(), trustee)
+        with unit_of_work():
+            row = services.record_trustee_step(election, _json_body(), trustee)
     except errors.VotingError as exc:
-        db.session.rollback()
         return _json_error(exc)
-    db.session.commit()
     return jsonify({"ok": True, "seq": row.seq, "hash": row.hash, "type": row.type,
                     "state": election.state.value}), 201
 
@@ -347,12 +340,11 @@ def manage_action(slug: str, action: str):
         abort(400)
     verb, done = _ACTIONS[action]
     try:
-        verb(election)
+        with unit_of_work():
+            verb(election)
     except errors.VotingError as exc:
-        db.session.rollback()
         election = queries.election_by_slug(slug)
         return render("voting/manage.html", status=exc.status, **_manage_context(election, error=exc))
-    db.session.commit()
     flash(str(done), "success")
     return redirect(url_for("voting.manage", slug=slug))
 
@@ -386,7 +378,7 @@ def voting_tie_rule_words(code) -> str:
 
 @bp.app_template_global()
 def voting_error_message(exc) -> str:
-    return message_for(exc)
+    return error_message(exc)
 
 
 @bp.app_template_global()

@@ -19,8 +19,8 @@ def get_or_404(model, ident):
 
 
 def refused(template: str, exc: DomainError, **context):
-    """The page again, as typed, with the service's sentence and its status (nothing was saved)."""
-    db.session.rollback()
+    """The page again, as typed, with the service's sentence and its status (nothing was saved: the
+    caller's unit of work has rolled back)."""
     return render_template(template, error=error_message(exc), **context), exc.status
 
 

@@ -3,6 +3,8 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 
+from app.audit import register_action_labels, register_object_labels
+
 LABELS = {
     # recommendations
     "draft": _l("draft"),
@@ -37,3 +39,51 @@ LABELS = {
 def status_label(value) -> str:
     key = getattr(value, "value", value)
     return str(LABELS.get(key, key))
+
+
+# Words for the audit log (app.audit): every action this package writes, and the objects it audits.
+register_action_labels({
+    "working_groups.group.create": _l("Working group created"),
+    "working_groups.call.open": _l("Call for group members opened"),
+    "working_groups.call.close": _l("Call for group members closed"),
+    "working_groups.membership.add": _l("Person added to the group"),
+    "working_groups.membership.join": _l("Member joined the group"),
+    "working_groups.membership.leave": _l("Member left the group"),
+    "working_groups.membership.role": _l("Role in the group changed"),
+    "working_groups.meeting.schedule": _l("Group meeting scheduled"),
+    "working_groups.meeting.record": _l("Group meeting recorded"),
+    "working_groups.document.upload": _l("Group document shared"),
+    "working_groups.recommendation.draft": _l("Recommendation drafted"),
+    "working_groups.recommendation.revise": _l("Recommendation revised"),
+    "working_groups.recommendation.adopt": _l("Recommendation adopted by the group"),
+    "working_groups.recommendation.submit": _l("Recommendation submitted to the board"),
+    "working_groups.recommendation.answer": _l("Recommendation answered by the board"),
+    "working_groups.submission.create": _l("Recommendations submitted to the board"),
+    "working_groups.answer.report": _l("Board's answer reported to the general assembly"),
+    "working_groups.implementation.update": _l("Implementation of a recommendation updated"),
+    "working_groups.minutes.draft": _l("Board minutes drafted"),
+    "working_groups.minutes.edit": _l("Board minutes edited"),
+    "working_groups.minutes.item": _l("Item added to the minutes"),
+    "working_groups.minutes.item_remove": _l("Item of the minutes removed"),
+    "working_groups.minutes.decision": _l("Decision added to the minutes"),
+    "working_groups.minutes.decision_remove": _l("Decision in the minutes removed"),
+    "working_groups.minutes.circulate": _l("Board minutes circulated for approval"),
+    "working_groups.minutes.withdraw": _l("Board minutes taken back to draft"),
+    "working_groups.minutes.comment": _l("Comment on the board minutes"),
+    "working_groups.minutes.approval": _l("Minutes approved by a board member"),
+    "working_groups.minutes.approve": _l("Board minutes approved"),
+    "working_groups.minutes.supersede": _l("Board minutes replaced by a correction"),
+    "working_groups.minutes.correct": _l("Correction of approved minutes started"),
+    "working_groups.synthesis.save": _l("Synthesis for members saved"),
+    "working_groups.synthesis.publish": _l("Synthesis for members published"),
+})
+register_object_labels({
+    "wg_group": _l("Working group"),
+    "wg_membership": _l("Group membership"),
+    "wg_meeting": _l("Group meeting"),
+    "wg_document": _l("Group document"),
+    "wg_recommendation": _l("Recommendation"),
+    "wg_submission": _l("Submission to the board"),
+    "wg_answer": _l("Board's answer"),
+    "wg_minutes": _l("Board minutes"),
+})

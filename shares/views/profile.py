@@ -6,7 +6,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from app.authz import can_search_members, permission_required
-from app.extensions import db
+from app.uow import unit_of_work
 from app.web import render
 from shares import queries, services
 from shares.errors import StaleEdit
@@ -28,14 +28,13 @@ def profile():
     if form.validate_on_submit():
         fields = {name: getattr(form, name).data for name in services.PROFILE_FIELDS}
         try:
-            services.update_profile(member, form.version.data, form.language.data, **fields)
+            with unit_of_work():
+                services.update_profile(member, form.version.data, form.language.data, **fields)
         except StaleEdit:
-            db.session.rollback()
             flash(_("Someone changed this profile while you were editing. Your changes are kept below: "
                     "check them against the saved profile and save again."), "error")
             form.version.data = member.version
             return render_template("shares/profile.html", form=form, member=member), 409
-        db.session.commit()
         flash(_("Your profile is saved."), "success")
         return redirect(url_for("shares.profile"))
     return render_template("shares/profile.html", form=form, member=member), 400 if form.errors else 200

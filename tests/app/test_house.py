@@ -108,3 +108,23 @@ def test_navigation_shows_what_the_person_may_use(client, login_as):
     for label in ("Members", "Register", "Payments", "Audit log", "Elections"):
         assert f">{label}</a>" in page
     assert ">My shares</a>" not in page
+
+
+@pytest.mark.no_db
+def test_no_hand_written_commit_outside_the_unit_of_work():
+    """Views and commands commit through app.uow. A batch job, demo loader or bench that commits on
+    purpose says why on the same line (listed in docs/architecture.md); anything else fails here."""
+    import re
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[2]
+    pattern = re.compile(r"\.session\.(commit|rollback)\(\)")
+    bare = []
+    for path in sorted(root.glob("**/*.py")):
+        relative = path.relative_to(root).as_posix()
+        if relative.startswith((".venv/", "tests/", "migrations/", "node_modules/")) or relative == "app/uow.py":
+            continue
+        for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
+            if pattern.search(line) and "#" not in line.split(pattern.search(line).group(0), 1)[1]:
+                bare.append(f"{relative}:{number}: {line.strip()}")
+    assert not bare, "use app.uow.unit_of_work() (or say why on the line):\n" + "\n".join(bare)

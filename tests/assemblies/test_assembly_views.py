@@ -231,6 +231,21 @@ def test_results_page_csv_and_pdf(client, world):
     assert pdf.status_code == 200 and pdf.data.startswith(b"%PDF")
 
 
+def test_results_csv_cells_are_never_formulas(client, world):
+    from assemblies.models import Candidate
+
+    cast_for(world.assembly, electors(world), world.rng)
+    tally(world.assembly, world.kits)
+    candidate = db.session.scalar(select(Candidate).where(Candidate.name == "Amélie Dubois"))
+    candidate.name = '=HYPERLINK("http://evil.example","x")'
+    db.session.commit()
+    sign_in(client, world.members[0].account)
+    response = client.get("/assemblies/ga-test/results.csv")
+    csv = response.get_data(as_text=True)
+    assert response.status_code == 200 and response.headers["Cache-Control"] == "no-store"
+    assert "'=HYPERLINK" in csv and ",=HYPERLINK" not in csv and '"=HYPERLINK' not in csv
+
+
 def test_the_roll_pages_and_searches(client, world):
     sign_in(client, world.officer)
     m = world.members[3]

@@ -267,15 +267,6 @@ def test_statistics_count_seats_and_balance(open_call, standing_member, apply, s
     assert (stats.balance.women, stats.balance.men, stats.balance.legal_persons) == (1, 1, 1)
 
 
-def test_stashed_draft_comes_back_once(open_call):
-    call = open_call()
-    token = services.stash_draft(call, {"biography": "texte tapé", "vision": "v"}, ["it", "nonsense"])
-    data = services.take_stash(call, token)
-    assert data["biography"] == "texte tapé" and data["skills"] == ["it"]
-    assert services.take_stash(call, token) is None
-    assert services.take_stash(call, "made-up") is None
-
-
 def test_mandates_from_a_call(open_call, standing_member, apply, secretary):
     call = open_call()
     application = apply(call, standing_member())

@@ -140,24 +140,50 @@ def test_too_long_texts_are_refused_with_the_text_kept(client, login_as, open_ca
     assert mine(call, member) is None
 
 
-def test_expired_session_keeps_what_was_typed(client, login_as, open_call, standing_member):
+def row_counts():
+    """Every table's row count: a signed-out visitor must change none of them."""
+    return {t.name: db.session.scalar(select(func.count()).select_from(t)) for t in db.metadata.sorted_tables}
+
+
+LONG_MOTIVATION = ("Je me présente parce que la coopérative doit rester proche de ses membres. " * 40)[:2990]
+
+
+def test_expired_session_gives_the_text_back_and_writes_nothing(client, login_as, open_call, standing_member):
     call = open_call()
     member = standing_member()
-    response = client.post(f"/candidates/me/{call.slug}/application",
-                           data=form_data(biography="Texte tapé pendant une heure", vision="Ma vision"))
-    assert response.status_code == 302 and "/auth/login" in response.location
-    next_url = re.search(r"next=([^&]+)", response.location).group(1)
-    from urllib.parse import unquote
-    next_url = unquote(next_url)
-    assert next_url.startswith(f"/candidates/me/{call.slug}/restore/")
+    db.session.commit()
+    before = row_counts()
+    for url in (f"/candidates/me/{call.slug}/application", f"/candidates/me/{call.slug}/application/submit"):
+        response = client.post(url, data=with_photo(form_data(biography="Texte tapé pendant une heure",
+                                                              motivation=LONG_MOTIVATION, vision="Ma vision")),
+                               content_type="multipart/form-data")
+        text = response.get_data(as_text=True)
+        assert response.status_code == 401
+        assert "Texte tapé pendant une heure" in text and "Ma vision" in text
+        assert LONG_MOTIVATION.strip() in text  # the long text whole, not cut
+        assert "Your session has expired, so nothing was saved yet" in text
+        assert "The photo you chose is not kept" in text
+        link = re.search(r'href="(/auth/login\?next=[^"]+)" target="_blank"', text)
+        assert link and f"/candidates/me/{call.slug}/application" in link.group(1).replace("%2F", "/")
+        assert 'data-keep-draft="' + call.slug + '"' in text  # the browser keeps its copy too
+    db.session.expire_all()
+    assert row_counts() == before
+    # Signed in again (in another tab), the member presses "Save draft" on the page they were given.
     login_as(member.account)
-    page = client.get(next_url)
-    text = page.get_data(as_text=True)
-    assert page.status_code == 200 and "Texte tapé pendant une heure" in text and "Ma vision" in text
-    assert "before your session expired" in text
-    assert mine(call, member) is None  # shown for checking, saved only when the member saves
-    again = client.get(next_url)  # a stash is given back once
-    assert again.status_code == 302
+    page = client.post(f"/candidates/me/{call.slug}/application",
+                       data=form_data(biography="Texte tapé pendant une heure", motivation=LONG_MOTIVATION))
+    assert page.status_code == 302
+    assert mine(call, member).motivation == LONG_MOTIVATION
+
+
+def test_an_oversized_signed_out_post_writes_nothing_either(client, open_call):
+    call = open_call()
+    db.session.commit()
+    before = row_counts()
+    response = client.post(f"/candidates/me/{call.slug}/application", data=form_data(biography="x" * 600_000))
+    assert response.status_code in (401, 413)
+    db.session.expire_all()
+    assert row_counts() == before
 
 
 def test_after_closing_and_out_of_standing_refusals_are_worded(client, login_as, open_call, standing_member):
@@ -299,15 +325,17 @@ def test_member_withdraws_after_confirming(client, login_as, open_call, standing
 def test_autosave_keeps_the_draft_and_never_redirects(client, login_as, open_call, standing_member, apply):
     call = open_call()
     member = standing_member()
+    db.session.commit()
+    before = row_counts()
     signed_out = client.post(f"/candidates/me/{call.slug}/autosave", data=form_data(biography="tapé hors session"),
                              headers={"HX-Request": "true"})
-    assert signed_out.status_code == 200 and "/auth/login?next=" in signed_out.get_data(as_text=True)
-    link = re.search(r'href="(/auth/login\?next=[^"]+)"', signed_out.get_data(as_text=True)).group(1)
-    from html import unescape
-    from urllib.parse import parse_qs, urlsplit
-    restore = parse_qs(urlsplit(unescape(link)).query)["next"][0]
+    body = signed_out.get_data(as_text=True)
+    assert signed_out.status_code == 200 and "nothing was saved automatically" in body
+    link = re.search(r'href="(/auth/login\?next=[^"]+)" target="_blank"', body).group(1)
+    assert f"/candidates/me/{call.slug}/application" in link.replace("%2F", "/")
+    db.session.expire_all()
+    assert row_counts() == before
     login_as(member.account)
-    assert "tapé hors session" in client.get(restore).get_data(as_text=True)
     saved = client.post(f"/candidates/me/{call.slug}/autosave", data=form_data(biography="autosaved"),
                         headers={"HX-Request": "true"})
     body = saved.get_data(as_text=True)
@@ -330,16 +358,36 @@ def test_autosave_keeps_the_draft_and_never_redirects(client, login_as, open_cal
 
 def test_with_csrf_on_an_expired_session_still_keeps_the_text_and_a_forged_post_saves_nothing(
         make_app, open_call, standing_member):
-    from tests.factories import sign_in
+    from tests.factories import csrf_token, sign_in
 
     call = open_call()
     member = standing_member()
+    db.session.commit()
     live = make_app(WTF_CSRF_ENABLED=True, SERVER_NAME=None)
     browser = live.test_client()
-    kept = browser.post(f"/candidates/me/{call.slug}/application", data=form_data(biography="sans jeton"))
-    assert kept.status_code == 302 and "/restore/" in kept.location.replace("%2F", "/")
+    before = row_counts()
+    kept = browser.post(f"/candidates/me/{call.slug}/application",
+                        data=form_data(biography="sans jeton", motivation=LONG_MOTIVATION))
+    assert kept.status_code == 401 and "sans jeton" in kept.get_data(as_text=True)
+    db.session.expire_all()
+    assert row_counts() == before
+    old_token = csrf_token(kept.get_data(as_text=True))
+    # Signing in (in another tab) starts a fresh session: the page's token is now stale.
+    with browser.session_transaction() as session:
+        session.clear()
     sign_in(browser, member.account)
     forged = browser.post(f"/candidates/me/{call.slug}/application", data=form_data(biography="forged"))
     assert forged.status_code == 400 and "forged" in forged.get_data(as_text=True)
     assert "This page had expired" in forged.get_data(as_text=True)
     assert mine(call, member) is None
+    # The member presses "Save draft" on the page given back: refused once (stale token), text kept ...
+    stale = browser.post(f"/candidates/me/{call.slug}/application",
+                         data=form_data(biography="sans jeton", motivation=LONG_MOTIVATION) | {"csrf_token": old_token})
+    assert stale.status_code == 400 and "This page had expired" in stale.get_data(as_text=True)
+    assert "sans jeton" in stale.get_data(as_text=True) and mine(call, member) is None
+    # ... and saved on the second press, with the page's fresh token: nothing of the long text lost.
+    saved = browser.post(f"/candidates/me/{call.slug}/application",
+                         data=form_data(biography="sans jeton", motivation=LONG_MOTIVATION)
+                         | {"csrf_token": csrf_token(stale.get_data(as_text=True))})
+    assert saved.status_code == 302
+    assert mine(call, member).motivation == LONG_MOTIVATION and mine(call, member).biography == "sans jeton"

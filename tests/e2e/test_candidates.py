@@ -145,3 +145,45 @@ def test_autosave_keeps_a_draft_without_pressing_save(page, live_server, sign_in
     page.get_by_label("Short biography").fill("Then saved by hand.")
     page.get_by_role("button", name="Save draft").click()
     expect(page.locator(".flash.success")).to_contain_text("Your draft is saved.")
+
+
+def test_an_expired_session_loses_nothing_and_a_visitor_writes_nothing(page, live_server, sign_in, accessible):
+    from sqlalchemy import func, select
+
+    from candidates.models import Application
+
+    call = services.create_call(**call_values(slug="board-expired"))
+    services.announce_call(call)
+    member = make_standing_member(language="en", first_name="Nora", last_name="Janssens")
+    db.session.commit()
+    long_text = ("I stand because the cooperative must stay close to its members, in every region. " * 36)[:2990].strip()
+    page.set_viewport_size(PHONE)
+    sign_in(page, live_server, member.email)
+    page.goto(live_server.path(f"/candidates/me/{call.slug}/application"))
+    # The session ends while the member types (what an expiry looks like to the browser).
+    page.context.clear_cookies()
+    page.get_by_label("Short biography").fill("Typed after the session ended.")
+    page.get_by_label("Why do you stand?").fill(long_text)
+    page.get_by_role("button", name="Save draft").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Sign in again to save your application")
+    expect(page.get_by_label("Why do you stand?")).to_have_value(long_text)
+    accessible(page)
+    db.session.rollback()
+    assert db.session.scalar(select(func.count()).select_from(Application)
+                             .where(Application.member_id == member.id)) == 0
+    # The worst case: the member leaves that page and signs in again in the same tab.
+    sign_in(page, live_server, member.email)
+    page.goto(live_server.path(f"/candidates/me/{call.slug}/application"))
+    expect(page.locator("#draft-restored")).to_be_visible()
+    expect(page.get_by_label("Why do you stand?")).to_have_value(long_text)
+    expect(page.get_by_label("Short biography")).to_have_value("Typed after the session ended.")
+    accessible(page)
+    page.get_by_role("button", name="Save draft").click()
+    expect(page.locator(".flash.success")).to_contain_text("Your draft is saved.")
+    db.session.rollback()
+    saved = db.session.scalar(select(Application).where(Application.member_id == member.id))
+    assert saved.motivation == long_text and saved.biography == "Typed after the session ended."
+    # Saved on the server, the browser's copy is gone: a reload shows no notice.
+    page.reload()
+    expect(page.get_by_label("Why do you stand?")).to_have_value(long_text)
+    expect(page.locator("#draft-restored")).to_be_hidden()

@@ -65,14 +65,7 @@ class NamedBody(bytes):
 
 # The routes whose failures (a 500, or a refusal that wrote rows) are in other engineers' packages:
 # endpoint -> reason (the reproducing input).
-KNOWN_FAILURES: dict[str, str] = {
-    "candidates.application_form": "candidates.application_form (POST /candidates/me/<call>/application) as a "
-                                   "visitor: answers 302 to the sign-in page but has stored a row (the kept "
-                                   "post): an unauthenticated write, up to 1 MiB each; keep it in the session "
-                                   "or decide it is wanted (candidates engineer / lead)",
-    "candidates.submit_application": "candidates.submit_application (POST .../application/submit) as a visitor: "
-                                     "302 to sign in after storing a row, as above",
-}
+KNOWN_FAILURES: dict[str, str] = {}
 
 _ROUTES_APP = create_app({"SQLALCHEMY_DATABASE_URI": DATABASE_URI})
 ENDPOINTS = sorted({rule.endpoint for rule in _ROUTES_APP.url_map.iter_rules()})

@@ -172,3 +172,13 @@ def test_named_upload_routes_take_larger_files(client, login_as, app):
     elsewhere = client.post("/staff/requests/1/approve", data=two_mb, content_type="multipart/form-data; boundary=XyZ")
     assert elsewhere.status_code == 413
     assert app.config["UPLOAD_LIMITS"]["shares.statement_import"] > 2 * 1024 * 1024
+
+
+@pytest.mark.parametrize("page", ["99999999999999999999", "-5", "abc", "2147483648", "1.5", "0"])
+def test_page_numbers_on_the_public_board_are_bounded(client, db, page):
+    from voting.demo import small_tallied_election
+
+    slug = small_tallied_election("pages").election.slug
+    db.session.commit()
+    assert client.get(f"/voting/{slug}/board?page={page}").status_code == 400
+    assert client.get(f"/voting/{slug}/board?page=2").status_code == 200

@@ -1,0 +1,34 @@
+"""Words for the audit log: every action the voting package writes, and the objects it audits.
+
+Imported by ``voting.init_app`` only (the verifier and the trustee tools never import it)."""
+from __future__ import annotations
+
+from flask_babel import lazy_gettext as _l
+
+from app.audit import register_action_labels, register_object_labels
+
+# voting.item.close: written once the vote can be closed item by item (issue 13).
+register_action_labels({
+    "voting.election.create": _l("Election created"),
+    "voting.definition.publish": _l("Election definition published on the board"),
+    "voting.trustee.register_keys": _l("Scrutineer's keys registered"),
+    "voting.trustee.commit": _l("Scrutineer's key generation, first step"),
+    "voting.trustee.share": _l("Scrutineer's key generation, second step"),
+    "voting.trustee.complain": _l("Scrutineer's complaint against another's share"),
+    "voting.election.key": _l("Election key published"),
+    "voting.credentials.publish": _l("Voting credentials published"),
+    "voting.electorate.add": _l("Voters added while the vote is open"),
+    "voting.credential.revoke": _l("Voting credential revoked"),
+    "voting.credential.reissue": _l("Voting credential issued again"),
+    "voting.election.open": _l("Ballot box opened"),
+    "voting.election.close": _l("Ballot box closed"),
+    "voting.item.close": _l("Vote on an item closed"),
+    "voting.seal.sign": _l("Closed board sealed by a scrutineer"),
+    "voting.tally.compute": _l("Encrypted tally computed"),
+    "voting.decryption.publish": _l("Scrutineer's partial decryption published"),
+    "voting.result.publish": _l("Election result published"),
+})
+register_object_labels({
+    "voting_election": _l("Election"),
+    "voting_trustee": _l("Scrutineer"),
+})
