@@ -11,7 +11,6 @@ from flask_login import current_user
 from app.extensions import db
 from app.models import Account, AuditEntry
 
-log = logging.getLogger(__name__)
 # Actions are named ``module.noun.verb`` (docs/architecture.md): who wrote it, the thing, what happened.
 ACTION_NAME = re.compile(r"^[a-z_]+\.[a-z_]+\.[a-z_]+$")
 
@@ -31,8 +30,10 @@ def record(action: str, obj: Any = None, *, before: dict | None = None, after: d
         before=_jsonable(before), after=_jsonable(after), actor_id=actor.id if actor else None,
     )
     db.session.add(entry)
-    # Every state change also gets a log line, for the operator's log system.
-    log.info("%s %s:%s by account %s", action, entry.object_type, entry.object_id or "-", entry.actor_id or "-")
+    # Every state change also gets a log line, for the operator's log system, on the logger of the
+    # module that made it (``shares.audit``, ``voting.audit``...), so that it can be filtered by module.
+    logging.getLogger(f"{action.partition('.')[0]}.audit").info(
+        "%s %s:%s by account %s", action, entry.object_type, entry.object_id or "-", entry.actor_id or "-")
     return entry
 
 

@@ -43,7 +43,9 @@ def init_app(app: Flask) -> None:
         handler.setFormatter(JsonFormatter() if app.config.get("LOG_FORMAT") == "json"
                              else logging.Formatter(TEXT_FORMAT, "%Y-%m-%dT%H:%M:%S%z"))
         root.addHandler(handler)
-    for name in ("app", "shares", "voting", *app.config.get("LOG_PACKAGES", ())):
+    from app import DOMAIN_PACKAGES
+
+    for name in ("app", *DOMAIN_PACKAGES, *app.config.get("LOG_PACKAGES", ())):
         logging.getLogger(name).setLevel(app.config.get("LOG_LEVEL", "INFO"))
 
     @app.before_request

@@ -46,12 +46,14 @@ def test_a_hostile_request_id_is_replaced(client):
     assert len(response.headers["X-Request-ID"]) == 16
 
 
-def test_an_audited_change_is_logged(db, caplog):
+def test_an_audited_change_is_logged_by_its_module(db, caplog):
     from app import audit
 
-    with caplog.at_level(logging.INFO, logger="app.audit"):
+    with caplog.at_level(logging.INFO):
         audit.record("app.test.done", object_type="thing", object_id=7)
-    assert any("app.test.done thing:7" in r.getMessage() for r in caplog.records)
+        audit.record("shares.test.done", object_type="thing", object_id=8)
+    lines = {r.name: r.getMessage() for r in caplog.records if ".test.done" in r.getMessage()}
+    assert lines == {"app.audit": "app.test.done thing:7 by account -", "shares.audit": "shares.test.done thing:8 by account -"}
 
 
 class _Refused(DomainError):
