@@ -11,6 +11,7 @@ from app.registry import Task
 from assemblies.models import Assembly, Elector
 from shares.queries import member_for_account
 from assemblies.queries import voted_members
+from voting import services as voting
 from voting.models import Election, ElectionState
 
 
@@ -26,6 +27,8 @@ def vote_tasks(user):
     lang = str(get_locale() or "fr")[:2]
     out = []
     for assembly, election in rows:
+        if not voting.accepts_ballots(election):  # every item's vote closed: nothing left to vote on
+            continue
         voted = db.session.scalar(voted_members(election.id, [member.id]).limit(1)) is not None
         title = assembly.text("title", lang)
         out.append(Task(title=(_("Vote again: %(t)s", t=title) if voted else _("Vote: %(t)s", t=title)),

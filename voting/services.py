@@ -769,9 +769,7 @@ class DbBoard:
             return "closed"
         if self.election.state is not ElectionState.OPEN:
             return "before_open"
-        # A ballot is accepted while any agenda item's vote is open (docs/election-record.md 5.8a).
-        every = {c["id"] for c in self.election.definition["contests"]}
-        return "closed" if every <= closed_contests(self.election) else "open"
+        return "open" if accepts_ballots(self.election) else "closed"
 
     def credential_row(self, credential: str) -> _CredentialRow | None:
         """The credential's row and its current ballot, in one query (kept for this board)."""
@@ -931,6 +929,14 @@ def mail_tracker(election: Election, tracker: str, member: Any) -> None:
     with job_context():
         queue_mail(member.email, member.language, "voting_tracker", secret=True, election_title=election.title,
                    tracker=tracker, board=f"{base}{url_for('voting.board', slug=election.slug, q=tracker)}")
+
+
+def accepts_ballots(election: Election) -> bool:
+    """The box is open and the vote on at least one agenda item with it (docs/election-record.md
+    5.8a): what the board, the ballot page's links and the home page's "Vote" all ask."""
+    if election.state is not ElectionState.OPEN:
+        return False
+    return not {c["id"] for c in election.definition["contests"]} <= closed_contests(election)
 
 
 def closed_contests(election: Election) -> set[str]:

@@ -355,6 +355,11 @@ def ballot_view(definition, lang: str) -> dict:
 
 
 @bp.app_template_global()
+def voting_accepts_ballots(election) -> bool:
+    return services.accepts_ballots(election)
+
+
+@bp.app_template_global()
 def voting_event_words(event_type: str) -> str:
     return texts.event_words(event_type)
 

@@ -90,6 +90,22 @@ def test_the_member_finds_vote_on_home_and_assembly_page_and_vote_again_after(cl
         "Vote again:", "")
 
 
+def test_once_every_item_is_closed_nobody_is_asked_to_vote(client, world):
+    services.convene(world.assembly)
+    services.open_vote(world.assembly)
+    db.session.commit()
+    sign_in(client, world.members[0].account)
+    voting_items = [v["item"] for v in _vote_items(world.assembly)]
+    for item in voting_items[:-1]:
+        services.close_item(world.assembly, item)
+    db.session.commit()
+    assert "Vote: General assembly" in client.get("/").get_data(as_text=True)  # one item still open
+    services.close_item(world.assembly, voting_items[-1])
+    db.session.commit()
+    assert "Vote: General assembly" not in client.get("/").get_data(as_text=True)
+    assert ">Vote<" not in client.get("/assemblies/ga-test").get_data(as_text=True)
+
+
 def test_the_ballot_page_speaks_in_words_in_the_readers_language(client, world):
     services.convene(world.assembly)
     services.open_vote(world.assembly)
