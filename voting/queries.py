@@ -69,6 +69,16 @@ def board_page(election: Election, page: int = 1, event_type: str | None = None)
     return [BoardRow(*row) for row in db.session.execute(query)], total
 
 
+def closed_before_ballot(election: Election, tracker: str) -> list[str]:
+    """The contests whose vote had closed item by item when this ballot reached the board: its part
+    for them does not count (docs/election-record.md 5.8a)."""
+    seq = select(CastBallot.seq).where(CastBallot.election_id == election.id,
+                                       CastBallot.tracker == tracker).scalar_subquery()
+    rows = db.session.scalars(select(BoardEvent.data).where(
+        BoardEvent.election_id == election.id, BoardEvent.type == "item_close", BoardEvent.seq < seq))
+    return sorted({contest for data in rows for contest in data["contests"]})
+
+
 def find_tracker(election: Election, text: str) -> list[CastBallot]:
     """Ballots whose tracker is ``text`` or starts with it (at least 8 hex characters)."""
     text = text.strip().lower()

@@ -201,14 +201,16 @@ def cast(slug: str):
         known = queries.find_tracker(election, ballot_tracker(ballot)) if isinstance(ballot, dict) else []
         if not known:
             return _json_error(exc)
-        return jsonify({"tracker": ballot_tracker(ballot), "already": True,
-                        "board": url_for("voting.board", slug=slug, q=ballot_tracker(ballot))})
+        tracker = ballot_tracker(ballot)
+        return jsonify({"tracker": tracker, "already": True, "board": url_for("voting.board", slug=slug, q=tracker),
+                        "not_counted": queries.closed_before_ballot(election, tracker)})
     except errors.VotingError as exc:
         if isinstance(exc, errors.NotYourCredential):  # the owner is told, the refusal stands
             with unit_of_work():
                 services.warn_credential_owner(election, exc.info.get("owner_id"))
         return _json_error(exc)
-    response = jsonify({"tracker": tracker, "board": url_for("voting.board", slug=slug, q=tracker)})
+    response = jsonify({"tracker": tracker, "board": url_for("voting.board", slug=slug, q=tracker),
+                        "not_counted": queries.closed_before_ballot(election, tracker)})
     response.status_code = 201
     return response
 

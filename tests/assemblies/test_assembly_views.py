@@ -143,6 +143,14 @@ def test_casting_refusals_and_idempotent_retry(client, world, outbox):
     again = client.post("/voting/ga-test/ballots", json=ballot, headers={"X-CSRFToken": token()})
     assert again.status_code == 200 and again.json["tracker"] == first.json["tracker"]
     assert voting.board_state(election).counted_by_category()["A"] == 1  # nothing counted twice
+    assert first.json["not_counted"] == again.json["not_counted"] == []
+    # An item's vote closes before a second ballot arrives: the answer names what does not count.
+    item = _vote_items(world.assembly)[0]["item"]
+    services.close_item(world.assembly, item)
+    db.session.commit()
+    revote = client.post("/voting/ga-test/ballots", json=encrypt_ballot(el, election.public_key, credential, sel))
+    assert revote.status_code == 201
+    assert revote.json["not_counted"] == services.item_contests(item, election.definition)
     services.close_vote(world.assembly)
     db.session.commit()
     late = encrypt_ballot(el, election.public_key, credential, sel)

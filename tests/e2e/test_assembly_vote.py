@@ -285,6 +285,25 @@ def test_the_chair_closes_one_item_the_projector_and_the_ballot_show_it_closed(p
     expect(member_page.locator("#ballot-review")).to_contain_text("Vote closed on this item: this part of your ballot does not count.")
     member_page.get_by_role("button", name="Cast my ballot").click()
     expect(member_page.locator("#ballot-done")).to_be_visible(timeout=30_000)
+    expect(member_page.locator("#not-counted")).to_be_hidden()
+    # an item closes after the page's last look, just before the ballot arrives: the receipt says so
+
+    def as_a_moment_before(route):  # election.json as it was before item4 closed
+        response = route.fetch()
+        info = response.json()
+        info["closed_contests"] = [c for c in info["closed_contests"] if c != "item4"]
+        route.fulfill(response=response, json=info)
+    member_page.route("**/election.json", as_a_moment_before)
+    db.session.rollback()
+    assembly = db.session.scalar(select(Assembly).where(Assembly.slug == "ga-e2e"))
+    services.close_item(assembly, next(i for i in assembly.items if i.contest_id == "item4"))
+    db.session.commit()
+    member_page.get_by_role("button", name="Vote again").click()
+    member_page.locator("fieldset[data-contest=item4]").get_by_label("Yes", exact=True).check()
+    member_page.get_by_role("button", name="Review my choices").click()
+    member_page.get_by_role("button", name="Cast my ballot").click()
+    expect(member_page.locator("#not-counted")).to_contain_text("closed before your ballot arrived")
+    accessible(member_page)
     context.close()
     # the ballot cast after the close does not count for the closed item, and the projector says so
     db.session.rollback()

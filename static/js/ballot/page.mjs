@@ -148,6 +148,11 @@ if (app && form) {
       try { sessionStorage.setItem(storeKey, credentialInput.value); } catch (e) { /* private mode */ }
       document.getElementById('tracker').textContent = body.tracker || ballotTracker(pending);
       document.getElementById('tracker-link').href = body.board;
+      // An item closed between the last check and the ballot's arrival: say its choice did not count.
+      const late = contests.filter((fs) => (body.not_counted || []).includes(fs.dataset.contest) && !isClosed(fs));
+      const lateNote = document.getElementById('not-counted');
+      lateNote.textContent = late.length ? msg('msgNotCounted', late.map((fs) => fs.dataset.title).join(', ')) : '';
+      lateNote.hidden = !late.length;
       pending = null;
       review.hidden = true;
       show(done);
