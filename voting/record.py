@@ -60,6 +60,8 @@ EVENT_TYPES = (
     "open",
     "electorate_addition",
     "ballot",
+    "item_hold",
+    "item_open",
     "item_close",
     "close",
     "seal_signature",
@@ -395,6 +397,11 @@ class RecordState:
     # The agenda items closed one by one before the final close (docs/election-record.md 5.8a).
     item_closes: list[ItemClose] = field(default_factory=list)
     closed_contests: dict[str, ItemClose] = field(default_factory=dict)
+    # The agenda items held back at the opening (``item_hold``) and the seq of each one's
+    # ``item_open`` once the chair opened it (docs/election-record.md 5.8b).
+    open_seq: int | None = None
+    held_contests: set[str] = field(default_factory=set)
+    item_opened: dict[str, int] = field(default_factory=dict)
     closed: bool = False
     close_hash: str | None = None
     close_data_seen: dict[str, Any] | None = None
@@ -634,6 +641,7 @@ class RecordState:
         if not same_json(data, self.open_data()):
             raise RecordError("open_count", "the opening's electorate differs from the credential list", seq)
         self.opened = True
+        self.open_seq = seq
 
     # -- voting (the BallotBoard of the acceptance rule) ----------------------------
     def ballot_stage(self) -> str:
@@ -722,6 +730,58 @@ class RecordState:
         self.last = {"seq": seq, "hash": event_hash}
         self.events += 1
 
+    # -- holding items back at the opening, opening them later ---------------------------
+    def waiting_contests(self) -> list[str]:
+        """The contests held back at the opening whose vote the chair has not opened yet."""
+        if self.closed or self.election is None:
+            return []
+        return [c.id for c in self.el.contests if c.id in self.held_contests and c.id not in self.item_opened]
+
+    @property
+    def per_contest(self) -> bool:
+        """Whether contests count apart (items closed or held apart): the tally then states
+        ``contest_counted``."""
+        return bool(self.item_closes or self.held_contests)
+
+    def _item_names(self, data: dict[str, Any], keys: set[str], code: str, seq: int) -> list[str]:
+        if set(data) != keys or not isinstance(data["contests"], list) or not data["contests"]:
+            raise RecordError("event_format", f"an {code.replace('_', ' ')} has exactly {', '.join(sorted(keys))} "
+                              "(contests not empty)", seq)
+        self._check_election_field(data, seq)
+        order = [c.id for c in self.el.contests]
+        names = data["contests"]
+        if not all(isinstance(c, str) and c in order for c in names) \
+                or names != sorted(set(names), key=order.index):
+            raise RecordError(code, f"an {code.replace('_', ' ')} names contests of the definition, once each, "
+                              "in its order", seq)
+        return names
+
+    def item_hold_data(self, contests: Iterable[str]) -> dict[str, Any]:
+        """The ``item_hold`` event data holding ``contests`` back (right after the opening)."""
+        wanted = set(contests)
+        return {"election": self.el.fingerprint, "contests": [c.id for c in self.el.contests if c.id in wanted]}
+
+    def _apply_item_hold(self, seq: int, event: Any, data: dict[str, Any]) -> None:
+        if self.open_seq is None or seq != self.open_seq + 1:
+            raise RecordError("order", "items are held back by the event right after the opening", seq)
+        self.held_contests = set(self._item_names(data, {"election", "contests"}, "item_hold", seq))
+
+    def item_open_data(self, contests: Iterable[str]) -> dict[str, Any]:
+        """The ``item_open`` event data opening held-back ``contests`` (one agenda item's)."""
+        wanted = set(contests)
+        return {"election": self.el.fingerprint, "contests": [c.id for c in self.el.contests if c.id in wanted]}
+
+    def _apply_item_open(self, seq: int, event: Any, data: dict[str, Any]) -> None:
+        if not self.opened or self.closed:
+            raise RecordError("order", "an item opens after the opening, before the close", seq)
+        names = self._item_names(data, {"election", "contests"}, "item_open", seq)
+        waiting = set(self.waiting_contests())
+        wrong = [c for c in names if c not in waiting]
+        if wrong:
+            raise RecordError("item_open", f"contest {wrong[0]} was not held back or is already open", seq)
+        for cid in names:
+            self.item_opened[cid] = seq
+
     # -- closing the vote item by item -------------------------------------------------
     def item_close_data(self, contests: Iterable[str]) -> dict[str, Any]:
         """The ``item_close`` event data closing ``contests`` (one agenda item's contests)."""
@@ -744,6 +804,9 @@ class RecordState:
         again = [c for c in names if c in self.closed_contests]
         if again:
             raise RecordError("item_close", f"contest {again[0]} is already closed", seq)
+        waiting = [c for c in names if c in self.waiting_contests()]
+        if waiting:
+            raise RecordError("item_close", f"contest {waiting[0]} is not open yet", seq)
         if not same_json(data, self.item_close_data(names)):
             raise RecordError(
                 "close_count",
@@ -755,10 +818,17 @@ class RecordState:
             self.closed_contests[cid] = item
 
     def counted_for(self, contest: str) -> Mapping[str, BallotEntry]:
-        """The ballots that count for ``contest``: the last ballot of each unrevoked credential
-        placed before that contest closed (its item close, else the final close)."""
+        """The ballots that count for ``contest``: the last ballot of each credential unrevoked
+        at that contest's close, placed before that close (its item close, else the final close)
+        and after the contest opened (its item open if it was held back, else the opening)."""
         item = self.closed_contests.get(contest)
-        return item.counted if item is not None else self.last_by_credential
+        counted = item.counted if item is not None else self.last_by_credential
+        if contest not in self.held_contests:
+            return counted
+        start = self.item_opened.get(contest)
+        if start is None:  # held back and never opened: nothing counts
+            return {}
+        return {cred: entry for cred, entry in counted.items() if entry.seq > start}
 
     def contest_counted(self) -> dict[str, dict[str, int]]:
         """Per contest, the counted ballots per category."""
@@ -832,11 +902,20 @@ class RecordState:
             raise RecordError("tally_sum", "this replay does not keep ballots: the caller sums them (compute_sums)")
         flat = sum_ballots(self.el, ((e.category, e.ballot) for e in self.last_by_credential.values()))
         out = sums_to_json(self.el, flat)
-        for item in self.item_closes:  # contests closed earlier: from the ballots that counted then
-            frozen = sums_to_json(self.el, sum_ballots(self.el, ((e.category, e.ballot) for e in item.counted.values())))
+        # Contests counted apart (closed or held apart): from the ballots that count for each.
+        apart: dict[tuple[int, int], list[str]] = {}
+        for c in self.el.contests:
+            if c.id in self.closed_contests or c.id in self.held_contests:
+                item = self.closed_contests.get(c.id)
+                key = (item.seq if item is not None else -1,
+                       self.item_opened.get(c.id, -2) if c.id in self.held_contests else -1)
+                apart.setdefault(key, []).append(c.id)
+        for cids in apart.values():
+            own = sums_to_json(self.el, sum_ballots(self.el, ((e.category, e.ballot)
+                                                              for e in self.counted_for(cids[0]).values())))
             for cat in CATEGORIES:
-                for cid in item.contests:
-                    out[cat][cid] = frozen[cat][cid]
+                for cid in cids:
+                    out[cat][cid] = own[cat][cid]
         return out
 
     def tally_data(self, sums: Sums | None = None) -> dict[str, Any]:
@@ -844,7 +923,7 @@ class RecordState:
         counted = self.counted_by_category()
         sums = sums if sums is not None else self.counted_sums()
         data = {"election": self.el.fingerprint, "counted": counted, "sums": sums}
-        if self.item_closes:
+        if self.per_contest:
             per_contest = self.contest_counted()
             data["contest_counted"] = per_contest
             data["decrypt"] = decrypt_sums(self.el, sums, contest_groups(self.el, per_contest, self.el.min_ballots))
@@ -859,18 +938,18 @@ class RecordState:
             raise RecordError("not_enough_seals", f"{len(self.seals)} of {self.el.threshold} scrutineers signed the seal; "
                               f"missing: {', '.join(self.missing_seals())}", seq)
         self._check_election_field(data, seq)
-        members = {"election", "counted", "sums", "decrypt"} | ({"contest_counted"} if self.item_closes else set())
+        members = {"election", "counted", "sums", "decrypt"} | ({"contest_counted"} if self.per_contest else set())
         if set(data) != members:
             raise RecordError("event_format", "tally malformed (contest_counted exactly when items were closed)", seq)
         if not same_json(data["counted"], self.counted_by_category()):
             raise RecordError("tally_count", "the tally counts other ballots than the last per credential", seq)
-        if self.item_closes and not same_json(data["contest_counted"], self.contest_counted()):
+        if self.per_contest and not same_json(data["contest_counted"], self.contest_counted()):
             raise RecordError("tally_count", "the tally counts, for a contest, other ballots than those placed "
-                              "before its close", seq)
+                              "while it was open", seq)
         self._check_sums_shape(data["sums"], seq)
         if not self.defer_ballots and not same_json(data["sums"], self.counted_sums()):
             raise RecordError("tally_sum", "the encrypted tally is not the product of the counted ballots", seq)
-        if self.item_closes:
+        if self.per_contest:
             groups: Any = contest_groups(self.el, data["contest_counted"], self.el.min_ballots)
         else:
             groups = published_groups(data["counted"], self.el.min_ballots)

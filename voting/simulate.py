@@ -129,6 +129,20 @@ def close_item(sim: Simulation, state: RecordState, contests: list[str]) -> dict
     return event
 
 
+def hold_items(sim: Simulation, state: RecordState, contests: list[str]) -> dict[str, Any]:
+    """Hold back agenda items' contests at the opening (an ``item_hold`` event right after ``open``)."""
+    event = append_event(sim.events, "item_hold", state.item_hold_data(contests))
+    state.apply(event)
+    return event
+
+
+def open_item(sim: Simulation, state: RecordState, contests: list[str]) -> dict[str, Any]:
+    """Open the vote on a held-back agenda item's contests (an ``item_open`` event)."""
+    event = append_event(sim.events, "item_open", state.item_open_data(contests))
+    state.apply(event)
+    return event
+
+
 def seal(sim: Simulation, state: RecordState, trustee: str) -> dict[str, Any]:
     data = sign_trustee_data(sim.trustee_private[trustee], "seal_signature", state.seal_data(trustee))
     event = append_event(sim.events, "seal_signature", data)

@@ -577,12 +577,13 @@ def verify_record(
         # The counted ballots are every ballot minus the superseded ones and those of revoked
         # credentials (few: re-read from the record); for a contest closed with its agenda item,
         # minus also every ballot placed after that close (state.counted_for says which count).
+        # (for a contest held back at the opening, minus also every ballot placed before its item open).
+        sources = [state.counted_for(c.id) for c in el.contests]  # kept alive: their ids key ``sets``
         sets: dict[int, set[int]] = {}  # one set per distinct counted set (contests closed together share it)
-        for c in el.contests:
-            source = state.counted_for(c.id)
+        for source in sources:
             if id(source) not in sets:
                 sets[id(source)] = {e.seq for e in source.values()}
-        counted_by_contest = [sets[id(state.counted_for(c.id))] for c in el.contests]
+        counted_by_contest = [sets[id(source)] for source in sources]
         every = set.intersection(*counted_by_contest) if counted_by_contest else set()
         for entry in state.ballots:
             if entry.seq in every:

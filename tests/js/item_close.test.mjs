@@ -54,6 +54,19 @@ if (DIR) {
       { pool: inlinePool(), minBallots: 1 }), (e) => e.code === 'tally_count');
   });
 
+  test('items held back: a ballot before the item opened does not count for it, as in Python', async () => {
+    const doc = load('held_ok');
+    const rec = readRecord(doc);
+    assert.equal(rec.sumsChecked, true);
+    assert.deepEqual(rec.tally.contestCounted, expected.held.contest_counted);
+    const result = doc.events.find((e) => e.type === 'result').data;
+    assert.deepEqual(result.counts, expected.held.counts);
+    checkCounts(rec, result);
+    await verifyForDecryption(opener(path.join(DIR, 'held_ok.json')), { pool: inlinePool(), minBallots: 1 });
+    await assert.rejects(verifyForDecryption(opener(path.join(DIR, 'refuse_pre_open_ballot_counted.json')),
+      { pool: inlinePool(), minBallots: 1 }), (e) => e.code === 'tally_sum');
+  });
+
   test('items: the minimum count applies contest by contest (a total for one item, categories for the others)', async () => {
     const doc = load('items_mixed');
     const rec = readRecord(doc);

@@ -18,7 +18,8 @@ from voting.crypto.election import Contest
 from voting.crypto.tally import contest_groups, decrypt_sums
 from voting.crypto.credential import credential_public, generate_credential
 from voting.record import RecordState, append_event, rechain, record_document
-from voting.simulate import add_credentials, cast, close_item, finish, new_voter, open_box, revoke, setup_election
+from voting.simulate import (add_credentials, cast, close_item, finish, hold_items, new_voter, open_box, open_item,
+                             revoke, setup_election)
 from voting.verify import verify_record
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -126,12 +127,71 @@ def build(tmp: Path) -> dict[str, list[dict]]:
     assert st.result["counts"]["r1"]["yes"] == {"A": None, "B": None, "total": 3}
     cases["items_mixed"] = mixed.events
 
+    cases.update(build_held())
     for name, evs in cases.items():
         (tmp / f"{name}.json").write_text(json.dumps(record_document(evs)), encoding="utf-8")
     return cases
 
 
+def build_held() -> dict[str, list[dict]]:
+    """Items held back at the opening and opened later (5.8b): r2 held, opened, then closed;
+    board-a held and never opened."""
+    sim = setup_election(CONTESTS, trustees=3, threshold=2, election_id="items-held", min_ballots=1)
+    creds = add_credentials(sim, ["A", "A", "A", "B"])
+    state = RecordState()
+    for e in sim.events:
+        state.apply(e)
+    open_box(sim, state)
+    hold_items(sim, state, ["r2", "board-a"])
+    cast(sim, state, creds[0], sel("yes", "yes", ["a1"]))  # before r2 opens: counts for r1 only
+    cast(sim, state, creds[1], sel("no", "yes"))
+    open_item(sim, state, ["r2"])
+    cast(sim, state, creds[1], sel("no", "no"))  # a revote after r2's open: counts for r2
+    cast(sim, state, creds[3], sel("yes", "abstain"))
+    cast(sim, state, creds[2], sel("yes", "yes"))
+    state.apply(revoke(sim, creds[2]))  # revoked: counts for nothing
+    close_item(sim, state, ["r2"])
+    cast(sim, state, creds[0], sel("abstain", "no"))  # after r2's close: r1 only
+    finish(sim, state)
+    cases = {"held_ok": copy.deepcopy(sim.events)}
+    at = next(i for i, e in enumerate(sim.events) if e["type"] == "tally")
+    wrong = RecordState()
+    for e in sim.events[:at]:
+        wrong.apply(e)
+    wrong.held_contests.clear()  # the pre-open ballots counted for r2
+    tally = dict(sim.events[at]["data"])
+    tally["sums"] = wrong.counted_sums()
+    tally["decrypt"] = decrypt_sums(sim.election, tally["sums"],
+                                    contest_groups(sim.election, tally["contest_counted"], sim.election.min_ballots))
+    events = copy.deepcopy(sim.events[:at])
+    append_event(events, "tally", tally)
+    cases["refuse_pre_open_ballot_counted"] = events
+    tally = dict(sim.events[at]["data"])
+    tally["contest_counted"] = {**tally["contest_counted"], "r2": {"A": 2, "B": 1}}
+    events = copy.deepcopy(sim.events[:at])
+    append_event(events, "tally", tally)
+    cases["refuse_held_counts"] = events
+    first_open = next(i for i, e in enumerate(sim.events) if e["type"] == "item_open")
+    events = copy.deepcopy(sim.events[: first_open + 1])
+    append_event(events, "item_open", {"election": sim.election.fingerprint, "contests": ["r2"]})
+    cases["refuse_item_opened_twice"] = events
+    events = copy.deepcopy(sim.events[: first_open + 1])
+    append_event(events, "item_close", {"election": sim.election.fingerprint, "contests": ["board-a"],
+                                        "counted": 2, "head": events[-1]["hash"]})
+    cases["refuse_close_before_item_open"] = events
+    events = copy.deepcopy(sim.events[: first_open + 1])
+    append_event(events, "item_hold", {"election": sim.election.fingerprint, "contests": ["r1"]})
+    cases["refuse_late_hold"] = events
+    return cases
+
+
 EXPECTED = {
+    "held_ok": None,
+    "refuse_pre_open_ballot_counted": "tally_sum",
+    "refuse_held_counts": "tally_count",
+    "refuse_item_opened_twice": "item_open",
+    "refuse_close_before_item_open": "item_close",
+    "refuse_late_hold": "order",
     "items_ok": None,
     "refuse_post_close_ballot_counted": "tally_sum",
     "refuse_contest_counts": "tally_count",
@@ -152,6 +212,7 @@ def test_python_and_javascript_agree_on_item_closes(tmp_path: Path) -> None:
         state.apply(e)
     (tmp_path / "expected.json").write_text(json.dumps({
         "codes": EXPECTED, "contest_counted": state.tally_contest_counted, "counts": state.result["counts"],
+        "held": held_expected(cases["held_ok"]),
     }), encoding="utf-8")
     assert state.tally_contest_counted == {"r1": {"A": 2, "B": 1}, "r2": {"A": 2, "B": 2}, "board-a": {"A": 2, "B": 2}}
     assert state.result["electorate"] == {"A": 2, "B": 2}  # one A revoked, one B added late
@@ -160,4 +221,16 @@ def test_python_and_javascript_agree_on_item_closes(tmp_path: Path) -> None:
     proc = subprocess.run([NODE, "--test", "--test-reporter=tap", str(ROOT / "tests" / "js" / "item_close.test.mjs")],
                           cwd=ROOT, env=env, capture_output=True, text=True, timeout=600)
     assert proc.returncode == 0, proc.stdout[-6000:] + proc.stderr[-3000:]
-    assert sum(1 for line in proc.stdout.splitlines() if line.startswith("ok ")) == 4, proc.stdout[-3000:]
+    assert sum(1 for line in proc.stdout.splitlines() if line.startswith("ok ")) == 5, proc.stdout[-3000:]
+
+
+def held_expected(events: list[dict]) -> dict:
+    state = RecordState()
+    for e in events:
+        state.apply(e)
+    # r1: the last ballots of creds 0, 1, 3 (2 revoked); r2: creds 1 and 3 (after its open, before its
+    # close; cred 0's ballot before the open does not count); board-a: held and never opened.
+    assert state.tally_contest_counted == {"r1": {"A": 2, "B": 1}, "r2": {"A": 1, "B": 1}, "board-a": {"A": 0, "B": 0}}
+    r2 = state.result["counts"]["r2"]
+    assert (r2["yes"]["total"], r2["no"]["total"], r2["abstain"]["total"]) == (0, 1, 1)
+    return {"contest_counted": state.tally_contest_counted, "counts": state.result["counts"]}

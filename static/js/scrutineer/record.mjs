@@ -88,13 +88,47 @@ export class RecordReader {
     // The agenda items closed one by one: [{seq, contests, counted: Map credential -> entry}].
     this.itemCloses = [];
     this.closedContests = new Map();
+    // The agenda items held back at the opening (item_hold) and the seq of each one's item_open.
+    this.openSeq = null;
+    this.heldContests = new Set();
+    this.itemOpened = new Map();
   }
 
   /** The ballots that count for a contest: the last of each unrevoked credential placed before
    * that contest closed (its item close, else the final close), as voting.record.counted_for. */
   countedFor(contestId) {
     const item = this.closedContests.get(contestId);
-    return item ? item.counted : this.lastByCredential;
+    const counted = item ? item.counted : this.lastByCredential;
+    if (!this.heldContests.has(contestId)) return counted;
+    // Held back at the opening: only the ballots placed after its item_open (none if never opened).
+    const start = this.itemOpened.get(contestId);
+    if (start === undefined) return new Map();
+    return new Map([...counted].filter(([, e]) => e.seq > start));
+  }
+
+  /** The contests held back at the opening whose vote is not open yet. */
+  waitingContests() {
+    if (this.out.closed || !this.out.election) return [];
+    return this.out.election.definition.contests.map((c) => c.id)
+      .filter((id) => this.heldContests.has(id) && !this.itemOpened.has(id));
+  }
+
+  /** Whether contests count apart (items closed or held apart): the tally states contest_counted. */
+  perContest() {
+    return this.itemCloses.length > 0 || this.heldContests.size > 0;
+  }
+
+  itemNames(data, seq, code) {
+    const keys = isObject(data) ? Object.keys(data).sort().join(',') : '';
+    if (keys !== 'contests,election' || !Array.isArray(data.contests) || !data.contests.length) {
+      throw new RecordError('event_format', `an ${code} has exactly election, contests (not empty)`, seq);
+    }
+    const order = this.out.election.definition.contests.map((c) => c.id);
+    const names = data.contests;
+    const inOrder = names.every((c, i) => typeof c === 'string' && order.includes(c)
+      && (i === 0 || order.indexOf(names[i - 1]) < order.indexOf(c)));
+    if (!inOrder) throw new RecordError(code, `an ${code} names contests of the definition, once each, in its order`, seq);
+    return names;
   }
 
   /** Per contest, the counted ballots per category (the tally's contest_counted). */
@@ -270,6 +304,23 @@ export class RecordReader {
       case 'open': {
         if (out.publicKey === null || out.opened) throw new RecordError('order', 'open before the key or twice', seq);
         out.opened = true;
+        this.openSeq = seq;
+        break;
+      }
+      case 'item_hold': {
+        if (this.openSeq === null || seq !== this.openSeq + 1) {
+          throw new RecordError('order', 'items are held back by the event right after the opening', seq);
+        }
+        this.heldContests = new Set(this.itemNames(data, seq, 'item_hold'));
+        break;
+      }
+      case 'item_open': {
+        if (!out.opened || out.closed) throw new RecordError('order', 'an item opens after the opening, before the close', seq);
+        const names = this.itemNames(data, seq, 'item_open');
+        const waiting = new Set(this.waitingContests());
+        const wrong = names.filter((c) => !waiting.has(c));
+        if (wrong.length) throw new RecordError('item_open', `contest ${wrong[0]} was not held back or is already open`, seq);
+        for (const c of names) this.itemOpened.set(c, seq);
         break;
       }
       case 'seal_signature': {
@@ -315,6 +366,8 @@ export class RecordReader {
         if (!inOrder) throw new RecordError('item_close', 'an item close names contests of the definition, once each, in its order', seq);
         const again = names.filter((c) => this.closedContests.has(c));
         if (again.length) throw new RecordError('item_close', `contest ${again[0]} is already closed`, seq);
+        const notYet = names.filter((c) => this.waitingContests().includes(c));
+        if (notYet.length) throw new RecordError('item_close', `contest ${notYet[0]} is not open yet`, seq);
         if (data.counted !== lastByCredential.size || data.head !== event.prev) {
           throw new RecordError('close_count', 'the item close counts differ from the board', seq);
         }
@@ -340,7 +393,7 @@ export class RecordReader {
         if (!isObject(data.counted) || CATEGORIES.some((c) => data.counted[c] !== counted[c]) || Object.keys(data.counted).length !== 2) {
           throw new RecordError('tally_count', 'the tally counts other ballots than the last per credential', seq);
         }
-        const items = this.itemCloses.length > 0;
+        const items = this.perContest();
         const members = Object.keys(data).sort().join(',');
         if (members !== (items ? 'contest_counted,counted,decrypt,election,sums' : 'counted,decrypt,election,sums')) {
           throw new RecordError('event_format', 'tally malformed (contest_counted exactly when items were closed)', seq);
@@ -353,9 +406,18 @@ export class RecordReader {
         out.sumsChecked = this.keepBallots;
         if (this.keepBallots) {
           const expected = sumBallots(el, lastByCredential.values());
-          for (const item of this.itemCloses) { // contests closed earlier: the ballots that counted then
-            const frozen = sumBallots(el, item.counted.values());
-            for (const cat of CATEGORIES) for (const cid of item.contests) expected[cat][cid] = frozen[cat][cid];
+          // Contests counted apart (closed or held apart): from the ballots that count for each.
+          const apart = new Map();
+          for (const c of el.definition.contests) {
+            if (!this.closedContests.has(c.id) && !this.heldContests.has(c.id)) continue;
+            const item = this.closedContests.get(c.id);
+            const key = `${item ? item.seq : -1}/${this.heldContests.has(c.id) ? (this.itemOpened.get(c.id) ?? -2) : -1}`;
+            if (!apart.has(key)) apart.set(key, []);
+            apart.get(key).push(c.id);
+          }
+          for (const cids of apart.values()) {
+            const own = sumBallots(el, this.countedFor(cids[0]).values());
+            for (const cat of CATEGORIES) for (const cid of cids) expected[cat][cid] = own[cat][cid];
           }
           const diff = firstDifference(el, data.sums, expected);
           if (diff) throw new RecordError('tally_sum', `the encrypted tally is not the sum of the counted ballots (${diff})`, seq);
