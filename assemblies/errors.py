@@ -108,6 +108,14 @@ class ItemVoteClosed(Conflict):
     """The vote on this agenda item is already closed."""
 
 
+class ItemVoteOpen(Conflict):
+    """The vote on this agenda item is already open (it was not held back, or the chair opened it)."""
+
+
+class ItemVoteNotOpenYet(Conflict):
+    """The vote on this agenda item was held back at the opening and is not open yet."""
+
+
 class NotAVotingItem(AssemblyError):
     """An information item: there is no vote on it."""
 

@@ -38,6 +38,8 @@ MESSAGES = {
     errors.NoEmail: _l("This member has no e-mail address: print a letter instead."),
     errors.VoteNotOpen: _l("The vote is not open: the vote on an item can be closed only while the vote is open."),
     errors.ItemVoteClosed: _l("The vote on this item is already closed."),
+    errors.ItemVoteOpen: _l("The vote on this item is already open."),
+    errors.ItemVoteNotOpenYet: _l("The vote on this item is not open yet: open it before closing it."),
     errors.NotAVotingItem: _l("There is no vote on this agenda item."),
 }
 
@@ -61,6 +63,7 @@ register_action_labels({
     "assemblies.vote.open": _l("Assembly vote opened"),
     "assemblies.vote.close": _l("Assembly vote closed"),
     "assemblies.item.close": _l("Vote on an agenda item closed"),
+    "assemblies.item.open": _l("Vote on an agenda item opened"),
 })
 register_object_labels({
     "assembly_assembly": _l("General assembly"),

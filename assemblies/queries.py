@@ -60,7 +60,9 @@ def election(assembly: Assembly) -> Election | None:
 def vote_items(assembly: Assembly) -> list[dict[str, Any]]:
     """Each voting agenda item, in order, with whether its vote is closed and, once closed, how
     many ballots count for it (the item close on the board): ``{"item", "contests", "closed",
-    "counted"}``. An item is closed by its own close or by the final close."""
+    "counted", "waiting"}``. An item is closed by its own close or by the final close; ``waiting``:
+    held back at the opening and not opened yet (its count is then not the board's: ``counted``
+    is None for an item that was held back)."""
     from assemblies.services import item_contests
     from voting.models import ElectionState
 
@@ -68,6 +70,7 @@ def vote_items(assembly: Assembly) -> list[dict[str, Any]]:
     if el is None:
         return []
     closes = voting.item_closes(el)
+    held, opened = voting.contest_windows(el)
     final = voting.close_event(el) if el.state not in (ElectionState.SETUP, ElectionState.KEYGEN,
                                                        ElectionState.OPEN) else None
     out = []
@@ -77,8 +80,12 @@ def vote_items(assembly: Assembly) -> list[dict[str, Any]]:
             continue
         close = closes.get(contests[0])
         counted = close["counted"] if close else (final.data["counted"] if final is not None else None)
-        out.append({"item": item, "contests": contests, "closed": close is not None or final is not None,
-                    "by_item": close is not None, "counted": counted})
+        closed = close is not None or final is not None
+        if contests[0] in held:  # its window started at its open: the board's count is not its count
+            counted = None
+        out.append({"item": item, "contests": contests, "closed": closed,
+                    "by_item": close is not None, "counted": counted,
+                    "waiting": not closed and contests[0] in held and contests[0] not in opened})
     return out
 
 

@@ -513,9 +513,20 @@ def check_in(assembly: Assembly, member: Member, actor: Account | None = None) -
     return row
 
 
-def open_vote(assembly: Assembly, actor: Account | None = None) -> None:
-    voting.open_election(_election(assembly))
-    audit.record("assemblies.vote.open", assembly, actor=actor)
+def open_vote(assembly: Assembly, actor: Account | None = None, hold: Iterable[AgendaItem] = ()) -> None:
+    """Open the vote (the whole ballot box). ``hold``: agenda items whose vote the chair opens
+    later (:func:`open_item`); by default none, every item opens with the remote-voting window."""
+    election = _election(assembly)
+    held_items = list(hold)
+    contests: list[str] = []
+    for item in held_items:
+        own = item_contests(item, election.definition) if item.assembly_id == assembly.id else []
+        if not own:
+            raise errors.NotAVotingItem()
+        contests.extend(own)
+    voting.open_election(election, hold=contests)
+    audit.record("assemblies.vote.open", assembly, actor=actor,
+                 after={"held": [item.id for item in held_items]} if held_items else None)
 
 
 def close_vote(assembly: Assembly, actor: Account | None = None) -> None:
@@ -541,9 +552,28 @@ def close_item(assembly: Assembly, item: AgendaItem, actor: Account | None = Non
         raise errors.VoteNotOpen()
     if set(contests) & voting.closed_contests(election):
         raise errors.ItemVoteClosed()
+    if set(contests) & voting.waiting_contests(election):
+        raise errors.ItemVoteNotOpenYet()
     event = voting.close_item(election, contests, actor=actor)
     audit.record("assemblies.item.close", item, actor=actor,
                  after={"contests": contests, "counted": event.data["counted"]})
+
+
+def open_item(assembly: Assembly, item: AgendaItem, actor: Account | None = None) -> None:
+    """The chair opens the vote on an agenda item held back at the opening: ballots placed from
+    now on count for it, none before (an ``item_open`` event on the record)."""
+    election = _election(assembly)
+    contests = item_contests(item, election.definition) if item.assembly_id == assembly.id else []
+    if not contests:
+        raise errors.NotAVotingItem()
+    if election.state is not ElectionState.OPEN:
+        raise errors.VoteNotOpen()
+    if set(contests) & voting.closed_contests(election):
+        raise errors.ItemVoteClosed()
+    if not set(contests) <= voting.waiting_contests(election):
+        raise errors.ItemVoteOpen()
+    event = voting.open_item(election, contests, actor=actor)
+    audit.record("assemblies.item.open", item, actor=actor, after={"contests": contests, "seq": event.seq})
 
 
 def member_for_code(assembly: Assembly, code: str) -> Member:

@@ -20,7 +20,8 @@ from app.models import Account, AccountRole, Role
 from app.uow import unit_of_work
 from app.web import query_int, render
 from assemblies import charts, forms, queries, services
-from assemblies.models import Channel, Gender, ItemKind, Majority, ProxySource
+from assemblies.errors import NotAVotingItem
+from assemblies.models import AgendaItem, Channel, Gender, ItemKind, Majority, ProxySource
 from assemblies.permissions import (
     can_check_in,
     can_give_proxy,
@@ -467,14 +468,45 @@ def close_item(slug: str, item_id: int):
                   election=election, action=form)
 
 
+@bp.route("/<slug>/chair/items/<int:item_id>/open", methods=["GET", "POST"])
+@permission_required(can_run_vote)
+def open_item(slug: str, item_id: int):
+    """Open the vote on an agenda item held back at the opening: a confirmation page (no
+    JavaScript needed), then the open."""
+    assembly = queries.assembly_by_slug(slug)
+    item = queries.item_or_404(assembly, item_id)
+    entry = next((v for v in queries.vote_items(assembly) if v["item"].id == item.id), None)
+    if entry is None:
+        abort(404)
+    form = forms.ActionForm()
+    if request.method == "POST":
+        if not form.validate_on_submit():
+            abort(400)
+        with unit_of_work():
+            services.open_item(assembly, item, actor=current_user)
+        flash(_("The vote on “%(title)s” is open: the ballots received from now on count for it, none before.",
+                title=item.text("title", _lang())), "success")
+        return redirect(url_for("assemblies.chair", slug=slug))
+    return render("assemblies/open_item.html", assembly=assembly, lang=_lang(), item=item, entry=entry,
+                  election=queries.election(assembly), action=form)
+
+
 @bp.route("/<slug>/chair/open", methods=["POST"])
 @permission_required(can_run_vote)
 def open_vote(slug: str):
     assembly = queries.assembly_by_slug(slug)
     if not forms.ActionForm().validate_on_submit():
         abort(400)
+    hold = []
+    for raw in request.form.getlist("hold"):  # agenda items whose vote the chair opens later
+        if not raw.isdigit():
+            abort(400)
+        item = db.session.get(AgendaItem, int(raw))
+        if item is None or item.assembly_id != assembly.id:
+            raise NotAVotingItem()
+        hold.append(item)
     with unit_of_work():
-        services.open_vote(assembly, actor=current_user)
+        services.open_vote(assembly, actor=current_user, hold=hold)
     flash(_("The vote is open."), "success")
     return redirect(url_for("assemblies.chair", slug=slug))
 

@@ -23,6 +23,7 @@ register_action_labels({
     "voting.election.open": _l("Ballot box opened"),
     "voting.election.close": _l("Ballot box closed"),
     "voting.item.close": _l("Vote on an item closed"),
+    "voting.item.open": _l("Vote on an item opened"),
     "voting.seal.sign": _l("Closed board sealed by a scrutineer"),
     "voting.tally.compute": _l("Encrypted tally computed"),
     "voting.decryption.publish": _l("Scrutineer's partial decryption published"),

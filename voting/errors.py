@@ -211,3 +211,17 @@ class UnknownContest(VotingError):
 
     status = 404
     code = "unknown_contest"
+
+
+class ItemNotOpen(VotingError, Conflict):
+    """The vote on this agenda item was held back at the opening and is not open yet."""
+
+    status = 409
+    code = "item_not_open"
+
+
+class ItemNotHeld(VotingError, Conflict):
+    """The vote on this agenda item is already open (it was not held back, or the chair opened it)."""
+
+    status = 409
+    code = "item_open"

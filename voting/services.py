@@ -93,6 +93,7 @@ _STEP_ERRORS: dict[str, type[errors.VotingError]] = {
     "credential_format": errors.InvalidCredentialList,
     "credential_duplicate": errors.InvalidCredentialList,
     "item_close": errors.ItemAlreadyClosed,
+    "item_open": errors.ItemNotHeld,
 }
 
 
@@ -649,8 +650,10 @@ def revoke_credential(election: Election, public: str, *, actor: Account | None 
                                                         CastBallot.superseded_by_tracker.is_(None)))
     if latest is not None:  # its counted ballot leaves the running sums
         el = crypto_election(election)
+        held, opened = contest_windows(election)  # (a held contest: only if placed after its open)
         _add_running(election, len(flat_choices(el)), credential.category, -1, None,
-                     _flat_ciphertexts(el, _ballot_at(election, latest.seq)))
+                     _window_mask(el, _flat_ciphertexts(el, _ballot_at(election, latest.seq)),
+                                  _outside(held, opened, latest.seq)))
     _lock_board(election)
     if db.session.scalar(select(CastBallot.id).where(CastBallot.credential_id == credential.id,
                                                      CastBallot.superseded_by_tracker.is_(None))) != \
@@ -688,9 +691,14 @@ def reissue_credential(election: Election, member: Any, *, actor: Account | None
 
 # -- opening, casting, closing -------------------------------------------------------------------
 
-def open_election(election: Election) -> None:
+def open_election(election: Election, hold: Iterable[str] = ()) -> None:
     """The ``open`` event (with the electorate per category): ballots are accepted from now on and
-    no new voter can be added."""
+    no new voter can be added. ``hold``: contests held back (an ``item_hold`` event right after the
+    open, in the same transaction); the chair opens them later (:func:`open_item`)."""
+    held = list(hold)
+    known = {c["id"] for c in election.definition["contests"]}
+    if any(c not in known for c in held):
+        raise errors.UnknownContest(f"not contests of this election: {', '.join(c for c in held if c not in known)}")
     if election.state is not ElectionState.KEYGEN:
         raise errors.WrongState("only a ready election opens", state=election.state.value, needed="keygen")
     if election.public_key is None:
@@ -701,10 +709,13 @@ def open_election(election: Election) -> None:
     if not _lock_board(election, states=[ElectionState.KEYGEN]):
         raise errors.WrongState("changed meanwhile", state=election.state.value, needed="keygen")
     _append_checked(election, "open", lambda st: st.open_data())
+    if held:
+        _append_checked(election, "item_hold", lambda st: st.item_hold_data(held))
     election.state = ElectionState.OPEN
     election.opened_at = utcnow()
     db.session.flush()
-    audit.record("voting.election.open", election, before={"state": "keygen"}, after={"state": "open"})
+    audit.record("voting.election.open", election, before={"state": "keygen"},
+                 after={"state": "open", **({"held": sorted(held)} if held else {})})
 
 
 def _ballot_error(exc: InvalidBallot | RecordError) -> errors.VotingError:
@@ -873,6 +884,13 @@ def cast_ballot(election: Election, ballot: Any, member: Any = None,
     plus = [pair for contest in cts for pair in contest]
     minus = (_flat_ciphertexts(el, _ballot_at(election, credential.latest_seq))
              if credential.latest_seq is not None else None)
+    # Items held back at the opening (5.8b): a held contest's sums start at its item open, so this
+    # ballot adds nothing for a contest still waiting, and the superseded one is taken away only
+    # for the contests it counted for. Checked again under the lock (no item open in between).
+    windows = contest_windows(election)
+    if windows[0]:
+        plus = _window_mask(el, plus, _outside(*windows, None))
+        minus = _window_mask(el, minus, _outside(*windows, credential.latest_seq))
     if before_lock is not None:
         before_lock(prepared.tracker)
     _add_running(election, context.width, credential.category, 0 if supersedes is not None else 1, plus, minus)
@@ -892,6 +910,8 @@ def cast_ballot(election: Election, ballot: Any, member: Any = None,
             raise _ballot_error(exc) from exc
         if now_supersedes != supersedes:  # the same credential cast meanwhile: the sums moved
             raise errors.BoardBusy("the credential's previous ballot changed during the cast")
+        if windows[0] and contest_windows(election) != windows:  # the chair opened an item meanwhile
+            raise errors.BoardBusy("an agenda item's vote opened during the cast")
         data = {"ballot": ballot, "tracker": prepared.tracker, "supersedes": supersedes}
 
         def add_rows(row: BoardEvent) -> None:
@@ -939,6 +959,68 @@ def accepts_ballots(election: Election) -> bool:
     return not {c["id"] for c in election.definition["contests"]} <= closed_contests(election)
 
 
+def contest_windows(election: Election) -> tuple[frozenset[str], dict[str, int]]:
+    """The contests held back at the opening (``item_hold``) and, per contest the chair opened
+    since, the seq of its ``item_open`` (docs/election-record.md 5.8b). One query; none held:
+    ``(frozenset(), {})``."""
+    held: frozenset[str] = frozenset()
+    opened: dict[str, int] = {}
+    for etype, seq, data in db.session.execute(
+            select(BoardEvent.type, BoardEvent.seq, BoardEvent.data).where(
+                BoardEvent.election_id == election.id, BoardEvent.type.in_(("item_hold", "item_open")))):
+        if etype == "item_hold":
+            held = frozenset(data["contests"])
+        else:
+            opened.update({cid: seq for cid in data["contests"]})
+    return held, opened
+
+
+def waiting_contests(election: Election) -> set[str]:
+    """The contests held back at the opening whose vote the chair has not opened yet."""
+    held, opened = contest_windows(election)
+    return set(held) - set(opened)
+
+
+def _window_mask(el: CryptoElection, flat: list[tuple[Element, Element]] | None, skip: set[str]
+                 ) -> list[tuple[Element, Element]] | None:
+    """``flat`` (one ballot's ciphertexts, contest after contest) with the contests of ``skip``
+    replaced by the identity: what that ballot adds to (or took from) the running sums."""
+    if flat is None or not skip:
+        return flat
+    out, i = [], 0
+    for c in el.contests:
+        for _ in c.choices:
+            out.append((IDENTITY, IDENTITY) if c.id in skip else flat[i])
+            i += 1
+    return out
+
+
+def _outside(held: frozenset[str], opened: Mapping[str, int], seq: int | None) -> set[str]:
+    """The held contests for which a ballot placed at ``seq`` (None: placed now) does not count."""
+    return {cid for cid in held if cid not in opened or (seq is not None and seq < opened[cid])}
+
+
+def open_item(election: Election, contests: Iterable[str], *, actor: Account | None = None) -> BoardEvent:
+    """Open the vote on one agenda item held back at the opening: an ``item_open`` event naming its
+    contests. Ballots placed from here on count for them; those placed before do not. The running
+    sums need no change: a ballot cast while the item waited added nothing for it."""
+    names = list(contests)
+    known = {c["id"] for c in election.definition["contests"]}
+    if not names or any(c not in known for c in names):
+        raise errors.UnknownContest(f"not contests of this election: {', '.join(c for c in names if c not in known)}")
+    if election.state is not ElectionState.OPEN:
+        raise errors.WrongState("only an open ballot box opens an item", state=election.state.value, needed="open")
+    if not _lock_board(election, states=[ElectionState.OPEN]):
+        raise errors.WrongState("closed meanwhile", state="closed", needed="open")
+    if set(names) & closed_contests(election):
+        raise errors.ItemAlreadyClosed(f"already closed: {', '.join(sorted(set(names) & closed_contests(election)))}")
+    if not set(names) <= waiting_contests(election):
+        raise errors.ItemNotHeld(f"already open: {', '.join(sorted(set(names) - waiting_contests(election)))}")
+    row, _ = _append_checked(election, "item_open", lambda st: st.item_open_data(names))
+    audit.record("voting.item.open", election, actor=actor, after={"contests": row.data["contests"], "seq": row.seq})
+    return row
+
+
 def closed_contests(election: Election) -> set[str]:
     """The contests whose vote was closed item by item (``item_close`` events) before the close."""
     rows = db.session.scalars(select(BoardEvent.data).where(BoardEvent.election_id == election.id,
@@ -970,6 +1052,8 @@ def close_item(election: Election, contests: Iterable[str], *, actor: Account | 
         raise errors.WrongState("closed meanwhile", state="closed", needed="open")
     if set(names) & closed_contests(election):
         raise errors.ItemAlreadyClosed(f"already closed: {', '.join(sorted(set(names) & closed_contests(election)))}")
+    if set(names) & waiting_contests(election):
+        raise errors.ItemNotOpen(f"not open yet: {', '.join(sorted(set(names) & waiting_contests(election)))}")
     row, _ = _append_checked(election, "item_close", lambda st: st.item_close_data(names))
     # Under the board's lock: every ballot on the board is in the committed shards, and no ballot
     # can land before this transaction ends (a cast's shard update and its append commit together).

@@ -55,6 +55,8 @@ def event_words(event_type: str) -> str:
         "open": _("The ballot box opens"),
         "electorate_addition": _("A voter added to the electorate"),
         "ballot": _("A ballot"),
+        "item_hold": _("Items held back at the opening"),
+        "item_open": _("The vote on an item opens"),
         "item_close": _("The vote on an item closes"),
         "close": _("The ballot box closes"),
         "seal_signature": _("A scrutineer seals the box"),

@@ -63,6 +63,8 @@ MESSAGES: dict[type, Any] = {
     errors.InvalidCredentialList: _l("The credential list is not valid."),
     errors.DuplicateSlug: _l("An election with this short name already exists."),
     errors.ItemAlreadyClosed: _l("The vote on this item is already closed."),
+    errors.ItemNotOpen: _l("The vote on this item is not open yet: open it before closing it."),
+    errors.ItemNotHeld: _l("The vote on this item is already open."),
     errors.UnknownContest: _l("This election has no such question."),
 }
 
@@ -132,6 +134,8 @@ def election_json(slug: str):
                     "definition": election.definition, "public_key": election.public_key,
                     "require_login": election.require_login,
                     "closed_contests": sorted(services.closed_contests(election)),
+                    # held back at the opening, not opened yet by the chair (5.8b)
+                    "held_contests": sorted(services.waiting_contests(election)),
                     "ballots_url": url_for("voting.cast", slug=slug),
                     "record_url": url_for("voting.record", slug=slug)})
 
@@ -176,7 +180,8 @@ def seal_json(slug: str):
 def vote(slug: str):
     """Where the credential link lands (the credential stays in the #fragment, in the browser)."""
     election = queries.election_by_slug(slug)
-    return render("voting/vote.html", election=election, closed=services.closed_contests(election))
+    return render("voting/vote.html", election=election, closed=services.closed_contests(election),
+                  waiting=services.waiting_contests(election))
 
 
 @bp.route("/<slug>/ballots", methods=["POST"])

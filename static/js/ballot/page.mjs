@@ -57,6 +57,8 @@ if (app && form) {
   // An item whose vote is closed: the ballot still carries every contest (the format keeps them
   // all), with the placeholder selection the page names; that part does not count.
   const isClosed = (fs) => fs.dataset.closed === 'true';
+  // An item held back at the opening and not opened yet by the chair: a placeholder too.
+  const isWaiting = (fs) => fs.dataset.waiting === 'true';
   const selections = () => {
     const out = {};
     for (const fs of contests) {
@@ -98,7 +100,7 @@ if (app && form) {
       dt.textContent = fs.dataset.title;
       const dd = document.createElement('dd');
       const labels = [...fs.querySelectorAll('input:checked')].map((i) => i.dataset.label);
-      dd.textContent = isClosed(fs) ? msg('msgClosed') : (labels.length ? labels.join(', ') : msg('msgBlank'));
+      dd.textContent = isWaiting(fs) ? msg('msgWaiting') : isClosed(fs) ? msg('msgClosed') : (labels.length ? labels.join(', ') : msg('msgBlank'));
       list.append(dt, dd);
     }
     pending = null;
@@ -126,6 +128,11 @@ if (app && form) {
         // An item closed since this page was served: the member's choice there would not count.
         const closedNow = new Set(info.closed_contests || []);
         if (contests.some((fs) => closedNow.has(fs.dataset.contest) && !isClosed(fs))) { fail(msg('msgClosedMeanwhile')); return; }
+        // An item opened since: this ballot would leave it blank; the page shows it once reloaded.
+        const heldNow = new Set(info.held_contests || []);
+        if (contests.some((fs) => isWaiting(fs) && !heldNow.has(fs.dataset.contest) && !closedNow.has(fs.dataset.contest))) {
+          fail(msg('msgOpenedMeanwhile')); return;
+        }
         pending = encryptBallot(info.definition, info.public_key, normalizeCredential(credentialInput.value),
           selections(), { fingerprint: linkFingerprint || fp });
       }

@@ -1,0 +1,98 @@
+"""The server holds agenda items back at the opening and opens them later (docs/election-record.md
+5.8b): a held item's running sums start at its open, refusals, the record verifies."""
+
+from __future__ import annotations
+
+import io
+
+import pytest
+from sqlalchemy import select
+
+from app.extensions import db
+from app.models import AuditEntry
+from voting import errors, services
+from voting.verify import verify_record
+
+from tests.voting.test_item_close_services import finish
+from tests.voting.test_services import ballot_for, new_election, record_of, with_credentials
+
+
+@pytest.fixture
+def held_box():
+    election, kits = new_election(require_login=False, min_ballots=1)
+    creds = with_credentials(election)
+    services.open_election(election, hold=["r1"])
+    db.session.commit()
+    return election, kits, creds
+
+
+def test_ballots_before_a_held_items_open_do_not_count_for_it(held_box):
+    election, kits, creds = held_box
+    assert services.waiting_contests(election) == {"r1"}
+    services.cast_ballot(election, ballot_for(election, creds[0], {"r1": ["yes"], "board-a": ["a1"]}))
+    services.cast_ballot(election, ballot_for(election, creds[1], {"r1": ["yes"], "board-a": ["a2"]}))
+    db.session.commit()
+    with pytest.raises(errors.ItemNotOpen):
+        services.close_item(election, ["r1"])
+    db.session.rollback()
+    services.open_item(election, ["r1"])
+    db.session.commit()
+    assert services.waiting_contests(election) == set()
+    # after r1's open: a revote counts, a first ballot counts, a revoked one does not
+    services.cast_ballot(election, ballot_for(election, creds[1], {"r1": ["no"], "board-a": ["a2"]}))
+    services.cast_ballot(election, ballot_for(election, creds[2], {"r1": ["yes"], "board-a": ["a3"]}))
+    services.revoke_credential(election, services.credential_public(creds[2]))
+    db.session.commit()
+    with pytest.raises(errors.ItemNotHeld):
+        services.open_item(election, ["r1"])
+    db.session.rollback()
+    with pytest.raises(errors.ItemNotHeld):
+        services.open_item(election, ["board-a"])  # never held
+    db.session.rollback()
+    with pytest.raises(errors.UnknownContest):
+        services.open_item(election, ["nope"])
+    db.session.rollback()
+    res = finish(election, kits)
+    assert res["counts"]["r1"]["yes"]["total"] == 0 and res["counts"]["r1"]["no"]["total"] == 1
+    assert res["outcomes"]["r1"]["turnout"] == 1
+    assert res["counts"]["board-a"]["a1"]["total"] == 1 and res["counts"]["board-a"]["a2"]["total"] == 1
+    assert res["counts"]["board-a"]["a3"]["total"] == 0
+    tally = services.tally_event(election).data
+    assert sum(tally["contest_counted"]["r1"].values()) == 1
+    report = verify_record(record_of(election), workers=1, out=io.StringIO())
+    assert report.ok and report.complete, report.failure
+    assert {"voting.item.open", "voting.election.open"} <= set(db.session.scalars(select(AuditEntry.action)))
+
+
+def test_a_held_item_opened_then_closed_freezes_its_own_sums(held_box):
+    election, kits, creds = held_box
+    services.cast_ballot(election, ballot_for(election, creds[0], {"r1": ["yes"], "board-a": ["a1"]}))
+    db.session.commit()
+    services.open_item(election, ["r1"])
+    services.cast_ballot(election, ballot_for(election, creds[1], {"r1": ["no"], "board-a": ["a2"]}))
+    db.session.commit()
+    services.close_item(election, ["r1"])
+    db.session.commit()
+    services.cast_ballot(election, ballot_for(election, creds[0], {"r1": ["no"], "board-a": ["a3"]}))
+    db.session.commit()
+    res = finish(election, kits)
+    assert (res["counts"]["r1"]["yes"]["total"], res["counts"]["r1"]["no"]["total"]) == (0, 1)
+    assert res["counts"]["board-a"]["a3"]["total"] == 1 and res["counts"]["board-a"]["a1"]["total"] == 0
+    assert verify_record(record_of(election), workers=1, out=io.StringIO()).ok
+
+
+def test_a_held_item_never_opened_counts_nothing_and_the_record_verifies(held_box):
+    election, kits, creds = held_box
+    services.cast_ballot(election, ballot_for(election, creds[0], {"r1": ["yes"], "board-a": ["a1"]}))
+    db.session.commit()
+    res = finish(election, kits)
+    assert res["outcomes"]["r1"]["turnout"] == 0
+    assert res["counts"]["board-a"]["a1"]["total"] == 1
+    assert verify_record(record_of(election), workers=1, out=io.StringIO()).ok
+
+
+def test_holding_an_unknown_contest_is_refused():
+    election, kits = new_election(require_login=False, min_ballots=1)
+    with_credentials(election)
+    with pytest.raises(errors.UnknownContest):
+        services.open_election(election, hold=["nope"])
