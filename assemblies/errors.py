@@ -101,7 +101,7 @@ class ElectorateClosed(Conflict):
 
 
 class VoteNotOpen(Conflict):
-    """An item's vote closes only while the vote is open."""
+    """An item's vote opens or closes only while the vote is open."""
 
 
 class ItemVoteClosed(Conflict):

@@ -36,7 +36,7 @@ MESSAGES = {
     errors.VotingClosed: _l("The vote is closed: no link can be issued any more."),
     errors.ElectorateClosed: _l("The vote is open: no new voter can be added any more."),
     errors.NoEmail: _l("This member has no e-mail address: print a letter instead."),
-    errors.VoteNotOpen: _l("The vote is not open: the vote on an item can be closed only while the vote is open."),
+    errors.VoteNotOpen: _l("The vote is not open: the vote on an item can be opened or closed only while the vote is open."),
     errors.ItemVoteClosed: _l("The vote on this item is already closed."),
     errors.ItemVoteOpen: _l("The vote on this item is already open."),
     errors.ItemVoteNotOpenYet: _l("The vote on this item is not open yet: open it before closing it."),

@@ -176,6 +176,8 @@ ROUTES: dict[str, tuple] = {
         {422: "no vote is prepared for this assembly"}),
     "assemblies.close_item": ("GET", "/assemblies/{assembly}/chair/items/999999/close", {"officer"},
         {404: "no agenda item 999999"}),
+    "assemblies.open_item": ("GET", "/assemblies/{assembly}/chair/items/999999/open", {"officer"},
+        {404: "no agenda item 999999"}),
     "assemblies.projector": ("GET", "/assemblies/{assembly}/projector", ANYONE),
     "assemblies.projector_item": ("GET", "/assemblies/{assembly}/projector/items/999999", ANYONE,
         {404: "no agenda item 999999"}),

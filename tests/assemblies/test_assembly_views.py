@@ -360,3 +360,83 @@ def test_closing_an_item_before_the_vote_opens_is_refused(client, world):
     info = next((i for i in world.assembly.items if i.kind.value == "information"), None)
     if info is not None:
         assert client.get(f"/assemblies/ga-test/chair/items/{info.id}/close").status_code == 404
+
+
+def test_the_chair_holds_an_item_back_and_opens_it_later(client, world):
+    services.convene(world.assembly)
+    db.session.commit()
+    sign_in(client, world.officer)
+    first, second = _vote_items(world.assembly)[:2]
+    # a malformed or foreign item to hold back: a clear refusal, nothing opened
+    assert post(client, "/assemblies/ga-test/chair/open", "/assemblies/ga-test/chair",
+                data={"hold": "x"}).status_code == 400
+    assert post(client, "/assemblies/ga-test/chair/open", "/assemblies/ga-test/chair",
+                data={"hold": "999999"}).status_code == 404
+    assert queries.election(world.assembly).state.value == "keygen"
+    chair = client.get("/assemblies/ga-test/chair").get_data(as_text=True)
+    assert "Items to hold back (optional)" in chair and f'name="hold" value="{first["item"].id}"' in chair
+    assert post(client, "/assemblies/ga-test/chair/open", "/assemblies/ga-test/chair",
+                data={"hold": str(first["item"].id)}).status_code == 302
+    db.session.expire_all()
+    items = _vote_items(world.assembly)
+    assert items[0]["waiting"] and not items[1]["waiting"] and not items[0]["closed"]
+    url = f"/assemblies/ga-test/chair/items/{first['item'].id}/open"
+    chair = client.get("/assemblies/ga-test/chair").get_data(as_text=True)
+    assert "not open yet" in chair and url in chair
+    # only the chair (officer) opens an item
+    sign_in(client, world.members[0].account)
+    assert client.get(url).status_code == 403
+    assert client.post(url).status_code == 403
+    sign_in(client, world.officer)
+    # a held item cannot be closed before it opens
+    refused = client.post(f"/assemblies/ga-test/chair/items/{first['item'].id}/close")
+    assert refused.status_code == 409 and "not open yet" in refused.get_data(as_text=True)
+    # the projector and the ballot page say so
+    part = client.get(f"/assemblies/ga-test/projector/items/{first['item'].id}", headers={"HX-Request": "true"})
+    assert "Vote not open yet" in part.get_data(as_text=True) and "hx-trigger" in part.get_data(as_text=True)
+    election = queries.election(world.assembly)
+    page = client.get(f"/voting/{election.slug}/vote").get_data(as_text=True)
+    fieldset = re.search(rf'<fieldset class="contest closed waiting" data-contest="{first["contests"][0]}"[^>]*>(.*?)</fieldset>',
+                         page, re.S)
+    assert fieldset and "not open yet" in fieldset.group(1) and "<input" not in fieldset.group(1)
+    info = client.get(f"/voting/{election.slug}/election.json").get_json()
+    assert info["held_contests"] == first["contests"] and info["closed_contests"] == []
+    cast_for(world.assembly, electors(world), world.rng)  # six ballots before the item opens
+    db.session.commit()
+    confirm = client.get(url).get_data(as_text=True)
+    assert "This cannot be undone" in confirm and "Yes, open the vote on this item" in confirm
+    assert post(client, url, "/assemblies/ga-test/chair").status_code == 302
+    db.session.expire_all()
+    assert not _vote_items(world.assembly)[0]["waiting"]
+    again = client.post(url)
+    assert again.status_code == 409 and "already open" in again.get_data(as_text=True)
+    assert "already open" in client.get(url).get_data(as_text=True)
+    never_held = client.post(f"/assemblies/ga-test/chair/items/{second['item'].id}/open")
+    assert never_held.status_code == 409
+    assert client.get(f"/voting/{election.slug}/election.json").get_json()["held_contests"] == []
+    board = client.get(f"/voting/{election.slug}/board").get_data(as_text=True)
+    assert "The vote on an item opens" in board and "Items held back at the opening" in board
+    cast_for(world.assembly, electors(world)[:5], world.rng)  # five ballots after: these count for it
+    db.session.commit()
+    assert post(client, "/assemblies/ga-test/chair/close", "/assemblies/ga-test/chair").status_code == 302
+    db.session.expire_all()
+    tally(db.session.scalar(select(Assembly).where(Assembly.slug == "ga-test")), world.kits)
+    db.session.commit()
+    from voting.record import record_document
+    from voting.verify import verify_record
+    import io
+
+    report = verify_record(record_document(list(voting.iter_events(election))), workers=1, out=io.StringIO())
+    assert report.ok and report.complete, report.failure
+    outcomes = voting.result(election)["outcomes"]
+    assert outcomes[first["contests"][0]]["turnout"] == 5
+    assert outcomes[second["contests"][0]]["turnout"] == 6
+
+
+def test_opening_an_item_before_the_vote_opens_is_refused(client, world):
+    sign_in(client, world.officer)
+    item = _vote_items(world.assembly)[0]["item"]
+    url = f"/assemblies/ga-test/chair/items/{item.id}/open"
+    assert "not open" in client.get(url).get_data(as_text=True)
+    refused = client.post(url)
+    assert refused.status_code == 409 and "The vote is not open" in refused.get_data(as_text=True)
