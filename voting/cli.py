@@ -75,8 +75,40 @@ def _simple(verb_name: str, done: str):
     return command
 
 
-voting_cli.command("open", help="Open the ballot box.")(click.argument("slug")(
-    _simple("open_election", "{slug}: the ballot box is open.")))
+@voting_cli.command("open")
+@click.argument("slug")
+@click.option("--hold", "hold", multiple=True, metavar="CONTEST",
+              help="A contest held back (repeat); the chair opens it later with open-item.")
+def open_box(slug: str, hold: tuple[str, ...]) -> None:
+    """Open the ballot box (with --hold, some contests held back: an item_hold event)."""
+    from app.uow import unit_of_work
+    from voting import services
+
+    election = _election(slug)
+    try:
+        with unit_of_work():
+            services.open_election(election, hold=list(hold))
+    except errors.VotingError as exc:
+        raise _fail(exc) from None
+    click.echo(f"{slug}: the ballot box is open." + (f" Held back: {', '.join(hold)}." if hold else ""))
+
+
+@voting_cli.command("open-item")
+@click.argument("slug")
+@click.argument("contests", nargs=-1, required=True)
+def open_item(slug: str, contests: tuple[str, ...]) -> None:
+    """Open the vote on one agenda item held back at the opening (its CONTESTS): ballots placed
+    from now on count for them, none before (an item_open event)."""
+    from app.uow import unit_of_work
+    from voting import services
+
+    election = _election(slug)
+    try:
+        with unit_of_work():
+            row = services.open_item(election, list(contests))
+    except errors.VotingError as exc:
+        raise _fail(exc) from None
+    click.echo(f"{slug}: the vote on {', '.join(row.data['contests'])} is open.")
 voting_cli.command("close", help="Close the ballot box (safe to run twice: the second run refuses).")(
     click.argument("slug")(_simple("close_election", "{slug}: the ballot box is closed.")))
 voting_cli.command("tally", help="Append the encrypted tally (after the close).")(click.argument("slug")(

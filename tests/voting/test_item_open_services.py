@@ -96,3 +96,21 @@ def test_holding_an_unknown_contest_is_refused():
     with_credentials(election)
     with pytest.raises(errors.UnknownContest):
         services.open_election(election, hold=["nope"])
+
+
+def test_hold_and_open_from_the_command_line(data_app):
+    election, kits = new_election(require_login=False, min_ballots=1)
+    with_credentials(election)
+    db.session.commit()
+    runner = data_app.test_cli_runner()
+    result = runner.invoke(args=["voting", "open", election.slug, "--hold", "r1"])
+    assert result.exit_code == 0, result.output
+    assert "Held back: r1" in result.output
+    db.session.expire_all()
+    assert services.waiting_contests(election) == {"r1"}
+    result = runner.invoke(args=["voting", "open-item", election.slug, "r1"])
+    assert result.exit_code == 0 and "the vote on r1 is open" in result.output, result.output
+    again = runner.invoke(args=["voting", "open-item", election.slug, "r1"])
+    assert again.exit_code != 0
+    db.session.expire_all()
+    assert services.waiting_contests(election) == set()
