@@ -18,6 +18,7 @@ import threading
 from dataclasses import dataclass
 
 import pytest
+from playwright.sync_api import expect
 from werkzeug.serving import make_server
 
 from app.extensions import db as _db
@@ -78,6 +79,11 @@ def page(page):
     """Fail fast instead of waiting 30 s on a selector that is not there."""
     page.set_default_timeout(10_000)
     return page
+
+
+# `expect` waits as long as a selector does (its own default is 5 s): `make test` runs the SQLite and
+# PostgreSQL suites side by side on two cores, and a page can take more than 5 s to come under load.
+expect.set_options(timeout=10_000)
 
 
 _LINK = re.compile(r"https?://\S+?(/auth/link/[A-Za-z0-9_\-]+)")
