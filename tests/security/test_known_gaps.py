@@ -62,12 +62,14 @@ def test_statement_amounts_that_are_not_money_are_refused_with_the_line(make_app
     assert _db.session.scalar(select(func.count()).select_from(BankTransaction)) == 0
 
 
-def test_a_huge_exponent_in_a_statement_is_refused_at_once(tmp_path):
+def test_a_huge_exponent_in_a_statement_does_not_hang_the_parser(tmp_path):
+    """A guard against a hang, not a speed target (that belongs in bench/): the amount is refused
+    before any arithmetic on a million-digit number; the minute leaves room for a loaded machine."""
     path = tmp_path / "s.xml"
     path.write_bytes(_statement_with_amount("9E+999990"))
     code = ("import sys; from shares.camt import parse_camt053\n"
             "try:\n    parse_camt053(open(sys.argv[1], 'rb').read())\nexcept Exception:\n    pass\n")
     try:
-        subprocess.run([sys.executable, "-c", code, str(path)], cwd=ROOT, timeout=3, check=True, capture_output=True)
+        subprocess.run([sys.executable, "-c", code, str(path)], cwd=ROOT, timeout=60, check=True, capture_output=True)
     except subprocess.TimeoutExpired:
-        pytest.fail("parsing one amount took more than 3 seconds")
+        pytest.fail("parsing one amount did not end within a minute")
