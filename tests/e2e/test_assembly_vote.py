@@ -236,7 +236,7 @@ def test_the_chair_closes_one_item_the_projector_and_the_ballot_show_it_closed(p
                                                                                accessible, browser):
     w = open_world()
     item = next(i for i in w.assembly.items if i.contest_id == "item2")
-    projector = page.context.new_page()
+    projector = browser.new_context().new_page()  # the hall's screen: another browser, signed in as nobody
     projector.set_default_timeout(10_000)
     projector.goto(live_server.path("/assemblies/ga-e2e/projector"))
     on_screen = projector.locator(f"#vote-item-{item.id}")
@@ -305,6 +305,7 @@ def test_the_chair_closes_one_item_the_projector_and_the_ballot_show_it_closed(p
     expect(member_page.locator("#not-counted")).to_contain_text("closed before your ballot arrived")
     accessible(member_page)
     context.close()
+    projector.context.close()
     # the ballot cast after the close does not count for the closed item, and the projector says so
     db.session.rollback()
     assembly = db.session.scalar(select(Assembly).where(Assembly.slug == "ga-e2e"))
@@ -327,7 +328,7 @@ def test_the_chair_holds_one_item_back_then_opens_it_the_projector_and_the_ballo
     page.get_by_role("button", name="Yes, open the vote").click()
     row = page.locator("ul.vote-items li", has_text="Approval of the annual accounts")
     expect(row).to_contain_text("not open yet")
-    projector = page.context.new_page()
+    projector = browser.new_context().new_page()  # the hall's screen: another browser, signed in as nobody
     projector.set_default_timeout(10_000)
     projector.goto(live_server.path("/assemblies/ga-e2e/projector"))
     on_screen = projector.locator(f"#vote-item-{item.id}")
@@ -373,3 +374,4 @@ def test_the_chair_holds_one_item_back_then_opens_it_the_projector_and_the_ballo
     member_page.get_by_role("button", name="Cast my ballot").click()
     expect(member_page.locator("#ballot-done")).to_be_visible(timeout=30_000)
     context.close()
+    projector.context.close()
