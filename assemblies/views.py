@@ -449,23 +449,8 @@ def chair(slug: str):
 @permission_required(can_run_vote)
 def close_item(slug: str, item_id: int):
     """Close the vote on one agenda item: a confirmation page (no JavaScript needed), then the close."""
-    assembly = queries.assembly_by_slug(slug)
-    item = queries.item_or_404(assembly, item_id)
-    entry = next((v for v in queries.vote_items(assembly) if v["item"].id == item.id), None)
-    if entry is None:
-        abort(404)
-    form = forms.ActionForm()
-    if request.method == "POST":
-        if not form.validate_on_submit():
-            abort(400)
-        with unit_of_work():
-            services.close_item(assembly, item, actor=current_user)
-        flash(_("The vote on “%(title)s” is closed: the ballots received before now count for it, none after.",
-                title=item.text("title", _lang())), "success")
-        return redirect(url_for("assemblies.chair", slug=slug))
-    election = queries.election(assembly)
-    return render("assemblies/close_item.html", assembly=assembly, lang=_lang(), item=item, entry=entry,
-                  election=election, action=form)
+    return _item_step(slug, item_id, services.close_item, "assemblies/close_item.html", lambda title: _(
+        "The vote on “%(title)s” is closed: the ballots received before now count for it, none after.", title=title))
 
 
 @bp.route("/<slug>/chair/items/<int:item_id>/open", methods=["GET", "POST"])
@@ -473,6 +458,12 @@ def close_item(slug: str, item_id: int):
 def open_item(slug: str, item_id: int):
     """Open the vote on an agenda item held back at the opening: a confirmation page (no
     JavaScript needed), then the open."""
+    return _item_step(slug, item_id, services.open_item, "assemblies/open_item.html", lambda title: _(
+        "The vote on “%(title)s” is open: the ballots received from now on count for it, none before.", title=title))
+
+
+def _item_step(slug: str, item_id: int, step, template: str, done):
+    """One agenda item's vote opened or closed by the chair: GET confirms, POST does ``step``."""
     assembly = queries.assembly_by_slug(slug)
     item = queries.item_or_404(assembly, item_id)
     entry = next((v for v in queries.vote_items(assembly) if v["item"].id == item.id), None)
@@ -483,11 +474,10 @@ def open_item(slug: str, item_id: int):
         if not form.validate_on_submit():
             abort(400)
         with unit_of_work():
-            services.open_item(assembly, item, actor=current_user)
-        flash(_("The vote on “%(title)s” is open: the ballots received from now on count for it, none before.",
-                title=item.text("title", _lang())), "success")
+            step(assembly, item, actor=current_user)
+        flash(done(item.text("title", _lang())), "success")
         return redirect(url_for("assemblies.chair", slug=slug))
-    return render("assemblies/open_item.html", assembly=assembly, lang=_lang(), item=item, entry=entry,
+    return render(template, assembly=assembly, lang=_lang(), item=item, entry=entry,
                   election=queries.election(assembly), action=form)
 
 

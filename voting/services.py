@@ -1000,20 +1000,27 @@ def _outside(held: frozenset[str], opened: Mapping[str, int], seq: int | None) -
     return {cid for cid in held if cid not in opened or (seq is not None and seq < opened[cid])}
 
 
-def open_item(election: Election, contests: Iterable[str], *, actor: Account | None = None) -> BoardEvent:
-    """Open the vote on one agenda item held back at the opening: an ``item_open`` event naming its
-    contests. Ballots placed from here on count for them; those placed before do not. The running
-    sums need no change: a ballot cast while the item waited added nothing for it."""
+def _item_contests_under_lock(election: Election, contests: Iterable[str], verb: str) -> list[str]:
+    """What opening and closing an item both check: contests of this election, an open box (then
+    the board's lock, so nothing lands meanwhile), none of them closed already."""
     names = list(contests)
     known = {c["id"] for c in election.definition["contests"]}
     if not names or any(c not in known for c in names):
         raise errors.UnknownContest(f"not contests of this election: {', '.join(c for c in names if c not in known)}")
     if election.state is not ElectionState.OPEN:
-        raise errors.WrongState("only an open ballot box opens an item", state=election.state.value, needed="open")
+        raise errors.WrongState(f"only an open ballot box {verb} an item", state=election.state.value, needed="open")
     if not _lock_board(election, states=[ElectionState.OPEN]):
         raise errors.WrongState("closed meanwhile", state="closed", needed="open")
-    if set(names) & closed_contests(election):
-        raise errors.ItemAlreadyClosed(f"already closed: {', '.join(sorted(set(names) & closed_contests(election)))}")
+    if closed := set(names) & closed_contests(election):
+        raise errors.ItemAlreadyClosed(f"already closed: {', '.join(sorted(closed))}")
+    return names
+
+
+def open_item(election: Election, contests: Iterable[str], *, actor: Account | None = None) -> BoardEvent:
+    """Open the vote on one agenda item held back at the opening: an ``item_open`` event naming its
+    contests. Ballots placed from here on count for them; those placed before do not. The running
+    sums need no change: a ballot cast while the item waited added nothing for it."""
+    names = _item_contests_under_lock(election, contests, "opens")
     if not set(names) <= waiting_contests(election):
         raise errors.ItemNotHeld(f"already open: {', '.join(sorted(set(names) - waiting_contests(election)))}")
     row, _ = _append_checked(election, "item_open", lambda st: st.item_open_data(names))
@@ -1042,16 +1049,7 @@ def close_item(election: Election, contests: Iterable[str], *, actor: Account | 
     """Close the vote on one agenda item: an ``item_close`` event naming its contests, the board's
     count and head. Ballots on the board before it count for those contests, none after; the
     encrypted sums of those contests are frozen here (the tally takes them)."""
-    names = list(contests)
-    known = {c["id"] for c in election.definition["contests"]}
-    if not names or any(c not in known for c in names):
-        raise errors.UnknownContest(f"not contests of this election: {', '.join(c for c in names if c not in known)}")
-    if election.state is not ElectionState.OPEN:
-        raise errors.WrongState("only an open ballot box closes an item", state=election.state.value, needed="open")
-    if not _lock_board(election, states=[ElectionState.OPEN]):
-        raise errors.WrongState("closed meanwhile", state="closed", needed="open")
-    if set(names) & closed_contests(election):
-        raise errors.ItemAlreadyClosed(f"already closed: {', '.join(sorted(set(names) & closed_contests(election)))}")
+    names = _item_contests_under_lock(election, contests, "closes")
     if set(names) & waiting_contests(election):
         raise errors.ItemNotOpen(f"not open yet: {', '.join(sorted(set(names) & waiting_contests(election)))}")
     row, _ = _append_checked(election, "item_close", lambda st: st.item_close_data(names))
