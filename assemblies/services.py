@@ -541,9 +541,9 @@ def item_contests(item: AgendaItem, definition: Mapping[str, Any]) -> list[str]:
     return [c["id"] for c in definition["contests"] if c["id"] == own or c["id"].startswith(own + "-")]
 
 
-def close_item(assembly: Assembly, item: AgendaItem, actor: Account | None = None) -> None:
-    """The chair closes the vote on one agenda item: ballots on the board before now count for it,
-    none after (an ``item_close`` event on the record); the other items stay open."""
+def _open_item_contests(assembly: Assembly, item: AgendaItem) -> tuple[Election, list[str]]:
+    """The election and the item's contests, for the chair opening or closing the item's vote:
+    a voting item of this assembly, the vote open, the item's vote not closed already."""
     election = _election(assembly)
     contests = item_contests(item, election.definition) if item.assembly_id == assembly.id else []
     if not contests:
@@ -552,6 +552,13 @@ def close_item(assembly: Assembly, item: AgendaItem, actor: Account | None = Non
         raise errors.VoteNotOpen()
     if set(contests) & voting.closed_contests(election):
         raise errors.ItemVoteClosed()
+    return election, contests
+
+
+def close_item(assembly: Assembly, item: AgendaItem, actor: Account | None = None) -> None:
+    """The chair closes the vote on one agenda item: ballots on the board before now count for it,
+    none after (an ``item_close`` event on the record); the other items stay open."""
+    election, contests = _open_item_contests(assembly, item)
     if set(contests) & voting.waiting_contests(election):
         raise errors.ItemVoteNotOpenYet()
     event = voting.close_item(election, contests, actor=actor)
@@ -562,14 +569,7 @@ def close_item(assembly: Assembly, item: AgendaItem, actor: Account | None = Non
 def open_item(assembly: Assembly, item: AgendaItem, actor: Account | None = None) -> None:
     """The chair opens the vote on an agenda item held back at the opening: ballots placed from
     now on count for it, none before (an ``item_open`` event on the record)."""
-    election = _election(assembly)
-    contests = item_contests(item, election.definition) if item.assembly_id == assembly.id else []
-    if not contests:
-        raise errors.NotAVotingItem()
-    if election.state is not ElectionState.OPEN:
-        raise errors.VoteNotOpen()
-    if set(contests) & voting.closed_contests(election):
-        raise errors.ItemVoteClosed()
+    election, contests = _open_item_contests(assembly, item)
     if not set(contests) <= voting.waiting_contests(election):
         raise errors.ItemVoteOpen()
     event = voting.open_item(election, contests, actor=actor)
