@@ -6,6 +6,7 @@ import json
 import logging
 import re
 import secrets
+from datetime import timezone
 from functools import lru_cache
 from typing import Callable
 from urllib.parse import urlsplit
@@ -231,10 +232,16 @@ def _format_day(value, style: str, locale: str) -> str:
 
 
 def format_moment(value, style: str = "medium") -> str:
-    """An instant for people, in Brussels time, in the reader's locale."""
+    """An instant for people, in Brussels time, in the reader's locale: the day in the given style
+    and the hour ("28 octobre 2026, 14:00"). Babel's own medium and long forms add seconds and a
+    zone name ("14:00:00 UTC+1") nobody needs for a meeting or a payment in Brussels."""
     if not value:
         return ""
-    return babel_dates.format_datetime(value, style, tzinfo=BRUSSELS, locale=reader_locale())
+    locale = reader_locale()
+    local = (value if value.tzinfo else value.replace(tzinfo=timezone.utc)).astimezone(BRUSSELS)  # naive is UTC
+    day = babel_dates.format_date(local.date(), style, locale=locale)
+    hour = babel_dates.format_time(local, "short", locale=locale)
+    return babel_dates.get_datetime_format(style, locale=locale).replace("'", "").replace("{0}", hour).replace("{1}", day)
 
 
 def euros(cents: int | None) -> str:
