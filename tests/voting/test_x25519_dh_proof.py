@@ -15,6 +15,7 @@ from pathlib import Path
 import pytest
 from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PrivateKey, X25519PublicKey
 
+from tests.voting.dishonest import IDENTITY, TORSION8, ground_torsion_proof, x25519_witness
 from voting.crypto.ed25519 import (
     BASE,
     L,
@@ -35,7 +36,6 @@ from voting.crypto.ed25519 import (
 ROOT = Path(__file__).resolve().parents[2]
 FIXTURE = ROOT / "tests" / "voting" / "fixtures" / "x25519_dh_vectors.json"
 NODE = shutil.which("node")
-TORSION8 = decode_point(bytes.fromhex("26e8958fc2b227b045c3f489f2ef98f0d5dfac05d3c63339b13802886d53fc05"))
 CONTEXT = {"election": "ab" * 32, "trustee": "t2", "dealer": "t1"}
 
 
@@ -44,30 +44,6 @@ def _x25519(seed: str) -> tuple[str, str]:
     raw = hashlib.sha256(seed.encode()).digest()
     key = X25519PrivateKey.from_private_bytes(raw)
     return raw.hex(), key.public_key().public_bytes_raw().hex()
-
-
-def _witness(secret_hex: str) -> int:
-    raw = bytearray(bytes.fromhex(secret_hex))
-    raw[0] &= 248
-    raw[31] = (raw[31] & 127) | 64
-    a = int.from_bytes(raw, "little")
-    return a % L if encode_point(_mul(a, BASE))[31] & 0x80 == 0 else (-a) % L
-
-
-def _ground_torsion_proof(stmt_of, w: int, e, t1, t2) -> dict[str, str]:
-    """A proof for P = w·B + t1, S = w·E + t2 (t1, t2 of order dividing 8) that satisfies the
-    Chaum-Pedersen equations: guess c mod 8 before hashing and retry until the guess holds (1 in 8).
-    Only the order-L checks stop it."""
-    s_pt = _add(_mul(w, e), t2)
-    stmt = stmt_of(encode_point(s_pt).hex())
-    for r in range(1, 1000):
-        for g in range(8):
-            r1 = _add(_mul(r, BASE), neg_point(_mul(g, t1)))
-            r2 = _add(_mul(r, e), neg_point(_mul(g, t2)))
-            c = _dh_challenge(stmt, r1, r2)
-            if c % 8 == g:
-                return {"shared_point": encode_point(s_pt).hex(), "c": format(c, "064x"), "s": format((r + c * w) % L, "064x")}
-    raise AssertionError("no ground proof")
 
 
 def _equations_hold(key_pt, e, shared_hex: str, proof: dict, key_hex: str, eph_hex: str) -> bool:
@@ -97,7 +73,7 @@ def vectors() -> dict:
                        "shared_secret": shared, "proof": proof})
     shared, proof = prove_x25519_dh(CONTEXT, secret, key, eph)
     base = {"context": CONTEXT, "encryption_key": key, "ephemeral": eph, "shared_secret": shared, "proof": proof}
-    w, e = _witness(secret), lift_u(eph)
+    w, e = x25519_witness(secret), lift_u(eph)
     s_pt = decode_point(bytes.fromhex(proof["shared_point"]))
 
     def forged(why: str, **changes) -> dict:
@@ -138,7 +114,7 @@ def vectors() -> dict:
     # The torsion attack: the same witness, S + T8 (its u is a made-up secret that opens nothing).
     attacked = _add(s_pt, TORSION8)
     fake_shared = u_of(attacked)
-    tp = _ground_torsion_proof(lambda sp: _dh_stmt(CONTEXT, key, eph, fake_shared, sp), w, e, (0, 1, 1, 0), TORSION8)
+    tp = ground_torsion_proof(lambda sp: _dh_stmt(CONTEXT, key, eph, fake_shared, sp), w, e, IDENTITY, TORSION8)
     assert _equations_hold(lift_u(key), e, fake_shared, tp, key, eph), "the ground proof satisfies the equations"
     bad.append(dict(base, why="torsion attack: S + T8", shared_secret=fake_shared, proof=tp))
     # A recipient who published a key with a torsion part (a·B + T8): its lift is not of order L.
@@ -147,7 +123,7 @@ def vectors() -> dict:
     lifted = lift_u(mixed_key)  # ±(w·B + T8): the lift picks the sign with x even
     same = encode_point(lifted) == encode_point(mixed)
     w_used, t1 = (w, TORSION8) if same else ((-w) % L, neg_point(TORSION8))
-    kp = _ground_torsion_proof(lambda sp: _dh_stmt(CONTEXT, mixed_key, eph, u_of(decode_point(bytes.fromhex(sp))), sp),
+    kp = ground_torsion_proof(lambda sp: _dh_stmt(CONTEXT, mixed_key, eph, u_of(decode_point(bytes.fromhex(sp))), sp),
                                w_used, e, t1, TORSION8)
     key_shared = u_of(decode_point(bytes.fromhex(kp["shared_point"])))
     assert _equations_hold(lifted, e, key_shared, kp, mixed_key, eph), "the ground proof satisfies the equations"
