@@ -1,9 +1,7 @@
 """Result charts drawn on the server (SVG with the numbers as text), via shares.charts."""
 from __future__ import annotations
 
-from flask_babel import gettext as _
-
-from flask_babel import format_datetime
+from flask_babel import format_datetime, format_time, gettext as _, to_user_timezone
 
 from shares.charts import Series, bar_chart, line_chart
 
@@ -43,6 +41,17 @@ def turnout_chart(points, electorate: int):
     """Turnout over time for the projector (a line; the numbers are in the table beside it)."""
     if not points:
         return None
-    labels = [format_datetime(t, "short") for t, _n in points]
+    labels = _moment_labels([t for t, _n in points])
     return line_chart(_("Turnout over time"), _("Members who have voted, out of %(n)d", n=electorate), labels,
                       [Series(_("Voted"), [n for _t, n in points])], label_every=4)
+
+
+def _moment_labels(moments) -> list[str]:
+    """The hour alone within one day ("14:30", with the seconds when minutes repeat), else the day and the hour ("27 nov. 14:30"): the
+    locale's short date-time form is long and, in English, American ("11/27/26, 2:30 PM")."""
+    if len({to_user_timezone(t).date() for t in moments}) > 1:
+        return [format_datetime(t, "d MMM HH:mm") for t in moments]
+    labels = [format_time(t, "HH:mm") for t in moments]
+    if len(set(labels)) < len(labels):  # the first minutes of a vote: the seconds tell them apart
+        labels = [format_time(t, "HH:mm:ss") for t in moments]
+    return labels

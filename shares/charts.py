@@ -55,6 +55,11 @@ class Chart:
     rows: list[list[str]] = field(default_factory=list)
     svg_narrow: Markup | None = None  # the phone's own drawing (shown below 40rem by the stylesheet)
 
+    @property
+    def drawing(self) -> Markup:
+        """What a page shows: both drawings, of which the stylesheet shows the one that fits."""
+        return self.svg + (self.svg_narrow or Markup())
+
 
 def nice_max(value: float) -> float:
     """A round upper bound for an axis: 1, 2, 2.5 or 5 times a power of ten, at least ``value``."""
@@ -171,7 +176,9 @@ def _draw_lines(labels, series, fmt, top: float, layout: Layout, label_every: in
             if L.legend_rows and i == n - 1 and i % every and (n - 1) % every < every / 2:
                 continue  # the last label would overlap the one before it
             x, _ = xy(i, 0)
-            body.append(f'<text x="{x:.1f}" y="{L.height - L.bottom + 18}" text-anchor="middle" '
+            # The first and last labels hang inwards from their point, or they run off the drawing.
+            anchor = "start" if i == 0 and n > 1 else "end" if i == n - 1 and n > 1 else "middle"
+            body.append(f'<text x="{x:.1f}" y="{L.height - L.bottom + 18}" text-anchor="{anchor}" '
                         f'fill="{INK}">{escape(label)}</text>')
     for k, s in enumerate(series):
         points = " ".join(f"{x:.1f},{y:.1f}" for x, y in (xy(i, v) for i, v in enumerate(s.values)))

@@ -205,6 +205,10 @@ def test_the_in_browser_verifier_accepts_the_record_and_rejects_a_tampered_one(p
     page.goto(live_server.path("/assemblies/ga-e2e/results"))
     expect(page.locator("main")).to_contain_text("Amélie Dubois")
     accessible(page)
+    page.set_viewport_size({"width": 360, "height": 780})  # a phone has its own drawing of each result
+    expect(page.locator("figure.chart svg.chart-narrow").first).to_be_visible()
+    expect(page.locator("figure.chart svg.chart-wide").first).to_be_hidden()
+    assert_fits_phone(page)
     page.goto(live_server.path("/voting/ga-e2e/board"))
     # Someone with access to the database changes a published count: the chain no longer holds.
     result = db.session.scalar(select(BoardEvent).where(BoardEvent.type == "result"))

@@ -84,3 +84,11 @@ def test_bars_never_leave_the_plot(values):
     for rect in parse(chart).iter(SVG + "rect"):
         if rect.find(SVG + "title") is not None:
             assert 0 <= float(rect.get("y")) and float(rect.get("y")) + float(rect.get("height")) <= 320 - 64 + 0.2
+
+
+def test_the_first_and_last_axis_labels_hang_inwards():
+    """A long last label anchored at its middle ran off the drawing's right edge (the projector's
+    turnout chart lost half its last time)."""
+    chart = line_chart("t", "d", ["14:00", "14:30", "15:00"], [Series("A", [1, 2, 3])], label_every=1)
+    anchors = [t.get("text-anchor") for t in parse(chart).iter(SVG + "text") if t.text in {"14:00", "14:30", "15:00"}]
+    assert anchors == ["start", "middle", "end"]
