@@ -46,6 +46,13 @@ class InvalidTrusteeData(VotingError):
     code = "trustee_data"
 
 
+class ComplaintUnfounded(VotingError):
+    """A key-generation complaint that proves nothing against the dealer (5.4a): the dealer stays."""
+
+    status = 400
+    code = "complaint_unfounded"
+
+
 # -- 403: who is casting -----------------------------------------------------------------------
 
 class UnknownCredential(VotingError):

@@ -87,6 +87,7 @@ _STEP_ERRORS: dict[str, type[errors.VotingError]] = {
     "not_enough_trustees": errors.WrongState,
     "invalid_element": errors.InvalidGroupElement,
     "trustee_signature": errors.InvalidSignature,
+    "complaint_unfounded": errors.ComplaintUnfounded,
     "not_enough_seals": errors.NotEnoughSeals,
     "credential_after_open": errors.CredentialAfterOpen,
     "voter_duplicate": errors.InvalidCredentialList,

@@ -189,7 +189,8 @@ def cmd_keygen2(args: argparse.Namespace) -> int:
             path = f"{args.out}.complaint-{dealer}.json"
             _write(path, make_complaint(election, private, by_dealer[dealer]))
             paths.append(path)
-        print(f"trustee {private['id']}: the share dealt by {', '.join(bad)} does not match its commitments. "
+        print(f"trustee {private['id']}: the share dealt by {', '.join(bad)} is wrong (it cannot be decrypted with "
+              f"your key, or does not match its commitments). "
               f"Publish {', '.join(paths)} (a complaint anyone can check); once it is on the board, run keygen2 "
               f"again with --record: key generation continues without {', '.join(bad)}.")
         return 3

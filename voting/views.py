@@ -37,6 +37,9 @@ MESSAGES: dict[type, Any] = {
                             "election or this credential."),
     errors.InvalidSignature: _l("The ballot's signature does not match its credential."),
     errors.InvalidTrusteeData: _l("The file does not verify against the published record."),
+    errors.ComplaintUnfounded: _l("This complaint proves nothing against the scrutineer it names: the share it "
+                                  "reveals opens and matches that scrutineer's commitments, or the revealed key is "
+                                  "not proven to be the true one. That scrutineer stays in key generation."),
     errors.UnknownCredential: _l("This voting credential is not on the list of this election."),
     errors.RevokedCredential: _l("This voting credential has been revoked."),
     errors.NotYourCredential: _l("This voting credential was sent to another member. Use the link you received "

@@ -1,9 +1,10 @@
 """End to end through the board: one dishonest scrutineer and one malicious voter, and the
 election still tallies and verifies.
 
-The scrutineer t3 deals a wrong share to t1 (t1 names it with a complaint; key generation
-goes on without t3's polynomial), then uploads a forged partial decryption (refused, nothing
-recorded). The voter M copies another member's ciphertexts, replays their ballot, forges a
+The scrutineer t3 deals a wrong share to t1 and t4 a share box t2 cannot even open (each
+recipient names its dealer with a complaint anyone can check; key generation goes on without
+both polynomials); t2 then tries to accuse the honest t1 by the torsion attack (refused), and t3
+uploads a forged partial decryption (refused, nothing recorded). The voter M copies another member's ciphertexts, replays their ballot, forges a
 proof for an over-limit vote and signs with an unknown credential (each refused with its
 reason, nothing recorded), then votes properly once. The honest scrutineers decrypt with the
 command line tool, which verifies every ballot first; the independent verifier accepts the record.
@@ -21,7 +22,7 @@ import pytest
 from sqlalchemy import func, select
 
 from app.extensions import db
-from tests.voting.dishonest import bad_step1
+from tests.voting.dishonest import bad_step1, torsion_complaint, unopenable_step1
 from voting import errors, queries, services
 from voting.crypto.ballot import SIGNATURE_PREFIX, encrypt_ballot, unsigned_ballot_hash
 from voting.crypto.credential import credential_private_key, credential_public, generate_credential
@@ -49,27 +50,36 @@ def test_dishonest_scrutineer_and_malicious_voter_still_tally_and_verify(tmp_pat
                                         slug="ag-adversaries", require_login=False)
     el = services.crypto_election(election)
 
-    # -- key generation: t3 deals t1 a wrong share ----------------------------------------------
+    # -- key generation: t3 deals t1 a wrong share, t4 deals t2 a box that does not open --------
     for tid, kit in kits.items():
-        data, kit.state = bad_step1(el, kit.private, "t1") if tid == "t3" else keygen_step1(el, kit.private)
+        if tid == "t3":
+            data, kit.state = bad_step1(el, kit.private, "t1")
+        elif tid == "t4":
+            data, kit.state = unopenable_step1(el, kit.private, "t2")
+        else:
+            data, kit.state = keygen_step1(el, kit.private)
         services.record_trustee_step(election, data)
     step1 = queries.event_data(election, "trustee_commitments")
-    data, kits["t2"].secret = keygen_step2(el, kits["t2"].private, kits["t2"].state, step1)
-    services.record_trustee_step(election, data)  # t2 is quick: its share still counts t3
+    data, kits["t4"].secret = keygen_step2(el, kits["t4"].private, kits["t4"].state, step1)
+    services.record_trustee_step(election, data)  # t4 is quick: its share still counts t3 and t4
     assert bad_dealers(el, kits["t1"].private, step1) == ["t3"]
+    assert bad_dealers(el, kits["t2"].private, step1) == ["t4"]
     services.record_trustee_step(election, make_complaint(el, kits["t1"].private, step1[2]))
+    services.record_trustee_step(election, make_complaint(el, kits["t2"].private, step1[3]))
     db.session.commit()
-    # A false complaint (t2 against the honest t4) is refused and changes nothing.
+    # False complaints against the honest t1 (a made-up secret, the torsion attack) are refused and change nothing.
     before = board_size(election)
-    forged = sign_trustee_data(kits["t2"].private, "trustee_complaint", {
-        "election": el.fingerprint, "trustee": "t2", "dealer": "t4", "shared_secret": "33" * 32})
-    with pytest.raises(errors.VotingError):
-        services.record_trustee_step(election, forged)
-    db.session.rollback()
+    made_up = sign_trustee_data(kits["t2"].private, "trustee_complaint", {
+        "election": el.fingerprint, "trustee": "t2", "dealer": "t1", "shared_secret": "33" * 32})
+    for forged, refusal in ((made_up, errors.InvalidTrusteeData),  # no proof at all: malformed
+                            (torsion_complaint(el, kits["t2"].private, step1[0]), errors.ComplaintUnfounded)):
+        with pytest.raises(refusal):
+            services.record_trustee_step(election, forged)
+        db.session.rollback()
     assert board_size(election) == before
-    assert services.missing_trustees(election) == ["t1", "t2", "t3", "t4"]  # every share again, without t3
+    assert services.missing_trustees(election) == ["t1", "t2", "t3", "t4"]  # every share again, without t3, t4
     for tid, kit in kits.items():
-        data, kit.secret = keygen_step2(el, kit.private, kit.state, step1, ["t3"])
+        data, kit.secret = keygen_step2(el, kit.private, kit.state, step1, ["t3", "t4"])
         services.record_trustee_step(election, data)
     db.session.commit()
     assert election.public_key is not None

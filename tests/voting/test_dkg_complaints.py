@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.voting.dishonest import bad_step1
+from tests.voting.dishonest import bad_step1, torsion_complaint, unopenable_step1
 from voting.crypto.dkg import (
     TrusteeError,
     bad_dealers,
@@ -22,7 +22,9 @@ from voting.crypto.dkg import (
     make_complaint,
     new_trustee_identity,
     sign_trustee_data,
+    verify_step1,
 )
+from voting.crypto.ed25519 import prove_x25519_dh
 from voting.crypto.election import Contest, Election, TrusteeInfo
 from voting.record import RecordError, RecordState, append_event, make_event, record_document
 from voting.simulate import Simulation, add_credentials, cast, finish
@@ -110,27 +112,32 @@ def test_a_false_complaint_is_refused(dealt) -> None:
     with pytest.raises(TrusteeError) as exc:
         make_complaint(election, privs["t2"], step1[0])
     assert exc.value.code == "complaint_unfounded"
-    # ...and a made-up complaint (a revealed secret that does not open the box, or the true one) fails on the record.
     state = replay(events)
-    true_secret = make_complaint(election, privs["t1"], step1[2])["shared_secret"]
-    for secret in ("11" * 32, true_secret):
-        forged = sign_trustee_data(privs["t1"], "trustee_complaint", {
-            "election": election.fingerprint, "trustee": "t1", "dealer": "t1" if secret == true_secret else "t4",
-            "shared_secret": secret})
-        with pytest.raises(RecordError) as refused:
+
+    def refused(signer: str, data: dict) -> str:
+        forged = sign_trustee_data(privs[signer], "trustee_complaint", data)
+        with pytest.raises(RecordError) as err:
             copy.deepcopy(state).apply(make_event(state.last, "trustee_complaint", forged))
-        assert refused.value.code in ("complaint_unfounded", "trustee_format"), refused.value
-    forged = sign_trustee_data(privs["t2"], "trustee_complaint", {
-        "election": election.fingerprint, "trustee": "t2", "dealer": "t4", "shared_secret": "22" * 32})
-    with pytest.raises(RecordError) as refused:
-        state.apply(make_event(state.last, "trustee_complaint", forged))
-    assert refused.value.code == "complaint_unfounded"
+        return err.value.code
+
+    valid = {k: v for k, v in make_complaint(election, privs["t1"], step1[2]).items() if k != "signature"}
+    # ...a valid complaint re-aimed at an honest dealer, or with a made-up secret, proves nothing...
+    assert refused("t1", dict(valid, dealer="t4")) == "complaint_unfounded"
+    assert refused("t1", dict(valid, shared_secret="11" * 32)) == "complaint_unfounded"
+    assert refused("t1", dict(valid, dealer="t1")) == "trustee_format"
+    # ...and the true, proven secret of an honest dealer's box opens it to a share that matches.
+    context = {"election": election.fingerprint, "trustee": "t2", "dealer": "t4"}
+    shared, proof = prove_x25519_dh(context, privs["t2"]["encryption_secret"], election.trustees[1].encryption_key,
+                                    step1[3]["shares"]["t2"]["ephemeral"])
+    assert refused("t2", dict(context, shared_secret=shared, proof=proof)) == "complaint_unfounded"
+    # Without a proof: malformed.
+    assert refused("t2", dict(context, shared_secret=shared)) == "trustee_format"
     # Unsigned by the complainer: refused too.
     complaint = make_complaint(election, privs["t1"], step1[2])
     complaint["trustee"] = "t2"
-    with pytest.raises(RecordError) as refused:
+    with pytest.raises(RecordError) as err:
         replay(events).apply(make_event(events[-1], "trustee_complaint", complaint))
-    assert refused.value.code == "trustee_signature"
+    assert err.value.code == "trustee_signature"
 
 
 def test_too_many_bad_dealers_say_key_generation_must_restart() -> None:
@@ -167,7 +174,7 @@ def test_the_command_line_tool_writes_the_complaint_then_goes_on(dealt, tmp_path
 
     proc = keygen2("first")
     assert proc.returncode == 3, proc.stdout + proc.stderr
-    assert "the share dealt by t3 does not match its commitments" in proc.stdout
+    assert "the share dealt by t3 is wrong" in proc.stdout
     complaint = json.loads((tmp_path / "first.json.complaint-t3.json").read_text())
     assert not (tmp_path / "first.share").exists()
     append_event(events, "trustee_complaint", complaint)
@@ -178,3 +185,110 @@ def test_the_command_line_tool_writes_the_complaint_then_goes_on(dealt, tmp_path
     state = replay(events)
     state.apply(make_event(state.last, "trustee_share", json.loads((tmp_path / "second.json").read_text())))
     assert "t1" in state.shares
+
+
+@pytest.mark.parametrize("how", ["garbage", "wrong_key", "swapped"])
+def test_a_share_box_that_does_not_open_is_proven_and_the_dealer_left_out(how: str) -> None:
+    """The recipient cannot open t4's box: its complaint reveals the true secret with a proof, anyone
+    sees that the box does not open under it, and key generation completes without t4."""
+    election, privs = trustees()
+    events: list = []
+    append_event(events, "election", election.to_json())
+    step1, states = [], {}
+    for tid, priv in privs.items():
+        data, states[tid] = unopenable_step1(election, priv, "t2", how) if tid == "t4" else keygen_step1(election, priv)
+        step1.append(data)
+        append_event(events, "trustee_commitments", data)
+    with pytest.raises(TrusteeError) as exc:
+        keygen_step2(election, privs["t2"], states["t2"], step1)
+    assert exc.value.code == "share_decryption"
+    assert bad_dealers(election, privs["t2"], step1) == ["t4"]
+    assert bad_dealers(election, privs["t1"], step1) == []
+    complaint = make_complaint(election, privs["t2"], step1[3])
+    assert set(complaint) == {"election", "trustee", "dealer", "shared_secret", "proof", "signature"}
+    state = replay(events)
+    state.apply(append_event(events, "trustee_complaint", complaint))
+    assert state.disqualified == {"t4": "t2"} and state.qualified() == ["t1", "t2", "t3"]
+    secrets = {}
+    for tid, priv in privs.items():
+        data, secrets[tid] = keygen_step2(election, priv, states[tid], step1, ["t4"])
+        state.apply(append_event(events, "trustee_share", data))
+    state.apply(append_event(events, "election_key", state.election_key_data()))
+    if how != "garbage":
+        return  # one full election is enough: the key above is what the tally uses
+    sim = Simulation(election, events, privs, secrets, {})
+    creds = add_credentials(sim, ["A"] * 5)
+    state = replay(events)
+    for cred, vote in zip(creds, ["yes", "no", "no", "abstain", "no"]):
+        cast(sim, state, cred, {"r1": [vote]})
+    finish(sim, state, decrypting=["t2", "t4"])  # t4 is left out of the key, not of the decryption
+    assert state.result is not None and state.result["counts"]["r1"]["no"]["total"] == 3
+    report = verify_record(record_document(events), workers=1, out=io.StringIO())
+    assert report.ok and report.complete, report.failure
+
+
+def test_a_forged_proof_never_disqualifies_an_honest_dealer(dealt) -> None:
+    """t2 claims it cannot open the honest t4's box: a made-up secret with a proof lifted from
+    another box, a proof whose fields are altered, and the torsion attack (the true witness,
+    S + T8, a proof ground to satisfy the equations) are all refused; t4 stays qualified."""
+    election, privs, states, step1, events = dealt
+    state = replay(events)
+    honest_t4 = step1[3]
+    attacks = [torsion_complaint(election, privs["t2"], honest_t4)]
+    # A true proof for another box (t1's to t2), presented for t4's box.
+    context = {"election": election.fingerprint, "trustee": "t2", "dealer": "t1"}
+    shared, proof = prove_x25519_dh(context, privs["t2"]["encryption_secret"], election.trustees[1].encryption_key,
+                                    step1[0]["shares"]["t2"]["ephemeral"])
+    attacks.append(sign_trustee_data(privs["t2"], "trustee_complaint",
+                                     dict(context, dealer="t4", shared_secret=shared, proof=proof)))
+    # The true secret of t4's box, its proof with one field altered each time.
+    context = dict(context, dealer="t4")
+    shared, proof = prove_x25519_dh(context, privs["t2"]["encryption_secret"], election.trustees[1].encryption_key,
+                                    honest_t4["shares"]["t2"]["ephemeral"])
+    for field in ("c", "s", "shared_point"):
+        flipped = dict(proof, **{field: proof[field][:-1] + ("0" if proof[field][-1] != "0" else "1")})
+        attacks.append(sign_trustee_data(privs["t2"], "trustee_complaint",
+                                         dict(context, shared_secret="55" * 32, proof=flipped)))
+    for forged in attacks:
+        with pytest.raises(RecordError) as refused:
+            copy.deepcopy(state).apply(make_event(state.last, "trustee_complaint", forged))
+        assert refused.value.code == "complaint_unfounded", refused.value
+    assert state.disqualified == {} and "t4" in state.qualified()
+
+
+def test_an_ephemeral_key_not_of_prime_order_is_refused_at_step_1() -> None:
+    """An honest X25519 ephemeral key has order L; a small-order or twist one (which the recipient
+    could neither open nor prove) makes the dealer's step 1 refused, by the record and the tool."""
+    election, privs = trustees()
+    data, _ = keygen_step1(election, privs["t1"])
+    body = {k: v for k, v in data.items() if k != "signature"}
+    for bad in ("00" * 32, "01" + "00" * 31, "ec" + "ff" * 30 + "7f"):
+        body["shares"] = {**data["shares"], "t2": {**data["shares"]["t2"], "ephemeral": bad}}
+        with pytest.raises(TrusteeError) as exc:
+            verify_step1(election, sign_trustee_data(privs["t1"], "trustee_commitments", body))
+        assert exc.value.code == "share_ephemeral"
+
+
+def test_the_command_line_tool_proves_a_box_that_does_not_open(tmp_path: Path) -> None:
+    election, privs = trustees()
+    events: list = []
+    append_event(events, "election", election.to_json())
+    step1, states = [], {}
+    for tid, priv in privs.items():
+        data, states[tid] = unopenable_step1(election, priv, "t1") if tid == "t2" else keygen_step1(election, priv)
+        step1.append(data)
+        append_event(events, "trustee_commitments", data)
+    (tmp_path / "t1.key").write_text(json.dumps(privs["t1"]))
+    (tmp_path / "t1.state").write_text(json.dumps(states["t1"]))
+    (tmp_path / "record.json").write_text(json.dumps(record_document(events)))
+    proc = subprocess.run(
+        [sys.executable, "-m", "voting.trustee", "keygen2", "--election", str(tmp_path / "record.json"), "--key",
+         str(tmp_path / "t1.key"), "--state", str(tmp_path / "t1.state"), "--record", str(tmp_path / "record.json"),
+         "--share", str(tmp_path / "t1.share"), "--out", str(tmp_path / "t1.json")],
+        cwd=ROOT, capture_output=True, text=True, timeout=120)
+    assert proc.returncode == 3, proc.stdout + proc.stderr
+    assert "the share dealt by t2 is wrong (it cannot be decrypted with your key" in proc.stdout
+    complaint = json.loads((tmp_path / "t1.json.complaint-t2.json").read_text())
+    state = replay(events)
+    state.apply(make_event(state.last, "trustee_complaint", complaint))
+    assert state.disqualified == {"t2": "t1"}

@@ -21,6 +21,7 @@ from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 from voting.crypto.errors import CodedError
 
 from .credential import ed25519_verify
+from .ed25519 import is_prime_order_u, prove_x25519_dh, verify_x25519_dh
 from .election import Election
 from .encoding import hash_json_bytes, is_hex
 from .group import IDENTITY, ORDER, Element, GroupError, base_mul, scalar_hex, sum_elements
@@ -107,14 +108,16 @@ def decrypt_share(fp: str, dealer: str, recipient: str, encryption_secret_hex: s
     return value
 
 
-# -- complaints: a dealer whose share does not match its commitments -------------
+# -- complaints: a dealer whose share is wrong ---------------------------------------
 #
 # The recipient publishes the X25519 secret it shares with that one box (the box's
-# ephemeral key is fresh for each share, so it opens nothing else). Anyone derives
-# the box key, opens the box (ChaCha20-Poly1305 authenticates: a made-up secret
-# cannot open an honest dealer's box) and checks the share against the dealer's
-# commitments: a share that opens and does not match proves the dealer at fault.
-# Key generation then continues without that dealer's polynomial.
+# ephemeral key is fresh for each share, so it opens nothing else) with a proof that
+# it is the true one: shared_secret = X25519(a, ephemeral) for the a behind the
+# recipient's published encryption key (voting.crypto.ed25519.prove_x25519_dh).
+# Anyone then derives the box key and opens the box. An honest dealer's box opens
+# under the true secret, so a box that does not open proves the dealer at fault; a
+# box that opens proves it at fault when the share does not match the dealer's
+# commitments. Key generation then continues without that dealer's polynomial.
 
 def _open_with_shared(fp: str, dealer: str, recipient: str, shared: bytes, box: Mapping[str, str]) -> int | None:
     """The share in ``box`` opened with the revealed secret; None if it does not open."""
@@ -127,23 +130,35 @@ def _open_with_shared(fp: str, dealer: str, recipient: str, shared: bytes, box: 
     return int.from_bytes(plain, "big")
 
 
+def _complaint_context(fp: str, recipient: str, dealer: str) -> dict[str, str]:
+    return {"election": fp, "trustee": recipient, "dealer": dealer}
+
+
 def make_complaint(election: Election, private: Mapping[str, str], dealer_data: Mapping[str, Any]) -> dict[str, Any]:
     """My signed complaint against the dealer of ``dealer_data`` (its share to me is wrong)."""
     me, dealer = private["id"], dealer_data["trustee"]
     box = dealer_data["shares"][me]
-    priv = X25519PrivateKey.from_private_bytes(bytes.fromhex(private["encryption_secret"]))
-    shared = priv.exchange(X25519PublicKey.from_public_bytes(bytes.fromhex(box["ephemeral"])))
-    data = {"election": election.fingerprint, "trustee": me, "dealer": dealer, "shared_secret": shared.hex()}
+    my_key = election.trustees[election.trustee_index(me) - 1].encryption_key
+    try:
+        shared, proof = prove_x25519_dh(_complaint_context(election.fingerprint, me, dealer),
+                                        private["encryption_secret"], my_key, box["ephemeral"])
+    except ValueError as exc:
+        raise TrusteeError("state_mismatch", f"cannot prove the secret of the share from {dealer}: {exc}") from exc
+    data = {"election": election.fingerprint, "trustee": me, "dealer": dealer, "shared_secret": shared,
+            "proof": proof}
     verify_complaint(election, dealer_data, data, signed=False)  # never accuse an honest dealer
     return sign_trustee_data(private, "trustee_complaint", data)
 
 
 def verify_complaint(election: Election, dealer_data: Mapping[str, Any], data: Mapping[str, Any], *,
                      signed: bool = True) -> None:
-    """Raise TrusteeError unless ``data`` proves that ``dealer_data``'s share to the complainer is wrong."""
-    keys = {"election", "trustee", "dealer", "shared_secret"} | ({"signature"} if signed else set())
+    """Raise TrusteeError unless ``data`` proves that ``dealer_data``'s share to the complainer is wrong:
+    the revealed secret is proven true and the box does not open, or opens to a share that does not
+    match the dealer's commitments."""
+    keys = {"election", "trustee", "dealer", "shared_secret", "proof"} | ({"signature"} if signed else set())
     if not isinstance(data, dict) or set(data) != keys or not is_hex(data.get("shared_secret"), 64):
-        raise TrusteeError("trustee_format", "a complaint has exactly election, trustee, dealer, shared_secret, signature")
+        raise TrusteeError("trustee_format",
+                           "a complaint has exactly election, trustee, dealer, shared_secret, proof, signature")
     if signed:
         verify_trustee_signature(election, "trustee_complaint", data)
     if data["election"] != election.fingerprint:
@@ -151,10 +166,14 @@ def verify_complaint(election: Election, dealer_data: Mapping[str, Any], data: M
     me, dealer = data["trustee"], data["dealer"]
     if dealer == me or dealer != dealer_data["trustee"]:
         raise TrusteeError("trustee_format", "a trustee complains about another trustee's commitments")
-    share = _open_with_shared(election.fingerprint, dealer, me, bytes.fromhex(data["shared_secret"]),
-                              dealer_data["shares"][me])
+    box = dealer_data["shares"][me]
+    my_key = election.trustees[election.trustee_index(me) - 1].encryption_key
+    if not verify_x25519_dh(_complaint_context(election.fingerprint, me, dealer), my_key, box["ephemeral"],
+                            data["shared_secret"], data["proof"]):
+        raise TrusteeError("complaint_unfounded", f"{me} does not prove the secret it reveals for the share from {dealer}")
+    share = _open_with_shared(election.fingerprint, dealer, me, bytes.fromhex(data["shared_secret"]), box)
     if share is None:
-        raise TrusteeError("complaint_unfounded", f"the secret revealed by {me} does not open the share from {dealer}")
+        return  # the true secret does not open the box: the dealer did not encrypt a share to me
     commitments = [Element.from_hex(c) for c in dealer_data["commitments"]]
     if share < ORDER and base_mul(share) == commitment_eval(commitments, election.trustee_index(me)):
         raise TrusteeError("complaint_unfounded", f"the share from {dealer} to {me} matches its commitments")
@@ -162,7 +181,7 @@ def verify_complaint(election: Election, dealer_data: Mapping[str, Any], data: M
 
 def bad_dealers(election: Election, private: Mapping[str, str], step1: Iterable[Mapping[str, Any]],
                 excluded: Iterable[str] = ()) -> list[str]:
-    """The dealers whose share to me does not match their commitments (and opens: a complaint proves it)."""
+    """The dealers whose share to me does not open, or opens and does not match their commitments."""
     me = private["id"]
     out = []
     for data in step1:
@@ -171,10 +190,9 @@ def bad_dealers(election: Election, private: Mapping[str, str], step1: Iterable[
             continue
         try:
             share = decrypt_share(election.fingerprint, dealer, me, private["encryption_secret"], data["shares"][me])
-        except TrusteeError as exc:
-            if exc.code == "share_invalid":
-                out.append(dealer)
-            continue  # does not open: not provable by a complaint (see docs/voting-operations.md)
+        except TrusteeError:
+            out.append(dealer)  # does not open, or not a scalar: a complaint proves either
+            continue
         commitments = [Element.from_hex(c) for c in data["commitments"]]
         if base_mul(share) != commitment_eval(commitments, election.trustee_index(me)):
             out.append(dealer)
@@ -237,6 +255,11 @@ def verify_step1(election: Election, data: Mapping[str, Any]) -> list[Element]:
         if not isinstance(box, dict) or set(box) != {"ephemeral", "ciphertext"} or not is_hex(box["ephemeral"], 64) \
                 or not is_hex(box["ciphertext"], 96):
             raise TrusteeError("trustee_format", f"trustee {data['trustee']}: malformed encrypted share")
+        # An honest ephemeral key always has order L; any other would let the recipient neither
+        # open the box nor prove its secret (5.4a), so it is refused at the door.
+        if not is_prime_order_u(box["ephemeral"]):
+            raise TrusteeError("share_ephemeral",
+                               f"trustee {data['trustee']}: an encrypted share's ephemeral key is not a valid X25519 key")
     return elems
 
 

@@ -27,6 +27,7 @@ import { ed25519Verify } from '../ballot/credential.mjs';
 import { proveDlog, proveDlogEq, verifyDlog, verifyDlogEq } from '../ballot/proofs.mjs';
 import { electionFingerprint } from '../ballot/ballot.mjs';
 import { chacha20poly1305Open, chacha20poly1305Seal } from './aead.mjs';
+import { isPrimeOrderU, proveX25519Dh, verifyX25519Dh } from './x25519-proof.mjs';
 
 export const POK_DOMAIN = 'unevoix/v1/trustee-pok';
 export const DECRYPTION_DOMAIN = 'unevoix/v1/decryption-proof';
@@ -201,10 +202,11 @@ export function decryptShare(fp, dealer, recipient, encryptionSecretHex, box) {
   return value;
 }
 
-// -- complaints (as voting/crypto/dkg.py): a dealer whose share does not match -------------
+// -- complaints (as voting/crypto/dkg.py): a dealer whose share is wrong -------------------
 // The recipient reveals the X25519 secret of that one box (its ephemeral key is fresh per
-// share); anyone opens the box with it (the AEAD refuses a made-up secret) and checks the
-// share against the dealer's commitments.
+// share) with a proof that it is the true one (x25519-proof.mjs). Anyone opens the box with it:
+// a box that does not open, or opens to a share that does not match the dealer's commitments,
+// proves the dealer at fault (an honest dealer's box opens under the true secret).
 
 function openWithShared(fp, dealer, recipient, shared, box) {
   try {
@@ -215,23 +217,36 @@ function openWithShared(fp, dealer, recipient, shared, box) {
   }
 }
 
+function complaintContext(fp, recipient, dealer) {
+  return { election: fp, trustee: recipient, dealer };
+}
+
 /** My signed complaint against the dealer of dealerData (its share to me is wrong). */
 export function makeComplaint(election, priv, dealerData) {
   const el = asElection(election);
   const me = priv.id;
-  const box = dealerData.shares[me];
-  const shared = x25519.getSharedSecret(hexToBytes(priv.encryption_secret), hexToBytes(box.ephemeral));
-  const data = { election: el.fingerprint, trustee: me, dealer: dealerData.trustee, shared_secret: bytesToHex(shared) };
+  const dealer = dealerData.trustee;
+  let made;
+  try {
+    made = proveX25519Dh(complaintContext(el.fingerprint, me, dealer), priv.encryption_secret,
+      el.trustee(me).encryption_key, dealerData.shares[me].ephemeral);
+  } catch (exc) {
+    throw new TrusteeError('state_mismatch', `cannot prove the secret of the share from ${dealer}: ${exc.message}`);
+  }
+  const data = { election: el.fingerprint, trustee: me, dealer, shared_secret: made.shared, proof: made.proof };
   verifyComplaint(el, dealerData, data, { signed: false }); // never accuse an honest dealer
   return signTrusteeData(priv, 'trustee_complaint', data);
 }
 
-/** Throws TrusteeError unless `data` proves dealerData's share to the complainer wrong. */
+/**
+ * Throws TrusteeError unless `data` proves dealerData's share to the complainer wrong: the revealed
+ * secret is proven true and the box does not open, or opens to a share that does not match.
+ */
 export function verifyComplaint(election, dealerData, data, { signed = true } = {}) {
   const el = asElection(election);
-  const keys = ['election', 'trustee', 'dealer', 'shared_secret', ...(signed ? ['signature'] : [])];
+  const keys = ['election', 'trustee', 'dealer', 'shared_secret', 'proof', ...(signed ? ['signature'] : [])];
   if (!hasExactKeys(data, keys) || !isHex(data.shared_secret, 64)) {
-    throw new TrusteeError('trustee_format', 'a complaint has exactly election, trustee, dealer, shared_secret, signature');
+    throw new TrusteeError('trustee_format', 'a complaint has exactly election, trustee, dealer, shared_secret, proof, signature');
   }
   if (signed) verifyTrusteeSignature(el, 'trustee_complaint', data);
   if (data.election !== el.fingerprint) throw new TrusteeError('wrong_election', 'complaint for another election');
@@ -240,15 +255,20 @@ export function verifyComplaint(election, dealerData, data, { signed = true } = 
   if (dealer === me || dealer !== dealerData.trustee) {
     throw new TrusteeError('trustee_format', "a trustee complains about another trustee's commitments");
   }
-  const share = openWithShared(el.fingerprint, dealer, me, hexToBytes(data.shared_secret), dealerData.shares[me]);
-  if (share === null) throw new TrusteeError('complaint_unfounded', `the secret revealed by ${me} does not open the share from ${dealer}`);
+  const box = dealerData.shares[me];
+  if (!verifyX25519Dh(complaintContext(el.fingerprint, me, dealer), el.trustee(me).encryption_key, box.ephemeral,
+    data.shared_secret, data.proof)) {
+    throw new TrusteeError('complaint_unfounded', `${me} does not prove the secret it reveals for the share from ${dealer}`);
+  }
+  const share = openWithShared(el.fingerprint, dealer, me, hexToBytes(data.shared_secret), box);
+  if (share === null) return; // the true secret does not open the box: the dealer did not encrypt a share to me
   const commitments = dealerData.commitments.map((c) => elementFromHex(c));
   if (share < ORDER && eq(baseMul(share), commitmentEval(commitments, el.index(me)))) {
     throw new TrusteeError('complaint_unfounded', `the share from ${dealer} to ${me} matches its commitments`);
   }
 }
 
-/** Dealers (not in `excluded`) whose share to me opens but does not match their commitments. */
+/** Dealers (not in `excluded`) whose share to me does not open, or opens and does not match. */
 export function badDealers(election, priv, step1, excluded = []) {
   const el = asElection(election);
   const me = priv.id;
@@ -259,8 +279,8 @@ export function badDealers(election, priv, step1, excluded = []) {
     let share;
     try {
       share = decryptShare(el.fingerprint, dealer, me, priv.encryption_secret, data.shares[me]);
-    } catch (exc) {
-      if (exc.code === 'share_invalid') out.push(dealer);
+    } catch {
+      out.push(dealer); // does not open, or not a scalar: a complaint proves either
       continue;
     }
     if (!eq(baseMul(share), commitmentEval(data.commitments.map((c) => elementFromHex(c)), el.index(me)))) out.push(dealer);
@@ -336,6 +356,12 @@ export function verifyStep1(election, data) {
   for (const box of Object.values(data.shares)) {
     if (!hasExactKeys(box, ['ephemeral', 'ciphertext']) || !isHex(box.ephemeral, 64) || !isHex(box.ciphertext, 96)) {
       throw new TrusteeError('trustee_format', `trustee ${data.trustee}: malformed encrypted share`);
+    }
+    // An honest ephemeral key always has order L; any other would let the recipient neither open
+    // the box nor prove its secret (5.4a), so it is refused at the door.
+    if (!isPrimeOrderU(box.ephemeral)) {
+      throw new TrusteeError('share_ephemeral',
+        `trustee ${data.trustee}: an encrypted share's ephemeral key is not a valid X25519 key`);
     }
   }
   return elems;

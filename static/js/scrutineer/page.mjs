@@ -79,7 +79,7 @@ export const MESSAGES = {
   'record-error': 'The published record does not verify: %(reason)s. Do not continue; tell the election officer.',
   'step-error': 'The step cannot be done: %(reason)s.',
   'network-error': 'The server could not be reached. Try again.',
-  'complaint-ready': 'The share dealt to you by %(who)s does not match its commitments. Publish this complaint (anyone can check it): key generation then continues without %(who)s, and you check your shares again.',
+  'complaint-ready': 'The share dealt to you by %(who)s is wrong: it cannot be decrypted with your key, or does not match its commitments. Publish this complaint (anyone can check it): key generation then continues without %(who)s, and you check your shares again.',
   checking: 'Checking every ballot on the board before decrypting: %(done)s of %(total)s verified.',
   rereading: 'Reading the superseded ballots again…',
   'check-summary': 'Every ballot was checked and the encrypted tally re-added in this browser. You are about to decrypt the tally of %(total)s counted ballots (category A: %(a)s, category B: %(b)s); turnout %(turnout)s; board head %(head)s. Compare these figures with the ones announced in the hall.',
