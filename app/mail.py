@@ -12,7 +12,7 @@ from typing import Callable, Iterable
 
 from flask import current_app, render_template
 from flask_babel import force_locale
-from sqlalchemy import select
+from sqlalchemy import insert, select
 
 from app.clock import utcnow
 from app.extensions import db
@@ -67,23 +67,23 @@ def queue_mail(to: str, language: str, template: str, *, dedupe_key: str | None 
     """Render ``mail/<template>.txt`` (:func:`render_mail`) and queue it. ``attachments`` are
     stored with the message and sent with it."""
     subject, body = render_mail(language, template, **context)
-    message = queue_text(to, language, subject, body, dedupe_key=dedupe_key, secret=secret)
+    message = OutboxMessage(to_address=to, language=language, subject=subject, body_text=body,
+                            dedupe_key=dedupe_key, secret=secret)
     for item in attachments:
         if (item.content is None) == (item.renderer is None):
             raise ValueError("an attachment has either content or a renderer")
         message.attachments.append(OutboxAttachment(
             filename=item.filename, mimetype=item.mimetype, content=item.content, renderer=item.renderer,
             renderer_arg=item.renderer_arg))
-    return message
-
-
-def queue_text(to: str, language: str, subject: str, body: str, *, dedupe_key: str | None = None,
-               secret: bool = False) -> OutboxMessage:
-    """Queue a message already rendered (for one sent many times, rendered once and filled in)."""
-    message = OutboxMessage(to_address=to, language=language, subject=subject, body_text=body,
-                            dedupe_key=dedupe_key, secret=secret)
     db.session.add(message)
     return message
+
+
+def queue_text(to: str, language: str, subject: str, body: str, *, secret: bool = False) -> None:
+    """Queue a message already rendered, without attachments: for one queued many times (a
+    ballot's receipt), rendered once and filled in. One INSERT, run now (no ORM object to flush)."""
+    db.session.execute(insert(OutboxMessage.__table__).values(
+        to_address=to, language=language, subject=subject, body_text=body, secret=secret))
 
 
 def build_email(message: OutboxMessage, sender: str) -> EmailMessage:

@@ -899,6 +899,9 @@ def cast_ballot(election: Election, ballot: Any, member: Any = None,
     UnknownCredential, RevokedCredential, InvalidGroupElement, InvalidSignature, InvalidProof,
     DuplicateBallot, CopiedBallot, ReusedCiphertext.
 
+    ``member``: the signed-in member casting (a Member, or any row with its ``id``, ``email`` and
+    ``language``, as shares.queries.member_contact gives it); None when nobody is signed in.
+
     ``before_lock(tracker)`` runs once the ballot is known good, before the board's lock (e.g. to
     queue the receipt mail, whose rendering then does not hold the board up); it is rolled back
     with everything else if the append is refused."""
