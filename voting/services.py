@@ -220,7 +220,8 @@ def _add_running(election: Election, width: int, category: str, count: int,
         out.append([pair[0].hex(), pair[1].hex()])
     counted = dict(current["counted"])
     counted[category] += count
-    _conn().execute(_SHARD_WRITE, {"row": row_id, "state": {"counted": counted, "sums": {**current["sums"], category: out}}})
+    _conn().execute(_SHARD_WRITE, {"row": row_id,
+                                   "state": {"counted": counted, "sums": {**current["sums"], category: out}}})
     # Kept for this shard's next cast, which compares the row it reads with ``out`` first (a
     # rolled-back cast, or another process on the same shard, simply means parsing again).
     _RUNNING_CACHE[key] = (out, new_elements)
@@ -286,8 +287,8 @@ def _ballot_at(election: Election, seq: int) -> dict[str, Any]:
     return data["ballot"]
 
 
-_LAST_EVENT = (select(BoardEvent.seq, BoardEvent.type, BoardEvent.hash).where(BoardEvent.election_id == bindparam("election"))
-               .order_by(BoardEvent.seq.desc()).limit(1))
+_LAST_EVENT = (select(BoardEvent.seq, BoardEvent.type, BoardEvent.hash)
+               .where(BoardEvent.election_id == bindparam("election")).order_by(BoardEvent.seq.desc()).limit(1))
 
 
 def _last_event(election: Election) -> dict[str, Any] | None:
@@ -835,7 +836,9 @@ class DbBoard:
             return "closed"
         if self.election.state is not ElectionState.OPEN:
             return "before_open"
-        contests = self.contests if self.contests is not None else [c["id"] for c in self.election.definition["contests"]]
+        contests = self.contests
+        if contests is None:
+            contests = [c["id"] for c in self.election.definition["contests"]]
         return "open" if self.agenda.accepts(contests) else "closed"
 
     def credential_row(self, credential: str) -> _CredentialRow | None:
