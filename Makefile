@@ -14,7 +14,7 @@ PG_DIR := /tmp/unevoix-pg-$(shell pwd | md5sum | cut -c1-10)
 PG_URI := postgresql+psycopg://postgres@/unevoix_test?host=$(PG_DIR)&port=5432
 
 
-.PHONY: smoke verifier translations-update run test test-sqlite test-postgres install install-test system-deps translations demo-db bench clean
+.PHONY: smoke verifier translations-update run test test-sqlite test-postgres install install-test system-deps translations demo-db bench bench-cast clean
 
 $(VENV)/installed: pyproject.toml
 	test -x $(PY) || python3 -m venv $(VENV)
@@ -81,6 +81,14 @@ test-postgres: install-test
 bench: install-test
 	$(PY) bench/ballots.py
 	$(PY) bench/register.py
+
+# Casting on the production stack, plain then with sign-in (docs/election-record.md 9.1): run as
+# root (PostgreSQL runs as the postgres user). Each run ends with a JSON line; the CPU per post
+# (app, database) is the figure to compare, the machine's load barely moves it.
+BENCH_N ?= 2000
+bench-cast: install-test
+	$(PY) bench/cast.py --n $(BENCH_N) --clients 24
+	$(PY) bench/cast.py --n $(BENCH_N) --clients 24 --sign-in
 
 # The election verifier as one file members can download and run (see docs/election-record.md).
 verifier: $(VENV)/installed

@@ -12,7 +12,7 @@ from typing import Callable, Iterable
 
 from flask import current_app, render_template
 from flask_babel import force_locale
-from sqlalchemy import select
+from sqlalchemy import insert, select
 
 from app.clock import utcnow
 from app.extensions import db
@@ -53,16 +53,22 @@ def attachment_bytes(attachment: OutboxAttachment) -> bytes:
     return _RENDERERS[attachment.renderer](attachment.renderer_arg or "")
 
 
-def queue_mail(to: str, language: str, template: str, *, dedupe_key: str | None = None,
-               secret: bool = False, attachments: Iterable[Attachment] = (), **context) -> OutboxMessage:
-    """Render ``mail/<template>.txt``: its first line is ``Subject: ...``, then a blank line.
-    ``attachments`` are stored with the message and sent with it."""
+def render_mail(language: str, template: str, **context) -> tuple[str, str]:
+    """Subject and body of ``mail/<template>.txt`` in ``language``: its first line is
+    ``Subject: ...``, then a blank line."""
     with force_locale(language):
         rendered = render_template(f"mail/{template}.txt", **context)
     head, _, body = rendered.lstrip().partition("\n\n")
-    message = OutboxMessage(to_address=to, language=language,
-                            subject=head.removeprefix("Subject:").strip(),
-                            body_text=body.strip() + "\n", dedupe_key=dedupe_key, secret=secret)
+    return head.removeprefix("Subject:").strip(), body.strip() + "\n"
+
+
+def queue_mail(to: str, language: str, template: str, *, dedupe_key: str | None = None,
+               secret: bool = False, attachments: Iterable[Attachment] = (), **context) -> OutboxMessage:
+    """Render ``mail/<template>.txt`` (:func:`render_mail`) and queue it. ``attachments`` are
+    stored with the message and sent with it."""
+    subject, body = render_mail(language, template, **context)
+    message = OutboxMessage(to_address=to, language=language, subject=subject, body_text=body,
+                            dedupe_key=dedupe_key, secret=secret)
     for item in attachments:
         if (item.content is None) == (item.renderer is None):
             raise ValueError("an attachment has either content or a renderer")
@@ -71,6 +77,13 @@ def queue_mail(to: str, language: str, template: str, *, dedupe_key: str | None 
             renderer_arg=item.renderer_arg))
     db.session.add(message)
     return message
+
+
+def queue_text(to: str, language: str, subject: str, body: str, *, secret: bool = False) -> None:
+    """Queue a message already rendered, without attachments: for one queued many times (a
+    ballot's receipt), rendered once and filled in. One INSERT, run now (no ORM object to flush)."""
+    db.session.execute(insert(OutboxMessage.__table__).values(
+        to_address=to, language=language, subject=subject, body_text=body, secret=secret))
 
 
 def build_email(message: OutboxMessage, sender: str) -> EmailMessage:

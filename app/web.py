@@ -14,7 +14,7 @@ from urllib.parse import urlsplit
 from babel import Locale
 from babel import dates as babel_dates
 from babel import numbers as babel_numbers
-from flask import Response, abort, current_app, make_response, render_template, request
+from flask import Response, abort, current_app, make_response, render_template, request, session
 from flask.json.provider import DefaultJSONProvider
 from flask_babel import get_locale
 from werkzeug.routing import IntegerConverter
@@ -290,9 +290,9 @@ def register(app) -> None:
     @app.after_request
     def no_store_for_personal_answers(response: Response) -> Response:
         # Personal and staff pages, PDFs and exports must not stay in a shared or browser cache.
-        from flask_login import current_user
-
-        personal = request.endpoint != "static" and current_user.is_authenticated
+        # Signed in: the session names an account (Flask-Login's key). Not current_user, whose
+        # account the request's commit has expired: asking it would load the account again.
+        personal = request.endpoint != "static" and "_user_id" in session
         if personal or response.mimetype in NO_STORE_TYPES or response.headers.get("Content-Disposition"):
             response.headers["Cache-Control"] = "no-store"
             response.headers["Pragma"] = "no-cache"

@@ -4,7 +4,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from flask import abort
-from sqlalchemy import func, select
+from sqlalchemy import bindparam, func, select
 from sqlalchemy.orm import lazyload, load_only
 
 from app.extensions import db
@@ -20,12 +20,16 @@ def election_by_slug(slug: str) -> Election:
     return election
 
 
+# Built once (as voting.services' casting statements are): every cast runs it.
+_FOR_CASTING = select(Election).where(Election.slug == bindparam("slug")).options(
+    load_only(Election.id, Election.slug, Election.title, Election.state, Election.require_login,
+              Election.fingerprint, Election.public_key, Election.assembly_id), lazyload(Election.trustees))
+
+
 def election_for_casting(slug: str) -> Election:
-    """The election as casting needs it: its state and key, not its definition (parsed once per
-    process by voting.services) nor its trustees."""
-    election = db.session.scalar(select(Election).where(Election.slug == slug).options(
-        load_only(Election.id, Election.slug, Election.title, Election.state, Election.require_login,
-                  Election.fingerprint, Election.public_key), lazyload(Election.trustees)))
+    """The election as casting needs it: its state, key and assembly (whose proxies count), not its
+    definition (parsed once per process by voting.services) nor its trustees."""
+    election = db.session.scalar(_FOR_CASTING, {"slug": slug})
     if election is None:
         abort(404)
     return election
@@ -69,13 +73,16 @@ def board_page(election: Election, page: int = 1, event_type: str | None = None)
     return [BoardRow(*row) for row in db.session.execute(query)], total
 
 
+_CLOSED_BEFORE = select(BoardEvent.data).where(
+    BoardEvent.election_id == bindparam("election"), BoardEvent.type == "item_close",
+    BoardEvent.seq < select(CastBallot.seq).where(CastBallot.election_id == bindparam("election"),
+                                                  CastBallot.tracker == bindparam("tracker")).scalar_subquery())
+
+
 def closed_before_ballot(election: Election, tracker: str) -> list[str]:
     """The contests whose vote had closed item by item when this ballot reached the board: its part
     for them does not count (docs/election-record.md 5.8a)."""
-    seq = select(CastBallot.seq).where(CastBallot.election_id == election.id,
-                                       CastBallot.tracker == tracker).scalar_subquery()
-    rows = db.session.scalars(select(BoardEvent.data).where(
-        BoardEvent.election_id == election.id, BoardEvent.type == "item_close", BoardEvent.seq < seq))
+    rows = db.session.scalars(_CLOSED_BEFORE, {"election": election.id, "tracker": tracker})
     return sorted({contest for data in rows for contest in data["contests"]})
 
 

@@ -19,14 +19,14 @@ from dataclasses import dataclass
 from typing import Any
 
 from flask import current_app, url_for
-from sqlalchemy import func, insert, select, text, update
+from sqlalchemy import bindparam, func, insert, select, text, update
 from sqlalchemy.exc import IntegrityError
 
 from app import audit
 from app.clock import utcnow
 from app.extensions import db
 from app.jobs import job_context
-from app.mail import queue_mail
+from app.mail import queue_mail, queue_text, render_mail
 from app.models import Account
 from voting import errors
 from voting.crypto.ballot import InvalidBallot, parse_ciphertexts
@@ -186,9 +186,8 @@ def _add_running(election: Election, width: int, category: str, count: int,
         return
     shard = _shard()
     # Plain rows, not ORM objects: one cast reads and writes its shard once (no unit of work).
-    locked = (select(RunningSum.id, RunningSum.state)
-              .where(RunningSum.election_id == election.id, RunningSum.shard == shard).with_for_update())
-    row = db.session.execute(locked).first()
+    where = {"election": election.id, "shard": shard}
+    row = _conn().execute(_SHARD_FOR_UPDATE, where).first()
     if row is None:
         savepoint = db.session.begin_nested()
         try:
@@ -198,7 +197,7 @@ def _add_running(election: Election, width: int, category: str, count: int,
             savepoint.rollback()
         else:
             savepoint.commit()
-        row = db.session.execute(locked).first()
+        row = _conn().execute(_SHARD_FOR_UPDATE, where).first()
     row_id, current = row
     cells = current["sums"][category]
     key = (election.id, shard, category)
@@ -222,12 +221,27 @@ def _add_running(election: Election, width: int, category: str, count: int,
         out.append([pair[0].hex(), pair[1].hex()])
     counted = dict(current["counted"])
     counted[category] += count
-    db.session.execute(update(RunningSum.__table__).where(RunningSum.__table__.c.id == row_id)
-                       .values(state={"counted": counted, "sums": {**current["sums"], category: out}}))
+    _conn().execute(_SHARD_WRITE, {"row": row_id,
+                                   "state": {"counted": counted, "sums": {**current["sums"], category: out}}})
     # Kept for this shard's next cast, which compares the row it reads with ``out`` first (a
     # rolled-back cast, or another process on the same shard, simply means parsing again).
     _RUNNING_CACHE[key] = (out, new_elements)
 
+
+def _conn():
+    """The session's connection, for the plain-row statements casting runs: ``Session.execute``
+    adds its ORM layer (autoflush, ORM results), some 0.1 ms a statement. What these statements
+    read is never left unflushed in the session (appends flush their rows)."""
+    return db.session.connection()
+
+
+# Casting's statements are built once, their values bound at each execution: building one costs
+# some 0.2 ms, and a cast runs a dozen.
+_SHARD_FOR_UPDATE = (select(RunningSum.id, RunningSum.state)
+                     .where(RunningSum.election_id == bindparam("election"), RunningSum.shard == bindparam("shard"))
+                     .with_for_update())
+_SHARD_WRITE = (update(RunningSum.__table__).where(RunningSum.__table__.c.id == bindparam("row"))
+                .values(state=bindparam("state")))
 
 # (election id, shard, category) -> (the sums' hex as last written here, the same as elements)
 _RUNNING_CACHE: dict[tuple[int, int, str], tuple[list[list[str]], list[tuple[Element, Element]]]] = {}
@@ -274,22 +288,32 @@ def _ballot_at(election: Election, seq: int) -> dict[str, Any]:
     return data["ballot"]
 
 
+_LAST_EVENT = (select(BoardEvent.seq, BoardEvent.type, BoardEvent.hash)
+               .where(BoardEvent.election_id == bindparam("election")).order_by(BoardEvent.seq.desc()).limit(1))
+
+
 def _last_event(election: Election) -> dict[str, Any] | None:
     """The last event's ``seq``, ``type`` and ``hash`` (what the next event needs; not its data,
     which for a ballot is some 27 kB of JSON)."""
-    row = db.session.execute(select(BoardEvent.seq, BoardEvent.type, BoardEvent.hash)
-                             .where(BoardEvent.election_id == election.id)
-                             .order_by(BoardEvent.seq.desc()).limit(1)).first()
+    row = _conn().execute(_LAST_EVENT, {"election": election.id}).first()
     return {"seq": row.seq, "type": row.type, "hash": row.hash} if row else None
+
+
+_LOCK = (update(Election).where(Election.id == bindparam("election")).values(board_touched_at=bindparam("now"))
+         .execution_options(synchronize_session=False))
+_LOCK_IN_STATES = _LOCK.where(Election.state.in_(bindparam("states", expanding=True)))
 
 
 def _lock_board(election: Election, *, states: Iterable[ElectionState] | None = None) -> bool:
     """Take the election row's lock for this transaction; False if its state is not in ``states``."""
-    stmt = update(Election).where(Election.id == election.id)
-    if states is not None:
-        stmt = stmt.where(Election.state.in_(list(states)))
-    result = db.session.execute(stmt.values(board_touched_at=utcnow()).execution_options(synchronize_session=False))
+    if states is None:
+        result = db.session.execute(_LOCK, {"election": election.id, "now": utcnow()})
+    else:
+        result = db.session.execute(_LOCK_IN_STATES, {"election": election.id, "now": utcnow(), "states": list(states)})
     return result.rowcount == 1
+
+
+_INSERT_EVENT = insert(BoardEvent.__table__)
 
 
 def _append(election: Election, build: Callable[[dict[str, Any] | None], tuple[str, dict[str, Any], Callable[[BoardEvent], None] | None]],
@@ -310,7 +334,7 @@ def _append(election: Election, build: Callable[[dict[str, Any] | None], tuple[s
             row = BoardEvent(election_id=election.id, seq=event["seq"], type=etype, prev=event["prev"],
                              hash=event["hash"], data=event["data"])
             if plain:
-                db.session.execute(insert(BoardEvent.__table__).values(
+                _conn().execute(_INSERT_EVENT, dict(
                     election_id=election.id, seq=event["seq"], type=etype, prev=event["prev"], hash=event["hash"],
                     data=event["data"], created_at=utcnow()))
             else:
@@ -733,6 +757,7 @@ class _CastContext:
     el: CryptoElection
     public_key: Element
     width: int
+    contests: frozenset[str]
 
 
 _CAST_CONTEXTS: dict[tuple[int, str | None, str | None], _CastContext] = {}
@@ -743,7 +768,8 @@ def _cast_context(election: Election) -> _CastContext:
     context = _CAST_CONTEXTS.get(key)
     if context is None:
         el = crypto_election(election)
-        context = _CastContext(el, Element.from_hex(election.public_key), len(flat_choices(el)))
+        context = _CastContext(el, Element.from_hex(election.public_key), len(flat_choices(el)),
+                               frozenset(c.id for c in el.contests))
         if len(_CAST_CONTEXTS) >= 16:
             _CAST_CONTEXTS.clear()
         _CAST_CONTEXTS[key] = context
@@ -760,6 +786,23 @@ class _CredentialRow:
     latest_seq: int | None
 
 
+_CURRENT = (select(CastBallot.tracker, CastBallot.seq)
+            .where(CastBallot.credential_id == Credential.id, CastBallot.superseded_by_tracker.is_(None)).limit(1))
+_CREDENTIAL_ROW = (select(Credential.id, Credential.category, Credential.member_id, Credential.revoked_at,
+                          _CURRENT.with_only_columns(CastBallot.tracker).scalar_subquery(),
+                          _CURRENT.with_only_columns(CastBallot.seq).scalar_subquery())
+                   .where(Credential.election_id == bindparam("election"), Credential.public == bindparam("public")))
+_TRACKER_SEEN = select(CastBallot.id).where(CastBallot.tracker == bindparam("tracker"))
+# One unique-index probe per alpha, whatever the planner's statistics say: with ``alpha IN (...)``
+# a table analysed before the box opened (or never) was read whole, every ballot of the
+# election, at every cast.
+_ALPHA_OWNERS_PG = text(
+    "SELECT c.public FROM unnest(CAST(:alphas AS varchar[])) AS a(alpha) "
+    "CROSS JOIN LATERAL (SELECT credential_id FROM voting_ballot_ciphertext b "
+    "WHERE b.election_id = :election AND b.alpha = a.alpha) AS b "
+    "JOIN voting_credential c ON c.id = b.credential_id")
+
+
 class DbBoard:
     """The acceptance rule's view of the board (voting.record.BallotBoard) over the index rows.
 
@@ -768,32 +811,41 @@ class DbBoard:
     and an alpha already on the board (``voting_ballot_ciphertext``). Casting uses it under the
     board's lock only after the full look-ups passed before the lock; should the insert then
     collide (a ballot that landed meanwhile), the append is rebuilt with every look-up, and the
-    rule names the refusal as always."""
+    rule names the refusal as always.
 
-    def __init__(self, election: Election, closed: bool = False, *, by_constraint: bool = False) -> None:
+    ``contests``: the election's contest ids, when the caller has them parsed (casting) and the
+    election row was loaded without its definition."""
+
+    def __init__(self, election: Election, closed: bool = False, *, by_constraint: bool = False,
+                 contests: frozenset[str] | None = None) -> None:
         self.election = election
         self.closed = closed
         self.by_constraint = by_constraint
+        self.contests = contests
         self._credentials: dict[str, _CredentialRow | None] = {}
+        self._agenda: Agenda | None = None
+
+    @property
+    def agenda(self) -> Agenda:
+        """The agenda items' events as this board saw them (read once)."""
+        if self._agenda is None:
+            self._agenda = agenda(self.election)
+        return self._agenda
 
     def ballot_stage(self) -> str:
         if self.closed or self.election.state in (ElectionState.CLOSED, ElectionState.TALLIED):
             return "closed"
         if self.election.state is not ElectionState.OPEN:
             return "before_open"
-        return "open" if accepts_ballots(self.election) else "closed"
+        contests = self.contests
+        if contests is None:
+            contests = [c["id"] for c in self.election.definition["contests"]]
+        return "open" if self.agenda.accepts(contests) else "closed"
 
     def credential_row(self, credential: str) -> _CredentialRow | None:
         """The credential's row and its current ballot, in one query (kept for this board)."""
         if credential not in self._credentials:
-            current = (select(CastBallot.tracker, CastBallot.seq)
-                       .where(CastBallot.credential_id == Credential.id, CastBallot.superseded_by_tracker.is_(None))
-                       .limit(1))
-            row = db.session.execute(
-                select(Credential.id, Credential.category, Credential.member_id, Credential.revoked_at,
-                       current.with_only_columns(CastBallot.tracker).scalar_subquery(),
-                       current.with_only_columns(CastBallot.seq).scalar_subquery())
-                .where(Credential.election_id == self.election.id, Credential.public == credential)).first()
+            row = _conn().execute(_CREDENTIAL_ROW, {"election": self.election.id, "public": credential}).first()
             self._credentials[credential] = None if row is None else _CredentialRow(
                 row[0], row[1], row[2], row[3] is not None, row[4], row[5])
         return self._credentials[credential]
@@ -807,21 +859,13 @@ class DbBoard:
     def tracker_seen(self, tracker: str) -> bool:
         if self.by_constraint:
             return False
-        return db.session.scalar(select(CastBallot.id).where(CastBallot.tracker == tracker)) is not None
+        return _conn().scalar(_TRACKER_SEEN, {"tracker": tracker}) is not None
 
     def alpha_owners(self, alphas: tuple[str, ...]) -> set[str]:
         if self.by_constraint:
             return set()
         if db.session.get_bind().dialect.name == "postgresql":
-            # One unique-index probe per alpha, whatever the planner's statistics say: with
-            # ``alpha IN (...)`` a table analysed before the box opened (or never) was read whole,
-            # every ballot of the election, at every cast.
-            return set(db.session.scalars(text(
-                "SELECT c.public FROM unnest(CAST(:alphas AS varchar[])) AS a(alpha) "
-                "CROSS JOIN LATERAL (SELECT credential_id FROM voting_ballot_ciphertext b "
-                "WHERE b.election_id = :election AND b.alpha = a.alpha) AS b "
-                "JOIN voting_credential c ON c.id = b.credential_id"),
-                {"alphas": list(alphas), "election": self.election.id}))
+            return set(_conn().scalars(_ALPHA_OWNERS_PG, {"alphas": list(alphas), "election": self.election.id}))
         return set(db.session.scalars(select(Credential.public).join(
             BallotCiphertext, BallotCiphertext.credential_id == Credential.id).where(
             BallotCiphertext.election_id == self.election.id, BallotCiphertext.alpha.in_(list(alphas)))))
@@ -831,14 +875,17 @@ class DbBoard:
         return row.latest_tracker if row is not None else None
 
 
+_INSERT_ALPHAS_PG = text("INSERT INTO voting_ballot_ciphertext (election_id, alpha, credential_id) "
+                         "SELECT :election, a, :credential FROM unnest(CAST(:alphas AS varchar[])) AS a")
+_INSERT_CAST = insert(CastBallot.__table__)
+
+
 def _insert_alphas(election_id: int, credential_id: int, alphas: Iterable[str]) -> None:
     """The ballot's alphas as ``voting_ballot_ciphertext`` rows (UNIQUE per election): one
     statement, whose text does not depend on the number of rows."""
     if db.session.get_bind().dialect.name == "postgresql":
-        db.session.execute(text(
-            "INSERT INTO voting_ballot_ciphertext (election_id, alpha, credential_id) "
-            "SELECT :election, a, :credential FROM unnest(CAST(:alphas AS varchar[])) AS a"),
-            {"election": election_id, "credential": credential_id, "alphas": list(alphas)})
+        _conn().execute(_INSERT_ALPHAS_PG, {"election": election_id, "credential": credential_id,
+                                               "alphas": list(alphas)})
     else:
         db.session.execute(insert(BallotCiphertext.__table__), [
             {"election_id": election_id, "alpha": a, "credential_id": credential_id} for a in alphas])
@@ -856,6 +903,9 @@ def cast_ballot(election: Election, ballot: Any, member: Any = None,
     UnknownCredential, RevokedCredential, InvalidGroupElement, InvalidSignature, InvalidProof,
     DuplicateBallot, CopiedBallot, ReusedCiphertext.
 
+    ``member``: the signed-in member casting (a Member, or any row with its ``id``, ``email`` and
+    ``language``, as shares.queries.member_contact gives it); None when nobody is signed in.
+
     ``before_lock(tracker)`` runs once the ballot is known good, before the board's lock (e.g. to
     queue the receipt mail, whose rendering then does not hold the board up); it is rolled back
     with everything else if the append is refused."""
@@ -867,7 +917,7 @@ def cast_ballot(election: Election, ballot: Any, member: Any = None,
         raise errors.LoginRequired()
     context = _cast_context(election)
     el, y = context.el, context.public_key
-    board = DbBoard(election)
+    board = DbBoard(election, contests=context.contests)
     try:
         prepared = prepare_ballot(el, y, ballot, verify=False)
         # A first look at the board before the crypto work (taken again under the lock below).
@@ -888,7 +938,7 @@ def cast_ballot(election: Election, ballot: Any, member: Any = None,
     # Items held back at the opening (5.8b): a held contest's sums start at its item open, so this
     # ballot adds nothing for a contest still waiting, and the superseded one is taken away only
     # for the contests it counted for. Checked again under the lock (no item open in between).
-    windows = contest_windows(election)
+    windows = board.agenda.windows  # read by check_ballot_on_board (the box is open)
     if windows[0]:
         plus = _window_mask(el, plus, _outside(*windows, None))
         minus = _window_mask(el, minus, _outside(*windows, credential.latest_seq))
@@ -903,15 +953,16 @@ def cast_ballot(election: Election, ballot: Any, member: Any = None,
         nonlocal attempts
         attempts += 1
         closed = last is not None and last["type"] in _AFTER_CLOSE_TYPES
+        locked = DbBoard(election, closed, by_constraint=attempts == 1, contests=context.contests)
         try:
-            now_supersedes = check_ballot_on_board(DbBoard(election, closed, by_constraint=attempts == 1), prepared)
+            now_supersedes = check_ballot_on_board(locked, prepared)
             if now_supersedes != supersedes and attempts == 1:  # the credential cast meanwhile: every look-up
-                now_supersedes = check_ballot_on_board(DbBoard(election, closed), prepared)
+                now_supersedes = check_ballot_on_board(DbBoard(election, closed, contests=context.contests), prepared)
         except RecordError as exc:
             raise _ballot_error(exc) from exc
         if now_supersedes != supersedes:  # the same credential cast meanwhile: the sums moved
             raise errors.BoardBusy("the credential's previous ballot changed during the cast")
-        if windows[0] and contest_windows(election) != windows:  # the chair opened an item meanwhile
+        if windows[0] and locked.agenda.windows != windows:  # the chair opened an item meanwhile
             raise errors.BoardBusy("an agenda item's vote opened during the cast")
         data = {"ballot": ballot, "tracker": prepared.tracker, "supersedes": supersedes}
 
@@ -920,7 +971,7 @@ def cast_ballot(election: Election, ballot: Any, member: Any = None,
                 db.session.execute(update(CastBallot).where(CastBallot.tracker == supersedes)
                                    .values(superseded_by_tracker=prepared.tracker)
                                    .execution_options(synchronize_session=False))
-            db.session.execute(insert(CastBallot.__table__).values(
+            _conn().execute(_INSERT_CAST, dict(
                 election_id=election.id, credential_id=credential.id, tracker=prepared.tracker, seq=row.seq))
             _insert_alphas(election.id, credential.id, prepared.alphas)
         return "ballot", data, add_rows, prepared.ballot_bytes  # serialised once, for tracker and hash
@@ -943,13 +994,32 @@ def warn_credential_owner(election: Election, owner_id: int | None) -> None:
         queue_mail(owner.email, owner.language, "voting_credential_misuse", election_title=election.title)
 
 
+# Where the tracker goes while the receipt is rendered once per election and language: random per
+# process, so that no title or translation contains it.
+_TRACKER_MARK = secrets.token_hex(16)
+# (election id, slug, title, language, public URL) -> the receipt's subject and body, marked
+_RECEIPTS: dict[tuple[int, str, str, str, str], tuple[str, str]] = {}
+
+
 def mail_tracker(election: Election, tracker: str, member: Any) -> None:
     """The tracker by e-mail, as BALLOTS.md asks (the voter can then find it on the board). Secret
-    mail: its text is erased from the outbox once sent."""
+    mail: its text is erased from the outbox once sent.
+
+    Casting queues one per ballot: the message is rendered once per election and language, with a
+    mark in the tracker's places (its line and the board link's query), and filled in per ballot."""
     base = current_app.config["PUBLIC_URL"].rstrip("/")
-    with job_context():
-        queue_mail(member.email, member.language, "voting_tracker", secret=True, election_title=election.title,
-                   tracker=tracker, board=f"{base}{url_for('voting.board', slug=election.slug, q=tracker)}")
+    key = (election.id, election.slug, election.title, member.language, base)
+    marked = _RECEIPTS.get(key)
+    if marked is None:
+        with job_context():
+            marked = render_mail(member.language, "voting_tracker", election_title=election.title,
+                                 tracker=_TRACKER_MARK,
+                                 board=f"{base}{url_for('voting.board', slug=election.slug, q=_TRACKER_MARK)}")
+        if len(_RECEIPTS) >= 64:
+            _RECEIPTS.clear()
+        _RECEIPTS[key] = marked
+    subject, body = (part.replace(_TRACKER_MARK, tracker) for part in marked)
+    queue_text(member.email, member.language, subject, body, secret=True)
 
 
 def accepts_ballots(election: Election) -> bool:
@@ -957,23 +1027,51 @@ def accepts_ballots(election: Election) -> bool:
     5.8a): what the board, the ballot page's links and the home page's "Vote" all ask."""
     if election.state is not ElectionState.OPEN:
         return False
-    return not {c["id"] for c in election.definition["contests"]} <= closed_contests(election)
+    return agenda(election).accepts({c["id"] for c in election.definition["contests"]})
 
 
-def contest_windows(election: Election) -> tuple[frozenset[str], dict[str, int]]:
-    """The contests held back at the opening (``item_hold``) and, per contest the chair opened
-    since, the seq of its ``item_open`` (docs/election-record.md 5.8b). One query; none held:
-    ``(frozenset(), {})``."""
+@dataclass(frozen=True)
+class Agenda:
+    """The agenda items' events on the board (docs/election-record.md 5.8a, 5.8b): the contests
+    held back at the opening (``item_hold``), per contest the chair opened since the seq of its
+    ``item_open``, and the contests whose vote closed item by item (``item_close``)."""
+
+    held: frozenset[str]
+    opened: Mapping[str, int]
+    closed: frozenset[str]
+
+    @property
+    def windows(self) -> tuple[frozenset[str], Mapping[str, int]]:
+        return self.held, self.opened
+
+    def accepts(self, contests: Iterable[str]) -> bool:
+        """Some contest of ``contests`` (the election's) still takes votes (the box being open)."""
+        return not set(contests) <= self.closed
+
+
+_AGENDA = select(BoardEvent.type, BoardEvent.seq, BoardEvent.data).where(
+    BoardEvent.election_id == bindparam("election"), BoardEvent.type.in_(("item_hold", "item_open", "item_close")))
+
+
+def agenda(election: Election) -> Agenda:
+    """The election's :class:`Agenda`, in one query."""
     held: frozenset[str] = frozenset()
     opened: dict[str, int] = {}
-    for etype, seq, data in db.session.execute(
-            select(BoardEvent.type, BoardEvent.seq, BoardEvent.data).where(
-                BoardEvent.election_id == election.id, BoardEvent.type.in_(("item_hold", "item_open")))):
+    closed: set[str] = set()
+    for etype, seq, data in _conn().execute(_AGENDA, {"election": election.id}):
         if etype == "item_hold":
             held = frozenset(data["contests"])
-        else:
+        elif etype == "item_open":
             opened.update({cid: seq for cid in data["contests"]})
-    return held, opened
+        else:
+            closed.update(data["contests"])
+    return Agenda(held, opened, frozenset(closed))
+
+
+def contest_windows(election: Election) -> tuple[frozenset[str], Mapping[str, int]]:
+    """The contests held back at the opening and, per contest the chair opened since, the seq of
+    its ``item_open`` (docs/election-record.md 5.8b); none held: ``(frozenset(), {})``."""
+    return agenda(election).windows
 
 
 def waiting_contests(election: Election) -> set[str]:
@@ -1031,9 +1129,7 @@ def open_item(election: Election, contests: Iterable[str], *, actor: Account | N
 
 def closed_contests(election: Election) -> set[str]:
     """The contests whose vote was closed item by item (``item_close`` events) before the close."""
-    rows = db.session.scalars(select(BoardEvent.data).where(BoardEvent.election_id == election.id,
-                                                            BoardEvent.type == "item_close"))
-    return {cid for data in rows for cid in data["contests"]}
+    return set(agenda(election).closed)
 
 
 def item_closes(election: Election) -> dict[str, dict[str, Any]]:

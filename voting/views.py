@@ -196,13 +196,15 @@ def cast(slug: str):
     if not can_cast_ballot(current_user, election):
         abort(403)
     ballot = _json_body()
-    member = share_queries.member_for_account(current_user.id) if current_user.is_authenticated else None
+    member = share_queries.member_contact(current_user.id) if current_user.is_authenticated else None
     if election.require_login and member is None:
         return _json_error(errors.LoginRequired("this account is not a member"))
     receipt = (lambda tracker: services.mail_tracker(election, tracker, member)) if member is not None else None
     try:
         with unit_of_work():
             tracker = services.cast_ballot(election, ballot, member, before_lock=receipt)
+            # Read before the commit, which would expire the election row (and reload it whole).
+            not_counted = queries.closed_before_ballot(election, tracker)
     except errors.DuplicateBallot as exc:
         # A retry of a ballot already on the board (a phone that lost the network after sending):
         # idempotent, keyed by the ballot's hash: the same tracker again, nothing counted twice.
@@ -218,7 +220,7 @@ def cast(slug: str):
                 services.warn_credential_owner(election, exc.info.get("owner_id"))
         return _json_error(exc)
     response = jsonify({"tracker": tracker, "board": url_for("voting.board", slug=slug, q=tracker),
-                        "not_counted": queries.closed_before_ballot(election, tracker)})
+                        "not_counted": not_counted})
     response.status_code = 201
     return response
 
