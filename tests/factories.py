@@ -19,6 +19,38 @@ ON_POSTGRES = DATABASE_URI.startswith("postgresql")
 
 _counter = itertools.count(1)
 
+# PostgreSQL: the sequences of each table (serial and identity columns), read once from the catalogue.
+_SEQUENCES_OF_TABLE = """
+SELECT t.relname, s.relname FROM pg_class s
+JOIN pg_depend d ON d.objid = s.oid AND d.classid = 'pg_class'::regclass AND d.refclassid = 'pg_class'::regclass
+JOIN pg_class t ON t.oid = d.refobjid
+WHERE s.relkind = 'S' AND d.deptype IN ('a', 'i') AND pg_table_is_visible(t.oid)"""
+_sequences: dict[str, list[str]] | None = None
+
+
+def empty_tables(conn, tables: list[str]) -> None:
+    """Delete every row of ``tables`` (children first, as ``reversed(metadata.sorted_tables)`` gives them)
+    and start their ids from 1 again, as a new database would.
+
+    On PostgreSQL this is DELETE and a sequence restart in one round trip, not TRUNCATE: TRUNCATE makes
+    new files for each table and its indexes, which costs about 0.1 s a test on tables of a few rows."""
+    from sqlalchemy import text
+
+    global _sequences
+    if not tables:
+        return
+    if not ON_POSTGRES:
+        for name in tables:  # SQLite gives the next id as the largest + 1: empty, it starts at 1 again
+            conn.execute(text(f"DELETE FROM {name}"))
+        return
+    if _sequences is None:
+        _sequences = {}
+        for table, sequence in conn.execute(text(_SEQUENCES_OF_TABLE)):
+            _sequences.setdefault(table, []).append(sequence)
+    statements = [f'DELETE FROM "{name}"' for name in tables]
+    statements += [f'ALTER SEQUENCE "{sequence}" RESTART' for name in tables for sequence in _sequences.get(name, [])]
+    conn.exec_driver_sql("; ".join(statements))
+
 
 def make_account(roles: tuple[Role, ...] = (), email: str | None = None, language: str = "en",
                  password: str | None = None) -> Account:

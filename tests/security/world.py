@@ -208,15 +208,10 @@ def refresh_sessions(world: World) -> None:
 
 
 def clean_database() -> None:
-    from tests.factories import ON_POSTGRES
+    from tests.factories import empty_tables
 
-    tables = [t.name for t in reversed(_db.metadata.sorted_tables)]
     with _db.engine.begin() as conn:
-        if ON_POSTGRES:
-            conn.execute(text(f"TRUNCATE {', '.join(tables)} RESTART IDENTITY CASCADE"))
-        else:
-            for name in tables:
-                conn.execute(text(f"DELETE FROM {name}"))
+        empty_tables(conn, [t.name for t in reversed(_db.metadata.sorted_tables)])
 
 
 @dataclass
