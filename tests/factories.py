@@ -5,6 +5,7 @@ import itertools
 import os
 import re
 import tempfile
+from contextlib import contextmanager
 
 from flask_login.utils import _create_identifier
 
@@ -50,6 +51,27 @@ def empty_tables(conn, tables: list[str]) -> None:
     statements = [f'DELETE FROM "{name}"' for name in tables]
     statements += [f'ALTER SEQUENCE "{sequence}" RESTART' for name in tables for sequence in _sequences.get(name, [])]
     conn.exec_driver_sql("; ".join(statements))
+
+
+def row_counts() -> dict[str, int]:
+    """Rows in every table (and so audit rows), read on a fresh connection (no stale snapshot)."""
+    from sqlalchemy import text
+
+    tables = [t.name for t in _db.metadata.sorted_tables]
+    query = "SELECT " + ", ".join(f"(SELECT count(*) FROM {name})" for name in tables)
+    with _db.engine.connect() as conn:
+        return dict(zip(tables, conn.execute(text(query)).one()))
+
+
+@contextmanager
+def database_shared_by_module(data_app):
+    """For a module's ``db`` fixture (scope="module") in place of the clean database per test of
+    tests/conftest.py: one world built once for the module's tests, every table emptied at the end."""
+    with data_app.app_context():
+        yield _db
+        _db.session.remove()
+        with _db.engine.begin() as conn:
+            empty_tables(conn, [t.name for t in reversed(_db.metadata.sorted_tables)])
 
 
 def make_account(roles: tuple[Role, ...] = (), email: str | None = None, language: str = "en",

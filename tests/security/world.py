@@ -9,12 +9,11 @@ from dataclasses import dataclass, field
 from urllib.parse import urlsplit
 
 import lxml.html
-from sqlalchemy import text
 from werkzeug.routing import Rule
 
 from app.extensions import db as _db
 from app.models import Role
-from tests.factories import make_account, make_member_obj, sign_in
+from tests.factories import make_account, make_member_obj, row_counts, sign_in
 
 PEOPLE = ["anonymous", "member", *[r.value for r in Role]]
 BODY_METHODS = {"POST", "PUT", "PATCH", "DELETE"}
@@ -73,10 +72,7 @@ class World:
 
     def counts(self) -> tuple:
         """Rows in every table (and so audit rows): what a refusal must leave unchanged."""
-        tables = [t.name for t in _db.metadata.sorted_tables]
-        query = "SELECT " + ", ".join(f"(SELECT count(*) FROM {name})" for name in tables)
-        with _db.engine.connect() as conn:  # a fresh connection: no stale snapshot
-            return tuple(conn.execute(text(query)).one())
+        return tuple(row_counts().values())
 
 
 def _one_method(rule: Rule) -> str:
@@ -235,13 +231,6 @@ def _client_state(client, account) -> tuple:
                 return (None, "unreadable", time.monotonic())
         cookies.append((cookie.domain, cookie.path, cookie.key, repr(value)))
     return (account.get_id() if account is not None else None, sorted(cookies))
-
-
-def clean_database() -> None:
-    from tests.factories import empty_tables
-
-    with _db.engine.begin() as conn:
-        empty_tables(conn, [t.name for t in reversed(_db.metadata.sorted_tables)])
 
 
 @dataclass
