@@ -112,6 +112,19 @@ def sign_in(client, account: Account) -> None:
         session["_id"] = identifier
 
 
+def session_csrf_token(client) -> str:
+    """The CSRF token every page would give this client (flask_wtf's ``generate_csrf`` on its session,
+    which keeps the secret it draws), without asking for a page: the home page costs a request."""
+    from flask.ctx import RequestContext
+    from flask.testing import EnvironBuilder
+    from flask_wtf.csrf import generate_csrf
+
+    with client.session_transaction() as session:  # saved back to the client's cookie afterwards
+        environ = EnvironBuilder(client.application, "/").get_environ()
+        with RequestContext(client.application, environ, session=session):
+            return generate_csrf()
+
+
 def csrf_token(html: str) -> str:
     match = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', html)
     assert match, "no CSRF token in the page"

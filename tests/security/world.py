@@ -13,7 +13,7 @@ from werkzeug.routing import Rule
 
 from app.extensions import db as _db
 from app.models import Role
-from tests.factories import make_account, make_member_obj, row_counts, sign_in
+from tests.factories import make_account, make_member_obj, row_counts, session_csrf_token, sign_in
 
 PEOPLE = ["anonymous", "member", *[r.value for r in Role]]
 BODY_METHODS = {"POST", "PUT", "PATCH", "DELETE"}
@@ -209,10 +209,7 @@ def refresh_sessions(world: World) -> None:
         if account is not None:
             sign_in(client, account)
         world.clients[person] = client
-        page = client.get("/")
-        match = re.search(r'"X-CSRFToken": "([^"]+)"', page.text)
-        page.close()
-        world.csrf[person] = match.group(1) if match else ""
+        world.csrf[person] = session_csrf_token(client)
         world.client_states[person] = (time.monotonic(), _client_state(client, account))
 
 
