@@ -14,7 +14,7 @@ PG_DIR := /tmp/unevoix-pg-$(shell pwd | md5sum | cut -c1-10)
 PG_URI := postgresql+psycopg://postgres@/unevoix_test?host=$(PG_DIR)&port=5432
 
 
-.PHONY: smoke verifier translations-update run test test-sqlite test-postgres install install-test system-deps translations demo-db bench bench-cast clean
+.PHONY: smoke verifier translations-update run test test-sqlite test-sqlite-then-smoke test-postgres install install-test system-deps translations demo-db bench bench-cast clean
 
 $(VENV)/installed: pyproject.toml
 	test -x $(PY) || python3 -m venv $(VENV)
@@ -54,9 +54,14 @@ system-deps:
 	    chromium poppler-utils zbar-tools postgresql curl >/dev/null; \
 	fi
 
-# The SQLite and PostgreSQL runs share the two cores: each prints its output when it ends.
+# The SQLite and PostgreSQL runs share the two cores: each prints its output when it ends. The SQLite
+# run is the shorter (the no_db tests are its only extra), so the smoke test of `make run` follows it on
+# its core while the PostgreSQL run goes on, instead of after both.
 test: system-deps install-test
-	$(MAKE) --no-print-directory -j2 --output-sync=target test-sqlite test-postgres
+	$(MAKE) --no-print-directory -j2 --output-sync=target test-sqlite-then-smoke test-postgres
+
+test-sqlite-then-smoke: install-test
+	$(MAKE) --no-print-directory test-sqlite
 	$(MAKE) --no-print-directory smoke
 
 # `make run` as the README says, serving the home page (then stopped).

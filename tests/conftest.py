@@ -6,7 +6,7 @@ import os
 import re
 
 import pytest
-from sqlalchemy import event, text
+from sqlalchemy import event
 from sqlalchemy.engine import Engine
 
 os.environ["UNEVOIX_ENV"] = "testing"
@@ -16,7 +16,7 @@ from app.extensions import db as _db  # noqa: E402
 from app.extensions import limiter  # noqa: E402
 from app.models import Account, OutboxMessage, Role  # noqa: E402
 from tests.factories import (  # noqa: E402,F401  (re-exported for older imports)
-    DATABASE_URI, ON_POSTGRES, csrf_token, make_account, make_member_obj, sign_in)
+    DATABASE_URI, ON_POSTGRES, csrf_token, empty_tables, make_account, make_member_obj, sign_in)
 
 
 
@@ -99,14 +99,9 @@ def db(request, data_app):
             assert _written <= already, f"a test marked no_db wrote to {sorted(_written - already)}"
         tables = [t.name for t in reversed(_db.metadata.sorted_tables) if t.name in _written]
         _written.clear()
-        if not tables:
-            return
-        with _db.engine.begin() as conn:
-            if ON_POSTGRES:
-                conn.execute(text(f"TRUNCATE {', '.join(tables)} RESTART IDENTITY CASCADE"))
-            else:
-                for name in tables:
-                    conn.execute(text(f"DELETE FROM {name}"))
+        if tables:
+            with _db.engine.begin() as conn:
+                empty_tables(conn, tables)
 
 
 @pytest.fixture

@@ -8,14 +8,12 @@ why an allowed person may get a 4xx other than 403: ``{status: "reason"}`` for e
 or one of those declared statuses; anything else fails, so a 4xx can no longer pass as "allowed"."""
 from __future__ import annotations
 
-import re
-
 import pytest
 
 from app import create_app
 from app.extensions import db as _db
 from app.models import Role
-from tests.factories import DATABASE_URI, make_account, make_member_obj, sign_in
+from tests.factories import DATABASE_URI, make_account, make_member_obj, session_csrf_token, sign_in
 from voting.demo import small_tallied_election
 
 ANYONE = "anyone"
@@ -376,10 +374,7 @@ def _signed_in_client(app, account):
     client = app.test_client()
     if account is not None:
         sign_in(client, account)
-    home = client.get("/")
-    token = re.search(r'"X-CSRFToken": "([^"]+)"', home.text).group(1)
-    home.close()
-    return client, token
+    return client, session_csrf_token(client)
 
 
 @pytest.mark.parametrize("endpoint", sorted(ROUTES))

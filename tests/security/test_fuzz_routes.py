@@ -22,9 +22,9 @@ from app import create_app
 from app.extensions import db as _db
 from werkzeug.datastructures import MultiDict
 
-from tests.factories import DATABASE_URI
+from tests.factories import DATABASE_URI, database_shared_by_module
 from tests.security.world import (
-    BODY_METHODS, PEOPLE, build_world, clean_database, forms_in, parent_pages, refresh_sessions)
+    BODY_METHODS, PEOPLE, build_world, forms_in, parent_pages, refresh_sessions)
 
 EXAMPLES = int(os.environ.get("UNEVOIX_FUZZ_EXAMPLES", "12"))
 
@@ -92,10 +92,8 @@ def fuzz_app():
 def db(data_app):
     """One world for the whole module (building it takes seconds): this replaces the per-test
     clean database of tests/conftest.py here, and cleans up once at the end."""
-    with data_app.app_context():
-        yield _db
-        _db.session.remove()
-        clean_database()
+    with database_shared_by_module(data_app) as database:
+        yield database
 
 
 @pytest.fixture(scope="module")

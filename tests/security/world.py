@@ -4,16 +4,16 @@ read forms. Built through the domains' own services, so it follows them as they 
 from __future__ import annotations
 
 import re
+import time
 from dataclasses import dataclass, field
 from urllib.parse import urlsplit
 
 import lxml.html
-from sqlalchemy import text
 from werkzeug.routing import Rule
 
 from app.extensions import db as _db
 from app.models import Role
-from tests.factories import make_account, make_member_obj, sign_in
+from tests.factories import make_account, make_member_obj, row_counts, session_csrf_token, sign_in
 
 PEOPLE = ["anonymous", "member", *[r.value for r in Role]]
 BODY_METHODS = {"POST", "PUT", "PATCH", "DELETE"}
@@ -44,6 +44,7 @@ class World:
     path_values: dict = field(default_factory=dict)    # URL variable name -> value
     members: dict = field(default_factory=dict)        # "a", "b" -> Member
     package_values: dict = field(default_factory=dict)  # package -> {URL variable: value}
+    client_states: dict = field(default_factory=dict)   # person -> (when made, what its requests carry)
 
     def url(self, rule: Rule, **overrides) -> str:
         values = {}
@@ -71,10 +72,7 @@ class World:
 
     def counts(self) -> tuple:
         """Rows in every table (and so audit rows): what a refusal must leave unchanged."""
-        tables = [t.name for t in _db.metadata.sorted_tables]
-        query = "SELECT " + ", ".join(f"(SELECT count(*) FROM {name})" for name in tables)
-        with _db.engine.connect() as conn:  # a fresh connection: no stale snapshot
-            return tuple(conn.execute(text(query)).one())
+        return tuple(row_counts().values())
 
 
 def _one_method(rule: Rule) -> str:
@@ -194,29 +192,42 @@ def _candidates(world: World) -> None:
 
 
 def refresh_sessions(world: World) -> None:
-    """A fresh client per person, signed in with the account's current session version, and its token."""
+    """A fresh client per person, signed in with the account's current session version, and its token.
+
+    A client is kept as it is when nothing a request can see has changed since it was made: the same
+    account session version, the same cookies and the same session contents (the session lives in its
+    cookie, re-signed whenever it is written) and a token well within its lifetime. That client is then
+    the same as a new one; any other (signed out, a language chosen, a flash message waiting) is remade."""
     for person, account in world.accounts.items():
-        client = world.app.test_client()
         if account is not None:
             _db.session.refresh(account)
+        client = world.clients.get(person)
+        made_at, state = world.client_states.get(person, (0.0, None))
+        if client is not None and state == _client_state(client, account) and time.monotonic() - made_at < 600:
+            continue
+        client = world.app.test_client()
+        if account is not None:
             sign_in(client, account)
         world.clients[person] = client
-        page = client.get("/")
-        match = re.search(r'"X-CSRFToken": "([^"]+)"', page.text)
-        page.close()
-        world.csrf[person] = match.group(1) if match else ""
+        world.csrf[person] = session_csrf_token(client)
+        world.client_states[person] = (time.monotonic(), _client_state(client, account))
 
 
-def clean_database() -> None:
-    from tests.factories import ON_POSTGRES
-
-    tables = [t.name for t in reversed(_db.metadata.sorted_tables)]
-    with _db.engine.begin() as conn:
-        if ON_POSTGRES:
-            conn.execute(text(f"TRUNCATE {', '.join(tables)} RESTART IDENTITY CASCADE"))
-        else:
-            for name in tables:
-                conn.execute(text(f"DELETE FROM {name}"))
+def _client_state(client, account) -> tuple:
+    """What a request from this client carries: its cookies (the session's decoded), and the account's
+    session id as the server knows it."""
+    app = client.application
+    serializer = app.session_interface.get_signing_serializer(app)
+    cookies = []
+    for cookie in (client._cookies or {}).values():
+        value = cookie.value
+        if cookie.key == app.config["SESSION_COOKIE_NAME"]:
+            try:
+                value = sorted((key, repr(item)) for key, item in serializer.loads(value).items())
+            except Exception:  # noqa: BLE001  a session this app cannot read: the client is remade
+                return (None, "unreadable", time.monotonic())
+        cookies.append((cookie.domain, cookie.path, cookie.key, repr(value)))
+    return (account.get_id() if account is not None else None, sorted(cookies))
 
 
 @dataclass
