@@ -200,11 +200,10 @@ def cast(slug: str):
     if election.require_login and member is None:
         return _json_error(errors.LoginRequired("this account is not a member"))
     receipt = (lambda tracker: services.mail_tracker(election, tracker, member)) if member is not None else None
+    election_id = election.id  # the commit expires the row; the answer below needs only its id
     try:
         with unit_of_work():
             tracker = services.cast_ballot(election, ballot, member, before_lock=receipt)
-            # Read before the commit, which would expire the election row (and reload it whole).
-            not_counted = queries.closed_before_ballot(election, tracker)
     except errors.DuplicateBallot as exc:
         # A retry of a ballot already on the board (a phone that lost the network after sending):
         # idempotent, keyed by the ballot's hash: the same tracker again, nothing counted twice.
@@ -213,14 +212,14 @@ def cast(slug: str):
             return _json_error(exc)
         tracker = ballot_tracker(ballot)
         return jsonify({"tracker": tracker, "already": True, "board": url_for("voting.board", slug=slug, q=tracker),
-                        "not_counted": queries.closed_before_ballot(election, tracker)})
+                        "not_counted": queries.closed_before_ballot(election_id, tracker)})
     except errors.VotingError as exc:
         if isinstance(exc, errors.NotYourCredential):  # the owner is told, the refusal stands
             with unit_of_work():
                 services.warn_credential_owner(election, exc.info.get("owner_id"))
         return _json_error(exc)
     response = jsonify({"tracker": tracker, "board": url_for("voting.board", slug=slug, q=tracker),
-                        "not_counted": not_counted})
+                        "not_counted": queries.closed_before_ballot(election_id, tracker)})  # after the lock
     response.status_code = 201
     return response
 
