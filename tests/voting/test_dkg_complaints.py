@@ -50,17 +50,24 @@ def replay(events):
     return state
 
 
-@pytest.fixture()
-def dealt():
-    """t3 deals t1 a wrong share; t2 already published its public share (counting t3)."""
-    election, privs = trustees()
+def deal_step1(election, privs, dishonest):
+    """A new board and every trustee's step 1: those in ``dishonest`` deal with their own function
+    (``(election, private) -> (data, state)``), the others honestly. ``(events, step1, states)``."""
     events: list = []
     append_event(events, "election", election.to_json())
     step1, states = [], {}
     for tid, priv in privs.items():
-        data, states[tid] = bad_step1(election, priv, "t1") if tid == "t3" else keygen_step1(election, priv)
+        data, states[tid] = dishonest[tid](election, priv) if tid in dishonest else keygen_step1(election, priv)
         step1.append(data)
         append_event(events, "trustee_commitments", data)
+    return events, step1, states
+
+
+@pytest.fixture()
+def dealt():
+    """t3 deals t1 a wrong share; t2 already published its public share (counting t3)."""
+    election, privs = trustees()
+    events, step1, states = deal_step1(election, privs, {"t3": lambda e, p: bad_step1(e, p, "t1")})
     t2_share, _ = keygen_step2(election, privs["t2"], states["t2"], step1)
     append_event(events, "trustee_share", t2_share)
     return election, privs, states, step1, events
@@ -142,13 +149,8 @@ def test_a_false_complaint_is_refused(dealt) -> None:
 
 def test_too_many_bad_dealers_say_key_generation_must_restart() -> None:
     election, privs = trustees(3, 2)
-    events: list = []
-    append_event(events, "election", election.to_json())
-    step1, states = [], {}
-    for tid, priv in privs.items():
-        data, states[tid] = bad_step1(election, priv, "t1") if tid != "t1" else keygen_step1(election, priv)
-        step1.append(data)
-        append_event(events, "trustee_commitments", data)
+    events, step1, states = deal_step1(election, privs,
+                                       {t: lambda e, p: bad_step1(e, p, "t1") for t in privs if t != "t1"})
     state = replay(events)
     state.apply(append_event(events, "trustee_complaint", make_complaint(election, privs["t1"], step1[1])))
     state.apply(append_event(events, "trustee_complaint", make_complaint(election, privs["t1"], step1[2])))
@@ -192,13 +194,7 @@ def test_a_share_box_that_does_not_open_is_proven_and_the_dealer_left_out(how: s
     """The recipient cannot open t4's box: its complaint reveals the true secret with a proof, anyone
     sees that the box does not open under it, and key generation completes without t4."""
     election, privs = trustees()
-    events: list = []
-    append_event(events, "election", election.to_json())
-    step1, states = [], {}
-    for tid, priv in privs.items():
-        data, states[tid] = unopenable_step1(election, priv, "t2", how) if tid == "t4" else keygen_step1(election, priv)
-        step1.append(data)
-        append_event(events, "trustee_commitments", data)
+    events, step1, states = deal_step1(election, privs, {"t4": lambda e, p: unopenable_step1(e, p, "t2", how)})
     with pytest.raises(TrusteeError) as exc:
         keygen_step2(election, privs["t2"], states["t2"], step1)
     assert exc.value.code == "share_decryption"
@@ -271,13 +267,7 @@ def test_an_ephemeral_key_not_of_prime_order_is_refused_at_step_1() -> None:
 
 def test_the_command_line_tool_proves_a_box_that_does_not_open(tmp_path: Path) -> None:
     election, privs = trustees()
-    events: list = []
-    append_event(events, "election", election.to_json())
-    step1, states = [], {}
-    for tid, priv in privs.items():
-        data, states[tid] = unopenable_step1(election, priv, "t1") if tid == "t2" else keygen_step1(election, priv)
-        step1.append(data)
-        append_event(events, "trustee_commitments", data)
+    events, step1, states = deal_step1(election, privs, {"t2": lambda e, p: unopenable_step1(e, p, "t1")})
     (tmp_path / "t1.key").write_text(json.dumps(privs["t1"]))
     (tmp_path / "t1.state").write_text(json.dumps(states["t1"]))
     (tmp_path / "record.json").write_text(json.dumps(record_document(events)))
