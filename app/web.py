@@ -241,7 +241,8 @@ def format_moment(value, style: str = "medium") -> str:
     local = (value if value.tzinfo else value.replace(tzinfo=timezone.utc)).astimezone(BRUSSELS)  # naive is UTC
     day = babel_dates.format_date(local.date(), style, locale=locale)
     hour = babel_dates.format_time(local, "short", locale=locale)
-    return babel_dates.get_datetime_format(style, locale=locale).replace("'", "").replace("{0}", hour).replace("{1}", day)
+    pattern = babel_dates.get_datetime_format(style, locale=locale)  # e.g. "{1}, {0}": the day, then the hour
+    return pattern.replace("'", "").replace("{0}", hour).replace("{1}", day)
 
 
 def euros(cents: int | None) -> str:
