@@ -316,13 +316,16 @@ def main() -> int:
         lock = threading.Lock()
 
         def client() -> None:
-            conn = http.client.HTTPConnection("127.0.0.1", port, timeout=120)
+            # A connection per post, as each member's phone has its own: 24 kept-alive connections
+            # stay with the worker that accepted them, and one worker often got most of them (its
+            # threads then share one interpreter lock while the other worker idles).
             while True:
                 try:
                     ballot, kind, extra = work.get_nowait()
                 except queue.Empty:
                     break
                 body = json.dumps(ballot)
+                conn = http.client.HTTPConnection("127.0.0.1", port, timeout=120)
                 t = time.perf_counter()
                 try:
                     conn.request("POST", "/voting/bench/ballots", body, {"Content-Type": "application/json", **extra})
@@ -330,13 +333,12 @@ def main() -> int:
                     payload = json.loads(resp.read() or b"{}")
                     status = resp.status
                 except (OSError, http.client.HTTPException, ValueError) as exc:
-                    conn.close()
-                    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=120)
                     status, payload = 0, {"error": type(exc).__name__}
+                finally:
+                    conn.close()
                 took = time.perf_counter() - t
                 with lock:
                     results.append((kind, status, payload.get("error", ""), took, payload.get("tracker", "")))
-            conn.close()
 
         threads = [threading.Thread(target=client) for _ in range(args.clients)]
         cpu0 = (_tree_cpu(server.pid), _tree_cpu(pg.postmaster()), time.process_time())

@@ -154,9 +154,9 @@ class RunningSum(db.Model):
     """A shard of the board's running state: per category, the number of counted ballots and the
     encrypted sums (flat choice order, ``[[alpha, beta], ...]`` hex) of the counted ballots.
 
-    Every cast adds its ballot (minus the one it supersedes) to the shard of its worker process
-    and thread before taking the board's lock, so concurrent casts rarely wait on each other
-    here; the tally adds the shards up."""
+    The opening makes 16 shards. Every cast adds its ballot (minus the one it supersedes) to its
+    thread's shard, or to any other that no cast holds, before taking the board's lock, so that
+    concurrent casts do not wait on each other here; the tally adds the shards up."""
 
     __tablename__ = "voting_running_sum"
     __table_args__ = (UniqueConstraint("election_id", "shard"),)

@@ -187,7 +187,10 @@ def _add_running(election: Election, width: int, category: str, count: int,
     shard = _shard()
     # Plain rows, not ORM objects: one cast reads and writes its shard once (no unit of work).
     where = {"election": election.id, "shard": shard}
-    row = _conn().execute(_SHARD_FOR_UPDATE, where).first()
+    # This thread's row, or any row no cast holds: two processes' threads can share a shard number,
+    # and waiting for it would queue this cast behind the other's whole wait for the board's lock.
+    # Only when every row is held (or none was made: the opening makes them) does it wait for its own.
+    row = _conn().execute(_FREE_SHARD_FOR_UPDATE, where).first() or _conn().execute(_SHARD_FOR_UPDATE, where).first()
     if row is None:
         savepoint = db.session.begin_nested()
         try:
@@ -198,7 +201,7 @@ def _add_running(election: Election, width: int, category: str, count: int,
         else:
             savepoint.commit()
         row = _conn().execute(_SHARD_FOR_UPDATE, where).first()
-    row_id, current = row
+    row_id, current, shard = row
     cells = current["sums"][category]
     key = (election.id, shard, category)
     cached = _RUNNING_CACHE.get(key)
@@ -237,9 +240,13 @@ def _conn():
 
 # Casting's statements are built once, their values bound at each execution: building one costs
 # some 0.2 ms, and a cast runs a dozen.
-_SHARD_FOR_UPDATE = (select(RunningSum.id, RunningSum.state)
+_SHARD_FOR_UPDATE = (select(RunningSum.id, RunningSum.state, RunningSum.shard)
                      .where(RunningSum.election_id == bindparam("election"), RunningSum.shard == bindparam("shard"))
                      .with_for_update())
+_FREE_SHARD_FOR_UPDATE = (select(RunningSum.id, RunningSum.state, RunningSum.shard)
+                          .where(RunningSum.election_id == bindparam("election"), RunningSum.shard < _FROZEN)
+                          .order_by((RunningSum.shard == bindparam("shard")).desc(), RunningSum.shard)
+                          .limit(1).with_for_update(skip_locked=True))
 _SHARD_WRITE = (update(RunningSum.__table__).where(RunningSum.__table__.c.id == bindparam("row"))
                 .values(state=bindparam("state")))
 
@@ -738,6 +745,10 @@ def open_election(election: Election, hold: Iterable[str] = ()) -> None:
         _append_checked(election, "item_hold", lambda st: st.item_hold_data(held))
     election.state = ElectionState.OPEN
     election.opened_at = utcnow()
+    # Every thread's running-sum row from the start, so that a cast finds its own free (_add_running).
+    empty = _empty_running(_cast_context(election).width)
+    db.session.execute(insert(RunningSum.__table__), [
+        {"election_id": election.id, "shard": shard, "state": empty} for shard in range(_SHARDS)])
     db.session.flush()
     audit.record("voting.election.open", election, before={"state": "keygen"},
                  after={"state": "open", **({"held": sorted(held)} if held else {})})

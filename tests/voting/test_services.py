@@ -20,7 +20,7 @@ from voting.crypto.ballot import encrypt_ballot
 from voting.crypto.credential import credential_public, generate_credential
 from voting.crypto.election import Contest
 from voting.demo import definition, make_kits, partial_decryption, run_keygen, seal_signature
-from voting.models import BallotCiphertext, BoardEvent, CastBallot, Credential, ElectionState
+from voting.models import BallotCiphertext, BoardEvent, CastBallot, Credential, ElectionState, RunningSum
 from voting.record import record_document
 from voting.verify import verify_record
 
@@ -391,6 +391,42 @@ def test_concurrent_casts_from_separate_sessions(open_election, data_app):
     report = verify_record(record_of(election), workers=1, out=io.StringIO())
     assert report.ok, report.failure
     assert report.checked["ballots"] == len(ballots)
+
+
+def test_a_cast_takes_a_free_running_sum_shard_when_its_own_is_held(open_election, data_app):
+    """Two worker processes' threads can have the same shard number: a cast whose shard another
+    transaction holds adds to a free shard instead of waiting for that transaction to end."""
+    if not ON_POSTGRES:
+        pytest.skip("needs concurrent writers (PostgreSQL)")
+    election, _, creds = open_election
+    shards = select(RunningSum.shard).where(RunningSum.election_id == election.id)
+    assert sorted(db.session.scalars(shards)) == list(range(16))  # made by the opening
+    own, election_id = services._shard(), election.id
+    ballot = ballot_for(election, creds[0])
+    db.session.commit()
+    holding, release, done = threading.Event(), threading.Event(), []
+
+    def holder():  # another process's thread with this thread's shard number, mid-cast
+        with data_app.app_context():
+            db.session.execute(select(RunningSum.id).where(RunningSum.election_id == election_id,
+                                                           RunningSum.shard == own).with_for_update())
+            holding.set()
+            done.append("released" if release.wait(30) else "timed out")  # a waiting cast would time it out
+            db.session.rollback()
+            db.session.remove()
+
+    thread = threading.Thread(target=holder)
+    thread.start()
+    assert holding.wait(10)
+    services.cast_ballot(election, ballot)
+    db.session.commit()
+    release.set()
+    thread.join(40)
+    assert done == ["released"]
+    counted = {row.shard: row.state["counted"] for row in db.session.scalars(
+        select(RunningSum).where(RunningSum.election_id == election_id))}
+    assert sum(sum(c.values()) for c in counted.values()) == 1 and sum(counted[own].values()) == 0
+    assert verify_record(record_of(election), workers=1, out=io.StringIO()).ok
 
 
 def test_close_waits_for_a_cast_in_flight(open_election, data_app):
