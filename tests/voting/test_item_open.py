@@ -5,43 +5,21 @@ from __future__ import annotations
 
 import copy
 import io
-from typing import Any
 
 import pytest
 
-from voting.crypto.election import Contest
 from voting.crypto.tally import contest_groups, decrypt_sums
 from voting.record import RecordError, RecordState, append_event, rechain, record_document
-from voting.simulate import (add_credentials, cast, close_item, finish, hold_items, open_box, open_item,
+from voting.simulate import (add_credentials, cast, close_item, finish, open_box, open_item,
                              replay_state, revoke, setup_election)
 from voting.verify import verify_record
 
-CONTESTS = (
-    Contest("r1", "resolution", ("yes", "no", "abstain"), 1, 1),
-    Contest("r2", "resolution", ("yes", "no", "abstain"), 1, 1),
-    Contest("board-a", "board", ("a01", "a02", "a03"), 0, 2, category="A"),
-)
-
-
-def yes_no(r1: str, r2: str, board: list[str] | None = None) -> dict[str, list[str]]:
-    return {"r1": [r1], "r2": [r2], "board-a": board or []}
+from tests.voting.item_records import CONTESTS, opened, outcome, yes_no
 
 
 @pytest.fixture()
 def world():
-    sim = setup_election(CONTESTS, trustees=3, threshold=2, min_ballots=1)
-    creds = add_credentials(sim, ["A", "A", "B", "B"])
-    state = RecordState()
-    for e in sim.events:
-        state.apply(e)
-    open_box(sim, state)
-    hold_items(sim, state, ["r2"])
-    return sim, state, creds
-
-
-def outcome(state: RecordState, contest: str) -> dict[str, Any]:
-    assert state.result is not None
-    return state.result["counts"][contest]
+    return opened(["r2"])
 
 
 def test_a_ballot_before_the_items_open_does_not_count_for_it_one_after_does(world) -> None:
