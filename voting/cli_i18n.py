@@ -1,0 +1,139 @@
+"""The language of the voting command-line tools (``python -m voting.verify``, ``python -m voting.trustee``).
+
+Flask-free: the verifier runs from a single zip file with nothing installed but its two crypto
+packages. The language is ``--lang fr|nl|en``, else the environment as gettext reads it
+(LANGUAGE, LC_ALL, LC_MESSAGES, LANG: the first one set, e.g. ``LANG=nl_BE.UTF-8``), else English;
+a language we do not speak falls back to English.
+
+The words come from the project's catalogues (translations/<lang>/LC_MESSAGES/messages.mo,
+compiled by ``make translations``), read with the standard library's :mod:`gettext`. Inside the
+zip built by scripts/build_verifier.py they are ``voting/locale/<lang>/LC_MESSAGES/messages.mo``,
+read through :mod:`importlib.resources` (a file inside a zip has no path of its own).
+Strings are marked ``words._("...")`` (or ``N_("...")`` where only named), which
+``make translations-update`` extracts.
+"""
+from __future__ import annotations
+
+import gettext
+import io
+import os
+from dataclasses import dataclass, field
+from importlib import resources
+from pathlib import Path
+from typing import Any, Mapping
+
+from voting.reasons import N_, sentence
+
+LANGUAGES = ("fr", "nl", "en")
+DEFAULT = "en"
+ENV_VARS = ("LANGUAGE", "LC_ALL", "LC_MESSAGES", "LANG")
+MO_PARTS = ("LC_MESSAGES", "messages.mo")
+__all__ = ["ENGLISH", "LANGUAGES", "N_", "Words", "add_lang_option", "choose_language", "pre_parse_lang", "words_for"]
+
+
+def _base(tag: str) -> str:
+    """``nl_BE.UTF-8`` -> ``nl``; ``fr-BE`` -> ``fr``."""
+    return tag.split(".")[0].split("@")[0].replace("-", "_").split("_")[0].lower()
+
+
+def language_from_env(environ: Mapping[str, str] | None = None) -> str | None:
+    """The first language gettext would look for that we speak, or None.
+
+    As :func:`gettext.find`: the first of LANGUAGE, LC_ALL, LC_MESSAGES, LANG that is set decides;
+    LANGUAGE may list several (``de:nl``); ``C``/``POSIX`` ends the list."""
+    environ = os.environ if environ is None else environ
+    for var in ENV_VARS:
+        value = environ.get(var)
+        if value:
+            for tag in value.split(":"):
+                base = _base(tag)
+                if base in ("c", "posix"):
+                    return None
+                if base in LANGUAGES:
+                    return base
+            return None
+    return None
+
+
+def choose_language(option: str | None = None, environ: Mapping[str, str] | None = None) -> str:
+    """``--lang`` first (when it names a language we speak), then the environment, then English."""
+    if option:
+        return _base(option) if _base(option) in LANGUAGES else DEFAULT
+    return language_from_env(environ) or DEFAULT
+
+
+def _catalogue_bytes(language: str) -> bytes | None:
+    # Inside the zipapp (or any copy that carries its catalogues next to the code).
+    try:
+        packaged = resources.files("voting").joinpath("locale", language, *MO_PARTS)
+        if packaged.is_file():
+            return packaged.read_bytes()
+    except (OSError, ModuleNotFoundError):
+        pass
+    # The source tree (installed editable, as `make install` does).
+    tree = Path(__file__).resolve().parents[1] / "translations" / language / Path(*MO_PARTS)
+    try:
+        return tree.read_bytes()
+    except OSError:
+        return None
+
+
+def load_translations(language: str) -> gettext.NullTranslations | None:
+    data = _catalogue_bytes(language)
+    if data is None:
+        return None
+    return gettext.GNUTranslations(io.BytesIO(data))
+
+
+@dataclass
+class Words:
+    """The chosen language and its catalogue: ``words._("checked %(what)s", what=...)``."""
+
+    language: str = DEFAULT
+    translations: gettext.NullTranslations = field(default_factory=gettext.NullTranslations)
+    missing_catalogue: bool = False
+
+    def _(self, message: str, **params: Any) -> str:
+        text = self.translations.gettext(message)
+        return text % params if params else text
+
+    def decimal(self, value: float, digits: int = 1) -> str:
+        text = f"{value:.{digits}f}"
+        return text.replace(".", ",") if self.language in ("fr", "nl") else text
+
+    def reason(self, code: str) -> str:
+        """The plain sentence for a refusal code (voting.reasons), in this language."""
+        return self._(sentence(code))
+
+    def detail(self, code: str, technical: str) -> str:
+        """The line under a refusal: the technical detail (English), labelled with its code."""
+        return self._("technical detail (%(code)s): %(detail)s", code=code, detail=technical)
+
+
+ENGLISH = Words()
+
+
+def words_for(option: str | None = None, environ: Mapping[str, str] | None = None) -> Words:
+    language = choose_language(option, environ)
+    if language == DEFAULT:
+        # English is the catalogues' source language: the messages in the code are the English words.
+        return Words(DEFAULT, gettext.NullTranslations())
+    translations = load_translations(language)
+    if translations is None:
+        return Words(DEFAULT, gettext.NullTranslations(), missing_catalogue=True)
+    return Words(language, translations)
+
+
+def add_lang_option(parser: Any, words: Words) -> None:
+    parser.add_argument("--lang", metavar="fr|nl|en",
+                        help=words._("language of the messages (default: from LANG, else English)"))
+
+
+def pre_parse_lang(argv: Any) -> str | None:
+    """``--lang`` read before the real parser is built (its help texts are translated)."""
+    import argparse
+
+    pre = argparse.ArgumentParser(add_help=False)
+    pre.add_argument("--lang")
+    known, _ = pre.parse_known_args(argv)
+    return known.lang
