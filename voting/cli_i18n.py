@@ -14,13 +14,14 @@ Strings are marked ``words._("...")`` (or ``N_("...")`` where only named), which
 """
 from __future__ import annotations
 
+import contextlib
 import gettext
 import io
 import os
 from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
-from typing import Any, Mapping
+from typing import Any, Iterator, Mapping
 
 from voting.reasons import N_, sentence
 
@@ -28,7 +29,8 @@ LANGUAGES = ("fr", "nl", "en")
 DEFAULT = "en"
 ENV_VARS = ("LANGUAGE", "LC_ALL", "LC_MESSAGES", "LANG")
 MO_PARTS = ("LC_MESSAGES", "messages.mo")
-__all__ = ["ENGLISH", "LANGUAGES", "N_", "Words", "add_lang_option", "choose_language", "pre_parse_lang", "words_for"]
+__all__ = ["ENGLISH", "LANGUAGES", "N_", "Words", "add_lang_option", "argparse_speaks", "choose_language", "pre_parse_lang",
+           "words_for"]
 
 
 def _base(tag: str) -> str:
@@ -122,6 +124,41 @@ def words_for(option: str | None = None, environ: Mapping[str, str] | None = Non
     if translations is None:
         return Words(DEFAULT, gettext.NullTranslations(), missing_catalogue=True)
     return Words(language, translations)
+
+
+# argparse's own words (usage, the help option, its error messages), as Python 3.11 to 3.13 spell them:
+# listed so that `make translations-update` extracts them; :func:`argparse_speaks` lends argparse our catalogue.
+ARGPARSE_MESSAGES = (
+    N_("usage: "),
+    N_("positional arguments"),
+    N_("options"),
+    N_("show this help message and exit"),
+    N_("%(prog)s: error: %(message)s\n"),
+    N_("the following arguments are required: %s"),
+    N_("unrecognized arguments: %s"),
+    N_("expected one argument"),
+    N_("expected at least one argument"),
+    N_("argument %(argument_name)s: %(message)s"),
+    N_("invalid %(type)s value: %(value)r"),
+    N_("not allowed with argument %s"),
+    N_("one of the arguments %s is required"),
+    N_("invalid choice: %(value)r (choose from %(choices)s)"),
+    N_("ambiguous option: %(option)s could match %(matches)s"),
+)
+
+
+@contextlib.contextmanager
+def argparse_speaks(words: Words) -> Iterator[None]:
+    """While the parser is built and parses (usage, --help, a wrong argument), argparse says its own
+    words in ``words``' language: it looks its ``_`` up in its module at each use."""
+    import argparse
+
+    saved = argparse._  # type: ignore[attr-defined]
+    argparse._ = words.translations.gettext  # type: ignore[attr-defined]
+    try:
+        yield
+    finally:
+        argparse._ = saved  # type: ignore[attr-defined]
 
 
 def add_lang_option(parser: Any, words: Words) -> None:

@@ -33,7 +33,7 @@ import os
 import sys
 from typing import Any, Sequence
 
-from voting.cli_i18n import ENGLISH, Words, add_lang_option, pre_parse_lang, words_for
+from voting.cli_i18n import ENGLISH, Words, add_lang_option, argparse_speaks, pre_parse_lang, words_for
 from voting.crypto.dkg import (
     TrusteeError,
     bad_dealers,
@@ -373,7 +373,8 @@ def build_parser(words: Words) -> argparse.ArgumentParser:
 def main(argv: Sequence[str] | None = None) -> int:
     words = words_for(pre_parse_lang(argv if argv is not None else sys.argv[1:]))
     _ = words._
-    args = build_parser(words).parse_args(argv)
+    with argparse_speaks(words):
+        args = build_parser(words).parse_args(argv)
     args.words = words
     if words.missing_catalogue:
         print("note: the messages of this language are not compiled (make translations): English is used",

@@ -35,7 +35,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable, Iterator, Sequence
 
-from voting.cli_i18n import ENGLISH, N_, Words, add_lang_option, pre_parse_lang, words_for
+from voting.cli_i18n import ENGLISH, N_, Words, add_lang_option, argparse_speaks, pre_parse_lang, words_for
 from voting.crypto.ballot import InvalidBallot, parse_ciphertexts
 from voting.crypto.election import CATEGORIES, Election
 from voting.crypto.encoding import _safe_int
@@ -694,7 +694,8 @@ def build_parser(words: Words) -> argparse.ArgumentParser:
 def main(argv: Sequence[str] | None = None) -> int:
     words = words_for(pre_parse_lang(argv if argv is not None else sys.argv[1:]))
     _ = words._
-    args = build_parser(words).parse_args(argv)
+    with argparse_speaks(words):
+        args = build_parser(words).parse_args(argv)
     if words.missing_catalogue:
         print(f"note: the {args.lang or 'LANG'} messages are not compiled (make translations): English is used",
               file=sys.stderr)

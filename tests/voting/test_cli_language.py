@@ -204,3 +204,48 @@ def test_the_single_file_verifier_speaks_french(tmp_path: Path) -> None:
     assert SAYS["fr"]["fail"] in bad.stdout.splitlines() and SAYS["fr"]["detail"] in bad.stdout.splitlines()
     good = verify(str(VALID), cwd=tmp_path, program=("-I", str(pyz)), env={"LANG": "nl_BE.UTF-8"})
     assert good.returncode == 0 and SAYS["nl"]["ok"] in good.stdout, good.stdout + good.stderr
+
+
+def test_the_scrutineer_page_names_what_is_wrong_with_the_same_sentence(app) -> None:
+    """One registry for both: a file refused on the web page gets the code's sentence from voting/reasons.py,
+    in the page's language, after the page's own words."""
+    from flask_babel import force_locale
+
+    from app.errors import error_message
+    from voting import errors
+
+    refused = errors.InvalidTrusteeData("trustee t2: proof of knowledge fails", code="trustee_proof")
+    with app.test_request_context():
+        with force_locale("fr"):
+            french = error_message(refused)
+        with force_locale("nl"):
+            dutch = error_message(refused)
+        with force_locale("en"):
+            english = error_message(refused)
+            plain = error_message(errors.InvalidTrusteeData("?", code="no_such_code"))
+    assert french == ("Le fichier ne concorde pas avec le dossier publié. "
+                      "La preuve qu'un scrutateur connaît sa clé secrète ne tient pas.")
+    assert dutch == ("Het bestand klopt niet met het gepubliceerde dossier. "
+                     "Het bewijs dat een stemopnemer zijn geheime sleutel kent, klopt niet.")
+    assert english == ("The file does not verify against the published record. "
+                       "A scrutineer's proof that they know their secret key does not hold.")
+    assert plain == "The file does not verify against the published record."
+
+
+def test_help_and_argument_errors_speak_too() -> None:
+    """argparse's own words (usage, the help option, a missing argument) come from the same catalogue."""
+    helped = verify("--lang", "fr", "--help")
+    assert helped.returncode == 0, helped.stderr
+    assert helped.stdout.startswith("utilisation : python -m voting.verify")
+    for text in ("afficher cette aide et quitter", "chemin ou URL https:// du registre (JSON)",
+                 "langue des messages (par défaut : celle de LANG, sinon l'anglais)"):
+        assert text in " ".join(helped.stdout.split()), text
+    wrong = subprocess.run([sys.executable, "-m", "voting.trustee", "--lang", "nl", "decrypt", "--record", "x.json"],
+                           cwd=ROOT, capture_output=True, text=True, timeout=60)
+    assert wrong.returncode == 2
+    assert wrong.stderr.splitlines()[0].startswith("gebruik: python -m voting.trustee decrypt")
+    assert wrong.stderr.splitlines()[-1] == ("python -m voting.trustee decrypt: fout: de volgende argumenten zijn "
+                                             "vereist: --key, --share, --out")
+    english = subprocess.run([sys.executable, "-m", "voting.trustee", "decrypt"], cwd=ROOT, capture_output=True,
+                             text=True, timeout=60)
+    assert "error: the following arguments are required: --record" in english.stderr
