@@ -2,7 +2,7 @@
 ``python3 une-voix-verify.pyz record.json`` after ``pip install cryptography coincurve``.
 
 It holds exactly the modules ``voting.verify`` imports (found by importing it), nothing of Flask, and
-the French, Dutch and English words they use: each catalogue (translations/<lang>/LC_MESSAGES/messages.po)
+the French and Dutch words they use: each catalogue (translations/<lang>/LC_MESSAGES/messages.po)
 compiled here, keeping only the messages of those modules, to voting/locale/<lang>/LC_MESSAGES/messages.mo
 inside the zip, where voting.cli_i18n reads it (``python3 une-voix-verify.pyz --lang fr record.json``)."""
 from __future__ import annotations
@@ -14,7 +14,7 @@ import zipapp
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
-LANGUAGES = ("fr", "nl", "en")
+LANGUAGES = ("fr", "nl")  # English is the messages' own language (voting.cli_i18n needs no catalogue for it)
 MAIN = "import sys\nfrom voting.verify import main\nsys.exit(main())\n"
 
 
