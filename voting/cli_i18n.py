@@ -167,10 +167,14 @@ def add_lang_option(parser: Any, words: Words) -> None:
 
 
 def pre_parse_lang(argv: Any) -> str | None:
-    """``--lang`` read before the real parser is built (its help texts are translated)."""
-    import argparse
-
-    pre = argparse.ArgumentParser(add_help=False)
-    pre.add_argument("--lang")
-    known, _ = pre.parse_known_args(argv)
-    return known.lang
+    """``--lang X`` / ``--lang=X`` read before the real parser is built (its help texts are translated);
+    a missing value is left to the real parser to report, in English."""
+    args = list(argv)
+    for i, arg in enumerate(args):
+        if arg == "--":
+            break
+        if arg == "--lang" and i + 1 < len(args):
+            return args[i + 1]
+        if arg.startswith("--lang="):
+            return arg.split("=", 1)[1]
+    return None

@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 
 from voting import reasons
-from voting.cli_i18n import choose_language, language_from_env, words_for
+from voting.cli_i18n import choose_language, language_from_env, pre_parse_lang, words_for
 
 pytestmark = pytest.mark.no_db
 
@@ -97,6 +97,10 @@ def test_the_choice_of_language_follows_gettext() -> None:
     assert language_from_env({"LANGUAGE": "de:nl", "LANG": "fr_BE.UTF-8"}) == "nl"  # a list, as gettext reads it
     assert language_from_env({"LC_ALL": "C.UTF-8", "LANG": "fr_BE.UTF-8"}) is None  # the first one set decides
     assert choose_language(None, {}) == "en"
+    # --lang is read before the parser is built (the parser's own help is translated)
+    assert pre_parse_lang(["decrypt", "--record", "r.json", "--lang", "nl"]) == "nl"
+    assert pre_parse_lang(["--lang=fr", "r.json"]) == "fr"
+    assert pre_parse_lang(["r.json", "--", "--lang", "fr"]) is None and pre_parse_lang(["--lang"]) is None
 
 
 # -- one sentence per code -------------------------------------------------------------------------
