@@ -39,6 +39,20 @@ def member_for_account(account_id: int) -> Member | None:
     return db.session.scalar(select(Member).where(Member.account_id == account_id))
 
 
+def task_member(account) -> Member | None:
+    """``member_for_account`` for the task providers (``app.registry``): the modules' providers all ask
+    it for the same person, so it is looked up once per request. Only for them: they run in the two
+    read-only GET views that show tasks, where no member row is created or changed meanwhile."""
+    from flask import g, has_request_context
+
+    if not has_request_context():
+        return member_for_account(account.id)
+    known = g.setdefault("task_members", {})
+    if account.id not in known:
+        known[account.id] = member_for_account(account.id)
+    return known[account.id]
+
+
 _CONTACT = (select(Member.id, Account.email, Account.language).join(Account, Account.id == Member.account_id)
             .where(Member.account_id == bindparam("account")))  # built once: every signed-in cast runs it
 

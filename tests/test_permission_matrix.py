@@ -30,6 +30,7 @@ ROUTES: dict[str, tuple] = {
     "static": ("GET", "/static/css/app.css", ANYONE),
     "core.home": ("GET", "/", ANYONE),
     "core.favicon": ("GET", "/favicon.ico", ANYONE),
+    "core.task_badge": ("GET", "/tasks/badge", ANYONE),  # outside htmx: a redirect to the home page's list
     "core.set_language": ("POST", "/language", ANYONE,
         {"POST": {400: "no language chosen in the form"}}),
     "core.audit_log": ("GET", "/staff/audit", {"staff"}),
