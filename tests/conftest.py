@@ -21,6 +21,14 @@ from tests.factories import (  # noqa: E402,F401  (re-exported for older imports
 
 
 
+def pytest_collection_modifyitems(config, items):
+    """A test run on one database only says why (docs/architecture.md, "Tests")."""
+    for item in items:
+        for mark in item.iter_markers("sqlite_only"):
+            if not mark.kwargs.get("reason"):
+                raise pytest.UsageError(f"{item.nodeid}: sqlite_only needs reason=\"...\" (why PostgreSQL adds nothing)")
+
+
 @pytest.fixture(scope="session")
 def app():
     app = create_app({"SQLALCHEMY_DATABASE_URI": DATABASE_URI, "SERVER_NAME": None})
