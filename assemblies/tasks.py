@@ -9,14 +9,14 @@ from sqlalchemy import select
 from app.extensions import db
 from app.registry import Task
 from assemblies.models import Assembly, Elector
-from shares.queries import task_member
+from shares.queries import member_for_account
 from assemblies.queries import voted_members
 from voting import services as voting
 from voting.models import Election, ElectionState
 
 
 def vote_tasks(user):
-    member = task_member(user)
+    member = member_for_account(user.id)
     if member is None:
         return []
     rows = db.session.execute(

@@ -13,10 +13,10 @@ from candidates.permissions import can_manage_calls
 
 
 def candidate_tasks(user) -> list[Task]:
-    from shares.queries import task_member
+    from shares.queries import member_for_account
 
     tasks = []
-    member = task_member(user)
+    member = member_for_account(user.id)
     if member is not None:
         on = today()
         mine = {a.call_id: a for a in queries.member_applications(member)}

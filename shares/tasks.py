@@ -10,7 +10,7 @@ from app.registry import Task
 from shares.models import (ApplicationStatus, MemberRequest, MemberRequestStatus, MembershipApplication,
                            PaymentPurpose, PaymentRequest, PaymentStatus)
 from shares.permissions import can_decide_admissions, can_decide_member_requests
-from shares.queries import task_member
+from shares.queries import member_for_account
 
 
 def renewal_tasks(account) -> list[Task]:
@@ -21,7 +21,7 @@ def renewal_tasks(account) -> list[Task]:
 
 def share_payment_tasks(account) -> list[Task]:
     """A member with shares to pay (a subscription just requested, more shares, an application)."""
-    member = task_member(account)
+    member = member_for_account(account.id)
     if member is None:
         return []
     count = db.session.scalar(select(func.count()).select_from(PaymentRequest).where(

@@ -9,7 +9,7 @@ from flask_babel import format_date, get_locale
 from flask_babel import gettext as _
 
 from app.registry import Task
-from shares.queries import task_member
+from shares.queries import member_for_account
 from working_groups import queries
 from working_groups.labels import status_label
 from working_groups.permissions import (can_answer_recommendations, can_join_group, can_read_syntheses, is_board,
@@ -48,7 +48,7 @@ def working_group_tasks(user) -> Iterable[Task]:
             if can_join_group(user, group):
                 tasks.append(Task(_("Call for volunteers: %(group)s", group=group.title(language)),
                                   url_for("working_groups.group_show", slug=group.slug), urgency=70))
-    member = task_member(user)
+    member = member_for_account(user.id)
     if member is not None:
         for meeting in queries.upcoming_meetings(member.id):
             tasks.append(Task(

@@ -22,7 +22,7 @@ from shares.forms import (BuySharesForm, CategoryRequestForm, DecisionForm,
 from shares.models import Category, MemberRequest, PaymentStatus
 from shares.pdf import pdf_response
 from shares.permissions import can_decide_member_requests, can_view_dashboard, can_view_renewal_campaign, is_member
-from shares.queries import task_member
+from shares.queries import member_for_account
 from shares.settings import share_price_cents
 from shares.views.blueprint import bp, own_member
 
@@ -203,7 +203,7 @@ def renewal_context(member, year: int) -> dict | None:
 
 def renewal_tasks(account) -> list[Task]:
     """The home page's renewal box: urgent while unpaid, a thank-you once paid."""
-    member = task_member(account)
+    member = member_for_account(account.id)
     if member is None:
         return []
     context = renewal_context(member, today().year)
