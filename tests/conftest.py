@@ -16,7 +16,7 @@ from app.extensions import db as _db  # noqa: E402
 from app.extensions import limiter  # noqa: E402
 from app.models import Account, OutboxMessage, Role  # noqa: E402
 from tests.factories import (  # noqa: E402,F401  (re-exported for older imports)
-    DATABASE_URI, ON_POSTGRES, csrf_token, empty_tables, make_account, make_member_obj, sign_in)
+    DATABASE_URI, ON_POSTGRES, csrf_token, empty_tables, make_account, make_member_obj, sign_in, table_names)
 
 
 
@@ -105,7 +105,7 @@ def db(request, data_app):
         _quiet_limiter()
         if no_db:
             assert _written <= already, f"a test marked no_db wrote to {sorted(_written - already)}"
-        tables = [t.name for t in reversed(_db.metadata.sorted_tables) if t.name in _written]
+        tables = [name for name in reversed(table_names()) if name in _written]
         _written.clear()
         if tables:
             with _db.engine.begin() as conn:
