@@ -3,7 +3,8 @@
     .venv/bin/python bench/big_record.py OUT.json --ballots 36000 [--workers 2] [--revotes 1]
 
 For measuring the verifier (``python -m voting.verify OUT.json --json`` prints
-its peak memory) on the reference ballot: N credentials (one in three of
+its peak memory), and with ``--trustee-files DIR`` a scrutineer's decryption
+(``python -m voting.trustee decrypt``), on the reference ballot: N credentials (one in three of
 category B), one ballot each made in parallel, ``--revotes`` percent of the
 voters voting again (their first ballot superseded), close, tally, three partial
 decryptions and the result. Ballots are streamed to the file as they are made:
@@ -66,10 +67,15 @@ def _chunks(items: list[Any], size: int) -> Iterable[list[Any]]:
         yield items[i:i + size]
 
 
-def write_record(path: Path, n: int, workers: int, revotes_percent: float = 1.0) -> dict[str, Any]:
+def write_record(path: Path, n: int, workers: int, revotes_percent: float = 1.0,
+                 trustee_files: Path | None = None) -> dict[str, Any]:
     t0 = time.perf_counter()
     sim = setup_election(reference_contests(), trustees=5, threshold=3, election_id="big", min_ballots=5)
     el = sim.election
+    if trustee_files is not None:  # what scrutineer t4 (who has not decrypted) keeps: for timing its decrypt
+        trustee_files.mkdir(parents=True, exist_ok=True)
+        (trustee_files / "t4.key.json").write_text(json.dumps(sim.trustee_private["t4"]))
+        (trustee_files / "t4.share.json").write_text(json.dumps(sim.trustee_shares["t4"]))
     y = Element.from_hex(sim.events[-1]["data"]["public_key"])
     creds = [generate_credential() for _ in range(n)]
     cats = ["A" if i % 3 else "B" for i in range(n)]
@@ -198,13 +204,16 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--ballots", type=int, default=36000)
     parser.add_argument("--workers", type=int, default=multiprocessing.cpu_count())
     parser.add_argument("--revotes", type=float, default=1.0, help="percent of voters who vote twice")
+    parser.add_argument("--trustee-files", type=Path, default=None,
+                        help="write scrutineer t4's key and secret share there, to time "
+                             "`python -m voting.trustee decrypt` on the record")
     parser.add_argument("--synthetic", action="store_true",
                         help="made-up proofs (fast): for the verifier's memory at full size only")
     args = parser.parse_args(argv)
     if args.synthetic:
         print(json.dumps(write_synthetic(args.out, args.ballots, args.revotes)))
     else:
-        print(json.dumps(write_record(args.out, args.ballots, args.workers, args.revotes)))
+        print(json.dumps(write_record(args.out, args.ballots, args.workers, args.revotes, args.trustee_files)))
     return 0
 
 

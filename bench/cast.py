@@ -318,7 +318,9 @@ def main() -> int:
         def client() -> None:
             # A connection per post, as each member's phone has its own: 24 kept-alive connections
             # stay with the worker that accepted them, and one worker often got most of them (its
-            # threads then share one interpreter lock while the other worker idles).
+            # threads then share one interpreter lock while the other worker idles). "Connection:
+            # close", as nginx sends upstream (docs/deploy.md): gunicorn closes after the answer
+            # instead of watching the connection for another request.
             while True:
                 try:
                     ballot, kind, extra = work.get_nowait()
@@ -328,7 +330,7 @@ def main() -> int:
                 conn = http.client.HTTPConnection("127.0.0.1", port, timeout=120)
                 t = time.perf_counter()
                 try:
-                    conn.request("POST", "/voting/bench/ballots", body, {"Content-Type": "application/json", **extra})
+                    conn.request("POST", "/voting/bench/ballots", body, {"Content-Type": "application/json", "Connection": "close", **extra})
                     resp = conn.getresponse()
                     payload = json.loads(resp.read() or b"{}")
                     status = resp.status

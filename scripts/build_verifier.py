@@ -1,7 +1,10 @@
 """Build ``dist/une-voix-verify.pyz``: the election verifier as one file a member can run with
 ``python3 une-voix-verify.pyz record.json`` after ``pip install cryptography coincurve``.
 
-It holds exactly the modules ``voting.verify`` imports (found by importing it), nothing of Flask."""
+It holds exactly the modules ``voting.verify`` imports (found by importing it), nothing of Flask, and
+the French and Dutch words they use: each catalogue (translations/<lang>/LC_MESSAGES/messages.po)
+compiled here, keeping only the messages of those modules, to voting/locale/<lang>/LC_MESSAGES/messages.mo
+inside the zip, where voting.cli_i18n reads it (``python3 une-voix-verify.pyz --lang fr record.json``)."""
 from __future__ import annotations
 
 import subprocess
@@ -11,6 +14,7 @@ import zipapp
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
+LANGUAGES = ("fr", "nl")  # English is the messages' own language (voting.cli_i18n needs no catalogue for it)
 MAIN = "import sys\nfrom voting.verify import main\nsys.exit(main())\n"
 
 
@@ -22,13 +26,36 @@ def verifier_modules() -> list[str]:
     return sorted(out.stdout.split())
 
 
+def write_catalogues(staging: Path, modules: list[str]) -> None:
+    """The verifier's messages (those found in ``modules``), per language, as .mo files in ``staging``."""
+    from babel.messages.catalog import Catalog
+    from babel.messages.mofile import write_mo
+    from babel.messages.pofile import read_po
+
+    mine = {Path(m).as_posix() for m in modules}
+    for language in LANGUAGES:
+        with open(ROOT / "translations" / language / "LC_MESSAGES" / "messages.po", "rb") as fh:
+            full = read_po(fh, locale=language)
+        catalogue = Catalog(locale=language, charset="utf-8")
+        for message in full:
+            if message.id and not message.fuzzy and message.string and any(path in mine for path, _ in message.locations):
+                catalogue.add(message.id, message.string)
+        if len(catalogue) == 0:
+            raise SystemExit(f"no {language} message of the verifier in the catalogue: run make translations-update")
+        out = staging / "voting" / "locale" / language / "LC_MESSAGES" / "messages.mo"
+        out.parent.mkdir(parents=True, exist_ok=True)
+        with open(out, "wb") as fh:
+            write_mo(fh, catalogue)
+
+
 def build(target: Path) -> Path:
     with tempfile.TemporaryDirectory() as tmp:
         staging = Path(tmp)
-        for file in verifier_modules():
-            relative = Path(file).resolve().relative_to(ROOT)
+        relatives = [str(Path(file).resolve().relative_to(ROOT)) for file in verifier_modules()]
+        for relative in relatives:
             (staging / relative).parent.mkdir(parents=True, exist_ok=True)
             (staging / relative).write_bytes((ROOT / relative).read_bytes())
+        write_catalogues(staging, relatives)
         (staging / "__main__.py").write_text(MAIN)
         (staging / "LICENSE").write_bytes((ROOT / "LICENSE").read_bytes())
         target.parent.mkdir(parents=True, exist_ok=True)

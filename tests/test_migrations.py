@@ -101,3 +101,26 @@ def test_old_audit_action_names_are_renamed_and_given_back(migrated):
             conn.execute(sa.text("UPDATE app_audit_entry SET action = 'forged'"))
     downgrade(revision="house0016a1b2-1")
     assert actions() == sorted(rows)
+
+
+@pytest.mark.skipif(not ON_POSTGRES, reason="SQLite does not compress")
+def test_ballots_and_running_sums_are_compressed_with_lz4(migrated):
+    """vlz0017a1b2: the two big JSON columns written at every cast use lz4 (cheaper than pglz)."""
+    query = ("SELECT attcompression FROM pg_attribute WHERE attrelid = CAST(:t AS regclass) AND attname = :c")
+
+    def methods() -> list[str]:
+        with db.engine.connect() as conn:
+            return [conn.execute(sa.text(query), {"t": t, "c": c}).scalar()
+                    for t, c in (("voting_board_event", "data"), ("voting_running_sum", "state"))]
+
+    assert methods() == ["l", "l"]
+    state = '{"sums": [%s]}' % ",".join(f'"{i:064x}"' for i in range(500))  # 33 kB, as a running sum
+    with db.engine.begin() as conn:
+        conn.execute(sa.text("INSERT INTO voting_election (slug, title, definition, state, require_login, created_at) "
+                             "VALUES ('lz', 'lz', '{}', 'setup', false, CURRENT_TIMESTAMP)"))
+        conn.execute(sa.text("INSERT INTO voting_running_sum (election_id, shard, state) "
+                             "SELECT id, 0, CAST(:state AS json) FROM voting_election"), {"state": state})
+        stored = conn.execute(sa.text("SELECT pg_column_compression(state) FROM voting_running_sum")).scalar()
+    assert stored == "lz4"
+    downgrade(revision="vlz0017a1b2-1")
+    assert methods() == ["", ""]

@@ -806,11 +806,12 @@ _CREDENTIAL_ROW = (select(Credential.id, Credential.category, Credential.member_
 _TRACKER_SEEN = select(CastBallot.id).where(CastBallot.tracker == bindparam("tracker"))
 # One unique-index probe per alpha, whatever the planner's statistics say: with ``alpha IN (...)``
 # a table analysed before the box opened (or never) was read whole, every ballot of the
-# election, at every cast.
+# election, at every cast. The LIMIT (at most one row matches: the key is unique) keeps the
+# planner from flattening the lateral subquery into a join, which reads the election's rows too.
 _ALPHA_OWNERS_PG = text(
     "SELECT c.public FROM unnest(CAST(:alphas AS varchar[])) AS a(alpha) "
     "CROSS JOIN LATERAL (SELECT credential_id FROM voting_ballot_ciphertext b "
-    "WHERE b.election_id = :election AND b.alpha = a.alpha) AS b "
+    "WHERE b.election_id = :election AND b.alpha = a.alpha LIMIT 1) AS b "
     "JOIN voting_credential c ON c.id = b.credential_id")
 
 

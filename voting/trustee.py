@@ -18,16 +18,22 @@ Steps:
 
 Everything published is signed with my trustee key and checked by the others
 (and by ``python -m voting.verify``) against the election definition.
+
+Messages are in the scrutineer's language (``--lang fr|nl|en``, else LANG, else
+English; voting.cli_i18n); a refusal names what is wrong in a plain sentence
+(voting.reasons), then the technical detail with its code.
 """
 
 from __future__ import annotations
 
 import argparse
+import errno
 import json
 import os
 import sys
 from typing import Any, Sequence
 
+from voting.cli_i18n import ENGLISH, Words, add_lang_option, argparse_speaks, pre_parse_lang, words_for
 from voting.crypto.dkg import (
     TrusteeError,
     bad_dealers,
@@ -49,7 +55,7 @@ def _read(path: str) -> Any:
 
 def _write(path: str, obj: Any, *, private: bool = False) -> None:
     if os.path.exists(path):
-        raise FileExistsError(f"{path} exists; refusing to overwrite")
+        raise FileExistsError(errno.EEXIST, "exists; refusing to overwrite", path)
     fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600 if private else 0o644)
     with os.fdopen(fd, "w", encoding="utf-8") as fh:
         json.dump(obj, fh, indent=1, sort_keys=True)
@@ -90,7 +96,7 @@ DEFAULT_MIN_BALLOTS = 5
 
 
 def decryption_summary(state: RecordState, *, min_ballots: int = DEFAULT_MIN_BALLOTS,
-                       expect_count: int | None = None) -> dict[str, Any]:
+                       expect_count: int | None = None, words: Words = ENGLISH) -> dict[str, Any]:
     """What a scrutineer is about to decrypt, or :class:`TrusteeError` ``refused`` saying why not.
 
     Call only on a state the verifier replayed without failure (every counted
@@ -99,39 +105,48 @@ def decryption_summary(state: RecordState, *, min_ballots: int = DEFAULT_MIN_BAL
     with nothing to decrypt, an election whose definition publishes counts of
     fewer than ``min_ballots`` ballots, any decrypted total that combines fewer
     (decrypting it would show how a few members voted), and a count other than
-    the one announced (``expect_count``)."""
+    the one announced (``expect_count``). The refusal's message is the reason in ``words``' language
+    (English by default)."""
+    _ = words._
     if state.election is None or not state.closed:
-        raise TrusteeError("refused", "the ballot box is not closed and sealed: nothing may be decrypted yet")
+        raise TrusteeError("refused", _("the ballot box is not closed and sealed: nothing may be decrypted yet"))
     el = state.el
     if len(state.seals) < el.threshold:
         missing = [t.id for t in el.trustees if t.id not in state.seals]
-        raise TrusteeError("refused", f"the board is not sealed: {len(state.seals)} of the {el.threshold} scrutineers "
-                                      f"needed signed the seal (missing: {', '.join(missing)})")
+        raise TrusteeError("refused", _("the board is not sealed: %(have)s of the %(need)s scrutineers needed signed "
+                                        "the seal (missing: %(missing)s)", have=len(state.seals), need=el.threshold,
+                                        missing=", ".join(missing)))
     if state.tally_decrypt is None or state.tally_hash is None or state.tally_counted is None:
-        raise TrusteeError("refused", "the record has no encrypted tally yet")
+        raise TrusteeError("refused", _("the record has no encrypted tally yet"))
     counted = dict(state.tally_counted)
     total = sum(counted.values())
     if el.min_ballots < min_ballots:
-        raise TrusteeError("refused", f"this election publishes counts of as few as {el.min_ballots} ballots; "
-                                      f"at least {min_ballots} are needed so that no single vote shows")
+        raise TrusteeError("refused", _("this election publishes counts of as few as %(min)s ballots; at least "
+                                        "%(needed)s are needed so that no single vote shows", min=el.min_ballots,
+                                        needed=min_ballots))
     if not state.tally_decrypt:
-        raise TrusteeError("refused", f"every count is withheld (fewer than {el.min_ballots} ballots): nothing to decrypt")
+        raise TrusteeError("refused", _("every count is withheld (fewer than %(min)s ballots): nothing to decrypt",
+                                        min=el.min_ballots))
     groups = list(state.tally_decrypt)
     small: list[str] = []
     for g in groups:  # every decrypted total, contest by contest (items closed apart count apart)
         for cid in state.tally_decrypt[g]:
             per = state.tally_contest_counted[cid] if state.tally_contest_counted else counted
             n = sum(per.values()) if g == "total" else per.get(g, 0)
-            where = f"{'in all' if g == 'total' else 'category ' + g}"
             if state.tally_contest_counted:
-                where += f" for {cid}"
-            if 0 < n < min_ballots and f"{where}: {n}" not in small:
-                small.append(f"{where}: {n}")
+                where = (_("in all for %(contest)s: %(n)s", contest=cid, n=n) if g == "total"
+                         else _("category %(category)s for %(contest)s: %(n)s", category=g, contest=cid, n=n))
+            else:
+                where = _("in all: %(n)s", n=n) if g == "total" else _("category %(category)s: %(n)s", category=g, n=n)
+            if 0 < n < min_ballots and where not in small:
+                small.append(where)
     if small:
-        raise TrusteeError("refused", f"the tally combines too few ballots ({', '.join(small)}; at least {min_ballots} "
-                                      "per published count): decrypting it would show how individual members voted")
+        raise TrusteeError("refused", _("the tally combines too few ballots (%(counts)s; at least %(min)s per published "
+                                        "count): decrypting it would show how individual members voted",
+                                        counts=", ".join(small), min=min_ballots))
     if expect_count is not None and total != expect_count:
-        raise TrusteeError("refused", f"the record counts {total} ballots, not the {expect_count} announced")
+        raise TrusteeError("refused", _("the record counts %(total)s ballots, not the %(expected)s announced",
+                                        total=total, expected=expect_count))
     electorate = state.electorate()
     voters = sum(electorate.values())
     return {
@@ -139,7 +154,8 @@ def decryption_summary(state: RecordState, *, min_ballots: int = DEFAULT_MIN_BAL
         "total": total,
         "groups": groups,
         "electorate": electorate,
-        "turnout": f"{total} of {voters} ({100 * total / voters:.1f} %)" if voters else "0",
+        "turnout": _("%(total)s of %(voters)s (%(percent)s %%)", total=total, voters=voters,
+                     percent=words.decimal(100 * total / voters)) if voters else "0",
         "head": state.close_head,
         "tally": state.tally_hash,
     }
@@ -149,7 +165,8 @@ def cmd_init(args: argparse.Namespace) -> int:
     private, public = new_trustee_identity(args.id, args.name)
     _write(args.key, private, private=True)
     _write(args.public, public)
-    print(f"trustee {args.id}: private keys in {args.key}; give {args.public} to the election officer")
+    print(args.words._("trustee %(id)s: private keys in %(key)s; give %(public)s to the election officer",
+                       id=args.id, key=args.key, public=args.public))
     return 0
 
 
@@ -160,8 +177,8 @@ def cmd_keygen1(args: argparse.Namespace) -> int:
     data, state = keygen_step1(election, private)
     _write(args.state, state, private=True)
     _write(args.out, data)
-    print(f"trustee {private['id']}: commitments and encrypted shares in {args.out} (publish); "
-          f"private state in {args.state} (keep)")
+    print(args.words._("trustee %(id)s: commitments and encrypted shares in %(out)s (publish); private state in "
+                       "%(state)s (keep)", id=private["id"], out=args.out, state=args.state))
     return 0
 
 
@@ -189,31 +206,38 @@ def cmd_keygen2(args: argparse.Namespace) -> int:
             path = f"{args.out}.complaint-{dealer}.json"
             _write(path, make_complaint(election, private, by_dealer[dealer]))
             paths.append(path)
-        print(f"trustee {private['id']}: the share dealt by {', '.join(bad)} is wrong (it cannot be decrypted with "
-              f"your key, or does not match its commitments). "
-              f"Publish {', '.join(paths)} (a complaint anyone can check); once it is on the board, run keygen2 "
-              f"again with --record: key generation continues without {', '.join(bad)}.")
+        print(args.words._("trustee %(id)s: the share dealt by %(dealers)s is wrong (it cannot be decrypted with your "
+                           "key, or does not match its commitments). Publish %(files)s (a complaint anyone can "
+                           "check); once it is on the board, run keygen2 again with --record: key generation "
+                           "continues without %(dealers)s.", id=private["id"], dealers=", ".join(bad),
+                           files=", ".join(paths)))
         return 3
     public, secret = keygen_step2(election, private, state, step1, disqualified)
     _write(args.share, secret, private=True)
     _write(args.out, public)
-    left_out = f" (left out after a complaint: {', '.join(disqualified)})" if disqualified else ""
-    print(f"trustee {private['id']}: every dealer's share checked against its commitments{left_out}; "
-          f"public share in {args.out} (publish); secret share in {args.share} (keep)")
+    _ = args.words._
+    if disqualified:
+        print(_("trustee %(id)s: every dealer's share checked against its commitments (left out after a complaint: "
+                "%(left_out)s); public share in %(out)s (publish); secret share in %(share)s (keep)",
+                id=private["id"], left_out=", ".join(disqualified), out=args.out, share=args.share))
+    else:
+        print(_("trustee %(id)s: every dealer's share checked against its commitments; public share in %(out)s "
+                "(publish); secret share in %(share)s (keep)", id=private["id"], out=args.out, share=args.share))
     return 0
 
 
 def cmd_decrypt(args: argparse.Namespace) -> int:
     from voting.verify import verify_record
 
+    _ = args.words._
     # Every counted ballot's signature and proofs, and the tally recomputed from them, before anything else.
-    report = verify_record(args.record, workers=args.workers, out=sys.stderr)
+    report = verify_record(args.record, workers=args.workers, out=sys.stderr, words=args.words)
     if report.failure is not None:
-        print(f"refused: the record does not verify: {report.failure.line()}", file=sys.stderr)
+        print(_("refused: the record does not verify."), report.failure.line(args.words), sep="\n", file=sys.stderr)
         return 1
     state = report.state
     assert state is not None
-    summary = decryption_summary(state, min_ballots=args.min_ballots, expect_count=args.expect_count)
+    summary = decryption_summary(state, min_ballots=args.min_ballots, expect_count=args.expect_count, words=args.words)
     private = _read(args.key)
     share = _read(args.share)
     election = state.el
@@ -227,10 +251,11 @@ def cmd_decrypt(args: argparse.Namespace) -> int:
         raise TrusteeError("state_mismatch", "my secret share does not match my public share on the record")
     _write(args.out, data)
     cats = ", ".join(f"{cat} {n}" for cat, n in sorted(summary["counted"].items()))
-    print(f"trustee {private['id']}: decrypting the tally of {summary['total']} counted ballots ({cats}); "
-          f"turnout {summary['turnout']}; board head {summary['head']}; tally {summary['tally']}")
-    print("compare these figures with the ones announced in the hall before publishing")
-    print(f"partial decryption in {args.out} (publish)")
+    print(_("trustee %(id)s: decrypting the tally of %(total)s counted ballots (%(categories)s); turnout %(turnout)s; "
+            "board head %(head)s; tally %(tally)s", id=private["id"], total=summary["total"], categories=cats,
+            turnout=summary["turnout"], head=summary["head"], tally=summary["tally"]))
+    print(_("compare these figures with the ones announced in the hall before publishing"))
+    print(_("partial decryption in %(out)s (publish)", out=args.out))
     return 0
 
 
@@ -239,27 +264,29 @@ def cmd_sign_seal(args: argparse.Namespace) -> int:
     from voting.crypto.dkg import sign_trustee_data
     from voting.verify import verify_record
 
-    report = verify_record(args.record, workers=args.workers, out=sys.stderr)  # streamed, every ballot checked
+    _ = args.words._
+    report = verify_record(args.record, workers=args.workers, out=sys.stderr, words=args.words)  # every ballot checked
     if report.failure is not None:
-        print(f"refused: the record does not verify: {report.failure.line()}", file=sys.stderr)
+        print(_("refused: the record does not verify."), report.failure.line(args.words), sep="\n", file=sys.stderr)
         return 1
     state = report.state
     assert state is not None
     if not state.closed or state.close_data_seen is None:
-        print("refused: the ballot box is not closed on this record", file=sys.stderr)
+        print(_("refused: the ballot box is not closed on this record"), file=sys.stderr)
         return 1
     private = _read(args.key)
     me = private["id"]
     if me in state.seals:
-        print(f"refused: trustee {me} already signed this seal", file=sys.stderr)
+        print(_("refused: trustee %(id)s already signed this seal", id=me), file=sys.stderr)
         return 1
     data = sign_trustee_data(private, "seal_signature", state.seal_data(me))
     electorate = sum(state.electorate().values())
     counted = data["counted"]
     _write(args.out, data)
-    print(f"trustee {me}: seal of the closed board signed in {args.out} (publish). It fixes "
-          f"{counted} counted ballot(s) of {electorate} voter(s) (turnout {counted * 100 // max(electorate, 1)} %), "
-          f"board head {data['head']}. Compare these with what was announced in the hall.")
+    print(_("trustee %(id)s: seal of the closed board signed in %(out)s (publish). It fixes %(counted)s counted "
+            "ballot(s) of %(electorate)s voter(s) (turnout %(percent)s %%), board head %(head)s. Compare these with "
+            "what was announced in the hall.", id=me, out=args.out, counted=counted, electorate=electorate,
+            percent=counted * 100 // max(electorate, 1), head=data["head"]))
     return 0
 
 
@@ -270,74 +297,103 @@ def cmd_tally(args: argparse.Namespace) -> int:
         from voting.record import make_event
 
         state.apply(make_event(state.last, "partial_decryption", _read(path)))
+    words = args.words
     try:
         result = state.result_data()
     except RecordError as exc:
-        print(f"cannot tally: {exc.message}", file=sys.stderr)
+        print(words._("cannot tally: %(reason)s", reason=words.reason(exc.code)), "  " + words.detail(exc.code, exc.message),
+              sep="\n", file=sys.stderr)
         return 1
     _write(args.out, result)
-    print(f"result from trustees {', '.join(result['trustees'])} in {args.out}")
+    print(words._("result from trustees %(trustees)s in %(out)s", trustees=", ".join(result["trustees"]), out=args.out))
     return 0
 
 
-def main(argv: Sequence[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m voting.trustee", description=__doc__.split("\n\n")[0])
+def build_parser(words: Words) -> argparse.ArgumentParser:
+    _ = words._
+    parser = argparse.ArgumentParser(prog="python -m voting.trustee",
+                                     description=_("Scrutineer (trustee) tool working with files."))
+    add_lang_option(parser, words)
     sub = parser.add_subparsers(dest="step", required=True)
-    p = sub.add_parser("init", help="create my trustee keys")
+
+    def step(name: str, help_text: str) -> argparse.ArgumentParser:
+        p = sub.add_parser(name, help=help_text, description=help_text)
+        p.add_argument("--lang", metavar="fr|nl|en", default=argparse.SUPPRESS,
+                       help=_("language of the messages (default: from LANG, else English)"))
+        return p
+
+    p = step("init", _("create my trustee keys"))
     p.add_argument("--id", required=True)
     p.add_argument("--name", required=True)
-    p.add_argument("--key", required=True, help="private key file to create")
-    p.add_argument("--public", required=True, help="public key file to create")
+    p.add_argument("--key", required=True, help=_("private key file to create"))
+    p.add_argument("--public", required=True, help=_("public key file to create"))
     p.set_defaults(func=cmd_init)
-    p = sub.add_parser("keygen1", help="deal my polynomial")
-    p.add_argument("--election", required=True, help="election definition or record")
+    p = step("keygen1", _("deal my polynomial"))
+    p.add_argument("--election", required=True, help=_("election definition or record"))
     p.add_argument("--key", required=True)
-    p.add_argument("--state", required=True, help="private state file to create")
-    p.add_argument("--out", required=True, help="public commitments file to create")
+    p.add_argument("--state", required=True, help=_("private state file to create"))
+    p.add_argument("--out", required=True, help=_("public commitments file to create"))
     p.set_defaults(func=cmd_keygen1)
-    p = sub.add_parser("keygen2", help="check shares, combine mine")
+    p = step("keygen2", _("check shares, combine mine"))
     p.add_argument("--election", required=True)
     p.add_argument("--key", required=True)
     p.add_argument("--state", required=True)
     src = p.add_mutually_exclusive_group(required=True)
-    src.add_argument("--record", help="read every trustee's commitments from the published record")
-    src.add_argument("--commitments", nargs="+", help="every trustee's keygen1 output files")
-    p.add_argument("--share", required=True, help="secret share file to create")
-    p.add_argument("--out", required=True, help="public share file to create")
+    src.add_argument("--record", help=_("read every trustee's commitments from the published record"))
+    src.add_argument("--commitments", nargs="+", help=_("every trustee's keygen1 output files"))
+    p.add_argument("--share", required=True, help=_("secret share file to create"))
+    p.add_argument("--out", required=True, help=_("public share file to create"))
     p.set_defaults(func=cmd_keygen2)
-    p = sub.add_parser("decrypt", help="partially decrypt the record's tally")
+    p = step("decrypt", _("partially decrypt the record's tally"))
     p.add_argument("--record", required=True)
     p.add_argument("--key", required=True)
     p.add_argument("--share", required=True)
     p.add_argument("--out", required=True)
     p.add_argument("--workers", type=int, default=None)
     p.add_argument("--min-ballots", type=int, default=DEFAULT_MIN_BALLOTS,
-                   help=f"refuse a tally with fewer ballots in any published count (default {DEFAULT_MIN_BALLOTS})")
+                   help=_("refuse a tally with fewer ballots in any published count (default %(default)s)",
+                          default=DEFAULT_MIN_BALLOTS))
     p.add_argument("--expect-count", type=int, default=None,
-                   help="the number of counted ballots announced in the hall; refuse any other")
+                   help=_("the number of counted ballots announced in the hall; refuse any other"))
     p.set_defaults(func=cmd_decrypt)
-    p = sub.add_parser("sign-seal", help="check the closed record and sign its seal (count and head)")
+    p = step("sign-seal", _("check the closed record and sign its seal (count and head)"))
     p.add_argument("--record", required=True)
     p.add_argument("--key", required=True)
     p.add_argument("--out", required=True)
     p.add_argument("--workers", type=int, default=None)
     p.set_defaults(func=cmd_sign_seal)
-    p = sub.add_parser("tally", help="combine k partial decryptions into the result")
+    p = step("tally", _("combine k partial decryptions into the result"))
     p.add_argument("--record", required=True)
-    p.add_argument("--partials", nargs="*", help="partial decryption files not yet on the record")
+    p.add_argument("--partials", nargs="*", help=_("partial decryption files not yet on the record"))
     p.add_argument("--out", required=True)
     p.set_defaults(func=cmd_tally)
-    args = parser.parse_args(argv)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    words = words_for(pre_parse_lang(argv if argv is not None else sys.argv[1:]))
+    _ = words._
+    with argparse_speaks(words):
+        args = build_parser(words).parse_args(argv)
+    args.words = words
+    if words.missing_catalogue:
+        print("note: the messages of this language are not compiled (make translations): English is used",
+              file=sys.stderr)
     try:
         return int(args.func(args))
     except (TrusteeError, RecordError) as exc:
-        if exc.code == "refused":
-            print(f"refused: {exc.message}", file=sys.stderr)
+        if exc.code == "refused":  # the reason is already words for the scrutineer, in their language
+            print(_("refused: %(reason)s", reason=exc.message), file=sys.stderr)
         else:
-            print(f"error: {exc}", file=sys.stderr)
+            print(_("error: %(reason)s", reason=words.reason(exc.code)), "  " + words.detail(exc.code, exc.message),
+                  sep="\n", file=sys.stderr)
         return 1
+    except FileExistsError as exc:
+        print(_("error: %(file)s exists; refusing to overwrite it", file=exc.filename), file=sys.stderr)
+        return 2
     except (OSError, KeyError, ValueError, DefinitionError) as exc:
-        print(f"error: {exc}", file=sys.stderr)
+        print(_("error: a file given cannot be read, or is not what this step expects."),
+              "  " + _("technical detail: %(detail)s", detail=f"{type(exc).__name__}: {exc}"), sep="\n", file=sys.stderr)
         return 2
 
 

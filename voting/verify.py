@@ -8,8 +8,11 @@ verifies ballot signatures and proofs in parallel.
 
 Exit status 0 when every check holds and the record is complete (or
 ``--partial`` was asked), 1 on the first failure (printed as
-``FAIL <code> at event <seq>: <sentence>``) or an incomplete record, 2 when the
-record cannot be read.
+``FAIL at event <seq>: <sentence>`` in the user's language, then an indented
+``technical detail (<code>): <English detail>``) or an incomplete record, 2 when
+the record cannot be read. ``--json`` adds a last line for machines (its ``code``
+is the failure's stable code). The language is ``--lang fr|nl|en``, else LANG
+(voting.cli_i18n); the sentence for each code is in voting.reasons.
 """
 
 from __future__ import annotations
@@ -32,6 +35,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable, Iterator, Sequence
 
+from voting.cli_i18n import ENGLISH, N_, Words, add_lang_option, argparse_speaks, pre_parse_lang, words_for
 from voting.crypto.ballot import InvalidBallot, parse_ciphertexts
 from voting.crypto.election import CATEGORIES, Election
 from voting.crypto.encoding import _safe_int
@@ -52,9 +56,14 @@ class Failure:
     message: str
     seq: int | None
 
-    def line(self) -> str:
-        where = f" at event {self.seq}" if self.seq is not None else ""
-        return f"FAIL {self.code}{where}: {self.message}"
+    def line(self, words: Words = ENGLISH) -> str:
+        """``FAIL at event <seq>: <sentence>`` (the code's plain sentence in ``words``' language), then
+        on its own indented line the technical detail (English) labelled with the code."""
+        if self.seq is not None:
+            head = words._("FAIL at event %(seq)s: %(sentence)s", seq=self.seq, sentence=words.reason(self.code))
+        else:
+            head = words._("FAIL: %(sentence)s", sentence=words.reason(self.code))
+        return f"{head}\n  {words.detail(self.code, self.message)}" if self.message else head
 
 
 @dataclass
@@ -66,6 +75,7 @@ class Report:
     seconds: float = 0.0
     state: RecordState | None = None
     checkpoint_rejected: int = 0
+    worker_processes: int = 0  # the ballots' checks ran in that many processes besides this one
 
     @property
     def ok(self) -> bool:
@@ -468,26 +478,29 @@ class _BallotChecker:
             self.pool.join()
 
 
-def missing_parts(state: RecordState) -> list[str]:
-    """What a complete record still lacks, in protocol order (empty when it has its result)."""
+def missing_parts(state: RecordState, words: Words = ENGLISH) -> list[str]:
+    """What a complete record still lacks, in protocol order (empty when it has its result), in
+    ``words``' language (English, the default, for the JSON report)."""
+    _ = words._
     if state.election is None:
-        return ["the election definition"]
+        return [_("the election definition")]
     el = state.el
     missing = []
     if state.public_key is None:
-        missing.append("key generation (the election key)")
+        missing.append(_("key generation (the election key)"))
     if not state.opened:
-        missing.append("the opening of the ballot box")
+        missing.append(_("the opening of the ballot box"))
     if not state.closed:
-        missing.append("the close of the ballot box")
+        missing.append(_("the close of the ballot box"))
     if len(state.seals) < el.threshold:
-        missing.append(f"seal signatures ({len(state.seals)} of the {el.threshold} needed)")
+        missing.append(_("seal signatures (%(have)s of the %(need)s needed)", have=len(state.seals), need=el.threshold))
     if state.tally_hash is None:
-        missing.append("the encrypted tally")
+        missing.append(_("the encrypted tally"))
     if len(state.decryptions) < el.threshold and (state.tally_decrypt is None or state.tally_decrypt):
-        missing.append(f"partial decryptions ({len(state.decryptions)} of the {el.threshold} needed)")
+        missing.append(_("partial decryptions (%(have)s of the %(need)s needed)", have=len(state.decryptions),
+                         need=el.threshold))
     if state.result is None:
-        missing.append("the result")
+        missing.append(_("the result"))
     return missing
 
 
@@ -499,11 +512,13 @@ def verify_record(
     checkpoint_key_file: str | None = None,
     out: Any = None,
     progress: Callable[[int], None] | None = None,
+    words: Words = ENGLISH,
 ) -> Report:
     """Check everything; the report names the first failure in record order.
 
     ``source``: a path, a record document (dict) or a :class:`RecordFile`.
-    Streams the events; ``report.state`` is the replayed state (without ballots).
+    Streams the events; ``report.state`` is the replayed state (without ballots). The progress
+    lines printed to ``out`` are in ``words``' language.
     """
     out = out if out is not None else sys.stdout
     t0 = time.perf_counter()
@@ -534,11 +549,14 @@ def verify_record(
                     assert state.public_key is not None
                     if ckpt is not None:
                         ckpt.bind(state.el.fingerprint, state.public_key.hex())
-                        print(f"checkpoint {checkpoint}: {len(ckpt.done)} ballots already verified"
-                              + (f", {ckpt.rejected} lines that do not authenticate ignored" if ckpt.rejected else ""),
+                        print(words._("checkpoint %(file)s: %(done)s ballots already verified", file=checkpoint,
+                                      done=len(ckpt.done))
+                              + (words._(", %(lines)s lines that do not authenticate ignored", lines=ckpt.rejected)
+                                 if ckpt.rejected else ""),
                               file=out)
-                    print(f"verifying ballots on {nproc} processes", file=out)
+                    print(words._("verifying ballots on %(n)s processes", n=nproc), file=out)
                     checker = _BallotChecker(state.el, state.public_key, nproc, ckpt)
+                    report.worker_processes = nproc if checker.pool is not None else 0
                 entry = state.ballots[-1]
                 locations[entry.seq] = loc
                 raw = state._ballot_bytes if state._ballot_bytes is not None else json.dumps(event["data"]["ballot"]).encode()
@@ -625,59 +643,105 @@ def verify_record(
     return report
 
 
-def peak_rss_mb() -> float:
-    """Peak resident memory of this process and of its finished children (MB)."""
+def peak_rss_mb(worker_processes: int = 0) -> float:
+    """The verifier's memory at its peak (MB), as a laptop must have it: this process's peak
+    resident memory plus, for each worker process, the largest worker's. An upper bound: the pages
+    a forked worker still shares with this process are counted again in each."""
     import resource
 
     own = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
     children = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
-    return max(own, children) / 1024.0
+    return (own + worker_processes * children) / 1024.0
+
+
+# What each figure of the report counts, in words (the JSON report keeps the keys).
+CHECKED_LABELS: dict[str, str] = {
+    "events": N_("events"),
+    "hash_links": N_("hash links between events"),
+    "trustee_commitments": N_("scrutineers' key commitments"),
+    "trustee_shares": N_("scrutineers' public key shares"),
+    "credentials": N_("voting credentials"),
+    "revocations": N_("revocations"),
+    "ballots": N_("ballots"),
+    "ballot_signatures_verified_now": N_("ballot signatures verified now"),
+    "choice_proofs": N_("proofs that each choice is 0 or 1"),
+    "contest_proofs": N_("proofs of the number of choices per question"),
+    "superseded_ballots": N_("superseded ballots"),
+    "counted_ballots": N_("counted ballots"),
+    "item_closes": N_("agenda item closes"),
+    "seal_signatures": N_("seal signatures"),
+    "tally": N_("encrypted tally"),
+    "partial_decryptions": N_("partial decryptions"),
+    "decryption_proofs": N_("decryption proofs"),
+    "result": N_("result"),
+}
+
+
+def build_parser(words: Words) -> argparse.ArgumentParser:
+    _ = words._
+    parser = argparse.ArgumentParser(prog="python -m voting.verify", description=_("Verify a Une Voix election record."))
+    parser.add_argument("record", help=_("path or https:// URL of the record (JSON)"))
+    parser.add_argument("--workers", type=int, default=None, help=_("processes (default: all cores)"))
+    parser.add_argument("--resume", metavar="CHECKPOINT",
+                        help=_("file of verified ballots, read and appended to (authenticated with your own key)"))
+    parser.add_argument("--checkpoint-key", metavar="FILE",
+                        help=_("secret key of the checkpoint (default: $%(env)s or "
+                               "~/.config/unevoix/verify-checkpoint.key)", env=KEY_ENV).replace("%", "%%"))
+    parser.add_argument("--partial", action="store_true",
+                        help=_("accept a record that stops before the result (a check in progress)"))
+    parser.add_argument("--complete", action="store_true", help=argparse.SUPPRESS)  # the default since format v1.1
+    parser.add_argument("--json", action="store_true", help=_("print the report as JSON on the last line"))
+    add_lang_option(parser, words)
+    return parser
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m voting.verify", description="Verify a Une Voix election record.")
-    parser.add_argument("record", help="path or https:// URL of the record (JSON)")
-    parser.add_argument("--workers", type=int, default=None, help="processes (default: all cores)")
-    parser.add_argument("--resume", metavar="CHECKPOINT",
-                        help="file of verified ballots, read and appended to (authenticated with your own key)")
-    parser.add_argument("--checkpoint-key", metavar="FILE",
-                        help=f"secret key of the checkpoint (default: ${KEY_ENV} or ~/.config/unevoix/verify-checkpoint.key)")
-    parser.add_argument("--partial", action="store_true",
-                        help="accept a record that stops before the result (a check in progress)")
-    parser.add_argument("--complete", action="store_true", help=argparse.SUPPRESS)  # the default since format v1.1
-    parser.add_argument("--json", action="store_true", help="print the report as JSON on the last line")
-    args = parser.parse_args(argv)
+    words = words_for(pre_parse_lang(argv if argv is not None else sys.argv[1:]))
+    _ = words._
+    with argparse_speaks(words):
+        args = build_parser(words).parse_args(argv)
+    if words.missing_catalogue:
+        print(f"note: the {args.lang or 'LANG'} messages are not compiled (make translations): English is used",
+              file=sys.stderr)
     tmp = None
     try:
         source = args.record
         if source.startswith("https://"):
             tmp = source = fetch_record(source)
-        report = verify_record(source, workers=args.workers, checkpoint=args.resume, checkpoint_key_file=args.checkpoint_key)
+        report = verify_record(source, workers=args.workers, checkpoint=args.resume, checkpoint_key_file=args.checkpoint_key,
+                               words=words)
     except (OSError, UnreadableRecord, ValueError) as exc:
-        print(f"FAIL unreadable: cannot read the record: {exc}")
+        print(Failure("unreadable", f"cannot read the record: {exc}", None).line(words))
         return 2
     finally:
         if tmp:
             os.unlink(tmp)
     if report.failure is not None and report.failure.code == "unreadable":
-        print(report.failure.line())
+        print(report.failure.line(words))
         return 2
     for key, value in report.checked.items():
-        print(f"checked {key}: {value}")
+        print(_("checked %(what)s: %(count)s", what=_(CHECKED_LABELS[key]), count=value))
     if report.checkpoint_rejected:
-        print(f"note: {report.checkpoint_rejected} checkpoint lines did not authenticate; those ballots were verified again")
+        print(_("note: %(lines)s checkpoint lines did not authenticate; those ballots were verified again",
+                lines=report.checkpoint_rejected))
+    seconds = words.decimal(report.seconds)
     if report.failure is None and not report.complete and not args.partial:
-        report.failure = Failure("incomplete", "the record stops before the result; missing: " + "; ".join(report.missing), None)
+        report.failure = Failure("incomplete", "", None)
     if report.failure is not None:
-        print(report.failure.line())
+        print(report.failure.line(words))
+        if report.failure.code == "incomplete":
+            assert report.state is not None
+            print("  " + _("still missing: %(parts)s", parts="; ".join(missing_parts(report.state, words))))
     elif report.complete:
-        print(f"OK: every check holds, result verified ({report.seconds:.1f} s)")
+        print(_("OK: every check holds, result verified (%(seconds)s s)", seconds=seconds))
     else:
-        print(f"OK so far (partial check): every check holds; still missing: {'; '.join(report.missing)} ({report.seconds:.1f} s)")
+        assert report.state is not None
+        print(_("OK so far (partial check): every check holds; still missing: %(parts)s (%(seconds)s s)",
+                parts="; ".join(missing_parts(report.state, words)), seconds=seconds))
     if args.json:
         print(json.dumps({"ok": report.ok, "complete": report.complete, "code": report.failure.code if report.failure else None,
                           "seq": report.failure.seq if report.failure else None, "missing": report.missing,
-                          "checked": report.checked, "peak_rss_mb": round(peak_rss_mb(), 1)}))
+                          "checked": report.checked, "peak_rss_mb": round(peak_rss_mb(report.worker_processes), 1)}))
     return 0 if report.failure is None else 1
 
 

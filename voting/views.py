@@ -15,7 +15,7 @@ from app.errors import error_message, register_messages
 from app.uow import unit_of_work
 from app.web import query_int, render
 from shares import queries as share_queries
-from voting import errors, queries, services, texts
+from voting import errors, queries, reasons, services, texts
 from voting.crypto.ballot import ballot_tracker
 from voting.crypto.encoding import EncodingError, strict_loads
 from voting.forms import ActionForm, TrackerSearchForm, UploadForm
@@ -36,7 +36,7 @@ MESSAGES: dict[type, Any] = {
     errors.InvalidProof: _l("A proof in the ballot does not hold: it was not made for these choices, this "
                             "election or this credential."),
     errors.InvalidSignature: _l("The ballot's signature does not match its credential."),
-    errors.InvalidTrusteeData: _l("The file does not verify against the published record."),
+    errors.InvalidTrusteeData: lambda exc: _trustee_data_message(exc),
     errors.ComplaintUnfounded: _l("This complaint proves nothing against the scrutineer it names: the share it "
                                   "reveals opens and matches that scrutineer's commitments, or the revealed key is "
                                   "not proven to be the true one. That scrutineer stays in key generation."),
@@ -70,6 +70,15 @@ MESSAGES: dict[type, Any] = {
     errors.ItemNotHeld: _l("The vote on this item is already open."),
     errors.UnknownContest: _l("This election has no such question."),
 }
+
+
+def _trustee_data_message(exc: errors.InvalidTrusteeData) -> str:
+    """A scrutineer's file refused for one of many reasons (signature, proof, share, seal...): the
+    page's sentence, then what is wrong in the words the command-line tools use for that code
+    (voting/reasons.py: one sentence per code, in the same catalogue)."""
+    message = _("The file does not verify against the published record.")
+    code = exc.info.get("code", exc.code)
+    return f"{message} {_(reasons.sentence(code))}" if code in reasons.SENTENCES else message
 
 
 register_messages(MESSAGES)  # one registry (app.errors): error_message(exc) words a refusal anywhere

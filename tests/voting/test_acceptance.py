@@ -234,7 +234,8 @@ def test_the_identity_election_key_fails_with_a_fail_line_not_a_traceback():
     append_event(events, "election_key", {"election": el.fingerprint, "public_key": "00" * 33})
     report = verify_record(record_document(events), workers=1, out=io.StringIO())
     assert report.failure is not None and report.failure.code == "election_key"
-    assert report.failure.line().startswith("FAIL election_key at event 5:")
+    assert report.failure.seq == 5
+    assert report.failure.line().startswith("FAIL at event 5: The election key is not the one")
 
 
 def test_a_sign_in_election_takes_only_the_members_own_credential(make_member):

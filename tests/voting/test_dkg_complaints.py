@@ -167,13 +167,18 @@ def test_the_command_line_tool_writes_the_complaint_then_goes_on(dealt, tmp_path
     (tmp_path / "t1.state").write_text(json.dumps(states["t1"]))
     (tmp_path / "record.json").write_text(json.dumps(record_document(events)))
 
-    def keygen2(out: str):
+    def keygen2(out: str, *extra: str):
         return subprocess.run(
             [sys.executable, "-m", "voting.trustee", "keygen2", "--election", str(tmp_path / "record.json"), "--key",
              str(tmp_path / "t1.key"), "--state", str(tmp_path / "t1.state"), "--record", str(tmp_path / "record.json"),
-             "--share", str(tmp_path / f"{out}.share"), "--out", str(tmp_path / f"{out}.json")],
+             "--share", str(tmp_path / f"{out}.share"), "--out", str(tmp_path / f"{out}.json"), *extra],
             cwd=ROOT, capture_output=True, text=True, timeout=120)
 
+    # The scrutineer's own language (voting.cli_i18n): the complaint message in French.
+    proc = keygen2("first-fr", "--lang", "fr")
+    assert proc.returncode == 3, proc.stdout + proc.stderr
+    assert "scrutateur t1 : la part remise par t3 est fausse" in proc.stdout
+    assert "Publiez " + str(tmp_path / "first-fr.json.complaint-t3.json") in proc.stdout
     proc = keygen2("first")
     assert proc.returncode == 3, proc.stdout + proc.stderr
     assert "the share dealt by t3 is wrong" in proc.stdout
@@ -184,6 +189,9 @@ def test_the_command_line_tool_writes_the_complaint_then_goes_on(dealt, tmp_path
     proc = keygen2("second")
     assert proc.returncode == 0, proc.stdout + proc.stderr
     assert "left out after a complaint: t3" in proc.stdout
+    proc = keygen2("second-nl", "--lang", "nl")
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    assert "uitgesloten na een klacht: t3" in proc.stdout
     state = replay(events)
     state.apply(make_event(state.last, "trustee_share", json.loads((tmp_path / "second.json").read_text())))
     assert "t1" in state.shares

@@ -48,9 +48,9 @@ def test_an_honest_board_is_decrypted_with_its_figures_shown(cases: tuple[Path, 
 
 @pytest.mark.parametrize(("case", "reason"), [
     ("refuse_one_ballot", "every count is withheld (fewer than 5 ballots): nothing to decrypt"),
-    ("refuse_made_up_tally", "FAIL tally_sum"),
-    ("refuse_made_up_decrypt", "FAIL tally_decrypt"),
-    ("refuse_made_up_ballot", "FAIL choice_proof"),
+    ("refuse_made_up_tally", "technical detail (tally_sum)"),
+    ("refuse_made_up_decrypt", "technical detail (tally_decrypt)"),
+    ("refuse_made_up_ballot", "technical detail (choice_proof)"),
     ("refuse_unclosed", "the ballot box is not closed"),
     ("refuse_unsealed", "the board is not sealed: 1 of the 2 scrutineers needed signed the seal (missing: t2, t3)"),
     ("refuse_low_minimum", "publishes counts of as few as 1 ballots; at least 5 are needed"),
@@ -84,3 +84,32 @@ def test_the_minimum_is_configurable(cases: tuple[Path, dict[str, Path]]) -> Non
     directory, paths = cases
     proc = decrypt(directory, paths["refuse_low_minimum"], "low.partial", "--min-ballots", "1")
     assert "publishes counts of as few" not in proc.stderr
+
+
+def test_the_scrutineer_reads_refusals_and_figures_in_their_language(cases: tuple[Path, dict[str, Path]],
+                                                                    monkeypatch: pytest.MonkeyPatch) -> None:
+    """voting.cli_i18n: --lang fr, or LANG=nl_BE; the technical detail stays English, labelled with its code."""
+    directory, paths = cases
+    proc = decrypt(directory, paths["refuse_unsealed"], "fr-unsealed.partial", "--lang", "fr")
+    assert proc.returncode == 1, proc.stdout + proc.stderr
+    assert ("refusé : le tableau n'est pas scellé : 1 des 2 scrutateurs requis ont signé le scellé "
+            "(manquent : t2, t3)") in proc.stderr.splitlines()
+    proc = decrypt(directory, paths["refuse_made_up_tally"], "fr-made-up.partial", "--lang", "fr")
+    assert proc.returncode == 1, proc.stdout + proc.stderr
+    lines = proc.stderr.splitlines()
+    refused = lines.index("refusé : le registre ne se vérifie pas.")
+    assert lines[refused + 1].startswith("FAIL à l'événement ")
+    assert lines[refused + 1].endswith(" : Le décompte chiffré n'est pas la somme des bulletins comptés.")
+    assert lines[refused + 2] == "  détail technique (tally_sum) : the encrypted tally is not the sum of the counted ballots"
+    proc = decrypt(directory, paths["ok"], "fr-ok.partial", "--lang", "fr")
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    assert "scrutateur t1 : déchiffrement du décompte de 6 bulletins comptés (A 6, B 0)" in proc.stdout
+    assert "participation 6 sur 8 (75,0 %)" in proc.stdout
+    assert "comparez ces chiffres avec ceux annoncés dans la salle avant de publier" in proc.stdout
+    monkeypatch.setenv("LANG", "nl_BE.UTF-8")
+    proc = decrypt(directory, paths["refuse_one_ballot"], "nl-one.partial")
+    assert proc.returncode == 1, proc.stdout + proc.stderr
+    assert ("geweigerd: alle cijfers worden achtergehouden (minder dan 5 stembiljetten): niets te ontsleutelen"
+            in proc.stderr.splitlines())
+    for name in ("fr-unsealed", "fr-made-up", "nl-one"):
+        assert not (directory / f"{name}.partial").exists()

@@ -136,10 +136,21 @@ def test_trustee_workflow_with_files(tmp_path: Path) -> None:
     proc = trustee("tally", "--record", str(tmp_path / "record.json"), "--partials", str(tmp_path / "t2.partial"),
                    "--out", str(tmp_path / "result.json"))
     assert proc.returncode == 1 and "missing: t1, t3" in proc.stderr
+    assert proc.stderr.splitlines()[0] == "cannot tally: Fewer scrutineers decrypted the tally than the number needed."
+    proc = trustee("tally", "--lang", "nl", "--record", str(tmp_path / "record.json"), "--partials",
+                   str(tmp_path / "t2.partial"), "--out", str(tmp_path / "result.json"))
+    assert proc.stderr.splitlines() == [
+        "kan niet tellen: Minder stemopnemers dan nodig hebben de telling ontsleuteld.",
+        "  technisch detail (not_enough_trustees): 1 of 2 partial decryptions; missing: t1, t3"]
     # A share that is not mine is refused.
     proc = trustee("decrypt", "--record", str(tmp_path / "record.json"), "--key", str(tmp_path / "t3.key"),
                    "--share", str(tmp_path / "t2.share"), "--out", str(tmp_path / "t3.bad"), "--min-ballots", "1")
     assert proc.returncode == 1 and "state_mismatch" in proc.stderr
+    proc = trustee("decrypt", "--record", str(tmp_path / "record.json"), "--key", str(tmp_path / "t3.key"), "--lang", "fr",
+                   "--share", str(tmp_path / "t2.share"), "--out", str(tmp_path / "t3.bad"), "--min-ballots", "1")
+    assert proc.returncode == 1 and proc.stderr.splitlines()[-2:] == [
+        "erreur : Un fichier privé donné n'appartient pas à cette élection ou à ce scrutateur.",
+        "  détail technique (state_mismatch) : the secret share belongs to another election or trustee"]
     ok(trustee("decrypt", "--record", str(tmp_path / "record.json"), "--key", str(tmp_path / "t3.key"),
                "--share", str(tmp_path / "t3.share"), "--out", str(tmp_path / "t3.partial"), "--min-ballots", "1"))
     ok(trustee("tally", "--record", str(tmp_path / "record.json"), "--partials", str(tmp_path / "t2.partial"),

@@ -56,6 +56,10 @@ def test_verifier_passes_and_counts_match_the_plaintext(election: dict[str, Any]
     report = verify_record(record_document(sim.events), workers=2, out=out)
     assert report.ok, report.failure
     assert report.complete
+    assert report.worker_processes == 2  # their memory counts in peak_rss_mb
+    first_ballot = next(i for i, e in enumerate(sim.events) if e["type"] == "ballot")
+    alone = verify_record(record_document(sim.events[:first_ballot + 3]), workers=1, out=io.StringIO())
+    assert alone.checked["ballots"] == 3 and alone.worker_processes == 0
     assert report.checked["ballots"] == 210
     assert report.checked["superseded_ballots"] == 25
     assert report.checked["counted_ballots"] == 185

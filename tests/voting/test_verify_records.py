@@ -50,10 +50,10 @@ def test_valid_record_passes() -> None:
     assert "OK: every check holds, result verified" in proc.stdout
     assert "checked ballots: 7" in proc.stdout
     assert "checked revocations: 1" in proc.stdout
-    assert "checked seal_signatures: 2" in proc.stdout
-    assert "checked counted_ballots: 5" in proc.stdout
-    assert "checked superseded_ballots: 1" in proc.stdout
-    assert "checked partial_decryptions: 2" in proc.stdout
+    assert "checked seal signatures: 2" in proc.stdout
+    assert "checked counted ballots: 5" in proc.stdout
+    assert "checked superseded ballots: 1" in proc.stdout
+    assert "checked partial decryptions: 2" in proc.stdout
 
 
 @pytest.mark.parametrize("name", sorted(n for n, code in EXPECTED.items() if code is not None))
@@ -62,7 +62,8 @@ def test_tampered_record_fails_with_its_code(name: str) -> None:
     assert proc.returncode == 1, proc.stdout + proc.stderr
     fail_lines = [line for line in proc.stdout.splitlines() if line.startswith("FAIL ")]
     assert len(fail_lines) == 1, proc.stdout
-    assert fail_lines[0].startswith(f"FAIL {EXPECTED[name]} at event "), fail_lines[0]
+    assert fail_lines[0].startswith("FAIL at event "), fail_lines[0]
+    assert f"\n  technical detail ({EXPECTED[name]}): " in proc.stdout, proc.stdout
     report = json.loads(proc.stdout.splitlines()[-1])
     assert report["ok"] is False and report["code"] == EXPECTED[name]
 
@@ -88,13 +89,13 @@ def test_tampered_records_differ_from_valid_in_one_place() -> None:
 
 def test_unreadable_and_non_https_sources(tmp_path: Path) -> None:
     proc = run_verify(str(tmp_path / "missing.json"))
-    assert proc.returncode == 2 and "FAIL unreadable" in proc.stdout
+    assert proc.returncode == 2 and "FAIL: The record cannot be read" in proc.stdout and "technical detail (unreadable)" in proc.stdout
     proc = run_verify("http://example.invalid/record.json")
     assert proc.returncode == 2 and "https" in proc.stdout
     bad = tmp_path / "bad.json"
     bad.write_text('{"format": "something else", "events": []}', encoding="utf-8")
     proc = run_verify(str(bad))
-    assert proc.returncode == 1 and "FAIL record_format" in proc.stdout
+    assert proc.returncode == 1 and "technical detail (record_format)" in proc.stdout
 
 
 def test_incomplete_record_fails_unless_a_partial_check_is_asked(tmp_path: Path) -> None:
@@ -105,10 +106,12 @@ def test_incomplete_record_fails_unless_a_partial_check_is_asked(tmp_path: Path)
     path.write_text(json.dumps(doc), encoding="utf-8")
     proc = run_verify(str(path))
     assert proc.returncode == 1, proc.stdout
-    fail = [line for line in proc.stdout.splitlines() if line.startswith("FAIL ")]
-    assert fail and fail[0].startswith("FAIL incomplete:"), proc.stdout
+    fail = [line for line in proc.stdout.splitlines() if line.startswith("FAIL")]
+    assert fail == ["FAIL: The record stops before the result."], proc.stdout
+    still = proc.stdout.splitlines()[proc.stdout.splitlines().index(fail[0]) + 1]
+    assert still.startswith("  still missing: "), proc.stdout
     for part in ("the close of the ballot box", "the encrypted tally", "partial decryptions (0 of the 2 needed)", "the result"):
-        assert part in fail[0]
+        assert part in still
     proc = run_verify(str(path), "--partial")
     assert proc.returncode == 0 and "OK so far (partial check)" in proc.stdout and "the result" in proc.stdout
     # Only the result missing: named alone.
@@ -116,7 +119,7 @@ def test_incomplete_record_fails_unless_a_partial_check_is_asked(tmp_path: Path)
     doc["events"] = doc["events"][:-1]
     path.write_text(json.dumps(doc), encoding="utf-8")
     proc = run_verify(str(path))
-    assert proc.returncode == 1 and "missing: the result" in proc.stdout
+    assert proc.returncode == 1 and "still missing: the result" in proc.stdout
 
 
 def test_resume_skips_verified_ballots(tmp_path: Path) -> None:
@@ -124,15 +127,15 @@ def test_resume_skips_verified_ballots(tmp_path: Path) -> None:
     key = tmp_path / "my.key"
     first = run_verify(str(RECORDS / "valid.json"), "--resume", str(ckpt), key=key)
     assert first.returncode == 0, first.stdout
-    assert "checked ballot_signatures_verified_now: 7" in first.stdout
+    assert "checked ballot signatures verified now: 7" in first.stdout
     assert len(ckpt.read_text().splitlines()) == 7
     assert key.stat().st_mode & 0o777 == 0o600
     second = run_verify(str(RECORDS / "valid.json"), "--resume", str(ckpt), key=key)
     assert second.returncode == 0, second.stdout
-    assert "checked ballot_signatures_verified_now: 0" in second.stdout
+    assert "checked ballot signatures verified now: 0" in second.stdout
     # A checkpoint only skips ballots whose event hash it lists: a tampered record is still caught.
     third = run_verify(str(RECORDS / "ballot_replaced.json"), "--resume", str(ckpt), key=key)
-    assert third.returncode == 1 and "FAIL tally_sum" in third.stdout
+    assert third.returncode == 1 and "technical detail (tally_sum)" in third.stdout
 
 
 def test_forged_ballot_listed_in_a_checkpoint_is_still_verified(tmp_path: Path) -> None:
@@ -143,13 +146,13 @@ def test_forged_ballot_listed_in_a_checkpoint_is_still_verified(tmp_path: Path) 
     # The old format (bare hashes) and lines with a made-up authenticator.
     ckpt.write_text("".join(h + "\n" for h in hashes) + "".join("ab" * 32 + " " + h + "\n" for h in hashes))
     proc = run_verify(str(RECORDS / "ballot_forged.json"), "--resume", str(ckpt), key=tmp_path / "mine.key")
-    assert proc.returncode == 1 and "FAIL ballot_signature" in proc.stdout, proc.stdout
+    assert proc.returncode == 1 and "technical detail (ballot_signature)" in proc.stdout, proc.stdout
     assert f"{2 * len(hashes)} checkpoint lines did not authenticate" in proc.stdout
     # A genuine checkpoint made with someone else's key authenticates nothing either.
     other = tmp_path / "other.txt"
     assert run_verify(str(RECORDS / "valid.json"), "--resume", str(other), key=tmp_path / "theirs.key").returncode == 0
     proc = run_verify(str(RECORDS / "valid.json"), "--resume", str(other), key=tmp_path / "mine.key")
-    assert proc.returncode == 0 and "checked ballot_signatures_verified_now: 7" in proc.stdout
+    assert proc.returncode == 0 and "checked ballot signatures verified now: 7" in proc.stdout
 
 
 def test_json_types_are_strict(tmp_path: Path) -> None:
@@ -166,7 +169,8 @@ def test_json_types_are_strict(tmp_path: Path) -> None:
     path = tmp_path / "bool.json"
     path.write_text(json.dumps({"format": "unevoix/v1/record", "events": rechain(bad)}), encoding="utf-8")
     proc = run_verify(str(path))
-    assert proc.returncode == 1 and f"FAIL tally_count at event {tally}" in proc.stdout, proc.stdout
+    assert proc.returncode == 1 and f"FAIL at event {tally}: The tally counts other ballots" in proc.stdout
+    assert "technical detail (tally_count)" in proc.stdout, proc.stdout
     text = (RECORDS / "valid.json").read_text(encoding="utf-8")
     for name, mutated in {
         "float": text.replace('"seq": 1,', '"seq": 1.0,', 1),
@@ -177,7 +181,7 @@ def test_json_types_are_strict(tmp_path: Path) -> None:
         p = tmp_path / f"{name}.json"
         p.write_text(mutated, encoding="utf-8")
         proc = run_verify(str(p))
-        assert proc.returncode == 2 and "FAIL unreadable" in proc.stdout, (name, proc.stdout)
+        assert proc.returncode == 2 and "FAIL: The record cannot be read" in proc.stdout and "technical detail (unreadable)" in proc.stdout, (name, proc.stdout)
     # seq true where 1 is due, rechained so every hash matches
     bad = [dict(e) for e in events]
     from voting.record import event_hash
@@ -186,7 +190,7 @@ def test_json_types_are_strict(tmp_path: Path) -> None:
     bad[1]["hash"] = event_hash(bad[1])
     path.write_text(json.dumps({"format": "unevoix/v1/record", "events": bad}), encoding="utf-8")
     proc = run_verify(str(path))
-    assert proc.returncode == 1 and "FAIL sequence at event 1" in proc.stdout, proc.stdout
+    assert proc.returncode == 1 and "FAIL at event 1: " in proc.stdout and "technical detail (sequence)" in proc.stdout, proc.stdout
 
 
 def test_verifier_does_not_import_flask() -> None:
@@ -306,4 +310,5 @@ def test_identity_election_key_is_a_fail_line_not_a_traceback(tmp_path: Path) ->
     proc = run_verify(str(path))
     assert proc.returncode == 1, proc.stdout + proc.stderr
     assert "Traceback" not in proc.stderr
-    assert f"FAIL election_key at event {len(events) - 1}: the election key is the identity element" in proc.stdout
+    assert f"FAIL at event {len(events) - 1}: The election key is not the one" in proc.stdout
+    assert "technical detail (election_key): the election key is the identity element" in proc.stdout
