@@ -72,7 +72,7 @@ test-sqlite: install-test
 	$(PY) -m pytest -q $(PYTEST_ARGS)
 
 # Starts a throw-away PostgreSQL server (as the postgres user: initdb refuses root),
-# runs the suite on it (less the tests marked no_db, which ran on SQLite) and stops it,
+# runs the suite on it (less the tests marked no_db or sqlite_only, which ran on SQLite) and stops it,
 # in one shell line so the trap holds.
 test-postgres: install-test
 	rm -rf $(PG_DIR) && mkdir -p $(PG_DIR) && chown postgres $(PG_DIR) && \
@@ -81,7 +81,7 @@ test-postgres: install-test
 	  -o "-k $(PG_DIR) -c listen_addresses='' -c fsync=off -c synchronous_commit=off -c full_page_writes=off" start >/dev/null && \
 	trap 'runuser -u postgres -- $(PG_BIN)/pg_ctl -D $(PG_DIR)/data -m fast stop >/dev/null' EXIT && \
 	runuser -u postgres -- $(PG_BIN)/createdb -h $(PG_DIR) unevoix_test && \
-	cd $(CURDIR) && UNEVOIX_SQLALCHEMY_DATABASE_URI='$(PG_URI)' $(PY) -m pytest -q -m "not no_db" $(PYTEST_ARGS)
+	cd $(CURDIR) && UNEVOIX_SQLALCHEMY_DATABASE_URI='$(PG_URI)' $(PY) -m pytest -q -m "not no_db and not sqlite_only" $(PYTEST_ARGS)
 
 bench: install-test
 	$(PY) bench/ballots.py

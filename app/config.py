@@ -38,6 +38,11 @@ class Config:
     MAGIC_LINK_MINUTES = 10
     # A sign-in request answers no sooner than this, whether the address is known or not.
     LOGIN_ANSWER_SECONDS = 0.3
+    # The argon2 parameters of new password hashes: a profile of ``argon2.profiles``. The default is
+    # argon2-cffi's own (RFC 9106's low-memory choice: 3 passes over 64 MiB, 4 lanes); production refuses
+    # a weaker one. A stored hash carries its parameters, so it verifies whatever the setting is, and is
+    # rehashed with the current ones at the next sign-in.
+    PASSWORD_HASH_PROFILE = "RFC_9106_LOW_MEMORY"
     # Encrypts TOTP secrets at rest (any long random string); without it, a key derived from SECRET_KEY.
     TOTP_ENCRYPTION_KEY: str | None = None
     # Request bodies: the default ceiling; a route that takes an upload raises it with @allow_upload(bytes).
@@ -125,6 +130,7 @@ class TestingConfig(Config):
     LOGIN_ANSWER_SECONDS = 0.0
     WTF_CSRF_ENABLED = False
     SHARES_EXPORT_INLINE = True  # register files made in the request's thread (one in-memory database)
+    PASSWORD_HASH_PROFILE = "CHEAPEST"  # tests hash and check many passwords: argon2's lowest parameters
 
 
 def _string_keys(base: type) -> set[str]:
@@ -182,12 +188,17 @@ def load_config(app, overrides: dict | None = None) -> None:
             app.config[name] = _coerce(name, raw, string_keys)
     if overrides:
         app.config.update(overrides)
+    strength = password_hash_parameters(app.config["PASSWORD_HASH_PROFILE"])  # an unknown one is refused
     if app.config["ENV_NAME"] == "production":
         reason = weak_secret_reason(app.config.get("SECRET_KEY"))
         if reason:
             raise RuntimeError(f"UNEVOIX_SECRET_KEY is refused in production: {reason}.")
         if app.config.get("DEMO"):
             raise RuntimeError("UNEVOIX_DEMO must not be set in production: it opens /dev/outbox to everyone.")
+        strong = password_hash_parameters(Config.PASSWORD_HASH_PROFILE)
+        if any(mine < least for mine, least in zip(strength, strong)):
+            raise RuntimeError("UNEVOIX_PASSWORD_HASH_PROFILE is refused in production: weaker than "
+                               f"{Config.PASSWORD_HASH_PROFILE}.")
         if "UNEVOIX_PUBLIC_URL" not in os.environ and not (overrides and "PUBLIC_URL" in overrides):
             raise RuntimeError("UNEVOIX_PUBLIC_URL must be set in production (e.g. https://vote.example.coop): "
                                "every link in mail and letters starts with it.")
@@ -196,6 +207,16 @@ def load_config(app, overrides: dict | None = None) -> None:
     if app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite"):
         app.config["SQLALCHEMY_ENGINE_OPTIONS"] = {
             **app.config["SQLALCHEMY_ENGINE_OPTIONS"], "connect_args": {"timeout": 30}}
+
+
+def password_hash_parameters(profile: str) -> tuple[int, int]:
+    """(passes, memory in KiB) of an ``argon2.profiles`` profile named in the settings; unknown: refused."""
+    from argon2 import profiles
+
+    parameters = getattr(profiles, profile, None) if profile.isupper() else None
+    if parameters is None:
+        raise RuntimeError(f"PASSWORD_HASH_PROFILE {profile!r} is not a profile of argon2.profiles.")
+    return parameters.time_cost, parameters.memory_cost
 
 
 def _development_secret(app) -> str:

@@ -82,8 +82,9 @@ ERROR_TEXTS = {
 
 def render_error(status: int, message: str | None = None):
     title, default = ERROR_TEXTS.get(status, ERROR_TEXTS[500])
+    # no_task_badge: an error page does not ask every module for the person's tasks (base.html)
     return render_template("errors/error.html", status=status, title=title,
-                           message=message or default), status
+                           message=message or default, no_task_badge=True), status
 
 
 register_messages({

@@ -1,7 +1,8 @@
 """Core pages: home, language switch, audit log, the demo outbox."""
 from __future__ import annotations
 
-from flask import Blueprint, abort, current_app, redirect, render_template, request, send_from_directory, session
+from flask import (Blueprint, abort, current_app, make_response, redirect, render_template, request,
+                   send_from_directory, session, url_for)
 from flask_login import current_user
 from sqlalchemy import select
 
@@ -9,7 +10,7 @@ from app import audit, queries
 from app.authz import can_read_outbox, can_view_audit, permission_required
 from app.extensions import db
 from app.models import OutboxMessage
-from app.registry import tasks_for
+from app.registry import task_count, tasks_for
 from app.uow import unit_of_work
 from app.web import render, safe_next
 
@@ -17,7 +18,23 @@ bp = Blueprint("core", __name__)
 
 @bp.route("/")
 def home():
-    return render_template("home.html", tasks=tasks_for(current_user))
+    tasks = tasks_for(current_user)
+    return render_template("home.html", tasks=tasks, badge_tasks=tasks)  # the badge counts what is listed
+
+
+@bp.route("/tasks/badge")
+def task_badge():
+    """The navigation's task count, asked by every page but the home page once it is shown (base.html):
+    the only other place the task providers run. Typed in the address bar, it leads to the home page's
+    list; for a visitor (signed out meanwhile) there is nothing to count."""
+    if not request.headers.get("HX-Request"):
+        return redirect(url_for("core.home"))
+    if not current_user.is_authenticated:
+        return "", 204
+    response = make_response(render_template("_partials/task_badge.html",
+                                             open_tasks=task_count(tasks_for(current_user))))
+    response.headers["Cache-Control"] = "no-store"  # a count of now: never one kept from an earlier page
+    return response
 
 
 @bp.route("/language", methods=["POST"])

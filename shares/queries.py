@@ -3,7 +3,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from sqlalchemy import Row, bindparam, func, or_, select
+from flask import g, has_request_context, request
+from sqlalchemy import Row, bindparam, event, func, or_, select
+from sqlalchemy.orm import Session
 
 from app.extensions import db
 from app.models import Account
@@ -36,7 +38,35 @@ def search_members(query: str, page: int = 1) -> tuple[list[Member], int]:
 
 
 def member_for_account(account_id: int) -> Member | None:
-    return db.session.scalar(select(Member).where(Member.account_id == account_id))
+    """The member row of an account, or None. In a request it is looked up once per account (the
+    navigation's predicates, the templates' and the task providers all ask it, several times a page)
+    and forgotten as soon as the session writes anything (``_forget_members``)."""
+    if not has_request_context():
+        return db.session.scalar(select(Member).where(Member.account_id == account_id))
+    memo = g.get("members_by_account")
+    if memo is None or memo[0] is not request._get_current_object():
+        memo = g.members_by_account = (request._get_current_object(), {})
+    known = memo[1]
+    if account_id not in known:
+        known[account_id] = db.session.scalar(select(Member).where(Member.account_id == account_id))
+    return known[account_id]
+
+
+@event.listens_for(Session, "after_flush")
+@event.listens_for(Session, "after_commit")
+@event.listens_for(Session, "after_rollback")
+@event.listens_for(Session, "after_soft_rollback")
+def _forget_members(session, *args) -> None:
+    """Any write (a flush, an UPDATE or DELETE statement), commit or rollback may create, move or undo a
+    member row: the request's lookups start again."""
+    if has_request_context():
+        g.pop("members_by_account", None)
+
+
+@event.listens_for(Session, "do_orm_execute")
+def _forget_members_on_statement(state) -> None:
+    if not state.is_select:
+        _forget_members(state.session)
 
 
 _CONTACT = (select(Member.id, Account.email, Account.language).join(Account, Account.id == Member.account_id)

@@ -16,9 +16,17 @@ from app.extensions import db as _db  # noqa: E402
 from app.extensions import limiter  # noqa: E402
 from app.models import Account, OutboxMessage, Role  # noqa: E402
 from tests.factories import (  # noqa: E402,F401  (re-exported for older imports)
-    DATABASE_URI, ON_POSTGRES, csrf_token, empty_tables, make_account, make_member_obj, sign_in)
+    DATABASE_URI, ON_POSTGRES, csrf_token, empty_tables, make_account, make_member_obj, sign_in, table_names)
 
 
+
+
+def pytest_collection_modifyitems(config, items):
+    """A test run on one database only says why (docs/architecture.md, "Tests")."""
+    for item in items:
+        for mark in item.iter_markers("sqlite_only"):
+            if not mark.kwargs.get("reason"):
+                raise pytest.UsageError(f"{item.nodeid}: sqlite_only needs reason=\"...\" (why PostgreSQL adds nothing)")
 
 
 @pytest.fixture(scope="session")
@@ -97,7 +105,7 @@ def db(request, data_app):
         _quiet_limiter()
         if no_db:
             assert _written <= already, f"a test marked no_db wrote to {sorted(_written - already)}"
-        tables = [t.name for t in reversed(_db.metadata.sorted_tables) if t.name in _written]
+        tables = [name for name in reversed(table_names()) if name in _written]
         _written.clear()
         if tables:
             with _db.engine.begin() as conn:

@@ -53,11 +53,23 @@ def empty_tables(conn, tables: list[str]) -> None:
     conn.exec_driver_sql("; ".join(statements))
 
 
+_table_names: list[str] | None = None
+
+
+def table_names() -> list[str]:
+    """Every table, parents first (``metadata.sorted_tables``, which sorts the whole schema again at each
+    reading: the fuzzer and the cleanup ask thousands of times), kept while the schema holds the same tables."""
+    global _table_names
+    if _table_names is None or len(_table_names) != len(_db.metadata.tables):
+        _table_names = [t.name for t in _db.metadata.sorted_tables]
+    return _table_names
+
+
 def row_counts() -> dict[str, int]:
     """Rows in every table (and so audit rows), read on a fresh connection (no stale snapshot)."""
     from sqlalchemy import text
 
-    tables = [t.name for t in _db.metadata.sorted_tables]
+    tables = table_names()
     query = "SELECT " + ", ".join(f"(SELECT count(*) FROM {name})" for name in tables)
     with _db.engine.connect() as conn:
         return dict(zip(tables, conn.execute(text(query)).one()))
@@ -71,7 +83,7 @@ def database_shared_by_module(data_app):
         yield _db
         _db.session.remove()
         with _db.engine.begin() as conn:
-            empty_tables(conn, [t.name for t in reversed(_db.metadata.sorted_tables)])
+            empty_tables(conn, table_names()[::-1])
 
 
 def make_account(roles: tuple[Role, ...] = (), email: str | None = None, language: str = "en",

@@ -16,6 +16,13 @@ from app.models import Role
 from tests.factories import DATABASE_URI, make_account, make_member_obj, session_csrf_token, sign_in
 from voting.demo import small_tallied_election
 
+# Who may reach what is decided by the routes' predicates, which read roles and memberships with the same
+# plain selects on both engines; the PostgreSQL side of every route (no 5xx for any person, a refusal
+# writes nothing) is the fuzzer's (tests/security/test_fuzz_routes.py), and the objects built here by the
+# services are proven on PostgreSQL by each package's own tests.
+pytestmark = pytest.mark.sqlite_only(reason="access decisions do not depend on the database engine; "
+                                            "the fuzzer and the packages' tests run every route on PostgreSQL")
+
 ANYONE = "anyone"
 SIGNED_IN = "signed-in"
 MEMBER = "member"  # an account that is a member of the cooperative
@@ -30,6 +37,7 @@ ROUTES: dict[str, tuple] = {
     "static": ("GET", "/static/css/app.css", ANYONE),
     "core.home": ("GET", "/", ANYONE),
     "core.favicon": ("GET", "/favicon.ico", ANYONE),
+    "core.task_badge": ("GET", "/tasks/badge", ANYONE),  # outside htmx: a redirect to the home page's list
     "core.set_language": ("POST", "/language", ANYONE,
         {"POST": {400: "no language chosen in the form"}}),
     "core.audit_log": ("GET", "/staff/audit", {"staff"}),

@@ -8,13 +8,13 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 
 from sqlalchemy import and_, func, or_, select
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import joinedload, lazyload, selectinload
 
 from app.clock import today, utcnow
 from app.extensions import db
 from shares.models import fold
 from working_groups.models import (AnswerDecision, BoardAnswer, BoardMinutes, CallStatus, Follow, GroupMeeting,
-                                   GroupMembership,
+                                   GroupMembership, MinutesApproval, MinutesAttendee,
                                    Implementation, MinutesStatus, Recommendation,
                                    RecommendationStatus, Synthesis, WorkingGroup)
 
@@ -163,7 +163,7 @@ def upcoming_meetings(member_id: int, days: int = 30) -> list[GroupMeeting]:
         GroupMembership, GroupMembership.group_id == GroupMeeting.group_id).where(
         GroupMembership.member_id == member_id, GroupMembership.left_at.is_(None),
         GroupMeeting.held_on >= start, GroupMeeting.held_on <= start + timedelta(days=days))
-        .order_by(GroupMeeting.held_on)))
+        .options(joinedload(GroupMeeting.group)).order_by(GroupMeeting.held_on)))
 
 
 def open_calls() -> list[WorkingGroup]:
@@ -185,15 +185,39 @@ def published_minutes() -> list[BoardMinutes]:
 
 
 def recent_syntheses(days: int = 30) -> list[BoardMinutes]:
+    """Syntheses published in the last ``days`` days (with their texts; not the attendees or approvals)."""
     since = utcnow() - timedelta(days=days)
-    return [m for m in published_minutes() if m.published_at and m.published_at >= since]
+    return list(db.session.scalars(select(BoardMinutes).where(
+        BoardMinutes.published_at >= since, BoardMinutes.status == MinutesStatus.APPROVED)
+        .options(lazyload(BoardMinutes.attendees), lazyload(BoardMinutes.approvals))
+        .order_by(BoardMinutes.meeting_on.desc(), BoardMinutes.version.desc())))
 
 
-def minutes_awaiting(account_id: int) -> list[BoardMinutes]:
-    """Circulated minutes this board member has not approved yet."""
-    return [m for m in db.session.scalars(select(BoardMinutes).where(BoardMinutes.status == MinutesStatus.CIRCULATED))
-            if any(a.account_id == account_id for a in m.attendees)
-            and not any(a.account_id == account_id for a in m.approvals)]
+def minutes_awaiting(account_id: int) -> list[tuple[int, date]]:
+    """(id, meeting day) of the circulated minutes this board member attended and has not approved yet."""
+    attended = select(MinutesAttendee.id).where(MinutesAttendee.minutes_id == BoardMinutes.id,
+                                                MinutesAttendee.account_id == account_id).exists()
+    approved = select(MinutesApproval.id).where(MinutesApproval.minutes_id == BoardMinutes.id,
+                                                MinutesApproval.account_id == account_id).exists()
+    return [tuple(row) for row in db.session.execute(
+        select(BoardMinutes.id, BoardMinutes.meeting_on).where(
+            BoardMinutes.status == MinutesStatus.CIRCULATED, attended, ~approved)
+        .order_by(BoardMinutes.meeting_on, BoardMinutes.id))]
+
+
+def work_counts() -> dict[str, int]:
+    """The board's and the secretary's waiting work, counted in one query (the home page's tasks):
+    minutes in draft or circulated, approved minutes whose synthesis is unpublished, recommendations
+    waiting for the board's answer."""
+    def count(model, *where):
+        return select(func.count()).select_from(model).where(*where).scalar_subquery()
+
+    row = db.session.execute(select(
+        count(BoardMinutes, BoardMinutes.status.in_((MinutesStatus.DRAFT, MinutesStatus.CIRCULATED))).label("open"),
+        count(BoardMinutes, BoardMinutes.status == MinutesStatus.APPROVED,
+              BoardMinutes.published_at.is_(None)).label("unpublished"),
+        count(Recommendation, Recommendation.status == RecommendationStatus.SUBMITTED).label("awaiting"))).one()
+    return row._asdict()
 
 
 def minutes_in_progress() -> list[BoardMinutes]:

@@ -20,24 +20,22 @@ from working_groups.services import public_status
 def working_group_tasks(user) -> Iterable[Task]:
     tasks: list[Task] = []
     if is_board(user):
-        for minutes in queries.minutes_awaiting(user.id):
+        for minutes_id, meeting_on in queries.minutes_awaiting(user.id):
             tasks.append(Task(_("Read and approve the minutes of the board meeting of %(date)s",
-                                date=format_date(minutes.meeting_on, "long")),
-                              url_for("working_groups.minutes_show", minutes_id=minutes.id), urgency=20))
-    if can_write_minutes(user):
-        open_minutes = queries.minutes_in_progress()
-        if open_minutes:
+                                date=format_date(meeting_on, "long")),
+                              url_for("working_groups.minutes_show", minutes_id=minutes_id), urgency=20))
+    may_write, may_answer = can_write_minutes(user), can_answer_recommendations(user)
+    counts = queries.work_counts() if may_write or may_answer else {}
+    if may_write:
+        if counts["open"]:
             tasks.append(Task(_("Board minutes in draft or waiting for approval"),
-                              url_for("working_groups.minutes_index"), count=len(open_minutes), urgency=35))
-        unpublished = queries.approved_unpublished()
-        if unpublished:
+                              url_for("working_groups.minutes_index"), count=counts["open"], urgency=35))
+        if counts["unpublished"]:
             tasks.append(Task(_("Approved minutes whose synthesis is not published yet"),
-                              url_for("working_groups.minutes_index"), count=len(unpublished), urgency=30))
-    if can_answer_recommendations(user):
-        awaiting = queries.awaiting_answer()
-        if awaiting:
-            tasks.append(Task(_("Recommendations waiting for the board's answer"),
-                              url_for("working_groups.board_recommendations"), count=len(awaiting), urgency=30))
+                              url_for("working_groups.minutes_index"), count=counts["unpublished"], urgency=30))
+    if may_answer and counts["awaiting"]:
+        tasks.append(Task(_("Recommendations waiting for the board's answer"),
+                          url_for("working_groups.board_recommendations"), count=counts["awaiting"], urgency=30))
     if can_read_syntheses(user):
         language = str(get_locale())
         for minutes in queries.recent_syntheses():

@@ -18,9 +18,28 @@ from app.extensions import db
 from app.mail import queue_mail
 from app.models import Account, LoginToken
 
-_hasher = PasswordHasher()
-# A dummy hash so a wrong e-mail costs as much time as a wrong password.
-_DUMMY_HASH = _hasher.hash(secrets.token_hex(16))
+
+
+def password_hasher() -> PasswordHasher:
+    """This app's argon2 hasher, with the parameters its settings name (``PASSWORD_HASH_PROFILE``);
+    made once per app."""
+    hasher = current_app.extensions.get("unevoix.password_hasher")
+    if hasher is None:
+        from argon2 import profiles
+
+        hasher = PasswordHasher.from_parameters(getattr(profiles, current_app.config["PASSWORD_HASH_PROFILE"]))
+        current_app.extensions["unevoix.password_hasher"] = hasher
+    return hasher
+
+
+def _dummy_hash() -> str:
+    """A hash of nothing, made with the app's parameters, so that a wrong e-mail costs as much time as a
+    wrong password."""
+    dummy = current_app.extensions.get("unevoix.dummy_hash")
+    if dummy is None:
+        dummy = current_app.extensions["unevoix.dummy_hash"] = password_hasher().hash(secrets.token_hex(16))
+    return dummy
+
 TOTP_ISSUER = "Une Voix"
 # Wrong passwords or codes allowed in a row before the account makes the next attempt wait; the wait
 # doubles with each further failure, up to MAX_WAIT. An e-mailed link is never held back by it.
@@ -106,14 +125,15 @@ def check_password(email: str, password: str) -> Account:
     stored = account.password_hash if account is not None and account.active else None
     if stored is not None and _wait_left(account.password_wait_until):
         raise TooManyAttempts(_wait_left(account.password_wait_until))
+    hasher = password_hasher()
     try:
-        _hasher.verify(stored or _DUMMY_HASH, password)
+        hasher.verify(stored or _dummy_hash(), password)
     except (VerificationError, InvalidHashError):
         raise WrongCredentials() from None
     if stored is None:
         raise WrongCredentials()
-    if _hasher.check_needs_rehash(stored):
-        account.password_hash = _hasher.hash(password)
+    if hasher.check_needs_rehash(stored):
+        account.password_hash = hasher.hash(password)
     account.password_failures, account.password_wait_until = 0, None
     return account
 
@@ -139,13 +159,13 @@ def _count_failure(account: Account, kind: str) -> None:
 
 def verify_password(account: Account, password: str) -> bool:
     try:
-        return bool(account.password_hash) and _hasher.verify(account.password_hash, password)
+        return bool(account.password_hash) and password_hasher().verify(account.password_hash, password)
     except (VerificationError, InvalidHashError):
         return False
 
 
 def set_password(account: Account, password: str) -> None:
-    account.password_hash = _hasher.hash(password)
+    account.password_hash = password_hasher().hash(password)
     account.session_version += 1  # other sessions end
     account.password_failures, account.password_wait_until = 0, None
     audit.record("app.password.set", account, actor=account)

@@ -189,3 +189,54 @@ def test_login_is_rate_limited_per_address(make_app, make_member):
     assert statuses[:10] == [200] * 10
     assert statuses[-1] == 429
     assert elsewhere == 200  # another address has its own bucket
+
+
+# -- argon2 parameters: strong by default and in production, argon2's lowest in the testing settings ------------
+
+STRONG = {"time_cost": 3, "memory_cost": 65536, "parallelism": 4, "hash_len": 32, "salt_len": 16}
+
+
+def _parameters(hasher) -> dict:
+    return {name: getattr(hasher, name) for name in STRONG}
+
+
+@pytest.mark.parametrize("env", ["production", "development"])
+def test_production_and_default_settings_hash_with_the_strong_parameters(monkeypatch, env):
+    from app import create_app
+    from tests.factories import DATABASE_URI
+
+    monkeypatch.setenv("UNEVOIX_ENV", env)
+    monkeypatch.setenv("UNEVOIX_SECRET_KEY", "7d2f9a4c1e8b3d6f0a5c2e9b4d7f1a3c6e8b0d2f4a6c8e1b3d5f7a9c2e4b6d8f")
+    monkeypatch.setenv("UNEVOIX_PUBLIC_URL", "https://vote.example.coop")
+    strong = create_app({"SQLALCHEMY_DATABASE_URI": DATABASE_URI})
+    with strong.app_context():
+        assert _parameters(services.password_hasher()) == STRONG  # argon2-cffi's defaults, as before
+
+
+def test_production_refuses_weak_or_unknown_hash_parameters(monkeypatch):
+    from app import create_app
+    from tests.factories import DATABASE_URI
+
+    with pytest.raises(RuntimeError, match="not a profile"):
+        create_app({"SQLALCHEMY_DATABASE_URI": DATABASE_URI, "PASSWORD_HASH_PROFILE": "FAST"})
+    monkeypatch.setenv("UNEVOIX_ENV", "production")
+    monkeypatch.setenv("UNEVOIX_SECRET_KEY", "7d2f9a4c1e8b3d6f0a5c2e9b4d7f1a3c6e8b0d2f4a6c8e1b3d5f7a9c2e4b6d8f")
+    monkeypatch.setenv("UNEVOIX_PUBLIC_URL", "https://vote.example.coop")
+    monkeypatch.setenv("UNEVOIX_PASSWORD_HASH_PROFILE", "CHEAPEST")
+    with pytest.raises(RuntimeError, match="PASSWORD_HASH_PROFILE is refused in production"):
+        create_app({"SQLALCHEMY_DATABASE_URI": DATABASE_URI})
+
+
+def test_tests_hash_cheaply_and_a_hash_made_with_either_parameters_verifies(client):
+    from argon2 import PasswordHasher
+
+    cheap = services.password_hasher()
+    assert (cheap.time_cost, cheap.memory_cost, cheap.parallelism) == (1, 8, 1)
+    account = make_account(email="both@example.be", password="a long member password")
+    assert "m=8,t=1,p=1" in account.password_hash
+    assert PasswordHasher().verify(account.password_hash, "a long member password")  # production checks it
+    account.password_hash = PasswordHasher().hash("a long member password")  # a production hash, here
+    assert services.verify_password(account, "a long member password")
+    assert not services.verify_password(account, "another password!!")
+    assert services.check_password("both@example.be", "a long member password") == account
+    assert "m=8,t=1,p=1" in account.password_hash  # rehashed with the settings' parameters at sign-in

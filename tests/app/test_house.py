@@ -104,6 +104,28 @@ def test_the_badge_counts_tasks_by_their_count():
     assert task_count(tasks) == 4
 
 
+def test_only_the_home_page_and_the_badge_ask_the_task_providers(client, login_as, monkeypatch):
+    from app import registry
+
+    asked = []
+    monkeypatch.setattr(registry, "_TASK_PROVIDERS",
+                        [*registry._TASK_PROVIDERS, lambda user: asked.append(user.id) or []])
+    hx = {"HX-Request": "true"}
+    assert client.get("/tasks/badge", headers=hx).status_code == 204  # a visitor: nothing to count
+    account = login_as("member")
+    missing = client.get("/no/such/page")
+    assert missing.status_code == 404 and "menu-badge" not in missing.get_data(as_text=True)
+    assert client.get("/me/shares").status_code == 200
+    assert asked == []  # neither the error page nor an ordinary page ran them
+    assert client.get("/tasks/badge", headers=hx).status_code == 200
+    assert asked == [account.id]
+    typed = client.get("/tasks/badge")  # outside htmx: the list on the home page
+    assert typed.status_code == 302 and typed.headers["Location"] == "/"
+    assert asked == [account.id]
+    client.get("/")
+    assert asked == [account.id, account.id]
+
+
 def test_navigation_shows_what_the_person_may_use(client, login_as):
     login_as("staff")
     page = client.get("/").get_data(as_text=True)

@@ -98,3 +98,34 @@ def test_search_page_queries_do_not_grow_with_results(client, login_as, make_mem
         page = client.get("/staff/members?q=janssens")
     assert "21 members found" in page.text
     assert many.n == one.n
+
+
+def test_a_request_looks_a_member_up_once_until_the_session_writes(db, data_app, make_member):
+    """The navigation, templates and task providers ask for the signed-in person's member row several
+    times a page: one query per request, forgotten by any write, commit or rollback."""
+    from sqlalchemy import event, update
+
+    from shares.models import Member
+    from tests.factories import make_account
+
+    member = make_member()
+    other = make_account()
+    own = member.account_id
+    statements = []
+    listener = lambda *args: statements.append(args[2])  # noqa: E731
+    event.listen(db.engine, "before_cursor_execute", listener)
+    try:
+        with data_app.test_request_context("/"):
+            assert member_for_account(own) is member
+            asked = len(statements)
+            assert member_for_account(own) is member and len(statements) == asked
+            db.session.execute(update(Member).where(Member.id == member.id).values(account_id=other.id))
+            assert member_for_account(own) is None  # the UPDATE made it ask again
+            assert member_for_account(other.id) is member
+            db.session.rollback()
+            assert member_for_account(own) is member and member_for_account(other.id) is None
+        with data_app.test_request_context("/"):  # a new request asks again
+            asked = len(statements)
+            assert member_for_account(own) is member and len(statements) > asked
+    finally:
+        event.remove(db.engine, "before_cursor_execute", listener)

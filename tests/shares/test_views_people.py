@@ -222,3 +222,27 @@ def test_register_totals_follow_every_new_entry(member_with_shares):
     second = register.totals(on)
     assert sum(t.shares for t in second.values()) == sum(t.shares for t in first.values()) + 2
     assert register.register_count(on) == 2
+
+
+def test_a_new_task_counts_in_the_badge_of_the_next_page(client, member_with_shares, make_staff):
+    """Pages other than the home page ask for the badge once shown (htmx); its answer is the count of now."""
+    from shares.member_requests import request_resignation
+
+    sign_in(client, make_staff())
+    hx = {"HX-Request": "true"}
+    page = client.get("/staff/members?q=a").get_data(as_text=True)
+    assert '<span id="menu-badge" hx-get="/tasks/badge" hx-trigger="load" hx-swap="outerHTML"></span>' in page
+    assert '<span id="home-badge"></span>' in page  # filled out of band by the same answer
+    quiet = client.get("/tasks/badge", headers=hx)
+    assert quiet.status_code == 200 and quiet.headers["Cache-Control"] == "no-store"
+    assert 'class="badge"' not in quiet.get_data(as_text=True)
+    request_resignation(member_with_shares(1, on=date(2024, 3, 1)))
+    db.session.commit()
+    assert client.get("/staff/members?q=a").status_code == 200
+    badge = client.get("/tasks/badge", headers=hx).get_data(as_text=True)
+    counted = ' <span class="badge">1<span class="visually-hidden"> thing needs you</span></span>'
+    assert f'<span id="menu-badge">{counted}</span>' in badge
+    assert f'<span id="home-badge" hx-swap-oob="true">{counted}</span>' in badge
+    home = client.get("/").get_data(as_text=True)  # the home page counts what it lists, asking nothing after
+    assert f'<span id="menu-badge">{counted}</span>' in home and "/tasks/badge" not in home
+    assert "1 member request to decide" in home

@@ -16,8 +16,9 @@ from tests.factories import make_account, make_member_obj, sign_in
 from tests.working_groups.conftest import (make_board, make_group, make_minutes, make_recommendation,
                                            make_volunteer)
 from working_groups import queries, services
-from working_groups.models import (AnswerDecision, BoardAnswer, CallStatus, GroupDocument, GroupMeeting,
-                                   GroupRole, MinutesStatus, Recommendation, RecommendationStatus)
+from working_groups.models import (AnswerDecision, BoardAnswer, BoardMinutes, CallStatus, GroupDocument, GroupMeeting,
+                                   GroupRole, MinutesApproval, MinutesStatus, Recommendation,
+                                   RecommendationStatus)
 
 needs_pdftotext = pytest.mark.skipif(not shutil.which("pdftotext"), reason="poppler's pdftotext is needed")
 
@@ -365,6 +366,14 @@ def test_the_secretary_s_and_the_board_s_home_pages(client, app, group, secretar
     member_of_board = app.test_client()
     sign_in(member_of_board, board[0])
     assert "Read and approve the minutes of the board meeting of September 10, 2026" in text_of(member_of_board.get("/"))
+    # once approved, or for someone who did not attend, nothing to approve
+    minutes = db.session.scalar(db.select(BoardMinutes))
+    db.session.add(MinutesApproval(minutes_id=minutes.id, account_id=board[0].id))
+    db.session.commit()
+    assert "Read and approve the minutes" not in text_of(member_of_board.get("/"))
+    absent = app.test_client()
+    sign_in(absent, make_account(roles=(Role.BOARD,)))
+    assert "Read and approve the minutes" not in text_of(absent.get("/"))
 
 
 def test_a_draft_s_items_and_decisions_can_be_removed_until_circulated(client, secretary):
