@@ -10,6 +10,9 @@ file.
 Each member gets a voter pseudonym (128 random bits) that the record publishes with the
 credential, so that anyone can check that each voter counts at most once. To replace a lost
 credential after the officer revoked it, give the member's earlier pseudonym as the third column.
+
+It speaks French, Dutch or English (``--lang``, else LANG, else English), as the verifier and the
+scrutineer tool do (voting.cli_i18n).
 """
 
 from __future__ import annotations
@@ -22,6 +25,7 @@ import secrets
 import sys
 from typing import Iterable, Sequence
 
+from voting.cli_i18n import ENGLISH, Words, add_lang_option, argparse_speaks, pre_parse_lang, words_for
 from voting.crypto.credential import credential_public, generate_credential
 from voting.crypto.election import CATEGORIES
 from voting.crypto.encoding import is_hex
@@ -31,8 +35,10 @@ class ElectorateError(ValueError):
     pass
 
 
-def read_electorate(lines: Iterable[str]) -> list[tuple[str, str, str]]:
-    """(member_id, category, voter pseudonym: the given one or a new random one)."""
+def read_electorate(lines: Iterable[str], words: Words = ENGLISH) -> list[tuple[str, str, str]]:
+    """(member_id, category, voter pseudonym: the given one or a new random one); a refusal names
+    the line in ``words``' language."""
+    _ = words._
     members: list[tuple[str, str, str]] = []
     seen: set[str] = set()
     for n, row in enumerate(csv.reader(lines), start=1):
@@ -41,15 +47,15 @@ def read_electorate(lines: Iterable[str]) -> list[tuple[str, str, str]]:
         if n == 1 and row[0].strip().lower() == "member_id":
             continue
         if len(row) not in (2, 3):
-            raise ElectorateError(f"line {n}: expected member_id,category[,voter]")
+            raise ElectorateError(_("line %(n)s: expected member_id,category[,voter]", n=n))
         member, cat = row[0].strip(), row[1].strip().upper()
         voter = row[2].strip() if len(row) == 3 else secrets.token_hex(16)
         if not member or cat not in CATEGORIES:
-            raise ElectorateError(f"line {n}: empty member id or category not A/B")
+            raise ElectorateError(_("line %(n)s: empty member id or category not A/B", n=n))
         if not is_hex(voter, 32):
-            raise ElectorateError(f"line {n}: a voter pseudonym is 32 lowercase hex characters")
+            raise ElectorateError(_("line %(n)s: a voter pseudonym is 32 lowercase hex characters", n=n))
         if member in seen:
-            raise ElectorateError(f"line {n}: member {member} listed twice")
+            raise ElectorateError(_("line %(n)s: member %(member)s listed twice", n=n, member=member))
         seen.add(member)
         members.append((member, cat, voter))
     return members
@@ -76,30 +82,45 @@ def _same_place(a: str, b: str) -> bool:
     return ra == rb or os.path.dirname(ra) == os.path.dirname(rb)
 
 
+def build_parser(words: Words) -> argparse.ArgumentParser:
+    _ = words._
+    parser = argparse.ArgumentParser(prog="python -m voting.credentials",
+                                     description=_("Issue one voting credential per member of the electorate."))
+    parser.add_argument("electorate", help=_("CSV member_id,category"))
+    parser.add_argument("--public", required=True, help=_("where to write the public credential list (JSON)"))
+    parser.add_argument("--private", required=True,
+                        help=_("where to write the private credentials (CSV), another place"))
+    parser.add_argument("--election", help=_("election fingerprint to include in the public list"))
+    parser.add_argument("--demo-same-place", action="store_true",
+                        help=_("allow both files in one directory (demo only)"))
+    add_lang_option(parser, words)
+    return parser
+
+
 def main(argv: Sequence[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m voting.credentials", description=__doc__.split("\n\n")[0])
-    parser.add_argument("electorate", help="CSV member_id,category")
-    parser.add_argument("--public", required=True, help="where to write the public credential list (JSON)")
-    parser.add_argument("--private", required=True, help="where to write the private credentials (CSV), another place")
-    parser.add_argument("--election", help="election fingerprint to include in the public list")
-    parser.add_argument("--demo-same-place", action="store_true", help="allow both files in one directory (demo only)")
-    args = parser.parse_args(argv)
+    words = words_for(pre_parse_lang(argv if argv is not None else sys.argv[1:]))
+    _ = words._
+    with argparse_speaks(words):
+        args = build_parser(words).parse_args(argv)
     if _same_place(args.public, args.private) and not args.demo_same_place:
-        print("refused: the public and private lists must go to different places (directories); "
-              "use --demo-same-place only for a demo", file=sys.stderr)
+        print(_("refused: the public and private lists must go to different places (directories); "
+                "use --demo-same-place only for a demo"), file=sys.stderr)
         return 2
     if os.path.realpath(args.public) == os.path.realpath(args.private):
-        print("refused: the public and private lists cannot be the same file", file=sys.stderr)
+        print(_("refused: the public and private lists cannot be the same file"), file=sys.stderr)
         return 2
     for path in (args.public, args.private):
         if os.path.exists(path):
-            print(f"refused: {path} exists; credentials are never overwritten", file=sys.stderr)
+            print(_("refused: %(file)s exists; credentials are never overwritten", file=path), file=sys.stderr)
             return 2
     try:
         with open(args.electorate, encoding="utf-8", newline="") as fh:
-            members = read_electorate(fh)
-    except (OSError, ElectorateError) as exc:
-        print(f"error: {exc}", file=sys.stderr)
+            members = read_electorate(fh, words)
+    except OSError as exc:
+        print(_("error: the electorate file cannot be read (%(detail)s)", detail=exc), file=sys.stderr)
+        return 2
+    except ElectorateError as exc:
+        print(_("error: %(reason)s", reason=exc), file=sys.stderr)
         return 2
     public, private = issue_credentials(members, args.election)
     fd = os.open(args.private, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
@@ -111,8 +132,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         json.dump(public, fh, indent=1, sort_keys=True)
         fh.write("\n")
     counts = {cat: sum(1 for _, c, _ in members if c == cat) for cat in CATEGORIES}
-    print(f"{len(members)} credentials issued (A: {counts['A']}, B: {counts['B']}); "
-          f"public list: {args.public}; private list: {args.private}")
+    print(_("%(n)s credentials issued (A: %(a)s, B: %(b)s); public list: %(public)s; private list: %(private)s",
+            n=len(members), a=counts["A"], b=counts["B"], public=args.public, private=args.private))
     return 0
 
 

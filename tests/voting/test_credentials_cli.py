@@ -80,3 +80,24 @@ def test_electorate_validation() -> None:
     assert "election" not in public
     assert len({p[3] for p in private}) == 2 and len({p[2] for p in private}) == 2
     assert {i["voter"] for i in public["credentials"]} == {p[2] for p in private}
+
+
+def test_speaks_the_officers_language(tmp_path: Path, electorate: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """French with --lang, Dutch from LANG, and a refused electorate named by its line in French."""
+    (tmp_path / "pub").mkdir()
+    (tmp_path / "priv").mkdir()
+    pub, priv = tmp_path / "pub" / "credentials.json", tmp_path / "priv" / "credentials.csv"
+    proc = run(str(electorate), "--public", str(pub), "--private", str(priv), "--lang", "fr")
+    assert proc.returncode == 0, proc.stderr
+    assert "4 codes de vote délivrés (A : 2, B : 2)" in proc.stdout
+    again = run(str(electorate), "--public", str(pub), "--private", str(priv), "--lang", "fr")
+    assert again.returncode == 2 and "refusé" in again.stderr and "jamais écrasés" in again.stderr
+    twice = tmp_path / "twice.csv"
+    twice.write_text("m1,A\nm2,B\nm1,A\n", encoding="utf-8")
+    monkeypatch.setenv("LANG", "nl_BE.UTF-8")
+    proc = run(str(twice), "--public", str(tmp_path / "pub" / "b.json"), "--private", str(tmp_path / "priv" / "b.csv"))
+    assert proc.returncode == 2
+    assert "regel 3: lid m1 staat er twee keer in" in proc.stderr
+    assert not (tmp_path / "pub" / "b.json").exists()
+    proc = run(str(twice), "--help")
+    assert "Geeft één stemcode per lid" in proc.stdout
