@@ -21,7 +21,7 @@ import os
 from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
-from typing import Any, Iterator, Mapping
+from typing import Any, Callable, Iterator, Mapping, Sequence
 
 from voting.reasons import N_, sentence
 
@@ -29,8 +29,8 @@ LANGUAGES = ("fr", "nl", "en")
 DEFAULT = "en"
 ENV_VARS = ("LANGUAGE", "LC_ALL", "LC_MESSAGES", "LANG")
 MO_PARTS = ("LC_MESSAGES", "messages.mo")
-__all__ = ["ENGLISH", "LANGUAGES", "N_", "Words", "add_lang_option", "argparse_speaks", "choose_language", "pre_parse_lang",
-           "words_for"]
+__all__ = ["ENGLISH", "LANGUAGES", "N_", "Words", "add_lang_option", "argparse_speaks", "choose_language",
+           "parse_in_language", "pre_parse_lang", "words_for"]
 
 
 def _base(tag: str) -> str:
@@ -164,6 +164,24 @@ def argparse_speaks(words: Words) -> Iterator[None]:
 def add_lang_option(parser: Any, words: Words) -> None:
     parser.add_argument("--lang", metavar="fr|nl|en",
                         help=words._("language of the messages (default: from LANG, else English)"))
+
+
+def parse_in_language(build_parser: Callable[[Words], Any], argv: Sequence[str] | None) -> Any:
+    """A tool's arguments, parsed in the user's language: the parser ``build_parser(words)`` builds
+    gets the ``--lang`` option and speaks the language (help, argparse's own errors), and the
+    result carries it as ``args.words``."""
+    import sys
+
+    words = words_for(pre_parse_lang(argv if argv is not None else sys.argv[1:]))
+    with argparse_speaks(words):
+        parser = build_parser(words)
+        add_lang_option(parser, words)
+        args = parser.parse_args(argv)
+    args.words = words
+    if words.missing_catalogue:
+        print("note: the messages of this language are not compiled (make translations): English is used",
+              file=sys.stderr)
+    return args
 
 
 def pre_parse_lang(argv: Any) -> str | None:

@@ -25,7 +25,7 @@ import secrets
 import sys
 from typing import Iterable, Sequence
 
-from voting.cli_i18n import ENGLISH, Words, add_lang_option, argparse_speaks, pre_parse_lang, words_for
+from voting.cli_i18n import ENGLISH, Words, parse_in_language
 from voting.crypto.credential import credential_public, generate_credential
 from voting.crypto.election import CATEGORIES
 from voting.crypto.encoding import is_hex
@@ -93,15 +93,13 @@ def build_parser(words: Words) -> argparse.ArgumentParser:
     parser.add_argument("--election", help=_("election fingerprint to include in the public list"))
     parser.add_argument("--demo-same-place", action="store_true",
                         help=_("allow both files in one directory (demo only)"))
-    add_lang_option(parser, words)
     return parser
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    words = words_for(pre_parse_lang(argv if argv is not None else sys.argv[1:]))
+    args = parse_in_language(build_parser, argv)
+    words = args.words
     _ = words._
-    with argparse_speaks(words):
-        args = build_parser(words).parse_args(argv)
     if _same_place(args.public, args.private) and not args.demo_same_place:
         print(_("refused: the public and private lists must go to different places (directories); "
                 "use --demo-same-place only for a demo"), file=sys.stderr)

@@ -33,7 +33,7 @@ import os
 import sys
 from typing import Any, Sequence
 
-from voting.cli_i18n import ENGLISH, Words, add_lang_option, argparse_speaks, pre_parse_lang, words_for
+from voting.cli_i18n import ENGLISH, Words, parse_in_language
 from voting.crypto.dkg import (
     TrusteeError,
     bad_dealers,
@@ -313,7 +313,6 @@ def build_parser(words: Words) -> argparse.ArgumentParser:
     _ = words._
     parser = argparse.ArgumentParser(prog="python -m voting.trustee",
                                      description=_("Scrutineer (trustee) tool working with files."))
-    add_lang_option(parser, words)
     sub = parser.add_subparsers(dest="step", required=True)
 
     def step(name: str, help_text: str) -> argparse.ArgumentParser:
@@ -371,14 +370,9 @@ def build_parser(words: Words) -> argparse.ArgumentParser:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    words = words_for(pre_parse_lang(argv if argv is not None else sys.argv[1:]))
+    args = parse_in_language(build_parser, argv)
+    words = args.words
     _ = words._
-    with argparse_speaks(words):
-        args = build_parser(words).parse_args(argv)
-    args.words = words
-    if words.missing_catalogue:
-        print("note: the messages of this language are not compiled (make translations): English is used",
-              file=sys.stderr)
     try:
         return int(args.func(args))
     except (TrusteeError, RecordError) as exc:

@@ -35,7 +35,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable, Iterator, Sequence
 
-from voting.cli_i18n import ENGLISH, N_, Words, add_lang_option, argparse_speaks, pre_parse_lang, words_for
+from voting.cli_i18n import ENGLISH, N_, Words, parse_in_language
 from voting.crypto.ballot import InvalidBallot, parse_ciphertexts
 from voting.crypto.election import CATEGORIES, Election
 from voting.crypto.encoding import _safe_int
@@ -691,18 +691,13 @@ def build_parser(words: Words) -> argparse.ArgumentParser:
                         help=_("accept a record that stops before the result (a check in progress)"))
     parser.add_argument("--complete", action="store_true", help=argparse.SUPPRESS)  # the default since format v1.1
     parser.add_argument("--json", action="store_true", help=_("print the report as JSON on the last line"))
-    add_lang_option(parser, words)
     return parser
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    words = words_for(pre_parse_lang(argv if argv is not None else sys.argv[1:]))
+    args = parse_in_language(build_parser, argv)
+    words = args.words
     _ = words._
-    with argparse_speaks(words):
-        args = build_parser(words).parse_args(argv)
-    if words.missing_catalogue:
-        print(f"note: the {args.lang or 'LANG'} messages are not compiled (make translations): English is used",
-              file=sys.stderr)
     tmp = None
     try:
         source = args.record
