@@ -807,12 +807,14 @@ _TRACKER_SEEN = select(CastBallot.id).where(CastBallot.tracker == bindparam("tra
 # One unique-index probe per alpha, whatever the planner's statistics say: with ``alpha IN (...)``
 # a table analysed before the box opened (or never) was read whole, every ballot of the
 # election, at every cast. The LIMIT (at most one row matches: the key is unique) keeps the
-# planner from flattening the lateral subquery into a join, which reads the election's rows too.
+# planner from flattening the lateral subquery into a join, which reads the election's rows too;
+# the owner's key is a subquery per match, not a join the planner could put outside the probes
+# (with some statistics it probed every alpha once per credential).
 _ALPHA_OWNERS_PG = text(
-    "SELECT c.public FROM unnest(CAST(:alphas AS varchar[])) AS a(alpha) "
+    "SELECT (SELECT c.public FROM voting_credential c WHERE c.id = b.credential_id) "
+    "FROM unnest(CAST(:alphas AS varchar[])) AS a(alpha) "
     "CROSS JOIN LATERAL (SELECT credential_id FROM voting_ballot_ciphertext b "
-    "WHERE b.election_id = :election AND b.alpha = a.alpha LIMIT 1) AS b "
-    "JOIN voting_credential c ON c.id = b.credential_id")
+    "WHERE b.election_id = :election AND b.alpha = a.alpha LIMIT 1) AS b")
 
 
 class DbBoard:

@@ -437,6 +437,7 @@ def test_the_copy_look_up_probes_one_index_entry_per_alpha_whatever_the_statisti
         pytest.skip("PostgreSQL's planner")
     election, _, creds = open_election
     credential_id = db.session.scalar(select(Credential.id).where(Credential.election_id == election.id))
+    db.session.execute(text("ANALYZE voting_credential"))
     db.session.execute(text("ANALYZE voting_ballot_ciphertext"))  # statistics of a board still empty
     db.session.execute(text(
         "INSERT INTO voting_ballot_ciphertext (election_id, alpha, credential_id) "
