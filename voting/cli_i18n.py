@@ -1,4 +1,5 @@
-"""The language of the voting command-line tools (``python -m voting.verify``, ``python -m voting.trustee``).
+"""The language of the voting command-line tools (``python -m voting.verify``, ``python -m voting.trustee``,
+``python -m voting.credentials``).
 
 Flask-free: the verifier runs from a single zip file with nothing installed but its two crypto
 packages. The language is ``--lang fr|nl|en``, else the environment as gettext reads it
