@@ -130,10 +130,13 @@ def answers_for_assembly(held_on: date, since: date | None = None) -> list[Board
     return list(db.session.scalars(stmt))
 
 
+# Recommendations the board has still to answer: listed for the board, counted for its task.
+_AWAITING_ANSWER = Recommendation.status == RecommendationStatus.SUBMITTED
+
+
 def awaiting_answer() -> list[Recommendation]:
-    return list(db.session.scalars(select(Recommendation).where(
-        Recommendation.status == RecommendationStatus.SUBMITTED).order_by(Recommendation.group_id,
-                                                                          Recommendation.number)))
+    return list(db.session.scalars(select(Recommendation).where(_AWAITING_ANSWER).order_by(
+        Recommendation.group_id, Recommendation.number)))
 
 
 def answered_in_progress() -> list[Recommendation]:
@@ -178,17 +181,18 @@ def board_minutes() -> list[BoardMinutes]:
                                                                  BoardMinutes.version.desc())))
 
 
+# Minutes whose synthesis members may read.
+_PUBLISHED = and_(BoardMinutes.published_at.is_not(None), BoardMinutes.status == MinutesStatus.APPROVED)
+
+
 def published_minutes() -> list[BoardMinutes]:
-    return list(db.session.scalars(select(BoardMinutes).where(
-        BoardMinutes.published_at.is_not(None), BoardMinutes.status == MinutesStatus.APPROVED)
-        .order_by(BoardMinutes.meeting_on.desc())))
+    return list(db.session.scalars(select(BoardMinutes).where(_PUBLISHED).order_by(BoardMinutes.meeting_on.desc())))
 
 
 def recent_syntheses(days: int = 30) -> list[BoardMinutes]:
     """Syntheses published in the last ``days`` days (with their texts; not the attendees or approvals)."""
     since = utcnow() - timedelta(days=days)
-    return list(db.session.scalars(select(BoardMinutes).where(
-        BoardMinutes.published_at >= since, BoardMinutes.status == MinutesStatus.APPROVED)
+    return list(db.session.scalars(select(BoardMinutes).where(_PUBLISHED, BoardMinutes.published_at >= since)
         .options(lazyload(BoardMinutes.attendees), lazyload(BoardMinutes.approvals))
         .order_by(BoardMinutes.meeting_on.desc(), BoardMinutes.version.desc())))
 
@@ -216,23 +220,12 @@ def work_counts() -> dict[str, int]:
         count(BoardMinutes, BoardMinutes.status.in_((MinutesStatus.DRAFT, MinutesStatus.CIRCULATED))).label("open"),
         count(BoardMinutes, BoardMinutes.status == MinutesStatus.APPROVED,
               BoardMinutes.published_at.is_(None)).label("unpublished"),
-        count(Recommendation, Recommendation.status == RecommendationStatus.SUBMITTED).label("awaiting"))).one()
+        count(Recommendation, _AWAITING_ANSWER).label("awaiting"))).one()
     return row._asdict()
-
-
-def minutes_in_progress() -> list[BoardMinutes]:
-    return list(db.session.scalars(select(BoardMinutes).where(
-        BoardMinutes.status.in_((MinutesStatus.DRAFT, MinutesStatus.CIRCULATED))).order_by(BoardMinutes.meeting_on)))
 
 
 def successor_of(minutes: BoardMinutes) -> BoardMinutes | None:
     return db.session.scalar(select(BoardMinutes).where(BoardMinutes.supersedes_id == minutes.id))
-
-
-def approved_unpublished() -> list[BoardMinutes]:
-    return list(db.session.scalars(select(BoardMinutes).where(
-        BoardMinutes.status == MinutesStatus.APPROVED, BoardMinutes.published_at.is_(None))
-        .order_by(BoardMinutes.meeting_on)))
 
 
 # -- search --------------------------------------------------------------------------------------
