@@ -19,7 +19,6 @@ from app.mail import queue_mail
 from app.models import Account, LoginToken
 
 
-
 def password_hasher() -> PasswordHasher:
     """This app's argon2 hasher, with the parameters its settings name (``PASSWORD_HASH_PROFILE``);
     made once per app."""
