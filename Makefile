@@ -6,8 +6,8 @@ FLASK := $(VENV)/bin/flask --app wsgi
 PORT ?= 5000
 # Links in the demo's mail point to the port it is served on.
 export UNEVOIX_PUBLIC_URL ?= http://127.0.0.1:$(PORT)
-# Debian packages the tests need (browser, PDF and QR readers, PostgreSQL server).
-SYSTEM_TOOLS := chromium pdftoppm zbarimg curl
+# Debian packages the tests need (Chromium's headless shell, PDF and QR readers, PostgreSQL server).
+SYSTEM_TOOLS := chromium-headless-shell pdftoppm zbarimg curl
 PG_BIN = $(firstword $(wildcard /usr/lib/postgresql/*/bin))
 # One fixed PostgreSQL directory per checkout, outside it so the postgres user can enter it.
 PG_DIR := /tmp/unevoix-pg-$(shell pwd | md5sum | cut -c1-10)
@@ -51,7 +51,7 @@ system-deps:
 	test -n "$(PG_BIN)" || missing=1; \
 	if [ -n "$$missing" ]; then \
 	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends \
-	    chromium poppler-utils zbar-tools postgresql curl >/dev/null; \
+	    chromium-headless-shell poppler-utils zbar-tools postgresql curl >/dev/null; \
 	fi
 
 # The SQLite and PostgreSQL runs share the two cores: each prints its output when it ends. The browser

@@ -36,6 +36,10 @@ class Config:
     # address is read from X-Forwarded-For only that many hops back, never further.
     PROXY_COUNT = 0
     MAGIC_LINK_MINUTES = 10
+    # How often a live part of a page asks the server again (htmx polling), in seconds: a member's
+    # renewal box waits for the bank, a register file being made, the projector during a vote and
+    # while the scrutineers decrypt. Shorter is fresher and costs a request per open page each time.
+    POLL_SECONDS: dict = {"renewal_status": 10, "register_export": 2, "projector_vote": 3, "projector_tally": 15}
     # A sign-in request answers no sooner than this, whether the address is known or not.
     LOGIN_ANSWER_SECONDS = 0.3
     # The argon2 parameters of new password hashes: a profile of ``argon2.profiles``. The default is

@@ -261,13 +261,18 @@ NO_STORE_TYPES = {"application/pdf", "text/csv", "application/zip", "application
                   "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"}
 
 
+def poll_every(part: str) -> str:
+    """The htmx trigger of a live part of a page: ``every 10s`` (``POLL_SECONDS``)."""
+    return f"every {current_app.config['POLL_SECONDS'][part]}s"
+
+
 def register(app) -> None:
     from app.i18n import LANGUAGE_NAMES, install_french_spacing
     from app.registry import nav_links, task_count
 
     # No ``tasks_for`` here: the task providers run in the two views that show tasks (core.home, core.task_badge).
     app.jinja_env.globals.update(current_locale=lambda: str(get_locale()), language_names=LANGUAGE_NAMES,
-                                 nav_links=nav_links, task_count=task_count)
+                                 nav_links=nav_links, task_count=task_count, poll_every=poll_every)
     app.jinja_env.filters["euros"] = euros
     from app.audit import action_label, object_label
     app.jinja_env.filters["audit_action"] = action_label

@@ -519,10 +519,10 @@ def projector(slug: str):
     assembly = queries.assembly_by_slug(slug)
     election = queries.election(assembly)
     results = queries.results(assembly)
-    # Every 3 s while ballots come in, every 15 s while the scrutineers decrypt, then not at all.
+    # Often while ballots come in, less often while the scrutineers decrypt, then not at all.
     polling = None
     if election is not None and results is None:
-        polling = 3 if election.state is ElectionState.OPEN else 15 if election.state is ElectionState.CLOSED else None
+        polling = {ElectionState.OPEN: "projector_vote", ElectionState.CLOSED: "projector_tally"}.get(election.state)
     turnout = queries.turnout(assembly)
     return render("assemblies/projector.html", "assemblies/_partials/projector.html", assembly=assembly,
                   lang=_lang(), election=election, turnout=turnout, results=results,

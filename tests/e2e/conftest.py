@@ -1,8 +1,11 @@
-"""Browser tests: Playwright drives Debian's Chromium against the real app served from a thread.
+"""Browser tests: Playwright drives Debian's Chromium against the real app served from a thread: its
+headless shell (``chromium-headless-shell``, the browser Playwright itself runs headless tests in:
+the same engine without the desktop browser around it, half the CPU), or else ``chromium``.
 
 Fixtures and helpers:
-- ``browser_type_launch_args``: points pytest-playwright at ``chromium`` on the PATH (never downloads one);
-- ``live_app``: an application on the test database with CSRF protection on, as in production;
+- ``browser_type_launch_args``: points pytest-playwright at that browser on the PATH (never downloads one);
+- ``live_app``: an application on the test database with CSRF protection on, as in production, whose
+  live parts poll faster (``POLL_SECONDS``);
 - ``live_server``: that application served by werkzeug on a free port; ``live_server.url``;
 - ``sign_in(page, live_server, email)`` (fixture; ``sign_in_with_link``): the real e-mailed-link flow, reading the outbox table;
 - ``accessible(page)`` (fixture; ``assert_accessible``): an axe-core scan that fails on serious or
@@ -12,6 +15,7 @@ Fixtures and helpers:
 Every test in this folder is marked ``e2e``; the folder is skipped when no Chromium is installed."""
 from __future__ import annotations
 
+import functools
 import re
 import shutil
 import threading
@@ -24,7 +28,7 @@ from werkzeug.serving import make_server
 from app.extensions import db as _db
 from app.models import OutboxMessage
 
-CHROMIUM = shutil.which("chromium")
+CHROMIUM = shutil.which("chromium-headless-shell") or shutil.which("chromium")
 
 
 def pytest_collection_modifyitems(config, items):
@@ -36,7 +40,7 @@ def pytest_collection_modifyitems(config, items):
             # warning is raised in the server's thread and says nothing about the app.
             item.add_marker(pytest.mark.filterwarnings("ignore:unclosed file:ResourceWarning"))
             if CHROMIUM is None:
-                item.add_marker(pytest.mark.skip(reason="no chromium on the PATH (apt-get install chromium)"))
+                item.add_marker(pytest.mark.skip(reason="no Chromium on the PATH (apt-get install chromium-headless-shell)"))
 
 
 @pytest.fixture(scope="session")
@@ -46,13 +50,17 @@ def browser_type_launch_args(browser_type_launch_args):
                      "--disable-component-update", "--disable-sync"]}
 
 
+# Live parts of pages poll every second or two: a test waits for the update, not for production's pace.
+POLL_SECONDS = {"renewal_status": 1, "register_export": 1, "projector_vote": 1, "projector_tally": 2}
+
+
 @pytest.fixture(scope="session")
 def live_app(app):
     """The same database as ``app`` but CSRF protection on, so forms are tested as they really post."""
     from app import create_app
 
     live = create_app({"SQLALCHEMY_DATABASE_URI": app.config["SQLALCHEMY_DATABASE_URI"], "SERVER_NAME": None,
-                       "WTF_CSRF_ENABLED": True, "DEMO": True})
+                       "WTF_CSRF_ENABLED": True, "DEMO": True, "POLL_SECONDS": POLL_SECONDS})
     yield live
     with live.app_context():
         _db.session.remove()
@@ -132,10 +140,15 @@ def sign_in():
 BLOCKING_IMPACTS = ("serious", "critical")
 
 
-def axe_violations(page, impacts=BLOCKING_IMPACTS) -> list[dict]:
+@functools.cache
+def _axe():
     from axe_playwright_python.sync_playwright import Axe
 
-    results = Axe().run(page)
+    return Axe()  # reads axe-core's script (570 kB) from disk: once
+
+
+def axe_violations(page, impacts=BLOCKING_IMPACTS) -> list[dict]:
+    results = _axe().run(page)
     return [v for v in results.response["violations"] if v.get("impact") in impacts]
 
 

@@ -15,7 +15,7 @@ from app.extensions import db
 from assemblies import queries, services
 from assemblies.models import Assembly
 from tests.assemblies.world import build_world
-from tests.e2e.conftest import assert_fits_phone
+from tests.e2e.conftest import POLL_SECONDS, assert_fits_phone
 
 PHONE = {"width": 360, "height": 740}
 PASSWORD = "a long officer password"
@@ -181,7 +181,7 @@ def test_the_projector_updates_when_the_vote_closes(page, live_server, accessibl
     services.close_vote(db.session.scalar(select(Assembly).where(Assembly.slug == "ga-e2e")))
     db.session.commit()
     expect(page.locator("#projector")).to_contain_text("The result appears here once", timeout=10_000)
-    assert page.locator("#projector").get_attribute("hx-trigger") == "every 15s"
+    assert page.locator("#projector").get_attribute("hx-trigger") == f"every {POLL_SECONDS['projector_tally']}s"
 
 
 def test_the_in_browser_verifier_accepts_the_record_and_rejects_a_tampered_one(page, live_server, accessible):
@@ -248,7 +248,7 @@ def test_the_chair_closes_one_item_the_projector_and_the_ballot_show_it_closed(p
     projector.goto(live_server.path("/assemblies/ga-e2e/projector"))
     on_screen = projector.locator(f"#vote-item-{item.id}")
     expect(on_screen).to_contain_text("Vote open")
-    assert on_screen.get_attribute("hx-trigger") == "every 3s"
+    assert on_screen.get_attribute("hx-trigger") == f"every {POLL_SECONDS['projector_vote']}s"
     # the chair: console, confirmation page (no JavaScript needed), close
     role_signs_in(page, live_server, w.officer)
     page.goto(live_server.path("/assemblies/ga-e2e/chair"))
@@ -340,7 +340,7 @@ def test_the_chair_holds_one_item_back_then_opens_it_the_projector_and_the_ballo
     projector.goto(live_server.path("/assemblies/ga-e2e/projector"))
     on_screen = projector.locator(f"#vote-item-{item.id}")
     expect(on_screen).to_contain_text("Vote not open yet")
-    assert on_screen.get_attribute("hx-trigger") == "every 3s"
+    assert on_screen.get_attribute("hx-trigger") == f"every {POLL_SECONDS['projector_vote']}s"
     # a member votes from home: the held item is shown not open yet, with no choice
     context = browser.new_context(viewport=PHONE)
     member_page = context.new_page()

@@ -2,6 +2,10 @@
 input from Hypothesis: random and hostile strings, huge values, wrong types, repeated and missing
 fields, Unicode, NUL; forms are read from the page first and posted back with their CSRF token
 (CSRF is on), JSON bodies go to every route that takes a body; as a visitor and as every role.
+The query-string sweep gives hostile values to the names the page reads (recorded while it answers,
+``ArgsReadRecorder``) and to its GET forms' fields: a name the route never looks at cannot change
+its answer, and rendering a page (or a PDF) dozens of times for names it ignores was most of the
+fuzzer's time. A route that reads every name (iterates the query string) gets the generic names too.
 
 It must never answer 5xx, and a refusal (4xx, or the sign-in redirect) must change nothing: the
 row count of every table, the audit log included, stays the same.
@@ -20,7 +24,7 @@ from hypothesis import strategies as st
 
 from app import create_app
 from app.extensions import db as _db
-from werkzeug.datastructures import MultiDict
+from werkzeug.datastructures import ImmutableMultiDict, MultiDict
 
 from tests.factories import DATABASE_URI, database_shared_by_module
 from tests.security.world import (
@@ -67,6 +71,81 @@ class NamedBody(bytes):
 # endpoint -> reason (the reproducing input).
 KNOWN_FAILURES: dict[str, str] = {}
 
+_EVERY_NAME = "*"
+
+
+class ArgsReadRecorder(ImmutableMultiDict):
+    """The request's query string and form, noting the names the view looks up (``READ``); a look at
+    all of them (iterating, counting) notes ``_EVERY_NAME``. Only while the view answers (``record``):
+    the hooks around every request (the NUL-byte guard reads every name) treat all names alike."""
+
+    READ: set[str] = set()
+    RECORDING = False
+
+    def _note(self, name):
+        if ArgsReadRecorder.RECORDING:
+            ArgsReadRecorder.READ.add(name)
+
+    def __getitem__(self, key):
+        self._note(key)
+        return super().__getitem__(key)
+
+    def __contains__(self, key):
+        self._note(key)
+        return super().__contains__(key)
+
+    def getlist(self, key, type=None):
+        self._note(key)
+        return super().getlist(key, type)
+
+    def _every_name(self, method, *args):
+        self._note(_EVERY_NAME)
+        return getattr(super(), method)(*args)
+
+    def __iter__(self):
+        return self._every_name("__iter__")
+
+    def __len__(self):
+        return self._every_name("__len__")
+
+    def items(self, multi=False):
+        return self._every_name("items", multi)
+
+    def keys(self):
+        return self._every_name("keys")
+
+    def values(self):
+        return self._every_name("values")
+
+    def lists(self):
+        return self._every_name("lists")
+
+    def to_dict(self, flat=True):
+        return self._every_name("to_dict", flat)
+
+    @classmethod
+    def record(cls, app) -> None:
+        """Make ``app`` parse requests into this class and note what its views read."""
+        app.request_class = type("RecordingRequest", (app.request_class,), {"parameter_storage_class": cls})
+        dispatch = app.dispatch_request
+
+        def recording_dispatch():
+            cls.RECORDING = True
+            try:
+                return dispatch()
+            finally:
+                cls.RECORDING = False
+
+        app.dispatch_request = recording_dispatch
+
+
+def _names_read(client, url, **kwargs):
+    """GET ``url``; the response and the names of the query string the view read to answer it."""
+    ArgsReadRecorder.READ = set()
+    response = client.get(url, **kwargs)
+    return response, ArgsReadRecorder.READ
+
+
 _ROUTES_APP = create_app({"SQLALCHEMY_DATABASE_URI": DATABASE_URI})
 ENDPOINTS = sorted({rule.endpoint for rule in _ROUTES_APP.url_map.iter_rules()})
 
@@ -82,6 +161,7 @@ def fuzz_app():
     # A crash answers 500 (as in production) instead of raising into the test: every input is reported.
     app = create_app({"SQLALCHEMY_DATABASE_URI": DATABASE_URI, "WTF_CSRF_ENABLED": True,
                       "PROPAGATE_EXCEPTIONS": False})
+    ArgsReadRecorder.record(app)
     yield app
     with app.app_context():
         _db.session.remove()
@@ -154,18 +234,21 @@ FILE_CONTENTS = [b"", b"\xff\xfe\x00", b"[" * 100_000, b'{"a": NaN}', b"{}", b"[
                  b"<Document><Amt>NaN</Amt></Document>"]
 # One field at a time, each of these values, the rest of the form as the page filled it.
 SWEEP_VALUES = ["abc", "", "-1", "99999999999999999999", "1.5", "x" * 5000, "\ufdfa" * 40, "١٢٣"]
+# Query names many pages read without a form naming them: swept where a page reads every name.
+GENERIC_QUERY_NAMES = ["page", "version", "before_id"]
 
 
 def _sweep(world, rule, targets) -> list[str]:
     """The deterministic part: every form field of every person who sees the form, one hostile value
-    at a time; every query field of the page; every raw body to every route that takes one."""
+    at a time; every query name the page reads or a GET form of it names; every raw body to every
+    route that takes one."""
     problems = []
     methods = rule.methods - {"HEAD", "OPTIONS"}
     body_method = next((m for m in ("POST", "PUT", "PATCH", "DELETE") if m in methods), None)
     # Who gets past the door (a form, or a page): two of them are enough, and a visitor.
     reaching = [p for p in PEOPLE if targets[p][1] is not None or targets[p][3] == 200]
     for person in dict.fromkeys(reaching[:2] + ["anonymous"]):
-        url, fields, query_fields, _status = targets[person]
+        url, fields, query_fields, _status, names_read = targets[person]
         client, token = world.clients[person], world.csrf[person]
         if body_method and fields == []:  # a confirm button: with its token, and without
             for form in ([("csrf_token", token)], []):
@@ -203,27 +286,36 @@ def _sweep(world, rule, targets) -> list[str]:
                 problems.append(_problem(world, before, response,
                                          f"{body_method} {url} as {person} with JSON_BODIES[{index}]"))
         if "GET" in methods and _status == 200:
-            for name in [f.name for f in query_fields] + ["page", "version", "before_id"]:
+            # The names the page read, and those it reads once given a hostile value, until none is new.
+            names, swept = list(dict.fromkeys([f.name for f in query_fields] + sorted(names_read))), set()
+            while names:
+                name = names.pop(0)
+                swept.add(name)
+                if name == _EVERY_NAME:
+                    names += [n for n in GENERIC_QUERY_NAMES if n not in swept and n not in names]
+                    continue
                 for value in SWEEP_VALUES:
                     before = world.counts()
-                    response = client.get(url, query_string={name: value})
+                    response, read = _names_read(client, url, query_string={name: value})
                     problems.append(_problem(world, before, response, f"GET {url}?{name}={value!r:.40} as {person}"))
+                    names += [n for n in sorted(read) if n not in swept and n not in names]
     return [p for p in problems if p]
 
 
 def _targets(world, rule, person):
-    """(url, fields of the form posting there, query fields of GET forms on the page, the page's status)."""
+    """(url, fields of the form posting there, query fields of GET forms on the page, the page's status,
+    the names of the query string the page read)."""
     url = world.url(rule)
     client = world.clients[person]
     methods = rule.methods - {"HEAD", "OPTIONS"}
     page_url = url if "GET" in methods else parent_pages(world, person, url)
-    page = client.get(page_url)
+    page, names_read = _names_read(client, page_url)
     html = page.text if page.mimetype == "text/html" else ""
     status = page.status_code if "GET" in methods else 0
     page.close()
     forms = forms_in(html, page_url)
     # None: no form posts there on this page; []: a form with only its CSRF token (a confirm button).
-    return url, forms.get(url.split("?")[0]), forms.get("GET " + url.split("?")[0], []), status
+    return url, forms.get(url.split("?")[0]), forms.get("GET " + url.split("?")[0], []), status, names_read
 
 
 @pytest.mark.parametrize("endpoint", list(_params()))
@@ -241,7 +333,7 @@ def test_route_survives_hostile_input(fuzz_app, world, endpoint):
     def run(data):
         person = data.draw(st.sampled_from(reaching) | st.sampled_from(PEOPLE), label="person")
         method = data.draw(st.sampled_from(methods), label="method")
-        url, fields, query_fields, _status = targets[person]
+        url, fields, query_fields, _status, _names = targets[person]
         fields = fields or []
         client = world.clients[person]
         before = world.counts()
@@ -320,8 +412,9 @@ def test_path_values_are_fuzzed_too(fuzz_app, world, endpoint):
 
 
 def test_the_fuzzer_finds_a_planted_crash_and_a_half_saved_refusal(make_app, db):
-    """The fuzzer cannot be fooled: a route that crashes on one value, and one that stores a row and
-    then refuses, are both reported."""
+    """The fuzzer cannot be fooled: a route that crashes on one value, one that stores a row and then
+    refuses, a page that crashes on a query value no form names, and one that crashes on a name it
+    finds by going through the whole query string, are all reported."""
     from flask import request
 
     from app.models import Account
@@ -345,8 +438,25 @@ def test_the_fuzzer_finds_a_planted_crash_and_a_half_saved_refusal(make_app, db)
             return "refused", 400
         return "ok"
 
+    @app.route("/_planted_list")
+    def planted_list():
+        int(request.args.get("page", "1"))
+        return "a list"
+
+    @app.route("/_planted_filter")
+    def planted_filter():
+        for name, value in request.args.items():
+            if name == "before_id":
+                int(value)
+        return "a filtered list"
+
+    ArgsReadRecorder.record(app)
     world = build_world(app, election=False, prefix="planted-")
     rule = next(r for r in app.url_map.iter_rules() if r.endpoint == "planted")
     problems = _sweep(world, rule, {person: _targets(world, rule, person) for person in PEOPLE})
     assert any("count='abc': 500" in p for p in problems)
     assert any("name='xxxx" in p and "database changed" in p for p in problems)
+    for endpoint, name in (("planted_list", "page"), ("planted_filter", "before_id")):
+        rule = next(r for r in app.url_map.iter_rules() if r.endpoint == endpoint)
+        problems = _sweep(world, rule, {person: _targets(world, rule, person) for person in PEOPLE})
+        assert any(f"?{name}='abc'" in p and ": 500" in p for p in problems), problems
