@@ -20,7 +20,7 @@ from flask_babel import get_locale
 from werkzeug.routing import IntegerConverter
 
 from app.clock import BRUSSELS
-
+from app.config import Config
 from app.extensions import htmx
 
 # PostgreSQL's ``integer``: an id beyond it in a URL is a 404, not a database error.
@@ -262,8 +262,9 @@ NO_STORE_TYPES = {"application/pdf", "text/csv", "application/zip", "application
 
 
 def poll_every(part: str) -> str:
-    """The htmx trigger of a live part of a page: ``every 10s`` (``POLL_SECONDS``)."""
-    return f"every {current_app.config['POLL_SECONDS'][part]}s"
+    """The htmx trigger of a live part of a page: ``every 10s`` (``POLL_SECONDS``; a part the setting
+    leaves out keeps its default)."""
+    return f"every {current_app.config['POLL_SECONDS'].get(part, Config.POLL_SECONDS[part])}s"
 
 
 def register(app) -> None:

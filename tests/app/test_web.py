@@ -120,3 +120,12 @@ def test_secret_mail_is_erased_once_sent(app, db, make_member, monkeypatch):
     assert "/auth/link/" in sent[0].get_content()
     message = db.session.scalar(db.select(OutboxMessage))
     assert message.sent_at is not None and message.body_text == ERASED_BODY
+
+
+def test_live_parts_poll_at_the_configured_pace_and_a_part_left_out_keeps_its_default(make_app):
+    from app.web import poll_every
+
+    with make_app().test_request_context():
+        assert poll_every("renewal_status") == "every 10s" and poll_every("projector_tally") == "every 15s"
+    with make_app(POLL_SECONDS={"projector_vote": 5}).test_request_context():
+        assert poll_every("projector_vote") == "every 5s" and poll_every("renewal_status") == "every 10s"
