@@ -4,8 +4,8 @@ fields, Unicode, NUL; forms are read from the page first and posted back with th
 (CSRF is on), JSON bodies go to every route that takes a body; as a visitor and as every role.
 The query-string sweep gives hostile values to the names the page reads (recorded while it answers,
 ``ArgsReadRecorder``) and to its GET forms' fields: a name the route never looks at cannot change
-its answer, and rendering a page (or a PDF) dozens of times for names it ignores was most of the
-fuzzer's time. A route that reads every name (iterates the query string) gets the generic names too.
+its answer, and rendering a page (or a PDF) dozens of times for names it ignores was a quarter of
+the fuzzer's time. A route that reads every name (iterates the query string) gets the generic names too.
 
 It must never answer 5xx, and a refusal (4xx, or the sign-in redirect) must change nothing: the
 row count of every table, the audit log included, stays the same.
