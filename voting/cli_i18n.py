@@ -30,8 +30,8 @@ LANGUAGES = ("fr", "nl", "en")
 DEFAULT = "en"
 ENV_VARS = ("LANGUAGE", "LC_ALL", "LC_MESSAGES", "LANG")
 MO_PARTS = ("LC_MESSAGES", "messages.mo")
-__all__ = ["ENGLISH", "LANGUAGES", "N_", "Words", "add_lang_option", "argparse_speaks", "choose_language",
-           "parse_in_language", "pre_parse_lang", "words_for"]
+__all__ = ["ENGLISH", "LANGUAGES", "N_", "Words", "choose_language", "parse_in_language", "pre_parse_lang",
+           "words_for"]
 
 
 def _base(tag: str) -> str:
