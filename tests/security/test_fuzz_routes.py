@@ -33,7 +33,8 @@ from tests.security.world import (
 
 # Hypothesis's examples per route and engine. Each engine draws its own (``_seed``): the two runs of
 # `make test` try twice as many distinct inputs as one, where identical seeds made them try the same
-# ones twice. What depends on the engine (int4, VARCHAR, 64-bit integers) the sweep checks on both.
+# ones twice. What depends on the engine (int4, VARCHAR, 64-bit integers) the sweep checks on
+# PostgreSQL, the stricter (``test_route_survives_hostile_input``).
 EXAMPLES = int(os.environ.get("UNEVOIX_FUZZ_EXAMPLES", "6"))
 
 
@@ -241,16 +242,17 @@ def _check(world, before, response, label):
 FILE_CONTENTS = [b"", b"\xff\xfe\x00", b"[" * 100_000, b'{"a": NaN}', b"{}", b"[]", b"1e999", b'"text"',
                  b'<?xml version="1.0"?><!DOCTYPE l [<!ENTITY a "aaaaaaaaaa"><!ENTITY b "&a;&a;&a;&a;&a;&a;">]><l>&b;</l>',
                  b"<Document><Amt>NaN</Amt></Document>"]
-# One field at a time, each of these values, the rest of the form as the page filled it.
-SWEEP_VALUES = ["abc", "", "-1", "99999999999999999999", "1.5", "x" * 5000, "\ufdfa" * 40, "١٢٣"]
+# One field at a time, each of these values (None: the field left out), the rest of the form as the
+# page filled it.
+SWEEP_VALUES = ["abc", "", "-1", "99999999999999999999", "1.5", "x" * 5000, "\ufdfa" * 40, "١٢٣", None]
 # Query names many pages read without a form naming them: swept where a page reads every name.
 GENERIC_QUERY_NAMES = ["page", "version", "before_id"]
 
 
 def _sweep(world, rule, targets) -> list[str]:
     """The deterministic part: every form field of every person who sees the form, one hostile value
-    at a time; every query name the page reads or a GET form of it names; every raw body to every
-    route that takes one."""
+    at a time; every query name the page reads or a GET form of it names; every raw body and file to
+    every route that takes one."""
     problems = []
     methods = rule.methods - {"HEAD", "OPTIONS"}
     body_method = next((m for m in ("POST", "PUT", "PATCH", "DELETE") if m in methods), None)
@@ -280,7 +282,7 @@ def _sweep(world, rule, targets) -> list[str]:
             for target in fields:
                 if target.kind == "file":
                     continue
-                for value in SWEEP_VALUES + [None]:
+                for value in SWEEP_VALUES:
                     form = [("csrf_token", token)] + [(n, value if n == target.name else v) for n, v in defaults
                                                       if not (n == target.name and value is None)]
                     before = world.counts()
@@ -303,7 +305,7 @@ def _sweep(world, rule, targets) -> list[str]:
                 if name == _EVERY_NAME:
                     names += [n for n in GENERIC_QUERY_NAMES if n not in swept and n not in names]
                     continue
-                for value in SWEEP_VALUES:
+                for value in [v for v in SWEEP_VALUES if v is not None]:
                     before = world.counts()
                     response, read = _names_read(client, url, query_string={name: value})
                     problems.append(_problem(world, before, response, f"GET {url}?{name}={value!r:.40} as {person}"))
@@ -332,7 +334,12 @@ def test_route_survives_hostile_input(fuzz_app, world, endpoint):
     rule = next(r for r in fuzz_app.url_map.iter_rules() if r.endpoint == endpoint)
     methods = sorted(rule.methods - {"HEAD", "OPTIONS"})
     targets = {person: _targets(world, rule, person) for person in PEOPLE}
-    problems = _sweep(world, rule, targets)
+    # The sweep runs on PostgreSQL only: each of its values that fails on SQLite fails there too. The
+    # Python side is the same; PostgreSQL refuses what SQLite lets through (text in an integer, a
+    # negative OFFSET, VARCHAR lengths, NUL) and, like SQLite, an integer beyond 64 bits (the planted
+    # test below shows it on both); bodies and files are read in Python before any SQL. Hypothesis's
+    # examples, below, run on both engines.
+    problems = _sweep(world, rule, targets) if ON_POSTGRES else []
     assert not problems, f"{len(problems)} problem(s):\n" + "\n".join(problems[:30])
     reaching = [p for p in PEOPLE if targets[p][1] is not None] or PEOPLE
 
@@ -424,7 +431,8 @@ def test_path_values_are_fuzzed_too(fuzz_app, world, endpoint):
 def test_the_fuzzer_finds_a_planted_crash_and_a_half_saved_refusal(make_app, db):
     """The fuzzer cannot be fooled: a route that crashes on one value, one that stores a row and then
     refuses, a page that crashes on a query value no form names, and one that crashes on a name it
-    finds by going through the whole query string, are all reported."""
+    finds by going through the whole query string, are all reported; and an id beyond 64 bits is
+    refused on either engine."""
     from flask import request
 
     from app.models import Account
@@ -460,13 +468,30 @@ def test_the_fuzzer_finds_a_planted_crash_and_a_half_saved_refusal(make_app, db)
                 int(value)
         return "a filtered list"
 
+    @app.route("/_planted_lookup")
+    def planted_lookup():  # stores a visit, then looks the id up (the app answers 400 to a number out of range)
+        wanted = request.args.get("id", type=int)
+        if wanted is None:
+            return "nobody"
+        import uuid
+
+        _db.session.add(Account(email=f"visit-{uuid.uuid4().hex}@example.be", display_name="visit"))
+        _db.session.commit()
+        return "found" if _db.session.get(Account, wanted) else "nobody"
+
     ArgsReadRecorder.record(app)
     world = build_world(app, election=False, prefix="planted-")
-    rule = next(r for r in app.url_map.iter_rules() if r.endpoint == "planted")
-    problems = _sweep(world, rule, {person: _targets(world, rule, person) for person in PEOPLE})
+
+    def sweep(endpoint):
+        rule = next(r for r in app.url_map.iter_rules() if r.endpoint == endpoint)
+        return _sweep(world, rule, {person: _targets(world, rule, person) for person in PEOPLE})
+
+    problems = sweep("planted")
     assert any("count='abc': 500" in p for p in problems)
     assert any("name='xxxx" in p and "database changed" in p for p in problems)
     for endpoint, name in (("planted_list", "page"), ("planted_filter", "before_id")):
-        rule = next(r for r in app.url_map.iter_rules() if r.endpoint == endpoint)
-        problems = _sweep(world, rule, {person: _targets(world, rule, person) for person in PEOPLE})
+        problems = sweep(endpoint)
         assert any(f"?{name}='abc'" in p and ": 500" in p for p in problems), problems
+    # Both engines refuse an id beyond 64 bits (why the sweep need not run on SQLite too).
+    problems = sweep("planted_lookup")
+    assert any("?id='99999999999999999999'" in p and "database changed" in p for p in problems), problems
