@@ -16,15 +16,21 @@ PG_URI := postgresql+psycopg://postgres@/unevoix_test?host=$(PG_DIR)&port=5432
 
 .PHONY: smoke verifier translations-update run test test-sqlite test-sqlite-then-smoke test-postgres install install-test system-deps translations demo-db bench bench-cast clean
 
-$(VENV)/installed: pyproject.toml
+# One pip run each: the app (`make run`), or the app and what tests need (`make test`, which leaves
+# bytecode to be compiled on first import: most of what pip would compile, no test imports).
+define pip_install
 	test -x $(PY) || python3 -m venv $(VENV)
 	$(PY) -m pip install -q --upgrade pip
-	$(PY) -m pip install -q -e .
+	$(PY) -m pip install -q $(2) -e "$(1)"
+endef
+
+$(VENV)/installed: pyproject.toml
+	$(call pip_install,.)
 	touch $@
 
-$(VENV)/installed-test: $(VENV)/installed
-	$(PY) -m pip install -q -e ".[test]"
-	touch $@
+$(VENV)/installed-test: pyproject.toml
+	$(call pip_install,.[test],--no-compile)
+	touch $@ $(VENV)/installed
 
 install: $(VENV)/installed translations
 install-test: $(VENV)/installed-test translations
