@@ -16,12 +16,11 @@ PG_URI := postgresql+psycopg://postgres@/unevoix_test?host=$(PG_DIR)&port=5432
 
 .PHONY: smoke verifier translations-update run test test-sqlite test-sqlite-then-smoke test-postgres install install-test system-deps translations demo-db bench bench-cast clean
 
-# One pip run each: the app (`make run`), or the app and what tests need (`make test`, which leaves
-# bytecode to be compiled on first import: most of what pip would compile, no test imports).
+# One pip run each: the app (`make run`), or the app and what tests need (`make test`).
 define pip_install
 	test -x $(PY) || python3 -m venv $(VENV)
 	$(PY) -m pip install -q --upgrade pip
-	$(PY) -m pip install -q $(2) -e "$(1)"
+	$(PY) -m pip install -q -e "$(1)"
 endef
 
 $(VENV)/installed: pyproject.toml
@@ -29,7 +28,7 @@ $(VENV)/installed: pyproject.toml
 	touch $@
 
 $(VENV)/installed-test: pyproject.toml
-	$(call pip_install,.[test],--no-compile)
+	$(call pip_install,.[test])
 	touch $@ $(VENV)/installed
 
 install: $(VENV)/installed translations

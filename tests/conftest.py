@@ -21,12 +21,16 @@ from tests.factories import (  # noqa: E402,F401  (re-exported for older imports
 
 
 
+@pytest.hookimpl(trylast=True)  # after tests/e2e/conftest.py marks its tests
 def pytest_collection_modifyitems(config, items):
-    """A test run on one database only says why (docs/architecture.md, "Tests")."""
+    """A test run on one database only says why (docs/architecture.md, "Tests"). The browser tests
+    come last: in `make test` the other run has ended by then, and the browser, the live server
+    and the test share the two cores where a test alone would leave one idle."""
     for item in items:
         for mark in item.iter_markers("sqlite_only"):
             if not mark.kwargs.get("reason"):
                 raise pytest.UsageError(f"{item.nodeid}: sqlite_only needs reason=\"...\" (why PostgreSQL adds nothing)")
+    items.sort(key=lambda item: item.get_closest_marker("e2e") is not None)
 
 
 @pytest.fixture(scope="session")

@@ -7,7 +7,10 @@ Fixtures and helpers:
 - ``live_app``: an application on the test database with CSRF protection on, as in production, whose
   live parts poll faster (``POLL_SECONDS``);
 - ``live_server``: that application served by werkzeug on a free port; ``live_server.url``;
-- ``sign_in(page, live_server, email)`` (fixture; ``sign_in_with_link``): the real e-mailed-link flow, reading the outbox table;
+- ``sign_in_with_link(page, live_server, email)``: the real e-mailed-link flow, reading the outbox table;
+  ``sign_in_with_password_and_code(page, live_server, account)``: an account with roles, the real way;
+  ``sign_in(page, live_server, email or account)`` (fixture; ``sign_in_directly``): signed in without the
+  sign-in pages, for the journeys that only start there;
 - ``accessible(page)`` (fixture; ``assert_accessible``): an axe-core scan that fails on serious or
   critical violations; ``axe_violations(page)`` returns them;
 - ``assert_fits_phone(page)``: the page does not scroll sideways (names the elements that stick out).
@@ -132,9 +135,59 @@ def sign_in_with_link(page, live_server: LiveServer, email: str) -> None:
     page.wait_for_url(re.compile(r"^" + re.escape(live_server.url) + r"/(\?.*)?$"))
 
 
+PASSWORD = "a long password for the browser tests"
+
+
+def sign_in_with_password_and_code(page, live_server: LiveServer, account) -> None:
+    """The real sign-in of an account with roles: e-mail and password, then its authenticator's code.
+    The account is given that password and a confirmed authenticator first."""
+    import pyotp
+
+    from app.auth.services import set_password
+    from app.clock import utcnow
+
+    set_password(account, PASSWORD)
+    secret = pyotp.random_base32()
+    account.totp_secret, account.totp_confirmed_at = secret, utcnow()
+    _db.session.commit()
+    page.goto(live_server.path("/auth/login"))
+    page.get_by_label(re.compile("e-mail", re.I)).first.fill(account.email)
+    page.locator("main summary").click()
+    page.get_by_label(re.compile("Password")).fill(PASSWORD)
+    page.locator("main form button[type=submit]").last.click()
+    page.get_by_label(re.compile("6-digit code")).fill(pyotp.TOTP(secret).now())
+    page.get_by_role("button", name="Sign in").click()
+    expect(page.get_by_role("heading", level=1)).to_contain_text("Hello")
+
+
+def sign_in_directly(page, live_server: LiveServer, who) -> None:
+    """``page``'s browser signed in as ``who`` (an account or its e-mail), on the home page, as the
+    sign-in pages leave it: the live app's own signed session cookie, bound to this browser as
+    Flask-Login's strong protection checks. For the journeys that start signed in; the sign-in pages
+    themselves are driven by ``sign_in_with_link`` and ``sign_in_with_password_and_code`` in
+    test_accounts.py, a member's vote by link and the scrutineer's and staff's first journeys."""
+    import time
+
+    from flask_login.utils import _create_identifier
+
+    from app.models import Account
+
+    account = who if isinstance(who, Account) else _db.session.scalar(
+        _db.select(Account).where(Account.email == who.lower()))
+    app = live_server.app
+    headers = {"User-Agent": page.evaluate("navigator.userAgent")}
+    with app.test_request_context(headers=headers, environ_base={"REMOTE_ADDR": "127.0.0.1"}):
+        session = {"_user_id": account.get_id(), "_fresh": True, "_id": _create_identifier(),
+                   "signed_in_at": time.time()}
+        value = app.session_interface.get_signing_serializer(app).dumps(session)
+    page.context.add_cookies([{"name": app.config["SESSION_COOKIE_NAME"], "value": value, "url": live_server.url}])
+    page.goto(live_server.path("/"))
+    expect(page.locator("form[action$='/auth/logout']")).to_have_count(1)  # signed in, in any language
+
+
 @pytest.fixture
 def sign_in():
-    return sign_in_with_link
+    return sign_in_directly
 
 
 BLOCKING_IMPACTS = ("serious", "critical")
@@ -148,6 +201,8 @@ def _axe():
 
 
 def axe_violations(page, impacts=BLOCKING_IMPACTS) -> list[dict]:
+    # A click that navigates returns once the next page has started: scan it with its stylesheets.
+    page.wait_for_load_state()
     results = _axe().run(page)
     return [v for v in results.response["violations"] if v.get("impact") in impacts]
 

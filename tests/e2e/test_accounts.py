@@ -11,7 +11,7 @@ from playwright.sync_api import expect
 
 from app.models import Role
 from tests.factories import make_account, make_member_obj
-from tests.e2e.conftest import assert_fits_phone
+from tests.e2e.conftest import assert_fits_phone, sign_in_with_link
 
 PHONE = {"width": 360, "height": 740}
 
@@ -22,7 +22,7 @@ def phone(page):
     return page
 
 
-def test_member_signs_in_by_link_and_edits_profile(phone, live_server, sign_in, accessible):
+def test_member_signs_in_by_link_and_edits_profile(phone, live_server, accessible):
     page = phone
     make_member_obj(email="lotte@example.be", first_name="Lotte", last_name="Maes", language="en")
     page.goto(live_server.path("/"))
@@ -30,7 +30,7 @@ def test_member_signs_in_by_link_and_edits_profile(phone, live_server, sign_in, 
     page.goto(live_server.path("/auth/login"))
     accessible(page)
     assert_fits_phone(page)
-    sign_in(page, live_server, "lotte@example.be")
+    sign_in_with_link(page, live_server, "lotte@example.be")
     assert page.get_by_role("heading", level=1).inner_text() == "Hello Lotte Maes"
     accessible(page)
     page.locator("header.site summary").click()  # on a phone the links fold into the menu
@@ -62,7 +62,7 @@ def test_switching_language(phone, live_server):
     assert page.get_by_role("heading", level=1).inner_text() == "Se connecter"
 
 
-def test_staff_enrol_totp_then_sign_in_with_code(page, live_server, sign_in, accessible):
+def test_staff_enrol_totp_then_sign_in_with_code(page, live_server, accessible):
     make_account(roles=(Role.STAFF,), email="nadia@example.be")
     page.goto(live_server.path("/auth/login"))
     page.get_by_label(re.compile("e-mail", re.I)).first.fill("nadia@example.be")

@@ -5,20 +5,16 @@ from __future__ import annotations
 
 import re
 
-import pyotp
-import pytest
 from playwright.sync_api import expect
 from sqlalchemy import select
 
-from app.clock import utcnow
 from app.extensions import db
 from assemblies import queries, services
 from assemblies.models import Assembly
 from tests.assemblies.world import build_world
-from tests.e2e.conftest import POLL_SECONDS, assert_fits_phone
+from tests.e2e.conftest import POLL_SECONDS, assert_fits_phone, sign_in_with_link
 
 PHONE = {"width": 360, "height": 740}
-PASSWORD = "a long officer password"
 LINK = re.compile(r"(/voting/[^\s#]+/vote#[1-9A-Za-z-]+:[0-9a-f]{64})")
 
 
@@ -38,23 +34,6 @@ def mail_link(email: str, proxy: bool = False) -> str:
                                .order_by(OutboxMessage.id)).all()
     mails = [m for m in mails if ("has given you their proxy" in m.body_text) == proxy and LINK.search(m.body_text)]
     return LINK.search(mails[-1].body_text).group(1)
-
-
-def role_signs_in(page, live_server, account):
-    from app.auth.services import set_password
-
-    set_password(account, PASSWORD)
-    secret = pyotp.random_base32()
-    account.totp_secret, account.totp_confirmed_at = secret, utcnow()
-    db.session.commit()
-    page.goto(live_server.path("/auth/login"))
-    page.get_by_label(re.compile("e-mail", re.I)).first.fill(account.email)
-    page.get_by_text("I have a password").click()
-    page.get_by_label(re.compile("Password")).fill(PASSWORD)
-    page.locator("main form button[type=submit]").last.click()
-    page.get_by_label(re.compile("6-digit code")).fill(pyotp.TOTP(secret).now())
-    page.get_by_role("button", name="Sign in").click()
-    expect(page.get_by_role("heading", level=1)).to_contain_text("Hello")
 
 
 def fill_ballot(page):
@@ -137,7 +116,7 @@ def test_a_proxy_holder_votes_for_two(page, live_server, sign_in):
     services.give_proxy(w.assembly, giver, holder)
     db.session.commit()
     sign_in(page, live_server, holder.email)
-    page.goto(live_server.path(f"/assemblies/ga-e2e"))
+    page.goto(live_server.path("/assemblies/ga-e2e"))
     expect(page.locator("main")).to_contain_text(f"You hold the proxy of {giver.name}")
     for link in (mail_link(holder.email), mail_link(holder.email, proxy=True)):
         page.goto(live_server.path(link))
@@ -150,9 +129,9 @@ def test_a_proxy_holder_votes_for_two(page, live_server, sign_in):
     assert voted == {giver.id, holder.id}
 
 
-def test_check_in_by_typed_member_number_and_pages_are_accessible(page, live_server, accessible):
+def test_check_in_by_typed_member_number_and_pages_are_accessible(page, live_server, sign_in, accessible):
     w = open_world()
-    role_signs_in(page, live_server, w.officer)
+    sign_in(page, live_server, w.officer)
     page.goto(live_server.path("/assemblies/"))
     accessible(page)
     page.get_by_role("link", name=re.compile("General assembly")).click()
@@ -174,7 +153,7 @@ def test_check_in_by_typed_member_number_and_pages_are_accessible(page, live_ser
 
 
 def test_the_projector_updates_when_the_vote_closes(page, live_server, accessible):
-    w = open_world()
+    open_world()
     page.goto(live_server.path("/assemblies/ga-e2e/projector"))
     expect(page.locator("#projector")).to_contain_text("Open")
     accessible(page)
@@ -184,7 +163,8 @@ def test_the_projector_updates_when_the_vote_closes(page, live_server, accessibl
     assert page.locator("#projector").get_attribute("hx-trigger") == f"every {POLL_SECONDS['projector_tally']}s"
 
 
-def test_the_in_browser_verifier_accepts_the_record_and_rejects_a_tampered_one(page, live_server, accessible):
+def test_the_in_browser_verifier_accepts_the_record_and_rejects_a_tampered_one(page, live_server, sign_in,
+                                                                               accessible):
     from assemblies.demo import cast_for, tally
     from assemblies.models import Elector
     from voting.models import BoardEvent
@@ -204,7 +184,7 @@ def test_the_in_browser_verifier_accepts_the_record_and_rejects_a_tampered_one(p
     expect(page.locator("#projector")).to_contain_text("Approval of the annual accounts")
     assert page.locator("#projector").get_attribute("hx-trigger") is None  # the result is out: no polling
     accessible(page)
-    role_signs_in(page, live_server, w.officer)
+    sign_in(page, live_server, w.officer)
     page.goto(live_server.path("/assemblies/ga-e2e/results"))
     expect(page.locator("main")).to_contain_text("Amélie Dubois")
     accessible(page)
@@ -226,12 +206,12 @@ def test_the_in_browser_verifier_accepts_the_record_and_rejects_a_tampered_one(p
     expect(status).to_contain_text("event_hash")
 
 
-def test_the_link_opened_before_signing_in_keeps_the_credential(page, live_server, sign_in):
+def test_the_link_opened_before_signing_in_keeps_the_credential(page, live_server):
     w = open_world()
     member = w.members[5]
     page.goto(live_server.path(mail_link(member.email)))
     expect(page.locator("main")).to_contain_text("Please sign in to vote in this election.")
-    sign_in(page, live_server, member.email)
+    sign_in_with_link(page, live_server, member.email)
     page.goto(live_server.path("/voting/ga-e2e/vote"))
     assert page.locator("#credential").input_value()
     page.locator("fieldset[data-contest=item2]").get_by_label("Yes", exact=True).check()
@@ -250,7 +230,7 @@ def test_the_chair_closes_one_item_the_projector_and_the_ballot_show_it_closed(p
     expect(on_screen).to_contain_text("Vote open")
     assert on_screen.get_attribute("hx-trigger") == f"every {POLL_SECONDS['projector_vote']}s"
     # the chair: console, confirmation page (no JavaScript needed), close
-    role_signs_in(page, live_server, w.officer)
+    sign_in(page, live_server, w.officer)
     page.goto(live_server.path("/assemblies/ga-e2e/chair"))
     row = page.locator("ul.vote-items li", has_text="Approval of the annual accounts")
     row.get_by_role("link", name="Close the vote on this item").click()
@@ -327,7 +307,7 @@ def test_the_chair_holds_one_item_back_then_opens_it_the_projector_and_the_ballo
     db.session.commit()
     item = next(i for i in w.assembly.items if i.contest_id == "item2")
     # the chair opens the vote holding the accounts back (a checkbox in the confirmation)
-    role_signs_in(page, live_server, w.officer)
+    sign_in(page, live_server, w.officer)
     page.goto(live_server.path("/assemblies/ga-e2e/chair"))
     page.get_by_text("Open the vote", exact=True).click()
     page.get_by_label("Approval of the annual accounts").check()

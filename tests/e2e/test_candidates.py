@@ -13,29 +13,17 @@ from candidates import services
 from shares.models import Category
 from tests.candidates.conftest import call_values, full_fields, make_standing_member, png_bytes
 from tests.factories import make_account
-from tests.e2e.conftest import assert_fits_phone
+from tests.e2e.conftest import assert_fits_phone, sign_in_directly
 
 PHONE = {"width": 360, "height": 740}
 
 
 def secretary_signs_in(page, live_server):
-    import pyotp
-
-    from app.clock import utcnow
     from app.models import Role
 
-    account = make_account(roles=(Role.SECRETARY,), email="luc.secretary@example.be", password="a long secretary password")
-    secret = pyotp.random_base32()
-    account.totp_secret, account.totp_confirmed_at = secret, utcnow()
+    account = make_account(roles=(Role.SECRETARY,), email="luc.secretary@example.be")
     db.session.commit()
-    page.goto(live_server.path("/auth/login"))
-    page.get_by_label(re.compile("e-mail", re.I)).first.fill(account.email)
-    page.locator("main summary").click()
-    page.get_by_label(re.compile("Password")).fill("a long secretary password")
-    page.locator("main form button[type=submit]").last.click()
-    page.get_by_label(re.compile("6-digit code")).fill(pyotp.TOTP(secret).now())
-    page.get_by_role("button", name="Sign in").click()
-    expect(page.get_by_role("heading", level=1)).to_contain_text("Hello")
+    sign_in_directly(page, live_server, account)
     return account
 
 

@@ -7,13 +7,10 @@ The page is scanned with axe-core at each stage."""
 from __future__ import annotations
 
 import json
-import re
 
-import pyotp
 import pytest
 from playwright.sync_api import expect
 
-from app.clock import utcnow
 from app.extensions import db
 from app.models import Role
 from tests.factories import make_account
@@ -23,9 +20,8 @@ from voting.crypto.election import Contest
 from voting.demo import definition, make_kits
 from voting.models import BoardEvent, ElectionState
 from voting.record import record_document, replay
-from tests.e2e.conftest import assert_fits_phone
+from tests.e2e.conftest import assert_fits_phone, sign_in_with_password_and_code
 
-PASSWORD = "a long scrutineer password"
 CONTESTS = [
     Contest("r1", "resolution", ("yes", "no", "abstain"), 1, 1),
     Contest("board-a", "board", ("a1", "a2", "a3"), 0, 2, category="A", seats=2),
@@ -34,23 +30,9 @@ PAGE_SCRIPT = "/static/js/scrutineer/page.mjs"
 
 
 def scrutineer_account(email):
-    account = make_account(roles=(Role.SCRUTINEER,), email=email, password=PASSWORD)
-    secret = pyotp.random_base32()
-    account.totp_secret, account.totp_confirmed_at = secret, utcnow()
+    account = make_account(roles=(Role.SCRUTINEER,), email=email)
     db.session.commit()
-    return account, secret
-
-
-def sign_in_with_password_and_code(page, live_server, email, secret):
-    page.goto(live_server.path("/auth/login"))
-    page.get_by_label(re.compile("e-mail", re.I)).first.fill(email)
-    page.locator("main summary").click()
-    page.get_by_label(re.compile("Password")).fill(PASSWORD)
-    page.locator("main form button[type=submit]").last.click()
-    assert page.get_by_role("heading", level=1).inner_text() == "Enter your code"
-    page.get_by_label(re.compile("6-digit code")).fill(pyotp.TOTP(secret).now())
-    page.get_by_role("button", name="Sign in").click()
-    assert page.get_by_role("heading", level=1).inner_text().startswith("Hello")
+    return account
 
 
 def open_scrutineer_page(page, live_server, slug):
@@ -77,7 +59,7 @@ def board_types(election):
 
 
 def test_scrutineer_generates_the_key_from_the_browser(page, live_server, accessible, tmp_path, console_errors):
-    account, secret = scrutineer_account("scrutineer@example.be")
+    account = scrutineer_account("scrutineer@example.be")
     kits = make_kits(3)
     draft = definition("ag-browser", "General assembly", CONTESTS, kits, 2)
     draft["trustees"][0] = {"id": "t1", "name": "Scrutineer 1", "signing_key": "", "encryption_key": ""}
@@ -85,7 +67,7 @@ def test_scrutineer_generates_the_key_from_the_browser(page, live_server, access
     db.session.commit()
     assert election.state is ElectionState.SETUP
 
-    sign_in_with_password_and_code(page, live_server, "scrutineer@example.be", secret)
+    sign_in_with_password_and_code(page, live_server, account)
 
     # 1. keys made in the browser; the public half is published only after the private file is saved
     widget = open_scrutineer_page(page, live_server, "ag-browser")
@@ -167,14 +149,14 @@ def test_scrutineer_generates_the_key_from_the_browser(page, live_server, access
     assert console_errors == []
 
 
-def test_scrutineer_decrypts_the_tally_from_the_browser_with_cli_files(page, live_server, accessible, tmp_path,
+def test_scrutineer_decrypts_the_tally_from_the_browser_with_cli_files(page, live_server, sign_in, accessible, tmp_path,
                                                                     console_errors):
     """Keys and share made with the command line tool, decryption from the browser."""
     from voting.crypto.ballot import encrypt_ballot
     from voting.crypto.credential import credential_public, generate_credential
     from voting.demo import partial_decryption, run_keygen, seal_signature
 
-    account, secret = scrutineer_account("teller@example.be")
+    account = scrutineer_account("teller@example.be")
     kits = make_kits(3)
     election = services.create_election(definition("ag-decrypt", "Assembly", CONTESTS, kits, 2),
                                         trustees={"t2": account}, slug="ag-decrypt", require_login=False)
@@ -197,7 +179,7 @@ def test_scrutineer_decrypts_the_tally_from_the_browser_with_cli_files(page, liv
     key_file.write_text(json.dumps(kits["t2"].private))  # exactly what `voting.trustee init` / `keygen2` write
     share_file.write_text(json.dumps(kits["t2"].secret))
 
-    sign_in_with_password_and_code(page, live_server, "teller@example.be", secret)
+    sign_in(page, live_server, account)
     page.set_viewport_size({"width": 360, "height": 740})
     widget = open_scrutineer_page(page, live_server, "ag-decrypt")
     accessible(page)
@@ -258,14 +240,15 @@ def _close_seal_tally(election, kits):
     return services.compute_tally(election)
 
 
-def test_the_browser_scrutineer_refuses_to_decrypt_a_vote(page, live_server, accessible, tmp_path, console_errors):
+def test_the_browser_scrutineer_refuses_to_decrypt_a_vote(page, live_server, sign_in, accessible, tmp_path,
+                                                         console_errors):
     """Attacks: a board holding one member's ballot; a tally the server made up from one member's
     ciphertexts (its sums, or only the totals to decrypt); a board the server calls closed without
     a close event. The page checks every ballot itself and refuses each, saying why; nothing is posted."""
     from voting.crypto.tally import decrypt_sums, published_groups
     from voting.record import event_hash
 
-    account, secret = scrutineer_account("refuser@example.be")
+    account = scrutineer_account("refuser@example.be")
     kits = make_kits(3)
     one = _closed_election_with("ag-one", [["yes"]], kits, account)
     _close_seal_tally(one, kits)
@@ -290,7 +273,7 @@ def test_the_browser_scrutineer_refuses_to_decrypt_a_vote(page, live_server, acc
     key_file.write_text(json.dumps(kits["t2"].private))
     share_file.write_text(json.dumps(kits["t2"].secret))
 
-    sign_in_with_password_and_code(page, live_server, "refuser@example.be", secret)
+    sign_in(page, live_server, account)
     posts = []
     page.on("request", lambda r: posts.append(r.url) if r.method == "POST" and "/scrutineer" in r.url else None)
     for slug, message in [

@@ -17,7 +17,7 @@ from app.extensions import db
 from shares import admission, register
 from shares.bank import import_statement
 from shares.camt_writer import Credit, write_camt053
-from shares.models import Category, ExportStatus, MemberKind, PaymentStatus, RegisterExport, Surplus, SurplusKind
+from shares.models import Category, ExportStatus, MemberKind, RegisterExport
 from tests.e2e.conftest import assert_fits_phone
 from tests.e2e.test_staff_statement import staff_signs_in
 from tests.factories import make_member_obj

@@ -6,10 +6,8 @@ import re
 from datetime import date
 
 
-import pyotp
 from playwright.sync_api import expect
 
-from app.clock import utcnow
 from app.extensions import db
 from app.models import Role
 from shares import register, renewal
@@ -19,26 +17,21 @@ from shares.models import BankTransaction, Category, MatchStatus, MemberRequest,
 from shares.register import record_payment
 from app.config import Config
 from tests.factories import make_account, make_member_obj
-from tests.e2e.conftest import assert_fits_phone
+from tests.e2e.conftest import assert_fits_phone, sign_in_directly, sign_in_with_password_and_code
 
 THIS_YEAR = today().year
-PASSWORD = "a long staff password"
+
+
+def staff_account(email="nadia.staff@example.be"):
+    account = make_account(roles=(Role.STAFF,), email=email)
+    db.session.commit()
+    return account
 
 
 def staff_signs_in(page, live_server, email="nadia.staff@example.be"):
-    """A staff account with a password and a confirmed authenticator signs in with both."""
-    account = make_account(roles=(Role.STAFF,), email=email, password=PASSWORD)
-    secret = pyotp.random_base32()
-    account.totp_secret, account.totp_confirmed_at = secret, utcnow()
-    db.session.commit()
-    page.goto(live_server.path("/auth/login"))
-    page.get_by_label(re.compile("e-mail", re.I)).first.fill(email)
-    page.locator("main summary").click()
-    page.get_by_label(re.compile("Password")).fill(PASSWORD)
-    page.locator("main form button[type=submit]").last.click()
-    page.get_by_label(re.compile("6-digit code")).fill(pyotp.TOTP(secret).now())
-    page.get_by_role("button", name="Sign in").click()
-    expect(page.get_by_role("heading", level=1)).to_contain_text("Hello")
+    """A staff account, signed in (the sign-in pages are driven in the statement's journey)."""
+    account = staff_account(email)
+    sign_in_directly(page, live_server, account)
     return account
 
 
@@ -65,7 +58,7 @@ def test_staff_import_a_statement_and_resolve_the_queue(page, live_server, acces
     (tmp_path / "statement.xml").write_bytes(statement)
     (tmp_path / "not-a-statement.xml").write_text("<hello>bank</hello>")
 
-    staff_signs_in(page, live_server)
+    sign_in_with_password_and_code(page, live_server, staff_account())
     page.goto(live_server.path("/staff/payments/import"))
     accessible(page)
 
@@ -198,7 +191,7 @@ def test_a_wrong_reference_typed_by_staff_is_refused_without_javascript(browser,
     page = context.new_page()
     page.set_default_timeout(10_000)
     try:
-        staff_signs_in(page, live_server)
+        sign_in_with_password_and_code(page, live_server, staff_account())  # the pages work without JavaScript
         _type_a_wrong_reference(page, live_server)  # (no axe scan: it needs JavaScript in the page)
     finally:
         context.close()
