@@ -5,6 +5,8 @@ import pytest
 
 from assemblies.rules import Tally, allocate_seats, balance, majority_met, quorum_needed, resolution_outcome
 
+pytestmark = pytest.mark.no_db
+
 
 @pytest.mark.parametrize("electorate,percent,needed", [
     (400, 0, 0), (400, 10, 40), (401, 10, 41), (3, 50, 2), (0, 50, 0), (1000, 100, 1000),

@@ -30,6 +30,8 @@ from voting.record import RecordError, RecordState, append_event, make_event, re
 from voting.simulate import Simulation, add_credentials, cast, finish
 from voting.verify import verify_record
 
+pytestmark = pytest.mark.no_db
+
 ROOT = Path(__file__).resolve().parents[2]
 CONTESTS = (Contest("r1", "resolution", ("yes", "no", "abstain"), 1, 1),)
 

@@ -15,6 +15,8 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 from voting.crypto.credential import credential_private_key, ed25519_verify, generate_credential, public_key_hex
 from voting.crypto.ed25519 import L, add_points, decode_point, encode_point, is_full_order_key
 
+pytestmark = pytest.mark.no_db
+
 ROOT = Path(__file__).resolve().parents[2]
 NODE = shutil.which("node")
 TORSION8 = "26e8958fc2b227b045c3f489f2ef98f0d5dfac05d3c63339b13802886d53fc05"

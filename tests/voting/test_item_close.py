@@ -15,6 +15,8 @@ from voting.verify import verify_record
 
 from tests.voting.item_records import CONTESTS, opened, outcome, yes_no
 
+pytestmark = pytest.mark.no_db
+
 
 @pytest.fixture()
 def world():

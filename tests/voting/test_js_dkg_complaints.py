@@ -19,7 +19,7 @@ from voting.record import RecordState, append_event, make_event, record_document
 
 ROOT = Path(__file__).resolve().parents[2]
 NODE = shutil.which("node")
-pytestmark = pytest.mark.skipif(NODE is None, reason="node is not installed")
+pytestmark = [pytest.mark.no_db, pytest.mark.skipif(NODE is None, reason="node is not installed")]
 
 
 def test_js_and_python_complaints_agree(tmp_path: Path) -> None:

@@ -23,7 +23,7 @@ from voting.record import RecordState
 ROOT = Path(__file__).resolve().parents[2]
 NODE = shutil.which("node")
 
-pytestmark = pytest.mark.skipif(NODE is None, reason="node is not installed")
+pytestmark = [pytest.mark.no_db, pytest.mark.skipif(NODE is None, reason="node is not installed")]
 
 
 def test_browser_scrutineer_refuses_what_the_command_line_refuses(tmp_path: Path) -> None:

@@ -16,6 +16,8 @@ import pytest
 
 from tests.voting.scrutineer_cases import write_cases
 
+pytestmark = pytest.mark.no_db
+
 ROOT = Path(__file__).resolve().parents[2]
 
 

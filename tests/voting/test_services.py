@@ -127,6 +127,33 @@ def test_whole_election_with_revotes_and_one_trustee_absent(make_member):
             "voting.result.publish"} <= actions
 
 
+def test_the_board_replays_its_own_trustee_steps_without_checking_their_proofs_again(monkeypatch):
+    """Each scrutineer step costs what it adds: replaying the board's rows (checked when appended)
+    re-checks no trustee signature or proof; the step being appended still is checked in full."""
+    import voting.record as record
+
+    election, kits = new_election(trustees=3, threshold=2)
+    creds = with_credentials(election, n=3)
+    services.open_election(election)
+    for cred in creds:
+        services.cast_ballot(election, ballot_for(election, cred))
+    services.close_election(election)
+    seal(election, kits, ["t1", "t2"])
+    services.compute_tally(election)
+    services.record_trustee_step(election, partial_decryption(election, kits["t1"]))
+    db.session.commit()
+
+    def refuse(*args, **kwargs):
+        raise AssertionError("a row of the board was checked again")
+
+    for name in ("verify_step1", "verify_trustee_signature", "verify_partial_decryption"):
+        monkeypatch.setattr(record, name, refuse)
+    state = services.board_state(election)
+    assert set(state.decryptions) == {"t1"} and state.public_key is not None
+    with pytest.raises(AssertionError, match="checked again"):  # the new step is checked
+        services.record_trustee_step(election, partial_decryption(election, kits["t2"]))
+
+
 @pytest.fixture
 def open_election():
     election, kits = new_election(require_login=False)

@@ -33,6 +33,8 @@ from voting.crypto.ed25519 import (
     verify_x25519_dh,
 )
 
+pytestmark = pytest.mark.no_db
+
 ROOT = Path(__file__).resolve().parents[2]
 FIXTURE = ROOT / "tests" / "voting" / "fixtures" / "x25519_dh_vectors.json"
 NODE = shutil.which("node")
