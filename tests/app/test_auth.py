@@ -34,7 +34,10 @@ def test_unknown_email_gets_the_same_answer_and_no_mail(client, make_member, out
     known = client.post("/auth/login", data={"email": "known@example.be"})
     unknown = client.post("/auth/login", data={"email": "nobody@example.be"})
     assert known.status_code == unknown.status_code == 200
-    strip = lambda html: html.replace("known@example.be", "X").replace("nobody@example.be", "X")  # noqa: E731
+    def strip(html):  # the address typed, and the CSRF token (signed with the second it was made in)
+        html = html.replace("known@example.be", "X").replace("nobody@example.be", "X")
+        return re.sub(r'(name="csrf_token" value="|"X-CSRFToken": ")[^"]+', r"\1", html)
+
     assert strip(known.text) == strip(unknown.text)
     assert outbox(to="nobody@example.be") == []
 
