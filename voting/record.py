@@ -504,8 +504,6 @@ class RecordState:
             raise RecordError("order", f"public share before all commitments (missing {', '.join(missing)})", seq)
         if not isinstance(data, dict) or set(data) != {"election", "trustee", "public_share", "dealers", "signature"}:
             raise RecordError("trustee_format", "trustee share malformed", seq)
-        from voting.crypto.dkg import verify_trustee_signature
-
         if not self.trusted:
             verify_trustee_signature(el, "trustee_share", data)
         self._check_election_field(data, seq)

@@ -161,26 +161,22 @@ def sign_in_with_password_and_code(page, live_server: LiveServer, account) -> No
 
 
 def sign_in_directly(page, live_server: LiveServer, who) -> None:
-    """``page``'s browser signed in as ``who`` (an account or its e-mail), on the home page, as the
-    sign-in pages leave it: the live app's own signed session cookie, bound to this browser as
-    Flask-Login's strong protection checks. For the journeys that start signed in; the sign-in pages
-    themselves are driven by ``sign_in_with_link`` and ``sign_in_with_password_and_code`` in
-    test_accounts.py, a member's vote by link and the scrutineer's and staff's first journeys."""
-    import time
-
-    from flask_login.utils import _create_identifier
-
+    """``page``'s browser signed in as ``who`` (an account or its e-mail), on the home page: the live
+    app's own session cookie, made by ``tests.factories.sign_in`` for this browser (Flask-Login's
+    strong protection binds a session to the browser's address and user agent). For the journeys
+    that start signed in; the sign-in pages themselves are driven by ``sign_in_with_link`` and
+    ``sign_in_with_password_and_code`` in test_accounts.py, a member's vote by link and the
+    scrutineer's and staff's first journeys."""
     from app.models import Account
+    from tests.factories import sign_in as sign_in_client
 
     account = who if isinstance(who, Account) else _db.session.scalar(
         _db.select(Account).where(Account.email == who.lower()))
-    app = live_server.app
-    headers = {"User-Agent": page.evaluate("navigator.userAgent")}
-    with app.test_request_context(headers=headers, environ_base={"REMOTE_ADDR": "127.0.0.1"}):
-        session = {"_user_id": account.get_id(), "_fresh": True, "_id": _create_identifier(),
-                   "signed_in_at": time.time()}
-        value = app.session_interface.get_signing_serializer(app).dumps(session)
-    page.context.add_cookies([{"name": app.config["SESSION_COOKIE_NAME"], "value": value, "url": live_server.url}])
+    client = live_server.app.test_client()
+    client.environ_base["HTTP_USER_AGENT"] = page.evaluate("navigator.userAgent")
+    sign_in_client(client, account)
+    name = live_server.app.config["SESSION_COOKIE_NAME"]
+    page.context.add_cookies([{"name": name, "value": client.get_cookie(name).value, "url": live_server.url}])
     page.goto(live_server.path("/"))
     expect(page.locator("form[action$='/auth/logout']")).to_have_count(1)  # signed in, in any language
 
