@@ -110,6 +110,48 @@ def test_a_member_votes_from_the_home_page_by_typing_the_credential(page, live_s
     expect(page.locator("#menu-badge .badge")).to_have_count(0)  # voting again is offered, not owed
 
 
+def test_a_busy_board_is_waited_out_and_then_the_voter_is_asked_to_try_again(page, live_server, sign_in,
+                                                                            monkeypatch):
+    """409 board_busy: the page sends the same ballot again by itself; when the board stays busy, it
+    says so in words and the next press casts the ballot it kept."""
+    from voting import errors
+    from voting import services as voting_services
+
+    busy_answers = []
+    cast_ballot = voting_services.cast_ballot
+
+    def sometimes_busy(*args, **kwargs):
+        if busy_answers and busy_answers[0] > 0:
+            busy_answers[0] -= 1
+            raise errors.BoardBusy("the board kept changing during the append")
+        return cast_ballot(*args, **kwargs)
+
+    monkeypatch.setattr(voting_services, "cast_ballot", sometimes_busy)
+    w = open_world()
+    member = w.members[1]
+    sign_in(page, live_server, member.email)
+    page.goto(live_server.path(mail_link(member.email)))
+    page.locator("fieldset[data-contest=item2]").get_by_label("Yes", exact=True).check()
+    fill_ballot(page)
+    busy_answers.append(2)  # busy twice, then the ballot goes on the board: the voter notices nothing
+    tracker = cast(page)
+    assert busy_answers == [0]
+
+    page.get_by_role("button", name="Vote again").click()
+    page.locator("fieldset[data-contest=item2]").get_by_label("No", exact=True).check()
+    fill_ballot(page)
+    busy_answers[0] = 4  # the first try and its three re-sends
+    page.get_by_role("button", name="Review my choices").click()
+    page.get_by_role("button", name="Cast my ballot").click()
+    expect(page.locator("#ballot-error")).to_contain_text("The board is very busy. Please try again.")
+    page.get_by_role("button", name="Cast my ballot").click()  # the same ballot, kept by the page
+    expect(page.locator("#ballot-done")).to_be_visible(timeout=30_000)
+    assert page.locator("#tracker").inner_text() not in ("", tracker)
+    db.session.rollback()
+    assembly = db.session.scalar(select(Assembly).where(Assembly.slug == "ga-e2e"))
+    assert set(db.session.scalars(queries.voted_members(assembly.election_id))) == {member.id}
+
+
 def test_a_proxy_holder_votes_for_two(page, live_server, sign_in):
     w = open_world()
     giver, holder = w.members[2], w.members[3]

@@ -5,6 +5,7 @@
 import { encryptBallot, ballotTracker, isValidCredential, normalizeCredential, electionFingerprint } from './index.mjs';
 
 const app = document.getElementById('ballot-app');
+const BUSY_RETRIES = 3; // automatic re-sends of a ballot the server found the board too busy for
 const form = document.getElementById('ballot-form');
 
 function msg(name, t) {
@@ -138,18 +139,25 @@ if (app && form) {
       }
       status.textContent = msg('msgSending');
       let response;
-      try {
-        response = await fetch(app.dataset.ballotsUrl, {
-          method: 'POST', credentials: 'same-origin',
-          headers: { 'Content-Type': 'application/json', 'X-CSRFToken': csrfToken() },
-          body: JSON.stringify(pending),
-        });
-      } catch (e) {
-        status.textContent = '';
-        fail(msg('msgNetwork'));
-        return;
+      let body;
+      // A board busy with other ballots (409 board_busy) is a moment's wait: the same ballot is sent
+      // again a few times, after a short random pause, before the voter is asked to try again.
+      for (let attempt = 0; ; attempt += 1) {
+        try {
+          response = await fetch(app.dataset.ballotsUrl, {
+            method: 'POST', credentials: 'same-origin',
+            headers: { 'Content-Type': 'application/json', 'X-CSRFToken': csrfToken() },
+            body: JSON.stringify(pending),
+          });
+        } catch (e) {
+          status.textContent = '';
+          fail(msg('msgNetwork'));
+          return;
+        }
+        body = await response.json().catch(() => ({}));
+        if (response.status !== 409 || body.error !== 'board_busy' || attempt >= BUSY_RETRIES) break;
+        await new Promise((r) => setTimeout(r, 200 + Math.random() * 600));
       }
-      const body = await response.json().catch(() => ({}));
       status.textContent = '';
       if (!response.ok) { fail(body.message || msg('msgNetwork')); if (response.status !== 409) pending = null; return; }
       try { sessionStorage.setItem(storeKey, credentialInput.value); } catch (e) { /* private mode */ }
