@@ -7,11 +7,13 @@ def init_app(app) -> None:
 
     from app.registry import nav_item, task_provider
     from candidates import cli, messages, permissions  # noqa: F401  (messages registers the error texts)
+    from candidates.labels import candidacy_word
     from candidates.tasks import candidate_tasks
     from candidates.views import bp
 
     app.config.setdefault("CANDIDATES_PHOTO_MAX_BYTES", 5 * 1024 * 1024)
     app.register_blueprint(bp)
+    app.jinja_env.globals["candidacy_word"] = candidacy_word
     app.cli.add_command(cli.candidates_cli)
     cli.register_demo()
     nav_item(_l("Candidates"), "candidates.index", permissions.can_read_candidates, order=21)

@@ -30,7 +30,7 @@ from shares.models import Category, Member, MemberKind
 
 # -- the rules ------------------------------------------------------------------------------------
 
-# Eligibility reason codes (candidates/templates/candidates/_labels.html words them).
+# Eligibility reason codes (candidates/labels.py words them).
 NOT_IN_GOOD_STANDING = "not_in_good_standing"
 NO_SEATS = "no_seats_in_category"
 STAFF_NOT_IN_B = "staff_not_in_category_b"
