@@ -419,7 +419,8 @@ def verify_partial_decryption(
 def decryption_factors(data: Mapping[str, Any]) -> dict[str, dict[str, dict[str, Element]]]:
     """The factors of a partial decryption already checked by :func:`verify_partial_decryption` (a
     board replaying its own rows), read without checking their proofs again."""
-    return {cat: {cid: {chid: Element.from_hex(item["factor"], allow_identity=True) for chid, item in per_choice.items()}
+    return {cat: {cid: {chid: Element.from_hex(item["factor"], allow_identity=True)
+                        for chid, item in per_choice.items()}
                   for cid, per_choice in per_contest.items()}
             for cat, per_contest in data["factors"].items()}
 
