@@ -50,6 +50,15 @@ def fr_spacing(text: str, language: str | None = None) -> str:
     return type(text)(result) if type(text) is not str else result
 
 
+def colon() -> str:
+    """What goes between a translated label and its value in a template (``{{ _("Status") }}{{ colon() }}``):
+    French puts a no-break space before the colon, the other languages none."""
+    from flask_babel import get_locale
+
+    locale = get_locale()
+    return "\u00a0: " if locale is not None and locale.language == "fr" else ": "
+
+
 def _space_catalogue(translations) -> None:
     """Give a French catalogue its spacing once, in place: every message read from it afterwards
     (``gettext`` in Python, lazy form labels and error sentences, flash messages, mail, templates)
@@ -112,3 +121,4 @@ def install_french_spacing(app) -> None:
         npgettext=lambda c, s, p, n: get_translations().unpgettext(c, s, p, n),
     )
     app.jinja_env.filters["fr_spacing"] = fr_spacing
+    app.jinja_env.globals["colon"] = colon

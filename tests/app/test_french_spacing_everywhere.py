@@ -71,3 +71,26 @@ def test_a_french_page_shows_python_texts_spaced(client, login_as):
 def test_spacing_is_idempotent():
     once = fr_spacing("Oui ; non : « peut-être » !", "fr")
     assert fr_spacing(once, "fr") == once == f"Oui{NNBSP}; non{NBSP}: «{NBSP}peut-être{NBSP}»{NNBSP}!"
+
+
+def test_a_translated_label_and_its_value_are_joined_by_the_languages_colon(app):
+    """``{{ _("Status") }}{{ colon() }}value``: French puts its no-break space before the colon."""
+    template = '{{ _("Status") }}{{ colon() }}x'
+    with app.test_request_context():
+        with force_locale("fr"):
+            assert render_template_string(template) == f"Statut{NBSP}: x"
+        for language in ("en", "nl"):
+            with force_locale(language):
+                assert render_template_string(template).endswith(": x") and NBSP not in render_template_string(template)
+
+
+def test_no_template_writes_its_own_colon_after_a_translated_label():
+    import re
+    import subprocess
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[2]
+    files = subprocess.run(["git", "ls-files", "*.html"], cwd=root, capture_output=True, text=True, check=True).stdout.split()
+    found = [f"{name}: {line.strip()[:80]}" for name in files for line in (root / name).read_text().splitlines()
+             if re.search(r'_\("[^"]*"\) \}\}:', line)]
+    assert not found, "use {{ colon() }} after a translated label:\n" + "\n".join(found)
