@@ -28,16 +28,19 @@ _FR_COLON = re.compile(r"(?<=\S)[ \u00a0]?:(?=\s|$|<)")
 _FR_GUILLEMETS = (re.compile(r"«[ \u00a0]?"), re.compile(r"[ \u00a0]?»"))
 
 
+def _current_language() -> str:
+    """The language of the request or of ``force_locale`` ("" outside them)."""
+    from flask_babel import get_locale
+
+    locale = get_locale()
+    return locale.language if locale is not None else ""
+
+
 def fr_spacing(text: str, language: str | None = None) -> str:
     """``text`` with French spacing when the language (default: the current one) is French."""
     if text is None:
         return text
-    if language is None:
-        from flask_babel import get_locale
-
-        locale = get_locale()
-        language = locale.language if locale is not None else ""
-    if language != "fr":
+    if (_current_language() if language is None else language) != "fr":
         return text
     if not isinstance(text, str):  # a lazy string (a form label): its text in the current language
         text = str(text)
@@ -53,10 +56,7 @@ def fr_spacing(text: str, language: str | None = None) -> str:
 def colon() -> str:
     """What goes between a translated label and its value in a template (``{{ _("Status") }}{{ colon() }}``):
     French puts a no-break space before the colon, the other languages none."""
-    from flask_babel import get_locale
-
-    locale = get_locale()
-    return "\u00a0: " if locale is not None and locale.language == "fr" else ": "
+    return "\u00a0: " if _current_language() == "fr" else ": "
 
 
 def _space_catalogue(translations) -> None:
