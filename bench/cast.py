@@ -3,7 +3,7 @@
 Starts a throw-away PostgreSQL (as ``make test-postgres`` does, in /tmp, as the postgres user),
 migrates it, creates an open election with N credentials (the reference 47-choice ballot),
 prepares every ballot (and some revotes) outside the timed part, starts gunicorn with one worker
-per core (each with a few threads), then posts every ballot once from many concurrent clients,
+per core (sync workers, as docs/deploy.md runs it), then posts every ballot once from many concurrent clients,
 with some revotes and some double submissions (the same ballot twice: the second is answered with
 the same tracker, counted once).
 
@@ -248,8 +248,9 @@ def main() -> int:
     parser.add_argument("--n", type=int, default=5000, help="credentials (each casts once)")
     parser.add_argument("--clients", type=int, default=24)
     parser.add_argument("--workers", type=int, default=os.cpu_count() or 2, help="gunicorn workers")
-    parser.add_argument("--threads", type=int, default=4,
-                        help="threads per gunicorn worker (gthread): one thread's database wait is another's CPU")
+    parser.add_argument("--threads", type=int, default=1,
+                        help="threads per gunicorn worker (more than 1: the gthread worker; docs/deploy.md says "
+                             "why one)")
     parser.add_argument("--revotes", type=float, default=0.05, help="share of credentials that vote again")
     parser.add_argument("--doubles", type=float, default=0.02, help="share of ballots posted twice")
     parser.add_argument("--sign-in", action="store_true",
@@ -316,11 +317,10 @@ def main() -> int:
         lock = threading.Lock()
 
         def client() -> None:
-            # A connection per post, as each member's phone has its own: 24 kept-alive connections
-            # stay with the worker that accepted them, and one worker often got most of them (its
-            # threads then share one interpreter lock while the other worker idles). "Connection:
-            # close", as nginx sends upstream (docs/deploy.md): gunicorn closes after the answer
-            # instead of watching the connection for another request.
+            # A connection per post, as each member's phone has its own: with threaded workers, 24
+            # kept-alive connections stayed with the worker that accepted them, and one worker often
+            # got most of them while the other idled. "Connection: close", as nginx sends upstream
+            # (docs/deploy.md): gunicorn closes after the answer.
             while True:
                 try:
                     ballot, kind, extra = work.get_nowait()

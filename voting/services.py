@@ -314,9 +314,9 @@ _LOCK_IN_STATES = _LOCK.where(Election.state.in_(bindparam("states", expanding=T
 def _lock_board(election: Election, *, states: Iterable[ElectionState] | None = None) -> bool:
     """Take the election row's lock for this transaction; False if its state is not in ``states``."""
     if states is None:
-        result = db.session.execute(_LOCK, {"election": election.id, "now": utcnow()})
+        result = _conn().execute(_LOCK, {"election": election.id, "now": utcnow()})
     else:
-        result = db.session.execute(_LOCK_IN_STATES, {"election": election.id, "now": utcnow(), "states": list(states)})
+        result = _conn().execute(_LOCK_IN_STATES, {"election": election.id, "now": utcnow(), "states": list(states)})
     return result.rowcount == 1
 
 
