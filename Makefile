@@ -60,8 +60,8 @@ system-deps:
 	fi
 
 # The SQLite and PostgreSQL runs share the two cores: each prints its output when it ends. The browser
-# tests run once, on PostgreSQL (docs/architecture.md, "Tests"), so the SQLite run is the shorter and
-# the smoke test of `make run` follows it on its core while the PostgreSQL run goes on.
+# tests run once, most on PostgreSQL (docs/architecture.md, "Tests"), so the SQLite run is the shorter
+# and the smoke test of `make run` follows it on its core while the PostgreSQL run goes on.
 test: system-deps install-test
 	$(MAKE) --no-print-directory -j2 --output-sync=target test-sqlite-then-smoke test-postgres
 
@@ -73,9 +73,10 @@ test-sqlite-then-smoke: install-test
 smoke: install
 	bash scripts/smoke_run.sh
 
-# Less the browser tests, which run on PostgreSQL (`.venv/bin/pytest tests/e2e` runs them on SQLite).
+# Less the browser tests, which run on PostgreSQL, but for those marked sqlite_only (`.venv/bin/pytest
+# tests/e2e` runs them all on SQLite).
 test-sqlite: install-test
-	$(PY) -m pytest -q -m "not e2e" $(PYTEST_ARGS)
+	$(PY) -m pytest -q -m "not e2e or sqlite_only" $(PYTEST_ARGS)
 
 # Starts a throw-away PostgreSQL server (as the postgres user: initdb refuses root),
 # runs the suite on it (less the tests marked no_db or sqlite_only, which ran on SQLite) and stops it,

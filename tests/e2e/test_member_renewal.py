@@ -19,6 +19,10 @@ from shares.register import record_payment
 from tests.factories import make_member_obj
 from tests.e2e.conftest import assert_fits_phone
 
+# Balances the two runs of `make test` (docs/architecture.md, "Tests").
+pytestmark = pytest.mark.sqlite_only(reason="the browser's side of the renewal and the certificate, "
+                                            "whose writes tests/shares proves on PostgreSQL")
+
 PHONE = {"width": 360, "height": 740}
 THIS_YEAR = today().year
 needs_zbar = pytest.mark.skipif(not (shutil.which("zbarimg") and shutil.which("pdftoppm")),

@@ -6,6 +6,7 @@ from __future__ import annotations
 import re
 from datetime import timedelta
 
+import pytest
 from playwright.sync_api import expect
 
 from app.clock import today
@@ -15,6 +16,10 @@ from tests.factories import make_account, make_member_obj
 from working_groups import services
 from working_groups.models import GroupRole
 from tests.e2e.conftest import assert_fits_phone
+
+# Balances the two runs of `make test` (docs/architecture.md, "Tests").
+pytestmark = pytest.mark.sqlite_only(reason="the browser's side of pages whose reads and writes "
+                                            "tests/working_groups proves on PostgreSQL")
 
 PHONE = {"width": 360, "height": 740}
 
