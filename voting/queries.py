@@ -81,8 +81,10 @@ _CLOSED_BEFORE = select(BoardEvent.data).where(
 
 def closed_before_ballot(election_id: int, tracker: str) -> list[str]:
     """The contests whose vote had closed item by item when this ballot reached the board: its part
-    for them does not count (docs/election-record.md 5.8a). By the election's id: casting asks after
-    its commit, when the election row has expired (reading it again would load it whole)."""
+    for them does not count (docs/election-record.md 5.8a). For a ballot sent again (a new one's
+    answer takes them from the cast, voting.services.Cast). By the election's id: the view asks
+    after the failed transaction, when the election row has expired (reading it again would load it
+    whole)."""
     rows = db.session.scalars(_CLOSED_BEFORE, {"election": election_id, "tracker": tracker})
     return sorted({contest for data in rows for contest in data["contests"]})
 

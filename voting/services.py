@@ -905,9 +905,19 @@ def _insert_alphas(election_id: int, credential_id: int, alphas: Iterable[str]) 
             {"election_id": election_id, "alpha": a, "credential_id": credential_id} for a in alphas])
 
 
+@dataclass(frozen=True)
+class Cast:
+    """A ballot on the board: its tracker, and the contests whose vote had closed item by item when
+    it landed (docs/election-record.md 5.8a: its part for them does not count), as read under the
+    board's lock."""
+
+    tracker: str
+    not_counted: list[str]
+
+
 def cast_ballot(election: Election, ballot: Any, member: Any = None,
-                before_lock: Callable[[str], None] | None = None) -> str:
-    """Accept a ballot by voting.record's one acceptance rule and append it; the tracker.
+                before_lock: Callable[[str], None] | None = None) -> Cast:
+    """Accept a ballot by voting.record's one acceptance rule and append it (:class:`Cast`).
 
     The expensive part (form, elements, signature, proofs) runs before anything is locked; the
     ballot is added to this process's running-sum shard; then, under the board's lock, only the
@@ -962,9 +972,10 @@ def cast_ballot(election: Election, ballot: Any, member: Any = None,
     if not _lock_board(election, states=[ElectionState.OPEN]):
         raise errors.BallotAfterClose()
     attempts = 0
+    locked: DbBoard | None = None
 
     def build(last):
-        nonlocal attempts
+        nonlocal attempts, locked
         attempts += 1
         closed = last is not None and last["type"] in _AFTER_CLOSE_TYPES
         locked = DbBoard(election, closed, by_constraint=attempts == 1, contests=context.contests)
@@ -993,7 +1004,8 @@ def cast_ballot(election: Election, ballot: Any, member: Any = None,
     _append(election, build, plain=True)
     # No audit row per ballot, no roll row: the board is the ballots' append-only log, and a row
     # written per voter would pair the voters' order with the ballots' order.
-    return prepared.tracker
+    assert locked is not None  # the accepted build's board, whose agenda the open box was read from
+    return Cast(prepared.tracker, sorted(locked.agenda.closed))
 
 
 def warn_credential_owner(election: Election, owner_id: int | None) -> None:

@@ -209,10 +209,10 @@ def cast(slug: str):
     if election.require_login and member is None:
         return _json_error(errors.LoginRequired("this account is not a member"))
     receipt = (lambda tracker: services.mail_tracker(election, tracker, member)) if member is not None else None
-    election_id = election.id  # the commit expires the row; the answer below needs only its id
+    election_id = election.id  # the commit expires the row; a repeated ballot's answer needs only its id
     try:
         with unit_of_work():
-            tracker = services.cast_ballot(election, ballot, member, before_lock=receipt)
+            landed = services.cast_ballot(election, ballot, member, before_lock=receipt)
     except errors.DuplicateBallot as exc:
         # A retry of a ballot already on the board (a phone that lost the network after sending):
         # idempotent, keyed by the ballot's hash: the same tracker again, nothing counted twice.
@@ -227,8 +227,8 @@ def cast(slug: str):
             with unit_of_work():
                 services.warn_credential_owner(election, exc.info.get("owner_id"))
         return _json_error(exc)
-    response = jsonify({"tracker": tracker, "board": url_for("voting.board", slug=slug, q=tracker),
-                        "not_counted": queries.closed_before_ballot(election_id, tracker)})  # after the lock
+    response = jsonify({"tracker": landed.tracker, "board": url_for("voting.board", slug=slug, q=landed.tracker),
+                        "not_counted": landed.not_counted})
     response.status_code = 201
     return response
 

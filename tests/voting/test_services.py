@@ -84,7 +84,7 @@ def test_whole_election_with_revotes_and_one_trustee_absent(make_member):
     # two revotes: the last ballot counts, the first stays on the board, superseded
     for cred, member in ((creds[0], members[0]), (creds[2], members[2])):
         sel = {"r1": ["no"], "board-a": ["a3"]}
-        tracker = services.cast_ballot(election, ballot_for(election, cred, sel), member)
+        tracker = services.cast_ballot(election, ballot_for(election, cred, sel), member).tracker
         final[cred] = sel
         db.session.commit()
     assert db.session.scalar(select(CastBallot.superseded_by_tracker).where(
@@ -362,7 +362,7 @@ def test_append_retries_when_its_seq_was_taken(open_election, monkeypatch):
         return stale if calls["n"] == 1 else real_last(el)
 
     monkeypatch.setattr(services, "_last_event", racing_last)
-    tracker = services.cast_ballot(election, ballot_for(election, creds[1]))
+    tracker = services.cast_ballot(election, ballot_for(election, creds[1])).tracker
     db.session.commit()
     assert calls["n"] == 2
     seqs = list(db.session.scalars(select(BoardEvent.seq).where(BoardEvent.election_id == election.id)
