@@ -92,5 +92,5 @@ def test_no_template_writes_its_own_colon_after_a_translated_label():
     root = Path(__file__).resolve().parents[2]
     files = subprocess.run(["git", "ls-files", "*.html"], cwd=root, capture_output=True, text=True, check=True).stdout.split()
     found = [f"{name}: {line.strip()[:80]}" for name in files for line in (root / name).read_text().splitlines()
-             if re.search(r'_\("[^"]*"\) \}\}:', line)]
+             if re.search(r"""_\((["'])[^"']*\1\) \}\}:|\}\}: \{\{""", line)]
     assert not found, "use {{ colon() }} after a translated label:\n" + "\n".join(found)
