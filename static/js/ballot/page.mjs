@@ -4,8 +4,8 @@
 // server answers with the same tracker: idempotent by the ballot's hash).
 import { encryptBallot, ballotTracker, isValidCredential, normalizeCredential, electionFingerprint } from './index.mjs';
 
-const app = document.getElementById('ballot-app');
 const BUSY_RETRIES = 3; // automatic re-sends of a ballot the server found the board too busy for
+const app = document.getElementById('ballot-app');
 const form = document.getElementById('ballot-form');
 
 function msg(name, t) {
