@@ -5,6 +5,7 @@ import functools
 import re
 
 from flask import current_app, request, session
+from jinja2 import pass_context
 from markupsafe import Markup
 from flask_login import current_user
 
@@ -51,6 +52,14 @@ def fr_spacing(text: str, language: str | None = None) -> str:
     if isinstance(text, Markup):
         return Markup(result)
     return type(text)(result) if type(text) is not str else result
+
+
+@pass_context
+def _fr_spacing_filter(context, text: str) -> str:
+    """The templates' ``fr_spacing`` filter. Taking the context keeps Jinja from applying it to a
+    constant (``"; "|fr_spacing``) once, when it compiles the template, in the language of whichever
+    page came first."""
+    return fr_spacing(text)
 
 
 def colon() -> str:
@@ -120,5 +129,5 @@ def install_french_spacing(app) -> None:
         pgettext=lambda c, s: get_translations().upgettext(c, s),
         npgettext=lambda c, s, p, n: get_translations().unpgettext(c, s, p, n),
     )
-    app.jinja_env.filters["fr_spacing"] = fr_spacing
+    app.jinja_env.filters["fr_spacing"] = _fr_spacing_filter
     app.jinja_env.globals["colon"] = colon

@@ -94,3 +94,14 @@ def test_no_template_writes_its_own_colon_after_a_translated_label():
     found = [f"{name}: {line.strip()[:80]}" for name in files for line in (root / name).read_text().splitlines()
              if re.search(r"""_\((["'])[^"']*\1\) \}\}:|\}\}: \{\{""", line)]
     assert not found, "use {{ colon() }} after a translated label:\n" + "\n".join(found)
+
+
+def test_the_filter_spaces_a_constant_in_each_page_s_language(app):
+    """Jinja folds a filter of a constant when it compiles the template: ``"; "|fr_spacing`` must
+    still follow the language of each page, whichever came first."""
+    with app.test_request_context():
+        with force_locale("en"):  # compiled once, by the first page to show it, in English
+            template = app.jinja_env.from_string('{{ "; "|fr_spacing }}')
+        for language, expected in (("en", "; "), ("fr", f"{NNBSP}; "), ("en", "; ")):
+            with force_locale(language):
+                assert template.render() == expected
