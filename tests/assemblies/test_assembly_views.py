@@ -254,6 +254,11 @@ def test_results_page_csv_and_pdf(client, world):
     assert "Approval of the annual accounts" in csv and "Amélie Dubois" in csv
     pdf = client.get("/assemblies/ga-test/results.pdf")
     assert pdf.status_code == 200 and pdf.data.startswith(b"%PDF")
+    world.members[0].account.language = "fr"
+    db.session.commit()
+    french = client.get("/assemblies/ga-test/results").get_data(as_text=True)
+    among = re.search(r"Parmi les élu·es\u00a0:([^<]*)</p>", french).group(1)
+    assert re.fullmatch(r"( [^;:]+\u00a0: \d+)(\u202f;( [^;:]+\u00a0: \d+))+", among), among  # « femmes : 1 ; … »
 
 
 def test_results_csv_cells_are_never_formulas(client, world):
