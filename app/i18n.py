@@ -62,10 +62,12 @@ def _fr_spacing_filter(context, text: str) -> str:
     return fr_spacing(text)
 
 
-def colon() -> str:
+def colon(end_of_line: bool = False) -> str:
     """What goes between a translated label and its value in a template (``{{ _("Status") }}{{ colon() }}``):
-    French puts a no-break space before the colon, the other languages none."""
-    return "\u00a0: " if _current_language() == "fr" else ": "
+    French puts a no-break space before the colon, the other languages none. ``end_of_line``: no
+    space after it (a label whose value starts on the next line, as in a mail's list)."""
+    sign = "\u00a0:" if _current_language() == "fr" else ":"
+    return sign if end_of_line else sign + " "
 
 
 def _space_catalogue(translations) -> None:

@@ -96,6 +96,14 @@ def test_convocation_mails_a_link_with_credential_and_fingerprint_once(world, ou
     assert "Approval of the annual accounts" in mails[0].body_text
 
 
+def test_a_french_convocation_puts_its_no_break_space_before_the_agenda_s_colon(world, outbox):
+    world.members[0].account.language = "fr"
+    services.convene(world.assembly)
+    db.session.commit()
+    body = outbox(world.members[0].email)[0].body_text
+    assert "Ordre du jour\u00a0:\n1. " in body and "Ordre du jour:" not in body
+
+
 def test_resending_a_link_revokes_the_old_credential(world, outbox):
     services.convene(world.assembly)
     elector = electors(world)[0]
