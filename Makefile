@@ -104,7 +104,7 @@ bench-cast: install-test
 
 # The election verifier as one file members can download and run (see docs/election-record.md).
 verifier: $(VENV)/installed
-	$(PY) scripts/build_verifier.py dist/une-voix-verify.pyz
+	$(PY) -m voting.verifier_file dist/une-voix-verify.pyz
 
 clean:
 	rm -rf $(VENV) instance dist $(PG_DIR)

@@ -115,6 +115,7 @@ ROUTES: dict[str, tuple] = {
     "voting.index": ("GET", "/voting/", ANYONE),
     "voting.board": ("GET", "/voting/{slug}/board", ANYONE),
     "voting.record": ("GET", "/voting/{slug}/record.json", ANYONE),
+    "voting.verifier_download": ("GET", "/voting/une-voix-verify.pyz", ANYONE),
     "voting.election_json": ("GET", "/voting/{slug}/election.json", ANYONE),
     "voting.commitments_json": ("GET", "/voting/{slug}/commitments.json", ANYONE),
     "voting.tally_json": ("GET", "/voting/{slug}/tally.json", ANYONE),

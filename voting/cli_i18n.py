@@ -8,7 +8,7 @@ a language we do not speak falls back to English.
 
 The words come from the project's catalogues (translations/<lang>/LC_MESSAGES/messages.mo,
 compiled by ``make translations``), read with the standard library's :mod:`gettext`. Inside the
-zip built by scripts/build_verifier.py they are ``voting/locale/<lang>/LC_MESSAGES/messages.mo``,
+zip built by voting/verifier_file.py they are ``voting/locale/<lang>/LC_MESSAGES/messages.mo``,
 read through :mod:`importlib.resources` (a file inside a zip has no path of its own).
 Strings are marked ``words._("...")`` (or ``N_("...")`` where only named), which
 ``make translations-update`` extracts.

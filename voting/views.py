@@ -4,7 +4,10 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from flask import Blueprint, Response, abort, flash, jsonify, redirect, request, stream_with_context, url_for
+from pathlib import Path
+
+from flask import (Blueprint, Response, abort, current_app, flash, jsonify, redirect, request, send_file,
+                   stream_with_context, url_for)
 from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
@@ -12,10 +15,11 @@ from flask_login import current_user
 
 from app.authz import login_required, permission_required
 from app.errors import error_message, register_messages
+from app.jobs import public_url
 from app.uow import unit_of_work
 from app.web import query_int, render
 from shares import queries as share_queries
-from voting import errors, queries, reasons, services, texts
+from voting import errors, queries, reasons, services, texts, verifier_file
 from voting.crypto.ballot import ballot_tracker
 from voting.crypto.encoding import EncodingError, strict_loads
 from voting.forms import ActionForm, TrackerSearchForm, UploadForm
@@ -128,7 +132,8 @@ def board(slug: str):
     rows, total = queries.board_page(election, page)
     return render("voting/board.html", "voting/_partials/board_events.html", election=election, form=form,
                   found=found, rows=rows, total=total, page=page, page_size=queries.PAGE_SIZE,
-                  counts=queries.board_counts(election), result=services.result(election))
+                  counts=queries.board_counts(election), result=services.result(election),
+                  record_url=public_url(url_for("voting.record", slug=election.slug)))
 
 
 @bp.route("/<slug>/record.json")
@@ -137,6 +142,13 @@ def record(slug: str):
     headers = {"Content-Disposition": f'attachment; filename="{election.slug}-record.json"'}
     return Response(stream_with_context(services.export_record(election)), mimetype="application/json",
                     headers=headers)
+
+
+@bp.route("/une-voix-verify.pyz")
+def verifier_download():
+    """The independent verifier as one file, for members to check a record on their own computer."""
+    path = verifier_file.served_copy(Path(current_app.instance_path))
+    return send_file(path, mimetype="application/zip", as_attachment=True, download_name="une-voix-verify.pyz")
 
 
 @bp.route("/<slug>/election.json")

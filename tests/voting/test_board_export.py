@@ -106,3 +106,40 @@ def test_small_tallied_election_helper_makes_a_complete_verifiable_record(client
     done = verify_cli(path)
     assert done.returncode == 0, done.stdout
     assert client.get("/voting/ag-small/tally.json").status_code == 200
+
+
+def test_the_board_offers_the_verifier_as_one_file_and_the_commands_to_run_it(app, client, tmp_path, monkeypatch):
+    """What a member reads on the board, in their language, is enough: the file it links to checks
+    the record at the URL the page gives, from a folder with nothing of this project (python -I)."""
+    from voting.demo import small_tallied_election
+
+    small_tallied_election("ag-small")
+    db.session.commit()
+    monkeypatch.setattr(app, "instance_path", str(tmp_path / "instance"))  # where the app keeps the file it serves
+    with client.session_transaction() as session:
+        session["language"] = "fr"
+    page = client.get("/voting/ag-small/board").get_data(as_text=True)
+    assert "Télécharger le vérificateur (une-voix-verify.pyz)" in page and "python -m voting.verify" not in page
+    assert "python3 -m pip install cryptography coincurve" in page
+    # Served over plain http (the demo), the verifier would refuse the address: the saved file's name.
+    assert "python3 une-voix-verify.pyz --lang fr ag-small-record.json" in page
+    monkeypatch.setitem(app.config, "PUBLIC_URL", "https://vote.example.coop")
+    page = client.get("/voting/ag-small/board").get_data(as_text=True)
+    assert "python3 une-voix-verify.pyz --lang fr https://vote.example.coop/voting/ag-small/record.json" in page
+
+    with client.get("/voting/une-voix-verify.pyz") as download:  # a file response: closed once read
+        assert download.status_code == 200
+        assert download.headers["Content-Disposition"] == "attachment; filename=une-voix-verify.pyz"
+        verifier = download.get_data()
+    home = tmp_path / "home"
+    home.mkdir()
+    (home / "une-voix-verify.pyz").write_bytes(verifier)
+    (home / "ag-small-record.json").write_bytes(client.get("/voting/ag-small/record.json").get_data())
+    done = subprocess.run([sys.executable, "-I", "une-voix-verify.pyz", "--lang", "fr", "ag-small-record.json"], cwd=home,
+                          capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert "OK" in done.stdout
+    # Built once per version of its sources: the second download is the same file, not a new build.
+    with client.get("/voting/une-voix-verify.pyz") as again:
+        assert again.get_data() == verifier
+    assert len(list((tmp_path / "instance").glob("une-voix-verify-*.pyz"))) == 1

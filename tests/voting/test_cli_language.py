@@ -197,12 +197,9 @@ def test_every_sentence_is_translated(language: str) -> None:
 
 def test_the_single_file_verifier_speaks_french(tmp_path: Path) -> None:
     """The zipapp carries its catalogues: run from elsewhere, isolated from the source tree (-I)."""
-    sys.path.insert(0, str(ROOT / "scripts"))
-    try:
-        import build_verifier
-    finally:
-        sys.path.remove(str(ROOT / "scripts"))
-    pyz = build_verifier.build(tmp_path / "une-voix-verify.pyz")
+    from voting.verifier_file import build
+
+    pyz = build(tmp_path / "une-voix-verify.pyz")
     bad = verify("--lang", "fr", str(FORGED), cwd=tmp_path, program=("-I", str(pyz)))
     assert bad.returncode == 1, bad.stdout + bad.stderr
     assert SAYS["fr"]["fail"] in bad.stdout.splitlines() and SAYS["fr"]["detail"] in bad.stdout.splitlines()

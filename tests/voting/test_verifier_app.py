@@ -1,12 +1,13 @@
 """The verifier a member downloads: one file, no Flask, run from anywhere."""
 from __future__ import annotations
 
-import importlib.util
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
+
+from voting.verifier_file import build
 
 ROOT = Path(__file__).resolve().parents[2]
 RECORDS = ROOT / "tests" / "voting" / "records"
@@ -16,10 +17,7 @@ pytestmark = pytest.mark.no_db
 
 @pytest.fixture(scope="module")
 def verifier(tmp_path_factory) -> Path:
-    spec = importlib.util.spec_from_file_location("build_verifier", ROOT / "scripts" / "build_verifier.py")
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module.build(tmp_path_factory.mktemp("dist") / "une-voix-verify.pyz")
+    return build(tmp_path_factory.mktemp("dist") / "une-voix-verify.pyz")
 
 
 def _run(verifier: Path, record: Path, cwd: Path) -> subprocess.CompletedProcess:

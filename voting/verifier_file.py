@@ -1,5 +1,7 @@
-"""Build ``dist/une-voix-verify.pyz``: the election verifier as one file a member can run with
-``python3 une-voix-verify.pyz record.json`` after ``pip install cryptography coincurve``.
+"""The election verifier as one file a member can run with ``python3 une-voix-verify.pyz record.json``
+after ``pip install cryptography coincurve``: built by ``make verifier`` (``python -m
+voting.verifier_file dist/une-voix-verify.pyz``), and offered for download on every election's
+public board (:func:`served_copy`).
 
 It holds exactly the modules ``voting.verify`` imports (found by importing it), nothing of Flask, and
 the French and Dutch words they use: each catalogue (translations/<lang>/LC_MESSAGES/messages.po)
@@ -7,9 +9,12 @@ compiled here, keeping only the messages of those modules, to voting/locale/<lan
 inside the zip, where voting.cli_i18n reads it (``python3 une-voix-verify.pyz --lang fr record.json``)."""
 from __future__ import annotations
 
+import hashlib
+import os
 import subprocess
 import sys
 import tempfile
+import threading
 import zipapp
 from pathlib import Path
 
@@ -61,6 +66,31 @@ def build(target: Path) -> Path:
         target.parent.mkdir(parents=True, exist_ok=True)
         zipapp.create_archive(staging, target, interpreter="/usr/bin/env python3")
     return target
+
+
+_names: list[str] = []  # the served file's name, once computed (it imports the verifier in a subprocess)
+_building = threading.Lock()
+
+
+def served_copy(directory: Path) -> Path:
+    """The file the public board offers, built in ``directory`` (the instance folder) when missing.
+    Its name carries the digest of its sources, so a deployment of new code builds anew instead of
+    serving the old verifier. Written under another name and renamed, so that no worker ever sends
+    a half-written file."""
+    with _building:
+        if not _names:
+            relatives = [str(Path(file).resolve().relative_to(ROOT)) for file in verifier_modules()]
+            digest = hashlib.sha256()
+            for relative in sorted(relatives) + [f"translations/{lang}/LC_MESSAGES/messages.po" for lang in LANGUAGES]:
+                digest.update(relative.encode() + b"\0" + (ROOT / relative).read_bytes())
+            _names.append(f"une-voix-verify-{digest.hexdigest()[:16]}.pyz")
+        target = directory / _names[0]
+        if not target.exists():
+            directory.mkdir(parents=True, exist_ok=True)
+            partial = directory / f".{target.name}.{os.getpid()}"
+            build(partial)
+            partial.replace(target)
+        return target
 
 
 if __name__ == "__main__":
