@@ -28,7 +28,7 @@ from app.extensions import db
 from app.jobs import job_context
 from app.mail import queue_mail, queue_text, render_mail
 from app.models import Account
-from voting import errors
+from voting import errors, texts
 from voting.crypto.ballot import InvalidBallot, parse_ciphertexts
 from voting.crypto.credential import credential_public, generate_credential
 from voting.crypto.dkg import TrusteeError
@@ -624,13 +624,14 @@ def _deliver(election: Election, private: list[tuple[Any, str]], letters: list |
         board = f"{base}{url_for('voting.board', slug=election.slug)}"
         for member, cred in private:
             link = _vote_link(election, cred, base_url)
+            title = texts.election_title(election, member.language)
             if letters is not None:
                 letters.append({"member": member, "credential": cred, "link": link, "board": board,
-                                "election_title": election.title})
+                                "election_title": title})
                 continue
             queue_mail(member.email, member.language, "voting_credential",
                        dedupe_key=f"voting-credential:{election.id}:{member.id}:{credential_public(cred)[:16]}",
-                       secret=True, election_title=election.title, link=link, credential=cred, board=board)
+                       secret=True, election_title=title, link=link, credential=cred, board=board)
 
 
 def issue_credentials(election: Election, members: Iterable[Any], *, base_url: str | None = None,
@@ -1017,14 +1018,15 @@ def warn_credential_owner(election: Election, owner_id: int | None) -> None:
     if owner is None:
         return
     with job_context():
-        queue_mail(owner.email, owner.language, "voting_credential_misuse", election_title=election.title)
+        queue_mail(owner.email, owner.language, "voting_credential_misuse",
+                   election_title=texts.election_title(election, owner.language))
 
 
 # Where the tracker goes while the receipt is rendered once per election and language: random per
 # process, so that no title or translation contains it.
 _TRACKER_MARK = secrets.token_hex(16)
-# (election id, slug, title, language, public URL) -> the receipt's subject and body, marked
-_RECEIPTS: dict[tuple[int, str, str, str, str], tuple[str, str]] = {}
+# (election id, slug, fingerprint, language, public URL) -> the receipt's subject and body, marked
+_RECEIPTS: dict[tuple[int, str, str | None, str, str], tuple[str, str]] = {}
 
 
 def mail_tracker(election: Election, tracker: str, member: Any) -> None:
@@ -1034,11 +1036,12 @@ def mail_tracker(election: Election, tracker: str, member: Any) -> None:
     Casting queues one per ballot: the message is rendered once per election and language, with a
     mark in the tracker's places (its line and the board link's query), and filled in per ballot."""
     base = current_app.config["PUBLIC_URL"].rstrip("/")
-    key = (election.id, election.slug, election.title, member.language, base)
+    key = (election.id, election.slug, election.fingerprint, member.language, base)
     marked = _RECEIPTS.get(key)
-    if marked is None:
+    if marked is None:  # the title in the member's language reads the definition: once, here
         with job_context():
-            marked = render_mail(member.language, "voting_tracker", election_title=election.title,
+            marked = render_mail(member.language, "voting_tracker",
+                                 election_title=texts.election_title(election, member.language),
                                  tracker=_TRACKER_MARK,
                                  board=f"{base}{url_for('voting.board', slug=election.slug, q=_TRACKER_MARK)}")
         if len(_RECEIPTS) >= 64:

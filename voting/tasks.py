@@ -2,13 +2,14 @@
 from __future__ import annotations
 
 from flask import url_for
+from flask_babel import get_locale
 from flask_babel import gettext as _
 from sqlalchemy import select
 
 from app.extensions import db
 from app.models import Role
 from app.registry import Task
-from voting import services
+from voting import services, texts
 from voting.models import Election, ElectionState, Trustee
 
 # The states in which an election waits for its scrutineers (keys, key generation, decryption).
@@ -24,6 +25,6 @@ def scrutineer_tasks(user) -> list[Task]:
     tasks = []
     for election, trustee_id in rows:
         if trustee_id in services.missing_trustees(election):
-            tasks.append(Task(title=_("Your step as scrutineer of “%(election)s”", election=election.title),
+            tasks.append(Task(title=_("Your step as scrutineer of “%(election)s”", election=texts.election_title(election, str(get_locale()))),
                               url=url_for("voting.scrutineer", slug=election.slug), count=1, urgency=5))
     return tasks

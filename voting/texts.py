@@ -14,6 +14,17 @@ def _pick(value: Any, lang: str, default: str) -> str:
     return value if isinstance(value, str) and value else default
 
 
+def title_in(definition: dict[str, Any] | None, lang: str, default: str) -> str:
+    """An election's title in ``lang``, from its definition's texts; else ``default``."""
+    return _pick(((definition or {}).get("texts") or {}).get("title"), lang, default)
+
+
+def election_title(election: Any, lang: str) -> str:
+    """What pages, lists and mails call an election, in the reader's language (an assembly's
+    election carries its title in French, Dutch and English; ``election.title`` is one of them)."""
+    return title_in(election.definition, lang, election.title)
+
+
 def ballot_view(definition: dict[str, Any], lang: str) -> dict[str, Any]:
     texts = definition.get("texts") or {}
     contest_texts = texts.get("contests") or {}
@@ -29,7 +40,7 @@ def ballot_view(definition: dict[str, Any], lang: str) -> dict[str, Any]:
             "choices": [{"id": x, "label": _pick(ch.get(x), lang, plain.get(x, x))} for x in c["choices"]],
             "placeholder": placeholder_selection(c),
         })
-    return {"title": _pick(texts.get("title"), lang, definition.get("title", "")), "contests": contests,
+    return {"title": title_in(definition, lang, definition.get("title", "")), "contests": contests,
             "contest_titles": {c["id"]: c["title"] for c in contests},
             "choice_labels": {c["id"]: {x["id"]: x["label"] for x in c["choices"]} for c in contests},
             "trustees": trustee_names(definition, lang)}

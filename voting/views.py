@@ -386,6 +386,11 @@ def ballot_view(definition, lang: str) -> dict:
     return texts.ballot_view(definition, lang)
 
 
+@bp.app_template_filter()
+def election_title(election) -> str:
+    return texts.election_title(election, str(get_locale()))
+
+
 @bp.app_template_global()
 def voting_accepts_ballots(election) -> bool:
     return services.accepts_ballots(election)

@@ -446,3 +446,28 @@ def test_opening_an_item_before_the_vote_opens_is_refused(client, world):
     assert "not open" in client.get(url).get_data(as_text=True)
     refused = client.post(url)
     assert refused.status_code == 409 and "The vote is not open" in refused.get_data(as_text=True)
+
+
+def test_an_election_is_called_by_its_title_in_each_reader_s_language(client, world, outbox):
+    """The pages, lists and mails about an assembly's election, not only its ballot and its board."""
+    services.convene(world.assembly)
+    services.open_vote(world.assembly)
+    member = world.members[0]
+    member.account.language = "nl"
+    db.session.commit()
+    election = queries.election(world.assembly)
+    titles = election.definition["texts"]["title"]
+    assert len({titles["fr"], titles["nl"], titles["en"]}) == 3
+    el = voting.crypto_election(election)
+    credential = re.search(r"/vote#([1-9A-Za-z-]+):", outbox(member.email)[0].body_text).group(1)
+    ballot = encrypt_ballot(el, election.public_key, credential, {c.id: [] if c.kind != "resolution" else ["yes"]
+                                                                  for c in el.contests})
+    sign_in(client, member.account)
+    assert client.post("/voting/ga-test/ballots", json=ballot).status_code == 201
+    receipt = outbox(member.email)[-1]
+    assert receipt.subject == f"Uw stembiljet staat op het prikbord: {titles['nl']}"
+    sign_in(client, world.officer)
+    for language in ("fr", "nl", "en"):
+        client.post("/language", data={"language": language})
+        for page in ("/voting/manage/ga-test", "/voting/manage/", "/voting/"):
+            assert titles[language] in client.get(page).get_data(as_text=True), (language, page)
