@@ -10,7 +10,7 @@ from sqlalchemy import func, select
 
 from app.extensions import db
 from app.models import Account, AccountRole, OutboxMessage, Role
-from voting import services
+from voting import services, texts
 from voting.crypto.ballot import encrypt_ballot
 from voting.crypto.credential import credential_public, generate_credential
 from voting.crypto.dkg import keygen_step1
@@ -306,5 +306,7 @@ def test_scrutineer_uploads_a_complaint_against_a_bad_dealer(app, world):
     assert types.count("trustee_complaint") == 1
     assert services.missing_trustees(election) == ["t1", "t2", "t3"]
     page = client.get("/voting/ag-complaint/scrutineer").get_data(as_text=True)
-    assert "Scrutineer t2 is left out of the key: t1 proved that a share it dealt was wrong." in page
+    names = texts.trustee_names(election.definition, "en")  # people, not ids: "Scrutineer Anne Dupont..."
+    assert names["t2"] != "t2"
+    assert f"Scrutineer {names['t2']} is left out of the key: {names['t1']} proved that a share it dealt was wrong." in page
     assert "Step to do: key generation, step 2" in page
