@@ -471,3 +471,16 @@ def test_an_election_is_called_by_its_title_in_each_reader_s_language(client, wo
         client.post("/language", data={"language": language})
         for page in ("/voting/manage/ga-test", "/voting/manage/", "/voting/"):
             assert titles[language] in client.get(page).get_data(as_text=True), (language, page)
+
+
+def test_a_member_outside_the_electorate_is_told_why_they_cannot_vote(client, world):
+    services.convene(world.assembly)
+    services.open_vote(world.assembly)
+    db.session.commit()
+    why = "You are not in this assembly's electorate, which is the members in good standing on"
+    sign_in(client, world.outsider.account)
+    page = client.get("/assemblies/ga-test").get_data(as_text=True)
+    assert why in page and 'href="/me/shares"' in page and "/voting/ga-test/vote" not in page
+    sign_in(client, world.members[0].account)
+    page = client.get("/assemblies/ga-test").get_data(as_text=True)
+    assert why not in page and "/voting/ga-test/vote" in page
