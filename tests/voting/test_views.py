@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import json
+import re
 
 import pytest
 from sqlalchemy import func, select
@@ -214,7 +215,10 @@ def test_officer_runs_close_tally_result_and_sees_who_is_missing(app, world, cli
     member = client_for(app, world, "member")
     assert member.post("/voting/ag-web/ballots", json=make_ballot(world)).status_code == 201
     page = officer.get("/voting/manage/ag-web").get_data(as_text=True)
-    assert "Close the ballot box" in page
+    # Each step asks first: the summary says what, a second button does it, after saying what follows.
+    assert re.search(r"<summary>Close the ballot box</summary>\s*<form[^>]*/voting/manage/ag-web/close", page)
+    assert "every ballot received before now is counted, none after." in page and "Yes, close the ballot box" in page
+    assert '<button type="button" disabled>Publish the result</button>' in page  # not yet: no confirmation to open
     assert officer.post("/voting/manage/ag-web/close").status_code == 302
     board = client.get("/voting/ag-web/board").get_data(as_text=True)
     for words in ("The ballot box opens", "A ballot", "The ballot box closes"):  # events in words, not types
