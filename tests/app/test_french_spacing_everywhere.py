@@ -85,16 +85,18 @@ def test_a_translated_label_and_its_value_are_joined_by_the_languages_colon(app)
 
 
 def test_no_template_writes_its_own_colon_after_a_translated_label():
+    import re
     import subprocess
     from pathlib import Path
 
     root = Path(__file__).resolve().parents[2]
     files = subprocess.run(["git", "ls-files", "*.html", "*.txt"], cwd=root, capture_output=True, text=True,
                            check=True).stdout.split()  # pages, PDFs and mails
-    # A colon written right after an expression (a label, a title), whatever follows it.
+    # A colon or semicolon written right after an expression, a tag or an element (a label, a title,
+    # an {% if %}, a link).
     found = [f"{name}: {line.strip()[:80]}" for name in files for line in (root / name).read_text().splitlines()
-             if "}}:" in line]
-    assert not found, "use {{ colon() }} after a translated label:\n" + "\n".join(found)
+             if re.search(r"(\}\}|%\}|</[a-z]+>)[:;](\s|$)", line)]
+    assert not found, 'use {{ colon() }} or {{ "; "|fr_spacing }} after a label:\n' + "\n".join(found)
 
 
 def test_the_filter_spaces_a_constant_in_each_page_s_language(app):
