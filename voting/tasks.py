@@ -25,6 +25,7 @@ def scrutineer_tasks(user) -> list[Task]:
     tasks = []
     for election, trustee_id in rows:
         if trustee_id in services.missing_trustees(election):
-            tasks.append(Task(title=_("Your step as scrutineer of “%(election)s”", election=texts.election_title(election, str(get_locale()))),
+            title = texts.election_title(election, str(get_locale()))
+            tasks.append(Task(title=_("Your step as scrutineer of “%(election)s”", election=title),
                               url=url_for("voting.scrutineer", slug=election.slug), count=1, urgency=5))
     return tasks

@@ -9,6 +9,7 @@ compiled here, keeping only the messages of those modules, to voting/locale/<lan
 inside the zip, where voting.cli_i18n reads it (``python3 une-voix-verify.pyz --lang fr record.json``)."""
 from __future__ import annotations
 
+import functools
 import hashlib
 import os
 import subprocess
@@ -24,11 +25,12 @@ MAIN = "import sys\nfrom voting.verify import main\nsys.exit(main())\n"
 
 
 def verifier_modules() -> list[str]:
+    """The verifier's modules, as paths relative to the project."""
     code = ("import sys, voting.verify; assert 'flask' not in sys.modules; "
             "print('\\n'.join(m.__file__ for n, m in sys.modules.items() "
             "if (n == 'voting' or n.startswith('voting.')) and getattr(m, '__file__', None)))")
     out = subprocess.run([sys.executable, "-c", code], cwd=ROOT, check=True, capture_output=True, text=True)
-    return sorted(out.stdout.split())
+    return sorted(str(Path(file).resolve().relative_to(ROOT)) for file in out.stdout.split())
 
 
 def write_catalogues(staging: Path, modules: list[str]) -> None:
@@ -56,7 +58,7 @@ def write_catalogues(staging: Path, modules: list[str]) -> None:
 def build(target: Path) -> Path:
     with tempfile.TemporaryDirectory() as tmp:
         staging = Path(tmp)
-        relatives = [str(Path(file).resolve().relative_to(ROOT)) for file in verifier_modules()]
+        relatives = verifier_modules()
         for relative in relatives:
             (staging / relative).parent.mkdir(parents=True, exist_ok=True)
             (staging / relative).write_bytes((ROOT / relative).read_bytes())
@@ -68,7 +70,15 @@ def build(target: Path) -> Path:
     return target
 
 
-_names: list[str] = []  # the served file's name, once computed (it imports the verifier in a subprocess)
+@functools.cache
+def _served_name() -> str:
+    """The served file's name: the digest of its sources (read once per process)."""
+    digest = hashlib.sha256()
+    for relative in verifier_modules() + [f"translations/{lang}/LC_MESSAGES/messages.po" for lang in LANGUAGES]:
+        digest.update(relative.encode() + b"\0" + (ROOT / relative).read_bytes())
+    return f"une-voix-verify-{digest.hexdigest()[:16]}.pyz"
+
+
 _building = threading.Lock()
 
 
@@ -78,13 +88,7 @@ def served_copy(directory: Path) -> Path:
     serving the old verifier. Written under another name and renamed, so that no worker ever sends
     a half-written file."""
     with _building:
-        if not _names:
-            relatives = [str(Path(file).resolve().relative_to(ROOT)) for file in verifier_modules()]
-            digest = hashlib.sha256()
-            for relative in sorted(relatives) + [f"translations/{lang}/LC_MESSAGES/messages.po" for lang in LANGUAGES]:
-                digest.update(relative.encode() + b"\0" + (ROOT / relative).read_bytes())
-            _names.append(f"une-voix-verify-{digest.hexdigest()[:16]}.pyz")
-        target = directory / _names[0]
+        target = directory / _served_name()
         if not target.exists():
             directory.mkdir(parents=True, exist_ok=True)
             partial = directory / f".{target.name}.{os.getpid()}"
