@@ -44,6 +44,17 @@ def test_catalog_has_no_untranslated_or_fuzzy_entry(language):
     assert untranslated == []
 
 
+def test_each_catalogue_addresses_members_in_one_register():
+    """A cooperative writes to its members formally: "u" in Dutch, "vous" in French, everywhere
+    (a module written with "je" or "tu" reads as another voice)."""
+    import re
+
+    for language, informal in (("nl", r"\b(je|jij|jou|jouw)\b"), ("fr", r"\b(tu|toi|ton|ta|tes)\b")):
+        found = [m.string for m in _catalog(language) if m.id and isinstance(m.string, str)
+                 and re.search(informal, m.string, re.IGNORECASE)]
+        assert found == [], f"{language}: {found[:5]}"
+
+
 def test_pages_speak_the_chosen_language(client):
     for language, word in (("fr", "Se connecter"), ("nl", "Aanmelden"), ("en", "Sign in")):
         client.post("/language", data={"language": language, "next": "/auth/login"})
