@@ -54,8 +54,9 @@ def make_kits(n: int, names: Iterable[str] | None = None) -> dict[str, Scrutinee
 
 
 def definition(election_id: str, title: str, contests: Iterable[Contest], kits: dict[str, ScrutineerKit],
-               threshold: int, min_ballots: int | None = None) -> dict[str, Any]:
-    """A definition; without ``min_ballots`` the election takes VOTING_MIN_BALLOTS from the config."""
+               threshold: int, min_ballots: int | None = None, texts: dict[str, Any] | None = None) -> dict[str, Any]:
+    """A definition; without ``min_ballots`` the election takes VOTING_MIN_BALLOTS from the config.
+    ``texts``: its words in each language (:func:`demo_texts`); without them pages show identifiers."""
     out = {
         "version": "unevoix/v1", "id": election_id, "title": title,
         "contests": [c.to_json() for c in contests],
@@ -63,7 +64,49 @@ def definition(election_id: str, title: str, contests: Iterable[Contest], kits: 
         "threshold": threshold, "tie_rule": "ballot_order"}
     if min_ballots is not None:
         out["min_ballots"] = min_ballots
+    if texts is not None:
+        out["texts"] = texts
     return out
+
+
+# The words of demo_contests(), as a secretary would have written them for the ballot.
+_DEMO_CONTEST_TITLES = {
+    "accounts-2025": {"fr": "Approbation des comptes annuels", "nl": "Goedkeuring van de jaarrekening",
+                      "en": "Approval of the annual accounts"},
+    "discharge-board": {"fr": "Décharge aux administrateurs", "nl": "Kwijting aan de bestuurders",
+                        "en": "Discharge of the directors"},
+    "statutes-art-12": {"fr": "Modification de l'article 12 des statuts", "nl": "Wijziging van artikel 12 van de statuten",
+                        "en": "Amendment of article 12 of the statutes"},
+    "board-a": {"fr": "Conseil d'administration, catégorie A", "nl": "Raad van bestuur, categorie A",
+                "en": "Board of directors, category A"},
+    "board-b": {"fr": "Conseil d'administration, catégorie B", "nl": "Raad van bestuur, categorie B",
+                "en": "Board of directors, category B"},
+}
+_DEMO_CANDIDATES = {
+    "A": ["Amélie Dubois", "Jan Peeters", "Fatou Diallo", "Luca Rossi", "Sofie Maes", "Karim Benali", "Inès Lambert",
+          "Wouter Claes", "Chloé Martin", "Bram Wouters"],
+    "B": ["Coop Atelier asbl", "Marie Janssens", "Pierre Martin", "Lotte De Smet", "Dienstencentrum vzw",
+          "Nadia Amrani"],
+}
+
+
+def demo_texts(title: dict[str, str], contests: Iterable[Contest]) -> dict[str, Any]:
+    """French, Dutch and English words for an election of :func:`demo_contests`: its title, each
+    contest's title, and the candidates' names (the identifiers a01, b01... are never shown)."""
+    out: dict[str, Any] = {"title": dict(title), "contests": {}}
+    for contest in contests:
+        words: dict[str, Any] = {"title": _DEMO_CONTEST_TITLES[contest.id]}
+        if contest.kind == "board":
+            names = _DEMO_CANDIDATES[contest.category]
+            words["choices"] = {choice: names[i] for i, choice in enumerate(contest.choices)}
+        out["contests"][contest.id] = words
+    return out
+
+
+def demo_definition(slug: str, year: int, contests: list[Contest], kits: dict[str, ScrutineerKit]) -> dict[str, Any]:
+    """The definition of the demo's yearly assembly election, with its words (:func:`demo_texts`)."""
+    title = {"fr": f"Assemblée générale {year}", "nl": f"Algemene vergadering {year}", "en": f"General assembly {year}"}
+    return definition(slug, title["en"], contests, kits, 3, texts=demo_texts(title, contests))
 
 
 def run_keygen(election: Election, kits: dict[str, ScrutineerKit]) -> None:
@@ -135,7 +178,7 @@ def load_elections(ctx) -> None:
 
     # 1. Last year's assembly: tallied, with one scrutineer absent at the decryption.
     kits = make_kits(5, kit_names)
-    past = services.create_election(definition("ag-2025", "General assembly 2025", demo_contests(), kits, 3),
+    past = services.create_election(demo_definition("ag-2025", 2025, demo_contests(), kits),
                                     {f"t{i + 1}": a for i, a in enumerate(scrutineers)}, slug="ag-2025",
                                     created_by=officer)
     run_keygen(past, kits)
@@ -162,7 +205,7 @@ def load_elections(ctx) -> None:
 
     # 2. This year's assembly: open, every member has a credential in the demo outbox.
     kits = make_kits(5, kit_names)
-    current = services.create_election(definition("ag-2026", "General assembly 2026", demo_contests(10, 6), kits, 3),
+    current = services.create_election(demo_definition("ag-2026", 2026, demo_contests(10, 6), kits),
                                        {f"t{i + 1}": a for i, a in enumerate(scrutineers)}, slug="ag-2026",
                                        created_by=officer)
     run_keygen(current, kits)

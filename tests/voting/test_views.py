@@ -314,3 +314,23 @@ def test_scrutineer_uploads_a_complaint_against_a_bad_dealer(app, world):
     assert names["t2"] != "t2"
     assert f"Scrutineer {names['t2']} is left out of the key: {names['t1']} proved that a share it dealt was wrong." in page
     assert "Step to do: key generation, step 2" in page
+
+
+def test_the_demo_elections_show_words_not_identifiers(app):
+    """The standalone demo elections (ag-2025, ag-2026) carry their words in three languages: the
+    ballot, the board's result and the mails name contests and candidates, never a01 or board-a."""
+    from flask_babel import force_locale
+
+    from voting.demo import demo_definition, demo_contests, make_kits
+
+    kits = make_kits(3)
+    for contests in (demo_contests(), demo_contests(10, 6)):
+        definition = demo_definition("ag-words", 2026, contests, kits)
+        for language, title in (("fr", "Assemblée générale 2026"), ("nl", "Algemene vergadering 2026"),
+                                ("en", "General assembly 2026")):
+            with app.test_request_context(), force_locale(language):
+                view = texts.ballot_view(definition, language)
+            assert view["title"] == title
+            for contest in view["contests"]:
+                assert contest["title"] != contest["id"]
+                assert all(choice["label"] != choice["id"] for choice in contest["choices"])
