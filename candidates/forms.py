@@ -10,24 +10,14 @@ from wtforms.fields.choices import SelectChoice
 from wtforms.validators import InputRequired, Length, NumberRange, Optional, Regexp
 from wtforms.widgets import CheckboxInput, ListWidget
 
+from candidates.labels import WORDS
 from candidates.services import LIMITS
 
 LANGUAGE_CHOICES = [SelectChoice("fr", "Français"), SelectChoice("nl", "Nederlands"), SelectChoice("en", "English")]
 
 
 def skill_choices():
-    return [
-        SelectChoice("governance", _l("Governance and strategy")),
-        SelectChoice("finance", _l("Finance and accounting")),
-        SelectChoice("law", _l("Law and statutes")),
-        SelectChoice("human_resources", _l("Human resources")),
-        SelectChoice("it", _l("IT and digital tools")),
-        SelectChoice("communication", _l("Communication")),
-        SelectChoice("social_economy", _l("Social economy and cooperatives")),
-        SelectChoice("culture", _l("Arts and culture")),
-        SelectChoice("training", _l("Training and education")),
-        SelectChoice("sustainability", _l("Sustainability")),
-    ]
+    return [SelectChoice(code, label) for code, label in WORDS["skill"].items()]  # the labels' one list
 
 
 class MultiCheckboxField(SelectMultipleField):

@@ -20,7 +20,7 @@ WORDS = {
         "category_changed": _l("The category in the register changed since the application was sent.")},
     "skill": {"governance": _l("Governance and strategy"), "finance": _l("Finance and accounting"),
               "law": _l("Law and statutes"), "human_resources": _l("Human resources"),
-              "it": _l("IT and digital tools"), "communication": _l("Communication"),
+              "it": _l("IT and digital tools"), "communication": _l("Communications"),
               "social_economy": _l("Social economy and cooperatives"), "culture": _l("Arts and culture"),
               "training": _l("Training and education"), "sustainability": _l("Sustainability")},
     "event": {"created": _l("Started"), "saved": _l("Saved"), "edited_after_acceptance": _l("Changed after acceptance"),
