@@ -391,3 +391,15 @@ def test_with_csrf_on_an_expired_session_still_keeps_the_text_and_a_forged_post_
                          | {"csrf_token": csrf_token(stale.get_data(as_text=True))})
     assert saved.status_code == 302
     assert mine(call, member).motivation == LONG_MOTIVATION and mine(call, member).biography == "sans jeton"
+
+
+def test_the_dutch_form_offers_communication_as_a_skill_not_a_payment_message(client, login_as, open_call,
+                                                                                standing_member):
+    """"Communication" is two words in Dutch: the skill (Communicatie) and a transfer's message
+    (Mededeling, on the payments pages); the form says the first, in the formal "u" of the app."""
+    call = open_call()
+    member = standing_member(language="nl")
+    login_as(member.account)
+    page = client.get(f"/candidates/me/{call.slug}/application").get_data(as_text=True)
+    assert "Communicatie" in page and "Mededeling" not in page
+    assert "Waarom stelt u zich kandidaat?" in page
