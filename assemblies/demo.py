@@ -19,13 +19,10 @@ from shares.models import Category
 from voting import services as voting
 from voting.crypto.ballot import encrypt_ballot
 from voting.crypto.credential import credential_public, generate_credential
-from voting.demo import ScrutineerKit, partial_decryption, run_keygen, seal_signature
+from voting.demo import CANDIDATES, RESOLUTION_TITLES, ScrutineerKit, partial_decryption, run_keygen, seal_signature
 
-NAMES_A = [("Amélie Dubois", Gender.WOMAN), ("Jan Peeters", Gender.MAN), ("Fatou Diallo", Gender.WOMAN),
-           ("Luca Rossi", Gender.MAN), ("Sofie Maes", Gender.WOMAN), ("Karim Benali", Gender.MAN),
-           ("Inès Lambert", Gender.WOMAN)]
-NAMES_B = [("Coop Atelier asbl", Gender.LEGAL), ("Marie Janssens", Gender.WOMAN), ("Pierre Martin", Gender.MAN),
-           ("Lotte De Smet", Gender.WOMAN)]
+# The assembly's ballot: the first seven candidates of category A and four of category B.
+BALLOT_SIZES = {"A": 7, "B": 4}
 
 
 def _at(day: date, hour: int) -> datetime:
@@ -42,18 +39,14 @@ def build_agenda(assembly: Assembly, seats_a: int = 4, seats_b: int = 2, actor=N
                       bodies=_tri("Le conseil présente l'année écoulée.", "De raad stelt het afgelopen jaar voor.",
                                   "The board presents the past year."))
     services.add_item(assembly, kind=ItemKind.RESOLUTION, majority=Majority.SIMPLE, actor=actor,
-                      titles=_tri("Approbation des comptes annuels", "Goedkeuring van de jaarrekening",
-                                  "Approval of the annual accounts"),
+                      titles=RESOLUTION_TITLES["accounts-2025"],
                       bodies=_tri("L'assemblée approuve les comptes de l'exercice.",
                                   "De vergadering keurt de jaarrekening goed.",
                                   "The assembly approves the accounts of the year."))
     services.add_item(assembly, kind=ItemKind.RESOLUTION, majority=Majority.SIMPLE, actor=actor,
-                      titles=_tri("Décharge aux administrateurs", "Kwijting aan de bestuurders",
-                                  "Discharge of the directors"))
+                      titles=RESOLUTION_TITLES["discharge-board"])
     services.add_item(assembly, kind=ItemKind.RESOLUTION, majority=Majority.TWO_THIRDS, abstentions_count=False,
-                      actor=actor, titles=_tri("Modification de l'article 12 des statuts",
-                                               "Wijziging van artikel 12 van de statuten",
-                                               "Amendment of article 12 of the statutes"))
+                      actor=actor, titles=RESOLUTION_TITLES["statutes-art-12"])
     board = services.add_item(assembly, kind=ItemKind.BOARD, seats_a=seats_a, seats_b=seats_b, actor=actor,
                               titles=_tri("Élection du conseil d'administration", "Verkiezing van de raad van bestuur",
                                           "Election of the board of directors"))
@@ -62,10 +55,9 @@ def build_agenda(assembly: Assembly, seats_a: int = 4, seats_b: int = 2, actor=N
 
         if candidates_adapter.import_from_call(board, call_slug, actor=actor):
             return
-    for name, gender in NAMES_A:
-        services.add_candidate(board, category=Category.A, name=name, gender=gender, actor=actor)
-    for name, gender in NAMES_B:
-        services.add_candidate(board, category=Category.B, name=name, gender=gender, actor=actor)
+    for category in (Category.A, Category.B):
+        for name, gender in CANDIDATES[category.value][:BALLOT_SIZES[category.value]]:
+            services.add_candidate(board, category=category, name=name, gender=Gender(gender), actor=actor)
 
 
 def prepared_assembly(slug: str, scrutineers: list[Account], *, record_date: date, starts: date,

@@ -69,24 +69,30 @@ def definition(election_id: str, title: str, contests: Iterable[Contest], kits: 
     return out
 
 
-# The words of demo_contests(), as a secretary would have written them for the ballot.
-_DEMO_CONTEST_TITLES = {
+# The demo's resolutions and candidates, as a secretary would have written them: the elections of
+# demo_contests() below and the assemblies demo's agenda (assemblies.demo.build_agenda) both use them.
+RESOLUTION_TITLES = {
     "accounts-2025": {"fr": "Approbation des comptes annuels", "nl": "Goedkeuring van de jaarrekening",
                       "en": "Approval of the annual accounts"},
     "discharge-board": {"fr": "Décharge aux administrateurs", "nl": "Kwijting aan de bestuurders",
                         "en": "Discharge of the directors"},
-    "statutes-art-12": {"fr": "Modification de l'article 12 des statuts", "nl": "Wijziging van artikel 12 van de statuten",
+    "statutes-art-12": {"fr": "Modification de l'article 12 des statuts",
+                        "nl": "Wijziging van artikel 12 van de statuten",
                         "en": "Amendment of article 12 of the statutes"},
+}
+_BOARD_TITLES = {
     "board-a": {"fr": "Conseil d'administration, catégorie A", "nl": "Raad van bestuur, categorie A",
                 "en": "Board of directors, category A"},
     "board-b": {"fr": "Conseil d'administration, catégorie B", "nl": "Raad van bestuur, categorie B",
                 "en": "Board of directors, category B"},
 }
-_DEMO_CANDIDATES = {
-    "A": ["Amélie Dubois", "Jan Peeters", "Fatou Diallo", "Luca Rossi", "Sofie Maes", "Karim Benali", "Inès Lambert",
-          "Wouter Claes", "Chloé Martin", "Bram Wouters"],
-    "B": ["Coop Atelier asbl", "Marie Janssens", "Pierre Martin", "Lotte De Smet", "Dienstencentrum vzw",
-          "Nadia Amrani"],
+# (name, gender as assemblies.models.Gender's value), per category.
+CANDIDATES = {
+    "A": [("Amélie Dubois", "woman"), ("Jan Peeters", "man"), ("Fatou Diallo", "woman"), ("Luca Rossi", "man"),
+          ("Sofie Maes", "woman"), ("Karim Benali", "man"), ("Inès Lambert", "woman"), ("Wouter Claes", "man"),
+          ("Chloé Martin", "woman"), ("Bram Wouters", "man")],
+    "B": [("Coop Atelier asbl", "legal"), ("Marie Janssens", "woman"), ("Pierre Martin", "man"),
+          ("Lotte De Smet", "woman"), ("Dienstencentrum vzw", "legal"), ("Nadia Amrani", "woman")],
 }
 
 
@@ -95,17 +101,18 @@ def demo_texts(title: dict[str, str], contests: Iterable[Contest]) -> dict[str, 
     contest's title, and the candidates' names (the identifiers a01, b01... are never shown)."""
     out: dict[str, Any] = {"title": dict(title), "contests": {}}
     for contest in contests:
-        words: dict[str, Any] = {"title": _DEMO_CONTEST_TITLES[contest.id]}
+        words: dict[str, Any] = {"title": (RESOLUTION_TITLES | _BOARD_TITLES)[contest.id]}
         if contest.kind == "board":
-            names = _DEMO_CANDIDATES[contest.category]
-            words["choices"] = {choice: names[i] for i, choice in enumerate(contest.choices)}
+            names = CANDIDATES[contest.category]
+            words["choices"] = {choice: names[i][0] for i, choice in enumerate(contest.choices)}
         out["contests"][contest.id] = words
     return out
 
 
 def demo_definition(slug: str, year: int, contests: list[Contest], kits: dict[str, ScrutineerKit]) -> dict[str, Any]:
     """The definition of the demo's yearly assembly election, with its words (:func:`demo_texts`)."""
-    title = {"fr": f"Assemblée générale {year}", "nl": f"Algemene vergadering {year}", "en": f"General assembly {year}"}
+    title = {"fr": f"Assemblée générale {year}", "nl": f"Algemene vergadering {year}",
+             "en": f"General assembly {year}"}
     return definition(slug, title["en"], contests, kits, 3, texts=demo_texts(title, contests))
 
 

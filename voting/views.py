@@ -2,9 +2,8 @@
 from __future__ import annotations
 
 import json
-from typing import Any
-
 from pathlib import Path
+from typing import Any
 
 from flask import (Blueprint, Response, abort, current_app, flash, jsonify, redirect, request, send_file,
                    stream_with_context, url_for)
