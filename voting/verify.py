@@ -265,9 +265,15 @@ class RecordList:
         return self.doc["events"][loc]
 
 
+def fetched(source: str) -> bool:
+    """Whether the verifier downloads the record ``source`` names itself: an https:// address
+    (never plain http); anything else is a local file."""
+    return source.startswith("https://")
+
+
 def fetch_record(url: str, directory: str | None = None) -> str:
     """Download an https:// record to a temporary file (streamed); returns its path."""
-    if not url.startswith("https://"):
+    if not fetched(url):
         raise UnreadableRecord("only local files and https:// URLs are accepted")
     fd, path = tempfile.mkstemp(prefix="unevoix-record-", suffix=".json", dir=directory)
     try:
@@ -294,7 +300,7 @@ def open_record(source: Any) -> RecordFile | RecordList:
 
 def load_record(source: str) -> Any:
     """The whole document in memory (small records, tests); the verifier itself streams."""
-    if source.startswith("https://"):
+    if fetched(source):
         path = fetch_record(source)
         try:
             with open(path, encoding="utf-8") as fh:
@@ -701,7 +707,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     tmp = None
     try:
         source = args.record
-        if source.startswith("https://"):
+        if fetched(source):
             tmp = source = fetch_record(source)
         report = verify_record(source, workers=args.workers, checkpoint=args.resume, checkpoint_key_file=args.checkpoint_key,
                                words=words)

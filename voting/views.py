@@ -22,6 +22,7 @@ from voting import errors, queries, reasons, services, texts, verifier_file
 from voting.crypto.ballot import ballot_tracker
 from voting.crypto.encoding import EncodingError, strict_loads
 from voting.forms import ActionForm, TrackerSearchForm, UploadForm
+from voting.verify import fetched
 from voting.models import ElectionState
 from voting.permissions import (
     can_act_as_trustee,
@@ -132,13 +133,25 @@ def board(slug: str):
     return render("voting/board.html", "voting/_partials/board_events.html", election=election, form=form,
                   found=found, rows=rows, total=total, page=page, page_size=queries.PAGE_SIZE,
                   counts=queries.board_counts(election), result=services.result(election),
-                  record_url=public_url(url_for("voting.record", slug=election.slug)))
+                  **_record_for_verifier(election))
+
+
+def _record_file(election) -> str:
+    return f"{election.slug}-record.json"
+
+
+def _record_for_verifier(election) -> dict[str, Any]:
+    """What the board's command hands the verifier: the record's address if the verifier can fetch
+    it (voting.verify.fetched: https only), else the file the record downloads as."""
+    address = public_url(url_for("voting.record", slug=election.slug))
+    fetchable = fetched(address)
+    return {"record_fetched": fetchable, "record_source": address if fetchable else _record_file(election)}
 
 
 @bp.route("/<slug>/record.json")
 def record(slug: str):
     election = queries.election_by_slug(slug)
-    headers = {"Content-Disposition": f'attachment; filename="{election.slug}-record.json"'}
+    headers = {"Content-Disposition": f'attachment; filename="{_record_file(election)}"'}
     return Response(stream_with_context(services.export_record(election)), mimetype="application/json",
                     headers=headers)
 
