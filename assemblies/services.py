@@ -42,18 +42,13 @@ from voting import errors as verrors
 from voting import services as voting
 from voting.crypto.credential import credential_public, generate_credential
 from voting.models import Credential, Election, ElectionState
+from voting.texts import CATEGORY_TITLES
 
 SLUG = re.compile(r"^[a-z0-9][a-z0-9-]{1,62}$")
 YES_NO_ABSTAIN = {
     "yes": {"fr": "Oui", "nl": "Ja", "en": "Yes"},
     "no": {"fr": "Non", "nl": "Nee", "en": "No"},
     "abstain": {"fr": "Abstention", "nl": "Onthouding", "en": "Abstain"},
-}
-CATEGORY_TITLES = {
-    "A": {"fr": "Conseil d'administration, catégorie A", "nl": "Raad van bestuur, categorie A",
-          "en": "Board of directors, category A"},
-    "B": {"fr": "Conseil d'administration, catégorie B", "nl": "Raad van bestuur, categorie B",
-          "en": "Board of directors, category B"},
 }
 CATEGORY_QUESTIONS = {
     "A": {"fr": "Choisissez au plus {n} candidats de la catégorie A.",

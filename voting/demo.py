@@ -24,6 +24,7 @@ from voting.crypto.dkg import keygen_step1, keygen_step2, new_trustee_identity, 
 from voting.crypto.election import Contest
 from voting.crypto.election import Election as CryptoElection
 from voting.models import Election
+from voting.texts import CATEGORY_TITLES
 
 
 @dataclass
@@ -80,12 +81,6 @@ RESOLUTION_TITLES = {
                         "nl": "Wijziging van artikel 12 van de statuten",
                         "en": "Amendment of article 12 of the statutes"},
 }
-_BOARD_TITLES = {
-    "board-a": {"fr": "Conseil d'administration, catégorie A", "nl": "Raad van bestuur, categorie A",
-                "en": "Board of directors, category A"},
-    "board-b": {"fr": "Conseil d'administration, catégorie B", "nl": "Raad van bestuur, categorie B",
-                "en": "Board of directors, category B"},
-}
 # (name, gender as assemblies.models.Gender's value), per category.
 CANDIDATES = {
     "A": [("Amélie Dubois", "woman"), ("Jan Peeters", "man"), ("Fatou Diallo", "woman"), ("Luca Rossi", "man"),
@@ -101,11 +96,13 @@ def demo_texts(title: dict[str, str], contests: Iterable[Contest]) -> dict[str, 
     contest's title, and the candidates' names (the identifiers a01, b01... are never shown)."""
     out: dict[str, Any] = {"title": dict(title), "contests": {}}
     for contest in contests:
-        words: dict[str, Any] = {"title": (RESOLUTION_TITLES | _BOARD_TITLES)[contest.id]}
         if contest.kind == "board":
             names = CANDIDATES[contest.category]
-            words["choices"] = {choice: names[i][0] for i, choice in enumerate(contest.choices)}
-        out["contests"][contest.id] = words
+            out["contests"][contest.id] = {
+                "title": CATEGORY_TITLES[contest.category],
+                "choices": {choice: names[i][0] for i, choice in enumerate(contest.choices)}}
+        else:
+            out["contests"][contest.id] = {"title": RESOLUTION_TITLES[contest.id]}
     return out
 
 

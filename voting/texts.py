@@ -8,6 +8,15 @@ from typing import Any
 from flask_babel import gettext as _
 
 
+# A board contest's category, in the words of a definition's texts (each language).
+CATEGORY_TITLES = {
+    "A": {"fr": "Conseil d'administration, catégorie A", "nl": "Raad van bestuur, categorie A",
+          "en": "Board of directors, category A"},
+    "B": {"fr": "Conseil d'administration, catégorie B", "nl": "Raad van bestuur, categorie B",
+          "en": "Board of directors, category B"},
+}
+
+
 def _pick(value: Any, lang: str, default: str) -> str:
     if isinstance(value, dict):
         return value.get(lang) or value.get("fr") or value.get("en") or default
