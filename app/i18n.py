@@ -2,12 +2,13 @@
 from __future__ import annotations
 
 import functools
-import re
 
 from flask import current_app, request, session
 from jinja2 import pass_context
 from markupsafe import Markup
 from flask_login import current_user
+
+from voting.typography import french_spacing
 
 LANGUAGE_NAMES = {"fr": "Français", "nl": "Nederlands", "en": "English"}
 
@@ -22,11 +23,6 @@ def select_locale() -> str:
     return request.accept_languages.best_match(languages) or current_app.config["BABEL_DEFAULT_LOCALE"]
 
 
-# French typography: a narrow no-break space before ; ! ? and a no-break space before : (and inside
-# « »), so that the sign never starts a line. Applied to translated text only (names are left alone).
-_FR_SPACE = re.compile(r"[ \u00a0\u202f]?([;!?])(?=\s|$|<|\")")
-_FR_COLON = re.compile(r"(?<=\S)[ \u00a0]?:(?=\s|$|<)")
-_FR_GUILLEMETS = (re.compile(r"«[ \u00a0]?"), re.compile(r"[ \u00a0]?»"))
 
 
 def _current_language() -> str:
@@ -45,10 +41,7 @@ def fr_spacing(text: str, language: str | None = None) -> str:
         return text
     if not isinstance(text, str):  # a lazy string (a form label): its text in the current language
         text = str(text)
-    result = _FR_SPACE.sub("\u202f\\1", text)
-    result = _FR_COLON.sub("\u00a0:", result)
-    result = _FR_GUILLEMETS[0].sub("«\u00a0", result)
-    result = _FR_GUILLEMETS[1].sub("\u00a0»", result)
+    result = french_spacing(text)
     if isinstance(text, Markup):
         return Markup(result)
     return type(text)(result) if type(text) is not str else result

@@ -275,9 +275,10 @@ def register(app) -> None:
     app.jinja_env.globals.update(current_locale=lambda: str(get_locale()), language_names=LANGUAGE_NAMES,
                                  nav_links=nav_links, task_count=task_count, poll_every=poll_every)
     app.jinja_env.filters["euros"] = euros
-    from app.audit import action_label, object_label
+    from app.audit import action_label, change_lines, object_label
     app.jinja_env.filters["audit_action"] = action_label
     app.jinja_env.filters["audit_object"] = object_label
+    app.jinja_env.filters["audit_change"] = change_lines
     install_french_spacing(app)
     app.jinja_env.filters["datetime"] = lambda value, fmt="medium": format_moment(value, fmt)
     # Dates in words, in the reader's locale: "27 novembre 2026", "27 november 2026", "27 November 2026".

@@ -9,6 +9,8 @@ from wtforms import BooleanField, DateField, DateTimeLocalField, IntegerField, S
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional, Regexp
 
+from assemblies.messages import ITEM_KIND_WORDS
+
 REQUIRED = _l("This field is required.")
 WHEN = _l("Enter a date and time.")
 
@@ -46,10 +48,7 @@ class AssemblyForm(FlaskForm):
 
 
 class ItemForm(FlaskForm):
-    kind = SelectField(_l("Kind of item"), choices=[
-        SelectChoice("information", _l("Information (no vote)")),
-        SelectChoice("resolution", _l("Resolution (yes, no, abstain)")),
-        SelectChoice("board", _l("Board election"))])
+    kind = SelectField(_l("Kind of item"), choices=[SelectChoice(code, words) for code, words in ITEM_KIND_WORDS.items()])
     title_fr, title_nl, title_en = _titles(_l("Title in French"), _l("Title in Dutch"), _l("Title in English"), 300)
     body_fr = TextAreaField(_l("Text in French"), validators=[Optional(), Length(max=20000)])
     body_nl = TextAreaField(_l("Text in Dutch"), validators=[Optional(), Length(max=20000)])

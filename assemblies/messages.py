@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 
-from app.audit import register_action_labels, register_object_labels
+from app.audit import register_action_labels, register_field_labels, register_object_labels, register_value_words
 from assemblies import errors
 
 from assemblies.candidates_adapter import CallNotFound, CandidaciesUnavailable
@@ -73,3 +73,18 @@ register_object_labels({
     "assembly_proxy": _l("Proxy"),
     "assembly_checkin": _l("Arrival"),
 })
+
+# The kinds of agenda item, for the item form and the audit log.
+ITEM_KIND_WORDS = {"information": _l("Information (no vote)"), "resolution": _l("Resolution (yes, no, abstain)"),
+                   "board": _l("Board election")}
+
+# The fields the assemblies' audit entries record (app.audit), and the words for their codes.
+register_field_labels({
+    "assembly": _l("General assembly"), "bytes": _l("Size (bytes)"), "channel": _l("Sent"),
+    "giver": _l("Member number of the member represented"), "holder": _l("Member number of the proxy holder"),
+    "links_issued": _l("Links issued"), "name": _l("Name"), "position": _l("Position on the agenda"),
+    "record_date": _l("Record date"), "source": _l("Proxy given"), "total": _l("Electors"),
+})
+register_value_words("assembly_assembly", {"channel": {"email": _l("by e-mail"), "letter": _l("by letter")}})
+register_value_words("assembly_item", {"kind": ITEM_KIND_WORDS})
+register_value_words("assembly_proxy", {"source": {"online": _l("online"), "paper": _l("on paper")}})

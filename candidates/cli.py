@@ -72,7 +72,7 @@ def mandate_command(member_number: int, category: str, starts: datetime, ends: d
         mandate = Mandate(member_id=member.id, category=Category(category), starts_on=starts.date(), ends_on=ends.date())
         db.session.add(mandate)
         db.session.flush()
-        audit.record("candidates.mandate.record", mandate, after={"member": member.id, "category": category,
+        audit.record("candidates.mandate.record", mandate, after={"member": member.number, "category": category,
                                                                   "starts_on": starts.date(), "ends_on": ends.date()})
     click.echo(f"Mandate recorded for member {member_number} ({category}) until {ends.date().isoformat()}.")
 

@@ -40,7 +40,7 @@ class ApplicationForm(FlaskForm):
     skills_other = StringField(_l("Other skills"), validators=[Optional(), Length(max=LIMITS["skills_other"])])
     vision = TextAreaField(_l("Your vision for the cooperative"), validators=[Optional(), Length(max=LIMITS["vision"])])
     gender = RadioField(_l("Gender (optional, only for the balance among candidates)"), choices=[
-        SelectChoice("woman", _l("Woman")), SelectChoice("man", _l("Man")), SelectChoice("other", _l("Other")),
+        *(SelectChoice(code, words) for code, words in WORDS["gender"].items()),
         SelectChoice("", _l("I prefer not to say"))], default="", validate_choice=True)
     no_conflict = BooleanField(_l("I declare that I have no conflict of interest with the cooperative"))
     consent_publication = BooleanField(_l("I agree that my application (name, photo and texts) is published to members and the public"))
@@ -80,6 +80,5 @@ class ConfirmForm(FlaskForm):
 
 class BallotForm(FlaskForm):
     method = RadioField(_l("Order on the ballot"), choices=[
-        SelectChoice("lot", _l("Draw by lot (the seed is recorded)")),
-        SelectChoice("manual", _l("In the order I give below"))], default="lot",
+        SelectChoice(code, words) for code, words in WORDS["ballot_order"].items()], default="lot",
         validators=[InputRequired(_l("Choose how to order the ballot."))])

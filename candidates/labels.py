@@ -29,6 +29,8 @@ WORDS = {
     "category": {None: _l("Unknown"), "A": _l("Category A (users of the services)"),
                  "B": _l("Category B (partners, staff, legal persons)")},
     "language": LANGUAGE_NAMES,
+    "gender": {"woman": _l("Woman"), "man": _l("Man"), "other": _l("Other")},
+    "ballot_order": {"lot": _l("Draw by lot (the seed is recorded)"), "manual": _l("In the order I give below")},
 }
 
 

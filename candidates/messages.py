@@ -3,9 +3,10 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 
-from app.audit import register_action_labels, register_object_labels
+from app.audit import register_action_labels, register_field_labels, register_object_labels, register_value_words
 from app.errors import register_messages
 from candidates import errors
+from candidates.labels import WORDS
 
 FIELD_LABELS = {
     "published_name": _l("Name as published"),
@@ -93,3 +94,24 @@ register_object_labels({
     "candidates_application": _l("Board candidacy"),
     "candidates_mandate": _l("Board mandate"),
 })
+
+# The fields the candidacies' audit entries record (app.audit), and the words for their codes.
+register_field_labels({
+    "after_vote": _l("Withdrawn after the vote opened"), "ballot_choice": _l("Place on the ballot"),
+    "biography": _l("Short biography"), "closes_on": _l("Applications close on"),
+    "consent_publication": _l("Agrees to publication"), "election_slug": _l("Election"), "ends_on": _l("Ends on"),
+    "first": _l("First announcement"), "gender": _l("Gender"), "motivation": _l("Why do you stand?"),
+    "no_conflict": _l("No conflict of interest declared"), "opens_on": _l("Applications open on"),
+    "order": _l("Order on the ballot"), "photo_id": _l("Photo number"), "published_at": _l("Published on"),
+    "published_name": _l("Name as published"), "queued": _l("Messages queued"),
+    "representative_name": _l("Name of the person representing your organisation"), "seats_a": _l("Seats in category A"),
+    "seats_b": _l("Seats in category B"), "seed": _l("Seed of the draw"), "skills": _l("Skills"),
+    "skills_other": _l("Other skills"), "staff_in_category_b": _l("Staff stand in category B"),
+    "starts_on": _l("Starts on"), "term_years": _l("Term (years)"), "text_en": _l("Text in English"),
+    "text_fr": _l("Text in French"), "text_nl": _l("Text in Dutch"), "title_en": _l("Title in English"),
+    "title_fr": _l("Title in French"), "title_nl": _l("Title in Dutch"), "vision": _l("Vision for the cooperative"),
+    "vote_opens_on": _l("The vote opens on"),
+})
+register_value_words("candidates_application", {"status": WORDS["status"], "gender": WORDS["gender"],
+                                                "skills": WORDS["skill"], "language": WORDS["language"]})
+register_value_words("candidates_call", {"method": WORDS["ballot_order"]})

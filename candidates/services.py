@@ -598,5 +598,5 @@ def record_mandates(call: Call, elected: Iterable[Application], starts_on: date,
         out.append(mandate)
     db.session.flush()
     audit.record("candidates.mandate.record", call, actor=actor,
-                 after={"members": [m.member_id for m in out], "starts_on": starts_on, "ends_on": ends_on})
+                 after={"members": [a.member.number for a in elected], "starts_on": starts_on, "ends_on": ends_on})
     return out

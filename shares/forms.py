@@ -16,12 +16,9 @@ from wtforms.widgets import HiddenInput
 
 from app.i18n import LANGUAGE_NAMES
 from shares.errors import InvalidReference
+from shares.labels import COUNTRIES
 from shares.models import Category
 from shares.payments import parse_reference
-
-COUNTRIES = [("BE", "België / Belgique"), ("FR", "France"), ("NL", "Nederland"), ("LU", "Luxembourg"),
-             ("DE", "Deutschland")]
-
 
 def _stdnum_field(module, message):
     """A validator that checks with python-stdnum and replaces the data with its compact form."""

@@ -52,6 +52,48 @@ APPLICATION_WORDS = {
 }
 
 
+# The countries a member's address may be in, each in its own language(s).
+COUNTRIES = [("BE", "België / Belgique"), ("FR", "France"), ("NL", "Nederland"), ("LU", "Luxembourg"),
+             ("DE", "Deutschland")]
+
+PURPOSE_WORDS = {"subscription": _l("Subscription"), "renewal": _l("Yearly renewal"),
+                 "additional_shares": _l("More shares")}
+
+PAYMENT_STATUS_WORDS = {"open": _l("To pay"), "partially_paid": _l("Partly paid"), "paid": _l("Paid"),
+                        "cancelled": _l("Cancelled")}
+
+# Why a bank payment waits in the staff queue (shares.bank.WHY_CODES): in a sentence, and short (a heading, a count).
+WHY_WORDS = {"overpaid": _l("Overpayment: more than the request asks"),
+             "partial": _l("Partial payment: less than the request asks"),
+             "bad_reference": _l("The structured communication has wrong check digits"),
+             "unknown_reference": _l("No request has this structured communication"),
+             "no_reference": _l("No structured communication"),
+             "cancelled": _l("The request it names is cancelled"),
+             "currency": _l("Not in euros"),
+             "debit": _l("Money going out (a debit)")}
+WHY_SHORT_WORDS = {"overpaid": _l("Overpayments"), "partial": _l("Partial payments"), "bad_reference": _l("Wrong check digits"),
+                   "unknown_reference": _l("Unknown communication"), "no_reference": _l("No communication"),
+                   "cancelled": _l("Cancelled requests"), "currency": _l("Other currencies"), "debit": _l("Debits")}
+
+
+def payment_status(status) -> str:
+    code = getattr(status, "value", status)
+    return str(PAYMENT_STATUS_WORDS.get(code, code))
+
+
+def why_text(code: str | None) -> str:
+    return str(WHY_WORDS.get(code, _l("Waiting for staff")))
+
+
+def why_short(code: str | None) -> str:
+    return str(WHY_SHORT_WORDS.get(code, _l("Other")))
+
+
+def reference_text(reference: str) -> str:
+    """A structured communication as people type it: ``+++123/4567/89002+++``."""
+    return f"+++{reference[:3]}/{reference[3:7]}/{reference[7:]}+++"
+
+
 def register_status(code: str) -> str:
     return str(STATUS_WORDS.get(code, STATUS_WORDS["active"]))
 
@@ -93,15 +135,18 @@ def dates_text(dates, fmt: str = "medium") -> str:
     return ", ".join([_format_day(d, fmt, locale) for d in dates])
 
 
+REFUND_WHY_WORDS = {"overpayment": _l("Paid beyond what was due"), "underpayment": _l("A partial payment, paid back"),
+                    "refused_application": _l("Application refused")}
+
+
 def refund_why(kind) -> str:
     """Why money is on the refund list, in words."""
     value = getattr(kind, "value", kind)
-    return str({"overpayment": _l("Paid beyond what was due"),
-                "underpayment": _l("A partial payment, paid back"),
-                "refused_application": _l("Application refused")}.get(value, value))
+    return str(REFUND_WHY_WORDS.get(value, value))
 
 
-TEMPLATE_GLOBALS = {"refund_why": refund_why, "register_status": register_status, "entry_label": entry_label, "date_column": date_column,
+TEMPLATE_GLOBALS = {"refund_why": refund_why, "payment_status": payment_status, "why_text": why_text,
+                    "why_short": why_short, "reference_text": reference_text, "register_status": register_status, "entry_label": entry_label, "date_column": date_column,
                     "entry_words": entry_words,
                     "application_status": application_status, "dates_text": dates_text,
                     "dated_pattern": dated_pattern}

@@ -3,10 +3,15 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 
-from app.audit import register_action_labels, register_object_labels
+from flask_babel import ngettext
+
+from app.audit import register_action_labels, register_field_labels, register_object_labels, register_value_words
 from app.errors import register_messages
+from app.i18n import LANGUAGE_NAMES
 from shares import admission, errors, member_requests
 from shares.certificates import CertificateUnavailable
+from shares.labels import (APPLICATION_WORDS, COUNTRIES, PAYMENT_STATUS_WORDS, PURPOSE_WORDS, REFUND_WHY_WORDS, WHY_SHORT_WORDS,
+                           WHY_WORDS, reference_text)
 
 register_messages({
     errors.InvalidShareCount: _l("Enter a whole number of shares, 1 or more."),
@@ -90,3 +95,43 @@ register_object_labels({
     "shares_surplus": _l("Money to decide about"),
     "shares_register_export": _l("Register file"),
 })
+
+# The fields the shares module's audit entries record (app.audit), and the words for their codes.
+register_field_labels({
+    "again": _l("Imported again"), "amount_cents": _l("Amount"), "amount_now_cents": _l("Amount now asked"),
+    "application": _l("Application number"), "applied_cents": _l("Paid into the request"), "as_of": _l("Register as of"),
+    "automatic": _l("Decided automatically"), "before": _l("Category before"),
+    "board_decision_on": _l("Date of the board's decision"), "board_reference": _l("Reference of the board's decision"),
+    "by_staff": _l("Entered by staff"), "capital_cents": _l("Capital"), "city": _l("City"),
+    "corrects": _l("Corrects entry number"), "country": _l("Country"), "decision_on": _l("Date of the decision"),
+    "decision_reference": _l("Reference of the decision"), "done_rows": _l("Lines written"),
+    "due_cents": _l("Still due"), "duplicates": _l("Already imported"), "email": _l("E-mail address"),
+    "enterprise_number": _l("Enterprise number"), "entries": _l("Register entry numbers"),
+    "entry": _l("Register entry number"), "file": _l("File"), "first_name": _l("First name"), "format": _l("Format"),
+    "iban": _l("IBAN"), "last_name": _l("Last name"), "legal_name": _l("Name of the company or association"),
+    "national_number": _l("National number"), "new": _l("New payments"), "on": _l("Date"), "paid_cents": _l("Paid"),
+    "payment_request": _l("Payment request number"), "postcode": _l("Postcode"), "purpose": _l("Purpose"),
+    "reference": _l("Structured communication"), "refund": _l("Refund number"), "refund_cents": _l("Refund"),
+    "request": _l("Payment request"), "rest_cents": _l("Left over"), "sha256": _l("File fingerprint (SHA-256)"),
+    "shares": _l("Shares"), "shares_asked": _l("Shares asked"), "short_cents": _l("Missing"),
+    "skipped": _l("Statements skipped"), "statements": _l("Statements"), "street": _l("Street and number"),
+    "surplus_cents": _l("Beyond what was due"), "to": _l("Receiver's member number"), "to_refund_cents": _l("To pay back"),
+    "transaction": _l("Bank transaction"), "unbalanced": _l("Statements whose balances do not add up"),
+    "why": _l("Why it waits"), "year": _l("Year"), "count_matched": _l("Paid into their request"),
+    **{f"count_{code}": words for code, words in WHY_SHORT_WORDS.items()},
+})
+_REFERENCES = {"reference": reference_text, "request": reference_text}
+_MEMBER_WORDS = {"country": dict(COUNTRIES), "language": LANGUAGE_NAMES}
+register_value_words("shares_member", {**_REFERENCES, **_MEMBER_WORDS})
+register_value_words("shares_payment_request", {**_REFERENCES, "status": PAYMENT_STATUS_WORDS, "purpose": PURPOSE_WORDS})
+register_value_words("shares_membership_application", {
+    **_REFERENCES, "status": {status.value: words for status, words in APPLICATION_WORDS.items()}})
+register_value_words("shares_member_request", {
+    "status": {"pending": _l("waiting for staff"), "approved": _l("approved"), "refused": _l("refused")}})
+register_value_words("shares_surplus", {**_REFERENCES, "kind": REFUND_WHY_WORDS})
+register_value_words("shares_bank_transaction", {"why": WHY_WORDS, "status": {
+    "matched": _l("Paid into the request"), "partial": _l("Partial payment"), "overpaid": _l("Overpayment"),
+    "unknown": _l("Waiting for staff"), "ignored": _l("Set aside")}})
+register_value_words("shares_bank_statement_import", {
+    "skipped": lambda skipped: ngettext("%(num)d statement", "%(num)d statements", len(skipped))})
+register_value_words("shares_register_export", {"format": {"csv": "CSV", "pdf": "PDF"}})

@@ -11,7 +11,7 @@ from sqlalchemy.engine import Engine
 
 os.environ["UNEVOIX_ENV"] = "testing"
 
-from app import create_app  # noqa: E402
+from app import audit, create_app  # noqa: E402
 from app.extensions import db as _db  # noqa: E402
 from app.extensions import limiter  # noqa: E402
 from app.models import Account, OutboxMessage, Role  # noqa: E402
@@ -93,6 +93,21 @@ def _quiet_limiter() -> None:
     limiter.enabled = False
     if limiter._storage is not None:  # ``limiter.storage`` asserts, and an empty memory storage is falsy
         limiter._storage.reset()
+
+
+@pytest.fixture(autouse=True)
+def audit_in_words(monkeypatch):
+    """Every audit entry the code writes has words for its fields and coded values (app.audit
+    ``register_field_labels``, ``register_value_words``): the audit log never shows a code. The
+    tests' own made-up actions (``tests.*``) are left alone."""
+    real = audit.record
+
+    def record(action, *args, **kwargs):
+        entry = real(action, *args, **kwargs)
+        if not action.startswith("tests."):
+            assert not audit.unworded(entry), f"{action}: no words for {sorted(audit.unworded(entry))} (app.audit)"
+        return entry
+    monkeypatch.setattr(audit, "record", record)
 
 
 @pytest.fixture(autouse=True)

@@ -25,6 +25,7 @@ from pathlib import Path
 from typing import Any, Callable, Iterator, Mapping, Sequence
 
 from voting.reasons import N_, sentence
+from voting.typography import french_spacing
 
 LANGUAGES = ("fr", "nl", "en")
 DEFAULT = "en"
@@ -85,7 +86,12 @@ def load_translations(language: str) -> gettext.NullTranslations | None:
     data = _catalogue_bytes(language)
     if data is None:
         return None
-    return gettext.GNUTranslations(io.BytesIO(data))
+    translations = gettext.GNUTranslations(io.BytesIO(data))
+    if language == "fr":  # French spacing, as the web app gives its French catalogue (voting.typography)
+        for key, value in translations._catalog.items():
+            if key != "" and isinstance(value, str):  # "" is the catalogue's header, not a message
+                translations._catalog[key] = french_spacing(value)
+    return translations
 
 
 @dataclass

@@ -6,7 +6,11 @@ from __future__ import annotations
 from typing import Any
 
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 
+# An election's state (voting.models.ElectionState values), for its pages and the audit log.
+STATE_WORDS = {"setup": _l("Waiting for the scrutineers' keys"), "keygen": _l("Key generation"), "open": _l("Open"),
+               "closed": _l("Closed"), "tallied": _l("Result published")}
 
 # A board contest's category, in the words of a definition's texts (each language).
 CATEGORY_TITLES = {

@@ -437,10 +437,4 @@ def voting_error_message(exc) -> str:
 
 @bp.app_template_global()
 def election_state_label(state: ElectionState) -> str:
-    return str({
-        ElectionState.SETUP: _l("Waiting for the scrutineers' keys"),
-        ElectionState.KEYGEN: _l("Key generation"),
-        ElectionState.OPEN: _l("Open"),
-        ElectionState.CLOSED: _l("Closed"),
-        ElectionState.TALLIED: _l("Result published"),
-    }[state])
+    return str(texts.STATE_WORDS[state.value])

@@ -3,7 +3,8 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 
-from app.audit import register_action_labels, register_object_labels
+from app.audit import register_action_labels, register_field_labels, register_object_labels, register_value_words
+from app.i18n import LANGUAGE_NAMES
 
 LABELS = {
     # recommendations
@@ -87,3 +88,30 @@ register_object_labels({
     "wg_answer": _l("Board's answer"),
     "wg_minutes": _l("Board minutes"),
 })
+
+register_field_labels({
+    "abstain": _l("Abstentions"), "active": _l("Active"), "against": _l("Against"), "approvals": _l("Approvals"),
+    "approvals_cleared": _l("Approvals withdrawn"), "approved_by": _l("Approved by"),
+    "at_meeting_on": _l("Approved at the board meeting of"), "by": _l("Replaced by the minutes number"),
+    "call_status": _l("Call for group members"), "comment": _l("Comment number"), "decision": _l("Decision"),
+    "for": _l("For"), "group": _l("Working group"), "held_on": _l("Held on"), "implementation": _l("Implementation"),
+    "mandate_decided_on": _l("Mandate decided on"), "meeting": _l("Meeting number"),
+    "meeting_on": _l("Board meeting of"), "present": _l("Present"), "published": _l("Published"),
+    "reported_on": _l("Reported to the general assembly on"), "size": _l("Size (bytes)"),
+    "submission": _l("Submission number"), "submitted_on": _l("Submitted on"),
+    "supersedes": _l("Replaces the minutes number"), "version": _l("Version"),
+})
+
+
+def _account_email(account_id: int) -> str:
+    from app.extensions import db
+    from app.models import Account
+
+    account = db.session.get(Account, account_id)
+    return account.email if account is not None else str(account_id)
+
+
+register_value_words("wg_recommendation", {"status": LABELS, "decision": LABELS, "implementation": LABELS})
+register_value_words("wg_minutes", {"status": LABELS, "language": LANGUAGE_NAMES, "approved_by": _account_email})
+register_value_words("wg_membership", {"role": LABELS})
+register_value_words("wg_group", {"call_status": LABELS})

@@ -135,7 +135,7 @@ def join_group(group: WorkingGroup, member: Member | None, motivation: str = "",
             db.session.add(membership)
             db.session.flush()
         db.session.expire(group, ["memberships"])
-    audit.record("working_groups.membership.join", membership, after={"group": group.slug, "member": member.id},
+    audit.record("working_groups.membership.join", membership, after={"group": group.slug, "member": member.number},
                  actor=actor)
     return membership
 
@@ -153,7 +153,7 @@ def add_to_group(group: WorkingGroup, member: Member, role: GroupRole, actor: Ac
         db.session.flush()
     db.session.expire(group, ["memberships"])
     audit.record("working_groups.membership.add", membership,
-                 after={"group": group.slug, "member": member.id, "role": role}, actor=actor)
+                 after={"group": group.slug, "member": member.number, "role": role}, actor=actor)
     return membership
 
 

@@ -11,12 +11,19 @@ from app.extensions import db
 def init_login(app, login_manager) -> None:
     from app.models import Account
 
-    from app.audit import register_action_labels, register_object_labels
+    from app.audit import register_action_labels, register_field_labels, register_object_labels, register_value_words
 
     register_action_labels({"app.session.sign_in": _l("Signed in"), "app.password.set": _l("Password set"),
                             "app.role.grant": _l("Role granted"),
                             "app.totp.enrol": _l("Authenticator app enrolled")})
     register_object_labels({"app_account": _l("Account"), "system": _l("System")})
+    register_field_labels({"role": _l("Role")})
+    register_value_words("app_account", {
+        "method": {"link": _l("link sent by e-mail"), "link+totp": _l("e-mailed link and authenticator code"),
+                   "link+totp-enrolment": _l("e-mailed link, authenticator app enrolled"),
+                   "password": _l("password"), "password+totp": _l("password and authenticator code")},
+        "role": {"staff": _l("staff"), "board": _l("board member"), "secretary": _l("board secretary"),
+                 "officer": _l("election officer"), "scrutineer": _l("scrutineer")}})
     login_manager.init_app(app)
     login_manager.login_view = "auth.login"
     login_manager.login_message = _l("Please sign in to see this page.")

@@ -46,12 +46,52 @@ def test_staff_browse_and_filter(client, login_as, make_member):
     assert "shares.member.create" not in shown and "shares_member" not in shown  # words, not the code
     assert '<option value="shares.member.create">Member created</option>' in page.text  # the filter in words
     assert '<option value="voting_election">Election</option>' in page.text
+    entries = page.text.split("<tbody>")[1]
+    assert '{"' not in entries and "_name" not in entries  # the change in words, not its JSON
+    assert f'<span class="name">Last name: </span>{first.last_name}</li>' in page.text
     filtered = client.get(f"/staff/audit?object_type=shares_member&object_id={second.id}")
     assert f"Member {second.id}" in filtered.text
     assert f"Member {first.id}<" not in filtered.text
     partial = client.get("/staff/audit?action=shares.member", headers={"HX-Request": "true"})
     assert partial.text.lstrip().startswith('<div id="audit-entries">')
     assert "HX-Request" in partial.headers["Vary"]
+
+
+def _lines(data_app, language, object_type, before=None, after=None):
+    entry = AuditEntry(action="tests.entry.read", object_type=object_type, before=before, after=after)
+    # A context of its own: the locale is chosen once per application context.
+    with data_app.app_context(), data_app.test_request_context(headers={"Accept-Language": language}):
+        return [(line.field, line.before, line.after) for line in audit.change_lines(entry)]
+
+
+def test_a_change_reads_in_words_money_references_and_codes(data_app):
+    lines = _lines(data_app, "fr", "shares_payment_request", before={"paid_cents": 0},
+                   after={"paid_cents": 3000, "status": "paid", "reference": "424313398936", "transaction": None,
+                          "purpose": "renewal"})
+    assert lines == [("Payé", "0,00 €", "30,00 €"),
+                     ("Statut", None, "Payé"), ("Communication structurée", None, "+++424/3133/98936+++"),
+                     ("Objet", None, "Renouvellement annuel")]  # no line for the bank transaction: there is none
+
+
+def test_a_change_reads_in_words_dates_lists_and_yes_or_no(data_app):
+    assert _lines(data_app, "nl", "candidates_application", after={
+        "consent_publication": True, "skills": ["finance", "it"], "gender": "woman", "language": "fr"}) == [
+        ("Stemt in met publicatie", None, "ja"), ("Vaardigheden", None, "Financiën en boekhouding, IT en digitale tools"),
+        ("Gender", None, "Vrouw"), ("Taal", None, "Français")]
+    lines = dict((field, after) for field, _, after in _lines(data_app, "en", "candidates_call", after={
+        "opens_on": "2026-11-23", "published_at": "2026-11-28T03:24:11.850353+00:00", "order": {"A": [2, 1], "B": []}}, before={"opens_on": None}))
+    assert lines == {"Applications open on": "23 Nov 2026", "Published on": "28 Nov 2026, 04:24",
+                     "Order on the ballot": "A: 2, 1; B: —"}
+    lines = _lines(data_app, "en", "voting_election", before={"state": "open"},
+                   after={"state": "closed", "head": "ab" * 32, "decrypt": ["A", "B"], "require_login": False})
+    assert lines == [("State", "Open", "Closed"), ("Head of the board", None, "abababababab…"),
+                     ("Counts to decrypt", None, "Category A, Category B"), ("Sign-in required", None, "no")]
+
+
+def test_a_field_or_a_code_without_words_is_named(db):
+    entry = AuditEntry(action="tests.entry.read", object_type="shares_payment_request",
+                       after={"colour": "red", "status": "lost", "paid_cents": 0})
+    assert audit.unworded(entry) == {"colour", "status=lost"}
 
 
 def test_audit_page_is_keyset_paginated(client, login_as, db, make_member):

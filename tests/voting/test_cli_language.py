@@ -22,14 +22,15 @@ RECORDS = ROOT / "tests" / "voting" / "records"
 VALID = RECORDS / "valid.json"
 FORGED = RECORDS / "ballot_forged.json"  # a ballot's signature does not hold (event 13)
 
-# What each language says of the forged record and of the good one (the catalogue's words, not the code's).
+# What each language says of the forged record and of the good one (the catalogue's words, not the code's;
+# French with its no-break spaces before the colons, as on the web pages).
 SAYS = {
     "fr": {
-        "fail": "FAIL à l'événement 13 : La signature d'un bulletin ne correspond pas au bulletin et à son code de "
-                "vote : le bulletin a été modifié ou falsifié.",
-        "detail": "  détail technique (ballot_signature) : the signature does not match the ballot and its credential",
-        "ok": "OK : toutes les vérifications tiennent, résultat vérifié (",
-        "checked": "vérifié — bulletins : 7",
+        "fail": "FAIL à l'événement 13\u00a0: La signature d'un bulletin ne correspond pas au bulletin et à son code de "
+                "vote\u00a0: le bulletin a été modifié ou falsifié.",
+        "detail": "  détail technique (ballot_signature)\u00a0: the signature does not match the ballot and its credential",
+        "ok": "OK\u00a0: toutes les vérifications tiennent, résultat vérifié (",
+        "checked": "vérifié — bulletins\u00a0: 7",
     },
     "nl": {
         "fail": "FAIL bij gebeurtenis 13: De handtekening van een stembiljet klopt niet met het stembiljet en zijn "
@@ -237,10 +238,10 @@ def test_help_and_argument_errors_speak_too() -> None:
     """argparse's own words (usage, the help option, a missing argument) come from the same catalogue."""
     helped = verify("--lang", "fr", "--help")
     assert helped.returncode == 0, helped.stderr
-    assert helped.stdout.startswith("utilisation : python -m voting.verify")
+    assert helped.stdout.startswith("utilisation\u00a0: python -m voting.verify")
     for text in ("afficher cette aide et quitter", "chemin ou URL https:// du registre (JSON)",
                  "langue des messages (par défaut : celle de LANG, sinon l'anglais)"):
-        assert text in " ".join(helped.stdout.split()), text
+        assert text in " ".join(helped.stdout.split()), text  # split() takes the no-break spaces too
     wrong = subprocess.run([sys.executable, "-m", "voting.trustee", "--lang", "nl", "decrypt", "--record", "x.json"],
                            cwd=ROOT, capture_output=True, text=True, timeout=60)
     assert wrong.returncode == 2

@@ -89,7 +89,7 @@ def test_speaks_the_officers_language(tmp_path: Path, electorate: Path, monkeypa
     pub, priv = tmp_path / "pub" / "credentials.json", tmp_path / "priv" / "credentials.csv"
     proc = run(str(electorate), "--public", str(pub), "--private", str(priv), "--lang", "fr")
     assert proc.returncode == 0, proc.stderr
-    assert "4 codes de vote délivrés (A : 2, B : 2)" in proc.stdout
+    assert "4 codes de vote délivrés (A\u00a0: 2, B\u00a0: 2)" in proc.stdout
     again = run(str(electorate), "--public", str(pub), "--private", str(priv), "--lang", "fr")
     assert again.returncode == 2 and "refusé" in again.stderr and "jamais écrasés" in again.stderr
     twice = tmp_path / "twice.csv"

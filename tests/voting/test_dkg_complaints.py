@@ -179,7 +179,7 @@ def test_the_command_line_tool_writes_the_complaint_then_goes_on(dealt, tmp_path
     # The scrutineer's own language (voting.cli_i18n): the complaint message in French.
     proc = keygen2("first-fr", "--lang", "fr")
     assert proc.returncode == 3, proc.stdout + proc.stderr
-    assert "scrutateur t1 : la part remise par t3 est fausse" in proc.stdout
+    assert "scrutateur t1\u00a0: la part remise par t3 est fausse" in proc.stdout
     assert "Publiez " + str(tmp_path / "first-fr.json.complaint-t3.json") in proc.stdout
     proc = keygen2("first")
     assert proc.returncode == 3, proc.stdout + proc.stderr

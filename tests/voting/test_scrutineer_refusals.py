@@ -94,18 +94,18 @@ def test_the_scrutineer_reads_refusals_and_figures_in_their_language(cases: tupl
     directory, paths = cases
     proc = decrypt(directory, paths["refuse_unsealed"], "fr-unsealed.partial", "--lang", "fr")
     assert proc.returncode == 1, proc.stdout + proc.stderr
-    assert ("refusé : le tableau n'est pas scellé : 1 des 2 scrutateurs requis ont signé le scellé "
-            "(manquent : t2, t3)") in proc.stderr.splitlines()
+    assert ("refusé\u00a0: le tableau n'est pas scellé\u00a0: 1 des 2 scrutateurs requis ont signé le scellé "
+            "(manquent\u00a0: t2, t3)") in proc.stderr.splitlines()
     proc = decrypt(directory, paths["refuse_made_up_tally"], "fr-made-up.partial", "--lang", "fr")
     assert proc.returncode == 1, proc.stdout + proc.stderr
     lines = proc.stderr.splitlines()
-    refused = lines.index("refusé : le registre ne se vérifie pas.")
+    refused = lines.index("refusé\u00a0: le registre ne se vérifie pas.")
     assert lines[refused + 1].startswith("FAIL à l'événement ")
-    assert lines[refused + 1].endswith(" : Le décompte chiffré n'est pas la somme des bulletins comptés.")
-    assert lines[refused + 2] == "  détail technique (tally_sum) : the encrypted tally is not the sum of the counted ballots"
+    assert lines[refused + 1].endswith("\u00a0: Le décompte chiffré n'est pas la somme des bulletins comptés.")
+    assert lines[refused + 2] == "  détail technique (tally_sum)\u00a0: the encrypted tally is not the sum of the counted ballots"
     proc = decrypt(directory, paths["ok"], "fr-ok.partial", "--lang", "fr")
     assert proc.returncode == 0, proc.stdout + proc.stderr
-    assert "scrutateur t1 : déchiffrement du décompte de 6 bulletins comptés (A 6, B 0)" in proc.stdout
+    assert "scrutateur t1\u00a0: déchiffrement du décompte de 6 bulletins comptés (A 6, B 0)" in proc.stdout
     assert "participation 6 sur 8 (75,0 %)" in proc.stdout
     assert "comparez ces chiffres avec ceux annoncés dans la salle avant de publier" in proc.stdout
     monkeypatch.setenv("LANG", "nl_BE.UTF-8")

@@ -149,8 +149,8 @@ def test_trustee_workflow_with_files(tmp_path: Path) -> None:
     proc = trustee("decrypt", "--record", str(tmp_path / "record.json"), "--key", str(tmp_path / "t3.key"), "--lang", "fr",
                    "--share", str(tmp_path / "t2.share"), "--out", str(tmp_path / "t3.bad"), "--min-ballots", "1")
     assert proc.returncode == 1 and proc.stderr.splitlines()[-2:] == [
-        "erreur : Un fichier privé donné n'appartient pas à cette élection ou à ce scrutateur.",
-        "  détail technique (state_mismatch) : the secret share belongs to another election or trustee"]
+        "erreur\u00a0: Un fichier privé donné n'appartient pas à cette élection ou à ce scrutateur.",
+        "  détail technique (state_mismatch)\u00a0: the secret share belongs to another election or trustee"]
     ok(trustee("decrypt", "--record", str(tmp_path / "record.json"), "--key", str(tmp_path / "t3.key"),
                "--share", str(tmp_path / "t3.share"), "--out", str(tmp_path / "t3.partial"), "--min-ballots", "1"))
     ok(trustee("tally", "--record", str(tmp_path / "record.json"), "--partials", str(tmp_path / "t2.partial"),
