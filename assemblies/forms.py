@@ -48,7 +48,8 @@ class AssemblyForm(FlaskForm):
 
 
 class ItemForm(FlaskForm):
-    kind = SelectField(_l("Kind of item"), choices=[SelectChoice(code, words) for code, words in ITEM_KIND_WORDS.items()])
+    kind = SelectField(_l("Kind of item"),
+                       choices=[SelectChoice(code, words) for code, words in ITEM_KIND_WORDS.items()])
     title_fr, title_nl, title_en = _titles(_l("Title in French"), _l("Title in Dutch"), _l("Title in English"), 300)
     body_fr = TextAreaField(_l("Text in French"), validators=[Optional(), Length(max=20000)])
     body_nl = TextAreaField(_l("Text in Dutch"), validators=[Optional(), Length(max=20000)])

@@ -281,7 +281,7 @@ def prepare_vote(slug: str):
     accounts = [db.session.get(Account, i) for i in ctx_form.scrutineers.data]
     try:
         with unit_of_work():
-            election = services.prepare_vote(assembly, accounts, ctx_form.threshold.data, actor=current_user)
+            services.prepare_vote(assembly, accounts, ctx_form.threshold.data, actor=current_user)
     except DomainError as exc:
         return _fail("assemblies/prepare.html", assembly, exc, vote_form=ctx_form)
     flash(_("The ballot is on the public board. The scrutineers now generate the election key."), "success")

@@ -14,7 +14,7 @@ from app.demo import DemoContext
 from app.extensions import db
 from app.models import AccountRole, Role
 from candidates import services
-from candidates.models import BallotOrder, Gender, Mandate
+from candidates.models import BallotOrder, Mandate
 from shares.models import Category, MemberKind
 from shares.standing import members_in_good_standing, register_facts
 

@@ -16,8 +16,7 @@ from app.web import render
 from candidates import errors, queries, services
 from candidates.forms import ApplicationForm, BallotForm, CallForm, ConfirmForm, ReasonForm, skill_choices
 from candidates.models import EDITABLE, ApplicationStatus, BallotOrder, Call
-from candidates.permissions import (can_apply, can_edit_application, can_manage_calls, can_read_candidates,
-                                    can_see_photo)
+from candidates.permissions import can_apply, can_edit_application, can_manage_calls, can_see_photo
 from candidates.photos import max_bytes
 from shares.models import MemberKind
 from shares.queries import member_for_account

@@ -71,8 +71,9 @@ WHY_WORDS = {"overpaid": _l("Overpayment: more than the request asks"),
              "cancelled": _l("The request it names is cancelled"),
              "currency": _l("Not in euros"),
              "debit": _l("Money going out (a debit)")}
-WHY_SHORT_WORDS = {"overpaid": _l("Overpayments"), "partial": _l("Partial payments"), "bad_reference": _l("Wrong check digits"),
-                   "unknown_reference": _l("Unknown communication"), "no_reference": _l("No communication"),
+WHY_SHORT_WORDS = {"overpaid": _l("Overpayments"), "partial": _l("Partial payments"),
+                   "bad_reference": _l("Wrong check digits"), "unknown_reference": _l("Unknown communication"),
+                   "no_reference": _l("No communication"),
                    "cancelled": _l("Cancelled requests"), "currency": _l("Other currencies"), "debit": _l("Debits")}
 
 
@@ -146,7 +147,8 @@ def refund_why(kind) -> str:
 
 
 TEMPLATE_GLOBALS = {"refund_why": refund_why, "payment_status": payment_status, "why_text": why_text,
-                    "why_short": why_short, "reference_text": reference_text, "register_status": register_status, "entry_label": entry_label, "date_column": date_column,
+                    "why_short": why_short, "reference_text": reference_text, "register_status": register_status,
+                    "entry_label": entry_label, "date_column": date_column,
                     "entry_words": entry_words,
                     "application_status": application_status, "dates_text": dates_text,
                     "dated_pattern": dated_pattern}

@@ -10,8 +10,8 @@ from app.errors import register_messages
 from app.i18n import LANGUAGE_NAMES
 from shares import admission, errors, member_requests
 from shares.certificates import CertificateUnavailable
-from shares.labels import (APPLICATION_WORDS, COUNTRIES, PAYMENT_STATUS_WORDS, PURPOSE_WORDS, REFUND_WHY_WORDS, WHY_SHORT_WORDS,
-                           WHY_WORDS, reference_text)
+from shares.labels import (APPLICATION_WORDS, COUNTRIES, PAYMENT_STATUS_WORDS, PURPOSE_WORDS, REFUND_WHY_WORDS,
+                           WHY_SHORT_WORDS, WHY_WORDS, reference_text)
 
 register_messages({
     errors.InvalidShareCount: _l("Enter a whole number of shares, 1 or more."),
@@ -99,7 +99,8 @@ register_object_labels({
 # The fields the shares module's audit entries record (app.audit), and the words for their codes.
 register_field_labels({
     "again": _l("Imported again"), "amount_cents": _l("Amount"), "amount_now_cents": _l("Amount now asked"),
-    "application": _l("Application number"), "applied_cents": _l("Paid into the request"), "as_of": _l("Register as of"),
+    "application": _l("Application number"), "applied_cents": _l("Paid into the request"),
+    "as_of": _l("Register as of"),
     "automatic": _l("Decided automatically"), "before": _l("Category before"),
     "board_decision_on": _l("Date of the board's decision"), "board_reference": _l("Reference of the board's decision"),
     "by_staff": _l("Entered by staff"), "capital_cents": _l("Capital"), "city": _l("City"),
@@ -115,7 +116,8 @@ register_field_labels({
     "request": _l("Payment request"), "rest_cents": _l("Left over"), "sha256": _l("File fingerprint (SHA-256)"),
     "shares": _l("Shares"), "shares_asked": _l("Shares asked"), "short_cents": _l("Missing"),
     "skipped": _l("Statements skipped"), "statements": _l("Statements"), "street": _l("Street and number"),
-    "surplus_cents": _l("Beyond what was due"), "to": _l("Receiver's member number"), "to_refund_cents": _l("To pay back"),
+    "surplus_cents": _l("Beyond what was due"), "to": _l("Receiver's member number"),
+    "to_refund_cents": _l("To pay back"),
     "transaction": _l("Bank transaction"), "unbalanced": _l("Statements whose balances do not add up"),
     "why": _l("Why it waits"), "year": _l("Year"), "count_matched": _l("Paid into their request"),
     **{f"count_{code}": words for code, words in WHY_SHORT_WORDS.items()},
@@ -123,7 +125,8 @@ register_field_labels({
 _REFERENCES = {"reference": reference_text, "request": reference_text}
 _MEMBER_WORDS = {"country": dict(COUNTRIES), "language": LANGUAGE_NAMES}
 register_value_words("shares_member", {**_REFERENCES, **_MEMBER_WORDS})
-register_value_words("shares_payment_request", {**_REFERENCES, "status": PAYMENT_STATUS_WORDS, "purpose": PURPOSE_WORDS})
+register_value_words("shares_payment_request", {**_REFERENCES, "status": PAYMENT_STATUS_WORDS,
+                                                "purpose": PURPOSE_WORDS})
 register_value_words("shares_membership_application", {
     **_REFERENCES, "status": {status.value: words for status, words in APPLICATION_WORDS.items()}})
 register_value_words("shares_member_request", {

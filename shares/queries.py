@@ -122,9 +122,9 @@ def suggestions_for(tx: BankTransaction, limit: int = 5) -> list[Suggestion]:
     typed = tx.typed_reference or (tx.structured_reference if tx.why == "unknown_reference" else "")
     near = near_references(typed) if typed else []
     if near:
-        for request in db.session.scalars(select(PaymentRequest).where(PaymentRequest.reference.in_(near),
-                                                                       PaymentRequest.status.in_(OPEN_REQUEST_STATUSES))):
-            add(request, "near_reference", 60)
+        for near_request in db.session.scalars(select(PaymentRequest).where(
+                PaymentRequest.reference.in_(near), PaymentRequest.status.in_(OPEN_REQUEST_STATUSES))):
+            add(near_request, "near_reference", 60)
     member_ids: dict[int, str] = {}
     if tx.counterparty_iban:
         for member_id in db.session.scalars(select(Member.id).where(Member.iban == tx.counterparty_iban).limit(20)):
@@ -142,10 +142,10 @@ def suggestions_for(tx: BankTransaction, limit: int = 5) -> list[Suggestion]:
                 if member_ids[member.id] != "name":
                     member_ids[member.id] = "iban+name"
     if member_ids:
-        for request in db.session.scalars(select(PaymentRequest).where(
+        for open_request in db.session.scalars(select(PaymentRequest).where(
                 PaymentRequest.member_id.in_(member_ids), PaymentRequest.status.in_(OPEN_REQUEST_STATUSES))):
-            for reason in member_ids[request.member_id].split("+"):
-                add(request, reason, 30)
+            for reason in member_ids[open_request.member_id].split("+"):
+                add(open_request, reason, 30)
     for suggestion in found.values():
         if tx.amount_cents > 0 and suggestion.request.due_cents == tx.amount_cents:
             suggestion.add("amount", 15)

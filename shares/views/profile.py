@@ -11,7 +11,7 @@ from app.web import render
 from shares import queries, services
 from shares.errors import StaleEdit
 from shares.forms import MemberSearchForm, ProfileForm
-from shares.models import Member, MemberKind
+from shares.models import MemberKind
 from shares.permissions import can_edit_profile, is_member
 from shares.views.blueprint import bp, own_member
 
