@@ -103,7 +103,6 @@ def object_choices() -> list[tuple[str, str]]:
     return sorted(((code, str(label)) for code, label in _OBJECT_LABELS.items()), key=lambda item: item[1].casefold())
 
 
-
 # -- the change an entry records, in words ----------------------------------------------------
 # Each module words the fields its entries record (``register_field_labels``) and, per object type,
 # the fields whose values are codes (``register_value_words``): the audit log shows "Status: draft →
@@ -182,7 +181,7 @@ NOTHING = "\u2014"  # an em dash: no value
 def value_text(object_type: str, field: str, value: Any) -> str:
     """One recorded value for people: words for codes, euros for cents, dates in the reader's
     language, yes or no, lists joined; a long hexadecimal digest cut to its start."""
-    from app.i18n import colon
+    from app.i18n import colon, fr_spacing
     from app.web import euros, format_day, format_moment
 
     words = _VALUE_WORDS.get((object_type, field))
@@ -195,19 +194,20 @@ def value_text(object_type: str, field: str, value: Any) -> str:
     if isinstance(value, list):
         return ", ".join(value_text(object_type, field, item) for item in value)
     if isinstance(value, dict):  # per category: {"A": 14, "B": 0}
-        return "; ".join(f"{key}{colon()}{value_text(object_type, field, item)}" for key, item in value.items())
+        return fr_spacing("; ").join(f"{key}{colon()}{value_text(object_type, field, item)}"
+                                     for key, item in value.items())
     if words is not None:
         return str(words.get(value, value))
     if field.endswith("_cents") and isinstance(value, int):
         return euros(value)
     if isinstance(value, str):
-        if _ISO_DAY.match(value):
-            return format_day(date.fromisoformat(value), "medium")
-        if _ISO_MOMENT.match(value):
-            try:
+        try:
+            if _ISO_DAY.match(value):
+                return format_day(date.fromisoformat(value), "medium")
+            if _ISO_MOMENT.match(value):
                 return format_moment(datetime.fromisoformat(value))
-            except ValueError:
-                return value
+        except ValueError:  # looked like a date, is not one: as it was written
+            return value
         if _DIGEST.match(value):
             return value[:12] + "\u2026"
     return str(value)
