@@ -84,7 +84,7 @@ def test_a_translated_label_and_its_value_are_joined_by_the_languages_colon(app)
                 assert render_template_string(template).endswith(": x") and NBSP not in render_template_string(template)
 
 
-def test_no_template_writes_its_own_colon_after_a_translated_label():
+def test_no_template_writes_its_own_colon_or_semicolon_after_a_translated_label():
     import re
     import subprocess
     from pathlib import Path
