@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
-
 from flask_babel import ngettext
 
 from app.audit import register_action_labels, register_field_labels, register_object_labels, register_value_words
@@ -100,8 +99,7 @@ register_object_labels({
 register_field_labels({
     "again": _l("Imported again"), "amount_cents": _l("Amount"), "amount_now_cents": _l("Amount now asked"),
     "application": _l("Application number"), "applied_cents": _l("Paid into the request"),
-    "as_of": _l("Register as of"),
-    "automatic": _l("Decided automatically"), "before": _l("Category before"),
+    "as_of": _l("Register as of"), "automatic": _l("Decided automatically"), "before": _l("Category before"),
     "board_decision_on": _l("Date of the board's decision"), "board_reference": _l("Reference of the board's decision"),
     "by_staff": _l("Entered by staff"), "capital_cents": _l("Capital"), "city": _l("City"),
     "corrects": _l("Corrects entry number"), "country": _l("Country"), "decision_on": _l("Date of the decision"),
@@ -117,8 +115,8 @@ register_field_labels({
     "shares": _l("Shares"), "shares_asked": _l("Shares asked"), "short_cents": _l("Missing"),
     "skipped": _l("Statements skipped"), "statements": _l("Statements"), "street": _l("Street and number"),
     "surplus_cents": _l("Beyond what was due"), "to": _l("Receiver's member number"),
-    "to_refund_cents": _l("To pay back"),
-    "transaction": _l("Bank transaction"), "unbalanced": _l("Statements whose balances do not add up"),
+    "to_refund_cents": _l("To pay back"), "transaction": _l("Bank transaction"),
+    "unbalanced": _l("Statements whose balances do not add up"),
     "why": _l("Why it waits"), "year": _l("Year"), "count_matched": _l("Paid into their request"),
     **{f"count_{code}": words for code, words in WHY_SHORT_WORDS.items()},
 })

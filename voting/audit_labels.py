@@ -34,12 +34,14 @@ register_object_labels({
     "voting_election": _l("Election"),
     "voting_trustee": _l("Scrutineer"),
 })
-register_field_labels({
-    "ballots": _l("Ballots on the board"), "credential": _l("Voting credential"), "dealer": _l("Scrutineer complained about"),
-    "decrypt": _l("Counts to decrypt"), "fingerprint": _l("Fingerprint of the definition"), "head": _l("Head of the board"),
-    "public_key": _l("Election key"), "require_login": _l("Sign-in required"), "state": _l("State"),
-    "trustee": _l("Scrutineer"), "trustees": _l("Scrutineers"),
-})
 
-register_value_words("voting_election", {"state": STATE_WORDS,
-                                         "decrypt": {"total": _l("all voters"), "A": _l("Category A"), "B": _l("Category B")}})
+# The fields its audit entries record, and the words for their codes.
+register_field_labels({
+    "ballots": _l("Ballots on the board"), "credential": _l("Voting credential"),
+    "dealer": _l("Scrutineer complained about"), "decrypt": _l("Counts to decrypt"),
+    "fingerprint": _l("Fingerprint of the definition"), "head": _l("Head of the board"), "public_key": _l("Election key"),
+    "require_login": _l("Sign-in required"), "state": _l("State"), "trustee": _l("Scrutineer"),
+    "trustees": _l("Scrutineers"),
+})
+register_value_words("voting_election", {
+    "state": STATE_WORDS, "decrypt": {"total": _l("all voters"), "A": _l("Category A"), "B": _l("Category B")}})

@@ -76,10 +76,12 @@ def test_a_change_reads_in_words_money_references_and_codes(data_app):
 def test_a_change_reads_in_words_dates_lists_and_yes_or_no(data_app):
     assert _lines(data_app, "nl", "candidates_application", after={
         "consent_publication": True, "skills": ["finance", "it"], "gender": "woman", "language": "fr"}) == [
-        ("Stemt in met publicatie", None, "ja"), ("Vaardigheden", None, "Financiën en boekhouding, IT en digitale tools"),
+        ("Stemt in met publicatie", None, "ja"),
+        ("Vaardigheden", None, "Financiën en boekhouding, IT en digitale tools"),
         ("Gender", None, "Vrouw"), ("Taal", None, "Français")]
     lines = dict((field, after) for field, _, after in _lines(data_app, "en", "candidates_call", after={
-        "opens_on": "2026-11-23", "published_at": "2026-11-28T03:24:11.850353+00:00", "order": {"A": [2, 1], "B": []}}, before={"opens_on": None}))
+        "opens_on": "2026-11-23", "published_at": "2026-11-28T03:24:11.850353+00:00", "order": {"A": [2, 1], "B": []}},
+        before={"opens_on": None}))
     assert lines == {"Applications open on": "23 Nov 2026", "Published on": "28 Nov 2026, 04:24",
                      "Order on the ballot": "A: 2, 1; B: —"}
     values = [after for _, _, after in _lines(data_app, "fr", "candidates_call", after={
