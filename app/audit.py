@@ -9,9 +9,11 @@ from datetime import date, datetime
 from typing import Any
 
 from flask import has_request_context
+from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
+from sqlalchemy import select
 
 from app.extensions import db
 from app.models import Account, AuditEntry
@@ -89,6 +91,36 @@ def register_object_labels(labels: dict[str, Any]) -> None:
 def object_label(object_type: str) -> str:
     label = _OBJECT_LABELS.get(object_type)
     return str(label) if label is not None else object_type
+
+
+# object type -> how people tell its objects apart: names(ids) -> {id: words}, one query for a page
+_OBJECT_NAMES: dict[str, Callable[[list[int]], Mapping[int, str]]] = {}
+
+
+def register_object_names(object_type: str, names: Callable[[list[int]], Mapping[int, str]]) -> None:
+    """How the audit log names objects of this type instead of their row id: ``names(ids)`` returns
+    ``{id: "no. 42, Marie Dubois"}`` for a page of entries at once; an id it leaves out stays a number."""
+    _OBJECT_NAMES[object_type] = names
+
+
+def named_rows(model: Any, name: Callable[[Any, str], str]) -> Callable[[list[int]], dict[int, str]]:
+    """A ``register_object_names`` function for a model: the page's rows in one query, each named by
+    ``name(row, language)`` in the reader's language."""
+    def names(ids: list[int]) -> dict[int, str]:
+        locale = get_locale()
+        language = locale.language if locale is not None else "fr"
+        return {row.id: name(row, language) for row in db.session.scalars(select(model).where(model.id.in_(ids)))}
+    return names
+
+
+def object_names(entries: list[AuditEntry]) -> dict[tuple[str, str], str]:
+    """(object type, object id) -> the object's name, for every entry of a page whose type has names."""
+    wanted: dict[str, set[int]] = {}
+    for entry in entries:
+        if entry.object_type in _OBJECT_NAMES and (entry.object_id or "").isdigit():
+            wanted.setdefault(entry.object_type, set()).add(int(entry.object_id))
+    return {(object_type, str(object_id)): name for object_type, ids in wanted.items()
+            for object_id, name in _OBJECT_NAMES[object_type](sorted(ids)).items()}
 
 
 def action_choices() -> list[tuple[str, str]]:

@@ -60,7 +60,7 @@ def audit_log():
     filters = queries.AuditFilters.from_args(request.args)
     entries, has_more = queries.audit_entries(filters)
     return render("audit/list.html", "audit/_partials/entries.html",
-                  entries=entries, filters=filters, has_more=has_more,
+                  entries=entries, names=audit.object_names(entries), filters=filters, has_more=has_more,
                   actions=audit.action_choices(), objects=audit.object_choices())
 
 

@@ -1,10 +1,13 @@
 """What each refusal means, in the reader's language (services never word errors)."""
 from __future__ import annotations
 
+from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
-from app.audit import register_action_labels, register_field_labels, register_object_labels, register_value_words
+from app.audit import (named_rows, register_action_labels, register_field_labels, register_object_labels,
+                       register_object_names, register_value_words)
 from assemblies import errors
+from assemblies.models import AgendaItem, Assembly, Candidate, CheckIn, Proxy
 
 from assemblies.candidates_adapter import CallNotFound, CandidaciesUnavailable
 
@@ -88,3 +91,11 @@ register_field_labels({
 register_value_words("assembly_assembly", {"channel": {"email": _l("by e-mail"), "letter": _l("by letter")}})
 register_value_words("assembly_item", {"kind": ITEM_KIND_WORDS})
 register_value_words("assembly_proxy", {"source": {"online": _l("online"), "paper": _l("on paper")}})
+register_object_names("assembly_assembly", named_rows(Assembly, lambda assembly, language: assembly.text("title",
+                                                                                                      language)))
+register_object_names("assembly_item", named_rows(AgendaItem, lambda item, language: item.text("title", language)))
+register_object_names("assembly_candidate", named_rows(Candidate, lambda candidate, language: candidate.name))
+register_object_names("assembly_proxy", named_rows(Proxy, lambda proxy, language: _(
+    "from no. %(giver)s to no. %(holder)s", giver=proxy.giver.number, holder=proxy.holder.number)))
+register_object_names("assembly_checkin", named_rows(CheckIn, lambda checkin, language: _(
+    "no. %(number)s, %(name)s", number=checkin.member.number, name=checkin.member.name)))

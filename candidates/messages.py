@@ -3,10 +3,12 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 
-from app.audit import register_action_labels, register_field_labels, register_object_labels, register_value_words
+from app.audit import (named_rows, register_action_labels, register_field_labels, register_object_labels,
+                       register_object_names, register_value_words)
 from app.errors import register_messages
 from candidates import errors
 from candidates.labels import WORDS
+from candidates.models import Application, Call
 
 FIELD_LABELS = {
     "published_name": _l("Name as published"),
@@ -116,3 +118,6 @@ register_field_labels({
 register_value_words("candidates_application", {"status": WORDS["status"], "gender": WORDS["gender"],
                                                 "skills": WORDS["skill"], "language": WORDS["language"]})
 register_value_words("candidates_call", {"method": WORDS["ballot_order"]})
+register_object_names("candidates_call", named_rows(Call, Call.title))
+register_object_names("candidates_application", named_rows(
+    Application, lambda application, language: application.published_name or application.member.name))

@@ -1,16 +1,19 @@
 """The sentences people read for the shares module's errors: declared once (``app.errors``)."""
 from __future__ import annotations
 
+from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_babel import ngettext
 
-from app.audit import register_action_labels, register_field_labels, register_object_labels, register_value_words
+from app.audit import (named_rows, register_action_labels, register_field_labels, register_object_labels,
+                       register_object_names, register_value_words)
 from app.errors import register_messages
 from app.i18n import LANGUAGE_NAMES
 from shares import admission, errors, member_requests
 from shares.certificates import CertificateUnavailable
 from shares.labels import (APPLICATION_WORDS, COUNTRIES, PAYMENT_STATUS_WORDS, PURPOSE_WORDS, REFUND_WHY_WORDS,
                            WHY_SHORT_WORDS, WHY_WORDS, reference_text)
+from shares.models import Member, PaymentRequest
 
 register_messages({
     errors.InvalidShareCount: _l("Enter a whole number of shares, 1 or more."),
@@ -136,3 +139,7 @@ register_value_words("shares_bank_transaction", {"why": WHY_WORDS, "status": {
 register_value_words("shares_bank_statement_import", {
     "skipped": lambda skipped: ngettext("%(num)d statement", "%(num)d statements", len(skipped))})
 register_value_words("shares_register_export", {"format": {"csv": "CSV", "pdf": "PDF"}})
+register_object_names("shares_member", named_rows(
+    Member, lambda member, language: _("no. %(number)s, %(name)s", number=member.number, name=member.name)))
+register_object_names("shares_payment_request", named_rows(
+    PaymentRequest, lambda request, language: reference_text(request.reference)))

@@ -5,8 +5,10 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 
-from app.audit import register_action_labels, register_field_labels, register_object_labels, register_value_words
-from voting.texts import STATE_WORDS
+from app.audit import (named_rows, register_action_labels, register_field_labels, register_object_labels,
+                       register_object_names, register_value_words)
+from voting.models import Election, Trustee
+from voting.texts import STATE_WORDS, election_title
 
 # voting.item.close: written once the vote can be closed item by item (issue 13).
 register_action_labels({
@@ -45,3 +47,5 @@ register_field_labels({
 })
 register_value_words("voting_election", {
     "state": STATE_WORDS, "decrypt": {"total": _l("all voters"), "A": _l("Category A"), "B": _l("Category B")}})
+register_object_names("voting_election", named_rows(Election, election_title))
+register_object_names("voting_trustee", named_rows(Trustee, lambda trustee, language: trustee.name))

@@ -3,8 +3,11 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 
-from app.audit import register_action_labels, register_field_labels, register_object_labels, register_value_words
+from app.audit import (named_rows, register_action_labels, register_field_labels, register_object_labels,
+                       register_object_names, register_value_words)
 from app.i18n import LANGUAGE_NAMES
+from app.web import format_day
+from working_groups.models import BoardMinutes, GroupMeeting, Recommendation, WorkingGroup
 
 LABELS = {
     # recommendations
@@ -115,3 +118,9 @@ register_value_words("wg_recommendation", {"status": LABELS, "decision": LABELS,
 register_value_words("wg_minutes", {"status": LABELS, "language": LANGUAGE_NAMES, "approved_by": _account_email})
 register_value_words("wg_membership", {"role": LABELS})
 register_value_words("wg_group", {"call_status": LABELS})
+register_object_names("wg_group", named_rows(WorkingGroup, WorkingGroup.title))
+register_object_names("wg_recommendation", named_rows(Recommendation, lambda rec, language: rec.title))
+register_object_names("wg_meeting", named_rows(GroupMeeting, lambda meeting, language: format_day(meeting.held_on,
+                                                                                                  "medium")))
+register_object_names("wg_minutes", named_rows(BoardMinutes, lambda minutes, language: format_day(minutes.meeting_on,
+                                                                                                   "medium")))

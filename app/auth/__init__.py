@@ -11,12 +11,14 @@ from app.extensions import db
 def init_login(app, login_manager) -> None:
     from app.models import Account
 
-    from app.audit import register_action_labels, register_field_labels, register_object_labels, register_value_words
+    from app.audit import (named_rows, register_action_labels, register_field_labels, register_object_labels,
+                           register_object_names, register_value_words)
 
     register_action_labels({"app.session.sign_in": _l("Signed in"), "app.password.set": _l("Password set"),
                             "app.role.grant": _l("Role granted"),
                             "app.totp.enrol": _l("Authenticator app enrolled")})
     register_object_labels({"app_account": _l("Account"), "system": _l("System")})
+    register_object_names("app_account", named_rows(Account, lambda account, language: account.email))
     register_field_labels({"role": _l("Role")})
     register_value_words("app_account", {
         "method": {"link": _l("link sent by e-mail"), "link+totp": _l("e-mailed link and authenticator code"),

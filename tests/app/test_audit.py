@@ -50,8 +50,9 @@ def test_staff_browse_and_filter(client, login_as, make_member):
     assert '{"' not in entries and "_name" not in entries  # the change in words, not its JSON
     assert f'<span class="name">Last name: </span>{first.last_name}</li>' in page.text
     filtered = client.get(f"/staff/audit?object_type=shares_member&object_id={second.id}")
-    assert f"Member {second.id}" in filtered.text
-    assert f"Member {first.id}<" not in filtered.text
+    # The object named as people know it (member number and name), not by its row id.
+    assert f"Member: no. {second.number}, {second.name}</td>" in filtered.text
+    assert f"no. {first.number}, {first.name}<" not in filtered.text
     partial = client.get("/staff/audit?action=shares.member", headers={"HX-Request": "true"})
     assert partial.text.lstrip().startswith('<div id="audit-entries">')
     assert "HX-Request" in partial.headers["Vary"]

@@ -226,3 +226,23 @@ def test_a_vote_after_close_is_refused_and_nothing_counts_twice(world):
     db.session.commit()
     with pytest.raises(errors.VotingClosed):
         services.resend_link(world.assembly, electors(world)[0])
+
+
+def test_the_audit_log_names_the_assembly_s_objects(world, data_app):
+    """The audit log's object column (app.audit.object_names): the assembly and its items by title,
+    a proxy by its two member numbers, an arrival by the member; never a row id."""
+    from app import audit
+
+    m = world.members
+    services.convene(world.assembly)
+    services.give_proxy(world.assembly, m[0], m[1])
+    services.check_in(world.assembly, m[2])
+    db.session.commit()
+    entries = list(db.session.scalars(select(AuditEntry).where(AuditEntry.object_type.like("assembly_%"))))
+    with data_app.app_context(), data_app.test_request_context(headers={"Accept-Language": "en"}):
+        names = audit.object_names(entries)
+    named = {entry.object_type for entry in entries if (entry.object_type, entry.object_id) in names}
+    assert {"assembly_assembly", "assembly_item", "assembly_proxy", "assembly_checkin"} <= named
+    assert f"from no. {m[0].number} to no. {m[1].number}" in names.values()
+    assert f"no. {m[2].number}, {m[2].name}" in names.values()
+    assert world.assembly.title_en in names.values()

@@ -29,3 +29,24 @@ def test_the_demo_has_every_step():
     assert (max(m.meeting_on for m in published) - min(m.meeting_on for m in published)).days > 600
     assert [m.status for m in minutes].count(MinutesStatus.CIRCULATED) == 1
     assert [m.status for m in minutes].count(MinutesStatus.SUPERSEDED) == 1
+
+
+def test_the_audit_log_names_the_groups_objects(data_app):
+    """Every working-group object the demo audits is named in the audit log (app.audit.object_names):
+    a group by its name, a meeting and minutes by their date, a recommendation by its title."""
+    from sqlalchemy import select
+
+    from app import audit
+    from app.models import AuditEntry
+
+    make_account(roles=(Role.SECRETARY,), email="secretary@example.be")
+    members = [make_member_obj() for _ in range(70)]
+    load_working_groups(DemoContext(members=70, rng=random.Random(2017), data={"members": members}))
+    db.session.commit()
+    kinds = ("wg_group", "wg_meeting", "wg_recommendation", "wg_minutes")
+    entries = list(db.session.scalars(select(AuditEntry).where(AuditEntry.object_type.in_(kinds))))
+    with data_app.app_context(), data_app.test_request_context(headers={"Accept-Language": "en"}):
+        names = audit.object_names(entries)
+    assert {entry.object_type for entry in entries} == set(kinds)
+    assert all((entry.object_type, entry.object_id) in names for entry in entries)
+    assert not any(name.isdigit() for name in names.values())
