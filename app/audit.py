@@ -14,6 +14,7 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from sqlalchemy import select
+from sqlalchemy.orm import load_only
 
 from app.extensions import db
 from app.models import Account, AuditEntry
@@ -103,13 +104,17 @@ def register_object_names(object_type: str, names: Callable[[list[int]], Mapping
     _OBJECT_NAMES[object_type] = names
 
 
-def named_rows(model: Any, name: Callable[[Any, str], str]) -> Callable[[list[int]], dict[int, str]]:
-    """A ``register_object_names`` function for a model: the page's rows in one query, each named by
-    ``name(row, language)`` in the reader's language."""
+def named_rows(model: Any, name: Callable[[Any, str], str], *columns: Any) -> Callable[[list[int]], dict[int, str]]:
+    """A ``register_object_names`` function for a model: the page's rows in one query (only
+    ``columns`` when given: a document's row carries its file), each named by ``name(row, language)``
+    in the reader's language."""
     def names(ids: list[int]) -> dict[int, str]:
         locale = get_locale()
         language = locale.language if locale is not None else "fr"
-        return {row.id: name(row, language) for row in db.session.scalars(select(model).where(model.id.in_(ids)))}
+        stmt = select(model).where(model.id.in_(ids))
+        if columns:
+            stmt = stmt.options(load_only(*columns))
+        return {row.id: name(row, language) for row in db.session.scalars(stmt)}
     return names
 
 

@@ -7,7 +7,8 @@ from flask_babel import lazy_gettext as _l
 from app.audit import (named_rows, register_action_labels, register_field_labels, register_object_labels,
                        register_object_names, register_value_words)
 from assemblies import errors
-from assemblies.models import AgendaItem, Assembly, Candidate, CheckIn, Proxy
+from assemblies.models import AgendaItem, Assembly, Candidate, CheckIn, Document, Proxy
+from shares.labels import member_number_and_name
 
 from assemblies.candidates_adapter import CallNotFound, CandidaciesUnavailable
 
@@ -97,5 +98,8 @@ register_object_names("assembly_item", named_rows(AgendaItem, lambda item, langu
 register_object_names("assembly_candidate", named_rows(Candidate, lambda candidate, language: candidate.name))
 register_object_names("assembly_proxy", named_rows(Proxy, lambda proxy, language: _(
     "from no. %(giver)s to no. %(holder)s", giver=proxy.giver.number, holder=proxy.holder.number)))
-register_object_names("assembly_checkin", named_rows(CheckIn, lambda checkin, language: _(
-    "no. %(number)s, %(name)s", number=checkin.member.number, name=checkin.member.name)))
+register_object_names("assembly_checkin", named_rows(CheckIn, lambda checkin, language: member_number_and_name(
+    checkin.member)))
+register_object_names("assembly_document", named_rows(
+    Document, lambda document, language: document.text("title", language),
+    Document.id, Document.title_fr, Document.title_nl, Document.title_en))

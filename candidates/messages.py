@@ -8,7 +8,8 @@ from app.audit import (named_rows, register_action_labels, register_field_labels
 from app.errors import register_messages
 from candidates import errors
 from candidates.labels import WORDS
-from candidates.models import Application, Call
+from candidates.models import Application, Call, Mandate
+from shares.labels import member_number_and_name
 
 FIELD_LABELS = {
     "published_name": _l("Name as published"),
@@ -121,3 +122,5 @@ register_value_words("candidates_call", {"method": WORDS["ballot_order"]})
 register_object_names("candidates_call", named_rows(Call, Call.title))
 register_object_names("candidates_application", named_rows(
     Application, lambda application, language: application.published_name or application.member.name))
+register_object_names("candidates_mandate", named_rows(Mandate, lambda mandate, language: member_number_and_name(
+    mandate.member)))

@@ -95,6 +95,11 @@ def reference_text(reference: str) -> str:
     return f"+++{reference[:3]}/{reference[3:7]}/{reference[7:]}+++"
 
 
+def member_number_and_name(member) -> str:
+    """``no. 42, Marie Dubois``: how staff lists and the audit log name a member."""
+    return _("no. %(number)s, %(name)s", number=member.number, name=member.name)
+
+
 def register_status(code: str) -> str:
     return str(STATUS_WORDS.get(code, STATUS_WORDS["active"]))
 

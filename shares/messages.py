@@ -1,7 +1,6 @@
 """The sentences people read for the shares module's errors: declared once (``app.errors``)."""
 from __future__ import annotations
 
-from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_babel import ngettext
 
@@ -11,9 +10,11 @@ from app.errors import register_messages
 from app.i18n import LANGUAGE_NAMES
 from shares import admission, errors, member_requests
 from shares.certificates import CertificateUnavailable
+from app.web import euros, format_day
 from shares.labels import (APPLICATION_WORDS, COUNTRIES, PAYMENT_STATUS_WORDS, PURPOSE_WORDS, REFUND_WHY_WORDS,
-                           WHY_SHORT_WORDS, WHY_WORDS, reference_text)
-from shares.models import Member, PaymentRequest
+                           WHY_SHORT_WORDS, WHY_WORDS, member_number_and_name, reference_text)
+from shares.models import (BankStatementImport, BankTransaction, Member, MemberRequest, MembershipApplication,
+                           PaymentRequest, RegisterExport, Surplus)
 
 register_messages({
     errors.InvalidShareCount: _l("Enter a whole number of shares, 1 or more."),
@@ -139,7 +140,19 @@ register_value_words("shares_bank_transaction", {"why": WHY_WORDS, "status": {
 register_value_words("shares_bank_statement_import", {
     "skipped": lambda skipped: ngettext("%(num)d statement", "%(num)d statements", len(skipped))})
 register_value_words("shares_register_export", {"format": {"csv": "CSV", "pdf": "PDF"}})
-register_object_names("shares_member", named_rows(
-    Member, lambda member, language: _("no. %(number)s, %(name)s", number=member.number, name=member.name)))
+# How the audit log names the objects (app.audit), instead of their row ids.
+register_object_names("shares_member", named_rows(Member, lambda member, language: member_number_and_name(member)))
+register_object_names("shares_member_request", named_rows(
+    MemberRequest, lambda request, language: member_number_and_name(request.member)))
+register_object_names("shares_membership_application", named_rows(
+    MembershipApplication, lambda application, language: member_number_and_name(application.member)))
+register_object_names("shares_surplus", named_rows(Surplus, lambda surplus, language: (
+    f"{euros(surplus.amount_cents)}, {member_number_and_name(surplus.member)}")))
 register_object_names("shares_payment_request", named_rows(
     PaymentRequest, lambda request, language: reference_text(request.reference)))
+register_object_names("shares_bank_transaction", named_rows(BankTransaction, lambda tx, language: ", ".join(
+    part for part in (format_day(tx.booking_date, "medium"), euros(tx.amount_cents), tx.counterparty_name) if part)))
+register_object_names("shares_bank_statement_import", named_rows(
+    BankStatementImport, lambda statement, language: statement.filename or statement.file_sha256[:12]))
+register_object_names("shares_register_export", named_rows(
+    RegisterExport, lambda export, language: f"{format_day(export.as_of, 'medium')}, {export.format.upper()}"))

@@ -7,7 +7,8 @@ from app.audit import (named_rows, register_action_labels, register_field_labels
                        register_object_names, register_value_words)
 from app.i18n import LANGUAGE_NAMES
 from app.web import format_day
-from working_groups.models import BoardMinutes, GroupMeeting, Recommendation, WorkingGroup
+from working_groups.models import (BoardAnswer, BoardMinutes, GroupDocument, GroupMeeting, GroupMembership,
+                                   Recommendation, Submission, WorkingGroup)
 
 LABELS = {
     # recommendations
@@ -124,3 +125,10 @@ register_object_names("wg_meeting", named_rows(GroupMeeting, lambda meeting, lan
                                                                                                   "medium")))
 register_object_names("wg_minutes", named_rows(BoardMinutes, lambda minutes, language: format_day(minutes.meeting_on,
                                                                                                    "medium")))
+register_object_names("wg_membership", named_rows(GroupMembership, lambda membership, language: (
+    f"{membership.member.name}, {membership.group.title(language)}")))
+register_object_names("wg_document", named_rows(GroupDocument, lambda document, language: document.title,
+                                                GroupDocument.id, GroupDocument.title))
+register_object_names("wg_submission", named_rows(Submission, lambda submission, language: (
+    f"{submission.group.title(language)}, {format_day(submission.submitted_on, 'medium')}")))
+register_object_names("wg_answer", named_rows(BoardAnswer, lambda answer, language: answer.recommendation.title))

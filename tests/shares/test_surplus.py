@@ -119,3 +119,25 @@ def test_credit_towards_next_year(make_member, make_staff):
     assert rest.amount_cents == 1500
     with pytest.raises(NothingDue):
         surpluses.credit_next_year(rest, actor=staff)
+
+
+def test_the_audit_log_names_the_money_s_objects(make_member, make_staff, data_app):
+    """The audit log's object column (app.audit.object_names): the bank file by its name, the bank
+    payment by its date, amount and payer, the money kept by its amount and member, the request by
+    its structured communication; never a row id."""
+    from app import audit
+    from shares.labels import reference_text
+
+    staff, member, request, kept = _overpaid(make_member, make_staff, 4550)
+    surpluses.refund(kept, actor=staff, note="paid twice")
+    db.session.commit()
+    entries = list(db.session.scalars(select(AuditEntry)))
+    with data_app.app_context(), data_app.test_request_context(headers={"Accept-Language": "en"}):
+        names = audit.object_names(entries)
+    by_type = {entry.object_type: names.get((entry.object_type, entry.object_id)) for entry in entries}
+    number = f"no. {member.number}, Olga Overpayer"
+    assert by_type["shares_bank_transaction"] == "5 Jan 2024, 45.50 €, Olga Overpayer"
+    assert by_type["shares_surplus"] == f"15.50 €, {number}"
+    assert by_type["shares_member"] == number
+    assert by_type["shares_payment_request"] == reference_text(request.reference)  # +++123/4567/89002+++
+    assert by_type["shares_bank_statement_import"]  # the file's name, or its fingerprint's start
