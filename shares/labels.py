@@ -9,6 +9,7 @@ from flask_babel import lazy_gettext as _l
 
 from app.web import _format_day, reader_locale
 from shares.models import ApplicationStatus, EntryKind, PaymentPurpose
+from shares.payments import format_reference
 
 STATUS_WORDS = {
     "active": _l("member"),
@@ -90,11 +91,6 @@ def why_short(code: str | None) -> str:
     return str(WHY_SHORT_WORDS.get(code, _l("Other")))
 
 
-def reference_text(reference: str) -> str:
-    """A structured communication as people type it: ``+++123/4567/89002+++``."""
-    return f"+++{reference[:3]}/{reference[3:7]}/{reference[7:]}+++"
-
-
 def member_number_and_name(member) -> str:
     """``no. 42, Marie Dubois``: how staff lists and the audit log name a member."""
     return _("no. %(number)s, %(name)s", number=member.number, name=member.name)
@@ -152,7 +148,7 @@ def refund_why(kind) -> str:
 
 
 TEMPLATE_GLOBALS = {"refund_why": refund_why, "payment_status": payment_status, "why_text": why_text,
-                    "why_short": why_short, "reference_text": reference_text, "register_status": register_status,
+                    "why_short": why_short, "format_reference": format_reference, "register_status": register_status,
                     "entry_label": entry_label, "date_column": date_column,
                     "entry_words": entry_words,
                     "application_status": application_status, "dates_text": dates_text,

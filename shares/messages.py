@@ -8,13 +8,14 @@ from app.audit import (named_rows, register_action_labels, register_field_labels
                        register_object_names, register_value_words)
 from app.errors import register_messages
 from app.i18n import LANGUAGE_NAMES
+from app.web import euros, format_day
 from shares import admission, errors, member_requests
 from shares.certificates import CertificateUnavailable
-from app.web import euros, format_day
 from shares.labels import (APPLICATION_WORDS, COUNTRIES, PAYMENT_STATUS_WORDS, PURPOSE_WORDS, REFUND_WHY_WORDS,
-                           WHY_SHORT_WORDS, WHY_WORDS, member_number_and_name, reference_text)
+                           WHY_SHORT_WORDS, WHY_WORDS, member_number_and_name)
 from shares.models import (BankStatementImport, BankTransaction, Member, MemberRequest, MembershipApplication,
                            PaymentRequest, RegisterExport, Surplus)
+from shares.payments import format_reference
 
 register_messages({
     errors.InvalidShareCount: _l("Enter a whole number of shares, 1 or more."),
@@ -124,7 +125,7 @@ register_field_labels({
     "why": _l("Why it waits"), "year": _l("Year"), "count_matched": _l("Paid into their request"),
     **{f"count_{code}": words for code, words in WHY_SHORT_WORDS.items()},
 })
-_REFERENCES = {"reference": reference_text, "request": reference_text}
+_REFERENCES = {"reference": format_reference, "request": format_reference}
 _MEMBER_WORDS = {"country": dict(COUNTRIES), "language": LANGUAGE_NAMES}
 register_value_words("shares_member", {**_REFERENCES, **_MEMBER_WORDS})
 register_value_words("shares_payment_request", {**_REFERENCES, "status": PAYMENT_STATUS_WORDS,
@@ -149,7 +150,7 @@ register_object_names("shares_membership_application", named_rows(
 register_object_names("shares_surplus", named_rows(Surplus, lambda surplus, language: (
     f"{euros(surplus.amount_cents)}, {member_number_and_name(surplus.member)}")))
 register_object_names("shares_payment_request", named_rows(
-    PaymentRequest, lambda request, language: reference_text(request.reference)))
+    PaymentRequest, lambda request, language: format_reference(request.reference)))
 register_object_names("shares_bank_transaction", named_rows(BankTransaction, lambda tx, language: ", ".join(
     part for part in (format_day(tx.booking_date, "medium"), euros(tx.amount_cents), tx.counterparty_name) if part)))
 register_object_names("shares_bank_statement_import", named_rows(

@@ -126,7 +126,7 @@ def test_the_audit_log_names_the_money_s_objects(make_member, make_staff, data_a
     payment by its date, amount and payer, the money kept by its amount and member, the request by
     its structured communication; never a row id."""
     from app import audit
-    from shares.labels import reference_text
+    from shares.payments import format_reference
 
     staff, member, request, kept = _overpaid(make_member, make_staff, 4550)
     surpluses.refund(kept, actor=staff, note="paid twice")
@@ -139,5 +139,5 @@ def test_the_audit_log_names_the_money_s_objects(make_member, make_staff, data_a
     assert by_type["shares_bank_transaction"] == "5 Jan 2024, 45.50 €, Olga Overpayer"
     assert by_type["shares_surplus"] == f"15.50 €, {number}"
     assert by_type["shares_member"] == number
-    assert by_type["shares_payment_request"] == reference_text(request.reference)  # +++123/4567/89002+++
+    assert by_type["shares_payment_request"] == format_reference(request.reference)  # +++123/4567/89002+++
     assert by_type["shares_bank_statement_import"]  # the file's name, or its fingerprint's start
