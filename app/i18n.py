@@ -8,7 +8,7 @@ from jinja2 import pass_context
 from markupsafe import Markup
 from flask_login import current_user
 
-from voting.typography import french_spacing
+from voting.typography import french_spacing, space_catalogue
 
 LANGUAGE_NAMES = {"fr": "Français", "nl": "Nederlands", "en": "English"}
 
@@ -21,8 +21,6 @@ def select_locale() -> str:
     if current_user and current_user.is_authenticated and current_user.language in languages:
         return current_user.language
     return request.accept_languages.best_match(languages) or current_app.config["BABEL_DEFAULT_LOCALE"]
-
-
 
 
 def _current_language() -> str:
@@ -63,20 +61,6 @@ def colon(end_of_line: bool = False) -> str:
     return sign if end_of_line else sign + " "
 
 
-def _space_catalogue(translations) -> None:
-    """Give a French catalogue its spacing once, in place: every message read from it afterwards
-    (``gettext`` in Python, lazy form labels and error sentences, flash messages, mail, templates)
-    has it, and the values put into a message later (names, what people typed) are left alone."""
-    if getattr(translations, "_fr_spaced", False):
-        return
-    catalogue = getattr(translations, "_catalog", None)
-    if catalogue is not None:
-        for key, value in list(catalogue.items()):
-            if key != "" and isinstance(value, str):  # "" is the catalogue's header, not a message
-                catalogue[key] = fr_spacing(value, "fr")
-    translations._fr_spaced = True
-
-
 @functools.cache
 def _spaced_domain_class():
     from flask_babel import Domain, get_locale
@@ -98,7 +82,7 @@ def _spaced_domain_class():
             if translations is None:
                 translations = super().get_translations()
                 if locale.language == "fr":
-                    _space_catalogue(translations)
+                    space_catalogue(translations)  # gettext, lazy labels, errors, flashes, mail, templates
                 self._by_locale[locale] = translations
             return translations
 

@@ -25,7 +25,7 @@ from pathlib import Path
 from typing import Any, Callable, Iterator, Mapping, Sequence
 
 from voting.reasons import N_, sentence
-from voting.typography import french_spacing
+from voting.typography import space_catalogue
 
 LANGUAGES = ("fr", "nl", "en")
 DEFAULT = "en"
@@ -87,10 +87,8 @@ def load_translations(language: str) -> gettext.NullTranslations | None:
     if data is None:
         return None
     translations = gettext.GNUTranslations(io.BytesIO(data))
-    if language == "fr":  # French spacing, as the web app gives its French catalogue (voting.typography)
-        for key, value in translations._catalog.items():
-            if key != "" and isinstance(value, str):  # "" is the catalogue's header, not a message
-                translations._catalog[key] = french_spacing(value)
+    if language == "fr":  # French spacing, as the web app gives its French catalogue
+        space_catalogue(translations)
     return translations
 
 

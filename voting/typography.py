@@ -18,3 +18,17 @@ def french_spacing(text: str) -> str:
     text = _COLON.sub("\u00a0:", text)
     text = _GUILLEMETS[0].sub("«\u00a0", text)
     return _GUILLEMETS[1].sub("\u00a0»", text)
+
+
+def space_catalogue(translations) -> None:
+    """Give a French gettext catalogue its spacing once, in place: every message read from it
+    afterwards has it, while the values put into a message later (names, what people typed) are
+    left alone."""
+    if getattr(translations, "_fr_spaced", False):
+        return
+    catalogue = getattr(translations, "_catalog", None)
+    if catalogue is not None:
+        for key, value in list(catalogue.items()):
+            if key != "" and isinstance(value, str):  # "" is the catalogue's header, not a message
+                catalogue[key] = french_spacing(value)
+    translations._fr_spaced = True
