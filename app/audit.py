@@ -17,7 +17,9 @@ from sqlalchemy import select
 from sqlalchemy.orm import load_only
 
 from app.extensions import db
+from app.i18n import colon, fr_spacing
 from app.models import Account, AuditEntry
+from app.web import euros, format_day, format_moment
 
 # Actions are named ``module.noun.verb`` (docs/architecture.md): who wrote it, the thing, what happened.
 ACTION_NAME = re.compile(r"^[a-z_]+\.[a-z_]+\.[a-z_]+$")
@@ -218,9 +220,6 @@ NOTHING = "\u2014"  # an em dash: no value
 def value_text(object_type: str, field: str, value: Any) -> str:
     """One recorded value for people: words for codes, euros for cents, dates in the reader's
     language, yes or no, lists joined; a long hexadecimal digest cut to its start."""
-    from app.i18n import colon, fr_spacing
-    from app.web import euros, format_day, format_moment
-
     words = _VALUE_WORDS.get((object_type, field))
     if callable(words) and value is not None:
         return words(value)

@@ -20,6 +20,7 @@ from shares.labels import COUNTRIES
 from shares.models import Category
 from shares.payments import parse_reference
 
+
 def _stdnum_field(module, message):
     """A validator that checks with python-stdnum and replaces the data with its compact form."""
     def check(form, field):

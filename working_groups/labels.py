@@ -5,7 +5,9 @@ from flask_babel import lazy_gettext as _l
 
 from app.audit import (named_rows, register_action_labels, register_field_labels, register_object_labels,
                        register_object_names, register_value_words)
+from app.extensions import db
 from app.i18n import LANGUAGE_NAMES
+from app.models import Account
 from app.web import format_day
 from working_groups.models import (BoardAnswer, BoardMinutes, GroupDocument, GroupMeeting, GroupMembership,
                                    Recommendation, Submission, WorkingGroup)
@@ -108,9 +110,6 @@ register_field_labels({
 
 
 def _account_email(account_id: int) -> str:
-    from app.extensions import db
-    from app.models import Account
-
     account = db.session.get(Account, account_id)
     return account.email if account is not None else str(account_id)
 
