@@ -35,7 +35,7 @@ def build(db, n: int, rng: random.Random) -> dict:
     from app.models import Account, AccountRole, Role
     from shares.models import (EntryKind, Member, PaymentPurpose, PaymentRequest, PaymentStatus, ShareEntry,
                                fold)
-    from shares.payments import reference_for
+    from shares.references import reference_for
 
     now = datetime.now(timezone.utc)
     accounts = [{"email": f"m{i}@example.be", "display_name": "", "language": rng.choice("ffn"),

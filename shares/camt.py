@@ -19,7 +19,7 @@ from datetime import date
 from lxml import etree
 
 from shares.errors import StatementError
-from shares.payments import find_reference, reference_lookalike
+from shares.references import find_reference, reference_lookalike
 
 NAMESPACE = re.compile(r"^urn:iso:std:iso:20022:tech:xsd:camt\.053\.001\.(\d{2})$")
 

@@ -18,7 +18,7 @@ from app.i18n import LANGUAGE_NAMES
 from shares.errors import InvalidReference
 from shares.labels import COUNTRIES
 from shares.models import Category
-from shares.payments import parse_reference
+from shares.references import parse_reference
 
 
 def _stdnum_field(module, message):

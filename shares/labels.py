@@ -9,7 +9,7 @@ from flask_babel import lazy_gettext as _l
 
 from app.web import _format_day, reader_locale
 from shares.models import ApplicationStatus, EntryKind, PaymentPurpose
-from shares.payments import format_reference
+from shares.references import format_reference
 
 STATUS_WORDS = {
     "active": _l("member"),

@@ -15,7 +15,7 @@ from shares.labels import (APPLICATION_WORDS, COUNTRIES, PAYMENT_STATUS_WORDS, P
                            WHY_SHORT_WORDS, WHY_WORDS, member_number_and_name)
 from shares.models import (BankStatementImport, BankTransaction, Member, MemberRequest, MembershipApplication,
                            PaymentRequest, RegisterExport, Surplus)
-from shares.payments import format_reference
+from shares.references import format_reference
 
 register_messages({
     errors.InvalidShareCount: _l("Enter a whole number of shares, 1 or more."),

@@ -12,6 +12,7 @@ from app.clock import utcnow
 from app.db import value_enum
 from app.extensions import db
 from app.models import Account
+from shares.references import format_reference
 
 
 class MemberKind(str, enum.Enum):
@@ -201,8 +202,7 @@ class PaymentRequest(db.Model):
 
     @property
     def formatted_reference(self) -> str:
-        r = self.reference
-        return f"+++{r[:3]}/{r[3:7]}/{r[7:]}+++"
+        return format_reference(self.reference)
 
 
 class BankStatementImport(db.Model):

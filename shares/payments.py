@@ -1,108 +1,27 @@
-"""Payment requests: Belgian structured communications, EPC QR payloads, creating and cancelling requests.
+"""Payment requests: EPC QR payloads, creating and cancelling requests.
 
-The payment itself is written to the register by ``shares.register.record_payment``.
+The structured communications are ``shares.references``; the payment itself is written to the register by ``shares.register.record_payment``.
 
 Services flush, never commit."""
 from __future__ import annotations
 
 import re
-import secrets
 
 from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 from stdnum import iban as std_iban
-from stdnum.be import ogm_vcs
-from stdnum.exceptions import InvalidChecksum, InvalidLength, ValidationError
 
 from app import audit
 from app.clock import utcnow
 from app.extensions import db
 from app.models import Account
-from shares.errors import InvalidReference, RequestNotPayable
+from shares.errors import RequestNotPayable
 from shares.models import Member, PaymentPurpose, PaymentRequest, PaymentStatus
+from shares.references import format_reference, random_reference
 from shares.settings import setting
 
 # Purposes whose payments pay up share capital (a renewal does not).
 CAPITAL_PURPOSES = (PaymentPurpose.SUBSCRIPTION, PaymentPurpose.ADDITIONAL_SHARES)
-
-# ----------------------------------------------------------------------------------------------
-# Belgian structured communication (OGM/VCS): 10 digits + 2 check digits (mod 97, 97 for 0).
-# ----------------------------------------------------------------------------------------------
-
-
-def reference_for(base: int) -> str:
-    """The 12-digit communication for a 10-digit base number (1 <= base < 10**10)."""
-    if not 0 < base < 10**10:
-        raise ValueError("base out of range")
-    digits = f"{base:010d}"
-    return digits + ogm_vcs.calc_check_digits(digits)
-
-
-def parse_reference(text: str) -> str:
-    """Staff- or bank-typed communication to its 12 compact digits; InvalidReference(reason) if not."""
-    try:
-        return ogm_vcs.validate(text.strip().replace("*", "+").replace(".", "/").replace("-", "/"))
-    except InvalidChecksum:
-        raise InvalidReference("checksum") from None
-    except InvalidLength:
-        raise InvalidReference("length") from None
-    except ValidationError:
-        raise InvalidReference("format") from None
-
-
-def format_reference(reference: str) -> str:
-    return f"+++{ogm_vcs.format(reference)}+++"
-
-
-# A communication inside free text: 12 digits as 3/4/5, optionally between +++ or ***, never a piece of a
-# longer run of digits (an account number, an invoice number) - hence the digit boundaries.
-_IN_TEXT = re.compile(r"(?<![\d/])(?:\+\+\+|\*\*\*)?\s*(\d{3})\s*/?\s*(\d{4})\s*/?\s*(\d{5})(?![\d/])", re.ASCII)
-# What looks like a communication to a person (separators or markers), valid or not.
-_LOOKALIKE = re.compile(r"(?:\+\+\+|\*\*\*)\s*\d{3}\s*/?\s*\d{4}\s*/?\s*\d{5}\s*(?:\+\+\+|\*\*\*)"
-                        r"|(?<![\d/])\d{3}\s*/\s*\d{4}\s*/\s*\d{5}(?![\d/])", re.ASCII)
-
-
-def find_reference(text: str | None) -> str | None:
-    """A valid structured communication inside free text (banks sometimes put it there)."""
-    if not text:
-        return None
-    for match in _IN_TEXT.finditer(text):
-        candidate = "".join(match.groups())
-        if ogm_vcs.is_valid(candidate):
-            return candidate
-    return None
-
-
-def reference_lookalike(text: str | None) -> str | None:
-    """What the payer typed as a structured communication when its check digits are wrong, as typed."""
-    if not text:
-        return None
-    for match in _LOOKALIKE.finditer(text):
-        digits = "".join(c for c in match.group(0) if c.isdigit())
-        if not ogm_vcs.is_valid(digits):
-            return match.group(0).strip()[:40]
-    return None
-
-
-def near_references(reference: str) -> list[str]:
-    """Valid communications one typing slip away from ``reference`` (one digit wrong, or two neighbours
-    swapped), for suggesting the request a payer probably meant."""
-    digits = "".join(c for c in reference if c.isdigit())
-    if len(digits) != 12:
-        return []
-    out: set[str] = set()
-    for i in range(12):
-        for d in "0123456789":
-            if d != digits[i]:
-                out.add(digits[:i] + d + digits[i + 1:])
-        if i < 11 and digits[i] != digits[i + 1]:
-            out.add(digits[:i] + digits[i + 1] + digits[i] + digits[i + 2:])
-    return sorted(c for c in out if ogm_vcs.is_valid(c))
-
-
-def random_reference() -> str:
-    return reference_for(secrets.randbelow(10**10 - 1) + 1)
-
 
 # ----------------------------------------------------------------------------------------------
 # EPC QR code ("BCD", EPC069-12 version 002)

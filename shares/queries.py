@@ -10,7 +10,7 @@ from sqlalchemy.orm import Session
 from app.extensions import db
 from app.models import Account
 from shares.models import BankTransaction, Member, PaymentRequest, PaymentStatus, fold
-from shares.payments import near_references
+from shares.references import near_references
 
 PAGE_SIZE = 25
 

@@ -4,7 +4,7 @@ piece (the French catalogue is spaced when it is loaded). Names and what people 
 Dutch and English are untouched."""
 from __future__ import annotations
 
-from flask import flash, get_flashed_messages, render_template_string
+from flask import flash, render_template_string
 from flask_babel import force_locale
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l

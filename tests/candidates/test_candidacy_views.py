@@ -14,7 +14,7 @@ from sqlalchemy import func, select
 from app.clock import today
 from app.extensions import db
 from candidates import services
-from candidates.models import Application, ApplicationStatus, ApplicationVersion, BallotOrder, Photo
+from candidates.models import Application, ApplicationStatus, ApplicationVersion
 from shares.models import Category
 from tests.candidates.conftest import full_fields, png_bytes
 

@@ -314,7 +314,7 @@ def test_suggestions_for_a_typing_slip_and_a_known_reference(make_member):
     ("302388292000011111111111111", None),
 ])
 def test_a_reference_in_free_text_needs_digit_boundaries(text, found):
-    from shares.payments import find_reference
+    from shares.references import find_reference
 
     assert find_reference(text) == found
 

@@ -15,8 +15,8 @@ from app.qr import qr_png
 from shares import register
 from shares.errors import InvalidReference
 from shares.models import PaymentStatus
-from shares.payments import (epc_payload, find_reference, format_reference, near_references, parse_epc,
-                             parse_reference, reference_for, request_payload)
+from shares.payments import epc_payload, parse_epc, request_payload
+from shares.references import find_reference, format_reference, near_references, parse_reference, reference_for
 from shares.register import record_payment
 from shares.settings import setting
 from shares.signals import payment_matched

@@ -12,7 +12,7 @@ from app.models import OutboxMessage
 from shares import renewal, standing
 from shares.models import (EntryKind, PaymentPurpose, PaymentRequest, PaymentStatus, RenewalNotice, RenewalStage,
                            ShareEntry)
-from shares.payments import parse_reference
+from shares.references import parse_reference
 from shares.register import record_payment
 from tests.factories import ON_POSTGRES
 

@@ -10,7 +10,7 @@ from hypothesis import strategies as st
 from app.extensions import db
 from shares import standing
 from shares.models import (Category, EntryKind, PaymentPurpose, PaymentRequest, PaymentStatus, ShareEntry)
-from shares.payments import random_reference
+from shares.references import random_reference
 
 JOINED = date(2022, 3, 1)
 

@@ -126,7 +126,7 @@ def test_the_audit_log_names_the_money_s_objects(make_member, make_staff, data_a
     payment by its date, amount and payer, the money kept by its amount and member, the request by
     its structured communication; never a row id."""
     from app import audit
-    from shares.payments import format_reference
+    from shares.references import format_reference
 
     staff, member, request, kept = _overpaid(make_member, make_staff, 4550)
     surpluses.refund(kept, actor=staff, note="paid twice")

@@ -270,7 +270,6 @@ def test_staff_decide_a_short_payment_from_the_queue(client, login_as, make_memb
     # Without JavaScript, the same post is a redirect to that section.
     db.session.rollback()
     assert client.post(f"/staff/payments/queue/{tx.id}", data=data).status_code == 409  # already resolved
-    paid = in_place
     page = client.get("/staff/payments/queue").get_data(as_text=True)
     assert "Payments short of what was asked" in page and "1 partial payment to decide." in page
     assert "Keep the rest due and remind the member" in page and "Buy fewer shares with what was paid" in page

@@ -12,7 +12,7 @@ from app.clock import today
 from app.extensions import db
 from app.models import AuditEntry, LoginToken
 from shares import register
-from shares.models import (ApplicationStatus, EntryKind, MembershipApplication, PaymentRequest, PaymentStatus,
+from shares.models import (ApplicationStatus, MembershipApplication, PaymentRequest, PaymentStatus,
                            ShareEntry)
 from shares.register import record_payment as apply_payment
 from tests.factories import sign_in

@@ -11,7 +11,7 @@ from app.models import AuditEntry
 from shares import bank, register
 from shares.camt_writer import Credit, write_camt053
 from shares.models import BankTransaction, EntryKind, MatchStatus, PaymentStatus, ShareEntry
-from shares.payments import format_reference
+from shares.references import format_reference
 from shares.settings import setting
 
 ROUTES = [("get", "/staff/members/{m}"), ("post", "/staff/members/{m}/register/subscribe"), ("get", "/staff/register"),
