@@ -40,7 +40,7 @@ translations: $(VENV)/installed
 # After adding or changing messages: refresh the catalogues, then translate what is new.
 translations-update: $(VENV)/installed
 	$(VENV)/bin/pybabel extract -F babel.cfg -k _l --ignore-dirs ".* node_modules" -o translations/messages.pot . >/dev/null
-	$(VENV)/bin/pybabel update -i translations/messages.pot -d translations --no-fuzzy-matching >/dev/null
+	$(VENV)/bin/pybabel update -i translations/messages.pot -d translations --no-fuzzy-matching --ignore-obsolete >/dev/null
 
 instance/unevoix.db: $(VENV)/installed
 	mkdir -p instance
