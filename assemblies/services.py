@@ -340,7 +340,7 @@ def _convened(assembly: Assembly) -> bool:
                                                       Elector.convoked_at.is_not(None)).limit(1)) is not None
 
 
-def _has_voted(assembly: Assembly, member_id: int) -> bool:
+def has_voted(assembly: Assembly, member_id: int) -> bool:
     if assembly.election_id is None:
         return False
     from assemblies.queries import voted_members
@@ -358,7 +358,7 @@ def vote_link(assembly: Assembly, credential: str) -> str:
     return f"{base}{url_for('voting.vote', slug=election.slug)}#{credential}:{election.fingerprint}"
 
 
-def _standing_proxy(assembly: Assembly, giver_id: int) -> Proxy | None:
+def standing_proxy(assembly: Assembly, giver_id: int) -> Proxy | None:
     return db.session.scalar(select(Proxy).where(Proxy.assembly_id == assembly.id, Proxy.active_giver == giver_id))
 
 
@@ -410,7 +410,7 @@ def _deliver(assembly, election, private, now, channel, letters) -> None:
         elector.links_issued += 1
         elector.convoked_at = now
         elector.convocation_channel = channel
-        proxy = _standing_proxy(assembly, elector.member_id)
+        proxy = standing_proxy(assembly, elector.member_id)
         link = vote_link(assembly, credential)
         if channel is Channel.LETTER and letters is not None and proxy is None:
             letters.append((elector.member, link, credential))
@@ -454,7 +454,7 @@ def give_proxy(assembly: Assembly, giver: Member, holder: Member, *, source: Pro
     giver_el, holder_el = elector_for(assembly, giver), elector_for(assembly, holder)
     if giver_el is None or holder_el is None:
         raise errors.NotAnElector()
-    if _has_voted(assembly, giver.id):
+    if has_voted(assembly, giver.id):
         raise errors.AlreadyVoted()
     _lock(assembly)
     held = db.session.scalar(select(func.count(Proxy.id)).where(Proxy.assembly_id == assembly.id,
@@ -477,7 +477,7 @@ def give_proxy(assembly: Assembly, giver: Member, holder: Member, *, source: Pro
 def end_proxy(assembly: Assembly, giver: Member, actor: Account | None = None) -> None:
     """The member takes their vote back (to vote themselves): the holder's link is revoked (a ballot
     the holder cast with it no longer counts) and the member receives a new one."""
-    proxy = _standing_proxy(assembly, giver.id)
+    proxy = standing_proxy(assembly, giver.id)
     if proxy is None:
         raise errors.NoProxy()
     _lock(assembly)

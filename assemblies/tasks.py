@@ -1,4 +1,5 @@
-"""The member's home page: "Vote" while they have not voted, "Vote again" after."""
+"""The member's home page: "Vote" while they have not voted, "Vote again" after; nothing while
+another member holds their proxy (the holder has their voting link)."""
 from __future__ import annotations
 
 from flask import url_for
@@ -8,9 +9,9 @@ from sqlalchemy import select
 
 from app.extensions import db
 from app.registry import Task
+from assemblies import services
 from assemblies.models import Assembly, Elector
 from shares.queries import member_for_account
-from assemblies.queries import voted_members
 from voting import services as voting
 from voting.models import Election, ElectionState
 
@@ -29,7 +30,9 @@ def vote_tasks(user):
     for assembly, election in rows:
         if not voting.accepts_ballots(election):  # every item's vote closed: nothing left to vote on
             continue
-        voted = db.session.scalar(voted_members(election.id, [member.id]).limit(1)) is not None
+        if services.standing_proxy(assembly, member.id) is not None:
+            continue
+        voted = services.has_voted(assembly, member.id)
         title = assembly.text("title", lang)
         out.append(Task(title=(_("Vote again: %(t)s", t=title) if voted else _("Vote: %(t)s", t=title)),
                         url=url_for("voting.vote", slug=election.slug), urgency=10 if not voted else 60,

@@ -65,8 +65,8 @@ def _show_context(assembly, **extra):
     elector = services.elector_for(assembly, member)
     election = queries.election(assembly)
     return dict(assembly=assembly, lang=_lang(), member=member, elector=elector, election=election,
-                voted=bool(member and services._has_voted(assembly, member.id)),
-                proxy_given=services._standing_proxy(assembly, member.id) if member else None,
+                voted=bool(member and services.has_voted(assembly, member.id)),
+                proxy_given=services.standing_proxy(assembly, member.id) if member else None,
                 proxies_held=services.proxies_held(assembly, member) if member else [],
                 counts=services.electorate_counts(assembly), proxy_form=extra.pop("proxy_form", forms.ProxyForm()),
                 action=forms.ActionForm(), has_results=queries.results(assembly) is not None, **extra)

@@ -86,7 +86,7 @@ def load_members(ctx: DemoContext) -> None:
         is_b = i >= len(FIXED) and rng.random() < 0.08
         if is_b and legal and rng.random() < 0.4:
             name, lang = legal.pop(0)
-            slug = "".join(c for c in name.lower() if c.isalnum())[:30]
+            slug = "".join(c for c in fold(name) if c.isascii() and c.isalnum())[:30]
             member = create_member(email=f"{slug}@example.org", kind=MemberKind.LEGAL, category=Category.B,
                                    language=lang, legal_name=name, enterprise_number=enterprise_number(rng), **address)
         else:

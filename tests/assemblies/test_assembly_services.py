@@ -136,7 +136,7 @@ def test_proxy_rules(world, outbox):
     # The member takes the vote back: a new link for them, none for the holder.
     services.end_proxy(world.assembly, m[0])
     db.session.commit()
-    assert services._standing_proxy(world.assembly, m[0].id) is None
+    assert services.standing_proxy(world.assembly, m[0].id) is None
     assert len(outbox(m[0].email)) == 2
 
 

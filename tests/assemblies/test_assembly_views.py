@@ -217,7 +217,32 @@ def test_a_member_gives_a_proxy_from_the_assembly_page(client, world, outbox):
     assert ok.status_code == 302
     assert "holds your proxy" in client.get(page).get_data(as_text=True)
     assert post(client, "/assemblies/ga-test/proxy/end", page).status_code == 302
-    assert services._standing_proxy(world.assembly, world.members[0].id) is None
+    assert services.standing_proxy(world.assembly, world.members[0].id) is None
+
+
+def test_a_member_whose_proxy_stands_is_not_asked_to_vote_and_may_take_the_vote_back(client, world):
+    services.convene(world.assembly)
+    services.open_vote(world.assembly)
+    giver, holder = world.members[0], world.members[1]
+    services.give_proxy(world.assembly, giver, holder)
+    db.session.commit()
+    sign_in(client, giver.account)
+    page = "/assemblies/ga-test"
+    assert "Vote: General assembly" not in client.get("/").get_data(as_text=True)
+    html = client.get(page).get_data(as_text=True)
+    assert ">Vote<" not in html and f"{holder.name} holds your proxy and votes in your name." in html
+    assert "no longer counts" not in html
+    # The holder votes with the giver's link: the giver is told, and may still take the vote back.
+    cast_for(world.assembly, [e for e in electors(world) if e.member_id == giver.id], world.rng)
+    db.session.commit()
+    html = client.get(page).get_data(as_text=True)
+    assert f"{holder.name} holds your proxy and has voted in your name." in html
+    assert "Vote again" not in html and "Vote again" not in client.get("/").get_data(as_text=True)
+    assert "The ballot cast in your name no longer counts" in html
+    assert post(client, "/assemblies/ga-test/proxy/end", page).status_code == 302
+    assert services.standing_proxy(world.assembly, giver.id) is None
+    assert "Vote: General assembly" in client.get("/").get_data(as_text=True)
+    assert ">Vote<" in client.get(page).get_data(as_text=True)
 
 
 def test_chair_opens_and_closes_and_projector_stops_polling_once_the_result_is_out(client, world):
