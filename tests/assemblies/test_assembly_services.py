@@ -125,7 +125,10 @@ def test_proxy_rules(world, outbox):
     services.give_proxy(world.assembly, m[0], m[1])
     db.session.commit()
     # The holder received the represented member's new link; the member's old one is revoked.
-    assert any("has given you their proxy" in x.body_text for x in outbox(m[1].email))
+    proxy_mail = [x for x in outbox(m[1].email) if "has given you their proxy" in x.body_text]
+    assert [x.subject for x in proxy_mail] == [f"Proxy of {m[0].name}: General assembly 2026"]
+    assert f"can vote in the name of {m[0].name}" in proxy_mail[0].body_text
+    assert "in your name" not in proxy_mail[0].body_text.replace("vote in their name", "")
     with pytest.raises(errors.ProxyLimitReached):  # default: one proxy per holder
         services.give_proxy(world.assembly, m[2], m[1])
     with pytest.raises(errors.ProxyExists):
