@@ -121,6 +121,8 @@ ROUTES: dict[str, tuple] = {
     "voting.tally_json": ("GET", "/voting/{slug}/tally.json", ANYONE),
     "voting.seal_json": ("GET", "/voting/{slug}/seal.json", ANYONE),
     "voting.vote": ("GET", "/voting/{slug}/vote", ANYONE),
+    "voting.credential_use": ("GET", "/voting/{slug}/credentials/" + "0" * 64, ANYONE,
+        {404: "no credential of the election has this public part"}),
     "voting.cast": ("POST", "/voting/{slug}/ballots", ANYONE,
         {400: "no ballot in the request"}),  # the credential decides: 400 on no ballot
     "voting.manage_index": ("GET", "/voting/manage/", {"officer"}),

@@ -1009,6 +1009,36 @@ def cast_ballot(election: Election, ballot: Any, member: Any = None,
     return Cast(prepared.tracker, sorted(locked.agenda.closed))
 
 
+@dataclass(frozen=True)
+class CredentialUse:
+    """Whose vote a credential carries, for the member about to cast with it."""
+
+    proxy_of: str | None  # the represented member's name when the caster holds their proxy
+    voted: bool  # a ballot cast with it counts now: another one replaces it
+
+
+def credential_use(election: Election, public: str, member: Any = None) -> CredentialUse:
+    """What the ballot page tells the voter about the credential it holds, before they choose:
+    the refusals casting would give (unknown, revoked, another member's, by the same look-up and
+    the same may_cast_for), or in whose name they vote. Casting decides; this only warns early."""
+    row = DbBoard(election).credential_row(public)
+    if row is None:
+        raise errors.UnknownCredential()
+    if row.revoked:
+        raise errors.RevokedCredential()
+    proxy_of = None
+    if election.require_login:
+        if member is None:
+            raise errors.LoginRequired()
+        if not may_cast_for(member, row.member_id, election):
+            raise errors.NotYourCredential(owner_id=row.member_id)
+        if row.member_id != member.id:
+            from shares.models import Member
+
+            proxy_of = db.session.get(Member, row.member_id).name
+    return CredentialUse(proxy_of=proxy_of, voted=row.latest_tracker is not None)
+
+
 def warn_credential_owner(election: Election, owner_id: int | None) -> None:
     """Tell the member a credential was delivered to that someone else's account tried to cast
     with it (after a NotYourCredential refusal, in a transaction of its own)."""

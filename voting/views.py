@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 from typing import Any
 
@@ -218,6 +219,32 @@ def vote(slug: str):
     election = queries.election_by_slug(slug)
     return render("voting/vote.html", election=election, closed=services.closed_contests(election),
                   waiting=services.waiting_contests(election))
+
+
+@bp.route("/<slug>/credentials/<public>")
+def credential_use(slug: str, public: str):
+    """What the ballot page says about the credential it holds (its public part, computed in the
+    browser), before the voter chooses: in whose name they vote, whether a ballot of theirs already
+    counts, or the refusal casting would give."""
+    election = queries.election_by_slug(slug)
+    member = share_queries.member_contact(current_user.id) if current_user.is_authenticated else None
+    try:
+        if not re.fullmatch(r"[0-9a-f]{64}", public):
+            raise errors.UnknownCredential()
+        use = services.credential_use(election, public, member)
+    except errors.VotingError as exc:
+        response = _json_error(exc)
+        if isinstance(exc, errors.UnknownCredential):  # no such resource (a cast with it is refused: 403)
+            response.status_code = 404
+        return response
+    if use.proxy_of:
+        message = _("You are voting in the name of %(name)s, who gave you their proxy.", name=use.proxy_of)
+        if use.voted:
+            message += " " + _("You have already voted for them: this ballot will replace the earlier one.")
+    else:
+        message = _("You have already voted with this credential: this ballot will replace the earlier one.") \
+            if use.voted else None
+    return jsonify({"proxy_of": use.proxy_of, "voted": use.voted, "message": message})
 
 
 @bp.route("/<slug>/ballots", methods=["POST"])

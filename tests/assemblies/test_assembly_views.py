@@ -15,6 +15,7 @@ from assemblies.models import Assembly, Elector
 from tests.factories import sign_in
 from voting import services as voting
 from voting.crypto.ballot import encrypt_ballot
+from voting.crypto.credential import credential_public
 
 
 def post(client, url, page, data=None, **kw):
@@ -243,6 +244,48 @@ def test_a_member_whose_proxy_stands_is_not_asked_to_vote_and_may_take_the_vote_
     assert services.standing_proxy(world.assembly, giver.id) is None
     assert "Vote: General assembly" in client.get("/").get_data(as_text=True)
     assert ">Vote<" in client.get(page).get_data(as_text=True)
+
+
+def test_the_ballot_page_learns_in_whose_name_a_credential_votes_before_the_voter_chooses(client, world, outbox):
+    services.convene(world.assembly)
+    services.open_vote(world.assembly)
+    giver, holder, other = world.members[0], world.members[1], world.members[2]
+    services.give_proxy(world.assembly, giver, holder)
+    db.session.commit()
+
+    def public(mail):
+        return credential_public(re.search(r"/vote#([1-9A-Za-z-]+):", mail.body_text).group(1))
+
+    holders = outbox(holder.email)
+    own, proxied = public(holders[0]), public(holders[-1])
+    revoked, others = public(outbox(giver.email)[0]), public(outbox(other.email)[0])
+    url = "/voting/ga-test/credentials/{}".format
+    anonymous = client.get(url(own))
+    assert anonymous.status_code == 403 and anonymous.get_json()["error"] == "login_required"
+    sign_in(client, holder.account)
+    assert client.get(url(own)).get_json() == {"proxy_of": None, "voted": False, "message": None}
+    answer = client.get(url(proxied)).get_json()
+    assert answer["proxy_of"] == giver.name and answer["voted"] is False
+    assert answer["message"] == f"You are voting in the name of {giver.name}, who gave you their proxy."
+    # The holder casts for the giver: the page then says the next ballot replaces that one.
+    election = queries.election(world.assembly)
+    el = voting.crypto_election(election)
+    private = re.search(r"/vote#([1-9A-Za-z-]+):", holders[-1].body_text).group(1)
+    ballot = encrypt_ballot(el, election.public_key, private, {c.id: [] if c.kind == "board" else ["yes"]
+                                                              for c in el.contests})
+    assert client.post("/voting/ga-test/ballots", json=ballot).status_code == 201
+    again = client.get(url(proxied)).get_json()
+    assert again["voted"] is True and "this ballot will replace the earlier one" in again["message"]
+    # The refusals casting would give, in words, without telling the owner (only a cast attempt does).
+    mails_before = len(outbox(other.email))
+    for public_part, status, code in [(others, 403, "not_your_credential"), (revoked, 403, "revoked_credential"),
+                                      ("0" * 64, 404, "unknown_credential"), ("zz", 404, "unknown_credential"),
+                                      (own.upper(), 404, "unknown_credential"), (own + "0", 404, "unknown_credential")]:
+        refused = client.get(url(public_part))
+        assert refused.status_code == status and refused.get_json()["error"] == code, public_part
+        assert refused.get_json()["message"]
+    assert len(outbox(other.email)) == mails_before
+    assert client.get("/voting/no-such-election/credentials/" + own).status_code == 404
 
 
 def test_chair_opens_and_closes_and_projector_stops_polling_once_the_result_is_out(client, world):

@@ -160,11 +160,21 @@ def test_a_proxy_holder_votes_for_two(page, live_server, sign_in):
     sign_in(page, live_server, holder.email)
     page.goto(live_server.path("/assemblies/ga-e2e"))
     expect(page.locator("main")).to_contain_text(f"You hold the proxy of {giver.name}")
-    for link in (mail_link(holder.email), mail_link(holder.email, proxy=True)):
+    whose = page.locator("#ballot-whose")
+    for link, for_giver in ((mail_link(holder.email), False), (mail_link(holder.email, proxy=True), True)):
         page.goto(live_server.path(link))
+        if for_giver:  # the page says whose vote this link carries, before and after the cast
+            expect(whose).to_have_text(f"You are voting in the name of {giver.name}, who gave you their proxy.")
         page.locator("fieldset[data-contest=item2]").get_by_label("Yes", exact=True).check()
         fill_ballot(page)
+        expect(whose).to_be_visible() if for_giver else expect(whose).to_be_hidden()
         cast(page)
+        if for_giver:
+            expect(whose).to_have_text(f"This ballot was cast in the name of {giver.name}, who gave you their proxy.")
+            page.get_by_role("button", name="Vote again").click()
+            expect(whose).to_contain_text("You have already voted for them: this ballot will replace the earlier one.")
+        else:
+            expect(whose).to_be_hidden()
     db.session.rollback()
     assembly = db.session.scalar(select(Assembly).where(Assembly.slug == "ga-e2e"))
     voted = set(db.session.scalars(queries.voted_members(assembly.election_id)))

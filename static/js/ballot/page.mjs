@@ -2,14 +2,16 @@
 // lets the member choose within the rules, reviews, encrypts and signs in this browser, sends the
 // ballot, and shows the tracker. A retry after a network failure re-sends the SAME ballot (the
 // server answers with the same tracker: idempotent by the ballot's hash).
-import { encryptBallot, ballotTracker, isValidCredential, normalizeCredential, electionFingerprint } from './index.mjs';
+import {
+  encryptBallot, ballotTracker, isValidCredential, normalizeCredential, electionFingerprint, credentialPublic,
+} from './index.mjs';
 
 const BUSY_RETRIES = 3; // automatic re-sends of a ballot the server found the board too busy for
 const app = document.getElementById('ballot-app');
 const form = document.getElementById('ballot-form');
 
 function msg(name, t) {
-  return (app.dataset[name] || '').replace('{t}', t || '');
+  return (app.dataset[name] || '').replace('{t}', () => t || ''); // a function: no $ patterns from a name
 }
 
 function show(el) { el.hidden = false; el.focus && el.focus(); }
@@ -49,10 +51,40 @@ if (app && form) {
   } else {
     try { credentialInput.value = sessionStorage.getItem(storeKey) || ''; } catch (e) { /* private mode */ }
   }
-  if (linkFingerprint && app.dataset.fingerprint && linkFingerprint !== app.dataset.fingerprint) {
+  const wrongElection = Boolean(linkFingerprint && app.dataset.fingerprint && linkFingerprint !== app.dataset.fingerprint);
+  if (wrongElection) {
     fail(msg('msgFingerprint'));
     form.querySelectorAll('input,button').forEach((el) => { el.disabled = true; });
   }
+
+  // Before the voter chooses, the server says what it knows of the credential (by its public
+  // part): in whose name this ballot is cast (a proxy), whether it replaces one that counts, or
+  // why casting with it would be refused (another member's, revoked, unknown).
+  const whose = document.getElementById('ballot-whose');
+  let proxyOf = null;
+  let refused = false; // the error box shows this look-up's refusal
+  const askWhose = async () => {
+    whose.hidden = true;
+    proxyOf = null;
+    if (wrongElection || !isValidCredential(credentialInput.value)) return;
+    const url = app.dataset.credentialUrl.replace(/PUBLIC$/, credentialPublic(credentialInput.value));
+    let response;
+    let body;
+    try {
+      response = await fetch(url, { credentials: 'same-origin' });
+      body = await response.json();
+    } catch (e) { return; } // the cast says it all again
+    if (!response.ok) {
+      if (body.error !== 'login_required') { fail(body.message); refused = true; } // else the page asks to sign in
+      return;
+    }
+    if (refused) { clearError(); refused = false; }
+    proxyOf = body.proxy_of;
+    whose.textContent = body.message || '';
+    whose.hidden = !body.message;
+  };
+  credentialInput.addEventListener('change', askWhose);
+  askWhose();
 
   const contests = [...form.querySelectorAll('fieldset.contest')];
   // An item whose vote is closed: the ballot still carries every contest (the format keeps them
@@ -171,6 +203,8 @@ if (app && form) {
       pending = null;
       review.hidden = true;
       show(done);
+      whose.textContent = proxyOf ? msg('msgCastFor', proxyOf) : '';
+      whose.hidden = !proxyOf;
     } catch (e) {
       status.textContent = '';
       fail(e && e.code === 'selection' ? msg('msgTooMany', '') : (e.message || String(e)));
@@ -181,6 +215,7 @@ if (app && form) {
 
   document.getElementById('again-button').addEventListener('click', () => {
     done.hidden = true; form.hidden = false;
+    askWhose();
     form.querySelectorAll('fieldset input').forEach((i) => { i.checked = false; i.disabled = false; });
     contests.forEach((fs) => fs.querySelectorAll('input[type=checkbox]').forEach((b) => b.dispatchEvent(new Event('change'))));
   });
