@@ -476,7 +476,7 @@ def give_proxy(assembly: Assembly, giver: Member, holder: Member, *, source: Pro
 
 def end_proxy(assembly: Assembly, giver: Member, actor: Account | None = None) -> None:
     """The member takes their vote back (to vote themselves): the holder's link is revoked (a ballot
-    the holder cast with it no longer counts) and the member receives a new one."""
+    the holder cast with it no longer counts), the member receives a new one and the holder is told."""
     proxy = standing_proxy(assembly, giver.id)
     if proxy is None:
         raise errors.NoProxy()
@@ -488,6 +488,11 @@ def end_proxy(assembly: Assembly, giver: Member, actor: Account | None = None) -
     elector = elector_for(assembly, giver)
     if elector is not None and elector.convoked_at is not None:
         issue_links(assembly, [elector])
+    holder = proxy.holder
+    if holder.email:  # the holder is told their link for the giver stopped working
+        with job_context():
+            queue_mail(holder.email, holder.language, "assembly_proxy_withdrawn", dedupe_key=f"proxy-end:{proxy.id}",
+                       assembly=assembly, lang=holder.language, giver=giver)
 
 
 def proxies_held(assembly: Assembly, holder: Member) -> list[Proxy]:

@@ -136,11 +136,15 @@ def test_proxy_rules(world, outbox):
     world.assembly.proxy_deadline = utcnow() - timedelta(minutes=1)
     with pytest.raises(errors.ProxyDeadlinePassed):
         services.give_proxy(world.assembly, m[4], m[5], source=ProxySource.PAPER)
-    # The member takes the vote back: a new link for them, none for the holder.
+    # The member takes the vote back: a new link for them, none for the holder, who is told.
+    holders_before = len(outbox(m[1].email))
     services.end_proxy(world.assembly, m[0])
     db.session.commit()
     assert services.standing_proxy(world.assembly, m[0].id) is None
     assert len(outbox(m[0].email)) == 2
+    told = outbox(m[1].email)[holders_before:]
+    assert [x.subject for x in told] == [f"{m[0].name} has withdrawn their proxy: General assembly 2026"]
+    assert "no longer works" in told[0].body_text and "/vote#" not in told[0].body_text
 
 
 def credential_in(mail) -> str:
