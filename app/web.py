@@ -257,6 +257,11 @@ def _euros(cents: int, locale: str) -> str:
     return babel_numbers.format_decimal(cents / 100, format="#,##0.00", locale=locale) + " €"
 
 
+def percent(value: float) -> str:
+    """A percentage with one decimal, in the reader's locale (``50,0`` in French and Dutch)."""
+    return babel_numbers.format_decimal(value, format="#,##0.0", locale=str(get_locale() or "fr"))
+
+
 NO_STORE_TYPES = {"application/pdf", "text/csv", "application/zip", "application/vnd.ms-excel",
                   "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"}
 
@@ -275,6 +280,7 @@ def register(app) -> None:
     app.jinja_env.globals.update(current_locale=lambda: str(get_locale()), language_names=LANGUAGE_NAMES,
                                  nav_links=nav_links, task_count=task_count, poll_every=poll_every)
     app.jinja_env.filters["euros"] = euros
+    app.jinja_env.filters["percent"] = percent
     from app.audit import action_label, change_lines, object_label
     app.jinja_env.filters["audit_action"] = action_label
     app.jinja_env.filters["audit_object"] = object_label

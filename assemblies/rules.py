@@ -59,10 +59,6 @@ class ResolutionOutcome:
     adopted: bool
     by_category: bool = True  # False: the record published only the total
 
-    @property
-    def turnout_percent(self) -> float:
-        return 100 * self.participants / self.electorate if self.electorate else 0.0
-
 
 def resolution_outcome(per_category: Mapping[str, Tally] | None, *, majority: str, abstentions_count: bool,
                        participants: int, electorate: int, quorum_percent: int, min_count: int,
