@@ -72,8 +72,14 @@ def nice_max(value: float) -> float:
     return 10 * power  # pragma: no cover - the loop always returns
 
 
-def _ticks(top: float, count: int = 4) -> list[float]:
-    return [top * i / count for i in range(count + 1)]
+def _ticks(top: float) -> list[float]:
+    """Equal steps from 0 to ``top`` that land on whole numbers, as the labels show them (0 to 10 by
+    2, not by 2.5 labelled "2" and "8"): four steps, else five, two or one."""
+    for count in (4, 5, 2, 1):
+        step = top / count
+        if top < 1 or step == int(step):
+            return [step * i for i in range(count + 1)]
+    return [0, top]
 
 
 def _plain(value: float) -> str:

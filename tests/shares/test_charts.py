@@ -92,3 +92,14 @@ def test_the_first_and_last_axis_labels_hang_inwards():
     chart = line_chart("t", "d", ["14:00", "14:30", "15:00"], [Series("A", [1, 2, 3])], label_every=1)
     anchors = [t.get("text-anchor") for t in parse(chart).iter(SVG + "text") if t.text in {"14:00", "14:30", "15:00"}]
     assert anchors == ["start", "middle", "end"]
+
+
+@pytest.mark.parametrize("highest, labels", [
+    (7, ["0", "2", "4", "6", "8", "10"]), (2, ["0", "1", "2"]), (1, ["0", "1"]), (18, ["0", "5", "10", "15", "20"]),
+    (40, ["0", "10", "20", "30", "40", "50"]), (230, ["0", "50", "100", "150", "200", "250"]),
+    (3, ["0", "1", "2", "3", "4", "5"])])
+def test_the_axis_is_labelled_in_whole_steps(highest, labels):
+    root = parse(line_chart("t", "d", ["a", "b"], [Series("A", [0, highest])]))
+    ticks = [t.text for t in root.iter(SVG + "text") if t.get("text-anchor") == "end" and t.text not in ("a", "b")]
+    assert ticks == labels
+
