@@ -224,14 +224,17 @@ def electors_count(assembly: Assembly) -> int:
 
 def turnout_over_time(assembly: Assembly, buckets: int = 12) -> list[tuple[Any, int]]:
     """(instant, members who had voted by then) at ``buckets`` even steps from the opening to the
-    close (or now): each credential counts from its first ballot. Counts only, no one's time."""
+    close (or now): each member counts from the first ballot of theirs that counts, as in
+    voted_members (a revoked credential's ballots do not; a member keeps one voter pseudonym
+    across a new link), so that the last point is the "Voted" figure. Counts only, no one's time."""
     from app.clock import utcnow
     from voting.models import BoardEvent, CastBallot
 
     el = election(assembly)
     if el is None or el.opened_at is None:
         return []
-    firsts = select(func.min(CastBallot.seq)).where(CastBallot.election_id == el.id).group_by(CastBallot.credential_id)
+    firsts = (select(func.min(CastBallot.seq)).join(Credential, Credential.id == CastBallot.credential_id)
+              .where(CastBallot.election_id == el.id, Credential.revoked_at.is_(None)).group_by(Credential.voter))
     times = sorted(db.session.scalars(select(BoardEvent.created_at).where(
         BoardEvent.election_id == el.id, BoardEvent.seq.in_(firsts.scalar_subquery()))))
     start, end = el.opened_at, el.closed_at or utcnow()

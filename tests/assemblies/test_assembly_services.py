@@ -189,6 +189,19 @@ def test_the_holder_votes_with_the_represented_members_credential_and_the_roll_m
     assert queries.turnout(world.assembly).voted["total"] == 2
 
 
+def test_turnout_over_time_counts_each_member_once_and_ends_at_the_voted_figure(world):
+    services.convene(world.assembly)
+    services.open_vote(world.assembly)
+    voters = electors(world)[:3]
+    cast_for(world.assembly, voters, world.rng)
+    # A new link for the first voter (the old credential, with its ballot, revoked), who votes again.
+    cast_for(world.assembly, voters[:1], world.rng)
+    db.session.commit()
+    points = queries.turnout_over_time(world.assembly)
+    assert len(points) == 12 and [n for _, n in points] == sorted(n for _, n in points)
+    assert points[-1][1] == queries.turnout(world.assembly).voted["total"] == 3
+
+
 def test_check_in_once_and_only_electors(world):
     services.check_in(world.assembly, world.members[0])
     db.session.commit()
