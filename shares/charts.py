@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from markupsafe import Markup, escape
 
 WIDTH, HEIGHT = 640, 320
-MARGIN_LEFT, MARGIN_RIGHT, MARGIN_TOP, MARGIN_BOTTOM = 64, 16, 16, 64
+MARGIN_LEFT, MARGIN_RIGHT, MARGIN_TOP, MARGIN_BOTTOM = 64, 16, 16, 72
 
 
 @dataclass(frozen=True)
@@ -110,10 +110,12 @@ def _axes(top: float, fmt: Callable[[float], str], layout: Layout = WIDE) -> lis
     return out
 
 
-def _legend(series: Sequence[Series], kind: str, layout: Layout = WIDE) -> list[str]:
+def _legend(series: Sequence[Series], kind: str, layout: Layout = WIDE, y: float | None = None) -> list[str]:
+    """The series' names and colours, at ``y`` or under the plot (below two lines of labels)."""
     L = layout
     out, x = [], L.left
-    y = L.height - 18 if not L.legend_rows else L.height - L.bottom + 40
+    if y is None:
+        y = L.height - 18 if not L.legend_rows else L.height - L.bottom + 56
     for i, s in enumerate(series):
         colour, dash = COLOURS[i % len(COLOURS)], DASHES[i % len(DASHES)]
         if kind == "bar":
@@ -138,7 +140,6 @@ def _draw_bars(labels, series, fmt, top: float, layout: Layout) -> list[str]:
     groups = max(len(labels), 1)
     group_w = plot_w / groups
     bar_w = group_w * 0.8 / max(len(series), 1)
-    every = 1 if not L.legend_rows else max(1, math.ceil(len(labels) / 4))
     for g, label in enumerate(labels):
         x0 = L.left + g * group_w + group_w * 0.1
         for i, s in enumerate(series):
@@ -148,10 +149,28 @@ def _draw_bars(labels, series, fmt, top: float, layout: Layout) -> list[str]:
             body.append(f'<rect x="{x:.1f}" y="{y:.1f}" width="{max(bar_w - 2, 1):.1f}" height="{h:.1f}" '
                         f'fill="{COLOURS[i % len(COLOURS)]}"><title>{escape(s.name)}, {escape(label)}: '
                         f'{escape(fmt(value))}</title></rect>')
-        if g % every == 0 or g == len(labels) - 1:
-            body.append(f'<text x="{x0 + group_w * 0.4:.1f}" y="{L.height - L.bottom + 18}" text-anchor="middle" '
-                        f'fill="{INK}">{escape(label)}</text>')
+        centre = x0 + group_w * 0.4
+        lines = "".join(f'<tspan x="{centre:.1f}" dy="{0 if k == 0 else L.font + 2}">{escape(line)}</tspan>'
+                        for k, line in enumerate(_label_lines(label, group_w * 0.95, L.font)))
+        body.append(f'<text y="{L.height - L.bottom + 18}" text-anchor="middle" fill="{INK}">{lines}</text>')
     return body + _legend(series, "bar", L)
+
+
+def _label_lines(label: str, width: float, font: int, max_lines: int = 2) -> list[str]:
+    """A bar group's label in lines that fit under it (about 0.6 em a character), so that long
+    names do not run into each other; what does not fit ends in "…" (the bar's title and the
+    table have it whole)."""
+    per_line = max(3, int(width / (font * 0.6)))
+    lines: list[str] = []
+    for word in label.split():
+        if lines and len(lines[-1]) + 1 + len(word) <= per_line:
+            lines[-1] += " " + word
+        else:
+            lines.append(word)
+    cut = lines[:max_lines] or [""]
+    if len(lines) > max_lines:
+        cut[-1] += "…"
+    return [line if len(line) <= per_line else line[:per_line - 1] + "…" for line in cut]
 
 
 def bar_chart(title: str, description: str, labels: Sequence[str], series: Sequence[Series],
@@ -161,8 +180,43 @@ def bar_chart(title: str, description: str, labels: Sequence[str], series: Seque
     chart_id = f"chart{next(_ids)}"
     top = nice_max(max((v for s in series for v in s.values), default=0))
     wide = _frame(title, description, _draw_bars(labels, series, fmt, top, WIDE), chart_id)
-    narrow = _frame(title, description, _draw_bars(labels, series, fmt, top, NARROW), chart_id + "n", NARROW)
+    column = (NARROW.width - NARROW.left - NARROW.right) / max(len(labels), 1) * 0.95
+    if len(labels) > NARROW_COLUMNS or any(" ".join(_label_lines(label, column, NARROW.font)) != label
+                                           for label in labels):  # on a phone, one row per group
+        body, layout = _draw_rows(labels, series, fmt, top)
+        narrow = _frame(title, description, body, chart_id + "n", layout)
+    else:
+        narrow = _frame(title, description, _draw_bars(labels, series, fmt, top, NARROW), chart_id + "n", NARROW)
     return Chart(title, description, wide, *table, svg_narrow=narrow)
+
+
+NARROW_COLUMNS = 4  # bar groups a phone's drawing stands side by side (when their labels fit under them)
+ROW_BAR = 14  # a bar's thickness in a phone's rows
+
+
+def _draw_rows(labels, series, fmt, top: float) -> tuple[list[str], Layout]:
+    """Bars across, for a phone: each group's label whole on its own line, its bars below it with
+    their figures at the ends (eight candidates' names do not fit under eight upright bars)."""
+    left, right = 8, 8
+    reach = NARROW.width - left - right - 48  # the longest bar leaves room for its figure
+    body, y = [], NARROW.top
+    for g, label in enumerate(labels):
+        y += NARROW.font
+        body.append(f'<text x="{left}" y="{y}" fill="{INK}">'
+                    f'{escape(_label_lines(label, NARROW.width - left - right, NARROW.font, 1)[0])}</text>')
+        y += 4
+        for i, s in enumerate(series):
+            value = s.values[g]
+            w = reach * value / top
+            body.append(f'<rect x="{left}" y="{y}" width="{max(w, 1):.1f}" height="{ROW_BAR}" '
+                        f'fill="{COLOURS[i % len(COLOURS)]}"><title>{escape(s.name)}, {escape(label)}: '
+                        f'{escape(fmt(value))}</title></rect>')
+            body.append(f'<text x="{left + w + 4:.1f}" y="{y + ROW_BAR - 2}" fill="{INK}">{escape(fmt(value))}</text>')
+            y += ROW_BAR + 2
+        y += 8
+    layout = Layout(width=NARROW.width, height=y + len(series) * (NARROW.font + 8) + 8, left=left, right=right,
+                    top=NARROW.top, font=NARROW.font, legend_rows=True)
+    return body + _legend(series, "bar", layout, y=y + NARROW.font + 8), layout
 
 
 def _draw_lines(labels, series, fmt, top: float, layout: Layout, label_every: int | None) -> list[str]:

@@ -103,3 +103,22 @@ def test_the_axis_is_labelled_in_whole_steps(highest, labels):
     ticks = [t.text for t in root.iter(SVG + "text") if t.get("text-anchor") == "end" and t.text not in ("a", "b")]
     assert ticks == labels
 
+
+
+def test_long_names_wrap_under_their_bars_and_a_phone_draws_one_row_each():
+    names = ["Amélie François", "Antoine Jacquet", "Manon Simon", "Antoine Renard", "Marie Renard",
+             "Koen Hermans", "Samuel Murphy", "ASBL Les Ateliers du Midi de Bruxelles-Capitale"]
+    chart = bar_chart("Board", "Votes per candidate", names, [Series("Votes", [12, 11, 9, 9, 6, 5, 2, 2])])
+    wide = parse(chart)
+    lines = [[t.text for t in text.iter(SVG + "tspan")] for text in wide.iter(SVG + "text")
+             if text.find(SVG + "tspan") is not None]
+    assert lines[0] == ["Amélie", "François"] and lines[6] == ["Samuel", "Murphy"]
+    assert len(lines[7]) == 2 and lines[7][-1].endswith("…")  # cut, whole in the bar's title and the table
+    narrow = etree.fromstring(str(chart.svg_narrow).encode())
+    texts = [t.text for t in narrow.iter(SVG + "text")]
+    assert all(name in texts for name in names[:7]) and "12" in texts and "Votes" in texts
+    assert [r.find(SVG + "title").text for r in narrow.iter(SVG + "rect") if r.find(SVG + "title") is not None][0] \
+        == "Votes, Amélie François: 12"
+    # Three short answers stay upright bars on a phone.
+    upright = bar_chart("Resolution", "Votes", ["Yes", "No", "Abstain"], [Series("A", [3, 1, 0])])
+    assert "<tspan" in str(upright.svg_narrow)
