@@ -28,7 +28,7 @@ def candidate_tasks(user) -> list[Task]:
             application = mine.get(call.id)
             if application is None or application.status is ApplicationStatus.DRAFT:
                 title = (_("A call for candidates is open: %(title)s", title=call.title(str(get_locale())))
-                         if application is None else _("Your application is a draft: send it before the closing date"))
+                         if application is None else _("Your application is a draft: send it"))
                 tasks.append(Task(title, url_for("candidates.application_form", slug=call.slug), due=call.closes_on,
                                   urgency=40))
     if can_manage_calls(user):
