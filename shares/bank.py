@@ -8,10 +8,12 @@ seen in an earlier file (same bank reference) is skipped.
 
 Matching is automatic only by structured communication: a name or IBAN a member typed in their
 profile may suggest a request to staff (``shares.queries.suggestions_for``), never pay one. Nothing
-is ignored silently: debits, credits in another currency, communications with wrong check digits,
-unknown communications, partial payments and overpayments all wait in the queue with ``why``, until
-staff match them by hand (``match_by_hand``) or set them aside (``dismiss``); of two staff resolving
-the same transaction at once, one wins and the other gets TransactionAlreadyResolved (409)."""
+is ignored silently: credits in another currency, communications with wrong check digits, unknown
+communications, partial payments and overpayments all wait in the queue with ``why``, until staff
+match them by hand (``match_by_hand``) or set them aside (``dismiss``); of two staff resolving the
+same transaction at once, one wins and the other gets TransactionAlreadyResolved (409). Debits
+(money going out: the account's other business) are kept and set aside at import, counted in its
+result, and never wait in the queue, where hundreds of them would bury the members' payments."""
 from __future__ import annotations
 
 import hashlib
@@ -20,6 +22,7 @@ from dataclasses import dataclass, field
 
 from sqlalchemy import func, insert, select, update
 from sqlalchemy.orm import joinedload
+from stdnum import iban as std_iban
 
 from app import audit
 from app.clock import utcnow
@@ -45,7 +48,9 @@ class ImportResult:
     already_imported: bool = False
     statements: list[dict] = field(default_factory=list)
     new: int = 0
-    duplicates: int = 0
+    duplicates: int = 0  # transactions of the file not stored: known from an earlier file, or repeated in it
+    credits_cents: int = 0  # money in and out among the new transactions
+    debits_cents: int = 0
     counts: dict[str, int] = field(default_factory=dict)  # "matched" or a why code -> number
 
     @property
@@ -95,7 +100,8 @@ def import_statement(data: bytes, *, filename: str = "", actor: Account | None =
         first = next((s for s in reasons if s["skipped"] not in ("unknown_account", "no_account")), None)
         if first is not None:
             raise StatementError(first["skipped"], first["detail"])
-        raise StatementError("unknown_account", ", ".join(sorted({s["iban"] or "?" for s in reasons})))
+        raise StatementError("unknown_account", ", ".join(sorted({std_iban.format(s["iban"]) for s in reasons
+                                                                  if s["iban"]})))
     record = BankStatementImport(file_sha256=digest, filename=filename[:255],
                                  account_iban=", ".join(sorted({s.iban for s in importable}))[:34],
                                  statements_count=len(importable),
@@ -155,22 +161,28 @@ def _insert_new(record: BankStatementImport, statements: list[Statement], result
                 only_new: bool = False) -> list[int]:
     """Insert the transactions no earlier file had; their ids (``only_new``: of this call only)."""
     before = db.session.scalar(select(func.max(BankTransaction.id))) if only_new else None
-    transactions = {t.bank_reference: t for s in statements for t in s.transactions}
+    everything = [t for s in statements for t in s.transactions]
+    transactions = {t.bank_reference: t for t in everything}
     existing: set[str] = set()
     for chunk in _chunks(transactions):
         existing.update(db.session.scalars(select(BankTransaction.bank_reference)
                                            .where(BankTransaction.bank_reference.in_(chunk))))
-    result.duplicates = len(existing)
+    now = utcnow()
     rows = [{"import_id": record.id, "bank_reference": t.bank_reference, "booking_date": t.booking_date,
              "value_date": t.value_date, "amount_cents": t.amount_cents, "currency": t.currency or "EUR",
              "counterparty_name": t.counterparty_name, "counterparty_iban": t.counterparty_iban,
              "structured_reference": t.structured_reference, "free_text": t.free_text,
-             "typed_reference": t.typed_reference[:40], "match_status": MatchStatus.UNKNOWN,
-             "why": _first_why(t.amount_cents, t.currency), "match_reason": "", "version": 1}
+             "typed_reference": t.typed_reference[:40], "why": _first_why(t.amount_cents, t.currency),
+             "match_reason": "", "version": 1,
+             "match_status": MatchStatus.IGNORED if t.amount_cents < 0 else MatchStatus.UNKNOWN,
+             "resolved_at": now if t.amount_cents < 0 else None}
             for ref, t in transactions.items() if ref not in existing]
     for chunk in _chunks(rows, 2000):
         db.session.execute(insert(BankTransaction), chunk)
     result.new = len(rows)
+    result.duplicates = len(everything) - len(rows)
+    result.credits_cents = sum(r["amount_cents"] for r in rows if r["amount_cents"] > 0)
+    result.debits_cents = sum(r["amount_cents"] for r in rows if r["amount_cents"] < 0)
     stmt = select(BankTransaction.id).where(BankTransaction.import_id == record.id)
     if before is not None:
         stmt = stmt.where(BankTransaction.id > before)

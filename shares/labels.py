@@ -6,10 +6,12 @@ from __future__ import annotations
 
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
+from stdnum import iban as std_iban
 
 from app.web import _format_day, reader_locale
 from shares.models import ApplicationStatus, EntryKind, PaymentPurpose
 from shares.references import format_reference
+from shares.settings import setting
 
 STATUS_WORDS = {
     "active": _l("member"),
@@ -147,7 +149,17 @@ def refund_why(kind) -> str:
     return str(REFUND_WHY_WORDS.get(value, value))
 
 
-TEMPLATE_GLOBALS = {"refund_why": refund_why, "payment_status": payment_status, "why_text": why_text,
+def iban_text(value: str | None) -> str:
+    """An account number as people read it, in groups of four (BE68 5390 0754 7034)."""
+    return std_iban.format(value) if value else ""
+
+
+def coop_iban_text() -> str:
+    """The account members pay the cooperative on, as they type it."""
+    return iban_text(setting("COOP_IBAN"))
+
+
+TEMPLATE_GLOBALS = {"iban_text": iban_text, "refund_why": refund_why, "payment_status": payment_status, "why_text": why_text,
                     "why_short": why_short, "format_reference": format_reference, "register_status": register_status,
                     "entry_label": entry_label, "date_column": date_column,
                     "entry_words": entry_words,

@@ -23,15 +23,15 @@ from flask import current_app
 from flask.cli import with_appcontext
 from sqlalchemy import case, exists, func, select
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import aliased, selectinload
 
 from app.clock import BRUSSELS, brussels_day, utcnow
 from app.extensions import db
-from app.jobs import job_context
+from app.jobs import job_context, public_url
 from app.mail import queue_mail
 from app.progress import progress
 from shares import payments
-from sqlalchemy.orm import aliased, selectinload
-
+from shares.labels import coop_iban_text
 from shares.models import (EntryKind, Member, PaymentPurpose, PaymentRequest, PaymentStatus, RenewalNotice,
                            RenewalStage, ShareEntry)
 from shares.standing import is_current_member, register_facts
@@ -126,7 +126,7 @@ def _send(member: Member, plan: _Plan, year: int, now: datetime, amount_cents: i
         queue_mail(member.email, member.language, MAIL_TEMPLATES[plan.stage],
                    dedupe_key=dedupe_key(year, member.id, plan.stage), member=member, year=year,
                    amount_cents=request.due_cents or request.amount_cents,
-                   reference=request.formatted_reference, link=home_link(), iban=_coop_iban(),
+                   reference=request.formatted_reference, link=public_url("/"), iban=coop_iban_text(),
                    coop_name=current_app.config.get("COOP_NAME", ""),
                    requested_on=brussels_day(plan.requested_at or now), lapse_on=lapse_date(now, plan.stage))
         db.session.flush()
@@ -142,18 +142,6 @@ def lapse_date(now: datetime, stage: RenewalStage) -> date | None:
     if stage is not RenewalStage.REMINDER_2:
         return None
     return brussels_day(now + timedelta(days=int(config("RENEWAL_GRACE_DAYS"))))
-
-
-def home_link() -> str:
-    return current_app.config["PUBLIC_URL"].rstrip("/") + "/"
-
-
-def _coop_iban() -> str:
-    from stdnum import iban as std_iban
-
-    from shares.settings import setting
-
-    return std_iban.format(setting("COOP_IBAN"))
 
 
 def run_campaign(year: int, now: datetime | None = None, reminder_days: tuple[int, ...] | None = None,

@@ -5,6 +5,7 @@ from typing import Any
 
 from flask import current_app
 
+
 def setting(key: str) -> Any:
     return current_app.config[key]
 
@@ -22,3 +23,4 @@ def min_shares(category) -> int:
 def bank_accounts() -> set[str]:
     accounts = set(setting("SHARES_BANK_ACCOUNTS") or []) | {setting("COOP_IBAN")}
     return {a.replace(" ", "").upper() for a in accounts}
+

@@ -19,6 +19,7 @@ from app.web import format_day, render
 from shares import certificates, charts, member_requests, payments, register, renewal, standing
 from shares.forms import (BuySharesForm, CategoryRequestForm, DecisionForm,
                           ResignationRequestForm)
+from shares.labels import coop_iban_text
 from shares.models import Category, MemberRequest, PaymentStatus
 from shares.pdf import pdf_response
 from shares.permissions import can_decide_member_requests, can_view_dashboard, can_view_renewal_campaign, is_member
@@ -55,15 +56,7 @@ def my_payments():
                                                    reference=r.formatted_reference))
           for r in requests if r.status in OPEN_STATUSES}
     return render_template("shares/me/payments.html", member=member, requests=requests, qr=qr,
-                           iban=payments_iban())
-
-
-def payments_iban() -> str:
-    from stdnum import iban as std_iban
-
-    from shares.settings import setting
-
-    return std_iban.format(setting("COOP_IBAN"))
+                           iban=coop_iban_text())
 
 
 # ------------------------------------------------------------------------------------------------
@@ -198,7 +191,7 @@ def renewal_context(member, year: int) -> dict | None:
         return None
     unpaid = request_.status in OPEN_STATUSES
     qr = payments.request_qr_svg(request_, label=_("QR code to pay your renewal with a banking app")) if unpaid else None
-    return {"renewal": request_, "year": year, "qr": qr, "unpaid": unpaid, "iban": payments_iban()}
+    return {"renewal": request_, "year": year, "qr": qr, "unpaid": unpaid, "iban": coop_iban_text()}
 
 
 def renewal_tasks(account) -> list[Task]:

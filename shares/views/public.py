@@ -13,6 +13,7 @@ from app.mail import queue_mail
 from app.uow import unit_of_work
 from shares import admission, payments
 from shares.forms import ApplicationForm
+from shares.labels import coop_iban_text
 from shares.models import Category, MemberKind, MembershipApplication
 from shares.settings import share_price_cents
 from shares.views.blueprint import bp
@@ -61,18 +62,10 @@ def _mail_application(application: MembershipApplication) -> None:
     member, request = application.member, application.payment_request
     queue_mail(member.email, member.language, "application_received", member=member, request=request,
                shares=application.shares, amount_cents=request.amount_cents,
-               reference=request.formatted_reference, iban=payments_iban(),
+               reference=request.formatted_reference, iban=coop_iban_text(),
                coop_name=current_app.config.get("COOP_NAME", ""), link=public_url("/"),
                decision=admission.admission_mode() == "decision")
     request_login_link(member.email)
-
-
-def payments_iban() -> str:
-    from stdnum import iban as std_iban
-
-    from shares.settings import setting
-
-    return std_iban.format(setting("COOP_IBAN"))
 
 
 @bp.route("/join/received")
@@ -84,4 +77,4 @@ def application_received():
     request = application.payment_request
     qr = payments.request_qr_svg(request, label=_("QR code to pay your shares with a banking app"))
     return render_template("shares/join_received.html", application=application, request=request, qr=qr,
-                           iban=payments_iban(), decision=admission.admission_mode() == "decision")
+                           iban=coop_iban_text(), decision=admission.admission_mode() == "decision")

@@ -257,7 +257,9 @@ def statement_import():
         except StatementError as exc:
             form.statement.errors.append(error_message(exc))
             status = 422
-            if exc.detail and exc.reason not in ("not_xml", "truncated"):
+            if exc.detail and exc.reason == "unknown_account":
+                form.statement.errors.append(_("Accounts in this file: %(accounts)s.", accounts=exc.detail[:300]))
+            elif exc.detail and exc.reason not in ("not_xml", "truncated"):
                 form.statement.errors.append(_("Details: %(detail)s", detail=exc.detail[:300]))
     elif form.errors:
         status = 400

@@ -98,7 +98,11 @@ def test_every_sample_imports_to_the_cent(path):
     assert result.new == sum(len(s.transactions) for s in importable) == _count(BankTransaction)
     stored = db.session.execute(select(func.coalesce(func.sum(BankTransaction.amount_cents), 0))).scalar()
     assert stored == sum(t.amount_cents for s in importable for t in s.transactions)
-    assert bank.queue_count() == result.new  # nothing matched (no request), nothing ignored silently
+    # Nothing matched (no request): every credit waits, every debit is set aside and counted, to the cent.
+    credits = [t for s in importable for t in s.transactions if t.amount_cents > 0]
+    assert bank.queue_count() == len(credits) and result.counts.get("debit", 0) == result.new - len(credits)
+    assert result.credits_cents == sum(t.amount_cents for t in credits)
+    assert result.debits_cents == stored - result.credits_cents and result.duplicates == 0
     again = bank.import_statement(path.read_bytes(), accept_any_account=True)
     assert again.already_imported and _count(BankTransaction) == result.new
 
@@ -215,7 +219,7 @@ def test_truncated_and_unknown_account_import_nothing():
     other = write_camt053("BE68539007547034", "S2", 0, [Credit(3000, D, "Someone")])
     with pytest.raises(StatementError) as info:
         bank.import_statement(other)
-    assert info.value.reason == "unknown_account" and info.value.detail == "BE68539007547034"
+    assert info.value.reason == "unknown_account" and info.value.detail == "BE68 5390 0754 7034"
     assert _count(BankStatementImport) == 0 and _count(BankTransaction) == 0
 
 
@@ -254,9 +258,12 @@ def test_matching_and_queue(make_member):
     assert r[0].id in seen and r[3].id not in seen
     payments = db.session.scalars(select(ShareEntry).where(ShareEntry.kind == EntryKind.PAYMENT)).all()
     assert {p.payment_request_id for p in payments} == {r[0].id}
-    assert bank.queue_count() == 8
+    assert bank.queue_count() == 7  # the debit is the account's other business: set aside, not queued
     assert bank.queue_counts() == {"overpaid": 1, "partial": 1, "bad_reference": 1, "unknown_reference": 1,
-                                   "no_reference": 2, "currency": 1, "debit": 1}
+                                   "no_reference": 2, "currency": 1}
+    fees = db.session.scalar(select(BankTransaction).where(BankTransaction.why == "debit"))
+    assert fees.match_status is MatchStatus.IGNORED and fees.resolved_at is not None and fees.amount_cents == -500
+    assert (result.credits_cents, result.debits_cents) == (sum(c.amount_cents for c in credits) + 500, -500)
     bad = db.session.scalar(select(BankTransaction).where(BankTransaction.why == "bad_reference"))
     assert bad.typed_reference == f"+++{slip[:3]}/{slip[3:7]}/{slip[7:]}+++" and bad.structured_reference is None
 
@@ -356,7 +363,7 @@ def test_manual_match_and_dismiss(make_member, make_staff):
     assert r[0].status is PaymentStatus.PARTIALLY_PAID and r[0].paid_cents == 1000 and r[0].due_cents == 2000
     assert partial.match_status is MatchStatus.MATCHED and partial.matched_by_id == staff.id
     assert unknown.match_status is MatchStatus.IGNORED and unknown.match_reason == "refunded to sender"
-    assert bank.queue_count() == 1  # the debit waits until someone sets it aside
+    assert bank.queue_count() == 0  # the debit was set aside at import
     with pytest.raises(TransactionAlreadyResolved):
         bank.match_by_hand(unknown, r[1], expected_version=unknown.version, reason="again", actor=staff)
 

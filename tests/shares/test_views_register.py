@@ -100,10 +100,15 @@ def test_statement_import_page(client, login_as, make_member):
     _, request = register.subscribe(member, 1, on=date(2024, 1, 1))
     db.session.commit()
     data = write_camt053(setting("COOP_IBAN"), "S1", 0, [Credit(3000, date(2024, 1, 5), "X", reference=request.reference),
-                                                         Credit(100, date(2024, 1, 5), "Y")])
+                                                         Credit(100, date(2024, 1, 5), "Y"),
+                                                         Credit(-750, date(2024, 1, 6), "Bank fees")])
     first = client.post("/staff/payments/import", data={"statement": (io.BytesIO(data), "s.xml")},
                         content_type="multipart/form-data")
-    assert first.status_code == 200 and b"Matched automatically: 1" in first.data
+    text = first.get_data(as_text=True)
+    assert first.status_code == 200 and "Matched automatically: 1" in text
+    assert "New transactions: 31.00 € in, 7.50 € out." in text
+    assert "Money going out, set aside (nothing for the register to do): 1" in text
+    assert "1 payment waits in the queue" in text  # the 1.00 € without a communication, not the fees
     again = client.post("/staff/payments/import", data={"statement": (io.BytesIO(data), "s.xml")},
                         content_type="multipart/form-data")
     assert b"already imported" in again.data
