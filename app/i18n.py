@@ -4,13 +4,17 @@ from __future__ import annotations
 import functools
 
 from flask import current_app, request, session
+from flask_babel import lazy_gettext as _l
 from jinja2 import pass_context
 from markupsafe import Markup
 from flask_login import current_user
 
 from voting.typography import french_spacing, space_catalogue
 
+# Each language in its own words, for choosing one (the switch, the profile's choice).
 LANGUAGE_NAMES = {"fr": "Français", "nl": "Nederlands", "en": "English"}
+# Each language in the reader's words, for sentences and values ("written in English", "écrite en anglais").
+LANGUAGE_WORDS = {"fr": _l("French"), "nl": _l("Dutch"), "en": _l("English")}
 
 
 def select_locale() -> str:

@@ -273,11 +273,12 @@ def poll_every(part: str) -> str:
 
 
 def register(app) -> None:
-    from app.i18n import LANGUAGE_NAMES, install_french_spacing
+    from app.i18n import LANGUAGE_NAMES, LANGUAGE_WORDS, install_french_spacing
     from app.registry import nav_links, task_count
 
     # No ``tasks_for`` here: the task providers run in the two views that show tasks (core.home, core.task_badge).
     app.jinja_env.globals.update(current_locale=lambda: str(get_locale()), language_names=LANGUAGE_NAMES,
+                                 language_words=LANGUAGE_WORDS,
                                  nav_links=nav_links, task_count=task_count, poll_every=poll_every)
     app.jinja_env.filters["euros"] = euros
     app.jinja_env.filters["percent"] = percent

@@ -109,8 +109,9 @@ def _pdf_class():
 
         def footer(self):
             self.set_font(self.font_name, size=6.5)
-            text = f"{self.page_no()} / {{nb}}"
-            self.text(self.w - self.r_margin - self.text_width(text), self.h - 6, text)
+            self.set_y(self.h - 8.5)
+            # cell(), not text(): fpdf2 puts the page count in place of {nb} only in cells
+            self.cell(0, 3, f"{self.page_no()} / {{nb}}", align="R")
 
         def text_width(self, text: str) -> float:
             cw = self.current_font.cw
@@ -125,11 +126,16 @@ def _pdf_class():
             lines, line = [], ""
             for word in text.split(" "):
                 candidate = f"{line} {word}" if line else word
-                if self.text_width(candidate) <= room or not line:
+                if self.text_width(candidate) <= room:
                     line = candidate
-                else:
+                    continue
+                if line:
                     lines.append(line)
-                    line = word
+                while self.text_width(word) > room:  # a word wider than its column is cut, not run over the next
+                    cut = next((k for k in range(len(word) - 1, 0, -1) if self.text_width(word[:k]) <= room), 1)
+                    lines.append(word[:cut])
+                    word = word[cut:]
+                line = word
             lines.append(line)
             return lines
 
@@ -180,7 +186,8 @@ def write_register_pdf(on: date, out, progress: Callable[[int], None] | None = N
         pdf.font_name = "RegisterSans"
     else:  # no TrueType font: the PDF core font (Latin-1 only)
         pdf.font_name = "Helvetica"
-    pdf.title_text = f"{coop_heading()} — {_('Share register as of %(day)s', day=format_day(on, 'long'))}"
+    as_of = _("Share register as of %(day)s", day=format_day(on, "long"))  # outside an f-string: extracted
+    pdf.title_text = f"{coop_heading()} — {as_of}"
     pdf.heading = [_("No."), _("Member"), _("Identity number"), _("Cat."), _("Shares"), _("Subscribed"), _("Paid"),
                    date_column("subscription"), date_column("payment"), date_column("fee"), _("Transfers"),
                    date_column("redemption"), _("Status")]

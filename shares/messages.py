@@ -7,7 +7,7 @@ from flask_babel import ngettext
 from app.audit import (named_rows, register_action_labels, register_field_labels, register_object_labels,
                        register_object_names, register_value_words)
 from app.errors import register_messages
-from app.i18n import LANGUAGE_NAMES
+from app.i18n import LANGUAGE_WORDS
 from app.web import euros, format_day
 from shares import admission, errors, member_requests
 from shares.certificates import CertificateUnavailable
@@ -126,7 +126,7 @@ register_field_labels({
     **{f"count_{code}": words for code, words in WHY_SHORT_WORDS.items()},
 })
 _REFERENCES = {"reference": format_reference, "request": format_reference}
-_MEMBER_WORDS = {"country": dict(COUNTRIES), "language": LANGUAGE_NAMES}
+_MEMBER_WORDS = {"country": dict(COUNTRIES), "language": LANGUAGE_WORDS}
 register_value_words("shares_member", {**_REFERENCES, **_MEMBER_WORDS})
 register_value_words("shares_payment_request", {**_REFERENCES, "status": PAYMENT_STATUS_WORDS,
                                                 "purpose": PURPOSE_WORDS})

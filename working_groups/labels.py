@@ -6,7 +6,7 @@ from flask_babel import lazy_gettext as _l
 from app.audit import (named_rows, register_action_labels, register_field_labels, register_object_labels,
                        register_object_names, register_value_words)
 from app.extensions import db
-from app.i18n import LANGUAGE_NAMES
+from app.i18n import LANGUAGE_WORDS
 from app.models import Account
 from app.web import format_day
 from working_groups.models import (BoardAnswer, BoardMinutes, GroupDocument, GroupMeeting, GroupMembership,
@@ -115,7 +115,7 @@ def _account_email(account_id: int) -> str:
 
 
 register_value_words("wg_recommendation", {"status": LABELS, "decision": LABELS, "implementation": LABELS})
-register_value_words("wg_minutes", {"status": LABELS, "language": LANGUAGE_NAMES, "approved_by": _account_email})
+register_value_words("wg_minutes", {"status": LABELS, "language": LANGUAGE_WORDS, "approved_by": _account_email})
 register_value_words("wg_membership", {"role": LABELS})
 register_value_words("wg_group", {"call_status": LABELS})
 register_object_names("wg_group", named_rows(WorkingGroup, WorkingGroup.title))

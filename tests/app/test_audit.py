@@ -79,7 +79,7 @@ def test_a_change_reads_in_words_dates_lists_and_yes_or_no(data_app):
         "consent_publication": True, "skills": ["finance", "it"], "gender": "woman", "language": "fr"}) == [
         ("Stemt in met publicatie", None, "ja"),
         ("Vaardigheden", None, "Financiën en boekhouding, IT en digitale tools"),
-        ("Gender", None, "Vrouw"), ("Taal", None, "Français")]
+        ("Gender", None, "Vrouw"), ("Taal", None, "Frans")]
     lines = dict((field, after) for field, _, after in _lines(data_app, "en", "candidates_call", after={
         "opens_on": "2026-11-23", "published_at": "2026-11-28T03:24:11.850353+00:00", "order": {"A": [2, 1], "B": []}},
         before={"opens_on": None}))

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import re
 from datetime import date
 
 from sqlalchemy import func, select
@@ -69,7 +70,15 @@ def test_register_pdf_command_writes_the_register_as_of_a_date(app, make_member,
     assert result.exit_code == 0, result.output
     assert path.read_bytes().startswith(b"%PDF")
     text = subprocess.run(["pdftotext", str(path), "-"], capture_output=True, text=True, check=True).stdout
-    assert "Vandenbroucke" in text
+    assert "Vandenbroucke" in text and re.search(r"\b1 ?/ ?1\b", text) and "{nb}" not in text
+    # In French, the heading too; an address wider than its column is cut onto lines, not run over the next.
+    member.street = "Rue" + "x" * 150
+    db.session.commit()
+    french = tmp_path / "fr.pdf"
+    app.test_cli_runner().invoke(args=["shares", "register-pdf", str(french), "--on", "2024-06-30", "--language", "fr"])
+    layout = subprocess.run(["pdftotext", "-layout", str(french), "-"], capture_output=True, text=True, check=True).stdout
+    assert "Registre des parts au 30 juin 2024" in layout and "Share register" not in layout
+    assert max(len(line) for line in layout.splitlines() if "xxxx" in line) < 200
     before = tmp_path / "before.pdf"
     app.test_cli_runner().invoke(args=["shares", "register-pdf", str(before), "--on", "2023-12-31"])
     text = subprocess.run(["pdftotext", str(before), "-"], capture_output=True, text=True, check=True).stdout
