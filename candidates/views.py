@@ -365,12 +365,23 @@ def announce(slug: str):
 def publish(slug: str):
     call = _call(slug)
     form = ConfirmForm()
+    status = 400 if form.errors else 200
     if form.validate_on_submit():
-        with unit_of_work():
-            services.publish_list(call, actor=current_user)
-        flash(_("The list of candidates is published."), "success")
-        return redirect(url_for("candidates.manage_call", slug=slug))
-    return render_template("candidates/confirm.html", form=form, call=call, action="publish"), 400 if form.errors else 200
+        try:
+            with unit_of_work():
+                services.publish_list(call, actor=current_user)
+        except errors.PendingReviews as exc:  # an application sent meanwhile: the page lists what waits
+            status = exc.status
+        except DomainError as exc:
+            flash(error_message(exc), "error")
+            return redirect(url_for("candidates.manage_call", slug=slug))
+        else:
+            flash(_("The list of candidates is published."), "success")
+            return redirect(url_for("candidates.manage_call", slug=slug))
+    # What still waits for a decision is listed before anyone confirms (publishing refuses it).
+    waiting = queries.call_applications(call, ApplicationStatus.SUBMITTED)
+    return render_template("candidates/confirm.html", form=form, call=call, action="publish",
+                           waiting=waiting), status
 
 
 @bp.route("/manage/applications/<int:application_id>")

@@ -215,6 +215,12 @@ def test_secretary_reviews_and_the_public_page_shows_two_languages(client, login
     assert client.get("/").get_data(as_text=True).count("applications to review") == 1
     manage = client.get(f"/candidates/manage/{call.slug}")
     assert manage.status_code == 200 and "All checks hold" in manage.get_data(as_text=True)
+    # Publishing while applications wait names them before anyone confirms, and refuses a post.
+    confirm = client.get(f"/candidates/manage/{call.slug}/publish").get_data(as_text=True)
+    assert "3 applications still wait for a decision" in confirm and "Yes, publish the list" not in confirm
+    assert f"/candidates/manage/applications/{fr.id}" in confirm and "Back to the call" in confirm
+    early = client.post(f"/candidates/manage/{call.slug}/publish")
+    assert early.status_code == 422 and "3 applications still wait" in early.get_data(as_text=True)
     assert client.get(f"/candidates/manage/applications/{fr.id}").status_code == 200
     assert client.post(f"/candidates/manage/applications/{fr.id}/accept").status_code == 302
     assert client.post(f"/candidates/manage/applications/{nl.id}/accept").status_code == 302
@@ -233,7 +239,7 @@ def test_secretary_reviews_and_the_public_page_shows_two_languages(client, login
     page = public.get(f"/candidates/{call.slug}").get_data(as_text=True)
     assert '<article class="card candidate" lang="fr"' in page and '<article class="card candidate" lang="nl"' in page
     assert "Formatrice à Liège." in page and "Vertaler in Gent." in page and "<script>alert" not in page
-    assert "1 women, 1 men" in page or "1 women" in page
+    assert "Among the candidates: women: 1; men: 1; legal persons: 0; other or not said: 0." in page
     photo = public.get(f"/candidates/photos/{fr.id}")
     assert photo.status_code == 200 and photo.mimetype == "image/jpeg"
     filtered = public.get(f"/candidates/{call.slug}?category=B").get_data(as_text=True)
