@@ -104,6 +104,29 @@ class NoBoardMembers(WorkingGroupError):
     status = 409
 
 
+class DateToCome(WorkingGroupError):
+    """A decision or an approval dated after today: record what has happened."""
+
+    status = 422
+
+
+class ApprovalBeforeMeeting(WorkingGroupError):
+    """Minutes approved at a meeting held before the one they record."""
+
+    status = 422
+
+    def __init__(self, meeting_on) -> None:
+        super().__init__(f"approved before {meeting_on}")
+        self.meeting_on = meeting_on
+
+
+def _before_meeting(exc: ApprovalBeforeMeeting) -> str:
+    from app.web import format_day
+
+    return str(_l("The meeting that approves these minutes cannot be before the meeting they record (%(date)s).",
+                  date=format_day(exc.meeting_on, "long")))
+
+
 def _transition(exc: IllegalTransition) -> str:
     from working_groups.labels import status_label
 
@@ -134,4 +157,7 @@ register_messages({
     AlreadyCorrected: _l("A correction of this version already exists."),
     BadVotes: _l("There cannot be more votes than board members present."),
     NoBoardMembers: _l("There is no board member to list: give the board role to its members first."),
+    DateToCome: _l("This date is still to come: record a decision or an approval once it is made, on or before "
+                   "today."),
+    ApprovalBeforeMeeting: _before_meeting,
 })

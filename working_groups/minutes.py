@@ -15,9 +15,9 @@ from app.mail import queue_mail
 from app.models import Account, AccountRole, Role
 from app.uow import savepoint
 from shares.models import Member, fold
-from working_groups.errors import (AlreadyApproved, AlreadyCorrected, BadVotes, EmptyText, IllegalTransition,
-                                   MeetingDateMissing, MinutesFrozen, NoBoardMembers, NotABoardAttendee,
-                                   SynthesisIncomplete)
+from working_groups.errors import (AlreadyApproved, AlreadyCorrected, ApprovalBeforeMeeting, BadVotes, DateToCome,
+                                   EmptyText, IllegalTransition, MeetingDateMissing, MinutesFrozen, NoBoardMembers,
+                                   NotABoardAttendee, SynthesisIncomplete)
 from working_groups.models import (LANGUAGES, AttendanceStatus, BoardMinutes, MinutesApproval, MinutesAttendee,
                                    MinutesComment, MinutesDecision, MinutesItem, MinutesStatus, Synthesis)
 
@@ -228,7 +228,9 @@ def approve_at_meeting(minutes: BoardMinutes, meeting_on: date | None, actor: Ac
     if meeting_on is None:
         raise MeetingDateMissing()
     if meeting_on < minutes.meeting_on:
-        raise IllegalTransition(minutes.status.value, MS.APPROVED.value)
+        raise ApprovalBeforeMeeting(minutes.meeting_on)
+    if meeting_on > today():
+        raise DateToCome()
     _finish_approval(minutes, actor, "approve", at_meeting_on=meeting_on)
     minutes.approved_at_meeting_on = meeting_on
 

@@ -39,6 +39,8 @@ def _act(minutes: BoardMinutes, fn, message: str, form_name: str | None = None, 
             fn()
     except DomainError as exc:
         extra = {form_name: form} if form_name else {}
+        if form is not None:
+            form.form_errors.append(error_message(exc))  # keeps its part of the page open
         return _page(_minutes(minutes.id), exc.status, error=error_message(exc), **extra)
     flash(message, "success")
     return redirect(url_for("working_groups.minutes_show", minutes_id=minutes.id))

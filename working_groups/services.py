@@ -14,7 +14,7 @@ from app.models import Account
 from app.uow import savepoint
 from shares.models import Member, fold
 from working_groups.errors import (AlreadyAnswered, AlreadyInGroup, AmendedTextMissing, BadDocument, CallClosed,
-                                   DocumentTooLarge, EmptyText, IllegalTransition, MeetingDateMissing,
+                                   DateToCome, DocumentTooLarge, EmptyText, IllegalTransition, MeetingDateMissing,
                                    NotAMember, NotAnswerable, NotImplementable, NotInGroup, NothingToSubmit,
                                    RecommendationNotDraft)
 from working_groups.models import (AnswerDecision, AttendanceStatus, BoardAnswer, CallStatus, Follow, GroupDocument,
@@ -336,6 +336,8 @@ def answer_recommendation(rec: Recommendation, decision: AnswerDecision, reasoni
         raise AmendedTextMissing()
     if decision is not AnswerDecision.AMENDED:
         amended_text = None
+    if answered_on is not None and answered_on > today():
+        raise DateToCome()
     answer = BoardAnswer(recommendation_id=rec.id, decision=decision, reasoning=reasoning.strip(),
                          amended_text=amended_text, answered_on=answered_on or today(),
                          answered_by_id=actor.id if actor else None)

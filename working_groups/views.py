@@ -408,6 +408,7 @@ def recommendation_answer(rec_id: int):
             services.answer_recommendation(rec, AnswerDecision(form.decision.data), form.reasoning.data,
                                            form.amended_text.data, form.answered_on.data, actor=current_user)
     except DomainError as exc:
+        form.form_errors.append(error_message(exc))  # keeps the form open where the answer is corrected
         return _recommendation_page(rec, exc.status, answer_form=form, error=error_message(exc))
     flash(_("The board's answer is recorded."), "success")
     return redirect(url_for("working_groups.recommendation_show", rec_id=rec.id))

@@ -128,6 +128,10 @@ def test_the_secretary_answers_once_with_reasoning(client, group, secretary):
     assert no_reason.status_code == 400 and "needs its reasoning" in text_of(no_reason)
     no_text = client.post(f"/recommendations/{rec.id}/answer", data=data | {"amended_text": ""})
     assert no_text.status_code == 422 and "needs the amended text" in text_of(no_text)
+    assert '<details class="confirm" id="answer" open>' in text_of(no_text)  # the form stays open to correct
+    to_come = client.post(f"/recommendations/{rec.id}/answer",
+                          data=data | {"answered_on": (today() + timedelta(days=1)).isoformat()})
+    assert to_come.status_code == 422 and "This date is still to come" in text_of(to_come)
     assert client.post(f"/recommendations/{rec.id}/answer", data=data).status_code == 302
     again = client.post(f"/recommendations/{rec.id}/answer", data=data | {"decision": "rejected"})
     assert again.status_code == 409 and "already answered" in text_of(again)
@@ -203,6 +207,22 @@ def test_a_member_cannot_see_unpublished_minutes(client):
     assert client.get(f"/minutes/{minutes.id}").status_code == 404
     assert client.get(f"/minutes/{minutes.id}/synthesis.pdf").status_code == 404
     assert "Budget" not in text_of(client.get("/minutes/"))
+
+
+def test_an_approval_dated_wrongly_is_refused_in_words_and_publishing_waits_for_every_language(client, secretary):
+    minutes = make_minutes("circulated", board=make_board(2), meeting_on=date(2026, 9, 10), syntheses=False)
+    sign_in(client, secretary)
+    url = f"/board/minutes/{minutes.id}/approve-at-meeting"
+    before = client.post(url, data={"meeting-meeting_on": "2026-09-01", "meeting-confirm": "y"})
+    assert before.status_code == 422 and "cannot be before the meeting they record (10 September 2026)" in text_of(before)
+    assert '<details class="confirm" id="approve-at-meeting" open>' in text_of(before)
+    later = (today() + timedelta(days=3)).isoformat()
+    to_come = client.post(url, data={"meeting-meeting_on": later, "meeting-confirm": "y"})
+    assert to_come.status_code == 422 and "This date is still to come" in text_of(to_come)
+    assert client.post(url, data={"meeting-meeting_on": "2026-10-01", "meeting-confirm": "y"}).status_code == 302
+    page = text_of(client.get(f"/board/minutes/{minutes.id}"))
+    assert "write the synthesis in every language first (still to write: French, Dutch, English)" in page
+    assert "Publish and notify members" not in page
 
 
 def test_the_secretary_drafts_the_board_approves_members_read(client, app, secretary):
