@@ -206,7 +206,7 @@ def _application(slug: str, submit: bool):
             form.version.data = str(application.version)
         return _form_page(call, member, form, application, exc.status, problem=error_message(exc))
     if not submit:
-        flash(_("Your draft is saved."), "success")
+        flash(_("Your draft is saved.") if application.status in AUTOSAVED else _("Your changes are saved."), "success")
         return redirect(url_for("candidates.application_form", slug=slug))
     try:
         with unit_of_work():

@@ -69,6 +69,17 @@ def test_member_saves_a_draft_then_sends_it(client, login_as, open_call, standin
     application = mine(call, member)
     assert application.status is ApplicationStatus.SUBMITTED and application.photo_id is not None
     assert versions_count(application.id) == 4  # created, saved (the refused send), saved, submitted
+    # Once sent, saving changes the application itself (the secretary sees it): no "draft" is promised.
+    page = client.get(f"/candidates/me/{call.slug}/application").get_data(as_text=True)
+    assert "Save my changes" in page and "Save draft" not in page
+    changed = client.post(f"/candidates/me/{call.slug}/application", data=form_data(biography="Plus précis."),
+                          follow_redirects=True).get_data(as_text=True)
+    assert "Your changes are saved." in changed and "Your draft is saved." not in changed
+    # Rejected, the page no longer says it can be changed.
+    services.reject_application(mine(call, member), "Hors délai.")
+    db.session.commit()
+    rejected = client.get(f"/candidates/me/{call.slug}/application").get_data(as_text=True)
+    assert "You can change your application until" not in rejected and "Hors délai." in rejected
 
 
 def test_hostile_photos_are_refused_and_nothing_is_saved(client, login_as, open_call, standing_member, app):
