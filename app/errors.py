@@ -107,6 +107,8 @@ def register(app) -> None:
         log.warning("refused %s %s: %s", request.method, request.path, exc.code)
         if exc.code == 400 and "CSRF" in (exc.description or ""):
             return render_error(400, _l("Your form expired. Please reload the page and try again."))
+        if exc.response is not None:  # a page of its own (a rate limit that gives the form back)
+            return exc.response
         return render_error(exc.code or 500)
 
     @app.errorhandler(DomainError)

@@ -1,7 +1,7 @@
 """Pages for anyone, signed in or not: the "become a member" form and what it asks to pay."""
 from __future__ import annotations
 
-from flask import current_app, redirect, render_template, session, url_for
+from flask import Response, current_app, make_response, redirect, render_template, session, url_for
 from flask_babel import gettext as _
 from flask_babel import get_locale
 
@@ -36,13 +36,26 @@ def application_fields(form) -> dict:
     return values
 
 
+def _prices() -> dict[str, int]:
+    return {c.value: share_price_cents(c) for c in Category}
+
+
+def _too_many_applications(_limit) -> Response:
+    """Over the limit, the form comes back as it was typed, with the reason (the generic 429 page
+    would lose it); nothing is stored."""
+    return make_response(render_template(
+        "shares/join.html", form=ApplicationForm(), prices=_prices(),
+        problem=_("Too many applications from this connection in a short time. Your form is below: send it "
+                  "again in a while.")), 429)
+
+
 @bp.route("/join", methods=["GET", "POST"])
-@limiter.limit(_rate_limit, methods=["POST"])
+@limiter.limit(_rate_limit, methods=["POST"], on_breach=_too_many_applications)
 def apply():
     form = ApplicationForm()
     if not form.is_submitted():
         form.language.data = str(get_locale())
-    prices = {c.value: share_price_cents(c) for c in Category}
+    prices = _prices()
     if form.is_submitted() and form.validate():
         try:
             with unit_of_work():

@@ -129,3 +129,8 @@ def test_live_parts_poll_at_the_configured_pace_and_a_part_left_out_keeps_its_de
         assert poll_every("renewal_status") == "every 10s" and poll_every("projector_tally") == "every 15s"
     with make_app(POLL_SECONDS={"projector_vote": 5}).test_request_context():
         assert poll_every("projector_vote") == "every 5s" and poll_every("renewal_status") == "every 10s"
+
+
+def test_a_visitor_finds_how_to_become_a_member_on_the_home_page(client):
+    page = client.get("/").text
+    assert 'href="/join"' in page and "Become a member" in page and 'href="/auth/login"' in page
