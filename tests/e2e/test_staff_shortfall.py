@@ -78,7 +78,7 @@ def test_staff_decide_a_short_payment_and_refund_a_refused_application_on_a_phon
 
     # The paid application, refused from Applications: its money goes on the refund list.
     page.goto(live_server.path("/staff/applications"))
-    expect(page.get_by_role("heading", level=1)).to_have_text("Applications")
+    expect(page.get_by_role("heading", level=1)).to_have_text("Membership applications")
     _shot(page, "applications")
     section = page.locator("section.card").filter(has_text="Rita Refused")
     section.get_by_text("Decide").click()
