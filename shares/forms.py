@@ -2,6 +2,8 @@
 statements. Identity numbers and IBANs are checked with python-stdnum and stored compact."""
 from __future__ import annotations
 
+import re
+
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
@@ -44,6 +46,18 @@ class VersionField(IntegerField):
         self.type = "HiddenField"  # rendered by hidden_tag(), skipped where pages list the visible fields
 
 
+# What a postcode looks like in each country the address form offers, with an example to show.
+POSTCODES = {"BE": (r"[1-9][0-9]{3}", "1060"), "LU": (r"(?:L-?)?[0-9]{4}", "1611"), "FR": (r"[0-9]{5}", "75011"),
+             "DE": (r"[0-9]{5}", "10115"), "NL": (r"[1-9][0-9]{3} ?[A-Za-z]{2}", "1012 AB")}
+
+
+def _postcode_fits_country(form, field) -> None:
+    """The postcode has the shape of the chosen country's (``validate_postcode`` of the address forms)."""
+    rule = POSTCODES.get(form.country.data)
+    if rule and field.data and not re.fullmatch(rule[0], field.data.strip()):
+        raise ValidationError(_l("This is not a postcode of the chosen country (like %(example)s).", example=rule[1]))
+
+
 VERSION = [InputRequired(_l("This form is out of date. Reload the page.")),
            NumberRange(min=1, max=2**31 - 1, message=_l("This form is out of date. Reload the page."))]
 
@@ -64,6 +78,7 @@ class PersonFields(FlaskForm):
                            choices=[SelectChoice(code, name) for code, name in LANGUAGE_NAMES.items()])
     national_number = StringField(_l("Belgian national number (optional)"), validators=[
         _stdnum_field(std_nn, _l("This is not a valid Belgian national number (11 digits, check digits)."))])
+    validate_postcode = _postcode_fits_country
 
 
 class ProfileForm(PersonFields):
@@ -398,6 +413,7 @@ class ContactForm(FlaskForm):
     postcode = StringField(_l("Postcode"), validators=[DataRequired(REQUIRED), Length(max=12)])
     city = StringField(_l("City"), validators=[DataRequired(REQUIRED), Length(max=100)])
     country = SelectField(_l("Country"), choices=[SelectChoice(code, name) for code, name in COUNTRIES])
+    validate_postcode = _postcode_fits_country
 
 
 class AdmissionDecisionForm(FlaskForm):

@@ -135,9 +135,15 @@ def test_staff_create_a_member_edit_contact_and_send_a_link(client, login_as, ou
     audit = db.session.scalar(db.select(AuditEntry).where(AuditEntry.action == "shares.member.contact_update"))
     assert audit.before["email"] == "chloe@example.be" and audit.after["city"] == "Ixelles"
     stale = client.post(f"/staff/members/{member.id}/contact",
-                        data={"version": version, "email": "x@example.be", "street": "S", "postcode": "1",
+                        data={"version": version, "email": "x@example.be", "street": "S", "postcode": "1000",
                               "city": "C", "country": "BE"})
     assert stale.status_code == 409
+    # A postcode must have the chosen country's shape.
+    for postcode, country in (("1", "BE"), ("ABCDEFG", "BE"), ("1012", "NL"), ("7501", "FR")):
+        bad = client.post(f"/staff/members/{member.id}/contact", data={
+            "version": str(int(version) + 1), "email": "x@example.be", "street": "S", "postcode": postcode,
+            "city": "C", "country": country})
+        assert bad.status_code == 400 and "This is not a postcode of the chosen country" in bad.get_data(as_text=True)
     assert client.post(f"/staff/members/{member.id}/sign-in-link").status_code == 302
     assert [m for m in outbox("chloe.vd@example.be") if m.secret]
 
