@@ -228,7 +228,14 @@ def format_day(value, style: str = "long") -> str:
 @lru_cache(maxsize=16384)
 def _format_day(value, style: str, locale: str) -> str:
     # Babel takes ~0.1 ms a date; a register page shows hundreds of the same few thousand days.
-    return babel_dates.format_date(value, style, locale=locale)
+    return _first_of_month(babel_dates.format_date(value, style, locale=locale), value, style, locale)
+
+
+def _first_of_month(text: str, value, style: str, locale: str) -> str:
+    """French writes the first of a month as an ordinal, "1er décembre" (CLDR gives "1 décembre")."""
+    if value.day == 1 and style != "short" and locale.startswith("fr"):
+        return re.sub(r"(^|\s)1(?= )", r"\g<1>1er", text, count=1)
+    return text
 
 
 def format_moment(value, style: str = "medium") -> str:
@@ -239,7 +246,7 @@ def format_moment(value, style: str = "medium") -> str:
         return ""
     locale = reader_locale()
     local = (value if value.tzinfo else value.replace(tzinfo=timezone.utc)).astimezone(BRUSSELS)  # naive is UTC
-    day = babel_dates.format_date(local.date(), style, locale=locale)
+    day = _first_of_month(babel_dates.format_date(local.date(), style, locale=locale), local, style, str(locale))
     hour = babel_dates.format_time(local, "short", locale=locale)
     pattern = babel_dates.get_datetime_format(style, locale=locale)  # e.g. "{1}, {0}": the day, then the hour
     return pattern.replace("'", "").replace("{0}", hour).replace("{1}", day)

@@ -5,10 +5,11 @@ from __future__ import annotations
 from typing import Iterable
 
 from flask import url_for
-from flask_babel import format_date, get_locale
+from flask_babel import get_locale
 from flask_babel import gettext as _
 
 from app.registry import Task
+from app.web import format_day
 from shares.queries import member_for_account
 from working_groups import queries
 from working_groups.labels import status_label
@@ -22,7 +23,7 @@ def working_group_tasks(user) -> Iterable[Task]:
     if is_board(user):
         for minutes_id, meeting_on in queries.minutes_awaiting(user.id):
             tasks.append(Task(_("Read and approve the minutes of the board meeting of %(date)s",
-                                date=format_date(meeting_on, "long")),
+                                date=format_day(meeting_on, "long")),
                               url_for("working_groups.minutes_show", minutes_id=minutes_id), urgency=20))
     may_write, may_answer = can_write_minutes(user), can_answer_recommendations(user)
     counts = queries.work_counts() if may_write or may_answer else {}
@@ -41,7 +42,7 @@ def working_group_tasks(user) -> Iterable[Task]:
         for minutes in queries.recent_syntheses():
             synthesis = minutes.synthesis(language)
             tasks.append(Task(_("New: synthesis of the board meeting of %(date)s",
-                                date=format_date(minutes.meeting_on, "long")) + (
+                                date=format_day(minutes.meeting_on, "long")) + (
                                     f" — {synthesis.title}" if synthesis else ""),
                               url_for("working_groups.synthesis_show", minutes_id=minutes.id), urgency=60))
         for group in queries.open_calls():
@@ -51,10 +52,10 @@ def working_group_tasks(user) -> Iterable[Task]:
     member = member_for_account(user.id)
     if member is not None:
         for meeting in queries.upcoming_meetings(member.id):
-            tasks.append(Task(
-                _("Next meeting of your group %(group)s", group=meeting.group.title(str(get_locale()))),
-                url_for("working_groups.meeting_show", slug=meeting.group.slug, meeting_id=meeting.id),
-                due=meeting.held_on, urgency=55))
+            tasks.append(Task(  # the meeting's day in the title: a "due" date would read as a deadline
+                _("Next meeting of your group %(group)s: %(date)s", group=meeting.group.title(str(get_locale())),
+                  date=format_day(meeting.held_on, "long")),
+                url_for("working_groups.meeting_show", slug=meeting.group.slug, meeting_id=meeting.id), urgency=55))
     for rec in queries.followed_news(user.id):
         tasks.append(Task(_("Recommendation you follow: %(title)s (now %(status)s)", title=rec.title,
                             status=status_label(public_status(rec))),

@@ -3,7 +3,7 @@ once through ``unit_of_work``, render or redirect)."""
 from __future__ import annotations
 
 from flask import abort, flash, redirect, render_template, request, url_for
-from flask_babel import format_date, get_locale
+from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
@@ -14,7 +14,7 @@ from app.clock import today
 from app.errors import DomainError, error_message
 from app.extensions import db
 from app.uow import unit_of_work
-from app.web import render
+from app.web import format_day, render
 from shares.models import Member
 from shares.pdf import pdf_response
 from shares.permissions import is_member
@@ -466,7 +466,7 @@ def _filter_choices(form: forms.FiltersForm) -> None:
     form.status.choices = [SelectChoice("", _("Any status"))] + [SelectChoice(s, str(LABELS[s]))
                                                                  for s in queries.PUBLIC_STATUSES]
     form.assembly.choices = [SelectChoice("", _("Any assembly"))] + [
-        SelectChoice(d.isoformat(), format_date(d, "long")) for d in queries.assembly_dates()]
+        SelectChoice(d.isoformat(), format_day(d, "long")) for d in queries.assembly_dates()]
 
 
 @bp.route("/recommendations/")

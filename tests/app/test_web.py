@@ -134,3 +134,18 @@ def test_live_parts_poll_at_the_configured_pace_and_a_part_left_out_keeps_its_de
 def test_a_visitor_finds_how_to_become_a_member_on_the_home_page(client):
     page = client.get("/").text
     assert 'href="/join"' in page and "Become a member" in page and 'href="/auth/login"' in page
+
+
+def test_french_writes_the_first_of_a_month_as_an_ordinal(app):
+    from datetime import date, datetime, timezone
+
+    from flask_babel import force_locale
+
+    from app.web import format_day, format_moment
+
+    with app.test_request_context("/"), force_locale("fr"):
+        assert format_day(date(2026, 12, 1)) == "1er décembre 2026" and format_day(date(2026, 12, 11)) == "11 décembre 2026"
+        assert format_day(date(2026, 12, 1), "short") == "01/12/2026"
+        assert format_moment(datetime(2026, 12, 1, 13, tzinfo=timezone.utc), "long").startswith("1er décembre 2026")
+    with app.test_request_context("/"), force_locale("nl"):
+        assert format_day(date(2026, 12, 1)) == "1 december 2026"

@@ -208,7 +208,7 @@ def test_member_and_staff_tasks(client, login_as, member_with_shares, make_staff
 
 
 @pytest.mark.parametrize("language, day, short, money", [
-    ("fr", "1 mars 2024", "1 mars 2024", "30,00 €"), ("nl", "1 maart 2024", "1 mrt 2024", "30,00 €"),
+    ("fr", "1er mars 2024", "1er mars 2024", "30,00 €"), ("nl", "1 maart 2024", "1 mrt 2024", "30,00 €"),
     ("en", "1 March 2024", "1 Mar 2024", "30.00 €"),
 ])
 def test_dates_and_amounts_follow_the_readers_language(client, login_as, member_with_shares, language, day, short,

@@ -283,7 +283,7 @@ def test_publishing_needs_three_languages_and_tells_members_in_their_language():
     fr_mail = db.session.query(OutboxMessage).filter_by(to_address=french.email).one()
     assert "Begroting van het jaar" in nl_mail.body_text and nl_mail.language == "nl"
     assert "1 oktober 2026" in nl_mail.subject
-    assert "Budget de l'année" in fr_mail.body_text and "1 octobre 2026" in fr_mail.subject
+    assert "Budget de l'année" in fr_mail.body_text and "1er octobre 2026" in fr_mail.subject
     with pytest.raises(IllegalTransition):
         minutes_service.publish(minutes)
     with pytest.raises(MinutesFrozen):
