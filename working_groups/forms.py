@@ -25,6 +25,12 @@ class ConfirmForm(FlaskForm):
                            validators=[InputRequired(_l("Tick the box to confirm."))])
 
 
+class LeaveForm(FlaskForm):
+    """Leaving a group asks once, without saying it is final: the member may join again."""
+
+    confirm = BooleanField(_l("Yes, I leave this group."), validators=[InputRequired(_l("Tick the box to confirm."))])
+
+
 class GroupForm(FlaskForm):
     slug = StringField(_l("Short name for the address"), validators=[
         InputRequired(_l("Enter a short name.")), Length(max=60),

@@ -49,7 +49,7 @@ def _group_page(group: WorkingGroup, status: int = 200, **forms_):
                    documents=db.session.scalars(select(GroupDocument).where(GroupDocument.group_id == group.id)
                                                 .order_by(GroupDocument.uploaded_at.desc())).all(),
                    join_form=forms.JoinForm(), doc_form=forms.DocumentForm(), add_form=forms.AddPersonForm(),
-                   role_form=forms.RoleForm(), empty=forms.EmptyForm(), leave_form=forms.ConfirmForm(),
+                   role_form=forms.RoleForm(), empty=forms.EmptyForm(), leave_form=forms.LeaveForm(),
                    public_status=services.public_status)
     context.update(forms_)
     return render_template("working_groups/group.html", **context), status
@@ -120,7 +120,7 @@ def group_leave(slug: str):
     membership = services.active_membership(group, member_for_account(current_user.id))
     if membership is None:
         abort(409)
-    form = forms.ConfirmForm()
+    form = forms.LeaveForm()
     if not form.validate_on_submit():
         return _group_page(group, 400, leave_form=form)
     with unit_of_work():

@@ -63,8 +63,8 @@ def test_secretary_drafts_board_approves_member_reads_in_dutch(browser, live_ser
     sec.get_by_role("button", name="Add the decision").click()
     expect(sec.locator("table")).to_contain_text("Le budget est approuvé.")
     for code, language, title, body in (
-            ("fr", "Français", "Le budget de l'année", "Le Conseil a approuvé le budget."),
-            ("nl", "Nederlands", "De begroting van het jaar", "De raad keurde de begroting goed."),
+            ("fr", "French", "Le budget de l'année", "Le Conseil a approuvé le budget."),
+            ("nl", "Dutch", "De begroting van het jaar", "De raad keurde de begroting goed."),
             ("en", "English", "The year's budget", "The board approved the budget.")):
         sec.get_by_role("link", name=f"write {language}").click()
         sec.get_by_label("Title").fill(title)
