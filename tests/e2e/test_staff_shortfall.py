@@ -88,7 +88,7 @@ def test_staff_decide_a_short_payment_and_refund_a_refused_application_on_a_phon
     expect(page.locator(".flashes")).to_contain_text("30.00 € received is on the refund list")
     page.goto(live_server.path("/staff/payments/refunds"))
     refund = page.locator("li.card").filter(has_text="Rita Refused")
-    expect(refund).to_contain_text("Application refused")
+    expect(refund).to_contain_text("Membership application refused")
     expect(refund).to_contain_text("NL91ABNA0417164300")
     accessible(page)
     assert_fits_phone(page)

@@ -69,7 +69,8 @@ def test_home_shows_the_renewal_and_the_status_updates_when_paid(client, member_
     partial = client.get("/me/renewal/status", headers={"HX-Request": "true"}).get_data(as_text=True)
     assert 'data-status="paid"' in partial and "hx-trigger" not in partial and 'class="qr"' not in partial
     # Without JavaScript: the full page, and the home page after a reload.
-    assert "<html" in client.get("/me/renewal/status").get_data(as_text=True)
+    full = client.get("/me/renewal/status").get_data(as_text=True)
+    assert "<html" in full and "<h1>My membership</h1>" in full and full.count("Membership 2") == 1
     assert f"Your membership for {THIS_YEAR} is renewed" in client.get("/").get_data(as_text=True)
 
 
