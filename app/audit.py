@@ -102,7 +102,8 @@ _OBJECT_NAMES: dict[str, Callable[[list[int]], Mapping[int, str]]] = {}
 
 def register_object_names(object_type: str, names: Callable[[list[int]], Mapping[int, str]]) -> None:
     """How the audit log names objects of this type instead of their row id: ``names(ids)`` returns
-    ``{id: "no. 42, Marie Dubois"}`` for a page of entries at once; an id it leaves out stays a number."""
+    ``{id: "no. 42, Marie Dubois"}`` for a page of entries at once; an id it leaves out is an object
+    since deleted (a discarded draft), and the page says so."""
     _OBJECT_NAMES[object_type] = names
 
 

@@ -256,6 +256,8 @@ ROUTES: dict[str, tuple] = {
     "working_groups.minutes_circulate": ("POST", "/board/minutes/{minutes_id}/circulate", {"secretary"}),
     "working_groups.minutes_withdraw": ("POST", "/board/minutes/{minutes_id}/withdraw", {"secretary"},
         {400: EMPTY_FORM}),  # 409
+    "working_groups.minutes_discard": ("POST", "/board/minutes/{minutes_id}/discard", {"secretary"},
+        {400: EMPTY_FORM}),
     "working_groups.minutes_comment": ("POST", "/board/minutes/{minutes_id}/comments", {"board", "secretary"},
         {400: EMPTY_FORM}),
     "working_groups.minutes_approve": ("POST", "/board/minutes/{minutes_id}/approve", {"board"},

@@ -104,6 +104,12 @@ class NoBoardMembers(WorkingGroupError):
     status = 409
 
 
+class NotDiscardable(WorkingGroupError):
+    """Only a draft nobody has commented on can be deleted."""
+
+    status = 409
+
+
 class DateToCome(WorkingGroupError):
     """A decision or an approval dated after today: record what has happened."""
 
@@ -160,4 +166,5 @@ register_messages({
     DateToCome: _l("This date is still to come: record a decision or an approval once it is made, on or before "
                    "today."),
     ApprovalBeforeMeeting: _before_meeting,
+    NotDiscardable: _l("Only a draft the board has not commented on can be deleted."),
 })

@@ -76,6 +76,7 @@ register_action_labels({
     "working_groups.minutes.decision_remove": _l("Decision in the minutes removed"),
     "working_groups.minutes.circulate": _l("Board minutes circulated for approval"),
     "working_groups.minutes.withdraw": _l("Board minutes taken back to draft"),
+    "working_groups.minutes.discard": _l("Draft board minutes deleted"),
     "working_groups.minutes.comment": _l("Comment on the board minutes"),
     "working_groups.minutes.approval": _l("Minutes approved by a board member"),
     "working_groups.minutes.approve": _l("Board minutes approved"),

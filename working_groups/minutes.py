@@ -17,7 +17,7 @@ from app.uow import savepoint
 from shares.models import Member, fold
 from working_groups.errors import (AlreadyApproved, AlreadyCorrected, ApprovalBeforeMeeting, BadVotes, DateToCome,
                                    EmptyText, IllegalTransition, MeetingDateMissing, MinutesFrozen, NoBoardMembers,
-                                   NotABoardAttendee, SynthesisIncomplete)
+                                   NotABoardAttendee, NotDiscardable, SynthesisIncomplete)
 from working_groups.models import (LANGUAGES, AttendanceStatus, BoardMinutes, MinutesApproval, MinutesAttendee,
                                    MinutesComment, MinutesDecision, MinutesItem, MinutesStatus, Synthesis)
 
@@ -165,6 +165,28 @@ def withdraw(minutes: BoardMinutes, actor: Account | None = None) -> None:
         db.session.delete(approval)
     db.session.flush()
     db.session.expire(minutes, ["approvals"])
+
+
+def discard(minutes: BoardMinutes, actor: Account | None = None) -> None:
+    """A mistaken draft taken away (a wrong date, a second draft of the same meeting) while nobody
+    has commented on it: it and its lines are deleted; the audit log keeps its date."""
+    _lock(minutes)
+    if minutes.status is not MS.DRAFT or minutes.comments:
+        raise NotDiscardable()
+    audit.record("working_groups.minutes.discard", minutes, before={"meeting_on": minutes.meeting_on,
+                                                                    "status": MS.DRAFT}, actor=actor)
+    for row in [*minutes.attendees, *minutes.items, *minutes.decisions, *minutes.syntheses, *minutes.approvals]:
+        db.session.delete(row)
+    db.session.delete(minutes)
+    db.session.flush()
+
+
+def same_day_minutes(minutes: BoardMinutes) -> list[BoardMinutes]:
+    """Other minutes of the same meeting day that are not replaced versions (a second draft is
+    usually a mistake: the page says so)."""
+    return list(db.session.scalars(select(BoardMinutes).where(
+        BoardMinutes.meeting_on == minutes.meeting_on, BoardMinutes.id != minutes.id,
+        BoardMinutes.status != MS.SUPERSEDED, BoardMinutes.supersedes_id.is_distinct_from(minutes.id))))
 
 
 def comment(minutes: BoardMinutes, author: Account, body: str) -> MinutesComment:

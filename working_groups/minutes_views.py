@@ -28,7 +28,8 @@ def _page(minutes: BoardMinutes, status: int = 200, **extra):
                    confirm_form=forms.ConfirmForm(),
                    at_meeting_form=forms.ApproveAtMeetingForm(meeting_on=today(), prefix="meeting"),
                    correct_form=forms.CorrectForm(prefix="correction"),
-                   withdraw_form=forms.ConfirmForm(prefix="withdraw"), languages=LANGUAGES, empty=forms.EmptyForm())
+                   withdraw_form=forms.ConfirmForm(prefix="withdraw"), discard_form=forms.ConfirmForm(prefix="discard"),
+                   same_day=service.same_day_minutes(minutes), languages=LANGUAGES, empty=forms.EmptyForm())
     context.update(extra)
     return render_template("working_groups/minutes/show.html", **context), status
 
@@ -170,6 +171,22 @@ def minutes_withdraw(minutes_id: int):
         return _page(minutes, 400, withdraw_form=form)
     return _act(minutes, lambda: service.withdraw(minutes, actor=current_user),
                 _("The minutes are back in draft; approvals given so far are cleared."))
+
+
+@bp.route("/board/minutes/<int:minutes_id>/discard", methods=["POST"])
+@permission_required(can_write_minutes)
+def minutes_discard(minutes_id: int):
+    minutes = _minutes(minutes_id)
+    form = forms.ConfirmForm(prefix="discard")
+    if not form.validate_on_submit():
+        return _page(minutes, 400, discard_form=form)
+    try:
+        with unit_of_work():
+            service.discard(minutes, actor=current_user)
+    except DomainError as exc:
+        return _page(_minutes(minutes_id), exc.status, error=error_message(exc))
+    flash(_("The draft minutes are deleted."), "success")
+    return redirect(url_for("working_groups.minutes_index"))
 
 
 @bp.route("/board/minutes/<int:minutes_id>/comments", methods=["POST"])

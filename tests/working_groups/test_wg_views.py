@@ -225,6 +225,25 @@ def test_an_approval_dated_wrongly_is_refused_in_words_and_publishing_waits_for_
     assert "Publish and notify members" not in page
 
 
+def test_a_second_draft_of_the_same_meeting_is_pointed_out_and_a_mistaken_draft_deleted(client, secretary):
+    from working_groups.models import BoardMinutes
+
+    first = make_minutes("circulated", board=make_board(2), meeting_on=date(2026, 9, 10))
+    sign_in(client, secretary)
+    assert client.post("/board/minutes/new", data={"meeting_on": "2026-09-10", "place": "Gent"}).status_code == 302
+    second = db.session.query(BoardMinutes).filter(BoardMinutes.id != first.id).one().id
+    page = text_of(client.get(f"/board/minutes/{second}"))
+    assert "Other minutes of a board meeting on this day exist" in page and f"/board/minutes/{first.id}" in page
+    assert client.post(f"/board/minutes/{second}/discard").status_code == 400  # the box must be ticked
+    gone = client.post(f"/board/minutes/{second}/discard", data={"discard-confirm": "y"})
+    assert gone.status_code == 302 and gone.headers["Location"].endswith("/board/minutes/")
+    db.session.expire_all()
+    assert db.session.query(BoardMinutes).filter_by(id=second).first() is None and db.session.get(BoardMinutes, first.id) is not None
+    refused = client.post(f"/board/minutes/{first.id}/discard", data={"discard-confirm": "y"})  # circulated
+    assert refused.status_code == 409 and "Only a draft the board has not commented on" in text_of(refused)
+    assert "Other minutes" not in text_of(client.get(f"/board/minutes/{first.id}"))
+
+
 def test_the_secretary_drafts_the_board_approves_members_read(client, app, secretary):
     board = make_board(2)
     sign_in(client, secretary)
