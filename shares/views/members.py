@@ -3,7 +3,7 @@
 Routes are added to the ``shares`` blueprint (``shares/views/__init__.py`` imports every module)."""
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, timedelta
 
 from flask import abort, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
@@ -238,13 +238,15 @@ def renewal_progress_chart(year: int, status: renewal.CampaignStatus) -> charts.
     per_day = renewal.paid_per_day(year)
     if not status.sent:
         return None
+    # One point a day, days without a payment included, so that the line's slope is the pace in time.
+    counts = dict(per_day)
     labels, paid, total = [], [], 0
-    for day, count in per_day:
-        total += count
+    day, last = min(counts, default=today()), max([today(), *counts])
+    while day <= last:
+        total += counts.get(day, 0)
         labels.append(format_day(day, "d MMM"))
         paid.append(total)
-    if not labels:
-        labels, paid = [format_day(today(), "d MMM")], [0]
+        day += timedelta(days=1)
     return charts.line_chart(
         _("Renewals paid for %(year)s", year=year),
         _("Cumulative number of renewals paid for %(year)s, day by day, against the %(sent)s requests sent.",

@@ -243,3 +243,18 @@ def test_permission_matrix(app, member_with_shares, make_staff, method, path, wh
         assert response.status_code != 403
     else:
         assert response.status_code == 403
+
+
+def test_the_renewal_chart_has_a_point_a_day_days_without_payments_included(app, monkeypatch):
+    from datetime import timedelta
+    from types import SimpleNamespace
+
+    from shares.views.members import renewal_progress_chart
+
+    start = today() - timedelta(days=10)
+    monkeypatch.setattr(renewal, "paid_per_day", lambda year: [(start, 2), (start + timedelta(days=6), 1)])
+    with app.test_request_context("/"):
+        chart = renewal_progress_chart(THIS_YEAR, SimpleNamespace(sent=5))
+        assert [row[1] for row in chart.rows] == ["2"] * 6 + ["3"] * 5  # 11 days, evenly spaced in time
+        monkeypatch.setattr(renewal, "paid_per_day", lambda year: [])
+        assert [row[1] for row in renewal_progress_chart(THIS_YEAR, SimpleNamespace(sent=5)).rows] == ["0"]
