@@ -13,7 +13,7 @@ from app.demo import DemoContext
 from app.progress import progress
 from shares import register
 from shares.camt_writer import Credit, write_camt053
-from shares.models import Category, PaymentStatus
+from shares.models import Category, MemberKind, PaymentStatus
 from shares.settings import setting
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -50,9 +50,14 @@ def build_history(ctx: DemoContext, members, today: date) -> list:
     paid = [m for m in members if register.holding(m, today).paid_cents >= 2 * 3000
             and joined[m.id] < date(2024, 1, 1)]
     for i, giver in enumerate(paid[:3]):
-        receiver = members[(members.index(giver) + 7) % len(members)]
+        on = date(2024, 3 + i, 12)
+        # A member of the register by then receives it (a share is not received before one joins).
+        receiver = next((m for m in members[members.index(giver) + 7:] + members if m is not giver
+                         and joined[m.id] < on), None)
+        if receiver is None:
+            continue
         try:
-            register.transfer(giver, receiver, 1, on=date(2024, 3 + i, 12), board_decision_on=date(2024, 2 + i, 27),
+            register.transfer(giver, receiver, 1, on=on, board_decision_on=date(2024, 2 + i, 27),
                               board_reference=f"CA-2024-{i + 3:02d}", note="demo transfer")
         except Exception:  # noqa: BLE001 - a receiver who left: skip, the demo only needs a few
             continue
@@ -67,7 +72,7 @@ def build_history(ctx: DemoContext, members, today: date) -> list:
     if len(candidates) > 5:
         register.exclude(candidates[4], on=date(2025, 3, 20), board_decision_on=date(2025, 3, 18),
                          board_reference="CA-2025-11", note="demo exclusion")
-    for member in candidates[5:7]:
+    for member in [m for m in candidates[5:] if m.kind is MemberKind.NATURAL][:2]:  # a company stays in B
         register.change_category(member, Category.B if member.category is Category.A else Category.A,
                                  on=date(2025, 9, 1))
     return [r for r in open_requests if r.status is PaymentStatus.OPEN]

@@ -39,6 +39,12 @@ class SameCategory(DomainError):
     """The member is already in that category."""
 
 
+class LegalPersonInCategoryA(DomainError):
+    """A company or association is a member of category B (the statutes' partners and legal persons)."""
+
+    status = 422
+
+
 class UnpaidShares(DomainError):
     """Only paid-up shares can be transferred."""
 

@@ -26,6 +26,7 @@ register_messages({
     errors.BoardApprovalRequired: _l("The board's decision (date and reference) is required."),
     errors.SameMember: _l("A transfer needs two different members."),
     errors.SameCategory: _l("The member is already in this category."),
+    errors.LegalPersonInCategoryA: _l("A company or association is a member of category B."),
     errors.UnpaidShares: _l("Only paid-up shares can be transferred."),
     errors.FutureDate: _l("The date cannot be in the future."),
     errors.ReasonRequired: _l("Say why."),

@@ -26,8 +26,9 @@ from shares.errors import (BelowMinimumShares, BoardApprovalRequired, EntryNotCo
 from shares.models import (ApplicationStatus, BankTransaction, Category, EntryKind, Member, MembershipApplication,
                            PaymentPurpose, PaymentRequest, PaymentStatus, ShareEntry, Surplus, SurplusKind)
 from shares.payments import CAPITAL_PURPOSES, create_payment_request
-from shares.signals import payment_matched
+from shares.services import check_category
 from shares.settings import min_shares, share_price_cents
+from shares.signals import payment_matched
 
 LEAVING = (EntryKind.RESIGNATION, EntryKind.EXCLUSION)
 SHARE_KINDS = (EntryKind.SUBSCRIPTION, EntryKind.TRANSFER_IN, EntryKind.TRANSFER_OUT, EntryKind.REDEMPTION,
@@ -244,6 +245,7 @@ def change_category(member: Member, category: Category, *, on: date | None = Non
     current = position.category or member.category
     if category is current:
         raise SameCategory()
+    check_category(member.kind, category)
     if position.shares < min_shares(category):
         raise BelowMinimumShares()
     entry = _entry(member, EntryKind.CATEGORY_CHANGE, on, actor, category=category, note=note[:500])

@@ -7,7 +7,7 @@ from sqlalchemy.orm.exc import StaleDataError
 from app import audit
 from app.extensions import db
 from app.models import Account
-from shares.errors import DuplicateEmail, StaleEdit
+from shares.errors import DuplicateEmail, LegalPersonInCategoryA, StaleEdit
 from shares.models import Category, Member, MemberKind
 
 PROFILE_FIELDS = ("first_name", "last_name", "legal_name", "street", "postcode", "city", "country",
@@ -20,9 +20,16 @@ def next_member_number() -> int:
     return (db.session.scalar(select(func.max(Member.number))) or 0) + 1
 
 
+def check_category(kind: MemberKind, category: Category) -> None:
+    """The statutes' rule: a company or association is a member of category B."""
+    if kind is MemberKind.LEGAL and category is not Category.B:
+        raise LegalPersonInCategoryA()
+
+
 def create_member(*, email: str, kind: MemberKind, category: Category, language: str = "fr",
                   number: int | None = None, **fields) -> Member:
     email = email.strip().lower()
+    check_category(kind, category)
     if db.session.scalar(select(Account.id).where(func.lower(Account.email) == email)):
         raise DuplicateEmail()
     account = Account(email=email, language=language, display_name="")

@@ -100,10 +100,11 @@ def make_account(roles: tuple[Role, ...] = (), email: str | None = None, languag
     return account
 
 
-def make_member_obj(category: Category = Category.A, kind: MemberKind = MemberKind.NATURAL,
+def make_member_obj(category: Category | None = None, kind: MemberKind = MemberKind.NATURAL,
                     language: str = "en", email: str | None = None, **fields):
     from shares.services import create_member
 
+    category = category or (Category.B if kind is MemberKind.LEGAL else Category.A)  # the statutes' rule
     n = next(_counter)
     defaults = ({"legal_name": f"ASBL Test {n}"} if kind is MemberKind.LEGAL
                 else {"first_name": "Test", "last_name": f"Member{n}"})

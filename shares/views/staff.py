@@ -36,23 +36,6 @@ from shares.views.blueprint import bp
 REGISTER_PAGE_SIZE = 100
 
 register_messages({
-    errors.InvalidShareCount: _l("Enter a whole number of shares, 1 or more."),
-    errors.MemberNotActive: _l("This member has resigned or was excluded."),
-    errors.NotEnoughShares: _l("The member does not hold that many shares."),
-    errors.BelowMinimumShares: _l("Refused: the member would be left below one share or below the minimum of their "
-                                  "category."),
-    errors.BoardApprovalRequired: _l("The board's decision (date and reference) is required."),
-    errors.SameMember: _l("A transfer needs two different members."),
-    errors.SameCategory: _l("The member is already in that category."),
-    errors.UnpaidShares: _l("Only paid-up shares can be transferred."),
-    errors.FutureDate: _l("The date cannot be in the future."),
-    errors.ReasonRequired: _l("Say why: a reason is needed to set a payment aside, or to pay another request than "
-                              "the one its communication names."),
-    errors.EntryNotCorrectable: _l("A correction cannot itself be corrected; correct the original entry."),
-    errors.UnknownMember: _l("No member has that number."),
-    errors.UnknownReference: _l("No payment request has this structured communication."),
-    errors.RequestNotPayable: _l("This payment request is cancelled."),
-    errors.TransactionAlreadyResolved: _l("Someone resolved this payment first. Reload the queue."),
     errors.PaymentConflict: _l("Another payment of this request was recorded at the same moment. Try again."),
     errors.NotACredit: _l("Only money received in euros can pay a request. Set this one aside with a reason."),
     errors.SurplusAlreadyDecided: _l("Someone decided what becomes of this money first. Reload the page."),

@@ -181,3 +181,17 @@ def test_register_is_append_only(member_with_shares):
     with pytest.raises(PermissionError):
         db.session.flush()
     db.session.rollback()
+
+
+def test_a_company_or_association_is_in_category_b_whatever_the_way_in(make_member):
+    from shares.errors import LegalPersonInCategoryA
+    from shares.models import MemberKind
+    from shares.services import create_member
+
+    with pytest.raises(LegalPersonInCategoryA):
+        create_member(email="asbl@example.be", kind=MemberKind.LEGAL, category=Category.A, legal_name="ASBL X",
+                      street="Rue Haute 1", postcode="1000", city="Bruxelles")
+    firm = make_member(kind=MemberKind.LEGAL, legal_name="ASBL Y")
+    register.subscribe(firm, 1, on=date(2024, 1, 1))
+    with pytest.raises(LegalPersonInCategoryA):
+        register.change_category(firm, Category.A, on=date(2024, 6, 1))
