@@ -5,7 +5,7 @@ The statement is written to instance/demo-statement.xml: it pays most open subsc
 overpayment and an unknown credit for the queue."""
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import date, datetime, time, timedelta
 from pathlib import Path
 
 from app import clock
@@ -24,6 +24,11 @@ def _day(rng, start: date, end: date) -> date:
     return start + timedelta(days=rng.randint(0, span))
 
 
+def _asked_on(day: date) -> datetime:
+    """A back-dated request's creation: the day of its subscription, not the day the demo ran."""
+    return datetime.combine(day, time(10), tzinfo=clock.BRUSSELS)
+
+
 def build_history(ctx: DemoContext, members, today: date) -> list:
     """Subscriptions and payments for every member, then transfers, redemptions, resignations."""
     rng = ctx.rng
@@ -34,6 +39,7 @@ def build_history(ctx: DemoContext, members, today: date) -> list:
         on = _day(rng, start, today - timedelta(days=20))
         shares = rng.choice([1, 1, 1, 2, 3]) if member.category is Category.A else rng.choice([1, 2, 5, 10])
         _, request = register.subscribe(member, shares, on=on)
+        request.created_at = _asked_on(on)
         joined[member.id] = on
         if rng.random() < 0.9 and on < today - timedelta(days=45):
             register.record_payment(request, request.amount_cents, on=min(on + timedelta(days=rng.randint(1, 30)), today),
@@ -43,6 +49,7 @@ def build_history(ctx: DemoContext, members, today: date) -> list:
         if rng.random() < 0.12 and on < date(today.year - 1, 1, 1):
             later = _day(rng, on + timedelta(days=60), today - timedelta(days=10))
             _, more = register.subscribe(member, rng.randint(1, 4), on=later)
+            more.created_at = _asked_on(later)
             if rng.random() < 0.7:
                 register.record_payment(more, more.amount_cents, on=min(later + timedelta(days=7), today), notify=False)
             else:

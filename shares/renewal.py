@@ -21,7 +21,7 @@ from datetime import date, datetime, timedelta
 import click
 from flask import current_app
 from flask.cli import with_appcontext
-from sqlalchemy import case, exists, func, select
+from sqlalchemy import case, exists, func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import aliased, selectinload
 
@@ -389,6 +389,7 @@ def load_demo_renewals(ctx) -> None:
             f = facts.get(member.id)
             if f and is_current_member(f) and f.first_paid_on < date(year, 1, 1) and rng.random() < 0.93:
                 request = payments.create_payment_request(member, PaymentPurpose.RENEWAL, amount, year=year)
+                request.created_at = datetime(year, 1, 5, 9, tzinfo=BRUSSELS)  # asked then, not today
                 _demo_pay(request, date(year, 1, 10) + timedelta(days=rng.randint(0, 60)))
         db.session.commit()  # demo loader: one year of history per commit
     fixed = {m.id for m in members[:2]}
@@ -398,6 +399,9 @@ def load_demo_renewals(ctx) -> None:
         if start.date() > today:
             start = datetime.combine(today, datetime.min.time(), tzinfo=BRUSSELS)
         run_campaign(year, now=start)
+        db.session.execute(update(PaymentRequest).where(  # the letters went out then: so were the requests
+            PaymentRequest.purpose == PaymentPurpose.RENEWAL, PaymentRequest.year == year,
+            PaymentRequest.created_at > start).values(created_at=start))
         end = min(today, date(year, 12, 31))
         span = max((end - start.date()).days, 0)
         requests = list(db.session.scalars(select(PaymentRequest).where(
