@@ -508,7 +508,9 @@ def assembly_report():
     if not query.validate():
         return render_template("working_groups/assembly_report.html", query=query, answers=[],
                                form=forms.ReportForm()), 400
-    answers = queries.answers_for_assembly(query.on.data, since=query.since.data) if query.on.data else []
+    if query.on.data is None:  # no date chosen yet: what would be reported at an assembly held today
+        query.on.data = today()
+    answers = queries.answers_for_assembly(query.on.data, since=query.since.data)
     form = forms.ReportForm(assembly_on=query.on.data) if request.method == "GET" else forms.ReportForm()
     if request.method == "POST":
         if not form.validate_on_submit():

@@ -190,6 +190,9 @@ def test_the_assembly_report_lists_and_marks_answers(client, group, secretary):
     sign_in(client, secretary)
     page = text_of(client.get("/board/recommendations/assembly?on=2018-06-19"))
     assert "Créer un comité" in page
+    # No date chosen: an assembly held today, and its answers listed (it showed nothing).
+    undated = text_of(client.get("/board/recommendations/assembly?on=&since="))
+    assert "Créer un comité" in undated and f'value="{today().isoformat()}"' in undated
     assert client.get("/board/recommendations/assembly?on=garbage").status_code == 400
     response = client.post("/board/recommendations/assembly?on=2018-06-19",
                            data={"assembly_on": "2018-06-19", "confirm": "y"})
