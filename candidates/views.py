@@ -53,9 +53,11 @@ def call_page(slug: str):
     category, language, skill = (request.args.get(k) or None for k in ("category", "language", "skill"))
     everyone = queries.published_candidates(call)
     shown = queries.published_candidates(call, category, language, skill) if (category or language or skill) else everyone
+    member = member_for_account(current_user.id) if current_user.is_authenticated else None
     return render("candidates/call.html", "candidates/_partials/candidate_list.html", call=call, candidates=shown,
                   stats=queries.statistics(everyone, call), filters={"category": category, "language": language,
-                                                                   "skill": skill}, skills=skill_choices(), today=today())
+                                                                   "skill": skill}, skills=skill_choices(), today=today(),
+                  mine=services.application_for(call, member) if member else None)
 
 
 @bp.route("/<slug>/booklet.pdf")

@@ -332,6 +332,8 @@ def test_member_withdraws_after_confirming(client, login_as, open_call, standing
     member = standing_member()
     apply(call, member)
     login_as(member.account)
+    call_page = client.get(f"/candidates/{call.slug}").get_data(as_text=True)
+    assert ">My application</a>" in call_page and ">Apply</a>" not in call_page  # not asked to apply again
     page = client.get(f"/candidates/me/{call.slug}/withdraw")
     assert page.status_code == 200 and "Yes, withdraw my application" in page.get_data(as_text=True)
     assert client.post(f"/candidates/me/{call.slug}/withdraw").status_code == 302
