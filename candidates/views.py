@@ -217,7 +217,7 @@ def _application(slug: str, submit: bool):
         _field_errors(form, exc)
         form.version.data = str(application.version)
         return _form_page(call, member, form, application, exc.status,
-                          problem=_("Your draft is saved, but it cannot be sent yet.") + " " + error_message(exc))
+                          problem=_("Your draft is saved.") + " " + error_message(exc))
     flash(_("Your application is sent. The board secretary will review it; you will receive an e-mail."), "success")
     return redirect(url_for("candidates.application_form", slug=slug))
 

@@ -60,7 +60,7 @@ def test_member_saves_a_draft_then_sends_it(client, login_as, open_call, standin
                           data={"biography": "Un début plus long", "motivation": "Parce que", "language": "fr"})
     assert refused.status_code == 422
     text = refused.get_data(as_text=True)
-    assert "Your draft is saved, but it cannot be sent yet." in text and "Un début plus long" in text
+    assert "Your draft is saved. Your application cannot be sent yet. Still missing:" in text and "Un début plus long" in text
     assert "Photo" in text and "Required to send the application." in text
     assert mine(call, member).biography == "Un début plus long"
     sent = client.post(f"/candidates/me/{call.slug}/application/submit", data=with_photo(form_data()),
