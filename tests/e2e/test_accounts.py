@@ -83,7 +83,7 @@ def test_staff_enrol_totp_then_sign_in_with_code(page, live_server, accessible):
     page.get_by_role("link", name="Audit log").click()
     assert page.get_by_role("heading", level=1).inner_text() == "Audit log"
     accessible(page)
-    page.get_by_role("link", name="Members").click()
+    page.get_by_role("link", name="Members", exact=True).click()
     page.get_by_label(re.compile("^Name, e-mail, member number")).fill("nobody")
     page.get_by_role("button", name="Search").click()
     expect(page.locator("#member-results")).to_contain_text("0 members found")

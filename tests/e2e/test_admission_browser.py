@@ -28,7 +28,7 @@ def test_from_the_public_form_to_the_first_certificate(page, live_server, access
     page.goto(live_server.path("/"))
     assert page.locator("header.site").bounding_box()["height"] < 80
     page.locator("header.site summary").click()  # the menu folds on a phone
-    page.get_by_role("link", name="Become a member").click()
+    page.locator("main").get_by_role("link", name="Become a member").click()  # the home page's button
     expect(page.get_by_role("heading", level=1)).to_have_text("Become a member")
     accessible(page)
     assert_fits_phone(page)

@@ -82,7 +82,7 @@ def test_staff_resolve_an_overpayment_and_a_suggested_match_on_a_phone(page, liv
     # The refund list, reached by clicking, exportable.
     page.get_by_role("link", name=re.compile("1 refund to make")).click()
     expect(page.get_by_role("heading", level=1)).to_have_text("Refunds to make")
-    expect(page.locator("main")).to_contain_text("NL91ABNA0417164300")
+    expect(page.locator("main")).to_contain_text("NL91 ABNA 0417 1643 00")
     expect(page.get_by_role("link", name="Download the list (CSV)")).to_be_visible()
     accessible(page)
 

@@ -89,7 +89,7 @@ def test_staff_decide_a_short_payment_and_refund_a_refused_application_on_a_phon
     page.goto(live_server.path("/staff/payments/refunds"))
     refund = page.locator("li.card").filter(has_text="Rita Refused")
     expect(refund).to_contain_text("Membership application refused")
-    expect(refund).to_contain_text("NL91ABNA0417164300")
+    expect(refund).to_contain_text("NL91 ABNA 0417 1643 00")
     accessible(page)
     assert_fits_phone(page)
     _shot(page, "refunds")
