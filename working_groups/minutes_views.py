@@ -34,7 +34,9 @@ def _page(minutes: BoardMinutes, status: int = 200, **extra):
     return render_template("working_groups/minutes/show.html", **context), status
 
 
-def _act(minutes: BoardMinutes, fn, message: str, form_name: str | None = None, form=None):
+def _act(minutes: BoardMinutes, fn, message: str, form_name: str | None = None, form=None, then: str | None = None):
+    """Run ``fn`` in a unit of work; refused, the page again with why (``form`` kept open); done, a
+    flash and the minutes' page (or ``then``)."""
     try:
         with unit_of_work():
             fn()
@@ -44,7 +46,7 @@ def _act(minutes: BoardMinutes, fn, message: str, form_name: str | None = None, 
             form.form_errors.append(error_message(exc))  # keeps its part of the page open
         return _page(_minutes(minutes.id), exc.status, error=error_message(exc), **extra)
     flash(message, "success")
-    return redirect(url_for("working_groups.minutes_show", minutes_id=minutes.id))
+    return redirect(then or url_for("working_groups.minutes_show", minutes_id=minutes.id))
 
 
 @bp.route("/board/minutes/")
@@ -180,13 +182,8 @@ def minutes_discard(minutes_id: int):
     form = forms.ConfirmForm(prefix="discard")
     if not form.validate_on_submit():
         return _page(minutes, 400, discard_form=form)
-    try:
-        with unit_of_work():
-            service.discard(minutes, actor=current_user)
-    except DomainError as exc:
-        return _page(_minutes(minutes_id), exc.status, error=error_message(exc))
-    flash(_("The draft minutes are deleted."), "success")
-    return redirect(url_for("working_groups.minutes_index"))
+    return _act(minutes, lambda: service.discard(minutes, actor=current_user), _("The draft minutes are deleted."),
+                "discard_form", form, then=url_for("working_groups.minutes_index"))
 
 
 @bp.route("/board/minutes/<int:minutes_id>/comments", methods=["POST"])
