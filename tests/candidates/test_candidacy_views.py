@@ -72,6 +72,7 @@ def test_member_saves_a_draft_then_sends_it(client, login_as, open_call, standin
     # Once sent, saving changes the application itself (the secretary sees it): no "draft" is promised.
     page = client.get(f"/candidates/me/{call.slug}/application").get_data(as_text=True)
     assert "Save my changes" in page and "Save draft" not in page
+    assert "— Sent</li>" in page and "Saved (Draft)" in page  # the history says each status once
     changed = client.post(f"/candidates/me/{call.slug}/application", data=form_data(biography="Plus précis."),
                           follow_redirects=True).get_data(as_text=True)
     assert "Your changes are saved." in changed and "Your draft is saved." not in changed
