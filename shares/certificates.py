@@ -88,7 +88,9 @@ def verification_url(certificate: CertificateIssue) -> str:
 
 
 def filename(certificate: CertificateIssue) -> str:
-    return f"membership-certificate-{certificate.number}-{certificate.year}.pdf"
+    """The PDF's file name in the reader's language, in plain letters (no accent, no space)."""
+    stem = _("membership-certificate")  # translated to plain letters and hyphens
+    return f"{stem}-{certificate.number}-{certificate.year}.pdf"
 
 
 def render_certificate_pdf(certificate: CertificateIssue, language: str | None = None) -> bytes:

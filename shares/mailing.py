@@ -8,6 +8,7 @@ outbox's unique ``dedupe_key`` guarantees it."""
 from __future__ import annotations
 
 from flask import current_app
+from flask_babel import force_locale
 from sqlalchemy.exc import IntegrityError
 
 from app.clock import today
@@ -30,11 +31,13 @@ def _send_certificate(member, request: PaymentRequest, template: str, **context)
         return False
     savepoint = db.session.begin_nested()
     try:
+        with job_context(), force_locale(member.language):  # the attachment named in the member's language
+            name = certificates.filename(certificate)
         with job_context():
             queue_mail(member.email, member.language, template, dedupe_key=f"certificate:{request.id}",
                        member=member, request=request, year=certificate.year, link=public_url("/"),
                        coop_name=current_app.config.get("COOP_NAME", ""),
-                       attachments=[Attachment(certificates.filename(certificate), "application/pdf",
+                       attachments=[Attachment(name, "application/pdf",
                                                renderer="shares.certificate", renderer_arg=str(certificate.id))],
                        **context)
             db.session.flush()

@@ -67,7 +67,7 @@ def test_automatic_admission_on_payment_welcomes_with_the_certificate(outbox):
     assert attachment.mimetype == "application/pdf" and attachment.content is None  # made when sent
     email = build_email(welcome, "coop@example.be")
     [part] = list(email.iter_attachments())
-    assert part.get_filename() == f"membership-certificate-{application.member.number}-{today().year}.pdf"
+    assert part.get_filename() == f"attestation-adhesion-{application.member.number}-{today().year}.pdf"  # in the member's French
     assert part.get_content().startswith(b"%PDF")
     assert db.session.scalar(db.select(AuditEntry).where(AuditEntry.action == "shares.application.admit"))
 
