@@ -1,5 +1,6 @@
 """The member's home page: "Vote" while they have not voted, "Vote again" after; nothing while
-another member holds their proxy (the holder has their voting link)."""
+another member holds their proxy (the holder has their voting link); for a proxy held, the vote
+owed in the represented member's name until it is cast."""
 from __future__ import annotations
 
 from flask import url_for
@@ -30,11 +31,17 @@ def vote_tasks(user):
     for assembly, election in rows:
         if not voting.accepts_ballots(election):  # every item's vote closed: nothing left to vote on
             continue
-        if services.standing_proxy(assembly, member.id) is not None:
-            continue
-        voted = services.has_voted(assembly, member.id)
         title = assembly.text("title", lang)
-        out.append(Task(title=(_("Vote again: %(t)s", t=title) if voted else _("Vote: %(t)s", t=title)),
-                        url=url_for("voting.vote", slug=election.slug), urgency=10 if not voted else 60,
-                        due=assembly.voting_closes_at.date(), count=0 if voted else 1))
+        if services.standing_proxy(assembly, member.id) is None:
+            voted = services.has_voted(assembly, member.id)
+            out.append(Task(title=(_("Vote again: %(t)s", t=title) if voted else _("Vote: %(t)s", t=title)),
+                            url=url_for("voting.vote", slug=election.slug), urgency=10 if not voted else 60,
+                            due=assembly.voting_closes_at.date(), count=0 if voted else 1))
+        # A proxy held: the vote owed for the member who gave it (its link came in the mail "Proxy of ...").
+        for proxy in services.proxies_held(assembly, member):
+            if not services.has_voted(assembly, proxy.giver_id):
+                out.append(Task(title=_("Vote in the name of %(name)s (their proxy): %(t)s", name=proxy.giver.name,
+                                        t=title),
+                                url=url_for("assemblies.show", slug=assembly.slug), urgency=11,
+                                due=assembly.voting_closes_at.date(), count=1))
     return out

@@ -64,10 +64,11 @@ def _show_context(assembly, **extra):
     member = _member()
     elector = services.elector_for(assembly, member)
     election = queries.election(assembly)
+    held = services.proxies_held(assembly, member) if member else []
     return dict(assembly=assembly, lang=_lang(), member=member, elector=elector, election=election,
                 voted=bool(member and services.has_voted(assembly, member.id)),
                 proxy_given=services.standing_proxy(assembly, member.id) if member else None,
-                proxies_held=services.proxies_held(assembly, member) if member else [],
+                proxies_held=held, voted_for={p.giver_id for p in held if services.has_voted(assembly, p.giver_id)},
                 counts=services.electorate_counts(assembly), proxy_form=extra.pop("proxy_form", forms.ProxyForm()),
                 action=forms.ActionForm(), has_results=queries.results(assembly) is not None, **extra)
 

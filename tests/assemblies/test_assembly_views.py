@@ -270,6 +270,9 @@ def test_the_ballot_page_learns_in_whose_name_a_credential_votes_before_the_vote
     answer = client.get(url(proxied)).get_json()
     assert answer["proxy_of"] == giver.name and answer["voted"] is False
     assert answer["message"] == f"You are voting in the name of {giver.name}, who gave you their proxy."
+    # The holder's home page owes the giver's vote, and the assembly page says which mail has its link.
+    assert f"Vote in the name of {giver.name} (their proxy): General assembly" in client.get("/").get_data(as_text=True)
+    assert f"the link of the mail “Proxy of {giver.name}”" in client.get("/assemblies/ga-test").get_data(as_text=True)
     # The holder casts for the giver: the page then says the next ballot replaces that one.
     election = queries.election(world.assembly)
     el = voting.crypto_election(election)
@@ -277,6 +280,8 @@ def test_the_ballot_page_learns_in_whose_name_a_credential_votes_before_the_vote
     ballot = encrypt_ballot(el, election.public_key, private, {c.id: [] if c.kind == "board" else ["yes"]
                                                               for c in el.contests})
     assert client.post("/voting/ga-test/ballots", json=ballot).status_code == 201
+    assert "Vote in the name of" not in client.get("/").get_data(as_text=True)
+    assert "You have voted in their name" in client.get("/assemblies/ga-test").get_data(as_text=True)
     again = client.get(url(proxied)).get_json()
     assert again["voted"] is True and "this ballot will replace the earlier one" in again["message"]
     # The refusals casting would give, in words, without telling the owner (only a cast attempt does).
