@@ -252,6 +252,11 @@ def format_moment(value, style: str = "medium") -> str:
     return pattern.replace("'", "").replace("{0}", hour).replace("{1}", day)
 
 
+def time_of_day(value) -> str:
+    """A time of day in the reader's locale ("14:00")."""
+    return babel_dates.format_time(value, "short", locale=reader_locale()) if value else ""
+
+
 def euros(cents: int | None) -> str:
     """Money is integer cents; shown in the reader's locale (``1 234,50 €`` in French)."""
     if cents is None:
@@ -289,6 +294,7 @@ def register(app) -> None:
                                  nav_links=nav_links, task_count=task_count, poll_every=poll_every)
     app.jinja_env.filters["euros"] = euros
     app.jinja_env.filters["percent"] = percent
+    app.jinja_env.filters["time_of_day"] = time_of_day
     from app.audit import action_label, change_lines, object_label
     app.jinja_env.filters["audit_action"] = action_label
     app.jinja_env.filters["audit_object"] = object_label

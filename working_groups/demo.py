@@ -380,7 +380,8 @@ def load_working_groups(ctx: DemoContext) -> None:
                                       actor=secretary)
     second = services.schedule_meeting(group, day - timedelta(days=30), "Bruxelles", "Adoption", actor=secretary)
     third = services.schedule_meeting(group, day - timedelta(days=10), "En ligne", "Suite", actor=secretary)
-    services.schedule_meeting(group, day + timedelta(days=20), "Liège", "1. Mode hors ligne\n2. SMS", actor=secretary)
+    services.schedule_meeting(group, day + timedelta(days=20), "Liège", "1. Mode hors ligne\n2. SMS", actor=secretary,
+                              starts_at=time(18, 30))
     for meeting in (first, second, third):
         services.record_meeting(meeting, {m.id: AttendanceStatus.PRESENT for m in volunteers[:8]}, "Séance de travail.",
                                 actor=secretary)

@@ -5,7 +5,8 @@ from __future__ import annotations
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
-from wtforms import BooleanField, DateField, IntegerField, RadioField, SelectField, StringField, TextAreaField
+from wtforms import (BooleanField, DateField, IntegerField, RadioField, SelectField, StringField, TextAreaField,
+                     TimeField)
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import InputRequired, Length, NumberRange, Optional, Regexp
 
@@ -73,6 +74,7 @@ class AddPersonForm(FlaskForm):
 
 class MeetingForm(FlaskForm):
     held_on = _date(_l("Date"), _l("A meeting needs a date."))
+    starts_at = TimeField(_l("Starting time (optional)"), validators=[Optional()], format="%H:%M")
     place = StringField(_l("Place (optional)"), validators=[Optional(), Length(max=200)])
     agenda = TextAreaField(_l("Agenda"), validators=[Optional(), Length(max=TEXT)])
 

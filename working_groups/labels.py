@@ -101,7 +101,7 @@ register_field_labels({
     "approvals_cleared": _l("Approvals withdrawn"), "approved_by": _l("Approved by"),
     "at_meeting_on": _l("Approved at the board meeting of"), "by": _l("Replaced by the minutes number"),
     "call_status": _l("Call for group members"), "comment": _l("Comment number"), "decision": _l("Decision"),
-    "for": _l("For"), "group": _l("Working group"), "held_on": _l("Held on"), "implementation": _l("Implementation"),
+    "for": _l("For"), "group": _l("Working group"), "held_on": _l("Held on"), "starts_at": _l("Starting time"), "implementation": _l("Implementation"),
     "mandate_decided_on": _l("Mandate decided on"), "meeting": _l("Meeting number"),
     "meeting_on": _l("Board meeting of"), "present": _l("Present"), "published": _l("Published"),
     "reported_on": _l("Reported to the general assembly on"), "size": _l("Size (bytes)"),

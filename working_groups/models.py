@@ -6,9 +6,9 @@ language, one correction per version of the minutes."""
 from __future__ import annotations
 
 import enum
-from datetime import date, datetime
+from datetime import date, datetime, time
 
-from sqlalchemy import (CheckConstraint, Date, ForeignKey, Index, LargeBinary, String, Text, UniqueConstraint)
+from sqlalchemy import (CheckConstraint, Date, ForeignKey, Index, LargeBinary, String, Text, Time, UniqueConstraint)
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.clock import utcnow
@@ -93,6 +93,7 @@ class GroupMeeting(db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     group_id: Mapped[int] = mapped_column(ForeignKey("wg_group.id"), index=True)
     held_on: Mapped[date] = mapped_column(Date)  # NOT NULL: a meeting needs a date
+    starts_at: Mapped[time | None] = mapped_column(Time)  # Brussels time; none: not said yet
     place: Mapped[str] = mapped_column(String(200), default="")
     agenda: Mapped[str] = mapped_column(Text, default="")
     notes: Mapped[str] = mapped_column(Text, default="")

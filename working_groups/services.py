@@ -2,7 +2,7 @@
 DomainError; every change of status writes an audit row (``working_groups.<noun>.<verb>``)."""
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, time
 
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
@@ -187,15 +187,17 @@ def active_membership(group: WorkingGroup, member: Member | None) -> GroupMember
 # ------------------------------------------------------------------------------------------------
 
 def schedule_meeting(group: WorkingGroup, held_on: date | None, place: str = "", agenda: str = "",
-                     actor: Account | None = None) -> GroupMeeting:
+                     actor: Account | None = None, starts_at: time | None = None) -> GroupMeeting:
     if held_on is None:
         raise MeetingDateMissing()
-    meeting = GroupMeeting(group_id=group.id, held_on=held_on, place=place.strip(), agenda=agenda.strip())
+    meeting = GroupMeeting(group_id=group.id, held_on=held_on, starts_at=starts_at, place=place.strip(),
+                           agenda=agenda.strip())
     db.session.add(meeting)
     db.session.flush()
     db.session.expire(group, ["meetings"])
-    audit.record("working_groups.meeting.schedule", meeting, after={"group": group.slug, "held_on": held_on},
-                 actor=actor)
+    audit.record("working_groups.meeting.schedule", meeting,
+                 after={"group": group.slug, "held_on": held_on,
+                        "starts_at": starts_at.strftime("%H:%M") if starts_at else None}, actor=actor)
     return meeting
 
 

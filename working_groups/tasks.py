@@ -9,7 +9,7 @@ from flask_babel import get_locale
 from flask_babel import gettext as _
 
 from app.registry import Task
-from app.web import format_day
+from app.web import format_day, time_of_day
 from shares.queries import member_for_account
 from working_groups import queries
 from working_groups.labels import status_label
@@ -54,7 +54,8 @@ def working_group_tasks(user) -> Iterable[Task]:
         for meeting in queries.upcoming_meetings(member.id):
             tasks.append(Task(  # the meeting's day in the title: a "due" date would read as a deadline
                 _("Next meeting of your group %(group)s: %(date)s", group=meeting.group.title(str(get_locale())),
-                  date=format_day(meeting.held_on, "long")),
+                  date=format_day(meeting.held_on, "long") + (f", {time_of_day(meeting.starts_at)}"
+                                                               if meeting.starts_at else "")),
                 url_for("working_groups.meeting_show", slug=meeting.group.slug, meeting_id=meeting.id), urgency=55))
     for rec in queries.followed_news(user.id):
         tasks.append(Task(_("Recommendation you follow: %(title)s (now %(status)s)", title=rec.title,

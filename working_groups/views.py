@@ -199,7 +199,8 @@ def meeting_new(slug: str):
     if form.validate_on_submit():
         with unit_of_work():
             meeting = services.schedule_meeting(group, form.held_on.data, form.place.data or "",
-                                                form.agenda.data or "", actor=current_user)
+                                                form.agenda.data or "", actor=current_user,
+                                                starts_at=form.starts_at.data)
         flash(_("The meeting is scheduled."), "success")
         return redirect(url_for("working_groups.meeting_show", slug=group.slug, meeting_id=meeting.id))
     return render_template("working_groups/meeting_new.html", group=group, form=form), 400 if form.errors else 200

@@ -5,7 +5,7 @@ from __future__ import annotations
 import io
 import shutil
 import subprocess
-from datetime import date, timedelta
+from datetime import date, time, timedelta
 
 import pytest
 
@@ -64,6 +64,11 @@ def test_a_meeting_without_a_date_is_refused(client, group):
     response = client.post("/groups/ethics/meetings/new", data={"held_on": "", "place": "Bruxelles"})
     assert response.status_code == 400 and "A meeting needs a date." in text_of(response)
     assert db.session.query(GroupMeeting).count() == 0
+    bad_time = client.post("/groups/ethics/meetings/new", data={"held_on": "2027-01-12", "starts_at": "25:61"})
+    assert bad_time.status_code == 400 and db.session.query(GroupMeeting).count() == 0
+    ok = client.post("/groups/ethics/meetings/new", data={"held_on": "2027-01-12", "starts_at": "19:00",
+                                                          "place": "Namur"})
+    assert ok.status_code == 302 and db.session.query(GroupMeeting).one().starts_at == time(19, 0)
 
 
 def test_a_plain_member_cannot_schedule_or_submit(client, group):
@@ -325,13 +330,16 @@ def test_a_role_holder_without_a_member_record_cannot_join(client, group):
 
 def test_a_group_member_sees_the_next_meeting_on_the_home_page(client, group):
     volunteer = make_volunteer(group)
-    meeting = services.schedule_meeting(group, today() + timedelta(days=5), "Gent", "Ordre du jour")
+    meeting = services.schedule_meeting(group, today() + timedelta(days=5), "Gent", "Ordre du jour",
+                                        starts_at=time(18, 30))
     services.schedule_meeting(group, today() + timedelta(days=90), "Liège")
     db.session.commit()
     sign_in(client, volunteer.account)
     home = text_of(client.get("/"))
     assert home.count("Next meeting of your group Ethics committee") == 1 and "by " not in home.split("Ethics committee")[1][:80]
-    assert f"/groups/ethics/meetings/{meeting.id}" in home
+    assert f"/groups/ethics/meetings/{meeting.id}" in home and "18:30" in home
+    page = text_of(client.get(f"/groups/ethics/meetings/{meeting.id}"))
+    assert "From 18:30 · Gent" in page
     sign_in(client, make_member_obj().account)
     assert "Next meeting of your group" not in text_of(client.get("/"))
 
