@@ -196,12 +196,16 @@ def test_two_concurrent_runs_send_nothing_twice(app, make_member, outbox):
     assert db.session.scalar(db.select(db.func.count()).select_from(PaymentRequest)) == 40
 
 
-def test_demo_loader_leaves_renewals_to_pay_and_paid(make_member, outbox):
+def test_demo_loader_leaves_renewals_to_pay_and_paid(make_member, outbox, monkeypatch, tmp_path):
     import random
 
     from app.demo import DemoContext
+    from shares import demo_register
     from shares.demo import load_members
     from shares.demo_register import load_register
+
+    # Its bank statement goes to a temporary folder, not over the demo's (instance/demo-statement.xml).
+    monkeypatch.setattr(demo_register, "ROOT", tmp_path)
 
     ctx = DemoContext(members=40, rng=random.Random(2017))
     for loader in (load_members, load_register, renewal.load_demo_renewals):
