@@ -16,11 +16,13 @@ from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional, ValidationError
 from wtforms.widgets import HiddenInput
 
+from app.errors import error_message
 from app.i18n import LANGUAGE_NAMES
-from shares.errors import InvalidReference
+from shares.errors import InvalidReference, LegalPersonInCategoryA
 from shares.labels import COUNTRIES
-from shares.models import Category
+from shares.models import Category, MemberKind
 from shares.references import parse_reference
+from shares.services import check_category
 
 
 def _stdnum_field(module, message):
@@ -390,9 +392,12 @@ class ApplicationForm(PersonFields, _IdentityMixin):
     def validate(self, extra_validators=None) -> bool:
         ok = super().validate(extra_validators)
         ok = self.check_identity() and ok
-        if self.kind.data == "legal" and self.category.data != "B":
-            self.category.errors.append(_l("A company or association is a member of category B."))
-            ok = False
+        if self.kind.data in ("natural", "legal") and self.category.data in ("A", "B"):
+            try:  # the statutes' rule, as the service applies it, said beside the category
+                check_category(MemberKind(self.kind.data), Category(self.category.data))
+            except LegalPersonInCategoryA as exc:
+                self.category.errors.append(error_message(exc))
+                ok = False
         return ok
 
 

@@ -23,4 +23,3 @@ def min_shares(category) -> int:
 def bank_accounts() -> set[str]:
     accounts = set(setting("SHARES_BANK_ACCOUNTS") or []) | {setting("COOP_IBAN")}
     return {a.replace(" ", "").upper() for a in accounts}
-

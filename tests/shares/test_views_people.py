@@ -256,3 +256,4 @@ def test_a_new_task_counts_in_the_badge_of_the_next_page(client, member_with_sha
     home = client.get("/").get_data(as_text=True)  # the home page counts what it lists, asking nothing after
     assert f'<span id="menu-badge">{counted}</span>' in home and "/tasks/badge" not in home
     assert "1 member request to decide" in home
+
