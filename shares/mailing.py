@@ -31,9 +31,9 @@ def _send_certificate(member, request: PaymentRequest, template: str, **context)
         return False
     savepoint = db.session.begin_nested()
     try:
-        with job_context(), force_locale(member.language):  # the attachment named in the member's language
-            name = certificates.filename(certificate)
         with job_context():
+            with force_locale(member.language):  # the attachment named in the member's language
+                name = certificates.filename(certificate)
             queue_mail(member.email, member.language, template, dedupe_key=f"certificate:{request.id}",
                        member=member, request=request, year=certificate.year, link=public_url("/"),
                        coop_name=current_app.config.get("COOP_NAME", ""),

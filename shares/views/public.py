@@ -36,17 +36,16 @@ def application_fields(form) -> dict:
     return values
 
 
-def _prices() -> dict[str, int]:
-    return {c.value: share_price_cents(c) for c in Category}
+def _join_page(form: ApplicationForm, status: int = 200, problem: str | None = None) -> Response:
+    prices = {c.value: share_price_cents(c) for c in Category}
+    return make_response(render_template("shares/join.html", form=form, prices=prices, problem=problem), status)
 
 
 def _too_many_applications(_limit) -> Response:
     """Over the limit, the form comes back as it was typed, with the reason (the generic 429 page
     would lose it); nothing is stored."""
-    return make_response(render_template(
-        "shares/join.html", form=ApplicationForm(), prices=_prices(),
-        problem=_("Too many applications from this connection in a short time. Your form is below: send it "
-                  "again in a while.")), 429)
+    return _join_page(ApplicationForm(), 429, _("Too many applications from this connection in a short time. "
+                                                "Your form is below: send it again in a while."))
 
 
 @bp.route("/join", methods=["GET", "POST"])
@@ -55,7 +54,6 @@ def apply():
     form = ApplicationForm()
     if not form.is_submitted():
         form.language.data = str(get_locale())
-    prices = _prices()
     if form.is_submitted() and form.validate():
         try:
             with unit_of_work():
@@ -65,10 +63,10 @@ def apply():
                 _mail_application(application)
         except DomainError as exc:
             (form.email if exc.status == 409 else form.shares).errors.append(error_message(exc))
-            return render_template("shares/join.html", form=form, prices=prices), exc.status
+            return _join_page(form, exc.status)
         session["application_id"] = application.id
         return redirect(url_for("shares.application_received"))
-    return render_template("shares/join.html", form=form, prices=prices), 400 if form.errors else 200
+    return _join_page(form, 400 if form.errors else 200)
 
 
 def _mail_application(application: MembershipApplication) -> None:
