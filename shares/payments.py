@@ -1,6 +1,7 @@
 """Payment requests: EPC QR payloads, creating and cancelling requests.
 
-The structured communications are ``shares.references``; the payment itself is written to the register by ``shares.register.record_payment``.
+The structured communications are ``shares.references``; the payment itself is written to the
+register by ``shares.register.record_payment``.
 
 Services flush, never commit."""
 from __future__ import annotations

@@ -233,6 +233,16 @@ def verify_ballot_crypto(election: Election, public_key: Element | None, prepare
     return cts
 
 
+def check_credential(board: BallotBoard, credential: str, seq: int | None = None) -> None:
+    """The credential a ballot is signed with is on the list and not revoked (part of
+    ``check_ballot_on_board``; the ballot page asks it alone before the voter chooses)."""
+    status = board.credential_status(credential)
+    if status is None:
+        raise RecordError("unknown_credential", "the ballot is signed by a credential not on the list", seq)
+    if status == "revoked":
+        raise RecordError("revoked_credential", "the ballot is signed by a revoked credential", seq)
+
+
 def check_ballot_on_board(board: BallotBoard, prepared: PreparedBallot, seq: int | None = None) -> str | None:
     """Checks of a prepared ballot against the board; returns the tracker it supersedes (or None).
 
@@ -244,11 +254,7 @@ def check_ballot_on_board(board: BallotBoard, prepared: PreparedBallot, seq: int
         raise RecordError("ballot_before_open", "the ballot box is not open", seq)
     if stage == "closed":
         raise RecordError("ballot_after_close", "the ballot box is closed", seq)
-    status = board.credential_status(prepared.credential)
-    if status is None:
-        raise RecordError("unknown_credential", "the ballot is signed by a credential not on the list", seq)
-    if status == "revoked":
-        raise RecordError("revoked_credential", "the ballot is signed by a revoked credential", seq)
+    check_credential(board, prepared.credential, seq)
     if board.tracker_seen(prepared.tracker):
         raise RecordError("duplicate_ballot", f"ballot {prepared.tracker[:12]}... is already on the board", seq)
     owners = board.alpha_owners(prepared.alphas)

@@ -43,6 +43,7 @@ from voting.record import (
     RecordError,
     RecordState,
     check_ballot_on_board,
+    check_credential,
     make_event,
     prepare_ballot,
     verify_ballot_crypto,
@@ -1019,13 +1020,14 @@ class CredentialUse:
 
 def credential_use(election: Election, public: str, member: Any = None) -> CredentialUse:
     """What the ballot page tells the voter about the credential it holds, before they choose:
-    the refusals casting would give (unknown, revoked, another member's, by the same look-up and
-    the same may_cast_for), or in whose name they vote. Casting decides; this only warns early."""
-    row = DbBoard(election).credential_row(public)
-    if row is None:
-        raise errors.UnknownCredential()
-    if row.revoked:
-        raise errors.RevokedCredential()
+    the refusals casting would give (unknown, revoked, another member's: the record's
+    check_credential and may_cast_for), or in whose name they vote. Casting decides; this only warns early."""
+    board = DbBoard(election)
+    try:
+        check_credential(board, public)
+    except RecordError as exc:
+        raise _ballot_error(exc) from exc
+    row = board.credential_row(public)  # read once by the check, kept by the board
     proxy_of = None
     if election.require_login:
         if member is None:
