@@ -16,7 +16,7 @@ from app.extensions import db
 from app.uow import unit_of_work
 from app.registry import Task
 from app.web import format_day, render
-from shares import certificates, charts, member_requests, payments, register, renewal, standing
+from shares import certificates, charts, extracts, member_requests, payments, register, renewal, standing
 from shares.forms import (BuySharesForm, CategoryRequestForm, DecisionForm,
                           ResignationRequestForm)
 from shares.labels import coop_iban_text
@@ -74,6 +74,14 @@ def my_certificate():
     except certificates.CertificateUnavailable as exc:
         return render_template("shares/me/certificate_unavailable.html", reasons=exc.reasons, year=on.year), 409
     return pdf_response(certificates.render_certificate_pdf(certificate), certificates.filename(certificate))
+
+
+@bp.route("/me/register-extract.pdf")
+@permission_required(is_member)
+def my_register_extract():
+    member = own_member()
+    on = today()
+    return pdf_response(extracts.render_extract_pdf(member, on), extracts.filename(member, on))
 
 
 @bp.route("/certificates/<token>")

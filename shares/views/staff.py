@@ -22,12 +22,13 @@ from app.extensions import db
 from app.registry import Task
 from app.uow import unit_of_work
 from app.web import euros, format_day, render, wants_partial
-from shares import bank, errors, forms, queries, register
+from shares import bank, errors, extracts, forms, queries, register
 from shares import surplus as surpluses
 from shares.admission import application_for
 from shares.errors import StatementError
 from shares.labels import entry_label, refund_why
 from shares.models import ApplicationStatus, BankTransaction, Category, EntryKind, Member, PaymentRequest, Surplus, SurplusKind
+from shares.pdf import pdf_response
 from shares.queries import MAX_INT
 from shares.permissions import (can_import_statements, can_keep_register, can_resolve_payments, can_view_member,
                                 can_view_register)
@@ -103,6 +104,16 @@ def member_detail(member_id: int):
     if not can_view_member(current_user, member):
         abort(403)
     return _member_page(member)
+
+
+@bp.route("/staff/members/<int:member_id>/register-extract.pdf")
+@permission_required(can_view_register)
+def member_register_extract(member_id: int):
+    member = _row_or_404(Member, member_id)
+    if not can_view_member(current_user, member):
+        abort(403)
+    on = clock.today()
+    return pdf_response(extracts.render_extract_pdf(member, on), extracts.filename(member, on))
 
 
 @bp.route("/staff/members/<int:member_id>/register/<action>", methods=["POST"])
