@@ -62,7 +62,6 @@ class Config:
         "candidates.application_form": 6 * 1024 * 1024,
         "candidates.submit_application": 6 * 1024 * 1024,
         "candidates.autosave": 6 * 1024 * 1024,
-        "working_groups.document_upload": 11 * 1024 * 1024,  # documents up to 10 MB
     }
     # Outbound mail: with no MAIL_SERVER, mail stays in the outbox table (demo, tests).
     MAIL_SERVER: str | None = None

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from flask import Blueprint, Response, abort, flash, redirect, request, url_for
+from flask import Blueprint, abort, flash, redirect, request, url_for
 from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user
@@ -17,8 +17,9 @@ from app.csvexport import csv_response
 from app.errors import DomainError, error_message
 from app.extensions import db
 from app.models import Account, AccountRole, Role
+from app import uploads
 from app.uow import unit_of_work
-from app.web import query_int, render
+from app.web import allow_upload, query_int, render
 from assemblies import charts, forms, queries, services
 from assemblies.errors import NotAVotingItem
 from assemblies.models import AgendaItem, Channel, Gender, ItemKind, Majority, ProxySource
@@ -87,8 +88,7 @@ def document(slug: str, document_id: int):
     doc = next((d for d in assembly.documents if d.id == document_id), None)
     if doc is None:
         abort(404)
-    return Response(doc.data, mimetype=doc.content_type,
-                    headers={"Content-Disposition": f'attachment; filename="{doc.filename}"'})
+    return uploads.file_response(doc.data, doc.content_type, doc.filename)
 
 
 # -- preparing -----------------------------------------------------------------------------------
@@ -209,20 +209,24 @@ def import_candidates(slug: str, item_id: int):
 
 
 @bp.route("/<slug>/documents", methods=["POST"])
+@allow_upload(uploads.MAX_REQUEST_BYTES)
 @permission_required(can_prepare_assembly)
 def add_document(slug: str):
     assembly = queries.assembly_by_slug(slug)
     form = forms.DocumentForm()
     if not form.validate_on_submit():
         return render("assemblies/prepare.html", status=400, **_prepare_context(assembly, document_form=form))
-    data = form.file.data.read()
-    if not data.startswith(b"%PDF"):
-        form.file.errors.append(_("Attach a PDF file."))
-        return render("assemblies/prepare.html", status=400, **_prepare_context(assembly, document_form=form))
+    try:
+        upload = uploads.checked_upload(form.file.data.filename or "document.pdf",
+                                        form.file.data.read(uploads.MAX_BYTES + 1), uploads.PDF_ONLY)
+    except DomainError as exc:
+        form.file.errors.append(error_message(exc))
+        return render("assemblies/prepare.html", status=exc.status, **_prepare_context(assembly, document_form=form))
     with unit_of_work():
-        services.add_document(assembly, titles={lang: getattr(form, f"title_{lang}").data for lang in ("fr", "nl", "en")},
-                              filename=(form.file.data.filename or "document.pdf")[-200:],
-                              content_type="application/pdf", data=data, actor=current_user)
+        services.add_document(assembly, titles={lang: getattr(form, f"title_{lang}").data
+                                                for lang in ("fr", "nl", "en")},
+                              filename=upload.filename, content_type=upload.content_type, data=upload.data,
+                              actor=current_user)
     flash(_("The document is attached."), "success")
     return redirect(url_for("assemblies.prepare", slug=slug) + "#documents")
 

@@ -34,14 +34,6 @@ class EmptyText(WorkingGroupError):
     status = 422
 
 
-class BadDocument(WorkingGroupError):
-    status = 422
-
-
-class DocumentTooLarge(WorkingGroupError):
-    status = 413
-
-
 class IllegalTransition(WorkingGroupError):
     """A state machine refused a move: ``current`` and ``target`` say which (values, not words)."""
 
@@ -147,8 +139,6 @@ register_messages({
     NotAMember: _l("Only members of the cooperative can join a working group."),
     MeetingDateMissing: _l("A meeting needs a date."),
     EmptyText: _l("Write something first: the text cannot be empty."),
-    BadDocument: _l("This file type is not accepted: send a PDF, an OpenDocument or Word file, a text file or an image."),
-    DocumentTooLarge: _l("This file is too large: at most 10 MB."),
     IllegalTransition: _transition,
     RecommendationNotDraft: _l("Only a draft recommendation can be changed or adopted; this one has moved on."),
     NothingToSubmit: _l("There is no adopted recommendation to submit."),

@@ -12,9 +12,10 @@ from app.clock import today, utcnow
 from app.extensions import db
 from app.models import Account
 from app.uow import savepoint
+from app.uploads import checked_upload
 from shares.models import Member, fold
-from working_groups.errors import (AlreadyAnswered, AlreadyInGroup, AmendedTextMissing, BadDocument, CallClosed,
-                                   DateToCome, DocumentTooLarge, EmptyText, IllegalTransition, MeetingDateMissing,
+from working_groups.errors import (AlreadyAnswered, AlreadyInGroup, AmendedTextMissing, CallClosed,
+                                   DateToCome, EmptyText, IllegalTransition, MeetingDateMissing,
                                    NotAMember, NotAnswerable, NotImplementable, NotInGroup, NothingToSubmit,
                                    RecommendationNotDraft)
 from working_groups.models import (AnswerDecision, AttendanceStatus, BoardAnswer, CallStatus, Follow, GroupDocument,
@@ -49,19 +50,6 @@ FINAL_IMPLEMENTATION = (IM.DONE, IM.ABANDONED)
 CALL_TRANSITIONS = {CallStatus.OPEN: {CallStatus.CLOSED}, CallStatus.CLOSED: {CallStatus.OPEN}}
 
 IMPLEMENTED_DECISIONS = (AnswerDecision.ACCEPTED, AnswerDecision.AMENDED)
-
-MAX_DOCUMENT_BYTES = 10 * 1024 * 1024
-# Accepted uploads: extension -> (content type, how the file starts).
-DOCUMENT_TYPES: dict[str, tuple[str, tuple[bytes, ...]]] = {
-    "pdf": ("application/pdf", (b"%PDF-",)),
-    "odt": ("application/vnd.oasis.opendocument.text", (b"PK\x03\x04",)),
-    "ods": ("application/vnd.oasis.opendocument.spreadsheet", (b"PK\x03\x04",)),
-    "docx": ("application/vnd.openxmlformats-officedocument.wordprocessingml.document", (b"PK\x03\x04",)),
-    "png": ("image/png", (b"\x89PNG\r\n\x1a\n",)),
-    "jpg": ("image/jpeg", (b"\xff\xd8\xff",)),
-    "jpeg": ("image/jpeg", (b"\xff\xd8\xff",)),
-    "txt": ("text/plain", ()),
-}
 
 
 def _require_text(*values: str | None) -> None:
@@ -221,29 +209,16 @@ def record_meeting(meeting: GroupMeeting, attendance: dict[int, AttendanceStatus
 
 def add_document(group: WorkingGroup, title: str, filename: str, data: bytes,
                  actor: Account | None = None) -> GroupDocument:
-    """Check the size, the extension and the file's first bytes (not the type the browser claims)."""
+    """Checked by ``app.uploads`` (size, extension, the file's first bytes)."""
     _require_text(title, filename)
-    if len(data) > MAX_DOCUMENT_BYTES:
-        raise DocumentTooLarge()
-    extension = filename.rsplit(".", 1)[-1].lower() if "." in filename else ""
-    if extension not in DOCUMENT_TYPES or not data:
-        raise BadDocument()
-    content_type, magics = DOCUMENT_TYPES[extension]
-    if magics and not any(data.startswith(m) for m in magics):
-        raise BadDocument()
-    if extension == "txt":
-        try:
-            data.decode("utf-8")
-        except UnicodeDecodeError as exc:
-            raise BadDocument() from exc
-    safe_name = "".join(c for c in filename if c.isalnum() or c in "._- ")[-150:].strip() or f"document.{extension}"
-    document = GroupDocument(group_id=group.id, title=title.strip()[:200], filename=safe_name,
-                             content_type=content_type, size=len(data), data=data,
+    upload = checked_upload(filename, data)
+    document = GroupDocument(group_id=group.id, title=title.strip()[:200], filename=upload.filename,
+                             content_type=upload.content_type, size=len(data), data=data,
                              uploaded_by_id=actor.id if actor else None)
     db.session.add(document)
     db.session.flush()
     audit.record("working_groups.document.upload", document,
-                 after={"group": group.slug, "filename": safe_name, "size": len(data)}, actor=actor)
+                 after={"group": group.slug, "filename": upload.filename, "size": len(data)}, actor=actor)
     return document
 
 

@@ -13,8 +13,9 @@ from app.authz import permission_required
 from app.clock import today
 from app.errors import DomainError, error_message
 from app.extensions import db
+from app import uploads
 from app.uow import unit_of_work
-from app.web import format_day, render
+from app.web import allow_upload, format_day, render
 from shares.models import Member
 from shares.pdf import pdf_response
 from shares.permissions import is_member
@@ -276,6 +277,7 @@ def meeting_adopt(slug: str, meeting_id: int):
 
 
 @bp.route("/groups/<slug>/documents", methods=["POST"])
+@allow_upload(uploads.MAX_REQUEST_BYTES)
 @permission_required(can_view_groups)
 def document_upload(slug: str):
     group = _group(slug)
@@ -286,7 +288,7 @@ def document_upload(slug: str):
     try:
         with unit_of_work():
             services.add_document(group, form.title.data, form.file.data.filename or "",
-                                  form.file.data.read(services.MAX_DOCUMENT_BYTES + 1), actor=current_user)
+                                  form.file.data.read(uploads.MAX_BYTES + 1), actor=current_user)
     except DomainError as exc:
         form.file.errors = [error_message(exc)]
         return _group_page(group, exc.status, doc_form=form)
@@ -301,13 +303,7 @@ def document_download(slug: str, document_id: int):
     document = get_or_404(GroupDocument, document_id)
     if document.group_id != group.id:
         abort(404)
-    from flask import Response
-
-    inline = document.content_type in ("application/pdf", "image/png", "image/jpeg")
-    disposition = "inline" if inline else "attachment"
-    return Response(document.data, mimetype=document.content_type, headers={
-        "Content-Disposition": f'{disposition}; filename="{document.filename}"',
-        "X-Content-Type-Options": "nosniff", "Content-Security-Policy": "sandbox"})
+    return uploads.file_response(document.data, document.content_type, document.filename)
 
 
 # ------------------------------------------------------------------------------------------------

@@ -58,19 +58,34 @@ def test_a_secretary_prepares_an_assembly_in_the_app(client, world):
 
 def test_a_pdf_document_is_attached_and_anything_else_refused(client, world):
     import io
+
+    from werkzeug.datastructures import FileStorage
+    from werkzeug.test import encode_multipart
     sign_in(client, world.secretary)
     page = "/assemblies/ga-test/prepare"
     titles = {"title_fr": "Comptes", "title_nl": "Rekeningen", "title_en": "Accounts"}
     bad = post(client, "/assemblies/ga-test/documents", page,
                {**titles, "file": (io.BytesIO(b"hello"), "x.txt")}, content_type="multipart/form-data")
-    assert bad.status_code == 400 and "Attach a PDF file." in bad.get_data(as_text=True)
-    ok = post(client, "/assemblies/ga-test/documents", page,
-              {**titles, "file": (io.BytesIO(b"%PDF-1.4 test"), "accounts.pdf")}, content_type="multipart/form-data")
+    assert bad.status_code == 422 and "Attach a PDF file." in bad.get_data(as_text=True)
+    disguised = post(client, "/assemblies/ga-test/documents", page,
+                     {**titles, "file": (io.BytesIO(b"<html><script>alert(1)</script>"), "accounts.pdf")},
+                     content_type="multipart/form-data")
+    assert disguised.status_code == 422 and "Attach a PDF file." in disguised.get_data(as_text=True)
+    # A year's accounts weigh a few megabytes: above the 1 MB of an ordinary form, under the 10 MB of a file.
+    big = b"%PDF-1.4 " + b"0" * (3 * 1024 * 1024)
+    # Encoded in memory: the test client would spool a body this size to a file it does not close.
+    named = FileStorage(io.BytesIO(big), "Comptes 2026; x=1 <b>annuels</b> é.pdf")
+    boundary, body = encode_multipart({**titles, "file": named})
+    ok = post(client, "/assemblies/ga-test/documents", page, body,
+              content_type=f"multipart/form-data; boundary={boundary}")
     assert ok.status_code == 302
-    doc = world.assembly.documents[0] if world.assembly.documents else None
     db.session.expire_all()
     doc = db.session.scalar(select(Assembly).where(Assembly.slug == "ga-test")).documents[0]
-    assert client.get(f"/assemblies/ga-test/documents/{doc.id}").data.startswith(b"%PDF")
+    served = client.get(f"/assemblies/ga-test/documents/{doc.id}")
+    assert served.data == big and served.headers["X-Content-Type-Options"] == "nosniff"
+    disposition = served.headers["Content-Disposition"]
+    assert disposition.startswith('inline; filename="Comptes 2026 x1 bannuelsb e.pdf"'), disposition
+    assert disposition.endswith("bannuelsb%20%C3%A9.pdf")
 
 
 def test_the_member_finds_vote_on_home_and_assembly_page_and_vote_again_after(client, world):

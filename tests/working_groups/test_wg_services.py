@@ -7,7 +7,9 @@ import pytest
 from sqlalchemy.exc import IntegrityError
 
 from app.extensions import db
+from app import uploads
 from app.models import AuditEntry, OutboxMessage
+from app.uploads import BadFile, FileTooLarge
 from shares import register
 from tests.factories import make_member_obj
 from tests.working_groups.conftest import (make_board, make_group, make_minutes, make_recommendation,
@@ -15,7 +17,7 @@ from tests.working_groups.conftest import (make_board, make_group, make_minutes,
 from working_groups import minutes as minutes_service
 from working_groups import queries, services
 from working_groups.errors import (AlreadyAnswered, AlreadyApproved, AlreadyCorrected, AlreadyInGroup,
-                                   AmendedTextMissing, BadDocument, BadVotes, CallClosed, DocumentTooLarge,
+                                   AmendedTextMissing, BadVotes, CallClosed,
                                    EmptyText, IllegalTransition, MeetingDateMissing, MinutesFrozen,
                                    NotABoardAttendee, NotAMember, NotInGroup,
                                    SynthesisIncomplete)
@@ -104,11 +106,11 @@ def test_attendance_only_for_the_group_s_members(group):
 
 
 @pytest.mark.parametrize(("filename", "data", "error"), [
-    ("notes.exe", b"MZ\x90\x00", BadDocument),
-    ("fake.pdf", b"<html>not a pdf</html>", BadDocument),
-    ("empty.txt", b"", BadDocument),
-    ("latin1.txt", "é".encode("latin-1"), BadDocument),
-    ("big.pdf", b"%PDF-" + b"0" * (services.MAX_DOCUMENT_BYTES + 1), DocumentTooLarge),
+    ("notes.exe", b"MZ\x90\x00", BadFile),
+    ("fake.pdf", b"<html>not a pdf</html>", BadFile),
+    ("empty.txt", b"", BadFile),
+    ("latin1.txt", "é".encode("latin-1"), BadFile),
+    ("big.pdf", b"%PDF-" + b"0" * (uploads.MAX_BYTES + 1), FileTooLarge),
 ])
 def test_documents_are_checked(group, filename, data, error):
     with pytest.raises(error):

@@ -1,0 +1,93 @@
+"""Files people upload (working-group documents, assembly documents, the cooperative's statutes and
+privacy notice): one check of what a file is, from its name and first bytes rather than the type the
+browser claims, and one way to serve it back."""
+from __future__ import annotations
+
+import unicodedata
+from dataclasses import dataclass
+from urllib.parse import quote
+
+from flask import Response
+from flask_babel import lazy_gettext as _l
+
+from app.errors import DomainError, register_messages
+
+MAX_BYTES = 10 * 1024 * 1024
+# The request ceiling of an upload route (``app.web.allow_upload``): the file and the form around it,
+# so that a file just over MAX_BYTES gets the service's sentence rather than a bare 413.
+MAX_REQUEST_BYTES = MAX_BYTES + 1024 * 1024
+
+# Accepted uploads: extension -> (content type, how the file starts).
+TYPES: dict[str, tuple[str, tuple[bytes, ...]]] = {
+    "pdf": ("application/pdf", (b"%PDF-",)),
+    "odt": ("application/vnd.oasis.opendocument.text", (b"PK\x03\x04",)),
+    "ods": ("application/vnd.oasis.opendocument.spreadsheet", (b"PK\x03\x04",)),
+    "docx": ("application/vnd.openxmlformats-officedocument.wordprocessingml.document", (b"PK\x03\x04",)),
+    "png": ("image/png", (b"\x89PNG\r\n\x1a\n",)),
+    "jpg": ("image/jpeg", (b"\xff\xd8\xff",)),
+    "jpeg": ("image/jpeg", (b"\xff\xd8\xff",)),
+    "txt": ("text/plain", ()),
+}
+PDF_ONLY = ("pdf",)
+# Shown in the browser rather than downloaded (the sandbox header keeps a PDF's scripts from running).
+INLINE_TYPES = ("application/pdf", "image/png", "image/jpeg")
+
+
+class BadFile(DomainError):
+    """Not one of the ``allowed`` kinds of file (by its extension and first bytes), or empty."""
+
+    status = 422
+
+    def __init__(self, allowed: tuple[str, ...] = tuple(TYPES)):
+        super().__init__(*allowed)
+        self.allowed = allowed
+
+
+class FileTooLarge(DomainError):
+    status = 413
+
+
+register_messages({
+    BadFile: lambda exc: (_l("Attach a PDF file.") if exc.allowed == PDF_ONLY else
+                          _l("This file type is not accepted: send a PDF, an OpenDocument or Word file, a text "
+                             "file or an image.")),
+    FileTooLarge: _l("This file is too large: at most 10 MB."),
+})
+
+
+@dataclass(frozen=True)
+class Upload:
+    filename: str  # safe to store and to send back in a header: letters, digits, ". _ -" and spaces
+    content_type: str
+    data: bytes
+
+
+def checked_upload(filename: str, data: bytes, allowed: tuple[str, ...] = tuple(TYPES)) -> Upload:
+    """The file as we keep it, or ``BadFile``/``FileTooLarge``."""
+    if len(data) > MAX_BYTES:
+        raise FileTooLarge()
+    filename = filename or ""
+    extension = filename.rsplit(".", 1)[-1].lower() if "." in filename else ""
+    if extension not in allowed or not data:
+        raise BadFile(allowed)
+    content_type, magics = TYPES[extension]
+    if magics and not any(data.startswith(m) for m in magics):
+        raise BadFile(allowed)
+    if extension == "txt":
+        try:
+            data.decode("utf-8")
+        except UnicodeDecodeError as exc:
+            raise BadFile(allowed) from exc
+    safe_name = "".join(c for c in filename if c.isalnum() or c in "._- ")[-150:].strip() or f"document.{extension}"
+    return Upload(safe_name, content_type, data)
+
+
+def file_response(data: bytes, content_type: str, filename: str) -> Response:
+    """A stored upload sent back: PDFs and images shown, the rest downloaded; never sniffed as HTML,
+    never run as a page of ours."""
+    disposition = "inline" if content_type in INLINE_TYPES else "attachment"
+    # A header holds Latin-1 only: the name in ASCII, and in full as RFC 6266's filename* (as Flask's send_file).
+    ascii_name = unicodedata.normalize("NFKD", filename).encode("ascii", "ignore").decode() or "document"
+    return Response(data, mimetype=content_type, headers={
+        "Content-Disposition": f"{disposition}; filename=\"{ascii_name}\"; filename*=UTF-8''{quote(filename)}",
+        "X-Content-Type-Options": "nosniff", "Content-Security-Policy": "sandbox"})
