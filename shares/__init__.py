@@ -50,6 +50,7 @@ def init_app(app) -> None:
     nav_item(_l("Requests"), "shares.staff_requests", permissions.can_decide_member_requests, order=34)
     nav_item(_l("Renewal"), "shares.staff_renewal", permissions.can_view_renewal_campaign, order=35)
     nav_item(_l("Membership applications"), "shares.staff_applications", permissions.can_decide_admissions, order=36)
+    nav_item(_l("Documents"), "shares.documents_manage", permissions.can_manage_documents, order=37)
     for provider in tasks.PROVIDERS:
         task_provider(provider)
     task_provider(payment_tasks)  # staff: payments to resolve, overpayments to decide, refunds to make

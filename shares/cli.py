@@ -124,6 +124,7 @@ _add_renewal_command()
 
 def register_demo() -> None:
     from shares.demo import load_applications, load_members
+    from shares.demo_documents import load_documents
     from shares.demo_register import load_register
     from shares.renewal import load_demo_renewals
 
@@ -131,3 +132,4 @@ def register_demo() -> None:
     register_demo_loader(20, load_register)
     register_demo_loader(30, load_demo_renewals)
     register_demo_loader(35, load_applications)
+    register_demo_loader(36, load_documents)

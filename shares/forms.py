@@ -17,10 +17,10 @@ from wtforms.validators import DataRequired, InputRequired, Length, NumberRange,
 from wtforms.widgets import HiddenInput
 
 from app.errors import error_message
-from app.i18n import LANGUAGE_NAMES
+from app.i18n import LANGUAGE_NAMES, LANGUAGE_WORDS
 from shares.errors import InvalidReference, LegalPersonInCategoryA
-from shares.labels import COUNTRIES
-from shares.models import Category, MemberKind
+from shares.labels import COUNTRIES, DOCUMENT_WORDS
+from shares.models import Category, DocumentKind, MemberKind
 from shares.references import parse_reference
 from shares.services import check_category
 
@@ -438,3 +438,18 @@ class ExportForm(FlaskForm):
     on = DateField(_l("Register as of"), validators=[InputRequired(_l("Enter a date (YYYY-MM-DD)."))])
     format = SelectField(_l("File"), choices=[SelectChoice("pdf", _l("PDF (the legal register)")),
                                               SelectChoice("csv", _l("CSV (spreadsheet)"))])
+
+
+class CoopDocumentForm(FlaskForm):
+    """A version of the statutes, the privacy notice or the internal rules, in one language."""
+
+    kind = SelectField(_l("Document"), choices=[SelectChoice(kind.value, words) for kind, words in DOCUMENT_WORDS.items()],
+                       validators=[InputRequired()])
+    language = SelectField(_l("Language of this file"),
+                           choices=[SelectChoice(code, words) for code, words in LANGUAGE_WORDS.items()])
+    adopted_on = DateField(_l("Adopted on (in force from that date)"),
+                           validators=[InputRequired(_l("Enter a date (YYYY-MM-DD)."))])
+    file = FileField(_l("File (PDF, at most 10 MB)"), validators=[FileRequired(_l("Choose the file to upload."))])
+
+    def document_kind(self) -> DocumentKind:
+        return DocumentKind(self.kind.data)

@@ -9,7 +9,7 @@ from flask_babel import lazy_gettext as _l
 from stdnum import iban as std_iban
 
 from app.web import _format_day, reader_locale
-from shares.models import ApplicationStatus, EntryKind, PaymentPurpose
+from shares.models import ApplicationStatus, DocumentKind, EntryKind, PaymentPurpose
 from shares.references import format_reference
 from shares.settings import setting
 
@@ -149,6 +149,17 @@ def refund_why(kind) -> str:
     return str(REFUND_WHY_WORDS.get(value, value))
 
 
+DOCUMENT_WORDS = {
+    DocumentKind.STATUTES: _l("Statutes"),
+    DocumentKind.PRIVACY_NOTICE: _l("Privacy notice"),
+    DocumentKind.INTERNAL_RULES: _l("Internal rules"),
+}
+
+
+def document_name(kind: DocumentKind) -> str:
+    return str(DOCUMENT_WORDS[kind])
+
+
 def iban_text(value: str | None) -> str:
     """An account number as people read it, in groups of four (BE68 5390 0754 7034)."""
     return std_iban.format(value) if value else ""
@@ -164,4 +175,4 @@ TEMPLATE_GLOBALS = {"iban_text": iban_text, "refund_why": refund_why, "payment_s
                     "entry_label": entry_label, "date_column": date_column,
                     "entry_words": entry_words,
                     "application_status": application_status, "dates_text": dates_text,
-                    "dated_pattern": dated_pattern}
+                    "dated_pattern": dated_pattern, "document_name": document_name}

@@ -11,10 +11,10 @@ from app.i18n import LANGUAGE_WORDS
 from app.web import euros, format_day
 from shares import admission, errors, member_requests
 from shares.certificates import CertificateUnavailable
-from shares.labels import (APPLICATION_WORDS, COUNTRIES, PAYMENT_STATUS_WORDS, PURPOSE_WORDS, REFUND_WHY_WORDS,
-                           WHY_SHORT_WORDS, WHY_WORDS, member_number_and_name)
-from shares.models import (BankStatementImport, BankTransaction, Member, MemberRequest, MembershipApplication,
-                           PaymentRequest, RegisterExport, Surplus)
+from shares.labels import (APPLICATION_WORDS, COUNTRIES, DOCUMENT_WORDS, PAYMENT_STATUS_WORDS, PURPOSE_WORDS,
+                           REFUND_WHY_WORDS, WHY_SHORT_WORDS, WHY_WORDS, document_name, member_number_and_name)
+from shares.models import (BankStatementImport, BankTransaction, CoopDocument, Member, MemberRequest,
+                           MembershipApplication, PaymentRequest, RegisterExport, Surplus)
 from shares.references import format_reference
 
 register_messages({
@@ -88,6 +88,9 @@ register_action_labels({
     "shares.underpayment.keep_due": _l("Partial payment accepted, the rest stays due"),
     "shares.underpayment.fewer_shares": _l("Partial payment: fewer shares bought"),
     "shares.register_export.stalled": _l("Register file marked as failed (stopped mid-way)"),
+    "shares.document.upload": _l("Cooperative document published"),
+    "shares.document.replace": _l("Cooperative document's file replaced"),
+    "shares.document.withdraw": _l("Cooperative document withdrawn"),
 })
 
 register_object_labels({
@@ -99,12 +102,13 @@ register_object_labels({
     "shares_membership_application": _l("Membership application"),
     "shares_surplus": _l("Money to decide about"),
     "shares_register_export": _l("Register file"),
+    "shares_coop_document": _l("Cooperative document"),
 })
 
 # The fields the shares module's audit entries record (app.audit), and the words for their codes.
 register_field_labels({
     "again": _l("Imported again"), "amount_cents": _l("Amount"), "amount_now_cents": _l("Amount now asked"),
-    "application": _l("Application number"), "applied_cents": _l("Paid into the request"),
+    "adopted_on": _l("Adopted on"), "application": _l("Application number"), "applied_cents": _l("Paid into the request"),
     "as_of": _l("Register as of"), "automatic": _l("Decided automatically"), "before": _l("Category before"),
     "board_decision_on": _l("Date of the board's decision"), "board_reference": _l("Reference of the board's decision"),
     "by_staff": _l("Entered by staff"), "capital_cents": _l("Capital"), "city": _l("City"),
@@ -142,6 +146,8 @@ register_value_words("shares_bank_transaction", {"why": WHY_WORDS, "status": {
 register_value_words("shares_bank_statement_import", {
     "skipped": lambda skipped: ngettext("%(num)d statement", "%(num)d statements", len(skipped))})
 register_value_words("shares_register_export", {"format": {"csv": "CSV", "pdf": "PDF"}})
+register_value_words("shares_coop_document", {"kind": {kind.value: words for kind, words in DOCUMENT_WORDS.items()},
+                                              "language": LANGUAGE_WORDS})
 # How the audit log names the objects (app.audit), instead of their row ids.
 register_object_names("shares_member", named_rows(Member, lambda member, language: member_number_and_name(member)))
 register_object_names("shares_member_request", named_rows(
@@ -156,5 +162,7 @@ register_object_names("shares_bank_transaction", named_rows(BankTransaction, lam
     part for part in (format_day(tx.booking_date, "medium"), euros(tx.amount_cents), tx.counterparty_name) if part)))
 register_object_names("shares_bank_statement_import", named_rows(
     BankStatementImport, lambda statement, language: statement.filename or statement.file_sha256[:12]))
+register_object_names("shares_coop_document", named_rows(
+    CoopDocument, lambda document, language: document_name(document.kind), CoopDocument.id, CoopDocument.kind))
 register_object_names("shares_register_export", named_rows(
     RegisterExport, lambda export, language: f"{format_day(export.as_of, 'medium')}, {export.format.upper()}"))

@@ -5,7 +5,8 @@ import enum
 import unicodedata
 from datetime import date, datetime
 
-from sqlalchemy import JSON, BigInteger, CheckConstraint, Date, ForeignKey, Index, String, UniqueConstraint, event, text
+from sqlalchemy import (JSON, BigInteger, CheckConstraint, Date, ForeignKey, Index, LargeBinary, String, UniqueConstraint,
+                        event, text)
 from sqlalchemy.orm import Mapped, Session, mapped_column, relationship
 
 from app.clock import utcnow
@@ -524,6 +525,35 @@ class RegisterExport(db.Model):
         return min(100, round(100 * self.done_rows / self.total_rows)) if self.total_rows else 0
 
 
+class DocumentKind(str, enum.Enum):
+    """The cooperative's own documents, which members agree to when they join."""
+
+    STATUTES = "statutes"
+    PRIVACY_NOTICE = "privacy_notice"
+    INTERNAL_RULES = "internal_rules"
+
+
+class CoopDocument(db.Model):
+    """One version of one of the cooperative's documents in one language (a PDF). The version in force
+    is the one last adopted on or before today; the earlier ones stay, as the register's history does.
+    The same document, language and date uploaded again replaces the file (a corrected scan)."""
+
+    __tablename__ = "shares_coop_document"
+    __table_args__ = (UniqueConstraint("kind", "language", "adopted_on"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    kind: Mapped[DocumentKind] = mapped_column(value_enum(DocumentKind, 20))
+    language: Mapped[str] = mapped_column(String(2))
+    adopted_on: Mapped[date] = mapped_column(Date)
+    filename: Mapped[str] = mapped_column(String(200))
+    size: Mapped[int]
+    data: Mapped[bytes] = mapped_column(LargeBinary)
+    uploaded_by_id: Mapped[int | None] = mapped_column(ForeignKey("app_account.id"))
+    uploaded_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    uploaded_by: Mapped[Account | None] = relationship()
+
+
 @event.listens_for(Session, "before_flush")
 def _refuse_register_changes(session, flush_context, instances):
     for obj in session.deleted:
@@ -532,3 +562,4 @@ def _refuse_register_changes(session, flush_context, instances):
     for obj in session.dirty:
         if isinstance(obj, ShareEntry) and session.is_modified(obj, include_collections=False):
             raise PermissionError("the share register is append-only")
+

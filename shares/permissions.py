@@ -83,3 +83,9 @@ def can_record_lapses(user) -> bool:
 @predicate
 def can_cancel_payment_request(user) -> bool:
     return is_staff(user)
+
+
+@predicate
+def can_manage_documents(user) -> bool:
+    """Upload the statutes, the privacy notice and the internal rules (anyone may read them)."""
+    return is_staff(user)

@@ -68,6 +68,10 @@ ROUTES: dict[str, tuple] = {
         {404: "a made-up certificate token"}),
     "shares.member_search": ("GET", "/staff/members?q=a", {"staff"}),
     "shares.member_detail": ("GET", "/staff/members/{member_id}", {"staff"}),
+    "shares.documents_index": ("GET", "/documents/", ANYONE),
+    "shares.document_file": ("GET", "/documents/{document}/statuts.pdf", ANYONE),
+    "shares.documents_manage": ("GET", "/staff/documents", {"staff"}, {"POST": {400: EMPTY_FORM}}),
+    "shares.document_withdraw": ("GET", "/staff/documents/{document}/withdraw", {"staff"}),
     "shares.member_register_extract": ("GET", "/staff/members/{member_id}/register-extract.pdf", {"staff"}),
     "shares.member_action": ("POST", "/staff/members/{member_id}/register/subscribe", {"staff"},
         {400: EMPTY_FORM}),
@@ -348,6 +352,15 @@ def _matrix_assembly():
                                     record_date=date(2026, 6, 1))
 
 
+def _matrix_document() -> int:
+    from datetime import date
+
+    from shares import documents
+    from shares.models import DocumentKind
+
+    return documents.add_version(DocumentKind.STATUTES, "fr", date(2024, 6, 20), "statuts.pdf", b"%PDF-1.4 x").id
+
+
 def _account_for(person: str):
     if person == "member":
         return make_member_obj().account
@@ -411,7 +424,11 @@ def test_route_access(csrf_app, db, endpoint):
     if "{call}" in url:
         call = _matrix_call()
         db.session.commit()
-    url = url.format(member_id=target.id, slug=slug, assembly=assembly, call=call, **ids)
+    document = None
+    if "{document}" in url:
+        document = _matrix_document()
+        db.session.commit()
+    url = url.format(member_id=target.id, slug=slug, assembly=assembly, call=call, document=document, **ids)
     methods = _methods(csrf_app, endpoint)
     assert declared_method in methods, f"{endpoint} does not accept {declared_method}"
     failures = [failure for person in PEOPLE for failure in _check_person(csrf_app, db, endpoint, person, url, methods)]

@@ -11,7 +11,7 @@ from app.extensions import db, limiter
 from app.jobs import public_url
 from app.mail import queue_mail
 from app.uow import unit_of_work
-from shares import admission, payments
+from shares import admission, documents, payments
 from shares.forms import ApplicationForm
 from shares.labels import coop_iban_text
 from shares.models import Category, MemberKind, MembershipApplication
@@ -38,7 +38,8 @@ def application_fields(form) -> dict:
 
 def _join_page(form: ApplicationForm, status: int = 200, problem: str | None = None) -> Response:
     prices = {c.value: share_price_cents(c) for c in Category}
-    return make_response(render_template("shares/join.html", form=form, prices=prices, problem=problem), status)
+    return make_response(render_template("shares/join.html", form=form, prices=prices, problem=problem,
+                                         in_force=documents.in_force(str(get_locale()))), status)
 
 
 def _too_many_applications(_limit) -> Response:
