@@ -13,8 +13,10 @@ from sqlalchemy.orm import defer
 
 from app import audit
 from app.clock import today
+from app.errors import Conflict
 from app.extensions import db
 from app.models import Account
+from app.uow import savepoint
 from app.uploads import PDF_ONLY, checked_upload
 from shares.errors import FutureDate
 from shares.models import CoopDocument, DocumentKind
@@ -40,12 +42,14 @@ def add_version(kind: DocumentKind, language: str, adopted_on: date, filename: s
     document = db.session.scalar(select(CoopDocument).where(
         CoopDocument.kind == kind, CoopDocument.language == language, CoopDocument.adopted_on == adopted_on))
     replaced = document is not None
-    if document is None:
-        document = CoopDocument(kind=kind, language=language, adopted_on=adopted_on)
-        db.session.add(document)
-    document.filename, document.size, document.data = upload.filename, len(upload.data), upload.data
-    document.uploaded_by_id = actor.id if actor else None
-    db.session.flush()
+    # Two people publishing the same document, language and date at once: the second is told to reload.
+    with savepoint(conflict=Conflict):
+        if document is None:
+            document = CoopDocument(kind=kind, language=language, adopted_on=adopted_on)
+            db.session.add(document)
+        document.filename, document.size, document.data = upload.filename, len(upload.data), upload.data
+        document.uploaded_by_id = actor.id if actor else None
+        db.session.flush()
     audit.record("shares.document.replace" if replaced else "shares.document.upload", document, actor=actor,
                  after={"kind": kind.value, "language": language, "adopted_on": adopted_on,
                         "filename": upload.filename, "size": len(upload.data)})
@@ -71,13 +75,15 @@ def versions() -> dict[DocumentKind, list[CoopDocument]]:
     return out
 
 
-def in_force(language: str, on: date | None = None) -> dict[DocumentKind, InForce]:
+def in_force(language: str, all_versions: dict[DocumentKind, list[CoopDocument]] | None = None,
+             on: date | None = None) -> dict[DocumentKind, InForce]:
     """For each document that exists: the version in force on ``on`` (today), in ``language`` if it
-    exists in it, else in the first of the cooperative's languages that has it."""
+    exists in it, else in the first of the cooperative's languages that has it (of ``all_versions``
+    when the caller read them already)."""
     on = on or today()
     order = [language, *(lang for lang in current_app.config["LANGUAGES"] if lang != language)]
     out: dict[DocumentKind, InForce] = {}
-    for kind, rows in versions().items():
+    for kind, rows in (all_versions or versions()).items():
         current = [row for row in rows if row.adopted_on <= on]
         if not current:
             continue

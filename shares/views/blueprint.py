@@ -4,6 +4,7 @@ from __future__ import annotations
 from flask import Blueprint, abort, has_request_context
 from flask_login import current_user
 
+from app.extensions import db
 from shares import queries
 from shares.models import Member
 
@@ -24,3 +25,10 @@ def own_member() -> Member:
     if member is None:
         abort(404)
     return member
+
+
+def row_or_404(model, row_id: int):
+    """A row by id from the URL: an id no row can have (beyond the database's integers) is a plain 404."""
+    if not 0 < row_id <= queries.MAX_INT:
+        abort(404)
+    return db.get_or_404(model, row_id)

@@ -2,14 +2,13 @@
 earlier versions), a file, and the staff page that adds a version."""
 from __future__ import annotations
 
-from flask import abort, flash, redirect, url_for
+from flask import flash, redirect, url_for
 from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user
 
 from app.authz import permission_required
 from app.errors import DomainError, error_message
-from app.extensions import db
 from app.uow import unit_of_work
 from app.uploads import MAX_BYTES, MAX_REQUEST_BYTES, file_response
 from app.web import allow_upload, render
@@ -18,22 +17,20 @@ from shares.errors import FutureDate
 from shares.forms import ConfirmForm, CoopDocumentForm
 from shares.models import CoopDocument
 from shares.permissions import can_manage_documents
-from shares.queries import MAX_INT
-from shares.views.blueprint import bp
+from shares.views.blueprint import bp, row_or_404
 
 
 @bp.route("/documents/")
 def documents_index():
-    return render("shares/documents.html", in_force=documents.in_force(str(get_locale())),
-                  versions=documents.versions())
+    versions = documents.versions()
+    return render("shares/documents.html", in_force=documents.in_force(str(get_locale()), versions),
+                  versions=versions)
 
 
 @bp.route("/documents/<int:document_id>/<path:filename>")
 def document_file(document_id: int, filename: str):
     """The file name in the address is for the reader's download; the id decides."""
-    document = db.session.get(CoopDocument, document_id) if 0 < document_id <= MAX_INT else None
-    if document is None:
-        abort(404)
+    document = row_or_404(CoopDocument, document_id)
     return file_response(document.data, "application/pdf", document.filename)
 
 
@@ -65,9 +62,7 @@ def documents_manage():
 @bp.route("/staff/documents/<int:document_id>/withdraw", methods=["GET", "POST"])
 @permission_required(can_manage_documents)
 def document_withdraw(document_id: int):
-    document = db.session.get(CoopDocument, document_id) if 0 < document_id <= MAX_INT else None
-    if document is None:
-        abort(404)
+    document = row_or_404(CoopDocument, document_id)
     form = ConfirmForm()
     if not form.validate_on_submit():
         return render("shares/document_withdraw.html", document=document, form=form,

@@ -29,10 +29,9 @@ from shares.errors import StatementError
 from shares.labels import entry_label, refund_why
 from shares.models import ApplicationStatus, BankTransaction, Category, EntryKind, Member, PaymentRequest, Surplus, SurplusKind
 from shares.pdf import pdf_response
-from shares.queries import MAX_INT
 from shares.permissions import (can_import_statements, can_keep_register, can_resolve_payments, can_view_member,
                                 can_view_register)
-from shares.views.blueprint import bp
+from shares.views.blueprint import bp, row_or_404
 
 REGISTER_PAGE_SIZE = 100
 
@@ -100,7 +99,7 @@ def _member_page(member: Member, bound: dict | None = None, status: int = 200):
 @bp.route("/staff/members/<int:member_id>")
 @permission_required(can_view_register)
 def member_detail(member_id: int):
-    member = _row_or_404(Member, member_id)
+    member = row_or_404(Member, member_id)
     if not can_view_member(current_user, member):
         abort(403)
     return _member_page(member)
@@ -109,7 +108,7 @@ def member_detail(member_id: int):
 @bp.route("/staff/members/<int:member_id>/register-extract.pdf")
 @permission_required(can_view_register)
 def member_register_extract(member_id: int):
-    member = _row_or_404(Member, member_id)
+    member = row_or_404(Member, member_id)
     if not can_view_member(current_user, member):
         abort(403)
     on = clock.today()
@@ -119,7 +118,7 @@ def member_register_extract(member_id: int):
 @bp.route("/staff/members/<int:member_id>/register/<action>", methods=["POST"])
 @permission_required(can_keep_register)
 def member_action(member_id: int, action: str):
-    member = _row_or_404(Member, member_id)
+    member = row_or_404(Member, member_id)
     if action not in ACTIONS:
         abort(404)
     form = ACTIONS[action]()
@@ -268,13 +267,6 @@ def statement_import():
 QUEUE_PAGE_SIZE = 50
 
 
-def _row_or_404(model, row_id: int):
-    """A row by id from the URL: an id no row can have (beyond the database's integers) is a plain 404."""
-    if not 0 < row_id <= MAX_INT:
-        abort(404)
-    return db.get_or_404(model, row_id)
-
-
 def _queue_options():
     return (joinedload(BankTransaction.payment_request).joinedload(PaymentRequest.member),)
 
@@ -348,13 +340,13 @@ def _short_rows() -> list[Surplus]:
 @permission_required(can_resolve_payments)
 def queue_item(tx_id: int):
     """One payment opened in place: what the payer wrote, why it waits, the likely requests."""
-    return _queue_item(_row_or_404(BankTransaction, tx_id))
+    return _queue_item(row_or_404(BankTransaction, tx_id))
 
 
 @bp.route("/staff/payments/queue/<int:tx_id>", methods=["POST"])
 @permission_required(can_resolve_payments)
 def resolve_payment(tx_id: int):
-    tx = _row_or_404(BankTransaction, tx_id)
+    tx = row_or_404(BankTransaction, tx_id)
     form = forms.MatchForm(prefix=f"tx{tx.id}")
     if not form.validate_on_submit():
         return _queue_item(tx, form=form, status=400)
@@ -426,7 +418,7 @@ def _surplus_forms(kept: Surplus, bound: dict | None = None) -> dict:
 
 
 def _decide(surplus_id: int, name: str, form_class, action):
-    kept = _row_or_404(Surplus, surplus_id)
+    kept = row_or_404(Surplus, surplus_id)
     form = form_class(prefix=f"s{kept.id}{name}")
     status, message = 200, None
     if not form.validate_on_submit():
@@ -533,7 +525,7 @@ def _refunds_csv(rows: list[Surplus]) -> Response:
 @bp.route("/staff/payments/kept/<int:surplus_id>/refunded", methods=["POST"])
 @permission_required(can_resolve_payments)
 def surplus_refunded(surplus_id: int):
-    kept = _row_or_404(Surplus, surplus_id)
+    kept = row_or_404(Surplus, surplus_id)
     form = forms.SurplusForm()
     if not form.validate_on_submit():
         abort(400)

@@ -136,3 +136,17 @@ def test_the_demo_publishes_statutes_in_two_languages_and_a_privacy_notice_in_th
     assert in_force[DocumentKind.STATUTES].languages == ("fr", "nl")
     assert in_force[DocumentKind.PRIVACY_NOTICE].languages == ("fr", "nl", "en")
     assert all(row.data.startswith(b"%PDF-") for row in db.session.scalars(select(CoopDocument)))
+
+
+def test_two_people_publishing_the_same_version_at_once_get_a_conflict_not_an_error(app, monkeypatch):
+    from app.errors import Conflict
+
+    documents.add_version(DocumentKind.STATUTES, "fr", date(2024, 6, 20), "a.pdf", PDF)
+    db.session.commit()
+    # The other person's row lands between this one's look-up and its insert.
+    monkeypatch.setattr(documents.db.session, "scalar", lambda *a, **k: None)
+    with pytest.raises(Conflict):
+        documents.add_version(DocumentKind.STATUTES, "fr", date(2024, 6, 20), "b.pdf", PDF)
+    monkeypatch.undo()
+    db.session.rollback()
+    assert [d.filename for d in db.session.scalars(select(CoopDocument))] == ["a.pdf"]
