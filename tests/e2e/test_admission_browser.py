@@ -88,3 +88,34 @@ def test_from_the_public_form_to_the_first_certificate(page, live_server, access
     text = subprocess.run(["pdftotext", str(pdf), "-"], capture_output=True, text=True, check=True).stdout
     assert "Emma Wouters" in text and "Une Voix SC" in text and "SCRL" not in text
     assert re.search(rf"\b\d{{1,2}} [A-Z][a-z]+ {today().year}\b", text)  # "27 November 2026"
+    # The extract of the register is there too, for any member.
+    with page.expect_download() as download_info:
+        page.get_by_role("link", name="Download my extract of the share register (PDF)").click()
+    download_info.value.save_as(tmp_path / "extract.pdf")
+    text = subprocess.run(["pdftotext", str(tmp_path / "extract.pdf"), "-"], capture_output=True, text=True,
+                          check=True).stdout
+    assert "Extract of the share register" in text and "Emma Wouters" in text and "60.00 €" in text
+
+
+def test_an_applicant_reads_the_statutes_from_the_foot_of_the_page_on_a_phone(page, live_server, accessible):
+    from datetime import date
+
+    from shares import documents
+    from shares.models import DocumentKind
+    from shares.pdf import render_pdf
+
+    statutes = render_pdf("<h1>Statuts</h1><p>Article 5. Chaque part vaut 30 euros.</p>")
+    documents.add_version(DocumentKind.STATUTES, "fr", date(2023, 6, 20), "statuts.pdf", statutes)
+    db.session.commit()
+    page.set_viewport_size(PHONE)
+    page.goto(live_server.path("/join"))
+    link = page.get_by_role("link", name="Statutes (PDF)")
+    expect(link).to_be_visible()  # beside the consent box
+    page.get_by_role("link", name="Statutes and documents").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("The cooperative's documents")
+    expect(page.locator("main")).to_contain_text("Not available in your language: this is the version in French.")
+    accessible(page)
+    assert_fits_phone(page)
+    href = page.get_by_role("link", name="Statutes (PDF)").get_attribute("href")
+    response = page.request.get(live_server.path(href))
+    assert response.headers["content-type"] == "application/pdf" and response.body() == statutes
