@@ -8,6 +8,8 @@ import subprocess
 from datetime import date, time, timedelta
 
 import pytest
+from werkzeug.datastructures import FileStorage
+from werkzeug.test import encode_multipart
 
 from app.clock import today
 from app.extensions import db
@@ -82,13 +84,15 @@ def test_documents_upload_and_refusal(client, group):
     bad = client.post("/groups/ethics/documents", data={"title": "Virus", "file": (io.BytesIO(b"MZ\x90"), "x.exe")},
                       content_type="multipart/form-data")
     assert bad.status_code == 422 and "This file type is not accepted" in text_of(bad)
-    good = client.post("/groups/ethics/documents",
-                       data={"title": "Notes", "file": (io.BytesIO(b"%PDF-1.4 notes"), "notes.pdf")},
-                       content_type="multipart/form-data")
+    # Three megabytes: above an ordinary form's 1 MB, under a file's 10 MB (encoded in memory: the test
+    # client would spool a body this size to a file it does not close).
+    notes = b"%PDF-1.4 notes" + b"0" * (3 * 1024 * 1024)
+    boundary, body = encode_multipart({"title": "Notes", "file": FileStorage(io.BytesIO(notes), "notes.pdf")})
+    good = client.post("/groups/ethics/documents", data=body, content_type=f"multipart/form-data; boundary={boundary}")
     assert good.status_code == 302
     document = db.session.query(GroupDocument).one()
     download = client.get(f"/groups/ethics/documents/{document.id}")
-    assert download.data == b"%PDF-1.4 notes" and download.mimetype == "application/pdf"
+    assert download.data == notes and download.mimetype == "application/pdf"
     assert download.headers["X-Content-Type-Options"] == "nosniff"
 
 
