@@ -11,13 +11,13 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
 
+from app import uploads
 from app.authz import permission_required
 from app.clock import BRUSSELS
 from app.csvexport import csv_response
 from app.errors import DomainError, error_message
 from app.extensions import db
 from app.models import Account, AccountRole, Role
-from app import uploads
 from app.uow import unit_of_work
 from app.web import allow_upload, query_int, render
 from assemblies import charts, forms, queries, services

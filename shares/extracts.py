@@ -8,13 +8,14 @@ from __future__ import annotations
 
 from datetime import date
 
-from flask import render_template
+from flask import Response, render_template
 from flask_babel import gettext as _
 
+from app.clock import today
 from shares import register
 from shares.certificates import coop_identity
 from shares.models import Member
-from shares.pdf import render_pdf
+from shares.pdf import pdf_response, render_pdf
 
 
 def render_extract_pdf(member: Member, on: date) -> bytes:
@@ -23,6 +24,12 @@ def render_extract_pdf(member: Member, on: date) -> bytes:
                            holding=register.holding(member, on),
                            entries=[e for e in register.member_entries(member) if e.effective_on <= on])
     return render_pdf(html)
+
+
+def extract_response(member: Member) -> Response:
+    """Today's extract as a download (the member's own page and the staff's member page)."""
+    on = today()
+    return pdf_response(render_extract_pdf(member, on), filename(member, on))
 
 
 def filename(member: Member, on: date) -> str:

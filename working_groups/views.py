@@ -9,11 +9,11 @@ from flask_login import current_user
 from sqlalchemy import select
 from wtforms.fields.choices import SelectChoice
 
+from app import uploads
 from app.authz import permission_required
 from app.clock import today
 from app.errors import DomainError, error_message
 from app.extensions import db
-from app import uploads
 from app.uow import unit_of_work
 from app.web import allow_upload, format_day, render
 from shares.models import Member

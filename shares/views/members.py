@@ -79,9 +79,7 @@ def my_certificate():
 @bp.route("/me/register-extract.pdf")
 @permission_required(is_member)
 def my_register_extract():
-    member = own_member()
-    on = today()
-    return pdf_response(extracts.render_extract_pdf(member, on), extracts.filename(member, on))
+    return extracts.extract_response(own_member())
 
 
 @bp.route("/certificates/<token>")

@@ -28,7 +28,6 @@ from shares.admission import application_for
 from shares.errors import StatementError
 from shares.labels import entry_label, refund_why
 from shares.models import ApplicationStatus, BankTransaction, Category, EntryKind, Member, PaymentRequest, Surplus, SurplusKind
-from shares.pdf import pdf_response
 from shares.permissions import (can_import_statements, can_keep_register, can_resolve_payments, can_view_member,
                                 can_view_register)
 from shares.views.blueprint import bp, row_or_404
@@ -111,8 +110,7 @@ def member_register_extract(member_id: int):
     member = row_or_404(Member, member_id)
     if not can_view_member(current_user, member):
         abort(403)
-    on = clock.today()
-    return pdf_response(extracts.render_extract_pdf(member, on), extracts.filename(member, on))
+    return extracts.extract_response(member)
 
 
 @bp.route("/staff/members/<int:member_id>/register/<action>", methods=["POST"])
