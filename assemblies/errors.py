@@ -13,7 +13,13 @@ class DuplicateSlug(Conflict):
 
 
 class InvalidDates(AssemblyError):
+    """``field``: the form field that breaks the order of the assembly's dates (or its short name)."""
+
     status = 400
+
+    def __init__(self, field: str):
+        super().__init__(field)
+        self.field = field
 
 
 class AgendaLocked(Conflict):

@@ -12,12 +12,19 @@ from shares.labels import member_number_and_name
 
 from assemblies.candidates_adapter import CallNotFound, CandidaciesUnavailable
 
+# Which rule of the assembly's dates a form broke, said beside its field.
+DATE_ORDER_WORDS = {
+    "slug": _l("Use lowercase letters, digits and dashes."),
+    "voting_closes_at": _l("The vote must close after it opens."),
+    "record_date": _l("The record date cannot come after the day of the assembly."),
+    "proxy_deadline": _l("The deadline for proxies cannot come after the vote closes."),
+}
+
 MESSAGES = {
     CandidaciesUnavailable: _l("Board candidacies are not available in this installation: enter the candidates by hand."),
     CallNotFound: _l("There is no call for candidates with a fixed ballot by that name."),
     errors.DuplicateSlug: _l("An assembly with this short name already exists."),
-    errors.InvalidDates: _l("Check the dates: voting opens before it closes, the record date comes before the meeting "
-                            "and the proxy deadline before voting closes."),
+    errors.InvalidDates: lambda exc: DATE_ORDER_WORDS[exc.field],
     errors.AgendaLocked: _l("The ballot is already on the public board: the agenda can no longer change."),
     errors.ElectorateFrozen: _l("The electorate is already frozen. Use a correction instead."),
     errors.ElectorateNotFrozen: _l("Freeze the electorate first."),

@@ -74,10 +74,12 @@ def create_assembly(*, slug: str, titles: Mapping[str, str], starts_at: datetime
                     min_count: int = 5, tie_rule: str = "ballot_order", actor: Account | None = None) -> Assembly:
     if not SLUG.match(slug or ""):
         raise errors.InvalidDates("slug")
-    if not voting_opens_at < voting_closes_at or record_date > starts_at.date():
-        raise errors.InvalidDates("dates")
+    if not voting_opens_at < voting_closes_at:
+        raise errors.InvalidDates("voting_closes_at")
+    if record_date > starts_at.date():
+        raise errors.InvalidDates("record_date")
     if proxy_deadline is not None and proxy_deadline > voting_closes_at:
-        raise errors.InvalidDates("proxy deadline")
+        raise errors.InvalidDates("proxy_deadline")
     assembly = Assembly(slug=slug, starts_at=starts_at, place=place, voting_opens_at=voting_opens_at,
                         voting_closes_at=voting_closes_at, record_date=record_date, quorum_percent=quorum_percent,
                         proxy_limit=proxy_limit, proxy_deadline=proxy_deadline, min_count=min_count,

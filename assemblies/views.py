@@ -8,6 +8,7 @@ from datetime import datetime
 from flask import Blueprint, abort, flash, redirect, request, url_for
 from flask_babel import get_locale
 from flask_babel import gettext as _
+from flask_babel import ngettext
 from flask_login import current_user
 from sqlalchemy import select
 
@@ -110,7 +111,8 @@ def new():
                     proxy_deadline=_aware(form.proxy_deadline.data), min_count=form.min_count.data,
                     tie_rule=form.tie_rule.data, actor=current_user)
         except DomainError as exc:
-            form.form_errors.append(error_message(exc))
+            field = getattr(form, getattr(exc, "field", ""), None)  # a date out of order: said beside it
+            (field.errors if field is not None else form.form_errors).append(error_message(exc))
             return render("assemblies/new.html", form=form, status=getattr(exc, "status", 422))
         flash(_("The assembly is created. Add its agenda."), "success")
         return redirect(url_for("assemblies.prepare", slug=assembly.slug))
@@ -202,9 +204,15 @@ def import_candidates(slug: str, item_id: int):
     item = queries.item_or_404(assembly, item_id)
     if not forms.ActionForm().validate_on_submit():
         abort(400)
+    seats_before = (item.seats_a, item.seats_b)
     with unit_of_work():
         n = candidates_adapter.import_from_call(item, request.form.get("call", ""), actor=current_user)
-    flash(_("%(n)d candidates imported from the call.", n=n), "success")
+    flash(ngettext("%(num)d candidate imported from the call.", "%(num)d candidates imported from the call.", n),
+          "success")
+    if (item.seats_a, item.seats_b) != seats_before:  # the call says how many seats are open
+        flash(_("The seats are now the call's: %(a)d for category A and %(b)d for category B (they were %(old_a)d "
+                "and %(old_b)d). If the assembly elects another number, remove the item and add it again.", a=item.seats_a,
+                b=item.seats_b, old_a=seats_before[0] or 0, old_b=seats_before[1] or 0), "warning")
     return redirect(url_for("assemblies.prepare", slug=slug) + f"#item-{item.id}")
 
 

@@ -11,7 +11,7 @@ from app.clock import today
 from app.extensions import db
 from assemblies import queries, services
 from assemblies.demo import cast_for, tally
-from assemblies.models import Assembly, Elector
+from assemblies.models import Assembly, Elector, ItemKind
 from tests.factories import sign_in
 from voting import services as voting
 from voting.crypto.ballot import encrypt_ballot
@@ -38,7 +38,12 @@ def test_a_secretary_prepares_an_assembly_in_the_app(client, world):
             "voting_closes_at": f"{day}T18:00", "record_date": today().isoformat(), "quorum_percent": "10",
             "proxy_limit": "1", "min_count": "5", "tie_rule": "lot"}
     bad = post(client, "/assemblies/new", "/assemblies/new", {**form, "voting_closes_at": f"{day}T08:00"})
-    assert bad.status_code == 400 and "Check the dates" in bad.get_data(as_text=True)
+    assert bad.status_code == 400 and "The vote must close after it opens." in bad.get_data(as_text=True)
+    assert 'id="voting_closes_at-error"' in bad.get_data(as_text=True)  # beside the field it is about
+    after_the_day = (today() + timedelta(days=31)).isoformat()
+    late = post(client, "/assemblies/new", "/assemblies/new", {**form, "record_date": after_the_day})
+    assert late.status_code == 400 and 'id="record_date-error"' in late.get_data(as_text=True)
+    assert "The record date cannot come after the day of the assembly." in late.get_data(as_text=True)
     assert post(client, "/assemblies/new", "/assemblies/new", form).status_code == 302
     item = {"kind": "resolution", "title_fr": "Comptes", "title_nl": "Rekeningen", "title_en": "Accounts",
             "majority": "each_category", "seats_a": "11", "seats_b": "7"}
@@ -575,3 +580,35 @@ def test_a_member_outside_the_electorate_is_told_why_they_cannot_vote(client, wo
     sign_in(client, world.members[0].account)
     page = client.get("/assemblies/ga-test").get_data(as_text=True)
     assert why not in page and "/voting/ga-test/vote" in page
+
+
+def test_before_the_keys_the_officer_is_told_why_nothing_can_be_sent_or_opened(client, world):
+    """Between "the ballot on the board" and the scrutineers' keys, the roll and the console say what waits."""
+    from datetime import datetime, timezone
+
+    when = datetime.combine(today() + timedelta(days=9), datetime.min.time(), tzinfo=timezone.utc)
+    assembly = services.create_assembly(slug="ga-waits", titles={"fr": "AG", "nl": "AV", "en": "GA"}, starts_at=when,
+                                        place="Namur", voting_opens_at=when, voting_closes_at=when + timedelta(hours=8),
+                                        record_date=world.record)
+    services.add_item(assembly, kind=ItemKind.RESOLUTION, titles={"fr": "Comptes", "nl": "Rekeningen", "en": "Accounts"},
+                      bodies={"fr": "Premier.\n\nSecond.", "nl": "Eerste.\n\nTweede.", "en": "First.\n\nSecond."})
+    services.add_item(assembly, kind=ItemKind.RESOLUTION, titles={"fr": "Résolution", "nl": "Resolutie",
+                                                                  "en": "Resolution"})
+    services.freeze_electorate(assembly)
+    db.session.commit()
+    sign_in(client, world.officer)
+    prepare = client.get("/assemblies/ga-waits/prepare").get_data(as_text=True)
+    # Putting the ballot on the board cannot be undone: the button is behind a disclosure that says so.
+    assert "<summary>Put the ballot on the public board</summary>" in prepare
+    assert "This cannot be undone." in prepare and "Yes, put the ballot on the public board" in prepare
+    assert '<p class="pre">First.\n\nSecond.</p>' in prepare  # paragraphs kept
+    # A title that says what the item's kind says is not echoed by the kind's badge.
+    assert "<strong>Resolution</strong>\n" in prepare
+    assert prepare.count('<span class="tag">Resolution</span>') == 1  # beside "Accounts" only
+    services.prepare_vote(assembly, world.scrutineers, 1, actor=world.officer)
+    db.session.commit()
+    roll = client.get("/assemblies/ga-waits/roll").get_data(as_text=True)
+    assert "Yes, send the convocations" not in roll
+    assert "The convocations can be sent once every scrutineer has given their public key" in roll
+    chair = client.get("/assemblies/ga-waits/chair").get_data(as_text=True)
+    assert "The vote can be opened once every scrutineer has given their public key" in chair

@@ -9,14 +9,18 @@ from shares.models import Category, MemberKind
 from tests.factories import make_member_obj
 
 
-def test_a_fixed_ballot_becomes_the_board_candidates_in_order(world):
+def _board_item(**seats):
     from datetime import date, datetime, timezone
 
     when = datetime(2027, 6, 20, 12, tzinfo=timezone.utc)
     assembly = services.create_assembly(slug="ga-import", titles={"fr": "AG", "nl": "AV", "en": "GA"},
                                         starts_at=when, place="Liège", voting_opens_at=when,
                                         voting_closes_at=when.replace(hour=18), record_date=date(2027, 6, 1))
-    item = services.add_item(assembly, kind=ItemKind.BOARD, titles={"fr": "CA", "nl": "RvB", "en": "Board"})
+    return services.add_item(assembly, kind=ItemKind.BOARD, titles={"fr": "CA", "nl": "RvB", "en": "Board"}, **seats)
+
+
+def test_a_fixed_ballot_becomes_the_board_candidates_in_order(world):
+    item = _board_item()
     company = make_member_obj(kind=MemberKind.LEGAL)
     choices = {
         "contests": [{"id": "board-a", "category": "A", "seats": 11, "choices": ["a02", "a01", "a03"]},
@@ -73,3 +77,20 @@ def test_the_candidates_of_a_real_call_in_ballot_order_with_their_declared_gende
     assert (item.seats_a, item.seats_b) == (2, 1)
     with pytest.raises(candidates_adapter.CallNotFound):
         candidates_adapter.import_from_call(item, "no-such-call")
+
+
+def test_the_secretary_is_told_when_the_call_changes_the_seats(client, world, monkeypatch):
+    from app.extensions import db
+    from tests.factories import sign_in
+
+    item = _board_item(seats_a=3, seats_b=2)
+    db.session.commit()
+    choices = {"contests": [{"id": "board-a", "category": "A", "seats": 4, "choices": ["a01"]}],
+               "candidates": {"a01": {"name": "Zoé Leroy", "member_id": world.members[0].id, "withdrawn": False}}}
+    monkeypatch.setattr(candidates_adapter, "import_from_call",
+                        lambda item, call, actor=None: candidates_adapter.import_candidates(item, choices, actor=actor))
+    sign_in(client, world.secretary)
+    page = client.post(f"/assemblies/ga-import/items/{item.id}/import-candidates", data={"call": "x"},
+                       follow_redirects=True).get_data(as_text=True)
+    assert "1 candidate imported from the call." in page
+    assert "The seats are now the call&#39;s: 4 for category A and 2 for category B (they were 3 and 2)." in page
