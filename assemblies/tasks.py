@@ -1,17 +1,21 @@
 """The member's home page: "Vote" while they have not voted, "Vote again" after; nothing while
 another member holds their proxy (the holder has their voting link); for a proxy held, the vote
-owed in the represented member's name until it is cast."""
+owed in the represented member's name until it is cast. The election officer's: the next step of
+each assembly still to vote (the ballot to put on the public board, the convocations to send)."""
 from __future__ import annotations
 
 from flask import url_for
 from flask_babel import get_locale
 from flask_babel import gettext as _
-from sqlalchemy import select
+from flask_babel import ngettext
+from sqlalchemy import func, select
 
+from app.clock import utcnow
 from app.extensions import db
 from app.registry import Task
 from assemblies import services
 from assemblies.models import Assembly, Elector
+from assemblies.permissions import can_run_vote
 from shares.queries import member_for_account
 from voting import services as voting
 from voting.models import Election, ElectionState
@@ -44,4 +48,30 @@ def vote_tasks(user):
                                         t=title),
                                 url=url_for("assemblies.show", slug=assembly.slug), urgency=11,
                                 due=assembly.voting_closes_at.date(), count=1))
+    return out
+
+
+def officer_tasks(user):
+    if not can_run_vote(user):
+        return []
+    not_convened = (select(func.count()).select_from(Elector)
+                    .where(Elector.assembly_id == Assembly.id, Elector.convoked_at.is_(None),
+                           Elector.removed_at.is_(None)).scalar_subquery())
+    rows = db.session.execute(
+        select(Assembly, Election.state, not_convened).outerjoin(Election, Election.id == Assembly.election_id)
+        .where(Assembly.voting_closes_at > utcnow(), Assembly.electorate_frozen_at.is_not(None))
+        .order_by(Assembly.voting_opens_at)).all()
+    lang = str(get_locale() or "fr")[:2]
+    out = []
+    for assembly, state, waiting in rows:
+        title = assembly.text("title", lang)
+        if state is None:
+            out.append(Task(title=_("Put the ballot on the public board: %(t)s", t=title), urgency=30,
+                            url=url_for("assemblies.prepare", slug=assembly.slug, _anchor="vote"),
+                            due=assembly.voting_opens_at.date(), count=1))
+        elif state in (ElectionState.KEYGEN, ElectionState.OPEN) and waiting:
+            out.append(Task(title=ngettext("Send the convocations: %(t)s (%(num)d member waiting)",
+                                           "Send the convocations: %(t)s (%(num)d members waiting)", waiting, t=title),
+                            url=url_for("assemblies.roll", slug=assembly.slug), urgency=30,
+                            due=assembly.voting_opens_at.date(), count=1))
     return out

@@ -597,6 +597,8 @@ def test_before_the_keys_the_officer_is_told_why_nothing_can_be_sent_or_opened(c
     services.freeze_electorate(assembly)
     db.session.commit()
     sign_in(client, world.officer)
+    home = client.get("/").get_data(as_text=True)
+    assert "Put the ballot on the public board: GA" in home  # the officer's next step, on their home page
     prepare = client.get("/assemblies/ga-waits/prepare").get_data(as_text=True)
     # Putting the ballot on the board cannot be undone: the button is behind a disclosure that says so.
     assert "<summary>Put the ballot on the public board</summary>" in prepare
@@ -612,3 +614,16 @@ def test_before_the_keys_the_officer_is_told_why_nothing_can_be_sent_or_opened(c
     assert "The convocations can be sent once every scrutineer has given their public key" in roll
     chair = client.get("/assemblies/ga-waits/chair").get_data(as_text=True)
     assert "The vote can be opened once every scrutineer has given their public key" in chair
+    assert "Put the ballot on the public board: GA" not in client.get("/").get_data(as_text=True)
+
+
+def test_the_officer_home_page_asks_for_the_convocations_until_they_are_sent(client, world):
+    sign_in(client, world.officer)
+    task = "Send the convocations: %s (6 members waiting)" % world.assembly.text("title", "en")
+    assert task in client.get("/").get_data(as_text=True)
+    services.convene(world.assembly)
+    db.session.commit()
+    assert "Send the convocations" not in client.get("/").get_data(as_text=True)
+    member_home = client.application.test_client()
+    sign_in(member_home, world.members[0].account)
+    assert "Send the convocations" not in member_home.get("/").get_data(as_text=True)
