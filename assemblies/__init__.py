@@ -11,7 +11,7 @@ def init_app(app) -> None:
     from app.registry import nav_item, task_provider
     from assemblies import cli, permissions
     from assemblies.messages import MESSAGES
-    from assemblies.tasks import officer_tasks, vote_tasks
+    from assemblies.tasks import door_tasks, officer_tasks, vote_tasks
     from assemblies.views import bp
 
     app.register_blueprint(bp)
@@ -21,6 +21,7 @@ def init_app(app) -> None:
     nav_item(_l("Assemblies"), "assemblies.index", permissions.can_see_assemblies, order=19)
     task_provider(vote_tasks)
     task_provider(officer_tasks)
+    task_provider(door_tasks)
     from assemblies.services import holds_proxy_for
     from voting.permissions import register_cast_for_rule
 

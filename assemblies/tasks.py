@@ -1,7 +1,8 @@
 """The member's home page: "Vote" while they have not voted, "Vote again" after; nothing while
 another member holds their proxy (the holder has their voting link); for a proxy held, the vote
 owed in the represented member's name until it is cast. The election officer's: the next step of
-each assembly still to vote (the ballot to put on the public board, the convocations to send)."""
+each assembly still to vote (the ballot to put on the public board, the convocations to send). The
+door's, on the day of an assembly: welcoming members at check-in."""
 from __future__ import annotations
 
 from flask import url_for
@@ -10,12 +11,12 @@ from flask_babel import gettext as _
 from flask_babel import ngettext
 from sqlalchemy import func, select
 
-from app.clock import utcnow
+from app.clock import brussels_day, today, utcnow
 from app.extensions import db
 from app.registry import Task
 from assemblies import services
 from assemblies.models import Assembly, Elector
-from assemblies.permissions import can_run_vote
+from assemblies.permissions import can_check_in, can_run_vote
 from shares.queries import member_for_account
 from voting import services as voting
 from voting.models import Election, ElectionState
@@ -40,14 +41,14 @@ def vote_tasks(user):
             voted = services.has_voted(assembly, member.id)
             out.append(Task(title=(_("Vote again: %(t)s", t=title) if voted else _("Vote: %(t)s", t=title)),
                             url=url_for("voting.vote", slug=election.slug), urgency=10 if not voted else 60,
-                            due=assembly.voting_closes_at.date(), count=0 if voted else 1))
+                            due=brussels_day(assembly.voting_closes_at), count=0 if voted else 1))
         # A proxy held: the vote owed for the member who gave it (its link came in the mail "Proxy of ...").
         for proxy in services.proxies_held(assembly, member):
             if not services.has_voted(assembly, proxy.giver_id):
                 out.append(Task(title=_("Vote in the name of %(name)s (their proxy): %(t)s", name=proxy.giver.name,
                                         t=title),
                                 url=url_for("assemblies.show", slug=assembly.slug), urgency=11,
-                                due=assembly.voting_closes_at.date(), count=1))
+                                due=brussels_day(assembly.voting_closes_at), count=1))
     return out
 
 
@@ -68,10 +69,21 @@ def officer_tasks(user):
         if state is None:
             out.append(Task(title=_("Put the ballot on the public board: %(t)s", t=title), urgency=30,
                             url=url_for("assemblies.prepare", slug=assembly.slug, _anchor="vote"),
-                            due=assembly.voting_opens_at.date(), count=1))
+                            due=brussels_day(assembly.voting_opens_at), count=1))
         elif state in (ElectionState.KEYGEN, ElectionState.OPEN) and waiting:
             out.append(Task(title=ngettext("Send the convocations: %(t)s (%(num)d member waiting)",
                                            "Send the convocations: %(t)s (%(num)d members waiting)", waiting, t=title),
                             url=url_for("assemblies.roll", slug=assembly.slug), urgency=30,
-                            due=assembly.voting_opens_at.date(), count=1))
+                            due=brussels_day(assembly.voting_opens_at), count=1))
     return out
+
+
+def door_tasks(user):
+    if not can_check_in(user):
+        return []
+    lang = str(get_locale() or "fr")[:2]
+    soon = db.session.scalars(select(Assembly).where(Assembly.election_id.is_not(None),
+                                                     Assembly.voting_closes_at > utcnow())).all()
+    return [Task(title=_("Welcome members at the door: %(t)s", t=assembly.text("title", lang)), urgency=20,
+                 url=url_for("assemblies.checkin", slug=assembly.slug), due=today())
+            for assembly in soon if brussels_day(assembly.starts_at) == today()]

@@ -627,3 +627,15 @@ def test_the_officer_home_page_asks_for_the_convocations_until_they_are_sent(cli
     member_home = client.application.test_client()
     sign_in(member_home, world.members[0].account)
     assert "Send the convocations" not in member_home.get("/").get_data(as_text=True)
+
+
+def test_on_the_day_the_door_is_on_the_staff_home_page(client, world):
+    from app.clock import utcnow
+
+    sign_in(client, world.staff)
+    task = "Welcome members at the door: %s" % world.assembly.text("title", "en")
+    assert task not in client.get("/").get_data(as_text=True)  # two days before
+    world.assembly.starts_at = utcnow()
+    db.session.commit()
+    home = client.get("/").get_data(as_text=True)
+    assert task in home and f"/assemblies/{world.assembly.slug}/checkin" in home
