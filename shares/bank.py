@@ -217,8 +217,8 @@ def _classify(tx: BankTransaction, request: PaymentRequest | None) -> None:
         tx.why = "cancelled"
     elif tx.amount_cents == request.due_cents:
         tx.match_status, tx.match_reason, tx.matched_at = MatchStatus.MATCHED, "structured reference", utcnow()
-        register.record_payment(request, tx.amount_cents, on=tx.booking_date, transaction=tx,
-                                reason="structured reference")
+        # The entry needs no note: its payment request (and that request's communication) says why.
+        register.record_payment(request, tx.amount_cents, on=tx.booking_date, transaction=tx)
     elif tx.amount_cents < request.due_cents:
         tx.match_status, tx.why = MatchStatus.PARTIAL, "partial"
     else:
@@ -290,7 +290,7 @@ def match_by_hand(tx: BankTransaction, request: PaymentRequest, *, expected_vers
     before = {"status": tx.match_status, "why": tx.why, "payment_request": tx.payment_request_id}
     _claim(tx, expected_version, MatchStatus.MATCHED, request.id, actor, reason or "structured reference")
     applied = register.record_payment(request, tx.amount_cents, on=tx.booking_date, transaction=tx, actor=actor,
-                                      reason=reason or "structured reference")
+                                      reason=reason)
     audit.record("shares.bank_payment.match_by_hand", tx, actor=actor, before=before,
                  after={"status": MatchStatus.MATCHED, "payment_request": request.id, "reason": reason,
                         "surplus_cents": applied.excess_cents})

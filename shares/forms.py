@@ -25,6 +25,11 @@ from shares.references import parse_reference
 from shares.services import check_category
 
 
+# A name left empty, said for the field it is about (the profile, the join form, staff's new member).
+NAME_REQUIRED = {"first_name": _l("Enter the first name."), "last_name": _l("Enter the last name."),
+                 "legal_name": _l("Enter the name of the company or association.")}
+
+
 def _stdnum_field(module, message):
     """A validator that checks with python-stdnum and replaces the data with its compact form."""
     def check(form, field):
@@ -100,12 +105,11 @@ class ProfileForm(PersonFields):
             number = self.enterprise_number.data
             if number and len(number) == 10:  # python-stdnum has no formatter for it: 0403.170.701
                 self.enterprise_number.data = f"{number[:4]}.{number[4:7]}.{number[7:]}"
-        required = [DataRequired(_l("This field is required."))]
         if legal:
-            self.legal_name.validators = required + [Length(max=200)]
+            self.legal_name.validators = [DataRequired(NAME_REQUIRED["legal_name"]), Length(max=200)]
         else:
-            self.first_name.validators = required + [Length(max=100)]
-            self.last_name.validators = required + [Length(max=100)]
+            self.first_name.validators = [DataRequired(NAME_REQUIRED["first_name"]), Length(max=100)]
+            self.last_name.validators = [DataRequired(NAME_REQUIRED["last_name"]), Length(max=100)]
 
 
 class MemberSearchForm(FlaskForm):
@@ -352,10 +356,9 @@ class _IdentityMixin:
 
     def check_identity(self) -> bool:
         ok = True
-        required = _l("This field is required.")
         if self.kind.data == "legal":
             if not (self.legal_name.data or "").strip():
-                self.legal_name.errors.append(required)
+                self.legal_name.errors.append(NAME_REQUIRED["legal_name"])
                 ok = False
             if not self.enterprise_number.data:
                 self.enterprise_number.errors.append(_l("A company or association gives its enterprise number."))
@@ -363,7 +366,7 @@ class _IdentityMixin:
         else:
             for f in (self.first_name, self.last_name):
                 if not (f.data or "").strip():
-                    f.errors.append(required)
+                    f.errors.append(NAME_REQUIRED[f.name])
                     ok = False
         return ok
 

@@ -50,7 +50,9 @@ def _too_many_applications(_limit) -> Response:
 
 
 @bp.route("/join", methods=["GET", "POST"])
-@limiter.limit(_rate_limit, methods=["POST"], on_breach=_too_many_applications)
+# Only applications count (a sent form redirects): a form sent back for a mistake does not use up the limit.
+@limiter.limit(_rate_limit, methods=["POST"], on_breach=_too_many_applications,
+               deduct_when=lambda response: response.status_code == 302)
 def apply():
     form = ApplicationForm()
     if not form.is_submitted():

@@ -109,8 +109,8 @@ def test_an_applicant_reads_the_statutes_from_the_foot_of_the_page_on_a_phone(pa
     db.session.commit()
     page.set_viewport_size(PHONE)
     page.goto(live_server.path("/join"))
-    link = page.get_by_role("link", name="Statutes (PDF)")
-    expect(link).to_be_visible()  # beside the consent box
+    link = page.get_by_role("link", name="Statutes (PDF, in French)")
+    expect(link).to_be_visible()  # beside the consent box, saying the language it is in
     page.get_by_role("link", name="Statutes and documents").click()
     expect(page.get_by_role("heading", level=1)).to_have_text("The cooperative's documents")
     expect(page.locator("main")).to_contain_text("Not available in your language: this is the version in French.")

@@ -64,6 +64,8 @@ def test_a_reader_gets_their_language_else_another_and_earlier_versions_stay(sta
     assert (in_force.document.filename, in_force.document.language, in_force.languages) == ("statuts-2024.pdf", "fr", ("fr",))
     page = app.test_client().get("/documents/", headers={"Accept-Language": "en"}).get_data(as_text=True)
     assert "Not available in your language: this is the version in French." in page
+    assert "Statutes (PDF, in French)" in app.test_client().get("/join", headers={"Accept-Language": "en"}).get_data(
+        as_text=True)
     assert "2 earlier versions" in page and "Adopted on 10 January 2017, in Dutch" in page
 
 

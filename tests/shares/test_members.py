@@ -34,7 +34,7 @@ def test_member_edits_profile_and_it_is_audited(client, login_as, db):
 @pytest.mark.parametrize("field,value,message", [
     ("national_number", "85073003329", "not a valid Belgian national number"),
     ("iban", "BE71096123456768", "This IBAN is not valid"),
-    ("first_name", "", "This field is required"),
+    ("first_name", "", "Enter the first name."),
     ("postcode", "", "Enter your postcode"),
 ])
 def test_bad_input_is_explained_and_kept(client, login_as, db, field, value, message):

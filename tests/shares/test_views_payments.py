@@ -214,3 +214,16 @@ def test_staff_home_lists_the_money_to_handle(client, login_as, make_member):
     db.session.commit()
     home = client.get("/").get_data(as_text=True)
     assert "payment to resolve" not in home and "1 overpayment to decide" in home
+
+
+def test_a_payment_matched_by_its_communication_leaves_no_code_in_the_register(client, login_as, make_member):
+    """The register entry of an automatic match carries no note: it used to say "structured reference",
+    in English on every language's member page."""
+    login_as("staff")
+    member, request = _request(make_member)
+    _import(Credit(request.amount_cents, D, "Payer", reference=request.reference))
+    payment = db.session.scalar(select(ShareEntry).where(ShareEntry.payment_request_id == request.id,
+                                                         ShareEntry.paid_cents > 0))
+    assert payment.note == "" and request.status is PaymentStatus.PAID
+    page = client.get(f"/staff/members/{member.id}", headers={"Accept-Language": "fr"}).get_data(as_text=True)
+    assert "structured reference" not in page
