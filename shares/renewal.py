@@ -144,6 +144,14 @@ def lapse_date(now: datetime, stage: RenewalStage) -> date | None:
     return brussels_day(now + timedelta(days=int(config("RENEWAL_GRACE_DAYS"))))
 
 
+def lapses_on(member_id: int, year: int) -> date | None:
+    """The day an unpaid member lapses, once their last reminder for ``year`` is sent (else None)."""
+    sent = db.session.scalar(select(RenewalNotice.sent_at).where(
+        RenewalNotice.member_id == member_id, RenewalNotice.year == year,
+        RenewalNotice.stage == RenewalStage.REMINDER_2))
+    return lapse_date(sent, RenewalStage.REMINDER_2) if sent is not None else None
+
+
 def run_campaign(year: int, now: datetime | None = None, reminder_days: tuple[int, ...] | None = None,
                  batch: int = 200, show_progress: bool = False) -> CampaignResult:
     """Send today's renewal letters for ``year``. Commits every ``batch`` members (it is a job)."""

@@ -6,6 +6,7 @@ from datetime import date, datetime, timedelta, timezone
 
 import pytest
 from flask import current_app
+from sqlalchemy import select
 
 from app.extensions import db
 from app.models import OutboxMessage
@@ -227,3 +228,32 @@ def test_demo_loader_leaves_renewals_to_pay_and_paid(make_member, outbox, monkey
     before = len(outbox())
     again = renewal.run_campaign(year)
     assert again.requested == 0 and len(outbox()) == before + sum(again.reminded.values())
+
+
+def test_after_the_last_reminder_the_home_page_says_the_renewal_is_overdue_and_until_when(client, make_member):
+    from app.clock import today, utcnow
+    from app.web import format_day
+    from tests.factories import sign_in
+
+    year = today().year
+    member = member_since(make_member, joined=date(year - 2, 5, 1))
+    renewal.run_campaign(year)
+    sign_in(client, member.account)
+    assert "Renew your membership for %d." % year in client.get("/").get_data(as_text=True)
+    request = renewal.renewal_request_for(member.id, year)
+    db.session.add(RenewalNotice(member_id=member.id, year=year, stage=RenewalStage.REMINDER_2, sent_at=utcnow(),
+                                 payment_request_id=request.id))
+    db.session.commit()
+    grace = client.application.config["RENEWAL_GRACE_DAYS"]
+    with client.application.test_request_context():
+        until = format_day(today() + timedelta(days=grace), "long")
+    home = client.get("/").get_data(as_text=True)
+    assert f"Your renewal for {year} is overdue. Pay it by {until}, or your membership lapses" in home
+
+    # Once the grace period is over, the box says the membership lapsed and how to come back.
+    notice = db.session.scalar(select(RenewalNotice).where(RenewalNotice.member_id == member.id,
+                                                          RenewalNotice.stage == RenewalStage.REMINDER_2))
+    notice.sent_at = utcnow() - timedelta(days=grace + 1)
+    db.session.commit()
+    home = client.get("/").get_data(as_text=True)
+    assert "Your membership lapsed on" in home and f"the renewal for {year} is unpaid. Pay it and you are" in home
