@@ -175,4 +175,4 @@ TEMPLATE_GLOBALS = {"iban_text": iban_text, "refund_why": refund_why, "payment_s
                     "entry_label": entry_label, "date_column": date_column,
                     "entry_words": entry_words,
                     "application_status": application_status, "dates_text": dates_text,
-                    "dated_pattern": dated_pattern, "document_name": document_name}
+                    "dated_pattern": dated_pattern, "document_name": document_name, "coop_iban_text": coop_iban_text}

@@ -198,8 +198,8 @@ def renewal_context(member, year: int) -> dict | None:
     unpaid = request_.status in OPEN_STATUSES
     qr = payments.request_qr_svg(request_, label=_("QR code to pay your renewal with a banking app")) if unpaid else None
     lapses_on = renewal.lapses_on(member.id, year) if unpaid else None
-    return {"renewal": request_, "year": year, "qr": qr, "unpaid": unpaid, "iban": coop_iban_text(),
-            "lapses_on": lapses_on, "lapsed": lapses_on is not None and lapses_on <= today()}
+    return {"renewal": request_, "year": year, "qr": qr, "unpaid": unpaid, "lapses_on": lapses_on,
+            "lapsed": lapses_on is not None and lapses_on <= today()}
 
 
 def renewal_tasks(account) -> list[Task]:

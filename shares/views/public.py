@@ -91,4 +91,4 @@ def application_received():
     request = application.payment_request
     qr = payments.request_qr_svg(request, label=_("QR code to pay your shares with a banking app"))
     return render_template("shares/join_received.html", application=application, request=request, qr=qr,
-                           iban=coop_iban_text(), decision=admission.admission_mode() == "decision")
+                           decision=admission.admission_mode() == "decision")

@@ -69,6 +69,8 @@ def test_a_good_application_shows_what_to_pay_and_mails_a_sign_in_link(client, o
     assert application.member.national_number == "85073003328" and application.shares == 2
     assert application.payment_request.formatted_reference in page and 'class="qr"' in page
     assert "60,00 €" in page or "60.00 €" in page
+    # What a banking app asks for: the beneficiary's name too, and the account in groups of four.
+    assert "<dt>Beneficiary</dt><dd>Une Voix</dd>" in page and '<dd class="iban">BE' in page
     mails = outbox("chloe@example.be")
     assert {m.subject for m in mails} >= {"Votre candidature à Une Voix\xa0: comment payer vos parts"}
     assert db.session.scalar(db.select(LoginToken).where(LoginToken.account_id == application.member.account_id))
