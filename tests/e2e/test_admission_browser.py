@@ -119,3 +119,19 @@ def test_an_applicant_reads_the_statutes_from_the_foot_of_the_page_on_a_phone(pa
     href = page.get_by_role("link", name="Statutes (PDF)").get_attribute("href")
     response = page.request.get(live_server.path(href))
     assert response.headers["content-type"] == "application/pdf" and response.body() == statutes
+
+
+def test_a_company_sees_its_own_fields_and_category_b_on_a_phone(page, live_server, accessible):
+    page.set_viewport_size(PHONE)
+    page.goto(live_server.path("/join"))
+    expect(page.get_by_label("First name")).to_be_visible()
+    page.get_by_label("A company or association").check()
+    expect(page.get_by_label("First name")).to_be_hidden()
+    expect(page.get_by_label("Name of the company or association")).to_be_visible()
+    expect(page.get_by_label(re.compile("^B: "))).to_be_checked()
+    expect(page.get_by_label(re.compile("^A: "))).to_be_disabled()
+    accessible(page)
+    assert_fits_phone(page)
+    page.get_by_label("A person").check()
+    expect(page.get_by_label("First name")).to_be_visible()
+    expect(page.get_by_label(re.compile("^A: "))).to_be_enabled()
