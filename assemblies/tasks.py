@@ -22,6 +22,10 @@ from voting import services as voting
 from voting.models import Election, ElectionState
 
 
+def _title(assembly: Assembly) -> str:
+    return assembly.text("title", str(get_locale() or "fr")[:2])
+
+
 def vote_tasks(user):
     member = member_for_account(user.id)
     if member is None:
@@ -31,12 +35,11 @@ def vote_tasks(user):
         .join(Elector, (Elector.assembly_id == Assembly.id) & (Elector.member_id == member.id)
               & Elector.removed_at.is_(None))
         .where(Election.state == ElectionState.OPEN)).all()
-    lang = str(get_locale() or "fr")[:2]
     out = []
     for assembly, election in rows:
         if not voting.accepts_ballots(election):  # every item's vote closed: nothing left to vote on
             continue
-        title = assembly.text("title", lang)
+        title = _title(assembly)
         if services.standing_proxy(assembly, member.id) is None:
             voted = services.has_voted(assembly, member.id)
             out.append(Task(title=(_("Vote again: %(t)s", t=title) if voted else _("Vote: %(t)s", t=title)),
@@ -62,10 +65,9 @@ def officer_tasks(user):
         select(Assembly, Election.state, not_convened).outerjoin(Election, Election.id == Assembly.election_id)
         .where(Assembly.voting_closes_at > utcnow(), Assembly.electorate_frozen_at.is_not(None))
         .order_by(Assembly.voting_opens_at)).all()
-    lang = str(get_locale() or "fr")[:2]
     out = []
     for assembly, state, waiting in rows:
-        title = assembly.text("title", lang)
+        title = _title(assembly)
         if state is None:
             out.append(Task(title=_("Put the ballot on the public board: %(t)s", t=title), urgency=30,
                             url=url_for("assemblies.prepare", slug=assembly.slug, _anchor="vote"),
@@ -81,9 +83,8 @@ def officer_tasks(user):
 def door_tasks(user):
     if not can_check_in(user):
         return []
-    lang = str(get_locale() or "fr")[:2]
     soon = db.session.scalars(select(Assembly).where(Assembly.election_id.is_not(None),
                                                      Assembly.voting_closes_at > utcnow())).all()
-    return [Task(title=_("Welcome members at the door: %(t)s", t=assembly.text("title", lang)), urgency=20,
+    return [Task(title=_("Welcome members at the door: %(t)s", t=_title(assembly)), urgency=20,
                  url=url_for("assemblies.checkin", slug=assembly.slug), due=today())
             for assembly in soon if brussels_day(assembly.starts_at) == today()]
