@@ -16,6 +16,7 @@ from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional, ValidationError
 from wtforms.widgets import HiddenInput
 
+from app.auth.forms import email_field
 from app.errors import error_message
 from app.i18n import LANGUAGE_NAMES, LANGUAGE_WORDS
 from shares.errors import InvalidReference, LegalPersonInCategoryA
@@ -346,7 +347,7 @@ class RegisterDateForm(FlaskForm):
 
 # --- admission ------------------------------------------------------------------------------------
 
-from wtforms import BooleanField, EmailField  # noqa: E402
+from wtforms import BooleanField  # noqa: E402
 
 KIND_CHOICES = [SelectChoice("natural", _l("A person")), SelectChoice("legal", _l("A company or association"))]
 
@@ -376,8 +377,7 @@ class ApplicationForm(PersonFields, _IdentityMixin):
 
     kind = RadioField(_l("Who becomes a member?"), choices=KIND_CHOICES, default="natural",
                       validators=[InputRequired(_l("Choose a person or a company or association."))])
-    email = EmailField(_l("E-mail address"), validators=[DataRequired(_l("Enter your e-mail address.")),
-                                                          Length(max=254)])
+    email = email_field()
     enterprise_number = StringField(_l("Enterprise number (companies and associations)"), validators=[
         _stdnum_field(std_be_vat, _l("This is not a valid Belgian enterprise number (like 0403.170.701)."))])
     category = RadioField(_l("Category"), default="A", choices=[
@@ -414,8 +414,7 @@ class ContactForm(FlaskForm):
     """Staff edit a member's e-mail and postal address (audited)."""
 
     version = VersionField(validators=VERSION)
-    email = EmailField(_l("E-mail address"), validators=[DataRequired(_l("Enter an e-mail address.")),
-                                                          Length(max=254)])
+    email = email_field(_l("Enter an e-mail address."))
     street = StringField(_l("Street and number"), validators=[DataRequired(REQUIRED),
                                                                Length(max=200)])
     postcode = StringField(_l("Postcode"), validators=[DataRequired(REQUIRED), Length(max=12)])

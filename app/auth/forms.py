@@ -9,11 +9,16 @@ PASSWORD_MAX = 256
 _password_max = Length(max=PASSWORD_MAX, message=_l("Use at most %(max)d characters."))
 
 
-class LoginForm(FlaskForm):
-    email = EmailField(_l("E-mail address"), validators=[
-        DataRequired(_l("Enter your e-mail address.")),
-        Length(max=254, message=_l("An e-mail address has at most 254 characters.")),
+def email_field(required: str = _l("Enter your e-mail address.")) -> EmailField:
+    """An e-mail address, checked the same way wherever one is typed (sign-in, joining, staff's
+    contact form): the browser's check can be bypassed, this one cannot."""
+    return EmailField(_l("E-mail address"), validators=[
+        DataRequired(required), Length(max=254, message=_l("An e-mail address has at most 254 characters.")),
         Email(_l("Enter a valid e-mail address, like name@example.be."))])
+
+
+class LoginForm(FlaskForm):
+    email = email_field()
     password = PasswordField(_l("Password (only if you have set one)"), validators=[Optional(), _password_max])
 
 

@@ -5,6 +5,7 @@ import time
 
 from flask import Blueprint, current_app, flash, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
+from flask_babel import ngettext
 from flask_login import current_user, login_user, logout_user
 
 from app.auth import services
@@ -32,8 +33,9 @@ _per_email = limiter.limit("5/15 minutes", methods=["POST"], key_func=lambda: re
 
 
 def _too_many(template: str, exc: TooManyAttempts, **context):
-    message = _("Too many wrong attempts. Wait %(minutes)s minute(s) and try again, or sign in with "
-                "an e-mailed link.", minutes=exc.minutes)
+    message = ngettext("Too many wrong attempts. Wait %(num)d minute and try again, or sign in with an e-mailed "
+                       "link.", "Too many wrong attempts. Wait %(num)d minutes and try again, or sign in with an "
+                       "e-mailed link.", exc.minutes)
     response = current_app.make_response((render_template(template, too_many=message, **context), 429))
     response.headers["Retry-After"] = str(exc.seconds)
     return response

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
+from flask_babel import refresh
 from flask_login import current_user
 
 from app.authz import can_search_members, permission_required
@@ -35,6 +36,7 @@ def profile():
                     "check them against the saved profile and save again."), "error")
             form.version.data = member.version
             return render_template("shares/profile.html", form=form, member=member), 409
+        refresh()  # said in the language just chosen, which the next page is in
         flash(_("Your profile is saved."), "success")
         return redirect(url_for("shares.profile"))
     return render_template("shares/profile.html", form=form, member=member), 400 if form.errors else 200

@@ -455,7 +455,8 @@ def surplus_refund(surplus_id: int):
 def surplus_shares(surplus_id: int):
     def act(kept, form, actor):
         request_, rest = surpluses.buy_shares(kept, actor=actor, note=form.note.data or "")
-        message = _("%(count)d more share(s) recorded in the register, paid.", count=request_.shares)
+        message = ngettext("%(num)d more share recorded in the register, paid.",
+                           "%(num)d more shares recorded in the register, paid.", request_.shares)
         if rest is not None:
             message += " " + _("%(amount)s left over is kept.", amount=euros(rest.amount_cents))
         return message

@@ -29,6 +29,9 @@ def test_member_edits_profile_and_it_is_audited(client, login_as, db):
     assert member.iban == "BE71096123456769"
     entry = db.session.scalar(select(AuditEntry).where(AuditEntry.action == "shares.member.profile_update"))
     assert entry.after["city"] == "Gent" and entry.before["city"] == "Bruxelles"
+    # The confirmation is in the language just chosen (Dutch), like the page it shows on.
+    page = client.get("/me").get_data(as_text=True)
+    assert 'lang="nl"' in page and "Uw profiel is opgeslagen." in page
 
 
 @pytest.mark.parametrize("field,value,message", [

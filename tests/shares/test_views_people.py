@@ -50,6 +50,8 @@ def test_the_join_form_is_reachable_and_speaks_french(client):
     ({"consent": ""}, "consent", "You must agree"),
     ({"shares": "0"}, "shares", "from 1 to 100"),
     ({"first_name": ""}, "first_name", "Enter the first name."),
+    ({"email": "not-an-email"}, "email", "Enter a valid e-mail address, like name@example.be."),
+    ({"email": "a@b"}, "email", "Enter a valid e-mail address, like name@example.be."),
     ({"kind": "legal", "legal_name": "", "enterprise_number": "0403.170.701", "category": "B"}, "legal_name",
      "Enter the name of the company or association."),
 ])
