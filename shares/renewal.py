@@ -127,6 +127,7 @@ def _send(member: Member, plan: _Plan, year: int, now: datetime, amount_cents: i
                    dedupe_key=dedupe_key(year, member.id, plan.stage), member=member, year=year,
                    amount_cents=request.due_cents or request.amount_cents,
                    reference=request.formatted_reference, link=public_url("/"), iban=coop_iban_text(),
+                   resign_link=public_url("/me/resign"),
                    coop_name=current_app.config.get("COOP_NAME", ""),
                    requested_on=brussels_day(plan.requested_at or now), lapse_on=lapse_date(now, plan.stage))
         db.session.flush()

@@ -77,7 +77,7 @@ def _mail_application(application: MembershipApplication) -> None:
     queue_mail(member.email, member.language, "application_received", member=member, request=request,
                shares=application.shares, amount_cents=request.amount_cents,
                reference=request.formatted_reference, iban=coop_iban_text(),
-               coop_name=current_app.config.get("COOP_NAME", ""), link=public_url("/"),
+               coop_name=current_app.config.get("COOP_NAME", ""), link=public_url(url_for("shares.my_payments")),
                decision=admission.admission_mode() == "decision")
     request_login_link(member.email)
 

@@ -101,6 +101,8 @@ def test_reminders_at_the_configured_intervals_then_lapsed(app, make_member, out
     assert result.reminded == {RenewalStage.REMINDER_1: 0, RenewalStage.REMINDER_2: 1}
     assert renewal.run_campaign(YEAR, now=START + timedelta(days=90), reminder_days=(10, 20)).sent == 0
     assert [m.dedupe_key.rsplit(":", 1)[1] for m in outbox(never.email)] == ["request", "reminder_1", "reminder_2"]
+    last = outbox(never.email)[-1].body_text  # the way out is a link, not "from your home page"
+    assert "If you wish to leave the cooperative instead, you can say so here:" in last and "/me/resign" in last
     letters = [m.dedupe_key for m in outbox(payer.email)]
     assert [k.rsplit(":", 1)[1] for k in letters if not k.startswith("shares.receipt")] == ["request"]
     assert len([k for k in letters if k.startswith("shares.receipt")]) == 1  # and the receipt of the payment

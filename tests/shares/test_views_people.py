@@ -75,6 +75,8 @@ def test_a_good_application_shows_what_to_pay_and_mails_a_sign_in_link(client, o
     assert "<dt>Beneficiary</dt><dd>Une Voix</dd>" in page and '<dd class="iban">BE' in page
     mails = outbox("chloe@example.be")
     assert {m.subject for m in mails} >= {"Votre candidature à Une Voix\xa0: comment payer vos parts"}
+    # Its link leads to the page with the QR code (after the sign-in), not to the public home page.
+    assert any(m.body_text.rstrip().endswith("/me/payments") or "/me/payments\n" in m.body_text for m in mails)
     assert db.session.scalar(db.select(LoginToken).where(LoginToken.account_id == application.member.account_id))
     again = client.post("/join", data=GOOD)
     assert again.status_code == 409 and "already uses this e-mail address" in again.get_data(as_text=True)
