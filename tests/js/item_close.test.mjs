@@ -75,4 +75,13 @@ if (DIR) {
     const { summary } = await verifyForDecryption(opener(path.join(DIR, 'items_mixed.json')), { pool: inlinePool(), minBallots: 2 });
     assert.deepEqual(summary.groups.sort(), ['A', 'B', 'total']);
   });
+
+  test('every count withheld: no decryption, no scrutineer named, and the browser verifier agrees with Python', () => {
+    const doc = load('all_withheld');
+    const rec = readRecord(doc);
+    const result = doc.events.find((e) => e.type === 'result').data;
+    assert.deepEqual(result.trustees, []);
+    checkCounts(rec, result);
+    assert.throws(() => checkCounts(rec, { ...result, trustees: ['t1'] }), (e) => e.code === 'result_count');
+  });
 }

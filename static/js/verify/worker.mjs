@@ -47,13 +47,17 @@ function smallLog(point, limit) {
 export function checkCounts(rec, result) {
   const el = rec.election;
   const used = result.trustees;
-  if (!Array.isArray(used) || used.length < el.threshold) {
-    throw new RecordError('result_count', 'the result names fewer scrutineers than the threshold');
-  }
-  const indices = used.map((t) => el.index(t));
-  const lam = lagrangeAtZero(indices);
   // The tally names the groups the minimum count lets decrypt (A and B, or only "total", or none).
   const groups = rec.tally.decrypt || {};
+  // With every count withheld nothing is decrypted, and the result names no scrutineer (as in Python).
+  const needed = Object.keys(groups).length ? el.threshold : 0;
+  if (!Array.isArray(used) || used.length < needed || (!needed && used.length)) {
+    throw new RecordError('result_count', needed ? 'the result names fewer scrutineers than the threshold'
+      : 'every count is withheld: the result names no scrutineer');
+  }
+  if (!needed) return;
+  const indices = used.map((t) => el.index(t));
+  const lam = lagrangeAtZero(indices);
   // With items closed apart, each contest has its own counted ballots (the tally's contest_counted).
   for (const [group, perContest] of Object.entries(groups)) {
     for (const c of el.definition.contests) {
