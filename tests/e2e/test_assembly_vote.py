@@ -4,6 +4,7 @@ axe-core on every assembly page."""
 from __future__ import annotations
 
 import re
+from urllib.parse import unquote
 
 from playwright.sync_api import expect
 from sqlalchemy import select
@@ -175,6 +176,11 @@ def test_a_proxy_holder_votes_for_two(page, live_server, sign_in):
             expect(whose).to_contain_text("You have already voted for them: this ballot will replace the earlier one.")
         else:
             expect(whose).to_be_hidden()
+    # "Vote" on the home page afterwards opens the holder's own ballot, not the proxy's again.
+    own = unquote(mail_link(holder.email).split("#", 1)[1]).split(":")[0]
+    page.goto(live_server.path("/voting/ga-e2e/vote"))
+    expect(page.locator("#credential")).to_have_value(own)
+    expect(whose).to_have_text("You have already voted with this credential: this ballot will replace the earlier one.")
     db.session.rollback()
     assembly = db.session.scalar(select(Assembly).where(Assembly.slug == "ga-e2e"))
     voted = set(db.session.scalars(queries.voted_members(assembly.election_id)))

@@ -28,7 +28,11 @@ if (app && form) {
   const review = document.getElementById('ballot-review');
   const done = document.getElementById('ballot-done');
   const credentialInput = document.getElementById('credential');
+  // This tab remembers the voter's own code (storeKey) and, until it is used, the code of a link just
+  // opened (linkKey), so that signing in first does not lose it. A proxy's code is never kept as the
+  // voter's own: after voting in a proxy's name, "Vote" opens the holder's own ballot again.
   const storeKey = `unevoix-credential:${app.dataset.fingerprint}`;
+  const linkKey = `${storeKey}:link`;
   let linkFingerprint = null;
   let pending = null; // the encrypted ballot waiting for the server's answer (re-sent as is on retry)
 
@@ -46,10 +50,11 @@ if (app && form) {
     if (cred) credentialInput.value = cred;
     if (fp) linkFingerprint = fp;
     history.replaceState(null, '', window.location.pathname); // keep it out of the history and screen
-    // Kept for this tab only, so that signing in first (same tab) does not lose it.
-    try { if (cred) sessionStorage.setItem(storeKey, cred); } catch (e) { /* private mode */ }
+    try { if (cred) sessionStorage.setItem(linkKey, cred); } catch (e) { /* private mode */ }
   } else {
-    try { credentialInput.value = sessionStorage.getItem(storeKey) || ''; } catch (e) { /* private mode */ }
+    try {
+      credentialInput.value = sessionStorage.getItem(linkKey) || sessionStorage.getItem(storeKey) || '';
+    } catch (e) { /* private mode */ }
   }
   const wrongElection = Boolean(linkFingerprint && app.dataset.fingerprint && linkFingerprint !== app.dataset.fingerprint);
   if (wrongElection) {
@@ -192,7 +197,10 @@ if (app && form) {
       }
       status.textContent = '';
       if (!response.ok) { fail(body.message || msg('msgNetwork')); if (response.status !== 409) pending = null; return; }
-      try { sessionStorage.setItem(storeKey, credentialInput.value); } catch (e) { /* private mode */ }
+      try {
+        sessionStorage.removeItem(linkKey);
+        if (!proxyOf) sessionStorage.setItem(storeKey, credentialInput.value);
+      } catch (e) { /* private mode */ }
       document.getElementById('tracker').textContent = body.tracker || ballotTracker(pending);
       document.getElementById('tracker-link').href = body.board;
       // An item closed between the last check and the ballot's arrival: say its choice did not count.
