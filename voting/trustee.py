@@ -53,6 +53,19 @@ def _read(path: str) -> Any:
         return json.load(fh)
 
 
+# The private file the browser scrutineer saves (static/js/scrutineer/page.mjs) holds the key, the
+# key-generation state and the share together; a command reads the part it needs from it.
+BROWSER_PRIVATE_FORMAT = "unevoix/v1/trustee-private"
+
+
+def _private(path: str, part: str) -> Any:
+    """``part`` ("key", "state" or "share") from this tool's own file, or from the browser's file."""
+    doc = _read(path)
+    if isinstance(doc, dict) and doc.get("format") == BROWSER_PRIVATE_FORMAT:
+        return doc[part]  # a file saved before this step lacks it: "cannot be read", as any wrong file
+    return doc
+
+
 def _write(path: str, obj: Any, *, private: bool = False) -> None:
     if os.path.exists(path):
         raise FileExistsError(errno.EEXIST, "exists; refusing to overwrite", path)
@@ -172,7 +185,7 @@ def cmd_init(args: argparse.Namespace) -> int:
 
 def cmd_keygen1(args: argparse.Namespace) -> int:
     election = load_election(args.election)
-    private = _read(args.key)
+    private = _private(args.key, "key")
     election.trustee_index(private["id"])
     data, state = keygen_step1(election, private)
     _write(args.state, state, private=True)
@@ -184,8 +197,8 @@ def cmd_keygen1(args: argparse.Namespace) -> int:
 
 def cmd_keygen2(args: argparse.Namespace) -> int:
     election = load_election(args.election)
-    private = _read(args.key)
-    state = _read(args.state)
+    private = _private(args.key, "key")
+    state = _private(args.state, "state")
     if state.get("election") != election.fingerprint:
         raise TrusteeError("state_mismatch", "the private state belongs to another election")
     disqualified: list[str] = []
@@ -238,8 +251,8 @@ def cmd_decrypt(args: argparse.Namespace) -> int:
     state = report.state
     assert state is not None
     summary = decryption_summary(state, min_ballots=args.min_ballots, expect_count=args.expect_count, words=args.words)
-    private = _read(args.key)
-    share = _read(args.share)
+    private = _private(args.key, "key")
+    share = _private(args.share, "share")
     election = state.el
     if share.get("election") != election.fingerprint or share.get("id") != private["id"]:
         raise TrusteeError("state_mismatch", "the secret share belongs to another election or trustee")
@@ -274,7 +287,7 @@ def cmd_sign_seal(args: argparse.Namespace) -> int:
     if not state.closed or state.close_data_seen is None:
         print(_("refused: the ballot box is not closed on this record"), file=sys.stderr)
         return 1
-    private = _read(args.key)
+    private = _private(args.key, "key")
     me = private["id"]
     if me in state.seals:
         print(_("refused: trustee %(id)s already signed this seal", id=me), file=sys.stderr)

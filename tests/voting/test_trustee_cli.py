@@ -120,8 +120,14 @@ def test_trustee_workflow_with_files(tmp_path: Path) -> None:
     with pytest.raises(RecordError) as refused:
         probe.apply(make_event(events[-1], "tally", probe.tally_data()))
     assert refused.value.code == "not_enough_seals"
-    for t in ("t1", "t3"):
-        proc = trustee("sign-seal", "--record", str(tmp_path / "record.json"), "--key", str(tmp_path / f"{t}.key"),
+    # t3 kept the one private file the browser scrutineer saves (key, state and share together): the
+    # commands read the part they need from it.
+    bundle = {"format": "unevoix/v1/trustee-private", "id": "t3", "election": election.fingerprint,
+              "key": read(tmp_path / "t3.key"), "state": read(tmp_path / "t3.state"),
+              "share": read(tmp_path / "t3.share")}
+    (tmp_path / "t3.browser.json").write_text(json.dumps(bundle), encoding="utf-8")
+    for t, key in (("t1", "t1.key"), ("t3", "t3.browser.json")):
+        proc = trustee("sign-seal", "--record", str(tmp_path / "record.json"), "--key", str(tmp_path / key),
                        "--out", str(tmp_path / f"{t}.seal"))
         ok(proc)
         assert "4 counted ballot(s) of 4 voter(s)" in proc.stdout and state.close_data_seen["head"] in proc.stdout
@@ -151,8 +157,8 @@ def test_trustee_workflow_with_files(tmp_path: Path) -> None:
     assert proc.returncode == 1 and proc.stderr.splitlines()[-2:] == [
         "erreur\u00a0: Un fichier privé donné n'appartient pas à cette élection ou à ce scrutateur.",
         "  détail technique (state_mismatch)\u00a0: the secret share belongs to another election or trustee"]
-    ok(trustee("decrypt", "--record", str(tmp_path / "record.json"), "--key", str(tmp_path / "t3.key"),
-               "--share", str(tmp_path / "t3.share"), "--out", str(tmp_path / "t3.partial"), "--min-ballots", "1"))
+    ok(trustee("decrypt", "--record", str(tmp_path / "record.json"), "--key", str(tmp_path / "t3.browser.json"),
+               "--share", str(tmp_path / "t3.browser.json"), "--out", str(tmp_path / "t3.partial"), "--min-ballots", "1"))
     ok(trustee("tally", "--record", str(tmp_path / "record.json"), "--partials", str(tmp_path / "t2.partial"),
                str(tmp_path / "t3.partial"), "--out", str(tmp_path / "result.json")))
     result = read(tmp_path / "result.json")

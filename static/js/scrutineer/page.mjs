@@ -75,6 +75,7 @@ export const MESSAGES = {
   'need-share': 'Your private file has no secret share. Load the file you saved after step 2.',
   waiting: 'Nothing to do yet: waiting for the other scrutineers (%(who)s).',
   'nothing-to-do': 'Nothing to do in this browser at this stage.',
+  'seal-by-command': 'The seal is signed with the command shown above; the private file you saved from this page works as its key.',
   'already-done': 'This step of yours is already on the board.',
   'record-error': 'The published record does not verify: %(reason)s. Do not continue; tell the election officer.',
   'step-error': 'The step cannot be done: %(reason)s.',
@@ -210,7 +211,8 @@ export function nextAction(cfg, rec) {
     return missing2.length ? { action: null, reason: 'waiting', who: missing2 } : { action: null, reason: 'already-done' };
   }
   if (cfg.state === 'closed') {
-    if (!rec.tally) return { action: null, reason: 'nothing-to-do' };
+    // The seal is signed with the command-line tool (it reads this page's private file).
+    if (!rec.tally) return { action: null, reason: me in (rec.seals || {}) ? 'nothing-to-do' : 'seal-by-command' };
     if (me in rec.decryptions) return { action: null, reason: 'already-done' };
     return { action: 'decrypt' };
   }
