@@ -132,8 +132,9 @@ def tally(assembly: Assembly, kits: dict[str, ScrutineerKit]) -> None:
     for tid in list(kits)[: el.threshold]:  # k scrutineers check the closed board and sign its seal
         voting.record_trustee_step(election, seal_signature(election, kits[tid]))
     voting.compute_tally(election)
-    for tid in list(kits)[: el.threshold]:
-        voting.record_trustee_step(election, partial_decryption(election, kits[tid]))
+    if voting.tally_event(election).data["decrypt"]:  # with every count withheld nothing is decrypted
+        for tid in list(kits)[: el.threshold]:
+            voting.record_trustee_step(election, partial_decryption(election, kits[tid]))
     voting.publish_result(election)
 
 

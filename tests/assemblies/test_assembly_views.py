@@ -639,3 +639,27 @@ def test_on_the_day_the_door_is_on_the_staff_home_page(client, world):
     db.session.commit()
     home = client.get("/").get_data(as_text=True)
     assert task in home and f"/assemblies/{world.assembly.slug}/checkin" in home
+
+
+def test_withheld_counts_read_as_unknown_not_as_rejected(client, world):
+    """Two ballots of six: below the minimum count (5) nothing is decrypted; the results say the counts
+    are withheld, never "majority not met", and the board names no scrutineer."""
+    cast_for(world.assembly, electors(world)[:2], world.rng)
+    tally(world.assembly, world.kits)
+    db.session.commit()
+    sign_in(client, world.members[0].account)
+    html = client.get("/assemblies/ga-test/results").get_data(as_text=True)
+    assert "Majority not met." not in html and "Majority met." not in html
+    board = client.get("/voting/ga-test/board").get_data(as_text=True)
+    assert "Nothing was decrypted: every count is withheld." in board
+    assert "Decrypted by the scrutineers: ." not in board
+
+
+def test_a_category_hidden_because_of_the_other_says_so(client, world):
+    cast_for(world.assembly, electors(world), world.rng)  # 4 in category A, 2 in B: totals only
+    tally(world.assembly, world.kits)
+    db.session.commit()
+    sign_in(client, world.members[0].account)
+    html = client.get("/assemblies/ga-test/results").get_data(as_text=True)
+    assert "not shown by category: a category has fewer than 5 ballots" in html
+    assert "fewer than 5 ballots: not shown" not in html
