@@ -212,7 +212,10 @@ export function nextAction(cfg, rec) {
   }
   if (cfg.state === 'closed') {
     // The seal is signed with the command-line tool (it reads this page's private file).
-    if (!rec.tally) return { action: null, reason: me in (rec.seals || {}) ? 'nothing-to-do' : 'seal-by-command' };
+    if (!rec.tally) {
+      const toSeal = rec.close && !(me in (rec.seals || {}));
+      return { action: null, reason: toSeal ? 'seal-by-command' : 'nothing-to-do' };
+    }
     if (me in rec.decryptions) return { action: null, reason: 'already-done' };
     return { action: 'decrypt' };
   }
