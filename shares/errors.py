@@ -109,6 +109,14 @@ class PaymentConflict(Conflict):
     """Another payment changed the same request at the same moment; try again."""
 
 
+class PaymentRecordedMeanwhile(Conflict):
+    """A payment of the request was recorded since staff opened the form (or the form was sent twice)."""
+
+
+class RequestPaidInFull(DomainError):
+    """Nothing is left to receive on this request."""
+
+
 class NotACredit(DomainError):
     """Only money received (a credit in euros) can pay a request."""
 

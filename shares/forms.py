@@ -311,6 +311,21 @@ class MemberMatchForm(MatchForm):
     transaction_id = SelectField(_l("Bank transaction waiting in the queue"), coerce=int, choices=[])
 
 
+class PaymentReceivedForm(FlaskForm):
+    """Money received outside the bank for one payment request. ``seen_paid_cents`` is what the request had
+    received when the form was opened, so the same form sent twice records once."""
+
+    amount_cents = EuroAmountField(_l("Amount received, in euros"), validators=[
+        InputRequired(_l("Enter the amount received.")),
+        NumberRange(min=1, message=_l("Enter an amount above zero."))])
+    effective_on = _date(_l("Date received"))
+    how = StringField(_l("How it was received (for example: cash at the assembly's door, receipt 12)"),
+                      validators=[DataRequired(_l("Say how the money was received.")), Length(max=500)])
+    seen_paid_cents = VersionField(validators=[InputRequired(_l("This form is out of date. Reload the page.")),
+                                               NumberRange(min=0, max=2**62,
+                                                           message=_l("This form is out of date. Reload the page."))])
+
+
 class SurplusForm(FlaskForm):
     """Staff decide what becomes of money received beyond what was due."""
 

@@ -35,6 +35,9 @@ register_messages({
     errors.UnknownReference: _l("No payment request has this structured communication."),
     errors.RequestNotPayable: _l("This payment request is cancelled, or already (partly) paid: it cannot be "
                                  "cancelled or paid any more."),
+    errors.PaymentRecordedMeanwhile: _l("A payment of this request was recorded since you opened this form (or the "
+                                        "form was sent twice): nothing more is recorded. Check what is paid now."),
+    errors.RequestPaidInFull: _l("This request is paid in full: there is nothing left to receive."),
     errors.TransactionAlreadyResolved: _l("Someone resolved this payment first. Reload the queue."),
     errors.DuplicateEmail: _l("An account already uses this e-mail address. If it is yours, sign in: you can buy "
                               "shares from your own page."),

@@ -29,5 +29,7 @@ def send_receipt(request: PaymentRequest, *, transaction=None, entry=None, amoun
                    request=request, amount_cents=amount_cents,
                    applied_cents=amount_cents if applied_cents is None else applied_cents,
                    surplus_cents=surplus.amount_cents if surplus is not None else 0, on=on,
-                   is_renewal=request.purpose is PaymentPurpose.RENEWAL, from_surplus=from_surplus is not None, link=url_for("shares.my_payments", _external=True),
+                   is_renewal=request.purpose is PaymentPurpose.RENEWAL, from_surplus=from_surplus is not None,
+                   in_person=transaction is None and from_surplus is None,  # cash staff recorded by hand
+                   link=url_for("shares.my_payments", _external=True),
                    coop_name=current_app.config.get("COOP_NAME", ""))

@@ -22,7 +22,8 @@ from app.extensions import db
 from app.models import Account
 from shares.errors import (BelowMinimumShares, BoardApprovalRequired, EntryNotCorrectable, FutureDate,
                            InvalidShareCount, MemberNotActive, NotACredit, NotEnoughShares, PaymentConflict,
-                           ReasonRequired, RequestNotPayable, SameCategory, SameMember, UnpaidShares)
+                           PaymentRecordedMeanwhile, ReasonRequired, RequestNotPayable, RequestPaidInFull,
+                           SameCategory, SameMember, UnpaidShares)
 from shares.models import (ApplicationStatus, BankTransaction, Category, EntryKind, Member, MembershipApplication,
                            PaymentPurpose, PaymentRequest, PaymentStatus, ShareEntry, Surplus, SurplusKind)
 from shares.payments import CAPITAL_PURPOSES, create_payment_request
@@ -642,6 +643,27 @@ def record_payment(request: PaymentRequest, amount_cents: int, *, on: date, tran
     payment_matched.send(request, transaction=transaction, entry=entry, amount_cents=amount_cents,
                          applied_cents=applied, surplus=surplus, from_surplus=from_surplus, notify=notify)
     return AppliedPayment(request, entry, excess, surplus, shortfall)
+
+
+def record_payment_received(request: PaymentRequest, amount_cents: int, *, on: date, how: str,
+                            seen_paid_cents: int, actor: Account | None = None) -> AppliedPayment:
+    """Money staff received outside the bank (cash at an assembly's door, a card terminal) for ``request``:
+    recorded as a bank payment is, with ``how`` it came as the entry's note. ``seen_paid_cents`` is what
+    the request had received when staff opened the form: sent twice, or after another payment, the form
+    records nothing (record_payment's conditional UPDATE then holds the same value against a payment
+    recorded at the same moment)."""
+    how = (how or "").strip()
+    if not how:
+        raise ReasonRequired()
+    if on > today():
+        raise FutureDate()
+    if request.status is PaymentStatus.CANCELLED:
+        raise RequestNotPayable()
+    if request.paid_cents != seen_paid_cents:
+        raise PaymentRecordedMeanwhile()
+    if not request.due_cents:
+        raise RequestPaidInFull()
+    return record_payment(request, amount_cents, on=on, actor=actor, reason=how)
 
 
 def reverse_payments(request: PaymentRequest, entries: list[ShareEntry], *, reason: str,

@@ -111,6 +111,8 @@ ROUTES: dict[str, tuple] = {
     "shares.send_sign_in_link": ("POST", "/staff/members/{member_id}/sign-in-link", {"staff"}),
     "shares.cancel_request": ("GET", "/staff/payment-requests/999999/cancel", {"staff"},
         {404: "no payment request 999999"}),
+    "shares.payment_received": ("GET", "/staff/payment-requests/999999/received", {"staff"},
+        {404: "no payment request 999999"}),
     "shares.record_lapses": ("POST", "/staff/renewal/2026/lapses", {"staff"}),
     "shares.request_register_export": ("POST", "/staff/register/exports", {"staff"},
         {400: "no date and no format in the form"}),

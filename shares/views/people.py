@@ -1,5 +1,6 @@
 """Staff screens for the people in the register: applications and admission, a new member,
-contact details, sign-in links, cancelling a payment request, lapses, and the register's files."""
+contact details, sign-in links, cancelling a payment request or recording money received for it outside
+the bank, lapses, and the register's files."""
 from __future__ import annotations
 
 from flask import abort, flash, redirect, render_template, request, send_file, url_for
@@ -14,13 +15,14 @@ from app.errors import DomainError, error_message
 from app.extensions import db
 from app.uow import unit_of_work
 from app.web import euros, render
-from shares import admission, exports, renewal, services
-from shares.forms import AdmissionDecisionForm, ConfirmForm, ContactForm, ExportForm, StaffMemberForm
+from shares import admission, exports, register, renewal, services
+from shares.forms import (AdmissionDecisionForm, ConfirmForm, ContactForm, ExportForm, PaymentReceivedForm,
+                          StaffMemberForm)
 from shares.models import (Category, ExportStatus, Member, MemberKind, MembershipApplication, PaymentRequest,
                            PaymentStatus, RegisterExport)
 from shares.payments import cancel_payment_request
 from shares.permissions import (can_cancel_payment_request, can_decide_admissions, can_export_register,
-                                can_manage_members, can_record_lapses)
+                                can_manage_members, can_record_lapses, can_resolve_payments)
 from shares.views.blueprint import bp
 from shares.views.public import application_fields
 
@@ -158,6 +160,38 @@ def cancel_request(request_id: int):
     cancellable = payment.status is PaymentStatus.OPEN and payment.paid_cents == 0
     return render_template("shares/confirm_cancel_request.html", payment=payment, form=form,
                            cancellable=cancellable), status if cancellable else (status if status != 200 else 409)
+
+
+@bp.route("/staff/payment-requests/<int:request_id>/received", methods=["GET", "POST"])
+@permission_required(can_resolve_payments)
+def payment_received(request_id: int):
+    """Money received outside the bank (cash at an assembly's door): the form, then a confirmation (the
+    register cannot be undone), then the payment recorded as a bank payment would be."""
+    payment = db.get_or_404(PaymentRequest, request_id)
+    if payment.status is PaymentStatus.CANCELLED or not payment.due_cents:
+        return render("shares/payment_received.html", payment=payment, form=None, status=409)
+    if request.method == "GET":
+        form = PaymentReceivedForm(formdata=None, amount_cents=payment.due_cents, effective_on=today(),
+                                   seen_paid_cents=payment.paid_cents)
+        return render("shares/payment_received.html", payment=payment, form=form)
+    form = PaymentReceivedForm()
+    if not form.validate_on_submit():
+        return render("shares/payment_received.html", payment=payment, form=form, status=400)
+    if request.form.get("confirmed") != "1":
+        return render("shares/payment_received.html", payment=payment, form=form, confirming=True)
+    try:
+        with unit_of_work():
+            register.record_payment_received(payment, form.amount_cents.data, on=form.effective_on.data,
+                                             how=form.how.data, seen_paid_cents=form.seen_paid_cents.data,
+                                             actor=_actor())
+    except DomainError as exc:
+        payment = db.session.get(PaymentRequest, request_id)
+        form.form_errors.append(error_message(exc))
+        form.seen_paid_cents.data = payment.paid_cents  # the page shows what is paid now: staff decide again
+        return render("shares/payment_received.html", payment=payment, form=form, status=exc.status)
+    flash(_("%(amount)s received for %(reference)s is recorded.", amount=euros(form.amount_cents.data),
+            reference=payment.formatted_reference), "success")
+    return redirect(url_for("shares.member_detail", member_id=payment.member_id, _anchor="requests"))
 
 
 # ------------------------------------------------------------------------------------------------

@@ -12,7 +12,7 @@ from app.clock import today
 from app.extensions import db
 from app.models import AuditEntry, LoginToken
 from shares import register
-from shares.models import (ApplicationStatus, MembershipApplication, PaymentRequest, PaymentStatus,
+from shares.models import (ApplicationStatus, EntryKind, MembershipApplication, PaymentRequest, PaymentStatus, Surplus,
                            ShareEntry)
 from shares.register import record_payment as apply_payment
 from tests.factories import sign_in
@@ -269,3 +269,89 @@ def test_a_new_task_counts_in_the_badge_of_the_next_page(client, member_with_sha
     assert f'<span id="menu-badge">{counted}</span>' in home and "/tasks/badge" not in home
     assert "1 member request to decide" in home
 
+
+
+def _paid_entries(member) -> list[tuple[int, int, str]]:
+    return [(e.amount_cents, e.paid_cents, e.note) for e in db.session.scalars(
+        db.select(ShareEntry).where(ShareEntry.member_id == member.id, ShareEntry.kind == EntryKind.PAYMENT))]
+
+
+def test_staff_record_cash_received_at_the_door_after_a_confirmation_and_once(client, login_as, member_with_shares,
+                                                                            outbox):
+    member = member_with_shares(2, on=date(2024, 3, 1), paid=False)
+    request = db.session.scalar(db.select(PaymentRequest).where(PaymentRequest.member_id == member.id))
+    login_as("staff")
+    url = f"/staff/payment-requests/{request.id}/received"
+    assert url in client.get(f"/staff/members/{member.id}").get_data(as_text=True)
+    page = client.get(url).get_data(as_text=True)
+    assert 'value="60"' in page and 'name="seen_paid_cents" type="hidden" value="0"' in page
+    form = {"amount_cents": "20,00", "effective_on": today().isoformat(), "how": "Cash at the door, receipt 12",
+            "seen_paid_cents": "0"}
+    asked = client.post(url, data=form)
+    assert asked.status_code == 200 and "cannot be undone" in asked.get_data(as_text=True)
+    assert re.search(r"40\.00\W*€ will still be due", asked.get_data(as_text=True))
+    assert _paid_entries(member) == []  # nothing before the confirmation
+    done = client.post(url, data=form | {"confirmed": "1"})
+    assert done.status_code == 302
+    db.session.refresh(request)
+    assert (request.paid_cents, request.status) == (2000, PaymentStatus.PARTIALLY_PAID)
+    assert _paid_entries(member) == [(2000, 2000, "Cash at the door, receipt 12")]
+    assert [m for m in outbox(member.email) if "from you in person" in m.body_text]  # the member's receipt
+    # The same confirmation sent again (a double click, the back button) records nothing more.
+    twice = client.post(url, data=form | {"confirmed": "1"})
+    assert twice.status_code == 409 and "nothing more is recorded" in twice.get_data(as_text=True)
+    db.session.refresh(request)
+    assert request.paid_cents == 2000 and len(_paid_entries(member)) == 1
+    # The page now knows what is paid: the rest, and more, can be received; the excess is kept.
+    rest = form | {"amount_cents": "50", "seen_paid_cents": "2000", "confirmed": "1"}
+    assert client.post(url, data=rest).status_code == 302
+    db.session.refresh(request)
+    assert (request.paid_cents, request.status) == (6000, PaymentStatus.PAID)
+    assert sorted(_paid_entries(member))[0][:2] == (2000, 2000) and sorted(_paid_entries(member))[1][:2] == (4000, 4000)
+    kept = db.session.scalars(db.select(Surplus).where(Surplus.payment_request_id == request.id))
+    assert [s.amount_cents for s in kept] == [1000]
+    paid_in_full = client.get(url)
+    assert paid_in_full.status_code == 409 and b"neither cancelled nor paid in full" in paid_in_full.data
+
+
+@pytest.mark.parametrize("change, status, words", [
+    ({"amount_cents": ""}, 400, "Enter the amount received."),
+    ({"amount_cents": "0"}, 400, "Enter an amount above zero."),
+    ({"amount_cents": "-5"}, 400, "Enter an amount in euros"),
+    ({"amount_cents": "12,3456"}, 400, "At most two decimals"),
+    ({"amount_cents": "1e9"}, 400, "Enter an amount in euros"),
+    ({"how": "   "}, 400, "Say how the money was received."),
+    ({"how": "x" * 501}, 400, "500"),
+    ({"effective_on": "2026-02-30"}, 400, "Not a valid date value."),
+    ({"effective_on": "2999-01-01"}, 422, "The date cannot be in the future."),
+    ({"seen_paid_cents": "abc"}, 400, "This form is out of date. Reload the page."),
+    ({"seen_paid_cents": "-1"}, 400, "This form is out of date. Reload the page."),
+    ({"seen_paid_cents": "500"}, 409, "nothing more is recorded"),
+])
+def test_money_received_refuses_bad_input_with_words_and_saves_nothing(client, login_as, member_with_shares,
+                                                                       change, status, words):
+    member = member_with_shares(1, on=date(2024, 3, 1), paid=False)
+    request = db.session.scalar(db.select(PaymentRequest).where(PaymentRequest.member_id == member.id))
+    login_as("staff")
+    form = {"amount_cents": "30", "effective_on": today().isoformat(), "how": "cash", "seen_paid_cents": "0",
+            "confirmed": "1"}
+    response = client.post(f"/staff/payment-requests/{request.id}/received", data=form | change)
+    assert response.status_code == status and words in response.get_data(as_text=True)
+    db.session.refresh(request)
+    assert request.paid_cents == 0 and _paid_entries(member) == []
+
+
+def test_money_received_is_refused_on_a_cancelled_request_and_to_members(client, login_as, member_with_shares):
+    member = member_with_shares(1, on=date(2024, 3, 1), paid=False)
+    request = db.session.scalar(db.select(PaymentRequest).where(PaymentRequest.member_id == member.id))
+    url = f"/staff/payment-requests/{request.id}/received"
+    form = {"amount_cents": "30", "effective_on": today().isoformat(), "how": "cash", "seen_paid_cents": "0",
+            "confirmed": "1"}
+    sign_in(client, member.account)
+    assert client.post(url, data=form).status_code == 403
+    login_as("staff")
+    client.post(f"/staff/payment-requests/{request.id}/cancel", data={"confirmed": "1"})
+    refused = client.post(url, data=form)
+    assert refused.status_code == 409
+    db.session.refresh(request)
+    assert request.paid_cents == 0 and _paid_entries(member) == []
