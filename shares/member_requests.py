@@ -46,7 +46,7 @@ def buy_shares(member: Member, shares: int, *, actor: Account | None = None) -> 
             raise MemberNotActive()
         _pending(member, MemberRequestKind.BUY_SHARES, {"shares": shares}, actor)
         return None
-    _entry, request = register.subscribe(member, shares, actor=actor, note="requested by the member")
+    _entry, request = register.subscribe(member, shares, actor=actor)  # the audit names the member
     return request
 
 
@@ -112,8 +112,7 @@ def decide(request: MemberRequest, *, approve: bool, actor: Account, note: str =
         elif request.kind is MemberRequestKind.RESIGN:
             entries = register.resign(member, actor=actor, note=note or request.details.get("reason", ""))
         elif request.kind is MemberRequestKind.BUY_SHARES:
-            entry, _payment = register.subscribe(member, int(request.details["shares"]), actor=actor,
-                                                 note=note or "approved request")
+            entry, _payment = register.subscribe(member, int(request.details["shares"]), actor=actor, note=note)
             entries = [entry]
     audit.record(f"shares.member_request.{status.value}", request, actor=actor,
                  before={"status": MemberRequestStatus.PENDING},

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from app.authz import is_staff, predicate
+from shares.models import PaymentPurpose, PaymentStatus
 
 
 @predicate
@@ -83,6 +84,15 @@ def can_record_lapses(user) -> bool:
 @predicate
 def can_cancel_payment_request(user) -> bool:
     return is_staff(user)
+
+
+@predicate
+def can_cancel_own_purchase(user, request) -> bool:
+    """A member may take back a purchase of more shares they have not paid anything of yet (staff cancel
+    any unpaid request); a renewal or an applicant's subscription is not theirs to cancel."""
+    return bool(user.is_authenticated and request is not None and request.member.account_id == user.id
+                and request.purpose is PaymentPurpose.ADDITIONAL_SHARES and request.status is PaymentStatus.OPEN
+                and not request.paid_cents)
 
 
 @predicate

@@ -26,7 +26,7 @@ from shares.errors import (BelowMinimumShares, BoardApprovalRequired, EntryNotCo
                            SameCategory, SameMember, UnpaidShares)
 from shares.models import (ApplicationStatus, BankTransaction, Category, EntryKind, Member, MembershipApplication,
                            PaymentPurpose, PaymentRequest, PaymentStatus, ShareEntry, Surplus, SurplusKind)
-from shares.payments import CAPITAL_PURPOSES, create_payment_request
+from shares.payments import CAPITAL_PURPOSES, cancel_payment_request, create_payment_request
 from shares.services import check_category
 from shares.settings import min_shares, share_price_cents
 from shares.signals import payment_matched
@@ -664,6 +664,18 @@ def record_payment_received(request: PaymentRequest, amount_cents: int, *, on: d
     if not request.due_cents:
         raise RequestPaidInFull()
     return record_payment(request, amount_cents, on=on, actor=actor, reason=how)
+
+
+def cancel_unpaid_request(request: PaymentRequest, *, reason: str, actor: Account | None = None) -> None:
+    """An unpaid request is cancelled; one for shares already in the register takes its subscription back
+    (a correction citing it, with ``reason``), so the register counts no shares nobody will pay. An
+    applicant's subscription is recorded only on admission: cancelling their request corrects nothing."""
+    cancel_payment_request(request, actor=actor)
+    subscription = db.session.scalar(select(ShareEntry).where(ShareEntry.payment_request_id == request.id,
+                                                              ShareEntry.kind == EntryKind.SUBSCRIPTION))
+    if subscription is not None:
+        correct(subscription, reason=reason, shares=-subscription.shares, capital_cents=-subscription.capital_cents,
+                actor=actor)
 
 
 def reverse_payments(request: PaymentRequest, entries: list[ShareEntry], *, reason: str,

@@ -7,6 +7,7 @@ from datetime import date, timedelta
 
 from flask import abort, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
+from flask_babel import ngettext
 from flask_login import current_user
 
 from app.authz import permission_required
@@ -17,15 +18,15 @@ from app.uow import unit_of_work
 from app.registry import Task
 from app.web import format_day, render
 from shares import certificates, charts, extracts, member_requests, payments, register, renewal, standing
-from shares.forms import (BuySharesForm, CategoryRequestForm, DecisionForm,
-                          ResignationRequestForm)
+from shares.forms import BuySharesForm, CategoryRequestForm, ConfirmForm, DecisionForm, ResignationRequestForm
 from shares.labels import coop_iban_text
-from shares.models import Category, MemberRequest, PaymentStatus
+from shares.models import Category, MemberRequest, PaymentRequest, PaymentStatus
 from shares.pdf import pdf_response
-from shares.permissions import can_decide_member_requests, can_view_dashboard, can_view_renewal_campaign, is_member
+from shares.permissions import (can_cancel_own_purchase, can_decide_member_requests, can_view_dashboard,
+                                can_view_renewal_campaign, is_member)
 from shares.queries import member_for_account
 from shares.settings import share_price_cents
-from shares.views.blueprint import bp, own_member
+from shares.views.blueprint import bp, own_member, row_or_404
 
 OPEN_STATUSES = (PaymentStatus.OPEN, PaymentStatus.PARTIALLY_PAID)
 
@@ -57,6 +58,33 @@ def my_payments():
           for r in requests if r.status in OPEN_STATUSES}
     return render_template("shares/me/payments.html", member=member, requests=requests, qr=qr,
                            iban=coop_iban_text())
+
+
+@bp.route("/me/payments/<int:request_id>/cancel", methods=["GET", "POST"])
+@permission_required(is_member)
+def cancel_my_purchase(request_id: int):
+    """A member takes back a purchase of shares they have not paid: a confirmation first (the register
+    keeps the subscription and its correction)."""
+    payment = row_or_404(PaymentRequest, request_id)
+    if payment.member.account_id != current_user.id:
+        abort(404)  # another member's request is not even said to exist
+    form = ConfirmForm()
+    if not can_cancel_own_purchase(current_user, payment):
+        return render_template("shares/confirm_cancel_request.html", payment=payment, form=form, own=True,
+                               cancellable=False), 409
+    if form.validate_on_submit():
+        try:
+            with unit_of_work():
+                register.cancel_unpaid_request(payment, reason=_("Purchase cancelled by the member before payment."),
+                                               actor=current_user)
+        except DomainError as exc:
+            flash(error_text(exc), "error")
+            return redirect(url_for("shares.my_payments"))
+        flash(ngettext("Your purchase of %(num)d share is cancelled.", "Your purchase of %(num)d shares is cancelled.",
+                       payment.shares), "success")
+        return redirect(url_for("shares.my_shares"))
+    return render_template("shares/confirm_cancel_request.html", payment=payment, form=form, own=True,
+                           cancellable=True)
 
 
 # ------------------------------------------------------------------------------------------------

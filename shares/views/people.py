@@ -20,7 +20,6 @@ from shares.forms import (AdmissionDecisionForm, ConfirmForm, ContactForm, Expor
                           StaffMemberForm)
 from shares.models import (Category, ExportStatus, Member, MemberKind, MembershipApplication, PaymentRequest,
                            PaymentStatus, RegisterExport)
-from shares.payments import cancel_payment_request
 from shares.permissions import (can_cancel_payment_request, can_decide_admissions, can_export_register,
                                 can_manage_members, can_record_lapses, can_resolve_payments)
 from shares.views.blueprint import bp
@@ -149,7 +148,8 @@ def cancel_request(request_id: int):
     if form.validate_on_submit():
         try:
             with unit_of_work():
-                cancel_payment_request(payment, actor=_actor())
+                register.cancel_unpaid_request(payment, reason=_("Payment request cancelled before any payment."),
+                                               actor=_actor())
         except DomainError as exc:
             flash(error_message(exc), "error")
             status = exc.status

@@ -11,7 +11,7 @@ from app.models import AuditEntry, Role
 from shares import register, renewal, standing
 from app.clock import today
 from shares.models import (Category, EntryKind, MemberRequest, MemberRequestKind, MemberRequestStatus,
-                           PaymentPurpose, PaymentRequest, ShareEntry)
+                           PaymentPurpose, PaymentRequest, PaymentStatus, ShareEntry)
 from shares.register import record_payment
 from tests.factories import sign_in
 
@@ -95,6 +95,54 @@ def test_buy_more_shares_creates_a_subscription_and_a_payment_request(client, me
     assert request.amount_cents == 9000 and request.shares == 3
     assert db.session.scalar(db.select(AuditEntry).where(AuditEntry.action == "shares.register.subscription",
                                                          AuditEntry.actor_id == member.account_id))
+
+
+def test_a_member_cancels_an_unpaid_purchase_of_shares_after_a_confirmation(client, app, member_with_shares,
+                                                                            make_member):
+    member = member_with_shares(1, on=date(THIS_YEAR - 1, 3, 1))
+    sign_in(client, member.account)
+    client.post("/me/shares/buy", data={"shares": "3"})
+    request = db.session.scalar(db.select(PaymentRequest).where(
+        PaymentRequest.purpose == PaymentPurpose.ADDITIONAL_SHARES))
+    url = f"/me/payments/{request.id}/cancel"
+    assert url in client.get("/me/payments").get_data(as_text=True)
+    asked = client.get(url)
+    assert asked.status_code == 200 and "3 shares you asked for are taken out" in asked.get_data(as_text=True)
+    db.session.expire_all()
+    assert register.holding(member).shares == 4  # nothing before the confirmation
+    # Another member can neither see nor cancel it.
+    other = member_with_shares(1, on=date(THIS_YEAR - 1, 3, 1))
+    intruder = app.test_client()
+    sign_in(intruder, other.account)
+    assert intruder.get(url).status_code == 404 and intruder.post(url, data={"confirmed": "1"}).status_code == 404
+    done = client.post(url, data={"confirmed": "1"})
+    assert done.status_code == 302 and done.location.endswith("/me/shares")
+    db.session.expire_all()
+    assert register.holding(member).shares == 1 and register.holding(member).capital_cents == 3000
+    assert db.session.get(PaymentRequest, request.id).status is PaymentStatus.CANCELLED
+    (correction,) = db.session.scalars(db.select(ShareEntry).where(ShareEntry.kind == EntryKind.CORRECTION))
+    assert (correction.shares, correction.capital_cents) == (-3, -9000) and correction.note
+    again = client.post(url, data={"confirmed": "1"})
+    assert again.status_code == 409 and "Only a purchase of shares you have not paid" in again.get_data(as_text=True)
+    assert url not in client.get("/me/payments").get_data(as_text=True)
+
+
+def test_a_member_cannot_cancel_a_renewal_or_a_purchase_partly_paid(client, member_with_shares):
+    member = member_with_shares(1, on=date(THIS_YEAR - 1, 3, 1))
+    sign_in(client, member.account)
+    client.post("/me/shares/buy", data={"shares": "2"})
+    purchase = db.session.scalar(db.select(PaymentRequest).where(
+        PaymentRequest.purpose == PaymentPurpose.ADDITIONAL_SHARES))
+    record_payment(purchase, 1000, on=today())
+    first = db.session.scalar(db.select(PaymentRequest).where(PaymentRequest.member_id == member.id)
+                              .order_by(PaymentRequest.id))
+    db.session.commit()
+    for request in (purchase, first):
+        response = client.post(f"/me/payments/{request.id}/cancel", data={"confirmed": "1"})
+        assert response.status_code == 409
+    db.session.expire_all()
+    assert register.holding(member).shares == 3
+    assert client.get("/me/payments/99999999999999/cancel").status_code == 404
 
 
 @pytest.mark.parametrize("value", ["0", "-1", "101", "abc", "", "1.5"])

@@ -167,13 +167,16 @@ def test_cancelling_a_payment_request_asks_first(client, login_as, member_with_s
     detail = client.get(f"/staff/members/{member.id}").get_data(as_text=True)
     assert f"/staff/payment-requests/{request.id}/cancel" in detail
     confirm = client.get(f"/staff/payment-requests/{request.id}/cancel")
-    assert confirm.status_code == 200 and b"cannot be undone" in confirm.data
+    assert confirm.status_code == 200 and b"cannot be undone" in confirm.data and b"taken out of it" in confirm.data
     db.session.refresh(request)
     assert request.status is PaymentStatus.OPEN
     done = client.post(f"/staff/payment-requests/{request.id}/cancel", data={"confirmed": "1"})
     assert done.status_code == 302
     db.session.refresh(request)
     assert request.status is PaymentStatus.CANCELLED
+    # Its share, already subscribed in the register, is taken out by a correction: nobody will pay it.
+    db.session.expire_all()
+    assert (register.holding(member).shares, register.holding(member).capital_cents) == (0, 0)
     again = client.post(f"/staff/payment-requests/{request.id}/cancel", data={"confirmed": "1"})
     assert again.status_code == 422
 
