@@ -13,11 +13,12 @@ from candidates.permissions import can_manage_calls
 
 
 def candidate_tasks(user) -> list[Task]:
+    from shares.admission import member_is_applicant
     from shares.queries import member_for_account
 
     tasks = []
     member = member_for_account(user.id)
-    if member is not None:
+    if member is not None and not member_is_applicant(member):  # not a member until admitted
         on = today()
         mine = {a.call_id: a for a in queries.member_applications(member)}
         for application in mine.values():

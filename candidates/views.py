@@ -17,7 +17,7 @@ from candidates import errors, queries, services
 from candidates.forms import ApplicationForm, BallotForm, CallForm, ConfirmForm, ReasonForm, skill_choices
 from candidates.models import EDITABLE, ApplicationStatus, BallotOrder, Call
 from candidates.permissions import can_apply, can_edit_application, can_manage_calls, can_see_photo
-from candidates.photos import max_bytes
+from candidates.photos import max_bytes, process_photo
 from shares.models import MemberKind
 from shares.queries import member_for_account
 
@@ -193,6 +193,7 @@ def _application(slug: str, submit: bool):
     if _too_large_request():
         return _form_page(call, member, form, application, 413, problem=error_message(errors.PhotoTooLarge()))
     if not form.validate_on_submit():
+        _photo_of_an_invalid_form(form)
         expired = bool(getattr(form, "csrf_token", None) is not None and form.csrf_token.errors)
         return _form_page(call, member, form, application, 400, problem=_(
             "This page had expired. Your text is below: check it and save again.") if expired else None)
@@ -220,6 +221,21 @@ def _application(slug: str, submit: bool):
                           problem=_("Your draft is saved.") + " " + error_message(exc))
     flash(_("Your application is sent. The board secretary will review it; you will receive an e-mail."), "success")
     return redirect(url_for("candidates.application_form", slug=slug))
+
+
+def _photo_of_an_invalid_form(form: ApplicationForm) -> None:
+    """A form sent back for another field keeps no photo: say what is wrong with the one chosen, or that
+    it must be chosen again (a browser never keeps a file field)."""
+    try:
+        photo = _read_photo()
+        if photo is None:
+            return
+        process_photo(photo)
+    except (errors.InvalidPhoto, errors.PhotoTooLarge) as exc:
+        form.photo.errors = list(form.photo.errors or []) + [error_message(exc)]
+    else:
+        form.photo.errors = list(form.photo.errors or []) + [
+            _("Your photo is fine, but it was not saved with the errors above: choose it again.")]
 
 
 def _field_errors(form: ApplicationForm, exc: DomainError) -> None:

@@ -30,6 +30,10 @@ class RequestAlreadyDecided(Conflict):
     """Someone decided this request first."""
 
 
+class AlreadyInCategory(SameCategory):
+    """The member asks for the category they are already in (said to them, not about them)."""
+
+
 def buy_shares(member: Member, shares: int, *, actor: Account | None = None) -> PaymentRequest | None:
     """More shares: subscribed at once (the payment request is returned), or, where the statutes want
     a decision (``SHARE_PURCHASE_NEEDS_DECISION``), a request staff or the board approve (None)."""
@@ -70,7 +74,7 @@ def request_category_change(member: Member, category: Category, *, actor: Accoun
     if position.left is not None:
         raise MemberNotActive()
     if (position.category or member.category) is category:
-        raise SameCategory()
+        raise AlreadyInCategory()
     return _pending(member, MemberRequestKind.CHANGE_CATEGORY, {"category": category.value}, actor)
 
 

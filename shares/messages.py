@@ -45,6 +45,7 @@ register_messages({
     errors.ApplicationPending: _l("Your application is not decided yet: wait until you are admitted."),
     member_requests.RequestAlreadyPending: _l("You already have a request of this kind waiting for staff."),
     member_requests.RequestAlreadyDecided: _l("Someone decided this request first."),
+    member_requests.AlreadyInCategory: _l("You are already in this category."),
     admission.ApplicationAlreadyDecided: _l("Someone decided this application first."),
     admission.ApplicationNotPaid: _l("This application is not paid yet: it can only be refused for now."),
     admission.DecisionRequired: _l("The decision's date and reference are required."),

@@ -18,6 +18,7 @@ from app.uow import unit_of_work
 from app.registry import Task
 from app.web import format_day, render
 from shares import certificates, charts, extracts, member_requests, payments, register, renewal, standing
+from shares.admission import application_for
 from shares.forms import BuySharesForm, CategoryRequestForm, ConfirmForm, DecisionForm, ResignationRequestForm
 from shares.labels import coop_iban_text
 from shares.models import Category, MemberRequest, PaymentRequest, PaymentStatus
@@ -43,9 +44,12 @@ error_text = error_message  # one registry for every shares error (shares/messag
 def my_shares():
     member = own_member()
     on = today()
+    application = application_for(member.id)
+    if application is not None and application.status not in register.PENDING_APPLICATION:
+        application = None  # decided: the register speaks for itself
     return render_template("shares/me/shares.html", member=member, holding=register.holding(member, on),
                            entries=register.member_entries(member), reasons=standing.standing_reasons(member, on),
-                           pending=member_requests.member_pending(member), year=on.year)
+                           pending=member_requests.member_pending(member), year=on.year, application=application)
 
 
 @bp.route("/me/payments")

@@ -127,6 +127,19 @@ def test_a_decompression_bomb_is_refused(open_call, standing_member):
         process_photo(png_bytes(size=(10000, 10000), colour=(0, 0, 0)))
 
 
+def test_a_photo_sent_with_another_mistake_is_spoken_of_too(client, login_as, open_call, standing_member):
+    call = open_call()
+    member = standing_member(language="en")
+    login_as(member.account)
+    url = f"/candidates/me/{call.slug}/application"
+    too_long = form_data(biography="x" * 100_000)
+    bad = client.post(url, data=with_photo(too_long, b"<?php echo 1; ?>", "shell.jpg"), content_type="multipart/form-data")
+    assert bad.status_code == 400 and "This file is not one." in bad.get_data(as_text=True)
+    good = client.post(url, data=with_photo(too_long), content_type="multipart/form-data")
+    assert good.status_code == 400 and "choose it again" in good.get_data(as_text=True)
+    assert mine(call, member) is None  # nothing saved from a form sent back
+
+
 def test_photo_is_re_encoded_without_metadata(open_call, standing_member):
     from PIL import Image
 
@@ -310,6 +323,19 @@ def test_home_tasks_for_members(client, login_as, open_call, standing_member, ap
     db.session.commit()
     home = client.get("/").get_data(as_text=True)
     assert "Your application needs a correction" in home and "A call for candidates is open" not in home
+
+
+def test_an_applicant_not_yet_admitted_is_not_invited_to_stand(client, open_call):
+    from shares import admission
+    from shares.models import MemberKind
+    from tests.factories import sign_in
+
+    open_call()
+    application = admission.apply(email="new.one@example.be", kind=MemberKind.NATURAL, category=Category.A, shares=1,
+                                  language="en", first_name="New", last_name="One")
+    db.session.commit()
+    sign_in(client, application.member.account)
+    assert "A call for candidates is open" not in client.get("/").get_data(as_text=True)
 
 
 def test_call_form_refuses_bad_dates_and_duplicates(client, login_as, secretary):

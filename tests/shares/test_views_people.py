@@ -84,6 +84,17 @@ def test_a_good_application_shows_what_to_pay_and_mails_a_sign_in_link(client, o
     assert client.application.test_client().get("/join/received").status_code == 302
 
 
+def test_an_applicant_sees_their_application_not_a_member_s_standing_or_choices(client, app):
+    assert client.post("/join", data=GOOD | {"language": "en"}).status_code == 302
+    application = db.session.scalar(db.select(MembershipApplication))
+    applicant = app.test_client()
+    sign_in(applicant, application.member.account)
+    page = applicant.get("/me/shares").get_data(as_text=True)
+    assert "Your application" in page and "Waiting for payment." in page and "once your shares are paid" in page
+    assert "not renewed" not in page and "/me/resign" not in page and "/me/shares/buy" not in page
+    assert "/me/payments" in page
+
+
 def test_the_join_form_is_rate_limited(make_app):
     from app.extensions import limiter
 
