@@ -44,6 +44,8 @@ def _stdnum_field(module, message):
     return check
 
 
+IBAN_CHECK = _stdnum_field(std_iban, _l("This IBAN is not valid. Check the digits, like BE71 0961 2345 6769."))
+
 class VersionField(IntegerField):
     """The version of the row the form was opened on (hidden); not a whole number in range: the form is refused."""
 
@@ -93,8 +95,7 @@ class ProfileForm(PersonFields):
     version = VersionField(validators=VERSION)
     enterprise_number = StringField(_l("Enterprise number (optional)"), validators=[
         _stdnum_field(std_be_vat, _l("This is not a valid Belgian enterprise number (like 0403.170.701)."))])
-    iban = StringField(_l("Bank account (IBAN, optional)"), validators=[
-        _stdnum_field(std_iban, _l("This IBAN is not valid. Check the digits, like BE71 0961 2345 6769."))])
+    iban = StringField(_l("Bank account (IBAN, optional)"), validators=[IBAN_CHECK])
 
     def __init__(self, *args, legal: bool = False, **kwargs):
         super().__init__(*args, **kwargs)
@@ -143,6 +144,8 @@ class CategoryRequestForm(FlaskForm):
 
 class ResignationRequestForm(FlaskForm):
     reason = TextAreaField(_l("Why are you leaving? (optional)"), validators=[Optional(), Length(max=500)])
+    iban = StringField(_l("Bank account to repay your shares to (IBAN)"), validators=[
+        InputRequired(_l("Enter the IBAN your shares are to be repaid to.")), IBAN_CHECK])
     confirm = StringField(_l("Type your member number to confirm"),
                           validators=[InputRequired(_l("Type your member number to confirm."))])
 
@@ -334,8 +337,7 @@ class SurplusForm(FlaskForm):
 
 class RefundForm(SurplusForm):
     iban = StringField(_l("Pay back to (IBAN)"), validators=[
-        InputRequired(_l("Enter the IBAN to pay back to.")),
-        _stdnum_field(std_iban, _l("This IBAN is not valid. Check the digits, like BE71 0961 2345 6769."))])
+        InputRequired(_l("Enter the IBAN to pay back to.")), IBAN_CHECK])
 
 
 class QueueFilterForm(FlaskForm):

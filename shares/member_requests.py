@@ -78,10 +78,26 @@ def request_category_change(member: Member, category: Category, *, actor: Accoun
     return _pending(member, MemberRequestKind.CHANGE_CATEGORY, {"category": category.value}, actor)
 
 
-def request_resignation(member: Member, *, reason: str = "", actor: Account | None = None) -> MemberRequest:
+def request_resignation(member: Member, *, reason: str = "", repay_to: str, actor: Account | None = None) -> MemberRequest:
+    """``repay_to``: the IBAN (compact, checked by the form) the member's shares are repaid to."""
     if register.holding(member).left is not None:
         raise MemberNotActive()
-    return _pending(member, MemberRequestKind.RESIGN, {"reason": reason.strip()[:500]}, actor)
+    return _pending(member, MemberRequestKind.RESIGN, {"reason": reason.strip()[:500], "iban": repay_to}, actor)
+
+
+def withdraw(request: MemberRequest, *, actor: Account) -> None:
+    """The member takes back a request staff have not decided yet (a conditional UPDATE: if staff decide
+    at the same moment, one of the two wins and the other gets RequestAlreadyDecided)."""
+    result = db.session.execute(
+        update(MemberRequest).where(MemberRequest.id == request.id,
+                                    MemberRequest.status == MemberRequestStatus.PENDING)
+        .values(status=MemberRequestStatus.WITHDRAWN, decided_by_id=actor.id, decided_at=utcnow())
+        .execution_options(synchronize_session=False))
+    if result.rowcount != 1:
+        raise RequestAlreadyDecided()
+    db.session.refresh(request, ["status", "decided_by_id", "decided_at"])
+    audit.record("shares.member_request.withdrawn", request, actor=actor,
+                 before={"status": MemberRequestStatus.PENDING}, after={"status": MemberRequestStatus.WITHDRAWN})
 
 
 def pending_requests(limit: int = 200) -> list[MemberRequest]:

@@ -84,7 +84,7 @@ register_action_labels({
     "shares.application.paid": _l("Membership application paid, waiting for a decision"),
     "shares.application.admit": _l("Applicant admitted"),
     "shares.application.refuse": _l("Membership application refused"),
-    "shares.member_request.*": _l("Member's request (asked or decided)"),
+    "shares.member_request.*": _l("Member's request (asked, decided or withdrawn)"),
     "shares.surplus.refund": _l("Money put on the refund list"),
     "shares.surplus.refunded": _l("Money paid back"),
     "shares.surplus.extra_shares": _l("Money kept used to buy shares"),
@@ -142,7 +142,8 @@ register_value_words("shares_payment_request", {**_REFERENCES, "status": PAYMENT
 register_value_words("shares_membership_application", {
     **_REFERENCES, "status": {status.value: words for status, words in APPLICATION_WORDS.items()}})
 register_value_words("shares_member_request", {
-    "status": {"pending": _l("waiting for staff"), "approved": _l("approved"), "refused": _l("refused")}})
+    "status": {"pending": _l("waiting for staff"), "approved": _l("approved"), "refused": _l("refused"),
+               "withdrawn": _l("withdrawn by the member")}})
 register_value_words("shares_surplus", {**_REFERENCES, "kind": REFUND_WHY_WORDS})
 register_value_words("shares_bank_transaction", {"why": WHY_WORDS, "status": {
     "matched": _l("Paid into the request"), "partial": _l("Partial payment"), "overpaid": _l("Overpayment"),

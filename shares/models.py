@@ -317,6 +317,7 @@ class MemberRequestStatus(str, enum.Enum):
     PENDING = "pending"
     APPROVED = "approved"
     REFUSED = "refused"
+    WITHDRAWN = "withdrawn"  # by the member, before staff decided
 
 
 class MemberRequest(db.Model):

@@ -20,7 +20,7 @@ from app.web import format_day, render
 from shares import certificates, charts, extracts, member_requests, payments, register, renewal, standing
 from shares.admission import application_for
 from shares.forms import BuySharesForm, CategoryRequestForm, ConfirmForm, DecisionForm, ResignationRequestForm
-from shares.labels import coop_iban_text
+from shares.labels import coop_iban_text, iban_text
 from shares.models import Category, MemberRequest, PaymentRequest, PaymentStatus
 from shares.pdf import pdf_response
 from shares.permissions import (can_cancel_own_purchase, can_decide_member_requests, can_view_dashboard,
@@ -42,14 +42,18 @@ error_text = error_message  # one registry for every shares error (shares/messag
 @bp.route("/me/shares")
 @permission_required(is_member)
 def my_shares():
-    member = own_member()
+    return _my_shares_page(own_member())
+
+
+def _my_shares_page(member, status: int = 200):
     on = today()
     application = application_for(member.id)
     if application is not None and application.status not in register.PENDING_APPLICATION:
         application = None  # decided: the register speaks for itself
     return render_template("shares/me/shares.html", member=member, holding=register.holding(member, on),
                            entries=register.member_entries(member), reasons=standing.standing_reasons(member, on),
-                           pending=member_requests.member_pending(member), year=on.year, application=application)
+                           pending=member_requests.member_pending(member), year=on.year, application=application,
+                           withdraw_form=ConfirmForm()), status
 
 
 @bp.route("/me/payments")
@@ -172,13 +176,16 @@ def request_category_change():
 def request_resignation():
     member = own_member()
     form = ResignationRequestForm()
+    if not form.is_submitted() and member.iban:
+        form.iban.data = iban_text(member.iban)
     if form.validate_on_submit():
         if form.confirm.data.strip() != str(member.number):
             form.confirm.errors.append(_("This is not your member number (%(number)s).", number=member.number))
             return render_template("shares/me/resign.html", form=form, member=member), 400
         try:
             with unit_of_work():
-                member_requests.request_resignation(member, reason=form.reason.data or "", actor=current_user)
+                member_requests.request_resignation(member, reason=form.reason.data or "", repay_to=form.iban.data,
+                                                    actor=current_user)
         except DomainError as exc:
             form.confirm.errors.append(error_text(exc))
             return render_template("shares/me/resign.html", form=form, member=member), exc.status
@@ -186,6 +193,25 @@ def request_resignation():
                 "their nominal value."), "success")
         return redirect(url_for("shares.my_shares"))
     return render_template("shares/me/resign.html", form=form, member=member), 400 if form.errors else 200
+
+
+@bp.route("/me/requests/<int:request_id>/withdraw", methods=["POST"])
+@permission_required(is_member)
+def withdraw_request(request_id: int):
+    """A member takes back their own request while staff have not decided it (asking again is possible)."""
+    member_request = row_or_404(MemberRequest, request_id)
+    if member_request.member.account_id != current_user.id:
+        abort(404)  # another member's request is not even said to exist
+    if not ConfirmForm().validate_on_submit():
+        abort(400)
+    try:
+        with unit_of_work():
+            member_requests.withdraw(member_request, actor=current_user)
+    except DomainError as exc:
+        flash(error_text(exc), "error")
+        return _my_shares_page(own_member(), exc.status)
+    flash(_("Your request is withdrawn."), "success")
+    return redirect(url_for("shares.my_shares"))
 
 
 # ------------------------------------------------------------------------------------------------

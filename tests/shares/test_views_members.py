@@ -189,22 +189,58 @@ def test_category_change_is_requested_then_approved_by_staff(client, app, member
 def test_resignation_is_requested_with_the_member_number_then_refused(client, app, member_with_shares, make_staff):
     member = member_with_shares(1, on=date(THIS_YEAR - 1, 3, 1))
     sign_in(client, member.account)
-    wrong = client.post("/me/resign", data={"reason": "moving abroad", "confirm": "999999"})
+    iban = "BE71 0961 2345 6769"
+    wrong = client.post("/me/resign", data={"reason": "moving abroad", "confirm": "999999", "iban": iban})
     assert wrong.status_code == 400 and "moving abroad" in wrong.get_data(as_text=True)
-    assert client.post("/me/resign", data={"reason": "moving abroad", "confirm": str(member.number)}).status_code == 302
+    for bad, words in (("", "Enter the IBAN your shares are to be repaid to."), ("BE71 0961 2345 6760", "not valid"),
+                       ("<script>", "not valid")):
+        refused = client.post("/me/resign", data={"confirm": str(member.number), "iban": bad})
+        assert refused.status_code == 400 and words in refused.get_data(as_text=True)
+    assert db.session.scalar(db.select(MemberRequest)) is None
+    assert client.post("/me/resign", data={"reason": "moving abroad", "confirm": str(member.number),
+                                           "iban": iban}).status_code == 302
     req = db.session.scalar(db.select(MemberRequest))
-    assert req.kind is MemberRequestKind.RESIGN and req.details == {"reason": "moving abroad"}
+    assert req.kind is MemberRequestKind.RESIGN and req.details == {"reason": "moving abroad", "iban": "BE71096123456769"}
     staff_client = app.test_client()
     sign_in(staff_client, make_staff())
+    assert "Repay the shares to BE71 0961 2345 6769." in staff_client.get("/staff/requests").get_data(as_text=True)
     assert staff_client.post(f"/staff/requests/{req.id}/refuse", data={"note": "call first"}).status_code == 302
     db.session.expire_all()
     assert req.status is MemberRequestStatus.REFUSED and register.holding(member).left is None
 
 
+def test_a_member_withdraws_a_request_before_staff_decide_and_only_their_own(client, app, member_with_shares,
+                                                                           make_staff):
+    member = member_with_shares(1, on=date(THIS_YEAR - 1, 3, 1))
+    sign_in(client, member.account)
+    client.post("/me/resign", data={"confirm": str(member.number), "iban": "BE71096123456769"})
+    req = db.session.scalar(db.select(MemberRequest))
+    url = f"/me/requests/{req.id}/withdraw"
+    assert url in client.get("/me/shares").get_data(as_text=True)
+    intruder = app.test_client()
+    sign_in(intruder, member_with_shares(1, on=date(THIS_YEAR - 1, 3, 1)).account)
+    assert intruder.post(url).status_code == 404
+    assert client.post(url).status_code == 302
+    db.session.expire_all()
+    assert req.status is MemberRequestStatus.WITHDRAWN and register.holding(member).left is None
+    page = client.get("/me/shares").get_data(as_text=True)
+    assert "Your request is withdrawn." in page and url not in page
+    again = client.post(url)
+    assert again.status_code == 409 and "Someone decided this request first." in again.get_data(as_text=True)
+    staff_client = app.test_client()
+    sign_in(staff_client, make_staff())
+    assert staff_client.post(f"/staff/requests/{req.id}/approve", data={}).status_code == 409
+    db.session.expire_all()
+    assert register.holding(member).left is None
+    # Asking again is possible once the first is withdrawn.
+    assert client.post("/me/resign", data={"confirm": str(member.number), "iban": "BE71096123456769"}).status_code == 302
+    assert client.post("/me/requests/99999999999999/withdraw").status_code == 404
+
+
 def test_approving_a_resignation_writes_the_register(client, app, member_with_shares, make_staff):
     member = member_with_shares(2, on=date(THIS_YEAR - 1, 3, 1))
     sign_in(client, member.account)
-    client.post("/me/resign", data={"confirm": str(member.number)})
+    client.post("/me/resign", data={"confirm": str(member.number), "iban": "BE71096123456769"})
     req = db.session.scalar(db.select(MemberRequest))
     staff_client = app.test_client()
     sign_in(staff_client, make_staff())
@@ -214,7 +250,7 @@ def test_approving_a_resignation_writes_the_register(client, app, member_with_sh
     assert position.left is EntryKind.RESIGNATION and position.shares == 0
     assert standing.standing_reasons(member, today())[-1] == standing.RESIGNED
     # A member who has left cannot ask again.
-    assert client.post("/me/resign", data={"confirm": str(member.number)}).status_code == 422
+    assert client.post("/me/resign", data={"confirm": str(member.number), "iban": "BE71096123456769"}).status_code == 422
 
 
 def test_staff_renewal_status_page(client, app, member_with_shares, make_staff):

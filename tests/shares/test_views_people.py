@@ -226,7 +226,7 @@ def test_member_and_staff_tasks(client, login_as, member_with_shares, make_staff
     assert "Pay for your shares" in client.get("/").get_data(as_text=True)
     from shares.member_requests import request_resignation
     other = member_with_shares(1, on=date(2024, 3, 1))
-    request_resignation(other)
+    request_resignation(other, repay_to="BE71096123456769")
     db.session.commit()
     sign_in(client, make_staff())
     home = client.get("/").get_data(as_text=True)
@@ -272,7 +272,7 @@ def test_a_new_task_counts_in_the_badge_of_the_next_page(client, member_with_sha
     quiet = client.get("/tasks/badge", headers=hx)
     assert quiet.status_code == 200 and quiet.headers["Cache-Control"] == "no-store"
     assert 'class="badge"' not in quiet.get_data(as_text=True)
-    request_resignation(member_with_shares(1, on=date(2024, 3, 1)))
+    request_resignation(member_with_shares(1, on=date(2024, 3, 1)), repay_to="BE71096123456769")
     db.session.commit()
     assert client.get("/staff/members?q=a").status_code == 200
     badge = client.get("/tasks/badge", headers=hx).get_data(as_text=True)
