@@ -114,6 +114,10 @@ class ProfileForm(PersonFields):
             self.last_name.validators = [DataRequired(NAME_REQUIRED["last_name"]), Length(max=100)]
 
 
+class EmailChangeForm(FlaskForm):
+    email = email_field(_l("Enter your new e-mail address."))
+
+
 class MemberSearchForm(FlaskForm):
     class Meta:
         csrf = False  # a GET search changes nothing

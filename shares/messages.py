@@ -9,7 +9,7 @@ from app.audit import (named_rows, register_action_labels, register_field_labels
 from app.errors import register_messages
 from app.i18n import LANGUAGE_WORDS
 from app.web import euros, format_day
-from shares import admission, errors, member_requests
+from shares import admission, email_change, errors, member_requests
 from shares.certificates import CertificateUnavailable
 from shares.labels import (APPLICATION_WORDS, COUNTRIES, DOCUMENT_WORDS, PAYMENT_STATUS_WORDS, PURPOSE_WORDS,
                            REFUND_WHY_WORDS, WHY_SHORT_WORDS, WHY_WORDS, document_name, member_number_and_name)
@@ -45,6 +45,10 @@ register_messages({
     errors.ApplicationPending: _l("Your application is not decided yet: wait until you are admitted."),
     member_requests.RequestAlreadyPending: _l("You already have a request of this kind waiting for staff."),
     member_requests.RequestAlreadyDecided: _l("Someone decided this request first."),
+    email_change.SameEmail: _l("This is already your e-mail address."),
+    email_change.InvalidEmailLink: _l("This link is not valid for your account, or it has expired (a link works for "
+                                      "a day). Ask for a new one from your profile."),
+    email_change.EmailLinkUsed: _l("This link was used already, or your address changed since it was sent."),
     member_requests.AlreadyInCategory: _l("You are already in this category."),
     admission.ApplicationAlreadyDecided: _l("Someone decided this application first."),
     admission.ApplicationNotPaid: _l("This application is not paid yet: it can only be refused for now."),
@@ -73,6 +77,8 @@ register_action_labels({
     "shares.member.create": _l("Member created"),
     "shares.member.profile_update": _l("Profile changed"),
     "shares.member.contact_update": _l("E-mail or address changed by staff"),
+    "shares.member.email_change_asked": _l("New e-mail address asked by the member (not confirmed yet)"),
+    "shares.member.email_change": _l("E-mail address changed by the member"),
     "shares.member.sign_in_link_send": _l("Sign-in link sent by staff"),
     "shares.payment_request.create": _l("Payment request created"),
     "shares.payment_request.cancel": _l("Payment request cancelled"),

@@ -9,10 +9,15 @@ PASSWORD_MAX = 256
 _password_max = Length(max=PASSWORD_MAX, message=_l("Use at most %(max)d characters."))
 
 
+def _stripped(value):
+    """A phone's keyboard adds a space after a word it completes: an address is read without it."""
+    return value.strip() if isinstance(value, str) else value
+
+
 def email_field(required: str = _l("Enter your e-mail address.")) -> EmailField:
     """An e-mail address, checked the same way wherever one is typed (sign-in, joining, staff's
     contact form): the browser's check can be bypassed, this one cannot."""
-    return EmailField(_l("E-mail address"), validators=[
+    return EmailField(_l("E-mail address"), filters=[_stripped], validators=[
         DataRequired(required), Length(max=254, message=_l("An e-mail address has at most 254 characters.")),
         Email(_l("Enter a valid e-mail address, like name@example.be."))])
 

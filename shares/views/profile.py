@@ -1,4 +1,4 @@
-"""A member's own profile, and the staff's member search."""
+"""A member's own profile and e-mail address, and the staff's member search."""
 from __future__ import annotations
 
 from flask import abort, flash, redirect, render_template, request, url_for
@@ -7,11 +7,13 @@ from flask_babel import refresh
 from flask_login import current_user
 
 from app.authz import can_search_members, permission_required
+from app.errors import DomainError, error_message
+from app.extensions import limiter
 from app.uow import unit_of_work
 from app.web import render
-from shares import queries, services
+from shares import email_change, queries, services
 from shares.errors import StaleEdit
-from shares.forms import MemberSearchForm, ProfileForm
+from shares.forms import ConfirmForm, EmailChangeForm, MemberSearchForm, ProfileForm
 from shares.models import MemberKind
 from shares.permissions import can_edit_profile, is_member
 from shares.views.blueprint import bp, own_member
@@ -40,6 +42,45 @@ def profile():
         flash(_("Your profile is saved."), "success")
         return redirect(url_for("shares.profile"))
     return render_template("shares/profile.html", form=form, member=member), 400 if form.errors else 200
+
+
+@bp.route("/me/email", methods=["GET", "POST"])
+@permission_required(is_member)
+@limiter.limit("5/hour", methods=["POST"], deduct_when=lambda response: response.status_code == 302)
+def change_email():
+    """The new address gets a link; nothing changes until the member opens it, signed in."""
+    member = own_member()
+    form = EmailChangeForm()
+    if form.validate_on_submit():
+        try:
+            with unit_of_work():
+                address = email_change.request_email_change(member, form.email.data)
+        except DomainError as exc:
+            form.email.errors.append(error_message(exc))
+            return render_template("shares/email_change.html", form=form, member=member), exc.status
+        flash(_("We sent a link to %(email)s. Open it, signed in, to confirm: until then, your address stays "
+                "%(current)s.", email=address, current=member.email), "success")
+        return redirect(url_for("shares.profile"))
+    return render_template("shares/email_change.html", form=form, member=member), 400 if form.errors else 200
+
+
+@bp.route("/me/email/confirm/<token>", methods=["GET", "POST"])
+@permission_required(is_member)
+def confirm_email_change(token: str):
+    """A page first (mail scanners open links): the change happens on the member's click."""
+    member = own_member()
+    form = ConfirmForm()
+    try:
+        new_email = email_change.read_link(token, member.account)
+        if not form.validate_on_submit():
+            return render_template("shares/email_confirm.html", member=member, new_email=new_email, form=form)
+        with unit_of_work():
+            email_change.confirm_email_change(token, member)
+    except DomainError as exc:
+        return render_template("shares/email_confirm.html", member=member, problem=error_message(exc),
+                               form=form), exc.status
+    flash(_("Your e-mail address is now %(email)s.", email=new_email), "success")
+    return redirect(url_for("shares.profile"))
 
 
 @bp.route("/staff/members")
