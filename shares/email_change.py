@@ -57,7 +57,8 @@ def request_email_change(member: Member, new_email: str) -> str:
         raise DuplicateEmail()
     token = _serializer().dumps({"account": account.id, "from": account.email, "to": new_email})
     link = current_app.config["PUBLIC_URL"].rstrip("/") + url_for("shares.confirm_email_change", token=token)
-    queue_mail(new_email, account.language, "email_change", secret=True, member=member, link=link, hours=LINK_SECONDS // 3600)
+    queue_mail(new_email, account.language, "email_change", secret=True, member=member, link=link,
+               hours=LINK_SECONDS // 3600)
     audit.record("shares.member.email_change_asked", member, actor=account, after={"email": new_email})
     db.session.flush()
     return new_email

@@ -78,7 +78,8 @@ def request_category_change(member: Member, category: Category, *, actor: Accoun
     return _pending(member, MemberRequestKind.CHANGE_CATEGORY, {"category": category.value}, actor)
 
 
-def request_resignation(member: Member, *, reason: str = "", repay_to: str, actor: Account | None = None) -> MemberRequest:
+def request_resignation(member: Member, *, reason: str = "", repay_to: str,
+                        actor: Account | None = None) -> MemberRequest:
     """``repay_to``: the IBAN (compact, checked by the form) the member's shares are repaid to."""
     if register.holding(member).left is not None:
         raise MemberNotActive()

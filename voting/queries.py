@@ -39,6 +39,14 @@ def elections() -> list[Election]:
     return list(db.session.scalars(select(Election).order_by(Election.created_at.desc(), Election.id.desc())))
 
 
+def voter_status(member_id: int) -> dict[int, bool]:
+    """The elections in which the member holds a credential still valid, and whether a ballot of it counts."""
+    counted = select(CastBallot.id).where(CastBallot.credential_id == Credential.id,
+                                          CastBallot.superseded_by_tracker.is_(None)).exists()
+    return dict(db.session.execute(select(Credential.election_id, counted).where(
+        Credential.member_id == member_id, Credential.revoked_at.is_(None))).all())
+
+
 def trustee_for(election: Election, trustee_id: str) -> Trustee:
     for t in election.trustees:
         if t.trustee_id == trustee_id:

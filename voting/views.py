@@ -118,7 +118,9 @@ def _json_body() -> Any:
 
 @bp.route("/")
 def index():
-    return render("voting/index.html", elections=queries.elections())
+    member = share_queries.member_for_account(current_user.id) if current_user.is_authenticated else None
+    return render("voting/index.html", elections=queries.elections(),
+                  mine=queries.voter_status(member.id) if member is not None else {})
 
 
 @bp.route("/<slug>/board")

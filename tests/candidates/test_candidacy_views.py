@@ -133,7 +133,8 @@ def test_a_photo_sent_with_another_mistake_is_spoken_of_too(client, login_as, op
     login_as(member.account)
     url = f"/candidates/me/{call.slug}/application"
     too_long = form_data(biography="x" * 100_000)
-    bad = client.post(url, data=with_photo(too_long, b"<?php echo 1; ?>", "shell.jpg"), content_type="multipart/form-data")
+    bad = client.post(url, data=with_photo(too_long, b"<?php echo 1; ?>", "shell.jpg"),
+                      content_type="multipart/form-data")
     assert bad.status_code == 400 and "This file is not one." in bad.get_data(as_text=True)
     good = client.post(url, data=with_photo(too_long), content_type="multipart/form-data")
     assert good.status_code == 400 and "choose it again" in good.get_data(as_text=True)

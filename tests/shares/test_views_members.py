@@ -200,7 +200,8 @@ def test_resignation_is_requested_with_the_member_number_then_refused(client, ap
     assert client.post("/me/resign", data={"reason": "moving abroad", "confirm": str(member.number),
                                            "iban": iban}).status_code == 302
     req = db.session.scalar(db.select(MemberRequest))
-    assert req.kind is MemberRequestKind.RESIGN and req.details == {"reason": "moving abroad", "iban": "BE71096123456769"}
+    assert req.kind is MemberRequestKind.RESIGN
+    assert req.details == {"reason": "moving abroad", "iban": "BE71096123456769"}
     staff_client = app.test_client()
     sign_in(staff_client, make_staff())
     assert "Repay the shares to BE71 0961 2345 6769." in staff_client.get("/staff/requests").get_data(as_text=True)
@@ -233,7 +234,8 @@ def test_a_member_withdraws_a_request_before_staff_decide_and_only_their_own(cli
     db.session.expire_all()
     assert register.holding(member).left is None
     # Asking again is possible once the first is withdrawn.
-    assert client.post("/me/resign", data={"confirm": str(member.number), "iban": "BE71096123456769"}).status_code == 302
+    resign = {"confirm": str(member.number), "iban": "BE71096123456769"}
+    assert client.post("/me/resign", data=resign).status_code == 302
     assert client.post("/me/requests/99999999999999/withdraw").status_code == 404
 
 
@@ -250,7 +252,8 @@ def test_approving_a_resignation_writes_the_register(client, app, member_with_sh
     assert position.left is EntryKind.RESIGNATION and position.shares == 0
     assert standing.standing_reasons(member, today())[-1] == standing.RESIGNED
     # A member who has left cannot ask again.
-    assert client.post("/me/resign", data={"confirm": str(member.number), "iban": "BE71096123456769"}).status_code == 422
+    resign = {"confirm": str(member.number), "iban": "BE71096123456769"}
+    assert client.post("/me/resign", data=resign).status_code == 422
 
 
 def test_staff_renewal_status_page(client, app, member_with_shares, make_staff):
