@@ -10,6 +10,7 @@ from sqlalchemy import func, select
 from app.clock import BRUSSELS, today, utcnow
 from app.extensions import db
 from app.models import AuditEntry
+from app.uow import unit_of_work
 from assemblies import errors, services
 from assemblies.models import AgendaItem, Assembly, Candidate, Document, Elector, Gender, ItemKind
 from shares.models import Category
@@ -197,6 +198,24 @@ def test_an_assembly_in_preparation_is_deleted_whole_and_audited(world):
     assert entry.object_id == str(assembly_id) and entry.actor_id == world.secretary.id
     assert entry.before | {"starts_at": None} == {"slug": "ga-fresh", "title": "AG", "starts_at": None, "items": 2,
                                                   "documents": 1, "electors": 6}
+
+
+def test_a_deletion_failing_midway_leaves_the_assembly_whole(world, monkeypatch):
+    """The items and candidates are gone when the electorate's delete fails: the transaction takes all back."""
+    assembly_id = fresh(world, frozen=True).id
+    before = rows(assembly_id)
+    execute = db.session.execute
+
+    def failing(statement, *args, **kwargs):
+        if getattr(statement, "is_delete", False) and statement.table.name == Elector.__tablename__:
+            raise RuntimeError("the disk is full")
+        return execute(statement, *args, **kwargs)
+
+    monkeypatch.setattr(db.session, "execute", failing)
+    with pytest.raises(RuntimeError), unit_of_work():
+        services.delete_assembly(db.session.get(Assembly, assembly_id), actor=world.secretary)
+    monkeypatch.undo()
+    assert rows(assembly_id) == before and audit("assemblies.assembly.delete") == []
 
 
 @pytest.mark.parametrize("given", ["ballot", "proxies", "checkins"])
