@@ -13,13 +13,32 @@ class DuplicateSlug(Conflict):
 
 
 class InvalidDates(AssemblyError):
-    """``field``: the form field that breaks the order of the assembly's dates (or its short name)."""
+    """``fields``: every form field that breaks a rule of the assembly's dates (or its short name),
+    so that the form says each beside its field at once."""
 
     status = 400
 
-    def __init__(self, field: str):
-        super().__init__(field)
-        self.field = field
+    def __init__(self, *fields: str):
+        super().__init__(*fields)
+        self.fields = fields
+
+
+class SettingsLocked(Conflict):
+    """``fields``: each setting asked to change that something already fixed, with what fixed it
+    (``electorate``, ``ballot``, ``convocations``, ``proxies``: ``services.FIXED_BY``)."""
+
+    def __init__(self, fields: dict[str, str]):
+        super().__init__(fields)
+        self.fields = fields
+
+
+class AssemblyInUse(Conflict):
+    """The assembly cannot be deleted: ``reason`` is what members or the public board already hold
+    (``ballot``, ``proxies``, ``checkins``)."""
+
+    def __init__(self, reason: str):
+        super().__init__(reason)
+        self.reason = reason
 
 
 class AgendaLocked(Conflict):

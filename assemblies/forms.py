@@ -1,6 +1,9 @@
 """Forms of the assembly pages (CSRF comes with them)."""
 from __future__ import annotations
 
+from collections.abc import Mapping
+from typing import Any
+
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
@@ -9,7 +12,9 @@ from wtforms import BooleanField, DateField, DateTimeLocalField, IntegerField, S
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional, Regexp
 
-from assemblies.messages import ITEM_KIND_WORDS
+from app.clock import BRUSSELS
+from assemblies.messages import ITEM_KIND_WORDS, TIE_RULE_WORDS
+from assemblies.models import LANGUAGES, Assembly
 
 REQUIRED = _l("This field is required.")
 WHEN = _l("Enter a date and time.")
@@ -25,26 +30,49 @@ class ActionForm(FlaskForm):
     """A button: nothing but the CSRF token."""
 
 
-class AssemblyForm(FlaskForm):
-    slug = StringField(_l("Short name in addresses (lowercase letters, digits, dashes)"),
-                       validators=[DataRequired(REQUIRED), Regexp(r"^[a-z0-9][a-z0-9-]{1,62}$",
-                                                                  message=_l("Use lowercase letters, digits and dashes."))])
+class AssemblySettingsForm(FlaskForm):
+    """What a secretary sets when creating an assembly and may change while nothing fixed it: all but
+    the short name. Times are typed, and shown, in Brussels."""
+
     title_fr, title_nl, title_en = _titles(_l("Title in French"), _l("Title in Dutch"), _l("Title in English"))
-    starts_at = DateTimeLocalField(_l("Date and time of the meeting"), validators=[InputRequired(WHEN)])
+    starts_at = DateTimeLocalField(_l("Date and time of the meeting"), validators=[InputRequired(WHEN)], tz=BRUSSELS)
     place = StringField(_l("Place"), validators=[DataRequired(REQUIRED), Length(max=300)])
-    voting_opens_at = DateTimeLocalField(_l("Remote voting opens"), validators=[InputRequired(WHEN)])
-    voting_closes_at = DateTimeLocalField(_l("Voting closes"), validators=[InputRequired(WHEN)])
+    voting_opens_at = DateTimeLocalField(_l("Remote voting opens"), validators=[InputRequired(WHEN)], tz=BRUSSELS)
+    voting_closes_at = DateTimeLocalField(_l("Voting closes"), validators=[InputRequired(WHEN)], tz=BRUSSELS)
     record_date = DateField(_l("Record date of the electorate"), validators=[InputRequired(REQUIRED)])
     quorum_percent = IntegerField(_l("Quorum (percentage of the electorate taking part)"), default=0,
                                   validators=[InputRequired(REQUIRED), NumberRange(min=0, max=100)])
     proxy_limit = IntegerField(_l("Proxies one member may hold"), default=1,
                                validators=[InputRequired(REQUIRED), NumberRange(min=0, max=10)])
-    proxy_deadline = DateTimeLocalField(_l("Deadline for proxies (optional)"), validators=[Optional()])
+    proxy_deadline = DateTimeLocalField(_l("Deadline for proxies (optional)"), validators=[Optional()], tz=BRUSSELS)
     min_count = IntegerField(_l("Smallest count published (secrecy)"), default=5,
                              validators=[InputRequired(REQUIRED), NumberRange(min=1, max=100)])
-    tie_rule = SelectField(_l("How ties between candidates are decided"), choices=[
-        SelectChoice("ballot_order", _l("By the order of the ballot")),
-        SelectChoice("lot", _l("By a lot anyone can recompute"))])
+    tie_rule = SelectField(_l("How ties between candidates are decided"),
+                           choices=[SelectChoice(code, words) for code, words in TIE_RULE_WORDS.items()])
+
+    @classmethod
+    def of(cls, assembly: Assembly, locked: Mapping[str, str]) -> AssemblySettingsForm:
+        """The form filled with the assembly's settings; those in ``locked`` (name: why) are shown
+        disabled, so the browser does not send them and they keep their value."""
+        form = cls(obj=assembly)
+        for name in locked:
+            field = form[name]
+            field.render_kw = {"disabled": True}
+            field.validators = [Optional(), *field.validators]
+        return form
+
+    def settings(self) -> dict[str, Any]:
+        """The keywords of ``services.create_assembly`` and ``update_assembly``."""
+        return dict(titles={lang: self[f"title_{lang}"].data for lang in LANGUAGES}, place=self.place.data,
+                    **{name: self[name].data for name in ("starts_at", "voting_opens_at", "voting_closes_at",
+                                                          "record_date", "quorum_percent", "proxy_limit",
+                                                          "proxy_deadline", "min_count", "tie_rule")})
+
+
+class AssemblyForm(AssemblySettingsForm):
+    slug = StringField(_l("Short name in addresses (lowercase letters, digits, dashes)"), validators=[
+        DataRequired(REQUIRED),
+        Regexp(r"^[a-z0-9][a-z0-9-]{1,62}$", message=_l("Use lowercase letters, digits and dashes."))])
 
 
 class ItemForm(FlaskForm):

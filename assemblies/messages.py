@@ -15,16 +15,48 @@ from assemblies.candidates_adapter import CallNotFound, CandidaciesUnavailable
 # Which rule of the assembly's dates a form broke, said beside its field.
 DATE_ORDER_WORDS = {
     "slug": _l("Use lowercase letters, digits and dashes."),
+    "starts_at": _l("The meeting cannot start in the past."),
     "voting_closes_at": _l("The vote must close after it opens."),
     "record_date": _l("The record date cannot come after the day of the assembly."),
     "proxy_deadline": _l("The deadline for proxies cannot come after the vote closes."),
 }
 
+# What fixed a setting of the assembly (services.FIXED_BY), said beside the field that can no longer change.
+LOCK_WORDS = {
+    "electorate": _l("The electorate is frozen on this record date: it can no longer change."),
+    "ballot": _l("The ballot is on the public board with this setting: it can no longer change."),
+    "convocations": _l("The convocations were sent with this place: it can no longer change."),
+    "proxies": _l("Members have given proxies under this rule: it can no longer change."),
+}
+
+# Why an assembly can no longer be deleted (services.deletion_refusal).
+IN_USE_WORDS = {
+    "ballot": _l("The ballot of this assembly is on the public board, and members may have received their "
+                 "convocation: the assembly can no longer be deleted."),
+    "proxies": _l("Members have given proxies for this assembly: it can no longer be deleted."),
+    "checkins": _l("Members have been checked in at this assembly: it can no longer be deleted."),
+}
+
+# How ties between candidates are decided: the assembly form's choices and the audit log's words.
+TIE_RULE_WORDS = {"ballot_order": _l("By the order of the ballot"), "lot": _l("By a lot anyone can recompute")}
+
+
+def field_errors(exc: Exception) -> dict[str, str]:
+    """The sentence for each field of the assembly form a refusal is about (none: it is the form's)."""
+    if isinstance(exc, errors.InvalidDates):
+        return {name: str(DATE_ORDER_WORDS[name]) for name in exc.fields}
+    if isinstance(exc, errors.SettingsLocked):
+        return {name: str(LOCK_WORDS[reason]) for name, reason in exc.fields.items()}
+    return {}
+
+
 MESSAGES = {
     CandidaciesUnavailable: _l("Board candidacies are not available in this installation: enter the candidates by hand."),
     CallNotFound: _l("There is no call for candidates with a fixed ballot by that name."),
     errors.DuplicateSlug: _l("An assembly with this short name already exists."),
-    errors.InvalidDates: lambda exc: DATE_ORDER_WORDS[exc.field],
+    errors.InvalidDates: lambda exc: " ".join(field_errors(exc).values()),
+    errors.SettingsLocked: lambda exc: " ".join(dict.fromkeys(field_errors(exc).values())),
+    errors.AssemblyInUse: lambda exc: IN_USE_WORDS[exc.reason],
     errors.AgendaLocked: _l("The ballot is already on the public board: the agenda can no longer change."),
     errors.ElectorateFrozen: _l("The electorate is already frozen. Use a correction instead."),
     errors.ElectorateNotFrozen: _l("Freeze the electorate first."),
@@ -58,6 +90,8 @@ MESSAGES = {
 # Words for the audit log (app.audit): every action this package writes, and the objects it audits.
 register_action_labels({
     "assemblies.assembly.create": _l("General assembly created"),
+    "assemblies.assembly.update": _l("General assembly's settings changed"),
+    "assemblies.assembly.delete": _l("General assembly deleted"),
     "assemblies.item.create": _l("Agenda item added"),
     "assemblies.item.delete": _l("Agenda item removed"),
     "assemblies.candidate.create": _l("Candidate added to the ballot"),
@@ -95,8 +129,16 @@ register_field_labels({
     "giver": _l("Member number of the member represented"), "holder": _l("Member number of the proxy holder"),
     "links_issued": _l("Links issued"), "name": _l("Name"), "position": _l("Position on the agenda"),
     "record_date": _l("Record date"), "source": _l("Proxy given"), "total": _l("Electors"),
+    # The assembly's settings (with the words other packages give the same fields) and what its deletion took.
+    "title_fr": _l("Title in French"), "title_nl": _l("Title in Dutch"), "title_en": _l("Title in English"),
+    "starts_at": _l("Starting time"), "place": _l("Place"), "voting_opens_at": _l("Remote voting opens"),
+    "voting_closes_at": _l("Voting closes"), "quorum_percent": _l("Quorum (percentage of the electorate taking part)"),
+    "proxy_limit": _l("Proxies one member may hold"), "proxy_deadline": _l("Deadline for proxies"),
+    "min_count": _l("Smallest count published (secrecy)"), "tie_rule": _l("How ties between candidates are decided"),
+    "items": _l("Agenda items"), "documents": _l("Documents"), "electors": _l("Electors"),
 })
-register_value_words("assembly_assembly", {"channel": {"email": _l("by e-mail"), "letter": _l("by letter")}})
+register_value_words("assembly_assembly", {"channel": {"email": _l("by e-mail"), "letter": _l("by letter")},
+                                           "tie_rule": TIE_RULE_WORDS})
 register_value_words("assembly_item", {"kind": ITEM_KIND_WORDS})
 register_value_words("assembly_proxy", {"source": {"online": _l("online"), "paper": _l("on paper")}})
 register_object_names("assembly_assembly", named_rows(Assembly, lambda assembly, language: assembly.text("title",

@@ -12,10 +12,10 @@ from datetime import date, datetime
 from typing import Any
 
 from flask import current_app, url_for
-from sqlalchemy import func, select, update
+from sqlalchemy import delete, func, select, update
 
 from app import audit
-from app.clock import utcnow
+from app.clock import brussels_day, utcnow
 from app.extensions import db
 from app.jobs import job_context
 from app.mail import queue_mail
@@ -68,18 +68,47 @@ def _lock(assembly: Assembly) -> None:
 
 # -- preparing -----------------------------------------------------------------------------------
 
+# The settings a secretary gives an assembly (besides its short name), and what fixes each of them:
+# the electorate frozen on the record date; the ballot on the public board (its titles, its counting
+# rules, and the dates of the meeting and of the vote, which the convocations then give members); the
+# convocations sent (the place they name); a proxy given (the rules it was given under).
+FIXED_BY = {
+    "electorate": ("record_date",),
+    "ballot": ("title_fr", "title_nl", "title_en", "starts_at", "voting_opens_at", "voting_closes_at",
+               "quorum_percent", "min_count", "tie_rule"),
+    "convocations": ("place",),
+    "proxies": ("proxy_limit", "proxy_deadline"),
+}
+
+
+def _date_problems(*, starts_at: datetime, voting_opens_at: datetime, voting_closes_at: datetime, record_date: date,
+                   proxy_deadline: datetime | None, now: datetime | None) -> list[str]:
+    """Every field whose date breaks the assembly's rules, in the form's order: the meeting does not
+    start before ``now`` (a person scheduling it; None: a loader of past assemblies), the vote closes
+    after it opens, the record date is not after the day of the meeting, proxies end by the close."""
+    problems = []
+    if now is not None and starts_at < now:
+        problems.append("starts_at")
+    if not voting_opens_at < voting_closes_at:
+        problems.append("voting_closes_at")
+    if record_date > brussels_day(starts_at):
+        problems.append("record_date")
+    if proxy_deadline is not None and proxy_deadline > voting_closes_at:
+        problems.append("proxy_deadline")
+    return problems
+
+
 def create_assembly(*, slug: str, titles: Mapping[str, str], starts_at: datetime, place: str,
                     voting_opens_at: datetime, voting_closes_at: datetime, record_date: date,
                     quorum_percent: int = 0, proxy_limit: int = 1, proxy_deadline: datetime | None = None,
-                    min_count: int = 5, tie_rule: str = "ballot_order", actor: Account | None = None) -> Assembly:
-    if not SLUG.match(slug or ""):
-        raise errors.InvalidDates("slug")
-    if not voting_opens_at < voting_closes_at:
-        raise errors.InvalidDates("voting_closes_at")
-    if record_date > starts_at.date():
-        raise errors.InvalidDates("record_date")
-    if proxy_deadline is not None and proxy_deadline > voting_closes_at:
-        raise errors.InvalidDates("proxy_deadline")
+                    min_count: int = 5, tie_rule: str = "ballot_order", now: datetime | None = None,
+                    actor: Account | None = None) -> Assembly:
+    """``now``: the moment the meeting may not start before (the secretary's form gives it)."""
+    problems = ([] if SLUG.match(slug or "") else ["slug"]) + _date_problems(
+        starts_at=starts_at, voting_opens_at=voting_opens_at, voting_closes_at=voting_closes_at,
+        record_date=record_date, proxy_deadline=proxy_deadline, now=now)
+    if problems:
+        raise errors.InvalidDates(*problems)
     assembly = Assembly(slug=slug, starts_at=starts_at, place=place, voting_opens_at=voting_opens_at,
                         voting_closes_at=voting_closes_at, record_date=record_date, quorum_percent=quorum_percent,
                         proxy_limit=proxy_limit, proxy_deadline=proxy_deadline, min_count=min_count,
@@ -91,6 +120,85 @@ def create_assembly(*, slug: str, titles: Mapping[str, str], starts_at: datetime
     audit.record("assemblies.assembly.create", assembly, actor=actor,
                  after={"slug": slug, "title": titles["fr"], "record_date": record_date.isoformat()})
     return assembly
+
+
+def locked_settings(assembly: Assembly) -> dict[str, str]:
+    """Each setting that can no longer change, with what fixed it (a key of ``FIXED_BY``)."""
+    fixed = []
+    if assembly.electorate_frozen_at is not None:
+        fixed.append("electorate")
+    if assembly.election_id is not None:
+        fixed.append("ballot")
+        if _convened(assembly):
+            fixed.append("convocations")
+    if db.session.scalar(select(Proxy.id).where(Proxy.assembly_id == assembly.id).limit(1)) is not None:
+        fixed.append("proxies")
+    return {name: reason for reason in fixed for name in FIXED_BY[reason]}
+
+
+def update_assembly(assembly: Assembly, *, titles: Mapping[str, str], starts_at: datetime, place: str,
+                    voting_opens_at: datetime, voting_closes_at: datetime, record_date: date, quorum_percent: int,
+                    proxy_limit: int, proxy_deadline: datetime | None, min_count: int, tie_rule: str,
+                    now: datetime | None = None, actor: Account | None = None) -> list[str]:
+    """Change the settings ``create_assembly`` took (not the short name), those nothing fixed yet; the
+    dates are checked as at creation, ``now`` only for a meeting moved. Returns the settings changed."""
+    _lock(assembly)
+    db.session.refresh(assembly)  # what a concurrent freeze, ballot or proxy fixed is seen under the lock
+    values = {**{f"title_{lang}": titles[lang] for lang in LANGUAGES}, "starts_at": starts_at, "place": place,
+              "voting_opens_at": voting_opens_at, "voting_closes_at": voting_closes_at, "record_date": record_date,
+              "quorum_percent": quorum_percent, "proxy_limit": proxy_limit, "proxy_deadline": proxy_deadline,
+              "min_count": min_count, "tie_rule": tie_rule}
+    changes = {name: value for name, value in values.items() if getattr(assembly, name) != value}
+    locked = locked_settings(assembly)
+    refused = {name: locked[name] for name in changes if name in locked}
+    if refused:
+        raise errors.SettingsLocked(refused)
+    problems = _date_problems(starts_at=starts_at, voting_opens_at=voting_opens_at, voting_closes_at=voting_closes_at,
+                              record_date=record_date, proxy_deadline=proxy_deadline,
+                              now=now if "starts_at" in changes else None)
+    if problems:
+        raise errors.InvalidDates(*problems)
+    if not changes:
+        return []
+    before = {name: getattr(assembly, name) for name in changes}
+    for name, value in changes.items():
+        setattr(assembly, name, value)
+    db.session.flush()
+    audit.record("assemblies.assembly.update", assembly, actor=actor, before=before, after=changes)
+    return list(changes)
+
+
+def deletion_refusal(assembly: Assembly) -> errors.AssemblyInUse | None:
+    """Why the assembly can no longer be deleted, or None: its ballot is on the public board (and so
+    are the convocations members received), or members gave proxies or were checked in."""
+    if assembly.election_id is not None:
+        return errors.AssemblyInUse("ballot")
+    for reason, model in (("proxies", Proxy), ("checkins", CheckIn)):
+        if db.session.scalar(select(model.id).where(model.assembly_id == assembly.id).limit(1)) is not None:
+            return errors.AssemblyInUse(reason)
+    return None
+
+
+def delete_assembly(assembly: Assembly, actor: Account | None = None) -> None:
+    """Delete an assembly nothing was given out of (``deletion_refusal``), with its agenda items and
+    their candidates, its documents and its electorate, in this one transaction."""
+    _lock(assembly)
+    db.session.refresh(assembly)
+    refusal = deletion_refusal(assembly)
+    if refusal is not None:
+        raise refusal
+    counts = {name: db.session.scalar(select(func.count()).select_from(model).where(model.assembly_id == assembly.id))
+              for name, model in (("items", AgendaItem), ("documents", Document), ("electors", Elector))}
+    audit.record("assemblies.assembly.delete", assembly, actor=actor,
+                 before={"slug": assembly.slug, "title": assembly.title_fr, "starts_at": assembly.starts_at, **counts})
+    items = select(AgendaItem.id).where(AgendaItem.assembly_id == assembly.id)
+    for statement in (delete(Candidate).where(Candidate.item_id.in_(items)),
+                      delete(AgendaItem).where(AgendaItem.assembly_id == assembly.id),
+                      delete(Document).where(Document.assembly_id == assembly.id),
+                      delete(Elector).where(Elector.assembly_id == assembly.id),
+                      delete(Assembly).where(Assembly.id == assembly.id)):
+        db.session.execute(statement)
+    db.session.flush()
 
 
 def _check_agenda_open(assembly: Assembly) -> None:
@@ -173,12 +281,13 @@ def freeze_electorate(assembly: Assembly, actor: Account | None = None) -> dict[
     """Snapshot of the members in good standing on the record date; counts per category."""
     from shares.standing import members_in_good_standing
 
+    _lock(assembly)
+    db.session.refresh(assembly)  # the record date as it stands under the lock (update_assembly may change it)
     if assembly.electorate_frozen_at is not None:
         raise errors.ElectorateFrozen()
     ids = members_in_good_standing(assembly.record_date)
     if not ids:
         raise errors.EmptyElectorate()
-    _lock(assembly)
     members = db.session.scalars(select(Member).where(Member.id.in_(ids))).all()
     db.session.add_all(Elector(assembly_id=assembly.id, member_id=m.id, category=m.category) for m in members)
     assembly.electorate_frozen_at = utcnow()
@@ -312,6 +421,8 @@ def build_definition(assembly: Assembly, scrutineers: list[tuple[str, str]], thr
 def prepare_vote(assembly: Assembly, scrutineers: list[Account], threshold: int,
                  actor: Account | None = None) -> Election:
     """Create the assembly's verifiable election; the agenda is then on the board and locked."""
+    _lock(assembly)
+    db.session.refresh(assembly)  # the titles and rules as they stand under the lock (update_assembly may change them)
     if assembly.election_id is not None:
         raise errors.AgendaLocked()
     if assembly.electorate_frozen_at is None:

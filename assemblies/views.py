@@ -3,8 +3,6 @@ door, the chair's console, the projector and the results. Thin views: parse, che
 predicate, call one service inside one unit of work, render."""
 from __future__ import annotations
 
-from datetime import datetime
-
 from flask import Blueprint, abort, flash, redirect, request, url_for
 from flask_babel import get_locale
 from flask_babel import gettext as _
@@ -14,7 +12,7 @@ from sqlalchemy import select
 
 from app import uploads
 from app.authz import permission_required
-from app.clock import BRUSSELS
+from app.clock import utcnow
 from app.csvexport import csv_response
 from app.errors import DomainError, error_message
 from app.extensions import db
@@ -23,6 +21,7 @@ from app.uow import unit_of_work
 from app.web import allow_upload, query_int, render
 from assemblies import charts, forms, queries, services
 from assemblies.errors import NotAVotingItem
+from assemblies.messages import LOCK_WORDS, field_errors
 from assemblies.models import AgendaItem, Channel, Gender, ItemKind, Majority, ProxySource
 from assemblies.permissions import (
     can_check_in,
@@ -43,11 +42,6 @@ bp = Blueprint("assemblies", __name__, template_folder="templates", url_prefix="
 
 def _lang() -> str:
     return str(get_locale() or "fr")[:2]
-
-
-def _aware(value: datetime | None) -> datetime | None:
-    """A local time typed in a form (Brussels) as an aware UTC datetime."""
-    return value.replace(tzinfo=BRUSSELS) if value is not None else None
 
 
 def _member():
@@ -94,6 +88,16 @@ def document(slug: str, document_id: int):
 
 # -- preparing -----------------------------------------------------------------------------------
 
+def _settings_refused(template: str, form, exc: DomainError, **context):
+    """The assembly form again, each refused setting's sentence beside its field (all at once)."""
+    beside = field_errors(exc)
+    for name, sentence in beside.items():
+        (form[name].errors if name in form else form.form_errors).append(sentence)
+    if not beside:
+        form.form_errors.append(error_message(exc))
+    return render(template, form=form, status=exc.status, **context)
+
+
 @bp.route("/new", methods=["GET", "POST"])
 @permission_required(can_prepare_assembly)
 def new():
@@ -101,22 +105,52 @@ def new():
     if form.validate_on_submit():
         try:
             with unit_of_work():
-                assembly = services.create_assembly(
-                    slug=form.slug.data, titles={"fr": form.title_fr.data, "nl": form.title_nl.data,
-                                                 "en": form.title_en.data},
-                    starts_at=_aware(form.starts_at.data), place=form.place.data,
-                    voting_opens_at=_aware(form.voting_opens_at.data),
-                    voting_closes_at=_aware(form.voting_closes_at.data), record_date=form.record_date.data,
-                    quorum_percent=form.quorum_percent.data, proxy_limit=form.proxy_limit.data,
-                    proxy_deadline=_aware(form.proxy_deadline.data), min_count=form.min_count.data,
-                    tie_rule=form.tie_rule.data, actor=current_user)
+                assembly = services.create_assembly(slug=form.slug.data, **form.settings(), now=utcnow(),
+                                                    actor=current_user)
         except DomainError as exc:
-            field = getattr(form, getattr(exc, "field", ""), None)  # a date out of order: said beside it
-            (field.errors if field is not None else form.form_errors).append(error_message(exc))
-            return render("assemblies/new.html", form=form, status=getattr(exc, "status", 422))
+            return _settings_refused("assemblies/new.html", form, exc, locked={})
         flash(_("The assembly is created. Add its agenda."), "success")
         return redirect(url_for("assemblies.prepare", slug=assembly.slug))
-    return render("assemblies/new.html", form=form, status=400 if form.errors else 200)
+    return render("assemblies/new.html", form=form, locked={}, status=400 if form.errors else 200)
+
+
+@bp.route("/<slug>/edit", methods=["GET", "POST"])
+@permission_required(can_prepare_assembly)
+def edit(slug: str):
+    """The assembly's settings, those nothing fixed yet; a fixed one is shown disabled, with why."""
+    assembly = queries.assembly_by_slug(slug)
+    locked = {name: str(LOCK_WORDS[reason]) for name, reason in services.locked_settings(assembly).items()}
+    form = forms.AssemblySettingsForm.of(assembly, locked)
+    context = dict(assembly=assembly, lang=_lang(), locked=locked)
+    if form.validate_on_submit():
+        try:
+            with unit_of_work():
+                changed = services.update_assembly(assembly, **form.settings(), now=utcnow(), actor=current_user)
+        except DomainError as exc:
+            return _settings_refused("assemblies/edit.html", form, exc, **context)
+        flash(_("The assembly's settings are saved.") if changed else _("Nothing was changed."), "success")
+        return redirect(url_for("assemblies.prepare", slug=slug))
+    return render("assemblies/edit.html", form=form, status=400 if form.errors else 200, **context)
+
+
+@bp.route("/<slug>/delete", methods=["POST"])
+@permission_required(can_prepare_assembly)
+def delete(slug: str):
+    """Delete an assembly nothing was given out of: a confirmation page first (no JavaScript needed),
+    which posts again with ``confirmed=1``."""
+    assembly = queries.assembly_by_slug(slug)
+    if not forms.ActionForm().validate_on_submit():
+        abort(400)
+    if request.form.get("confirmed") != "1":
+        refusal = services.deletion_refusal(assembly)
+        return render("assemblies/delete.html", assembly=assembly, lang=_lang(), action=forms.ActionForm(),
+                      refusal=refusal and error_message(refusal), status=refusal.status if refusal else 200)
+    title = assembly.text("title", _lang())
+    with unit_of_work():
+        services.delete_assembly(assembly, actor=current_user)
+    flash(_("The assembly “%(title)s” is deleted, with its agenda, documents and electorate.", title=title),
+          "success")
+    return redirect(url_for("assemblies.index"))
 
 
 def _prepare_context(assembly, **extra):
@@ -124,13 +158,14 @@ def _prepare_context(assembly, **extra):
                                      .order_by(Account.display_name)).all()
     vote_form = extra.pop("vote_form", None) or forms.PrepareVoteForm()
     vote_form.scrutineers.choices = [(a.id, a.display_name) for a in scrutineers]
+    refusal = services.deletion_refusal(assembly)
     from assemblies import candidates_adapter
 
     return dict(assembly=assembly, lang=_lang(), calls=candidates_adapter.fixed_calls(), item_form=extra.pop("item_form", None) or forms.ItemForm(),
                 candidate_form=forms.CandidateForm(), document_form=extra.pop("document_form", None) or forms.DocumentForm(),
                 elector_form=extra.pop("elector_form", None) or forms.ElectorForm(), vote_form=vote_form,
                 action=forms.ActionForm(), counts=services.electorate_counts(assembly),
-                election=queries.election(assembly), **extra)
+                election=queries.election(assembly), deletion_refusal=refusal and error_message(refusal), **extra)
 
 
 @bp.route("/<slug>/prepare")

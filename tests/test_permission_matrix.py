@@ -155,6 +155,9 @@ ROUTES: dict[str, tuple] = {
     "assemblies.new": ("GET", "/assemblies/new", {"secretary", "officer"},
         {"POST": {400: EMPTY_FORM}}),
     "assemblies.prepare": ("GET", "/assemblies/{assembly}/prepare", {"secretary", "officer"}),
+    "assemblies.edit": ("GET", "/assemblies/{assembly}/edit", {"secretary", "officer"},
+        {"POST": {400: EMPTY_FORM}}),
+    "assemblies.delete": ("POST", "/assemblies/{assembly}/delete", {"secretary", "officer"}),  # asks to confirm
     "assemblies.add_item": ("POST", "/assemblies/{assembly}/items", {"secretary", "officer"},
         {400: EMPTY_FORM}),
     "assemblies.remove_item": ("POST", "/assemblies/{assembly}/items/999999/delete", {"secretary", "officer"},
