@@ -122,6 +122,7 @@ def test_a_member_cancels_an_unpaid_purchase_of_shares_after_a_confirmation(clie
     assert db.session.get(PaymentRequest, request.id).status is PaymentStatus.CANCELLED
     (correction,) = db.session.scalars(db.select(ShareEntry).where(ShareEntry.kind == EntryKind.CORRECTION))
     assert (correction.shares, correction.capital_cents) == (-3, -9000) and correction.note
+    assert "Purchase cancelled by the member before payment." in client.get("/me/shares").get_data(as_text=True)
     again = client.post(url, data={"confirmed": "1"})
     assert again.status_code == 409 and "Only a purchase of shares you have not paid" in again.get_data(as_text=True)
     assert url not in client.get("/me/payments").get_data(as_text=True)
