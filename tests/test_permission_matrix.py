@@ -126,6 +126,7 @@ ROUTES: dict[str, tuple] = {
         {404: "no register file 999999"}),
     "voting.index": ("GET", "/voting/", ANYONE),
     "voting.board": ("GET", "/voting/{slug}/board", ANYONE),
+    "voting.progress": ("GET", "/voting/{slug}/progress", ANYONE),
     "voting.record": ("GET", "/voting/{slug}/record.json", ANYONE),
     "voting.verifier_download": ("GET", "/voting/une-voix-verify.pyz", ANYONE),
     "voting.election_json": ("GET", "/voting/{slug}/election.json", ANYONE),

@@ -39,6 +39,19 @@ def elections() -> list[Election]:
     return list(db.session.scalars(select(Election).order_by(Election.created_at.desc(), Election.id.desc())))
 
 
+# States in which the people preparing or counting wait on each other; an open box moves with every ballot.
+WAITING_STATES = ("setup", "keygen", "closed")
+
+
+def progress_stamp(election: Election) -> str:
+    """What a waiting page depends on: the state, the scrutineers' keys registered (setup puts nothing on
+    the board) and the board's last event. Another stamp: the page is out of date."""
+    last = db.session.scalar(select(func.max(BoardEvent.seq)).where(BoardEvent.election_id == election.id))
+    keys = db.session.scalar(select(func.count(Trustee.id)).where(Trustee.election_id == election.id,
+                                                                  Trustee.signing_key.is_not(None)))
+    return f"{election.state.value}.{keys}.{last or 0}"
+
+
 def voter_status(member_id: int) -> dict[int, bool]:
     """The elections in which the member holds a credential still valid, and whether a ballot of it counts."""
     counted = select(CastBallot.id).where(CastBallot.credential_id == Credential.id,

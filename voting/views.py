@@ -286,6 +286,16 @@ def cast(slug: str):
     return response
 
 
+@bp.route("/<slug>/progress")
+def progress(slug: str):
+    """htmx, every few seconds from a page that waits on others (a scrutineer's, the officer's, the
+    chair's): nothing (204) while the election is as the page showed it, else a line offering to reload."""
+    election = queries.election_by_slug(slug)
+    if request.args.get("shown", "") == queries.progress_stamp(election):
+        return "", 204
+    return render("voting/_partials/progress_moved.html", election=election)
+
+
 # -- scrutineers -----------------------------------------------------------------------------------
 
 def _scrutineer_context(election, form=None, error=None):
@@ -467,3 +477,13 @@ def voting_error_message(exc) -> str:
 @bp.app_template_global()
 def election_state_label(state: ElectionState) -> str:
     return str(texts.STATE_WORDS[state.value])
+
+
+@bp.app_template_global()
+def progress_stamp(election) -> str:
+    return queries.progress_stamp(election)
+
+
+@bp.app_template_global()
+def waiting_states() -> tuple[str, ...]:
+    return queries.WAITING_STATES

@@ -30,3 +30,34 @@ def test_the_elections_list_says_which_are_the_member_s_and_whether_they_voted(c
     client.post("/auth/logout")
     anonymous = client.get("/voting/").get_data(as_text=True)
     assert "You can vote" not in anonymous and "You have voted" not in anonymous
+
+
+def test_a_page_waiting_on_others_learns_that_the_election_moved_on(client, world):
+    from voting import queries as voting_queries
+
+    election = voting_queries.election_by_slug(world.assembly.slug)
+    sign_in(client, world.officer)
+    assert election.state.value == "keygen"  # the key is made: the chair waits for nobody but themself
+    shown = voting_queries.progress_stamp(election)
+    chair = client.get(f"/assemblies/{world.assembly.slug}/chair").get_data(as_text=True)
+    assert f"/voting/{election.slug}/progress?shown={shown}" in chair
+    url = f"/voting/{election.slug}/progress?shown={shown}"
+    assert client.get(url).status_code == 204
+    services.convene(world.assembly)
+    services.open_vote(world.assembly)
+    db.session.commit()
+    moved = client.get(url)
+    assert moved.status_code == 200 and "moved on since this page was shown" in moved.get_data(as_text=True)
+    # An open box moves with every ballot: nothing to watch there.
+    assert "/progress?" not in client.get(f"/assemblies/{world.assembly.slug}/chair").get_data(as_text=True)
+    assert client.get(f"/voting/{election.slug}/progress?shown=" + "x" * 5000).status_code == 200
+    assert client.get("/voting/no-such-election/progress").status_code == 404
+
+
+def test_the_scrutineer_page_watches_while_it_waits(client, world):
+    from voting.models import Trustee
+
+    trustee = db.session.scalar(select(Trustee).where(Trustee.account_id == world.scrutineers[0].id))
+    sign_in(client, world.scrutineers[0])
+    page = client.get(f"/voting/{trustee.election.slug}/scrutineer").get_data(as_text=True)
+    assert f"/voting/{trustee.election.slug}/progress?shown=" in page  # key generation: waiting on the others
