@@ -23,7 +23,7 @@ from app.uow import unit_of_work
 from app.web import allow_upload, query_int, render
 from assemblies import charts, forms, queries, services
 from assemblies.errors import NotAVotingItem
-from assemblies.models import AgendaItem, Channel, Gender, ItemKind, Majority, ProxySource
+from assemblies.models import AgendaItem, Channel, Gender, ItemKind, Majority
 from assemblies.permissions import (
     can_check_in,
     can_give_proxy,
@@ -413,21 +413,27 @@ def end_proxy(slug: str):
 def paper_proxy(slug: str):
     assembly = queries.assembly_by_slug(slug)
     form = forms.PaperProxyForm()
-    if not form.validate_on_submit():
-        abort(400)
-    with unit_of_work():
-        services.give_proxy(assembly, services.member_by_number(form.giver_number.data),
-                            services.member_by_number(form.holder_number.data), source=ProxySource.PAPER,
-                            actor=current_user)
+    if not form.validate_on_submit():  # the door's page again, the fields' errors beside them
+        return render("assemblies/checkin.html", status=400, **_checkin_context(assembly, paper_form=form))
+    try:
+        with unit_of_work():
+            services.record_paper_proxy(assembly, form.giver_number.data, form.holder_number.data,
+                                        actor=current_user)
+    except DomainError as exc:  # said beside the giver's or the holder's number, else above the form
+        field = {"giver": form.giver_number, "holder": form.holder_number}.get(getattr(exc, "who", None))
+        (field.errors if field is not None else form.form_errors).append(error_message(exc))
+        return render("assemblies/checkin.html", status=getattr(exc, "status", 422),
+                      **_checkin_context(assembly, paper_form=form))
     flash(_("The paper proxy is recorded."), "success")
     return redirect(url_for("assemblies.checkin", slug=slug))
 
 
 # -- on site -------------------------------------------------------------------------------------
 
-def _checkin_context(assembly, form=None, **extra):
-    return dict(assembly=assembly, lang=_lang(), form=form or forms.CheckInForm(), turnout=queries.turnout(assembly),
-                paper_form=forms.PaperProxyForm(), proxies=queries.standing_proxies(assembly), **extra)
+def _checkin_context(assembly, form=None, paper_form=None, **extra):
+    return dict(assembly=assembly, lang=_lang(), form=form or forms.CheckInForm(formdata=None),
+                turnout=queries.turnout(assembly), paper_form=paper_form or forms.PaperProxyForm(formdata=None),
+                proxies=queries.standing_proxies(assembly), **extra)
 
 
 @bp.route("/<slug>/checkin", methods=["GET", "POST"])
@@ -438,13 +444,14 @@ def checkin(slug: str):
     if request.method == "GET":
         return render("assemblies/checkin.html", **_checkin_context(assembly))
     if not form.validate_on_submit():
+        form.number.data = ""  # never shown back (a scanned link holds the member's credential); ready to scan
         return render("assemblies/checkin.html", status=400, **_checkin_context(assembly, form))
     try:
         with unit_of_work():
-            member = services.member_for_code(assembly, form.number.data)
-            services.check_in(assembly, member, actor=current_user)
+            member = services.check_in_code(assembly, form.number.data, actor=current_user)
     except DomainError as exc:
         form.number.errors.append(error_message(exc))
+        form.number.data = ""
         return render("assemblies/checkin.html", status=getattr(exc, "status", 422), **_checkin_context(assembly, form))
     flash(_("%(name)s is checked in.", name=member.name), "success")
     return redirect(url_for("assemblies.checkin", slug=slug))
