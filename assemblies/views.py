@@ -589,25 +589,34 @@ def results_csv(slug: str):
     rows: list[list] = []  # every cell goes through app.csvexport: names typed by people are not formulas
     lang = _lang()
     header = [_("Item"), _("Choice or candidate"), _("Category A"), _("Category B"), _("Total"), _("Outcome")]
+    # A count the record withholds (fewer ballots than the minimum count) is said so, in words, in its cell.
+    withheld = _("fewer than %(n)d ballots: not shown", n=assembly.min_count)
+    by_total_only = _("not shown by category: a category has fewer than %(n)d ballots", n=assembly.min_count)
     for row in res:
         title = row["item"].text("title", lang)
         if row["kind"] == "resolution":
             o = row["outcome"]
             verdict = outcome_words(o)
             for key, label in (("yes", _("Yes")), ("no", _("No")), ("abstain", _("Abstain"))):
-                if o.withheld:
-                    rows.append([title, label, "", "", "", verdict])
-                elif not o.by_category:
-                    rows.append([title, label, "", "", getattr(o.total, key), verdict])
+                if o.by_category and not o.withheld:
+                    counts = [getattr(o.per_category["A"], key), getattr(o.per_category["B"], key)]
+                    rows.append([title, label, *counts, getattr(o.total, key), verdict])
+                elif not o.by_category and o.total.total:  # the record published the total only
+                    rows.append([title, label, by_total_only, by_total_only, getattr(o.total, key), verdict])
                 else:
-                    rows.append([title, label, getattr(o.per_category["A"], key), getattr(o.per_category["B"], key),
-                                 getattr(o.total, key), verdict])
+                    rows.append([title, label, withheld, withheld, withheld, verdict])
         else:
             for g in row["groups"]:
                 for r in g["seat"].ranking:
+                    name = g["by_choice"][r.choice].name
+                    if g["seat"].withheld:
+                        rows.append([title, name, withheld, withheld, withheld,
+                                     _("Withheld: fewer ballots than the minimum count")])
+                        continue
                     a, b = g["per_category"][r.choice]
-                    rows.append([title, g["by_choice"][r.choice].name, a, b, r.votes,
-                                 _("Elected") if r.elected else _("Not elected")])
+                    if a is None or b is None:
+                        a = b = by_total_only
+                    rows.append([title, name, a, b, r.votes, _("Elected") if r.elected else _("Not elected")])
     return csv_response(f"results-{assembly.slug}.csv", header, rows)
 
 

@@ -14,6 +14,7 @@ from app.extensions import db
 from assemblies import queries, services
 from assemblies.demo import cast_for, tally
 from assemblies.models import Assembly, Elector, ItemKind, Proxy, ProxySource
+from tests.assemblies.world import build_world
 from tests.factories import sign_in
 from voting import services as voting
 from voting.crypto.ballot import encrypt_ballot
@@ -836,3 +837,76 @@ def test_any_text_at_the_door_is_a_member_or_a_refusal_in_words(world, data_app)
         except DomainError as exc:
             with data_app.test_request_context():
                 assert error_message(exc) and "cannot be done" not in error_message(exc), type(exc)
+
+
+def _csv(client, assembly):
+    import csv as csv_module
+    import io
+
+    answer = client.get(f"/assemblies/{assembly.slug}/results.csv")
+    assert answer.status_code == 200
+    return list(csv_module.reader(io.StringIO(answer.get_data(as_text=True))))
+
+
+def _expected_rows(assembly, lang="en"):
+    """Per (item, choice or candidate): (A, B, total) read from the results the pages show."""
+    out = {}
+    for row in queries.results(assembly):
+        title = row["item"].text("title", lang)
+        if row["kind"] == "resolution":
+            o = row["outcome"]
+            for key, label in (("yes", "Yes"), ("no", "No"), ("abstain", "Abstain")):
+                out[(title, label)] = (getattr(o.per_category["A"], key), getattr(o.per_category["B"], key),
+                                       getattr(o.total, key))
+        else:
+            for g in row["groups"]:
+                for r in g["seat"].ranking:
+                    out[(title, g["by_choice"][r.choice].name)] = (*g["per_category"][r.choice], r.votes)
+    return out
+
+
+def test_the_results_csv_gives_each_category_when_the_record_publishes_it(client):
+    world = build_world(min_count=2)  # 4 ballots in category A, 2 in B: both at least the minimum count
+    cast_for(world.assembly, electors(world), world.rng)
+    tally(world.assembly, world.kits)
+    db.session.commit()
+    sign_in(client, world.members[0].account)
+    header, *rows = _csv(client, world.assembly)
+    assert header == ["Item", "Choice or candidate", "Category A", "Category B", "Total", "Outcome"]
+    expected = _expected_rows(world.assembly)
+    assert len(rows) == len(expected) == 3 * 3 + 11
+    for item, choice, a, b, total, outcome in rows:
+        assert (int(a), int(b), int(total)) == expected[(item, choice)], (item, choice)
+        assert int(a) + int(b) == int(total) and outcome
+    votes_a = sum(int(r[2]) for r in rows if r[0] == "Discharge of the directors")
+    assert votes_a == 4  # every ballot of category A answers each resolution once
+
+
+def test_the_results_csv_says_in_words_which_counts_are_withheld_in_the_reader_s_language(client, world):
+    cast_for(world.assembly, electors(world), world.rng)  # 2 ballots in category B, fewer than 5: totals only
+    tally(world.assembly, world.kits)
+    db.session.commit()
+    sign_in(client, world.members[0].account)
+    header, *rows = _csv(client, world.assembly)
+    expected = _expected_rows(world.assembly)
+    hidden = "not shown by category: a category has fewer than 5 ballots"
+    for item, choice, a, b, total, outcome in rows:
+        assert (a, b) == (hidden, hidden), (item, choice)
+        assert int(total) == expected[(item, choice)][2] and outcome
+    world.members[0].account.language = "fr"
+    db.session.commit()
+    header, *rows = _csv(client, world.assembly)
+    assert header == ["Point", "Choix ou candidat", "Catégorie A", "Catégorie B", "Total", "Résultat"]
+    assert {r[2] for r in rows} == {"pas affiché par catégorie\u00a0: une catégorie a moins de 5 bulletins"}
+
+
+def test_the_results_csv_withholds_every_count_below_the_minimum_in_words(client, world):
+    cast_for(world.assembly, electors(world)[:2], world.rng)  # 2 ballots of 6: nothing is decrypted
+    tally(world.assembly, world.kits)
+    db.session.commit()
+    sign_in(client, world.members[0].account)
+    header, *rows = _csv(client, world.assembly)
+    assert len(rows) == 3 * 3 + 11
+    for item, choice, a, b, total, outcome in rows:
+        assert [a, b, total] == ["fewer than 5 ballots: not shown"] * 3, (item, choice)
+        assert outcome == "Withheld: fewer ballots than the minimum count", (item, choice)  # not "Not elected"
