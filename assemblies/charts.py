@@ -38,19 +38,23 @@ def result_charts(results, lang: str) -> dict[int, list]:
 
 
 def turnout_chart(points, electorate: int):
-    """Turnout over time for the projector (a line; the numbers are in the table beside it)."""
+    """Turnout over time for the projector (a line; the numbers are in the table beside it). On a
+    phone the axis keeps its labels short (the hour, with the day above it when the vote spans
+    days) and as few as fit side by side."""
     if not points:
         return None
-    labels = _moment_labels([t for t, _n in points])
-    return line_chart(_("Turnout over time"), _("Members who have voted, out of %(n)d", n=electorate), labels,
-                      [Series(_("Voted"), [n for _t, n in points])], label_every=4)
+    moments = [t for t, _n in points]
+    return line_chart(_("Turnout over time"), _("Members who have voted, out of %(n)d", n=electorate),
+                      _moment_labels(moments), [Series(_("Voted"), [n for _t, n in points])], label_every=4,
+                      narrow_labels=_moment_labels(moments, narrow=True))
 
 
-def _moment_labels(moments) -> list[str]:
-    """The hour alone within one day ("14:30", with the seconds when minutes repeat), else the day and the hour ("27 nov. 14:30"): the
+def _moment_labels(moments, narrow: bool = False) -> list[str]:
+    """The hour alone within one day ("14:30", with the seconds when minutes repeat), else the day
+    and the hour ("27 nov. 14:30"; ``narrow``: the day above the hour, "27 nov."/"14:30"): the
     locale's short date-time form is long and, in English, American ("11/27/26, 2:30 PM")."""
     if len({to_user_timezone(t).date() for t in moments}) > 1:
-        return [format_datetime(t, "d MMM HH:mm") for t in moments]
+        return [format_datetime(t, "d MMM\nHH:mm" if narrow else "d MMM HH:mm") for t in moments]
     labels = [format_time(t, "HH:mm") for t in moments]
     if len(set(labels)) < len(labels):  # the first minutes of a vote: the seconds tell them apart
         labels = [format_time(t, "HH:mm:ss") for t in moments]

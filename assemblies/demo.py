@@ -62,15 +62,16 @@ def build_agenda(assembly: Assembly, seats_a: int = 4, seats_b: int = 2, actor=N
 
 def prepared_assembly(slug: str, scrutineers: list[Account], *, record_date: date, starts: date,
                       threshold: int = 2, actor=None, opens: datetime | None = None,
-                      titles: dict[str, str] | None = None,
-                      call_slug: str | None = None) -> tuple[Assembly, dict[str, ScrutineerKit]]:
-    """An assembly with agenda, frozen electorate, and its election keyed by in-memory scrutineers."""
+                      titles: dict[str, str] | None = None, call_slug: str | None = None,
+                      min_count: int = 5) -> tuple[Assembly, dict[str, ScrutineerKit]]:
+    """An assembly with agenda, frozen electorate, and its election keyed by in-memory scrutineers
+    (``min_count``: the smallest count published)."""
     assembly = services.create_assembly(
         slug=slug, titles=titles or _tri(f"Assemblée générale {starts.year}", f"Algemene vergadering {starts.year}",
                                          f"General assembly {starts.year}"),
         starts_at=_at(starts, 14), place="Brussels, Tour & Taxis", voting_opens_at=opens or _at(starts - timedelta(days=7), 9),
         voting_closes_at=_at(starts, 18), record_date=record_date, quorum_percent=10, proxy_limit=1,
-        proxy_deadline=_at(starts, 12), actor=actor)
+        proxy_deadline=_at(starts, 12), min_count=min_count, actor=actor)
     build_agenda(assembly, actor=actor, call_slug=call_slug)
     services.freeze_electorate(assembly, actor=actor)
     election = services.prepare_vote(assembly, scrutineers, threshold, actor=actor)

@@ -8,6 +8,13 @@ class AssemblyError(DomainError):
     status = 422
 
 
+def about(exc: DomainError, who: str) -> DomainError:
+    """``exc``, naming the member of a proxy it is about (``"giver"`` or ``"holder"``), so that a
+    form says it beside that member's number."""
+    exc.who = who
+    return exc
+
+
 class DuplicateSlug(Conflict):
     pass
 
@@ -79,6 +86,24 @@ class NotAnElector(AssemblyError):
 
 class UnknownMember(AssemblyError):
     status = 404
+
+
+class UnknownCode(UnknownMember):
+    """A well-formed convocation code (credential) that no member of this assembly holds."""
+
+
+class UnreadableCode(AssemblyError):
+    """What the door's field received is neither a member number nor a convocation's code."""
+
+    status = 400
+
+
+class CodeOfAnotherAssembly(AssemblyError):
+    """A convocation code (link or credential) of another assembly's vote."""
+
+
+class CodeReplaced(AssemblyError):
+    """A convocation code of this assembly that a newer link replaced (a lost link, a proxy)."""
 
 
 class AlreadyElector(Conflict):

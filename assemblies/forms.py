@@ -133,4 +133,10 @@ class PaperProxyForm(FlaskForm):
 
 
 class CheckInForm(FlaskForm):
-    number = StringField(_l("Member number or scanned code"), validators=[DataRequired(REQUIRED), Length(max=200)])
+    # A USB scanner types the QR code's whole link (then Enter); the service reads every form of it.
+    number = StringField(_l("Scan the convocation's QR code, or type the member number or the code"),
+                         validators=[DataRequired(REQUIRED),
+                                     Length(max=500, message=_l("This is too long for a member number or a "
+                                                                "convocation's code: scan the QR code again."))],
+                         render_kw={"autocomplete": "off", "autocapitalize": "off", "spellcheck": "false",
+                                    "enterkeyhint": "go"})

@@ -68,6 +68,13 @@ MESSAGES = {
     errors.VoteNotPrepared: _l("The ballot of this assembly is not prepared yet."),
     errors.NotAnElector: _l("This member is not in the electorate of this assembly."),
     errors.UnknownMember: _l("No member has this number."),
+    errors.UnknownCode: _l("No member of this assembly has this code: type the member number."),
+    errors.UnreadableCode: _l("This is neither a member number nor the code of a convocation: scan the QR code "
+                              "again, or type the member number."),
+    errors.CodeOfAnotherAssembly: _l("This code comes from the convocation to another assembly: type the member "
+                                     "number."),
+    errors.CodeReplaced: _l("This code was replaced by a newer link (a lost link or a proxy): type the member "
+                            "number."),
     errors.AlreadyElector: _l("This member is already in the electorate."),
     errors.AlreadyVoted: _l("This member has already voted: their vote stays as it is."),
     errors.AlreadyCheckedIn: _l("This member is already checked in."),

@@ -10,6 +10,7 @@ import re
 from collections.abc import Iterable, Mapping
 from datetime import date, datetime
 from typing import Any
+from urllib.parse import unquote
 
 from flask import current_app, url_for
 from sqlalchemy import delete, func, select, update
@@ -40,7 +41,7 @@ from assemblies.models import (
 from shares.models import Category, Member
 from voting import errors as verrors
 from voting import services as voting
-from voting.crypto.credential import credential_public, generate_credential
+from voting.crypto.credential import CredentialError, credential_public, generate_credential, normalize_credential
 from voting.models import Credential, Election, ElectionState
 from voting.texts import CATEGORY_TITLES
 
@@ -307,11 +308,16 @@ def electorate_counts(assembly: Assembly) -> dict[str, int]:
     return counts
 
 
+MAX_MEMBER_NUMBER = 2**31 - 1  # the column's integer (PostgreSQL's int4): a longer number is nobody's
+
+
 def member_by_number(number: int | str) -> Member:
     try:
         number = int(str(number).strip())
     except ValueError as exc:
         raise errors.UnknownMember() from exc
+    if not 0 < number <= MAX_MEMBER_NUMBER:
+        raise errors.UnknownMember()
     member = db.session.scalar(select(Member).where(Member.number == number))
     if member is None:
         raise errors.UnknownMember()
@@ -560,31 +566,50 @@ def resend_link(assembly: Assembly, elector: Elector, channel: Channel = Channel
 
 def give_proxy(assembly: Assembly, giver: Member, holder: Member, *, source: ProxySource = ProxySource.ONLINE,
                actor: Account | None = None) -> Proxy:
+    """``giver``'s proxy to ``holder``. A refusal about one of them names it (``errors.about``)."""
     if giver.id == holder.id:
-        raise errors.ProxyToSelf()
+        raise errors.about(errors.ProxyToSelf(), "holder")
     if assembly.proxy_deadline is not None and utcnow() > assembly.proxy_deadline:
         raise errors.ProxyDeadlinePassed()
     giver_el, holder_el = elector_for(assembly, giver), elector_for(assembly, holder)
     if giver_el is None or holder_el is None:
-        raise errors.NotAnElector()
+        raise errors.about(errors.NotAnElector(), "giver" if giver_el is None else "holder")
     if has_voted(assembly, giver.id):
-        raise errors.AlreadyVoted()
+        raise errors.about(errors.AlreadyVoted(), "giver")
     _lock(assembly)
     held = db.session.scalar(select(func.count(Proxy.id)).where(Proxy.assembly_id == assembly.id,
                                                                Proxy.holder_id == holder.id,
                                                                Proxy.active_giver.is_not(None)))
     if held >= assembly.proxy_limit:
-        raise errors.ProxyLimitReached()
+        raise errors.about(errors.ProxyLimitReached(), "holder")
     proxy = Proxy(assembly_id=assembly.id, giver_id=giver.id, holder_id=holder.id, active_giver=giver.id,
                   source=source, recorded_by_id=actor.id if actor else None)
-    with savepoint(errors.ProxyExists):
+    with savepoint(errors.about(errors.ProxyExists(), "giver")):
         db.session.add(proxy)
         db.session.flush()
     audit.record("assemblies.proxy.give", proxy, actor=actor,
                  after={"giver": giver.number, "holder": holder.number, "source": source.value})
     if giver_el.convoked_at is not None:
-        issue_links(assembly, [giver_el])  # the holder receives the represented member's credential
+        try:
+            issue_links(assembly, [giver_el])  # the holder receives the represented member's credential
+        except errors.NoEmail as exc:
+            raise errors.about(exc, "holder") from None
     return proxy
+
+
+def record_paper_proxy(assembly: Assembly, giver_number: int | str, holder_number: int | str,
+                       actor: Account | None = None) -> Proxy:
+    """A proxy handed in on paper at the door, the two members given by number (an unknown
+    number is named as the giver's or the holder's)."""
+    try:
+        giver = member_by_number(giver_number)
+    except errors.UnknownMember as exc:
+        raise errors.about(exc, "giver") from None
+    try:
+        holder = member_by_number(holder_number)
+    except errors.UnknownMember as exc:
+        raise errors.about(exc, "holder") from None
+    return give_proxy(assembly, giver, holder, source=ProxySource.PAPER, actor=actor)
 
 
 def end_proxy(assembly: Assembly, giver: Member, actor: Account | None = None) -> None:
@@ -689,18 +714,85 @@ def open_item(assembly: Assembly, item: AgendaItem, actor: Account | None = None
     audit.record("assemblies.item.open", item, actor=actor, after={"contests": contests, "seq": event.seq})
 
 
+CODE_MAX_LENGTH = 500  # the longest a convocation's link may be (its address, slug, credential, fingerprint)
+_PUBLIC_CREDENTIAL = re.compile(r"[0-9a-fA-F]{64}")
+_DIGITS = re.compile(r"[0-9]+")
+
+
 def member_for_code(assembly: Assembly, code: str) -> Member:
-    """What the door's scanner or keyboard gives: a member number, or the public credential the
-    scanner page derives in the browser from the member's QR code (the private part never leaves it)."""
-    code = (code or "").strip()
-    if re.fullmatch(r"[0-9a-f]{64}", code):
-        elector = db.session.scalar(select(Elector).where(Elector.assembly_id == assembly.id,
-                                                          Elector.credential_public == code,
-                                                          Elector.removed_at.is_(None)))
-        if elector is None:
-            raise errors.UnknownMember()
+    """The member the door's field names, whatever staff typed or a scanner "typed" into it:
+
+    * a member number;
+    * the public credential (64 hexadecimal digits, either case), which the check-in page derives
+      in the browser from the member's QR code, so that the private part never leaves it;
+    * what the convocation's QR code holds, the personal voting link
+      (``https://…/voting/<slug>/vote#<credential>:<fingerprint>``), as a USB scanner types it, or
+      its part after ``#``;
+    * the credential printed under the QR code (``XXXXX-XXXXX-XXXXX-XXXXX``, dashes and spaces
+      optional).
+
+    Spaces around and inside are ignored. A credential is case-sensitive, but one typed with Caps
+    Lock on (every letter's case swapped) is tried as well: it must pass its check characters and
+    be a credential of this assembly, so a wrong reading cannot name another member. A private
+    credential is used here only to derive its public part: it is neither kept nor logged.
+    Refusals: ``UnreadableCode``, ``CodeOfAnotherAssembly``, ``CodeReplaced``, ``UnknownCode``,
+    ``UnknownMember``, ``NotAnElector`` (a member removed from the electorate)."""
+    text = "".join((code or "").split())
+    if not text or len(text) > CODE_MAX_LENGTH:
+        raise errors.UnreadableCode()
+    if _PUBLIC_CREDENTIAL.fullmatch(text):
+        return _member_for_public(assembly, [text.lower()])
+    if _DIGITS.fullmatch(text):
+        return member_by_number(text)
+    election = db.session.get(Election, assembly.election_id) if assembly.election_id else None
+    address, hash_, payload = text.rpartition("#")
+    if hash_:  # the link: its address names the election (…/voting/<slug>/vote)
+        found = re.search(r"/voting/([^/?#]+)/vote", address, re.IGNORECASE)
+        if not found:
+            raise errors.UnreadableCode()
+        if election is not None and unquote(found.group(1)).lower() != election.slug.lower():
+            raise errors.CodeOfAnotherAssembly()
+    credential, _colon, fingerprint = unquote(payload).partition(":")
+    if fingerprint:  # the election's fingerprint follows the credential in a link
+        if not _PUBLIC_CREDENTIAL.fullmatch(fingerprint):
+            raise errors.UnreadableCode()
+        if election is not None and election.fingerprint and fingerprint.lower() != election.fingerprint.lower():
+            raise errors.CodeOfAnotherAssembly()
+    publics = []
+    for reading in dict.fromkeys((credential, credential.swapcase())):  # as read, then as if with Caps Lock
+        try:
+            publics.append(credential_public(normalize_credential(reading)))
+        except CredentialError:
+            continue
+    if not publics:
+        raise errors.UnreadableCode()
+    return _member_for_public(assembly, publics)
+
+
+def _member_for_public(assembly: Assembly, publics: list[str]) -> Member:
+    """The member whose current credential at this assembly is one of ``publics``; else why not."""
+    elector = db.session.scalar(select(Elector).where(Elector.assembly_id == assembly.id,
+                                                      Elector.credential_public.in_(publics),
+                                                      Elector.removed_at.is_(None)))
+    if elector is not None:
         return elector.member
-    return member_by_number(code)
+    rows = db.session.scalars(select(Credential).where(Credential.public.in_(publics))).all()
+    own = [r for r in rows if r.election_id == assembly.election_id]
+    if own:  # this assembly's, no longer current: replaced by a newer link, or its member removed
+        member = db.session.get(Member, own[0].member_id) if own[0].member_id else None
+        if member is not None and elector_for(assembly, member) is None:
+            raise errors.NotAnElector()
+        raise errors.CodeReplaced()
+    if rows:
+        raise errors.CodeOfAnotherAssembly()
+    raise errors.UnknownCode()
+
+
+def check_in_code(assembly: Assembly, code: str, actor: Account | None = None) -> Member:
+    """Check in the member the door's field names (:func:`member_for_code`); returns the member."""
+    member = member_for_code(assembly, code)
+    check_in(assembly, member, actor=actor)
+    return member
 
 
 def holds_proxy_for(user, credential_owner: int | None, election=None) -> bool:

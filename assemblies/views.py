@@ -22,7 +22,7 @@ from app.web import allow_upload, query_int, render
 from assemblies import charts, forms, queries, services
 from assemblies.errors import NotAVotingItem
 from assemblies.messages import LOCK_WORDS, field_errors
-from assemblies.models import AgendaItem, Channel, Gender, ItemKind, Majority, ProxySource
+from assemblies.models import AgendaItem, Channel, Gender, ItemKind, Majority
 from assemblies.permissions import (
     can_check_in,
     can_give_proxy,
@@ -448,21 +448,27 @@ def end_proxy(slug: str):
 def paper_proxy(slug: str):
     assembly = queries.assembly_by_slug(slug)
     form = forms.PaperProxyForm()
-    if not form.validate_on_submit():
-        abort(400)
-    with unit_of_work():
-        services.give_proxy(assembly, services.member_by_number(form.giver_number.data),
-                            services.member_by_number(form.holder_number.data), source=ProxySource.PAPER,
-                            actor=current_user)
+    if not form.validate_on_submit():  # the door's page again, the fields' errors beside them
+        return render("assemblies/checkin.html", status=400, **_checkin_context(assembly, paper_form=form))
+    try:
+        with unit_of_work():
+            services.record_paper_proxy(assembly, form.giver_number.data, form.holder_number.data,
+                                        actor=current_user)
+    except DomainError as exc:  # said beside the giver's or the holder's number, else above the form
+        field = {"giver": form.giver_number, "holder": form.holder_number}.get(getattr(exc, "who", None))
+        (field.errors if field is not None else form.form_errors).append(error_message(exc))
+        return render("assemblies/checkin.html", status=getattr(exc, "status", 422),
+                      **_checkin_context(assembly, paper_form=form))
     flash(_("The paper proxy is recorded."), "success")
     return redirect(url_for("assemblies.checkin", slug=slug))
 
 
 # -- on site -------------------------------------------------------------------------------------
 
-def _checkin_context(assembly, form=None, **extra):
-    return dict(assembly=assembly, lang=_lang(), form=form or forms.CheckInForm(), turnout=queries.turnout(assembly),
-                paper_form=forms.PaperProxyForm(), proxies=queries.standing_proxies(assembly), **extra)
+def _checkin_context(assembly, form=None, paper_form=None, **extra):
+    return dict(assembly=assembly, lang=_lang(), form=form or forms.CheckInForm(formdata=None),
+                turnout=queries.turnout(assembly), paper_form=paper_form or forms.PaperProxyForm(formdata=None),
+                proxies=queries.standing_proxies(assembly), **extra)
 
 
 @bp.route("/<slug>/checkin", methods=["GET", "POST"])
@@ -473,13 +479,14 @@ def checkin(slug: str):
     if request.method == "GET":
         return render("assemblies/checkin.html", **_checkin_context(assembly))
     if not form.validate_on_submit():
+        form.number.data = ""  # never shown back (a scanned link holds the member's credential); ready to scan
         return render("assemblies/checkin.html", status=400, **_checkin_context(assembly, form))
     try:
         with unit_of_work():
-            member = services.member_for_code(assembly, form.number.data)
-            services.check_in(assembly, member, actor=current_user)
+            member = services.check_in_code(assembly, form.number.data, actor=current_user)
     except DomainError as exc:
         form.number.errors.append(error_message(exc))
+        form.number.data = ""
         return render("assemblies/checkin.html", status=getattr(exc, "status", 422), **_checkin_context(assembly, form))
     flash(_("%(name)s is checked in.", name=member.name), "success")
     return redirect(url_for("assemblies.checkin", slug=slug))
@@ -617,25 +624,34 @@ def results_csv(slug: str):
     rows: list[list] = []  # every cell goes through app.csvexport: names typed by people are not formulas
     lang = _lang()
     header = [_("Item"), _("Choice or candidate"), _("Category A"), _("Category B"), _("Total"), _("Outcome")]
+    # A count the record withholds (fewer ballots than the minimum count) is said so, in words, in its cell.
+    withheld = _("fewer than %(n)d ballots: not shown", n=assembly.min_count)
+    by_total_only = _("not shown by category: a category has fewer than %(n)d ballots", n=assembly.min_count)
     for row in res:
         title = row["item"].text("title", lang)
         if row["kind"] == "resolution":
             o = row["outcome"]
             verdict = outcome_words(o)
             for key, label in (("yes", _("Yes")), ("no", _("No")), ("abstain", _("Abstain"))):
-                if o.withheld:
-                    rows.append([title, label, "", "", "", verdict])
-                elif not o.by_category:
-                    rows.append([title, label, "", "", getattr(o.total, key), verdict])
+                if o.by_category and not o.withheld:
+                    counts = [getattr(o.per_category["A"], key), getattr(o.per_category["B"], key)]
+                    rows.append([title, label, *counts, getattr(o.total, key), verdict])
+                elif not o.by_category and o.total.total:  # the record published the total only
+                    rows.append([title, label, by_total_only, by_total_only, getattr(o.total, key), verdict])
                 else:
-                    rows.append([title, label, getattr(o.per_category["A"], key), getattr(o.per_category["B"], key),
-                                 getattr(o.total, key), verdict])
+                    rows.append([title, label, withheld, withheld, withheld, verdict])
         else:
             for g in row["groups"]:
                 for r in g["seat"].ranking:
+                    name = g["by_choice"][r.choice].name
+                    if g["seat"].withheld:
+                        rows.append([title, name, withheld, withheld, withheld,
+                                     _("Withheld: fewer ballots than the minimum count")])
+                        continue
                     a, b = g["per_category"][r.choice]
-                    rows.append([title, g["by_choice"][r.choice].name, a, b, r.votes,
-                                 _("Elected") if r.elected else _("Not elected")])
+                    if a is None or b is None:
+                        a = b = by_total_only
+                    rows.append([title, name, a, b, r.votes, _("Elected") if r.elected else _("Not elected")])
     return csv_response(f"results-{assembly.slug}.csv", header, rows)
 
 

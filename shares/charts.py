@@ -219,6 +219,11 @@ def _draw_rows(labels, series, fmt, top: float) -> tuple[list[str], Layout]:
     return body + _legend(series, "bar", layout, y=y + NARROW.font + 8), layout
 
 
+def _text_width(text: str, font: int) -> float:
+    """About how wide ``text`` is drawn (0.6 em a character, as :func:`_label_lines` counts)."""
+    return len(text) * font * 0.6
+
+
 def _draw_lines(labels, series, fmt, top: float, layout: Layout, label_every: int | None) -> list[str]:
     L = layout
     plot_w = L.width - L.left - L.right
@@ -230,16 +235,42 @@ def _draw_lines(labels, series, fmt, top: float, layout: Layout, label_every: in
     def xy(i: int, v: float) -> tuple[float, float]:
         return L.left + i * step, L.top + plot_h - plot_h * v / top
 
+    # A label may have lines ("27 Nov" over "14:30"); under the axis, labels never run into each other:
+    # one every ``every`` points, as far apart as the widest needs, the first and the last always (on a
+    # live screen the last is the latest time), a label in between left out where the last needs room.
+    lines = [str(label).split("\n") for label in labels]
+    widths = [max(_text_width(line, L.font) for line in ls) for ls in lines]
+    gap = L.font / 2
+
+    def anchor(i: int) -> str:  # the first and last labels hang inwards, or they run off the drawing
+        return "start" if i == 0 and n > 1 else "end" if i == n - 1 and n > 1 else "middle"
+
+    def extent(i: int) -> tuple[float, float]:
+        x, _ = xy(i, 0)
+        return {"start": (x, x + widths[i]), "end": (x - widths[i], x),
+                "middle": (x - widths[i] / 2, x + widths[i] / 2)}[anchor(i)]
+
+    def apart(every: int) -> list[int]:
+        shown: list[int] = []
+        for i in sorted({*range(0, n, every), n - 1} if n else set()):
+            while i == n - 1 and len(shown) > 1 and extent(shown[-1])[1] + gap > extent(i)[0]:
+                shown.pop()
+            if shown and extent(shown[-1])[1] + gap > extent(i)[0]:
+                continue
+            shown.append(i)
+        return shown
+
     every = label_every or max(1, math.ceil(n / (3 if L.legend_rows else 8)))
-    for i, label in enumerate(labels):
-        if i % every == 0 or i == n - 1:
-            if L.legend_rows and i == n - 1 and i % every and (n - 1) % every < every / 2:
-                continue  # the last label would overlap the one before it
-            x, _ = xy(i, 0)
-            # The first and last labels hang inwards from their point, or they run off the drawing.
-            anchor = "start" if i == 0 and n > 1 else "end" if i == n - 1 and n > 1 else "middle"
-            body.append(f'<text x="{x:.1f}" y="{L.height - L.bottom + 18}" text-anchor="{anchor}" '
-                        f'fill="{INK}">{escape(label)}</text>')
+    if n > 1:
+        every = max(every, math.ceil((max(widths) + gap) / step))
+    # The spacing, from the least that fits, that leaves the most labels once they are kept apart.
+    shown = max((apart(e) for e in range(every, max(n, every + 1))), key=len, default=[])
+    for i in shown:
+        x, _ = xy(i, 0)
+        spans = "".join(f'<tspan x="{x:.1f}" dy="{0 if k == 0 else L.font + 2}">{escape(line)}</tspan>'
+                        for k, line in enumerate(lines[i])) if len(lines[i]) > 1 else escape(lines[i][0])
+        body.append(f'<text x="{x:.1f}" y="{L.height - L.bottom + 18}" text-anchor="{anchor(i)}" '
+                    f'fill="{INK}">{spans}</text>')
     for k, s in enumerate(series):
         points = " ".join(f"{x:.1f},{y:.1f}" for x, y in (xy(i, v) for i, v in enumerate(s.values)))
         dash = DASHES[k % len(DASHES)]
@@ -253,14 +284,19 @@ def _draw_lines(labels, series, fmt, top: float, layout: Layout, label_every: in
 
 
 def line_chart(title: str, description: str, labels: Sequence[str], series: Sequence[Series],
-               fmt: Callable[[float], str] = _plain, label_every: int | None = None) -> Chart:
-    """Lines over ordered labels (dates, years): each series its own colour and dash pattern."""
+               fmt: Callable[[float], str] = _plain, label_every: int | None = None,
+               narrow_labels: Sequence[str] | None = None) -> Chart:
+    """Lines over ordered labels (dates, years): each series its own colour and dash pattern.
+    ``narrow_labels``: shorter labels for the phone's drawing ("\\n" starts a line); the wide
+    drawing and the table keep ``labels``."""
     table = _table(labels, series, fmt)
+    if narrow_labels is not None and len(narrow_labels) != len(labels):
+        raise ValueError(f"{len(narrow_labels)} narrow labels for {len(labels)} labels")
     chart_id = f"chart{next(_ids)}"
     top = nice_max(max((v for s in series for v in s.values), default=0))
     wide = _frame(title, description, _draw_lines(labels, series, fmt, top, WIDE, label_every), chart_id)
-    narrow = _frame(title, description, _draw_lines(labels, series, fmt, top, NARROW, None), chart_id + "n",
-                    NARROW)
+    narrow = _frame(title, description, _draw_lines(narrow_labels or labels, series, fmt, top, NARROW, None),
+                    chart_id + "n", NARROW)
     return Chart(title, description, wide, *table, svg_narrow=narrow)
 
 

@@ -2,16 +2,19 @@
 page in words, casting (refusals, idempotent retry), the roll, check-in, chair, projector, results."""
 from __future__ import annotations
 
+import random
 import re
 from datetime import timedelta
+from html import unescape
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 
-from app.clock import today
+from app.clock import today, utcnow
 from app.extensions import db
 from assemblies import queries, services
 from assemblies.demo import cast_for, tally
-from assemblies.models import Assembly, Elector, ItemKind
+from assemblies.models import Assembly, Elector, ItemKind, Proxy, ProxySource
+from tests.assemblies.world import build_world
 from tests.factories import sign_in
 from voting import services as voting
 from voting.crypto.ballot import encrypt_ballot
@@ -663,3 +666,247 @@ def test_a_category_hidden_because_of_the_other_says_so(client, world):
     html = client.get("/assemblies/ga-test/results").get_data(as_text=True)
     assert "not shown by category: a category has fewer than 5 ballots" in html
     assert "fewer than 5 ballots: not shown" not in html
+
+
+# -- the door: paper proxies, codes, the results' CSV ---------------------------------------------
+
+def _field_error(html: str, field: str) -> str | None:
+    found = re.search(rf'<p class="error" id="{field}-error">([^<]*)</p>', html)
+    return unescape(found.group(1)) if found else None
+
+
+def _has_autofocus(html: str, field: str) -> bool:
+    tag = re.search(rf'<input[^>]*\bid="{field}"[^>]*>', html).group(0)
+    return re.search(r"\bautofocus\b", tag) is not None
+
+
+def test_a_refused_paper_proxy_is_said_beside_its_field_on_the_door_page(client, world):
+    giver, holder, other = world.members[0], world.members[1], world.members[2]
+    services.give_proxy(world.assembly, other, holder)  # the holder's one proxy (the statutes' limit)
+    db.session.commit()
+    sign_in(client, world.staff)
+    door, url = "/assemblies/ga-test/checkin", "/assemblies/ga-test/proxies/paper"
+
+    def proxies():
+        return db.session.scalar(select(func.count(Proxy.id)))
+
+    cases = [  # (giver, holder, status, {field: message} or the form's own message)
+        ("", "", 400, {"giver_number": "This field is required.", "holder_number": "This field is required."}),
+        ("abc", str(holder.number), 400, {"giver_number": "Not a valid integer value."}),
+        ("99999999", str(holder.number), 404, {"giver_number": "No member has this number."}),
+        ("9" * 40, str(holder.number), 404, {"giver_number": "No member has this number."}),
+        (str(giver.number), "-3", 404, {"holder_number": "No member has this number."}),
+        (str(giver.number), str(giver.number), 400, {"holder_number": "A member cannot hold their own proxy."}),
+        (str(world.outsider.number), str(giver.number), 403,
+         {"giver_number": "This member is not in the electorate of this assembly."}),
+        (str(giver.number), str(world.outsider.number), 403,
+         {"holder_number": "This member is not in the electorate of this assembly."}),
+        (str(giver.number), str(holder.number), 409,
+         {"holder_number": "This member already holds as many proxies as the statutes allow."}),
+        (str(other.number), str(giver.number), 409, {"giver_number": "A proxy already stands for this member."}),
+    ]
+    before = proxies()
+    for giver_number, holder_number, status, errors_ in cases:
+        answer = post(client, url, door, {"giver_number": giver_number, "holder_number": holder_number})
+        html = answer.get_data(as_text=True)
+        assert answer.status_code == status, (giver_number, holder_number, answer.status_code)
+        assert 'id="checkin-form"' in html and "Standing proxies" in html  # the door's page, not an error page
+        for field in ("giver_number", "holder_number"):
+            assert _field_error(html, field) == errors_.get(field), (giver_number, holder_number, field)
+        assert _has_autofocus(html, next(iter(errors_))) and not _has_autofocus(html, "number")
+        assert proxies() == before
+    # Past the deadline: said above the form (it is about neither member).
+    world.assembly.proxy_deadline = utcnow() - timedelta(minutes=1)
+    db.session.commit()
+    late = post(client, url, door, {"giver_number": str(giver.number), "holder_number": str(world.members[4].number)})
+    html = late.get_data(as_text=True)
+    assert late.status_code == 422 and proxies() == before
+    assert re.search(r'id="paper-proxy-error">The deadline for proxies has passed.</p>', html)
+    assert _field_error(html, "giver_number") is None and _field_error(html, "holder_number") is None
+    world.assembly.proxy_deadline = None
+    db.session.commit()
+    ok = post(client, url, door, {"giver_number": f" {giver.number}", "holder_number": str(world.members[4].number)})
+    assert ok.status_code == 302 and proxies() == before + 1
+    assert services.standing_proxy(world.assembly, giver.id).source is ProxySource.PAPER
+
+
+def _convocation_code(mail) -> tuple[str, str, str, str]:
+    """The link (what the QR code holds), its credential, the election fingerprint, and the public part."""
+    link = re.search(r"^(\S+/vote#([1-9A-Za-z-]+):([0-9a-f]{64}))$", mail.body_text, re.MULTILINE)
+    return link.group(1), link.group(2), link.group(3), credential_public(link.group(2))
+
+
+def test_check_in_reads_the_number_the_printed_code_and_the_scanned_link(client, world, outbox):
+    services.convene(world.assembly)
+    db.session.commit()
+    sign_in(client, world.staff)
+    door = "/assemblies/ga-test/checkin"
+    page = client.get(door).get_data(as_text=True)
+    assert '<label for="number">Scan the convocation\'s QR code, or type the member number or the code</label>' in page
+    assert _has_autofocus(page, "number") and 'autocomplete="off"' in page
+    codes = {}
+    for m in world.members:
+        link, credential, fingerprint, public = _convocation_code(outbox(m.email)[-1])
+        codes[m.id] = dict(link=link, credential=credential, fingerprint=fingerprint, public=public)
+    m = world.members
+    readings = [  # what a USB scanner types (then Enter), what staff type
+        (m[0], "  " + codes[m[0].id]["link"] + "\r\n"),
+        (m[1], codes[m[1].id]["credential"]),  # as printed under the QR code
+        (m[2], codes[m[2].id]["credential"].replace("-", "").swapcase()),  # typed with Caps Lock on
+        (m[3], f'{codes[m[3].id]["credential"]}:{codes[m[3].id]["fingerprint"]}'),  # the part after #
+        (m[4], codes[m[4].id]["public"].upper()),  # what the camera's page sends
+        (m[5], f" {m[5].number} "),
+    ]
+    for member, typed in readings:
+        answer = post(client, door, door, {"number": typed})
+        assert answer.status_code == 302, (member.name, typed)
+        after = client.get(door).get_data(as_text=True)
+        assert f"{member.name} is checked in." in after and _has_autofocus(after, "number")
+    assert queries.turnout(world.assembly).present["total"] == 6
+
+
+def test_check_in_refuses_garbage_other_assemblies_and_replaced_codes_in_words(client, world, outbox):
+    from assemblies.demo import prepared_assembly
+    from assemblies.models import CheckIn
+    from voting.crypto.credential import generate_credential
+
+    services.convene(world.assembly)
+    other, _kits = prepared_assembly("ga-other", world.scrutineers, record_date=world.record,
+                                     starts=today() + timedelta(days=9), actor=world.officer)
+    services.convene(other)
+    db.session.commit()
+    member = world.members[0]
+    link, credential, fingerprint, _public = _convocation_code(outbox(member.email)[0])
+    other_link = _convocation_code(outbox(member.email)[-1])
+    assert "/ga-other/" in other_link[0]
+    services.resend_link(world.assembly, electors(world)[0])  # the first link is replaced
+    db.session.commit()
+    new_link = _convocation_code(outbox(member.email)[-1])[0]
+    assert "/ga-test/" in new_link and new_link != link
+    sign_in(client, world.staff)
+    door = "/assemblies/ga-test/checkin"
+    unreadable = ("This is neither a member number nor the code of a convocation: scan the QR code again, or type "
+                  "the member number.")
+    another = "This code comes from the convocation to another assembly: type the member number."
+    garbled = credential[:-1] + ("x" if credential[-1] != "x" else "y")
+    cases = [
+        ("hello world", 400, unreadable),
+        ("=HYPERLINK(1)", 400, unreadable),
+        (link.replace(credential, garbled), 400, unreadable),
+        (link.split("#")[0], 400, unreadable),  # the address printed under the code: anyone's
+        (link.replace(fingerprint, "zz"), 400, unreadable),
+        ("9" * 501, 400, "This is too long for a member number or a convocation's code: scan the QR code again."),
+        ("x" * 10_000, 400, "This is too long for a member number or a convocation's code: scan the QR code again."),
+        ("   ", 400, "This field is required."),
+        ("99999999", 404, "No member has this number."),
+        ("9" * 60, 404, "No member has this number."),
+        (generate_credential(), 404, "No member of this assembly has this code: type the member number."),
+        ("f" * 64, 404, "No member of this assembly has this code: type the member number."),
+        (other_link[0], 422, another),  # the other assembly's link
+        (other_link[1], 422, another),  # its printed code
+        (other_link[3], 422, another),  # its public part, from the camera
+        (link.replace("/ga-test/", "/ga-else/"), 422, another),
+        (link.replace(fingerprint, "0" * 64), 422, another),
+        (link, 422, "This code was replaced by a newer link (a lost link or a proxy): type the member number."),
+        (str(world.outsider.number), 403, "This member is not in the electorate of this assembly."),
+    ]
+    for typed, status, message in cases:
+        answer = post(client, door, door, {"number": typed})
+        html = answer.get_data(as_text=True)
+        assert answer.status_code == status, (typed[:80], answer.status_code)
+        assert _field_error(html, "number") == message, typed[:80]
+        assert _has_autofocus(html, "number") and 'value=""' in re.search(r'<input[^>]*id="number"[^>]*>',
+                                                                         html).group(0)
+        assert credential not in html and other_link[1] not in html  # a secret typed is never shown back
+    assert db.session.scalar(select(func.count(CheckIn.id))) == 0
+    assert post(client, door, door, {"number": new_link}).status_code == 302
+
+
+def test_any_text_at_the_door_is_a_member_or_a_refusal_in_words(world, data_app):
+    """Whatever a scanner or a keyboard gives, member_for_code answers a member or a DomainError."""
+    from app.errors import DomainError, error_message
+
+    rng = random.Random(11)
+    alphabet = "0123456789abcdefABCDEF:#/-. %?=&xyzé\u00a0\t"
+    services.convene(world.assembly)
+    db.session.commit()
+    for _ in range(300):
+        text = "".join(rng.choice(alphabet) for _ in range(rng.randint(0, 90)))
+        try:
+            services.member_for_code(world.assembly, text)
+        except DomainError as exc:
+            with data_app.test_request_context():
+                assert error_message(exc) and "cannot be done" not in error_message(exc), type(exc)
+
+
+def _csv(client, assembly):
+    import csv as csv_module
+    import io
+
+    answer = client.get(f"/assemblies/{assembly.slug}/results.csv")
+    assert answer.status_code == 200
+    return list(csv_module.reader(io.StringIO(answer.get_data(as_text=True))))
+
+
+def _expected_rows(assembly, lang="en"):
+    """Per (item, choice or candidate): (A, B, total) read from the results the pages show."""
+    out = {}
+    for row in queries.results(assembly):
+        title = row["item"].text("title", lang)
+        if row["kind"] == "resolution":
+            o = row["outcome"]
+            for key, label in (("yes", "Yes"), ("no", "No"), ("abstain", "Abstain")):
+                out[(title, label)] = (getattr(o.per_category["A"], key), getattr(o.per_category["B"], key),
+                                       getattr(o.total, key))
+        else:
+            for g in row["groups"]:
+                for r in g["seat"].ranking:
+                    out[(title, g["by_choice"][r.choice].name)] = (*g["per_category"][r.choice], r.votes)
+    return out
+
+
+def test_the_results_csv_gives_each_category_when_the_record_publishes_it(client):
+    world = build_world(min_count=2)  # 4 ballots in category A, 2 in B: both at least the minimum count
+    cast_for(world.assembly, electors(world), world.rng)
+    tally(world.assembly, world.kits)
+    db.session.commit()
+    sign_in(client, world.members[0].account)
+    header, *rows = _csv(client, world.assembly)
+    assert header == ["Item", "Choice or candidate", "Category A", "Category B", "Total", "Outcome"]
+    expected = _expected_rows(world.assembly)
+    assert len(rows) == len(expected) == 3 * 3 + 11
+    for item, choice, a, b, total, outcome in rows:
+        assert (int(a), int(b), int(total)) == expected[(item, choice)], (item, choice)
+        assert int(a) + int(b) == int(total) and outcome
+    votes_a = sum(int(r[2]) for r in rows if r[0] == "Discharge of the directors")
+    assert votes_a == 4  # every ballot of category A answers each resolution once
+
+
+def test_the_results_csv_says_in_words_which_counts_are_withheld_in_the_reader_s_language(client, world):
+    cast_for(world.assembly, electors(world), world.rng)  # 2 ballots in category B, fewer than 5: totals only
+    tally(world.assembly, world.kits)
+    db.session.commit()
+    sign_in(client, world.members[0].account)
+    header, *rows = _csv(client, world.assembly)
+    expected = _expected_rows(world.assembly)
+    hidden = "not shown by category: a category has fewer than 5 ballots"
+    for item, choice, a, b, total, outcome in rows:
+        assert (a, b) == (hidden, hidden), (item, choice)
+        assert int(total) == expected[(item, choice)][2] and outcome
+    world.members[0].account.language = "fr"
+    db.session.commit()
+    header, *rows = _csv(client, world.assembly)
+    assert header == ["Point", "Choix ou candidat", "Catégorie A", "Catégorie B", "Total", "Résultat"]
+    assert {r[2] for r in rows} == {"pas affiché par catégorie\u00a0: une catégorie a moins de 5 bulletins"}
+
+
+def test_the_results_csv_withholds_every_count_below_the_minimum_in_words(client, world):
+    cast_for(world.assembly, electors(world)[:2], world.rng)  # 2 ballots of 6: nothing is decrypted
+    tally(world.assembly, world.kits)
+    db.session.commit()
+    sign_in(client, world.members[0].account)
+    header, *rows = _csv(client, world.assembly)
+    assert len(rows) == 3 * 3 + 11
+    for item, choice, a, b, total, outcome in rows:
+        assert [a, b, total] == ["fewer than 5 ballots: not shown"] * 3, (item, choice)
+        assert outcome == "Withheld: fewer ballots than the minimum count", (item, choice)  # not "Not elected"

@@ -24,9 +24,10 @@ class World:
     pass
 
 
-def build_world(slug: str = "ga-test"):
+def build_world(slug: str = "ga-test", min_count: int = 5):
     """Six members in good standing (4 A, 2 B), one not; officer, secretary, staff, two scrutineers;
-    an assembly prepared with its agenda, frozen electorate and keyed election (not convened)."""
+    an assembly prepared with its agenda, frozen electorate and keyed election (not convened);
+    ``min_count``: the smallest count the results publish."""
     from assemblies.demo import prepared_assembly
 
     w = World()
@@ -40,7 +41,8 @@ def build_world(slug: str = "ga-test"):
     w.staff = make_account(roles=(Role.STAFF,), email="staff@example.be")
     w.scrutineers = [make_account(roles=(Role.SCRUTINEER,), email=f"scr{i}@example.be") for i in range(2)]
     w.assembly, w.kits = prepared_assembly(slug, w.scrutineers, record_date=w.record,
-                                           starts=today() + timedelta(days=2), actor=w.officer)
+                                           starts=today() + timedelta(days=2), actor=w.officer,
+                                           min_count=min_count)
     db.session.commit()
     w.rng = random.Random(7)
     return w
