@@ -85,9 +85,10 @@ def cancel_my_purchase(request_id: int):
             with unit_of_work():
                 register.cancel_unpaid_request(payment, reason=_("Purchase cancelled by the member before payment."),
                                                actor=current_user)
-        except DomainError as exc:
+        except DomainError as exc:  # paid, or cancelled by staff, since the page was shown
             flash(error_text(exc), "error")
-            return redirect(url_for("shares.my_payments"))
+            return render_template("shares/confirm_cancel_request.html", payment=payment, form=form, own=True,
+                                   cancellable=False), exc.status
         flash(ngettext("Your purchase of %(num)d share is cancelled.", "Your purchase of %(num)d shares is cancelled.",
                        payment.shares), "success")
         return redirect(url_for("shares.my_shares"))

@@ -151,7 +151,7 @@ def test_scrutineer_generates_the_key_from_the_browser(page, live_server, access
 
 def test_scrutineer_decrypts_the_tally_from_the_browser_with_cli_files(page, live_server, sign_in, accessible, tmp_path,
                                                                     console_errors):
-    """Keys and share made with the command line tool, decryption from the browser."""
+    """Keys and share made with the command line tool; the seal and the decryption from the browser."""
     from voting.crypto.ballot import encrypt_ballot
     from voting.crypto.credential import credential_public, generate_credential
     from voting.demo import partial_decryption, run_keygen, seal_signature
@@ -170,10 +170,7 @@ def test_scrutineer_decrypts_the_tally_from_the_browser_with_cli_files(page, liv
     for cred, vote in zip(creds, votes):
         services.cast_ballot(election, encrypt_ballot(el, election.public_key, cred, {"r1": vote, "board-a": ["a2"]}))
     services.close_election(election)
-    for tid in ("t1", "t3"):
-        services.record_trustee_step(election, seal_signature(election, kits[tid]))
-    services.compute_tally(election)
-    services.record_trustee_step(election, partial_decryption(election, kits["t3"]))
+    services.record_trustee_step(election, seal_signature(election, kits["t3"]))
     db.session.commit()
     key_file, share_file = tmp_path / "t2.key.json", tmp_path / "t2.share.json"
     key_file.write_text(json.dumps(kits["t2"].private))  # exactly what `voting.trustee init` / `keygen2` write
@@ -184,11 +181,29 @@ def test_scrutineer_decrypts_the_tally_from_the_browser_with_cli_files(page, liv
     widget = open_scrutineer_page(page, live_server, "ag-decrypt")
     accessible(page)
     assert_fits_phone(page)
+    # The seal: every ballot of the closed board checked, what it fixes shown, then signed and published.
+    widget.get_by_label("Load my private file").set_input_files([str(key_file)])
+    widget.get_by_role("button", name="Check the closed board and sign its seal").click()
+    close = next(e for e in services.iter_events(election) if e["type"] == "close")
+    expect(widget.get_by_role("status")).to_contain_text("fixes 5 counted ballots of 6 voters (turnout 5 / 6 (83.3 %))")
+    expect(widget.get_by_role("status")).to_contain_text(f"board head {close['data']['head']}")
+    widget.get_by_role("button", name="These are the announced figures: sign the seal").click()
+    expect(widget.get_by_role("status")).to_have_text("Your seal signature is ready to publish.")
+    with page.expect_request(lambda r: r.method == "POST") as posted:
+        widget.get_by_role("button", name="Publish").click()
+    assert set(posted.value.post_data_json) == {"election", "trustee", "close", "counted", "head", "signature"}
+    expect(widget.get_by_role("status")).to_have_text("Published on the board.")
+    db.session.expire_all()
+    assert sorted(services.seal_progress(election)) == ["t2", "t3"]
+    services.compute_tally(election)  # k = 2 seals: the browser's and t3's
+    services.record_trustee_step(election, partial_decryption(election, kits["t3"]))
+    db.session.commit()
+
+    widget = open_scrutineer_page(page, live_server, "ag-decrypt")
     widget.get_by_label("Load my private file").set_input_files([str(key_file), str(share_file)])
     expect(widget.get_by_role("status")).to_contain_text("Private file loaded")
     widget.get_by_role("button", name="Decrypt my part of the tally").click()
     # Every ballot checked in Web Workers, the tally re-added; the figures shown before anything is decrypted.
-    close = next(e for e in services.iter_events(election) if e["type"] == "close")
     expect(widget.get_by_role("status")).to_contain_text("You are about to decrypt the tally of 5 counted ballots "
                                                          "(category A: 5, category B: 0); turnout 5 / 6 (83.3 %)")
     expect(widget.get_by_role("status")).to_contain_text(f"board head {close['prev']}")

@@ -263,14 +263,24 @@ test('page: the whole browser flow over a record (keys, step 1, step 2, decrypt)
   pushEvent(events, 'open', { election: rec.election.fingerprint, electorate: { A: 0, B: 0 } });
   const head = events[events.length - 1].hash;
   pushEvent(events, 'close', { election: rec.election.fingerprint, ballots: 0, counted: 0, head });
-  for (const id of ['t1', 't2']) { // k scrutineers sign the seal of the closed board
-    const seal = { election: rec.election.fingerprint, trustee: id, close: events[events.length - 1 - (id === 't2' ? 1 : 0)].hash, counted: 0, head };
-    pushEvent(events, 'seal_signature', signTrusteeData(bundles[id].key, 'seal_signature', seal));
+  for (const id of ids) cfgs[id].state = 'closed';
+  const close = events[events.length - 1].hash;
+  for (const id of ['t1', 't2']) { // k scrutineers sign the seal of the closed board, in the browser
+    rec = read();
+    assert.deepEqual(nextAction(cfgs[id], rec), { action: 'seal' });
+    assert.throws(() => runStep('seal', cfgs[id], rec, bundles.t3), (e) => e.code === 'state_mismatch');
+    const { data } = runStep('seal', cfgs[id], rec, bundles[id]);
+    assert.deepEqual({ ...data, signature: undefined },
+      { election: rec.election.fingerprint, trustee: id, close, counted: 0, head, signature: undefined });
+    pushEvent(events, 'seal_signature', data);
   }
+  rec = read(); // the reader checked both signatures, close, count and head
+  assert.deepEqual(Object.keys(rec.seals), ['t1', 't2']);
+  assert.deepEqual(nextAction(cfgs.t1, rec), { action: null, reason: 'nothing-to-do' }); // sealed: waiting for the tally
+  assert.deepEqual(nextAction(cfgs.t3, rec), { action: 'seal' });
   const zero = { alpha: '00'.repeat(33), beta: '00'.repeat(33) };
   const sums = Object.fromEntries(['A', 'B'].map((c) => [c, { r1: { yes: zero, no: zero, abstain: zero } }]));
   pushEvent(events, 'tally', { election: rec.election.fingerprint, counted: { A: 0, B: 0 }, sums, decrypt: sums });
-  for (const id of ids) cfgs[id].state = 'closed';
   rec = read();
   assert.throws(() => runStep('decrypt', cfgs.t3, rec, { ...bundles.t3, share: undefined }), (e) => e.code === 'need-share');
   assert.throws(() => runStep('decrypt', cfgs.t3, rec, { ...bundles.t3, share: bundles.t2.share }), (e) => e.code === 'state_mismatch');

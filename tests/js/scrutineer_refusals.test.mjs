@@ -7,12 +7,16 @@
 // dir holds <case>.json records and t1.key / t1.share. Every refuse_* case must be
 // refused; `ok` is verified (read in small chunks, so events span chunks), its figures
 // shown, and t1's partial decryption written to dir/js-t1.partial.json for Python to check.
+// The seal: a board with a made-up ballot or still open is not sealed; on `ok`, t1's seal
+// signature is written to dir/js-t1.seal.json.
 // Run without the variable, it registers no test.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
-import { DecryptionRefused, inlinePool, streamEvents, verifyForDecryption } from '../../static/js/scrutineer/verifier.mjs';
+import {
+  DecryptionRefused, inlinePool, streamEvents, verifyForDecryption, verifyForSeal,
+} from '../../static/js/scrutineer/verifier.mjs';
 import { RecordError } from '../../static/js/scrutineer/record.mjs';
 import { runStep } from '../../static/js/scrutineer/page.mjs';
 
@@ -66,6 +70,21 @@ if (DIR) {
     const small = await verifyForDecryption(opener(path.join(DIR, 'total_only.json')));
     assert.deepEqual(small.summary.groups, ['total']);
     assert.deepEqual(Object.keys(runStep('decrypt', { trustee: 't1', name: 't1' }, small.rec, bundle).data.factors), ['total']);
+  });
+
+  test('refusals: the seal is signed only on a closed board whose every ballot verifies', async () => {
+    await assert.rejects(verifyForSeal(opener(path.join(DIR, 'refuse_made_up_ballot.json'))),
+      (e) => e instanceof RecordError && e.code === 'choice_proof');
+    await assert.rejects(verifyForSeal(opener(path.join(DIR, 'refuse_unclosed.json'))),
+      (e) => e instanceof DecryptionRefused && e.reason === 'not-closed');
+    const { rec, summary } = await verifyForSeal(opener(path.join(DIR, 'ok.json')), { pool: inlinePool() });
+    const close = JSON.parse(fs.readFileSync(path.join(DIR, 'ok.json'), 'utf8')).events.find((e) => e.type === 'close');
+    assert.equal(summary.total, close.data.counted);
+    assert.equal(summary.head, close.data.head);
+    assert.equal(summary.turnout, `${close.data.counted} / 8 (${((100 * close.data.counted) / 8).toFixed(1)} %)`);
+    const key = JSON.parse(fs.readFileSync(path.join(DIR, 't1.key'), 'utf8'));
+    const { data } = runStep('seal', { trustee: 't1', name: 't1' }, rec, { id: 't1', key });
+    fs.writeFileSync(path.join(DIR, 'js-t1.seal.json'), JSON.stringify(data));
   });
 
   test('refusals: the stream reader parses events split across any chunks, braces in strings included', async () => {

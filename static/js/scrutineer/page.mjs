@@ -36,11 +36,12 @@
 // CLI's own files. Nothing secret is ever posted or stored by the browser.
 import {
   TrusteeError, asElection, badDealers, checkPrivateKey, keygenStep1, keygenStep2, makeComplaint, newTrusteeIdentity,
-  partialDecrypt, publicIdentity,
+  partialDecrypt, publicIdentity, signTrusteeData,
 } from './dkg.mjs';
 import { RecordError, RecordReader } from './record.mjs';
 import {
-  DEFAULT_MIN_BALLOTS, DecryptionRefused, inlinePool, responseChunks, streamEvents, verifyForDecryption, workerPool,
+  DEFAULT_MIN_BALLOTS, DecryptionRefused, inlinePool, responseChunks, streamEvents, verifyForDecryption, verifyForSeal,
+  workerPool,
 } from './verifier.mjs';
 import { baseMul, elementToHex, scalarFromHex } from '../ballot/group.mjs';
 
@@ -75,7 +76,11 @@ export const MESSAGES = {
   'need-share': 'Your private file has no secret share. Load the file you saved after step 2.',
   waiting: 'Nothing to do yet: waiting for the other scrutineers (%(who)s).',
   'nothing-to-do': 'Nothing to do in this browser at this stage.',
-  'seal-by-command': 'The seal is signed with the command shown above; the private file you saved from this page works as its key.',
+  seal: 'Check the closed board and sign its seal',
+  'checking-seal': 'Checking every ballot on the closed board before sealing it: %(done)s of %(total)s verified.',
+  'seal-summary': 'Every ballot on the closed board was checked in this browser. The seal you are about to sign fixes %(total)s counted ballots of %(voters)s voters (turnout %(turnout)s) and the board head %(head)s. Compare these figures with the ones announced in the hall.',
+  'confirm-seal': 'These are the announced figures: sign the seal',
+  'seal-done': 'Your seal signature is ready to publish.',
   'already-done': 'This step of yours is already on the board.',
   'record-error': 'The published record does not verify: %(reason)s. Do not continue; tell the election officer.',
   'step-error': 'The step cannot be done: %(reason)s.',
@@ -211,10 +216,9 @@ export function nextAction(cfg, rec) {
     return missing2.length ? { action: null, reason: 'waiting', who: missing2 } : { action: null, reason: 'already-done' };
   }
   if (cfg.state === 'closed') {
-    // The seal is signed with the command-line tool (it reads this page's private file).
     if (!rec.tally) {
       const toSeal = rec.close && !(me in (rec.seals || {}));
-      return { action: null, reason: toSeal ? 'seal-by-command' : 'nothing-to-do' };
+      return toSeal ? { action: 'seal' } : { action: null, reason: 'nothing-to-do' };
     }
     if (me in rec.decryptions) return { action: null, reason: 'already-done' };
     return { action: 'decrypt' };
@@ -254,6 +258,13 @@ export function runStep(action, cfg, rec, bundle, opts = {}) {
     const { data, secret } = keygenStep2(el, bundle.key, bundle.state, rec.step1, left);
     return { data, bundle: { ...bundle, election: el.fingerprint, share: secret } };
   }
+  if (action === 'seal') {
+    // rec must come from verifyForSeal (every ballot of the closed board checked).
+    if (!rec.close) throw new TrusteeError('seal', 'the ballot box is not closed');
+    const seal = { election: el.fingerprint, trustee: cfg.trustee, close: rec.close.hash, counted: rec.close.counted,
+      head: rec.close.head };
+    return { data: signTrusteeData(bundle.key, 'seal_signature', seal), bundle };
+  }
   if (action === 'decrypt') {
     // rec must come from verifyForDecryption (every counted ballot checked, the tally re-added).
     if (!bundle.share) throw new TrusteeError('need-share', 'no secret share loaded');
@@ -271,9 +282,14 @@ export function runStep(action, cfg, rec, bundle, opts = {}) {
 
 // ---------------------------------------------------------------- the widget
 
-const NEEDS_SAVE = { keys: true, step1: true, step2: true, decrypt: false };
-const DONE_MSG = { keys: 'keys-created', step1: 'step1-done', step2: 'step2-done', decrypt: 'decrypt-done' };
-const ACTION_MSG = { keys: 'create-keys', step1: 'step1', step2: 'step2', decrypt: 'decrypt' };
+const NEEDS_SAVE = { keys: true, step1: true, step2: true, seal: false, decrypt: false };
+const DONE_MSG = { keys: 'keys-created', step1: 'step1-done', step2: 'step2-done', seal: 'seal-done', decrypt: 'decrypt-done' };
+const ACTION_MSG = { keys: 'create-keys', step1: 'step1', step2: 'step2', seal: 'seal', decrypt: 'decrypt' };
+// The steps after the close check the whole board first, in this browser, and show what they fix.
+const CHECKS = {
+  seal: { verify: verifyForSeal, checking: 'checking-seal', summary: 'seal-summary', confirm: 'confirm-seal' },
+  decrypt: { verify: verifyForDecryption, checking: 'checking', summary: 'check-summary', confirm: 'confirm-decrypt' },
+};
 
 function el(doc, tag, attrs = {}, text = null) {
   const node = doc.createElement(tag);
@@ -295,7 +311,7 @@ class ScrutineerWidget {
     this.bundle = null; // private: memory only
     this.pending = null; // {action, data, saved}
     this.rec = null;
-    this.checked = null; // the figures of a record verified for decryption
+    this.checked = null; // the figures of a record verified for the seal or the decryption
     this.uid = `scrutineer-${this.cfg.trustee}`.replace(/[^A-Za-z0-9_-]/g, '_');
   }
 
@@ -399,18 +415,19 @@ class ScrutineerWidget {
     })();
   }
 
-  /** Decryption, step 1: check every ballot (workers, with progress), then show the figures. */
-  async onCheck() {
+  /** The seal or the decryption, first: check every ballot (workers, with progress), then show the figures. */
+  async onCheck(action) {
+    const check = CHECKS[action];
     if (!this.bundle || !this.bundle.key) return this.say(this.t('need-key'), 'error');
-    if (!this.bundle.share) return this.say(this.t('need-share'), 'error');
+    if (action === 'decrypt' && !this.bundle.share) return this.say(this.t('need-share'), 'error');
     const { doc } = this;
     const bar = el(doc, 'progress', { class: 'scrutineer-progress', max: '1', value: '0' });
     this.actions.replaceChildren(bar);
-    this.say(this.t('checking', { done: 0, total: '…' }));
+    this.say(this.t(check.checking, { done: 0, total: '…' }));
     const n = Math.max(1, Math.min(8, (this.win.navigator && this.win.navigator.hardwareConcurrency) || 2));
     const pool = typeof this.win.Worker === 'function' ? workerPool(n, this.win.Worker) : inlinePool();
     try {
-      const { rec, summary } = await verifyForDecryption(() => this.openRecord(), {
+      const { rec, summary } = await check.verify(() => this.openRecord(), {
         pool,
         minBallots: this.cfg.minBallots,
         onProgress: (p) => {
@@ -420,7 +437,7 @@ class ScrutineerWidget {
           }
           bar.max = Math.max(1, p.ballots);
           bar.value = p.verified;
-          this.say(this.t('checking', { done: p.verified, total: p.ballots }));
+          this.say(this.t(check.checking, { done: p.verified, total: p.ballots }));
         },
       });
       this.rec = rec;
@@ -436,19 +453,20 @@ class ScrutineerWidget {
     }
     const s = this.checked;
     this.actions.replaceChildren();
-    const go = el(doc, 'button', { type: 'button', class: 'scrutineer-run scrutineer-confirm' }, this.t('confirm-decrypt'));
-    go.addEventListener('click', () => this.onRun('decrypt'));
+    const go = el(doc, 'button', { type: 'button', class: 'scrutineer-run scrutineer-confirm' }, this.t(check.confirm));
+    go.addEventListener('click', () => this.onRun(action));
     this.actions.append(go);
-    this.say(this.t('check-summary', {
-      total: s.total, a: s.counted.A, b: s.counted.B, turnout: s.turnout, head: s.head,
+    this.say(this.t(check.summary, {
+      total: s.total, a: s.counted && s.counted.A, b: s.counted && s.counted.B, voters: s.voters, turnout: s.turnout,
+      head: s.head,
     }));
     go.focus();
     return undefined;
   }
 
   async onRun(action) {
-    if (action === 'decrypt' && !this.checked) {
-      await this.onCheck();
+    if (action in CHECKS && !this.checked) {
+      await this.onCheck(action);
       return;
     }
     this.say(this.t('working'));

@@ -234,16 +234,14 @@ function sumsJson(el, acc) {
 }
 
 /**
- * Reads the record from `open()` (which returns an async iterable of text chunks; it is
- * called a second time when ballots were superseded), checks every rule and every
- * counted ballot, and returns {rec, summary} where summary = {counted, total, electorate,
- * voters, turnout, head, tally}. Throws RecordError (the record is broken) or
- * DecryptionRefused (not closed, no tally, too few ballots, not the announced count).
- * onProgress({phase: 'reading'|'verifying'|'rereading', ballots, verified}).
+ * Reads the record from `open()` (an async iterable of text chunks), checks every rule and
+ * every ballot (signature and proofs, in the pool's workers), and returns what the two
+ * steps after the close build on: {reader, rec, el, acc (the encrypted sums of every ballot
+ * per category), hashes (seq -> hash of each ballot), verified}. Throws RecordError, or
+ * DecryptionRefused('not-closed') for a box still open.
  */
-export async function verifyForDecryption(open, opts = {}) {
+async function verifyClosedBoard(open, opts) {
   const pool = opts.pool || inlinePool();
-  const minBallots = opts.minBallots ?? DEFAULT_MIN_BALLOTS;
   const onProgress = opts.onProgress || (() => {});
   const hashes = new Map(); // seq -> event hash of every ballot (to check the second pass)
   let batch = [];
@@ -308,6 +306,39 @@ export async function verifyForDecryption(open, opts = {}) {
   }
   const rec = reader.out;
   if (!rec.closed) throw new DecryptionRefused('not-closed');
+  return { reader, rec, el, acc, hashes, verified };
+}
+
+/** The turnout as the tools show it: counted ballots over the electorate. */
+function turnoutText(total, voters) {
+  return voters ? `${total} / ${voters} (${((100 * total) / voters).toFixed(1)} %)` : '0';
+}
+
+/**
+ * Before signing the seal: the whole closed board checked (verifyClosedBoard), and what the
+ * seal fixes, to compare with the hall: {rec, summary: {total, electorate, voters, turnout, head}}
+ * (the close's count and head). onProgress as verifyForDecryption's.
+ */
+export async function verifyForSeal(open, opts = {}) {
+  const { reader, rec } = await verifyClosedBoard(open, opts);
+  const electorate = reader.electorate();
+  const voters = electorate.A + electorate.B;
+  const total = rec.close.counted;
+  return { rec, summary: { total, electorate, voters, turnout: turnoutText(total, voters), head: rec.close.head } };
+}
+
+/**
+ * Reads the record from `open()` (which returns an async iterable of text chunks; it is
+ * called a second time when ballots were superseded), checks every rule and every
+ * counted ballot, and returns {rec, summary} where summary = {counted, total, electorate,
+ * voters, turnout, head, tally}. Throws RecordError (the record is broken) or
+ * DecryptionRefused (not closed, no tally, too few ballots, not the announced count).
+ * onProgress({phase: 'reading'|'verifying'|'rereading', ballots, verified}).
+ */
+export async function verifyForDecryption(open, opts = {}) {
+  const { reader, rec, el, acc, hashes, verified } = await verifyClosedBoard(open, opts);
+  const onProgress = opts.onProgress || (() => {});
+  const minBallots = opts.minBallots ?? DEFAULT_MIN_BALLOTS;
   const sealed = Object.keys(rec.seals).length;
   if (sealed < el.threshold) throw new DecryptionRefused('not-sealed', { sealed, needed: el.threshold });
   if (!rec.tally) throw new DecryptionRefused('no-tally');
@@ -380,7 +411,7 @@ export async function verifyForDecryption(open, opts = {}) {
     rec,
     summary: {
       counted: perCategory, total, groups, electorate, voters,
-      turnout: voters ? `${total} / ${voters} (${((100 * total) / voters).toFixed(1)} %)` : '0',
+      turnout: turnoutText(total, voters),
       head: rec.closeHead, tally: rec.tally.hash,
     },
   };
