@@ -164,13 +164,18 @@ def test_the_ballot_on_the_board_fixes_its_texts_rules_and_dates_but_not_the_pla
         "place", "proxy_limit", "proxy_deadline"]
 
 
-def test_convocations_fix_the_place_and_a_proxy_the_proxy_rules(world):
+def test_convocations_fix_the_place_and_a_proxy_the_proxy_rules(client, world):
+    sign_in(client, world.secretary)
+    assert "Save the settings" in client.get(f"/assemblies/{world.assembly.slug}/edit").get_data(as_text=True)
     services.convene(world.assembly)
     services.give_proxy(world.assembly, world.members[0], world.members[1])
     db.session.commit()
     locked = services.locked_settings(world.assembly)
     assert (locked["place"], locked["proxy_limit"], locked["proxy_deadline"]) == ("convocations", "proxies", "proxies")
     assert set(locked) == {name for names in services.FIXED_BY.values() for name in names}
+    # Nothing left to change: the page says so and offers no button that could only be refused.
+    page = client.get(f"/assemblies/{world.assembly.slug}/edit").get_data(as_text=True)
+    assert "none can change any more" in page and "Save the settings" not in page
 
 
 def test_a_meeting_cannot_be_moved_into_the_past_but_a_past_one_keeps_its_date(world):
