@@ -310,7 +310,8 @@ def test_staff_record_cash_received_at_the_door_after_a_confirmation_and_once(cl
     db.session.refresh(request)
     assert (request.paid_cents, request.status) == (2000, PaymentStatus.PARTIALLY_PAID)
     assert _paid_entries(member) == [(2000, 2000, "Cash at the door, receipt 12")]
-    assert [m for m in outbox(member.email) if "from you in person" in m.body_text]  # the member's receipt
+    (receipt,) = [m for m in outbox(member.email) if "from you in person" in m.body_text]  # the member's receipt
+    assert "It pays part of 2 shares" in receipt.body_text and "Still to pay on this request" in receipt.body_text
     # The same confirmation sent again (a double click, the back button) records nothing more.
     twice = client.post(url, data=form | {"confirmed": "1"})
     assert twice.status_code == 409 and "nothing more is recorded" in twice.get_data(as_text=True)
