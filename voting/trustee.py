@@ -33,7 +33,7 @@ import os
 import sys
 from typing import Any, Sequence
 
-from voting.cli_i18n import ENGLISH, Words, parse_in_language
+from voting.cli_i18n import ENGLISH, N_, Words, parse_in_language
 from voting.crypto.dkg import (
     TrusteeError,
     bad_dealers,
@@ -106,6 +106,10 @@ def _replay(path: str) -> tuple[RecordState, list[dict[str, Any]]]:
 
 
 DEFAULT_MIN_BALLOTS = 5
+# The hall's figure a scrutineer compares the count with (assemblies' turnout: "Voted" and participation).
+HALL_COUNT = N_("the count to compare is the hall's \"Voted\" figure (one counted ballot per member who voted, "
+                "remotely or in the hall); the hall's \"Taking part\" also counts members present or represented who "
+                "did not vote")
 
 
 def decryption_summary(state: RecordState, *, min_ballots: int = DEFAULT_MIN_BALLOTS,
@@ -268,6 +272,7 @@ def cmd_decrypt(args: argparse.Namespace) -> int:
             "board head %(head)s; tally %(tally)s", id=private["id"], total=summary["total"], categories=cats,
             turnout=summary["turnout"], head=summary["head"], tally=summary["tally"]))
     print(_("compare these figures with the ones announced in the hall before publishing"))
+    print(_(HALL_COUNT))
     print(_("partial decryption in %(out)s (publish)", out=args.out))
     return 0
 
@@ -300,6 +305,7 @@ def cmd_sign_seal(args: argparse.Namespace) -> int:
             "ballot(s) of %(electorate)s voter(s) (turnout %(percent)s %%), board head %(head)s. Compare these with "
             "what was announced in the hall.", id=me, out=args.out, counted=counted, electorate=electorate,
             percent=counted * 100 // max(electorate, 1), head=data["head"]))
+    print(_(HALL_COUNT))
     return 0
 
 

@@ -131,6 +131,7 @@ def test_trustee_workflow_with_files(tmp_path: Path) -> None:
                        "--out", str(tmp_path / f"{t}.seal"))
         ok(proc)
         assert "4 counted ballot(s) of 4 voter(s)" in proc.stdout and state.close_data_seen["head"] in proc.stdout
+        assert "the count to compare is the hall's \"Voted\" figure" in proc.stdout  # not its "Taking part"
         state.apply(append_event(events, "seal_signature", read(tmp_path / f"{t}.seal")))
     state.apply(append_event(events, "tally", state.tally_data()))
     (tmp_path / "record.json").unlink()
