@@ -17,6 +17,7 @@ from wtforms.validators import DataRequired, InputRequired, Length, NumberRange,
 from wtforms.widgets import HiddenInput
 
 from app.auth.forms import email_field
+from app.clock import today
 from app.errors import error_message
 from app.i18n import LANGUAGE_NAMES, LANGUAGE_WORDS
 from shares.errors import InvalidReference, LegalPersonInCategoryA
@@ -323,14 +324,22 @@ class PaymentReceivedForm(FlaskForm):
     received when the form was opened, so the same form sent twice records once."""
 
     amount_cents = EuroAmountField(_l("Amount received, in euros"), validators=[
-        InputRequired(_l("Enter the amount received.")),
-        NumberRange(min=1, message=_l("Enter an amount above zero."))])
+        InputRequired(_l("Enter the amount received."))])
     effective_on = _date(_l("Date received"))
     how = StringField(_l("How it was received (for example: cash at the assembly's door, receipt 12)"),
                       validators=[DataRequired(_l("Say how the money was received.")), Length(max=500)])
     seen_paid_cents = VersionField(validators=[InputRequired(_l("This form is out of date. Reload the page.")),
                                                NumberRange(min=0, max=2**62,
                                                            message=_l("This form is out of date. Reload the page."))])
+
+    def validate_amount_cents(self, field):
+        if field.data is not None and field.data < 1:  # an amount that could not be read is said once
+            raise ValidationError(_l("Enter an amount above zero."))
+
+    def validate_effective_on(self, field):
+        """Said before the confirmation (the service refuses it too)."""
+        if field.data is not None and field.data > today():
+            raise ValidationError(_l("The date cannot be in the future."))
 
 
 class SurplusForm(FlaskForm):
