@@ -53,7 +53,7 @@ ROUTES: dict[str, tuple] = {
     "auth.password_link": ("POST", "/auth/password/link", SIGNED_IN),
     "shares.profile": ("GET", "/me", MEMBER, {"POST": {400: EMPTY_FORM}}),
     "shares.change_email": ("GET", "/me/email", MEMBER, {"POST": {400: EMPTY_FORM}}),
-    "shares.confirm_email_change": ("GET", "/me/email/confirm/not-a-link", MEMBER, {400: "a made-up link"}),
+    "shares.confirm_email_change": ("GET", "/me/email/confirm/not-a-link", MEMBER_KEEPS_TEXT, {400: "a made-up link"}),
     "shares.my_shares": ("GET", "/me/shares", MEMBER),
     "shares.my_payments": ("GET", "/me/payments", MEMBER),
     "shares.my_register_extract": ("GET", "/me/register-extract.pdf", MEMBER),

@@ -65,9 +65,14 @@ def change_email():
 
 
 @bp.route("/me/email/confirm/<token>", methods=["GET", "POST"])
-@permission_required(is_member)
 def confirm_email_change(token: str):
-    """A page first (mail scanners open links): the change happens on the member's click."""
+    """A page first (mail scanners open links): the change happens on the member's click, signed in. Opened
+    signed out (often on a phone, from the new mailbox), the page says how to sign in before it."""
+    if not current_user.is_authenticated:
+        return render_template("shares/email_confirm.html", signed_out=True,
+                               login=url_for("auth.login", next=request.path))
+    if not is_member(current_user):
+        abort(403)
     member = own_member()
     form = ConfirmForm()
     try:

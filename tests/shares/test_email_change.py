@@ -54,7 +54,9 @@ def test_the_link_needs_the_member_signed_in_and_is_theirs_only(client, app, mem
     path = _path(_link(outbox, "typo@example.be"))
     # Whoever reads the typed address (a typo's owner) cannot take the account: the link asks for its sign-in.
     stranger = app.test_client()
-    assert stranger.post(path).status_code == 302 and "/auth/login" in stranger.post(path).location
+    signed_out = stranger.get(path).get_data(as_text=True)
+    assert "sign in first with the address you use today" in signed_out and "/auth/login?next=" in signed_out
+    assert "sign in first" in stranger.post(path).get_data(as_text=True)  # nothing changes without the sign-in
     other = member_with_shares(1, on=date(2024, 3, 1), language="en")
     sign_in(stranger, other.account)
     refused = stranger.post(path)
