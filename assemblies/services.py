@@ -576,6 +576,8 @@ def give_proxy(assembly: Assembly, giver: Member, holder: Member, *, source: Pro
         raise errors.about(errors.NotAnElector(), "giver" if giver_el is None else "holder")
     if has_voted(assembly, giver.id):
         raise errors.about(errors.AlreadyVoted(), "giver")
+    if standing_proxy(assembly, giver.id) is not None:  # said as such, before the holder's limit would be
+        raise errors.about(errors.ProxyExists(), "giver")
     _lock(assembly)
     held = db.session.scalar(select(func.count(Proxy.id)).where(Proxy.assembly_id == assembly.id,
                                                                Proxy.holder_id == holder.id,

@@ -488,7 +488,13 @@ def checkin(slug: str):
         form.number.errors.append(error_message(exc))
         form.number.data = ""
         return render("assemblies/checkin.html", status=getattr(exc, "status", 422), **_checkin_context(assembly, form))
-    flash(_("%(name)s is checked in.", name=member.name), "success")
+    proxy = services.standing_proxy(assembly, member.id)
+    if proxy is not None:  # present, yet represented: door staff say how the member takes their vote back
+        flash(_("%(name)s is checked in. Their proxy to %(holder)s stands: %(holder)s votes in their name unless "
+                "%(name)s withdraws it from the assembly page (then they vote themselves).", name=member.name,
+                holder=proxy.holder.name), "success")
+    else:
+        flash(_("%(name)s is checked in.", name=member.name), "success")
     return redirect(url_for("assemblies.checkin", slug=slug))
 
 

@@ -704,6 +704,8 @@ def test_a_refused_paper_proxy_is_said_beside_its_field_on_the_door_page(client,
         (str(giver.number), str(holder.number), 409,
          {"holder_number": "This member already holds as many proxies as the statutes allow."}),
         (str(other.number), str(giver.number), 409, {"giver_number": "A proxy already stands for this member."}),
+        # The same proxy handed in twice: said as such, not as the holder's limit.
+        (str(other.number), str(holder.number), 409, {"giver_number": "A proxy already stands for this member."}),
     ]
     before = proxies()
     for giver_number, holder_number, status, errors_ in cases:
@@ -910,3 +912,13 @@ def test_the_results_csv_withholds_every_count_below_the_minimum_in_words(client
     for item, choice, a, b, total, outcome in rows:
         assert [a, b, total] == ["fewer than 5 ballots: not shown"] * 3, (item, choice)
         assert outcome == "Withheld: fewer ballots than the minimum count", (item, choice)  # not "Not elected"
+
+
+def test_checking_in_a_member_who_gave_a_proxy_says_the_proxy_stands(client, world):
+    giver, holder = world.members[0], world.members[1]
+    services.give_proxy(world.assembly, giver, holder)
+    db.session.commit()
+    sign_in(client, world.staff)
+    post(client, "/assemblies/ga-test/checkin", "/assemblies/ga-test/checkin", {"number": str(giver.number)})
+    page = client.get("/assemblies/ga-test/checkin").get_data(as_text=True)
+    assert f"{giver.name} is checked in. Their proxy to {holder.name} stands" in unescape(page)
