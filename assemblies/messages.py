@@ -16,7 +16,7 @@ from assemblies.candidates_adapter import CallNotFound, CandidaciesUnavailable
 DATE_ORDER_WORDS = {
     "slug": _l("Use lowercase letters, digits and dashes."),
     "starts_at": _l("The meeting cannot start in the past."),
-    "voting_closes_at": _l("The vote must close after it opens."),
+    "voting_closes_at": _l("The vote must close after it opens, and on the day of the meeting at the latest."),
     "record_date": _l("The record date cannot come after the day of the assembly."),
     "proxy_deadline": _l("The deadline for proxies cannot come after the vote closes."),
 }

@@ -86,11 +86,12 @@ def _date_problems(*, starts_at: datetime, voting_opens_at: datetime, voting_clo
                    proxy_deadline: datetime | None, now: datetime | None) -> list[str]:
     """Every field whose date breaks the assembly's rules, in the form's order: the meeting does not
     start before ``now`` (a person scheduling it; None: a loader of past assemblies), the vote closes
-    after it opens, the record date is not after the day of the meeting, proxies end by the close."""
+    after it opens and on the meeting's day at the latest (the assembly decides at its meeting), the
+    record date is not after the day of the meeting, proxies end by the close."""
     problems = []
     if now is not None and starts_at < now:
         problems.append("starts_at")
-    if not voting_opens_at < voting_closes_at:
+    if not voting_opens_at < voting_closes_at or brussels_day(voting_closes_at) > brussels_day(starts_at):
         problems.append("voting_closes_at")
     if record_date > brussels_day(starts_at):
         problems.append("record_date")

@@ -77,7 +77,7 @@ EVERY_DATE_WRONG = {"starts_at": "2020-01-10T14:00", "voting_opens_at": "2020-01
                     "voting_closes_at": "2020-01-09T18:00", "record_date": "2020-02-01",
                     "proxy_deadline": "2020-01-11T12:00"}
 DATE_SENTENCES = {"starts_at": "The meeting cannot start in the past.",
-                  "voting_closes_at": "The vote must close after it opens.",
+                  "voting_closes_at": "The vote must close after it opens, and on the day of the meeting at the latest.",
                   "record_date": "The record date cannot come after the day of the assembly.",
                   "proxy_deadline": "The deadline for proxies cannot come after the vote closes."}
 
@@ -110,6 +110,15 @@ def test_only_a_person_scheduling_is_refused_a_meeting_in_the_past(world):
     assert refused.value.fields == ("starts_at",)
     db.session.rollback()
     assert services.create_assembly(slug="ga-past", **past).starts_at < utcnow()  # the demo's past assemblies
+
+
+def test_a_remote_vote_closing_after_the_day_of_the_meeting_is_refused(world):
+    late = settings(world, voting_closes_at=_at(DAY + timedelta(days=5), 18))
+    with pytest.raises(errors.InvalidDates) as refused:
+        services.create_assembly(slug="ga-late", **late, now=utcnow())
+    assert refused.value.fields == ("voting_closes_at",)
+    db.session.rollback()
+    assert services.create_assembly(slug="ga-late", **settings(world, voting_closes_at=_at(DAY, 23)), now=utcnow())
 
 
 # -- editing, state by state -----------------------------------------------------------------------
@@ -182,7 +191,7 @@ def test_a_meeting_cannot_be_moved_into_the_past_but_a_past_one_keeps_its_date(w
     assembly = fresh(world)
     with pytest.raises(errors.InvalidDates) as refused:
         services.update_assembly(assembly, **settings(world, starts_at=utcnow() - timedelta(hours=1)), now=utcnow())
-    assert refused.value.fields == ("starts_at",)
+    assert refused.value.fields == ("starts_at", "voting_closes_at")  # and its vote would now close days after it
     db.session.rollback()
     # The clock moved on: the meeting is past, and still its place may be corrected.
     assert services.update_assembly(assembly, **settings(world, place="Liège"), now=_at(DAY, 16)) == ["place"]

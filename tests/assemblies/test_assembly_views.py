@@ -41,7 +41,7 @@ def test_a_secretary_prepares_an_assembly_in_the_app(client, world):
             "voting_closes_at": f"{day}T18:00", "record_date": today().isoformat(), "quorum_percent": "10",
             "proxy_limit": "1", "min_count": "5", "tie_rule": "lot"}
     bad = post(client, "/assemblies/new", "/assemblies/new", {**form, "voting_closes_at": f"{day}T08:00"})
-    assert bad.status_code == 400 and "The vote must close after it opens." in bad.get_data(as_text=True)
+    assert bad.status_code == 400 and "The vote must close after it opens, and on the day of the meeting at the latest." in bad.get_data(as_text=True)
     assert 'id="voting_closes_at-error"' in bad.get_data(as_text=True)  # beside the field it is about
     after_the_day = (today() + timedelta(days=31)).isoformat()
     late = post(client, "/assemblies/new", "/assemblies/new", {**form, "record_date": after_the_day})
