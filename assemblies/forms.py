@@ -13,7 +13,8 @@ from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional, Regexp
 
 from app.clock import BRUSSELS
-from assemblies.messages import ITEM_KIND_WORDS, TIE_RULE_WORDS
+from assemblies import rules
+from assemblies.messages import DATE_ORDER_WORDS, ITEM_KIND_WORDS, TIE_RULE_WORDS
 from assemblies.models import LANGUAGES, Assembly
 
 REQUIRED = _l("This field is required.")
@@ -60,6 +61,19 @@ class AssemblySettingsForm(FlaskForm):
             field.render_kw = {"disabled": True}
             field.validators = [Optional(), *field.validators]
         return form
+
+    def validate(self, extra_validators=None) -> bool:
+        """Every problem at once: the order of the dates is judged even when another field is wrong (the
+        service judges it again, and the meeting in the past, once the form is right)."""
+        valid = super().validate(extra_validators)
+        dates = {name: self[name].data for name in ("starts_at", "voting_opens_at", "voting_closes_at", "record_date",
+                                                    "proxy_deadline")}
+        if not valid and None not in [dates[n] for n in ("starts_at", "voting_opens_at", "voting_closes_at",
+                                                         "record_date")]:
+            for name in rules.date_problems(**dates, now=None):
+                if not self[name].errors:
+                    self[name].errors.append(str(DATE_ORDER_WORDS[name]))
+        return valid
 
     def settings(self) -> dict[str, Any]:
         """The keywords of ``services.create_assembly`` and ``update_assembly``."""

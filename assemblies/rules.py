@@ -9,7 +9,10 @@ from __future__ import annotations
 import hashlib
 import math
 from dataclasses import dataclass, field
+from datetime import date, datetime
 from typing import Mapping, Sequence
+
+from app.clock import brussels_day
 
 CATEGORIES = ("A", "B")
 MAJORITIES = ("simple", "two_thirds", "three_quarters", "each_category")
@@ -154,3 +157,21 @@ def balance(elected_genders: Sequence[str]) -> dict[str, int]:
     for g in elected_genders:
         out[g] = out.get(g, 0) + 1
     return out
+
+
+def date_problems(*, starts_at: datetime, voting_opens_at: datetime, voting_closes_at: datetime, record_date: date,
+                   proxy_deadline: datetime | None, now: datetime | None) -> list[str]:
+    """Every field whose date breaks the assembly's rules, in the form's order: the meeting does not
+    start before ``now`` (a person scheduling it; None: a loader of past assemblies), the vote closes
+    after it opens and on the meeting's day at the latest (the assembly decides at its meeting), the
+    record date is not after the day of the meeting, proxies end by the close."""
+    problems = []
+    if now is not None and starts_at < now:
+        problems.append("starts_at")
+    if not voting_opens_at < voting_closes_at or brussels_day(voting_closes_at) > brussels_day(starts_at):
+        problems.append("voting_closes_at")
+    if record_date > brussels_day(starts_at):
+        problems.append("record_date")
+    if proxy_deadline is not None and proxy_deadline > voting_closes_at:
+        problems.append("proxy_deadline")
+    return problems

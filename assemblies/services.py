@@ -16,13 +16,13 @@ from flask import current_app, url_for
 from sqlalchemy import delete, func, select, update
 
 from app import audit
-from app.clock import brussels_day, utcnow
+from app.clock import utcnow
 from app.extensions import db
 from app.jobs import job_context
 from app.mail import queue_mail
 from app.models import Account
 from app.uow import savepoint
-from assemblies import errors
+from assemblies import errors, rules
 from assemblies.models import (
     LANGUAGES,
     AgendaItem,
@@ -82,31 +82,13 @@ FIXED_BY = {
 }
 
 
-def _date_problems(*, starts_at: datetime, voting_opens_at: datetime, voting_closes_at: datetime, record_date: date,
-                   proxy_deadline: datetime | None, now: datetime | None) -> list[str]:
-    """Every field whose date breaks the assembly's rules, in the form's order: the meeting does not
-    start before ``now`` (a person scheduling it; None: a loader of past assemblies), the vote closes
-    after it opens and on the meeting's day at the latest (the assembly decides at its meeting), the
-    record date is not after the day of the meeting, proxies end by the close."""
-    problems = []
-    if now is not None and starts_at < now:
-        problems.append("starts_at")
-    if not voting_opens_at < voting_closes_at or brussels_day(voting_closes_at) > brussels_day(starts_at):
-        problems.append("voting_closes_at")
-    if record_date > brussels_day(starts_at):
-        problems.append("record_date")
-    if proxy_deadline is not None and proxy_deadline > voting_closes_at:
-        problems.append("proxy_deadline")
-    return problems
-
-
 def create_assembly(*, slug: str, titles: Mapping[str, str], starts_at: datetime, place: str,
                     voting_opens_at: datetime, voting_closes_at: datetime, record_date: date,
                     quorum_percent: int = 0, proxy_limit: int = 1, proxy_deadline: datetime | None = None,
                     min_count: int = 5, tie_rule: str = "ballot_order", now: datetime | None = None,
                     actor: Account | None = None) -> Assembly:
     """``now``: the moment the meeting may not start before (the secretary's form gives it)."""
-    problems = ([] if SLUG.match(slug or "") else ["slug"]) + _date_problems(
+    problems = ([] if SLUG.match(slug or "") else ["slug"]) + rules.date_problems(
         starts_at=starts_at, voting_opens_at=voting_opens_at, voting_closes_at=voting_closes_at,
         record_date=record_date, proxy_deadline=proxy_deadline, now=now)
     if problems:
@@ -155,9 +137,9 @@ def update_assembly(assembly: Assembly, *, titles: Mapping[str, str], starts_at:
     refused = {name: locked[name] for name in changes if name in locked}
     if refused:
         raise errors.SettingsLocked(refused)
-    problems = _date_problems(starts_at=starts_at, voting_opens_at=voting_opens_at, voting_closes_at=voting_closes_at,
-                              record_date=record_date, proxy_deadline=proxy_deadline,
-                              now=now if "starts_at" in changes else None)
+    problems = rules.date_problems(starts_at=starts_at, voting_opens_at=voting_opens_at,
+                                   voting_closes_at=voting_closes_at, record_date=record_date,
+                                   proxy_deadline=proxy_deadline, now=now if "starts_at" in changes else None)
     if problems:
         raise errors.InvalidDates(*problems)
     if not changes:

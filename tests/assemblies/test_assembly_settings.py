@@ -258,6 +258,11 @@ def test_the_new_assembly_form_says_every_date_problem_at_once_beside_its_field(
     assert_each_beside_its_field(html, DATE_SENTENCES)
     db.session.expire_all()
     assert db.session.scalar(select(Assembly).where(Assembly.slug == "ga-form")) is None
+    # A wrong short name does not hide the dates' order (the past is judged once the form is right).
+    both = post(client, "/assemblies/new", "/assemblies/new", form_of(world, slug="Bad Name!", **EVERY_DATE_WRONG))
+    assert both.status_code == 400 and 'id="slug-error"' in both.get_data(as_text=True)
+    assert_each_beside_its_field(both.get_data(as_text=True),
+                                 {k: v for k, v in DATE_SENTENCES.items() if k != "starts_at"})
     assert post(client, "/assemblies/new", "/assemblies/new", form_of(world)).status_code == 302
 
 
