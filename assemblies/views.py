@@ -133,15 +133,15 @@ def edit(slug: str):
     return render("assemblies/edit.html", form=form, status=400 if form.errors else 200, **context)
 
 
-@bp.route("/<slug>/delete", methods=["POST"])
+@bp.route("/<slug>/delete", methods=["GET", "POST"])
 @permission_required(can_prepare_assembly)
 def delete(slug: str):
-    """Delete an assembly nothing was given out of: a confirmation page first (no JavaScript needed),
-    which posts again with ``confirmed=1``."""
+    """Delete an assembly nothing was given out of: a confirmation page first (no JavaScript needed; also
+    what a reload of that page shows), which posts again with ``confirmed=1``."""
     assembly = queries.assembly_by_slug(slug)
-    if not forms.ActionForm().validate_on_submit():
+    if request.method == "POST" and not forms.ActionForm().validate_on_submit():
         abort(400)
-    if request.form.get("confirmed") != "1":
+    if request.method == "GET" or request.form.get("confirmed") != "1":
         refusal = services.deletion_refusal(assembly)
         return render("assemblies/delete.html", assembly=assembly, lang=_lang(), action=forms.ActionForm(),
                       refusal=refusal and error_message(refusal), status=refusal.status if refusal else 200)

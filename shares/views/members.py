@@ -21,7 +21,7 @@ from shares import certificates, charts, extracts, member_requests, payments, re
 from shares.admission import application_for
 from shares.forms import BuySharesForm, CategoryRequestForm, ConfirmForm, DecisionForm, ResignationRequestForm
 from shares.labels import coop_iban_text, iban_text
-from shares.models import Category, MemberRequest, PaymentRequest, PaymentStatus
+from shares.models import Category, MemberRequest, MemberRequestKind, PaymentRequest, PaymentStatus
 from shares.pdf import pdf_response
 from shares.permissions import (can_cancel_own_purchase, can_decide_member_requests, can_view_dashboard,
                                 can_view_renewal_campaign, is_member)
@@ -176,6 +176,9 @@ def request_category_change():
 @permission_required(is_member)
 def request_resignation():
     member = own_member()
+    waiting = member_requests.member_pending(member).get(MemberRequestKind.RESIGN)
+    if waiting is not None and request.method == "GET":  # asked already: said, rather than a form refused later
+        return render_template("shares/me/resign.html", waiting=waiting, member=member)
     form = ResignationRequestForm()
     if not form.is_submitted() and member.iban:
         form.iban.data = iban_text(member.iban)

@@ -326,6 +326,9 @@ def test_deleting_asks_first_and_posting_without_the_confirmation_deletes_nothin
     html = asked.get_data(as_text=True)
     assert asked.status_code == 200 and "Please confirm" in html and 'name="confirmed" value="1"' in html
     assert client.post("/assemblies/ga-fresh/delete", data={"confirmed": "0"}).status_code == 200
+    reloaded = client.get("/assemblies/ga-fresh/delete")  # a reload of the confirmation asks again
+    assert reloaded.status_code == 200 and "Please confirm" in reloaded.get_data(as_text=True)
+    assert client.get("/assemblies/ga-fresh/delete?confirmed=1").status_code == 200  # a GET never deletes
     assert rows(assembly_id)["assembly"] == 1 and audit("assemblies.assembly.delete") == []
     done = client.post("/assemblies/ga-fresh/delete", data={"confirmed": "1"})
     assert done.status_code == 302 and done.headers["Location"].endswith("/assemblies/")

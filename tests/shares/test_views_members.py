@@ -123,8 +123,8 @@ def test_a_member_cancels_an_unpaid_purchase_of_shares_after_a_confirmation(clie
     (correction,) = db.session.scalars(db.select(ShareEntry).where(ShareEntry.kind == EntryKind.CORRECTION))
     assert (correction.shares, correction.capital_cents) == (-3, -9000) and correction.note
     assert "Purchase cancelled by the member before payment." in client.get("/me/shares").get_data(as_text=True)
-    again = client.post(url, data={"confirmed": "1"})
-    assert again.status_code == 409 and "Only a purchase of shares you have not paid" in again.get_data(as_text=True)
+    again = client.post(url, data={"confirmed": "1"})  # the back button
+    assert again.status_code == 409 and "This request is already cancelled." in again.get_data(as_text=True)
     assert url not in client.get("/me/payments").get_data(as_text=True)
 
 
@@ -222,11 +222,13 @@ def test_a_member_withdraws_a_request_before_staff_decide_and_only_their_own(cli
     intruder = app.test_client()
     sign_in(intruder, member_with_shares(1, on=date(THIS_YEAR - 1, 3, 1)).account)
     assert intruder.post(url).status_code == 404
+    assert "/me/resign" not in client.get("/me/shares").get_data(as_text=True)  # waiting: not offered again
+    assert "is waiting for staff" in client.get("/me/resign").get_data(as_text=True)
     assert client.post(url).status_code == 302
     db.session.expire_all()
     assert req.status is MemberRequestStatus.WITHDRAWN and register.holding(member).left is None
     page = client.get("/me/shares").get_data(as_text=True)
-    assert "Your request is withdrawn." in page and url not in page
+    assert "Your request is withdrawn." in page and url not in page and "/me/resign" in page
     again = client.post(url)
     assert again.status_code == 409 and "Someone decided this request first." in again.get_data(as_text=True)
     staff_client = app.test_client()
