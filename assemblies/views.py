@@ -648,16 +648,18 @@ def results_csv(slug: str):
                     rows.append([title, label, withheld, withheld, withheld, verdict])
         else:
             for g in row["groups"]:
+                # Each category elects its own seats: the item says which, as the results page does.
+                seats = f"{title} ({_('Category %(c)s: %(n)d seats', c=g['category'], n=g['seat'].seats)})"
                 for r in g["seat"].ranking:
                     name = g["by_choice"][r.choice].name
                     if g["seat"].withheld:
-                        rows.append([title, name, withheld, withheld, withheld,
+                        rows.append([seats, name, withheld, withheld, withheld,
                                      _("Withheld: fewer ballots than the minimum count")])
                         continue
                     a, b = g["per_category"][r.choice]
                     if a is None or b is None:
                         a = b = by_total_only
-                    rows.append([title, name, a, b, r.votes, _("Elected") if r.elected else _("Not elected")])
+                    rows.append([seats, name, a, b, r.votes, _("Elected") if r.elected else _("Not elected")])
     return csv_response(f"results-{assembly.slug}.csv", header, rows)
 
 

@@ -862,8 +862,9 @@ def _expected_rows(assembly, lang="en"):
                                        getattr(o.total, key))
         else:
             for g in row["groups"]:
+                seats = f"{title} (Category {g['category']}: {g['seat'].seats} seats)"  # each category's own seats
                 for r in g["seat"].ranking:
-                    out[(title, g["by_choice"][r.choice].name)] = (*g["per_category"][r.choice], r.votes)
+                    out[(seats, g["by_choice"][r.choice].name)] = (*g["per_category"][r.choice], r.votes)
     return out
 
 
