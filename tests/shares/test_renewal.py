@@ -259,3 +259,6 @@ def test_after_the_last_reminder_the_home_page_says_the_renewal_is_overdue_and_u
     db.session.commit()
     home = client.get("/").get_data(as_text=True)
     assert "Your membership lapsed on" in home and f"the renewal for {year} is unpaid. Pay it and you are" in home
+    # My shares says it in the same words (it said "not renewed yet" beside a home page saying "lapsed").
+    mine = client.get("/me/shares").get_data(as_text=True)
+    assert "Your membership lapsed on" in mine and "is not renewed yet" not in mine
