@@ -334,6 +334,7 @@ def test_staff_record_cash_received_at_the_door_after_a_confirmation_and_once(cl
     ({"amount_cents": "0"}, 400, "Enter an amount above zero."),
     ({"amount_cents": "-5"}, 400, "Enter an amount in euros"),
     ({"amount_cents": "12,3456"}, 400, "At most two decimals"),
+    ({"amount_cents": "30,001"}, 400, "could be cents or thousands"),
     ({"amount_cents": "1e9"}, 400, "Enter an amount in euros"),
     ({"how": "   "}, 400, "Say how the money was received."),
     ({"how": "x" * 501}, 400, "500"),
