@@ -70,6 +70,8 @@ class Config:
     MAIL_PASSWORD: str | None = None
     MAIL_USE_TLS = True
     MAIL_SENDER = "Une Voix <noreply@unevoix.example>"
+    # Where members write to the cooperative (named in mail that may need an answer: an address changed).
+    COOP_CONTACT_EMAIL = "contact@unevoix.example"
     # The cooperative's legal identity, printed on certificates and the register. Its legal form is
     # the SC / CV of the 2019 Code of companies and associations (the SCRL no longer exists).
     COOP_NAME = "Une Voix"

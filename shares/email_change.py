@@ -98,6 +98,7 @@ def confirm_email_change(token: str, member: Member) -> str:
     member.refresh_search_text()
     audit.record("shares.member.email_change", member, actor=account, before={"email": old},
                  after={"email": new_email})
-    queue_mail(old, account.language, "email_changed", member=member, new_email=new_email)
+    queue_mail(old, account.language, "email_changed", member=member, new_email=new_email,
+               contact=current_app.config["COOP_CONTACT_EMAIL"])
     db.session.flush()
     return new_email

@@ -40,7 +40,7 @@ def test_a_member_changes_their_address_by_a_link_to_the_new_one(client, member_
     assert "new.address@example.be" in member.search_text
     notice = outbox(old)[-1]
     assert notice.subject == "Your e-mail address for Une Voix was changed"
-    assert "new.address@example.be" in notice.body_text
+    assert "new.address@example.be" in notice.body_text and "contact@unevoix.example" in notice.body_text
     assert db.session.scalar(db.select(AuditEntry).where(AuditEntry.action == "shares.member.email_change"))
     # The link works once.
     again = client.post(path)
