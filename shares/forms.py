@@ -47,6 +47,7 @@ def _stdnum_field(module, message):
 
 IBAN_CHECK = _stdnum_field(std_iban, _l("This IBAN is not valid. Check the digits, like BE71 0961 2345 6769."))
 
+
 class VersionField(IntegerField):
     """The version of the row the form was opened on (hidden); not a whole number in range: the form is refused."""
 

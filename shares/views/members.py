@@ -53,7 +53,7 @@ def _my_shares_page(member, status: int = 200):
     return render_template("shares/me/shares.html", member=member, holding=register.holding(member, on),
                            entries=register.member_entries(member), reasons=standing.standing_reasons(member, on),
                            pending=member_requests.member_pending(member), year=on.year, application=application,
-                           renewal=renewal_context(member, on.year), withdraw_form=ConfirmForm()), status
+                           renewal=renewal_standing(member, on.year), withdraw_form=ConfirmForm()), status
 
 
 @bp.route("/me/payments")
@@ -253,15 +253,26 @@ def decide_request(request_id: int, decision: str):
 # Renewal on the home page
 # ------------------------------------------------------------------------------------------------
 
-def renewal_context(member, year: int) -> dict | None:
+def renewal_standing(member, year: int) -> dict | None:
+    """Where the member's renewal for ``year`` stands: its request, whether it is unpaid, and the day an
+    unpaid one lapses (once the last reminder went); None when there is none to pay."""
     request_ = renewal.renewal_request_for(member.id, year)
     if request_ is None or request_.status is PaymentStatus.CANCELLED:
         return None
     unpaid = request_.status in OPEN_STATUSES
-    qr = payments.request_qr_svg(request_, label=_("QR code to pay your renewal with a banking app")) if unpaid else None
     lapses_on = renewal.lapses_on(member.id, year) if unpaid else None
-    return {"renewal": request_, "year": year, "qr": qr, "unpaid": unpaid, "lapses_on": lapses_on,
+    return {"renewal": request_, "year": year, "unpaid": unpaid, "lapses_on": lapses_on,
             "lapsed": lapses_on is not None and lapses_on <= today()}
+
+
+def renewal_context(member, year: int) -> dict | None:
+    """The renewal box's: where the renewal stands, and the QR code that pays it while unpaid."""
+    context = renewal_standing(member, year)
+    if context is not None:
+        context["qr"] = (payments.request_qr_svg(context["renewal"], label=_("QR code to pay your renewal with a "
+                                                                              "banking app"))
+                         if context["unpaid"] else None)
+    return context
 
 
 def renewal_tasks(account) -> list[Task]:

@@ -22,7 +22,7 @@ from shares.models import (Category, ExportStatus, Member, MemberKind, Membershi
                            PaymentStatus, RegisterExport)
 from shares.permissions import (can_cancel_payment_request, can_decide_admissions, can_export_register,
                                 can_manage_members, can_record_lapses, can_resolve_payments)
-from shares.views.blueprint import bp
+from shares.views.blueprint import bp, row_or_404
 from shares.views.public import application_fields
 
 
@@ -142,7 +142,7 @@ def send_sign_in_link(member_id: int):
 @bp.route("/staff/payment-requests/<int:request_id>/cancel", methods=["GET", "POST"])
 @permission_required(can_cancel_payment_request)
 def cancel_request(request_id: int):
-    payment = db.get_or_404(PaymentRequest, request_id)
+    payment = row_or_404(PaymentRequest, request_id)
     form = ConfirmForm()
     status = 200
     if form.validate_on_submit():
@@ -167,7 +167,7 @@ def cancel_request(request_id: int):
 def payment_received(request_id: int):
     """Money received outside the bank (cash at an assembly's door): the form, then a confirmation (the
     register cannot be undone), then the payment recorded as a bank payment would be."""
-    payment = db.get_or_404(PaymentRequest, request_id)
+    payment = row_or_404(PaymentRequest, request_id)
     if payment.status is PaymentStatus.CANCELLED or not payment.due_cents:
         return render("shares/payment_received.html", payment=payment, form=None, status=409)
     if request.method == "GET":

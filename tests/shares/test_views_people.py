@@ -373,3 +373,9 @@ def test_money_received_is_refused_on_a_cancelled_request_and_to_members(client,
     assert refused.status_code == 409
     db.session.refresh(request)
     assert request.paid_cents == 0 and _paid_entries(member) == []
+
+
+@pytest.mark.parametrize("action", ["received", "cancel"])
+def test_a_payment_request_id_beyond_the_database_s_integers_is_not_found(client, login_as, action):
+    login_as("staff")
+    assert client.get(f"/staff/payment-requests/99999999999999999999/{action}").status_code == 404
