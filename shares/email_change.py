@@ -10,13 +10,13 @@ from __future__ import annotations
 from flask import current_app, url_for
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 from sqlalchemy import func, select, update
-from sqlalchemy.exc import IntegrityError
 
 from app import audit
 from app.errors import Conflict, DomainError
 from app.extensions import db
 from app.mail import queue_mail
 from app.models import Account
+from app.uow import savepoint
 from shares.errors import DuplicateEmail
 from shares.models import Member
 
@@ -84,14 +84,9 @@ def confirm_email_change(token: str, member: Member) -> str:
     new_email = read_link(token, account)
     if _taken(new_email, account.id):
         raise DuplicateEmail()
-    savepoint = db.session.begin_nested()
-    try:
+    with savepoint(DuplicateEmail):  # taken in between: the database's unique e-mail says so
         changed = db.session.execute(update(Account).where(Account.id == account.id, Account.email == old)
                                      .values(email=new_email).execution_options(synchronize_session=False))
-    except IntegrityError:
-        savepoint.rollback()
-        raise DuplicateEmail() from None
-    savepoint.commit()
     if changed.rowcount != 1:
         raise EmailLinkUsed()
     db.session.refresh(account, ["email"])
