@@ -8,7 +8,6 @@ transaction."""
 from __future__ import annotations
 
 from sqlalchemy import select, update
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import joinedload
 
 from app import audit
@@ -16,6 +15,7 @@ from app.clock import utcnow
 from app.errors import Conflict
 from app.extensions import db
 from app.models import Account
+from app.uow import savepoint
 from shares import register
 from shares.errors import ApplicationPending, InvalidShareCount, MemberNotActive, SameCategory
 from shares.models import (Category, Member, MemberRequest, MemberRequestKind, MemberRequestStatus, PaymentRequest,
@@ -56,14 +56,9 @@ def buy_shares(member: Member, shares: int, *, actor: Account | None = None) -> 
 
 def _pending(member: Member, kind: MemberRequestKind, details: dict, actor: Account | None) -> MemberRequest:
     request = MemberRequest(member_id=member.id, kind=kind, details=details)
-    savepoint = db.session.begin_nested()
-    db.session.add(request)
-    try:
+    with savepoint(RequestAlreadyPending):  # one pending request per member and kind (a partial unique index)
+        db.session.add(request)
         db.session.flush()
-    except IntegrityError:
-        savepoint.rollback()
-        raise RequestAlreadyPending() from None
-    savepoint.commit()
     audit.record(f"shares.member_request.{kind.value}", request, actor=actor,
                  after={"member": member.number, **details})
     return request
