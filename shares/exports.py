@@ -27,7 +27,7 @@ from sqlalchemy import func, or_, select, update
 from app import audit
 
 from app.clock import utcnow
-from app.csvexport import write_csv
+from app.csvexport import Euros, write_csv
 from app.extensions import db
 from app.jobs import job_context
 from app.models import Account
@@ -51,12 +51,6 @@ def register_csv_header() -> list[str]:
             *(date_column(k) for k in register.DATE_COLUMNS)]
 
 
-def _amount(cents: int) -> str:
-    """Euros with a dot and two decimals: what every spreadsheet reads as a number."""
-    sign = "-" if cents < 0 else ""
-    return f"{sign}{abs(cents) // 100}.{abs(cents) % 100:02d}"
-
-
 def register_csv_rows(on: date, rows: Iterable | None = None):
     kinds = {"natural": _("natural person"), "legal": _("legal person")}
     statuses: dict[str, str] = {}
@@ -69,7 +63,7 @@ def register_csv_rows(on: date, rows: Iterable | None = None):
         dates = row.dates
         yield [m.number, m.name, kinds[m.kind.value], _address(m), m.enterprise_number or m.national_number or "",
                h.category.value if h.category else "", status, h.shares,
-               _amount(h.capital_cents), _amount(h.paid_cents),
+               Euros(h.capital_cents), Euros(h.paid_cents),
                *(" ".join([d.isoformat() for d in dates[k]]) if k in dates else "" for k in columns)]
 
 

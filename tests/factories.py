@@ -1,6 +1,8 @@
 """Factories and helpers shared by the tests. Imported once, as ``tests.factories``."""
 from __future__ import annotations
 
+import csv
+import io
 import itertools
 import os
 import re
@@ -9,6 +11,7 @@ from contextlib import contextmanager
 
 from flask_login.utils import _create_identifier
 
+from app.csvexport import BYTE_ORDER_MARK, SEPARATOR
 from app.extensions import db as _db
 from app.models import Account, AccountRole, Role
 from shares.models import Category, MemberKind
@@ -142,3 +145,8 @@ def csrf_token(html: str) -> str:
     match = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', html)
     assert match, "no CSRF token in the page"
     return match.group(1)
+
+
+def csv_rows(text: str) -> list[list[str]]:
+    """The rows of a CSV the app wrote (app.csvexport: a byte-order mark, cells separated by ``;``)."""
+    return list(csv.reader(io.StringIO(text.removeprefix(BYTE_ORDER_MARK), newline=""), delimiter=SEPARATOR))

@@ -16,7 +16,7 @@ from wtforms.fields.choices import SelectChoice
 
 from app import clock
 from app.authz import permission_required
-from app.csvexport import csv_response
+from app.csvexport import Euros, csv_response
 from app.errors import DomainError, error_message, register_messages
 from app.extensions import db
 from app.registry import Task
@@ -509,14 +509,13 @@ def refund_list():
 
 def _refunds_csv(rows: list[Surplus]) -> Response:
     """The refund list through the app's one CSV helper (formulas neutralised in every text cell), its
-    header in the reader's language; amounts with a dot and dates as YYYY-MM-DD, as spreadsheets and
-    banking tools read them."""
+    header in the reader's language; dates as YYYY-MM-DD, which every spreadsheet reads as dates."""
     return csv_response(
         f"refunds-{clock.today().isoformat()}.csv",
         (_("Member number"), _("Name"), _("IBAN"), _("Amount (EUR)"), _("Amount (cents)"), _("Decided on"),
          _("Note"), _("Why")),
         ([kept.member.number, kept.member.name, kept.refund_iban or "",
-          f"{kept.amount_cents // 100}.{kept.amount_cents % 100:02d}", kept.amount_cents,
+          Euros(kept.amount_cents), kept.amount_cents,
           kept.decided_at.date().isoformat() if kept.decided_at else "", kept.decision_note,
           refund_why(kept.kind)] for kept in rows))
 

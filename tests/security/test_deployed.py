@@ -225,7 +225,7 @@ def test_register_csv_downloads_under_gunicorn(server):
     member = make_member_obj(email="in-the-register@example.be", first_name="Deployed", last_name="Holder")
     register.subscribe(member, 2, on=date(2024, 3, 1))
     _db.session.commit()
-    header = "No.,Member,"
+    header = "\ufeffNo.;Member;"
     response, body = browser.get("/staff/register?format=csv&on=2024-06-01")
     assert response.status == 200 and response.getheader("Content-Type").startswith("text/csv")
     assert body.startswith(header) and "Deployed Holder" in body

@@ -11,7 +11,7 @@ from sqlalchemy import func, select
 
 from app.extensions import db as _db
 from app.models import Role
-from tests.factories import make_account, make_member_obj, sign_in
+from tests.factories import csv_rows, make_account, make_member_obj, sign_in
 
 
 def _client(app, account):
@@ -215,9 +215,7 @@ def test_the_certificate_check_shows_what_was_certified(app, two_members):
 
 def _formula_cells(csv_text: str) -> list[str]:
     """The cells of a CSV text that a spreadsheet would run as a formula."""
-    import csv
-
-    return [cell for row in csv.reader(io.StringIO(csv_text)) for cell in row
+    return [cell for row in csv_rows(csv_text) for cell in row
             if cell[:1] in ("=", "+", "-", "@", "\t", "\r")]
 
 

@@ -1,8 +1,6 @@
 """The public application form, staff screens for people, confirmations, exports, tasks, locale formats."""
 from __future__ import annotations
 
-import csv
-import io
 import re
 from datetime import date
 
@@ -15,7 +13,7 @@ from shares import register
 from shares.models import (ApplicationStatus, EntryKind, MembershipApplication, PaymentRequest, PaymentStatus, Surplus,
                            ShareEntry)
 from shares.register import record_payment as apply_payment
-from tests.factories import sign_in
+from tests.factories import csv_rows, sign_in
 
 @pytest.fixture(autouse=True)
 def no_rate_limit():
@@ -215,7 +213,7 @@ def test_register_csv_neutralises_formulas(client, login_as, member_with_shares)
     login_as("staff")
     response = client.get("/staff/register?on=2025-01-01&format=csv")
     assert response.status_code == 200 and response.headers["Cache-Control"] == "no-store"
-    rows = list(csv.reader(io.StringIO(response.get_data(as_text=True))))
+    rows = csv_rows(response.get_data(as_text=True))
     assert rows[1][1] == "'=HYPERLINK(\"http://x\") @SUM(1+1)"
     assert all(not cell.startswith(("=", "+", "-", "@", "\t", "\r")) for row in rows for cell in row)
 

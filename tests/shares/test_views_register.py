@@ -13,6 +13,7 @@ from shares.camt_writer import Credit, write_camt053
 from shares.models import BankTransaction, EntryKind, MatchStatus, PaymentStatus, ShareEntry
 from shares.references import format_reference
 from shares.settings import setting
+from tests.factories import csv_rows
 
 ROUTES = [("get", "/staff/members/{m}"), ("post", "/staff/members/{m}/register/subscribe"), ("get", "/staff/register"),
           ("get", "/staff/register?format=csv"), ("get", "/staff/payments/import"),
@@ -78,8 +79,12 @@ def test_register_html_pdf_csv(client, login_as, member_with_shares):
     html = client.get("/staff/register?on=2022-06-01")
     assert html.status_code == 200 and b"1 member in the register" in html.data
     csv = client.get("/staff/register?on=2023-06-01&format=csv")
-    lines = csv.data.decode().strip().splitlines()
-    assert lines[0].startswith("No.,Member,") and len(lines) == 3 and "2022-01-05" in lines[1]
+    header, *rows = csv_rows(csv.get_data(as_text=True))
+    assert csv.data.startswith("\ufeff".encode())  # the mark by which Excel reads UTF-8
+    assert header[:2] == ["No.", "Member"] and len(rows) == 2 and "2022-01-05" in rows[0]
+    # Amounts in euros with a decimal comma, as a Belgian spreadsheet reads them: 2 shares of 30 EUR.
+    capital = header.index("Capital subscribed (EUR)")
+    assert (rows[0][capital], rows[0][capital + 1]) == ("60,00", "60,00")
     # The PDF is never made by the web request: a background job makes it, the page follows it.
     pdf = client.get("/staff/register?on=2023-06-01&format=pdf")
     assert pdf.status_code == 303 and pdf.location.endswith("#files")
