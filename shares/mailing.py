@@ -15,6 +15,7 @@ from app.clock import today
 from app.extensions import db
 from app.jobs import job_context, public_url
 from app.mail import Attachment, queue_mail
+from app.uow import savepoint
 from shares import certificates, register
 from shares.models import MembershipApplication, PaymentPurpose, PaymentRequest, PaymentStatus
 
@@ -29,9 +30,8 @@ def _send_certificate(member, request: PaymentRequest, template: str, **context)
         certificate = certificates.issue(member, on, register.holding(member, on).shares)
     except certificates.CertificateUnavailable:
         return False
-    savepoint = db.session.begin_nested()
     try:
-        with job_context():
+        with savepoint(), job_context():
             with force_locale(member.language):  # the attachment named in the member's language
                 name = certificates.filename(certificate)
             queue_mail(member.email, member.language, template, dedupe_key=f"certificate:{request.id}",
@@ -42,9 +42,7 @@ def _send_certificate(member, request: PaymentRequest, template: str, **context)
                        **context)
             db.session.flush()
     except IntegrityError:
-        savepoint.rollback()
         return False
-    savepoint.commit()
     return True
 
 

@@ -16,6 +16,7 @@ from app import audit
 from app.clock import utcnow
 from app.extensions import db
 from app.models import Account
+from app.uow import savepoint
 from shares.errors import RequestNotPayable
 from shares.models import Member, PaymentPurpose, PaymentRequest, PaymentStatus
 from shares.references import format_reference, random_reference
@@ -183,19 +184,17 @@ def create_payment_request(member: Member, purpose: PaymentPurpose, amount_cents
         request = PaymentRequest(member=member, purpose=purpose, year=year, shares=shares,
                                  amount_cents=amount_cents, reference=random_reference(),
                                  created_by_id=actor.id if actor else None)
-        savepoint = db.session.begin_nested()
-        db.session.add(request)
         try:
-            db.session.flush()
+            with savepoint():
+                db.session.add(request)
+                db.session.flush()
         except IntegrityError:
-            savepoint.rollback()
             if purpose is PaymentPurpose.RENEWAL and db.session.scalar(
                     select(PaymentRequest.id).where(PaymentRequest.member_id == member.id,
                                                     PaymentRequest.purpose == purpose,
                                                     PaymentRequest.year == year)):
                 raise
             continue
-        savepoint.commit()
         audit.record("shares.payment_request.create", request, actor=actor,
                      after={"member": member.number, "purpose": purpose, "year": year,
                             "amount_cents": amount_cents, "reference": request.reference})

@@ -30,6 +30,7 @@ from app.extensions import db
 from app.jobs import job_context, public_url
 from app.mail import queue_mail
 from app.progress import progress
+from app.uow import savepoint
 from shares import payments
 from shares.labels import coop_iban_text
 from shares.models import (EntryKind, Member, PaymentPurpose, PaymentRequest, PaymentStatus, RenewalNotice,
@@ -113,28 +114,26 @@ def _plan(year: int, now: datetime, reminder_days: tuple[int, ...]) -> tuple[int
 
 def _send(member: Member, plan: _Plan, year: int, now: datetime, amount_cents: int) -> bool:
     """One letter in a savepoint; False when another run inserted it first."""
-    savepoint = db.session.begin_nested()
     try:
-        notice = RenewalNotice(member_id=member.id, year=year, stage=plan.stage, sent_at=now)
-        db.session.add(notice)
-        db.session.flush()  # the unique (member, year, stage) decides who sends it
-        if plan.request_id is None:
-            request = payments.create_payment_request(member, PaymentPurpose.RENEWAL, amount_cents, year=year)
-        else:
-            request = db.session.get(PaymentRequest, plan.request_id)
-        notice.payment_request_id = request.id
-        queue_mail(member.email, member.language, MAIL_TEMPLATES[plan.stage],
-                   dedupe_key=dedupe_key(year, member.id, plan.stage), member=member, year=year,
-                   amount_cents=request.due_cents or request.amount_cents,
-                   reference=request.formatted_reference, link=public_url("/"), iban=coop_iban_text(),
-                   resign_link=public_url("/me/resign"),
-                   coop_name=current_app.config.get("COOP_NAME", ""),
-                   requested_on=brussels_day(plan.requested_at or now), lapse_on=lapse_date(now, plan.stage))
-        db.session.flush()
+        with savepoint():
+            notice = RenewalNotice(member_id=member.id, year=year, stage=plan.stage, sent_at=now)
+            db.session.add(notice)
+            db.session.flush()  # the unique (member, year, stage) decides who sends it
+            if plan.request_id is None:
+                request = payments.create_payment_request(member, PaymentPurpose.RENEWAL, amount_cents, year=year)
+            else:
+                request = db.session.get(PaymentRequest, plan.request_id)
+            notice.payment_request_id = request.id
+            queue_mail(member.email, member.language, MAIL_TEMPLATES[plan.stage],
+                       dedupe_key=dedupe_key(year, member.id, plan.stage), member=member, year=year,
+                       amount_cents=request.due_cents or request.amount_cents,
+                       reference=request.formatted_reference, link=public_url("/"), iban=coop_iban_text(),
+                       resign_link=public_url("/me/resign"),
+                       coop_name=current_app.config.get("COOP_NAME", ""),
+                       requested_on=brussels_day(plan.requested_at or now), lapse_on=lapse_date(now, plan.stage))
+            db.session.flush()
     except IntegrityError:
-        savepoint.rollback()
         return False
-    savepoint.commit()
     return True
 
 
@@ -291,7 +290,6 @@ def record_lapses(year: int, now: datetime | None = None, actor=None, batch: int
     """Write the lapse entries due for ``year``. Cron may run it twice or at once in two processes:
     one lapse per renewal request (a partial unique index), each in its own savepoint. Commits every
     ``batch`` members (it is a job)."""
-    from app.uow import savepoint
     from shares import register
 
     now = now or utcnow()

@@ -15,6 +15,7 @@ import os
 import secrets
 import threading
 from collections.abc import Callable, Iterable, Iterator, Mapping
+from contextlib import suppress
 from dataclasses import dataclass
 from typing import Any
 
@@ -28,6 +29,7 @@ from app.extensions import db
 from app.jobs import job_context
 from app.mail import queue_mail, queue_text, render_mail
 from app.models import Account
+from app.uow import savepoint
 from voting import errors, texts
 from voting.crypto.ballot import InvalidBallot, parse_ciphertexts
 from voting.crypto.credential import credential_public, generate_credential
@@ -193,14 +195,9 @@ def _add_running(election: Election, width: int, category: str, count: int,
     # Only when every row is held (or none was made: the opening makes them) does it wait for its own.
     row = _conn().execute(_FREE_SHARD_FOR_UPDATE, where).first() or _conn().execute(_SHARD_FOR_UPDATE, where).first()
     if row is None:
-        savepoint = db.session.begin_nested()
-        try:
+        with suppress(IntegrityError), savepoint():  # another cast made it first: take that one
             db.session.execute(insert(RunningSum.__table__).values(election_id=election.id, shard=shard,
                                                                    state=_empty_running(width)))
-        except IntegrityError:
-            savepoint.rollback()
-        else:
-            savepoint.commit()
         row = _conn().execute(_SHARD_FOR_UPDATE, where).first()
     row_id, current, shard = row
     cells = current["sums"][category]
@@ -334,31 +331,25 @@ def _append(election: Election, build: Callable[[dict[str, Any] | None], tuple[s
     ``plain``: insert the row without the ORM's unit of work (a ballot: ``after_insert`` and the
     caller get an unattached BoardEvent carrying the event's columns)."""
     for _attempt in range(APPEND_ATTEMPTS):
-        savepoint = db.session.begin_nested()
         try:
-            last = _last_event(election)
-            etype, data, after_insert, *raw = build(last)
-            event = make_event(last, etype, data, raw[0] if raw else None)
-            row = BoardEvent(election_id=election.id, seq=event["seq"], type=etype, prev=event["prev"],
-                             hash=event["hash"], data=event["data"])
-            if plain:
-                _conn().execute(_INSERT_EVENT, dict(
-                    election_id=election.id, seq=event["seq"], type=etype, prev=event["prev"], hash=event["hash"],
-                    data=event["data"], created_at=utcnow()))
-            else:
-                db.session.add(row)
-                db.session.flush()
-            if after_insert is not None:
-                after_insert(row)
-                db.session.flush()
-        except IntegrityError:
-            savepoint.rollback()
+            with savepoint():
+                last = _last_event(election)
+                etype, data, after_insert, *raw = build(last)
+                event = make_event(last, etype, data, raw[0] if raw else None)
+                row = BoardEvent(election_id=election.id, seq=event["seq"], type=etype, prev=event["prev"],
+                                 hash=event["hash"], data=event["data"])
+                if plain:
+                    _conn().execute(_INSERT_EVENT, dict(
+                        election_id=election.id, seq=event["seq"], type=etype, prev=event["prev"],
+                        hash=event["hash"], data=event["data"], created_at=utcnow()))
+                else:
+                    db.session.add(row)
+                    db.session.flush()
+                if after_insert is not None:
+                    after_insert(row)
+                    db.session.flush()
+        except IntegrityError:  # another append took this seq (or a unique row): read the board again
             continue
-        except BaseException:
-            if savepoint.is_active:
-                savepoint.rollback()
-            raise
-        savepoint.commit()
         return row
     raise errors.BoardBusy("the board kept changing during the append")
 
