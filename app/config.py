@@ -37,9 +37,11 @@ class Config:
     PROXY_COUNT = 0
     MAGIC_LINK_MINUTES = 10
     # How often a live part of a page asks the server again (htmx polling), in seconds: a member's
-    # renewal box waits for the bank, a register file being made, the projector during a vote and
-    # while the scrutineers decrypt. Shorter is fresher and costs a request per open page each time.
-    POLL_SECONDS: dict = {"renewal_status": 10, "register_export": 2, "projector_vote": 3, "projector_tally": 15}
+    # renewal box waits for the bank, a register file being made, the renewal letters going out, the
+    # projector during a vote and while the scrutineers decrypt. Shorter is fresher and costs a
+    # request per open page each time.
+    POLL_SECONDS: dict = {"renewal_status": 10, "register_export": 2, "renewal_campaign": 5, "projector_vote": 3,
+                          "projector_tally": 15}
     # A sign-in request answers no sooner than this, whether the address is known or not.
     LOGIN_ANSWER_SECONDS = 0.3
     # The argon2 parameters of new password hashes: a profile of ``argon2.profiles``. The default is
@@ -134,7 +136,7 @@ class TestingConfig(Config):
     RATELIMIT_ENABLED = False
     LOGIN_ANSWER_SECONDS = 0.0
     WTF_CSRF_ENABLED = False
-    SHARES_EXPORT_INLINE = True  # register files made in the request's thread (one in-memory database)
+    JOBS_INLINE = True  # background jobs run in the request's thread (one in-memory database)
     PASSWORD_HASH_PROFILE = "CHEAPEST"  # tests hash and check many passwords: argon2's lowest parameters
 
 

@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import functools
 import logging
-import threading
 from datetime import date, timedelta
 from pathlib import Path
 from typing import Callable, Iterable
@@ -29,7 +28,7 @@ from app import audit
 from app.clock import utcnow
 from app.csvexport import Euros, write_csv
 from app.extensions import db
-from app.jobs import job_context
+from app.jobs import in_background, job_context
 from app.models import Account
 from app.web import euros, format_day
 from shares import register
@@ -325,19 +324,8 @@ def _counting(rows, progress):
 
 
 def start_in_background(export_id: int) -> None:
-    """Run the export in a thread of this process (its own app context and session)."""
-    if current_app.config.get("SHARES_EXPORT_INLINE"):  # tests: run now, in this process
-        run_export(export_id)
-        return
-    app = current_app._get_current_object()
-
-    def work():
-        with app.app_context():
-            try:
-                run_export(export_id)
-            finally:
-                db.session.remove()
-    threading.Thread(target=work, name=f"register-export-{export_id}", daemon=True).start()
+    """Run the export in a thread of this process (a stalled one is failed and can be made again)."""
+    in_background(f"register-export-{export_id}", run_export, export_id)
 
 
 def queued_exports() -> list[int]:

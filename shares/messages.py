@@ -97,6 +97,7 @@ register_action_labels({
     "shares.surplus.credit": _l("Money kept credited to next year's membership"),
     "shares.underpayment.keep_due": _l("Partial payment accepted, the rest stays due"),
     "shares.underpayment.fewer_shares": _l("Partial payment: fewer shares bought"),
+    "shares.renewal.send": _l("Renewal letters of the day sent by staff"),
     "shares.register_export.stalled": _l("Register file marked as failed (stopped mid-way)"),
     "shares.document.upload": _l("Cooperative document published"),
     "shares.document.replace": _l("Cooperative document's file replaced"),
@@ -104,6 +105,7 @@ register_action_labels({
 })
 
 register_object_labels({
+    "renewal": _l("Renewal campaign"),
     "shares_member": _l("Member"),
     "shares_payment_request": _l("Payment request"),
     "shares_bank_statement_import": _l("Bank statement"),
@@ -137,7 +139,8 @@ register_field_labels({
     "surplus_cents": _l("Beyond what was due"), "to": _l("Receiver's member number"),
     "to_refund_cents": _l("To pay back"), "transaction": _l("Bank transaction"),
     "unbalanced": _l("Statements whose balances do not add up"),
-    "why": _l("Why it waits"), "year": _l("Year"), "count_matched": _l("Paid into their request"),
+    "why": _l("Why it waits"), "year": _l("Year"), "requests": _l("Renewal requests due"),
+    "first_reminders": _l("First reminders due"), "second_reminders": _l("Second reminders due"), "count_matched": _l("Paid into their request"),
     **{f"count_{code}": words for code, words in WHY_SHORT_WORDS.items()},
 })
 _REFERENCES = {"reference": format_reference, "request": format_reference}

@@ -82,6 +82,11 @@ def can_record_lapses(user) -> bool:
 
 
 @predicate
+def can_send_renewal_letters(user) -> bool:
+    return is_staff(user)
+
+
+@predicate
 def can_cancel_payment_request(user) -> bool:
     return is_staff(user)
 

@@ -25,9 +25,10 @@ from sqlalchemy import case, exists, func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import aliased, selectinload
 
+from app import audit
 from app.clock import BRUSSELS, brussels_day, utcnow
 from app.extensions import db
-from app.jobs import job_context, public_url
+from app.jobs import in_background, job_context, public_url
 from app.mail import queue_mail
 from app.progress import progress
 from app.uow import savepoint
@@ -180,6 +181,41 @@ def run_campaign(year: int, now: datetime | None = None, reminder_days: tuple[in
                 result.already_done += 1
         db.session.commit()  # job: the last batch
     return result
+
+
+@dataclass(frozen=True)
+class LettersDue:
+    """The letters a run of the campaign would send today, by kind."""
+    requests: int = 0
+    first_reminders: int = 0
+    second_reminders: int = 0
+
+    @property
+    def total(self) -> int:
+        return self.requests + self.first_reminders + self.second_reminders
+
+
+def letters_due(year: int, now: datetime | None = None) -> LettersDue:
+    _unpaid, plans = _plan(year, now or utcnow(), tuple(config("RENEWAL_REMINDER_DAYS")))
+    stages = [plan.stage for plan in plans]
+    return LettersDue(stages.count(RenewalStage.REQUEST), stages.count(RenewalStage.REMINDER_1),
+                      stages.count(RenewalStage.REMINDER_2))
+
+
+def start_campaign(year: int, actor=None) -> LettersDue:
+    """Staff ask for today's letters of ``year``: audited with what was due. The caller commits, then
+    sends them with ``send_in_background`` (a run of 36,000 letters takes minutes)."""
+    due = letters_due(year)
+    audit.record("shares.renewal.send", None, actor=actor, object_type="renewal", object_id=year,
+                 after={"year": year, "requests": due.requests, "first_reminders": due.first_reminders,
+                        "second_reminders": due.second_reminders})
+    return due
+
+
+def send_in_background(year: int) -> None:
+    """Run today's campaign in a thread. Safe to start again (after a restart, or twice at once):
+    each letter is inserted once, whoever comes second skips it."""
+    in_background(f"renewal-campaign-{year}", run_campaign, year)
 
 
 # ------------------------------------------------------------------------------------------------

@@ -118,6 +118,7 @@ ROUTES: dict[str, tuple] = {
     "shares.payment_received": ("GET", "/staff/payment-requests/999999/received", {"staff"},
         {404: "no payment request 999999"}),
     "shares.record_lapses": ("POST", "/staff/renewal/2026/lapses", {"staff"}),
+    "shares.send_renewal_letters": ("POST", "/staff/renewal/2026/letters", {"staff"}),
     "shares.request_register_export": ("POST", "/staff/register/exports", {"staff"},
         {400: "no date and no format in the form"}),
     "shares.register_export": ("GET", "/staff/register/exports/999999", {"staff"},

@@ -307,7 +307,11 @@ def staff_renewal():
     if not 2000 <= year <= 2100:
         abort(404)
     status = renewal.campaign_status(year)
-    return render_template("shares/staff_renewal.html", year=year, status=status,
+    letters = renewal.letters_due(year) if year == today().year else None  # a campaign runs in its own year
+    return render_template("shares/staff_renewal.html", year=year, status=status, letters=letters,
+                           sending=bool(letters and letters.total and request.args.get("sending")),
+                           reminder_days=current_app.config["RENEWAL_REMINDER_DAYS"],
+                           amount_cents=renewal.renewal_amount_cents(),
                            years=sorted(set(renewal.campaign_years()) | {today().year}, reverse=True),
                            chart=renewal_progress_chart(year, status), lapsed=renewal.lapsed_members(year),
                            lapsed_count=renewal.lapsed_count(year),

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from flask import abort, flash, redirect, render_template, request, send_file, url_for
 from flask_babel import gettext as _
-from flask_babel import get_locale
+from flask_babel import get_locale, ngettext
 from flask_login import current_user
 
 from app.auth.services import request_login_link
@@ -21,7 +21,8 @@ from shares.forms import (AdmissionDecisionForm, ConfirmForm, ContactForm, Expor
 from shares.models import (Category, ExportStatus, Member, MemberKind, MembershipApplication, PaymentRequest,
                            PaymentStatus, RegisterExport)
 from shares.permissions import (can_cancel_payment_request, can_decide_admissions, can_export_register,
-                                can_manage_members, can_record_lapses, can_resolve_payments)
+                                can_manage_members, can_record_lapses, can_resolve_payments,
+                                can_send_renewal_letters)
 from shares.views.blueprint import bp, row_or_404
 from shares.views.public import application_fields
 
@@ -195,8 +196,25 @@ def payment_received(request_id: int):
 
 
 # ------------------------------------------------------------------------------------------------
-# Lapses (from the renewal campaign page)
+# The renewal campaign's letters and lapses (from the renewal campaign page)
 # ------------------------------------------------------------------------------------------------
+
+@bp.route("/staff/renewal/<int:year>/letters", methods=["POST"])
+@permission_required(can_send_renewal_letters)
+def send_renewal_letters(year: int):
+    if year != today().year:  # a campaign is for the year it runs in: the page offers no other
+        abort(404)
+    if not ConfirmForm().validate_on_submit():
+        abort(400)
+    with unit_of_work():
+        due = renewal.start_campaign(year, actor=_actor())
+    if not due.total:
+        flash(_("No letter is due today: nothing was sent."), "info")
+        return redirect(url_for("shares.staff_renewal", year=year, _anchor="letters"))
+    renewal.send_in_background(year)
+    flash(ngettext("%(num)d letter is being sent.", "%(num)d letters are being sent.", due.total), "success")
+    return redirect(url_for("shares.staff_renewal", year=year, sending=1, _anchor="letters"))
+
 
 @bp.route("/staff/renewal/<int:year>/lapses", methods=["POST"])
 @permission_required(can_record_lapses)
@@ -207,14 +225,9 @@ def record_lapses(year: int):
         abort(400)
     with unit_of_work():
         result = renewal.record_lapses(year, actor=_actor())
-    flash(ngettext_lapsed(result.lapsed), "success")
+    flash(ngettext("%(num)d member recorded as lapsed.", "%(num)d members recorded as lapsed.", result.lapsed),
+          "success")
     return redirect(url_for("shares.staff_renewal", year=year, _anchor="lapsed"))
-
-
-def ngettext_lapsed(n: int) -> str:
-    from flask_babel import ngettext
-
-    return ngettext("%(num)d member recorded as lapsed.", "%(num)d members recorded as lapsed.", n)
 
 
 # ------------------------------------------------------------------------------------------------

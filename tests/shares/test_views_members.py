@@ -272,6 +272,52 @@ def test_staff_renewal_status_page(client, app, member_with_shares, make_staff):
     assert "No renewal request" in client.get(f"/staff/renewal?year={THIS_YEAR - 1}").get_data(as_text=True)
 
 
+def test_staff_send_the_day_s_renewal_letters_from_the_page_once(client, app, member_with_shares, make_staff, outbox):
+    """The campaign page says which letters are due today and sends them after a confirmation, in the
+    background (inline in tests); sending again sends nothing twice; the run is in the audit log."""
+    due = [member_with_shares(1, on=date(THIS_YEAR - 2, 3, 1)) for _ in range(3)]
+    member_with_shares(1, on=date(THIS_YEAR, 1, 2))  # joined this year: nothing to renew
+    staff = make_staff()
+    sign_in(client, staff)
+    page = client.get(f"/staff/renewal?year={THIS_YEAR}").get_data(as_text=True)
+    assert "3 renewal requests (30.00 € each to pay)" in page and "Send 3 letters" in page
+    assert f'action="/staff/renewal/{THIS_YEAR}/letters"' in page and "flask " not in page
+    sent = client.post(f"/staff/renewal/{THIS_YEAR}/letters")
+    assert sent.status_code == 302 and sent.location.endswith(f"?year={THIS_YEAR}&sending=1#letters")
+    assert {m.to_address for m in outbox() if m.dedupe_key.startswith("renewal:")} == {m.email for m in due}
+    requests = [renewal.renewal_request_for(m.id, THIS_YEAR) for m in due]
+    assert [r.amount_cents for r in requests] == [3000] * 3
+    after = client.get(sent.location).get_data(as_text=True)
+    assert "3 letters are being sent." in after and "No letter is due today." in after
+    assert dict(re.findall(r'data-count="(\w+)">(\d+)', after))["sent"] == "3"
+    assert "hx-trigger" not in after.split('id="campaign"')[1].split(">")[0]  # nothing left to follow
+    again = client.post(f"/staff/renewal/{THIS_YEAR}/letters", follow_redirects=True)
+    assert "No letter is due today: nothing was sent." in again.get_data(as_text=True)
+    assert len([m for m in outbox() if m.dedupe_key.startswith("renewal:")]) == 3
+    runs = db.session.scalars(db.select(AuditEntry).where(AuditEntry.action == "shares.renewal.send")
+                              .order_by(AuditEntry.id)).all()
+    assert [(r.actor_id, r.after["requests"]) for r in runs] == [(staff.id, 3), (staff.id, 0)]
+
+
+def test_renewal_letters_only_for_the_year_that_runs(client, member_with_shares, make_staff, outbox):
+    member_with_shares(1, on=date(THIS_YEAR - 2, 3, 1))
+    sign_in(client, make_staff())
+    before = len(outbox())
+    assert client.post(f"/staff/renewal/{THIS_YEAR + 1}/letters").status_code == 404
+    assert client.post(f"/staff/renewal/{THIS_YEAR - 1}/letters").status_code == 404
+    assert "Send 1 letter" not in client.get(f"/staff/renewal?year={THIS_YEAR - 1}").get_data(as_text=True)
+    assert len(outbox()) == before
+
+
+def test_while_letters_go_out_the_figures_follow_them(client, member_with_shares, make_staff):
+    member_with_shares(1, on=date(THIS_YEAR - 2, 3, 1))
+    sign_in(client, make_staff())
+    page = client.get(f"/staff/renewal?year={THIS_YEAR}&sending=1").get_data(as_text=True)
+    opening = page.split('id="campaign"')[1].split(">")[0]
+    assert 'hx-select="#campaign"' in opening and "every 5s" in opening and "sending=1" in opening
+    assert "send again: nobody gets a letter twice" in page and "Send 1 letter" in page
+
+
 def test_dashboard_totals_and_charts(client, member_with_shares, make_staff, make_member):
     member_with_shares(2, on=date(THIS_YEAR - 1, 3, 1), category=Category.A)
     member_with_shares(1, on=date(THIS_YEAR, 1, 1) if today() >= date(THIS_YEAR, 1, 1) else today(),
