@@ -418,7 +418,8 @@ def _demo_pay(request: PaymentRequest, day: date) -> None:
 def load_demo_renewals(ctx) -> None:
     """Renewals over the years: older years paid directly, last year's and this year's campaigns run
     for real (letters in the outbox, reminders, a few lapsed). This year most members still have to
-    pay: the first two demo logins see a renewal to pay on their home page, the third has paid."""
+    pay: the first two demo logins see a renewal to pay on their home page, the third has paid; the
+    second reminders are due, for staff to send from the campaign page."""
     members = ctx.data.get("members") or []
     if not members:
         return
@@ -456,8 +457,11 @@ def load_demo_renewals(ctx) -> None:
             if request.member_id in paid_fixed or rng.random() < share_paid:
                 _demo_pay(request, start.date() + timedelta(days=int(span * rng.random() ** 2)))
         db.session.commit()  # demo loader: each year's payments before its reminders
-        for days in config("RENEWAL_REMINDER_DAYS"):
+        reminder_days = config("RENEWAL_REMINDER_DAYS")
+        if year == today.year:  # this year's last reminders are left for staff to send from the page
+            reminder_days = reminder_days[:-1]
+        for days in reminder_days:
             if start + timedelta(days=days) <= utcnow():
                 run_campaign(year, now=start + timedelta(days=days))
-    ctx.logins.append(("renewal campaign (staff)", f"/staff/renewal?year={today.year} and /staff/dashboard; "
-                                                    f"flask --app wsgi shares renewal-campaign {today.year}"))
+    ctx.logins.append(("renewal campaign (staff)", f"/staff/renewal?year={today.year} (today's letters to send) "
+                                                    "and /staff/dashboard"))

@@ -226,6 +226,8 @@ def test_demo_loader_leaves_renewals_to_pay_and_paid(make_member, outbox, monkey
             assert request.status is expected
     assert any(renewal.renewal_request_for(m.id, year) is not None for m in (first, second))
     assert renewal.paid_per_day(year)
+    if datetime.now(timezone.utc) >= datetime(year, 1, 8, tzinfo=timezone.utc) + timedelta(days=42):
+        assert renewal.letters_due(year).second_reminders > 0  # left for staff to send from the page
     # Running the campaign again today sends nothing twice.
     before = len(outbox())
     again = renewal.run_campaign(year)
