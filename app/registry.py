@@ -60,7 +60,8 @@ def tasks_for(user) -> list[Task]:
     if cached is not None and cached[0] == user.id:
         return cached[1]
     tasks = [task for provider in _TASK_PROVIDERS for task in provider(user)]
-    tasks.sort(key=lambda t: (t.urgency, t.due or date.max, t.title))
+    # Stable: tasks of the same urgency and due day keep their provider's order (newest synthesis first).
+    tasks.sort(key=lambda t: (t.urgency, t.due or date.max))
     if has_request_context():
         g.tasks = (user.id, tasks)
     return tasks

@@ -7,6 +7,7 @@ from flask_login import current_user
 
 from app.errors import DomainError, error_message
 from app.extensions import db
+from working_groups.errors import ApprovalBeforeMeeting, DateToCome, DateTooEarly
 
 bp = Blueprint("working_groups", __name__, template_folder="templates")
 
@@ -22,6 +23,21 @@ def refused(template: str, exc: DomainError, **context):
     """The page again, as typed, with the service's sentence and its status (nothing was saved: the
     caller's unit of work has rolled back)."""
     return render_template(template, error=error_message(exc), **context), exc.status
+
+
+DATE_REFUSALS = (DateToCome, DateTooEarly, ApprovalBeforeMeeting)
+
+
+def refusal_on(form, exc: DomainError, date_field: str | None = None) -> str | None:
+    """The service's refusal on the form that asked: beside ``date_field`` when it is about that date,
+    else above the form (``form_errors``), so the person sees it where they correct it. Returns the
+    sentence for the top of the page when the form may be gone from it (a conflict: the thing moved on,
+    an answer already given), else None."""
+    if date_field is not None and isinstance(exc, DATE_REFUSALS):
+        form[date_field].errors = [*form[date_field].errors, error_message(exc)]
+    else:
+        form.form_errors.append(error_message(exc))
+    return error_message(exc) if exc.status == 409 else None
 
 
 def check(rule, *args) -> None:

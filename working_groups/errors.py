@@ -108,6 +108,17 @@ class DateToCome(WorkingGroupError):
     status = 422
 
 
+class DateTooEarly(WorkingGroupError):
+    """A date before the step it follows (``step``): a submission before the meeting that adopted the
+    recommendations, the board's answer before the submission, a progress note before the answer."""
+
+    status = 422
+
+    def __init__(self, earliest, step: str) -> None:
+        super().__init__(f"before {step} on {earliest}")
+        self.earliest, self.step = earliest, step
+
+
 class ApprovalBeforeMeeting(WorkingGroupError):
     """Minutes approved at a meeting held before the one they record."""
 
@@ -123,6 +134,19 @@ def _before_meeting(exc: ApprovalBeforeMeeting) -> str:
 
     return str(_l("The meeting that approves these minutes cannot be before the meeting they record (%(date)s).",
                   date=format_day(exc.meeting_on, "long")))
+
+
+def _too_early(exc: DateTooEarly) -> str:
+    from app.web import format_day
+
+    day = format_day(exc.earliest, "long")
+    if exc.step == "adopted":
+        return str(_l("The recommendations cannot be submitted before the meeting that adopted them, on %(date)s.",
+                      date=day))
+    if exc.step == "submitted":
+        return str(_l("The board cannot have answered before the recommendation was submitted to it, on %(date)s.",
+                      date=day))
+    return str(_l("A progress note cannot be dated before the board's answer, on %(date)s.", date=day))
 
 
 def _transition(exc: IllegalTransition) -> str:
@@ -153,8 +177,9 @@ register_messages({
     AlreadyCorrected: _l("A correction of this version already exists."),
     BadVotes: _l("There cannot be more votes than board members present."),
     NoBoardMembers: _l("There is no board member to list: give the board role to its members first."),
-    DateToCome: _l("This date is still to come: record a decision or an approval once it is made, on or before "
-                   "today."),
+    DateToCome: _l("This date is still to come: only what has already happened is recorded, dated today at the "
+                   "latest."),
     ApprovalBeforeMeeting: _before_meeting,
+    DateTooEarly: _too_early,
     NotDiscardable: _l("Only a draft the board has not commented on can be deleted."),
 })

@@ -10,6 +10,7 @@ from wtforms import (BooleanField, DateField, IntegerField, RadioField, SelectFi
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import InputRequired, Length, NumberRange, Optional, Regexp
 
+from app.forms import Written
 from working_groups.labels import LABELS
 from working_groups.models import AnswerDecision, GroupRole, Implementation
 
@@ -34,12 +35,12 @@ class LeaveForm(FlaskForm):
 
 class GroupForm(FlaskForm):
     slug = StringField(_l("Short name for the address"), validators=[
-        InputRequired(_l("Enter a short name.")), Length(max=60),
+        Written(_l("Enter a short name.")), Length(max=60),
         Regexp(r"^[a-z0-9][a-z0-9-]*$", message=_l("Use lower-case letters, digits and hyphens only."))])
-    name_fr = StringField(_l("Name in French"), validators=[InputRequired(_l("Enter the name.")), Length(max=200)])
-    name_nl = StringField(_l("Name in Dutch"), validators=[InputRequired(_l("Enter the name.")), Length(max=200)])
-    name_en = StringField(_l("Name in English"), validators=[InputRequired(_l("Enter the name.")), Length(max=200)])
-    mandate_fr = TextAreaField(_l("Mandate in French"), validators=[InputRequired(_l("Enter the mandate.")),
+    name_fr = StringField(_l("Name in French"), validators=[Written(_l("Enter the name.")), Length(max=200)])
+    name_nl = StringField(_l("Name in Dutch"), validators=[Written(_l("Enter the name.")), Length(max=200)])
+    name_en = StringField(_l("Name in English"), validators=[Written(_l("Enter the name.")), Length(max=200)])
+    mandate_fr = TextAreaField(_l("Mandate in French"), validators=[Written(_l("Enter the mandate.")),
                                                                    Length(max=TEXT)])
     mandate_nl = TextAreaField(_l("Mandate in Dutch"), validators=[Optional(), Length(max=TEXT)])
     mandate_en = TextAreaField(_l("Mandate in English"), validators=[Optional(), Length(max=TEXT)])
@@ -84,14 +85,14 @@ class MeetingRecordForm(FlaskForm):
 
 
 class DocumentForm(FlaskForm):
-    title = StringField(_l("Title"), validators=[InputRequired(_l("Enter a title.")), Length(max=200)])
+    title = StringField(_l("Title"), validators=[Written(_l("Enter a title.")), Length(max=200)])
     file = FileField(_l("File (PDF, OpenDocument, Word, text or image; at most 10 MB)"),
                      validators=[FileRequired(_l("Choose a file."))])
 
 
 class RecommendationForm(FlaskForm):
-    title = StringField(_l("Title"), validators=[InputRequired(_l("Enter a title.")), Length(max=300)])
-    text = TextAreaField(_l("Recommendation"), validators=[InputRequired(_l("Write the recommendation.")),
+    title = StringField(_l("Title"), validators=[Written(_l("Enter a title.")), Length(max=300)])
+    text = TextAreaField(_l("Recommendation"), validators=[Written(_l("Write the recommendation.")),
                                                            Length(max=TEXT)])
     rationale = TextAreaField(_l("Rationale"), validators=[Optional(), Length(max=TEXT)])
 
@@ -109,18 +110,18 @@ class AnswerForm(ConfirmForm):
     amended_text = TextAreaField(_l("Amended text (for an answer with amendments)"),
                                  validators=[Optional(), Length(max=TEXT)])
     reasoning = TextAreaField(_l("Reasoning"), validators=[
-        InputRequired(_l("The board's answer needs its reasoning.")), Length(max=TEXT)])
+        Written(_l("The board's answer needs its reasoning.")), Length(max=TEXT)])
     answered_on = _date(_l("Date of the board's decision"), _l("Enter the date of the board's decision."))
 
 
 class ProgressForm(FlaskForm):
     status = SelectField(_l("Implementation status"), choices=[SelectChoice(i.value, LABELS[i.value]) for i in Implementation],
                          validators=[InputRequired()])
-    note = TextAreaField(_l("Progress note"), validators=[InputRequired(_l("Write the progress note.")),
+    note = TextAreaField(_l("Progress note"), validators=[Written(_l("Write the progress note.")),
                                                           Length(max=TEXT)])
     noted_on = _date(_l("Date"), _l("Enter the date of the note."))
     # Done and abandoned are final: the box must be ticked for them (checked by the view).
-    confirm = BooleanField(_l("I confirm: this cannot be undone."))
+    confirm = BooleanField(_l("Done or abandoned: I confirm it is final."))
 
 
 class ReportForm(ConfirmForm):
@@ -165,7 +166,7 @@ class MinutesEditForm(NewMinutesForm):
 
 
 class ItemForm(FlaskForm):
-    title = StringField(_l("Agenda item"), validators=[InputRequired(_l("Enter the agenda item.")), Length(max=300)])
+    title = StringField(_l("Agenda item"), validators=[Written(_l("Enter the agenda item.")), Length(max=300)])
     discussion = TextAreaField(_l("Discussion"), validators=[Optional(), Length(max=TEXT)])
 
 
@@ -175,14 +176,14 @@ def _votes():
 
 
 class DecisionForm(FlaskForm):
-    text = TextAreaField(_l("Decision"), validators=[InputRequired(_l("Write the decision.")), Length(max=TEXT)])
+    text = TextAreaField(_l("Decision"), validators=[Written(_l("Write the decision.")), Length(max=TEXT)])
     votes_for = IntegerField(_l("Votes for"), default=0, validators=_votes())
     votes_against = IntegerField(_l("Votes against"), default=0, validators=_votes())
     votes_abstain = IntegerField(_l("Abstentions"), default=0, validators=_votes())
 
 
 class CommentForm(FlaskForm):
-    body = TextAreaField(_l("Your comment"), validators=[InputRequired(_l("Write your comment.")), Length(max=5000)])
+    body = TextAreaField(_l("Your comment"), validators=[Written(_l("Write your comment.")), Length(max=5000)])
 
 
 class ApproveAtMeetingForm(ConfirmForm):
@@ -191,10 +192,10 @@ class ApproveAtMeetingForm(ConfirmForm):
 
 class CorrectForm(ConfirmForm):
     reason = TextAreaField(_l("Reason for the correction"),
-                           validators=[InputRequired(_l("Give the reason for the correction.")), Length(max=5000)])
+                           validators=[Written(_l("Give the reason for the correction.")), Length(max=5000)])
 
 
 class SynthesisForm(FlaskForm):
-    title = StringField(_l("Title"), validators=[InputRequired(_l("Enter a title.")), Length(max=300)])
-    body = TextAreaField(_l("Synthesis for members"), validators=[InputRequired(_l("Write the synthesis.")),
+    title = StringField(_l("Title"), validators=[Written(_l("Enter a title.")), Length(max=300)])
+    body = TextAreaField(_l("Synthesis for members"), validators=[Written(_l("Write the synthesis.")),
                                                                   Length(max=TEXT)])

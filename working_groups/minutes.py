@@ -54,10 +54,17 @@ def board_accounts() -> list[Account]:
         AccountRole.role == Role.BOARD, Account.active.is_(True)).order_by(Account.display_name, Account.id)))
 
 
-def draft_minutes(meeting_on: date | None, place: str = "", actor: Account | None = None) -> BoardMinutes:
-    """New minutes listing today's board members (present by default; the secretary corrects it)."""
+def _held(meeting_on: date | None) -> None:
+    """Minutes record a meeting that was held: dated, and not after today."""
     if meeting_on is None:
         raise MeetingDateMissing()
+    if meeting_on > today():
+        raise DateToCome()
+
+
+def draft_minutes(meeting_on: date | None, place: str = "", actor: Account | None = None) -> BoardMinutes:
+    """New minutes listing today's board members (present by default; the secretary corrects it)."""
+    _held(meeting_on)
     board = board_accounts()
     if not board:
         raise NoBoardMembers()
@@ -74,8 +81,7 @@ def draft_minutes(meeting_on: date | None, place: str = "", actor: Account | Non
 def update_minutes(minutes: BoardMinutes, *, meeting_on: date | None, place: str, summary: str,
                    attendance: dict[int, AttendanceStatus], actor: Account | None = None) -> None:
     _require_editable(minutes)
-    if meeting_on is None:
-        raise MeetingDateMissing()
+    _held(meeting_on)
     known = {a.account_id: a for a in minutes.attendees}
     if set(attendance) - set(known):
         raise NotABoardAttendee()
@@ -143,6 +149,7 @@ def remove_decision(minutes: BoardMinutes, decision: MinutesDecision, actor: Acc
 
 def circulate(minutes: BoardMinutes, actor: Account | None = None) -> None:
     """Send the draft to the board members listed, who comment and approve."""
+    _held(minutes.meeting_on)  # a draft made before the rule, dated ahead
     _move(minutes, MS.CIRCULATED, actor, "circulate")
     minutes.circulated_at = utcnow()
     from app.jobs import job_context

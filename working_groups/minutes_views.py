@@ -12,7 +12,7 @@ from app.errors import DomainError, error_message
 from app.uow import unit_of_work
 from shares.pdf import pdf_response
 from working_groups import forms, minutes as service, pdf, queries
-from working_groups.blueprint import bp, get_or_404
+from working_groups.blueprint import bp, get_or_404, refusal_on
 from working_groups.models import LANGUAGES, AttendanceStatus, BoardMinutes, MinutesDecision, MinutesItem
 from working_groups.permissions import (can_read_synthesis, can_read_syntheses, can_sign_minutes, can_view_minutes,
                                         can_write_minutes)
@@ -34,17 +34,18 @@ def _page(minutes: BoardMinutes, status: int = 200, **extra):
     return render_template("working_groups/minutes/show.html", **context), status
 
 
-def _act(minutes: BoardMinutes, fn, message: str, form_name: str | None = None, form=None, then: str | None = None):
-    """Run ``fn`` in a unit of work; refused, the page again with why (``form`` kept open); done, a
-    flash and the minutes' page (or ``then``)."""
+def _act(minutes: BoardMinutes, fn, message: str, form_name: str | None = None, form=None, then: str | None = None,
+         date_field: str | None = None):
+    """Run ``fn`` in a unit of work; refused, the page again with why: at the top, or at ``form`` (kept
+    open; beside ``date_field`` when the date is refused); done, a flash and the minutes' page (or ``then``)."""
     try:
         with unit_of_work():
             fn()
     except DomainError as exc:
-        extra = {form_name: form} if form_name else {}
-        if form is not None:
-            form.form_errors.append(error_message(exc))  # keeps its part of the page open
-        return _page(_minutes(minutes.id), exc.status, error=error_message(exc), **extra)
+        if form is None:
+            return _page(_minutes(minutes.id), exc.status, error=error_message(exc))
+        top = refusal_on(form, exc, date_field)
+        return _page(_minutes(minutes.id), exc.status, error=top, **{form_name: form})
     flash(message, "success")
     return redirect(then or url_for("working_groups.minutes_show", minutes_id=minutes.id))
 
@@ -64,7 +65,8 @@ def minutes_new():
             with unit_of_work():
                 minutes = service.draft_minutes(form.meeting_on.data, form.place.data or "", actor=current_user)
         except DomainError as exc:
-            return render_template("working_groups/minutes/new.html", form=form, error=error_message(exc)), exc.status
+            refusal_on(form, exc, "meeting_on")
+            return render_template("working_groups/minutes/new.html", form=form), exc.status
         flash(_("The draft minutes are created. Add the agenda items and decisions."), "success")
         return redirect(url_for("working_groups.minutes_edit", minutes_id=minutes.id))
     return render_template("working_groups/minutes/new.html", form=form), 400 if form.errors else 200
@@ -95,8 +97,9 @@ def minutes_edit(minutes_id: int):
                 service.update_minutes(minutes, meeting_on=form.meeting_on.data, place=form.place.data or "",
                                        summary=form.summary.data or "", attendance=attendance, actor=current_user)
         except DomainError as exc:
+            refusal_on(form, exc, "meeting_on")
             return render_template("working_groups/minutes/edit.html", minutes=_minutes(minutes_id), form=form,
-                                   statuses=statuses, error=error_message(exc)), exc.status
+                                   statuses=statuses), exc.status
         flash(_("The minutes are saved."), "success")
         return redirect(url_for("working_groups.minutes_show", minutes_id=minutes.id))
     return render_template("working_groups/minutes/edit.html", minutes=minutes, form=form, statuses=statuses), \
@@ -215,7 +218,7 @@ def minutes_approve_at_meeting(minutes_id: int):
     if not form.validate_on_submit():
         return _page(minutes, 400, at_meeting_form=form)
     return _act(minutes, lambda: service.approve_at_meeting(minutes, form.meeting_on.data, actor=current_user),
-                _("The minutes are approved."), "at_meeting_form", form)
+                _("The minutes are approved."), "at_meeting_form", form, date_field="meeting_on")
 
 
 @bp.route("/board/minutes/<int:minutes_id>/correct", methods=["POST"])

@@ -15,7 +15,7 @@ from app.uow import savepoint
 from app.uploads import checked_upload
 from shares.models import Member, fold
 from working_groups.errors import (AlreadyAnswered, AlreadyInGroup, AmendedTextMissing, CallClosed,
-                                   DateToCome, EmptyText, IllegalTransition, MeetingDateMissing,
+                                   DateToCome, DateTooEarly, EmptyText, IllegalTransition, MeetingDateMissing,
                                    NotAMember, NotAnswerable, NotImplementable, NotInGroup, NothingToSubmit,
                                    RecommendationNotDraft)
 from working_groups.models import (AnswerDecision, AttendanceStatus, BoardAnswer, CallStatus, Follow, GroupDocument,
@@ -282,11 +282,16 @@ def submit_recommendations(group: WorkingGroup, submitted_on: date | None, actor
     """Every adopted recommendation of the group, as one set, to the board on ``submitted_on``."""
     if submitted_on is None:
         raise MeetingDateMissing()
+    if submitted_on > today():
+        raise DateToCome()
     recs = list(db.session.scalars(select(Recommendation).where(Recommendation.group_id == group.id,
                                                                 Recommendation.status == RS.ADOPTED)
                                    .order_by(Recommendation.number)))
     if not recs:
         raise NothingToSubmit()
+    adopted_on = max((r.adopted_meeting.held_on for r in recs if r.adopted_meeting is not None), default=None)
+    if adopted_on is not None and submitted_on < adopted_on:
+        raise DateTooEarly(adopted_on, "adopted")
     submission = Submission(group_id=group.id, submitted_on=submitted_on, submitted_by_id=actor.id if actor else None)
     db.session.add(submission)
     db.session.flush()
@@ -315,6 +320,8 @@ def answer_recommendation(rec: Recommendation, decision: AnswerDecision, reasoni
         amended_text = None
     if answered_on is not None and answered_on > today():
         raise DateToCome()
+    if answered_on is not None and rec.submission is not None and answered_on < rec.submission.submitted_on:
+        raise DateTooEarly(rec.submission.submitted_on, "submitted")
     answer = BoardAnswer(recommendation_id=rec.id, decision=decision, reasoning=reasoning.strip(),
                          amended_text=amended_text, answered_on=answered_on or today(),
                          answered_by_id=actor.id if actor else None)
@@ -345,6 +352,10 @@ def add_progress(rec: Recommendation, status: Implementation, note: str, noted_o
     if rec.answer is None or rec.answer.decision not in IMPLEMENTED_DECISIONS or rec.implementation is None:
         raise NotImplementable(rec.status.value, status.value)
     _require_text(note)
+    if noted_on is not None and noted_on > today():
+        raise DateToCome()
+    if noted_on is not None and noted_on < rec.answer.answered_on:
+        raise DateTooEarly(rec.answer.answered_on, "answered")
     _set_implementation(rec, status, actor)
     progress = ProgressNote(recommendation_id=rec.id, noted_on=noted_on or today(), status=status,
                             note=note.strip(), author_id=actor.id if actor else None)

@@ -21,7 +21,7 @@ from shares.pdf import pdf_response
 from shares.permissions import is_member
 from shares.queries import member_for_account
 from working_groups import forms, pdf, queries, services
-from working_groups.blueprint import bp, check, get_or_404, refused
+from working_groups.blueprint import bp, check, get_or_404, refusal_on, refused
 from working_groups.labels import LABELS
 from working_groups.models import (AnswerDecision, AttendanceStatus, CallStatus, GroupDocument,
                                    GroupMeeting, GroupMembership, GroupRole, Implementation, Recommendation,
@@ -351,8 +351,9 @@ def _recommendation_page(rec: Recommendation, status: int = 200, **extra):
                    answer_form=forms.AnswerForm(answered_on=today()),
                    progress_form=forms.ProgressForm(noted_on=today(),
                                                     status=rec.implementation.value if rec.implementation else None),
-                   empty=forms.EmptyForm(), next_statuses=[
-                       s.value for s in services.IMPLEMENTATION_TRANSITIONS.get(rec.implementation, set())]
+                   empty=forms.EmptyForm(), next_statuses=[  # in the order of the work: the final ones last
+                       s.value for s in Implementation
+                       if s in services.IMPLEMENTATION_TRANSITIONS.get(rec.implementation, set())]
                    if rec.implementation else [])
     context.update(extra)
     return render_template("working_groups/recommendation.html", **context), status
@@ -405,8 +406,8 @@ def recommendation_answer(rec_id: int):
             services.answer_recommendation(rec, AnswerDecision(form.decision.data), form.reasoning.data,
                                            form.amended_text.data, form.answered_on.data, actor=current_user)
     except DomainError as exc:
-        form.form_errors.append(error_message(exc))  # keeps the form open where the answer is corrected
-        return _recommendation_page(rec, exc.status, answer_form=form, error=error_message(exc))
+        top = refusal_on(form, exc, "answered_on")  # said at the form, kept open where the answer is corrected
+        return _recommendation_page(rec, exc.status, answer_form=form, error=top)
     flash(_("The board's answer is recorded."), "success")
     return redirect(url_for("working_groups.recommendation_show", rec_id=rec.id))
 
@@ -427,7 +428,8 @@ def recommendation_progress(rec_id: int):
             services.add_progress(rec, Implementation(form.status.data), form.note.data, form.noted_on.data,
                                   actor=current_user)
     except DomainError as exc:
-        return _recommendation_page(rec, exc.status, progress_form=form, error=error_message(exc))
+        top = refusal_on(form, exc, "noted_on")
+        return _recommendation_page(rec, exc.status, progress_form=form, error=top)
     flash(_("The progress note is saved."), "success")
     return redirect(url_for("working_groups.recommendation_show", rec_id=rec.id))
 
@@ -444,7 +446,8 @@ def group_submit(slug: str):
             with unit_of_work():
                 services.submit_recommendations(group, form.submitted_on.data, actor=current_user)
         except DomainError as exc:
-            return refused("working_groups/submit.html", exc, group=group, form=form, adopted=adopted)
+            refusal_on(form, exc, "submitted_on")
+            return render_template("working_groups/submit.html", group=group, form=form, adopted=adopted), exc.status
         flash(_("The recommendations are submitted to the board."), "success")
         return redirect(url_for("working_groups.group_show", slug=group.slug))
     return render_template("working_groups/submit.html", group=group, form=form, adopted=adopted), \

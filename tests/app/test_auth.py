@@ -101,6 +101,7 @@ def test_staff_need_password_and_totp_enrolment_then_code(client, db, outbox):
     enrol = client.get("/auth/second-factor")
     secret = re.search(r'data-testid="totp-secret">([A-Z2-7]+)<', enrol.text).group(1)
     assert "<svg" in enrol.text
+    assert 'autocomplete="one-time-code"' in enrol.text and 'inputmode="numeric"' in enrol.text  # a phone's keypad
     wrong = client.post("/auth/second-factor", data={"code": "000000"})
     assert wrong.status_code == 400
     done = client.post("/auth/second-factor", data={"code": pyotp.TOTP(secret).now()})

@@ -82,7 +82,8 @@ def test_member_applies_secretary_accepts_public_page_in_two_languages(page, liv
     expect(page.locator("#checks")).to_be_visible()
     expect(page.locator("main")).to_contain_text("All checks hold.")
     accessible(page)
-    page.get_by_role("button", name="Accept").click()
+    page.locator("#accept summary").click()  # a confirmation: the candidate is told by e-mail
+    page.get_by_role("button", name="Yes, accept and tell the candidate").click()
     expect(page.locator(".flash.success")).to_contain_text("Application accepted")
     page.get_by_role("link", name="Publish the list").click()
     accessible(page)

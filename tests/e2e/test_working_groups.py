@@ -71,7 +71,8 @@ def test_secretary_drafts_board_approves_member_reads_in_dutch(browser, live_ser
         sec.get_by_label("Synthesis for members").fill(body)
         sec.get_by_role("button", name="Save the synthesis").click()
     accessible(sec)
-    sec.get_by_role("button", name="Circulate the draft to the board").click()
+    sec.locator("#circulate summary").click()  # a confirmation: every board member gets a mail
+    sec.get_by_role("button", name="Yes, send the draft to the board").click()
     expect(sec.locator(".flash")).to_contain_text("sent to the board members")
     minutes_url = sec.url
 
@@ -179,7 +180,7 @@ def test_a_group_submits_and_a_member_follows_a_recommendation_to_done(browser, 
         sec.get_by_label("Implementation status").select_option(label=status)
         sec.get_by_label("Progress note").fill(note)
         if status == "done":
-            sec.get_by_label("I confirm: this cannot be undone.").check()
+            sec.get_by_label("Done or abandoned: I confirm it is final.").check()
         sec.get_by_role("button", name="Save the note").click()
         expect(sec.locator(".flash")).to_contain_text("The progress note is saved.")
     sec.context.close()

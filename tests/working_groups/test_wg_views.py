@@ -450,3 +450,64 @@ def test_a_draft_s_items_and_decisions_can_be_removed_until_circulated(client, s
     assert len(minutes.decisions) == 1
     other = make_minutes("draft", board=board, meeting_on=date(2026, 10, 1))
     assert client.post(f"/board/minutes/{other.id}/decisions/{decision.id}/remove").status_code == 404
+
+
+def test_each_step_of_a_recommendation_is_dated_after_the_one_before_and_said_beside_its_date(client, group, secretary):
+    """Submitted before its adoption, answered before its submission, a progress note before the answer
+    or still to come: refused beside the date field, in words, nothing saved."""
+    facilitator = make_volunteer(group, GroupRole.FACILITATOR)
+    adopted = make_recommendation(group, "adopted")  # adopted at the meeting of 8 March 2018
+    sign_in(client, facilitator.account)
+    early = client.post(f"/groups/{group.slug}/submit", data={"submitted_on": "2018-03-01", "confirm": "y"})
+    assert early.status_code == 422 and "before the meeting that adopted them, on 8 March 2018" in text_of(early)
+    assert 'id="submitted_on-error"' in text_of(early)
+    to_come = client.post(f"/groups/{group.slug}/submit",
+                          data={"submitted_on": (today() + timedelta(days=1)).isoformat(), "confirm": "y"})
+    assert to_come.status_code == 422 and "This date is still to come" in text_of(to_come)
+    db.session.refresh(adopted)
+    assert adopted.status.value == "adopted"
+
+    submitted = make_recommendation(group, "submitted", title="Un registre ouvert")  # submitted on 22 March 2018
+    sign_in(client, secretary)
+    answer = {"decision": "accepted", "reasoning": "Oui.", "answered_on": "2017-01-01", "confirm": "y"}
+    before = client.post(f"/recommendations/{submitted.id}/answer", data=answer)
+    assert before.status_code == 422 and "before the recommendation was submitted to it, on 22 March 2018" \
+        in text_of(before)
+    assert 'id="answered_on-error"' in text_of(before) and db.session.query(BoardAnswer).count() == 0
+
+    answered = make_recommendation(group, "answered", title="Un comité")  # answered on 16 May 2018
+    note = {"status": "in_progress", "note": "Le comité se réunit.", "noted_on": "2018-05-01"}
+    early_note = client.post(f"/recommendations/{answered.id}/progress", data=note)
+    assert early_note.status_code == 422 and "before the board&#39;s answer, on 16 May 2018" in text_of(early_note)
+    late_note = client.post(f"/recommendations/{answered.id}/progress",
+                            data=note | {"noted_on": (today() + timedelta(days=3)).isoformat()})
+    assert late_note.status_code == 422 and 'id="noted_on-error"' in text_of(late_note)
+    assert client.post(f"/recommendations/{answered.id}/progress",
+                       data=note | {"noted_on": "2018-06-01"}).status_code == 302
+
+
+def test_a_text_of_spaces_is_refused_beside_its_field_and_keeps_what_was_typed(client, group):
+    member = make_volunteer(group)
+    sign_in(client, member.account)
+    response = client.post(f"/groups/{group.slug}/recommendations/new",
+                           data={"title": "   ", "text": " \n ", "rationale": "Mon raisonnement"})
+    page = text_of(response)
+    assert response.status_code == 400 and "Enter a title." in page and "Write the recommendation." in page
+    assert "Mon raisonnement" in page and 'tabindex="-1" autofocus' in page  # the summary takes the focus
+    assert db.session.query(Recommendation).count() == 0
+
+
+def test_minutes_record_a_meeting_held_and_go_to_the_board_after_a_confirmation(client, secretary):
+    make_board(2)
+    sign_in(client, secretary)
+    ahead = (today() + timedelta(days=30)).isoformat()
+    refused = client.post("/board/minutes/new", data={"meeting_on": ahead, "place": "Gent"})
+    assert refused.status_code == 422 and 'id="meeting_on-error"' in text_of(refused)
+    assert "This date is still to come" in text_of(refused)
+    minutes = make_minutes("draft")
+    edit = client.post(f"/board/minutes/{minutes.id}/edit", data={"meeting_on": ahead, "place": "Gent"})
+    assert edit.status_code == 422 and 'id="meeting_on-error"' in text_of(edit)
+    page = text_of(client.get(f"/board/minutes/{minutes.id}"))
+    circulate = page.split('id="circulate"')[1]
+    assert "board members get an e-mail asking them to read, comment and approve the minutes of the meeting " \
+           "of 10 September 2026" in circulate and "Yes, send the draft to the board" in circulate
