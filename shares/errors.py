@@ -9,6 +9,13 @@ class DuplicateEmail(DomainError):
     status = 409
 
 
+class IdentityInRegister(DomainError):
+    """Another membership that has not ended has this national or enterprise number: one person (or
+    one company) is one member, with one vote."""
+
+    status = 409
+
+
 # --- the register -------------------------------------------------------------------------------
 
 class InvalidShareCount(DomainError):

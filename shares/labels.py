@@ -140,7 +140,8 @@ def dates_text(dates, fmt: str = "medium") -> str:
 
 
 REFUND_WHY_WORDS = {"overpayment": _l("Paid beyond what was due"), "underpayment": _l("A partial payment, paid back"),
-                    "refused_application": _l("Membership application refused")}
+                    "refused_application": _l("Membership application refused"),
+                    "leaving": _l("Shares paid back to a member who left")}
 
 
 def refund_why(kind) -> str:

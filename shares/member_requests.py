@@ -126,7 +126,8 @@ def decide(request: MemberRequest, *, approve: bool, actor: Account, note: str =
             entries = [register.change_category(member, Category(request.details["category"]), actor=actor,
                                                 note=note)]
         elif request.kind is MemberRequestKind.RESIGN:
-            entries = register.resign(member, actor=actor, note=note or request.details.get("reason", ""))
+            # The member's reason stays on their request, for staff: the legal register gets staff's note only.
+            entries = register.resign(member, actor=actor, note=note, refund_iban=request.details.get("iban"))
         elif request.kind is MemberRequestKind.BUY_SHARES:
             entry, _payment = register.subscribe(member, int(request.details["shares"]), actor=actor, note=note)
             entries = [entry]

@@ -39,6 +39,10 @@ register_messages({
                                         "form was sent twice): nothing more is recorded. Check what is paid now."),
     errors.RequestPaidInFull: _l("This request is paid in full: there is nothing left to receive."),
     errors.TransactionAlreadyResolved: _l("Someone resolved this payment first. Reload the queue."),
+    errors.IdentityInRegister: _l("This national or enterprise number is already in the register, for a "
+                                  "membership that has not ended: one person is one member. If it is yours, "
+                                  "sign in with the e-mail address you gave then; otherwise contact the "
+                                  "cooperative."),
     errors.DuplicateEmail: _l("An account already uses this e-mail address. If it is yours, sign in: you can buy "
                               "shares from your own page."),
     errors.StaleEdit: _l("Someone changed this while you were editing. Reload the page and try again."),

@@ -352,6 +352,7 @@ class SurplusKind(str, enum.Enum):
     OVERPAYMENT = "overpayment"  # money beyond what the request asked: kept until staff decide
     UNDERPAYMENT = "underpayment"  # a payment short of what the request asked: staff decide what follows
     REFUSED_APPLICATION = "refused_application"  # money paid for an application that was refused: refunded
+    LEAVING = "leaving"  # the paid-up value of a leaving member's shares, redeemed: paid back
 
 
 class SurplusDecision(str, enum.Enum):
@@ -367,6 +368,7 @@ KIND_DECISIONS = {
     SurplusKind.OVERPAYMENT: (SurplusDecision.REFUND, SurplusDecision.EXTRA_SHARES, SurplusDecision.CREDIT),
     SurplusKind.UNDERPAYMENT: (SurplusDecision.REFUND, SurplusDecision.KEEP_DUE, SurplusDecision.FEWER_SHARES),
     SurplusKind.REFUSED_APPLICATION: (SurplusDecision.REFUND,),
+    SurplusKind.LEAVING: (SurplusDecision.REFUND,),
 }
 
 
@@ -382,7 +384,10 @@ class Surplus(db.Model):
     - an **overpayment**: what a payment brought beyond the amount due (refund, extra shares, credit);
     - an **underpayment**: a payment short of what its request asked, ``amount_cents`` being the money
       it brought (keep the rest due, buy fewer shares, refund);
-    - a **refused application**'s money, decided (refund) when the application is refused.
+    - a **refused application**'s money, decided (refund) when the application is refused;
+    - a **leaving** member's money: the paid-up value of the shares redeemed when they resign or are
+      excluded, decided (refund, to the account they gave) with the redemption, once per redemption
+      entry (a unique column).
 
     Decided once: each decision is a conditional UPDATE on ``decision IS NULL``; a bank transaction
     leaves at most one such record, a decision's remainder at most one more, and a refused application's
@@ -413,6 +418,7 @@ class Surplus(db.Model):
     decided_by_id: Mapped[int | None] = mapped_column(ForeignKey("app_account.id"))
     decision_note: Mapped[str] = mapped_column(String(500), default="")
     result_request_id: Mapped[int | None] = mapped_column(ForeignKey("shares_payment_request.id"))
+    share_entry_id: Mapped[int | None] = mapped_column(ForeignKey("shares_entry.id"), unique=True)  # a redemption
     refunded_at: Mapped[datetime | None]
 
     member: Mapped[Member] = relationship()

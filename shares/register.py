@@ -280,20 +280,34 @@ def redeem(member: Member, shares: int, *, on: date | None = None, actor: Accoun
     return entry
 
 
-def _leave(member: Member, kind: EntryKind, on: date, actor, note, **board) -> list[ShareEntry]:
+def _leave(member: Member, kind: EntryKind, on: date, actor, note, refund_iban: str | None,
+           **board) -> list[ShareEntry]:
+    """The leaving entry, the redemption of every share, and what it pays back on the refund list."""
+    from shares.surplus import refund_on_leaving  # shares.surplus builds on this module
+
     _check_date(on)
     position = holding(member, on)
     _check_active(member, position)
     entries = [_entry(member, kind, on, actor, note=note[:500], **board)]
     db.session.flush()
     if position.shares > 0:
-        entries.append(redeem(member, position.shares, on=on, actor=actor, note=note, _leaving=True))
+        redemption = redeem(member, position.shares, on=on, actor=actor, note=note, _leaving=True)
+        entries.append(redemption)
+        db.session.flush()
+        refund_on_leaving(redemption, refund_iban or member.iban, actor=actor)
+    # A renewal nobody paid any of is no longer asked of someone who left (one partly paid stays for staff).
+    for renewal in db.session.scalars(select(PaymentRequest).where(
+            PaymentRequest.member_id == member.id, PaymentRequest.purpose == PaymentPurpose.RENEWAL,
+            PaymentRequest.status == PaymentStatus.OPEN, PaymentRequest.paid_cents == 0)):
+        cancel_payment_request(renewal, actor=actor)
     return entries
 
 
-def resign(member: Member, *, on: date | None = None, actor: Account | None = None, note: str = "") -> list[ShareEntry]:
-    """The member leaves: a resignation entry and the redemption of all their shares."""
-    entries = _leave(member, EntryKind.RESIGNATION, on or today(), actor, note)
+def resign(member: Member, *, on: date | None = None, actor: Account | None = None, note: str = "",
+           refund_iban: str | None = None) -> list[ShareEntry]:
+    """The member leaves: a resignation entry and the redemption of all their shares, paid back to
+    ``refund_iban`` (else the profile's account) from the refund list."""
+    entries = _leave(member, EntryKind.RESIGNATION, on or today(), actor, note, refund_iban)
     _audit("shares.register.resignation", member, entries, actor, on=on)
     return entries
 
@@ -302,7 +316,7 @@ def exclude(member: Member, *, on: date | None = None, board_decision_on: date |
             board_reference: str | None, actor: Account | None = None, note: str = "") -> list[ShareEntry]:
     if not board_decision_on or not (board_reference or "").strip():
         raise BoardApprovalRequired()
-    entries = _leave(member, EntryKind.EXCLUSION, on or today(), actor, note,
+    entries = _leave(member, EntryKind.EXCLUSION, on or today(), actor, note, None,
                      board_decision_on=board_decision_on, board_reference=board_reference.strip()[:100])
     _audit("shares.register.exclusion", member, entries, actor, on=on, board_decision_on=board_decision_on,
            board_reference=board_reference)

@@ -1,14 +1,14 @@
 """Member verbs. They flush, never commit."""
 from __future__ import annotations
 
-from sqlalchemy import func, select
+from sqlalchemy import func, or_, select
 from sqlalchemy.orm.exc import StaleDataError
 
 from app import audit
 from app.extensions import db
 from app.models import Account
-from shares.errors import DuplicateEmail, LegalPersonInCategoryA, StaleEdit
-from shares.models import Category, Member, MemberKind
+from shares.errors import DuplicateEmail, IdentityInRegister, LegalPersonInCategoryA, StaleEdit
+from shares.models import ApplicationStatus, Category, Member, MemberKind, MembershipApplication
 
 PROFILE_FIELDS = ("first_name", "last_name", "legal_name", "street", "postcode", "city", "country",
                   "national_number", "enterprise_number", "iban")
@@ -26,12 +26,49 @@ def check_category(kind: MemberKind, category: Category) -> None:
         raise LegalPersonInCategoryA()
 
 
+def identity_in_register(national_number: str | None = None, enterprise_number: str | None = None,
+                         except_member_id: int | None = None) -> Member | None:
+    """The member with this national (or enterprise) number whose membership has not ended: admitted
+    and not resigned or excluded, or an application still in hand. A former member, or an applicant
+    refused, may apply again."""
+    from app.clock import today
+    from shares.standing import register_facts
+
+    conditions = [column == value for column, value in ((Member.national_number, national_number),
+                                                        (Member.enterprise_number, enterprise_number)) if value]
+    if not conditions:
+        return None
+    query = select(Member).where(or_(*conditions))
+    if except_member_id is not None:
+        query = query.where(Member.id != except_member_id)
+    holders = list(db.session.scalars(query))
+    if not holders:
+        return None
+    on = today()
+    facts = register_facts(on, [m.id for m in holders])
+    refused = set(db.session.scalars(select(MembershipApplication.member_id).where(
+        MembershipApplication.member_id.in_([m.id for m in holders]),
+        MembershipApplication.status == ApplicationStatus.REFUSED)))
+    for member in holders:
+        f = facts.get(member.id)
+        if member.id not in refused and not (f is not None and f.exited):
+            return member
+    return None
+
+
+def _check_identity(fields: dict, except_member_id: int | None = None) -> None:
+    if identity_in_register(fields.get("national_number") or None, fields.get("enterprise_number") or None,
+                            except_member_id) is not None:
+        raise IdentityInRegister()
+
+
 def create_member(*, email: str, kind: MemberKind, category: Category, language: str = "fr",
                   number: int | None = None, **fields) -> Member:
     email = email.strip().lower()
     check_category(kind, category)
     if db.session.scalar(select(Account.id).where(func.lower(Account.email) == email)):
-        raise DuplicateEmail()
+        raise DuplicateEmail()  # said first: the same application sent twice is answered "sign in"
+    _check_identity(fields)
     account = Account(email=email, language=language, display_name="")
     member = Member(account=account, kind=kind, category=category,
                     number=number or next_member_number(), **fields)
@@ -47,6 +84,8 @@ def update_profile(member: Member, expected_version: int, language: str, **field
     """Apply a profile edit made on version ``expected_version``; a stale copy raises StaleEdit."""
     if member.version != expected_version:
         raise StaleEdit()
+    _check_identity({f: fields[f] for f in ("national_number", "enterprise_number")  # a number changed to another's
+                     if fields.get(f) and fields[f] != getattr(member, f)}, except_member_id=member.id)
     before = audit.snapshot(member, PROFILE_FIELDS) | {"language": member.account.language}
     for name in PROFILE_FIELDS:
         if name in fields:

@@ -60,6 +60,8 @@ class RegisterFacts:
                                              or self.last_subscription_on <= self.exit_on)
 
     def reasons(self, on: date) -> list[str]:
+        if self.exited:  # someone who left is told that, not that their shares or renewal are missing
+            return [EXCLUDED if self.exit_kind is EntryKind.EXCLUSION else RESIGNED]
         out = []
         if self.category not in (Category.A, Category.B):
             out.append(CATEGORY_UNKNOWN)
@@ -68,8 +70,6 @@ class RegisterFacts:
         joined_this_year = self.first_paid_on is not None and self.first_paid_on.year == on.year
         if not (self.renewed or joined_this_year):
             out.append(NOT_RENEWED)
-        if self.exited:
-            out.append(EXCLUDED if self.exit_kind is EntryKind.EXCLUSION else RESIGNED)
         return out
 
 

@@ -266,6 +266,24 @@ def refund_refused_application(application: MembershipApplication, *, actor: Acc
     return kept
 
 
+def refund_on_leaving(redemption: ShareEntry, iban: str | None, *, actor: Account | None = None) -> Surplus | None:
+    """Put the paid-up value a leaving member's redemption gives back on the refund list, to ``iban``
+    (the account they gave when resigning, else their profile's), once per redemption (unique)."""
+    amount = -redemption.paid_cents
+    if amount <= 0:
+        return None
+    iban = _valid_iban(iban)
+    kept = Surplus(member_id=redemption.member_id, share_entry_id=redemption.id, amount_cents=amount,
+                   kind=SurplusKind.LEAVING, refund_iban=iban, decision=SurplusDecision.REFUND,
+                   decided_at=utcnow(), decided_by_id=actor.id if actor else None)
+    with savepoint(conflict=SurplusAlreadyDecided):
+        db.session.add(kept)
+        db.session.flush()
+    audit.record("shares.surplus.refund", kept, actor=actor,
+                 after={"amount_cents": amount, "iban": iban, "kind": kept.kind, "entry": redemption.id})
+    return kept
+
+
 def _valid_iban(value: str | None) -> str | None:
     try:
         return std_iban.validate(value or "")

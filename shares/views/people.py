@@ -24,7 +24,7 @@ from shares.permissions import (can_cancel_payment_request, can_decide_admission
                                 can_manage_members, can_record_lapses, can_resolve_payments,
                                 can_send_renewal_letters)
 from shares.views.blueprint import bp, row_or_404
-from shares.views.public import application_fields
+from shares.views.public import application_fields, application_refused
 
 
 def _actor():
@@ -90,7 +90,7 @@ def staff_new_member():
                                               language=form.language.data, actor=_actor(),
                                               **application_fields(form))
         except DomainError as exc:
-            (form.email if exc.status == 409 else form.shares).errors.append(error_message(exc))
+            application_refused(form, exc)
             return render_template("shares/member_new.html", form=form), exc.status
         number = application.member.number
         flash(_("Member %(number)s created. They are admitted once their shares are paid and the admission is "

@@ -12,7 +12,7 @@ from app.extensions import limiter
 from app.uow import unit_of_work
 from app.web import render
 from shares import email_change, queries, services
-from shares.errors import StaleEdit
+from shares.errors import IdentityInRegister, StaleEdit
 from shares.forms import ConfirmForm, EmailChangeForm, MemberSearchForm, ProfileForm
 from shares.models import MemberKind
 from shares.permissions import can_edit_profile, is_member
@@ -38,6 +38,10 @@ def profile():
                     "check them against the saved profile and save again."), "error")
             form.version.data = member.version
             return render_template("shares/profile.html", form=form, member=member), 409
+        except IdentityInRegister as exc:
+            field = form.enterprise_number if member.kind is MemberKind.LEGAL else form.national_number
+            field.errors.append(error_message(exc))
+            return render_template("shares/profile.html", form=form, member=member), exc.status
         refresh()  # said in the language just chosen, which the next page is in
         flash(_("Your profile is saved."), "success")
         return redirect(url_for("shares.profile"))

@@ -11,7 +11,7 @@ from app.extensions import db, limiter
 from app.jobs import public_url
 from app.mail import queue_mail
 from app.uow import unit_of_work
-from shares import admission, documents, payments
+from shares import admission, documents, errors, payments
 from shares.forms import ApplicationForm
 from shares.labels import coop_iban_text
 from shares.models import Category, MemberKind, MembershipApplication
@@ -34,6 +34,16 @@ def application_fields(form) -> dict:
     else:
         values.update(legal_name=None)
     return values
+
+
+def application_refused(form, exc: DomainError) -> None:
+    """Where an application's refusal is said: beside the national or enterprise number another
+    membership holds, beside the e-mail address another account uses, else beside the shares."""
+    if isinstance(exc, errors.IdentityInRegister):
+        field = form.enterprise_number if form.kind.data == "legal" else form.national_number
+    else:
+        field = form.email if exc.status == 409 else form.shares
+    field.errors.append(error_message(exc))
 
 
 def _join_page(form: ApplicationForm, status: int = 200, problem: str | None = None) -> Response:
@@ -65,7 +75,7 @@ def apply():
                                               language=form.language.data, **application_fields(form))
                 _mail_application(application)
         except DomainError as exc:
-            (form.email if exc.status == 409 else form.shares).errors.append(error_message(exc))
+            application_refused(form, exc)
             return _join_page(form, exc.status)
         session["application_id"] = application.id
         return redirect(url_for("shares.application_received"))

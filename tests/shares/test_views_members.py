@@ -11,7 +11,7 @@ from app.models import AuditEntry, Role
 from shares import register, renewal, standing
 from app.clock import today
 from shares.models import (Category, EntryKind, MemberRequest, MemberRequestKind, MemberRequestStatus,
-                           PaymentPurpose, PaymentRequest, PaymentStatus, ShareEntry)
+                           PaymentPurpose, PaymentRequest, PaymentStatus, ShareEntry, Surplus, SurplusKind)
 from shares.register import record_payment
 from tests.factories import sign_in
 
@@ -257,6 +257,37 @@ def test_approving_a_resignation_writes_the_register(client, app, member_with_sh
     # A member who has left cannot ask again.
     resign = {"confirm": str(member.number), "iban": "BE71096123456769"}
     assert client.post("/me/resign", data=resign).status_code == 422
+
+
+def test_a_resignation_approved_pays_the_shares_back_to_the_account_given_and_asks_nothing_more(
+        client, app, member_with_shares, make_staff):
+    """The resigning member's account is where their shares' paid-up value goes, on the refund list;
+    their reason stays on the request, out of the legal register; this year's renewal is not asked of
+    them any more; their pages say they resigned, nothing else."""
+    member = member_with_shares(2, on=date(THIS_YEAR - 2, 3, 1))
+    renewal.run_campaign(THIS_YEAR)
+    assert renewal.renewal_request_for(member.id, THIS_YEAR).status is PaymentStatus.OPEN
+    sign_in(client, member.account)
+    assert "/me/renewal/status" in client.get("/").get_data(as_text=True)  # the renewal box, until they leave
+    client.post("/me/resign", data={"confirm": str(member.number), "iban": "FR76 3000 6000 0112 3456 7890 189",
+                                    "reason": "Je déménage à l'étranger"})
+    req = db.session.scalar(db.select(MemberRequest))
+    staff_client = app.test_client()
+    sign_in(staff_client, make_staff())
+    assert staff_client.post(f"/staff/requests/{req.id}/approve", data={}).status_code == 302
+    db.session.expire_all()
+    [refund] = db.session.scalars(db.select(Surplus)).all()
+    assert (refund.kind, refund.amount_cents, refund.refund_iban) == (SurplusKind.LEAVING, 6000,
+                                                                      "FR7630006000011234567890189")
+    listed = staff_client.get("/staff/payments/refunds").get_data(as_text=True)
+    assert "60.00 €" in listed and "FR76 3000 6000 0112 3456 7890 189" in listed
+    assert "Shares paid back to a member who left" in listed
+    notes = [e.note for e in db.session.scalars(db.select(ShareEntry).where(ShareEntry.member_id == member.id))]
+    assert not any("déménage" in n for n in notes)
+    assert renewal.renewal_request_for(member.id, THIS_YEAR).status is PaymentStatus.CANCELLED
+    assert standing.standing_reasons(member, today()) == [standing.RESIGNED]
+    home = client.get("/").get_data(as_text=True)
+    assert "/me/renewal/status" not in home and f"Membership {THIS_YEAR}" not in home  # no renewal box
 
 
 def test_staff_renewal_status_page(client, app, member_with_shares, make_staff):

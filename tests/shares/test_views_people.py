@@ -9,7 +9,7 @@ import pytest
 from app.clock import today
 from app.extensions import db
 from app.models import AuditEntry, LoginToken
-from shares import register
+from shares import admission, register
 from shares.models import (ApplicationStatus, EntryKind, MembershipApplication, PaymentRequest, PaymentStatus, Surplus,
                            ShareEntry)
 from shares.register import record_payment as apply_payment
@@ -377,3 +377,36 @@ def test_money_received_is_refused_on_a_cancelled_request_and_to_members(client,
 def test_a_payment_request_id_beyond_the_database_s_integers_is_not_found(client, login_as, action):
     login_as("staff")
     assert client.get(f"/staff/payment-requests/99999999999999999999/{action}").status_code == 404
+
+
+def test_one_person_is_one_member_whoever_applies_for_them(client, login_as, make_member):
+    """The national number of a membership that has not ended cannot start another: not by /join with
+    another address, not by staff, not by a member typing it into their profile. Refused, the person
+    may apply again."""
+    assert client.post("/join", data=GOOD).status_code == 302
+    twin = client.post("/join", data=GOOD | {"email": "chloe.other@example.be", "first_name": "Chloë"})
+    page = twin.get_data(as_text=True)
+    assert twin.status_code == 409 and 'id="national_number-error"' in page
+    assert "already in the register, for a membership that has not ended" in page
+    assert db.session.scalar(db.select(db.func.count()).select_from(MembershipApplication)) == 1
+    login_as("staff")
+    by_staff = client.post("/staff/members/new", data={k: v for k, v in GOOD.items() if k != "consent"}
+                           | {"email": "chloe.third@example.be"})
+    assert by_staff.status_code == 409 and 'id="national_number-error"' in by_staff.get_data(as_text=True)
+    member = make_member()
+    sign_in(client, member.account)
+    profile = client.post("/me", data={"first_name": member.first_name, "last_name": member.last_name,
+                                       "street": "Rue 1", "postcode": "1000", "city": "Bruxelles", "country": "BE",
+                                       "language": "en", "version": member.version,
+                                       "national_number": "85.07.30-033.28"})
+    assert profile.status_code == 409 and 'id="national_number-error"' in profile.get_data(as_text=True)
+    db.session.expire_all()
+    assert member.national_number != "85073003328"
+    # Refused, the applicant's number is free again.
+    application = db.session.scalar(db.select(MembershipApplication))
+    admission.decide(application, admit=False, decision_on=today(), decision_reference="CA-1",
+                     actor=make_member().account)
+    db.session.commit()
+    client.get("/auth/logout")
+    again = client.application.test_client().post("/join", data=GOOD | {"email": "chloe.again@example.be"})
+    assert again.status_code == 302
