@@ -269,6 +269,16 @@ def _euros(cents: int, locale: str) -> str:
     return babel_numbers.format_decimal(cents / 100, format="#,##0.00", locale=locale) + " €"
 
 
+def money(cents: int | None, currency: str | None = "EUR") -> str:
+    """An amount in its own currency, in the reader's locale: euros as ``euros`` shows them, any other
+    currency with its own sign or code (``30,00 $US`` in French), never a euro sign on dollars."""
+    if currency in (None, "", "EUR"):
+        return euros(cents)
+    if cents is None:
+        return ""
+    return babel_numbers.format_currency(cents / 100, currency, locale=str(get_locale() or "fr"))
+
+
 def percent(value: float) -> str:
     """A percentage with one decimal, in the reader's locale (``50,0`` in French and Dutch)."""
     return babel_numbers.format_decimal(value, format="#,##0.0", locale=str(get_locale() or "fr"))
@@ -293,6 +303,7 @@ def register(app) -> None:
                                  language_words=LANGUAGE_WORDS,
                                  nav_links=nav_links, task_count=task_count, poll_every=poll_every)
     app.jinja_env.filters["euros"] = euros
+    app.jinja_env.filters["money"] = money
     app.jinja_env.filters["percent"] = percent
     app.jinja_env.filters["time_of_day"] = time_of_day
     from app.audit import action_label, change_lines, object_label

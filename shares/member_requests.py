@@ -14,12 +14,15 @@ from app import audit
 from app.clock import utcnow
 from app.errors import Conflict
 from app.extensions import db
+from app.jobs import job_context, public_url
+from app.mail import queue_mail
 from app.models import Account
 from app.uow import savepoint
 from shares import register
-from shares.errors import ApplicationPending, InvalidShareCount, MemberNotActive, SameCategory
-from shares.models import (Category, Member, MemberRequest, MemberRequestKind, MemberRequestStatus, PaymentRequest,
-                           ShareEntry)
+from shares.errors import ApplicationPending, InvalidShareCount, MemberNotActive, ReasonRequired, SameCategory
+from shares.labels import coop_iban_text
+from shares.models import (Category, EntryKind, Member, MemberRequest, MemberRequestKind, MemberRequestStatus,
+                           PaymentRequest, ShareEntry)
 
 
 class RequestAlreadyPending(Conflict):
@@ -109,7 +112,10 @@ def member_pending(member: Member) -> dict[MemberRequestKind, MemberRequest]:
 
 
 def decide(request: MemberRequest, *, approve: bool, actor: Account, note: str = "") -> list[ShareEntry]:
-    """Approve (writing the register entry) or refuse a pending request, once."""
+    """Approve (writing the register entry) or refuse (saying why) a pending request, once; the member
+    is told by e-mail, in their language, with what follows."""
+    if not approve and not note.strip():
+        raise ReasonRequired()
     status = MemberRequestStatus.APPROVED if approve else MemberRequestStatus.REFUSED
     result = db.session.execute(
         update(MemberRequest).where(MemberRequest.id == request.id,
@@ -120,8 +126,9 @@ def decide(request: MemberRequest, *, approve: bool, actor: Account, note: str =
         raise RequestAlreadyDecided()
     db.session.refresh(request, ["status", "decided_by_id", "decided_at", "decision_note"])
     entries: list[ShareEntry] = []
+    payment = None
+    member = request.member
     if approve:
-        member = request.member
         if request.kind is MemberRequestKind.CHANGE_CATEGORY:
             entries = [register.change_category(member, Category(request.details["category"]), actor=actor,
                                                 note=note)]
@@ -129,9 +136,15 @@ def decide(request: MemberRequest, *, approve: bool, actor: Account, note: str =
             # The member's reason stays on their request, for staff: the legal register gets staff's note only.
             entries = register.resign(member, actor=actor, note=note, refund_iban=request.details.get("iban"))
         elif request.kind is MemberRequestKind.BUY_SHARES:
-            entry, _payment = register.subscribe(member, int(request.details["shares"]), actor=actor, note=note)
+            entry, payment = register.subscribe(member, int(request.details["shares"]), actor=actor, note=note)
             entries = [entry]
     audit.record(f"shares.member_request.{status.value}", request, actor=actor,
                  before={"status": MemberRequestStatus.PENDING},
                  after={"status": status, "note": note, "entries": [e.id for e in entries]})
+    refund = next((e for e in entries if e.kind is EntryKind.REDEMPTION), None)
+    with job_context():
+        queue_mail(member.email, member.language, "member_request_decided",
+                   dedupe_key=f"shares.member_request:{request.id}", member=member, request=request, approved=approve, note=note.strip(), payment=payment,
+                   refund_cents=-refund.paid_cents if refund else 0, coop_iban=coop_iban_text(),
+                   link=public_url("/me/shares"))
     return entries

@@ -39,10 +39,11 @@ from app.uow import savepoint
 from shares import register
 from shares.errors import (FewerSharesImpossible, KeptMoneyNotForShares, NothingDue, RefundAccountMissing,
                            ShortfallSettled, SurplusAlreadyDecided, SurplusTooSmall)
+from shares.labels import coop_iban_text, iban_text
 from shares.models import (ApplicationStatus, BankTransaction, Member, MembershipApplication, PaymentPurpose,
                            PaymentRequest, PaymentStatus, ShareEntry, Surplus, SurplusDecision, SurplusKind)
 from shares.payments import CAPITAL_PURPOSES, create_payment_request
-from shares.settings import setting, share_price_cents
+from shares.settings import share_price_cents
 from shares.signals import request_settled
 
 
@@ -82,7 +83,7 @@ def refund(surplus: Surplus, *, iban: str | None = None, actor: Account | None =
             ShareEntry.bank_transaction_id == surplus.bank_transaction_id))
         register.reverse_payments(request, [entry], reason=f"refund of underpayment #{surplus.id}", actor=actor)
         _mail(surplus.member_id, "money_refunded", f"shares.refund:{surplus.id}", refused=False, request=request,
-              amount_cents=surplus.amount_cents, iban=account)
+              amount_cents=surplus.amount_cents, iban=iban_text(account))
     audit.record("shares.surplus.refund", surplus, actor=actor,
                  after={"amount_cents": surplus.amount_cents, "iban": account, "note": note, "kind": surplus.kind,
                         "due_cents": request.due_cents if request is not None else None})
@@ -195,7 +196,7 @@ def keep_due(surplus: Surplus, *, actor: Account | None = None, note: str = "") 
     request = _short_request(surplus)
     _claim(surplus, SurplusDecision.KEEP_DUE, actor, note)
     _mail(surplus.member_id, "balance_due", f"shares.balance_due:{surplus.id}", request=request,
-          paid_cents=surplus.amount_cents, iban=setting("COOP_IBAN"),
+          paid_cents=surplus.amount_cents, iban=coop_iban_text(),
           on=surplus.bank_transaction.booking_date if surplus.bank_transaction else None)
     audit.record("shares.underpayment.keep_due", surplus, actor=actor,
                  after={"amount_cents": surplus.amount_cents, "due_cents": request.due_cents,
@@ -259,7 +260,7 @@ def refund_refused_application(application: MembershipApplication, *, actor: Acc
     register.reverse_payments(request, entries, reason=f"application refused: refund #{kept.id}", actor=actor,
                               cancel=True)
     _mail(application.member_id, "money_refunded", f"shares.refund:{kept.id}", refused=True, request=request,
-          amount_cents=amount, iban=iban, decision_on=application.decision_on)
+          amount_cents=amount, iban=iban_text(iban), decision_on=application.decision_on)
     audit.record("shares.surplus.refund", kept, actor=actor,
                  after={"amount_cents": amount, "iban": iban, "note": note, "kind": kept.kind,
                         "application": application.id})

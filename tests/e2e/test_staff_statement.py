@@ -129,8 +129,9 @@ def test_staff_decide_a_request_and_read_the_dashboard(page, live_server, access
     accessible(page)
     card = page.locator("section.card").filter(has_text="Koen Claes")
     expect(card).to_contain_text("From category A to category B")
-    card.get_by_label("Note (optional)").fill("board decision 2025-11")
-    card.get_by_role("button", name="Approve").click()
+    card.locator("details summary", has_text="Approve").click()  # a confirmation: the member is told
+    card.get_by_label("Note in the register (optional)").fill("board decision 2025-11")
+    card.get_by_role("button", name="Yes, approve the request").click()
     expect(page.locator(".flashes")).to_contain_text("Request approved")
     expect(page.locator("main")).to_contain_text("No request is waiting.")
     db.session.rollback()

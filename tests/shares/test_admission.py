@@ -15,7 +15,7 @@ from shares import admission, register
 from shares.errors import ApplicationPending, DuplicateEmail
 from shares.member_requests import buy_shares, decide
 from shares.models import (ApplicationStatus, Category, EntryKind, MemberKind, MemberRequest, PaymentPurpose,
-                           PaymentStatus, ShareEntry)
+                           PaymentRequest, PaymentStatus, ShareEntry)
 from shares.payments import parse_epc, request_payload
 from shares.register import record_payment as apply_payment
 from shares.standing import standing_reasons
@@ -118,7 +118,7 @@ def test_an_applicant_cannot_buy_more_shares_before_admission():
         buy_shares(application.member, 1)
 
 
-def test_buying_more_shares_can_wait_for_a_decision(member_with_shares, make_staff):
+def test_buying_more_shares_can_wait_for_a_decision(member_with_shares, make_staff, outbox):
     member = member_with_shares(1, on=date(2024, 3, 1))
     current_app.config["SHARE_PURCHASE_NEEDS_DECISION"] = True
     try:
@@ -129,5 +129,10 @@ def test_buying_more_shares_can_wait_for_a_decision(member_with_shares, make_sta
         decide(pending, approve=True, actor=make_staff(), note="CA-4")
         db.session.commit()
         assert register.holding(member).shares == 3 and register.holding(member).paid_cents == 3000
+        [told] = [m for m in outbox(member.email) if m.dedupe_key == f"shares.member_request:{pending.id}"]
+        request = db.session.scalar(db.select(PaymentRequest).where(PaymentRequest.member_id == member.id,
+                                                                   PaymentRequest.shares == 2))
+        assert "2 more shares are subscribed in your name." in told.body_text
+        assert "transfer 60.00 € to BE" in told.body_text and request.formatted_reference in told.body_text
     finally:
         current_app.config["SHARE_PURCHASE_NEEDS_DECISION"] = False

@@ -159,7 +159,7 @@ def test_buy_shares_refuses_bad_numbers_and_keeps_the_input(client, member_with_
     assert db.session.scalar(db.select(db.func.count()).select_from(PaymentRequest)) == 1
 
 
-def test_category_change_is_requested_then_approved_by_staff(client, app, member_with_shares, make_staff):
+def test_category_change_is_requested_then_approved_by_staff(client, app, member_with_shares, make_staff, outbox):
     member = member_with_shares(1, on=date(THIS_YEAR - 1, 3, 1), category=Category.A)
     sign_in(client, member.account)
     already = client.post("/me/category", data={"category": "A"})
@@ -182,12 +182,16 @@ def test_category_change_is_requested_then_approved_by_staff(client, app, member
     entry = db.session.scalar(db.select(ShareEntry).where(ShareEntry.kind == EntryKind.CATEGORY_CHANGE))
     assert entry.recorded_by_id == staff.id and entry.note == "statutes art. 7"
     assert db.session.scalar(db.select(AuditEntry).where(AuditEntry.action == "shares.member_request.approved"))
+    [told] = [m for m in outbox(member.email) if m.dedupe_key == f"shares.member_request:{req.id}"]
+    assert told.subject == "Your request is approved: Change of category"
+    assert "You are now in category B" in told.body_text and "statutes art. 7" not in told.body_text
     # Deciding twice: the second gets a conflict and nothing changes.
-    assert staff_client.post(f"/staff/requests/{req.id}/refuse", data={}).status_code == 409
+    assert staff_client.post(f"/staff/requests/{req.id}/refuse", data={"note": "no"}).status_code == 409
     assert "No request is waiting" in staff_client.get("/staff/requests").get_data(as_text=True)
 
 
-def test_resignation_is_requested_with_the_member_number_then_refused(client, app, member_with_shares, make_staff):
+def test_resignation_is_requested_with_the_member_number_then_refused(client, app, member_with_shares, make_staff,
+                                                                     outbox):
     member = member_with_shares(1, on=date(THIS_YEAR - 1, 3, 1))
     sign_in(client, member.account)
     iban = "BE71 0961 2345 6769"
@@ -206,9 +210,16 @@ def test_resignation_is_requested_with_the_member_number_then_refused(client, ap
     staff_client = app.test_client()
     sign_in(staff_client, make_staff())
     assert "Repay the shares to BE71 0961 2345 6769." in staff_client.get("/staff/requests").get_data(as_text=True)
+    # A refusal says why: without a reason nothing is decided.
+    silent = staff_client.post(f"/staff/requests/{req.id}/refuse", data={"note": "  "})
+    assert silent.status_code == 422 and "Say why." in silent.get_data(as_text=True)
+    db.session.expire_all()
+    assert req.status is MemberRequestStatus.PENDING
     assert staff_client.post(f"/staff/requests/{req.id}/refuse", data={"note": "call first"}).status_code == 302
     db.session.expire_all()
     assert req.status is MemberRequestStatus.REFUSED and register.holding(member).left is None
+    [told] = [m for m in outbox(member.email) if m.dedupe_key == f"shares.member_request:{req.id}"]
+    assert told.subject == "Your request is refused: Resignation" and "Why: call first" in told.body_text
 
 
 def test_a_member_withdraws_a_request_before_staff_decide_and_only_their_own(client, app, member_with_shares,
@@ -260,7 +271,7 @@ def test_approving_a_resignation_writes_the_register(client, app, member_with_sh
 
 
 def test_a_resignation_approved_pays_the_shares_back_to_the_account_given_and_asks_nothing_more(
-        client, app, member_with_shares, make_staff):
+        client, app, member_with_shares, make_staff, outbox):
     """The resigning member's account is where their shares' paid-up value goes, on the refund list;
     their reason stays on the request, out of the legal register; this year's renewal is not asked of
     them any more; their pages say they resigned, nothing else."""
@@ -286,6 +297,9 @@ def test_a_resignation_approved_pays_the_shares_back_to_the_account_given_and_as
     assert not any("déménage" in n for n in notes)
     assert renewal.renewal_request_for(member.id, THIS_YEAR).status is PaymentStatus.CANCELLED
     assert standing.standing_reasons(member, today()) == [standing.RESIGNED]
+    [told] = [m for m in outbox(member.email) if m.dedupe_key == f"shares.member_request:{req.id}"]
+    assert told.subject == "Your request is approved: Resignation"
+    assert "We are paying 60.00 € back to the account FR76 3000 6000 0112 3456 7890 189." in told.body_text
     home = client.get("/").get_data(as_text=True)
     assert "/me/renewal/status" not in home and f"Membership {THIS_YEAR}" not in home  # no renewal box
 

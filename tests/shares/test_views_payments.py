@@ -47,6 +47,9 @@ def test_queue_shows_every_reason_and_counts(client, login_as, make_member):
         assert words in text
     only = client.get("/staff/payments/queue?why=currency").get_data(as_text=True)
     assert "Dollar Payer" in only and "Slip" not in only
+    # Dollars are shown as dollars, never with a euro sign, and are offered no request to pay.
+    assert "$30.00" in only and "30.00 €" not in only and "it cannot pay a request" in only
+    assert "Show the likely requests" not in only
     assert client.get("/staff/payments/queue?why=nonsense").status_code == 400
     assert client.get("/staff/payments/queue?page=abc").status_code == 400
     assert client.get("/staff/payments/queue?page=0").status_code == 400
