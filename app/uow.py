@@ -35,3 +35,15 @@ def savepoint(conflict: type[DomainError] | DomainError | None = None) -> Iterat
         if conflict is None:
             raise
         raise (conflict() if isinstance(conflict, type) else conflict) from exc
+
+
+@contextmanager
+def dry_run() -> Iterator[None]:
+    """Run the block in a savepoint and always undo it: a confirmation page is offered only for what
+    the services would accept, judged by the same rules (a refusal propagates as raised)."""
+    nested = db.session.begin_nested()
+    try:
+        yield
+    finally:
+        if nested.is_active:
+            nested.rollback()

@@ -20,7 +20,7 @@ from app.csvexport import Euros, csv_response
 from app.errors import DomainError, error_message, register_messages
 from app.extensions import db
 from app.registry import Task
-from app.uow import unit_of_work
+from app.uow import dry_run, unit_of_work
 from app.web import euros, format_day, render, wants_partial
 from shares import bank, errors, extracts, forms, queries, register
 from shares import surplus as surpluses
@@ -30,6 +30,7 @@ from shares.labels import entry_label, refund_why
 from shares.models import ApplicationStatus, BankTransaction, Category, EntryKind, Member, PaymentRequest, Surplus, SurplusKind
 from shares.permissions import (can_import_statements, can_keep_register, can_resolve_payments, can_view_member,
                                 can_view_register)
+from shares.settings import share_price_cents
 from shares.views.blueprint import bp, row_or_404
 
 REGISTER_PAGE_SIZE = 100
@@ -59,7 +60,7 @@ STATEMENT_ERRORS = {
 # ------------------------------------------------------------------------------------------------
 
 # Actions that cannot be undone (only corrected by a new entry): a confirmation page comes first.
-CONFIRM_ACTIONS = ("transfer", "redeem", "resign", "exclude", "correct")
+CONFIRM_ACTIONS = ("subscribe", "transfer", "redeem", "resign", "exclude", "correct")
 
 ACTIONS = {
     "subscribe": forms.SubscribeForm, "transfer": forms.TransferForm, "category": forms.CategoryForm,
@@ -127,9 +128,20 @@ def member_action(member_id: int, action: str):
     if not form.validate_on_submit():
         return _member_page(member, {action: form}, 400)
     if action in CONFIRM_ACTIONS and request.form.get("confirmed") != "1":
-        # Irreversible: first say what will happen, and ask again (a page: works without JavaScript).
+        # Irreversible: first say what will happen, and ask again (a page: works without JavaScript),
+        # only once the services accept it (tried and undone): a refusal is said before, not after.
+        try:
+            with dry_run():
+                _perform(action, member, form)
+        except DomainError as exc:
+            db.session.rollback()
+            member = db.session.get(Member, member_id)
+            flash(error_message(exc), "error")
+            return _member_page(member, {action: form}, exc.status)
+        position = register.holding(member, clock.today())
         return render_template("shares/confirm_action.html", member=member, action=action, form=form,
-                               position=register.holding(member, clock.today()))
+                               position=position, receiver=_receiver(form) if action == "transfer" else None,
+                               price_cents=share_price_cents(position.category or member.category))
     try:
         with unit_of_work():
             message = _perform(action, member, form)
@@ -147,7 +159,7 @@ def _perform(action: str, member: Member, form) -> str:
         _entry, payment = register.subscribe(member, form.shares.data, on=form.effective_on.data, actor=actor)
         return _("Subscription recorded, to be paid with the structured communication %(ref)s.", ref=payment.formatted_reference)
     if action == "transfer":
-        receiver = db.session.scalar(select(Member).where(Member.number == form.receiver_number.data))
+        receiver = _receiver(form)
         if receiver is None:
             raise errors.UnknownMember()
         register.transfer(member, receiver, form.shares.data, on=form.effective_on.data,
@@ -181,6 +193,10 @@ def _perform(action: str, member: Member, form) -> str:
         return _("Payment matched. %(due)s is still due: decide in the payments queue whether to keep it due, "
                  "buy fewer shares or pay the money back.", due=euros(applied.request.due_cents))
     return _("Payment matched.")
+
+
+def _receiver(form) -> Member | None:
+    return db.session.scalar(select(Member).where(Member.number == form.receiver_number.data))
 
 
 def _resolve(tx: BankTransaction, form, actor, member: Member | None = None):

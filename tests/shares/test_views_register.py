@@ -50,26 +50,46 @@ def test_member_page_and_subscription(client, login_as, make_member):
     assert page.status_code == 200 and b"New subscription" in page.data
     bad = client.post(f"/staff/members/{member.id}/register/subscribe", data={"shares": "0", "effective_on": "2024-01-01"})
     assert bad.status_code == 400 and b"1 or more" in bad.data and b'value="0"' in bad.data
-    ok = client.post(f"/staff/members/{member.id}/register/subscribe", data={"shares": "2", "effective_on": "2024-01-01"})
+    data = {"shares": "2", "effective_on": "2024-01-01"}
+    confirm = client.post(f"/staff/members/{member.id}/register/subscribe", data=data)
+    assert confirm.status_code == 200 and b'name="confirmed" value="1"' in confirm.data
+    assert "2 shares will be subscribed on 1 January 2024, for 60.00 €" in confirm.get_data(as_text=True)
+    assert register.holding(member, date(2024, 1, 2)).shares == 0  # nothing recorded before the confirmation
+    ok = client.post(f"/staff/members/{member.id}/register/subscribe", data=data | {"confirmed": "1"})
     assert ok.status_code == 302
     assert register.holding(member, date(2024, 1, 2)).shares == 2
     assert db.session.scalar(select(AuditEntry.actor_id).where(AuditEntry.action == "shares.register.subscription"))
 
 
 def test_transfer_refusals_keep_input(client, login_as, member_with_shares):
+    """A transfer the register would refuse is refused before any confirmation, the form kept; one it
+    accepts is confirmed naming the receiver, and recorded only then."""
     login_as("staff")
-    giver, receiver = member_with_shares(1), member_with_shares(1)
+    giver, receiver = member_with_shares(1), member_with_shares(1, first_name="Rita", last_name="Receveuse")
     data = {"receiver_number": receiver.number, "shares": "1", "effective_on": "2024-01-01",
             "board_decision_on": "2023-12-01", "board_reference": "CA-7"}
-    confirm = client.post(f"/staff/members/{giver.id}/register/transfer", data=data)
-    assert confirm.status_code == 200 and b"Please confirm" in confirm.data and b'name="confirmed" value="1"' in confirm.data
-    assert b"ceded to member" in confirm.data and b"CA-7" in confirm.data
-    response = client.post(f"/staff/members/{giver.id}/register/transfer", data=data | {"confirmed": "1"})
+    response = client.post(f"/staff/members/{giver.id}/register/transfer", data=data)
     assert response.status_code == 422 and b"below one share" in response.data and b"CA-7" in response.data
+    assert b"Please confirm" not in response.data
+    for refused, words in (({"receiver_number": "99999"}, b"No member has this number"),
+                           ({"receiver_number": str(giver.number)}, b"two different members"),
+                           ({"board_decision_on": "2099-01-01"}, b"future")):
+        answer = client.post(f"/staff/members/{giver.id}/register/transfer", data=data | refused)
+        assert answer.status_code in (404, 422) and b"Please confirm" not in answer.data, refused
+    register.subscribe(giver, 2, on=date(2023, 6, 1))
+    register.record_payment(register.member_requests(giver)[0], 6000, on=date(2023, 6, 1))
+    db.session.commit()
+    confirm = client.post(f"/staff/members/{giver.id}/register/transfer", data=data)
+    assert confirm.status_code == 200 and b'name="confirmed" value="1"' in confirm.data
+    assert "ceded to Rita Receveuse (member" in confirm.get_data(as_text=True) and b"CA-7" in confirm.data
+    assert db.session.scalar(select(func.count()).select_from(ShareEntry)
+                             .where(ShareEntry.kind == EntryKind.TRANSFER_OUT)) == 0
+    assert client.post(f"/staff/members/{giver.id}/register/transfer",
+                       data=data | {"confirmed": "1"}).status_code == 302
     missing = client.post(f"/staff/members/{giver.id}/register/transfer", data=data | {"board_reference": ""})
     assert missing.status_code == 400
     assert db.session.scalar(select(func.count()).select_from(ShareEntry)
-                             .where(ShareEntry.kind == EntryKind.TRANSFER_OUT)) == 0
+                             .where(ShareEntry.kind == EntryKind.TRANSFER_OUT)) == 1
 
 
 def test_register_html_pdf_csv(client, login_as, member_with_shares):
