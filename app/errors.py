@@ -71,7 +71,8 @@ ERROR_TEXTS = {
     400: (_l("Bad request"), _l("The request could not be understood. Please check what you sent.")),
     403: (_l("Not allowed"), _l("You do not have permission to see this page.")),
     404: (_l("Page not found"), _l("There is nothing at this address.")),
-    405: (_l("Not allowed"), _l("This action cannot be done this way.")),
+    405: (_l("Use the page's button"), _l("This address does something only from its page's button or form: "
+                                           "go back to the page and use it there.")),
     409: (_l("Conflict"), _l("Someone changed this at the same time. Reload the page and try again.")),
     413: (_l("Too large"), _l("What you sent is too large.")),
     422: (_l("Cannot be done"), _l("This cannot be done in the current state.")),

@@ -6,7 +6,7 @@ import json
 import logging
 import re
 import secrets
-from datetime import timezone
+from datetime import datetime, timezone
 from functools import lru_cache
 from typing import Callable
 from urllib.parse import urlsplit
@@ -19,7 +19,7 @@ from flask.json.provider import DefaultJSONProvider
 from flask_babel import get_locale
 from werkzeug.routing import IntegerConverter
 
-from app.clock import BRUSSELS
+from app.clock import BRUSSELS, brussels_day
 from app.config import Config
 from app.extensions import htmx
 
@@ -219,9 +219,12 @@ def reader_locale() -> Locale:
 
 
 def format_day(value, style: str = "long") -> str:
-    """A date for people: ``27 novembre 2026`` (long), ``27 nov. 2026`` (medium), ``27/11/2026`` (short)."""
+    """A date for people: ``27 novembre 2026`` (long), ``27 nov. 2026`` (medium), ``27/11/2026`` (short).
+    An instant is shown as its day in Brussels."""
     if not value:
         return ""
+    if isinstance(value, datetime):
+        value = brussels_day(value)
     return _format_day(value, style, str(reader_locale()))
 
 

@@ -133,11 +133,9 @@ def member_action(member_id: int, action: str):
         try:
             with dry_run():
                 _perform(action, member, form)
-        except DomainError as exc:
-            db.session.rollback()
-            member = db.session.get(Member, member_id)
+        except DomainError as exc:  # the savepoint is undone: nothing of it stays
             flash(error_message(exc), "error")
-            return _member_page(member, {action: form}, exc.status)
+            return _member_page(db.session.get(Member, member_id), {action: form}, exc.status)
         position = register.holding(member, clock.today())
         return render_template("shares/confirm_action.html", member=member, action=action, form=form,
                                position=position, receiver=_receiver(form) if action == "transfer" else None,
