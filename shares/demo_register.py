@@ -8,12 +8,15 @@ from __future__ import annotations
 from datetime import date, datetime, time, timedelta
 from pathlib import Path
 
+from sqlalchemy import func, select
+
 from app import clock
 from app.demo import DemoContext
+from app.extensions import db
 from app.progress import progress
 from shares import register
 from shares.camt_writer import Credit, write_camt053
-from shares.models import Category, MemberKind, PaymentStatus
+from shares.models import Category, Member, MemberKind, PaymentStatus, ShareEntry
 from shares.settings import setting
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -65,24 +68,28 @@ def build_history(ctx: DemoContext, members, today: date) -> list:
             continue
         try:
             register.transfer(giver, receiver, 1, on=on, board_decision_on=date(2024, 2 + i, 27),
-                              board_reference=f"CA-2024-{i + 3:02d}", note="demo transfer")
+                              board_reference=f"CA-2024-{i + 3:02d}")
         except Exception:  # noqa: BLE001 - a receiver who left: skip, the demo only needs a few
             continue
     for member in paid[3:6]:
         try:
-            register.redeem(member, 1, on=date(2025, 6, 30), note="partial redemption")
+            register.redeem(member, 1, on=date(2025, 6, 30))
         except Exception:  # noqa: BLE001
             continue
     candidates = [m for m in members[10:] if joined[m.id] < date(2023, 1, 1)]
-    for member in candidates[:4]:
-        register.resign(member, on=_day(rng, date(2024, 1, 1), date(2025, 12, 31)), note="demo resignation")
+    for member in candidates[:4]:  # after the member's last entry, as the register requires
+        register.resign(member, on=max(_day(rng, date(2024, 1, 1), date(2025, 12, 31)), _last_entry_on(member)))
     if len(candidates) > 5:
-        register.exclude(candidates[4], on=date(2025, 3, 20), board_decision_on=date(2025, 3, 18),
-                         board_reference="CA-2025-11", note="demo exclusion")
+        register.exclude(candidates[4], on=max(date(2025, 3, 20), _last_entry_on(candidates[4])),
+                         board_decision_on=date(2025, 3, 18), board_reference="CA-2025-11")
     for member in [m for m in candidates[5:] if m.kind is MemberKind.NATURAL][:2]:  # a company stays in B
         register.change_category(member, Category.B if member.category is Category.A else Category.A,
                                  on=date(2025, 9, 1))
     return [r for r in open_requests if r.status is PaymentStatus.OPEN]
+
+
+def _last_entry_on(member: Member) -> date:
+    return db.session.scalar(select(func.max(ShareEntry.effective_on)).where(ShareEntry.member_id == member.id))
 
 
 def demo_statement(open_requests, today: date, rng) -> bytes:

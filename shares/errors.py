@@ -26,6 +26,16 @@ class MemberNotActive(DomainError):
     """The member has resigned or was excluded."""
 
 
+class LaterEntries(DomainError):
+    """An exit dated before entries the member's register already has: their holding would go negative."""
+
+    status = 422
+
+    def __init__(self, last_on) -> None:
+        super().__init__(f"entries after, up to {last_on}")
+        self.last_on = last_on
+
+
 class NotEnoughShares(DomainError):
     """The member does not hold that many shares."""
 

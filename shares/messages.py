@@ -21,6 +21,8 @@ register_messages({
     errors.InvalidShareCount: _l("Enter a whole number of shares, 1 or more."),
     errors.MemberNotActive: _l("This membership has ended (resignation or exclusion): this is no longer possible."),
     errors.NotEnoughShares: _l("The member does not hold that many shares."),
+    errors.LaterEntries: lambda exc: str(_l("The member's register has entries after that date: date the exit on "
+                                            "or after the last one, %(date)s.", date=format_day(exc.last_on))),
     errors.BelowMinimumShares: _l("Refused: the member would be left below one share or below the minimum of "
                                   "their category."),
     errors.BoardApprovalRequired: _l("The board's decision (date and reference) is required."),

@@ -21,7 +21,7 @@ from app.clock import today, utcnow
 from app.extensions import db
 from app.models import Account
 from shares.errors import (BelowMinimumShares, BoardApprovalRequired, EntryNotCorrectable, FutureDate,
-                           InvalidShareCount, MemberNotActive, NotACredit, NotEnoughShares, PaymentConflict,
+                           InvalidShareCount, LaterEntries, MemberNotActive, NotACredit, NotEnoughShares, PaymentConflict,
                            PaymentRecordedMeanwhile, ReasonRequired, RequestNotPayable, RequestPaidInFull,
                            SameCategory, SameMember, UnpaidShares)
 from shares.models import (ApplicationStatus, BankTransaction, Category, EntryKind, Member, MembershipApplication,
@@ -289,6 +289,9 @@ def _leave(member: Member, kind: EntryKind, on: date, actor, note, refund_iban: 
     _check_date(on)
     position = holding(member, on)
     _check_active(member, position)
+    last_on = db.session.scalar(select(func.max(ShareEntry.effective_on)).where(ShareEntry.member_id == member.id))
+    if last_on is not None and last_on > on:  # leaving before later entries would leave them below zero
+        raise LaterEntries(last_on)
     entries = [_entry(member, kind, on, actor, note=note[:500], **board)]
     db.session.flush()
     if position.shares > 0:

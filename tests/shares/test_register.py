@@ -9,8 +9,8 @@ from sqlalchemy import select
 from app.extensions import db
 from app.models import AuditEntry
 from shares import register
-from shares.errors import (BelowMinimumShares, BoardApprovalRequired, FutureDate, InvalidShareCount, MemberNotActive,
-                           NotEnoughShares, ReasonRequired, SameCategory, SameMember, UnpaidShares)
+from shares.errors import (BelowMinimumShares, BoardApprovalRequired, FutureDate, InvalidShareCount, LaterEntries,
+                           MemberNotActive, NotEnoughShares, ReasonRequired, SameCategory, SameMember, UnpaidShares)
 from shares.models import Category, EntryKind, PaymentPurpose, PaymentStatus, ShareEntry
 from shares.register import record_payment
 
@@ -168,6 +168,22 @@ def test_exclusion_needs_board_and_stops_everything(member_with_shares):
         register.subscribe(member, 1, on=D(2024, 2, 1))
     with pytest.raises(MemberNotActive):
         register.resign(member, on=D(2024, 2, 1))
+
+
+def test_an_exit_is_dated_after_the_member_s_last_entry_so_no_holding_goes_below_zero(member_with_shares):
+    """A resignation back-dated before a later redemption redeemed the shares twice (the demo's register
+    showed -1 share): refused, with the last entry's date; dated after it, the member holds 0, not less."""
+    member = member_with_shares(3, on=D(2024, 1, 1))
+    register.redeem(member, 1, on=D(2025, 6, 30))
+    with pytest.raises(LaterEntries) as refused:
+        register.resign(member, on=D(2025, 1, 1))
+    assert refused.value.last_on == D(2025, 6, 30)
+    with pytest.raises(LaterEntries):
+        register.exclude(member, on=D(2025, 1, 1), board_decision_on=D(2024, 12, 1), board_reference="CA-1")
+    register.resign(member, on=D(2025, 7, 1))
+    db.session.commit()
+    for day in (D(2025, 7, 1), D(2026, 1, 1)):
+        assert (register.holding(member, day).shares, register.holding(member, day).paid_cents) == (0, 0)
 
 
 def test_register_is_append_only(member_with_shares):
