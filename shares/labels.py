@@ -4,6 +4,8 @@ Every function returns text in the current locale; templates reach them as globa
 (``register_status(code)``, ``entry_label(entry)``, ``date_column(key)``)."""
 from __future__ import annotations
 
+from flask import current_app
+from flask_babel import force_locale
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from stdnum import iban as std_iban
@@ -177,3 +179,10 @@ TEMPLATE_GLOBALS = {"iban_text": iban_text, "refund_why": refund_why, "payment_s
                     "entry_words": entry_words,
                     "application_status": application_status, "dates_text": dates_text,
                     "dated_pattern": dated_pattern, "document_name": document_name, "coop_iban_text": coop_iban_text}
+
+
+def register_words(message) -> str:
+    """Words the application itself writes into the legal register (a correction's reason, a note): in
+    the cooperative's language, as staff type theirs, never an internal code."""
+    with force_locale(current_app.config["BABEL_DEFAULT_LOCALE"]):
+        return str(message)

@@ -25,6 +25,7 @@ second gets SurplusAlreadyDecided, 409), audited, in the caller's transaction. S
 from __future__ import annotations
 
 from flask import url_for
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import select, update
 from stdnum import iban as std_iban
 from stdnum.exceptions import ValidationError as StdnumError
@@ -39,7 +40,7 @@ from app.uow import savepoint
 from shares import register
 from shares.errors import (FewerSharesImpossible, KeptMoneyNotForShares, NothingDue, RefundAccountMissing,
                            ShortfallSettled, SurplusAlreadyDecided, SurplusTooSmall)
-from shares.labels import coop_iban_text, iban_text
+from shares.labels import coop_iban_text, iban_text, register_words
 from shares.models import (ApplicationStatus, BankTransaction, Member, MembershipApplication, PaymentPurpose,
                            PaymentRequest, PaymentStatus, ShareEntry, Surplus, SurplusDecision, SurplusKind)
 from shares.payments import CAPITAL_PURPOSES, create_payment_request
@@ -81,7 +82,8 @@ def refund(surplus: Surplus, *, iban: str | None = None, actor: Account | None =
     if request is not None:  # the short payment leaves the register; the request owes its whole amount again
         entry = db.session.scalar(select(ShareEntry).where(
             ShareEntry.bank_transaction_id == surplus.bank_transaction_id))
-        register.reverse_payments(request, [entry], reason=f"refund of underpayment #{surplus.id}", actor=actor)
+        register.reverse_payments(request, [entry], reason=register_words(_l("A partial payment, paid back")),
+                                  actor=actor)
         _mail(surplus.member_id, "money_refunded", f"shares.refund:{surplus.id}", refused=False, request=request,
               amount_cents=surplus.amount_cents, iban=iban_text(account))
     audit.record("shares.surplus.refund", surplus, actor=actor,
@@ -98,9 +100,10 @@ def buy_shares(surplus: Surplus, *, actor: Account | None = None, note: str = ""
     shares = surplus.amount_cents // price
     if shares < 1:
         raise SurplusTooSmall()
-    _entry, request = register.subscribe(member, shares, on=today(), actor=actor, note=f"surplus #{surplus.id}")
+    kept_words = register_words(_l("Paid with money kept beyond what was due"))
+    _entry, request = register.subscribe(member, shares, on=today(), actor=actor, note=kept_words)
     _claim(surplus, SurplusDecision.EXTRA_SHARES, actor, note, result_request_id=request.id)
-    register.record_payment(request, shares * price, on=today(), actor=actor, reason=f"surplus #{surplus.id}",
+    register.record_payment(request, shares * price, on=today(), actor=actor, reason=kept_words,
                             from_surplus=surplus)
     rest = _remainder(surplus, surplus.amount_cents - shares * price)
     audit.record("shares.surplus.extra_shares", surplus, actor=actor,
@@ -124,7 +127,8 @@ def credit_next_year(surplus: Surplus, *, actor: Account | None = None, note: st
         raise NothingDue()
     _claim(surplus, SurplusDecision.CREDIT, actor, note, result_request_id=request.id)
     applied = register.record_payment(request, surplus.amount_cents, on=today(), actor=actor,
-                                      reason=f"surplus #{surplus.id}", from_surplus=surplus)
+                                      reason=register_words(_l("Paid with money kept beyond what was due")),
+                                      from_surplus=surplus)
     audit.record("shares.surplus.credit", surplus, actor=actor,
                  after={"amount_cents": surplus.amount_cents, "year": year, "request": request.reference,
                         "rest_cents": applied.excess_cents, "note": note})
@@ -215,8 +219,8 @@ def fewer_shares(surplus: Surplus, *, actor: Account | None = None, note: str = 
     _claim(surplus, SurplusDecision.FEWER_SHARES, actor, note, result_request_id=request.id)
     application = db.session.scalar(select(MembershipApplication).where(
         MembershipApplication.payment_request_id == request.id))
-    leftover = register.reduce_subscription(request, shares, reason=f"fewer shares: underpayment #{surplus.id}",
-                                            actor=actor)
+    leftover = register.reduce_subscription(request, shares, actor=actor,
+                                            reason=register_words(_l("Fewer shares: the payment was short")))
     if application is not None:
         application.shares = shares
         db.session.flush()
@@ -257,8 +261,8 @@ def refund_refused_application(application: MembershipApplication, *, actor: Acc
     with savepoint(conflict=SurplusAlreadyDecided):
         db.session.add(kept)
         db.session.flush()
-    register.reverse_payments(request, entries, reason=f"application refused: refund #{kept.id}", actor=actor,
-                              cancel=True)
+    register.reverse_payments(request, entries, reason=register_words(_l("Membership application refused")),
+                              actor=actor, cancel=True)
     _mail(application.member_id, "money_refunded", f"shares.refund:{kept.id}", refused=True, request=request,
           amount_cents=amount, iban=iban_text(iban), decision_on=application.decision_on)
     audit.record("shares.surplus.refund", kept, actor=actor,
