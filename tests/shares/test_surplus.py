@@ -95,6 +95,9 @@ def test_extra_shares_from_a_surplus_and_the_rest_kept(make_member, make_staff):
     assert request.shares == 2 and request.status is PaymentStatus.PAID
     assert register.holding(member).shares == 3 and register.holding(member).paid_cents == 9000
     assert rest.amount_cents == 1000 and rest.source_surplus_id == kept.id and rest.decision is None
+    # The register says where the money came from in words (the cooperative's language), not "surplus #12".
+    [bought] = [e for e in register.member_entries(member) if e.payment_request_id == request.id and e.shares]
+    assert bought.note == "Paid with money kept beyond what was due"
     with pytest.raises(SurplusTooSmall):
         surpluses.buy_shares(rest, actor=staff)
 
