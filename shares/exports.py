@@ -96,9 +96,17 @@ def _pdf_class():
         def header(self):
             self.set_font(self.font_name, size=9)
             self.text(self.l_margin, self.t_margin + 4, self.title_text)
-            self.set_font(self.font_name, size=6.5)
+            # The headings' font shrinks (to 5 pt at most) until each word fits its column: a heading
+            # word cut in two ("renouvellemen / t") reads badly.
+            size = 6.5
+            self.set_font(self.font_name, size=size)
+            while size > 5 and any(self.text_width(word) > w - 2 * self.c_margin
+                                   for text, w in zip(self.heading, self.widths) for word in text.split()):
+                size -= 0.25
+                self.set_font(self.font_name, size=size)
             self.set_y(self.t_margin + 7)
             self.draw_row(self.heading, heading=True)
+            self.set_font(self.font_name, size=6.5)
 
         def footer(self):
             self.set_font(self.font_name, size=6.5)
