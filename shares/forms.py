@@ -441,9 +441,12 @@ class ApplicationForm(PersonFields, _IdentityMixin):
 
 
 class StaffMemberForm(ApplicationForm):
-    """Staff create a member directly: the same facts, no consent box (staff hold the signed form)."""
+    """Staff create a member directly: the same facts, no consent box (staff hold the signed form), the
+    categories said of the member rather than by them."""
 
     consent = None
+    category = RadioField(_l("Category"), default="A", choices=CATEGORY_CHOICES,
+                          validators=[InputRequired(_l("Choose a category."))])
 
 
 class ContactForm(FlaskForm):

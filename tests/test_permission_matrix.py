@@ -77,6 +77,8 @@ ROUTES: dict[str, tuple] = {
     "shares.documents_manage": ("GET", "/staff/documents", {"staff"}, {"POST": {400: EMPTY_FORM}}),
     "shares.document_withdraw": ("GET", "/staff/documents/{document}/withdraw", {"staff"}),
     "shares.member_register_extract": ("GET", "/staff/members/{member_id}/register-extract.pdf", {"staff"}),
+    "shares.member_certificate": ("GET", "/staff/members/{member_id}/certificate.pdf", {"staff"},
+        {409: "this member holds no share yet: no certificate to issue"}),
     "shares.member_action": ("POST", "/staff/members/{member_id}/register/subscribe", {"staff"},
         {400: EMPTY_FORM}),
     "shares.register_page": ("GET", "/staff/register", {"staff"}),

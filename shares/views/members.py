@@ -103,13 +103,19 @@ def cancel_my_purchase(request_id: int):
 @bp.route("/me/certificate.pdf")
 @permission_required(is_member)
 def my_certificate():
-    member = own_member()
+    return certificate_response(own_member())
+
+
+def certificate_response(member, staff: bool = False):
+    """This year's certificate of ``member`` (the same one however often it is asked for), or why there
+    is none: for the member themself, or for staff on the member's page."""
     on = today()
     try:
         with unit_of_work():
             certificate = certificates.issue(member, on, register.holding(member, on).shares)
     except certificates.CertificateUnavailable as exc:
-        return render_template("shares/me/certificate_unavailable.html", reasons=exc.reasons, year=on.year), 409
+        return render_template("shares/me/certificate_unavailable.html", reasons=exc.reasons, year=on.year,
+                               member=member, staff=staff), 409
     return pdf_response(certificates.render_certificate_pdf(certificate), certificates.filename(certificate))
 
 

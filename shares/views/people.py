@@ -90,7 +90,7 @@ def staff_new_member():
                                               language=form.language.data, actor=_actor(),
                                               **application_fields(form))
         except DomainError as exc:
-            application_refused(form, exc)
+            application_refused(form, exc, staff=True)
             return render_template("shares/member_new.html", form=form), exc.status
         number = application.member.number
         flash(_("Member %(number)s created. They are admitted once their shares are paid and the admission is "

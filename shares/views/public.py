@@ -36,13 +36,17 @@ def application_fields(form) -> dict:
     return values
 
 
-def application_refused(form, exc: DomainError) -> None:
+def application_refused(form, exc: DomainError, staff: bool = False) -> None:
     """Where an application's refusal is said: beside the national or enterprise number another
-    membership holds, beside the e-mail address another account uses, else beside the shares."""
+    membership holds, beside the e-mail address another account uses, else beside the shares. To
+    staff, an address in use is said of the account, not as advice to the applicant."""
     if isinstance(exc, errors.IdentityInRegister):
         field = form.enterprise_number if form.kind.data == "legal" else form.national_number
     else:
         field = form.email if exc.status == 409 else form.shares
+    if staff and isinstance(exc, errors.DuplicateEmail):
+        field.errors.append(_("Another account already uses this e-mail address: search the members for it."))
+        return
     field.errors.append(error_message(exc))
 
 

@@ -32,6 +32,7 @@ from shares.permissions import (can_import_statements, can_keep_register, can_re
                                 can_view_register)
 from shares.settings import share_price_cents
 from shares.views.blueprint import bp, row_or_404
+from shares.views.members import certificate_response
 
 REGISTER_PAGE_SIZE = 100
 
@@ -112,6 +113,15 @@ def member_register_extract(member_id: int):
     if not can_view_member(current_user, member):
         abort(403)
     return extracts.extract_response(member)
+
+
+@bp.route("/staff/members/<int:member_id>/certificate.pdf")
+@permission_required(can_view_register)
+def member_certificate(member_id: int):
+    member = row_or_404(Member, member_id)
+    if not can_view_member(current_user, member):
+        abort(403)
+    return certificate_response(member, staff=True)
 
 
 @bp.route("/staff/members/<int:member_id>/register/<action>", methods=["POST"])

@@ -69,6 +69,28 @@ def test_no_certificate_without_good_standing(client, member_with_shares):
     assert f"Your membership for {THIS_YEAR} is not renewed yet." in response.get_data(as_text=True)
 
 
+def test_staff_give_a_member_their_certificate_from_the_member_s_page(client, app, member_with_shares, make_staff):
+    """The same certificate as the member's own download (one per member and year), or why there is none,
+    said of the member."""
+    from shares.models import CertificateIssue
+
+    member = member_in_good_standing(member_with_shares)
+    lapsed = member_with_shares(1, on=date(THIS_YEAR - 2, 3, 1), first_name="Lena", last_name="Late")
+    sign_in(client, make_staff())
+    page = client.get(f"/staff/members/{member.id}").get_data(as_text=True)
+    assert f'href="/staff/members/{member.id}/certificate.pdf"' in page
+    pdf = client.get(f"/staff/members/{member.id}/certificate.pdf")
+    assert pdf.status_code == 200 and pdf.data.startswith(b"%PDF")
+    own = app.test_client()
+    sign_in(own, member.account)
+    assert own.get("/me/certificate.pdf").status_code == 200
+    assert db.session.scalar(db.select(db.func.count()).select_from(CertificateIssue)) == 1
+    refused = client.get(f"/staff/members/{lapsed.id}/certificate.pdf")
+    text = refused.get_data(as_text=True)
+    assert refused.status_code == 409 and "Lena Late" in text
+    assert f"Their membership for {THIS_YEAR} is not renewed." in text and "Your membership" not in text
+
+
 def _issued(client, member):
     sign_in(client, member.account)
     response = client.get("/me/certificate.pdf")

@@ -393,6 +393,11 @@ def test_one_person_is_one_member_whoever_applies_for_them(client, login_as, mak
     by_staff = client.post("/staff/members/new", data={k: v for k, v in GOOD.items() if k != "consent"}
                            | {"email": "chloe.third@example.be"})
     assert by_staff.status_code == 409 and 'id="national_number-error"' in by_staff.get_data(as_text=True)
+    # To staff, an address in use is said of the account (the applicant's advice "sign in" is not theirs).
+    same_address = client.post("/staff/members/new", data={k: v for k, v in GOOD.items() if k != "consent"})
+    text = same_address.get_data(as_text=True)
+    assert same_address.status_code == 409 and "search the members for it" in text and "If it is yours" not in text
+    assert "A: user of the services" in text and "I will use" not in text
     member = make_member()
     sign_in(client, member.account)
     profile = client.post("/me", data={"first_name": member.first_name, "last_name": member.last_name,
