@@ -78,6 +78,8 @@ def checked_upload(filename: str, data: bytes, allowed: tuple[str, ...] = tuple(
             data.decode("utf-8")
         except UnicodeDecodeError as exc:
             raise BadFile(allowed) from exc
+    if extension == "pdf" and b"%%EOF" not in data[-1024:]:  # every complete PDF ends so: a cut or fake one does not
+        raise BadFile(allowed)
     safe_name = "".join(c for c in filename if c.isalnum() or c in "._- ")[-150:].strip() or f"document.{extension}"
     return Upload(safe_name, content_type, data)
 

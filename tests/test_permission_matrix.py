@@ -371,7 +371,7 @@ def _matrix_document() -> int:
     from shares import documents
     from shares.models import DocumentKind
 
-    return documents.add_version(DocumentKind.STATUTES, "fr", date(2024, 6, 20), "statuts.pdf", b"%PDF-1.4 x").id
+    return documents.add_version(DocumentKind.STATUTES, "fr", date(2024, 6, 20), "statuts.pdf", b"%PDF-1.4 x\n%%EOF").id
 
 
 def _account_for(person: str):

@@ -40,7 +40,7 @@ def fresh(world, slug="ga-fresh", frozen=False):
     board = services.add_item(assembly, kind=ItemKind.BOARD, titles={"fr": "CA", "nl": "RvB", "en": "Board"})
     services.add_candidate(board, category=Category.A, name="Nadia El Amrani", gender=Gender.WOMAN)
     services.add_document(assembly, titles={"fr": "Comptes", "nl": "Rekeningen", "en": "Accounts"},
-                          filename="comptes.pdf", content_type="application/pdf", data=b"%PDF-1.4 comptes")
+                          filename="comptes.pdf", content_type="application/pdf", data=b"%PDF-1.4 comptes\n%%EOF\n")
     if frozen:
         services.freeze_electorate(assembly)
     db.session.commit()

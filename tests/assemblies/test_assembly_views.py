@@ -80,7 +80,7 @@ def test_a_pdf_document_is_attached_and_anything_else_refused(client, world):
                      content_type="multipart/form-data")
     assert disguised.status_code == 422 and "Attach a PDF file." in disguised.get_data(as_text=True)
     # A year's accounts weigh a few megabytes: above the 1 MB of an ordinary form, under the 10 MB of a file.
-    big = b"%PDF-1.4 " + b"0" * (3 * 1024 * 1024)
+    big = b"%PDF-1.4 " + b"0" * (3 * 1024 * 1024) + b"\n%%EOF"
     # Encoded in memory: the test client would spool a body this size to a file it does not close.
     named = FileStorage(io.BytesIO(big), "Comptes 2026; x=1 <b>annuels</b> é.pdf")
     boundary, body = encode_multipart({**titles, "file": named})

@@ -16,7 +16,7 @@ from shares import documents
 from shares.models import CoopDocument, DocumentKind
 from tests.factories import sign_in
 
-PDF = b"%PDF-1.4 statuts coordonnes"
+PDF = b"%PDF-1.4 statuts coordonnes\n%%EOF\n"
 
 
 def publish(client, kind="statutes", language="fr", adopted_on=None, data=PDF, filename="statuts.pdf"):
@@ -89,6 +89,8 @@ def test_the_same_date_again_replaces_the_file_and_a_version_can_be_withdrawn(st
     ({"data": b"<html><script>alert(1)</script>", "filename": "statuts.pdf"}, 422, "Attach a PDF file."),
     ({"data": PDF, "filename": "statuts.exe"}, 422, "Attach a PDF file."),
     ({"data": b"", "filename": "statuts.pdf"}, 422, "Attach a PDF file."),
+    ({"data": b"%PDF-1.4\n<script>", "filename": "statuts.pdf"}, 422, "Attach a PDF file."),  # no end: not a PDF
+    ({"data": PDF[:-8], "filename": "statuts.pdf"}, 422, "Attach a PDF file."),  # cut short in the upload
     ({"data": PDF, "filename": ""}, 400, "Choose the file to upload."),
     ({"adopted_on": today() + timedelta(days=1)}, 422, "The date cannot be in the future."),
     ({"kind": "minutes"}, 400, "Not a valid choice."),

@@ -86,7 +86,7 @@ def test_documents_upload_and_refusal(client, group):
     assert bad.status_code == 422 and "This file type is not accepted" in text_of(bad)
     # Three megabytes: above an ordinary form's 1 MB, under a file's 10 MB (encoded in memory: the test
     # client would spool a body this size to a file it does not close).
-    notes = b"%PDF-1.4 notes" + b"0" * (3 * 1024 * 1024)
+    notes = b"%PDF-1.4 notes" + b"0" * (3 * 1024 * 1024) + b"\n%%EOF"
     boundary, body = encode_multipart({"title": "Notes", "file": FileStorage(io.BytesIO(notes), "notes.pdf")})
     good = client.post("/groups/ethics/documents", data=body, content_type=f"multipart/form-data; boundary={boundary}")
     assert good.status_code == 302
