@@ -232,7 +232,7 @@ class EuroAmountField(StringField):
             return ""
         sign = "-" if self.data < 0 else ""
         euros, cents = divmod(abs(self.data), 100)
-        return f"{sign}{euros},{cents:02d}" if cents else f"{sign}{euros}"
+        return f"{sign}{euros},{cents:02d}"  # "15,00": an amount, as the page writes amounts
 
     def process_formdata(self, valuelist):
         if not valuelist:

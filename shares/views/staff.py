@@ -332,7 +332,7 @@ def _match_form(tx: BankTransaction, form=None):
     if form.version.data is None or not form.is_submitted():
         form.version.data = tx.version
     if not form.reference.data and tx.payment_request is not None:
-        form.reference.data = tx.payment_request.reference
+        form.reference.data = tx.payment_request.formatted_reference  # as the hint shows it: +++123/4567/89002+++
     return form
 
 

@@ -65,6 +65,8 @@ def test_suggestion_opened_in_place_and_paid_without_a_reason(client, login_as, 
     html = opened.get_data(as_text=True)
     assert opened.status_code == 200 and "<html" not in html and 'id="queue-counts" ' in html
     assert "its communication names this request" in html and "Reason for paying this request" not in html
+    # The other-request form is filled in as its hint writes a communication: +++123/4567/89002+++.
+    assert f'value="{request.formatted_reference}"' in html
     prefix = f"tx{tx.id}-"
     paid = client.post(f"/staff/payments/queue/{tx.id}", headers={"HX-Request": "true"},
                        data={prefix + "version": tx.version, prefix + "action": "match",

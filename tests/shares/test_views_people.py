@@ -296,7 +296,7 @@ def test_staff_record_cash_received_at_the_door_after_a_confirmation_and_once(cl
     url = f"/staff/payment-requests/{request.id}/received"
     assert url in client.get(f"/staff/members/{member.id}").get_data(as_text=True)
     page = client.get(url).get_data(as_text=True)
-    assert 'value="60"' in page and 'name="seen_paid_cents" type="hidden" value="0"' in page
+    assert 'value="60,00"' in page and 'name="seen_paid_cents" type="hidden" value="0"' in page
     form = {"amount_cents": "20,00", "effective_on": today().isoformat(), "how": "Cash at the door, receipt 12",
             "seen_paid_cents": "0"}
     asked = client.post(url, data=form)
