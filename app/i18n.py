@@ -57,6 +57,12 @@ def _fr_spacing_filter(context, text: str) -> str:
     return fr_spacing(text)
 
 
+def messages(errors) -> str:
+    """A field's or a form's error messages as one plain text, French-spaced: the page escapes it as any
+    text. (Joined as they are, a lazy message would pass through unescaped: its ``__html__`` says safe.)"""
+    return fr_spacing(" ".join(str(message) for message in errors))
+
+
 def colon(end_of_line: bool = False) -> str:
     """What goes between a translated label and its value in a template (``{{ _("Status") }}{{ colon() }}``):
     French puts a no-break space before the colon, the other languages none. ``end_of_line``: no
@@ -113,4 +119,5 @@ def install_french_spacing(app) -> None:
         npgettext=lambda c, s, p, n: get_translations().unpgettext(c, s, p, n),
     )
     app.jinja_env.filters["fr_spacing"] = _fr_spacing_filter
+    app.jinja_env.filters["messages"] = messages
     app.jinja_env.globals["colon"] = colon

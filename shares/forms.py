@@ -13,7 +13,7 @@ from stdnum.be import vat as std_be_vat
 from stdnum.exceptions import ValidationError as StdnumError
 from wtforms import (DateField, HiddenField, IntegerField, RadioField, SelectField, StringField, TextAreaField)
 from wtforms.fields.choices import SelectChoice
-from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional, ValidationError
+from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional, Regexp, ValidationError
 from wtforms.widgets import HiddenInput
 
 from app.auth.forms import email_field
@@ -74,17 +74,22 @@ VERSION = [InputRequired(_l("This form is out of date. Reload the page.")),
            NumberRange(min=1, max=2**31 - 1, message=_l("This form is out of date. Reload the page."))]
 
 
+# A name or an address is printed on certificates, the legal register and letters: markup is no part of one.
+NO_MARKUP = Regexp(r"^[^<>]*$", message=_l("A name or an address cannot contain < or >."))
+
+
 class PersonFields(FlaskForm):
     """A member's name, address, language and national number: the same fields on the profile, the
     admission form and the staff's new-member form."""
 
-    first_name = StringField(_l("First name"), validators=[Optional(), Length(max=100)])
-    last_name = StringField(_l("Last name"), validators=[Optional(), Length(max=100)])
-    legal_name = StringField(_l("Name of the company or association"), validators=[Optional(), Length(max=200)])
+    first_name = StringField(_l("First name"), validators=[Optional(), Length(max=100), NO_MARKUP])
+    last_name = StringField(_l("Last name"), validators=[Optional(), Length(max=100), NO_MARKUP])
+    legal_name = StringField(_l("Name of the company or association"),
+                             validators=[Optional(), Length(max=200), NO_MARKUP])
     street = StringField(_l("Street and number"), validators=[DataRequired(_l("Enter your street and number.")),
-                                                               Length(max=200)])
+                                                               Length(max=200), NO_MARKUP])
     postcode = StringField(_l("Postcode"), validators=[DataRequired(_l("Enter your postcode.")), Length(max=12)])
-    city = StringField(_l("City"), validators=[DataRequired(_l("Enter your city.")), Length(max=100)])
+    city = StringField(_l("City"), validators=[DataRequired(_l("Enter your city.")), Length(max=100), NO_MARKUP])
     country = SelectField(_l("Country"), choices=[SelectChoice(code, name) for code, name in COUNTRIES])
     language = SelectField(_l("Preferred language"),
                            choices=[SelectChoice(code, name) for code, name in LANGUAGE_NAMES.items()])

@@ -149,3 +149,38 @@ def test_french_writes_the_first_of_a_month_as_an_ordinal(app):
         assert format_moment(datetime(2026, 12, 1, 13, tzinfo=timezone.utc), "long").startswith("1er décembre 2026")
     with app.test_request_context("/"), force_locale("nl"):
         assert format_day(date(2026, 12, 1)) == "1 december 2026"
+
+
+def test_error_messages_are_text_even_when_a_message_is_lazy(app):
+    """A lazy message (flask-babel's) tells Jinja it is safe HTML: joined as is, one carrying typed text
+    would reach the page unescaped. Every error goes through the ``messages`` filter: plain text."""
+    from flask import render_template_string
+    from flask_babel import lazy_gettext
+
+    lazy = lazy_gettext("Not %(what)s.", what="<img src=x onerror=alert(1)>")
+    with app.test_request_context():
+        field = render_template_string('{% from "_macros.html" import field %}{{ field(f) }}', f=_field_with(lazy))
+        summary = render_template_string('{% from "_macros.html" import form_errors %}{{ form_errors(f) }}',
+                                         f=_form_with(lazy))
+    for html in (field, summary):
+        assert "<img" not in html and "&lt;img src=x onerror=alert(1)&gt;" in html
+
+
+def _form():
+    from wtforms import Form, StringField
+
+    class One(Form):
+        name = StringField("Name")
+    return One()
+
+
+def _field_with(message):
+    form = _form()
+    form.name.errors = [message]
+    return form.name
+
+
+def _form_with(message):
+    form = _form()
+    form.form_errors.append(message)  # a service's refusal, said above the form
+    return form

@@ -415,3 +415,14 @@ def test_one_person_is_one_member_whoever_applies_for_them(client, login_as, mak
     client.get("/auth/logout")
     again = client.application.test_client().post("/join", data=GOOD | {"email": "chloe.again@example.be"})
     assert again.status_code == 302
+
+
+def test_a_name_or_address_with_markup_is_refused_beside_its_field(client):
+    """Escaped on pages, markup typed into a name would still be printed as is on certificates, the legal
+    register and letters: refused where it is typed."""
+    response = client.post("/join", data=GOOD | {"first_name": "<b>Zoé</b>", "street": "Rue <script>1"})
+    page = response.get_data(as_text=True)
+    assert response.status_code == 400 and page.count("A name or an address cannot contain &lt; or &gt;.") == 2
+    assert 'id="first_name-error"' in page and 'id="street-error"' in page
+    assert db.session.scalar(db.select(db.func.count()).select_from(MembershipApplication)) == 0
+    assert client.post("/join", data=GOOD | {"last_name": "O'Brien-Dupont"}).status_code == 302
