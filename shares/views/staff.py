@@ -90,7 +90,11 @@ def _member_page(member: Member, bound: dict | None = None, status: int = 200):
     position = register.holding(member, today)
     application = application_for(member.id)
     applicant = application is not None and application.status in register.PENDING_APPLICATION
+    # A partly paid request whose short payment still waits for a decision (kept due: nothing to decide).
+    short = set(db.session.scalars(surpluses.open_underpayments_statement().with_only_columns(
+        Surplus.payment_request_id).where(Surplus.member_id == member.id)))
     return render_template("shares/member_detail.html", member=member, entries=entries, requests=requests_,
+                           short_request_ids=short,
                            position=position, forms=action_forms, today=today, application=application,
                            status=("applicant" if applicant and not position.shares else
                                    "refused" if application is not None and not position.shares

@@ -21,7 +21,7 @@ from shares.errors import FewerSharesImpossible, ShortfallSettled, SurplusAlread
 from shares.models import (ApplicationStatus, BankTransaction, Category, EntryKind, MemberKind, PaymentStatus,
                            ShareEntry, Surplus, SurplusDecision, SurplusKind)
 from shares.settings import setting
-from tests.factories import csv_rows
+from tests.factories import csv_rows, sign_in
 
 PAYER_IBAN = "BE62510007547061"
 
@@ -60,9 +60,12 @@ def test_a_short_payment_leaves_one_record_to_decide(make_member, make_staff):
     assert surpluses.fewer_shares_possible(short) == 2
 
 
-def test_keep_due_reminds_the_member_once(make_member, make_staff, outbox):
+def test_keep_due_reminds_the_member_once(client, make_member, make_staff, outbox):
     staff, member, request, applied = _short(make_member, make_staff, 3, 6000)
     short = applied.shortfall
+    sign_in(client, staff)
+    link = "Short of what was asked: decide what follows"
+    assert link in client.get(f"/staff/members/{member.id}").get_data(as_text=True)
     surpluses.keep_due(short, actor=staff, note="will pay the rest")
     db.session.commit()
     assert short.decision is SurplusDecision.KEEP_DUE
@@ -75,6 +78,7 @@ def test_keep_due_reminds_the_member_once(make_member, make_staff, outbox):
     db.session.rollback()
     assert list(db.session.scalars(surpluses.open_underpayments_statement())) == []
     assert db.session.scalar(select(AuditEntry).where(AuditEntry.action == "shares.underpayment.keep_due"))
+    assert link not in client.get(f"/staff/members/{member.id}").get_data(as_text=True)  # decided: nothing to do
 
 
 def test_fewer_shares_with_what_was_paid_to_the_cent(make_member, make_staff, outbox):
