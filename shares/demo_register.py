@@ -1,8 +1,8 @@
 """Demo register (loader order 20): history 2021 to today, and a camt.053 file for staff to import.
 
-The statement is written to instance/demo-statement.xml: it pays most open subscription requests
-(by structured communication, a few by amount and name only) and leaves a partial payment, an
-overpayment and an unknown credit for the queue."""
+The statement is written beside the SQLite database (instance/demo-statement.xml for ``make run``):
+it pays most open subscription requests (by structured communication, a few by amount and name only)
+and leaves a partial payment, an overpayment and an unknown credit for the queue."""
 from __future__ import annotations
 
 from datetime import date, datetime, time, timedelta
@@ -118,13 +118,22 @@ def demo_statement(open_requests, today: date, rng) -> bytes:
     return write_camt053(setting("COOP_IBAN"), f"DEMO-{today:%Y%m%d}", 1_250_000, credits)
 
 
+def _statement_folder() -> Path:
+    """Beside the demo's SQLite database file, so that two demos never import each other's statement;
+    else (PostgreSQL, a database in memory) in instance/."""
+    url = db.engine.url
+    if url.get_backend_name() == "sqlite" and url.database not in (None, "", ":memory:"):
+        return Path(url.database).resolve().parent
+    return ROOT / "instance"
+
+
 def load_register(ctx: DemoContext) -> None:
     members = ctx.data.get("members") or []
     if not members:
         return
     today = clock.today()
     open_requests = build_history(ctx, members, today)
-    path = ROOT / "instance" / "demo-statement.xml"
+    path = _statement_folder() / "demo-statement.xml"
     path.parent.mkdir(exist_ok=True)
     path.write_bytes(demo_statement(open_requests, today, ctx.rng))
     ctx.data["demo_statement"] = str(path)
