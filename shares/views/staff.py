@@ -101,31 +101,29 @@ def _member_page(member: Member, bound: dict | None = None, status: int = 200):
                                    and application.status is ApplicationStatus.REFUSED else position.status)), status
 
 
-@bp.route("/staff/members/<int:member_id>")
-@permission_required(can_view_register)
-def member_detail(member_id: int):
+def _member_to_view(member_id: int) -> Member:
     member = row_or_404(Member, member_id)
     if not can_view_member(current_user, member):
         abort(403)
-    return _member_page(member)
+    return member
+
+
+@bp.route("/staff/members/<int:member_id>")
+@permission_required(can_view_register)
+def member_detail(member_id: int):
+    return _member_page(_member_to_view(member_id))
 
 
 @bp.route("/staff/members/<int:member_id>/register-extract.pdf")
 @permission_required(can_view_register)
 def member_register_extract(member_id: int):
-    member = row_or_404(Member, member_id)
-    if not can_view_member(current_user, member):
-        abort(403)
-    return extracts.extract_response(member)
+    return extracts.extract_response(_member_to_view(member_id))
 
 
 @bp.route("/staff/members/<int:member_id>/certificate.pdf")
 @permission_required(can_view_register)
 def member_certificate(member_id: int):
-    member = row_or_404(Member, member_id)
-    if not can_view_member(current_user, member):
-        abort(403)
-    return certificate_response(member, staff=True)
+    return certificate_response(_member_to_view(member_id), staff=True)
 
 
 @bp.route("/staff/members/<int:member_id>/register/<action>", methods=["POST"])
