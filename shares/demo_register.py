@@ -76,7 +76,8 @@ def build_history(ctx: DemoContext, members, today: date) -> list:
             register.redeem(member, 1, on=date(2025, 6, 30))
         except Exception:  # noqa: BLE001
             continue
-    candidates = [m for m in members[10:] if joined[m.id] < date(2023, 1, 1)]
+    waiting = {r.member_id for r in open_requests}  # their purchases wait to be paid from the demo statement
+    candidates = [m for m in members[10:] if joined[m.id] < date(2023, 1, 1) and m.id not in waiting]
     for member in candidates[:4]:  # after the member's last entry, as the register requires
         register.resign(member, on=max(_day(rng, date(2024, 1, 1), date(2025, 12, 31)), _last_entry_on(member)))
     if len(candidates) > 5:

@@ -5,8 +5,16 @@ class StaleEdit(Conflict):
     """The record changed since the form was opened."""
 
 
+class StaleConfirmation(Conflict):
+    """A register action confirmed on a page older than the member's register (another tab, another staff)."""
+
+
 class DuplicateEmail(DomainError):
     status = 409
+
+
+class ResignationPending(Conflict):
+    """More shares asked by a member whose resignation waits for staff."""
 
 
 class IdentityInRegister(DomainError):

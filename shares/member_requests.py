@@ -19,7 +19,8 @@ from app.mail import queue_mail
 from app.models import Account
 from app.uow import savepoint
 from shares import register
-from shares.errors import ApplicationPending, InvalidShareCount, MemberNotActive, ReasonRequired, SameCategory
+from shares.errors import (ApplicationPending, InvalidShareCount, MemberNotActive, ReasonRequired, ResignationPending,
+                           SameCategory)
 from shares.labels import coop_iban_text
 from shares.models import (Category, EntryKind, Member, MemberRequest, MemberRequestKind, MemberRequestStatus,
                            PaymentRequest, ShareEntry)
@@ -46,6 +47,8 @@ def buy_shares(member: Member, shares: int, *, actor: Account | None = None) -> 
 
     if member_is_applicant(member):
         raise ApplicationPending()
+    if MemberRequestKind.RESIGN in member_pending(member):
+        raise ResignationPending()
     if current_app.config.get("SHARE_PURCHASE_NEEDS_DECISION"):
         if not isinstance(shares, int) or shares < 1:
             raise InvalidShareCount()

@@ -47,6 +47,11 @@ register_messages({
                                   "cooperative."),
     errors.DuplicateEmail: _l("An account already uses this e-mail address. If it is yours, sign in: you can buy "
                               "shares from your own page."),
+    errors.ResignationPending: _l("Your resignation is waiting for staff: withdraw it first (My shares) to buy "
+                                  "more shares."),
+    errors.StaleConfirmation: _l("The member's register changed since this confirmation was shown (in another tab, "
+                                 "or by someone else): nothing was recorded. Check the page, then do it again if "
+                                 "it is still needed."),
     errors.StaleEdit: _l("Someone changed this while you were editing. Reload the page and try again."),
     errors.ApplicationPending: _l("Your application is not decided yet: wait until you are admitted."),
     member_requests.RequestAlreadyPending: _l("You already have a request of this kind waiting for staff."),

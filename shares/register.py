@@ -12,6 +12,7 @@ from collections import OrderedDict, defaultdict
 from dataclasses import dataclass, field, replace
 from datetime import date
 
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import and_, case, func, select, update
 from sqlalchemy.orm import lazyload, selectinload
 from sqlalchemy.orm.attributes import set_committed_value
@@ -23,7 +24,8 @@ from app.models import Account
 from shares.errors import (BelowMinimumShares, BoardApprovalRequired, EntryNotCorrectable, FutureDate,
                            InvalidShareCount, LaterEntries, MemberNotActive, NotACredit, NotEnoughShares, PaymentConflict,
                            PaymentRecordedMeanwhile, ReasonRequired, RequestNotPayable, RequestPaidInFull,
-                           SameCategory, SameMember, UnpaidShares)
+                           SameCategory, SameMember, StaleConfirmation, UnpaidShares)
+from shares.labels import register_words
 from shares.models import (ApplicationStatus, BankTransaction, Category, EntryKind, Member, MembershipApplication,
                            PaymentPurpose, PaymentRequest, PaymentStatus, ShareEntry, Surplus, SurplusKind)
 from shares.payments import CAPITAL_PURPOSES, cancel_payment_request, create_payment_request
@@ -104,6 +106,17 @@ def holdings(member_ids, on: date) -> dict[int, Holding]:
         elif kind is EntryKind.REINSTATEMENT and entry_id not in voided:
             h.lapsed_on = None
     return out
+
+
+def claim_confirmation(member: Member, seen_version: int | None) -> None:
+    """A staff action confirmed on a page showing the member at ``seen_version`` goes ahead once: one
+    conditional UPDATE moves the member's version on, so a second confirmation of the same page (a
+    second tab, a colleague) finds it moved and is refused (StaleConfirmation), whatever the timing."""
+    moved = db.session.execute(update(Member).where(Member.id == member.id, Member.version == seen_version)
+                               .values(version=Member.version + 1).execution_options(synchronize_session=False))
+    if moved.rowcount != 1:
+        raise StaleConfirmation()
+    db.session.refresh(member, ["version"])  # the ORM's own updates of the member go on from the new version
 
 
 def _check_date(on: date) -> None:
@@ -292,6 +305,13 @@ def _leave(member: Member, kind: EntryKind, on: date, actor, note, refund_iban: 
     last_on = db.session.scalar(select(func.max(ShareEntry.effective_on)).where(ShareEntry.member_id == member.id))
     if last_on is not None and last_on > on:  # leaving before later entries would leave them below zero
         raise LaterEntries(last_on)
+    # Shares bought and not paid at all leave with their request: nobody pays for them, nothing is repaid.
+    for purchase in db.session.scalars(select(PaymentRequest).where(
+            PaymentRequest.member_id == member.id, PaymentRequest.purpose == PaymentPurpose.ADDITIONAL_SHARES,
+            PaymentRequest.status == PaymentStatus.OPEN, PaymentRequest.paid_cents == 0)):
+        cancel_unpaid_request(purchase, reason=register_words(_l("Not paid: the member left")), actor=actor, on=on)
+    db.session.flush()
+    position = holding(member, on)
     entries = [_entry(member, kind, on, actor, note=note[:500], **board)]
     db.session.flush()
     if position.shares > 0:
@@ -685,16 +705,17 @@ def record_payment_received(request: PaymentRequest, amount_cents: int, *, on: d
     return record_payment(request, amount_cents, on=on, actor=actor, reason=how)
 
 
-def cancel_unpaid_request(request: PaymentRequest, *, reason: str, actor: Account | None = None) -> None:
+def cancel_unpaid_request(request: PaymentRequest, *, reason: str, actor: Account | None = None,
+                          on: date | None = None) -> None:
     """An unpaid request is cancelled; one for shares already in the register takes its subscription back
-    (a correction citing it, with ``reason``), so the register counts no shares nobody will pay. An
-    applicant's subscription is recorded only on admission: cancelling their request corrects nothing."""
+    (a correction citing it, with ``reason``, dated ``on``), so the register counts no shares nobody will
+    pay. An applicant's subscription is recorded only on admission: cancelling their request corrects nothing."""
     cancel_payment_request(request, actor=actor)
     subscription = db.session.scalar(select(ShareEntry).where(ShareEntry.payment_request_id == request.id,
                                                               ShareEntry.kind == EntryKind.SUBSCRIPTION))
     if subscription is not None:
-        correct(subscription, reason=reason, shares=-subscription.shares, capital_cents=-subscription.capital_cents,
-                actor=actor)
+        correct(subscription, reason=reason, on=on, shares=-subscription.shares,
+                capital_cents=-subscription.capital_cents, actor=actor)
 
 
 def reverse_payments(request: PaymentRequest, entries: list[ShareEntry], *, reason: str,

@@ -150,3 +150,8 @@ def csrf_token(html: str) -> str:
 def csv_rows(text: str) -> list[list[str]]:
     """The rows of a CSV the app wrote (app.csvexport: a byte-order mark, cells separated by ``;``)."""
     return list(csv.reader(io.StringIO(text.removeprefix(BYTE_ORDER_MARK), newline=""), delimiter=SEPARATOR))
+
+
+def register_version(html: str) -> str:
+    """The member's register version a staff confirmation page carries (it goes ahead once)."""
+    return re.search(r'name="register_version" value="(\d+)"', html).group(1)

@@ -154,6 +154,8 @@ def member_action(member_id: int, action: str):
                                price_cents=share_price_cents(position.category or member.category))
     try:
         with unit_of_work():
+            if action in CONFIRM_ACTIONS:
+                register.claim_confirmation(member, request.form.get("register_version", type=int))
             message = _perform(action, member, form)
     except DomainError as exc:
         member = db.session.get(Member, member_id)

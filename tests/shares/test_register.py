@@ -211,3 +211,19 @@ def test_a_company_or_association_is_in_category_b_whatever_the_way_in(make_memb
     register.subscribe(firm, 1, on=date(2024, 1, 1))
     with pytest.raises(LegalPersonInCategoryA):
         register.change_category(firm, Category.A, on=date(2024, 6, 1))
+
+
+def test_shares_bought_and_not_paid_leave_with_their_request_when_the_member_leaves(member_with_shares):
+    """Nobody will pay them and nothing of them is repaid: the request is cancelled, the subscription
+    corrected out on the day of the exit, and the redemption repays what was paid, to the cent."""
+    member = member_with_shares(1, on=D(2024, 1, 1))
+    _entry, purchase = register.subscribe(member, 2, on=D(2024, 6, 1))
+    assert purchase.purpose is PaymentPurpose.ADDITIONAL_SHARES and purchase.paid_cents == 0
+    entries = register.resign(member, on=D(2024, 7, 1))
+    db.session.commit()
+    assert purchase.status is PaymentStatus.CANCELLED
+    redemption = entries[-1]
+    assert (redemption.shares, redemption.capital_cents, redemption.paid_cents) == (-1, -3000, -3000)
+    for day in (D(2024, 7, 1), D(2025, 1, 1)):
+        position = register.holding(member, day)
+        assert (position.shares, position.capital_cents, position.paid_cents) == (0, 0, 0)

@@ -440,3 +440,13 @@ def test_the_renewal_chart_has_a_point_a_day_days_without_payments_included(app,
         assert [row[1] for row in chart.rows] == ["2"] * 6 + ["3"] * 5  # 11 days, evenly spaced in time
         monkeypatch.setattr(renewal, "paid_per_day", lambda year: [])
         assert [row[1] for row in renewal_progress_chart(THIS_YEAR, SimpleNamespace(sent=5)).rows] == ["0"]
+
+
+def test_no_more_shares_while_a_resignation_waits(client, member_with_shares):
+    member = member_with_shares(1, on=date(THIS_YEAR - 1, 3, 1))
+    sign_in(client, member.account)
+    assert client.post("/me/resign", data={"confirm": str(member.number), "iban": "BE71096123456769"}).status_code == 302
+    refused = client.post("/me/shares/buy", data={"shares": "2"})
+    assert refused.status_code == 409 and "Your resignation is waiting for staff" in refused.get_data(as_text=True)
+    assert db.session.scalar(db.select(db.func.count()).select_from(PaymentRequest)
+                             .where(PaymentRequest.purpose == PaymentPurpose.ADDITIONAL_SHARES)) == 0

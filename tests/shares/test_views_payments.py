@@ -169,7 +169,7 @@ def test_staff_type_corrections_in_euros(client, login_as, member_with_shares, t
     entry = db.session.scalar(select(ShareEntry).where(ShareEntry.member_id == member.id).limit(1))
     response = client.post(f"/staff/members/{member.id}/register/correct", data={
         "entry_id": entry.id, "shares": "0", "capital_cents": typed, "paid_cents": "", "effective_on": "2024-01-01",
-        "reason": "typo in the paper register", "confirmed": "1"})
+        "reason": "typo in the paper register", "confirmed": "1", "register_version": member.version})
     assert response.status_code == 302, response.get_data(as_text=True)
     correction = db.session.scalar(select(ShareEntry).where(ShareEntry.corrects_id == entry.id))
     assert correction.capital_cents == cents and correction.paid_cents == 0

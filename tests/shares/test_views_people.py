@@ -13,7 +13,7 @@ from shares import admission, register
 from shares.models import (ApplicationStatus, EntryKind, MembershipApplication, PaymentRequest, PaymentStatus, Surplus,
                            ShareEntry)
 from shares.register import record_payment as apply_payment
-from tests.factories import csv_rows, sign_in
+from tests.factories import csv_rows, register_version, sign_in
 
 @pytest.fixture(autouse=True)
 def no_rate_limit():
@@ -204,8 +204,16 @@ def test_irreversible_register_actions_ask_for_confirmation(client, login_as, me
     count = lambda: db.session.scalar(db.select(db.func.count()).select_from(ShareEntry))  # noqa: E731
     before = count()
     assert before == 2
-    confirmed = client.post(f"/staff/members/{member.id}/register/{action}", data=form | {"confirmed": "1"})
+    seen = register_version(first.get_data(as_text=True))
+    confirmed = client.post(f"/staff/members/{member.id}/register/{action}",
+                            data=form | {"confirmed": "1", "register_version": seen})
     assert confirmed.status_code == 302 and count() > before
+    # The same confirmation sent again (a second tab, the back button) records nothing more.
+    after = count()
+    again = client.post(f"/staff/members/{member.id}/register/{action}",
+                        data=form | {"confirmed": "1", "register_version": seen})
+    assert again.status_code == 409 and b"changed since this confirmation was shown" in again.data
+    assert count() == after
 
 
 def test_register_csv_neutralises_formulas(client, login_as, member_with_shares):

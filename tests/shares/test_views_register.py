@@ -13,7 +13,7 @@ from shares.camt_writer import Credit, write_camt053
 from shares.models import BankTransaction, EntryKind, MatchStatus, PaymentStatus, ShareEntry
 from shares.references import format_reference
 from shares.settings import setting
-from tests.factories import csv_rows
+from tests.factories import csv_rows, register_version
 
 ROUTES = [("get", "/staff/members/{m}"), ("post", "/staff/members/{m}/register/subscribe"), ("get", "/staff/register"),
           ("get", "/staff/register?format=csv"), ("get", "/staff/payments/import"),
@@ -55,7 +55,8 @@ def test_member_page_and_subscription(client, login_as, make_member):
     assert confirm.status_code == 200 and b'name="confirmed" value="1"' in confirm.data
     assert "2 shares will be subscribed on 1 January 2024, for 60.00 €" in confirm.get_data(as_text=True)
     assert register.holding(member, date(2024, 1, 2)).shares == 0  # nothing recorded before the confirmation
-    ok = client.post(f"/staff/members/{member.id}/register/subscribe", data=data | {"confirmed": "1"})
+    ok = client.post(f"/staff/members/{member.id}/register/subscribe",
+                     data=data | {"confirmed": "1", "register_version": register_version(confirm.get_data(as_text=True))})
     assert ok.status_code == 302
     assert register.holding(member, date(2024, 1, 2)).shares == 2
     assert db.session.scalar(select(AuditEntry.actor_id).where(AuditEntry.action == "shares.register.subscription"))
@@ -84,8 +85,9 @@ def test_transfer_refusals_keep_input(client, login_as, member_with_shares):
     assert "ceded to Rita Receveuse (member" in confirm.get_data(as_text=True) and b"CA-7" in confirm.data
     assert db.session.scalar(select(func.count()).select_from(ShareEntry)
                              .where(ShareEntry.kind == EntryKind.TRANSFER_OUT)) == 0
+    seen = register_version(confirm.get_data(as_text=True))
     assert client.post(f"/staff/members/{giver.id}/register/transfer",
-                       data=data | {"confirmed": "1"}).status_code == 302
+                       data=data | {"confirmed": "1", "register_version": seen}).status_code == 302
     missing = client.post(f"/staff/members/{giver.id}/register/transfer", data=data | {"board_reference": ""})
     assert missing.status_code == 400
     assert db.session.scalar(select(func.count()).select_from(ShareEntry)
