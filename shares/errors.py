@@ -78,6 +78,10 @@ class FutureDate(DomainError):
     """The effective date is in the future."""
 
 
+class BoardDecisionToCome(DomainError):
+    """The board's decision for a transfer or an exclusion is dated after today."""
+
+
 class ReasonRequired(DomainError):
     """A correction or a manual match needs a reason."""
 

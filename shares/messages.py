@@ -31,6 +31,7 @@ register_messages({
     errors.LegalPersonInCategoryA: _l("A company or association is a member of category B."),
     errors.UnpaidShares: _l("Only paid-up shares can be transferred."),
     errors.FutureDate: _l("The date cannot be in the future."),
+    errors.BoardDecisionToCome: _l("The board's decision cannot be dated in the future: record it once taken."),
     errors.ReasonRequired: _l("Say why."),
     errors.EntryNotCorrectable: _l("A correction cannot itself be corrected; correct the original entry."),
     errors.UnknownMember: _l("No member has that number."),

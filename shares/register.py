@@ -21,7 +21,8 @@ from app import audit
 from app.clock import today, utcnow
 from app.extensions import db
 from app.models import Account
-from shares.errors import (BelowMinimumShares, BoardApprovalRequired, EntryNotCorrectable, FutureDate,
+from shares.errors import (BelowMinimumShares, BoardApprovalRequired, BoardDecisionToCome, EntryNotCorrectable,
+                           FutureDate,
                            InvalidShareCount, LaterEntries, MemberNotActive, NotACredit, NotEnoughShares, PaymentConflict,
                            PaymentRecordedMeanwhile, ReasonRequired, RequestNotPayable, RequestPaidInFull,
                            SameCategory, SameMember, StaleConfirmation, UnpaidShares)
@@ -224,7 +225,8 @@ def transfer(giver: Member, receiver: Member, shares: int, *, on: date, board_de
     if not board_decision_on or not (board_reference or "").strip():
         raise BoardApprovalRequired()
     _check_date(on)
-    _check_date(board_decision_on)  # a decision is recorded once taken
+    if board_decision_on > today():  # a decision is recorded once taken
+        raise BoardDecisionToCome()
     positions = holdings([giver.id, receiver.id], on)
     give, take = positions.get(giver.id, Holding()), positions.get(receiver.id, Holding())
     _check_active(giver, give)
@@ -340,7 +342,8 @@ def exclude(member: Member, *, on: date | None = None, board_decision_on: date |
             board_reference: str | None, actor: Account | None = None, note: str = "") -> list[ShareEntry]:
     if not board_decision_on or not (board_reference or "").strip():
         raise BoardApprovalRequired()
-    _check_date(board_decision_on)  # a decision is recorded once taken
+    if board_decision_on > today():  # a decision is recorded once taken
+        raise BoardDecisionToCome()
     entries = _leave(member, EntryKind.EXCLUSION, on or today(), actor, note, None,
                      board_decision_on=board_decision_on, board_reference=board_reference.strip()[:100])
     _audit("shares.register.exclusion", member, entries, actor, on=on, board_decision_on=board_decision_on,

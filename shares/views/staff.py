@@ -146,8 +146,7 @@ def member_action(member_id: int, action: str):
             with dry_run():
                 _perform(action, member, form)
         except DomainError as exc:  # the savepoint is undone: nothing of it stays
-            flash(error_message(exc), "error")
-            return _member_page(db.session.get(Member, member_id), {action: form}, exc.status)
+            return _action_refused(member_id, action, form, exc)
         position = register.holding(member, clock.today())
         return render_template("shares/confirm_action.html", member=member, action=action, form=form,
                                position=position, receiver=_receiver(form) if action == "transfer" else None,
@@ -158,11 +157,25 @@ def member_action(member_id: int, action: str):
                 register.claim_confirmation(member, request.form.get("register_version", type=int))
             message = _perform(action, member, form)
     except DomainError as exc:
-        member = db.session.get(Member, member_id)
-        flash(error_message(exc), "error")
-        return _member_page(member, {action: form}, exc.status)
+        return _action_refused(member_id, action, form, exc)
     flash(message, "success")
     return redirect(url_for("shares.member_detail", member_id=member_id))
+
+
+# Which field a register refusal is about: said beside it, else above the action's form (kept open, as typed).
+REFUSAL_FIELDS = {errors.FutureDate: "effective_on", errors.LaterEntries: "effective_on",
+                  errors.BoardDecisionToCome: "board_decision_on", errors.UnknownMember: "receiver_number",
+                  errors.SameMember: "receiver_number", errors.NotEnoughShares: "shares",
+                  errors.BelowMinimumShares: "shares", errors.InvalidShareCount: "shares"}
+
+
+def _action_refused(member_id: int, action: str, form, exc: DomainError):
+    name = REFUSAL_FIELDS.get(type(exc))
+    if name is not None and name in form:
+        form[name].errors = [*form[name].errors, error_message(exc)]
+    else:
+        form.form_errors.append(error_message(exc))
+    return _member_page(db.session.get(Member, member_id), {action: form}, exc.status)
 
 
 def _perform(action: str, member: Member, form) -> str:

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import io
+import re
 from datetime import date
 
 import pytest
@@ -72,11 +73,17 @@ def test_transfer_refusals_keep_input(client, login_as, member_with_shares):
     response = client.post(f"/staff/members/{giver.id}/register/transfer", data=data)
     assert response.status_code == 422 and b"below one share" in response.data and b"CA-7" in response.data
     assert b"Please confirm" not in response.data
-    for refused, words in (({"receiver_number": "99999"}, b"No member has this number"),
-                           ({"receiver_number": str(giver.number)}, b"two different members"),
-                           ({"board_decision_on": "2099-01-01"}, b"future")):
+    for refused, field in (({"receiver_number": "99999"}, "receiver_number"),
+                           ({"receiver_number": str(giver.number)}, "receiver_number"),
+                           ({"board_decision_on": "2099-01-01"}, "board_decision_on")):
         answer = client.post(f"/staff/members/{giver.id}/register/transfer", data=data | refused)
-        assert answer.status_code in (404, 422) and b"Please confirm" not in answer.data, refused
+        html = answer.get_data(as_text=True)
+        assert answer.status_code in (404, 422) and "Please confirm" not in html, refused
+        # Said beside its field, in the transfer's form, open and as typed.
+        assert f'id="transfer-{field}-error"' in html and '<details class="action" id="action-transfer" open>' in html
+        assert 'value="CA-7"' in html
+    ids = re.findall(r' id="([^"]+)"', html)
+    assert len(ids) == len(set(ids)), sorted(i for i in ids if ids.count(i) > 1)  # one page, each id once
     register.subscribe(giver, 2, on=date(2023, 6, 1))
     register.record_payment(register.member_requests(giver)[0], 6000, on=date(2023, 6, 1))
     db.session.commit()
