@@ -19,9 +19,13 @@ class ResignationPending(Conflict):
 
 class IdentityInRegister(DomainError):
     """Another membership that has not ended has this national or enterprise number: one person (or
-    one company) is one member, with one vote."""
+    one company) is one member, with one vote. ``holder`` is that member (named to staff only)."""
 
     status = 409
+
+    def __init__(self, holder=None) -> None:
+        super().__init__("identity in the register")
+        self.holder = holder
 
 
 # --- the register -------------------------------------------------------------------------------

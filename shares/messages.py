@@ -42,10 +42,9 @@ register_messages({
                                         "form was sent twice): nothing more is recorded. Check what is paid now."),
     errors.RequestPaidInFull: _l("This request is paid in full: there is nothing left to receive."),
     errors.TransactionAlreadyResolved: _l("Someone resolved this payment first. Reload the queue."),
-    errors.IdentityInRegister: _l("This national or enterprise number is already in the register, for a "
-                                  "membership that has not ended: one person is one member. If it is yours, "
-                                  "sign in with the e-mail address you gave then; otherwise contact the "
-                                  "cooperative."),
+    errors.IdentityInRegister: _l("This national or enterprise number cannot start a new membership: one "
+                                  "person is one member. If you are a member already, sign in with your e-mail "
+                                  "address; otherwise contact the cooperative."),
     errors.DuplicateEmail: _l("An account already uses this e-mail address. If it is yours, sign in: you can buy "
                               "shares from your own page."),
     errors.ResignationPending: _l("Your resignation is waiting for staff: withdraw it first (My shares) to buy "

@@ -57,9 +57,10 @@ def identity_in_register(national_number: str | None = None, enterprise_number: 
 
 
 def _check_identity(fields: dict, except_member_id: int | None = None) -> None:
-    if identity_in_register(fields.get("national_number") or None, fields.get("enterprise_number") or None,
-                            except_member_id) is not None:
-        raise IdentityInRegister()
+    holder = identity_in_register(fields.get("national_number") or None, fields.get("enterprise_number") or None,
+                                  except_member_id)
+    if holder is not None:
+        raise IdentityInRegister(holder)
 
 
 def create_member(*, email: str, kind: MemberKind, category: Category, language: str = "fr",

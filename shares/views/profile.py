@@ -40,7 +40,7 @@ def profile():
             return render_template("shares/profile.html", form=form, member=member), 409
         except IdentityInRegister as exc:
             field = form.enterprise_number if member.kind is MemberKind.LEGAL else form.national_number
-            field.errors.append(error_message(exc))
+            field.errors.append(_("Another membership has this number: check it, or contact the cooperative."))
             return render_template("shares/profile.html", form=form, member=member), exc.status
         refresh()  # said in the language just chosen, which the next page is in
         flash(_("Your profile is saved."), "success")

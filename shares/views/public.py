@@ -47,6 +47,10 @@ def application_refused(form, exc: DomainError, staff: bool = False) -> None:
     if staff and isinstance(exc, errors.DuplicateEmail):
         field.errors.append(_("Another account already uses this e-mail address: search the members for it."))
         return
+    if staff and isinstance(exc, errors.IdentityInRegister):
+        field.errors.append(_("%(name)s (member %(number)s) already has this number: one person is one member.",
+                              name=exc.holder.name, number=exc.holder.number))
+        return
     field.errors.append(error_message(exc))
 
 
