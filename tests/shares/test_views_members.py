@@ -268,6 +268,11 @@ def test_approving_a_resignation_writes_the_register(client, app, member_with_sh
     # A member who has left cannot ask again.
     resign = {"confirm": str(member.number), "iban": "BE71096123456769"}
     assert client.post("/me/resign", data=resign).status_code == 422
+    # Nor is offered the forms: each page says the membership ended, and when.
+    for url in ("/me/resign", "/me/category", "/me/shares/buy"):
+        page = client.get(url).get_data(as_text=True)
+        assert "Your membership has ended" in page and "You resigned on" in page and "<form" not in page.split(
+            "<main", 1)[1], url
 
 
 def test_a_resignation_approved_pays_the_shares_back_to_the_account_given_and_asks_nothing_more(
