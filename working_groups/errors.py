@@ -152,6 +152,8 @@ def _too_early(exc: DateTooEarly) -> str:
 def _transition(exc: IllegalTransition) -> str:
     from working_groups.labels import status_label
 
+    if exc.current == exc.target:  # done already (a second tab, a colleague)
+        return str(_l("This is done already: it is %(current)s.", current=status_label(exc.current)))
     return str(_l("This cannot be done: it is %(current)s and cannot become %(target)s.",
                   current=status_label(exc.current), target=status_label(exc.target)))
 

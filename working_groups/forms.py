@@ -172,7 +172,7 @@ class ItemForm(FlaskForm):
 
 def _votes():
     return [InputRequired(_l("Enter a number of votes.")),
-            NumberRange(min=0, max=100, message=_l("Enter a number of votes."))]
+            NumberRange(min=0, max=100, message=_l("Enter a number of votes from 0 to 100."))]
 
 
 class DecisionForm(FlaskForm):

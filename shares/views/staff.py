@@ -26,7 +26,7 @@ from shares import bank, errors, extracts, forms, queries, register
 from shares import surplus as surpluses
 from shares.admission import application_for
 from shares.errors import StatementError
-from shares.labels import entry_label, refund_why
+from shares.labels import entry_label, iban_text, refund_why
 from shares.models import ApplicationStatus, BankTransaction, Category, EntryKind, Member, PaymentRequest, Surplus, SurplusKind
 from shares.permissions import (can_import_statements, can_keep_register, can_resolve_payments, can_view_member,
                                 can_view_register)
@@ -484,7 +484,7 @@ def surplus_refund(surplus_id: int):
     def act(kept, form, actor):
         surpluses.refund(kept, iban=form.iban.data, actor=actor, note=form.note.data or "")
         message = _("%(amount)s will be paid back to %(iban)s: it is on the refund list.",
-                    amount=euros(kept.amount_cents), iban=kept.refund_iban)
+                    amount=euros(kept.amount_cents), iban=iban_text(kept.refund_iban))
         if kept.kind is SurplusKind.UNDERPAYMENT:
             message += " " + _("The request asks its whole amount again.")
         return message
@@ -540,12 +540,20 @@ def shortfall_fewer_shares(surplus_id: int):
 @bp.route("/staff/payments/refunds")
 @permission_required(can_resolve_payments)
 def refund_list():
-    rows = list(db.session.scalars(surpluses.refund_list_statement().options(joinedload(Surplus.member))))
     if request.args.get("format") == "csv":
-        return _refunds_csv(rows)
+        return _refunds_csv(_refund_rows())
     if request.args.get("format") not in (None, "html"):
         abort(404)
-    return render("shares/refunds.html", None, rows=rows, form=forms.SurplusForm(formdata=None))
+    return _refund_page()
+
+
+def _refund_rows() -> list[Surplus]:
+    return list(db.session.scalars(surpluses.refund_list_statement().options(joinedload(Surplus.member))))
+
+
+def _refund_page(status: int = 200):
+    return render("shares/refunds.html", None, rows=_refund_rows(), form=forms.SurplusForm(formdata=None),
+                  status=status)
 
 
 def _refunds_csv(rows: list[Surplus]) -> Response:
@@ -568,9 +576,13 @@ def surplus_refunded(surplus_id: int):
     form = forms.SurplusForm()
     if not form.validate_on_submit():
         abort(400)
-    with unit_of_work():
-        surpluses.mark_refunded(kept, actor=current_user._get_current_object())
+    try:
+        with unit_of_work():
+            surpluses.mark_refunded(kept, actor=current_user._get_current_object())
+    except DomainError as exc:  # marked already (another tab, a colleague): said on the list itself
+        flash(error_message(exc), "error")
+        return _refund_page(exc.status)
     flash(_("Marked as paid back: %(amount)s to %(iban)s.", amount=euros(kept.amount_cents),
-            iban=kept.refund_iban or _("the member's account")),
+            iban=iban_text(kept.refund_iban) or _("the member's account")),
           "success")
     return redirect(url_for("shares.refund_list"))

@@ -511,3 +511,6 @@ def test_minutes_record_a_meeting_held_and_go_to_the_board_after_a_confirmation(
     circulate = page.split('id="circulate"')[1]
     assert "board members get an e-mail asking them to read, comment and approve the minutes of the meeting " \
            "of 10 September 2026" in circulate and "Yes, send the draft to the board" in circulate
+    assert client.post(f"/board/minutes/{minutes.id}/circulate").status_code == 302
+    twice = client.post(f"/board/minutes/{minutes.id}/circulate")  # a second tab
+    assert twice.status_code == 409 and "This is done already: it is circulated to the board." in text_of(twice)
