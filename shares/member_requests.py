@@ -7,6 +7,8 @@ Conflict), and an approval writes the register entry through ``shares.register``
 transaction."""
 from __future__ import annotations
 
+from datetime import timedelta
+
 from sqlalchemy import select, update
 from sqlalchemy.orm import joinedload
 
@@ -106,6 +108,15 @@ def pending_requests(limit: int = 200) -> list[MemberRequest]:
     return list(db.session.scalars(
         select(MemberRequest).where(MemberRequest.status == MemberRequestStatus.PENDING)
         .options(joinedload(MemberRequest.member)).order_by(MemberRequest.created_at, MemberRequest.id).limit(limit)))
+
+
+def recently_decided(member: Member, days: int = 90) -> list[MemberRequest]:
+    """The member's requests staff decided in the last ``days`` days, newest first (what came of them)."""
+    return list(db.session.scalars(
+        select(MemberRequest).where(MemberRequest.member_id == member.id,
+                                    MemberRequest.status.in_((MemberRequestStatus.APPROVED, MemberRequestStatus.REFUSED)),
+                                    MemberRequest.decided_at >= utcnow() - timedelta(days=days))
+        .order_by(MemberRequest.decided_at.desc(), MemberRequest.id.desc())))
 
 
 def member_pending(member: Member) -> dict[MemberRequestKind, MemberRequest]:

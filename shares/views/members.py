@@ -53,6 +53,7 @@ def _my_shares_page(member, status: int = 200):
     return render_template("shares/me/shares.html", member=member, holding=register.holding(member, on),
                            entries=register.member_entries(member), reasons=standing.standing_reasons(member, on),
                            pending=member_requests.member_pending(member), year=on.year, application=application,
+                           decided=member_requests.recently_decided(member),
                            renewal=renewal_standing(member, on.year), withdraw_form=ConfirmForm()), status
 
 

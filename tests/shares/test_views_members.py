@@ -220,6 +220,8 @@ def test_resignation_is_requested_with_the_member_number_then_refused(client, ap
     assert req.status is MemberRequestStatus.REFUSED and register.holding(member).left is None
     [told] = [m for m in outbox(member.email) if m.dedupe_key == f"shares.member_request:{req.id}"]
     assert told.subject == "Your request is refused: Resignation" and "Why: call first" in told.body_text
+    mine = client.get("/me/shares").get_data(as_text=True)  # what came of it stays on My shares, with why
+    assert "Decided recently" in mine and re.search(r"refused on [^<]*: call first", mine)
 
 
 def test_a_member_withdraws_a_request_before_staff_decide_and_only_their_own(client, app, member_with_shares,
