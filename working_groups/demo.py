@@ -13,6 +13,7 @@ from app.clock import today
 from app.demo import DemoContext, make_privileged_account
 from app.extensions import db
 from app.models import Account, AccountRole, Role
+from shares import register
 from shares.models import Member, MemberKind
 from working_groups import minutes as minutes_service
 from working_groups import services
@@ -296,7 +297,9 @@ def _at(day: date) -> datetime:
 def _board(ctx: DemoContext, members: list[Member]) -> list[Account]:
     board = list(db.session.scalars(select(Account).join(AccountRole).where(AccountRole.role == Role.BOARD)
                                     .order_by(Account.id)))
-    candidates = [m for m in members if m.kind is MemberKind.NATURAL and not m.account.roles][10:]
+    on = today()
+    candidates = [m for m in members if m.kind is MemberKind.NATURAL and not m.account.roles  # members still
+                  and register.holding(m, on).left is None][10:]
     for member in candidates[:max(0, 5 - len(board))]:
         board.append(make_privileged_account(ctx, member.email, member.name, [Role.BOARD], account=member.account))
     return board
