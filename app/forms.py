@@ -11,5 +11,4 @@ class Written(InputRequired):
     def __call__(self, form, field) -> None:
         super().__call__(form, field)
         if isinstance(field.data, str) and not field.data.strip():
-            field.errors[:] = []
             raise StopValidation(self.message)

@@ -114,7 +114,8 @@ def recently_decided(member: Member, days: int = 90) -> list[MemberRequest]:
     """The member's requests staff decided in the last ``days`` days, newest first (what came of them)."""
     return list(db.session.scalars(
         select(MemberRequest).where(MemberRequest.member_id == member.id,
-                                    MemberRequest.status.in_((MemberRequestStatus.APPROVED, MemberRequestStatus.REFUSED)),
+                                    MemberRequest.status.in_((MemberRequestStatus.APPROVED,
+                                                              MemberRequestStatus.REFUSED)),
                                     MemberRequest.decided_at >= utcnow() - timedelta(days=days))
         .order_by(MemberRequest.decided_at.desc(), MemberRequest.id.desc())))
 
@@ -158,7 +159,8 @@ def decide(request: MemberRequest, *, approve: bool, actor: Account, note: str =
     refund = next((e for e in entries if e.kind is EntryKind.REDEMPTION), None)
     with job_context():
         queue_mail(member.email, member.language, "member_request_decided",
-                   dedupe_key=f"shares.member_request:{request.id}", member=member, request=request, approved=approve, note=note.strip(), payment=payment,
+                   dedupe_key=f"shares.member_request:{request.id}", member=member, request=request,
+                   approved=approve, note=note.strip(), payment=payment,
                    refund_cents=-refund.paid_cents if refund else 0, coop_iban=coop_iban_text(),
                    link=public_url("/me/shares"))
     return entries

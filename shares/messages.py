@@ -151,7 +151,8 @@ register_field_labels({
     "to_refund_cents": _l("To pay back"), "transaction": _l("Bank transaction"),
     "unbalanced": _l("Statements whose balances do not add up"),
     "why": _l("Why it waits"), "year": _l("Year"), "requests": _l("Renewal requests due"),
-    "first_reminders": _l("First reminders due"), "second_reminders": _l("Second reminders due"), "count_matched": _l("Paid into their request"),
+    "first_reminders": _l("First reminders due"), "second_reminders": _l("Second reminders due"),
+    "count_matched": _l("Paid into their request"),
     **{f"count_{code}": words for code, words in WHY_SHORT_WORDS.items()},
 })
 _REFERENCES = {"reference": format_reference, "request": format_reference}

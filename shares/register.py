@@ -22,10 +22,9 @@ from app.clock import today, utcnow
 from app.extensions import db
 from app.models import Account
 from shares.errors import (BelowMinimumShares, BoardApprovalRequired, BoardDecisionToCome, EntryNotCorrectable,
-                           FutureDate,
-                           InvalidShareCount, LaterEntries, MemberNotActive, NotACredit, NotEnoughShares, PaymentConflict,
-                           PaymentRecordedMeanwhile, ReasonRequired, RequestNotPayable, RequestPaidInFull,
-                           SameCategory, SameMember, StaleConfirmation, UnpaidShares)
+                           FutureDate, InvalidShareCount, LaterEntries, MemberNotActive, NotACredit, NotEnoughShares,
+                           PaymentConflict, PaymentRecordedMeanwhile, ReasonRequired, RequestNotPayable,
+                           RequestPaidInFull, SameCategory, SameMember, StaleConfirmation, UnpaidShares)
 from shares.labels import register_words
 from shares.models import (ApplicationStatus, BankTransaction, Category, EntryKind, Member, MembershipApplication,
                            PaymentPurpose, PaymentRequest, PaymentStatus, ShareEntry, Surplus, SurplusKind)

@@ -5,10 +5,12 @@ from sqlalchemy import func, or_, select
 from sqlalchemy.orm.exc import StaleDataError
 
 from app import audit
+from app.clock import today
 from app.extensions import db
 from app.models import Account
 from shares.errors import DuplicateEmail, IdentityInRegister, LegalPersonInCategoryA, StaleEdit
 from shares.models import ApplicationStatus, Category, Member, MemberKind, MembershipApplication
+from shares.standing import register_facts
 
 PROFILE_FIELDS = ("first_name", "last_name", "legal_name", "street", "postcode", "city", "country",
                   "national_number", "enterprise_number", "iban")
@@ -31,9 +33,6 @@ def identity_in_register(national_number: str | None = None, enterprise_number: 
     """The member with this national (or enterprise) number whose membership has not ended: admitted
     and not resigned or excluded, or an application still in hand. A former member, or an applicant
     refused, may apply again."""
-    from app.clock import today
-    from shares.standing import register_facts
-
     conditions = [column == value for column, value in ((Member.national_number, national_number),
                                                         (Member.enterprise_number, enterprise_number)) if value]
     if not conditions:
