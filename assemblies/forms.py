@@ -7,8 +7,8 @@ from typing import Any
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
-from wtforms import BooleanField, DateField, DateTimeLocalField, IntegerField, SelectField, SelectMultipleField, \
-    StringField, TextAreaField
+from wtforms import BooleanField, DateField, DateTimeLocalField, HiddenField, IntegerField, SelectField, \
+    SelectMultipleField, StringField, TextAreaField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional, Regexp
 
@@ -139,6 +139,7 @@ class PrepareVoteForm(FlaskForm):
 class ProxyForm(FlaskForm):
     holder_number = IntegerField(_l("Member number of the member who will vote for you"),
                                  validators=[InputRequired(REQUIRED)])
+    confirmed = HiddenField()  # "1" once the member has seen whom the number names
 
 
 class PaperProxyForm(FlaskForm):

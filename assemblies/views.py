@@ -19,7 +19,7 @@ from app.extensions import db
 from app.models import Account, AccountRole, Role
 from app.uow import unit_of_work
 from app.web import allow_upload, query_int, render
-from assemblies import charts, forms, queries, services
+from assemblies import charts, errors, forms, queries, services
 from assemblies.errors import NotAVotingItem
 from assemblies.messages import LOCK_WORDS, field_errors
 from assemblies.models import AgendaItem, Channel, Gender, ItemKind, Majority
@@ -420,6 +420,13 @@ def give_proxy(slug: str):
     if not form.validate_on_submit():
         return render("assemblies/show.html", status=400, **_show_context(assembly, proxy_form=form))
     try:
+        if form.confirmed.data != "1":
+            # A mistyped number would hand the vote to a stranger: first say whom it names (the
+            # register is open to members), and give the proxy only when the member confirms.
+            holder = services.member_by_number(form.holder_number.data)
+            if holder.id == _member().id:
+                raise errors.about(errors.ProxyToSelf(), "holder")
+            return render("assemblies/proxy_confirm.html", assembly=assembly, form=form, holder=holder)
         with unit_of_work():
             services.give_proxy(assembly, _member(), services.member_by_number(form.holder_number.data),
                                 actor=current_user)

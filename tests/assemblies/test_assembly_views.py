@@ -240,7 +240,12 @@ def test_a_member_gives_a_proxy_from_the_assembly_page(client, world, outbox):
     page = "/assemblies/ga-test"
     self_proxy = post(client, "/assemblies/ga-test/proxy", page, {"holder_number": str(world.members[0].number)})
     assert self_proxy.status_code == 400 and "cannot hold their own proxy" in self_proxy.get_data(as_text=True)
-    ok = post(client, "/assemblies/ga-test/proxy", page, {"holder_number": str(world.members[1].number)})
+    holder = world.members[1]
+    asked = post(client, "/assemblies/ga-test/proxy", page, {"holder_number": str(holder.number)})
+    text = asked.get_data(as_text=True)  # a mistyped number would hand the vote to a stranger: whom it names
+    assert asked.status_code == 200 and f"to {holder.name} (member {holder.number})" in text
+    assert 'name="confirmed" value="1"' in text and services.standing_proxy(world.assembly, world.members[0].id) is None
+    ok = post(client, "/assemblies/ga-test/proxy", page, {"holder_number": str(holder.number), "confirmed": "1"})
     assert ok.status_code == 302
     assert "holds your proxy" in client.get(page).get_data(as_text=True)
     assert post(client, "/assemblies/ga-test/proxy/end", page).status_code == 302
