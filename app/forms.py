@@ -3,6 +3,8 @@ from __future__ import annotations
 
 from wtforms.validators import InputRequired, StopValidation
 
+from app.errors import DomainError, error_message
+
 
 class Written(InputRequired):
     """Required, and more than blanks: a title or a text of spaces only is refused beside its field,
@@ -12,3 +14,13 @@ class Written(InputRequired):
         super().__call__(form, field)
         if isinstance(field.data, str) and not field.data.strip():
             raise StopValidation(self.message)
+
+
+def say_refusal(form, exc: DomainError, field: str | None = None) -> None:
+    """A service's refusal said on the form that asked, where the person corrects it: beside ``field``
+    when it is about that field (and the form has one), else above the form (its error summary)."""
+    message = error_message(exc)
+    if field is not None and field in form:
+        form[field].errors = [*form[field].errors, message]
+    else:
+        form.form_errors.append(message)

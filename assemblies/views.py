@@ -16,6 +16,7 @@ from app.clock import utcnow
 from app.csvexport import csv_response
 from app.errors import DomainError, error_message
 from app.extensions import db
+from app.forms import say_refusal
 from app.models import Account, AccountRole, Role
 from app.uow import unit_of_work
 from app.web import allow_upload, query_int, render
@@ -420,16 +421,15 @@ def give_proxy(slug: str):
     if not form.validate_on_submit():
         return render("assemblies/show.html", status=400, **_show_context(assembly, proxy_form=form))
     try:
+        holder = services.member_by_number(form.holder_number.data)
         if form.confirmed.data != "1":
             # A mistyped number would hand the vote to a stranger: first say whom it names (the
             # register is open to members), and give the proxy only when the member confirms.
-            holder = services.member_by_number(form.holder_number.data)
             if holder.id == _member().id:
                 raise errors.about(errors.ProxyToSelf(), "holder")
             return render("assemblies/proxy_confirm.html", assembly=assembly, form=form, holder=holder)
         with unit_of_work():
-            services.give_proxy(assembly, _member(), services.member_by_number(form.holder_number.data),
-                                actor=current_user)
+            services.give_proxy(assembly, _member(), holder, actor=current_user)
     except DomainError as exc:
         form.holder_number.errors.append(error_message(exc))
         return render("assemblies/show.html", status=getattr(exc, "status", 422),
@@ -462,8 +462,7 @@ def paper_proxy(slug: str):
             services.record_paper_proxy(assembly, form.giver_number.data, form.holder_number.data,
                                         actor=current_user)
     except DomainError as exc:  # said beside the giver's or the holder's number, else above the form
-        field = {"giver": form.giver_number, "holder": form.holder_number}.get(getattr(exc, "who", None))
-        (field.errors if field is not None else form.form_errors).append(error_message(exc))
+        say_refusal(form, exc, {"giver": "giver_number", "holder": "holder_number"}.get(getattr(exc, "who", None)))
         return render("assemblies/checkin.html", status=getattr(exc, "status", 422),
                       **_checkin_context(assembly, paper_form=form))
     flash(_("The paper proxy is recorded."), "success")

@@ -307,9 +307,7 @@ def _leave(member: Member, kind: EntryKind, on: date, actor, note, refund_iban: 
     if last_on is not None and last_on > on:  # leaving before later entries would leave them below zero
         raise LaterEntries(last_on)
     # Shares bought and not paid at all leave with their request: nobody pays for them, nothing is repaid.
-    for purchase in db.session.scalars(select(PaymentRequest).where(
-            PaymentRequest.member_id == member.id, PaymentRequest.purpose == PaymentPurpose.ADDITIONAL_SHARES,
-            PaymentRequest.status == PaymentStatus.OPEN, PaymentRequest.paid_cents == 0)):
+    for purchase in _unpaid_requests(member, PaymentPurpose.ADDITIONAL_SHARES):
         cancel_unpaid_request(purchase, reason=register_words(_l("Not paid: the member left")), actor=actor, on=on)
     db.session.flush()
     position = holding(member, on)
@@ -321,11 +319,16 @@ def _leave(member: Member, kind: EntryKind, on: date, actor, note, refund_iban: 
         db.session.flush()
         refund_on_leaving(redemption, refund_iban or member.iban, actor=actor)
     # A renewal nobody paid any of is no longer asked of someone who left (one partly paid stays for staff).
-    for renewal in db.session.scalars(select(PaymentRequest).where(
-            PaymentRequest.member_id == member.id, PaymentRequest.purpose == PaymentPurpose.RENEWAL,
-            PaymentRequest.status == PaymentStatus.OPEN, PaymentRequest.paid_cents == 0)):
+    for renewal in _unpaid_requests(member, PaymentPurpose.RENEWAL):
         cancel_payment_request(renewal, actor=actor)
     return entries
+
+
+def _unpaid_requests(member: Member, purpose: PaymentPurpose) -> list[PaymentRequest]:
+    """The member's open requests for ``purpose`` of which nothing is paid."""
+    return list(db.session.scalars(select(PaymentRequest).where(
+        PaymentRequest.member_id == member.id, PaymentRequest.purpose == purpose,
+        PaymentRequest.status == PaymentStatus.OPEN, PaymentRequest.paid_cents == 0)))
 
 
 def resign(member: Member, *, on: date | None = None, actor: Account | None = None, note: str = "",

@@ -48,6 +48,10 @@ from shares.settings import share_price_cents
 from shares.signals import request_settled
 
 
+# What the register says of shares or a renewal paid with money kept (bought, or credited to next year).
+PAID_WITH_KEPT_MONEY = _l("Paid with money kept beyond what was due")
+
+
 def _claim(surplus: Surplus, decision: SurplusDecision, actor: Account | None, note: str, **values) -> None:
     changed = db.session.execute(
         update(Surplus).where(Surplus.id == surplus.id, Surplus.decision.is_(None))
@@ -100,7 +104,7 @@ def buy_shares(surplus: Surplus, *, actor: Account | None = None, note: str = ""
     shares = surplus.amount_cents // price
     if shares < 1:
         raise SurplusTooSmall()
-    kept_words = register_words(_l("Paid with money kept beyond what was due"))
+    kept_words = register_words(PAID_WITH_KEPT_MONEY)
     _entry, request = register.subscribe(member, shares, on=today(), actor=actor, note=kept_words)
     _claim(surplus, SurplusDecision.EXTRA_SHARES, actor, note, result_request_id=request.id)
     register.record_payment(request, shares * price, on=today(), actor=actor, reason=kept_words,
@@ -127,7 +131,7 @@ def credit_next_year(surplus: Surplus, *, actor: Account | None = None, note: st
         raise NothingDue()
     _claim(surplus, SurplusDecision.CREDIT, actor, note, result_request_id=request.id)
     applied = register.record_payment(request, surplus.amount_cents, on=today(), actor=actor,
-                                      reason=register_words(_l("Paid with money kept beyond what was due")),
+                                      reason=register_words(PAID_WITH_KEPT_MONEY),
                                       from_surplus=surplus)
     audit.record("shares.surplus.credit", surplus, actor=actor,
                  after={"amount_cents": surplus.amount_cents, "year": year, "request": request.reference,

@@ -6,6 +6,7 @@ from flask import Blueprint, abort, render_template
 from flask_login import current_user
 
 from app.errors import DomainError, error_message
+from app.forms import say_refusal
 from app.extensions import db
 from working_groups.errors import ApprovalBeforeMeeting, DateToCome, DateTooEarly
 
@@ -33,10 +34,7 @@ def refusal_on(form, exc: DomainError, date_field: str | None = None) -> str | N
     else above the form (``form_errors``), so the person sees it where they correct it. Returns the
     sentence for the top of the page when the form may be gone from it (a conflict: the thing moved on,
     an answer already given), else None."""
-    if date_field is not None and isinstance(exc, DATE_REFUSALS):
-        form[date_field].errors = [*form[date_field].errors, error_message(exc)]
-    else:
-        form.form_errors.append(error_message(exc))
+    say_refusal(form, exc, date_field if isinstance(exc, DATE_REFUSALS) else None)
     return error_message(exc) if exc.status == 409 else None
 
 

@@ -138,11 +138,8 @@ def verify_certificate(token: str):
 # Requests: buy shares, change category, resign
 # ------------------------------------------------------------------------------------------------
 
-def _ended(member):
-    """The page a member who left sees instead of a form they can no longer use (None while a member)."""
-    position = register.holding(member)
-    if position.left is None:
-        return None
+def _ended(position):
+    """The page a member who left sees instead of a form they can no longer use."""
     return render_template("shares/me/ended.html", position=position), 200 if request.method == "GET" else 422
 
 
@@ -150,10 +147,11 @@ def _ended(member):
 @permission_required(is_member)
 def buy_shares():
     member = own_member()
-    if (ended := _ended(member)) is not None:
-        return ended
+    position = register.holding(member)
+    if position.left is not None:
+        return _ended(position)
     form = BuySharesForm()
-    price = share_price_cents(register.holding(member).category or member.category)
+    price = share_price_cents(position.category or member.category)
     if form.validate_on_submit():
         try:
             with unit_of_work():
@@ -175,9 +173,10 @@ def buy_shares():
 @permission_required(is_member)
 def request_category_change():
     member = own_member()
-    if (ended := _ended(member)) is not None:
-        return ended
-    current = register.holding(member).category or member.category
+    position = register.holding(member)
+    if position.left is not None:
+        return _ended(position)
+    current = position.category or member.category
     form = CategoryRequestForm()
     if form.validate_on_submit():
         try:
@@ -195,8 +194,9 @@ def request_category_change():
 @permission_required(is_member)
 def request_resignation():
     member = own_member()
-    if (ended := _ended(member)) is not None:
-        return ended
+    position = register.holding(member)
+    if position.left is not None:
+        return _ended(position)
     waiting = member_requests.member_pending(member).get(MemberRequestKind.RESIGN)
     if waiting is not None and request.method == "GET":  # asked already: said, rather than a form refused later
         return render_template("shares/me/resign.html", waiting=waiting, member=member)

@@ -19,6 +19,7 @@ from app.authz import permission_required
 from app.csvexport import Euros, csv_response
 from app.errors import DomainError, error_message, register_messages
 from app.extensions import db
+from app.forms import say_refusal
 from app.registry import Task
 from app.uow import dry_run, unit_of_work
 from app.web import euros, format_day, render, wants_partial
@@ -170,11 +171,7 @@ REFUSAL_FIELDS = {errors.FutureDate: "effective_on", errors.LaterEntries: "effec
 
 
 def _action_refused(member_id: int, action: str, form, exc: DomainError):
-    name = REFUSAL_FIELDS.get(type(exc))
-    if name is not None and name in form:
-        form[name].errors = [*form[name].errors, error_message(exc)]
-    else:
-        form.form_errors.append(error_message(exc))
+    say_refusal(form, exc, REFUSAL_FIELDS.get(type(exc)))
     return _member_page(db.session.get(Member, member_id), {action: form}, exc.status)
 
 
