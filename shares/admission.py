@@ -146,6 +146,7 @@ def decide(application: MembershipApplication, *, admit: bool, decision_on: date
     _transition(application, (ApplicationStatus.AWAITING_PAYMENT, ApplicationStatus.AWAITING_DECISION),
                 ApplicationStatus.REFUSED, decided_at=utcnow(), decided_by_id=actor.id, decision_on=decision_on,
                 decision_reference=decision_reference.strip()[:100], decision_note=note[:500])
+    application.member.holds_identity = False  # refused, the person may apply again
     request = application.payment_request
     to_refund = request.paid_cents
     if request.status is PaymentStatus.OPEN and request.paid_cents == 0:

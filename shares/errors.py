@@ -28,6 +28,10 @@ class IdentityInRegister(DomainError):
         self.holder = holder
 
 
+class IdentityTakenSinceExit(IdentityInRegister):
+    """An exit cannot be undone: since the member left, another membership has their number."""
+
+
 # --- the register -------------------------------------------------------------------------------
 
 class InvalidShareCount(DomainError):

@@ -6,7 +6,7 @@ import unicodedata
 from datetime import date, datetime
 
 from sqlalchemy import (JSON, BigInteger, CheckConstraint, Date, ForeignKey, Index, LargeBinary, String, UniqueConstraint,
-                        event, text)
+                        event, text, true)
 from sqlalchemy.orm import Mapped, Session, mapped_column, relationship
 
 from app.clock import utcnow
@@ -53,12 +53,21 @@ class Member(db.Model):
     iban: Mapped[str | None] = mapped_column(String(34), index=True)
     search_text: Mapped[str] = mapped_column(String(500), default="", index=True)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    # One person, one member: the national or enterprise number of a membership that has not ended
+    # (admitted, or an application in hand) belongs to no other. Cleared when the member leaves or the
+    # application is refused (exits are never dated ahead), so that the person may apply again; the
+    # partial unique indexes below make it hold whatever the timing of two applications.
+    holds_identity: Mapped[bool] = mapped_column(default=True, server_default=true())
     # Optimistic locking: an edit made on a stale copy fails instead of overwriting.
     version: Mapped[int] = mapped_column(default=1)
 
     account: Mapped[Account] = relationship(lazy="joined", innerjoin=True)
 
     __mapper_args__ = {"version_id_col": version}
+    __table_args__ = tuple(
+        Index(f"uq_shares_member_{column}_held", column, unique=True,
+              sqlite_where=text("holds_identity"), postgresql_where=text("holds_identity"))
+        for column in ("national_number", "enterprise_number"))
 
     @property
     def name(self) -> str:

@@ -22,14 +22,15 @@ from app.clock import today, utcnow
 from app.extensions import db
 from app.models import Account
 from shares.errors import (BelowMinimumShares, BoardApprovalRequired, BoardDecisionToCome, EntryNotCorrectable,
-                           FutureDate, InvalidShareCount, LaterEntries, MemberNotActive, NotACredit, NotEnoughShares,
-                           PaymentConflict, PaymentRecordedMeanwhile, ReasonRequired, RequestNotPayable,
-                           RequestPaidInFull, SameCategory, SameMember, StaleConfirmation, UnpaidShares)
+                           FutureDate, IdentityTakenSinceExit, InvalidShareCount, LaterEntries, MemberNotActive,
+                           NotACredit, NotEnoughShares, PaymentConflict, PaymentRecordedMeanwhile, ReasonRequired,
+                           RequestNotPayable, RequestPaidInFull, SameCategory, SameMember, StaleConfirmation,
+                           UnpaidShares)
 from shares.labels import register_words
 from shares.models import (ApplicationStatus, BankTransaction, Category, EntryKind, Member, MembershipApplication,
                            PaymentPurpose, PaymentRequest, PaymentStatus, ShareEntry, Surplus, SurplusKind)
 from shares.payments import CAPITAL_PURPOSES, cancel_payment_request, create_payment_request
-from shares.services import check_category
+from shares.services import check_category, check_identity, identity_guarded
 from shares.settings import min_shares, share_price_cents
 from shares.signals import payment_matched
 
@@ -312,6 +313,7 @@ def _leave(member: Member, kind: EntryKind, on: date, actor, note, refund_iban: 
     db.session.flush()
     position = holding(member, on)
     entries = [_entry(member, kind, on, actor, note=note[:500], **board)]
+    member.holds_identity = False  # the person may apply again (exits are never dated ahead)
     db.session.flush()
     if position.shares > 0:
         redemption = redeem(member, position.shares, on=on, actor=actor, note=note, _leaving=True)
@@ -376,11 +378,23 @@ def correct(entry: ShareEntry, *, reason: str, on: date | None = None, shares: i
     correction = _entry(member, EntryKind.CORRECTION, on, actor, shares=shares, amount_cents=capital_cents,
                         capital_cents=capital_cents, paid_cents=paid_cents, category=category,
                         corrects_id=entry.id, note=reason[:500])
+    if entry.kind in LEAVING:
+        _hold_identity_again(member)
     db.session.flush()
     _refresh_category(member)
     _audit("shares.register.correction", member, [correction], actor, corrects=entry.id, reason=reason, shares=shares,
            capital_cents=capital_cents, paid_cents=paid_cents, category=category)
     return correction
+
+
+def _hold_identity_again(member: Member) -> None:
+    """An exit undone: the membership goes on, its number is its own again, unless another membership
+    took it since (IdentityTakenSinceExit)."""
+    numbers = {"national_number": member.national_number, "enterprise_number": member.enterprise_number}
+    check_identity(numbers, member.id, IdentityTakenSinceExit)
+    member.holds_identity = True
+    with identity_guarded(numbers, member.id, IdentityTakenSinceExit):
+        db.session.flush()
 
 
 def holdings_excluding(member: Member, entry: ShareEntry) -> Category | None:

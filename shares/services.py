@@ -1,16 +1,19 @@
 """Member verbs. They flush, never commit."""
 from __future__ import annotations
 
+from contextlib import contextmanager
+from typing import Iterator
+
 from sqlalchemy import func, or_, select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm.exc import StaleDataError
 
 from app import audit
-from app.clock import today
 from app.extensions import db
 from app.models import Account
+from app.uow import savepoint
 from shares.errors import DuplicateEmail, IdentityInRegister, LegalPersonInCategoryA, StaleEdit
-from shares.models import ApplicationStatus, Category, Member, MemberKind, MembershipApplication
-from shares.standing import register_facts
+from shares.models import Category, Member, MemberKind
 
 PROFILE_FIELDS = ("first_name", "last_name", "legal_name", "street", "postcode", "city", "country",
                   "national_number", "enterprise_number", "iban")
@@ -31,35 +34,38 @@ def check_category(kind: MemberKind, category: Category) -> None:
 def identity_in_register(national_number: str | None = None, enterprise_number: str | None = None,
                          except_member_id: int | None = None) -> Member | None:
     """The member with this national (or enterprise) number whose membership has not ended: admitted
-    and not resigned or excluded, or an application still in hand. A former member, or an applicant
-    refused, may apply again."""
+    and not resigned or excluded, or an application still in hand (``Member.holds_identity``). A
+    former member, or an applicant refused, may apply again."""
     conditions = [column == value for column, value in ((Member.national_number, national_number),
                                                         (Member.enterprise_number, enterprise_number)) if value]
     if not conditions:
         return None
-    query = select(Member).where(or_(*conditions))
+    query = select(Member).where(or_(*conditions), Member.holds_identity)
     if except_member_id is not None:
         query = query.where(Member.id != except_member_id)
-    holders = list(db.session.scalars(query))
-    if not holders:
-        return None
-    on = today()
-    facts = register_facts(on, [m.id for m in holders])
-    refused = set(db.session.scalars(select(MembershipApplication.member_id).where(
-        MembershipApplication.member_id.in_([m.id for m in holders]),
-        MembershipApplication.status == ApplicationStatus.REFUSED)))
-    for member in holders:
-        f = facts.get(member.id)
-        if member.id not in refused and not (f is not None and f.exited):
-            return member
-    return None
+    return db.session.scalars(query.limit(1)).first()
 
 
-def _check_identity(fields: dict, except_member_id: int | None = None) -> None:
+def check_identity(fields: dict, except_member_id: int | None = None,
+                   refusal: type[IdentityInRegister] = IdentityInRegister) -> None:
     holder = identity_in_register(fields.get("national_number") or None, fields.get("enterprise_number") or None,
                                   except_member_id)
     if holder is not None:
-        raise IdentityInRegister(holder)
+        raise refusal(holder)
+
+
+@contextmanager
+def identity_guarded(fields: dict, except_member_id: int | None = None,
+                     refusal: type[IdentityInRegister] = IdentityInRegister) -> Iterator[None]:
+    """Flush a member's numbers: the partial unique indexes on ``shares_member`` refuse what the check
+    before could not see (another application with the same number, landed meanwhile), said as the
+    check says it."""
+    try:
+        with savepoint():
+            yield
+    except IntegrityError:
+        check_identity(fields, except_member_id, refusal)
+        raise
 
 
 def create_member(*, email: str, kind: MemberKind, category: Category, language: str = "fr",
@@ -68,13 +74,14 @@ def create_member(*, email: str, kind: MemberKind, category: Category, language:
     check_category(kind, category)
     if db.session.scalar(select(Account.id).where(func.lower(Account.email) == email)):
         raise DuplicateEmail()  # said first: the same application sent twice is answered "sign in"
-    _check_identity(fields)
+    check_identity(fields)
     account = Account(email=email, language=language, display_name="")
     member = Member(account=account, kind=kind, category=category,
                     number=number or next_member_number(), **fields)
     account.display_name = member.name
     db.session.add(member)
-    db.session.flush()
+    with identity_guarded(fields):
+        db.session.flush()
     audit.record("shares.member.create", member, after={"number": member.number, "category": category,
                                                    **{f: fields.get(f) for f in PROFILE_FIELDS if f in fields}})
     return member
@@ -84,8 +91,9 @@ def update_profile(member: Member, expected_version: int, language: str, **field
     """Apply a profile edit made on version ``expected_version``; a stale copy raises StaleEdit."""
     if member.version != expected_version:
         raise StaleEdit()
-    _check_identity({f: fields[f] for f in ("national_number", "enterprise_number")  # a number changed to another's
-                     if fields.get(f) and fields[f] != getattr(member, f)}, except_member_id=member.id)
+    numbers = {f: fields[f] for f in ("national_number", "enterprise_number")  # a number changed to another's
+               if fields.get(f) and fields[f] != getattr(member, f)}
+    check_identity(numbers, except_member_id=member.id)
     before = audit.snapshot(member, PROFILE_FIELDS) | {"language": member.account.language}
     for name in PROFILE_FIELDS:
         if name in fields:
@@ -98,7 +106,8 @@ def update_profile(member: Member, expected_version: int, language: str, **field
     if not changed:
         return
     try:
-        db.session.flush()
+        with identity_guarded(numbers, except_member_id=member.id):
+            db.session.flush()
     except StaleDataError:
         raise StaleEdit() from None
     audit.record("shares.member.profile_update", member, before={k: before[k] for k in changed},

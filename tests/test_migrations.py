@@ -124,3 +124,46 @@ def test_ballots_and_running_sums_are_compressed_with_lz4(migrated):
     assert stored == "lz4"
     downgrade(revision="vlz0017a1b2-1")
     assert methods() == ["", ""]
+
+
+def test_members_who_left_or_were_refused_no_longer_hold_their_number(migrated):
+    """ident0021a1: holds_identity is cleared for a member with an exit no correction voids, and for an
+    applicant refused; the partial unique indexes then keep one membership per number."""
+    downgrade(revision="ident0021a1-1")
+    insert = {
+        "account": "INSERT INTO app_account (id, email, display_name, language, session_version, active, created_at) "
+                   "VALUES (:id, :email, '', 'fr', 1, true, CURRENT_TIMESTAMP)",
+        "member": "INSERT INTO shares_member (id, number, account_id, kind, street, postcode, city, country, category, "
+                  "search_text, created_at, version, national_number) VALUES (:id, :id, :id, 'natural', '', '', '', "
+                  "'BE', 'A', '', CURRENT_TIMESTAMP, 1, :nn)",
+        "entry": "INSERT INTO shares_entry (id, member_id, kind, effective_on, shares, amount_cents, capital_cents, "
+                 "paid_cents, note, recorded_at, corrects_id) VALUES (:id, :member, :kind, CURRENT_DATE, 0, 0, 0, 0, "
+                 "'', CURRENT_TIMESTAMP, :corrects)",
+        "request": "INSERT INTO shares_payment_request (id, member_id, purpose, shares, amount_cents, reference, status, "
+                   "paid_cents, created_at) VALUES (:id, :id, 'membership', 1, 3000, :ref, 'open', 0, CURRENT_TIMESTAMP)",
+        "application": "INSERT INTO shares_membership_application (id, member_id, shares, category, payment_request_id, "
+                       "status, consented_at, created_at, decision_note) VALUES (:id, :id, 1, 'A', :id, :status, "
+                       "CURRENT_TIMESTAMP, CURRENT_TIMESTAMP, '')",
+    }
+    # 1 resigned, 2 resigned and the resignation corrected, 3 excluded, 4 refused, 5 applying, 6 a member.
+    with db.engine.begin() as conn:
+        for i in range(1, 7):
+            conn.execute(sa.text(insert["account"]), {"id": i, "email": f"m{i}@example.be"})
+            conn.execute(sa.text(insert["member"]), {"id": i, "nn": f"8507300{i:02d}33"})
+        for id_, member, kind, corrects in ((1, 1, "resignation", None), (2, 2, "resignation", None),
+                                            (3, 2, "correction", 2), (4, 3, "exclusion", None)):
+            conn.execute(sa.text(insert["entry"]), {"id": id_, "member": member, "kind": kind, "corrects": corrects})
+        for i, status in ((4, "refused"), (5, "awaiting_payment")):
+            conn.execute(sa.text(insert["request"]), {"id": i, "ref": f"00000000{i:04d}"})
+            conn.execute(sa.text(insert["application"]), {"id": i, "status": status})
+    upgrade(revision="ident0021a1")
+    with db.engine.connect() as conn:
+        held = dict(conn.execute(sa.text("SELECT id, holds_identity FROM shares_member")).all())
+    assert {i for i, holds in held.items() if holds} == {2, 5, 6}
+    with db.engine.begin() as conn:  # a former member's number is free; a held one is not
+        conn.execute(sa.text(insert["account"]), {"id": 7, "email": "m7@example.be"})
+        conn.execute(sa.text(insert["member"]), {"id": 7, "nn": "850730001" + "33"})
+    with pytest.raises(sa.exc.IntegrityError):
+        with db.engine.begin() as conn:
+            conn.execute(sa.text(insert["account"]), {"id": 8, "email": "m8@example.be"})
+            conn.execute(sa.text(insert["member"]), {"id": 8, "nn": "850730006" + "33"})

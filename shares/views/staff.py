@@ -167,7 +167,8 @@ def member_action(member_id: int, action: str):
 REFUSAL_FIELDS = {errors.FutureDate: "effective_on", errors.LaterEntries: "effective_on",
                   errors.BoardDecisionToCome: "board_decision_on", errors.UnknownMember: "receiver_number",
                   errors.SameMember: "receiver_number", errors.NotEnoughShares: "shares",
-                  errors.BelowMinimumShares: "shares", errors.InvalidShareCount: "shares"}
+                  errors.BelowMinimumShares: "shares", errors.InvalidShareCount: "shares",
+                  errors.IdentityTakenSinceExit: "entry_id"}
 
 
 def _action_refused(member_id: int, action: str, form, exc: DomainError):

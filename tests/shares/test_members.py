@@ -132,3 +132,53 @@ def test_a_request_looks_a_member_up_once_until_the_session_writes(db, data_app,
             assert member_for_account(own) is member and len(statements) > asked
     finally:
         event.remove(db.engine, "before_cursor_execute", listener)
+
+
+def test_two_applications_with_one_number_crossing_make_one_member(db, make_member, monkeypatch):
+    """The check names the holder, but two applications sent at the same moment both pass it: the
+    database's partial unique index refuses the second, said as the check says it."""
+    from shares import services
+    from shares.errors import IdentityInRegister
+    from shares.models import Member
+
+    first = make_member(national_number="85073003328")
+    looked_up = services.identity_in_register
+    calls = iter([None])  # the first look-up ran before the other application was committed
+    monkeypatch.setattr(services, "identity_in_register", lambda *a: next(calls, None) or looked_up(*a))
+    with pytest.raises(IdentityInRegister) as refused:
+        services.create_member(email="twin@example.be", kind=MemberKind.NATURAL, category=Category.A,
+                               first_name="Twin", last_name="Maes", national_number="85073003328")
+    assert refused.value.holder.id == first.id
+    db.session.rollback()
+    assert db.session.scalar(select(db.func.count()).select_from(Member)
+                             .where(Member.national_number == "85073003328")) == 1
+
+
+def test_a_member_who_left_frees_their_number_and_an_undone_exit_needs_it_free(client, db, login_as, member_with_shares,
+                                                                              make_member):
+    from app.clock import today
+    from shares import register
+    from shares.models import EntryKind, ShareEntry
+
+    left = member_with_shares(1, national_number="85073003328", first_name="Lotte", last_name="Maes")
+    register.resign(left)
+    db.session.commit()
+    assert not left.holds_identity
+    again = make_member(national_number="85073003328", first_name="Lotte", last_name="Maes")  # she applies again
+    resignation = db.session.scalar(select(ShareEntry).where(ShareEntry.member_id == left.id,
+                                                             ShareEntry.kind == EntryKind.RESIGNATION))
+    login_as("staff")
+    data = {"entry_id": resignation.id, "shares": "0", "effective_on": today().isoformat(), "reason": "resigned by mistake",
+            "confirmed": "1", "register_version": left.version}
+    response = client.post(f"/staff/members/{left.id}/register/correct", data=data)
+    page = response.get_data(as_text=True)
+    assert response.status_code == 409 and 'id="correct-entry_id-error"' in page
+    assert (f"Lotte Maes (member {again.number}) has had this member&#39;s national or enterprise number since "
+            "they left") in page
+    assert db.session.scalar(select(ShareEntry).where(ShareEntry.corrects_id == resignation.id)) is None
+    # Once the other membership has ended, the exit is undone and the number is the first member's again.
+    register.resign(again)
+    db.session.commit()
+    assert client.post(f"/staff/members/{left.id}/register/correct", data=data).status_code == 302
+    db.session.expire_all()
+    assert left.holds_identity and not again.holds_identity
