@@ -10,7 +10,7 @@ from typing import Mapping
 
 from flask import render_template, request
 from flask_babel import lazy_gettext as _l
-from sqlalchemy.exc import DataError
+from sqlalchemy.exc import DataError, IntegrityError
 from werkzeug.exceptions import HTTPException
 
 from app.i18n import fr_spacing
@@ -124,6 +124,15 @@ def register(app) -> None:
         _rollback()
         app.logger.warning("number out of range: %s", exc)
         return render_error(400, _l("A number you sent is out of range. Please check what you typed."))
+
+    @app.errorhandler(IntegrityError)
+    def constraint_refused(exc: IntegrityError):
+        # A unique (or other) constraint refused what a request wrote after its checks passed: another
+        # request wrote the same thing meanwhile (two applications given the same member number, say).
+        # Services say the races they foresee; this one is said as a conflict, nothing stored.
+        _rollback()
+        app.logger.warning("constraint refused %s %s: %s", request.method, request.path, exc.orig)
+        return render_error(409)
 
     @app.errorhandler(DataError)
     def data_error(exc: DataError):

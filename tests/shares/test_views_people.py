@@ -437,3 +437,17 @@ def test_a_name_or_address_with_markup_is_refused_beside_its_field(client):
     assert 'id="first_name-error"' in page and 'id="street-error"' in page
     assert db.session.scalar(db.select(db.func.count()).select_from(MembershipApplication)) == 0
     assert client.post("/join", data=GOOD | {"last_name": "O'Brien-Dupont"}).status_code == 302
+
+
+def test_two_applications_given_the_same_member_number_meanwhile_is_a_conflict_not_a_crash(client, monkeypatch):
+    """Member numbers are allocated inside the inserting transaction: two applications at the same
+    moment may be given the same, and the unique constraint refuses the second. Said as a conflict
+    (409, a sentence), nothing of it stored."""
+    from shares import services
+
+    assert client.post("/join", data=GOOD).status_code == 302
+    monkeypatch.setattr(services, "next_member_number", lambda: 1)  # the first application's number
+    second = client.post("/join", data=GOOD | {"email": "other@example.be", "national_number": "",
+                                               "first_name": "Other"}, headers={"Accept-Language": "en"})
+    assert second.status_code == 409 and "Someone changed this at the same time" in second.get_data(as_text=True)
+    assert db.session.scalar(db.select(db.func.count()).select_from(MembershipApplication)) == 1
