@@ -7,8 +7,10 @@ from __future__ import annotations
 import base64
 import random
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Callable
 
+from flask import current_app
 
 from app.clock import utcnow
 from app.extensions import db
@@ -17,6 +19,16 @@ from app.uow import unit_of_work
 
 DEMO_PASSWORD = "demo-password-2026"
 _LOADERS: list[tuple[int, Callable]] = []
+
+
+def files_folder() -> Path:
+    """Where the demo writes the files it tells people to use (the bank statement, the scrutineers'
+    key files): beside its SQLite database file, so that two demos never use each other's; else
+    (PostgreSQL, a database in memory) in the instance folder."""
+    url = db.engine.url
+    if url.get_backend_name() == "sqlite" and url.database not in (None, "", ":memory:"):
+        return Path(url.database).resolve().parent
+    return Path(current_app.instance_path)
 
 
 @dataclass

@@ -11,6 +11,7 @@ from typing import Any
 from sqlalchemy import select
 
 from app.clock import BRUSSELS, today, utcnow
+from app.demo import files_folder
 from app.extensions import db
 from app.models import Account, AccountRole, Role
 from assemblies import errors, services
@@ -188,10 +189,8 @@ def load_assemblies(ctx) -> None:
     early = [e for e in electors[12:] if not e.member.account.roles][: len(electors) // 4]
     cast_for(coming, early, rng)
     from voting.demo import write_kits
-    from pathlib import Path
-    from flask import current_app
 
-    directory = Path(current_app.instance_path) / "demo-scrutineers" / coming.slug
+    directory = files_folder() / "demo-scrutineers" / coming.slug
     write_kits(directory, kits)
     ctx.logins.append(("assemblies", f"/assemblies/{past.slug}/results (held and tallied), /assemblies/{coming.slug} "
                        "(voting open; convocations in the outbox at /dev/outbox); chair, door and projector "

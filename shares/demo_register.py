@@ -6,21 +6,17 @@ and leaves a partial payment, an overpayment and an unknown credit for the queue
 from __future__ import annotations
 
 from datetime import date, datetime, time, timedelta
-from pathlib import Path
 
 from sqlalchemy import func, select
 
 from app import clock
-from app.demo import DemoContext
+from app.demo import DemoContext, files_folder
 from app.extensions import db
 from app.progress import progress
 from shares import register
 from shares.camt_writer import Credit, write_camt053
 from shares.models import Category, Member, MemberKind, PaymentStatus, ShareEntry
 from shares.settings import setting
-
-ROOT = Path(__file__).resolve().parent.parent
-
 
 def _day(rng, start: date, end: date) -> date:
     span = max((end - start).days, 0)
@@ -119,22 +115,13 @@ def demo_statement(open_requests, today: date, rng) -> bytes:
     return write_camt053(setting("COOP_IBAN"), f"DEMO-{today:%Y%m%d}", 1_250_000, credits)
 
 
-def _statement_folder() -> Path:
-    """Beside the demo's SQLite database file, so that two demos never import each other's statement;
-    else (PostgreSQL, a database in memory) in instance/."""
-    url = db.engine.url
-    if url.get_backend_name() == "sqlite" and url.database not in (None, "", ":memory:"):
-        return Path(url.database).resolve().parent
-    return ROOT / "instance"
-
-
 def load_register(ctx: DemoContext) -> None:
     members = ctx.data.get("members") or []
     if not members:
         return
     today = clock.today()
     open_requests = build_history(ctx, members, today)
-    path = _statement_folder() / "demo-statement.xml"
+    path = files_folder() / "demo-statement.xml"
     path.parent.mkdir(exist_ok=True)
     path.write_bytes(demo_statement(open_requests, today, ctx.rng))
     ctx.data["demo_statement"] = str(path)

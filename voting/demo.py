@@ -12,9 +12,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Iterable
 
-from flask import current_app
 from sqlalchemy import select
 
+from app.demo import files_folder
 from app.extensions import db
 from app.models import Account, AccountRole, Role
 from voting import queries, services
@@ -215,7 +215,7 @@ def load_elections(ctx) -> None:
     run_keygen(current, kits)
     services.issue_credentials(current, members)
     services.open_election(current)
-    directory = Path(current_app.instance_path) / "demo-scrutineers" / current.slug
+    directory = files_folder() / "demo-scrutineers" / current.slug
     write_kits(directory, kits)
     ctx.logins.append(("voting: boards", "/voting/ag-2025/board (tallied), /voting/ag-2026/board (open); "
                        "officer page /voting/manage/ag-2026"))

@@ -208,7 +208,7 @@ def test_demo_loader_leaves_renewals_to_pay_and_paid(make_member, outbox, monkey
     from shares.demo_register import load_register
 
     # Its bank statement goes to a temporary folder, not over the demo's (instance/demo-statement.xml).
-    monkeypatch.setattr(demo_register, "ROOT", tmp_path)
+    monkeypatch.setattr(demo_register, "files_folder", lambda: tmp_path)
 
     ctx = DemoContext(members=40, rng=random.Random(2017))
     for loader in (load_members, load_register, renewal.load_demo_renewals):
