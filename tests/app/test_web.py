@@ -184,3 +184,29 @@ def _form_with(message):
     form = _form()
     form.form_errors.append(message)  # a service's refusal, said above the form
     return form
+
+
+def test_the_demo_asks_for_enough_members_and_keeps_its_output_to_progress_and_logins(app, db, monkeypatch, caplog):
+    """Too few members to fill four working groups and a board is said before anything is loaded; a
+    demo that loads prints its progress and the logins, not one audit line per row it adds."""
+    import logging
+
+    from app import cli
+    from app.models import Account
+
+    runner = app.test_cli_runner()
+    small = runner.invoke(args=["demo", "--members", "20"])
+    assert small.exit_code == 2 and "20 is not in the range x>=60" in small.output
+    assert db.session.scalar(db.select(Account.id).limit(1)) is None
+
+    def loaders(ctx):
+        logging.getLogger("shares.audit").info("shares.member.create shares_member:1")
+        logging.getLogger("shares.demo").warning("a warning still shows")
+        ctx.logins.append(("member", "marie.dubois@example.be"))
+
+    monkeypatch.setattr(cli, "run_loaders", loaders)
+    with caplog.at_level(logging.INFO):
+        loaded = runner.invoke(args=["demo", "--members", "60"])
+    assert loaded.exit_code == 0 and "marie.dubois@example.be" in loaded.output
+    assert [r.getMessage() for r in caplog.records] == ["a warning still shows"]
+    assert logging.getLogger("shares.audit").isEnabledFor(logging.INFO)  # as before, once the demo is loaded

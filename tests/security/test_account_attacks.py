@@ -291,7 +291,7 @@ def test_demo_refuses_to_run_in_production(monkeypatch):
     monkeypatch.setenv("UNEVOIX_PUBLIC_URL", "https://vote.example.coop")
     app = create_app({"SQLALCHEMY_DATABASE_URI": DATABASE_URI})
     with app.app_context():  # the command runs in this app, not in the test's own
-        result = app.test_cli_runner().invoke(args=["demo", "--members", "3"])
+        result = app.test_cli_runner().invoke(args=["demo", "--members", "60"])
         assert _db.session.scalar(_db.select(Account.id).limit(1)) is None
         _db.session.remove()
         _db.engine.dispose()  # close this app's connection now (PostgreSQL warns about a leaked one)
