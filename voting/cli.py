@@ -121,7 +121,7 @@ voting_cli.command("result", help="Combine k partial decryptions and publish the
 @click.argument("slug")
 @click.argument("files", nargs=-1, type=click.Path(exists=True, dir_okay=False, path_type=Path))
 def upload(slug: str, files: tuple[Path, ...]) -> None:
-    """Publish scrutineer files (keygen1, keygen2 or decrypt output) received out of band."""
+    """Publish scrutineer files (keygen1, keygen2, sign-seal or decrypt output) received out of band."""
     from voting import services
 
     election = _election(slug)

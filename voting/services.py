@@ -1053,7 +1053,7 @@ _RECEIPTS: dict[tuple[int, str, str | None, str, str], tuple[str, str]] = {}
 
 
 def mail_tracker(election: Election, tracker: str, member: Any) -> None:
-    """The tracker by e-mail, as BALLOTS.md asks (the voter can then find it on the board). Secret
+    """The tracker by e-mail, as docs/election-record.md asks (the voter can then find it on the board). Secret
     mail: its text is erased from the outbox once sent.
 
     Casting queues one per ballot: the message is rendered once per election and language, with a
