@@ -31,6 +31,29 @@ class JsonFormatter(logging.Formatter):
                            "message": record.getMessage()}, ensure_ascii=False)
 
 
+# The paths that carry a secret: a sign-in link, an address change's confirmation, a certificate's check.
+_TOKEN_IN_PATH = re.compile(r"(/auth/link/|/me/email/confirm/|/certificates/)[^\s?\"' ]+")
+
+
+def scrub_secrets(text: str) -> str:
+    """Remove the tokens of links from a log line."""
+    return _TOKEN_IN_PATH.sub(r"\1[token]", text)
+
+
+class ScrubSecretsFilter(logging.Filter):
+    """No log line keeps a link's token: the access logs (gunicorn's and the development server's)
+    and the application's own lines (a refused request names its path)."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        try:
+            message = record.getMessage()
+        except Exception:  # noqa: BLE001  a record that cannot format is left alone
+            return True
+        if _TOKEN_IN_PATH.search(message):
+            record.msg, record.args = scrub_secrets(message), ()
+        return True
+
+
 TEXT_FORMAT = "%(asctime)s %(levelname)s req=%(request_id)s %(name)s: %(message)s"
 
 
@@ -40,6 +63,7 @@ def init_app(app: Flask) -> None:
         handler = logging.StreamHandler()
         handler.set_name(_HANDLER_NAME)
         handler.addFilter(RequestIdFilter())
+        handler.addFilter(ScrubSecretsFilter())
         handler.setFormatter(JsonFormatter() if app.config.get("LOG_FORMAT") == "json"
                              else logging.Formatter(TEXT_FORMAT, "%Y-%m-%dT%H:%M:%S%z"))
         root.addHandler(handler)

@@ -22,6 +22,7 @@ from werkzeug.routing import IntegerConverter
 from app.clock import BRUSSELS, brussels_day
 from app.config import Config
 from app.extensions import htmx
+from app.logs import ScrubSecretsFilter
 
 # PostgreSQL's ``integer``: an id beyond it in a URL is a 404, not a database error.
 MAX_URL_INT = 2**31 - 1
@@ -56,27 +57,6 @@ def query_int(name: str, default: int | None = None, *, low: int = 0, high: int 
     if not re.fullmatch(r"[0-9]{1,10}", raw.strip()) or not low <= int(raw) <= high:
         abort(400)
     return int(raw)
-
-
-_TOKEN_IN_PATH = re.compile(r"(/auth/link/)[^\s?\"' ]+")
-
-
-def scrub_secrets(text: str) -> str:
-    """Remove sign-in tokens from a log line."""
-    return _TOKEN_IN_PATH.sub(r"\1[token]", text)
-
-
-class ScrubSecretsFilter(logging.Filter):
-    """Access logs (gunicorn's and the development server's) never keep a sign-in token."""
-
-    def filter(self, record: logging.LogRecord) -> bool:
-        try:
-            message = record.getMessage()
-        except Exception:  # noqa: BLE001  a record that cannot format is left alone
-            return True
-        if "/auth/link/" in message:
-            record.msg, record.args = scrub_secrets(message), ()
-        return True
 
 
 def client_address() -> str:
@@ -202,8 +182,10 @@ def render(page_template: str, partial: str | None = None, status: int = 200, **
 
 
 def safe_next(target: str | None, default: str) -> str:
-    """Only same-site relative paths are followed after sign-in or a language switch."""
-    if not target:
+    """Only same-site relative paths are followed after sign-in or a language switch; nothing with a
+    control character (a line break would not fit in the Location header) or a backslash (which
+    browsers read as a slash)."""
+    if not target or not target.isprintable() or "\\" in target:
         return default
     parts = urlsplit(target)
     if parts.scheme or parts.netloc or not target.startswith("/") or target.startswith("//"):

@@ -47,7 +47,7 @@ class ChangePasswordForm(SetPasswordForm):
 class CodeForm(FlaskForm):
     code = StringField(_l("6-digit code from your authenticator app"), validators=[
         DataRequired(_l("Enter the code.")),
-        Regexp(r"^\s*\d{3}\s?\d{3}\s*$", message=_l("The code has 6 digits."))])
+        Regexp(r"^\s*[0-9]{3}\s?[0-9]{3}\s*$", message=_l("The code has 6 digits."))])
 
 
 class ConfirmForm(FlaskForm):

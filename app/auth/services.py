@@ -195,6 +195,8 @@ def totp_uri(account: Account, secret: str) -> str:
 def _matching_step(secret: str, code: str) -> int | None:
     """The time step the code belongs to, allowing one step of clock drift either way."""
     code = "".join(code.split())
+    if not (code.isascii() and code.isdigit()):  # other scripts' digits are not a code (nor comparable)
+        return None
     totp = pyotp.TOTP(secret)
     now = utcnow()
     for drift in (0, -1, 1):

@@ -115,7 +115,7 @@ def _password_login(form: LoginForm):
 @_strict
 def link(token: str):
     """GET shows a button; only the POST uses the link, so mail scanners cannot spend it.
-    Access logs never keep the token (app.web.ScrubSecretsFilter; docs/deploy.md for nginx)."""
+    Access logs never keep the token (app.logs.ScrubSecretsFilter; docs/deploy.md for nginx)."""
     form = ConfirmForm()
     if form.validate_on_submit():
         try:

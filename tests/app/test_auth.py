@@ -131,8 +131,26 @@ def test_privileged_password_login_asks_for_code(client, db):
     response = client.post("/auth/login", data={"email": "s2@example.be", "password": "a long staff password"})
     assert response.location == "/auth/second-factor"
     assert "Enter your code" in client.get("/auth/second-factor").text
+    # Digits of another script are refused as any wrong shape (they are not comparable to the code).
+    other_digits = client.post("/auth/second-factor", data={"code": "٠١٢٣٤٥"})
+    assert other_digits.status_code == 400 and "The code has 6 digits." in other_digits.text
+    with pytest.raises(WrongCode):
+        services.check_totp(staff, "٠١٢٣٤٥")
     assert client.post("/auth/second-factor", data={"code": pyotp.TOTP(staff.totp_secret).now()}).status_code == 302
     assert client.get("/staff/members").status_code == 200
+
+
+def test_a_next_page_with_a_line_break_signs_in_all_the_same(client, make_member, outbox):
+    """A sign-in asked for from /auth/login?next=/me%0D%0A... (a link someone else sent) used to fail
+    once signed in, in the Location header, the link used up: the next page is dropped instead. The
+    language switch likewise."""
+    make_member(email="crlf@example.be")
+    client.get("/auth/login?next=/me%0D%0ASet-Cookie:%20x=1")
+    client.post("/auth/login", data={"email": "crlf@example.be"})
+    response = client.post(f"/auth/link/{_link_from_outbox(outbox, 'crlf@example.be')}")
+    assert response.status_code == 302 and response.location == "/"
+    switched = client.post("/language", data={"language": "nl", "next": "/me\r\nSet-Cookie: x=1"})
+    assert switched.status_code == 302 and "\n" not in switched.location
 
 
 def test_sign_out_ends_old_session_cookies(client, login_as, app):

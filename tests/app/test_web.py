@@ -67,7 +67,8 @@ def test_expired_session_htmx_request_gets_hx_redirect(client):
 
 @pytest.mark.parametrize("target,expected", [
     ("/me", "/me"), ("https://evil.example/", "/"), ("//evil.example", "/"), ("javascript:alert(1)", "/"),
-    (None, "/"), ("me", "/"),
+    (None, "/"), ("me", "/"), ("/me\r\nSet-Cookie: x=1", "/"), ("/me\n", "/"), ("/\\evil.example", "/"),
+    ("/groups/éthique?q=a b", "/groups/éthique?q=a b"),
 ])
 def test_safe_next(target, expected):
     assert safe_next(target, "/") == expected

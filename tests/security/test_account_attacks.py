@@ -235,7 +235,7 @@ def test_the_answer_takes_as_long_for_an_unknown_address(make_app, make_member):
 
 
 def test_sign_in_tokens_never_reach_the_access_log(client, make_member, outbox, caplog):
-    from app.web import ScrubSecretsFilter
+    from app.logs import ScrubSecretsFilter
 
     make_member(email="log@example.be")
     client.post("/auth/login", data={"email": "log@example.be"})
@@ -247,6 +247,12 @@ def test_sign_in_tokens_never_reach_the_access_log(client, make_member, outbox, 
     assert token not in record.getMessage() and "/auth/link/[token]" in record.getMessage()
     for name in ("werkzeug", "gunicorn.access"):
         assert any(isinstance(f, ScrubSecretsFilter) for f in logging.getLogger(name).filters)
+    # The application's own lines too: a refused request names its path (an expired confirmation form).
+    handler = next(h for h in logging.getLogger().handlers if h.get_name() == "unevoix")
+    for path in (f"/auth/link/{token}", f"/me/email/confirm/{token}", f"/certificates/{token}"):
+        record = logging.LogRecord("app.errors", logging.WARNING, __file__, 1, "refused %s %s: %s", ("POST", path, 400),
+                                   None)
+        assert handler.filter(record) and token not in handler.format(record) and "[token]" in record.getMessage()
 
 
 # --- configuration --------------------------------------------------------------------------------
