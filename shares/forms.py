@@ -115,10 +115,10 @@ class ProfileForm(PersonFields):
             if number and len(number) == 10:  # python-stdnum has no formatter for it: 0403.170.701
                 self.enterprise_number.data = f"{number[:4]}.{number[4:7]}.{number[7:]}"
         if legal:
-            self.legal_name.validators = [DataRequired(NAME_REQUIRED["legal_name"]), Length(max=200)]
+            self.legal_name.validators = [DataRequired(NAME_REQUIRED["legal_name"]), Length(max=200), NO_MARKUP]
         else:
-            self.first_name.validators = [DataRequired(NAME_REQUIRED["first_name"]), Length(max=100)]
-            self.last_name.validators = [DataRequired(NAME_REQUIRED["last_name"]), Length(max=100)]
+            self.first_name.validators = [DataRequired(NAME_REQUIRED["first_name"]), Length(max=100), NO_MARKUP]
+            self.last_name.validators = [DataRequired(NAME_REQUIRED["last_name"]), Length(max=100), NO_MARKUP]
 
 
 class EmailChangeForm(FlaskForm):
@@ -459,10 +459,9 @@ class ContactForm(FlaskForm):
 
     version = VersionField(validators=VERSION)
     email = email_field(_l("Enter an e-mail address."))
-    street = StringField(_l("Street and number"), validators=[DataRequired(REQUIRED),
-                                                               Length(max=200)])
+    street = StringField(_l("Street and number"), validators=[DataRequired(REQUIRED), Length(max=200), NO_MARKUP])
     postcode = StringField(_l("Postcode"), validators=[DataRequired(REQUIRED), Length(max=12)])
-    city = StringField(_l("City"), validators=[DataRequired(REQUIRED), Length(max=100)])
+    city = StringField(_l("City"), validators=[DataRequired(REQUIRED), Length(max=100), NO_MARKUP])
     country = SelectField(_l("Country"), choices=[SelectChoice(code, name) for code, name in COUNTRIES])
     validate_postcode = _postcode_fits_country
 

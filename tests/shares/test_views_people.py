@@ -439,6 +439,23 @@ def test_a_name_or_address_with_markup_is_refused_beside_its_field(client):
     assert client.post("/join", data=GOOD | {"last_name": "O'Brien-Dupont"}).status_code == 302
 
 
+def test_markup_is_refused_in_the_profile_and_in_staff_s_address_form_as_on_joining(client, login_as, make_member):
+    member = make_member(first_name="Zoé", last_name="Maes")
+    sign_in(client, member.account)
+    profile = client.post("/me", data={"first_name": "<script>alert(1)</script>", "last_name": "Maes",
+                                       "street": "Rue 1", "postcode": "1000", "city": "Bruxelles", "country": "BE",
+                                       "language": "en", "version": member.version})
+    assert profile.status_code == 400 and 'id="first_name-error"' in profile.get_data(as_text=True)
+    client.get("/auth/logout")
+    login_as("staff")
+    contact = client.post(f"/staff/members/{member.id}/contact", data={
+        "version": member.version, "email": member.email, "street": "<script>alert(1)</script>", "postcode": "1000",
+        "city": "Bruxelles", "country": "BE"})
+    assert contact.status_code == 400 and "A name or an address cannot contain &lt; or &gt;." in contact.get_data(as_text=True)
+    db.session.expire_all()
+    assert (member.first_name, member.street) == ("Zoé", "Rue Haute 1")
+
+
 def test_two_applications_given_the_same_member_number_meanwhile_is_a_conflict_not_a_crash(client, monkeypatch):
     """Member numbers are allocated inside the inserting transaction: two applications at the same
     moment may be given the same, and the unique constraint refuses the second. Said as a conflict
