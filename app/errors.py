@@ -38,6 +38,11 @@ class TextTooLong(DomainError):
         self.model, self.field, self.length = model, field, length
 
 
+class ReservedName(DomainError):
+    """A short name (a slug) that another page's address already uses: ``/groups/new`` is the form
+    that creates a group, so a group named "new" could never be opened (app.web.reserved_names)."""
+
+
 class TextNotStorable(DomainError):
     """A text with a character no database keeps (NUL)."""
 
@@ -93,6 +98,7 @@ register_messages({
                                 "Shorten it and try again.", n=exc.length),
     TextNotStorable: _l("One of the texts you typed holds a character that cannot be kept. "
                         "Remove it and try again."),
+    ReservedName: _l("This short name is reserved: choose another."),
 })
 
 

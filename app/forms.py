@@ -1,9 +1,10 @@
 """Form pieces every package uses."""
 from __future__ import annotations
 
-from wtforms.validators import InputRequired, StopValidation
+from wtforms.validators import InputRequired, StopValidation, ValidationError
 
-from app.errors import DomainError, error_message
+from app.errors import DomainError, ReservedName, error_message
+from app.web import reserved_names
 
 
 class Written(InputRequired):
@@ -24,3 +25,15 @@ def say_refusal(form, exc: DomainError, field: str | None = None) -> None:
         form[field].errors = [*form[field].errors, message]
     else:
         form.form_errors.append(message)
+
+
+class FreeName:
+    """A short name for a record of ``blueprint`` that no other page's address uses (``/groups/new``
+    is the form that creates a group): said beside the field (the service refuses it too)."""
+
+    def __init__(self, blueprint: str) -> None:
+        self.blueprint = blueprint
+
+    def __call__(self, form, field) -> None:
+        if field.data and field.data in reserved_names(self.blueprint):
+            raise ValidationError(error_message(ReservedName()))

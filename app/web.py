@@ -21,6 +21,7 @@ from werkzeug.routing import IntegerConverter
 
 from app.clock import BRUSSELS, brussels_day
 from app.config import Config
+from app.errors import ReservedName
 from app.extensions import htmx
 from app.logs import ScrubSecretsFilter
 
@@ -57,6 +58,21 @@ def query_int(name: str, default: int | None = None, *, low: int = 0, high: int 
     if not re.fullmatch(r"[0-9]{1,10}", raw.strip()) or not low <= int(raw) <= high:
         abort(400)
     return int(raw)
+
+
+def reserved_names(blueprint: str) -> frozenset[str]:
+    """The short names a record of ``blueprint`` cannot take: wherever its pages put the slug
+    (``/groups/<slug>``, ``/candidates/manage/<slug>``), the fixed words another route has at that
+    place (``/groups/new``, ``/candidates/manage/new``, ``/candidates/me/``)."""
+    rules = list(current_app.url_map.iter_rules())
+    places = {r.rule.split("<slug>")[0] for r in rules if r.endpoint.startswith(f"{blueprint}.") and "<slug>" in r.rule}
+    return frozenset(segment for r in rules for place in places if r.rule.startswith(place)
+                     for segment in [r.rule[len(place):].split("/")[0]] if segment and "<" not in segment)
+
+
+def check_free_name(blueprint: str, slug: str) -> None:
+    if slug in reserved_names(blueprint):
+        raise ReservedName()
 
 
 def client_address() -> str:

@@ -13,6 +13,7 @@ from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional, Regexp
 
 from app.clock import BRUSSELS
+from app.forms import FreeName
 from assemblies import rules
 from assemblies.messages import DATE_ORDER_WORDS, ITEM_KIND_WORDS, TIE_RULE_WORDS
 from assemblies.models import LANGUAGES, Assembly
@@ -86,7 +87,8 @@ class AssemblySettingsForm(FlaskForm):
 class AssemblyForm(AssemblySettingsForm):
     slug = StringField(_l("Short name in addresses (lowercase letters, digits, dashes)"), validators=[
         DataRequired(REQUIRED),
-        Regexp(r"^[a-z0-9][a-z0-9-]{1,62}$", message=_l("Use lowercase letters, digits and dashes."))])
+        Regexp(r"^[a-z0-9][a-z0-9-]{1,62}$", message=_l("Use lowercase letters, digits and dashes.")),
+        FreeName("assemblies")])
 
 
 class ItemForm(FlaskForm):

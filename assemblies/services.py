@@ -22,6 +22,7 @@ from app.jobs import job_context
 from app.mail import queue_mail
 from app.models import Account
 from app.uow import savepoint
+from app.web import check_free_name
 from assemblies import errors, rules
 from assemblies.models import (
     LANGUAGES,
@@ -93,6 +94,7 @@ def create_assembly(*, slug: str, titles: Mapping[str, str], starts_at: datetime
         record_date=record_date, proxy_deadline=proxy_deadline, now=now)
     if problems:
         raise errors.InvalidDates(*problems)
+    check_free_name("assemblies", slug)
     assembly = Assembly(slug=slug, starts_at=starts_at, place=place, voting_opens_at=voting_opens_at,
                         voting_closes_at=voting_closes_at, record_date=record_date, quorum_percent=quorum_percent,
                         proxy_limit=proxy_limit, proxy_deadline=proxy_deadline, min_count=min_count,

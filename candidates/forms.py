@@ -10,6 +10,7 @@ from wtforms.fields.choices import SelectChoice
 from wtforms.validators import InputRequired, Length, NumberRange, Optional, Regexp
 from wtforms.widgets import CheckboxInput, ListWidget
 
+from app.forms import FreeName
 from candidates.labels import WORDS
 from candidates.services import LIMITS
 
@@ -49,7 +50,8 @@ class ApplicationForm(FlaskForm):
 class CallForm(FlaskForm):
     slug = StringField(_l("Short name (in the address)"), validators=[
         InputRequired(_l("Enter a short name.")), Length(max=64),
-        Regexp(r"^[a-z0-9][a-z0-9-]*$", message=_l("Use lower-case letters, digits and hyphens."))])
+        Regexp(r"^[a-z0-9][a-z0-9-]*$", message=_l("Use lower-case letters, digits and hyphens.")),
+        FreeName("candidates")])
     title_fr = StringField(_l("Title in French"), validators=[InputRequired(_l("Enter the title in each language.")), Length(max=200)])
     title_nl = StringField(_l("Title in Dutch"), validators=[InputRequired(_l("Enter the title in each language.")), Length(max=200)])
     title_en = StringField(_l("Title in English"), validators=[InputRequired(_l("Enter the title in each language.")), Length(max=200)])

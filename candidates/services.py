@@ -21,6 +21,7 @@ from app.jobs import job_context, public_url
 from app.mail import queue_mail
 from app.models import Account, AccountRole, OutboxMessage, Role
 from app.uow import savepoint
+from app.web import reserved_names
 from candidates import errors
 from candidates.models import (EDITABLE, LANGUAGES, Application, ApplicationStatus, ApplicationVersion,
                                BallotOrder, Call, Gender, Mandate)
@@ -134,11 +135,8 @@ CALL_FIELDS = ("slug", "title_fr", "title_nl", "title_en", "text_fr", "text_nl",
                "vote_opens_on", "seats_a", "seats_b", "term_years", "staff_in_category_b", "election_slug")
 
 
-RESERVED_SLUGS = ("me", "manage", "photos")
-
-
 def _check_call(values: Mapping[str, Any]) -> None:
-    if values.get("slug") in RESERVED_SLUGS:
+    if values.get("slug") in reserved_names("candidates"):
         raise errors.InvalidCall("slug")
     if values["opens_on"] > values["closes_on"]:
         raise errors.InvalidCall("closes_before_opening")

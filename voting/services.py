@@ -30,6 +30,7 @@ from app.jobs import job_context
 from app.mail import queue_mail, queue_text, render_mail
 from app.models import Account
 from app.uow import savepoint
+from app.web import check_free_name
 from voting import errors, texts
 from voting.crypto.ballot import InvalidBallot, parse_ciphertexts
 from voting.crypto.credential import credential_public, generate_credential
@@ -404,6 +405,7 @@ def create_election(definition: Mapping[str, Any], trustees: Mapping[str, Accoun
     if unknown:
         raise errors.InvalidDefinition(f"unknown trustee ids: {', '.join(sorted(unknown))}")
     slug = slug or checked.id
+    check_free_name("voting", slug)
     if db.session.scalar(select(Election.id).where(Election.slug == slug)) is not None:
         raise errors.DuplicateSlug(slug)
     election = Election(slug=slug, title=checked.title, definition=definition, state=ElectionState.SETUP,

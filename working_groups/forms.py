@@ -10,7 +10,7 @@ from wtforms import (BooleanField, DateField, IntegerField, RadioField, SelectFi
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import InputRequired, Length, NumberRange, Optional, Regexp
 
-from app.forms import Written
+from app.forms import FreeName, Written
 from working_groups.labels import LABELS
 from working_groups.models import AnswerDecision, GroupRole, Implementation
 
@@ -36,7 +36,8 @@ class LeaveForm(FlaskForm):
 class GroupForm(FlaskForm):
     slug = StringField(_l("Short name for the address"), validators=[
         Written(_l("Enter a short name.")), Length(max=60),
-        Regexp(r"^[a-z0-9][a-z0-9-]*$", message=_l("Use lower-case letters, digits and hyphens only."))])
+        Regexp(r"^[a-z0-9][a-z0-9-]*$", message=_l("Use lower-case letters, digits and hyphens only.")),
+        FreeName("working_groups")])
     name_fr = StringField(_l("Name in French"), validators=[Written(_l("Enter the name.")), Length(max=200)])
     name_nl = StringField(_l("Name in Dutch"), validators=[Written(_l("Enter the name.")), Length(max=200)])
     name_en = StringField(_l("Name in English"), validators=[Written(_l("Enter the name.")), Length(max=200)])

@@ -13,6 +13,7 @@ from app.extensions import db
 from app.models import Account
 from app.uow import savepoint
 from app.uploads import checked_upload
+from app.web import check_free_name
 from shares.models import Member, fold
 from working_groups.errors import (AlreadyAnswered, AlreadyInGroup, AmendedTextMissing, CallClosed,
                                    DateToCome, DateTooEarly, EmptyText, IllegalTransition, MeetingDateMissing,
@@ -74,6 +75,7 @@ def create_group(*, slug: str, name: dict, mandate_text: dict, mandate_decided_o
                  mandate_reference: str | None = None, call_text: dict | None = None,
                  actor: Account | None = None) -> WorkingGroup:
     _require_text(slug, name.get("fr") or name.get("nl") or name.get("en"), *mandate_text.values())
+    check_free_name("working_groups", slug)
     if mandate_decided_on is None:
         raise EmptyText()
     group = WorkingGroup(slug=slug, name=name, mandate_text=mandate_text, mandate_decided_on=mandate_decided_on,

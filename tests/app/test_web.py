@@ -1,6 +1,8 @@
 """Web plumbing: security headers, CSRF, cookies, htmx session expiry, redirects, bad input."""
 from __future__ import annotations
 
+from datetime import date
+
 import pytest
 
 from app import create_app
@@ -211,3 +213,24 @@ def test_the_demo_asks_for_enough_members_and_keeps_its_output_to_progress_and_l
     assert loaded.exit_code == 0 and "marie.dubois@example.be" in loaded.output
     assert [r.getMessage() for r in caplog.records] == ["a warning still shows"]
     assert logging.getLogger("shares.audit").isEnabledFor(logging.INFO)  # as before, once the demo is loaded
+
+
+def test_a_record_cannot_take_a_short_name_another_page_s_address_uses(app, db):
+    """``/groups/new`` is the form that creates a group: a group named "new" could never be opened.
+    The reserved names come from the routes themselves, wherever a package puts the short name."""
+    from app.errors import ReservedName
+    from app.web import reserved_names
+    from voting import services as voting
+    from voting.demo import definition, make_kits
+    from voting.simulate import reference_contests
+    from working_groups import services as groups
+
+    with app.test_request_context():
+        assert reserved_names("working_groups") == {"new"} and reserved_names("assemblies") == {"new"}
+        assert {"me", "manage", "photos", "new"} <= reserved_names("candidates")
+        assert "manage" in reserved_names("voting")
+        with pytest.raises(ReservedName):
+            groups.create_group(slug="new", name={"fr": "Nouveau"}, mandate_text={"fr": "Mandat"},
+                                mandate_decided_on=date(2017, 6, 1))
+        with pytest.raises(ReservedName):
+            voting.create_election(definition("manage", "Manage", reference_contests(), make_kits(3), 2), slug="manage")

@@ -263,6 +263,9 @@ def test_the_new_assembly_form_says_every_date_problem_at_once_beside_its_field(
     assert both.status_code == 400 and 'id="slug-error"' in both.get_data(as_text=True)
     assert_each_beside_its_field(both.get_data(as_text=True),
                                  {k: v for k, v in DATE_SENTENCES.items() if k != "starts_at"})
+    # "new" is the address of this very form: an assembly named so could never be opened.
+    reserved = post(client, "/assemblies/new", "/assemblies/new", form_of(world, slug="new"))
+    assert reserved.status_code == 400 and "This short name is reserved: choose another." in reserved.get_data(as_text=True)
     assert post(client, "/assemblies/new", "/assemblies/new", form_of(world)).status_code == 302
 
 
