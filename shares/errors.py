@@ -9,6 +9,10 @@ class StaleConfirmation(Conflict):
     """A register action confirmed on a page older than the member's register (another tab, another staff)."""
 
 
+class PurchaseAlreadySent(StaleConfirmation):
+    """A member's purchase form sent again (or older than a change of theirs): nothing subscribed twice."""
+
+
 class DuplicateEmail(DomainError):
     status = 409
 

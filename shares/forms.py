@@ -140,6 +140,9 @@ MAX_SHARES_PER_REQUEST = 100
 
 
 class BuySharesForm(FlaskForm):
+    # The member's version when the form was shown: the purchase claims it, so that the same form sent
+    # twice (a retry, the back button) subscribes once.
+    version = VersionField(validators=VERSION)
     shares = IntegerField(_l("Number of shares"), validators=[
         InputRequired(_l("Enter a number of shares.")),
         NumberRange(min=1, max=MAX_SHARES_PER_REQUEST,

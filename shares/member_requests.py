@@ -21,8 +21,8 @@ from app.mail import queue_mail
 from app.models import Account
 from app.uow import savepoint
 from shares import register
-from shares.errors import (ApplicationPending, InvalidShareCount, MemberNotActive, ReasonRequired, ResignationPending,
-                           SameCategory)
+from shares.errors import (ApplicationPending, InvalidShareCount, MemberNotActive, PurchaseAlreadySent, ReasonRequired,
+                           ResignationPending, SameCategory, StaleConfirmation)
 from shares.labels import coop_iban_text
 from shares.models import (Category, EntryKind, Member, MemberRequest, MemberRequestKind, MemberRequestStatus,
                            PaymentRequest, ShareEntry)
@@ -40,13 +40,22 @@ class AlreadyInCategory(SameCategory):
     """The member asks for the category they are already in (said to them, not about them)."""
 
 
-def buy_shares(member: Member, shares: int, *, actor: Account | None = None) -> PaymentRequest | None:
+def buy_shares(member: Member, shares: int, *, actor: Account | None = None,
+               seen_version: int | None = None) -> PaymentRequest | None:
     """More shares: subscribed at once (the payment request is returned), or, where the statutes want
-    a decision (``SHARE_PURCHASE_NEEDS_DECISION``), a request staff or the board approve (None)."""
+    a decision (``SHARE_PURCHASE_NEEDS_DECISION``), a request staff or the board approve (None).
+
+    ``seen_version``: the member's version the form was shown at; the purchase claims it (a second
+    sending of the same form is refused, PurchaseAlreadySent: nothing subscribed twice)."""
     from flask import current_app
 
     from shares.admission import member_is_applicant
 
+    if seen_version is not None:
+        try:
+            register.claim_confirmation(member, seen_version)
+        except StaleConfirmation:
+            raise PurchaseAlreadySent() from None
     if member_is_applicant(member):
         raise ApplicationPending()
     if MemberRequestKind.RESIGN in member_pending(member):

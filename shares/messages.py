@@ -52,6 +52,9 @@ register_messages({
                               "shares from your own page."),
     errors.ResignationPending: _l("Your resignation is waiting for staff: withdraw it first (My shares) to buy "
                                   "more shares."),
+    errors.PurchaseAlreadySent: _l("This form was already sent, or your details changed since it was shown: nothing "
+                                   "more was subscribed. Check your payment requests, then open the form again if you "
+                                   "want more shares."),
     errors.StaleConfirmation: _l("The member's register changed since this confirmation was shown (in another tab, "
                                  "or by someone else): nothing was recorded. Check the page, then do it again if "
                                  "it is still needed."),

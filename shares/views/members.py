@@ -152,10 +152,13 @@ def buy_shares():
         return _ended(position)
     form = BuySharesForm()
     price = share_price_cents(position.category or member.category)
+    if not form.is_submitted():
+        form.version.data = member.version
     if form.validate_on_submit():
         try:
             with unit_of_work():
-                payment = member_requests.buy_shares(member, form.shares.data, actor=current_user)
+                payment = member_requests.buy_shares(member, form.shares.data, actor=current_user,
+                                                     seen_version=form.version.data)
         except DomainError as exc:
             form.shares.errors.append(error_text(exc))
             return render_template("shares/me/buy.html", form=form, price=price), exc.status

@@ -82,11 +82,18 @@ def test_home_has_no_renewal_box_without_a_request(client, member_with_shares):
     assert page.status_code == 200 and 'data-status="none"' in page.get_data(as_text=True)
 
 
+def _buy(client, shares):
+    """Buy shares as the form does: opened, then sent with the version it was shown at."""
+    form = client.get("/me/shares/buy").get_data(as_text=True)
+    version = re.search(r'name="version" type="hidden" value="(\d+)"', form)
+    return client.post("/me/shares/buy", data={"shares": shares, "version": version.group(1) if version else ""})
+
+
 def test_buy_more_shares_creates_a_subscription_and_a_payment_request(client, member_with_shares):
     member = member_with_shares(1, on=date(THIS_YEAR - 1, 3, 1))
     sign_in(client, member.account)
     assert client.get("/me/shares/buy").status_code == 200
-    response = client.post("/me/shares/buy", data={"shares": "3"})
+    response = _buy(client, "3")
     assert response.status_code == 302 and "/me/payments#request-" in response.location
     db.session.expire_all()
     assert register.holding(member).shares == 4
@@ -97,11 +104,28 @@ def test_buy_more_shares_creates_a_subscription_and_a_payment_request(client, me
                                                          AuditEntry.actor_id == member.account_id))
 
 
+def test_the_same_purchase_form_sent_twice_subscribes_once(client, member_with_shares):
+    """A retry or the back button sends the same form again: it claims the member's version it was
+    shown at, so the second sending is refused and the register records one subscription."""
+    member = member_with_shares(1, on=date(THIS_YEAR - 1, 3, 1))
+    sign_in(client, member.account)
+    version = re.search(r'name="version" type="hidden" value="(\d+)"',
+                        client.get("/me/shares/buy").get_data(as_text=True)).group(1)
+    assert client.post("/me/shares/buy", data={"shares": "2", "version": version}).status_code == 302
+    again = client.post("/me/shares/buy", data={"shares": "2", "version": version})
+    assert again.status_code == 409 and "This form was already sent" in again.get_data(as_text=True)
+    db.session.expire_all()
+    assert register.holding(member).shares == 3
+    assert db.session.scalar(db.select(db.func.count()).select_from(PaymentRequest).where(
+        PaymentRequest.purpose == PaymentPurpose.ADDITIONAL_SHARES)) == 1
+    assert _buy(client, "1").status_code == 302  # a new form buys again
+
+
 def test_a_member_cancels_an_unpaid_purchase_of_shares_after_a_confirmation(client, app, member_with_shares,
                                                                             make_member):
     member = member_with_shares(1, on=date(THIS_YEAR - 1, 3, 1))
     sign_in(client, member.account)
-    client.post("/me/shares/buy", data={"shares": "3"})
+    _buy(client, "3")
     request = db.session.scalar(db.select(PaymentRequest).where(
         PaymentRequest.purpose == PaymentPurpose.ADDITIONAL_SHARES))
     url = f"/me/payments/{request.id}/cancel"
@@ -131,7 +155,7 @@ def test_a_member_cancels_an_unpaid_purchase_of_shares_after_a_confirmation(clie
 def test_a_member_cannot_cancel_a_renewal_or_a_purchase_partly_paid(client, member_with_shares):
     member = member_with_shares(1, on=date(THIS_YEAR - 1, 3, 1))
     sign_in(client, member.account)
-    client.post("/me/shares/buy", data={"shares": "2"})
+    _buy(client, "2")
     purchase = db.session.scalar(db.select(PaymentRequest).where(
         PaymentRequest.purpose == PaymentPurpose.ADDITIONAL_SHARES))
     record_payment(purchase, 1000, on=today())
@@ -150,7 +174,7 @@ def test_a_member_cannot_cancel_a_renewal_or_a_purchase_partly_paid(client, memb
 def test_buy_shares_refuses_bad_numbers_and_keeps_the_input(client, member_with_shares, value):
     member = member_with_shares(1, on=date(THIS_YEAR - 1, 3, 1))
     sign_in(client, member.account)
-    response = client.post("/me/shares/buy", data={"shares": value})
+    response = _buy(client, value)
     assert response.status_code == 400
     html = response.get_data(as_text=True)
     assert 'aria-invalid="true"' in html and 'class="error"' in html
@@ -453,7 +477,7 @@ def test_no_more_shares_while_a_resignation_waits(client, member_with_shares):
     member = member_with_shares(1, on=date(THIS_YEAR - 1, 3, 1))
     sign_in(client, member.account)
     assert client.post("/me/resign", data={"confirm": str(member.number), "iban": "BE71096123456769"}).status_code == 302
-    refused = client.post("/me/shares/buy", data={"shares": "2"})
+    refused = _buy(client, "2")
     assert refused.status_code == 409 and "Your resignation is waiting for staff" in refused.get_data(as_text=True)
     assert db.session.scalar(db.select(db.func.count()).select_from(PaymentRequest)
                              .where(PaymentRequest.purpose == PaymentPurpose.ADDITIONAL_SHARES)) == 0
