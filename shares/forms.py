@@ -266,11 +266,13 @@ def parse_euros(text: str, *, signed: bool = False) -> int:
         sign, text = -1, text[1:]
     if not text or not all(c in "0123456789.," for c in text):
         raise ValueError(_l("Enter an amount in euros, like 1 234,50."))
-    comma = text.rfind(",")
-    if text.count(",") == 1 and "." not in text and len(text) - comma - 1 == 3 and text[:comma].strip("0"):
-        # "30,001": cents to a Belgian, thousands to an English reader; money is never guessed.
-        raise ValueError(_l("A comma followed by three digits could be cents or thousands: write cents with two "
-                            "digits (1 234,50) and thousands with a space (1 234)."))
+    for mark, other in ((",", "."), (".", ",")):  # one comma (or one dot) alone, three digits after it
+        at = text.rfind(mark)
+        if text.count(mark) == 1 and other not in text and len(text) - at - 1 == 3 and text[:at].strip("0"):
+            # "30,001" or "30.001": a Belgian reads thirty thousand and one with a dot and three decimals with
+            # a comma, an English reader the other way round; money is never guessed.
+            raise ValueError(_l("A comma or a dot followed by three digits could be cents or thousands: write cents "
+                                "with two digits (1 234,50) and thousands with a space (1 234)."))
     decimals = ""
     last = max(text.rfind(","), text.rfind("."))
     if last >= 0 and (len(text) - last - 1 != 3 or text.count(text[last]) == 1 and ("," in text) == ("." in text)
