@@ -1,6 +1,10 @@
 """Form pieces every package uses."""
 from __future__ import annotations
 
+from datetime import date
+
+from flask_babel import lazy_gettext as _l
+from wtforms import DateField
 from wtforms.validators import InputRequired, StopValidation, ValidationError
 
 from app.errors import DomainError, ReservedName, error_message
@@ -37,3 +41,15 @@ class FreeName:
     def __call__(self, form, field) -> None:
         if field.data and field.data in reserved_names(self.blueprint):
             raise ValidationError(error_message(ReservedName()))
+
+
+class DayField(DateField):
+    """A date typed as the browser's date picker sends it (``2026-11-28``), refused when no record of
+    the cooperative can have it (year 1, year 9999: a slip of the keyboard), whatever the field's own
+    rules say of it after."""
+
+    EARLIEST, LATEST = date(1900, 1, 1), date(2199, 12, 31)
+
+    def pre_validate(self, form) -> None:
+        if self.data is not None and not self.EARLIEST <= self.data <= self.LATEST:
+            raise StopValidation(_l("Check the year: a date between 1900 and 2199 is expected."))

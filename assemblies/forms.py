@@ -7,13 +7,13 @@ from typing import Any
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
-from wtforms import BooleanField, DateField, DateTimeLocalField, HiddenField, IntegerField, SelectField, \
+from wtforms import BooleanField, DateTimeLocalField, HiddenField, IntegerField, SelectField, \
     SelectMultipleField, StringField, TextAreaField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional, Regexp
 
 from app.clock import BRUSSELS
-from app.forms import FreeName
+from app.forms import DayField, FreeName
 from assemblies import rules
 from assemblies.messages import DATE_ORDER_WORDS, ITEM_KIND_WORDS, TIE_RULE_WORDS
 from assemblies.models import LANGUAGES, Assembly
@@ -41,7 +41,7 @@ class AssemblySettingsForm(FlaskForm):
     place = StringField(_l("Place"), validators=[DataRequired(REQUIRED), Length(max=300)])
     voting_opens_at = DateTimeLocalField(_l("Remote voting opens"), validators=[InputRequired(WHEN)], tz=BRUSSELS)
     voting_closes_at = DateTimeLocalField(_l("Voting closes"), validators=[InputRequired(WHEN)], tz=BRUSSELS)
-    record_date = DateField(_l("Record date of the electorate"), validators=[InputRequired(REQUIRED)])
+    record_date = DayField(_l("Record date of the electorate"), validators=[InputRequired(REQUIRED)])
     quorum_percent = IntegerField(_l("Quorum (percentage of the electorate taking part)"), default=0,
                                   validators=[InputRequired(REQUIRED), NumberRange(min=0, max=100)])
     proxy_limit = IntegerField(_l("Proxies one member may hold"), default=1,

@@ -4,13 +4,13 @@ from __future__ import annotations
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField
-from wtforms import (BooleanField, DateField, HiddenField, IntegerField, RadioField, SelectField,
+from wtforms import (BooleanField, HiddenField, IntegerField, RadioField, SelectField,
                      SelectMultipleField, StringField, TextAreaField)
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import InputRequired, Length, NumberRange, Optional, Regexp
 from wtforms.widgets import CheckboxInput, ListWidget
 
-from app.forms import FreeName
+from app.forms import DayField, FreeName
 from candidates.labels import WORDS
 from candidates.services import LIMITS
 
@@ -58,9 +58,9 @@ class CallForm(FlaskForm):
     text_fr = TextAreaField(_l("Text of the call in French"), validators=[Optional(), Length(max=5000)])
     text_nl = TextAreaField(_l("Text of the call in Dutch"), validators=[Optional(), Length(max=5000)])
     text_en = TextAreaField(_l("Text of the call in English"), validators=[Optional(), Length(max=5000)])
-    opens_on = DateField(_l("Opens on"), validators=[InputRequired(_l("Enter a date."))])
-    closes_on = DateField(_l("Closes on"), validators=[InputRequired(_l("Enter a date."))])
-    vote_opens_on = DateField(_l("The vote opens on"), validators=[InputRequired(_l("Enter a date."))])
+    opens_on = DayField(_l("Opens on"), validators=[InputRequired(_l("Enter a date."))])
+    closes_on = DayField(_l("Closes on"), validators=[InputRequired(_l("Enter a date."))])
+    vote_opens_on = DayField(_l("The vote opens on"), validators=[InputRequired(_l("Enter a date."))])
     seats_a = IntegerField(_l("Seats in category A"), validators=[
         InputRequired(_l("Enter a number.")), NumberRange(min=0, max=99, message=_l("Enter a number from 0 to 99."))])
     seats_b = IntegerField(_l("Seats in category B"), validators=[

@@ -11,7 +11,7 @@ from stdnum import iban as std_iban
 from stdnum.be import nn as std_nn
 from stdnum.be import vat as std_be_vat
 from stdnum.exceptions import ValidationError as StdnumError
-from wtforms import (DateField, HiddenField, IntegerField, RadioField, SelectField, StringField, TextAreaField)
+from wtforms import (HiddenField, IntegerField, RadioField, SelectField, StringField, TextAreaField)
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional, Regexp, ValidationError
 from wtforms.widgets import HiddenInput
@@ -19,6 +19,7 @@ from wtforms.widgets import HiddenInput
 from app.auth.forms import email_field
 from app.clock import today
 from app.errors import error_message
+from app.forms import DayField
 from app.i18n import LANGUAGE_NAMES, LANGUAGE_WORDS
 from shares.errors import InvalidReference, LegalPersonInCategoryA
 from shares.labels import COUNTRIES, DOCUMENT_WORDS
@@ -182,7 +183,7 @@ REFERENCE_ERRORS = {
 
 
 def _date(label):
-    return DateField(label, validators=[InputRequired(_l("Enter a date (YYYY-MM-DD)."))])
+    return DayField(label, validators=[InputRequired(_l("Enter a date (YYYY-MM-DD)."))])
 
 
 class SubscribeForm(FlaskForm):
@@ -387,7 +388,7 @@ class RegisterDateForm(FlaskForm):
     class Meta:
         csrf = False
 
-    on = DateField(_l("Register as of"), validators=[Optional()])
+    on = DayField(_l("Register as of"), validators=[Optional()])
     page = IntegerField(default=1, validators=[Optional(), NumberRange(min=1, max=100_000)])
 
 
@@ -472,7 +473,7 @@ class ContactForm(FlaskForm):
 
 
 class AdmissionDecisionForm(FlaskForm):
-    decision_on = DateField(_l("Date of the decision"), validators=[InputRequired(_l("Enter a date (YYYY-MM-DD)."))])
+    decision_on = DayField(_l("Date of the decision"), validators=[InputRequired(_l("Enter a date (YYYY-MM-DD)."))])
     decision_reference = StringField(_l("Reference of the decision (board minutes, staff decision)"),
                                      validators=[DataRequired(_l("This field is required.")), Length(max=100)])
     note = StringField(_l("Note (optional)"), validators=[Optional(), Length(max=500)])
@@ -485,7 +486,7 @@ class ConfirmForm(FlaskForm):
 
 
 class ExportForm(FlaskForm):
-    on = DateField(_l("Register as of"), validators=[InputRequired(_l("Enter a date (YYYY-MM-DD)."))])
+    on = DayField(_l("Register as of"), validators=[InputRequired(_l("Enter a date (YYYY-MM-DD)."))])
     format = SelectField(_l("File"), choices=[SelectChoice("pdf", _l("PDF (the legal register)")),
                                               SelectChoice("csv", _l("CSV (spreadsheet)"))])
 
@@ -497,7 +498,7 @@ class CoopDocumentForm(FlaskForm):
                        validators=[InputRequired()])
     language = SelectField(_l("Language of this file"),
                            choices=[SelectChoice(code, words) for code, words in LANGUAGE_WORDS.items()])
-    adopted_on = DateField(_l("Adopted on (in force from that date)"),
+    adopted_on = DayField(_l("Adopted on (in force from that date)"),
                            validators=[InputRequired(_l("Enter a date (YYYY-MM-DD)."))])
     file = FileField(_l("File (PDF, at most 10 MB)"), validators=[FileRequired(_l("Choose the file to upload."))])
 

@@ -5,12 +5,12 @@ from __future__ import annotations
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
-from wtforms import (BooleanField, DateField, IntegerField, RadioField, SelectField, StringField, TextAreaField,
+from wtforms import (BooleanField, IntegerField, RadioField, SelectField, StringField, TextAreaField,
                      TimeField)
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import InputRequired, Length, NumberRange, Optional, Regexp
 
-from app.forms import FreeName, Written
+from app.forms import DayField, FreeName, Written
 from working_groups.labels import LABELS
 from working_groups.models import AnswerDecision, GroupRole, Implementation
 
@@ -19,7 +19,7 @@ TEXT = 20_000
 
 def _date(label, message=None, required=True):
     validators = [InputRequired(message or _l("Enter a date."))] if required else [Optional()]
-    return DateField(label, validators=validators, format="%Y-%m-%d")
+    return DayField(label, validators=validators, format="%Y-%m-%d")
 
 
 class ConfirmForm(FlaskForm):
@@ -133,8 +133,8 @@ class AssemblyQueryForm(FlaskForm):
     class Meta:
         csrf = False
 
-    on = DateField(_l("General assembly of"), validators=[Optional()], format="%Y-%m-%d")
-    since = DateField(_l("Answers given after (the previous assembly)"), validators=[Optional()], format="%Y-%m-%d")
+    on = DayField(_l("General assembly of"), validators=[Optional()], format="%Y-%m-%d")
+    since = DayField(_l("Answers given after (the previous assembly)"), validators=[Optional()], format="%Y-%m-%d")
 
 
 class FiltersForm(FlaskForm):

@@ -68,9 +68,11 @@ def _too_many_applications(_limit) -> Response:
 
 
 @bp.route("/join", methods=["GET", "POST"])
-# Only applications count (a sent form redirects): a form sent back for a mistake does not use up the limit.
+# Applications count (a sent form redirects), and so do refusals that say an address or a number is taken
+# (409), which would otherwise let anyone test the register's addresses and numbers without end; a form
+# sent back for a typing mistake (400) does not use up the limit.
 @limiter.limit(_rate_limit, methods=["POST"], on_breach=_too_many_applications,
-               deduct_when=lambda response: response.status_code == 302)
+               deduct_when=lambda response: response.status_code in (302, 409))
 def apply():
     form = ApplicationForm()
     if not form.is_submitted():

@@ -237,3 +237,17 @@ def test_a_payment_matched_by_its_communication_leaves_no_code_in_the_register(c
     assert payment.note == "" and request.status is PaymentStatus.PAID
     page = client.get(f"/staff/members/{member.id}", headers={"Accept-Language": "fr"}).get_data(as_text=True)
     assert "structured reference" not in page
+
+
+@pytest.mark.parametrize("day", ["0001-01-01", "9999-12-31", "1899-12-31"])
+def test_a_date_no_record_can_have_is_refused_beside_its_field(client, login_as, member_with_shares, day):
+    """Year 1 went into the legal register (and the page showed "1 January 1"): every date field of the
+    application refuses a day outside 1900 to 2199, beside it."""
+    login_as("staff")
+    member = member_with_shares(1)
+    response = client.post(f"/staff/members/{member.id}/register/subscribe",
+                           data={"shares": "1", "effective_on": day, "register_version": member.version})
+    page = response.get_data(as_text=True)
+    assert response.status_code == 400 and "Check the year: a date between 1900 and 2199 is expected." in page
+    assert 'id="subscribe-effective_on-error"' in page and f'value="{day}"' in page  # as typed, to correct
+    assert db.session.scalar(select(func.count()).select_from(ShareEntry).where(ShareEntry.member_id == member.id)) == 2

@@ -111,6 +111,12 @@ def test_the_join_form_is_rate_limited(make_app):
     assert db.session.scalar(db.select(db.func.count()).select_from(MembershipApplication)) == 2
     assert other.get("/join").status_code == 200  # reading the form is not limited
 
+    # Refusals that tell an address or a number is taken count too: nobody tests the register without end.
+    limiter.reset()
+    probing = limited.test_client()
+    taken = [probing.post("/join", data=GOOD | {"email": f"member{i}@example.be"}).status_code for i in range(3)]
+    assert taken == [409, 409, 429]
+
 
 def test_from_application_to_admission_by_decision_in_the_staff_screens(client, login_as, app, data_app):
     app.config["ADMISSION_MODE"] = data_app.config["ADMISSION_MODE"] = "decision"
