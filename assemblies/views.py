@@ -18,7 +18,7 @@ from app.errors import DomainError, error_message
 from app.extensions import db
 from app.forms import say_refusal
 from app.models import Account, AccountRole, Role
-from app.uow import unit_of_work
+from app.uow import dry_run, unit_of_work
 from app.web import allow_upload, query_int, render
 from assemblies import charts, errors, forms, queries, services
 from assemblies.errors import NotAVotingItem
@@ -424,9 +424,10 @@ def give_proxy(slug: str):
         holder = services.member_by_number(form.holder_number.data)
         if form.confirmed.data != "1":
             # A mistyped number would hand the vote to a stranger: first say whom it names (the
-            # register is open to members), and give the proxy only when the member confirms.
-            if holder.id == _member().id:
-                raise errors.about(errors.ProxyToSelf(), "holder")
+            # register is open to members), and give the proxy only when the member confirms. The
+            # name is shown only for a proxy the rules would take (an elector of this assembly...).
+            with dry_run():
+                services.give_proxy(assembly, _member(), holder, actor=current_user)
             return render("assemblies/proxy_confirm.html", assembly=assembly, form=form, holder=holder)
         with unit_of_work():
             services.give_proxy(assembly, _member(), holder, actor=current_user)

@@ -240,6 +240,10 @@ def test_a_member_gives_a_proxy_from_the_assembly_page(client, world, outbox):
     page = "/assemblies/ga-test"
     self_proxy = post(client, "/assemblies/ga-test/proxy", page, {"holder_number": str(world.members[0].number)})
     assert self_proxy.status_code == 400 and "cannot hold their own proxy" in self_proxy.get_data(as_text=True)
+    # A number outside the electorate is refused before any name is shown (numbers run in order).
+    outside = post(client, "/assemblies/ga-test/proxy", page, {"holder_number": str(world.outsider.number)})
+    text = outside.get_data(as_text=True)
+    assert outside.status_code == 403 and "not in the electorate" in text and world.outsider.name not in text
     holder = world.members[1]
     asked = post(client, "/assemblies/ga-test/proxy", page, {"holder_number": str(holder.number)})
     text = asked.get_data(as_text=True)  # a mistyped number would hand the vote to a stranger: whom it names
