@@ -310,8 +310,11 @@ def remove_elector(slug: str, elector_id: int):
     assembly = queries.assembly_by_slug(slug)
     elector = queries.elector_or_404(assembly, elector_id)
     form = forms.ReasonForm()
-    if not form.validate_on_submit():
-        abort(400)
+    if not form.validate_on_submit():  # a reason of spaces passes the browser's "required"
+        if not can_see_roll(current_user, assembly):  # the form is on the roll: nothing to show others
+            abort(400)
+        return _roll_page(assembly, 400, _("%(name)s stays in the electorate: say why they are removed.",
+                                           name=elector.member.name))
     with unit_of_work():
         services.remove_elector(assembly, elector, form.reason.data, actor=current_user)
     flash(_("The member is removed from the electorate."), "success")
@@ -342,12 +345,16 @@ def prepare_vote(slug: str):
 @bp.route("/<slug>/roll")
 @permission_required(can_see_roll)
 def roll(slug: str):
-    assembly = queries.assembly_by_slug(slug)
+    return _roll_page(queries.assembly_by_slug(slug))
+
+
+def _roll_page(assembly, status: int = 200, problem: str | None = None):
+    """The roll (the page and search of the query string); ``problem``: why an action on it was refused."""
     page = query_int("page", 1, low=1)
     q = request.args.get("q", "")[:100]
     rows, total = queries.roll(assembly, page, q)
-    return render("assemblies/roll.html", assembly=assembly, lang=_lang(), rows=rows, total=total, page=page, q=q,
-                  page_size=queries.ROLL_PAGE,
+    return render("assemblies/roll.html", status=status, problem=problem, assembly=assembly, lang=_lang(), rows=rows,
+                  total=total, page=page, q=q, page_size=queries.ROLL_PAGE,
                   turnout=queries.turnout(assembly), election=queries.election(assembly), action=forms.ActionForm(),
                   reason_form=forms.ReasonForm(), paper_form=forms.PaperProxyForm())
 

@@ -18,12 +18,30 @@ class AlreadyInGroup(WorkingGroupError, Conflict):
     pass
 
 
+class PersonAlreadyInGroup(AlreadyInGroup):
+    """A facilitator adds someone who is in the group already (said of them, not of the facilitator)."""
+
+    def __init__(self, member) -> None:
+        super().__init__("already in the group")
+        self.member = member
+
+
 class NotInGroup(WorkingGroupError):
     status = 403
 
 
 class NotAMember(WorkingGroupError):
     status = 403
+
+
+class PersonNotAMember(NotAMember):
+    """A facilitator adds someone whose membership of the cooperative has ended."""
+
+    status = 422
+
+    def __init__(self, member) -> None:
+        super().__init__("no longer a member")
+        self.member = member
 
 
 class MeetingDateMissing(WorkingGroupError):
@@ -161,6 +179,9 @@ def _transition(exc: IllegalTransition) -> str:
 register_messages({
     CallClosed: _l("The call for volunteers of this group is closed: you cannot join it now."),
     AlreadyInGroup: _l("You are already in this group."),
+    PersonAlreadyInGroup: lambda exc: _l("%(name)s is already in this group.", name=exc.member.name),
+    PersonNotAMember: lambda exc: _l("%(name)s is no longer a member of the cooperative: only members join a "
+                                     "working group.", name=exc.member.name),
     NotInGroup: _l("Only the members of this group can do this."),
     NotAMember: _l("Only members of the cooperative can join a working group."),
     MeetingDateMissing: _l("A meeting needs a date."),

@@ -18,7 +18,7 @@ from shares.models import Member, fold
 from working_groups.errors import (AlreadyAnswered, AlreadyInGroup, AmendedTextMissing, CallClosed,
                                    DateToCome, DateTooEarly, EmptyText, IllegalTransition, MeetingDateMissing,
                                    NotAMember, NotAnswerable, NotImplementable, NotInGroup, NothingToSubmit,
-                                   RecommendationNotDraft)
+                                   PersonAlreadyInGroup, PersonNotAMember, RecommendationNotDraft)
 from working_groups.models import (AnswerDecision, AttendanceStatus, BoardAnswer, CallStatus, Follow, GroupDocument,
                                    GroupMeeting, GroupMembership, GroupRole, Implementation, MeetingAttendance,
                                    ProgressNote, Recommendation, RecommendationStatus, RecommendationVersion,
@@ -132,13 +132,15 @@ def join_group(group: WorkingGroup, member: Member | None, motivation: str = "",
 
 def add_to_group(group: WorkingGroup, member: Member, role: GroupRole, actor: Account | None = None) -> GroupMembership:
     """A facilitator or the secretary adds someone directly (an invited expert, a facilitator): no call needed."""
+    if _member_has_left(member):
+        raise PersonNotAMember(member)
     existing = db.session.scalar(select(GroupMembership).where(GroupMembership.group_id == group.id,
                                                                GroupMembership.member_id == member.id))
     if existing is not None and existing.active:
-        raise AlreadyInGroup()
+        raise PersonAlreadyInGroup(member)
     membership = existing or GroupMembership(group_id=group.id, member_id=member.id)
     membership.role, membership.left_at = role, None
-    with savepoint(conflict=AlreadyInGroup):
+    with savepoint(conflict=PersonAlreadyInGroup(member)):
         db.session.add(membership)
         db.session.flush()
     db.session.expire(group, ["memberships"])

@@ -13,6 +13,7 @@ from app import uploads
 from app.authz import permission_required
 from app.clock import today
 from app.errors import DomainError, error_message
+from app.forms import say_refusal
 from app.extensions import db
 from app.uow import unit_of_work
 from app.web import allow_upload, format_day, render
@@ -164,8 +165,12 @@ def add_person(slug: str):
     if member is None:
         form.number.errors = [_("There is no member with this number.")]
         return _group_page(group, 422, add_form=form)
-    with unit_of_work():
-        services.add_to_group(group, member, GroupRole(form.role.data), actor=current_user)
+    try:
+        with unit_of_work():
+            services.add_to_group(group, member, GroupRole(form.role.data), actor=current_user)
+    except DomainError as exc:  # said beside the number typed: it is about that person
+        say_refusal(form, exc, "number")
+        return _group_page(group, exc.status, add_form=form)
     flash(_("%(name)s is in the group.", name=member.name), "success")
     return redirect(url_for("working_groups.group_show", slug=group.slug))
 

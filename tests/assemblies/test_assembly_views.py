@@ -930,3 +930,19 @@ def test_checking_in_a_member_who_gave_a_proxy_says_the_proxy_stands(client, wor
     post(client, "/assemblies/ga-test/checkin", "/assemblies/ga-test/checkin", {"number": str(giver.number)})
     page = client.get("/assemblies/ga-test/checkin").get_data(as_text=True)
     assert f"{giver.name} is checked in. Their proxy to {holder.name} stands" in unescape(page)
+
+
+def test_removing_a_member_from_the_electorate_needs_a_reason_said_on_the_roll(client, world):
+    """The browser's "required" lets a reason of spaces through: the roll comes back saying whom it is
+    about and why, instead of a bare "bad request"; with a reason, the member is removed."""
+    sign_in(client, world.officer)
+    elector = electors(world)[0]
+    url, page = f"/assemblies/ga-test/electorate/{elector.id}/remove", "/assemblies/ga-test/roll"
+    blank = post(client, url, page, {"reason": "   "})
+    text = unescape(blank.get_data(as_text=True))
+    assert blank.status_code == 400 and f"{elector.member.name} stays in the electorate: say why" in text
+    db.session.refresh(elector)
+    assert elector.removed_at is None
+    assert post(client, url, page, {"reason": "Deceased"}).status_code == 302
+    db.session.refresh(elector)
+    assert elector.removed_at is not None and elector.correction_reason == "Deceased"

@@ -351,8 +351,9 @@ def test_staff_record_cash_received_at_the_door_after_a_confirmation_and_once(cl
     ({"how": "   "}, 400, "Say how the money was received."),
     ({"how": "x" * 501}, 400, "500"),
     ({"effective_on": "2026-02-30"}, 400, "Not a valid date value."),
-    ({"effective_on": "2999-01-01", "confirmed": ""}, 400, "The date cannot be in the future."),  # before asking
-    ({"effective_on": "2999-01-01"}, 400, "The date cannot be in the future."),
+    ({"effective_on": "2100-01-01", "confirmed": ""}, 400, "The date cannot be in the future."),  # before asking
+    ({"effective_on": "2100-01-01"}, 400, "The date cannot be in the future."),
+    ({"effective_on": "9999-01-01"}, 400, "Check the year: a date between 1900 and 2199 is expected."),
     ({"seen_paid_cents": "abc"}, 400, "This form is out of date. Reload the page."),
     ({"seen_paid_cents": "-1"}, 400, "This form is out of date. Reload the page."),
     ({"seen_paid_cents": "500"}, 409, "nothing more is recorded"),

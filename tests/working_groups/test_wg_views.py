@@ -514,3 +514,20 @@ def test_minutes_record_a_meeting_held_and_go_to_the_board_after_a_confirmation(
     assert client.post(f"/board/minutes/{minutes.id}/circulate").status_code == 302
     twice = client.post(f"/board/minutes/{minutes.id}/circulate")  # a second tab
     assert twice.status_code == 409 and "This is done already: it is circulated to the board." in text_of(twice)
+
+
+def test_adding_someone_already_in_the_group_or_no_longer_a_member_is_said_of_them_beside_the_number(
+        client, group, secretary):
+    from shares import register
+
+    inside = make_volunteer(group, first_name="Marie", last_name="Dubois")
+    left = make_member_obj(first_name="Jan", last_name="Peeters")
+    register.resign(left)
+    db.session.commit()
+    sign_in(client, secretary)
+    again = client.post(f"/groups/{group.slug}/people", data={"number": inside.number, "role": "member"})
+    assert again.status_code == 409 and 'id="number-error"' in text_of(again)
+    assert "Marie Dubois is already in this group." in text_of(again) and "You are already" not in text_of(again)
+    gone = client.post(f"/groups/{group.slug}/people", data={"number": left.number, "role": "expert"})
+    assert gone.status_code == 422 and "Jan Peeters is no longer a member of the cooperative" in text_of(gone)
+    assert queries.group_by_slug(group.slug) and not any(m.member_id == left.id for m in group.memberships)
