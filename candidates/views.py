@@ -197,7 +197,7 @@ def _application(slug: str, submit: bool):
         expired = bool(getattr(form, "csrf_token", None) is not None and form.csrf_token.errors)
         return _form_page(call, member, form, application, 400, problem=_(
             "This page had expired. Your text is below: check it and save again.") if expired else None)
-    expected = int(form.version.data) if (form.version.data or "").isdigit() else None
+    expected = int(form.version.data) if form.version.data else None
     try:
         with unit_of_work():
             application = services.save_application(call, member, _form_fields(form), photo=_read_photo(),
@@ -268,7 +268,7 @@ def autosave(slug: str):
     if not form.validate():
         return _autosave_status(call, application=application, status=400,
                                 problem=_("Not saved automatically: check the fields marked in red, then save."))
-    expected = int(form.version.data) if (form.version.data or "").isdigit() else None
+    expected = int(form.version.data) if form.version.data else None
     try:
         with unit_of_work():
             application = services.save_application(call, member, _form_fields(form), expected_version=expected,

@@ -450,3 +450,22 @@ def test_the_dutch_form_offers_communication_as_a_skill_not_a_payment_message(cl
     page = client.get(f"/candidates/me/{call.slug}/application").get_data(as_text=True)
     assert "Communicatie" in page and "Mededeling" not in page
     assert "Waarom stelt u zich kandidaat?" in page
+
+
+def test_a_strange_gender_or_version_is_said_and_saves_nothing(client, login_as, open_call, standing_member):
+    """A gender not offered is said beside the choice (it was "correct the fields below" with none
+    marked); a version that is not a number is a form out of date (it skipped the check that a second
+    tab's changes are not overwritten)."""
+    call = open_call()
+    member = standing_member()
+    db.session.commit()
+    login_as(member.account)
+    url = f"/candidates/me/{call.slug}/application"
+    assert client.post(url, data=form_data(biography="Premier jet")).status_code == 302
+    before = mine(call, member).version
+    gender = client.post(url, data=form_data(gender="zzz", version=str(before)))
+    assert gender.status_code == 400 and 'id="gender-error"' in gender.get_data(as_text=True)
+    version = client.post(url, data=form_data(biography="Écrasé ?", version="abc"))
+    assert version.status_code == 400 and "This form is out of date. Reload the page." in version.get_data(as_text=True)
+    db.session.expire_all()
+    assert mine(call, member).version == before and mine(call, member).biography == "Premier jet"
