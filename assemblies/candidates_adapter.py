@@ -80,8 +80,11 @@ def import_candidates(item: AgendaItem, choices: dict[str, Any], actor=None) -> 
                 continue
             member = db.session.get(Member, info["member_id"]) if info.get("member_id") else None
             gender = _gender(member, info.get("application_id"))
-            services.add_candidate(item, category=category, name=info["name"], gender=gender, member=member,
-                                   actor=actor)
+            try:
+                services.add_candidate(item, category=category, name=info["name"], gender=gender, member=member,
+                                       actor=actor)
+            except errors.CandidateTwice:  # imported already (or entered by hand): on the ballot once
+                continue
             count += 1
     return count
 

@@ -52,6 +52,14 @@ class AgendaLocked(Conflict):
     """The vote is prepared: the agenda is on the verifiable board and can no longer change."""
 
 
+class CandidateTwice(Conflict):
+    """The person is a candidate on this board item already (the same member, or the same name)."""
+
+    def __init__(self, name: str):
+        super().__init__(name)
+        self.name = name
+
+
 class ElectorateFrozen(Conflict):
     pass
 

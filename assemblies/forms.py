@@ -17,6 +17,7 @@ from app.forms import DayField, FreeName
 from assemblies import rules
 from assemblies.messages import DATE_ORDER_WORDS, ITEM_KIND_WORDS, TIE_RULE_WORDS
 from assemblies.models import LANGUAGES, Assembly
+from voting.trustee import DEFAULT_MIN_BALLOTS
 
 REQUIRED = _l("This field is required.")
 WHEN = _l("Enter a date and time.")
@@ -47,8 +48,12 @@ class AssemblySettingsForm(FlaskForm):
     proxy_limit = IntegerField(_l("Proxies one member may hold"), default=1,
                                validators=[InputRequired(REQUIRED), NumberRange(min=0, max=10)])
     proxy_deadline = DateTimeLocalField(_l("Deadline for proxies (optional)"), validators=[Optional()], tz=BRUSSELS)
-    min_count = IntegerField(_l("Smallest count published (secrecy)"), default=5,
-                             validators=[InputRequired(REQUIRED), NumberRange(min=1, max=100)])
+    # The scrutineers' tools decrypt no count of fewer ballots (voting.trustee): a smaller setting would
+    # leave the assembly's result impossible to decrypt.
+    min_count = IntegerField(_l("Smallest count published (secrecy)"), default=DEFAULT_MIN_BALLOTS, validators=[
+        InputRequired(REQUIRED),
+        NumberRange(min=DEFAULT_MIN_BALLOTS, max=100, message=_l(
+            "From %(min)s to %(max)s: the scrutineers decrypt no count of fewer ballots, so that no vote shows."))])
     tie_rule = SelectField(_l("How ties between candidates are decided"),
                            choices=[SelectChoice(code, words) for code, words in TIE_RULE_WORDS.items()])
 

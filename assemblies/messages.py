@@ -57,6 +57,8 @@ MESSAGES = {
     errors.InvalidDates: lambda exc: " ".join(field_errors(exc).values()),
     errors.SettingsLocked: lambda exc: " ".join(dict.fromkeys(field_errors(exc).values())),
     errors.AssemblyInUse: lambda exc: IN_USE_WORDS[exc.reason],
+    errors.CandidateTwice: lambda exc: _l("%(name)s is already a candidate on this item: a ballot lists each person "
+                                          "once.", name=exc.name),
     errors.AgendaLocked: _l("The ballot is already on the public board: the agenda can no longer change."),
     errors.ElectorateFrozen: _l("The electorate is already frozen. Use a correction instead."),
     errors.ElectorateNotFrozen: _l("Freeze the electorate first."),

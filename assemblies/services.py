@@ -39,7 +39,7 @@ from assemblies.models import (
     Proxy,
     ProxySource,
 )
-from shares.models import Category, Member
+from shares.models import Category, Member, fold
 from voting import errors as verrors
 from voting import services as voting
 from voting.crypto.credential import CredentialError, credential_public, generate_credential, normalize_credential
@@ -236,6 +236,9 @@ def add_candidate(item: AgendaItem, *, category: Category, name: str, gender: Ge
     _check_agenda_open(item.assembly)
     if item.kind is not ItemKind.BOARD:
         raise errors.NothingToVote()
+    for other in item.candidates:  # one person once: a voter could otherwise mark them twice
+        if (member is not None and other.member_id == member.id) or fold(other.name) == fold(name.strip()):
+            raise errors.CandidateTwice(other.name)
     position = (db.session.scalar(select(func.max(Candidate.position)).where(
         Candidate.item_id == item.id, Candidate.category == category)) or 0) + 1
     candidate = Candidate(item_id=item.id, category=category, position=position, name=name.strip(), gender=gender,

@@ -20,7 +20,7 @@ from app.forms import say_refusal
 from app.models import Account, AccountRole, Role
 from app.uow import dry_run, unit_of_work
 from app.web import allow_upload, query_int, render
-from assemblies import charts, errors, forms, queries, services
+from assemblies import charts, forms, queries, services
 from assemblies.errors import NotAVotingItem
 from assemblies.messages import LOCK_WORDS, field_errors
 from assemblies.models import AgendaItem, Channel, Gender, ItemKind, Majority
@@ -223,9 +223,13 @@ def add_candidate(slug: str, item_id: int):
     if not form.validate_on_submit():
         return render("assemblies/prepare.html", status=400,
                       error=_("Enter the candidate's name."), **_prepare_context(assembly))
-    with unit_of_work():
-        services.add_candidate(item, category=Category(form.category.data), name=form.name.data,
-                               gender=Gender(form.gender.data), actor=current_user)
+    try:
+        with unit_of_work():
+            services.add_candidate(item, category=Category(form.category.data), name=form.name.data,
+                                   gender=Gender(form.gender.data), actor=current_user)
+    except DomainError as exc:
+        return render("assemblies/prepare.html", status=exc.status, error=error_message(exc),
+                      **_prepare_context(assembly))
     flash(_("The candidate is added."), "success")
     return redirect(url_for("assemblies.prepare", slug=slug) + f"#item-{item.id}")
 

@@ -378,5 +378,8 @@ def test_hostile_input_is_refused_with_words_never_a_500(client, world):
         answer = client.post("/assemblies/ga-fresh/edit", data=form_of(world, **hostile))
         assert answer.status_code == 400, hostile
         assert 'class="error"' in answer.get_data(as_text=True), hostile
+    # Below the scrutineers' own minimum the result could never be decrypted: said beside the field.
+    small = client.post("/assemblies/ga-fresh/edit", data=form_of(world, min_count="3"))
+    assert small.status_code == 400 and "the scrutineers decrypt no count of fewer ballots" in small.get_data(as_text=True)
     db.session.expire_all()
     assert db.session.get(Assembly, assembly.id).place == "Namur" and audit("assemblies.assembly.update") == []

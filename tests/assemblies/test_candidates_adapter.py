@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import pytest
 
-from assemblies import candidates_adapter, services
+from assemblies import candidates_adapter, errors, services
 from assemblies.models import Gender, ItemKind
 from shares.models import Category, MemberKind
 from tests.factories import make_member_obj
@@ -75,6 +75,10 @@ def test_the_candidates_of_a_real_call_in_ballot_order_with_their_declared_gende
     assert [(c.category.value, c.name, c.gender.value) for c in item.candidates] == [
         ("A", "Bram Wouters", "man"), ("A", "Anne Claes", "woman"), ("B", "Cé Lopez", "other")]
     assert (item.seats_a, item.seats_b) == (2, 1)
+    # Imported twice, or entered again by hand, a person stays on the ballot once (a voter could mark them twice).
+    assert candidates_adapter.import_from_call(item, call.slug) == 0 and len(item.candidates) == 3
+    with pytest.raises(errors.CandidateTwice):
+        services.add_candidate(item, category=Category.B, name=" anne CLAES ", gender=Gender.WOMAN)
     with pytest.raises(candidates_adapter.CallNotFound):
         candidates_adapter.import_from_call(item, "no-such-call")
 
