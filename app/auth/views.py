@@ -224,7 +224,11 @@ def logout():
             services.end_sessions(current_user._get_current_object())
     logout_user()
     session.clear()
-    return redirect(url_for("core.home"))
+    response = redirect(url_for("core.home"))
+    # What pages kept in this browser goes too: a voting credential the ballot page holds for the tab,
+    # htmx's copies of pages (a shared computer's next user would find them).
+    response.headers["Clear-Site-Data"] = '"storage"'
+    return response
 
 
 def _recently_signed_in() -> bool:
