@@ -58,6 +58,18 @@ def _read(path: str) -> Any:
 BROWSER_PRIVATE_FORMAT = "unevoix/v1/trustee-private"
 
 
+# What only a scrutineer's own files hold (the key, the key-generation state; the share file is exactly
+# these three fields): such a file is never uploaded. Twin: isPrivateFile in static/js/scrutineer/page.mjs.
+PRIVATE_FIELDS = frozenset({"signing_seed", "encryption_secret", "coefficients"})
+
+
+def is_private_file(doc: Any) -> bool:
+    if not isinstance(doc, dict):
+        return False
+    return (doc.get("format") == BROWSER_PRIVATE_FORMAT or bool(PRIVATE_FIELDS & doc.keys())
+            or set(doc) == {"id", "election", "share"})
+
+
 def _private(path: str, part: str) -> Any:
     """``part`` ("key", "state" or "share") from this tool's own file, or from the browser's file."""
     doc = _read(path)

@@ -22,6 +22,7 @@ from shares import queries as share_queries
 from voting import errors, queries, reasons, services, texts, verifier_file
 from voting.crypto.ballot import ballot_tracker
 from voting.crypto.encoding import EncodingError, strict_loads
+from voting.trustee import is_private_file
 from voting.forms import ActionForm, TrackerSearchForm, UploadForm
 from voting.verify import fetched
 from voting.models import ElectionState
@@ -303,7 +304,7 @@ def _scrutineer_context(election, form=None, error=None):
     return dict(election=election, trustees=mine, form=form or UploadForm(), error=error,
                 missing=services.missing_trustees(election), progress=services.keygen_progress(election),
                 tally=services.tally_event(election), seals=services.seal_progress(election),
-                complaints=queries.event_data(election, "trustee_complaint"))
+                complaints=queries.event_data(election, "trustee_complaint"), private_file_refused=PRIVATE_FILE_REFUSED)
 
 
 @bp.route("/<slug>/scrutineer")
@@ -336,6 +337,9 @@ def scrutineer_upload(slug: str, trustee_id: str):
     except (UnicodeDecodeError, ValueError):
         form.file.errors.append(_("This file is not JSON produced by the scrutineer tool."))
         return render("voting/scrutineer.html", status=400, **_scrutineer_context(election, form))
+    if is_private_file(data):  # the page's script refuses it before sending; this says it to any other client
+        form.file.errors.append(PRIVATE_FILE_REFUSED)
+        return render("voting/scrutineer.html", status=400, **_scrutineer_context(election, form))
     try:
         with unit_of_work():
             _record_upload(election, trustee, data)
@@ -344,6 +348,11 @@ def scrutineer_upload(slug: str, trustee_id: str):
         return render("voting/scrutineer.html", status=exc.status, **_scrutineer_context(election, form))
     flash(_("Your file was checked and published on the board."), "success")
     return redirect(url_for("voting.scrutineer", slug=slug))
+
+
+PRIVATE_FILE_REFUSED = _l("This is one of your private files (your key, your key-generation state or your share): it "
+                          "is never uploaded, and nothing of it was kept. Upload the file the tool wrote for "
+                          "publication.")
 
 
 def _record_upload(election, trustee, data: Any) -> None:

@@ -207,6 +207,14 @@ def test_scrutineer_uploads_keygen_and_decryption(app, world, make_member):
     assert again.status_code == 409 and "already been published" in again.get_data(as_text=True)
     garbage = client.post("/voting/ag-keys/scrutineer/t1/upload", data={"file": (io.BytesIO(b"\xff"), "x.json")})
     assert garbage.status_code == 400 and "not JSON" in garbage.get_data(as_text=True)
+    # A private file (the key, the key-generation state) is never taken: said as such, nothing recorded.
+    events = db.session.scalar(db.select(db.func.count()).select_from(BoardEvent))
+    for private in (kits["t1"].private, keygen_step1(el, kits["t1"].private)[1]):
+        refused = client.post("/voting/ag-keys/scrutineer/t1/upload",
+                              data={"file": (io.BytesIO(json.dumps(private).encode()), "t1.key.json")})
+        assert refused.status_code == 400 and "This is one of your private files" in refused.get_data(as_text=True)
+    assert db.session.scalar(db.select(db.func.count()).select_from(BoardEvent)) == events
+    assert 'data-private-message="This is one of your private files' in client.get("/voting/ag-keys/scrutineer").text
     assert "Waiting for the other scrutineers" in client.get("/voting/ag-keys/scrutineer").get_data(as_text=True)
 
 

@@ -542,8 +542,43 @@ class ScrutineerWidget {
   }
 }
 
+// What only a scrutineer's own files hold: never uploaded. Twin of voting.trustee.is_private_file.
+const PRIVATE_FIELDS = ['signing_seed', 'encryption_secret', 'coefficients'];
+
+export function isPrivateFile(doc) {
+  if (!doc || typeof doc !== 'object' || Array.isArray(doc)) return false;
+  const keys = Object.keys(doc);
+  return doc.format === 'unevoix/v1/trustee-private' || PRIVATE_FIELDS.some((k) => keys.includes(k))
+    || (keys.length === 3 && ['id', 'election', 'share'].every((k) => keys.includes(k)));
+}
+
+/** The upload form (files from the command-line tool) refuses a private file before it leaves the computer. */
+function guardUploads(doc) {
+  for (const form of doc.querySelectorAll('form[data-private-message]')) {
+    const input = form.querySelector('input[type="file"]');
+    form.addEventListener('submit', async (event) => {
+      const file = input && input.files && input.files[0];
+      if (!file) return;
+      event.preventDefault();
+      let parsed = null;
+      try { parsed = JSON.parse(await file.text()); } catch (e) { /* not JSON: the server says so */ }
+      if (!isPrivateFile(parsed)) { form.submit(); return; }
+      input.value = '';
+      let said = form.querySelector('.private-refused');
+      if (!said) {
+        said = doc.createElement('p');
+        said.className = 'error private-refused';
+        said.setAttribute('role', 'alert');
+        form.insertBefore(said, form.firstChild);
+      }
+      said.textContent = form.dataset.privateMessage;
+    });
+  }
+}
+
 /** Mounts a widget on every scrutineer mount element of the document. */
 export function start(doc = globalThis.document, win = globalThis) {
+  guardUploads(doc);
   const roots = new Set([...doc.querySelectorAll('.scrutineer-browser, #scrutineer-browser')]);
   const widgets = [];
   for (const root of roots) {
