@@ -39,6 +39,20 @@ class InvalidSignature(VotingError):
     code = "invalid_signature"
 
 
+class InvalidTrusteeSignature(VotingError):
+    """A scrutineer's file whose signature is not that trustee's key for this election."""
+
+    status = 400
+    code = "trustee_signature"
+
+
+class StepForAnotherElection(VotingError):
+    """A scrutineer's file made for another election (its fingerprint is not this one's)."""
+
+    status = 422
+    code = "wrong_election"
+
+
 class InvalidTrusteeData(VotingError):
     """A scrutineer's upload does not verify against the record (format, signature, proof, share)."""
 

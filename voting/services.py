@@ -83,14 +83,14 @@ _BALLOT_ERRORS: dict[str, type[errors.VotingError]] = {
     "revoked_credential": errors.RevokedCredential,
 }
 _STEP_ERRORS: dict[str, type[errors.VotingError]] = {
-    "wrong_election": errors.WrongFingerprint,
+    "wrong_election": errors.StepForAnotherElection,
     "duplicate_trustee": errors.AlreadyPublished,
     "duplicate_decryption": errors.AlreadyPublished,
     "order": errors.WrongState,
     "unknown_trustee": errors.NotATrustee,
     "not_enough_trustees": errors.WrongState,
     "invalid_element": errors.InvalidGroupElement,
-    "trustee_signature": errors.InvalidSignature,
+    "trustee_signature": errors.InvalidTrusteeSignature,
     "complaint_unfounded": errors.ComplaintUnfounded,
     "not_enough_seals": errors.NotEnoughSeals,
     "credential_after_open": errors.CredentialAfterOpen,
@@ -481,6 +481,8 @@ def _kind_of_step(data: Any) -> str:
 def record_trustee_step(election: Election, data: Mapping[str, Any], trustee: Trustee | None = None) -> BoardEvent:
     """Any scrutineer upload (what ``python -m voting.trustee keygen1|keygen2|decrypt`` writes)."""
     kind = _kind_of_step(data)
+    if data.get("election") != election.fingerprint:  # said as such before the step's place in the order
+        raise errors.StepForAnotherElection(f"the file is for election {str(data.get('election'))[:16]}...")
     if kind == "trustee_commitments":
         return record_trustee_commitments(election, data, trustee)
     if kind == "trustee_share":

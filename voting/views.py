@@ -43,6 +43,10 @@ MESSAGES: dict[type, Any] = {
                             "election or this credential."),
     errors.InvalidSignature: _l("The ballot's signature does not match its credential."),
     errors.InvalidTrusteeData: lambda exc: _trustee_data_message(exc),
+    errors.InvalidTrusteeSignature: _l("The file's signature is not this scrutineer's key for this election: make it "
+                                       "again with your own private key file of this election."),
+    errors.StepForAnotherElection: _l("This file was made for another election: upload the one made for this "
+                                      "election."),
     errors.ComplaintUnfounded: _l("This complaint proves nothing against the scrutineer it names: the share it "
                                   "reveals opens and matches that scrutineer's commitments, or the revealed key is "
                                   "not proven to be the true one. That scrutineer stays in key generation."),

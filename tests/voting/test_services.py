@@ -337,7 +337,7 @@ def test_trustee_steps_are_checked_against_the_record():
 
     data, _ = keygen_step1(el, kits["t1"].private)
     forged = dict(data, commitments=list(reversed(data["commitments"])))
-    with pytest.raises(errors.InvalidSignature):
+    with pytest.raises(errors.InvalidTrusteeSignature):
         services.record_trustee_step(election, forged)
     services.record_trustee_step(election, data)
     with pytest.raises(errors.AlreadyPublished):

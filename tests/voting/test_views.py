@@ -215,6 +215,12 @@ def test_scrutineer_uploads_keygen_and_decryption(app, world, make_member):
         assert refused.status_code == 400 and "This is one of your private files" in refused.get_data(as_text=True)
     assert db.session.scalar(db.select(db.func.count()).select_from(BoardEvent)) == events
     assert 'data-private-message="This is one of your private files' in client.get("/voting/ag-keys/scrutineer").text
+    # Another election's file, or one signed with another key, is said as such (not as a ballot's signature).
+    for data, status, words in ((dict(step1, election="0" * 64), 422, "This file was made for another election"),
+                                (forged, 400, "The file's signature is not this scrutineer's key")):
+        answer = client.post("/voting/ag-keys/scrutineer/t1/upload",
+                             data={"file": (io.BytesIO(json.dumps(data).encode()), "t1.step1.json")})
+        assert answer.status_code == status and words in answer.get_data(as_text=True).replace("&#39;", "'")
     assert "Waiting for the other scrutineers" in client.get("/voting/ag-keys/scrutineer").get_data(as_text=True)
 
 
