@@ -43,6 +43,7 @@ from voting.crypto.dkg import (
     new_trustee_identity,
     partial_decrypt,
     verify_step1,
+    verify_trustee_signature,
 )
 from voting.crypto.election import DefinitionError, Election
 from voting.record import RECORD_FORMAT, RecordError, RecordState
@@ -310,13 +311,18 @@ def cmd_sign_seal(args: argparse.Namespace) -> int:
         print(_("refused: trustee %(id)s already signed this seal", id=me), file=sys.stderr)
         return 1
     data = sign_trustee_data(private, "seal_signature", state.seal_data(me))
+    try:  # a key of another election or scrutineer would sign a seal the board refuses: said here instead
+        verify_trustee_signature(state.el, "seal_signature", data)
+    except TrusteeError:
+        raise TrusteeError("state_mismatch", "the private key is not this election's key of that trustee") from None
     electorate = sum(state.electorate().values())
     counted = data["counted"]
     _write(args.out, data)
     print(_("trustee %(id)s: seal of the closed board signed in %(out)s (publish). It fixes %(counted)s counted "
             "ballot(s) of %(electorate)s voter(s) (turnout %(percent)s %%), board head %(head)s. Compare these with "
             "what was announced in the hall.", id=me, out=args.out, counted=counted, electorate=electorate,
-            percent=counted * 100 // max(electorate, 1), head=data["head"]))
+            percent=args.words.decimal(100 * counted / electorate) if electorate else "0",
+            head=data["head"]))
     print(_(HALL_COUNT))
     return 0
 

@@ -11,6 +11,7 @@ from typing import Any
 import pytest
 
 from voting.crypto.credential import generate_credential
+from voting.crypto.dkg import new_trustee_identity
 from voting.crypto.election import Contest, Election, TrusteeInfo
 from voting.record import RecordError, RecordState, append_event, make_event, record_document
 from voting.simulate import cast
@@ -126,6 +127,12 @@ def test_trustee_workflow_with_files(tmp_path: Path) -> None:
               "key": read(tmp_path / "t3.key"), "state": read(tmp_path / "t3.state"),
               "share": read(tmp_path / "t3.share")}
     (tmp_path / "t3.browser.json").write_text(json.dumps(bundle), encoding="utf-8")
+    # A key of another election (a scrutineer with two) signs nothing: said, no file written.
+    (tmp_path / "other.key").write_text(json.dumps(new_trustee_identity("t2", "T2")[0]), encoding="utf-8")
+    wrong = trustee("sign-seal", "--record", str(tmp_path / "record.json"), "--key", str(tmp_path / "other.key"),
+                    "--out", str(tmp_path / "t2.seal"))
+    assert wrong.returncode != 0 and "does not belong to this election or to this scrutineer" in wrong.stderr
+    assert not (tmp_path / "t2.seal").exists()
     for t, key in (("t1", "t1.key"), ("t3", "t3.browser.json")):
         proc = trustee("sign-seal", "--record", str(tmp_path / "record.json"), "--key", str(tmp_path / key),
                        "--out", str(tmp_path / f"{t}.seal"))

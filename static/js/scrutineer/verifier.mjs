@@ -309,9 +309,12 @@ async function verifyClosedBoard(open, opts) {
   return { reader, rec, el, acc, hashes, verified };
 }
 
-/** The turnout as the tools show it: counted ballots over the electorate. */
-function turnoutText(total, voters) {
-  return voters ? `${total} / ${voters} (${((100 * total) / voters).toFixed(1)} %)` : '0';
+/** The turnout as the tools show it: counted ballots over the electorate, the share written as ``lang``
+ * writes numbers (7,5 % in French and Dutch, as the command-line tool; the page passes its language). */
+export function turnoutText(total, voters, lang = 'en') {
+  if (!voters) return '0';
+  const share = ((100 * total) / voters).toLocaleString(lang, { minimumFractionDigits: 1, maximumFractionDigits: 1 });
+  return `${total} / ${voters} (${share} %)`;
 }
 
 /**
