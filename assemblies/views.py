@@ -667,7 +667,7 @@ def results_csv(slug: str):
         else:
             for g in row["groups"]:
                 # Each category elects its own seats: the item says which, as the results page does.
-                seats = f"{title} ({_('Category %(c)s: %(n)d seats', c=g['category'], n=g['seat'].seats)})"
+                seats = f"{title} ({ngettext('Category %(c)s: %(num)d seat', 'Category %(c)s: %(num)d seats', g['seat'].seats, c=g['category'])})"
                 for r in g["seat"].ranking:
                     name = g["by_choice"][r.choice].name
                     if g["seat"].withheld:

@@ -869,7 +869,8 @@ def _expected_rows(assembly, lang="en"):
                                        getattr(o.total, key))
         else:
             for g in row["groups"]:
-                seats = f"{title} (Category {g['category']}: {g['seat'].seats} seats)"  # each category's own seats
+                n = g["seat"].seats
+                seats = f"{title} (Category {g['category']}: {n} seat{'s' if n != 1 else ''})"  # each category's own
                 for r in g["seat"].ranking:
                     out[(seats, g["by_choice"][r.choice].name)] = (*g["per_category"][r.choice], r.votes)
     return out
