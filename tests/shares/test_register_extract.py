@@ -55,7 +55,7 @@ def test_the_extract_is_in_the_readers_language_and_names_a_counterpart_by_numbe
     sign_in(client, giver.account)
     text = pdf_text(client.get("/me/register-extract.pdf").data, tmp_path)
     assert "Extrait du registre des parts" in text, text
-    assert f"4 mai {THIS_YEAR - 1}" in text and f"au membre {receiver.number}" in text
+    assert f"4 mai {THIS_YEAR - 1}" in text and f"au sociétaire {receiver.number}" in text
     assert "Receiver" not in text  # the other member's name is theirs, not the giver's to read
     assert "Parts détenues" in text
 
