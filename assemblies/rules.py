@@ -120,6 +120,11 @@ class SeatOutcome:
     withheld: bool
     elected: list[str] = field(default_factory=list)
 
+    @property
+    def unfilled(self) -> int:
+        """Seats nobody fills (fewer candidates with a vote than seats): the results say so."""
+        return max(self.seats - len(self.elected), 0)
+
 
 def tie_key(tie_rule: str, fingerprint: str, order: Sequence[str], choice: str) -> str:
     """How equal votes are ordered: the order of the ballot, or a lot anyone can recompute

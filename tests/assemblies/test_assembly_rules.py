@@ -104,3 +104,10 @@ def test_only_the_total_published():
     nothing = resolution_outcome(None, total=None, majority="simple", abstentions_count=False, participants=3,
                                  electorate=20, quorum_percent=10, min_count=5)
     assert nothing.withheld and not nothing.adopted
+
+
+def test_seats_without_a_candidate_with_votes_are_said_unfilled():
+    """Four seats, one candidate with votes: one elected, three unfilled (the results say so)."""
+    out = allocate_seats({"a1": 5, "a2": 0}, ["a1", "a2"], 4)
+    assert out.elected == ["a1"] and out.unfilled == 3
+    assert allocate_seats({"a1": 5, "a2": 3}, ["a1", "a2"], 1).unfilled == 0
