@@ -436,3 +436,22 @@ def test_the_chair_holds_one_item_back_then_opens_it_the_projector_and_the_ballo
     expect(member_page.locator("#ballot-done")).to_be_visible(timeout=30_000)
     context.close()
     projector.context.close()
+
+
+def test_a_credential_casting_would_refuse_hides_the_choices_until_another_is_given(page, live_server, sign_in):
+    """Another member's link: the refusal is said at once and the ballot waits, hidden, instead of
+    letting the voter fill it in and review it for a cast that cannot land."""
+    w = open_world()
+    member, other = w.members[1], w.members[2]
+    own = mail_link(member.email).split("#")[1].split(":")[0]
+    sign_in(page, live_server, member.email)
+    page.goto(live_server.path(mail_link(other.email)))
+    expect(page.locator("#ballot-error")).to_contain_text("This voting credential was sent to another member")
+    expect(page.locator("fieldset[data-contest=item2]")).to_be_hidden()
+    expect(page.get_by_role("button", name="Review my choices")).to_be_hidden()
+    page.get_by_label("Your voting credential").fill(own)
+    page.get_by_label("Your voting credential").dispatch_event("change")
+    expect(page.locator("fieldset[data-contest=item2]")).to_be_visible()
+    page.locator("fieldset[data-contest=item2]").get_by_label("Yes", exact=True).check()
+    fill_ballot(page)
+    cast(page)

@@ -68,6 +68,12 @@ if (app && form) {
   const whose = document.getElementById('ballot-whose');
   let proxyOf = null;
   let refused = false; // the error box shows this look-up's refusal
+  // A credential casting would refuse (revoked, another member's, unknown): the choices and the review
+  // wait, hidden, until another one is given (its field stays open), instead of a dead end at the cast.
+  const waitForCredential = (blocked) => {
+    form.querySelectorAll('fieldset.contest').forEach((fs) => { fs.hidden = blocked; });
+    document.getElementById('review-button').hidden = blocked;
+  };
   const askWhose = async () => {
     whose.hidden = true;
     proxyOf = null;
@@ -80,10 +86,10 @@ if (app && form) {
       body = await response.json();
     } catch (e) { return; } // the cast says it all again
     if (!response.ok) {
-      if (body.error !== 'login_required') { fail(body.message); refused = true; } // else the page asks to sign in
+      if (body.error !== 'login_required') { fail(body.message); refused = true; waitForCredential(true); } // else the page asks to sign in
       return;
     }
-    if (refused) { clearError(); refused = false; }
+    if (refused) { clearError(); refused = false; waitForCredential(false); }
     proxyOf = body.proxy_of;
     whose.textContent = body.message || '';
     whose.hidden = !body.message;
