@@ -1,4 +1,5 @@
-"""What elections ask of the signed-in person on the home page: a scrutineer's step to do."""
+"""What elections ask of the signed-in person on the home page: a scrutineer's step to do, and a
+member's vote in an election of its own (an assembly's vote is the assembly's task: assemblies.tasks)."""
 from __future__ import annotations
 
 from flask import url_for
@@ -9,8 +10,9 @@ from sqlalchemy import select
 from app.extensions import db
 from app.models import Role
 from app.registry import Task
+from shares.queries import member_for_account
 from voting import services, texts
-from voting.models import Election, ElectionState, Trustee
+from voting.models import CastBallot, Credential, Election, ElectionState, Trustee
 
 # The states in which an election waits for its scrutineers (keys, key generation, decryption).
 _WAITING = (ElectionState.SETUP, ElectionState.KEYGEN, ElectionState.CLOSED)
@@ -28,4 +30,27 @@ def scrutineer_tasks(user) -> list[Task]:
             title = texts.election_title(election, str(get_locale()))
             tasks.append(Task(title=_("Your step as scrutineer of “%(election)s”", election=title),
                               url=url_for("voting.scrutineer", slug=election.slug), count=1, urgency=5))
+    return tasks
+
+
+def voter_tasks(user) -> list[Task]:
+    """"Vote" while the member's credential has no ballot that counts, then "Vote again" (offered,
+    not owed), for each open election of its own that delivered them a credential."""
+    member = member_for_account(user.id)
+    if member is None:
+        return []
+    counts = (select(CastBallot.id).where(CastBallot.credential_id == Credential.id,
+                                          CastBallot.superseded_by_tracker.is_(None)).exists())
+    rows = db.session.execute(
+        select(Election, counts).join(Credential, Credential.election_id == Election.id)
+        .where(Credential.member_id == member.id, Credential.revoked_at.is_(None), Election.assembly_id.is_(None),
+               Election.state == ElectionState.OPEN)).all()
+    tasks = []
+    for election, voted in rows:
+        if not services.accepts_ballots(election):
+            continue
+        title = texts.election_title(election, str(get_locale()))
+        tasks.append(Task(title=_("Vote again: %(t)s", t=title) if voted else _("Vote: %(t)s", t=title),
+                          url=url_for("voting.vote", slug=election.slug), urgency=60 if voted else 10,
+                          count=0 if voted else 1))
     return tasks

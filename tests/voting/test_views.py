@@ -348,3 +348,15 @@ def test_the_demo_elections_show_words_not_identifiers(app):
             for contest in view["contests"]:
                 assert contest["title"] != contest["id"]
                 assert all(choice["label"] != choice["id"] for choice in contest["choices"])
+
+
+def test_an_election_of_its_own_asks_its_voter_on_the_home_page(app, world):
+    """Not an assembly's: "Vote" on the member's home page while no ballot of theirs counts, then
+    "Vote again" (offered, not counted as owed); nothing for someone without a credential."""
+    member = client_for(app, world, "member")
+    home = member.get("/").get_data(as_text=True)
+    assert "Vote: Web assembly" in home and 'href="/voting/ag-web/vote"' in home
+    assert member.post("/voting/ag-web/ballots", json=make_ballot(world)).status_code == 201
+    home = member.get("/").get_data(as_text=True)
+    assert "Vote again: Web assembly" in home and "Vote: Web assembly" not in home
+    assert "Web assembly" not in client_for(app, world, "staff").get("/").get_data(as_text=True)
