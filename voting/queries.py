@@ -149,6 +149,12 @@ def event_data(election: Election, event_type: str) -> list[dict]:
             BoardEvent.election_id == election.id, BoardEvent.type == event_type).order_by(BoardEvent.seq))]
 
 
+def delivered_credential(election: Election, member_id: int) -> bool:
+    """Whether a credential of this election was ever delivered to the member (a revoked one too)."""
+    return db.session.scalar(select(Credential.id).where(Credential.election_id == election.id,
+                                                         Credential.member_id == member_id).limit(1)) is not None
+
+
 def has_voted(election: Election, member_id: int) -> bool:
     return db.session.scalar(select(CastBallot.id).join(Credential, Credential.id == CastBallot.credential_id).where(
         Credential.election_id == election.id, Credential.member_id == member_id).limit(1)) is not None

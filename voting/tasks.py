@@ -11,8 +11,8 @@ from app.extensions import db
 from app.models import Role
 from app.registry import Task
 from shares.queries import member_for_account
-from voting import services, texts
-from voting.models import CastBallot, Credential, Election, ElectionState, Trustee
+from voting import queries, services, texts
+from voting.models import Election, ElectionState, Trustee
 
 # The states in which an election waits for its scrutineers (keys, key generation, decryption).
 _WAITING = (ElectionState.SETUP, ElectionState.KEYGEN, ElectionState.CLOSED)
@@ -37,19 +37,16 @@ def voter_tasks(user) -> list[Task]:
     """"Vote" while the member's credential has no ballot that counts, then "Vote again" (offered,
     not owed), for each open election of its own that delivered them a credential."""
     member = member_for_account(user.id)
-    if member is None:
+    status = queries.voter_status(member.id) if member is not None else {}  # election id -> a ballot counts
+    if not status:
         return []
-    counts = (select(CastBallot.id).where(CastBallot.credential_id == Credential.id,
-                                          CastBallot.superseded_by_tracker.is_(None)).exists())
-    rows = db.session.execute(
-        select(Election, counts).join(Credential, Credential.election_id == Election.id)
-        .where(Credential.member_id == member.id, Credential.revoked_at.is_(None), Election.assembly_id.is_(None),
-               Election.state == ElectionState.OPEN)).all()
+    elections = db.session.scalars(select(Election).where(
+        Election.id.in_(status), Election.assembly_id.is_(None), Election.state == ElectionState.OPEN))
     tasks = []
-    for election, voted in rows:
+    for election in elections:
         if not services.accepts_ballots(election):
             continue
-        title = texts.election_title(election, str(get_locale()))
+        title, voted = texts.election_title(election, str(get_locale())), status[election.id]
         tasks.append(Task(title=_("Vote again: %(t)s", t=title) if voted else _("Vote: %(t)s", t=title),
                           url=url_for("voting.vote", slug=election.slug), urgency=60 if voted else 10,
                           count=0 if voted else 1))

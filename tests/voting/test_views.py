@@ -360,3 +360,15 @@ def test_an_election_of_its_own_asks_its_voter_on_the_home_page(app, world):
     home = member.get("/").get_data(as_text=True)
     assert "Vote again: Web assembly" in home and "Vote: Web assembly" not in home
     assert "Web assembly" not in client_for(app, world, "staff").get("/").get_data(as_text=True)
+
+
+def test_a_member_no_credential_was_sent_to_is_told_so_instead_of_a_ballot(app, world):
+    from tests.factories import make_member_obj, sign_in
+
+    outsider = make_member_obj()
+    client = app.test_client()
+    sign_in(client, outsider.account)
+    page = client.get("/voting/ag-web/vote").get_data(as_text=True)
+    assert "You are not among the voters of this election" in page and 'id="ballot-form"' not in page
+    voter = client_for(app, world, "member").get("/voting/ag-web/vote").get_data(as_text=True)
+    assert 'id="ballot-form"' in voter and "not among the voters" not in voter
