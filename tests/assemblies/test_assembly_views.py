@@ -251,6 +251,9 @@ def test_a_member_gives_a_proxy_from_the_assembly_page(client, world, outbox):
     assert 'name="confirmed" value="1"' in text and services.standing_proxy(world.assembly, world.members[0].id) is None
     ok = post(client, "/assemblies/ga-test/proxy", page, {"holder_number": str(holder.number), "confirmed": "1"})
     assert ok.status_code == 302
+    # The same confirmation sent again from a second tab: refused, and said although the form is gone.
+    again = post(client, "/assemblies/ga-test/proxy", page, {"holder_number": str(holder.number), "confirmed": "1"})
+    assert again.status_code == 409 and 'class="error-summary" role="alert"' in again.get_data(as_text=True)
     assert "holds your proxy" in client.get(page).get_data(as_text=True)
     assert post(client, "/assemblies/ga-test/proxy/end", page).status_code == 302
     assert services.standing_proxy(world.assembly, world.members[0].id) is None
