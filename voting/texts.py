@@ -10,7 +10,8 @@ from flask_babel import lazy_gettext as _l
 
 # An election's state (voting.models.ElectionState values), for its pages and the audit log.
 STATE_WORDS = {"setup": _l("Waiting for the scrutineers' keys"), "keygen": _l("Key generation"), "open": _l("Open"),
-               "closed": _l("Closed"), "tallied": _l("Result published")}
+               "closed": _l("Closed"), "tallied": _l("Result published"),
+               "ready": _l("Ready to open")}  # key generation done: the election key is on the board
 
 # A board contest's category, in the words of a definition's texts (each language).
 CATEGORY_TITLES = {

@@ -491,8 +491,12 @@ def voting_error_message(exc) -> str:
 
 
 @bp.app_template_global()
-def election_state_label(state: ElectionState) -> str:
-    return str(texts.STATE_WORDS[state.value])
+def election_state_label(election) -> str:
+    """The election's state in words; once its key is on the board, key generation reads "ready to open"."""
+    state = election.state.value
+    if election.state is ElectionState.KEYGEN and election.public_key is not None:
+        state = "ready"
+    return str(texts.STATE_WORDS[state])
 
 
 @bp.app_template_global()

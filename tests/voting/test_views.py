@@ -372,3 +372,17 @@ def test_a_member_no_credential_was_sent_to_is_told_so_instead_of_a_ballot(app, 
     assert "You are not among the voters of this election" in page and 'id="ballot-form"' not in page
     voter = client_for(app, world, "member").get("/voting/ag-web/vote").get_data(as_text=True)
     assert 'id="ballot-form"' in voter and "not among the voters" not in voter
+
+
+def test_an_election_whose_key_is_on_the_board_reads_ready_to_open(app):
+    from voting.demo import definition, make_kits, run_keygen
+    from voting.simulate import reference_contests
+
+    kits = make_kits(3)
+    election = services.create_election(definition("ag-ready", "Ready", reference_contests(), kits, 2), slug="ag-ready")
+    db.session.commit()
+    board = app.test_client().get("/voting/ag-ready/board").get_data(as_text=True)
+    assert "Key generation" in board or "Waiting for the scrutineers" in board
+    run_keygen(election, kits)
+    db.session.commit()
+    assert "Ready to open" in app.test_client().get("/voting/ag-ready/board").get_data(as_text=True)
