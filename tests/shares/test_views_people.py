@@ -37,7 +37,7 @@ def test_the_join_form_is_reachable_and_speaks_french(client):
     home = client.get("/", headers={"Accept-Language": "fr"}).get_data(as_text=True)
     assert 'href="/join"' in home
     page = client.get("/join", headers={"Accept-Language": "fr"}).get_data(as_text=True)
-    assert "Devenir membre" in page and "Qui devient membre\u202f?" in page  # French spacing before ?
+    assert "Devenir sociétaire" in page and "Qui devient sociétaire\u202f?" in page  # French spacing before ?
 
 
 @pytest.mark.parametrize("change, field, message", [
