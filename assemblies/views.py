@@ -667,7 +667,9 @@ def results_csv(slug: str):
         else:
             for g in row["groups"]:
                 # Each category elects its own seats: the item says which, as the results page does.
-                seats = f"{title} ({ngettext('Category %(c)s: %(num)d seat', 'Category %(c)s: %(num)d seats', g['seat'].seats, c=g['category'])})"
+                seats = ngettext("Category %(c)s: %(num)d seat", "Category %(c)s: %(num)d seats", g["seat"].seats,
+                                 c=g["category"])
+                seats = f"{title} ({seats})"
                 for r in g["seat"].ranking:
                     name = g["by_choice"][r.choice].name
                     if g["seat"].withheld:

@@ -30,7 +30,8 @@ class ApplicationForm(FlaskForm):
     """Every field optional for a draft; the service says what submission still needs."""
 
     # The version the form was opened on (none for a first draft): anything else is a form out of date.
-    version = HiddenField(validators=[Optional(), Regexp(r"^[0-9]{1,9}$", message=_l("This form is out of date. Reload the page."))])
+    version = HiddenField(validators=[Optional(), Regexp(r"^[0-9]{1,9}$",
+                                                         message=_l("This form is out of date. Reload the page."))])
     language = SelectField(_l("Language you write in"), choices=LANGUAGE_CHOICES)
     published_name = StringField(_l("Name as published"), validators=[Optional(), Length(max=LIMITS["published_name"])])
     representative_name = StringField(_l("Name of the person representing your organisation"),

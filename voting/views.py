@@ -226,7 +226,8 @@ def vote(slug: str):
     election = queries.election_by_slug(slug)
     member = share_queries.member_contact(current_user.id) if current_user.is_authenticated else None
     # A signed-in member no credential was ever sent to is told so, instead of a ballot they cannot cast.
-    not_a_voter = election.require_login and member is not None and not queries.delivered_credential(election, member.id)
+    not_a_voter = (election.require_login and member is not None
+                   and not queries.delivered_credential(election, member.id))
     return render("voting/vote.html", election=election, closed=services.closed_contests(election),
                   waiting=services.waiting_contests(election), not_a_voter=not_a_voter)
 
