@@ -8,7 +8,7 @@ from __future__ import annotations
 import logging
 from typing import Mapping
 
-from flask import render_template, request
+from flask import jsonify, render_template, request
 from flask_babel import lazy_gettext as _l
 from sqlalchemy.exc import DataError, IntegrityError
 from werkzeug.exceptions import HTTPException
@@ -86,8 +86,21 @@ ERROR_TEXTS = {
 }
 
 
+# The ``error`` of a JSON refusal that no service named (the services' own carry their codes).
+JSON_CODES = {400: "bad_request", 403: "forbidden", 404: "not_found", 405: "method_not_allowed", 409: "conflict",
+              413: "too_large", 422: "refused", 429: "too_many_requests", 500: "server_error"}
+
+
+def wants_json() -> bool:
+    """A request a script made for JSON (a ballot posted, a ``.json`` read): its refusal is JSON too,
+    which the page can show, not an HTML page it cannot read."""
+    return request.is_json or request.path.endswith(".json") or request.accept_mimetypes.best == "application/json"
+
+
 def render_error(status: int, message: str | None = None):
     title, default = ERROR_TEXTS.get(status, ERROR_TEXTS[500])
+    if wants_json():
+        return jsonify({"error": JSON_CODES.get(status, "error"), "message": str(message or default)}), status
     # no_task_badge: an error page does not ask every module for the person's tasks (base.html)
     return render_template("errors/error.html", status=status, title=title,
                            message=message or default, no_task_badge=True), status

@@ -234,3 +234,15 @@ def test_a_record_cannot_take_a_short_name_another_page_s_address_uses(app, db):
                                 mandate_decided_on=date(2017, 6, 1))
         with pytest.raises(ReservedName):
             voting.create_election(definition("manage", "Manage", reference_contests(), make_kits(3), 2), slug="manage")
+
+
+def test_a_script_s_request_is_refused_in_json_the_page_can_show(app, db, make_app):
+    """A ballot posted once the session is gone, or a .json that does not exist: the answer is JSON
+    with the sentence (the ballot page showed "the network did not answer" for an HTML page)."""
+    client = app.test_client()
+    missing = client.get("/voting/nope/election.json", headers={"Accept-Language": "fr"})
+    assert missing.status_code == 404 and missing.json == {"error": "not_found", "message": "Il n'y a rien à cette adresse."}
+    assert client.get("/no-such-page").content_type.startswith("text/html")
+    guarded = make_app(WTF_CSRF_ENABLED=True).test_client()
+    expired = guarded.post("/voting/nope/ballots", json={"election": "x"})
+    assert expired.status_code == 400 and expired.json["message"] == "Your form expired. Please reload the page and try again."
