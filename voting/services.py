@@ -1312,7 +1312,8 @@ def record_partial_decryption(election: Election, data: Mapping[str, Any], trust
 
 
 def missing_trustees(election: Election) -> list[str]:
-    """Trustee ids that have not published the step the election waits for (keygen or decryption)."""
+    """Trustee ids whose step the election waits for: every scrutineer's keys and key generation; the
+    seal's signatures, then the partial decryptions, until k of them are on the board."""
     progress = keygen_progress(election)
     ids = [t.trustee_id for t in election.trustees]
     if election.state in (ElectionState.SETUP,):
@@ -1321,11 +1322,11 @@ def missing_trustees(election: Election) -> list[str]:
         if set(progress["trustee_commitments"]) != set(ids):
             return [i for i in ids if i not in progress["trustee_commitments"]]
         return [i for i in ids if i not in progress["trustee_share"]]
-    if election.state is ElectionState.CLOSED:
-        if tally_event(election) is None:  # the seal first
-            sealed = seal_progress(election)
-            return [i for i in ids if i not in sealed]
-        return [i for i in ids if i not in progress["partial_decryption"]]
+    if election.state is ElectionState.CLOSED:  # k of the scrutineers are enough: nobody is waited for after
+        done = seal_progress(election) if tally_event(election) is None else progress["partial_decryption"]
+        if len(set(done)) >= election.definition["threshold"]:
+            return []
+        return [i for i in ids if i not in done]
     return []
 
 

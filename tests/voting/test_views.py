@@ -255,8 +255,12 @@ def test_officer_runs_close_tally_result_and_sees_who_is_missing(app, world, cli
     posted = scr.post("/voting/ag-web/trustees/t1/steps", json=signed)
     assert posted.status_code == 201 and posted.json["type"] == "seal_signature"
     assert scr.post("/voting/ag-web/trustees/t1/steps", json=signed).status_code == 409  # once
+    assert services.missing_trustees(election) == ["t2", "t3"]
     services.record_trustee_step(election, seal_signature(election, world["kits"]["t2"]))
     db.session.commit()
+    # k = 2 signatures are enough: nobody is waited for any more (t3 is not asked to sign).
+    assert services.missing_trustees(election) == []
+    assert "Waiting for these scrutineers" not in officer.get("/voting/manage/ag-web").get_data(as_text=True)
     assert officer.post("/voting/manage/ag-web/tally").status_code == 302
     services.record_trustee_step(election, partial_decryption(election, world["kits"]["t2"]))
     db.session.commit()
