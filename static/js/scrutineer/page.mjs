@@ -40,8 +40,8 @@ import {
 } from './dkg.mjs';
 import { RecordError, RecordReader } from './record.mjs';
 import {
-  DEFAULT_MIN_BALLOTS, DecryptionRefused, inlinePool, responseChunks, streamEvents, turnoutText, verifyForDecryption,
-  verifyForSeal, workerPool,
+  DEFAULT_MIN_BALLOTS, DecryptionRefused, inlinePool, responseChunks, streamEvents, verifyForDecryption, verifyForSeal,
+  workerPool,
 } from './verifier.mjs';
 import { baseMul, elementToHex, scalarFromHex } from '../ballot/group.mjs';
 
@@ -430,6 +430,7 @@ class ScrutineerWidget {
       const { rec, summary } = await check.verify(() => this.openRecord(), {
         pool,
         minBallots: this.cfg.minBallots,
+        lang: this.doc.documentElement.lang || 'en',
         onProgress: (p) => {
           if (p.phase === 'rereading') {
             this.say(this.t('rereading'));
@@ -457,8 +458,8 @@ class ScrutineerWidget {
     go.addEventListener('click', () => this.onRun(action));
     this.actions.append(go);
     this.say(this.t(check.summary, {
-      total: s.total, a: s.counted && s.counted.A, b: s.counted && s.counted.B, voters: s.voters,
-      turnout: turnoutText(s.total, s.voters, doc.documentElement.lang || 'en'), head: s.head,
+      total: s.total, a: s.counted && s.counted.A, b: s.counted && s.counted.B, voters: s.voters, turnout: s.turnout,
+      head: s.head,
     }));
     go.focus();
     return undefined;

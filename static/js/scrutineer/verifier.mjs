@@ -310,8 +310,9 @@ async function verifyClosedBoard(open, opts) {
 }
 
 /** The turnout as the tools show it: counted ballots over the electorate, the share written as ``lang``
- * writes numbers (7,5 % in French and Dutch, as the command-line tool; the page passes its language). */
-export function turnoutText(total, voters, lang = 'en') {
+ * writes numbers (7,5 % in French and Dutch, as the command-line tool; the page passes its language
+ * as ``opts.lang`` of verifyForSeal and verifyForDecryption). */
+function turnoutText(total, voters, lang = 'en') {
   if (!voters) return '0';
   const share = ((100 * total) / voters).toLocaleString(lang, { minimumFractionDigits: 1, maximumFractionDigits: 1 });
   return `${total} / ${voters} (${share} %)`;
@@ -327,7 +328,7 @@ export async function verifyForSeal(open, opts = {}) {
   const electorate = reader.electorate();
   const voters = electorate.A + electorate.B;
   const total = rec.close.counted;
-  return { rec, summary: { total, electorate, voters, turnout: turnoutText(total, voters), head: rec.close.head } };
+  return { rec, summary: { total, electorate, voters, turnout: turnoutText(total, voters, opts.lang), head: rec.close.head } };
 }
 
 /**
@@ -414,7 +415,7 @@ export async function verifyForDecryption(open, opts = {}) {
     rec,
     summary: {
       counted: perCategory, total, groups, electorate, voters,
-      turnout: turnoutText(total, voters),
+      turnout: turnoutText(total, voters, opts.lang),
       head: rec.closeHead, tally: rec.tally.hash,
     },
   };
