@@ -20,6 +20,7 @@ from assemblies.permissions import can_check_in, can_run_vote
 from shares.queries import member_for_account
 from voting import services as voting
 from voting.models import Election, ElectionState
+from voting.tasks import vote_task
 
 
 def _title(assembly: Assembly) -> str:
@@ -41,10 +42,8 @@ def vote_tasks(user):
             continue
         title = _title(assembly)
         if services.standing_proxy(assembly, member.id) is None:
-            voted = services.has_voted(assembly, member.id)
-            out.append(Task(title=(_("Vote again: %(t)s", t=title) if voted else _("Vote: %(t)s", t=title)),
-                            url=url_for("voting.vote", slug=election.slug), urgency=10 if not voted else 60,
-                            due=brussels_day(assembly.voting_closes_at), count=0 if voted else 1))
+            out.append(vote_task(title, election.slug, services.has_voted(assembly, member.id),
+                                 due=brussels_day(assembly.voting_closes_at)))
         # A proxy held: the vote owed for the member who gave it (its link came in the mail "Proxy of ...").
         for proxy in services.proxies_held(assembly, member):
             if not services.has_voted(assembly, proxy.giver_id):

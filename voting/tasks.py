@@ -1,6 +1,8 @@
 """What elections ask of the signed-in person on the home page: a scrutineer's step to do, and a
-member's vote in an election of its own (an assembly's vote is the assembly's task: assemblies.tasks)."""
+member's vote (``vote_task``, for an election of its own here and for an assembly's in assemblies.tasks)."""
 from __future__ import annotations
+
+from datetime import date
 
 from flask import url_for
 from flask_babel import get_locale
@@ -33,9 +35,15 @@ def scrutineer_tasks(user) -> list[Task]:
     return tasks
 
 
+def vote_task(title: str, slug: str, voted: bool, due: date | None = None) -> Task:
+    """"Vote" while no ballot of the member counts (owed: in the badge), then "Vote again" (offered,
+    not owed), for an election of its own here or an assembly's (assemblies.tasks)."""
+    return Task(title=_("Vote again: %(t)s", t=title) if voted else _("Vote: %(t)s", t=title),
+                url=url_for("voting.vote", slug=slug), urgency=60 if voted else 10, due=due, count=0 if voted else 1)
+
+
 def voter_tasks(user) -> list[Task]:
-    """"Vote" while the member's credential has no ballot that counts, then "Vote again" (offered,
-    not owed), for each open election of its own that delivered them a credential."""
+    """The vote of each open election of its own that delivered the member a credential."""
     member = member_for_account(user.id)
     status = queries.voter_status(member.id) if member is not None else {}  # election id -> a ballot counts
     if not status:
@@ -46,8 +54,6 @@ def voter_tasks(user) -> list[Task]:
     for election in elections:
         if not services.accepts_ballots(election):
             continue
-        title, voted = texts.election_title(election, str(get_locale())), status[election.id]
-        tasks.append(Task(title=_("Vote again: %(t)s", t=title) if voted else _("Vote: %(t)s", t=title),
-                          url=url_for("voting.vote", slug=election.slug), urgency=60 if voted else 10,
-                          count=0 if voted else 1))
+        tasks.append(vote_task(texts.election_title(election, str(get_locale())), election.slug,
+                               status[election.id]))
     return tasks
