@@ -11,7 +11,8 @@ def init_app(app) -> None:
     from app.registry import nav_item, task_provider
     from assemblies import cli, permissions
     from assemblies.messages import MESSAGES
-    from assemblies.tasks import door_tasks, officer_tasks, vote_tasks
+    from assemblies import minutes_views  # noqa: F401  (its routes, on the blueprint)
+    from assemblies.tasks import door_tasks, minutes_tasks, officer_tasks, vote_tasks
     from assemblies.views import bp
 
     app.register_blueprint(bp)
@@ -22,6 +23,7 @@ def init_app(app) -> None:
     task_provider(vote_tasks)
     task_provider(officer_tasks)
     task_provider(door_tasks)
+    task_provider(minutes_tasks)
     from assemblies.services import holds_proxy_for
     from voting.permissions import register_cast_for_rule
 

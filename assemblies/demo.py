@@ -14,7 +14,7 @@ from app.clock import BRUSSELS, today, utcnow
 from app.demo import files_folder
 from app.extensions import db
 from app.models import Account, AccountRole, Role
-from assemblies import errors, services
+from assemblies import errors, minutes, services
 from assemblies.models import Assembly, Elector, Gender, ItemKind, Majority, ProxySource
 from shares.models import Category
 from voting import services as voting
@@ -140,6 +140,29 @@ def tally(assembly: Assembly, kits: dict[str, ScrutineerKit]) -> None:
     voting.publish_result(election)
 
 
+def _signed_minutes(assembly: Assembly) -> None:
+    """The held assembly's minutes, written and signed by the secretary (in French, as they were)."""
+    secretary = db.session.scalar(select(Account).join(AccountRole).where(AccountRole.role == Role.SECRETARY)
+                                  .order_by(Account.id).limit(1))
+    draft = minutes.start_minutes(assembly, actor=secretary)
+    said = {ItemKind.INFORMATION: "Le conseil présente le rapport d'activité ; trois questions de la salle sur les "
+                                  "délais de paiement des clients.",
+            ItemKind.BOARD: "Le conseil rappelle l'appel à candidatures ; les candidat·es présent·es dans la salle se "
+                            "présentent en une minute chacun·e."}
+    notes = {item.id: said[item.kind] for item in assembly.items if item.kind in said}
+    accounts = next((item for item in assembly.items if item.kind is ItemKind.RESOLUTION), None)
+    if accounts is not None:
+        notes[accounts.id] = "La trésorière présente les comptes. Deux questions sur la réserve du fonds de garantie ; " \
+                             "elle y répond."
+    minutes.save_minutes(draft, version=draft.version, chair="Anne Lemaire", secretary=secretary.display_name
+                         if secretary else "Bruno Peeters", tellers="Chloé Martin, Youssef El Amrani",
+                         opening="La présidente ouvre la séance à 14 h 05. L'assemblée a été convoquée par courriel "
+                                 "et par courrier quinze jours à l'avance.",
+                         closing="L'ordre du jour étant épuisé, la présidente clôt la séance à 17 h 20.",
+                         notes=notes, actor=secretary)
+    minutes.sign_minutes(draft, version=draft.version, actor=secretary)
+
+
 def load_assemblies(ctx) -> None:
     rng = ctx.rng
     scrutineers = list(db.session.scalars(
@@ -166,6 +189,7 @@ def load_assemblies(ctx) -> None:
     electors = list(db.session.scalars(select(Elector).where(Elector.assembly_id == past.id).order_by(Elector.id)))
     cast_for(past, electors[: max(12, int(len(electors) * 0.7))], rng)
     tally(past, kits)
+    _signed_minutes(past)
     db.session.commit()  # demo loader: the past assembly is committed before the coming one is built
 
     # 2. The coming one: convocations in the outbox, voting open, proxies and check-ins.
@@ -192,7 +216,7 @@ def load_assemblies(ctx) -> None:
 
     directory = files_folder() / "demo-scrutineers" / coming.slug
     write_kits(directory, kits)
-    ctx.logins.append(("assemblies", f"/assemblies/{past.slug}/results (held and tallied), /assemblies/{coming.slug} "
+    ctx.logins.append(("assemblies", f"/assemblies/{past.slug}/results (held and tallied, minutes signed), /assemblies/{coming.slug} "
                        "(voting open; convocations in the outbox at /dev/outbox); chair, door and projector "
                        "from the assembly page"))
     ctx.logins.append((f"assemblies: demo scrutineer files ({coming.slug})", str(directory)))

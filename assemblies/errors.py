@@ -41,7 +41,7 @@ class SettingsLocked(Conflict):
 
 class AssemblyInUse(Conflict):
     """The assembly cannot be deleted: ``reason`` is what members or the public board already hold
-    (``ballot``, ``proxies``, ``checkins``)."""
+    (``ballot``, ``proxies``, ``checkins``, ``minutes``)."""
 
     def __init__(self, reason: str):
         super().__init__(reason)
@@ -178,3 +178,39 @@ class NotAVotingItem(AssemblyError):
     """An information item: there is no vote on it."""
 
     status = 404
+
+
+class MeetingNotBegun(AssemblyError):
+    """Minutes record a meeting that was held: they begin once it has begun (``starts_at``)."""
+
+    status = 409
+
+    def __init__(self, starts_at):
+        super().__init__(starts_at)
+        self.starts_at = starts_at
+
+
+class MinutesSigned(Conflict):
+    """The minutes are signed: frozen."""
+
+
+class MinutesChanged(Conflict):
+    """The minutes were saved or signed since this form was drawn (another tab, a colleague)."""
+
+
+class ResultsNotPublished(Conflict):
+    """The agenda has a vote whose result is not published: the minutes would lack its outcome."""
+
+
+class MinutesIncomplete(AssemblyError):
+    """``fields``: what must be written before signing (the chair, the secretary)."""
+
+    status = 400
+
+    def __init__(self, *fields: str):
+        super().__init__(*fields)
+        self.fields = fields
+
+
+class NotAnItemOfThisAssembly(AssemblyError):
+    status = 400

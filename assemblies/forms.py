@@ -162,3 +162,37 @@ class CheckInForm(FlaskForm):
                                                                 "convocation's code: scan the QR code again."))],
                          render_kw={"autocomplete": "off", "autocapitalize": "off", "spellcheck": "false",
                                     "enterkeyhint": "go"})
+
+
+# The version a form was drawn from: anything else is a form out of date.
+VERSION = Regexp(r"^[0-9]{1,9}$", message=_l("This form is out of date. Reload the page."))
+NOTE_MAX = 20_000  # one item's note, the opening or the closing: some pages of text
+
+
+class MinutesForm(FlaskForm):
+    """The secretary's part of the minutes. The note on each agenda item is a field ``note_<id>``
+    (``minutes_form`` adds them); ``version`` is the draft's version the form was drawn from."""
+
+    version = HiddenField(validators=[VERSION])
+    chair = StringField(_l("Chair of the meeting"), validators=[Length(max=200)])
+    secretary = StringField(_l("Secretary of the meeting"), validators=[Length(max=200)])
+    tellers = StringField(_l("Vote tellers (optional)"), validators=[Length(max=300)])
+    opening = TextAreaField(_l("Opening (optional)"), validators=[Length(max=NOTE_MAX)])
+    closing = TextAreaField(_l("Closing (optional)"), validators=[Length(max=NOTE_MAX)])
+
+    def notes(self) -> dict[int, str]:
+        return {int(name.removeprefix("note_")): field.data or "" for name, field in self._fields.items()
+                if name.startswith("note_")}
+
+
+def minutes_form(items, minutes, **kwargs) -> MinutesForm:
+    """The minutes form with a note field per agenda item, filled from ``minutes`` (unless posted)."""
+    fields = {f"note_{item.id}": TextAreaField(_l("What was said (optional)"), validators=[Length(max=NOTE_MAX)],
+                                               default=minutes.note(item.id))
+              for item in items}
+    form_class = type("AssemblyMinutesForm", (MinutesForm,), fields)
+    return form_class(obj=minutes, **kwargs)
+
+
+class SignMinutesForm(FlaskForm):
+    version = HiddenField(validators=[VERSION])

@@ -8,6 +8,7 @@ from app.audit import (named_rows, register_action_labels, register_field_labels
                        register_object_names, register_value_words)
 from assemblies import errors
 from assemblies.models import AgendaItem, Assembly, Candidate, CheckIn, Document, Proxy
+from app.web import format_moment
 from shares.labels import member_number_and_name
 
 from assemblies.candidates_adapter import CallNotFound, CandidaciesUnavailable
@@ -35,6 +36,13 @@ IN_USE_WORDS = {
                  "convocation: the assembly can no longer be deleted."),
     "proxies": _l("Members have given proxies for this assembly: it can no longer be deleted."),
     "checkins": _l("Members have been checked in at this assembly: it can no longer be deleted."),
+    "minutes": _l("The minutes of this assembly are begun: it can no longer be deleted."),
+}
+
+# What the minutes need before they are signed (assemblies.minutes.REQUIRED), said beside each field.
+MINUTES_REQUIRED_WORDS = {
+    "chair": _l("Say who chaired the meeting."),
+    "secretary": _l("Say who kept the minutes."),
 }
 
 # How ties between candidates are decided: the assembly form's choices and the audit log's words.
@@ -93,6 +101,15 @@ MESSAGES = {
     errors.ItemVoteOpen: _l("The vote on this item is already open."),
     errors.ItemVoteNotOpenYet: _l("The vote on this item is not open yet: open it before closing it."),
     errors.NotAVotingItem: _l("There is no vote on this agenda item."),
+    errors.MeetingNotBegun: lambda exc: _l("The minutes record a meeting that was held: they can be begun once it "
+                                           "begins, on %(when)s.", when=format_moment(exc.starts_at, "long")),
+    errors.MinutesSigned: _l("The minutes are signed: they can no longer change."),
+    errors.MinutesChanged: _l("The minutes were saved or signed in the meantime (in another tab, or by a "
+                              "colleague): here they are as they stand now. Make your change again."),
+    errors.ResultsNotPublished: _l("The results of the vote are not published yet: the minutes can be signed once "
+                                   "they are, so that they give every outcome."),
+    errors.MinutesIncomplete: lambda exc: " ".join(str(MINUTES_REQUIRED_WORDS[name]) for name in exc.fields),
+    errors.NotAnItemOfThisAssembly: _l("This item is not on the agenda of this assembly."),
 }
 
 
@@ -118,6 +135,9 @@ register_action_labels({
     "assemblies.vote.close": _l("Assembly vote closed"),
     "assemblies.item.close": _l("Vote on an agenda item closed"),
     "assemblies.item.open": _l("Vote on an agenda item opened"),
+    "assemblies.minutes.create": _l("Assembly minutes begun"),
+    "assemblies.minutes.update": _l("Assembly minutes saved"),
+    "assemblies.minutes.sign": _l("Assembly minutes signed"),
 })
 register_object_labels({
     "assembly_assembly": _l("General assembly"),
@@ -126,6 +146,7 @@ register_object_labels({
     "assembly_document": _l("Assembly document"),
     "assembly_proxy": _l("Proxy"),
     "assembly_checkin": _l("Arrival"),
+    "assembly_minutes": _l("Minutes of the assembly"),
 })
 
 # The kinds of agenda item, for the item form and the audit log.
@@ -145,6 +166,10 @@ register_field_labels({
     "proxy_limit": _l("Proxies one member may hold"), "proxy_deadline": _l("Deadline for proxies"),
     "min_count": _l("Smallest count published (secrecy)"), "tie_rule": _l("How ties between candidates are decided"),
     "items": _l("Agenda items"), "documents": _l("Documents"), "electors": _l("Electors"),
+    # The minutes (assemblies.minutes).
+    "chair": _l("Chair of the meeting"), "secretary": _l("Secretary of the meeting"), "tellers": _l("Vote tellers"),
+    "opening": _l("Opening"), "closing": _l("Closing"), "items_noted": _l("Agenda items with a note"),
+    "signed_at": _l("Signed"),
 })
 register_value_words("assembly_assembly", {"channel": {"email": _l("by e-mail"), "letter": _l("by letter")},
                                            "tie_rule": TIE_RULE_WORDS})

@@ -215,3 +215,51 @@ class CheckIn(db.Model):
     by_id: Mapped[int | None] = mapped_column(ForeignKey("app_account.id"))
 
     member: Mapped[Member] = relationship(lazy="joined")
+
+
+class AssemblyMinutes(db.Model):
+    """The minutes (procès-verbal) of a general assembly: what the secretary writes around the
+    facts the record already holds (attendance, quorum, each item's outcome, the elected), which
+    are never typed again. A draft until signed; signed minutes are frozen and members read them."""
+
+    __tablename__ = "assembly_minutes"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    assembly_id: Mapped[int] = mapped_column(ForeignKey("assembly_assembly.id"), unique=True)
+    chair: Mapped[str] = mapped_column(String(200), default="")
+    secretary: Mapped[str] = mapped_column(String(200), default="")
+    tellers: Mapped[str] = mapped_column(String(300), default="")  # the vote tellers the meeting named
+    opening: Mapped[str] = mapped_column(Text, default="")
+    closing: Mapped[str] = mapped_column(Text, default="")
+    # Each save claims the version its form was drawn from: a second tab cannot overwrite the first.
+    version: Mapped[int] = mapped_column(default=1)
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("app_account.id"))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    signed_at: Mapped[datetime | None]
+    signed_by_id: Mapped[int | None] = mapped_column(ForeignKey("app_account.id"))
+
+    assembly: Mapped[Assembly] = relationship()
+    notes: Mapped[list[MinutesNote]] = relationship(back_populates="minutes", lazy="selectin",
+                                                    cascade="all, delete-orphan")
+    signed_by: Mapped[Account | None] = relationship(foreign_keys=[signed_by_id])
+
+    @property
+    def signed(self) -> bool:
+        return self.signed_at is not None
+
+    def note(self, item_id: int) -> str:
+        return next((n.text for n in self.notes if n.item_id == item_id), "")
+
+
+class MinutesNote(db.Model):
+    """What was said on one agenda item (the debate, the questions), as the secretary wrote it."""
+
+    __tablename__ = "assembly_minutes_note"
+    __table_args__ = (UniqueConstraint("minutes_id", "item_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    minutes_id: Mapped[int] = mapped_column(ForeignKey("assembly_minutes.id"), index=True)
+    item_id: Mapped[int] = mapped_column(ForeignKey("assembly_item.id"))
+    text: Mapped[str] = mapped_column(Text, default="")
+
+    minutes: Mapped[AssemblyMinutes] = relationship(back_populates="notes")

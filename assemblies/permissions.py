@@ -60,3 +60,17 @@ def can_give_proxy(user, assembly=None) -> bool:
 def can_see_projector(user, assembly=None) -> bool:
     """The projector shows counts only (no names): anyone in the hall, so public."""
     return True
+
+
+@predicate
+def can_write_assembly_minutes(user, assembly=None) -> bool:
+    """The board's secretaries write and sign the minutes of an assembly."""
+    return has_role(user, Role.SECRETARY)
+
+
+@predicate
+def can_read_assembly_minutes(user, minutes=None) -> bool:
+    """Signed minutes: every signed-in account. A draft: its writers only."""
+    if minutes is not None and minutes.signed:
+        return can_see_assemblies(user)
+    return can_write_assembly_minutes(user)

@@ -28,6 +28,7 @@ from assemblies.models import (
     LANGUAGES,
     AgendaItem,
     Assembly,
+    AssemblyMinutes,
     Candidate,
     Channel,
     CheckIn,
@@ -159,7 +160,7 @@ def deletion_refusal(assembly: Assembly) -> errors.AssemblyInUse | None:
     are the convocations members received), or members gave proxies or were checked in."""
     if assembly.election_id is not None:
         return errors.AssemblyInUse("ballot")
-    for reason, model in (("proxies", Proxy), ("checkins", CheckIn)):
+    for reason, model in (("proxies", Proxy), ("checkins", CheckIn), ("minutes", AssemblyMinutes)):
         if db.session.scalar(select(model.id).where(model.assembly_id == assembly.id).limit(1)) is not None:
             return errors.AssemblyInUse(reason)
     return None

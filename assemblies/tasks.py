@@ -2,8 +2,11 @@
 another member holds their proxy (the holder has their voting link); for a proxy held, the vote
 owed in the represented member's name until it is cast. The election officer's: the next step of
 each assembly still to vote (the ballot to put on the public board, the convocations to send). The
-door's, on the day of an assembly: welcoming members at check-in."""
+door's, on the day of an assembly: welcoming members at check-in. The secretary's: the minutes of
+an assembly held, until they are signed."""
 from __future__ import annotations
+
+from datetime import timedelta
 
 from flask import url_for
 from flask_babel import get_locale
@@ -15,8 +18,8 @@ from app.clock import brussels_day, today, utcnow
 from app.extensions import db
 from app.registry import Task
 from assemblies import services
-from assemblies.models import Assembly, Elector
-from assemblies.permissions import can_check_in, can_run_vote
+from assemblies.models import Assembly, AssemblyMinutes, Elector
+from assemblies.permissions import can_check_in, can_run_vote, can_write_assembly_minutes
 from shares.queries import member_for_account
 from voting import services as voting
 from voting.models import Election, ElectionState
@@ -87,3 +90,19 @@ def door_tasks(user):
     return [Task(title=_("Welcome members at the door: %(t)s", t=_title(assembly)), urgency=20,
                  url=url_for("assemblies.checkin", slug=assembly.slug), due=today())
             for assembly in soon if brussels_day(assembly.starts_at) == today()]
+
+
+def minutes_tasks(user):
+    """The secretary's: the minutes of each assembly held this past year and not signed yet."""
+    if not can_write_assembly_minutes(user):
+        return []
+    now = utcnow()
+    rows = db.session.execute(
+        select(Assembly, AssemblyMinutes.id).outerjoin(AssemblyMinutes, AssemblyMinutes.assembly_id == Assembly.id)
+        .where(Assembly.starts_at <= now, Assembly.starts_at > now - timedelta(days=365),
+               AssemblyMinutes.signed_at.is_(None))
+        .order_by(Assembly.starts_at)).all()
+    return [Task(title=(_("Finish and sign the minutes: %(t)s", t=_title(assembly)) if draft is not None
+                        else _("Write the minutes: %(t)s", t=_title(assembly))),
+                 url=url_for("assemblies.minutes", slug=assembly.slug), urgency=40, count=1)
+            for assembly, draft in rows]

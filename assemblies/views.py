@@ -20,7 +20,7 @@ from app.forms import say_refusal
 from app.models import Account, AccountRole, Role
 from app.uow import dry_run, unit_of_work
 from app.web import allow_upload, query_int, render
-from assemblies import charts, forms, queries, services
+from assemblies import charts, forms, minutes, queries, services
 from assemblies.errors import NotAVotingItem
 from assemblies.messages import LOCK_WORDS, field_errors
 from assemblies.models import AgendaItem, Channel, Gender, ItemKind, Majority
@@ -67,7 +67,8 @@ def _show_context(assembly, **extra):
                 proxy_given=services.standing_proxy(assembly, member.id) if member else None,
                 proxies_held=held, voted_for={p.giver_id for p in held if services.has_voted(assembly, p.giver_id)},
                 counts=services.electorate_counts(assembly), proxy_form=extra.pop("proxy_form", forms.ProxyForm()),
-                action=forms.ActionForm(), has_results=queries.results(assembly) is not None, **extra)
+                action=forms.ActionForm(), has_results=queries.results(assembly) is not None,
+                assembly_minutes=minutes.minutes_of(assembly), **extra)
 
 
 @bp.route("/<slug>")

@@ -215,6 +215,16 @@ ROUTES: dict[str, tuple] = {
         {404: "no result yet: the vote was not tallied"}),
     "assemblies.results_pdf": ("GET", "/assemblies/{assembly}/results.pdf", SIGNED_IN,
         {404: "no result yet: the vote was not tallied"}),
+    "assemblies.minutes": ("GET", "/assemblies/{assembly}/minutes", SIGNED_IN,
+        {404: "no signed minutes: a draft is shown to the secretaries only"}),
+    "assemblies.minutes_pdf": ("GET", "/assemblies/{assembly}/minutes.pdf", SIGNED_IN,
+        {404: "no minutes begun"}),
+    "assemblies.minutes_begin": ("POST", "/assemblies/{assembly}/minutes/begin", {"secretary"},
+        {409: "the meeting has not begun: minutes record a meeting that was held"}),
+    "assemblies.minutes_save": ("POST", "/assemblies/{assembly}/minutes", {"secretary"},
+        {404: "no minutes begun"}),
+    "assemblies.minutes_sign": ("POST", "/assemblies/{assembly}/minutes/sign", {"secretary"},
+        {404: "no minutes begun"}),
     # Working groups: members see them (and the board, the secretary, staff); the secretary manages;
     # group members' own verbs (drafting, documents) are tested in tests/working_groups: nobody here is in the group.
     "working_groups.groups_index": ("GET", "/groups/", WG_VIEWERS),

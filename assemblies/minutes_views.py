@@ -1,0 +1,127 @@
+"""The minutes of an assembly: the secretary writes and signs them, every member reads them once
+signed. Thin handlers on the package's blueprint (assemblies.views.bp)."""
+from __future__ import annotations
+
+from flask import abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+
+from app.authz import permission_required
+from app.errors import DomainError, error_message
+from app.forms import say_refusal
+from app.uow import unit_of_work
+from app.web import render
+from assemblies import errors, forms, minutes as service, queries, rules
+from assemblies.messages import MINUTES_REQUIRED_WORDS
+from assemblies.permissions import can_read_assembly_minutes, can_see_assemblies, can_write_assembly_minutes
+from assemblies.views import _lang, bp
+
+
+def _document(assembly, minutes) -> dict:
+    """What the minutes show besides the secretary's text: the record's facts."""
+    turnout = queries.turnout(assembly)
+    results = queries.results(assembly) or []
+    quorum = rules.quorum_needed(turnout.electorate["total"], assembly.quorum_percent)
+    return dict(assembly=assembly, minutes=minutes, lang=_lang(), turnout=turnout, charts={},
+                rows={row["item"].id: row for row in results}, quorum=quorum,
+                quorum_met=turnout.participants >= quorum)
+
+
+def _page(assembly, minutes, status: int = 200, form=None, sign_form=None, error: str | None = None):
+    context = _document(assembly, minutes) if minutes is not None else dict(assembly=assembly, minutes=None,
+                                                                             lang=_lang())
+    if minutes is not None and not minutes.signed:
+        context.update(form=form or forms.minutes_form(assembly.items, minutes, formdata=None,
+                                                       version=str(minutes.version)),
+                       sign_form=sign_form or forms.SignMinutesForm(formdata=None, version=str(minutes.version)),
+                       missing=[MINUTES_REQUIRED_WORDS[name] for name in service.missing(minutes)],
+                       results_pending=service.results_pending(assembly))
+    context.update(begun=service.meeting_begun(assembly), action=forms.ActionForm(), error=error)
+    return render("assemblies/minutes.html", status=status, **context)
+
+
+def _readable(slug: str):
+    """The assembly and its minutes, for someone who may read them (else 404: a draft is not shown)."""
+    assembly = queries.assembly_by_slug(slug)
+    minutes = service.minutes_of(assembly)
+    if not can_read_assembly_minutes(current_user, minutes):
+        abort(404)
+    return assembly, minutes
+
+
+@bp.route("/<slug>/minutes")
+@permission_required(can_see_assemblies)
+def minutes(slug: str):
+    return _page(*_readable(slug))
+
+
+@bp.route("/<slug>/minutes/begin", methods=["POST"])
+@permission_required(can_write_assembly_minutes)
+def minutes_begin(slug: str):
+    assembly = queries.assembly_by_slug(slug)
+    if not forms.ActionForm().validate_on_submit():
+        abort(400)
+    try:
+        with unit_of_work():
+            service.start_minutes(assembly, actor=current_user)
+    except DomainError as exc:
+        return _page(assembly, service.minutes_of(assembly), exc.status, error=error_message(exc))
+    return redirect(url_for("assemblies.minutes", slug=slug))
+
+
+def _draft(slug: str):
+    assembly = queries.assembly_by_slug(slug)
+    minutes = service.minutes_of(assembly)
+    if minutes is None:
+        abort(404)
+    return assembly, minutes
+
+
+@bp.route("/<slug>/minutes", methods=["POST"])
+@permission_required(can_write_assembly_minutes)
+def minutes_save(slug: str):
+    assembly, minutes = _draft(slug)
+    form = forms.minutes_form(assembly.items, minutes)
+    if not form.validate_on_submit():
+        return _page(assembly, minutes, 400, form=form)
+    try:
+        with unit_of_work():
+            service.save_minutes(minutes, version=int(form.version.data), chair=form.chair.data or "",
+                                 secretary=form.secretary.data or "", tellers=form.tellers.data or "",
+                                 opening=form.opening.data or "", closing=form.closing.data or "",
+                                 notes=form.notes(), actor=current_user)
+    except (errors.MinutesChanged, errors.MinutesSigned) as exc:  # drawn again from what stands now, refusal on top
+        return _page(assembly, service.minutes_of(assembly), exc.status, error=error_message(exc))
+    except DomainError as exc:
+        say_refusal(form, exc)
+        return _page(assembly, service.minutes_of(assembly), exc.status, form=form)
+    flash(_("The minutes are saved."), "success")
+    return redirect(url_for("assemblies.minutes", slug=slug))
+
+
+@bp.route("/<slug>/minutes/sign", methods=["POST"])
+@permission_required(can_write_assembly_minutes)
+def minutes_sign(slug: str):
+    assembly, minutes = _draft(slug)
+    form = forms.SignMinutesForm()
+    if not form.validate_on_submit():
+        return _page(assembly, minutes, 400, sign_form=form)
+    try:
+        with unit_of_work():
+            service.sign_minutes(minutes, version=int(form.version.data), actor=current_user)
+    except DomainError as exc:
+        return _page(assembly, service.minutes_of(assembly), exc.status, error=error_message(exc))
+    flash(_("The minutes are signed. Every member can now read them."), "success")
+    return redirect(url_for("assemblies.minutes", slug=slug))
+
+
+@bp.route("/<slug>/minutes.pdf")
+@permission_required(can_see_assemblies)
+def minutes_pdf(slug: str):
+    from shares.pdf import pdf_response, render_pdf
+
+    assembly, minutes = _readable(slug)
+    if minutes is None:
+        abort(404)
+    html = render_template("assemblies/minutes_pdf.html", **_document(assembly, minutes))
+    return pdf_response(render_pdf(html, base_url=request.host_url), f"minutes-{assembly.slug}.pdf")

@@ -1,0 +1,191 @@
+"""The minutes of an assembly: the secretary begins them once the meeting has begun, writes around
+the record's facts, signs them once the results are out; then they are frozen and every member
+reads them (page and PDF). Drafts stay with the secretaries; every refusal is said in words."""
+from __future__ import annotations
+
+import re
+from datetime import timedelta
+from html import unescape
+
+import pytest
+from sqlalchemy import select
+
+from app.clock import utcnow
+from app.extensions import db
+from assemblies import errors, minutes as service
+from assemblies.demo import cast_for, tally
+from assemblies.models import AssemblyMinutes, Elector
+from tests.factories import sign_in
+
+
+def _held(world):
+    """The meeting began an hour ago (the world's is two days ahead)."""
+    world.assembly.starts_at = utcnow() - timedelta(hours=1)
+    db.session.commit()
+
+
+def _voted_and_published(world):
+    _held(world)
+    electors = list(db.session.scalars(select(Elector).where(Elector.assembly_id == world.assembly.id)
+                                       .order_by(Elector.id)))
+    cast_for(world.assembly, electors, world.rng)
+    tally(world.assembly, world.kits)
+    db.session.commit()
+
+
+def _form(html: str) -> dict[str, str]:
+    """The minutes form's fields as the page fills them."""
+    data = {name: unescape(value) for name, value in re.findall(r'<input[^>]*name="([a-z_0-9]+)"[^>]*value="([^"]*)"', html)}
+    for name, value in re.findall(r'<textarea[^>]*name="([a-z_0-9]+)"[^>]*>\s*([^<]*)</textarea>', html):
+        data[name] = unescape(value)
+    data.pop("csrf_token", None)
+    return data
+
+
+def _text(html: str) -> str:
+    return unescape(re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", html)))
+
+
+def test_minutes_cannot_be_begun_before_the_meeting(client, world):
+    sign_in(client, world.secretary)
+    page = client.get("/assemblies/ga-test/minutes")
+    assert page.status_code == 200
+    assert "they can be begun once it begins" in _text(page.get_data(as_text=True))
+    refused = client.post("/assemblies/ga-test/minutes/begin")
+    assert refused.status_code == 409
+    assert "they can be begun once it begins" in _text(refused.get_data(as_text=True))
+    assert db.session.scalar(select(AssemblyMinutes)) is None
+    with pytest.raises(errors.MeetingNotBegun):
+        service.start_minutes(world.assembly)
+
+
+def test_the_secretary_writes_and_signs_and_every_member_reads_them(client, world):
+    _voted_and_published(world)
+    item = world.assembly.items[0]
+    sign_in(client, world.secretary)
+    home = _text(client.get("/").get_data(as_text=True))
+    assert "Write the minutes" in home  # the secretary's home page asks for them
+    assert client.post("/assemblies/ga-test/minutes/begin").status_code == 302
+    assert "Finish and sign the minutes" in _text(client.get("/").get_data(as_text=True))
+    page = client.get("/assemblies/ga-test/minutes").get_data(as_text=True)
+    assert "Draft: members do not see it until it is signed." in _text(page)
+    # Signing is offered only once the chair and the secretary are said.
+    assert "Say who chaired the meeting." in _text(page) and "Yes, sign the minutes" not in page
+    data = _form(page)
+    data.update(chair="Anne Lemaire", secretary="Bruno Peeters", tellers="Chloé Martin",
+                opening="The chair opens the meeting at 14:05.", closing="The meeting closes at 17:30.",
+                **{f"note_{item.id}": "Questions on the accounts.\nThe treasurer answers."})
+    saved = client.post("/assemblies/ga-test/minutes", data=data)
+    assert saved.status_code == 302
+    # Members do not see a draft, not even its PDF.
+    member_client = client.application.test_client()
+    sign_in(member_client, world.members[0].account)
+    assert member_client.get("/assemblies/ga-test/minutes").status_code == 404
+    assert member_client.get("/assemblies/ga-test/minutes.pdf").status_code == 404
+    assert "/assemblies/ga-test/minutes" not in member_client.get("/assemblies/ga-test").get_data(as_text=True)
+
+    page = client.get("/assemblies/ga-test/minutes").get_data(as_text=True)
+    version = _form(page)["version"]
+    signed = client.post("/assemblies/ga-test/minutes/sign", data={"version": version})
+    assert signed.status_code == 302
+    minutes = db.session.scalar(select(AssemblyMinutes))
+    assert minutes.signed and minutes.signed_by_id == world.secretary.id
+    assert "the minutes:" not in _text(client.get("/").get_data(as_text=True))  # the task is done
+
+    shown = member_client.get("/assemblies/ga-test/minutes")
+    assert shown.status_code == 200
+    text = _text(shown.get_data(as_text=True))
+    assert "Anne Lemaire" in text and "Bruno Peeters" in text and "Chloé Martin" in text
+    assert "Questions on the accounts." in text and "The meeting closes at 17:30." in text
+    # The facts come from the record: the electorate and the outcome of the vote.
+    assert "Electorate" in text and ("Adopted" in text or "Rejected" in text)
+    assert "/assemblies/ga-test/minutes" in member_client.get("/assemblies/ga-test").get_data(as_text=True)
+    pdf = member_client.get("/assemblies/ga-test/minutes.pdf")
+    assert pdf.status_code == 200 and pdf.data.startswith(b"%PDF")
+    # Signed minutes are frozen, for a second tab as for the service.
+    again = client.post("/assemblies/ga-test/minutes", data={**data, "chair": "Someone else"})
+    assert again.status_code == 409
+    assert "The minutes are signed: they can no longer change." in _text(again.get_data(as_text=True))
+    db.session.refresh(minutes)
+    assert minutes.chair == "Anne Lemaire"
+    with pytest.raises(errors.MinutesSigned):
+        service.sign_minutes(minutes, version=minutes.version)
+
+
+def test_minutes_are_signed_only_once_the_results_are_published(client, world):
+    _held(world)
+    sign_in(client, world.secretary)
+    client.post("/assemblies/ga-test/minutes/begin")
+    page = client.get("/assemblies/ga-test/minutes").get_data(as_text=True)
+    data = _form(page)
+    client.post("/assemblies/ga-test/minutes", data={**data, "chair": "Anne", "secretary": "Bruno"})
+    page = client.get("/assemblies/ga-test/minutes").get_data(as_text=True)
+    assert "the minutes can be signed once they are" in _text(page)
+    refused = client.post("/assemblies/ga-test/minutes/sign", data={"version": _form(page)["version"]})
+    assert refused.status_code == 409
+    assert "The results of the vote are not published yet" in _text(refused.get_data(as_text=True))
+    assert not db.session.scalar(select(AssemblyMinutes)).signed
+
+
+def test_a_second_tab_cannot_overwrite_the_minutes(client, world):
+    _held(world)
+    sign_in(client, world.secretary)
+    client.post("/assemblies/ga-test/minutes/begin")
+    first = _form(client.get("/assemblies/ga-test/minutes").get_data(as_text=True))
+    second = dict(first)
+    assert client.post("/assemblies/ga-test/minutes", data={**first, "chair": "Anne"}).status_code == 302
+    stale = client.post("/assemblies/ga-test/minutes", data={**second, "chair": "Zoé"})
+    assert stale.status_code == 409
+    html = stale.get_data(as_text=True)
+    assert "saved or signed in the meantime" in _text(html)
+    assert 'value="Anne"' in html  # the page shows the minutes as they stand now
+    assert db.session.scalar(select(AssemblyMinutes)).chair == "Anne"
+
+
+@pytest.mark.parametrize("data, message", [
+    ({"version": "x", "chair": "Anne"}, "This form is out of date. Reload the page."),
+    ({"version": "1", "chair": "x" * 201}, "200"),
+    ({"version": "1", "chair": "Anne", "opening": "x" * 20_001}, "20"),
+])
+def test_hostile_minutes_forms_are_refused_in_words_and_nothing_saved(client, world, data, message):
+    _held(world)
+    sign_in(client, world.secretary)
+    client.post("/assemblies/ga-test/minutes/begin")
+    answer = client.post("/assemblies/ga-test/minutes", data=data)
+    assert answer.status_code == 400
+    assert message in _text(answer.get_data(as_text=True))
+    minutes = db.session.scalar(select(AssemblyMinutes))
+    assert minutes.version == 1 and minutes.chair == "" and minutes.opening == ""
+
+
+def test_a_note_is_kept_only_for_an_item_of_this_assembly(world):
+    _held(world)
+    minutes = service.start_minutes(world.assembly)
+    with pytest.raises(errors.NotAnItemOfThisAssembly):
+        service.save_minutes(minutes, version=1, chair="", secretary="", tellers="", opening="", closing="",
+                             notes={999_999: "elsewhere"})
+    assert minutes.version == 1 and minutes.notes == []
+
+
+def test_members_and_staff_cannot_write_minutes(client, world):
+    _held(world)
+    for account in (world.members[0].account, world.staff, world.officer):
+        sign_in(client, account)
+        assert client.post("/assemblies/ga-test/minutes/begin").status_code == 403
+        assert client.get("/assemblies/ga-test/minutes").status_code == 404
+    assert db.session.scalar(select(AssemblyMinutes)) is None
+
+
+def test_an_assembly_with_minutes_can_no_longer_be_deleted(world):
+    from assemblies import services
+
+    assembly = services.create_assembly(
+        slug="held", titles={"fr": "AG", "nl": "AV", "en": "GA"}, starts_at=utcnow() + timedelta(days=1),
+        place="Bruxelles", voting_opens_at=utcnow() + timedelta(hours=20), voting_closes_at=utcnow() + timedelta(days=1),
+        record_date=world.record)
+    assembly.starts_at = utcnow() - timedelta(hours=1)
+    service.start_minutes(assembly, actor=world.secretary)
+    db.session.commit()
+    with pytest.raises(errors.AssemblyInUse) as refused:
+        services.delete_assembly(assembly)
+    assert refused.value.reason == "minutes"
