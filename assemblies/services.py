@@ -43,7 +43,8 @@ from assemblies.models import (
 from shares.models import Category, Member, fold
 from voting import errors as verrors
 from voting import services as voting
-from voting.crypto.credential import CredentialError, credential_public, generate_credential, normalize_credential
+from voting.crypto.credential import (CredentialError, case_readings, credential_public, generate_credential,
+                                      normalize_credential)
 from voting.models import Credential, Election, ElectionState
 from voting.texts import CATEGORY_TITLES
 
@@ -723,8 +724,9 @@ def member_for_code(assembly: Assembly, code: str) -> Member:
       optional).
 
     Spaces around and inside are ignored. A credential is case-sensitive, but one typed with Caps
-    Lock on (every letter's case swapped) is tried as well: it must pass its check characters and
-    be a credential of this assembly, so a wrong reading cannot name another member. A private
+    Lock on (every letter's case swapped) is tried as well, and one typed all in capitals (or all in
+    small letters) is read back from its check characters: a reading must pass them and be the one
+    current credential of this assembly that they allow, so a wrong reading cannot name another member. A private
     credential is used here only to derive its public part: it is neither kept nor logged.
     Refusals: ``UnreadableCode``, ``CodeOfAnotherAssembly``, ``CodeReplaced``, ``UnknownCode``,
     ``UnknownMember``, ``NotAnElector`` (a member removed from the electorate)."""
@@ -756,8 +758,26 @@ def member_for_code(assembly: Assembly, code: str) -> Member:
         except CredentialError:
             continue
     if not publics:
-        raise errors.UnreadableCode()
+        return _member_for_lost_case(assembly, credential)
     return _member_for_public(assembly, publics)
+
+
+def _member_for_lost_case(assembly: Assembly, credential: str) -> Member:
+    """A printed credential typed in capitals (or all in small letters): of the readings whose check
+    characters hold (voting.crypto.credential.case_readings), the one credential of this assembly's
+    electorate; a credential no longer current, or of another assembly, is refused as such; none, or
+    more than one, and the code is unreadable."""
+    publics = [credential_public(reading) for reading in case_readings(credential)]
+    if not publics:
+        raise errors.UnreadableCode()
+    electors = db.session.scalars(select(Elector).where(Elector.assembly_id == assembly.id,
+                                                        Elector.credential_public.in_(publics),
+                                                        Elector.removed_at.is_(None)).limit(2)).all()
+    if len(electors) == 1:
+        return electors[0].member
+    if not electors and db.session.scalar(select(Credential.id).where(Credential.public.in_(publics)).limit(1)):
+        return _member_for_public(assembly, publics)  # a credential replaced, or of another assembly: says which
+    raise errors.UnreadableCode()
 
 
 def _member_for_public(assembly: Assembly, publics: list[str]) -> Member:

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import hashlib
 import secrets
+from itertools import product
 
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import (
@@ -20,7 +21,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import (
 from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 
 from .ed25519 import is_full_order_key
-from .encoding import B58_ALPHABET, b58encode_int, is_hex
+from .encoding import B58_ALPHABET, b58decode_int, b58encode_int, is_hex
 
 DATA_CHARS = 18
 CHECK_CHARS = 2
@@ -56,6 +57,31 @@ def normalize_credential(text: str) -> str:
     if _check_chars(data) != check:
         raise CredentialError("credential check characters do not match")
     return compact
+
+
+def case_readings(text: str) -> list[str]:
+    """Every valid credential that ``text`` can be once the case of its letters was lost (typed in
+    capitals, or all in small letters, with or without the dashes): the compact readings whose check
+    characters hold. Empty for anything that is not 20 base-58 letters and digits, whatever their case.
+    At most 2^18 readings of the data are tried (well under a second); the check characters leave about
+    one in 1,300, so a caller looks the few left up and accepts only one that names somebody."""
+    compact = "".join(ch for ch in text if ch not in "- \t\r\n")
+    if len(compact) != DATA_CHARS + CHECK_CHARS or not compact.isascii():
+        return []
+    choices = [[c for c in dict.fromkeys((ch.upper(), ch.lower())) if c in B58_ALPHABET] for ch in compact]
+    if not all(choices):
+        return []
+    checks = {b58decode_int("".join(c)) for c in product(*choices[DATA_CHARS:])}
+    prefix = hashlib.sha256(b"unevoix/v1/credential-check:")  # as _check_chars, its prefix hashed once
+    found = []
+    for letters in product(*choices[:DATA_CHARS]):
+        data = "".join(letters)
+        digest = prefix.copy()
+        digest.update(data.encode("ascii"))
+        value = int.from_bytes(digest.digest(), "big") % (58**CHECK_CHARS)
+        if value in checks:
+            found.append(data + b58encode_int(value, CHECK_CHARS))
+    return found
 
 
 def credential_private_key(credential: str) -> Ed25519PrivateKey:
