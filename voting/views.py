@@ -352,8 +352,12 @@ def scrutineer_upload(slug: str, trustee_id: str):
         with unit_of_work():
             _record_upload(election, trustee, data)
     except errors.VotingError as exc:
-        form.file.errors.append(error_message(exc) + (f" ({exc.detail})" if exc.detail else ""))
-        return render("voting/scrutineer.html", status=exc.status, **_scrutineer_context(election, form))
+        # The sentence in the reader's language; the technical detail (English) folded away beneath it.
+        form.file.errors.append(error_message(exc))
+        detail = {"trustee": trustee.trustee_id, "text": f"{exc.info.get('code', exc.code)}: {exc.detail}"} \
+            if exc.detail else None
+        return render("voting/scrutineer.html", status=exc.status, refusal_detail=detail,
+                      **_scrutineer_context(election, form))
     flash(_("Your file was checked and published on the board."), "success")
     return redirect(url_for("voting.scrutineer", slug=slug))
 

@@ -78,6 +78,7 @@ def test_scrutineer_generates_the_key_from_the_browser(page, live_server, access
     with page.expect_download() as dl:
         widget.get_by_role("button", name="Save my private file").click()
     key_file = tmp_path / dl.value.suggested_filename
+    assert key_file.name == "ag-browser-scrutineer-t1-key.private.json"  # named after the election from the first file
     dl.value.save_as(key_file)
     saved = json.loads(key_file.read_text())
     assert saved["format"] == "unevoix/v1/trustee-private" and set(saved["key"]) == {"id", "signing_seed", "encryption_secret"}
@@ -100,6 +101,7 @@ def test_scrutineer_generates_the_key_from_the_browser(page, live_server, access
     with page.expect_download() as dl:
         widget.get_by_role("button", name="Save my private file").click()
     state_file = tmp_path / dl.value.suggested_filename
+    assert state_file.name == "ag-browser-scrutineer-t1-state.private.json"
     dl.value.save_as(state_file)
     assert json.loads(state_file.read_text())["state"]["election"] == election.fingerprint
     widget.get_by_role("button", name="Publish").click()
@@ -127,6 +129,7 @@ def test_scrutineer_generates_the_key_from_the_browser(page, live_server, access
     with page.expect_download() as dl:
         widget.get_by_role("button", name="Save my private file").click()
     share_file = tmp_path / dl.value.suggested_filename
+    assert share_file.name == "ag-browser-scrutineer-t1-share.private.json"
     dl.value.save_as(share_file)
     widget.get_by_role("button", name="Publish").click()
     expect(widget.get_by_role("status")).to_have_text("Published on the board.")

@@ -18,7 +18,7 @@ import {
 } from '../../static/js/scrutineer/dkg.mjs';
 import { GENESIS_PREV, eventHash, readRecord } from '../../static/js/scrutineer/record.mjs';
 import {
-  MESSAGES, PRIVATE_FORMAT, csrfToken, format, mergePrivate, nextAction, privateFileName, runStep,
+  MESSAGES, PRIVATE_FORMAT, csrfToken, format, mergePrivate, nextAction, privateFileName, refusal, runStep,
 } from '../../static/js/scrutineer/page.mjs';
 
 const HERE = path.dirname(fileURLToPath(import.meta.url));
@@ -206,6 +206,15 @@ test('page: messages interpolate like gettext; CSRF token from hx-headers', () =
   assert.equal(csrfToken({ body: { getAttribute: () => 'not json' } }), null);
 });
 
+test('page: a refusal shows the translated sentence only; the technical detail stays apart', () => {
+  const body = { error: 'trustee_data', message: 'Le fichier ne se vérifie pas.', detail: 'bad proof for share 3' };
+  assert.deepEqual(refusal(body, 400), { reason: 'Le fichier ne se vérifie pas.', detail: 'trustee_data: bad proof for share 3' });
+  assert.ok(!format(MESSAGES['server-error'], refusal(body, 400)).includes('bad proof'));
+  assert.deepEqual(refusal({ error: 'wrong_state', message: 'Pas possible.' }, 409), { reason: 'Pas possible.', detail: null });
+  assert.deepEqual(refusal(null, 502), { reason: '502', detail: null });
+  assert.deepEqual(refusal({ message: '', detail: 7 }, 500), { reason: '500', detail: null });
+});
+
 test('page: private files merge (bundle or CLI files), refuse strangers and mixed elections', () => {
   const { private: key } = newTrusteeIdentity('t2', 'Two');
   let b = mergePrivate(null, key, 't2');
@@ -214,6 +223,11 @@ test('page: private files merge (bundle or CLI files), refuse strangers and mixe
   b = mergePrivate(b, { id: 't2', election: 'aa'.repeat(32), coefficients: ['01'.padStart(64, '0')] }, 't2');
   assert.equal(b.election, 'aa'.repeat(32));
   assert.match(privateFileName(b), /^scrutineer-t2-aaaaaaaa-state\.private\.json$/);
+  // every file is named after the election, the first one (the key alone, no fingerprint yet) too
+  assert.equal(privateFileName(mergePrivate(null, key, 't2'), 'ag-2026'), 'ag-2026-scrutineer-t2-key.private.json');
+  assert.equal(privateFileName(b, 'ag-2026'), 'ag-2026-scrutineer-t2-state.private.json');
+  assert.equal(privateFileName({ ...b, share: {} }, 'ag-2026'), 'ag-2026-scrutineer-t2-share.private.json');
+  assert.equal(privateFileName({ id: 't/2', key }, '../x y'), '___x_y-scrutineer-t_2-key.private.json');
   assert.throws(() => mergePrivate(b, { id: 't2', election: 'bb'.repeat(32), share: '01'.padStart(64, '0') }, 't2'), (e) => e.code === 'state_mismatch');
   assert.throws(() => mergePrivate(null, key, 't3'), (e) => e.code === 'state_mismatch');
   assert.throws(() => mergePrivate(null, { id: 't2', hello: 1 }, 't2'), (e) => e.code === 'state_mismatch');

@@ -10,6 +10,7 @@
 //   data-trustee            trustee id (required)
 //   data-trustee-name       the trustee's display name (public key file "name";
 //                           falls back to the id)
+//   data-election-slug      the election's short name: every file saved is named after it
 //   data-state              election state: setup | keygen | open | closed | tallied
 //   data-keys-registered    "1" when this trustee's public keys are already known
 //                           (setup state; absent = unknown, the server then says 409)
@@ -26,7 +27,8 @@
 //                           data-key="<key>" and the text is read as well.
 // The CSRF token comes from <body hx-headers='{"X-CSRFToken": "..."}'>; POSTs send it
 // as the X-CSRFToken header with Content-Type application/json. Responses: 201 JSON
-// {ok, ...}; errors JSON {error, message, detail?} whose `message` is shown.
+// {ok, ...}; errors JSON {error, message, detail?} whose `message` (translated) is shown; the `detail`
+// (technical, English) only in a collapsed "Technical detail" under it, to copy for the officer.
 //
 // Secrets: the trustee's private keys, polynomial and secret share stay in this
 // page's memory and leave it only as the file the scrutineer saves ("Save my
@@ -97,6 +99,7 @@ export const MESSAGES = {
   'refused-min-too-low': 'This election would publish counts of as few as %(defined)s ballots; at least %(min)s are needed so that no single vote shows. Do not decrypt; tell the election officer.',
   'refused-too-few': 'The tally combines too few ballots (%(detail)s; at least %(min)s per published count): decrypting it would show how individual members voted. Do not decrypt; tell the election officer.',
   'server-error': 'The server refused: %(reason)s',
+  'technical-detail': 'Technical detail (for the election officer)',
 };
 
 // ---------------------------------------------------------------- helpers
@@ -137,6 +140,7 @@ export function readConfig(root) {
   return {
     trustee: d.trustee,
     name: d.trusteeName || d.trustee,
+    slug: d.electionSlug || '',
     state: d.state,
     keysRegistered: d.keysRegistered === '1' ? true : d.keysRegistered === '0' ? false : null,
     electionUrl: d.electionUrl,
@@ -189,11 +193,29 @@ export function mergePrivate(bundle, doc, id) {
   return out;
 }
 
-/** The file name offered for the private bundle. */
-export function privateFileName(bundle) {
+/**
+ * The file name offered for the private bundle: the election's slug, the scrutineer and the stage
+ * (`ag-2026-scrutineer-t1-key.private.json`), from the first file on, so that a scrutineer of two
+ * elections tells their files apart. Without a slug, the election's fingerprint once it is known.
+ */
+export function privateFileName(bundle, slug = '') {
+  const safe = (text) => String(text).replace(/[^A-Za-z0-9_-]/g, '_');
   const stage = bundle.share ? 'share' : bundle.state ? 'state' : 'key';
-  const fp = bundle.election ? `-${bundle.election.slice(0, 8)}` : '';
-  return `scrutineer-${bundle.id}${fp}-${stage}.private.json`;
+  const election = slug ? `${safe(slug)}-` : '';
+  const fp = !slug && bundle.election ? `-${bundle.election.slice(0, 8)}` : '';
+  return `${election}scrutineer-${safe(bundle.id)}${fp}-${stage}.private.json`;
+}
+
+/**
+ * A JSON refusal {error, message, detail?} of the server, split for the page: `reason`, the translated
+ * sentence shown to the scrutineer (the status code if the answer had none), and `detail`, the technical
+ * code and detail (English, for the election officer), or null.
+ */
+export function refusal(body, status) {
+  const ok = (v) => typeof v === 'string' && v !== '';
+  const reason = body && ok(body.message) ? body.message : String(status);
+  const detail = body && ok(body.detail) ? [ok(body.error) ? body.error : null, body.detail].filter(Boolean).join(': ') : null;
+  return { reason, detail };
 }
 
 /**
@@ -322,6 +344,18 @@ class ScrutineerWidget {
   say(text, kind = 'info') {
     this.status.textContent = text;
     this.status.dataset.kind = kind;
+    if (this.detail) this.detail.hidden = true;
+  }
+
+  /** A refusal of the server: its translated sentence, and its technical detail folded away beneath. */
+  sayRefused(body, status) {
+    const { reason, detail } = refusal(body, status);
+    this.say(this.t('server-error', { reason }), 'error');
+    if (detail) {
+      this.detail.replaceChildren(el(this.doc, 'summary', {}, this.t('technical-detail')), el(this.doc, 'code', {}, detail));
+      this.detail.open = false;
+      this.detail.hidden = false;
+    }
   }
 
   async mount() {
@@ -337,7 +371,8 @@ class ScrutineerWidget {
     this.fileInput.addEventListener('change', () => this.onFiles());
     this.actions = el(doc, 'p', { class: 'scrutineer-actions' });
     this.status = el(doc, 'p', { role: 'status', 'aria-live': 'polite', class: 'scrutineer-status' });
-    this.root.append(load, this.actions, this.status);
+    this.detail = el(doc, 'details', { class: 'scrutineer-detail', hidden: true });
+    this.root.append(load, this.actions, this.status, this.detail);
     this.root.hidden = false;
     await this.refresh();
   }
@@ -490,7 +525,7 @@ class ScrutineerWidget {
   }
 
   onSave() {
-    const name = privateFileName(this.bundle);
+    const name = privateFileName(this.bundle, this.cfg.slug);
     const blob = new this.win.Blob([JSON.stringify(this.bundle, null, 1) + '\n'], { type: 'application/json' });
     const url = this.win.URL.createObjectURL(blob);
     const a = el(this.doc, 'a', { href: url, download: name, hidden: true });
@@ -529,8 +564,7 @@ class ScrutineerWidget {
       body = null;
     }
     if (!resp.ok) {
-      const reason = body && body.message ? body.message + (body.detail ? ` (${body.detail})` : '') : String(resp.status);
-      this.say(this.t('server-error', { reason }), 'error');
+      this.sayRefused(body, resp.status);
       return;
     }
     const done = this.pending.action;
