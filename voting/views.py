@@ -318,10 +318,21 @@ def _scrutineer_context(election, form=None, error=None):
 @bp.route("/<slug>/scrutineer")
 @login_required
 def scrutineer(slug: str):
+    """The scrutineer's page. Its live part asks again with ``shown`` (the stamp it shows, see
+    queries.progress_stamp): 204 while nothing moved, else the page, whose parts htmx swaps in, and a
+    "scrutineer-moved" event {state, stamp} for the browser tool."""
     election = queries.election_by_slug(slug)
     if not can_see_scrutineer_page(current_user, election):
         abort(403)
-    return render("voting/scrutineer.html", **_scrutineer_context(election))
+    shown = request.args.get("shown")
+    if shown is None:
+        return render("voting/scrutineer.html", **_scrutineer_context(election))
+    stamp = queries.progress_stamp(election)
+    if shown == stamp:
+        return "", 204
+    response = render("voting/scrutineer.html", **_scrutineer_context(election))
+    response.headers["HX-Trigger"] = json.dumps({"scrutineer-moved": {"state": election.state.value, "stamp": stamp}})
+    return response
 
 
 def _trustee_or_403(election, trustee_id: str):
@@ -385,7 +396,8 @@ def trustee_keys(slug: str, trustee_id: str):
             services.register_trustee_keys(election, trustee, _json_body())
     except errors.VotingError as exc:
         return _json_error(exc)
-    return jsonify({"ok": True, "state": election.state.value, "fingerprint": election.fingerprint}), 201
+    return jsonify({"ok": True, "state": election.state.value, "fingerprint": election.fingerprint,
+                    "stamp": queries.progress_stamp(election)}), 201
 
 
 @bp.route("/<slug>/trustees/<trustee_id>/steps", methods=["POST"])
@@ -400,7 +412,7 @@ def trustee_step(slug: str, trustee_id: str):
     except errors.VotingError as exc:
         return _json_error(exc)
     return jsonify({"ok": True, "seq": row.seq, "hash": row.hash, "type": row.type,
-                    "state": election.state.value}), 201
+                    "state": election.state.value, "stamp": queries.progress_stamp(election)}), 201
 
 
 # -- officers --------------------------------------------------------------------------------------

@@ -54,7 +54,7 @@ def browser_type_launch_args(browser_type_launch_args):
 
 
 # Live parts of pages poll every second or two: a test waits for the update, not for production's pace.
-POLL_SECONDS = {"renewal_status": 1, "register_export": 1, "projector_vote": 1, "projector_tally": 2}
+POLL_SECONDS = {"renewal_status": 1, "register_export": 1, "projector_vote": 1, "projector_tally": 2, "scrutineer": 1}
 
 
 @pytest.fixture(scope="session")

@@ -18,7 +18,7 @@ import {
 } from '../../static/js/scrutineer/dkg.mjs';
 import { GENESIS_PREV, eventHash, readRecord } from '../../static/js/scrutineer/record.mjs';
 import {
-  MESSAGES, PRIVATE_FORMAT, csrfToken, format, mergePrivate, nextAction, privateFileName, refusal, runStep,
+  MESSAGES, PRIVATE_FORMAT, csrfToken, format, mergePrivate, movedOn, nextAction, privateFileName, refusal, runStep,
 } from '../../static/js/scrutineer/page.mjs';
 
 const HERE = path.dirname(fileURLToPath(import.meta.url));
@@ -213,6 +213,14 @@ test('page: a refusal shows the translated sentence only; the technical detail s
   assert.deepEqual(refusal({ error: 'wrong_state', message: 'Pas possible.' }, 409), { reason: 'Pas possible.', detail: null });
   assert.deepEqual(refusal(null, 502), { reason: '502', detail: null });
   assert.deepEqual(refusal({ message: '', detail: 7 }, 500), { reason: '500', detail: null });
+});
+
+test('page: the widget follows the page only when the election moved past what it read', () => {
+  const cfg = { stamp: 'keygen.3.4' };
+  assert.equal(movedOn(cfg, { state: 'keygen', stamp: 'keygen.3.5' }), true);
+  assert.equal(movedOn(cfg, { state: 'keygen', stamp: 'keygen.3.4' }), false); // its own step, already read
+  assert.equal(movedOn(cfg, null), false);
+  assert.equal(movedOn(cfg, { state: 'open' }), false);
 });
 
 test('page: private files merge (bundle or CLI files), refuse strangers and mixed elections', () => {

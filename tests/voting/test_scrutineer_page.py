@@ -30,7 +30,7 @@ def sample(cls):
 def test_every_refusal_has_its_own_sentence_in_french_and_dutch(app, cls):
     with app.test_request_context():
         words = {lang: _said(lang, cls) for lang in ("en", "fr", "nl")}
-    defaults = {str(text) for _, text in ERROR_TEXTS.values()}
+        defaults = {str(text) for _, text in ERROR_TEXTS.values()}
     assert words["en"] not in defaults  # a sentence of its own, not the status's
     assert words["fr"] != words["en"] and words["nl"] != words["en"]
     assert all("technical detail" not in w for w in words.values())
@@ -70,3 +70,39 @@ def test_a_refused_step_is_said_in_the_scrutineer_s_language_with_the_detail_apa
     details = re.search(r'<details class="scrutineer-detail"><summary>(.*?)</summary><code>(.*?)</code>', html, re.S)
     assert details.group(1) == "Détail technique (pour le responsable du scrutin)"
     assert details.group(2).startswith("trustee_signature: ")
+
+
+def test_the_page_follows_a_step_published_here_or_by_another_scrutineer(app, keygen):
+    from voting import queries
+
+    election, client = keygen["election"], client_for(app, keygen["world"], "scrutineer")
+    page = client.get("/voting/ag-keys/scrutineer").get_data(as_text=True)
+    stamp = queries.progress_stamp(election)
+    watch = re.search(r'<div id="scrutineer-watch"[^>]*>', page).group(0)
+    assert f'data-stamp="{stamp}"' in watch and "scrutineer-published from:body" in watch
+    assert 'hx-select-oob="#scrutineer-state,#steps-1,#upload-1"' in watch
+    assert f'data-stamp="{stamp}"' in re.search(r'<div id="scrutineer-browser"[^>]*>', page, re.S).group(0)
+    live = f"/voting/ag-keys/scrutineer?shown={stamp}"
+    assert client.get(live, headers={"HX-Request": "true"}).status_code == 204  # nothing moved
+    # t1 publishes from the browser tool: the answer carries where the election now stands
+    answer = client.post("/voting/ag-keys/trustees/t1/steps", json=keygen["step1"])
+    assert answer.status_code == 201 and answer.json["stamp"] == queries.progress_stamp(election) != stamp
+    moved = client.get(live, headers={"HX-Request": "true"})
+    assert moved.status_code == 200
+    assert json.loads(moved.headers["HX-Trigger"]) == {"scrutineer-moved": {"state": "keygen",
+                                                                            "stamp": answer.json["stamp"]}}
+    steps = re.search(r'<div id="steps-1".*?</div>', moved.get_data(as_text=True), re.S).group(0)
+    assert "Étape 1 publiée. En attente de l'étape 1 des autres scrutateurs" in steps.replace("&#39;", "'")
+    # then t2 (with the command-line tool, elsewhere): t1's page moves on to step 2
+    services.record_trustee_step(election, keygen_step1(keygen["el"], keygen["kits"]["t2"].private)[0])
+    db.session.commit()
+    again = client.get(f"/voting/ag-keys/scrutineer?shown={answer.json['stamp']}", headers={"HX-Request": "true"})
+    assert again.status_code == 200 and "génération des clés, étape 2" in again.get_data(as_text=True)
+
+
+def test_every_file_the_page_names_carries_the_election(app, keygen):
+    page = client_for(app, keygen["world"], "scrutineer").get("/voting/ag-keys/scrutineer").get_data(as_text=True)
+    assert 'data-election-slug="ag-keys"' in page
+    commands = re.findall(r'<pre class="cmd">(.*?)</pre>', page, re.S)
+    assert commands and all(re.search(r"(?<![\w-])t1\.", c) is None for c in commands)
+    assert "--key ag-keys-t1.key.json --state ag-keys-t1.state.json --out ag-keys-t1.step1.json" in commands[0]

@@ -12,6 +12,11 @@
 //                           falls back to the id)
 //   data-election-slug      the election's short name: every file saved is named after it
 //   data-state              election state: setup | keygen | open | closed | tallied
+//   data-stamp              where the election stood when the page was shown (voting.queries.progress_stamp);
+//                           the page's live part sends a "scrutineer-moved" event {state, stamp} when it
+//                           moves on (another scrutineer's step): the widget then reads the record again.
+//                           After its own step it sends "scrutineer-published" (bubbling) so that the
+//                           page's live part follows at once.
 //   data-keys-registered    "1" when this trustee's public keys are already known
 //                           (setup state; absent = unknown, the server then says 409)
 //   data-election-url       GET JSON {slug, state, fingerprint, definition, public_key, ...}
@@ -142,6 +147,7 @@ export function readConfig(root) {
     name: d.trusteeName || d.trustee,
     slug: d.electionSlug || '',
     state: d.state,
+    stamp: d.stamp || '',
     keysRegistered: d.keysRegistered === '1' ? true : d.keysRegistered === '0' ? false : null,
     electionUrl: d.electionUrl,
     recordUrl: d.recordUrl,
@@ -216,6 +222,14 @@ export function refusal(body, status) {
   const reason = body && ok(body.message) ? body.message : String(status);
   const detail = body && ok(body.detail) ? [ok(body.error) ? body.error : null, body.detail].filter(Boolean).join(': ') : null;
   return { reason, detail };
+}
+
+/**
+ * Whether the page's news {state, stamp} (the "scrutineer-moved" event) is news to this widget: the
+ * election moved past what it last read (its own published step answers with the new stamp too).
+ */
+export function movedOn(cfg, detail) {
+  return Boolean(detail && typeof detail.stamp === 'string' && detail.stamp && detail.stamp !== cfg.stamp);
 }
 
 /**
@@ -341,6 +355,16 @@ class ScrutineerWidget {
     return format(this.msg[key] || MESSAGES[key] || key, params);
   }
 
+  /** The election moved on (another scrutineer's step, the officer's): read it again, unless a step is
+   * under way here (checking, made and not yet published), which its own publication refreshes. */
+  async onMoved(detail) {
+    if (!movedOn(this.cfg, detail)) return;
+    this.cfg.stamp = detail.stamp;
+    if (typeof detail.state === 'string' && detail.state) this.cfg.state = detail.state;
+    if (this.busy || this.pending || this.checked) return;
+    await this.refresh();
+  }
+
   say(text, kind = 'info') {
     this.status.textContent = text;
     this.status.dataset.kind = kind;
@@ -452,6 +476,15 @@ class ScrutineerWidget {
 
   /** The seal or the decryption, first: check every ballot (workers, with progress), then show the figures. */
   async onCheck(action) {
+    this.busy = true;
+    try {
+      return await this.check(action);
+    } finally {
+      this.busy = false;
+    }
+  }
+
+  async check(action) {
     const check = CHECKS[action];
     if (!this.bundle || !this.bundle.key) return this.say(this.t('need-key'), 'error');
     if (action === 'decrypt' && !this.bundle.share) return this.say(this.t('need-share'), 'error');
@@ -506,6 +539,7 @@ class ScrutineerWidget {
       return;
     }
     this.say(this.t('working'));
+    this.busy = true;
     await new Promise((r) => this.win.setTimeout(r, 0)); // let the status render before the work
     try {
       const { data, bundle, complaint } = runStep(action, this.cfg, this.rec, this.bundle);
@@ -521,6 +555,8 @@ class ScrutineerWidget {
       } else {
         this.say(this.t('step-error', { reason: exc.message }), 'error');
       }
+    } finally {
+      this.busy = false;
     }
   }
 
@@ -572,8 +608,11 @@ class ScrutineerWidget {
     this.checked = null;
     if (done === 'keys') this.cfg.keysRegistered = true;
     if (body && body.state) this.cfg.state = body.state;
+    if (body && typeof body.stamp === 'string') this.cfg.stamp = body.stamp;
     await this.refresh();
     this.say(this.t('published'), 'success');
+    // The page's server-rendered parts (state, step to do, upload form) follow at once.
+    this.root.dispatchEvent(new this.win.CustomEvent('scrutineer-published', { bubbles: true }));
   }
 }
 
@@ -622,6 +661,7 @@ export function start(doc = globalThis.document, win = globalThis) {
     widgets.push(w);
     w.mount();
   }
+  if (widgets.length) doc.addEventListener('scrutineer-moved', (event) => widgets.forEach((w) => w.onMoved(event.detail)));
   return widgets;
 }
 
