@@ -90,6 +90,9 @@ def test_scrutineer_generates_the_key_from_the_browser(page, live_server, access
     assert saved["key"]["signing_seed"] not in posted.value.post_data
     assert posted.value.headers.get("x-csrftoken")
     expect(widget.get_by_role("status")).to_have_text("Published on the board.")
+    # the page's own parts follow without a reload: the state, and the step to do now
+    expect(page.locator("#scrutineer-state")).to_contain_text("Key generation")
+    expect(page.locator("#steps-1")).to_contain_text("Step to do: key generation, step 1")
     db.session.expire_all()
     assert election.state is ElectionState.KEYGEN
     el = services.crypto_election(election)
@@ -112,10 +115,14 @@ def test_scrutineer_generates_the_key_from_the_browser(page, live_server, access
     assert mine["trustee"] == "t1" and len(verify_step1(el, mine)) == 2
 
     # the other scrutineers deal with the command-line code
+    expect(page.locator("#steps-1")).to_contain_text("Step 1 published. Waiting for the other scrutineers")
     for tid in ("t2", "t3"):
         data, kits[tid].state = keygen_step1(el, kits[tid].private)
         services.record_trustee_step(election, data)
     db.session.commit()
+    # the others' steps reach the open page too (its live part asks again), and the browser tool
+    expect(page.locator("#steps-1")).to_contain_text("Step to do: key generation, step 2")
+    expect(widget.get_by_role("button", name="Check the shares dealt to me (key generation, step 2)")).to_be_visible()
 
     # 3. later: a fresh page, the private file loaded back, step 2
     widget = open_scrutineer_page(page, live_server, "ag-browser")
