@@ -293,6 +293,37 @@ def test_the_link_opened_before_signing_in_keeps_the_credential(page, live_serve
     cast(page)
 
 
+KEPT = "Object.keys(localStorage).filter((k) => k.startsWith('unevoix-signin-credential:')).length"
+
+
+def test_the_link_opened_before_signing_in_keeps_the_credential_when_the_sign_in_ends_in_another_tab(page,
+                                                                                                      live_server):
+    w = open_world()
+    member = w.members[5]
+    link = mail_link(member.email)
+    credential = unquote(link.split("#")[1]).split(":")[0]
+    requests = []
+    page.context.on("request", lambda r: requests.append(r.url + (r.post_data or "")))
+    page.goto(live_server.path(link))
+    expect(page.locator("main")).to_contain_text("Please sign in to vote in this election.")
+    assert page.evaluate(KEPT) == 1  # left in this browser for the tab where the sign-in ends
+    # the e-mailed sign-in link opens in a new tab (its own, empty, sessionStorage)
+    other = page.context.new_page()
+    sign_in_with_link(other, live_server, member.email)
+    other.goto(live_server.path("/voting/ga-e2e/vote"))
+    expect(other.locator("#credential")).to_have_value(credential)
+    assert other.evaluate(KEPT) == 0  # taken once: nothing left behind
+    third = page.context.new_page()  # a later tab does not find it
+    third.goto(live_server.path("/voting/ga-e2e/vote"))
+    expect(third.locator("#ballot-form")).to_be_visible()
+    assert third.locator("#credential").input_value() == ""
+    third.close()
+    other.locator("fieldset[data-contest=item2]").get_by_label("Yes", exact=True).check()
+    fill_ballot(other)
+    cast(other)
+    assert not any(credential in r or credential.replace("-", "") in r for r in requests)  # never sent
+
+
 def test_the_chair_closes_one_item_the_projector_and_the_ballot_show_it_closed(page, live_server, sign_in,
                                                                                accessible, browser):
     w = open_world()

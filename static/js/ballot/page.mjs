@@ -5,6 +5,7 @@
 import {
   encryptBallot, ballotTracker, isValidCredential, normalizeCredential, electionFingerprint, credentialPublic,
 } from './index.mjs';
+import { forgetStale, keepForSignIn, takeAfterSignIn } from './handoff.mjs';
 
 const BUSY_RETRIES = 3; // automatic re-sends of a ballot the server found the board too busy for
 const app = document.getElementById('ballot-app');
@@ -44,6 +45,13 @@ if (app && form) {
   // A second personal link opened in the same tab (a proxy holder's other link) changes only the
   // fragment: start afresh with it.
   window.addEventListener('hashchange', () => window.location.reload());
+  // An election that asks to sign in, opened before signing in: the link's credential is also left in
+  // localStorage (static/js/ballot/handoff.mjs: 30 minutes at most, taken once), because the sign-in may
+  // end in another tab (the e-mailed link), whose sessionStorage is empty. Signed in, the page takes it
+  // back, then clears what is left for this election.
+  const mustSignIn = app.dataset.requireLogin === 'true' && app.dataset.signedIn !== 'true';
+  let local = null;
+  try { local = window.localStorage; } catch (e) { /* storage blocked */ }
   const fragment = decodeURIComponent(window.location.hash.replace(/^#/, ''));
   if (fragment) {
     const [cred, fp] = fragment.split(':');
@@ -51,11 +59,20 @@ if (app && form) {
     if (fp) linkFingerprint = fp;
     history.replaceState(null, '', window.location.pathname); // keep it out of the history and screen
     try { if (cred) sessionStorage.setItem(linkKey, cred); } catch (e) { /* private mode */ }
+    if (cred && mustSignIn) keepForSignIn(local, app.dataset.fingerprint, cred);
   } else {
     try {
       credentialInput.value = sessionStorage.getItem(linkKey) || sessionStorage.getItem(storeKey) || '';
     } catch (e) { /* private mode */ }
+    if (!credentialInput.value && !mustSignIn) {
+      const kept = takeAfterSignIn(local, app.dataset.fingerprint);
+      if (kept) {
+        credentialInput.value = kept;
+        try { sessionStorage.setItem(linkKey, kept); } catch (e) { /* private mode */ }
+      }
+    }
   }
+  forgetStale(local, mustSignIn ? '' : app.dataset.fingerprint);
   const wrongElection = Boolean(linkFingerprint && app.dataset.fingerprint && linkFingerprint !== app.dataset.fingerprint);
   if (wrongElection) {
     fail(msg('msgFingerprint'));
