@@ -106,6 +106,10 @@ class Config:
     ADMISSION_RATE_LIMIT = "5 per hour; 20 per day"
     LOG_LEVEL = "INFO"
     LOG_FORMAT = "text"  # text | json (see app/logs.py)
+    # General assemblies: convocations go out at least this many days before the meeting (CSA art.
+    # 6:70 says fifteen; statutes may say more). The secretary may confirm a shorter notice (a second
+    # assembly, a board decision), which the audit log keeps.
+    ASSEMBLY_NOTICE_DAYS = 15
     # Verifiable ballots: a published count combines at least this many ballots (per category
     # too); below it the result says so instead of the numbers (UNEVOIX_VOTING_MIN_BALLOTS).
     VOTING_MIN_BALLOTS = 5

@@ -13,6 +13,14 @@ from app.uow import unit_of_work
 assemblies_cli = AppGroup("assemblies", help="General assemblies: convocations, electorate.")
 
 
+def _refused(exc: DomainError) -> click.ClickException:
+    """The refusal's sentence, worded as on the pages (in the default language: no request here)."""
+    from app.jobs import job_context
+
+    with job_context():
+        return click.ClickException(error_message(exc))
+
+
 def _assembly(slug: str):
     from assemblies.models import Assembly
 
@@ -24,15 +32,20 @@ def _assembly(slug: str):
 
 @assemblies_cli.command("convene")
 @click.argument("slug")
-def convene_command(slug: str) -> None:
-    """Send the convocation (agenda and personal voting link) to every elector not convened yet."""
+@click.option("--short-notice", "short_notice", metavar="REASON", default=None,
+              help="Send even though fewer days than the notice period remain before the assembly "
+                   "(ASSEMBLY_NOTICE_DAYS, 15 by default), saying why (a second assembly, a board decision); "
+                   "the reason goes to the audit log.")
+def convene_command(slug: str, short_notice: str | None) -> None:
+    """Send the convocation (agenda and personal voting link) to every elector not convened yet;
+    refused past the notice period unless --short-notice says why."""
     from assemblies import services
 
     try:
         with unit_of_work():
-            sent = services.convene(_assembly(slug))
+            sent = services.convene(_assembly(slug), short_notice=short_notice)
     except DomainError as exc:
-        raise click.ClickException(error_message(exc)) from exc
+        raise _refused(exc) from exc
     click.echo(f"{sent} convocations queued.")
 
 
@@ -46,7 +59,7 @@ def freeze_command(slug: str) -> None:
         with unit_of_work():
             counts = services.freeze_electorate(_assembly(slug))
     except DomainError as exc:
-        raise click.ClickException(error_message(exc)) from exc
+        raise _refused(exc) from exc
     click.echo(f"Electorate: {counts['total']} (A {counts['A']}, B {counts['B']}).")
 
 

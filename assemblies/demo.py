@@ -64,15 +64,19 @@ def build_agenda(assembly: Assembly, seats_a: int = 4, seats_b: int = 2, actor=N
 def prepared_assembly(slug: str, scrutineers: list[Account], *, record_date: date, starts: date,
                       threshold: int = 2, actor=None, opens: datetime | None = None,
                       titles: dict[str, str] | None = None, call_slug: str | None = None,
-                      min_count: int = 5) -> tuple[Assembly, dict[str, ScrutineerKit]]:
+                      min_count: int = 5, at: datetime | None = None) -> tuple[Assembly, dict[str, ScrutineerKit]]:
     """An assembly with agenda, frozen electorate, and its election keyed by in-memory scrutineers
-    (``min_count``: the smallest count published)."""
+    (``min_count``: the smallest count published). The meeting is at 14:00 on ``starts`` (proxies until
+    noon, the vote closing at 18:00), or at ``at`` on that day (proxies until it starts, the vote closing
+    at the end of the day)."""
+    starts_at = at or _at(starts, 14)
     assembly = services.create_assembly(
         slug=slug, titles=titles or _tri(f"Assemblée générale {starts.year}", f"Algemene vergadering {starts.year}",
                                          f"General assembly {starts.year}"),
-        starts_at=_at(starts, 14), place="Brussels, Tour & Taxis", voting_opens_at=opens or _at(starts - timedelta(days=7), 9),
-        voting_closes_at=_at(starts, 18), record_date=record_date, quorum_percent=10, proxy_limit=1,
-        proxy_deadline=_at(starts, 12), min_count=min_count, actor=actor)
+        starts_at=starts_at, place="Brussels, Tour & Taxis", voting_opens_at=opens or _at(starts - timedelta(days=7), 9),
+        voting_closes_at=_at(starts, 18) if at is None else datetime.combine(starts, time(23, 59), tzinfo=BRUSSELS),
+        record_date=record_date, quorum_percent=10, proxy_limit=1,
+        proxy_deadline=_at(starts, 12) if at is None else at, min_count=min_count, actor=actor)
     build_agenda(assembly, actor=actor, call_slug=call_slug)
     services.freeze_electorate(assembly, actor=actor)
     election = services.prepare_vote(assembly, scrutineers, threshold, actor=actor)
@@ -192,15 +196,20 @@ def load_assemblies(ctx) -> None:
     _signed_minutes(past)
     db.session.commit()  # demo loader: the past assembly is committed before the coming one is built
 
-    # 2. The coming one: convocations in the outbox, voting open, proxies and check-ins.
-    coming_on = now + timedelta(days=3)
+    # 2. Today's: the meeting starts at the next full hour, so that the door (open from three hours before)
+    # and the chair's console work right away; remote voting opened yesterday. Convened at shorter notice
+    # than the fifteen days, as a second assembly may be (the audit log keeps why), with its convocations
+    # in the outbox, voting open, proxies and check-ins.
+    meeting = (datetime.now(BRUSSELS) + timedelta(hours=1)).replace(minute=0, second=0, microsecond=0)
+    coming_on = meeting.date()
     coming, kits = prepared_assembly(
         f"ga-{coming_on:%Y-%m}-extra", scrutineers, record_date=now - timedelta(days=5), starts=coming_on,
-        actor=officer, opens=_at(now - timedelta(days=1), 9),
+        at=meeting, actor=officer, opens=_at(now - timedelta(days=1), 9),
         titles=_tri(f"Assemblée générale extraordinaire {coming_on.year}",
                     f"Buitengewone algemene vergadering {coming_on.year}",
                     f"Extraordinary general assembly {coming_on.year}"))
-    services.convene(coming)
+    services.convene(coming, actor=officer, short_notice="Second assembly: the first one did not reach its quorum "
+                                                          "(demo)")
     services.open_vote(coming, actor=officer)
     electors = list(db.session.scalars(select(Elector).where(Elector.assembly_id == coming.id).order_by(Elector.id)))
     if len(electors) >= 6:
@@ -217,6 +226,6 @@ def load_assemblies(ctx) -> None:
     directory = files_folder() / "demo-scrutineers" / coming.slug
     write_kits(directory, kits)
     ctx.logins.append(("assemblies", f"/assemblies/{past.slug}/results (held and tallied, minutes signed), /assemblies/{coming.slug} "
-                       "(voting open; convocations in the outbox at /dev/outbox); chair, door and projector "
-                       "from the assembly page"))
+                       f"(meeting today at {meeting:%H:%M}, voting open; convocations in the outbox at /dev/outbox); "
+                       "chair, door and projector from the assembly page"))
     ctx.logins.append((f"assemblies: demo scrutineer files ({coming.slug})", str(directory)))

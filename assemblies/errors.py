@@ -180,14 +180,52 @@ class NotAVotingItem(AssemblyError):
     status = 404
 
 
-class MeetingNotBegun(AssemblyError):
-    """Minutes record a meeting that was held: they begin once it has begun (``starts_at``)."""
+class CheckInNotOpen(AssemblyError):
+    """The door is not open yet: ``opens_at`` is when it opens (rules.check_in_window)."""
 
-    status = 409
+    def __init__(self, opens_at):
+        super().__init__(opens_at)
+        self.opens_at = opens_at
+
+
+class CheckInOver(AssemblyError):
+    """The door is closed for good: the meeting's day is over, or the chair closed the vote."""
+
+
+class ShortNotice(AssemblyError):
+    """Convocations sent later than ``last_day`` give members less than ``notice_days`` of notice."""
+
+    def __init__(self, last_day, notice_days: int):
+        super().__init__(last_day, notice_days)
+        self.last_day, self.notice_days = last_day, notice_days
+
+
+class ShortNoticeReasonMissing(AssemblyError):
+    """A shorter notice confirmed without saying why (the audit log keeps the reason)."""
+
+    status = 400
+
+
+class VoteOpensLater(AssemblyError):
+    """The chair opens the vote no sooner than the remote-voting window opens (``opens_at``)."""
+
+    def __init__(self, opens_at):
+        super().__init__(opens_at)
+        self.opens_at = opens_at
+
+
+class MeetingNotStarted(AssemblyError):
+    """The chair closes the vote no sooner than the meeting starts (``starts_at``)."""
 
     def __init__(self, starts_at):
         super().__init__(starts_at)
         self.starts_at = starts_at
+
+
+class MeetingNotBegun(MeetingNotStarted):
+    """Minutes record a meeting that was held: they begin once it has begun (``starts_at``)."""
+
+    status = 409
 
 
 class MinutesSigned(Conflict):
@@ -214,3 +252,7 @@ class MinutesIncomplete(AssemblyError):
 
 class NotAnItemOfThisAssembly(AssemblyError):
     status = 400
+
+
+class CannotMoveItem(AssemblyError):
+    """The item is already first (moved up) or last (moved down) on the agenda."""

@@ -136,6 +136,13 @@ class ReasonForm(FlaskForm):
     reason = StringField(_l("Reason for the correction"), validators=[DataRequired(REQUIRED), Length(max=300)])
 
 
+class ConveneForm(FlaskForm):
+    """Sending the convocations; past the notice period, the secretary confirms a shorter notice and says why."""
+
+    short_notice = BooleanField(_l("A shorter notice applies (a second assembly, a board decision): send anyway"))
+    reason = StringField(_l("Why a shorter notice applies (kept in the audit log)"), validators=[Length(max=300)])
+
+
 class PrepareVoteForm(FlaskForm):
     scrutineers = SelectMultipleField(_l("Scrutineers"), coerce=int,
                                       validators=[DataRequired(_l("Choose at least one scrutineer."))])

@@ -49,6 +49,22 @@ MINUTES_REQUIRED_WORDS = {
 TIE_RULE_WORDS = {"ballot_order": _l("By the order of the ballot"), "lot": _l("By a lot anyone can recompute")}
 
 
+def _day_and_time(instant) -> dict[str, str]:
+    """An instant's day in words and its hour, in Brussels and the reader's language."""
+    from app.clock import BRUSSELS
+    from app.web import format_day, time_of_day
+
+    return {"date": format_day(instant, "long"), "time": time_of_day(instant.astimezone(BRUSSELS))}
+
+
+def _short_notice(exc: errors.ShortNotice) -> str:
+    from app.web import format_day
+
+    return str(_l("Convocations must reach members at least %(n)d days before the assembly: the last day to send "
+                  "them was %(date)s. If a shorter notice applies (a second assembly, a board decision), confirm "
+                  "it and say why.", n=exc.notice_days, date=format_day(exc.last_day, "long")))
+
+
 def field_errors(exc: Exception) -> dict[str, str]:
     """The sentence for each field of the assembly form a refusal is about (none: it is the form's)."""
     if isinstance(exc, errors.InvalidDates):
@@ -110,6 +126,15 @@ MESSAGES = {
                                    "they are, so that they give every outcome."),
     errors.MinutesIncomplete: lambda exc: " ".join(str(MINUTES_REQUIRED_WORDS[name]) for name in exc.fields),
     errors.NotAnItemOfThisAssembly: _l("This item is not on the agenda of this assembly."),
+    errors.CheckInNotOpen: lambda exc: _l("Check-in opens on %(date)s at %(time)s.", **_day_and_time(exc.opens_at)),
+    errors.CheckInOver: _l("Check-in is over: the day of the meeting has ended, or the vote is closed."),
+    errors.ShortNotice: _short_notice,
+    errors.ShortNoticeReasonMissing: _l("Say why a shorter notice applies: the audit log keeps the reason."),
+    errors.VoteOpensLater: lambda exc: _l("Remote voting opens on %(date)s at %(time)s: the vote can be opened from "
+                                          "then.", **_day_and_time(exc.opens_at)),
+    errors.MeetingNotStarted: lambda exc: _l("The meeting starts on %(date)s at %(time)s: the vote can be closed "
+                                             "from then.", **_day_and_time(exc.starts_at)),
+    errors.CannotMoveItem: _l("This item cannot move further: it is already at that end of the agenda."),
 }
 
 
@@ -120,13 +145,16 @@ register_action_labels({
     "assemblies.assembly.delete": _l("General assembly deleted"),
     "assemblies.item.create": _l("Agenda item added"),
     "assemblies.item.delete": _l("Agenda item removed"),
+    "assemblies.item.move": _l("Agenda item moved"),
     "assemblies.candidate.create": _l("Candidate added to the ballot"),
+    "assemblies.candidate.delete": _l("Candidate removed from the ballot"),
     "assemblies.document.create": _l("Assembly document added"),
     "assemblies.electorate.freeze": _l("Electorate fixed"),
     "assemblies.electorate.add": _l("Member added to the electorate"),
     "assemblies.electorate.remove": _l("Member removed from the electorate"),
     "assemblies.convocation.issue": _l("Convocations sent"),
     "assemblies.convocation.resend": _l("Convocation sent again"),
+    "assemblies.convocation.short_notice": _l("Convocations sent at shorter notice"),
     "assemblies.proxy.give": _l("Proxy given"),
     "assemblies.proxy.end": _l("Proxy ended"),
     "assemblies.checkin.create": _l("Arrival recorded at the door"),
@@ -170,6 +198,7 @@ register_field_labels({
     "chair": _l("Chair of the meeting"), "secretary": _l("Secretary of the meeting"), "tellers": _l("Vote tellers"),
     "opening": _l("Opening"), "closing": _l("Closing"), "items_noted": _l("Agenda items with a note"),
     "signed_at": _l("Signed"),
+    "last_day": _l("Last day to send the convocations"), "notice_days": _l("Days of notice required"),
 })
 register_value_words("assembly_assembly", {"channel": {"email": _l("by e-mail"), "letter": _l("by letter")},
                                            "tie_rule": TIE_RULE_WORDS})

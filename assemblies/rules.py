@@ -9,10 +9,10 @@ from __future__ import annotations
 import hashlib
 import math
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import date, datetime, time, timedelta
 from typing import Mapping, Sequence
 
-from app.clock import brussels_day
+from app.clock import BRUSSELS, brussels_day
 
 CATEGORIES = ("A", "B")
 MAJORITIES = ("simple", "two_thirds", "three_quarters", "each_category")
@@ -180,3 +180,22 @@ def date_problems(*, starts_at: datetime, voting_opens_at: datetime, voting_clos
     if proxy_deadline is not None and proxy_deadline > voting_closes_at:
         problems.append("proxy_deadline")
     return problems
+
+
+# The door opens this long before the meeting starts (members arrive early, staff set up the hall).
+CHECK_IN_OPENS_BEFORE = timedelta(hours=3)
+
+
+def check_in_window(starts_at: datetime) -> tuple[datetime, datetime]:
+    """When the door accepts members: from ``CHECK_IN_OPENS_BEFORE`` before the meeting until the end
+    of the meeting's day in Brussels (midnight, the next day's first instant). A member present counts
+    for the quorum of the meeting, so the door belongs to that day only; the services also close it
+    once the chair has closed the vote, whichever comes first."""
+    next_day = datetime.combine(brussels_day(starts_at) + timedelta(days=1), time(0), tzinfo=BRUSSELS)
+    return starts_at - CHECK_IN_OPENS_BEFORE, next_day
+
+
+def last_convocation_day(starts_at: datetime, notice_days: int) -> date:
+    """The last day (in Brussels) a convocation may be sent so that ``notice_days`` full days separate
+    it from the day of the meeting (CSA art. 6:70: fifteen days at least)."""
+    return brussels_day(starts_at) - timedelta(days=notice_days)

@@ -16,7 +16,7 @@ from flask import current_app, url_for
 from sqlalchemy import delete, func, select, update
 
 from app import audit
-from app.clock import utcnow
+from app.clock import brussels_day, utcnow
 from app.extensions import db
 from app.jobs import job_context
 from app.mail import queue_mail
@@ -189,8 +189,13 @@ def delete_assembly(assembly: Assembly, actor: Account | None = None) -> None:
     db.session.flush()
 
 
+def agenda_open(assembly: Assembly) -> bool:
+    """The agenda (items, their order, candidates) may change: the ballot is not on the public board yet."""
+    return assembly.election_id is None
+
+
 def _check_agenda_open(assembly: Assembly) -> None:
-    if assembly.election_id is not None:
+    if not agenda_open(assembly):
         raise errors.AgendaLocked()
 
 
@@ -232,6 +237,36 @@ def remove_item(item: AgendaItem, actor: Account | None = None) -> None:
     db.session.refresh(assembly, ["items"])
 
 
+def move_item(item: AgendaItem, step: int, actor: Account | None = None) -> None:
+    """Swap the item with its neighbour above (``step`` -1) or below (+1). Under the assembly's lock,
+    positions read afresh; the item waits on position 0 (never an agenda position) while its neighbour
+    takes its place, so the unique (assembly, position) constraint holds at every flush. A concurrent
+    writer that took position 0 meanwhile makes the flush fail: the request is refused whole."""
+    if step not in (-1, 1):
+        raise ValueError(f"step {step!r}: -1 (up) or 1 (down)")
+    assembly = item.assembly
+    _lock(assembly)
+    db.session.refresh(assembly)  # a ballot put on the board meanwhile is seen under the lock
+    _check_agenda_open(assembly)
+    db.session.refresh(item)
+    neighbour = db.session.scalar(select(AgendaItem).where(AgendaItem.assembly_id == assembly.id,
+                                                           AgendaItem.position == item.position + step)
+                                  .execution_options(populate_existing=True))
+    if neighbour is None:
+        raise errors.CannotMoveItem()
+    before = item.position
+    item.position = 0
+    db.session.flush()
+    neighbour.position = before
+    db.session.flush()
+    item.position = before + step
+    db.session.flush()
+    db.session.refresh(assembly, ["items"])
+    audit.record("assemblies.item.move", item, actor=actor,
+                 before={"assembly": assembly.slug, "position": before},
+                 after={"position": item.position, "title": item.title_fr})
+
+
 def add_candidate(item: AgendaItem, *, category: Category, name: str, gender: Gender, member: Member | None = None,
                   actor: Account | None = None) -> Candidate:
     """A candidate entered by hand (or from a board candidacy through ``candidates_adapter``)."""
@@ -252,6 +287,26 @@ def add_candidate(item: AgendaItem, *, category: Category, name: str, gender: Ge
     audit.record("assemblies.candidate.create", candidate, actor=actor,
                  after={"item": item.id, "category": category.value, "name": candidate.name})
     return candidate
+
+
+def remove_candidate(candidate: Candidate, actor: Account | None = None) -> None:
+    """Take one candidate off a board item while the agenda may change; the others of the category
+    keep their order, numbered 1..n again (in two passes: the unique constraint holds meanwhile)."""
+    item = candidate.item
+    _check_agenda_open(item.assembly)
+    audit.record("assemblies.candidate.delete", candidate, actor=actor,
+                 before={"item": item.id, "category": candidate.category.value, "name": candidate.name})
+    db.session.delete(candidate)
+    db.session.flush()
+    rest = sorted((c for c in item.candidates if c is not candidate and c.category is candidate.category),
+                  key=lambda c: c.position)
+    for c in rest:
+        c.position = -c.position
+    db.session.flush()
+    for n, c in enumerate(rest, start=1):
+        c.position = n
+    db.session.flush()
+    db.session.refresh(item, ["candidates"])
 
 
 def add_document(assembly: Assembly, *, titles: Mapping[str, str], filename: str, content_type: str, data: bytes,
@@ -535,11 +590,48 @@ def _deliver(assembly, election, private, now, channel, letters) -> None:
                         f"{url_for('assemblies.show', slug=assembly.slug)}")
 
 
-def convene(assembly: Assembly) -> int:
-    """Send the convocation to every elector not convened yet (idempotent: cron may run it twice)."""
-    pending = db.session.scalars(select(Elector).where(Elector.assembly_id == assembly.id,
-                                                       Elector.removed_at.is_(None),
-                                                       Elector.convoked_at.is_(None))).all()
+def notice_days() -> int:
+    """The days of notice a convocation gives at least (``ASSEMBLY_NOTICE_DAYS``, 15 by CSA art. 6:70)."""
+    return int(current_app.config.get("ASSEMBLY_NOTICE_DAYS", 15))
+
+
+def convocation_refusal(assembly: Assembly, now: datetime | None = None) -> errors.ShortNotice | None:
+    """Why a convocation sent ``now`` would come too late, or None: after the last day that leaves
+    ``notice_days()`` days before the meeting (``rules.last_convocation_day``)."""
+    last_day = rules.last_convocation_day(assembly.starts_at, notice_days())
+    if brussels_day(now or utcnow()) > last_day:
+        return errors.ShortNotice(last_day, notice_days())
+    return None
+
+
+def _awaiting_convocation(assembly: Assembly):
+    return select(Elector).where(Elector.assembly_id == assembly.id, Elector.removed_at.is_(None),
+                                 Elector.convoked_at.is_(None))
+
+
+def convocations_waiting(assembly: Assembly) -> bool:
+    """Some member of the electorate has not been convened yet (what :func:`convene` would send)."""
+    return db.session.scalar(_awaiting_convocation(assembly).with_only_columns(Elector.id).limit(1)) is not None
+
+
+def convene(assembly: Assembly, *, short_notice: str | None = None, actor: Account | None = None) -> int:
+    """Send the convocation to every elector not convened yet (idempotent: cron may run it twice;
+    with nobody left to convene it sends nothing and refuses nothing). Past the last day of the notice
+    period (:func:`convocation_refusal`) it is refused, unless ``short_notice`` says why a shorter
+    notice stands (a second assembly, a board decision): that reason goes to the audit log."""
+    _election(assembly)
+    pending = db.session.scalars(_awaiting_convocation(assembly)).all()
+    if not pending:
+        return issue_links(assembly, pending)  # nothing sent; a closed vote still says so
+    refusal = convocation_refusal(assembly)
+    if refusal is not None:
+        if short_notice is None:
+            raise refusal
+        if not short_notice.strip():
+            raise errors.ShortNoticeReasonMissing()
+        audit.record("assemblies.convocation.short_notice", assembly, actor=actor,
+                     after={"last_day": refusal.last_day.isoformat(), "notice_days": refusal.notice_days,
+                            "reason": short_notice.strip(), "count": len(pending)})
     return issue_links(assembly, pending)
 
 
@@ -632,7 +724,30 @@ def proxies_held(assembly: Assembly, holder: Member) -> list[Proxy]:
 
 # -- on site -------------------------------------------------------------------------------------
 
+def check_in_refusal(assembly: Assembly, now: datetime | None = None) -> errors.AssemblyError | None:
+    """Why the door does not accept members ``now``, or None. It is open on the meeting's day, from
+    ``rules.CHECK_IN_OPENS_BEFORE`` (3 hours) before the meeting starts until the end of that day
+    in Brussels, and closes earlier once the chair has closed the vote (an arrival would then change
+    a quorum already counted)."""
+    opens_at, closes_at = rules.check_in_window(assembly.starts_at)
+    now = now or utcnow()
+    if now < opens_at:
+        return errors.CheckInNotOpen(opens_at)
+    election = db.session.get(Election, assembly.election_id) if assembly.election_id else None
+    if now >= closes_at or (election is not None and election.state in (ElectionState.CLOSED,
+                                                                         ElectionState.TALLIED)):
+        return errors.CheckInOver()
+    return None
+
+
+def _check_door(assembly: Assembly) -> None:
+    refusal = check_in_refusal(assembly)
+    if refusal is not None:
+        raise refusal
+
+
 def check_in(assembly: Assembly, member: Member, actor: Account | None = None) -> CheckIn:
+    _check_door(assembly)
     if elector_for(assembly, member) is None:
         raise errors.NotAnElector()
     row = CheckIn(assembly_id=assembly.id, member_id=member.id, by_id=actor.id if actor else None)
@@ -644,9 +759,13 @@ def check_in(assembly: Assembly, member: Member, actor: Account | None = None) -
 
 
 def open_vote(assembly: Assembly, actor: Account | None = None, hold: Iterable[AgendaItem] = ()) -> None:
-    """Open the vote (the whole ballot box). ``hold``: agenda items whose vote the chair opens
-    later (:func:`open_item`); by default none, every item opens with the remote-voting window."""
+    """Open the vote (the whole ballot box), no sooner than the remote-voting window opens
+    (:func:`vote_opening_refusal`). ``hold``: agenda items whose vote the chair opens later
+    (:func:`open_item`); by default none, every item opens with the remote-voting window."""
     election = _election(assembly)
+    refusal = vote_opening_refusal(assembly)
+    if refusal is not None:
+        raise refusal
     held_items = list(hold)
     contests: list[str] = []
     for item in held_items:
@@ -659,8 +778,30 @@ def open_vote(assembly: Assembly, actor: Account | None = None, hold: Iterable[A
                  after={"held": [item.id for item in held_items]} if held_items else None)
 
 
+def vote_opening_refusal(assembly: Assembly, now: datetime | None = None) -> errors.VoteOpensLater | None:
+    """Why the chair cannot open the vote ``now``, or None: the remote-voting window the convocations
+    announced has not opened yet."""
+    if (now or utcnow()) < assembly.voting_opens_at:
+        return errors.VoteOpensLater(assembly.voting_opens_at)
+    return None
+
+
+def vote_closing_refusal(assembly: Assembly, now: datetime | None = None) -> errors.MeetingNotStarted | None:
+    """Why the chair cannot close the vote ``now``, or None: the meeting has not started (members
+    decide at the meeting). Once it has, the chair may close before ``voting_closes_at`` (the meeting
+    ended early), which the console says before confirming."""
+    if (now or utcnow()) < assembly.starts_at:
+        return errors.MeetingNotStarted(assembly.starts_at)
+    return None
+
+
 def close_vote(assembly: Assembly, actor: Account | None = None) -> None:
-    voting.close_election(_election(assembly))
+    """Close the whole ballot box, no sooner than the meeting starts (:func:`vote_closing_refusal`)."""
+    election = _election(assembly)
+    refusal = vote_closing_refusal(assembly)
+    if refusal is not None:
+        raise refusal
+    voting.close_election(election)
     audit.record("assemblies.vote.close", assembly, actor=actor)
 
 
@@ -800,7 +941,9 @@ def _member_for_public(assembly: Assembly, publics: list[str]) -> Member:
 
 
 def check_in_code(assembly: Assembly, code: str, actor: Account | None = None) -> Member:
-    """Check in the member the door's field names (:func:`member_for_code`); returns the member."""
+    """Check in the member the door's field names (:func:`member_for_code`); returns the member.
+    A closed door is said first, whatever was typed."""
+    _check_door(assembly)
     member = member_for_code(assembly, code)
     check_in(assembly, member, actor=actor)
     return member

@@ -21,7 +21,7 @@ from app.models import Account, AccountRole, Role
 from app.uow import dry_run, unit_of_work
 from app.web import allow_upload, query_int, render
 from assemblies import charts, forms, minutes, queries, services
-from assemblies.errors import NotAVotingItem
+from assemblies.errors import NotAVotingItem, ShortNoticeReasonMissing
 from assemblies.messages import LOCK_WORDS, field_errors
 from assemblies.models import AgendaItem, Channel, Gender, ItemKind, Majority
 from assemblies.permissions import (
@@ -43,6 +43,11 @@ bp = Blueprint("assemblies", __name__, template_folder="templates", url_prefix="
 
 def _lang() -> str:
     return str(get_locale() or "fr")[:2]
+
+
+def _said(refusal: DomainError | None) -> str | None:
+    """A refusal's sentence, for a page that says it instead of offering what would be refused."""
+    return error_message(refusal) if refusal is not None else None
 
 
 def _member():
@@ -167,6 +172,7 @@ def _prepare_context(assembly, **extra):
                 candidate_form=forms.CandidateForm(), document_form=extra.pop("document_form", None) or forms.DocumentForm(),
                 elector_form=extra.pop("elector_form", None) or forms.ElectorForm(), vote_form=vote_form,
                 action=forms.ActionForm(), counts=services.electorate_counts(assembly),
+                agenda_open=services.agenda_open(assembly),
                 election=queries.election(assembly), deletion_refusal=refusal and error_message(refusal), **extra)
 
 
@@ -215,6 +221,25 @@ def remove_item(slug: str, item_id: int):
     return redirect(url_for("assemblies.prepare", slug=slug) + "#agenda")
 
 
+@bp.route("/<slug>/items/<int:item_id>/move", methods=["POST"])
+@permission_required(can_prepare_assembly)
+def move_item(slug: str, item_id: int):
+    """One place up or down the agenda (``direction``: ``up`` or ``down``), while the agenda may change."""
+    assembly = queries.assembly_by_slug(slug)
+    item = queries.item_or_404(assembly, item_id)
+    step = {"up": -1, "down": 1}.get(request.form.get("direction", ""))
+    if not forms.ActionForm().validate_on_submit() or step is None:
+        abort(400)
+    try:
+        with unit_of_work():
+            services.move_item(item, step, actor=current_user)
+    except DomainError as exc:
+        return _fail("assemblies/prepare.html", assembly, exc)
+    flash(_("“%(title)s” is now item %(n)d of the agenda.", title=item.text("title", _lang()), n=item.position),
+          "success")
+    return redirect(url_for("assemblies.prepare", slug=slug) + f"#item-{item.id}")
+
+
 @bp.route("/<slug>/items/<int:item_id>/candidates", methods=["POST"])
 @permission_required(can_prepare_assembly)
 def add_candidate(slug: str, item_id: int):
@@ -232,6 +257,27 @@ def add_candidate(slug: str, item_id: int):
         return render("assemblies/prepare.html", status=exc.status, error=error_message(exc),
                       **_prepare_context(assembly))
     flash(_("The candidate is added."), "success")
+    return redirect(url_for("assemblies.prepare", slug=slug) + f"#item-{item.id}")
+
+
+@bp.route("/<slug>/items/<int:item_id>/candidates/<int:candidate_id>/delete", methods=["POST"])
+@permission_required(can_prepare_assembly)
+def remove_candidate(slug: str, item_id: int, candidate_id: int):
+    """Take one candidate off a board item (the page's disclosure is the confirmation)."""
+    assembly = queries.assembly_by_slug(slug)
+    item = queries.item_or_404(assembly, item_id)
+    candidate = next((c for c in item.candidates if c.id == candidate_id), None)
+    if candidate is None:
+        abort(404)
+    if not forms.ActionForm().validate_on_submit():
+        abort(400)
+    name = candidate.name
+    try:
+        with unit_of_work():
+            services.remove_candidate(candidate, actor=current_user)
+    except DomainError as exc:
+        return _fail("assemblies/prepare.html", assembly, exc)
+    flash(_("%(name)s is no longer a candidate.", name=name), "success")
     return redirect(url_for("assemblies.prepare", slug=slug) + f"#item-{item.id}")
 
 
@@ -353,7 +399,7 @@ def roll(slug: str):
     return _roll_page(queries.assembly_by_slug(slug))
 
 
-def _roll_page(assembly, status: int = 200, problem: str | None = None):
+def _roll_page(assembly, status: int = 200, problem: str | None = None, convene_form=None):
     """The roll (the page and search of the query string); ``problem``: why an action on it was refused."""
     page = query_int("page", 1, low=1)
     q = request.args.get("q", "")[:100]
@@ -361,17 +407,29 @@ def _roll_page(assembly, status: int = 200, problem: str | None = None):
     return render("assemblies/roll.html", status=status, problem=problem, assembly=assembly, lang=_lang(), rows=rows,
                   total=total, page=page, q=q, page_size=queries.ROLL_PAGE,
                   turnout=queries.turnout(assembly), election=queries.election(assembly), action=forms.ActionForm(),
-                  reason_form=forms.ReasonForm(), paper_form=forms.PaperProxyForm())
+                  reason_form=forms.ReasonForm(), paper_form=forms.PaperProxyForm(),
+                  convene_form=convene_form or forms.ConveneForm(formdata=None),
+                  notice=_said(services.convocation_refusal(assembly)) if services.convocations_waiting(assembly)
+                  else None)
 
 
 @bp.route("/<slug>/convene", methods=["POST"])
 @permission_required(can_run_vote)
 def convene(slug: str):
+    """Send the convocations; past the notice period only with the shorter notice confirmed and its reason."""
     assembly = queries.assembly_by_slug(slug)
-    if not forms.ActionForm().validate_on_submit():
-        abort(400)
-    with unit_of_work():
-        sent = services.convene(assembly)
+    form = forms.ConveneForm()
+    if not form.validate_on_submit():
+        return _roll_page(assembly, 400, convene_form=form)
+    try:
+        with unit_of_work():
+            sent = services.convene(assembly, short_notice=(form.reason.data or "") if form.short_notice.data else None,
+                                    actor=current_user)
+    except DomainError as exc:  # a missing reason is said beside its field, anything else above the roll
+        beside = isinstance(exc, ShortNoticeReasonMissing)
+        if beside:
+            form.reason.errors.append(error_message(exc))
+        return _roll_page(assembly, exc.status, None if beside else error_message(exc), convene_form=form)
     flash(_("%(n)d convocations are in the outbox.", n=sent), "success")
     return redirect(url_for("assemblies.roll", slug=slug))
 
@@ -487,7 +545,7 @@ def paper_proxy(slug: str):
 def _checkin_context(assembly, form=None, paper_form=None, **extra):
     return dict(assembly=assembly, lang=_lang(), form=form or forms.CheckInForm(formdata=None),
                 turnout=queries.turnout(assembly), paper_form=paper_form or forms.PaperProxyForm(formdata=None),
-                proxies=queries.standing_proxies(assembly), **extra)
+                proxies=queries.standing_proxies(assembly), door=_said(services.check_in_refusal(assembly)), **extra)
 
 
 @bp.route("/<slug>/checkin", methods=["GET", "POST"])
@@ -520,9 +578,17 @@ def checkin(slug: str):
 @bp.route("/<slug>/chair")
 @permission_required(can_run_vote)
 def chair(slug: str):
-    assembly = queries.assembly_by_slug(slug)
-    return render("assemblies/chair.html", assembly=assembly, lang=_lang(), election=queries.election(assembly),
-                  turnout=queries.turnout(assembly), action=forms.ActionForm(), items=queries.vote_items(assembly))
+    return _chair_page(queries.assembly_by_slug(slug))
+
+
+def _chair_page(assembly, status: int = 200, error: str | None = None):
+    """The console; ``opening`` and ``closing``: why the vote cannot be opened or closed yet (then the
+    page says so instead of offering the button); ``error``: why the chair's last step was refused."""
+    return render("assemblies/chair.html", status=status, error=error, assembly=assembly, lang=_lang(),
+                  election=queries.election(assembly), turnout=queries.turnout(assembly), action=forms.ActionForm(),
+                  items=queries.vote_items(assembly), opening=_said(services.vote_opening_refusal(assembly)),
+                  closing=_said(services.vote_closing_refusal(assembly)),
+                  closes_early=utcnow() < assembly.voting_closes_at)
 
 
 @bp.route("/<slug>/chair/items/<int:item_id>/close", methods=["GET", "POST"])
@@ -575,8 +641,11 @@ def open_vote(slug: str):
         if item is None or item.assembly_id != assembly.id:
             raise NotAVotingItem()
         hold.append(item)
-    with unit_of_work():
-        services.open_vote(assembly, actor=current_user, hold=hold)
+    try:
+        with unit_of_work():
+            services.open_vote(assembly, actor=current_user, hold=hold)
+    except DomainError as exc:
+        return _chair_page(assembly, exc.status, error_message(exc))
     flash(_("The vote is open."), "success")
     return redirect(url_for("assemblies.chair", slug=slug))
 
@@ -587,8 +656,11 @@ def close_vote(slug: str):
     assembly = queries.assembly_by_slug(slug)
     if not forms.ActionForm().validate_on_submit():
         abort(400)
-    with unit_of_work():
-        services.close_vote(assembly, actor=current_user)
+    try:
+        with unit_of_work():
+            services.close_vote(assembly, actor=current_user)
+    except DomainError as exc:
+        return _chair_page(assembly, exc.status, error_message(exc))
     flash(_("The vote is closed. The scrutineers can now decrypt the result."), "success")
     return redirect(url_for("assemblies.chair", slug=slug))
 

@@ -18,6 +18,7 @@ from voting import errors as verrors
 from voting import services as voting
 from voting.crypto.ballot import encrypt_ballot
 from voting.models import Credential
+from tests.assemblies.world import meeting_day
 
 
 def electors(w):
@@ -203,6 +204,7 @@ def test_turnout_over_time_counts_each_member_once_and_ends_at_the_voted_figure(
 
 
 def test_check_in_once_and_only_electors(world):
+    meeting_day(world)
     services.check_in(world.assembly, world.members[0])
     db.session.commit()
     with pytest.raises(errors.AlreadyCheckedIn):
@@ -242,6 +244,7 @@ def test_full_vote_results_in_words_with_quorum_and_majority(world):
 def test_a_vote_after_close_is_refused_and_nothing_counts_twice(world):
     services.convene(world.assembly)
     services.open_vote(world.assembly)
+    meeting_day(world)
     services.close_vote(world.assembly)
     db.session.commit()
     with pytest.raises(errors.VotingClosed):
@@ -256,6 +259,7 @@ def test_the_audit_log_names_the_assembly_s_objects(world, data_app):
     m = world.members
     services.convene(world.assembly)
     services.give_proxy(world.assembly, m[0], m[1])
+    meeting_day(world)
     services.check_in(world.assembly, m[2])
     db.session.commit()
     entries = list(db.session.scalars(select(AuditEntry).where(AuditEntry.object_type.like("assembly_%"))))

@@ -238,6 +238,7 @@ def test_what_members_or_the_board_hold_stops_a_deletion(world, given):
     if given == "proxies":
         services.give_proxy(assembly, world.members[0], world.members[1])
     elif given == "checkins":
+        assembly.starts_at = utcnow()  # the day of the meeting: the door is open
         services.check_in(assembly, world.members[0])
     db.session.commit()
     before = rows(assembly.id)

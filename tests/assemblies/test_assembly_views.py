@@ -14,7 +14,7 @@ from app.extensions import db
 from assemblies import queries, services
 from assemblies.demo import cast_for, tally
 from assemblies.models import Assembly, Elector, ItemKind, Proxy, ProxySource
-from tests.assemblies.world import build_world
+from tests.assemblies.world import build_world, meeting_day
 from tests.factories import csv_rows, sign_in
 from voting import services as voting
 from voting.crypto.ballot import encrypt_ballot
@@ -176,6 +176,7 @@ def test_casting_refusals_and_idempotent_retry(client, world, outbox):
     revote = client.post("/voting/ga-test/ballots", json=encrypt_ballot(el, election.public_key, credential, sel))
     assert revote.status_code == 201
     assert revote.json["not_counted"] == services.item_contests(item, election.definition)
+    meeting_day(world)
     services.close_vote(world.assembly)
     db.session.commit()
     late = encrypt_ballot(el, election.public_key, credential, sel)
@@ -215,7 +216,7 @@ def test_a_lost_link_is_replaced_and_a_letter_printed(client, world, outbox):
 
 def test_check_in_by_typed_member_number(client, world):
     services.give_proxy(world.assembly, world.members[2], world.members[3])
-    db.session.commit()
+    meeting_day(world)
     sign_in(client, world.staff)
     door = client.get("/assemblies/ga-test/checkin").get_data(as_text=True)
     assert f"{world.members[2].name} ({world.members[2].number})" in door and "online" in door
@@ -342,6 +343,7 @@ def test_chair_opens_and_closes_and_projector_stops_polling_once_the_result_is_o
     assert 'hx-trigger="every 3s"' in projector and "<html" not in projector
     cast_for(world.assembly, electors(world), world.rng)
     db.session.commit()
+    meeting_day(world)  # the meeting has started: the chair may close the vote
     assert post(client, "/assemblies/ga-test/chair/close", "/assemblies/ga-test/chair").status_code == 302
     closed = client.get("/assemblies/ga-test/projector").get_data(as_text=True)
     assert 'every 15s' in closed and "Turnout over time" in closed
@@ -455,6 +457,7 @@ def test_the_chair_closes_the_vote_item_by_item(client, world):
     board = client.get(f"/voting/{election.slug}/board").get_data(as_text=True)
     assert "The vote on an item closes" in board  # the public board names the event in words
     # the final close and the tally: every item's result, the verifier agrees
+    meeting_day(world)  # the meeting has started: the chair may close the vote
     assert post(client, "/assemblies/ga-test/chair/close", "/assemblies/ga-test/chair").status_code == 302
     db.session.expire_all()
     tally(db.session.scalar(select(Assembly).where(Assembly.slug == "ga-test")), world.kits)
@@ -536,6 +539,7 @@ def test_the_chair_holds_an_item_back_and_opens_it_later(client, world):
     assert "The vote on an item opens" in board and "Items held back at the opening" in board
     cast_for(world.assembly, electors(world)[:5], world.rng)  # five ballots after: these count for it
     db.session.commit()
+    meeting_day(world)  # the meeting has started: the chair may close the vote
     assert post(client, "/assemblies/ga-test/chair/close", "/assemblies/ga-test/chair").status_code == 302
     db.session.expire_all()
     tally(db.session.scalar(select(Assembly).where(Assembly.slug == "ga-test")), world.kits)
@@ -650,7 +654,7 @@ def test_on_the_day_the_door_is_on_the_staff_home_page(client, world):
 
     sign_in(client, world.staff)
     task = "Welcome members at the door: %s" % world.assembly.text("title", "en")
-    assert task not in client.get("/").get_data(as_text=True)  # two days before
+    assert task not in client.get("/").get_data(as_text=True)  # days before
     world.assembly.starts_at = utcnow()
     db.session.commit()
     home = client.get("/").get_data(as_text=True)
@@ -696,7 +700,7 @@ def _has_autofocus(html: str, field: str) -> bool:
 def test_a_refused_paper_proxy_is_said_beside_its_field_on_the_door_page(client, world):
     giver, holder, other = world.members[0], world.members[1], world.members[2]
     services.give_proxy(world.assembly, other, holder)  # the holder's one proxy (the statutes' limit)
-    db.session.commit()
+    meeting_day(world)  # the door's page shows its check-in form too
     sign_in(client, world.staff)
     door, url = "/assemblies/ga-test/checkin", "/assemblies/ga-test/proxies/paper"
 
@@ -753,7 +757,7 @@ def _convocation_code(mail) -> tuple[str, str, str, str]:
 
 def test_check_in_reads_the_number_the_printed_code_and_the_scanned_link(client, world, outbox):
     services.convene(world.assembly)
-    db.session.commit()
+    meeting_day(world)
     sign_in(client, world.staff)
     door = "/assemblies/ga-test/checkin"
     page = client.get(door).get_data(as_text=True)
@@ -787,7 +791,7 @@ def test_check_in_refuses_garbage_other_assemblies_and_replaced_codes_in_words(c
 
     services.convene(world.assembly)
     other, _kits = prepared_assembly("ga-other", world.scrutineers, record_date=world.record,
-                                     starts=today() + timedelta(days=9), actor=world.officer)
+                                     starts=today() + timedelta(days=30), actor=world.officer)
     services.convene(other)
     db.session.commit()
     member = world.members[0]
@@ -795,7 +799,7 @@ def test_check_in_refuses_garbage_other_assemblies_and_replaced_codes_in_words(c
     other_link = _convocation_code(outbox(member.email)[-1])
     assert "/ga-other/" in other_link[0]
     services.resend_link(world.assembly, services.elector_for(world.assembly, member))  # the first link is replaced
-    db.session.commit()
+    meeting_day(world)
     new_link = _convocation_code(outbox(member.email)[-1])[0]
     assert "/ga-test/" in new_link and new_link != link
     sign_in(client, world.staff)
@@ -929,7 +933,7 @@ def test_the_results_csv_withholds_every_count_below_the_minimum_in_words(client
 def test_checking_in_a_member_who_gave_a_proxy_says_the_proxy_stands(client, world):
     giver, holder = world.members[0], world.members[1]
     services.give_proxy(world.assembly, giver, holder)
-    db.session.commit()
+    meeting_day(world)
     sign_in(client, world.staff)
     post(client, "/assemblies/ga-test/checkin", "/assemblies/ga-test/checkin", {"number": str(giver.number)})
     page = client.get("/assemblies/ga-test/checkin").get_data(as_text=True)

@@ -12,7 +12,7 @@ from sqlalchemy import select
 from app.extensions import db
 from assemblies import queries, services
 from assemblies.models import Assembly
-from tests.assemblies.world import build_world
+from tests.assemblies.world import build_world, meeting_day
 from tests.e2e.conftest import POLL_SECONDS, assert_fits_phone, sign_in_with_link
 
 PHONE = {"width": 360, "height": 740}
@@ -189,6 +189,7 @@ def test_a_proxy_holder_votes_for_two(page, live_server, sign_in):
 
 def test_check_in_by_typed_member_number_and_pages_are_accessible(page, live_server, sign_in, accessible):
     w = open_world()
+    meeting_day(w)  # the door is open on the meeting's day only
     sign_in(page, live_server, w.officer)
     page.goto(live_server.path("/assemblies/"))
     accessible(page)
@@ -216,7 +217,7 @@ def test_check_in_by_typed_member_number_and_pages_are_accessible(page, live_ser
 
 
 def test_the_projector_updates_when_the_vote_closes(page, live_server, accessible):
-    open_world()
+    meeting_day(open_world())  # the meeting has started: the vote may close
     page.goto(live_server.path("/assemblies/ga-e2e/projector"))
     expect(page.locator("#projector")).to_contain_text("Open")
     accessible(page)
