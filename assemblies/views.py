@@ -151,7 +151,7 @@ def delete(slug: str):
     if request.method == "GET" or request.form.get("confirmed") != "1":
         refusal = services.deletion_refusal(assembly)
         return render("assemblies/delete.html", assembly=assembly, lang=_lang(), action=forms.ActionForm(),
-                      refusal=refusal and error_message(refusal), status=refusal.status if refusal else 200)
+                      refusal=_said(refusal), status=refusal.status if refusal else 200)
     title = assembly.text("title", _lang())
     with unit_of_work():
         services.delete_assembly(assembly, actor=current_user)
@@ -173,7 +173,7 @@ def _prepare_context(assembly, **extra):
                 elector_form=extra.pop("elector_form", None) or forms.ElectorForm(), vote_form=vote_form,
                 action=forms.ActionForm(), counts=services.electorate_counts(assembly),
                 agenda_open=services.agenda_open(assembly),
-                election=queries.election(assembly), deletion_refusal=refusal and error_message(refusal), **extra)
+                election=queries.election(assembly), deletion_refusal=_said(refusal), **extra)
 
 
 @bp.route("/<slug>/prepare")
