@@ -9,6 +9,7 @@ import pytest
 
 from app.extensions import db
 from assemblies import errors, services
+from tests.assemblies.world import meeting_day
 from tests.factories import sign_in
 from voting.crypto.credential import case_readings, generate_credential, normalize_credential
 
@@ -20,8 +21,10 @@ def printed_code(outbox, member) -> str:
 
 @pytest.fixture()
 def convened(world):
+    """Convened in time, and the meeting's day has come: the door is open."""
     services.convene(world.assembly)
     db.session.commit()
+    meeting_day(world)
     return world
 
 

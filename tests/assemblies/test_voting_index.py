@@ -60,4 +60,5 @@ def test_the_scrutineer_page_watches_while_it_waits(client, world):
     trustee = db.session.scalar(select(Trustee).where(Trustee.account_id == world.scrutineers[0].id))
     sign_in(client, world.scrutineers[0])
     page = client.get(f"/voting/{trustee.election.slug}/scrutineer").get_data(as_text=True)
-    assert f"/voting/{trustee.election.slug}/progress?shown=" in page  # key generation: waiting on the others
+    # Key generation: the page's live part asks again, waiting on the others.
+    assert 'id="scrutineer-watch"' in page and f"/voting/{trustee.election.slug}/scrutineer?shown=" in page
