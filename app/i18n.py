@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import functools
+import re
 
 from flask import current_app, request, session
 from flask_babel import lazy_gettext as _l
@@ -71,6 +72,38 @@ def colon(end_of_line: bool = False) -> str:
     return sign if end_of_line else sign + " "
 
 
+# French elides "de" and "que" before a word that begins with a vowel: "le vote d'Élodie", "la part
+# qu'Alice vous a distribuée". The translator writes "de %(name)s" as in any sentence, and the value
+# decides when the message is filled in. An "h" elides too: the names a cooperative's members bear
+# ("Hélène", "Hugo", "Hervé") mostly begin with a mute h, and "d'Hugo" is never wrong where
+# "de Hélène" always is; an aspirated h ("de Hollande") is the rarer case we accept to get wrong.
+_ELIDED_BEFORE = "aeiouyhàâäéèêëîïôöùûüœæ"
+_ELIDABLE = re.compile(r"(?<![\w'])([Dd]e|[Qq]ue) (?=%\((\w+)\)s)")
+
+
+def elides_before(value) -> bool:
+    """Whether French elides "de" or "que" before ``value`` (a name, a group's name): it begins with a
+    vowel, accented or not, or an h, in either case. A number, a sign or an empty value: no."""
+    text = "" if value is None else str(value).lstrip()
+    return bool(text) and text[0].lower() in _ELIDED_BEFORE
+
+
+def fill(template, variables, language: str | None = None):
+    """``template % variables``, the way every translated message is filled in (Python's ``gettext``
+    family and the templates' ``_()`` and ``{% trans %}``): in French, a "de" or "que" just before a
+    placeholder whose value begins with a vowel becomes "d'" or "qu'". Only the translator's words are
+    touched, never the value; a ``Markup`` template stays one (its values are escaped as usual)."""
+    # "e %(" is in every elidable spot ("de", "que"): a quick test before the pattern, for the many
+    # messages that have none
+    if isinstance(variables, dict) and "e %(" in template and (
+            (_current_language() if language is None else language) == "fr"):
+        elided = _ELIDABLE.sub(
+            lambda m: m.group(1)[:-1] + "'" if elides_before(variables.get(m.group(2))) else m.group(0), template)
+        if elided != template:
+            template = Markup(elided) if isinstance(template, Markup) else elided
+    return template % variables
+
+
 @functools.cache
 def _spaced_domain_class():
     from flask_babel import Domain, get_locale
@@ -96,7 +129,62 @@ def _spaced_domain_class():
                 self._by_locale[locale] = translations
             return translations
 
+        # flask_babel fills a message with ``s % variables``; these fill it with ``fill`` (elision).
+        def gettext(self, string, **variables):
+            s = self.get_translations().ugettext(string)
+            return fill(s, variables) if variables else s
+
+        def ngettext(self, singular, plural, num, **variables):
+            variables.setdefault("num", num)
+            return fill(self.get_translations().ungettext(singular, plural, num), variables)
+
+        def pgettext(self, context, string, **variables):
+            s = self.get_translations().upgettext(context, string)
+            return fill(s, variables) if variables else s
+
+        def npgettext(self, context, singular, plural, num, **variables):
+            variables.setdefault("num", num)
+            return fill(self.get_translations().unpgettext(context, singular, plural, num), variables)
+
     return FrenchSpacedDomain
+
+
+def _template_text(context, text):
+    """As Jinja's newstyle gettext: a message in an autoescaped template is markup (its values get escaped)."""
+    return Markup(text) if context.eval_ctx.autoescape else text
+
+
+@pass_context
+def _template_gettext(context, string, **variables):
+    from flask_babel import get_translations
+
+    return fill(_template_text(context, get_translations().ugettext(string)), variables)
+
+
+@pass_context
+def _template_ngettext(context, singular, plural, num, **variables):
+    from flask_babel import get_translations
+
+    variables.setdefault("num", num)
+    return fill(_template_text(context, get_translations().ungettext(singular, plural, num)), variables)
+
+
+@pass_context
+def _template_pgettext(context, message_context, string, **variables):
+    from flask_babel import get_translations
+
+    variables.setdefault("context", message_context)
+    return fill(_template_text(context, get_translations().upgettext(message_context, string)), variables)
+
+
+@pass_context
+def _template_npgettext(context, message_context, singular, plural, num, **variables):
+    from flask_babel import get_translations
+
+    variables.setdefault("context", message_context)
+    variables.setdefault("num", num)
+    return fill(_template_text(context, get_translations().unpgettext(message_context, singular, plural, num)),
+                variables)
 
 
 def install_french_spacing(app) -> None:
@@ -104,20 +192,15 @@ def install_french_spacing(app) -> None:
     per process when it is loaded (``FrenchSpacedDomain``). So Python's ``gettext`` (flash messages,
     errors from the registry, lazy form labels, mail) and the templates' ``_()`` agree. The
     ``fr_spacing`` filter remains for text that comes from elsewhere (WTForms' own messages)."""
-    from flask_babel import get_translations
-
     babel = app.extensions["babel"]
     current = babel.instance.__dict__.get("domain_instance")
     if not isinstance(current, _spaced_domain_class()) or current.domain != [babel.default_domain]:
         babel.instance.__dict__["domain_instance"] = _spaced_domain_class()(domain=babel.default_domain)
 
-    app.jinja_env.install_gettext_callables(
-        gettext=lambda s: get_translations().ugettext(s),
-        ngettext=lambda s, p, n: get_translations().ungettext(s, p, n),
-        newstyle=True,
-        pgettext=lambda c, s: get_translations().upgettext(c, s),
-        npgettext=lambda c, s, p, n: get_translations().unpgettext(c, s, p, n),
-    )
+    # The templates' ``_()`` and ``{% trans %}`` (Jinja's newstyle gettext), filled by ``fill`` as Python's are
+    app.jinja_env.newstyle_gettext = True
+    app.jinja_env.globals.update(gettext=_template_gettext, ngettext=_template_ngettext,
+                                 pgettext=_template_pgettext, npgettext=_template_npgettext)
     app.jinja_env.filters["fr_spacing"] = _fr_spacing_filter
     app.jinja_env.filters["messages"] = messages
     app.jinja_env.globals["colon"] = colon
