@@ -129,6 +129,9 @@ def register(app) -> None:
             return render_error(400, _l("Your form expired. Please reload the page and try again."))
         if exc.response is not None:  # a page of its own (a rate limit that gives the form back)
             return exc.response
+        if exc.code == 413 and request.max_content_length:  # the route's ceiling, in megabytes as people count them
+            return render_error(413, _l("This file is too large: at most %(size)s MB can be sent here.",
+                                        size=max(1, request.max_content_length // (1024 * 1024))))
         return render_error(exc.code or 500)
 
     @app.errorhandler(DomainError)

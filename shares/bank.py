@@ -68,13 +68,14 @@ def _chunks(items, size=CHUNK):
         yield items[start:start + size]
 
 
-def _skip_reason(statement: Statement, allowed: set[str] | None) -> tuple[str, str] | None:
+def _skip_reason(statement: Statement, allowed: set[str] | None) -> tuple[str, str, dict] | None:
+    """Why a statement is not imported: the reason, its English detail and its facts (``StatementError``)."""
     if statement.error is not None:
-        return statement.error.reason, statement.error.detail
+        return statement.error.reason, statement.error.detail, statement.error.facts
     if not statement.iban:
-        return "no_account", ""
+        return "no_account", "", {}
     if allowed is not None and statement.iban not in allowed:
-        return "unknown_account", statement.iban
+        return "unknown_account", statement.iban, {"accounts": [statement.iban]}
     return None
 
 
@@ -91,7 +92,7 @@ def import_statement(data: bytes, *, filename: str = "", actor: Account | None =
         summary = statement.summary()
         skip = _skip_reason(statement, allowed)
         if skip:
-            summary.update(skipped=skip[0], detail=skip[1][:300])
+            summary.update(skipped=skip[0], detail=skip[1][:300], facts=skip[2])
         else:
             importable.append(statement)
         summaries.append(summary)
@@ -99,9 +100,9 @@ def import_statement(data: bytes, *, filename: str = "", actor: Account | None =
         reasons = [s for s in summaries if s.get("skipped")]
         first = next((s for s in reasons if s["skipped"] not in ("unknown_account", "no_account")), None)
         if first is not None:
-            raise StatementError(first["skipped"], first["detail"])
-        raise StatementError("unknown_account", ", ".join(sorted({std_iban.format(s["iban"]) for s in reasons
-                                                                  if s["iban"]})))
+            raise StatementError(first["skipped"], first["detail"], **first["facts"])
+        accounts = sorted({s["iban"] for s in reasons if s["iban"]})
+        raise StatementError("unknown_account", ", ".join(std_iban.format(a) for a in accounts), accounts=accounts)
     record = BankStatementImport(file_sha256=digest, filename=filename[:255],
                                  account_iban=", ".join(sorted({s.iban for s in importable}))[:34],
                                  statements_count=len(importable),
@@ -134,7 +135,7 @@ def _import_again(previous: BankStatementImport, data: bytes, *, actor: Account 
     if not now:
         return ImportResult(previous, already_imported=True, statements=previous.statements or [])
     numbers = {s.number for s in now}
-    summaries = [{k: v for k, v in s.items() if k not in ("skipped", "detail")} if s.get("number") in numbers else s
+    summaries = [{k: v for k, v in s.items() if k not in ("skipped", "detail", "facts")} if s.get("number") in numbers else s
                  for s in previous.statements or []]
     previous.statements = summaries  # a new list, so the JSON column is written
     previous.statements_count += len(now)

@@ -75,11 +75,12 @@ def _cents(node) -> int:
     text = (node.text or "").strip() if node is not None else ""
     line = getattr(node, "sourceline", None)
     if not _AMOUNT.fullmatch(text):
-        raise StatementError("invalid", f"amount {text[:40]!r} on line {line}")
+        raise StatementError("invalid", f"amount {text[:40]!r} on line {line}", what="amount", line=line, text=text[:40])
     whole, _, fraction = text.partition(".")
     whole, fraction = whole or "0", fraction.ljust(5, "0")
     if fraction[2:] != "000":
-        raise StatementError("invalid", f"amount {text!r} on line {line} has fractions of a cent")
+        raise StatementError("invalid", f"amount {text!r} on line {line} has fractions of a cent", what="cents",
+                             line=line, text=text)
     return int(whole) * 100 + int(fraction[:2])
 
 
@@ -92,7 +93,8 @@ def _date(node, ns) -> date | None:
     try:
         return date.fromisoformat(text.strip()[:10])
     except ValueError:
-        raise StatementError("invalid", f"date {text!r}") from None
+        raise StatementError("invalid", f"date {text!r} on line {node.sourceline}", what="date", line=node.sourceline,
+                             text=text[:40]) from None
 
 
 def _text(node, path: str, ns) -> str:
@@ -105,7 +107,8 @@ def _signed(node, ns) -> int:
     amount = _cents(node.find("c:Amt", ns))
     indicator = _text(node, "c:CdtDbtInd", ns)
     if indicator not in ("CRDT", "DBIT"):
-        raise StatementError("invalid", f"credit/debit indicator missing on line {node.sourceline}")
+        raise StatementError("invalid", f"credit/debit indicator missing on line {node.sourceline}", what="indicator",
+                             line=node.sourceline)
     return amount if indicator == "CRDT" else -amount
 
 
@@ -155,7 +158,7 @@ def _fallback_reference(iban: str, parts: tuple, seen: dict) -> str:
 
 def parse_camt053(data: bytes) -> list[Statement]:
     if not data or not data.strip():
-        raise StatementError("truncated", "empty file")
+        raise StatementError("empty", "empty file")
     parser = etree.XMLParser(resolve_entities=False, no_network=True, huge_tree=False, remove_comments=True)
     try:
         root = etree.fromstring(data, parser)
@@ -218,14 +221,17 @@ def _entry_parts(statement: Statement, entry, index: int, signed: int, ns) -> li
             if position == 0:
                 continue  # the batch header
             raise StatementError("batch", f"statement {statement.id or statement.number}, entry {index} "
-                                          f"(line {entry.sourceline}): a transaction of the batch has no amount")
+                                          f"(line {entry.sourceline}): a transaction of the batch has no amount",
+                                 what="no_amount", statement=statement.id or statement.number, entry=index,
+                                 line=entry.sourceline)
         indicator = _text(tx, "c:CdtDbtInd", ns)
         parts.append((tx, -amount if indicator == "DBIT" else amount if indicator == "CRDT" else sign * amount))
     total = sum(amount for _tx, amount in parts)
     if total != signed:
         raise StatementError("batch", f"statement {statement.id or statement.number}, entry {index} "
                                       f"(line {entry.sourceline}): its transactions add up to {total} cents, "
-                                      f"the entry says {signed}")
+                                      f"the entry says {signed}", what="sum", statement=statement.id or statement.number,
+                             entry=index, line=entry.sourceline, total=total, amount=signed)
     return parts
 
 
@@ -245,7 +251,8 @@ def _read_statement(statement: Statement, stmt, ns) -> None:
         currency = (amount_node.get("Ccy") or statement.currency or "EUR")[:3]
         booking = _date(entry.find("c:BookgDt", ns), ns) or _date(entry.find("c:ValDt", ns), ns)
         if booking is None:
-            raise StatementError("invalid", f"entry {index} (line {entry.sourceline}) has no booking date")
+            raise StatementError("invalid", f"entry {index} (line {entry.sourceline}) has no booking date",
+                                 what="booking_date", entry=index, line=entry.sourceline)
         value = _date(entry.find("c:ValDt", ns), ns)
         entry_ref = _text(entry, "c:AcctSvcrRef", ns)
         parts = _entry_parts(statement, entry, index, signed, ns)

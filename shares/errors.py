@@ -129,13 +129,17 @@ class TransactionAlreadyResolved(Conflict):
 # --- bank statements ---------------------------------------------------------------------------
 
 class StatementError(DomainError):
-    """A bank statement file that cannot be imported; ``reason`` names why."""
+    """A bank statement file that cannot be imported; ``reason`` names why, ``facts`` what staff need to
+    find the spot in the file (``what`` was wrong, ``line``, ``entry``, ``statement``, the ``text`` read,
+    amounts in cents), which the page puts in a sentence; ``detail`` is the same in English, for the
+    command line and the logs."""
 
-    def __init__(self, reason: str, detail: str = ""):
+    def __init__(self, reason: str, detail: str = "", **facts):
         super().__init__(reason, detail)
-        self.reason = reason  # "not_xml" | "not_camt053" | "truncated" | "unknown_account" | "invalid"
+        # "empty" | "not_xml" | "not_camt053" | "truncated" | "unknown_account" | "no_account" | "batch" | "invalid"
+        self.reason = reason
         self.detail = detail
-
+        self.facts = facts
 
 
 class UnknownMember(DomainError):

@@ -10,7 +10,7 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from stdnum import iban as std_iban
 
-from app.web import _format_day, reader_locale
+from app.web import _format_day, euros, reader_locale
 from shares.models import ApplicationStatus, DocumentKind, EntryKind, PaymentPurpose
 from shares.references import format_reference
 from shares.settings import setting
@@ -168,6 +168,37 @@ def iban_text(value: str | None) -> str:
     return std_iban.format(value) if value else ""
 
 
+def statement_problem(reason: str | None, facts: dict | None) -> str:
+    """Where a bank statement file went wrong, in a sentence (a refused file, a skipped statement): the
+    line, entry and statement staff look for in the file, the amounts in euros; "" when nothing more
+    than the refusal's own sentence can be said (a file that is not XML, of another kind, cut short)."""
+    facts = facts or {}
+    what, line = facts.get("what"), facts.get("line") or "?"
+    if reason == "invalid":
+        if what == "amount":
+            return _("Line %(line)s: “%(text)s” is not an amount.", line=line, text=facts.get("text", ""))
+        if what == "cents":
+            return _("Line %(line)s: the amount %(text)s has fractions of a cent.", line=line, text=facts.get("text", ""))
+        if what == "date":
+            return _("Line %(line)s: “%(text)s” is not a date.", line=line, text=facts.get("text", ""))
+        if what == "indicator":
+            return _("Line %(line)s: the entry does not say whether the money came in or went out.", line=line)
+        if what == "booking_date":
+            return _("Entry %(entry)s (line %(line)s) has no booking date.", entry=facts.get("entry", "?"), line=line)
+    if reason == "batch":
+        where = {"statement": facts.get("statement", "?"), "entry": facts.get("entry", "?"), "line": line}
+        if what == "no_amount":
+            return _("Statement %(statement)s, entry %(entry)s (line %(line)s): a payment of the batch has no "
+                     "amount.", **where)
+        if what == "sum":
+            return _("Statement %(statement)s, entry %(entry)s (line %(line)s): its payments add up to %(total)s, "
+                     "but the entry says %(amount)s.", total=euros(facts.get("total")),
+                     amount=euros(facts.get("amount")), **where)
+    if reason == "unknown_account" and facts.get("accounts"):
+        return _("Accounts in this file: %(accounts)s.", accounts=", ".join(iban_text(a) for a in facts["accounts"]))
+    return ""
+
+
 def coop_iban_text() -> str:
     """The account members pay the cooperative on, as they type it."""
     return iban_text(setting("COOP_IBAN"))
@@ -178,7 +209,8 @@ TEMPLATE_GLOBALS = {"iban_text": iban_text, "refund_why": refund_why, "payment_s
                     "entry_label": entry_label, "date_column": date_column,
                     "entry_words": entry_words,
                     "application_status": application_status, "dates_text": dates_text,
-                    "dated_pattern": dated_pattern, "document_name": document_name, "coop_iban_text": coop_iban_text}
+                    "dated_pattern": dated_pattern, "document_name": document_name, "coop_iban_text": coop_iban_text,
+                    "statement_problem": statement_problem}
 
 
 def register_words(message) -> str:

@@ -27,7 +27,7 @@ from shares import bank, errors, extracts, forms, queries, register
 from shares import surplus as surpluses
 from shares.admission import application_for
 from shares.errors import StatementError
-from shares.labels import entry_label, iban_text, refund_why
+from shares.labels import entry_label, iban_text, refund_why, statement_problem
 from shares.models import ApplicationStatus, BankTransaction, Category, EntryKind, Member, PaymentRequest, Surplus, SurplusKind
 from shares.permissions import (can_import_statements, can_keep_register, can_resolve_payments, can_view_member,
                                 can_view_register)
@@ -47,6 +47,7 @@ register_messages({
     errors.StatementError: lambda exc: STATEMENT_ERRORS.get(exc.reason, STATEMENT_ERRORS["invalid"]),
 })
 STATEMENT_ERRORS = {
+    "empty": _l("This file is empty. Export the statement again from the bank."),
     "not_xml": _l("This file is not XML. Export the statement as camt.053 (XML) from the bank."),
     "not_camt053": _l("This is not a camt.053 bank statement."),
     "truncated": _l("This file is incomplete (cut short). Download it again from the bank."),
@@ -287,10 +288,8 @@ def statement_import():
         except StatementError as exc:
             form.statement.errors.append(error_message(exc))
             status = 422
-            if exc.detail and exc.reason == "unknown_account":
-                form.statement.errors.append(_("Accounts in this file: %(accounts)s.", accounts=exc.detail[:300]))
-            elif exc.detail and exc.reason not in ("not_xml", "truncated"):
-                form.statement.errors.append(_("Details: %(detail)s", detail=exc.detail[:300]))
+            if where := statement_problem(exc.reason, exc.facts):
+                form.statement.errors.append(where)
     elif form.errors:
         status = 400
     return render_template("shares/statement_import.html", form=form, result=result,

@@ -24,7 +24,8 @@ def test_python_gettext_and_lazy_strings_are_spaced_in_french(app):
             assert _(NO_MAIL) == f"Ce sociétaire n'a pas d'adresse e-mail{NBSP}: imprimez plutôt une lettre."
             assert str(_l(NO_MAIL)) == _(NO_MAIL)
             # The values put in are left alone: what someone typed keeps its spaces as typed.
-            assert _("Details: %(detail)s", detail="Ah ! ok : oui") == f"Détails{NBSP}: Ah ! ok : oui"
+            assert _("Line %(line)s: “%(text)s” is not an amount.", line=2, text="Ah ! ok : oui") == (
+                f"Ligne 2{NBSP}: «{NBSP}Ah ! ok : oui{NBSP}» n'est pas un montant.")
         with force_locale("en"):
             assert _(NO_MAIL) == NO_MAIL
         with force_locale("nl"):

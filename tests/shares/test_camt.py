@@ -199,7 +199,7 @@ def test_bad_and_good_statements_in_one_file():
 
 
 @pytest.mark.parametrize("data,reason", [
-    (b"", "truncated"),
+    (b"", "empty"),
     (b"not xml at all", "not_xml"),
     (b'<?xml version="1.0"?><Document xmlns="urn:iso:std:iso:20022:tech:xsd:pain.001.001.03"/>', "not_camt053"),
     (b"<html><body>hello</body></html>", "not_camt053"),
