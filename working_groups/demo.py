@@ -33,7 +33,7 @@ GROUPS = [
             "fr": "Mettre en place un comité éthique de la coopérative : sa composition, ses missions, la manière "
                   "dont les sociétaires peuvent le saisir.",
             "nl": "Een ethisch comité van de coöperatie oprichten: samenstelling, opdrachten en de manier waarop "
-                  "vennoten het kunnen aanspreken.",
+                  "leden het kunnen aanspreken.",
             "en": "Set up the cooperative's ethics committee: who sits on it, what it does, and how members can "
                   "bring a question to it."},
         "call": {"fr": "Vous vous interrogez sur ce que la coopérative accepte ou refuse ? Rejoignez le groupe : une "
@@ -50,12 +50,12 @@ GROUPS = [
         "mandate": {
             "fr": "Définir les missions de représentation de la coopérative et la manière dont ses propres "
                   "sociétaires peuvent la représenter auprès des pouvoirs publics, des syndicats et des réseaux.",
-            "nl": "De vertegenwoordigingsopdrachten van de coöperatie bepalen en hoe haar eigen vennoten haar kunnen "
+            "nl": "De vertegenwoordigingsopdrachten van de coöperatie bepalen en hoe haar eigen leden haar kunnen "
                   "vertegenwoordigen bij overheden, vakbonden en netwerken.",
             "en": "Define how the cooperative is represented, and how its own members can speak for it to public "
                   "authorities, trade unions and networks."},
         "call": {"fr": "Porte-parole, délégué, témoin : comment les sociétaires portent-ils la voix de la coopérative ?",
-                 "nl": "Woordvoerder, afgevaardigde, getuige: hoe dragen vennoten de stem van de coöperatie uit?",
+                 "nl": "Woordvoerder, afgevaardigde, getuige: hoe dragen leden de stem van de coöperatie uit?",
                  "en": "Spokesperson, delegate, witness: how do members carry the cooperative's voice?"},
     },
     {
@@ -65,11 +65,11 @@ GROUPS = [
                  "en": "Access to economic and financial information"},
         "mandate": {
             "fr": "Faciliter l'accès des sociétaires aux informations financières et économiques de la coopérative.",
-            "nl": "De toegang van de vennoten tot de financiële en economische informatie van de coöperatie "
+            "nl": "De toegang van de leden tot de financiële en economische informatie van de coöperatie "
                   "vergemakkelijken.",
             "en": "Make the cooperative's financial and economic information easier for members to reach."},
         "call": {"fr": "Pas besoin d'être comptable : nous cherchons des sociétaires curieux des chiffres.",
-                 "nl": "U hoeft geen boekhouder te zijn: we zoeken vennoten die nieuwsgierig zijn naar de cijfers.",
+                 "nl": "U hoeft geen boekhouder te zijn: we zoeken leden die nieuwsgierig zijn naar de cijfers.",
                  "en": "No need to be an accountant: we are looking for members curious about the figures."},
     },
     {
@@ -78,7 +78,7 @@ GROUPS = [
         "mandate": {
             "fr": "Proposer des lieux de consultation et de réflexion sur les outils informatiques que les "
                   "sociétaires utilisent chaque jour.",
-            "nl": "Plaatsen voor overleg en reflectie voorstellen over de digitale tools die vennoten dagelijks "
+            "nl": "Plaatsen voor overleg en reflectie voorstellen over de digitale tools die leden dagelijks "
                   "gebruiken.",
             "en": "Offer places where members are consulted on, and think about, the IT tools they use every day."},
         "call": {"fr": "Factures, contrats, notes de frais : vous utilisez nos outils ? Aidez-nous à les améliorer.",
@@ -145,8 +145,8 @@ RECOMMENDATIONS = [
      "La coopérative demande un siège pour ses coursiers dans les commissions paritaires du transport.",
      "Ce sont les premiers concernés.",
      P, None, "La question dépend de l'évolution du cadre légal ; elle sera revue l'an prochain.", []),
-    ("representation", "nl", "Jaarlijkse ontmoeting van vennoten per regio",
-     "In elke regio organiseert de coöperatie jaarlijks een ontmoeting tussen vennoten en bestuurders.",
+    ("representation", "nl", "Jaarlijkse ontmoeting van leden per regio",
+     "In elke regio organiseert de coöperatie jaarlijks een ontmoeting tussen leden en bestuurders.",
      "Vertegenwoordiging begint bij elkaar kennen.",
      D, None, "Aanvaard; de eerste ontmoetingen vinden plaats in Gent en Luik.",
      [(date(2019, 5, 4), IM.IN_PROGRESS, "Ontmoeting in Gent gehouden; Luik volgt in het najaar.")]),
@@ -175,7 +175,7 @@ RECOMMENDATIONS = [
      []),
     ("information", "nl", "Opleiding over de financiën van de coöperatie",
      "Twee keer per jaar een opleiding van een halve dag over de financiën van de coöperatie.",
-     "Vennoten die de cijfers begrijpen, nemen betere beslissingen op de algemene vergadering.",
+     "Leden die de cijfers begrijpen, nemen betere beslissingen op de algemene vergadering.",
      D, None, "Aanvaard; de eerste opleiding volgt na de jaarrekening.", []),
     ("outils", "fr", "Un comité d'utilisateurs pour les outils en ligne",
      "Un comité de douze sociétaires utilisateurs se réunit quatre fois par an avec l'équipe informatique.",
