@@ -71,9 +71,10 @@ def test_staff_import_a_statement_and_resolve_the_queue(page, live_server, acces
     page.get_by_label("camt.053 statement file (XML)").set_input_files(str(tmp_path / "statement.xml"))
     page.get_by_role("button", name="Import").click()
     result = page.locator("section.result")
-    expect(result).to_contain_text("Matched automatically: 1")
-    expect(result).to_contain_text("In the queue: Partial payment: less than the request asks: 1")
-    expect(result).to_contain_text("In the queue: No structured communication: 1")
+    expect(result).to_contain_text("1 payment paid its request automatically.")
+    expect(result).to_contain_text("2 payments wait in the queue for staff:")
+    expect(result.locator("li li", has_text="Partial payments")).to_have_text("Partial payments: 1")
+    expect(result.locator("li li", has_text="No communication")).to_have_text("No communication: 1")
     accessible(page)
 
     # The same file again changes nothing, and says so.

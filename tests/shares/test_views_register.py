@@ -139,9 +139,11 @@ def test_statement_import_page(client, login_as, make_member):
     first = client.post("/staff/payments/import", data={"statement": (io.BytesIO(data), "s.xml")},
                         content_type="multipart/form-data")
     text = first.get_data(as_text=True)
-    assert first.status_code == 200 and "Matched automatically: 1" in text
+    assert first.status_code == 200 and "1 payment paid its request automatically." in text
+    assert "1 statement imported." in text and "3 new transactions recorded." in text
     assert "New transactions: 31.00 € in, 7.50 € out." in text
-    assert "Money going out, set aside (nothing for the register to do): 1" in text
+    assert "1 debit (money going out) set aside: nothing for the register to do." in text
+    assert "1 payment waits in the queue for staff:" in text and "<li>No communication: 1</li>" in text
     assert "1 payment waits in the queue" in text  # the 1.00 € without a communication, not the fees
     again = client.post("/staff/payments/import", data={"statement": (io.BytesIO(data), "s.xml")},
                         content_type="multipart/form-data")
