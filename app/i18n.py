@@ -191,7 +191,8 @@ def install_french_spacing(app) -> None:
     """One piece gives every French text a person sees its spacing: the French catalogue itself, once
     per process when it is loaded (``FrenchSpacedDomain``). So Python's ``gettext`` (flash messages,
     errors from the registry, lazy form labels, mail) and the templates' ``_()`` agree. The
-    ``fr_spacing`` filter remains for text that comes from elsewhere (WTForms' own messages)."""
+    ``fr_spacing`` filter remains for text that comes from elsewhere (WTForms' own messages). Both fill
+    their messages with ``fill``, so French elides "de" before a name in either."""
     babel = app.extensions["babel"]
     current = babel.instance.__dict__.get("domain_instance")
     if not isinstance(current, _spaced_domain_class()) or current.domain != [babel.default_domain]:
