@@ -60,6 +60,22 @@ class NotEnoughShares(DomainError):
     """The member does not hold that many shares."""
 
 
+class CapitalBelowZero(DomainError):
+    """The correction would leave the member's subscribed or paid capital below zero."""
+
+
+class CorrectionBeforeEntry(DomainError):
+    """A correction is dated on or after the entry it corrects (``entry_on``)."""
+
+    def __init__(self, entry_on):
+        super().__init__(entry_on)
+        self.entry_on = entry_on
+
+
+class NothingToCorrect(DomainError):
+    """A correction of shares or amounts that changes none of them."""
+
+
 class BelowMinimumShares(DomainError):
     """The change would leave the member below one share or their category's minimum."""
 

@@ -34,6 +34,10 @@ register_messages({
     errors.BoardDecisionToCome: _l("The board's decision cannot be dated in the future: record it once taken."),
     errors.ReasonRequired: _l("Say why."),
     errors.EntryNotCorrectable: _l("A correction cannot itself be corrected; correct the original entry."),
+    errors.CapitalBelowZero: _l("Refused: the member's subscribed or paid capital would fall below zero."),
+    errors.CorrectionBeforeEntry: lambda exc: str(_l("A correction cannot be dated before the entry it corrects "
+                                                     "(%(date)s).", date=format_day(exc.entry_on))),
+    errors.NothingToCorrect: _l("This correction changes nothing: give the change in shares or in euros."),
     errors.UnknownMember: _l("No member has that number."),
     errors.UnknownReference: _l("No payment request has this structured communication."),
     errors.RequestNotPayable: _l("This payment request is cancelled, or already (partly) paid: it cannot be "

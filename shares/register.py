@@ -21,9 +21,10 @@ from app import audit
 from app.clock import today, utcnow
 from app.extensions import db
 from app.models import Account
-from shares.errors import (BelowMinimumShares, BoardApprovalRequired, BoardDecisionToCome, EntryNotCorrectable,
-                           FutureDate, IdentityTakenSinceExit, InvalidShareCount, LaterEntries, MemberNotActive,
-                           NotACredit, NotEnoughShares, PaymentConflict, PaymentRecordedMeanwhile, ReasonRequired,
+from shares.errors import (BelowMinimumShares, BoardApprovalRequired, BoardDecisionToCome, CapitalBelowZero,
+                           CorrectionBeforeEntry, EntryNotCorrectable, FutureDate, IdentityTakenSinceExit,
+                           InvalidShareCount, LaterEntries, MemberNotActive, NotACredit, NotEnoughShares,
+                           NothingToCorrect, PaymentConflict, PaymentRecordedMeanwhile, ReasonRequired,
                            RequestNotPayable, RequestPaidInFull, SameCategory, SameMember, StaleConfirmation,
                            UnpaidShares)
 from shares.labels import register_words
@@ -367,10 +368,18 @@ def correct(entry: ShareEntry, *, reason: str, on: date | None = None, shares: i
         raise EntryNotCorrectable()
     on = on or today()
     _check_date(on)
+    if on < entry.effective_on:
+        raise CorrectionBeforeEntry(entry.effective_on)
+    # Voiding an exit or a category change changes the status or the category; anything else must move a figure.
+    if not (shares or capital_cents or paid_cents or category) and entry.kind not in (*LEAVING, EntryKind.CATEGORY_CHANGE):
+        raise NothingToCorrect()
     member = db.session.get(Member, entry.member_id)
-    position = holding(member, on)
-    if position.shares + shares < 0:
-        raise NotEnoughShares()
+    # The register must hold at the correction's date and at every date after it (today's position sums them all).
+    for position in (holding(member, on), holding(member, today())):
+        if position.shares + shares < 0:
+            raise NotEnoughShares()
+        if position.capital_cents + capital_cents < 0 or position.paid_cents + paid_cents < 0:
+            raise CapitalBelowZero()
     if entry.kind is EntryKind.CATEGORY_CHANGE and category is None:
         # Voiding a category change restores the category in force before it.
         before = holdings_excluding(member, entry)

@@ -4,7 +4,7 @@ from datetime import date
 
 import pytest
 from flask import current_app
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from app.extensions import db
 from app.models import AuditEntry
@@ -154,6 +154,34 @@ def test_correction_of_shares(member_with_shares):
     db.session.commit()
     assert register.holding(member, D(2023, 1, 1)).shares == 3
     assert register.holding(member, D(2022, 12, 31)).shares == 5
+
+
+def test_a_correction_never_leaves_the_register_impossible(member_with_shares):
+    """No capital below zero (at the correction's date or later), no correction dated before its entry,
+    no correction that changes nothing: each refused in words, and nothing written."""
+    from app.errors import error_message
+    from shares.errors import CapitalBelowZero, CorrectionBeforeEntry, NothingToCorrect
+
+    member = member_with_shares(1)
+    payment = db.session.scalar(select(ShareEntry).where(ShareEntry.member_id == member.id,
+                                                         ShareEntry.kind == EntryKind.PAYMENT))
+    before = db.session.scalar(select(func.count()).select_from(ShareEntry))
+    with pytest.raises(CapitalBelowZero) as below:
+        register.correct(payment, reason="huge", capital_cents=-999_999_999_00, on=D(2023, 1, 1))
+    with current_app.test_request_context():
+        assert "below zero" in error_message(below.value)
+    with pytest.raises(CapitalBelowZero):
+        register.correct(payment, reason="paid twice", paid_cents=-3001, on=D(2023, 1, 1))
+    with pytest.raises(CorrectionBeforeEntry) as early:
+        register.correct(payment, reason="backdated", paid_cents=-1000, on=D(2020, 1, 1))
+    with current_app.test_request_context():
+        assert "1 March 2022" in error_message(early.value)
+    with pytest.raises(NothingToCorrect):
+        register.correct(payment, reason="nothing", on=D(2023, 1, 1))
+    assert db.session.scalar(select(func.count()).select_from(ShareEntry)) == before
+    # What the register can hold is still recorded: the whole payment taken back, on or after its date.
+    register.correct(payment, reason="the bank reversed it", paid_cents=-3000, on=D(2022, 3, 1))
+    assert register.holding(member, D(2023, 1, 1)).paid_cents == 0
 
 
 def test_exclusion_needs_board_and_stops_everything(member_with_shares):
