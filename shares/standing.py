@@ -18,7 +18,7 @@ from datetime import date, datetime, time, timedelta
 from sqlalchemy import case, exists, func, select
 from sqlalchemy.orm import aliased
 
-from app.clock import BRUSSELS
+from app.clock import BRUSSELS, today
 from app.extensions import db
 from shares.models import (Category, EntryKind, Member, PaymentPurpose, PaymentRequest, PaymentStatus,
                            ShareEntry)
@@ -159,4 +159,10 @@ def members_in_good_standing(on: date) -> set[int]:
 def is_current_member(facts: RegisterFacts) -> bool:
     """A member of the cooperative at all (shares paid, no exit), whether or not this year is renewed."""
     return facts.has_paid_share and not facts.exited
+
+
+def is_member_now(member: Member | None) -> bool:
+    """``is_current_member`` today: an applicant whose shares are not paid yet is not one, nor is a member who left."""
+    facts = register_facts(today(), [member.id]).get(member.id) if member is not None else None
+    return facts is not None and is_current_member(facts)
 

@@ -118,6 +118,23 @@ def make_member_obj(category: Category | None = None, kind: MemberKind = MemberK
     return member
 
 
+def give_paid_share(member, on=None):
+    """One share subscribed and paid on ``on`` (default: 2 January of this year): a member of the
+    cooperative in good standing, as the register says it (shares.standing)."""
+    from datetime import date
+
+    from app.clock import today
+    from shares.models import EntryKind, ShareEntry
+
+    on = on or date(today().year, 1, 2)
+    _db.session.add(ShareEntry(member_id=member.id, kind=EntryKind.SUBSCRIPTION, effective_on=on, shares=1,
+                               capital_cents=3000, amount_cents=3000, category=member.category))
+    _db.session.add(ShareEntry(member_id=member.id, kind=EntryKind.PAYMENT, effective_on=on, paid_cents=3000,
+                               amount_cents=3000))
+    _db.session.commit()
+    return member
+
+
 def sign_in(client, account: Account) -> None:
     """Put ``account`` in the client's session as Flask-Login's strong protection expects."""
     with client.application.test_request_context(environ_base=client.environ_base):

@@ -13,7 +13,7 @@ import pytest
 from app import create_app
 from app.extensions import db as _db
 from app.models import Role
-from tests.factories import DATABASE_URI, make_account, make_member_obj, session_csrf_token, sign_in
+from tests.factories import DATABASE_URI, give_paid_share, make_account, make_member_obj, session_csrf_token, sign_in
 from voting.demo import small_tallied_election
 
 # Who may reach what is decided by the routes' predicates, which read roles and memberships with the same
@@ -179,7 +179,7 @@ ROUTES: dict[str, tuple] = {
     "assemblies.add_document": ("POST", "/assemblies/{assembly}/documents", {"secretary", "officer"},
         {400: EMPTY_FORM}),
     "assemblies.freeze": ("POST", "/assemblies/{assembly}/electorate/freeze", {"secretary", "officer"},
-        {422: "nobody is in good standing on the record date: the electorate would be empty"}),
+        {409: "the electorate is frozen already, by the person who tried it before"}),
     "assemblies.add_elector": ("POST", "/assemblies/{assembly}/electorate/add", {"secretary", "officer"},
         {400: EMPTY_FORM}),
     "assemblies.remove_elector": ("POST", "/assemblies/{assembly}/electorate/999999/remove",
@@ -390,8 +390,8 @@ def _matrix_document() -> int:
 
 
 def _account_for(person: str):
-    if person == "member":
-        return make_member_obj().account
+    if person == "member":  # a member of the cooperative: a share paid
+        return give_paid_share(make_member_obj()).account
     member = make_member_obj()  # people with roles are members too in this matrix
     return make_account(roles=(Role(person),), email=f"{person}-{member.id}@example.be")
 
@@ -502,12 +502,13 @@ def _check_person(app, db, endpoint: str, person: str, url: str, methods: list[s
 def _working_group_objects() -> dict[str, int]:
     """A group "ethics" with a volunteer, a meeting, a document, a draft and a submitted recommendation;
     draft minutes (unpublished) and published minutes."""
-    from working_groups import services
     from tests.working_groups.conftest import make_board, make_group, make_minutes, make_recommendation
+    from working_groups import services
+    from working_groups.models import GroupRole
 
     group = make_group("ethics")
     member = make_member_obj()
-    membership = services.join_group(group, member)
+    membership = services.add_to_group(group, member, GroupRole.MEMBER)
     document = services.add_document(group, "Mandat", "mandat.txt", b"Mandat\n")
     draft = make_recommendation(group, "draft", title="Brouillon")
     rec = make_recommendation(group, "submitted")

@@ -311,12 +311,11 @@ def load_working_groups(ctx: DemoContext) -> None:
                                   .order_by(Account.id).limit(1))
     members = list(ctx.data.get("members") or db.session.scalars(select(Member).order_by(Member.id)))
     board = _board(ctx, members)
-    from shares.standing import register_facts
+    from shares.standing import is_current_member, register_facts
 
     facts = register_facts(today())
-    # Volunteers among the members still in the cooperative (the register demo has some who left).
-    people = [m for m in members if m.kind is MemberKind.NATURAL
-              and not (m.id in facts and facts[m.id].exited)]
+    # Volunteers among the members of the cooperative (the register demo has some who left, and applicants).
+    people = [m for m in members if m.kind is MemberKind.NATURAL and m.id in facts and is_current_member(facts[m.id])]
     fixed, others = people[:3], people[3:]
     rng.shuffle(others)
 

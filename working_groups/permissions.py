@@ -53,8 +53,14 @@ def can_manage_groups(user, group=None) -> bool:
 
 @predicate
 def can_join_group(user, group: WorkingGroup | None) -> bool:
-    return bool(group is not None and group.call_status is CallStatus.OPEN and is_member(user)
-                and _membership(user, group) is None)
+    """A member of the cooperative (shares paid, not left: shares.standing.is_member_now) not in the group yet,
+    while its call is open."""
+    if group is None or group.call_status is not CallStatus.OPEN or not is_member(user):
+        return False
+    from shares.queries import member_for_account
+    from shares.standing import is_member_now
+
+    return _membership(user, group) is None and is_member_now(member_for_account(user.id))
 
 
 @predicate

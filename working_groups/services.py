@@ -15,6 +15,7 @@ from app.uow import savepoint
 from app.uploads import checked_upload
 from app.web import check_free_name
 from shares.models import Member, fold
+from shares.standing import is_member_now
 from working_groups.errors import (AlreadyAnswered, AlreadyInGroup, AmendedTextMissing, CallClosed,
                                    DateToCome, DateTooEarly, EmptyText, IllegalTransition, MeetingDateMissing,
                                    NotAMember, NotAnswerable, NotImplementable, NotInGroup, NothingToSubmit,
@@ -106,8 +107,9 @@ def _member_has_left(member: Member) -> bool:
 
 def join_group(group: WorkingGroup, member: Member | None, motivation: str = "",
                actor: Account | None = None) -> GroupMembership:
-    """Answer the call for volunteers. Refused when the call is closed or the person is no member."""
-    if member is None or _member_has_left(member):
+    """Answer the call for volunteers. Refused when the call is closed or the person is no member (an
+    applicant whose shares are not paid yet, or a member who left)."""
+    if not is_member_now(member):
         raise NotAMember()
     if group.call_status is not CallStatus.OPEN:
         raise CallClosed()

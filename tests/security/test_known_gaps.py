@@ -6,6 +6,7 @@ from __future__ import annotations
 import io
 import subprocess
 import sys
+from html import unescape
 from pathlib import Path
 
 import pytest
@@ -58,7 +59,7 @@ def test_statement_amounts_that_are_not_money_are_refused_with_the_line(make_app
     response = client.post("/staff/payments/import", data={"statement": (io.BytesIO(statement), "s.xml")})
     assert response.status_code == 422
     body = response.get_data(as_text=True)
-    assert f"line {line}" in body and amount in body  # the amount and where it is
+    assert f"Line {line}: “{amount}” is not an amount." in unescape(body)  # the amount and where it is
     assert _db.session.scalar(select(func.count()).select_from(BankTransaction)) == 0
 
 

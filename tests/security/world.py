@@ -174,9 +174,10 @@ def _working_groups(world: World) -> None:
     try:
         from tests.working_groups.conftest import make_board, make_group, make_minutes, make_recommendation
         from working_groups import services
+        from working_groups.models import GroupRole
 
         group = make_group("fuzz-group")
-        membership = services.join_group(group, world.members["a"])
+        membership = services.add_to_group(group, world.members["a"], GroupRole.MEMBER)
         document = services.add_document(group, "Mandat", "mandat.txt", b"Mandat\n")
         make_recommendation(group, "draft", title="Brouillon")
         rec = make_recommendation(group, "submitted")

@@ -9,7 +9,7 @@ import pytest
 
 from app.extensions import db
 from app.models import Role
-from tests.factories import make_account, make_member_obj
+from tests.factories import give_paid_share, make_account, make_member_obj
 from working_groups import minutes as minutes_service
 from working_groups import services
 from working_groups.models import AnswerDecision, GroupRole
@@ -46,7 +46,7 @@ def make_recommendation(group, step: str = "draft", title: str = "Créer un comi
 def make_volunteer(group, role: GroupRole = GroupRole.MEMBER, **kw):
     member = make_member_obj(**kw)
     if role is GroupRole.MEMBER:
-        services.join_group(group, member)
+        services.join_group(group, give_paid_share(member))
     else:
         services.add_to_group(group, member, role)
     db.session.commit()

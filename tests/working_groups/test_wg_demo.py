@@ -6,7 +6,7 @@ import random
 from app.demo import DemoContext
 from app.extensions import db
 from app.models import Role
-from tests.factories import make_account, make_member_obj
+from tests.factories import give_paid_share, make_account, make_member_obj
 from working_groups.demo import load_working_groups
 from working_groups.models import (AnswerDecision, BoardAnswer, BoardMinutes, Implementation, MinutesStatus,
                                    Recommendation, RecommendationStatus, WorkingGroup)
@@ -14,7 +14,8 @@ from working_groups.models import (AnswerDecision, BoardAnswer, BoardMinutes, Im
 
 def test_the_demo_has_every_step():
     make_account(roles=(Role.SECRETARY,), email="secretary@example.be")
-    members = [make_member_obj(language=random.Random(i).choice(["fr", "nl", "en"])) for i in range(70)]
+    members = [give_paid_share(make_member_obj(language=random.Random(i).choice(["fr", "nl", "en"])))
+               for i in range(70)]
     ctx = DemoContext(members=70, rng=random.Random(2017), data={"members": members})
     load_working_groups(ctx)
     db.session.commit()
@@ -40,7 +41,7 @@ def test_the_audit_log_names_the_groups_objects(data_app):
     from app.models import AuditEntry
 
     make_account(roles=(Role.SECRETARY,), email="secretary@example.be")
-    members = [make_member_obj() for _ in range(70)]
+    members = [give_paid_share(make_member_obj()) for _ in range(70)]
     load_working_groups(DemoContext(members=70, rng=random.Random(2017), data={"members": members}))
     db.session.commit()
     kinds = ("wg_group", "wg_meeting", "wg_recommendation", "wg_minutes")

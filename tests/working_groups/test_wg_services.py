@@ -11,7 +11,7 @@ from app import uploads
 from app.models import AuditEntry, OutboxMessage
 from app.uploads import BadFile, FileTooLarge
 from shares import register
-from tests.factories import make_member_obj
+from tests.factories import give_paid_share, make_member_obj
 from tests.working_groups.conftest import (make_board, make_group, make_minutes, make_recommendation,
                                            make_volunteer)
 from working_groups import minutes as minutes_service
@@ -32,7 +32,7 @@ def _actions() -> list[str]:
 # -- groups ----------------------------------------------------------------------------------------
 
 def test_a_member_answers_the_call_and_the_audit_says_so(group):
-    member = make_member_obj()
+    member = give_paid_share(make_member_obj())
     membership = services.join_group(group, member, "Je veux m'impliquer.", actor=member.account)
     db.session.commit()
     assert membership.role is GroupRole.MEMBER and membership.active
@@ -44,7 +44,7 @@ def test_joining_a_closed_call_is_refused_and_nothing_changes(group):
     services.set_call_status(group, CallStatus.CLOSED)
     db.session.commit()
     with pytest.raises(CallClosed) as refused:
-        services.join_group(group, make_member_obj())
+        services.join_group(group, give_paid_share(make_member_obj()))
     assert refused.value.status == 409
     db.session.rollback()
     assert db.session.query(GroupMembership).count() == 0
@@ -86,6 +86,15 @@ def test_someone_who_resigned_cannot_join(group):
 def test_no_member_record_means_no_joining(group):
     with pytest.raises(NotAMember):
         services.join_group(group, None)
+
+
+def test_an_applicant_whose_share_is_not_paid_cannot_join(group):
+    applicant = make_member_obj()  # a member record, no paid share yet
+    register.subscribe(applicant, 1, on=date(2020, 1, 1))
+    db.session.commit()
+    with pytest.raises(NotAMember):
+        services.join_group(group, applicant)
+    assert db.session.query(GroupMembership).count() == 0
 
 
 def test_a_meeting_needs_a_date(group):

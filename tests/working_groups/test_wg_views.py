@@ -14,7 +14,7 @@ from werkzeug.test import encode_multipart
 from app.clock import today
 from app.extensions import db
 from app.models import Role
-from tests.factories import make_account, make_member_obj, sign_in
+from tests.factories import give_paid_share, make_account, make_member_obj, sign_in
 from tests.working_groups.conftest import (make_board, make_group, make_minutes, make_recommendation,
                                            make_volunteer)
 from working_groups import queries, services
@@ -39,7 +39,7 @@ def pdf_text(data: bytes, tmp_path) -> str:
 # -- groups ----------------------------------------------------------------------------------------
 
 def test_a_member_sees_the_groups_and_joins_through_the_call(client, group):
-    member = make_member_obj()
+    member = give_paid_share(make_member_obj())
     sign_in(client, member.account)
     page = client.get("/groups/")
     assert page.status_code == 200 and "Ethics committee" in text_of(page)
@@ -53,7 +53,7 @@ def test_a_member_sees_the_groups_and_joins_through_the_call(client, group):
 def test_joining_a_closed_call_says_why_and_saves_nothing(client, group):
     services.set_call_status(group, CallStatus.CLOSED)
     db.session.commit()
-    sign_in(client, make_member_obj().account)
+    sign_in(client, give_paid_share(make_member_obj()).account)
     response = client.post("/groups/ethics/join", data={"motivation": ""})
     assert response.status_code == 409
     assert "call for volunteers of this group is closed" in text_of(response)
@@ -325,6 +325,16 @@ def test_search_page(client, group):
     sign_in(client, make_member_obj().account)
     member = text_of(client.get("/search?q=budget"))
     assert "Budget participatif" in member and "Synthesis of the board meeting" in member
+
+
+def test_an_applicant_is_not_offered_to_join_and_is_refused_in_words(client, group):
+    applicant = make_member_obj()  # applied, nothing paid: not a member of the cooperative yet
+    sign_in(client, applicant.account)
+    assert "Join the group" not in text_of(client.get("/groups/ethics"))
+    response = client.post("/groups/ethics/join", data={"motivation": "Je voudrais aider."})
+    assert response.status_code == 403
+    assert "Only members of the cooperative can join a working group." in text_of(response)
+    assert queries.active_members(group) == []
 
 
 def test_a_role_holder_without_a_member_record_cannot_join(client, group):
