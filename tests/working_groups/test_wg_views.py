@@ -317,6 +317,22 @@ def test_minutes_and_synthesis_pdfs(client, app, secretary, tmp_path):
     assert "Le budget est approuvé." not in synthesis
 
 
+@needs_pdftotext
+def test_a_long_unbroken_text_wraps_in_the_minutes_pdf(client, secretary, tmp_path):
+    """A link or a word longer than the page is broken across lines, not cut at the page's edge."""
+    from working_groups import minutes as minutes_service
+
+    make_board(2)
+    minutes = minutes_service.draft_minutes(date(2026, 9, 10), "Bruxelles")
+    long_word = "https://example.be/" + "x" * 600
+    minutes_service.add_item(minutes, "Lien", long_word)
+    db.session.commit()
+    sign_in(client, secretary)
+    text = pdf_text(client.get(f"/board/minutes/{minutes.id}/minutes.pdf").data, tmp_path)
+    assert "".join(text.split()).count("x" * 600) == 1  # every character printed, over several lines
+    assert max(len(line) for line in text.splitlines()) < 200
+
+
 def test_search_page(client, group):
     make_minutes("published", board=make_board(2))
     make_recommendation(group, "submitted", title="Budget participatif")
