@@ -3,6 +3,7 @@ statements. Identity numbers and IBANs are checked with python-stdnum and stored
 from __future__ import annotations
 
 import re
+import unicodedata
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
@@ -13,7 +14,7 @@ from stdnum.be import vat as std_be_vat
 from stdnum.exceptions import ValidationError as StdnumError
 from wtforms import (HiddenField, IntegerField, RadioField, SelectField, StringField, TextAreaField)
 from wtforms.fields.choices import SelectChoice
-from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional, Regexp, ValidationError
+from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional, ValidationError
 from wtforms.widgets import HiddenInput
 
 from app.auth.forms import email_field
@@ -75,8 +76,17 @@ VERSION = [InputRequired(_l("This form is out of date. Reload the page.")),
            NumberRange(min=1, max=2**31 - 1, message=_l("This form is out of date. Reload the page."))]
 
 
-# A name or an address is printed on certificates, the legal register and letters: markup is no part of one.
-NO_MARKUP = Regexp(r"^[^<>]*$", message=_l("A name or an address cannot contain < or >."))
+def NO_MARKUP(form, field) -> None:
+    """A name or an address is printed on certificates, the legal register and letters: markup is no part of
+    one, nor an emoji or another symbol the register's fonts cannot print (Unicode's "other symbol",
+    control, private-use, surrogate and unassigned characters). Letters of every script, digits,
+    punctuation and currency signs pass."""
+    text = field.data or ""
+    if "<" in text or ">" in text:
+        raise ValidationError(_l("A name or an address cannot contain < or >."))
+    if any(unicodedata.category(c) in ("So", "Cc", "Co", "Cs", "Cn") for c in text):
+        raise ValidationError(_l("A name or an address is written with letters, digits and punctuation: no emoji "
+                                 "or other symbol (the register and certificates could not print it)."))
 
 
 class PersonFields(FlaskForm):

@@ -446,6 +446,19 @@ def test_a_name_or_address_with_markup_is_refused_beside_its_field(client):
     assert client.post("/join", data=GOOD | {"last_name": "O'Brien-Dupont"}).status_code == 302
 
 
+@pytest.mark.parametrize("name", ["Van den Bossche \U0001F389", "Zo\u00eb \u2665", "Maes\x07", "Priv\ue000"])
+def test_an_emoji_or_symbol_in_a_name_is_refused_as_the_register_could_not_print_it(client, name):
+    response = client.post("/join", data=GOOD | {"last_name": name})
+    assert response.status_code == 400
+    assert "no emoji or other symbol" in response.get_data(as_text=True)
+    assert db.session.scalar(db.select(db.func.count()).select_from(MembershipApplication)) == 0
+
+
+@pytest.mark.parametrize("name", ["Zoë Ñúñez-O'Brien", "Ødegård", "Łukasz Żółć", "محمد", "Nguyễn Thị", "S.A.R.L. Café & Co"])
+def test_names_in_every_script_with_their_punctuation_pass(client, name):
+    assert client.post("/join", data=GOOD | {"last_name": name}).status_code == 302
+
+
 def test_markup_is_refused_in_the_profile_and_in_staff_s_address_form_as_on_joining(client, login_as, make_member):
     member = make_member(first_name="Zoé", last_name="Maes")
     sign_in(client, member.account)
