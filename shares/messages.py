@@ -185,6 +185,8 @@ register_value_words("shares_register_export", {"format": {"csv": "CSV", "pdf": 
 register_value_words("shares_coop_document", {"kind": {kind.value: words for kind, words in DOCUMENT_WORDS.items()},
                                               "language": LANGUAGE_WORDS})
 # How the audit log names the objects (app.audit), instead of their row ids.
+# A renewal campaign is a year (shares.renewal.send_letters audits it as such): named by its year.
+register_object_names("renewal", lambda years: {year: str(year) for year in years})
 register_object_names("shares_member", named_rows(Member, lambda member, language: member_number_and_name(member)))
 register_object_names("shares_member_request", named_rows(
     MemberRequest, lambda request, language: member_number_and_name(request.member)))

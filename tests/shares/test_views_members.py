@@ -373,6 +373,8 @@ def test_staff_send_the_day_s_renewal_letters_from_the_page_once(client, app, me
     runs = db.session.scalars(db.select(AuditEntry).where(AuditEntry.action == "shares.renewal.send")
                               .order_by(AuditEntry.id)).all()
     assert [(r.actor_id, r.after["requests"]) for r in runs] == [(staff.id, 3), (staff.id, 0)]
+    log = client.get("/staff/audit").get_data(as_text=True)
+    assert f"Renewal campaign: {THIS_YEAR}" in log and "since deleted" not in log  # the campaign is its year
 
 
 def test_renewal_letters_only_for_the_year_that_runs(client, member_with_shares, make_staff, outbox):
