@@ -17,7 +17,7 @@ from app.extensions import db
 from app.mail import queue_mail
 from app.models import Account
 from app.uow import savepoint
-from shares.errors import DuplicateEmail
+from shares.errors import EmailInUse
 from shares.models import Member
 
 LINK_SECONDS = 24 * 3600
@@ -54,7 +54,7 @@ def request_email_change(member: Member, new_email: str) -> str:
     if new_email == account.email.lower():
         raise SameEmail()
     if _taken(new_email, account.id):
-        raise DuplicateEmail()
+        raise EmailInUse()
     token = _serializer().dumps({"account": account.id, "from": account.email, "to": new_email})
     link = current_app.config["PUBLIC_URL"].rstrip("/") + url_for("shares.confirm_email_change", token=token)
     queue_mail(new_email, account.language, "email_change", secret=True, member=member, link=link,
@@ -83,8 +83,8 @@ def confirm_email_change(token: str, member: Member) -> str:
     old = account.email
     new_email = read_link(token, account)
     if _taken(new_email, account.id):
-        raise DuplicateEmail()
-    with savepoint(DuplicateEmail):  # taken in between: the database's unique e-mail says so
+        raise EmailInUse()
+    with savepoint(EmailInUse):  # taken in between: the database's unique e-mail says so
         changed = db.session.execute(update(Account).where(Account.id == account.id, Account.email == old)
                                      .values(email=new_email).execution_options(synchronize_session=False))
     if changed.rowcount != 1:

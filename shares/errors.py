@@ -17,6 +17,10 @@ class DuplicateEmail(DomainError):
     status = 409
 
 
+class EmailInUse(DuplicateEmail):
+    """A signed-in member's new address is another account's: said as such, not as the join form's advice."""
+
+
 class ResignationPending(Conflict):
     """More shares asked by a member whose resignation waits for staff."""
 

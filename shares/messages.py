@@ -52,6 +52,7 @@ register_messages({
     errors.IdentityTakenSinceExit: lambda exc: str(_l(
         "%(name)s (member %(number)s) has had this member's national or enterprise number since they left: one "
         "person is one member, so this exit cannot be undone.", name=exc.holder.name, number=exc.holder.number)),
+    errors.EmailInUse: _l("Another account already uses this e-mail address: choose another one."),
     errors.DuplicateEmail: _l("An account already uses this e-mail address. If it is yours, sign in: you can buy "
                               "shares from your own page."),
     errors.ResignationPending: _l("Your resignation is waiting for staff: withdraw it first (My shares) to buy "

@@ -72,13 +72,14 @@ def test_an_address_taken_or_the_same_is_refused_with_words(client, member_with_
     member = member_with_shares(1, on=date(2024, 3, 1), language="en")
     other = member_with_shares(1, on=date(2024, 3, 1), language="en")
     sign_in(client, member.account)
-    for typed, status, words in ((other.email.upper(), 409, "already uses this e-mail address"),
+    for typed, status, words in ((other.email.upper(), 409, "Another account already uses this e-mail address: choose another one."),
                                  (member.email, 422, "already your e-mail address"),
                                  ("not-an-email", 400, "Enter a valid e-mail address"),
                                  ("", 400, "Enter your new e-mail address."),
                                  ("a" * 250 + "@example.be", 400, "at most 254 characters")):
         response = client.post("/me/email", data={"email": typed})
         assert response.status_code == status and words in response.get_data(as_text=True), typed
+        assert "If it is yours, sign in" not in response.get_data(as_text=True), typed  # not the join form's advice
     assert [m for m in outbox() if "/me/email/confirm/" in m.body_text] == []
     # Taken between the request and the click: refused then too, and nothing changes.
     client.post("/me/email", data={"email": "free@example.be"})
