@@ -5,12 +5,12 @@ assembly's agenda) uses to list the board's answers to report at an assembly."""
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 
 from sqlalchemy import and_, func, or_, select
 from sqlalchemy.orm import joinedload, lazyload, selectinload
 
-from app.clock import today, utcnow
+from app.clock import BRUSSELS, today, utcnow
 from app.extensions import db
 from shares.models import fold
 from working_groups.models import (AnswerDecision, BoardAnswer, BoardMinutes, CallStatus, Follow, GroupMeeting,
@@ -160,13 +160,17 @@ def followed_news(account_id: int, days: int = 30) -> list[Recommendation]:
 
 
 def upcoming_meetings(member_id: int, days: int = 30) -> list[GroupMeeting]:
-    """The next meetings (today and the coming ``days``) of the groups this member is in."""
+    """The next meetings (today and the coming ``days``) of the groups this member is in: not one
+    already recorded (its attendance taken), nor one of today whose starting time has passed."""
     start = today()
-    return list(db.session.scalars(select(GroupMeeting).join(
+    now = datetime.now(BRUSSELS).time()
+    meetings = db.session.scalars(select(GroupMeeting).join(
         GroupMembership, GroupMembership.group_id == GroupMeeting.group_id).where(
         GroupMembership.member_id == member_id, GroupMembership.left_at.is_(None),
         GroupMeeting.held_on >= start, GroupMeeting.held_on <= start + timedelta(days=days))
-        .options(joinedload(GroupMeeting.group)).order_by(GroupMeeting.held_on)))
+        .options(joinedload(GroupMeeting.group)).order_by(GroupMeeting.held_on, GroupMeeting.starts_at))
+    return [m for m in meetings if not m.attendance
+            and not (m.held_on == start and m.starts_at is not None and m.starts_at < now)]
 
 
 def open_calls() -> list[WorkingGroup]:

@@ -374,6 +374,26 @@ def test_a_group_member_sees_the_next_meeting_on_the_home_page(client, group):
     assert "Next meeting of your group" not in text_of(client.get("/"))
 
 
+def test_a_meeting_held_or_begun_is_no_longer_the_next_one(client, group):
+    from datetime import datetime
+
+    from app.clock import BRUSSELS
+    from working_groups.models import AttendanceStatus
+
+    volunteer = make_volunteer(group)
+    held = services.schedule_meeting(group, today(), "Bruxelles", "Déjà tenue")
+    services.record_meeting(held, {volunteer.id: AttendanceStatus.PRESENT}, "Notes.")
+    now = datetime.now(BRUSSELS)
+    if now.hour >= 1:  # a meeting of today that began an hour ago (none before 1 a.m.)
+        services.schedule_meeting(group, today(), "Gent", starts_at=(now - timedelta(hours=1)).time())
+    coming = services.schedule_meeting(group, today() + timedelta(days=3), "Liège", starts_at=time(10, 0))
+    db.session.commit()
+    sign_in(client, volunteer.account)
+    home = text_of(client.get("/"))
+    assert home.count("Next meeting of your group Ethics committee") == 1
+    assert f"/groups/ethics/meetings/{coming.id}" in home and f"/groups/ethics/meetings/{held.id}" not in home
+
+
 def test_pages_do_not_query_per_row(client, group, query_counter):
     """The public list and the group page cost the same number of queries for 2 or 12 recommendations."""
     member = make_volunteer(group)
