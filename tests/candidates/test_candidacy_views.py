@@ -233,7 +233,7 @@ def test_secretary_reviews_and_the_public_page_shows_two_languages(client, login
                                                                    apply, secretary, outbox):
     call = open_call()
     fr = apply(call, standing_member(language="fr"), published_name="Camille Dubois", language="fr",
-               biography="Formatrice à Liège.")
+               biography="Formatrice à Liège.\n\nDeuxième paragraphe.")
     nl = apply(call, standing_member(language="nl", category=Category.B), published_name="Jan Peeters",
                language="nl", biography="Vertaler in Gent.", gender="man")
     hostile = apply(call, standing_member(), published_name="<script>alert(1)</script>", biography="<img src=x onerror=alert(1)>")
@@ -265,6 +265,7 @@ def test_secretary_reviews_and_the_public_page_shows_two_languages(client, login
     page = public.get(f"/candidates/{call.slug}").get_data(as_text=True)
     assert '<article class="card candidate" lang="fr"' in page and '<article class="card candidate" lang="nl"' in page
     assert "Formatrice à Liège." in page and "Vertaler in Gent." in page and "<script>alert" not in page
+    assert '<p class="pre">Formatrice à Liège.\n\nDeuxième paragraphe.</p>' in page  # its paragraphs kept
     assert "Among the candidates: women: 1; men: 1; legal persons: 0; other or not said: 0." in page
     photo = public.get(f"/candidates/photos/{fr.id}")
     assert photo.status_code == 200 and photo.mimetype == "image/jpeg"
