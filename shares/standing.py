@@ -68,7 +68,8 @@ class RegisterFacts:
         if not self.has_paid_share:
             out.append(NO_PAID_SHARE)
         joined_this_year = self.first_paid_on is not None and self.first_paid_on.year == on.year
-        if not (self.renewed or joined_this_year):
+        # Someone who never paid a share (an applicant) has nothing to renew: the share is what they lack.
+        if self.first_paid_on is not None and not (self.renewed or joined_this_year):
             out.append(NOT_RENEWED)
         return out
 

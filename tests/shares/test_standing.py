@@ -82,7 +82,7 @@ def test_joining_during_the_year_counts_as_renewed(make_member):
     member = make_member()
     subscribe(member, on=date(2024, 4, 2))
     db.session.commit()
-    assert standing.standing_reasons(member, date(2024, 4, 1)) == [standing.NO_PAID_SHARE, standing.NOT_RENEWED]
+    assert standing.standing_reasons(member, date(2024, 4, 1)) == [standing.NO_PAID_SHARE]  # nothing to renew yet
     assert standing.is_in_good_standing(member, date(2024, 4, 2))
     assert standing.is_in_good_standing(member, date(2024, 12, 31))
     assert standing.standing_reasons(member, date(2025, 1, 1)) == [standing.NOT_RENEWED]
@@ -92,8 +92,8 @@ def test_subscribed_but_unpaid_is_no_paid_share(make_member):
     member = make_member()
     subscribe(member, on=date(2024, 2, 1), paid=False)
     db.session.commit()
-    # Subscribed and not paid: no share paid, and no first payment this year either.
-    assert standing.standing_reasons(member, date(2024, 3, 1)) == [standing.NO_PAID_SHARE, standing.NOT_RENEWED]
+    # Subscribed and not paid: no share paid (and nothing to renew before a first payment).
+    assert standing.standing_reasons(member, date(2024, 3, 1)) == [standing.NO_PAID_SHARE]
     entry(member, EntryKind.PAYMENT, date(2024, 3, 5), paid_cents=1000, amount_cents=1000)
     db.session.commit()
     assert standing.NO_PAID_SHARE in standing.standing_reasons(member, date(2024, 3, 6))
@@ -162,7 +162,7 @@ def test_category_is_read_from_the_register_as_of_the_date(make_member):
 
 def test_a_member_with_no_register_entries_is_not_in_good_standing(make_member):
     member = make_member()
-    assert standing.standing_reasons(member, date(2024, 1, 1)) == [standing.NO_PAID_SHARE, standing.NOT_RENEWED]
+    assert standing.standing_reasons(member, date(2024, 1, 1)) == [standing.NO_PAID_SHARE]
 
 
 def test_the_bulk_variant_uses_a_constant_number_of_queries(make_member, query_counter):
