@@ -1,7 +1,9 @@
 """Words for the states people see (never a raw value on a page, a PDF or a mail)."""
 from __future__ import annotations
 
+from flask_babel import get_locale
 from flask_babel import lazy_gettext as _l
+from sqlalchemy import select
 
 from app.audit import (named_rows, register_action_labels, register_field_labels, register_object_labels,
                        register_object_names, register_value_words)
@@ -115,10 +117,23 @@ def _account_email(account_id: int) -> str:
     return account.email if account is not None else str(account_id)
 
 
-register_value_words("wg_recommendation", {"status": LABELS, "decision": LABELS, "implementation": LABELS})
+def _group_title(slug: str) -> str:
+    """The group an entry names by its short name, by its title in the reader's language."""
+    group = db.session.scalar(select(WorkingGroup).where(WorkingGroup.slug == slug))
+    if group is None:
+        return str(slug)
+    locale = get_locale()
+    return group.title(locale.language if locale is not None else "fr")
+
+
+register_value_words("wg_recommendation", {"status": LABELS, "decision": LABELS, "implementation": LABELS,
+                                           "group": _group_title})
 register_value_words("wg_minutes", {"status": LABELS, "language": LANGUAGE_WORDS, "approved_by": _account_email})
-register_value_words("wg_membership", {"role": LABELS})
+register_value_words("wg_membership", {"role": LABELS, "group": _group_title})
 register_value_words("wg_group", {"call_status": LABELS})
+register_value_words("wg_meeting", {"group": _group_title})
+register_value_words("wg_document", {"group": _group_title})
+register_value_words("wg_submission", {"group": _group_title})
 register_object_names("wg_group", named_rows(WorkingGroup, WorkingGroup.title))
 register_object_names("wg_recommendation", named_rows(Recommendation, lambda rec, language: rec.title))
 register_object_names("wg_meeting", named_rows(GroupMeeting, lambda meeting, language: format_day(meeting.held_on,

@@ -343,6 +343,13 @@ def test_search_page(client, group):
     assert "Budget participatif" in member and "Synthesis of the board meeting" in member
 
 
+def test_the_audit_log_names_the_group_by_its_title(client, group):
+    make_volunteer(group)
+    sign_in(client, make_account(roles=(Role.STAFF,), email="audit-staff@example.be"))
+    log = text_of(client.get("/staff/audit"))
+    assert "Working group: Ethics committee" in log and "Working group: ethics" not in log
+
+
 def test_an_applicant_is_not_offered_to_join_and_is_refused_in_words(client, group):
     applicant = make_member_obj()  # applied, nothing paid: not a member of the cooperative yet
     sign_in(client, applicant.account)
