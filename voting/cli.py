@@ -67,6 +67,8 @@ def _simple(verb_name: str, done: str):
 
         election = _election(slug)
         try:
+            if verb_name == "close_election":
+                services.refuse_if_chaired_by_assembly(election)
             with unit_of_work():
                 getattr(services, verb_name)(election)
         except errors.VotingError as exc:
@@ -86,6 +88,7 @@ def open_box(slug: str, hold: tuple[str, ...]) -> None:
 
     election = _election(slug)
     try:
+        services.refuse_if_chaired_by_assembly(election)
         with unit_of_work():
             services.open_election(election, hold=list(hold))
     except errors.VotingError as exc:

@@ -127,6 +127,14 @@ class DuplicateBallot(VotingError, Conflict):
     code = "duplicate_ballot"
 
 
+class ChairedByAssembly(VotingError, Conflict):
+    """An assembly's election opens and closes from the assembly's chair's console, which keeps the
+    assembly's calendar (voting.services.chaired_by_assembly)."""
+
+    status = 409
+    code = "chaired_by_assembly"
+
+
 class WrongState(VotingError, Conflict):
     """The election is not in the state this step needs (``info['state']``, ``info['needed']``)."""
 

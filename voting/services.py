@@ -720,6 +720,17 @@ def reissue_credential(election: Election, member: Any, *, actor: Account | None
 
 # -- opening, casting, closing -------------------------------------------------------------------
 
+def chaired_by_assembly(election: Election) -> bool:
+    """An assembly's election: its box is opened and closed by the assembly (assemblies.services.open_vote,
+    close_vote, which keep the meeting's calendar), never from the election officer's page or command."""
+    return election.assembly_id is not None
+
+
+def refuse_if_chaired_by_assembly(election: Election) -> None:
+    if chaired_by_assembly(election):
+        raise errors.ChairedByAssembly("open and close it from the assembly's chair's console")
+
+
 def open_election(election: Election, hold: Iterable[str] = ()) -> None:
     """The ``open`` event (with the electorate per category): ballots are accepted from now on and
     no new voter can be added. ``hold``: contests held back (an ``item_hold`` event right after the

@@ -67,6 +67,8 @@ MESSAGES: dict[type, Any] = {
     errors.ReusedCiphertext: _l("This ballot re-uses an encrypted choice already on the board. Fill in the "
                                 "ballot again to change your vote."),
     errors.WrongState: _l("This step is not possible in the election's current state."),
+    errors.ChairedByAssembly: _l("This election is a general assembly's vote: it is opened and closed from the "
+                                 "assembly's chair's console, which keeps the meeting's calendar."),
     errors.AlreadyPublished: _l("This step has already been published."),
     errors.BoardBusy: _l("The board is very busy. Please try again."),
     errors.WrongFingerprint: _l("This ballot was made for another election (its fingerprint differs)."),
@@ -456,6 +458,8 @@ def manage_action(slug: str, action: str):
         abort(400)
     verb, done = _ACTIONS[action]
     try:
+        if action in ("open", "close"):
+            services.refuse_if_chaired_by_assembly(election)
         with unit_of_work():
             verb(election)
     except errors.VotingError as exc:
@@ -524,3 +528,8 @@ def progress_stamp(election) -> str:
 @bp.app_template_global()
 def waiting_states() -> tuple[str, ...]:
     return queries.WAITING_STATES
+
+
+@bp.app_template_global()
+def election_chaired_by_assembly(election) -> bool:
+    return services.chaired_by_assembly(election)

@@ -251,3 +251,22 @@ def test_the_vote_closes_no_sooner_than_the_meeting_starts_and_early_after_it_wi
     assert _post(client, "/assemblies/ga-test/chair/close", "/assemblies/ga-test/chair").status_code == 302
     assert queries.election(world.assembly).state is ElectionState.CLOSED
     assert [e.actor_id for e in _audit("assemblies.vote.close")] == [world.officer.id]
+
+
+def test_an_assembly_s_election_is_not_opened_or_closed_from_the_officer_s_page_or_command(client, world, data_app):
+    """The chair's console keeps the meeting's calendar: the election officer's page and the voting
+    command would skip it, so they refuse an assembly's election, in words, and change nothing."""
+    from voting.models import ElectionState
+
+    election = queries.election(world.assembly)
+    sign_in(client, world.officer)
+    page = client.get(f"/voting/manage/{election.slug}").get_data(as_text=True)
+    assert "it is opened and closed from the assembly's chair's console" in page
+    assert f"/voting/manage/{election.slug}/open" not in page  # no button that can only fail
+    refused = client.post(f"/voting/manage/{election.slug}/open")
+    assert refused.status_code == 409
+    assert "it is opened and closed from the assembly's chair's console" in refused.get_data(as_text=True)
+    result = data_app.test_cli_runner().invoke(args=["voting", "open", election.slug])
+    assert result.exit_code != 0 and "chaired_by_assembly" in result.output
+    db.session.expire_all()
+    assert queries.election(world.assembly).state is ElectionState.KEYGEN
