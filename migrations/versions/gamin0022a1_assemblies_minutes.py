@@ -10,6 +10,8 @@ One draft per assembly (``assembly_minutes``), with the secretary's note on each
 from alembic import op
 import sqlalchemy as sa
 
+import app.db
+
 
 # revision identifiers, used by Alembic.
 revision = 'gamin0022a1'
@@ -30,8 +32,8 @@ def upgrade():
         sa.Column('closing', sa.Text(), nullable=False),
         sa.Column('version', sa.Integer(), nullable=False),
         sa.Column('created_by_id', sa.Integer(), nullable=True),
-        sa.Column('created_at', sa.DateTime(), nullable=False),
-        sa.Column('signed_at', sa.DateTime(), nullable=True),
+        sa.Column('created_at', app.db.UTCDateTime(timezone=True), nullable=False),
+        sa.Column('signed_at', app.db.UTCDateTime(timezone=True), nullable=True),
         sa.Column('signed_by_id', sa.Integer(), nullable=True),
         sa.ForeignKeyConstraint(['assembly_id'], ['assembly_assembly.id'], name=op.f('fk_assembly_minutes_assembly_id_assembly_assembly')),
         sa.ForeignKeyConstraint(['created_by_id'], ['app_account.id'], name=op.f('fk_assembly_minutes_created_by_id_app_account')),

@@ -62,7 +62,7 @@ def test_staff_decide_a_short_payment_and_refund_a_refused_application_on_a_phon
     page.locator("li.queue-row").filter(has_text="Sam Short").get_by_role(
         "button", name=re.compile("Pay this request with")).click()
     card = page.locator(".surplus").filter(has_text="short of what was asked")
-    expect(card).to_contain_text("75.50 € paid by Sam Short")
+    expect(card).to_contain_text("paid 75.50 €, short of what was asked")
     expect(card).to_contain_text("90.00 €")
     expect(page.locator("#queue-counts")).to_contain_text("1 partial payment to decide.")
     accessible(page)
