@@ -232,6 +232,10 @@ class MinutesSigned(Conflict):
     """The minutes are signed: frozen."""
 
 
+class MinutesNotSigned(Conflict):
+    """A correction is for signed minutes: a draft is changed in its form."""
+
+
 class MinutesChanged(Conflict):
     """The minutes were saved or signed since this form was drawn (another tab, a colleague)."""
 

@@ -201,5 +201,10 @@ def minutes_form(items, minutes, **kwargs) -> MinutesForm:
     return form_class(obj=minutes, **kwargs)
 
 
+class MinutesCorrectionForm(FlaskForm):
+    text = TextAreaField(_l("The correction"), validators=[DataRequired(_l("Write the correction.")),
+                                                             Length(max=NOTE_MAX)])
+
+
 class SignMinutesForm(FlaskForm):
     version = HiddenField(validators=[VERSION])

@@ -120,6 +120,7 @@ MESSAGES = {
     errors.MeetingNotBegun: lambda exc: _l("The minutes record a meeting that was held: they can be begun once it "
                                            "begins, on %(when)s.", when=format_moment(exc.starts_at, "long")),
     errors.MinutesSigned: _l("The minutes are signed: they can no longer change."),
+    errors.MinutesNotSigned: _l("The minutes are not signed yet: change them in their form."),
     errors.MinutesChanged: _l("The minutes were saved or signed in the meantime (in another tab, or by a "
                               "colleague): here they are as they stand now. Make your change again."),
     errors.ResultsNotPublished: _l("The results of the vote are not published yet: the minutes can be signed once "
@@ -166,6 +167,7 @@ register_action_labels({
     "assemblies.minutes.create": _l("Assembly minutes begun"),
     "assemblies.minutes.update": _l("Assembly minutes saved"),
     "assemblies.minutes.sign": _l("Assembly minutes signed"),
+    "assemblies.minutes.correct": _l("Correction added after signed assembly minutes"),
 })
 register_object_labels({
     "assembly_assembly": _l("General assembly"),
@@ -197,7 +199,7 @@ register_field_labels({
     # The minutes (assemblies.minutes).
     "chair": _l("Chair of the meeting"), "secretary": _l("Secretary of the meeting"), "tellers": _l("Vote tellers"),
     "opening": _l("Opening"), "closing": _l("Closing"), "items_noted": _l("Agenda items with a note"),
-    "signed_at": _l("Signed"),
+    "signed_at": _l("Signed"), "correction": _l("Correction"),
     "last_day": _l("Last day to send the convocations"), "notice_days": _l("Days of notice required"),
 })
 register_value_words("assembly_assembly", {"channel": {"email": _l("by e-mail"), "letter": _l("by letter")},

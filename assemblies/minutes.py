@@ -4,7 +4,8 @@ The facts come from the record and are never typed again: who could vote and who
 quorum, each resolution's count and outcome, the elected (assemblies.queries). The secretary writes
 what only the meeting knows: who chaired it, who kept the minutes, the vote tellers, the opening,
 what was said on each item, the closing. Once the meeting has begun a draft can be written; once the
-results are published it can be signed, which freezes it and shows it to every member.
+results are published it can be signed, which freezes it and shows it to every member. Signed
+minutes are never changed: a correction is added after them, dated and signed by who made it.
 
 Services flush, never commit."""
 from __future__ import annotations
@@ -20,7 +21,7 @@ from app.extensions import db
 from app.models import Account
 from app.uow import savepoint
 from assemblies import errors, queries
-from assemblies.models import Assembly, AssemblyMinutes, ItemKind, MinutesNote
+from assemblies.models import Assembly, AssemblyMinutes, ItemKind, MinutesCorrection, MinutesNote
 
 # What must be written before the minutes can be signed (the form's field names).
 REQUIRED = ("chair", "secretary")
@@ -116,3 +117,14 @@ def sign_minutes(minutes: AssemblyMinutes, *, version: int, actor: Account | Non
     minutes.signed_by_id = actor.id if actor else None
     db.session.flush()
     audit.record("assemblies.minutes.sign", minutes, actor=actor, after={"signed_at": minutes.signed_at})
+
+
+def correct_minutes(minutes: AssemblyMinutes, text: str, actor: Account | None = None) -> MinutesCorrection:
+    """Add a correction after signed minutes (their text stays as signed)."""
+    if not minutes.signed:
+        raise errors.MinutesNotSigned()
+    correction = MinutesCorrection(text=text.strip(), made_at=utcnow(), made_by_id=actor.id if actor else None)
+    minutes.corrections.append(correction)
+    db.session.flush()
+    audit.record("assemblies.minutes.correct", minutes, actor=actor, after={"correction": correction.text})
+    return correction

@@ -2,7 +2,7 @@
 signed. Thin handlers on the package's blueprint (assemblies.views.bp)."""
 from __future__ import annotations
 
-from flask import abort, flash, redirect, render_template, request, url_for
+from flask import abort, flash, redirect, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
@@ -27,7 +27,8 @@ def _document(assembly, minutes) -> dict:
                 quorum_met=turnout.participants >= quorum)
 
 
-def _page(assembly, minutes, status: int = 200, form=None, sign_form=None, error: str | None = None):
+def _page(assembly, minutes, status: int = 200, form=None, sign_form=None, correction_form=None,
+          error: str | None = None):
     context = _document(assembly, minutes) if minutes is not None else dict(assembly=assembly, minutes=None,
                                                                              lang=_lang())
     if minutes is not None and not minutes.signed:
@@ -36,6 +37,8 @@ def _page(assembly, minutes, status: int = 200, form=None, sign_form=None, error
                        sign_form=sign_form or forms.SignMinutesForm(formdata=None, version=str(minutes.version)),
                        missing=[MINUTES_REQUIRED_WORDS[name] for name in service.missing(minutes)],
                        results_pending=service.results_pending(assembly))
+    if minutes is not None and minutes.signed and can_write_assembly_minutes(current_user):
+        context.update(correction_form=correction_form or forms.MinutesCorrectionForm(formdata=None))
     context.update(begun=service.meeting_begun(assembly), action=forms.ActionForm(), error=error)
     return render("assemblies/minutes.html", status=status, **context)
 
@@ -115,13 +118,28 @@ def minutes_sign(slug: str):
     return redirect(url_for("assemblies.minutes", slug=slug))
 
 
+@bp.route("/<slug>/minutes/corrections", methods=["POST"])
+@permission_required(can_write_assembly_minutes)
+def minutes_correct(slug: str):
+    assembly, minutes = _draft(slug)
+    form = forms.MinutesCorrectionForm()
+    if not form.validate_on_submit():
+        return _page(assembly, minutes, 400, correction_form=form)
+    try:
+        with unit_of_work():
+            service.correct_minutes(minutes, form.text.data, actor=current_user)
+    except DomainError as exc:
+        return _page(assembly, service.minutes_of(assembly), exc.status, error=error_message(exc))
+    flash(_("The correction is added after the minutes. Every member can read it."), "success")
+    return redirect(url_for("assemblies.minutes", slug=slug))
+
+
 @bp.route("/<slug>/minutes.pdf")
 @permission_required(can_see_assemblies)
 def minutes_pdf(slug: str):
-    from shares.pdf import pdf_response, render_pdf
+    from shares.pdf import pdf_page
 
     assembly, minutes = _readable(slug)
     if minutes is None:
         abort(404)
-    html = render_template("assemblies/minutes_pdf.html", **_document(assembly, minutes))
-    return pdf_response(render_pdf(html, base_url=request.host_url), f"minutes-{assembly.slug}.pdf")
+    return pdf_page("assemblies/minutes_pdf.html", f"minutes-{assembly.slug}.pdf", **_document(assembly, minutes))

@@ -242,6 +242,8 @@ class AssemblyMinutes(db.Model):
     notes: Mapped[list[MinutesNote]] = relationship(back_populates="minutes", lazy="selectin",
                                                     cascade="all, delete-orphan")
     signed_by: Mapped[Account | None] = relationship(foreign_keys=[signed_by_id])
+    corrections: Mapped[list[MinutesCorrection]] = relationship(back_populates="minutes", lazy="selectin",
+                                                                order_by="MinutesCorrection.id")
 
     @property
     def signed(self) -> bool:
@@ -263,3 +265,18 @@ class MinutesNote(db.Model):
     text: Mapped[str] = mapped_column(Text, default="")
 
     minutes: Mapped[AssemblyMinutes] = relationship(back_populates="notes")
+
+
+class MinutesCorrection(db.Model):
+    """A correction of signed minutes: they are never changed, a dated correction follows them."""
+
+    __tablename__ = "assembly_minutes_correction"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    minutes_id: Mapped[int] = mapped_column(ForeignKey("assembly_minutes.id"), index=True)
+    text: Mapped[str] = mapped_column(Text)
+    made_at: Mapped[datetime] = mapped_column(default=utcnow)
+    made_by_id: Mapped[int | None] = mapped_column(ForeignKey("app_account.id"))
+
+    minutes: Mapped[AssemblyMinutes] = relationship(back_populates="corrections")
+    made_by: Mapped[Account | None] = relationship()

@@ -759,17 +759,14 @@ def results_csv(slug: str):
 @bp.route("/<slug>/results.pdf")
 @permission_required(can_see_assemblies)
 def results_pdf(slug: str):
-    from flask import render_template
-
-    from shares.pdf import pdf_response, render_pdf
+    from shares.pdf import pdf_page
 
     assembly = queries.assembly_by_slug(slug)
     res = queries.results(assembly)
     if res is None:
         abort(404)
-    html = render_template("assemblies/results_pdf.html", assembly=assembly, lang=_lang(), results=res,
-                           turnout=queries.turnout(assembly), charts=charts.result_charts(res, _lang()))
-    return pdf_response(render_pdf(html, base_url=request.host_url), f"results-{assembly.slug}.pdf")
+    return pdf_page("assemblies/results_pdf.html", f"results-{assembly.slug}.pdf", assembly=assembly, lang=_lang(),
+                    results=res, turnout=queries.turnout(assembly), charts=charts.result_charts(res, _lang()))
 
 
 MAJORITY_WORDS = {

@@ -62,16 +62,15 @@ def call_page(slug: str):
 
 @bp.route("/<slug>/booklet.pdf")
 def booklet(slug: str):
-    from shares.pdf import pdf_response, render_pdf
+    from shares.pdf import pdf_page
 
     call = _call(slug)
     if call.published_at is None:
         raise errors.NotPublished(slug)
     candidates = queries.published_candidates(call)
-    html = render_template("candidates/booklet.html", call=call, candidates=candidates,
-                           stats=queries.statistics(candidates, call), skills=dict(
-                               (c.value, c.label) for c in skill_choices()))
-    return pdf_response(render_pdf(html, base_url=request.url_root), f"candidates-{call.slug}.pdf", inline=True)
+    return pdf_page("candidates/booklet.html", f"candidates-{call.slug}.pdf", inline=True, call=call,
+                    candidates=candidates, stats=queries.statistics(candidates, call),
+                    skills=dict((c.value, c.label) for c in skill_choices()))
 
 
 @bp.route("/photos/<int:application_id>")

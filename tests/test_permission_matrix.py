@@ -230,6 +230,8 @@ ROUTES: dict[str, tuple] = {
         {404: "no minutes begun"}),
     "assemblies.minutes_sign": ("POST", "/assemblies/{assembly}/minutes/sign", {"secretary"},
         {404: "no minutes begun"}),
+    "assemblies.minutes_correct": ("POST", "/assemblies/{assembly}/minutes/corrections", {"secretary"},
+        {404: "no minutes begun"}),
     # Working groups: members see them (and the board, the secretary, staff); the secretary manages;
     # group members' own verbs (drafting, documents) are tested in tests/working_groups: nobody here is in the group.
     "working_groups.groups_index": ("GET", "/groups/", WG_VIEWERS),

@@ -12,6 +12,7 @@ from sqlalchemy import select
 
 from app.clock import utcnow
 from app.extensions import db
+from app.models import AuditEntry
 from assemblies import errors, minutes as service
 from assemblies.demo import cast_for, tally
 from assemblies.models import AssemblyMinutes, Elector
@@ -189,3 +190,65 @@ def test_an_assembly_with_minutes_can_no_longer_be_deleted(world):
     with pytest.raises(errors.AssemblyInUse) as refused:
         services.delete_assembly(assembly)
     assert refused.value.reason == "minutes"
+
+
+def _signed(world):
+    _voted_and_published(world)
+    minutes = service.start_minutes(world.assembly, actor=world.secretary)
+    service.save_minutes(minutes, version=1, chair="Anne Lemaire", secretary="Bruno Peeters", tellers="",
+                         opening="", closing="The meeting closes at 17:30.", notes={}, actor=world.secretary)
+    service.sign_minutes(minutes, version=minutes.version, actor=world.secretary)
+    db.session.commit()
+    return minutes
+
+
+def test_signed_minutes_are_corrected_by_a_dated_correction_after_them(client, world):
+    minutes = _signed(world)
+    sign_in(client, world.secretary)
+    page = client.get("/assemblies/ga-test/minutes").get_data(as_text=True)
+    assert "Add a correction" in page and "Yes, add the correction" in page  # asked for, in a fold
+    added = client.post("/assemblies/ga-test/minutes/corrections",
+                        data={"text": "Item 1: the meeting closed at 17:45, not 17:30."})
+    assert added.status_code == 302
+    db.session.refresh(minutes)
+    assert [c.text for c in minutes.corrections] == ["Item 1: the meeting closed at 17:45, not 17:30."]
+    assert minutes.closing == "The meeting closes at 17:30."  # the signed text stays as signed
+    # Every member reads it, after the minutes, dated and signed, on the page and in the PDF.
+    member_client = client.application.test_client()
+    sign_in(member_client, world.members[0].account)
+    text = _text(member_client.get("/assemblies/ga-test/minutes").get_data(as_text=True))
+    assert "Correction of " in text and "the meeting closed at 17:45" in text
+    assert f"Made by {world.secretary.display_name}." in text
+    assert text.index("The meeting closes at 17:30.") < text.index("the meeting closed at 17:45")
+    assert "Add a correction" not in text  # members read, they do not correct
+    assert member_client.post("/assemblies/ga-test/minutes/corrections", data={"text": "mine"}).status_code == 403
+    pdf = member_client.get("/assemblies/ga-test/minutes.pdf")
+    assert pdf.status_code == 200 and pdf.data.startswith(b"%PDF")
+    assert db.session.scalar(select(AuditEntry).where(AuditEntry.action == "assemblies.minutes.correct")) is not None
+    assert len(minutes.corrections) == 1
+
+
+@pytest.mark.parametrize("text, message", [
+    ("", "Write the correction."),
+    ("   ", "Write the correction."),
+    ("x" * 20_001, "20"),
+])
+def test_an_empty_or_overlong_correction_is_refused_and_nothing_added(client, world, text, message):
+    minutes = _signed(world)
+    sign_in(client, world.secretary)
+    answer = client.post("/assemblies/ga-test/minutes/corrections", data={"text": text})
+    assert answer.status_code == 400
+    assert message in _text(answer.get_data(as_text=True))
+    db.session.refresh(minutes)
+    assert minutes.corrections == []
+
+
+def test_a_draft_is_changed_in_its_form_not_corrected(client, world):
+    _held(world)
+    sign_in(client, world.secretary)
+    assert client.post("/assemblies/ga-test/minutes/corrections", data={"text": "too early"}).status_code == 404
+    client.post("/assemblies/ga-test/minutes/begin")
+    refused = client.post("/assemblies/ga-test/minutes/corrections", data={"text": "too early"})
+    assert refused.status_code == 409
+    assert "The minutes are not signed yet: change them in their form." in _text(refused.get_data(as_text=True))
+    assert db.session.scalar(select(AssemblyMinutes)).corrections == []
