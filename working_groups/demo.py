@@ -320,11 +320,14 @@ def load_working_groups(ctx: DemoContext) -> None:
     rng.shuffle(others)
 
     groups = {}
+    # Fifteen volunteers a group, fewer in a small demo (``flask demo --members 60``): the members
+    # who paid their share are shared out so that each group has its facilitator and a few more.
+    size = min(15, len(others) // len(GROUPS))
     for i, spec in enumerate(GROUPS):
         group = services.create_group(slug=spec["slug"], name=spec["name"], mandate_text=spec["mandate"],
                                       mandate_decided_on=AG_2017, mandate_reference=f"AG 2017, point 6.{i + 1}",
                                       call_text=spec["call"], actor=secretary)
-        volunteers = others[i * 15:(i + 1) * 15]
+        volunteers = others[i * size:(i + 1) * size]
         if spec["slug"] in ("ethique", "outils") and fixed:
             volunteers = [fixed[0], *volunteers]  # Marie Dubois
         if spec["slug"] == "representation" and len(fixed) > 1:

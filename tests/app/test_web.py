@@ -215,6 +215,28 @@ def test_the_demo_asks_for_enough_members_and_keeps_its_output_to_progress_and_l
     assert logging.getLogger("shares.audit").isEnabledFor(logging.INFO)  # as before, once the demo is loaded
 
 
+def test_the_smallest_demo_loads_whole(app, db, monkeypatch, tmp_path):
+    """``flask demo --members 60``, the fewest it accepts, loads every part: it once stopped half-built
+    when a working group got fewer than two volunteers (only members who paid their share volunteer)."""
+    from sqlalchemy import func
+
+    from assemblies import demo as assemblies_demo
+    from assemblies.models import Assembly
+    from shares import demo_register
+    from voting import demo as voting_demo
+    from working_groups.models import GroupMembership, WorkingGroup
+
+    for module in (demo_register, voting_demo, assemblies_demo):  # its files go here, not beside the test database
+        monkeypatch.setattr(module, "files_folder", lambda: tmp_path)
+    loaded = app.test_cli_runner().invoke(args=["demo", "--members", "60"])
+    assert loaded.exit_code == 0, (loaded.output, loaded.exception)
+    sizes = db.session.execute(db.select(WorkingGroup.slug, func.count(GroupMembership.id))
+                               .join(GroupMembership, GroupMembership.group_id == WorkingGroup.id)
+                               .group_by(WorkingGroup.slug)).all()
+    assert len(sizes) == 4 and all(count >= 3 for _slug, count in sizes), sizes
+    assert db.session.scalar(db.select(func.count(Assembly.id))) == 2  # the last loaders ran
+
+
 def test_a_record_cannot_take_a_short_name_another_page_s_address_uses(app, db):
     """``/groups/new`` is the form that creates a group: a group named "new" could never be opened.
     The reserved names come from the routes themselves, wherever a package puts the short name."""
