@@ -828,10 +828,14 @@ def _open_item_contests(assembly: Assembly, item: AgendaItem) -> tuple[Election,
 
 def close_item(assembly: Assembly, item: AgendaItem, actor: Account | None = None) -> None:
     """The chair closes the vote on one agenda item: ballots on the board before now count for it,
-    none after (an ``item_close`` event on the record); the other items stay open."""
+    none after (an ``item_close`` event on the record); the other items stay open. No sooner than
+    the meeting starts, as the whole vote (:func:`vote_closing_refusal`)."""
     election, contests = _open_item_contests(assembly, item)
     if set(contests) & voting.waiting_contests(election):
         raise errors.ItemVoteNotOpenYet()
+    refusal = vote_closing_refusal(assembly)
+    if refusal is not None:
+        raise refusal
     event = voting.close_item(election, contests, actor=actor)
     audit.record("assemblies.item.close", item, actor=actor,
                  after={"contests": contests, "counted": event.data["counted"]})

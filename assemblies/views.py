@@ -624,7 +624,8 @@ def _item_step(slug: str, item_id: int, step, template: str, done):
         flash(done(item.text("title", _lang())), "success")
         return redirect(url_for("assemblies.chair", slug=slug))
     return render(template, assembly=assembly, lang=_lang(), item=item, entry=entry,
-                  election=queries.election(assembly), action=form)
+                  election=queries.election(assembly), action=form,
+                  closing=_said(services.vote_closing_refusal(assembly)))  # why an item cannot close yet
 
 
 @bp.route("/<slug>/chair/open", methods=["POST"])

@@ -253,6 +253,32 @@ def test_the_vote_closes_no_sooner_than_the_meeting_starts_and_early_after_it_wi
     assert [e.actor_id for e in _audit("assemblies.vote.close")] == [world.officer.id]
 
 
+def test_an_item_s_vote_closes_no_sooner_than_the_meeting_starts(client, world):
+    """As the whole vote: members decide at the meeting, so no item's vote closes before it starts."""
+    services.convene(world.assembly)
+    services.open_vote(world.assembly)
+    db.session.commit()
+    item = next(i for i in world.assembly.items if i.kind.value != "information")
+    with pytest.raises(errors.MeetingNotStarted):
+        services.close_item(world.assembly, item)
+    db.session.rollback()
+    sign_in(client, world.officer)
+    url = f"/assemblies/ga-test/chair/items/{item.id}/close"
+    chair = unescape(client.get("/assemblies/ga-test/chair").get_data(as_text=True))
+    when = world.assembly.starts_at.astimezone(BRUSSELS)
+    sentence = f"The meeting starts on {when.day} {when:%B} {when.year} at {when:%H:%M}: the vote can be closed from then."
+    assert sentence in chair and url not in chair  # no button that can only fail
+    confirm = unescape(client.get(url).get_data(as_text=True))
+    assert sentence in confirm and "Yes, close the vote on this item" not in confirm
+    refused = client.post(url)
+    assert refused.status_code == 422 and sentence in unescape(refused.get_data(as_text=True))
+    assert _audit("assemblies.item.close") == []
+    meeting_day(world)
+    assert url in client.get("/assemblies/ga-test/chair").get_data(as_text=True)
+    assert _post(client, url, url).status_code == 302
+    assert len(_audit("assemblies.item.close")) == 1
+
+
 def test_an_assembly_s_election_is_not_opened_or_closed_from_the_officer_s_page_or_command(client, world, data_app):
     """The chair's console keeps the meeting's calendar: the election officer's page and the voting
     command would skip it, so they refuse an assembly's election, in words, and change nothing."""

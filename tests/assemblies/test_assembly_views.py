@@ -119,6 +119,7 @@ def test_once_every_item_is_closed_nobody_is_asked_to_vote(client, world):
     services.convene(world.assembly)
     services.open_vote(world.assembly)
     db.session.commit()
+    meeting_day(world)  # the meeting has started: the chair may close items
     sign_in(client, world.members[0].account)
     voting_items = [v["item"] for v in _vote_items(world.assembly)]
     for item in voting_items[:-1]:
@@ -171,6 +172,7 @@ def test_casting_refusals_and_idempotent_retry(client, world, outbox):
     assert first.json["not_counted"] == again.json["not_counted"] == []
     # An item's vote closes before a second ballot arrives: the answer names what does not count.
     item = _vote_items(world.assembly)[0]["item"]
+    meeting_day(world)  # the meeting has started: the chair may close an item
     services.close_item(world.assembly, item)
     db.session.commit()
     revote = client.post("/voting/ga-test/ballots", json=encrypt_ballot(el, election.public_key, credential, sel))
@@ -418,6 +420,7 @@ def test_the_chair_closes_the_vote_item_by_item(client, world):
     db.session.commit()
     sign_in(client, world.officer)
     post(client, "/assemblies/ga-test/chair/open", "/assemblies/ga-test/chair")
+    meeting_day(world)  # the meeting has started: the chair may close items
     first, second = _vote_items(world.assembly)[:2]
     url = f"/assemblies/ga-test/chair/items/{first['item'].id}/close"
     # a member cannot close an item, nor see its confirmation page
