@@ -107,6 +107,7 @@ def open_item(slug: str, contests: tuple[str, ...]) -> None:
 
     election = _election(slug)
     try:
+        services.refuse_if_chaired_by_assembly(election)  # its items too: the chair keeps the meeting's calendar
         with unit_of_work():
             row = services.open_item(election, list(contests))
     except errors.VotingError as exc:
@@ -327,6 +328,7 @@ def close_item(slug: str, contests: tuple[str, ...]) -> None:
 
     election = _election(slug)
     try:
+        services.refuse_if_chaired_by_assembly(election)  # its items too: the chair keeps the meeting's calendar
         with unit_of_work():
             row = services.close_item(election, list(contests))
     except errors.VotingError as exc:

@@ -16,6 +16,7 @@ from assemblies import errors, queries, rules, services
 from assemblies.models import CheckIn, Elector
 from tests.assemblies.world import meeting_day
 from tests.factories import sign_in
+from voting import services as voting_services
 from voting.models import ElectionState
 
 
@@ -296,3 +297,12 @@ def test_an_assembly_s_election_is_not_opened_or_closed_from_the_officer_s_page_
     assert result.exit_code != 0 and "chaired_by_assembly" in result.output
     db.session.expire_all()
     assert queries.election(world.assembly).state is ElectionState.KEYGEN
+    # Nor its items, once the chair opened the vote (before the meeting: an item could close early).
+    services.convene(world.assembly)
+    services.open_vote(world.assembly)
+    db.session.commit()
+    contest = election.definition["contests"][0]["id"]
+    for verb in ("close-item", "open-item"):
+        result = data_app.test_cli_runner().invoke(args=["voting", verb, election.slug, contest])
+        assert result.exit_code != 0 and "chaired_by_assembly" in result.output, result.output
+    assert _audit("assemblies.item.close") == [] and voting_services.closed_contests(election) == set()
