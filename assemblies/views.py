@@ -73,7 +73,7 @@ def _show_context(assembly, **extra):
                 proxies_held=held, voted_for={p.giver_id for p in held if services.has_voted(assembly, p.giver_id)},
                 counts=services.electorate_counts(assembly), proxy_form=extra.pop("proxy_form", forms.ProxyForm()),
                 action=forms.ActionForm(), has_results=queries.results(assembly) is not None,
-                assembly_minutes=minutes.minutes_of(assembly), **extra)
+                assembly_minutes=minutes.minutes_of(assembly), meeting_begun=minutes.meeting_begun(assembly), **extra)
 
 
 @bp.route("/<slug>")

@@ -49,6 +49,9 @@ def _text(html: str) -> str:
 
 def test_minutes_cannot_be_begun_before_the_meeting(client, world):
     sign_in(client, world.secretary)
+    # Nothing asks for them yet: neither the assembly page nor the secretary's home page.
+    assert "/assemblies/ga-test/minutes" not in client.get("/assemblies/ga-test").get_data(as_text=True)
+    assert "Write the minutes" not in client.get("/").get_data(as_text=True)
     page = client.get("/assemblies/ga-test/minutes")
     assert page.status_code == 200
     assert "they can be begun once it begins" in _text(page.get_data(as_text=True))
@@ -64,6 +67,7 @@ def test_the_secretary_writes_and_signs_and_every_member_reads_them(client, worl
     _voted_and_published(world)
     item = world.assembly.items[0]
     sign_in(client, world.secretary)
+    assert "Write the minutes" in client.get("/assemblies/ga-test").get_data(as_text=True)
     home = _text(client.get("/").get_data(as_text=True))
     assert "Write the minutes" in home  # the secretary's home page asks for them
     assert client.post("/assemblies/ga-test/minutes/begin").status_code == 302
