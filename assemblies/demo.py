@@ -227,5 +227,6 @@ def load_assemblies(ctx) -> None:
     write_kits(directory, kits)
     ctx.logins.append(("assemblies", f"/assemblies/{past.slug}/results (held and tallied, minutes signed), /assemblies/{coming.slug} "
                        f"(meeting today at {meeting:%H:%M}, voting open; convocations in the outbox at /dev/outbox); "
-                       "chair, door and projector from the assembly page"))
+                       "from the assembly page: the chair's console and the roll (officer), the door (officer, staff), "
+                       "the minutes (secretary), the projector (public)"))
     ctx.logins.append((f"assemblies: demo scrutineer files ({coming.slug})", str(directory)))
