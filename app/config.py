@@ -39,9 +39,10 @@ class Config:
     # How often a live part of a page asks the server again (htmx polling), in seconds: a member's
     # renewal box waits for the bank, a register file being made, the renewal letters going out, the
     # projector during a vote and while the scrutineers decrypt, a scrutineer's page waiting for the
-    # others' steps. Shorter is fresher and costs a request per open page each time.
+    # others' steps, and for the close while the box is open. Shorter is fresher and costs a request
+    # per open page each time.
     POLL_SECONDS: dict = {"renewal_status": 10, "register_export": 2, "renewal_campaign": 5, "projector_vote": 3,
-                          "projector_tally": 15, "scrutineer": 10}
+                          "projector_tally": 15, "scrutineer": 10, "scrutineer_open": 30}
     # A sign-in request answers no sooner than this, whether the address is known or not.
     LOGIN_ANSWER_SECONDS = 0.3
     # The argon2 parameters of new password hashes: a profile of ``argon2.profiles``. The default is

@@ -8,7 +8,7 @@ from sqlalchemy import bindparam, func, select
 from sqlalchemy.orm import lazyload, load_only
 
 from app.extensions import db
-from voting.models import BoardEvent, CastBallot, Credential, Election, Trustee
+from voting.models import BoardEvent, CastBallot, Credential, Election, ElectionState, Trustee
 
 PAGE_SIZE = 50
 
@@ -45,8 +45,10 @@ WAITING_STATES = ("setup", "keygen", "closed")
 
 def progress_stamp(election: Election) -> str:
     """What a waiting page depends on: the state, the scrutineers' keys registered (setup puts nothing on
-    the board) and the board's last event. Another stamp: the page is out of date."""
-    last = db.session.scalar(select(func.max(BoardEvent.seq)).where(BoardEvent.election_id == election.id))
+    the board) and the board's last event. Another stamp: the page is out of date. While the box is
+    open its ballots are not moves: a page watching an open box (a scrutineer's) waits for its close."""
+    last = (db.session.scalar(select(func.max(BoardEvent.seq)).where(BoardEvent.election_id == election.id))
+            if election.state is not ElectionState.OPEN else None)
     keys = db.session.scalar(select(func.count(Trustee.id)).where(Trustee.election_id == election.id,
                                                                   Trustee.signing_key.is_not(None)))
     return f"{election.state.value}.{keys}.{last or 0}"

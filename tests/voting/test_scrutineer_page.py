@@ -106,3 +106,28 @@ def test_every_file_the_page_names_carries_the_election(app, keygen):
     commands = re.findall(r'<pre class="cmd">(.*?)</pre>', page, re.S)
     assert commands and all(re.search(r"(?<![\w-])t1\.", c) is None for c in commands)
     assert "--key ag-keys-t1.key.json --state ag-keys-t1.state.json --out ag-keys-t1.step1.json" in commands[0]
+
+
+def test_while_the_box_is_open_the_page_waits_for_the_close_not_for_each_ballot(app):
+    """An open box moves with every ballot: the scrutineer's page asks less often, and only its close
+    (the next step for them: the seal and the decryption) brings the page again."""
+    from tests.voting.test_views import make_ballot
+    from voting import queries
+
+    world = open_election_world()
+    election = world["election"]
+    client = client_for(app, world, "scrutineer")
+    page = client.get("/voting/ag-web/scrutineer").get_data(as_text=True)
+    watch = re.search(r'<div id="scrutineer-watch"[^>]*>', page).group(0)
+    stamp = queries.progress_stamp(election)
+    assert f"shown={stamp}" in watch.replace("&amp;", "&") and 'hx-trigger="every 30s, scrutineer-published from:body"' in watch
+    services.cast_ballot(election, make_ballot(world), world["member"])  # a ballot: not a move for this page
+    db.session.commit()
+    live = f"/voting/ag-web/scrutineer?shown={stamp}"
+    assert client.get(live, headers={"HX-Request": "true"}).status_code == 204
+    services.close_election(election)
+    db.session.commit()
+    moved = client.get(live, headers={"HX-Request": "true"})
+    assert moved.status_code == 200
+    assert json.loads(moved.headers["HX-Trigger"])["scrutineer-moved"]["state"] == "closed"
+    assert 'hx-trigger="every 10s' in moved.get_data(as_text=True)  # closed: the scrutineers' steps, sooner
