@@ -77,15 +77,20 @@ def colon(end_of_line: bool = False) -> str:
 # decides when the message is filled in. An "h" elides too: the names a cooperative's members bear
 # ("Hélène", "Hugo", "Hervé") mostly begin with a mute h, and "d'Hugo" is never wrong where
 # "de Hélène" always is; an aspirated h ("de Hollande") is the rarer case we accept to get wrong.
-_ELIDED_BEFORE = "aeiouyhàâäéèêëîïôöùûüœæ"
+# A "y" is a vowel before a consonant ("d'Yves", "d'Ypres") and a consonant before a vowel ("de
+# Yannick", "de Yasmine").
+_VOWELS = "aeiouyàâäéèêëîïôöùûüœæ"
 _ELIDABLE = re.compile(r"(?<![\w'])([Dd]e|[Qq]ue) (?=%\((\w+)\)s)")
 
 
 def elides_before(value) -> bool:
     """Whether French elides "de" or "que" before ``value`` (a name, a group's name): it begins with a
-    vowel, accented or not, or an h, in either case. A number, a sign or an empty value: no."""
-    text = "" if value is None else str(value).lstrip()
-    return bool(text) and text[0].lower() in _ELIDED_BEFORE
+    vowel, accented or not, or an h, in either case; a y only before a consonant. A number, a sign or
+    an empty value: no."""
+    text = "" if value is None else str(value).lstrip().lower()
+    if text[:1] == "y":
+        return text[1:2].isalpha() and text[1] not in _VOWELS
+    return text[:1] != "" and text[0] in _VOWELS + "h"
 
 
 def fill(template, variables, language: str | None = None):
