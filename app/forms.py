@@ -1,10 +1,12 @@
 """Form pieces every package uses."""
 from __future__ import annotations
 
+import re
 from datetime import date
+from decimal import Decimal
 
-from flask_babel import lazy_gettext as _l
-from wtforms import DateField
+from flask_babel import format_number, lazy_gettext as _l
+from wtforms import DateField, validators
 from wtforms.validators import InputRequired, StopValidation, ValidationError
 
 from app.errors import DomainError, ReservedName, error_message
@@ -53,3 +55,54 @@ class DayField(DateField):
     def pre_validate(self, form) -> None:
         if self.data is not None and not self.EARLIEST <= self.data <= self.LATEST:
             raise StopValidation(_l("Check the year: a date between 1900 and 2199 is expected."))
+
+
+class _NumbersAsWritten(str):
+    """A validator's message whose numbers are filled in as the reader's language writes them
+    ("20 000 caractères", "20,000 characters"), where wtforms fills "%(max)d" with 20000."""
+
+    def __mod__(self, values):
+        return re.sub(r"%\((\w+)\)d", r"%(\1)s", str(self)) % {
+            name: format_number(value) if isinstance(value, (int, float, Decimal)) and not isinstance(value, bool)
+            else value for name, value in values.items()}
+
+
+class _FieldForMessages:
+    """The field as a wtforms validator sees it, its messages (wtforms' own, translated) filled by
+    :class:`_NumbersAsWritten`."""
+
+    def __init__(self, field) -> None:
+        self._field = field
+
+    def __getattr__(self, name):
+        return getattr(self._field, name)
+
+    def gettext(self, string):
+        return _NumbersAsWritten(self._field.gettext(string))
+
+    def ngettext(self, singular, plural, n):
+        return _NumbersAsWritten(self._field.ngettext(singular, plural, n))
+
+
+class _SaysNumbersAsWritten:
+    """Mixed into a wtforms validator: the numbers in its message, its own or wtforms', are written as
+    the reader's language writes them."""
+
+    @property
+    def message(self):
+        return None if self._message is None else _NumbersAsWritten(self._message)
+
+    @message.setter
+    def message(self, value) -> None:
+        self._message = value
+
+    def __call__(self, form, field) -> None:
+        super().__call__(form, _FieldForMessages(field))
+
+
+class Length(_SaysNumbersAsWritten, validators.Length):
+    """wtforms' Length, its limits written as the reader's language writes numbers."""
+
+
+class NumberRange(_SaysNumbersAsWritten, validators.NumberRange):
+    """wtforms' NumberRange, its bounds written as the reader's language writes numbers."""

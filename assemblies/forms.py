@@ -10,10 +10,10 @@ from flask_wtf.file import FileField, FileRequired
 from wtforms import BooleanField, DateTimeLocalField, HiddenField, IntegerField, SelectField, \
     SelectMultipleField, StringField, TextAreaField
 from wtforms.fields.choices import SelectChoice
-from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional, Regexp
+from wtforms.validators import DataRequired, InputRequired, Optional, Regexp
 
 from app.clock import BRUSSELS
-from app.forms import DayField, FreeName
+from app.forms import DayField, FreeName, Length, NumberRange
 from assemblies import rules
 from assemblies.messages import DATE_ORDER_WORDS, ITEM_KIND_WORDS, TIE_RULE_WORDS
 from assemblies.models import LANGUAGES, Assembly

@@ -7,10 +7,10 @@ from flask_wtf.file import FileField
 from wtforms import (BooleanField, HiddenField, IntegerField, RadioField, SelectField,
                      SelectMultipleField, StringField, TextAreaField)
 from wtforms.fields.choices import SelectChoice
-from wtforms.validators import InputRequired, Length, NumberRange, Optional, Regexp
+from wtforms.validators import InputRequired, Optional, Regexp
 from wtforms.widgets import CheckboxInput, ListWidget
 
-from app.forms import DayField, FreeName
+from app.forms import DayField, FreeName, Length, NumberRange
 from candidates.labels import WORDS
 from candidates.services import LIMITS
 

@@ -14,13 +14,13 @@ from stdnum.be import vat as std_be_vat
 from stdnum.exceptions import ValidationError as StdnumError
 from wtforms import (HiddenField, IntegerField, RadioField, SelectField, StringField, TextAreaField)
 from wtforms.fields.choices import SelectChoice
-from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional, ValidationError
+from wtforms.validators import DataRequired, InputRequired, Optional, ValidationError
 from wtforms.widgets import HiddenInput
 
 from app.auth.forms import email_field
 from app.clock import today
 from app.errors import error_message
-from app.forms import DayField
+from app.forms import DayField, Length, NumberRange
 from app.i18n import LANGUAGE_NAMES, LANGUAGE_WORDS
 from shares.errors import InvalidReference, LegalPersonInCategoryA
 from shares.labels import COUNTRIES, DOCUMENT_WORDS

@@ -8,9 +8,9 @@ from flask_wtf.file import FileField, FileRequired
 from wtforms import (BooleanField, IntegerField, RadioField, SelectField, StringField, TextAreaField,
                      TimeField)
 from wtforms.fields.choices import SelectChoice
-from wtforms.validators import InputRequired, Length, NumberRange, Optional, Regexp
+from wtforms.validators import InputRequired, Optional, Regexp
 
-from app.forms import DayField, FreeName, Written
+from app.forms import DayField, FreeName, Length, NumberRange, Written
 from working_groups.labels import LABELS
 from working_groups.models import AnswerDecision, GroupRole, Implementation
 
