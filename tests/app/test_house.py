@@ -152,3 +152,16 @@ def test_no_hand_written_commit_outside_the_unit_of_work():
             if pattern.search(line) and "#" not in line.split(pattern.search(line).group(0), 1)[1]:
                 bare.append(f"{relative}:{number}: {line.strip()}")
     assert not bare, "use app.uow.unit_of_work() (or say why on the line):\n" + "\n".join(bare)
+
+
+def test_forms_take_length_and_number_range_from_app_forms():
+    """wtforms' own write "20000" in a refusal; app.forms' write the number as the reader's language does."""
+    import re
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[2]
+    pattern = re.compile(r"from wtforms\.validators import[^\n]*\b(Length|NumberRange)\b|validators\.(Length|NumberRange)\(")
+    found = [path.relative_to(root).as_posix() for path in sorted(root.glob("**/*.py"))
+             if not path.relative_to(root).as_posix().startswith((".venv/", "node_modules/"))
+             and path.relative_to(root).as_posix() != "app/forms.py" and pattern.search(path.read_text(encoding="utf-8"))]
+    assert not found, "import Length and NumberRange from app.forms:\n" + "\n".join(found)
