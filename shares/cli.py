@@ -14,63 +14,58 @@ from app.uow import unit_of_work
 shares_cli = AppGroup("shares", help="The share register: bank statements, renewal campaign.")
 
 
-WHY_WORDS = {"overpaid": "overpaid, waiting for staff", "partial": "partial payment, waiting for staff",
-             "bad_reference": "communication with wrong check digits", "unknown_reference": "unknown communication",
-             "no_reference": "no structured communication", "cancelled": "request cancelled",
-             "currency": "not in euros", "debit": "debits (money going out)"}
-SKIP_WORDS = {"unknown_account": "not one of the cooperative's accounts", "no_account": "no account number",
-              "batch": "a batch whose transactions do not add up to its entry",
-              "invalid": "an invalid amount, date or entry"}
-
-
 def describe_import(result) -> list[str]:
-    record = result.statement_import
-    if result.already_imported:
-        lines = [f"Already imported on {record.imported_at:%Y-%m-%d %H:%M} UTC (import #{record.id}): "
-                 "nothing changed."]
-    else:
-        lines = [f"Imported {record.statements_count} statement(s), {record.entries_count} entries: "
-                 f"{result.new} new transaction(s), {result.duplicates} already known."]
-        if result.counts.get("matched"):
-            lines.append(f"  matched automatically: {result.counts['matched']}")
-        for code, words in WHY_WORDS.items():
-            if result.counts.get(code):
-                lines.append(f"  in the queue, {words}: {result.counts[code]}")
-    for statement in result.skipped:
-        lines.append(f"  SKIPPED statement {statement['number']} ({statement['id'] or 'no id'}, account "
-                     f"{statement['iban'] or 'none'}): {SKIP_WORDS.get(statement['skipped'], statement['skipped'])}"
-                     + (f" - {statement['detail']}" if statement.get("detail") else ""))
-    for statement in result.unbalanced:
-        lines.append(f"  WARNING statement {statement['id']} ({statement['iban']}) does not balance: opening "
-                     f"{statement['opening_cents']} + entries {statement['entries_cents']} != closing "
-                     f"{statement['closing_cents']} (cents)")
+    """The import's result as the web page says it (shares.labels.statement_report), one line each."""
+    from shares.labels import statement_report
+
+    report = statement_report(result)
+    lines = list(report.summary)
+    lines += [f"  - {line}" for line in report.outcomes]
+    lines += [f"      - {why}: {n}" for why, n in report.waiting]
+    if report.skipped:
+        lines.append(report.skipped_title)
+        lines += [f"  - {line}" + (f" {where}" if where else "") for line, where in report.skipped]
+    lines += [f"! {line}" for line in report.warnings]
     return lines
+
+
+LANGUAGE = click.option("--language", type=click.Choice(["fr", "nl", "en"]), default=None,
+                        help="The language of what it says (default: the default language).")
 
 
 @shares_cli.command("import-statement")
 @click.argument("path", type=click.Path(exists=True, dir_okay=False, path_type=Path))
-def import_statement_command(path: Path) -> None:
+@LANGUAGE
+def import_statement_command(path: Path, language: str | None) -> None:
     """Import a camt.053 bank statement and match its payments (idempotent). The statements of other
-    accounts, or that cannot be read, are skipped and named; the others are imported."""
+    accounts, or that cannot be read, are skipped and named; the others are imported. It says what it
+    did in the words of the staff's import page."""
+    from flask import current_app
+    from flask_babel import force_locale
+    from flask_babel import gettext as _
+
+    from app.errors import error_message
     from shares.bank import import_statement
     from shares.errors import StatementError
+    from shares.labels import statement_problem
 
-
-    try:
-        with unit_of_work(), job_context():
-            result = import_statement(path.read_bytes(), filename=path.name)
-    except StatementError as exc:
-        raise click.ClickException(f"{path.name}: refused ({SKIP_WORDS.get(exc.reason, exc.reason)}): "
-                                   f"{exc.detail}. Nothing was imported.") from None
-    for line in describe_import(result):
-        click.echo(line)
+    with job_context(), force_locale(language or current_app.config["BABEL_DEFAULT_LOCALE"]):
+        try:
+            with unit_of_work():
+                result = import_statement(path.read_bytes(), filename=path.name)
+        except StatementError as exc:
+            raise click.ClickException(" ".join(filter(None, [
+                f"{path.name}:", error_message(exc), statement_problem(exc.reason, exc.facts),
+                _("Nothing was imported.")]))) from None
+        for line in describe_import(result):
+            click.echo(line)
 
 
 @shares_cli.command("register-pdf")
 @click.argument("output", type=click.Path(dir_okay=False, path_type=Path))
 @click.option("--on", "on", type=click.DateTime(formats=["%Y-%m-%d"]), default=None,
               help="The date of the register (YYYY-MM-DD); today by default.")
-@click.option("--language", default=None, help="fr, nl or en (default: the default language).")
+@LANGUAGE
 def register_pdf_command(output: Path, on, language: str | None) -> None:
     """Write the share register as of a date to a PDF file (the legal register, all members)."""
     from flask import current_app

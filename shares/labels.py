@@ -4,13 +4,16 @@ Every function returns text in the current locale; templates reach them as globa
 (``register_status(code)``, ``entry_label(entry)``, ``date_column(key)``)."""
 from __future__ import annotations
 
+from dataclasses import dataclass, field
+
 from flask import current_app
 from flask_babel import force_locale
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
+from flask_babel import ngettext
 from stdnum import iban as std_iban
 
-from app.web import _format_day, euros, reader_locale
+from app.web import _format_day, euros, format_moment, reader_locale
 from shares.models import ApplicationStatus, DocumentKind, EntryKind, PaymentPurpose
 from shares.references import format_reference
 from shares.settings import setting
@@ -199,6 +202,69 @@ def statement_problem(reason: str | None, facts: dict | None) -> str:
     return ""
 
 
+SKIPPED_WORDS = {"unknown_account": _l("not one of the cooperative's accounts."),
+                 "no_account": _l("the statement does not say which account it is for."),
+                 "batch": _l("a batch entry does not add up to the entry's amount."),
+                 "invalid": _l("an invalid amount, date or entry.")}
+
+
+@dataclass
+class StatementReport:
+    """What a bank statement's import did, in sentences: the page and the command say the same."""
+
+    summary: list[str] = field(default_factory=list)
+    outcomes: list[str] = field(default_factory=list)  # paid automatically, set aside, waiting (below)
+    waiting: list[tuple[str, int]] = field(default_factory=list)  # why a payment waits for staff, how many
+    skipped_title: str = ""
+    skipped: list[tuple[str, str]] = field(default_factory=list)  # a statement skipped and why; where in the file
+    warnings: list[str] = field(default_factory=list)  # statements that do not balance
+
+
+def statement_report(result) -> StatementReport:
+    """The sentences of a statement import's result (shares.bank.ImportResult), in the current language."""
+    report = StatementReport()
+    record = result.statement_import
+    if result.already_imported:
+        report.summary.append(_("This statement was already imported on %(when)s. Nothing changed.",
+                                when=format_moment(record.imported_at, "medium")))
+    else:
+        report.summary.append(" ".join(filter(None, [
+            ngettext("%(num)d statement imported.", "%(num)d statements imported.", record.statements_count),
+            ngettext("%(num)d new transaction recorded.", "%(num)d new transactions recorded.", result.new),
+            ngettext("%(num)d transaction was already known (from an earlier file, or twice in this one): not "
+                     "recorded again.", "%(num)d transactions were already known (from an earlier file, or twice "
+                     "in this one): not recorded again.", result.duplicates) if result.duplicates else ""])))
+        report.summary.append(_("New transactions: %(credits)s in, %(debits)s out.", credits=euros(result.credits_cents),
+                                debits=euros(-result.debits_cents)))
+        report.outcomes.append(ngettext("%(num)d payment paid its request automatically.",
+                                        "%(num)d payments paid their requests automatically.",
+                                        result.counts.get("matched", 0)))
+        if result.counts.get("debit"):
+            report.outcomes.append(ngettext("%(num)d debit (money going out) set aside: nothing for the register to "
+                                            "do.", "%(num)d debits (money going out) set aside: nothing for the "
+                                            "register to do.", result.counts["debit"]))
+        report.waiting = [(why_short(code), n) for code, n in result.counts.items() if code not in ("matched", "debit")]
+        if report.waiting:
+            report.outcomes.append(ngettext("%(num)d payment waits in the queue for staff:",
+                                            "%(num)d payments wait in the queue for staff:",
+                                            sum(n for _code, n in report.waiting)))
+    if result.skipped:
+        report.skipped_title = ngettext("%(num)d statement skipped", "%(num)d statements skipped", len(result.skipped))
+    for statement in result.skipped:
+        why = str(SKIPPED_WORDS.get(statement["skipped"], _l("it could not be read.")))
+        where = statement_problem(statement["skipped"], statement.get("facts")) \
+            if statement["skipped"] != "unknown_account" else ""
+        report.skipped.append((_("Statement %(number)s (%(id)s), account %(iban)s:", number=statement["number"],
+                                 id=statement["id"] or _("no number"), iban=iban_text(statement["iban"]) or _("none"))
+                               + " " + why, where))
+    for statement in result.unbalanced:
+        report.warnings.append(_("Statement %(id)s does not balance: opening %(opening)s plus entries %(entries)s is "
+                                 "not the closing balance %(closing)s. Check it with the bank.", id=statement["id"],
+                                 opening=euros(statement["opening_cents"]), entries=euros(statement["entries_cents"]),
+                                 closing=euros(statement["closing_cents"])))
+    return report
+
+
 def coop_iban_text() -> str:
     """The account members pay the cooperative on, as they type it."""
     return iban_text(setting("COOP_IBAN"))
@@ -210,7 +276,7 @@ TEMPLATE_GLOBALS = {"iban_text": iban_text, "refund_why": refund_why, "payment_s
                     "entry_words": entry_words,
                     "application_status": application_status, "dates_text": dates_text,
                     "dated_pattern": dated_pattern, "document_name": document_name, "coop_iban_text": coop_iban_text,
-                    "statement_problem": statement_problem}
+                    "statement_problem": statement_problem, "statement_report": statement_report}
 
 
 def register_words(message) -> str:

@@ -23,10 +23,14 @@ def test_import_statement_command_is_idempotent(app, make_member, tmp_path):
     runner = app.test_cli_runner()
     first = runner.invoke(args=["shares", "import-statement", str(path)])
     assert first.exit_code == 0, first.output
-    assert "2 new transaction(s)" in first.output and "matched automatically: 1" in first.output and "no structured communication: 1" in first.output
-    assert "does not balance" in first.output
-    second = runner.invoke(args=["shares", "import-statement", str(path)])
-    assert second.exit_code == 0 and "nothing changed" in second.output
+    # The staff's import page's words, the amounts in euros.
+    assert first.output.splitlines()[:3] == [
+        "1 statement imported. 2 new transactions recorded.", "New transactions: 30.99 € in, 0.00 € out.",
+        "  - 1 payment paid its request automatically."]
+    assert "  - 1 payment waits in the queue for staff:" in first.output
+    assert "Statement S1 does not balance: opening 1.00 € plus entries 30.99 € is not the closing balance 0.05 €" in first.output
+    second = runner.invoke(args=["shares", "import-statement", str(path), "--language", "fr"])
+    assert second.exit_code == 0 and "Cet extrait a déjà été importé le" in second.output and "Rien n'a changé." in second.output
     db.session.expire_all()
     assert db.session.scalar(select(func.count()).select_from(BankTransaction)) == 2
     assert request.status is PaymentStatus.PAID
@@ -36,7 +40,10 @@ def test_import_statement_command_refuses_bad_file(app, tmp_path):
     path = tmp_path / "bad.xml"
     path.write_bytes(b"<?xml version='1.0'?><Document xmlns='urn:iso:std:iso:20022:tech:xsd:camt.053.001.02'><BkToCstmrStmt>")
     result = app.test_cli_runner().invoke(args=["shares", "import-statement", str(path)])
-    assert result.exit_code != 0 and "truncated" in result.output and "Nothing was imported" in result.output
+    assert result.exit_code != 0 and "This file is incomplete (cut short)." in result.output
+    assert "Nothing was imported." in result.output
+    french = app.test_cli_runner().invoke(args=["shares", "import-statement", str(path), "--language", "fr"])
+    assert french.exit_code != 0 and "Rien n'a été importé." in french.output and "Nothing" not in french.output
     assert db.session.scalar(select(func.count()).select_from(BankTransaction)) == 0
 
 
@@ -95,11 +102,14 @@ def test_import_statement_command_names_the_statements_it_skipped(app, tmp_path,
         monkeypatch.setitem(each.config, "SHARES_BANK_ACCOUNTS", ["BE83540256917919"])
     result = app.test_cli_runner().invoke(args=["shares", "import-statement", str(belfius)])
     assert result.exit_code == 0, result.output
-    assert result.output.startswith("Imported 1 statement(s)")
-    assert "SKIPPED statement 1 (152500000475073/000001-000001, account none): no account number" in result.output
-    assert "SKIPPED statement 2 (152500000475073/000001-000002, account AL73552891583236787384690218): not one of the" \
-           " cooperative's accounts" in result.output
-    assert result.output.count("SKIPPED") == 62
+    assert result.output.startswith("1 statement imported.")
+    assert "62 statements skipped" in result.output
+    assert "  - Statement 1 (152500000475073/000001-000001), account none: the statement does not say which account it " \
+           "is for." in result.output
+    assert "  - Statement 2 (152500000475073/000001-000002), account AL73 5528 9158 3236 7873 8469 0218: not one of the" \
+           " cooperative's accounts." in result.output
+    assert result.output.count("  - Statement ") == 62
     other = app.test_cli_runner().invoke(args=["shares", "import-statement", str(
         Path(__file__).parent / "data" / "camt" / "be-tryton-camt.053.001.02.xml")])
-    assert other.exit_code != 0 and "not one of the cooperative's accounts" in other.output
+    assert other.exit_code != 0 and "an account that is not the cooperative's" in other.output
+    assert "BE55 4429 6884 7144" in other.output and "Nothing was imported." in other.output
