@@ -721,8 +721,10 @@ def results_csv(slug: str):
         abort(404)
     rows: list[list] = []  # every cell goes through app.csvexport: names typed by people are not formulas
     lang = _lang()
-    header = [_("Item"), _("Choice or candidate"), _("Category A"), _("Category B"), _("Total"), _("Outcome")]
-    # A count the record withholds (fewer ballots than the minimum count) is said so, in words, in its cell.
+    header = [_("Item"), _("Choice or candidate"), _("Category A"), _("Category B"), _("Total"), _("Outcome"),
+              _("Note")]
+    # The count columns hold numbers only, for a spreadsheet: a count the record withholds (fewer
+    # ballots than the minimum count) is an empty cell, and the last column says why.
     withheld = _("fewer than %(n)d ballots: not shown", n=assembly.min_count)
     by_total_only = _("not shown by category: a category has fewer than %(n)d ballots", n=assembly.min_count)
     for row in res:
@@ -733,11 +735,11 @@ def results_csv(slug: str):
             for key, label in (("yes", _("Yes")), ("no", _("No")), ("abstain", _("Abstain"))):
                 if o.by_category and not o.withheld:
                     counts = [getattr(o.per_category["A"], key), getattr(o.per_category["B"], key)]
-                    rows.append([title, label, *counts, getattr(o.total, key), verdict])
+                    rows.append([title, label, *counts, getattr(o.total, key), verdict, ""])
                 elif not o.by_category and o.total.total:  # the record published the total only
-                    rows.append([title, label, by_total_only, by_total_only, getattr(o.total, key), verdict])
+                    rows.append([title, label, "", "", getattr(o.total, key), verdict, by_total_only])
                 else:
-                    rows.append([title, label, withheld, withheld, withheld, verdict])
+                    rows.append([title, label, "", "", "", verdict, withheld])
         else:
             for g in row["groups"]:
                 # Each category elects its own seats: the item says which, as the results page does.
@@ -747,13 +749,13 @@ def results_csv(slug: str):
                 for r in g["seat"].ranking:
                     name = g["by_choice"][r.choice].name
                     if g["seat"].withheld:
-                        rows.append([seats, name, withheld, withheld, withheld,
-                                     _("Withheld: fewer ballots than the minimum count")])
+                        rows.append([seats, name, "", "", "", _("Withheld: fewer ballots than the minimum count"),
+                                     withheld])
                         continue
                     a, b = g["per_category"][r.choice]
-                    if a is None or b is None:
-                        a = b = by_total_only
-                    rows.append([seats, name, a, b, r.votes, _("Elected") if r.elected else _("Not elected")])
+                    note = by_total_only if a is None or b is None else ""
+                    rows.append([seats, name, "" if note else a, "" if note else b, r.votes,
+                                 _("Elected") if r.elected else _("Not elected"), note])
     return csv_response(f"results-{assembly.slug}.csv", header, rows)
 
 

@@ -893,17 +893,19 @@ def test_the_results_csv_gives_each_category_when_the_record_publishes_it(client
     db.session.commit()
     sign_in(client, world.members[0].account)
     header, *rows = _csv(client, world.assembly)
-    assert header == ["Item", "Choice or candidate", "Category A", "Category B", "Total", "Outcome"]
+    assert header == ["Item", "Choice or candidate", "Category A", "Category B", "Total", "Outcome", "Note"]
     expected = _expected_rows(world.assembly)
     assert len(rows) == len(expected) == 3 * 3 + 11
-    for item, choice, a, b, total, outcome in rows:
+    for item, choice, a, b, total, outcome, note in rows:
         assert (int(a), int(b), int(total)) == expected[(item, choice)], (item, choice)
-        assert int(a) + int(b) == int(total) and outcome
+        assert int(a) + int(b) == int(total) and outcome and note == ""
     votes_a = sum(int(r[2]) for r in rows if r[0] == "Discharge of the directors")
     assert votes_a == 4  # every ballot of category A answers each resolution once
 
 
 def test_the_results_csv_says_in_words_which_counts_are_withheld_in_the_reader_s_language(client, world):
+    """The count columns hold numbers only (a spreadsheet sums them): a withheld count is an empty
+    cell, and the last column says why, in the reader's language."""
     cast_for(world.assembly, electors(world), world.rng)  # 2 ballots in category B, fewer than 5: totals only
     tally(world.assembly, world.kits)
     db.session.commit()
@@ -911,14 +913,14 @@ def test_the_results_csv_says_in_words_which_counts_are_withheld_in_the_reader_s
     header, *rows = _csv(client, world.assembly)
     expected = _expected_rows(world.assembly)
     hidden = "not shown by category: a category has fewer than 5 ballots"
-    for item, choice, a, b, total, outcome in rows:
-        assert (a, b) == (hidden, hidden), (item, choice)
+    for item, choice, a, b, total, outcome, note in rows:
+        assert (a, b, note) == ("", "", hidden), (item, choice)
         assert int(total) == expected[(item, choice)][2] and outcome
     world.members[0].account.language = "fr"
     db.session.commit()
     header, *rows = _csv(client, world.assembly)
-    assert header == ["Point", "Choix ou candidat", "Catégorie A", "Catégorie B", "Total", "Résultat"]
-    assert {r[2] for r in rows} == {"pas affiché par catégorie\u00a0: une catégorie a moins de 5 bulletins"}
+    assert header == ["Point", "Choix ou candidat", "Catégorie A", "Catégorie B", "Total", "Résultat", "Note"]
+    assert {r[6] for r in rows} == {"pas affiché par catégorie\u00a0: une catégorie a moins de 5 bulletins"}
 
 
 def test_the_results_csv_withholds_every_count_below_the_minimum_in_words(client, world):
@@ -928,8 +930,8 @@ def test_the_results_csv_withholds_every_count_below_the_minimum_in_words(client
     sign_in(client, world.members[0].account)
     header, *rows = _csv(client, world.assembly)
     assert len(rows) == 3 * 3 + 11
-    for item, choice, a, b, total, outcome in rows:
-        assert [a, b, total] == ["fewer than 5 ballots: not shown"] * 3, (item, choice)
+    for item, choice, a, b, total, outcome, note in rows:
+        assert [a, b, total, note] == ["", "", "", "fewer than 5 ballots: not shown"], (item, choice)
         assert outcome == "Withheld: fewer ballots than the minimum count", (item, choice)  # not "Not elected"
 
 
