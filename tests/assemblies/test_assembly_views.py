@@ -392,6 +392,26 @@ def test_results_csv_cells_are_never_formulas(client, world):
     assert [c for row in csv_rows(csv) for c in row if c.startswith("=")] == []
 
 
+def test_a_candidate_name_longer_than_its_cell_stays_on_the_results_pdf_page(client, world, tmp_path):
+    """A name of one unbroken word wraps inside its cell (the counts keep their width), not past the page's edge."""
+    import subprocess
+
+    from assemblies.models import Candidate
+
+    cast_for(world.assembly, electors(world), world.rng)
+    tally(world.assembly, world.kits)
+    db.session.scalar(select(Candidate).where(Candidate.name == "Amélie Dubois")).name = "Dubois" * 25
+    db.session.commit()
+    sign_in(client, world.members[0].account)
+    path = tmp_path / "results.pdf"
+    path.write_bytes(client.get("/assemblies/ga-test/results.pdf").data)
+    boxes = subprocess.run(["pdftotext", "-bbox", str(path), "-"], capture_output=True, text=True, check=True).stdout
+    width = float(re.search(r'<page width="([\d.]+)"', boxes).group(1))
+    words = re.findall(r'xMax="([\d.]+)"[^>]*>([^<]*)</word>', boxes)
+    assert any("DuboisDubois" in word for _x, word in words)
+    assert max(float(x) for x, _word in words) <= width
+
+
 def test_the_roll_pages_and_searches(client, world):
     sign_in(client, world.officer)
     m = world.members[3]
