@@ -120,9 +120,13 @@ def sign_minutes(minutes: AssemblyMinutes, *, version: int, actor: Account | Non
 
 
 def correct_minutes(minutes: AssemblyMinutes, text: str, actor: Account | None = None) -> MinutesCorrection:
-    """Add a correction after signed minutes (their text stays as signed)."""
+    """Add a correction after signed minutes (their text stays as signed). The same text again (a form
+    sent twice) is the correction already there."""
     if not minutes.signed:
         raise errors.MinutesNotSigned()
+    already = next((c for c in minutes.corrections if c.text == text.strip()), None)
+    if already is not None:
+        return already
     correction = MinutesCorrection(text=text.strip(), made_at=utcnow(), made_by_id=actor.id if actor else None)
     minutes.corrections.append(correction)
     db.session.flush()

@@ -214,6 +214,9 @@ def test_signed_minutes_are_corrected_by_a_dated_correction_after_them(client, w
     added = client.post("/assemblies/ga-test/minutes/corrections",
                         data={"text": "Item 1: the meeting closed at 17:45, not 17:30."})
     assert added.status_code == 302
+    again = client.post("/assemblies/ga-test/minutes/corrections",  # the form sent twice: one correction
+                        data={"text": "Item 1: the meeting closed at 17:45, not 17:30.  "})
+    assert again.status_code == 302
     db.session.refresh(minutes)
     assert [c.text for c in minutes.corrections] == ["Item 1: the meeting closed at 17:45, not 17:30."]
     assert minutes.closing == "The meeting closes at 17:30."  # the signed text stays as signed
