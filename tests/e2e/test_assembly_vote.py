@@ -328,6 +328,7 @@ def test_the_link_opened_before_signing_in_keeps_the_credential_when_the_sign_in
 def test_the_chair_closes_one_item_the_projector_and_the_ballot_show_it_closed(page, live_server, sign_in,
                                                                                accessible, browser):
     w = open_world()
+    meeting_day(w)  # the meeting has started: the chair may close an item
     item = next(i for i in w.assembly.items if i.contest_id == "item2")
     projector = browser.new_context().new_page()  # the hall's screen: another browser, signed in as nobody
     projector.set_default_timeout(10_000)
