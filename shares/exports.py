@@ -22,6 +22,7 @@ from flask import current_app
 from flask_babel import force_locale
 from flask_babel import gettext as _
 from sqlalchemy import func, or_, select, update
+from sqlalchemy.orm import joinedload
 
 from app import audit
 
@@ -32,8 +33,8 @@ from app.jobs import in_background, job_context
 from app.models import Account
 from app.web import euros, format_day
 from shares import register
-from shares.labels import date_column, register_status
-from shares.models import ExportStatus, RegisterExport
+from shares.labels import date_column, entry_label, register_status
+from shares.models import ExportStatus, Member, RegisterExport, ShareEntry
 
 log = logging.getLogger(__name__)
 
@@ -64,6 +65,25 @@ def register_csv_rows(on: date, rows: Iterable | None = None):
                h.category.value if h.category else "", status, h.shares,
                Euros(h.capital_cents), Euros(h.paid_cents),
                *(" ".join([d.isoformat() for d in dates[k]]) if k in dates else "" for k in columns)]
+
+
+def entries_csv_header() -> list[str]:
+    return [_("No."), _("Member"), _("Date"), _("Entry"), _("Shares"), _("Capital subscribed (EUR)"),
+            _("Capital paid (EUR)"), _("Amount (EUR)")]
+
+
+def entries_csv_rows(on: date):
+    """Every entry of the register up to ``on``, one line each, by member number and date: what each
+    entry changed (shares, capital subscribed and paid, each signed), so that a spreadsheet's sums of
+    those columns are the register's totals on that date; and its amount, as the member's page shows
+    it (a subscription's price, a payment received, a redemption refunded)."""
+    entries = (select(ShareEntry).join(Member, Member.id == ShareEntry.member_id).where(ShareEntry.effective_on <= on)
+               .order_by(Member.number, ShareEntry.effective_on, ShareEntry.id)
+               .options(joinedload(ShareEntry.member), joinedload(ShareEntry.payment_request))
+               .execution_options(yield_per=1000))
+    for entry in db.session.scalars(entries):
+        yield [entry.member.number, entry.member.name, entry.effective_on, entry_label(entry), entry.shares,
+               Euros(entry.capital_cents), Euros(entry.paid_cents), Euros(entry.amount_cents)]
 
 
 def _address(m) -> str:

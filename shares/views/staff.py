@@ -250,6 +250,10 @@ def register_page():
     fmt = request.args.get("format", "html")
     if fmt == "csv":
         return _register_csv(on)
+    if fmt == "entries":
+        from shares.exports import entries_csv_header, entries_csv_rows
+
+        return csv_response(f"register-entries-{on.isoformat()}.csv", entries_csv_header(), entries_csv_rows(on))
     if fmt == "pdf":  # minutes for a full register: made by a background job, never in this request
         return redirect(url_for("shares.register_page", on=on.isoformat(), _anchor="files"), 303)
     if fmt != "html":

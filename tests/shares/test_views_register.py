@@ -128,6 +128,31 @@ def test_register_html_pdf_csv(client, login_as, member_with_shares):
     assert client.get("/staff/register?on=not-a-date").status_code == 400
 
 
+def test_the_register_s_entries_as_csv_add_up_to_its_totals(client, login_as, member_with_shares):
+    """One line per dated entry, each with what it changed: the columns' sums are the register's
+    totals on that date (tested on the amounts, in euros and cents)."""
+    login_as("staff")
+    first = member_with_shares(2, on=date(2022, 1, 5))
+    member_with_shares(1, on=date(2023, 1, 5))
+    member_with_shares(3, on=date(2023, 2, 1), paid=False)  # subscribed, not paid yet
+    member_with_shares(1, on=date(2024, 1, 5))  # after the date asked for: not in the file
+    page = client.get("/staff/register?on=2023-06-01").get_data(as_text=True)
+    assert "/staff/register?on=2023-06-01&amp;format=entries" in page
+    answer = client.get("/staff/register?on=2023-06-01&format=entries")
+    assert answer.status_code == 200 and answer.headers["Cache-Control"] == "no-store"
+    header, *rows = csv_rows(answer.get_data(as_text=True))
+    assert header == ["No.", "Member", "Date", "Entry", "Shares", "Capital subscribed (EUR)", "Capital paid (EUR)",
+                      "Amount (EUR)"]
+    assert rows[:2] == [[str(first.number), first.name, "2022-01-05", "Subscription", "2", "60,00", "0,00", "60,00"],
+                        [str(first.number), first.name, "2022-01-05", "Payment of capital", "0", "0,00", "60,00", "60,00"]]
+    cents = lambda text: int(text.replace(",", ""))  # noqa: E731 - "60,00" -> 6000
+    totals = register.totals(date(2023, 6, 1)).values()
+    assert sum(int(r[4]) for r in rows) == sum(t.shares for t in totals) == 6
+    assert sum(cents(r[5]) for r in rows) == sum(t.capital_cents for t in totals) == 18_000
+    assert sum(cents(r[6]) for r in rows) == sum(t.paid_cents for t in totals) == 9_000
+    assert {r[2] for r in rows} <= {"2022-01-05", "2023-01-05", "2023-02-01"}  # one date a cell, none after
+
+
 def test_statement_import_page(client, login_as, make_member):
     login_as("staff")
     member = make_member()
