@@ -3,10 +3,13 @@
 Imported by ``voting.init_app`` only (the verifier and the trustee tools never import it)."""
 from __future__ import annotations
 
+from flask_babel import get_locale
 from flask_babel import lazy_gettext as _l
+from sqlalchemy import select
 
 from app.audit import (named_rows, register_action_labels, register_field_labels, register_object_labels,
                        register_object_names, register_value_words)
+from app.extensions import db
 from voting.models import Election, Trustee
 from voting.texts import STATE_WORDS, election_title
 
@@ -49,3 +52,15 @@ register_value_words("voting_election", {
     "state": STATE_WORDS, "decrypt": {"total": _l("all voters"), "A": _l("Category A"), "B": _l("Category B")}})
 register_object_names("voting_election", named_rows(Election, election_title))
 register_object_names("voting_trustee", named_rows(Trustee, lambda trustee, language: trustee.name))
+
+
+def _election_named(slug) -> str:
+    """A scrutineer's entry records its election's short name: the log shows the election's title."""
+    election = db.session.scalar(select(Election).where(Election.slug == slug)) if isinstance(slug, str) else None
+    if election is None:
+        return str(slug)
+    locale = get_locale()
+    return election_title(election, locale.language if locale is not None else "fr")
+
+
+register_value_words("voting_trustee", {"election": _election_named})

@@ -131,3 +131,16 @@ def test_while_the_box_is_open_the_page_waits_for_the_close_not_for_each_ballot(
     assert moved.status_code == 200
     assert json.loads(moved.headers["HX-Trigger"])["scrutineer-moved"]["state"] == "closed"
     assert 'hx-trigger="every 10s' in moved.get_data(as_text=True)  # closed: the scrutineers' steps, sooner
+
+
+def test_the_audit_log_names_a_scrutineer_s_election_by_its_title(app):
+    """A scrutineer's registered keys are audited with the election's short name: the log says its title."""
+    from app import audit
+    from app.models import AuditEntry
+
+    open_election_world()
+    entry = AuditEntry(action="voting.trustee.register_keys", object_type="voting_trustee",
+                       after={"election": "ag-web", "trustee": "t1"})
+    with app.test_request_context():
+        lines = [(line.field, line.after) for line in audit.change_lines(entry)]
+    assert ("Election", "Web assembly") in lines and not any(after == "ag-web" for _f, after in lines)
