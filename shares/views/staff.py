@@ -35,7 +35,7 @@ from shares.settings import share_price_cents
 from shares.views.blueprint import bp, row_or_404
 from shares.views.members import certificate_response
 
-REGISTER_PAGE_SIZE = 100
+REGISTER_PAGE_SIZE = 50  # each member a card on a phone: some 350 px each
 
 register_messages({
     errors.PaymentConflict: _l("Another payment of this request was recorded at the same moment. Try again."),
