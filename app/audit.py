@@ -9,7 +9,6 @@ from datetime import date, datetime
 from typing import Any
 
 from flask import has_request_context
-from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
@@ -19,7 +18,7 @@ from sqlalchemy.orm import load_only
 from app.extensions import db
 from app.i18n import colon, fr_spacing
 from app.models import Account, AuditEntry
-from app.web import euros, format_day, format_moment
+from app.web import euros, format_day, format_moment, reader_locale
 
 # Actions are named ``module.noun.verb`` (docs/architecture.md): who wrote it, the thing, what happened.
 ACTION_NAME = re.compile(r"^[a-z_]+\.[a-z_]+\.[a-z_]+$")
@@ -112,8 +111,7 @@ def named_rows(model: Any, name: Callable[[Any, str], str], *columns: Any) -> Ca
     ``columns`` when given: a document's row carries its file), each named by ``name(row, language)``
     in the reader's language."""
     def names(ids: list[int]) -> dict[int, str]:
-        locale = get_locale()
-        language = locale.language if locale is not None else "fr"
+        language = reader_locale().language
         stmt = select(model).where(model.id.in_(ids))
         if columns:
             stmt = stmt.options(load_only(*columns))

@@ -3,13 +3,13 @@
 Imported by ``voting.init_app`` only (the verifier and the trustee tools never import it)."""
 from __future__ import annotations
 
-from flask_babel import get_locale
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
 from app.audit import (named_rows, register_action_labels, register_field_labels, register_object_labels,
                        register_object_names, register_value_words)
 from app.extensions import db
+from app.web import reader_locale
 from voting.models import Election, Trustee
 from voting.texts import STATE_WORDS, election_title
 
@@ -59,8 +59,7 @@ def _election_named(slug) -> str:
     election = db.session.scalar(select(Election).where(Election.slug == slug)) if isinstance(slug, str) else None
     if election is None:
         return str(slug)
-    locale = get_locale()
-    return election_title(election, locale.language if locale is not None else "fr")
+    return election_title(election, reader_locale().language)
 
 
 register_value_words("voting_trustee", {"election": _election_named})

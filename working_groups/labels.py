@@ -1,7 +1,6 @@
 """Words for the states people see (never a raw value on a page, a PDF or a mail)."""
 from __future__ import annotations
 
-from flask_babel import get_locale
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
@@ -10,7 +9,7 @@ from app.audit import (named_rows, register_action_labels, register_field_labels
 from app.extensions import db
 from app.i18n import LANGUAGE_WORDS
 from app.models import Account
-from app.web import format_day
+from app.web import format_day, reader_locale
 from working_groups.models import (BoardAnswer, BoardMinutes, GroupDocument, GroupMeeting, GroupMembership,
                                    Recommendation, Submission, WorkingGroup)
 
@@ -122,8 +121,7 @@ def _group_title(slug: str) -> str:
     group = db.session.scalar(select(WorkingGroup).where(WorkingGroup.slug == slug))
     if group is None:
         return str(slug)
-    locale = get_locale()
-    return group.title(locale.language if locale is not None else "fr")
+    return group.title(reader_locale().language)
 
 
 register_value_words("wg_recommendation", {"status": LABELS, "decision": LABELS, "implementation": LABELS,
