@@ -21,7 +21,9 @@ def describe_import(result) -> list[str]:
     report = statement_report(result)
     lines = list(report.summary)
     lines += [f"  - {line}" for line in report.outcomes]
-    lines += [f"      - {why}: {n}" for why, n in report.waiting]
+    if report.waiting:
+        lines.append(f"  - {report.waiting_title}")
+        lines += [f"      - {why}: {n}" for why, n in report.waiting]
     if report.skipped:
         lines.append(report.skipped_title)
         lines += [f"  - {line}" + (f" {where}" if where else "") for line, where in report.skipped]

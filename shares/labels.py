@@ -213,7 +213,8 @@ class StatementReport:
     """What a bank statement's import did, in sentences: the page and the command say the same."""
 
     summary: list[str] = field(default_factory=list)
-    outcomes: list[str] = field(default_factory=list)  # paid automatically, set aside, waiting (below)
+    outcomes: list[str] = field(default_factory=list)  # paid automatically, set aside
+    waiting_title: str = ""  # how many payments wait for staff, over ``waiting``
     waiting: list[tuple[str, int]] = field(default_factory=list)  # why a payment waits for staff, how many
     skipped_title: str = ""
     skipped: list[tuple[str, str]] = field(default_factory=list)  # a statement skipped and why; where in the file
@@ -245,9 +246,9 @@ def statement_report(result) -> StatementReport:
                                             "register to do.", result.counts["debit"]))
         report.waiting = [(why_short(code), n) for code, n in result.counts.items() if code not in ("matched", "debit")]
         if report.waiting:
-            report.outcomes.append(ngettext("%(num)d payment waits in the queue for staff:",
+            report.waiting_title = ngettext("%(num)d payment waits in the queue for staff:",
                                             "%(num)d payments wait in the queue for staff:",
-                                            sum(n for _code, n in report.waiting)))
+                                            sum(n for _code, n in report.waiting))
     if result.skipped:
         report.skipped_title = ngettext("%(num)d statement skipped", "%(num)d statements skipped", len(result.skipped))
     for statement in result.skipped:
