@@ -222,6 +222,11 @@ class MeetingNotStarted(AssemblyError):
         self.starts_at = starts_at
 
 
+class HeldItemBeforeMeeting(MeetingNotStarted):
+    """The chair opens the vote on an item held back no sooner than the meeting starts: it was held
+    back to be voted on after the hall's debate."""
+
+
 class MeetingNotBegun(MeetingNotStarted):
     """Minutes record a meeting that was held: they begin once it has begun (``starts_at``)."""
 

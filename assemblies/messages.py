@@ -133,6 +133,8 @@ MESSAGES = {
     errors.ShortNoticeReasonMissing: _l("Say why a shorter notice applies: the audit log keeps the reason."),
     errors.VoteOpensLater: lambda exc: _l("Remote voting opens on %(date)s at %(time)s: the vote can be opened from "
                                           "then.", **_day_and_time(exc.opens_at)),
+    errors.HeldItemBeforeMeeting: lambda exc: _l("The meeting starts on %(date)s at %(time)s: the vote on an item "
+                                                 "held back can be opened from then.", **_day_and_time(exc.starts_at)),
     errors.MeetingNotStarted: lambda exc: _l("The meeting starts on %(date)s at %(time)s: the vote can be closed "
                                              "from then.", **_day_and_time(exc.starts_at)),
     errors.CannotMoveItem: _l("This item cannot move further: it is already at that end of the agenda."),

@@ -795,6 +795,14 @@ def vote_closing_refusal(assembly: Assembly, now: datetime | None = None) -> err
     return None
 
 
+def item_opening_refusal(assembly: Assembly, now: datetime | None = None) -> errors.HeldItemBeforeMeeting | None:
+    """Why the chair cannot open the vote on an item held back ``now``, or None: the meeting has not
+    started (the item was held back for the hall to debate it first)."""
+    if (now or utcnow()) < assembly.starts_at:
+        return errors.HeldItemBeforeMeeting(assembly.starts_at)
+    return None
+
+
 def close_vote(assembly: Assembly, actor: Account | None = None) -> None:
     """Close the whole ballot box, no sooner than the meeting starts (:func:`vote_closing_refusal`)."""
     election = _election(assembly)
@@ -843,10 +851,14 @@ def close_item(assembly: Assembly, item: AgendaItem, actor: Account | None = Non
 
 def open_item(assembly: Assembly, item: AgendaItem, actor: Account | None = None) -> None:
     """The chair opens the vote on an agenda item held back at the opening: ballots placed from
-    now on count for it, none before (an ``item_open`` event on the record)."""
+    now on count for it, none before (an ``item_open`` event on the record). No sooner than the
+    meeting starts (:func:`item_opening_refusal`)."""
     election, contests = _open_item_contests(assembly, item)
     if not set(contests) <= voting.waiting_contests(election):
         raise errors.ItemVoteOpen()
+    refusal = item_opening_refusal(assembly)
+    if refusal is not None:
+        raise refusal
     event = voting.open_item(election, contests, actor=actor)
     audit.record("assemblies.item.open", item, actor=actor, after={"contests": contests, "seq": event.seq})
 

@@ -588,6 +588,7 @@ def _chair_page(assembly, status: int = 200, error: str | None = None):
                   election=queries.election(assembly), turnout=queries.turnout(assembly), action=forms.ActionForm(),
                   items=queries.vote_items(assembly), opening=_said(services.vote_opening_refusal(assembly)),
                   closing=_said(services.vote_closing_refusal(assembly)),
+                  item_opening=_said(services.item_opening_refusal(assembly)),
                   closes_early=utcnow() < assembly.voting_closes_at)
 
 
@@ -625,7 +626,8 @@ def _item_step(slug: str, item_id: int, step, template: str, done):
         return redirect(url_for("assemblies.chair", slug=slug))
     return render(template, assembly=assembly, lang=_lang(), item=item, entry=entry,
                   election=queries.election(assembly), action=form,
-                  closing=_said(services.vote_closing_refusal(assembly)))  # why an item cannot close yet
+                  closing=_said(services.vote_closing_refusal(assembly)),  # why an item cannot close yet
+                  opening=_said(services.item_opening_refusal(assembly)))  # nor a held one open
 
 
 @bp.route("/<slug>/chair/open", methods=["POST"])

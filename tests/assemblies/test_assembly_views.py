@@ -9,7 +9,7 @@ from html import unescape
 
 from sqlalchemy import func, select
 
-from app.clock import today, utcnow
+from app.clock import BRUSSELS, today, utcnow
 from app.extensions import db
 from assemblies import queries, services
 from assemblies.demo import cast_for, tally
@@ -526,7 +526,7 @@ def test_the_chair_holds_an_item_back_and_opens_it_later(client, world):
     assert items[0]["waiting"] and not items[1]["waiting"] and not items[0]["closed"]
     url = f"/assemblies/ga-test/chair/items/{first['item'].id}/open"
     chair = client.get("/assemblies/ga-test/chair").get_data(as_text=True)
-    assert "not open yet" in chair and url in chair
+    assert "not open yet" in chair
     # only the chair (officer) opens an item
     sign_in(client, world.members[0].account)
     assert client.get(url).status_code == 403
@@ -547,6 +547,19 @@ def test_the_chair_holds_an_item_back_and_opens_it_later(client, world):
     assert info["held_contests"] == first["contests"] and info["closed_contests"] == []
     cast_for(world.assembly, electors(world), world.rng)  # six ballots before the item opens
     db.session.commit()
+    # held back for the hall's debate: it opens no sooner than the meeting starts
+    when = world.assembly.starts_at.astimezone(BRUSSELS)
+    sentence = (f"The meeting starts on {when.day} {when:%B} {when.year} at {when:%H:%M}: the vote on an item held "
+                "back can be opened from then.")
+    chair = unescape(client.get("/assemblies/ga-test/chair").get_data(as_text=True))
+    assert sentence in chair and url not in chair  # no button that can only fail
+    confirm = unescape(client.get(url).get_data(as_text=True))
+    assert sentence in confirm and "Yes, open the vote on this item" not in confirm
+    refused = client.post(url)
+    assert refused.status_code == 422 and sentence in unescape(refused.get_data(as_text=True))
+    assert _vote_items(world.assembly)[0]["waiting"]
+    meeting_day(world)  # the meeting has started: the chair may open the item (and close the vote)
+    assert url in client.get("/assemblies/ga-test/chair").get_data(as_text=True)
     confirm = client.get(url).get_data(as_text=True)
     assert "This cannot be undone" in confirm and "Yes, open the vote on this item" in confirm
     assert post(client, url, "/assemblies/ga-test/chair").status_code == 302
@@ -562,7 +575,6 @@ def test_the_chair_holds_an_item_back_and_opens_it_later(client, world):
     assert "The vote on an item opens" in board and "Items held back at the opening" in board
     cast_for(world.assembly, electors(world)[:5], world.rng)  # five ballots after: these count for it
     db.session.commit()
-    meeting_day(world)  # the meeting has started: the chair may close the vote
     assert post(client, "/assemblies/ga-test/chair/close", "/assemblies/ga-test/chair").status_code == 302
     db.session.expire_all()
     tally(db.session.scalar(select(Assembly).where(Assembly.slug == "ga-test")), world.kits)
