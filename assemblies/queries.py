@@ -89,7 +89,7 @@ def vote_items(assembly: Assembly) -> list[dict[str, Any]]:
     return out
 
 
-ROLL_PAGE = 100
+ROLL_PAGE = 50  # as the register: a page a phone scrolls through
 
 
 def roll(assembly: Assembly, page: int = 1, q: str = "") -> tuple[list[dict[str, Any]], int]:

@@ -420,6 +420,22 @@ def test_the_roll_pages_and_searches(client, world):
     assert "Members found: 1" in html
 
 
+def test_the_roll_goes_page_by_page_in_member_number_order(client, world, monkeypatch):
+    monkeypatch.setattr(queries, "ROLL_PAGE", 4)
+    sign_in(client, world.officer)
+    numbers = sorted(m.number for m in world.members)  # the six electors (the outsider is not one)
+
+    def shown(page):
+        html = client.get(f"/assemblies/ga-test/roll?page={page}").get_data(as_text=True)
+        return [n for n in numbers if f"({n})" in html], "Next page" in html, "Previous page" in html
+
+    assert shown(1) == (numbers[:4], True, False)
+    assert shown(2) == (numbers[4:], False, True)
+    assert shown(3) == ([], False, True)  # past the end: an empty page, not an error
+    for hostile in ("0", "-1", "abc", "1e3", "99999999999"):
+        assert client.get(f"/assemblies/ga-test/roll?page={hostile}").status_code == 400
+
+
 def test_the_public_board_shows_the_result_in_words(client, world):
     cast_for(world.assembly, electors(world), world.rng)
     tally(world.assembly, world.kits)
