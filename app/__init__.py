@@ -72,7 +72,7 @@ def _init_extensions(app: Flask) -> None:
 def _register_blueprints(app: Flask) -> None:
     from app import errors
     from app.auth.views import bp as auth_bp
-    from app.authz import can_view_audit
+    from app.authz import can_view_audit, signs_in_with_password
     from app.registry import nav_item
     from app.views import bp as core_bp
 
@@ -80,6 +80,7 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(core_bp)
     app.register_blueprint(auth_bp)
     nav_item(_l("Audit log"), "core.audit_log", can_view_audit, order=90)
+    nav_item(_l("My password"), "auth.password", signs_in_with_password, order=95)
 
 
 def _register_domains(app: Flask) -> None:

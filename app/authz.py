@@ -42,6 +42,13 @@ def can_search_members(user) -> bool:
 
 
 @predicate
+def signs_in_with_password(user) -> bool:
+    """An account holding a role signs in with its password and an authenticator code: its menu
+    leads to the page that changes the password (members without a role set one from their profile)."""
+    return _signed_in(user) and bool(user.role_names)
+
+
+@predicate
 def can_read_outbox(user) -> bool:
     """The outbox page exists in the demo only, where it stands in for everybody's mailbox."""
     return bool(current_app.config.get("DEMO"))

@@ -23,7 +23,7 @@ from app.forms import say_refusal
 from app.registry import Task
 from app.uow import dry_run, unit_of_work
 from app.web import euros, format_day, render, wants_partial
-from shares import bank, errors, extracts, forms, queries, register
+from shares import bank, errors, extracts, forms, queries, register, standing
 from shares import surplus as surpluses
 from shares.admission import application_for
 from shares.errors import StatementError
@@ -97,6 +97,7 @@ def _member_page(member: Member, bound: dict | None = None, status: int = 200):
         Surplus.payment_request_id).where(Surplus.member_id == member.id)))
     return render_template("shares/member_detail.html", member=member, entries=entries, requests=requests_,
                            short_request_ids=short,
+                           certificate_reasons=standing.standing_reasons(member, today),  # why no certificate
                            position=position, forms=action_forms, today=today, application=application,
                            status=("applicant" if applicant and not position.shares else
                                    "refused" if application is not None and not position.shares

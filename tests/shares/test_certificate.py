@@ -4,6 +4,7 @@ from __future__ import annotations
 import shutil
 import subprocess
 from datetime import date
+from html import unescape
 from urllib.parse import urlsplit
 
 import pytest
@@ -85,7 +86,12 @@ def test_staff_give_a_member_their_certificate_from_the_member_s_page(client, ap
     sign_in(own, member.account)
     assert own.get("/me/certificate.pdf").status_code == 200
     assert db.session.scalar(db.select(db.func.count()).select_from(CertificateIssue)) == 1
-    refused = client.get(f"/staff/members/{lapsed.id}/certificate.pdf")
+    # the page of a member with no certificate says why instead of a link that can only be refused
+    page = unescape(client.get(f"/staff/members/{lapsed.id}").get_data(as_text=True))
+    assert f"/staff/members/{lapsed.id}/certificate.pdf" not in page
+    assert f"No membership certificate for {THIS_YEAR} yet:" in page
+    assert f"Their membership for {THIS_YEAR} is not renewed." in page
+    refused = client.get(f"/staff/members/{lapsed.id}/certificate.pdf")  # asked all the same: the same words
     text = refused.get_data(as_text=True)
     assert refused.status_code == 409 and "Lena Late" in text
     assert f"Their membership for {THIS_YEAR} is not renewed." in text and "Your membership" not in text
