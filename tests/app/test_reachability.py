@@ -6,7 +6,9 @@ member, a board member, the secretary, staff, the election officer and a scrutin
 starts at the home page and follows the links of every page it reaches (``href`` and htmx's
 ``hx-get``: what a click opens; a form's button is not followed). Every page route
 tests/test_permission_matrix.py opens to that person must be reached, except the few
-:data:`NOT_BY_LINK` lists with the reason; a link that answers 404 or 5xx fails."""
+:data:`NOT_BY_LINK` and :data:`NOT_LINKED_FOR` list with the reason; a link that answers 4xx or 5xx
+fails. Every page reached is also read as people read it: no ISO date, no Python ``None``, ``True`` or
+``False``, no unfilled placeholder."""
 from __future__ import annotations
 
 import re
@@ -83,6 +85,17 @@ MORE_OF = {"shares.member_detail": 15}  # members' pages differ by the member's 
 _LINK = re.compile(r'\s(href|hx-get|src)="([^"#]*)')  # src: what a page shows (a candidate's photo)
 
 
+_ISO_DATE = re.compile(r"(?<![\w-])\d{4}-\d{2}-\d{2}(?:[T ]\d{2}:\d{2}\S*)?(?![\w-])")
+# What a template or a catalogue left unfilled: Python's None, True and False, a placeholder.
+_LEFTOVER = re.compile(r"\b(?:None|True|False)\b|%\(\w+\)[sd]|\{\{|\}\}|\{\w*\}")
+_HIDDEN = re.compile(r"<(script|style|template|code|pre|textarea)\b.*?</\1>|<[^>]+>", re.S)
+
+
+def _visible(html: str) -> str:
+    """A page's words as read (tags, scripts, code samples and what forms hold left out)."""
+    return unescape(_HIDDEN.sub(" ", html))
+
+
 def _account(db, who) -> Account | None:
     if who is None:
         return None
@@ -118,6 +131,9 @@ def crawl(app, client) -> tuple[set[str], list[str]]:
         reached.add(endpoint)
         if html is None:
             continue
+        text = _visible(html)
+        for code in _ISO_DATE.findall(text) + _LEFTOVER.findall(text):
+            broken.append(f"{url} shows {code!r}")
         for attribute, raw in _LINK.findall(html):
             link = unescape(raw)
             parts = urlsplit(link)
