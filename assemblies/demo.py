@@ -16,6 +16,7 @@ from app.extensions import db
 from app.models import Account, AccountRole, Role
 from assemblies import errors, minutes, services
 from assemblies.models import Assembly, Elector, Gender, ItemKind, Majority, ProxySource
+from shares.demo_documents import demo_pdf
 from shares.models import Category
 from voting import services as voting
 from voting.crypto.ballot import encrypt_ballot
@@ -167,6 +168,36 @@ def _signed_minutes(assembly: Assembly) -> None:
     minutes.sign_minutes(draft, version=draft.version, actor=secretary)
 
 
+# The papers members read before each demo assembly (in French, the cooperative's first language).
+_PAPERS = {
+    "ordinary": [
+        (_tri("Comptes annuels 2025", "Jaarrekening 2025", "Annual accounts 2025"), "comptes-annuels-2025.pdf",
+         ["Bilan et compte de résultats de l'exercice 2025, tels que le Conseil d'administration les soumet à "
+          "l'approbation de l'assemblée générale.",
+          "Le résultat de l'exercice est reporté ; aucun dividende n'est proposé."]),
+        (_tri("Rapport d'activité 2025", "Activiteitenverslag 2025", "Activity report 2025"), "rapport-activite-2025.pdf",
+         ["Le Conseil présente l'année écoulée : les activités des sociétaires, les groupes de travail et les "
+          "chantiers de l'année qui vient."]),
+    ],
+    "extraordinary": [
+        (_tri("Modification de l'article 12 : le texte proposé", "Wijziging van artikel 12: de voorgestelde tekst",
+              "Amendment of article 12: the proposed text"), "article-12-texte-propose.pdf",
+         ["Texte actuel : « Les administrateurs sont élus pour trois ans par l'assemblée générale. Leur mandat "
+          "est renouvelable une fois. »",
+          "Texte proposé : « Les administrateurs sont élus pour trois ans par l'assemblée générale. Leur mandat "
+          "est renouvelable deux fois. Un tiers des sièges est renouvelé chaque année. »",
+          "Avis du Conseil d'administration : favorable. La modification requiert une majorité des deux tiers "
+          "des voix exprimées."]),
+    ],
+}
+
+
+def _add_papers(assembly: Assembly, kind: str, on: date, actor=None) -> None:
+    for titles, filename, paragraphs in _PAPERS[kind]:
+        services.add_document(assembly, titles=titles, filename=filename, content_type="application/pdf",
+                              data=demo_pdf("fr", titles["fr"], paragraphs, on), actor=actor)
+
+
 def load_assemblies(ctx) -> None:
     rng = ctx.rng
     scrutineers = list(db.session.scalars(
@@ -190,6 +221,7 @@ def load_assemblies(ctx) -> None:
     except errors.EmptyElectorate:  # no member in good standing: nothing to demo
         db.session.rollback()  # demo loader: no elector, nothing of this assembly is kept
         return
+    _add_papers(past, "ordinary", held - timedelta(days=20), actor=officer)
     electors = list(db.session.scalars(select(Elector).where(Elector.assembly_id == past.id).order_by(Elector.id)))
     cast_for(past, electors[: max(12, int(len(electors) * 0.7))], rng)
     tally(past, kits)
@@ -208,6 +240,7 @@ def load_assemblies(ctx) -> None:
         titles=_tri(f"Assemblée générale extraordinaire {coming_on.year}",
                     f"Buitengewone algemene vergadering {coming_on.year}",
                     f"Extraordinary general assembly {coming_on.year}"))
+    _add_papers(coming, "extraordinary", now - timedelta(days=5), actor=officer)
     services.convene(coming, actor=officer, short_notice="Second assembly: the first one did not reach its quorum "
                                                           "(demo)")
     services.open_vote(coming, actor=officer)

@@ -64,7 +64,8 @@ PRIVACY = {
 }
 
 
-def _pdf(language: str, title: str, paragraphs: list[str], adopted_on: date) -> bytes:
+def demo_pdf(language: str, title: str, paragraphs: list[str], adopted_on: date) -> bytes:
+    """A short PDF marked as a demonstration document, dated ``adopted_on`` (the statutes, an assembly's papers)."""
     body = "".join(f"<p>{escape(text)}</p>" for text in paragraphs)
     with force_locale(language):
         day = format_day(adopted_on, "long")
@@ -82,4 +83,4 @@ def load_documents(ctx: DemoContext) -> None:
     for kind, texts, adopted_on in versions:
         for language, (title, paragraphs) in texts.items():
             slug = f"{title.lower().replace(' ', '-')}-{adopted_on.year}.pdf"
-            documents.add_version(kind, language, adopted_on, slug, _pdf(language, title, paragraphs, adopted_on))
+            documents.add_version(kind, language, adopted_on, slug, demo_pdf(language, title, paragraphs, adopted_on))

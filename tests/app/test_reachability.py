@@ -55,22 +55,18 @@ NOT_LINKED_FOR = {
     "member": {
         "shares.cancel_my_purchase": "the demo's members have no purchase of more shares waiting",
         "shares.my_certificate": "none of the demo's members is in good standing (a renewal or a share to pay)",
-        "assemblies.document": "the demo's assemblies have no documents",
     },
     "secretary": {
         "working_groups.minutes_edit": "the demo's board minutes are approved or circulating: none is a draft",
-        "assemblies.document": "the demo's assemblies have no documents",
     },
     "staff": {
         "shares.queue_item": "the payment queue fills once staff import the demo's bank statement",
         "shares.register_export": "made when staff ask for the register's export",
         "shares.download_register_export": "made when staff ask for the register's export",
-        "assemblies.document": "the demo's assemblies have no documents",
     },
     "officer": {
         "assemblies.open_item": "the demo holds no agenda item back",
         "assemblies.close_item": "offered once the meeting has started: the time of day decides in the demo",
-        "assemblies.document": "the demo's assemblies have no documents",
     },
 }
 # Who is crawled: the matrix's name for the person, and the demo accounts that play them (a role:
