@@ -40,6 +40,7 @@ def test_password_change_works_asks_for_the_current_one_and_tells_the_mailbox(ap
     sign_in(client, account)
     with client.session_transaction() as session:
         stolen = dict(session)
+    assert "<h1>Change my password</h1>" in client.get("/auth/password").text  # it has one: a change, not a choice
     wrong = client.post("/auth/password", data={"current": "not my password", "password": "a brand new password",
                                                 "confirm": "a brand new password"})
     assert wrong.status_code == 400 and "not your current password" in wrong.text
