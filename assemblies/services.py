@@ -790,17 +790,18 @@ def vote_closing_refusal(assembly: Assembly, now: datetime | None = None) -> err
     """Why the chair cannot close the vote ``now``, or None: the meeting has not started (members
     decide at the meeting). Once it has, the chair may close before ``voting_closes_at`` (the meeting
     ended early), which the console says before confirming."""
-    if (now or utcnow()) < assembly.starts_at:
-        return errors.MeetingNotStarted(assembly.starts_at)
-    return None
+    return _before_the_meeting(assembly, now, errors.MeetingNotStarted)
 
 
 def item_opening_refusal(assembly: Assembly, now: datetime | None = None) -> errors.HeldItemBeforeMeeting | None:
     """Why the chair cannot open the vote on an item held back ``now``, or None: the meeting has not
     started (the item was held back for the hall to debate it first)."""
-    if (now or utcnow()) < assembly.starts_at:
-        return errors.HeldItemBeforeMeeting(assembly.starts_at)
-    return None
+    return _before_the_meeting(assembly, now, errors.HeldItemBeforeMeeting)
+
+
+def _before_the_meeting(assembly: Assembly, now: datetime | None, refusal: type[errors.MeetingNotStarted]):
+    """``refusal`` (saying when the meeting starts) while it has not started ``now``, else None."""
+    return refusal(assembly.starts_at) if (now or utcnow()) < assembly.starts_at else None
 
 
 def close_vote(assembly: Assembly, actor: Account | None = None) -> None:
