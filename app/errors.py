@@ -72,6 +72,11 @@ def error_message(exc: Exception) -> str:
     return str(ERROR_TEXTS.get(getattr(exc, "status", 422), ERROR_TEXTS[422])[1])
 
 
+def refusal_said(refusal: Exception | None) -> str | None:
+    """A refusal's sentence, for a page that says it instead of offering what would be refused."""
+    return error_message(refusal) if refusal is not None else None
+
+
 ERROR_TEXTS = {
     400: (_l("Bad request"), _l("The request could not be understood. Please check what you sent.")),
     403: (_l("Not allowed"), _l("You do not have permission to see this page.")),

@@ -14,7 +14,7 @@ from app import uploads
 from app.authz import permission_required
 from app.clock import utcnow
 from app.csvexport import csv_response
-from app.errors import DomainError, error_message
+from app.errors import DomainError, error_message, refusal_said
 from app.extensions import db
 from app.forms import say_refusal
 from app.models import Account, AccountRole, Role
@@ -43,11 +43,6 @@ bp = Blueprint("assemblies", __name__, template_folder="templates", url_prefix="
 
 def _lang() -> str:
     return str(get_locale() or "fr")[:2]
-
-
-def _said(refusal: DomainError | None) -> str | None:
-    """A refusal's sentence, for a page that says it instead of offering what would be refused."""
-    return error_message(refusal) if refusal is not None else None
 
 
 def _member():
@@ -151,7 +146,7 @@ def delete(slug: str):
     if request.method == "GET" or request.form.get("confirmed") != "1":
         refusal = services.deletion_refusal(assembly)
         return render("assemblies/delete.html", assembly=assembly, lang=_lang(), action=forms.ActionForm(),
-                      refusal=_said(refusal), status=refusal.status if refusal else 200)
+                      refusal=refusal_said(refusal), status=refusal.status if refusal else 200)
     title = assembly.text("title", _lang())
     with unit_of_work():
         services.delete_assembly(assembly, actor=current_user)
@@ -173,7 +168,7 @@ def _prepare_context(assembly, **extra):
                 elector_form=extra.pop("elector_form", None) or forms.ElectorForm(), vote_form=vote_form,
                 action=forms.ActionForm(), counts=services.electorate_counts(assembly),
                 agenda_open=services.agenda_open(assembly),
-                election=queries.election(assembly), deletion_refusal=_said(refusal), **extra)
+                election=queries.election(assembly), deletion_refusal=refusal_said(refusal), **extra)
 
 
 @bp.route("/<slug>/prepare")
@@ -409,7 +404,7 @@ def _roll_page(assembly, status: int = 200, problem: str | None = None, convene_
                   turnout=queries.turnout(assembly), election=queries.election(assembly), action=forms.ActionForm(),
                   reason_form=forms.ReasonForm(), paper_form=forms.PaperProxyForm(),
                   convene_form=convene_form or forms.ConveneForm(formdata=None),
-                  notice=_said(services.convocation_refusal(assembly)) if services.convocations_waiting(assembly)
+                  notice=refusal_said(services.convocation_refusal(assembly)) if services.convocations_waiting(assembly)
                   else None)
 
 
@@ -545,7 +540,7 @@ def paper_proxy(slug: str):
 def _checkin_context(assembly, form=None, paper_form=None, **extra):
     return dict(assembly=assembly, lang=_lang(), form=form or forms.CheckInForm(formdata=None),
                 turnout=queries.turnout(assembly), paper_form=paper_form or forms.PaperProxyForm(formdata=None),
-                proxies=queries.standing_proxies(assembly), door=_said(services.check_in_refusal(assembly)), **extra)
+                proxies=queries.standing_proxies(assembly), door=refusal_said(services.check_in_refusal(assembly)), **extra)
 
 
 @bp.route("/<slug>/checkin", methods=["GET", "POST"])
@@ -586,9 +581,9 @@ def _chair_page(assembly, status: int = 200, error: str | None = None):
     page says so instead of offering the button); ``error``: why the chair's last step was refused."""
     return render("assemblies/chair.html", status=status, error=error, assembly=assembly, lang=_lang(),
                   election=queries.election(assembly), turnout=queries.turnout(assembly), action=forms.ActionForm(),
-                  items=queries.vote_items(assembly), opening=_said(services.vote_opening_refusal(assembly)),
-                  closing=_said(services.vote_closing_refusal(assembly)),
-                  item_opening=_said(services.item_opening_refusal(assembly)),
+                  items=queries.vote_items(assembly), opening=refusal_said(services.vote_opening_refusal(assembly)),
+                  closing=refusal_said(services.vote_closing_refusal(assembly)),
+                  item_opening=refusal_said(services.item_opening_refusal(assembly)),
                   closes_early=utcnow() < assembly.voting_closes_at)
 
 
@@ -626,8 +621,8 @@ def _item_step(slug: str, item_id: int, step, template: str, done):
         return redirect(url_for("assemblies.chair", slug=slug))
     return render(template, assembly=assembly, lang=_lang(), item=item, entry=entry,
                   election=queries.election(assembly), action=form,
-                  closing=_said(services.vote_closing_refusal(assembly)),  # why an item cannot close yet
-                  opening=_said(services.item_opening_refusal(assembly)))  # nor a held one open
+                  closing=refusal_said(services.vote_closing_refusal(assembly)),  # why an item cannot close yet
+                  opening=refusal_said(services.item_opening_refusal(assembly)))  # nor a held one open
 
 
 @bp.route("/<slug>/chair/open", methods=["POST"])

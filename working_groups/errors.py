@@ -137,6 +137,23 @@ class DateTooEarly(WorkingGroupError):
         self.earliest, self.step = earliest, step
 
 
+class MeetingToCome(WorkingGroupError):
+    """A meeting's attendance, notes and adoptions are recorded once it has been held."""
+
+    status = 422
+
+    def __init__(self, held_on) -> None:
+        super().__init__(f"the meeting is on {held_on}")
+        self.held_on = held_on
+
+
+def _meeting_to_come(exc: MeetingToCome) -> str:
+    from app.web import format_day
+
+    return str(_l("This meeting is on %(date)s: its attendance, its notes and the recommendations it adopts are "
+                  "recorded once it has been held.", date=format_day(exc.held_on, "long")))
+
+
 class ApprovalBeforeMeeting(WorkingGroupError):
     """Minutes approved at a meeting held before the one they record."""
 
@@ -203,6 +220,7 @@ register_messages({
     DateToCome: _l("This date is still to come: only what has already happened is recorded, dated today at the "
                    "latest."),
     ApprovalBeforeMeeting: _before_meeting,
+    MeetingToCome: _meeting_to_come,
     DateTooEarly: _too_early,
     NotDiscardable: _l("Only a draft the board has not commented on can be deleted."),
 })

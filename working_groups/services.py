@@ -17,7 +17,7 @@ from app.web import check_free_name
 from shares.models import Member, fold
 from shares.standing import is_member_now
 from working_groups.errors import (AlreadyAnswered, AlreadyInGroup, AmendedTextMissing, CallClosed,
-                                   DateToCome, DateTooEarly, EmptyText, IllegalTransition, MeetingDateMissing,
+                                   DateToCome, DateTooEarly, EmptyText, IllegalTransition, MeetingDateMissing, MeetingToCome,
                                    NotAMember, NotAnswerable, NotImplementable, NotInGroup, NothingToSubmit,
                                    PersonAlreadyInGroup, PersonNotAMember, RecommendationNotDraft)
 from working_groups.models import (AnswerDecision, AttendanceStatus, BoardAnswer, CallStatus, Follow, GroupDocument,
@@ -195,9 +195,22 @@ def schedule_meeting(group: WorkingGroup, held_on: date | None, place: str = "",
     return meeting
 
 
+def meeting_to_come(meeting: GroupMeeting) -> MeetingToCome | None:
+    """Why nothing is recorded of ``meeting`` yet (it is still to come), or None once it has been held."""
+    return MeetingToCome(meeting.held_on) if meeting.held_on > today() else None
+
+
+def _held(meeting: GroupMeeting) -> None:
+    refusal = meeting_to_come(meeting)
+    if refusal is not None:
+        raise refusal
+
+
 def record_meeting(meeting: GroupMeeting, attendance: dict[int, AttendanceStatus], notes: str,
                    actor: Account | None = None) -> None:
-    """Attendance of the group's members (by member id) and the notes. Unknown people are refused."""
+    """Attendance of the group's members (by member id) and the notes, once the meeting has been held.
+    Unknown people are refused."""
+    _held(meeting)
     allowed = {m.member_id for m in meeting.group.memberships if m.active} | {a.member_id for a in meeting.attendance}
     if set(attendance) - allowed:
         raise NotInGroup()
@@ -273,9 +286,10 @@ def revise_recommendation(rec: Recommendation, title: str, text: str, rationale:
 
 
 def adopt_recommendations(meeting: GroupMeeting, recs: list[Recommendation], actor: Account | None = None) -> None:
-    """Adopted in a meeting of their group: all or none."""
+    """Adopted in a meeting of their group, once it has been held: all or none."""
     if not recs:
         raise NothingToSubmit()
+    _held(meeting)
     for rec in recs:
         if rec.group_id != meeting.group_id:
             raise NotInGroup()

@@ -12,7 +12,7 @@ from wtforms.fields.choices import SelectChoice
 from app import uploads
 from app.authz import permission_required
 from app.clock import today
-from app.errors import DomainError, error_message
+from app.errors import DomainError, error_message, refusal_said
 from app.forms import say_refusal
 from app.extensions import db
 from app.uow import unit_of_work
@@ -227,7 +227,8 @@ def _meeting_page(meeting: GroupMeeting, status: int = 200, **extra):
     attendance = {a.member_id: a.status for a in meeting.attendance}
     context = dict(group=group, meeting=meeting, drafts=drafts, adopted=adopted, attendance=attendance,
                    members=queries.active_members(group), record_form=forms.MeetingRecordForm(notes=meeting.notes),
-                   adopt_form=forms.ConfirmForm(), statuses=[s.value for s in AttendanceStatus])
+                   adopt_form=forms.ConfirmForm(), statuses=[s.value for s in AttendanceStatus],
+                   to_come=refusal_said(services.meeting_to_come(meeting)))  # instead of forms that can only be refused
     context.update(extra)
     return render_template("working_groups/meeting.html", **context), status
 
@@ -253,8 +254,11 @@ def meeting_record(slug: str, meeting_id: int):
                 abort(400)
     if not form.validate_on_submit():
         return _meeting_page(meeting, 400, record_form=form)
-    with unit_of_work():
-        services.record_meeting(meeting, attendance, form.notes.data or "", actor=current_user)
+    try:
+        with unit_of_work():
+            services.record_meeting(meeting, attendance, form.notes.data or "", actor=current_user)
+    except DomainError as exc:
+        return _meeting_page(meeting, exc.status, record_form=form, error=error_message(exc))
     flash(_("Attendance and notes are saved."), "success")
     return redirect(url_for("working_groups.meeting_show", slug=slug, meeting_id=meeting.id))
 

@@ -18,7 +18,7 @@ from tests.factories import give_paid_share, make_account, make_member_obj, sign
 from tests.working_groups.conftest import (make_board, make_group, make_minutes, make_recommendation,
                                            make_volunteer)
 from working_groups import queries, services
-from working_groups.models import (AnswerDecision, BoardAnswer, BoardMinutes, CallStatus, GroupDocument, GroupMeeting,
+from working_groups.models import (AnswerDecision, AttendanceStatus, BoardAnswer, BoardMinutes, CallStatus, GroupDocument, GroupMeeting,
                                    GroupRole, MinutesApproval, MinutesStatus, Recommendation,
                                    RecommendationStatus)
 
@@ -112,6 +112,37 @@ def test_a_facilitator_adopts_in_a_meeting_and_submits_with_confirmation(client,
     assert client.post("/groups/ethics/submit", data={"submitted_on": "2018-03-22", "confirm": "y"}).status_code == 302
     db.session.expire_all()
     assert db.session.get(Recommendation, rec.id).status is RecommendationStatus.SUBMITTED
+
+
+def test_nothing_is_recorded_of_a_meeting_still_to_come(client, group):
+    """Its attendance, notes and adoptions wait until it has been held: a recommendation adopted at a
+    meeting of next month could never be submitted (the submission cannot predate its adoption)."""
+    from working_groups.errors import MeetingToCome
+    from working_groups.models import MeetingAttendance
+
+    facilitator = make_volunteer(group, GroupRole.FACILITATOR)
+    rec = make_recommendation(group)
+    coming_on = today() + timedelta(days=21)
+    meeting = services.schedule_meeting(group, coming_on, "Liège", "Ordre du jour")
+    db.session.commit()
+    with pytest.raises(MeetingToCome):
+        services.adopt_recommendations(meeting, [rec])
+    with pytest.raises(MeetingToCome):
+        services.record_meeting(meeting, {facilitator.id: AttendanceStatus.PRESENT}, "Notes")
+    db.session.rollback()
+    sign_in(client, facilitator.account)
+    sentence = (f"This meeting is on {coming_on.day} {coming_on:%B} {coming_on.year}: its attendance, its notes and "
+                "the recommendations it adopts are recorded once it has been held.")
+    page = text_of(client.get(f"/groups/ethics/meetings/{meeting.id}")).replace("&#39;", "'")
+    assert sentence in page and "Save attendance and notes" not in page and "Adopt drafts" not in page
+    adopt = client.post(f"/groups/ethics/meetings/{meeting.id}/adopt", data={"recommendation": str(rec.id), "confirm": "y"})
+    record = client.post(f"/groups/ethics/meetings/{meeting.id}/record",
+                         data={f"attendance-{facilitator.id}": "present", "notes": "Notes"})
+    for refused in (adopt, record):
+        assert refused.status_code == 422 and sentence in text_of(refused).replace("&#39;", "'")
+    db.session.expire_all()
+    assert db.session.get(Recommendation, rec.id).status is RecommendationStatus.DRAFT
+    assert db.session.query(MeetingAttendance).count() == 0 and db.session.get(GroupMeeting, meeting.id).notes == ""
 
 
 # -- recommendations -------------------------------------------------------------------------------
@@ -385,7 +416,6 @@ def test_a_meeting_held_or_begun_is_no_longer_the_next_one(client, group):
     from datetime import datetime
 
     from app.clock import BRUSSELS
-    from working_groups.models import AttendanceStatus
 
     volunteer = make_volunteer(group)
     held = services.schedule_meeting(group, today(), "Bruxelles", "Déjà tenue")
