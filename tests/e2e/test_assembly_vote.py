@@ -445,7 +445,11 @@ def test_the_chair_holds_one_item_back_then_opens_it_the_projector_and_the_ballo
     expect(member_page.locator("#ballot-review")).to_contain_text("Vote not open yet on this item")
     member_page.get_by_role("button", name="Cast my ballot").click()
     expect(member_page.locator("#ballot-done")).to_be_visible(timeout=30_000)
-    # the chair opens the item: confirmation page, then the projector follows by itself
+    # the meeting starts and the chair opens the item: confirmation page, then the projector follows by itself
+    expect(row).to_contain_text("the vote on an item held back can be opened from then")  # not before the debate
+    meeting_day(w)
+    db.session.commit()
+    page.reload()
     row.get_by_role("link", name="Open the vote on this item").click()
     expect(page.get_by_role("heading", level=1)).to_contain_text("Open the vote on this item")
     accessible(page)
