@@ -305,6 +305,12 @@ class BoardMinutes(db.Model):
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("app_account.id"))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
+    @property
+    def approved_as_of(self) -> date | None:
+        """The day the minutes count as approved: the board meeting that approved them, else the day the
+        last board member present approved them (``approved_on``: the day the approval was recorded)."""
+        return self.approved_at_meeting_on or self.approved_on
+
     supersedes: Mapped[BoardMinutes | None] = relationship(remote_side="BoardMinutes.id")
     attendees: Mapped[list[MinutesAttendee]] = relationship(back_populates="minutes", lazy="selectin",
                                                             order_by="MinutesAttendee.id")

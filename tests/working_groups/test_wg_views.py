@@ -348,6 +348,22 @@ def test_minutes_and_synthesis_pdfs(client, app, secretary, tmp_path):
     assert "Le budget est approuvé." not in synthesis
 
 
+def test_members_read_the_day_the_board_meeting_approved_the_minutes(client, secretary):
+    """Approved at the next board meeting, recorded by the secretary days later: the synthesis gives the
+    meeting's day, as the board's page and the PDF do, not the day it was typed in."""
+    from working_groups import minutes as minutes_service
+
+    make_board(2)
+    minutes = make_minutes("circulated")
+    minutes_service.approve_at_meeting(minutes, date(2026, 10, 8), actor=secretary)
+    minutes_service.publish(minutes)
+    db.session.commit()
+    sign_in(client, make_member_obj().account)
+    page = text_of(client.get(f"/minutes/{minutes.id}"))
+    assert "Minutes approved on 8 October 2026." in page
+    assert f"{today().day} {today():%B} {today().year}" not in page
+
+
 @needs_pdftotext
 def test_a_long_unbroken_text_wraps_in_the_minutes_pdf(client, secretary, tmp_path):
     """A link or a word longer than the page is broken across lines, not cut at the page's edge."""
