@@ -1,5 +1,5 @@
-"""French typography, for any text: a narrow no-break space before ; ! ? and a no-break space before :
-(and inside « »), so that the sign never starts a line.
+"""French typography, for any text: a narrow no-break space before ; ! ? and a percent sign, and a
+no-break space before : (and inside « »), so that the sign never starts a line.
 
 Flask-free, so that one rule serves the web app (app.i18n applies it to the French catalogue and
 to text from elsewhere) and the command-line tools (voting.cli_i18n, the verifier's zip included)."""
@@ -9,6 +9,9 @@ import re
 
 _SPACE = re.compile(r"[ \u00a0\u202f]?([;!?])(?=\s|$|<|\")")
 _COLON = re.compile(r"(?<=\S)[ \u00a0]?:(?=\s|$|<)")
+# A space before a percent sign that is not a placeholder (``%(name)s``, ``%s``); ``%%`` is a
+# catalogue's own percent sign, before formatting.
+_PERCENT = re.compile(r"(?<=\S)[ \u00a0](?=%(?:%|(?![(\w])))")
 _GUILLEMETS = (re.compile(r"«[ \u00a0]?"), re.compile(r"[ \u00a0]?»"))
 
 
@@ -16,6 +19,7 @@ def french_spacing(text: str) -> str:
     """``text`` with French spacing (applying it twice changes nothing)."""
     text = _SPACE.sub("\u202f\\1", text)
     text = _COLON.sub("\u00a0:", text)
+    text = _PERCENT.sub("\u202f", text)
     text = _GUILLEMETS[0].sub("«\u00a0", text)
     return _GUILLEMETS[1].sub("\u00a0»", text)
 

@@ -35,6 +35,8 @@ def test_french_spacing():
     assert fr_spacing("Statut: ok", "fr") == "Statut\xa0: ok"
     assert fr_spacing("https://example.be/a?b=1 10:30", "fr") == "https://example.be/a?b=1 10:30"
     assert fr_spacing("Status: ok?", "en") == "Status: ok?"
+    # a percent sign keeps its number; a placeholder is not a percent sign
+    assert fr_spacing("69,9 % et (%(p)s %%) de %(name)s", "fr") == "69,9\u202f% et (%(p)s\u202f%%) de %(name)s"
 
 
 def test_templates_get_french_spacing_only_in_french(app):
