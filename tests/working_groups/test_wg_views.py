@@ -48,6 +48,10 @@ def test_a_member_sees_the_groups_and_joins_through_the_call(client, group):
     assert response.status_code == 302
     page = text_of(client.get("/groups/ethics"))
     assert "Your role in this group: group member." in page and "Draft a recommendation" in page
+    assert "J&#39;ai des idées." not in page  # what a volunteer wrote is for the facilitators
+    sign_in(client, make_volunteer(group, GroupRole.FACILITATOR).account)
+    page = text_of(client.get("/groups/ethics"))
+    assert "Why they joined" in page and "J&#39;ai des idées." in page
 
 
 def test_joining_a_closed_call_says_why_and_saves_nothing(client, group):
@@ -105,6 +109,8 @@ def test_a_facilitator_adopts_in_a_meeting_and_submits_with_confirmation(client,
     url = f"/groups/ethics/meetings/{meeting.id}/adopt"
     unconfirmed = client.post(url, data={"recommendation": str(rec.id)})
     assert unconfirmed.status_code == 400 and "Tick the box to confirm." in text_of(unconfirmed)
+    # said above the adoption's form too, which takes the focus: the meeting's page is long on a phone
+    assert '<div class="error-summary" role="alert" tabindex="-1" autofocus>' in text_of(unconfirmed)
     assert client.post(url, data={"recommendation": str(rec.id), "confirm": "y"}).status_code == 302
     page = text_of(client.get("/groups/ethics/submit"))
     assert rec.title.replace("'", "&#39;") in page
