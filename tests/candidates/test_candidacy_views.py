@@ -256,6 +256,8 @@ def test_secretary_reviews_and_the_public_page_shows_two_languages(client, login
                        data={"reject-reason": "Nom non conforme."}).status_code == 302
     assert "Nom non conforme." in outbox(hostile.member.email)[-1].body_text
     assert client.post(f"/candidates/manage/applications/{fr.id}/accept").status_code == 409  # already decided
+    counts = client.get(f"/candidates/manage/{call.slug}").get_data(as_text=True)
+    assert "1 candidate for 3 seats" in counts and "1 candidate for 2 seats" in counts  # one each: no "1 candidates"
     # Before publication: the public sees no candidate, nor their photo.
     public = client.application.test_client()
     assert "Camille Dubois" not in public.get(f"/candidates/{call.slug}").get_data(as_text=True)
