@@ -11,6 +11,7 @@ from app.authz import permission_required
 from app.clock import today
 from app.errors import DomainError, error_message
 from app.extensions import csrf
+from app.forms import say_refusal
 from app.uow import unit_of_work
 from app.web import render
 from candidates import errors, queries, services
@@ -450,6 +451,9 @@ def _decide_with_reason(application_id: int, prefix: str, service, done: str):
     try:
         with unit_of_work():
             service(application, form.reason.data, actor=current_user)
+    except errors.ReasonRequired as exc:  # said beside the reason, its drawer open
+        say_refusal(form, exc, "reason")
+        return _review_page(application, *forms, status=exc.status)
     except DomainError as exc:
         return _review_page(application, *forms, status=exc.status, problem=error_message(exc))
     flash(done, "success")

@@ -252,6 +252,10 @@ def test_secretary_reviews_and_the_public_page_shows_two_languages(client, login
     assert client.post(f"/candidates/manage/applications/{nl.id}/accept").status_code == 302
     refused = client.post(f"/candidates/manage/applications/{hostile.id}/reject", data={"reject-reason": ""})
     assert refused.status_code == 400
+    blank = client.post(f"/candidates/manage/applications/{hostile.id}/reject", data={"reject-reason": "   "})
+    said = blank.get_data(as_text=True)  # said beside the reason, its drawer open
+    assert blank.status_code == 400 and "<details open>\n      <summary>Reject</summary>" in said
+    assert 'id="reject-reason-error"' in said
     assert client.post(f"/candidates/manage/applications/{hostile.id}/reject",
                        data={"reject-reason": "Nom non conforme."}).status_code == 302
     assert "Nom non conforme." in outbox(hostile.member.email)[-1].body_text
