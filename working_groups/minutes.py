@@ -245,7 +245,7 @@ def approve(minutes: BoardMinutes, account: Account) -> bool:
     db.session.expire(minutes, ["approvals"])
     audit.record("working_groups.minutes.approval", minutes, after={"approved_by": account.id}, actor=account)
     approved = {a.account_id for a in minutes.approvals}
-    needed = {a.account_id for a in minutes.present} or {a.account_id for a in minutes.attendees}
+    needed = {a.account_id for a in minutes.approvers}
     if needed <= approved:
         _finish_approval(minutes, account, "approve", approvals=len(approved))
         return True

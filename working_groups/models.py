@@ -327,6 +327,12 @@ class BoardMinutes(db.Model):
         return [a for a in self.attendees if a.status is AttendanceStatus.PRESENT]
 
     @property
+    def approvers(self) -> list[MinutesAttendee]:
+        """Whose approvals complete the minutes: every board member present (all those listed, if the
+        minutes list nobody present)."""
+        return self.present or list(self.attendees)
+
+    @property
     def quorum_reached(self) -> bool:
         """More than half of the board members listed are present."""
         return bool(self.attendees) and 2 * len(self.present) > len(self.attendees)

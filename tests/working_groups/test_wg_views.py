@@ -312,10 +312,14 @@ def test_the_secretary_drafts_the_board_approves_members_read(client, app, secre
         assert client.post(f"/board/minutes/{mid}/synthesis/{language}",
                            data={"title": title, "body": f"{title} van het jaar"}).status_code == 302
     assert client.post(f"/board/minutes/{mid}/circulate").status_code == 302
-    # The board approves, each with the confirmation box.
-    for account in board:
+    # The board approves, each with the confirmation box; the page says how many approvals are needed, and whose.
+    for done, account in enumerate(board):
         board_client = app.test_client()
         sign_in(board_client, account)
+        page = text_of(board_client.get(f"/board/minutes/{mid}"))
+        assert f"Approvals: {done} of 2. The minutes are approved once every board member present" in page
+        assert f"{account.display_name}: not yet" in page
+        assert all(f"{a.display_name}: has approved" in page for a in board[:done])
         assert board_client.post(f"/board/minutes/{mid}/approve").status_code == 400
         assert board_client.post(f"/board/minutes/{mid}/approve", data={"confirm": "y"}).status_code == 302
     db.session.expire_all()
