@@ -244,6 +244,7 @@ def test_secretary_reviews_and_the_public_page_shows_two_languages(client, login
     # Publishing while applications wait names them before anyone confirms, and refuses a post.
     confirm = client.get(f"/candidates/manage/{call.slug}/publish").get_data(as_text=True)
     assert "3 applications still wait for a decision" in confirm and "Yes, publish the list" not in confirm
+    assert "<h1>Publish the list</h1>" in confirm  # the step it leads to, not a bare "Please confirm"
     assert f"/candidates/manage/applications/{fr.id}" in confirm and "Back to the call" in confirm
     early = client.post(f"/candidates/manage/{call.slug}/publish")
     assert early.status_code == 422 and "3 applications still wait" in early.get_data(as_text=True)
