@@ -399,7 +399,7 @@ def publish(slug: str):
     # What still waits for a decision is listed before anyone confirms (publishing refuses it).
     waiting = queries.call_applications(call, ApplicationStatus.SUBMITTED)
     return render_template("candidates/confirm.html", form=form, call=call, action="publish",
-                           waiting=waiting), status
+                           waiting=waiting, today=today()), status
 
 
 @bp.route("/manage/applications/<int:application_id>")

@@ -268,6 +268,9 @@ def test_secretary_reviews_and_the_public_page_shows_two_languages(client, login
     assert "Camille Dubois" not in public.get(f"/candidates/{call.slug}").get_data(as_text=True)
     assert public.get(f"/candidates/photos/{fr.id}").status_code == 404
     assert client.get(f"/candidates/photos/{fr.id}").status_code == 200  # the secretary sees it
+    ready = client.get(f"/candidates/manage/{call.slug}/publish").get_data(as_text=True)
+    assert "Yes, publish the list" in ready
+    assert "The call is open until" in ready and "each application accepted later joins the published list" in ready
     assert client.post(f"/candidates/manage/{call.slug}/publish").status_code == 302
     page = public.get(f"/candidates/{call.slug}").get_data(as_text=True)
     assert '<article class="card candidate" lang="fr"' in page and '<article class="card candidate" lang="nl"' in page
