@@ -2,9 +2,9 @@
 error.
 
 The demo cooperative (``flask demo --members 60``) is crawled as each kind of person it has: a
-member, a board member, the secretary, staff, the election officer and a scrutineer. The crawl
-starts at the home page and follows the links of every page it reaches (``href`` and htmx's
-``hx-get``: what a click opens; a form's button is not followed). Every page route
+visitor, a member, a board member, the secretary, staff, the election officer and a scrutineer. The
+crawl starts at the home page and follows the links of every page it reaches (``href`` and htmx's
+``hx-get``: what a click opens, and ``src``: what a page shows; a form's button is not followed). Every page route
 tests/test_permission_matrix.py opens to that person must be reached, except the few
 :data:`NOT_BY_LINK` and :data:`NOT_LINKED_FOR` list with the reason; a link that answers 4xx or 5xx
 fails. Every page reached is also read as people read it: no ISO date, no Python ``None``, ``True`` or
@@ -66,7 +66,7 @@ NOT_LINKED_FOR = {
     },
     "officer": {
         "assemblies.open_item": "the demo holds no agenda item back",
-        "assemblies.close_item": "offered once the meeting has started: the time of day decides in the demo",
+        "assemblies.close_item": "offered once the meeting has started: the demo's starts at the next full hour",
     },
 }
 # Who is crawled: the matrix's name for the person, and the demo accounts that play them (a role:
