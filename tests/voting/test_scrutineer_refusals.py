@@ -106,7 +106,7 @@ def test_the_scrutineer_reads_refusals_and_figures_in_their_language(cases: tupl
     proc = decrypt(directory, paths["ok"], "fr-ok.partial", "--lang", "fr")
     assert proc.returncode == 0, proc.stdout + proc.stderr
     assert "scrutateur t1\u00a0: déchiffrement du décompte de 6 bulletins comptés (A 6, B 0)" in proc.stdout
-    assert "participation 6 sur 8 (75,0 %)" in proc.stdout
+    assert "participation 6 sur 8 (75,0\u202f%)" in proc.stdout  # the sign never starts a line
     assert "comparez ces chiffres avec ceux annoncés dans la salle avant de publier" in proc.stdout
     monkeypatch.setenv("LANG", "nl_BE.UTF-8")
     proc = decrypt(directory, paths["refuse_one_ballot"], "nl-one.partial")
