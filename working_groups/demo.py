@@ -340,6 +340,8 @@ def load_working_groups(ctx: DemoContext) -> None:
             else:
                 services.join_group(group, member, rng.choice(["", "Je veux m'impliquer.", "Ik wil meedenken.",
                                                                "I use the tools every day."]), actor=member.account)
+        for membership in group.memberships:  # they answered the call of 2017, before the first meeting
+            membership.joined_at = _at(AG_2017 + timedelta(days=30))
         groups[spec["slug"]] = (group, volunteers)
         services.add_document(group, "Mandat voté par l'Assemblée générale", "mandat-ag-2017.txt",
                               (spec["mandate"]["fr"] + "\n").encode(), actor=secretary)

@@ -11,7 +11,7 @@ from datetime import date, datetime, time
 from sqlalchemy import (CheckConstraint, Date, ForeignKey, Index, LargeBinary, String, Text, Time, UniqueConstraint)
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from app.clock import utcnow
+from app.clock import brussels_day, utcnow
 from app.db import value_enum
 from app.extensions import db
 from app.models import Account
@@ -79,6 +79,11 @@ class GroupMembership(db.Model):
     @property
     def active(self) -> bool:
         return self.left_at is None
+
+    def in_group_on(self, day: date) -> bool:
+        """A member of the group on ``day``: joined by then and not left before (a member who left and
+        joined again keeps their first joining day)."""
+        return brussels_day(self.joined_at) <= day and (self.left_at is None or brussels_day(self.left_at) >= day)
 
 
 class AttendanceStatus(str, enum.Enum):

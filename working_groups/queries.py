@@ -35,6 +35,12 @@ def active_members(group: WorkingGroup) -> list[GroupMembership]:
     return [m for m in group.memberships if m.active]
 
 
+def meeting_members(meeting: GroupMeeting) -> list[GroupMembership]:
+    """Whose attendance a meeting records: the group's members on its day, and anyone already recorded."""
+    recorded = {a.member_id for a in meeting.attendance}
+    return [m for m in meeting.group.memberships if m.in_group_on(meeting.held_on) or m.member_id in recorded]
+
+
 def memberships_of(member_id: int) -> list[GroupMembership]:
     return list(db.session.scalars(select(GroupMembership).where(
         GroupMembership.member_id == member_id, GroupMembership.left_at.is_(None))))

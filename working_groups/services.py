@@ -16,6 +16,7 @@ from app.uploads import checked_upload
 from app.web import check_free_name
 from shares.models import Member, fold
 from shares.standing import is_member_now
+from working_groups import queries
 from working_groups.errors import (AlreadyAnswered, AlreadyInGroup, AmendedTextMissing, CallClosed,
                                    DateToCome, DateTooEarly, EmptyText, IllegalTransition, MeetingDateMissing, MeetingToCome,
                                    NotAMember, NotAnswerable, NotImplementable, NotInGroup, NothingToSubmit,
@@ -211,7 +212,7 @@ def record_meeting(meeting: GroupMeeting, attendance: dict[int, AttendanceStatus
     """Attendance of the group's members (by member id) and the notes, once the meeting has been held.
     Unknown people are refused."""
     _held(meeting)
-    allowed = {m.member_id for m in meeting.group.memberships if m.active} | {a.member_id for a in meeting.attendance}
+    allowed = {m.member_id for m in queries.meeting_members(meeting)}
     if set(attendance) - allowed:
         raise NotInGroup()
     current = {a.member_id: a for a in meeting.attendance}

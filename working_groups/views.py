@@ -226,7 +226,7 @@ def _meeting_page(meeting: GroupMeeting, status: int = 200, **extra):
     adopted = [r for r in queries.group_recommendations(group) if r.adopted_meeting_id == meeting.id]
     attendance = {a.member_id: a.status for a in meeting.attendance}
     context = dict(group=group, meeting=meeting, drafts=drafts, adopted=adopted, attendance=attendance,
-                   members=queries.active_members(group), record_form=forms.MeetingRecordForm(notes=meeting.notes),
+                   members=queries.meeting_members(meeting), record_form=forms.MeetingRecordForm(notes=meeting.notes),
                    adopt_form=forms.ConfirmForm(), statuses=[s.value for s in AttendanceStatus],
                    to_come=refusal_said(services.meeting_to_come(meeting)))  # instead of forms that can only be refused
     context.update(extra)

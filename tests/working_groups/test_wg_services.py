@@ -1,11 +1,12 @@
 """Services: groups and calls, meetings, documents, recommendations and answers, minutes and syntheses."""
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, timedelta
 
 import pytest
 from sqlalchemy.exc import IntegrityError
 
+from app.clock import today
 from app.extensions import db
 from app import uploads
 from app.models import AuditEntry, OutboxMessage
@@ -103,15 +104,20 @@ def test_a_meeting_needs_a_date(group):
     assert refused.value.status == 422
 
 
-def test_attendance_only_for_the_group_s_members(group):
+def test_attendance_only_for_the_group_s_members_on_the_meeting_s_day(group):
     inside = make_volunteer(group)
     outside = make_member_obj()
-    meeting = services.schedule_meeting(group, date(2017, 9, 12))
+    meeting = services.schedule_meeting(group, today())
     services.record_meeting(meeting, {inside.id: AttendanceStatus.PRESENT}, "Tour de table.")
     db.session.commit()
     assert [(a.member_id, a.status) for a in meeting.attendance] == [(inside.id, AttendanceStatus.PRESENT)]
     with pytest.raises(NotInGroup):
         services.record_meeting(meeting, {outside.id: AttendanceStatus.PRESENT}, "")
+    # a meeting of last month: the volunteer who joined today was not in the group yet
+    earlier = services.schedule_meeting(group, today() - timedelta(days=30))
+    assert queries.meeting_members(earlier) == [] and queries.meeting_members(meeting)[0].member_id == inside.id
+    with pytest.raises(NotInGroup):
+        services.record_meeting(earlier, {inside.id: AttendanceStatus.PRESENT}, "")
 
 
 @pytest.mark.parametrize(("filename", "data", "error"), [
