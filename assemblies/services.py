@@ -334,7 +334,8 @@ def freeze_electorate(assembly: Assembly, actor: Account | None = None) -> dict[
     ids = members_in_good_standing(assembly.record_date)
     if not ids:
         raise errors.EmptyElectorate()
-    members = db.session.scalars(select(Member).where(Member.id.in_(ids))).all()
+    # In member-number order (the roll's): the same snapshot, row for row, on every database.
+    members = db.session.scalars(select(Member).where(Member.id.in_(ids)).order_by(Member.number)).all()
     db.session.add_all(Elector(assembly_id=assembly.id, member_id=m.id, category=m.category) for m in members)
     assembly.electorate_frozen_at = utcnow()
     db.session.flush()

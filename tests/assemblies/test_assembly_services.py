@@ -113,7 +113,7 @@ def test_resending_a_link_revokes_the_old_credential(world, outbox):
     db.session.commit()
     assert elector.credential_public != old and elector.links_issued == 2
     assert db.session.scalar(select(Credential).where(Credential.public == old)).revoked_at is not None
-    assert len(outbox(world.members[0].email)) == 2
+    assert len(outbox(elector.member.email)) == 2  # the first elector by id: not always the first member made
 
 
 def test_proxy_rules(world, outbox):
