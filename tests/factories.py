@@ -164,6 +164,19 @@ def csrf_token(html: str) -> str:
     return match.group(1)
 
 
+def load_smallest_demo(app, monkeypatch, folder) -> None:
+    """``flask demo --members 60``, the fewest it accepts, its files written to ``folder`` (not beside
+    the test database)."""
+    from assemblies import demo as assemblies_demo
+    from shares import demo_register
+    from voting import demo as voting_demo
+
+    for module in (demo_register, voting_demo, assemblies_demo):
+        monkeypatch.setattr(module, "files_folder", lambda: folder)
+    loaded = app.test_cli_runner().invoke(args=["demo", "--members", "60"])
+    assert loaded.exit_code == 0, (loaded.output, loaded.exception)
+
+
 def csv_rows(text: str) -> list[list[str]]:
     """The rows of a CSV the app wrote (app.csvexport: a byte-order mark, cells separated by ``;``)."""
     return list(csv.reader(io.StringIO(text.removeprefix(BYTE_ORDER_MARK), newline=""), delimiter=SEPARATOR))

@@ -21,7 +21,7 @@ from sqlalchemy import select
 from werkzeug.exceptions import HTTPException
 
 from app.models import Account, AccountRole, Role
-from tests.factories import sign_in
+from tests.factories import load_smallest_demo, sign_in
 from tests.test_permission_matrix import ANYONE, ROUTES, _allowed
 
 pytestmark = pytest.mark.sqlite_only(reason="which page links to which does not depend on the database engine; "
@@ -153,14 +153,7 @@ def crawl(app, client) -> tuple[set[str], list[str]]:
 
 
 def test_every_page_a_person_needs_is_a_click_away_from_their_home_page(app, db, monkeypatch, tmp_path):
-    from assemblies import demo as assemblies_demo
-    from shares import demo_register
-    from voting import demo as voting_demo
-
-    for module in (demo_register, voting_demo, assemblies_demo):
-        monkeypatch.setattr(module, "files_folder", lambda: tmp_path)
-    loaded = app.test_cli_runner().invoke(args=["demo", "--members", "60"])
-    assert loaded.exit_code == 0, (loaded.output, loaded.exception)
+    load_smallest_demo(app, monkeypatch, tmp_path)
     problems = []
     for person, accounts in PEOPLE.items():
         reached: set[str] = set()

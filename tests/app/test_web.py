@@ -7,7 +7,7 @@ import pytest
 
 from app import create_app
 from app.web import safe_next
-from tests.factories import DATABASE_URI, csrf_token
+from tests.factories import DATABASE_URI, csrf_token, load_smallest_demo
 
 
 def test_security_headers_and_strict_csp(client):
@@ -220,16 +220,10 @@ def test_the_smallest_demo_loads_whole(app, db, monkeypatch, tmp_path):
     when a working group got fewer than two volunteers (only members who paid their share volunteer)."""
     from sqlalchemy import func
 
-    from assemblies import demo as assemblies_demo
     from assemblies.models import Assembly
-    from shares import demo_register
-    from voting import demo as voting_demo
     from working_groups.models import GroupMembership, WorkingGroup
 
-    for module in (demo_register, voting_demo, assemblies_demo):  # its files go here, not beside the test database
-        monkeypatch.setattr(module, "files_folder", lambda: tmp_path)
-    loaded = app.test_cli_runner().invoke(args=["demo", "--members", "60"])
-    assert loaded.exit_code == 0, (loaded.output, loaded.exception)
+    load_smallest_demo(app, monkeypatch, tmp_path)
     sizes = db.session.execute(db.select(WorkingGroup.slug, func.count(GroupMembership.id))
                                .join(GroupMembership, GroupMembership.group_id == WorkingGroup.id)
                                .group_by(WorkingGroup.slug)).all()
