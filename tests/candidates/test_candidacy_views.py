@@ -241,6 +241,10 @@ def test_secretary_reviews_and_the_public_page_shows_two_languages(client, login
     assert client.get("/").get_data(as_text=True).count("applications to review") == 1
     manage = client.get(f"/candidates/manage/{call.slug}")
     assert manage.status_code == 200 and "All checks hold" in manage.get_data(as_text=True)
+    # announced already: the call's page and the confirmation name the next announcement alike
+    assert "Tell members who were not told yet" in manage.get_data(as_text=True)
+    again = client.get(f"/candidates/manage/{call.slug}/announce").get_data(as_text=True)
+    assert "<h1>Tell members who were not told yet</h1>" in again and "Yes, announce the call" in again
     # Publishing while applications wait names them before anyone confirms, and refuses a post.
     confirm = client.get(f"/candidates/manage/{call.slug}/publish").get_data(as_text=True)
     assert "3 applications still wait for a decision" in confirm and "Yes, publish the list" not in confirm
