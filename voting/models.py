@@ -54,6 +54,9 @@ class Election(db.Model):
     tallied_at: Mapped[datetime | None]
     # Touched by every append: the row lock serializes appends (and casting against closing).
     board_touched_at: Mapped[datetime | None]
+    # The hash of the board's last agenda item event (item_hold, item_open, item_close); None: none.
+    # Set with the event, under the board's lock: casting keeps the agenda parsed under it.
+    agenda_head: Mapped[str | None] = mapped_column(String(64))
 
     created_by: Mapped[Account | None] = relationship()
     trustees: Mapped[list[Trustee]] = relationship(back_populates="election", order_by="Trustee.position",

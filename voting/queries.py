@@ -23,7 +23,7 @@ def election_by_slug(slug: str) -> Election:
 # Built once (as voting.services' casting statements are): every cast runs it.
 _FOR_CASTING = select(Election).where(Election.slug == bindparam("slug")).options(
     load_only(Election.id, Election.slug, Election.title, Election.state, Election.require_login,
-              Election.fingerprint, Election.public_key, Election.assembly_id), lazyload(Election.trustees))
+              Election.fingerprint, Election.public_key, Election.assembly_id, Election.agenda_head), lazyload(Election.trustees))
 
 
 def election_for_casting(slug: str) -> Election:

@@ -17,6 +17,7 @@ import threading
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from contextlib import suppress
 from dataclasses import dataclass
+from types import MappingProxyType
 from typing import Any
 
 from flask import current_app, url_for
@@ -164,6 +165,10 @@ def board_state(election: Election) -> RecordState:
 
 
 # -- the running state: encrypted sums of the counted ballots, kept as ballots arrive ----------
+
+# The agenda items' events (docs/election-record.md 5.8a, 5.8b): appending one sets the election
+# row's agenda_head.
+AGENDA_EVENTS = ("item_hold", "item_open", "item_close")
 
 _SHARDS = 16
 # A contest closed with its agenda item keeps the sums of that moment: a RunningSum row numbered
@@ -319,6 +324,19 @@ def _lock_board(election: Election, *, states: Iterable[ElectionState] | None = 
     return result.rowcount == 1
 
 
+_LOCK_OPEN_BOX = _LOCK_IN_STATES.returning(Election.agenda_head)
+
+
+def _lock_open_box(election: Election) -> str | None:
+    """The board's lock for a cast, and the row's ``agenda_head`` as the lock read it: current, since
+    agenda events are appended under the same lock. BallotAfterClose when the box is no longer open."""
+    row = _conn().execute(_LOCK_OPEN_BOX, {"election": election.id, "now": utcnow(),
+                                           "states": [ElectionState.OPEN]}).first()
+    if row is None:
+        raise errors.BallotAfterClose()
+    return row[0]
+
+
 _INSERT_EVENT = insert(BoardEvent.__table__)
 
 
@@ -344,6 +362,8 @@ def _append(election: Election, build: Callable[[dict[str, Any] | None], tuple[s
                         election_id=election.id, seq=event["seq"], type=etype, prev=event["prev"],
                         hash=event["hash"], data=event["data"], created_at=utcnow()))
                 else:
+                    if etype in AGENDA_EVENTS:
+                        election.agenda_head = event["hash"]
                     db.session.add(row)
                     db.session.flush()
                 if after_insert is not None:
@@ -805,6 +825,8 @@ class _CredentialRow:
     latest_seq: int | None
 
 
+_READ_AGENDA = "read"  # DbBoard's default: no agenda_head given, the board reads the agenda
+
 _CURRENT = (select(CastBallot.tracker, CastBallot.seq)
             .where(CastBallot.credential_id == Credential.id, CastBallot.superseded_by_tracker.is_(None)).limit(1))
 _CREDENTIAL_ROW = (select(Credential.id, Credential.category, Credential.member_id, Credential.revoked_at,
@@ -836,14 +858,19 @@ class DbBoard:
     rule names the refusal as always.
 
     ``contests``: the election's contest ids, when the caller has them parsed (casting) and the
-    election row was loaded without its definition."""
+    election row was loaded without its definition.
+
+    ``agenda_head``: the election row's ``agenda_head`` as the caller read it (casting: before the
+    lock, then as the lock read it); the agenda is then the one kept under it (:func:`agenda_at`).
+    By default the board reads the agenda."""
 
     def __init__(self, election: Election, closed: bool = False, *, by_constraint: bool = False,
-                 contests: frozenset[str] | None = None) -> None:
+                 contests: frozenset[str] | None = None, agenda_head: str | None = _READ_AGENDA) -> None:
         self.election = election
         self.closed = closed
         self.by_constraint = by_constraint
         self.contests = contests
+        self.agenda_head = agenda_head
         self._credentials: dict[str, _CredentialRow | None] = {}
         self._agenda: Agenda | None = None
 
@@ -851,7 +878,8 @@ class DbBoard:
     def agenda(self) -> Agenda:
         """The agenda items' events as this board saw them (read once)."""
         if self._agenda is None:
-            self._agenda = agenda(self.election)
+            self._agenda = (agenda(self.election) if self.agenda_head == _READ_AGENDA
+                            else agenda_at(self.election, self.agenda_head))
         return self._agenda
 
     def ballot_stage(self) -> str:
@@ -949,7 +977,7 @@ def cast_ballot(election: Election, ballot: Any, member: Any = None,
         raise errors.LoginRequired()
     context = _cast_context(election)
     el, y = context.el, context.public_key
-    board = DbBoard(election, contests=context.contests)
+    board = DbBoard(election, contests=context.contests, agenda_head=election.agenda_head)
     try:
         prepared = prepare_ballot(el, y, ballot, verify=False)
         # A first look at the board before the crypto work (taken again under the lock below).
@@ -977,8 +1005,7 @@ def cast_ballot(election: Election, ballot: Any, member: Any = None,
     if before_lock is not None:
         before_lock(prepared.tracker)
     _add_running(election, context.width, credential.category, 0 if supersedes is not None else 1, plus, minus)
-    if not _lock_board(election, states=[ElectionState.OPEN]):
-        raise errors.BallotAfterClose()
+    agenda_head = _lock_open_box(election)
     attempts = 0
     locked: DbBoard | None = None
 
@@ -986,11 +1013,13 @@ def cast_ballot(election: Election, ballot: Any, member: Any = None,
         nonlocal attempts, locked
         attempts += 1
         closed = last is not None and last["type"] in _AFTER_CLOSE_TYPES
-        locked = DbBoard(election, closed, by_constraint=attempts == 1, contests=context.contests)
+        locked = DbBoard(election, closed, by_constraint=attempts == 1, contests=context.contests,
+                         agenda_head=agenda_head)
         try:
             now_supersedes = check_ballot_on_board(locked, prepared)
             if now_supersedes != supersedes and attempts == 1:  # the credential cast meanwhile: every look-up
-                now_supersedes = check_ballot_on_board(DbBoard(election, closed, contests=context.contests), prepared)
+                now_supersedes = check_ballot_on_board(
+                DbBoard(election, closed, contests=context.contests, agenda_head=agenda_head), prepared)
         except RecordError as exc:
             raise _ballot_error(exc) from exc
         if now_supersedes != supersedes:  # the same credential cast meanwhile: the sums moved
@@ -1116,23 +1145,50 @@ class Agenda:
         return not set(contests) <= self.closed
 
 
-_AGENDA = select(BoardEvent.type, BoardEvent.seq, BoardEvent.data).where(
-    BoardEvent.election_id == bindparam("election"), BoardEvent.type.in_(("item_hold", "item_open", "item_close")))
+_AGENDA = select(BoardEvent.type, BoardEvent.seq, BoardEvent.data, BoardEvent.hash).where(
+    BoardEvent.election_id == bindparam("election"), BoardEvent.type.in_(AGENDA_EVENTS)).order_by(BoardEvent.seq)
+_NO_AGENDA = Agenda(frozenset(), MappingProxyType({}), frozenset())
+# agenda_head -> the Agenda its events make, per process. A hash names the whole board before it,
+# so an agenda kept under it is that board's, whatever election or database it was read from.
+_AGENDAS: dict[str, Agenda] = {}
 
 
-def agenda(election: Election) -> Agenda:
-    """The election's :class:`Agenda`, in one query."""
+def _read_agenda(election: Election) -> tuple[Agenda, str | None]:
+    """The election's :class:`Agenda` in one query, and the hash of its last event (None: none)."""
     held: frozenset[str] = frozenset()
     opened: dict[str, int] = {}
     closed: set[str] = set()
-    for etype, seq, data in _conn().execute(_AGENDA, {"election": election.id}):
+    last = None
+    for etype, seq, data, event_hash in _conn().execute(_AGENDA, {"election": election.id}):
         if etype == "item_hold":
             held = frozenset(data["contests"])
         elif etype == "item_open":
             opened.update({cid: seq for cid in data["contests"]})
         else:
             closed.update(data["contests"])
-    return Agenda(held, opened, frozenset(closed))
+        last = event_hash
+    return Agenda(held, MappingProxyType(opened), frozenset(closed)), last
+
+
+def agenda(election: Election) -> Agenda:
+    """The election's :class:`Agenda`, in one query."""
+    return _read_agenda(election)[0]
+
+
+def agenda_at(election: Election, head: str | None) -> Agenda:
+    """The agenda whose last event has the hash ``head`` (the election row's ``agenda_head``), read
+    once per process: casting then reads no agenda events while no item opens or closes."""
+    if head is None:
+        return _NO_AGENDA
+    known = _AGENDAS.get(head)
+    if known is None:
+        known, last = _read_agenda(election)
+        if last != head:  # the row was read before an agenda event landed: not kept under another name
+            return known
+        if len(_AGENDAS) >= 64:
+            _AGENDAS.clear()
+        _AGENDAS[head] = known
+    return known
 
 
 def contest_windows(election: Election) -> tuple[frozenset[str], Mapping[str, int]]:

@@ -6,11 +6,12 @@ from __future__ import annotations
 import io
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import event, select
 
 from app.extensions import db
 from app.models import AuditEntry
 from voting import errors, services
+from voting.models import BoardEvent
 from voting.verify import verify_record
 
 from tests.voting.test_item_close_services import finish
@@ -113,4 +114,37 @@ def test_hold_and_open_from_the_command_line(data_app):
     again = runner.invoke(args=["voting", "open-item", election.slug, "r1"])
     assert again.exit_code != 0
     db.session.expire_all()
+    assert services.waiting_contests(election) == set()
+
+
+def test_the_election_row_names_its_last_agenda_event_and_casting_reads_the_agenda_only_when_it_moves(held_box):
+    election, _, creds = held_box
+
+    def last(etype):
+        return db.session.scalar(select(BoardEvent.hash).where(BoardEvent.election_id == election.id,
+                                                               BoardEvent.type == etype))
+
+    assert election.agenda_head == last("item_hold")
+    agenda_reads = []
+
+    def count(conn, cursor, statement, *args):
+        if "FROM voting_board_event" in statement and "item_hold" in str(args[0]) + statement:
+            agenda_reads.append(statement)
+
+    event.listen(db.engine, "before_cursor_execute", count)
+    try:
+        for i in range(3):
+            services.cast_ballot(election, ballot_for(election, creds[i], {"r1": ["yes"], "board-a": ["a1"]}))
+            db.session.commit()
+        assert len(agenda_reads) == 1  # the first cast under this agenda reads it; the others keep it
+        services.open_item(election, ["r1"])
+        db.session.commit()
+        assert election.agenda_head == last("item_open")
+        agenda_reads.clear()
+        for i in range(3, 5):
+            services.cast_ballot(election, ballot_for(election, creds[i], {"r1": ["no"], "board-a": ["a2"]}))
+            db.session.commit()
+        assert len(agenda_reads) == 1
+    finally:
+        event.remove(db.engine, "before_cursor_execute", count)
     assert services.waiting_contests(election) == set()
