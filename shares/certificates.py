@@ -20,6 +20,7 @@ from app.errors import DomainError
 from app.extensions import db
 from app.jobs import job_context
 from app.mail import attachment_renderer
+from app.web import euros, format_day
 from shares.models import CertificateIssue, Member
 from shares.standing import register_facts
 
@@ -64,15 +65,31 @@ def issue(member: Member, on: date, shares: int) -> CertificateIssue:
     existing = db.session.scalar(select(CertificateIssue).where(
         CertificateIssue.member_id == member.id, CertificateIssue.year == on.year,
         CertificateIssue.name == member.name, CertificateIssue.category == facts.category,
-        CertificateIssue.shares == shares).order_by(CertificateIssue.id.desc()).limit(1))
+        CertificateIssue.shares == shares, CertificateIssue.capital_cents == facts.capital_cents,
+        CertificateIssue.paid_cents == facts.paid_cents).order_by(CertificateIssue.id.desc()).limit(1))
     if existing is not None:
         return existing
     certificate = CertificateIssue(token=secrets.token_urlsafe(24), member_id=member.id, year=on.year,
                                    name=member.name[:200], number=member.number, category=facts.category,
-                                   shares=shares, issued_on=on)
+                                   shares=shares, capital_cents=facts.capital_cents, paid_cents=facts.paid_cents,
+                                   issued_on=on)
     db.session.add(certificate)
     db.session.flush()
     return certificate
+
+
+def statements(certificate: CertificateIssue) -> list[tuple[str, str]]:
+    """What a certificate states, as (label, value) in the current language: the PDF and the public
+    check page say the same. Shares subscribed but not yet paid up are held (the register's figure),
+    so the capital line says how much of it is paid up."""
+    lines = [(_("Name"), certificate.name), (_("Member number"), str(certificate.number)),
+             (_("Category"), certificate.category.value), (_("Shares held"), str(certificate.shares))]
+    if certificate.capital_cents is not None and certificate.paid_cents is not None:
+        capital = euros(certificate.capital_cents)
+        lines.append((_("Capital subscribed"), _("%(capital)s, paid up in full", capital=capital)
+                      if certificate.paid_cents >= certificate.capital_cents else
+                      _("%(capital)s, of which %(paid)s paid up", capital=capital, paid=euros(certificate.paid_cents))))
+    return lines + [(_("Valid for"), str(certificate.year)), (_("Issued on"), format_day(certificate.issued_on, "long"))]
 
 
 def read_token(token: str) -> CertificateIssue | None:
@@ -102,6 +119,7 @@ def render_certificate_pdf(certificate: CertificateIssue, language: str | None =
         url = verification_url(certificate)
         qr = base64.b64encode(qr_png(url, level="M", box_size=6)).decode()
         html = render_template("shares/me/certificate_pdf.html", certificate=certificate, coop=coop_identity(),
+                               lines=statements(certificate),
                                verification_url=url, qr_data_uri=f"data:image/png;base64,{qr}")
     return render_pdf(html)
 

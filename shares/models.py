@@ -494,6 +494,10 @@ class CertificateIssue(db.Model):
     number: Mapped[int]
     category: Mapped[Category] = mapped_column(value_enum(Category, 1))
     shares: Mapped[int]
+    # The capital subscribed and the part of it paid up, that day (None on the certificates issued
+    # before 29 November 2026, which did not state them).
+    capital_cents: Mapped[int | None]
+    paid_cents: Mapped[int | None]
     issued_on: Mapped[date] = mapped_column(Date)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 

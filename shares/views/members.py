@@ -131,7 +131,8 @@ def verify_certificate(token: str):
     certificate = certificates.read_token(token)
     if certificate is None:
         return render_template("shares/me/certificate_verify.html", certificate=None), 404
-    return render_template("shares/me/certificate_verify.html", certificate=certificate)
+    return render_template("shares/me/certificate_verify.html", certificate=certificate,
+                           lines=certificates.statements(certificate))
 
 
 # ------------------------------------------------------------------------------------------------

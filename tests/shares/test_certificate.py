@@ -170,3 +170,29 @@ def test_certificate_names_the_cooperative_and_dates_in_the_members_language(cli
 @given(st.text(max_size=80))
 def test_arbitrary_tokens_never_crash_and_are_refused(text):
     assert certificates.read_token(text) is None
+
+
+def test_the_certificate_says_how_much_of_the_capital_is_paid_up(client, app, member_with_shares, tmp_path):
+    """Shares subscribed and not yet paid are held (the register's figure): the certificate says so
+    in euros, and a certificate asked again once they are paid says they are paid up in full."""
+    from shares import register
+
+    member = member_in_good_standing(member_with_shares)
+    _entry, request = register.subscribe(member, 2, on=today())
+    db.session.commit()
+    certificate = _issued(client, member)
+    assert (certificate.shares, certificate.capital_cents, certificate.paid_cents) == (3, 9000, 3000)
+    html = unescape(app.test_client().get(f"/certificates/{certificate.token}").get_data(as_text=True))
+    assert "<dt>Shares held</dt><dd>3</dd>" in html
+    assert "<dt>Capital subscribed</dt><dd>90.00 €, of which 30.00 € paid up</dd>" in html
+    if shutil.which("pdftotext"):
+        (tmp_path / "c.pdf").write_bytes(certificates.render_certificate_pdf(certificate, "fr"))
+        text = subprocess.run(["pdftotext", str(tmp_path / "c.pdf"), "-"], capture_output=True, text=True,
+                              check=True).stdout
+        assert "90,00 €, dont 30,00 € libérés" in text.replace("\u202f", " ").replace("\xa0", " "), text
+    record_payment(request, request.amount_cents, on=today())
+    db.session.commit()
+    paid = _issued(client, member)
+    assert paid.token != certificate.token and paid.paid_cents == 9000
+    html = unescape(app.test_client().get(f"/certificates/{paid.token}").get_data(as_text=True))
+    assert "<dd>90.00 €, paid up in full</dd>" in html
