@@ -8,7 +8,8 @@ from __future__ import annotations
 import enum
 from datetime import date, datetime, time
 
-from sqlalchemy import (CheckConstraint, Date, ForeignKey, Index, LargeBinary, String, Text, Time, UniqueConstraint)
+from sqlalchemy import (JSON, CheckConstraint, Date, ForeignKey, Index, LargeBinary, String, Text, Time,
+                        UniqueConstraint)
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.clock import brussels_day, utcnow
@@ -70,8 +71,10 @@ class GroupMembership(db.Model):
     member_id: Mapped[int] = mapped_column(ForeignKey("shares_member.id"), index=True)
     role: Mapped[GroupRole] = mapped_column(value_enum(GroupRole, 12), default=GroupRole.MEMBER)
     motivation: Mapped[str] = mapped_column(Text, default="")
-    joined_at: Mapped[datetime] = mapped_column(default=utcnow)
+    joined_at: Mapped[datetime] = mapped_column(default=utcnow)  # the current (or last) period's start
     left_at: Mapped[datetime | None]
+    # The periods before a member left and joined again: [first day, last day] (ISO dates, Brussels).
+    earlier_periods: Mapped[list] = mapped_column(JSON, default=list, server_default="[]")
 
     group: Mapped[WorkingGroup] = relationship(back_populates="memberships")
     member: Mapped[Member] = relationship(lazy="joined")
@@ -80,10 +83,18 @@ class GroupMembership(db.Model):
     def active(self) -> bool:
         return self.left_at is None
 
+    def rejoin(self) -> None:
+        """A member who left joins again: their last period is kept, a new one starts today."""
+        self.earlier_periods = [*(self.earlier_periods or []), [brussels_day(self.joined_at).isoformat(),
+                                                        brussels_day(self.left_at).isoformat()]]
+        self.joined_at, self.left_at = utcnow(), None
+
     def in_group_on(self, day: date) -> bool:
-        """A member of the group on ``day``: joined by then and not left before (a member who left and
-        joined again keeps their first joining day)."""
-        return brussels_day(self.joined_at) <= day and (self.left_at is None or brussels_day(self.left_at) >= day)
+        """A member of the group on ``day``: in its current period (joined by then, not left before) or
+        in one of the periods before they left and joined again."""
+        if brussels_day(self.joined_at) <= day and (self.left_at is None or brussels_day(self.left_at) >= day):
+            return True
+        return any(date.fromisoformat(first) <= day <= date.fromisoformat(last) for first, last in self.earlier_periods or ())
 
 
 class AttendanceStatus(str, enum.Enum):

@@ -119,7 +119,8 @@ def join_group(group: WorkingGroup, member: Member | None, motivation: str = "",
     if existing is not None:
         if existing.active:
             raise AlreadyInGroup()
-        existing.left_at, existing.role, existing.motivation = None, GroupRole.MEMBER, motivation.strip()
+        existing.rejoin()
+        existing.role, existing.motivation = GroupRole.MEMBER, motivation.strip()
         membership = existing
     else:
         membership = GroupMembership(group_id=group.id, member_id=member.id, role=GroupRole.MEMBER,
@@ -142,7 +143,9 @@ def add_to_group(group: WorkingGroup, member: Member, role: GroupRole, actor: Ac
     if existing is not None and existing.active:
         raise PersonAlreadyInGroup(member)
     membership = existing or GroupMembership(group_id=group.id, member_id=member.id)
-    membership.role, membership.left_at = role, None
+    if existing is not None:
+        membership.rejoin()
+    membership.role = role
     with savepoint(conflict=PersonAlreadyInGroup(member)):
         db.session.add(membership)
         db.session.flush()

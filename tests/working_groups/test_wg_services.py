@@ -4,9 +4,10 @@ from __future__ import annotations
 from datetime import date, timedelta
 
 import pytest
+from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
-from app.clock import today
+from app.clock import today, utcnow
 from app.extensions import db
 from app import uploads
 from app.models import AuditEntry, OutboxMessage
@@ -118,6 +119,28 @@ def test_attendance_only_for_the_group_s_members_on_the_meeting_s_day(group):
     assert queries.meeting_members(earlier) == [] and queries.meeting_members(meeting)[0].member_id == inside.id
     with pytest.raises(NotInGroup):
         services.record_meeting(earlier, {inside.id: AttendanceStatus.PRESENT}, "")
+
+
+def test_a_member_who_left_and_joined_again_is_listed_for_the_meetings_of_their_periods_only(group):
+    volunteer = make_volunteer(group)
+    membership = db.session.scalar(select(GroupMembership).where(GroupMembership.member_id == volunteer.id))
+    membership.joined_at = utcnow() - timedelta(days=90)
+    services.leave_group(membership)
+    membership.left_at = utcnow() - timedelta(days=60)
+    db.session.commit()
+    again = services.join_group(group, volunteer, "De retour.")
+    db.session.commit()
+    assert again.id == membership.id and again.active
+    assert again.earlier_periods == [[(today() - timedelta(days=90)).isoformat(), (today() - timedelta(days=60)).isoformat()]]
+    during_first = services.schedule_meeting(group, today() - timedelta(days=75))
+    while_away = services.schedule_meeting(group, today() - timedelta(days=30))
+    now = services.schedule_meeting(group, today())
+    assert [m.member_id for m in queries.meeting_members(during_first)] == [volunteer.id]
+    assert queries.meeting_members(while_away) == []
+    assert [m.member_id for m in queries.meeting_members(now)] == [volunteer.id]
+    with pytest.raises(NotInGroup):
+        services.record_meeting(while_away, {volunteer.id: AttendanceStatus.PRESENT}, "")
+    services.record_meeting(during_first, {volunteer.id: AttendanceStatus.PRESENT}, "")
 
 
 @pytest.mark.parametrize(("filename", "data", "error"), [
