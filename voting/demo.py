@@ -107,9 +107,9 @@ def demo_texts(title: dict[str, str], contests: Iterable[Contest]) -> dict[str, 
 
 
 def demo_definition(slug: str, year: int, contests: list[Contest], kits: dict[str, ScrutineerKit]) -> dict[str, Any]:
-    """The definition of the demo's yearly assembly election, with its words (:func:`demo_texts`)."""
-    title = {"fr": f"Assemblée générale {year}", "nl": f"Algemene vergadering {year}",
-             "en": f"General assembly {year}"}
+    """The definition of one of the demo's elections of their own (no assembly's: those are named
+    after their assembly), with its words (:func:`demo_texts`)."""
+    title = {"fr": f"Vote en ligne {year}", "nl": f"Online stemming {year}", "en": f"Online vote {year}"}
     return definition(slug, title["en"], contests, kits, 3, texts=demo_texts(title, contests))
 
 

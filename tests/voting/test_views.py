@@ -344,8 +344,8 @@ def test_the_demo_elections_show_words_not_identifiers(app):
     kits = make_kits(3)
     for contests in (demo_contests(), demo_contests(10, 6)):
         definition = demo_definition("ag-words", 2026, contests, kits)
-        for language, title in (("fr", "Assemblée générale 2026"), ("nl", "Algemene vergadering 2026"),
-                                ("en", "General assembly 2026")):
+        for language, title in (("fr", "Vote en ligne 2026"), ("nl", "Online stemming 2026"),
+                                ("en", "Online vote 2026")):
             with app.test_request_context(), force_locale(language):
                 view = texts.ballot_view(definition, language)
             assert view["title"] == title
