@@ -325,7 +325,7 @@ def load_working_groups(ctx: DemoContext) -> None:
     size = min(15, len(others) // len(GROUPS))
     for i, spec in enumerate(GROUPS):
         group = services.create_group(slug=spec["slug"], name=spec["name"], mandate_text=spec["mandate"],
-                                      mandate_decided_on=AG_2017, mandate_reference=f"AG 2017, point 6.{i + 1}",
+                                      mandate_decided_on=AG_2017, mandate_reference=f"6.{i + 1}",
                                       call_text=spec["call"], actor=secretary)
         volunteers = others[i * size:(i + 1) * size]
         if spec["slug"] in ("ethique", "outils") and fixed:

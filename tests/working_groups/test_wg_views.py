@@ -54,6 +54,13 @@ def test_a_member_sees_the_groups_and_joins_through_the_call(client, group):
     assert "Why they joined" in page and "J&#39;ai des idées." in page
 
 
+def test_the_group_page_names_the_assembly_s_decision_in_the_reader_s_language(client, group):
+    member = give_paid_share(make_member_obj(language="nl"))
+    sign_in(client, member.account)
+    page = text_of(client.get("/groups/ethics?lang=nl"))
+    assert "(referentie AG 2017, 6.1)" in page and "20 juni 2017" in page
+
+
 def test_joining_a_closed_call_says_why_and_saves_nothing(client, group):
     services.set_call_status(group, CallStatus.CLOSED)
     db.session.commit()
