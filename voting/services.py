@@ -1018,8 +1018,8 @@ def cast_ballot(election: Election, ballot: Any, member: Any = None,
         try:
             now_supersedes = check_ballot_on_board(locked, prepared)
             if now_supersedes != supersedes and attempts == 1:  # the credential cast meanwhile: every look-up
-                now_supersedes = check_ballot_on_board(
-                DbBoard(election, closed, contests=context.contests, agenda_head=agenda_head), prepared)
+                every_look_up = DbBoard(election, closed, contests=context.contests, agenda_head=agenda_head)
+                now_supersedes = check_ballot_on_board(every_look_up, prepared)
         except RecordError as exc:
             raise _ballot_error(exc) from exc
         if now_supersedes != supersedes:  # the same credential cast meanwhile: the sums moved
