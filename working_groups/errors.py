@@ -137,38 +137,36 @@ class DateTooEarly(WorkingGroupError):
         self.earliest, self.step = earliest, step
 
 
-class MeetingToCome(WorkingGroupError):
-    """A meeting's attendance, notes and adoptions are recorded once it has been held."""
+class MeetingDayRefusal(WorkingGroupError):
+    """A step refused because of a meeting's day (``day``), which the sentence names."""
 
     status = 422
 
-    def __init__(self, held_on) -> None:
-        super().__init__(f"the meeting is on {held_on}")
-        self.held_on = held_on
+    def __init__(self, day) -> None:
+        super().__init__(f"{type(self).__name__} {day}")
+        self.day = day
+
+
+class MeetingToCome(MeetingDayRefusal):
+    """A meeting's attendance, notes and adoptions are recorded once it has been held (``day``: its day)."""
+
+
+class ApprovalBeforeMeeting(MeetingDayRefusal):
+    """Minutes approved at a meeting held before the one they record (``day``: the recorded meeting's)."""
 
 
 def _meeting_to_come(exc: MeetingToCome) -> str:
     from app.web import format_day
 
     return str(_l("This meeting is on %(date)s: its attendance, its notes and the recommendations it adopts are "
-                  "recorded once it has been held.", date=format_day(exc.held_on, "long")))
-
-
-class ApprovalBeforeMeeting(WorkingGroupError):
-    """Minutes approved at a meeting held before the one they record."""
-
-    status = 422
-
-    def __init__(self, meeting_on) -> None:
-        super().__init__(f"approved before {meeting_on}")
-        self.meeting_on = meeting_on
+                  "recorded once it has been held.", date=format_day(exc.day, "long")))
 
 
 def _before_meeting(exc: ApprovalBeforeMeeting) -> str:
     from app.web import format_day
 
     return str(_l("The meeting that approves these minutes cannot be before the meeting they record (%(date)s).",
-                  date=format_day(exc.meeting_on, "long")))
+                  date=format_day(exc.day, "long")))
 
 
 def _too_early(exc: DateTooEarly) -> str:
