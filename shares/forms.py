@@ -300,7 +300,9 @@ def parse_euros(text: str, *, signed: bool = False) -> int:
 
 class CorrectionForm(FlaskForm):
     entry_id = SelectField(_l("Entry to correct"), coerce=int, choices=[])
-    shares = IntegerField(_l("Change in number of shares (signed)"), default=0, validators=[Optional()])
+    shares = IntegerField(_l("Change in number of shares (signed)"), default=0, validators=[
+        Optional(), NumberRange(min=-100_000, max=100_000, message=_l(
+            "A correction changes the number of shares by at most 100,000, up or down."))])
     capital_cents = EuroAmountField(_l("Change in capital subscribed, in euros (signed, like -30 or 15,50)"),
                                     signed=True, validators=[Optional()])
     paid_cents = EuroAmountField(_l("Change in capital paid, in euros (signed, like -30 or 15,50)"), signed=True,

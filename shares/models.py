@@ -496,8 +496,8 @@ class CertificateIssue(db.Model):
     shares: Mapped[int]
     # The capital subscribed and the part of it paid up, that day (None on the certificates issued
     # before 29 November 2026, which did not state them).
-    capital_cents: Mapped[int | None]
-    paid_cents: Mapped[int | None]
+    capital_cents: Mapped[int | None] = mapped_column(BigInteger)
+    paid_cents: Mapped[int | None] = mapped_column(BigInteger)
     issued_on: Mapped[date] = mapped_column(Date)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 

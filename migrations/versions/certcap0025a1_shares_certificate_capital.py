@@ -17,8 +17,8 @@ depends_on = None
 
 def upgrade():
     with op.batch_alter_table('shares_certificate_issue') as batch_op:
-        batch_op.add_column(sa.Column('capital_cents', sa.Integer(), nullable=True))
-        batch_op.add_column(sa.Column('paid_cents', sa.Integer(), nullable=True))
+        batch_op.add_column(sa.Column('capital_cents', sa.BigInteger(), nullable=True))
+        batch_op.add_column(sa.Column('paid_cents', sa.BigInteger(), nullable=True))
 
 
 def downgrade():

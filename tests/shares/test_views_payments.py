@@ -190,6 +190,21 @@ def test_euro_amounts_refused_with_a_clear_sentence(client, login_as, member_wit
     assert db.session.scalar(select(func.count()).select_from(ShareEntry).where(ShareEntry.corrects_id.is_not(None))) == 0
 
 
+@pytest.mark.parametrize("typed", [str(2 ** 31), str(-2 ** 31), "100001", "-100001", "1e9", "3.5"])
+def test_a_correction_of_an_impossible_number_of_shares_is_refused_in_words(client, login_as, member_with_shares,
+                                                                             typed):
+    login_as("staff")
+    member = member_with_shares(1)
+    entry = db.session.scalar(select(ShareEntry).where(ShareEntry.member_id == member.id).limit(1))
+    response = client.post(f"/staff/members/{member.id}/register/correct", data={
+        "entry_id": entry.id, "shares": typed, "effective_on": "2024-01-01", "reason": "typo", "confirmed": "1",
+        "register_version": member.version})
+    assert response.status_code == 400, response.get_data(as_text=True)
+    text = response.get_data(as_text=True)
+    assert "at most 100,000" in text or "Not a valid integer" in text
+    assert db.session.scalar(select(func.count()).select_from(ShareEntry).where(ShareEntry.corrects_id.is_not(None))) == 0
+
+
 def test_match_from_the_member_page_keeps_the_surplus(client, login_as, make_member):
     login_as("staff")
     member, request = _request(make_member, first_name="Mia", last_name="Member")
