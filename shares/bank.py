@@ -19,20 +19,22 @@ from __future__ import annotations
 import hashlib
 from collections import defaultdict
 from dataclasses import dataclass, field
+from datetime import date
 
 from sqlalchemy import func, insert, select, update
 from sqlalchemy.orm import joinedload
 from stdnum import iban as std_iban
 
 from app import audit
-from app.clock import utcnow
+from app.clock import brussels_day, utcnow
 from app.extensions import db
 from app.models import Account
 from shares import register
 from shares.camt import Statement, parse_camt053
-from shares.errors import (NotACredit, ReasonRequired, RequestNotPayable, StatementError,
+from shares.errors import (NotACredit, PaidBeforeAsked, ReasonRequired, RequestNotPayable, StatementError,
                            TransactionAlreadyResolved)
-from shares.models import QUEUE_STATUSES, BankStatementImport, BankTransaction, MatchStatus, PaymentRequest, PaymentStatus
+from shares.models import (QUEUE_STATUSES, BankStatementImport, BankTransaction, EntryKind, MatchStatus,
+                           PaymentPurpose, PaymentRequest, PaymentStatus, ShareEntry)
 from shares.settings import bank_accounts
 
 OPEN_STATUSES = (PaymentStatus.OPEN, PaymentStatus.PARTIALLY_PAID)
@@ -49,7 +51,7 @@ class ImportResult:
     statements: list[dict] = field(default_factory=list)
     new: int = 0
     duplicates: int = 0  # transactions of the file not stored: known from an earlier file, or repeated in it
-    credits_cents: int = 0  # money in and out among the new transactions
+    credits_cents: int = 0  # money in and out among the new transactions, in euros
     debits_cents: int = 0
     counts: dict[str, int] = field(default_factory=dict)  # "matched" or a why code -> number
 
@@ -182,8 +184,10 @@ def _insert_new(record: BankStatementImport, statements: list[Statement], result
         db.session.execute(insert(BankTransaction), chunk)
     result.new = len(rows)
     result.duplicates = len(everything) - len(rows)
-    result.credits_cents = sum(r["amount_cents"] for r in rows if r["amount_cents"] > 0)
-    result.debits_cents = sum(r["amount_cents"] for r in rows if r["amount_cents"] < 0)
+    # In euros: money in another currency is counted apart (the queue's "not in euros"), never added as euros.
+    euros = [r["amount_cents"] for r in rows if r["currency"] in ("EUR", "")]
+    result.credits_cents = sum(cents for cents in euros if cents > 0)
+    result.debits_cents = sum(cents for cents in euros if cents < 0)
     stmt = select(BankTransaction.id).where(BankTransaction.import_id == record.id)
     if before is not None:
         stmt = stmt.where(BankTransaction.id > before)
@@ -276,6 +280,18 @@ def deviates(tx: BankTransaction, request: PaymentRequest) -> bool:
     return tx.structured_reference != request.reference
 
 
+def payable_from(request: PaymentRequest) -> date:
+    """The first day a transfer can pay ``request``, the register's dates holding: shares are paid up no
+    sooner than subscribed (their subscription in the register, which staff may have dated back from paper,
+    else the day the request was made, an application's); a membership fee no sooner than the year
+    before its own (a member may pay ahead)."""
+    if request.purpose is PaymentPurpose.RENEWAL and request.year:
+        return date(request.year - 1, 1, 1)
+    subscribed = db.session.scalar(select(func.min(ShareEntry.effective_on)).where(
+        ShareEntry.payment_request_id == request.id, ShareEntry.kind == EntryKind.SUBSCRIPTION))
+    return min(subscribed, brussels_day(request.created_at)) if subscribed else brussels_day(request.created_at)
+
+
 def match_by_hand(tx: BankTransaction, request: PaymentRequest, *, expected_version: int, reason: str,
                   actor: Account | None) -> register.AppliedPayment:
     """Staff apply a queued credit to ``request``, whatever the amount: a partial payment leaves the rest
@@ -288,6 +304,9 @@ def match_by_hand(tx: BankTransaction, request: PaymentRequest, *, expected_vers
         raise NotACredit()
     if request.status is PaymentStatus.CANCELLED:
         raise RequestNotPayable()
+    first_day = payable_from(request)
+    if tx.booking_date < first_day:
+        raise PaidBeforeAsked(tx.booking_date, first_day)
     before = {"status": tx.match_status, "why": tx.why, "payment_request": tx.payment_request_id}
     _claim(tx, expected_version, MatchStatus.MATCHED, request.id, actor, reason or "structured reference")
     applied = register.record_payment(request, tx.amount_cents, on=tx.booking_date, transaction=tx, actor=actor,

@@ -186,6 +186,17 @@ class NotACredit(DomainError):
     """Only money received (a credit in euros) can pay a request."""
 
 
+class PaidBeforeAsked(DomainError):
+    """A transfer booked (``booked_on``) before the day its request could be paid (``payable_from``):
+    shares paid up before they were subscribed, a fee years before its year."""
+
+    status = 422
+
+    def __init__(self, booked_on, payable_from):
+        super().__init__(f"booked {booked_on}, payable from {payable_from}")
+        self.booked_on, self.payable_from = booked_on, payable_from
+
+
 class SurplusAlreadyDecided(Conflict):
     """Someone decided what becomes of this surplus first."""
 

@@ -37,6 +37,10 @@ register_messages({
     errors.CapitalBelowZero: _l("Refused: the member's subscribed or paid capital would fall below zero."),
     errors.CorrectionBeforeEntry: lambda exc: str(_l("A correction cannot be dated before the entry it corrects "
                                                      "(%(date)s).", date=format_day(exc.entry_on))),
+    errors.PaidBeforeAsked: lambda exc: str(_l(
+        "This transfer was booked on %(booked)s, before %(payable)s, the first day it could pay this request (shares "
+        "are paid up no sooner than subscribed): set it aside or choose another request.",
+        booked=format_day(exc.booked_on), payable=format_day(exc.payable_from))),
     errors.NothingToCorrect: _l("This correction changes nothing: give the change in shares or in euros."),
     errors.UnknownMember: _l("No member has that number."),
     errors.UnknownReference: _l("No payment request has this structured communication."),

@@ -31,5 +31,7 @@ def send_receipt(request: PaymentRequest, *, transaction=None, entry=None, amoun
                    surplus_cents=surplus.amount_cents if surplus is not None else 0, on=on,
                    is_renewal=request.purpose is PaymentPurpose.RENEWAL, from_surplus=from_surplus is not None,
                    in_person=transaction is None and from_surplus is None,  # cash staff recorded by hand
+                   # the payer's own communication named this request (else staff chose it for them)
+                   by_reference=transaction is not None and transaction.structured_reference == request.reference,
                    link=url_for("shares.my_payments", _external=True),
                    coop_name=current_app.config.get("COOP_NAME", ""))

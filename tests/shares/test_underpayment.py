@@ -179,7 +179,7 @@ def test_refusing_a_paid_application_puts_its_money_on_the_refund_list_once(deci
     application = _application(shares=2)
     request = application.payment_request
     bank.import_statement(write_camt053(setting("COOP_IBAN"), "S1", 0, [
-        Credit(6000, date(2024, 1, 5), "Rita Refusée", iban=PAYER_IBAN, reference=request.reference)]))
+        Credit(6000, today(), "Rita Refusée", iban=PAYER_IBAN, reference=request.reference)]))
     db.session.commit()
     db.session.refresh(application)
     assert application.status is ApplicationStatus.AWAITING_DECISION
@@ -239,7 +239,7 @@ def test_fewer_shares_for_an_application_admits_with_those_shares(make_staff):
     staff = make_staff()
     application = _application(shares=3)
     bank.import_statement(write_camt053(setting("COOP_IBAN"), "S1", 0, [
-        Credit(6000, date(2024, 1, 5), "Rita Refusée", iban=PAYER_IBAN, reference=application.payment_request.reference)]))
+        Credit(6000, today(), "Rita Refusée", iban=PAYER_IBAN, reference=application.payment_request.reference)]))
     db.session.commit()
     tx = db.session.scalar(select(BankTransaction))
     applied = bank.match_by_hand(tx, application.payment_request, expected_version=tx.version, reason="", actor=staff)
@@ -311,7 +311,7 @@ def test_refused_application_money_on_the_refund_list_and_its_csv(client, login_
     login_as("staff")
     application = _application(shares=2)
     bank.import_statement(write_camt053(setting("COOP_IBAN"), "S1", 0, [
-        Credit(4550, date(2024, 1, 5), "Rita Refusée", iban=PAYER_IBAN, reference=application.payment_request.reference)]))
+        Credit(4550, today(), "Rita Refusée", iban=PAYER_IBAN, reference=application.payment_request.reference)]))
     db.session.commit()
     tx = db.session.scalar(select(BankTransaction))
     prefix = f"tx{tx.id}-"

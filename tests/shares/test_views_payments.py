@@ -9,10 +9,11 @@ import pytest
 from sqlalchemy import func, select
 
 from app.extensions import db
-from app.models import AuditEntry
+from app.models import AuditEntry, OutboxMessage
 from shares import bank, register
 from shares.camt_writer import Credit, write_camt053
-from shares.models import BankTransaction, PaymentStatus, ShareEntry, Surplus, SurplusDecision
+from shares.models import (BankTransaction, EntryKind, PaymentPurpose, PaymentRequest, PaymentStatus, ShareEntry,
+                           Surplus, SurplusDecision)
 from shares.settings import setting
 from tests.factories import csv_rows
 
@@ -220,6 +221,36 @@ def test_match_from_the_member_page_keeps_the_surplus(client, login_as, make_mem
     assert request.status is PaymentStatus.PAID
     assert db.session.scalar(select(Surplus.amount_cents)) == 1500
     assert client.get(f"/staff/members/{2**40}").status_code == 404
+
+
+def test_a_transfer_booked_before_its_request_could_be_paid_is_refused_in_words(client, login_as, make_member):
+    """The register never shows shares paid up before they were subscribed, nor a fee years early: staff
+    cannot give an old transfer to a newer request (found with real bank files of 2014 and 2015)."""
+    login_as("staff")
+    member, request = _request(make_member, first_name="Jan", last_name="Peeters")  # subscribed 1 January 2024
+    (old, early) = _import(Credit(3000, date(2023, 12, 31), "Old transfer"), Credit(3000, date(2024, 1, 1), "Same day"))
+    response = client.post(f"/staff/members/{member.id}/register/match", data={
+        "transaction_id": old.id, "action": "match", "reference": request.formatted_reference, "reason": "his"})
+    assert response.status_code == 422, response.get_data(as_text=True)
+    assert ("booked on 31 December 2023, before 1 January 2024, the first day it could pay this request"
+            in response.get_data(as_text=True))
+    db.session.expire_all()
+    assert request.paid_cents == 0 and old.payment_request_id is None
+    assert db.session.scalar(select(func.count()).select_from(ShareEntry).where(
+        ShareEntry.kind == EntryKind.PAYMENT)) == 0
+    # The same day as the subscription pays it; the receipt does not claim the payer's communication named it.
+    bank.match_by_hand(early, request, expected_version=early.version, reason="his", actor=None)
+    db.session.commit()
+    assert request.status is PaymentStatus.PAID
+    receipt = db.session.scalar(select(OutboxMessage.body_text).where(
+        OutboxMessage.dedupe_key == f"shares.receipt:tx{early.id}"))
+    assert "by bank transfer on 1 January 2024, for the payment request" in receipt
+    assert "with the structured communication" not in receipt
+
+
+def test_a_membership_fee_may_be_paid_a_year_ahead_not_more():
+    fee = PaymentRequest(purpose=PaymentPurpose.RENEWAL, year=2026, amount_cents=3000)
+    assert bank.payable_from(fee) == date(2025, 1, 1)
 
 
 @pytest.mark.parametrize("url", ["/staff/register?page=99999999999999999999", "/staff/register?page=-5",
