@@ -15,6 +15,15 @@ def about(exc: DomainError, who: str) -> DomainError:
     return exc
 
 
+def at_the_door(exc: DomainError, member, **facts) -> DomainError:
+    """``exc`` for the people at the door, who see the members' names: it names ``member`` (a
+    member's own form never does, so that a typed number reveals no name)."""
+    exc.member = member
+    for key, value in facts.items():
+        setattr(exc, key, value)
+    return exc
+
+
 class DuplicateSlug(Conflict):
     pass
 

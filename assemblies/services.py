@@ -17,6 +17,7 @@ from sqlalchemy import delete, func, select, update
 
 from app import audit
 from app.clock import brussels_day, utcnow
+from app.errors import DomainError
 from app.extensions import db
 from app.jobs import job_context
 from app.mail import queue_mail
@@ -694,7 +695,13 @@ def record_paper_proxy(assembly: Assembly, giver_number: int | str, holder_numbe
         holder = member_by_number(holder_number)
     except errors.UnknownMember as exc:
         raise errors.about(exc, "holder") from None
-    return give_proxy(assembly, giver, holder, source=ProxySource.PAPER, actor=actor)
+    try:
+        return give_proxy(assembly, giver, holder, source=ProxySource.PAPER, actor=actor)
+    except DomainError as exc:
+        who = getattr(exc, "who", None)
+        if who is not None:
+            errors.at_the_door(exc, giver if who == "giver" else holder)
+        raise
 
 
 def end_proxy(assembly: Assembly, giver: Member, actor: Account | None = None) -> None:
@@ -750,9 +757,13 @@ def _check_door(assembly: Assembly) -> None:
 def check_in(assembly: Assembly, member: Member, actor: Account | None = None) -> CheckIn:
     _check_door(assembly)
     if elector_for(assembly, member) is None:
-        raise errors.NotAnElector()
+        raise errors.at_the_door(errors.NotAnElector(), member)
+    earlier = db.session.scalar(select(CheckIn.checked_in_at).where(CheckIn.assembly_id == assembly.id,
+                                                                    CheckIn.member_id == member.id))
+    if earlier is not None:
+        raise errors.at_the_door(errors.AlreadyCheckedIn(), member, at=earlier)
     row = CheckIn(assembly_id=assembly.id, member_id=member.id, by_id=actor.id if actor else None)
-    with savepoint(errors.AlreadyCheckedIn):
+    with savepoint(errors.AlreadyCheckedIn):  # the same member scanned at two doors at once
         db.session.add(row)
         db.session.flush()
     audit.record("assemblies.checkin.create", row, actor=actor, after={"member": member.number})

@@ -228,7 +228,9 @@ def test_check_in_by_typed_member_number(client, world):
     html = client.get("/assemblies/ga-test/checkin").get_data(as_text=True)
     assert "is checked in" in html
     twice = post(client, "/assemblies/ga-test/checkin", "/assemblies/ga-test/checkin", {"number": str(number)})
-    assert twice.status_code == 409 and "already checked in" in twice.get_data(as_text=True)
+    assert twice.status_code == 409
+    assert re.search(rf"{re.escape(named(world.members[0]))} was already checked in at \d{{2}}:\d{{2}}\.",
+                     unescape(twice.get_data(as_text=True)))
     unknown = post(client, "/assemblies/ga-test/checkin", "/assemblies/ga-test/checkin", {"number": "99999999"})
     assert unknown.status_code == 404 and "No member has this number." in unknown.get_data(as_text=True)
     outsider = post(client, "/assemblies/ga-test/checkin", "/assemblies/ga-test/checkin",
@@ -765,15 +767,16 @@ def test_a_refused_paper_proxy_is_said_beside_its_field_on_the_door_page(client,
         ("9" * 40, str(holder.number), 404, {"giver_number": "No member has this number."}),
         (str(giver.number), "-3", 404, {"holder_number": "No member has this number."}),
         (str(giver.number), str(giver.number), 400, {"holder_number": "A member cannot hold their own proxy."}),
+        # At the door the refusal names the member it is about (a member's own form never does).
         (str(world.outsider.number), str(giver.number), 403,
-         {"giver_number": "This member is not in the electorate of this assembly."}),
+         {"giver_number": f"{named(world.outsider)} is not in the electorate of this assembly."}),
         (str(giver.number), str(world.outsider.number), 403,
-         {"holder_number": "This member is not in the electorate of this assembly."}),
+         {"holder_number": f"{named(world.outsider)} is not in the electorate of this assembly."}),
         (str(giver.number), str(holder.number), 409,
-         {"holder_number": "This member already holds as many proxies as the statutes allow."}),
-        (str(other.number), str(giver.number), 409, {"giver_number": "A proxy already stands for this member."}),
+         {"holder_number": f"{named(holder)} already holds as many proxies as the statutes allow."}),
+        (str(other.number), str(giver.number), 409, {"giver_number": f"A proxy already stands for {named(other)}."}),
         # The same proxy handed in twice: said as such, not as the holder's limit.
-        (str(other.number), str(holder.number), 409, {"giver_number": "A proxy already stands for this member."}),
+        (str(other.number), str(holder.number), 409, {"giver_number": f"A proxy already stands for {named(other)}."}),
     ]
     before = proxies()
     for giver_number, holder_number, status, errors_ in cases:
@@ -878,7 +881,7 @@ def test_check_in_refuses_garbage_other_assemblies_and_replaced_codes_in_words(c
         (link.replace("/ga-test/", "/ga-else/"), 422, another),
         (link.replace(fingerprint, "0" * 64), 422, another),
         (link, 422, "This code was replaced by a newer link (a lost link or a proxy): type the member number."),
-        (str(world.outsider.number), 403, "This member is not in the electorate of this assembly."),
+        (str(world.outsider.number), 403, f"{named(world.outsider)} is not in the electorate of this assembly."),
     ]
     for typed, status, message in cases:
         answer = post(client, door, door, {"number": typed})
@@ -890,6 +893,11 @@ def test_check_in_refuses_garbage_other_assemblies_and_replaced_codes_in_words(c
         assert credential not in html and other_link[1] not in html  # a secret typed is never shown back
     assert db.session.scalar(select(func.count(CheckIn.id))) == 0
     assert post(client, door, door, {"number": new_link}).status_code == 302
+
+
+def named(member) -> str:
+    """How the door's refusals name a member."""
+    return f"{member.name} (no. {member.number})"
 
 
 def test_any_text_at_the_door_is_a_member_or_a_refusal_in_words(world, data_app):
