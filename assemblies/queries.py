@@ -161,8 +161,11 @@ def results(assembly: Assembly) -> list[dict[str, Any]] | None:
         return None
     counts = data["counts"]
     ballots = sum(data["counted"].values())
-    electorate = sum(data["electorate"].values()) if data.get("electorate") else 0
-    participants = max(turnout(assembly).participants, ballots)
+    # The quorum's base is the assembly's electorate, the members entitled to vote, as the minutes
+    # say it: an elector who never received a voting link (they come to the hall) still counts.
+    present = turnout(assembly)
+    electorate = present.electorate["total"]
+    participants = max(present.participants, ballots)
     fingerprint = el.fingerprint or ""
     # Items closed one by one count their own ballots (the tally's contest_counted).
     tally = voting.tally_event(el)
@@ -186,7 +189,7 @@ def results(assembly: Assembly) -> list[dict[str, Any]] | None:
             outcome = rules.resolution_outcome(per, total=total, majority=item.majority.value,
                                                abstentions_count=item.abstentions_count,
                                                participants=max(participants, ballots_for(item.contest_id)),
-                                               electorate=electorate or turnout(assembly).electorate["total"],
+                                               electorate=electorate,
                                                quorum_percent=assembly.quorum_percent, min_count=assembly.min_count)
             out.append({"item": item, "kind": "resolution", "outcome": outcome})
         elif item.kind is ItemKind.BOARD:

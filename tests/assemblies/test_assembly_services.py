@@ -241,6 +241,28 @@ def test_full_vote_results_in_words_with_quorum_and_majority(world):
     assert sum(group_a["balance"].values()) == len(group_a["seat"].elected)
 
 
+def test_the_results_and_the_minutes_count_the_quorum_on_the_same_electorate(world):
+    """The assembly's electors, those without a voting link too (they come to the hall): the results
+    once took the record's voters instead, and the minutes and the results gave two quorums."""
+    from assemblies import rules
+    from assemblies.models import Elector
+    from shares.models import Category
+
+    world.assembly.quorum_percent = 50
+    cast_for(world.assembly, electors(world), world.rng)
+    voters = len(electors(world))
+    db.session.add(Elector(assembly_id=world.assembly.id, member_id=world.outsider.id, category=Category.A))
+    db.session.flush()
+    tally(world.assembly, world.kits)
+    db.session.commit()
+    electorate = queries.turnout(world.assembly).electorate["total"]
+    assert electorate == voters + 1
+    quorum = rules.quorum_needed(electorate, 50)
+    assert quorum != rules.quorum_needed(voters, 50)  # the record's voters would give another quorum
+    for row in (r for r in queries.results(world.assembly) if r["kind"] == "resolution"):
+        assert row["outcome"].quorum == quorum
+
+
 def test_a_vote_after_close_is_refused_and_nothing_counts_twice(world):
     services.convene(world.assembly)
     services.open_vote(world.assembly)
