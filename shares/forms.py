@@ -27,6 +27,7 @@ from shares.labels import COUNTRIES, DOCUMENT_WORDS
 from shares.models import Category, DocumentKind, MemberKind
 from shares.references import parse_reference
 from shares.services import check_category
+from shares.settings import bank_accounts
 
 
 # A name left empty, said for the field it is about (the profile, the join form, staff's new member).
@@ -47,7 +48,14 @@ def _stdnum_field(module, message):
     return check
 
 
-IBAN_CHECK = _stdnum_field(std_iban, _l("This IBAN is not valid. Check the digits, like BE71 0961 2345 6769."))
+IBAN_CHECK = _stdnum_field(std_iban, _l("This IBAN is not valid. Check the digits, like BE62 5100 0754 7061."))
+
+
+def _not_ours(form, field):
+    """Money paid back goes to the member's account, never to the cooperative's own (after IBAN_CHECK)."""
+    if field.data and field.data in bank_accounts():
+        raise ValidationError(_l("This is the cooperative's own account: enter the account the money is to be "
+                                 "paid back to."))
 
 
 class VersionField(IntegerField):
@@ -170,7 +178,7 @@ class CategoryRequestForm(FlaskForm):
 class ResignationRequestForm(FlaskForm):
     reason = TextAreaField(_l("Why are you leaving? (optional)"), validators=[Optional(), Length(max=500)])
     iban = StringField(_l("Bank account to repay your shares to (IBAN)"), validators=[
-        InputRequired(_l("Enter the IBAN your shares are to be repaid to.")), IBAN_CHECK])
+        InputRequired(_l("Enter the IBAN your shares are to be repaid to.")), IBAN_CHECK, _not_ours])
     confirm = StringField(_l("Type your member number to confirm"),
                           validators=[InputRequired(_l("Type your member number to confirm."))])
 
@@ -379,7 +387,7 @@ class SurplusForm(FlaskForm):
 
 class RefundForm(SurplusForm):
     iban = StringField(_l("Pay back to (IBAN)"), validators=[
-        InputRequired(_l("Enter the IBAN to pay back to.")), IBAN_CHECK])
+        InputRequired(_l("Enter the IBAN to pay back to.")), IBAN_CHECK, _not_ours])
 
 
 class QueueFilterForm(FlaskForm):

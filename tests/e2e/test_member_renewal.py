@@ -169,7 +169,7 @@ def test_my_shares_pages_on_a_phone(page, live_server, sign_in, accessible):
 
     page.goto(live_server.path("/me/resign"))
     accessible(page)
-    page.get_by_label("Bank account to repay your shares to (IBAN)").fill("BE71 0961 2345 6769")
+    page.get_by_label("Bank account to repay your shares to (IBAN)").fill("BE62 5100 0754 7061")
     page.get_by_label("Type your member number to confirm").fill(str(member.number + 1000))
     page.get_by_role("button", name="Send my resignation").click()
     expect(page.locator(".error")).to_contain_text("This is not your member number")
