@@ -390,3 +390,12 @@ def test_an_election_whose_key_is_on_the_board_reads_ready_to_open(app):
     run_keygen(election, kits)
     db.session.commit()
     assert "Ready to open" in app.test_client().get("/voting/ag-ready/board").get_data(as_text=True)
+
+
+def test_a_vote_of_its_own_tells_its_scrutineers_no_hall(app, world):
+    """An election that is no assembly's had no hall: its scrutineers compare with the officer's figures."""
+    services.close_election(world["election"])
+    db.session.commit()
+    page = client_for(app, world, "scrutineer").get("/voting/ag-web/scrutineer").get_data(as_text=True)
+    assert "This vote had no hall" in page and "announced in the hall" not in page
+    assert "the hall&#39;s" not in page and "the ones the election officer announces." in page
