@@ -14,9 +14,11 @@ from typing import Any, Iterable
 
 from sqlalchemy import select
 
+from app.clock import today
 from app.demo import files_folder
 from app.extensions import db
 from app.models import Account, AccountRole, Role
+from shares.standing import is_current_member, register_facts
 from voting import queries, services
 from voting.crypto.ballot import encrypt_ballot
 from voting.crypto.credential import credential_public, generate_credential
@@ -207,13 +209,16 @@ def load_elections(ctx) -> None:
     services.publish_result(past)
     db.session.commit()  # demo loader: the past election is committed before this year's is built
 
-    # 2. This year's assembly: open, every member has a credential in the demo outbox.
+    # 2. This year's vote: open, every current member has a credential in the demo outbox.
     kits = make_kits(5, kit_names)
     current = services.create_election(demo_definition("ag-2026", 2026, demo_contests(10, 6), kits),
                                        {f"t{i + 1}": a for i, a in enumerate(scrutineers)}, slug="ag-2026",
                                        created_by=officer)
     run_keygen(current, kits)
-    services.issue_credentials(current, members)
+    # Every member, renewed or not, but none who has left the cooperative (as `voting credentials` takes
+    # its electorate from the register).
+    facts = register_facts(today(), [m.id for m in members])
+    services.issue_credentials(current, [m for m in members if m.id in facts and is_current_member(facts[m.id])])
     services.open_election(current)
     directory = files_folder() / "demo-scrutineers" / current.slug
     write_kits(directory, kits)
