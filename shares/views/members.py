@@ -117,7 +117,9 @@ def certificate_response(member, staff: bool = False):
     except certificates.CertificateUnavailable as exc:
         return render_template("shares/me/certificate_unavailable.html", reasons=exc.reasons, year=on.year,
                                member=member, staff=staff), 409
-    return pdf_response(certificates.render_certificate_pdf(certificate), certificates.filename(certificate))
+    # Staff hand the member their own document: in the member's language, not the staff member's.
+    pdf = certificates.render_certificate_pdf(certificate, member.language if staff else None)
+    return pdf_response(pdf, certificates.filename(certificate))
 
 
 @bp.route("/me/register-extract.pdf")

@@ -75,13 +75,16 @@ def test_staff_give_a_member_their_certificate_from_the_member_s_page(client, ap
     said of the member."""
     from shares.models import CertificateIssue
 
-    member = member_in_good_standing(member_with_shares)
+    member = member_in_good_standing(member_with_shares, language="nl")
     lapsed = member_with_shares(1, on=date(THIS_YEAR - 2, 3, 1), first_name="Lena", last_name="Late")
     sign_in(client, make_staff())
     page = client.get(f"/staff/members/{member.id}").get_data(as_text=True)
     assert f'href="/staff/members/{member.id}/certificate.pdf"' in page
     pdf = client.get(f"/staff/members/{member.id}/certificate.pdf")
     assert pdf.status_code == 200 and pdf.data.startswith(b"%PDF")
+    if shutil.which("pdftotext"):  # the member's document, in the member's language (Dutch), not staff's
+        text = subprocess.run(["pdftotext", "-", "-"], input=pdf.data, capture_output=True, check=True).stdout
+        assert "Lidmaatschapsattest" in text.decode()
     own = app.test_client()
     sign_in(own, member.account)
     assert own.get("/me/certificate.pdf").status_code == 200
