@@ -255,9 +255,11 @@ def statement_report(result) -> StatementReport:
         why = str(SKIPPED_WORDS.get(statement["skipped"], _l("it could not be read.")))
         where = statement_problem(statement["skipped"], statement.get("facts")) \
             if statement["skipped"] != "unknown_account" else ""
-        report.skipped.append((_("Statement %(number)s (%(id)s), account %(iban)s:", number=statement["number"],
-                                 id=statement["id"] or _("no number"), iban=iban_text(statement["iban"]) or _("none"))
-                               + " " + why, where))
+        number, ident = statement["number"], statement["id"] or _("no number")
+        heading = (_("Statement %(number)s (%(id)s), account %(iban)s:", number=number, id=ident,
+                     iban=iban_text(statement["iban"])) if statement["iban"] else
+                   _("Statement %(number)s (%(id)s), without an account number:", number=number, id=ident))
+        report.skipped.append((heading + " " + why, where))
     for statement in result.unbalanced:
         report.warnings.append(_("Statement %(id)s does not balance: opening %(opening)s plus entries %(entries)s is "
                                  "not the closing balance %(closing)s. Check it with the bank.", id=statement["id"],

@@ -104,8 +104,8 @@ def test_import_statement_command_names_the_statements_it_skipped(app, tmp_path,
     assert result.exit_code == 0, result.output
     assert result.output.startswith("1 statement imported.")
     assert "62 statements skipped" in result.output
-    assert "  - Statement 1 (152500000475073/000001-000001), account none: the statement does not say which account it " \
-           "is for." in result.output
+    assert "  - Statement 1 (152500000475073/000001-000001), without an account number: the statement does not say " \
+           "which account it is for." in result.output
     assert "  - Statement 2 (152500000475073/000001-000002), account AL73 5528 9158 3236 7873 8469 0218: not one of the" \
            " cooperative's accounts." in result.output
     assert result.output.count("  - Statement ") == 62
