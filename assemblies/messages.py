@@ -13,9 +13,14 @@ from shares.labels import member_number_and_name
 
 from assemblies.candidates_adapter import CallNotFound, CandidaciesUnavailable
 
+
 def _door(sentence, naming):
-    """A refusal's sentence, naming the member when it was said at the door (errors.at_the_door)."""
-    return lambda exc: str(naming(exc) if getattr(exc, "member", None) is not None else sentence)
+    """A refusal's sentence, or ``naming(exc, name=..., number=...)`` when it was said at the door
+    (errors.at_the_door) and names the member it is about."""
+    def said(exc) -> str:
+        member = getattr(exc, "member", None)
+        return str(sentence if member is None else naming(exc, name=member.name, number=member.number))
+    return said
 
 
 # Which rule of the assembly's dates a form broke, said beside its field.
@@ -97,9 +102,8 @@ MESSAGES = {
     errors.NotEnoughScrutineers: _l("Choose the scrutineers, and a number that must decrypt together between one "
                                     "and their number."),
     errors.VoteNotPrepared: _l("The ballot of this assembly is not prepared yet."),
-    errors.NotAnElector: _door(_l("This member is not in the electorate of this assembly."), lambda exc: _l(
-        "%(name)s (no. %(number)s) is not in the electorate of this assembly.", name=exc.member.name,
-        number=exc.member.number)),
+    errors.NotAnElector: _door(_l("This member is not in the electorate of this assembly."), lambda exc, **who: _l(
+        "%(name)s (no. %(number)s) is not in the electorate of this assembly.", **who)),
     errors.UnknownMember: _l("No member has this number."),
     errors.UnknownCode: _l("No member of this assembly has this code: type the member number."),
     errors.UnreadableCode: _l("This is neither a member number nor the code of a convocation: scan the QR code "
@@ -109,19 +113,16 @@ MESSAGES = {
     errors.CodeReplaced: _l("This code was replaced by a newer link (a lost link or a proxy): type the member "
                             "number."),
     errors.AlreadyElector: _l("This member is already in the electorate."),
-    errors.AlreadyVoted: _door(_l("This member has already voted: their vote stays as it is."), lambda exc: _l(
-        "%(name)s (no. %(number)s) has already voted: their vote stays as it is.", name=exc.member.name,
-        number=exc.member.number)),
-    errors.AlreadyCheckedIn: _door(_l("This member is already checked in."), lambda exc: _l(
-        "%(name)s (no. %(number)s) was already checked in at %(time)s.", name=exc.member.name,
-        number=exc.member.number, time=time_of_day(exc.at))),
+    errors.AlreadyVoted: _door(_l("This member has already voted: their vote stays as it is."), lambda exc, **who: _l(
+        "%(name)s (no. %(number)s) has already voted: their vote stays as it is.", **who)),
+    errors.AlreadyCheckedIn: _door(_l("This member is already checked in."), lambda exc, **who: _l(
+        "%(name)s (no. %(number)s) was already checked in at %(time)s.", time=time_of_day(exc.at), **who)),
     errors.ProxyToSelf: _l("A member cannot hold their own proxy."),
     errors.ProxyDeadlinePassed: _l("The deadline for proxies has passed."),
-    errors.ProxyLimitReached: _door(_l("This member already holds as many proxies as the statutes allow."), lambda exc: _l(
-        "%(name)s (no. %(number)s) already holds as many proxies as the statutes allow.",
-        name=exc.member.name, number=exc.member.number)),
-    errors.ProxyExists: _door(_l("A proxy already stands for this member."), lambda exc: _l(
-        "A proxy already stands for %(name)s (no. %(number)s).", name=exc.member.name, number=exc.member.number)),
+    errors.ProxyLimitReached: _door(_l("This member already holds as many proxies as the statutes allow."), lambda exc, **who: _l(
+        "%(name)s (no. %(number)s) already holds as many proxies as the statutes allow.", **who)),
+    errors.ProxyExists: _door(_l("A proxy already stands for this member."), lambda exc, **who: _l(
+        "A proxy already stands for %(name)s (no. %(number)s).", **who)),
     errors.NoProxy: _l("There is no proxy to withdraw."),
     errors.VotingClosed: _l("The vote is closed: no link can be issued any more."),
     errors.ElectorateClosed: _l("The vote is open: no new voter can be added any more."),

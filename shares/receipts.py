@@ -10,6 +10,7 @@ from flask import current_app, url_for
 from app.extensions import db
 from app.jobs import job_context
 from app.mail import queue_mail
+from shares.bank import deviates
 from shares.models import Member, PaymentPurpose, PaymentRequest
 
 
@@ -32,6 +33,6 @@ def send_receipt(request: PaymentRequest, *, transaction=None, entry=None, amoun
                    is_renewal=request.purpose is PaymentPurpose.RENEWAL, from_surplus=from_surplus is not None,
                    in_person=transaction is None and from_surplus is None,  # cash staff recorded by hand
                    # the payer's own communication named this request (else staff chose it for them)
-                   by_reference=transaction is not None and transaction.structured_reference == request.reference,
+                   by_reference=transaction is not None and not deviates(transaction, request),
                    link=url_for("shares.my_payments", _external=True),
                    coop_name=current_app.config.get("COOP_NAME", ""))

@@ -85,8 +85,8 @@ class GroupMembership(db.Model):
 
     def rejoin(self) -> None:
         """A member who left joins again: their last period is kept, a new one starts today."""
-        self.earlier_periods = [*(self.earlier_periods or []), [brussels_day(self.joined_at).isoformat(),
-                                                        brussels_day(self.left_at).isoformat()]]
+        last = [brussels_day(self.joined_at).isoformat(), brussels_day(self.left_at).isoformat()]
+        self.earlier_periods = [*(self.earlier_periods or []), last]
         self.joined_at, self.left_at = utcnow(), None
 
     def in_group_on(self, day: date) -> bool:
@@ -94,7 +94,8 @@ class GroupMembership(db.Model):
         in one of the periods before they left and joined again."""
         if brussels_day(self.joined_at) <= day and (self.left_at is None or brussels_day(self.left_at) >= day):
             return True
-        return any(date.fromisoformat(first) <= day <= date.fromisoformat(last) for first, last in self.earlier_periods or ())
+        return any(date.fromisoformat(first) <= day <= date.fromisoformat(last)
+                   for first, last in self.earlier_periods or ())
 
 
 class AttendanceStatus(str, enum.Enum):
