@@ -18,7 +18,7 @@ from tests.assemblies.world import build_world, meeting_day
 from tests.factories import csv_rows, sign_in
 from voting import services as voting
 from voting.crypto.ballot import encrypt_ballot
-from voting.crypto.credential import credential_public
+from voting.crypto.credential import CredentialError, credential_public, normalize_credential
 
 
 def post(client, url, page, data=None, **kw):
@@ -861,7 +861,7 @@ def test_check_in_refuses_garbage_other_assemblies_and_replaced_codes_in_words(c
     unreadable = ("This is neither a member number nor the code of a convocation: scan the QR code again, or type "
                   "the member number.")
     another = "This code comes from the convocation to another assembly: type the member number."
-    garbled = credential[:-1] + ("x" if credential[-1] != "x" else "y")
+    garbled = _garbled(credential)
     cases = [
         ("hello world", 400, unreadable),
         ("=HYPERLINK(1)", 400, unreadable),
@@ -893,6 +893,25 @@ def test_check_in_refuses_garbage_other_assemblies_and_replaced_codes_in_words(c
         assert credential not in html and other_link[1] not in html  # a secret typed is never shown back
     assert db.session.scalar(select(func.count(CheckIn.id))) == 0
     assert post(client, door, door, {"number": new_link}).status_code == 302
+
+
+def _garbled(credential: str) -> str:
+    """The credential with its last check character mistyped, so that it is read as nothing: a digit,
+    which has no other case (a letter swapped for its other case is read back as the same code), and
+    one for which neither the code as typed nor with Caps Lock passes its check (about once in 1,300)."""
+    for digit in "23456789":
+        garbled = credential[:-1] + digit
+        if garbled != credential and not any(_passes_check(reading) for reading in (garbled, garbled.swapcase())):
+            return garbled
+    raise AssertionError("no mistyping of this credential fails its check")
+
+
+def _passes_check(text: str) -> bool:
+    try:
+        normalize_credential(text)
+    except CredentialError:
+        return False
+    return True
 
 
 def named(member) -> str:
