@@ -666,19 +666,26 @@ def close_vote(slug: str):
 @bp.route("/<slug>/projector")
 @permission_required(can_see_projector, allow_anonymous=True)
 def projector(slug: str):
+    """The room's screen: the turnout, then every item's vote or result; ``?item=`` shows one item
+    alone, as the chair announces it."""
     assembly = queries.assembly_by_slug(slug)
+    focus = query_int("item")
     election = queries.election(assembly)
     results = queries.results(assembly)
     # Often while ballots come in, less often while the scrutineers decrypt, then not at all.
     polling = None
     if election is not None and results is None:
         polling = {ElectionState.OPEN: "projector_vote", ElectionState.CLOSED: "projector_tally"}.get(election.state)
+    if results and focus is not None:
+        results = [row for row in results if row["item"].id == focus] or None
+    items = [entry for entry in queries.vote_items(assembly) if focus is None or entry["item"].id == focus]
+    if focus is not None and not items:
+        abort(404)  # not an item of this assembly put to the vote
     turnout = queries.turnout(assembly)
     return render("assemblies/projector.html", "assemblies/_partials/projector.html", assembly=assembly,
-                  lang=_lang(), election=election, turnout=turnout, results=results,
+                  lang=_lang(), election=election, turnout=turnout, results=results, focus=focus,
                   over_time=charts.turnout_chart(queries.turnout_over_time(assembly), turnout.electorate["total"]),
-                  charts=charts.result_charts(results, _lang()) if results else {}, polling=polling,
-                  items=queries.vote_items(assembly))
+                  charts=charts.result_charts(results, _lang()) if results else {}, polling=polling, items=items)
 
 
 @bp.route("/<slug>/projector/items/<int:item_id>")

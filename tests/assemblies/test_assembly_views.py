@@ -359,6 +359,58 @@ def test_chair_opens_and_closes_and_projector_stops_polling_once_the_result_is_o
     assert ("Adopted" in html) or ("Rejected" in html)
 
 
+def test_the_projector_is_the_room_s_screen_and_shows_one_item_alone_when_asked(client, world):
+    from assemblies.models import AgendaItem
+
+    services.convene(world.assembly)
+    db.session.commit()
+    voted = [i for i in world.assembly.items if i.kind is not ItemKind.INFORMATION]
+    first, second = voted[0], voted[1]
+    talk = db.session.scalar(select(AgendaItem).where(AgendaItem.assembly_id == world.assembly.id,
+                                                      AgendaItem.kind == ItemKind.INFORMATION))
+    sign_in(client, world.officer)
+    assert post(client, "/assemblies/ga-test/chair/open", "/assemblies/ga-test/chair").status_code == 302
+    chair = client.get("/assemblies/ga-test/chair").get_data(as_text=True)
+    assert f'href="/assemblies/ga-test/projector?item={first.id}"' in chair  # the chair shows an item alone
+    visitor = client.application.test_client()
+    page = visitor.get("/assemblies/ga-test/projector").get_data(as_text=True)
+    assert '<html lang="en" class="projector">' in page
+    assert 'aria-label="Main"' not in page and "Sign in" not in page and 'class="site"' in page  # no menu
+    assert 'name="language" value="nl"' in page  # the language buttons stay
+    assert first.text("title", "en") in page and second.text("title", "en") in page
+    alone = visitor.get(f"/assemblies/ga-test/projector?item={first.id}").get_data(as_text=True)
+    assert first.text("title", "en") in alone and second.text("title", "en") not in alone
+    assert 'href="/assemblies/ga-test/projector">Every item</a>' in alone
+    swap = visitor.get(f"/assemblies/ga-test/projector?item={first.id}", headers={"HX-Request": "true"}).text
+    assert f'hx-get="/assemblies/ga-test/projector?item={first.id}"' in swap  # its polling keeps the item
+    for bad, status in (("abc", 400), ("-1", 400), ("9" * 30, 400), ("0", 404), ("99999", 404),
+                        (str(talk.id) if talk else "99998", 404)):
+        assert visitor.get(f"/assemblies/ga-test/projector?item={bad}").status_code == status, bad
+    other, _kits = build_world_item_elsewhere(world)
+    assert visitor.get(f"/assemblies/ga-test/projector?item={other.id}").status_code == 404  # another assembly's
+    cast_for(world.assembly, electors(world), world.rng)
+    tally(world.assembly, world.kits)
+    db.session.commit()
+    results = visitor.get(f"/assemblies/ga-test/projector?item={second.id}").get_data(as_text=True)
+    assert results.count('<section class="result"') == 1 and f'id="result-{second.id}"' in results
+    everything = visitor.get("/assemblies/ga-test/projector").get_data(as_text=True)
+    assert everything.count('<section class="result"') == len(voted)
+    sign_in(client, world.members[0].account)
+    page = client.get("/assemblies/ga-test/results").get_data(as_text=True)
+    for item in voted:
+        assert f'href="/assemblies/ga-test/projector?item={item.id}">Show this result on the projector</a>' in page
+
+
+def build_world_item_elsewhere(world):
+    """An item put to the vote at another assembly."""
+    from assemblies.demo import prepared_assembly
+
+    other, kits = prepared_assembly("ga-elsewhere", world.scrutineers, record_date=world.record,
+                                    starts=today() + timedelta(days=40), actor=world.officer)
+    db.session.commit()
+    return next(i for i in other.items if i.kind is not ItemKind.INFORMATION), kits
+
+
 def test_results_page_csv_and_pdf(client, world):
     cast_for(world.assembly, electors(world), world.rng)
     tally(world.assembly, world.kits)
