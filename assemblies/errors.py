@@ -151,6 +151,18 @@ class ProxyExists(Conflict):
     pass
 
 
+class GiverPresent(Conflict):
+    """A member checked in at the door votes themselves: a proxy is for a member who is absent."""
+
+
+class GiverHoldsProxies(Conflict):
+    """A member holding others' proxies cannot give their own: a proxy is not passed on."""
+
+
+class HolderRepresented(Conflict):
+    """A member who gave their own proxy cannot hold another's: a proxy is not passed on."""
+
+
 class NoProxy(AssemblyError):
     status = 404
 

@@ -123,6 +123,18 @@ MESSAGES = {
         "%(name)s (no. %(number)s) already holds as many proxies as the statutes allow.", **who)),
     errors.ProxyExists: _door(_l("A proxy already stands for this member."), lambda exc, **who: _l(
         "A proxy already stands for %(name)s (no. %(number)s).", **who)),
+    errors.GiverPresent: _door(_l("This member is checked in: present, they vote themselves (a proxy is for a member "
+                                  "who is absent)."), lambda exc, **who: _l(
+        "%(name)s (no. %(number)s) is checked in: present, they vote themselves (a proxy is for a member who is "
+        "absent).", **who)),
+    errors.GiverHoldsProxies: _door(_l("This member holds the proxies of other members, so cannot give their own: a "
+                                       "proxy is not passed on."), lambda exc, **who: _l(
+        "%(name)s (no. %(number)s) holds the proxies of other members, so cannot give their own: a proxy is not "
+        "passed on.", **who)),
+    errors.HolderRepresented: _door(_l("This member has given their own proxy, so cannot hold another: a proxy is not "
+                                       "passed on."), lambda exc, **who: _l(
+        "%(name)s (no. %(number)s) has given their own proxy, so cannot hold another: a proxy is not passed on.",
+        **who)),
     errors.NoProxy: _l("There is no proxy to withdraw."),
     errors.VotingClosed: _l("The vote is closed: no link can be issued any more."),
     errors.ElectorateClosed: _l("The vote is open: no new voter can be added any more."),

@@ -660,9 +660,17 @@ def give_proxy(assembly: Assembly, giver: Member, holder: Member, *, source: Pro
         raise errors.about(errors.NotAnElector(), "giver" if giver_el is None else "holder")
     if has_voted(assembly, giver.id):
         raise errors.about(errors.AlreadyVoted(), "giver")
+    if checked_in_at(assembly, giver.id) is not None:  # present: their own link works in the hall and after
+        raise errors.about(errors.GiverPresent(), "giver")
     if standing_proxy(assembly, giver.id) is not None:  # said as such, before the holder's limit would be
         raise errors.about(errors.ProxyExists(), "giver")
     _lock(assembly)
+    # A proxy is not passed on (as in OpenSlides' vote delegation): a member either represents others or
+    # is represented. Checked under the assembly's lock, so that two proxies given at once cannot chain.
+    if proxies_held(assembly, giver):
+        raise errors.about(errors.GiverHoldsProxies(), "giver")
+    if standing_proxy(assembly, holder.id) is not None:
+        raise errors.about(errors.HolderRepresented(), "holder")
     held = db.session.scalar(select(func.count(Proxy.id)).where(Proxy.assembly_id == assembly.id,
                                                                Proxy.holder_id == holder.id,
                                                                Proxy.active_giver.is_not(None)))
@@ -754,12 +762,17 @@ def _check_door(assembly: Assembly) -> None:
         raise refusal
 
 
+def checked_in_at(assembly: Assembly, member_id: int) -> datetime | None:
+    """When the member was checked in at the door, or None."""
+    return db.session.scalar(select(CheckIn.checked_in_at).where(CheckIn.assembly_id == assembly.id,
+                                                                 CheckIn.member_id == member_id))
+
+
 def check_in(assembly: Assembly, member: Member, actor: Account | None = None) -> CheckIn:
     _check_door(assembly)
     if elector_for(assembly, member) is None:
         raise errors.at_the_door(errors.NotAnElector(), member)
-    earlier = db.session.scalar(select(CheckIn.checked_in_at).where(CheckIn.assembly_id == assembly.id,
-                                                                    CheckIn.member_id == member.id))
+    earlier = checked_in_at(assembly, member.id)
     if earlier is not None:
         raise errors.at_the_door(errors.AlreadyCheckedIn(), member, at=earlier)
     row = CheckIn(assembly_id=assembly.id, member_id=member.id, by_id=actor.id if actor else None)

@@ -13,7 +13,7 @@ from app.extensions import db
 from app.models import AuditEntry
 from assemblies import errors, queries, services
 from assemblies.demo import cast_for, tally
-from assemblies.models import Elector, ProxySource
+from assemblies.models import Elector, Proxy, ProxySource
 from voting import errors as verrors
 from voting import services as voting
 from voting.crypto.ballot import encrypt_ballot
@@ -146,6 +146,33 @@ def test_proxy_rules(world, outbox):
     told = outbox(m[1].email)[holders_before:]
     assert [x.subject for x in told] == [f"{m[0].name} has withdrawn their proxy: General assembly 2026"]
     assert "no longer works" in told[0].body_text and "/vote#" not in told[0].body_text
+
+
+def test_a_proxy_is_not_passed_on_and_a_member_present_votes_themselves(world, outbox):
+    """A member either represents others or is represented (as in OpenSlides' vote delegation), and
+    a member checked in at the door is present: a proxy is for a member who is absent."""
+    m = world.members
+    world.assembly.proxy_limit = 3
+    services.convene(world.assembly)
+    services.give_proxy(world.assembly, m[0], m[1])
+    db.session.commit()
+    with pytest.raises(errors.GiverHoldsProxies) as refused:  # the holder passes no vote on, theirs included
+        services.give_proxy(world.assembly, m[1], m[2])
+    assert refused.value.who == "giver"
+    with pytest.raises(errors.HolderRepresented) as refused:  # nor does a represented member hold one
+        services.give_proxy(world.assembly, m[3], m[0])
+    assert refused.value.who == "holder"
+    meeting_day(world)
+    services.check_in(world.assembly, m[4])
+    with pytest.raises(errors.GiverPresent) as refused:
+        services.give_proxy(world.assembly, m[4], m[2], source=ProxySource.PAPER)
+    assert refused.value.who == "giver"
+    services.give_proxy(world.assembly, m[3], m[4])  # present, they may hold a proxy
+    services.end_proxy(world.assembly, m[0])  # taken back: the former holder may now give theirs
+    services.give_proxy(world.assembly, m[1], m[2])
+    db.session.commit()
+    assert {(p.giver_id, p.holder_id) for p in db.session.scalars(select(Proxy).where(
+        Proxy.active_giver.is_not(None)))} == {(m[3].id, m[4].id), (m[1].id, m[2].id)}
 
 
 def credential_in(mail) -> str:

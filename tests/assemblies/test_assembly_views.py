@@ -1072,6 +1072,41 @@ def test_checking_in_a_member_who_gave_a_proxy_says_the_proxy_stands(client, wor
     assert f"{giver.name} is checked in. Their proxy to {holder.name} stands" in unescape(page)
 
 
+def test_the_door_and_the_member_s_page_say_why_a_proxy_cannot_be_given(client, world):
+    giver, holder, present, other = world.members[0], world.members[1], world.members[2], world.members[3]
+    world.assembly.proxy_limit = 2
+    services.convene(world.assembly)
+    services.give_proxy(world.assembly, giver, holder)
+    meeting_day(world)
+    services.check_in(world.assembly, present)
+    db.session.commit()
+    sign_in(client, world.staff)
+    door, url = "/assemblies/ga-test/checkin", "/assemblies/ga-test/proxies/paper"
+    cases = [
+        (present, other, "giver_number", f"{named(present)} is checked in: present, they vote themselves (a proxy is "
+                                         "for a member who is absent)."),
+        (holder, other, "giver_number", f"{named(holder)} holds the proxies of other members, so cannot give their "
+                                        "own: a proxy is not passed on."),
+        (other, giver, "holder_number", f"{named(giver)} has given their own proxy, so cannot hold another: a proxy "
+                                        "is not passed on."),
+    ]
+    for from_, to, field, message in cases:
+        answer = post(client, url, door, {"giver_number": str(from_.number), "holder_number": str(to.number)})
+        assert answer.status_code == 409, (from_.name, to.name)
+        assert _field_error(answer.get_data(as_text=True), field) == message
+    assert db.session.scalar(select(func.count(Proxy.id))) == 1
+    for member, sentence in ((present, "You are checked in at the assembly: you vote yourself"),
+                             (holder, "You hold the proxies of other members, so you cannot give your own")):
+        sign_in(client, member.account)
+        page = unescape(client.get("/assemblies/ga-test").get_data(as_text=True))
+        assert sentence in page and "Give my proxy" not in page
+        refused = post(client, "/assemblies/ga-test/proxy", "/assemblies/ga-test",
+                       {"holder_number": str(other.number), "confirmed": "1"})
+        assert refused.status_code == 409
+    sign_in(client, other.account)
+    assert "Give my proxy" in client.get("/assemblies/ga-test").get_data(as_text=True)
+
+
 def test_removing_a_member_from_the_electorate_needs_a_reason_said_on_the_roll(client, world):
     """The browser's "required" lets a reason of spaces through: the roll comes back saying whom it is
     about and why, instead of a bare "bad request"; with a reason, the member is removed."""
