@@ -22,6 +22,7 @@ from app.jobs import job_context
 from app.mail import attachment_renderer
 from app.web import euros, format_day
 from shares.models import CertificateIssue, Member
+from shares.register import holding
 from shares.standing import register_facts
 
 _TOKEN = re.compile(r"[A-Za-z0-9_-]{20,64}")
@@ -90,6 +91,13 @@ def statements(certificate: CertificateIssue) -> list[tuple[str, str]]:
                       if certificate.paid_cents >= certificate.capital_cents else
                       _("%(capital)s, of which %(paid)s paid up", capital=capital, paid=euros(certificate.paid_cents))))
     return lines + [(_("Valid for"), str(certificate.year)), (_("Issued on"), format_day(certificate.issued_on, "long"))]
+
+
+def left_on(certificate: CertificateIssue) -> date | None:
+    """The day the certified member left the cooperative (resigned or was excluded), if they have:
+    the public check says it beside what was certified, for whoever relies on the certificate."""
+    member = db.session.get(Member, certificate.member_id)
+    return holding(member).left_on if member is not None else None
 
 
 def read_token(token: str) -> CertificateIssue | None:

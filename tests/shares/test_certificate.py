@@ -199,3 +199,25 @@ def test_the_certificate_says_how_much_of_the_capital_is_paid_up(client, app, me
     assert paid.token != certificate.token and paid.paid_cents == 9000
     html = unescape(app.test_client().get(f"/certificates/{paid.token}").get_data(as_text=True))
     assert "<dd>90.00 €, paid up in full</dd>" in html
+
+
+def test_the_check_page_says_when_the_certified_member_has_left_since(client, app, member_with_shares):
+    """What was certified stays as it was; whoever relies on it also reads that the member has left."""
+    from shares import register
+
+    member = member_in_good_standing(member_with_shares, first_name="Marie", last_name="Dubois")
+    certificate = _issued(client, member)
+    visitor = app.test_client()
+    before = unescape(visitor.get(f"/certificates/{certificate.token}").get_data(as_text=True))
+    assert "This certificate is genuine" in before and "left the cooperative" not in before
+    register.resign(member, on=today())
+    db.session.commit()
+    after = unescape(visitor.get(f"/certificates/{certificate.token}").get_data(as_text=True))
+    assert "This certificate is genuine" in after and f"<dt>Valid for</dt><dd>{THIS_YEAR}</dd>" in after
+    from app.web import format_day
+    with app.test_request_context():
+        day = format_day(today(), "long")
+    assert f"Marie Dubois left the cooperative on {day}: they are no longer a member." in after
+    visitor.post("/language", data={"language": "nl"})
+    dutch = unescape(visitor.get(f"/certificates/{certificate.token}").get_data(as_text=True))
+    assert "heeft de coöperatie verlaten op" in dutch
