@@ -1,7 +1,8 @@
 """The member's home page: "Vote" while they have not voted, "Vote again" after; nothing while
 another member holds their proxy (the holder has their voting link); for a proxy held, the vote
 owed in the represented member's name until it is cast. The election officer's: the next step of
-each assembly still to vote (the ballot to put on the public board, the convocations to send). The
+each assembly still to vote (the ballot to put on the public board, the convocations to send, the
+vote to open, to chair on the meeting's day, to close past its announced close). The
 door's, on the day of an assembly: welcoming members at check-in. The secretary's: the minutes of
 an assembly held, until they are signed."""
 from __future__ import annotations
@@ -12,7 +13,7 @@ from flask import url_for
 from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_babel import ngettext
-from sqlalchemy import func, select
+from sqlalchemy import func, or_, select
 
 from app.clock import brussels_day, today, utcnow
 from app.extensions import db
@@ -58,27 +59,44 @@ def vote_tasks(user):
 
 
 def officer_tasks(user):
+    """The officer's next step for each assembly with an electorate: the ballot to put on the board,
+    the convocations to send, the vote to open once its key is made and its window has opened, the
+    meeting's vote to chair on its day, and a vote still open past its announced close."""
     if not can_run_vote(user):
         return []
+    now = utcnow()
     not_convened = (select(func.count()).select_from(Elector)
                     .where(Elector.assembly_id == Assembly.id, Elector.convoked_at.is_(None),
                            Elector.removed_at.is_(None)).scalar_subquery())
     rows = db.session.execute(
-        select(Assembly, Election.state, not_convened).outerjoin(Election, Election.id == Assembly.election_id)
-        .where(Assembly.voting_closes_at > utcnow(), Assembly.electorate_frozen_at.is_not(None))
+        select(Assembly, Election, not_convened).outerjoin(Election, Election.id == Assembly.election_id)
+        .where(or_(Assembly.voting_closes_at > now, Election.state == ElectionState.OPEN),
+               Assembly.electorate_frozen_at.is_not(None))
         .order_by(Assembly.voting_opens_at)).all()
     out = []
-    for assembly, state, waiting in rows:
+    for assembly, election, waiting in rows:
         title = _title(assembly)
+        chair = url_for("assemblies.chair", slug=assembly.slug)
+        state = election.state if election is not None else None
         if state is None:
             out.append(Task(title=_("Put the ballot on the public board: %(t)s", t=title), urgency=30,
                             url=url_for("assemblies.prepare", slug=assembly.slug, _anchor="vote"),
                             due=brussels_day(assembly.voting_opens_at), count=1))
-        elif state in (ElectionState.KEYGEN, ElectionState.OPEN) and waiting:
+            continue
+        if state in (ElectionState.KEYGEN, ElectionState.OPEN) and waiting:
             out.append(Task(title=ngettext("Send the convocations: %(t)s (%(num)d member waiting)",
                                            "Send the convocations: %(t)s (%(num)d members waiting)", waiting, t=title),
                             url=url_for("assemblies.roll", slug=assembly.slug), urgency=30,
                             due=brussels_day(assembly.voting_opens_at), count=1))
+        if state is ElectionState.KEYGEN and election.public_key and now >= assembly.voting_opens_at:
+            out.append(Task(title=_("Open the vote: %(t)s", t=title), url=chair, urgency=25,
+                            due=brussels_day(assembly.voting_opens_at), count=1))
+        elif state is ElectionState.OPEN and now >= assembly.voting_closes_at:
+            out.append(Task(title=_("Close the vote: %(t)s (the announced close has passed)", t=title), url=chair,
+                            urgency=20, due=brussels_day(assembly.voting_closes_at), count=1))
+        elif state is ElectionState.OPEN and brussels_day(assembly.starts_at) == today():
+            out.append(Task(title=_("Chair the vote at today's meeting: %(t)s", t=title), url=chair, urgency=25,
+                            due=today(), count=1))
     return out
 
 

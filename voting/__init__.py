@@ -9,7 +9,7 @@ def init_app(app) -> None:
 
     from app.registry import nav_item, task_provider
     from voting import audit_labels, cli, permissions  # noqa: F401  (audit_labels words the audit log)
-    from voting.tasks import scrutineer_tasks, voter_tasks
+    from voting.tasks import officer_tasks, scrutineer_tasks, voter_tasks
     from voting.views import bp
 
     app.register_blueprint(bp)
@@ -19,3 +19,4 @@ def init_app(app) -> None:
     nav_item(_l("Manage elections"), "voting.manage_index", permissions.can_manage_election, order=40)
     task_provider(scrutineer_tasks)
     task_provider(voter_tasks)
+    task_provider(officer_tasks)

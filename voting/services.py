@@ -746,6 +746,26 @@ def chaired_by_assembly(election: Election) -> bool:
     return election.assembly_id is not None
 
 
+def officer_steps(election: Election, counts: Mapping[str, int]) -> set[str]:
+    """The officer's steps (``open``, ``close``, ``tally``, ``result``) that can be taken now: the
+    buttons the management page offers and what the officer's home page asks. ``counts``:
+    ``voting.queries.board_counts``. An assembly's box is opened and closed by its chair."""
+    state, threshold = election.state, election.definition["threshold"]
+    own = not chaired_by_assembly(election)
+    steps = set()
+    if own and state is ElectionState.KEYGEN and election.public_key and counts["credentials"]:
+        steps.add("open")
+    if own and state is ElectionState.OPEN:
+        steps.add("close")
+    if state is ElectionState.CLOSED:
+        tally = tally_event(election)
+        if tally is None and len(seal_progress(election)) >= threshold:
+            steps.add("tally")
+        if tally is not None and (counts["partial_decryptions"] >= threshold or not tally.data["decrypt"]):
+            steps.add("result")
+    return steps
+
+
 def refuse_if_chaired_by_assembly(election: Election) -> None:
     if chaired_by_assembly(election):
         raise errors.ChairedByAssembly("open and close it from the assembly's chair's console")

@@ -1,5 +1,6 @@
-"""What elections ask of the signed-in person on the home page: a scrutineer's step to do, and a
-member's vote (``vote_task``, for an election of its own here and for an assembly's in assemblies.tasks)."""
+"""What elections ask of the signed-in person on the home page: a scrutineer's step to do, the
+election officer's next step once the scrutineers have done theirs, and a member's vote
+(``vote_task``, for an election of its own here and for an assembly's in assemblies.tasks)."""
 from __future__ import annotations
 
 from datetime import date
@@ -15,6 +16,7 @@ from app.registry import Task
 from shares.queries import member_for_account
 from voting import queries, services, texts
 from voting.models import Election, ElectionState, Trustee
+from voting.permissions import can_manage_election
 
 # The states in which an election waits for its scrutineers (keys, key generation, decryption).
 _WAITING = (ElectionState.SETUP, ElectionState.KEYGEN, ElectionState.CLOSED)
@@ -32,6 +34,26 @@ def scrutineer_tasks(user) -> list[Task]:
             title = texts.election_title(election, str(get_locale()))
             tasks.append(Task(title=_("Your step as scrutineer of “%(election)s”", election=title),
                               url=url_for("voting.scrutineer", slug=election.slug), count=1, urgency=5))
+    return tasks
+
+
+def officer_tasks(user) -> list[Task]:
+    """The officer's step each election waits for (``services.officer_steps``, the management page's
+    buttons): an election of its own to open, then after any close the encrypted tally and the result.
+    Closing is left out: the officer chooses when (an assembly's vote: assemblies.tasks)."""
+    if not can_manage_election(user):
+        return []
+    rows = db.session.scalars(select(Election).where(
+        Election.state.in_((ElectionState.KEYGEN, ElectionState.CLOSED))).order_by(Election.id))
+    words = {"open": lambda t: _("Open the ballot box: %(t)s", t=t),
+             "tally": lambda t: _("Compute the encrypted tally: %(t)s", t=t),
+             "result": lambda t: _("Publish the result: %(t)s", t=t)}
+    tasks = []
+    for election in rows:
+        title = texts.election_title(election, str(get_locale()))
+        for step in sorted(services.officer_steps(election, queries.board_counts(election)) & set(words)):
+            tasks.append(Task(title=words[step](title), url=url_for("voting.manage", slug=election.slug), count=1,
+                              urgency=25))
     return tasks
 
 

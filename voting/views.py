@@ -426,10 +426,11 @@ def manage_index():
 
 
 def _manage_context(election, error=None):
-    return dict(election=election, counts=queries.board_counts(election), missing=services.missing_trustees(election),
+    counts = queries.board_counts(election)
+    return dict(election=election, counts=counts, missing=services.missing_trustees(election),
                 progress=services.keygen_progress(election), form=ActionForm(), error=error,
-                seals=services.seal_progress(election),
-                tally=services.tally_event(election), result=services.result(election))
+                seals=services.seal_progress(election), ready=services.officer_steps(election, counts),
+                result=services.result(election))
 
 
 @bp.route("/manage/<slug>")

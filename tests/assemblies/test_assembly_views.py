@@ -754,6 +754,61 @@ def test_the_officer_home_page_asks_for_the_convocations_until_they_are_sent(cli
     assert "Send the convocations" not in member_home.get("/").get_data(as_text=True)
 
 
+def test_the_officer_home_page_leads_from_each_step_of_the_vote_to_the_next(client, world):
+    """Open, chair on the day, close past the announced close, then (once the scrutineers have done
+    their part) the encrypted tally and the result: each is on the officer's home page when it is due."""
+    from voting.demo import partial_decryption, seal_signature
+    from voting.models import Election
+
+    title = world.assembly.text("title", "en")
+    steps = {"open": f"Open the vote: {title}", "chair": f"Chair the vote at today's meeting: {title}",
+             "close": f"Close the vote: {title} (the announced close has passed)",
+             "tally": f"Compute the encrypted tally: {title}", "result": f"Publish the result: {title}"}
+
+    def shown() -> set[str]:
+        db.session.expire_all()
+        home = unescape(client.get("/").get_data(as_text=True))
+        return {step for step, words in steps.items() if words in home}
+
+    sign_in(client, world.officer)
+    services.convene(world.assembly)
+    db.session.commit()
+    assert shown() == {"open"}  # the key is made and remote voting has opened
+    assert 'href="/assemblies/ga-test/chair"' in client.get("/").get_data(as_text=True)
+    services.open_vote(world.assembly)
+    db.session.commit()
+    assert shown() == set()  # remote voting runs until the meeting
+    meeting_day(world)
+    assert shown() == {"chair"}
+    world.assembly.voting_closes_at = utcnow() - timedelta(minutes=1)
+    db.session.commit()
+    assert shown() == {"close"}
+    election = db.session.get(Election, world.assembly.election_id)
+    voting.close_election(election)
+    db.session.commit()
+    assert shown() == set()  # the scrutineers sign the seal first
+    kits = list(world.kits.values())
+    threshold = voting.crypto_election(election).threshold
+    for kit in kits[:threshold]:
+        voting.record_trustee_step(election, seal_signature(election, kit))
+    db.session.commit()
+    assert shown() == {"tally"}
+    voting.compute_tally(election)
+    db.session.commit()
+    assert shown() == set()  # the scrutineers decrypt
+    for kit in kits[:threshold]:
+        voting.record_trustee_step(election, partial_decryption(election, kit))
+    db.session.commit()
+    assert shown() == {"result"}
+    assert 'href="/voting/manage/ga-test"' in client.get("/").get_data(as_text=True)
+    voting.publish_result(election)
+    db.session.commit()
+    assert shown() == set()
+    member = client.application.test_client()
+    sign_in(member, world.members[0].account)
+    assert not any(words in member.get("/").get_data(as_text=True) for words in steps.values())
+
+
 def test_on_the_day_the_door_is_on_the_staff_home_page(client, world):
     from app.clock import utcnow
 

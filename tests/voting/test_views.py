@@ -399,3 +399,31 @@ def test_a_vote_of_its_own_tells_its_scrutineers_no_hall(app, world):
     page = client_for(app, world, "scrutineer").get("/voting/ag-web/scrutineer").get_data(as_text=True)
     assert "This vote had no hall" in page and "announced in the hall" not in page
     assert "the hall&#39;s" not in page and "the ones the election officer announces." in page
+
+
+def test_the_officer_home_page_asks_to_open_an_election_of_its_own_once_it_can_be(app):
+    """Before the key, the scrutineers' turn, and without credentials nobody could vote: nothing for
+    the officer; then the box to open, as the management page offers it."""
+    from tests.factories import sign_in
+
+    scr = account(Role.SCRUTINEER, "scrutineer@example.be")
+    officer = account(Role.OFFICER, "officer@example.be")
+    kits = make_kits(2)
+    election = services.create_election(definition("own-vote", "Own vote", demo_contests(2, 1), kits, 2,
+                                                    min_ballots=1), {"t1": scr}, slug="own-vote")
+    db.session.commit()
+    client = app.test_client()
+    sign_in(client, officer)
+    assert "Open the ballot box" not in client.get("/").get_data(as_text=True)
+    run_keygen(election, kits)
+    db.session.commit()
+    assert "Open the ballot box" not in client.get("/").get_data(as_text=True)
+    services.publish_credentials(election, [{"credential": credential_public(generate_credential()), "category": "A",
+                                             "voter": services.new_voter()}], {})
+    db.session.commit()
+    home = client.get("/").get_data(as_text=True)
+    assert "Open the ballot box: Own vote" in home and 'href="/voting/manage/own-vote"' in home
+    assert "Yes, open the ballot box" in client.get("/voting/manage/own-vote").get_data(as_text=True)
+    services.open_election(election)
+    db.session.commit()
+    assert "Open the ballot box" not in client.get("/").get_data(as_text=True)
