@@ -12,7 +12,7 @@ def init_app(app) -> None:
     from assemblies import cli, permissions
     from assemblies.messages import MESSAGES
     from assemblies import minutes_views  # noqa: F401  (its routes, on the blueprint)
-    from assemblies.tasks import door_tasks, minutes_tasks, officer_tasks, vote_tasks
+    from assemblies.tasks import door_tasks, minutes_tasks, officer_tasks, preparer_tasks, vote_tasks
     from assemblies.views import bp
 
     app.register_blueprint(bp)
@@ -21,6 +21,7 @@ def init_app(app) -> None:
     register_messages(MESSAGES)
     nav_item(_l("Assemblies"), "assemblies.index", permissions.can_see_assemblies, order=19)
     task_provider(vote_tasks)
+    task_provider(preparer_tasks)
     task_provider(officer_tasks)
     task_provider(door_tasks)
     task_provider(minutes_tasks)

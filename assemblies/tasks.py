@@ -3,6 +3,7 @@ another member holds their proxy (the holder has their voting link); for a proxy
 owed in the represented member's name until it is cast. The election officer's: the next step of
 each assembly still to vote (the ballot to put on the public board, the convocations to send, the
 vote to open, to chair on the meeting's day, to close past its announced close). The
+preparers' (secretaries and officers): the electorate to freeze once the record date has come. The
 door's, on the day of an assembly: welcoming members at check-in. The secretary's: the minutes of
 an assembly held, until they are signed."""
 from __future__ import annotations
@@ -18,9 +19,10 @@ from sqlalchemy import func, or_, select
 from app.clock import brussels_day, today, utcnow
 from app.extensions import db
 from app.registry import Task
-from assemblies import services
+from app.web import format_day
+from assemblies import rules, services
 from assemblies.models import Assembly, AssemblyMinutes, Elector
-from assemblies.permissions import can_check_in, can_run_vote, can_write_assembly_minutes
+from assemblies.permissions import can_check_in, can_prepare_assembly, can_run_vote, can_write_assembly_minutes
 from shares.queries import member_for_account
 from voting import services as voting
 from voting.models import Election, ElectionState
@@ -56,6 +58,21 @@ def vote_tasks(user):
                                 url=url_for("assemblies.show", slug=assembly.slug), urgency=11,
                                 due=brussels_day(assembly.voting_closes_at), count=1))
     return out
+
+
+def preparer_tasks(user):
+    """The secretary's and the officer's: an assembly to come whose record date has come, its
+    electorate still to freeze (every later step waits for it), due by the last day of the notice."""
+    if not can_prepare_assembly(user):
+        return []
+    rows = db.session.scalars(select(Assembly).where(Assembly.electorate_frozen_at.is_(None),
+                                                     Assembly.starts_at > utcnow(), Assembly.record_date <= today())
+                              .order_by(Assembly.starts_at)).all()
+    return [Task(title=_("Freeze the electorate: %(t)s (record date %(d)s)", t=_title(assembly),
+                         d=format_day(assembly.record_date, "long")),
+                 url=url_for("assemblies.prepare", slug=assembly.slug, _anchor="electorate"), urgency=30,
+                 due=rules.last_convocation_day(assembly.starts_at, services.notice_days()), count=1)
+            for assembly in rows]
 
 
 def officer_tasks(user):

@@ -62,6 +62,12 @@ def test_a_secretary_prepares_an_assembly_in_the_app(client, world):
     assert "Nadia El Amrani" in html and "A majority within each category" in html
     missing = post(client, "/assemblies/ag-2027/items", "/assemblies/ag-2027/prepare", {"kind": "resolution"})
     assert missing.status_code == 400 and "This field is required." in missing.get_data(as_text=True)
+    # The record date is today: the secretary's home page asks for the electorate, until it is frozen.
+    home = unescape(client.get("/").get_data(as_text=True))
+    assert "Freeze the electorate: GA 2027 (record date " in home
+    assert 'href="/assemblies/ag-2027/prepare#electorate"' in home
+    assert post(client, "/assemblies/ag-2027/electorate/freeze", "/assemblies/ag-2027/prepare").status_code == 302
+    assert "Freeze the electorate: GA 2027" not in unescape(client.get("/").get_data(as_text=True))
 
 
 def test_a_pdf_document_is_attached_and_anything_else_refused(client, world):
