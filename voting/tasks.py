@@ -8,7 +8,7 @@ from datetime import date
 from flask import url_for
 from flask_babel import get_locale
 from flask_babel import gettext as _
-from sqlalchemy import select
+from sqlalchemy import or_, select
 
 from app.extensions import db
 from app.models import Role
@@ -43,8 +43,9 @@ def officer_tasks(user) -> list[Task]:
     Closing is left out: the officer chooses when (an assembly's vote: assemblies.tasks)."""
     if not can_manage_election(user):
         return []
-    rows = db.session.scalars(select(Election).where(
-        Election.state.in_((ElectionState.KEYGEN, ElectionState.CLOSED))).order_by(Election.id))
+    rows = db.session.scalars(select(Election).where(or_(
+        Election.state == ElectionState.CLOSED,
+        (Election.state == ElectionState.KEYGEN) & Election.assembly_id.is_(None))).order_by(Election.id))
     words = {"open": lambda t: _("Open the ballot box: %(t)s", t=t),
              "tally": lambda t: _("Compute the encrypted tally: %(t)s", t=t),
              "result": lambda t: _("Publish the result: %(t)s", t=t)}
