@@ -18,6 +18,7 @@ from datetime import date, timedelta
 from pathlib import Path
 from typing import Callable, Iterable
 
+import pyphen
 from flask import current_app
 from flask_babel import force_locale
 from flask_babel import gettext as _
@@ -31,7 +32,7 @@ from app.csvexport import Euros, write_csv
 from app.extensions import db
 from app.jobs import in_background, job_context
 from app.models import Account
-from app.web import euros, format_day
+from app.web import euros, format_day, reader_locale
 from shares import register
 from shares.labels import date_column, entry_label, register_status
 from shares.models import ExportStatus, Member, RegisterExport, ShareEntry
@@ -96,7 +97,7 @@ def _address(m) -> str:
 
 FONT_PATHS = ("/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf", "/usr/share/fonts/TTF/DejaVuSans.ttf")
 # Column widths in mm on A4 landscape (273 mm between the margins).
-PDF_COLUMNS = (("number", 11), ("member", 62), ("identity", 20), ("category", 8), ("shares", 10),
+PDF_COLUMNS = (("number", 11), ("member", 60), ("identity", 20), ("category", 8), ("shares", 12),
                ("capital", 17), ("paid", 17), ("subscription", 20), ("payment", 20), ("fee", 20),
                ("transfers", 22), ("redemption", 18), ("status", 28))
 LINE_MM = 3.6
@@ -111,13 +112,15 @@ def _pdf_class():
 
         heading: list[str] = []
         title_text = ""
+        hyphenator = None  # a pyphen.Pyphen for the file's language, if it has a dictionary
         widths = [w for _, w in PDF_COLUMNS]
 
         def header(self):
             self.set_font(self.font_name, size=9)
             self.text(self.l_margin, self.t_margin + 4, self.title_text)
             # The headings' font shrinks (to 5 pt at most) until each word fits its column: a heading
-            # word cut in two ("renouvellemen / t") reads badly.
+            # word cut in two ("renouvellemen / t") reads badly. A word still too wide is hyphenated
+            # by the language's dictionary ("Hernieuwings- / bijdragen").
             size = 6.5
             self.set_font(self.font_name, size=size)
             while size > 5 and any(self.text_width(word) > w - 2 * self.c_margin
@@ -125,7 +128,8 @@ def _pdf_class():
                 size -= 0.25
                 self.set_font(self.font_name, size=size)
             self.set_y(self.t_margin + 7)
-            self.draw_row(self.heading, heading=True)
+            self.draw_row([" ".join(piece for word in text.split() for piece in self.hyphenate(word, w - 2 * self.c_margin))
+                           for text, w in zip(self.heading, self.widths)], heading=True)
             self.set_font(self.font_name, size=6.5)
 
         def footer(self):
@@ -137,6 +141,22 @@ def _pdf_class():
         def text_width(self, text: str) -> float:
             cw = self.current_font.cw
             return sum(cw[ord(c)] for c in text) * self.font_size_pt / 1000 / self.k
+
+        def hyphenate(self, word: str, room: float) -> list[str]:
+            """``word`` as pieces that each fit ``room``, cut where the dictionary allows, each but the
+            last ending with a hyphen (the word whole if it fits or the language has no dictionary)."""
+            pieces = []
+            while self.hyphenator and self.text_width(word) > room:
+                cuts = [(head, tail) for head, tail in self.hyphenator.iterate(word) if self.text_width(head + "-") <= room]
+                if not cuts:
+                    break
+                # On two lines, the most even cut ("Hernieuwings- / bijdragen", not "Hernieuwingsbijdra- / gen");
+                # else the longest first part (iterate() gives it first).
+                last = [cut for cut in cuts if self.text_width(cut[1]) <= room]
+                head, word = min(last, key=lambda cut: abs(self.text_width(cut[0] + "-") - self.text_width(cut[1]))) \
+                    if last else cuts[0]
+                pieces.append(head + "-")
+            return pieces + [word]
 
         def wrap(self, text: str, width: float) -> list[str]:
             if not text:
@@ -193,6 +213,12 @@ def coop_heading() -> str:
     return " · ".join(part for part in (identity["name"], identity["office"], identity["enterprise"]) if part)
 
 
+def register_pdf_heading() -> list[str]:
+    return [_("No."), _("Member"), _("Identity number"), _("Cat."), _("Shares"), _("Subscribed"), _("Paid"),
+            date_column("subscription"), date_column("payment"), date_column("fee"), _("Transfers"),
+            date_column("redemption"), _("Status")]
+
+
 def write_register_pdf(on: date, out, progress: Callable[[int], None] | None = None) -> int:
     """Draw the register as of ``on`` into the binary file ``out``; returns the number of members.
     ``progress(n)`` is called every 500 members."""
@@ -209,9 +235,9 @@ def write_register_pdf(on: date, out, progress: Callable[[int], None] | None = N
         pdf.font_name = "Helvetica"
     as_of = _("Share register as of %(day)s", day=format_day(on, "long"))  # outside an f-string: extracted
     pdf.title_text = f"{coop_heading()} — {as_of}"
-    pdf.heading = [_("No."), _("Member"), _("Identity number"), _("Cat."), _("Shares"), _("Subscribed"), _("Paid"),
-                   date_column("subscription"), date_column("payment"), date_column("fee"), _("Transfers"),
-                   date_column("redemption"), _("Status")]
+    pdf.heading = register_pdf_heading()
+    language = pyphen.language_fallback(str(reader_locale()))
+    pdf.hyphenator = pyphen.Pyphen(lang=language) if language else None
     pdf.alias_nb_pages()
     pdf.add_page()
     pdf.set_font(pdf.font_name, size=6.5)

@@ -3,6 +3,7 @@ from __future__ import annotations
 import re
 from datetime import date
 
+import pytest
 from sqlalchemy import func, select
 
 from app import clock
@@ -90,6 +91,38 @@ def test_register_pdf_command_writes_the_register_as_of_a_date(app, make_member,
     app.test_cli_runner().invoke(args=["shares", "register-pdf", str(before), "--on", "2023-12-31"])
     text = subprocess.run(["pdftotext", str(before), "-"], capture_output=True, text=True, check=True).stdout
     assert "Vandenbroucke" not in text
+
+
+@pytest.mark.parametrize("language", ["nl", "fr", "en"])
+def test_register_pdf_headings_are_never_cut_mid_word(app, make_member, tmp_path, language):
+    """A heading word too wide for its column (Dutch "Hernieuwingsbijdragen") is hyphenated where the
+    language allows ("Hernieuwings-" / "bijdragen"), never cut without a hyphen ("Aandele" / "n")."""
+    import subprocess
+
+    from flask_babel import force_locale
+
+    from shares.exports import register_pdf_heading
+
+    register.subscribe(make_member(), 2, on=date(2024, 1, 1))
+    db.session.commit()
+    path = tmp_path / "register.pdf"
+    result = app.test_cli_runner().invoke(args=["shares", "register-pdf", str(path), "--on", "2024-06-30",
+                                                "--language", language])
+    assert result.exit_code == 0, result.output
+    with app.test_request_context(), force_locale(language):
+        words = [word for text in register_pdf_heading() for word in text.split()]
+    text = subprocess.run(["pdftotext", "-raw", "-l", "1", str(path), "-"], capture_output=True, text=True,
+                          check=True).stdout
+    # The lines between the title and the first category's totals: the headings.
+    lines = text.splitlines()[1:]
+    printed = " ".join(lines[:next(k for k, line in enumerate(lines) if line.startswith(("Categor", "Catégor")))]).split()
+    whole = [w for w in printed if not w.endswith("-")]
+    heads = [w[:-1] for w in printed if w.endswith("-")]
+    for word in words:
+        assert word in whole or any(word.startswith(head) and word[len(head):] in whole for head in heads), \
+            (word, printed)
+    if language == "nl":
+        assert "Hernieuwings-" in printed and "bijdragen" in printed and "Aandelen" in printed
 
 
 def test_import_statement_command_names_the_statements_it_skipped(app, tmp_path, monkeypatch):
