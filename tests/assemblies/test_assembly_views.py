@@ -436,6 +436,34 @@ def test_results_page_csv_and_pdf(client, world):
     assert re.fullmatch(r"( [^;:]+\u00a0: \d+)(\u202f;( [^;:]+\u00a0: \d+))+", among), among  # « femmes : 1 ; … »
 
 
+def test_a_result_on_the_results_pdf_stays_on_one_page_with_its_heading(client, world, tmp_path):
+    """Each question's heading, its outcome and all its table's rows are on one page (the world's
+    results would otherwise put the second question's "Total" row on the next page); each
+    election's category heading is on the page of all its candidates."""
+    import subprocess
+
+    from assemblies.models import Candidate
+
+    cast_for(world.assembly, electors(world), world.rng)
+    tally(world.assembly, world.kits)
+    db.session.commit()
+    sign_in(client, world.members[0].account)
+    path = tmp_path / "results.pdf"
+    path.write_bytes(client.get("/assemblies/ga-test/results.pdf").data)
+    pages = subprocess.run(["pdftotext", "-layout", str(path), "-"], capture_output=True, text=True,
+                           check=True).stdout.split("\f")
+    questions = [i for i in world.assembly.items if i.kind is ItemKind.RESOLUTION]
+    assert len(questions) >= 2
+    for item in questions:
+        title = item.text("title", "en")
+        page = next(p for p in pages if title in p).split(title, 1)[1]
+        assert all(words in page for words in ("Majority required", "Category A", "Category B", "Total")), (title, page)
+    for category, heading in (("A", "Category A: 4 seats"), ("B", "Category B: 2 seats")):
+        page = next(p for p in pages if heading in p).split(heading, 1)[1].split("seats")[0]
+        names = db.session.scalars(select(Candidate.name).where(Candidate.category == category)).all()
+        assert len(names) >= 4 and all(name in page for name in names), (heading, page)
+
+
 def test_results_csv_cells_are_never_formulas(client, world):
     from assemblies.models import Candidate
 
