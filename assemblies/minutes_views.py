@@ -137,9 +137,11 @@ def minutes_correct(slug: str):
 @bp.route("/<slug>/minutes.pdf")
 @permission_required(can_see_assemblies)
 def minutes_pdf(slug: str):
+    from shares.certificates import coop_identity
     from shares.pdf import pdf_page
 
     assembly, minutes = _readable(slug)
     if minutes is None:
         abort(404)
-    return pdf_page("assemblies/minutes_pdf.html", f"minutes-{assembly.slug}.pdf", **_document(assembly, minutes))
+    return pdf_page("assemblies/minutes_pdf.html", f"minutes-{assembly.slug}.pdf", coop=coop_identity(),
+                    **_document(assembly, minutes))

@@ -767,14 +767,15 @@ def results_csv(slug: str):
 @bp.route("/<slug>/results.pdf")
 @permission_required(can_see_assemblies)
 def results_pdf(slug: str):
+    from shares.certificates import coop_identity
     from shares.pdf import pdf_page
 
     assembly = queries.assembly_by_slug(slug)
     res = queries.results(assembly)
     if res is None:
         abort(404)
-    return pdf_page("assemblies/results_pdf.html", f"results-{assembly.slug}.pdf", assembly=assembly, lang=_lang(),
-                    results=res, turnout=queries.turnout(assembly), charts=charts.result_charts(res, _lang()))
+    return pdf_page("assemblies/results_pdf.html", f"results-{assembly.slug}.pdf", coop=coop_identity(),
+                    assembly=assembly, lang=_lang(), results=res, turnout=queries.turnout(assembly), charts=charts.result_charts(res, _lang()))
 
 
 MAJORITY_WORDS = {

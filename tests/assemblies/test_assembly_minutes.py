@@ -259,3 +259,31 @@ def test_a_draft_is_changed_in_its_form_not_corrected(client, world):
     assert refused.status_code == 409
     assert "The minutes are not signed yet: change them in their form." in _text(refused.get_data(as_text=True))
     assert db.session.scalar(select(AssemblyMinutes)).corrections == []
+
+
+@pytest.mark.parametrize("language, words", [
+    ("en", ["Une Voix SC", "Registered office: Rue Coenraets 72, 1060 Saint-Gilles", "Enterprise number 0403.170.701",
+            "Minutes"]),
+    ("fr", ["Une Voix SC", "Siège : Rue Coenraets 72, 1060 Saint-Gilles", "Numéro d'entreprise 0403.170.701",
+            "Procès-verbal"]),
+    ("nl", ["Une Voix CV", "Maatschappelijke zetel: Rue Coenraets 72, 1060 Saint-Gilles",
+            "Ondernemingsnummer 0403.170.701", "Notulen"]),
+])
+def test_the_minutes_and_results_pdfs_are_headed_by_the_cooperative(client, world, tmp_path, language, words):
+    """As the certificate and the register extract: the cooperative's name and form, registered office
+    and enterprise number, above the title, in the reader's language."""
+    import subprocess
+
+    _signed(world)
+    world.members[0].account.language = language
+    db.session.commit()
+    sign_in(client, world.members[0].account)
+    for document, title in (("minutes", words[-1]), ("results", None)):
+        path = tmp_path / f"{document}.pdf"
+        path.write_bytes(client.get(f"/assemblies/ga-test/{document}.pdf").data)
+        text = subprocess.run(["pdftotext", "-layout", str(path), "-"], capture_output=True, text=True,
+                              check=True).stdout.replace("\u202f", " ").replace("\u00a0", " ")
+        for phrase in words[:-1]:
+            assert phrase in text, (document, phrase, text[:600])
+        if title:
+            assert text.index(words[2]) < text.index(title)
