@@ -285,6 +285,13 @@ def percent(value: float) -> str:
     return babel_numbers.format_decimal(value, format="#,##0.0", locale=str(get_locale() or "fr"))
 
 
+def number(value: float) -> str:
+    """A count or a round amount in the reader's locale (``1.620`` in Dutch, ``1\u202f620`` in French,
+    ``1,620`` in English), as the euros and percentages beside it; below one, two decimals (``0,25``)."""
+    pattern = "#,##0" if abs(value) >= 1 or value == 0 else "#,##0.00"
+    return babel_numbers.format_decimal(value, format=pattern, locale=str(get_locale() or "fr"))
+
+
 NO_STORE_TYPES = {"application/pdf", "text/csv", "application/zip", "application/vnd.ms-excel",
                   "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"}
 

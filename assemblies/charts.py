@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from flask_babel import format_datetime, format_time, gettext as _, to_user_timezone
 
+from app.web import number
 from shares.charts import Series, bar_chart, line_chart
 
 
@@ -44,7 +45,7 @@ def turnout_chart(points, electorate: int):
     if not points:
         return None
     moments = [t for t, _n in points]
-    return line_chart(_("Turnout over time"), _("Members who have voted, out of %(n)d", n=electorate),
+    return line_chart(_("Turnout over time"), _("Members who have voted, out of %(n)s", n=number(electorate)),
                       _moment_labels(moments), [Series(_("Voted"), [n for _t, n in points])], label_every=4,
                       narrow_labels=_moment_labels(moments, narrow=True))
 

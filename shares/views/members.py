@@ -16,7 +16,7 @@ from app.errors import DomainError, error_message
 from app.extensions import db
 from app.uow import unit_of_work
 from app.registry import Task
-from app.web import format_day, render
+from app.web import format_day, number, render
 from shares import certificates, charts, extracts, member_requests, payments, register, renewal, standing
 from shares.admission import application_for
 from shares.forms import BuySharesForm, CategoryRequestForm, ConfirmForm, DecisionForm, ResignationRequestForm
@@ -362,7 +362,7 @@ def renewal_progress_chart(year: int, status: renewal.CampaignStatus) -> charts.
     return charts.line_chart(
         _("Renewals paid for %(year)s", year=year),
         _("Cumulative number of renewals paid for %(year)s, day by day, against the %(sent)s requests sent.",
-          year=year, sent=status.sent),
+          year=year, sent=number(status.sent)),
         labels, [charts.Series(_("Paid"), paid), charts.Series(_("Requests sent"), [status.sent] * len(labels))])
 
 

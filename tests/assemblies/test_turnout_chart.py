@@ -84,3 +84,17 @@ def test_on_a_phone_the_time_labels_never_run_into_each_other(app, lang, start, 
         expected_first, expected_last = ["20 Nov", "23:00"], ["27 Nov", "09:00"]
     assert first == expected_first and last == expected_last
     assert rows[0][0] != "\n".join(first) or len(first) == 1  # the table says the day and the hour on one line
+
+
+@pytest.mark.parametrize("lang, voted, top, desc", [
+    ("nl", "1.620", "2.000", "Leden die gestemd hebben, op 3.400"),
+    ("fr", "1\u202f620", "2\u202f000", "Sociétaires ayant voté, sur 3\u202f400"),
+    ("en", "1,620", "2,000", "Members who have voted, out of 3,400")])
+def test_the_turnout_chart_writes_numbers_in_the_readers_language(app, lang, voted, top, desc):
+    """As the results' tables: "1.620" in Dutch, "1 620" (a thin space) in French, "1,620" in English."""
+    points = [(datetime(2026, 11, 27, 13, 0, tzinfo=timezone.utc), 800),
+              (datetime(2026, 11, 27, 14, 0, tzinfo=timezone.utc), 1620)]
+    with app.test_request_context(), force_locale(lang):
+        chart = turnout_chart(points, 3400)
+    svg = str(chart.svg)
+    assert chart.rows[1][1] == voted and f">{top}</text>" in svg and chart.description == desc

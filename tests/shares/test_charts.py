@@ -15,6 +15,13 @@ pytestmark = pytest.mark.no_db
 SVG = "{http://www.w3.org/2000/svg}"
 
 
+@pytest.fixture(autouse=True)
+def reader(data_app):
+    """A request, whose reader's locale the figures are written in (English unless a test says otherwise)."""
+    with data_app.test_request_context():
+        yield
+
+
 def parse(chart):
     return etree.fromstring(str(chart.svg).encode())
 
@@ -122,3 +129,21 @@ def test_long_names_wrap_under_their_bars_and_a_phone_draws_one_row_each():
     # Three short answers stay upright bars on a phone.
     upright = bar_chart("Resolution", "Votes", ["Yes", "No", "Abstain"], [Series("A", [3, 1, 0])])
     assert "<tspan" in str(upright.svg_narrow)
+
+
+@pytest.mark.parametrize("language, thousands, fraction", [
+    ("nl", ["1.620", "2.000"], "0,25"), ("fr", ["1\u202f620", "2\u202f000"], "0,25"), ("en", ["1,620", "2,000"], "0.25")])
+def test_figures_are_written_in_the_readers_locale(language, thousands, fraction):
+    """As the tables and amounts beside the chart (1.620,00 € in Dutch): bars' figures, the axis and
+    the table in the reader's way of writing numbers."""
+    from flask_babel import force_locale
+
+    with force_locale(language):
+        chart = bar_chart("Capital", "d", ["2025"], [Series("A", [1620])])
+        small = line_chart("Share", "d", ["1", "2"], [Series("A", [0.25, 0.5])])
+    figure, top = thousands
+    assert chart.rows == [["2025", figure]]
+    texts = [t.text for t in parse(chart).iter(SVG + "text")]
+    assert top in texts and "1 620" not in str(chart.svg)
+    assert f"A, 2025: {figure}" in [t.text for t in parse(chart).iter(SVG + "title")]
+    assert small.rows[0][1] == fraction

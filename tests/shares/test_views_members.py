@@ -411,6 +411,21 @@ def test_dashboard_totals_and_charts(client, member_with_shares, make_staff, mak
     assert html.count('role="img"') >= 2 and "<script" not in html.split("</head>")[1]
 
 
+@pytest.mark.parametrize("language, capital, figure", [
+    ("nl", "1.620,00 €", "1.620"), ("fr", "1\u202f620,00 €", "1\u202f620"), ("en", "1,620.00 €", "1,620")])
+def test_dashboard_charts_write_figures_as_its_tables_do(client, member_with_shares, make_staff, language, capital,
+                                                           figure):
+    """The capital chart (bars, axis, its table of figures) writes 1 620 euros as the totals table beside it,
+    in the reader's language: "1.620" in Dutch, never the French "1 620" (a space) there."""
+    member_with_shares(54, on=date(THIS_YEAR - 1, 3, 1), category=Category.A)  # 54 shares of 30 €
+    sign_in(client, make_staff(language=language))
+    html = client.get("/staff/dashboard").get_data(as_text=True)
+    assert f">{capital}</td>" in html
+    chart = html[html.index("<svg", html.index(">54<")):]  # the members' chart, then the capital chart
+    assert f": {figure}</title>" in chart and f"<td>{figure}</td>" in chart
+    assert ("1\u202f620" in chart) == (language == "fr")
+
+
 def test_dashboard_queries_do_not_grow_with_members(client, member_with_shares, make_staff, query_counter):
     staff = make_staff()
     sign_in(client, staff)
