@@ -21,7 +21,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date
 
-from sqlalchemy import func, insert, select, update
+from sqlalchemy import case, func, insert, select, update
 from sqlalchemy.orm import joinedload
 from stdnum import iban as std_iban
 
@@ -236,9 +236,13 @@ def _classify(tx: BankTransaction, request: PaymentRequest | None) -> None:
 
 
 def queue_statement(why: str | None = None):
+    """The waiting payments in the order of their reasons (those that name their request first: paid
+    too much or too little), then oldest first."""
+    reason_order = case({code: i for i, code in enumerate(WHY_CODES)}, value=BankTransaction.why,
+                        else_=len(WHY_CODES))
     stmt = (select(BankTransaction).where(BankTransaction.match_status.in_(QUEUE_STATUSES),
                                           BankTransaction.resolved_at.is_(None))
-            .order_by(BankTransaction.booking_date, BankTransaction.id))
+            .order_by(reason_order, BankTransaction.booking_date, BankTransaction.id))
     if why:
         stmt = stmt.where(BankTransaction.why == why)
     return stmt

@@ -397,7 +397,6 @@ class QueueFilterForm(FlaskForm):
     why = SelectField(choices=[SelectChoice(code, code) for code in (
         "", "overpaid", "partial", "bad_reference", "unknown_reference", "no_reference", "cancelled", "currency",
         "debit")], validators=[Optional()])
-    page = IntegerField(default=1, validators=[Optional(), NumberRange(min=1, max=100_000)])
 
 
 class StatementForm(FlaskForm):
@@ -409,7 +408,6 @@ class RegisterDateForm(FlaskForm):
         csrf = False
 
     on = DayField(_l("Register as of"), validators=[Optional()])
-    page = IntegerField(default=1, validators=[Optional(), NumberRange(min=1, max=100_000)])
 
 
 # --- admission ------------------------------------------------------------------------------------

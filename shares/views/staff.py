@@ -14,7 +14,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import joinedload
 from wtforms.fields.choices import SelectChoice
 
-from app import clock
+from app import clock, paging
 from app.authz import permission_required
 from app.csvexport import Euros, csv_response
 from app.errors import DomainError, error_message, register_messages
@@ -35,7 +35,7 @@ from shares.settings import share_price_cents
 from shares.views.blueprint import bp, row_or_404
 from shares.views.members import certificate_response
 
-REGISTER_PAGE_SIZE = 50  # each member a card on a phone: some 350 px each
+REGISTER_PAGE_SIZE = 50  # each member a short card on a phone
 
 register_messages({
     errors.PaymentConflict: _l("Another payment of this request was recorded at the same moment. Try again."),
@@ -246,7 +246,7 @@ def _resolve(tx: BankTransaction, form, actor, member: Member | None = None):
 def register_page():
     form = forms.RegisterDateForm(request.args)
     if not form.validate():
-        return render_template("shares/register.html", form=form, rows=[], totals={}, on=None, page=1, pages=1), 400
+        return render_template("shares/register.html", form=form, rows=[], totals={}, on=None), 400
     on = form.on.data or clock.today()
     fmt = request.args.get("format", "html")
     if fmt == "csv":
@@ -259,13 +259,11 @@ def register_page():
         return redirect(url_for("shares.register_page", on=on.isoformat(), _anchor="files"), 303)
     if fmt != "html":
         abort(404)
-    page = max(form.page.data or 1, 1)
-    count = register.register_count(on)
-    rows = register.register_rows(on, offset=(page - 1) * REGISTER_PAGE_SIZE, limit=REGISTER_PAGE_SIZE)
+    page = paging.page_of(register.register_count(on), REGISTER_PAGE_SIZE, request.args.get("page"))
+    rows = register.register_rows(on, offset=page.offset, limit=page.size)
     export_form = forms.ExportForm(formdata=None, data={"on": on})
     return render("shares/register.html", "shares/_partials/register_rows.html", form=form, rows=rows, on=on,
-                  totals=register.totals(on), page=page, pages=max((count - 1) // REGISTER_PAGE_SIZE + 1, 1),
-                  count=count, export_form=export_form, date_keys=register.DATE_COLUMNS)
+                  totals=register.totals(on), page=page, export_form=export_form, date_keys=register.DATE_COLUMNS)
 
 
 def _register_csv(on: date) -> Response:
@@ -305,7 +303,7 @@ def statement_import():
 # The queue: every payment nobody could match, with suggestions; resolved in place
 # ------------------------------------------------------------------------------------------------
 
-QUEUE_PAGE_SIZE = 50
+QUEUE_PAGE_SIZE = 25  # a card each, a few lines on a phone; the decisions above them on the first page
 
 
 def _queue_options():
@@ -326,23 +324,25 @@ def _queue_context() -> dict:
 @bp.route("/staff/payments/queue")
 @permission_required(can_resolve_payments)
 def payment_queue():
+    """What needs a decision first (short payments, money kept beyond what was due), on the first page;
+    then the waiting payments, a page at a time, in the order of their reasons."""
     form = forms.QueueFilterForm(request.args)
     if not form.validate():
         abort(400)
     why = form.why.data or None
-    page = form.page.data or 1
+    context = _queue_context()
+    page = paging.page_of(context["counts"].get(why, 0) if why else context["total"], QUEUE_PAGE_SIZE,
+                          request.args.get("page"))
     rows = list(db.session.scalars(bank.queue_statement(why).options(*_queue_options())
-                                   .limit(QUEUE_PAGE_SIZE).offset((page - 1) * QUEUE_PAGE_SIZE)))
+                                   .limit(page.size).offset(page.offset)))
+    first = page.number == 1
     kept = list(db.session.scalars(surpluses.open_surpluses_statement()
                                    .options(joinedload(Surplus.member), joinedload(Surplus.payment_request),
                                             joinedload(Surplus.bank_transaction))
-                                   .limit(QUEUE_PAGE_SIZE)))
-    short = _short_rows()
-    context = _queue_context()
-    shown = context["counts"].get(why, 0) if why else context["total"]
-    return render("shares/payment_queue.html", None, rows=rows, why=why, page=page,
-                  pages=max((shown - 1) // QUEUE_PAGE_SIZE + 1, 1), kept_rows=kept, short_rows=short,
-                  row_forms={t.id: _match_form(t) for t in rows},
+                                   .limit(QUEUE_PAGE_SIZE))) if first else []
+    short = _short_rows() if first else []
+    return render("shares/payment_queue.html", None, rows=rows, why=why, page=page, kept_rows=kept,
+                  short_rows=short, row_forms={t.id: _match_form(t) for t in rows},
                   surplus_forms={k.id: _surplus_forms(k) for k in kept + short}, **context)
 
 
