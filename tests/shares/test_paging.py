@@ -51,7 +51,7 @@ def test_the_register_is_paged_and_keeps_its_date(client, login_as, five_members
     # The next page replaces the rows in place, and the address follows.
     swapped = client.get("/staff/register?on=2023-06-01&page=3", headers={"HX-Request": "true"}).get_data(as_text=True)
     assert swapped.startswith('<div id="register-rows">') and _names(swapped) == ["5"] and "Members 5–5 of 5" in swapped
-    assert 'hx-push-url="true"' in swapped
+    assert 'hx-swap="outerHTML show:#register-rows:top" hx-push-url="true"' in swapped
 
 
 @pytest.mark.parametrize("raw,shown", [("abc", ["1", "2"]), ("-1", ["1", "2"]), ("0", ["1", "2"]),

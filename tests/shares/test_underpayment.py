@@ -267,10 +267,12 @@ def test_staff_decide_a_short_payment_from_the_queue(client, login_as, make_memb
     tx = db.session.scalar(select(BankTransaction))
     prefix = f"tx{tx.id}-"
     data = {prefix + "version": tx.version, prefix + "action": "match", prefix + "reference": request.reference}
-    # In place (htmx): the row says where to decide, and the section below follows out of band, with it.
+    # In place (htmx): the row says where to decide (the queue's first page, whichever page the payment
+    # was on), and the section above the payments follows out of band, with it.
     in_place = client.post(f"/staff/payments/queue/{tx.id}", data=data, headers={"HX-Request": "true"})
     html = in_place.get_data(as_text=True)
-    assert in_place.status_code == 200 and "decide below what follows" in html
+    assert in_place.status_code == 200 and "decide what follows at the top of the queue" in html
+    assert 'href="/staff/payments/queue#short-title"' in html
     assert '<section id="short" aria-labelledby="short-title" hx-swap-oob="true">' in html
     assert html.count('id="kept-') == 1 and "Keep the rest due and remind the member" in html
     # Without JavaScript, the same post is a redirect to that section.
