@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import re
+import unicodedata
 from datetime import date
 from decimal import Decimal
 
@@ -31,6 +32,19 @@ def say_refusal(form, exc: DomainError, field: str | None = None) -> None:
         form[field].errors = [*form[field].errors, message]
     else:
         form.form_errors.append(message)
+
+
+def NO_MARKUP(form, field) -> None:
+    """A name or an address is printed on certificates, the legal register and letters: markup is no part of
+    one, nor an emoji or another symbol the register's fonts cannot print (Unicode's "other symbol",
+    control, private-use, surrogate and unassigned characters). Letters of every script, digits,
+    punctuation and currency signs pass."""
+    text = field.data or ""
+    if "<" in text or ">" in text:
+        raise ValidationError(_l("A name or an address cannot contain < or >."))
+    if any(unicodedata.category(c) in ("So", "Cc", "Co", "Cs", "Cn") for c in text):
+        raise ValidationError(_l("A name or an address is written with letters, digits and punctuation: no emoji "
+                                 "or other symbol (the register and certificates could not print it)."))
 
 
 class FreeName:

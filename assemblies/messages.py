@@ -6,7 +6,9 @@ from flask_babel import lazy_gettext as _l
 
 from app.audit import (named_rows, register_action_labels, register_field_labels, register_object_labels,
                        register_object_names, register_value_words)
+from app.extensions import db
 from assemblies import errors
+from assemblies.services import standing_proxy
 from assemblies.models import AgendaItem, Assembly, Candidate, CheckIn, Document, Proxy
 from app.web import format_moment, time_of_day
 from shares.labels import member_number_and_name
@@ -246,3 +248,15 @@ register_object_names("assembly_checkin", named_rows(CheckIn, lambda checkin, la
 register_object_names("assembly_document", named_rows(
     Document, lambda document, language: document.text("title", language),
     Document.id, Document.title_fr, Document.title_nl, Document.title_en))
+
+
+def proxy_given_words(member, election) -> str | None:
+    """Why the member's own voting link no longer works, when they gave their proxy at this
+    election's assembly (voting.texts.why_revoked, on their ballot page)."""
+    assembly = db.session.get(Assembly, election.assembly_id) if election.assembly_id else None
+    proxy = standing_proxy(assembly, member.id) if assembly is not None else None
+    if proxy is None:
+        return None
+    return _("You gave your proxy to %(name)s, who votes in your name with a link of their own. To vote "
+             "yourself, withdraw your proxy on the assembly's page: a new link then comes to you by mail.",
+             name=proxy.holder.name)

@@ -588,6 +588,7 @@ def _deliver(assembly, election, private, now, channel, letters) -> None:
                    dedupe_key=f"assembly-link:{assembly.id}:{elector.member_id}:{elector.links_issued}",
                    assembly=assembly, lang=recipient.language, link=link, credential=credential,
                    fingerprint=election.fingerprint, for_member=elector.member if proxy is not None else None,
+                   recipient=recipient, replaces=proxy is None and elector.links_issued > 1,
                    page=f"{current_app.config['PUBLIC_URL'].rstrip('/')}"
                         f"{url_for('assemblies.show', slug=assembly.slug)}")
 
@@ -730,7 +731,7 @@ def end_proxy(assembly: Assembly, giver: Member, actor: Account | None = None) -
     if holder.email:  # the holder is told their link for the giver stopped working
         with job_context():
             queue_mail(holder.email, holder.language, "assembly_proxy_withdrawn", dedupe_key=f"proxy-end:{proxy.id}",
-                       assembly=assembly, lang=holder.language, giver=giver)
+                       assembly=assembly, lang=holder.language, giver=giver, holder=holder)
 
 
 def proxies_held(assembly: Assembly, holder: Member) -> list[Proxy]:

@@ -10,7 +10,7 @@ from wtforms.fields.choices import SelectChoice
 from wtforms.validators import InputRequired, Optional, Regexp
 from wtforms.widgets import CheckboxInput, ListWidget
 
-from app.forms import DayField, FreeName, Length, NumberRange
+from app.forms import NO_MARKUP, DayField, FreeName, Length, NumberRange
 from candidates.labels import WORDS
 from candidates.services import LIMITS
 
@@ -33,9 +33,11 @@ class ApplicationForm(FlaskForm):
     version = HiddenField(validators=[Optional(), Regexp(r"^[0-9]{1,9}$",
                                                          message=_l("This form is out of date. Reload the page."))])
     language = SelectField(_l("Language you write in"), choices=LANGUAGE_CHOICES)
-    published_name = StringField(_l("Name as published"), validators=[Optional(), Length(max=LIMITS["published_name"])])
+    # Names go on the ballot and its papers, as on the register: the same rule.
+    published_name = StringField(_l("Name as published"),
+                                 validators=[Optional(), Length(max=LIMITS["published_name"]), NO_MARKUP])
     representative_name = StringField(_l("Name of the person representing your organisation"),
-                                      validators=[Optional(), Length(max=LIMITS["representative_name"])])
+                                      validators=[Optional(), Length(max=LIMITS["representative_name"]), NO_MARKUP])
     photo = FileField(_l("Photo (JPEG, PNG or WebP, up to 5 MB)"))
     biography = TextAreaField(_l("Short biography"), validators=[Optional(), Length(max=LIMITS["biography"])])
     motivation = TextAreaField(_l("Why do you stand?"), validators=[Optional(), Length(max=LIMITS["motivation"])])

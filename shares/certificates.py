@@ -25,7 +25,14 @@ from shares.models import CertificateIssue, Member
 from shares.register import holding
 from shares.standing import register_facts
 
-_TOKEN = re.compile(r"[A-Za-z0-9_-]{20,64}")
+_TOKEN = re.compile(r"[A-Za-z0-9_-]{20,64}")  # certificates issued before 29 November 2026 may hold - and _
+# New codes: 32 letters and digits that cannot be mistaken for one another (no 0, O, I, l), about 187 bits,
+# and no hyphen, at which the address printed under the QR code would break as if it were a word's.
+_TOKEN_LETTERS = "123456789ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnopqrstuvwxyz"
+
+
+def _new_token() -> str:
+    return "".join(secrets.choice(_TOKEN_LETTERS) for _ in range(32))
 
 
 class CertificateUnavailable(DomainError):
@@ -70,7 +77,7 @@ def issue(member: Member, on: date, shares: int) -> CertificateIssue:
         CertificateIssue.paid_cents == facts.paid_cents).order_by(CertificateIssue.id.desc()).limit(1))
     if existing is not None:
         return existing
-    certificate = CertificateIssue(token=secrets.token_urlsafe(24), member_id=member.id, year=on.year,
+    certificate = CertificateIssue(token=_new_token(), member_id=member.id, year=on.year,
                                    name=member.name[:200], number=member.number, category=facts.category,
                                    shares=shares, capital_cents=facts.capital_cents, paid_cents=facts.paid_cents,
                                    issued_on=on)

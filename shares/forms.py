@@ -3,7 +3,6 @@ statements. Identity numbers and IBANs are checked with python-stdnum and stored
 from __future__ import annotations
 
 import re
-import unicodedata
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
@@ -20,7 +19,7 @@ from wtforms.widgets import HiddenInput
 from app.auth.forms import email_field
 from app.clock import today
 from app.errors import error_message
-from app.forms import DayField, Length, NumberRange
+from app.forms import NO_MARKUP, DayField, Length, NumberRange
 from app.i18n import LANGUAGE_NAMES, LANGUAGE_WORDS
 from shares.errors import InvalidReference, LegalPersonInCategoryA
 from shares.labels import COUNTRIES, DOCUMENT_WORDS
@@ -82,19 +81,6 @@ def _postcode_fits_country(form, field) -> None:
 
 VERSION = [InputRequired(_l("This form is out of date. Reload the page.")),
            NumberRange(min=1, max=2**31 - 1, message=_l("This form is out of date. Reload the page."))]
-
-
-def NO_MARKUP(form, field) -> None:
-    """A name or an address is printed on certificates, the legal register and letters: markup is no part of
-    one, nor an emoji or another symbol the register's fonts cannot print (Unicode's "other symbol",
-    control, private-use, surrogate and unassigned characters). Letters of every script, digits,
-    punctuation and currency signs pass."""
-    text = field.data or ""
-    if "<" in text or ">" in text:
-        raise ValidationError(_l("A name or an address cannot contain < or >."))
-    if any(unicodedata.category(c) in ("So", "Cc", "Co", "Cs", "Cn") for c in text):
-        raise ValidationError(_l("A name or an address is written with letters, digits and punctuation: no emoji "
-                                 "or other symbol (the register and certificates could not print it)."))
 
 
 class PersonFields(FlaskForm):

@@ -151,6 +151,12 @@ def event_data(election: Election, event_type: str) -> list[dict]:
             BoardEvent.election_id == election.id, BoardEvent.type == event_type).order_by(BoardEvent.seq))]
 
 
+def credential_owner(election: Election, public: str) -> int | None:
+    """The id of the member a credential of this election was delivered to (None: not known)."""
+    return db.session.scalar(select(Credential.member_id).where(Credential.election_id == election.id,
+                                                                Credential.public == public))
+
+
 def delivered_credential(election: Election, member_id: int) -> bool:
     """Whether a credential of this election was ever delivered to the member (a revoked one too)."""
     return db.session.scalar(select(Credential.id).where(Credential.election_id == election.id,

@@ -22,6 +22,25 @@ CATEGORY_TITLES = {
 }
 
 
+# Why a member's own credential was revoked, said on their ballot page: each explanation, registered
+# by the module that revokes (assemblies: a proxy given), returns a sentence or None (voting imports none).
+REVOKED_EXPLANATIONS: list = []
+
+
+def register_revoked_explanation(explain) -> None:
+    if explain not in REVOKED_EXPLANATIONS:
+        REVOKED_EXPLANATIONS.append(explain)
+
+
+def why_revoked(member: Any, election: Any) -> str:
+    """Why ``member``'s own credential no longer votes: a registered explanation, else a newer link."""
+    for explain in REVOKED_EXPLANATIONS:
+        words = explain(member, election)
+        if words:
+            return words
+    return _("This link was replaced by a newer one, sent to you by mail: vote with the link of your latest mail.")
+
+
 def _pick(value: Any, lang: str, default: str) -> str:
     if isinstance(value, dict):
         return value.get(lang) or value.get("fr") or value.get("en") or default

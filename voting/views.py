@@ -96,8 +96,8 @@ def _trustee_data_message(exc: errors.InvalidTrusteeData) -> str:
 register_messages(MESSAGES)  # one registry (app.errors): error_message(exc) words a refusal anywhere
 
 
-def _json_error(exc: errors.VotingError) -> Response:
-    body: dict[str, Any] = {"error": exc.info.get("code", exc.code), "message": error_message(exc)}
+def _json_error(exc: errors.VotingError, message: str | None = None) -> Response:
+    body: dict[str, Any] = {"error": exc.info.get("code", exc.code), "message": message or error_message(exc)}
     if exc.detail:
         body["detail"] = exc.detail
     if isinstance(exc, errors.NotEnoughTrustees):
@@ -246,7 +246,10 @@ def credential_use(slug: str, public: str):
             raise errors.UnknownCredential()
         use = services.credential_use(election, public, member)
     except errors.VotingError as exc:
-        response = _json_error(exc)
+        # The member's own credential, revoked: the page says why (a proxy given, a newer link).
+        own = isinstance(exc, errors.RevokedCredential) and member is not None \
+            and queries.credential_owner(election, public) == member.id
+        response = _json_error(exc, texts.why_revoked(member, election) if own else None)
         if isinstance(exc, errors.UnknownCredential):  # no such resource (a cast with it is refused: 403)
             response.status_code = 404
         return response

@@ -55,6 +55,13 @@ def test_each_catalogue_addresses_members_in_one_register():
         assert found == [], f"{language}: {found[:5]}"
 
 
+def test_french_is_written_with_straight_apostrophes():
+    """The house writes "l'assemblée", never "l’assemblée": one apostrophe, which members type too."""
+    found = [m.string for m in _catalog("fr") if m.id
+             and any("\u2019" in text for text in (m.string if isinstance(m.string, tuple) else (m.string,)))]
+    assert found == [], found[:5]
+
+
 def test_pages_speak_the_chosen_language(client):
     for language, word in (("fr", "Se connecter"), ("nl", "Aanmelden"), ("en", "Sign in")):
         client.post("/language", data={"language": language, "next": "/auth/login"})

@@ -295,6 +295,41 @@ def test_a_member_whose_proxy_stands_is_not_asked_to_vote_and_may_take_the_vote_
     assert ">Vote<" in client.get(page).get_data(as_text=True)
 
 
+def test_a_member_who_gave_a_proxy_is_told_why_their_link_stopped_and_gets_a_new_one_said_as_such(client, world,
+                                                                                                     outbox):
+    services.convene(world.assembly)
+    services.open_vote(world.assembly)
+    giver, holder = world.members[0], world.members[1]
+    title = world.assembly.text("title", "en")
+    first = _convocation_code(outbox(giver.email)[-1])
+    assert outbox(giver.email)[-1].subject == f"Convocation: {title}"
+    assert outbox(giver.email)[-1].body_text.startswith(f"Hello {giver.name},")
+    services.give_proxy(world.assembly, giver, holder)
+    db.session.commit()
+    sign_in(client, giver.account)
+    use = client.get(f"/voting/ga-test/credentials/{first[3]}")
+    assert use.status_code == 403 and use.get_json()["error"] == "revoked_credential"
+    assert use.get_json()["message"] == (f"You gave your proxy to {holder.name}, who votes in your name with a link of "
+                                         "their own. To vote yourself, withdraw your proxy on the assembly's page: a "
+                                         "new link then comes to you by mail.")
+    assert post(client, "/assemblies/ga-test/proxy/end", "/assemblies/ga-test").status_code == 302
+    new = outbox(giver.email)[-1]
+    assert new.subject == f"Your new voting link: {title}" and "It replaces the link you received before" in new.body_text
+    assert outbox(holder.email)[-1].body_text.startswith(f"Hello {holder.name},")  # told the proxy is withdrawn
+    use = client.get(f"/voting/ga-test/credentials/{first[3]}").get_json()
+    assert use["message"] == ("This link was replaced by a newer one, sent to you by mail: vote with the link of your "
+                              "latest mail.")
+    other = client.application.test_client()  # someone else's revoked credential is not explained to them
+    sign_in(other, world.members[2].account)
+    assert other.get(f"/voting/ga-test/credentials/{first[3]}").get_json()["message"] == \
+        "This voting credential has been revoked."
+    # Having voted, the member is told why no proxy can be given any more (the heading is not left empty).
+    cast_for(world.assembly, [e for e in electors(world) if e.member_id == giver.id], world.rng)
+    db.session.commit()
+    page = client.get("/assemblies/ga-test").get_data(as_text=True)
+    assert "You have voted yourself, so you can no longer give a proxy: your last ballot counts." in page
+
+
 def test_the_ballot_page_learns_in_whose_name_a_credential_votes_before_the_voter_chooses(client, world, outbox):
     services.convene(world.assembly)
     services.open_vote(world.assembly)
@@ -401,10 +436,11 @@ def test_the_projector_is_the_room_s_screen_and_shows_one_item_alone_when_asked(
     assert results.count('<section class="result"') == 1 and f'id="result-{second.id}"' in results
     everything = visitor.get("/assemblies/ga-test/projector").get_data(as_text=True)
     assert everything.count('<section class="result"') == len(voted)
-    sign_in(client, world.members[0].account)
-    page = client.get("/assemblies/ga-test/results").get_data(as_text=True)
+    page = client.get("/assemblies/ga-test/results").get_data(as_text=True)  # the officer, who runs the room
     for item in voted:
         assert f'href="/assemblies/ga-test/projector?item={item.id}">Show this result on the projector</a>' in page
+    sign_in(client, world.members[0].account)  # a member has no projector to run
+    assert "Show this result on the projector" not in client.get("/assemblies/ga-test/results").get_data(as_text=True)
 
 
 def build_world_item_elsewhere(world):

@@ -119,6 +119,23 @@ def test_hostile_photos_are_refused_and_nothing_is_saved(client, login_as, open_
         app.config["CANDIDATES_PHOTO_MAX_BYTES"] = 5 * 1024 * 1024
 
 
+def test_a_published_name_is_a_name_as_on_the_register(client, login_as, open_call, standing_member):
+    """It goes on the ballot and its papers: no markup, no emoji, said beside the field, nothing saved."""
+    call = open_call()
+    member = standing_member()
+    login_as(member.account)
+    client.post(f"/candidates/me/{call.slug}/application", data=form_data())
+    application = mine(call, member)
+    before = versions_count(application.id)
+    for name, message in (("Marie <script>alert(1)</script>", "A name or an address cannot contain &lt; or &gt;."),
+                          ("Marie \U0001F600", "no emoji or other symbol")):
+        response = client.post(f"/candidates/me/{call.slug}/application",
+                               data=form_data(published_name=name, biography="kept as typed"))
+        body = response.get_data(as_text=True)
+        assert response.status_code == 400 and message in body and "kept as typed" in body, name
+    assert versions_count(application.id) == before
+
+
 def test_a_decompression_bomb_is_refused(open_call, standing_member):
     from candidates.errors import PhotoTooLarge
     from candidates.photos import process_photo

@@ -221,3 +221,14 @@ def test_the_check_page_says_when_the_certified_member_has_left_since(client, ap
     visitor.post("/language", data={"language": "nl"})
     dutch = unescape(visitor.get(f"/certificates/{certificate.token}").get_data(as_text=True))
     assert "heeft de coöperatie verlaten op" in dutch
+
+
+def test_a_new_certificate_code_is_plain_letters_and_digits_that_cannot_be_mistaken(client, member_with_shares):
+    """No hyphen for the printed address to break at, no 0/O or I/l to misread; an older code still reads."""
+    certificate = _issued(client, member_in_good_standing(member_with_shares))
+    assert len(certificate.token) == 32 and not set(certificate.token) & set("-_0OIl")
+    assert certificates.read_token(certificate.token) == certificate
+    older = "IssGWCVFKlR8KqZoge6yBywWUi-yQAz9"  # as token_urlsafe wrote them before
+    certificate.token = older
+    db.session.commit()
+    assert certificates.read_token(older) == certificate

@@ -191,7 +191,8 @@ def test_category_change_is_requested_then_approved_by_staff(client, app, member
     assert client.post("/me/category", data={"category": "B"}).status_code == 302
     again = client.post("/me/category", data={"category": "B"})
     assert again.status_code == 409 and "already have a request" in again.get_data(as_text=True)
-    assert "Waiting for staff" in client.get("/me/shares").get_data(as_text=True)
+    waiting = client.get("/me/shares").get_data(as_text=True)
+    assert "Waiting for staff" in waiting and "Change of category (to category B)" in waiting
     staff = make_staff()
     staff_client = app.test_client()
     sign_in(staff_client, staff)
@@ -498,3 +499,28 @@ def test_no_more_shares_while_a_resignation_waits(client, member_with_shares):
     assert refused.status_code == 409 and "Your resignation is waiting for staff" in refused.get_data(as_text=True)
     assert db.session.scalar(db.select(db.func.count()).select_from(PaymentRequest)
                              .where(PaymentRequest.purpose == PaymentPurpose.ADDITIONAL_SHARES)) == 0
+
+
+def test_my_shares_offers_no_purchase_while_a_resignation_waits(client, member_with_shares):
+    from shares import member_requests
+
+    member = member_with_shares(1, on=date(THIS_YEAR - 1, 3, 1))
+    sign_in(client, member.account)
+    assert "Buy more shares" in client.get("/me/shares").get_data(as_text=True)
+    member_requests.request_resignation(member, repay_to="BE62510007547061")
+    db.session.commit()
+    page = client.get("/me/shares").get_data(as_text=True)
+    assert "Withdraw this request" in page and "Buy more shares" not in page
+
+
+def test_an_applicant_reads_how_many_shares_they_asked_for(client):
+    from shares import admission
+    from shares.models import MemberKind
+
+    application = admission.apply(email="zoe@example.be", kind=MemberKind.NATURAL, category=Category.A, shares=3,
+                                  language="en", first_name="Zoé", last_name="Lambert", street="Rue Haute 10",
+                                  postcode="1000", city="Bruxelles", country="BE")
+    db.session.commit()
+    sign_in(client, application.member.account)
+    page = client.get("/me/shares").get_data(as_text=True)
+    assert "3 shares asked for (90.00 €)." in page and "You become a member once your shares are paid." in page

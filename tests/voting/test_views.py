@@ -427,3 +427,15 @@ def test_the_officer_home_page_asks_to_open_an_election_of_its_own_once_it_can_b
     services.open_election(election)
     db.session.commit()
     assert "Open the ballot box" not in client.get("/").get_data(as_text=True)
+
+
+def test_the_board_says_how_many_credentials_were_revoked_and_the_ballot_page_where_a_credential_is(app, world):
+    """So that the board's figure can be matched with the electorate; an election of its own has no convocation."""
+    election = world["election"]
+    services.revoke_credential(election, credential_public(world["extra"][0]))
+    db.session.commit()
+    anonymous = app.test_client()
+    board = anonymous.get("/voting/ag-web/board").get_data(as_text=True)
+    assert "<dt>Voting credentials</dt><dd>3 (1 revoked, 2 valid)" in " ".join(board.split())
+    vote = client_for(app, world, "member").get("/voting/ag-web/vote").get_data(as_text=True)
+    assert "It is in the mail that announced this vote" in vote and "in your convocation" not in vote

@@ -146,6 +146,9 @@ if (app && form) {
   form.addEventListener('submit', (event) => {
     event.preventDefault();
     clearError();
+    // Typed with Caps Lock on, every letter's case is swapped: that reading is tried as well, as at the door.
+    const swapped = [...credentialInput.value].map((ch) => (ch === ch.toUpperCase() ? ch.toLowerCase() : ch.toUpperCase())).join('');
+    if (!isValidCredential(credentialInput.value) && isValidCredential(swapped)) credentialInput.value = swapped;
     if (!isValidCredential(credentialInput.value)) { fail(msg('msgCredential')); credentialInput.focus(); return; }
     const sel = selections();
     for (const fs of contests) {
