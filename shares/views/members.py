@@ -209,10 +209,13 @@ def request_resignation():
     form = ResignationRequestForm()
     if not form.is_submitted() and member.iban:
         form.iban.data = iban_text(member.iban)
-    if form.validate_on_submit():
-        if form.confirm.data.strip() != str(member.number):
-            form.confirm.errors.append(_("This is not your member number (%(number)s).", number=member.number))
-            return render_template("shares/me/resign.html", form=form, member=member), 400
+    valid = form.validate_on_submit()
+    if form.is_submitted() and not form.confirm.errors and (form.confirm.data or "").strip() != str(member.number):
+        # Said with the form's other mistakes at once, not on the next try.
+        form.confirm.errors = [*form.confirm.errors, _("This is not your member number (%(number)s).",
+                                                        number=member.number)]
+        valid = False
+    if valid:
         try:
             with unit_of_work():
                 member_requests.request_resignation(member, reason=form.reason.data or "", repay_to=form.iban.data,

@@ -222,6 +222,10 @@ def test_resignation_is_requested_with_the_member_number_then_refused(client, ap
     iban = "BE62 5100 0754 7061"
     wrong = client.post("/me/resign", data={"reason": "moving abroad", "confirm": "999999", "iban": iban})
     assert wrong.status_code == 400 and "moving abroad" in wrong.get_data(as_text=True)
+    both = client.post("/me/resign", data={"confirm": "2" if member.number != 2 else "3", "iban": "BE00 1234"})
+    text = both.get_data(as_text=True)  # every mistake said at once, not one per try
+    assert both.status_code == 400 and "not valid" in text
+    assert f"This is not your member number ({member.number})." in text
     for bad, words in (("", "Enter the IBAN your shares are to be repaid to."), ("BE71 0961 2345 6760", "not valid"),
                        ("<script>", "not valid"), ("be71 0961 2345 6769", "the cooperative&#39;s own account")):
         refused = client.post("/me/resign", data={"confirm": str(member.number), "iban": bad})
