@@ -19,7 +19,7 @@ from shares.models import Category, MemberKind
 from shares.standing import members_in_good_standing, register_facts
 
 TEXTS = {
-    "fr": {"bio": "Membre de la coopérative depuis {year}, je travaille comme {job} à {city}.",
+    "fr": {"bio": "Sociétaire depuis {year}, je travaille comme {job} à {city}.",
            "motivation": "Je veux que la coopérative reste un lieu où chacun·e garde sa voix, et porter celle des {who}.",
            "vision": "Une coopérative transparente, qui publie ses comptes clairement et forme ses membres à la gestion.",
            "jobs": ["formatrice", "graphiste", "comédien", "traductrice", "coursier à vélo", "développeuse"]},

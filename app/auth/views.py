@@ -222,8 +222,12 @@ def logout():
     if form.validate_on_submit():
         with unit_of_work():
             services.end_sessions(current_user._get_current_object())
+    language = session.get("language")
     logout_user()
     session.clear()
+    if language:  # the language chosen on this browser outlives the sign-in
+        session["language"] = language
+    flash(_("You are signed out."), "success")
     response = redirect(url_for("core.home"))
     # What pages kept in this browser goes too: a voting credential the ballot page holds for the tab,
     # htmx's copies of pages (a shared computer's next user would find them).

@@ -161,6 +161,7 @@ def test_sign_out_ends_old_session_cookies(client, login_as, app):
     # The browser forgets what pages kept (the ballot page's credential for the tab): checked in Chromium,
     # where the header empties sessionStorage and localStorage.
     assert signed_out.headers["Clear-Site-Data"] == '"storage"'
+    assert "You are signed out." in client.get("/").get_data(as_text=True)
     other = app.test_client()
     with other.session_transaction() as session:
         session.update(stolen)
@@ -265,3 +266,11 @@ def test_tests_hash_cheaply_and_a_hash_made_with_either_parameters_verifies(clie
     assert not services.verify_password(account, "another password!!")
     assert services.check_password("both@example.be", "a long member password") == account
     assert "m=8,t=1,p=1" in account.password_hash  # rehashed with the settings' parameters at sign-in
+
+
+def test_signing_out_keeps_the_language_chosen_in_this_browser(client, login_as):
+    login_as("member")
+    client.post("/language", data={"language": "nl"})
+    client.post("/auth/logout")
+    home = client.get("/").get_data(as_text=True)
+    assert '<html lang="nl"' in home and "U bent afgemeld." in home
