@@ -69,6 +69,7 @@ def test_a_good_application_shows_what_to_pay_and_mails_a_sign_in_link(client, o
     assert application.member.national_number == "85073003328" and application.shares == 2
     assert application.payment_request.formatted_reference in page and 'class="qr"' in page
     assert "60,00 €" in page or "60.00 €" in page
+    assert f"Once you are a member, your member number will be {application.member.number}." in page  # not yet one
     # What a banking app asks for: the beneficiary's name too, and the account in groups of four.
     assert "<dt>Beneficiary</dt><dd>Une Voix</dd>" in page and '<dd class="iban">BE' in page
     mails = outbox("chloe@example.be")
