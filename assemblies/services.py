@@ -47,7 +47,7 @@ from voting import services as voting
 from voting.crypto.credential import (CredentialError, case_readings, credential_public, generate_credential,
                                       normalize_credential)
 from voting.models import Credential, Election, ElectionState
-from voting.texts import CATEGORY_TITLES
+from voting.texts import CATEGORY_SUFFIXES
 
 SLUG = re.compile(r"^[a-z0-9][a-z0-9-]{1,62}$")
 YES_NO_ABSTAIN = {
@@ -451,7 +451,7 @@ def build_definition(assembly: Assembly, scrutineers: list[tuple[str, str]], thr
                 contest = Contest(cid, "board", tuple(c.choice_id for c in cands), 0, min(seats, len(cands)),
                                   category=cat, seats=min(seats, len(cands)))
                 contests.append(contest)
-                title = {lang: f"{item.text('title', lang)} — {CATEGORY_TITLES[cat][lang]}" for lang in LANGUAGES}
+                title = {lang: f"{item.text('title', lang)} — {CATEGORY_SUFFIXES[cat][lang]}" for lang in LANGUAGES}
                 question = {lang: CATEGORY_QUESTIONS[cat][lang].format(n=contest.max) for lang in LANGUAGES}
                 texts[cid] = _contest_texts(title, question,
                                             {c.choice_id: {lang: c.name for lang in LANGUAGES} for c in cands})

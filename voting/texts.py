@@ -41,6 +41,13 @@ def why_revoked(member: Any, election: Any) -> str:
     return _("This link was replaced by a newer one, sent to you by mail: vote with the link of your latest mail.")
 
 
+# A board contest's category after its election's own title ("Election of the board — category A").
+CATEGORY_SUFFIXES = {
+    "A": {"fr": "catégorie A", "nl": "categorie A", "en": "category A"},
+    "B": {"fr": "catégorie B", "nl": "categorie B", "en": "category B"},
+}
+
+
 def _pick(value: Any, lang: str, default: str) -> str:
     if isinstance(value, dict):
         return value.get(lang) or value.get("fr") or value.get("en") or default
