@@ -9,6 +9,8 @@
    decision's date and reference) through ``shares.register``; a refusal is recorded too, and the
    money received goes on the refund list (``shares.surplus.refund_refused_application``: the request
    is cancelled, its payments leave the register). Decided once: a conditional UPDATE on the status.
+4. ``withdraw``: the applicant changes their mind before paying anything (their request is
+   cancelled; with money received, the cooperative decides and refunds).
 
 A member is welcomed by mail with their certificate attached once admitted (``shares.mailing``)."""
 from __future__ import annotations
@@ -26,7 +28,8 @@ from app.models import Account
 from shares import register, surplus
 from shares.models import (ApplicationStatus, Category, Member, MemberKind, MembershipApplication, Surplus, SurplusKind,
                            PaymentPurpose, PaymentRequest, PaymentStatus)
-from shares.payments import create_payment_request
+from shares.errors import RequestNotPayable
+from shares.payments import cancel_payment_request, create_payment_request
 from shares.services import create_member
 from shares.settings import share_price_cents
 
@@ -40,6 +43,10 @@ class ApplicationAlreadyDecided(Conflict):
 
 class ApplicationNotPaid(DomainError):
     """Only a paid application can be admitted."""
+
+
+class ApplicationMoneyReceived(Conflict):
+    """Money came for the application: withdrawing it is the cooperative's decision (it refunds)."""
 
 
 class DecisionRequired(DomainError):
@@ -150,7 +157,6 @@ def decide(application: MembershipApplication, *, admit: bool, decision_on: date
     request = application.payment_request
     to_refund = request.paid_cents
     if request.status is PaymentStatus.OPEN and request.paid_cents == 0:
-        from shares.payments import cancel_payment_request
         cancel_payment_request(request, actor=actor)
     refund = surplus.refund_refused_application(application, actor=actor, note=note)  # mails the applicant
     if refund is None:
@@ -158,6 +164,23 @@ def decide(application: MembershipApplication, *, admit: bool, decision_on: date
     audit.record("shares.application.refuse", application, actor=actor,
                  after={"decision_on": decision_on, "decision_reference": decision_reference, "note": note,
                         "to_refund_cents": to_refund, "refund": refund.id if refund is not None else None})
+
+
+def withdraw(application: MembershipApplication, *, actor: Account | None = None) -> None:
+    """The applicant withdraws their application before paying: it ends, its payment request is
+    cancelled, and their national or enterprise number is free to apply again. Once money has come
+    (in part too), staff decide: refused (``ApplicationMoneyReceived``), and nothing changes."""
+    request = application.payment_request
+    if application.status is ApplicationStatus.AWAITING_PAYMENT and request.paid_cents:
+        raise ApplicationMoneyReceived()
+    _transition(application, (ApplicationStatus.AWAITING_PAYMENT,), ApplicationStatus.WITHDRAWN,
+                decided_at=utcnow(), decided_by_id=actor.id if actor else None)
+    application.member.holds_identity = False
+    try:
+        cancel_payment_request(request, actor=actor)
+    except RequestNotPayable:  # a payment landed meanwhile: the whole withdrawal is undone
+        raise ApplicationMoneyReceived() from None
+    audit.record("shares.application.withdraw", application, actor=actor, after={"request": request.id})
 
 
 def _tell_refused(application: MembershipApplication) -> None:

@@ -25,6 +25,7 @@ STATUS_WORDS = {
     "exclusion": _l("excluded"),
     "applicant": _l("admission pending"),
     "refused": _l("application refused"),
+    "withdrawn": _l("application withdrawn"),
 }
 
 ENTRY_WORDS = {
@@ -57,6 +58,7 @@ APPLICATION_WORDS = {
     ApplicationStatus.AWAITING_DECISION: _l("paid, waiting for the admission decision"),
     ApplicationStatus.ADMITTED: _l("admitted"),
     ApplicationStatus.REFUSED: _l("refused"),
+    ApplicationStatus.WITHDRAWN: _l("withdrawn"),
 }
 
 

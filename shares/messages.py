@@ -78,6 +78,8 @@ register_messages({
     member_requests.AlreadyInCategory: _l("You are already in this category."),
     admission.ApplicationAlreadyDecided: _l("Someone decided this application first."),
     admission.ApplicationNotPaid: _l("This application is not paid yet: it can only be refused for now."),
+    admission.ApplicationMoneyReceived: _l("We have received money for your application: to withdraw it, write to "
+                                           "the cooperative, which refunds you."),
     admission.DecisionRequired: _l("The decision's date and reference are required."),
     CertificateUnavailable: _l("There is no certificate for a member who is not in good standing."),
     errors.ShortfallSettled: _l("This request is no longer partly paid (paid in full since, refunded or cancelled): "
@@ -116,6 +118,7 @@ register_action_labels({
     "shares.application.paid": _l("Membership application paid, waiting for a decision"),
     "shares.application.admit": _l("Applicant admitted"),
     "shares.application.refuse": _l("Membership application refused"),
+    "shares.application.withdraw": _l("Membership application withdrawn by the applicant"),
     "shares.member_request.*": _l("Member's request (asked, decided or withdrawn)"),
     "shares.surplus.refund": _l("Money put on the refund list"),
     "shares.surplus.refunded": _l("Money paid back"),

@@ -446,6 +446,7 @@ class ApplicationStatus(str, enum.Enum):
     AWAITING_DECISION = "awaiting_decision"  # paid; the board or staff decide (ADMISSION_MODE "decision")
     ADMITTED = "admitted"
     REFUSED = "refused"
+    WITHDRAWN = "withdrawn"  # by the applicant, before any money came
 
 
 class MembershipApplication(db.Model):

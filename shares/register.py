@@ -63,7 +63,7 @@ class Holding:
 
 
 # The register's status column; worded by ``shares.labels.register_status``.
-STATUSES = ("active", "lapsed", "resignation", "exclusion", "applicant", "refused")
+STATUSES = ("active", "lapsed", "resignation", "exclusion", "applicant", "refused", "withdrawn")
 
 
 def _voided_ids(member_ids=None, on: date | None = None):

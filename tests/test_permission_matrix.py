@@ -67,6 +67,8 @@ ROUTES: dict[str, tuple] = {
         {"POST": {400: EMPTY_FORM}}),
     "shares.cancel_my_purchase": ("GET", "/me/payments/999999/cancel", MEMBER, {404: "no payment request 999999"}),
     "shares.withdraw_request": ("POST", "/me/requests/999999/withdraw", MEMBER, {404: "no member request 999999"}),
+    "shares.withdraw_application": ("POST", "/me/application/withdraw", MEMBER,
+        {404: "a member has no application to withdraw"}),
     "shares.renewal_status": ("GET", "/me/renewal/status", MEMBER),
     "shares.verify_certificate": ("GET", "/certificates/not-a-token", ANYONE,
         {404: "a made-up certificate token"}),

@@ -18,10 +18,11 @@ from app.uow import unit_of_work
 from app.registry import Task
 from app.web import format_day, number, render
 from shares import certificates, charts, extracts, member_requests, payments, register, renewal, standing
+from shares import admission
 from shares.admission import application_for
 from shares.forms import BuySharesForm, CategoryRequestForm, ConfirmForm, DecisionForm, ResignationRequestForm
 from shares.labels import coop_iban_text, iban_text
-from shares.models import Category, MemberRequest, MemberRequestKind, PaymentRequest, PaymentStatus
+from shares.models import ApplicationStatus, Category, MemberRequest, MemberRequestKind, PaymentRequest, PaymentStatus
 from shares.pdf import pdf_response
 from shares.permissions import (can_cancel_own_purchase, can_decide_member_requests, can_view_dashboard,
                                 can_view_renewal_campaign, is_member)
@@ -48,8 +49,8 @@ def my_shares():
 def _my_shares_page(member, status: int = 200):
     on = today()
     application = application_for(member.id)
-    if application is not None and application.status not in register.PENDING_APPLICATION:
-        application = None  # decided: the register speaks for itself
+    if application is not None and application.status is ApplicationStatus.ADMITTED:
+        application = None  # a member: the register speaks for itself
     return render_template("shares/me/shares.html", member=member, holding=register.holding(member, on),
                            entries=register.member_entries(member), reasons=standing.standing_reasons(member, on),
                            pending=member_requests.member_pending(member), year=on.year, application=application,
@@ -245,6 +246,26 @@ def withdraw_request(request_id: int):
         flash(error_text(exc), "error")
         return _my_shares_page(own_member(), exc.status)
     flash(_("Your request is withdrawn."), "success")
+    return redirect(url_for("shares.my_shares"))
+
+
+@bp.route("/me/application/withdraw", methods=["POST"])
+@permission_required(is_member)
+def withdraw_application():
+    """The applicant takes their application back before paying (confirmed on My shares)."""
+    member = own_member()
+    application = application_for(member.id)
+    if application is None or application.status is ApplicationStatus.ADMITTED:
+        abort(404)  # no application of theirs to withdraw: a member's is history
+    if not ConfirmForm().validate_on_submit():
+        abort(400)
+    try:
+        with unit_of_work():
+            admission.withdraw(application, actor=current_user)
+    except DomainError as exc:
+        flash(error_text(exc), "error")
+        return _my_shares_page(member, exc.status)
+    flash(_("Your application is withdrawn: nothing is to be paid."), "success")
     return redirect(url_for("shares.my_shares"))
 
 

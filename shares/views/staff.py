@@ -100,8 +100,9 @@ def _member_page(member: Member, bound: dict | None = None, status: int = 200):
                            certificate_reasons=standing.standing_reasons(member, today),  # why no certificate
                            position=position, forms=action_forms, today=today, application=application,
                            status=("applicant" if applicant and not position.shares else
-                                   "refused" if application is not None and not position.shares
-                                   and application.status is ApplicationStatus.REFUSED else position.status)), status
+                                   application.status.value if application is not None and not position.shares
+                                   and application.status in (ApplicationStatus.REFUSED, ApplicationStatus.WITHDRAWN)
+                                   else position.status)), status
 
 
 def _member_to_view(member_id: int) -> Member:

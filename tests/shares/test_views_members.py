@@ -528,3 +528,57 @@ def test_an_applicant_reads_how_many_shares_they_asked_for(client):
     sign_in(client, application.member.account)
     page = client.get("/me/shares").get_data(as_text=True)
     assert "3 shares asked for (90.00 €)." in page and "You become a member once your shares are paid." in page
+
+
+def test_an_applicant_withdraws_their_application_before_paying(client, app, make_staff):
+    """Confirmed, the application ends and its request is cancelled; their number may apply again.
+    With money received, withdrawing is the cooperative's decision: refused in words, nothing changes."""
+    from shares import admission
+    from shares.models import ApplicationStatus, MemberKind, PaymentStatus
+
+    def applicant(email, national):
+        application = admission.apply(email=email, kind=MemberKind.NATURAL, category=Category.A, shares=2,
+                                      language="en", first_name="Zoé", last_name="Lambert", street="Rue Haute 10",
+                                      postcode="1000", city="Bruxelles", country="BE", national_number=national)
+        db.session.commit()
+        return application
+
+    application = applicant("zoe@example.be", "85073003328")
+    sign_in(client, application.member.account)
+    page = client.get("/me/shares").get_data(as_text=True)
+    assert "Withdraw my membership application" in page and "Yes, withdraw my membership application" in page
+    assert "Buy more shares" not in page
+    assert client.post("/me/application/withdraw").status_code == 302
+    db.session.refresh(application)
+    assert application.status is ApplicationStatus.WITHDRAWN
+    assert application.payment_request.status is PaymentStatus.CANCELLED
+    page = client.get("/me/shares").get_data(as_text=True)
+    assert "Your application is withdrawn: nothing is to be paid." in page and "Withdrawn (" in page
+    assert "Withdraw my membership application" not in page and "Buy more shares" not in page
+    again = client.post("/me/application/withdraw")
+    assert again.status_code == 409 and "Someone decided this application first." in again.get_data(as_text=True)
+    staff = app.test_client()
+    sign_in(staff, make_staff())
+    detail = staff.get(f"/staff/members/{application.member.id}").get_data(as_text=True)
+    assert "application withdrawn" in detail
+    assert applicant("zoe.other@example.be", "85073003328").member.national_number == "85073003328"  # applies again
+
+    paid = applicant("paid@example.be", "90020199703")
+    record_payment(paid.payment_request, 3000, on=today())  # part of the 60.00 €
+    db.session.commit()
+    other = app.test_client()
+    sign_in(other, paid.member.account)
+    assert "Withdraw my membership application" not in other.get("/me/shares").get_data(as_text=True)
+    refused = other.post("/me/application/withdraw")
+    assert refused.status_code == 409 and "We have received money for your application" in \
+        refused.get_data(as_text=True)
+    db.session.refresh(paid)
+    assert paid.status is ApplicationStatus.AWAITING_PAYMENT and paid.payment_request.status is not \
+        PaymentStatus.CANCELLED
+    assert app.test_client().post("/me/application/withdraw").status_code in (302, 401, 403)  # not signed in
+
+
+def test_a_member_has_no_application_to_withdraw(client, member_with_shares):
+    member = member_with_shares(1, on=date(THIS_YEAR - 1, 3, 1))
+    sign_in(client, member.account)
+    assert client.post("/me/application/withdraw").status_code == 404
