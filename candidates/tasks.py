@@ -13,12 +13,12 @@ from candidates.permissions import can_manage_calls
 
 
 def candidate_tasks(user) -> list[Task]:
-    from shares.admission import member_is_applicant
+    from shares.admission import not_admitted
     from shares.queries import member_for_account
 
     tasks = []
     member = member_for_account(user.id)
-    if member is not None and not member_is_applicant(member):  # not a member until admitted
+    if member is not None and not_admitted(member) is None:  # an applicant, or one refused, is no member
         on = today()
         mine = {a.call_id: a for a in queries.member_applications(member)}
         for application in mine.values():

@@ -28,7 +28,7 @@ from app.models import Account
 from shares import register, surplus
 from shares.models import (ApplicationStatus, Category, Member, MemberKind, MembershipApplication, Surplus, SurplusKind,
                            PaymentPurpose, PaymentRequest, PaymentStatus)
-from shares.errors import RequestNotPayable
+from shares.errors import ApplicationEnded, ApplicationPending, RequestNotPayable
 from shares.payments import cancel_payment_request, create_payment_request
 from shares.services import create_member
 from shares.settings import share_price_cents
@@ -221,3 +221,21 @@ def member_is_applicant(member: Member) -> bool:
     application = application_for(member.id)
     return application is not None and application.status in (ApplicationStatus.AWAITING_PAYMENT,
                                                                ApplicationStatus.AWAITING_DECISION)
+
+
+def not_admitted(member: Member) -> ApplicationPending | None:
+    """Why ``member`` cannot act as a member (more shares, a change of category, resigning, standing
+    for the board), or None: their application waits (``ApplicationPending``), or was refused or
+    withdrawn (``ApplicationEnded``). A member entered by staff has no application."""
+    application = application_for(member.id)
+    if application is None or application.status is ApplicationStatus.ADMITTED:
+        return None
+    if application.status in (ApplicationStatus.REFUSED, ApplicationStatus.WITHDRAWN):
+        return ApplicationEnded()
+    return ApplicationPending()
+
+
+def check_admitted(member: Member) -> None:
+    refusal = not_admitted(member)
+    if refusal is not None:
+        raise refusal

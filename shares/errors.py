@@ -219,6 +219,10 @@ class ApplicationPending(DomainError):
     status = 409
 
 
+class ApplicationEnded(ApplicationPending):
+    """An application refused or withdrawn: the person never became a member."""
+
+
 # --- payments short of what was asked ------------------------------------------------------------
 
 class ShortfallSettled(Conflict):

@@ -21,7 +21,7 @@ from app.mail import queue_mail
 from app.models import Account
 from app.uow import savepoint
 from shares import register
-from shares.errors import (ApplicationPending, InvalidShareCount, MemberNotActive, PurchaseAlreadySent, ReasonRequired,
+from shares.errors import (InvalidShareCount, MemberNotActive, PurchaseAlreadySent, ReasonRequired,
                            ResignationPending, SameCategory, StaleConfirmation)
 from shares.labels import coop_iban_text
 from shares.models import (Category, EntryKind, Member, MemberRequest, MemberRequestKind, MemberRequestStatus,
@@ -49,15 +49,14 @@ def buy_shares(member: Member, shares: int, *, actor: Account | None = None,
     sending of the same form is refused, PurchaseAlreadySent: nothing subscribed twice)."""
     from flask import current_app
 
-    from shares.admission import member_is_applicant
+    from shares.admission import check_admitted
 
     if seen_version is not None:
         try:
             register.claim_confirmation(member, seen_version)
         except StaleConfirmation:
             raise PurchaseAlreadySent() from None
-    if member_is_applicant(member):
-        raise ApplicationPending()
+    check_admitted(member)
     if MemberRequestKind.RESIGN in member_pending(member):
         raise ResignationPending()
     if current_app.config.get("SHARE_PURCHASE_NEEDS_DECISION"):
@@ -82,6 +81,9 @@ def _pending(member: Member, kind: MemberRequestKind, details: dict, actor: Acco
 
 
 def request_category_change(member: Member, category: Category, *, actor: Account | None = None) -> MemberRequest:
+    from shares.admission import check_admitted
+
+    check_admitted(member)
     position = register.holding(member)
     if position.left is not None:
         raise MemberNotActive()
@@ -93,6 +95,9 @@ def request_category_change(member: Member, category: Category, *, actor: Accoun
 def request_resignation(member: Member, *, reason: str = "", repay_to: str,
                         actor: Account | None = None) -> MemberRequest:
     """``repay_to``: the IBAN (compact, checked by the form) the member's shares are repaid to."""
+    from shares.admission import check_admitted
+
+    check_admitted(member)
     if register.holding(member).left is not None:
         raise MemberNotActive()
     return _pending(member, MemberRequestKind.RESIGN, {"reason": reason.strip()[:500], "iban": repay_to}, actor)

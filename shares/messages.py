@@ -69,6 +69,8 @@ register_messages({
                                  "it is still needed."),
     errors.StaleEdit: _l("Someone changed this while you were editing. Reload the page and try again."),
     errors.ApplicationPending: _l("Your application is not decided yet: wait until you are admitted."),
+    errors.ApplicationEnded: _l("Your membership application has ended (refused or withdrawn): you are not a member. "
+                                "To join, write to the cooperative."),
     member_requests.RequestAlreadyPending: _l("You already have a request of this kind waiting for staff."),
     member_requests.RequestAlreadyDecided: _l("Someone decided this request first."),
     email_change.SameEmail: _l("This is already your e-mail address."),

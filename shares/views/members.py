@@ -142,9 +142,16 @@ def verify_certificate(token: str):
 # Requests: buy shares, change category, resign
 # ------------------------------------------------------------------------------------------------
 
-def _ended(position):
-    """The page a member who left sees instead of a form they can no longer use."""
-    return render_template("shares/me/ended.html", position=position), 200 if request.method == "GET" else 422
+def _no_membership(member, position):
+    """The page instead of a member's form (more shares, a category, resigning) for someone it is not
+    for: a member who left, or an applicant not admitted (waiting, refused or withdrawn); else None."""
+    status = 200 if request.method == "GET" else 422
+    if position.left is not None:
+        return render_template("shares/me/ended.html", position=position), status
+    refusal = admission.not_admitted(member)
+    if refusal is not None:
+        return render_template("shares/me/not_admitted.html", reason=error_text(refusal)), status
+    return None
 
 
 @bp.route("/me/shares/buy", methods=["GET", "POST"])
@@ -152,8 +159,9 @@ def _ended(position):
 def buy_shares():
     member = own_member()
     position = register.holding(member)
-    if position.left is not None:
-        return _ended(position)
+    refused = _no_membership(member, position)
+    if refused is not None:
+        return refused
     form = BuySharesForm()
     price = share_price_cents(position.category or member.category)
     if not form.is_submitted():
@@ -181,8 +189,9 @@ def buy_shares():
 def request_category_change():
     member = own_member()
     position = register.holding(member)
-    if position.left is not None:
-        return _ended(position)
+    refused = _no_membership(member, position)
+    if refused is not None:
+        return refused
     current = position.category or member.category
     form = CategoryRequestForm()
     if form.validate_on_submit():
@@ -202,8 +211,9 @@ def request_category_change():
 def request_resignation():
     member = own_member()
     position = register.holding(member)
-    if position.left is not None:
-        return _ended(position)
+    refused = _no_membership(member, position)
+    if refused is not None:
+        return refused
     waiting = member_requests.member_pending(member).get(MemberRequestKind.RESIGN)
     if waiting is not None and request.method == "GET":  # asked already: said, rather than a form refused later
         return render_template("shares/me/resign.html", waiting=waiting, member=member)

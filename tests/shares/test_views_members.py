@@ -557,6 +557,11 @@ def test_an_applicant_withdraws_their_application_before_paying(client, app, mak
     assert "Withdraw my membership application" not in page and "Buy more shares" not in page
     again = client.post("/me/application/withdraw")
     assert again.status_code == 409 and "Someone decided this application first." in again.get_data(as_text=True)
+    for url in ("/me/shares/buy", "/me/category", "/me/resign"):  # never a member: acts as none
+        page = client.get(url)
+        assert page.status_code == 200 and "Your membership application has ended" in page.get_data(as_text=True)
+        sent = client.post(url, data={"shares": "1", "category": "B"})
+        assert sent.status_code == 422 and "Not possible before you are a member" in sent.get_data(as_text=True)
     staff = app.test_client()
     sign_in(staff, make_staff())
     detail = staff.get(f"/staff/members/{application.member.id}").get_data(as_text=True)
