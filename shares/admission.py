@@ -49,6 +49,14 @@ class ApplicationMoneyReceived(Conflict):
     """Money came for the application: withdrawing it is the cooperative's decision (it refunds)."""
 
 
+class ApplicationAlreadyWithdrawn(Conflict):
+    """The applicant withdrew this application already (a second tab, a double click)."""
+
+
+class AlreadyAdmitted(Conflict):
+    """The payment came first and admitted the applicant: a member leaves by resigning."""
+
+
 class DecisionRequired(DomainError):
     """An admission by decision needs the decision's date and reference."""
 
@@ -144,6 +152,7 @@ def decide(application: MembershipApplication, *, admit: bool, decision_on: date
     if decision_on > today():
         from shares.errors import FutureDate
         raise FutureDate()
+    _lock_request(application)  # before the application, in the order a payment takes them (see withdraw)
     if admit:
         if application.status is ApplicationStatus.AWAITING_PAYMENT:
             raise ApplicationNotPaid()
@@ -166,19 +175,47 @@ def decide(application: MembershipApplication, *, admit: bool, decision_on: date
                         "to_refund_cents": to_refund, "refund": refund.id if refund is not None else None})
 
 
+def _lock_request(application: MembershipApplication) -> PaymentRequest:
+    """Lock the application's payment request, then read both afresh. A payment locks the request
+    before the application (``on_payment_matched``); taking them in the same order, a decision or a
+    withdrawal and a payment at the same moment wait for each other instead of deadlocking."""
+    request = application.payment_request
+    db.session.execute(select(PaymentRequest.id).where(PaymentRequest.id == request.id).with_for_update())
+    db.session.refresh(request)
+    db.session.refresh(application)
+    return request
+
+
+def withdrawal_refusal(application: MembershipApplication) -> DomainError | None:
+    """Why the applicant cannot withdraw ``application`` now, or None: the rule of :func:`withdraw`
+    and of My shares, which offers the withdrawal only when it would be taken. Once money has come
+    (in part too), staff decide (``ApplicationMoneyReceived``)."""
+    status = application.status
+    if status is ApplicationStatus.WITHDRAWN:
+        return ApplicationAlreadyWithdrawn()
+    if status is ApplicationStatus.ADMITTED:
+        return AlreadyAdmitted()
+    if status is ApplicationStatus.REFUSED:
+        return ApplicationAlreadyDecided()
+    if status is not ApplicationStatus.AWAITING_PAYMENT or application.payment_request.paid_cents:
+        return ApplicationMoneyReceived()
+    return None
+
+
 def withdraw(application: MembershipApplication, *, actor: Account | None = None) -> None:
     """The applicant withdraws their application before paying: it ends, its payment request is
-    cancelled, and their national or enterprise number is free to apply again. Once money has come
-    (in part too), staff decide: refused (``ApplicationMoneyReceived``), and nothing changes."""
-    request = application.payment_request
-    if application.status is ApplicationStatus.AWAITING_PAYMENT and request.paid_cents:
-        raise ApplicationMoneyReceived()
+    cancelled, and their national or enterprise number is free to apply again. With a payment at the
+    same moment, whichever comes first wins (:func:`_lock_request`); the other is refused in words."""
+    request = _lock_request(application)
+    refusal = withdrawal_refusal(application)
+    if refusal is not None:
+        raise refusal
     _transition(application, (ApplicationStatus.AWAITING_PAYMENT,), ApplicationStatus.WITHDRAWN,
                 decided_at=utcnow(), decided_by_id=actor.id if actor else None)
     application.member.holds_identity = False
     try:
         cancel_payment_request(request, actor=actor)
-    except RequestNotPayable:  # a payment landed meanwhile: the whole withdrawal is undone
+    except RequestNotPayable:  # a safety net (the lock above makes it unreachable): the withdrawal is undone
         raise ApplicationMoneyReceived() from None
     audit.record("shares.application.withdraw", application, actor=actor, after={"request": request.id})
 
@@ -215,12 +252,6 @@ def refund_for(application: MembershipApplication):
     """The refund of a refused application's money, if it had received any."""
     return db.session.scalar(select(Surplus).where(Surplus.payment_request_id == application.payment_request_id,
                                                    Surplus.kind == SurplusKind.REFUSED_APPLICATION))
-
-
-def member_is_applicant(member: Member) -> bool:
-    application = application_for(member.id)
-    return application is not None and application.status in (ApplicationStatus.AWAITING_PAYMENT,
-                                                               ApplicationStatus.AWAITING_DECISION)
 
 
 def not_admitted(member: Member) -> ApplicationPending | None:

@@ -80,6 +80,8 @@ register_messages({
     member_requests.AlreadyInCategory: _l("You are already in this category."),
     admission.ApplicationAlreadyDecided: _l("Someone decided this application first."),
     admission.ApplicationNotPaid: _l("This application is not paid yet: it can only be refused for now."),
+    admission.AlreadyAdmitted: _l("Your payment has arrived and you are a member now: to leave, resign from My shares."),
+    admission.ApplicationAlreadyWithdrawn: _l("Your application is already withdrawn: nothing is to be paid."),
     admission.ApplicationMoneyReceived: _l("We have received money for your application: to withdraw it, write to "
                                            "the cooperative, which refunds you."),
     admission.DecisionRequired: _l("The decision's date and reference are required."),

@@ -55,6 +55,7 @@ def _my_shares_page(member, status: int = 200):
                            entries=register.member_entries(member), reasons=standing.standing_reasons(member, on),
                            pending=member_requests.member_pending(member), year=on.year, application=application,
                            decided=member_requests.recently_decided(member),
+                           can_withdraw=application is not None and admission.withdrawal_refusal(application) is None,
                            renewal=renewal_standing(member, on.year), withdraw_form=ConfirmForm()), status
 
 
@@ -265,8 +266,8 @@ def withdraw_application():
     """The applicant takes their application back before paying (confirmed on My shares)."""
     member = own_member()
     application = application_for(member.id)
-    if application is None or application.status is ApplicationStatus.ADMITTED:
-        abort(404)  # no application of theirs to withdraw: a member's is history
+    if application is None:
+        abort(404)  # a member entered by staff: no application of theirs to withdraw
     if not ConfirmForm().validate_on_submit():
         abort(400)
     try:

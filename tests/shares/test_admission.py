@@ -19,6 +19,7 @@ from shares.models import (ApplicationStatus, Category, EntryKind, MemberKind, M
 from shares.payments import parse_epc, request_payload
 from shares.register import record_payment as apply_payment
 from shares.standing import standing_reasons
+from tests.factories import ON_POSTGRES
 
 
 def apply_for(shares=2, email="new@example.be", **kw):
@@ -136,3 +137,65 @@ def test_buying_more_shares_can_wait_for_a_decision(member_with_shares, make_sta
         assert "transfer 60.00 € to BE" in told.body_text and request.formatted_reference in told.body_text
     finally:
         current_app.config["SHARE_PURCHASE_NEEDS_DECISION"] = False
+
+
+@pytest.mark.skipif(not ON_POSTGRES, reason="SQLite serialises writers on the whole file: only PostgreSQL shows "
+                                            "two transactions taking row locks in opposite orders")
+def test_a_withdrawal_and_a_payment_at_the_same_moment_wait_for_each_other_without_deadlock(monkeypatch):
+    """The withdrawal locks the payment request before the application, as a payment does: the payment
+    waits, then finds the request cancelled and is refused in words (a deadlock would abort it: a 500
+    for staff recording cash, a whole bank statement lost)."""
+    import threading
+    import time
+
+    from app.errors import DomainError
+    from shares.models import MembershipApplication
+
+    application = apply_for()
+    application_id, request_id = application.id, application.payment_request_id
+    amount = application.payment_request.amount_cents
+    served = current_app._get_current_object()
+    both_locked, outcomes = threading.Event(), {}
+    cancel = admission.cancel_payment_request
+
+    def slow_cancel(request, *, actor=None):
+        both_locked.set()  # the request and the application are locked by now
+        time.sleep(0.5)  # the payment asks for the request meanwhile
+        return cancel(request, actor=actor)
+
+    monkeypatch.setattr(admission, "cancel_payment_request", slow_cancel)
+
+    def attempt(name, step):
+        with served.app_context():
+            try:
+                step()
+                db.session.commit()
+                outcomes[name] = "done"
+            except DomainError as exc:
+                db.session.rollback()
+                outcomes[name] = "refused in words: " + type(exc).__name__
+            except Exception as exc:  # noqa: BLE001 - a deadlock, reported below
+                db.session.rollback()
+                outcomes[name] = repr(exc)[:200]
+            finally:
+                db.session.remove()
+
+    def withdraw():
+        admission.withdraw(db.session.get(MembershipApplication, application_id))
+
+    def pay():
+        request = db.session.get(PaymentRequest, request_id)
+        both_locked.wait(10)
+        apply_payment(request, amount, on=today())
+
+    threads = [threading.Thread(target=attempt, args=("withdraw", withdraw)),
+               threading.Thread(target=attempt, args=("payment", pay))]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+    assert outcomes["withdraw"] == "done", outcomes
+    assert outcomes["payment"].startswith("refused in words"), outcomes
+    db.session.expire_all()
+    assert db.session.get(MembershipApplication, application_id).status.value == "withdrawn"
+    assert db.session.get(PaymentRequest, request_id).paid_cents == 0

@@ -555,8 +555,8 @@ def test_an_applicant_withdraws_their_application_before_paying(client, app, mak
     page = client.get("/me/shares").get_data(as_text=True)
     assert "Your application is withdrawn: nothing is to be paid." in page and "Withdrawn (" in page
     assert "Withdraw my membership application" not in page and "Buy more shares" not in page
-    again = client.post("/me/application/withdraw")
-    assert again.status_code == 409 and "Someone decided this application first." in again.get_data(as_text=True)
+    again = client.post("/me/application/withdraw")  # a second tab, a double click
+    assert again.status_code == 409 and "Your application is already withdrawn" in again.get_data(as_text=True)
     for url in ("/me/shares/buy", "/me/category", "/me/resign"):  # never a member: acts as none
         page = client.get(url)
         assert page.status_code == 200 and "Your membership application has ended" in page.get_data(as_text=True)
@@ -580,7 +580,16 @@ def test_an_applicant_withdraws_their_application_before_paying(client, app, mak
     db.session.refresh(paid)
     assert paid.status is ApplicationStatus.AWAITING_PAYMENT and paid.payment_request.status is not \
         PaymentStatus.CANCELLED
-    assert app.test_client().post("/me/application/withdraw").status_code in (302, 401, 403)  # not signed in
+    anonymous = app.test_client().post("/me/application/withdraw")
+    assert anonymous.status_code == 302 and "/auth/login" in anonymous.location  # not signed in
+    # Paid in full before the click (the page still offered it): the money is said, not "decided first".
+    full = applicant("full@example.be", "91010100152")
+    record_payment(full.payment_request, full.payment_request.amount_cents, on=today())
+    db.session.commit()
+    late = app.test_client()
+    sign_in(late, full.member.account)
+    answer = late.post("/me/application/withdraw")  # admitted by the payment
+    assert answer.status_code == 409 and "you are a member now" in answer.get_data(as_text=True)
 
 
 def test_a_member_has_no_application_to_withdraw(client, member_with_shares):
