@@ -157,6 +157,13 @@ def credential_owner(election: Election, public: str) -> int | None:
                                                                 Credential.public == public))
 
 
+def has_live_credential(election: Election, member_id: int) -> bool:
+    """Whether a credential of this election delivered to the member still votes (not revoked)."""
+    return db.session.scalar(select(Credential.id).where(Credential.election_id == election.id,
+                                                         Credential.member_id == member_id,
+                                                         Credential.revoked_at.is_(None)).limit(1)) is not None
+
+
 def delivered_credential(election: Election, member_id: int) -> bool:
     """Whether a credential of this election was ever delivered to the member (a revoked one too)."""
     return db.session.scalar(select(Credential.id).where(Credential.election_id == election.id,

@@ -32,13 +32,19 @@ def register_revoked_explanation(explain) -> None:
         REVOKED_EXPLANATIONS.append(explain)
 
 
-def why_revoked(member: Any, election: Any) -> str:
-    """Why ``member``'s own credential no longer votes: a registered explanation, else a newer link."""
+def why_revoked(member: Any, election: Any, replaced: bool) -> str:
+    """Why ``member``'s own credential no longer votes: a registered explanation; else, when a newer
+    credential of theirs votes (``replaced``), that a newer link came by mail; else that it was revoked
+    (the officer's revocation, a removal from an assembly's electorate), with whom to ask."""
     for explain in REVOKED_EXPLANATIONS:
         words = explain(member, election)
         if words:
             return words
-    return _("This link was replaced by a newer one, sent to you by mail: vote with the link of your latest mail.")
+    if replaced:
+        return _("This link was replaced by a newer one, sent to you by mail: vote with the link of your latest "
+                 "mail.")
+    return _("This link no longer votes: it was revoked on the public board. If you think you should vote, write to "
+             "the election officer.")
 
 
 # A board contest's category after its election's own title ("Election of the board — category A").

@@ -249,7 +249,8 @@ def credential_use(slug: str, public: str):
         # The member's own credential, revoked: the page says why (a proxy given, a newer link).
         own = isinstance(exc, errors.RevokedCredential) and member is not None \
             and queries.credential_owner(election, public) == member.id
-        response = _json_error(exc, texts.why_revoked(member, election) if own else None)
+        response = _json_error(exc, texts.why_revoked(member, election, queries.has_live_credential(
+            election, member.id)) if own else None)
         if isinstance(exc, errors.UnknownCredential):  # no such resource (a cast with it is refused: 403)
             response.status_code = 404
         return response

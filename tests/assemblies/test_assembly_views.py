@@ -330,6 +330,20 @@ def test_a_member_who_gave_a_proxy_is_told_why_their_link_stopped_and_gets_a_new
     assert "You have voted yourself, so you can no longer give a proxy: your last ballot counts." in page
 
 
+def test_a_member_removed_from_the_electorate_is_not_told_to_look_for_a_newer_link(client, world, outbox):
+    services.convene(world.assembly)
+    services.open_vote(world.assembly)
+    member = world.members[3]
+    public = _convocation_code(outbox(member.email)[-1])[3]
+    services.remove_elector(world.assembly, services.elector_for(world.assembly, member), "Registered twice")
+    db.session.commit()
+    sign_in(client, member.account)
+    use = client.get(f"/voting/ga-test/credentials/{public}")
+    assert use.status_code == 403 and use.get_json()["message"] == (
+        "This link no longer votes: it was revoked on the public board. If you think you should vote, write to the "
+        "election officer.")
+
+
 def test_the_ballot_page_learns_in_whose_name_a_credential_votes_before_the_voter_chooses(client, world, outbox):
     services.convene(world.assembly)
     services.open_vote(world.assembly)
