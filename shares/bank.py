@@ -235,14 +235,17 @@ def _classify(tx: BankTransaction, request: PaymentRequest | None) -> None:
 # ----------------------------------------------------------------------------------------------
 
 
-def queue_statement(why: str | None = None):
+def queue_statement(why: str | None = None, by_reason: bool = True):
     """The waiting payments in the order of their reasons (those that name their request first: paid
-    too much or too little), then oldest first."""
-    reason_order = case({code: i for i, code in enumerate(WHY_CODES)}, value=BankTransaction.why,
-                        else_=len(WHY_CODES))
+    too much or too little), then oldest first; ``by_reason=False``: oldest first (a member's page,
+    where staff match by hand a payment that names nothing)."""
+    order = [BankTransaction.booking_date, BankTransaction.id]
+    if by_reason:
+        order.insert(0, case({code: i for i, code in enumerate(WHY_CODES)}, value=BankTransaction.why,
+                             else_=len(WHY_CODES)))
     stmt = (select(BankTransaction).where(BankTransaction.match_status.in_(QUEUE_STATUSES),
                                           BankTransaction.resolved_at.is_(None))
-            .order_by(reason_order, BankTransaction.booking_date, BankTransaction.id))
+            .order_by(*order))
     if why:
         stmt = stmt.where(BankTransaction.why == why)
     return stmt

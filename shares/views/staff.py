@@ -75,7 +75,7 @@ ACTIONS = {
 def _member_page(member: Member, bound: dict | None = None, status: int = 200):
     entries = register.member_entries(member)
     requests_ = register.member_requests(member)
-    queue = list(db.session.scalars(bank.queue_statement().limit(50)))
+    queue = list(db.session.scalars(bank.queue_statement(by_reason=False).limit(50)))
     today = clock.today()
     action_forms = {}
     for name, cls in ACTIONS.items():

@@ -171,3 +171,13 @@ def test_a_payment_in_the_list_is_a_short_card_opened_for_its_details(client, lo
     assert "<dl" not in card and "<details class=\"action\">" in card and " open>" not in card
     opened = client.get(f"/staff/payments/queue/{slip.id}").get_data(as_text=True)
     assert "Why it waits" in opened and "Typed by the payer" in opened and "<details class=\"action\" open>" not in opened
+
+
+def test_a_member_s_page_offers_the_waiting_payments_oldest_first(client, login_as, queue, make_member):
+    """Staff match by hand, from a member's page, a payment that names nothing: the choices come oldest
+    first, not in the queue's order of reasons (the overpayment naming its own request last, not first)."""
+    member = make_member(first_name="Nina", last_name="Hand")
+    db.session.commit()
+    login_as("staff")
+    page = client.get(f"/staff/members/{member.id}").get_data(as_text=True)
+    assert page.index("Anon1") < page.index("Anon5") < page.index("Olga Over")
