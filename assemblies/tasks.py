@@ -24,6 +24,7 @@ from assemblies import rules, services
 from assemblies.models import Assembly, AssemblyMinutes, Elector
 from assemblies.permissions import can_check_in, can_prepare_assembly, can_run_vote, can_write_assembly_minutes
 from shares.queries import member_for_account
+from voting import queries as voting_queries
 from voting import services as voting
 from voting.models import Election, ElectionState
 from voting.tasks import vote_task
@@ -105,7 +106,8 @@ def officer_tasks(user):
                                            "Send the convocations: %(t)s (%(num)d members waiting)", waiting, t=title),
                             url=url_for("assemblies.roll", slug=assembly.slug), urgency=30,
                             due=brussels_day(assembly.voting_opens_at), count=1))
-        if state is ElectionState.KEYGEN and election.public_key and now >= assembly.voting_opens_at:
+        if (state is ElectionState.KEYGEN and services.vote_opening_refusal(assembly, now) is None
+                and "open" in voting.officer_steps(election, voting_queries.step_counts(election))):
             out.append(Task(title=_("Open the vote: %(t)s", t=title), url=chair, urgency=25,
                             due=brussels_day(assembly.voting_opens_at), count=1))
         elif state is ElectionState.OPEN and now >= assembly.voting_closes_at:

@@ -123,6 +123,15 @@ def find_tracker(election: Election, text: str) -> list[CastBallot]:
     return list(db.session.scalars(query.order_by(CastBallot.seq).limit(20)))
 
 
+def step_counts(election: Election) -> dict[str, int]:
+    """What ``services.officer_steps`` needs of the board's counts, in two small queries (the home
+    page's tasks ask it for every election waiting for its officer)."""
+    credentials = db.session.scalar(select(func.count(Credential.id)).where(Credential.election_id == election.id))
+    decryptions = db.session.scalar(select(func.count(BoardEvent.id)).where(
+        BoardEvent.election_id == election.id, BoardEvent.type == "partial_decryption"))
+    return {"credentials": credentials or 0, "partial_decryptions": decryptions or 0}
+
+
 def board_counts(election: Election) -> dict[str, int]:
     eid = election.id
     by_type = dict(db.session.execute(select(BoardEvent.type, func.count(BoardEvent.id))

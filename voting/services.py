@@ -747,15 +747,15 @@ def chaired_by_assembly(election: Election) -> bool:
 
 
 def officer_steps(election: Election, counts: Mapping[str, int]) -> set[str]:
-    """The officer's steps (``open``, ``close``, ``tally``, ``result``) that can be taken now: the
-    buttons the management page offers and what the officer's home page asks. ``counts``:
-    ``voting.queries.board_counts``. An assembly's box is opened and closed by its chair."""
+    """The steps (``open``, ``close``, ``tally``, ``result``) the election is ready for now: the
+    buttons the management page offers and what the officer's home page asks. ``counts``: at least
+    ``voting.queries.step_counts``. An assembly's box is opened and closed by its chair's console,
+    which adds the meeting's calendar (assemblies.services); this says whether the box is ready."""
     state, threshold = election.state, election.definition["threshold"]
-    own = not chaired_by_assembly(election)
     steps = set()
-    if own and state is ElectionState.KEYGEN and election.public_key and counts["credentials"]:
+    if state is ElectionState.KEYGEN and election.public_key and counts["credentials"]:
         steps.add("open")
-    if own and state is ElectionState.OPEN:
+    if state is ElectionState.OPEN:
         steps.add("close")
     if state is ElectionState.CLOSED:
         tally = tally_event(election)

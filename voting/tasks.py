@@ -52,7 +52,10 @@ def officer_tasks(user) -> list[Task]:
     tasks = []
     for election in rows:
         title = texts.election_title(election, str(get_locale()))
-        for step in sorted(services.officer_steps(election, queries.board_counts(election)) & set(words)):
+        steps = services.officer_steps(election, queries.step_counts(election)) & set(words)
+        if services.chaired_by_assembly(election):
+            steps.discard("open")  # the chair's, on the meeting's calendar (assemblies.tasks)
+        for step in sorted(steps):
             tasks.append(Task(title=words[step](title), url=url_for("voting.manage", slug=election.slug), count=1,
                               urgency=25))
     return tasks

@@ -855,9 +855,10 @@ def test_the_officer_home_page_leads_from_each_step_of_the_vote_to_the_next(clie
         return {step for step, words in steps.items() if words in home}
 
     sign_in(client, world.officer)
+    assert shown() == set()  # no credential yet: the console would refuse to open (the convocations first)
     services.convene(world.assembly)
     db.session.commit()
-    assert shown() == {"open"}  # the key is made and remote voting has opened
+    assert shown() == {"open"}  # the key is made, the credentials are out and remote voting has opened
     assert 'href="/assemblies/ga-test/chair"' in client.get("/").get_data(as_text=True)
     services.open_vote(world.assembly)
     db.session.commit()
