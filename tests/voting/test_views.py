@@ -437,5 +437,8 @@ def test_the_board_says_how_many_credentials_were_revoked_and_the_ballot_page_wh
     anonymous = app.test_client()
     board = anonymous.get("/voting/ag-web/board").get_data(as_text=True)
     assert "<dt>Voting credentials</dt><dd>3 (1 revoked, 2 valid)" in " ".join(board.split())
+    anonymous.post("/language", data={"language": "fr"})
+    board = anonymous.get("/voting/ag-web/board").get_data(as_text=True)
+    assert "3 (1 révoqué, 2 valables)" in board  # each count agrees with its own number
     vote = client_for(app, world, "member").get("/voting/ag-web/vote").get_data(as_text=True)
     assert "It is in the mail that announced this vote" in vote and "in your convocation" not in vote
