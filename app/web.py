@@ -280,11 +280,6 @@ def money(cents: int | None, currency: str | None = "EUR") -> str:
     return babel_numbers.format_currency(cents / 100, currency, locale=str(get_locale() or "fr"))
 
 
-def whole_number(value: int) -> str:
-    """A count as the reader's language writes it ("1 250" in French, "1.250" in Dutch, "1,250" in English)."""
-    return babel_numbers.format_decimal(value, format="#,##0", locale=str(get_locale() or "fr"))
-
-
 def percent(value: float) -> str:
     """A percentage with one decimal, in the reader's locale (``50,0`` in French and Dutch)."""
     return babel_numbers.format_decimal(value, format="#,##0.0", locale=str(get_locale() or "fr"))
@@ -318,7 +313,7 @@ def register(app) -> None:
     app.jinja_env.filters["euros"] = euros
     app.jinja_env.filters["money"] = money
     app.jinja_env.filters["percent"] = percent
-    app.jinja_env.filters["number"] = whole_number
+    app.jinja_env.filters["number"] = number
     app.jinja_env.filters["time_of_day"] = time_of_day
     from app.audit import action_label, change_lines, object_label
     app.jinja_env.filters["audit_action"] = action_label
