@@ -6,9 +6,10 @@ import re
 from datetime import timedelta
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from app.clock import utcnow
+from app.errors import DomainError
 from app.extensions import db
 from app.models import AuditEntry
 from assemblies import errors, queries, services
@@ -19,6 +20,7 @@ from voting import services as voting
 from voting.crypto.ballot import encrypt_ballot
 from voting.models import Credential
 from tests.assemblies.world import meeting_day
+from tests.factories import ON_POSTGRES
 
 
 def electors(w):
@@ -173,6 +175,53 @@ def test_a_proxy_is_not_passed_on_and_a_member_present_votes_themselves(world, o
     db.session.commit()
     assert {(p.giver_id, p.holder_id) for p in db.session.scalars(select(Proxy).where(
         Proxy.active_giver.is_not(None)))} == {(m[3].id, m[4].id), (m[1].id, m[2].id)}
+
+
+@pytest.mark.skipif(not ON_POSTGRES, reason="SQLite serialises writers on the whole file: only PostgreSQL shows two "
+                                            "proxies given in two transactions at the same moment")
+def test_two_proxies_given_at_the_same_moment_cannot_make_a_chain(world, outbox):
+    """A gives to B while B gives to C: the assembly's lock orders them, and the second sees the first."""
+    import threading
+
+    from flask import current_app
+
+    m = world.members
+    world.assembly.proxy_limit = 3
+    services.convene(world.assembly)
+    db.session.commit()
+    served, barrier, outcomes = current_app._get_current_object(), threading.Barrier(2), {}
+    assembly_id, ids = world.assembly.id, {"a": m[0].id, "b": m[1].id, "c": m[2].id}
+
+    def give(name, giver, holder):
+        with served.app_context():
+            from assemblies.models import Assembly
+            from shares.models import Member
+
+            try:
+                assembly = db.session.get(Assembly, assembly_id)
+                pair = db.session.get(Member, ids[giver]), db.session.get(Member, ids[holder])
+                barrier.wait(timeout=10)
+                services.give_proxy(assembly, *pair)
+                db.session.commit()
+                outcomes[name] = "given"
+            except DomainError as exc:
+                db.session.rollback()
+                outcomes[name] = type(exc).__name__
+            except Exception as exc:  # noqa: BLE001 - reported below
+                db.session.rollback()
+                outcomes[name] = repr(exc)[:200]
+            finally:
+                db.session.remove()
+
+    threads = [threading.Thread(target=give, args=("a to b", "a", "b")),
+               threading.Thread(target=give, args=("b to c", "b", "c"))]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+    assert sorted(outcomes.values()) in (["GiverHoldsProxies", "given"], ["HolderRepresented", "given"]), outcomes
+    db.session.expire_all()
+    assert db.session.scalar(select(func.count(Proxy.id)).where(Proxy.active_giver.is_not(None))) == 1
 
 
 def credential_in(mail) -> str:
