@@ -61,6 +61,20 @@ class AgendaLocked(Conflict):
     """The vote is prepared: the agenda is on the verifiable board and can no longer change."""
 
 
+class NoSeats(AssemblyError):
+    """A board election with no seat in either category elects nobody."""
+
+    status = 400
+
+
+class NoSeatInCategory(Conflict):
+    """A candidate of a category the board election gives no seat to could not be elected."""
+
+    def __init__(self, category: str):
+        super().__init__(category)
+        self.category = category
+
+
 class CandidateTwice(Conflict):
     """The person is a candidate on this board item already (the same member, or the same name)."""
 

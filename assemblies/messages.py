@@ -93,6 +93,9 @@ MESSAGES = {
     errors.InvalidDates: lambda exc: " ".join(field_errors(exc).values()),
     errors.SettingsLocked: lambda exc: " ".join(dict.fromkeys(field_errors(exc).values())),
     errors.AssemblyInUse: lambda exc: IN_USE_WORDS[exc.reason],
+    errors.NoSeats: _l("A board election needs at least one seat, in category A or B."),
+    errors.NoSeatInCategory: lambda exc: _l("This election has no seat in category %(c)s: a candidate of it could not "
+                                            "be elected.", c=exc.category),
     errors.CandidateTwice: lambda exc: _l("%(name)s is already a candidate on this item: a ballot lists each person "
                                           "once.", name=exc.name),
     errors.AgendaLocked: _l("The ballot is already on the public board: the agenda can no longer change."),

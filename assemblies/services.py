@@ -204,6 +204,8 @@ def add_item(assembly: Assembly, *, kind: ItemKind, titles: Mapping[str, str], b
              majority: Majority = Majority.SIMPLE, abstentions_count: bool = False, seats_a: int = 11,
              seats_b: int = 7, actor: Account | None = None) -> AgendaItem:
     _check_agenda_open(assembly)
+    if kind is ItemKind.BOARD and seats_a + seats_b < 1:
+        raise errors.NoSeats()
     bodies = bodies or {}
     position = (db.session.scalar(select(func.max(AgendaItem.position))
                                   .where(AgendaItem.assembly_id == assembly.id)) or 0) + 1
@@ -274,6 +276,8 @@ def add_candidate(item: AgendaItem, *, category: Category, name: str, gender: Ge
     _check_agenda_open(item.assembly)
     if item.kind is not ItemKind.BOARD:
         raise errors.NothingToVote()
+    if (item.seats_a if category is Category.A else item.seats_b) < 1:
+        raise errors.NoSeatInCategory(category.value)
     for other in item.candidates:  # one person once: a voter could otherwise mark them twice
         if (member is not None and other.member_id == member.id) or fold(other.name) == fold(name.strip()):
             raise errors.CandidateTwice(other.name)

@@ -70,6 +70,29 @@ def test_a_secretary_prepares_an_assembly_in_the_app(client, world):
     assert "Freeze the electorate: GA 2027" not in unescape(client.get("/").get_data(as_text=True))
 
 
+def test_a_board_election_has_seats_and_its_candidates_a_seat_to_win(client, world):
+    sign_in(client, world.secretary)
+    day = (today() + timedelta(days=30)).isoformat()
+    assert post(client, "/assemblies/new", "/assemblies/new", {
+        "slug": "ag-seats", "title_fr": "AG", "title_nl": "AV", "title_en": "GA", "starts_at": f"{day}T14:00",
+        "place": "Namur", "voting_opens_at": f"{day}T09:00", "voting_closes_at": f"{day}T18:00",
+        "record_date": today().isoformat(), "quorum_percent": "10", "proxy_limit": "1", "min_count": "5",
+        "tie_rule": "lot"}).status_code == 302
+    page = "/assemblies/ag-seats/prepare"
+    board = {"kind": "board", "title_fr": "Conseil", "title_nl": "Raad", "title_en": "Board", "majority": "simple"}
+    none = post(client, "/assemblies/ag-seats/items", page, {**board, "seats_a": "0", "seats_b": "0"})
+    assert none.status_code == 400
+    assert "A board election needs at least one seat, in category A or B." in none.get_data(as_text=True)
+    assert post(client, "/assemblies/ag-seats/items", page, {**board, "seats_a": "2", "seats_b": "0"}).status_code == 302
+    item = db.session.scalar(select(Assembly).where(Assembly.slug == "ag-seats")).items[-1]
+    refused = post(client, f"/assemblies/ag-seats/items/{item.id}/candidates", page,
+                   {"name": "Bea Bee", "category": "B", "gender": "woman"})
+    assert refused.status_code == 409 and ("This election has no seat in category B: a candidate of it could not be "
+                                           "elected.") in unescape(refused.get_data(as_text=True))
+    assert post(client, f"/assemblies/ag-seats/items/{item.id}/candidates", page,
+                {"name": "Ann Aa", "category": "A", "gender": "woman"}).status_code == 302
+
+
 def test_a_pdf_document_is_attached_and_anything_else_refused(client, world):
     import io
 
