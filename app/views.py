@@ -6,7 +6,7 @@ from flask import (Blueprint, abort, current_app, make_response, redirect, rende
 from flask_login import current_user
 from sqlalchemy import select
 
-from app import audit, queries
+from app import audit, clock, queries
 from app.authz import can_read_outbox, can_view_audit, permission_required
 from app.extensions import db
 from app.models import OutboxMessage
@@ -19,7 +19,8 @@ bp = Blueprint("core", __name__)
 @bp.route("/")
 def home():
     tasks = tasks_for(current_user)
-    return render_template("home.html", tasks=tasks, badge_tasks=tasks)  # the badge counts what is listed
+    return render_template("home.html", tasks=tasks, badge_tasks=tasks,  # the badge counts what is listed
+                           today=clock.today())
 
 
 @bp.route("/tasks/badge")

@@ -246,7 +246,7 @@ def format_moment(value, style: str = "medium") -> str:
     if not value:
         return ""
     locale = reader_locale()
-    local = (value if value.tzinfo else value.replace(tzinfo=timezone.utc)).astimezone(BRUSSELS)  # naive is UTC
+    local = _in_brussels(value)
     day = _first_of_month(babel_dates.format_date(local.date(), style, locale=locale), local, style, str(locale))
     hour = babel_dates.format_time(local, "short", locale=locale)
     pattern = babel_dates.get_datetime_format(style, locale=locale)  # e.g. "{1}, {0}": the day, then the hour
@@ -254,8 +254,18 @@ def format_moment(value, style: str = "medium") -> str:
 
 
 def time_of_day(value) -> str:
-    """A time of day in the reader's locale ("14:00")."""
-    return babel_dates.format_time(value, "short", locale=reader_locale()) if value else ""
+    """A time of day in the reader's locale ("14:00"): a wall-clock time as it is, an instant in
+    Brussels time (a naive one is UTC, as the database keeps them)."""
+    if not value:
+        return ""
+    if isinstance(value, datetime):
+        value = _in_brussels(value)
+    return babel_dates.format_time(value, "short", locale=reader_locale())
+
+
+def _in_brussels(value: datetime) -> datetime:
+    """An instant in Brussels time; a naive one is UTC, as the database keeps them."""
+    return (value if value.tzinfo else value.replace(tzinfo=timezone.utc)).astimezone(BRUSSELS)
 
 
 def euros(cents: int | None) -> str:

@@ -95,6 +95,14 @@ class EmptyElectorate(AssemblyError):
     pass
 
 
+class RecordDateToCome(Conflict):
+    """The electorate is who is in good standing on the record date: frozen on that day or after."""
+
+    def __init__(self, record_date):
+        super().__init__(record_date)
+        self.record_date = record_date
+
+
 class NothingToVote(AssemblyError):
     pass
 

@@ -10,7 +10,7 @@ from app.extensions import db
 from assemblies import errors
 from assemblies.services import standing_proxy
 from assemblies.models import AgendaItem, Assembly, Candidate, CheckIn, Document, Proxy
-from app.web import format_moment, time_of_day
+from app.web import format_day, format_moment, time_of_day
 from shares.labels import member_number_and_name
 
 from assemblies.candidates_adapter import CallNotFound, CandidaciesUnavailable
@@ -63,10 +63,7 @@ TIE_RULE_WORDS = {"ballot_order": _l("By the order of the ballot"), "lot": _l("B
 
 def _day_and_time(instant) -> dict[str, str]:
     """An instant's day in words and its hour, in Brussels and the reader's language."""
-    from app.clock import BRUSSELS
-    from app.web import format_day, time_of_day
-
-    return {"date": format_day(instant, "long"), "time": time_of_day(instant.astimezone(BRUSSELS))}
+    return {"date": format_day(instant, "long"), "time": time_of_day(instant)}
 
 
 def _short_notice(exc: errors.ShortNotice) -> str:
@@ -93,6 +90,9 @@ MESSAGES = {
     errors.InvalidDates: lambda exc: " ".join(field_errors(exc).values()),
     errors.SettingsLocked: lambda exc: " ".join(dict.fromkeys(field_errors(exc).values())),
     errors.AssemblyInUse: lambda exc: IN_USE_WORDS[exc.reason],
+    errors.RecordDateToCome: lambda exc: _l("The record date (%(day)s) has not come yet: the electorate is who is in "
+                                            "good standing on that day, so it is frozen on that day or after.",
+                                            day=format_day(exc.record_date, "long")),
     errors.NoSeats: _l("A board election needs at least one seat, in category A or B."),
     errors.NoSeatInCategory: lambda exc: _l("This election has no seat in category %(c)s: a candidate of it could not "
                                             "be elected.", c=exc.category),
@@ -107,8 +107,12 @@ MESSAGES = {
     errors.NotEnoughScrutineers: _l("Choose the scrutineers, and a number that must decrypt together between one "
                                     "and their number."),
     errors.VoteNotPrepared: _l("The ballot of this assembly is not prepared yet."),
+    # Arriving at the door, the member is in front of the staff: what they can do next is said too.
     errors.NotAnElector: _door(_l("This member is not in the electorate of this assembly."), lambda exc, **who: _l(
-        "%(name)s (no. %(number)s) is not in the electorate of this assembly.", **who)),
+        "%(name)s (no. %(number)s) is not in the electorate of this assembly. They may attend without voting; if "
+        "this is a mistake, the election officer can add them to the electorate (a late correction).", **who)
+        if getattr(exc, "arriving", False) else _l("%(name)s (no. %(number)s) is not in the electorate of this "
+                                                   "assembly.", **who)),
     errors.UnknownMember: _l("No member has this number."),
     errors.UnknownCode: _l("No member of this assembly has this code: type the member number."),
     errors.UnreadableCode: _l("This is neither a member number nor the code of a convocation: scan the QR code "

@@ -16,7 +16,7 @@ from flask import current_app, url_for
 from sqlalchemy import delete, func, select, update
 
 from app import audit
-from app.clock import brussels_day, utcnow
+from app.clock import brussels_day, today, utcnow
 from app.errors import DomainError
 from app.extensions import db
 from app.jobs import job_context
@@ -336,6 +336,8 @@ def freeze_electorate(assembly: Assembly, actor: Account | None = None) -> dict[
     db.session.refresh(assembly)  # the record date as it stands under the lock (update_assembly may change it)
     if assembly.electorate_frozen_at is not None:
         raise errors.ElectorateFrozen()
+    if assembly.record_date > today():  # who will be in good standing that day is not known yet
+        raise errors.RecordDateToCome(assembly.record_date)
     ids = members_in_good_standing(assembly.record_date)
     if not ids:
         raise errors.EmptyElectorate()
@@ -776,7 +778,7 @@ def checked_in_at(assembly: Assembly, member_id: int) -> datetime | None:
 def check_in(assembly: Assembly, member: Member, actor: Account | None = None) -> CheckIn:
     _check_door(assembly)
     if elector_for(assembly, member) is None:
-        raise errors.at_the_door(errors.NotAnElector(), member)
+        raise errors.at_the_door(errors.NotAnElector(), member, arriving=True)
     earlier = checked_in_at(assembly, member.id)
     if earlier is not None:
         raise errors.at_the_door(errors.AlreadyCheckedIn(), member, at=earlier)

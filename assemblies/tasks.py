@@ -126,7 +126,8 @@ def door_tasks(user):
                                                      Assembly.voting_closes_at > utcnow())).all()
     return [Task(title=_("Welcome members at the door: %(t)s", t=_title(assembly)), urgency=20,
                  url=url_for("assemblies.checkin", slug=assembly.slug), due=today())
-            for assembly in soon if brussels_day(assembly.starts_at) == today()]
+            for assembly in soon if brussels_day(assembly.starts_at) == today()
+            and services.check_in_refusal(assembly) is None]  # the door open now (it opens hours before, closes with the vote)
 
 
 def minutes_tasks(user):

@@ -328,8 +328,11 @@ def freeze(slug: str):
     assembly = queries.assembly_by_slug(slug)
     if not forms.ActionForm().validate_on_submit():
         abort(400)
-    with unit_of_work():
-        services.freeze_electorate(assembly, actor=current_user)
+    try:
+        with unit_of_work():
+            services.freeze_electorate(assembly, actor=current_user)
+    except DomainError as exc:  # said on the preparation page, the record date at hand
+        return _fail("assemblies/prepare.html", assembly, exc)
     flash(_("The electorate is frozen and published."), "success")
     return redirect(url_for("assemblies.prepare", slug=slug) + "#electorate")
 

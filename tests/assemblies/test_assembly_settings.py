@@ -3,6 +3,7 @@ given out of; the assembly form says every date problem at once, each beside its
 from __future__ import annotations
 
 from datetime import date, datetime, time, timedelta
+from html import unescape
 
 import pytest
 from sqlalchemy import func, select
@@ -384,3 +385,20 @@ def test_hostile_input_is_refused_with_words_never_a_500(client, world):
     assert small.status_code == 400 and "the scrutineers decrypt no count of fewer ballots" in small.get_data(as_text=True)
     db.session.expire_all()
     assert db.session.get(Assembly, assembly.id).place == "Namur" and audit("assemblies.assembly.update") == []
+
+
+def test_the_electorate_is_frozen_on_its_record_date_or_after_and_the_page_says_why_not_before(client, world):
+    """Before the record date nobody knows who will be in good standing that day: "no member in good
+    standing" would be false. Said on the preparation page, nothing frozen."""
+    assembly = fresh(world, slug="ga-later")
+    assembly.record_date = today() + timedelta(days=5)
+    db.session.commit()
+    with pytest.raises(errors.RecordDateToCome):
+        services.freeze_electorate(assembly)
+    db.session.rollback()
+    sign_in(client, world.secretary)
+    answer = client.post("/assemblies/ga-later/electorate/freeze")
+    text = unescape(answer.get_data(as_text=True))
+    assert answer.status_code == 409 and "has not come yet: the electorate is who is in good standing" in text
+    assert 'id="electorate"' in text  # the preparation page, its record date at hand
+    assert db.session.get(type(assembly), assembly.id).electorate_frozen_at is None

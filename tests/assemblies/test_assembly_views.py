@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import random
 import re
-from datetime import timedelta
+from datetime import timedelta, timezone
 from html import unescape
 
 from sqlalchemy import func, select
@@ -13,7 +13,7 @@ from app.clock import BRUSSELS, today, utcnow
 from app.extensions import db
 from assemblies import queries, services
 from assemblies.demo import cast_for, tally
-from assemblies.models import Assembly, Elector, ItemKind, Proxy, ProxySource
+from assemblies.models import Assembly, CheckIn, Elector, ItemKind, Proxy, ProxySource
 from tests.assemblies.world import build_world, meeting_day
 from tests.factories import csv_rows, sign_in
 from voting import services as voting
@@ -258,8 +258,11 @@ def test_check_in_by_typed_member_number(client, world):
     assert "is checked in" in html
     twice = post(client, "/assemblies/ga-test/checkin", "/assemblies/ga-test/checkin", {"number": str(number)})
     assert twice.status_code == 409
-    assert re.search(rf"{re.escape(named(world.members[0]))} was already checked in at \d{{2}}:\d{{2}}\.",
-                     unescape(twice.get_data(as_text=True)))
+    arrived = db.session.scalar(select(CheckIn.checked_in_at).where(CheckIn.member_id == world.members[0].id))
+    brussels = arrived.replace(tzinfo=timezone.utc).astimezone(BRUSSELS) if arrived.tzinfo is None else \
+        arrived.astimezone(BRUSSELS)
+    assert f"{named(world.members[0])} was already checked in at {brussels:%H:%M}." in \
+        unescape(twice.get_data(as_text=True))  # Brussels time, as on every page (UTC is an hour off)
     unknown = post(client, "/assemblies/ga-test/checkin", "/assemblies/ga-test/checkin", {"number": "99999999"})
     assert unknown.status_code == 404 and "No member has this number." in unknown.get_data(as_text=True)
     outsider = post(client, "/assemblies/ga-test/checkin", "/assemblies/ga-test/checkin",
@@ -458,6 +461,8 @@ def test_the_projector_is_the_room_s_screen_and_shows_one_item_alone_when_asked(
     assert first.text("title", "en") in page and second.text("title", "en") in page
     alone = visitor.get(f"/assemblies/ga-test/projector?item={first.id}").get_data(as_text=True)
     assert first.text("title", "en") in alone and second.text("title", "en") not in alone
+    assert "The vote is open." in alone and 'class="turnout"' not in alone and "Taking part:" in alone  # the item, large
+    assert 'class="turnout"' in page  # every item: the turnout beside them
     assert 'href="/assemblies/ga-test/projector">Every item</a>' in alone
     swap = visitor.get(f"/assemblies/ga-test/projector?item={first.id}", headers={"HX-Request": "true"}).text
     assert f'hx-get="/assemblies/ga-test/projector?item={first.id}"' in swap  # its polling keeps the item
@@ -919,7 +924,10 @@ def test_the_officer_home_page_leads_from_each_step_of_the_vote_to_the_next(clie
 
 def test_on_the_day_the_door_is_on_the_staff_home_page(client, world):
     from app.clock import utcnow
+    from voting.models import Election
 
+    services.convene(world.assembly)
+    services.open_vote(world.assembly)
     sign_in(client, world.staff)
     task = "Welcome members at the door: %s" % world.assembly.text("title", "en")
     assert task not in client.get("/").get_data(as_text=True)  # days before
@@ -927,6 +935,10 @@ def test_on_the_day_the_door_is_on_the_staff_home_page(client, world):
     db.session.commit()
     home = client.get("/").get_data(as_text=True)
     assert task in home and f"/assemblies/{world.assembly.slug}/checkin" in home
+    assert '<span class="hint">today</span>' in home  # not "by 29 November" on the 29th
+    voting.close_election(db.session.get(Election, world.assembly.election_id))
+    db.session.commit()
+    assert task not in client.get("/").get_data(as_text=True)  # the door closed with the vote
 
 
 def test_withheld_counts_read_as_unknown_not_as_rejected(client, world):
@@ -1055,7 +1067,6 @@ def test_check_in_reads_the_number_the_printed_code_and_the_scanned_link(client,
 
 def test_check_in_refuses_garbage_other_assemblies_and_replaced_codes_in_words(client, world, outbox):
     from assemblies.demo import prepared_assembly
-    from assemblies.models import CheckIn
     from voting.crypto.credential import generate_credential
 
     services.convene(world.assembly)
@@ -1096,7 +1107,9 @@ def test_check_in_refuses_garbage_other_assemblies_and_replaced_codes_in_words(c
         (link.replace("/ga-test/", "/ga-else/"), 422, another),
         (link.replace(fingerprint, "0" * 64), 422, another),
         (link, 422, "This code was replaced by a newer link (a lost link or a proxy): type the member number."),
-        (str(world.outsider.number), 403, f"{named(world.outsider)} is not in the electorate of this assembly."),
+        (str(world.outsider.number), 403, f"{named(world.outsider)} is not in the electorate of this assembly. They "
+                                          "may attend without voting; if this is a mistake, the election officer can "
+                                          "add them to the electorate (a late correction)."),
     ]
     for typed, status, message in cases:
         answer = post(client, door, door, {"number": typed})

@@ -219,7 +219,7 @@ def test_check_in_by_typed_member_number_and_pages_are_accessible(page, live_ser
 def test_the_projector_updates_when_the_vote_closes(page, live_server, accessible):
     meeting_day(open_world())  # the meeting has started: the vote may close
     page.goto(live_server.path("/assemblies/ga-e2e/projector"))
-    expect(page.locator("#projector")).to_contain_text("Open")
+    expect(page.locator("#projector")).to_contain_text("The vote is open.")
     accessible(page)
     # On a phone the turnout chart's time labels stand apart, as the browser draws them.
     from shares.charts import NARROW
