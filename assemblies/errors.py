@@ -185,6 +185,12 @@ class HolderRepresented(Conflict):
     """A member who gave their own proxy cannot hold another's: a proxy is not passed on."""
 
 
+class NoCheckIn(AssemblyError):
+    """No such check-in at this assembly (taken back already, in another tab)."""
+
+    status = 404
+
+
 class NoProxy(AssemblyError):
     status = 404
 

@@ -790,6 +790,26 @@ def check_in(assembly: Assembly, member: Member, actor: Account | None = None) -
     return row
 
 
+def undo_check_in(assembly: Assembly, check_in_id: int, actor: Account | None = None) -> Member:
+    """A check-in made by mistake (a number mistyped at the door) is taken back while the door is open:
+    the member no longer counts as present. It touches no ballot; the audit log keeps both steps."""
+    _check_door(assembly)
+    row = db.session.get(CheckIn, check_in_id)
+    if row is None or row.assembly_id != assembly.id:
+        raise errors.NoCheckIn()
+    member = row.member
+    db.session.delete(row)
+    db.session.flush()
+    audit.record("assemblies.checkin.undo", assembly, actor=actor, after={"member": member.number})
+    return member
+
+
+def recent_check_ins(assembly: Assembly, limit: int = 10) -> list[CheckIn]:
+    """The door's latest check-ins, newest first, each with an undo for a mistake."""
+    return list(db.session.scalars(select(CheckIn).where(CheckIn.assembly_id == assembly.id)
+                                   .order_by(CheckIn.checked_in_at.desc(), CheckIn.id.desc()).limit(limit)))
+
+
 def open_vote(assembly: Assembly, actor: Account | None = None, hold: Iterable[AgendaItem] = ()) -> None:
     """Open the vote (the whole ballot box), no sooner than the remote-voting window opens
     (:func:`vote_opening_refusal`). ``hold``: agenda items whose vote the chair opens later

@@ -543,6 +543,7 @@ def paper_proxy(slug: str):
 
 def _checkin_context(assembly, form=None, paper_form=None, **extra):
     return dict(assembly=assembly, lang=_lang(), form=form or forms.CheckInForm(formdata=None),
+                recent=services.recent_check_ins(assembly), action=forms.ActionForm(),
                 turnout=queries.turnout(assembly), paper_form=paper_form or forms.PaperProxyForm(formdata=None),
                 proxies=queries.standing_proxies(assembly), door=refusal_said(services.check_in_refusal(assembly)), **extra)
 
@@ -571,6 +572,23 @@ def checkin(slug: str):
                 holder=proxy.holder.name), "success")
     else:
         flash(_("%(name)s is checked in.", name=member.name), "success")
+    return redirect(url_for("assemblies.checkin", slug=slug))
+
+
+@bp.route("/<slug>/checkin/<int:check_in_id>/undo", methods=["POST"])
+@permission_required(can_check_in)
+def undo_checkin(slug: str, check_in_id: int):
+    """Take back a check-in made by mistake (confirmed on the door's page)."""
+    assembly = queries.assembly_by_slug(slug)
+    if not forms.ActionForm().validate_on_submit():
+        abort(400)
+    try:
+        with unit_of_work():
+            member = services.undo_check_in(assembly, check_in_id, actor=current_user)
+    except DomainError as exc:
+        flash(error_message(exc), "error")
+        return render("assemblies/checkin.html", status=exc.status, **_checkin_context(assembly))
+    flash(_("%(name)s is no longer checked in.", name=member.name), "success")
     return redirect(url_for("assemblies.checkin", slug=slug))
 
 

@@ -204,6 +204,8 @@ ROUTES: dict[str, tuple] = {
         {400: EMPTY_FORM}),
     "assemblies.checkin": ("GET", "/assemblies/{assembly}/checkin", {"staff", "officer"},
         {"POST": {400: EMPTY_FORM}}),
+    "assemblies.undo_checkin": ("POST", "/assemblies/{assembly}/checkin/999999/undo", {"staff", "officer"},
+        {422: "the door is not open (the check-in's own page says why)"}),
     "assemblies.chair": ("GET", "/assemblies/{assembly}/chair", {"officer"}),
     "assemblies.open_vote": ("POST", "/assemblies/{assembly}/chair/open", {"officer"},
         {422: "no vote is prepared for this assembly"}),

@@ -11,6 +11,7 @@ from sqlalchemy import func, select
 
 from app.clock import BRUSSELS, today, utcnow
 from app.extensions import db
+from app.models import AuditEntry
 from assemblies import queries, services
 from assemblies.demo import cast_for, tally
 from assemblies.models import Assembly, CheckIn, Elector, ItemKind, Proxy, ProxySource
@@ -939,6 +940,35 @@ def test_on_the_day_the_door_is_on_the_staff_home_page(client, world):
     voting.close_election(db.session.get(Election, world.assembly.election_id))
     db.session.commit()
     assert task not in client.get("/").get_data(as_text=True)  # the door closed with the vote
+
+
+def test_an_arrival_recorded_by_mistake_is_taken_back_at_the_door(client, world):
+    """A mistyped number checks in someone else: the door lists its latest arrivals, each with a
+    confirmed undo; the member no longer counts as present, may give a proxy again, and the audit
+    log keeps both steps."""
+    meeting_day(world)
+    sign_in(client, world.staff)
+    wrong, right = world.members[1], world.members[0]
+    door = "/assemblies/ga-test/checkin"
+    assert post(client, door, door, {"number": str(wrong.number)}).status_code == 302
+    page = unescape(client.get(door).get_data(as_text=True))
+    row = db.session.scalar(select(CheckIn).where(CheckIn.member_id == wrong.id))
+    assert "Latest arrivals" in page and f"{wrong.name} ({wrong.number})" in page
+    assert f'action="/assemblies/ga-test/checkin/{row.id}/undo"' in page and "Yes, take this arrival back" in page
+    undo = f"/assemblies/ga-test/checkin/{row.id}/undo"
+    assert post(client, undo, door).status_code == 302
+    assert f"{wrong.name} is no longer checked in." in unescape(client.get(door).get_data(as_text=True))
+    assert queries.turnout(world.assembly).present["total"] == 0
+    again = post(client, undo, door)  # a second tab
+    assert again.status_code == 404 and "This check-in was already taken back." in again.get_data(as_text=True)
+    assert db.session.scalar(select(func.count(AuditEntry.id)).where(AuditEntry.action == "assemblies.checkin.undo")) == 1
+    services.give_proxy(world.assembly, wrong, right)  # no longer present: may be represented
+    db.session.commit()
+    assert post(client, door, door, {"number": str(wrong.number)}).status_code == 302  # and may arrive again
+    other = build_world_item_elsewhere(world)[0].assembly
+    foreign = db.session.scalar(select(CheckIn).where(CheckIn.member_id == wrong.id))
+    assert post(client, f"/assemblies/{other.slug}/checkin/{foreign.id}/undo", door).status_code in (404, 422)
+    assert db.session.get(CheckIn, foreign.id) is not None  # another assembly's door takes nothing back here
 
 
 def test_withheld_counts_read_as_unknown_not_as_rejected(client, world):
