@@ -248,16 +248,8 @@ def withdraw_request(request_id: int):
     member_request = row_or_404(MemberRequest, request_id)
     if member_request.member.account_id != current_user.id:
         abort(404)  # another member's request is not even said to exist
-    if not ConfirmForm().validate_on_submit():
-        abort(400)
-    try:
-        with unit_of_work():
-            member_requests.withdraw(member_request, actor=current_user)
-    except DomainError as exc:
-        flash(error_text(exc), "error")
-        return _my_shares_page(own_member(), exc.status)
-    flash(_("Your request is withdrawn."), "success")
-    return redirect(url_for("shares.my_shares"))
+    return _confirmed_on_my_shares(own_member(), lambda: member_requests.withdraw(member_request, actor=current_user),
+                                   _("Your request is withdrawn."))
 
 
 @bp.route("/me/application/withdraw", methods=["POST"])
@@ -268,15 +260,21 @@ def withdraw_application():
     application = application_for(member.id)
     if application is None:
         abort(404)  # a member entered by staff: no application of theirs to withdraw
+    return _confirmed_on_my_shares(member, lambda: admission.withdraw(application, actor=current_user),
+                                   _("Your application is withdrawn: nothing is to be paid."))
+
+
+def _confirmed_on_my_shares(member, step, done: str):
+    """A step the member confirmed on My shares: done and said, or refused and said on My shares."""
     if not ConfirmForm().validate_on_submit():
         abort(400)
     try:
         with unit_of_work():
-            admission.withdraw(application, actor=current_user)
+            step()
     except DomainError as exc:
         flash(error_text(exc), "error")
         return _my_shares_page(member, exc.status)
-    flash(_("Your application is withdrawn: nothing is to be paid."), "success")
+    flash(done, "success")
     return redirect(url_for("shares.my_shares"))
 
 

@@ -83,13 +83,18 @@ def test_member_saves_a_draft_then_sends_it(client, login_as, open_call, standin
     assert "You can change your application until" not in rejected and "Hors délai." in rejected
 
 
-def test_hostile_photos_are_refused_and_nothing_is_saved(client, login_as, open_call, standing_member, app):
+def _a_draft(client, login_as, open_call, standing_member):
+    """A member's saved draft: the call, the member, the application and its number of versions."""
     call = open_call()
     member = standing_member()
     login_as(member.account)
     client.post(f"/candidates/me/{call.slug}/application", data=form_data())
     application = mine(call, member)
-    before = versions_count(application.id)
+    return call, member, application, versions_count(application.id)
+
+
+def test_hostile_photos_are_refused_and_nothing_is_saved(client, login_as, open_call, standing_member, app):
+    call, member, application, before = _a_draft(client, login_as, open_call, standing_member)
     cases = [
         (b"GIF89a" + b"\x00" * 50, "fake.gif", 422, "JPEG, PNG or WebP"),
         (b"<?php echo 1; ?>", "shell.jpg", 422, "JPEG, PNG or WebP"),
@@ -121,12 +126,7 @@ def test_hostile_photos_are_refused_and_nothing_is_saved(client, login_as, open_
 
 def test_a_published_name_is_a_name_as_on_the_register(client, login_as, open_call, standing_member):
     """It goes on the ballot and its papers: no markup, no emoji, said beside the field, nothing saved."""
-    call = open_call()
-    member = standing_member()
-    login_as(member.account)
-    client.post(f"/candidates/me/{call.slug}/application", data=form_data())
-    application = mine(call, member)
-    before = versions_count(application.id)
+    call, _member, application, before = _a_draft(client, login_as, open_call, standing_member)
     for name, message in (("Marie <script>alert(1)</script>", "A name or an address cannot contain &lt; or &gt;."),
                           ("Marie \U0001F600", "no emoji or other symbol")):
         response = client.post(f"/candidates/me/{call.slug}/application",
