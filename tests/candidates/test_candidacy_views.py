@@ -7,6 +7,7 @@ import re
 import shutil
 import subprocess
 from datetime import timedelta
+from html import unescape
 
 import pytest
 from sqlalchemy import func, select
@@ -270,6 +271,9 @@ def test_secretary_reviews_and_the_public_page_shows_two_languages(client, login
     early = client.post(f"/candidates/manage/{call.slug}/publish")
     assert early.status_code == 422 and "3 applications still wait" in early.get_data(as_text=True)
     assert client.get(f"/candidates/manage/applications/{fr.id}").status_code == 200
+    review = unescape(client.get(f"/candidates/manage/applications/{nl.id}").get_data(as_text=True))
+    assert (f"Your reason goes to {nl.member.name} by e-mail, within a message in Dutch: write it so that they can "
+            "read it.") in review  # the candidate's mail language, which the secretary may not read the form in
     assert client.post(f"/candidates/manage/applications/{fr.id}/accept").status_code == 302
     assert client.post(f"/candidates/manage/applications/{nl.id}/accept").status_code == 302
     refused = client.post(f"/candidates/manage/applications/{hostile.id}/reject", data={"reject-reason": ""})
