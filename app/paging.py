@@ -46,5 +46,5 @@ def requested_page(raw: str | None) -> int:
 def page_of(total: int, size: int, raw: str | None) -> Page:
     """The page of a list of ``total`` rows that ``raw`` (``request.args.get("page")``) asks for,
     brought back within the list: below the first page is the first, beyond the last is the last."""
-    pages = max((total - 1) // size + 1, 1)
+    pages = Page(number=1, size=size, total=total).pages
     return Page(number=min(max(requested_page(raw), 1), pages), size=size, total=total)

@@ -114,23 +114,31 @@ def _pdf_class():
         title_text = ""
         hyphenator = None  # a pyphen.Pyphen for the file's language, if it has a dictionary
         widths = [w for _, w in PDF_COLUMNS]
+        fitted_heading: tuple[float, list[str]] | None = None  # the headings' size and cells, fitted once
 
         def header(self):
             self.set_font(self.font_name, size=9)
             self.text(self.l_margin, self.t_margin + 4, self.title_text)
-            # The headings' font shrinks (to 5 pt at most) until each word fits its column: a heading
-            # word cut in two ("renouvellemen / t") reads badly. A word still too wide is hyphenated
-            # by the language's dictionary ("Hernieuwings- / bijdragen").
+            if self.fitted_heading is None:  # the same on every page: fitted on the first
+                self.fitted_heading = self.fit_heading()
+            size, cells = self.fitted_heading
+            self.set_font(self.font_name, size=size)
+            self.set_y(self.t_margin + 7)
+            self.draw_row(cells, heading=True)
+            self.set_font(self.font_name, size=6.5)
+
+        def fit_heading(self) -> tuple[float, list[str]]:
+            """The headings' font shrinks (to 5 pt at most) until each word fits its column: a heading
+            word cut in two ("renouvellemen / t") reads badly. A word still too wide is hyphenated by
+            the language's dictionary ("Hernieuwings- / bijdragen")."""
             size = 6.5
             self.set_font(self.font_name, size=size)
             while size > 5 and any(self.text_width(word) > w - 2 * self.c_margin
                                    for text, w in zip(self.heading, self.widths) for word in text.split()):
                 size -= 0.25
                 self.set_font(self.font_name, size=size)
-            self.set_y(self.t_margin + 7)
-            self.draw_row([" ".join(piece for word in text.split() for piece in self.hyphenate(word, w - 2 * self.c_margin))
-                           for text, w in zip(self.heading, self.widths)], heading=True)
-            self.set_font(self.font_name, size=6.5)
+            return size, [" ".join(piece for word in text.split() for piece in self.hyphenate(word, w - 2 * self.c_margin))
+                          for text, w in zip(self.heading, self.widths)]
 
         def footer(self):
             self.set_font(self.font_name, size=6.5)

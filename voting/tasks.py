@@ -43,7 +43,7 @@ def officer_tasks(user) -> list[Task]:
     Closing is left out: the officer chooses when (an assembly's vote: assemblies.tasks)."""
     if not can_manage_election(user):
         return []
-    rows = db.session.scalars(select(Election).where(or_(
+    rows = db.session.scalars(select(Election).where(or_(  # an assembly's opening is its chair's (assemblies.tasks)
         Election.state == ElectionState.CLOSED,
         (Election.state == ElectionState.KEYGEN) & Election.assembly_id.is_(None))).order_by(Election.id))
     words = {"open": lambda t: _("Open the ballot box: %(t)s", t=t),
@@ -52,10 +52,7 @@ def officer_tasks(user) -> list[Task]:
     tasks = []
     for election in rows:
         title = texts.election_title(election, str(get_locale()))
-        steps = services.officer_steps(election, queries.step_counts(election)) & set(words)
-        if services.chaired_by_assembly(election):
-            steps.discard("open")  # the chair's, on the meeting's calendar (assemblies.tasks)
-        for step in sorted(steps):
+        for step in sorted(services.officer_steps(election, queries.step_counts(election)) & set(words)):
             tasks.append(Task(title=words[step](title), url=url_for("voting.manage", slug=election.slug), count=1,
                               urgency=25))
     return tasks

@@ -17,8 +17,7 @@ from app.extensions import db
 from app.uow import unit_of_work
 from app.registry import Task
 from app.web import format_day, number, render
-from shares import certificates, charts, extracts, member_requests, payments, register, renewal, standing
-from shares import admission
+from shares import admission, certificates, charts, extracts, member_requests, payments, register, renewal, standing
 from shares.admission import application_for
 from shares.forms import BuySharesForm, CategoryRequestForm, ConfirmForm, DecisionForm, ResignationRequestForm
 from shares.labels import coop_iban_text, iban_text
