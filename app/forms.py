@@ -7,11 +7,38 @@ from datetime import date
 from decimal import Decimal
 
 from flask_babel import format_number, lazy_gettext as _l
-from wtforms import DateField, validators
+from wtforms import DateField, SelectMultipleField, validators
 from wtforms.validators import InputRequired, StopValidation, ValidationError
+from wtforms.widgets import CheckboxInput, ListWidget
 
 from app.errors import DomainError, ReservedName, error_message
 from app.web import reserved_names
+
+
+NOT_LISTED = _l("Choose among the options listed. If the page is old, reload it.")
+
+
+class _OptionalBox(CheckboxInput):
+    """One box of a choice of several: the choice may be required, each box is not (WTForms would mark
+    every box ``required``, which a browser and a screen reader read as "tick them all")."""
+
+    def __call__(self, field, **kwargs):
+        kwargs.setdefault("required", False)
+        return super().__call__(field, **kwargs)
+
+
+class MultiCheckboxField(SelectMultipleField):
+    """A choice of several as a list of checkboxes (the ``checks`` macro draws it in a fieldset): a
+    multiple-select list hides its options and needs Ctrl to pick more than one."""
+
+    widget = ListWidget(prefix_label=False)
+    option_widget = _OptionalBox()
+
+    def __init__(self, *args, **kwargs):
+        # WTForms would quote the refused values (an account's id): a person reads what to do instead.
+        kwargs.setdefault("invalid_value_message", NOT_LISTED)
+        kwargs.setdefault("invalid_choice_message", NOT_LISTED)
+        super().__init__(*args, **kwargs)
 
 
 class Written(InputRequired):

@@ -7,13 +7,13 @@ from typing import Any
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
-from wtforms import BooleanField, DateTimeLocalField, HiddenField, IntegerField, SelectField, \
-    SelectMultipleField, StringField, TextAreaField
+from wtforms import BooleanField, DateTimeLocalField, HiddenField, IntegerField, SelectField, StringField, \
+    TextAreaField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, InputRequired, Optional, Regexp
 
 from app.clock import BRUSSELS
-from app.forms import DayField, FreeName, Length, NumberRange
+from app.forms import DayField, FreeName, Length, MultiCheckboxField, NumberRange
 from assemblies import rules
 from assemblies.messages import DATE_ORDER_WORDS, ITEM_KIND_WORDS, TIE_RULE_WORDS
 from assemblies.models import LANGUAGES, Assembly
@@ -144,7 +144,7 @@ class ConveneForm(FlaskForm):
 
 
 class PrepareVoteForm(FlaskForm):
-    scrutineers = SelectMultipleField(_l("Scrutineers"), coerce=int,
+    scrutineers = MultiCheckboxField(_l("Scrutineers"), coerce=int,
                                       validators=[DataRequired(_l("Choose at least one scrutineer."))])
     threshold = IntegerField(_l("How many scrutineers must decrypt together"), default=3,
                              validators=[InputRequired(REQUIRED), NumberRange(min=1, max=20)])

@@ -156,11 +156,18 @@ def delete(slug: str):
     return redirect(url_for("assemblies.index"))
 
 
+def _prepare_vote_form() -> forms.PrepareVoteForm:
+    """The ballot's form, its choice of scrutineers every account with the role, by name (the e-mail
+    address tells two of the same name apart)."""
+    form = forms.PrepareVoteForm()
+    form.scrutineers.choices = [(a.id, f"{a.display_name} ({a.email})") for a in db.session.scalars(
+        select(Account).join(AccountRole).where(AccountRole.role == Role.SCRUTINEER)
+        .order_by(Account.display_name, Account.id))]
+    return form
+
+
 def _prepare_context(assembly, **extra):
-    scrutineers = db.session.scalars(select(Account).join(AccountRole).where(AccountRole.role == Role.SCRUTINEER)
-                                     .order_by(Account.display_name)).all()
-    vote_form = extra.pop("vote_form", None) or forms.PrepareVoteForm()
-    vote_form.scrutineers.choices = [(a.id, a.display_name) for a in scrutineers]
+    vote_form = extra.pop("vote_form", None) or _prepare_vote_form()
     refusal = services.deletion_refusal(assembly)
     from assemblies import candidates_adapter
 
@@ -375,9 +382,7 @@ def remove_elector(slug: str, elector_id: int):
 @permission_required(can_run_vote)
 def prepare_vote(slug: str):
     assembly = queries.assembly_by_slug(slug)
-    ctx_form = forms.PrepareVoteForm()
-    ctx_form.scrutineers.choices = [(a.id, a.display_name) for a in db.session.scalars(
-        select(Account).join(AccountRole).where(AccountRole.role == Role.SCRUTINEER))]
+    ctx_form = _prepare_vote_form()
     if not ctx_form.validate_on_submit():
         return render("assemblies/prepare.html", status=400, **_prepare_context(assembly, vote_form=ctx_form))
     accounts = [db.session.get(Account, i) for i in ctx_form.scrutineers.data]

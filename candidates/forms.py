@@ -4,13 +4,11 @@ from __future__ import annotations
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField
-from wtforms import (BooleanField, HiddenField, IntegerField, RadioField, SelectField,
-                     SelectMultipleField, StringField, TextAreaField)
+from wtforms import BooleanField, HiddenField, IntegerField, RadioField, SelectField, StringField, TextAreaField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import InputRequired, Optional, Regexp
-from wtforms.widgets import CheckboxInput, ListWidget
 
-from app.forms import NO_MARKUP, DayField, FreeName, Length, NumberRange
+from app.forms import NO_MARKUP, DayField, FreeName, Length, MultiCheckboxField, NumberRange
 from candidates.labels import WORDS
 from candidates.services import LIMITS
 
@@ -19,11 +17,6 @@ LANGUAGE_CHOICES = [SelectChoice("fr", "Français"), SelectChoice("nl", "Nederla
 
 def skill_choices():
     return [SelectChoice(code, label) for code, label in WORDS["skill"].items()]  # the labels' one list
-
-
-class MultiCheckboxField(SelectMultipleField):
-    widget = ListWidget(prefix_label=False)
-    option_widget = CheckboxInput()
 
 
 class ApplicationForm(FlaskForm):

@@ -18,6 +18,7 @@ from assemblies.models import Assembly, CheckIn, Elector, ItemKind, Proxy, Proxy
 from tests.assemblies.world import build_world, meeting_day
 from tests.factories import csv_rows, sign_in
 from voting import services as voting
+from voting.models import Trustee
 from voting.crypto.ballot import encrypt_ballot
 from voting.crypto.credential import CredentialError, credential_public, normalize_credential
 
@@ -845,8 +846,26 @@ def test_before_the_keys_the_officer_is_told_why_nothing_can_be_sent_or_opened(c
     # A title that says what the item's kind says is not echoed by the kind's badge.
     assert "<strong>Resolution</strong>\n" in prepare
     assert prepare.count('<span class="tag">Resolution</span>') == 1  # beside "Accounts" only
-    services.prepare_vote(assembly, world.scrutineers, 1, actor=world.officer)
-    db.session.commit()
+    # The scrutineers are checkboxes, named with their address, in a fieldset whose legend names them.
+    boxes = re.findall(r'<input id="scrutineers-\d+" name="scrutineers" type="checkbox" value="(\d+)">', prepare)
+    assert sorted(map(int, boxes)) == sorted(a.id for a in world.scrutineers)
+    assert f"{world.scrutineers[0].display_name} ({world.scrutineers[0].email})" in prepare
+    assert "<legend>Scrutineers</legend>" in prepare
+    url = "/assemblies/ga-waits/vote/prepare"
+    for data, said in (({"threshold": "1"}, "Choose at least one scrutineer."),
+                       ({"scrutineers": str(world.officer.id), "threshold": "1"}, "Choose among the options listed."),
+                       ({"scrutineers": "abc", "threshold": "1"}, "Choose at least one scrutineer."),
+                       ({"scrutineers": str(world.scrutineers[0].id), "threshold": "0"},
+                        "Number must be between 1 and 20.")):
+        refused = client.post(url, data=data)
+        assert refused.status_code == 400 and said in refused.get_data(as_text=True), data
+        assert "is not a valid choice" not in refused.get_data(as_text=True)
+        assert db.session.scalar(select(Assembly.election_id).where(Assembly.id == assembly.id)) is None
+    chosen = [a.id for a in world.scrutineers]
+    assert client.post(url, data={"scrutineers": chosen, "threshold": "1"}).status_code == 302
+    db.session.expire_all()
+    assert sorted(db.session.scalars(select(Trustee.account_id).where(Trustee.election_id == assembly.election_id))) \
+        == sorted(chosen)
     roll = client.get("/assemblies/ga-waits/roll").get_data(as_text=True)
     assert "Yes, send the convocations" not in roll
     assert "The convocations can be sent once every scrutineer has given their public key" in roll
