@@ -399,6 +399,8 @@ def test_a_vote_of_its_own_tells_its_scrutineers_no_hall(app, world):
     page = client_for(app, world, "scrutineer").get("/voting/ag-web/scrutineer").get_data(as_text=True)
     assert "This vote had no hall" in page and "announced in the hall" not in page
     assert "the hall&#39;s" not in page and "the ones the election officer announces." in page
+    # The step and the browser tool's summaries say it in the same words.
+    assert page.count("Compare the figures the tool shows with the ones the election officer announces.") == 2
 
 
 def test_the_officer_home_page_asks_to_open_an_election_of_its_own_once_it_can_be(app):

@@ -85,7 +85,8 @@ export const MESSAGES = {
   'nothing-to-do': 'Nothing to do in this browser at this stage.',
   seal: 'Check the closed board and sign its seal',
   'checking-seal': 'Checking every ballot on the closed board before sealing it: %(done)s of %(total)s verified.',
-  'seal-summary': 'Every ballot on the closed board was checked in this browser. The seal you are about to sign fixes %(total)s counted ballots of %(voters)s voters (turnout %(turnout)s) and the board head %(head)s. Compare these figures with the ones announced in the hall.',
+  'seal-summary': 'Every ballot on the closed board was checked in this browser. The seal you are about to sign fixes %(total)s counted ballots of %(voters)s voters (turnout %(turnout)s) and the board head %(head)s.',
+  compare: 'Compare the figures the tool shows with the ones announced in the hall.',
   'confirm-seal': 'These are the announced figures: sign the seal',
   'seal-done': 'Your seal signature is ready to publish.',
   'already-done': 'This step of yours is already on the board.',
@@ -95,7 +96,7 @@ export const MESSAGES = {
   'complaint-ready': 'The share dealt to you by %(who)s is wrong: it cannot be decrypted with your key, or does not match its commitments. Publish this complaint (anyone can check it): key generation then continues without %(who)s, and you check your shares again.',
   checking: 'Checking every ballot on the board before decrypting: %(done)s of %(total)s verified.',
   rereading: 'Reading the superseded ballots again…',
-  'check-summary': 'Every ballot was checked and the encrypted tally re-added in this browser. You are about to decrypt the tally of %(total)s counted ballots (category A: %(a)s, category B: %(b)s); turnout %(turnout)s; board head %(head)s. Compare these figures with the ones announced in the hall.',
+  'check-summary': 'Every ballot was checked and the encrypted tally re-added in this browser. You are about to decrypt the tally of %(total)s counted ballots (category A: %(a)s, category B: %(b)s); turnout %(turnout)s; board head %(head)s.',
   'confirm-decrypt': 'These are the announced figures: decrypt my part',
   'refused-not-closed': 'The ballot box is not closed and sealed: nothing may be decrypted yet.',
   'refused-no-tally': 'The board has no encrypted tally yet.',
@@ -525,10 +526,10 @@ class ScrutineerWidget {
     const go = el(doc, 'button', { type: 'button', class: 'scrutineer-run scrutineer-confirm' }, this.t(check.confirm));
     go.addEventListener('click', () => this.onRun(action));
     this.actions.append(go);
-    this.say(this.t(check.summary, {
+    this.say(`${this.t(check.summary, {
       total: s.total, a: s.counted && s.counted.A, b: s.counted && s.counted.B, voters: s.voters, turnout: s.turnout,
       head: s.head,
-    }));
+    })} ${this.t('compare')}`);
     go.focus();
     return undefined;
   }
