@@ -76,21 +76,30 @@ def colon(end_of_line: bool = False) -> str:
 # qu'Alice vous a distribuée". The translator writes "de %(name)s" as in any sentence, and the value
 # decides when the message is filled in. An "h" elides too: the names a cooperative's members bear
 # ("Hélène", "Hugo", "Hervé") mostly begin with a mute h, and "d'Hugo" is never wrong where
-# "de Hélène" always is; an aspirated h ("de Hollande") is the rarer case we accept to get wrong.
-# A "y" is a vowel before a consonant ("d'Yves", "d'Ypres") and a consonant before a vowel ("de
-# Yannick", "de Yasmine").
+# "de Hélène" always is. An aspirated h keeps "de": the words a Belgian cooperative's groups and
+# places begin with are listed ("le groupe de Huy", "de Hasselt", "de Haute-Senne"); a rarer one
+# not listed is elided. A "y" is a vowel before a consonant ("d'Yves", "d'Ypres") and a consonant
+# before a vowel ("de Yannick", "de Yasmine").
 _VOWELS = "aeiouyàâäéèêëîïôöùûüœæ"
+_ASPIRATED_H = frozenset((
+    "hainaut", "hal", "halle", "hamme", "hamoir", "hamois", "hannut", "harelbeke", "hasselt", "haut", "haute",
+    "hautes", "hauts", "havelange", "heers", "hensies", "herentals", "herstal", "herve", "heuvelland",
+    "hollande", "hongrie", "honnelles", "hotton", "houffalize", "houthalen", "huy", "hall", "hangar", "hameau",
+    "hasard", "héros", "hêtre", "hibou", "homard", "honte", "housse", "hutte"))
+_FIRST_WORD = re.compile(r"[^\W\d_]+")
 _ELIDABLE = re.compile(r"(?<![\w'])([Dd]e|[Qq]ue) (?=%\((\w+)\)s)")
 
 
 def elides_before(value) -> bool:
     """Whether French elides "de" or "que" before ``value`` (a name, a group's name): it begins with a
-    vowel, accented or not, or an h, in either case; a y only before a consonant. A number, a sign or
-    an empty value: no."""
+    vowel, accented or not, or an h that is not aspirated (``_ASPIRATED_H``), in either case; a y only
+    before a consonant. A number, a sign or an empty value: no."""
     text = "" if value is None else str(value).lstrip().lower()
     if text[:1] == "y":
         return text[1:2].isalpha() and text[1] not in _VOWELS
-    return text[:1] != "" and text[0] in _VOWELS + "h"
+    if text[:1] == "h":
+        return _FIRST_WORD.match(text).group() not in _ASPIRATED_H
+    return text[:1] != "" and text[0] in _VOWELS
 
 
 def fill(template, variables, language: str | None = None):

@@ -15,6 +15,9 @@ from app.i18n import elides_before, fill
     ("  Ines", True), ("Œdipe", True), ("Yves", True), ("yvonne", True), ("Ypres", True),
     ("Yannick", False), ("Yasmine", False), ("Yolande", False), ("Y", False), ("Y.", False), ("Bruno", False), ("Zoé", False), ("", False), ("  ", False), (None, False), ("8 mars", False),
     ("+++090/9337/55493+++", False), (12, False),
+    # An aspirated h keeps "de": a place or a group named after one, in any case, whatever follows.
+    ("Huy", False), ("HASSELT", False), ("Haute-Senne", False), ("hainaut occidental", False), ("Halle-Vilvoorde", False),
+    ("Hélène", True), ("Henri", True), ("Hervé", True), ("H", True),
 ])
 def test_the_rule_elides_before_a_vowel_an_h_or_a_y_that_sounds_as_a_vowel(name, elided):
     assert elides_before(name) is elided
@@ -22,7 +25,7 @@ def test_the_rule_elides_before_a_vowel_an_h_or_a_y_that_sounds_as_a_vowel(name,
 
 @pytest.mark.parametrize("name, expected", [
     ("Élodie", "la procuration d'Élodie"), ("Alice", "la procuration d'Alice"), ("hugo", "la procuration d'hugo"),
-    ("Bruno", "la procuration de Bruno"), ("", "la procuration de "),
+    ("Bruno", "la procuration de Bruno"), ("", "la procuration de "), ("Huy", "la procuration de Huy"),
 ])
 def test_fill_elides_de_in_french(name, expected):
     assert fill("la procuration de %(name)s", {"name": name}, language="fr") == expected
