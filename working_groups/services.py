@@ -20,7 +20,8 @@ from working_groups import queries
 from working_groups.errors import (AlreadyAnswered, AlreadyInGroup, AmendedTextMissing, CallClosed,
                                    DateToCome, DateTooEarly, EmptyText, IllegalTransition, MeetingDateMissing, MeetingToCome,
                                    NotAMember, NotAnswerable, NotImplementable, NotInGroup, NothingToSubmit,
-                                   PersonAlreadyInGroup, PersonNotAMember, RecommendationNotDraft)
+                                   PersonAlreadyInGroup, PersonNotAMember, RecommendationNotDraft,
+                                   WorkingGroupError)
 from working_groups.models import (AnswerDecision, AttendanceStatus, BoardAnswer, CallStatus, Follow, GroupDocument,
                                    GroupMeeting, GroupMembership, GroupRole, Implementation, MeetingAttendance,
                                    ProgressNote, Recommendation, RecommendationStatus, RecommendationVersion,
@@ -328,6 +329,20 @@ def submit_recommendations(group: WorkingGroup, submitted_on: date | None, actor
     return submission
 
 
+def answer_mistakes(rec: Recommendation, decision: AnswerDecision | None, amended_text: str | None,
+                    answered_on: date | None) -> dict[str, WorkingGroupError]:
+    """What is wrong with an answer as typed, by field (``amended_text``, ``answered_on``), every mistake
+    at once, so that the form says them together; ``answer_recommendation`` refuses the first."""
+    mistakes: dict[str, WorkingGroupError] = {}
+    if decision is AnswerDecision.AMENDED and not (amended_text or "").strip():
+        mistakes["amended_text"] = AmendedTextMissing()
+    if answered_on is not None and answered_on > today():
+        mistakes["answered_on"] = DateToCome()
+    elif answered_on is not None and rec.submission is not None and answered_on < rec.submission.submitted_on:
+        mistakes["answered_on"] = DateTooEarly(rec.submission.submitted_on, "submitted")
+    return mistakes
+
+
 def answer_recommendation(rec: Recommendation, decision: AnswerDecision, reasoning: str,
                           amended_text: str | None = None, answered_on: date | None = None,
                           actor: Account | None = None) -> BoardAnswer:
@@ -337,15 +352,10 @@ def answer_recommendation(rec: Recommendation, decision: AnswerDecision, reasoni
     if rec.status is not RS.SUBMITTED:
         raise NotAnswerable(rec.status.value, RS.ANSWERED.value)
     _require_text(reasoning)
-    amended_text = (amended_text or "").strip() or None
-    if decision is AnswerDecision.AMENDED and not amended_text:
-        raise AmendedTextMissing()
-    if decision is not AnswerDecision.AMENDED:
-        amended_text = None
-    if answered_on is not None and answered_on > today():
-        raise DateToCome()
-    if answered_on is not None and rec.submission is not None and answered_on < rec.submission.submitted_on:
-        raise DateTooEarly(rec.submission.submitted_on, "submitted")
+    mistakes = answer_mistakes(rec, decision, amended_text, answered_on)
+    if mistakes:
+        raise next(iter(mistakes.values()))
+    amended_text = ((amended_text or "").strip() or None) if decision is AnswerDecision.AMENDED else None
     answer = BoardAnswer(recommendation_id=rec.id, decision=decision, reasoning=reasoning.strip(),
                          amended_text=amended_text, answered_on=answered_on or today(),
                          answered_by_id=actor.id if actor else None)

@@ -408,8 +408,18 @@ def recommendation_unfollow(rec_id: int):
 def recommendation_answer(rec_id: int):
     rec = get_or_404(Recommendation, rec_id)
     form = forms.AnswerForm()
-    if not form.validate_on_submit():
-        return _recommendation_page(rec, 400, answer_form=form)
+    valid = form.validate_on_submit()
+    status = 400 if form.errors else 422
+    if form.is_submitted() and rec.status is RecommendationStatus.SUBMITTED:
+        # Every mistake at once, beside its field, with the form's own: not one per try.
+        decision = next((d for d in AnswerDecision if d.value == form.decision.data), None)
+        mistakes = services.answer_mistakes(rec, decision, form.amended_text.data, form.answered_on.data)
+        for name, exc in mistakes.items():
+            if not form[name].errors:
+                say_refusal(form, exc, name)
+        valid = valid and not mistakes
+    if not valid:
+        return _recommendation_page(rec, status, answer_form=form)
     try:
         with unit_of_work():
             services.answer_recommendation(rec, AnswerDecision(form.decision.data), form.reasoning.data,

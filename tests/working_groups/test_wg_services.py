@@ -20,7 +20,8 @@ from working_groups import minutes as minutes_service
 from working_groups import queries, services
 from working_groups.errors import (AlreadyAnswered, AlreadyApproved, AlreadyCorrected, AlreadyInGroup,
                                    AmendedTextMissing, BadVotes, CallClosed,
-                                   EmptyText, IllegalTransition, MeetingDateMissing, MinutesFrozen,
+                                   DateToCome, DateTooEarly, EmptyText, IllegalTransition, MeetingDateMissing,
+                                   MinutesFrozen,
                                    NotABoardAttendee, NotAMember, NotInGroup,
                                    SynthesisIncomplete)
 from working_groups.models import (AnswerDecision, AttendanceStatus, BoardAnswer, CallStatus, GroupMembership,
@@ -225,6 +226,20 @@ def test_amendments_need_the_amended_text_beside_the_original(group):
     db.session.commit()
     assert rec.answer.amended_text == "Un comité de cinq sociétaires." and rec.text.startswith("Le Conseil")
     assert services.public_status(rec) == "planned"
+
+
+def test_every_mistake_of_an_answer_is_named_by_its_field_and_the_service_refuses_the_first(group):
+    rec = make_recommendation(group, "submitted")  # submitted on 22 March 2018
+    later = today() + timedelta(days=2)
+    assert services.answer_mistakes(rec, AnswerDecision.ACCEPTED, "", date(2018, 5, 16)) == {}
+    mistakes = services.answer_mistakes(rec, AnswerDecision.AMENDED, "  ", later)
+    assert {name: type(exc) for name, exc in mistakes.items()} == {"amended_text": AmendedTextMissing,
+                                                                  "answered_on": DateToCome}
+    early = services.answer_mistakes(rec, None, None, date(2018, 3, 1))["answered_on"]
+    assert isinstance(early, DateTooEarly) and early.earliest == date(2018, 3, 22)
+    with pytest.raises(AmendedTextMissing):
+        services.answer_recommendation(rec, AnswerDecision.AMENDED, "À préciser.", "", later)
+    assert db.session.query(BoardAnswer).count() == 0 and rec.status is RecommendationStatus.SUBMITTED
 
 
 def test_answers_for_assembly_lists_the_answers_to_report(group):

@@ -3,6 +3,7 @@ half-saved, confirmation boxes, PDFs read back with pdftotext, the home page's n
 from __future__ import annotations
 
 import io
+import re
 import shutil
 import subprocess
 from datetime import date, time, timedelta
@@ -170,6 +171,42 @@ def test_a_group_member_cannot_answer_for_the_board(client, group):
     assert response.status_code == 403
     assert db.session.query(BoardAnswer).count() == 0
     assert "Record the board" not in text_of(client.get(f"/recommendations/{rec.id}"))
+
+
+def test_the_answer_form_says_every_mistake_at_once_beside_its_field_and_keeps_what_was_typed(client, group,
+                                                                                              secretary):
+    rec = make_recommendation(group, "submitted")  # submitted on 22 March 2018
+    sign_in(client, secretary)
+    later = (today() + timedelta(days=3)).isoformat()
+    # Amended without its text, no reasoning, a date to come, the box not ticked: all said on the first try.
+    first = client.post(f"/recommendations/{rec.id}/answer",
+                        data={"decision": "amended", "amended_text": "", "reasoning": "", "answered_on": later})
+    page = text_of(first)
+    assert first.status_code == 400
+    for field, said in (("amended_text", "An answer with amendments needs the amended text."),
+                        ("reasoning", "The board&#39;s answer needs its reasoning."),
+                        ("answered_on", "This date is still to come"), ("confirm", "Tick the box to confirm.")):
+        assert f'<p class="error" id="{field}-error">{said}' in page, field
+    assert re.search(r'<input checked [^>]*value="amended"', page) and f'value="{later}"' in page
+    assert '<details class="confirm" id="answer" open>' in page
+    # Only the service's mistakes (the form's own are right): 422, each beside its field, the text kept.
+    second = client.post(f"/recommendations/{rec.id}/answer",
+                         data={"decision": "amended", "amended_text": "", "reasoning": "Cinq suffisent.",
+                               "answered_on": "2018-03-01", "confirm": "y"})
+    page = text_of(second)
+    assert second.status_code == 422
+    assert '<p class="error" id="amended_text-error">An answer with amendments needs the amended text.' in page
+    assert ('<p class="error" id="answered_on-error">The board cannot have answered before the recommendation was '
+            'submitted to it, on 22 March 2018.') in page
+    assert "Cinq suffisent." in page and 'value="2018-03-01"' in page
+    secretary.language = "fr"
+    db.session.commit()
+    french = text_of(client.post(f"/recommendations/{rec.id}/answer",
+                                 data={"decision": "amended", "reasoning": "", "answered_on": later}))
+    assert french.count('class="error"') == 4 and "Cochez la case pour confirmer." in french
+    db.session.expire_all()
+    assert db.session.query(BoardAnswer).count() == 0
+    assert db.session.get(Recommendation, rec.id).status is RecommendationStatus.SUBMITTED
 
 
 def test_the_secretary_answers_once_with_reasoning(client, group, secretary):
