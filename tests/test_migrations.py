@@ -167,3 +167,29 @@ def test_members_who_left_or_were_refused_no_longer_hold_their_number(migrated):
         with db.engine.begin() as conn:
             conn.execute(sa.text(insert["account"]), {"id": 8, "email": "m8@example.be"})
             conn.execute(sa.text(insert["member"]), {"id": 8, "nn": "850730006" + "33"})
+
+
+def test_one_set_of_board_minutes_per_meeting(migrated, capfd):
+    """wgminone0027a1: one first version of the minutes per meeting day (a correction is a new version of
+    the same set); an upgrade over a day with two sets stops and names the day, changing nothing."""
+    downgrade(revision="wgminone0027a1-1")
+    insert = sa.text("INSERT INTO wg_minutes (id, meeting_on, place, version, status, summary, supersedes_id, "
+                     "created_at) VALUES (:id, :day, '', :version, :status, '', :supersedes, CURRENT_TIMESTAMP)")
+    rows = [(1, "2026-09-10", 1, "superseded", None), (2, "2026-09-10", 2, "approved", 1),
+            (3, "2026-10-08", 1, "draft", None), (4, "2026-10-08", 1, "draft", None)]
+    with db.engine.begin() as conn:
+        for id_, day, version, status, supersedes in rows:
+            conn.execute(insert, {"id": id_, "day": day, "version": version, "status": status,
+                                  "supersedes": supersedes})
+    with pytest.raises(SystemExit):  # Flask-Migrate logs the migration's error and exits
+        upgrade(revision="wgminone0027a1")
+    assert "several sets of minutes for the meeting of 2026-10-08 (2 sets)" in capfd.readouterr().err
+    with db.engine.begin() as conn:
+        conn.execute(sa.text("DELETE FROM wg_minutes WHERE id = 4"))
+    upgrade(revision="wgminone0027a1")
+    with pytest.raises(sa.exc.IntegrityError):
+        with db.engine.begin() as conn:
+            conn.execute(insert, {"id": 5, "day": "2026-09-10", "version": 1, "status": "draft", "supersedes": None})
+    with db.engine.begin() as conn:  # another day, and a correction of the same day, are welcome
+        conn.execute(insert, {"id": 5, "day": "2026-11-12", "version": 1, "status": "draft", "supersedes": None})
+        conn.execute(insert, {"id": 6, "day": "2026-10-08", "version": 2, "status": "draft", "supersedes": 3})

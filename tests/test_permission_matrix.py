@@ -8,6 +8,8 @@ why an allowed person may get a 4xx other than 403: ``{status: "reason"}`` for e
 or one of those declared statuses; anything else fails, so a 4xx can no longer pass as "allowed"."""
 from __future__ import annotations
 
+from datetime import date
+
 import pytest
 
 from app import create_app
@@ -519,8 +521,8 @@ def _working_group_objects() -> dict[str, int]:
     draft = make_recommendation(group, "draft", title="Brouillon")
     rec = make_recommendation(group, "submitted")
     board = make_board(2)
-    published = make_minutes("published", board=board)
-    minutes = make_minutes("draft", board=board)
+    published = make_minutes("published", board=board, meeting_on=date(2026, 9, 10))
+    minutes = make_minutes("draft", board=board, meeting_on=date(2026, 10, 8))  # another meeting: one set each
     return {"membership_id": membership.id, "meeting_id": rec.adopted_meeting_id, "document_id": document.id,
             "draft_id": draft.id, "rec_id": rec.id, "minutes_id": minutes.id, "published_id": published.id,
             "item_id": minutes.items[0].id, "decision_id": minutes.decisions[0].id}

@@ -8,7 +8,7 @@ from flask_login import current_user
 from app.errors import DomainError, error_message
 from app.forms import say_refusal
 from app.extensions import db
-from working_groups.errors import ApprovalBeforeMeeting, DateToCome, DateTooEarly
+from working_groups.errors import ApprovalBeforeMeeting, DateToCome, DateTooEarly, MinutesExist
 
 bp = Blueprint("working_groups", __name__, template_folder="templates")
 
@@ -26,7 +26,7 @@ def refused(template: str, exc: DomainError, **context):
     return render_template(template, error=error_message(exc), **context), exc.status
 
 
-DATE_REFUSALS = (DateToCome, DateTooEarly, ApprovalBeforeMeeting)
+DATE_REFUSALS = (DateToCome, DateTooEarly, ApprovalBeforeMeeting, MinutesExist)
 
 
 def refusal_on(form, exc: DomainError, date_field: str | None = None) -> str | None:

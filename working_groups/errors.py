@@ -106,6 +106,16 @@ class AlreadyCorrected(WorkingGroupError, Conflict):
     pass
 
 
+class MinutesExist(WorkingGroupError, Conflict):
+    """A board meeting has one set of minutes: new minutes, or a draft moved to another day, for a day
+    whose meeting has some already (``minutes``: their newest version, to open; a correction of approved
+    minutes is drafted from them, with its reason)."""
+
+    def __init__(self, day, minutes=None) -> None:
+        super().__init__(f"minutes of {day} exist")
+        self.day, self.minutes = day, minutes
+
+
 class BadVotes(WorkingGroupError):
     status = 422
 
@@ -169,6 +179,21 @@ def _before_meeting(exc: ApprovalBeforeMeeting) -> str:
                   date=format_day(exc.day, "long")))
 
 
+def _minutes_exist(exc: MinutesExist) -> str:
+    from app.web import format_day
+    from working_groups.labels import status_label
+
+    day, minutes = format_day(exc.day, "long"), exc.minutes
+    if minutes is not None and minutes.approved_as_of is not None:
+        return str(_l("The board meeting of %(date)s already has its minutes, approved on %(approved)s: to correct "
+                      "them, open them and draft a corrected version, with its reason.", date=day,
+                      approved=format_day(minutes.approved_as_of, "long")))
+    if minutes is not None:
+        return str(_l("The board meeting of %(date)s already has its minutes (%(status)s): open them and continue "
+                      "them rather than start a second set.", date=day, status=status_label(minutes.status.value)))
+    return str(_l("The board meeting of %(date)s already has its minutes: a meeting has one set.", date=day))
+
+
 def _too_early(exc: DateTooEarly) -> str:
     from app.web import format_day
 
@@ -213,6 +238,7 @@ register_messages({
     NotABoardAttendee: _l("Only the board members listed in these minutes can approve them."),
     SynthesisIncomplete: _l("The synthesis must be written in French, Dutch and English, and the minutes approved, before it is published."),
     AlreadyCorrected: _l("A correction of this version already exists."),
+    MinutesExist: _minutes_exist,
     BadVotes: _l("There cannot be more votes than board members present."),
     NoBoardMembers: _l("There is no board member to list: give the board role to its members first."),
     DateToCome: _l("This date is still to come: only what has already happened is recorded, dated today at the "

@@ -4,9 +4,12 @@
 The workflow is the state machine ``MINUTES_TRANSITIONS``; the services flush, never commit."""
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import date
 
 from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 
 from app import audit
 from app.clock import today, utcnow
@@ -16,7 +19,8 @@ from app.models import Account, AccountRole, Role
 from app.uow import savepoint
 from shares.models import Member, fold
 from working_groups.errors import (AlreadyApproved, AlreadyCorrected, ApprovalBeforeMeeting, BadVotes, DateToCome,
-                                   EmptyText, IllegalTransition, MeetingDateMissing, MinutesFrozen, NoBoardMembers,
+                                   EmptyText, IllegalTransition, MeetingDateMissing, MinutesExist, MinutesFrozen,
+                                   NoBoardMembers,
                                    NotABoardAttendee, NotDiscardable, SynthesisIncomplete)
 from working_groups.models import (LANGUAGES, AttendanceStatus, BoardMinutes, MinutesApproval, MinutesAttendee,
                                    MinutesComment, MinutesDecision, MinutesItem, MinutesStatus, Synthesis)
@@ -62,17 +66,50 @@ def _held(meeting_on: date | None) -> None:
         raise DateToCome()
 
 
+def minutes_of_day(day: date, besides: BoardMinutes | None = None) -> BoardMinutes | None:
+    """The minutes of the board meeting held on ``day`` (their newest version still standing), other than
+    ``besides`` and the versions it corrects."""
+    chain = set()
+    while besides is not None:
+        chain.add(besides.id)
+        besides = besides.supersedes
+    return db.session.scalar(select(BoardMinutes).where(
+        BoardMinutes.meeting_on == day, BoardMinutes.status != MS.SUPERSEDED, BoardMinutes.id.not_in(chain))
+        .order_by(BoardMinutes.version.desc(), BoardMinutes.id.desc()).limit(1))
+
+
+def _one_set_per_meeting(day: date, minutes: BoardMinutes | None = None) -> None:
+    """A board meeting has one set of minutes (a correction is a new version of them, not a second set)."""
+    existing = minutes_of_day(day, besides=minutes)
+    if existing is not None:
+        raise MinutesExist(day, existing)
+
+
+@contextmanager
+def _one_set(day: date, besides: BoardMinutes | None = None) -> Iterator[None]:
+    """Write and flush in a savepoint: minutes written for the same day at the same moment by someone
+    else (the database keeps one set per meeting) are refused with the same sentence, naming theirs."""
+    try:
+        with savepoint():
+            yield
+            db.session.flush()
+    except IntegrityError:
+        raise MinutesExist(day, minutes_of_day(day, besides=besides)) from None
+
+
 def draft_minutes(meeting_on: date | None, place: str = "", actor: Account | None = None) -> BoardMinutes:
-    """New minutes listing today's board members (present by default; the secretary corrects it)."""
+    """New minutes listing today's board members (present by default; the secretary corrects it); refused
+    for a meeting that has minutes already (``MinutesExist``, naming them)."""
     _held(meeting_on)
+    _one_set_per_meeting(meeting_on)
     board = board_accounts()
     if not board:
         raise NoBoardMembers()
     minutes = BoardMinutes(meeting_on=meeting_on, place=place.strip(), status=MS.DRAFT,
                            created_by_id=actor.id if actor else None)
     minutes.attendees = [MinutesAttendee(account_id=a.id, status=AttendanceStatus.PRESENT) for a in board]
-    db.session.add(minutes)
-    db.session.flush()
+    with _one_set(meeting_on):
+        db.session.add(minutes)
     audit.record("working_groups.minutes.draft", minutes, after={"meeting_on": meeting_on, "status": MS.DRAFT},
                  actor=actor)
     return minutes
@@ -82,16 +119,19 @@ def update_minutes(minutes: BoardMinutes, *, meeting_on: date | None, place: str
                    attendance: dict[int, AttendanceStatus], actor: Account | None = None) -> None:
     _require_editable(minutes)
     _held(meeting_on)
+    if meeting_on != minutes.meeting_on:
+        _one_set_per_meeting(meeting_on, minutes)
     known = {a.account_id: a for a in minutes.attendees}
     if set(attendance) - set(known):
         raise NotABoardAttendee()
-    for account_id, status in attendance.items():
-        known[account_id].status = status
-    minutes.meeting_on, minutes.place, minutes.summary = meeting_on, place.strip(), summary.strip()
-    present = len(minutes.present)
-    if any(d.votes_for + d.votes_against + d.votes_abstain > present for d in minutes.decisions):
-        raise BadVotes()
-    db.session.flush()
+    decisions = minutes.decisions
+    with _one_set(meeting_on, besides=minutes):
+        for account_id, status in attendance.items():
+            known[account_id].status = status
+        minutes.meeting_on, minutes.place, minutes.summary = meeting_on, place.strip(), summary.strip()
+        present = len(minutes.present)
+        if any(d.votes_for + d.votes_against + d.votes_abstain > present for d in decisions):
+            raise BadVotes()
     audit.record("working_groups.minutes.edit", minutes, after={"meeting_on": meeting_on, "present": present},
                  actor=actor)
 
@@ -175,8 +215,9 @@ def withdraw(minutes: BoardMinutes, actor: Account | None = None) -> None:
 
 
 def discard(minutes: BoardMinutes, actor: Account | None = None) -> None:
-    """A mistaken draft taken away (a wrong date, a second draft of the same meeting) while nobody
-    has commented on it: it and its lines are deleted; the audit log keeps its date."""
+    """A mistaken draft taken away (a wrong date, a meeting that did not take place, a correction not
+    needed after all) while nobody has commented on it: it and its lines are deleted; the audit log keeps
+    its date."""
     _lock(minutes)
     if minutes.status is not MS.DRAFT or minutes.comments:
         raise NotDiscardable()
@@ -186,14 +227,6 @@ def discard(minutes: BoardMinutes, actor: Account | None = None) -> None:
         db.session.delete(row)
     db.session.delete(minutes)
     db.session.flush()
-
-
-def same_day_minutes(minutes: BoardMinutes) -> list[BoardMinutes]:
-    """Other minutes of the same meeting day that are not replaced versions (a second draft is
-    usually a mistake: the page says so)."""
-    return list(db.session.scalars(select(BoardMinutes).where(
-        BoardMinutes.meeting_on == minutes.meeting_on, BoardMinutes.id != minutes.id,
-        BoardMinutes.status != MS.SUPERSEDED, BoardMinutes.supersedes_id.is_distinct_from(minutes.id))))
 
 
 def comment(minutes: BoardMinutes, author: Account, body: str) -> MinutesComment:

@@ -13,6 +13,7 @@ from app.uow import unit_of_work
 from shares.pdf import pdf_response
 from working_groups import forms, minutes as service, pdf, queries
 from working_groups.blueprint import bp, get_or_404, refusal_on
+from working_groups.errors import MinutesExist
 from working_groups.models import LANGUAGES, AttendanceStatus, BoardMinutes, MinutesDecision, MinutesItem
 from working_groups.permissions import (can_read_synthesis, can_read_syntheses, can_sign_minutes, can_view_minutes,
                                         can_write_minutes)
@@ -29,7 +30,7 @@ def _page(minutes: BoardMinutes, status: int = 200, **extra):
                    at_meeting_form=forms.ApproveAtMeetingForm(meeting_on=today(), prefix="meeting"),
                    correct_form=forms.CorrectForm(prefix="correction"),
                    withdraw_form=forms.ConfirmForm(prefix="withdraw"), discard_form=forms.ConfirmForm(prefix="discard"),
-                   same_day=service.same_day_minutes(minutes), languages=LANGUAGES, empty=forms.EmptyForm())
+                   languages=LANGUAGES, empty=forms.EmptyForm())
     context.update(extra)
     return render_template("working_groups/minutes/show.html", **context), status
 
@@ -60,16 +61,21 @@ def minutes_index():
 @permission_required(can_write_minutes)
 def minutes_new():
     form = forms.NewMinutesForm()
+
+    def page(status: int, existing: BoardMinutes | None = None):
+        return render_template("working_groups/minutes/new.html", form=form, existing=existing,
+                               in_progress=queries.minutes_in_progress()), status
+
     if form.validate_on_submit():
         try:
             with unit_of_work():
                 minutes = service.draft_minutes(form.meeting_on.data, form.place.data or "", actor=current_user)
-        except DomainError as exc:
+        except DomainError as exc:  # beside the date; minutes that exist already, with the way to them
             refusal_on(form, exc, "meeting_on")
-            return render_template("working_groups/minutes/new.html", form=form), exc.status
+            return page(exc.status, exc.minutes if isinstance(exc, MinutesExist) else None)
         flash(_("The draft minutes are created. Add the agenda items and decisions."), "success")
         return redirect(url_for("working_groups.minutes_edit", minutes_id=minutes.id))
-    return render_template("working_groups/minutes/new.html", form=form), 400 if form.errors else 200
+    return page(400 if form.errors else 200)
 
 
 @bp.route("/board/minutes/<int:minutes_id>")
@@ -99,7 +105,7 @@ def minutes_edit(minutes_id: int):
         except DomainError as exc:
             refusal_on(form, exc, "meeting_on")
             return render_template("working_groups/minutes/edit.html", minutes=_minutes(minutes_id), form=form,
-                                   statuses=statuses), exc.status
+                                   statuses=statuses, existing=exc.minutes if isinstance(exc, MinutesExist) else None), exc.status
         flash(_("The minutes are saved."), "success")
         return redirect(url_for("working_groups.minutes_show", minutes_id=minutes.id))
     return render_template("working_groups/minutes/edit.html", minutes=minutes, form=form, statuses=statuses), \

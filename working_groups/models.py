@@ -2,7 +2,7 @@
 
 Tables are prefixed ``wg_``. "Happens once" rules are database constraints: one membership per member
 and group, one answer per recommendation, one approval per board member and minutes, one synthesis per
-language, one correction per version of the minutes."""
+language, one set of minutes per board meeting, one correction per version of the minutes."""
 from __future__ import annotations
 
 import enum
@@ -10,6 +10,7 @@ from datetime import date, datetime, time
 
 from sqlalchemy import (JSON, CheckConstraint, Date, ForeignKey, Index, LargeBinary, String, Text, Time,
                         UniqueConstraint)
+from sqlalchemy import text as sql_text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.clock import brussels_day, utcnow
@@ -302,9 +303,13 @@ class MinutesStatus(str, enum.Enum):
 
 class BoardMinutes(db.Model):
     """One version of the minutes of a board meeting. Approved minutes are frozen: a correction is a
-    new version citing this one (``supersedes_id`` is unique: one correction per version)."""
+    new version citing this one (``supersedes_id`` is unique: one correction per version). A meeting,
+    known by its day, has one set of minutes: one first version per day (a partial unique index)."""
 
     __tablename__ = "wg_minutes"
+    __table_args__ = (Index("uq_wg_minutes_meeting_on_first", "meeting_on", unique=True,
+                            sqlite_where=sql_text("supersedes_id IS NULL"),
+                            postgresql_where=sql_text("supersedes_id IS NULL")),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     meeting_on: Mapped[date] = mapped_column(Date, index=True)

@@ -191,6 +191,14 @@ def board_minutes() -> list[BoardMinutes]:
                                                                  BoardMinutes.version.desc())))
 
 
+def minutes_in_progress() -> list[BoardMinutes]:
+    """Minutes the board has not approved yet (drafts and circulated), newest meeting first: what a
+    secretary about to start minutes may mean to continue."""
+    return list(db.session.scalars(select(BoardMinutes).where(
+        BoardMinutes.status.in_((MinutesStatus.DRAFT, MinutesStatus.CIRCULATED)))
+        .order_by(BoardMinutes.meeting_on.desc(), BoardMinutes.version.desc())))
+
+
 # Minutes whose synthesis members may read.
 _PUBLISHED = and_(BoardMinutes.published_at.is_not(None), BoardMinutes.status == MinutesStatus.APPROVED)
 

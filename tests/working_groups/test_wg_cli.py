@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import shutil
 import subprocess
+from datetime import date
 
 import pytest
 
@@ -46,6 +47,6 @@ def test_notify_synthesis_tells_only_members_not_told_yet(app):
     assert "Queued 0 notice(s)." in again.output
     db.session.expire_all()
     assert db.session.query(OutboxMessage).filter_by(to_address=newcomer.email).one().language == "nl"
-    draft = make_minutes("draft", board=make_board(1))
+    draft = make_minutes("draft", board=make_board(1), meeting_on=date(2026, 10, 8))
     refused = runner.invoke(args=["working-groups", "notify-synthesis", str(draft.id)])
     assert refused.exit_code != 0

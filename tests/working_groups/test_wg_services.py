@@ -21,10 +21,11 @@ from working_groups import queries, services
 from working_groups.errors import (AlreadyAnswered, AlreadyApproved, AlreadyCorrected, AlreadyInGroup,
                                    AmendedTextMissing, BadVotes, CallClosed,
                                    DateToCome, DateTooEarly, EmptyText, IllegalTransition, MeetingDateMissing,
-                                   MinutesFrozen,
+                                   MinutesExist, MinutesFrozen,
                                    NotABoardAttendee, NotAMember, NotInGroup,
                                    SynthesisIncomplete)
-from working_groups.models import (AnswerDecision, AttendanceStatus, BoardAnswer, CallStatus, GroupMembership,
+from working_groups.models import (AnswerDecision, AttendanceStatus, BoardAnswer, BoardMinutes, CallStatus,
+                                   GroupMembership,
                                    GroupRole, MinutesStatus, RecommendationStatus)
 
 
@@ -321,6 +322,49 @@ def test_approved_minutes_are_frozen_and_corrected_by_a_new_version():
     assert [i.title for i in new.items] == ["Budget"] and len(new.syntheses) == 3
     with pytest.raises(AlreadyCorrected):
         minutes_service.correct(minutes, "Encore")
+
+
+def test_a_board_meeting_has_one_set_of_minutes_and_a_correction_is_a_version_of_it():
+    board = make_board(2)
+    first = make_minutes("circulated", board=board, meeting_on=date(2026, 9, 10))
+    with pytest.raises(MinutesExist) as refused:
+        minutes_service.draft_minutes(date(2026, 9, 10), "Gent")
+    assert refused.value.minutes == first and refused.value.status == 409
+    db.session.rollback()
+    other = minutes_service.draft_minutes(date(2026, 10, 8), "Gent")  # another meeting: welcome
+    with pytest.raises(MinutesExist):  # nor moved onto the day of minutes that exist
+        minutes_service.update_minutes(other, meeting_on=date(2026, 9, 10), place="Gent", summary="", attendance={})
+    db.session.rollback()
+    assert db.session.query(BoardMinutes).filter_by(meeting_on=date(2026, 9, 10)).count() == 1
+    for account in board:
+        minutes_service.approve(first, account)
+    correction = minutes_service.correct(first, "Le lieu était erroné.")  # the same set, a new version
+    minutes_service.update_minutes(correction, meeting_on=date(2026, 9, 10), place="Namur", summary="",
+                                   attendance={})
+    db.session.commit()
+    with pytest.raises(MinutesExist) as refused:
+        minutes_service.draft_minutes(date(2026, 9, 10))
+    assert refused.value.minutes == correction  # the newest version, to open
+    db.session.rollback()
+
+
+def test_two_secretaries_drafting_the_same_meeting_at_once_get_one_set(monkeypatch):
+    """The check before writing saw nothing (the other secretary's minutes were not committed yet): the
+    database's one set per meeting refuses the second, said as the check says it, the transaction alive."""
+    first = make_minutes("draft", board=make_board(2), meeting_on=date(2026, 9, 10))
+    other = minutes_service.draft_minutes(date(2026, 10, 8))
+    db.session.commit()
+    monkeypatch.setattr(minutes_service, "_one_set_per_meeting", lambda day, minutes=None: None)
+    before = _actions()
+    with pytest.raises(MinutesExist) as refused:
+        minutes_service.draft_minutes(date(2026, 9, 10), "Gent")
+    assert refused.value.minutes == first
+    with pytest.raises(MinutesExist) as moved:
+        minutes_service.update_minutes(other, meeting_on=date(2026, 9, 10), place="", summary="", attendance={})
+    assert moved.value.minutes == first
+    assert db.session.scalar(select(BoardMinutes.meeting_on).where(BoardMinutes.id == other.id)) == date(2026, 10, 8)
+    db.session.commit()  # what the savepoints undid is all that was written
+    assert db.session.query(BoardMinutes).count() == 2 and _actions() == before
 
 
 def test_publishing_needs_three_languages_and_tells_members_in_their_language():

@@ -318,23 +318,85 @@ def test_an_approval_dated_wrongly_is_refused_in_words_and_publishing_waits_for_
     assert "Publish and notify members" not in page
 
 
-def test_a_second_draft_of_the_same_meeting_is_pointed_out_and_a_mistaken_draft_deleted(client, secretary):
-    from working_groups.models import BoardMinutes
-
+@pytest.mark.parametrize("language, said, link", [
+    ("en", "The board meeting of 10 September 2026 already has its minutes (circulated to the board): open them "
+           "and continue them rather than start a second set.",
+     "Open the minutes of the board meeting of 10 September 2026"),
+    ("fr", "La réunion du Conseil du 10 septembre 2026 a déjà son procès-verbal (diffusé au Conseil)",
+     "Ouvrir le procès-verbal de la réunion du Conseil du 10 septembre 2026"),
+    ("nl", "De raadsvergadering van 10 september 2026 heeft al notulen (rondgestuurd naar de raad): open ze en "
+           "werk daarin verder in plaats van nieuwe notulen te beginnen.",
+     "De notulen van de raadsvergadering van 10 september 2026 openen"),
+])
+def test_new_minutes_for_a_meeting_that_has_some_are_refused_beside_the_date_with_the_way_to_them(
+        client, secretary, language, said, link):
     first = make_minutes("circulated", board=make_board(2), meeting_on=date(2026, 9, 10))
+    secretary.language = language
+    db.session.commit()
     sign_in(client, secretary)
-    assert client.post("/board/minutes/new", data={"meeting_on": "2026-09-10", "place": "Gent"}).status_code == 302
-    second = db.session.query(BoardMinutes).filter(BoardMinutes.id != first.id).one().id
-    page = text_of(client.get(f"/board/minutes/{second}"))
-    assert "Other minutes of a board meeting on this day exist" in page and f"/board/minutes/{first.id}" in page
+    new = text_of(client.get("/board/minutes/new"))  # before anything is typed: the minutes under way
+    assert f'href="/board/minutes/{first.id}"' in new
+    refused = client.post("/board/minutes/new", data={"meeting_on": "2026-09-10", "place": "Gent"})
+    page = text_of(refused)
+    assert refused.status_code == 409 and said in page
+    assert f'<p class="error" id="meeting_on-error">{said}' in page  # beside the date, to correct there
+    assert link in page and f'href="/board/minutes/{first.id}"' in page
+    assert 'value="Gent"' in page and 'value="2026-09-10"' in page  # as typed
+    assert db.session.query(BoardMinutes).count() == 1
+
+
+def test_minutes_approved_are_named_with_their_approval_and_a_correction_is_the_way(client, secretary):
+    board = make_board(2)
+    approved = make_minutes("approved", board=board, meeting_on=date(2026, 9, 10))
+    sign_in(client, secretary)
+    refused = client.post("/board/minutes/new", data={"meeting_on": "2026-09-10"})
+    page = text_of(refused)
+    assert refused.status_code == 409
+    assert (f"already has its minutes, approved on {approved.approved_on.day} " in page
+            and "to correct them, open them and draft a corrected version, with its reason." in page)
+    assert "Minutes not approved yet" not in page  # nothing under way to list
+    assert client.post(f"/board/minutes/{approved.id}/correct",
+                       data={"correction-reason": "Le lieu était erroné.", "correction-confirm": "y"}).status_code == 302
+    assert db.session.query(BoardMinutes).filter_by(meeting_on=date(2026, 9, 10)).count() == 2  # two versions
+    assert client.post("/board/minutes/new", data={"meeting_on": "2026-09-10"}).status_code == 409
+
+
+def test_a_draft_moved_onto_a_meeting_with_minutes_is_refused_and_a_mistaken_draft_deleted(client, secretary):
+    first = make_minutes("circulated", board=make_board(2), meeting_on=date(2026, 9, 10))
+    second = make_minutes("draft", board=make_board(1), meeting_on=date(2026, 9, 11)).id
+    sign_in(client, secretary)
+    moved = client.post(f"/board/minutes/{second}/edit",
+                        data={"meeting_on": "2026-09-10", "place": "Gent", "summary": "Le budget."})
+    page = text_of(moved)
+    assert moved.status_code == 409 and 'id="meeting_on-error">The board meeting of 10 September 2026 already' in page
+    assert f'href="/board/minutes/{first.id}"' in page and "Le budget." in page
+    db.session.expire_all()
+    assert db.session.get(BoardMinutes, second).meeting_on == date(2026, 9, 11)
+    assert db.session.get(BoardMinutes, second).summary == ""  # nothing half-saved
     assert client.post(f"/board/minutes/{second}/discard").status_code == 400  # the box must be ticked
     gone = client.post(f"/board/minutes/{second}/discard", data={"discard-confirm": "y"})
     assert gone.status_code == 302 and gone.headers["Location"].endswith("/board/minutes/")
     db.session.expire_all()
-    assert db.session.query(BoardMinutes).filter_by(id=second).first() is None and db.session.get(BoardMinutes, first.id) is not None
+    assert db.session.query(BoardMinutes).filter_by(id=second).first() is None
     refused = client.post(f"/board/minutes/{first.id}/discard", data={"discard-confirm": "y"})  # circulated
     assert refused.status_code == 409 and "Only a draft the board has not commented on" in text_of(refused)
-    assert "Other minutes" not in text_of(client.get(f"/board/minutes/{first.id}"))
+
+
+def test_two_secretaries_starting_the_same_minutes_at_once_get_one_set_and_a_sentence(client, secretary,
+                                                                                       monkeypatch):
+    """The other secretary's minutes committed after this request's check (the database refuses): the
+    same 409 and sentence, not an error page; nothing of this request is kept."""
+    from working_groups import minutes as minutes_service
+
+    first = make_minutes("draft", board=make_board(2), meeting_on=date(2026, 9, 10))
+    monkeypatch.setattr(minutes_service, "_one_set_per_meeting", lambda day, minutes=None: None)
+    sign_in(client, secretary)
+    refused = client.post("/board/minutes/new", data={"meeting_on": "2026-09-10", "place": "Gent"})
+    assert refused.status_code == 409
+    assert "The board meeting of 10 September 2026 already has its minutes (draft)" in text_of(refused)
+    assert f'href="/board/minutes/{first.id}"' in text_of(refused)
+    db.session.expire_all()
+    assert db.session.query(BoardMinutes).count() == 1
 
 
 def test_the_secretary_drafts_the_board_approves_members_read(client, app, secretary):
