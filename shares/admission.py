@@ -11,26 +11,33 @@
    is cancelled, its payments leave the register). Decided once: a conditional UPDATE on the status.
 4. ``withdraw``: the applicant changes their mind before paying anything (their request is
    cancelled; with money received, the cooperative decides and refunds).
+5. ``apply_again``: an applicant whose application ended (refused or withdrawn), signed in, applies
+   again: a new application for the same member, the old one kept as it ended.
+
+``join`` is the public form's verb: it says nothing about other people. An address that has an account
+and a national or enterprise number a membership holds create nothing; the address typed is told by
+mail (see docs/security.md, "What /join tells a visitor").
 
 A member is welcomed by mail with their certificate attached once admitted (``shares.mailing``)."""
 from __future__ import annotations
 
 from datetime import date
 
-from flask import current_app
+from flask import current_app, url_for
 from sqlalchemy import func, select, update
 
 from app import audit
 from app.clock import today, utcnow
 from app.errors import Conflict, DomainError
+from app.uow import savepoint
 from app.extensions import db
 from app.models import Account
 from shares import register, surplus
 from shares.models import (ApplicationStatus, Category, Member, MemberKind, MembershipApplication, Surplus, SurplusKind,
                            PaymentPurpose, PaymentRequest, PaymentStatus)
-from shares.errors import ApplicationEnded, ApplicationPending, RequestNotPayable
+from shares.errors import ApplicationEnded, ApplicationPending, IdentityInRegister, InvalidShareCount, RequestNotPayable
 from shares.payments import cancel_payment_request, create_payment_request
-from shares.services import create_member
+from shares.services import check_category, check_identity, create_member, identity_guarded, identity_in_register
 from shares.settings import share_price_cents
 
 MAX_SHARES = 100
@@ -61,32 +68,172 @@ class DecisionRequired(DomainError):
     """An admission by decision needs the decision's date and reference."""
 
 
+class ApplicationOpen(Conflict):
+    """Applying again while an application waits (for payment or a decision): one at a time."""
+
+
+class NothingToApplyFor(Conflict):
+    """Applying again as a member (admitted, or entered by staff): a member buys more shares instead."""
+
+
 def admission_mode() -> str:
     mode = current_app.config.get("ADMISSION_MODE", "payment")
     return mode if mode in MODES else "decision"
 
 
+def _check_shares(shares) -> None:
+    if not isinstance(shares, int) or not 1 <= shares <= MAX_SHARES:
+        raise InvalidShareCount()
+
+
 def apply(*, email: str, kind: MemberKind, category: Category, shares: int, language: str,
           actor: Account | None = None, **fields) -> MembershipApplication:
-    """A new applicant with their payment request. ``DuplicateEmail`` when the address has an account."""
-    if not isinstance(shares, int) or not 1 <= shares <= MAX_SHARES:
-        from shares.errors import InvalidShareCount
-        raise InvalidShareCount()
+    """A new applicant with their payment request. ``DuplicateEmail`` when the address has an account,
+    ``IdentityInRegister`` when a membership holds the number: said as such to staff, never on /join
+    (:func:`join`)."""
+    _check_shares(shares)
     member = create_member(email=email, kind=kind, category=category, language=language, **fields)
+    return _new_application(member, shares, category, actor)
+
+
+def _new_application(member: Member, shares: int, category: Category, actor: Account | None,
+                     earlier: MembershipApplication | None = None) -> MembershipApplication:
     request = create_payment_request(member, PaymentPurpose.SUBSCRIPTION, shares * share_price_cents(category),
                                      shares=shares, actor=actor)
     application = MembershipApplication(member_id=member.id, shares=shares, category=category,
                                         payment_request_id=request.id, consented_at=utcnow())
     db.session.add(application)
-    db.session.flush()
+    with savepoint(conflict=ApplicationOpen):  # the partial unique index: one open application per member
+        db.session.flush()
     audit.record("shares.application.submit", application, actor=actor,
                  after={"member": member.number, "shares": shares, "category": category,
-                        "reference": request.reference, "by_staff": actor is not None})
+                        "reference": request.reference, "by_staff": actor is not None,
+                        **({"earlier": earlier.id} if earlier is not None else {})})
     return application
 
 
+def join(*, email: str, kind: MemberKind, category: Category, shares: int, language: str,
+         **fields) -> MembershipApplication | None:
+    """The public form's application, which tells the visitor nothing about anyone else: the same
+    answer whether the address or the number is free or not. An address that has an account creates
+    nothing: its owner is told by mail, in their language, that someone tried to join with it and how
+    to sign in (or, their application having ended, how to apply again). A national or enterprise
+    number a membership holds (admitted, or an application in hand) creates nothing either: the
+    address typed is told that this number cannot start a new application, and staff find the attempt
+    in the audit log, on the member who holds it. Returns the application, or None.
+
+    Mistakes of the form itself (the category a company cannot take, a share count) are refused as
+    they are everywhere: they say nothing about others."""
+    email = email.strip().lower()
+    from app.auth.services import find_account
+
+    account = find_account(email)
+    if account is not None:
+        _tell_address_taken(account)
+        return None
+    check_category(kind, category)
+    _check_shares(shares)
+    numbers = {"national_number": fields.get("national_number") or None,
+               "enterprise_number": fields.get("enterprise_number") or None}
+    holder = identity_in_register(**numbers)
+    if holder is None:
+        try:
+            application = apply(email=email, kind=kind, category=category, shares=shares, language=language,
+                                **fields)
+        except IdentityInRegister as exc:  # an application with the same number landed meanwhile
+            holder = exc.holder
+        else:
+            mail_application(application)
+            return application
+    _tell_number_taken(email, language, kind, holder, numbers)
+    return None
+
+
+def mail_application(application: MembershipApplication, *, sign_in_link: bool = True) -> None:
+    """What to pay, by mail in the applicant's language (and, from the public form, a sign-in link)."""
+    from app.auth.services import request_login_link
+    from app.jobs import public_url
+    from app.mail import queue_mail
+    from shares.labels import coop_iban_text
+
+    member, request = application.member, application.payment_request
+    queue_mail(member.email, member.language, "application_received", member=member, request=request,
+               shares=application.shares, amount_cents=request.amount_cents,
+               reference=request.formatted_reference, iban=coop_iban_text(),
+               coop_name=current_app.config.get("COOP_NAME", ""), link=public_url(url_for("shares.my_payments")),
+               decision=admission_mode() == "decision")
+    if sign_in_link:
+        request_login_link(member.email)
+
+
+def _tell_address_taken(account: Account) -> None:
+    """Someone used the form with ``account``'s address: its owner learns it, in their language, and
+    how to sign in instead (or to apply again from My shares, their application having ended)."""
+    if not account.active:
+        return
+    from app.jobs import public_url
+    from app.mail import queue_mail
+    from shares.queries import member_for_account
+
+    member = member_for_account(account.id)
+    ended = member is not None and reapply_refusal(member) is None
+    link = public_url(url_for("auth.login", next=url_for("shares.apply_again") if ended else None))
+    queue_mail(account.email, account.language, "join_address_taken", account=account, ended=ended, link=link,
+               coop_name=current_app.config.get("COOP_NAME", ""))
+
+
+def _tell_number_taken(email: str, language: str, kind: MemberKind, holder: Member, numbers: dict) -> None:
+    """The national or enterprise number typed belongs to a membership that has not ended: nothing is
+    created; the address typed is told (not whose number it is), and staff see the attempt."""
+    from app.jobs import public_url
+    from app.mail import queue_mail
+
+    queue_mail(email, language, "join_number_taken", company=kind is MemberKind.LEGAL,
+               coop_name=current_app.config.get("COOP_NAME", ""),
+               contact=current_app.config.get("COOP_CONTACT_EMAIL", ""), link=public_url(url_for("auth.login")))
+    audit.record("shares.application.number_taken", holder,
+                 after={"email": email, **{name: value for name, value in numbers.items() if value}})
+
+
+def reapply_refusal(member: Member) -> DomainError | None:
+    """Why ``member`` cannot apply again now, or None: the rule of :func:`apply_again` and of My
+    shares, which offers it only when it would be taken. Only an applicant whose last application
+    ended (refused or withdrawn) applies again; one waiting has theirs (``ApplicationOpen``), a member
+    buys more shares (``NothingToApplyFor``)."""
+    application = application_for(member.id)
+    if application is None or application.status is ApplicationStatus.ADMITTED:
+        return NothingToApplyFor()
+    if application.status in (ApplicationStatus.REFUSED, ApplicationStatus.WITHDRAWN):
+        return None
+    return ApplicationOpen()
+
+
+def apply_again(member: Member, *, shares: int, category: Category, actor: Account) -> MembershipApplication:
+    """An applicant whose application ended applies again, signed in: a new application for the same
+    member (and account, and member number), with its payment request; the old one stays as it ended.
+    Their national or enterprise number is theirs again while it is in hand, unless another membership
+    took it meanwhile (``IdentityInRegister``, said without naming it)."""
+    refusal = reapply_refusal(member)
+    if refusal is not None:
+        raise refusal
+    _check_shares(shares)
+    check_category(member.kind, category)
+    numbers = {"national_number": member.national_number, "enterprise_number": member.enterprise_number}
+    check_identity(numbers, except_member_id=member.id)
+    if member.category is not category:
+        audit.record("shares.member.profile_update", member, actor=actor, before={"category": member.category},
+                     after={"category": category})
+    member.category = category
+    member.holds_identity = True
+    with identity_guarded(numbers, except_member_id=member.id):
+        db.session.flush()
+    return _new_application(member, shares, category, actor, earlier=application_for(member.id))
+
+
 def application_for(member_id: int) -> MembershipApplication | None:
-    return db.session.scalar(select(MembershipApplication).where(MembershipApplication.member_id == member_id))
+    """The member's latest application (earlier ones ended), or None (a member entered by staff)."""
+    return db.session.scalar(select(MembershipApplication).where(MembershipApplication.member_id == member_id)
+                             .order_by(MembershipApplication.id.desc()).limit(1))
 
 
 def pending_decisions(limit: int = 200) -> list[MembershipApplication]:

@@ -455,6 +455,14 @@ class ApplicationForm(PersonFields, _IdentityMixin):
         return ok
 
 
+class ApplyAgainForm(FlaskForm):
+    """An applicant whose application ended applies again, signed in: their details are their profile's."""
+
+    category = ApplicationForm.category
+    shares = ApplicationForm.shares
+    consent = ApplicationForm.consent
+
+
 class StaffMemberForm(ApplicationForm):
     """Staff create a member directly: the same facts, no consent box (staff hold the signed form), the
     categories said of the member rather than by them."""

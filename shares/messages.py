@@ -70,7 +70,10 @@ register_messages({
     errors.StaleEdit: _l("Someone changed this while you were editing. Reload the page and try again."),
     errors.ApplicationPending: _l("Your application is not decided yet: wait until you are admitted."),
     errors.ApplicationEnded: _l("Your membership application has ended (refused or withdrawn): you are not a member. "
-                                "To join, write to the cooperative."),
+                                "To join, apply again from My shares."),
+    admission.ApplicationOpen: _l("Your membership application is still waiting: you can apply again only once it "
+                                  "has ended."),
+    admission.NothingToApplyFor: _l("You are a member already: to have more shares, buy them from My shares."),
     member_requests.RequestAlreadyPending: _l("You already have a request of this kind waiting for staff."),
     member_requests.RequestAlreadyDecided: _l("Someone decided this request first."),
     email_change.SameEmail: _l("This is already your e-mail address."),
@@ -123,6 +126,8 @@ register_action_labels({
     "shares.application.admit": _l("Applicant admitted"),
     "shares.application.refuse": _l("Membership application refused"),
     "shares.application.withdraw": _l("Membership application withdrawn by the applicant"),
+    "shares.application.number_taken": _l("Application not recorded: its national or enterprise number is this "
+                                          "membership's"),
     "shares.member_request.*": _l("Member's request (asked, decided or withdrawn)"),
     "shares.surplus.refund": _l("Money put on the refund list"),
     "shares.surplus.refunded": _l("Money paid back"),
@@ -159,7 +164,7 @@ register_field_labels({
     "by_staff": _l("Entered by staff"), "capital_cents": _l("Capital"), "city": _l("City"),
     "corrects": _l("Corrects entry number"), "country": _l("Country"), "decision_on": _l("Date of the decision"),
     "decision_reference": _l("Reference of the decision"), "done_rows": _l("Lines written"),
-    "due_cents": _l("Still due"), "duplicates": _l("Already imported"), "email": _l("E-mail address"),
+    "due_cents": _l("Still due"), "earlier": _l("Earlier application number"), "duplicates": _l("Already imported"), "email": _l("E-mail address"),
     "enterprise_number": _l("Enterprise number"), "entries": _l("Register entry numbers"),
     "entry": _l("Register entry number"), "file": _l("File"), "first_name": _l("First name"), "format": _l("Format"),
     "iban": _l("IBAN"), "last_name": _l("Last name"), "legal_name": _l("Name of the company or association"),

@@ -449,15 +449,26 @@ class ApplicationStatus(str, enum.Enum):
     WITHDRAWN = "withdrawn"  # by the applicant, before any money came
 
 
+# The statuses of an application that has not ended: a member has at most one.
+OPEN_APPLICATION_SQL = "('awaiting_payment', 'awaiting_decision', 'admitted')"
+
+
 class MembershipApplication(db.Model):
     """Someone asked to become a member. The member record and its account exist from the
     application (to pay and to sign in), the register's subscription entry only from admission.
-    One application per member (unique); decided once (conditional UPDATE on the status)."""
+    An applicant whose application ended (refused, withdrawn) may apply again: a new row for the same
+    member, the old one kept as it ended. One open application per member (waiting or admitted: a
+    partial unique index); decided once (conditional UPDATE on the status)."""
 
     __tablename__ = "shares_membership_application"
+    __table_args__ = (
+        Index("uq_shares_membership_application_open", "member_id", unique=True,
+              sqlite_where=text(f"status IN {OPEN_APPLICATION_SQL}"),
+              postgresql_where=text(f"status IN {OPEN_APPLICATION_SQL}")),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    member_id: Mapped[int] = mapped_column(ForeignKey("shares_member.id"), unique=True)
+    member_id: Mapped[int] = mapped_column(ForeignKey("shares_member.id"), index=True)
     shares: Mapped[int]
     category: Mapped[Category] = mapped_column(value_enum(Category, 1))
     payment_request_id: Mapped[int] = mapped_column(ForeignKey("shares_payment_request.id"))

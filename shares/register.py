@@ -500,13 +500,15 @@ def _rows_for(members: list[Member], on: date) -> list[RegisterRow]:
         bucket = rows[member_id].dates[key]
         if not bucket or bucket[-1] != effective_on:
             bucket.append(effective_on)
+    latest: dict[int, ApplicationStatus] = {}  # an applicant who applied again: their latest application says
     for member_id, status in db.session.execute(
             select(MembershipApplication.member_id, MembershipApplication.status)
-            .where(MembershipApplication.member_id.in_(ids),
-                   MembershipApplication.status.in_((*PENDING_APPLICATION, ApplicationStatus.REFUSED)))):
+            .where(MembershipApplication.member_id.in_(ids)).order_by(MembershipApplication.id)):
+        latest[member_id] = status
+    for member_id, status in latest.items():
         if status is ApplicationStatus.REFUSED:
             rows[member_id].refused = True
-        else:
+        elif status in PENDING_APPLICATION:
             rows[member_id].applicant = True
     for row in rows.values():
         if row.holding.category is None:

@@ -168,8 +168,8 @@ def _check_overpayment(surplus: Surplus) -> None:
         raise SurplusAlreadyDecided()
     if surplus.kind is not SurplusKind.OVERPAYMENT:
         raise SurplusAlreadyDecided()
-    application = db.session.scalar(select(MembershipApplication.status).where(
-        MembershipApplication.member_id == surplus.member_id))
+    application = db.session.scalar(select(MembershipApplication.status).where(  # the latest: earlier ones ended
+        MembershipApplication.member_id == surplus.member_id).order_by(MembershipApplication.id.desc()).limit(1))
     if application is not None and application is not ApplicationStatus.ADMITTED:
         raise KeptMoneyNotForShares()
 

@@ -69,6 +69,8 @@ ROUTES: dict[str, tuple] = {
         {"POST": {400: EMPTY_FORM}}),
     "shares.cancel_my_purchase": ("GET", "/me/payments/999999/cancel", MEMBER, {404: "no payment request 999999"}),
     "shares.withdraw_request": ("POST", "/me/requests/999999/withdraw", MEMBER, {404: "no member request 999999"}),
+    "shares.apply_again": ("GET", "/me/application/new", MEMBER,
+        {"POST": {409: "a member (no application of theirs ended) has nothing to apply for again"}}),
     "shares.withdraw_application": ("POST", "/me/application/withdraw", MEMBER,
         {404: "a member has no application to withdraw"}),
     "shares.renewal_status": ("GET", "/me/renewal/status", MEMBER),
@@ -112,7 +114,7 @@ ROUTES: dict[str, tuple] = {
     "shares.staff_renewal": ("GET", "/staff/renewal", {"staff"}),
     "shares.staff_dashboard": ("GET", "/staff/dashboard", {"staff"}),
     "shares.apply": ("GET", "/join", ANYONE, {"POST": {400: EMPTY_FORM}}),
-    "shares.application_received": ("GET", "/join/received", ANYONE),  # 302 to the form without an application
+    "shares.application_received": ("GET", "/join/received", ANYONE),  # 302 to the form before one is sent
     "shares.staff_applications": ("GET", "/staff/applications", {"staff"}),
     "shares.decide_application": ("POST", "/staff/applications/999999/admit", {"staff"},
         {404: "no application 999999"}),

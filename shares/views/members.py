@@ -19,7 +19,9 @@ from app.registry import Task
 from app.web import format_day, number, render
 from shares import admission, certificates, charts, extracts, member_requests, payments, register, renewal, standing
 from shares.admission import application_for
-from shares.forms import BuySharesForm, CategoryRequestForm, ConfirmForm, DecisionForm, ResignationRequestForm
+from shares.forms import (ApplyAgainForm, BuySharesForm, CategoryRequestForm, ConfirmForm, DecisionForm,
+                          ResignationRequestForm)
+from shares.errors import IdentityInRegister, LegalPersonInCategoryA
 from shares.labels import coop_iban_text, iban_text
 from shares.models import ApplicationStatus, Category, MemberRequest, MemberRequestKind, PaymentRequest, PaymentStatus
 from shares.pdf import pdf_response
@@ -55,6 +57,7 @@ def _my_shares_page(member, status: int = 200):
                            pending=member_requests.member_pending(member), year=on.year, application=application,
                            decided=member_requests.recently_decided(member),
                            can_withdraw=application is not None and admission.withdrawal_refusal(application) is None,
+                           can_apply_again=application is not None and admission.reapply_refusal(member) is None,
                            renewal=renewal_standing(member, on.year), withdraw_form=ConfirmForm()), status
 
 
@@ -261,6 +264,44 @@ def withdraw_application():
         abort(404)  # a member entered by staff: no application of theirs to withdraw
     return _confirmed_on_my_shares(member, lambda: admission.withdraw(application, actor=current_user),
                                    _("Your application is withdrawn: nothing is to be paid."))
+
+
+@bp.route("/me/application/new", methods=["GET", "POST"])
+@permission_required(is_member)
+def apply_again():
+    """An applicant whose application ended (refused or withdrawn) applies again with their account: a
+    new application, what to pay by mail and on My payments. Offered on My shares only when it would be
+    taken (``admission.reapply_refusal``); otherwise the page says why."""
+    member = own_member()
+    refusal = admission.reapply_refusal(member)
+    if refusal is not None:
+        return render_template("shares/me/apply_again.html", member=member, form=None, reason=error_text(refusal),
+                               prices={}), 200 if request.method == "GET" else refusal.status
+    form = ApplyAgainForm()
+    if not form.is_submitted():
+        form.category.data = member.category.value
+    prices = {c.value: share_price_cents(c) for c in Category}
+    if form.validate_on_submit():
+        try:
+            with unit_of_work():
+                application = admission.apply_again(member, shares=form.shares.data,
+                                                    category=Category(form.category.data), actor=current_user)
+                admission.mail_application(application, sign_in_link=False)
+        except DomainError as exc:  # the category a company cannot take, or what changed meanwhile
+            if isinstance(exc, LegalPersonInCategoryA):
+                form.category.errors.append(error_text(exc))
+            elif isinstance(exc, IdentityInRegister):
+                flash(_("Another membership has this number: check it on your profile, or contact the "
+                        "cooperative."), "error")
+            else:
+                flash(error_text(exc), "error")
+            return render_template("shares/me/apply_again.html", member=member, form=form, reason=None,
+                                   prices=prices), exc.status
+        flash(_("Your new application is recorded. Pay your shares with the QR code or the structured "
+                "communication below."), "success")
+        return redirect(url_for("shares.my_payments", _anchor=f"request-{application.payment_request_id}"))
+    return render_template("shares/me/apply_again.html", member=member, form=form, reason=None,
+                           prices=prices), 400 if form.errors else 200
 
 
 def _confirmed_on_my_shares(member, step, done: str):

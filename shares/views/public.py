@@ -1,20 +1,18 @@
-"""Pages for anyone, signed in or not: the "become a member" form and what it asks to pay."""
+"""Pages for anyone, signed in or not: the "become a member" form and the page that follows it."""
 from __future__ import annotations
+
+import time
 
 from flask import Response, current_app, make_response, redirect, render_template, session, url_for
 from flask_babel import gettext as _
 from flask_babel import get_locale
 
-from app.auth.services import request_login_link
 from app.errors import DomainError, error_message
-from app.extensions import db, limiter
-from app.jobs import public_url
-from app.mail import queue_mail
+from app.extensions import limiter
 from app.uow import unit_of_work
-from shares import admission, documents, errors, payments
+from shares import admission, documents, errors
 from shares.forms import ApplicationForm
-from shares.labels import coop_iban_text
-from shares.models import Category, MemberKind, MembershipApplication
+from shares.models import Category, MemberKind
 from shares.settings import share_price_cents
 from shares.views.blueprint import bp
 
@@ -68,9 +66,9 @@ def _too_many_applications(_limit) -> Response:
 
 
 @bp.route("/join", methods=["GET", "POST"])
-# Applications count (a sent form redirects), and so do refusals that say an address or a number is taken
-# (409), which would otherwise let anyone test the register's addresses and numbers without end; a form
-# sent back for a typing mistake (400) does not use up the limit.
+# Every application sent counts (a sent form redirects, whether it created an application or only a mail
+# to the address typed: see admission.join); a form sent back for a typing mistake (400) does not use up
+# the limit.
 @limiter.limit(_rate_limit, methods=["POST"], on_breach=_too_many_applications,
                deduct_when=lambda response: response.status_code in (302, 409))
 def apply():
@@ -78,37 +76,28 @@ def apply():
     if not form.is_submitted():
         form.language.data = str(get_locale())
     if form.is_submitted() and form.validate():
+        started = time.monotonic()
         try:
             with unit_of_work():
-                application = admission.apply(email=form.email.data, kind=MemberKind(form.kind.data),
-                                              category=Category(form.category.data), shares=form.shares.data,
-                                              language=form.language.data, **application_fields(form))
-                _mail_application(application)
-        except DomainError as exc:
+                admission.join(email=form.email.data, kind=MemberKind(form.kind.data),
+                               category=Category(form.category.data), shares=form.shares.data,
+                               language=form.language.data, **application_fields(form))
+        except DomainError as exc:  # a conflict of the moment (two forms at once): said, nothing kept
             application_refused(form, exc)
             return _join_page(form, exc.status)
-        session["application_id"] = application.id
+        # The same answer, after the same time, whoever the address and the number belong to.
+        time.sleep(max(0.0, current_app.config["LOGIN_ANSWER_SECONDS"] - (time.monotonic() - started)))
+        session["join_email"] = form.email.data.strip().lower()
         return redirect(url_for("shares.application_received"))
     return _join_page(form, 400 if form.errors else 200)
 
 
-def _mail_application(application: MembershipApplication) -> None:
-    member, request = application.member, application.payment_request
-    queue_mail(member.email, member.language, "application_received", member=member, request=request,
-               shares=application.shares, amount_cents=request.amount_cents,
-               reference=request.formatted_reference, iban=coop_iban_text(),
-               coop_name=current_app.config.get("COOP_NAME", ""), link=public_url(url_for("shares.my_payments")),
-               decision=admission.admission_mode() == "decision")
-    request_login_link(member.email)
-
-
 @bp.route("/join/received")
 def application_received():
-    """What to pay, right after applying (the application is remembered in this browser's session only)."""
-    application = db.session.get(MembershipApplication, session.get("application_id") or 0)
-    if application is None:
+    """Check your mailbox: the same page for every form sent, whether it made an application or not
+    (what to pay, and the QR code, are in the mail and on My payments once signed in)."""
+    email = session.get("join_email")
+    if not email:
         return redirect(url_for("shares.apply"))
-    request = application.payment_request
-    qr = payments.request_qr_svg(request, label=_("QR code to pay your shares with a banking app"))
-    return render_template("shares/join_received.html", application=application, request=request, qr=qr,
+    return render_template("shares/join_received.html", email=email,
                            decision=admission.admission_mode() == "decision")

@@ -54,9 +54,16 @@ def test_from_the_public_form_to_the_first_certificate(page, live_server, access
     page.get_by_label("Belgian national number (optional)").fill("85.07.30-033.28")
     page.get_by_label(re.compile("I have read the statutes")).check()
     page.get_by_role("button", name="Send my application").click()
-    expect(page.get_by_role("heading", level=1)).to_have_text("Application received")
+    # The page says only "check your e-mail" (the same whoever the address is); what to pay is in the mail
+    # and, with its QR code, on My payments once signed in.
+    expect(page.get_by_role("heading", level=1)).to_have_text("Check your e-mail")
+    expect(page.locator("main")).to_contain_text("emma.wouters@example.be")
+    accessible(page)
+    assert_fits_phone(page)
     application = db.session.scalar(db.select(MembershipApplication))
     request = application.payment_request
+    sign_in(page, live_server, "emma.wouters@example.be")
+    page.goto(live_server.path("/me/payments"))
     expect(page.locator("main")).to_contain_text(request.formatted_reference)
     qr = page.locator("svg.qr")
     expect(qr).to_be_visible()
@@ -74,9 +81,8 @@ def test_from_the_public_form_to_the_first_certificate(page, live_server, access
     db.session.refresh(application)
     assert application.status is ApplicationStatus.ADMITTED
 
-    sign_in(page, live_server, "emma.wouters@example.be")
     page.locator("header.site summary").click()
-    page.get_by_role("link", name="My shares").click()
+    page.locator("header.site").get_by_role("link", name="My shares", exact=True).click()
     expect(page.locator("main")).to_contain_text("In good standing")
     accessible(page)
     assert_fits_phone(page)
