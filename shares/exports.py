@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import functools
 import logging
+from itertools import groupby
 from datetime import date, timedelta
 from pathlib import Path
 from typing import Callable, Iterable
@@ -74,7 +75,8 @@ def entries_csv_header() -> list[str]:
 
 
 def entries_csv_rows(on: date):
-    """Every entry of the register up to ``on``, one line each, by member number and date: what each
+    """Every entry of the register up to ``on``, one line each, by member number and date (a payment
+    received before the subscription it pays after it: ``register.in_register_order``): what each
     entry changed (shares, capital subscribed and paid, each signed), so that a spreadsheet's sums of
     those columns are the register's totals on that date; and its amount, as the member's page shows
     it (a subscription's price, a payment received, a redemption refunded)."""
@@ -82,9 +84,18 @@ def entries_csv_rows(on: date):
                .order_by(Member.number, ShareEntry.effective_on, ShareEntry.id)
                .options(joinedload(ShareEntry.member), joinedload(ShareEntry.payment_request))
                .execution_options(yield_per=1000))
-    for entry in db.session.scalars(entries):
-        yield [entry.member.number, entry.member.name, entry.effective_on, entry_label(entry), entry.shares,
-               Euros(entry.capital_cents), Euros(entry.paid_cents), Euros(entry.amount_cents)]
+    ahead = _("received before admission")
+    # A member's entries in the register's order (a payment received before the subscription it pays
+    # follows it): one member at a time, as read.
+    for _member_id, group in groupby(db.session.scalars(entries), key=lambda entry: entry.member_id):
+        group = list(group)
+        early = register.paid_ahead(group)
+        for entry in register.in_register_order(group):
+            label = entry_label(entry)
+            if entry.id in early:
+                label = f"{label} ({ahead})"
+            yield [entry.member.number, entry.member.name, entry.effective_on, label, entry.shares,
+                   Euros(entry.capital_cents), Euros(entry.paid_cents), Euros(entry.amount_cents)]
 
 
 def _address(m) -> str:

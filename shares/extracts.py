@@ -20,9 +20,10 @@ from shares.pdf import pdf_response, render_pdf
 
 def render_extract_pdf(member: Member, on: date) -> bytes:
     """The extract as of ``on``, in the current language."""
+    entries = [e for e in register.member_entries(member) if e.effective_on <= on]
     html = render_template("shares/register_extract_pdf.html", member=member, on=on, coop=coop_identity(),
                            holding=register.holding(member, on),
-                           entries=[e for e in register.member_entries(member) if e.effective_on <= on])
+                           entries=entries, ahead=register.paid_ahead(entries))
     return render_pdf(html)
 
 

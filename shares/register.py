@@ -613,10 +613,56 @@ def _totals(on: date) -> dict[Category, CategoryTotals]:
 
 
 def member_entries(member: Member) -> list[ShareEntry]:
-    return list(db.session.scalars(select(ShareEntry).where(ShareEntry.member_id == member.id)
-                                   .options(selectinload(ShareEntry.counterpart), selectinload(ShareEntry.recorded_by),
-                                            selectinload(ShareEntry.payment_request))
-                                   .order_by(ShareEntry.effective_on, ShareEntry.id)))
+    """The member's entries in the register's order (:func:`in_register_order`)."""
+    return in_register_order(db.session.scalars(
+        select(ShareEntry).where(ShareEntry.member_id == member.id)
+        .options(selectinload(ShareEntry.counterpart), selectinload(ShareEntry.recorded_by),
+                 selectinload(ShareEntry.payment_request))
+        .order_by(ShareEntry.effective_on, ShareEntry.id)))
+
+
+def _paid_subscriptions(entries: list[ShareEntry]) -> dict[int, ShareEntry]:
+    """The subscription entry of each payment request among ``entries`` (the first, by date)."""
+    subscriptions: dict[int, ShareEntry] = {}
+    for entry in entries:
+        if entry.kind is EntryKind.SUBSCRIPTION and entry.payment_request_id is not None:
+            subscriptions.setdefault(entry.payment_request_id, entry)
+    return subscriptions
+
+
+def in_register_order(entries) -> list[ShareEntry]:
+    """One member's entries (by date, then as written) in the order the register lists them: by date,
+    except that a payment received before the subscription it pays follows that subscription. An
+    applicant's money comes before their admission (the board decides after the payment, or the
+    payment admits them the same day), but the shares it pays exist only from admission: the register
+    lists the subscription, dated the day of admission, then the payment, with the day it was received
+    (:func:`paid_ahead` names those received on an earlier day). Dates and amounts are the entries'
+    own; holdings on a date count each entry from its date, as before."""
+    entries = list(entries)
+    subscriptions = _paid_subscriptions(entries)
+    attached: dict[int, list[ShareEntry]] = defaultdict(list)
+    listed: list[ShareEntry] = []
+    for entry in entries:
+        subscription = subscriptions.get(entry.payment_request_id) if entry.kind is EntryKind.PAYMENT else None
+        if subscription is not None and (entry.effective_on, entry.id) < (subscription.effective_on, subscription.id):
+            attached[subscription.id].append(entry)
+        else:
+            listed.append(entry)
+    ordered: list[ShareEntry] = []
+    for entry in listed:
+        ordered.append(entry)
+        ordered.extend(attached.get(entry.id, ()))
+    return ordered
+
+
+def paid_ahead(entries) -> set[int]:
+    """The ids of the payments among ``entries`` received on a day before the subscription they pay
+    (an applicant admitted later by decision): the register says "received before admission"."""
+    entries = list(entries)
+    subscriptions = _paid_subscriptions(entries)
+    return {entry.id for entry in entries if entry.kind is EntryKind.PAYMENT
+            and entry.payment_request_id in subscriptions
+            and entry.effective_on < subscriptions[entry.payment_request_id].effective_on}
 
 
 def member_requests(member: Member) -> list[PaymentRequest]:

@@ -49,11 +49,13 @@ def my_shares():
 
 def _my_shares_page(member, status: int = 200):
     on = today()
+    entries = register.member_entries(member)
     application = application_for(member.id)
     if application is not None and application.status is ApplicationStatus.ADMITTED:
         application = None  # a member: the register speaks for itself
     return render_template("shares/me/shares.html", member=member, holding=register.holding(member, on),
-                           entries=register.member_entries(member), reasons=standing.standing_reasons(member, on),
+                           entries=entries, ahead=register.paid_ahead(entries),
+                           reasons=standing.standing_reasons(member, on),
                            pending=member_requests.member_pending(member), year=on.year, application=application,
                            decided=member_requests.recently_decided(member),
                            can_withdraw=application is not None and admission.withdrawal_refusal(application) is None,

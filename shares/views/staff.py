@@ -95,7 +95,8 @@ def _member_page(member: Member, bound: dict | None = None, status: int = 200):
     # A partly paid request whose short payment still waits for a decision (kept due: nothing to decide).
     short = set(db.session.scalars(surpluses.open_underpayments_statement().with_only_columns(
         Surplus.payment_request_id).where(Surplus.member_id == member.id)))
-    return render_template("shares/member_detail.html", member=member, entries=entries, requests=requests_,
+    return render_template("shares/member_detail.html", member=member, entries=entries,
+                           ahead=register.paid_ahead(entries), requests=requests_,
                            short_request_ids=short,
                            certificate_reasons=standing.standing_reasons(member, today),  # why no certificate
                            position=position, forms=action_forms, today=today, application=application,
