@@ -1,6 +1,7 @@
-"""Becoming a member, in Chromium on a 360-px phone: the public form, the payment it asks for (EPC QR),
-admission when the payment arrives, the welcome mail with the certificate, and the first certificate
-downloaded from the member's own page. Every page is scanned with axe-core."""
+"""Becoming a member, in Chromium on a 360-px phone: the public form, the payment it asks for (EPC QR,
+on My payments once signed in), admission when the payment arrives, the welcome mail with the
+certificate, the first certificate downloaded from the member's own page, and applying again after a
+refusal. Every page is scanned with axe-core."""
 from __future__ import annotations
 
 import re
@@ -141,3 +142,37 @@ def test_a_company_sees_its_own_fields_and_category_b_on_a_phone(page, live_serv
     page.get_by_label("A person").check()
     expect(page.get_by_label("First name")).to_be_visible()
     expect(page.get_by_label(re.compile("^A: "))).to_be_enabled()
+
+
+def test_a_refused_applicant_applies_again_from_my_shares_on_a_phone(page, live_server, accessible, sign_in):
+    from shares import admission
+    from shares.models import Category, MemberKind
+    from tests.factories import make_account
+
+    application = admission.apply(email="lucas.peeters@example.be", kind=MemberKind.NATURAL, category=Category.A,
+                                  shares=1, language="en", first_name="Lucas", last_name="Peeters",
+                                  street="Kerkstraat 3", postcode="2000", city="Antwerpen", country="BE")
+    admission.decide(application, admit=False, decision_on=today(), decision_reference="CA-9",
+                     actor=make_account())
+    db.session.commit()
+    page.set_viewport_size(PHONE)
+    sign_in(page, live_server, "lucas.peeters@example.be")
+    page.goto(live_server.path("/me/shares"))
+    page.get_by_role("link", name="Apply again").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Apply again")
+    accessible(page)
+    assert_fits_phone(page)
+    page.get_by_label("Number of shares").fill("3")
+    page.get_by_role("button", name="Send my application").click()
+    expect(page.locator(".error").first).to_contain_text("You must agree")  # said beside the box, kept as typed
+    expect(page.get_by_label("Number of shares")).to_have_value("3")
+    page.get_by_label(re.compile("I have read the statutes")).check()
+    page.get_by_role("button", name="Send my application").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("My payment requests")
+    expect(page.locator(".flash").first).to_contain_text("Your new application is recorded")
+    expect(page.locator("svg.qr").first).to_be_visible()
+    accessible(page)
+    assert_fits_phone(page)
+    applications = list(db.session.scalars(db.select(MembershipApplication).order_by(MembershipApplication.id)))
+    assert [(a.status, a.shares) for a in applications] == [(ApplicationStatus.REFUSED, 1),
+                                                            (ApplicationStatus.AWAITING_PAYMENT, 3)]
