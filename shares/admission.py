@@ -29,9 +29,9 @@ from sqlalchemy import func, select, update
 from app import audit
 from app.clock import today, utcnow
 from app.errors import Conflict, DomainError
-from app.uow import savepoint
 from app.extensions import db
 from app.models import Account
+from app.uow import savepoint
 from shares import register, surplus
 from shares.models import (ApplicationStatus, Category, Member, MemberKind, MembershipApplication, Surplus, SurplusKind,
                            PaymentPurpose, PaymentRequest, PaymentStatus)
@@ -124,9 +124,9 @@ def join(*, email: str, kind: MemberKind, category: Category, shares: int, langu
 
     Mistakes of the form itself (the category a company cannot take, a share count) are refused as
     they are everywhere: they say nothing about others."""
-    email = email.strip().lower()
     from app.auth.services import find_account
 
+    email = email.strip().lower()
     account = find_account(email)
     if account is not None:
         _tell_address_taken(account)

@@ -19,9 +19,9 @@ from app.registry import Task
 from app.web import format_day, number, render
 from shares import admission, certificates, charts, extracts, member_requests, payments, register, renewal, standing
 from shares.admission import application_for
+from shares.errors import IdentityInRegister, LegalPersonInCategoryA
 from shares.forms import (ApplyAgainForm, BuySharesForm, CategoryRequestForm, ConfirmForm, DecisionForm,
                           ResignationRequestForm)
-from shares.errors import IdentityInRegister, LegalPersonInCategoryA
 from shares.labels import coop_iban_text, iban_text
 from shares.models import ApplicationStatus, Category, MemberRequest, MemberRequestKind, PaymentRequest, PaymentStatus
 from shares.pdf import pdf_response
