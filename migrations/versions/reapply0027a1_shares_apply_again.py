@@ -1,7 +1,7 @@
 """shares: an applicant whose application ended may apply again
 
 Revision ID: reapply0027a1
-Revises: wgrejoin0026a1
+Revises: wgminone0027a1
 Create Date: 2026-11-29 08:45:00
 
 A member had one application (a unique member_id), so someone refused or who withdrew could never
@@ -13,7 +13,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = 'reapply0027a1'
-down_revision = 'wgrejoin0026a1'
+down_revision = 'wgminone0027a1'
 branch_labels = None
 depends_on = None
 
