@@ -7,6 +7,7 @@ from typing import Any
 from flask import abort
 from sqlalchemy import func, select
 
+from app.clock import brussels_day
 from app.extensions import db
 from assemblies import rules
 from assemblies.models import AgendaItem, Assembly, CheckIn, Elector, ItemKind, Proxy
@@ -152,7 +153,8 @@ def turnout(assembly: Assembly) -> Turnout:
 
 
 def results(assembly: Assembly) -> list[dict[str, Any]] | None:
-    """Per voting agenda item, the outcome under the assembly's rules (None before the result)."""
+    """Per voting agenda item, the outcome under the assembly's rules (None before the result), and
+    ``closed_early``: when the chair closed its vote before the general close, if they did."""
     el = election(assembly)
     if el is None:
         return None
@@ -174,6 +176,18 @@ def results(assembly: Assembly) -> list[dict[str, Any]] | None:
     def ballots_for(cid: str) -> int:
         return sum(per_contest[cid].values()) if cid in per_contest else ballots
 
+    closes = voting.item_closes(el)
+    meeting_day = brussels_day(assembly.starts_at)
+
+    def closed_early(item: AgendaItem) -> dict[str, Any] | None:
+        """When the chair closed this item's vote before the general close (its counts are those of
+        that moment: the sums frozen at its close), and whether on the meeting's day."""
+        close = next((closes[cid] for cid in (item.contest_id, f"{item.contest_id}-a", f"{item.contest_id}-b")
+                      if cid in closes), None)
+        if close is None:
+            return None
+        return {"at": close["at"], "meeting_day": brussels_day(close["at"]) == meeting_day}
+
     out = []
     for item in assembly.items:
         if item.kind is ItemKind.RESOLUTION:
@@ -191,7 +205,7 @@ def results(assembly: Assembly) -> list[dict[str, Any]] | None:
                                                participants=max(participants, ballots_for(item.contest_id)),
                                                electorate=electorate,
                                                quorum_percent=assembly.quorum_percent, min_count=assembly.min_count)
-            out.append({"item": item, "kind": "resolution", "outcome": outcome})
+            out.append({"item": item, "kind": "resolution", "outcome": outcome, "closed_early": closed_early(item)})
         elif item.kind is ItemKind.BOARD:
             groups = []
             for cat, seats in (("A", item.seats_a), ("B", item.seats_b)):
@@ -212,7 +226,7 @@ def results(assembly: Assembly) -> list[dict[str, Any]] | None:
                 by_choice = {c.choice_id: c for c in cands}
                 groups.append({"category": cat, "seat": seat, "by_choice": by_choice, "per_category": per_category,
                                "balance": rules.balance([by_choice[ch].gender.value for ch in seat.elected])})
-            out.append({"item": item, "kind": "board", "groups": groups})
+            out.append({"item": item, "kind": "board", "groups": groups, "closed_early": closed_early(item)})
     return out
 
 

@@ -1276,12 +1276,12 @@ def closed_contests(election: Election) -> set[str]:
 
 
 def item_closes(election: Election) -> dict[str, dict[str, Any]]:
-    """Per closed contest, its item close: ``{"seq", "counted"}``."""
+    """Per closed contest, its item close: ``{"seq", "counted", "at"}`` (``at``: when the chair closed it)."""
     out: dict[str, dict[str, Any]] = {}
     for row in db.session.scalars(select(BoardEvent).where(BoardEvent.election_id == election.id,
                                                            BoardEvent.type == "item_close").order_by(BoardEvent.seq)):
         for cid in row.data["contests"]:
-            out[cid] = {"seq": row.seq, "counted": row.data["counted"]}
+            out[cid] = {"seq": row.seq, "counted": row.data["counted"], "at": row.created_at}
     return out
 
 

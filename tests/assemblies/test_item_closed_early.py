@@ -1,0 +1,119 @@
+"""An agenda item whose vote the chair closed before the general close: its counts are those of that
+moment (ballots cast later count for the other items only), and the results page, the results PDF
+and the minutes (page and PDF) say, in words, when it was closed."""
+from __future__ import annotations
+
+import re
+import subprocess
+from datetime import timedelta
+from html import unescape
+
+import pytest
+from sqlalchemy import select
+
+from app.clock import BRUSSELS
+from app.extensions import db
+from assemblies import minutes as minutes_service, queries, services
+from assemblies.demo import cast_for, tally
+from assemblies.models import Elector, ItemKind
+from tests.assemblies.world import build_world, meeting_day
+from tests.factories import sign_in
+from voting import services as voting
+
+SAID = {"en": "The vote on this item was closed at {time}, before the general close of the vote: "
+              "only the ballots cast before then count for it.",
+        "fr": "Le vote sur ce point a été clôturé à {time}, avant la clôture générale du vote : "
+              "seuls les bulletins déposés avant cette heure comptent pour ce point.",
+        "nl": "De stemming over dit punt werd om {time} afgesloten, vóór de algemene sluiting van de stemming: "
+              "alleen de stembiljetten die daarvoor zijn uitgebracht, tellen voor dit punt."}
+
+
+@pytest.fixture
+def world():
+    return build_world(min_count=1)  # three ballots are shown: the point is which ones count
+
+
+def _electors(w):
+    return list(db.session.scalars(select(Elector).where(Elector.assembly_id == w.assembly.id).order_by(Elector.id)))
+
+
+def _text(html: str) -> str:
+    return unescape(re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", html))).replace("\u202f", " ").replace("\u00a0", " ")
+
+
+def _pdf_text(client, url, tmp_path) -> str:
+    path = tmp_path / "document.pdf"
+    answer = client.get(url)
+    assert answer.status_code == 200
+    path.write_bytes(answer.data)
+    text = subprocess.run(["pdftotext", str(path), "-"], capture_output=True, text=True, check=True).stdout
+    return re.sub(r"\s+", " ", text.replace("\u202f", " ").replace("\u00a0", " "))
+
+
+def _closed_early_and_tallied(w):
+    """Three ballots, the first resolution closed, three more ballots, then the general close and the
+    result. Returns the closed item and the time its close was recorded (Brussels)."""
+    services.convene(w.assembly)
+    services.open_vote(w.assembly)
+    db.session.commit()
+    meeting_day(w)
+    electors = _electors(w)
+    cast_for(w.assembly, electors[:3], w.rng)
+    item = next(i for i in w.assembly.items if i.kind is ItemKind.RESOLUTION)
+    services.close_item(w.assembly, item)
+    cast_for(w.assembly, electors[3:], w.rng)
+    at = voting.item_closes(queries.election(w.assembly))[item.contest_id]["at"]
+    tally(w.assembly, w.kits)
+    db.session.commit()
+    return item, at.astimezone(BRUSSELS).strftime("%H:%M")
+
+
+def test_the_counts_of_an_item_closed_early_are_those_of_its_close(world):
+    item, _ = _closed_early_and_tallied(world)
+    rows = {row["item"].id: row for row in queries.results(world.assembly)}
+    closed = rows[item.id]["outcome"].total
+    assert closed.yes + closed.no + closed.abstain == 3  # the three ballots cast after its close do not count
+    others = [row for row in rows.values() if row["kind"] == "resolution" and row["item"].id != item.id]
+    assert others and all(r["outcome"].total.yes + r["outcome"].total.no + r["outcome"].total.abstain == 6
+                          for r in others)
+    assert rows[item.id]["closed_early"]["meeting_day"]
+    assert all(row["closed_early"] is None for row in rows.values() if row["item"].id != item.id)
+
+
+@pytest.mark.parametrize("language", ["en", "fr", "nl"])
+def test_the_results_page_and_pdf_say_when_an_item_was_closed(client, world, tmp_path, language):
+    item, time = _closed_early_and_tallied(world)
+    world.members[0].account.language = language
+    db.session.commit()
+    sign_in(client, world.members[0].account)
+    sentence = SAID[language].format(time=time)
+    page = _text(client.get("/assemblies/ga-test/results").get_data(as_text=True))
+    assert page.count(sentence) == 1, page
+    # Said under the closed item's title, before the next item's.
+    titles = [i.text("title", language) for i in world.assembly.items if i.kind is not ItemKind.INFORMATION]
+    assert page.index(item.text("title", language)) < page.index(sentence) < page.index(titles[1])
+    assert sentence in _pdf_text(client, "/assemblies/ga-test/results.pdf", tmp_path)
+
+
+def test_the_minutes_say_when_an_item_was_closed_with_the_date_if_not_the_meetings_day(client, world, tmp_path):
+    item, time = _closed_early_and_tallied(world)
+    draft = minutes_service.start_minutes(world.assembly, actor=world.secretary)
+    minutes_service.save_minutes(draft, version=draft.version, chair="Anne Lemaire", secretary="Bruno Peeters",
+                                 tellers="", opening="", closing="", notes={})
+    minutes_service.sign_minutes(draft, version=draft.version, actor=world.secretary)
+    db.session.commit()
+    sign_in(client, world.members[0].account)
+    sentence = SAID["en"].format(time=time)
+    page = _text(client.get("/assemblies/ga-test/minutes").get_data(as_text=True))
+    assert page.count(sentence) == 1
+    assert sentence in _pdf_text(client, "/assemblies/ga-test/minutes.pdf", tmp_path)
+    # A meeting held the day before (it ran past midnight): the close is dated.
+    world.assembly.starts_at -= timedelta(days=1)
+    db.session.commit()
+    page = _text(client.get("/assemblies/ga-test/minutes").get_data(as_text=True))
+    assert sentence not in page
+    at = voting.item_closes(queries.election(world.assembly))[item.contest_id]["at"].astimezone(BRUSSELS)
+    dated = (f"The vote on this item was closed on {at.day} {at:%B %Y} at {time}, before the general close of "
+             "the vote: only the ballots cast before then count for it.")
+    assert dated in page
+    assert dated in _pdf_text(client, "/assemblies/ga-test/minutes.pdf", tmp_path)
