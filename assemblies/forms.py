@@ -205,6 +205,3 @@ class MinutesCorrectionForm(FlaskForm):
     text = TextAreaField(_l("The correction"), validators=[DataRequired(_l("Write the correction.")),
                                                              Length(max=NOTE_MAX)])
 
-
-class SignMinutesForm(FlaskForm):
-    version = HiddenField(validators=[VERSION])

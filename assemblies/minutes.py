@@ -119,6 +119,21 @@ def sign_minutes(minutes: AssemblyMinutes, *, version: int, actor: Account | Non
     audit.record("assemblies.minutes.sign", minutes, actor=actor, after={"signed_at": minutes.signed_at})
 
 
+def save_and_sign_minutes(minutes: AssemblyMinutes, *, version: int, chair: str, secretary: str, tellers: str,
+                          opening: str, closing: str, notes: Mapping[int, str],
+                          actor: Account | None = None) -> None:
+    """Sign the minutes with the text the secretary's form holds: what was typed since the last save
+    is saved first, then the minutes are signed. One transaction: a refusal (not complete, results
+    not out, changed meanwhile) leaves neither done."""
+    text = {"chair": chair, "secretary": secretary, "tellers": tellers, "opening": opening, "closing": closing}
+    typed = any(getattr(minutes, name) != value.strip() for name, value in text.items()) or \
+        any(minutes.note(item_id) != note.strip() for item_id, note in notes.items())
+    if typed:
+        save_minutes(minutes, version=version, notes=notes, actor=actor, **text)
+        version = minutes.version
+    sign_minutes(minutes, version=version, actor=actor)
+
+
 def correct_minutes(minutes: AssemblyMinutes, text: str, actor: Account | None = None) -> MinutesCorrection:
     """Add a correction after signed minutes (their text stays as signed). The same text again (a form
     sent twice) is the correction already there."""

@@ -27,14 +27,12 @@ def _document(assembly, minutes) -> dict:
                 quorum_met=turnout.participants >= quorum)
 
 
-def _page(assembly, minutes, status: int = 200, form=None, sign_form=None, correction_form=None,
-          error: str | None = None):
+def _page(assembly, minutes, status: int = 200, form=None, correction_form=None, error: str | None = None):
     context = _document(assembly, minutes) if minutes is not None else dict(assembly=assembly, minutes=None,
                                                                              lang=_lang())
     if minutes is not None and not minutes.signed:
         context.update(form=form or forms.minutes_form(assembly.items, minutes, formdata=None,
                                                        version=str(minutes.version)),
-                       sign_form=sign_form or forms.SignMinutesForm(formdata=None, version=str(minutes.version)),
                        missing=[MINUTES_REQUIRED_WORDS[name] for name in service.missing(minutes)],
                        results_pending=service.results_pending(assembly))
     if minutes is not None and minutes.signed and can_write_assembly_minutes(current_user):
@@ -80,6 +78,13 @@ def _draft(slug: str):
     return assembly, minutes
 
 
+def _typed(form) -> dict:
+    """The secretary's text as the minutes form holds it."""
+    return dict(version=int(form.version.data), chair=form.chair.data or "", secretary=form.secretary.data or "",
+                tellers=form.tellers.data or "", opening=form.opening.data or "", closing=form.closing.data or "",
+                notes=form.notes())
+
+
 @bp.route("/<slug>/minutes", methods=["POST"])
 @permission_required(can_write_assembly_minutes)
 def minutes_save(slug: str):
@@ -89,10 +94,7 @@ def minutes_save(slug: str):
         return _page(assembly, minutes, 400, form=form)
     try:
         with unit_of_work():
-            service.save_minutes(minutes, version=int(form.version.data), chair=form.chair.data or "",
-                                 secretary=form.secretary.data or "", tellers=form.tellers.data or "",
-                                 opening=form.opening.data or "", closing=form.closing.data or "",
-                                 notes=form.notes(), actor=current_user)
+            service.save_minutes(minutes, **_typed(form), actor=current_user)
     except (errors.MinutesChanged, errors.MinutesSigned) as exc:  # drawn again from what stands now, refusal on top
         return _page(assembly, service.minutes_of(assembly), exc.status, error=error_message(exc))
     except DomainError as exc:
@@ -105,16 +107,25 @@ def minutes_save(slug: str):
 @bp.route("/<slug>/minutes/sign", methods=["POST"])
 @permission_required(can_write_assembly_minutes)
 def minutes_sign(slug: str):
+    """Sign with the text of the form the button is in: what was typed since the last save is saved
+    and signed together; a refusal keeps the typing on the page and saves nothing."""
     assembly, minutes = _draft(slug)
-    form = forms.SignMinutesForm()
+    form = forms.minutes_form(assembly.items, minutes)
     if not form.validate_on_submit():
-        return _page(assembly, minutes, 400, sign_form=form)
+        return _page(assembly, minutes, 400, form=form)
     try:
         with unit_of_work():
-            service.sign_minutes(minutes, version=int(form.version.data), actor=current_user)
-    except DomainError as exc:
+            service.save_and_sign_minutes(minutes, **_typed(form), actor=current_user)
+    except (errors.MinutesChanged, errors.MinutesSigned) as exc:
         return _page(assembly, service.minutes_of(assembly), exc.status, error=error_message(exc))
-    flash(_("The minutes are signed. Every member can now read them."), "success")
+    except errors.MinutesIncomplete as exc:  # beside the empty fields, the typing kept
+        for name in exc.fields:
+            form[name].errors = [*form[name].errors, str(MINUTES_REQUIRED_WORDS[name])]
+        return _page(assembly, service.minutes_of(assembly), exc.status, form=form)
+    except DomainError as exc:
+        say_refusal(form, exc)
+        return _page(assembly, service.minutes_of(assembly), exc.status, form=form)
+    flash(_("The minutes are saved and signed. Every member can now read them."), "success")
     return redirect(url_for("assemblies.minutes", slug=slug))
 
 

@@ -74,8 +74,9 @@ def test_the_secretary_writes_and_signs_and_every_member_reads_them(client, worl
     assert "Finish and sign the minutes" in _text(client.get("/").get_data(as_text=True))
     page = client.get("/assemblies/ga-test/minutes").get_data(as_text=True)
     assert "Draft: members do not see it until it is signed." in _text(page)
-    # Signing is offered only once the chair and the secretary are said.
-    assert "Say who chaired the meeting." in _text(page) and "Yes, sign the minutes" not in page
+    # Signing says what it needs; its button sends the minutes' own form (saved and signed together).
+    assert "Say who chaired the meeting." in _text(page)
+    assert re.search(r'<button type="submit" class="danger" formaction="/assemblies/ga-test/minutes/sign">', page)
     data = _form(page)
     data.update(chair="Anne Lemaire", secretary="Bruno Peeters", tellers="Chloé Martin",
                 opening="The chair opens the meeting at 14:05.", closing="The meeting closes at 17:30.",
@@ -90,8 +91,7 @@ def test_the_secretary_writes_and_signs_and_every_member_reads_them(client, worl
     assert "/assemblies/ga-test/minutes" not in member_client.get("/assemblies/ga-test").get_data(as_text=True)
 
     page = client.get("/assemblies/ga-test/minutes").get_data(as_text=True)
-    version = _form(page)["version"]
-    signed = client.post("/assemblies/ga-test/minutes/sign", data={"version": version})
+    signed = client.post("/assemblies/ga-test/minutes/sign", data=_form(page))
     assert signed.status_code == 302
     minutes = db.session.scalar(select(AssemblyMinutes))
     assert minutes.signed and minutes.signed_by_id == world.secretary.id
@@ -126,10 +126,71 @@ def test_minutes_are_signed_only_once_the_results_are_published(client, world):
     client.post("/assemblies/ga-test/minutes", data={**data, "chair": "Anne", "secretary": "Bruno"})
     page = client.get("/assemblies/ga-test/minutes").get_data(as_text=True)
     assert "the minutes can be signed once they are" in _text(page)
-    refused = client.post("/assemblies/ga-test/minutes/sign", data={"version": _form(page)["version"]})
+    refused = client.post("/assemblies/ga-test/minutes/sign", data={**_form(page), "closing": "Closed at 17:00."})
     assert refused.status_code == 409
-    assert "The results of the vote are not published yet" in _text(refused.get_data(as_text=True))
-    assert not db.session.scalar(select(AssemblyMinutes)).signed
+    html = refused.get_data(as_text=True)
+    assert "The results of the vote are not published yet" in _text(html)
+    assert "Closed at 17:00." in html  # the typing stays on the page, nothing saved
+    minutes = db.session.scalar(select(AssemblyMinutes))
+    assert not minutes.signed and minutes.closing == ""
+
+
+def test_signing_saves_what_was_typed_since_the_last_save(client, world):
+    _voted_and_published(world)
+    item = world.assembly.items[0]
+    sign_in(client, world.secretary)
+    client.post("/assemblies/ga-test/minutes/begin")
+    data = _form(client.get("/assemblies/ga-test/minutes").get_data(as_text=True))
+    # Nothing saved yet: the chair and the secretary are typed, then the sign button is pressed.
+    typed = {**data, "chair": "Anne Lemaire", "secretary": "Bruno Peeters", "closing": "The meeting closes at 17:30.",
+             f"note_{item.id}": "The treasurer answers."}
+    signed = client.post("/assemblies/ga-test/minutes/sign", data=typed)
+    assert signed.status_code == 302
+    assert "The minutes are saved and signed." in _text(client.get("/assemblies/ga-test/minutes").get_data(as_text=True))
+    minutes = db.session.scalar(select(AssemblyMinutes))
+    assert minutes.signed and minutes.signed_by_id == world.secretary.id
+    assert (minutes.chair, minutes.secretary, minutes.closing) == ("Anne Lemaire", "Bruno Peeters",
+                                                                   "The meeting closes at 17:30.")
+    assert minutes.note(item.id) == "The treasurer answers."
+    actions = db.session.scalars(select(AuditEntry.action).where(AuditEntry.action.like("assemblies.minutes.%"))
+                                 .order_by(AuditEntry.id)).all()
+    assert actions == ["assemblies.minutes.create", "assemblies.minutes.update", "assemblies.minutes.sign"]
+
+
+def test_signing_the_text_as_saved_records_no_empty_change(client, world):
+    _voted_and_published(world)
+    sign_in(client, world.secretary)
+    client.post("/assemblies/ga-test/minutes/begin")
+    data = _form(client.get("/assemblies/ga-test/minutes").get_data(as_text=True))
+    assert client.post("/assemblies/ga-test/minutes", data={**data, "chair": "Anne", "secretary": "Bruno"}).status_code == 302
+    page = client.get("/assemblies/ga-test/minutes").get_data(as_text=True)
+    assert client.post("/assemblies/ga-test/minutes/sign", data=_form(page)).status_code == 302
+    assert db.session.scalar(select(AssemblyMinutes)).signed
+    actions = db.session.scalars(select(AuditEntry.action).where(AuditEntry.action.like("assemblies.minutes.%"))
+                                 .order_by(AuditEntry.id)).all()
+    assert actions == ["assemblies.minutes.create", "assemblies.minutes.update", "assemblies.minutes.sign"]
+
+
+def test_a_refused_signature_keeps_the_typing_and_saves_nothing(client, world):
+    _voted_and_published(world)
+    sign_in(client, world.secretary)
+    client.post("/assemblies/ga-test/minutes/begin")
+    data = _form(client.get("/assemblies/ga-test/minutes").get_data(as_text=True))
+    refused = client.post("/assemblies/ga-test/minutes/sign",
+                          data={**data, "chair": "  ", "secretary": "Bruno Peeters", "opening": "Opened at 14:05."})
+    assert refused.status_code == 400
+    html = refused.get_data(as_text=True)
+    assert re.search(r'<p class="error" id="chair-error">Say who chaired the meeting.</p>', html)
+    assert 'value="Bruno Peeters"' in html and "Opened at 14:05." in html
+    assert "Please correct the fields marked below." in _text(html)
+    minutes = db.session.scalar(select(AssemblyMinutes))
+    assert not minutes.signed and minutes.secretary == "" and minutes.opening == "" and minutes.version == 1
+    # A stale form (another tab saved meanwhile) is refused as for a save.
+    assert client.post("/assemblies/ga-test/minutes", data={**data, "chair": "Anne"}).status_code == 302
+    stale = client.post("/assemblies/ga-test/minutes/sign", data={**data, "chair": "Zoé", "secretary": "Bruno"})
+    assert stale.status_code == 409 and "saved or signed in the meantime" in _text(stale.get_data(as_text=True))
+    db.session.refresh(minutes)
+    assert not minutes.signed and minutes.chair == "Anne"
 
 
 def test_a_second_tab_cannot_overwrite_the_minutes(client, world):
