@@ -8,7 +8,7 @@ from __future__ import annotations
 import logging
 from typing import Mapping
 
-from flask import jsonify, render_template, request
+from flask import current_app, jsonify, render_template, request
 from flask_babel import lazy_gettext as _l
 from sqlalchemy.exc import DataError, IntegrityError
 from werkzeug.exceptions import HTTPException
@@ -102,13 +102,14 @@ def wants_json() -> bool:
     return request.is_json or request.path.endswith(".json") or request.accept_mimetypes.best == "application/json"
 
 
-def render_error(status: int, message: str | None = None):
+def render_error(status: int, message: str | None = None, advice: str | None = None):
+    """The error page (or JSON); ``advice``: what to do next, a second paragraph (a page only)."""
     title, default = ERROR_TEXTS.get(status, ERROR_TEXTS[500])
     if wants_json():
         return jsonify({"error": JSON_CODES.get(status, "error"), "message": str(message or default)}), status
     # no_task_badge: an error page does not ask every module for the person's tasks (base.html)
     return render_template("errors/error.html", status=status, title=title,
-                           message=message or default, no_task_badge=True), status
+                           message=message or default, advice=advice, no_task_badge=True), status
 
 
 register_messages({
@@ -134,9 +135,17 @@ def register(app) -> None:
             return render_error(400, _l("Your form expired. Please reload the page and try again."))
         if exc.response is not None:  # a page of its own (a rate limit that gives the form back)
             return exc.response
-        if exc.code == 413 and request.max_content_length:  # the route's ceiling, in megabytes as people count them
+        if exc.code == 413 and request.max_content_length:  # the route's limit, in megabytes as people count them
+            from app.uploads import megabytes
+
+            # The largest file an upload route takes (allow_upload's file_bytes), else its request ceiling.
+            size = getattr(current_app.view_functions.get(request.endpoint), "max_file_bytes", None)
+            # A form with a file: the browser still holds what was typed there, one step back.
+            advice = _l("What you typed is still in the form: go back to it with your browser's Back button, "
+                        "choose a smaller file and send it again.") if request.mimetype == "multipart/form-data" \
+                else None
             return render_error(413, _l("This file is too large: at most %(size)s MB can be sent here.",
-                                        size=max(1, request.max_content_length // (1024 * 1024))))
+                                        size=megabytes(size or request.max_content_length)), advice)
         return render_error(exc.code or 500)
 
     @app.errorhandler(DomainError)

@@ -8,14 +8,23 @@ from dataclasses import dataclass
 from urllib.parse import quote
 
 from flask import Response
+from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
 from app.errors import DomainError, register_messages
 
-MAX_BYTES = 10 * 1024 * 1024
+MEGABYTE = 1024 * 1024
+# The one limit of an uploaded file: the service refuses more, the page says it and the browser checks it.
+MAX_BYTES = 10 * MEGABYTE
 # The request ceiling of an upload route (``app.web.allow_upload``): the file and the form around it,
-# so that a file just over MAX_BYTES gets the service's sentence rather than a bare 413.
-MAX_REQUEST_BYTES = MAX_BYTES + 1024 * 1024
+# so that a file just over MAX_BYTES gets the service's sentence beside its field, the titles kept;
+# beyond, the 413 page says MAX_BYTES (the route's ``file_bytes``) and how to go back to the form.
+MAX_REQUEST_BYTES = MAX_BYTES + MEGABYTE
+
+
+def megabytes(size: int) -> int:
+    """A limit in megabytes as people count them (10 for MAX_BYTES), at least 1."""
+    return max(1, size // MEGABYTE)
 
 # Accepted uploads: extension -> (content type, how the file starts).
 TYPES: dict[str, tuple[str, tuple[bytes, ...]]] = {
@@ -51,8 +60,15 @@ register_messages({
     BadFile: lambda exc: (_l("Attach a PDF file.") if exc.allowed == PDF_ONLY else
                           _l("This file type is not accepted: send a PDF, an OpenDocument or Word file, a text "
                              "file or an image.")),
-    FileTooLarge: _l("This file is too large: at most 10 MB."),
+    FileTooLarge: lambda exc: _l("This file is too large: at most %(size)s MB.", size=megabytes(MAX_BYTES)),
 })
+
+
+def size_check(max_bytes: int = MAX_BYTES) -> dict[str, str]:
+    """The attributes of a file input that ``static/js/uploads.js`` reads: the limit, and the sentence
+    it says beside the field when a chosen file is larger (the file is then not sent)."""
+    return {"data-max-bytes": str(max_bytes),
+            "data-too-large": _("This file is too large: at most %(size)s MB.", size=megabytes(max_bytes))}
 
 
 @dataclass(frozen=True)

@@ -21,6 +21,7 @@ from werkzeug.routing import IntegerConverter
 
 from app.clock import BRUSSELS, brussels_day
 from app.config import Config
+from app import uploads
 from app.errors import ReservedName
 from app.extensions import htmx
 from app.logs import ScrubSecretsFilter
@@ -39,13 +40,15 @@ class BoundedIntConverter(IntegerConverter):
         super().__init__(map, fixed_digits=fixed_digits, min=min, max=max, signed=signed)
 
 
-def allow_upload(max_bytes: int) -> Callable:
-    """Let one route receive a body larger than ``MAX_CONTENT_LENGTH`` (an upload), up to ``max_bytes``.
+def allow_upload(max_bytes: int, file_bytes: int | None = None) -> Callable:
+    """Let one route receive a body larger than ``MAX_CONTENT_LENGTH`` (an upload), up to ``max_bytes``;
+    ``file_bytes``: the largest file it takes, which its 413 page says (else ``max_bytes``).
 
     Put it under ``@bp.route(...)``; the limit is set before anything reads the body. (The config key
     ``UPLOAD_LIMITS`` does the same by endpoint name, for the operator.)"""
     def decorator(view):
         view.max_content_length = max_bytes
+        view.max_file_bytes = file_bytes or max_bytes
         return view
     return decorator
 
@@ -319,7 +322,8 @@ def register(app) -> None:
     # No ``tasks_for`` here: the task providers run in the two views that show tasks (core.home, core.task_badge).
     app.jinja_env.globals.update(current_locale=lambda: str(get_locale()), language_names=LANGUAGE_NAMES,
                                  language_words=LANGUAGE_WORDS,
-                                 nav_links=nav_links, task_count=task_count, poll_every=poll_every)
+                                 nav_links=nav_links, task_count=task_count, poll_every=poll_every,
+                                 size_check=uploads.size_check, upload_megabytes=uploads.megabytes(uploads.MAX_BYTES))
     app.jinja_env.filters["euros"] = euros
     app.jinja_env.filters["money"] = money
     app.jinja_env.filters["percent"] = percent

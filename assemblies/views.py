@@ -307,7 +307,7 @@ def import_candidates(slug: str, item_id: int):
 
 
 @bp.route("/<slug>/documents", methods=["POST"])
-@allow_upload(uploads.MAX_REQUEST_BYTES)
+@allow_upload(uploads.MAX_REQUEST_BYTES, uploads.MAX_BYTES)
 @permission_required(can_prepare_assembly)
 def add_document(slug: str):
     assembly = queries.assembly_by_slug(slug)

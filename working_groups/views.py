@@ -286,7 +286,7 @@ def meeting_adopt(slug: str, meeting_id: int):
 
 
 @bp.route("/groups/<slug>/documents", methods=["POST"])
-@allow_upload(uploads.MAX_REQUEST_BYTES)
+@allow_upload(uploads.MAX_REQUEST_BYTES, uploads.MAX_BYTES)
 @permission_required(can_view_groups)
 def document_upload(slug: str):
     group = _group(slug)

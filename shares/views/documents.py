@@ -39,7 +39,7 @@ def _staff_page(form: CoopDocumentForm, status: int = 200):
 
 
 @bp.route("/staff/documents", methods=["GET", "POST"])
-@allow_upload(MAX_REQUEST_BYTES)
+@allow_upload(MAX_REQUEST_BYTES, MAX_BYTES)
 @permission_required(can_manage_documents)
 def documents_manage():
     form = CoopDocumentForm()

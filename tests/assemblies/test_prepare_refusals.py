@@ -1,0 +1,157 @@
+"""A refusal on the long preparation page is seen at once: an error summary at the top of the page,
+linking to the field it is about, the typed fields kept. A file over the limit is refused by the
+browser before it is sent (the input carries the limit), else beside its field with the titles kept,
+and a body above the route's ceiling gets a 413 page in the reader's language that says the limit in
+megabytes and how to go back to the form without losing the typing."""
+from __future__ import annotations
+
+import io
+import re
+from datetime import timedelta
+from html import unescape
+
+import pytest
+from sqlalchemy import select
+from werkzeug.datastructures import FileStorage
+from werkzeug.test import encode_multipart
+
+from app import uploads
+from app.clock import utcnow
+from app.extensions import db
+from assemblies import services
+from assemblies.models import Assembly, Document
+from tests.factories import sign_in
+
+PREPARE = "/assemblies/ga-test/prepare"
+TITLES = {"title_fr": "Comptes annuels 2026", "title_nl": "Jaarrekening 2026", "title_en": "Annual accounts 2026"}
+
+
+def _text(html: str) -> str:
+    return unescape(re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", html))).replace("\u202f", " ").replace("\u00a0", " ")
+
+
+def _summary(html: str) -> str:
+    """The error summary, which must come before the page's first section (the agenda)."""
+    start = html.index('<div class="error-summary" role="alert" tabindex="-1" autofocus>')
+    assert start < html.index('<h2 id="agenda">'), "the refusal is said at the top of the page"
+    return html[start:html.index("</div>", start)]
+
+
+def _send(client, size: int, name: str = "accounts.pdf", **fields):
+    """A PDF of ``size`` bytes with the titles, encoded in memory (the test client would spool a large
+    body to a file it does not close)."""
+    data = b"%PDF-1.4 " + b"0" * max(0, size - 15) + b"\n%%EOF"
+    boundary, body = encode_multipart({**TITLES, **fields, "file": FileStorage(io.BytesIO(data), name)})
+    return client.post("/assemblies/ga-test/documents", data=body,
+                       content_type=f"multipart/form-data; boundary={boundary}")
+
+
+def _nothing_attached():
+    assert db.session.scalar(select(Document)) is None
+
+
+def test_a_refused_file_is_said_at_the_top_with_a_link_to_its_field_and_the_titles_kept(client, world):
+    sign_in(client, world.secretary)
+    refused = client.post("/assemblies/ga-test/documents", data={**TITLES, "file": (io.BytesIO(b"hello"), "x.txt")},
+                          content_type="multipart/form-data")
+    assert refused.status_code == 422
+    html = refused.get_data(as_text=True)
+    summary = _summary(html)
+    assert '<a href="#document-file">File (PDF): Attach a PDF file.</a>' in summary
+    # The field itself: its id is the link's target, the refusal beside it, its form's <details> open.
+    assert re.search(r'<input[^>]*id="document-file"', html) and 'id="document-file-error"' in html
+    assert re.search(r'<details open><summary>Attach a document</summary>', html)
+    for name, value in TITLES.items():
+        assert re.search(rf'<input[^>]*id="document-{name}"[^>]*value="{value}"', html), name
+    assert "Choose the file again: the browser does not keep it when the page comes back." in _text(html)
+    _nothing_attached()
+
+
+def test_a_missing_title_is_linked_from_the_summary(client, world):
+    sign_in(client, world.secretary)
+    refused = client.post("/assemblies/ga-test/documents",
+                          data={**TITLES, "title_nl": " ", "file": (io.BytesIO(b"%PDF-1.4 x\n%%EOF"), "a.pdf")},
+                          content_type="multipart/form-data")
+    assert refused.status_code == 400
+    summary = _summary(refused.get_data(as_text=True))
+    assert '<a href="#document-title_nl">Title in Dutch: ' in summary
+    assert 'value="Comptes annuels 2026"' in refused.get_data(as_text=True)
+    _nothing_attached()
+
+
+def test_a_refused_agenda_item_is_said_at_the_top_too(client, world):
+    """The other forms of the page share the summary (no second one further down)."""
+    assembly = services.create_assembly(
+        slug="ag-open", titles={"fr": "AG", "nl": "AV", "en": "GA"}, starts_at=utcnow() + timedelta(days=30),
+        place="Bruxelles", voting_opens_at=utcnow() + timedelta(days=29), voting_closes_at=utcnow() + timedelta(days=30),
+        record_date=world.record)
+    db.session.commit()
+    assert db.session.get(Assembly, assembly.id).election_id is None
+    sign_in(client, world.secretary)
+    refused = client.post("/assemblies/ag-open/items", data={"kind": "resolution", "title_fr": "Comptes",
+                                                             "title_nl": "", "title_en": "Accounts",
+                                                             "majority": "simple"})
+    assert refused.status_code == 400
+    html = refused.get_data(as_text=True)
+    start = html.index('<div class="error-summary"')
+    assert start < html.index('<h2 id="agenda">') and html.count('class="error-summary"') == 1
+    assert '<a href="#title_nl">Title in Dutch: ' in html
+    assert 'value="Comptes"' in html
+
+
+def test_a_file_just_over_the_limit_is_refused_beside_its_field_the_titles_kept(client, world):
+    sign_in(client, world.secretary)
+    refused = _send(client, uploads.MAX_BYTES + 100)
+    assert refused.status_code == 413
+    html = refused.get_data(as_text=True)
+    assert '<a href="#document-file">File (PDF): This file is too large: at most 10 MB.</a>' in _summary(html)
+    assert 'value="Annual accounts 2026"' in html
+    _nothing_attached()
+
+
+@pytest.mark.parametrize("language, said, advice", [
+    ("en", "This file is too large: at most 10 MB can be sent here.",
+     "What you typed is still in the form: go back to it with your browser's Back button, choose a smaller file "
+     "and send it again."),
+    ("fr", "Ce fichier est trop volumineux : on peut envoyer ici au plus 10 Mo.",
+     "Ce que vous avez tapé est toujours dans le formulaire : revenez-y avec le bouton Précédent de votre "
+     "navigateur, choisissez un fichier plus petit et envoyez-le à nouveau."),
+    ("nl", "Dit bestand is te groot: u kunt hier hoogstens 10 MB versturen.",
+     "Wat u hebt getypt, staat nog in het formulier: ga ernaar terug met de knop Vorige van uw browser, kies een "
+     "kleiner bestand en verstuur het opnieuw."),
+])
+def test_a_body_above_the_ceiling_gets_a_413_page_in_words(client, world, language, said, advice):
+    world.secretary.language = language
+    db.session.commit()
+    sign_in(client, world.secretary)
+    refused = _send(client, uploads.MAX_REQUEST_BYTES + 1)
+    assert refused.status_code == 413
+    html = refused.get_data(as_text=True)
+    assert f'<html lang="{language}"' in html
+    text = _text(html)
+    assert said in text and advice in text  # the file's limit (10 MB), not the request's ceiling (11)
+    assert "data-history-back hidden" in html  # the script shows the button that goes one step back
+    _nothing_attached()
+
+
+def test_a_413_elsewhere_gives_no_advice_about_a_form(client):
+    """A body too large for an ordinary route (not a form with a file): the limit only."""
+    refused = client.post("/auth/login", data=b"x" * (1024 * 1024 + 1), content_type="application/x-www-form-urlencoded")
+    assert refused.status_code == 413
+    assert "Back button" not in refused.get_data(as_text=True)
+
+
+@pytest.mark.parametrize("language, sentence", [("en", "This file is too large: at most 10 MB."),
+                                                ("fr", "Ce fichier est trop volumineux : 10 Mo au plus."),
+                                                ("nl", "Dit bestand is te groot: hoogstens 10 MB.")])
+def test_the_file_input_carries_its_limit_for_the_browser(client, world, language, sentence):
+    world.secretary.language = language
+    db.session.commit()
+    sign_in(client, world.secretary)
+    html = client.get(PREPARE).get_data(as_text=True)
+    field = re.search(r'<input[^>]*id="document-file"[^>]*>', html).group(0)
+    assert f'data-max-bytes="{uploads.MAX_BYTES}"' in field
+    assert unescape(re.search(r'data-too-large="([^"]*)"', field).group(1)).replace("\u202f", " ").replace(
+        "\u00a0", " ") == sentence
+    assert 'accept=".pdf,application/pdf"' in field
+    assert '<script src="/static/js/uploads.js" defer></script>' in html
