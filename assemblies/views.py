@@ -167,13 +167,23 @@ def _prepare_vote_form() -> forms.PrepareVoteForm:
 
 
 def _prepare_context(assembly, **extra):
+<<<<<<< HEAD
     vote_form = extra.pop("vote_form", None) or _prepare_vote_form()
+=======
+    scrutineers = db.session.scalars(select(Account).join(AccountRole).where(AccountRole.role == Role.SCRUTINEER)
+                                     .order_by(Account.display_name)).all()
+    # The forms not sent are drawn empty: a refused document's titles are not also put in the agenda item's form.
+    vote_form = extra.pop("vote_form", None) or forms.PrepareVoteForm(formdata=None)
+    vote_form.scrutineers.choices = [(a.id, a.display_name) for a in scrutineers]
+>>>>>>> fe3702b (Preparation page: the forms not sent are drawn empty, so a refused document's titles no longer fill the agenda item's form too (their fields share names))
     refusal = services.deletion_refusal(assembly)
     from assemblies import candidates_adapter
 
-    return dict(assembly=assembly, lang=_lang(), calls=candidates_adapter.fixed_calls(), item_form=extra.pop("item_form", None) or forms.ItemForm(),
-                candidate_form=forms.CandidateForm(), document_form=extra.pop("document_form", None) or forms.DocumentForm(),
-                elector_form=extra.pop("elector_form", None) or forms.ElectorForm(), vote_form=vote_form,
+    return dict(assembly=assembly, lang=_lang(), calls=candidates_adapter.fixed_calls(),
+                item_form=extra.pop("item_form", None) or forms.ItemForm(formdata=None),
+                candidate_form=forms.CandidateForm(formdata=None),
+                document_form=extra.pop("document_form", None) or forms.DocumentForm(formdata=None),
+                elector_form=extra.pop("elector_form", None) or forms.ElectorForm(formdata=None), vote_form=vote_form,
                 action=forms.ActionForm(), counts=services.electorate_counts(assembly),
                 agenda_open=services.agenda_open(assembly),
                 election=queries.election(assembly), deletion_refusal=refusal_said(refusal), **extra)

@@ -37,6 +37,17 @@ def _summary(html: str) -> str:
     return html[start:html.index("</div>", start)]
 
 
+def _open_assembly(world) -> str:
+    """An assembly whose agenda may still change: its page has every form (the world's has its ballot)."""
+    assembly = services.create_assembly(
+        slug="ag-open", titles={"fr": "AG", "nl": "AV", "en": "GA"}, starts_at=utcnow() + timedelta(days=30),
+        place="Bruxelles", voting_opens_at=utcnow() + timedelta(days=29), voting_closes_at=utcnow() + timedelta(days=30),
+        record_date=world.record)
+    db.session.commit()
+    assert db.session.get(Assembly, assembly.id).election_id is None
+    return assembly.slug
+
+
 def _send(client, size: int, name: str = "accounts.pdf", **fields):
     """A PDF of ``size`` bytes with the titles, encoded in memory (the test client would spool a large
     body to a file it does not close)."""
@@ -51,8 +62,9 @@ def _nothing_attached():
 
 
 def test_a_refused_file_is_said_at_the_top_with_a_link_to_its_field_and_the_titles_kept(client, world):
+    slug = _open_assembly(world)
     sign_in(client, world.secretary)
-    refused = client.post("/assemblies/ga-test/documents", data={**TITLES, "file": (io.BytesIO(b"hello"), "x.txt")},
+    refused = client.post(f"/assemblies/{slug}/documents", data={**TITLES, "file": (io.BytesIO(b"hello"), "x.txt")},
                           content_type="multipart/form-data")
     assert refused.status_code == 422
     html = refused.get_data(as_text=True)
@@ -64,6 +76,8 @@ def test_a_refused_file_is_said_at_the_top_with_a_link_to_its_field_and_the_titl
     for name, value in TITLES.items():
         assert re.search(rf'<input[^>]*id="document-{name}"[^>]*value="{value}"', html), name
     assert "Choose the file again: the browser does not keep it when the page comes back." in _text(html)
+    # The agenda item's form, also on the page, stays empty (its fields have the same names).
+    assert re.search(r'<input[^>]*id="title_fr"', html) and not re.search(r'<input[^>]*id="title_fr"[^>]*value="[^"]', html)
     _nothing_attached()
 
 
@@ -81,12 +95,7 @@ def test_a_missing_title_is_linked_from_the_summary(client, world):
 
 def test_a_refused_agenda_item_is_said_at_the_top_too(client, world):
     """The other forms of the page share the summary (no second one further down)."""
-    assembly = services.create_assembly(
-        slug="ag-open", titles={"fr": "AG", "nl": "AV", "en": "GA"}, starts_at=utcnow() + timedelta(days=30),
-        place="Bruxelles", voting_opens_at=utcnow() + timedelta(days=29), voting_closes_at=utcnow() + timedelta(days=30),
-        record_date=world.record)
-    db.session.commit()
-    assert db.session.get(Assembly, assembly.id).election_id is None
+    _open_assembly(world)
     sign_in(client, world.secretary)
     refused = client.post("/assemblies/ag-open/items", data={"kind": "resolution", "title_fr": "Comptes",
                                                              "title_nl": "", "title_en": "Accounts",
