@@ -156,10 +156,10 @@ def delete(slug: str):
     return redirect(url_for("assemblies.index"))
 
 
-def _prepare_vote_form() -> forms.PrepareVoteForm:
+def _prepare_vote_form(**kwargs) -> forms.PrepareVoteForm:
     """The ballot's form, its choice of scrutineers every account with the role, by name (the e-mail
     address tells two of the same name apart)."""
-    form = forms.PrepareVoteForm()
+    form = forms.PrepareVoteForm(**kwargs)
     form.scrutineers.choices = [(a.id, f"{a.display_name} ({a.email})") for a in db.session.scalars(
         select(Account).join(AccountRole).where(AccountRole.role == Role.SCRUTINEER)
         .order_by(Account.display_name, Account.id))]
@@ -167,15 +167,8 @@ def _prepare_vote_form() -> forms.PrepareVoteForm:
 
 
 def _prepare_context(assembly, **extra):
-<<<<<<< HEAD
-    vote_form = extra.pop("vote_form", None) or _prepare_vote_form()
-=======
-    scrutineers = db.session.scalars(select(Account).join(AccountRole).where(AccountRole.role == Role.SCRUTINEER)
-                                     .order_by(Account.display_name)).all()
     # The forms not sent are drawn empty: a refused document's titles are not also put in the agenda item's form.
-    vote_form = extra.pop("vote_form", None) or forms.PrepareVoteForm(formdata=None)
-    vote_form.scrutineers.choices = [(a.id, a.display_name) for a in scrutineers]
->>>>>>> fe3702b (Preparation page: the forms not sent are drawn empty, so a refused document's titles no longer fill the agenda item's form too (their fields share names))
+    vote_form = extra.pop("vote_form", None) or _prepare_vote_form(formdata=None)
     refusal = services.deletion_refusal(assembly)
     from assemblies import candidates_adapter
 
