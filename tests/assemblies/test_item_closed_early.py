@@ -117,3 +117,17 @@ def test_the_minutes_say_when_an_item_was_closed_with_the_date_if_not_the_meetin
              "the vote: only the ballots cast before then count for it.")
     assert dated in page
     assert dated in _pdf_text(client, "/assemblies/ga-test/minutes.pdf", tmp_path)
+
+
+@pytest.mark.parametrize("language, quorum", [
+    ("en", "Quorum: 1 member taking part needed; 6 took part."),
+    ("fr", "Quorum : 1 sociétaire participant requis ; 6 ont participé."),
+    ("nl", "Quorum: 1 deelnemend lid vereist; 6 namen deel."),
+])
+def test_the_quorum_is_said_in_the_singular_for_one(client, world, language, quorum):
+    world.assembly.quorum_percent = 1  # of six electors: one member taking part is enough
+    _closed_early_and_tallied(world)
+    world.members[0].account.language = language
+    db.session.commit()
+    sign_in(client, world.members[0].account)
+    assert quorum in _text(client.get("/assemblies/ga-test/results").get_data(as_text=True))
