@@ -19,7 +19,7 @@ from datetime import date
 from lxml import etree
 
 from shares.errors import StatementError
-from shares.references import find_reference, reference_lookalike
+from shares.references import find_reference, reference_in_field, reference_lookalike
 
 NAMESPACE = re.compile(r"^urn:iso:std:iso:20022:tech:xsd:camt\.053\.001\.(\d{2})$")
 
@@ -37,6 +37,7 @@ class Transaction:
     free_text: str
     typed_reference: str = ""  # a structured reference as the payer typed it, when it is not valid
     entry_number: int = 0  # rank of the booked entry (Ntry) in its statement, from 1
+    reversal: bool = False  # the bank's reversal of an earlier entry (RvslInd): a debit takes back money received
 
 
 @dataclass
@@ -137,7 +138,7 @@ def _remittance(details, ns) -> tuple[str | None, str, str]:
     unstructured = " ".join(t.strip() for t in details.xpath("c:RmtInf/c:Ustrd/text()", namespaces=ns))
     reference, typed = None, ""
     for ref in details.xpath("c:RmtInf/c:Strd/c:CdtrRefInf/c:Ref/text()", namespaces=ns):
-        reference = find_reference(ref)
+        reference = reference_in_field(ref)  # the structured field: its digits, however they are grouped
         if reference:
             break
         typed = typed or ref.strip()[:40]
@@ -254,6 +255,7 @@ def _read_statement(statement: Statement, stmt, ns) -> None:
             raise StatementError("invalid", f"entry {index} (line {entry.sourceline}) has no booking date",
                                  what="booking_date", entry=index, line=entry.sourceline)
         value = _date(entry.find("c:ValDt", ns), ns)
+        reversal = _text(entry, "c:RvslInd", ns).lower() in ("true", "1")
         entry_ref = _text(entry, "c:AcctSvcrRef", ns)
         parts = _entry_parts(statement, entry, index, signed, ns)
         batch = len(parts) > 1
@@ -279,4 +281,4 @@ def _read_statement(statement: Statement, stmt, ns) -> None:
                 bank_reference=bank_reference[:140], booking_date=booking, value_date=value,
                 amount_cents=amount, currency=currency, counterparty_name=name,
                 counterparty_iban=(party_iban or "")[:34] or None, structured_reference=reference,
-                free_text=free_text, typed_reference=typed, entry_number=index))
+                free_text=free_text, typed_reference=typed, entry_number=index, reversal=reversal))

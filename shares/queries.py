@@ -10,7 +10,7 @@ from sqlalchemy.orm import Session
 from app.extensions import db
 from app.models import Account
 from shares.models import BankTransaction, Member, PaymentRequest, PaymentStatus, fold
-from shares.references import near_references
+from shares.references import near_references, reference_in_field
 
 PAGE_SIZE = 25
 
@@ -120,7 +120,14 @@ def suggestions_for(tx: BankTransaction, limit: int = 5) -> list[Suggestion]:
     if named is not None and named.status is not PaymentStatus.CANCELLED:
         add(named, "reference", 100)
     typed = tx.typed_reference or (tx.structured_reference if tx.why == "unknown_reference" else "")
-    near = near_references(typed) if typed else []
+    # What the payer typed may be a valid communication written in a way not read as one (an import
+    # before dots and dashes were read): the request it names is the likeliest.
+    valid = reference_in_field(tx.typed_reference) if tx.typed_reference else None
+    if valid and valid != tx.structured_reference:
+        for typed_request in db.session.scalars(select(PaymentRequest).where(
+                PaymentRequest.reference == valid, PaymentRequest.status.in_(OPEN_REQUEST_STATUSES))):
+            add(typed_request, "reference", 100)
+    near = near_references(typed) if typed and not valid else []
     if near:
         for near_request in db.session.scalars(select(PaymentRequest).where(
                 PaymentRequest.reference.in_(near), PaymentRequest.status.in_(OPEN_REQUEST_STATUSES))):

@@ -37,12 +37,14 @@ def format_reference(reference: str) -> str:
     return f"+++{ogm_vcs.format(reference)}+++"
 
 
-# A communication inside free text: 12 digits as 3/4/5, optionally between +++ or ***, never a piece of a
-# longer run of digits (an account number, an invoice number) - hence the digit boundaries.
-_IN_TEXT = re.compile(r"(?<![\d/])(?:\+\+\+|\*\*\*)?\s*(\d{3})\s*/?\s*(\d{4})\s*/?\s*(\d{5})(?![\d/])", re.ASCII)
-# What looks like a communication to a person (separators or markers), valid or not.
-_LOOKALIKE = re.compile(r"(?:\+\+\+|\*\*\*)\s*\d{3}\s*/?\s*\d{4}\s*/?\s*\d{5}\s*(?:\+\+\+|\*\*\*)"
-                        r"|(?<![\d/])\d{3}\s*/\s*\d{4}\s*/\s*\d{5}(?![\d/])", re.ASCII)
+# A communication inside free text: 12 digits as 3/4/5, the groups apart by a slash, a dot or a dash (as
+# ``parse_reference`` reads them) or spaces, optionally between +++ or ***, never a piece of a longer run of
+# digits (an account number, an invoice number) - hence the digit boundaries.
+_IN_TEXT = re.compile(r"(?<![\d/])(?:\+\+\+|\*\*\*)?\s*(\d{3})\s*[/.-]?\s*(\d{4})\s*[/.-]?\s*(\d{5})"
+                      r"(?![\d/])", re.ASCII)
+# What looks like a communication to a person (separators or markers), valid or not: the same separator twice.
+_LOOKALIKE = re.compile(r"(?:\+\+\+|\*\*\*)\s*\d{3}\s*[/.-]?\s*\d{4}\s*[/.-]?\s*\d{5}\s*(?:\+\+\+|\*\*\*)"
+                        r"|(?<![\d/])\d{3}\s*([/.-])\s*\d{4}\s*\1\s*\d{5}(?![\d/])", re.ASCII)
 
 
 def find_reference(text: str | None) -> str | None:
@@ -54,6 +56,23 @@ def find_reference(text: str | None) -> str | None:
         if ogm_vcs.is_valid(candidate):
             return candidate
     return None
+
+
+def reference_in_field(text: str | None) -> str | None:
+    """A valid communication in a field meant for one (a statement's structured reference), however its
+    digits are grouped: found in it as in free text, or its only digits when they are 12 and valid."""
+    found = find_reference(text)
+    if found or not text:
+        return found
+    digits = "".join(c for c in text if c.isdigit())
+    return digits if len(digits) == 12 and ogm_vcs.is_valid(digits) else None
+
+
+def wrong_check_digits(text: str | None) -> bool:
+    """Whether ``text`` holds a communication's 12 digits whose check digits are wrong (a typing slip),
+    as opposed to something that is no Belgian communication at all (a creditor reference, a word)."""
+    digits = "".join(c for c in text or "" if c.isdigit())
+    return len(digits) == 12 and not ogm_vcs.is_valid(digits)
 
 
 def reference_lookalike(text: str | None) -> str | None:
