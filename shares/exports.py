@@ -23,6 +23,7 @@ import pyphen
 from flask import current_app
 from flask_babel import force_locale
 from flask_babel import gettext as _
+from flask_babel import ngettext
 from sqlalchemy import func, or_, select, update
 from sqlalchemy.orm import joinedload
 
@@ -262,9 +263,12 @@ def write_register_pdf(on: date, out, progress: Callable[[int], None] | None = N
     pdf.set_font(pdf.font_name, size=6.5)
     totals = register.totals(on)
     for category, t in totals.items():
-        pdf.cell(0, LINE_MM, _("Category %(category)s: %(members)s members, %(shares)s shares, capital subscribed "
-                               "%(capital)s, paid %(paid)s", category=category.value, members=t.members,
-                               shares=t.shares, capital=euros(t.capital_cents), paid=euros(t.paid_cents)),
+        # Each count with its own plural form ("1 member", "2 shares"): one sentence per category.
+        counted = ngettext("%(num)d member", "%(num)d members", t.members)
+        shares = ngettext("%(num)d share", "%(num)d shares", t.shares)
+        pdf.cell(0, LINE_MM, _("Category %(category)s: %(members)s, %(shares)s, capital subscribed %(capital)s, "
+                               "paid %(paid)s", category=category.value, members=counted, shares=shares,
+                               capital=euros(t.capital_cents), paid=euros(t.paid_cents)),
                  new_x="LMARGIN", new_y="NEXT")
     count = 0
     clean = _latin1 if not font else (lambda text: text)

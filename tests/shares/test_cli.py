@@ -79,6 +79,8 @@ def test_register_pdf_command_writes_the_register_as_of_a_date(app, make_member,
     assert path.read_bytes().startswith(b"%PDF")
     text = subprocess.run(["pdftotext", str(path), "-"], capture_output=True, text=True, check=True).stdout
     assert "Vandenbroucke" in text and re.search(r"\b1 ?/ ?1\b", text) and "{nb}" not in text
+    # Counts in their plural forms: one member, two shares (it said "1 members").
+    assert "Category A: 1 member, 2 shares, capital subscribed 60.00 €, paid 0.00 €" in " ".join(text.split())
     # In French, the heading too; an address wider than its column is cut onto lines, not run over the next.
     member.street = "Rue" + "x" * 150
     db.session.commit()
@@ -86,6 +88,7 @@ def test_register_pdf_command_writes_the_register_as_of_a_date(app, make_member,
     app.test_cli_runner().invoke(args=["shares", "register-pdf", str(french), "--on", "2024-06-30", "--language", "fr"])
     layout = subprocess.run(["pdftotext", "-layout", str(french), "-"], capture_output=True, text=True, check=True).stdout
     assert "Registre des parts au 30 juin 2024" in layout and "Share register" not in layout
+    assert re.search(r"Catégorie A\s*:\s*1 sociétaire, 2 parts, capital souscrit", layout)
     assert max(len(line) for line in layout.splitlines() if "xxxx" in line) < 200
     before = tmp_path / "before.pdf"
     app.test_cli_runner().invoke(args=["shares", "register-pdf", str(before), "--on", "2023-12-31"])
