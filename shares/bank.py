@@ -3,17 +3,24 @@
 ``import_statement`` imports the statements of the cooperative's accounts and reports the others
 (another account, no account, an entry that cannot be read) by their number and account: one bad
 statement does not block a file, and a file with nothing importable is refused whole
-(StatementError). The same file again (same SHA-256) changes nothing and says so; a transaction
-seen in an earlier file (same bank reference) is skipped.
+(StatementError). The same file again (same SHA-256) changes nothing and says so, also when another
+request imported it a moment earlier (a double click: the database keeps one, "just imported"). A
+transaction seen before (same bank reference, booking date and amount) is skipped; a bank reference
+seen before with another date or amount is the bank reusing it: the transaction is kept under that
+reference made unique, and the result says so.
 
-Matching is automatic only by structured communication: a name or IBAN a member typed in their
+Matching is automatic only by structured communication, and only with a transfer booked on a day it
+could pay its request (``payable_from``, not in the future): a name or IBAN a member typed in their
 profile may suggest a request to staff (``shares.queries.suggestions_for``), never pay one. Nothing
 is ignored silently: credits in another currency, communications with wrong check digits, unknown
-communications, partial payments and overpayments all wait in the queue with ``why``, until staff
-match them by hand (``match_by_hand``) or set them aside (``dismiss``); of two staff resolving the
-same transaction at once, one wins and the other gets TransactionAlreadyResolved (409). Debits
-(money going out: the account's other business) are kept and set aside at import, counted in its
-result, and never wait in the queue, where hundreds of them would bury the members' payments."""
+communications, impossible dates, partial payments and overpayments all wait in the queue with
+``why``, until staff match them by hand (``match_by_hand``) or set them aside (``dismiss``); of two
+staff resolving the same transaction at once, one wins and the other gets TransactionAlreadyResolved
+(409). Debits (money going out: the account's other business) and entries of 0.00 € are kept and
+set aside at import, counted in its result, and never wait in the queue, where hundreds of them
+would bury the members' payments; but money the bank takes back (its reversal indicator, or a debit
+naming one of our requests) waits, and staff record a member's payment returned
+(``payment_returned``): it leaves the register and its request asks it again."""
 from __future__ import annotations
 
 import hashlib
@@ -21,27 +28,36 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date
 
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import case, func, insert, select, update
 from sqlalchemy.orm import joinedload
 from stdnum import iban as std_iban
 
 from app import audit
-from app.clock import brussels_day, utcnow
+from app.clock import today, utcnow
 from app.extensions import db
 from app.models import Account
+from app.uow import savepoint
 from shares import register
 from shares.camt import Statement, parse_camt053
-from shares.errors import (NotACredit, PaidBeforeAsked, ReasonRequired, RequestNotPayable, StatementError,
-                           TransactionAlreadyResolved)
-from shares.models import (QUEUE_STATUSES, BankStatementImport, BankTransaction, EntryKind, MatchStatus,
-                           PaymentPurpose, PaymentRequest, PaymentStatus, ShareEntry)
+from shares.references import wrong_check_digits
+from shares.errors import (BookedInFuture, NoPaymentToReturn, NotACredit, NotAReturn, PaidBeforeAsked, ReasonRequired,
+                           RequestNotPayable, StatementAlreadyImported, StatementError, TransactionAlreadyResolved)
+from shares.labels import register_words
+from shares.models import (QUEUE_STATUSES, BankStatementImport, BankTransaction, MatchStatus, PaymentRequest,
+                           PaymentStatus, ShareEntry, Surplus, SurplusDecision, SurplusKind)
+from shares.payments import payable_from, payable_from_many
 from shares.settings import bank_accounts
 
 OPEN_STATUSES = (PaymentStatus.OPEN, PaymentStatus.PARTIALLY_PAID)
+# What the register says of a payment the bank took back (a correction's reason).
+PAYMENT_RETURNED = _l("Payment returned by the bank")
 CHUNK = 500
 # Why a transaction waits in the queue, in the order the queue groups them.
-WHY_CODES = ("overpaid", "partial", "bad_reference", "unknown_reference", "no_reference", "cancelled", "currency",
-             "debit")
+WHY_CODES = ("reversal", "overpaid", "partial", "date", "bad_reference", "other_reference", "unknown_reference",
+             "no_reference", "cancelled", "currency", "debit", "zero")
+# Set aside at import, never queued: the account's other business, and entries of no money at all.
+SET_ASIDE = ("debit", "zero")
 
 
 @dataclass
@@ -54,6 +70,10 @@ class ImportResult:
     credits_cents: int = 0  # money in and out among the new transactions, in euros
     debits_cents: int = 0
     counts: dict[str, int] = field(default_factory=dict)  # "matched" or a why code -> number
+    # Transactions whose bank reference an earlier one had, with another date or amount: kept, under that
+    # reference made unique (a bank that reuses its references, from one day to the next).
+    reused_references: int = 0
+    just_imported: bool = False  # the same file imported a moment earlier by someone else (a double click)
 
     @property
     def unbalanced(self) -> list[dict]:
@@ -110,15 +130,24 @@ def import_statement(data: bytes, *, filename: str = "", actor: Account | None =
                                  statements_count=len(importable),
                                  entries_count=sum(s.entries_count for s in importable),
                                  statements=summaries, imported_by_id=actor.id if actor else None)
-    db.session.add(record)
-    db.session.flush()
+    try:
+        with savepoint(conflict=StatementAlreadyImported):
+            db.session.add(record)
+            db.session.flush()
+    except StatementAlreadyImported:
+        # The same file, imported by another request between the look-up above and this insert (a double
+        # click): the database kept one. Said as such, with that import.
+        previous = db.session.scalar(select(BankStatementImport).where(BankStatementImport.file_sha256 == digest))
+        if previous is None:
+            raise
+        return ImportResult(previous, already_imported=True, just_imported=True, statements=previous.statements or [])
     result = ImportResult(record, statements=summaries)
     new_ids = _insert_new(record, importable, result)
     record.new_transactions_count = result.new
     _auto_match(new_ids, result)
     audit.record("shares.statement.import", record, actor=actor,
                  after={"file": filename, "sha256": digest, "statements": len(importable), "new": result.new,
-                        "duplicates": result.duplicates, "unbalanced": [s["id"] for s in result.unbalanced],
+                        "duplicates": result.duplicates, "reused_references": result.reused_references, "unbalanced": [s["id"] for s in result.unbalanced],
                         "skipped": [{"number": s["number"], "id": s["id"], "iban": s["iban"], "reason": s["skipped"]}
                                     for s in result.skipped],
                         **{f"count_{k}": v for k, v in result.counts.items()}})
@@ -148,16 +177,64 @@ def _import_again(previous: BankStatementImport, data: bytes, *, actor: Account 
     _auto_match(new_ids, result)
     audit.record("shares.statement.import", previous, actor=actor,
                  after={"again": True, "statements": sorted(numbers), "new": result.new,
-                        "duplicates": result.duplicates, **{f"count_{k}": v for k, v in result.counts.items()}})
+                        "duplicates": result.duplicates, "reused_references": result.reused_references, **{f"count_{k}": v for k, v in result.counts.items()}})
     return result
 
 
-def _first_why(amount_cents: int, currency: str) -> str:
-    if amount_cents < 0:
-        return "debit"
-    if currency not in ("EUR", ""):
+def _first_why(t, ours: dict[str, int]) -> str:
+    """Why a transaction cannot pay a request, known before any request is looked at ("" if it may):
+    no money at all, money going out (taken back by the bank, or the account's other business), or
+    money in another currency."""
+    if t.amount_cents == 0:
+        return "zero"
+    if t.amount_cents < 0:
+        # The bank's reversal of a credit, or a debit naming one of our requests: a member's payment
+        # returned, perhaps; staff decide. Any other debit is the account's own business.
+        return "reversal" if t.reversal or t.structured_reference in ours else "debit"
+    if t.currency not in ("EUR", ""):
         return "currency"
     return ""
+
+
+def _unique_reference(t) -> str:
+    """A bank reference that an earlier transaction had, with another date or amount, made unique by
+    what this transaction is: the same again when the same transaction comes again (another file)."""
+    what = "|".join(str(p) for p in (t.bank_reference, t.booking_date, t.amount_cents, t.currency,
+                                     t.counterparty_name, t.counterparty_iban, t.structured_reference, t.free_text))
+    return f"{t.bank_reference[:122]}~{hashlib.sha256(what.encode()).hexdigest()[:16]}"
+
+
+def _known(references) -> dict[str, tuple[date, int]]:
+    """The stored transactions among ``references``: their booking date and amount."""
+    known: dict[str, tuple[date, int]] = {}
+    for chunk in _chunks(references):
+        known.update((ref, (day, cents)) for ref, day, cents in db.session.execute(
+            select(BankTransaction.bank_reference, BankTransaction.booking_date, BankTransaction.amount_cents)
+            .where(BankTransaction.bank_reference.in_(chunk))))
+    return known
+
+
+def _new_transactions(everything, result: ImportResult) -> dict[str, object]:
+    """The transactions to store, by their bank reference. A reference seen before (in an earlier file,
+    or earlier in this one) is the same transaction only if its booking date and amount are the same too:
+    otherwise the bank reused it, and the transaction is kept under a reference made unique."""
+    known = _known({t.bank_reference for t in everything})
+    kept: dict[str, object] = {}
+    reused: dict[str, object] = {}
+    for t in everything:
+        first = known.get(t.bank_reference)
+        if first is None and t.bank_reference in kept:
+            first = (kept[t.bank_reference].booking_date, kept[t.bank_reference].amount_cents)
+        if first is None:
+            kept[t.bank_reference] = t
+        elif first != (t.booking_date, t.amount_cents):
+            reused.setdefault(_unique_reference(t), t)
+    again = _known(reused)
+    for ref, t in reused.items():
+        if ref not in again:
+            kept[ref] = t
+            result.reused_references += 1
+    return kept
 
 
 def _insert_new(record: BankStatementImport, statements: list[Statement], result: ImportResult,
@@ -165,21 +242,25 @@ def _insert_new(record: BankStatementImport, statements: list[Statement], result
     """Insert the transactions no earlier file had; their ids (``only_new``: of this call only)."""
     before = db.session.scalar(select(func.max(BankTransaction.id))) if only_new else None
     everything = [t for s in statements for t in s.transactions]
-    transactions = {t.bank_reference: t for t in everything}
-    existing: set[str] = set()
-    for chunk in _chunks(transactions):
-        existing.update(db.session.scalars(select(BankTransaction.bank_reference)
-                                           .where(BankTransaction.bank_reference.in_(chunk))))
+    transactions = _new_transactions(everything, result)
+    # Our requests that debits name (a payment returned): one query for the file.
+    named = {t.structured_reference for t in transactions.values() if t.amount_cents < 0 and t.structured_reference}
+    ours: dict[str, int] = {}
+    for chunk in _chunks(named):
+        ours.update(db.session.execute(select(PaymentRequest.reference, PaymentRequest.id)
+                                       .where(PaymentRequest.reference.in_(chunk))).all())
     now = utcnow()
-    rows = [{"import_id": record.id, "bank_reference": t.bank_reference, "booking_date": t.booking_date,
-             "value_date": t.value_date, "amount_cents": t.amount_cents, "currency": t.currency or "EUR",
-             "counterparty_name": t.counterparty_name, "counterparty_iban": t.counterparty_iban,
-             "structured_reference": t.structured_reference, "free_text": t.free_text,
-             "typed_reference": t.typed_reference[:40], "why": _first_why(t.amount_cents, t.currency),
-             "match_reason": "", "version": 1,
-             "match_status": MatchStatus.IGNORED if t.amount_cents < 0 else MatchStatus.UNKNOWN,
-             "resolved_at": now if t.amount_cents < 0 else None}
-            for ref, t in transactions.items() if ref not in existing]
+    rows = []
+    for ref, t in transactions.items():
+        why = _first_why(t, ours)
+        rows.append({"import_id": record.id, "bank_reference": ref, "booking_date": t.booking_date,
+                     "value_date": t.value_date, "amount_cents": t.amount_cents, "currency": t.currency or "EUR",
+                     "counterparty_name": t.counterparty_name, "counterparty_iban": t.counterparty_iban,
+                     "structured_reference": t.structured_reference, "free_text": t.free_text,
+                     "typed_reference": t.typed_reference[:40], "why": why, "match_reason": "", "version": 1,
+                     "payment_request_id": ours.get(t.structured_reference) if t.amount_cents < 0 else None,
+                     "match_status": MatchStatus.IGNORED if why in SET_ASIDE else MatchStatus.UNKNOWN,
+                     "resolved_at": now if why in SET_ASIDE else None})
     for chunk in _chunks(rows, 2000):
         db.session.execute(insert(BankTransaction), chunk)
     result.new = len(rows)
@@ -195,7 +276,8 @@ def _insert_new(record: BankStatementImport, statements: list[Statement], result
 
 
 def _auto_match(ids: list[int], result: ImportResult) -> None:
-    """Only a valid structured communication that names an open request pays it automatically."""
+    """Only a valid structured communication that names an open request pays it automatically, and only
+    with a transfer booked on a day it could pay it (from ``payable_from``, not in the future)."""
     counts: dict[str, int] = defaultdict(int)
     for chunk in _chunks(ids):
         txs = list(db.session.scalars(select(BankTransaction).where(BankTransaction.id.in_(chunk))
@@ -204,23 +286,28 @@ def _auto_match(ids: list[int], result: ImportResult) -> None:
         by_ref = {r.reference: r for r in db.session.scalars(
             select(PaymentRequest).where(PaymentRequest.reference.in_(refs))
             .options(joinedload(PaymentRequest.member)))} if refs else {}  # the receipts read the member
+        first_days = payable_from_many(list(by_ref.values()))
         for tx in txs:
             if not tx.why:
-                _classify(tx, by_ref.get(tx.structured_reference) if tx.structured_reference else None)
+                request = by_ref.get(tx.structured_reference) if tx.structured_reference else None
+                _classify(tx, request, first_days.get(request.id) if request is not None else None)
             counts["matched" if tx.match_status is MatchStatus.MATCHED else tx.why] += 1
         db.session.flush()
     result.counts = dict(counts)
 
 
-def _classify(tx: BankTransaction, request: PaymentRequest | None) -> None:
+def _classify(tx: BankTransaction, request: PaymentRequest | None, first_day: date | None) -> None:
     if request is None:
         tx.why = ("unknown_reference" if tx.structured_reference
-                  else "bad_reference" if tx.typed_reference else "no_reference")
+                  else "bad_reference" if wrong_check_digits(tx.typed_reference)
+                  else "other_reference" if tx.typed_reference else "no_reference")
         return
     tx.payment_request_id = request.id
     if request.status is PaymentStatus.CANCELLED:
         tx.why = "cancelled"
-    elif tx.amount_cents == request.due_cents:
+    elif tx.booking_date < first_day or tx.booking_date > today():
+        tx.why = "date"  # booked before its shares or fee could be paid, or in the future: staff look
+    elif request.due_cents > 0 and tx.amount_cents == request.due_cents:
         tx.match_status, tx.match_reason, tx.matched_at = MatchStatus.MATCHED, "structured reference", utcnow()
         # The entry needs no note: its payment request (and that request's communication) says why.
         register.record_payment(request, tx.amount_cents, on=tx.booking_date, transaction=tx)
@@ -287,18 +374,6 @@ def deviates(tx: BankTransaction, request: PaymentRequest) -> bool:
     return tx.structured_reference != request.reference
 
 
-def payable_from(request: PaymentRequest) -> date:
-    """The first day a transfer can pay ``request``, the register's dates holding: shares are paid up no
-    sooner than subscribed (their subscription in the register, which staff may have dated back from paper,
-    else the day the request was made, an application's); a membership fee no sooner than the year
-    before its own (a member may pay ahead)."""
-    if request.purpose is PaymentPurpose.RENEWAL and request.year:
-        return date(request.year - 1, 1, 1)
-    subscribed = db.session.scalar(select(func.min(ShareEntry.effective_on)).where(
-        ShareEntry.payment_request_id == request.id, ShareEntry.kind == EntryKind.SUBSCRIPTION))
-    return min(subscribed, brussels_day(request.created_at)) if subscribed else brussels_day(request.created_at)
-
-
 def match_by_hand(tx: BankTransaction, request: PaymentRequest, *, expected_version: int, reason: str,
                   actor: Account | None) -> register.AppliedPayment:
     """Staff apply a queued credit to ``request``, whatever the amount: a partial payment leaves the rest
@@ -314,6 +389,8 @@ def match_by_hand(tx: BankTransaction, request: PaymentRequest, *, expected_vers
     first_day = payable_from(request)
     if tx.booking_date < first_day:
         raise PaidBeforeAsked(tx.booking_date, first_day)
+    if tx.booking_date > today():
+        raise BookedInFuture(tx.booking_date)
     before = {"status": tx.match_status, "why": tx.why, "payment_request": tx.payment_request_id}
     _claim(tx, expected_version, MatchStatus.MATCHED, request.id, actor, reason or "structured reference")
     applied = register.record_payment(request, tx.amount_cents, on=tx.booking_date, transaction=tx, actor=actor,
@@ -333,3 +410,39 @@ def dismiss(tx: BankTransaction, *, expected_version: int, reason: str, actor: A
     _claim(tx, expected_version, MatchStatus.IGNORED, tx.payment_request_id, actor, reason)
     audit.record("shares.bank_payment.set_aside", tx, actor=actor, before=before,
                  after={"status": MatchStatus.IGNORED, "reason": reason})
+
+
+def returned_entry(tx: BankTransaction, request: PaymentRequest) -> ShareEntry:
+    """The payment of ``request`` that money taken back by the bank (``tx``, a debit) returns: a payment
+    entry of that amount not taken out yet, the latest (NoPaymentToReturn if none: staff correct by hand)."""
+    if tx.amount_cents >= 0:
+        raise NotAReturn()
+    entries = [e for e in register.payment_entries(request) if e.amount_cents == -tx.amount_cents]
+    if not entries:
+        raise NoPaymentToReturn(-tx.amount_cents)
+    return entries[-1]
+
+
+def payment_returned(tx: BankTransaction, request: PaymentRequest, *, expected_version: int, reason: str,
+                     actor: Account | None) -> ShareEntry:
+    """Staff record that the bank took back a member's payment (a reversal, a SEPA return): the payment
+    leaves the register (a correction, ``register.reverse_payments``) and its request owes the amount
+    again, as the member's page then says. A decision still waiting on that payment (paid short) has
+    nothing left to decide. A reason is needed only when the request is not the one the debit names."""
+    reason = (reason or "").strip()
+    if not reason and tx.payment_request_id != request.id:
+        raise ReasonRequired()
+    entry = returned_entry(tx, request)
+    before = {"status": tx.match_status, "why": tx.why, "payment_request": tx.payment_request_id}
+    _claim(tx, expected_version, MatchStatus.RETURNED, request.id, actor, reason or "payment returned")
+    words = register_words(PAYMENT_RETURNED)
+    register.reverse_payments(request, [entry], reason=f"{words}: {reason}" if reason else words, actor=actor)
+    db.session.execute(update(Surplus).where(
+        Surplus.bank_transaction_id == entry.bank_transaction_id, Surplus.bank_transaction_id.is_not(None),
+        Surplus.kind == SurplusKind.UNDERPAYMENT, Surplus.decision.is_(None))
+        .values(decision=SurplusDecision.KEEP_DUE, decided_at=utcnow(), decided_by_id=actor.id if actor else None,
+                decision_note=words[:500]).execution_options(synchronize_session=False))
+    audit.record("shares.bank_payment.returned", tx, actor=actor, before=before,
+                 after={"status": MatchStatus.RETURNED, "payment_request": request.id, "entry": entry.id,
+                        "returned_cents": -tx.amount_cents, "due_cents": request.due_cents, "reason": reason})
+    return entry

@@ -197,6 +197,39 @@ class PaidBeforeAsked(DomainError):
         self.booked_on, self.payable_from = booked_on, payable_from
 
 
+class ReceivedBeforeAsked(PaidBeforeAsked):
+    """Money received outside the bank dated (``booked_on``) before the day its request could be paid."""
+
+
+class BookedInFuture(DomainError):
+    """A bank transfer booked on a day still to come (``booked_on``): no statement can show one yet."""
+
+    status = 422
+
+    def __init__(self, booked_on):
+        super().__init__(f"booked {booked_on}")
+        self.booked_on = booked_on
+
+
+class NotAReturn(DomainError):
+    """Only money going out (a debit) can be a payment returned by the bank."""
+
+
+class NoPaymentToReturn(DomainError):
+    """No payment of the returned amount (``amount_cents``) of that request is in the register (not yet
+    taken out): nothing to take back automatically."""
+
+    status = 422
+
+    def __init__(self, amount_cents: int):
+        super().__init__(f"no payment of {amount_cents} cents")
+        self.amount_cents = amount_cents
+
+
+class StatementAlreadyImported(Conflict):
+    """The same file was imported by someone else a moment ago (a double click, two tabs)."""
+
+
 class SurplusAlreadyDecided(Conflict):
     """Someone decided what becomes of this surplus first."""
 

@@ -73,18 +73,25 @@ PAYMENT_STATUS_WORDS = {"open": _l("To pay"), "partially_paid": _l("Partly paid"
                         "cancelled": _l("Cancelled")}
 
 # Why a bank payment waits in the staff queue (shares.bank.WHY_CODES): in a sentence, and short (a heading, a count).
-WHY_WORDS = {"overpaid": _l("Overpayment: more than the request asks"),
+WHY_WORDS = {"reversal": _l("Money taken back by the bank: perhaps a member's payment returned"),
+             "overpaid": _l("Overpayment: more than the request asks"),
              "partial": _l("Partial payment: less than the request asks"),
+             "date": _l("Booked on a day it cannot pay its request: before the request could be paid, or in the "
+                        "future"),
              "bad_reference": _l("The structured communication has wrong check digits"),
+             "other_reference": _l("A reference that is not a Belgian structured communication"),
              "unknown_reference": _l("No request has this structured communication"),
              "no_reference": _l("No structured communication"),
              "cancelled": _l("The request it names is cancelled"),
              "currency": _l("Not in euros"),
-             "debit": _l("Money going out (a debit)")}
-WHY_SHORT_WORDS = {"overpaid": _l("Overpayments"), "partial": _l("Partial payments"),
-                   "bad_reference": _l("Wrong check digits"), "unknown_reference": _l("Unknown communication"),
-                   "no_reference": _l("No communication"),
-                   "cancelled": _l("Cancelled requests"), "currency": _l("Other currencies"), "debit": _l("Debits")}
+             "debit": _l("Money going out (a debit)"),
+             "zero": _l("An entry of 0.00 €: not a payment")}
+WHY_SHORT_WORDS = {"reversal": _l("Taken back by the bank"), "overpaid": _l("Overpayments"),
+                   "partial": _l("Partial payments"), "date": _l("Impossible dates"),
+                   "bad_reference": _l("Wrong check digits"), "other_reference": _l("Other references"),
+                   "unknown_reference": _l("Unknown communication"), "no_reference": _l("No communication"),
+                   "cancelled": _l("Cancelled requests"), "currency": _l("Other currencies"), "debit": _l("Debits"),
+                   "zero": _l("Entries of 0.00 €")}
 
 
 def payment_status(status) -> str:
@@ -227,7 +234,10 @@ def statement_report(result) -> StatementReport:
     """The sentences of a statement import's result (shares.bank.ImportResult), in the current language."""
     report = StatementReport()
     record = result.statement_import
-    if result.already_imported:
+    if result.just_imported:
+        report.summary.append(_("This file was just imported, on %(when)s (a second click, or another tab): it is "
+                                "imported once. Nothing more changed.", when=format_moment(record.imported_at, "medium")))
+    elif result.already_imported:
         report.summary.append(_("This statement was already imported on %(when)s. Nothing changed.",
                                 when=format_moment(record.imported_at, "medium")))
     else:
@@ -246,7 +256,18 @@ def statement_report(result) -> StatementReport:
             report.outcomes.append(ngettext("%(num)d debit (money going out) set aside: nothing for the register to "
                                             "do.", "%(num)d debits (money going out) set aside: nothing for the "
                                             "register to do.", result.counts["debit"]))
-        report.waiting = [(why_short(code), n) for code, n in result.counts.items() if code not in ("matched", "debit")]
+        if result.counts.get("zero"):
+            report.outcomes.append(ngettext("%(num)d entry of 0.00 € set aside: it is not a payment.",
+                                            "%(num)d entries of 0.00 € set aside: they are not payments.",
+                                            result.counts["zero"]))
+        if result.reused_references:
+            report.outcomes.append(ngettext(
+                "%(num)d transaction has a bank reference an earlier one had, with another date or amount: kept as "
+                "a new transaction, not taken for the earlier one.",
+                "%(num)d transactions have a bank reference an earlier one had, with another date or amount: kept "
+                "as new transactions, not taken for the earlier ones.", result.reused_references))
+        report.waiting = [(why_short(code), n) for code, n in result.counts.items()
+                          if code not in ("matched", "debit", "zero")]
         if report.waiting:
             report.waiting_title = ngettext("%(num)d payment waits in the queue for staff:",
                                             "%(num)d payments wait in the queue for staff:",

@@ -41,6 +41,20 @@ register_messages({
         "This transfer was booked on %(booked)s, before %(payable)s, the first day it could pay this request (shares "
         "are paid up no sooner than subscribed): set it aside or choose another request.",
         booked=format_day(exc.booked_on), payable=format_day(exc.payable_from))),
+    errors.ReceivedBeforeAsked: lambda exc: str(_l(
+        "The money cannot have been received on %(received)s, before %(payable)s, the first day it could pay this "
+        "request (shares are paid up no sooner than subscribed): check the date.",
+        received=format_day(exc.booked_on), payable=format_day(exc.payable_from))),
+    errors.BookedInFuture: lambda exc: str(_l(
+        "This transfer is booked on %(booked)s, a day still to come: no statement can show that yet. Check the file "
+        "with the bank, and set this payment aside.", booked=format_day(exc.booked_on))),
+    errors.NotAReturn: _l("Only money the bank took back (a debit) can be a payment returned."),
+    errors.NoPaymentToReturn: lambda exc: str(_l(
+        "No payment of %(amount)s of this request is in the register (or it was taken out already): nothing to take "
+        "back. Check the member's register, correct it by hand if needed, and set this aside with a reason.",
+        amount=euros(exc.amount_cents))),
+    errors.StatementAlreadyImported: _l("This file was just imported (a second click, or another tab): it is "
+                                        "imported once."),
     errors.NothingToCorrect: _l("This correction changes nothing: give the change in shares or in euros."),
     errors.UnknownMember: _l("No member has that number."),
     errors.UnknownReference: _l("No payment request has this structured communication."),
@@ -121,6 +135,7 @@ register_action_labels({
     "shares.statement.import": _l("Bank statement imported"),
     "shares.bank_payment.set_aside": _l("Bank payment set aside"),
     "shares.bank_payment.match_by_hand": _l("Bank payment matched by hand"),
+    "shares.bank_payment.returned": _l("Bank payment returned: taken out of its request"),
     "shares.application.submit": _l("Application to become a member"),
     "shares.application.paid": _l("Membership application paid, waiting for a decision"),
     "shares.application.admit": _l("Applicant admitted"),
@@ -166,12 +181,13 @@ register_field_labels({
     "decision_reference": _l("Reference of the decision"), "done_rows": _l("Lines written"),
     "due_cents": _l("Still due"), "earlier": _l("Earlier application number"), "duplicates": _l("Already imported"), "email": _l("E-mail address"),
     "enterprise_number": _l("Enterprise number"), "entries": _l("Register entry numbers"),
-    "entry": _l("Register entry number"), "file": _l("File"), "first_name": _l("First name"), "format": _l("Format"),
+    "entry": _l("Register entry number"), "fee_cents": _l("Fee taken back"), "file": _l("File"), "first_name": _l("First name"), "format": _l("Format"),
     "iban": _l("IBAN"), "last_name": _l("Last name"), "legal_name": _l("Name of the company or association"),
     "national_number": _l("National number"), "new": _l("New payments"), "on": _l("Date"), "paid_cents": _l("Paid"),
     "payment_request": _l("Payment request number"), "postcode": _l("Postcode"), "purpose": _l("Purpose"),
     "reference": _l("Structured communication"), "refund": _l("Refund number"), "refund_cents": _l("Refund"),
-    "request": _l("Payment request"), "rest_cents": _l("Left over"), "sha256": _l("File fingerprint (SHA-256)"),
+    "request": _l("Payment request"), "rest_cents": _l("Left over"), "returned_cents": _l("Returned by the bank"),
+    "reused_references": _l("Bank references reused for another transaction"), "sha256": _l("File fingerprint (SHA-256)"),
     "shares": _l("Shares"), "shares_asked": _l("Shares asked"), "short_cents": _l("Missing"),
     "skipped": _l("Statements skipped"), "statements": _l("Statements"), "street": _l("Street and number"),
     "surplus_cents": _l("Beyond what was due"), "to": _l("Receiver's member number"),
@@ -195,7 +211,7 @@ register_value_words("shares_member_request", {
 register_value_words("shares_surplus", {**_REFERENCES, "kind": REFUND_WHY_WORDS})
 register_value_words("shares_bank_transaction", {"why": WHY_WORDS, "status": {
     "matched": _l("Paid into the request"), "partial": _l("Partial payment"), "overpaid": _l("Overpayment"),
-    "unknown": _l("Waiting for staff"), "ignored": _l("Set aside")}})
+    "unknown": _l("Waiting for staff"), "ignored": _l("Set aside"), "returned": _l("Payment returned")}})
 register_value_words("shares_bank_statement_import", {
     "skipped": lambda skipped: ngettext("%(num)d statement", "%(num)d statements", len(skipped))})
 register_value_words("shares_register_export", {"format": {"csv": "CSV", "pdf": "PDF"}})

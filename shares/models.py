@@ -241,6 +241,7 @@ class MatchStatus(str, enum.Enum):
     OVERPAID = "overpaid"
     UNKNOWN = "unknown"
     IGNORED = "ignored"
+    RETURNED = "returned"  # a debit: a member's payment the bank took back, taken out of its request by staff
 
 
 # Statuses waiting in the staff queue.
@@ -272,8 +273,9 @@ class BankTransaction(db.Model):
     matched_by_id: Mapped[int | None] = mapped_column(ForeignKey("app_account.id"))  # None: automatic
     matched_at: Mapped[datetime | None]
     match_reason: Mapped[str] = mapped_column(String(500), default="")
-    # Why the import did not match it (a code the queue words): debit, currency, bad_reference,
-    # unknown_reference, no_reference, cancelled, partial, overpaid; empty once matched automatically.
+    # Why the import did not match it (a code the queue words, shares.bank.WHY_CODES): reversal, overpaid,
+    # partial, date, bad_reference, other_reference, unknown_reference, no_reference, cancelled, currency,
+    # debit, zero; empty once matched automatically.
     why: Mapped[str] = mapped_column(String(20), default="", server_default="")
     # A structured communication as the payer typed it, when its check digits are wrong.
     typed_reference: Mapped[str] = mapped_column(String(40), default="", server_default="")

@@ -24,13 +24,13 @@ from app.models import Account
 from shares.errors import (BelowMinimumShares, BoardApprovalRequired, BoardDecisionToCome, CapitalBelowZero,
                            CorrectionBeforeEntry, EntryNotCorrectable, FutureDate, IdentityTakenSinceExit,
                            InvalidShareCount, LaterEntries, MemberNotActive, NotACredit, NotEnoughShares,
-                           NothingToCorrect, PaymentConflict, PaymentRecordedMeanwhile, ReasonRequired,
+                           NothingToCorrect, PaymentConflict, PaymentRecordedMeanwhile, ReasonRequired, ReceivedBeforeAsked,
                            RequestNotPayable, RequestPaidInFull, SameCategory, SameMember, StaleConfirmation,
                            UnpaidShares)
 from shares.labels import register_words
 from shares.models import (ApplicationStatus, BankTransaction, Category, EntryKind, Member, MembershipApplication,
                            PaymentPurpose, PaymentRequest, PaymentStatus, ShareEntry, Surplus, SurplusKind)
-from shares.payments import CAPITAL_PURPOSES, cancel_payment_request, create_payment_request
+from shares.payments import CAPITAL_PURPOSES, cancel_payment_request, create_payment_request, payable_from
 from shares.services import check_category, check_identity, identity_guarded
 from shares.settings import min_shares, share_price_cents
 from shares.signals import payment_matched
@@ -357,8 +357,11 @@ def exclude(member: Member, *, on: date | None = None, board_decision_on: date |
 
 
 def correct(entry: ShareEntry, *, reason: str, on: date | None = None, shares: int = 0, capital_cents: int = 0,
-            paid_cents: int = 0, category: Category | None = None, actor: Account | None = None) -> ShareEntry:
+            paid_cents: int = 0, category: Category | None = None, actor: Account | None = None,
+            fee_cents: int = 0) -> ShareEntry:
     """A correction cites ``entry`` and carries the adjustment (signed deltas, or the right category).
+    ``fee_cents``: money of a payment that is no capital (a renewal fee) taken back, which moves no
+    figure of the register but the entry's amount.
 
     Correcting a resignation, exclusion or category change voids its effect on the member's status."""
     reason = (reason or "").strip()
@@ -371,7 +374,10 @@ def correct(entry: ShareEntry, *, reason: str, on: date | None = None, shares: i
     if on < entry.effective_on:
         raise CorrectionBeforeEntry(entry.effective_on)
     # Voiding an exit or a category change changes the status or the category; anything else must move a figure.
-    if not (shares or capital_cents or paid_cents or category) and entry.kind not in (*LEAVING, EntryKind.CATEGORY_CHANGE):
+    if fee_cents and (entry.kind is not EntryKind.PAYMENT or entry.paid_cents):
+        raise NothingToCorrect()  # only a payment that paid up no capital has an amount of its own to take back
+    if not (shares or capital_cents or paid_cents or category or fee_cents) \
+            and entry.kind not in (*LEAVING, EntryKind.CATEGORY_CHANGE):
         raise NothingToCorrect()
     member = db.session.get(Member, entry.member_id)
     # The register must hold at the correction's date and at every date after it (today's position sums them all).
@@ -384,7 +390,7 @@ def correct(entry: ShareEntry, *, reason: str, on: date | None = None, shares: i
         # Voiding a category change restores the category in force before it.
         before = holdings_excluding(member, entry)
         category = before
-    correction = _entry(member, EntryKind.CORRECTION, on, actor, shares=shares, amount_cents=capital_cents,
+    correction = _entry(member, EntryKind.CORRECTION, on, actor, shares=shares, amount_cents=capital_cents + fee_cents,
                         capital_cents=capital_cents, paid_cents=paid_cents, category=category,
                         corrects_id=entry.id, note=reason[:500])
     if entry.kind in LEAVING:
@@ -392,7 +398,8 @@ def correct(entry: ShareEntry, *, reason: str, on: date | None = None, shares: i
     db.session.flush()
     _refresh_category(member)
     _audit("shares.register.correction", member, [correction], actor, corrects=entry.id, reason=reason, shares=shares,
-           capital_cents=capital_cents, paid_cents=paid_cents, category=category)
+           capital_cents=capital_cents, paid_cents=paid_cents, category=category,
+           **({"fee_cents": fee_cents} if fee_cents else {}))
     return correction
 
 
@@ -770,8 +777,7 @@ def record_payment_received(request: PaymentRequest, amount_cents: int, *, on: d
     how = (how or "").strip()
     if not how:
         raise ReasonRequired()
-    if on > today():
-        raise FutureDate()
+    check_received_on(request, on)
     if request.status is PaymentStatus.CANCELLED:
         raise RequestNotPayable()
     if request.paid_cents != seen_paid_cents:
@@ -779,6 +785,16 @@ def record_payment_received(request: PaymentRequest, amount_cents: int, *, on: d
     if not request.due_cents:
         raise RequestPaidInFull()
     return record_payment(request, amount_cents, on=on, actor=actor, reason=how)
+
+
+def check_received_on(request: PaymentRequest, on: date) -> None:
+    """Money received outside the bank is dated neither in the future nor before its request could be paid
+    (``payable_from``: shares paid up no sooner than subscribed), as a bank transfer is matched."""
+    if on > today():
+        raise FutureDate()
+    first_day = payable_from(request)
+    if on < first_day:
+        raise ReceivedBeforeAsked(on, first_day)
 
 
 def cancel_unpaid_request(request: PaymentRequest, *, reason: str, actor: Account | None = None,
@@ -818,7 +834,10 @@ def reverse_payments(request: PaymentRequest, entries: list[ShareEntry], *, reas
         raise PaymentConflict()
     db.session.refresh(request)
     for entry in entries:
-        correct(entry, reason=reason, paid_cents=-entry.paid_cents, actor=actor)
+        if entry.paid_cents:  # capital paid up leaves the register
+            correct(entry, reason=reason, paid_cents=-entry.paid_cents, actor=actor)
+        else:  # a fee (the yearly renewal) paid no capital: the correction takes its amount back
+            correct(entry, reason=reason, fee_cents=-entry.amount_cents, actor=actor)
     return total
 
 

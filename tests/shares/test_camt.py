@@ -98,9 +98,15 @@ def test_every_sample_imports_to_the_cent(path):
     assert result.new == sum(len(s.transactions) for s in importable) == _count(BankTransaction)
     stored = db.session.execute(select(func.coalesce(func.sum(BankTransaction.amount_cents), 0))).scalar()
     assert stored == sum(t.amount_cents for s in importable for t in s.transactions)
-    # Nothing matched (no request): every credit waits, every debit is set aside and counted, to the cent.
+    # Nothing matched (no request): every credit waits, every debit is set aside and counted, to the cent, but
+    # the bank's reversals of a credit (ABN AMRO's sample has one entry of two), which wait: a payment returned?
     credits = [t for s in importable for t in s.transactions if t.amount_cents > 0]
-    assert bank.queue_count() == len(credits) and result.counts.get("debit", 0) == result.new - len(credits)
+    reversals = [t for s in importable for t in s.transactions if t.amount_cents < 0 and t.reversal]
+    assert len(reversals) == (2 if path.name.startswith("nl-abnamro") else 0)
+    assert bank.queue_count() == len(credits) + len(reversals)
+    assert result.counts.get("debit", 0) == result.new - len(credits) - len(reversals)
+    assert result.counts.get("reversal", 0) == len(reversals)
+    assert sum(t.amount_cents for t in reversals) == (-66_405 if reversals else 0)
     # The import's totals are in euros; a statement in another currency (the Swiss sample) is counted apart.
     euros = [t.amount_cents for s in importable for t in s.transactions if (t.currency or "EUR") == "EUR"]
     assert result.credits_cents == sum(c for c in euros if c > 0)

@@ -1,7 +1,7 @@
 """A receipt to the member when a payment of theirs is recorded: their language, their locale's formats."""
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime, timezone
 
 import pytest
 
@@ -21,6 +21,7 @@ from shares.settings import setting
 def test_receipt_in_the_members_language_and_locale(make_member, outbox, language, amount, day, subject):
     member = make_member(language=language)
     request = create_payment_request(member, PaymentPurpose.ADDITIONAL_SHARES, 123450, shares=41)
+    request.created_at = datetime(2024, 3, 1, tzinfo=timezone.utc)  # asked before the transfer: it may pay it
     db.session.commit()
     bank.import_statement(write_camt053(setting("COOP_IBAN"), "S1", 0, [
         Credit(123450, date(2024, 3, 4), "Payer", reference=request.reference)]))
