@@ -22,7 +22,7 @@ from app.errors import error_message
 from app.forms import NO_MARKUP, DayField, Length, NumberRange
 from app.i18n import LANGUAGE_NAMES, LANGUAGE_WORDS
 from shares.errors import InvalidReference, LegalPersonInCategoryA
-from shares.labels import COUNTRIES, DOCUMENT_WORDS
+from shares.labels import COUNTRIES, DOCUMENT_WORDS, WHY_WORDS
 from shares.models import Category, DocumentKind, MemberKind
 from shares.references import parse_reference
 from shares.services import check_category
@@ -329,9 +329,19 @@ class MatchForm(FlaskForm):
     reason = StringField(_l("Reason (needed when you set it aside or pay another request than the one it names)"),
                          validators=[Optional(), Length(max=500)])
 
+    def for_money_taken_back(self) -> "MatchForm":
+        """Money the bank took back (a debit waiting): it can be a payment returned, never pay a request."""
+        self.action.choices = [SelectChoice("returned", _l("A payment returned: take it out of its request")),
+                               SelectChoice("dismiss", _l("Set aside (not a payment to match)"))]
+        self.reason.label.text = _l("Reason (needed when you set it aside or name another request than the one "
+                                    "it names)")
+        return self
+
     def validate_reference(self, field):
         if self.action.data == "match" and not field.data:
             raise ValidationError(_l("Enter the structured communication of the request to pay."))
+        if self.action.data == "returned" and not field.data:
+            raise ValidationError(_l("Enter the structured communication of the request whose payment came back."))
 
 
 class MemberMatchForm(MatchForm):
@@ -380,9 +390,7 @@ class QueueFilterForm(FlaskForm):
     class Meta:
         csrf = False  # a GET filter changes nothing
 
-    why = SelectField(choices=[SelectChoice(code, code) for code in (
-        "", "overpaid", "partial", "bad_reference", "unknown_reference", "no_reference", "cancelled", "currency",
-        "debit")], validators=[Optional()])
+    why = SelectField(choices=[SelectChoice(code, code) for code in ("", *WHY_WORDS)], validators=[Optional()])
 
 
 class StatementForm(FlaskForm):

@@ -12,6 +12,7 @@ from app.auth.services import request_login_link
 from app.authz import permission_required
 from app.clock import today
 from app.errors import DomainError, error_message
+from app.forms import say_refusal
 from app.extensions import db
 from app.uow import unit_of_work
 from app.web import euros, render
@@ -23,6 +24,7 @@ from shares.models import (Category, ExportStatus, Member, MemberKind, Membershi
 from shares.permissions import (can_cancel_payment_request, can_decide_admissions, can_export_register,
                                 can_manage_members, can_record_lapses, can_resolve_payments,
                                 can_send_renewal_letters)
+from shares.errors import FutureDate, ReceivedBeforeAsked
 from shares.views.blueprint import bp, row_or_404
 from shares.views.public import application_fields, application_refused
 
@@ -179,6 +181,11 @@ def payment_received(request_id: int):
     if not form.validate_on_submit():
         return render("shares/payment_received.html", payment=payment, form=form, status=400)
     if request.form.get("confirmed") != "1":
+        try:  # a date the money cannot have come on is said beside it, before the confirmation
+            register.check_received_on(payment, form.effective_on.data)
+        except DomainError as exc:
+            say_refusal(form, exc, "effective_on")
+            return render("shares/payment_received.html", payment=payment, form=form, status=exc.status)
         return render("shares/payment_received.html", payment=payment, form=form, confirming=True)
     try:
         with unit_of_work():
@@ -187,7 +194,7 @@ def payment_received(request_id: int):
                                              actor=_actor())
     except DomainError as exc:
         payment = db.session.get(PaymentRequest, request_id)
-        form.form_errors.append(error_message(exc))
+        say_refusal(form, exc, "effective_on" if isinstance(exc, (FutureDate, ReceivedBeforeAsked)) else None)
         form.seen_paid_cents.data = payment.paid_cents  # the page shows what is paid now: staff decide again
         return render("shares/payment_received.html", payment=payment, form=form, status=exc.status)
     flash(_("%(amount)s received for %(reference)s is recorded.", amount=euros(form.amount_cents.data),

@@ -349,7 +349,7 @@ def payment_queue():
 
 
 def _match_form(tx: BankTransaction, form=None):
-    form = form or forms.MatchForm(formdata=None, prefix=f"tx{tx.id}")
+    form = form or _bound_match_form(tx, formdata=None)
     if form.version.data is None or not form.is_submitted():
         form.version.data = tx.version
     if not form.reference.data and tx.payment_request is not None:
@@ -357,8 +357,16 @@ def _match_form(tx: BankTransaction, form=None):
     return form
 
 
-def _queue_item(tx: BankTransaction, *, form=None, status: int = 200, applied=None, open_: bool = True):
-    suggestions = queries.suggestions_for(tx) if tx.in_queue and open_ else []
+def _bound_match_form(tx: BankTransaction, **kwargs):
+    """The form resolving ``tx``: a credit pays a request, money taken back returns a payment of one."""
+    form = forms.MatchForm(prefix=f"tx{tx.id}", **kwargs)
+    return form.for_money_taken_back() if tx.amount_cents < 0 else form
+
+
+def _queue_item(tx: BankTransaction, *, form=None, status: int = 200, applied=None, open_: bool = True,
+                returning=None):
+    # Only money received can pay a request: money taken back names the paid request it returns, if any.
+    suggestions = queries.suggestions_for(tx) if tx.in_queue and open_ and tx.amount_cents > 0 else []
     kept = (applied.surplus or applied.shortfall) if applied is not None else None
     extra = {}
     if kept is not None and kept.kind is SurplusKind.UNDERPAYMENT and wants_partial():
@@ -369,7 +377,7 @@ def _queue_item(tx: BankTransaction, *, form=None, status: int = 200, applied=No
                   form=_match_form(tx, form), suggestions=suggestions, open_=open_,
                   deviates={s.request.id: bank.deviates(tx, s.request) for s in suggestions},
                   kept=kept, surplus_forms={kept.id: _surplus_forms(kept)} if kept else {}, oob=True,
-                  **extra, **_queue_context())
+                  returning=returning, **extra, **_queue_context())
 
 
 def _short_rows() -> list[Surplus]:
@@ -390,12 +398,14 @@ def queue_item(tx_id: int):
 @permission_required(can_resolve_payments)
 def resolve_payment(tx_id: int):
     tx = row_or_404(BankTransaction, tx_id)
-    form = forms.MatchForm(prefix=f"tx{tx.id}")
+    form = _bound_match_form(tx)
     if not form.validate_on_submit():
         return _queue_item(tx, form=form, status=400)
     if not tx.in_queue:
         form.form_errors.append(error_message(errors.TransactionAlreadyResolved()))
         return _queue_item(tx, form=form, status=409)
+    if form.action.data == "returned":
+        return _payment_returned(tx, form)
     try:
         with unit_of_work():
             applied = _resolve(tx, form, current_user._get_current_object())
@@ -414,6 +424,38 @@ def resolve_payment(tx_id: int):
             return redirect(url_for("shares.payment_queue", _anchor="short"))
         return redirect(url_for("shares.payment_queue"))
     return _queue_item(tx, applied=applied)
+
+
+def _payment_returned(tx: BankTransaction, form):
+    """Money the bank took back, a member's payment returned: said first, with what will change (the register
+    cannot be undone), once the service accepts it (tried and undone); then recorded."""
+    actor = current_user._get_current_object()
+    payment = db.session.scalar(select(PaymentRequest).where(PaymentRequest.reference == form.reference.data))
+    try:
+        if payment is None:
+            raise errors.UnknownReference()
+        if request.form.get("confirmed") != "1":
+            with dry_run():
+                entry = bank.payment_returned(tx, payment, expected_version=form.version.data, reason=form.reason.data,
+                                              actor=actor)
+                returning = {"request": payment, "entry_on": entry.effective_on,
+                             "due_after": payment.due_cents}
+            db.session.refresh(tx)
+            db.session.refresh(payment)
+            return _queue_item(tx, form=form, returning=returning)
+        with unit_of_work():
+            bank.payment_returned(tx, payment, expected_version=form.version.data, reason=form.reason.data, actor=actor)
+    except DomainError as exc:
+        tx = db.session.get(BankTransaction, tx.id)
+        form.form_errors.append(error_message(exc))
+        return _queue_item(tx, form=form, status=exc.status)
+    message = _("Payment returned: %(amount)s is taken out of the register for %(name)s, and %(reference)s asks "
+                "%(due)s again.", amount=euros(-tx.amount_cents), name=payment.member.name,
+                reference=payment.formatted_reference, due=euros(payment.due_cents))
+    if not wants_partial():
+        flash(message, "success")
+        return redirect(url_for("shares.payment_queue"))
+    return _queue_item(tx, returning={"done": message})
 
 
 def payment_tasks(account) -> list[Task]:
