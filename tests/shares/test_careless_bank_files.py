@@ -141,6 +141,9 @@ def test_staff_record_the_payment_returned_after_a_confirmation(client, login_as
     assert "The payment of Rita Retour came back" in queue
     form = {f"tx{tx.id}-version": tx.version, f"tx{tx.id}-action": "returned",
             f"tx{tx.id}-reference": request.reference}
+    in_place = client.post(f"/staff/payments/queue/{tx.id}", data=form, headers={"HX-Request": "true"})
+    assert in_place.status_code == 200 and "<html" not in in_place.get_data(as_text=True)
+    assert "Yes, the payment came back" in _text(in_place)
     asked = client.post(f"/staff/payments/queue/{tx.id}", data=form)
     assert asked.status_code == 200, _text(asked)
     assert ("30.00 € paid on 4 March 2024 by Rita Retour for " + request.formatted_reference
@@ -272,6 +275,28 @@ def test_a_short_renewal_payment_can_be_paid_back(make_member, outbox):
     assert (position.capital_cents, position.paid_cents) == (3000, 3000)
     refunds = db.session.scalars(surpluses.refund_list_statement()).all()
     assert [(s.amount_cents, s.refund_iban, s.decision) for s in refunds] == [(1000, IBAN, SurplusDecision.REFUND)]
+
+
+def test_staff_pay_back_a_short_renewal_payment_from_the_queue(client, login_as, make_member):
+    login_as("staff")
+    member, fee = _member_with_renewal(make_member)
+    _import(_file("S1", Credit(1000, date(2024, 2, 1), "M", iban=IBAN, reference=fee.reference)))
+    tx = db.session.scalar(select(BankTransaction))
+    bank.match_by_hand(tx, fee, expected_version=tx.version, reason="", actor=None)
+    db.session.commit()
+    short = db.session.scalar(select(Surplus))
+    queue = _text(client.get("/staff/payments/queue"))
+    assert "Payments short of what was asked" in queue and "Pay it back" in queue
+    done = client.post(f"/staff/payments/kept/{short.id}/refund", data={f"s{short.id}refund-iban": IBAN},
+                       headers={"HX-Request": "true"})
+    assert done.status_code == 200, _text(done)
+    assert ("10.00 € will be paid back to BE62 5100 0754 7061: it is on the refund list. The request asks its whole "
+            "amount again.") in _text(done)
+    db.session.expire_all()
+    assert (fee.status, fee.paid_cents, fee.due_cents) == (PaymentStatus.OPEN, 0, 2500)
+    assert register.holding(member).paid_cents == 3000
+    refunds = _text(client.get("/staff/payments/refunds"))
+    assert "10.00 €" in refunds and "A partial payment, paid back" in refunds
 
 
 def test_a_renewal_payment_returned_by_the_bank_is_due_again(make_member):
