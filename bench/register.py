@@ -148,7 +148,10 @@ def main() -> None:
             from shares.camt_writer import Credit, write_camt053
             from shares.settings import setting
 
-            today = date(2026, 3, 2)
+            from app.clock import today as brussels_today
+
+            # Booked the day the open requests were made: a transfer booked before could not pay them (it waits).
+            today = brussels_today()
             credits = [Credit(3000, today, f"Payer {i}", reference=r) for i, r in enumerate(data["open_refs"])]
             statement = write_camt053(setting("COOP_IBAN"), "BENCH-1", 0, credits)
             t = time.perf_counter()
