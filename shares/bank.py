@@ -40,13 +40,13 @@ from app.models import Account
 from app.uow import savepoint
 from shares import register
 from shares.camt import Statement, parse_camt053
-from shares.references import wrong_check_digits
 from shares.errors import (BookedInFuture, NoPaymentToReturn, NotACredit, NotAReturn, PaidBeforeAsked, ReasonRequired,
                            RequestNotPayable, StatementAlreadyImported, StatementError, TransactionAlreadyResolved)
 from shares.labels import register_words
 from shares.models import (QUEUE_STATUSES, BankStatementImport, BankTransaction, MatchStatus, PaymentRequest,
                            PaymentStatus, ShareEntry, Surplus, SurplusDecision, SurplusKind)
 from shares.payments import payable_from, payable_from_many
+from shares.references import wrong_check_digits
 from shares.settings import bank_accounts
 
 OPEN_STATUSES = (PaymentStatus.OPEN, PaymentStatus.PARTIALLY_PAID)
@@ -147,7 +147,8 @@ def import_statement(data: bytes, *, filename: str = "", actor: Account | None =
     _auto_match(new_ids, result)
     audit.record("shares.statement.import", record, actor=actor,
                  after={"file": filename, "sha256": digest, "statements": len(importable), "new": result.new,
-                        "duplicates": result.duplicates, "reused_references": result.reused_references, "unbalanced": [s["id"] for s in result.unbalanced],
+                        "duplicates": result.duplicates, "reused_references": result.reused_references,
+                        "unbalanced": [s["id"] for s in result.unbalanced],
                         "skipped": [{"number": s["number"], "id": s["id"], "iban": s["iban"], "reason": s["skipped"]}
                                     for s in result.skipped],
                         **{f"count_{k}": v for k, v in result.counts.items()}})
@@ -177,7 +178,8 @@ def _import_again(previous: BankStatementImport, data: bytes, *, actor: Account 
     _auto_match(new_ids, result)
     audit.record("shares.statement.import", previous, actor=actor,
                  after={"again": True, "statements": sorted(numbers), "new": result.new,
-                        "duplicates": result.duplicates, "reused_references": result.reused_references, **{f"count_{k}": v for k, v in result.counts.items()}})
+                        "duplicates": result.duplicates, "reused_references": result.reused_references,
+                        **{f"count_{k}": v for k, v in result.counts.items()}})
     return result
 
 

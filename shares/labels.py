@@ -236,7 +236,8 @@ def statement_report(result) -> StatementReport:
     record = result.statement_import
     if result.just_imported:
         report.summary.append(_("This file was just imported, on %(when)s (a second click, or another tab): it is "
-                                "imported once. Nothing more changed.", when=format_moment(record.imported_at, "medium")))
+                                "imported once. Nothing more changed.",
+                                when=format_moment(record.imported_at, "medium")))
     elif result.already_imported:
         report.summary.append(_("This statement was already imported on %(when)s. Nothing changed.",
                                 when=format_moment(record.imported_at, "medium")))

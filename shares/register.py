@@ -24,9 +24,9 @@ from app.models import Account
 from shares.errors import (BelowMinimumShares, BoardApprovalRequired, BoardDecisionToCome, CapitalBelowZero,
                            CorrectionBeforeEntry, EntryNotCorrectable, FutureDate, IdentityTakenSinceExit,
                            InvalidShareCount, LaterEntries, MemberNotActive, NotACredit, NotEnoughShares,
-                           NothingToCorrect, PaymentConflict, PaymentRecordedMeanwhile, ReasonRequired, ReceivedBeforeAsked,
-                           RequestNotPayable, RequestPaidInFull, SameCategory, SameMember, StaleConfirmation,
-                           UnpaidShares)
+                           NothingToCorrect, PaymentConflict, PaymentRecordedMeanwhile, ReasonRequired,
+                           ReceivedBeforeAsked, RequestNotPayable, RequestPaidInFull, SameCategory, SameMember,
+                           StaleConfirmation, UnpaidShares)
 from shares.labels import register_words
 from shares.models import (ApplicationStatus, BankTransaction, Category, EntryKind, Member, MembershipApplication,
                            PaymentPurpose, PaymentRequest, PaymentStatus, ShareEntry, Surplus, SurplusKind)

@@ -34,7 +34,8 @@ def _count(model, *where) -> int:
 def _file(statement_id: str, *credits: Credit, reversal: bool = False) -> bytes:
     data = write_camt053(setting("COOP_IBAN"), statement_id, 0, list(credits))
     if reversal:  # the bank's reversal indicator on every debit of the file
-        data = data.replace(b"<CdtDbtInd>DBIT</CdtDbtInd><Sts>", b"<CdtDbtInd>DBIT</CdtDbtInd><RvslInd>true</RvslInd><Sts>")
+        data = data.replace(b"<CdtDbtInd>DBIT</CdtDbtInd><Sts>",
+                            b"<CdtDbtInd>DBIT</CdtDbtInd><RvslInd>true</RvslInd><Sts>")
     return data
 
 
@@ -88,7 +89,8 @@ def test_an_entry_of_zero_naming_a_paid_request_is_set_aside_and_the_file_import
     # In French too.
     again = _file("Z2", Credit(0, D, "Zéro", reference=request.reference, bank_reference="Z2-ZERO"))
     french = _upload(client, again, "z2.xml", "fr")
-    assert french.status_code == 200 and "1 écriture de 0,00 € mise de côté : ce n'est pas un paiement." in _text(french)
+    assert french.status_code == 200
+    assert "1 écriture de 0,00 € mise de côté : ce n'est pas un paiement." in _text(french)
 
 
 def test_money_naming_a_request_with_nothing_due_waits_as_an_overpayment(make_member):
@@ -210,7 +212,8 @@ def test_transfers_booked_before_the_request_or_in_the_future_wait_with_their_re
         bank.match_by_hand(late, request, expected_version=late.version, reason="", actor=None)
     db.session.rollback()
     refused = client.post(f"/staff/payments/queue/{late.id}", data={
-        f"tx{late.id}-version": late.version, f"tx{late.id}-action": "match", f"tx{late.id}-reference": request.reference})
+        f"tx{late.id}-version": late.version, f"tx{late.id}-action": "match",
+        f"tx{late.id}-reference": request.reference})
     assert refused.status_code == 422 and "a day still to come: no statement can show that yet" in _text(refused)
     # The same day as the subscription pays it.
     on_time = _import(_file("S2", Credit(3000, date(2024, 6, 1), "On time", reference=request.reference)))
