@@ -55,7 +55,7 @@ PAYMENT_RETURNED = _l("Payment returned by the bank")
 CHUNK = 500
 # Why a transaction waits in the queue, in the order the queue groups them.
 WHY_CODES = ("reversal", "overpaid", "partial", "date", "bad_reference", "other_reference", "unknown_reference",
-             "no_reference", "cancelled", "currency", "debit", "zero")
+             "no_reference", "left", "cancelled", "currency", "debit", "zero")
 # Set aside at import, never queued: the account's other business, and entries of no money at all.
 SET_ASIDE = ("debit", "zero")
 
@@ -289,23 +289,28 @@ def _auto_match(ids: list[int], result: ImportResult) -> None:
             select(PaymentRequest).where(PaymentRequest.reference.in_(refs))
             .options(joinedload(PaymentRequest.member)))} if refs else {}  # the receipts read the member
         first_days = payable_from_many(list(by_ref.values()))
+        gone = register.members_gone({r.member_id for r in by_ref.values()})  # their money buys nothing
         for tx in txs:
             if not tx.why:
                 request = by_ref.get(tx.structured_reference) if tx.structured_reference else None
-                _classify(tx, request, first_days.get(request.id) if request is not None else None)
+                _classify(tx, request, first_days.get(request.id) if request is not None else None,
+                          left=request is not None and request.member_id in gone)
             counts["matched" if tx.match_status is MatchStatus.MATCHED else tx.why] += 1
         db.session.flush()
     result.counts = dict(counts)
 
 
-def _classify(tx: BankTransaction, request: PaymentRequest | None, first_day: date | None) -> None:
+def _classify(tx: BankTransaction, request: PaymentRequest | None, first_day: date | None,
+              left: bool = False) -> None:
     if request is None:
         tx.why = ("unknown_reference" if tx.structured_reference
                   else "bad_reference" if wrong_check_digits(tx.typed_reference)
                   else "other_reference" if tx.typed_reference else "no_reference")
         return
     tx.payment_request_id = request.id
-    if request.status is PaymentStatus.CANCELLED:
+    if left:  # the member's exit is in force: staff see it, and paying it puts it on the refund list
+        tx.why = "left"
+    elif request.status is PaymentStatus.CANCELLED:
         tx.why = "cancelled"
     elif tx.booking_date < first_day or tx.booking_date > today():
         tx.why = "date"  # booked before its shares or fee could be paid, or in the future: staff look
@@ -379,15 +384,16 @@ def deviates(tx: BankTransaction, request: PaymentRequest) -> bool:
 def match_by_hand(tx: BankTransaction, request: PaymentRequest, *, expected_version: int, reason: str,
                   actor: Account | None) -> register.AppliedPayment:
     """Staff apply a queued credit to ``request``, whatever the amount: a partial payment leaves the rest
-    due, an overpayment's excess is kept as a Surplus for staff to decide. A reason is needed only when
-    the request is not the one the payer's structured communication names."""
+    due, an overpayment's excess is kept as a Surplus for staff to decide; for a member whose exit is in
+    force the whole amount goes on the refund list. A reason is needed only when the request is not the
+    one the payer's structured communication names."""
     reason = (reason or "").strip()
     if not reason and deviates(tx, request):
         raise ReasonRequired()
     if tx.amount_cents <= 0 or tx.currency not in ("EUR", ""):
         raise NotACredit()
-    if request.status is PaymentStatus.CANCELLED:
-        raise RequestNotPayable()
+    if request.status is PaymentStatus.CANCELLED and not register.exit_in_force(request.member_id):
+        raise RequestNotPayable()  # a former member's money goes on the refund list (record_payment), whatever the request
     first_day = payable_from(request)
     if tx.booking_date < first_day:
         raise PaidBeforeAsked(tx.booking_date, first_day)

@@ -234,6 +234,28 @@ class SurplusAlreadyDecided(Conflict):
     """Someone decided what becomes of this surplus first."""
 
 
+class RefundAlreadyMade(Conflict):
+    """What a redemption paid back (``amount_cents``) left the cooperative on ``refunded_at``: the exit or
+    the redemption can no longer be undone, nor its paid-up capital put back."""
+
+    def __init__(self, amount_cents: int, refunded_at) -> None:
+        super().__init__(f"{amount_cents} refunded at {refunded_at}")
+        self.amount_cents, self.refunded_at = amount_cents, refunded_at
+
+
+class RefundStillListed(Conflict):
+    """Paid-up capital put back into a redemption whose refund (``amount_cents``) is still on the refund
+    list: while the exit is in force (``exit_in_force``: correct the exit first), or not all of it."""
+
+    def __init__(self, amount_cents: int, exit_in_force: bool) -> None:
+        super().__init__(f"{amount_cents} still to refund")
+        self.amount_cents, self.exit_in_force = amount_cents, exit_in_force
+
+
+class MemberLeftMoney(Conflict):
+    """The member's exit is in force: money received for them buys nothing, it can only be paid back."""
+
+
 class SurplusTooSmall(DomainError):
     """The surplus does not buy one whole share."""
 

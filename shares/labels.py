@@ -83,6 +83,7 @@ WHY_WORDS = {"reversal": _l("Money taken back by the bank: perhaps a member's pa
              "unknown_reference": _l("No request has this structured communication"),
              "no_reference": _l("No structured communication"),
              "cancelled": _l("The request it names is cancelled"),
+             "left": _l("Paid for a member who has left: it buys nothing"),
              "currency": _l("Not in euros"),
              "debit": _l("Money going out (a debit)"),
              "zero": _l("An entry of 0.00 €: not a payment")}
@@ -90,8 +91,8 @@ WHY_SHORT_WORDS = {"reversal": _l("Taken back by the bank"), "overpaid": _l("Ove
                    "partial": _l("Partial payments"), "date": _l("Impossible dates"),
                    "bad_reference": _l("Wrong check digits"), "other_reference": _l("Other references"),
                    "unknown_reference": _l("Unknown communication"), "no_reference": _l("No communication"),
-                   "cancelled": _l("Cancelled requests"), "currency": _l("Other currencies"), "debit": _l("Debits"),
-                   "zero": _l("Entries of 0.00 €")}
+                   "left": _l("Members who left"), "cancelled": _l("Cancelled requests"),
+                   "currency": _l("Other currencies"), "debit": _l("Debits"), "zero": _l("Entries of 0.00 €")}
 
 
 def payment_status(status) -> str:
@@ -155,7 +156,9 @@ def dates_text(dates, fmt: str = "medium") -> str:
 
 REFUND_WHY_WORDS = {"overpayment": _l("Paid beyond what was due"), "underpayment": _l("A partial payment, paid back"),
                     "refused_application": _l("Membership application refused"),
-                    "leaving": _l("Shares paid back to a member who left")}
+                    "leaving": _l("Shares paid back to a member who left"),
+                    "redemption": _l("Shares redeemed, paid back"),
+                    "after_exit": _l("Paid after the member left: it buys nothing")}
 
 
 def refund_why(kind) -> str:

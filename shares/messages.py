@@ -7,6 +7,7 @@ from flask_babel import ngettext
 from app.audit import (named_rows, register_action_labels, register_field_labels, register_object_labels,
                        register_object_names, register_value_words)
 from app.errors import register_messages
+from app.clock import brussels_day
 from app.i18n import LANGUAGE_WORDS
 from app.web import euros, format_day
 from shares import admission, email_change, errors, member_requests
@@ -109,6 +110,18 @@ register_messages({
                                      "refused): this money cannot buy shares or pay a membership. Pay it back."),
     errors.FewerSharesImpossible: _l("What was paid does not make whole shares fewer than asked: keep the rest due, "
                                      "or pay the money back."),
+    errors.RefundAlreadyMade: lambda exc: str(_l(
+        "The %(amount)s this redemption paid back were marked as paid back on %(date)s: that money has left the "
+        "cooperative, so the exit or the redemption can no longer be undone. If the person joins again, record a "
+        "new subscription and its payment.", amount=euros(exc.amount_cents), date=format_day(brussels_day(exc.refunded_at)))),
+    errors.RefundStillListed: lambda exc: str(
+        _l("The %(amount)s this redemption pays back are still on the refund list: correct the resignation or "
+           "exclusion first (that takes them off the list), then this redemption.", amount=euros(exc.amount_cents))
+        if exc.exit_in_force else
+        _l("The %(amount)s this redemption pays back are still on the refund list: to undo the redemption, put "
+           "back all of it (%(amount)s paid up); its refund then leaves the list.", amount=euros(exc.amount_cents))),
+    errors.MemberLeftMoney: _l("This person has left the cooperative: money received for them buys nothing and pays "
+                               "no membership. It can only be paid back."),
 })
 
 
@@ -146,6 +159,8 @@ register_action_labels({
     "shares.member_request.*": _l("Member's request (asked, decided or withdrawn)"),
     "shares.surplus.refund": _l("Money put on the refund list"),
     "shares.surplus.refunded": _l("Money paid back"),
+    "shares.surplus.void": _l("Refund called off: what it paid back was undone"),
+    "shares.payment_request.reduce": _l("Payment request reduced: shares it asked for were redeemed"),
     "shares.surplus.extra_shares": _l("Money kept used to buy shares"),
     "shares.surplus.credit": _l("Money kept credited to next year's membership"),
     "shares.underpayment.keep_due": _l("Partial payment accepted, the rest stays due"),

@@ -274,8 +274,8 @@ class BankTransaction(db.Model):
     matched_at: Mapped[datetime | None]
     match_reason: Mapped[str] = mapped_column(String(500), default="")
     # Why the import did not match it (a code the queue words, shares.bank.WHY_CODES): reversal, overpaid,
-    # partial, date, bad_reference, other_reference, unknown_reference, no_reference, cancelled, currency,
-    # debit, zero; empty once matched automatically.
+    # partial, date, bad_reference, other_reference, unknown_reference, no_reference, left (the member
+    # left), cancelled, currency, debit, zero; empty once matched automatically.
     why: Mapped[str] = mapped_column(String(20), default="", server_default="")
     # A structured communication as the payer typed it, when its check digits are wrong.
     typed_reference: Mapped[str] = mapped_column(String(40), default="", server_default="")
@@ -364,6 +364,8 @@ class SurplusKind(str, enum.Enum):
     UNDERPAYMENT = "underpayment"  # a payment short of what the request asked: staff decide what follows
     REFUSED_APPLICATION = "refused_application"  # money paid for an application that was refused: refunded
     LEAVING = "leaving"  # the paid-up value of a leaving member's shares, redeemed: paid back
+    REDEMPTION = "redemption"  # the paid-up value of shares redeemed while the membership goes on: paid back
+    AFTER_EXIT = "after_exit"  # money paid for a member whose exit was in force: it buys nothing, paid back
 
 
 class SurplusDecision(str, enum.Enum):
@@ -380,6 +382,8 @@ KIND_DECISIONS = {
     SurplusKind.UNDERPAYMENT: (SurplusDecision.REFUND, SurplusDecision.KEEP_DUE, SurplusDecision.FEWER_SHARES),
     SurplusKind.REFUSED_APPLICATION: (SurplusDecision.REFUND,),
     SurplusKind.LEAVING: (SurplusDecision.REFUND,),
+    SurplusKind.REDEMPTION: (SurplusDecision.REFUND,),
+    SurplusKind.AFTER_EXIT: (SurplusDecision.REFUND,),
 }
 
 
@@ -398,7 +402,15 @@ class Surplus(db.Model):
     - a **refused application**'s money, decided (refund) when the application is refused;
     - a **leaving** member's money: the paid-up value of the shares redeemed when they resign or are
       excluded, decided (refund, to the account they gave) with the redemption, once per redemption
-      entry (a unique column).
+      entry (a unique column);
+    - a **redemption**'s money: the paid-up value of shares redeemed while the membership goes on,
+      decided (refund) with the redemption, once per redemption entry (the same unique column);
+    - money paid **after the exit**: a payment for a member whose exit is in force buys nothing and
+      enters no register; it is decided (refund, to the payer's account) when staff take it from the queue.
+
+    A refund not made yet is **voided** (``voided_at``) when what it pays back is undone: the exit
+    or the redemption corrected away (one conditional UPDATE on ``refunded_at IS NULL``, so a refund
+    is either paid or voided, never both); it then leaves the refund list.
 
     Decided once: each decision is a conditional UPDATE on ``decision IS NULL``; a bank transaction
     leaves at most one such record, a decision's remainder at most one more, and a refused application's
@@ -431,6 +443,7 @@ class Surplus(db.Model):
     result_request_id: Mapped[int | None] = mapped_column(ForeignKey("shares_payment_request.id"))
     share_entry_id: Mapped[int | None] = mapped_column(ForeignKey("shares_entry.id"), unique=True)  # a redemption
     refunded_at: Mapped[datetime | None]
+    voided_at: Mapped[datetime | None]  # the refund was called off before it was made (its redemption undone)
 
     member: Mapped[Member] = relationship()
     payment_request: Mapped[PaymentRequest | None] = relationship(foreign_keys=[payment_request_id])

@@ -207,17 +207,23 @@ def request_by_reference(reference: str) -> PaymentRequest | None:
     return db.session.scalar(select(PaymentRequest).where(PaymentRequest.reference == reference))
 
 
-def cancel_payment_request(request: PaymentRequest, *, actor: Account | None = None) -> None:
-    """Only an unpaid request can be cancelled (conditional UPDATE: a payment arriving first wins)."""
+def cancel_payment_request(request: PaymentRequest, *, actor: Account | None = None, partly_paid: bool = False) -> None:
+    """Only an unpaid request can be cancelled (conditional UPDATE: a payment arriving first wins).
+    ``partly_paid``: a request partly paid is cancelled too, keeping what it received (a member who
+    leaves: the register's redemption pays that back); a payment arriving meanwhile wins as well."""
+    condition = (PaymentRequest.status == PaymentStatus.OPEN) & (PaymentRequest.paid_cents == 0)
+    if partly_paid:
+        condition = (PaymentRequest.status == PaymentStatus.PARTIALLY_PAID) & (
+            PaymentRequest.paid_cents == request.paid_cents)
     result = db.session.execute(update(PaymentRequest)
-                                .where(PaymentRequest.id == request.id, PaymentRequest.status == PaymentStatus.OPEN,
-                                       PaymentRequest.paid_cents == 0)
+                                .where(PaymentRequest.id == request.id, condition)
                                 .values(status=PaymentStatus.CANCELLED, cancelled_at=utcnow())
                                 .execution_options(synchronize_session=False))
     if result.rowcount != 1:
         raise RequestNotPayable()
     db.session.refresh(request, ["status", "cancelled_at"])
-    audit.record("shares.payment_request.cancel", request, actor=actor, after={"status": PaymentStatus.CANCELLED})
+    audit.record("shares.payment_request.cancel", request, actor=actor,
+                 after={"status": PaymentStatus.CANCELLED, **({"paid_cents": request.paid_cents} if partly_paid else {})})
 
 
 def payable_from(request: PaymentRequest) -> date:

@@ -23,8 +23,8 @@ from app.extensions import db
 from app.models import Account
 from shares.errors import (BelowMinimumShares, BoardApprovalRequired, BoardDecisionToCome, CapitalBelowZero,
                            CorrectionBeforeEntry, EntryNotCorrectable, FutureDate, IdentityTakenSinceExit,
-                           InvalidShareCount, LaterEntries, MemberNotActive, NotACredit, NotEnoughShares,
-                           NothingToCorrect, PaymentConflict, PaymentRecordedMeanwhile, ReasonRequired,
+                           InvalidShareCount, LaterEntries, MemberLeftMoney, MemberNotActive, NotACredit,
+                           NotEnoughShares, NothingToCorrect, PaymentConflict, PaymentRecordedMeanwhile, ReasonRequired,
                            ReceivedBeforeAsked, RequestNotPayable, RequestPaidInFull, SameCategory, SameMember,
                            StaleConfirmation, UnpaidShares)
 from shares.labels import register_words
@@ -274,8 +274,12 @@ def change_category(member: Member, category: Category, *, on: date | None = Non
 
 
 def redeem(member: Member, shares: int, *, on: date | None = None, actor: Account | None = None,
-           note: str = "", _leaving: bool = False) -> ShareEntry:
-    """Redeem shares at nominal value (paid-up part refunded). The member keeps their minimum unless leaving."""
+           note: str = "", refund_iban: str | None = None, _leaving: bool = False) -> ShareEntry:
+    """Redeem shares at nominal value. The member keeps their minimum unless leaving. Shares not paid up
+    are redeemed first: they are no longer asked for (their open request is reduced or cancelled); the
+    paid-up part of the rest goes on the refund list (to ``refund_iban``, else the profile's account)."""
+    from shares.surplus import refund_redemption  # shares.surplus builds on this module
+
     on = on or today()
     if not isinstance(shares, int) or shares < 1:
         raise InvalidShareCount()
@@ -290,37 +294,90 @@ def redeem(member: Member, shares: int, *, on: date | None = None, actor: Accoun
         raise BelowMinimumShares()
     price = share_price_cents(category)
     value = shares * price
-    refund = min(value, position.paid_cents)
+    # Shares not paid up leave first (nothing of them is repaid); then paid-up ones, repaid.
+    unpaid = max(position.capital_cents - position.paid_cents, 0)
+    refund = min(max(value - unpaid, 0), position.paid_cents)
     entry = _entry(member, EntryKind.REDEMPTION, on, actor, shares=-shares, amount_cents=-refund,
                    capital_cents=-value, paid_cents=-refund, note=note[:500])
     _audit("shares.register.redemption", member, [entry], actor, shares=shares, refund_cents=refund, on=on)
+    refund_redemption(entry, refund_iban or member.iban, leaving=_leaving, actor=actor)
+    _fit_requests_to_capital(member, actor)
     return entry
+
+
+def _fit_requests_to_capital(member: Member, actor: Account | None) -> None:
+    """The member's open requests for shares in the register never ask more than the capital they
+    subscribed and have not paid up: shares redeemed unpaid are no longer asked for. What they asked
+    beyond it is taken off, newest request first: one nothing was paid on and nothing is left of is
+    cancelled, another asks that much less (one conditional UPDATE each)."""
+    position = holding(member, today())
+    unpaid = max(position.capital_cents - position.paid_cents, 0)
+    in_register = select(ShareEntry.payment_request_id).where(ShareEntry.member_id == member.id,
+                                                              ShareEntry.kind == EntryKind.SUBSCRIPTION)
+    requests = list(db.session.scalars(select(PaymentRequest).where(
+        PaymentRequest.member_id == member.id, PaymentRequest.purpose.in_(CAPITAL_PURPOSES),
+        PaymentRequest.status.in_((PaymentStatus.OPEN, PaymentStatus.PARTIALLY_PAID)),
+        PaymentRequest.id.in_(in_register)).order_by(PaymentRequest.created_at.desc(), PaymentRequest.id.desc())))
+    over = sum(r.due_cents for r in requests) - unpaid
+    for request in requests:
+        if over <= 0:
+            break
+        cut = min(over, request.due_cents)
+        over -= cut
+        if cut == request.due_cents and request.paid_cents == 0:
+            cancel_payment_request(request, actor=actor)
+        else:
+            _reduce_request(request, cut, actor)
+
+
+def _reduce_request(request: PaymentRequest, cut_cents: int, actor: Account | None) -> None:
+    price = request.amount_cents // max(request.shares, 1)
+    amount = request.amount_cents - cut_cents
+    shares = max(1, -(-amount // price)) if price else request.shares  # the shares it still (partly) pays for
+    status = _status_for(amount, request.paid_cents)
+    before = {"amount_cents": request.amount_cents, "shares": request.shares, "status": request.status}
+    changed = db.session.execute(
+        update(PaymentRequest).where(PaymentRequest.id == request.id, PaymentRequest.paid_cents == request.paid_cents,
+                                     PaymentRequest.amount_cents == request.amount_cents,
+                                     PaymentRequest.status.in_((PaymentStatus.OPEN, PaymentStatus.PARTIALLY_PAID)))
+        .values(amount_cents=amount, shares=shares, status=status,
+                paid_at=utcnow() if status is PaymentStatus.PAID else None)
+        .execution_options(synchronize_session=False))
+    if changed.rowcount != 1:
+        raise PaymentConflict()
+    db.session.refresh(request)
+    audit.record("shares.payment_request.reduce", request, actor=actor, before=before,
+                 after={"amount_cents": amount, "shares": shares, "status": status})
 
 
 def _leave(member: Member, kind: EntryKind, on: date, actor, note, refund_iban: str | None,
            **board) -> list[ShareEntry]:
     """The leaving entry, the redemption of every share, and what it pays back on the refund list."""
-    from shares.surplus import refund_on_leaving  # shares.surplus builds on this module
-
     _check_date(on)
     position = holding(member, on)
     _check_active(member, position)
     last_on = db.session.scalar(select(func.max(ShareEntry.effective_on)).where(ShareEntry.member_id == member.id))
     if last_on is not None and last_on > on:  # leaving before later entries would leave them below zero
         raise LaterEntries(last_on)
-    # Shares bought and not paid at all leave with their request: nobody pays for them, nothing is repaid.
-    for purchase in _unpaid_requests(member, PaymentPurpose.ADDITIONAL_SHARES):
-        cancel_unpaid_request(purchase, reason=register_words(_l("Not paid: the member left")), actor=actor, on=on)
+    # Shares subscribed and not paid at all leave with their request (the first subscription's too):
+    # nobody pays for them, nothing is repaid. A request partly paid asks nothing more: what it received
+    # is paid-up capital, which the redemption below pays back.
+    for purpose in CAPITAL_PURPOSES:
+        for purchase in _unpaid_requests(member, purpose):
+            cancel_unpaid_request(purchase, reason=register_words(_l("Not paid: the member left")), actor=actor,
+                                  on=on)
+    for purchase in db.session.scalars(select(PaymentRequest).where(
+            PaymentRequest.member_id == member.id, PaymentRequest.purpose.in_(CAPITAL_PURPOSES),
+            PaymentRequest.status == PaymentStatus.PARTIALLY_PAID)):
+        cancel_payment_request(purchase, actor=actor, partly_paid=True)
     db.session.flush()
     position = holding(member, on)
     entries = [_entry(member, kind, on, actor, note=note[:500], **board)]
     member.holds_identity = False  # the person may apply again (exits are never dated ahead)
     db.session.flush()
     if position.shares > 0:
-        redemption = redeem(member, position.shares, on=on, actor=actor, note=note, _leaving=True)
-        entries.append(redemption)
-        db.session.flush()
-        refund_on_leaving(redemption, refund_iban or member.iban, actor=actor)
+        entries.append(redeem(member, position.shares, on=on, actor=actor, note=note, refund_iban=refund_iban,
+                              _leaving=True))
     # A renewal nobody paid any of is no longer asked of someone who left (one partly paid stays for staff).
     for renewal in _unpaid_requests(member, PaymentPurpose.RENEWAL):
         cancel_payment_request(renewal, actor=actor)
@@ -363,7 +420,11 @@ def correct(entry: ShareEntry, *, reason: str, on: date | None = None, shares: i
     ``fee_cents``: money of a payment that is no capital (a renewal fee) taken back, which moves no
     figure of the register but the entry's amount.
 
-    Correcting a resignation, exclusion or category change voids its effect on the member's status."""
+    Correcting a resignation, exclusion or category change voids its effect on the member's status; an
+    exit's refund not made yet leaves the refund list with it (once made, the exit stays:
+    RefundAlreadyMade). Paid-up capital put back into a redemption follows ``surplus.check_put_back``."""
+    from shares import surplus as surpluses  # shares.surplus builds on this module
+
     reason = (reason or "").strip()
     if not reason:
         raise ReasonRequired()
@@ -390,6 +451,14 @@ def correct(entry: ShareEntry, *, reason: str, on: date | None = None, shares: i
         # Voiding a category change restores the category in force before it.
         before = holdings_excluding(member, entry)
         category = before
+    # What an exit or a redemption paid back is never both on the refund list and capital again.
+    if entry.kind in LEAVING:
+        redemption = exit_redemption(entry)
+        if redemption is not None:
+            surpluses.void_refund(redemption, actor=actor)  # refused once the refund was made
+    elif entry.kind is EntryKind.REDEMPTION and paid_cents > 0:
+        surpluses.check_put_back(entry, paid_cents, exit_in_force=holding(member, today()).left is not None,
+                                 actor=actor)
     correction = _entry(member, EntryKind.CORRECTION, on, actor, shares=shares, amount_cents=capital_cents + fee_cents,
                         capital_cents=capital_cents, paid_cents=paid_cents, category=category,
                         corrects_id=entry.id, note=reason[:500])
@@ -401,6 +470,32 @@ def correct(entry: ShareEntry, *, reason: str, on: date | None = None, shares: i
            capital_cents=capital_cents, paid_cents=paid_cents, category=category,
            **({"fee_cents": fee_cents} if fee_cents else {}))
     return correction
+
+
+def exit_redemption(exit_entry: ShareEntry) -> ShareEntry | None:
+    """The redemption an exit made: ``_leave`` writes it as the member's next entry, the same day."""
+    following = db.session.scalar(select(ShareEntry).where(ShareEntry.member_id == exit_entry.member_id,
+                                                           ShareEntry.id > exit_entry.id)
+                                  .order_by(ShareEntry.id).limit(1))
+    if following is not None and following.kind is EntryKind.REDEMPTION \
+            and following.effective_on == exit_entry.effective_on:
+        return following
+    return None
+
+
+def exit_in_force(member_id: int) -> bool:
+    """The member resigned or was excluded, and no correction voided it (exits are never dated ahead)."""
+    return bool(members_gone([member_id]))
+
+
+def members_gone(member_ids) -> set[int]:
+    """Of ``member_ids``, those whose exit is in force: one query."""
+    member_ids = list(member_ids)
+    if not member_ids:
+        return set()
+    return set(db.session.scalars(select(ShareEntry.member_id).where(
+        ShareEntry.member_id.in_(member_ids), ShareEntry.kind.in_(LEAVING), ShareEntry.effective_on <= today(),
+        ShareEntry.id.not_in(_voided_ids(member_ids))).distinct()))
 
 
 def _hold_identity_again(member: Member) -> None:
@@ -711,13 +806,19 @@ def record_payment(request: PaymentRequest, amount_cents: int, *, on: date, tran
     ``paid_cents`` moves by one conditional UPDATE on the value read, so two payments of the same
     request at once cannot both count: the second gets PaymentConflict. Paid-up capital grows by what
     the request still owed for shares; a renewal fee pays no capital."""
-    if request.status is PaymentStatus.CANCELLED:
-        raise RequestNotPayable()
     if not isinstance(amount_cents, int) or amount_cents <= 0:
         raise NotACredit()
+    if from_surplus is None and exit_in_force(request.member_id):
+        # The member left: the money buys nothing and pays no membership; it goes back to the payer.
+        from shares.surplus import refund_after_exit  # shares.surplus builds on this module
+
+        kept = refund_after_exit(request, amount_cents, transaction=transaction, actor=actor)
+        return AppliedPayment(request, None, amount_cents, surplus=kept)
+    if request.status is PaymentStatus.CANCELLED:
+        raise RequestNotPayable()
     before_paid = request.paid_cents  # as this transaction knows it; the UPDATE below checks it still holds
     owed_before = max(request.amount_cents - before_paid, 0)
-    applied = min(amount_cents, owed_before)
+    applied = min(amount_cents, owed_before, _capital_room(request))
     excess = amount_cents - applied
     paid = before_paid + applied
     status = _status_for(request.amount_cents, paid)
@@ -767,6 +868,20 @@ def record_payment(request: PaymentRequest, amount_cents: int, *, on: date, tran
     return AppliedPayment(request, entry, excess, surplus, shortfall)
 
 
+def _capital_room(request: PaymentRequest) -> int:
+    """What a payment of ``request`` may add to paid-up capital: for shares already in the register, the
+    capital the member subscribed and has not paid up; otherwise (a renewal fee, an applicant's shares,
+    recorded on admission) no limit beyond the request itself."""
+    if request.purpose not in CAPITAL_PURPOSES:
+        return request.amount_cents
+    unpaid, in_register = db.session.execute(
+        select(func.coalesce(func.sum(ShareEntry.capital_cents - ShareEntry.paid_cents), 0),
+               func.coalesce(func.max(case((and_(ShareEntry.kind == EntryKind.SUBSCRIPTION,
+                                                 ShareEntry.payment_request_id == request.id), 1), else_=0)), 0))
+        .where(ShareEntry.member_id == request.member_id)).one()
+    return max(int(unpaid), 0) if in_register else request.amount_cents
+
+
 def record_payment_received(request: PaymentRequest, amount_cents: int, *, on: date, how: str,
                             seen_paid_cents: int, actor: Account | None = None) -> AppliedPayment:
     """Money staff received outside the bank (cash at an assembly's door, a card terminal) for ``request``:
@@ -778,6 +893,8 @@ def record_payment_received(request: PaymentRequest, amount_cents: int, *, on: d
     if not how:
         raise ReasonRequired()
     check_received_on(request, on)
+    if exit_in_force(request.member_id):
+        raise MemberLeftMoney()  # money in hand from someone who left is handed back, not recorded
     if request.status is PaymentStatus.CANCELLED:
         raise RequestNotPayable()
     if request.paid_cents != seen_paid_cents:

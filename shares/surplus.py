@@ -38,8 +38,9 @@ from app.mail import queue_mail
 from app.models import Account
 from app.uow import savepoint
 from shares import register
-from shares.errors import (FewerSharesImpossible, KeptMoneyNotForShares, NothingDue, RefundAccountMissing,
-                           ShortfallSettled, SurplusAlreadyDecided, SurplusTooSmall)
+from shares.errors import (FewerSharesImpossible, KeptMoneyNotForShares, MemberLeftMoney, NothingDue,
+                           RefundAccountMissing, RefundAlreadyMade, RefundStillListed, ShortfallSettled,
+                           SurplusAlreadyDecided, SurplusTooSmall)
 from shares.labels import coop_iban_text, iban_text, register_words
 from shares.models import (ApplicationStatus, BankTransaction, Member, MembershipApplication, PaymentPurpose,
                            PaymentRequest, PaymentStatus, ShareEntry, Surplus, SurplusDecision, SurplusKind)
@@ -143,7 +144,7 @@ def mark_refunded(surplus: Surplus, *, actor: Account | None = None) -> None:
     """The bank transfer back to the payer was made: the surplus leaves the refund list (once)."""
     changed = db.session.execute(
         update(Surplus).where(Surplus.id == surplus.id, Surplus.decision == SurplusDecision.REFUND,
-                              Surplus.refunded_at.is_(None))
+                              Surplus.refunded_at.is_(None), Surplus.voided_at.is_(None))
         .values(refunded_at=utcnow()).execution_options(synchronize_session=False))
     if changed.rowcount != 1:
         raise SurplusAlreadyDecided()
@@ -163,7 +164,8 @@ def _mail(member_id: int, template: str, key: str, **context) -> None:
 
 
 def _check_overpayment(surplus: Surplus) -> None:
-    """Extra shares and credit are for money beyond what was due, of a member (not an applicant)."""
+    """Extra shares and credit are for money beyond what was due, of a member (not an applicant, nor
+    someone whose exit is in force: no renewal is made for them)."""
     if surplus.decision is not None:
         raise SurplusAlreadyDecided()
     if surplus.kind is not SurplusKind.OVERPAYMENT:
@@ -172,6 +174,8 @@ def _check_overpayment(surplus: Surplus) -> None:
         MembershipApplication.member_id == surplus.member_id).order_by(MembershipApplication.id.desc()).limit(1))
     if application is not None and application is not ApplicationStatus.ADMITTED:
         raise KeptMoneyNotForShares()
+    if register.exit_in_force(surplus.member_id):
+        raise MemberLeftMoney()  # a former member's money is only paid back
 
 
 # ----------------------------------------------------------------------------------------------
@@ -202,6 +206,8 @@ def fewer_shares_possible(surplus: Surplus, request: PaymentRequest | None = Non
 def keep_due(surplus: Surplus, *, actor: Account | None = None, note: str = "") -> PaymentRequest:
     """Accept the short payment as partial: the rest stays due, and the member is reminded (once)."""
     request = _short_request(surplus)
+    if register.exit_in_force(surplus.member_id):
+        raise MemberLeftMoney()  # no reminder to pay is sent to someone who left
     _claim(surplus, SurplusDecision.KEEP_DUE, actor, note)
     _mail(surplus.member_id, "balance_due", f"shares.balance_due:{surplus.id}", request=request,
           paid_cents=surplus.amount_cents, iban=coop_iban_text(),
@@ -275,21 +281,84 @@ def refund_refused_application(application: MembershipApplication, *, actor: Acc
     return kept
 
 
-def refund_on_leaving(redemption: ShareEntry, iban: str | None, *, actor: Account | None = None) -> Surplus | None:
-    """Put the paid-up value a leaving member's redemption gives back on the refund list, to ``iban``
-    (the account they gave when resigning, else their profile's), once per redemption (unique)."""
+def refund_redemption(redemption: ShareEntry, iban: str | None, *, leaving: bool,
+                      actor: Account | None = None) -> Surplus | None:
+    """Put the paid-up value a redemption gives back on the refund list, to ``iban`` (the account a
+    leaving member gave when resigning, else their profile's), once per redemption (unique column):
+    the one place both a plain redemption and an exit's put their refund."""
     amount = -redemption.paid_cents
     if amount <= 0:
         return None
     iban = _valid_iban(iban)
     kept = Surplus(member_id=redemption.member_id, share_entry_id=redemption.id, amount_cents=amount,
-                   kind=SurplusKind.LEAVING, refund_iban=iban, decision=SurplusDecision.REFUND,
-                   decided_at=utcnow(), decided_by_id=actor.id if actor else None)
+                   kind=SurplusKind.LEAVING if leaving else SurplusKind.REDEMPTION, refund_iban=iban,
+                   decision=SurplusDecision.REFUND, decided_at=utcnow(), decided_by_id=actor.id if actor else None)
     with savepoint(conflict=SurplusAlreadyDecided):
         db.session.add(kept)
         db.session.flush()
     audit.record("shares.surplus.refund", kept, actor=actor,
                  after={"amount_cents": amount, "iban": iban, "kind": kept.kind, "entry": redemption.id})
+    return kept
+
+
+def redemption_refund(redemption: ShareEntry) -> Surplus | None:
+    """The refund a redemption put on the refund list, unless it was voided."""
+    return db.session.scalar(select(Surplus).where(Surplus.share_entry_id == redemption.id,
+                                                   Surplus.voided_at.is_(None)))
+
+
+def void_refund(redemption: ShareEntry, *, actor: Account | None = None) -> Surplus | None:
+    """What ``redemption`` paid back is undone (the exit or the redemption corrected away): its refund,
+    not made yet, leaves the refund list. One conditional UPDATE on ``refunded_at IS NULL``: of a
+    refund marked paid and voided at the same moment, one wins; once paid, RefundAlreadyMade."""
+    kept = redemption_refund(redemption)
+    if kept is None:
+        return None
+    changed = db.session.execute(
+        update(Surplus).where(Surplus.id == kept.id, Surplus.refunded_at.is_(None), Surplus.voided_at.is_(None))
+        .values(voided_at=utcnow()).execution_options(synchronize_session=False))
+    db.session.refresh(kept)
+    if changed.rowcount != 1:
+        if kept.refunded_at is not None:
+            raise RefundAlreadyMade(kept.amount_cents, kept.refunded_at)
+        return None  # voided by someone else at the same moment: off the list all the same
+    audit.record("shares.surplus.void", kept, actor=actor,
+                 after={"amount_cents": kept.amount_cents, "iban": kept.refund_iban, "entry": redemption.id})
+    return kept
+
+
+def check_put_back(redemption: ShareEntry, paid_cents: int, *, exit_in_force: bool,
+                   actor: Account | None = None) -> None:
+    """A correction puts ``paid_cents`` of paid-up capital back into ``redemption``. Refused once its
+    refund was made (the money left: RefundAlreadyMade), and while its refund is on the list
+    (RefundStillListed) unless the correction puts back all of it with no exit in force: the
+    redemption is then undone and its refund voided, so the money is never both capital and repaid."""
+    kept = redemption_refund(redemption)
+    if kept is None or paid_cents <= 0:
+        return
+    if kept.refunded_at is not None:
+        raise RefundAlreadyMade(kept.amount_cents, kept.refunded_at)
+    if exit_in_force or paid_cents != kept.amount_cents:
+        raise RefundStillListed(kept.amount_cents, exit_in_force)
+    void_refund(redemption, actor=actor)
+
+
+def refund_after_exit(request: PaymentRequest, amount_cents: int, *, transaction: BankTransaction | None,
+                      actor: Account | None = None) -> Surplus:
+    """Money paid for ``request`` of a member whose exit is in force buys nothing: it goes on the refund
+    list at once, to the payer's account (else the member's), and nothing enters the register."""
+    iban = _valid_iban(transaction.counterparty_iban if transaction else None) or _valid_iban(
+        db.session.scalar(select(Member.iban).where(Member.id == request.member_id)))
+    kept = Surplus(member_id=request.member_id, payment_request_id=request.id,
+                   bank_transaction_id=transaction.id if transaction else None, amount_cents=amount_cents,
+                   kind=SurplusKind.AFTER_EXIT, refund_iban=iban, decision=SurplusDecision.REFUND,
+                   decided_at=utcnow(), decided_by_id=actor.id if actor else None)
+    with savepoint(conflict=SurplusAlreadyDecided):
+        db.session.add(kept)
+        db.session.flush()
+    audit.record("shares.surplus.refund", kept, actor=actor,
+                 after={"amount_cents": amount_cents, "iban": iban, "kind": kept.kind, "request": request.reference,
+                        "transaction": transaction.bank_reference if transaction else None})
     return kept
 
 
@@ -315,5 +384,6 @@ def open_underpayments_statement():
 
 
 def refund_list_statement():
-    return (select(Surplus).where(Surplus.decision == SurplusDecision.REFUND, Surplus.refunded_at.is_(None))
+    return (select(Surplus).where(Surplus.decision == SurplusDecision.REFUND, Surplus.refunded_at.is_(None),
+                                  Surplus.voided_at.is_(None))
             .order_by(Surplus.decided_at, Surplus.id))

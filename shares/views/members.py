@@ -68,10 +68,11 @@ def _my_shares_page(member, status: int = 200):
 def my_payments():
     member = own_member()
     requests = register.member_requests(member)
-    qr = {r.id: payments.request_qr_svg(r, label=_("QR code to pay %(reference)s with a banking app",
-                                                   reference=r.formatted_reference))
-          for r in requests if r.status in OPEN_STATUSES}
-    return render_template("shares/me/payments.html", member=member, requests=requests, qr=qr,
+    left = register.exit_in_force(member.id)  # money paid now would be paid back: nothing invites paying
+    qr = {} if left else {r.id: payments.request_qr_svg(r, label=_("QR code to pay %(reference)s with a banking app",
+                                                                 reference=r.formatted_reference))
+                          for r in requests if r.status in OPEN_STATUSES}
+    return render_template("shares/me/payments.html", member=member, requests=requests, qr=qr, left=left,
                            iban=coop_iban_text())
 
 

@@ -197,8 +197,12 @@ def _perform(action: str, member: Member, form) -> str:
         register.change_category(member, Category(form.category.data), on=form.effective_on.data, actor=actor)
         return _("Category changed.")
     if action == "redeem":
-        register.redeem(member, form.shares.data, on=form.effective_on.data, actor=actor)
-        return _("Redemption recorded.")
+        entry = register.redeem(member, form.shares.data, on=form.effective_on.data, actor=actor)
+        kept = surpluses.redemption_refund(entry)
+        if kept is None:
+            return _("Redemption recorded.")
+        return _("Redemption recorded. %(amount)s paid up is on the refund list, to be paid back to %(iban)s.",
+                 amount=euros(kept.amount_cents), iban=iban_text(kept.refund_iban) or _("the member's account"))
     if action == "resign":
         register.resign(member, on=form.effective_on.data, actor=actor, note=form.note.data or "")
         return _("Resignation recorded.")
@@ -208,11 +212,19 @@ def _perform(action: str, member: Member, form) -> str:
         return _("Exclusion recorded.")
     if action == "correct":
         entry = register.member_entry(member, form.entry_id.data)
+        redemption = register.exit_redemption(entry) if entry.kind in register.LEAVING else entry
+        listed = surpluses.redemption_refund(redemption) if redemption is not None else None
+        listed = listed if listed is not None and listed.refunded_at is None else None
         register.correct(entry, reason=form.reason.data, on=form.effective_on.data, shares=form.shares.data or 0,
                          capital_cents=form.capital_cents.data or 0, paid_cents=form.paid_cents.data or 0, actor=actor)
+        if listed is not None and surpluses.redemption_refund(redemption) is None:
+            return _("Correction recorded. The refund of %(amount)s is taken off the refund list.",
+                     amount=euros(listed.amount_cents))
         return _("Correction recorded.")
     tx = db.session.get(BankTransaction, form.transaction_id.data)
     applied = _resolve(tx, form, actor, member=member)
+    if _paid_after_exit(applied):
+        return _paid_after_exit_words(applied)
     if applied is not None and applied.surplus is not None:
         return _("Payment matched. %(amount)s beyond what was due is kept: decide what becomes of it in the "
                  "payments queue.", amount=euros(applied.surplus.amount_cents))
@@ -220,6 +232,17 @@ def _perform(action: str, member: Member, form) -> str:
         return _("Payment matched. %(due)s is still due: decide in the payments queue whether to keep it due, "
                  "buy fewer shares or pay the money back.", due=euros(applied.request.due_cents))
     return _("Payment matched.")
+
+
+def _paid_after_exit(applied) -> bool:
+    return applied is not None and applied.surplus is not None and applied.surplus.kind is SurplusKind.AFTER_EXIT
+
+
+def _paid_after_exit_words(applied) -> str:
+    kept = applied.surplus
+    return _("%(name)s has left the cooperative: nothing is recorded in the register. %(amount)s is on the refund "
+             "list, to be paid back to %(iban)s.", name=kept.member.name, amount=euros(kept.amount_cents),
+             iban=iban_text(kept.refund_iban) or _("the member's account"))
 
 
 def _receiver(form) -> Member | None:
@@ -369,6 +392,8 @@ def _queue_item(tx: BankTransaction, *, form=None, status: int = 200, applied=No
     suggestions = queries.suggestions_for(tx) if tx.in_queue and open_ and tx.amount_cents > 0 else []
     kept = (applied.surplus or applied.shortfall) if applied is not None else None
     extra = {}
+    if _paid_after_exit(applied):  # on the refund list already: nothing to decide
+        kept, extra = None, {"message": _paid_after_exit_words(applied)}
     if kept is not None and kept.kind is SurplusKind.UNDERPAYMENT and wants_partial():
         # The queue page's "Payments short of what was asked" follows (out of band), with this one in it.
         short = _short_rows()
@@ -414,6 +439,9 @@ def resolve_payment(tx_id: int):
         form.form_errors.append(error_message(exc))
         return _queue_item(tx, form=form, status=exc.status)
     if not wants_partial():
+        if _paid_after_exit(applied):
+            flash(_paid_after_exit_words(applied), "success")
+            return redirect(url_for("shares.payment_queue"))
         flash(_("Payment resolved."), "success")
         if applied is not None and applied.surplus is not None:
             flash(_("%(amount)s beyond what was due is kept: decide below what becomes of it.",
