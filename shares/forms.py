@@ -390,7 +390,8 @@ class QueueFilterForm(FlaskForm):
     class Meta:
         csrf = False  # a GET filter changes nothing
 
-    why = SelectField(choices=[SelectChoice(code, code) for code in ("", *WHY_WORDS)], validators=[Optional()])
+    why = SelectField(choices=[SelectChoice(code, code) for code in ("", *WHY_WORDS)],  # every reason the queue words
+                      validators=[Optional()])
 
 
 class StatementForm(FlaskForm):

@@ -209,6 +209,11 @@ def test_money_paid_after_the_exit_waits_for_staff_then_goes_on_the_refund_list(
     login_as("staff")
     queue = client.get("/staff/payments/queue").get_data(as_text=True)
     assert "Paid for a member who has left: it buys nothing" in queue
+    opened = client.get(f"/staff/payments/queue/{tx.id}").get_data(as_text=True)
+    assert "Rita Gone has left the cooperative: this money buys nothing and enters no register." in opened
+    assert "Put 60.00 € on the refund list" in opened and "cancelled" in opened and "still due" not in opened
+    only_left = client.get("/staff/payments/queue?why=left")  # the count's link filters the queue by it
+    assert only_left.status_code == 200 and "Members who left" in only_left.get_data(as_text=True)
     response = client.post(f"/staff/payments/queue/{tx.id}", data={
         f"tx{tx.id}-version": tx.version, f"tx{tx.id}-action": "match",
         f"tx{tx.id}-reference": request.formatted_reference}, follow_redirects=True)
