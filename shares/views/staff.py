@@ -368,7 +368,8 @@ def payment_queue():
     short = _short_rows() if first else []
     return render("shares/payment_queue.html", None, rows=rows, why=why, page=page, kept_rows=kept,
                   short_rows=short, row_forms={t.id: _match_form(t) for t in rows},
-                  surplus_forms={k.id: _surplus_forms(k) for k in kept + short}, **context)
+                  surplus_forms={k.id: _surplus_forms(k) for k in kept + short},
+                  gone=register.members_gone({k.member_id for k in kept + short}), **context)
 
 
 def _match_form(tx: BankTransaction, form=None):
@@ -402,7 +403,9 @@ def _queue_item(tx: BankTransaction, *, form=None, status: int = 200, applied=No
                   form=_match_form(tx, form), suggestions=suggestions, open_=open_,
                   deviates={s.request.id: bank.deviates(tx, s.request) for s in suggestions},
                   kept=kept, surplus_forms={kept.id: _surplus_forms(kept)} if kept else {}, oob=True,
-                  returning=returning, **extra, **_queue_context())
+                  returning=returning,
+                  gone=register.members_gone({k.member_id for k in ([kept] if kept else []) + extra.get("short_rows", [])}),
+                  **extra, **_queue_context())
 
 
 def _short_rows() -> list[Surplus]:
@@ -549,7 +552,8 @@ def _decide(surplus_id: int, name: str, form_class, action):
         return redirect(url_for("shares.payment_queue") + ("#short" if kept.kind is SurplusKind.UNDERPAYMENT
                                                             else "#kept"))
     return render("shares/surplus_decide.html", "shares/_partials/surplus.html", status=status, kept=kept,
-                  forms=_surplus_forms(kept, {name: form}), message=message, oob=True, **_queue_context())
+                  forms=_surplus_forms(kept, {name: form}), message=message, oob=True,
+                  gone=register.members_gone([kept.member_id]), **_queue_context())
 
 
 @bp.route("/staff/payments/kept/<int:surplus_id>/refund", methods=["POST"])

@@ -307,6 +307,9 @@ def test_a_former_member_s_overpayment_is_not_credited_to_next_year(client, logi
         surpluses.credit_next_year(kept)
     db.session.rollback()
     login_as("staff")
+    queue = client.get("/staff/payments/queue").get_data(as_text=True)  # the queue offers only the refund
+    assert "has left the cooperative: this money can only be paid back." in queue
+    assert "Pay it back" in queue and "Buy more shares with it" not in queue and "next year&#39;s membership" not in queue
     response = client.post(f"/staff/payments/kept/{kept.id}/credit", data={})
     assert response.status_code == 409
     assert "This person has left the cooperative: money received for them buys nothing" in response.get_data(
