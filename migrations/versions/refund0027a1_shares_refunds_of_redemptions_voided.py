@@ -1,7 +1,7 @@
 """shares: every redemption's refund on the refund list, money paid after an exit, refunds voided
 
 Revision ID: refund0027a1
-Revises: wgrejoin0026a1
+Revises: reapply0027a1
 Create Date: 2026-11-29 09:00:00
 
 The money kept for staff (shares_surplus) gets two kinds, both decided (refund) at once:
@@ -16,7 +16,7 @@ from alembic import op
 import app.db
 
 revision = 'refund0027a1'
-down_revision = 'wgrejoin0026a1'
+down_revision = 'reapply0027a1'
 branch_labels = None
 depends_on = None
 
