@@ -12,11 +12,14 @@
 4. ``withdraw``: the applicant changes their mind before paying anything (their request is
    cancelled; with money received, the cooperative decides and refunds).
 5. ``apply_again``: an applicant whose application ended (refused or withdrawn), signed in, applies
-   again: a new application for the same member, the old one kept as it ended.
+   again: a new application for the same member, the old one kept as it ended. A former member's
+   membership is not opened again (``MembershipEnded``): a resigned one joins anew, an excluded one
+   only through the board (see docs/register.md, "A former member").
 
 ``join`` is the public form's verb: it says nothing about other people. An address that has an account
-and a national or enterprise number a membership holds create nothing; the address typed is told by
-mail (see docs/security.md, "What /join tells a visitor").
+and a national or enterprise number a membership (or an excluded person) holds create nothing; the
+address is told by mail, at most once a day per account and per number (see docs/security.md, "What
+/join tells a visitor").
 
 A member is welcomed by mail with their certificate attached once admitted (``shares.mailing``)."""
 from __future__ import annotations
@@ -24,7 +27,8 @@ from __future__ import annotations
 from datetime import date
 
 from flask import current_app, url_for
-from sqlalchemy import func, select, update
+from sqlalchemy import func, or_, select, update
+from sqlalchemy.exc import IntegrityError
 
 from app import audit
 from app.clock import today, utcnow
@@ -33,9 +37,10 @@ from app.extensions import db
 from app.models import Account
 from app.uow import savepoint
 from shares import register, surplus
-from shares.models import (ApplicationStatus, Category, Member, MemberKind, MembershipApplication, Surplus, SurplusKind,
-                           PaymentPurpose, PaymentRequest, PaymentStatus)
-from shares.errors import ApplicationEnded, ApplicationPending, IdentityInRegister, InvalidShareCount, RequestNotPayable
+from shares.models import (ApplicationStatus, Category, EntryKind, Member, MemberKind, MembershipApplication, Surplus,
+                           SurplusKind, PaymentPurpose, PaymentRequest, PaymentStatus)
+from shares.errors import (ApplicationEnded, ApplicationPending, DuplicateEmail, IdentityInRegister, InvalidShareCount,
+                           RequestNotPayable)
 from shares.payments import cancel_payment_request, create_payment_request
 from shares.services import check_category, check_identity, create_member, identity_guarded, identity_in_register
 from shares.settings import share_price_cents
@@ -74,6 +79,16 @@ class ApplicationOpen(Conflict):
 
 class NothingToApplyFor(Conflict):
     """Applying again as a member (admitted, or entered by staff): a member buys more shares instead."""
+
+
+class MembershipEnded(Conflict):
+    """Applying again after leaving (resigned or excluded, in force): a membership that ended is not
+    opened again. A resigned person joins anew (the form, another address: a new member number) or
+    writes to the cooperative; an excluded one only through the board (they write to the cooperative)."""
+
+    def __init__(self, on: date, excluded: bool):
+        super().__init__()
+        self.on, self.excluded = on, excluded
 
 
 def admission_mode() -> str:
@@ -135,18 +150,62 @@ def join(*, email: str, kind: MemberKind, category: Category, shares: int, langu
     _check_shares(shares)
     numbers = {"national_number": fields.get("national_number") or None,
                "enterprise_number": fields.get("enterprise_number") or None}
-    holder = identity_in_register(**numbers)
+    holder = identity_in_register(**numbers) or _excluded_with(numbers)
     if holder is None:
         try:
             application = apply(email=email, kind=kind, category=category, shares=shares, language=language,
                                 **fields)
         except IdentityInRegister as exc:  # an application with the same number landed meanwhile
             holder = exc.holder
+        except (DuplicateEmail, IntegrityError):  # an account with this address landed meanwhile (two tabs)
+            account = find_account(email)
+            if account is None:  # the insert was refused for another reason: not ours to word
+                raise
+            _tell_address_taken(account)
+            return None
         else:
             mail_application(application)
             return application
     _tell_number_taken(email, language, kind, holder, numbers)
     return None
+
+
+def _excluded_with(numbers: dict) -> Member | None:
+    """A member excluded (in force) with this national or enterprise number: only the board admits
+    them again, so the public form treats their number as held (no second member record)."""
+    conditions = [getattr(Member, name) == value for name, value in numbers.items() if value]
+    if not conditions:
+        return None
+    for member in db.session.scalars(select(Member).where(or_(*conditions), Member.holds_identity.is_(False))):
+        if register.holding(member).left is EntryKind.EXCLUSION:
+            return member
+    return None
+
+
+def _once_a_day(key: str) -> str | None:
+    """The outbox's dedupe key for a mail /join sends at most once a day for ``key`` (an account, a
+    number), or None when today's is queued already: a flood of forms gives one mail, not one each."""
+    from app.models import OutboxMessage
+
+    dedupe_key = f"shares.join:{key}:{today().isoformat()}"
+    if db.session.scalar(select(OutboxMessage.id).where(OutboxMessage.dedupe_key == dedupe_key)) is not None:
+        return None
+    return dedupe_key
+
+
+def _queue_once(key: str, to: str, language: str, template: str, **context) -> None:
+    """Queue ``template`` unless /join sent it for ``key`` today; the unique key decides two at once."""
+    from app.mail import queue_mail
+
+    dedupe_key = _once_a_day(key)
+    if dedupe_key is None:
+        return
+    try:
+        with savepoint():
+            queue_mail(to, language, template, dedupe_key=dedupe_key, **context)
+            db.session.flush()
+    except IntegrityError:  # the same mail queued by a form sent at the same moment
+        pass
 
 
 def mail_application(application: MembershipApplication, *, sign_in_link: bool = True) -> None:
@@ -167,30 +226,37 @@ def mail_application(application: MembershipApplication, *, sign_in_link: bool =
 
 
 def _tell_address_taken(account: Account) -> None:
-    """Someone used the form with ``account``'s address: its owner learns it, in their language, and
-    how to sign in instead (or to apply again from My shares, their application having ended)."""
+    """Someone used the form with ``account``'s address: its owner learns it, in their language (at
+    most once a day), and what to do: sign in (a member, an applicant waiting), apply again from My
+    shares (their application ended), or, their membership having ended or the account being staff's
+    without a membership, join with another address or write to the cooperative."""
     if not account.active:
         return
     from app.jobs import public_url
-    from app.mail import queue_mail
     from shares.queries import member_for_account
 
     member = member_for_account(account.id)
-    ended = member is not None and reapply_refusal(member) is None
+    refusal = reapply_refusal(member) if member is not None else None
+    ended = member is not None and refusal is None
+    left = refusal if isinstance(refusal, MembershipEnded) else None
     link = public_url(url_for("auth.login", next=url_for("shares.apply_again") if ended else None))
-    queue_mail(account.email, account.language, "join_address_taken", account=account, ended=ended, link=link,
-               coop_name=current_app.config.get("COOP_NAME", ""))
+    _queue_once(f"address:{account.id}", account.email, account.language, "join_address_taken", account=account,
+                ended=ended, left_on=left.on if left else None, excluded=bool(left and left.excluded),
+                not_member=member is None, link=link, join_link=public_url(url_for("shares.apply")),
+                coop_name=current_app.config.get("COOP_NAME", ""),
+                contact=current_app.config.get("COOP_CONTACT_EMAIL", ""))
 
 
 def _tell_number_taken(email: str, language: str, kind: MemberKind, holder: Member, numbers: dict) -> None:
-    """The national or enterprise number typed belongs to a membership that has not ended: nothing is
-    created; the address typed is told (not whose number it is), and staff see the attempt."""
+    """The national or enterprise number typed belongs to a membership that has not ended (or to an
+    excluded member): nothing is created; the address typed is told (not whose number it is), at most
+    once a day per number whatever the address, and staff see every attempt."""
     from app.jobs import public_url
-    from app.mail import queue_mail
 
-    queue_mail(email, language, "join_number_taken", company=kind is MemberKind.LEGAL,
-               coop_name=current_app.config.get("COOP_NAME", ""),
-               contact=current_app.config.get("COOP_CONTACT_EMAIL", ""), link=public_url(url_for("auth.login")))
+    number = numbers.get("enterprise_number") or numbers.get("national_number")
+    _queue_once(f"number:{number}", email, language, "join_number_taken", company=kind is MemberKind.LEGAL,
+                coop_name=current_app.config.get("COOP_NAME", ""),
+                contact=current_app.config.get("COOP_CONTACT_EMAIL", ""), link=public_url(url_for("auth.login")))
     audit.record("shares.application.number_taken", holder,
                  after={"email": email, **{name: value for name, value in numbers.items() if value}})
 
@@ -199,9 +265,13 @@ def reapply_refusal(member: Member) -> DomainError | None:
     """Why ``member`` cannot apply again now, or None: the rule of :func:`apply_again` and of My
     shares, which offers it only when it would be taken. Only an applicant whose last application
     ended (refused or withdrawn) applies again; one waiting has theirs (``ApplicationOpen``), a member
-    buys more shares (``NothingToApplyFor``)."""
+    buys more shares (``NothingToApplyFor``), a former member's membership ended (``MembershipEnded``:
+    not opened again)."""
     application = application_for(member.id)
     if application is None or application.status is ApplicationStatus.ADMITTED:
+        position = register.holding(member)
+        if position.left is not None:
+            return MembershipEnded(position.left_on, position.left is EntryKind.EXCLUSION)
         return NothingToApplyFor()
     if application.status in (ApplicationStatus.REFUSED, ApplicationStatus.WITHDRAWN):
         return None

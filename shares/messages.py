@@ -1,6 +1,7 @@
 """The sentences people read for the shares module's errors: declared once (``app.errors``)."""
 from __future__ import annotations
 
+from flask import current_app
 from flask_babel import lazy_gettext as _l
 from flask_babel import ngettext
 
@@ -17,6 +18,12 @@ from shares.labels import (APPLICATION_WORDS, COUNTRIES, DOCUMENT_WORDS, PAYMENT
 from shares.models import (BankStatementImport, BankTransaction, CoopDocument, Member, MemberRequest,
                            MembershipApplication, PaymentRequest, RegisterExport, Surplus)
 from shares.references import format_reference
+
+
+
+def _contact() -> str:
+    return current_app.config.get("COOP_CONTACT_EMAIL", "")
+
 
 register_messages({
     errors.InvalidShareCount: _l("Enter a whole number of shares, 1 or more."),
@@ -89,6 +96,12 @@ register_messages({
     admission.ApplicationOpen: _l("Your membership application is still waiting: you can apply again only once it "
                                   "has ended."),
     admission.NothingToApplyFor: _l("You are a member already: to have more shares, buy them from My shares."),
+    admission.MembershipEnded: lambda exc: str(
+        _l("Your membership ended on %(date)s by exclusion. Only the board can admit you again: if you wish it, "
+           "write to the cooperative: %(contact)s", date=format_day(exc.on), contact=_contact()) if exc.excluded
+        else _l("Your membership ended on %(date)s, when you resigned, and a membership that ended is not opened "
+                "again. To become a member again, write to the cooperative: %(contact)s", date=format_day(exc.on),
+                contact=_contact())),
     member_requests.RequestAlreadyPending: _l("You already have a request of this kind waiting for staff."),
     member_requests.RequestAlreadyDecided: _l("Someone decided this request first."),
     email_change.SameEmail: _l("This is already your e-mail address."),
