@@ -291,6 +291,10 @@ def apply_again():
                                                     category=Category(form.category.data), actor=current_user)
                 admission.mail_application(application, sign_in_link=False)
         except DomainError as exc:  # the category a company cannot take, or what changed meanwhile
+            if isinstance(exc, (admission.ApplicationOpen, admission.NothingToApplyFor, admission.MembershipEnded)):
+                # another tab applied (or the membership changed) meanwhile: the reason alone, no form
+                return render_template("shares/me/apply_again.html", member=member, form=None,
+                                       reason=error_text(exc), prices={}), exc.status
             if isinstance(exc, LegalPersonInCategoryA):
                 form.category.errors.append(error_text(exc))
             elif isinstance(exc, IdentityInRegister):

@@ -165,6 +165,21 @@ def test_a_held_number_gets_one_mail_a_day_whatever_the_address_typed(app, make_
         AuditEntry.action == "shares.application.number_taken")) == 4  # staff still see every attempt
 
 
+def test_apply_again_after_another_tab_applied_shows_the_refusal_alone(app, client, make_member, monkeypatch):
+    first = _refused(client, app, make_member)
+    browser = app.test_client()
+    sign_in(browser, first.member.account)
+    assert browser.post("/me/application/new", data={"category": "A", "shares": "3", "consent": "y"}).status_code == 302
+    monkeypatch.setattr(admission, "reapply_refusal", lambda member: None)  # the second tab's check ran first
+    before = counts()
+    page = browser.post("/me/application/new", data={"category": "B", "shares": "2", "consent": "y"})
+    assert page.status_code == 409 and counts() == before
+    text = _words(page.get_data(as_text=True))
+    assert "Your membership application is still waiting" in text
+    assert "Your earlier membership application has ended" not in text and 'name="shares"' not in \
+        page.get_data(as_text=True)
+
+
 def test_a_legal_person_excluded_keeps_its_enterprise_number_from_the_form(app, make_member, outbox):
     _former(make_member, "excluded", kind=MemberKind.LEGAL, enterprise_number="0403170701", legal_name="Old Co")
     before = counts()
