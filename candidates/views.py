@@ -104,13 +104,16 @@ def _form_fields(form: ApplicationForm) -> dict:
 
 
 def _form_page(call, member, form, application, status=200, problem=None):
+    from shares.admission import reapply_refusal
+
     eligibility = services.member_eligibility(call, member, application=application)
     versions = queries.versions(application) if application is not None else []
     return render_template("candidates/application.html", call=call, member=member, form=form,
                            application=application, eligibility=eligibility, versions=versions, problem=problem,
                            legal=member.kind is MemberKind.LEGAL,
                            missing=services.missing_fields(application) if application else [],
-                           editable=_editable(call, application), today=today()), status
+                           editable=_editable(call, application), today=today(),
+                           can_apply_again=reapply_refusal(member) is None), status
 
 
 def _editable(call, application) -> bool:

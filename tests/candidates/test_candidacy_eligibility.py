@@ -100,3 +100,29 @@ def test_submission_refused_when_not_in_good_standing(open_call, standing_member
     with pytest.raises(NotEligible) as caught:
         services.submit_application(application, actor=member.account)
     assert caught.value.reasons == ["not_in_good_standing"]
+
+
+def test_an_applicant_refused_with_a_draft_candidacy_is_led_to_apply_again_not_to_pay(app, client, open_call,
+                                                                                    make_member):
+    """Their request is cancelled: nothing is due on My payments. The way to stand is to apply again."""
+    from shares import admission
+    from tests.factories import sign_in
+    from tests.shares.test_joining import _applicant
+
+    call = open_call()
+    application = _applicant(client, app)
+    member = application.member
+    services.save_application(call, member, full_fields(), photo=png_bytes(), actor=member.account)
+    db.session.commit()
+    browser = app.test_client()
+    sign_in(browser, member.account)
+    waiting = browser.get(f"/candidates/me/{call.slug}/application").get_data(as_text=True)
+    assert "/me/application/new" not in waiting  # an application waiting: nothing to apply for again
+    admission.decide(application, admit=False, decision_on=today(), decision_reference="CA-1",
+                     actor=make_member().account)
+    db.session.commit()
+    page = browser.get(f"/candidates/me/{call.slug}/application")
+    text = page.get_data(as_text=True)
+    assert page.status_code == 200
+    assert 'href="/me/application/new"' in text and "apply again. Once admitted, you can stand" in text
+    assert "See what to pay, and pay it" not in text
