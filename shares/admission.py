@@ -81,6 +81,12 @@ class NothingToApplyFor(Conflict):
     """Applying again as a member (admitted, or entered by staff): a member buys more shares instead."""
 
 
+class JoinRaced(Conflict):
+    """Another form landed while this one was made (the same address, or the same member number given
+    to both): nothing of this one is kept. Sent once more (``shares.views.public``), it sees the other:
+    an address taken is then told by mail, as always, never refused on the page."""
+
+
 class MembershipEnded(Conflict):
     """Applying again after leaving (resigned or excluded, in force): a membership that ended is not
     opened again. A resigned person joins anew (the form, another address: a new member number) or
@@ -157,12 +163,8 @@ def join(*, email: str, kind: MemberKind, category: Category, shares: int, langu
                                 **fields)
         except IdentityInRegister as exc:  # an application with the same number landed meanwhile
             holder = exc.holder
-        except (DuplicateEmail, IntegrityError):  # an account with this address landed meanwhile (two tabs)
-            account = find_account(email)
-            if account is None:  # the insert was refused for another reason: not ours to word
-                raise
-            _tell_address_taken(account)
-            return None
+        except (DuplicateEmail, IntegrityError) as exc:  # another form landed meanwhile (two tabs, one address)
+            raise JoinRaced() from exc
         else:
             mail_application(application)
             return application

@@ -96,6 +96,8 @@ register_messages({
     admission.ApplicationOpen: _l("Your membership application is still waiting: you can apply again only once it "
                                   "has ended."),
     admission.NothingToApplyFor: _l("You are a member already: to have more shares, buy them from My shares."),
+    admission.JoinRaced: _l("Another form was sent at the same moment, and nothing of this one was recorded. "
+                            "Send it again."),
     admission.MembershipEnded: lambda exc: str(
         _l("Your membership ended on %(date)s by exclusion. Only the board can admit you again: if you wish it, "
            "write to the cooperative: %(contact)s", date=format_day(exc.on), contact=_contact()) if exc.excluded

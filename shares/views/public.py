@@ -78,11 +78,13 @@ def apply():
     if form.is_submitted() and form.validate():
         started = time.monotonic()
         try:
-            with unit_of_work():
-                admission.join(email=form.email.data, kind=MemberKind(form.kind.data),
-                               category=Category(form.category.data), shares=form.shares.data,
-                               language=form.language.data, **application_fields(form))
-        except DomainError as exc:  # a conflict of the moment (two forms at once): said, nothing kept
+            try:
+                _join(form)
+            except admission.JoinRaced:  # another form landed meanwhile (two tabs): once more, it sees it now
+                _join(form)
+        except DomainError as exc:  # a conflict of the moment that lasts: said, nothing kept
+            if isinstance(exc, admission.JoinRaced):
+                return _join_page(form, exc.status, error_message(exc))
             application_refused(form, exc)
             return _join_page(form, exc.status)
         # The same answer, after the same time, whoever the address and the number belong to.
@@ -90,6 +92,12 @@ def apply():
         session["join_email"] = form.email.data.strip().lower()
         return redirect(url_for("shares.application_received"))
     return _join_page(form, 400 if form.errors else 200)
+
+
+def _join(form: ApplicationForm) -> None:
+    with unit_of_work():
+        admission.join(email=form.email.data, kind=MemberKind(form.kind.data), category=Category(form.category.data),
+                       shares=form.shares.data, language=form.language.data, **application_fields(form))
 
 
 @bp.route("/join/received")

@@ -488,5 +488,6 @@ def test_two_applications_given_the_same_member_number_meanwhile_is_a_conflict_n
     monkeypatch.setattr(services, "next_member_number", lambda: 1)  # the first application's number
     second = client.post("/join", data=GOOD | {"email": "other@example.be", "national_number": "",
                                                "first_name": "Other"}, headers={"Accept-Language": "en"})
-    assert second.status_code == 409 and "Someone changed this at the same time" in second.get_data(as_text=True)
+    assert second.status_code == 409  # sent once more by itself (a number taken meanwhile is taken afresh), then said
+    assert "Another form was sent at the same moment" in second.get_data(as_text=True)
     assert db.session.scalar(db.select(db.func.count()).select_from(MembershipApplication)) == 1
