@@ -25,8 +25,8 @@ from shares.errors import (BelowMinimumShares, BoardApprovalRequired, BoardDecis
                            CorrectionBeforeEntry, EntryNotCorrectable, FutureDate, IdentityTakenSinceExit,
                            InvalidShareCount, LaterEntries, MemberLeftMoney, MemberNotActive, NotACredit,
                            NotEnoughShares, NothingToCorrect, PaymentConflict, PaymentRecordedMeanwhile, ReasonRequired,
-                           ReceivedBeforeAsked, RequestNotPayable, RequestPaidInFull, SameCategory, SameMember,
-                           StaleConfirmation, UnpaidShares)
+                           ReceivedBeforeAsked, RefundAlreadyMade, RequestNotPayable, RequestPaidInFull, SameCategory,
+                           SameMember, StaleConfirmation, UnpaidShares)
 from shares.labels import register_words
 from shares.models import (ApplicationStatus, BankTransaction, Category, EntryKind, Member, MembershipApplication,
                            PaymentPurpose, PaymentRequest, PaymentStatus, ShareEntry, Surplus, SurplusKind)
@@ -421,8 +421,9 @@ def correct(entry: ShareEntry, *, reason: str, on: date | None = None, shares: i
     figure of the register but the entry's amount.
 
     Correcting a resignation, exclusion or category change voids its effect on the member's status; an
-    exit's refund not made yet leaves the refund list with it (once made, the exit stays:
-    RefundAlreadyMade). Paid-up capital put back into a redemption follows ``surplus.check_put_back``."""
+    exit's refund stays on the refund list as long as its redemption stands (once made, the exit stays:
+    RefundAlreadyMade). Paid-up capital put back into a redemption follows ``surplus.check_put_back``,
+    which takes the refund off the list when all of it comes back with no exit in force."""
     from shares import surplus as surpluses  # shares.surplus builds on this module
 
     reason = (reason or "").strip()
@@ -451,11 +452,14 @@ def correct(entry: ShareEntry, *, reason: str, on: date | None = None, shares: i
         # Voiding a category change restores the category in force before it.
         before = holdings_excluding(member, entry)
         category = before
-    # What an exit or a redemption paid back is never both on the refund list and capital again.
+    # What an exit or a redemption paid back is never both on the refund list and capital again. The
+    # exit's refund stays listed while its redemption stands: the money is still owed to the member
+    # until a correction puts the shares back (check_put_back then takes it off the list).
     if entry.kind in LEAVING:
         redemption = exit_redemption(entry)
-        if redemption is not None:
-            surpluses.void_refund(redemption, actor=actor)  # refused once the refund was made
+        made = surpluses.redemption_refund(redemption) if redemption is not None else None
+        if made is not None and made.refunded_at is not None:  # the money left: the exit stays
+            raise RefundAlreadyMade(made.amount_cents, made.refunded_at)
     elif entry.kind is EntryKind.REDEMPTION and paid_cents > 0:
         surpluses.check_put_back(entry, paid_cents, exit_in_force=holding(member, today()).left is not None,
                                  actor=actor)

@@ -220,6 +220,11 @@ def _perform(action: str, member: Member, form) -> str:
         if listed is not None and surpluses.redemption_refund(redemption) is None:
             return _("Correction recorded. The refund of %(amount)s is taken off the refund list.",
                      amount=euros(listed.amount_cents))
+        if listed is not None and entry.kind in register.LEAVING:
+            return _("Correction recorded: the exit no longer counts. Its shares stay redeemed, so the refund of "
+                     "%(amount)s stays on the refund list. To give the member their shares back, correct the "
+                     "redemption too: putting all of it back takes the refund off the list.",
+                     amount=euros(listed.amount_cents))
         return _("Correction recorded.")
     tx = db.session.get(BankTransaction, form.transaction_id.data)
     applied = _resolve(tx, form, actor, member=member)

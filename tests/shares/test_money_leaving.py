@@ -53,14 +53,21 @@ def _entry(member, kind):
 
 # --- 1. an exit undone -----------------------------------------------------------------------------
 
-def test_an_exit_undone_takes_its_refund_off_the_list_and_leaving_again_lists_one_refund(member_with_shares):
-    """h43 #1: 90 EUR paid in, resigned, the exit corrected away, the shares put back, resigned again:
-    one refund of 90 EUR on the list, not two (180 EUR for 90 EUR received)."""
+def test_an_exit_undone_keeps_its_refund_until_the_shares_come_back_and_leaving_again_lists_one_refund(
+        member_with_shares):
+    """h43 #1 and h46 N2: 90 EUR paid in, resigned, the exit corrected away: the redemption stands, so its
+    90 EUR stay on the refund list (owed to the member); the shares put back take it off; resigned again:
+    one refund of 90 EUR on the list, not two (180 EUR for 90 EUR received), and never none."""
     member = member_with_shares(3, on=D(2024, 1, 1), iban=IBAN)
     resignation, redemption = register.resign(member, on=D(2024, 2, 1))
     db.session.commit()
     assert _refund_list() == [("leaving", 9000)]
     register.correct(resignation, reason="resigned by mistake", on=D(2024, 2, 2))
+    db.session.commit()
+    assert _refund_list() == [("leaving", 9000)]
+    assert register.holding(member).status == "active" and _figures(member) == (0, 0, 0)
+    register.correct(redemption, reason="shares back: the exit was a mistake", on=D(2024, 2, 2), shares=3,
+                     capital_cents=9000, paid_cents=9000)
     db.session.commit()
     assert _refund_list() == []
     voided = db.session.scalar(select(Surplus).where(Surplus.share_entry_id == redemption.id))
@@ -68,14 +75,25 @@ def test_an_exit_undone_takes_its_refund_off_the_list_and_leaving_again_lists_on
     with pytest.raises(SurplusAlreadyDecided):  # a voided refund cannot be marked paid back
         surpluses.mark_refunded(voided)
     db.session.rollback()
-    register.correct(redemption, reason="shares back: the exit was a mistake", on=D(2024, 2, 2), shares=3,
-                     capital_cents=9000, paid_cents=9000)
-    db.session.commit()
     assert register.holding(member).status == "active" and _figures(member) == (3, 9000, 9000)
     register.resign(member, on=D(2024, 3, 1))
     db.session.commit()
     assert _refund_list() == [("leaving", 9000)]
     assert _figures(member) == (0, 0, 0)
+
+
+def test_an_exit_corrected_alone_then_recorded_again_keeps_the_money_listed(member_with_shares):
+    """h46 N2: re-dating an exit (corrected, then resigned again) without touching the redemption: the
+    90 EUR paid in stay on the refund list, once."""
+    member = member_with_shares(3, on=D(2024, 1, 1), iban=IBAN)
+    resignation, redemption = register.resign(member, on=D(2024, 2, 1))
+    db.session.commit()
+    register.correct(resignation, reason="wrong date", on=D(2024, 2, 2))
+    db.session.commit()
+    assert len(register.resign(member, on=D(2024, 3, 1))) == 1  # nothing left to redeem
+    db.session.commit()
+    assert _refund_list() == [("leaving", 9000)]
+    assert register.holding(member).status == "resignation" and _figures(member) == (0, 0, 0)
 
 
 def test_an_exit_whose_refund_was_made_stays_and_says_why(client, login_as, member_with_shares):
@@ -116,15 +134,24 @@ def test_paid_capital_is_not_put_back_while_its_refund_is_listed(client, login_a
     assert ("The 90.00 € this redemption pays back are still on the refund list: correct the resignation or "
             "exclusion first") in response.get_data(as_text=True)
     assert _refund_list() == [("leaving", 9000)] and _figures(member) == (0, 0, 0)
-    # Undoing the exit from the page says the refund left the list.
+    # Undoing the exit from the page says the refund stays listed while the shares stay redeemed.
     db.session.expire_all()
     response = client.post(f"/staff/members/{member.id}/register/correct", data={
         "entry_id": resignation.id, "shares": "0", "effective_on": "2024-02-02", "reason": "resigned by mistake",
         "confirmed": "1", "register_version": member.version})
     assert response.status_code == 302
+    assert ("Its shares stay redeemed, so the refund of 90.00 € stays on the refund list. To give the member their "
+            "shares back, correct the redemption too") in client.get(f"/staff/members/{member.id}").get_data(as_text=True)
+    assert _refund_list() == [("leaving", 9000)]
+    db.session.expire_all()
+    response = client.post(f"/staff/members/{member.id}/register/correct", data={
+        "entry_id": redemption.id, "shares": "3", "capital_cents": "90", "paid_cents": "90",
+        "effective_on": "2024-02-02", "reason": "resigned by mistake", "confirmed": "1",
+        "register_version": db.session.get(type(member), member.id).version})
+    assert response.status_code == 302
     assert "The refund of 90.00 € is taken off the refund list." in client.get(
         f"/staff/members/{member.id}").get_data(as_text=True)
-    assert _refund_list() == []
+    assert _refund_list() == [] and _figures(member) == (3, 9000, 9000)
 
 
 def test_a_plain_redemption_is_undone_by_putting_all_of_it_back(member_with_shares):
