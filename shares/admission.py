@@ -57,6 +57,14 @@ class ApplicationNotPaid(DomainError):
     """Only a paid application can be admitted."""
 
 
+class AdmittedByReturnedPayment(Conflict):
+    """The bank took back the payment that admitted ``name``: a return does not undo an admission."""
+
+    def __init__(self, name: str) -> None:
+        super().__init__(name)
+        self.name = name
+
+
 class ApplicationMoneyReceived(Conflict):
     """Money came for the application: withdrawing it is the cooperative's decision (it refunds)."""
 
@@ -373,8 +381,9 @@ def decide(application: MembershipApplication, *, admit: bool, decision_on: date
         raise FutureDate()
     _lock_request(application)  # before the application, in the order a payment takes them (see withdraw)
     if admit:
-        if application.status is ApplicationStatus.AWAITING_PAYMENT:
-            raise ApplicationNotPaid()
+        if application.status is ApplicationStatus.AWAITING_PAYMENT \
+                or application.payment_request.status is not PaymentStatus.PAID:
+            raise ApplicationNotPaid()  # a payment the bank took back admits nobody
         _admit(application, on=decision_on, decision_on=decision_on, decision_reference=decision_reference,
                actor=actor, before=(ApplicationStatus.AWAITING_DECISION,), note=note)
         return
@@ -392,6 +401,33 @@ def decide(application: MembershipApplication, *, admit: bool, decision_on: date
     audit.record("shares.application.refuse", application, actor=actor,
                  after={"decision_on": decision_on, "decision_reference": decision_reference, "note": note,
                         "to_refund_cents": to_refund, "refund": refund.id if refund is not None else None})
+
+
+def application_paid_by(request: PaymentRequest) -> MembershipApplication | None:
+    """The application whose payment ``request`` is, if any."""
+    return db.session.scalar(select(MembershipApplication).where(MembershipApplication.payment_request_id == request.id))
+
+
+def check_payment_returnable(application: MembershipApplication) -> None:
+    """The bank is taking back this application's payment: refused once the application was admitted
+    (AdmittedByReturnedPayment): the membership stands until staff record its end; then the return is
+    recorded as any former member's."""
+    if application.status is ApplicationStatus.ADMITTED:
+        raise AdmittedByReturnedPayment(application.member.name)
+
+
+def payment_taken_back(application: MembershipApplication, *, actor: Account | None = None) -> bool:
+    """The bank took back the payment of an application waiting for the board (decision mode): it waits
+    for its payment again (one conditional transition), and the board cannot admit it meanwhile.
+    Returns whether it moved."""
+    db.session.refresh(application)
+    if application.status is not ApplicationStatus.AWAITING_DECISION \
+            or application.payment_request.status is PaymentStatus.PAID:
+        return False
+    _transition(application, (ApplicationStatus.AWAITING_DECISION,), ApplicationStatus.AWAITING_PAYMENT)
+    audit.record("shares.application.payment_returned", application, actor=actor,
+                 after={"status": ApplicationStatus.AWAITING_PAYMENT})
+    return True
 
 
 def _lock_request(application: MembershipApplication) -> PaymentRequest:

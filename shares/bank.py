@@ -41,7 +41,8 @@ from app.uow import savepoint
 from shares import register
 from shares.camt import Statement, parse_camt053
 from shares.errors import (BookedInFuture, NoPaymentToReturn, NotACredit, NotAReturn, PaidBeforeAsked, ReasonRequired,
-                           RequestNotPayable, StatementAlreadyImported, StatementError, TransactionAlreadyResolved)
+                           RequestNotPayable, ReturnedAfterRefund, StatementAlreadyImported, StatementError,
+                           TransactionAlreadyResolved)
 from shares.labels import register_words
 from shares.models import (QUEUE_STATUSES, BankStatementImport, BankTransaction, MatchStatus, PaymentRequest,
                            PaymentStatus, ShareEntry, Surplus, SurplusDecision, SurplusKind)
@@ -420,37 +421,127 @@ def dismiss(tx: BankTransaction, *, expected_version: int, reason: str, actor: A
                  after={"status": MatchStatus.IGNORED, "reason": reason})
 
 
-def returned_entry(tx: BankTransaction, request: PaymentRequest) -> ShareEntry:
-    """The payment of ``request`` that money taken back by the bank (``tx``, a debit) returns: a payment
-    entry of that amount not taken out yet, the latest (NoPaymentToReturn if none: staff correct by hand)."""
+@dataclass
+class Returned:
+    """What a payment returned by the bank undoes (``payment_returned``): the payment entries taken out of
+    the register, the money of that transfer kept off the register (an overpayment, a short payment paid
+    back, money paid after the exit) taken off, and what follows for the member."""
+    request: PaymentRequest
+    amount_cents: int
+    entries: list[ShareEntry] = field(default_factory=list)
+    kept: list[Surplus] = field(default_factory=list)
+    paid_on: date | None = None
+    register_cents: int = 0  # taken out of the register's payments
+    refund_list_cents: int = 0  # no longer to pay back: taken off the refund list
+    left: bool = False  # the member's exit is in force: nothing is asked of them again
+    application_reopened: bool = False  # the application waits for its payment again
+    reinstatement_undone: bool = False  # the lapse this payment ended is in force again
+
+    @property
+    def entry(self) -> ShareEntry | None:
+        return self.entries[-1] if self.entries else None
+
+
+def _kept_off_register(kept: Surplus | None) -> bool:
+    """Money of a transfer that is not in the register's payments: an overpayment's excess still waiting
+    or listed for a refund, money paid after the exit, a short payment paid back (its entry reversed)."""
+    if kept is None or kept.voided_at is not None:
+        return False
+    if kept.kind in (SurplusKind.OVERPAYMENT, SurplusKind.AFTER_EXIT):
+        return kept.decision in (None, SurplusDecision.REFUND)
+    return kept.kind is SurplusKind.UNDERPAYMENT and kept.decision is SurplusDecision.REFUND
+
+
+def returned_money(tx: BankTransaction, request: PaymentRequest) -> Returned:
+    """What money taken back by the bank (``tx``, a debit) returns of ``request``: the latest credit of that
+    amount matched to it whose money is still somewhere (its payment entries not taken out yet, and what
+    of it was kept off the register); else a payment entry of that amount, the latest (NoPaymentToReturn
+    if none: staff correct by hand)."""
     if tx.amount_cents >= 0:
         raise NotAReturn()
-    entries = [e for e in register.payment_entries(request) if e.amount_cents == -tx.amount_cents]
+    amount = -tx.amount_cents
+    live = register.payment_entries(request)
+    credits = db.session.scalars(select(BankTransaction).where(
+        BankTransaction.payment_request_id == request.id, BankTransaction.amount_cents == amount,
+        BankTransaction.match_status == MatchStatus.MATCHED).order_by(BankTransaction.id.desc()))
+    for credit in credits:
+        entries = [e for e in live if e.bank_transaction_id == credit.id]
+        kept = db.session.scalar(select(Surplus).where(Surplus.bank_transaction_id == credit.id))
+        kept = [kept] if _kept_off_register(kept) else []
+        if (entries or kept) and sum(e.amount_cents for e in entries) + sum(k.amount_cents for k in kept) == amount:
+            return Returned(request, amount, entries, kept, paid_on=credit.booking_date)
+    entries = [e for e in live if e.amount_cents == amount]
     if not entries:
-        raise NoPaymentToReturn(-tx.amount_cents)
-    return entries[-1]
+        raise NoPaymentToReturn(amount)
+    return Returned(request, amount, entries[-1:], paid_on=entries[-1].effective_on)
+
+
+def _listed_cents(member_id: int) -> int:
+    return db.session.scalar(select(func.coalesce(func.sum(Surplus.amount_cents), 0)).where(
+        Surplus.member_id == member_id, Surplus.decision == SurplusDecision.REFUND, Surplus.refunded_at.is_(None),
+        Surplus.voided_at.is_(None))) or 0
 
 
 def payment_returned(tx: BankTransaction, request: PaymentRequest, *, expected_version: int, reason: str,
-                     actor: Account | None) -> ShareEntry:
-    """Staff record that the bank took back a member's payment (a reversal, a SEPA return): the payment
-    leaves the register (a correction, ``register.reverse_payments``) and its request owes the amount
-    again, as the member's page then says. A decision still waiting on that payment (paid short) has
-    nothing left to decide. A reason is needed only when the request is not the one the debit names."""
+                     actor: Account | None) -> Returned:
+    """Staff record that the bank took back a member's payment (a reversal, a SEPA return), in one
+    transaction:
+
+    - its payment entries leave the register (``register.payments_returned``): the request owes the
+      amount again, or, for a member who left, stays cancelled; paid-up capital repaid meanwhile by an
+      exit or a redemption is taken off their refund list instead;
+    - what of that transfer was kept off the register (an overpayment's excess, a short payment paid back,
+      money paid after the exit) is taken off the refund list or the queue (``surplus.take_back``);
+    - money of it the refund list already paid back went back twice: refused (ReturnedAfterRefund);
+    - an application the payment paid goes back to waiting for its payment; one it admitted is refused
+      (AdmittedByReturnedPayment): a return does not undo an admission;
+    - a renewal that reinstated a lapsed member: the reinstatement is corrected, the lapse is in force again;
+    - a decision still waiting on that payment (paid short) has nothing left to decide.
+
+    A reason is needed only when the request is not the one the debit names."""
+    from shares import admission, renewal
+    from shares import surplus as surpluses
+
     reason = (reason or "").strip()
     if not reason and tx.payment_request_id != request.id:
         raise ReasonRequired()
-    entry = returned_entry(tx, request)
+    returned = returned_money(tx, request)
+    for kept in returned.kept:
+        if kept.refunded_at is not None:
+            raise ReturnedAfterRefund(kept.amount_cents, kept.refunded_at)
+    application = admission.application_paid_by(request)
+    returned.left = register.exit_in_force(request.member_id)
+    if application is not None and not returned.left:
+        admission.check_payment_returnable(application)
     before = {"status": tx.match_status, "why": tx.why, "payment_request": tx.payment_request_id}
     _claim(tx, expected_version, MatchStatus.RETURNED, request.id, actor, reason or "payment returned")
     words = register_words(PAYMENT_RETURNED)
-    register.reverse_payments(request, [entry], reason=f"{words}: {reason}" if reason else words, actor=actor)
-    db.session.execute(update(Surplus).where(
-        Surplus.bank_transaction_id == entry.bank_transaction_id, Surplus.bank_transaction_id.is_not(None),
-        Surplus.kind == SurplusKind.UNDERPAYMENT, Surplus.decision.is_(None))
-        .values(decision=SurplusDecision.KEEP_DUE, decided_at=utcnow(), decided_by_id=actor.id if actor else None,
-                decision_note=words[:500]).execution_options(synchronize_session=False))
+    why = f"{words}: {reason}" if reason else words
+    listed_before = _listed_cents(request.member_id)
+    if returned.entries:
+        register.payments_returned(request, returned.entries, reason=why, actor=actor)
+        returned.register_cents = sum(e.amount_cents for e in returned.entries)
+    for kept in returned.kept:
+        surpluses.take_back(kept, kept.amount_cents, actor=actor, note=why)
+    returned.refund_list_cents = listed_before - _listed_cents(request.member_id)
+    credited = [e.bank_transaction_id for e in returned.entries if e.bank_transaction_id is not None]
+    if credited:
+        db.session.execute(update(Surplus).where(
+            Surplus.bank_transaction_id.in_(credited), Surplus.kind == SurplusKind.UNDERPAYMENT,
+            Surplus.decision.is_(None))
+            .values(decision=SurplusDecision.KEEP_DUE, decided_at=utcnow(),
+                    decided_by_id=actor.id if actor else None, decision_note=words[:500])
+            .execution_options(synchronize_session=False))
+    if application is not None and returned.entries:
+        returned.application_reopened = admission.payment_taken_back(application, actor=actor)
+    if returned.entries:
+        returned.reinstatement_undone = renewal.payment_taken_back(request, reason=why, actor=actor)
+    db.session.refresh(request)
     audit.record("shares.bank_payment.returned", tx, actor=actor, before=before,
-                 after={"status": MatchStatus.RETURNED, "payment_request": request.id, "entry": entry.id,
-                        "returned_cents": -tx.amount_cents, "due_cents": request.due_cents, "reason": reason})
-    return entry
+                 after={"status": MatchStatus.RETURNED, "payment_request": request.id,
+                        "entries": [e.id for e in returned.entries], "kept": [k.id for k in returned.kept],
+                        "returned_cents": returned.amount_cents, "register_cents": returned.register_cents,
+                        "refund_list_cents": returned.refund_list_cents, "due_cents": request.due_cents,
+                        "application_reopened": returned.application_reopened,
+                        "reinstatement_undone": returned.reinstatement_undone, "reason": reason})
+    return returned

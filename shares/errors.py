@@ -243,6 +243,15 @@ class RefundAlreadyMade(Conflict):
         self.amount_cents, self.refunded_at = amount_cents, refunded_at
 
 
+class ReturnedAfterRefund(Conflict):
+    """The bank took back a payment whose money (``amount_cents``) the cooperative had already paid back
+    from the refund list on ``refunded_at``: it went back twice, and is recovered from the payer."""
+
+    def __init__(self, amount_cents: int, refunded_at) -> None:
+        super().__init__(f"{amount_cents} refunded at {refunded_at} and returned")
+        self.amount_cents, self.refunded_at = amount_cents, refunded_at
+
+
 class RefundStillListed(Conflict):
     """Paid-up capital put back into a redemption whose refund (``amount_cents``) is still on the refund
     list: while the exit is in force (``exit_in_force``: correct the exit first), or not all of it."""

@@ -112,6 +112,11 @@ register_messages({
     email_change.EmailLinkUsed: _l("This link was used already, or your address changed since it was sent."),
     member_requests.AlreadyInCategory: _l("You are already in this category."),
     admission.ApplicationAlreadyDecided: _l("Someone decided this application first."),
+    admission.AdmittedByReturnedPayment: lambda exc: str(_l(
+        "This payment admitted %(name)s: they are a member now, and a bank return does not undo an admission. "
+        "Ask the board. To end the membership, record their exit (a resignation, or the board's exclusion) on "
+        "their page in the register, then record this return: the money then comes off their refund instead of "
+        "being paid back.", name=exc.name)),
     admission.ApplicationNotPaid: _l("This application is not paid yet: it can only be refused for now."),
     admission.AlreadyAdmitted: _l("Your payment has arrived and you are a member now: to leave, resign from My shares."),
     admission.ApplicationAlreadyWithdrawn: _l("Your application is already withdrawn: nothing is to be paid."),
@@ -129,6 +134,11 @@ register_messages({
         "The %(amount)s this redemption paid back were marked as paid back on %(date)s: that money has left the "
         "cooperative, so the exit or the redemption can no longer be undone. If the person joins again, record a "
         "new subscription and its payment.", amount=euros(exc.amount_cents), date=format_day(brussels_day(exc.refunded_at)))),
+    errors.ReturnedAfterRefund: lambda exc: str(_l(
+        "The bank took back %(amount)s that the cooperative had already paid back from the refund list on "
+        "%(date)s: that money went back to the payer twice. Recover it from the payer (ask them to pay it back), "
+        "then set this return aside with a reason.", amount=euros(exc.amount_cents),
+        date=format_day(brussels_day(exc.refunded_at)))),
     errors.RefundStillListed: lambda exc: str(
         _l("The %(amount)s this redemption pays back are still on the refund list: correct the resignation or "
            "exclusion first (that takes them off the list), then this redemption.", amount=euros(exc.amount_cents))
@@ -228,6 +238,10 @@ register_field_labels({
     "why": _l("Why it waits"), "year": _l("Year"), "requests": _l("Renewal requests due"),
     "first_reminders": _l("First reminders due"), "second_reminders": _l("Second reminders due"),
     "count_matched": _l("Paid into their request"),
+    "register_cents": _l("Taken out of the register"), "refund_list_cents": _l("Taken off the refund list"),
+    "kept": _l("Money kept off the register, taken back (numbers)"),
+    "application_reopened": _l("Application waits for its payment again"),
+    "reinstatement_undone": _l("Lapse in force again"), "voided": _l("Taken off the refund list in full"),
     **{f"count_{code}": words for code, words in WHY_SHORT_WORDS.items()},
 })
 _REFERENCES = {"reference": format_reference, "request": format_reference}

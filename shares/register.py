@@ -415,7 +415,7 @@ def exclude(member: Member, *, on: date | None = None, board_decision_on: date |
 
 def correct(entry: ShareEntry, *, reason: str, on: date | None = None, shares: int = 0, capital_cents: int = 0,
             paid_cents: int = 0, category: Category | None = None, actor: Account | None = None,
-            fee_cents: int = 0) -> ShareEntry:
+            fee_cents: int = 0, refund_taken_back: bool = False) -> ShareEntry:
     """A correction cites ``entry`` and carries the adjustment (signed deltas, or the right category).
     ``fee_cents``: money of a payment that is no capital (a renewal fee) taken back, which moves no
     figure of the register but the entry's amount.
@@ -423,7 +423,8 @@ def correct(entry: ShareEntry, *, reason: str, on: date | None = None, shares: i
     Correcting a resignation, exclusion or category change voids its effect on the member's status; an
     exit's refund stays on the refund list as long as its redemption stands (once made, the exit stays:
     RefundAlreadyMade). Paid-up capital put back into a redemption follows ``surplus.check_put_back``,
-    which takes the refund off the list when all of it comes back with no exit in force."""
+    which takes the refund off the list when all of it comes back with no exit in force
+    (``refund_taken_back``: the caller already took that much off its refund, see ``payments_returned``)."""
     from shares import surplus as surpluses  # shares.surplus builds on this module
 
     reason = (reason or "").strip()
@@ -435,11 +436,12 @@ def correct(entry: ShareEntry, *, reason: str, on: date | None = None, shares: i
     _check_date(on)
     if on < entry.effective_on:
         raise CorrectionBeforeEntry(entry.effective_on)
-    # Voiding an exit or a category change changes the status or the category; anything else must move a figure.
+    # Voiding an exit, a category change, a lapse or a reinstatement changes the status or the category;
+    # anything else must move a figure.
     if fee_cents and (entry.kind is not EntryKind.PAYMENT or entry.paid_cents):
         raise NothingToCorrect()  # only a payment that paid up no capital has an amount of its own to take back
     if not (shares or capital_cents or paid_cents or category or fee_cents) \
-            and entry.kind not in (*LEAVING, EntryKind.CATEGORY_CHANGE):
+            and entry.kind not in (*LEAVING, EntryKind.CATEGORY_CHANGE, EntryKind.LAPSE, EntryKind.REINSTATEMENT):
         raise NothingToCorrect()
     member = db.session.get(Member, entry.member_id)
     # The register must hold at the correction's date and at every date after it (today's position sums them all).
@@ -460,7 +462,7 @@ def correct(entry: ShareEntry, *, reason: str, on: date | None = None, shares: i
         made = surpluses.redemption_refund(redemption) if redemption is not None else None
         if made is not None and made.refunded_at is not None:  # the money left: the exit stays
             raise RefundAlreadyMade(made.amount_cents, made.refunded_at)
-    elif entry.kind is EntryKind.REDEMPTION and paid_cents > 0:
+    elif entry.kind is EntryKind.REDEMPTION and paid_cents > 0 and not refund_taken_back:
         surpluses.check_put_back(entry, paid_cents, exit_in_force=holding(member, today()).left is not None,
                                  actor=actor)
     correction = _entry(member, EntryKind.CORRECTION, on, actor, shares=shares, amount_cents=capital_cents + fee_cents,
@@ -931,12 +933,45 @@ def cancel_unpaid_request(request: PaymentRequest, *, reason: str, actor: Accoun
                 capital_cents=-subscription.capital_cents, actor=actor)
 
 
+def payments_returned(request: PaymentRequest, entries: list[ShareEntry], *, reason: str,
+                      actor: Account | None = None) -> int:
+    """The bank took back the money of these payment ``entries``: it leaves the register. Paid-up capital
+    the member no longer holds (their shares were redeemed since, by an exit or a redemption) was on the
+    refund list: that much is taken off the newest refunds (``surplus.take_back``), and their redemption
+    repaid that much less (a correction citing it), so the register and the refund list together hold
+    what the cooperative still has. A refund already made went back twice: ReturnedAfterRefund. For a
+    member whose exit is in force the request stays (or becomes) cancelled: nothing is asked of them;
+    otherwise it owes the amount again. Returns the cents reversed."""
+    from shares import surplus as surpluses  # shares.surplus builds on this module
+
+    member = db.session.get(Member, request.member_id)
+    left = exit_in_force(member.id)
+    missing = sum(e.paid_cents for e in entries) - max(holding(member, today()).paid_cents, 0)
+    if missing > 0:
+        refunds = db.session.scalars(select(Surplus).join(ShareEntry, ShareEntry.id == Surplus.share_entry_id).where(
+            Surplus.member_id == member.id, Surplus.voided_at.is_(None), ShareEntry.kind == EntryKind.REDEMPTION)
+            .order_by(ShareEntry.effective_on.desc(), ShareEntry.id.desc()))
+        for kept in refunds:
+            if missing <= 0:
+                break
+            cut = min(missing, kept.amount_cents)
+            surpluses.take_back(kept, cut, actor=actor, note=reason)  # refused once the refund was made
+            correct(db.session.get(ShareEntry, kept.share_entry_id), reason=reason, paid_cents=cut, actor=actor,
+                    refund_taken_back=True)
+            missing -= cut
+    total = reverse_payments(request, entries, reason=reason, actor=actor, cancel=left)
+    if not left:
+        _fit_requests_to_capital(member, actor)  # shares redeemed meanwhile are not asked for again
+    return total
+
+
 def reverse_payments(request: PaymentRequest, entries: list[ShareEntry], *, reason: str,
                      actor: Account | None = None, cancel: bool = False) -> int:
     """Money received for ``request`` goes back to the payer: a correction citing each payment entry
     takes what it paid up out of the register, and the request owes it again (``cancel``: the request
     is cancelled, as for a refused application). One conditional UPDATE on the paid amount read (a
-    payment arriving at the same moment makes this PaymentConflict). Returns the cents reversed."""
+    payment arriving at the same moment makes this PaymentConflict; a request already cancelled, as at
+    an exit, is reversed only with ``cancel``, and stays cancelled). Returns the cents reversed."""
     total = sum(e.amount_cents for e in entries)
     if any(e.kind is not EntryKind.PAYMENT or e.payment_request_id != request.id for e in entries) or total <= 0:
         raise EntryNotCorrectable()
@@ -945,11 +980,13 @@ def reverse_payments(request: PaymentRequest, entries: list[ShareEntry], *, reas
     if paid < 0:
         raise PaymentConflict()
     values = {"paid_cents": paid, "status": _status_for(request.amount_cents, paid), "paid_at": None}
+    still = PaymentRequest.status != PaymentStatus.CANCELLED
     if cancel:
-        values.update(status=PaymentStatus.CANCELLED, cancelled_at=utcnow())
+        values.update(status=PaymentStatus.CANCELLED,
+                      cancelled_at=func.coalesce(PaymentRequest.cancelled_at, utcnow()))
+        still = PaymentRequest.status == request.status
     changed = db.session.execute(
-        update(PaymentRequest).where(PaymentRequest.id == request.id, PaymentRequest.paid_cents == before_paid,
-                                     PaymentRequest.status != PaymentStatus.CANCELLED)
+        update(PaymentRequest).where(PaymentRequest.id == request.id, PaymentRequest.paid_cents == before_paid, still)
         .values(**values).execution_options(synchronize_session=False))
     if changed.rowcount != 1:
         raise PaymentConflict()

@@ -21,6 +21,7 @@ from datetime import date, datetime, timedelta
 import click
 from flask import current_app
 from flask.cli import with_appcontext
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import case, exists, func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import aliased, selectinload
@@ -33,11 +34,13 @@ from app.mail import queue_mail
 from app.progress import progress
 from app.uow import savepoint
 from shares import payments
-from shares.labels import coop_iban_text
+from shares.labels import coop_iban_text, register_words
 from shares.models import (EntryKind, Member, PaymentPurpose, PaymentRequest, PaymentStatus, RenewalNotice,
                            RenewalStage, ShareEntry)
 from shares.standing import is_current_member, register_facts
 
+# The register's words when a renewal paid again, after the bank took its payment back, ends the lapse.
+PAID_AGAIN = _l("Renewal paid again, after the bank took its payment back")
 REMINDER_STAGES = (RenewalStage.REMINDER_1, RenewalStage.REMINDER_2)
 MAIL_TEMPLATES = {RenewalStage.REQUEST: "renewal_request", RenewalStage.REMINDER_1: "renewal_reminder_1",
                   RenewalStage.REMINDER_2: "renewal_reminder_2"}
@@ -346,13 +349,19 @@ def record_lapses(year: int, now: datetime | None = None, actor=None, batch: int
     return result
 
 
+def _corrected():
+    return select(ShareEntry.corrects_id).where(ShareEntry.kind == EntryKind.CORRECTION,
+                                                ShareEntry.corrects_id.is_not(None))
+
+
 def _lapsed_in_force(year: int):
-    """Lapse entries for ``year`` not followed by a reinstatement of the same member."""
+    """Lapse entries for ``year``, not corrected, and not followed by a reinstatement of the same member
+    that is not corrected (a renewal payment the bank took back reinstates nobody)."""
     later = aliased(ShareEntry)
     return (select(ShareEntry).join(PaymentRequest, PaymentRequest.id == ShareEntry.payment_request_id)
-            .where(ShareEntry.kind == EntryKind.LAPSE, PaymentRequest.year == year,
-                   ~exists().where(later.member_id == ShareEntry.member_id,
-                                   later.kind == EntryKind.REINSTATEMENT, later.id > ShareEntry.id)))
+            .where(ShareEntry.kind == EntryKind.LAPSE, PaymentRequest.year == year, ShareEntry.id.not_in(_corrected()),
+                   ~exists().where(later.member_id == ShareEntry.member_id, later.kind == EntryKind.REINSTATEMENT,
+                                   later.id > ShareEntry.id, later.id.not_in(_corrected()))))
 
 
 def lapsed_members(year: int, limit: int = 200) -> list[ShareEntry]:
@@ -379,7 +388,42 @@ def on_payment_matched(request: PaymentRequest, **extra) -> None:
         return
     entry = extra.get("entry")
     on = max(min(entry.effective_on if entry is not None else today(), today()), position.lapsed_on)
-    register.reinstate(member, request, on=on)
+    if _reinstatement_of(request, corrected=True) is None:
+        register.reinstate(member, request, on=on)
+        return
+    # This request reinstated the member once, and the bank took that payment back (the reinstatement is
+    # corrected; one reinstatement per request): paid again, the lapse in force is corrected away.
+    lapse = db.session.scalar(select(ShareEntry).where(
+        ShareEntry.member_id == member.id, ShareEntry.kind == EntryKind.LAPSE, ShareEntry.id.not_in(_corrected()))
+        .order_by(ShareEntry.effective_on.desc(), ShareEntry.id.desc()).limit(1))
+    if lapse is not None:
+        register.correct(lapse, reason=register_words(PAID_AGAIN), on=max(on, lapse.effective_on))
+
+
+def _reinstatement_of(request: PaymentRequest, *, corrected: bool) -> ShareEntry | None:
+    """The reinstatement ``request``'s payment made (``corrected``: even one corrected since)."""
+    stmt = select(ShareEntry).where(ShareEntry.payment_request_id == request.id,
+                                    ShareEntry.kind == EntryKind.REINSTATEMENT)
+    if not corrected:
+        stmt = stmt.where(ShareEntry.id.not_in(_corrected()))
+    return db.session.scalar(stmt)
+
+
+def payment_taken_back(request: PaymentRequest, *, reason: str, actor=None) -> bool:
+    """The bank took back the payment of the renewal ``request``: the reinstatement it made (if any, and
+    still in force) is corrected in the same transaction, so the lapse is in force again. Returns whether
+    one was."""
+    if request.purpose is not PaymentPurpose.RENEWAL:
+        return False
+    from shares import register
+
+    reinstatement = _reinstatement_of(request, corrected=False)
+    if reinstatement is None:
+        return False
+    from app.clock import today
+
+    register.correct(reinstatement, reason=reason, on=max(today(), reinstatement.effective_on), actor=actor)
+    return True
 
 
 # ------------------------------------------------------------------------------------------------

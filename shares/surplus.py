@@ -39,8 +39,8 @@ from app.models import Account
 from app.uow import savepoint
 from shares import register
 from shares.errors import (FewerSharesImpossible, KeptMoneyNotForShares, MemberLeftMoney, NothingDue,
-                           RefundAccountMissing, RefundAlreadyMade, RefundStillListed, ShortfallSettled,
-                           SurplusAlreadyDecided, SurplusTooSmall)
+                           RefundAccountMissing, RefundAlreadyMade, RefundStillListed, ReturnedAfterRefund,
+                           ShortfallSettled, SurplusAlreadyDecided, SurplusTooSmall)
 from shares.labels import coop_iban_text, iban_text, register_words
 from shares.models import (ApplicationStatus, BankTransaction, Member, MembershipApplication, PaymentPurpose,
                            PaymentRequest, PaymentStatus, ShareEntry, Surplus, SurplusDecision, SurplusKind)
@@ -55,7 +55,7 @@ PAID_WITH_KEPT_MONEY = _l("Paid with money kept beyond what was due")
 
 def _claim(surplus: Surplus, decision: SurplusDecision, actor: Account | None, note: str, **values) -> None:
     changed = db.session.execute(
-        update(Surplus).where(Surplus.id == surplus.id, Surplus.decision.is_(None))
+        update(Surplus).where(Surplus.id == surplus.id, Surplus.decision.is_(None), Surplus.voided_at.is_(None))
         .values(decision=decision, decided_at=utcnow(), decided_by_id=actor.id if actor else None,
                 decision_note=(note or "").strip()[:500], **values)
         .execution_options(synchronize_session=False))
@@ -343,6 +343,28 @@ def check_put_back(redemption: ShareEntry, paid_cents: int, *, exit_in_force: bo
     void_refund(redemption, actor=actor)
 
 
+def take_back(surplus: Surplus, cents: int, *, actor: Account | None = None, note: str = "") -> None:
+    """The bank took back ``cents`` of the money ``surplus`` holds (on the refund list, or waiting for a
+    decision): that much less is owed to the payer. All of it: the surplus is voided (it leaves the refund
+    list and the queue); part of it: it lists the rest. One conditional UPDATE on the amount read and
+    ``refunded_at IS NULL AND voided_at IS NULL``, like ``void_refund``; a refund already made was paid back
+    twice (ReturnedAfterRefund, to recover from the payer)."""
+    amount = surplus.amount_cents
+    values = {"voided_at": utcnow()} if cents >= amount else {"amount_cents": amount - cents}
+    changed = db.session.execute(
+        update(Surplus).where(Surplus.id == surplus.id, Surplus.amount_cents == amount,
+                              Surplus.refunded_at.is_(None), Surplus.voided_at.is_(None))
+        .values(**values).execution_options(synchronize_session=False))
+    db.session.refresh(surplus)
+    if changed.rowcount != 1:
+        if surplus.refunded_at is not None:
+            raise ReturnedAfterRefund(min(cents, amount), surplus.refunded_at)
+        raise SurplusAlreadyDecided()
+    audit.record("shares.surplus.returned_by_bank", surplus, actor=actor, before={"amount_cents": amount},
+                 after={"returned_cents": min(cents, amount), "voided": surplus.voided_at is not None,
+                        "kind": surplus.kind, "note": note})
+
+
 def refund_after_exit(request: PaymentRequest, amount_cents: int, *, transaction: BankTransaction | None,
                       actor: Account | None = None) -> Surplus:
     """Money paid for ``request`` of a member whose exit is in force buys nothing: it goes on the refund
@@ -371,14 +393,15 @@ def _valid_iban(value: str | None) -> str | None:
 
 def open_surpluses_statement():
     """Overpayments waiting for a decision."""
-    return (select(Surplus).where(Surplus.decision.is_(None), Surplus.kind == SurplusKind.OVERPAYMENT)
+    return (select(Surplus).where(Surplus.decision.is_(None), Surplus.kind == SurplusKind.OVERPAYMENT,
+                                  Surplus.voided_at.is_(None))
             .order_by(Surplus.created_at, Surplus.id))
 
 
 def open_underpayments_statement():
     """Underpayments waiting for a decision, while their request is still partly paid."""
     return (select(Surplus).join(PaymentRequest, PaymentRequest.id == Surplus.payment_request_id)
-            .where(Surplus.decision.is_(None), Surplus.kind == SurplusKind.UNDERPAYMENT,
+            .where(Surplus.decision.is_(None), Surplus.kind == SurplusKind.UNDERPAYMENT, Surplus.voided_at.is_(None),
                    PaymentRequest.status == PaymentStatus.PARTIALLY_PAID)
             .order_by(Surplus.created_at, Surplus.id))
 

@@ -472,26 +472,61 @@ def _payment_returned(tx: BankTransaction, form):
             raise errors.UnknownReference()
         if request.form.get("confirmed") != "1":
             with dry_run():
-                entry = bank.payment_returned(tx, payment, expected_version=form.version.data, reason=form.reason.data,
-                                              actor=actor)
-                returning = {"request": payment, "entry_on": entry.effective_on,
-                             "due_after": payment.due_cents}
+                returned = bank.payment_returned(tx, payment, expected_version=form.version.data,
+                                                 reason=form.reason.data, actor=actor)
+                returning = {"request": payment, "entry_on": returned.paid_on, "due_after": payment.due_cents,
+                             "plain": _plain_return(returned), "effects": _return_effects(returned)}
             db.session.refresh(tx)
             db.session.refresh(payment)
             return _queue_item(tx, form=form, returning=returning)
         with unit_of_work():
-            bank.payment_returned(tx, payment, expected_version=form.version.data, reason=form.reason.data, actor=actor)
+            returned = bank.payment_returned(tx, payment, expected_version=form.version.data, reason=form.reason.data,
+                                             actor=actor)
     except DomainError as exc:
         tx = db.session.get(BankTransaction, tx.id)
         form.form_errors.append(error_message(exc))
         return _queue_item(tx, form=form, status=exc.status)
-    message = _("Payment returned: %(amount)s is taken out of the register for %(name)s, and %(reference)s asks "
-                "%(due)s again.", amount=euros(-tx.amount_cents), name=payment.member.name,
-                reference=payment.formatted_reference, due=euros(payment.due_cents))
+    if _plain_return(returned):
+        message = _("Payment returned: %(amount)s is taken out of the register for %(name)s, and %(reference)s asks "
+                    "%(due)s again.", amount=euros(-tx.amount_cents), name=payment.member.name,
+                    reference=payment.formatted_reference, due=euros(payment.due_cents))
+    else:
+        message = " ".join([_("Payment returned."), *_return_effects(returned)])
     if not wants_partial():
         flash(message, "success")
         return redirect(url_for("shares.payment_queue"))
     return _queue_item(tx, returning={"done": message})
+
+
+def _plain_return(returned: bank.Returned) -> bool:
+    """A member's payment simply leaves the register and its request asks it again."""
+    return (returned.register_cents == returned.amount_cents and not returned.refund_list_cents and not returned.left
+            and not returned.application_reopened and not returned.reinstatement_undone)
+
+
+def _return_effects(returned: bank.Returned) -> list[str]:
+    """What a payment returned by the bank changes, one sentence each (true before and after it is recorded)."""
+    req = returned.request
+    name = req.member.name
+    said = []
+    if returned.register_cents:
+        said.append(_("Taken out of the share register for %(name)s: %(amount)s.", name=name,
+                      amount=euros(returned.register_cents)))
+    if returned.refund_list_cents:
+        said.append(_("Taken off the refund list: %(amount)s, no longer to be paid back, since the bank gave that "
+                      "money back already.", amount=euros(returned.refund_list_cents)))
+    if returned.left:
+        said.append(_("%(name)s has left the cooperative: %(reference)s stays cancelled and nothing is asked of "
+                      "them again.", name=name, reference=req.formatted_reference))
+    elif req.due_cents:
+        said.append(_("%(reference)s asks %(due)s again.", reference=req.formatted_reference,
+                      due=euros(req.due_cents)))
+    if returned.application_reopened:
+        said.append(_("The application waits for its payment again: the board cannot admit it until it is paid."))
+    if returned.reinstatement_undone:
+        said.append(_("This payment had reinstated %(name)s: the lapse is in force again until the renewal is paid.",
+                      name=name))
+    return said
 
 
 def payment_tasks(account) -> list[Task]:
