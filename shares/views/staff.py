@@ -516,8 +516,8 @@ def _return_effects(returned: bank.Returned) -> list[str]:
         said.append(_("Taken off the refund list: %(amount)s, no longer to be paid back, since the bank gave that "
                       "money back already.", amount=euros(returned.refund_list_cents)))
     if returned.left:
-        said.append(_("%(name)s has left the cooperative: %(reference)s stays cancelled and nothing is asked of "
-                      "them again.", name=name, reference=req.formatted_reference))
+        said.append(_("%(name)s has left the cooperative: the request %(reference)s stays cancelled and nothing is "
+                      "asked of them again.", name=name, reference=req.formatted_reference))
     elif req.due_cents:
         said.append(_("%(reference)s asks %(due)s again.", reference=req.formatted_reference,
                       due=euros(req.due_cents)))

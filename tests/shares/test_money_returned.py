@@ -101,8 +101,8 @@ def test_a_payment_returned_after_the_exit_comes_off_the_leaving_refund(client, 
     assert f"90.00 € paid on 10 January 2024 by Lou Départ for {request.formatted_reference} came back." in page
     assert "Taken out of the share register for Lou Départ: 90.00 €." in page
     assert "Taken off the refund list: 90.00 €, no longer to be paid back" in page
-    assert (f"Lou Départ has left the cooperative: {request.formatted_reference} stays cancelled and nothing is "
-            "asked of them again.") in page
+    assert (f"Lou Départ has left the cooperative: the request {request.formatted_reference} stays cancelled and "
+            "nothing is asked of them again.") in page
     db.session.expire_all()
     assert _refund_list() == [("leaving", 9000)]  # nothing changed before the confirmation
     done = _post(client, tx, request, confirmed=True)
