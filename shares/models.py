@@ -408,9 +408,10 @@ class Surplus(db.Model):
     - money paid **after the exit**: a payment for a member whose exit is in force buys nothing and
       enters no register; it is decided (refund, to the payer's account) when staff take it from the queue.
 
-    A refund not made yet is **voided** (``voided_at``) when what it pays back is undone: the exit
-    or the redemption corrected away (one conditional UPDATE on ``refunded_at IS NULL``, so a refund
-    is either paid or voided, never both); it then leaves the refund list.
+    A refund not made yet is **voided** (``voided_at``) when what it pays back is undone: the redemption
+    corrected away, or the bank took that money back (one conditional UPDATE on ``refunded_at IS NULL``,
+    so a refund is either paid or voided, never both); it then leaves the refund list. When the bank
+    takes back only part of it, ``amount_cents`` is lowered instead, by the same kind of UPDATE.
 
     Decided once: each decision is a conditional UPDATE on ``decision IS NULL``; a bank transaction
     leaves at most one such record, a decision's remainder at most one more, and a refused application's
