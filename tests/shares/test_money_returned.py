@@ -118,6 +118,9 @@ def test_a_payment_returned_after_the_exit_comes_off_the_leaving_refund(client, 
     csv = client.get("/staff/payments/refunds?format=csv").get_data(as_text=True)
     assert len(csv.strip().splitlines()) == 1  # the header alone
     assert "90.00" not in _text(client.get("/staff/payments/refunds"))
+    login_as(member.account)
+    mine = client.get("/me/payments").get_data(as_text=True)
+    assert "You have left the cooperative: nothing more is asked of you." in mine and "qr-box" not in mine
 
 
 def test_a_return_refunded_already_is_refused_in_words(client, login_as, make_member):
@@ -336,6 +339,9 @@ def test_a_returned_renewal_payment_puts_the_lapse_back_in_force(client, login_a
     db.session.expire_all()
     assert register.holding(member).status == "lapsed" and renewal.lapsed_count(year) == 1
     assert (fee.status, fee.due_cents) == (PaymentStatus.OPEN, 2500)
+    member_page = client.get(f"/staff/members/{member.id}")
+    assert member_page.status_code == 200 and "lapsed (renewal unpaid)" in member_page.get_data(as_text=True)
+    assert f"Lapsed: renewal {year} not paid" in client.get(f"/staff/renewal?year={year}").get_data(as_text=True)
     # Paid again: in force again, without a second reinstatement of the same request.
     _pay(fee, 2500, day=today(), ref="S3")
     db.session.expire_all()
