@@ -193,3 +193,29 @@ def test_one_set_of_board_minutes_per_meeting(migrated, capfd):
     with db.engine.begin() as conn:  # another day, and a correction of the same day, are welcome
         conn.execute(insert, {"id": 5, "day": "2026-11-12", "version": 1, "status": "draft", "supersedes": None})
         conn.execute(insert, {"id": 6, "day": "2026-10-08", "version": 2, "status": "draft", "supersedes": 3})
+
+
+def test_minutes_corrected_onto_another_day_free_the_old_one(migrated, capfd):
+    """wgmoved0028a1: the index keeps one first version standing per day, so the superseded version of
+    minutes corrected onto another day frees its day; a downgrade that could not keep the older index
+    stops and names the day."""
+    insert = sa.text("INSERT INTO wg_minutes (id, meeting_on, place, version, status, summary, supersedes_id, "
+                     "created_at) VALUES (:id, :day, '', :version, :status, '', :supersedes, CURRENT_TIMESTAMP)")
+    with db.engine.begin() as conn:
+        for id_, day, version, status, supersedes in ((1, "2026-09-10", 1, "superseded", None),
+                                                      (2, "2026-09-03", 2, "approved", 1),
+                                                      (3, "2026-09-10", 1, "draft", None)):
+            conn.execute(insert, {"id": id_, "day": day, "version": version, "status": status,
+                                  "supersedes": supersedes})
+    with pytest.raises(sa.exc.IntegrityError):  # one standing first version per day still
+        with db.engine.begin() as conn:
+            conn.execute(insert, {"id": 4, "day": "2026-09-10", "version": 1, "status": "draft", "supersedes": None})
+    with pytest.raises(SystemExit):
+        downgrade(revision="wgmoved0028a1-1")
+    assert "the meeting of 2026-09-10 (2 first versions)" in capfd.readouterr().err
+    with db.engine.begin() as conn:
+        conn.execute(sa.text("DELETE FROM wg_minutes WHERE id = 3"))
+    downgrade(revision="wgmoved0028a1-1")
+    with pytest.raises(sa.exc.IntegrityError):  # the older index: the superseded version held the day
+        with db.engine.begin() as conn:
+            conn.execute(insert, {"id": 3, "day": "2026-09-10", "version": 1, "status": "draft", "supersedes": None})

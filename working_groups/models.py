@@ -304,12 +304,13 @@ class MinutesStatus(str, enum.Enum):
 class BoardMinutes(db.Model):
     """One version of the minutes of a board meeting. Approved minutes are frozen: a correction is a
     new version citing this one (``supersedes_id`` is unique: one correction per version). A meeting,
-    known by its day, has one set of minutes: one first version per day (a partial unique index)."""
+    known by its day, has one set of minutes: one first version standing per day (a partial unique index;
+    a correction may move the set to the right day, and the version it replaces frees the old one)."""
 
     __tablename__ = "wg_minutes"
     __table_args__ = (Index("uq_wg_minutes_meeting_on_first", "meeting_on", unique=True,
-                            sqlite_where=sql_text("supersedes_id IS NULL"),
-                            postgresql_where=sql_text("supersedes_id IS NULL")),)
+                            sqlite_where=sql_text("supersedes_id IS NULL AND status <> 'superseded'"),
+                            postgresql_where=sql_text("supersedes_id IS NULL AND status <> 'superseded'")),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     meeting_on: Mapped[date] = mapped_column(Date, index=True)

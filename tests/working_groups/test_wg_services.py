@@ -367,6 +367,26 @@ def test_two_secretaries_drafting_the_same_meeting_at_once_get_one_set(monkeypat
     assert db.session.query(BoardMinutes).count() == 2 and _actions() == before
 
 
+def test_the_database_frees_the_day_of_minutes_corrected_onto_another_day(monkeypatch):
+    """The superseded version of minutes corrected onto the right day no longer holds the wrong day;
+    two first versions standing on one day are still refused by the database, said as the check says it."""
+    board = make_board(2)
+    wrong = make_minutes("approved", board=board, meeting_on=date(2026, 9, 10))
+    fixed = minutes_service.correct(wrong, "La date était erronée.")
+    minutes_service.update_minutes(fixed, meeting_on=date(2026, 9, 3), place="Gent", summary="", attendance={})
+    minutes_service.circulate(fixed)
+    minutes_service.approve_at_meeting(fixed, date(2026, 10, 1))
+    db.session.commit()
+    assert wrong.status is MinutesStatus.SUPERSEDED
+    monkeypatch.setattr(minutes_service, "_one_set_per_meeting", lambda day, minutes=None: None)
+    held = minutes_service.draft_minutes(date(2026, 9, 10), "Bruxelles")
+    db.session.commit()
+    with pytest.raises(MinutesExist) as refused:
+        minutes_service.draft_minutes(date(2026, 9, 10), "Gent")
+    assert refused.value.minutes == held
+    db.session.rollback()
+
+
 def test_publishing_needs_three_languages_and_tells_members_in_their_language():
     board = make_board(2)
     incomplete = make_minutes("approved", board=board, syntheses=False)

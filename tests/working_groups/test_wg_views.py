@@ -361,6 +361,37 @@ def test_minutes_approved_are_named_with_their_approval_and_a_correction_is_the_
     assert client.post("/board/minutes/new", data={"meeting_on": "2026-09-10"}).status_code == 409
 
 
+def test_minutes_approved_with_a_wrong_date_are_corrected_onto_the_right_day_which_frees_the_wrong_one(
+        client, secretary):
+    """Minutes typed with 10 September, approved, were of the meeting of 3 September: the correction takes
+    the right date; once it is approved, the meeting really held on 10 September can have its minutes."""
+    from working_groups import minutes as minutes_service
+
+    board = make_board(2)
+    wrong = make_minutes("approved", board=board, meeting_on=date(2026, 9, 10))
+    sign_in(client, secretary)
+    assert client.post(f"/board/minutes/{wrong.id}/correct",
+                       data={"correction-reason": "La date était erronée.", "correction-confirm": "y"}).status_code == 302
+    fixed = db.session.scalar(db.select(BoardMinutes).where(BoardMinutes.supersedes_id == wrong.id))
+    moved = client.post(f"/board/minutes/{fixed.id}/edit",
+                        data={"meeting_on": "2026-09-03", "place": "Gent", "summary": "Le budget."})
+    assert moved.status_code == 302
+    refused = client.post("/board/minutes/new", data={"meeting_on": "2026-09-10"})  # not approved yet: v1 stands
+    assert refused.status_code == 409 and f'href="/board/minutes/{wrong.id}"' in text_of(refused)
+    minutes_service.circulate(db.session.get(BoardMinutes, fixed.id))
+    for account in board:
+        minutes_service.approve(db.session.get(BoardMinutes, fixed.id), account)
+    db.session.commit()
+    db.session.expire_all()
+    assert [(m.meeting_on, m.status) for m in db.session.query(BoardMinutes).order_by(BoardMinutes.id)] == [
+        (date(2026, 9, 10), MinutesStatus.SUPERSEDED), (date(2026, 9, 3), MinutesStatus.APPROVED)]
+    created = client.post("/board/minutes/new", data={"meeting_on": "2026-09-10", "place": "Bruxelles"})
+    assert created.status_code == 302
+    again = client.post("/board/minutes/new", data={"meeting_on": "2026-09-03"})  # the corrected day is taken
+    assert again.status_code == 409 and f'href="/board/minutes/{fixed.id}"' in text_of(again)
+    assert db.session.query(BoardMinutes).count() == 3
+
+
 def test_a_draft_moved_onto_a_meeting_with_minutes_is_refused_and_a_mistaken_draft_deleted(client, secretary):
     first = make_minutes("circulated", board=make_board(2), meeting_on=date(2026, 9, 10))
     second = make_minutes("draft", board=make_board(1), meeting_on=date(2026, 9, 11)).id
