@@ -343,14 +343,19 @@ def answer_mistakes(rec: Recommendation, decision: AnswerDecision | None, amende
     return mistakes
 
 
-def answer_recommendation(rec: Recommendation, decision: AnswerDecision, reasoning: str,
-                          amended_text: str | None = None, answered_on: date | None = None,
-                          actor: Account | None = None) -> BoardAnswer:
-    """The board's answer, recorded by the secretary: once (a unique constraint), always with reasoning."""
+def require_answerable(rec: Recommendation) -> None:
+    """Only a recommendation submitted to the board, not answered yet, gets the board's answer."""
     if rec.status is RS.ANSWERED:
         raise AlreadyAnswered()
     if rec.status is not RS.SUBMITTED:
         raise NotAnswerable(rec.status.value, RS.ANSWERED.value)
+
+
+def answer_recommendation(rec: Recommendation, decision: AnswerDecision, reasoning: str,
+                          amended_text: str | None = None, answered_on: date | None = None,
+                          actor: Account | None = None) -> BoardAnswer:
+    """The board's answer, recorded by the secretary: once (a unique constraint), always with reasoning."""
+    require_answerable(rec)
     _require_text(reasoning)
     mistakes = answer_mistakes(rec, decision, amended_text, answered_on)
     if mistakes:

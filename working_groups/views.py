@@ -407,10 +407,14 @@ def recommendation_unfollow(rec_id: int):
 @permission_required(can_answer_recommendations)
 def recommendation_answer(rec_id: int):
     rec = get_or_404(Recommendation, rec_id)
+    try:  # answered meanwhile (a colleague, another tab): said first, the answer form is no longer on the page
+        services.require_answerable(rec)
+    except DomainError as exc:
+        return _recommendation_page(rec, exc.status, error=error_message(exc))
     form = forms.AnswerForm()
     valid = form.validate_on_submit()
     status = 400 if form.errors else 422
-    if form.is_submitted() and rec.status is RecommendationStatus.SUBMITTED:
+    if form.is_submitted():
         # Every mistake at once, beside its field, with the form's own: not one per try.
         decision = next((d for d in AnswerDecision if d.value == form.decision.data), None)
         mistakes = services.answer_mistakes(rec, decision, form.amended_text.data, form.answered_on.data)

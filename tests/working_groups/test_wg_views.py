@@ -266,6 +266,31 @@ def test_the_public_list_is_open_to_visitors_and_filters(client, group):
 
 
 @needs_pdftotext
+def test_an_answer_sent_after_another_is_told_the_recommendation_is_answered_before_its_mistakes(client, group,
+                                                                                                 secretary):
+    """A second secretary's form, with mistakes, on a recommendation answered meanwhile: the answer form is
+    no longer on the page, so its mistakes would be said nowhere; the page says it is answered (409)."""
+    rec = make_recommendation(group, "submitted")
+    draft = make_recommendation(group, "draft", title="Brouillon")
+    sign_in(client, secretary)
+    data = {"decision": "amended", "reasoning": "Cinq suffisent.", "amended_text": "Un comité de cinq.",
+            "answered_on": "2018-05-16", "confirm": "y"}
+    assert client.post(f"/recommendations/{rec.id}/answer", data=data).status_code == 302
+    mistaken = data | {"amended_text": "", "reasoning": "", "answered_on": "9999-01-01"}
+    again = client.post(f"/recommendations/{rec.id}/answer", data=mistaken)
+    assert again.status_code == 409
+    assert "The board has already answered this recommendation: an answer is given once." in text_of(again)
+    secretary.language = "fr"
+    db.session.commit()
+    french = client.post(f"/recommendations/{rec.id}/answer", data=mistaken)
+    assert french.status_code == 409 and "Le Conseil a déjà répondu à cette recommandation" in text_of(french)
+    early = client.post(f"/recommendations/{draft.id}/answer", data=mistaken)
+    assert early.status_code == 409
+    assert "Seule une recommandation soumise au Conseil peut recevoir une réponse." in text_of(early)
+    db.session.expire_all()
+    assert db.session.query(BoardAnswer).count() == 1
+
+
 def test_the_booklet_pdf_holds_the_group_s_recommendations_and_answers(client, group, tmp_path):
     make_recommendation(group, "answered", decision=AnswerDecision.AMENDED)
     response = client.get("/groups/ethics/booklet.pdf")
