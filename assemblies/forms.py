@@ -13,7 +13,7 @@ from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, InputRequired, Optional, Regexp
 
 from app.clock import BRUSSELS
-from app.forms import DayField, FreeName, Length, MultiCheckboxField, NumberRange
+from app.forms import NO_MARKUP, DayField, FreeName, Length, MultiCheckboxField, NumberRange
 from assemblies import rules
 from assemblies.messages import DATE_ORDER_WORDS, ITEM_KIND_WORDS, TIE_RULE_WORDS
 from assemblies.models import LANGUAGES, Assembly
@@ -181,9 +181,10 @@ class MinutesForm(FlaskForm):
     (``minutes_form`` adds them); ``version`` is the draft's version the form was drawn from."""
 
     version = HiddenField(validators=[VERSION])
-    chair = StringField(_l("Chair of the meeting"), validators=[Length(max=200)])
-    secretary = StringField(_l("Secretary of the meeting"), validators=[Length(max=200)])
-    tellers = StringField(_l("Vote tellers (optional)"), validators=[Length(max=300)])
+    # Names on a legal record: the register's rule (no markup, no symbol it could not print).
+    chair = StringField(_l("Chair of the meeting"), validators=[Optional(), Length(max=200), NO_MARKUP])
+    secretary = StringField(_l("Secretary of the meeting"), validators=[Optional(), Length(max=200), NO_MARKUP])
+    tellers = StringField(_l("Vote tellers (optional)"), validators=[Optional(), Length(max=300), NO_MARKUP])
     opening = TextAreaField(_l("Opening (optional)"), validators=[Length(max=NOTE_MAX)])
     closing = TextAreaField(_l("Closing (optional)"), validators=[Length(max=NOTE_MAX)])
 

@@ -10,6 +10,7 @@ minutes are never changed: a correction is added after them, dated and signed by
 Services flush, never commit."""
 from __future__ import annotations
 
+import unicodedata
 from collections.abc import Mapping
 
 from sqlalchemy import select, update
@@ -99,9 +100,20 @@ def save_minutes(minutes: AssemblyMinutes, *, version: int, chair: str, secretar
                         "items_noted": sum(1 for note in minutes.notes if note.text)})
 
 
+# Characters a reader does not see: spaces and line breaks (Z*), controls and format characters (Cc, Cf:
+# zero-width spaces and joiners, direction marks), and the letters made to show nothing (fillers).
+_UNSEEN_CATEGORIES = {"Zs", "Zl", "Zp", "Cc", "Cf"}
+_FILLERS = {"\u034f", "\u115f", "\u1160", "\u3164", "\uffa0"}
+
+
+def blank(text: str) -> bool:
+    """Nothing a reader would see: a name of zero-width spaces or direction marks is no name."""
+    return all(c in _FILLERS or unicodedata.category(c) in _UNSEEN_CATEGORIES for c in text)
+
+
 def missing(minutes: AssemblyMinutes) -> list[str]:
-    """The required fields still empty (their form names)."""
-    return [name for name in REQUIRED if not getattr(minutes, name).strip()]
+    """The required fields still empty, or holding nothing a reader would see (their form names)."""
+    return [name for name in REQUIRED if blank(getattr(minutes, name))]
 
 
 def sign_minutes(minutes: AssemblyMinutes, *, version: int, actor: Account | None = None) -> None:

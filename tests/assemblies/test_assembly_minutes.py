@@ -193,6 +193,43 @@ def test_a_refused_signature_keeps_the_typing_and_saves_nothing(client, world):
     assert not minutes.signed and minutes.chair == "Anne"
 
 
+@pytest.mark.parametrize("typed, field, message", [
+    ({"chair": "\u202eA", "secretary": "\u200b"}, "secretary", "Say who kept the minutes."),
+    ({"chair": "\u200d\u2060 \u200e", "secretary": "Bruno"}, "chair", "Say who chaired the meeting."),
+    ({"chair": "<script>alert(1)</script>", "secretary": "Bruno"}, "chair",
+     "A name or an address cannot contain &lt; or &gt;."),
+    ({"chair": "Anne", "secretary": "Bruno \U0001F600"}, "secretary", "no emoji or other symbol"),
+    ({"chair": "Anne", "secretary": "Bruno", "tellers": "<b>Carla</b>"}, "tellers", "cannot contain &lt; or &gt;"),
+])
+def test_minutes_are_not_signed_with_an_invisible_name_or_markup(client, world, typed, field, message):
+    """Who chaired and who kept the minutes are names on a legal record: one of zero-width or direction
+    characters only is no name, and the register's rule keeps markup and symbols out; said beside the
+    field, the typing kept, nothing saved or signed."""
+    _voted_and_published(world)
+    sign_in(client, world.secretary)
+    client.post("/assemblies/ga-test/minutes/begin")
+    data = _form(client.get("/assemblies/ga-test/minutes").get_data(as_text=True))
+    refused = client.post("/assemblies/ga-test/minutes/sign", data={**data, "opening": "Opened at 14:05.", **typed})
+    assert refused.status_code == 400
+    html = refused.get_data(as_text=True)
+    assert re.search(rf'<p class="error" id="{field}-error">[^<]*{re.escape(message)}', html)
+    assert "Opened at 14:05." in html
+    minutes = db.session.scalar(select(AssemblyMinutes))
+    assert not minutes.signed and minutes.version == 1 and minutes.opening == ""
+
+
+def test_a_name_saved_invisible_is_still_missing_when_signing(world):
+    _voted_and_published(world)
+    minutes = service.start_minutes(world.assembly)
+    service.save_minutes(minutes, version=1, chair="Anne", secretary="\u200b\u00a0\u3164", tellers="", opening="",
+                         closing="", notes={})
+    assert service.missing(minutes) == ["secretary"]
+    with pytest.raises(errors.MinutesIncomplete):
+        service.sign_minutes(minutes, version=minutes.version)
+    assert not minutes.signed
+    assert service.blank("") and not service.blank("Zoé") and not service.blank("\u200bA")
+
+
 def test_a_second_tab_cannot_overwrite_the_minutes(client, world):
     _held(world)
     sign_in(client, world.secretary)
