@@ -158,8 +158,8 @@ MESSAGES = {
                                            "begins, on %(when)s.", when=format_moment(exc.starts_at, "long")),
     errors.MinutesSigned: _l("The minutes are signed: they can no longer change."),
     errors.MinutesNotSigned: _l("The minutes are not signed yet: change them in their form."),
-    errors.MinutesChanged: _l("The minutes were saved or signed in the meantime (in another tab, or by a "
-                              "colleague): here they are as they stand now. Make your change again."),
+    errors.MinutesChanged: _l("The minutes were saved in the meantime (in another tab, or by a colleague): "
+                              "nothing of yours is saved yet."),
     errors.ResultsNotPublished: _l("The results of the vote are not published yet: the minutes can be signed once "
                                    "they are, so that they give every outcome."),
     errors.MinutesIncomplete: lambda exc: " ".join(str(MINUTES_REQUIRED_WORDS[name]) for name in exc.fields),

@@ -131,6 +131,17 @@ def sign_minutes(minutes: AssemblyMinutes, *, version: int, actor: Account | Non
     audit.record("assemblies.minutes.sign", minutes, actor=actor, after={"signed_at": minutes.signed_at})
 
 
+def differences(minutes: AssemblyMinutes, *, chair: str, secretary: str, tellers: str, opening: str, closing: str,
+                notes: Mapping[int, str]) -> dict[str, str]:
+    """Where the saved text differs from the text given: field name (``note_<item id>`` for a note) -> the
+    saved text."""
+    text = {"chair": chair, "secretary": secretary, "tellers": tellers, "opening": opening, "closing": closing}
+    saved = {name: getattr(minutes, name) for name, value in text.items() if getattr(minutes, name) != value.strip()}
+    saved.update({f"note_{item_id}": minutes.note(item_id) for item_id, note in notes.items()
+                  if minutes.note(item_id) != note.strip()})
+    return saved
+
+
 def save_and_sign_minutes(minutes: AssemblyMinutes, *, version: int, chair: str, secretary: str, tellers: str,
                           opening: str, closing: str, notes: Mapping[int, str],
                           actor: Account | None = None) -> None:
@@ -138,9 +149,7 @@ def save_and_sign_minutes(minutes: AssemblyMinutes, *, version: int, chair: str,
     is saved first, then the minutes are signed. One transaction: a refusal (not complete, results
     not out, changed meanwhile) leaves neither done."""
     text = {"chair": chair, "secretary": secretary, "tellers": tellers, "opening": opening, "closing": closing}
-    typed = any(getattr(minutes, name) != value.strip() for name, value in text.items()) or \
-        any(minutes.note(item_id) != note.strip() for item_id, note in notes.items())
-    if typed:
+    if differences(minutes, notes=notes, **text):
         save_minutes(minutes, version=version, notes=notes, actor=actor, **text)
         version = minutes.version
     sign_minutes(minutes, version=version, actor=actor)

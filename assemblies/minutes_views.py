@@ -27,7 +27,8 @@ def _document(assembly, minutes) -> dict:
                 quorum_met=turnout.participants >= quorum)
 
 
-def _page(assembly, minutes, status: int = 200, form=None, correction_form=None, error: str | None = None):
+def _page(assembly, minutes, status: int = 200, form=None, correction_form=None, error: str | None = None,
+          theirs: dict[str, str] | None = None):
     context = _document(assembly, minutes) if minutes is not None else dict(assembly=assembly, minutes=None,
                                                                              lang=_lang())
     if minutes is not None and not minutes.signed:
@@ -37,7 +38,7 @@ def _page(assembly, minutes, status: int = 200, form=None, correction_form=None,
                        results_pending=service.results_pending(assembly))
     if minutes is not None and minutes.signed and can_write_assembly_minutes(current_user):
         context.update(correction_form=correction_form or forms.MinutesCorrectionForm(formdata=None))
-    context.update(begun=service.meeting_begun(assembly), action=forms.ActionForm(), error=error)
+    context.update(begun=service.meeting_begun(assembly), action=forms.ActionForm(), error=error, theirs=theirs)
     return render("assemblies/minutes.html", status=status, **context)
 
 
@@ -85,6 +86,18 @@ def _typed(form) -> dict:
                 notes=form.notes())
 
 
+def _saved_meanwhile(assembly, form, exc: errors.MinutesChanged):
+    """Saved by someone else since this form was drawn: the typing stays in the form, drawn again with
+    the version that stands now (sent again, it replaces the saved text knowingly); where the saved text
+    differs from it, the saved text is shown under the field, to compare."""
+    minutes = service.minutes_of(assembly)
+    form.version.data = str(minutes.version)
+    typed = _typed(form)
+    del typed["version"]
+    return _page(assembly, minutes, exc.status, form=form, error=error_message(exc),
+                 theirs=service.differences(minutes, **typed))
+
+
 @bp.route("/<slug>/minutes", methods=["POST"])
 @permission_required(can_write_assembly_minutes)
 def minutes_save(slug: str):
@@ -95,7 +108,9 @@ def minutes_save(slug: str):
     try:
         with unit_of_work():
             service.save_minutes(minutes, **_typed(form), actor=current_user)
-    except (errors.MinutesChanged, errors.MinutesSigned) as exc:  # drawn again from what stands now, refusal on top
+    except errors.MinutesChanged as exc:
+        return _saved_meanwhile(assembly, form, exc)
+    except errors.MinutesSigned as exc:  # frozen: drawn as signed, refusal on top
         return _page(assembly, service.minutes_of(assembly), exc.status, error=error_message(exc))
     except DomainError as exc:
         say_refusal(form, exc)
@@ -116,7 +131,9 @@ def minutes_sign(slug: str):
     try:
         with unit_of_work():
             service.save_and_sign_minutes(minutes, **_typed(form), actor=current_user)
-    except (errors.MinutesChanged, errors.MinutesSigned) as exc:
+    except errors.MinutesChanged as exc:
+        return _saved_meanwhile(assembly, form, exc)
+    except errors.MinutesSigned as exc:
         return _page(assembly, service.minutes_of(assembly), exc.status, error=error_message(exc))
     except errors.MinutesIncomplete as exc:  # beside the empty fields, the typing kept
         for name in exc.fields:

@@ -188,7 +188,7 @@ def test_a_refused_signature_keeps_the_typing_and_saves_nothing(client, world):
     # A stale form (another tab saved meanwhile) is refused as for a save.
     assert client.post("/assemblies/ga-test/minutes", data={**data, "chair": "Anne"}).status_code == 302
     stale = client.post("/assemblies/ga-test/minutes/sign", data={**data, "chair": "Zoé", "secretary": "Bruno"})
-    assert stale.status_code == 409 and "saved or signed in the meantime" in _text(stale.get_data(as_text=True))
+    assert stale.status_code == 409 and "saved in the meantime" in _text(stale.get_data(as_text=True))
     db.session.refresh(minutes)
     assert not minutes.signed and minutes.chair == "Anne"
 
@@ -240,9 +240,57 @@ def test_a_second_tab_cannot_overwrite_the_minutes(client, world):
     stale = client.post("/assemblies/ga-test/minutes", data={**second, "chair": "Zoé"})
     assert stale.status_code == 409
     html = stale.get_data(as_text=True)
-    assert "saved or signed in the meantime" in _text(html)
-    assert 'value="Anne"' in html  # the page shows the minutes as they stand now
+    assert ("The minutes were saved in the meantime (in another tab, or by a colleague): nothing of yours is "
+            "saved yet.") in _text(html)
+    assert 'value="Zoé"' in html  # the typing, kept
+    assert re.search(r'<li><a href="#chair">Chair of the meeting</a></li>', html)  # what differs, named
+    assert re.search(r'<summary>The saved text, different from yours</summary>\s*<p class="pre">Anne</p>', html)
     assert db.session.scalar(select(AssemblyMinutes)).chair == "Anne"
+    # Sent again, knowingly (the form now holds the version that stands): it replaces the saved text.
+    assert client.post("/assemblies/ga-test/minutes", data=_form(html)).status_code == 302
+    db.session.expire_all()
+    assert db.session.scalar(select(AssemblyMinutes)).chair == "Zoé"
+
+
+def test_signing_after_a_colleague_saved_keeps_the_typing_and_says_what_differs(client, world):
+    """The conflict is when signing with unsaved text matters: the secretary's closing is not lost; the
+    saved text is shown, folded, where it differs; the second send signs the text on the page."""
+    _voted_and_published(world)
+    item = world.assembly.items[0]
+    sign_in(client, world.secretary)
+    client.post("/assemblies/ga-test/minutes/begin")
+    data = _form(client.get("/assemblies/ga-test/minutes").get_data(as_text=True))
+    colleague = {**data, "chair": "Anne", f"note_{item.id}": "The treasurer answers."}
+    assert client.post("/assemblies/ga-test/minutes", data=colleague).status_code == 302
+    closing = "The meeting closes at 17:30, after twenty minutes of questions."
+    stale = client.post("/assemblies/ga-test/minutes/sign",
+                        data={**data, "chair": "Anne", "secretary": "Bruno", "closing": closing})
+    assert stale.status_code == 409
+    html = stale.get_data(as_text=True)
+    assert closing in html and 'value="Bruno"' in html and 'value="Anne"' in html
+    named = re.findall(r'<li><a href="#([a-z_0-9]+)">', html)
+    assert named == ["secretary", f"note_{item.id}", "closing"]  # in the form's order; the chair is the same
+    assert f"Item 1: {item.text('title', 'en')}" in _text(html)
+    assert "The treasurer answers." in html and "Nothing is saved here." in html
+    minutes = db.session.scalar(select(AssemblyMinutes))
+    assert not minutes.signed and minutes.closing == "" and minutes.secretary == ""
+    again = client.post("/assemblies/ga-test/minutes/sign", data=_form(html))
+    assert again.status_code == 302
+    db.session.refresh(minutes)
+    assert minutes.signed and minutes.closing == closing and minutes.secretary == "Bruno"
+    assert minutes.note(item.id) == ""  # the page's text was signed, the colleague's note replaced knowingly
+
+
+def test_a_form_the_same_as_what_a_colleague_saved_is_said_so(client, world):
+    _held(world)
+    sign_in(client, world.secretary)
+    client.post("/assemblies/ga-test/minutes/begin")
+    data = _form(client.get("/assemblies/ga-test/minutes").get_data(as_text=True))
+    assert client.post("/assemblies/ga-test/minutes", data={**data, "chair": "Anne"}).status_code == 302
+    same = client.post("/assemblies/ga-test/minutes", data={**data, "chair": "Anne"})
+    assert same.status_code == 409
+    assert "The saved text is the same as yours, kept in the form below" in _text(same.get_data(as_text=True))
+    assert "The saved text, different from yours" not in same.get_data(as_text=True)
 
 
 @pytest.mark.parametrize("data, message", [
