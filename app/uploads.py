@@ -52,6 +52,10 @@ class BadFile(DomainError):
         self.allowed = allowed
 
 
+class EmptyFile(BadFile):
+    """A file of the right kind by its name, with nothing in it (saved before it was written, or cut)."""
+
+
 class FileTooLarge(DomainError):
     status = 413
 
@@ -60,6 +64,7 @@ register_messages({
     BadFile: lambda exc: (_l("Attach a PDF file.") if exc.allowed == PDF_ONLY else
                           _l("This file type is not accepted: send a PDF, an OpenDocument or Word file, a text "
                              "file or an image.")),
+    EmptyFile: _l("This file is empty: open it on your device to check it, then attach it again."),
     FileTooLarge: lambda exc: _l("This file is too large: at most %(size)s MB.", size=megabytes(MAX_BYTES)),
 })
 
@@ -79,13 +84,15 @@ class Upload:
 
 
 def checked_upload(filename: str, data: bytes, allowed: tuple[str, ...] = tuple(TYPES)) -> Upload:
-    """The file as we keep it, or ``BadFile``/``FileTooLarge``."""
+    """The file as we keep it, or ``BadFile`` (``EmptyFile``)/``FileTooLarge``."""
     if len(data) > MAX_BYTES:
         raise FileTooLarge()
     filename = filename or ""
     extension = filename.rsplit(".", 1)[-1].lower() if "." in filename else ""
-    if extension not in allowed or not data:
+    if extension not in allowed:
         raise BadFile(allowed)
+    if not data:
+        raise EmptyFile(allowed)
     content_type, magics = TYPES[extension]
     if magics and not any(data.startswith(m) for m in magics):
         raise BadFile(allowed)

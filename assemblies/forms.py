@@ -4,13 +4,13 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from flask_babel import lazy_gettext as _l
+from flask_babel import lazy_gettext as _l, ngettext
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
 from wtforms import BooleanField, DateTimeLocalField, HiddenField, IntegerField, SelectField, StringField, \
     TextAreaField
 from wtforms.fields.choices import SelectChoice
-from wtforms.validators import DataRequired, InputRequired, Optional, Regexp
+from wtforms.validators import DataRequired, InputRequired, Optional, Regexp, ValidationError
 
 from app.clock import BRUSSELS
 from app.forms import NO_MARKUP, DayField, FreeName, Length, MultiCheckboxField, NumberRange
@@ -148,6 +148,13 @@ class PrepareVoteForm(FlaskForm):
                                       validators=[DataRequired(_l("Choose at least one scrutineer."))])
     threshold = IntegerField(_l("How many scrutineers must decrypt together"), default=3,
                              validators=[InputRequired(REQUIRED), NumberRange(min=1, max=20)])
+
+    def validate_threshold(self, field) -> None:
+        """No more than the scrutineers chosen, said beside the number (the service refuses it too)."""
+        chosen = len(set(self.scrutineers.data or ()))
+        if not field.errors and not self.scrutineers.errors and chosen and field.data > chosen:
+            raise ValidationError(ngettext("At most %(num)d: %(num)d scrutineer is chosen.",
+                                           "At most %(num)d: %(num)d scrutineers are chosen.", chosen))
 
 
 class ProxyForm(FlaskForm):

@@ -861,6 +861,15 @@ def test_before_the_keys_the_officer_is_told_why_nothing_can_be_sent_or_opened(c
         assert refused.status_code == 400 and said in refused.get_data(as_text=True), data
         assert "is not a valid choice" not in refused.get_data(as_text=True)
         assert db.session.scalar(select(Assembly.election_id).where(Assembly.id == assembly.id)) is None
+    # More to decrypt together than were chosen: said beside the number, the choice kept.
+    for picked, threshold, said in ((world.scrutineers[:2], "3", "At most 2: 2 scrutineers are chosen."),
+                                    (world.scrutineers[:1], "2", "At most 1: 1 scrutineer is chosen."),
+                                    ([world.scrutineers[0]] * 2, "2", "At most 1: 1 scrutineer is chosen.")):
+        refused = client.post(url, data={"scrutineers": [a.id for a in picked], "threshold": threshold})
+        html = refused.get_data(as_text=True)
+        assert refused.status_code == 400 and f'<p class="error" id="threshold-error">{said}</p>' in html
+        assert re.search(rf'<input checked id="scrutineers-\d+" name="scrutineers" type="checkbox" value="{picked[0].id}">', html)
+        assert db.session.scalar(select(Assembly.election_id).where(Assembly.id == assembly.id)) is None
     chosen = [a.id for a in world.scrutineers]
     assert client.post(url, data={"scrutineers": chosen, "threshold": "1"}).status_code == 302
     db.session.expire_all()

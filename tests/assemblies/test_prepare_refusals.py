@@ -81,6 +81,19 @@ def test_a_refused_file_is_said_at_the_top_with_a_link_to_its_field_and_the_titl
     _nothing_attached()
 
 
+def test_an_empty_file_is_said_to_be_empty(client, world):
+    slug = _open_assembly(world)
+    sign_in(client, world.secretary)
+    refused = client.post(f"/assemblies/{slug}/documents", data={**TITLES, "file": (io.BytesIO(b""), "accounts.pdf")},
+                          content_type="multipart/form-data")
+    assert refused.status_code == 422
+    html = refused.get_data(as_text=True)
+    said = "This file is empty: open it on your device to check it, then attach it again."
+    assert f'<a href="#document-file">File (PDF): {said}</a>' in _summary(html)
+    assert re.search(rf'<p class="error" id="document-file-error">{re.escape(said)}</p>', html)
+    _nothing_attached()
+
+
 def test_a_missing_title_is_linked_from_the_summary(client, world):
     sign_in(client, world.secretary)
     refused = client.post("/assemblies/ga-test/documents",

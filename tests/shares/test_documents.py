@@ -88,7 +88,7 @@ def test_the_same_date_again_replaces_the_file_and_a_version_can_be_withdrawn(st
 @pytest.mark.parametrize(("fields", "status", "words"), [
     ({"data": b"<html><script>alert(1)</script>", "filename": "statuts.pdf"}, 422, "Attach a PDF file."),
     ({"data": PDF, "filename": "statuts.exe"}, 422, "Attach a PDF file."),
-    ({"data": b"", "filename": "statuts.pdf"}, 422, "Attach a PDF file."),
+    ({"data": b"", "filename": "statuts.pdf"}, 422, "This file is empty"),
     ({"data": b"%PDF-1.4\n<script>", "filename": "statuts.pdf"}, 422, "Attach a PDF file."),  # no end: not a PDF
     ({"data": PDF[:-8], "filename": "statuts.pdf"}, 422, "Attach a PDF file."),  # cut short in the upload
     ({"data": PDF, "filename": ""}, 400, "Choose the file to upload."),

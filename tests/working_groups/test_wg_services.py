@@ -11,7 +11,7 @@ from app.clock import today, utcnow
 from app.extensions import db
 from app import uploads
 from app.models import AuditEntry, OutboxMessage
-from app.uploads import BadFile, FileTooLarge
+from app.uploads import BadFile, EmptyFile, FileTooLarge
 from shares import register
 from tests.factories import give_paid_share, make_member_obj
 from tests.working_groups.conftest import (make_board, make_group, make_minutes, make_recommendation,
@@ -148,7 +148,7 @@ def test_a_member_who_left_and_joined_again_is_listed_for_the_meetings_of_their_
 @pytest.mark.parametrize(("filename", "data", "error"), [
     ("notes.exe", b"MZ\x90\x00", BadFile),
     ("fake.pdf", b"<html>not a pdf</html>", BadFile),
-    ("empty.txt", b"", BadFile),
+    ("empty.txt", b"", EmptyFile),
     ("latin1.txt", "é".encode("latin-1"), BadFile),
     ("big.pdf", b"%PDF-" + b"0" * (uploads.MAX_BYTES + 1), FileTooLarge),
 ])
