@@ -101,8 +101,9 @@ def save_minutes(minutes: AssemblyMinutes, *, version: int, chair: str, secretar
 
 
 # Characters a reader does not see: spaces and line breaks (Z*), controls and format characters (Cc, Cf:
-# zero-width spaces and joiners, direction marks), and the letters made to show nothing (fillers).
-_UNSEEN_CATEGORIES = {"Zs", "Zl", "Zp", "Cc", "Cf"}
+# zero-width spaces and joiners, direction marks), marks with no letter to sit on (Mn, Me: combining
+# accents, variation selectors), and the letters made to show nothing (fillers).
+_UNSEEN_CATEGORIES = {"Zs", "Zl", "Zp", "Cc", "Cf", "Mn", "Me"}
 _FILLERS = {"\u034f", "\u115f", "\u1160", "\u3164", "\uffa0"}
 
 

@@ -198,6 +198,8 @@ def test_a_refused_signature_keeps_the_typing_and_saves_nothing(client, world):
 @pytest.mark.parametrize("typed, field, message", [
     ({"chair": "\u202eA", "secretary": "\u200b"}, "secretary", "Say who kept the minutes."),
     ({"chair": "\u200d\u2060 \u200e", "secretary": "Bruno"}, "chair", "Say who chaired the meeting."),
+    # Marks with no letter to sit on: a variation selector, a grave accent, Khmer and Mongolian marks.
+    ({"chair": "\ufe0f\u0300\u034f\u17b4\u180b", "secretary": "Bruno"}, "chair", "Say who chaired the meeting."),
     ({"chair": "<script>alert(1)</script>", "secretary": "Bruno"}, "chair",
      "A name or an address cannot contain &lt; or &gt;."),
     ({"chair": "Anne", "secretary": "Bruno \U0001F600"}, "secretary", "no emoji or other symbol"),
@@ -230,6 +232,7 @@ def test_a_name_saved_invisible_is_still_missing_when_signing(world):
         service.sign_minutes(minutes, version=minutes.version)
     assert not minutes.signed
     assert service.blank("") and not service.blank("Zoé") and not service.blank("\u200bA")
+    assert service.blank("\u0300\ufe0f") and not service.blank("Zoe\u0301")  # an accent alone, or on its letter
 
 
 def test_a_second_tab_cannot_overwrite_the_minutes(client, world):
