@@ -477,9 +477,10 @@ def returned_money(tx: BankTransaction, request: PaymentRequest) -> Returned:
 
 
 def _listed_cents(member_id: int) -> int:
-    return db.session.scalar(select(func.coalesce(func.sum(Surplus.amount_cents), 0)).where(
+    # int(): PostgreSQL sums a BIGINT as a NUMERIC, which Python reads as a Decimal (and JSON refuses).
+    return int(db.session.scalar(select(func.coalesce(func.sum(Surplus.amount_cents), 0)).where(
         Surplus.member_id == member_id, Surplus.decision == SurplusDecision.REFUND, Surplus.refunded_at.is_(None),
-        Surplus.voided_at.is_(None))) or 0
+        Surplus.voided_at.is_(None))) or 0)
 
 
 def payment_returned(tx: BankTransaction, request: PaymentRequest, *, expected_version: int, reason: str,
