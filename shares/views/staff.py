@@ -669,9 +669,19 @@ def _refund_rows() -> list[Surplus]:
     return list(db.session.scalars(surpluses.refund_list_statement().options(joinedload(Surplus.member))))
 
 
+REFUNDS_PAGE_SIZE = 25  # a card each, as the queue's
+
+
 def _refund_page(status: int = 200):
-    return render("shares/refunds.html", None, rows=_refund_rows(), form=forms.SurplusForm(formdata=None),
-                  status=status)
+    """A page of the refund list; the count and the amount are the whole list's."""
+    listed = surpluses.refund_list_statement().subquery()
+    count, total_cents = db.session.execute(
+        select(func.count(), func.coalesce(func.sum(listed.c.amount_cents), 0)).select_from(listed)).one()
+    page = paging.page_of(count, REFUNDS_PAGE_SIZE, request.args.get("page"))
+    rows = list(db.session.scalars(surpluses.refund_list_statement().options(joinedload(Surplus.member))
+                                   .limit(page.size).offset(page.offset)))
+    return render("shares/refunds.html", None, rows=rows, page=page, total_cents=int(total_cents),
+                  form=forms.SurplusForm(formdata=None), status=status)
 
 
 def _refunds_csv(rows: list[Surplus]) -> Response:

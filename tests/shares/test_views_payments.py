@@ -301,3 +301,32 @@ def test_a_date_no_record_can_have_is_refused_beside_its_field(client, login_as,
     assert response.status_code == 400 and "Check the year: a date between 1900 and 2199 is expected." in page
     assert 'id="subscribe-effective_on-error"' in page and f'value="{day}"' in page  # as typed, to correct
     assert db.session.scalar(select(func.count()).select_from(ShareEntry).where(ShareEntry.member_id == member.id)) == 2
+
+
+def test_the_refund_list_is_paged_with_the_whole_lists_count_and_amount(client, login_as, make_member):
+    """25 refunds a page; the count, the amount and the CSV are the whole list's, whatever the page."""
+    from datetime import timedelta
+
+    from app.clock import utcnow
+    from shares.models import Surplus, SurplusDecision, SurplusKind
+
+    start = utcnow()
+    for i in range(30):
+        member = make_member(first_name="Refund", last_name=f"Person {i:02d}")
+        db.session.add(Surplus(member_id=member.id, kind=SurplusKind.OVERPAYMENT, amount_cents=100 + i,
+                               refund_iban="BE62510007547061", decision=SurplusDecision.REFUND,
+                               decided_at=start + timedelta(minutes=i)))
+    db.session.commit()
+    login_as("staff")
+    total = sum(100 + i for i in range(30))  # 34.35 €
+    first = client.get("/staff/payments/refunds").get_data(as_text=True)
+    assert "30 refunds to make, 34.35 € in all." in first.replace("\u00a0", " ")
+    assert first.count('class="card" id="refund-') == 25 and "Refund Person 00" in first
+    assert "Refunds 1–25 of 30" in first and "Refund Person 25" not in first
+    second = client.get("/staff/payments/refunds?page=2").get_data(as_text=True)
+    assert second.count('class="card" id="refund-') == 5 and "Refund Person 29" in second
+    assert "30 refunds to make, 34.35 € in all." in second.replace("\u00a0", " ")
+    for odd in ("abc", "-1", "999999999999"):  # a page number never fails
+        assert client.get(f"/staff/payments/refunds?page={odd}").status_code == 200
+    rows = csv_rows(client.get("/staff/payments/refunds?format=csv").get_data(as_text=True))[1:]
+    assert len(rows) == 30 and sum(int(row[4]) for row in rows) == total
