@@ -483,6 +483,7 @@ def _payment_returned(tx: BankTransaction, form):
             returned = bank.payment_returned(tx, payment, expected_version=form.version.data, reason=form.reason.data,
                                              actor=actor)
     except DomainError as exc:
+        db.session.expire_all()  # a refusal after the claim: draw the transaction as the database holds it
         tx = db.session.get(BankTransaction, tx.id)
         form.form_errors.append(error_message(exc))
         return _queue_item(tx, form=form, status=exc.status)

@@ -1,0 +1,33 @@
+"""Money the bank takes back, the cases a third review found (h51): a refused application's refund, a refusal
+after the claim drawn as it stands."""
+from __future__ import annotations
+
+from app.clock import today
+from app.extensions import db
+from flask import current_app
+from shares import admission, register, surplus as surpluses
+from shares.models import MatchStatus, PaymentStatus
+from tests.shares.test_admission import apply_for
+from tests.shares.test_money_returned import D, IBAN, _figures, _pay, _post, _refund_list, _take_back, _text
+
+
+def test_a_return_refused_after_the_claim_keeps_its_form(client, login_as, make_member):
+    """The refusal comes after the transaction was claimed (in a rolled-back try): the page draws it as it
+    stands, still in the queue, with the form to set it aside."""
+    login_as("staff")
+    member = make_member(iban=IBAN)
+    _e, request = register.subscribe(member, 3, on=D(2024, 1, 1))
+    db.session.commit()
+    _pay(request, 9000)
+    register.redeem(member, 2, on=D(2024, 2, 1))
+    db.session.commit()
+    [listed] = db.session.scalars(surpluses.refund_list_statement()).all()
+    surpluses.mark_refunded(listed)
+    db.session.commit()
+    tx = _take_back(request, 9000)
+    for confirmed in (False, True):
+        page = _post(client, tx, request, confirmed=confirmed)
+        assert page.status_code == 409 and "already paid back" in _text(page)
+        assert "Resolved" not in _text(page) and f'name="tx{tx.id}-action"' in page.get_data(as_text=True)
+    db.session.expire_all()
+    assert tx.in_queue and tx.match_status is not MatchStatus.RETURNED
