@@ -24,6 +24,8 @@ address is told by mail, at most once a day per account and per number (see docs
 A member is welcomed by mail with their certificate attached once admitted (``shares.mailing``)."""
 from __future__ import annotations
 
+import hashlib
+import hmac
 from datetime import date
 
 from flask import current_app, url_for
@@ -203,6 +205,13 @@ def _once_a_day(key: str) -> str | None:
     return dedupe_key
 
 
+def _keyed(number: str) -> str:
+    """A national or enterprise number as the outbox may keep it: an HMAC under the app's secret key, the same
+    for the same number (so the mail is deduplicated) and never the number itself."""
+    secret = (current_app.config.get("SECRET_KEY") or "").encode()
+    return hmac.new(secret, f"shares.join:number:{number}".encode(), hashlib.sha256).hexdigest()
+
+
 def _queue_once(key: str, to: str, language: str, template: str, **context) -> None:
     """Queue ``template`` unless /join sent it for ``key`` today; the unique key decides two at once."""
     from app.mail import queue_mail
@@ -264,7 +273,7 @@ def _tell_number_taken(email: str, language: str, kind: MemberKind, holder: Memb
     from app.jobs import public_url
 
     number = numbers.get("enterprise_number") or numbers.get("national_number")
-    _queue_once(f"number:{number}", email, language, "join_number_taken", company=kind is MemberKind.LEGAL,
+    _queue_once(f"number:{_keyed(number)}", email, language, "join_number_taken", company=kind is MemberKind.LEGAL,
                 coop_name=current_app.config.get("COOP_NAME", ""),
                 contact=current_app.config.get("COOP_CONTACT_EMAIL", ""), link=public_url(url_for("auth.login")))
     audit.record("shares.application.number_taken", holder,

@@ -82,6 +82,10 @@ def test_a_number_a_membership_holds_gets_the_same_answer_and_the_address_typed_
     body = told[0].body_text
     assert "numéro national" in body and "ne peut pas servir" in body and "contact@unevoix.example" in body
     assert holder.name not in body and "Member2" not in body  # whose number it is is not said
+    # The outbox dedupes it per number with a keyed hash: the number itself is not kept there.
+    key = told[0].dedupe_key
+    assert re.fullmatch(r"shares\.join:number:[0-9a-f]{64}:\d{4}-\d{2}-\d{2}", key)
+    assert HELD_NUMBER not in key and "".join(c for c in HELD_NUMBER if c.isdigit()) not in key
     # Staff find the attempt in the audit log, on the member who holds the number.
     entry = db.session.scalar(db.select(AuditEntry).where(AuditEntry.action == "shares.application.number_taken"))
     assert entry.object_id == str(holder.id) and entry.after == {"email": "someone@example.be",
