@@ -444,12 +444,22 @@ class Returned:
 
 def _kept_off_register(kept: Surplus | None) -> bool:
     """Money of a transfer that is not in the register's payments: an overpayment's excess still waiting
-    or listed for a refund, money paid after the exit, a short payment paid back (its entry reversed)."""
+    or listed for a refund, money paid after the exit, a short payment paid back (its entry reversed), a refused
+    application's payment listed for its refund (the refusal took it out of the register)."""
     if kept is None or kept.voided_at is not None:
         return False
     if kept.kind in (SurplusKind.OVERPAYMENT, SurplusKind.AFTER_EXIT):
         return kept.decision in (None, SurplusDecision.REFUND)
-    return kept.kind is SurplusKind.UNDERPAYMENT and kept.decision is SurplusDecision.REFUND
+    return kept.kind in (SurplusKind.UNDERPAYMENT, SurplusKind.REFUSED_APPLICATION) \
+        and kept.decision is SurplusDecision.REFUND
+
+
+def _refused_application_refund(request: PaymentRequest) -> Surplus | None:
+    """The refund of a refused application paid by ``request``, while it is still to be made (or made: the
+    caller then refuses with ReturnedAfterRefund)."""
+    refund = db.session.scalar(select(Surplus).where(Surplus.payment_request_id == request.id,
+                                                     Surplus.kind == SurplusKind.REFUSED_APPLICATION))
+    return refund if _kept_off_register(refund) else None
 
 
 def returned_money(tx: BankTransaction, request: PaymentRequest) -> Returned:
@@ -470,6 +480,10 @@ def returned_money(tx: BankTransaction, request: PaymentRequest) -> Returned:
         kept = [kept] if _kept_off_register(kept) else []
         if (entries or kept) and sum(e.amount_cents for e in entries) + sum(k.amount_cents for k in kept) == amount:
             return Returned(request, amount, entries, kept, paid_on=credit.booking_date)
+        refused = _refused_application_refund(request)
+        if not entries and refused is not None and refused.amount_cents >= amount:
+            # The refusal took this payment out of the register and listed it for a refund: the bank gave it back.
+            return Returned(request, amount, [], [refused], paid_on=credit.booking_date)
     entries = [e for e in live if e.amount_cents == amount]
     if not entries:
         raise NoPaymentToReturn(amount)
@@ -522,8 +536,11 @@ def payment_returned(tx: BankTransaction, request: PaymentRequest, *, expected_v
     if returned.entries:
         register.payments_returned(request, returned.entries, reason=why, actor=actor)
         returned.register_cents = sum(e.amount_cents for e in returned.entries)
-    for kept in returned.kept:
-        surpluses.take_back(kept, kept.amount_cents, actor=actor, note=why)
+    left_to_take = returned.amount_cents - sum(e.amount_cents for e in returned.entries)
+    for kept in returned.kept:  # a refused application's refund may hold more than this one transfer
+        taken = min(kept.amount_cents, left_to_take)
+        surpluses.take_back(kept, taken, actor=actor, note=why)
+        left_to_take -= taken
     returned.refund_list_cents = listed_before - _listed_cents(request.member_id)
     credited = [e.bank_transaction_id for e in returned.entries if e.bank_transaction_id is not None]
     if credited:

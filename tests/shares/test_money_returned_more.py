@@ -11,6 +11,49 @@ from tests.shares.test_admission import apply_for
 from tests.shares.test_money_returned import D, IBAN, _figures, _pay, _post, _refund_list, _take_back, _text
 
 
+def test_a_refused_application_s_refund_leaves_the_list_when_the_bank_takes_the_money_back(client, login_as,
+                                                                                             make_staff, monkeypatch):
+    login_as("staff")
+    monkeypatch.setitem(current_app.config, "ADMISSION_MODE", "decision")
+    application = apply_for(shares=1)
+    request = application.payment_request
+    _pay(request, 3000, day=today())
+    db.session.refresh(application)
+    admission.decide(application, admit=False, decision_on=today(), decision_reference="CA-1", actor=make_staff())
+    db.session.commit()
+    assert _refund_list() == [("refused_application", 3000)]
+    tx = _take_back(request, 3000, day=today())
+    asked = _post(client, tx, request, confirmed=False)
+    assert asked.status_code == 200
+    assert "Taken off the refund list: 30.00 €" in _text(asked)
+    assert _post(client, tx, request, confirmed=True).status_code == 302
+    db.session.expire_all()
+    assert _refund_list() == [] and tx.match_status is MatchStatus.RETURNED
+    assert request.status is PaymentStatus.CANCELLED and _figures(application.member) == (0, 0, 0)
+    assert client.get("/staff/payments/refunds?format=csv").get_data(as_text=True).count("\n") <= 1
+    assert all(t.capital_cents == 0 for t in register.totals(today()).values())
+
+
+def test_a_refused_application_s_refund_paid_already_is_refused_in_words(client, login_as, make_staff, monkeypatch):
+    login_as("staff")
+    monkeypatch.setitem(current_app.config, "ADMISSION_MODE", "decision")
+    application = apply_for(shares=1)
+    request = application.payment_request
+    _pay(request, 3000, day=today())
+    db.session.refresh(application)
+    admission.decide(application, admit=False, decision_on=today(), decision_reference="CA-1",
+                              actor=make_staff())
+    db.session.commit()
+    [listed] = db.session.scalars(surpluses.refund_list_statement()).all()
+    surpluses.mark_refunded(listed)
+    db.session.commit()
+    tx = _take_back(request, 3000, day=today())
+    refused = _post(client, tx, request, confirmed=True)
+    assert refused.status_code == 409 and "already paid back" in _text(refused)
+    db.session.expire_all()
+    assert tx.in_queue and listed.refunded_at is not None and _refund_list() == []
+
+
 def test_a_return_refused_after_the_claim_keeps_its_form(client, login_as, make_member):
     """The refusal comes after the transaction was claimed (in a rolled-back try): the page draws it as it
     stands, still in the queue, with the form to set it aside."""
