@@ -559,7 +559,8 @@ def payment_returned(tx: BankTransaction, request: PaymentRequest, *, expected_v
                  after={"status": MatchStatus.RETURNED, "payment_request": request.id,
                         "entries": [e.id for e in returned.entries], "kept": [k.id for k in returned.kept],
                         "returned_cents": returned.amount_cents, "register_cents": returned.register_cents,
-                        "refund_list_cents": returned.refund_list_cents, "due_cents": request.due_cents,
+                        "refund_list_cents": returned.refund_list_cents,
+                        "due_cents": 0 if request.status is PaymentStatus.CANCELLED else request.due_cents,
                         "application_reopened": returned.application_reopened,
                         "reinstatement_undone": returned.reinstatement_undone, "reason": reason})
     return returned

@@ -28,7 +28,8 @@ from shares import surplus as surpluses
 from shares.admission import application_for
 from shares.errors import StatementError
 from shares.labels import entry_label, iban_text, refund_why, statement_problem
-from shares.models import ApplicationStatus, BankTransaction, Category, EntryKind, Member, PaymentRequest, Surplus, SurplusKind
+from shares.models import (ApplicationStatus, BankTransaction, Category, EntryKind, Member, PaymentRequest, PaymentStatus,
+                           Surplus, SurplusKind)
 from shares.permissions import (can_import_statements, can_keep_register, can_resolve_payments, can_view_member,
                                 can_view_register)
 from shares.settings import share_price_cents
@@ -502,7 +503,8 @@ def _payment_returned(tx: BankTransaction, form):
 def _plain_return(returned: bank.Returned) -> bool:
     """A member's payment simply leaves the register and its request asks it again."""
     return (returned.register_cents == returned.amount_cents and not returned.refund_list_cents and not returned.left
-            and not returned.application_reopened and not returned.reinstatement_undone)
+            and not returned.application_reopened and not returned.reinstatement_undone
+            and returned.request.status is not PaymentStatus.CANCELLED)
 
 
 def _return_effects(returned: bank.Returned) -> list[str]:
@@ -519,6 +521,9 @@ def _return_effects(returned: bank.Returned) -> list[str]:
     if returned.left:
         said.append(_("%(name)s has left the cooperative: the request %(reference)s stays cancelled and nothing is "
                       "asked of them again.", name=name, reference=req.formatted_reference))
+    elif req.status is PaymentStatus.CANCELLED:
+        said.append(_("%(reference)s is cancelled: the shares it asked for are no longer held, and nothing is asked "
+                      "again.", reference=req.formatted_reference))
     elif req.due_cents:
         said.append(_("%(reference)s asks %(due)s again.", reference=req.formatted_reference,
                       due=euros(req.due_cents)))

@@ -74,3 +74,37 @@ def test_a_return_refused_after_the_claim_keeps_its_form(client, login_as, make_
         assert "Resolved" not in _text(page) and f'name="tx{tx.id}-action"' in page.get_data(as_text=True)
     db.session.expire_all()
     assert tx.in_queue and tx.match_status is not MatchStatus.RETURNED
+
+
+def test_a_return_that_cancels_its_request_says_so_not_that_it_asks_again(client, login_as, make_member):
+    """Resigned, the resignation corrected (the redemption stands: no shares), then the payment comes back:
+    the request is cancelled, and the preview, the message and the audit say so."""
+    from sqlalchemy import select
+
+    from app.models import AuditEntry
+    from shares.models import EntryKind, ShareEntry
+
+    login_as("staff")
+    member = make_member(iban=IBAN)
+    _e, request = register.subscribe(member, 3, on=D(2024, 1, 1))
+    db.session.commit()
+    _pay(request, 9000)
+    register.resign(member, on=D(2024, 3, 1))
+    db.session.commit()
+    resignation = db.session.scalar(select(ShareEntry).where(ShareEntry.kind == EntryKind.RESIGNATION))
+    register.correct(resignation, reason="mistake", on=today())
+    db.session.commit()
+    tx = _take_back(request, 9000)
+    asked = _text(_post(client, tx, request, confirmed=False))
+    assert "Taken off the refund list: 90.00 €" in asked
+    assert f"{request.formatted_reference} is cancelled: the shares it asked for are no longer held" in asked
+    assert "asks 90.00 € again" not in asked
+    done = client.post(f"/staff/payments/queue/{tx.id}", data={
+        f"tx{tx.id}-version": tx.version, f"tx{tx.id}-action": "returned", f"tx{tx.id}-reference": request.reference,
+        "confirmed": "1"}, follow_redirects=True)
+    assert "is cancelled: the shares it asked for are no longer held" in _text(done)
+    assert "asks 90.00 € again" not in _text(done)
+    db.session.expire_all()
+    assert request.status is PaymentStatus.CANCELLED and _refund_list() == [] and _figures(member) == (0, 0, 0)
+    entry = db.session.scalar(select(AuditEntry).where(AuditEntry.action == "shares.bank_payment.returned"))
+    assert entry.after["due_cents"] == 0
