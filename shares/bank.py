@@ -553,7 +553,7 @@ def payment_returned(tx: BankTransaction, request: PaymentRequest, *, expected_v
     if application is not None and returned.entries:
         returned.application_reopened = admission.payment_taken_back(application, actor=actor)
     if returned.entries:
-        returned.reinstatement_undone = renewal.payment_taken_back(request, reason=why, actor=actor)
+        returned.reinstatement_undone = renewal.payment_taken_back(request, returned.entries, reason=why, actor=actor)
     db.session.refresh(request)
     audit.record("shares.bank_payment.returned", tx, actor=actor, before=before,
                  after={"status": MatchStatus.RETURNED, "payment_request": request.id,

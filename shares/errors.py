@@ -76,6 +76,12 @@ class CorrectionBeforeEntry(DomainError):
         self.entry_on = entry_on
 
 
+class EntryVoidedAlready(DomainError):
+    """The entry's effect (an exit, a lapse, a reinstatement) was voided by a correction already."""
+
+    status = 409
+
+
 class NothingToCorrect(DomainError):
     """A correction of shares or amounts that changes none of them."""
 

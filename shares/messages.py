@@ -63,6 +63,8 @@ register_messages({
         amount=euros(exc.amount_cents))),
     errors.StatementAlreadyImported: _l("This file was just imported (a second click, or another tab): it is "
                                         "imported once."),
+    errors.EntryVoidedAlready: _l("This entry was corrected already (perhaps by a colleague at the same moment): "
+                                  "its effect is void, nothing more to correct."),
     errors.NothingToCorrect: _l("This correction changes nothing: give the change in shares or in euros."),
     errors.UnknownMember: _l("No member has that number."),
     errors.UnknownReference: _l("No payment request has this structured communication."),

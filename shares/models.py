@@ -118,6 +118,11 @@ class EntryKind(str, enum.Enum):
     REINSTATEMENT = "reinstatement"  # a lapsed member paid: membership in force again
 
 
+# A correction that voids an entry's effect and moves no figure (shares.register.correct writes it once per entry).
+VOIDS = ("kind = 'correction' AND shares = 0 AND amount_cents = 0 AND capital_cents = 0 AND paid_cents = 0 "
+         "AND category IS NULL")
+
+
 class ShareEntry(db.Model):
     """One line of the register. Never updated or deleted: a correction is a new entry citing it.
 
@@ -130,11 +135,15 @@ class ShareEntry(db.Model):
     __tablename__ = "shares_entry"
     __table_args__ = (
         Index("ix_shares_entry_member_effective", "member_id", "effective_on", "id"),
-        # A member lapses once per unpaid renewal request, and is reinstated once per payment.
+        # A member lapses once per unpaid renewal request, and is reinstated once per payment entry (a renewal
+        # paid, taken back by the bank and paid again reinstates again, each return undoing its own).
         Index("uq_shares_entry_lapse", "payment_request_id", unique=True,
               sqlite_where=text("kind = 'lapse'"), postgresql_where=text("kind = 'lapse'")),
-        Index("uq_shares_entry_reinstatement", "payment_request_id", unique=True,
+        Index("uq_shares_entry_reinstatement", "payment_entry_id", unique=True,
               sqlite_where=text("kind = 'reinstatement'"), postgresql_where=text("kind = 'reinstatement'")),
+        # A correction that moves no figure voids an entry's effect (an exit, a lapse, a reinstatement): once.
+        Index("uq_shares_entry_voided_once", "corrects_id", unique=True,
+              sqlite_where=text(VOIDS), postgresql_where=text(VOIDS)),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -152,6 +161,9 @@ class ShareEntry(db.Model):
     board_reference: Mapped[str | None] = mapped_column(String(100))
     corrects_id: Mapped[int | None] = mapped_column(ForeignKey("shares_entry.id"), index=True)
     payment_request_id: Mapped[int | None] = mapped_column(ForeignKey("shares_payment_request.id"), index=True)
+    # A reinstatement: the payment entry that made it (NULL for those recorded before revision voids0029a1).
+    # (A plain integer: register entries are never deleted, and SQLite adds no foreign key without a table copy.)
+    payment_entry_id: Mapped[int | None] = mapped_column()
     # A bank transaction pays into the register once: the unique constraint guarantees it.
     bank_transaction_id: Mapped[int | None] = mapped_column(ForeignKey("shares_bank_transaction.id"), unique=True)
     note: Mapped[str] = mapped_column(String(500), default="")

@@ -9,6 +9,7 @@ from __future__ import annotations
 import threading
 import uuid
 from collections import OrderedDict, defaultdict
+from contextlib import nullcontext
 from dataclasses import dataclass, field, replace
 from datetime import date
 
@@ -21,7 +22,8 @@ from app import audit
 from app.clock import today, utcnow
 from app.extensions import db
 from app.models import Account
-from shares.errors import (BelowMinimumShares, BoardApprovalRequired, BoardDecisionToCome, CapitalBelowZero,
+from app.uow import savepoint
+from shares.errors import (BelowMinimumShares, EntryVoidedAlready, BoardApprovalRequired, BoardDecisionToCome, CapitalBelowZero,
                            CorrectionBeforeEntry, EntryNotCorrectable, FutureDate, IdentityTakenSinceExit,
                            InvalidShareCount, LaterEntries, MemberLeftMoney, MemberNotActive, NotACredit,
                            NotEnoughShares, NothingToCorrect, PaymentConflict, PaymentRecordedMeanwhile, ReasonRequired,
@@ -208,9 +210,12 @@ def lapse(member: Member, request: PaymentRequest, *, on: date, actor: Account |
     return entry
 
 
-def reinstate(member: Member, request: PaymentRequest, *, on: date, actor: Account | None = None) -> ShareEntry:
-    """A lapsed member paid the renewal ``request``: membership in force again from ``on``."""
-    entry = _entry(member, EntryKind.REINSTATEMENT, on, actor, payment_request_id=request.id)
+def reinstate(member: Member, request: PaymentRequest, *, on: date, payment_entry: ShareEntry | None = None,
+              actor: Account | None = None) -> ShareEntry:
+    """A lapsed member paid the renewal ``request`` (``payment_entry``: once per payment entry, by a partial
+    unique index): membership in force again from ``on``."""
+    entry = _entry(member, EntryKind.REINSTATEMENT, on, actor, payment_request_id=request.id,
+                   payment_entry_id=payment_entry.id if payment_entry is not None else None)
     _audit("shares.register.reinstatement", member, [entry], actor, on=on, year=request.year,
            reference=request.reference)
     return entry
@@ -465,9 +470,19 @@ def correct(entry: ShareEntry, *, reason: str, on: date | None = None, shares: i
     elif entry.kind is EntryKind.REDEMPTION and paid_cents > 0 and not refund_taken_back:
         surpluses.check_put_back(entry, paid_cents, exit_in_force=holding(member, today()).left is not None,
                                  actor=actor)
-    correction = _entry(member, EntryKind.CORRECTION, on, actor, shares=shares, amount_cents=capital_cents + fee_cents,
-                        capital_cents=capital_cents, paid_cents=paid_cents, category=category,
-                        corrects_id=entry.id, note=reason[:500])
+    voids = not (shares or capital_cents or paid_cents or category or fee_cents)
+    if voids and db.session.scalar(select(ShareEntry.id).where(
+            ShareEntry.corrects_id == entry.id, ShareEntry.kind == EntryKind.CORRECTION, ShareEntry.shares == 0,
+            ShareEntry.amount_cents == 0, ShareEntry.capital_cents == 0, ShareEntry.paid_cents == 0,
+            ShareEntry.category.is_(None))) is not None:
+        raise EntryVoidedAlready()
+    db.session.flush()
+    # Two staff at once: the partial unique index uq_shares_entry_voided_once keeps one voiding correction.
+    with savepoint(conflict=EntryVoidedAlready) if voids else nullcontext():
+        correction = _entry(member, EntryKind.CORRECTION, on, actor, shares=shares,
+                            amount_cents=capital_cents + fee_cents, capital_cents=capital_cents, paid_cents=paid_cents,
+                            category=category, corrects_id=entry.id, note=reason[:500])
+        db.session.flush()
     if entry.kind in LEAVING:
         _hold_identity_again(member)
     db.session.flush()

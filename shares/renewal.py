@@ -21,7 +21,6 @@ from datetime import date, datetime, timedelta
 import click
 from flask import current_app
 from flask.cli import with_appcontext
-from flask_babel import lazy_gettext as _l
 from sqlalchemy import case, exists, func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import aliased, selectinload
@@ -34,13 +33,12 @@ from app.mail import queue_mail
 from app.progress import progress
 from app.uow import savepoint
 from shares import payments
-from shares.labels import coop_iban_text, register_words
+from shares.labels import coop_iban_text
 from shares.models import (EntryKind, Member, PaymentPurpose, PaymentRequest, PaymentStatus, RenewalNotice,
                            RenewalStage, ShareEntry)
 from shares.standing import is_current_member, register_facts
 
 # The register's words when a renewal paid again, after the bank took its payment back, ends the lapse.
-PAID_AGAIN = _l("Renewal paid again, after the bank took its payment back")
 REMINDER_STAGES = (RenewalStage.REMINDER_1, RenewalStage.REMINDER_2)
 MAIL_TEMPLATES = {RenewalStage.REQUEST: "renewal_request", RenewalStage.REMINDER_1: "renewal_reminder_1",
                   RenewalStage.REMINDER_2: "renewal_reminder_2"}
@@ -388,42 +386,34 @@ def on_payment_matched(request: PaymentRequest, **extra) -> None:
         return
     entry = extra.get("entry")
     on = max(min(entry.effective_on if entry is not None else today(), today()), position.lapsed_on)
-    if _reinstatement_of(request, corrected=True) is None:
-        register.reinstate(member, request, on=on)
-        return
-    # This request reinstated the member once, and the bank took that payment back (the reinstatement is
-    # corrected; one reinstatement per request): paid again, the lapse in force is corrected away.
-    lapse = db.session.scalar(select(ShareEntry).where(
-        ShareEntry.member_id == member.id, ShareEntry.kind == EntryKind.LAPSE, ShareEntry.id.not_in(_corrected()))
-        .order_by(ShareEntry.effective_on.desc(), ShareEntry.id.desc()).limit(1))
-    if lapse is not None:
-        register.correct(lapse, reason=register_words(PAID_AGAIN), on=max(on, lapse.effective_on))
+    # One reinstatement per payment entry (partial unique index): a renewal paid again after the bank took
+    # its payment back reinstates again, and that payment's return undoes this one.
+    register.reinstate(member, request, on=on, payment_entry=entry)
 
 
-def _reinstatement_of(request: PaymentRequest, *, corrected: bool) -> ShareEntry | None:
-    """The reinstatement ``request``'s payment made (``corrected``: even one corrected since)."""
-    stmt = select(ShareEntry).where(ShareEntry.payment_request_id == request.id,
-                                    ShareEntry.kind == EntryKind.REINSTATEMENT)
-    if not corrected:
-        stmt = stmt.where(ShareEntry.id.not_in(_corrected()))
-    return db.session.scalar(stmt)
+def _reinstatements_of(request: PaymentRequest, entries) -> list[ShareEntry]:
+    """The reinstatements still in force that the payment ``entries`` of ``request`` made; one recorded before
+    reinstatements named their payment (voids0029a1) counts as made by any payment of its request."""
+    ids = [e.id for e in entries]
+    return list(db.session.scalars(select(ShareEntry).where(
+        ShareEntry.payment_request_id == request.id, ShareEntry.kind == EntryKind.REINSTATEMENT,
+        ShareEntry.id.not_in(_corrected()),
+        ShareEntry.payment_entry_id.in_(ids) | ShareEntry.payment_entry_id.is_(None)).order_by(ShareEntry.id)))
 
 
-def payment_taken_back(request: PaymentRequest, *, reason: str, actor=None) -> bool:
-    """The bank took back the payment of the renewal ``request``: the reinstatement it made (if any, and
-    still in force) is corrected in the same transaction, so the lapse is in force again. Returns whether
-    one was."""
+def payment_taken_back(request: PaymentRequest, entries, *, reason: str, actor=None) -> bool:
+    """The bank took back the payment ``entries`` of the renewal ``request``: the reinstatement each made
+    (if still in force) is corrected in the same transaction, so the lapse is in force again. Returns
+    whether one was."""
     if request.purpose is not PaymentPurpose.RENEWAL:
         return False
+    from app.clock import today
     from shares import register
 
-    reinstatement = _reinstatement_of(request, corrected=False)
-    if reinstatement is None:
-        return False
-    from app.clock import today
-
-    register.correct(reinstatement, reason=reason, on=max(today(), reinstatement.effective_on), actor=actor)
-    return True
+    undone = _reinstatements_of(request, entries)
+    for reinstatement in undone:
+        register.correct(reinstatement, reason=reason, on=max(today(), reinstatement.effective_on), actor=actor)
+    return bool(undone)
 
 
 # ------------------------------------------------------------------------------------------------

@@ -342,7 +342,7 @@ def test_a_returned_renewal_payment_puts_the_lapse_back_in_force(client, login_a
     member_page = client.get(f"/staff/members/{member.id}")
     assert member_page.status_code == 200 and "lapsed (renewal unpaid)" in member_page.get_data(as_text=True)
     assert f"Lapsed: renewal {year} not paid" in client.get(f"/staff/renewal?year={year}").get_data(as_text=True)
-    # Paid again: in force again, without a second reinstatement of the same request.
+    # Paid again: in force again (a reinstatement of its own, which a second return would undo).
     _pay(fee, 2500, day=today(), ref="S3")
     db.session.expire_all()
     assert register.holding(member).status == "active" and renewal.lapsed_count(year) == 0

@@ -108,3 +108,86 @@ def test_a_return_that_cancels_its_request_says_so_not_that_it_asks_again(client
     assert request.status is PaymentStatus.CANCELLED and _refund_list() == [] and _figures(member) == (0, 0, 0)
     entry = db.session.scalar(select(AuditEntry).where(AuditEntry.action == "shares.bank_payment.returned"))
     assert entry.after["due_cents"] == 0
+
+
+# --- A renewal paid, taken back, paid again, taken back again (h51 F1) ---------------------------------------
+
+def test_a_renewal_paid_again_and_taken_back_again_puts_the_lapse_back_each_time(client, login_as,
+                                                                                 member_with_shares):
+    from shares import renewal
+    from shares.models import PaymentPurpose
+    from shares.payments import create_payment_request
+
+    login_as("staff")
+    member = member_with_shares(1, on=D(2023, 1, 1), iban=IBAN)
+    year = today().year
+    fee = create_payment_request(member, PaymentPurpose.RENEWAL, 2500, year=year)
+    db.session.commit()
+    register.lapse(member, fee, on=D(year, 1, 1))
+    db.session.commit()
+
+    def state():
+        db.session.expire_all()
+        return register.holding(member).status, renewal.lapsed_count(year), fee.status, fee.due_cents
+
+    for round_, ref in enumerate(("S1", "S3")):
+        _pay(fee, 2500, day=today(), ref=ref)
+        assert state() == ("active", 0, PaymentStatus.PAID, 0)
+        tx = _take_back(fee, 2500, day=today(), ref=f"R{round_}")
+        asked = _text(_post(client, tx, fee, confirmed=False))
+        assert "This payment had reinstated" in asked and "the lapse is in force again" in asked
+        assert _post(client, tx, fee, confirmed=True).status_code == 302
+        assert state() == ("lapsed", 1, PaymentStatus.OPEN, 2500)
+    # What staff and the member read: lapsed on the campaign page and the member's page; 25.00 € asked again.
+    assert f"Lapsed: renewal {year} not paid" in client.get(f"/staff/renewal?year={year}").get_data(as_text=True)
+    assert "lapsed (renewal unpaid)" in client.get(f"/staff/members/{member.id}").get_data(as_text=True)
+    assert _refund_list() == [] and _figures(member) == (1, 3000, 3000)
+    login_as(member.account)
+    mine = _text(client.get("/me/payments"))
+    assert fee.formatted_reference in mine and "25.00 €" in mine
+    # Paid a third time: active again.
+    _pay(fee, 2500, day=today(), ref="S5")
+    assert state() == ("active", 0, PaymentStatus.PAID, 0)
+
+
+# --- A lapse or a reinstatement voided once (h51 F6) ---------------------------------------------------------
+
+def test_a_lapse_corrected_twice_is_refused_in_words(client, login_as, member_with_shares):
+    import pytest
+    from sqlalchemy import func, select
+    from sqlalchemy.exc import IntegrityError
+
+    from shares.errors import EntryVoidedAlready
+    from shares.models import EntryKind, PaymentPurpose, ShareEntry
+    from shares.payments import create_payment_request
+
+    login_as("staff")
+    member = member_with_shares(1, on=D(2023, 1, 1), iban=IBAN)
+    year = today().year
+    fee = create_payment_request(member, PaymentPurpose.RENEWAL, 2500, year=year)
+    db.session.commit()
+    lapse = register.lapse(member, fee, on=D(year, 1, 1))
+    db.session.commit()
+
+    def correct():
+        db.session.refresh(member)
+        return client.post(f"/staff/members/{member.id}/register/correct", data={
+            "entry_id": lapse.id, "effective_on": today().isoformat(), "reason": "sent by mistake", "confirmed": "1",
+            "register_version": member.version})
+
+    assert correct().status_code == 302
+    again = correct()
+    assert again.status_code == 409
+    assert "This entry was corrected already" in _text(again)
+    voids = select(func.count()).select_from(ShareEntry).where(ShareEntry.corrects_id == lapse.id)
+    assert db.session.scalar(voids) == 1 and register.holding(member).status == "active"
+    with pytest.raises(EntryVoidedAlready):
+        register.correct(lapse, reason="again", on=today())
+    db.session.rollback()
+    # The database keeps it too, whatever the timing (two staff past the check at once).
+    with pytest.raises(IntegrityError):
+        db.session.add(ShareEntry(member_id=member.id, kind=EntryKind.CORRECTION, effective_on=today(),
+                                  corrects_id=lapse.id, note="raced"))
+        db.session.flush()
+    db.session.rollback()
+    assert db.session.scalar(voids) == 1
