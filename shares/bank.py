@@ -40,9 +40,9 @@ from app.models import Account
 from app.uow import savepoint
 from shares import register
 from shares.camt import Statement, parse_camt053
-from shares.errors import (BookedInFuture, NoPaymentToReturn, NotACredit, NotAReturn, PaidBeforeAsked, ReasonRequired,
-                           RequestNotPayable, ReturnedAfterRefund, StatementAlreadyImported, StatementError,
-                           TransactionAlreadyResolved)
+from shares.errors import (BookedInFuture, NoPaymentToReturn, NotACredit, NotAReturn, PaidBeforeAsked,
+                           PaymentDividedSince, ReasonRequired, RequestNotPayable, ReturnedAfterRefund,
+                           StatementAlreadyImported, StatementError, TransactionAlreadyResolved)
 from shares.labels import register_words
 from shares.models import (QUEUE_STATUSES, BankStatementImport, BankTransaction, MatchStatus, PaymentRequest,
                            PaymentStatus, ShareEntry, Surplus, SurplusDecision, SurplusKind)
@@ -454,6 +454,23 @@ def _kept_off_register(kept: Surplus | None) -> bool:
         and kept.decision is SurplusDecision.REFUND
 
 
+_DIVIDING = (SurplusDecision.FEWER_SHARES, SurplusDecision.EXTRA_SHARES, SurplusDecision.CREDIT)
+
+
+def _kept_of(credit: BankTransaction) -> list[Surplus]:
+    """Every surplus of ``credit``'s money: those it made, and the rests later decisions made of them
+    (``source_surplus_id``, e.g. what fewer shares or extra shares left over)."""
+    found = list(db.session.scalars(select(Surplus).where(Surplus.bank_transaction_id == credit.id)
+                                    .order_by(Surplus.id)))
+    sources = [k.id for k in found]
+    while sources:
+        rests = list(db.session.scalars(select(Surplus).where(Surplus.source_surplus_id.in_(sources))
+                                        .order_by(Surplus.id)))
+        found += [r for r in rests if r not in found]
+        sources = [r.id for r in rests]
+    return found
+
+
 def _refused_application_refund(request: PaymentRequest) -> Surplus | None:
     """The refund of a refused application paid by ``request``, while it is still to be made (or made: the
     caller then refuses with ReturnedAfterRefund)."""
@@ -476,9 +493,15 @@ def returned_money(tx: BankTransaction, request: PaymentRequest) -> Returned:
         BankTransaction.match_status == MatchStatus.MATCHED).order_by(BankTransaction.id.desc()))
     for credit in credits:
         entries = [e for e in live if e.bank_transaction_id == credit.id]
-        kept = db.session.scalar(select(Surplus).where(Surplus.bank_transaction_id == credit.id))
-        kept = [kept] if _kept_off_register(kept) else []
-        if (entries or kept) and sum(e.amount_cents for e in entries) + sum(k.amount_cents for k in kept) == amount:
+        made = _kept_of(credit)
+        kept = [k for k in made if _kept_off_register(k)]
+        in_register, kept_cents = sum(e.amount_cents for e in entries), sum(k.amount_cents for k in kept)
+        # Divided since by a decision (fewer shares, extra shares, next year paid): the payment entry and what
+        # is kept no longer add up to this transfer, or the request holds less than its payment entry says.
+        if (entries or kept) and any(k.decision in _DIVIDING for k in made) and (
+                in_register + kept_cents != amount or in_register > request.paid_cents):
+            raise PaymentDividedSince(amount, amount - kept_cents, kept_cents)
+        if (entries or kept) and in_register + kept_cents == amount:
             return Returned(request, amount, entries, kept, paid_on=credit.booking_date)
         refused = _refused_application_refund(request)
         if not entries and refused is not None and refused.amount_cents >= amount:

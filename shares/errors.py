@@ -221,6 +221,18 @@ class NotAReturn(DomainError):
     """Only money going out (a debit) can be a payment returned by the bank."""
 
 
+class PaymentDividedSince(DomainError):
+    """The returned payment (``amount_cents``) was divided since it arrived (fewer shares, shares bought with
+    part of it): ``register_cents`` of it are in the register, ``kept_cents`` on the refund list or waiting for
+    a decision. Nothing is taken back automatically: staff correct by hand."""
+
+    status = 422
+
+    def __init__(self, amount_cents: int, register_cents: int, kept_cents: int):
+        super().__init__(f"{amount_cents} cents divided: {register_cents} in the register, {kept_cents} kept")
+        self.amount_cents, self.register_cents, self.kept_cents = amount_cents, register_cents, kept_cents
+
+
 class NoPaymentToReturn(DomainError):
     """No payment of the returned amount (``amount_cents``) of that request is in the register (not yet
     taken out): nothing to take back automatically."""

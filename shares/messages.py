@@ -57,6 +57,12 @@ register_messages({
         "This transfer is booked on %(booked)s, a day still to come: no statement can show that yet. Check the file "
         "with the bank, and set this payment aside.", booked=format_day(exc.booked_on))),
     errors.NotAReturn: _l("Only money the bank took back (a debit) can be a payment returned."),
+    errors.PaymentDividedSince: lambda exc: str(_l(
+        "The %(amount)s taken back were divided since they arrived (fewer shares, or shares bought with part of "
+        "them): %(register)s are in the register and %(kept)s on the refund list or waiting for a decision. A "
+        "return cannot take them out automatically: correct the register and the refund list by hand, then set "
+        "this aside with a reason.", amount=euros(exc.amount_cents), register=euros(exc.register_cents),
+        kept=euros(exc.kept_cents))),
     errors.NoPaymentToReturn: lambda exc: str(_l(
         "No payment of %(amount)s of this request is in the register (or it was taken out already): nothing to take "
         "back. Check the member's register, correct it by hand if needed, and set this aside with a reason.",

@@ -16,7 +16,7 @@ from app.clock import today
 from app.extensions import db
 from shares import admission, bank, register, renewal, surplus as surpluses
 from shares.camt_writer import Credit, write_camt053
-from shares.errors import NoPaymentToReturn, ReturnedAfterRefund, SurplusAlreadyDecided
+from shares.errors import PaymentDividedSince, ReturnedAfterRefund, SurplusAlreadyDecided
 from shares.models import (ApplicationStatus, BankTransaction, MatchStatus, PaymentPurpose, PaymentStatus, Surplus,
                            SurplusDecision, SurplusKind)
 from shares.payments import create_payment_request
@@ -351,7 +351,7 @@ def test_a_returned_renewal_payment_puts_the_lapse_back_in_force(client, login_a
 
 def test_kept_money_decided_otherwise_is_not_taken_back_automatically(make_member):
     """An overpayment that bought shares is in the register as shares: its transfer's return matches no
-    money still kept, and staff are told to correct by hand."""
+    money still kept: refused in words (the money was divided since), and staff correct by hand."""
     member = make_member(iban=IBAN)
     _entry, request = register.subscribe(member, 1, on=D(2024, 1, 1))
     db.session.commit()
@@ -361,5 +361,5 @@ def test_kept_money_decided_otherwise_is_not_taken_back_automatically(make_membe
     db.session.commit()
     assert applied.surplus.decision is SurplusDecision.EXTRA_SHARES
     tx = _take_back(request, 6000)
-    with pytest.raises(NoPaymentToReturn):
+    with pytest.raises(PaymentDividedSince):
         bank.payment_returned(tx, request, expected_version=tx.version, reason="", actor=None)

@@ -191,3 +191,58 @@ def test_a_lapse_corrected_twice_is_refused_in_words(client, login_as, member_wi
         db.session.flush()
     db.session.rollback()
     assert db.session.scalar(voids) == 1
+
+
+# --- A payment divided since by a decision (h51 F3) ----------------------------------------------------------
+
+def test_a_return_after_fewer_shares_is_refused_with_what_became_of_the_money(client, login_as, make_member):
+    """40 € paid for 2 shares (60 €), fewer shares: 30 € stay in the register, 10 € go on the refund list.
+    The bank takes the 40 € back: refused in words (never "try again"), nothing changes."""
+    from shares import bank
+
+    login_as("staff")
+    member = make_member(iban=IBAN)
+    _e, request = register.subscribe(member, 2, on=D(2024, 1, 1))
+    db.session.commit()
+    credit = _pay(request, 4000)
+    applied = bank.match_by_hand(credit, request, expected_version=credit.version, reason="", actor=None)
+    _req, rest = surpluses.fewer_shares(applied.shortfall)
+    surpluses.refund(rest)
+    db.session.commit()
+    assert _figures(member) == (1, 3000, 3000) and _refund_list() == [("overpayment", 1000)]
+    tx = _take_back(request, 4000)
+    for confirmed in (False, True):
+        page = _post(client, tx, request, confirmed=confirmed)
+        text = _text(page)
+        assert page.status_code == 422 and "Try again" not in text
+        assert ("The 40.00 € taken back were divided since they arrived (fewer shares, or shares bought with part "
+                "of them): 30.00 € are in the register and 10.00 € on the refund list") in text
+        assert f'name="tx{tx.id}-action"' in page.get_data(as_text=True)  # set it aside from here
+    db.session.expire_all()
+    assert _figures(member) == (1, 3000, 3000) and _refund_list() == [("overpayment", 1000)]
+    assert tx.in_queue and request.status is PaymentStatus.PAID and request.paid_cents == 3000
+    csv = client.get("/staff/payments/refunds?format=csv").get_data(as_text=True)
+    assert "10,00" in csv or "1000" in csv
+
+
+def test_a_return_after_shares_bought_with_the_excess_names_the_rest_kept(make_member):
+    import pytest
+
+    from shares import bank
+    from shares.errors import PaymentDividedSince
+
+    member = make_member(iban=IBAN)
+    _e, request = register.subscribe(member, 1, on=D(2024, 1, 1))
+    db.session.commit()
+    credit = _pay(request, 7000)
+    applied = bank.match_by_hand(credit, request, expected_version=credit.version, reason="", actor=None)
+    _extra, rest = surpluses.buy_shares(applied.surplus)
+    surpluses.refund(rest)
+    db.session.commit()
+    assert _figures(member) == (2, 6000, 6000) and _refund_list() == [("overpayment", 1000)]
+    tx = _take_back(request, 7000)
+    with pytest.raises(PaymentDividedSince) as refused:
+        bank.payment_returned(tx, request, expected_version=tx.version, reason="", actor=None)
+    assert (refused.value.register_cents, refused.value.kept_cents) == (6000, 1000)
+    db.session.rollback()
+    assert _figures(member) == (2, 6000, 6000) and _refund_list() == [("overpayment", 1000)]
