@@ -22,9 +22,9 @@ from shares.models import (ApplicationStatus, BankTransaction, MatchStatus, Paym
 from shares.payments import create_payment_request
 from shares.settings import setting
 from tests.shares.test_admission import apply_for
+from tests.shares.test_money_leaving import IBAN, _figures, _refund_list
 
 D = date
-IBAN = "BE62510007547061"
 PAYER = "BE71096123456769"
 
 
@@ -59,15 +59,6 @@ def _returned(tx, request):
     db.session.commit()
     db.session.refresh(request)
     return done
-
-
-def _refund_list():
-    return [(s.kind.value, s.amount_cents) for s in db.session.scalars(surpluses.refund_list_statement())]
-
-
-def _figures(member):
-    position = register.holding(member)
-    return position.shares, position.capital_cents, position.paid_cents
 
 
 def _post(client, tx, request, confirmed):

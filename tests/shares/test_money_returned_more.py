@@ -8,7 +8,8 @@ from flask import current_app
 from shares import admission, register, surplus as surpluses
 from shares.models import MatchStatus, PaymentStatus
 from tests.shares.test_admission import apply_for
-from tests.shares.test_money_returned import D, IBAN, _figures, _pay, _post, _refund_list, _take_back, _text
+from tests.shares.test_money_leaving import IBAN, _figures, _refund_list
+from tests.shares.test_money_returned import D, _pay, _post, _take_back, _text
 
 
 def test_a_refused_application_s_refund_leaves_the_list_when_the_bank_takes_the_money_back(client, login_as,
