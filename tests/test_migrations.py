@@ -221,24 +221,26 @@ def test_minutes_corrected_onto_another_day_free_the_old_one(migrated, capfd):
             conn.execute(insert, {"id": 3, "day": "2026-09-10", "version": 1, "status": "draft", "supersedes": None})
 
 
+def _a_member_with_a_renewal_request(conn) -> None:
+    """Member 1 (account 1) and their renewal request 1, in plain SQL: the models may be ahead of the revision."""
+    conn.execute(sa.text("INSERT INTO app_account (id, email, display_name, language, session_version, active, "
+                         "created_at) VALUES (1, 'm1@example.be', '', 'fr', 1, true, CURRENT_TIMESTAMP)"))
+    conn.execute(sa.text("INSERT INTO shares_member (id, number, account_id, kind, street, postcode, city, country, "
+                         "category, search_text, created_at, version) VALUES (1, 1, 1, 'natural', '', '', '', 'BE', "
+                         "'A', '', CURRENT_TIMESTAMP, 1)"))
+    conn.execute(sa.text("INSERT INTO shares_payment_request (id, member_id, purpose, shares, amount_cents, reference, "
+                         "status, paid_cents, created_at, year) VALUES (1, 1, 'renewal', 0, 2500, '000000000197', "
+                         "'open', 0, CURRENT_TIMESTAMP, 2026)"))
+
+
 def test_an_entry_voided_twice_stops_the_voids_upgrade(migrated, capfd):
     """voids0029a1: an upgrade over an entry voided twice (the index could not hold it) stops and names it."""
     downgrade(revision="voids0029a1-1")
-    account = ("INSERT INTO app_account (id, email, display_name, language, session_version, active, created_at) "
-               "VALUES (1, 'm1@example.be', '', 'fr', 1, true, CURRENT_TIMESTAMP)")
-    member = ("INSERT INTO shares_member (id, number, account_id, kind, street, postcode, city, country, category, "
-              "search_text, created_at, version) VALUES (1, 1, 1, 'natural', '', '', '', 'BE', 'A', '', "
-              "CURRENT_TIMESTAMP, 1)")
-    request = ("INSERT INTO shares_payment_request (id, member_id, purpose, shares, amount_cents, reference, status, "
-               "paid_cents, created_at, year) VALUES (1, 1, 'renewal', 0, 2500, '000000000197', 'open', 0, "
-               "CURRENT_TIMESTAMP, 2026)")
     entry = sa.text("INSERT INTO shares_entry (id, member_id, kind, effective_on, shares, amount_cents, capital_cents, "
                     "paid_cents, note, recorded_at, corrects_id, payment_request_id) VALUES (:id, 1, :kind, "
                     "CURRENT_DATE, 0, :amount, 0, 0, '', CURRENT_TIMESTAMP, :corrects, :request)")
     with db.engine.begin() as conn:
-        conn.execute(sa.text(account))
-        conn.execute(sa.text(member))
-        conn.execute(sa.text(request))
+        _a_member_with_a_renewal_request(conn)
         for id_, kind, amount, corrects, req in ((1, "lapse", 0, None, 1), (2, "correction", 0, 1, None),
                                                  (3, "correction", 0, 1, None)):
             conn.execute(entry, {"id": id_, "kind": kind, "amount": amount, "corrects": corrects, "request": req})
@@ -250,23 +252,13 @@ def test_an_entry_voided_twice_stops_the_voids_upgrade(migrated, capfd):
 def test_reinstatements_per_payment_entry_at_head(migrated, capfd):
     """voids0029a1: a reinstatement is unique per payment entry (a renewal paid again reinstates again), an
     entry is voided once; a downgrade over a request that reinstated twice stops and names it."""
-    account = ("INSERT INTO app_account (id, email, display_name, language, session_version, active, created_at) "
-               "VALUES (1, 'm1@example.be', '', 'fr', 1, true, CURRENT_TIMESTAMP)")
-    member = ("INSERT INTO shares_member (id, number, account_id, kind, street, postcode, city, country, category, "
-              "search_text, created_at, version) VALUES (1, 1, 1, 'natural', '', '', '', 'BE', 'A', '', "
-              "CURRENT_TIMESTAMP, 1)")
-    request = ("INSERT INTO shares_payment_request (id, member_id, purpose, shares, amount_cents, reference, status, "
-               "paid_cents, created_at, year) VALUES (1, 1, 'renewal', 0, 2500, '000000000197', 'open', 0, "
-               "CURRENT_TIMESTAMP, 2026)")
     entry = sa.text("INSERT INTO shares_entry (id, member_id, kind, effective_on, shares, amount_cents, capital_cents, "
                     "paid_cents, note, recorded_at, corrects_id, payment_request_id, payment_entry_id) VALUES (:id, 1, "
                     ":kind, CURRENT_DATE, 0, :amount, 0, 0, '', CURRENT_TIMESTAMP, :corrects, 1, :paid_by)")
     rows = ((1, "lapse", 0, None, None), (2, "payment", 2500, None, None), (3, "reinstatement", 0, None, 2),
             (4, "correction", 0, 3, None), (5, "payment", 2500, None, None), (6, "reinstatement", 0, None, 5))
     with db.engine.begin() as conn:
-        conn.execute(sa.text(account))
-        conn.execute(sa.text(member))
-        conn.execute(sa.text(request))
+        _a_member_with_a_renewal_request(conn)
         for id_, kind, amount, corrects, paid_by in rows:
             conn.execute(entry, {"id": id_, "kind": kind, "amount": amount, "corrects": corrects, "paid_by": paid_by})
     for id_, kind, corrects, paid_by in ((7, "reinstatement", None, 5), (7, "correction", 3, None)):
