@@ -55,7 +55,7 @@ def _entry(member, kind):
 
 def test_an_exit_undone_keeps_its_refund_until_the_shares_come_back_and_leaving_again_lists_one_refund(
         member_with_shares):
-    """h43 #1 and h46 N2: 90 EUR paid in, resigned, the exit corrected away: the redemption stands, so its
+    """90 EUR paid in, resigned, the exit corrected away: the redemption stands, so its
     90 EUR stay on the refund list (owed to the member); the shares put back take it off; resigned again:
     one refund of 90 EUR on the list, not two (180 EUR for 90 EUR received), and never none."""
     member = member_with_shares(3, on=D(2024, 1, 1), iban=IBAN)
@@ -83,7 +83,7 @@ def test_an_exit_undone_keeps_its_refund_until_the_shares_come_back_and_leaving_
 
 
 def test_an_exit_corrected_alone_then_recorded_again_keeps_the_money_listed(member_with_shares):
-    """h46 N2: re-dating an exit (corrected, then resigned again) without touching the redemption: the
+    """Re-dating an exit (corrected, then resigned again) without touching the redemption: the
     90 EUR paid in stay on the refund list, once."""
     member = member_with_shares(3, on=D(2024, 1, 1), iban=IBAN)
     resignation, redemption = register.resign(member, on=D(2024, 2, 1))
@@ -222,7 +222,7 @@ def test_an_exit_cancels_every_request_for_shares_not_paid_up(make_member):
 
 
 def test_money_paid_after_the_exit_waits_for_staff_then_goes_on_the_refund_list(client, login_as, make_member):
-    """h43 #2: 60 EUR arriving for a subscription of someone who left was taken as paid-up capital of a
+    """60 EUR arriving for a subscription of someone who left was taken as paid-up capital of a
     member with no shares. Now: the queue says why, and paying it puts it on the refund list."""
     member = make_member(iban=IBAN, first_name="Rita", last_name="Gone")
     _e, request = register.subscribe(member, 2, on=D(2024, 1, 1))

@@ -1,4 +1,4 @@
-"""Money the bank takes back (h46 N1, N3-N5): whatever became of a payment (paid up, repaid at an exit or
+"""Money the bank takes back: whatever became of a payment (paid up, repaid at an exit or
 a redemption, kept beyond what was due, paid after the exit, a short payment paid back, an application
 paid, a lapse ended), its return leaves the register and the refund list holding what the cooperative
 still has, to the cent, in one transaction; money already paid back is refused in words."""
@@ -45,6 +45,15 @@ def _pay(request, cents, day=D(2024, 1, 10), ref="S1"):
     _statement(ref, Credit(cents, day, "Payer", iban=PAYER, reference=request.reference, bank_reference=f"{ref}-TX"))
     return db.session.scalar(select(BankTransaction).where(BankTransaction.amount_cents > 0)
                              .order_by(BankTransaction.id.desc()).limit(1))
+
+
+def _paid_by_hand(make_member, shares, cents):
+    """A member who subscribed ``shares`` on 1 January 2024 and paid ``cents`` for them, matched by hand."""
+    member = make_member(iban=IBAN)
+    _entry, request = register.subscribe(member, shares, on=D(2024, 1, 1))
+    db.session.commit()
+    credit = _pay(request, cents)
+    return member, request, bank.match_by_hand(credit, request, expected_version=credit.version, reason="", actor=None)
 
 
 def _take_back(request, cents, day=D(2024, 3, 10), ref="S9"):
@@ -178,11 +187,7 @@ def test_money_paid_after_the_exit_and_returned_leaves_the_refund_list(make_memb
 def test_an_overpayment_listed_then_returned_with_its_payment_after_the_exit(make_member):
     """D: 50 EUR for a 30 EUR share, the 20 EUR put on the refund list, the member leaves (30 EUR listed),
     the bank returns the 50 EUR: nothing is listed any more."""
-    member = make_member(iban=IBAN)
-    _entry, request = register.subscribe(member, 1, on=D(2024, 1, 1))
-    db.session.commit()
-    credit = _pay(request, 5000)
-    applied = bank.match_by_hand(credit, request, expected_version=credit.version, reason="", actor=None)
+    member, request, applied = _paid_by_hand(make_member, 1, 5000)
     surpluses.refund(applied.surplus)
     register.resign(member, on=D(2024, 3, 1))
     db.session.commit()
@@ -194,11 +199,7 @@ def test_an_overpayment_listed_then_returned_with_its_payment_after_the_exit(mak
 
 
 def test_an_overpayment_waiting_for_a_decision_leaves_the_queue_with_its_return(make_member):
-    member = make_member(iban=IBAN)
-    _entry, request = register.subscribe(member, 1, on=D(2024, 1, 1))
-    db.session.commit()
-    credit = _pay(request, 5000)
-    applied = bank.match_by_hand(credit, request, expected_version=credit.version, reason="", actor=None)
+    member, request, applied = _paid_by_hand(make_member, 1, 5000)
     db.session.commit()
     assert len(db.session.scalars(surpluses.open_surpluses_statement()).all()) == 1
     done = _returned(_take_back(request, 5000), request)
@@ -214,11 +215,7 @@ def test_an_overpayment_waiting_for_a_decision_leaves_the_queue_with_its_return(
 
 def test_a_short_payment_paid_back_then_returned_leaves_the_refund_list(make_member):
     """M: 10 EUR of 30, put on the refund list; the bank returns the same 10 EUR."""
-    member = make_member(iban=IBAN)
-    _entry, request = register.subscribe(member, 1, on=D(2024, 1, 1))
-    db.session.commit()
-    credit = _pay(request, 1000)
-    applied = bank.match_by_hand(credit, request, expected_version=credit.version, reason="", actor=None)
+    member, request, applied = _paid_by_hand(make_member, 1, 1000)
     surpluses.refund(applied.shortfall)
     db.session.commit()
     assert _refund_list() == [("underpayment", 1000)] and _figures(member) == (1, 3000, 0)
@@ -343,11 +340,7 @@ def test_a_returned_renewal_payment_puts_the_lapse_back_in_force(client, login_a
 def test_kept_money_decided_otherwise_is_not_taken_back_automatically(make_member):
     """An overpayment that bought shares is in the register as shares: its transfer's return matches no
     money still kept: refused in words (the money was divided since), and staff correct by hand."""
-    member = make_member(iban=IBAN)
-    _entry, request = register.subscribe(member, 1, on=D(2024, 1, 1))
-    db.session.commit()
-    credit = _pay(request, 6000)
-    applied = bank.match_by_hand(credit, request, expected_version=credit.version, reason="", actor=None)
+    member, request, applied = _paid_by_hand(make_member, 1, 6000)
     surpluses.buy_shares(applied.surplus)
     db.session.commit()
     assert applied.surplus.decision is SurplusDecision.EXTRA_SHARES

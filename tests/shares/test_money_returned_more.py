@@ -1,4 +1,4 @@
-"""Money the bank takes back, the cases a third review found (h51): a refused application's refund, a refusal
+"""Money the bank takes back, the cases a third review found: a refused application's refund, a refusal
 after the claim drawn as it stands."""
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ from shares import admission, register, surplus as surpluses
 from shares.models import MatchStatus, PaymentStatus
 from tests.shares.test_admission import apply_for
 from tests.shares.test_money_leaving import IBAN, _figures, _refund_list
-from tests.shares.test_money_returned import D, _pay, _post, _take_back, _text
+from tests.shares.test_money_returned import D, _paid_by_hand, _pay, _post, _take_back, _text
 
 
 def test_a_refused_application_s_refund_leaves_the_list_when_the_bank_takes_the_money_back(client, login_as,
@@ -111,7 +111,7 @@ def test_a_return_that_cancels_its_request_says_so_not_that_it_asks_again(client
     assert entry.after["due_cents"] == 0
 
 
-# --- A renewal paid, taken back, paid again, taken back again (h51 F1) ---------------------------------------
+# --- A renewal paid, taken back, paid again, taken back again ---------------------------------------
 
 def test_a_renewal_paid_again_and_taken_back_again_puts_the_lapse_back_each_time(client, login_as,
                                                                                  member_with_shares):
@@ -151,7 +151,7 @@ def test_a_renewal_paid_again_and_taken_back_again_puts_the_lapse_back_each_time
     assert state() == ("active", 0, PaymentStatus.PAID, 0)
 
 
-# --- A lapse or a reinstatement voided once (h51 F6) ---------------------------------------------------------
+# --- A lapse or a reinstatement voided once ---------------------------------------------------------
 
 def test_a_lapse_corrected_twice_is_refused_in_words(client, login_as, member_with_shares):
     import pytest
@@ -194,19 +194,13 @@ def test_a_lapse_corrected_twice_is_refused_in_words(client, login_as, member_wi
     assert db.session.scalar(voids) == 1
 
 
-# --- A payment divided since by a decision (h51 F3) ----------------------------------------------------------
+# --- A payment divided since by a decision ----------------------------------------------------------
 
 def test_a_return_after_fewer_shares_is_refused_with_what_became_of_the_money(client, login_as, make_member):
     """40 € paid for 2 shares (60 €), fewer shares: 30 € stay in the register, 10 € go on the refund list.
     The bank takes the 40 € back: refused in words (never "try again"), nothing changes."""
-    from shares import bank
-
     login_as("staff")
-    member = make_member(iban=IBAN)
-    _e, request = register.subscribe(member, 2, on=D(2024, 1, 1))
-    db.session.commit()
-    credit = _pay(request, 4000)
-    applied = bank.match_by_hand(credit, request, expected_version=credit.version, reason="", actor=None)
+    member, request, applied = _paid_by_hand(make_member, 2, 4000)
     _req, rest = surpluses.fewer_shares(applied.shortfall)
     surpluses.refund(rest)
     db.session.commit()
@@ -232,11 +226,7 @@ def test_a_return_after_shares_bought_with_the_excess_names_the_rest_kept(make_m
     from shares import bank
     from shares.errors import PaymentDividedSince
 
-    member = make_member(iban=IBAN)
-    _e, request = register.subscribe(member, 1, on=D(2024, 1, 1))
-    db.session.commit()
-    credit = _pay(request, 7000)
-    applied = bank.match_by_hand(credit, request, expected_version=credit.version, reason="", actor=None)
+    member, request, applied = _paid_by_hand(make_member, 1, 7000)
     _extra, rest = surpluses.buy_shares(applied.surplus)
     surpluses.refund(rest)
     db.session.commit()
