@@ -39,6 +39,7 @@ from app.extensions import db
 from app.models import Account
 from app.uow import savepoint
 from shares import register
+from shares import surplus as surpluses
 from shares.camt import Statement, parse_camt053
 from shares.errors import (BookedInFuture, NoPaymentToReturn, NotACredit, NotAReturn, PaidBeforeAsked,
                            PaymentDividedSince, ReasonRequired, RequestNotPayable, ReturnedAfterRefund,
@@ -514,10 +515,10 @@ def returned_money(tx: BankTransaction, request: PaymentRequest) -> Returned:
 
 
 def _listed_cents(member_id: int) -> int:
+    """What the refund list owes ``member_id`` (the list's own statement, summed)."""
+    listed = surpluses.refund_list_statement().where(Surplus.member_id == member_id).subquery()
     # int(): PostgreSQL sums a BIGINT as a NUMERIC, which Python reads as a Decimal (and JSON refuses).
-    return int(db.session.scalar(select(func.coalesce(func.sum(Surplus.amount_cents), 0)).where(
-        Surplus.member_id == member_id, Surplus.decision == SurplusDecision.REFUND, Surplus.refunded_at.is_(None),
-        Surplus.voided_at.is_(None))) or 0)
+    return int(db.session.scalar(select(func.coalesce(func.sum(listed.c.amount_cents), 0))))
 
 
 def payment_returned(tx: BankTransaction, request: PaymentRequest, *, expected_version: int, reason: str,
@@ -538,7 +539,6 @@ def payment_returned(tx: BankTransaction, request: PaymentRequest, *, expected_v
 
     A reason is needed only when the request is not the one the debit names."""
     from shares import admission, renewal
-    from shares import surplus as surpluses
 
     reason = (reason or "").strip()
     if not reason and tx.payment_request_id != request.id:

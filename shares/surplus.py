@@ -289,15 +289,21 @@ def refund_redemption(redemption: ShareEntry, iban: str | None, *, leaving: bool
     amount = -redemption.paid_cents
     if amount <= 0:
         return None
-    iban = _valid_iban(iban)
-    kept = Surplus(member_id=redemption.member_id, share_entry_id=redemption.id, amount_cents=amount,
-                   kind=SurplusKind.LEAVING if leaving else SurplusKind.REDEMPTION, refund_iban=iban,
-                   decision=SurplusDecision.REFUND, decided_at=utcnow(), decided_by_id=actor.id if actor else None)
+    return _listed_at_once(Surplus(member_id=redemption.member_id, share_entry_id=redemption.id, amount_cents=amount,
+                                   kind=SurplusKind.LEAVING if leaving else SurplusKind.REDEMPTION,
+                                   refund_iban=_valid_iban(iban)),
+                           actor, entry=redemption.id)
+
+
+def _listed_at_once(kept: Surplus, actor: Account | None, **audited) -> Surplus:
+    """``kept`` goes on the refund list with no one to decide (a redemption's, money after an exit): once,
+    its link column being unique (a second one is SurplusAlreadyDecided), and audited."""
+    kept.decision, kept.decided_at, kept.decided_by_id = SurplusDecision.REFUND, utcnow(), actor.id if actor else None
     with savepoint(conflict=SurplusAlreadyDecided):
         db.session.add(kept)
         db.session.flush()
     audit.record("shares.surplus.refund", kept, actor=actor,
-                 after={"amount_cents": amount, "iban": iban, "kind": kept.kind, "entry": redemption.id})
+                 after={"amount_cents": kept.amount_cents, "iban": kept.refund_iban, "kind": kept.kind, **audited})
     return kept
 
 
@@ -371,17 +377,11 @@ def refund_after_exit(request: PaymentRequest, amount_cents: int, *, transaction
     list at once, to the payer's account (else the member's), and nothing enters the register."""
     iban = _valid_iban(transaction.counterparty_iban if transaction else None) or _valid_iban(
         db.session.scalar(select(Member.iban).where(Member.id == request.member_id)))
-    kept = Surplus(member_id=request.member_id, payment_request_id=request.id,
-                   bank_transaction_id=transaction.id if transaction else None, amount_cents=amount_cents,
-                   kind=SurplusKind.AFTER_EXIT, refund_iban=iban, decision=SurplusDecision.REFUND,
-                   decided_at=utcnow(), decided_by_id=actor.id if actor else None)
-    with savepoint(conflict=SurplusAlreadyDecided):
-        db.session.add(kept)
-        db.session.flush()
-    audit.record("shares.surplus.refund", kept, actor=actor,
-                 after={"amount_cents": amount_cents, "iban": iban, "kind": kept.kind, "request": request.reference,
-                        "transaction": transaction.bank_reference if transaction else None})
-    return kept
+    return _listed_at_once(Surplus(member_id=request.member_id, payment_request_id=request.id,
+                                   bank_transaction_id=transaction.id if transaction else None,
+                                   amount_cents=amount_cents, kind=SurplusKind.AFTER_EXIT, refund_iban=iban),
+                           actor, request=request.reference,
+                           transaction=transaction.bank_reference if transaction else None)
 
 
 def _valid_iban(value: str | None) -> str | None:
