@@ -194,17 +194,6 @@ def _excluded_with(numbers: dict) -> Member | None:
     return None
 
 
-def _once_a_day(key: str) -> str | None:
-    """The outbox's dedupe key for a mail /join sends at most once a day for ``key`` (an account, a
-    number), or None when today's is queued already: a flood of forms gives one mail, not one each."""
-    from app.models import OutboxMessage
-
-    dedupe_key = f"shares.join:{key}:{today().isoformat()}"
-    if db.session.scalar(select(OutboxMessage.id).where(OutboxMessage.dedupe_key == dedupe_key)) is not None:
-        return None
-    return dedupe_key
-
-
 def _keyed(number: str) -> str:
     """A national or enterprise number as the outbox may keep it: an HMAC under the app's secret key, the same
     for the same number (so the mail is deduplicated) and never the number itself."""
@@ -213,17 +202,15 @@ def _keyed(number: str) -> str:
 
 
 def _queue_once(key: str, to: str, language: str, template: str, **context) -> None:
-    """Queue ``template`` unless /join sent it for ``key`` today; the unique key decides two at once."""
+    """Queue ``template`` unless /join sent it for ``key`` (an account, a number) today: the outbox's unique
+    dedupe key decides, so a flood of forms, or two at the same moment, gives one mail, not one each."""
     from app.mail import queue_mail
 
-    dedupe_key = _once_a_day(key)
-    if dedupe_key is None:
-        return
     try:
         with savepoint():
-            queue_mail(to, language, template, dedupe_key=dedupe_key, **context)
+            queue_mail(to, language, template, dedupe_key=f"shares.join:{key}:{today().isoformat()}", **context)
             db.session.flush()
-    except IntegrityError:  # the same mail queued by a form sent at the same moment
+    except IntegrityError:  # today's is queued already
         pass
 
 
