@@ -211,12 +211,17 @@ def results(assembly: Assembly) -> list[dict[str, Any]] | None:
             for cat, seats in (("A", item.seats_a), ("B", item.seats_b)):
                 cands = [c for c in item.candidates if c.category.value == cat]
                 cid = f"{item.contest_id}-{cat.lower()}"
+                if seats and not cands:  # no candidate, no contest on the ballot: every seat stays unfilled
+                    groups.append({"category": cat, "seat": rules.SeatOutcome(
+                        seats=seats, ranking=[], tie_rule=assembly.tie_rule, tie_at_cutoff=False, withheld=False),
+                        "by_choice": {}, "per_category": {}, "balance": {}})
+                    continue
                 if not cands or cid not in counts:
                     continue
                 votes = {c.choice_id: counts[cid][c.choice_id]["total"] or 0 for c in cands}
                 per_category = {c.choice_id: (counts[cid][c.choice_id]["A"], counts[cid][c.choice_id]["B"])
                                 for c in cands}
-                seat = rules.allocate_seats(votes, [c.choice_id for c in cands], min(seats, len(cands)),
+                seat = rules.allocate_seats(votes, [c.choice_id for c in cands], seats,
                                             tie_rule=assembly.tie_rule, fingerprint=fingerprint,
                                             ballots=ballots_for(cid),
                                             min_count=assembly.min_count)

@@ -790,6 +790,9 @@ def results_csv(slug: str):
                     note = by_total_only if a is None or b is None else ""
                     rows.append([seats, name, "" if note else a, "" if note else b, r.votes,
                                  _("Elected") if r.elected else _("Not elected"), note])
+                if g["seat"].unfilled and not g["seat"].withheld:
+                    rows.append([seats, "", "", "", "", ngettext("%(num)d seat stays unfilled.",
+                                                                 "%(num)d seats stay unfilled.", g["seat"].unfilled), ""])
     return csv_response(f"results-{assembly.slug}.csv", header, rows)
 
 

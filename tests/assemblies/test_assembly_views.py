@@ -516,6 +516,28 @@ def test_results_page_csv_and_pdf(client, world):
     assert re.fullmatch(r"( [^;:]+\u00a0: \d+)(\u202f;( [^;:]+\u00a0: \d+))+", among), among  # « femmes : 1 ; … »
 
 
+def test_seats_nobody_fills_are_said_on_the_results_page_and_csv(client, world):
+    """More seats than candidates with votes, and a category nobody stood for: the heading keeps the
+    seats the agenda announced and the results say how many stay unfilled (the category does not vanish)."""
+    cast_for(world.assembly, electors(world), world.rng)
+    tally(world.assembly, world.kits)
+    board = next(i for i in world.assembly.items if i.kind is ItemKind.BOARD)
+    board.seats_a = 9  # seven candidates of category A on the ballot
+    for candidate in [c for c in board.candidates if c.category.value == "B"]:
+        db.session.delete(candidate)
+    db.session.commit()
+    sign_in(client, world.members[0].account)
+    html = unescape(client.get("/assemblies/ga-test/results").get_data(as_text=True))
+    row = next(r for r in queries.results(world.assembly) if r["kind"] == "board")
+    elected_a = len(row["groups"][0]["seat"].elected)
+    assert "Category A: 9 seats" in html and f"{9 - elected_a} seats stay unfilled." in html
+    assert "Category B: 2 seats" in html and "Nobody stood for these seats." in html and "2 seats stay unfilled." in html
+    rows = csv_rows(client.get("/assemblies/ga-test/results.csv").get_data(as_text=True))
+    unfilled = [r for r in rows if any("stay unfilled" in cell for cell in r)]
+    assert [r[0].split("(")[-1] for r in unfilled] == ["Category A: 9 seats)", "Category B: 2 seats)"]
+    assert unfilled[0][5] == f"{9 - elected_a} seats stay unfilled." and unfilled[1][5] == "2 seats stay unfilled."
+
+
 def test_a_result_on_the_results_pdf_stays_on_one_page_with_its_heading(client, world, tmp_path):
     """Each question's heading, its outcome and all its table's rows are on one page (the world's
     results would otherwise put the second question's "Total" row on the next page); each
