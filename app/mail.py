@@ -13,10 +13,12 @@ from typing import Callable, Iterable
 from flask import current_app, render_template
 from flask_babel import force_locale
 from sqlalchemy import insert, select
+from sqlalchemy.exc import IntegrityError
 
-from app.clock import utcnow
+from app.clock import today, utcnow
 from app.extensions import db
 from app.models import OutboxAttachment, OutboxMessage
+from app.uow import savepoint
 
 
 ERASED_BODY = "(erased once sent: it held a secret meant for the recipient only)\n"
@@ -77,6 +79,18 @@ def queue_mail(to: str, language: str, template: str, *, dedupe_key: str | None 
             renderer_arg=item.renderer_arg))
     db.session.add(message)
     return message
+
+
+def queue_mail_once_a_day(key: str, to: str, language: str, template: str, **context) -> None:
+    """Queue ``template`` unless one was queued under ``key`` today: the outbox's unique dedupe key
+    decides, so a flood of forms (or two at the same moment) telling a mailbox what somebody asked
+    about it gives one mail a day, not one each."""
+    try:
+        with savepoint():
+            queue_mail(to, language, template, dedupe_key=f"{key}:{today().isoformat()}", **context)
+            db.session.flush()
+    except IntegrityError:  # today's is queued already
+        pass
 
 
 def queue_text(to: str, language: str, subject: str, body: str, *, secret: bool = False) -> None:

@@ -36,6 +36,7 @@ from app import audit
 from app.clock import today, utcnow
 from app.errors import Conflict, DomainError
 from app.extensions import db
+from app.mail import queue_mail_once_a_day
 from app.models import Account
 from app.uow import savepoint
 from shares import register, surplus
@@ -201,19 +202,6 @@ def _keyed(number: str) -> str:
     return hmac.new(secret, f"shares.join:number:{number}".encode(), hashlib.sha256).hexdigest()
 
 
-def _queue_once(key: str, to: str, language: str, template: str, **context) -> None:
-    """Queue ``template`` unless /join sent it for ``key`` (an account, a number) today: the outbox's unique
-    dedupe key decides, so a flood of forms, or two at the same moment, gives one mail, not one each."""
-    from app.mail import queue_mail
-
-    try:
-        with savepoint():
-            queue_mail(to, language, template, dedupe_key=f"shares.join:{key}:{today().isoformat()}", **context)
-            db.session.flush()
-    except IntegrityError:  # today's is queued already
-        pass
-
-
 def mail_application(application: MembershipApplication, *, sign_in_link: bool = True) -> None:
     """What to pay, by mail in the applicant's language (and, from the public form, a sign-in link)."""
     from app.auth.services import request_login_link
@@ -246,11 +234,12 @@ def _tell_address_taken(account: Account) -> None:
     ended = member is not None and refusal is None
     left = refusal if isinstance(refusal, MembershipEnded) else None
     link = public_url(url_for("auth.login", next=url_for("shares.apply_again") if ended else None))
-    _queue_once(f"address:{account.id}", account.email, account.language, "join_address_taken", account=account,
-                ended=ended, left_on=left.on if left else None, excluded=bool(left and left.excluded),
-                not_member=member is None, link=link, join_link=public_url(url_for("shares.apply")),
-                coop_name=current_app.config.get("COOP_NAME", ""),
-                contact=current_app.config.get("COOP_CONTACT_EMAIL", ""))
+    queue_mail_once_a_day(f"shares.join:address:{account.id}", account.email, account.language, "join_address_taken",
+                          account=account, ended=ended, left_on=left.on if left else None,
+                          excluded=bool(left and left.excluded), not_member=member is None, link=link,
+                          join_link=public_url(url_for("shares.apply")),
+                          coop_name=current_app.config.get("COOP_NAME", ""),
+                          contact=current_app.config.get("COOP_CONTACT_EMAIL", ""))
 
 
 def _tell_number_taken(email: str, language: str, kind: MemberKind, holder: Member, numbers: dict) -> None:
@@ -260,9 +249,10 @@ def _tell_number_taken(email: str, language: str, kind: MemberKind, holder: Memb
     from app.jobs import public_url
 
     number = numbers.get("enterprise_number") or numbers.get("national_number")
-    _queue_once(f"number:{_keyed(number)}", email, language, "join_number_taken", company=kind is MemberKind.LEGAL,
-                coop_name=current_app.config.get("COOP_NAME", ""),
-                contact=current_app.config.get("COOP_CONTACT_EMAIL", ""), link=public_url(url_for("auth.login")))
+    queue_mail_once_a_day(f"shares.join:number:{_keyed(number)}", email, language, "join_number_taken",
+                          company=kind is MemberKind.LEGAL, coop_name=current_app.config.get("COOP_NAME", ""),
+                          contact=current_app.config.get("COOP_CONTACT_EMAIL", ""),
+                          link=public_url(url_for("auth.login")))
     audit.record("shares.application.number_taken", holder,
                  after={"email": email, **{name: value for name, value in numbers.items() if value}})
 

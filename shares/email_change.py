@@ -14,7 +14,7 @@ from sqlalchemy import func, select, update
 from app import audit
 from app.errors import Conflict, DomainError
 from app.extensions import db
-from app.mail import queue_mail
+from app.mail import queue_mail, queue_mail_once_a_day
 from app.models import Account
 from app.uow import savepoint
 from shares.errors import EmailInUse
@@ -42,19 +42,28 @@ def _serializer() -> URLSafeTimedSerializer:
     return URLSafeTimedSerializer(current_app.secret_key, salt=_SALT)
 
 
-def _taken(email: str, account_id: int) -> bool:
-    return db.session.scalar(select(Account.id).where(func.lower(Account.email) == email,
-                                                      Account.id != account_id)) is not None
+def _owner(email: str, account_id: int) -> Account | None:
+    """The other account that has this address, if any."""
+    return db.session.scalar(select(Account).where(func.lower(Account.email) == email, Account.id != account_id))
 
 
 def request_email_change(member: Member, new_email: str) -> str:
-    """Mail a confirmation link to ``new_email``; nothing changes until it is opened. Returns the address."""
+    """Mail a confirmation link to ``new_email``; nothing changes until it is opened. Returns the address.
+    An address another account has gets, instead, a mail saying so; the member is answered the same."""
     new_email = new_email.strip().lower()
     account = member.account
     if new_email == account.email.lower():
         raise SameEmail()
-    if _taken(new_email, account.id):
-        raise EmailInUse()
+    owner = _owner(new_email, account.id)
+    if owner is not None:
+        # Answered as if the link were sent: the page must not tell a member which addresses have an
+        # account (docs/security.md). The mailbox is told, once a day, and nothing changes.
+        queue_mail_once_a_day(f"shares.email_change:taken:{owner.id}", owner.email, owner.language,
+                              "email_change_taken", account=owner,
+                              contact=current_app.config.get("COOP_CONTACT_EMAIL", ""))
+        audit.record("shares.member.email_change_asked", member, actor=account, after={"email": new_email})
+        db.session.flush()
+        return new_email
     token = _serializer().dumps({"account": account.id, "from": account.email, "to": new_email})
     link = current_app.config["PUBLIC_URL"].rstrip("/") + url_for("shares.confirm_email_change", token=token)
     queue_mail(new_email, account.language, "email_change", secret=True, member=member, link=link,
@@ -82,7 +91,7 @@ def confirm_email_change(token: str, member: Member) -> str:
     account = member.account
     old = account.email
     new_email = read_link(token, account)
-    if _taken(new_email, account.id):
+    if _owner(new_email, account.id) is not None:
         raise EmailInUse()
     with savepoint(EmailInUse):  # taken in between: the database's unique e-mail says so
         changed = db.session.execute(update(Account).where(Account.id == account.id, Account.email == old)
