@@ -16,6 +16,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import load_only
 
 from app.extensions import db
+from app.forms import whole_number
 from app.i18n import colon, fr_spacing
 from app.models import Account, AuditEntry
 from app.web import euros, format_day, format_moment, reader_locale
@@ -123,8 +124,9 @@ def object_names(entries: list[AuditEntry]) -> dict[tuple[str, str], str]:
     """(object type, object id) -> the object's name, for every entry of a page whose type has names."""
     wanted: dict[str, set[int]] = {}
     for entry in entries:
-        if entry.object_type in _OBJECT_NAMES and (entry.object_id or "").isdigit():
-            wanted.setdefault(entry.object_type, set()).add(int(entry.object_id))
+        object_id = whole_number(entry.object_id)
+        if entry.object_type in _OBJECT_NAMES and object_id is not None:
+            wanted.setdefault(entry.object_type, set()).add(object_id)
     return {(object_type, str(object_id)): name for object_type, ids in wanted.items()
             for object_id, name in _OBJECT_NAMES[object_type](sorted(ids)).items()}
 

@@ -9,6 +9,7 @@ from sqlalchemy.orm import joinedload
 
 from app.errors import DomainError
 from app.extensions import db
+from app.forms import whole_number
 from app.models import Account, AuditEntry
 
 AUDIT_PAGE = 50
@@ -36,11 +37,12 @@ class AuditFilters:
         except ValueError:
             day = None
         before = args.get("before_id", "").strip()
-        if before and not (before.isdigit() and len(before) <= 10 and int(before) <= 2**31 - 1):
+        before_id = whole_number(before)
+        if before and before_id is None:
             raise BadFilter()
         return cls(action=args.get("action", "").strip(), object_type=args.get("object_type", "").strip(),
                    object_id=args.get("object_id", "").strip(), actor=args.get("actor", "").strip(),
-                   day=day, before_id=int(before) if before.isdigit() else None)
+                   day=day, before_id=before_id)
 
 
 def audit_entries(f: AuditFilters) -> tuple[list[AuditEntry], bool]:

@@ -16,7 +16,7 @@ from app.clock import utcnow
 from app.csvexport import csv_response
 from app.errors import DomainError, error_message, refusal_said
 from app.extensions import db
-from app.forms import say_refusal
+from app.forms import say_refusal, whole_number
 from app.models import Account, AccountRole, Role
 from app.uow import dry_run, unit_of_work
 from app.web import allow_upload, query_int, render
@@ -663,9 +663,10 @@ def open_vote(slug: str):
         abort(400)
     hold = []
     for raw in request.form.getlist("hold"):  # agenda items whose vote the chair opens later
-        if not raw.isdigit():
+        item_id = whole_number(raw)
+        if item_id is None:
             abort(400)
-        item = db.session.get(AgendaItem, int(raw))
+        item = db.session.get(AgendaItem, item_id)
         if item is None or item.assembly_id != assembly.id:
             raise NotAVotingItem()
         hold.append(item)

@@ -11,7 +11,7 @@ from app.authz import permission_required
 from app.clock import today
 from app.errors import DomainError, error_message
 from app.extensions import csrf
-from app.forms import say_refusal
+from app.forms import say_refusal, whole_number
 from app.uow import unit_of_work
 from app.web import render
 from candidates import errors, queries, services
@@ -487,9 +487,9 @@ def ballot(slug: str):
     if form.validate_on_submit():
         positions = {}
         for a in accepted:
-            raw = (request.form.get(f"position-{a.id}") or "").strip()
-            if raw.isdigit():
-                positions[a.id] = int(raw)
+            position = whole_number(request.form.get(f"position-{a.id}"))
+            if position is not None:
+                positions[a.id] = position
         try:
             with unit_of_work():
                 services.fix_ballot_order(call, BallotOrder(form.method.data), positions=positions, actor=current_user)

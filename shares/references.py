@@ -37,6 +37,9 @@ def format_reference(reference: str) -> str:
     return f"+++{ogm_vcs.format(reference)}+++"
 
 
+# Digits as a communication has them (str.isdigit is also true for "²", as in a payer's "50 m²").
+_DIGITS = frozenset("0123456789")
+
 # A communication inside free text: 12 digits as 3/4/5, the groups apart by a slash, a dot or a dash (as
 # ``parse_reference`` reads them) or spaces, optionally between +++ or ***, never a piece of a longer run of
 # digits (an account number, an invoice number) - hence the digit boundaries.
@@ -64,14 +67,14 @@ def reference_in_field(text: str | None) -> str | None:
     found = find_reference(text)
     if found or not text:
         return found
-    digits = "".join(c for c in text if c.isdigit())
+    digits = "".join(c for c in text if c in _DIGITS)
     return digits if len(digits) == 12 and ogm_vcs.is_valid(digits) else None
 
 
 def wrong_check_digits(text: str | None) -> bool:
     """Whether ``text`` holds a communication's 12 digits whose check digits are wrong (a typing slip),
     as opposed to something that is no Belgian communication at all (a creditor reference, a word)."""
-    digits = "".join(c for c in text or "" if c.isdigit())
+    digits = "".join(c for c in text or "" if c in _DIGITS)
     return len(digits) == 12 and not ogm_vcs.is_valid(digits)
 
 
@@ -80,7 +83,7 @@ def reference_lookalike(text: str | None) -> str | None:
     if not text:
         return None
     for match in _LOOKALIKE.finditer(text):
-        digits = "".join(c for c in match.group(0) if c.isdigit())
+        digits = "".join(c for c in match.group(0) if c in _DIGITS)
         if not ogm_vcs.is_valid(digits):
             return match.group(0).strip()[:40]
     return None
@@ -89,7 +92,7 @@ def reference_lookalike(text: str | None) -> str | None:
 def near_references(reference: str) -> list[str]:
     """Valid communications one typing slip away from ``reference`` (one digit wrong, or two neighbours
     swapped), for suggesting the request a payer probably meant."""
-    digits = "".join(c for c in reference if c.isdigit())
+    digits = "".join(c for c in reference if c in _DIGITS)
     if len(digits) != 12:
         return []
     out: set[str] = set()

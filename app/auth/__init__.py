@@ -6,6 +6,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import joinedload
 
 from app.extensions import db
+from app.forms import whole_number
 
 
 def init_login(app, login_manager) -> None:
@@ -33,12 +34,12 @@ def init_login(app, login_manager) -> None:
 
     @login_manager.user_loader
     def load_account(session_id: str):
-        account_id, _, version = session_id.partition(":")
-        if not account_id.isdigit() or not version.isdigit():
+        account_id, _, version = (whole_number(part) for part in session_id.partition(":"))
+        if account_id is None or version is None:
             return None
         # The roles in the same query (a join) rather than a second one: every signed-in request.
-        account = db.session.get(Account, int(account_id), options=[joinedload(Account.roles)])
-        if account is None or account.session_version != int(version):
+        account = db.session.get(Account, account_id, options=[joinedload(Account.roles)])
+        if account is None or account.session_version != version:
             return None
         return account
 

@@ -108,6 +108,9 @@ def test_audit_page_is_keyset_paginated(client, login_as, db, make_member):
     first = client.get("/staff/audit?action=tests.bulk")
     assert first.text.count("tests.bulk.test") == 50
     assert "Older entries" in first.text
+    # What is no whole number in plain digits is a refused filter, never a 500: "²" passes str.isdigit().
+    for bad in ("²", "١²٣", "-1", "1.5", "9" * 11, str(2**31)):
+        assert client.get("/staff/audit", query_string={"before_id": bad}).status_code == 400, bad
 
 
 

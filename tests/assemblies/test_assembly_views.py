@@ -425,6 +425,8 @@ def test_chair_opens_and_closes_and_projector_stops_polling_once_the_result_is_o
     sign_in(client, world.members[0].account)
     assert client.post("/assemblies/ga-test/chair/open").status_code == 403  # a member cannot open votes
     sign_in(client, world.officer)
+    for bad in ("²", "١²٣", "9" * 30, "-1"):  # an item to hold that is no id: refused, the vote stays closed
+        assert client.post("/assemblies/ga-test/chair/open", data={"hold": bad}).status_code == 400, bad
     assert post(client, "/assemblies/ga-test/chair/open", "/assemblies/ga-test/chair").status_code == 302
     projector = client.get("/assemblies/ga-test/projector", headers={"HX-Request": "true"}).get_data(as_text=True)
     assert 'hx-trigger="every 3s"' in projector and "<html" not in projector

@@ -348,6 +348,10 @@ def test_manual_order_errors_are_worded(client, login_as, open_call, standing_me
     response = client.post(f"/candidates/manage/{call.slug}/ballot",
                            data={"method": "manual", f"position-{a1.id}": "1", f"position-{a2.id}": "1"})
     assert response.status_code == 400 and "each number once" in response.get_data(as_text=True)
+    for bad in ("²", "١²٣", "9" * 30):  # passes str.isdigit(), is no position: as if left empty, never a 500
+        response = client.post(f"/candidates/manage/{call.slug}/ballot",
+                               data={"method": "manual", f"position-{a1.id}": bad, f"position-{a2.id}": "1"})
+        assert response.status_code == 400, bad
 
 
 def test_home_tasks_for_members(client, login_as, open_call, standing_member, apply, secretary):

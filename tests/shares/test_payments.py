@@ -46,6 +46,15 @@ def test_reference_with_wrong_check_is_refused(base, shift):
     assert info.value.reason == "checksum"
 
 
+def test_a_superscript_is_no_digit_of_a_communication():
+    """"²" passes str.isdigit(): a payer's "50 m²" must not make eleven digits look like a communication."""
+    from shares.references import reference_in_field, wrong_check_digits
+
+    ref = reference_for(1234)
+    assert wrong_check_digits(ref[:11] + "²") is False and reference_in_field(ref[:11] + "²") is None
+    assert reference_in_field(format_reference(ref)) == ref
+
+
 def test_reference_zero_remainder_gives_97():
     assert reference_for(97) == "000000009797"
     assert format_reference("000000009797") == "+++000/0000/09797+++"
