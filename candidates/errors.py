@@ -76,6 +76,12 @@ class AlreadyPublished(Conflict):
     """The list of candidates is already published."""
 
 
+class Recused(CandidacyError):
+    """The secretary stands in this call: another secretary decides on its applications and its ballot."""
+
+    status = 403
+
+
 class BallotFixed(Conflict):
     """The ballot order is fixed: decisions and a new draw are closed."""
 

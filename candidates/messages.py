@@ -63,6 +63,8 @@ register_messages({
     errors.WithdrawalClosed: _l("The vote has opened: a withdrawal can no longer change the ballot."),
     errors.NotPublished: _l("The list of candidates is not published yet."),
     errors.AlreadyPublished: _l("The list of candidates is already published."),
+    errors.Recused: _l("You stand in this call yourself: another secretary decides on its applications, "
+                       "publishes its list and fixes its ballot."),
     errors.BallotFixed: _l("The ballot order is already fixed: decisions and the order can no longer change."),
     errors.BallotNotFixed: _l("The ballot order has not been chosen or drawn yet."),
     errors.PendingReviews: _l("Some applications still wait for a decision: decide on them first."),

@@ -22,6 +22,15 @@ def can_manage_calls(user, call=None) -> bool:
 
 
 @predicate
+def can_decide_in_call(user, call) -> bool:
+    """A secretary decides on a call's applications, publishes its list and fixes its ballot, unless
+    they stand in it themselves (a candidate never judges their own or their rivals' candidacy)."""
+    from candidates.queries import stands_in
+
+    return can_manage_calls(user) and not stands_in(getattr(user, "id", None), call)
+
+
+@predicate
 def can_apply(user) -> bool:
     """Any member may open the application pages; the register decides whether they can stand."""
     from shares.permissions import is_member

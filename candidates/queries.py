@@ -36,6 +36,15 @@ def application_by_id(application_id: int) -> Application | None:
                              .options(selectinload(Application.member).joinedload(Member.account)))
 
 
+def stands_in(account_id: int | None, call: Call) -> bool:
+    """Whether the account's member has an application in the call (any but a withdrawn one)."""
+    if account_id is None:
+        return False
+    return db.session.scalar(select(Application.id).join(Member, Member.id == Application.member_id).where(
+        Application.call_id == call.id, Member.account_id == account_id,
+        Application.status != ApplicationStatus.WITHDRAWN).limit(1)) is not None
+
+
 def member_applications(member: Member) -> list[Application]:
     return list(db.session.scalars(select(Application).where(Application.member_id == member.id)
                                    .order_by(Application.created_at.desc())))

@@ -26,6 +26,7 @@ from candidates import errors
 from candidates.models import (EDITABLE, LANGUAGES, Application, ApplicationStatus, ApplicationVersion,
                                BallotOrder, Call, Gender, Mandate)
 from candidates.photos import process_photo
+from candidates.queries import stands_in
 from shares import standing
 from shares.models import Category, Member, MemberKind
 
@@ -213,6 +214,7 @@ def announce_call(call: Call, *, on: date | None = None, actor: Account | None =
 
 def publish_list(call: Call, *, actor: Account | None = None) -> None:
     """Make the accepted candidates public. Nothing is public before."""
+    _check_not_standing(call, actor)
     if call.published_at is not None:
         raise errors.AlreadyPublished(call.slug)
     pending = db.session.scalar(select(Application.id).where(
@@ -420,7 +422,15 @@ def _mail_candidate(application: Application, template: str, **context) -> None:
                    member=member, link=link, lang=member.language, **context)
 
 
-def _check_decidable(application: Application, allowed: tuple[ApplicationStatus, ...]) -> None:
+def _check_not_standing(call: Call, actor: Account | None) -> None:
+    """The rule of permissions.can_decide_in_call, for whoever calls the verb (a view, a command)."""
+    if actor is not None and stands_in(actor.id, call):
+        raise errors.Recused(call.slug)
+
+
+def _check_decidable(application: Application, allowed: tuple[ApplicationStatus, ...],
+                     actor: Account | None) -> None:
+    _check_not_standing(application.call, actor)
     if application.call.ballot_fixed_at is not None:
         raise errors.BallotFixed(application.call.slug)
     if application.status not in allowed:
@@ -429,7 +439,7 @@ def _check_decidable(application: Application, allowed: tuple[ApplicationStatus,
 
 def accept_application(application: Application, *, actor: Account | None = None, on: date | None = None) -> Application:
     """The secretary's decision, after the register's checks hold."""
-    _check_decidable(application, (ApplicationStatus.SUBMITTED,))
+    _check_decidable(application, (ApplicationStatus.SUBMITTED,), actor)
     eligibility = member_eligibility(application.call, application.member, on, application)
     if not eligibility.eligible:
         raise errors.NotEligible(eligibility.reasons)
@@ -447,7 +457,7 @@ def reject_application(application: Application, reason: str, *, actor: Account 
     reason = (reason or "").strip()
     if not reason:
         raise errors.ReasonRequired("reject")
-    _check_decidable(application, (ApplicationStatus.SUBMITTED, ApplicationStatus.ACCEPTED))
+    _check_decidable(application, (ApplicationStatus.SUBMITTED, ApplicationStatus.ACCEPTED), actor)
     before = application.status
     application.status = ApplicationStatus.REJECTED
     application.decided_at, application.decided_by_id, application.decision_reason = utcnow(), actor.id if actor else None, reason
@@ -463,7 +473,7 @@ def request_correction(application: Application, note: str, *, actor: Account | 
     note = (note or "").strip()
     if not note:
         raise errors.ReasonRequired("correction")
-    _check_decidable(application, (ApplicationStatus.SUBMITTED, ApplicationStatus.ACCEPTED))
+    _check_decidable(application, (ApplicationStatus.SUBMITTED, ApplicationStatus.ACCEPTED), actor)
     before = application.status
     application.status = ApplicationStatus.CORRECTION
     application.correction_note = note
@@ -499,6 +509,7 @@ def fix_ballot_order(call: Call, method: BallotOrder, *, positions: Mapping[int,
     """Put the accepted candidates in their ballot order, chosen (``positions``: application id ->
     1-based place within its category) or drawn by lot (a fresh seed unless given). Recorded in the
     audit log with the seed; done once. Returns the order as {category: [application ids]}."""
+    _check_not_standing(call, actor)
     on = on or today()
     if on >= call.vote_opens_on:
         raise errors.VoteOpened(call.slug)

@@ -14,8 +14,8 @@ from sqlalchemy import func, select
 
 from app.clock import today
 from app.extensions import db
-from candidates import services
-from candidates.models import Application, ApplicationStatus, ApplicationVersion
+from candidates import errors, services
+from candidates.models import Application, ApplicationStatus, ApplicationVersion, BallotOrder
 from shares.models import Category
 from tests.candidates.conftest import full_fields, png_bytes
 
@@ -509,3 +509,40 @@ def test_a_strange_gender_or_version_is_said_and_saves_nothing(client, login_as,
     assert version.status_code == 400 and "This form is out of date. Reload the page." in version.get_data(as_text=True)
     db.session.expire_all()
     assert mine(call, member).version == before and mine(call, member).biography == "Premier jet"
+
+
+def test_a_secretary_who_stands_decides_nothing_in_that_call(client, login_as, open_call, standing_member, apply,
+                                                             secretary):
+    """A secretary with an application in a call neither accepts it nor judges a rival's, nor publishes
+    the list or fixes the ballot: the pages say why, the verbs refuse (403), nothing changes. Another
+    secretary decides; a withdrawn application frees its author to decide again."""
+    from app.models import AccountRole, Role
+
+    call = open_call()
+    candidate_secretary = standing_member()
+    db.session.add(AccountRole(account_id=candidate_secretary.account.id, role=Role.SECRETARY))
+    own, rival = apply(call, candidate_secretary), apply(call, standing_member())
+    db.session.commit()
+    login_as(candidate_secretary.account)
+    said = "You stand in this call yourself: another secretary decides on its applications"
+    for application in (own, rival):
+        page = client.get(f"/candidates/manage/applications/{application.id}").get_data(as_text=True)
+        assert said in page and "Yes, accept and tell the candidate" not in page
+        refused = client.post(f"/candidates/manage/applications/{application.id}/accept")
+        assert refused.status_code == 403 and said in refused.get_data(as_text=True)
+        for verb in ("reject", "correction"):
+            response = client.post(f"/candidates/manage/applications/{application.id}/{verb}",
+                                   data={f"{verb}-reason": "Not good enough"})
+            assert response.status_code == 403 and said in response.get_data(as_text=True), verb
+    db.session.expire_all()
+    assert own.status is rival.status is ApplicationStatus.SUBMITTED and own.decided_by_id is None
+    assert "Publish the list" not in client.get(f"/candidates/manage/{call.slug}").get_data(as_text=True)
+    with pytest.raises(errors.Recused):
+        services.publish_list(call, actor=candidate_secretary.account)
+    with pytest.raises(errors.Recused):
+        services.fix_ballot_order(call, BallotOrder.LOT, actor=candidate_secretary.account)
+    services.accept_application(rival, actor=secretary)  # another secretary decides
+    services.withdraw_application(own, actor=candidate_secretary.account)
+    db.session.commit()
+    login_as(candidate_secretary.account)
+    assert said not in client.get(f"/candidates/manage/applications/{rival.id}").get_data(as_text=True)
