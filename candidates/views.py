@@ -26,8 +26,9 @@ bp = Blueprint("candidates", __name__, template_folder="templates", url_prefix="
 
 
 def _call(slug: str) -> Call:
+    """The call, as far as the user may know it exists: a call not yet announced is the secretaries' only."""
     call = queries.call_by_slug(slug)
-    if call is None:
+    if call is None or (call.announced_at is None and not can_manage_calls(current_user)):
         abort(404)
     return call
 
@@ -49,8 +50,6 @@ def index():
 @bp.route("/<slug>")
 def call_page(slug: str):
     call = _call(slug)
-    if call.announced_at is None and not can_manage_calls(current_user):
-        abort(404)
     category, language, skill = (request.args.get(k) or None for k in ("category", "language", "skill"))
     everyone = queries.published_candidates(call)
     shown = queries.published_candidates(call, category, language, skill) if (category or language or skill) else everyone

@@ -546,3 +546,31 @@ def test_a_secretary_who_stands_decides_nothing_in_that_call(client, login_as, o
     db.session.commit()
     login_as(candidate_secretary.account)
     assert said not in client.get(f"/candidates/manage/applications/{rival.id}").get_data(as_text=True)
+
+
+def test_a_call_not_yet_announced_is_unknown_to_members_and_visitors_on_every_page(app, client, login_as, secretary,
+                                                                                  standing_member):
+    """Until it is announced, a call exists for the secretaries only: its title shows nowhere else,
+    whether through its page, its booklet, the application form or a post after an expired session."""
+    from tests.candidates.conftest import call_values
+
+    services.create_call(actor=secretary, **call_values(slug="quiet", title_en="QUIET TITLE", title_fr="TITRE DISCRET",
+                                                        title_nl="STILLE TITEL"))
+    db.session.commit()
+    member = standing_member()
+    visitor = app.test_client()
+    for who in (visitor, client):
+        if who is client:
+            login_as(member.account)
+        for method, url in (("GET", "/candidates/quiet"), ("GET", "/candidates/quiet/booklet.pdf"),
+                            ("GET", "/candidates/me/quiet/application"), ("POST", "/candidates/me/quiet/application"),
+                            ("POST", "/candidates/me/quiet/application/submit"), ("POST", "/candidates/me/quiet/autosave"),
+                            ("GET", "/candidates/me/quiet/withdraw")):
+            response = who.open(url, method=method, data={"biography": "x"})
+            text = response.get_data(as_text=True)
+            # A visitor's GET of a member's page goes to the sign-in first, as for any address.
+            expected = (404, 302) if who is visitor and method == "GET" and "/me/" in url else (404,)
+            assert response.status_code in expected and "QUIET" not in text and "DISCRET" not in text, (who is client, url)
+    login_as(secretary)
+    assert "QUIET TITLE" in client.get("/candidates/manage/quiet").get_data(as_text=True)
+    assert client.get("/candidates/quiet").status_code == 200
