@@ -165,6 +165,17 @@ class ApprovalBeforeMeeting(MeetingDayRefusal):
     """Minutes approved at a meeting held before the one they record (``day``: the recorded meeting's)."""
 
 
+class MeetingBeforeMandate(MeetingDayRefusal):
+    """A group's meeting dated before the general assembly gave it its mandate (``day``: that decision's)."""
+
+
+def _before_mandate(exc: MeetingBeforeMandate) -> str:
+    from app.web import format_day
+
+    return str(_l("The group's mandate was decided on %(date)s: its meetings are on that day or later.",
+                  date=format_day(exc.day, "long")))
+
+
 def _meeting_to_come(exc: MeetingToCome) -> str:
     from app.web import format_day
 
@@ -225,6 +236,7 @@ register_messages({
     NotInGroup: _l("Only the members of this group can do this."),
     NotAMember: _l("Only members of the cooperative can join a working group."),
     MeetingDateMissing: _l("A meeting needs a date."),
+    MeetingBeforeMandate: _before_mandate,
     EmptyText: _l("Write something first: the text cannot be empty."),
     IllegalTransition: _transition,
     RecommendationNotDraft: _l("Only a draft recommendation can be changed or adopted; this one has moved on."),

@@ -18,7 +18,8 @@ from shares.models import Member, fold
 from shares.standing import is_member_now
 from working_groups import queries
 from working_groups.errors import (AlreadyAnswered, AlreadyInGroup, AmendedTextMissing, CallClosed,
-                                   DateToCome, DateTooEarly, EmptyText, IllegalTransition, MeetingDateMissing, MeetingToCome,
+                                   DateToCome, DateTooEarly, EmptyText, IllegalTransition, MeetingBeforeMandate,
+                                   MeetingDateMissing, MeetingToCome,
                                    NotAMember, NotAnswerable, NotImplementable, NotInGroup, NothingToSubmit,
                                    PersonAlreadyInGroup, PersonNotAMember, RecommendationNotDraft,
                                    WorkingGroupError)
@@ -189,6 +190,8 @@ def schedule_meeting(group: WorkingGroup, held_on: date | None, place: str = "",
                      actor: Account | None = None, starts_at: time | None = None) -> GroupMeeting:
     if held_on is None:
         raise MeetingDateMissing()
+    if held_on < group.mandate_decided_on:
+        raise MeetingBeforeMandate(group.mandate_decided_on)
     meeting = GroupMeeting(group_id=group.id, held_on=held_on, starts_at=starts_at, place=place.strip(),
                            agenda=agenda.strip())
     db.session.add(meeting)

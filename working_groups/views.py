@@ -47,7 +47,8 @@ def _group_page(group: WorkingGroup, status: int = 200, **forms_):
     member = member_for_account(current_user.id) if current_user.is_authenticated else None
     membership = services.active_membership(group, member)
     context = dict(group=group, membership=membership, members=queries.active_members(group),
-                   recommendations=queries.group_recommendations(group),
+                   recommendations=[r for r in queries.group_recommendations(group)
+                                    if can_read_recommendation(current_user, r)],
                    documents=db.session.scalars(select(GroupDocument).where(GroupDocument.group_id == group.id)
                                                 .order_by(GroupDocument.uploaded_at.desc())).all(),
                    join_form=forms.JoinForm(), doc_form=forms.DocumentForm(), add_form=forms.AddPersonForm(),
@@ -223,7 +224,8 @@ def _meeting(slug: str, meeting_id: int) -> GroupMeeting:
 def _meeting_page(meeting: GroupMeeting, status: int = 200, **extra):
     group = meeting.group
     drafts = [r for r in queries.group_recommendations(group) if r.status is RecommendationStatus.DRAFT]
-    adopted = [r for r in queries.group_recommendations(group) if r.adopted_meeting_id == meeting.id]
+    adopted = [r for r in queries.group_recommendations(group)
+               if r.adopted_meeting_id == meeting.id and can_read_recommendation(current_user, r)]
     attendance = {a.member_id: a.status for a in meeting.attendance}
     context = dict(group=group, meeting=meeting, drafts=drafts, adopted=adopted, attendance=attendance,
                    members=queries.meeting_members(meeting), record_form=forms.MeetingRecordForm(notes=meeting.notes),

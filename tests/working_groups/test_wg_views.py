@@ -80,6 +80,14 @@ def test_a_meeting_without_a_date_is_refused(client, group):
     assert db.session.query(GroupMeeting).count() == 0
     bad_time = client.post("/groups/ethics/meetings/new", data={"held_on": "2027-01-12", "starts_at": "25:61"})
     assert bad_time.status_code == 400 and db.session.query(GroupMeeting).count() == 0
+    for early in ("1900-01-01", (group.mandate_decided_on - timedelta(days=1)).isoformat()):  # before the group existed
+        refused = client.post("/groups/ethics/meetings/new", data={"held_on": early})
+        assert refused.status_code == 422 and "meetings are on that day or later" in text_of(refused), early
+    assert db.session.query(GroupMeeting).count() == 0
+    assert client.post("/groups/ethics/meetings/new", data={"held_on": group.mandate_decided_on.isoformat()}
+                       ).status_code == 302  # the day of the mandate itself
+    db.session.query(GroupMeeting).delete()
+    db.session.commit()
     ok = client.post("/groups/ethics/meetings/new", data={"held_on": "2027-01-12", "starts_at": "19:00",
                                                           "place": "Namur"})
     assert ok.status_code == 302 and db.session.query(GroupMeeting).one().starts_at == time(19, 0)
@@ -802,3 +810,23 @@ def test_adding_someone_already_in_the_group_or_no_longer_a_member_is_said_of_th
     gone = client.post(f"/groups/{group.slug}/people", data={"number": left.number, "role": "expert"})
     assert gone.status_code == 422 and "Jan Peeters is no longer a member of the cooperative" in text_of(gone)
     assert queries.group_by_slug(group.slug) and not any(m.member_id == left.id for m in group.memberships)
+
+
+def test_a_meeting_page_lists_an_adopted_text_to_outsiders_only_once_it_is_submitted(client, group):
+    """Adopted but not submitted, a recommendation stays within the group (permissions.can_read_recommendation):
+    neither the group's page nor the meeting's name it to a member outside the group; once submitted, both do."""
+    rec = make_recommendation(group, step="adopted", title="Un texte encore interne")
+    outsider = give_paid_share(make_member_obj())
+    db.session.commit()
+    sign_in(client, outsider.account)
+    meeting_page = f"/groups/ethics/meetings/{rec.adopted_meeting_id}"
+    for page in (meeting_page, "/groups/ethics"):
+        assert "Un texte encore interne" not in text_of(client.get(page)), page
+    sign_in(client, make_volunteer(group).account)
+    for page in (meeting_page, "/groups/ethics"):
+        assert "Un texte encore interne" in text_of(client.get(page)), page  # the group's own members read it
+    services.submit_recommendations(group, date(2018, 3, 22))
+    db.session.commit()
+    sign_in(client, outsider.account)
+    for page in (meeting_page, "/groups/ethics"):
+        assert "Un texte encore interne" in text_of(client.get(page)), page
