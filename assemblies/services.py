@@ -595,6 +595,7 @@ def _deliver(assembly, election, private, now, channel, letters) -> None:
                    assembly=assembly, lang=recipient.language, link=link, credential=credential,
                    fingerprint=election.fingerprint, for_member=elector.member if proxy is not None else None,
                    recipient=recipient, replaces=proxy is None and elector.links_issued > 1,
+                   proxies_open=not proxies_closed(assembly),
                    page=f"{current_app.config['PUBLIC_URL'].rstrip('/')}"
                         f"{url_for('assemblies.show', slug=assembly.slug)}")
 
@@ -655,12 +656,17 @@ def resend_link(assembly: Assembly, elector: Elector, channel: Channel = Channel
 
 # -- proxies -------------------------------------------------------------------------------------
 
+def proxies_closed(assembly: Assembly) -> bool:
+    """Whether the assembly's deadline for giving a proxy has passed (the page then offers no form)."""
+    return assembly.proxy_deadline is not None and utcnow() > assembly.proxy_deadline
+
+
 def give_proxy(assembly: Assembly, giver: Member, holder: Member, *, source: ProxySource = ProxySource.ONLINE,
                actor: Account | None = None) -> Proxy:
     """``giver``'s proxy to ``holder``. A refusal about one of them names it (``errors.about``)."""
     if giver.id == holder.id:
         raise errors.about(errors.ProxyToSelf(), "holder")
-    if assembly.proxy_deadline is not None and utcnow() > assembly.proxy_deadline:
+    if proxies_closed(assembly):
         raise errors.ProxyDeadlinePassed()
     giver_el, holder_el = elector_for(assembly, giver), elector_for(assembly, holder)
     if giver_el is None or holder_el is None:

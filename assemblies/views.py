@@ -65,6 +65,7 @@ def _show_context(assembly, **extra):
     return dict(assembly=assembly, lang=_lang(), member=member, elector=elector, election=election,
                 voted=bool(member and services.has_voted(assembly, member.id)),
                 checked_in=bool(member and services.checked_in_at(assembly, member.id)),
+                proxies_closed=services.proxies_closed(assembly),
                 proxy_given=services.standing_proxy(assembly, member.id) if member else None,
                 proxies_held=held, voted_for={p.giver_id for p in held if services.has_voted(assembly, p.giver_id)},
                 counts=services.electorate_counts(assembly), proxy_form=extra.pop("proxy_form", forms.ProxyForm()),

@@ -1330,6 +1330,30 @@ def test_checking_in_a_member_who_gave_a_proxy_says_the_proxy_stands(client, wor
     assert f"{giver.name} is checked in. Their proxy to {holder.name} stands" in unescape(page)
 
 
+def test_the_proxy_deadline_is_said_before_and_the_form_is_gone_after(client, world, outbox):
+    """The page and the convocation say until when a proxy can be given; once that moment has passed the
+    page says so instead of offering a form that could only be refused."""
+    from datetime import datetime
+
+    world.assembly.proxy_deadline = datetime(2099, 12, 30, 11, 0, tzinfo=timezone.utc)  # noon in Brussels
+    services.convene(world.assembly)
+    db.session.commit()
+    member = world.members[0]
+    (convocation,) = [m for m in outbox(member.email) if m.subject.startswith("Convocation")]
+    assert "you can give your proxy to another member until 30 December 2099, 12:00" in convocation.body_text
+    sign_in(client, member.account)
+    page = unescape(client.get("/assemblies/ga-test").get_data(as_text=True))
+    assert "you can give your proxy to another member until 30 December 2099, 12:00" in page
+    assert "Give my proxy" in page
+    world.assembly.proxy_deadline = utcnow() - timedelta(minutes=1)
+    db.session.commit()
+    page = unescape(client.get("/assemblies/ga-test").get_data(as_text=True))
+    assert "Proxies could be given until" in page and "Give my proxy" not in page
+    refused = post(client, "/assemblies/ga-test/proxy", "/assemblies/ga-test",
+                   {"holder_number": str(world.members[1].number), "confirmed": "1"})
+    assert refused.status_code in (403, 409, 422) and "deadline for proxies has passed" in refused.get_data(as_text=True)
+
+
 def test_the_door_and_the_member_s_page_say_why_a_proxy_cannot_be_given(client, world):
     giver, holder, present, other = world.members[0], world.members[1], world.members[2], world.members[3]
     world.assembly.proxy_limit = 2
