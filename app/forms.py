@@ -41,13 +41,26 @@ class MultiCheckboxField(SelectMultipleField):
         super().__init__(*args, **kwargs)
 
 
+# Characters a reader does not see: spaces and line breaks (Z*), controls and format characters (Cc, Cf:
+# zero-width spaces and joiners, direction marks), marks with no letter to sit on (Mn, Me: combining
+# accents, variation selectors), and the letters made to show nothing (fillers).
+_UNSEEN_CATEGORIES = {"Zs", "Zl", "Zp", "Cc", "Cf", "Mn", "Me"}
+_FILLERS = {"\u034f", "\u115f", "\u1160", "\u3164", "\uffa0"}
+
+
+def blank(text: str) -> bool:
+    """Nothing a reader would see: a name, or a reason, of zero-width spaces or direction marks is none."""
+    return all(c in _FILLERS or unicodedata.category(c) in _UNSEEN_CATEGORIES for c in text)
+
+
 class Written(InputRequired):
-    """Required, and more than blanks: a title or a text of spaces only is refused beside its field,
-    like an empty one, instead of reaching the service (which refuses it too, without the form)."""
+    """Required, and more than blanks: a title or a text of spaces only (or of characters nobody sees,
+    :func:`blank`) is refused beside its field, like an empty one, instead of reaching the service
+    (which refuses it too, without the form)."""
 
     def __call__(self, form, field) -> None:
         super().__call__(form, field)
-        if isinstance(field.data, str) and not field.data.strip():
+        if isinstance(field.data, str) and blank(field.data):
             raise StopValidation(self.message)
 
 

@@ -10,7 +10,6 @@ minutes are never changed: a correction is added after them, dated and signed by
 Services flush, never commit."""
 from __future__ import annotations
 
-import unicodedata
 from collections.abc import Mapping
 
 from sqlalchemy import select, update
@@ -18,6 +17,7 @@ from sqlalchemy.exc import IntegrityError
 
 from app import audit
 from app.clock import utcnow
+from app.forms import blank
 from app.extensions import db
 from app.models import Account
 from app.uow import savepoint
@@ -98,18 +98,6 @@ def save_minutes(minutes: AssemblyMinutes, *, version: int, chair: str, secretar
                  before={name: value for name, value in before.items() if value != getattr(minutes, name)},
                  after={**{name: getattr(minutes, name) for name in fields if before[name] != getattr(minutes, name)},
                         "items_noted": sum(1 for note in minutes.notes if note.text)})
-
-
-# Characters a reader does not see: spaces and line breaks (Z*), controls and format characters (Cc, Cf:
-# zero-width spaces and joiners, direction marks), marks with no letter to sit on (Mn, Me: combining
-# accents, variation selectors), and the letters made to show nothing (fillers).
-_UNSEEN_CATEGORIES = {"Zs", "Zl", "Zp", "Cc", "Cf", "Mn", "Me"}
-_FILLERS = {"\u034f", "\u115f", "\u1160", "\u3164", "\uffa0"}
-
-
-def blank(text: str) -> bool:
-    """Nothing a reader would see: a name of zero-width spaces or direction marks is no name."""
-    return all(c in _FILLERS or unicodedata.category(c) in _UNSEEN_CATEGORIES for c in text)
 
 
 def missing(minutes: AssemblyMinutes) -> list[str]:
