@@ -279,6 +279,32 @@ class RefundStillListed(Conflict):
         self.amount_cents, self.exit_in_force = amount_cents, exit_in_force
 
 
+class RefundPaidBack(Conflict):
+    """A refund marked paid back (``amount_cents`` on ``refunded_at``): its money left the cooperative, so
+    it cannot be called off."""
+
+    def __init__(self, amount_cents: int, refunded_at) -> None:
+        super().__init__(f"{amount_cents} refunded at {refunded_at}")
+        self.amount_cents, self.refunded_at = amount_cents, refunded_at
+
+
+class RefundNotListed(Conflict):
+    """The refund left the list meanwhile (called off by someone else, or taken back by the bank)."""
+
+
+class RefundMustBePaid(DomainError):
+    """A refund of this ``kind`` is owed: calling it off would keep money that is not the cooperative's (a
+    departed member's capital, shares redeemed, money paid after an exit, a refused application's money),
+    or could not put back a partial payment that left the register. Only money kept beyond what was due
+    goes back to be decided again."""
+
+    status = 422
+
+    def __init__(self, kind) -> None:
+        super().__init__(f"{getattr(kind, 'value', kind)} refund is owed")
+        self.kind = kind
+
+
 class MemberLeftMoney(Conflict):
     """The member's exit is in force: money received for them buys nothing, it can only be paid back."""
 

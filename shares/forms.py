@@ -19,7 +19,7 @@ from wtforms.widgets import HiddenInput
 from app.auth.forms import email_field
 from app.clock import today
 from app.errors import error_message
-from app.forms import NO_MARKUP, DayField, Length, NumberRange
+from app.forms import NO_MARKUP, DayField, Length, NumberRange, Written
 from app.i18n import LANGUAGE_NAMES, LANGUAGE_WORDS
 from shares.errors import InvalidReference, LegalPersonInCategoryA
 from shares.labels import COUNTRIES, DOCUMENT_WORDS, WHY_WORDS
@@ -384,6 +384,14 @@ class SurplusForm(FlaskForm):
 class RefundForm(SurplusForm):
     iban = StringField(_l("Pay back to (IBAN)"), validators=[
         InputRequired(_l("Enter the IBAN to pay back to.")), IBAN_CHECK, _not_ours])
+
+
+class CallOffForm(FlaskForm):
+    """Staff call a refund off: why, in their words (kept with the refund and in the audit log)."""
+
+    reason = TextAreaField(_l("Why is this refund called off?"), validators=[
+        Written(_l("Say why this refund is called off (for example: the member keeps the money as shares).")),
+        Length(max=500)])
 
 
 class QueueFilterForm(FlaskForm):

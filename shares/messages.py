@@ -25,6 +25,24 @@ def _contact() -> str:
     return current_app.config.get("COOP_CONTACT_EMAIL", "")
 
 
+# Why a refund cannot be called off, by the kind of money (``errors.RefundMustBePaid``).
+MUST_BE_PAID = {
+    "underpayment": _l("This partial payment left the register when its refund was decided, and its request asks its "
+                       "whole amount again: calling the refund off cannot put it back. Pay it back; if it was paid "
+                       "back another way, mark it as paid back."),
+    "refused_application": _l("This application was refused: the money it received is the payer's and must be paid "
+                              "back. If it was paid back another way, mark it as paid back."),
+    "leaving": _l("This member left the cooperative: the paid-up value of their shares must be paid back to them. If "
+                  "the exit was a mistake, correct the exit, then the redemption, in the register (the refund then "
+                  "leaves the list); if it was paid back another way, mark it as paid back."),
+    "redemption": _l("These shares were redeemed: their paid-up value must be paid back. If the member keeps the "
+                     "shares, correct the redemption in the register (putting all of it back takes the refund off "
+                     "the list); if it was paid back another way, mark it as paid back."),
+    "after_exit": _l("This money was paid for someone who had left: it buys nothing and must be paid back to the "
+                     "payer. If it was paid back another way, mark it as paid back."),
+}
+
+
 register_messages({
     errors.InvalidShareCount: _l("Enter a whole number of shares, 1 or more."),
     errors.MemberNotActive: _l("This membership has ended (resignation or exclusion): this is no longer possible."),
@@ -155,6 +173,12 @@ register_messages({
            "back all of it (%(amount)s paid up); its refund then leaves the list.", amount=euros(exc.amount_cents))),
     errors.MemberLeftMoney: _l("This person has left the cooperative: money received for them buys nothing and pays "
                                "no membership. It can only be paid back."),
+    errors.RefundPaidBack: lambda exc: str(_l(
+        "The %(amount)s were marked as paid back on %(date)s: the money has left the cooperative, so this refund "
+        "cannot be called off.", amount=euros(exc.amount_cents), date=format_day(brussels_day(exc.refunded_at)))),
+    errors.RefundNotListed: _l("This refund is no longer on the refund list: someone called it off, or the bank took "
+                               "the money back, meanwhile. Reload the list."),
+    errors.RefundMustBePaid: lambda exc: str(MUST_BE_PAID[getattr(exc.kind, "value", exc.kind)]),
 })
 
 
@@ -194,6 +218,7 @@ register_action_labels({
     "shares.surplus.refund": _l("Money put on the refund list"),
     "shares.surplus.refunded": _l("Money paid back"),
     "shares.surplus.void": _l("Refund called off: what it paid back was undone"),
+    "shares.surplus.call_off": _l("Refund called off by staff: the money is kept again, to be decided"),
     "shares.surplus.returned_by_bank": _l("Money kept or to refund taken back by the bank"),
     "shares.payment_request.reduce": _l("Payment request reduced: shares it asked for were redeemed"),
     "shares.surplus.extra_shares": _l("Money kept used to buy shares"),
@@ -252,6 +277,8 @@ register_field_labels({
     "kept": _l("Money kept off the register, taken back (numbers)"),
     "application_reopened": _l("Application waits for its payment again"),
     "reinstatement_undone": _l("Lapse in force again"), "voided": _l("Taken off the refund list in full"),
+    "kept_again": _l("Kept again, to be decided (number)"),
+    "excluded": _l("Member number of the excluded person readmitted"),
     **{f"count_{code}": words for code, words in WHY_SHORT_WORDS.items()},
 })
 _REFERENCES = {"reference": format_reference, "request": format_reference}

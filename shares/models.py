@@ -421,7 +421,8 @@ class Surplus(db.Model):
       enters no register; it is decided (refund, to the payer's account) when staff take it from the queue.
 
     A refund not made yet is **voided** (``voided_at``) when what it pays back is undone: the redemption
-    corrected away, or the bank took that money back (one conditional UPDATE on ``refunded_at IS NULL``,
+    corrected away, staff called it off (``called_off_reason``; an overpayment's money is then kept
+    again, a new undecided row citing this one in ``source_surplus_id``), or the bank took that money back (one conditional UPDATE on ``refunded_at IS NULL``,
     so a refund is either paid or voided, never both); it then leaves the refund list. When the bank
     takes back only part of it, ``amount_cents`` is lowered instead, by the same kind of UPDATE.
 
@@ -457,6 +458,8 @@ class Surplus(db.Model):
     share_entry_id: Mapped[int | None] = mapped_column(ForeignKey("shares_entry.id"), unique=True)  # a redemption
     refunded_at: Mapped[datetime | None]
     voided_at: Mapped[datetime | None]  # the refund was called off before it was made (its redemption undone)
+    # Staff called the refund off (why, in their words): its money is kept again, a new row to decide.
+    called_off_reason: Mapped[str | None] = mapped_column(String(500))
 
     member: Mapped[Member] = relationship()
     payment_request: Mapped[PaymentRequest | None] = relationship(foreign_keys=[payment_request_id])

@@ -20,6 +20,10 @@ A bank payment short of what its request asked (an **underpayment**, while the r
 A **refused application** that had received money: its money goes on the refund list at once
 (``refund_refused_application``), the request is cancelled and the payments leave the register.
 
+A refund not made yet can be **called off** by staff, with their reason (``call_off``): money kept
+beyond what was due is kept again, to be decided again; any other refund is owed and is refused in
+words (``call_off_refusal``).
+
 Each decision is one conditional UPDATE on ``decision IS NULL`` (of two staff deciding at once, the
 second gets SurplusAlreadyDecided, 409), audited, in the caller's transaction. Services flush only."""
 from __future__ import annotations
@@ -32,15 +36,18 @@ from stdnum.exceptions import ValidationError as StdnumError
 
 from app import audit
 from app.clock import today, utcnow
+from app.errors import DomainError
 from app.extensions import db
+from app.forms import blank
 from app.jobs import job_context
 from app.mail import queue_mail
 from app.models import Account
 from app.uow import savepoint
 from shares import register
-from shares.errors import (FewerSharesImpossible, KeptMoneyNotForShares, MemberLeftMoney, NothingDue,
-                           RefundAccountMissing, RefundAlreadyMade, RefundStillListed, ReturnedAfterRefund,
-                           ShortfallSettled, SurplusAlreadyDecided, SurplusTooSmall)
+from shares.errors import (FewerSharesImpossible, KeptMoneyNotForShares, MemberLeftMoney, NothingDue, ReasonRequired,
+                           RefundAccountMissing, RefundAlreadyMade, RefundMustBePaid, RefundNotListed, RefundPaidBack,
+                           RefundStillListed, ReturnedAfterRefund, ShortfallSettled, SurplusAlreadyDecided,
+                           SurplusTooSmall)
 from shares.labels import coop_iban_text, iban_text, register_words
 from shares.models import (ApplicationStatus, BankTransaction, Member, MembershipApplication, PaymentPurpose,
                            PaymentRequest, PaymentStatus, ShareEntry, Surplus, SurplusDecision, SurplusKind)
@@ -151,6 +158,62 @@ def mark_refunded(surplus: Surplus, *, actor: Account | None = None) -> None:
     db.session.refresh(surplus)
     audit.record("shares.surplus.refunded", surplus, actor=actor, after={"amount_cents": surplus.amount_cents,
                                                                         "iban": surplus.refund_iban})
+
+
+def call_off_refusal(kept: Surplus, left: bool | None = None) -> DomainError | None:
+    """Why the refund ``kept`` cannot be called off now, or None: the rule of :func:`call_off` and of the
+    refund list, which offers it only when it would be taken (``left``: whether the member's exit is in
+    force, when the caller knows it for a whole page). Only money kept beyond what was due goes back to
+    be decided again (of a member who has not left: a former member's is only paid back); every other
+    refund is owed (RefundMustBePaid, saying what to do instead)."""
+    if kept.refunded_at is not None:
+        return RefundPaidBack(kept.amount_cents, kept.refunded_at)
+    if kept.voided_at is not None or kept.decision is not SurplusDecision.REFUND:
+        return RefundNotListed()
+    if kept.kind is not SurplusKind.OVERPAYMENT:
+        return RefundMustBePaid(kept.kind)
+    if register.exit_in_force(kept.member_id) if left is None else left:
+        return MemberLeftMoney()
+    return None
+
+
+def call_off(kept: Surplus, *, reason: str, actor: Account | None = None) -> Surplus:
+    """Staff call off a refund not made yet, saying why (the member keeps the money as shares, it was
+    decided by mistake): it leaves the refund list (voided, with the reason) and its money is kept again,
+    a new undecided row citing it (``source_surplus_id``, unique), to be decided again in the queue.
+    One conditional UPDATE on ``refunded_at IS NULL AND voided_at IS NULL``: of two staff at once, or a
+    refund marked paid back at the same moment, one wins and the other is refused in words (409).
+    Returns the money kept again."""
+    reason = (reason or "").strip()
+    if blank(reason):
+        raise ReasonRequired()
+    db.session.refresh(kept)
+    refusal = call_off_refusal(kept)
+    if refusal is not None:
+        raise refusal
+    changed = db.session.execute(
+        update(Surplus).where(Surplus.id == kept.id, Surplus.decision == SurplusDecision.REFUND,
+                              Surplus.refunded_at.is_(None), Surplus.voided_at.is_(None))
+        .values(voided_at=utcnow(), called_off_reason=reason[:500]).execution_options(synchronize_session=False))
+    db.session.refresh(kept)
+    if changed.rowcount != 1:
+        raise call_off_refusal(kept) or RefundNotListed()
+    again = Surplus(member_id=kept.member_id, payment_request_id=kept.payment_request_id, kind=SurplusKind.OVERPAYMENT,
+                    source_surplus_id=kept.id, amount_cents=kept.amount_cents, refund_iban=kept.refund_iban)
+    with savepoint(conflict=RefundNotListed):
+        db.session.add(again)
+        db.session.flush()
+    audit.record("shares.surplus.call_off", kept, actor=actor,
+                 after={"amount_cents": kept.amount_cents, "iban": kept.refund_iban, "kind": kept.kind,
+                        "reason": reason[:500], "kept_again": again.id})
+    return again
+
+
+def member_refunds(member_id: int) -> list[Surplus]:
+    """Every refund decided for ``member_id``, oldest first: to make, made, called off or taken off."""
+    return list(db.session.scalars(select(Surplus).where(Surplus.member_id == member_id,
+                                                         Surplus.decision == SurplusDecision.REFUND)
+                                   .order_by(Surplus.decided_at, Surplus.id)))
 
 
 def _mail(member_id: int, template: str, key: str, **context) -> None:

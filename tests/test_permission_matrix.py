@@ -108,6 +108,8 @@ ROUTES: dict[str, tuple] = {
     "shares.shortfall_fewer_shares": ("POST", "/staff/payments/short/999999/fewer", {"staff"},
         {404: "no partial payment 999999"}),
     "shares.refund_list": ("GET", "/staff/payments/refunds", {"staff"}),
+    "shares.refund_call_off": ("POST", "/staff/payments/refunds/999999/call-off", {"staff"},
+        {404: "no refund 999999"}),
     "shares.staff_requests": ("GET", "/staff/requests", {"staff"}),
     "shares.decide_request": ("POST", "/staff/requests/999999/approve", {"staff"},
         {404: "no member request 999999"}),

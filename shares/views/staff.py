@@ -98,7 +98,7 @@ def _member_page(member: Member, bound: dict | None = None, status: int = 200):
         Surplus.payment_request_id).where(Surplus.member_id == member.id)))
     return render_template("shares/member_detail.html", member=member, entries=entries,
                            ahead=register.paid_ahead(entries), requests=requests_,
-                           short_request_ids=short,
+                           short_request_ids=short, refunds=surpluses.member_refunds(member.id),
                            certificate_reasons=standing.standing_reasons(member, today),  # why no certificate
                            position=position, forms=action_forms, today=today, application=application,
                            status=("applicant" if applicant and not position.shares else
@@ -678,16 +678,24 @@ def _refund_rows() -> list[Surplus]:
 REFUNDS_PAGE_SIZE = 25  # a card each, as the queue's
 
 
-def _refund_page(status: int = 200):
-    """A page of the refund list; the count and the amount are the whole list's."""
+def _refund_page(status: int = 200, called_off: tuple[int, forms.CallOffForm] | None = None):
+    """A page of the refund list; the count and the amount are the whole list's. ``called_off``: the
+    refund whose call-off form comes back with what was typed and why it was refused."""
     listed = surpluses.refund_list_statement().subquery()
     count, total_cents = db.session.execute(
         select(func.count(), func.coalesce(func.sum(listed.c.amount_cents), 0)).select_from(listed)).one()
     page = paging.page_of(count, REFUNDS_PAGE_SIZE, request.args.get("page"))
     rows = list(db.session.scalars(surpluses.refund_list_statement().options(joinedload(Surplus.member))
                                    .limit(page.size).offset(page.offset)))
+    gone = register.members_gone({kept.member_id for kept in rows})
+    # Why each refund cannot be called off (it is owed), in words; the others offer the form.
+    owed = {kept.id: error_message(refusal) for kept in rows
+            if (refusal := surpluses.call_off_refusal(kept, left=kept.member_id in gone)) is not None}
+    call_off_forms = {kept.id: forms.CallOffForm(formdata=None) for kept in rows if kept.id not in owed}
+    if called_off is not None and called_off[0] in call_off_forms:
+        call_off_forms[called_off[0]] = called_off[1]
     return render("shares/refunds.html", None, rows=rows, page=page, total_cents=int(total_cents),
-                  form=forms.SurplusForm(formdata=None), status=status)
+                  form=forms.SurplusForm(formdata=None), owed=owed, call_off_forms=call_off_forms, status=status)
 
 
 def _refunds_csv(rows: list[Surplus]) -> Response:
@@ -720,3 +728,24 @@ def surplus_refunded(surplus_id: int):
             iban=iban_text(kept.refund_iban) or _("the member's account")),
           "success")
     return redirect(url_for("shares.refund_list"))
+
+
+@bp.route("/staff/payments/refunds/<int:surplus_id>/call-off", methods=["POST"])
+@permission_required(can_resolve_payments)
+def refund_call_off(surplus_id: int):
+    """Staff call a refund off, saying why: its money is kept again, to be decided again (or, owed, the
+    refusal says what to do instead). Confirmed in place, on the refund list."""
+    kept = row_or_404(Surplus, surplus_id)
+    form = forms.CallOffForm()
+    if not form.validate_on_submit():
+        return _refund_page(400, called_off=(kept.id, form))
+    try:
+        with unit_of_work():
+            surpluses.call_off(kept, reason=form.reason.data, actor=current_user._get_current_object())
+    except DomainError as exc:  # owed, made or called off meanwhile: said on the list itself
+        flash(error_message(exc), "error")
+        return _refund_page(exc.status, called_off=(kept.id, form))
+    flash(_("The refund of %(amount)s to %(name)s is called off. The money is kept again, under Money kept beyond "
+            "what was due, for you to decide again.", amount=euros(kept.amount_cents), name=kept.member.name),
+          "success")
+    return redirect(url_for("shares.payment_queue", _anchor="kept"))
