@@ -42,8 +42,8 @@ from app.uow import savepoint
 from shares import register, surplus
 from shares.models import (ApplicationStatus, Category, EntryKind, Member, MemberKind, MembershipApplication, Surplus,
                            SurplusKind, PaymentPurpose, PaymentRequest, PaymentStatus)
-from shares.errors import (ApplicationEnded, ApplicationPending, DuplicateEmail, IdentityInRegister, InvalidShareCount,
-                           RequestNotPayable)
+from shares.errors import (ApplicationEnded, ApplicationPending, DuplicateEmail, ExcludedIdentity, FutureDate,
+                           IdentityInRegister, InvalidShareCount, RequestNotPayable)
 from shares.payments import cancel_payment_request, create_payment_request
 from shares.services import check_category, check_identity, create_member, identity_guarded, identity_in_register
 from shares.settings import share_price_cents
@@ -119,17 +119,32 @@ def _check_shares(shares) -> None:
 
 
 def apply(*, email: str, kind: MemberKind, category: Category, shares: int, language: str,
-          actor: Account | None = None, **fields) -> MembershipApplication:
+          actor: Account | None = None, readmission: tuple[date, str] | None = None,
+          **fields) -> MembershipApplication:
     """A new applicant with their payment request. ``DuplicateEmail`` when the address has an account,
-    ``IdentityInRegister`` when a membership holds the number: said as such to staff, never on /join
-    (:func:`join`)."""
+    ``IdentityInRegister`` when a membership holds the number, ``ExcludedIdentity`` when it is that of a
+    person excluded (only the board admits them again: staff give its decision's date and reference,
+    ``readmission``): said as such to staff, never on /join (:func:`join`)."""
     _check_shares(shares)
+    excluded = _excluded_with({"national_number": fields.get("national_number") or None,
+                               "enterprise_number": fields.get("enterprise_number") or None})
+    readmitted = None
+    if excluded is not None:
+        if readmission is None:
+            raise ExcludedIdentity(excluded, register.holding(excluded).left_on)
+        decided_on, reference = readmission[0], (readmission[1] or "").strip()
+        if not decided_on or not reference:
+            raise DecisionRequired()
+        if decided_on > today():
+            raise FutureDate()
+        readmitted = {"excluded": excluded.number, "board_decision_on": decided_on, "board_reference": reference[:100]}
     member = create_member(email=email, kind=kind, category=category, language=language, **fields)
-    return _new_application(member, shares, category, actor)
+    return _new_application(member, shares, category, actor, readmitted=readmitted)
 
 
 def _new_application(member: Member, shares: int, category: Category, actor: Account | None,
-                     earlier: MembershipApplication | None = None) -> MembershipApplication:
+                     earlier: MembershipApplication | None = None,
+                     readmitted: dict | None = None) -> MembershipApplication:
     request = create_payment_request(member, PaymentPurpose.SUBSCRIPTION, shares * share_price_cents(category),
                                      shares=shares, actor=actor)
     application = MembershipApplication(member_id=member.id, shares=shares, category=category,
@@ -140,7 +155,7 @@ def _new_application(member: Member, shares: int, category: Category, actor: Acc
     audit.record("shares.application.submit", application, actor=actor,
                  after={"member": member.number, "shares": shares, "category": category,
                         "reference": request.reference, "by_staff": actor is not None,
-                        **({"earlier": earlier.id} if earlier is not None else {})})
+                        **({"earlier": earlier.id} if earlier is not None else {}), **(readmitted or {})})
     return application
 
 
@@ -167,12 +182,12 @@ def join(*, email: str, kind: MemberKind, category: Category, shares: int, langu
     _check_shares(shares)
     numbers = {"national_number": fields.get("national_number") or None,
                "enterprise_number": fields.get("enterprise_number") or None}
-    holder = identity_in_register(**numbers) or _excluded_with(numbers)
+    holder = identity_in_register(**numbers)
     if holder is None:
         try:
             application = apply(email=email, kind=kind, category=category, shares=shares, language=language,
                                 **fields)
-        except IdentityInRegister as exc:  # an application with the same number landed meanwhile
+        except IdentityInRegister as exc:  # an excluded person's, or an application with it landed meanwhile
             holder = exc.holder
         except (DuplicateEmail, IntegrityError) as exc:  # another form landed meanwhile (two tabs, one address)
             raise JoinRaced() from exc
@@ -185,7 +200,8 @@ def join(*, email: str, kind: MemberKind, category: Category, shares: int, langu
 
 def _excluded_with(numbers: dict) -> Member | None:
     """A member excluded (in force) with this national or enterprise number: only the board admits
-    them again, so the public form treats their number as held (no second member record)."""
+    them again, so no second member record is made with it (:func:`apply`): the public form treats
+    their number as held, staff's New member form asks for the board's readmission decision."""
     conditions = [getattr(Member, name) == value for name, value in numbers.items() if value]
     if not conditions:
         return None
@@ -363,7 +379,6 @@ def decide(application: MembershipApplication, *, admit: bool, decision_on: date
     if not decision_on or not (decision_reference or "").strip():
         raise DecisionRequired()
     if decision_on > today():
-        from shares.errors import FutureDate
         raise FutureDate()
     _lock_request(application)  # before the application, in the order a payment takes them (see withdraw)
     if admit:

@@ -36,6 +36,15 @@ class IdentityInRegister(DomainError):
         self.holder = holder
 
 
+class ExcludedIdentity(IdentityInRegister):
+    """The national or enterprise number of a person excluded (``holder``, on ``on``): only the board admits
+    them again, so no membership is made with it unless staff give the board's readmission decision."""
+
+    def __init__(self, holder, on) -> None:
+        super().__init__(holder)
+        self.on = on
+
+
 class IdentityTakenSinceExit(IdentityInRegister):
     """An exit cannot be undone: since the member left, another membership has their number."""
 

@@ -487,6 +487,22 @@ class StaffMemberForm(ApplicationForm):
     consent = None
     category = RadioField(_l("Category"), default="A", choices=CATEGORY_CHOICES,
                           validators=[InputRequired(_l("Choose a category."))])
+    readmission_on = DayField(_l("Date of the board's decision"), validators=[Optional()])
+    readmission_reference = StringField(_l("Reference of the board's decision"),
+                                        validators=[Optional(), Length(max=100)])
+
+    def validate(self, extra_validators=None) -> bool:
+        ok = super().validate(extra_validators)
+        on, reference = self.readmission_on, self.readmission_reference
+        if bool(on.data) != bool((reference.data or "").strip()) and not (on.errors or reference.errors):
+            (reference if on.data else on).errors.append(
+                _l("A readmission needs both the date and the reference of the board's decision."))
+            ok = False
+        return ok
+
+    def readmission(self):
+        """The board's readmission decision typed (date, reference), or None."""
+        return (self.readmission_on.data, self.readmission_reference.data) if self.readmission_on.data else None
 
 
 class ContactForm(FlaskForm):

@@ -90,7 +90,7 @@ def staff_new_member():
                 application = admission.apply(email=form.email.data, kind=MemberKind(form.kind.data),
                                               category=Category(form.category.data), shares=form.shares.data,
                                               language=form.language.data, actor=_actor(),
-                                              **application_fields(form))
+                                              readmission=form.readmission(), **application_fields(form))
         except DomainError as exc:
             application_refused(form, exc, staff=True)
             return render_template("shares/member_new.html", form=form), exc.status

@@ -10,6 +10,7 @@ from flask_babel import get_locale
 from app.errors import DomainError, error_message
 from app.extensions import limiter
 from app.uow import unit_of_work
+from app.web import format_day
 from shares import admission, documents, errors
 from shares.forms import ApplicationForm
 from shares.models import Category, MemberKind
@@ -45,9 +46,18 @@ def application_refused(form, exc: DomainError, staff: bool = False) -> None:
     if staff and isinstance(exc, errors.DuplicateEmail):
         field.errors.append(_("Another account already uses this e-mail address: search the members for it."))
         return
+    if staff and isinstance(exc, errors.ExcludedIdentity):
+        field.errors.append(_("%(name)s (member %(number)s) has this number and was excluded on %(date)s: only the "
+                              "board can admit this person again. If the board has decided to readmit them, enter "
+                              "the date and reference of its decision below and send the form again.",
+                              name=exc.holder.name, number=exc.holder.number, date=format_day(exc.on)))
+        return
     if staff and isinstance(exc, errors.IdentityInRegister):
         field.errors.append(_("%(name)s (member %(number)s) already has this number: one person is one member.",
                               name=exc.holder.name, number=exc.holder.number))
+        return
+    if staff and isinstance(exc, (admission.DecisionRequired, errors.FutureDate)):
+        form.readmission_on.errors.append(error_message(exc))
         return
     field.errors.append(error_message(exc))
 
