@@ -37,7 +37,7 @@ from app.models import Account
 from app.web import euros, format_day, reader_locale
 from shares import register
 from shares.labels import date_column, entry_label, register_status
-from shares.models import ExportStatus, Member, RegisterExport, ShareEntry
+from shares.models import EntryKind, ExportStatus, Member, RegisterExport, ShareEntry
 
 log = logging.getLogger(__name__)
 
@@ -81,22 +81,27 @@ def entries_csv_rows(on: date):
     entry changed (shares, capital subscribed and paid, each signed), so that a spreadsheet's sums of
     those columns are the register's totals on that date; and its amount, as the member's page shows
     it (a subscription's price, a payment received, a redemption refunded)."""
-    entries = (select(ShareEntry).join(Member, Member.id == ShareEntry.member_id).where(ShareEntry.effective_on <= on)
+    entries = (register.paid_from_select(ShareEntry).join(Member, Member.id == ShareEntry.member_id)
+               .where(ShareEntry.effective_on <= on)
                .order_by(Member.number, ShareEntry.effective_on, ShareEntry.id)
                .options(joinedload(ShareEntry.member), joinedload(ShareEntry.payment_request))
                .execution_options(yield_per=1000))
     ahead = _("received before admission")
     # A member's entries in the register's order (a payment received before the subscription it pays
-    # follows it): one member at a time, as read.
-    for _member_id, group in groupby(db.session.scalars(entries), key=lambda entry: entry.member_id):
-        group = list(group)
+    # follows it): one member at a time, as read. Capital paid counts as the register counts it on ``on``:
+    # money received before an admission still to come is no paid-up capital yet.
+    for _member_id, rows in groupby(db.session.execute(entries), key=lambda row: row[0].member_id):
+        rows = list(rows)
+        counted = {entry.id for entry, paid_from in rows if paid_from is not None and paid_from <= on}
+        group = [entry for entry, _paid_from in rows]
         early = register.paid_ahead(group)
         for entry in register.in_register_order(group):
             label = entry_label(entry)
-            if entry.id in early:
+            if entry.id in early or (entry.kind is EntryKind.PAYMENT and entry.id not in counted):
                 label = f"{label} ({ahead})"
+            paid = entry.paid_cents if entry.id in counted else 0
             yield [entry.member.number, entry.member.name, entry.effective_on, label, entry.shares,
-                   Euros(entry.capital_cents), Euros(entry.paid_cents), Euros(entry.amount_cents)]
+                   Euros(entry.capital_cents), Euros(paid), Euros(entry.amount_cents)]
 
 
 def _address(m) -> str:

@@ -14,8 +14,8 @@ from dataclasses import dataclass, field, replace
 from datetime import date
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import and_, case, func, select, update
-from sqlalchemy.orm import lazyload, selectinload
+from sqlalchemy import Date, and_, case, func, or_, select, type_coerce, update
+from sqlalchemy.orm import aliased, lazyload, selectinload
 from sqlalchemy.orm.attributes import set_committed_value
 
 from app import audit
@@ -84,6 +84,43 @@ def holding(member: Member, on: date | None = None) -> Holding:
     return holdings([member.id], on).get(member.id) or Holding(category=member.category)
 
 
+def paid_from_select(*columns, member_ids=None):
+    """``select(*columns, paid_from)`` over the register's entries: ``paid_from`` is the day an entry's
+    paid-up capital counts in the register. Money received before an admission becomes paid-up capital
+    at the admission: a payment of a request whose shares are not subscribed yet (an applicant's) counts
+    from that subscription's day, and never without one (a refused application); a correction of such a
+    payment (returned by the bank, refused, fewer shares) follows the payment it corrects. Every other
+    entry counts from its own date. The one rule every figure of the register sums by (``counted_entries``)."""
+    cited = aliased(ShareEntry)
+    subscription = aliased(ShareEntry)
+    paid_request = func.coalesce(cited.payment_request_id, ShareEntry.payment_request_id)
+    # The later of the subscription's day and the entry's own; NULL while the request has no subscription.
+    subscribed = (select(func.min(case((subscription.effective_on > ShareEntry.effective_on,
+                                        subscription.effective_on), else_=ShareEntry.effective_on)))
+                  .where(subscription.kind == EntryKind.SUBSCRIPTION,
+                         subscription.payment_request_id == paid_request)
+                  .scalar_subquery())
+    follows = and_(ShareEntry.paid_cents != 0, paid_request.is_not(None),
+                   or_(ShareEntry.kind == EntryKind.PAYMENT, cited.id.is_not(None)))
+    paid_from = type_coerce(case((follows, subscribed), else_=ShareEntry.effective_on), Date).label("paid_from")
+    stmt = (select(*columns, paid_from).select_from(ShareEntry)
+            .outerjoin(cited, and_(cited.id == ShareEntry.corrects_id, cited.kind == EntryKind.PAYMENT)))
+    if member_ids is not None:
+        stmt = stmt.where(ShareEntry.member_id.in_(member_ids))
+    return stmt
+
+
+def counted_entries(on: date, member_ids=None):
+    """The entries on or before ``on`` (of ``member_ids``, or all), each with ``paid``: the paid-up capital
+    it counts on ``on`` (``paid_from_select``). Shares and capital subscribed count from the entry's date."""
+    stmt = paid_from_select(ShareEntry.member_id, ShareEntry.id, ShareEntry.kind, ShareEntry.effective_on,
+                            ShareEntry.shares, ShareEntry.capital_cents, ShareEntry.paid_cents, ShareEntry.category,
+                            member_ids=member_ids)
+    inner = stmt.where(ShareEntry.effective_on <= on).subquery()
+    paid = case((inner.c.paid_from <= on, inner.c.paid_cents), else_=0)
+    return select(*(c for c in inner.c if c.name != "paid_cents"), paid.label("paid"))
+
+
 def holdings(member_ids, on: date) -> dict[int, Holding]:
     """Positions of many members in two queries (whatever their number of entries)."""
     member_ids = list(member_ids)
@@ -91,12 +128,11 @@ def holdings(member_ids, on: date) -> dict[int, Holding]:
     if not member_ids:
         return out
     voided = set(db.session.scalars(_voided_ids(member_ids, on)))
-    rows = db.session.execute(
-        select(ShareEntry.member_id, ShareEntry.id, ShareEntry.kind, ShareEntry.effective_on, ShareEntry.shares,
-               ShareEntry.capital_cents, ShareEntry.paid_cents, ShareEntry.category)
-        .where(ShareEntry.member_id.in_(member_ids), ShareEntry.effective_on <= on)
-        .order_by(ShareEntry.member_id, ShareEntry.effective_on, ShareEntry.id))
-    for member_id, entry_id, kind, effective_on, shares, capital, paid, category in rows:
+    rows = counted_entries(on, member_ids).subquery()
+    for member_id, entry_id, kind, effective_on, shares, capital, category, paid in db.session.execute(
+            select(rows.c.member_id, rows.c.id, rows.c.kind, rows.c.effective_on, rows.c.shares,
+                   rows.c.capital_cents, rows.c.category, rows.c.paid)
+            .order_by(rows.c.member_id, rows.c.effective_on, rows.c.id)):
         h = out.setdefault(member_id, Holding())
         h.shares += shares
         h.capital_cents += capital
@@ -450,10 +486,15 @@ def correct(entry: ShareEntry, *, reason: str, on: date | None = None, shares: i
         raise NothingToCorrect()
     member = db.session.get(Member, entry.member_id)
     # The register must hold at the correction's date and at every date after it (today's position sums them all).
-    for position in (holding(member, on), holding(member, today())):
+    # Paid-up capital corrected counts when the entry's does: an applicant's payment only from admission.
+    paid_from = db.session.execute(paid_from_select(ShareEntry.id).where(ShareEntry.id == entry.id)).one().paid_from \
+        if paid_cents else None
+    for day in (on, today()):
+        position = holding(member, day)
         if position.shares + shares < 0:
             raise NotEnoughShares()
-        if position.capital_cents + capital_cents < 0 or position.paid_cents + paid_cents < 0:
+        paid = paid_cents if paid_from is not None and paid_from <= day else 0
+        if position.capital_cents + capital_cents < 0 or position.paid_cents + paid < 0:
             raise CapitalBelowZero()
     if entry.kind is EntryKind.CATEGORY_CHANGE and category is None:
         # Voiding a category change restores the category in force before it.
@@ -552,16 +593,11 @@ class RegisterRow:
     holding: Holding
     dates: dict[str, list[date]] = field(default_factory=lambda: defaultdict(list))
 
-    applicant: bool = False  # an application not yet admitted (paid money shows before admission)
-    refused: bool = False  # a refused application (its money was refunded: the register shows why it is here)
+    application: str | None = None  # not admitted on the date: "applicant", "refused" or "withdrawn"
 
     @property
     def status(self) -> str:
-        if self.applicant and not self.holding.shares:
-            return "applicant"
-        if self.refused and not self.holding.shares:
-            return "refused"
-        return self.holding.status
+        return self.application or self.holding.status
 
 
 def register_members_statement(on: date):
@@ -623,20 +659,31 @@ def _rows_for(members: list[Member], on: date) -> list[RegisterRow]:
         bucket = rows[member_id].dates[key]
         if not bucket or bucket[-1] != effective_on:
             bucket.append(effective_on)
-    latest: dict[int, ApplicationStatus] = {}  # an applicant who applied again: their latest application says
-    for member_id, status in db.session.execute(
-            select(MembershipApplication.member_id, MembershipApplication.status)
+    applications = defaultdict(list)
+    for application in db.session.execute(
+            select(MembershipApplication.member_id, MembershipApplication.status, MembershipApplication.created_at,
+                   MembershipApplication.decision_on, MembershipApplication.decided_at)
             .where(MembershipApplication.member_id.in_(ids)).order_by(MembershipApplication.id)):
-        latest[member_id] = status
-    for member_id, status in latest.items():
-        if status is ApplicationStatus.REFUSED:
-            rows[member_id].refused = True
-        elif status in PENDING_APPLICATION:
-            rows[member_id].applicant = True
+        applications[application.member_id].append(application)
+    for member_id, made in applications.items():
+        row = rows[member_id]
+        if not (row.dates.get("subscription") or row.dates.get("received")):
+            row.application = _application_status(made, on)
     for row in rows.values():
         if row.holding.category is None:
             row.holding.category = row.member.category
     return [rows[i] for i in ids]
+
+
+def _application_status(applications, on: date) -> str:
+    """The register's status, on ``on``, of someone with applications and no shares yet on that date: the
+    application made last by then (else the first) is waiting, or ended on or before ``on``."""
+    made = [a for a in applications if a.created_at.date() <= on] or applications[:1]
+    latest = made[-1]
+    ended_on = latest.decision_on or (latest.decided_at.date() if latest.decided_at else None)
+    if latest.status in ENDED_APPLICATION and ended_on is not None and ended_on <= on:
+        return latest.status.value
+    return "applicant"  # waiting on that date, whatever became of it since (admitted later, refused later)
 
 
 # The register's date columns, in order: entry kinds that fill each.
@@ -645,6 +692,7 @@ DATE_KEYS = {EntryKind.SUBSCRIPTION: "subscription", EntryKind.PAYMENT: "payment
              EntryKind.REINSTATEMENT: "reinstatement"}
 DATE_COLUMNS = ("subscription", "payment", "fee", "ceded", "received", "redemption", "lapse", "reinstatement")
 PENDING_APPLICATION = (ApplicationStatus.AWAITING_PAYMENT, ApplicationStatus.AWAITING_DECISION)
+ENDED_APPLICATION = (ApplicationStatus.REFUSED, ApplicationStatus.WITHDRAWN)
 
 
 # ----------------------------------------------------------------------------------------------
@@ -708,9 +756,10 @@ def totals(on: date) -> dict[Category, CategoryTotals]:
 
 def _totals(on: date) -> dict[Category, CategoryTotals]:
     """Computed in the database: sums per member, the category in force per member, the members who left."""
-    sums = (select(ShareEntry.member_id.label("member_id"), func.sum(ShareEntry.shares).label("shares"),
-                   func.sum(ShareEntry.capital_cents).label("capital"), func.sum(ShareEntry.paid_cents).label("paid"))
-            .where(ShareEntry.effective_on <= on).group_by(ShareEntry.member_id).subquery())
+    counted = counted_entries(on).subquery()
+    sums = (select(counted.c.member_id.label("member_id"), func.sum(counted.c.shares).label("shares"),
+                   func.sum(counted.c.capital_cents).label("capital"), func.sum(counted.c.paid).label("paid"))
+            .group_by(counted.c.member_id).subquery())
     voided = _voided_ids(on=on).subquery()
     not_voided = ShareEntry.id.not_in(select(voided.c.corrects_id))
     ranked = (select(ShareEntry.member_id.label("member_id"), ShareEntry.category.label("category"),

@@ -183,7 +183,9 @@ def test_refusing_a_paid_application_puts_its_money_on_the_refund_list_once(deci
     db.session.commit()
     db.session.refresh(application)
     assert application.status is ApplicationStatus.AWAITING_DECISION
-    assert register.holding(application.member).paid_cents == 6000  # the money is in the register
+    # The money is received (its payment entry), and is no paid-up capital before an admission.
+    assert [e.amount_cents for e in register.payment_entries(request)] == [6000]
+    assert register.holding(application.member).paid_cents == 0
     admission.decide(application, admit=False, decision_on=today(), decision_reference="CA-9", actor=staff)
     db.session.commit()
     [refund] = list(db.session.scalars(surpluses.refund_list_statement()))
