@@ -2,8 +2,8 @@
 
 With admission by decision, the money comes first and the board decides later: the payment is dated the
 day it was received, the subscription the day of admission. The register lists the subscription, then its
-payments ("received before admission"), each with its own date and amount; holdings on a date are
-unchanged."""
+payments ("received before admission"), each with its own date and amount; the money is paid-up
+capital from the admission (tests/shares/test_register_as_of.py)."""
 from __future__ import annotations
 
 from datetime import timedelta
@@ -54,7 +54,8 @@ def test_a_payment_before_the_decision_follows_the_subscription_it_pays(decision
         (EntryKind.PAYMENT, today() - timedelta(days=6), 0, price, price),
         (EntryKind.PAYMENT, today() - timedelta(days=4), 0, price, price)]
     assert register.paid_ahead(entries) == {entries[1].id, entries[2].id}
-    # Holdings count each entry from its own date, as before.
+    # From the admission, the shares and the money received before it (none of it the day before).
+    assert register.holding(member, today() - timedelta(days=3)).paid_cents == 0
     on_admission = register.holding(member, today() - timedelta(days=2))
     assert (on_admission.shares, on_admission.capital_cents, on_admission.paid_cents) == (2, 2 * price, 2 * price)
     # The entries CSV lists them in the same order, the payments said as received before admission.
