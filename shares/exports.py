@@ -81,7 +81,7 @@ def entries_csv_rows(on: date):
     entry changed (shares, capital subscribed and paid, each signed), so that a spreadsheet's sums of
     those columns are the register's totals on that date; and its amount, as the member's page shows
     it (a subscription's price, a payment received, a redemption refunded)."""
-    entries = (register.paid_from_select(ShareEntry).join(Member, Member.id == ShareEntry.member_id)
+    entries = (register.register_select(ShareEntry, register.PAID_FROM).join(Member, Member.id == ShareEntry.member_id)
                .where(ShareEntry.effective_on <= on)
                .order_by(Member.number, ShareEntry.effective_on, ShareEntry.id)
                .options(joinedload(ShareEntry.member), joinedload(ShareEntry.payment_request))

@@ -89,15 +89,15 @@ def register_facts(on: date, member_ids: list[int] | None = None) -> dict[int, R
         member_filter.append(Member.id.in_(member_ids))
 
     # Sums as the register counts them (money received before an admission is paid up from the admission).
-    counted = register.counted_entries(on, member_ids).subquery()
     totals = db.session.execute(
-        select(counted.c.member_id,
-               func.coalesce(func.sum(counted.c.shares), 0),
-               func.coalesce(func.sum(counted.c.capital_cents), 0),
-               func.coalesce(func.sum(counted.c.paid), 0),
-               func.min(case((counted.c.paid > 0, counted.c.paid_from))),
-               func.max(case((counted.c.kind == EntryKind.SUBSCRIPTION, counted.c.effective_on))))
-        .group_by(counted.c.member_id)).all()
+        register.register_select(
+            ShareEntry.member_id,
+            func.coalesce(func.sum(ShareEntry.shares), 0),
+            func.coalesce(func.sum(ShareEntry.capital_cents), 0),
+            func.coalesce(func.sum(register.paid_on(on)), 0),
+            func.min(case((register.paid_on(on) > 0, register.PAID_FROM))),
+            func.max(case((ShareEntry.kind == EntryKind.SUBSCRIPTION, ShareEntry.effective_on))))
+        .where(*entry_filter).group_by(ShareEntry.member_id)).all()
 
     # The latest category an entry set as of the date (ties on the same day: the later entry).
     ranked = (select(ShareEntry.member_id, ShareEntry.category,

@@ -6,6 +6,7 @@ admission, the register shows the person as *admission pending*, with no shares 
 every consumer says the same: the page, its CSV, the entries CSV, the PDF, the totals and good standing."""
 from __future__ import annotations
 
+import io
 from datetime import timedelta
 
 import pytest
@@ -67,7 +68,6 @@ def _pdf_rows(app, monkeypatch, day) -> tuple[list[list[str]], list[str]]:
         return Recording
 
     monkeypatch.setattr(exports, "_pdf_class", recording)
-    import io
     with app.test_request_context(headers={"Accept-Language": "en"}):
         exports.write_register_pdf(day, io.BytesIO())
     monkeypatch.setattr(exports, "_pdf_class", make)
