@@ -386,6 +386,12 @@ class RefundForm(SurplusForm):
         InputRequired(_l("Enter the IBAN to pay back to.")), IBAN_CHECK, _not_ours])
 
 
+class PaidBackForm(FlaskForm):
+    """Staff confirm a refund's transfer; the account it went to when the refund has none yet."""
+
+    iban = StringField(_l("Paid back to (IBAN)"), validators=[Optional(), IBAN_CHECK, _not_ours])
+
+
 class CallOffForm(FlaskForm):
     """Staff call a refund off: why, in their words (kept with the refund and in the audit log)."""
 

@@ -147,12 +147,16 @@ def credit_next_year(surplus: Surplus, *, actor: Account | None = None, note: st
     return request
 
 
-def mark_refunded(surplus: Surplus, *, actor: Account | None = None) -> None:
-    """The bank transfer back to the payer was made: the surplus leaves the refund list (once)."""
+def mark_refunded(surplus: Surplus, *, iban: str | None = None, actor: Account | None = None) -> None:
+    """The bank transfer back to the payer was made: the surplus leaves the refund list (once). A refund
+    listed without an account (a redemption, money after an exit) says which one it was paid to (``iban``)."""
+    account = surplus.refund_iban or _valid_iban(iban)
+    if account is None:
+        raise RefundAccountMissing()
     changed = db.session.execute(
         update(Surplus).where(Surplus.id == surplus.id, Surplus.decision == SurplusDecision.REFUND,
                               Surplus.refunded_at.is_(None), Surplus.voided_at.is_(None))
-        .values(refunded_at=utcnow()).execution_options(synchronize_session=False))
+        .values(refunded_at=utcnow(), refund_iban=account).execution_options(synchronize_session=False))
     if changed.rowcount != 1:
         raise SurplusAlreadyDecided()
     db.session.refresh(surplus)

@@ -678,9 +678,10 @@ def _refund_rows() -> list[Surplus]:
 REFUNDS_PAGE_SIZE = 25  # a card each, as the queue's
 
 
-def _refund_page(status: int = 200, called_off: tuple[int, forms.CallOffForm] | None = None):
-    """A page of the refund list; the count and the amount are the whole list's. ``called_off``: the
-    refund whose call-off form comes back with what was typed and why it was refused."""
+def _refund_page(status: int = 200, called_off: tuple[int, forms.CallOffForm] | None = None,
+                 paid_back: tuple[int, forms.PaidBackForm] | None = None):
+    """A page of the refund list; the count and the amount are the whole list's. ``called_off`` and
+    ``paid_back``: the refund whose form comes back with what was typed and why it was refused."""
     listed = surpluses.refund_list_statement().subquery()
     count, total_cents = db.session.execute(
         select(func.count(), func.coalesce(func.sum(listed.c.amount_cents), 0)).select_from(listed)).one()
@@ -694,8 +695,11 @@ def _refund_page(status: int = 200, called_off: tuple[int, forms.CallOffForm] | 
     call_off_forms = {kept.id: forms.CallOffForm(formdata=None) for kept in rows if kept.id not in owed}
     if called_off is not None and called_off[0] in call_off_forms:
         call_off_forms[called_off[0]] = called_off[1]
+    paid_back_forms = {kept.id: forms.PaidBackForm(formdata=None) for kept in rows}
+    if paid_back is not None and paid_back[0] in paid_back_forms:
+        paid_back_forms[paid_back[0]] = paid_back[1]
     return render("shares/refunds.html", None, rows=rows, page=page, total_cents=int(total_cents),
-                  form=forms.SurplusForm(formdata=None), owed=owed, call_off_forms=call_off_forms, status=status)
+                  paid_back_forms=paid_back_forms, owed=owed, call_off_forms=call_off_forms, status=status)
 
 
 def _refunds_csv(rows: list[Surplus]) -> Response:
@@ -715,18 +719,20 @@ def _refunds_csv(rows: list[Surplus]) -> Response:
 @permission_required(can_resolve_payments)
 def surplus_refunded(surplus_id: int):
     kept = row_or_404(Surplus, surplus_id)
-    form = forms.SurplusForm()
+    form = forms.PaidBackForm()
     if not form.validate_on_submit():
-        abort(400)
+        return _refund_page(400, paid_back=(kept.id, form))
     try:
         with unit_of_work():
-            surpluses.mark_refunded(kept, actor=current_user._get_current_object())
+            surpluses.mark_refunded(kept, iban=form.iban.data, actor=current_user._get_current_object())
+    except errors.RefundAccountMissing as exc:  # said beside the account, its form open
+        say_refusal(form, exc, "iban")
+        return _refund_page(exc.status, paid_back=(kept.id, form))
     except DomainError as exc:  # marked already (another tab, a colleague): said on the list itself
         flash(error_message(exc), "error")
         return _refund_page(exc.status)
     flash(_("Marked as paid back: %(amount)s to %(iban)s.", amount=euros(kept.amount_cents),
-            iban=iban_text(kept.refund_iban) or _("the member's account")),
-          "success")
+            iban=iban_text(kept.refund_iban)), "success")
     return redirect(url_for("shares.refund_list"))
 
 

@@ -195,6 +195,33 @@ def test_a_redemption_that_does_not_end_the_membership_puts_its_refund_on_the_li
     db.session.rollback()
 
 
+def test_a_refund_listed_without_an_account_is_marked_paid_back_with_the_account_it_went_to(
+        client, login_as, member_with_shares):
+    """A member with no known account redeems shares: the refund list says so, and marking it paid back
+    asks which account the money went to (refused without one, or with a bad one, in words); that
+    account is kept with the refund and the amount leaves the list."""
+    member = member_with_shares(3, on=D(2024, 1, 1))
+    member.iban = None
+    db.session.commit()
+    login_as("staff")
+    client.post(f"/staff/members/{member.id}/register/redeem", data={
+        "shares": "2", "effective_on": "2024-02-01", "confirmed": "1", "register_version": member.version})
+    [refund] = db.session.scalars(surpluses.refund_list_statement()).all()
+    assert (refund.amount_cents, refund.refund_iban) == (6000, None)
+    listed = client.get("/staff/payments/refunds").get_data(as_text=True)
+    assert "No account known: ask the member for one." in listed and "60.00 € in all" in listed
+    url = f"/staff/payments/kept/{refund.id}/refunded"
+    for typed, words in (("", "A refund needs a valid IBAN to pay back to."), ("BE00 0000 0000 0000", "IBAN")):
+        refused = client.post(url, data={"iban": typed})
+        assert refused.status_code in (400, 422) and words in refused.get_data(as_text=True), typed
+        assert "60.00 € in all" in refused.get_data(as_text=True)  # still on the list
+    done = client.post(url, data={"iban": "BE62 5100 0754 7061"}, follow_redirects=True)
+    assert done.status_code == 200 and "Marked as paid back: 60.00 € to BE62 5100 0754 7061." in done.get_data(as_text=True)
+    db.session.expire_all()
+    assert refund.refunded_at is not None and refund.refund_iban == IBAN
+    assert db.session.scalars(surpluses.refund_list_statement()).all() == []
+
+
 # --- 2. an exit cancels what is not paid up; money paid afterwards buys nothing ----------------------
 
 def test_an_exit_cancels_every_request_for_shares_not_paid_up(make_member):
