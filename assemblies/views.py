@@ -19,7 +19,7 @@ from app.extensions import db
 from app.forms import say_refusal, whole_number
 from app.models import Account, AccountRole, Role
 from app.uow import dry_run, unit_of_work
-from app.web import allow_upload, query_int, render
+from app.web import allow_upload, format_day, query_int, render, time_of_day
 from assemblies import charts, forms, minutes, queries, services
 from assemblies.errors import NotAVotingItem, ShortNoticeReasonMissing
 from assemblies.messages import LOCK_WORDS, field_errors
@@ -765,17 +765,20 @@ def results_csv(slug: str):
     by_total_only = _("not shown by category: a category has fewer than %(n)d ballots", n=assembly.min_count)
     for row in res:
         title = row["item"].text("title", lang)
+        # An item whose vote closed early says so on each of its lines, after why a count is withheld.
+        early = closed_early_words(row["closed_early"]) if row["closed_early"] else ""
         if row["kind"] == "resolution":
             o = row["outcome"]
             verdict = outcome_words(o)
             for key, label in (("yes", _("Yes")), ("no", _("No")), ("abstain", _("Abstain"))):
                 if o.by_category and not o.withheld:
                     counts = [getattr(o.per_category["A"], key), getattr(o.per_category["B"], key)]
-                    rows.append([title, label, *counts, getattr(o.total, key), verdict, ""])
+                    rows.append([title, label, *counts, getattr(o.total, key), verdict, _csv_note("", early)])
                 elif not o.by_category and o.total.total:  # the record published the total only
-                    rows.append([title, label, "", "", getattr(o.total, key), verdict, by_total_only])
+                    rows.append([title, label, "", "", getattr(o.total, key), verdict,
+                                 _csv_note(by_total_only, early)])
                 else:
-                    rows.append([title, label, "", "", "", verdict, withheld])
+                    rows.append([title, label, "", "", "", verdict, _csv_note(withheld, early)])
         else:
             for g in row["groups"]:
                 # Each category elects its own seats: the item says which, as the results page does.
@@ -786,16 +789,23 @@ def results_csv(slug: str):
                     name = g["by_choice"][r.choice].name
                     if g["seat"].withheld:
                         rows.append([seats, name, "", "", "", _("Withheld: fewer ballots than the minimum count"),
-                                     withheld])
+                                     _csv_note(withheld, early)])
                         continue
                     a, b = g["per_category"][r.choice]
-                    note = by_total_only if a is None or b is None else ""
-                    rows.append([seats, name, "" if note else a, "" if note else b, r.votes,
-                                 _("Elected") if r.elected else _("Not elected"), note])
+                    hidden = a is None or b is None
+                    rows.append([seats, name, "" if hidden else a, "" if hidden else b, r.votes,
+                                 _("Elected") if r.elected else _("Not elected"),
+                                 _csv_note(by_total_only if hidden else "", early)])
                 if g["seat"].unfilled and not g["seat"].withheld:
                     rows.append([seats, "", "", "", "", ngettext("%(num)d seat stays unfilled.",
-                                                                 "%(num)d seats stay unfilled.", g["seat"].unfilled), ""])
+                                                                 "%(num)d seats stay unfilled.", g["seat"].unfilled),
+                                 _csv_note("", early)])
     return csv_response(f"results-{assembly.slug}.csv", header, rows)
+
+
+def _csv_note(reason: str, early: str) -> str:
+    """The results CSV's last cell: why a count is withheld, then when the item's vote closed early."""
+    return _("%(reason)s; %(closed)s", reason=reason, closed=early) if reason and early else reason or early
 
 
 @bp.route("/<slug>/results.pdf")
@@ -841,6 +851,18 @@ def outcome_words(o) -> str:
     if not o.quorum_met:
         return _("Not valid: quorum not reached")
     return _("Adopted") if o.adopted else _("Rejected")
+
+
+@bp.app_template_global()
+def closed_early_words(early) -> str:
+    """When the chair closed an item's vote before the general close (``queries.results``' ``closed_early``):
+    the results page, its PDF and CSV, the projector and the minutes say it in these words."""
+    if early["meeting_day"]:
+        return _("The vote on this item was closed at %(time)s, before the general close of the vote: only the "
+                 "ballots cast before then count for it.", time=time_of_day(early["at"]))
+    return _("The vote on this item was closed on %(date)s at %(time)s, before the general close of the vote: only "
+             "the ballots cast before then count for it.", date=format_day(early["at"], "long"),
+             time=time_of_day(early["at"]))
 
 
 @bp.app_template_global()

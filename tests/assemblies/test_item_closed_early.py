@@ -17,7 +17,7 @@ from assemblies import minutes as minutes_service, queries, services
 from assemblies.demo import cast_for, tally
 from assemblies.models import Elector, ItemKind
 from tests.assemblies.world import build_world, meeting_day
-from tests.factories import sign_in
+from tests.factories import csv_rows, sign_in
 from voting import services as voting
 
 SAID = {"en": "The vote on this item was closed at {time}, before the general close of the vote: "
@@ -117,6 +117,50 @@ def test_the_minutes_say_when_an_item_was_closed_with_the_date_if_not_the_meetin
              "the vote: only the ballots cast before then count for it.")
     assert dated in page
     assert dated in _pdf_text(client, "/assemblies/ga-test/minutes.pdf", tmp_path)
+
+
+def _csv_notes(client, language):
+    """The results CSV's rows as (item, note), in ``language``."""
+    answer = client.get(f"/assemblies/ga-test/results.csv")
+    assert answer.status_code == 200
+    header, *rows = csv_rows(answer.get_data(as_text=True))
+    return [(row[0], row[-1]) for row in rows]
+
+
+@pytest.mark.parametrize("language", ["en", "fr", "nl"])
+def test_the_results_csv_says_when_an_item_was_closed_in_words(client, world, language):
+    """Each line of the closed item says it, in the reader's language; the others say nothing of it."""
+    item, time = _closed_early_and_tallied(world)
+    world.members[0].account.language = language
+    db.session.commit()
+    sign_in(client, world.members[0].account)
+    sentence = SAID[language].format(time=time).replace(" :", "\u00a0:")  # French spacing: a no-break space
+    notes = _csv_notes(client, language)
+    title = item.text("title", language)
+    assert [note for item_title, note in notes if item_title == title] == [sentence] * 3  # yes, no, abstain
+    assert all(note == "" for item_title, note in notes if item_title != title)
+
+
+def test_the_results_csv_dates_a_close_on_another_day_in_words(client, world):
+    item, time = _closed_early_and_tallied(world)
+    world.assembly.starts_at -= timedelta(days=1)  # the meeting ran past midnight
+    db.session.commit()
+    sign_in(client, world.members[0].account)
+    at = voting.item_closes(queries.election(world.assembly))[item.contest_id]["at"].astimezone(BRUSSELS)
+    dated = (f"The vote on this item was closed on {at.day} {at:%B %Y} at {time}, before the general close of "
+             "the vote: only the ballots cast before then count for it.")
+    notes = {note for title, note in _csv_notes(client, "en") if title == item.text("title", "en")}
+    assert notes == {dated}
+    assert not re.search(r"\d{4}-\d{2}-\d{2}", dated)  # no ISO date
+
+
+def test_the_results_csv_gives_both_notes_when_a_closed_item_s_counts_are_withheld(client):
+    """Fewer ballots than the minimum count on the closed item: why the counts are empty, then when it closed."""
+    world = build_world(min_count=4)  # the closed item counts 3 ballots
+    item, time = _closed_early_and_tallied(world)
+    sign_in(client, world.members[0].account)
+    notes = {note for title, note in _csv_notes(client, "en") if title == item.text("title", "en")}
+    assert notes == {"fewer than 4 ballots: not shown; " + SAID["en"].format(time=time)}
 
 
 @pytest.mark.parametrize("language, quorum", [
