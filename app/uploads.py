@@ -26,6 +26,18 @@ def megabytes(size: int) -> int:
     """A limit in megabytes as people count them (10 for MAX_BYTES), at least 1."""
     return max(1, size // MEGABYTE)
 
+
+class _LimitInMegabytes:
+    """MAX_BYTES in megabytes, read when a sentence is filled in (``%(size)s``): a form's label, made
+    once at import, still says the limit of the moment."""
+
+    def __str__(self) -> str:
+        return str(megabytes(MAX_BYTES))
+
+
+# The limit as labels, hints and refusals say it ("at most %(size)s MB", "Mo" in French).
+MAX_MEGABYTES = _LimitInMegabytes()
+
 # Accepted uploads: extension -> (content type, how the file starts).
 TYPES: dict[str, tuple[str, tuple[bytes, ...]]] = {
     "pdf": ("application/pdf", (b"%PDF-",)),
@@ -65,13 +77,14 @@ register_messages({
                           _l("This file type is not accepted: send a PDF, an OpenDocument or Word file, a text "
                              "file or an image.")),
     EmptyFile: _l("This file is empty: open it on your device to check it, then attach it again."),
-    FileTooLarge: lambda exc: _l("This file is too large: at most %(size)s MB.", size=megabytes(MAX_BYTES)),
+    FileTooLarge: _l("This file is too large: at most %(size)s MB.", size=MAX_MEGABYTES),
 })
 
 
-def size_check(max_bytes: int = MAX_BYTES) -> dict[str, str]:
-    """The attributes of a file input that ``static/js/uploads.js`` reads: the limit, and the sentence
-    it says beside the field when a chosen file is larger (the file is then not sent)."""
+def size_check(max_bytes: int | None = None) -> dict[str, str]:
+    """The attributes of a file input that ``static/js/uploads.js`` reads: the limit (MAX_BYTES unless
+    said), and the sentence it says beside the field when a chosen file is larger (the file is then not sent)."""
+    max_bytes = max_bytes or MAX_BYTES
     return {"data-max-bytes": str(max_bytes),
             "data-too-large": _("This file is too large: at most %(size)s MB.", size=megabytes(max_bytes))}
 

@@ -323,7 +323,7 @@ def register(app) -> None:
     app.jinja_env.globals.update(current_locale=lambda: str(get_locale()), language_names=LANGUAGE_NAMES,
                                  language_words=LANGUAGE_WORDS,
                                  nav_links=nav_links, task_count=task_count, poll_every=poll_every,
-                                 size_check=uploads.size_check, upload_megabytes=uploads.megabytes(uploads.MAX_BYTES))
+                                 size_check=uploads.size_check, upload_megabytes=uploads.MAX_MEGABYTES)
     app.jinja_env.filters["euros"] = euros
     app.jinja_env.filters["money"] = money
     app.jinja_env.filters["percent"] = percent

@@ -21,6 +21,7 @@ from app.clock import today
 from app.errors import error_message
 from app.forms import NO_MARKUP, DayField, Length, NumberRange, Written
 from app.i18n import LANGUAGE_NAMES, LANGUAGE_WORDS
+from app.uploads import MAX_MEGABYTES
 from shares.errors import InvalidReference, LegalPersonInCategoryA
 from shares.labels import COUNTRIES, DOCUMENT_WORDS, WHY_WORDS
 from shares.models import Category, DocumentKind, MemberKind
@@ -551,7 +552,7 @@ class CoopDocumentForm(FlaskForm):
                            choices=[SelectChoice(code, words) for code, words in LANGUAGE_WORDS.items()])
     adopted_on = DayField(_l("Adopted on (in force from that date)"),
                            validators=[InputRequired(_l("Enter a date (YYYY-MM-DD)."))])
-    file = FileField(_l("File (PDF, at most 10 MB)"), validators=[FileRequired(_l("Choose the file to upload."))])
+    file = FileField(_l("File (PDF, at most %(size)s MB)", size=MAX_MEGABYTES), validators=[FileRequired(_l("Choose the file to upload."))])
 
     def document_kind(self) -> DocumentKind:
         return DocumentKind(self.kind.data)

@@ -11,6 +11,7 @@ from wtforms.fields.choices import SelectChoice
 from wtforms.validators import InputRequired, Optional, Regexp
 
 from app.forms import DayField, FreeName, Length, NumberRange, Written
+from app.uploads import MAX_MEGABYTES
 from working_groups.labels import LABELS
 from working_groups.models import AnswerDecision, GroupRole, Implementation
 
@@ -87,7 +88,7 @@ class MeetingRecordForm(FlaskForm):
 
 class DocumentForm(FlaskForm):
     title = StringField(_l("Title"), validators=[Written(_l("Enter a title.")), Length(max=200)])
-    file = FileField(_l("File (PDF, OpenDocument, Word, text or image; at most 10 MB)"),
+    file = FileField(_l("File (PDF, OpenDocument, Word, text or image; at most %(size)s MB)", size=MAX_MEGABYTES),
                      validators=[FileRequired(_l("Choose a file."))])
 
 

@@ -10,7 +10,8 @@ from flask_login import current_user
 from app.authz import permission_required
 from app.errors import DomainError, error_message
 from app.uow import unit_of_work
-from app.uploads import MAX_BYTES, MAX_REQUEST_BYTES, file_response
+from app import uploads
+from app.uploads import file_response
 from app.web import allow_upload, render
 from shares import documents
 from shares.errors import FutureDate
@@ -39,7 +40,7 @@ def _staff_page(form: CoopDocumentForm, status: int = 200):
 
 
 @bp.route("/staff/documents", methods=["GET", "POST"])
-@allow_upload(MAX_REQUEST_BYTES, MAX_BYTES)
+@allow_upload(uploads.MAX_REQUEST_BYTES, uploads.MAX_BYTES)
 @permission_required(can_manage_documents)
 def documents_manage():
     form = CoopDocumentForm()
@@ -50,7 +51,7 @@ def documents_manage():
     try:
         with unit_of_work():
             document = documents.add_version(form.document_kind(), form.language.data, form.adopted_on.data,
-                                             form.file.data.filename or "", form.file.data.read(MAX_BYTES + 1),
+                                             form.file.data.filename or "", form.file.data.read(uploads.MAX_BYTES + 1),
                                              actor=current_user)
     except DomainError as exc:
         (form.adopted_on if isinstance(exc, FutureDate) else form.file).errors.append(error_message(exc))

@@ -177,3 +177,14 @@ def test_the_file_input_carries_its_limit_for_the_browser(client, world, languag
         "\u00a0", " ") == sentence
     assert 'accept=".pdf,application/pdf"' in field
     assert '<script src="/static/js/uploads.js" defer></script>' in html
+
+
+def test_the_document_hint_and_check_follow_the_upload_limit(client, world, monkeypatch):
+    """``app.uploads.MAX_BYTES`` is the one limit: lowered, the hint and the browser's check say the new figure."""
+    monkeypatch.setattr(uploads, "MAX_BYTES", 4 * uploads.MEGABYTE)
+    world.secretary.language = "fr"
+    db.session.commit()
+    sign_in(client, world.secretary)
+    html = _text(client.get(PREPARE).get_data(as_text=True))
+    assert "Un PDF de 4 Mo au plus." in html and "10 Mo" not in html
+    assert f'data-max-bytes="{4 * uploads.MEGABYTE}"' in client.get(PREPARE).get_data(as_text=True)

@@ -154,3 +154,37 @@ def test_two_people_publishing_the_same_version_at_once_get_a_conflict_not_an_er
     monkeypatch.undo()
     db.session.rollback()
     assert [d.filename for d in db.session.scalars(select(CoopDocument))] == ["a.pdf"]
+
+
+def _unspaced(text: str) -> str:
+    return text.replace("\u202f", " ").replace("\u00a0", " ")
+
+
+@pytest.mark.parametrize("language, label, refusal", [
+    ("en", "File (PDF, at most 3 MB)", "This file is too large: at most 3 MB."),
+    ("fr", "Fichier (PDF, 3 Mo au plus)", "Ce fichier est trop volumineux : 3 Mo au plus."),
+    ("nl", "Bestand (PDF, hoogstens 3 MB)", "Dit bestand is te groot: hoogstens 3 MB."),
+])
+def test_the_upload_limit_is_said_from_its_one_constant(app, make_staff, monkeypatch, language, label, refusal):
+    """The label, the browser's check and the refusal all follow ``app.uploads.MAX_BYTES``, in the
+    reader's unit: lowered to 3 MB, every one of them says 3."""
+    from html import unescape
+
+    from werkzeug.datastructures import FileStorage
+    from werkzeug.test import encode_multipart
+
+    from app import uploads
+
+    monkeypatch.setattr(uploads, "MAX_BYTES", 3 * uploads.MEGABYTE)
+    client = app.test_client()
+    sign_in(client, make_staff(language=language))
+    page = _unspaced(unescape(client.get("/staff/documents").get_data(as_text=True)))
+    assert label in page and "10 M" not in page
+    assert f'data-max-bytes="{3 * uploads.MEGABYTE}"' in page and f'data-too-large="{refusal}"' in page
+    # Encoded in memory: the test client would spool a body this size to a file it does not close.
+    boundary, body = encode_multipart({"kind": "statutes", "language": "fr", "adopted_on": "2024-06-20", "file": FileStorage(
+        io.BytesIO(b"%PDF-1.4 " + b"0" * (3 * uploads.MEGABYTE) + b"\n%%EOF"), "statuts.pdf")})
+    refused = client.post("/staff/documents", data=body, content_type=f"multipart/form-data; boundary={boundary}")
+    assert refused.status_code == 413
+    assert refusal in _unspaced(unescape(refused.get_data(as_text=True)))
+    assert count() == 0

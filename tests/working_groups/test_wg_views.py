@@ -116,6 +116,37 @@ def test_documents_upload_and_refusal(client, group):
     assert download.headers["X-Content-Type-Options"] == "nosniff"
 
 
+@pytest.mark.parametrize("language, label, refusal", [
+    ("en", "File (PDF, OpenDocument, Word, text or image; at most 2 MB)", "This file is too large: at most 2 MB."),
+    ("fr", "Fichier (PDF, OpenDocument, Word, texte ou image ; 2 Mo au plus)",
+     "Ce fichier est trop volumineux : 2 Mo au plus."),
+    ("nl", "Bestand (PDF, OpenDocument, Word, tekst of afbeelding; hoogstens 2 MB)",
+     "Dit bestand is te groot: hoogstens 2 MB."),
+])
+def test_the_document_label_follows_the_upload_limit(client, group, monkeypatch, language, label, refusal):
+    """The one constant, ``app.uploads.MAX_BYTES``, lowered to 2 MB: the label, the browser's check and
+    the refusal say 2, in the reader's unit."""
+    from html import unescape
+
+    from app import uploads
+
+    monkeypatch.setattr(uploads, "MAX_BYTES", 2 * uploads.MEGABYTE)
+    sign_in(client, make_volunteer(group, language=language).account)
+
+    def said(response) -> str:
+        return unescape(text_of(response)).replace("\u202f", " ").replace("\u00a0", " ")
+
+    page = said(client.get("/groups/ethics"))
+    assert label in page and "10 M" not in page
+    assert f'data-max-bytes="{2 * uploads.MEGABYTE}"' in page and f'data-too-large="{refusal}"' in page
+    notes = b"%PDF-1.4 notes" + b"0" * (2 * uploads.MEGABYTE) + b"\n%%EOF"
+    boundary, body = encode_multipart({"title": "Notes", "file": FileStorage(io.BytesIO(notes), "notes.pdf")})
+    refused = client.post("/groups/ethics/documents", data=body,
+                          content_type=f"multipart/form-data; boundary={boundary}")
+    assert refused.status_code == 413 and refusal in said(refused)
+    assert db.session.query(GroupDocument).count() == 0
+
+
 def test_a_facilitator_adopts_in_a_meeting_and_submits_with_confirmation(client, group):
     facilitator = make_volunteer(group, GroupRole.FACILITATOR)
     rec = make_recommendation(group)
