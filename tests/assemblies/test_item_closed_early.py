@@ -119,9 +119,9 @@ def test_the_minutes_say_when_an_item_was_closed_with_the_date_if_not_the_meetin
     assert dated in _pdf_text(client, "/assemblies/ga-test/minutes.pdf", tmp_path)
 
 
-def _csv_notes(client, language):
-    """The results CSV's rows as (item, note), in ``language``."""
-    answer = client.get(f"/assemblies/ga-test/results.csv")
+def _csv_notes(client):
+    """The results CSV's rows as (item, note), in the signed-in reader's language."""
+    answer = client.get("/assemblies/ga-test/results.csv")
     assert answer.status_code == 200
     header, *rows = csv_rows(answer.get_data(as_text=True))
     return [(row[0], row[-1]) for row in rows]
@@ -135,7 +135,7 @@ def test_the_results_csv_says_when_an_item_was_closed_in_words(client, world, la
     db.session.commit()
     sign_in(client, world.members[0].account)
     sentence = SAID[language].format(time=time).replace(" :", "\u00a0:")  # French spacing: a no-break space
-    notes = _csv_notes(client, language)
+    notes = _csv_notes(client)
     title = item.text("title", language)
     assert [note for item_title, note in notes if item_title == title] == [sentence] * 3  # yes, no, abstain
     assert all(note == "" for item_title, note in notes if item_title != title)
@@ -149,7 +149,7 @@ def test_the_results_csv_dates_a_close_on_another_day_in_words(client, world):
     at = voting.item_closes(queries.election(world.assembly))[item.contest_id]["at"].astimezone(BRUSSELS)
     dated = (f"The vote on this item was closed on {at.day} {at:%B %Y} at {time}, before the general close of "
              "the vote: only the ballots cast before then count for it.")
-    notes = {note for title, note in _csv_notes(client, "en") if title == item.text("title", "en")}
+    notes = {note for title, note in _csv_notes(client) if title == item.text("title", "en")}
     assert notes == {dated}
     assert not re.search(r"\d{4}-\d{2}-\d{2}", dated)  # no ISO date
 
@@ -159,7 +159,7 @@ def test_the_results_csv_gives_both_notes_when_a_closed_item_s_counts_are_withhe
     world = build_world(min_count=4)  # the closed item counts 3 ballots
     item, time = _closed_early_and_tallied(world)
     sign_in(client, world.members[0].account)
-    notes = {note for title, note in _csv_notes(client, "en") if title == item.text("title", "en")}
+    notes = {note for title, note in _csv_notes(client) if title == item.text("title", "en")}
     assert notes == {"fewer than 4 ballots: not shown; " + SAID["en"].format(time=time)}
 
 
