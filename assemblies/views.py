@@ -21,7 +21,7 @@ from app.models import Account, AccountRole, Role
 from app.uow import dry_run, unit_of_work
 from app.web import allow_upload, format_day, query_int, render, time_of_day
 from assemblies import charts, forms, minutes, queries, services
-from assemblies.errors import NotAVotingItem, ShortNoticeReasonMissing
+from assemblies.errors import CandidateTwice, NoSeatInCategory, NotAVotingItem, ShortNoticeReasonMissing
 from assemblies.messages import LOCK_WORDS, field_errors
 from assemblies.models import AgendaItem, Channel, Gender, ItemKind, Majority
 from assemblies.permissions import (
@@ -169,13 +169,14 @@ def _prepare_vote_form(**kwargs) -> forms.PrepareVoteForm:
 
 def _prepare_context(assembly, **extra):
     # The forms not sent are drawn empty: a refused document's titles are not also put in the agenda item's form.
+    # ``candidate_sent``: (the board item, its candidate form as sent); the other items' forms are empty.
     vote_form = extra.pop("vote_form", None) or _prepare_vote_form(formdata=None)
     refusal = services.deletion_refusal(assembly)
     from assemblies import candidates_adapter
 
     return dict(assembly=assembly, lang=_lang(), calls=candidates_adapter.fixed_calls(),
                 item_form=extra.pop("item_form", None) or forms.ItemForm(formdata=None),
-                candidate_form=forms.CandidateForm(formdata=None),
+                candidate_form=forms.CandidateForm(formdata=None), candidate_sent=extra.pop("candidate_sent", None),
                 document_form=extra.pop("document_form", None) or forms.DocumentForm(formdata=None),
                 elector_form=extra.pop("elector_form", None) or forms.ElectorForm(formdata=None), vote_form=vote_form,
                 action=forms.ActionForm(), counts=services.electorate_counts(assembly),
@@ -190,9 +191,19 @@ def prepare(slug: str):
     return render("assemblies/prepare.html", **_prepare_context(assembly))
 
 
-def _fail(template, assembly, exc, **extra):
-    return render(template, status=getattr(exc, "status", 422), error=error_message(exc),
-                  **_prepare_context(assembly, **extra))
+def _refused(assembly, exc: DomainError | None = None, form=None, field: str | None = None, **sent):
+    """The preparation page again after a refusal. The form that was sent (``sent``: ``item_form``,
+    ``document_form``, ``elector_form``, ``vote_form`` or ``candidate_sent``) keeps what was typed, each
+    refused field's sentence beside it and named in the summary at the top. Without ``exc`` the form
+    itself refused (400); a service's refusal ``exc`` comes with its own status and is said beside
+    ``field`` of ``form`` when it is about it, else at the top."""
+    error = None
+    if exc is not None and form is not None and field is not None:
+        say_refusal(form, exc, field)
+    elif exc is not None:
+        error = error_message(exc)
+    return render("assemblies/prepare.html", status=exc.status if exc is not None else 400, error=error,
+                  **_prepare_context(assembly, **sent))
 
 
 @bp.route("/<slug>/items", methods=["POST"])
@@ -201,7 +212,7 @@ def add_item(slug: str):
     assembly = queries.assembly_by_slug(slug)
     form = forms.ItemForm()
     if not form.validate_on_submit():
-        return render("assemblies/prepare.html", status=400, **_prepare_context(assembly, item_form=form))
+        return _refused(assembly, item_form=form)
     try:
         with unit_of_work():
             services.add_item(assembly, kind=ItemKind(form.kind.data),
@@ -210,7 +221,7 @@ def add_item(slug: str):
                               majority=Majority(form.majority.data), abstentions_count=form.abstentions_count.data,
                               seats_a=form.seats_a.data or 0, seats_b=form.seats_b.data or 0, actor=current_user)
     except DomainError as exc:
-        return _fail("assemblies/prepare.html", assembly, exc, item_form=form)
+        return _refused(assembly, exc, item_form=form)
     flash(_("The item is on the agenda."), "success")
     return redirect(url_for("assemblies.prepare", slug=slug) + "#agenda")
 
@@ -241,10 +252,14 @@ def move_item(slug: str, item_id: int):
         with unit_of_work():
             services.move_item(item, step, actor=current_user)
     except DomainError as exc:
-        return _fail("assemblies/prepare.html", assembly, exc)
+        return _refused(assembly, exc)
     flash(_("“%(title)s” is now item %(n)d of the agenda.", title=item.text("title", _lang()), n=item.position),
           "success")
     return redirect(url_for("assemblies.prepare", slug=slug) + f"#item-{item.id}")
+
+
+# The candidate form's field a refusal of ``services.add_candidate`` is about.
+CANDIDATE_REFUSALS = {CandidateTwice: "name", NoSeatInCategory: "category"}
 
 
 @bp.route("/<slug>/items/<int:item_id>/candidates", methods=["POST"])
@@ -252,17 +267,17 @@ def move_item(slug: str, item_id: int):
 def add_candidate(slug: str, item_id: int):
     assembly = queries.assembly_by_slug(slug)
     item = queries.item_or_404(assembly, item_id)
+    if item.kind is not ItemKind.BOARD:
+        abort(404)  # no board election of this assembly: the page offers no such form
     form = forms.CandidateForm()
     if not form.validate_on_submit():
-        return render("assemblies/prepare.html", status=400,
-                      error=_("Enter the candidate's name."), **_prepare_context(assembly))
+        return _refused(assembly, candidate_sent=(item.id, form))
     try:
         with unit_of_work():
             services.add_candidate(item, category=Category(form.category.data), name=form.name.data,
                                    gender=Gender(form.gender.data), actor=current_user)
-    except DomainError as exc:
-        return render("assemblies/prepare.html", status=exc.status, error=error_message(exc),
-                      **_prepare_context(assembly))
+    except DomainError as exc:  # a name already on the ballot, a category without seats: beside the field
+        return _refused(assembly, exc, form, CANDIDATE_REFUSALS.get(type(exc)), candidate_sent=(item.id, form))
     flash(_("The candidate is added."), "success")
     return redirect(url_for("assemblies.prepare", slug=slug) + f"#item-{item.id}")
 
@@ -283,7 +298,7 @@ def remove_candidate(slug: str, item_id: int, candidate_id: int):
         with unit_of_work():
             services.remove_candidate(candidate, actor=current_user)
     except DomainError as exc:
-        return _fail("assemblies/prepare.html", assembly, exc)
+        return _refused(assembly, exc)
     flash(_("%(name)s is no longer a candidate.", name=name), "success")
     return redirect(url_for("assemblies.prepare", slug=slug) + f"#item-{item.id}")
 
@@ -299,8 +314,11 @@ def import_candidates(slug: str, item_id: int):
     if not forms.ActionForm().validate_on_submit():
         abort(400)
     seats_before = (item.seats_a, item.seats_b)
-    with unit_of_work():
-        n = candidates_adapter.import_from_call(item, request.form.get("call", ""), actor=current_user)
+    try:
+        with unit_of_work():
+            n = candidates_adapter.import_from_call(item, request.form.get("call", ""), actor=current_user)
+    except DomainError as exc:
+        return _refused(assembly, exc)
     flash(ngettext("%(num)d candidate imported from the call.", "%(num)d candidates imported from the call.", n),
           "success")
     if (item.seats_a, item.seats_b) != seats_before:  # the call says how many seats are open
@@ -317,13 +335,12 @@ def add_document(slug: str):
     assembly = queries.assembly_by_slug(slug)
     form = forms.DocumentForm()
     if not form.validate_on_submit():
-        return render("assemblies/prepare.html", status=400, **_prepare_context(assembly, document_form=form))
+        return _refused(assembly, document_form=form)
     try:
         upload = uploads.checked_upload(form.file.data.filename or "document.pdf",
                                         form.file.data.read(uploads.MAX_BYTES + 1), uploads.PDF_ONLY)
     except DomainError as exc:
-        form.file.errors.append(error_message(exc))
-        return render("assemblies/prepare.html", status=exc.status, **_prepare_context(assembly, document_form=form))
+        return _refused(assembly, exc, form, "file", document_form=form)
     with unit_of_work():
         services.add_document(assembly, titles={lang: getattr(form, f"title_{lang}").data
                                                 for lang in ("fr", "nl", "en")},
@@ -343,7 +360,7 @@ def freeze(slug: str):
         with unit_of_work():
             services.freeze_electorate(assembly, actor=current_user)
     except DomainError as exc:  # said on the preparation page, the record date at hand
-        return _fail("assemblies/prepare.html", assembly, exc)
+        return _refused(assembly, exc)
     flash(_("The electorate is frozen and published."), "success")
     return redirect(url_for("assemblies.prepare", slug=slug) + "#electorate")
 
@@ -354,13 +371,13 @@ def add_elector(slug: str):
     assembly = queries.assembly_by_slug(slug)
     form = forms.ElectorForm()
     if not form.validate_on_submit():
-        return render("assemblies/prepare.html", status=400, **_prepare_context(assembly, elector_form=form))
+        return _refused(assembly, elector_form=form)
     try:
         with unit_of_work():
             services.add_elector_late(assembly, services.member_by_number(form.number.data), form.reason.data,
                                       actor=current_user)
     except DomainError as exc:
-        return _fail("assemblies/prepare.html", assembly, exc, elector_form=form)
+        return _refused(assembly, exc, elector_form=form)
     flash(_("The member is added to the electorate."), "success")
     return redirect(url_for("assemblies.prepare", slug=slug) + "#electorate")
 
@@ -388,13 +405,13 @@ def prepare_vote(slug: str):
     assembly = queries.assembly_by_slug(slug)
     ctx_form = _prepare_vote_form()
     if not ctx_form.validate_on_submit():
-        return render("assemblies/prepare.html", status=400, **_prepare_context(assembly, vote_form=ctx_form))
+        return _refused(assembly, vote_form=ctx_form)
     accounts = [db.session.get(Account, i) for i in ctx_form.scrutineers.data]
     try:
         with unit_of_work():
             services.prepare_vote(assembly, accounts, ctx_form.threshold.data, actor=current_user)
     except DomainError as exc:
-        return _fail("assemblies/prepare.html", assembly, exc, vote_form=ctx_form)
+        return _refused(assembly, exc, vote_form=ctx_form)
     flash(_("The ballot is on the public board. The scrutineers now generate the election key."), "success")
     return redirect(url_for("assemblies.prepare", slug=slug) + "#vote")
 

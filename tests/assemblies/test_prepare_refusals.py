@@ -188,3 +188,138 @@ def test_the_document_hint_and_check_follow_the_upload_limit(client, world, monk
     html = _text(client.get(PREPARE).get_data(as_text=True))
     assert "Un PDF de 4 Mo au plus." in html and "10 Mo" not in html
     assert f'data-max-bytes="{4 * uploads.MEGABYTE}"' in client.get(PREPARE).get_data(as_text=True)
+
+
+# -- a candidate typed by hand --------------------------------------------------------------------
+
+def _board_items(world):
+    """The open assembly's two board elections (the second has no seat in category B), one candidate on the first."""
+    from assemblies.models import ItemKind
+    from shares.models import Category
+    from assemblies.models import Gender
+
+    slug = _open_assembly(world)
+    assembly = db.session.scalar(select(Assembly).where(Assembly.slug == slug))
+    first = services.add_item(assembly, kind=ItemKind.BOARD, titles={"fr": "Conseil", "nl": "Raad", "en": "Board"})
+    second = services.add_item(assembly, kind=ItemKind.BOARD, titles={"fr": "Comité", "nl": "Comité", "en": "Committee"},
+                               seats_a=2, seats_b=0)
+    services.add_candidate(first, category=Category.B, name="Élodie Dubois", gender=Gender.WOMAN)
+    db.session.commit()
+    return slug, first.id, second.id
+
+
+def _candidates():
+    """The open assembly's candidates (the world's own assembly has its ballot)."""
+    from assemblies.models import AgendaItem, Candidate
+
+    return sorted(db.session.scalars(select(Candidate.name).join(AgendaItem).join(Assembly)
+                                     .where(Assembly.slug == "ag-open")))
+
+
+def _field(html: str, item_id: int, name: str) -> str:
+    return re.search(rf'<(?:input|select)[^>]*id="candidate-{item_id}-{name}"[^>]*>', html).group(0)
+
+
+def _selected(html: str, item_id: int, name: str) -> str:
+    select_html = html[html.index(f'id="candidate-{item_id}-{name}"'):]
+    return re.search(r'<option selected value="([^"]*)"|<option value="([^"]*)" selected', select_html[:select_html.index("</select>")]).group(0)
+
+
+def test_a_refused_candidate_keeps_what_was_typed_said_at_the_top_and_beside_the_name(client, world):
+    slug, first, second = _board_items(world)
+    sign_in(client, world.secretary)
+    refused = client.post(f"/assemblies/{slug}/items/{first}/candidates",
+                          data={"name": "elodie DUBOIS", "category": "B", "gender": "legal"})
+    assert refused.status_code == 409
+    html = refused.get_data(as_text=True)
+    said = "Élodie Dubois is already a candidate on this item: a ballot lists each person once."
+    assert f'<a href="#candidate-{first}-name">Name: {said}</a>' in unescape(_summary(html))
+    assert f'id="candidate-{first}-name-error"' in html
+    assert 'value="elodie DUBOIS"' in _field(html, first, "name")
+    assert 'value="legal"' in _selected(html, first, "gender") and 'value="B"' in _selected(html, first, "category")
+    assert 'value=""' in _field(html, second, "name")  # the other election's form stays empty
+    assert _candidates() == ["Élodie Dubois"]
+
+
+def test_a_candidate_in_a_category_without_seats_is_refused_beside_the_category(client, world):
+    slug, first, second = _board_items(world)
+    sign_in(client, world.secretary)
+    refused = client.post(f"/assemblies/{slug}/items/{second}/candidates",
+                          data={"name": "Bea Bee", "category": "B", "gender": "woman"})
+    assert refused.status_code == 409
+    html = refused.get_data(as_text=True)
+    assert f'<a href="#candidate-{second}-category">Category: This election has no seat in category B' in _summary(html)
+    assert 'value="Bea Bee"' in _field(html, second, "name")
+    assert _candidates() == ["Élodie Dubois"]
+
+
+@pytest.mark.parametrize("name", ["", "   ", "\u200b\u200b", "\u200e\u2060\ufeff"])
+def test_a_candidate_without_a_name_to_read_is_refused_beside_the_field(client, world, name):
+    """Nothing, spaces, zero-width spaces or direction marks: no name, said as such, the choices kept."""
+    slug, first, _ = _board_items(world)
+    sign_in(client, world.secretary)
+    refused = client.post(f"/assemblies/{slug}/items/{first}/candidates",
+                          data={"name": name, "category": "A", "gender": "man"})
+    assert refused.status_code == 400
+    html = refused.get_data(as_text=True)
+    assert f'<a href="#candidate-{first}-name">Name: Enter the candidate&#39;s name.</a>' in _summary(html)
+    assert 'value="man"' in _selected(html, first, "gender")
+    assert _candidates() == ["Élodie Dubois"]
+
+
+@pytest.mark.parametrize("data, field", [
+    ({"name": "A" * 100_000, "category": "A", "gender": "woman"}, "name"),
+    ({"name": "<script>alert(1)</script>", "category": "A", "gender": "woman"}, "name"),
+    ({"name": "Ann\x07Aa", "category": "A", "gender": "woman"}, "name"),
+    ({"name": "Ann 🎉", "category": "A", "gender": "woman"}, "name"),
+    ({"name": "Ann Aa", "category": "Z", "gender": "woman"}, "category"),
+    ({"name": "Ann Aa", "category": "A", "gender": "robot"}, "gender"),
+    ({"name": "Ann Aa", "category": ["A", "B"], "gender": ""}, "gender"),
+])
+def test_garbage_for_a_candidate_gets_a_refusal_beside_its_field(client, world, data, field):
+    slug, first, _ = _board_items(world)
+    sign_in(client, world.secretary)
+    refused = client.post(f"/assemblies/{slug}/items/{first}/candidates", data=data)
+    assert refused.status_code == 400
+    html = refused.get_data(as_text=True)
+    assert f'<a href="#candidate-{first}-{field}">' in _summary(html) and f'id="candidate-{first}-{field}-error"' in html
+    assert "<script>alert" not in html
+    assert _candidates() == ["Élodie Dubois"]
+
+
+def test_a_nul_in_a_candidate_s_name_is_refused_at_the_door(client, world):
+    """No database keeps a NUL: the application refuses it before any view (app.web), nothing saved."""
+    slug, first, _ = _board_items(world)
+    sign_in(client, world.secretary)
+    refused = client.post(f"/assemblies/{slug}/items/{first}/candidates",
+                          data={"name": "Ann\x00Aa", "category": "A", "gender": "woman"})
+    assert refused.status_code == 400
+    assert _candidates() == ["Élodie Dubois"]
+
+
+def test_a_candidate_sent_to_another_assembly_s_item_or_to_no_election_is_not_found(client, world):
+    from assemblies.models import ItemKind
+
+    slug, first, _ = _board_items(world)
+    theirs = next(i for i in world.assembly.items if i.kind is ItemKind.BOARD)  # ga-test's, not ag-open's
+    resolution = services.add_item(db.session.scalar(select(Assembly).where(Assembly.slug == slug)),
+                                   kind=ItemKind.RESOLUTION, titles={"fr": "Comptes", "nl": "Rekening", "en": "Accounts"})
+    db.session.commit()
+    sign_in(client, world.secretary)
+    ann = {"name": "Ann Aa", "category": "A", "gender": "woman"}
+    for url in (f"/assemblies/{slug}/items/{theirs.id}/candidates", f"/assemblies/{slug}/items/{resolution.id}/candidates",
+                f"/assemblies/{slug}/items/99999999999/candidates", f"/assemblies/{slug}/items/-1/candidates",
+                f"/assemblies/{slug}/items/abc/candidates", f"/assemblies/nope/items/{first}/candidates"):
+        assert client.post(url, data=ann).status_code == 404, url
+    assert _candidates() == ["Élodie Dubois"]
+
+
+def test_a_call_that_cannot_be_imported_is_said_on_the_page(client, world):
+    slug, first, _ = _board_items(world)
+    sign_in(client, world.secretary)
+    for call in ("", "x" * 50_000, "\u200b", "../../etc"):
+        refused = client.post(f"/assemblies/{slug}/items/{first}/import-candidates", data={"call": call})
+        assert refused.status_code == 404
+        assert "There is no call for candidates with a fixed ballot by that name." in _summary(
+            refused.get_data(as_text=True)).replace("&#39;", "'")
+    assert _candidates() == ["Élodie Dubois"]
