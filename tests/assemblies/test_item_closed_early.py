@@ -161,6 +161,11 @@ def test_the_results_csv_gives_both_notes_when_a_closed_item_s_counts_are_withhe
     sign_in(client, world.members[0].account)
     notes = {note for title, note in _csv_notes(client) if title == item.text("title", "en")}
     assert notes == {"fewer than 4 ballots: not shown; " + SAID["en"].format(time=time)}
+    world.members[0].account.language = "fr"
+    db.session.commit()
+    notes = {note for title, note in _csv_notes(client) if title == item.text("title", "fr")}
+    french = SAID["fr"].format(time=time).replace(" :", "\u00a0:")
+    assert notes == {"moins de 4 bulletins\u00a0: non affiché\u202f; " + french}
 
 
 @pytest.mark.parametrize("language, quorum", [
@@ -175,3 +180,10 @@ def test_the_quorum_is_said_in_the_singular_for_one(client, world, language, quo
     db.session.commit()
     sign_in(client, world.members[0].account)
     assert quorum in _text(client.get("/assemblies/ga-test/results").get_data(as_text=True))
+
+
+def test_the_results_csv_of_no_assembly_or_no_result_is_not_found(client, world):
+    sign_in(client, world.members[0].account)
+    for slug in ("nope", "ga-test%00", "x" * 5000, "ga-test\u200b"):
+        assert client.get(f"/assemblies/{slug}/results.csv").status_code in (400, 404), slug
+    assert client.get("/assemblies/ga-test/results.csv").status_code == 404  # not tallied yet

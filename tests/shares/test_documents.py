@@ -188,3 +188,18 @@ def test_the_upload_limit_is_said_from_its_one_constant(app, make_staff, monkeyp
     assert refused.status_code == 413
     assert refusal in _unspaced(unescape(refused.get_data(as_text=True)))
     assert count() == 0
+
+
+@pytest.mark.parametrize("data", [
+    {"kind": "statutes", "language": "fr", "adopted_on": "2024-06-20", "file": "statuts.pdf"},  # text, not a file
+    {"kind": "bogus", "language": "fr", "adopted_on": "2024-06-20"},
+    {"kind": "statutes", "language": "xx" * 5000, "adopted_on": "2024-06-20"},
+    {"kind": "statutes", "language": "fr", "adopted_on": "20 juin\u200b"},
+    {"kind": ["statutes", "privacy"], "language": "fr", "adopted_on": "99999-99-99"},
+])
+def test_garbage_for_a_document_is_refused_in_words(staff_client, data):
+    """Wrong types, huge or invisible values: a 400 with the form and its sentences, never a 500, nothing kept."""
+    refused = staff_client.post("/staff/documents", data=data)
+    assert refused.status_code == 400
+    assert 'class="error"' in refused.get_data(as_text=True)
+    assert count() == 0

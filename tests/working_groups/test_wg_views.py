@@ -147,6 +147,18 @@ def test_the_document_label_follows_the_upload_limit(client, group, monkeypatch,
     assert db.session.query(GroupDocument).count() == 0
 
 
+@pytest.mark.parametrize("data", [
+    {"title": "Notes", "file": "notes.pdf"},  # text, not a file
+    {"title": "\u200b" * 3 + " ", "file": "x"},
+    {"title": "N" * 100_000},
+])
+def test_garbage_for_a_document_is_refused_in_words(client, group, data):
+    sign_in(client, make_volunteer(group).account)
+    refused = client.post("/groups/ethics/documents", data=data)
+    assert refused.status_code == 400 and 'class="error"' in text_of(refused)
+    assert db.session.query(GroupDocument).count() == 0
+
+
 def test_a_facilitator_adopts_in_a_meeting_and_submits_with_confirmation(client, group):
     facilitator = make_volunteer(group, GroupRole.FACILITATOR)
     rec = make_recommendation(group)
