@@ -177,8 +177,9 @@ def change_lines(entry: AuditEntry) -> list[ChangeLine]:
     """What the entry records, field by field, in the reader's language (the fields written after
     the change first, in their order, then those only known before)."""
     before, after = entry.before or {}, entry.after or {}
-    # A field only written after, and empty (no bank transaction, no note), says nothing.
-    fields = [f for f in after if f in before or after[f] not in (None, "", [])]
+    # A field only written after, and empty (no bank transaction, no note), says nothing; nor does one
+    # written before and after with the same value (a form saved with its language unchanged).
+    fields = [f for f in after if (before[f] != after[f] if f in before else after[f] not in (None, "", []))]
     fields += [f for f in before if f not in after]
     return [ChangeLine(str(_FIELD_LABELS.get(f, f)),
                        value_text(entry.object_type, f, before[f]) if f in before else None,

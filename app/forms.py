@@ -7,7 +7,7 @@ from datetime import date
 from decimal import Decimal
 
 from flask_babel import format_number, lazy_gettext as _l
-from wtforms import DateField, SelectMultipleField, validators
+from wtforms import DateField, SelectMultipleField, fields, validators
 from wtforms.validators import InputRequired, StopValidation, ValidationError
 from wtforms.widgets import CheckboxInput, ListWidget
 
@@ -123,6 +123,19 @@ class DayField(DateField):
     def pre_validate(self, form) -> None:
         if self.data is not None and not self.EARLIEST <= self.data <= self.LATEST:
             raise StopValidation(_l("Check the year: a date between 1900 and 2199 is expected."))
+
+
+class IntegerField(fields.IntegerField):
+    """wtforms' IntegerField, whose "2.5" or "abc" is refused in one sentence, the field's own (its
+    NumberRange's message, "Enter a whole number from 1 to 100."), not wtforms' "Not a valid integer
+    value." followed by it."""
+
+    def pre_validate(self, form) -> None:
+        if self.process_errors and self.raw_data and self.raw_data[0]:  # nothing typed: the field's InputRequired
+            del self.errors[:]
+            said = next((v.message for v in self.validators if isinstance(v, validators.NumberRange) and v.message),
+                        None)
+            raise StopValidation(said or _l("Enter a whole number."))
 
 
 class _NumbersAsWritten(str):

@@ -7,16 +7,15 @@ from typing import Any
 from flask_babel import lazy_gettext as _l, ngettext
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
-from wtforms import BooleanField, DateTimeLocalField, HiddenField, IntegerField, SelectField, StringField, \
+from wtforms import BooleanField, DateTimeLocalField, HiddenField, SelectField, StringField, \
     TextAreaField
 from wtforms.fields.choices import SelectChoice
-from wtforms.validators import DataRequired, InputRequired, Optional, Regexp, StopValidation, ValidationError
+from wtforms.validators import DataRequired, InputRequired, Optional, Regexp, ValidationError
 
 from app.clock import BRUSSELS
-from app.forms import NO_MARKUP, DayField, FreeName, Length, MultiCheckboxField, NumberRange, Written
+from app.forms import DayField, FreeName, IntegerField, Length, MultiCheckboxField, NO_MARKUP, NumberRange, Written
 from assemblies import rules
 from assemblies.messages import DATE_ORDER_WORDS, ITEM_KIND_WORDS, TIE_RULE_WORDS
-from assemblies.minutes import blank
 from assemblies.models import LANGUAGES, Assembly
 from voting.trustee import DEFAULT_MIN_BALLOTS
 
@@ -114,15 +113,9 @@ class ItemForm(FlaskForm):
     seats_b = IntegerField(_l("Seats for category B"), default=7, validators=[Optional(), NumberRange(min=0, max=50)])
 
 
-def _seen(form, field) -> None:
-    """A name of zero-width spaces or direction marks is no name (the minutes' rule for names)."""
-    if blank(field.data or ""):
-        raise StopValidation(_l("Enter the candidate's name."))
-
-
 class CandidateForm(FlaskForm):
     # A name printed on the ballot: the register's rule (no markup, no symbol), and something to read.
-    name = StringField(_l("Name"), validators=[Written(_l("Enter the candidate's name.")), _seen, Length(max=200),
+    name = StringField(_l("Name"), validators=[Written(_l("Enter the candidate's name.")), Length(max=200),
                                                NO_MARKUP])
     category = SelectField(_l("Category"), choices=[SelectChoice("A", _l("Category A")),
                                                     SelectChoice("B", _l("Category B"))])

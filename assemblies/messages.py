@@ -9,7 +9,7 @@ from app.audit import (named_rows, register_action_labels, register_field_labels
 from app.extensions import db
 from assemblies import errors
 from assemblies.services import standing_proxy
-from assemblies.models import AgendaItem, Assembly, Candidate, CheckIn, Document, Proxy
+from assemblies.models import AgendaItem, Assembly, AssemblyMinutes, Candidate, CheckIn, Document, Proxy
 from app.web import format_day, format_moment, time_of_day
 from shares.labels import member_number_and_name
 
@@ -254,6 +254,8 @@ register_object_names("assembly_proxy", named_rows(Proxy, lambda proxy, language
     "from no. %(giver)s to no. %(holder)s", giver=proxy.giver.number, holder=proxy.holder.number)))
 register_object_names("assembly_checkin", named_rows(CheckIn, lambda checkin, language: member_number_and_name(
     checkin.member)))
+register_object_names("assembly_minutes", named_rows(
+    AssemblyMinutes, lambda minutes, language: minutes.assembly.text("title", language)))
 register_object_names("assembly_document", named_rows(
     Document, lambda document, language: document.text("title", language),
     Document.id, Document.title_fr, Document.title_nl, Document.title_en))

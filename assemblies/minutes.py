@@ -56,7 +56,7 @@ def start_minutes(assembly: Assembly, actor: Account | None = None) -> AssemblyM
             db.session.flush()
     except IntegrityError:  # a colleague began them at the same moment: theirs
         return minutes_of(assembly)
-    audit.record("assemblies.minutes.create", minutes, actor=actor, after={"assembly": assembly.id})
+    audit.record("assemblies.minutes.create", minutes, actor=actor)  # the log names the minutes by their assembly
     return minutes
 
 

@@ -4,11 +4,11 @@ from __future__ import annotations
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField
-from wtforms import BooleanField, HiddenField, IntegerField, RadioField, SelectField, StringField, TextAreaField
+from wtforms import BooleanField, HiddenField, RadioField, SelectField, StringField, TextAreaField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import InputRequired, Optional, Regexp
 
-from app.forms import NO_MARKUP, DayField, FreeName, Length, MultiCheckboxField, NumberRange
+from app.forms import DayField, FreeName, IntegerField, Length, MultiCheckboxField, NO_MARKUP, NumberRange
 from candidates.labels import WORDS
 from candidates.services import LIMITS
 

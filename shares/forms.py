@@ -11,7 +11,7 @@ from stdnum import iban as std_iban
 from stdnum.be import nn as std_nn
 from stdnum.be import vat as std_be_vat
 from stdnum.exceptions import ValidationError as StdnumError
-from wtforms import (HiddenField, IntegerField, RadioField, SelectField, StringField, TextAreaField)
+from wtforms import (HiddenField, RadioField, SelectField, StringField, TextAreaField)
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, InputRequired, Optional, ValidationError
 from wtforms.widgets import HiddenInput
@@ -19,7 +19,7 @@ from wtforms.widgets import HiddenInput
 from app.auth.forms import email_field
 from app.clock import today
 from app.errors import error_message
-from app.forms import NO_MARKUP, DayField, Length, NumberRange, Written
+from app.forms import DayField, IntegerField, Length, NO_MARKUP, NumberRange, Written
 from app.i18n import LANGUAGE_NAMES, LANGUAGE_WORDS
 from app.uploads import MAX_MEGABYTES
 from shares.errors import InvalidReference, LegalPersonInCategoryA

@@ -5,12 +5,12 @@ from __future__ import annotations
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
-from wtforms import (BooleanField, IntegerField, RadioField, SelectField, StringField, TextAreaField,
+from wtforms import (BooleanField, RadioField, SelectField, StringField, TextAreaField,
                      TimeField)
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import InputRequired, Optional, Regexp
 
-from app.forms import DayField, FreeName, Length, NumberRange, Written
+from app.forms import DayField, FreeName, IntegerField, Length, NumberRange, Written
 from app.uploads import MAX_MEGABYTES
 from working_groups.labels import LABELS
 from working_groups.models import AnswerDecision, GroupRole, Implementation

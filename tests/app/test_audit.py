@@ -74,6 +74,13 @@ def test_a_change_reads_in_words_money_references_and_codes(data_app):
                      ("Objet", None, "Renouvellement annuel")]  # no line for the bank transaction: there is none
 
 
+def test_a_field_saved_unchanged_is_no_line(data_app):
+    """A form saved with its language and status as they were: only what changed is a line."""
+    lines = _lines(data_app, "en", "shares_payment_request", before={"status": "due", "paid_cents": 0},
+                   after={"status": "due", "paid_cents": 3000})
+    assert lines == [("Paid", "0.00 €", "30.00 €")]
+
+
 def test_a_change_reads_in_words_dates_lists_and_yes_or_no(data_app):
     assert _lines(data_app, "nl", "candidates_application", after={
         "consent_publication": True, "skills": ["finance", "it"], "gender": "woman", "language": "fr"}) == [

@@ -1071,7 +1071,7 @@ def test_a_refused_paper_proxy_is_said_beside_its_field_on_the_door_page(client,
 
     cases = [  # (giver, holder, status, {field: message} or the form's own message)
         ("", "", 400, {"giver_number": "This field is required.", "holder_number": "This field is required."}),
-        ("abc", str(holder.number), 400, {"giver_number": "Not a valid integer value."}),
+        ("abc", str(holder.number), 400, {"giver_number": "Enter a whole number."}),
         ("99999999", str(holder.number), 404, {"giver_number": "No member has this number."}),
         ("9" * 40, str(holder.number), 404, {"giver_number": "No member has this number."}),
         (str(giver.number), "-3", 404, {"holder_number": "No member has this number."}),

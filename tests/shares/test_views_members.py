@@ -104,6 +104,23 @@ def test_buy_more_shares_creates_a_subscription_and_a_payment_request(client, me
                                                          AuditEntry.actor_id == member.account_id))
 
 
+def test_a_number_of_shares_that_is_no_whole_number_is_refused_in_one_sentence(client, member_with_shares):
+    """"2.5" or "abc": the field's own sentence, once, not wtforms' "Not a valid integer value." before it."""
+    member = member_with_shares(1, on=date(THIS_YEAR - 1, 3, 1))
+    sign_in(client, member.account)
+    for typed in ("2.5", "abc", "²"):
+        response = _buy(client, typed)
+        text = response.get_data(as_text=True)
+        assert response.status_code == 400 and text.count("Enter a whole number from 1 to 100.") == 1, typed
+        assert "Not a valid integer" not in text
+    member.account.language = "fr"
+    db.session.commit()
+    text = _buy(client, "2,5").get_data(as_text=True)
+    assert "Indiquez un nombre entier de 1 à 100." in text and "entier valide" not in text
+    db.session.expire_all()
+    assert register.holding(member).shares == 1
+
+
 def test_the_same_purchase_form_sent_twice_subscribes_once(client, member_with_shares):
     """A retry or the back button sends the same form again: it claims the member's version it was
     shown at, so the second sending is refused and the register records one subscription."""
