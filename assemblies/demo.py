@@ -263,3 +263,8 @@ def load_assemblies(ctx) -> None:
                        "from the assembly page: the chair's console and the roll (officer), the door (officer, staff), "
                        "the minutes (secretary), the projector (public)"))
     ctx.logins.append((f"assemblies: demo scrutineer files ({coming.slug})", str(directory)))
+    # One who gives no proxy, holds none, is not checked in, has not voted and signs in by a mailed link.
+    voter = next((e.member for e in electors[:1] + electors[9:12] if not e.member.account.roles), None)
+    if voter is not None:
+        ctx.logins.append((f"assemblies: a member who votes at {coming.slug} ({voter.language})",
+                           f"{voter.email}: ask for a sign-in link, then open it from /dev/outbox"))
