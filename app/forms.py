@@ -88,14 +88,22 @@ def say_refusal(form, exc: DomainError, field: str | None = None) -> None:
         form.form_errors.append(message)
 
 
+# Bidirectional controls: invisible, they make a name read otherwise than it is stored ("\u202eAnne" shows
+# "ennA"), and other characters may hide behind them.
+BIDI_CONTROLS = frozenset("\u061c\u200e\u200f\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
+
+
 def NO_MARKUP(form, field) -> None:
     """A name or an address is printed on certificates, the legal register and letters: markup is no part of
-    one, nor an emoji or another symbol the register's fonts cannot print (Unicode's "other symbol",
-    control, private-use, surrogate and unassigned characters). Letters of every script, digits,
-    punctuation and currency signs pass."""
+    one, nor a direction control (``BIDI_CONTROLS``), nor an emoji or another symbol the register's fonts
+    cannot print (Unicode's "other symbol", control, private-use, surrogate and unassigned characters).
+    Letters of every script, digits, punctuation and currency signs pass."""
     text = field.data or ""
     if "<" in text or ">" in text:
         raise ValidationError(_l("A name or an address cannot contain < or >."))
+    if not BIDI_CONTROLS.isdisjoint(text):
+        raise ValidationError(_l("A name or an address cannot contain direction marks, invisible characters that "
+                                 "change the order in which it reads: type it again without them."))
     if any(unicodedata.category(c) in ("So", "Cc", "Co", "Cs", "Cn") for c in text):
         raise ValidationError(_l("A name or an address is written with letters, digits and punctuation: no emoji "
                                  "or other symbol (the register and certificates could not print it)."))

@@ -126,10 +126,12 @@ def test_hostile_photos_are_refused_and_nothing_is_saved(client, login_as, open_
 
 
 def test_a_published_name_is_a_name_as_on_the_register(client, login_as, open_call, standing_member):
-    """It goes on the ballot and its papers: no markup, no emoji, said beside the field, nothing saved."""
+    """It goes on the ballot and its papers: no markup, no emoji, no direction control (shown "Marie Doe",
+    kept otherwise), said beside the field, nothing saved."""
     call, _member, application, before = _a_draft(client, login_as, open_call, standing_member)
     for name, message in (("Marie <script>alert(1)</script>", "A name or an address cannot contain &lt; or &gt;."),
-                          ("Marie \U0001F600", "no emoji or other symbol")):
+                          ("Marie \U0001F600", "no emoji or other symbol"),
+                          ("Marie \u202eeoD", "cannot contain direction marks")):
         response = client.post(f"/candidates/me/{call.slug}/application",
                                data=form_data(published_name=name, biography="kept as typed"))
         body = response.get_data(as_text=True)

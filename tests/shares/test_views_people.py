@@ -456,7 +456,24 @@ def test_an_emoji_or_symbol_in_a_name_is_refused_as_the_register_could_not_print
     assert db.session.scalar(db.select(db.func.count()).select_from(MembershipApplication)) == 0
 
 
-@pytest.mark.parametrize("name", ["Zoë Ñúñez-O'Brien", "Ødegård", "Łukasz Żółć", "محمد", "Nguyễn Thị", "S.A.R.L. Café & Co"])
+BIDI_SAID = {"en": "A name or an address cannot contain direction marks",
+             "fr": "Un nom ou une adresse ne peut pas contenir de marques de direction",
+             "nl": "Een naam of een adres kan geen richtingstekens bevatten"}
+
+
+@pytest.mark.parametrize("control", list("\u061c\u200e\u200f\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069"))
+@pytest.mark.parametrize("language", ["en", "fr", "nl"])
+def test_a_direction_control_inside_a_visible_name_is_refused_in_the_reader_s_language(client, control, language):
+    """A bidi control makes a name read otherwise than it is kept ("\u202eAnne" shows "ennA"): refused
+    beside the field, wherever it sits in an otherwise visible name, and nothing kept."""
+    response = client.post("/join", data=GOOD | {"last_name": f"Van{control} den Bossche"},
+                           headers={"Accept-Language": language})
+    assert response.status_code == 400
+    assert re.search(rf'id="last_name-error">{BIDI_SAID[language]}', response.get_data(as_text=True))
+    assert db.session.scalar(db.select(db.func.count()).select_from(MembershipApplication)) == 0
+
+
+@pytest.mark.parametrize("name", ["Zoë Ñúñez-O'Brien", "Ødegård", "Łukasz Żółć", "محمد", "שרה לוי", "Nguyễn Thị", "S.A.R.L. Café & Co"])
 def test_names_in_every_script_with_their_punctuation_pass(client, name):
     assert client.post("/join", data=GOOD | {"last_name": name}).status_code == 302
 
