@@ -7,7 +7,7 @@ from datetime import date
 from decimal import Decimal
 
 from flask_babel import format_number, lazy_gettext as _l
-from wtforms import DateField, SelectMultipleField, fields, validators
+from wtforms import DateField, HiddenField, SelectMultipleField, StringField, fields, validators
 from wtforms.validators import InputRequired, StopValidation, ValidationError
 from wtforms.widgets import CheckboxInput, ListWidget
 
@@ -91,6 +91,19 @@ def say_refusal(form, exc: DomainError, field: str | None = None) -> None:
 # Bidirectional controls: invisible, they make a name read otherwise than it is stored ("\u202eAnne" shows
 # "ennA"), and other characters may hide behind them.
 BIDI_CONTROLS = frozenset("\u061c\u200e\u200f\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
+
+
+def typed_back(form, only=None, labels=None) -> list[tuple[str, str]]:
+    """The text typed in ``form`` that a refusal cannot keep in a form, because what it was for moved on
+    meanwhile (minutes signed, approved or published by a colleague): (label, text) of each text field
+    holding some, for the ``given_back`` macro of ``_macros.html``. ``only``: the names worth giving back
+    (e.g. where the text differs from what stands), in the page's order; else every field, in the form's;
+    ``labels``: a name's label when the field's own does not say which it is."""
+    labels = labels or {}
+    fields = [form[name] for name in only if name in form] if only is not None else list(form)
+    return [(str(labels.get(f.name, f.label.text)), f.data.strip()) for f in fields
+            if isinstance(f, StringField) and not isinstance(f, HiddenField) and isinstance(f.data, str)
+            and f.data.strip()]
 
 
 def NO_MARKUP(form, field) -> None:

@@ -8,7 +8,8 @@ from flask_login import current_user
 
 from app.authz import permission_required
 from app.errors import DomainError, error_message
-from app.forms import say_refusal
+from app.forms import say_refusal, typed_back
+from app.i18n import colon
 from app.uow import unit_of_work
 from app.web import render
 from assemblies import errors, forms, minutes as service, queries, rules
@@ -28,7 +29,7 @@ def _document(assembly, minutes) -> dict:
 
 
 def _page(assembly, minutes, status: int = 200, form=None, correction_form=None, error: str | None = None,
-          theirs: dict[str, str] | None = None):
+          theirs: dict[str, str] | None = None, given_back: list[tuple[str, str]] | None = None):
     context = _document(assembly, minutes) if minutes is not None else dict(assembly=assembly, minutes=None,
                                                                              lang=_lang())
     if minutes is not None and not minutes.signed:
@@ -38,7 +39,8 @@ def _page(assembly, minutes, status: int = 200, form=None, correction_form=None,
                        results_pending=service.results_pending(assembly))
     if minutes is not None and minutes.signed and can_write_assembly_minutes(current_user):
         context.update(correction_form=correction_form or forms.MinutesCorrectionForm(formdata=None))
-    context.update(begun=service.meeting_begun(assembly), action=forms.ActionForm(), error=error, theirs=theirs)
+    context.update(begun=service.meeting_begun(assembly), action=forms.ActionForm(), error=error, theirs=theirs,
+                   given_back=given_back)
     return render("assemblies/minutes.html", status=status, **context)
 
 
@@ -98,6 +100,21 @@ def _saved_meanwhile(assembly, form, exc: errors.MinutesChanged):
                  theirs=service.differences(minutes, **typed))
 
 
+def _signed_meanwhile(assembly, form, exc: errors.MinutesSigned):
+    """Signed by someone else since this form was drawn: the minutes drawn as signed, and the typing
+    that differs from the signed text given back, to copy (into a correction, if it is one)."""
+    minutes = service.minutes_of(assembly)
+    typed = _typed(form)
+    del typed["version"]
+    differ = service.differences(minutes, **typed)
+    labels = {f"note_{item.id}": _("Item %(n)d", n=n) + colon() + item.text("title", _lang())
+              for n, item in enumerate(assembly.items, start=1)}
+    in_page_order = [name for name in ("chair", "secretary", "tellers", "opening", *labels, "closing")
+                     if name in differ]
+    return _page(assembly, minutes, exc.status, error=error_message(exc),
+                 given_back=typed_back(form, only=in_page_order, labels=labels))
+
+
 @bp.route("/<slug>/minutes", methods=["POST"])
 @permission_required(can_write_assembly_minutes)
 def minutes_save(slug: str):
@@ -110,8 +127,8 @@ def minutes_save(slug: str):
             service.save_minutes(minutes, **_typed(form), actor=current_user)
     except errors.MinutesChanged as exc:
         return _saved_meanwhile(assembly, form, exc)
-    except errors.MinutesSigned as exc:  # frozen: drawn as signed, refusal on top
-        return _page(assembly, service.minutes_of(assembly), exc.status, error=error_message(exc))
+    except errors.MinutesSigned as exc:
+        return _signed_meanwhile(assembly, form, exc)
     except DomainError as exc:
         say_refusal(form, exc)
         return _page(assembly, service.minutes_of(assembly), exc.status, form=form)
@@ -134,7 +151,7 @@ def minutes_sign(slug: str):
     except errors.MinutesChanged as exc:
         return _saved_meanwhile(assembly, form, exc)
     except errors.MinutesSigned as exc:
-        return _page(assembly, service.minutes_of(assembly), exc.status, error=error_message(exc))
+        return _signed_meanwhile(assembly, form, exc)
     except errors.MinutesIncomplete as exc:  # beside the empty fields, the typing kept
         for name in exc.fields:
             form[name].errors = [*form[name].errors, str(MINUTES_REQUIRED_WORDS[name])]

@@ -9,11 +9,13 @@ from flask_login import current_user
 from app.authz import permission_required
 from app.clock import today
 from app.errors import DomainError, error_message
+from app.forms import typed_back
+from app.i18n import LANGUAGE_WORDS
 from app.uow import unit_of_work
 from shares.pdf import pdf_response
 from working_groups import forms, minutes as service, pdf, queries
 from working_groups.blueprint import bp, get_or_404, refusal_on
-from working_groups.errors import MinutesExist
+from working_groups.errors import IllegalTransition, MinutesExist
 from working_groups.models import LANGUAGES, AttendanceStatus, BoardMinutes, MinutesDecision, MinutesItem
 from working_groups.permissions import (can_read_synthesis, can_read_syntheses, can_sign_minutes, can_view_minutes,
                                         can_write_minutes)
@@ -30,18 +32,28 @@ def _page(minutes: BoardMinutes, status: int = 200, **extra):
                    at_meeting_form=forms.ApproveAtMeetingForm(meeting_on=today(), prefix="meeting"),
                    correct_form=forms.CorrectForm(prefix="correction"),
                    withdraw_form=forms.ConfirmForm(prefix="withdraw"), discard_form=forms.ConfirmForm(prefix="discard"),
-                   languages=LANGUAGES, empty=forms.EmptyForm())
+                   languages=LANGUAGES, empty=forms.EmptyForm(), given_back=None)
     context.update(extra)
     return render_template("working_groups/minutes/show.html", **context), status
+
+
+def _moved_on(minutes: BoardMinutes, exc: IllegalTransition, form=None, labels: dict | None = None):
+    """The minutes moved on while ``form`` was typed (circulated, approved, published, replaced by a
+    colleague): drawn as they stand, with why, and the typing given back to copy (its form is gone)."""
+    return _page(_minutes(minutes.id), exc.status, error=error_message(exc),
+                 given_back=typed_back(form, labels=labels) if form is not None else None)
 
 
 def _act(minutes: BoardMinutes, fn, message: str, form_name: str | None = None, form=None, then: str | None = None,
          date_field: str | None = None):
     """Run ``fn`` in a unit of work; refused, the page again with why: at the top, or at ``form`` (kept
-    open; beside ``date_field`` when the date is refused); done, a flash and the minutes' page (or ``then``)."""
+    open; beside ``date_field`` when the date is refused; given back when the minutes moved on meanwhile);
+    done, a flash and the minutes' page (or ``then``)."""
     try:
         with unit_of_work():
             fn()
+    except IllegalTransition as exc:
+        return _moved_on(minutes, exc, form)
     except DomainError as exc:
         if form is None:
             return _page(_minutes(minutes.id), exc.status, error=error_message(exc))
@@ -102,6 +114,8 @@ def minutes_edit(minutes_id: int):
             with unit_of_work():
                 service.update_minutes(minutes, meeting_on=form.meeting_on.data, place=form.place.data or "",
                                        summary=form.summary.data or "", attendance=attendance, actor=current_user)
+        except IllegalTransition as exc:
+            return _moved_on(minutes, exc, form)
         except DomainError as exc:
             refusal_on(form, exc, "meeting_on")
             return render_template("working_groups/minutes/edit.html", minutes=_minutes(minutes_id), form=form,
@@ -255,6 +269,11 @@ def synthesis_edit(minutes_id: int, language: str):
         try:
             with unit_of_work():
                 service.save_synthesis(minutes, language, form.title.data, form.body.data, actor=current_user)
+        except IllegalTransition as exc:  # published or replaced meanwhile
+            words = LANGUAGE_WORDS[language]
+            return _moved_on(minutes, exc, form, labels={
+                "title": _("Title in %(language)s", language=words),
+                "body": _("Synthesis for members in %(language)s", language=words)})
         except DomainError as exc:
             return render_template("working_groups/minutes/synthesis_form.html", minutes=_minutes(minutes_id),
                                    form=form, language=language, error=error_message(exc)), exc.status

@@ -290,6 +290,56 @@ def test_signing_after_a_colleague_saved_keeps_the_typing_and_says_what_differs(
     assert minutes.note(item.id) == ""  # the page's text was signed, the colleague's note replaced knowingly
 
 
+@pytest.mark.parametrize("action", ["", "/sign"])
+def test_minutes_signed_by_a_colleague_meanwhile_give_the_typing_back(client, world, action):
+    """A colleague signed while the secretary typed: nothing of the secretary's is saved (signed minutes
+    never change), the page shows the minutes as signed, and the text typed where it differs from the
+    signed text is given back with a sentence, to copy (a correction follows signed minutes)."""
+    _voted_and_published(world)
+    item = world.assembly.items[0]
+    sign_in(client, world.secretary)
+    client.post("/assemblies/ga-test/minutes/begin")
+    data = _form(client.get("/assemblies/ga-test/minutes").get_data(as_text=True))
+    minutes = db.session.scalar(select(AssemblyMinutes))
+    service.save_and_sign_minutes(minutes, version=minutes.version, chair="Anne", secretary="Bruno", tellers="",
+                                  opening="", closing="", notes={})  # the colleague, in another session
+    db.session.commit()
+    signed_version = minutes.version
+    closing = "The meeting closes at 17:30, after <b>twenty</b> minutes of questions."
+    late = client.post(f"/assemblies/ga-test/minutes{action}",
+                       data={**data, "chair": "Anne", "secretary": "Bruno", "closing": closing,
+                             f"note_{item.id}": "The treasurer answers."})
+    assert late.status_code == 409
+    html = late.get_data(as_text=True)
+    assert "The minutes are signed: they can no longer change." in _text(html)
+    assert "Your text, not saved" in html and "it is kept nowhere else" in _text(html)
+    given = dict(re.findall(r'<label for="given-back-\d+">([^<]*)</label>\s*<textarea id="given-back-\d+" readonly '
+                            r'rows="\d+">([^<]*)</textarea>', html))
+    # Only what differs from the signed text, in the form's order, labelled; the typing escaped.
+    assert list(given) == [f"Item 1: {item.text('title', 'en')}", "Closing (optional)"]
+    assert unescape(given["Closing (optional)"]) == closing and "<b>twenty</b>" not in html
+    assert "Correct the minutes" in html  # drawn as signed, with the way to a correction
+    db.session.expire_all()
+    minutes = db.session.scalar(select(AssemblyMinutes))
+    assert minutes.signed and minutes.version == signed_version  # as the colleague signed them
+    assert minutes.closing == "" and minutes.note(item.id) == ""
+
+
+def test_a_form_the_same_as_what_a_colleague_signed_gives_nothing_back(client, world):
+    _voted_and_published(world)
+    sign_in(client, world.secretary)
+    client.post("/assemblies/ga-test/minutes/begin")
+    data = _form(client.get("/assemblies/ga-test/minutes").get_data(as_text=True))
+    minutes = db.session.scalar(select(AssemblyMinutes))
+    service.save_and_sign_minutes(minutes, version=minutes.version, chair="Anne", secretary="Bruno", tellers="",
+                                  opening="", closing="", notes={})
+    db.session.commit()
+    late = client.post("/assemblies/ga-test/minutes/sign", data={**data, "chair": "Anne", "secretary": "Bruno"})
+    assert late.status_code == 409
+    assert "The minutes are signed" in _text(late.get_data(as_text=True))
+    assert "Your text, not saved" not in late.get_data(as_text=True)
+
+
 def test_a_form_the_same_as_what_a_colleague_saved_is_said_so(client, world):
     _held(world)
     sign_in(client, world.secretary)

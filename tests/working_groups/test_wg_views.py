@@ -548,6 +548,66 @@ def test_the_secretary_drafts_the_board_approves_members_read(client, app, secre
     assert "Nieuw: synthese van de raadsvergadering" in text_of(member_client.get("/"))  # the home page news
 
 
+def _given_back(page: str) -> dict[str, str]:
+    """What a refused page gives back to copy: label -> text."""
+    from html import unescape
+
+    return {unescape(label): unescape(text) for label, text in re.findall(
+        r'<label for="given-back-\d+">([^<]*)</label>\s*<textarea id="given-back-\d+" readonly rows="\d+">([^<]*)'
+        r'</textarea>', page)}
+
+
+@pytest.mark.parametrize("step, url, data, error, given", [
+    # The last board member approved while the secretary wrote an agenda item, a decision, the summary.
+    ("approved", "items", {"title": "Travaux", "discussion": "Le <b>toit</b> fuit."}, "approved and frozen",
+     {"Agenda item": "Travaux", "Discussion": "Le <b>toit</b> fuit."}),
+    ("approved", "decisions", {"text": "Réparer le toit.", "votes_for": "1", "votes_against": "0",
+                               "votes_abstain": "0"}, "approved and frozen", {"Decision": "Réparer le toit."}),
+    ("approved", "edit", {"meeting_on": "2026-09-10", "place": "Gent", "summary": "Un long résumé."},
+     "approved and frozen", {"Place (optional)": "Gent", "Summary of the discussion": "Un long résumé."}),
+    # Circulated by a colleague meanwhile: the draft is no longer changed in place.
+    ("circulated", "items", {"title": "Travaux"}, "cannot become draft", {"Agenda item": "Travaux"}),
+    # A board member's comment, sent after the last approval.
+    ("approved", "comments", {"body": "Une coquille au point 2."}, "approved and frozen",
+     {"Your comment": "Une coquille au point 2."}),
+    # The synthesis, published by a colleague while being edited.
+    ("published", "synthesis/nl", {"title": "Begroting", "body": "De begroting is goedgekeurd."},
+     "approved and frozen", {"Title in Dutch": "Begroting",
+                             "Synthesis for members in Dutch": "De begroting is goedgekeurd."}),
+])
+def test_minutes_that_moved_on_meanwhile_give_the_typing_back(client, secretary, step, url, data, error, given):
+    """Approved, circulated or published by someone else while the secretary typed: nothing is saved, the
+    minutes are drawn as they stand with why, and the typing is given back to copy (its form is gone)."""
+    board = make_board(2)
+    minutes = make_minutes(step, board=board)
+    before = (len(minutes.items), len(minutes.decisions), len(minutes.comments), minutes.place, minutes.summary,
+              minutes.synthesis("nl").title)
+    author = board[0] if url == "comments" else secretary
+    sign_in(client, author)
+    refused = client.post(f"/board/minutes/{minutes.id}/{url}", data=data)
+    page = text_of(refused)
+    assert refused.status_code == 409 and error in page
+    assert "Your text, not saved" in page and "it is kept nowhere else" in page
+    assert _given_back(page) == given
+    assert "<b>toit</b>" not in page  # the typing given back escaped, as any text
+    assert f"Minutes of the board meeting of 10 September 2026" in page  # the minutes as they stand
+    db.session.expire_all()
+    minutes = db.session.get(BoardMinutes, minutes.id)
+    assert (len(minutes.items), len(minutes.decisions), len(minutes.comments), minutes.place, minutes.summary,
+            minutes.synthesis("nl").title) == before
+
+
+def test_a_refusal_of_a_draft_still_in_draft_keeps_the_typing_in_its_form(client, secretary):
+    """Nothing to give back when the form is still on the page (too many votes: said beside it)."""
+    minutes = make_minutes("draft", board=make_board(2))
+    sign_in(client, secretary)
+    refused = client.post(f"/board/minutes/{minutes.id}/decisions",
+                          data={"text": "Réparer le toit.", "votes_for": "3", "votes_against": "0",
+                                "votes_abstain": "0"})
+    assert refused.status_code == 422 and "Réparer le toit." in text_of(refused)
+    assert "Your text, not saved" not in text_of(refused)
+
+
 def test_a_board_member_cannot_write_minutes(client):
     board = make_board(1)
     minutes = make_minutes("draft", board=board)
