@@ -221,6 +221,40 @@ def test_minutes_corrected_onto_another_day_free_the_old_one(migrated, capfd):
             conn.execute(insert, {"id": 3, "day": "2026-09-10", "version": 1, "status": "draft", "supersedes": None})
 
 
+def test_minutes_of_a_second_board_meeting_the_same_day(migrated, capfd):
+    """wgsitting0030a1: minutes written before record the day's first meeting; a second meeting that day has
+    its own set, and one meeting still has one; a downgrade over a day with minutes of two meetings stops
+    and names the day."""
+    downgrade(revision="wgsitting0030a1-1")
+    before = sa.text("INSERT INTO wg_minutes (id, meeting_on, place, version, status, summary, created_at) "
+                     "VALUES (1, '2026-09-10', '', 1, 'approved', '', CURRENT_TIMESTAMP)")
+    with db.engine.begin() as conn:
+        conn.execute(before)
+    upgrade(revision="wgsitting0030a1")
+    with db.engine.begin() as conn:
+        assert conn.execute(sa.text("SELECT sitting FROM wg_minutes WHERE id = 1")).scalar() == 1
+    insert = sa.text("INSERT INTO wg_minutes (id, meeting_on, sitting, place, version, status, summary, "
+                     "supersedes_id, created_at) VALUES (:id, '2026-09-10', :sitting, '', :version, 'draft', '', "
+                     ":supersedes, CURRENT_TIMESTAMP)")
+    with db.engine.begin() as conn:  # the evening's meeting, and a correction of the morning's
+        conn.execute(insert, {"id": 2, "sitting": 2, "version": 1, "supersedes": None})
+        conn.execute(insert, {"id": 3, "sitting": 1, "version": 2, "supersedes": 1})
+    for sitting in (1, 2):  # the same meeting twice: refused
+        with pytest.raises(sa.exc.IntegrityError):
+            with db.engine.begin() as conn:
+                conn.execute(insert, {"id": 4, "sitting": sitting, "version": 1, "supersedes": None})
+    with pytest.raises(SystemExit):
+        downgrade(revision="wgsitting0030a1-1")
+    assert "minutes of several board meetings on one day (2026-09-10 (2 meetings))" in capfd.readouterr().err
+    with db.engine.begin() as conn:
+        conn.execute(sa.text("DELETE FROM wg_minutes WHERE id = 2"))
+    downgrade(revision="wgsitting0030a1-1")
+    with pytest.raises(sa.exc.IntegrityError):  # the older index: one set per day
+        with db.engine.begin() as conn:
+            conn.execute(sa.text("INSERT INTO wg_minutes (id, meeting_on, place, version, status, summary, "
+                                 "created_at) VALUES (2, '2026-09-10', '', 1, 'draft', '', CURRENT_TIMESTAMP)"))
+
+
 def _a_member_with_a_renewal_request(conn) -> None:
     """Member 1 (account 1) and their renewal request 1, in plain SQL: the models may be ahead of the revision."""
     conn.execute(sa.text("INSERT INTO app_account (id, email, display_name, language, session_version, active, "

@@ -10,11 +10,12 @@ def init_app(app) -> None:
     from app.registry import nav_item, task_provider
     from working_groups import cli, minutes_views, permissions, views  # noqa: F401  (routes on the blueprint)
     from working_groups.blueprint import bp
-    from working_groups.labels import status_label
+    from working_groups.labels import board_meeting, status_label
     from working_groups.tasks import working_group_tasks
 
     app.register_blueprint(bp)
     app.jinja_env.globals["wg_label"] = status_label
+    app.jinja_env.globals["board_meeting"] = board_meeting
     app.jinja_env.filters["wg_text"] = _text
     app.cli.add_command(cli.wg_cli)
     cli.register_demo()

@@ -107,13 +107,19 @@ class AlreadyCorrected(WorkingGroupError, Conflict):
 
 
 class MinutesExist(WorkingGroupError, Conflict):
-    """A board meeting has one set of minutes: new minutes, or a draft moved to another day, for a day
-    whose meeting has some already (``minutes``: their newest version, to open; a correction of approved
-    minutes is drafted from them, with its reason)."""
+    """A board meeting has one set of minutes: new minutes, or a draft moved to another meeting, for a
+    meeting (a day, and which meeting of the day: ``sitting``) that has some already (``minutes``: their
+    newest version, to open; a correction of approved minutes is drafted from them, with its reason)."""
 
-    def __init__(self, day, minutes=None) -> None:
-        super().__init__(f"minutes of {day} exist")
-        self.day, self.minutes = day, minutes
+    def __init__(self, day, minutes=None, sitting: int = 1) -> None:
+        super().__init__(f"minutes of {day} ({sitting}) exist")
+        self.day, self.minutes, self.sitting = day, minutes, sitting
+
+
+class NotAMeetingOfTheDay(WorkingGroupError):
+    """Minutes for a meeting of the day the form does not offer (a fifth one, a forged value)."""
+
+    status = 422
 
 
 class BadVotes(WorkingGroupError):
@@ -192,17 +198,21 @@ def _before_meeting(exc: ApprovalBeforeMeeting) -> str:
 
 def _minutes_exist(exc: MinutesExist) -> str:
     from app.web import format_day
-    from working_groups.labels import status_label
+    from working_groups.labels import meeting_words, status_label
 
-    day, minutes = format_day(exc.day, "long"), exc.minutes
+    day, minutes = meeting_words(exc.day, exc.sitting), exc.minutes
     if minutes is not None and minutes.approved_as_of is not None:
-        return str(_l("The board meeting of %(date)s already has its minutes, approved on %(approved)s: to correct "
-                      "them, open them and draft a corrected version, with its reason.", date=day,
-                      approved=format_day(minutes.approved_as_of, "long")))
-    if minutes is not None:
-        return str(_l("The board meeting of %(date)s already has its minutes (%(status)s): open them and continue "
-                      "them rather than start a second set.", date=day, status=status_label(minutes.status.value)))
-    return str(_l("The board meeting of %(date)s already has its minutes: a meeting has one set.", date=day))
+        said = _l("The board meeting of %(date)s already has its minutes, approved on %(approved)s: to correct "
+                  "them, open them and draft a corrected version, with its reason.", date=day,
+                  approved=format_day(minutes.approved_as_of, "long"))
+    elif minutes is not None:
+        said = _l("The board meeting of %(date)s already has its minutes (%(status)s): open them and continue "
+                  "them rather than start a second set.", date=day, status=status_label(minutes.status.value))
+    else:
+        said = _l("The board meeting of %(date)s already has its minutes: a meeting has one set.", date=day)
+    # The way to a second meeting's minutes, the same day: chosen knowingly, never by typing the date again.
+    again = _l("If the board met again that day, choose which of its meetings these minutes record.")
+    return f"{said} {again}"
 
 
 def _too_early(exc: DateTooEarly) -> str:
@@ -251,6 +261,7 @@ register_messages({
     SynthesisIncomplete: _l("The synthesis must be written in French, Dutch and English, and the minutes approved, before it is published."),
     AlreadyCorrected: _l("A correction of this version already exists."),
     MinutesExist: _minutes_exist,
+    NotAMeetingOfTheDay: _l("Choose which of the day's board meetings the minutes record, from the list."),
     BadVotes: _l("There cannot be more votes than board members present."),
     NoBoardMembers: _l("There is no board member to list: give the board role to its members first."),
     DateToCome: _l("This date is still to come: only what has already happened is recorded, dated today at the "

@@ -10,9 +10,9 @@ from wtforms import (BooleanField, RadioField, SelectField, StringField, TextAre
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import InputRequired, Optional, Regexp
 
-from app.forms import DayField, FreeName, IntegerField, Length, NumberRange, Written
+from app.forms import NOT_LISTED, DayField, FreeName, IntegerField, Length, NumberRange, Written
 from app.uploads import MAX_MEGABYTES
-from working_groups.labels import LABELS
+from working_groups.labels import LABELS, SITTINGS
 from working_groups.models import AnswerDecision, GroupRole, Implementation
 
 TEXT = 20_000
@@ -160,6 +160,9 @@ class SearchForm(FlaskForm):
 
 class NewMinutesForm(FlaskForm):
     meeting_on = _date(_l("Date of the board meeting"), _l("A meeting needs a date."))
+    # A second meeting the same day has its own minutes: chosen here, knowingly (the date alone is refused).
+    sitting = SelectField(_l("Meeting of the day"), choices=[SelectChoice(n, words) for n, words in SITTINGS.items()],
+                          coerce=int, default=1, invalid_value_message=NOT_LISTED, invalid_choice_message=NOT_LISTED)
     place = StringField(_l("Place (optional)"), validators=[Optional(), Length(max=200)])
 
 

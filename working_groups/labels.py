@@ -49,6 +49,27 @@ def status_label(value) -> str:
     return str(LABELS.get(key, key))
 
 
+# Which of the day's board meetings minutes record (BoardMinutes.sitting): the choice on their form, and the
+# words after the day that tell a second meeting's minutes from the first's.
+SITTINGS = {1: _l("The first (or only) meeting of the day"), 2: _l("The second meeting of the day"),
+            3: _l("The third meeting of the day"), 4: _l("The fourth meeting of the day")}
+_SITTING_AFTER_DAY = {2: _l("%(date)s (second meeting of the day)"), 3: _l("%(date)s (third meeting of the day)"),
+                      4: _l("%(date)s (fourth meeting of the day)")}
+
+
+def meeting_words(day, sitting: int = 1, form: str = "long") -> str:
+    """A board meeting as people name it: its day in words, and which meeting of the day when it was not
+    the first ("10 September 2026 (second meeting of the day)")."""
+    words = format_day(day, form)
+    after = _SITTING_AFTER_DAY.get(sitting)
+    return str(after) % {"date": words} if after is not None else words
+
+
+def board_meeting(minutes: BoardMinutes, form: str = "long") -> str:
+    """The board meeting ``minutes`` record, named as ``meeting_words`` does (pages, PDFs, mail, audit)."""
+    return meeting_words(minutes.meeting_on, minutes.sitting, form)
+
+
 # Words for the audit log (app.audit): every action this package writes, and the objects it audits.
 register_action_labels({
     "working_groups.group.create": _l("Working group created"),
@@ -104,7 +125,8 @@ register_field_labels({
     "call_status": _l("Call for group members"), "comment": _l("Comment number"), "decision": _l("Decision"),
     "for": _l("For"), "group": _l("Working group"), "held_on": _l("Held on"), "starts_at": _l("Starting time"), "implementation": _l("Implementation"),
     "mandate_decided_on": _l("Mandate decided on"), "meeting": _l("Meeting number"),
-    "meeting_on": _l("Board meeting of"), "present": _l("Present"), "published": _l("Published"),
+    "meeting_on": _l("Board meeting of"), "sitting": _l("Meeting of the day"), "present": _l("Present"),
+    "published": _l("Published"),
     "reported_on": _l("Reported to the general assembly on"), "size": _l("Size (bytes)"),
     "submission": _l("Submission number"), "submitted_on": _l("Submitted on"),
     "supersedes": _l("Replaces the minutes number"), "version": _l("Version"),
@@ -126,7 +148,8 @@ def _group_title(slug: str) -> str:
 
 register_value_words("wg_recommendation", {"status": LABELS, "decision": LABELS, "implementation": LABELS,
                                            "group": _group_title})
-register_value_words("wg_minutes", {"status": LABELS, "language": LANGUAGE_WORDS, "approved_by": _account_email})
+register_value_words("wg_minutes", {"status": LABELS, "language": LANGUAGE_WORDS, "approved_by": _account_email,
+                                    "sitting": SITTINGS})
 register_value_words("wg_membership", {"role": LABELS, "group": _group_title})
 register_value_words("wg_group", {"call_status": LABELS})
 register_value_words("wg_meeting", {"group": _group_title})
@@ -136,8 +159,8 @@ register_object_names("wg_group", named_rows(WorkingGroup, WorkingGroup.title))
 register_object_names("wg_recommendation", named_rows(Recommendation, lambda rec, language: rec.title))
 register_object_names("wg_meeting", named_rows(GroupMeeting, lambda meeting, language: format_day(meeting.held_on,
                                                                                                   "medium")))
-register_object_names("wg_minutes", named_rows(BoardMinutes, lambda minutes, language: format_day(minutes.meeting_on,
-                                                                                                   "medium")))
+register_object_names("wg_minutes", named_rows(BoardMinutes, lambda minutes, language: board_meeting(minutes,
+                                                                                                      "medium")))
 register_object_names("wg_membership", named_rows(GroupMembership, lambda membership, language: (
     f"{membership.member.name}, {membership.group.title(language)}")))
 register_object_names("wg_document", named_rows(GroupDocument, lambda document, language: document.title,

@@ -20,8 +20,9 @@ from app.uow import savepoint
 from shares.models import Member, fold
 from working_groups.errors import (AlreadyApproved, AlreadyCorrected, ApprovalBeforeMeeting, BadVotes, DateToCome,
                                    EmptyText, IllegalTransition, MeetingDateMissing, MinutesExist, MinutesFrozen,
-                                   NoBoardMembers,
-                                   NotABoardAttendee, NotDiscardable, SynthesisIncomplete)
+                                   NoBoardMembers, NotABoardAttendee, NotAMeetingOfTheDay, NotDiscardable,
+                                   SynthesisIncomplete)
+from working_groups.labels import SITTINGS
 from working_groups.models import (LANGUAGES, AttendanceStatus, BoardMinutes, MinutesApproval, MinutesAttendee,
                                    MinutesComment, MinutesDecision, MinutesItem, MinutesStatus, Synthesis)
 
@@ -58,82 +59,93 @@ def board_accounts() -> list[Account]:
         AccountRole.role == Role.BOARD, Account.active.is_(True)).order_by(Account.display_name, Account.id)))
 
 
-def _held(meeting_on: date | None) -> None:
-    """Minutes record a meeting that was held: dated, and not after today."""
+def _held(meeting_on: date | None, sitting: int = 1) -> None:
+    """Minutes record a meeting that was held: dated, not after today, and one of the day's meetings
+    the form offers (``SITTINGS``)."""
     if meeting_on is None:
         raise MeetingDateMissing()
     if meeting_on > today():
         raise DateToCome()
+    if sitting not in SITTINGS:
+        raise NotAMeetingOfTheDay()
 
 
-def minutes_of_day(day: date, besides: BoardMinutes | None = None) -> BoardMinutes | None:
-    """The minutes of the board meeting held on ``day`` (their newest version still standing), other than
-    ``besides`` and the versions it corrects."""
+def minutes_of_meeting(day: date, sitting: int = 1, besides: BoardMinutes | None = None) -> BoardMinutes | None:
+    """The minutes of the board meeting held on ``day`` as its ``sitting``-th meeting (their newest version
+    still standing), other than ``besides`` and the versions it corrects."""
     chain = set()
     while besides is not None:
         chain.add(besides.id)
         besides = besides.supersedes
     return db.session.scalar(select(BoardMinutes).where(
-        BoardMinutes.meeting_on == day, BoardMinutes.status != MS.SUPERSEDED, BoardMinutes.id.not_in(chain))
+        BoardMinutes.meeting_on == day, BoardMinutes.sitting == sitting, BoardMinutes.status != MS.SUPERSEDED,
+        BoardMinutes.id.not_in(chain))
         .order_by(BoardMinutes.version.desc(), BoardMinutes.id.desc()).limit(1))
 
 
-def _one_set_per_meeting(day: date, minutes: BoardMinutes | None = None) -> None:
-    """A board meeting has one set of minutes (a correction is a new version of them, not a second set)."""
-    existing = minutes_of_day(day, besides=minutes)
+def _one_set_per_meeting(day: date, sitting: int, minutes: BoardMinutes | None = None) -> None:
+    """A board meeting has one set of minutes (a correction is a new version of them, not a second set);
+    a second meeting the same day is another meeting, said so by its ``sitting``."""
+    existing = minutes_of_meeting(day, sitting, besides=minutes)
     if existing is not None:
-        raise MinutesExist(day, existing)
+        raise MinutesExist(day, existing, sitting)
 
 
 @contextmanager
-def _one_set(day: date, besides: BoardMinutes | None = None) -> Iterator[None]:
-    """Write and flush in a savepoint: minutes written for the same day at the same moment by someone
+def _one_set(day: date, sitting: int, besides: BoardMinutes | None = None) -> Iterator[None]:
+    """Write and flush in a savepoint: minutes written for the same meeting at the same moment by someone
     else (the database keeps one set per meeting) are refused with the same sentence, naming theirs."""
     try:
         with savepoint():
             yield
             db.session.flush()
     except IntegrityError:
-        raise MinutesExist(day, minutes_of_day(day, besides=besides)) from None
+        raise MinutesExist(day, minutes_of_meeting(day, sitting, besides=besides), sitting) from None
 
 
-def draft_minutes(meeting_on: date | None, place: str = "", actor: Account | None = None) -> BoardMinutes:
+def draft_minutes(meeting_on: date | None, place: str = "", actor: Account | None = None,
+                  sitting: int = 1) -> BoardMinutes:
     """New minutes listing today's board members (present by default; the secretary corrects it); refused
-    for a meeting that has minutes already (``MinutesExist``, naming them)."""
-    _held(meeting_on)
-    _one_set_per_meeting(meeting_on)
+    for a meeting that has minutes already (``MinutesExist``, naming them). ``sitting``: which of the
+    day's board meetings (a second meeting that day has its own minutes, chosen knowingly)."""
+    _held(meeting_on, sitting)
+    _one_set_per_meeting(meeting_on, sitting)
     board = board_accounts()
     if not board:
         raise NoBoardMembers()
-    minutes = BoardMinutes(meeting_on=meeting_on, place=place.strip(), status=MS.DRAFT,
+    minutes = BoardMinutes(meeting_on=meeting_on, sitting=sitting, place=place.strip(), status=MS.DRAFT,
                            created_by_id=actor.id if actor else None)
     minutes.attendees = [MinutesAttendee(account_id=a.id, status=AttendanceStatus.PRESENT) for a in board]
-    with _one_set(meeting_on):
+    with _one_set(meeting_on, sitting):
         db.session.add(minutes)
-    audit.record("working_groups.minutes.draft", minutes, after={"meeting_on": meeting_on, "status": MS.DRAFT},
-                 actor=actor)
+    audit.record("working_groups.minutes.draft", minutes,
+                 after={"meeting_on": meeting_on, "sitting": sitting, "status": MS.DRAFT}, actor=actor)
     return minutes
 
 
 def update_minutes(minutes: BoardMinutes, *, meeting_on: date | None, place: str, summary: str,
-                   attendance: dict[int, AttendanceStatus], actor: Account | None = None) -> None:
+                   attendance: dict[int, AttendanceStatus], actor: Account | None = None,
+                   sitting: int | None = None) -> None:
+    """A draft's date, meeting of the day (kept when ``sitting`` is None), place, summary and attendance."""
+    sitting = minutes.sitting if sitting is None else sitting
     _require_editable(minutes)
-    _held(meeting_on)
-    if meeting_on != minutes.meeting_on:
-        _one_set_per_meeting(meeting_on, minutes)
+    _held(meeting_on, sitting)
+    if (meeting_on, sitting) != (minutes.meeting_on, minutes.sitting):
+        _one_set_per_meeting(meeting_on, sitting, minutes)
     known = {a.account_id: a for a in minutes.attendees}
     if set(attendance) - set(known):
         raise NotABoardAttendee()
     decisions = minutes.decisions
-    with _one_set(meeting_on, besides=minutes):
+    with _one_set(meeting_on, sitting, besides=minutes):
         for account_id, status in attendance.items():
             known[account_id].status = status
-        minutes.meeting_on, minutes.place, minutes.summary = meeting_on, place.strip(), summary.strip()
+        minutes.meeting_on, minutes.sitting = meeting_on, sitting
+        minutes.place, minutes.summary = place.strip(), summary.strip()
         present = len(minutes.present)
         if any(d.votes_for + d.votes_against + d.votes_abstain > present for d in decisions):
             raise BadVotes()
-    audit.record("working_groups.minutes.edit", minutes, after={"meeting_on": meeting_on, "present": present},
-                 actor=actor)
+    audit.record("working_groups.minutes.edit", minutes,
+                 after={"meeting_on": meeting_on, "sitting": sitting, "present": present}, actor=actor)
 
 
 def add_item(minutes: BoardMinutes, title: str, discussion: str = "", actor: Account | None = None) -> MinutesItem:
@@ -306,7 +318,8 @@ def correct(minutes: BoardMinutes, reason: str, actor: Account | None = None) ->
         raise EmptyText()
     if db.session.scalar(select(BoardMinutes.id).where(BoardMinutes.supersedes_id == minutes.id)) is not None:
         raise AlreadyCorrected()
-    new = BoardMinutes(meeting_on=minutes.meeting_on, place=minutes.place, version=minutes.version + 1,
+    new = BoardMinutes(meeting_on=minutes.meeting_on, sitting=minutes.sitting, place=minutes.place,
+                       version=minutes.version + 1,
                        status=MS.DRAFT, summary=minutes.summary, supersedes_id=minutes.id,
                        correction_reason=reason.strip(), created_by_id=actor.id if actor else None)
     new.attendees = [MinutesAttendee(account_id=a.account_id, status=a.status) for a in minutes.attendees]

@@ -81,7 +81,8 @@ def minutes_new():
     if form.validate_on_submit():
         try:
             with unit_of_work():
-                minutes = service.draft_minutes(form.meeting_on.data, form.place.data or "", actor=current_user)
+                minutes = service.draft_minutes(form.meeting_on.data, form.place.data or "", actor=current_user,
+                                                sitting=form.sitting.data)
         except DomainError as exc:  # beside the date; minutes that exist already, with the way to them
             refusal_on(form, exc, "meeting_on")
             return page(exc.status, exc.minutes if isinstance(exc, MinutesExist) else None)
@@ -112,8 +113,9 @@ def minutes_edit(minutes_id: int):
                     abort(400)
         try:
             with unit_of_work():
-                service.update_minutes(minutes, meeting_on=form.meeting_on.data, place=form.place.data or "",
-                                       summary=form.summary.data or "", attendance=attendance, actor=current_user)
+                service.update_minutes(minutes, meeting_on=form.meeting_on.data, sitting=form.sitting.data,
+                                       place=form.place.data or "", summary=form.summary.data or "",
+                                       attendance=attendance, actor=current_user)
         except IllegalTransition as exc:
             return _moved_on(minutes, exc, form)
         except DomainError as exc:
@@ -294,11 +296,16 @@ def minutes_publish(minutes_id: int):
                 _("The synthesis is published; members are told in their language."))
 
 
+def _file_day(minutes: BoardMinutes) -> str:
+    """The meeting in a PDF's file name: its day, and which meeting of the day after the first."""
+    return f"{minutes.meeting_on}" + (f"-meeting-{minutes.sitting}" if minutes.sitting > 1 else "")
+
+
 @bp.route("/board/minutes/<int:minutes_id>/minutes.pdf")
 @permission_required(can_view_minutes)
 def minutes_pdf(minutes_id: int):
     minutes = _minutes(minutes_id)
-    return pdf_response(pdf.minutes_pdf(minutes), f"board-minutes-{minutes.meeting_on}-v{minutes.version}.pdf")
+    return pdf_response(pdf.minutes_pdf(minutes), f"board-minutes-{_file_day(minutes)}-v{minutes.version}.pdf")
 
 
 # -- members ---------------------------------------------------------------------------------------
@@ -333,5 +340,5 @@ def synthesis_pdf(minutes_id: int):
     if not can_read_synthesis(current_user, minutes):
         abort(404)
     language = _reading_language()
-    return pdf_response(pdf.synthesis_pdf(minutes, language), f"board-synthesis-{minutes.meeting_on}-{language}.pdf")
+    return pdf_response(pdf.synthesis_pdf(minutes, language), f"board-synthesis-{_file_day(minutes)}-{language}.pdf")
 

@@ -8,8 +8,8 @@ from __future__ import annotations
 import enum
 from datetime import date, datetime, time
 
-from sqlalchemy import (JSON, CheckConstraint, Date, ForeignKey, Index, LargeBinary, String, Text, Time,
-                        UniqueConstraint)
+from sqlalchemy import (JSON, CheckConstraint, Date, ForeignKey, Index, LargeBinary, SmallInteger, String, Text,
+                        Time, UniqueConstraint)
 from sqlalchemy import text as sql_text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -304,16 +304,19 @@ class MinutesStatus(str, enum.Enum):
 class BoardMinutes(db.Model):
     """One version of the minutes of a board meeting. Approved minutes are frozen: a correction is a
     new version citing this one (``supersedes_id`` is unique: one correction per version). A meeting,
-    known by its day, has one set of minutes: one first version standing per day (a partial unique index;
-    a correction may move the set to the right day, and the version it replaces frees the old one)."""
+    known by its day and which of the day's meetings it was (``sitting``), has one set of minutes: one
+    first version standing per meeting (a partial unique index; a correction may move the set to the
+    right meeting, and the version it replaces frees the old one)."""
 
     __tablename__ = "wg_minutes"
-    __table_args__ = (Index("uq_wg_minutes_meeting_on_first", "meeting_on", unique=True,
+    __table_args__ = (Index("uq_wg_minutes_meeting_first", "meeting_on", "sitting", unique=True,
                             sqlite_where=sql_text("supersedes_id IS NULL AND status <> 'superseded'"),
                             postgresql_where=sql_text("supersedes_id IS NULL AND status <> 'superseded'")),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     meeting_on: Mapped[date] = mapped_column(Date, index=True)
+    # Which of the day's board meetings: 1, the first or only one; 2, a second meeting that day (SITTINGS).
+    sitting: Mapped[int] = mapped_column(SmallInteger, default=1, server_default="1")
     place: Mapped[str] = mapped_column(String(200), default="")
     version: Mapped[int] = mapped_column(default=1)
     status: Mapped[MinutesStatus] = mapped_column(value_enum(MinutesStatus, 12), default=MinutesStatus.DRAFT,

@@ -188,6 +188,7 @@ def open_calls() -> list[WorkingGroup]:
 
 def board_minutes() -> list[BoardMinutes]:
     return list(db.session.scalars(select(BoardMinutes).order_by(BoardMinutes.meeting_on.desc(),
+                                                                 BoardMinutes.sitting.desc(),
                                                                  BoardMinutes.version.desc())))
 
 
@@ -196,7 +197,7 @@ def minutes_in_progress() -> list[BoardMinutes]:
     secretary about to start minutes may mean to continue."""
     return list(db.session.scalars(select(BoardMinutes).where(
         BoardMinutes.status.in_((MinutesStatus.DRAFT, MinutesStatus.CIRCULATED)))
-        .order_by(BoardMinutes.meeting_on.desc(), BoardMinutes.version.desc())))
+        .order_by(BoardMinutes.meeting_on.desc(), BoardMinutes.sitting.desc(), BoardMinutes.version.desc())))
 
 
 # Minutes whose synthesis members may read.
@@ -204,7 +205,8 @@ _PUBLISHED = and_(BoardMinutes.published_at.is_not(None), BoardMinutes.status ==
 
 
 def published_minutes() -> list[BoardMinutes]:
-    return list(db.session.scalars(select(BoardMinutes).where(_PUBLISHED).order_by(BoardMinutes.meeting_on.desc())))
+    return list(db.session.scalars(select(BoardMinutes).where(_PUBLISHED).order_by(BoardMinutes.meeting_on.desc(),
+                                                                                  BoardMinutes.sitting.desc())))
 
 
 def recent_syntheses(days: int = 30) -> list[BoardMinutes]:
@@ -212,19 +214,20 @@ def recent_syntheses(days: int = 30) -> list[BoardMinutes]:
     since = utcnow() - timedelta(days=days)
     return list(db.session.scalars(select(BoardMinutes).where(_PUBLISHED, BoardMinutes.published_at >= since)
         .options(lazyload(BoardMinutes.attendees), lazyload(BoardMinutes.approvals))
-        .order_by(BoardMinutes.meeting_on.desc(), BoardMinutes.version.desc())))
+        .order_by(BoardMinutes.meeting_on.desc(), BoardMinutes.sitting.desc(), BoardMinutes.version.desc())))
 
 
-def minutes_awaiting(account_id: int) -> list[tuple[int, date]]:
-    """(id, meeting day) of the circulated minutes this board member attended and has not approved yet."""
+def minutes_awaiting(account_id: int) -> list[tuple[int, date, int]]:
+    """(id, meeting day, meeting of the day) of the circulated minutes this board member attended and has
+    not approved yet."""
     attended = select(MinutesAttendee.id).where(MinutesAttendee.minutes_id == BoardMinutes.id,
                                                 MinutesAttendee.account_id == account_id).exists()
     approved = select(MinutesApproval.id).where(MinutesApproval.minutes_id == BoardMinutes.id,
                                                 MinutesApproval.account_id == account_id).exists()
     return [tuple(row) for row in db.session.execute(
-        select(BoardMinutes.id, BoardMinutes.meeting_on).where(
+        select(BoardMinutes.id, BoardMinutes.meeting_on, BoardMinutes.sitting).where(
             BoardMinutes.status == MinutesStatus.CIRCULATED, attended, ~approved)
-        .order_by(BoardMinutes.meeting_on, BoardMinutes.id))]
+        .order_by(BoardMinutes.meeting_on, BoardMinutes.sitting, BoardMinutes.id))]
 
 
 def work_counts() -> dict[str, int]:

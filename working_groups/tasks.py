@@ -12,7 +12,7 @@ from app.registry import Task
 from app.web import format_day, time_of_day
 from shares.queries import member_for_account
 from working_groups import queries
-from working_groups.labels import status_label
+from working_groups.labels import board_meeting, meeting_words, status_label
 from working_groups.permissions import (can_answer_recommendations, can_join_group, can_read_syntheses, is_board,
                                         can_write_minutes)
 from working_groups.services import public_status
@@ -21,9 +21,9 @@ from working_groups.services import public_status
 def working_group_tasks(user) -> Iterable[Task]:
     tasks: list[Task] = []
     if is_board(user):
-        for minutes_id, meeting_on in queries.minutes_awaiting(user.id):
+        for minutes_id, meeting_on, sitting in queries.minutes_awaiting(user.id):
             tasks.append(Task(_("Read and approve the minutes of the board meeting of %(date)s",
-                                date=format_day(meeting_on, "long")),
+                                date=meeting_words(meeting_on, sitting)),
                               url_for("working_groups.minutes_show", minutes_id=minutes_id), urgency=20))
     may_write, may_answer = can_write_minutes(user), can_answer_recommendations(user)
     counts = queries.work_counts() if may_write or may_answer else {}
@@ -42,7 +42,7 @@ def working_group_tasks(user) -> Iterable[Task]:
         for minutes in queries.recent_syntheses():
             synthesis = minutes.synthesis(language)
             tasks.append(Task(_("New: synthesis of the board meeting of %(date)s",
-                                date=format_day(minutes.meeting_on, "long")) + (
+                                date=board_meeting(minutes)) + (
                                     f" — {synthesis.title}" if synthesis else ""),
                               url_for("working_groups.synthesis_show", minutes_id=minutes.id), urgency=60))
         for group in queries.open_calls():

@@ -22,7 +22,7 @@ from working_groups.errors import (AlreadyAnswered, AlreadyApproved, AlreadyCorr
                                    AmendedTextMissing, BadVotes, CallClosed,
                                    DateToCome, DateTooEarly, EmptyText, IllegalTransition, MeetingDateMissing,
                                    MinutesExist, MinutesFrozen,
-                                   NotABoardAttendee, NotAMember, NotInGroup,
+                                   NotABoardAttendee, NotAMeetingOfTheDay, NotAMember, NotInGroup,
                                    SynthesisIncomplete)
 from working_groups.models import (AnswerDecision, AttendanceStatus, BoardAnswer, BoardMinutes, CallStatus,
                                    GroupMembership,
@@ -354,7 +354,7 @@ def test_two_secretaries_drafting_the_same_meeting_at_once_get_one_set(monkeypat
     first = make_minutes("draft", board=make_board(2), meeting_on=date(2026, 9, 10))
     other = minutes_service.draft_minutes(date(2026, 10, 8))
     db.session.commit()
-    monkeypatch.setattr(minutes_service, "_one_set_per_meeting", lambda day, minutes=None: None)
+    monkeypatch.setattr(minutes_service, "_one_set_per_meeting", lambda *args, **kwargs: None)
     before = _actions()
     with pytest.raises(MinutesExist) as refused:
         minutes_service.draft_minutes(date(2026, 9, 10), "Gent")
@@ -378,13 +378,70 @@ def test_the_database_frees_the_day_of_minutes_corrected_onto_another_day(monkey
     minutes_service.approve_at_meeting(fixed, date(2026, 10, 1))
     db.session.commit()
     assert wrong.status is MinutesStatus.SUPERSEDED
-    monkeypatch.setattr(minutes_service, "_one_set_per_meeting", lambda day, minutes=None: None)
+    monkeypatch.setattr(minutes_service, "_one_set_per_meeting", lambda *args, **kwargs: None)
     held = minutes_service.draft_minutes(date(2026, 9, 10), "Bruxelles")
     db.session.commit()
     with pytest.raises(MinutesExist) as refused:
         minutes_service.draft_minutes(date(2026, 9, 10), "Gent")
     assert refused.value.minutes == held
     db.session.rollback()
+
+
+def test_a_second_board_meeting_the_same_day_has_its_own_minutes_chosen_knowingly(monkeypatch):
+    """A morning meeting and an extraordinary one in the evening: the second is chosen as the day's second
+    meeting and has its own set; the same meeting twice is still refused, by the check and by the
+    database; a correction stays the same meeting's."""
+    board = make_board(2)
+    morning = make_minutes("approved", board=board, meeting_on=date(2026, 9, 10))
+    assert morning.sitting == 1
+    with pytest.raises(MinutesExist) as refused:  # the date alone: the morning's meeting
+        minutes_service.draft_minutes(date(2026, 9, 10), "Gent")
+    assert refused.value.minutes == morning and refused.value.sitting == 1
+    db.session.rollback()
+    evening = minutes_service.draft_minutes(date(2026, 9, 10), "Gent", sitting=2)
+    db.session.commit()
+    assert (evening.meeting_on, evening.sitting) == (date(2026, 9, 10), 2)
+    with pytest.raises(MinutesExist) as twice:
+        minutes_service.draft_minutes(date(2026, 9, 10), sitting=2)
+    assert twice.value.minutes == evening and twice.value.sitting == 2
+    db.session.rollback()
+    # A draft moved onto a meeting that has minutes is refused; onto a free one of the day, welcome.
+    other = minutes_service.draft_minutes(date(2026, 10, 8))
+    with pytest.raises(MinutesExist) as moved:
+        minutes_service.update_minutes(other, meeting_on=date(2026, 9, 10), sitting=2, place="", summary="",
+                                       attendance={})
+    assert moved.value.minutes == evening
+    db.session.rollback()
+    other = db.session.get(BoardMinutes, other.id)
+    minutes_service.update_minutes(other, meeting_on=date(2026, 9, 10), sitting=3, place="", summary="",
+                                   attendance={})
+    minutes_service.update_minutes(other, meeting_on=date(2026, 9, 10), place="Namur", summary="", attendance={})
+    assert other.sitting == 3  # kept when not given
+    correction = minutes_service.correct(morning, "Le lieu était erroné.")
+    assert (correction.meeting_on, correction.sitting) == (date(2026, 9, 10), 1)
+    db.session.commit()
+    # The database keeps one set per meeting when the check saw nothing (two secretaries at once).
+    monkeypatch.setattr(minutes_service, "_one_set_per_meeting", lambda *args, **kwargs: None)
+    with pytest.raises(MinutesExist) as raced:
+        minutes_service.draft_minutes(date(2026, 9, 10), "Gent", sitting=2)
+    assert raced.value.minutes == evening
+    db.session.rollback()
+    assert [(m.sitting, m.version) for m in db.session.scalars(
+        select(BoardMinutes).where(BoardMinutes.meeting_on == date(2026, 9, 10))
+        .order_by(BoardMinutes.sitting, BoardMinutes.version))] == [(1, 1), (1, 2), (2, 1), (3, 1)]
+
+
+@pytest.mark.parametrize("sitting", [0, -1, 5, 32767])
+def test_minutes_for_a_meeting_of_the_day_the_form_does_not_offer_are_refused(sitting):
+    make_board(1)
+    with pytest.raises(NotAMeetingOfTheDay) as refused:
+        minutes_service.draft_minutes(date(2026, 9, 10), sitting=sitting)
+    assert refused.value.status == 422
+    draft = minutes_service.draft_minutes(date(2026, 9, 10))
+    with pytest.raises(NotAMeetingOfTheDay):
+        minutes_service.update_minutes(draft, meeting_on=date(2026, 9, 10), sitting=sitting, place="", summary="",
+                                       attendance={})
+    assert draft.sitting == 1
 
 
 def test_publishing_needs_three_languages_and_tells_members_in_their_language():

@@ -421,6 +421,72 @@ def test_new_minutes_for_a_meeting_that_has_some_are_refused_beside_the_date_wit
     assert db.session.query(BoardMinutes).count() == 1
 
 
+def test_a_second_board_meeting_the_same_day_has_its_own_minutes_named_as_the_second(client, app, secretary,
+                                                                                    tmp_path):
+    """The board met in the morning and again in the evening: the date alone is refused as the morning's
+    (with the way to a second meeting's minutes); chosen as the day's second meeting, the evening has its
+    own minutes, named so on its pages, the list, the PDF, the board's task and the mail; the same meeting
+    twice is still refused, with the way to its minutes."""
+    from app.models import OutboxMessage
+
+    board = make_board(2)
+    morning = make_minutes("draft", board=board, meeting_on=date(2026, 9, 10))
+    sign_in(client, secretary)
+    form = text_of(client.get("/board/minutes/new"))
+    assert '<option selected value="1">The first (or only) meeting of the day</option>' in form
+    assert '<option value="2">The second meeting of the day</option>' in form
+    refused = text_of(client.post("/board/minutes/new", data={"meeting_on": "2026-09-10", "place": "Gent"}))
+    assert ("The board meeting of 10 September 2026 already has its minutes (draft): open them and continue them "
+            "rather than start a second set. If the board met again that day, choose which of its meetings these "
+            "minutes record.") in refused
+    created = client.post("/board/minutes/new", data={"meeting_on": "2026-09-10", "sitting": "2", "place": "Gent"})
+    assert created.status_code == 302
+    evening = db.session.scalar(db.select(BoardMinutes).where(BoardMinutes.sitting == 2))
+    title = "Minutes of the board meeting of 10 September 2026 (second meeting of the day)"
+    assert title in text_of(client.get(f"/board/minutes/{evening.id}"))
+    assert "(second meeting of the day)" not in text_of(client.get(f"/board/minutes/{morning.id}"))
+    listed = text_of(client.get("/board/minutes/"))
+    assert listed.index("10 September 2026 (second meeting of the day)") < listed.index(
+        f'href="/board/minutes/{morning.id}">10 September 2026</a>')  # the later meeting first
+    again = client.post("/board/minutes/new", data={"meeting_on": "2026-09-10", "sitting": "2"})
+    assert again.status_code == 409
+    assert ("The board meeting of 10 September 2026 (second meeting of the day) already has its minutes (draft)"
+            in text_of(again))
+    assert (f'<a href="/board/minutes/{evening.id}">Open the minutes of the board meeting of 10 September 2026 '
+            "(second meeting of the day)</a>") in text_of(again)
+    # In French, on the edit page (which keeps the choice), and in the file name of the PDF.
+    secretary.language = "fr"
+    db.session.commit()
+    edit = text_of(client.get(f"/board/minutes/{evening.id}/edit"))
+    assert "10 septembre 2026 (deuxième réunion du jour)" in edit
+    assert '<option selected value="2">' in edit
+    pdf = client.get(f"/board/minutes/{evening.id}/minutes.pdf")
+    assert "board-minutes-2026-09-10-meeting-2-v1.pdf" in pdf.headers["Content-Disposition"]
+    if shutil.which("pdftotext"):
+        assert ("Procès-verbal de la réunion du Conseil du 10 septembre 2026 (deuxième réunion du jour)"
+                in " ".join(pdf_text(pdf.data, tmp_path).split()))
+    # Circulated: the board's mail and home-page task name the meeting too.
+    assert client.post(f"/board/minutes/{evening.id}/circulate").status_code == 302
+    subjects = db.session.scalars(db.select(OutboxMessage.subject).where(OutboxMessage.language == "en")).all()
+    assert subjects and all("(second meeting of the day)" in subject for subject in subjects)
+    member = app.test_client()
+    sign_in(member, board[0])
+    home = text_of(member.get("/"))
+    assert ("Read and approve the minutes of the board meeting of 10 September 2026 (second meeting of the day)"
+            in home)
+    assert db.session.query(BoardMinutes).count() == 2
+
+
+@pytest.mark.parametrize("sitting", ["0", "5", "x", "2.0", "-1"])
+def test_a_meeting_of_the_day_the_form_does_not_offer_is_refused_beside_it(client, secretary, sitting):
+    make_board(2)
+    sign_in(client, secretary)
+    refused = client.post("/board/minutes/new", data={"meeting_on": "2026-09-10", "sitting": sitting})
+    assert refused.status_code == 400
+    assert '<p class="error" id="sitting-error">Choose among the options listed.' in text_of(refused)
+    assert db.session.query(BoardMinutes).count() == 0
+
+
 def test_minutes_approved_are_named_with_their_approval_and_a_correction_is_the_way(client, secretary):
     board = make_board(2)
     approved = make_minutes("approved", board=board, meeting_on=date(2026, 9, 10))
@@ -496,7 +562,7 @@ def test_two_secretaries_starting_the_same_minutes_at_once_get_one_set_and_a_sen
     from working_groups import minutes as minutes_service
 
     first = make_minutes("draft", board=make_board(2), meeting_on=date(2026, 9, 10))
-    monkeypatch.setattr(minutes_service, "_one_set_per_meeting", lambda day, minutes=None: None)
+    monkeypatch.setattr(minutes_service, "_one_set_per_meeting", lambda *args, **kwargs: None)
     sign_in(client, secretary)
     refused = client.post("/board/minutes/new", data={"meeting_on": "2026-09-10", "place": "Gent"})
     assert refused.status_code == 409
