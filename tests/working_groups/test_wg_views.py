@@ -656,7 +656,7 @@ def test_minutes_that_moved_on_meanwhile_give_the_typing_back(client, secretary,
     assert "Your text, not saved" in page and "it is kept nowhere else" in page
     assert _given_back(page) == given
     assert "<b>toit</b>" not in page  # the typing given back escaped, as any text
-    assert f"Minutes of the board meeting of 10 September 2026" in page  # the minutes as they stand
+    assert "Minutes of the board meeting of 10 September 2026" in page  # the minutes as they stand
     db.session.expire_all()
     minutes = db.session.get(BoardMinutes, minutes.id)
     assert (len(minutes.items), len(minutes.decisions), len(minutes.comments), minutes.place, minutes.summary,
