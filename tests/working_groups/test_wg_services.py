@@ -407,6 +407,7 @@ def test_a_second_board_meeting_the_same_day_has_its_own_minutes_chosen_knowingl
     db.session.rollback()
     # A draft moved onto a meeting that has minutes is refused; onto a free one of the day, welcome.
     other = minutes_service.draft_minutes(date(2026, 10, 8))
+    db.session.commit()
     with pytest.raises(MinutesExist) as moved:
         minutes_service.update_minutes(other, meeting_on=date(2026, 9, 10), sitting=2, place="", summary="",
                                        attendance={})
