@@ -91,6 +91,9 @@ def say_refusal(form, exc: DomainError, field: str | None = None) -> None:
 # Bidirectional controls: invisible, they make a name read otherwise than it is stored ("\u202eAnne" shows
 # "ennA"), and other characters may hide behind them.
 BIDI_CONTROLS = frozenset("\u061c\u200e\u200f\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
+# The joiners are format characters a name may need (Persian, the scripts of India); the other ones (a
+# zero-width space, a soft hyphen, a word joiner) only make two names that look alike differ.
+_JOINERS = frozenset("\u200c\u200d")
 
 
 def typed_back(form, only=None, labels=None) -> list[tuple[str, str]]:
@@ -108,7 +111,7 @@ def typed_back(form, only=None, labels=None) -> list[tuple[str, str]]:
 
 def NO_MARKUP(form, field) -> None:
     """A name or an address is printed on certificates, the legal register and letters: markup is no part of
-    one, nor a direction control (``BIDI_CONTROLS``), nor an emoji or another symbol the register's fonts
+    one, nor a direction control (``BIDI_CONTROLS``) or another invisible character, nor an emoji or another symbol the register's fonts
     cannot print (Unicode's "other symbol", control, private-use, surrogate and unassigned characters).
     Letters of every script, digits, punctuation and currency signs pass."""
     text = field.data or ""
@@ -117,6 +120,10 @@ def NO_MARKUP(form, field) -> None:
     if not BIDI_CONTROLS.isdisjoint(text):
         raise ValidationError(_l("A name or an address cannot contain direction marks, invisible characters that "
                                  "change the order in which it reads: type it again without them."))
+    # A text of nothing but invisible characters is no name at all: the field's own rule says so.
+    if any(unicodedata.category(c) == "Cf" and c not in _JOINERS for c in text) and not blank(text):
+        raise ValidationError(_l("A name or an address cannot contain invisible characters (a zero-width space, a "
+                                 "soft hyphen): type it again without them."))
     if any(unicodedata.category(c) in ("So", "Cc", "Co", "Cs", "Cn") for c in text):
         raise ValidationError(_l("A name or an address is written with letters, digits and punctuation: no emoji "
                                  "or other symbol (the register and certificates could not print it)."))

@@ -1,7 +1,7 @@
 """working groups: one set of minutes per board meeting, the day's second meeting included
 
 Revision ID: wgsitting0030a1
-Revises: voids0029a1
+Revises: calloff0030a1
 Create Date: 2026-11-29 12:20:00
 
 The board may meet twice on one day (a morning meeting and an extraordinary one in the evening); each
@@ -15,7 +15,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = 'wgsitting0030a1'
-down_revision = 'voids0029a1'
+down_revision = 'calloff0030a1'
 branch_labels = None
 depends_on = None
 

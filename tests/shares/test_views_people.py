@@ -473,7 +473,17 @@ def test_a_direction_control_inside_a_visible_name_is_refused_in_the_reader_s_la
     assert db.session.scalar(db.select(db.func.count()).select_from(MembershipApplication)) == 0
 
 
-@pytest.mark.parametrize("name", ["Zoë Ñúñez-O'Brien", "Ødegård", "Łukasz Żółć", "محمد", "שרה לוי", "Nguyễn Thị", "S.A.R.L. Café & Co"])
+@pytest.mark.parametrize("hidden", ["\u200b", "\u00ad", "\u2060", "\ufeff"])
+def test_an_invisible_character_inside_a_name_is_refused(client, hidden):
+    """"Ma\u200brie" shows as "Marie" but is another name: refused beside the field, nothing kept."""
+    response = client.post("/join", data=GOOD | {"first_name": f"Ma{hidden}rie"})
+    assert response.status_code == 400
+    assert re.search(r'id="first_name-error">A name or an address cannot contain invisible characters',
+                     response.get_data(as_text=True))
+    assert db.session.scalar(db.select(db.func.count()).select_from(MembershipApplication)) == 0
+
+
+@pytest.mark.parametrize("name", ["\u0645\u06cc\u200c\u0631\u0632\u0627", "Zoë Ñúñez-O'Brien", "Ødegård", "Łukasz Żółć", "محمد", "שרה לוי", "Nguyễn Thị", "S.A.R.L. Café & Co"])
 def test_names_in_every_script_with_their_punctuation_pass(client, name):
     assert client.post("/join", data=GOOD | {"last_name": name}).status_code == 302
 
