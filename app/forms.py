@@ -120,8 +120,7 @@ def NO_MARKUP(form, field) -> None:
     if not BIDI_CONTROLS.isdisjoint(text):
         raise ValidationError(_l("A name or an address cannot contain direction marks, invisible characters that "
                                  "change the order in which it reads: type it again without them."))
-    # A text of nothing but invisible characters is no name at all: the field's own rule says so.
-    if any(unicodedata.category(c) == "Cf" and c not in _JOINERS for c in text) and not blank(text):
+    if any(unicodedata.category(c) == "Cf" and c not in _JOINERS for c in text):
         raise ValidationError(_l("A name or an address cannot contain invisible characters (a zero-width space, a "
                                  "soft hyphen): type it again without them."))
     if any(unicodedata.category(c) in ("So", "Cc", "Co", "Cs", "Cn") for c in text):
@@ -157,6 +156,14 @@ class IntegerField(fields.IntegerField):
     """wtforms' IntegerField, whose "2.5" or "abc" is refused in one sentence, the field's own (its
     NumberRange's message, "Enter a whole number from 1 to 100."), not wtforms' "Not a valid integer
     value." followed by it."""
+
+    def process_formdata(self, valuelist) -> None:
+        """Digits as people type them on a keyboard, with a minus sign: not "1_2", "+12" or "١٢", which
+        Python's int() would read as 12."""
+        if valuelist and valuelist[0] and not re.fullmatch(r"-?[0-9]+", valuelist[0].strip()):
+            self.data = None
+            raise ValueError("not written in digits")  # said in the field's words by pre_validate
+        super().process_formdata(valuelist)
 
     def pre_validate(self, form) -> None:
         if self.process_errors and self.raw_data and self.raw_data[0]:  # nothing typed: the field's InputRequired

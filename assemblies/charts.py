@@ -28,7 +28,7 @@ def result_charts(results, lang: str) -> dict[int, list]:
         else:
             charts = []
             for g in row["groups"]:
-                if g["seat"].withheld:
+                if g["seat"].withheld or not g["seat"].ranking:  # withheld, or nobody stood: no bars to draw
                     continue
                 labels = [g["by_choice"][r.choice].name for r in g["seat"].ranking]
                 category = _("category %(c)s", c=g["category"])

@@ -571,7 +571,8 @@ def _checkin_context(assembly, form=None, paper_form=None, **extra):
     return dict(assembly=assembly, lang=_lang(), form=form or forms.CheckInForm(formdata=None),
                 recent=services.recent_check_ins(assembly), action=forms.ActionForm(),
                 turnout=queries.turnout(assembly), paper_form=paper_form or forms.PaperProxyForm(formdata=None),
-                proxies=queries.standing_proxies(assembly), door=refusal_said(services.check_in_refusal(assembly)), **extra)
+                proxies=queries.standing_proxies(assembly), proxies_closed=services.proxies_closed(assembly),
+                door=refusal_said(services.check_in_refusal(assembly)), **extra)
 
 
 @bp.route("/<slug>/checkin", methods=["GET", "POST"])

@@ -168,6 +168,7 @@ def create_call(*, actor: Account | None = None, assembly_id: int | None = None,
 
 def update_call(call: Call, *, actor: Account | None = None, **values) -> Call:
     """Texts and dates may change; seats cannot once the ballot is fixed."""
+    _check_not_standing(call, actor)
     before = audit.snapshot(call, CALL_FIELDS)
     merged = before | {k: v for k, v in values.items() if k in CALL_FIELDS and k != "slug"}
     merged["election_slug"] = merged.get("election_slug") or None
@@ -185,6 +186,7 @@ def update_call(call: Call, *, actor: Account | None = None, **values) -> Call:
 def announce_call(call: Call, *, on: date | None = None, actor: Account | None = None) -> int:
     """Tell every member in good standing of the call, each in their language. Idempotent: a member
     is told once (the outbox's unique dedupe key); returns how many messages were queued now."""
+    _check_not_standing(call, actor)
     on = on or today()
     if on > call.closes_on:
         raise errors.CallClosed("announcing after the closing date")

@@ -17,12 +17,21 @@ from app.web import render
 from candidates import errors, queries, services
 from candidates.forms import ApplicationForm, BallotForm, CallForm, ConfirmForm, ReasonForm, skill_choices
 from candidates.models import EDITABLE, ApplicationStatus, BallotOrder, Call
-from candidates.permissions import can_apply, can_edit_application, can_manage_calls, can_see_photo
+from candidates.permissions import can_apply, can_decide_in_call, can_edit_application, can_manage_calls, can_see_photo
 from candidates.photos import max_bytes, process_photo
 from shares.models import MemberKind
 from shares.queries import member_for_account
 
 bp = Blueprint("candidates", __name__, template_folder="templates", url_prefix="/candidates")
+
+
+def _call_to_decide(slug: str) -> Call:
+    """The call, for a secretary who may decide in it (can_decide_in_call): one who stands in it gets
+    the refusal's page (403, in words), before any form."""
+    call = _call(slug)
+    if not can_decide_in_call(current_user, call):
+        raise errors.Recused(call.slug)
+    return call
 
 
 def _call(slug: str) -> Call:
@@ -340,7 +349,7 @@ def new_call():
 @bp.route("/manage/<slug>/edit", methods=["GET", "POST"])
 @permission_required(can_manage_calls)
 def edit_call(slug: str):
-    call = _call(slug)
+    call = _call_to_decide(slug)
     form = CallForm(obj=call)
     form.slug.data = call.slug
     if form.validate_on_submit():
@@ -370,7 +379,7 @@ def manage_call(slug: str):
 @bp.route("/manage/<slug>/announce", methods=["GET", "POST"])
 @permission_required(can_manage_calls)
 def announce(slug: str):
-    call = _call(slug)
+    call = _call_to_decide(slug)
     form = ConfirmForm()
     if form.validate_on_submit():
         with unit_of_work():
@@ -383,7 +392,7 @@ def announce(slug: str):
 @bp.route("/manage/<slug>/publish", methods=["GET", "POST"])
 @permission_required(can_manage_calls)
 def publish(slug: str):
-    call = _call(slug)
+    call = _call_to_decide(slug)
     form = ConfirmForm()
     status = 400 if form.errors else 200
     if form.validate_on_submit():

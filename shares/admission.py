@@ -41,9 +41,10 @@ from app.models import Account
 from app.uow import savepoint
 from shares import register, surplus
 from shares.models import (ApplicationStatus, Category, EntryKind, Member, MemberKind, MembershipApplication, Surplus,
-                           SurplusKind, PaymentPurpose, PaymentRequest, PaymentStatus)
-from shares.errors import (ApplicationEnded, ApplicationPending, DuplicateEmail, ExcludedIdentity, FutureDate,
-                           IdentityInRegister, InvalidShareCount, RequestNotPayable)
+                           SurplusKind, PaymentPurpose, PaymentRequest, PaymentStatus, ShareEntry)
+from shares.errors import (AdmittedBeforeApplying, ApplicationEnded, ApplicationPending, DuplicateEmail,
+                           ExcludedIdentity, FutureDate, IdentityInRegister, InvalidShareCount, NoOneToReadmit,
+                           ReadmissionBeforeExclusion, RequestNotPayable)
 from shares.payments import cancel_payment_request, create_payment_request
 from shares.services import check_category, check_identity, create_member, identity_guarded, identity_in_register
 from shares.settings import share_price_cents
@@ -129,14 +130,19 @@ def apply(*, email: str, kind: MemberKind, category: Category, shares: int, lang
     excluded = _excluded_with({"national_number": fields.get("national_number") or None,
                                "enterprise_number": fields.get("enterprise_number") or None})
     readmitted = None
+    if excluded is None and readmission is not None:
+        raise NoOneToReadmit()
     if excluded is not None:
+        excluded_on = register.holding(excluded).left_on
         if readmission is None:
-            raise ExcludedIdentity(excluded, register.holding(excluded).left_on)
+            raise ExcludedIdentity(excluded, excluded_on)
         decided_on, reference = readmission[0], (readmission[1] or "").strip()
         if not decided_on or not reference:
             raise DecisionRequired()
         if decided_on > today():
             raise FutureDate()
+        if excluded_on is not None and decided_on < excluded_on:
+            raise ReadmissionBeforeExclusion(excluded_on)
         readmitted = {"excluded": excluded.number, "board_decision_on": decided_on, "board_reference": reference[:100]}
     member = create_member(email=email, kind=kind, category=category, language=language, **fields)
     return _new_application(member, shares, category, actor, readmitted=readmitted)
@@ -385,6 +391,9 @@ def decide(application: MembershipApplication, *, admit: bool, decision_on: date
         if application.status is ApplicationStatus.AWAITING_PAYMENT \
                 or application.payment_request.status is not PaymentStatus.PAID:
             raise ApplicationNotPaid()  # a payment the bank took back admits nobody
+        earliest = _admissible_from(application)
+        if earliest is not None and decision_on < earliest:  # the register would show a member before they paid
+            raise AdmittedBeforeApplying(earliest)
         _admit(application, on=decision_on, decision_on=decision_on, decision_reference=decision_reference,
                actor=actor, before=(ApplicationStatus.AWAITING_DECISION,), note=note)
         return
@@ -402,6 +411,13 @@ def decide(application: MembershipApplication, *, admit: bool, decision_on: date
     audit.record("shares.application.refuse", application, actor=actor,
                  after={"decision_on": decision_on, "decision_reference": decision_reference, "note": note,
                         "to_refund_cents": to_refund, "refund": refund.id if refund is not None else None})
+
+
+def _admissible_from(application: MembershipApplication) -> date | None:
+    """The first day an admission can be dated: that of the last payment it admits on (money is received
+    for a request, so never before the application)."""
+    return db.session.scalar(select(func.max(ShareEntry.effective_on)).where(
+        ShareEntry.payment_request_id == application.payment_request_id, ShareEntry.kind == EntryKind.PAYMENT))
 
 
 def application_paid_by(request: PaymentRequest) -> MembershipApplication | None:

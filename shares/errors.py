@@ -45,6 +45,32 @@ class ExcludedIdentity(IdentityInRegister):
         self.on = on
 
 
+class ReadmissionBeforeExclusion(DomainError):
+    """A board's readmission dated before the exclusion it undoes (``on``: the exclusion's day)."""
+
+    status = 422
+
+    def __init__(self, on) -> None:
+        super().__init__(f"readmitted before {on}")
+        self.on = on
+
+
+class AdmittedBeforeApplying(DomainError):
+    """An admission dated before the payment it admits on (``earliest``)."""
+
+    status = 422
+
+    def __init__(self, earliest) -> None:
+        super().__init__(f"admitted before {earliest}")
+        self.earliest = earliest
+
+
+class NoOneToReadmit(DomainError):
+    """A readmission typed for a number no excluded person has."""
+
+    status = 422
+
+
 class IdentityTakenSinceExit(IdentityInRegister):
     """An exit cannot be undone: since the member left, another membership has their number."""
 

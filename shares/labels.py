@@ -183,6 +183,12 @@ def iban_text(value: str | None) -> str:
     return std_iban.format(value) if value else ""
 
 
+def refund_account_text(value: str | None) -> str:
+    """Where a refund goes, for "to be paid back to %(iban)s": the account in groups of four, or, with
+    none known (a redemption, money after an exit, a payer's account that was ours), words saying so."""
+    return iban_text(value) or str(_("an account the member has yet to give"))
+
+
 def statement_problem(reason: str | None, facts: dict | None) -> str:
     """Where a bank statement file went wrong, in a sentence (a refused file, a skipped statement): the
     line, entry and statement staff look for in the file, the amounts in euros; "" when nothing more
@@ -300,7 +306,7 @@ def coop_iban_text() -> str:
     return iban_text(setting("COOP_IBAN"))
 
 
-TEMPLATE_GLOBALS = {"iban_text": iban_text, "refund_why": refund_why, "payment_status": payment_status, "why_text": why_text,
+TEMPLATE_GLOBALS = {"iban_text": iban_text, "refund_account_text": refund_account_text, "refund_why": refund_why, "payment_status": payment_status, "why_text": why_text,
                     "why_short": why_short, "format_reference": format_reference, "register_status": register_status,
                     "entry_label": entry_label, "date_column": date_column,
                     "entry_words": entry_words,

@@ -57,6 +57,13 @@ register_messages({
     errors.LegalPersonInCategoryA: _l("A company or association is a member of category B."),
     errors.UnpaidShares: _l("Only paid-up shares can be transferred."),
     errors.FutureDate: _l("The date cannot be in the future."),
+    errors.ReadmissionBeforeExclusion: lambda exc: str(_l(
+        "The board cannot have readmitted this person before their exclusion, on %(date)s: check the date.",
+        date=format_day(exc.on))),
+    errors.AdmittedBeforeApplying: lambda exc: str(_l(
+        "The admission cannot be dated before %(date)s, when its payment came in: check the date of the decision.",
+        date=format_day(exc.earliest))),
+    errors.NoOneToReadmit: _l("No excluded person has this number: leave the board's readmission empty."),
     errors.BoardDecisionToCome: _l("The board's decision cannot be dated in the future: record it once taken."),
     errors.ReasonRequired: _l("Say why."),
     errors.EntryNotCorrectable: _l("A correction cannot itself be corrected; correct the original entry."),

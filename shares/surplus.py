@@ -52,7 +52,7 @@ from shares.labels import coop_iban_text, iban_text, register_words
 from shares.models import (ApplicationStatus, BankTransaction, Member, MembershipApplication, PaymentPurpose,
                            PaymentRequest, PaymentStatus, ShareEntry, Surplus, SurplusDecision, SurplusKind)
 from shares.payments import CAPITAL_PURPOSES, create_payment_request
-from shares.settings import share_price_cents
+from shares.settings import bank_accounts, share_price_cents
 from shares.signals import request_settled
 
 
@@ -83,10 +83,9 @@ def _remainder(surplus: Surplus, amount_cents: int, kind: SurplusKind = SurplusK
 
 def refund(surplus: Surplus, *, iban: str | None = None, actor: Account | None = None, note: str = "") -> Surplus:
     """Put the surplus on the refund list, to be paid back to ``iban`` (by default the payer's account)."""
-    try:
-        account = std_iban.validate(iban or surplus.refund_iban or "")
-    except StdnumError:
-        raise RefundAccountMissing() from None
+    account = _valid_iban(iban or surplus.refund_iban)
+    if account is None:
+        raise RefundAccountMissing()
     if surplus.decision is not None:
         raise SurplusAlreadyDecided()
     request = _short_request(surplus) if surplus.kind is SurplusKind.UNDERPAYMENT else None
@@ -150,7 +149,7 @@ def credit_next_year(surplus: Surplus, *, actor: Account | None = None, note: st
 def mark_refunded(surplus: Surplus, *, iban: str | None = None, actor: Account | None = None) -> None:
     """The bank transfer back to the payer was made: the surplus leaves the refund list (once). A refund
     listed without an account (a redemption, money after an exit) says which one it was paid to (``iban``)."""
-    account = surplus.refund_iban or _valid_iban(iban)
+    account = _valid_iban(surplus.refund_iban) or _valid_iban(iban)
     if account is None:
         raise RefundAccountMissing()
     changed = db.session.execute(
@@ -452,10 +451,13 @@ def refund_after_exit(request: PaymentRequest, amount_cents: int, *, transaction
 
 
 def _valid_iban(value: str | None) -> str | None:
+    """An account money can be paid back to: a valid IBAN, never one of the cooperative's own (the payer
+    of a transfer from our own account, a slip of a hand): with none, the refund says no account is known."""
     try:
-        return std_iban.validate(value or "")
+        account = std_iban.validate(value or "")
     except StdnumError:
         return None
+    return None if account in bank_accounts() else account
 
 
 def open_surpluses_statement():

@@ -25,6 +25,7 @@ from shares.permissions import (can_cancel_payment_request, can_decide_admission
                                 can_manage_members, can_record_lapses, can_resolve_payments,
                                 can_send_renewal_letters)
 from shares.errors import FutureDate, ReceivedBeforeAsked
+from shares.labels import refund_account_text
 from shares.views.blueprint import bp, row_or_404
 from shares.views.public import application_fields, application_refused
 
@@ -71,7 +72,7 @@ def decide_application(application_id: int, decision: str):
         refund = admission.refund_for(application)
         flash(_("Application refused.") + (" " + _("%(amount)s received is on the refund list, to be paid back to "
                                                     "%(iban)s.", amount=euros(refund.amount_cents),
-                                                    iban=refund.refund_iban or _("the member's account"))
+                                                    iban=refund_account_text(refund.refund_iban))
                                            if refund is not None else ""), "success")
     return redirect(url_for("shares.staff_applications"))
 

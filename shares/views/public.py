@@ -56,7 +56,8 @@ def application_refused(form, exc: DomainError, staff: bool = False) -> None:
         field.errors.append(_("%(name)s (member %(number)s) already has this number: one person is one member.",
                               name=exc.holder.name, number=exc.holder.number))
         return
-    if staff and isinstance(exc, (admission.DecisionRequired, errors.FutureDate)):
+    if staff and isinstance(exc, (admission.DecisionRequired, errors.FutureDate, errors.ReadmissionBeforeExclusion,
+                                  errors.NoOneToReadmit)):
         form.readmission_on.errors.append(error_message(exc))
         return
     field.errors.append(error_message(exc))

@@ -27,7 +27,7 @@ from shares import bank, errors, extracts, forms, queries, register, standing
 from shares import surplus as surpluses
 from shares.admission import application_for
 from shares.errors import StatementError
-from shares.labels import entry_label, iban_text, refund_why, statement_problem
+from shares.labels import entry_label, iban_text, refund_account_text, refund_why, statement_problem
 from shares.models import (ApplicationStatus, BankTransaction, Category, EntryKind, Member, PaymentRequest, PaymentStatus,
                            Surplus, SurplusKind)
 from shares.permissions import (can_import_statements, can_keep_register, can_resolve_payments, can_view_member,
@@ -203,7 +203,7 @@ def _perform(action: str, member: Member, form) -> str:
         if kept is None:
             return _("Redemption recorded.")
         return _("Redemption recorded. %(amount)s paid up is on the refund list, to be paid back to %(iban)s.",
-                 amount=euros(kept.amount_cents), iban=iban_text(kept.refund_iban) or _("the member's account"))
+                 amount=euros(kept.amount_cents), iban=refund_account_text(kept.refund_iban))
     if action == "resign":
         register.resign(member, on=form.effective_on.data, actor=actor, note=form.note.data or "")
         return _("Resignation recorded.")
@@ -248,7 +248,7 @@ def _paid_after_exit_words(applied) -> str:
     kept = applied.surplus
     return _("%(name)s has left the cooperative: nothing is recorded in the register. %(amount)s is on the refund "
              "list, to be paid back to %(iban)s.", name=kept.member.name, amount=euros(kept.amount_cents),
-             iban=iban_text(kept.refund_iban) or _("the member's account"))
+             iban=refund_account_text(kept.refund_iban))
 
 
 def _receiver(form) -> Member | None:

@@ -196,12 +196,12 @@ def test_a_refused_signature_keeps_the_typing_and_saves_nothing(client, world):
 
 
 @pytest.mark.parametrize("typed, field, message", [
-    ({"chair": "Anne", "secretary": "\u200b"}, "secretary", "Say who kept the minutes."),
+    ({"chair": "Anne", "secretary": "\u200b"}, "secretary", "cannot contain invisible characters"),
     # A direction control inside a visible name makes it read otherwise than it is kept ("\u202eAnne": "ennA").
     ({"chair": "\u202eAnne", "secretary": "Bruno"}, "chair", "cannot contain direction marks"),
     ({"chair": "Anne", "secretary": "Bruno \u2067Peeters\u2069"}, "secretary", "cannot contain direction marks"),
     ({"chair": "Anne", "secretary": "Bruno", "tellers": "Carla\u200f"}, "tellers", "cannot contain direction marks"),
-    ({"chair": "\u200d\u2060 \ufeff", "secretary": "Bruno"}, "chair", "Say who chaired the meeting."),
+    ({"chair": "\u200d\u2060 \ufeff", "secretary": "Bruno"}, "chair", "cannot contain invisible characters"),
     # Marks with no letter to sit on: a variation selector, a grave accent, Khmer and Mongolian marks.
     ({"chair": "\ufe0f\u0300\u034f\u17b4\u180b", "secretary": "Bruno"}, "chair", "Say who chaired the meeting."),
     ({"chair": "<script>alert(1)</script>", "secretary": "Bruno"}, "chair",

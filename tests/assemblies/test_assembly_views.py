@@ -534,6 +534,7 @@ def test_seats_nobody_fills_are_said_on_the_results_page_and_csv(client, world):
     elected_a = len(row["groups"][0]["seat"].elected)
     assert "Category A: 9 seats" in html and f"{9 - elected_a} seats stay unfilled." in html
     assert "Category B: 2 seats" in html and "Nobody stood for these seats." in html and "2 seats stay unfilled." in html
+    assert "(category B)" not in html  # no empty chart for it
     rows = csv_rows(client.get("/assemblies/ga-test/results.csv").get_data(as_text=True))
     unfilled = [r for r in rows if any("stay unfilled" in cell for cell in r)]
     assert [r[0].split("(")[-1] for r in unfilled] == ["Category A: 9 seats)", "Category B: 2 seats)"]
@@ -1105,6 +1106,8 @@ def test_a_refused_paper_proxy_is_said_beside_its_field_on_the_door_page(client,
     assert late.status_code == 422 and proxies() == before
     assert re.search(r'id="paper-proxy-error">The deadline for proxies has passed.</p>', html)
     assert _field_error(html, "giver_number") is None and _field_error(html, "holder_number") is None
+    door_page = unescape(client.get(door).get_data(as_text=True))  # the door no longer offers the form
+    assert "Proxies could be given until" in door_page and 'id="paper-proxy-form"' not in door_page
     world.assembly.proxy_deadline = None
     db.session.commit()
     ok = post(client, url, door, {"giver_number": f" {giver.number}", "holder_number": str(world.members[4].number)})

@@ -538,7 +538,15 @@ def test_a_secretary_who_stands_decides_nothing_in_that_call(client, login_as, o
             assert response.status_code == 403 and said in response.get_data(as_text=True), verb
     db.session.expire_all()
     assert own.status is rival.status is ApplicationStatus.SUBMITTED and own.decided_by_id is None
-    assert "Publish the list" not in client.get(f"/candidates/manage/{call.slug}").get_data(as_text=True)
+    managed = client.get(f"/candidates/manage/{call.slug}").get_data(as_text=True)
+    assert said in managed and "Publish the list" not in managed and "Edit the call" not in managed
+    for url in (f"/candidates/manage/{call.slug}/edit", f"/candidates/manage/{call.slug}/announce",
+                f"/candidates/manage/{call.slug}/publish"):  # nor the call's settings, its announcement, its list
+        for method in ("GET", "POST"):
+            response = client.open(url, method=method, data={"seats_a": "5"})
+            assert response.status_code == 403 and said in response.get_data(as_text=True), (url, method)
+    with pytest.raises(errors.Recused):
+        services.update_call(call, actor=candidate_secretary.account, seats_a=5)
     with pytest.raises(errors.Recused):
         services.publish_list(call, actor=candidate_secretary.account)
     with pytest.raises(errors.Recused):

@@ -12,7 +12,7 @@ from app.extensions import db
 from app.mail import build_email
 from app.models import AuditEntry
 from shares import admission, register
-from shares.errors import ApplicationPending, DuplicateEmail
+from shares.errors import AdmittedBeforeApplying, ApplicationPending, DuplicateEmail
 from shares.member_requests import buy_shares, decide
 from shares.models import (ApplicationStatus, Category, EntryKind, MemberKind, MemberRequest, PaymentPurpose,
                            PaymentRequest, PaymentStatus, ShareEntry)
@@ -93,6 +93,10 @@ def test_admission_by_decision_records_its_date_and_reference(decision_mode, mak
     assert not [m for m in outbox() if m.attachments]  # no certificate before the decision
     with pytest.raises(admission.DecisionRequired):
         admission.decide(application, admit=True, decision_on=today(), decision_reference=" ", actor=staff)
+    with pytest.raises(AdmittedBeforeApplying):  # the register would show a member before they paid
+        admission.decide(application, admit=True, decision_on=today() - timedelta(days=4),
+                         decision_reference="CA-2026-11", actor=staff)
+    db.session.rollback()
     admission.decide(application, admit=True, decision_on=today() - timedelta(days=1),
                      decision_reference="CA-2026-11", actor=staff)
     db.session.commit()

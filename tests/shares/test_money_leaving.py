@@ -22,7 +22,7 @@ from shares.settings import setting
 
 D = date
 IBAN = "BE62510007547061"
-PAYER = "BE71096123456769"
+PAYER = "BE21001234567803"  # a member's bank, not the cooperative's own account
 
 
 def _refund_list():
@@ -274,7 +274,7 @@ def test_money_paid_after_the_exit_waits_for_staff_then_goes_on_the_refund_list(
     page = response.get_data(as_text=True)
     assert response.status_code == 200
     assert ("Rita Gone has left the cooperative: nothing is recorded in the register. 60.00 € is on the refund "
-            "list, to be paid back to BE71 0961 2345 6769.") in page
+            "list, to be paid back to BE21 0012 3456 7803.") in page
     db.session.expire_all()
     [refund] = db.session.scalars(surpluses.refund_list_statement()).all()
     assert (refund.kind, refund.amount_cents, refund.refund_iban) == (SurplusKind.AFTER_EXIT, 6000, PAYER)

@@ -25,7 +25,7 @@ from tests.shares.test_admission import apply_for
 from tests.shares.test_money_leaving import IBAN, _figures, _refund_list
 
 D = date
-PAYER = "BE71096123456769"
+PAYER = "BE21001234567803"  # a member's bank, not the cooperative's own account
 
 
 def _text(response):

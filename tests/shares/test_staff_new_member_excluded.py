@@ -94,6 +94,9 @@ def test_with_the_board_s_readmission_decision_staff_record_the_new_membership(c
     ahead = client.post("/staff/members/new", data=FORM | {
         "readmission_on": (today() + timedelta(days=3)).isoformat(), "readmission_reference": "CA-12"})
     assert ahead.status_code in (400, 422) and "The date cannot be in the future." in _words(ahead)
+    early = client.post("/staff/members/new", data=FORM | {
+        "readmission_on": (today() - timedelta(days=1)).isoformat(), "readmission_reference": "CA-12"})
+    assert early.status_code == 422 and "cannot have readmitted this person before their exclusion" in _words(early)
     assert _counts() == before
     done = client.post("/staff/members/new", data=FORM | {"readmission_on": today().isoformat(),
                                                          "readmission_reference": " CA-12 "})
@@ -109,4 +112,9 @@ def test_with_the_board_s_readmission_decision_staff_record_the_new_membership(c
 def test_a_resigned_person_s_number_is_taken_by_staff_as_before(client, login_as, make_member):
     _former(make_member, "resigned", national_number="85073003328")
     login_as("staff")
+    before = _counts()
+    stray = client.post("/staff/members/new", data=FORM | {"readmission_on": today().isoformat(),
+                                                          "readmission_reference": "CA-12"})
+    assert stray.status_code == 422 and "No excluded person has this number" in _words(stray)  # not dropped unsaid
+    assert _counts() == before
     assert client.post("/staff/members/new", data=FORM).status_code == 302

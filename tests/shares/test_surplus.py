@@ -66,8 +66,8 @@ def test_refund_needs_an_account(make_member, make_staff):
     staff, _member, _request, kept = _overpaid(make_member, make_staff, 4000, iban=None)
     with pytest.raises(RefundAccountMissing):
         surpluses.refund(kept, actor=staff)
-    surpluses.refund(kept, iban="BE71 0961 2345 6769", actor=staff)
-    assert kept.refund_iban == "BE71096123456769"
+    surpluses.refund(kept, iban="BE21 0012 3456 7803", actor=staff)
+    assert kept.refund_iban == "BE21001234567803"
 
 
 def test_a_stale_second_decision_is_refused_by_the_database_row(make_member, make_staff):
@@ -144,3 +144,17 @@ def test_the_audit_log_names_the_money_s_objects(make_member, make_staff, data_a
     assert by_type["shares_member"] == number
     assert by_type["shares_payment_request"] == format_reference(request.reference)  # +++123/4567/89002+++
     assert by_type["shares_bank_statement_import"]  # the file's name, or its fingerprint's start
+
+
+def test_the_cooperative_s_own_account_is_never_where_a_refund_goes(make_member, make_staff):
+    """A payer's account that is ours (a transfer between our accounts, a slip) is no account to pay back
+    to: the refund is listed without one, and marking it paid back asks for the real one."""
+    staff, _member, _request, kept = _overpaid(make_member, make_staff, 4000, iban=None)
+    with pytest.raises(RefundAccountMissing):
+        surpluses.refund(kept, iban="BE71 0961 2345 6769", actor=staff)  # the cooperative's own (COOP_IBAN)
+    kept.refund_iban = "BE71096123456769"  # as a bank file would give it
+    with pytest.raises(RefundAccountMissing):
+        surpluses.refund(kept, actor=staff)
+    surpluses.refund(kept, iban="BE21 0012 3456 7803", actor=staff)
+    surpluses.mark_refunded(kept, iban="BE71096123456769", actor=staff)  # the refund's own account stands
+    assert kept.refund_iban == "BE21001234567803" and kept.refunded_at is not None
