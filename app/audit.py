@@ -16,10 +16,9 @@ from sqlalchemy import select
 from sqlalchemy.orm import load_only
 
 from app.extensions import db
-from app.forms import whole_number
 from app.i18n import colon, fr_spacing
 from app.models import Account, AuditEntry
-from app.web import euros, format_day, format_moment, reader_locale
+from app.web import euros, format_day, format_moment, reader_locale, whole_number
 
 # Actions are named ``module.noun.verb`` (docs/architecture.md): who wrote it, the thing, what happened.
 ACTION_NAME = re.compile(r"^[a-z_]+\.[a-z_]+\.[a-z_]+$")

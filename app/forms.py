@@ -64,20 +64,6 @@ class Written(InputRequired):
             raise StopValidation(self.message)
 
 
-# The largest id a row can have (PostgreSQL's integer): a larger number names no row.
-MAX_ID = 2**31 - 1
-
-
-def whole_number(raw: str | None, *, limit: int = MAX_ID) -> int | None:
-    """``raw`` (from an address or a form) as a whole number from 0 to ``limit``, else None. Only ASCII
-    digits: ``str.isdigit`` is true for "²" or "٣", which ``int`` refuses or reads as another digit."""
-    raw = (raw or "").strip()
-    if not (raw.isascii() and raw.isdigit()) or len(raw) > len(str(limit)):
-        return None
-    number = int(raw)
-    return number if number <= limit else None
-
-
 def say_refusal(form, exc: DomainError, field: str | None = None) -> None:
     """A service's refusal said on the form that asked, where the person corrects it: beside ``field``
     when it is about that field (and the form has one), else above the form (its error summary)."""
@@ -111,9 +97,9 @@ def typed_back(form, only=None, labels=None) -> list[tuple[str, str]]:
 
 def NO_MARKUP(form, field) -> None:
     """A name or an address is printed on certificates, the legal register and letters: markup is no part of
-    one, nor a direction control (``BIDI_CONTROLS``) or another invisible character, nor an emoji or another symbol the register's fonts
-    cannot print (Unicode's "other symbol", control, private-use, surrogate and unassigned characters).
-    Letters of every script, digits, punctuation and currency signs pass."""
+    one, nor a direction control (``BIDI_CONTROLS``) or another invisible character, nor an emoji or another
+    symbol the register's fonts cannot print (Unicode's "other symbol", control, private-use, surrogate and
+    unassigned characters). Letters of every script, digits, punctuation and currency signs pass."""
     text = field.data or ""
     if "<" in text or ">" in text:
         raise ValidationError(_l("A name or an address cannot contain < or >."))

@@ -9,8 +9,8 @@ from sqlalchemy.orm import joinedload
 
 from app.errors import DomainError
 from app.extensions import db
-from app.forms import whole_number
 from app.models import Account, AuditEntry
+from app.web import whole_number
 
 AUDIT_PAGE = 50
 

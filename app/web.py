@@ -53,14 +53,25 @@ def allow_upload(max_bytes: int, file_bytes: int | None = None) -> Callable:
     return decorator
 
 
+def whole_number(raw: str | None, *, limit: int = MAX_URL_INT) -> int | None:
+    """``raw`` (from an address or a form) as a whole number from 0 to ``limit``, else None. Only ASCII
+    digits, ten at most: ``str.isdigit`` is true for "²" or "٣", which ``int`` refuses or reads as another digit."""
+    raw = (raw or "").strip()
+    if not re.fullmatch(r"[0-9]{1,10}", raw):
+        return None
+    number = int(raw)
+    return number if number <= limit else None
+
+
 def query_int(name: str, default: int | None = None, *, low: int = 0, high: int = MAX_URL_INT) -> int | None:
     """An integer from the query string: absent gives ``default``; not a number or out of range is a 400."""
     raw = request.args.get(name, "")
     if raw == "":
         return default
-    if not re.fullmatch(r"[0-9]{1,10}", raw.strip()) or not low <= int(raw) <= high:
+    number = whole_number(raw, limit=high)
+    if number is None or number < low:
         abort(400)
-    return int(raw)
+    return number
 
 
 def reserved_names(blueprint: str) -> frozenset[str]:

@@ -16,10 +16,10 @@ from app.clock import utcnow
 from app.csvexport import csv_response
 from app.errors import DomainError, error_message, refusal_said
 from app.extensions import db
-from app.forms import say_refusal, whole_number
+from app.forms import say_refusal
 from app.models import Account, AccountRole, Role
 from app.uow import dry_run, unit_of_work
-from app.web import allow_upload, format_day, query_int, render, time_of_day
+from app.web import allow_upload, format_day, query_int, render, time_of_day, whole_number
 from assemblies import charts, forms, minutes, queries, services
 from assemblies.errors import CandidateTwice, NoSeatInCategory, NotAVotingItem, ShortNoticeReasonMissing
 from assemblies.messages import LOCK_WORDS, field_errors

@@ -11,9 +11,9 @@ from app.authz import permission_required
 from app.clock import today
 from app.errors import DomainError, error_message
 from app.extensions import csrf
-from app.forms import say_refusal, whole_number
+from app.forms import say_refusal
 from app.uow import unit_of_work
-from app.web import render
+from app.web import render, whole_number
 from candidates import errors, queries, services
 from candidates.forms import ApplicationForm, BallotForm, CallForm, ConfirmForm, ReasonForm, skill_choices
 from candidates.models import EDITABLE, ApplicationStatus, BallotOrder, Call

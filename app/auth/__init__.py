@@ -6,7 +6,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import joinedload
 
 from app.extensions import db
-from app.forms import whole_number
+from app.web import whole_number
 
 
 def init_login(app, login_manager) -> None:
