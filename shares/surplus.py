@@ -201,11 +201,8 @@ def call_off(kept: Surplus, *, reason: str, actor: Account | None = None) -> Sur
     db.session.refresh(kept)
     if changed.rowcount != 1:
         raise call_off_refusal(kept) or RefundNotListed()
-    again = Surplus(member_id=kept.member_id, payment_request_id=kept.payment_request_id, kind=SurplusKind.OVERPAYMENT,
-                    source_surplus_id=kept.id, amount_cents=kept.amount_cents, refund_iban=kept.refund_iban)
-    with savepoint(conflict=RefundNotListed):
-        db.session.add(again)
-        db.session.flush()
+    with savepoint(conflict=RefundNotListed):  # kept again once: the link to the called-off row is unique
+        again = _remainder(kept, kept.amount_cents)
     audit.record("shares.surplus.call_off", kept, actor=actor,
                  after={"amount_cents": kept.amount_cents, "iban": kept.refund_iban, "kind": kept.kind,
                         "reason": reason[:500], "kept_again": again.id})
