@@ -552,7 +552,8 @@ class CoopDocumentForm(FlaskForm):
                            choices=[SelectChoice(code, words) for code, words in LANGUAGE_WORDS.items()])
     adopted_on = DayField(_l("Adopted on (in force from that date)"),
                            validators=[InputRequired(_l("Enter a date (YYYY-MM-DD)."))])
-    file = FileField(_l("File (PDF, at most %(size)s MB)", size=MAX_MEGABYTES), validators=[FileRequired(_l("Choose the file to upload."))])
+    file = FileField(_l("File (PDF, at most %(size)s MB)", size=MAX_MEGABYTES),
+                     validators=[FileRequired(_l("Choose the file to upload."))])
 
     def document_kind(self) -> DocumentKind:
         return DocumentKind(self.kind.data)

@@ -306,7 +306,8 @@ def coop_iban_text() -> str:
     return iban_text(setting("COOP_IBAN"))
 
 
-TEMPLATE_GLOBALS = {"iban_text": iban_text, "refund_account_text": refund_account_text, "refund_why": refund_why, "payment_status": payment_status, "why_text": why_text,
+TEMPLATE_GLOBALS = {"iban_text": iban_text, "refund_account_text": refund_account_text, "refund_why": refund_why,
+                    "payment_status": payment_status, "why_text": why_text,
                     "why_short": why_short, "format_reference": format_reference, "register_status": register_status,
                     "entry_label": entry_label, "date_column": date_column,
                     "entry_words": entry_words,
