@@ -516,13 +516,9 @@ def correct(entry: ShareEntry, *, reason: str, on: date | None = None, shares: i
         surpluses.check_put_back(entry, paid_cents, exit_in_force=holding(member, today()).left is not None,
                                  actor=actor)
     voids = not (shares or capital_cents or paid_cents or category or fee_cents)
-    if voids and db.session.scalar(select(ShareEntry.id).where(
-            ShareEntry.corrects_id == entry.id, ShareEntry.kind == EntryKind.CORRECTION, ShareEntry.shares == 0,
-            ShareEntry.amount_cents == 0, ShareEntry.capital_cents == 0, ShareEntry.paid_cents == 0,
-            ShareEntry.category.is_(None))) is not None:
-        raise EntryVoidedAlready()
     db.session.flush()
-    # Two staff at once: the partial unique index uq_shares_entry_voided_once keeps one voiding correction.
+    # An entry is voided once (twice, or two staff at once): the partial unique index uq_shares_entry_voided_once
+    # decides, as it keeps one voiding correction.
     with savepoint(conflict=EntryVoidedAlready) if voids else nullcontext():
         correction = _entry(member, EntryKind.CORRECTION, on, actor, shares=shares,
                             amount_cents=capital_cents + fee_cents, capital_cents=capital_cents, paid_cents=paid_cents,
