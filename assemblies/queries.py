@@ -5,7 +5,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from flask import abort
-from sqlalchemy import func, select
+from sqlalchemy import func, or_, select
 
 from app.clock import brussels_day
 from app.extensions import db
@@ -15,10 +15,11 @@ from voting import services as voting
 from voting.models import CastBallot, Credential, Election
 
 
-def voted_members(election_id: int | None, member_ids: list[int] | None = None):
+def voted_members(election_id: int | None, member_ids: list[int] | None = None, before_seq: int | None = None):
     """Members with a counted ballot: one on a credential delivered to them and not revoked (a
     revoked credential's ballots no longer count). Read from the credentials, apart from the
-    ballots' content; officers see it, scrutineers do not."""
+    ballots' content; officers see it, scrutineers do not. ``before_seq``: ballots on the board
+    before that event only."""
     if election_id is None:
         return select(Credential.member_id).where(False)
     query = (select(Credential.member_id).distinct().join(CastBallot, CastBallot.credential_id == Credential.id)
@@ -26,6 +27,8 @@ def voted_members(election_id: int | None, member_ids: list[int] | None = None):
                     Credential.member_id.is_not(None)))
     if member_ids is not None:
         query = query.where(Credential.member_id.in_(member_ids))
+    if before_seq is not None:
+        query = query.where(CastBallot.seq < before_seq)
     return query
 
 
@@ -137,14 +140,26 @@ def _by_category(member_ids: set[int], categories: dict[int, str]) -> dict[str, 
     return out
 
 
-def turnout(assembly: Assembly) -> Turnout:
+def turnout(assembly: Assembly, until: dict[str, Any] | None = None) -> Turnout:
+    """Who takes part now, or (``until``: an item close, ``{"seq", "at"}``) when the chair closed
+    that item's vote: the ballots on the board before it, the members checked in and the proxies
+    standing at that moment. A quorum is met, or not, when the vote on an item closes: a member who
+    arrives later took no part in it."""
     categories = {m: c.value for m, c in db.session.execute(
         select(Elector.member_id, Elector.category).where(Elector.assembly_id == assembly.id,
                                                           Elector.removed_at.is_(None)))}
-    voted = set(db.session.scalars(voted_members(assembly.election_id)))
-    present = set(db.session.scalars(select(CheckIn.member_id).where(CheckIn.assembly_id == assembly.id)))
-    represented = set(db.session.scalars(select(Proxy.giver_id).where(Proxy.assembly_id == assembly.id,
-                                                                      Proxy.active_giver.is_not(None))))
+    checked_in = select(CheckIn.member_id).where(CheckIn.assembly_id == assembly.id)
+    proxies = select(Proxy.giver_id).where(Proxy.assembly_id == assembly.id)
+    if until is None:
+        proxies = proxies.where(Proxy.active_giver.is_not(None))
+    else:
+        checked_in = checked_in.where(CheckIn.checked_in_at <= until["at"])
+        proxies = proxies.where(Proxy.created_at <= until["at"],
+                                or_(Proxy.ended_at.is_(None), Proxy.ended_at > until["at"]))
+    voted = set(db.session.scalars(voted_members(assembly.election_id,
+                                                 before_seq=until["seq"] if until is not None else None)))
+    present = set(db.session.scalars(checked_in))
+    represented = set(db.session.scalars(proxies))
     electorate = _by_category(set(categories), categories)
     return Turnout(electorate=electorate, voted=_by_category(voted, categories),
                    present=_by_category(present, categories),
@@ -179,14 +194,24 @@ def results(assembly: Assembly) -> list[dict[str, Any]] | None:
     closes = voting.item_closes(el)
     meeting_day = brussels_day(assembly.starts_at)
 
+    def item_close(item: AgendaItem) -> dict[str, Any] | None:
+        return next((closes[cid] for cid in (item.contest_id, f"{item.contest_id}-a", f"{item.contest_id}-b")
+                     if cid in closes), None)
+
     def closed_early(item: AgendaItem) -> dict[str, Any] | None:
         """When the chair closed this item's vote before the general close (its counts are those of
         that moment: the sums frozen at its close), and whether on the meeting's day."""
-        close = next((closes[cid] for cid in (item.contest_id, f"{item.contest_id}-a", f"{item.contest_id}-b")
-                      if cid in closes), None)
+        close = item_close(item)
         if close is None:
             return None
         return {"at": close["at"], "meeting_day": brussels_day(close["at"]) == meeting_day}
+
+    def participants_in(item: AgendaItem) -> int:
+        """Who took part in the item's vote: the meeting's turnout, or that of the moment the chair
+        closed it when they closed it early."""
+        close = item_close(item)
+        taking_part = participants if close is None else turnout(assembly, until=close).participants
+        return max(taking_part, ballots_for(item.contest_id))
 
     out = []
     for item in assembly.items:
@@ -202,7 +227,7 @@ def results(assembly: Assembly) -> list[dict[str, Any]] | None:
                     if c["yes"]["total"] is not None else None
             outcome = rules.resolution_outcome(per, total=total, majority=item.majority.value,
                                                abstentions_count=item.abstentions_count,
-                                               participants=max(participants, ballots_for(item.contest_id)),
+                                               participants=participants_in(item),
                                                electorate=electorate,
                                                quorum_percent=assembly.quorum_percent, min_count=assembly.min_count)
             out.append({"item": item, "kind": "resolution", "outcome": outcome, "closed_early": closed_early(item)})

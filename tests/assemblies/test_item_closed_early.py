@@ -187,3 +187,71 @@ def test_the_results_csv_of_no_assembly_or_no_result_is_not_found(client, world)
     for slug in ("nope", "ga-test%00", "x" * 5000, "ga-test\u200b"):
         assert client.get(f"/assemblies/{slug}/results.csv").status_code in (400, 404), slug
     assert client.get("/assemblies/ga-test/results.csv").status_code == 404  # not tallied yet
+
+
+def _quorum_world(w, before_close, after_close):
+    """Quorum 60 % of six electors (four members taking part needed). ``before_close(electors)`` and
+    ``after_close(electors)`` run around the close of the first resolution; then the others vote and
+    the result is tallied. Returns the result rows by item id and the closed item."""
+    w.assembly.quorum_percent = 60
+    services.convene(w.assembly)
+    services.open_vote(w.assembly)
+    db.session.commit()
+    meeting_day(w)
+    electors = _electors(w)
+    before_close(electors)
+    item = next(i for i in w.assembly.items if i.kind is ItemKind.RESOLUTION)
+    services.close_item(w.assembly, item)
+    after_close(electors)
+    tally(w.assembly, w.kits)
+    db.session.commit()
+    return {row["item"].id: row for row in queries.results(w.assembly)}, item
+
+
+def test_an_item_closed_early_counts_its_quorum_at_its_close(world):
+    def before(electors):
+        cast_for(world.assembly, electors[:2], world.rng)
+        services.check_in(world.assembly, electors[5].member)  # in the hall before the close: takes part
+
+    def after(electors):
+        cast_for(world.assembly, electors[2:4], world.rng)  # too late for the closed item
+        services.check_in(world.assembly, electors[4].member)  # arrived after its close
+
+    rows, item = _quorum_world(world, before, after)
+    closed = rows[item.id]["outcome"]
+    assert (closed.quorum, closed.participants, closed.quorum_met, closed.adopted) == (4, 3, False, False)
+    others = [r["outcome"] for r in rows.values() if r["kind"] == "resolution" and r["item"].id != item.id]
+    # The items still open at the end count the whole meeting: four ballots and two members in the hall.
+    assert others and all(o.participants == 6 and o.quorum_met for o in others)
+    assert queries.turnout(world.assembly).participants == 6
+
+
+def test_a_proxy_standing_at_the_close_counts_and_one_ended_before_does_not(world):
+    def before(electors):
+        cast_for(world.assembly, electors[:2], world.rng)
+        services.give_proxy(world.assembly, electors[2].member, electors[0].member)  # stands at the close
+        services.give_proxy(world.assembly, electors[3].member, electors[1].member)
+        services.end_proxy(world.assembly, electors[3].member)  # taken back before the close
+        services.check_in(world.assembly, electors[5].member)
+
+    rows, item = _quorum_world(world, before, lambda electors: None)
+    closed = rows[item.id]["outcome"]
+    assert (closed.participants, closed.quorum_met) == (4, True)
+
+
+@pytest.mark.parametrize("language, said", [
+    ("en", "Quorum: 4 members taking part needed; 3 had taken part when its vote closed."),
+    ("fr", "Quorum : 4 sociétaires participants requis ; 3 avaient participé à la clôture de son vote."),
+    ("nl", "Quorum: 4 deelnemende leden vereist; 3 hadden deelgenomen toen de stemming erover sloot."),
+])
+def test_the_results_page_says_who_had_taken_part_when_an_item_closed(client, world, language, said):
+    def before(electors):
+        cast_for(world.assembly, electors[:3], world.rng)
+
+    _quorum_world(world, before, lambda electors: cast_for(world.assembly, electors[3:], world.rng))
+    world.members[0].account.language = language
+    db.session.commit()
+    sign_in(client, world.members[0].account)
+    page = _text(client.get("/assemblies/ga-test/results").get_data(as_text=True))
+    assert said in page, page
+    assert "6 took part." in page or "6 ont participé." in page or "6 namen deel." in page
