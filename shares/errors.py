@@ -36,6 +36,12 @@ class IdentityInRegister(DomainError):
         self.holder = holder
 
 
+class IdentityNumberFixed(DomainError):
+    """A member changing or removing the national or enterprise number the register holds for them: it is
+    what makes one person (or one company) one member, and a number emptied would let them join a
+    second time; the cooperative corrects it."""
+
+
 class ExcludedIdentity(IdentityInRegister):
     """The national or enterprise number of a person excluded (``holder``, on ``on``): only the board admits
     them again, so no membership is made with it unless staff give the board's readmission decision."""

@@ -35,12 +35,17 @@ NAME_REQUIRED = {"first_name": _l("Enter the first name."), "last_name": _l("Ent
                  "legal_name": _l("Enter the name of the company or association.")}
 
 
+MAX_NUMBER_TYPED = 64  # an IBAN (34 characters) or a national number typed with spaces and dots fits
+
+
 def _stdnum_field(module, message):
     """A validator that checks with python-stdnum and replaces the data with its compact form."""
     def check(form, field):
         if not field.data:
             field.data = None
             return
+        if len(field.data) > MAX_NUMBER_TYPED:  # python-stdnum would read thousands of digits as an int
+            raise ValidationError(message)
         try:
             field.data = module.validate(field.data)
         except StdnumError:
@@ -104,22 +109,37 @@ class PersonFields(FlaskForm):
     validate_postcode = _postcode_fits_country
 
 
+def format_identity_number(name: str, number: str) -> str:
+    """A stored compact national or enterprise number the way people write it."""
+    if name == "national_number":
+        return std_nn.format(number)
+    if len(number) == 10:  # python-stdnum has no formatter for it: 0403.170.701
+        return f"{number[:4]}.{number[4:7]}.{number[7:]}"
+    return number
+
+
 class ProfileForm(PersonFields):
     version = VersionField(validators=VERSION)
     enterprise_number = StringField(_l("Enterprise number (optional)"), validators=[
         _stdnum_field(std_be_vat, _l("This is not a valid Belgian enterprise number (like 0403.170.701)."))])
-    iban = StringField(_l("Bank account (IBAN, optional)"), validators=[IBAN_CHECK])
+    iban = StringField(_l("Bank account (IBAN, optional)"), validators=[IBAN_CHECK, _not_ours])
 
     def __init__(self, *args, legal: bool = False, **kwargs):
         super().__init__(*args, **kwargs)
         self.legal = legal
-        if not self.is_submitted():  # show stored compact numbers the way people write them
-            for field, module in ((self.iban, std_iban), (self.national_number, std_nn)):
-                if field.data:
-                    field.data = module.format(field.data)
-            number = self.enterprise_number.data
-            if number and len(number) == 10:  # python-stdnum has no formatter for it: 0403.170.701
-                self.enterprise_number.data = f"{number[:4]}.{number[4:7]}.{number[7:]}"
+        member = kwargs.get("obj")
+        # The member's kind has one identity number; one the register holds is shown, not edited
+        # (services.update_profile refuses a change): ``fixed_number`` is it, written out.
+        name = "enterprise_number" if legal else "national_number"
+        delattr(self, "national_number" if legal else "enterprise_number")
+        held = getattr(member, name, None) if member is not None else None
+        self.fixed_number = format_identity_number(name, held) if held else None
+        if held:
+            delattr(self, name)
+        if not self.is_submitted() and self.iban.data:  # the stored compact IBAN, the way people write it
+            self.iban.data = std_iban.format(self.iban.data)
+        if not self.is_submitted() and not held and getattr(self, name).data:
+            getattr(self, name).data = format_identity_number(name, getattr(self, name).data)
         if legal:
             self.legal_name.validators = [DataRequired(NAME_REQUIRED["legal_name"]), Length(max=200), NO_MARKUP]
         else:
@@ -256,6 +276,8 @@ class EuroAmountField(StringField):
         text = "".join(c for c in self.raw if not c.isspace()).replace("€", "").removesuffix("EUR").strip()
         if not text:
             return
+        if len(text) > 40:  # longer than any amount is written: too large, before Python reads the digits
+            raise ValueError(_l("This amount is too large."))
         try:
             self.data = parse_euros(text, signed=self.signed)
         except ValueError as exc:

@@ -108,6 +108,8 @@ register_messages({
     errors.IdentityInRegister: _l("This national or enterprise number cannot start a new membership: one "
                                   "person is one member. If you are a member already, sign in with your e-mail "
                                   "address; otherwise contact the cooperative."),
+    errors.IdentityNumberFixed: _l("Your national or enterprise number is in the register: you cannot change or "
+                                   "remove it yourself. If it is wrong, write to the cooperative."),
     errors.IdentityTakenSinceExit: lambda exc: str(_l(
         "%(name)s (member %(number)s) has had this member's national or enterprise number since they left: one "
         "person is one member, so this exit cannot be undone.", name=exc.holder.name, number=exc.holder.number)),

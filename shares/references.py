@@ -23,6 +23,8 @@ def reference_for(base: int) -> str:
 
 def parse_reference(text: str) -> str:
     """Staff- or bank-typed communication to its 12 compact digits; InvalidReference(reason) if not."""
+    if len(text) > 40:  # python-stdnum would read thousands of digits as an int
+        raise InvalidReference("length")
     try:
         return ogm_vcs.validate(text.strip().replace("*", "+").replace(".", "/").replace("-", "/"))
     except InvalidChecksum:

@@ -12,11 +12,12 @@ from app import audit
 from app.extensions import db
 from app.models import Account
 from app.uow import savepoint
-from shares.errors import DuplicateEmail, IdentityInRegister, LegalPersonInCategoryA, StaleEdit
+from shares.errors import DuplicateEmail, IdentityInRegister, IdentityNumberFixed, LegalPersonInCategoryA, StaleEdit
 from shares.models import Category, Member, MemberKind
 
+IDENTITY_FIELDS = ("national_number", "enterprise_number")
 PROFILE_FIELDS = ("first_name", "last_name", "legal_name", "street", "postcode", "city", "country",
-                  "national_number", "enterprise_number", "iban")
+                  *IDENTITY_FIELDS, "iban")
 OPTIONAL_FIELDS = {"legal_name", "national_number", "enterprise_number", "iban"}
 
 
@@ -91,7 +92,9 @@ def update_profile(member: Member, expected_version: int, language: str, **field
     """Apply a profile edit made on version ``expected_version``; a stale copy raises StaleEdit."""
     if member.version != expected_version:
         raise StaleEdit()
-    numbers = {f: fields[f] for f in ("national_number", "enterprise_number")  # a number changed to another's
+    if any(getattr(member, f) and f in fields and fields[f] != getattr(member, f) for f in IDENTITY_FIELDS):
+        raise IdentityNumberFixed()
+    numbers = {f: fields[f] for f in IDENTITY_FIELDS  # a number given now that another membership has
                if fields.get(f) and fields[f] != getattr(member, f)}
     check_identity(numbers, except_member_id=member.id)
     before = audit.snapshot(member, PROFILE_FIELDS) | {"language": member.account.language}

@@ -29,7 +29,7 @@ def profile():
                        data=None if request.method == "POST" else {"language": member.account.language,
                                                                    "version": member.version})
     if form.validate_on_submit():
-        fields = {name: getattr(form, name).data for name in services.PROFILE_FIELDS}
+        fields = {name: getattr(form, name).data for name in services.PROFILE_FIELDS if name in form}
         try:
             with unit_of_work():
                 services.update_profile(member, form.version.data, form.language.data, **fields)
@@ -38,7 +38,7 @@ def profile():
                     "check them against the saved profile and save again."), "error")
             form.version.data = member.version
             return render_template("shares/profile.html", form=form, member=member), 409
-        except IdentityInRegister as exc:
+        except IdentityInRegister as exc:  # only a number the member gives now, so its field is on the form
             field = form.enterprise_number if member.kind is MemberKind.LEGAL else form.national_number
             field.errors.append(_("Another membership has this number: check it, or contact the cooperative."))
             return render_template("shares/profile.html", form=form, member=member), exc.status

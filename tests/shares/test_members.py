@@ -1,6 +1,8 @@
 """Members: profile editing with checked identity numbers, staff search."""
 from __future__ import annotations
 
+from html import unescape
+
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -21,12 +23,12 @@ def _post(client, member, **changes):
 def test_member_edits_profile_and_it_is_audited(client, login_as, db):
     account = login_as("member")
     member = member_for_account(account.id)
-    response = _post(client, member, national_number="85.07.30-033.28", iban="be71 0961 2345 6769")
+    response = _post(client, member, national_number="85.07.30-033.28", iban="be62 5100 0754 7061")
     assert response.status_code == 302
     db.session.expire_all()
     assert (member.first_name, member.city, member.language) == ("Lotte", "Gent", "nl")
     assert member.national_number == "85073003328"
-    assert member.iban == "BE71096123456769"
+    assert member.iban == "BE62510007547061"
     entry = db.session.scalar(select(AuditEntry).where(AuditEntry.action == "shares.member.profile_update"))
     assert entry.after["city"] == "Gent" and entry.before["city"] == "Bruxelles"
     # The confirmation is in the language just chosen (Dutch), like the page it shows on.
@@ -59,6 +61,55 @@ def test_legal_person_needs_a_valid_enterprise_number(client, login_as, db):
     assert client.post("/me", data={**data, "enterprise_number": "0403.170.701"}).status_code == 302
     db.session.expire_all()
     assert member.enterprise_number == "0403170701"
+
+
+@pytest.mark.parametrize("posted", ["", "0597.989.459"])
+def test_a_company_cannot_empty_or_change_its_enterprise_number(client, login_as, db, make_member, posted):
+    """Emptied, the number would let the same company join again as a second member, with a second vote."""
+    account = login_as("member", kind=MemberKind.LEGAL, category=Category.B, enterprise_number="0403170701",
+                       legal_name="VZW Klank")
+    member = member_for_account(account.id)
+    page = client.get("/me").text
+    assert "0403.170.701" in page and 'name="enterprise_number"' not in page
+    assert "It is in the register: if it is wrong, write to the cooperative." in page
+    data = {**PROFILE, "legal_name": "VZW Klank", "city": "Leuven", "version": member.version}
+    assert _post(client, member, **data, enterprise_number=posted).status_code == 302  # the field is not read
+    db.session.expire_all()
+    assert (member.enterprise_number, member.city) == ("0403170701", "Leuven")
+
+
+def test_a_person_can_add_a_national_number_but_not_change_it(client, login_as, db):
+    account = login_as("member")
+    member = member_for_account(account.id)
+    assert _post(client, member, national_number="85.07.30-033.28").status_code == 302
+    db.session.expire_all()
+    page = client.get("/me").text
+    assert "85.07.30-033.28" in page and 'name="national_number"' not in page
+    assert _post(client, member, national_number="").status_code == 302
+    db.session.expire_all()
+    assert member.national_number == "85073003328"
+
+
+def test_the_service_refuses_a_changed_identity_number_in_words(app, db, make_member):
+    from app.errors import error_message
+    from shares.errors import IdentityNumberFixed
+    from shares.services import update_profile
+
+    member = make_member(national_number="85073003328")
+    with pytest.raises(IdentityNumberFixed) as refused:
+        update_profile(member, member.version, "en", national_number=None)
+    with app.test_request_context():
+        assert "you cannot change or remove it yourself" in error_message(refused.value)
+    assert member.national_number == "85073003328"
+
+
+def test_the_profile_refuses_the_cooperative_s_own_account(client, login_as, db):
+    account = login_as("member")
+    member = member_for_account(account.id)
+    response = _post(client, member, iban="BE71 0961 2345 6769")
+    assert response.status_code == 400 and "the cooperative's own account" in unescape(response.text)
+    db.session.expire_all()
+    assert member.iban is None
 
 
 def test_stale_edit_is_a_conflict_and_keeps_the_input(client, login_as, db):
