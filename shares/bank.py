@@ -434,6 +434,7 @@ class Returned:
     paid_on: date | None = None
     register_cents: int = 0  # taken out of the register's payments
     refund_list_cents: int = 0  # no longer to pay back: taken off the refund list
+    kept_cents: int = 0  # no longer kept beyond what was due: taken off the queue (kept again after a call-off too)
     left: bool = False  # the member's exit is in force: nothing is asked of them again
     application_reopened: bool = False  # the application waits for its payment again
     reinstatement_undone: bool = False  # the lapse this payment ended is in force again
@@ -562,6 +563,8 @@ def payment_returned(tx: BankTransaction, request: PaymentRequest, *, expected_v
     left_to_take = returned.amount_cents - sum(e.amount_cents for e in returned.entries)
     for kept in returned.kept:  # a refused application's refund may hold more than this one transfer
         taken = min(kept.amount_cents, left_to_take)
+        if kept.decision is None:
+            returned.kept_cents += taken
         surpluses.take_back(kept, taken, actor=actor, note=why)
         left_to_take -= taken
     returned.refund_list_cents = listed_before - _listed_cents(request.member_id)
@@ -582,7 +585,7 @@ def payment_returned(tx: BankTransaction, request: PaymentRequest, *, expected_v
                  after={"status": MatchStatus.RETURNED, "payment_request": request.id,
                         "entries": [e.id for e in returned.entries], "kept": [k.id for k in returned.kept],
                         "returned_cents": returned.amount_cents, "register_cents": returned.register_cents,
-                        "refund_list_cents": returned.refund_list_cents,
+                        "refund_list_cents": returned.refund_list_cents, "kept_cents": returned.kept_cents,
                         "due_cents": 0 if request.status is PaymentStatus.CANCELLED else request.due_cents,
                         "application_reopened": returned.application_reopened,
                         "reinstatement_undone": returned.reinstatement_undone, "reason": reason})

@@ -333,11 +333,21 @@ class RefundNotListed(Conflict):
     """The refund left the list meanwhile (called off by someone else, or taken back by the bank)."""
 
 
+class RefundCalledOff(RefundNotListed):
+    """Staff called this refund off (``called_off_at``): nobody decided it, it is no longer to be paid back
+    nor decided, and its money was kept again, a row of its own to decide."""
+
+    def __init__(self, called_off_at) -> None:
+        super().__init__(f"called off at {called_off_at}")
+        self.called_off_at = called_off_at
+
+
 class RefundMustBePaid(DomainError):
     """A refund of this ``kind`` is owed: calling it off would keep money that is not the cooperative's (a
-    departed member's capital, shares redeemed, money paid after an exit, a refused application's money),
-    or could not put back a partial payment that left the register. Only money kept beyond what was due
-    goes back to be decided again."""
+    departed member's capital, shares redeemed, money paid after an exit, a refused application's money,
+    money kept beyond what was due for someone who has left), or could not put back a partial payment that
+    left the register. Only money kept beyond what was due, of a member who stays, goes back to be decided
+    again. A rule, not a race: 422."""
 
     status = 422
 

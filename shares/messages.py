@@ -40,6 +40,8 @@ MUST_BE_PAID = {
                      "the list); if it was paid back another way, mark it as paid back."),
     "after_exit": _l("This money was paid for someone who had left: it buys nothing and must be paid back to the "
                      "payer. If it was paid back another way, mark it as paid back."),
+    "overpayment": _l("This person has left the cooperative: money kept for them beyond what was due can only be "
+                      "paid back. If it was paid back another way, mark it as paid back."),
 }
 
 
@@ -187,6 +189,10 @@ register_messages({
         "cannot be called off.", amount=euros(exc.amount_cents), date=format_day(brussels_day(exc.refunded_at)))),
     errors.RefundNotListed: _l("This refund is no longer on the refund list: someone called it off, or the bank took "
                                "the money back, meanwhile. Reload the list."),
+    errors.RefundCalledOff: lambda exc: str(_l(
+        "This refund was called off on %(date)s: it is no longer to be paid back, nor to be decided. Its money was "
+        "kept again, to be decided under Money kept beyond what was due (if it was paid back all the same, decide "
+        "it there as a refund, then mark that one as paid back).", date=format_day(brussels_day(exc.called_off_at)))),
     errors.RefundMustBePaid: lambda exc: str(MUST_BE_PAID[getattr(exc.kind, "value", exc.kind)]),
 })
 
@@ -283,6 +289,7 @@ register_field_labels({
     "first_reminders": _l("First reminders due"), "second_reminders": _l("Second reminders due"),
     "count_matched": _l("Paid into their request"),
     "register_cents": _l("Taken out of the register"), "refund_list_cents": _l("Taken off the refund list"),
+    "kept_cents": _l("Taken off the money kept beyond what was due"),
     "kept": _l("Money kept off the register, taken back (numbers)"),
     "application_reopened": _l("Application waits for its payment again"),
     "reinstatement_undone": _l("Lapse in force again"), "voided": _l("Taken off the refund list in full"),

@@ -45,7 +45,8 @@ from app.models import Account
 from app.uow import savepoint
 from shares import register
 from shares.errors import (FewerSharesImpossible, KeptMoneyNotForShares, MemberLeftMoney, NothingDue, ReasonRequired,
-                           RefundAccountMissing, RefundAlreadyMade, RefundMustBePaid, RefundNotListed, RefundPaidBack,
+                           RefundAccountMissing, RefundAlreadyMade, RefundCalledOff, RefundMustBePaid, RefundNotListed,
+                           RefundPaidBack,
                            RefundStillListed, ReturnedAfterRefund, ShortfallSettled, SurplusAlreadyDecided,
                            SurplusTooSmall)
 from shares.labels import coop_iban_text, iban_text, register_words
@@ -66,9 +67,17 @@ def _claim(surplus: Surplus, decision: SurplusDecision, actor: Account | None, n
         .values(decision=decision, decided_at=utcnow(), decided_by_id=actor.id if actor else None,
                 decision_note=(note or "").strip()[:500], **values)
         .execution_options(synchronize_session=False))
-    if changed.rowcount != 1:
-        raise SurplusAlreadyDecided()
     db.session.refresh(surplus)
+    if changed.rowcount != 1:
+        _check_not_called_off(surplus)
+        raise SurplusAlreadyDecided()
+
+
+def _check_not_called_off(surplus: Surplus) -> None:
+    """A refund staff called off is neither paid back nor decided again (its money was kept again, a row of
+    its own): said with the day it was called off, since nobody decided it (RefundCalledOff)."""
+    if surplus.called_off_reason is not None and surplus.voided_at is not None:
+        raise RefundCalledOff(surplus.voided_at)
 
 
 def _remainder(surplus: Surplus, amount_cents: int, kind: SurplusKind = SurplusKind.OVERPAYMENT) -> Surplus | None:
@@ -83,6 +92,7 @@ def _remainder(surplus: Surplus, amount_cents: int, kind: SurplusKind = SurplusK
 
 def refund(surplus: Surplus, *, iban: str | None = None, actor: Account | None = None, note: str = "") -> Surplus:
     """Put the surplus on the refund list, to be paid back to ``iban`` (by default the payer's account)."""
+    _check_not_called_off(surplus)
     account = _valid_iban(iban or surplus.refund_iban)
     if account is None:
         raise RefundAccountMissing()
@@ -149,6 +159,7 @@ def credit_next_year(surplus: Surplus, *, actor: Account | None = None, note: st
 def mark_refunded(surplus: Surplus, *, iban: str | None = None, actor: Account | None = None) -> None:
     """The bank transfer back to the payer was made: the surplus leaves the refund list (once). A refund
     listed without an account (a redemption, money after an exit) says which one it was paid to (``iban``)."""
+    _check_not_called_off(surplus)
     account = _valid_iban(surplus.refund_iban) or _valid_iban(iban)
     if account is None:
         raise RefundAccountMissing()
@@ -156,9 +167,10 @@ def mark_refunded(surplus: Surplus, *, iban: str | None = None, actor: Account |
         update(Surplus).where(Surplus.id == surplus.id, Surplus.decision == SurplusDecision.REFUND,
                               Surplus.refunded_at.is_(None), Surplus.voided_at.is_(None))
         .values(refunded_at=utcnow(), refund_iban=account).execution_options(synchronize_session=False))
-    if changed.rowcount != 1:
-        raise SurplusAlreadyDecided()
     db.session.refresh(surplus)
+    if changed.rowcount != 1:
+        _check_not_called_off(surplus)
+        raise SurplusAlreadyDecided()
     audit.record("shares.surplus.refunded", surplus, actor=actor, after={"amount_cents": surplus.amount_cents,
                                                                         "iban": surplus.refund_iban})
 
@@ -168,15 +180,18 @@ def call_off_refusal(kept: Surplus, left: bool | None = None) -> DomainError | N
     refund list, which offers it only when it would be taken (``left``: whether the member's exit is in
     force, when the caller knows it for a whole page). Only money kept beyond what was due goes back to
     be decided again (of a member who has not left: a former member's is only paid back); every other
-    refund is owed (RefundMustBePaid, saying what to do instead)."""
+    refund is owed (RefundMustBePaid, 422, saying what to do instead); one called off already says when
+    (RefundCalledOff)."""
     if kept.refunded_at is not None:
         return RefundPaidBack(kept.amount_cents, kept.refunded_at)
+    if kept.called_off_reason is not None and kept.voided_at is not None:
+        return RefundCalledOff(kept.voided_at)
     if kept.voided_at is not None or kept.decision is not SurplusDecision.REFUND:
         return RefundNotListed()
     if kept.kind is not SurplusKind.OVERPAYMENT:
         return RefundMustBePaid(kept.kind)
     if register.exit_in_force(kept.member_id) if left is None else left:
-        return MemberLeftMoney()
+        return RefundMustBePaid(kept.kind)  # a rule, as for the kinds above: a former member's money is only paid back
     return None
 
 
@@ -216,6 +231,16 @@ def member_refunds(member_id: int) -> list[Surplus]:
                                    .order_by(Surplus.decided_at, Surplus.id)))
 
 
+def kept_again(refunds: list[Surplus]) -> dict[int, Surplus]:
+    """The money each called-off refund among ``refunds`` kept again, by the refund's id (one query): still
+    to decide, decided again, or voided (the bank took it back)."""
+    called_off = [kept.id for kept in refunds if kept.called_off_reason is not None]
+    if not called_off:
+        return {}
+    return {again.source_surplus_id: again
+            for again in db.session.scalars(select(Surplus).where(Surplus.source_surplus_id.in_(called_off)))}
+
+
 def _mail(member_id: int, template: str, key: str, **context) -> None:
     """Queue a mail to the member, once per ``key`` (the outbox's unique dedupe key), in their language."""
     member = db.session.get(Member, member_id)
@@ -229,6 +254,7 @@ def _mail(member_id: int, template: str, key: str, **context) -> None:
 def _check_overpayment(surplus: Surplus) -> None:
     """Extra shares and credit are for money beyond what was due, of a member (not an applicant, nor
     someone whose exit is in force: no renewal is made for them)."""
+    _check_not_called_off(surplus)
     if surplus.decision is not None:
         raise SurplusAlreadyDecided()
     if surplus.kind is not SurplusKind.OVERPAYMENT:

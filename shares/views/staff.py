@@ -96,9 +96,10 @@ def _member_page(member: Member, bound: dict | None = None, status: int = 200):
     # A partly paid request whose short payment still waits for a decision (kept due: nothing to decide).
     short = set(db.session.scalars(surpluses.open_underpayments_statement().with_only_columns(
         Surplus.payment_request_id).where(Surplus.member_id == member.id)))
+    refunds = surpluses.member_refunds(member.id)
     return render_template("shares/member_detail.html", member=member, entries=entries,
                            ahead=register.paid_ahead(entries), requests=requests_,
-                           short_request_ids=short, refunds=surpluses.member_refunds(member.id),
+                           short_request_ids=short, refunds=refunds, kept_again=surpluses.kept_again(refunds),
                            certificate_reasons=standing.standing_reasons(member, today),  # why no certificate
                            position=position, forms=action_forms, today=today, application=application,
                            status=("applicant" if applicant and not position.shares else
@@ -502,7 +503,8 @@ def _payment_returned(tx: BankTransaction, form):
 
 def _plain_return(returned: bank.Returned) -> bool:
     """A member's payment simply leaves the register and its request asks it again."""
-    return (returned.register_cents == returned.amount_cents and not returned.refund_list_cents and not returned.left
+    return (returned.register_cents == returned.amount_cents and not returned.refund_list_cents
+            and not returned.kept_cents and not returned.left
             and not returned.application_reopened and not returned.reinstatement_undone
             and returned.request.status is not PaymentStatus.CANCELLED)
 
@@ -518,6 +520,9 @@ def _return_effects(returned: bank.Returned) -> list[str]:
     if returned.refund_list_cents:
         said.append(_("Taken off the refund list: %(amount)s, no longer to be paid back, since the bank gave that "
                       "money back already.", amount=euros(returned.refund_list_cents)))
+    if returned.kept_cents:
+        said.append(_("Taken off the money kept beyond what was due: %(amount)s, no longer to be decided, since the "
+                      "bank took it back.", amount=euros(returned.kept_cents)))
     if returned.left:
         said.append(_("%(name)s has left the cooperative: the request %(reference)s stays cancelled and nothing is "
                       "asked of them again.", name=name, reference=req.formatted_reference))

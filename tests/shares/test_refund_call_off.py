@@ -4,6 +4,7 @@ twice. Every other refund is owed and is refused in words; one paid back, or cal
 409; a reason is required (not blanks, not invisible characters); two staff at once call it off once."""
 from __future__ import annotations
 
+import re
 import threading
 from datetime import date
 
@@ -16,8 +17,7 @@ from app.errors import DomainError, error_message
 from app.extensions import db
 from app.models import AuditEntry
 from shares import register, surplus as surpluses
-from shares.errors import (MemberLeftMoney, ReasonRequired, RefundMustBePaid, RefundNotListed, RefundPaidBack,
-                           SurplusTooSmall)
+from shares.errors import ReasonRequired, RefundMustBePaid, RefundNotListed, RefundPaidBack, SurplusTooSmall
 from shares.models import Surplus, SurplusDecision, SurplusKind
 from tests.factories import ON_POSTGRES, sign_in
 from tests.shares.test_surplus import _overpaid
@@ -78,7 +78,7 @@ def test_a_called_off_refund_is_kept_again_for_a_new_decision(make_member, make_
     assert register.holding(member).shares == before + 2 and _kept_open_cents() == 0 and _listed_cents() == 2000
     with pytest.raises(RefundNotListed) as twice:  # the same form sent again: nothing moves
         surpluses.call_off(kept, reason=REASON, actor=staff)
-    assert twice.value.status == 409 and "no longer on the refund list" in _said(twice.value)
+    assert twice.value.status == 409 and "This refund was called off on" in _said(twice.value)
     db.session.rollback()
     assert (_listed_cents(), _kept_open_cents()) == (2000, 0)
 
@@ -139,8 +139,9 @@ def test_money_kept_for_someone_who_left_is_only_paid_back(make_member, make_sta
     db.session.commit()
     listed = _listed_cents()
     assert listed == 6000 + 3000  # the kept money, and the share paid back with the exit
-    with pytest.raises(MemberLeftMoney):
+    with pytest.raises(RefundMustBePaid) as refused:  # a rule, as for the other refunds owed: 422
         surpluses.call_off(kept, reason=REASON, actor=staff)
+    assert refused.value.status == 422 and "can only be paid back" in _said(refused.value)
     db.session.rollback()
     assert (_listed_cents(), _kept_open_cents()) == (listed, 0)
 
@@ -174,9 +175,9 @@ def test_two_staff_calling_the_same_refund_off_at_once_move_it_once(make_member,
     for thread in threads:
         thread.join(timeout=60)
     assert list(outcomes.values()).count("done") == 1, outcomes
-    # PostgreSQL makes the second wait for the first, then finds the refund gone: refused in words. SQLite may
+    # PostgreSQL makes the second wait for the first, then finds the refund called off: said so. SQLite may
     # refuse the second writer outright (database locked): nothing of it is kept either.
-    refused = {"RefundNotListed"} if ON_POSTGRES else {"RefundNotListed", "error OperationalError"}
+    refused = {"RefundCalledOff"} if ON_POSTGRES else {"RefundCalledOff", "error OperationalError"}
     assert {*outcomes.values()} - {"done"} <= refused and len(outcomes) == 2, outcomes
     db.session.expire_all()
     assert (_listed_cents(), _kept_open_cents()) == (0, 6000)
@@ -211,7 +212,7 @@ def test_staff_call_a_refund_off_from_the_list_and_the_amounts_follow(client, lo
     assert "The refund of 15.50 € to Olga Overpayer is called off." in queue and "15.50 € kept for Olga Overpayer" in queue
     assert "1 refund to make, 20.00 € in all." in _words(client.get("/staff/payments/refunds"))
     again = client.post(url, data={"reason": REASON})
-    assert again.status_code == 409 and "no longer on the refund list" in _words(again)
+    assert again.status_code == 409 and "This refund was called off on" in _words(again)
     assert "1 refund to make, 20.00 € in all." in _words(again)
     owed = client.post(f"/staff/payments/refunds/{leaving.id}/call-off", data={"reason": REASON})
     assert owed.status_code == 422 and "must be paid back to them" in _words(owed)
@@ -259,3 +260,129 @@ def test_a_bank_return_after_a_call_off_takes_the_money_kept_again(make_member, 
     bank.payment_returned(debit, request, expected_version=debit.version, reason="", actor=staff)
     db.session.commit()
     assert (_listed_cents(), _kept_open_cents()) == (0, 0)
+
+
+def _olga_called_off_then_returned(client, make_member, make_staff):
+    """Olga paid 90 € for one share (30 €): 60 € kept, put on the refund list, the refund called off (the
+    60 € kept again); then the bank takes the 90 € back. Returns the member, the debit and its request."""
+    from shares import bank
+    from shares.camt_writer import Credit, write_camt053
+    from shares.models import BankTransaction
+    from shares.settings import setting
+
+    staff, member, kept = _listed_overpayment(make_member, make_staff)
+    surpluses.call_off(kept, reason=REASON, actor=staff)
+    db.session.commit()
+    request = kept.payment_request
+    bank.import_statement(write_camt053(setting("COOP_IBAN"), "S2", 0, [
+        Credit(-9000, date(2024, 1, 9), "Olga Overpayer", reference=request.reference)]))
+    db.session.commit()
+    debit = db.session.scalar(select(BankTransaction).where(BankTransaction.amount_cents < 0))
+    return member, debit, request
+
+
+def _return_posted(client, debit, request, confirmed: bool):
+    data = {f"tx{debit.id}-version": debit.version, f"tx{debit.id}-action": "returned",
+            f"tx{debit.id}-reference": request.reference}
+    if confirmed:
+        data["confirmed"] = "1"
+    return client.post(f"/staff/payments/queue/{debit.id}", data=data)
+
+
+def test_a_return_after_a_call_off_names_the_money_kept_again_it_takes(client, login_as, make_member, make_staff):
+    """The confirmation and the message name both parts: 30 € out of the register, 60 € kept again no longer
+    kept; the member's page shows the kept money gone, with its amount."""
+    login_as("staff")
+    member, debit, request = _olga_called_off_then_returned(client, make_member, make_staff)
+    asked = _words(_return_posted(client, debit, request, confirmed=False))
+    assert "Taken out of the share register for Olga Overpayer: 30.00 €." in asked
+    assert ("Taken off the money kept beyond what was due: 60.00 €, no longer to be decided, since the bank took it "
+            "back.") in asked
+    assert "Payment returned: 90.00 € is taken out of the register" not in asked  # not all of it was in the register
+    assert (_listed_cents(), _kept_open_cents()) == (0, 6000)  # nothing changed before the confirmation
+    assert _return_posted(client, debit, request, confirmed=True).status_code == 302
+    queue = _words(client.get("/staff/payments/queue"))
+    assert ("Payment returned. Taken out of the share register for Olga Overpayer: 30.00 €. Taken off the money kept "
+            "beyond what was due: 60.00 €") in queue
+    assert (_listed_cents(), _kept_open_cents()) == (0, 0)
+    page = _words(client.get(f"/staff/members/{member.id}"))
+    assert "60.00 € (Paid beyond what was due), decided on" in page
+    assert "the money kept again to be decided again" not in page
+    assert "then the bank took these 60.00 € back on" in page and "nothing of them is kept" in page
+    assert f"Why: {REASON}" in page
+
+
+def test_a_return_of_money_kept_waiting_names_it(client, login_as, make_member, make_staff):
+    """No call-off: 60 € kept beyond what was due, undecided, leave with the return; the confirmation says so."""
+    from shares import bank
+    from shares.camt_writer import Credit, write_camt053
+    from shares.models import BankTransaction
+    from shares.settings import setting
+
+    login_as("staff")
+    _staff, _member, request, _kept = _overpaid(make_member, make_staff, 9000)
+    bank.import_statement(write_camt053(setting("COOP_IBAN"), "S2", 0, [
+        Credit(-9000, date(2024, 1, 9), "Olga Overpayer", reference=request.reference)]))
+    db.session.commit()
+    debit = db.session.scalar(select(BankTransaction).where(BankTransaction.amount_cents < 0))
+    done = bank.payment_returned(debit, request, expected_version=debit.version, reason="", actor=None)
+    assert (done.register_cents, done.refund_list_cents, done.kept_cents) == (3000, 0, 6000)
+    db.session.rollback()
+    asked = _words(_return_posted(client, debit, request, confirmed=False))
+    assert "Taken off the money kept beyond what was due: 60.00 €" in asked
+
+
+def _called_off(make_member, make_staff):
+    staff, member, kept = _listed_overpayment(make_member, make_staff)
+    surpluses.call_off(kept, reason=REASON, actor=staff)
+    db.session.commit()
+    return staff, member, kept
+
+
+def test_acting_on_a_called_off_refund_says_it_was_called_off_not_decided(make_member, make_staff):
+    from app.clock import brussels_day
+    from app.web import format_day
+    from shares.errors import RefundCalledOff
+
+    staff, _member, kept = _called_off(make_member, make_staff)
+    with current_app.test_request_context():
+        day = format_day(brussels_day(kept.voided_at))
+    for act in (lambda: surpluses.mark_refunded(kept, actor=staff),
+                lambda: surpluses.call_off(kept, reason=REASON, actor=staff),
+                lambda: surpluses.refund(kept, actor=staff),
+                lambda: surpluses.buy_shares(kept, actor=staff),
+                lambda: surpluses.credit_next_year(kept, actor=staff)):
+        with pytest.raises(RefundCalledOff) as refused:
+            act()
+        said = _said(refused.value)
+        assert refused.value.status == 409 and f"This refund was called off on {day}" in said, said
+        assert "Someone decided" not in said and "someone called it off" not in said
+        db.session.rollback()
+    assert (_listed_cents(), _kept_open_cents()) == (0, 6000)
+
+
+def test_the_pages_say_a_refund_was_called_off_in_words(client, login_as, make_member, make_staff):
+    login_as("staff")
+    _staff, _member, kept = _called_off(make_member, make_staff)
+    for url, data in ((f"/staff/payments/kept/{kept.id}/refunded", {"iban": ""}),
+                      (f"/staff/payments/refunds/{kept.id}/call-off", {"reason": REASON}),
+                      (f"/staff/payments/kept/{kept.id}/refund", {f"s{kept.id}refund-iban": "BE62510007547061"}),
+                      (f"/staff/payments/kept/{kept.id}/shares", {}),
+                      (f"/staff/payments/kept/{kept.id}/credit", {})):
+        response = client.post(url, data=data)
+        page = _words(response)
+        assert response.status_code == 409, (url, page)
+        assert "This refund was called off on" in page and "Someone decided" not in page, url
+        assert not re.search(r"\d{4}-\d{2}-\d{2}", page), url
+    assert (_listed_cents(), _kept_open_cents()) == (0, 6000)
+
+
+def test_calling_off_a_departed_member_s_refund_is_a_rule_refusal(client, login_as, make_member, make_staff):
+    staff, member, kept = _listed_overpayment(make_member, make_staff)
+    register.resign(member, on=today())
+    db.session.commit()
+    login_as("staff")
+    refused = client.post(f"/staff/payments/refunds/{kept.id}/call-off", data={"reason": REASON})
+    assert refused.status_code == 422
+    assert "money kept for them beyond what was due can only be paid back" in _words(refused)
+    assert (_listed_cents(), _kept_open_cents()) == (6000 + 3000, 0)
