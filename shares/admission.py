@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+from dataclasses import dataclass
 from datetime import date
 
 from flask import current_app, url_for
@@ -418,6 +419,27 @@ def _admissible_from(application: MembershipApplication) -> date | None:
     for a request, so never before the application)."""
     return db.session.scalar(select(func.max(ShareEntry.effective_on)).where(
         ShareEntry.payment_request_id == application.payment_request_id, ShareEntry.kind == EntryKind.PAYMENT))
+
+
+@dataclass(frozen=True)
+class ReceivedBeforeAdmission:
+    """Money a pending application has received: not paid-up capital yet (``register.PAID_FROM`` counts it
+    from the admission), so its pages say it beside a capital paid of 0.00."""
+    cents: int
+    asked_cents: int
+    payments: int
+    last_on: date
+
+
+def received_before_admission(application: MembershipApplication | None) -> ReceivedBeforeAdmission | None:
+    """What a pending ``application`` has received (its payments not taken back), or None."""
+    if application is None or application.status not in register.PENDING_APPLICATION:
+        return None
+    entries = register.payment_entries(application.payment_request)
+    if not entries:
+        return None
+    return ReceivedBeforeAdmission(sum(e.amount_cents for e in entries), application.payment_request.amount_cents,
+                                   len(entries), max(e.effective_on for e in entries))
 
 
 def application_paid_by(request: PaymentRequest) -> MembershipApplication | None:

@@ -57,6 +57,7 @@ def _my_shares_page(member, status: int = 200):
                            entries=entries, ahead=register.paid_ahead(entries),
                            reasons=standing.standing_reasons(member, on),
                            pending=member_requests.member_pending(member), year=on.year, application=application,
+                           received=admission.received_before_admission(application),
                            decided=member_requests.recently_decided(member),
                            can_withdraw=application is not None and admission.withdrawal_refusal(application) is None,
                            can_apply_again=application is not None and admission.reapply_refusal(member) is None,

@@ -25,7 +25,7 @@ from app.uow import dry_run, unit_of_work
 from app.web import euros, format_day, render, wants_partial
 from shares import bank, errors, extracts, forms, queries, register, standing
 from shares import surplus as surpluses
-from shares.admission import application_for
+from shares.admission import application_for, received_before_admission
 from shares.errors import StatementError
 from shares.labels import entry_label, iban_text, refund_account_text, refund_why, statement_problem
 from shares.models import (ApplicationStatus, BankTransaction, Category, EntryKind, Member, PaymentRequest, PaymentStatus,
@@ -102,6 +102,7 @@ def _member_page(member: Member, bound: dict | None = None, status: int = 200):
                            short_request_ids=short, refunds=refunds, kept_again=surpluses.kept_again(refunds),
                            certificate_reasons=standing.standing_reasons(member, today),  # why no certificate
                            position=position, forms=action_forms, today=today, application=application,
+                           received=received_before_admission(application),
                            status=("applicant" if applicant and not position.shares else
                                    application.status.value if application is not None and not position.shares
                                    and application.status in (ApplicationStatus.REFUSED, ApplicationStatus.WITHDRAWN)

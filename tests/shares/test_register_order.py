@@ -103,3 +103,65 @@ def test_admitted_on_the_day_of_payment_the_subscription_comes_first_without_a_r
     assert [e.kind for e in entries] == [EntryKind.SUBSCRIPTION, EntryKind.PAYMENT]
     assert entries[0].id > entries[1].id  # written after the payment that admitted them
     assert register.paid_ahead(entries) == set()
+
+
+def _words(response) -> str:
+    import html
+    import re
+
+    return " ".join(html.unescape(re.sub("<[^>]+>", " ", response.get_data(as_text=True))).replace("\u00a0", " ")
+                    .replace("\u202f", " ").split())
+
+
+def test_money_received_before_admission_is_said_beside_capital_paid(decision_mode, client, login_as, make_staff,
+                                                                     app):
+    """Paid, waiting for the board: 0.00 € paid-up capital, and a sentence says why, with the money and its day,
+    on staff's member page and on the applicant's own page; admitted, the sentence goes and the capital counts."""
+    from app.web import format_day
+
+    price = share_price_cents(Category.A)
+    application = _application(shares=2)
+    paid_on = today() - timedelta(days=3)
+    record_payment(application.payment_request, price, on=today() - timedelta(days=5))
+    record_payment(application.payment_request, price, on=paid_on)
+    db.session.commit()
+    member = application.member
+    with app.test_request_context(headers={"Accept-Language": "en"}):
+        day = format_day(paid_on)
+    login_as("staff")
+    staff_page = _words(client.get(f"/staff/members/{member.id}"))
+    assert "Capital paid 0.00 €" in staff_page
+    assert (f"60.00 € received in 2 payments, the last on {day}: it becomes paid-up capital when the board admits "
+            "them.") in staff_page
+    mine = app.test_client()
+    sign_in(mine, member.account)
+    own = _words(mine.get("/me/shares"))
+    assert "Capital paid 0.00 €" in own
+    assert f"You paid 60.00 € in 2 payments, the last on {day}: it becomes paid-up capital when you are admitted." in own
+    admission.decide(application, admit=True, decision_on=today(), decision_reference="CA-9", actor=make_staff())
+    db.session.commit()
+    admitted = _words(client.get(f"/staff/members/{member.id}"))
+    assert "Capital paid 60.00 €" in admitted and "becomes paid-up capital" not in admitted
+    assert "becomes paid-up capital" not in _words(mine.get("/me/shares"))
+
+
+def test_part_of_the_money_received_before_admission_is_said_with_what_is_still_asked(client, login_as, app):
+    price = share_price_cents(Category.A)
+    application = _application(shares=2)
+    record_payment(application.payment_request, price, on=today())  # half: waits for the rest
+    db.session.commit()
+    member = application.member
+    from app.web import format_day
+
+    with app.test_request_context(headers={"Accept-Language": "en"}):
+        day = format_day(today())
+    login_as("staff")
+    staff_page = _words(client.get(f"/staff/members/{member.id}"))
+    assert "Capital paid 0.00 €" in staff_page
+    assert (f"30.00 € received on {day}, of 60.00 € asked: it becomes paid-up capital once the rest is paid and they "
+            "are admitted.") in staff_page
+    mine = app.test_client()
+    sign_in(mine, member.account)
+    own = _words(mine.get("/me/shares"))
+    assert (f"You paid 30.00 € on {day}, of 60.00 € asked: it becomes paid-up capital once the rest is paid and you "
+            "are admitted.") in own
