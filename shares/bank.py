@@ -502,7 +502,10 @@ def returned_money(tx: BankTransaction, request: PaymentRequest) -> Returned:
         # is kept no longer add up to this transfer, or the request holds less than its payment entry says.
         if (entries or kept) and any(k.decision in _DIVIDING for k in made) and (
                 in_register + kept_cents != amount or in_register > request.paid_cents):
-            raise PaymentDividedSince(amount, amount - kept_cents, kept_cents)
+            credit_ids = {k.id for k in made if k.decision is SurplusDecision.CREDIT}
+            credited = sum(k.amount_cents for k in made if k.id in credit_ids) - sum(
+                k.amount_cents for k in made if k.source_surplus_id in credit_ids)  # what a credit left over is kept
+            raise PaymentDividedSince(amount, amount - kept_cents - credited, kept_cents, credited)
         if (entries or kept) and in_register + kept_cents == amount:
             return Returned(request, amount, entries, kept, paid_on=credit.booking_date)
         refused = _refused_application_refund(request)

@@ -264,14 +264,17 @@ class NotAReturn(DomainError):
 
 class PaymentDividedSince(DomainError):
     """The returned payment (``amount_cents``) was divided since it arrived (fewer shares, shares bought with
-    part of it): ``register_cents`` of it are in the register, ``kept_cents`` on the refund list or waiting for
-    a decision. Nothing is taken back automatically: staff correct by hand."""
+    part of it, next year's membership paid with part of it): ``register_cents`` of it are in the register as
+    shares, ``credited_cents`` paid next year's membership, ``kept_cents`` are on the refund list or waiting
+    for a decision. Nothing is taken back automatically: staff correct by hand."""
 
     status = 422
 
-    def __init__(self, amount_cents: int, register_cents: int, kept_cents: int):
-        super().__init__(f"{amount_cents} cents divided: {register_cents} in the register, {kept_cents} kept")
+    def __init__(self, amount_cents: int, register_cents: int, kept_cents: int, credited_cents: int = 0):
+        super().__init__(f"{amount_cents} cents divided: {register_cents} in the register, {kept_cents} kept, "
+                         f"{credited_cents} credited")
         self.amount_cents, self.register_cents, self.kept_cents = amount_cents, register_cents, kept_cents
+        self.credited_cents = credited_cents
 
 
 class NoPaymentToReturn(DomainError):

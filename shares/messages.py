@@ -85,6 +85,11 @@ register_messages({
         "with the bank, and set this payment aside.", booked=format_day(exc.booked_on))),
     errors.NotAReturn: _l("Only money the bank took back (a debit) can be a payment returned."),
     errors.PaymentDividedSince: lambda exc: str(_l(
+        "The %(amount)s taken back were divided since they arrived: %(register)s are in the register, %(credited)s "
+        "paid next year's membership and %(kept)s are on the refund list or waiting for a decision. A return cannot "
+        "take them out automatically: correct the register, that membership payment and the refund list by hand, "
+        "then set this aside with a reason.", amount=euros(exc.amount_cents), register=euros(exc.register_cents),
+        credited=euros(exc.credited_cents), kept=euros(exc.kept_cents)) if exc.credited_cents else _l(
         "The %(amount)s taken back were divided since they arrived (fewer shares, or shares bought with part of "
         "them): %(register)s are in the register and %(kept)s on the refund list or waiting for a decision. A "
         "return cannot take them out automatically: correct the register and the refund list by hand, then set "

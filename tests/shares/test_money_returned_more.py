@@ -237,3 +237,27 @@ def test_a_return_after_shares_bought_with_the_excess_names_the_rest_kept(make_m
     assert (refused.value.register_cents, refused.value.kept_cents) == (6000, 1000)
     db.session.rollback()
     assert _figures(member) == (2, 6000, 6000) and _refund_list() == [("overpayment", 1000)]
+
+
+def test_a_return_after_next_year_paid_with_the_excess_says_so(make_member):
+    """55 € paid for one share (30 €): the 25 € kept paid next year's membership. The bank takes the 55 € back:
+    refused in words that name each part, the membership paid included (not "shares bought")."""
+    import pytest
+
+    from shares import bank
+    from shares.errors import PaymentDividedSince
+    from tests.shares.test_refund_call_off import _said
+
+    member, request, applied = _paid_by_hand(make_member, 1, 5500)
+    surpluses.credit_next_year(applied.surplus)
+    db.session.commit()
+    tx = _take_back(request, 5500)
+    with pytest.raises(PaymentDividedSince) as refused:
+        bank.payment_returned(tx, request, expected_version=tx.version, reason="", actor=None)
+    assert (refused.value.register_cents, refused.value.credited_cents, refused.value.kept_cents) == (3000, 2500, 0)
+    said = _said(refused.value)
+    assert ("The 55.00 € taken back were divided since they arrived: 30.00 € are in the register, 25.00 € paid next "
+            "year's membership and 0.00 € are on the refund list or waiting for a decision.") in said
+    assert "shares bought" not in said
+    db.session.rollback()
+    assert _figures(member) == (1, 3000, 3000) and tx.in_queue
