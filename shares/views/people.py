@@ -24,7 +24,7 @@ from shares.models import (Category, ExportStatus, Member, MemberKind, Membershi
 from shares.permissions import (can_cancel_payment_request, can_decide_admissions, can_export_register,
                                 can_manage_members, can_record_lapses, can_resolve_payments,
                                 can_send_renewal_letters)
-from shares.errors import FutureDate, ReceivedBeforeAsked
+from shares.errors import FutureDate, MemberLeftMoney, ReceivedBeforeAsked
 from shares.labels import refund_account_text
 from shares.views.blueprint import bp, row_or_404
 from shares.views.public import application_fields, application_refused
@@ -174,6 +174,9 @@ def payment_received(request_id: int):
     payment = row_or_404(PaymentRequest, request_id)
     if payment.status is PaymentStatus.CANCELLED or not payment.due_cents:
         return render("shares/payment_received.html", payment=payment, form=None, status=409)
+    if register.exit_in_force(payment.member_id):  # a rule, said before anything is typed (the page offers no link)
+        return render("shares/payment_received.html", payment=payment, form=None,
+                      refusal=error_message(MemberLeftMoney()), status=422)
     if request.method == "GET":
         form = PaymentReceivedForm(formdata=None, amount_cents=payment.due_cents, effective_on=today(),
                                    seen_paid_cents=payment.paid_cents)

@@ -374,3 +374,24 @@ def test_a_former_member_s_overpayment_is_not_credited_to_next_year(client, logi
         select(Surplus).where(Surplus.kind == SurplusKind.OVERPAYMENT).subquery())) == 1
     from shares.renewal import renewal_request_for
     assert renewal_request_for(member.id, today().year + 1) is None
+
+
+def test_cash_for_a_former_member_is_not_offered_and_refused_as_a_rule(client, login_as, member_with_shares):
+    """A former member's renewal partly paid stays for staff: their page offers no cash form for it, and the form's
+    address says why (422, a rule), before anything is typed; sent anyway, nothing is recorded."""
+    member = member_with_shares(1, on=D(2024, 1, 1), iban=IBAN)
+    renewal = create_payment_request(member, PaymentPurpose.RENEWAL, 2500, year=2024)
+    register.record_payment(renewal, 1000, on=D(2024, 1, 5))
+    register.resign(member, on=D(2024, 2, 1))
+    db.session.commit()
+    login_as("staff")
+    url = f"/staff/payment-requests/{renewal.id}/received"
+    assert url not in client.get(f"/staff/members/{member.id}").get_data(as_text=True)
+    for response in (client.get(url), client.post(url, data={"amount_cents": "15,00", "effective_on": "2024-03-01",
+                                                            "how": "cash", "seen_paid_cents": "1000",
+                                                            "confirmed": "1"})):
+        assert response.status_code == 422
+        assert "has left the cooperative: money received for them buys nothing" in response.get_data(as_text=True)
+        assert 'name="how"' not in response.get_data(as_text=True)
+    db.session.expire_all()
+    assert (renewal.paid_cents, renewal.status) == (1000, PaymentStatus.PARTIALLY_PAID)
