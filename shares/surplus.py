@@ -274,6 +274,7 @@ def _check_overpayment(surplus: Surplus) -> None:
 
 def _short_request(surplus: Surplus) -> PaymentRequest:
     """The request an undecided underpayment concerns, still partly paid (else ShortfallSettled)."""
+    _check_not_called_off(surplus)
     if surplus.kind is not SurplusKind.UNDERPAYMENT or surplus.decision is not None:
         raise SurplusAlreadyDecided()
     request = db.session.get(PaymentRequest, surplus.payment_request_id)

@@ -580,6 +580,7 @@ SURPLUS_FORMS = {
 def _surplus_forms(kept: Surplus, bound: dict | None = None) -> dict:
     out = {name: (bound or {}).get(name) or cls(formdata=None, prefix=f"s{kept.id}{name}")
            for name, cls in SURPLUS_FORMS.get(kept.kind, SURPLUS_FORMS[SurplusKind.OVERPAYMENT])}
+    out.update({name: form for name, form in (bound or {}).items() if name not in out})  # its refusal is said too
     if out["refund"].iban.data is None and kept.refund_iban:
         out["refund"].iban.data = kept.refund_iban
     return out

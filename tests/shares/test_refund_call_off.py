@@ -351,7 +351,9 @@ def test_acting_on_a_called_off_refund_says_it_was_called_off_not_decided(make_m
                 lambda: surpluses.call_off(kept, reason=REASON, actor=staff),
                 lambda: surpluses.refund(kept, actor=staff),
                 lambda: surpluses.buy_shares(kept, actor=staff),
-                lambda: surpluses.credit_next_year(kept, actor=staff)):
+                lambda: surpluses.credit_next_year(kept, actor=staff),
+                lambda: surpluses.keep_due(kept, actor=staff),
+                lambda: surpluses.fewer_shares(kept, actor=staff)):
         with pytest.raises(RefundCalledOff) as refused:
             act()
         said = _said(refused.value)
@@ -368,7 +370,9 @@ def test_the_pages_say_a_refund_was_called_off_in_words(client, login_as, make_m
                       (f"/staff/payments/refunds/{kept.id}/call-off", {"reason": REASON}),
                       (f"/staff/payments/kept/{kept.id}/refund", {f"s{kept.id}refund-iban": "BE62510007547061"}),
                       (f"/staff/payments/kept/{kept.id}/shares", {}),
-                      (f"/staff/payments/kept/{kept.id}/credit", {})):
+                      (f"/staff/payments/kept/{kept.id}/credit", {}),
+                      (f"/staff/payments/short/{kept.id}/keep", {}),
+                      (f"/staff/payments/short/{kept.id}/fewer", {})):
         response = client.post(url, data=data)
         page = _words(response)
         assert response.status_code == 409, (url, page)
