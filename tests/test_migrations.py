@@ -255,6 +255,76 @@ def test_minutes_of_a_second_board_meeting_the_same_day(migrated, capfd):
                                  "created_at) VALUES (2, '2026-09-10', '', 1, 'draft', '', CURRENT_TIMESTAMP)"))
 
 
+def test_a_correction_counts_as_its_set_when_the_sitting_is_downgraded(migrated, capfd):
+    """wgsitting0030a1's downgrade: the older schema keeps one set of minutes per day, a correction being a
+    version of the set it corrects. A day whose first meeting's minutes were corrected, or a day a correction
+    moved minutes onto, with a second meeting's minutes besides, stops the downgrade, naming the day; one set
+    with its correction (even one moving it to the day's second meeting) does not."""
+    insert = sa.text("INSERT INTO wg_minutes (id, meeting_on, sitting, place, version, status, summary, "
+                     "supersedes_id, created_at) VALUES (:id, :day, :sitting, '', :version, :status, '', :supersedes, "
+                     "CURRENT_TIMESTAMP)")
+    rows = [  # 10 September: the morning's minutes corrected and approved, the evening's besides
+            (1, "2026-09-10", 1, 1, "superseded", None), (2, "2026-09-10", 1, 2, "approved", 1),
+            (3, "2026-09-10", 2, 1, "draft", None),
+            # 8 October: minutes of 1 October corrected onto the 8th's second meeting; the 8th's first meeting
+            (4, "2026-10-01", 1, 1, "superseded", None), (5, "2026-10-08", 2, 2, "approved", 4),
+            (6, "2026-10-08", 1, 1, "draft", None),
+            # 12 November: one set, its correction (a draft still) moving it to the day's second meeting
+            (7, "2026-11-12", 1, 1, "approved", None), (8, "2026-11-12", 2, 2, "draft", 7)]
+    with db.engine.begin() as conn:
+        for id_, day, sitting, version, status, supersedes in rows:
+            conn.execute(insert, {"id": id_, "day": day, "sitting": sitting, "version": version, "status": status,
+                                  "supersedes": supersedes})
+    with pytest.raises(SystemExit):
+        downgrade(revision="wgsitting0030a1-1")
+    said = capfd.readouterr().err
+    assert "minutes of several board meetings on one day (2026-09-10 (2 meetings), 2026-10-08 (2 meetings))" in said
+    assert "2026-11-12" not in said
+    with db.engine.begin() as conn:  # nothing was changed: the second meetings are still told apart
+        assert conn.execute(sa.text("SELECT count(*) FROM wg_minutes WHERE sitting = 2")).scalar() == 3
+        conn.execute(sa.text("DELETE FROM wg_minutes WHERE id IN (3, 6)"))
+    downgrade(revision="wgsitting0030a1-1")
+
+
+def test_the_meeting_of_the_day_is_checked_by_the_database(migrated, capfd):
+    """wgsitck0031a1: minutes record the day's first to fourth meeting (ck_wg_minutes_sitting), the partial
+    index of first versions kept through SQLite's copy of the table; an upgrade over minutes saying another
+    meeting stops, naming them."""
+    insert = sa.text("INSERT INTO wg_minutes (id, meeting_on, sitting, place, version, status, summary, "
+                     "supersedes_id, created_at) VALUES (:id, '2026-09-10', :sitting, '', :version, :status, '', "
+                     ":supersedes, CURRENT_TIMESTAMP)")
+    for sitting in (0, 5, -1):
+        with pytest.raises(sa.exc.IntegrityError):
+            with db.engine.begin() as conn:
+                conn.execute(insert, {"id": 1, "sitting": sitting, "version": 1, "status": "draft", "supersedes": None})
+    with db.engine.begin() as conn:  # the fourth meeting; a correction of the first (the index still partial)
+        conn.execute(insert, {"id": 1, "sitting": 1, "version": 1, "status": "approved", "supersedes": None})
+        conn.execute(insert, {"id": 2, "sitting": 1, "version": 2, "status": "draft", "supersedes": 1})
+        conn.execute(insert, {"id": 3, "sitting": 4, "version": 1, "status": "draft", "supersedes": None})
+    with pytest.raises(sa.exc.IntegrityError):  # one set per meeting still
+        with db.engine.begin() as conn:
+            conn.execute(insert, {"id": 4, "sitting": 1, "version": 1, "status": "draft", "supersedes": None})
+    with db.engine.begin() as conn:  # rows that refer to the minutes: the table is copied on SQLite
+        conn.execute(sa.text("INSERT INTO wg_minutes_item (id, minutes_id, position, title, discussion) "
+                             "VALUES (1, 2, 1, 'Budget', '')"))
+    downgrade(revision="wgsitck0031a1-1")
+    with db.engine.begin() as conn:
+        conn.execute(insert, {"id": 4, "sitting": 7, "version": 1, "status": "draft", "supersedes": None})
+    with pytest.raises(SystemExit):
+        upgrade(revision="wgsitck0031a1")
+    assert "these minutes say otherwise: number 4 of 2026-09-10 (meeting 7)" in capfd.readouterr().err
+    with db.engine.begin() as conn:
+        conn.execute(sa.text("DELETE FROM wg_minutes WHERE id = 4"))
+    upgrade(revision="wgsitck0031a1")
+    with db.engine.begin() as conn:
+        assert conn.execute(sa.text("SELECT id, supersedes_id FROM wg_minutes ORDER BY id")).all() == [
+            (1, None), (2, 1), (3, None)]
+        assert conn.execute(sa.text("SELECT minutes_id FROM wg_minutes_item")).scalar() == 2
+        if not ON_POSTGRES:
+            assert conn.execute(sa.text("PRAGMA foreign_key_check")).all() == []
+            assert conn.execute(sa.text("PRAGMA foreign_keys")).scalar() == 1
+
+
 def _a_member_with_a_renewal_request(conn) -> None:
     """Member 1 (account 1) and their renewal request 1, in plain SQL: the models may be ahead of the revision."""
     conn.execute(sa.text("INSERT INTO app_account (id, email, display_name, language, session_version, active, "

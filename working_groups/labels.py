@@ -49,8 +49,8 @@ def status_label(value) -> str:
     return str(LABELS.get(key, key))
 
 
-# Which of the day's board meetings minutes record (BoardMinutes.sitting): the choice on their form, and the
-# words after the day that tell a second meeting's minutes from the first's.
+# Which of the day's board meetings minutes record (BoardMinutes.sitting, 1 to MAX_SITTING): the choice on their
+# form, and the words after the day that tell a second meeting's minutes from the first's.
 SITTINGS = {1: _l("The first (or only) meeting of the day"), 2: _l("The second meeting of the day"),
             3: _l("The third meeting of the day"), 4: _l("The fourth meeting of the day")}
 _SITTING_AFTER_DAY = {2: _l("%(date)s (second meeting of the day)"), 3: _l("%(date)s (third meeting of the day)"),

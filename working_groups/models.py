@@ -301,6 +301,10 @@ class MinutesStatus(str, enum.Enum):
     SUPERSEDED = "superseded"
 
 
+# A board meets at most this many times a day (working_groups.labels.SITTINGS words each of them).
+MAX_SITTING = 4
+
+
 class BoardMinutes(db.Model):
     """One version of the minutes of a board meeting. Approved minutes are frozen: a correction is a
     new version citing this one (``supersedes_id`` is unique: one correction per version). A meeting,
@@ -311,7 +315,8 @@ class BoardMinutes(db.Model):
     __tablename__ = "wg_minutes"
     __table_args__ = (Index("uq_wg_minutes_meeting_first", "meeting_on", "sitting", unique=True,
                             sqlite_where=sql_text("supersedes_id IS NULL AND status <> 'superseded'"),
-                            postgresql_where=sql_text("supersedes_id IS NULL AND status <> 'superseded'")),)
+                            postgresql_where=sql_text("supersedes_id IS NULL AND status <> 'superseded'")),
+                      CheckConstraint(f"sitting BETWEEN 1 AND {MAX_SITTING}", name="sitting"))
 
     id: Mapped[int] = mapped_column(primary_key=True)
     meeting_on: Mapped[date] = mapped_column(Date, index=True)
