@@ -8,7 +8,8 @@ from flask_login import current_user
 from app.errors import DomainError, error_message
 from app.forms import say_refusal
 from app.extensions import db
-from working_groups.errors import ApprovalBeforeMeeting, DateToCome, DateTooEarly, MinutesExist
+from working_groups.errors import (ApprovalBeforeMeeting, DateToCome, DateTooEarly, MinutesExist, NoEarlierMeeting,
+                                   NotAMeetingOfTheDay)
 
 bp = Blueprint("working_groups", __name__, template_folder="templates")
 
@@ -27,14 +28,17 @@ def refused(template: str, exc: DomainError, **context):
 
 
 DATE_REFUSALS = (DateToCome, DateTooEarly, ApprovalBeforeMeeting, MinutesExist)
+SITTING_REFUSALS = (NoEarlierMeeting, NotAMeetingOfTheDay)
 
 
 def refusal_on(form, exc: DomainError, date_field: str | None = None) -> str | None:
     """The service's refusal on the form that asked: beside ``date_field`` when it is about that date,
-    else above the form (``form_errors``), so the person sees it where they correct it. Returns the
-    sentence for the top of the page when the form may be gone from it (a conflict: the thing moved on,
-    an answer already given), else None."""
-    say_refusal(form, exc, date_field if isinstance(exc, DATE_REFUSALS) else None)
+    beside the meeting of the day (``sitting``) when it is about that, else above the form
+    (``form_errors``), so the person sees it where they correct it. Returns the sentence for the top of
+    the page when the form may be gone from it (a conflict: the thing moved on, an answer already given),
+    else None."""
+    field = date_field if isinstance(exc, DATE_REFUSALS) else "sitting" if isinstance(exc, SITTING_REFUSALS) else None
+    say_refusal(form, exc, field)
     return error_message(exc) if exc.status == 409 else None
 
 

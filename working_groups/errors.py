@@ -122,6 +122,17 @@ class NotAMeetingOfTheDay(WorkingGroupError):
     status = 422
 
 
+class NoEarlierMeeting(WorkingGroupError):
+    """Minutes of the day's second (third, fourth) meeting for a day whose meeting before it has no minutes:
+    a second meeting follows a first one (``day``, ``sitting``: the meeting asked for)."""
+
+    status = 422
+
+    def __init__(self, day, sitting: int) -> None:
+        super().__init__(f"no meeting {sitting - 1} on {day}")
+        self.day, self.sitting = day, sitting
+
+
 class BadVotes(WorkingGroupError):
     status = 422
 
@@ -215,6 +226,16 @@ def _minutes_exist(exc: MinutesExist) -> str:
     return f"{said} {again}"
 
 
+def _no_earlier_meeting(exc: NoEarlierMeeting) -> str:
+    from app.web import format_day
+    from working_groups.labels import SITTINGS
+
+    return str(_l("There are no minutes of an earlier board meeting on %(date)s: these cannot be those of “%(asked)s”. "
+                  "Choose “%(earlier)s”, or write the minutes of the earlier meeting first.",
+                  date=format_day(exc.day, "long"), asked=SITTINGS[exc.sitting],
+                  earlier=SITTINGS[exc.sitting - 1]))
+
+
 def _too_early(exc: DateTooEarly) -> str:
     from app.web import format_day
 
@@ -262,6 +283,7 @@ register_messages({
     AlreadyCorrected: _l("A correction of this version already exists."),
     MinutesExist: _minutes_exist,
     NotAMeetingOfTheDay: _l("Choose which of the day's board meetings the minutes record, from the list."),
+    NoEarlierMeeting: _no_earlier_meeting,
     BadVotes: _l("There cannot be more votes than board members present."),
     NoBoardMembers: _l("There is no board member to list: give the board role to its members first."),
     DateToCome: _l("This date is still to come: only what has already happened is recorded, dated today at the "

@@ -20,8 +20,8 @@ from app.uow import savepoint
 from shares.models import Member, fold
 from working_groups.errors import (AlreadyApproved, AlreadyCorrected, ApprovalBeforeMeeting, BadVotes, DateToCome,
                                    EmptyText, IllegalTransition, MeetingDateMissing, MinutesExist, MinutesFrozen,
-                                   NoBoardMembers, NotABoardAttendee, NotAMeetingOfTheDay, NotDiscardable,
-                                   SynthesisIncomplete)
+                                   NoBoardMembers, NoEarlierMeeting, NotABoardAttendee, NotAMeetingOfTheDay,
+                                   NotDiscardable, SynthesisIncomplete)
 from working_groups.labels import SITTINGS
 from working_groups.models import (LANGUAGES, AttendanceStatus, BoardMinutes, MinutesApproval, MinutesAttendee,
                                    MinutesComment, MinutesDecision, MinutesItem, MinutesStatus, Synthesis)
@@ -85,10 +85,13 @@ def minutes_of_meeting(day: date, sitting: int = 1, besides: BoardMinutes | None
 
 def _one_set_per_meeting(day: date, sitting: int, minutes: BoardMinutes | None = None) -> None:
     """A board meeting has one set of minutes (a correction is a new version of them, not a second set);
-    a second meeting the same day is another meeting, said so by its ``sitting``."""
+    a second meeting the same day is another meeting, said so by its ``sitting``, and follows a first one
+    that has its minutes (other than ``minutes``, which would leave it)."""
     existing = minutes_of_meeting(day, sitting, besides=minutes)
     if existing is not None:
         raise MinutesExist(day, existing, sitting)
+    if sitting > 1 and minutes_of_meeting(day, sitting - 1, besides=minutes) is None:
+        raise NoEarlierMeeting(day, sitting)
 
 
 @contextmanager

@@ -21,11 +21,12 @@ from working_groups import queries, services
 from working_groups.errors import (AlreadyAnswered, AlreadyApproved, AlreadyCorrected, AlreadyInGroup,
                                    AmendedTextMissing, BadVotes, CallClosed,
                                    DateToCome, DateTooEarly, EmptyText, IllegalTransition, MeetingDateMissing,
-                                   MinutesExist, MinutesFrozen,
+                                   MinutesExist, MinutesFrozen, NoEarlierMeeting,
                                    NotABoardAttendee, NotAMeetingOfTheDay, NotAMember, NotInGroup,
                                    SynthesisIncomplete)
-from working_groups.models import (AnswerDecision, AttendanceStatus, BoardAnswer, BoardMinutes, CallStatus,
-                                   GroupMembership,
+from working_groups.labels import SITTINGS
+from working_groups.models import (MAX_SITTING, AnswerDecision, AttendanceStatus, BoardAnswer, BoardMinutes,
+                                   CallStatus, GroupMembership,
                                    GroupRole, MinutesStatus, RecommendationStatus)
 
 
@@ -430,6 +431,33 @@ def test_a_second_board_meeting_the_same_day_has_its_own_minutes_chosen_knowingl
     assert [(m.sitting, m.version) for m in db.session.scalars(
         select(BoardMinutes).where(BoardMinutes.meeting_on == date(2026, 9, 10))
         .order_by(BoardMinutes.sitting, BoardMinutes.version))] == [(1, 1), (1, 2), (2, 1), (3, 1)]
+
+
+def test_a_second_meeting_of_the_day_follows_a_first_one():
+    """Minutes of the day's second (third) meeting for a day whose meeting before it has none are refused,
+    drafted or moved there, and nothing is written; once the earlier meeting has its minutes, welcome."""
+    make_board(2)
+    for sitting in (2, 3):
+        with pytest.raises(NoEarlierMeeting) as refused:
+            minutes_service.draft_minutes(date(2026, 9, 10), "Gent", sitting=sitting)
+        assert (refused.value.status, refused.value.day, refused.value.sitting) == (422, date(2026, 9, 10), sitting)
+        db.session.rollback()
+    assert db.session.query(BoardMinutes).count() == 0
+    morning = minutes_service.draft_minutes(date(2026, 9, 10))
+    db.session.commit()
+    with pytest.raises(NoEarlierMeeting):  # the morning's own minutes moved to the evening: no first meeting left
+        minutes_service.update_minutes(morning, meeting_on=date(2026, 9, 10), sitting=2, place="", summary="",
+                                       attendance={})
+    db.session.rollback()
+    with pytest.raises(NoEarlierMeeting):  # a third meeting needs a second
+        minutes_service.draft_minutes(date(2026, 9, 10), sitting=3)
+    db.session.rollback()
+    evening = minutes_service.draft_minutes(date(2026, 9, 10), sitting=2)
+    assert (evening.sitting, db.session.get(BoardMinutes, morning.id).sitting) == (2, 1)
+
+
+def test_the_meetings_of_the_day_offered_are_those_the_database_allows():
+    assert set(SITTINGS) == set(range(1, MAX_SITTING + 1))
 
 
 @pytest.mark.parametrize("sitting", [0, -1, 5, 32767])

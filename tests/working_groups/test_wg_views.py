@@ -477,6 +477,27 @@ def test_a_second_board_meeting_the_same_day_has_its_own_minutes_named_as_the_se
     assert db.session.query(BoardMinutes).count() == 2
 
 
+def test_a_second_meeting_without_a_first_is_refused_beside_the_choice(client, secretary):
+    """The day has no minutes yet: its second meeting's are refused beside *Meeting of the day*, in words,
+    the typing kept, nothing saved; on the edit page too."""
+    make_board(2)
+    sign_in(client, secretary)
+    refused = client.post("/board/minutes/new", data={"meeting_on": "2026-09-10", "sitting": "2", "place": "Gent"})
+    page = text_of(refused)
+    said = ("There are no minutes of an earlier board meeting on 10 September 2026: these cannot be those of "
+            "“The second meeting of the day”. Choose “The first (or only) meeting of the day”, or write the minutes "
+            "of the earlier meeting first.")
+    assert refused.status_code == 422
+    assert f'<p class="error" id="sitting-error">{said}' in page
+    assert 'value="Gent"' in page and '<option selected value="2">' in page
+    assert db.session.query(BoardMinutes).count() == 0
+    morning = make_minutes("draft", meeting_on=date(2026, 9, 10))
+    moved = client.post(f"/board/minutes/{morning.id}/edit", data={"meeting_on": "2026-09-10", "sitting": "2"})
+    assert moved.status_code == 422 and 'id="sitting-error">There are no minutes of an earlier' in text_of(moved)
+    db.session.expire_all()
+    assert db.session.get(BoardMinutes, morning.id).sitting == 1
+
+
 @pytest.mark.parametrize("sitting", ["0", "5", "x", "2.0", "-1"])
 def test_a_meeting_of_the_day_the_form_does_not_offer_is_refused_beside_it(client, secretary, sitting):
     make_board(2)
