@@ -4,6 +4,7 @@ browser claims, and one way to serve it back."""
 from __future__ import annotations
 
 import unicodedata
+from collections.abc import Callable
 from dataclasses import dataclass
 from urllib.parse import quote
 
@@ -27,16 +28,19 @@ def megabytes(size: int) -> int:
     return max(1, size // MEGABYTE)
 
 
-class _LimitInMegabytes:
-    """MAX_BYTES in megabytes, read when a sentence is filled in (``%(size)s``): a form's label, made
-    once at import, still says the limit of the moment."""
+class LimitInMegabytes:
+    """A limit in bytes (``limit()``) in megabytes, read when a sentence is filled in (``%(size)s``): a
+    form's label, made once at import, still says the limit of the moment (a constant, or a setting)."""
+
+    def __init__(self, limit: Callable[[], int]) -> None:
+        self.limit = limit
 
     def __str__(self) -> str:
-        return str(megabytes(MAX_BYTES))
+        return str(megabytes(self.limit()))
 
 
 # The limit as labels, hints and refusals say it ("at most %(size)s MB", "Mo" in French).
-MAX_MEGABYTES = _LimitInMegabytes()
+MAX_MEGABYTES = LimitInMegabytes(lambda: MAX_BYTES)
 
 # Accepted uploads: extension -> (content type, how the file starts).
 TYPES: dict[str, tuple[str, tuple[bytes, ...]]] = {

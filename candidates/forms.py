@@ -10,6 +10,7 @@ from wtforms.validators import InputRequired, Optional, Regexp
 
 from app.forms import DayField, FreeName, IntegerField, Length, MultiCheckboxField, NO_MARKUP, NumberRange
 from candidates.labels import WORDS
+from candidates.photos import PHOTO_MEGABYTES
 from candidates.services import LIMITS
 
 LANGUAGE_CHOICES = [SelectChoice("fr", "Français"), SelectChoice("nl", "Nederlands"), SelectChoice("en", "English")]
@@ -31,7 +32,7 @@ class ApplicationForm(FlaskForm):
                                  validators=[Optional(), Length(max=LIMITS["published_name"]), NO_MARKUP])
     representative_name = StringField(_l("Name of the person representing your organisation"),
                                       validators=[Optional(), Length(max=LIMITS["representative_name"]), NO_MARKUP])
-    photo = FileField(_l("Photo (JPEG, PNG or WebP, up to 5 MB)"))
+    photo = FileField(_l("Photo (JPEG, PNG or WebP, up to %(size)s MB)", size=PHOTO_MEGABYTES))
     biography = TextAreaField(_l("Short biography"), validators=[Optional(), Length(max=LIMITS["biography"])])
     motivation = TextAreaField(_l("Why do you stand?"), validators=[Optional(), Length(max=LIMITS["motivation"])])
     skills = MultiCheckboxField(_l("Skills you bring"), choices=skill_choices(), validate_choice=True)

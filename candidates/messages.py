@@ -9,6 +9,7 @@ from app.errors import register_messages
 from candidates import errors
 from candidates.labels import WORDS
 from candidates.models import Application, Call, Mandate
+from candidates.photos import MAX_PIXELS, PHOTO_MEGABYTES
 from shares.labels import member_number_and_name
 
 FIELD_LABELS = {
@@ -55,7 +56,8 @@ register_messages({
     errors.IncompleteApplication: lambda exc: _join([_l("Your application cannot be sent yet. Still missing:")]
                                                     + [", ".join(str(FIELD_LABELS.get(f, f)) for f in exc.missing) + "."]),
     errors.InvalidPhoto: _l("The photo must be a JPEG, PNG or WebP image. This file is not one."),
-    errors.PhotoTooLarge: _l("The photo is too large: at most 5 MB and 40 million pixels."),
+    errors.PhotoTooLarge: _l("The photo is too large: at most %(size)s MB and %(pixels)s million pixels.",
+                              size=PHOTO_MEGABYTES, pixels=MAX_PIXELS // 1_000_000),
     errors.WrongStatus: _l("This cannot be done with the application in its current state."),
     errors.StaleApplication: _l("Your application was changed elsewhere (another window?) since you opened this "
                                 "page. What you typed is below: check it and save again."),

@@ -7,6 +7,7 @@ import warnings
 
 from flask import current_app
 
+from app.uploads import LimitInMegabytes
 from candidates.errors import InvalidPhoto, PhotoTooLarge
 from candidates.models import Photo
 
@@ -17,6 +18,10 @@ OUTPUT_SIZE = (800, 800)  # the longest side after re-encoding
 
 def max_bytes() -> int:
     return int(current_app.config.get("CANDIDATES_PHOTO_MAX_BYTES", 5 * 1024 * 1024))
+
+
+# The photo's limit as its label and its refusal say it: the setting's, not a figure typed in a sentence.
+PHOTO_MEGABYTES = LimitInMegabytes(max_bytes)
 
 
 def process_photo(data: bytes) -> Photo:

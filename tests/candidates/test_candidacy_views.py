@@ -125,6 +125,25 @@ def test_hostile_photos_are_refused_and_nothing_is_saved(client, login_as, open_
         app.config["CANDIDATES_PHOTO_MAX_BYTES"] = 5 * 1024 * 1024
 
 
+def test_the_photo_limit_said_is_the_setting(client, login_as, open_call, standing_member, app):
+    """The label and the refusal say the photo's own limit (CANDIDATES_PHOTO_MAX_BYTES), not a figure typed
+    in the sentence."""
+    from flask_babel import force_locale
+
+    from app.errors import error_message
+
+    call, member, application, before = _a_draft(client, login_as, open_call, standing_member)
+    app.config["CANDIDATES_PHOTO_MAX_BYTES"] = 3 * 1024 * 1024
+    try:
+        page = client.get(f"/candidates/me/{call.slug}/application").get_data(as_text=True)
+        assert "Photo (JPEG, PNG or WebP, up to 3 MB)" in page and "5 MB" not in page
+        with app.test_request_context(), force_locale("fr"):
+            assert "3 Mo et 40 millions de pixels au plus" in error_message(errors.PhotoTooLarge())
+    finally:
+        app.config["CANDIDATES_PHOTO_MAX_BYTES"] = 5 * 1024 * 1024
+    assert "up to 5 MB" in client.get(f"/candidates/me/{call.slug}/application").get_data(as_text=True)
+
+
 def test_a_published_name_is_a_name_as_on_the_register(client, login_as, open_call, standing_member):
     """It goes on the ballot and its papers: no markup, no emoji, no direction control (shown "Marie Doe",
     kept otherwise), said beside the field, nothing saved."""
