@@ -3,16 +3,17 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from datetime import date
+from datetime import date, datetime, time
 from decimal import Decimal
 
 from flask_babel import format_number, lazy_gettext as _l
-from wtforms import DateField, HiddenField, SelectMultipleField, StringField, fields, validators
+from wtforms import BooleanField, DateField, FileField, HiddenField, SelectMultipleField, fields, validators
+from wtforms.fields.choices import SelectFieldBase
 from wtforms.validators import InputRequired, StopValidation, ValidationError
 from wtforms.widgets import CheckboxInput, ListWidget
 
 from app.errors import DomainError, ReservedName, error_message
-from app.web import reserved_names
+from app.web import format_day, format_moment, number, reserved_names, time_of_day
 
 
 NOT_LISTED = _l("Choose among the options listed. If the page is old, reload it.")
@@ -82,17 +83,50 @@ BIDI_CONTROLS = frozenset("\u061c\u200e\u200f\u202a\u202b\u202c\u202d\u202e\u206
 _JOINERS = frozenset("\u200c\u200d")
 
 
+def _as_typed(field) -> str:
+    """What ``field`` was sent holding, as its reader typed or chose it: a choice by its words, a date in
+    words, a number as their language writes it; nothing for what is no typing (a token, a file, a box
+    ticked) or was not sent."""
+    if isinstance(field, (HiddenField, BooleanField, FileField)) or field.type == "CSRFTokenField" \
+            or not field.raw_data:
+        return ""
+    if isinstance(field, SelectFieldBase):
+        return ", ".join(str(choice.label) for choice in field.iter_choices() if choice.selected)
+    data = field.data
+    if isinstance(data, datetime):
+        return format_moment(data)
+    if isinstance(data, date):
+        return format_day(data, "long")
+    if isinstance(data, time):
+        return time_of_day(data)
+    if isinstance(data, int) and not isinstance(data, bool):
+        return number(data)
+    if isinstance(data, str):
+        return data.strip()
+    return (field.raw_data[0] or "").strip()  # refused by its own rules (a date mistyped): as it was typed
+
+
 def typed_back(form, only=None, labels=None) -> list[tuple[str, str]]:
-    """The text typed in ``form`` that a refusal cannot keep in a form, because what it was for moved on
-    meanwhile (minutes signed, approved or published by a colleague): (label, text) of each text field
-    holding some, for the ``given_back`` macro of ``_macros.html``. ``only``: the names worth giving back
-    (e.g. where the text differs from what stands), in the page's order; else every field, in the form's;
-    ``labels``: a name's label when the field's own does not say which it is."""
+    """What was typed in ``form`` that a refusal cannot keep in a form, because what it was for moved on
+    meanwhile (minutes signed, approved, published or deleted by a colleague): (label, text) of each field
+    sent holding something (texts, dates, choices, numbers, in words: ``_as_typed``), for the
+    ``given_back`` macro of ``_macros.html``. ``only``: the names worth giving back (e.g. where the text
+    differs from what stands), in the page's order; else every field, in the form's; ``labels``: a name's
+    label when the field's own does not say which it is."""
     labels = labels or {}
     fields = [form[name] for name in only if name in form] if only is not None else list(form)
-    return [(str(labels.get(f.name, f.label.text)), f.data.strip()) for f in fields
-            if isinstance(f, StringField) and not isinstance(f, HiddenField) and isinstance(f.data, str)
-            and f.data.strip()]
+    typed = [(f, _as_typed(f)) for f in fields]
+    return [(str(labels.get(f.name, f.label.text)), text) for f, text in typed if text]
+
+
+def _hidden(text: str) -> str | None:
+    """What ``text`` hides that would make it read otherwise than it is kept: "direction" (a direction
+    control, ``BIDI_CONTROLS``), "invisible" (another format character but the joiners), or None."""
+    if not BIDI_CONTROLS.isdisjoint(text):
+        return "direction"
+    if any(unicodedata.category(c) == "Cf" and c not in _JOINERS for c in text):
+        return "invisible"
+    return None
 
 
 def NO_MARKUP(form, field) -> None:
@@ -103,15 +137,29 @@ def NO_MARKUP(form, field) -> None:
     text = field.data or ""
     if "<" in text or ">" in text:
         raise ValidationError(_l("A name or an address cannot contain < or >."))
-    if not BIDI_CONTROLS.isdisjoint(text):
+    hidden = _hidden(text)
+    if hidden == "direction":
         raise ValidationError(_l("A name or an address cannot contain direction marks, invisible characters that "
                                  "change the order in which it reads: type it again without them."))
-    if any(unicodedata.category(c) == "Cf" and c not in _JOINERS for c in text):
+    if hidden == "invisible":
         raise ValidationError(_l("A name or an address cannot contain invisible characters (a zero-width space, a "
                                  "soft hyphen): type it again without them."))
     if any(unicodedata.category(c) in ("So", "Cc", "Co", "Cs", "Cn") for c in text):
         raise ValidationError(_l("A name or an address is written with letters, digits and punctuation: no emoji "
                                  "or other symbol (the register and certificates could not print it)."))
+
+
+def NO_HIDDEN(form, field) -> None:
+    """A title (a document's, a recommendation's, an agenda item's, an assembly's, a call's) or a group's name
+    reads as it is kept: the direction controls and invisible characters ``NO_MARKUP`` refuses in a name on
+    the register are refused here too (markup and symbols do no harm there: such a title is shown as text)."""
+    hidden = _hidden(field.data or "")
+    if hidden == "direction":
+        raise ValidationError(_l("A title or a name cannot contain direction marks, invisible characters that "
+                                 "change the order in which it reads: type it again without them."))
+    if hidden == "invisible":
+        raise ValidationError(_l("A title or a name cannot contain invisible characters (a zero-width space, a "
+                                 "soft hyphen): type it again without them."))
 
 
 class FreeName:

@@ -13,7 +13,8 @@ from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, InputRequired, Optional, Regexp, ValidationError
 
 from app.clock import BRUSSELS
-from app.forms import DayField, FreeName, IntegerField, Length, MultiCheckboxField, NO_MARKUP, NumberRange, Written
+from app.forms import (DayField, FreeName, IntegerField, Length, MultiCheckboxField, NO_HIDDEN, NO_MARKUP, NumberRange,
+                       Written)
 from assemblies import rules
 from assemblies.messages import DATE_ORDER_WORDS, ITEM_KIND_WORDS, TIE_RULE_WORDS
 from assemblies.models import LANGUAGES, Assembly
@@ -24,9 +25,9 @@ WHEN = _l("Enter a date and time.")
 
 
 def _titles(label_fr, label_nl, label_en, max_len=200):
-    return (StringField(label_fr, validators=[DataRequired(REQUIRED), Length(max=max_len)]),
-            StringField(label_nl, validators=[DataRequired(REQUIRED), Length(max=max_len)]),
-            StringField(label_en, validators=[DataRequired(REQUIRED), Length(max=max_len)]))
+    return (StringField(label_fr, validators=[DataRequired(REQUIRED), Length(max=max_len), NO_HIDDEN]),
+            StringField(label_nl, validators=[DataRequired(REQUIRED), Length(max=max_len), NO_HIDDEN]),
+            StringField(label_en, validators=[DataRequired(REQUIRED), Length(max=max_len), NO_HIDDEN]))
 
 
 class ActionForm(FlaskForm):

@@ -8,7 +8,7 @@ from wtforms import BooleanField, HiddenField, RadioField, SelectField, StringFi
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import InputRequired, Optional, Regexp
 
-from app.forms import DayField, FreeName, IntegerField, Length, MultiCheckboxField, NO_MARKUP, NumberRange
+from app.forms import DayField, FreeName, IntegerField, Length, MultiCheckboxField, NO_HIDDEN, NO_MARKUP, NumberRange
 from candidates.labels import WORDS
 from candidates.photos import PHOTO_MEGABYTES
 from candidates.services import LIMITS
@@ -50,9 +50,12 @@ class CallForm(FlaskForm):
         InputRequired(_l("Enter a short name.")), Length(max=64),
         Regexp(r"^[a-z0-9][a-z0-9-]*$", message=_l("Use lower-case letters, digits and hyphens.")),
         FreeName("candidates")])
-    title_fr = StringField(_l("Title in French"), validators=[InputRequired(_l("Enter the title in each language.")), Length(max=200)])
-    title_nl = StringField(_l("Title in Dutch"), validators=[InputRequired(_l("Enter the title in each language.")), Length(max=200)])
-    title_en = StringField(_l("Title in English"), validators=[InputRequired(_l("Enter the title in each language.")), Length(max=200)])
+    title_fr = StringField(_l("Title in French"), validators=[InputRequired(_l("Enter the title in each language.")),
+                                                             Length(max=200), NO_HIDDEN])
+    title_nl = StringField(_l("Title in Dutch"), validators=[InputRequired(_l("Enter the title in each language.")),
+                                                             Length(max=200), NO_HIDDEN])
+    title_en = StringField(_l("Title in English"), validators=[InputRequired(_l("Enter the title in each language.")),
+                                                             Length(max=200), NO_HIDDEN])
     text_fr = TextAreaField(_l("Text of the call in French"), validators=[Optional(), Length(max=5000)])
     text_nl = TextAreaField(_l("Text of the call in Dutch"), validators=[Optional(), Length(max=5000)])
     text_en = TextAreaField(_l("Text of the call in English"), validators=[Optional(), Length(max=5000)])

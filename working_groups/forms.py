@@ -10,7 +10,7 @@ from wtforms import (BooleanField, RadioField, SelectField, StringField, TextAre
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import InputRequired, Optional, Regexp
 
-from app.forms import NOT_LISTED, DayField, FreeName, IntegerField, Length, NumberRange, Written
+from app.forms import NO_HIDDEN, NOT_LISTED, DayField, FreeName, IntegerField, Length, NumberRange, Written
 from app.uploads import MAX_MEGABYTES
 from working_groups.labels import LABELS, SITTINGS
 from working_groups.models import AnswerDecision, GroupRole, Implementation
@@ -39,9 +39,12 @@ class GroupForm(FlaskForm):
         Written(_l("Enter a short name.")), Length(max=60),
         Regexp(r"^[a-z0-9][a-z0-9-]*$", message=_l("Use lower-case letters, digits and hyphens only.")),
         FreeName("working_groups")])
-    name_fr = StringField(_l("Name in French"), validators=[Written(_l("Enter the name.")), Length(max=200)])
-    name_nl = StringField(_l("Name in Dutch"), validators=[Written(_l("Enter the name.")), Length(max=200)])
-    name_en = StringField(_l("Name in English"), validators=[Written(_l("Enter the name.")), Length(max=200)])
+    name_fr = StringField(_l("Name in French"), validators=[Written(_l("Enter the name.")), Length(max=200),
+                                                            NO_HIDDEN])
+    name_nl = StringField(_l("Name in Dutch"), validators=[Written(_l("Enter the name.")), Length(max=200),
+                                                            NO_HIDDEN])
+    name_en = StringField(_l("Name in English"), validators=[Written(_l("Enter the name.")), Length(max=200),
+                                                            NO_HIDDEN])
     mandate_fr = TextAreaField(_l("Mandate in French"), validators=[Written(_l("Enter the mandate.")),
                                                                    Length(max=TEXT)])
     mandate_nl = TextAreaField(_l("Mandate in Dutch"), validators=[Optional(), Length(max=TEXT)])
@@ -87,13 +90,13 @@ class MeetingRecordForm(FlaskForm):
 
 
 class DocumentForm(FlaskForm):
-    title = StringField(_l("Title"), validators=[Written(_l("Enter a title.")), Length(max=200)])
+    title = StringField(_l("Title"), validators=[Written(_l("Enter a title.")), Length(max=200), NO_HIDDEN])
     file = FileField(_l("File (PDF, OpenDocument, Word, text or image; at most %(size)s MB)", size=MAX_MEGABYTES),
                      validators=[FileRequired(_l("Choose a file."))])
 
 
 class RecommendationForm(FlaskForm):
-    title = StringField(_l("Title"), validators=[Written(_l("Enter a title.")), Length(max=300)])
+    title = StringField(_l("Title"), validators=[Written(_l("Enter a title.")), Length(max=300), NO_HIDDEN])
     text = TextAreaField(_l("Recommendation"), validators=[Written(_l("Write the recommendation.")),
                                                            Length(max=TEXT)])
     rationale = TextAreaField(_l("Rationale"), validators=[Optional(), Length(max=TEXT)])
@@ -171,7 +174,8 @@ class MinutesEditForm(NewMinutesForm):
 
 
 class ItemForm(FlaskForm):
-    title = StringField(_l("Agenda item"), validators=[Written(_l("Enter the agenda item.")), Length(max=300)])
+    title = StringField(_l("Agenda item"), validators=[Written(_l("Enter the agenda item.")), Length(max=300),
+                                                        NO_HIDDEN])
     discussion = TextAreaField(_l("Discussion"), validators=[Optional(), Length(max=TEXT)])
 
 
@@ -201,6 +205,6 @@ class CorrectForm(ConfirmForm):
 
 
 class SynthesisForm(FlaskForm):
-    title = StringField(_l("Title"), validators=[Written(_l("Enter a title.")), Length(max=300)])
+    title = StringField(_l("Title"), validators=[Written(_l("Enter a title.")), Length(max=300), NO_HIDDEN])
     body = TextAreaField(_l("Synthesis for members"), validators=[Written(_l("Write the synthesis.")),
                                                                   Length(max=TEXT)])
