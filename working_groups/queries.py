@@ -256,7 +256,6 @@ class SearchHit:
     kind: str  # "recommendation" or "synthesis"
     obj: object
     title: str
-    on: date | None
 
 
 def search(q: str, language: str, limit: int = 50) -> list[SearchHit]:
@@ -274,7 +273,8 @@ def search(q: str, language: str, limit: int = 50) -> list[SearchHit]:
         *likes(Recommendation.search_text)).order_by(Recommendation.group_id, Recommendation.number).limit(limit))
     syntheses = db.session.scalars(select(Synthesis).join(BoardMinutes).where(
         BoardMinutes.published_at.is_not(None), BoardMinutes.status == MinutesStatus.APPROVED,
-        *likes(Synthesis.search_text)).order_by(BoardMinutes.meeting_on.desc()).limit(limit * 3))
+        *likes(Synthesis.search_text)).order_by(BoardMinutes.meeting_on.desc(), BoardMinutes.sitting.desc())
+        .limit(limit * 3))
     hits: list[SearchHit] = []
     seen: set[int] = set()
     for synthesis in syntheses:
@@ -283,6 +283,6 @@ def search(q: str, language: str, limit: int = 50) -> list[SearchHit]:
         seen.add(synthesis.minutes_id)
         # Found in any language: shown in the reader's own when it exists.
         shown = synthesis.minutes.synthesis(language) or synthesis
-        hits.append(SearchHit("synthesis", shown, shown.title, synthesis.minutes.meeting_on))
-    hits.extend(SearchHit("recommendation", r, r.title, None) for r in recs)
+        hits.append(SearchHit("synthesis", shown, shown.title))
+    hits.extend(SearchHit("recommendation", r, r.title) for r in recs)
     return hits[:limit]

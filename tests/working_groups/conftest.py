@@ -60,10 +60,12 @@ def make_board(n: int = 3):
     return [make_account(roles=(Role.BOARD,), email=f"board{next(_board_numbers)}@example.be") for _ in range(n)]
 
 
-def make_minutes(step: str = "draft", board=None, meeting_on: date = date(2026, 9, 10), syntheses: bool = True):
-    """Minutes brought to ``step``: draft, circulated, approved or published."""
+def make_minutes(step: str = "draft", board=None, meeting_on: date = date(2026, 9, 10), syntheses: bool = True,
+                 sitting: int = 1):
+    """Minutes brought to ``step``: draft, circulated, approved or published (``sitting``: which meeting of
+    the day they record)."""
     board = board if board is not None else make_board()
-    minutes = minutes_service.draft_minutes(meeting_on, "Bruxelles")
+    minutes = minutes_service.draft_minutes(meeting_on, "Bruxelles", sitting=sitting)
     minutes_service.add_item(minutes, "Budget", "La direction financière a présenté le budget.")
     minutes_service.add_decision(minutes, "Le budget est approuvé.", len(board) - 1, 0, 1)
     if syntheses:
