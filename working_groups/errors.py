@@ -133,6 +133,18 @@ class NoEarlierMeeting(WorkingGroupError):
         self.day, self.sitting = day, sitting
 
 
+class MinutesMovedOn(WorkingGroupError):
+    """Sent for minutes a colleague moved on meanwhile, said as what happened: ``step`` (circulated,
+    withdrawn, approved, published, superseded or discarded), ``at`` and ``by`` (a name, None when no one
+    signed in did it), as the audit log keeps them (``queries.last_move``)."""
+
+    status = 409
+
+    def __init__(self, step: str, at, by: str | None = None) -> None:
+        super().__init__(f"minutes {step} at {at}")
+        self.step, self.at, self.by = step, at, by
+
+
 class BadVotes(WorkingGroupError):
     status = 422
 
@@ -236,6 +248,28 @@ def _no_earlier_meeting(exc: NoEarlierMeeting) -> str:
                   earlier=SITTINGS[exc.sitting - 1]))
 
 
+def _moved_on(exc: MinutesMovedOn) -> str:
+    from app.web import format_moment
+
+    said = dict(who=exc.by or _l("a colleague"), when=format_moment(exc.at, "long"))
+    if exc.step == "circulated":
+        return str(_l("While you were typing, %(who)s circulated these minutes to the board (%(when)s): a "
+                      "circulated draft is no longer changed. Take it back to draft to change it.", **said))
+    if exc.step == "withdrawn":
+        return str(_l("While you were typing, %(who)s took these minutes back to draft (%(when)s): the board "
+                      "approves them once they are circulated again.", **said))
+    if exc.step == "approved":
+        return str(_l("While you were typing, these minutes were approved (%(when)s, by %(who)s): approved minutes "
+                      "are frozen. To change them, draft a corrected version, with its reason.", **said))
+    if exc.step == "published":
+        return str(_l("While you were typing, these minutes were approved and %(who)s published their synthesis to "
+                      "members (%(when)s): they no longer change.", **said))
+    if exc.step == "superseded":
+        return str(_l("While you were typing, a corrected version replaced these minutes (%(when)s, approved by "
+                      "%(who)s): write in the corrected version.", **said))
+    return str(_l("While you were typing, %(who)s deleted this draft (%(when)s): it no longer exists.", **said))
+
+
 def _too_early(exc: DateTooEarly) -> str:
     from app.web import format_day
 
@@ -284,6 +318,7 @@ register_messages({
     MinutesExist: _minutes_exist,
     NotAMeetingOfTheDay: _l("Choose which of the day's board meetings the minutes record, from the list."),
     NoEarlierMeeting: _no_earlier_meeting,
+    MinutesMovedOn: _moved_on,
     BadVotes: _l("There cannot be more votes than board members present."),
     NoBoardMembers: _l("There is no board member to list: give the board role to its members first."),
     DateToCome: _l("This date is still to come: only what has already happened is recorded, dated today at the "

@@ -1,7 +1,7 @@
 """The board's minutes (board only) and the syntheses (members): thin handlers on the package's blueprint."""
 from __future__ import annotations
 
-from flask import abort, flash, redirect, render_template, request, url_for
+from flask import abort, flash, make_response, redirect, render_template, request, url_for
 from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user
@@ -10,19 +10,32 @@ from app.authz import permission_required
 from app.clock import today
 from app.errors import DomainError, error_message
 from app.forms import typed_back
+from app.extensions import db
 from app.i18n import LANGUAGE_WORDS
 from app.uow import unit_of_work
 from shares.pdf import pdf_response
 from working_groups import forms, minutes as service, pdf, queries
 from working_groups.blueprint import bp, get_or_404, refusal_on
-from working_groups.errors import IllegalTransition, MinutesExist
+from working_groups.errors import IllegalTransition, MinutesExist, MinutesMovedOn
+from working_groups.labels import status_label
 from working_groups.models import LANGUAGES, AttendanceStatus, BoardMinutes, MinutesDecision, MinutesItem
 from working_groups.permissions import (can_read_synthesis, can_read_syntheses, can_sign_minutes, can_view_minutes,
                                         can_write_minutes)
 
 
-def _minutes(minutes_id: int) -> BoardMinutes:
-    return get_or_404(BoardMinutes, minutes_id)
+def _minutes(minutes_id: int, typed=None) -> BoardMinutes:
+    """The minutes; deleted by a colleague (a draft), the page says who deleted them and when, and gives back
+    what was sent for them (``typed()``: lines for the ``given_back`` macro), with a 409 (a 404 to read)."""
+    minutes = db.session.get(BoardMinutes, minutes_id)
+    if minutes is not None:
+        return minutes
+    move = queries.last_move(minutes_id)
+    if move is None or move[0] != "discarded":
+        abort(404)
+    sent = request.method == "POST"
+    page = render_template("working_groups/minutes/gone.html", error=error_message(MinutesMovedOn(*move)),
+                           given_back=typed() if sent and typed is not None else None)
+    abort(make_response(page, 409 if sent else 404))
 
 
 def _page(minutes: BoardMinutes, status: int = 200, **extra):
@@ -37,11 +50,38 @@ def _page(minutes: BoardMinutes, status: int = 200, **extra):
     return render_template("working_groups/minutes/show.html", **context), status
 
 
-def _moved_on(minutes: BoardMinutes, exc: IllegalTransition, form=None, labels: dict | None = None):
+def _moved_on(minutes: BoardMinutes, exc: IllegalTransition, form=None, labels: dict | None = None,
+              more: list[tuple[str, str]] | None = None):
     """The minutes moved on while ``form`` was typed (circulated, approved, published, replaced by a
-    colleague): drawn as they stand, with why, and the typing given back to copy (its form is gone)."""
-    return _page(_minutes(minutes.id), exc.status, error=error_message(exc),
-                 given_back=typed_back(form, labels=labels) if form is not None else None)
+    colleague): drawn as they stand, with what happened, and every field typed given back to copy (its
+    form is gone; ``more``: what the form does not hold, the attendance)."""
+    typed = (lambda: typed_back(form, labels=labels) + (more or [])) if form is not None else None
+    now = _minutes(minutes.id, typed)
+    move = queries.last_move(minutes.id) if exc.current != exc.target else None  # else done already (a second tab)
+    return _page(now, exc.status, error=error_message(MinutesMovedOn(*move) if move else exc),
+                 given_back=typed() if typed is not None else None)
+
+
+def _attendance_sent() -> dict[int, AttendanceStatus]:
+    """The attendance the edit form sends (``attendance-<account id>``); a forged one is a 400."""
+    attendance = {}
+    for key, value in request.form.items():
+        if key.startswith("attendance-"):
+            try:
+                attendance[int(key.removeprefix("attendance-"))] = AttendanceStatus(value)
+            except ValueError:
+                abort(400)
+    return attendance
+
+
+def _attendance_typed(attendance: dict[int, AttendanceStatus]) -> list[tuple[str, str]]:
+    """The attendance sent, to give back with the edit form's fields: one line per board member, in words."""
+    if not attendance:
+        return []
+    names = queries.account_names(attendance)
+    lines = [_("%(name)s: %(status)s", name=names.get(account_id, ""), status=status_label(status))
+             for account_id, status in attendance.items()]
+    return [(_("Attendance"), "\n".join(lines))]
 
 
 def _act(minutes: BoardMinutes, fn, message: str, form_name: str | None = None, form=None, then: str | None = None,
@@ -100,24 +140,18 @@ def minutes_show(minutes_id: int):
 @bp.route("/board/minutes/<int:minutes_id>/edit", methods=["GET", "POST"])
 @permission_required(can_write_minutes)
 def minutes_edit(minutes_id: int):
-    minutes = _minutes(minutes_id)
+    attendance = _attendance_sent()
+    minutes = _minutes(minutes_id, lambda: typed_back(forms.MinutesEditForm()) + _attendance_typed(attendance))
     form = forms.MinutesEditForm(obj=minutes)
     statuses = [s.value for s in AttendanceStatus]
     if form.validate_on_submit():
-        attendance = {}
-        for key, value in request.form.items():
-            if key.startswith("attendance-"):
-                try:
-                    attendance[int(key.removeprefix("attendance-"))] = AttendanceStatus(value)
-                except ValueError:
-                    abort(400)
         try:
             with unit_of_work():
                 service.update_minutes(minutes, meeting_on=form.meeting_on.data, sitting=form.sitting.data,
                                        place=form.place.data or "", summary=form.summary.data or "",
                                        attendance=attendance, actor=current_user)
         except IllegalTransition as exc:
-            return _moved_on(minutes, exc, form)
+            return _moved_on(minutes, exc, form, more=_attendance_typed(attendance))
         except DomainError as exc:
             refusal_on(form, exc, "meeting_on")
             return render_template("working_groups/minutes/edit.html", minutes=_minutes(minutes_id), form=form,
@@ -131,8 +165,8 @@ def minutes_edit(minutes_id: int):
 @bp.route("/board/minutes/<int:minutes_id>/items", methods=["POST"])
 @permission_required(can_write_minutes)
 def minutes_add_item(minutes_id: int):
-    minutes = _minutes(minutes_id)
     form = forms.ItemForm()
+    minutes = _minutes(minutes_id, lambda: typed_back(form))
     if not form.validate_on_submit():
         return _page(minutes, 400, item_form=form)
     return _act(minutes, lambda: service.add_item(minutes, form.title.data, form.discussion.data or "",
@@ -143,8 +177,8 @@ def minutes_add_item(minutes_id: int):
 @bp.route("/board/minutes/<int:minutes_id>/decisions", methods=["POST"])
 @permission_required(can_write_minutes)
 def minutes_add_decision(minutes_id: int):
-    minutes = _minutes(minutes_id)
     form = forms.DecisionForm()
+    minutes = _minutes(minutes_id, lambda: typed_back(form))
     if not form.validate_on_submit():
         return _page(minutes, 400, decision_form=form)
     return _act(minutes, lambda: service.add_decision(minutes, form.text.data, form.votes_for.data,
@@ -214,8 +248,8 @@ def minutes_discard(minutes_id: int):
 @bp.route("/board/minutes/<int:minutes_id>/comments", methods=["POST"])
 @permission_required(can_view_minutes)
 def minutes_comment(minutes_id: int):
-    minutes = _minutes(minutes_id)
     form = forms.CommentForm()
+    minutes = _minutes(minutes_id, lambda: typed_back(form))
     if not form.validate_on_submit():
         return _page(minutes, 400, comment_form=form)
     return _act(minutes, lambda: service.comment(minutes, current_user, form.body.data),
@@ -262,9 +296,12 @@ def minutes_correct(minutes_id: int):
 @bp.route("/board/minutes/<int:minutes_id>/synthesis/<language>", methods=["GET", "POST"])
 @permission_required(can_write_minutes)
 def synthesis_edit(minutes_id: int, language: str):
-    minutes = _minutes(minutes_id)
     if language not in LANGUAGES:
         abort(404)
+    words = LANGUAGE_WORDS[language]
+    labels = {"title": _("Title in %(language)s", language=words),
+              "body": _("Synthesis for members in %(language)s", language=words)}
+    minutes = _minutes(minutes_id, lambda: typed_back(forms.SynthesisForm(), labels=labels))
     existing = minutes.synthesis(language)
     form = forms.SynthesisForm(obj=existing)
     if form.validate_on_submit():
@@ -272,10 +309,7 @@ def synthesis_edit(minutes_id: int, language: str):
             with unit_of_work():
                 service.save_synthesis(minutes, language, form.title.data, form.body.data, actor=current_user)
         except IllegalTransition as exc:  # published or replaced meanwhile
-            words = LANGUAGE_WORDS[language]
-            return _moved_on(minutes, exc, form, labels={
-                "title": _("Title in %(language)s", language=words),
-                "body": _("Synthesis for members in %(language)s", language=words)})
+            return _moved_on(minutes, exc, form, labels=labels)
         except DomainError as exc:
             return render_template("working_groups/minutes/synthesis_form.html", minutes=_minutes(minutes_id),
                                    form=form, language=language, error=error_message(exc)), exc.status
@@ -325,7 +359,7 @@ def syntheses_index():
 @bp.route("/minutes/<int:minutes_id>")
 @permission_required(can_read_syntheses)
 def synthesis_show(minutes_id: int):
-    minutes = _minutes(minutes_id)
+    minutes = get_or_404(BoardMinutes, minutes_id)  # a deleted draft is the board's business
     if not can_read_synthesis(current_user, minutes):
         abort(404)
     language = _reading_language()
@@ -336,7 +370,7 @@ def synthesis_show(minutes_id: int):
 @bp.route("/minutes/<int:minutes_id>/synthesis.pdf")
 @permission_required(can_read_syntheses)
 def synthesis_pdf(minutes_id: int):
-    minutes = _minutes(minutes_id)
+    minutes = get_or_404(BoardMinutes, minutes_id)
     if not can_read_synthesis(current_user, minutes):
         abort(404)
     language = _reading_language()

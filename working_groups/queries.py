@@ -12,6 +12,7 @@ from sqlalchemy.orm import joinedload, lazyload, selectinload
 
 from app.clock import BRUSSELS, today, utcnow
 from app.extensions import db
+from app.models import Account, AuditEntry
 from shares.models import fold
 from working_groups.models import (AnswerDecision, BoardAnswer, BoardMinutes, CallStatus, Follow, GroupMeeting,
                                    GroupMembership, MinutesApproval, MinutesAttendee,
@@ -247,6 +248,28 @@ def work_counts() -> dict[str, int]:
 
 def successor_of(minutes: BoardMinutes) -> BoardMinutes | None:
     return db.session.scalar(select(BoardMinutes).where(BoardMinutes.supersedes_id == minutes.id))
+
+
+# The moves of minutes a colleague's typing can miss, as the audit log names them (MinutesMovedOn's steps).
+MINUTES_MOVES = {"working_groups.minutes.circulate": "circulated", "working_groups.minutes.withdraw": "withdrawn",
+                 "working_groups.minutes.approve": "approved", "working_groups.synthesis.publish": "published",
+                 "working_groups.minutes.supersede": "superseded", "working_groups.minutes.discard": "discarded"}
+
+
+def last_move(minutes_id: int) -> tuple[str, datetime, str | None] | None:
+    """The last step the minutes took (``MINUTES_MOVES``), when, and by whom (None: no one signed in), from
+    the audit log, which keeps it after a draft is deleted; None when they never moved."""
+    entry = db.session.scalar(select(AuditEntry).options(joinedload(AuditEntry.actor)).where(
+        AuditEntry.object_type == "wg_minutes", AuditEntry.object_id == str(minutes_id),
+        AuditEntry.action.in_(MINUTES_MOVES)).order_by(AuditEntry.id.desc()).limit(1))
+    if entry is None:
+        return None
+    return MINUTES_MOVES[entry.action], entry.at, entry.actor.display_name if entry.actor else None
+
+
+def account_names(ids) -> dict[int, str]:
+    """Board members by account, as the minutes list them (their attendance typed for minutes now gone)."""
+    return dict(db.session.execute(select(Account.id, Account.display_name).where(Account.id.in_(list(ids)))).all())
 
 
 # -- search --------------------------------------------------------------------------------------

@@ -159,6 +159,41 @@ def test_garbage_for_a_document_is_refused_in_words(client, group, data):
     assert db.session.query(GroupDocument).count() == 0
 
 
+@pytest.mark.parametrize("title, said", [
+    ("Rapport \u202efdp.exe", "A title or a name cannot contain direction marks"),
+    ("Rap\u200bport", "A title or a name cannot contain invisible characters (a zero-width space"),
+])
+def test_a_document_title_that_would_read_otherwise_than_kept_is_refused_beside_it(client, group, title, said):
+    """A direction control or an invisible character in a document's title is refused as in a name
+    (NO_MARKUP's rule, through the same check), beside the title, the file not kept; a joiner passes."""
+    sign_in(client, make_volunteer(group).account)
+    pdf = b"%PDF-1.4 notes\n%%EOF"
+    refused = client.post("/groups/ethics/documents", data={"title": title, "file": (io.BytesIO(pdf), "r.pdf")},
+                          content_type="multipart/form-data")
+    assert refused.status_code == 400 and f'<p class="error" id="title-error">{said}' in text_of(refused)
+    assert db.session.query(GroupDocument).count() == 0
+    joined = "می\u200cخواهم"  # a Persian word with its zero-width non-joiner
+    kept = client.post("/groups/ethics/documents", data={"title": joined, "file": (io.BytesIO(pdf), "r.pdf")},
+                       content_type="multipart/form-data")
+    assert kept.status_code == 302 and db.session.query(GroupDocument).one().title == joined
+
+
+def test_free_text_titles_refuse_what_reads_otherwise_than_kept():
+    """Every title typed for a page, a list or a ballot (and a group's name) holds the check."""
+    from app.forms import NO_HIDDEN
+    from assemblies import forms as assembly_forms
+    from candidates import forms as candidate_forms
+    from working_groups import forms as wg_forms
+
+    titles = [(wg_forms.DocumentForm, "title"), (wg_forms.RecommendationForm, "title"), (wg_forms.ItemForm, "title"),
+              (wg_forms.SynthesisForm, "title"), (wg_forms.GroupForm, "name_fr"), (wg_forms.GroupForm, "name_en"),
+              (assembly_forms.AssemblySettingsForm, "title_nl"), (assembly_forms.ItemForm, "title_fr"),
+              (assembly_forms.DocumentForm, "title_en"), (candidate_forms.CallForm, "title_fr"),
+              (candidate_forms.CallForm, "title_en")]
+    for form, name in titles:
+        assert NO_HIDDEN in getattr(form, name).kwargs["validators"], (form, name)
+
+
 def test_a_facilitator_adopts_in_a_meeting_and_submits_with_confirmation(client, group):
     facilitator = make_volunteer(group, GroupRole.FACILITATOR)
     rec = make_recommendation(group)
@@ -625,7 +660,9 @@ def test_the_secretary_drafts_the_board_approves_members_read(client, app, secre
     db.session.expire_all()
     assert db.session.get(BoardMinutes, mid).status is MinutesStatus.APPROVED
     frozen = client.post(f"/board/minutes/{mid}/items", data={"title": "Ajout"})
-    assert frozen.status_code == 409 and "approved and frozen" in text_of(frozen)
+    assert frozen.status_code == 409
+    assert f"these minutes were approved ({today().day} {today():%B} {today().year}, " in text_of(frozen)
+    assert f", by {board[-1].display_name}): approved minutes are frozen." in text_of(frozen)
     assert client.post(f"/board/minutes/{mid}/publish", data={"confirm": "y"}).status_code == 302
     reader = make_member_obj(language="nl")
     member_client = app.test_client()
@@ -646,25 +683,30 @@ def _given_back(page: str) -> dict[str, str]:
 
 @pytest.mark.parametrize("step, url, data, error, given", [
     # The last board member approved while the secretary wrote an agenda item, a decision, the summary.
-    ("approved", "items", {"title": "Travaux", "discussion": "Le <b>toit</b> fuit."}, "approved and frozen",
+    ("approved", "items", {"title": "Travaux", "discussion": "Le <b>toit</b> fuit."}, "approved minutes are frozen",
      {"Agenda item": "Travaux", "Discussion": "Le <b>toit</b> fuit."}),
     ("approved", "decisions", {"text": "Réparer le toit.", "votes_for": "1", "votes_against": "0",
-                               "votes_abstain": "0"}, "approved and frozen", {"Decision": "Réparer le toit."}),
-    ("approved", "edit", {"meeting_on": "2026-09-10", "place": "Gent", "summary": "Un long résumé."},
-     "approved and frozen", {"Place (optional)": "Gent", "Summary of the discussion": "Un long résumé."}),
+                               "votes_abstain": "2"}, "approved minutes are frozen",
+     {"Decision": "Réparer le toit.", "Votes for": "1", "Votes against": "0", "Abstentions": "2"}),
+    ("approved", "edit", {"meeting_on": "2026-09-08", "sitting": "1", "place": "Gent", "summary": "Un long résumé."},
+     "approved minutes are frozen", {"Date of the board meeting": "8 September 2026",
+                                     "Meeting of the day": "The first (or only) meeting of the day",
+                                     "Place (optional)": "Gent", "Summary of the discussion": "Un long résumé."}),
     # Circulated by a colleague meanwhile: the draft is no longer changed in place.
-    ("circulated", "items", {"title": "Travaux"}, "cannot become draft", {"Agenda item": "Travaux"}),
+    ("circulated", "items", {"title": "Travaux"}, "While you were typing, a colleague circulated these minutes to "
+     "the board (", {"Agenda item": "Travaux"}),
     # A board member's comment, sent after the last approval.
-    ("approved", "comments", {"body": "Une coquille au point 2."}, "approved and frozen",
+    ("approved", "comments", {"body": "Une coquille au point 2."}, "approved minutes are frozen",
      {"Your comment": "Une coquille au point 2."}),
     # The synthesis, published by a colleague while being edited.
     ("published", "synthesis/nl", {"title": "Begroting", "body": "De begroting is goedgekeurd."},
-     "approved and frozen", {"Title in Dutch": "Begroting",
-                             "Synthesis for members in Dutch": "De begroting is goedgekeurd."}),
+     "While you were typing, these minutes were approved and a colleague published their synthesis to members (",
+     {"Title in Dutch": "Begroting", "Synthesis for members in Dutch": "De begroting is goedgekeurd."}),
 ])
 def test_minutes_that_moved_on_meanwhile_give_the_typing_back(client, secretary, step, url, data, error, given):
     """Approved, circulated or published by someone else while the secretary typed: nothing is saved, the
-    minutes are drawn as they stand with why, and the typing is given back to copy (its form is gone)."""
+    minutes are drawn as they stand with what happened, and every field typed (the date and the meeting of
+    the day in words, the votes) is given back to copy (its form is gone)."""
     board = make_board(2)
     minutes = make_minutes(step, board=board)
     before = (len(minutes.items), len(minutes.decisions), len(minutes.comments), minutes.place, minutes.summary,
@@ -682,6 +724,53 @@ def test_minutes_that_moved_on_meanwhile_give_the_typing_back(client, secretary,
     minutes = db.session.get(BoardMinutes, minutes.id)
     assert (len(minutes.items), len(minutes.decisions), len(minutes.comments), minutes.place, minutes.summary,
             minutes.synthesis("nl").title) == before
+
+
+def test_a_draft_deleted_by_a_colleague_while_typing_says_so_and_gives_everything_back(client, app, secretary):
+    """Another secretary deletes the draft while this one types: no 404 and nothing lost, a 409 saying who
+    deleted it and when, and every field sent given back to copy (the date, the meeting of the day and the
+    attendance in words, the votes); reading it says the same (a 404); an id never used stays a plain 404."""
+    from working_groups import minutes as minutes_service
+
+    board = make_board(2)
+    board[0].display_name, board[1].display_name = "Anne Peeters", "Bruno Lambert"
+    colleague = make_account(roles=(Role.SECRETARY,), email="other-secretary@example.be")
+    colleague.display_name = "Chloé Dubois"
+    minutes = make_minutes("draft", board=board, meeting_on=date(2026, 9, 10))
+    mid = minutes.id
+    minutes_service.discard(minutes, actor=colleague)
+    db.session.commit()
+    sign_in(client, secretary)
+    said = "While you were typing, Chloé Dubois deleted this draft ("
+    edit = client.post(f"/board/minutes/{mid}/edit", data={
+        "meeting_on": "2026-09-09", "sitting": "1", "place": "Gent", "summary": "Le budget est discuté.",
+        f"attendance-{board[0].id}": "present", f"attendance-{board[1].id}": "excused"})
+    page = text_of(edit)
+    assert edit.status_code == 409 and said in page and "): it no longer exists." in page
+    assert f"{today().day} {today():%B} {today().year}" in page
+    assert _given_back(page) == {
+        "Date of the board meeting": "9 September 2026", "Meeting of the day": "The first (or only) meeting of the day",
+        "Place (optional)": "Gent", "Summary of the discussion": "Le budget est discuté.",
+        "Attendance": "Anne Peeters: present\nBruno Lambert: excused"}
+    decision = client.post(f"/board/minutes/{mid}/decisions", data={
+        "text": "Le toit est réparé.", "votes_for": "1", "votes_against": "0", "votes_abstain": "1"})
+    assert decision.status_code == 409 and said in text_of(decision)
+    assert _given_back(text_of(decision)) == {"Decision": "Le toit est réparé.", "Votes for": "1",
+                                              "Votes against": "0", "Abstentions": "1"}
+    synthesis = client.post(f"/board/minutes/{mid}/synthesis/nl", data={"title": "Dak", "body": "Het dak <lekt>."})
+    assert synthesis.status_code == 409 and "Het dak &lt;lekt&gt;." in text_of(synthesis)
+    assert _given_back(text_of(synthesis)) == {"Title in Dutch": "Dak",
+                                               "Synthesis for members in Dutch": "Het dak <lekt>."}
+    item = client.post(f"/board/minutes/{mid}/items", data={"title": "Travaux"})
+    assert item.status_code == 409 and _given_back(text_of(item)) == {"Agenda item": "Travaux"}
+    again = client.post(f"/board/minutes/{mid}/discard", data={"discard-confirm": "y"})  # from another tab
+    assert again.status_code == 409 and said in text_of(again) and "Your text, not saved" not in text_of(again)
+    read = client.get(f"/board/minutes/{mid}")
+    assert read.status_code == 404 and said in text_of(read)
+    assert client.get(f"/board/minutes/{mid + 1000}").status_code == 404
+    assert "deleted this draft" not in text_of(client.get(f"/board/minutes/{mid + 1000}"))
+    db.session.expire_all()
+    assert db.session.query(BoardMinutes).count() == 0
 
 
 def test_a_refusal_of_a_draft_still_in_draft_keeps_the_typing_in_its_form(client, secretary):
@@ -758,6 +847,18 @@ def test_search_page(client, group):
     sign_in(client, make_member_obj().account)
     member = text_of(client.get("/search?q=budget"))
     assert "Budget participatif" in member and "Synthesis of the board meeting" in member
+
+
+def test_search_names_a_second_meeting_of_the_day(client):
+    """Two published syntheses of one day: the evening's says it was the day's second meeting, the later first."""
+    board = make_board(2)
+    make_minutes("published", board=board, meeting_on=date(2026, 9, 10))
+    make_minutes("published", board=board, meeting_on=date(2026, 9, 10), sitting=2)
+    sign_in(client, make_member_obj().account)
+    page = text_of(client.get("/search?q=budget"))
+    second = "Synthesis of the board meeting of 10 September 2026 (second meeting of the day)"
+    assert page.count("Synthesis of the board meeting of 10 September 2026") == 2 and page.count(second) == 1
+    assert page.index(second) < page.index("Synthesis of the board meeting of 10 September 2026 (English)")
 
 
 def test_the_audit_log_names_the_group_by_its_title(client, group):
