@@ -9,8 +9,8 @@ from flask_login import current_user
 from app.authz import permission_required
 from app.clock import today
 from app.errors import DomainError, error_message
-from app.forms import typed_back
 from app.extensions import db
+from app.forms import typed_back
 from app.i18n import LANGUAGE_WORDS
 from app.uow import unit_of_work
 from shares.pdf import pdf_response
