@@ -287,9 +287,9 @@ def test_a_correction_counts_as_its_set_when_the_sitting_is_downgraded(migrated,
 
 
 def test_the_meeting_of_the_day_is_checked_by_the_database(migrated, capfd):
-    """wgsitck0031a1: minutes record the day's first to fourth meeting (ck_wg_minutes_sitting), the partial
-    index of first versions kept through SQLite's copy of the table; an upgrade over minutes saying another
-    meeting stops, naming them."""
+    """wgsitck0031a1: minutes record the day's first to fourth meeting (ck_wg_minutes_sitting; two triggers
+    on SQLite), the partial index of first versions unchanged; an upgrade over minutes saying another meeting
+    stops, naming them; an upgrade of several revisions over minutes that other rows refer to goes through."""
     insert = sa.text("INSERT INTO wg_minutes (id, meeting_on, sitting, place, version, status, summary, "
                      "supersedes_id, created_at) VALUES (:id, '2026-09-10', :sitting, '', :version, :status, '', "
                      ":supersedes, CURRENT_TIMESTAMP)")
@@ -304,9 +304,19 @@ def test_the_meeting_of_the_day_is_checked_by_the_database(migrated, capfd):
     with pytest.raises(sa.exc.IntegrityError):  # one set per meeting still
         with db.engine.begin() as conn:
             conn.execute(insert, {"id": 4, "sitting": 1, "version": 1, "status": "draft", "supersedes": None})
-    with db.engine.begin() as conn:  # rows that refer to the minutes: the table is copied on SQLite
+    with db.engine.begin() as conn:  # rows that refer to the minutes
         conn.execute(sa.text("INSERT INTO wg_minutes_item (id, minutes_id, position, title, discussion) "
                              "VALUES (1, 2, 1, 'Budget', '')"))
+    downgrade(revision="wgsitck0031a1-1")
+    with db.engine.begin() as conn:  # one set per day, as the revision before wgsitting0030a1 has it
+        conn.execute(sa.text("DELETE FROM wg_minutes WHERE id = 3"))
+    downgrade(revision="wgsitting0030a1-1")
+    upgrade(revision="wgsitck0031a1")  # two revisions in one transaction, over rows that refer to the minutes
+    with pytest.raises(sa.exc.IntegrityError):
+        with db.engine.begin() as conn:
+            conn.execute(sa.text("UPDATE wg_minutes SET sitting = 5 WHERE id = 2"))
+    with db.engine.begin() as conn:
+        conn.execute(insert, {"id": 3, "sitting": 4, "version": 1, "status": "draft", "supersedes": None})
     downgrade(revision="wgsitck0031a1-1")
     with db.engine.begin() as conn:
         conn.execute(insert, {"id": 4, "sitting": 7, "version": 1, "status": "draft", "supersedes": None})

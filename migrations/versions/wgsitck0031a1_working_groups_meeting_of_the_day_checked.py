@@ -5,14 +5,13 @@ Revises: wgsitting0030a1
 Create Date: 2026-11-29 15:10:00
 
 wg_minutes.sitting (wgsitting0030a1) says which of the day's board meetings the minutes record: the form
-offers the first to the fourth, and the service refuses any other. A CHECK constraint now keeps it so in
-the database too. SQLite adds one by copying the table (batch mode, which keeps the partial index), with
-its foreign keys off for the copy: dropping the old table would otherwise fail on the rows that refer to
-it (a correction to the version it corrects, the items, the attendance). The upgrade stops first, naming
-the minutes, if any holds another value.
+offers the first to the fourth, and the service refuses any other. The database now keeps it so too: a
+CHECK constraint on PostgreSQL. SQLite adds a CHECK only by copying the table, and dropping the old copy
+fails on the rows that refer to it (a correction to the version it corrects, the items, the attendance)
+unless foreign keys are switched off, which SQLite ignores inside the transaction an upgrade of several
+revisions has open: two triggers keep the same rule there instead, as the audit log's are kept. The
+upgrade stops first, naming the minutes, if any holds another value.
 """
-from contextlib import contextmanager
-
 import sqlalchemy as sa
 from alembic import op
 
@@ -22,25 +21,8 @@ branch_labels = None
 depends_on = None
 
 SITTING = "sitting BETWEEN 1 AND 4"
-
-
-def _foreign_keys_on_again(dbapi_connection, record) -> None:
-    """SQLite takes the pragma outside a transaction only: once the migrations' transaction is committed and
-    the connection given back, not inside the migration."""
-    if record.info.pop("wg_foreign_keys_off", False):
-        dbapi_connection.execute("PRAGMA foreign_keys=ON")
-
-
-@contextmanager
-def _wg_minutes_copied():
-    bind = op.get_bind()
-    if bind.dialect.name == "sqlite":
-        bind.exec_driver_sql("PRAGMA foreign_keys=OFF")  # taken: no write of this run is left uncommitted
-        bind.connection.info["wg_foreign_keys_off"] = True
-        if not sa.event.contains(bind.engine.pool, "checkin", _foreign_keys_on_again):
-            sa.event.listen(bind.engine.pool, "checkin", _foreign_keys_on_again)
-    with op.batch_alter_table('wg_minutes') as batch_op:
-        yield batch_op
+NAME = "ck_wg_minutes_sitting"
+SQLITE_TRIGGERS = {f"{NAME}_insert": "INSERT", f"{NAME}_update": "UPDATE OF sitting"}
 
 
 def upgrade():
@@ -50,10 +32,17 @@ def upgrade():
         which = ", ".join(f"number {id_} of {day} (meeting {sitting})" for id_, day, sitting in outside)
         raise RuntimeError(f"Board minutes: the meeting of the day is the first to the fourth, and these minutes "
                            f"say otherwise: {which}. Correct them, then upgrade again.")
-    with _wg_minutes_copied() as batch_op:
-        batch_op.create_check_constraint(op.f('ck_wg_minutes_sitting'), SITTING)
+    if op.get_bind().dialect.name == "sqlite":
+        for name, verb in SQLITE_TRIGGERS.items():
+            op.execute(f"""CREATE TRIGGER {name} BEFORE {verb} ON wg_minutes WHEN NOT (NEW.{SITTING})
+                BEGIN SELECT RAISE(ABORT, 'CHECK constraint failed: {NAME}'); END""")
+    else:
+        op.create_check_constraint(op.f(NAME), "wg_minutes", SITTING)
 
 
 def downgrade():
-    with _wg_minutes_copied() as batch_op:
-        batch_op.drop_constraint(op.f('ck_wg_minutes_sitting'), type_='check')
+    if op.get_bind().dialect.name == "sqlite":
+        for name in SQLITE_TRIGGERS:
+            op.execute(f"DROP TRIGGER {name}")
+    else:
+        op.drop_constraint(op.f(NAME), "wg_minutes", type_="check")
