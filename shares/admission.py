@@ -12,9 +12,11 @@
 4. ``withdraw``: the applicant changes their mind before paying anything (their request is
    cancelled; with money received, the cooperative decides and refunds).
 5. ``apply_again``: an applicant whose application ended (refused or withdrawn), signed in, applies
-   again: a new application for the same member, the old one kept as it ended. A former member's
-   membership is not opened again (``MembershipEnded``): a resigned one joins anew, an excluded one
-   only through the board (see docs/register.md, "A former member").
+   again: a new application for the same member, the old one kept as it ended. A former member who
+   resigned applies again the same way, as a new membership (a new member number, the same account,
+   following the one that ended: ``shares.services.rejoin_member``), once the old one's money is
+   settled; the membership that ended is not opened again, and an excluded person is admitted again
+   only through the board (``MembershipEnded``; see docs/register.md, "A former member").
 
 ``join`` is the public form's verb: it says nothing about other people. An address that has an account
 and a national or enterprise number a membership (or an excluded person) holds create nothing; the
@@ -47,7 +49,8 @@ from shares.errors import (AdmittedBeforeApplying, ApplicationEnded, Application
                            ExcludedIdentity, FutureDate, IdentityInRegister, InvalidShareCount, NoOneToReadmit,
                            ReadmissionBeforeExclusion, RequestNotPayable)
 from shares.payments import cancel_payment_request, create_payment_request
-from shares.services import check_category, check_identity, create_member, identity_guarded, identity_in_register
+from shares.services import (check_category, check_identity, create_member, identity_guarded, identity_in_register,
+                             later_membership, rejoin_member)
 from shares.settings import share_price_cents
 
 MAX_SHARES = 100
@@ -101,13 +104,17 @@ class JoinRaced(Conflict):
 
 
 class MembershipEnded(Conflict):
-    """Applying again after leaving (resigned or excluded, in force): a membership that ended is not
-    opened again. A resigned person joins anew (the form, another address: a new member number) or
-    writes to the cooperative; an excluded one only through the board (they write to the cooperative)."""
+    """Applying again after an exclusion (in force): only the board admits the person again (they write
+    to the cooperative)."""
 
-    def __init__(self, on: date, excluded: bool):
+    def __init__(self, on: date):
         super().__init__()
-        self.on, self.excluded = on, excluded
+        self.on = on
+
+
+class EarlierMoneyPending(Conflict):
+    """Applying again while the membership that ended still has money to settle (a refund to make, money
+    kept or a payment for staff to decide): the new membership's money is not mixed with it."""
 
 
 def admission_mode() -> str:
@@ -253,13 +260,14 @@ def _tell_address_taken(account: Account) -> None:
     from shares.queries import member_for_account
 
     member = member_for_account(account.id)
-    refusal = reapply_refusal(member) if member is not None else None
-    ended = member is not None and refusal is None
-    left = refusal if isinstance(refusal, MembershipEnded) else None
+    position = register.holding(member) if member is not None else None
+    left_on = position.left_on if position is not None and position.left is not None else None
+    excluded = left_on is not None and position.left is EntryKind.EXCLUSION
+    ended = member is not None and not excluded and (left_on is not None or reapply_refusal(member) is None)
     link = public_url(url_for("auth.login", next=url_for("shares.apply_again") if ended else None))
     queue_mail_once_a_day(f"shares.join:address:{account.id}", account.email, account.language, "join_address_taken",
-                          account=account, ended=ended, left_on=left.on if left else None,
-                          excluded=bool(left and left.excluded), not_member=member is None, link=link,
+                          account=account, ended=ended, left_on=left_on, excluded=excluded,
+                          not_member=member is None, link=link,
                           join_link=public_url(url_for("shares.apply")),
                           coop_name=current_app.config.get("COOP_NAME", ""),
                           contact=current_app.config.get("COOP_CONTACT_EMAIL", ""))
@@ -282,16 +290,24 @@ def _tell_number_taken(email: str, language: str, kind: MemberKind, holder: Memb
 
 def reapply_refusal(member: Member) -> DomainError | None:
     """Why ``member`` cannot apply again now, or None: the rule of :func:`apply_again` and of My
-    shares, which offers it only when it would be taken. Only an applicant whose last application
-    ended (refused or withdrawn) applies again; one waiting has theirs (``ApplicationOpen``), a member
-    buys more shares (``NothingToApplyFor``), a former member's membership ended (``MembershipEnded``:
-    not opened again)."""
+    shares, which offers it only when it would be taken. An applicant whose last application ended
+    (refused or withdrawn) applies again; one waiting has theirs (``ApplicationOpen``), a member buys
+    more shares (``NothingToApplyFor``, a resignation waiting included). A former member who resigned
+    applies again once their old membership's money is settled (``EarlierMoneyPending``), and once
+    (``ApplicationOpen``: it has a new membership already); an excluded one only through the board
+    (``MembershipEnded``)."""
     application = application_for(member.id)
     if application is None or application.status is ApplicationStatus.ADMITTED:
         position = register.holding(member)
-        if position.left is not None:
-            return MembershipEnded(position.left_on, position.left is EntryKind.EXCLUSION)
-        return NothingToApplyFor()
+        if position.left is None:
+            return NothingToApplyFor()
+        if position.left is EntryKind.EXCLUSION:
+            return MembershipEnded(position.left_on)
+        if later_membership(member.id) is not None:
+            return ApplicationOpen()  # applied again already (another tab): the new membership is theirs now
+        if surplus.money_unsettled(member.id):
+            return EarlierMoneyPending()
+        return None
     if application.status in (ApplicationStatus.REFUSED, ApplicationStatus.WITHDRAWN):
         return None
     return ApplicationOpen()
@@ -300,6 +316,8 @@ def reapply_refusal(member: Member) -> DomainError | None:
 def apply_again(member: Member, *, shares: int, category: Category, actor: Account) -> MembershipApplication:
     """An applicant whose application ended applies again, signed in: a new application for the same
     member (and account, and member number), with its payment request; the old one stays as it ended.
+    A former member who resigned gets a new membership for it (a new member number, the same account):
+    the register keeps the one that ended as it ended, and its money (its refund) stays its own.
     Their national or enterprise number is theirs again while it is in hand, unless another membership
     took it meanwhile (``IdentityInRegister``, said without naming it)."""
     refusal = reapply_refusal(member)
@@ -307,6 +325,17 @@ def apply_again(member: Member, *, shares: int, category: Category, actor: Accou
         raise refusal
     _check_shares(shares)
     check_category(member.kind, category)
+    if register.holding(member).left is not None:
+        try:
+            with savepoint():
+                new = rejoin_member(member, category, actor=actor)
+        except (IntegrityError, IdentityInRegister) as exc:
+            if later_membership(member.id) is not None:  # another tab applied again at the same moment
+                raise ApplicationOpen() from None
+            if isinstance(exc, IdentityInRegister):
+                raise
+            raise JoinRaced() from None  # the same new member number given to both: sent once more
+        return _new_application(new, shares, category, actor)
     numbers = {"national_number": member.national_number, "enterprise_number": member.enterprise_number}
     check_identity(numbers, except_member_id=member.id)
     if member.category is not category:

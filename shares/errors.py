@@ -81,6 +81,10 @@ class IdentityTakenSinceExit(IdentityInRegister):
     """An exit cannot be undone: since the member left, another membership has their number."""
 
 
+class RejoinedSinceExit(IdentityTakenSinceExit):
+    """An exit cannot be undone: since the member left, they applied again, as the membership ``holder``."""
+
+
 # --- the register -------------------------------------------------------------------------------
 
 class InvalidShareCount(DomainError):

@@ -120,6 +120,9 @@ register_messages({
     errors.IdentityTakenSinceExit: lambda exc: str(_l(
         "%(name)s (member %(number)s) has had this member's national or enterprise number since they left: one "
         "person is one member, so this exit cannot be undone.", name=exc.holder.name, number=exc.holder.number)),
+    errors.RejoinedSinceExit: lambda exc: str(_l(
+        "This person applied again since they left, as member %(number)s: that membership goes on, so this exit "
+        "cannot be undone.", number=exc.holder.number)),
     errors.EmailInUse: _l("Another account already uses this e-mail address: choose another one."),
     errors.DuplicateEmail: _l("An account already uses this e-mail address. If it is yours, sign in: you can buy "
                               "shares from your own page."),
@@ -142,10 +145,11 @@ register_messages({
                             "Send it again."),
     admission.MembershipEnded: lambda exc: str(
         _l("Your membership ended on %(date)s by exclusion. Only the board can admit you again: if you wish it, "
-           "write to the cooperative: %(contact)s", date=format_day(exc.on), contact=_contact()) if exc.excluded
-        else _l("Your membership ended on %(date)s, when you resigned, and a membership that ended is not opened "
-                "again. To become a member again, write to the cooperative: %(contact)s", date=format_day(exc.on),
-                contact=_contact())),
+           "write to the cooperative: %(contact)s", date=format_day(exc.on), contact=_contact())),
+    admission.EarlierMoneyPending: lambda exc: str(
+        _l("Your membership ended, and its money is not settled yet (the refund of your shares, or a payment we "
+           "still have to decide on). You can apply again once it is. Questions: %(contact)s",
+           contact=_contact())),
     member_requests.RequestAlreadyPending: _l("You already have a request of this kind waiting for staff."),
     member_requests.RequestAlreadyDecided: _l("Someone decided this request first."),
     email_change.SameEmail: _l("This is already your e-mail address."),
@@ -274,7 +278,8 @@ register_field_labels({
     "by_staff": _l("Entered by staff"), "capital_cents": _l("Capital"), "city": _l("City"),
     "corrects": _l("Corrects entry number"), "country": _l("Country"), "decision_on": _l("Date of the decision"),
     "decision_reference": _l("Reference of the decision"), "done_rows": _l("Lines written"),
-    "due_cents": _l("Still due"), "earlier": _l("Earlier application number"), "duplicates": _l("Already imported"), "email": _l("E-mail address"),
+    "due_cents": _l("Still due"), "earlier": _l("Earlier application number"),
+    "earlier_member": _l("Earlier member number"), "duplicates": _l("Already imported"), "email": _l("E-mail address"),
     "enterprise_number": _l("Enterprise number"), "entries": _l("Register entry numbers"),
     "entry": _l("Register entry number"), "fee_cents": _l("Fee taken back"), "file": _l("File"),
     "first_name": _l("First name"), "format": _l("Format"),

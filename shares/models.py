@@ -38,7 +38,7 @@ class Member(db.Model):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     number: Mapped[int] = mapped_column(unique=True)
-    account_id: Mapped[int] = mapped_column(ForeignKey("app_account.id"), unique=True)
+    account_id: Mapped[int] = mapped_column(ForeignKey("app_account.id"), index=True)
     kind: Mapped[MemberKind] = mapped_column(value_enum(MemberKind, 10))
     first_name: Mapped[str | None] = mapped_column(String(100))
     last_name: Mapped[str | None] = mapped_column(String(100))
@@ -58,10 +58,15 @@ class Member(db.Model):
     # application is refused (exits are never dated ahead), so that the person may apply again; the
     # partial unique indexes below make it hold whatever the timing of two applications.
     holds_identity: Mapped[bool] = mapped_column(default=True, server_default=true())
+    # A former member applying again with their account gets a new membership (a new member number) that
+    # follows the one that ended: at most one follows each (the unique column), so an account has one
+    # current membership, its latest (``shares.queries.member_for_account``).
+    earlier_member_id: Mapped[int | None] = mapped_column(ForeignKey("shares_member.id"), unique=True)
     # Optimistic locking: an edit made on a stale copy fails instead of overwriting.
     version: Mapped[int] = mapped_column(default=1)
 
     account: Mapped[Account] = relationship(lazy="joined", innerjoin=True)
+    earlier: Mapped[Member | None] = relationship(remote_side=[id], foreign_keys=[earlier_member_id])
 
     __mapper_args__ = {"version_id_col": version}
     __table_args__ = tuple(

@@ -38,18 +38,23 @@ def search_members(query: str, page: int = 1) -> tuple[list[Member], int]:
 
 
 def member_for_account(account_id: int) -> Member | None:
-    """The member row of an account, or None. In a request it is looked up once per account (the
+    """The account's current member row (its latest: a former member who applied again has a new one), or
+    None. In a request it is looked up once per account (the
     navigation's predicates, the templates' and the task providers all ask it, several times a page)
     and forgotten as soon as the session writes anything (``_forget_members``)."""
     if not has_request_context():
-        return db.session.scalar(select(Member).where(Member.account_id == account_id))
+        return db.session.scalar(_latest_member(account_id))
     memo = g.get("members_by_account")
     if memo is None or memo[0] is not request._get_current_object():
         memo = g.members_by_account = (request._get_current_object(), {})
     known = memo[1]
     if account_id not in known:
-        known[account_id] = db.session.scalar(select(Member).where(Member.account_id == account_id))
+        known[account_id] = db.session.scalar(_latest_member(account_id))
     return known[account_id]
+
+
+def _latest_member(account_id: int):
+    return select(Member).where(Member.account_id == account_id).order_by(Member.id.desc()).limit(1)
 
 
 @event.listens_for(Session, "after_flush")
@@ -70,7 +75,8 @@ def _forget_members_on_statement(state) -> None:
 
 
 _CONTACT = (select(Member.id, Account.email, Account.language).join(Account, Account.id == Member.account_id)
-            .where(Member.account_id == bindparam("account")))  # built once: every signed-in cast runs it
+            .where(Member.account_id == bindparam("account"))
+            .order_by(Member.id.desc()).limit(1))  # built once: every signed-in cast runs it
 
 
 def member_contact(account_id: int) -> Row | None:

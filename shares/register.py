@@ -27,13 +27,14 @@ from shares.errors import (BelowMinimumShares, EntryVoidedAlready, BoardApproval
                            CorrectionBeforeEntry, EntryNotCorrectable, FutureDate, IdentityTakenSinceExit,
                            InvalidShareCount, LaterEntries, MemberLeftMoney, MemberNotActive, NotACredit,
                            NotEnoughShares, NothingToCorrect, PaymentConflict, PaymentRecordedMeanwhile, ReasonRequired,
+                           RejoinedSinceExit,
                            ReceivedBeforeAsked, RefundAlreadyMade, RequestNotPayable, RequestPaidInFull, SameCategory,
                            SameMember, StaleConfirmation, UnpaidShares)
 from shares.labels import register_words
 from shares.models import (ApplicationStatus, BankTransaction, Category, EntryKind, Member, MembershipApplication,
                            PaymentPurpose, PaymentRequest, PaymentStatus, ShareEntry, Surplus, SurplusKind)
 from shares.payments import CAPITAL_PURPOSES, cancel_payment_request, create_payment_request, payable_from
-from shares.services import check_category, check_identity, identity_guarded
+from shares.services import check_category, check_identity, identity_guarded, later_membership
 from shares.settings import min_shares, share_price_cents
 from shares.signals import payment_matched
 
@@ -562,7 +563,11 @@ def members_gone(member_ids) -> set[int]:
 
 def _hold_identity_again(member: Member) -> None:
     """An exit undone: the membership goes on, its number is its own again, unless another membership
-    took it since (IdentityTakenSinceExit)."""
+    took it since (IdentityTakenSinceExit), or the person applied again since, as a new membership
+    (RejoinedSinceExit: that one goes on)."""
+    later = later_membership(member.id)
+    if later is not None:
+        raise RejoinedSinceExit(later)
     numbers = {"national_number": member.national_number, "enterprise_number": member.enterprise_number}
     check_identity(numbers, member.id, IdentityTakenSinceExit)
     member.holds_identity = True

@@ -80,12 +80,34 @@ def create_member(*, email: str, kind: MemberKind, category: Category, language:
     member = Member(account=account, kind=kind, category=category,
                     number=number or next_member_number(), **fields)
     account.display_name = member.name
+    return _added(member, fields)
+
+
+def _added(member: Member, fields: dict, actor: Account | None = None, **audited) -> Member:
     db.session.add(member)
     with identity_guarded(fields):
         db.session.flush()
-    audit.record("shares.member.create", member, after={"number": member.number, "category": category,
-                                                   **{f: fields.get(f) for f in PROFILE_FIELDS if f in fields}})
+    audit.record("shares.member.create", member, actor=actor,
+                 after={"number": member.number, "category": member.category,
+                        **{f: fields.get(f) for f in PROFILE_FIELDS if f in fields}, **audited})
     return member
+
+
+def later_membership(member_id: int) -> Member | None:
+    """The membership that follows ``member_id``'s (the person applied again after it ended), or None."""
+    return db.session.scalar(select(Member).where(Member.earlier_member_id == member_id))
+
+
+def rejoin_member(earlier: Member, category: Category, *, actor: Account | None = None) -> Member:
+    """A new membership (a new member number) for the person of ``earlier``, whose membership ended:
+    the same account and details. One follows each (the unique ``earlier_member_id``: a second at the
+    same moment raises IntegrityError); their number is refused if another membership holds it."""
+    check_category(earlier.kind, category)
+    fields = {f: getattr(earlier, f) for f in PROFILE_FIELDS}
+    check_identity(fields)
+    member = Member(account=earlier.account, kind=earlier.kind, category=category, number=next_member_number(),
+                    earlier_member_id=earlier.id, **fields)
+    return _added(member, fields, actor, earlier_member=earlier.number)
 
 
 def update_profile(member: Member, expected_version: int, language: str, **fields) -> None:

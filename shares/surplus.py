@@ -30,7 +30,7 @@ from __future__ import annotations
 
 from flask import url_for
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import select, update
+from sqlalchemy import and_, or_, select, update
 from stdnum import iban as std_iban
 from stdnum.exceptions import ValidationError as StdnumError
 
@@ -239,6 +239,19 @@ def kept_again(refunds: list[Surplus]) -> dict[int, Surplus]:
         return {}
     return {again.source_surplus_id: again
             for again in db.session.scalars(select(Surplus).where(Surplus.source_surplus_id.in_(called_off)))}
+
+
+def money_unsettled(member_id: int) -> bool:
+    """Whether the cooperative has money of ``member_id``'s still to settle: a refund to make, money kept
+    beyond what was due waiting for a decision, or a request partly paid (staff decide what becomes of
+    it). A former member applies again only once it is settled, so their new membership's money never
+    mixes with it."""
+    to_settle = or_(and_(Surplus.decision == SurplusDecision.REFUND, Surplus.refunded_at.is_(None)),
+                    and_(Surplus.decision.is_(None), Surplus.kind == SurplusKind.OVERPAYMENT))
+    money = select(Surplus.id).where(Surplus.member_id == member_id, Surplus.voided_at.is_(None), to_settle)
+    partly_paid = select(PaymentRequest.id).where(PaymentRequest.member_id == member_id,
+                                                  PaymentRequest.status == PaymentStatus.PARTIALLY_PAID)
+    return bool(db.session.scalar(select(or_(money.exists(), partly_paid.exists()))))
 
 
 def _mail(member_id: int, template: str, key: str, **context) -> None:

@@ -382,3 +382,37 @@ def test_reinstatements_per_payment_entry_at_head(migrated, capfd):
     with pytest.raises(SystemExit):
         downgrade(revision="voids0029a1-1")
     assert "the renewal requests 1 (2 reinstatements) reinstated a member more than once" in capfd.readouterr().err
+
+
+def test_an_account_with_several_memberships_one_after_the_other(migrated, capfd):
+    """rejoin0031a1: the member table is rebuilt with its rows and every reference to them (SQLite's copy
+    included); an account may then hold a membership that follows an earlier one, one following each; a
+    downgrade over such an account stops and says it."""
+    downgrade(revision="rejoin0031a1-1")
+    with db.engine.begin() as conn:
+        _a_member_with_a_renewal_request(conn)
+    upgrade(revision="rejoin0031a1")
+    with db.engine.connect() as conn:
+        assert conn.execute(sa.text("SELECT number, account_id FROM shares_member")).all() == [(1, 1)]
+        assert conn.execute(sa.text("SELECT member_id FROM shares_payment_request")).scalar() == 1
+    again = sa.text("INSERT INTO shares_member (id, number, account_id, kind, street, postcode, city, country, "
+                    "category, search_text, created_at, version, earlier_member_id) VALUES (:id, :id, 1, 'natural', "
+                    "'', '', '', 'BE', 'A', '', CURRENT_TIMESTAMP, 1, 1)")
+    with db.engine.begin() as conn:
+        conn.execute(again, {"id": 2})
+    with pytest.raises(sa.exc.IntegrityError):  # one membership follows each
+        with db.engine.begin() as conn:
+            conn.execute(again, {"id": 3})
+    with pytest.raises(SystemExit):
+        downgrade(revision="rejoin0031a1-1")
+    assert "1 membership(s) follow an earlier one of the same account" in capfd.readouterr().err
+    with db.engine.begin() as conn:
+        conn.execute(sa.text("DELETE FROM shares_member WHERE id = 2"))
+    downgrade(revision="rejoin0031a1-1")
+    with pytest.raises(sa.exc.IntegrityError):  # the older constraint: one member row per account
+        with db.engine.begin() as conn:
+            conn.execute(sa.text("INSERT INTO shares_member (id, number, account_id, kind, street, postcode, city, "
+                                 "country, category, search_text, created_at, version) VALUES (2, 2, 1, 'natural', "
+                                 "'', '', '', 'BE', 'A', '', CURRENT_TIMESTAMP, 1)"))
+    with db.engine.connect() as conn:
+        assert conn.execute(sa.text("SELECT member_id FROM shares_payment_request")).scalar() == 1

@@ -382,8 +382,8 @@ def notify_members(minutes: BoardMinutes, skip: set[str] | frozenset = frozenset
     with job_context():
         link = url_for("working_groups.synthesis_show", minutes_id=minutes.id, _external=True)
         rows = db.session.execute(select(Account.id, Account.email, Account.language, Account.display_name)
-                                  .join(Member, Member.account_id == Account.id)
-                                  .where(Account.active.is_(True))).all()
+                                  .where(select(Member.id).where(Member.account_id == Account.id).exists(),
+                                         Account.active.is_(True))).all()
         for account_id, email, language, name in rows:
             key = f"wg-synthesis-{minutes.id}-{account_id}"
             if key in skip:

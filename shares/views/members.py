@@ -60,8 +60,9 @@ def _my_shares_page(member, status: int = 200):
                            received=admission.received_before_admission(application),
                            decided=member_requests.recently_decided(member),
                            can_withdraw=application is not None and admission.withdrawal_refusal(application) is None,
-                           can_apply_again=application is not None and admission.reapply_refusal(member) is None,
-                           renewal=renewal_standing(member, on.year), withdraw_form=ConfirmForm()), status
+                           can_apply_again=admission.reapply_refusal(member) is None,
+                           renewal=renewal_standing(member, on.year), withdraw_form=ConfirmForm(),
+                           earlier_left_on=register.holding(member.earlier, on).left_on if member.earlier else None), status
 
 
 @bp.route("/me/payments")
@@ -273,14 +274,16 @@ def withdraw_application():
 @bp.route("/me/application/new", methods=["GET", "POST"])
 @permission_required(is_member)
 def apply_again():
-    """An applicant whose application ended (refused or withdrawn) applies again with their account: a
-    new application, what to pay by mail and on My payments. Offered on My shares only when it would be
-    taken (``admission.reapply_refusal``); otherwise the page says why."""
+    """An applicant whose application ended (refused or withdrawn), or a former member who resigned,
+    applies again with their account: a new application (for a former member, a new membership), what to
+    pay by mail and on My payments. Offered on My shares only when it would be taken
+    (``admission.reapply_refusal``); otherwise the page says why."""
     member = own_member()
     refusal = admission.reapply_refusal(member)
     if refusal is not None:
         return render_template("shares/me/apply_again.html", member=member, form=None, reason=error_text(refusal),
                                prices={}), 200 if request.method == "GET" else refusal.status
+    left_on = register.holding(member).left_on
     form = ApplyAgainForm()
     if not form.is_submitted():
         form.category.data = member.category.value
@@ -292,7 +295,8 @@ def apply_again():
                                                     category=Category(form.category.data), actor=current_user)
                 admission.mail_application(application, sign_in_link=False)
         except DomainError as exc:  # the category a company cannot take, or what changed meanwhile
-            if isinstance(exc, (admission.ApplicationOpen, admission.NothingToApplyFor, admission.MembershipEnded)):
+            if isinstance(exc, (admission.ApplicationOpen, admission.NothingToApplyFor, admission.MembershipEnded,
+                                admission.EarlierMoneyPending)):
                 # another tab applied (or the membership changed) meanwhile: the reason alone, no form
                 return render_template("shares/me/apply_again.html", member=member, form=None,
                                        reason=error_text(exc), prices={}), exc.status
@@ -304,12 +308,12 @@ def apply_again():
             else:
                 flash(error_text(exc), "error")
             return render_template("shares/me/apply_again.html", member=member, form=form, reason=None,
-                                   prices=prices), exc.status
+                                   prices=prices, left_on=left_on), exc.status
         flash(_("Your new application is recorded. Pay your shares with the QR code or the structured "
                 "communication below."), "success")
         return redirect(url_for("shares.my_payments", _anchor=f"request-{application.payment_request_id}"))
     return render_template("shares/me/apply_again.html", member=member, form=form, reason=None,
-                           prices=prices), 400 if form.errors else 200
+                           prices=prices, left_on=left_on), 400 if form.errors else 200
 
 
 def _confirmed_on_my_shares(member, step, done: str):

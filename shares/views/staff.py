@@ -32,6 +32,7 @@ from shares.models import (ApplicationStatus, BankTransaction, Category, EntryKi
                            Surplus, SurplusKind)
 from shares.permissions import (can_import_statements, can_keep_register, can_resolve_payments, can_view_member,
                                 can_view_register)
+from shares.services import later_membership
 from shares.settings import share_price_cents
 from shares.views.blueprint import bp, row_or_404
 from shares.views.members import certificate_response
@@ -103,6 +104,7 @@ def _member_page(member: Member, bound: dict | None = None, status: int = 200):
                            certificate_reasons=standing.standing_reasons(member, today),  # why no certificate
                            position=position, forms=action_forms, today=today, application=application,
                            received=received_before_admission(application),
+                           later=later_membership(member.id),
                            status=("applicant" if applicant and not position.shares else
                                    application.status.value if application is not None and not position.shares
                                    and application.status in (ApplicationStatus.REFUSED, ApplicationStatus.WITHDRAWN)

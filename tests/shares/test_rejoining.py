@@ -1,0 +1,270 @@
+"""A former member who resigned applies again with the same account: a new membership.
+
+The register keeps the membership that ended as it ended (its resignation, its redemption, its refund)
+and the new one is another member number, with its own application, payment request and structured
+communication, admitted under the admission mode in force; the account follows the new one. Offered
+once the old membership's money is settled; an excluded person is admitted again only by the board."""
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+from flask import current_app
+from sqlalchemy.exc import IntegrityError
+
+from app.clock import today
+from app.extensions import db
+from shares import admission, register, surplus
+from shares.errors import RefundAlreadyMade
+from shares.models import (ApplicationStatus, Category, EntryKind, Member, MembershipApplication, PaymentRequest,
+                           PaymentStatus, ShareEntry, Surplus, SurplusKind)
+from shares.queries import member_for_account
+from tests.factories import give_paid_share, sign_in
+from tests.shares.test_joining import GOOD, counts, join
+from tests.shares.test_register_as_of import _register_on
+
+NUMBER = "85073003328"
+OLD_PAID = today() - timedelta(days=60)
+LEFT_ON = today() - timedelta(days=40)
+NEW_PAID = today() - timedelta(days=20)
+ADMITTED_ON = today() - timedelta(days=10)
+APPLY = {"category": "A", "shares": "2", "consent": "y"}
+
+
+@pytest.fixture
+def decision_mode():
+    current_app.config["ADMISSION_MODE"] = "decision"
+    yield
+    current_app.config["ADMISSION_MODE"] = "payment"
+
+
+def _resigned(make_member, **fields) -> Member:
+    """A member since OLD_PAID (one share, 30 €), resigned on LEFT_ON: the 30 € on the refund list."""
+    member = make_member(email="back@example.be", national_number=NUMBER, iban="BE62510007547061", **fields)
+    give_paid_share(member, on=OLD_PAID)
+    register.resign(member, on=LEFT_ON)
+    db.session.commit()
+    return member
+
+
+def _leaving_refund(member: Member) -> Surplus:
+    return db.session.scalars(db.select(Surplus).where(Surplus.member_id == member.id,
+                                                       Surplus.kind == SurplusKind.LEAVING)).one()
+
+
+def _text(response) -> str:
+    import re
+
+    return " ".join(re.sub("<[^>]+>", " ", response.get_data(as_text=True)).split())
+
+
+def test_a_resigned_member_applies_again_as_a_new_membership_and_the_register_keeps_both(
+        decision_mode, app, client, make_member, make_staff, login_as, monkeypatch):
+    old = _resigned(make_member)
+    refund = _leaving_refund(old)
+    assert refund.amount_cents == 3000
+    browser = app.test_client()
+    sign_in(browser, old.account)
+
+    # The refund of the old membership's shares is still to make: not offered, refused if sent.
+    assert "/me/application/new" not in browser.get("/me/shares").get_data(as_text=True)
+    page = browser.get("/me/application/new")
+    assert page.status_code == 200 and "its money is not settled yet" in _text(page)
+    assert 'name="shares"' not in page.get_data(as_text=True)
+    before = counts()
+    assert browser.post("/me/application/new", data=APPLY).status_code == 409
+    assert counts() == before
+
+    surplus.mark_refunded(refund, actor=make_staff())
+    db.session.commit()
+
+    # Settled: offered, and the page says the number changes.
+    assert "/me/application/new" in browser.get("/me/shares").get_data(as_text=True)
+    page = _text(browser.get("/me/application/new"))
+    assert f"Your membership (member number {old.number}) ended on" in page and "a new member number" in page
+    sent = browser.post("/me/application/new", data=APPLY)
+    assert sent.status_code == 302 and sent.location.startswith("/me/payments")
+    db.session.expire_all()
+    new = member_for_account(old.account_id)
+    assert new.id != old.id and new.number != old.number and new.earlier_member_id == old.id
+    assert (new.account_id, new.name, new.national_number, new.holds_identity) == (
+        old.account_id, old.name, NUMBER, True)
+    assert not old.holds_identity
+    application = admission.application_for(new.id)
+    request = application.payment_request
+    assert (application.status, application.shares, request.amount_cents) == (
+        ApplicationStatus.AWAITING_PAYMENT, 2, 6000)
+    old_references = set(db.session.scalars(db.select(PaymentRequest.reference)
+                                            .where(PaymentRequest.member_id == old.id)))
+    assert request.reference not in old_references
+    payments = _text(browser.get("/me/payments"))
+    assert request.formatted_reference in payments and "60.00" in payments
+    shares_page = _text(browser.get("/me/shares"))
+    assert f"Member number {new.number}" in shares_page and f"Member number {old.number}, ended on" in shares_page
+    assert "2 shares asked for (60.00 €). Waiting for payment." in shares_page
+    assert "Shares held 0 Capital subscribed 0.00 € Capital paid 0.00 €" in shares_page
+
+    # Paid, then admitted by the board: the new membership's money is its own, the old refund untouched.
+    register.record_payment(request, 6000, on=NEW_PAID)
+    db.session.commit()
+    admission.decide(application, admit=True, decision_on=ADMITTED_ON, decision_reference="CA-12",
+                     actor=make_staff())
+    db.session.commit()
+    assert register.holding(new).shares == 2 and register.holding(new).paid_cents == 6000
+    assert register.holding(old).left is EntryKind.RESIGNATION and register.holding(old).paid_cents == 0
+    assert surplus.member_refunds(new.id) == [] and [r.amount_cents for r in surplus.member_refunds(old.id)] == [3000]
+    assert db.session.get(Surplus, refund.id).refunded_at is not None
+
+    # The register on each date: the old line, then the new one, each with its own figures.
+    login_as("staff")
+    seen = {day: (_register_on(client, app, monkeypatch, old, day), _register_on(client, app, monkeypatch, new, day))
+            for day in (LEFT_ON - timedelta(days=1), LEFT_ON, ADMITTED_ON - timedelta(days=1), ADMITTED_ON)}
+
+    def line(row):
+        return row and (row["Status"], row["Shares"], row["Capital subscribed (EUR)"], row["Capital paid (EUR)"])
+
+    was, became = seen[LEFT_ON - timedelta(days=1)]
+    assert line(was["csv"]) == ("member", "1", "30,00", "30,00") and became["csv"] is None
+    assert was["totals"] == (1, 1, 3000, 3000)
+    was, became = seen[LEFT_ON]
+    assert line(was["csv"]) == ("resigned", "0", "0,00", "0,00") and became["csv"] is None
+    assert was["totals"] == (0, 0, 0, 0)
+    was, became = seen[ADMITTED_ON - timedelta(days=1)]
+    assert line(was["csv"]) == ("resigned", "0", "0,00", "0,00")
+    assert line(became["csv"]) == ("admission pending", "0", "0,00", "0,00") and became["totals"] == (0, 0, 0, 0)
+    was, became = seen[ADMITTED_ON]
+    assert line(was["csv"]) == ("resigned", "0", "0,00", "0,00")
+    assert line(became["csv"]) == ("member", "2", "60,00", "60,00") and became["totals"] == (1, 2, 6000, 6000)
+    assert became["pdf"][0] == str(new.number) and became["pdf"][4] == "2" and was["pdf"][4] == "0"
+    assert [(r[3], r[4], r[6], r[7]) for r in was["entries"]] == [
+        ("Subscription", "1", "0,00", "30,00"), ("Payment of capital", "0", "30,00", "30,00"),
+        ("Resignation", "0", "0,00", "0,00"), ("Redemption", "-1", "-30,00", "-30,00")]
+    assert [(r[3], r[4], r[6], r[7]) for r in became["entries"]] == [
+        ("Subscription", "2", "0,00", "60,00"), ("Payment of capital (received before admission)", "0", "60,00", "60,00")]
+
+    # Staff see the two memberships linked; the old exit can no longer be corrected away.
+    old_page = _text(client.get(f"/staff/members/{old.id}"))
+    assert "Later membership" in old_page and f"Member number {new.number}" in old_page
+    new_page = _text(client.get(f"/staff/members/{new.id}"))
+    assert "Earlier membership" in new_page and f"Member number {old.number}" in new_page
+    with pytest.raises(RefundAlreadyMade):  # its shares were paid back: the exit stands
+        register.correct(_exit(old), reason="The resignation was a mistake", actor=make_staff())
+    db.session.rollback()
+    assert register.holding(old).left is EntryKind.RESIGNATION
+
+
+def _exit(member: Member) -> ShareEntry:
+    return db.session.scalars(db.select(ShareEntry).where(ShareEntry.member_id == member.id,
+                                                          ShareEntry.kind == EntryKind.RESIGNATION)).one()
+
+
+def test_an_exit_without_money_is_not_corrected_away_once_the_person_applied_again(app, client, make_member,
+                                                                                   login_as):
+    old = make_member(email="nomoney@example.be")  # entered by staff, never paid: nothing to refund
+    register.resign(old, on=LEFT_ON)
+    db.session.commit()
+    assert surplus.member_refunds(old.id) == []
+    new = admission.apply_again(old, shares=1, category=Category.A, actor=old.account).member
+    db.session.commit()
+    resignation = _exit(old)
+    login_as("staff")
+    response = client.post(f"/staff/members/{old.id}/register/correct", data={
+        "entry_id": resignation.id, "shares": "0", "effective_on": today().isoformat(),
+        "reason": "resigned by mistake", "confirmed": "1", "register_version": old.version})
+    assert response.status_code == 409
+    assert (f"This person applied again since they left, as member {new.number}: that membership goes on, so this "
+            "exit cannot be undone.") in _text(response)
+    assert db.session.scalar(db.select(ShareEntry).where(ShareEntry.corrects_id == resignation.id)) is None
+    db.session.expire_all()
+    assert register.holding(old).left is EntryKind.RESIGNATION and not old.holds_identity
+
+
+@pytest.mark.parametrize("number", [NUMBER, None])
+def test_applying_again_twice_makes_one_new_membership(app, make_member, make_staff, monkeypatch, number):
+    old = make_member(email="back@example.be", national_number=number, iban="BE62510007547061")
+    give_paid_share(old, on=OLD_PAID)
+    register.resign(old, on=LEFT_ON)
+    db.session.commit()
+    surplus.mark_refunded(_leaving_refund(old), actor=make_staff())
+    db.session.commit()
+    browser = app.test_client()
+    sign_in(browser, old.account)
+    assert browser.post("/me/application/new", data=APPLY).status_code == 302
+    again = browser.post("/me/application/new", data=APPLY)  # the same form sent twice
+    assert again.status_code == 409 and "still waiting" in _text(again)
+    assert db.session.scalar(db.select(db.func.count()).select_from(Member).where(
+        Member.account_id == old.account_id)) == 2
+    # Another tab at the same moment: its check ran before the first landed; the database refuses it.
+    db.session.expire_all()
+    monkeypatch.setattr(admission, "reapply_refusal",
+                        lambda member, real=admission.reapply_refusal: None if member.id == old.id else real(member))
+    with pytest.raises(admission.ApplicationOpen):
+        admission.apply_again(db.session.get(Member, old.id), shares=1, category=Category.A,
+                              actor=old.account)
+    db.session.rollback()
+    with pytest.raises(IntegrityError):  # written behind the services' back: one membership follows each
+        db.session.add(Member(account=old.account, kind=old.kind, category=old.category, number=999,
+                              earlier_member_id=old.id, holds_identity=False))
+        db.session.flush()
+    db.session.rollback()
+    assert db.session.scalar(db.select(db.func.count()).select_from(MembershipApplication)) == 1
+
+
+def test_an_excluded_member_cannot_apply_again_without_the_board(app, make_member, make_staff):
+    member = make_member(email="out@example.be", national_number=NUMBER)
+    give_paid_share(member, on=OLD_PAID)
+    register.exclude(member, on=LEFT_ON, board_decision_on=LEFT_ON, board_reference="CA-3")
+    surplus.mark_refunded(_leaving_refund(member), iban="BE62510007547061", actor=make_staff())
+    db.session.commit()
+    browser = app.test_client()
+    sign_in(browser, member.account)
+    assert "/me/application/new" not in browser.get("/me/shares").get_data(as_text=True)
+    page = _text(browser.get("/me/application/new"))
+    assert "Only the board can admit you again" in page
+    before = counts()
+    assert browser.post("/me/application/new", data=APPLY).status_code == 409
+    assert counts() == before
+    with pytest.raises(admission.MembershipEnded):
+        admission.apply_again(member, shares=1, category=Category.A, actor=member.account)
+
+
+def test_money_kept_for_the_old_membership_blocks_applying_again(app, make_member, make_staff):
+    """Money kept beyond what was due, not decided yet, is the old membership's: settled first."""
+    old = _resigned(make_member)
+    surplus.mark_refunded(_leaving_refund(old), actor=make_staff())
+    db.session.add(Surplus(member_id=old.id, kind=SurplusKind.OVERPAYMENT, amount_cents=1500))
+    db.session.commit()
+    assert isinstance(admission.reapply_refusal(old), admission.EarlierMoneyPending)
+
+
+def test_the_form_with_the_old_address_leads_to_apply_again(app, make_member, make_staff, outbox):
+    old = _resigned(make_member, language="en")
+    surplus.mark_refunded(_leaving_refund(old), actor=make_staff())
+    db.session.commit()
+    before = counts()
+    assert join(app, GOOD | {"email": "back@example.be", "national_number": ""})[:2] == (302, "/join/received")
+    assert counts() == before
+    (mail,) = outbox("back@example.be")
+    body = " ".join(mail.body_text.split())
+    assert "when you resigned" in body and "Apply again on My shares (you will get a new member number)" in body
+    assert "/auth/login?next=/me/application/new" in body
+
+
+def test_the_new_membership_paid_by_bank_is_admitted_and_old_money_stays_apart(app, make_member, make_staff):
+    """Payment mode: the new request paid in full admits the new membership; the old one stays ended."""
+    old = _resigned(make_member)
+    surplus.mark_refunded(_leaving_refund(old), actor=make_staff())
+    db.session.commit()
+    application = admission.apply_again(old, shares=1, category=Category.A, actor=old.account)
+    db.session.commit()
+    new = application.member
+    assert new.id != old.id
+    register.record_payment(application.payment_request, 3000, on=today())
+    db.session.commit()
+    db.session.refresh(application)
+    assert application.status is ApplicationStatus.ADMITTED
+    assert application.payment_request.status is PaymentStatus.PAID
+    assert register.holding(new).shares == 1 and not register.exit_in_force(new.id)
+    assert register.exit_in_force(old.id) and register.holding(old).shares == 0
+    assert admission.not_admitted(new) is None
+    assert isinstance(admission.reapply_refusal(new), admission.NothingToApplyFor)
