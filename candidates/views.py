@@ -113,6 +113,7 @@ def _form_fields(form: ApplicationForm) -> dict:
 
 def _form_page(call, member, form, application, status=200, problem=None):
     from shares.admission import reapply_refusal
+    from shares.register import exit_in_force
 
     eligibility = services.member_eligibility(call, member, application=application)
     versions = queries.versions(application) if application is not None else []
@@ -121,7 +122,7 @@ def _form_page(call, member, form, application, status=200, problem=None):
                            legal=member.kind is MemberKind.LEGAL,
                            missing=services.missing_fields(application) if application else [],
                            editable=_editable(call, application), today=today(),
-                           can_apply_again=reapply_refusal(member) is None), status
+                           can_apply_again=reapply_refusal(member) is None, left=exit_in_force(member.id)), status
 
 
 def _editable(call, application) -> bool:

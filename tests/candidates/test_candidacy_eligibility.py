@@ -126,3 +126,22 @@ def test_an_applicant_refused_with_a_draft_candidacy_is_led_to_apply_again_not_t
     assert page.status_code == 200
     assert 'href="/me/application/new"' in text and "apply again. Once admitted, you can stand" in text
     assert "See what to pay, and pay it" not in text
+
+
+def test_a_resigned_member_with_a_draft_candidacy_is_led_to_apply_again_as_a_new_membership(app, open_call,
+                                                                                           make_member, make_staff):
+    from shares import register, surplus
+    from tests.factories import give_paid_share, sign_in
+
+    call = open_call()
+    member = give_paid_share(make_member(iban="BE62510007547061"))
+    services.save_application(call, member, full_fields(), photo=png_bytes(), actor=member.account)
+    register.resign(member)
+    (refund,) = surplus.member_refunds(member.id)
+    surplus.mark_refunded(refund, actor=make_staff())
+    db.session.commit()
+    browser = app.test_client()
+    sign_in(browser, member.account)
+    text = browser.get(f"/candidates/me/{call.slug}/application").get_data(as_text=True)
+    assert 'href="/me/application/new"' in text
+    assert "Your membership has ended: apply again, as a new membership. Once admitted, you can stand" in text
