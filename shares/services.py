@@ -84,8 +84,8 @@ def create_member(*, email: str, kind: MemberKind, category: Category, language:
 
 
 def _added(member: Member, fields: dict, actor: Account | None = None, **audited) -> Member:
-    db.session.add(member)
-    with identity_guarded(fields):
+    with identity_guarded(fields):  # added inside the savepoint: a refused insert undoes the savepoint only
+        db.session.add(member)
         db.session.flush()
     audit.record("shares.member.create", member, actor=actor,
                  after={"number": member.number, "category": member.category,

@@ -62,7 +62,7 @@ def _my_shares_page(member, status: int = 200):
                            can_withdraw=application is not None and admission.withdrawal_refusal(application) is None,
                            can_apply_again=admission.reapply_refusal(member) is None,
                            renewal=renewal_standing(member, on.year), withdraw_form=ConfirmForm(),
-                           earlier_left_on=register.holding(member.earlier, on).left_on if member.earlier else None), status
+                           earlier_left_on=member.earlier and register.holding(member.earlier, on).left_on), status
 
 
 @bp.route("/me/payments")

@@ -19,7 +19,7 @@ from shares.errors import RefundAlreadyMade
 from shares.models import (ApplicationStatus, Category, EntryKind, Member, MembershipApplication, PaymentRequest,
                            PaymentStatus, ShareEntry, Surplus, SurplusKind)
 from shares.queries import member_for_account
-from tests.factories import give_paid_share, sign_in
+from tests.factories import ON_POSTGRES, give_paid_share, sign_in
 from tests.shares.test_joining import GOOD, counts, join
 from tests.shares.test_register_as_of import _register_on
 
@@ -140,7 +140,8 @@ def test_a_resigned_member_applies_again_as_a_new_membership_and_the_register_ke
         ("Subscription", "1", "0,00", "30,00"), ("Payment of capital", "0", "30,00", "30,00"),
         ("Resignation", "0", "0,00", "0,00"), ("Redemption", "-1", "-30,00", "-30,00")]
     assert [(r[3], r[4], r[6], r[7]) for r in became["entries"]] == [
-        ("Subscription", "2", "0,00", "60,00"), ("Payment of capital (received before admission)", "0", "60,00", "60,00")]
+        ("Subscription", "2", "0,00", "60,00"),
+        ("Payment of capital (received before admission)", "0", "60,00", "60,00")]
 
     # Staff see the two memberships linked; the old exit can no longer be corrected away.
     old_page = _text(client.get(f"/staff/members/{old.id}"))
@@ -210,6 +211,31 @@ def test_applying_again_twice_makes_one_new_membership(app, make_member, make_st
     assert db.session.scalar(db.select(db.func.count()).select_from(MembershipApplication)) == 1
 
 
+def test_a_tab_whose_checks_ran_before_the_other_landed_is_told_its_application_is_waiting(app, make_member,
+                                                                                          make_staff, monkeypatch):
+    """Its number and its earlier membership are refused by the database at the insert (not by the checks,
+    which ran first): only its savepoint is undone, and it is told as the checks would have told it."""
+    import shares.services as services
+
+    old = _resigned(make_member)
+    surplus.mark_refunded(_leaving_refund(old), actor=make_staff())
+    db.session.commit()
+    admission.apply_again(old, shares=1, category=Category.A, actor=old.account)
+    db.session.commit()
+    real, calls = services.check_identity, []
+
+    def checked_before_the_other_landed(fields, *args, **kwargs):
+        calls.append(fields)
+        return None if len(calls) == 1 else real(fields, *args, **kwargs)
+
+    monkeypatch.setattr(services, "check_identity", checked_before_the_other_landed)
+    monkeypatch.setattr(admission, "reapply_refusal", lambda member: None)
+    with pytest.raises(admission.ApplicationOpen):
+        admission.apply_again(db.session.get(Member, old.id), shares=1, category=Category.A, actor=old.account)
+    db.session.rollback()
+    assert db.session.scalar(db.select(db.func.count()).select_from(Member)) == 2
+
+
 def test_an_excluded_member_cannot_apply_again_without_the_board(app, make_member, make_staff):
     member = make_member(email="out@example.be", national_number=NUMBER)
     give_paid_share(member, on=OLD_PAID)
@@ -268,3 +294,55 @@ def test_the_new_membership_paid_by_bank_is_admitted_and_old_money_stays_apart(a
     assert register.exit_in_force(old.id) and register.holding(old).shares == 0
     assert admission.not_admitted(new) is None
     assert isinstance(admission.reapply_refusal(new), admission.NothingToApplyFor)
+
+
+@pytest.mark.skipif(not ON_POSTGRES, reason="SQLite serialises writers on the whole file: only PostgreSQL shows two "
+                                            "transactions inserting at the same moment")
+def test_two_tabs_applying_again_at_the_same_moment_make_one_new_membership(app, make_member, make_staff,
+                                                                           monkeypatch):
+    """Both pass every check before either writes; the database keeps one (the unique earlier_member_id,
+    and the national number's index): the second is told its application is waiting, nothing of it kept."""
+    import threading
+
+    from app.errors import DomainError
+
+    old = _resigned(make_member)
+    surplus.mark_refunded(_leaving_refund(old), actor=make_staff())
+    db.session.commit()
+    old_id = old.id
+    served = current_app._get_current_object()
+    both_checked, outcomes = threading.Barrier(2, timeout=10), {}
+    rejoin = admission.rejoin_member
+
+    def rejoin_together(earlier, category, *, actor=None):
+        both_checked.wait()  # each tab's checks are done: neither sees the other's membership
+        return rejoin(earlier, category, actor=actor)
+
+    monkeypatch.setattr(admission, "rejoin_member", rejoin_together)
+
+    def attempt(name):
+        with served.app_context():
+            try:
+                member = db.session.get(Member, old_id)
+                admission.apply_again(member, shares=1, category=Category.A, actor=member.account)
+                db.session.commit()
+                outcomes[name] = "done"
+            except DomainError as exc:
+                db.session.rollback()
+                outcomes[name] = "refused in words: " + type(exc).__name__
+            except Exception as exc:  # noqa: BLE001 - reported below
+                db.session.rollback()
+                outcomes[name] = repr(exc)[:200]
+            finally:
+                db.session.remove()
+
+    threads = [threading.Thread(target=attempt, args=(name,)) for name in ("first tab", "second tab")]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+    assert sorted(outcomes.values()) == ["done", "refused in words: ApplicationOpen"], outcomes
+    db.session.expire_all()
+    assert db.session.scalar(db.select(db.func.count()).select_from(Member).where(
+        Member.account_id == old.account_id)) == 2
+    assert db.session.scalar(db.select(db.func.count()).select_from(MembershipApplication)) == 1
