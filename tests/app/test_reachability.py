@@ -55,7 +55,8 @@ NOT_LINKED_FOR = {
     "member": {
         "shares.cancel_my_purchase": "the demo's members have no purchase of more shares waiting",
         "shares.my_certificate": "none of the demo's members is in good standing (a renewal or a share to pay)",
-        "shares.apply_again": "offered on My shares to an applicant whose application ended, not to members",
+        "shares.apply_again": "offered on My shares to an applicant whose application ended, or a former member who "
+                              "resigned, not to members",
     },
     "secretary": {
         "working_groups.minutes_edit": "the demo's board minutes are approved or circulating: none is a draft",

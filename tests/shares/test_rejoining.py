@@ -346,3 +346,20 @@ def test_two_tabs_applying_again_at_the_same_moment_make_one_new_membership(app,
     assert db.session.scalar(db.select(db.func.count()).select_from(Member).where(
         Member.account_id == old.account_id)) == 2
     assert db.session.scalar(db.select(db.func.count()).select_from(MembershipApplication)) == 1
+
+
+def test_the_new_membership_s_application_withdrawn_applies_again_under_its_own_number(app, make_member, make_staff):
+    old = _resigned(make_member)
+    surplus.mark_refunded(_leaving_refund(old), actor=make_staff())
+    db.session.commit()
+    first = admission.apply_again(old, shares=1, category=Category.A, actor=old.account)
+    db.session.commit()
+    admission.withdraw(first, actor=old.account)
+    db.session.commit()
+    new = member_for_account(old.account_id)
+    assert new.id == first.member_id and admission.reapply_refusal(new) is None
+    second = admission.apply_again(new, shares=3, category=Category.A, actor=old.account)
+    db.session.commit()
+    assert second.member_id == new.id and second.payment_request.amount_cents == 9000
+    assert db.session.scalar(db.select(db.func.count()).select_from(Member).where(
+        Member.account_id == old.account_id)) == 2
