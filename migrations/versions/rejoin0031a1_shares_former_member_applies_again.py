@@ -1,7 +1,7 @@
 """shares: a former member applies again with their account, as a new membership
 
 Revision ID: rejoin0031a1
-Revises: wgsitting0030a1
+Revises: wgsitck0031a1
 Create Date: 2026-11-29 15:00:00
 
 An account had one member row (a unique account_id), so someone who resigned could join again only
@@ -16,7 +16,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = 'rejoin0031a1'
-down_revision = 'wgsitting0030a1'
+down_revision = 'wgsitck0031a1'
 branch_labels = None
 depends_on = None
 
