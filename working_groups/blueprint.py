@@ -2,7 +2,7 @@
 minutes) add their routes to it, and ``init_app`` registers it after importing both."""
 from __future__ import annotations
 
-from flask import Blueprint, abort, render_template
+from flask import Blueprint, abort, render_template, request
 from flask_login import current_user
 
 from app.errors import DomainError, error_message
@@ -10,6 +10,7 @@ from app.forms import say_refusal
 from app.extensions import db
 from working_groups.errors import (ApprovalBeforeMeeting, DateToCome, DateTooEarly, MinutesExist, NoEarlierMeeting,
                                    NotAMeetingOfTheDay)
+from working_groups.models import AttendanceStatus
 
 bp = Blueprint("working_groups", __name__, template_folder="templates")
 
@@ -19,6 +20,18 @@ def get_or_404(model, ident):
     if obj is None:
         abort(404)
     return obj
+
+
+def attendance_sent() -> dict[int, AttendanceStatus]:
+    """The attendance a meeting's or minutes' form sends (``attendance-<account id>``); a forged one is a 400."""
+    attendance = {}
+    for key, value in request.form.items():
+        if key.startswith("attendance-"):
+            try:
+                attendance[int(key.removeprefix("attendance-"))] = AttendanceStatus(value)
+            except ValueError:
+                abort(400)
+    return attendance
 
 
 def refused(template: str, exc: DomainError, **context):

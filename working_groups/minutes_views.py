@@ -15,7 +15,7 @@ from app.i18n import LANGUAGE_WORDS
 from app.uow import unit_of_work
 from shares.pdf import pdf_response
 from working_groups import forms, minutes as service, pdf, queries
-from working_groups.blueprint import bp, get_or_404, refusal_on
+from working_groups.blueprint import attendance_sent, bp, get_or_404, refusal_on
 from working_groups.errors import IllegalTransition, MinutesExist, MinutesMovedOn
 from working_groups.labels import status_label
 from working_groups.models import LANGUAGES, AttendanceStatus, BoardMinutes, MinutesDecision, MinutesItem
@@ -60,18 +60,6 @@ def _moved_on(minutes: BoardMinutes, exc: IllegalTransition, form=None, labels: 
     move = queries.last_move(minutes.id) if exc.current != exc.target else None  # else done already (a second tab)
     return _page(now, exc.status, error=error_message(MinutesMovedOn(*move) if move else exc),
                  given_back=typed() if typed is not None else None)
-
-
-def _attendance_sent() -> dict[int, AttendanceStatus]:
-    """The attendance the edit form sends (``attendance-<account id>``); a forged one is a 400."""
-    attendance = {}
-    for key, value in request.form.items():
-        if key.startswith("attendance-"):
-            try:
-                attendance[int(key.removeprefix("attendance-"))] = AttendanceStatus(value)
-            except ValueError:
-                abort(400)
-    return attendance
 
 
 def _attendance_typed(attendance: dict[int, AttendanceStatus]) -> list[tuple[str, str]]:
@@ -140,7 +128,7 @@ def minutes_show(minutes_id: int):
 @bp.route("/board/minutes/<int:minutes_id>/edit", methods=["GET", "POST"])
 @permission_required(can_write_minutes)
 def minutes_edit(minutes_id: int):
-    attendance = _attendance_sent()
+    attendance = attendance_sent()
     minutes = _minutes(minutes_id, lambda: typed_back(forms.MinutesEditForm()) + _attendance_typed(attendance))
     form = forms.MinutesEditForm(obj=minutes)
     statuses = [s.value for s in AttendanceStatus]

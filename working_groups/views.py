@@ -22,7 +22,7 @@ from shares.pdf import pdf_response
 from shares.permissions import is_member
 from shares.queries import member_for_account
 from working_groups import forms, pdf, queries, services
-from working_groups.blueprint import bp, check, get_or_404, refusal_on, refused
+from working_groups.blueprint import attendance_sent, bp, check, get_or_404, refusal_on, refused
 from working_groups.labels import LABELS
 from working_groups.models import (AnswerDecision, AttendanceStatus, CallStatus, GroupDocument,
                                    GroupMeeting, GroupMembership, GroupRole, Implementation, Recommendation,
@@ -247,13 +247,7 @@ def meeting_record(slug: str, meeting_id: int):
     meeting = _meeting(slug, meeting_id)
     check(can_facilitate, meeting.group)
     form = forms.MeetingRecordForm()
-    attendance = {}
-    for key, value in request.form.items():
-        if key.startswith("attendance-"):
-            try:
-                attendance[int(key.removeprefix("attendance-"))] = AttendanceStatus(value)
-            except ValueError:
-                abort(400)
+    attendance = attendance_sent()
     if not form.validate_on_submit():
         return _meeting_page(meeting, 400, record_form=form)
     try:
