@@ -16,6 +16,7 @@ from flask_babel import force_locale, get_locale
 from flask_babel import gettext as _
 from sqlalchemy import select
 
+from app.clock import today
 from app.errors import DomainError
 from app.extensions import db
 from app.jobs import job_context
@@ -139,10 +140,25 @@ def render_certificate_pdf(certificate: CertificateIssue, language: str | None =
     return render_pdf(html)
 
 
+def as_of_now(certificate: CertificateIssue) -> CertificateIssue:
+    """``certificate`` with the register's figures of now, within its year: issued again if one changed since
+    it was stored (a bank statement that paid the renewal, then further down the member's last shares),
+    the same one if none did; as it was issued once the year is over or the member no longer in good standing."""
+    on = today()
+    member = certificate.member
+    if on.year != certificate.year or member is None:
+        return certificate
+    try:
+        return issue(member, on, holding(member, on).shares)
+    except CertificateUnavailable:
+        return certificate
+
+
 @attachment_renderer("shares.certificate")
 def certificate_attachment(arg: str) -> bytes:
-    """Made when the mail is sent: the certificate ``arg`` (its id), in its member's language."""
+    """Made when the mail is sent, in its member's language: the certificate ``arg`` (its id) as the register
+    stands then (``as_of_now``), so the figures are those after the whole transaction that queued the mail."""
     certificate = db.session.get(CertificateIssue, int(arg))
     if certificate is None:
         raise LookupError(f"certificate {arg} not found")
-    return render_certificate_pdf(certificate, certificate.member.language)
+    return render_certificate_pdf(as_of_now(certificate), certificate.member.language)
