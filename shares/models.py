@@ -228,6 +228,12 @@ class PaymentRequest(db.Model):
         return max(self.amount_cents - self.paid_cents, 0)
 
     @property
+    def asked_cents(self) -> int:
+        """What a transfer for this request asks now: what remains to pay (the whole amount of one with
+        nothing left). The member's pages, the QR code and the letters all say this one figure."""
+        return self.due_cents or self.amount_cents
+
+    @property
     def formatted_reference(self) -> str:
         return format_reference(self.reference)
 

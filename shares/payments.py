@@ -9,13 +9,15 @@ from __future__ import annotations
 import re
 from datetime import date
 
+from flask_babel import gettext as _
 from sqlalchemy import func, select, update
 from sqlalchemy.exc import IntegrityError
 from stdnum import iban as std_iban
 
 from app import audit
-from app.clock import brussels_day, utcnow
+from app.clock import brussels_day, today, utcnow
 from app.extensions import db
+from app.mail import Attachment, attachment_renderer
 from app.models import Account
 from app.uow import savepoint
 from shares.errors import RequestNotPayable
@@ -148,12 +150,20 @@ def parse_epc(payload: str | bytes) -> dict:
     return fields
 
 
-def request_payload(request: PaymentRequest) -> str:
+def request_payload(request: PaymentRequest, amount_cents: int | None = None) -> str:
+    """The EPC payload that pays ``request``: what it asks now, or ``amount_cents`` (what a letter said)."""
     from flask import current_app
 
     return epc_payload(name=current_app.config.get("COOP_NAME", "Une Voix"), iban=setting("COOP_IBAN"),
-                       bic=setting("COOP_BIC"), amount_cents=request.due_cents or request.amount_cents,
+                       bic=setting("COOP_BIC"), amount_cents=amount_cents or request.asked_cents,
                        reference=request.reference)
+
+
+def credited_ahead(request: PaymentRequest) -> bool:
+    """A renewal for a year not begun holds money credited towards it (``surplus.credit_next_year``):
+    nothing of it is asked before that year's campaign sends the renewal, which asks only the rest. The
+    member's pages show no QR code for it and the mail words it as a credit."""
+    return request.purpose is PaymentPurpose.RENEWAL and request.year is not None and request.year > today().year
 
 
 def request_qr_svg(request: PaymentRequest, label: str = ""):
@@ -162,10 +172,29 @@ def request_qr_svg(request: PaymentRequest, label: str = ""):
     return qr_svg(request_payload(request), level="M", label=label)
 
 
-def request_qr_png(request: PaymentRequest, box_size: int = 6) -> bytes:
+def request_qr_png(request: PaymentRequest, box_size: int = 6, amount_cents: int | None = None) -> bytes:
     from app.qr import qr_png
 
-    return qr_png(request_payload(request), level="M", box_size=box_size)
+    return qr_png(request_payload(request, amount_cents), level="M", box_size=box_size)
+
+
+def qr_attachment(request: PaymentRequest, amount_cents: int) -> Attachment:
+    """The payment QR code a letter asking ``amount_cents`` of ``request`` carries, made when the mail is
+    sent (a campaign queues thousands of letters) for the amount the letter says. Named in the current
+    language."""
+    stem = _("payment-qr-code")  # translated to plain letters and hyphens
+    return Attachment(f"{stem}-{request.reference}.png", "image/png", renderer="shares.payment_qr",
+                      renderer_arg=f"{request.id}:{amount_cents}")
+
+
+@attachment_renderer("shares.payment_qr")
+def _qr_attachment_png(arg: str) -> bytes:
+    """Made when the mail is sent: ``arg`` is "request id:amount in cents"."""
+    request_id, _sep, amount = arg.partition(":")
+    request = db.session.get(PaymentRequest, int(request_id))
+    if request is None:
+        raise LookupError(f"payment request {request_id} not found")
+    return request_qr_png(request, amount_cents=int(amount))
 
 
 # ----------------------------------------------------------------------------------------------

@@ -12,6 +12,7 @@ from app.jobs import job_context
 from app.mail import queue_mail
 from shares.bank import deviates
 from shares.models import Member, PaymentPurpose, PaymentRequest
+from shares.payments import credited_ahead
 
 
 def send_receipt(request: PaymentRequest, *, transaction=None, entry=None, amount_cents: int = 0,
@@ -30,7 +31,8 @@ def send_receipt(request: PaymentRequest, *, transaction=None, entry=None, amoun
                    request=request, amount_cents=amount_cents,
                    applied_cents=amount_cents if applied_cents is None else applied_cents,
                    surplus_cents=surplus.amount_cents if surplus is not None else 0, on=on,
-                   is_renewal=request.purpose is PaymentPurpose.RENEWAL, from_surplus=from_surplus is not None,
+                   is_renewal=request.purpose is PaymentPurpose.RENEWAL, ahead=credited_ahead(request),
+                   from_surplus=from_surplus is not None,
                    in_person=transaction is None and from_surplus is None,  # cash staff recorded by hand
                    # the payer's own communication named this request (else staff chose it for them)
                    by_reference=transaction is not None and not deviates(transaction, request),

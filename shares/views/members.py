@@ -71,11 +71,12 @@ def my_payments():
     member = own_member()
     requests = register.member_requests(member)
     left = register.exit_in_force(member.id)  # money paid now would be paid back: nothing invites paying
+    ahead = {r.id for r in requests if payments.credited_ahead(r)}
     qr = {} if left else {r.id: payments.request_qr_svg(r, label=_("QR code to pay %(reference)s with a banking app",
                                                                  reference=r.formatted_reference))
-                          for r in requests if r.status in OPEN_STATUSES}
+                          for r in requests if r.status in OPEN_STATUSES and r.id not in ahead}
     return render_template("shares/me/payments.html", member=member, requests=requests, qr=qr, left=left,
-                           iban=coop_iban_text())
+                           ahead=ahead, iban=coop_iban_text())
 
 
 @bp.route("/me/payments/<int:request_id>/cancel", methods=["GET", "POST"])
