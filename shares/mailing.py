@@ -17,6 +17,7 @@ from app.jobs import job_context, public_url
 from app.mail import Attachment, queue_mail
 from app.uow import savepoint
 from shares import certificates, register
+from shares.labels import iban_text
 from shares.models import MembershipApplication, PaymentPurpose, PaymentRequest, PaymentStatus
 
 CERTIFICATE_PURPOSES = (PaymentPurpose.SUBSCRIPTION, PaymentPurpose.RENEWAL)
@@ -66,3 +67,16 @@ def on_payment_matched(request: PaymentRequest, **extra) -> None:
     _send_certificate(request.member, request, "certificate_paid",
                       renewal=request.purpose is PaymentPurpose.RENEWAL)
 
+
+def shares_redeemed(member, redemption, kept) -> None:
+    """The member is told of a redemption staff recorded: the shares, what is paid back and to which
+    account, or how to give one (their profile's IBAN reaches the refund: ``surplus.give_account``)."""
+    if not member.email:
+        return
+    with job_context():
+        queue_mail(member.email, member.language, "shares_redeemed", dedupe_key=f"shares.redeemed:{redemption.id}",
+                   member=member, shares=-redemption.shares, on=redemption.effective_on,
+                   refund_cents=kept.amount_cents if kept is not None else 0,
+                   iban=iban_text(kept.refund_iban) if kept is not None else "",
+                   coop_name=current_app.config.get("COOP_NAME", ""), link=public_url("/me/payments"),
+                   profile_link=public_url("/me"))

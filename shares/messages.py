@@ -241,6 +241,7 @@ register_action_labels({
     "shares.member_request.*": _l("Member's request (asked, decided or withdrawn)"),
     "shares.surplus.refund": _l("Money put on the refund list"),
     "shares.surplus.refunded": _l("Money paid back"),
+    "shares.surplus.account_given": _l("Refund waiting for an account: the member's account given"),
     "shares.surplus.void": _l("Refund called off: what it paid back was undone"),
     "shares.surplus.call_off": _l("Refund called off by staff: the money is kept again, to be decided"),
     "shares.surplus.returned_by_bank": _l("Money kept or to refund taken back by the bank"),

@@ -347,8 +347,12 @@ def redeem(member: Member, shares: int, *, on: date | None = None, actor: Accoun
     entry = _entry(member, EntryKind.REDEMPTION, on, actor, shares=-shares, amount_cents=-refund,
                    capital_cents=-value, paid_cents=-refund, note=note[:500])
     _audit("shares.register.redemption", member, [entry], actor, shares=shares, refund_cents=refund, on=on)
-    refund_redemption(entry, refund_iban or member.iban, leaving=_leaving, actor=actor)
+    kept = refund_redemption(entry, refund_iban or member.iban, leaving=_leaving, actor=actor)
     _fit_requests_to_capital(member, actor)
+    if not _leaving:  # an exit tells the member in its own words
+        from shares.mailing import shares_redeemed
+
+        shares_redeemed(member, entry, kept)
     return entry
 
 
@@ -425,6 +429,9 @@ def _leave(member: Member, kind: EntryKind, on: date, actor, note, refund_iban: 
     if position.shares > 0:
         entries.append(redeem(member, position.shares, on=on, actor=actor, note=note, refund_iban=refund_iban,
                               _leaving=True))
+    from shares.surplus import give_account  # shares.surplus builds on this module
+
+    give_account(member, refund_iban or member.iban, actor=actor)  # earlier refunds still waiting for one
     # A renewal nobody paid any of is no longer asked of someone who left (one partly paid stays for staff).
     for renewal in _unpaid_requests(member, PaymentPurpose.RENEWAL):
         cancel_payment_request(renewal, actor=actor)

@@ -137,6 +137,10 @@ def update_profile(member: Member, expected_version: int, language: str, **field
         raise StaleEdit() from None
     audit.record("shares.member.profile_update", member, before={k: before[k] for k in changed},
                  after={k: after[k] for k in changed})
+    if "iban" in changed:
+        from shares.surplus import give_account  # shares.surplus builds on the register, which imports this module
+
+        give_account(member, member.iban)  # refunds still waiting for an account get it
 
 
 CONTACT_FIELDS = ("street", "postcode", "city", "country")

@@ -398,6 +398,31 @@ def refund_redemption(redemption: ShareEntry, iban: str | None, *, leaving: bool
                            actor, entry=redemption.id)
 
 
+def give_account(member: Member, iban: str | None, *, actor: Account | None = None) -> list[Surplus]:
+    """An account the member gives (resigning, or on their profile) reaches every refund of theirs still on
+    the refund list without one (a redemption recorded before they gave it, money after an exit): one rule,
+    for the refunds waiting, never changing an account already chosen, and never one of the cooperative's
+    own. Each one conditional UPDATE on ``refund_iban IS NULL``, audited."""
+    account = _valid_iban(iban)
+    if account is None:
+        return []
+    waiting = list(db.session.scalars(select(Surplus).where(
+        Surplus.member_id == member.id, Surplus.decision == SurplusDecision.REFUND, Surplus.refund_iban.is_(None),
+        Surplus.refunded_at.is_(None), Surplus.voided_at.is_(None)).order_by(Surplus.id)))
+    given = []
+    for kept in waiting:
+        changed = db.session.execute(
+            update(Surplus).where(Surplus.id == kept.id, Surplus.refund_iban.is_(None), Surplus.refunded_at.is_(None),
+                                  Surplus.voided_at.is_(None))
+            .values(refund_iban=account).execution_options(synchronize_session=False))
+        db.session.refresh(kept)
+        if changed.rowcount == 1:
+            audit.record("shares.surplus.account_given", kept, actor=actor,
+                         after={"amount_cents": kept.amount_cents, "iban": account, "kind": kept.kind})
+            given.append(kept)
+    return given
+
+
 def _listed_at_once(kept: Surplus, actor: Account | None, **audited) -> Surplus:
     """``kept`` goes on the refund list with no one to decide (a redemption's, money after an exit): once,
     its link column being unique (a second one is SurplusAlreadyDecided), and audited."""
