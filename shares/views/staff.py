@@ -23,7 +23,7 @@ from app.forms import say_refusal
 from app.registry import Task
 from app.uow import dry_run, unit_of_work
 from app.web import euros, format_day, render, wants_partial
-from shares import bank, errors, extracts, forms, queries, register, standing
+from shares import bank, errors, extracts, forms, payments, queries, register, standing
 from shares import surplus as surpluses
 from shares.admission import application_for, received_before_admission
 from shares.errors import StatementError
@@ -101,6 +101,7 @@ def _member_page(member: Member, bound: dict | None = None, status: int = 200):
     return render_template("shares/member_detail.html", member=member, entries=entries,
                            ahead=register.paid_ahead(entries), requests=requests_,
                            short_request_ids=short, refunds=refunds, kept_again=surpluses.kept_again(refunds),
+                           credited={r.id for r in requests_ if payments.credited_ahead(r)},
                            certificate_reasons=standing.standing_reasons(member, today),  # why no certificate
                            position=position, forms=action_forms, today=today, application=application,
                            received=received_before_admission(application),

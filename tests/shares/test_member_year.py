@@ -101,6 +101,12 @@ def test_money_credited_to_next_year_is_a_credit_not_a_bill(client, make_member,
     assert "15,00 € crédités d'avance" in card
     assert f"le renouvellement {YEAR + 1} ne demandera que les 15,00 € restants" in card
     assert "<svg" not in card and "Payé en partie" not in card  # no QR code, nothing asked now
+    sign_in(client, make_staff())
+    client.post("/language", data={"language": "en", "next": "/"})
+    staff_page = client.get(f"/staff/members/{member.id}").get_data(as_text=True)
+    row = staff_page[staff_page.index(next_year.formatted_reference):]
+    row = row[:row.index("</tr>")]
+    assert "15.00 € credited in advance" in row and "Partly paid" not in row
 
 
 def test_the_renewal_of_a_credited_year_asks_only_the_rest(make_member, make_staff, monkeypatch, outbox):
