@@ -149,6 +149,15 @@ class AlreadyElector(Conflict):
     pass
 
 
+class ElectorAsAnotherMembership(DomainError):
+    """The person is already in the electorate through another membership of their account (one that
+    ended, or the one that followed it: a former member who applied again): one person, one vote."""
+
+    def __init__(self, other) -> None:
+        super().__init__("elector as another membership")
+        self.other = other  # that membership's Member
+
+
 class AlreadyVoted(Conflict):
     pass
 

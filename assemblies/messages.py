@@ -122,6 +122,10 @@ MESSAGES = {
     errors.CodeReplaced: _l("This code was replaced by a newer link (a lost link or a proxy): type the member "
                             "number."),
     errors.AlreadyElector: _l("This member is already in the electorate."),
+    errors.ElectorAsAnotherMembership: lambda exc: str(_l(
+        "%(name)s is already in the electorate as member %(number)s, another membership of the same person: one "
+        "person, one vote. Remove that membership from the electorate first if this one should vote instead.",
+        name=exc.other.name, number=exc.other.number)),
     errors.AlreadyVoted: _door(_l("This member has already voted: their vote stays as it is."), lambda exc, **who: _l(
         "%(name)s (no. %(number)s) has already voted: their vote stays as it is.", **who)),
     errors.AlreadyCheckedIn: _door(_l("This member is already checked in."), lambda exc, **who: _l(

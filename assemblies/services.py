@@ -394,6 +394,11 @@ def add_elector_late(assembly: Assembly, member: Member, reason: str, actor: Acc
                                                        Elector.member_id == member.id))
     if existing is not None and existing.removed_at is None:
         raise errors.AlreadyElector()
+    other = db.session.scalar(select(Member).join(Elector, Elector.member_id == Member.id).where(
+        Elector.assembly_id == assembly.id, Elector.removed_at.is_(None), Member.account_id == member.account_id,
+        Member.id != member.id).limit(1))
+    if other is not None:  # under the assembly's lock: two late additions of one person cannot both pass
+        raise errors.ElectorAsAnotherMembership(other)
     if existing is not None:
         existing.removed_at, existing.added_late, existing.correction_reason = None, True, reason
         elector = existing

@@ -6,6 +6,7 @@ import re
 from datetime import timedelta
 
 import pytest
+from flask import current_app
 from sqlalchemy import func, select
 
 from app.clock import utcnow
@@ -42,6 +43,30 @@ def test_a_late_correction_is_audited(world):
     assert row is not None and "payment booked late" in json.dumps(row.after)
     with pytest.raises(errors.AlreadyElector):
         services.add_elector_late(world.assembly, world.outsider, "again")
+
+
+def test_a_person_votes_through_one_membership_only(world):
+    """A former member who applied again holds two member numbers on one account: the one in the
+    electorate is the person's only vote; the other is added only once that one is removed."""
+    from app.errors import error_message
+    from shares.models import Category
+    from shares.services import rejoin_member
+
+    old = world.members[0]
+    old_elector = services.elector_for(world.assembly, old)
+    new = rejoin_member(old, Category.A)
+    db.session.commit()
+    with pytest.raises(errors.ElectorAsAnotherMembership) as refused:
+        services.add_elector_late(world.assembly, new, "paid after the record date", actor=world.officer)
+    db.session.rollback()
+    with current_app.test_request_context():
+        assert (f"is already in the electorate as member {old.number}, another membership of the same person: one "
+                f"person, one vote.") in error_message(refused.value)
+    assert services.electorate_counts(world.assembly)["total"] == 6
+    services.remove_elector(world.assembly, old_elector, "left after the record date", actor=world.officer)
+    services.add_elector_late(world.assembly, new, "the membership that votes", actor=world.officer)
+    db.session.commit()
+    assert services.electorate_counts(world.assembly)["total"] == 6
 
 
 def test_a_voter_added_late_while_the_vote_is_open_votes_and_the_record_follows(world):
