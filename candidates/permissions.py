@@ -38,6 +38,29 @@ def can_apply(user) -> bool:
     return is_member(user)
 
 
+# What a member settles before the call closes (paying a share or the year's renewal) or the register's
+# keepers fill in (a category): meanwhile they may prepare their application.
+_SETTLED_IN_TIME = frozenset({"no_paid_share", "not_renewed", "category_unknown"})
+
+
+@predicate
+def can_stand(user, call, on=None) -> bool:
+    """``user`` may prepare and send an application to ``call``: an admitted member whom the register lets
+    stand, or will once they paid. One who left (resigned, excluded), whose category has no seat in the
+    call, staff outside category B, or a board member whose term runs on cannot: the home page does not
+    invite them, their application page offers no draft, and candidates.services.save_application refuses."""
+    from candidates.services import NOT_IN_GOOD_STANDING, member_eligibility
+    from shares.admission import not_admitted
+    from shares.queries import member_for_account
+
+    member = member_for_account(user.id) if _signed_in(user) else None
+    if member is None or not_admitted(member) is not None:
+        return False
+    eligibility = member_eligibility(call, member, on)
+    return (all(reason == NOT_IN_GOOD_STANDING for reason in eligibility.reasons)
+            and set(eligibility.standing_reasons) <= _SETTLED_IN_TIME)
+
+
 @predicate
 def can_edit_application(user, application) -> bool:
     """Only the candidate changes their own application."""

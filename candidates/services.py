@@ -25,6 +25,7 @@ from app.web import reserved_names
 from candidates import errors
 from candidates.models import (EDITABLE, LANGUAGES, Application, ApplicationStatus, ApplicationVersion,
                                BallotOrder, Call, Gender, Mandate)
+from candidates.permissions import can_stand
 from candidates.photos import process_photo
 from candidates.queries import stands_in
 from shares import standing
@@ -301,6 +302,11 @@ def save_application(call: Call, member: Member, fields: Mapping[str, Any], *, p
     _check_open_for_changes(application, call, on)
     if application is not None and application.status not in EDITABLE:
         raise errors.WrongStatus(application.status.value)
+    if not can_stand(member.account, call, on):
+        from shares.admission import check_admitted
+
+        check_admitted(member)
+        raise errors.NotEligible(member_eligibility(call, member, on).reasons)
     if application is not None and expected_version is not None and application.version != expected_version:
         raise errors.StaleApplication(application.id)
     legal = member.kind is MemberKind.LEGAL

@@ -9,7 +9,7 @@ from app.clock import today
 from app.registry import Task
 from candidates import queries
 from candidates.models import ApplicationStatus
-from candidates.permissions import can_manage_calls
+from candidates.permissions import can_manage_calls, can_stand
 
 
 def candidate_tasks(user) -> list[Task]:
@@ -27,7 +27,7 @@ def candidate_tasks(user) -> list[Task]:
                                   url_for("candidates.application_form", slug=application.call.slug), urgency=10))
         for call in queries.open_calls(on):
             application = mine.get(call.id)
-            if application is None or application.status is ApplicationStatus.DRAFT:
+            if (application is None or application.status is ApplicationStatus.DRAFT) and can_stand(user, call, on):
                 title = (_("A call for candidates is open: %(title)s", title=call.title(str(get_locale())))
                          if application is None else _("Your application is a draft: send it"))
                 tasks.append(Task(title, url_for("candidates.application_form", slug=call.slug), due=call.closes_on,

@@ -17,7 +17,8 @@ from app.web import render, whole_number
 from candidates import errors, queries, services
 from candidates.forms import ApplicationForm, BallotForm, CallForm, ConfirmForm, ReasonForm, skill_choices
 from candidates.models import EDITABLE, ApplicationStatus, BallotOrder, Call
-from candidates.permissions import can_apply, can_decide_in_call, can_edit_application, can_manage_calls, can_see_photo
+from candidates.permissions import (can_apply, can_decide_in_call, can_edit_application, can_manage_calls, can_see_photo,
+                                   can_stand)
 from candidates.photos import max_bytes, process_photo
 from shares.models import MemberKind
 from shares.queries import member_for_account
@@ -116,12 +117,13 @@ def _form_page(call, member, form, application, status=200, problem=None):
     from shares.register import exit_in_force
 
     eligibility = services.member_eligibility(call, member, application=application)
+    may_stand = can_stand(current_user, call)
     versions = queries.versions(application) if application is not None else []
     return render_template("candidates/application.html", call=call, member=member, form=form,
                            application=application, eligibility=eligibility, versions=versions, problem=problem,
                            legal=member.kind is MemberKind.LEGAL,
                            missing=services.missing_fields(application) if application else [],
-                           editable=_editable(call, application), today=today(),
+                           editable=may_stand and _editable(call, application), may_stand=may_stand, today=today(),
                            can_apply_again=reapply_refusal(member) is None, left=exit_in_force(member.id)), status
 
 

@@ -12,6 +12,7 @@ from candidates import services
 from candidates.errors import NotEligible
 from candidates.models import Call, Mandate
 from shares import register
+from shares.errors import ApplicationPending
 from shares.models import Category
 from tests.candidates.conftest import full_fields, png_bytes
 
@@ -62,19 +63,18 @@ def test_register_drives_the_rule(open_call, standing_member, make_member, secre
     never = make_member()
     assert services.member_eligibility(call, never).reasons == ["not_in_good_standing"]
     staff_member = standing_member(category=Category.A)
+    sitting = standing_member(category=Category.B)
+    # Applications saved while they could stand: the role and the term come after (the review sees them).
+    apps = [services.save_application(call, m, full_fields(), actor=m.account)
+            for m in (good, unpaid, staff_member, sitting)]
     staff_member.account.roles.append(AccountRole(role=Role.STAFF))
     db.session.commit()
     assert services.member_eligibility(call, staff_member).reasons == ["staff_not_in_category_b"]
-    sitting = standing_member(category=Category.B)
     db.session.add(Mandate(member_id=sitting.id, category=Category.B, starts_on=date(2024, 6, 1),
                            ends_on=call.vote_opens_on + timedelta(days=365)))
     db.session.commit()
     assert services.member_eligibility(call, sitting).reasons == ["term_running"]
     # The review list gives the same answers in a constant number of queries.
-    apps = []
-    for m in (good, unpaid, staff_member, sitting):
-        apps.append(services.save_application(call, m, full_fields(), actor=m.account))
-    db.session.commit()
     table = services.eligibility_for_call(call, apps)
     assert [table[a.id].reasons for a in apps] == [[], ["not_in_good_standing"], ["staff_not_in_category_b"],
                                                    ["term_running"]]
@@ -102,9 +102,9 @@ def test_submission_refused_when_not_in_good_standing(open_call, standing_member
     assert caught.value.reasons == ["not_in_good_standing"]
 
 
-def test_an_applicant_refused_with_a_draft_candidacy_is_led_to_apply_again_not_to_pay(app, client, open_call,
-                                                                                    make_member):
-    """Their request is cancelled: nothing is due on My payments. The way to stand is to apply again."""
+def test_an_applicant_refused_is_led_to_apply_again_not_to_pay(app, client, open_call, make_member):
+    """Their request is cancelled: nothing is due on My payments. The way to stand is to apply again.
+    Not admitted, they may prepare no application meanwhile."""
     from shares import admission
     from tests.factories import sign_in
     from tests.shares.test_joining import _applicant
@@ -112,8 +112,9 @@ def test_an_applicant_refused_with_a_draft_candidacy_is_led_to_apply_again_not_t
     call = open_call()
     application = _applicant(client, app)
     member = application.member
-    services.save_application(call, member, full_fields(), photo=png_bytes(), actor=member.account)
-    db.session.commit()
+    with pytest.raises(ApplicationPending):
+        services.save_application(call, member, full_fields(), photo=png_bytes(), actor=member.account)
+    db.session.rollback()
     browser = app.test_client()
     sign_in(browser, member.account)
     waiting = browser.get(f"/candidates/me/{call.slug}/application").get_data(as_text=True)

@@ -603,3 +603,80 @@ def test_a_call_not_yet_announced_is_unknown_to_members_and_visitors_on_every_pa
     login_as(secretary)
     assert "QUIET TITLE" in client.get("/candidates/manage/quiet").get_data(as_text=True)
     assert client.get("/candidates/quiet").status_code == 200
+
+
+@pytest.mark.parametrize("leave", ["resigned", "excluded"])
+def test_a_member_who_left_is_neither_invited_nor_offered_a_draft(client, login_as, open_call, standing_member,
+                                                                  leave):
+    from shares import register
+
+    call = open_call()
+    member = standing_member(language="en")
+    if leave == "resigned":
+        register.resign(member, on=today())
+    else:
+        register.exclude(member, on=today(), board_decision_on=today(), board_reference="CA 2026-12")
+    db.session.commit()
+    login_as(member.account)
+    assert "A call for candidates is open" not in client.get("/").get_data(as_text=True)
+    listing = client.get("/candidates/me/").get_data(as_text=True)
+    assert ">Apply</a>" not in listing and "Why I cannot apply" in listing
+    page = client.get(f"/candidates/me/{call.slug}/application").get_data(as_text=True)
+    said = "You have resigned." if leave == "resigned" else "You have been excluded."
+    assert said in page and "You cannot apply to this call." in page
+    assert "Save draft" not in page and "You can still prepare a draft." not in page
+    # A draft posted anyway (an old tab) is refused, with the reason and the text given back; nothing is written.
+    refused = client.post(f"/candidates/me/{call.slug}/application", data=form_data(vision="Mon texte gardé"))
+    body = refused.get_data(as_text=True)
+    assert refused.status_code == 422
+    assert "You cannot stand in this election: You are not a member in good standing." in body
+    assert "Mon texte gardé" in body and mine(call, member) is None
+    assert client.post(f"/candidates/me/{call.slug}/autosave", data=form_data()).status_code == 422
+    assert mine(call, member) is None
+
+
+def test_a_draft_becomes_impossible_once_the_member_left(client, login_as, open_call, standing_member, apply):
+    from shares import register
+
+    call = open_call()
+    member = standing_member(language="en")
+    apply(call, member, submit=False)
+    login_as(member.account)
+    assert "Your application is a draft: send it" in client.get("/").get_data(as_text=True)
+    register.resign(member, on=today())
+    db.session.commit()
+    assert "Your application is a draft" not in client.get("/").get_data(as_text=True)
+    page = client.get(f"/candidates/me/{call.slug}/application").get_data(as_text=True)
+    assert "Your application can no longer be changed." in page and "Save draft" not in page
+    assert "Withdraw my application" in page
+
+
+def test_who_cannot_stand_for_good_is_not_invited_but_who_can_pay_is(client, login_as, open_call, standing_member,
+                                                                     secretary):
+    from app.models import AccountRole, Role
+    from candidates.models import Mandate
+
+    call = open_call(seats_b=0)
+    no_seat = standing_member(category=Category.B)
+    staff_in_a = standing_member(category=Category.A)
+    staff_in_a.account.roles.append(AccountRole(role=Role.STAFF))
+    sitting = standing_member(category=Category.A)
+    db.session.add(Mandate(member=sitting, category=Category.A, starts_on=today() - timedelta(days=400),
+                           ends_on=call.vote_opens_on + timedelta(days=700)))
+    unpaid = standing_member(category=Category.A, paid=False)
+    db.session.commit()
+    for member, reason in ((no_seat, "No seat to fill in this category."),
+                           (staff_in_a, "Staff of the cooperative may stand only in category B."),
+                           (sitting, "A board term that runs beyond this election.")):
+        login_as(member.account)
+        assert "A call for candidates is open" not in client.get("/").get_data(as_text=True)
+        page = client.get(f"/candidates/me/{call.slug}/application").get_data(as_text=True)
+        assert reason in page and "Save draft" not in page
+        assert client.post(f"/candidates/me/{call.slug}/application", data=form_data()).status_code == 422
+        assert mine(call, member) is None
+    # Paying the share makes them eligible before the call closes: they are invited and may draft meanwhile.
+    login_as(unpaid.account)
+    assert "A call for candidates is open" in client.get("/").get_data(as_text=True)
+    page = client.get(f"/candidates/me/{call.slug}/application").get_data(as_text=True)
+    assert "You can still prepare a draft." in page and "Save draft" in page
+    assert client.post(f"/candidates/me/{call.slug}/application", data=form_data()).status_code == 302
