@@ -21,6 +21,15 @@ class EmailInUse(DuplicateEmail):
     """A signed-in member's new address is another account's: said as such, not as the join form's advice."""
 
 
+class EmailOfAnotherAccount(DuplicateEmail):
+    """Staff gave a member the address of another account: said to staff with whose it is (``holder``,
+    the member, or else the account), never as the join form's advice to sign in."""
+
+    def __init__(self, holder) -> None:
+        super().__init__()
+        self.holder = holder
+
+
 class ResignationPending(Conflict):
     """More shares asked by a member whose resignation waits for staff."""
 

@@ -124,6 +124,12 @@ register_messages({
         "This person applied again since they left, as member %(number)s: that membership goes on, so this exit "
         "cannot be undone.", number=exc.holder.number)),
     errors.EmailInUse: _l("Another account already uses this e-mail address: choose another one."),
+    errors.EmailOfAnotherAccount: lambda exc: str(
+        _l("This e-mail address is already the address of member %(member)s: one address belongs to one account. "
+           "Enter another address, or change theirs first.", member=member_number_and_name(exc.holder))
+        if isinstance(exc.holder, Member) else
+        _l("This e-mail address is already the address of another account (%(name)s), which is not a member's: one "
+           "address belongs to one account. Enter another address.", name=exc.holder.display_name or exc.holder.email)),
     errors.DuplicateEmail: _l("An account already uses this e-mail address. If it is yours, sign in: you can buy "
                               "shares from your own page."),
     errors.ResignationPending: _l("Your resignation is waiting for staff: withdraw it first (My shares) to buy "

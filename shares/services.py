@@ -12,7 +12,7 @@ from app import audit
 from app.extensions import db
 from app.models import Account
 from app.uow import savepoint
-from shares.errors import DuplicateEmail, IdentityInRegister, IdentityNumberFixed, LegalPersonInCategoryA, StaleEdit
+from shares.errors import DuplicateEmail, EmailOfAnotherAccount, IdentityInRegister, IdentityNumberFixed, LegalPersonInCategoryA, StaleEdit
 from shares.models import Category, Member, MemberKind
 
 IDENTITY_FIELDS = ("national_number", "enterprise_number")
@@ -146,14 +146,22 @@ def update_profile(member: Member, expected_version: int, language: str, **field
 CONTACT_FIELDS = ("street", "postcode", "city", "country")
 
 
+def _check_address_free(email: str, member: Member) -> None:
+    holder = db.session.scalar(select(Account).where(func.lower(Account.email) == email,
+                                                     Account.id != member.account_id))
+    if holder is not None:
+        from shares.queries import member_for_account
+
+        raise EmailOfAnotherAccount(member_for_account(holder.id) or holder)
+
+
 def update_contact(member: Member, expected_version: int, *, email: str, actor: Account, **fields) -> None:
     """Staff change a member's e-mail address and postal address; audited with before and after."""
     if member.version != expected_version:
         raise StaleEdit()
     email = email.strip().lower()
-    if email != member.account.email and db.session.scalar(
-            select(Account.id).where(func.lower(Account.email) == email, Account.id != member.account_id)):
-        raise DuplicateEmail()
+    if email != member.account.email:
+        _check_address_free(email, member)
     before = audit.snapshot(member, CONTACT_FIELDS) | {"email": member.account.email}
     for name in CONTACT_FIELDS:
         if name in fields:

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import re
 from datetime import date
+from html import unescape
 
 import pytest
 
@@ -518,3 +519,29 @@ def test_two_applications_given_the_same_member_number_meanwhile_is_a_conflict_n
     assert second.status_code == 409  # sent once more by itself (a number taken meanwhile is taken afresh), then said
     assert "Another form was sent at the same moment" in second.get_data(as_text=True)
     assert db.session.scalar(db.select(db.func.count()).select_from(MembershipApplication)) == 1
+
+
+def test_staff_told_whose_address_it_is_members_and_visitors_are_not(client, login_as, make_member):
+    from tests.factories import make_account
+
+    member = make_member(first_name="Zoé", last_name="Maes")
+    other = make_member(first_name="Jan", last_name="Peeters", email="jan.peeters@example.be")
+    make_account(email="board.only@example.be")
+    db.session.commit()
+    login_as("staff")
+    fields = {"version": member.version, "street": "Rue 2", "postcode": "1000", "city": "Bruxelles", "country": "BE"}
+    taken = client.post(f"/staff/members/{member.id}/contact", data={**fields, "email": "Jan.Peeters@example.be"})
+    body = unescape(taken.get_data(as_text=True))
+    assert taken.status_code == 409
+    assert (f"This e-mail address is already the address of member no. {other.number}, Jan Peeters: one address "
+            "belongs to one account. Enter another address, or change theirs first.") in body
+    assert "If it is yours, sign in" not in body and "Rue 2" in body
+    account = client.post(f"/staff/members/{member.id}/contact", data={**fields, "email": "board.only@example.be"})
+    body = unescape(account.get_data(as_text=True))
+    assert account.status_code == 409 and "already the address of another account (Test Person), which is not a member's" in body
+    db.session.expire_all()
+    assert member.email != "jan.peeters@example.be" and member.street != "Rue 2"
+    # A visitor joining with that address is told what it always was: nothing about whose it is.
+    client.get("/auth/logout")
+    joined = client.post("/join", data={**GOOD, "email": "jan.peeters@example.be"}, follow_redirects=True)
+    assert joined.status_code == 200 and "Peeters" not in joined.get_data(as_text=True)
