@@ -142,6 +142,38 @@ def test_a_company_sees_its_own_fields_and_category_b_on_a_phone(page, live_serv
     page.get_by_label("A person").check()
     expect(page.get_by_label("First name")).to_be_visible()
     expect(page.get_by_label(re.compile("^A: "))).to_be_enabled()
+    # The company's B is not left picked for the person: the A the page had for them comes back.
+    expect(page.get_by_label(re.compile("^B: "))).not_to_be_checked()
+    expect(page.get_by_label(re.compile("^A: "))).to_be_checked()
+
+
+def test_a_person_who_tries_company_and_back_gets_their_own_category_again(page, live_server):
+    page.goto(live_server.path("/join"))
+    page.get_by_label("A person").check()
+    page.get_by_label(re.compile("^A: I will use")).check()
+    page.get_by_label("A company or association").check()
+    expect(page.get_by_label(re.compile("^B: "))).to_be_checked()
+    page.get_by_label("A person").check()
+    expect(page.get_by_label(re.compile("^A: "))).to_be_checked()
+    expect(page.get_by_label(re.compile("^B: "))).not_to_be_checked()
+    # A person may choose B themselves (staff, partners): kept through a company and back, and sent as such.
+    page.get_by_label(re.compile("^B: ")).check()
+    page.get_by_label("A company or association").check()
+    page.get_by_label("A person").check()
+    expect(page.get_by_label(re.compile("^B: "))).to_be_checked()
+    page.get_by_label("First name").fill("Emma")
+    page.get_by_label("Last name").fill("Wouters")
+    page.get_by_label("E-mail address").fill("emma.b@example.be")
+    page.get_by_label("Street and number").fill("Rue Haute 12")
+    page.get_by_label("Postcode").fill("1000")
+    page.get_by_label("City").fill("Bruxelles")
+    page.get_by_label("Preferred language").select_option("en")
+    page.get_by_label("Number of shares").fill("1")
+    page.get_by_label(re.compile("I have read the statutes")).check()
+    page.get_by_role("button", name="Send my application").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Check your e-mail")
+    application = db.session.scalar(db.select(MembershipApplication))
+    assert application.member.category.value == "B" and application.member.first_name == "Emma"
 
 
 def test_a_refused_applicant_applies_again_from_my_shares_on_a_phone(page, live_server, accessible, sign_in):
