@@ -145,6 +145,13 @@ class MinutesMovedOn(WorkingGroupError):
         self.step, self.at, self.by = step, at, by
 
 
+class MinutesGone(WorkingGroupError):
+    """The minutes' row was gone under the lock: a colleague deleted the draft while the request ran
+    (the page says who and when: ``MinutesMovedOn``, from the audit log)."""
+
+    status = 409
+
+
 class BadVotes(WorkingGroupError):
     status = 422
 
@@ -327,4 +334,5 @@ register_messages({
     MeetingToCome: _meeting_to_come,
     DateTooEarly: _too_early,
     NotDiscardable: _l("Only a draft the board has not commented on can be deleted."),
+    MinutesGone: _l("These minutes no longer exist: a colleague deleted them."),
 })

@@ -9,7 +9,7 @@ from contextlib import contextmanager
 from datetime import date
 
 from sqlalchemy import select
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import IntegrityError, InvalidRequestError
 
 from app import audit
 from app.clock import today, utcnow
@@ -20,6 +20,7 @@ from app.uow import savepoint
 from shares.models import Member, fold
 from working_groups.errors import (AlreadyApproved, AlreadyCorrected, ApprovalBeforeMeeting, BadVotes, DateToCome,
                                    EmptyText, IllegalTransition, MeetingDateMissing, MinutesExist, MinutesFrozen,
+                                   MinutesGone,
                                    NoBoardMembers, NoEarlierMeeting, NotABoardAttendee, NotAMeetingOfTheDay,
                                    NotDiscardable, SynthesisIncomplete)
 from working_groups.labels import SITTINGS
@@ -130,6 +131,7 @@ def update_minutes(minutes: BoardMinutes, *, meeting_on: date | None, place: str
                    attendance: dict[int, AttendanceStatus], actor: Account | None = None,
                    sitting: int | None = None) -> None:
     """A draft's date, meeting of the day (kept when ``sitting`` is None), place, summary and attendance."""
+    _lock(minutes)
     sitting = minutes.sitting if sitting is None else sitting
     _require_editable(minutes)
     _held(meeting_on, sitting)
@@ -152,6 +154,7 @@ def update_minutes(minutes: BoardMinutes, *, meeting_on: date | None, place: str
 
 
 def add_item(minutes: BoardMinutes, title: str, discussion: str = "", actor: Account | None = None) -> MinutesItem:
+    _lock(minutes)
     _require_editable(minutes)
     if not title.strip():
         raise EmptyText()
@@ -164,6 +167,7 @@ def add_item(minutes: BoardMinutes, title: str, discussion: str = "", actor: Acc
 
 def add_decision(minutes: BoardMinutes, text: str, votes_for: int, votes_against: int, votes_abstain: int,
                  actor: Account | None = None) -> MinutesDecision:
+    _lock(minutes)
     _require_editable(minutes)
     if not text.strip():
         raise EmptyText()
@@ -181,6 +185,7 @@ def add_decision(minutes: BoardMinutes, text: str, votes_for: int, votes_against
 
 def remove_item(minutes: BoardMinutes, item: MinutesItem, actor: Account | None = None) -> None:
     """Take an agenda item out of a draft; the others are renumbered."""
+    _lock(minutes)
     _require_editable(minutes)
     if item.minutes_id != minutes.id:
         raise NotABoardAttendee()
@@ -193,6 +198,7 @@ def remove_item(minutes: BoardMinutes, item: MinutesItem, actor: Account | None 
 
 
 def remove_decision(minutes: BoardMinutes, decision: MinutesDecision, actor: Account | None = None) -> None:
+    _lock(minutes)
     _require_editable(minutes)
     if decision.minutes_id != minutes.id:
         raise NotABoardAttendee()
@@ -204,6 +210,7 @@ def remove_decision(minutes: BoardMinutes, decision: MinutesDecision, actor: Acc
 
 def circulate(minutes: BoardMinutes, actor: Account | None = None) -> None:
     """Send the draft to the board members listed, who comment and approve."""
+    _lock(minutes)
     _held(minutes.meeting_on)  # a draft made before the rule, dated ahead
     _move(minutes, MS.CIRCULATED, actor, "circulate")
     minutes.circulated_at = utcnow()
@@ -222,6 +229,7 @@ def circulate(minutes: BoardMinutes, actor: Account | None = None) -> None:
 
 def withdraw(minutes: BoardMinutes, actor: Account | None = None) -> None:
     """Back to draft for changes: the approvals given so far no longer count."""
+    _lock(minutes)
     _move(minutes, MS.DRAFT, actor, "withdraw", approvals_cleared=len(minutes.approvals))
     for approval in list(minutes.approvals):
         db.session.delete(approval)
@@ -245,6 +253,7 @@ def discard(minutes: BoardMinutes, actor: Account | None = None) -> None:
 
 
 def comment(minutes: BoardMinutes, author: Account, body: str) -> MinutesComment:
+    _lock(minutes)
     if minutes.status in (MS.APPROVED, MS.SUPERSEDED):
         raise MinutesFrozen(minutes.status.value, MS.CIRCULATED.value)
     if not body.strip():
@@ -269,9 +278,13 @@ def _finish_approval(minutes: BoardMinutes, actor: Account | None, verb: str, **
 
 def _lock(minutes: BoardMinutes) -> None:
     """Reload the minutes under a row lock (PostgreSQL; SQLite serialises writers anyway), so two board
-    members approving at once, or two publications, see each other's work."""
+    members approving at once, or two publications, see each other's work, and a change to a draft
+    checks the status it has now. A row gone meanwhile (a colleague deleted the draft) is ``MinutesGone``."""
     db.session.flush()
-    db.session.refresh(minutes, with_for_update=True)
+    try:
+        db.session.refresh(minutes, with_for_update=True)
+    except InvalidRequestError:  # "could not refresh": no row any more
+        raise MinutesGone() from None
 
 
 def approve(minutes: BoardMinutes, account: Account) -> bool:
@@ -302,6 +315,7 @@ def approve(minutes: BoardMinutes, account: Account) -> bool:
 
 def approve_at_meeting(minutes: BoardMinutes, meeting_on: date | None, actor: Account | None = None) -> None:
     """Approved by the board at a later meeting, recorded by the secretary."""
+    _lock(minutes)
     if meeting_on is None:
         raise MeetingDateMissing()
     if meeting_on < minutes.meeting_on:
@@ -344,6 +358,7 @@ def save_synthesis(minutes: BoardMinutes, language: str, title: str, body: str,
     """The members' synthesis in one language; frozen once published or once the minutes are replaced."""
     if language not in LANGUAGES:
         raise EmptyText()
+    _lock(minutes)
     if minutes.published_at is not None or minutes.status is MS.SUPERSEDED:
         raise MinutesFrozen(minutes.status.value, MS.DRAFT.value)
     if not title.strip() or not body.strip():

@@ -5,6 +5,7 @@ from flask import abort, flash, make_response, redirect, render_template, reques
 from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user
+from sqlalchemy import inspect
 
 from app.authz import permission_required
 from app.clock import today
@@ -16,7 +17,7 @@ from app.uow import unit_of_work
 from shares.pdf import pdf_response
 from working_groups import forms, minutes as service, pdf, queries
 from working_groups.blueprint import attendance_sent, bp, get_or_404, refusal_on
-from working_groups.errors import IllegalTransition, MinutesExist, MinutesMovedOn
+from working_groups.errors import IllegalTransition, MinutesExist, MinutesGone, MinutesMovedOn
 from working_groups.labels import status_label
 from working_groups.models import LANGUAGES, AttendanceStatus, BoardMinutes, MinutesDecision, MinutesItem
 from working_groups.permissions import (can_read_synthesis, can_read_syntheses, can_sign_minutes, can_view_minutes,
@@ -50,14 +51,16 @@ def _page(minutes: BoardMinutes, status: int = 200, **extra):
     return render_template("working_groups/minutes/show.html", **context), status
 
 
-def _moved_on(minutes: BoardMinutes, exc: IllegalTransition, form=None, labels: dict | None = None,
+def _moved_on(minutes: BoardMinutes, exc: IllegalTransition | MinutesGone, form=None, labels: dict | None = None,
               more: list[tuple[str, str]] | None = None):
     """The minutes moved on while ``form`` was typed (circulated, approved, published, replaced by a
     colleague): drawn as they stand, with what happened, and every field typed given back to copy (its
-    form is gone; ``more``: what the form does not hold, the attendance)."""
+    form is gone; ``more``: what the form does not hold, the attendance). Deleted meanwhile, even between
+    this request's reading of them and the service's lock (``MinutesGone``): the page of ``_minutes``."""
     typed = (lambda: typed_back(form, labels=labels) + (more or [])) if form is not None else None
-    now = _minutes(minutes.id, typed)
-    move = queries.last_move(minutes.id) if exc.current != exc.target else None  # else done already (a second tab)
+    minutes_id = inspect(minutes).identity[0]  # not minutes.id: the row may be gone
+    now = _minutes(minutes_id, typed)
+    move = queries.last_move(minutes_id) if exc.current != exc.target else None  # else done already (a second tab)
     return _page(now, exc.status, error=error_message(MinutesMovedOn(*move) if move else exc),
                  given_back=typed() if typed is not None else None)
 
@@ -80,7 +83,7 @@ def _act(minutes: BoardMinutes, fn, message: str, form_name: str | None = None, 
     try:
         with unit_of_work():
             fn()
-    except IllegalTransition as exc:
+    except (IllegalTransition, MinutesGone) as exc:
         return _moved_on(minutes, exc, form)
     except DomainError as exc:
         if form is None:
@@ -138,7 +141,7 @@ def minutes_edit(minutes_id: int):
                 service.update_minutes(minutes, meeting_on=form.meeting_on.data, sitting=form.sitting.data,
                                        place=form.place.data or "", summary=form.summary.data or "",
                                        attendance=attendance, actor=current_user)
-        except IllegalTransition as exc:
+        except (IllegalTransition, MinutesGone) as exc:
             return _moved_on(minutes, exc, form, more=_attendance_typed(attendance))
         except DomainError as exc:
             refusal_on(form, exc, "meeting_on")
@@ -296,7 +299,7 @@ def synthesis_edit(minutes_id: int, language: str):
         try:
             with unit_of_work():
                 service.save_synthesis(minutes, language, form.title.data, form.body.data, actor=current_user)
-        except IllegalTransition as exc:  # published or replaced meanwhile
+        except (IllegalTransition, MinutesGone) as exc:  # published, replaced or deleted meanwhile
             return _moved_on(minutes, exc, form, labels=labels)
         except DomainError as exc:
             return render_template("working_groups/minutes/synthesis_form.html", minutes=_minutes(minutes_id),

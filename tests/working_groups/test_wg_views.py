@@ -773,6 +773,53 @@ def test_a_draft_deleted_by_a_colleague_while_typing_says_so_and_gives_everythin
     assert db.session.query(BoardMinutes).count() == 0
 
 
+@pytest.mark.parametrize("url, data, given", [
+    ("items", {"title": "Travaux"}, {"Agenda item": "Travaux"}),
+    ("decisions", {"text": "Le toit est réparé.", "votes_for": "1", "votes_against": "0", "votes_abstain": "1"},
+     {"Decision": "Le toit est réparé.", "Votes for": "1", "Votes against": "0", "Abstentions": "1"}),
+    ("edit", {"meeting_on": "2026-09-09", "sitting": "1", "place": "Gent", "summary": "Le budget est discuté."},
+     {"Date of the board meeting": "9 September 2026", "Meeting of the day": "The first (or only) meeting of the day",
+      "Place (optional)": "Gent", "Summary of the discussion": "Le budget est discuté."}),
+    ("synthesis/nl", {"title": "Dak", "body": "Het dak lekt."},
+     {"Title in Dutch": "Dak", "Synthesis for members in Dutch": "Het dak lekt."}),
+])
+def test_a_draft_deleted_between_the_page_s_reading_and_the_service_s_write(client, data_app, secretary, monkeypatch,
+                                                                            url, data, given):
+    """A colleague deletes the draft (another connection, committed) after this request read it and before its
+    service writes: the service's row lock finds no row, and the page is the one a deletion made earlier gets
+    (409, who and when, everything sent given back), not a 500; nothing is written."""
+    from app.models import Account
+    from working_groups import minutes as minutes_service
+    from working_groups import minutes_views
+
+    board = make_board(2)
+    colleague = make_account(roles=(Role.SECRETARY,), email="other-secretary@example.be")
+    colleague.display_name = "Chloé Dubois"
+    minutes = make_minutes("draft", board=board, meeting_on=date(2026, 9, 10))
+    mid, colleague_id = minutes.id, colleague.id
+    db.session.commit()
+    read = minutes_views._minutes
+
+    def read_then_a_colleague_deletes(minutes_id, typed=None):
+        found = read(minutes_id, typed)
+        monkeypatch.setattr(minutes_views, "_minutes", read)  # once
+        with data_app.app_context():  # its own session and connection
+            minutes_service.discard(db.session.get(BoardMinutes, minutes_id),
+                                    actor=db.session.get(Account, colleague_id))
+            db.session.commit()
+        return found
+
+    monkeypatch.setattr(minutes_views, "_minutes", read_then_a_colleague_deletes)
+    sign_in(client, secretary)
+    refused = client.post(f"/board/minutes/{mid}/{url}", data=data)
+    page = text_of(refused)
+    assert refused.status_code == 409
+    assert "While you were typing, Chloé Dubois deleted this draft (" in page and "): it no longer exists." in page
+    assert _given_back(page) == given
+    db.session.expire_all()
+    assert db.session.get(BoardMinutes, mid) is None
+
+
 def test_a_refusal_of_a_draft_still_in_draft_keeps_the_typing_in_its_form(client, secretary):
     """Nothing to give back when the form is still on the page (too many votes: said beside it)."""
     minutes = make_minutes("draft", board=make_board(2))
