@@ -15,8 +15,13 @@ from app.extensions import db
 
 @contextmanager
 def unit_of_work() -> Iterator[None]:
+    from app.errors import TextNotStorable
+    from app.web import unsaid_nul
+
     try:
         yield
+        if unsaid_nul():
+            raise TextNotStorable()
         db.session.commit()
     except BaseException:
         db.session.rollback()

@@ -14,9 +14,11 @@ from urllib.parse import urlsplit
 from babel import Locale
 from babel import dates as babel_dates
 from babel import numbers as babel_numbers
-from flask import Response, abort, current_app, make_response, render_template, request, session
+from flask import (Response, abort, current_app, g, has_request_context, make_response, render_template, request,
+                   session)
 from flask.json.provider import DefaultJSONProvider
 from flask_babel import get_locale
+from flask_babel import lazy_gettext as _l
 from werkzeug.routing import IntegerConverter
 
 from app.clock import BRUSSELS, brussels_day
@@ -176,11 +178,64 @@ def _form_safe_json() -> None:
     FlaskForm.Meta.wrap_formdata = wrap_formdata
 
 
+NUL_TAKEN_OUT = _l("This text held an invisible character that cannot be kept (a paste sometimes brings one): it "
+                   "was taken out. Check the text, then send it again.")
+
+
+def _take_nul_out() -> None:
+    """No database keeps a NUL character (PostgreSQL refuses it). One in a posted value (a paste) is taken
+    out before anything reads the form, and the field's name kept in ``g.nul_fields``: the form that
+    reads it refuses that field with ``NUL_TAKEN_OUT`` and gives the rest of the typing back
+    (``_forms_say_nul``); a commit after a field no form spoke of had one is refused
+    (``app.uow.unit_of_work``), so nothing is kept but as it was typed. A name holding one, a query's
+    value or a file's name is refused at the door (``refuse_nul_bytes``)."""
+    if request.method not in ("POST", "PUT", "PATCH", "DELETE"):
+        return
+    pairs = list(request.form.items(multi=True))
+    marked = {key for key, value in pairs if "\x00" in value}
+    if marked:
+        from werkzeug.datastructures import ImmutableMultiDict
+
+        request.form = ImmutableMultiDict([(key, value.replace("\x00", "")) for key, value in pairs])
+        g.nul_fields, g.nul_said = marked, set()
+
+
+def _forms_say_nul() -> None:
+    from flask_wtf import FlaskForm
+
+    original = FlaskForm.validate
+    if getattr(original, "unevoix_guarded", False):
+        return
+
+    def validate(self, extra_validators=None):
+        valid = original(self, extra_validators)
+        marked = g.get("nul_fields") if has_request_context() else None
+        if not marked:
+            return valid
+        for field in self:  # a list's or a subform's entries are named "<field>-<n>..."
+            said = {key for key in marked if key == field.name or key.startswith(field.name + "-")}
+            if said:
+                field.errors = [NUL_TAKEN_OUT]
+                g.nul_said |= said
+                valid = False
+        return valid
+
+    validate.unevoix_guarded = True
+    FlaskForm.validate = validate
+
+
+def unsaid_nul() -> bool:
+    """A posted value held a NUL character (taken out) that no form refused: what the request would keep
+    is not what was typed (app.uow refuses its commit)."""
+    return has_request_context() and bool(g.get("nul_fields", set()) - g.get("nul_said", set()))
+
+
 def harden(app) -> None:
     """Steps that must come before any extension reads the request (CSRF parses the form)."""
     app.url_map.converters["int"] = BoundedIntConverter
     app.json = StrictJSONProvider(app)
     _form_safe_json()
+    _forms_say_nul()
     for name in ("werkzeug", "gunicorn.access"):
         logger = logging.getLogger(name)
         if not any(isinstance(f, ScrubSecretsFilter) for f in logger.filters):
@@ -193,6 +248,7 @@ def harden(app) -> None:
         limit = getattr(view, "max_content_length", None) or app.config["UPLOAD_LIMITS"].get(request.endpoint)
         if limit is not None:
             request.max_content_length = limit
+        _take_nul_out()
 
     # First of all before_request hooks: CSRF protection reads the body in its own hook.
     app.before_request_funcs.setdefault(None, []).insert(0, guard_request)
@@ -352,7 +408,8 @@ def register(app) -> None:
 
     @app.before_request
     def refuse_nul_bytes():
-        # No database stores a NUL in text (PostgreSQL refuses it): refuse it at the door.
+        # No database stores a NUL in text (PostgreSQL refuses it): refuse it at the door, but in a posted
+        # value, taken out first for the form to say (_take_nul_out).
         for values in (request.args, request.form):
             for key, value in values.items(multi=True):
                 if "\x00" in key or "\x00" in value:

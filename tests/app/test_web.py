@@ -79,7 +79,33 @@ def test_safe_next(target, expected):
 def test_nul_bytes_in_input_are_refused(client, login_as):
     login_as("staff")
     assert client.get("/staff/members?q=a%00b").status_code == 400
-    assert client.post("/auth/login", data={"email": "a\x00@example.be"}).status_code == 400
+    client.post("/auth/logout")
+    # A NUL in a value (a paste) gives the form back, the sentence beside the field; in a name, a bare 400.
+    refused = client.post("/auth/login", data={"email": "a\x00@example.be"})
+    assert refused.status_code == 400 and "This text held an invisible character" in refused.get_data(as_text=True)
+    assert client.post("/auth/login", data={"email\x00": "a@example.be"}).status_code == 400
+
+
+def test_a_nul_no_form_spoke_of_is_never_committed(app):
+    """A view reading a posted value itself gets it without the NUL; its commit is refused (400)."""
+    from flask import request
+
+    from app.errors import TextNotStorable
+    from app.extensions import db
+    from app.models import Account
+    from app.uow import unit_of_work
+    from app.web import _take_nul_out
+    from tests.factories import make_account
+
+    account = make_account()
+    db.session.commit()
+    with app.test_request_context("/", method="POST", data={"name": "Ann\x00Aa"}):
+        _take_nul_out()
+        assert request.form["name"] == "AnnAa"
+        with pytest.raises(TextNotStorable), unit_of_work():
+            db.session.get(Account, account.id).display_name = request.form["name"]
+    db.session.expire_all()
+    assert db.session.get(Account, account.id).display_name != "AnnAa"
 
 
 def test_unknown_member_is_404_and_translated(client, login_as):

@@ -287,13 +287,13 @@ def test_garbage_for_a_candidate_gets_a_refusal_beside_its_field(client, world, 
     assert _candidates() == ["Élodie Dubois"]
 
 
-def test_a_nul_in_a_candidate_s_name_is_refused_at_the_door(client, world):
-    """No database keeps a NUL: the application refuses it before any view (app.web), nothing saved."""
+def test_a_nul_in_a_candidate_s_name_is_refused_beside_the_field(client, world):
+    """No database keeps a NUL: taken out of the post (app.web), the form refuses the field, nothing saved."""
     slug, first, _ = _board_items(world)
     sign_in(client, world.secretary)
     refused = client.post(f"/assemblies/{slug}/items/{first}/candidates",
                           data={"name": "Ann\x00Aa", "category": "A", "gender": "woman"})
-    assert refused.status_code == 400
+    assert refused.status_code == 400 and "This text held an invisible character" in refused.get_data(as_text=True)
     assert _candidates() == ["Élodie Dubois"]
 
 

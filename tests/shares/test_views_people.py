@@ -542,6 +542,34 @@ def test_staff_told_whose_address_it_is_members_and_visitors_are_not(client, log
     db.session.expire_all()
     assert member.email != "jan.peeters@example.be" and member.street != "Rue 2"
     # A visitor joining with that address is told what it always was: nothing about whose it is.
-    client.get("/auth/logout")
+    client.post("/auth/logout")
     joined = client.post("/join", data={**GOOD, "email": "jan.peeters@example.be"}, follow_redirects=True)
     assert joined.status_code == 200 and "Peeters" not in joined.get_data(as_text=True)
+
+
+def test_a_nul_in_a_joining_field_gives_the_form_back_with_the_typing(client):
+    """A paste may bring a NUL (U+0000), which no database keeps: the form comes back (400) with the
+    sentence beside that field and everything else typed; nothing is saved."""
+    sent = client.post("/join", data=GOOD | {"first_name": "Chlo\x00é", "language": "en", "city": "Ixelles"},
+                       headers={"Accept-Language": "en"})
+    body = unescape(sent.get_data(as_text=True))
+    assert sent.status_code == 400
+    assert 'id="first_name-error"' in body and "This text held an invisible character that cannot be kept" in body
+    assert 'value="Chloé"' in body and 'value="Ixelles"' in body and 'value="Van Damme"' in body
+    assert "\x00" not in body
+    assert db.session.scalar(db.select(db.func.count()).select_from(MembershipApplication)) == 0
+    french = client.post("/join", data=GOOD | {"last_name": "Van\x00Damme"}, headers={"Accept-Language": "fr"})
+    assert french.status_code == 400 and "Ce texte contenait un caractère invisible" in french.get_data(as_text=True)
+
+
+def test_a_nul_in_the_profile_gives_the_form_back(client, make_member):
+    member = make_member(first_name="Zoé", last_name="Maes")
+    sign_in(client, member.account)
+    sent = client.post("/me", data={"first_name": "Zoé", "last_name": "Ma\x00es", "street": "Rue Neuve 9",
+                                    "postcode": "1000", "city": "Bruxelles", "country": "BE", "language": "en",
+                                    "version": member.version})
+    body = unescape(sent.get_data(as_text=True))
+    assert sent.status_code == 400 and 'id="last_name-error"' in body and 'value="Rue Neuve 9"' in body
+    assert "This text held an invisible character that cannot be kept" in body
+    db.session.expire_all()
+    assert (member.last_name, member.street) == ("Maes", "Rue Haute 1")
