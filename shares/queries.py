@@ -53,6 +53,11 @@ def member_for_account(account_id: int) -> Member | None:
     return known[account_id]
 
 
+def membership_of_account(account_id: int, number: int) -> Member | None:
+    """The account's membership with this member number (a former member who applied again has two)."""
+    return db.session.scalar(select(Member).where(Member.account_id == account_id, Member.number == number))
+
+
 def _latest_member(account_id: int):
     return select(Member).where(Member.account_id == account_id).order_by(Member.id.desc()).limit(1)
 

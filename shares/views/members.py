@@ -27,7 +27,7 @@ from shares.models import ApplicationStatus, Category, MemberRequest, MemberRequ
 from shares.pdf import pdf_response
 from shares.permissions import (can_cancel_own_purchase, can_decide_member_requests, can_view_dashboard,
                                 can_view_renewal_campaign, is_member)
-from shares.queries import member_for_account
+from shares.queries import member_for_account, membership_of_account
 from shares.settings import share_price_cents
 from shares.views.blueprint import bp, own_member, row_or_404
 
@@ -136,6 +136,17 @@ def certificate_response(member, staff: bool = False):
 @permission_required(is_member)
 def my_register_extract():
     return extracts.extract_response(own_member())
+
+
+@bp.route("/me/register-extract/<int:number>.pdf")
+@permission_required(is_member)
+def my_earlier_register_extract(number: int):
+    """The extract of an earlier membership of the signed-in person (one that ended before they applied
+    again): its resignation and refund stay theirs to show. Another person's number is a 404."""
+    member = membership_of_account(current_user.id, number)
+    if member is None:
+        abort(404)
+    return extracts.extract_response(member)
 
 
 @bp.route("/certificates/<token>")

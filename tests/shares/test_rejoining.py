@@ -6,6 +6,7 @@ communication, admitted under the admission mode in force; the account follows t
 once the old membership's money is settled; an excluded person is admitted again only by the board."""
 from __future__ import annotations
 
+import subprocess
 from datetime import timedelta
 
 import pytest
@@ -103,6 +104,14 @@ def test_a_resigned_member_applies_again_as_a_new_membership_and_the_register_ke
     assert f"Member number {new.number}" in shares_page and f"Member number {old.number}, ended on" in shares_page
     assert "2 shares asked for (60.00 €). Waiting for payment." in shares_page
     assert "Shares held 0 Capital subscribed 0.00 € Capital paid 0.00 €" in shares_page
+    # The old membership's extract stays the person's to show (its resignation, its refund); not another's.
+    extract = browser.get(f"/me/register-extract/{old.number}.pdf")
+    assert extract.status_code == 200 and extract.mimetype == "application/pdf"
+    text = subprocess.run(["pdftotext", "-", "-"], input=extract.data, capture_output=True, check=True).stdout.decode()
+    assert "Resignation" in text and str(new.number) not in text.split()
+    assert f"/me/register-extract/{old.number}.pdf" in browser.get("/me/shares").get_data(as_text=True)
+    stranger = make_member()
+    assert browser.get(f"/me/register-extract/{stranger.number}.pdf").status_code == 404
 
     # Paid, then admitted by the board: the new membership's money is its own, the old refund untouched.
     register.record_payment(request, 6000, on=NEW_PAID)
