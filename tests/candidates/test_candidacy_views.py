@@ -680,3 +680,17 @@ def test_who_cannot_stand_for_good_is_not_invited_but_who_can_pay_is(client, log
     page = client.get(f"/candidates/me/{call.slug}/application").get_data(as_text=True)
     assert "You can still prepare a draft." in page and "Save draft" in page
     assert client.post(f"/candidates/me/{call.slug}/application", data=form_data()).status_code == 302
+
+
+def test_the_secretary_reads_why_a_candidate_who_left_cannot_stand_said_of_them(client, login_as, open_call,
+                                                                                 standing_member, apply, secretary):
+    from shares import register
+
+    call = open_call()
+    member = standing_member(language="en")
+    application = apply(call, member)
+    register.resign(member, on=today())
+    db.session.commit()
+    login_as(secretary)
+    review = unescape(client.get(f"/candidates/manage/applications/{application.id}").get_data(as_text=True))
+    assert "They have resigned." in review and "You have resigned." not in review
