@@ -694,3 +694,5 @@ def test_the_secretary_reads_why_a_candidate_who_left_cannot_stand_said_of_them(
     login_as(secretary)
     review = unescape(client.get(f"/candidates/manage/applications/{application.id}").get_data(as_text=True))
     assert "They have resigned." in review and "You have resigned." not in review
+    manage = unescape(client.get(f"/candidates/manage/{call.slug}").get_data(as_text=True))
+    assert f"Member number {member.number}" in manage  # two memberships of one person read apart
