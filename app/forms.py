@@ -119,14 +119,26 @@ def typed_back(form, only=None, labels=None) -> list[tuple[str, str]]:
     return [(str(labels.get(f.name, f.label.text)), text) for f, text in typed if text]
 
 
-def _hidden(text: str) -> str | None:
-    """What ``text`` hides that would make it read otherwise than it is kept: "direction" (a direction
-    control, ``BIDI_CONTROLS``), "invisible" (another format character but the joiners), or None."""
+def _refuse_hidden(text: str, said: dict[str, str]) -> None:
+    """Refuse ``text`` if it hides what would make it read otherwise than it is kept, in ``said``'s words:
+    "direction" (a direction control, ``BIDI_CONTROLS``), "invisible" (another format character but the
+    joiners)."""
     if not BIDI_CONTROLS.isdisjoint(text):
-        return "direction"
+        raise ValidationError(said["direction"])
     if any(unicodedata.category(c) == "Cf" and c not in _JOINERS for c in text):
-        return "invisible"
-    return None
+        raise ValidationError(said["invisible"])
+
+
+_HIDDEN_IN_A_NAME = {
+    "direction": _l("A name or an address cannot contain direction marks, invisible characters that change the "
+                    "order in which it reads: type it again without them."),
+    "invisible": _l("A name or an address cannot contain invisible characters (a zero-width space, a soft "
+                    "hyphen): type it again without them.")}
+_HIDDEN_IN_A_TITLE = {
+    "direction": _l("A title or a name cannot contain direction marks, invisible characters that change the "
+                    "order in which it reads: type it again without them."),
+    "invisible": _l("A title or a name cannot contain invisible characters (a zero-width space, a soft hyphen): "
+                    "type it again without them.")}
 
 
 def NO_MARKUP(form, field) -> None:
@@ -137,13 +149,7 @@ def NO_MARKUP(form, field) -> None:
     text = field.data or ""
     if "<" in text or ">" in text:
         raise ValidationError(_l("A name or an address cannot contain < or >."))
-    hidden = _hidden(text)
-    if hidden == "direction":
-        raise ValidationError(_l("A name or an address cannot contain direction marks, invisible characters that "
-                                 "change the order in which it reads: type it again without them."))
-    if hidden == "invisible":
-        raise ValidationError(_l("A name or an address cannot contain invisible characters (a zero-width space, a "
-                                 "soft hyphen): type it again without them."))
+    _refuse_hidden(text, _HIDDEN_IN_A_NAME)
     if any(unicodedata.category(c) in ("So", "Cc", "Co", "Cs", "Cn") for c in text):
         raise ValidationError(_l("A name or an address is written with letters, digits and punctuation: no emoji "
                                  "or other symbol (the register and certificates could not print it)."))
@@ -153,13 +159,7 @@ def NO_HIDDEN(form, field) -> None:
     """A title (a document's, a recommendation's, an agenda item's, an assembly's, a call's) or a group's name
     reads as it is kept: the direction controls and invisible characters ``NO_MARKUP`` refuses in a name on
     the register are refused here too (markup and symbols do no harm there: such a title is shown as text)."""
-    hidden = _hidden(field.data or "")
-    if hidden == "direction":
-        raise ValidationError(_l("A title or a name cannot contain direction marks, invisible characters that "
-                                 "change the order in which it reads: type it again without them."))
-    if hidden == "invisible":
-        raise ValidationError(_l("A title or a name cannot contain invisible characters (a zero-width space, a "
-                                 "soft hyphen): type it again without them."))
+    _refuse_hidden(field.data or "", _HIDDEN_IN_A_TITLE)
 
 
 class FreeName:
