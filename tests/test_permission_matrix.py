@@ -59,6 +59,8 @@ ROUTES: dict[str, tuple] = {
     "shares.my_shares": ("GET", "/me/shares", MEMBER),
     "shares.my_payments": ("GET", "/me/payments", MEMBER),
     "shares.my_register_extract": ("GET", "/me/register-extract.pdf", MEMBER),
+    "shares.my_earlier_register_extract": ("GET", "/me/register-extract/999999.pdf", MEMBER,
+        {404: "no membership 999999 of this account"}),
     "shares.my_certificate": ("GET", "/me/certificate.pdf", MEMBER,
         {409: "this member holds no share yet: no certificate to issue"}),
     "shares.buy_shares": ("GET", "/me/shares/buy", MEMBER,

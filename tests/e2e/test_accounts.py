@@ -43,7 +43,7 @@ def test_member_signs_in_by_link_and_edits_profile(phone, live_server, accessibl
     assert page.locator(".error").first.inner_text().startswith("This IBAN is not valid")
     assert page.get_by_label("City").input_value() == "Gent"  # kept as typed
     accessible(page)
-    page.get_by_label("Bank account (IBAN, optional)").fill("BE71 0961 2345 6769")
+    page.get_by_label("Bank account (IBAN, optional)").fill("BE62 5100 0754 7061")
     page.get_by_role("button", name="Save").click()
     assert "Your profile is saved." in page.locator(".flashes").inner_text()
     assert page.get_by_label("City").input_value() == "Gent"
