@@ -57,6 +57,8 @@ NOT_LINKED_FOR = {
         "shares.my_certificate": "none of the demo's members is in good standing (a renewal or a share to pay)",
         "shares.apply_again": "offered on My shares to an applicant whose application ended, or a former member who "
                               "resigned, not to members",
+        "shares.my_earlier_register_extract": "linked on My shares beside the membership that ended, for a former "
+                                              "member who applied again; the demo has none",
     },
     "secretary": {
         "working_groups.minutes_edit": "the demo's board minutes are approved or circulating: none is a draft",
