@@ -229,10 +229,11 @@ def test_the_answer_takes_as_long_for_an_unknown_address(make_app, make_member):
         assert client.post("/auth/login", data={"email": email}).status_code == 200
         return time.monotonic() - started
     client.post("/auth/login", data={"email": "warm-up@example.be"})
-    known = [seconds("known@example.be") for _ in range(2)]
-    unknown = [seconds(f"nobody{n}@example.be") for n in range(2)]
+    known = [seconds("known@example.be") for _ in range(3)]
+    unknown = [seconds(f"nobody{n}@example.be") for n in range(3)]
     assert min(known + unknown) >= 0.25
-    assert abs(max(known) - max(unknown)) < 0.1
+    # The quickest of each: a busy machine can only slow an answer down (one took 0.96 s under a full test run).
+    assert abs(min(known) - min(unknown)) < 0.1
 
 
 def test_sign_in_tokens_never_reach_the_access_log(client, make_member, outbox, caplog):
