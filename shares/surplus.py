@@ -73,11 +73,19 @@ def _claim(surplus: Surplus, decision: SurplusDecision, actor: Account | None, n
         raise SurplusAlreadyDecided()
 
 
+def _called_off(surplus: Surplus) -> RefundCalledOff | None:
+    """A refund staff called off, said with the day it was called off, since nobody decided it."""
+    if surplus.called_off_reason is not None and surplus.voided_at is not None:
+        return RefundCalledOff(surplus.voided_at)
+    return None
+
+
 def _check_not_called_off(surplus: Surplus) -> None:
     """A refund staff called off is neither paid back nor decided again (its money was kept again, a row of
-    its own): said with the day it was called off, since nobody decided it (RefundCalledOff)."""
-    if surplus.called_off_reason is not None and surplus.voided_at is not None:
-        raise RefundCalledOff(surplus.voided_at)
+    its own)."""
+    refusal = _called_off(surplus)
+    if refusal is not None:
+        raise refusal
 
 
 def _remainder(surplus: Surplus, amount_cents: int, kind: SurplusKind = SurplusKind.OVERPAYMENT) -> Surplus | None:
@@ -184,8 +192,8 @@ def call_off_refusal(kept: Surplus, left: bool | None = None) -> DomainError | N
     (RefundCalledOff)."""
     if kept.refunded_at is not None:
         return RefundPaidBack(kept.amount_cents, kept.refunded_at)
-    if kept.called_off_reason is not None and kept.voided_at is not None:
-        return RefundCalledOff(kept.voided_at)
+    if (refusal := _called_off(kept)) is not None:
+        return refusal
     if kept.voided_at is not None or kept.decision is not SurplusDecision.REFUND:
         return RefundNotListed()
     if kept.kind is not SurplusKind.OVERPAYMENT:
