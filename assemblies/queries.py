@@ -206,11 +206,18 @@ def results(assembly: Assembly) -> list[dict[str, Any]] | None:
             return None
         return {"at": close["at"], "meeting_day": brussels_day(close["at"]) == meeting_day}
 
+    at_close: dict[int, int] = {}  # one item close can close several items: its turnout is read once
+
     def participants_in(item: AgendaItem) -> int:
         """Who took part in the item's vote: the meeting's turnout, or that of the moment the chair
         closed it when they closed it early."""
         close = item_close(item)
-        taking_part = participants if close is None else turnout(assembly, until=close).participants
+        if close is None:
+            taking_part = participants
+        else:
+            if close["seq"] not in at_close:
+                at_close[close["seq"]] = turnout(assembly, until=close).participants
+            taking_part = at_close[close["seq"]]
         return max(taking_part, ballots_for(item.contest_id))
 
     out = []
