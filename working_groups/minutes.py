@@ -8,8 +8,8 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import date
 
-from sqlalchemy import select
-from sqlalchemy.exc import IntegrityError, InvalidRequestError
+from sqlalchemy import bindparam, select, update
+from sqlalchemy.exc import IntegrityError
 
 from app import audit
 from app.clock import today, utcnow
@@ -276,15 +276,21 @@ def _finish_approval(minutes: BoardMinutes, actor: Account | None, verb: str, **
             minutes.published_at = utcnow()
 
 
+_TAKE_LOCK = update(BoardMinutes.__table__).where(BoardMinutes.__table__.c.id == bindparam("row")) \
+    .values(version=BoardMinutes.__table__.c.version)
+
+
 def _lock(minutes: BoardMinutes) -> None:
-    """Reload the minutes under a row lock (PostgreSQL; SQLite serialises writers anyway), so two board
-    members approving at once, or two publications, see each other's work, and a change to a draft
-    checks the status it has now. A row gone meanwhile (a colleague deleted the draft) is ``MinutesGone``."""
+    """Take the minutes' lock, then reload them, so two board members approving at once, or two
+    publications, see each other's work, and a change to a draft checks the status it has now. The lock
+    is a write that changes nothing: PostgreSQL locks the row; SQLite, which has no row locks and ignores
+    FOR UPDATE, gives this transaction its one writer's lock, so a colleague's deletion waits for it
+    instead of landing between this read and this write. A row gone (a colleague deleted the draft) is
+    ``MinutesGone``."""
     db.session.flush()
-    try:
-        db.session.refresh(minutes, with_for_update=True)
-    except InvalidRequestError:  # "could not refresh": no row any more
-        raise MinutesGone() from None
+    if db.session.execute(_TAKE_LOCK, {"row": minutes.id}).rowcount != 1:
+        raise MinutesGone()
+    db.session.refresh(minutes)
 
 
 def approve(minutes: BoardMinutes, account: Account) -> bool:

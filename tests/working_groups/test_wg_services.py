@@ -519,3 +519,57 @@ def test_a_corrected_published_version_replaces_the_old_one_for_members():
     minutes_service.approve_at_meeting(new, date(2026, 11, 1))
     db.session.commit()
     assert queries.published_minutes() == [new]
+
+
+def test_a_deletion_waits_for_an_edit_that_holds_the_minutes_lock(monkeypatch):
+    """The minutes' lock is a write on every database: a colleague's deletion that comes between an edit's
+    lock and its write waits for the edit's commit (SQLite has no row lock: a read under FOR UPDATE let the
+    deletion land first, and the edit's write then failed with a 500), then deletes the edited draft."""
+    import threading
+    import time
+
+    from flask import current_app
+
+    minutes = make_minutes("draft", board=make_board(2))
+    mid, served = minutes.id, current_app._get_current_object()
+    locked, events = threading.Event(), []
+    original = minutes_service._lock
+
+    def lock_then_pause(row):
+        original(row)
+        if threading.current_thread().name == "edit":
+            locked.set()
+            time.sleep(0.5)  # the colleague's deletion is sent now
+
+    monkeypatch.setattr(minutes_service, "_lock", lock_then_pause)
+
+    def run(name, action):
+        with served.app_context():
+            try:
+                action(db.session.get(BoardMinutes, mid))
+                db.session.commit()
+                events.append((name, "done"))
+            except Exception as exc:  # noqa: BLE001 - a failure is what the test looks for
+                db.session.rollback()
+                events.append((name, type(exc).__name__))
+            finally:
+                db.session.remove()
+
+    def edit(row):
+        minutes_service.update_minutes(row, meeting_on=row.meeting_on, place="Gent", summary="Le toit est réparé.",
+                                       attendance={})
+
+    def delete(row):
+        locked.wait(20)
+        minutes_service.discard(row)
+
+    threads = [threading.Thread(target=run, args=("edit", edit), name="edit"),
+               threading.Thread(target=run, args=("delete", delete), name="delete")]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+    assert events == [("edit", "done"), ("delete", "done")]
+    db.session.expire_all()
+    assert db.session.get(BoardMinutes, mid) is None
+    assert db.session.scalar(select(AuditEntry.id).where(AuditEntry.action == "working_groups.minutes.edit")) is not None
