@@ -133,6 +133,17 @@ class NoEarlierMeeting(WorkingGroupError):
         self.day, self.sitting = day, sitting
 
 
+class LaterMeetingFollows(WorkingGroupError):
+    """Minutes moved to another meeting, or deleted, while the day's next meeting has minutes: that meeting
+    would follow none (``day``, ``sitting``: the meeting these minutes record now)."""
+
+    status = 422
+
+    def __init__(self, day, sitting: int) -> None:
+        super().__init__(f"meeting {sitting + 1} on {day} follows these minutes")
+        self.day, self.sitting = day, sitting
+
+
 class MinutesMovedOn(WorkingGroupError):
     """Sent for minutes a colleague moved on meanwhile, said as what happened: ``step`` (circulated,
     withdrawn, approved, published, superseded or discarded), ``at`` and ``by`` (a name, None when no one
@@ -255,6 +266,15 @@ def _no_earlier_meeting(exc: NoEarlierMeeting) -> str:
                   earlier=SITTINGS[exc.sitting - 1]))
 
 
+def _later_meeting_follows(exc: LaterMeetingFollows) -> str:
+    from app.web import format_day
+    from working_groups.labels import SITTINGS
+
+    return str(_l("“%(later)s” of %(date)s has its minutes, which follow these: they cannot leave “%(these)s”. "
+                  "Move or delete the minutes of the later meeting first.",
+                  date=format_day(exc.day, "long"), later=SITTINGS[exc.sitting + 1], these=SITTINGS[exc.sitting]))
+
+
 def _moved_on(exc: MinutesMovedOn) -> str:
     from app.web import format_moment
 
@@ -325,6 +345,7 @@ register_messages({
     MinutesExist: _minutes_exist,
     NotAMeetingOfTheDay: _l("Choose which of the day's board meetings the minutes record, from the list."),
     NoEarlierMeeting: _no_earlier_meeting,
+    LaterMeetingFollows: _later_meeting_follows,
     MinutesMovedOn: _moved_on,
     BadVotes: _l("There cannot be more votes than board members present."),
     NoBoardMembers: _l("There is no board member to list: give the board role to its members first."),

@@ -19,10 +19,9 @@ from app.models import Account, AccountRole, Role
 from app.uow import savepoint
 from shares.models import Member, fold
 from working_groups.errors import (AlreadyApproved, AlreadyCorrected, ApprovalBeforeMeeting, BadVotes, DateToCome,
-                                   EmptyText, IllegalTransition, MeetingDateMissing, MinutesExist, MinutesFrozen,
-                                   MinutesGone,
-                                   NoBoardMembers, NoEarlierMeeting, NotABoardAttendee, NotAMeetingOfTheDay,
-                                   NotDiscardable, SynthesisIncomplete)
+                                   EmptyText, IllegalTransition, LaterMeetingFollows, MeetingDateMissing, MinutesExist,
+                                   MinutesFrozen, MinutesGone, NoBoardMembers, NoEarlierMeeting, NotABoardAttendee,
+                                   NotAMeetingOfTheDay, NotDiscardable, SynthesisIncomplete)
 from working_groups.labels import SITTINGS
 from working_groups.models import (LANGUAGES, AttendanceStatus, BoardMinutes, MinutesApproval, MinutesAttendee,
                                    MinutesComment, MinutesDecision, MinutesItem, MinutesStatus, Synthesis)
@@ -95,6 +94,20 @@ def _one_set_per_meeting(day: date, sitting: int, minutes: BoardMinutes | None =
         raise NoEarlierMeeting(day, sitting)
 
 
+def _keep_the_next_meeting_after_one(minutes: BoardMinutes, *, replaces_its_versions: bool) -> None:
+    """Minutes that leave their meeting (moved to another, or deleted) while the day's next meeting has
+    minutes: refused unless other minutes of their meeting stand. ``replaces_its_versions``: the versions
+    they correct will not stand either (a correction moved elsewhere takes their place when approved)."""
+    day, sitting = minutes.meeting_on, minutes.sitting
+    if day is None or minutes_of_meeting(day, sitting + 1) is None:
+        return
+    others = minutes_of_meeting(day, sitting, besides=minutes) if replaces_its_versions else db.session.scalar(
+        select(BoardMinutes).where(BoardMinutes.meeting_on == day, BoardMinutes.sitting == sitting,
+                                   BoardMinutes.status != MS.SUPERSEDED, BoardMinutes.id != minutes.id).limit(1))
+    if others is None:
+        raise LaterMeetingFollows(day, sitting)
+
+
 @contextmanager
 def _one_set(day: date, sitting: int, besides: BoardMinutes | None = None) -> Iterator[None]:
     """Write and flush in a savepoint: minutes written for the same meeting at the same moment by someone
@@ -136,6 +149,7 @@ def update_minutes(minutes: BoardMinutes, *, meeting_on: date | None, place: str
     _require_editable(minutes)
     _held(meeting_on, sitting)
     if (meeting_on, sitting) != (minutes.meeting_on, minutes.sitting):
+        _keep_the_next_meeting_after_one(minutes, replaces_its_versions=True)
         _one_set_per_meeting(meeting_on, sitting, minutes)
     known = {a.account_id: a for a in minutes.attendees}
     if set(attendance) - set(known):
@@ -244,6 +258,7 @@ def discard(minutes: BoardMinutes, actor: Account | None = None) -> None:
     _lock(minutes)
     if minutes.status is not MS.DRAFT or minutes.comments:
         raise NotDiscardable()
+    _keep_the_next_meeting_after_one(minutes, replaces_its_versions=False)
     audit.record("working_groups.minutes.discard", minutes, before={"meeting_on": minutes.meeting_on,
                                                                     "status": MS.DRAFT}, actor=actor)
     for row in [*minutes.attendees, *minutes.items, *minutes.decisions, *minutes.syntheses, *minutes.approvals]:

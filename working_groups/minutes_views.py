@@ -89,6 +89,8 @@ def _act(minutes: BoardMinutes, fn, message: str, form_name: str | None = None, 
         if form is None:
             return _page(_minutes(minutes.id), exc.status, error=error_message(exc))
         top = refusal_on(form, exc, date_field)
+        if top is not None:  # said at the top of the page, the form may be gone from it: not twice
+            form.form_errors.clear()
         return _page(_minutes(minutes.id), exc.status, error=top, **{form_name: form})
     flash(message, "success")
     return redirect(then or url_for("working_groups.minutes_show", minutes_id=minutes.id))

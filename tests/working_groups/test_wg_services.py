@@ -21,7 +21,7 @@ from working_groups import queries, services
 from working_groups.errors import (AlreadyAnswered, AlreadyApproved, AlreadyCorrected, AlreadyInGroup,
                                    AmendedTextMissing, BadVotes, CallClosed,
                                    DateToCome, DateTooEarly, EmptyText, IllegalTransition, MeetingDateMissing,
-                                   MinutesExist, MinutesFrozen, NoEarlierMeeting,
+                                   LaterMeetingFollows, MinutesExist, MinutesFrozen, NoEarlierMeeting,
                                    NotABoardAttendee, NotAMeetingOfTheDay, NotAMember, NotInGroup,
                                    SynthesisIncomplete)
 from working_groups.labels import SITTINGS
@@ -454,6 +454,41 @@ def test_a_second_meeting_of_the_day_follows_a_first_one():
     db.session.rollback()
     evening = minutes_service.draft_minutes(date(2026, 9, 10), sitting=2)
     assert (evening.sitting, db.session.get(BoardMinutes, morning.id).sitting) == (2, 1)
+
+
+def test_the_first_meeting_s_minutes_cannot_leave_a_second_meeting_without_them():
+    """Moving the first meeting's minutes to another day or meeting, or deleting them, while the day's
+    second meeting has minutes would leave that one following none: refused, nothing written. A correction
+    deleted leaves the approved version standing: allowed; the second meeting's own minutes move freely."""
+    board = make_board(2)
+    day = date(2026, 9, 10)
+    morning = make_minutes("approved", board=board, meeting_on=day)
+    evening = minutes_service.draft_minutes(day, sitting=2)
+    db.session.commit()
+    correction = minutes_service.correct(morning, "Une faute de frappe.")
+    db.session.commit()
+    for moved_to in ((date(2026, 9, 9), 1), (day, 3)):
+        with pytest.raises(LaterMeetingFollows) as refused:
+            minutes_service.update_minutes(correction, meeting_on=moved_to[0], sitting=moved_to[1], place="",
+                                           summary="", attendance={})
+        assert (refused.value.status, refused.value.day, refused.value.sitting) == (422, day, 1)
+        db.session.rollback()
+    minutes_service.discard(correction)  # the approved version still records the first meeting
+    db.session.commit()
+    first = minutes_service.draft_minutes(date(2026, 9, 11))
+    second = minutes_service.draft_minutes(date(2026, 9, 11), sitting=2)
+    db.session.commit()
+    with pytest.raises(LaterMeetingFollows):
+        minutes_service.discard(first)
+    db.session.rollback()
+    minutes_service.update_minutes(second, meeting_on=date(2026, 9, 11), sitting=2, place="Gent", summary="",
+                                   attendance={})  # staying where it is
+    minutes_service.discard(second)
+    minutes_service.discard(db.session.get(BoardMinutes, first.id))  # nothing follows it any more
+    db.session.commit()
+    assert [(m.meeting_on, m.sitting, m.status.value) for m in db.session.scalars(
+        select(BoardMinutes).order_by(BoardMinutes.id))] == [(day, 1, "approved"), (day, 2, "draft")]
+    assert db.session.get(BoardMinutes, evening.id) is not None
 
 
 def test_the_meetings_of_the_day_offered_are_those_the_database_allows():

@@ -1168,3 +1168,23 @@ def test_a_meeting_page_lists_an_adopted_text_to_outsiders_only_once_it_is_submi
     sign_in(client, outsider.account)
     for page in (meeting_page, "/groups/ethics"):
         assert "Un texte encore interne" in text_of(client.get(page)), page
+
+
+def test_the_first_meeting_s_minutes_moved_away_from_a_second_are_refused_in_words(client, secretary):
+    from working_groups import minutes as minutes_service
+
+    board = make_board(2)
+    first = make_minutes("draft", board=board, meeting_on=date(2026, 9, 10))
+    minutes_service.draft_minutes(date(2026, 9, 10), sitting=2)
+    db.session.commit()
+    sign_in(client, secretary)
+    refused = client.post(f"/board/minutes/{first.id}/edit",
+                          data={"meeting_on": "2026-09-09", "sitting": "1", "place": "Gent", "summary": ""})
+    assert refused.status_code == 422
+    assert ("“The second meeting of the day” of 10 September 2026 has its minutes, which follow these: they cannot "
+            "leave “The first (or only) meeting of the day”. Move or delete the minutes of the later meeting first."
+            ) in text_of(refused)
+    deleted = client.post(f"/board/minutes/{first.id}/discard", data={"discard-confirm": "y"})
+    assert deleted.status_code == 422 and "Move or delete the minutes of the later meeting first." in text_of(deleted)
+    db.session.expire_all()
+    assert db.session.get(BoardMinutes, first.id).meeting_on == date(2026, 9, 10)
