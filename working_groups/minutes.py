@@ -350,6 +350,7 @@ def approve_at_meeting(minutes: BoardMinutes, meeting_on: date | None, actor: Ac
 def correct(minutes: BoardMinutes, reason: str, actor: Account | None = None) -> BoardMinutes:
     """A new draft version of approved minutes, with the reason; the approved one stays until the new one
     is approved (one correction per version: a unique constraint)."""
+    _lock(minutes)
     if minutes.status is not MS.APPROVED:
         raise IllegalTransition(minutes.status.value, MS.DRAFT.value)
     if not reason.strip():
