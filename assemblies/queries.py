@@ -11,6 +11,8 @@ from app.clock import brussels_day
 from app.extensions import db
 from assemblies import rules
 from assemblies.models import AgendaItem, Assembly, CheckIn, Elector, ItemKind, Proxy
+from shares.models import Member
+from shares.queries import member_for_account
 from voting import services as voting
 from voting.models import CastBallot, Credential, Election
 
@@ -30,6 +32,18 @@ def voted_members(election_id: int | None, member_ids: list[int] | None = None, 
     if before_seq is not None:
         query = query.where(CastBallot.seq < before_seq)
     return query
+
+
+def member_in(assembly: Assembly, account_id: int) -> Member | None:
+    """The account's membership that takes part in this assembly: the one in its electorate, else the
+    current one. A former member who applied again after the record date takes part through the
+    membership the record date found (their new one is not in this electorate), as its voting link does
+    (voting.queries.voter_contact)."""
+    elector = db.session.scalar(
+        select(Member).join(Elector, (Elector.member_id == Member.id) & (Elector.assembly_id == assembly.id)
+                            & Elector.removed_at.is_(None))
+        .where(Member.account_id == account_id).order_by(Member.id.desc()).limit(1))
+    return elector or member_for_account(account_id)
 
 
 def assemblies() -> list[Assembly]:

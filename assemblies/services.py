@@ -13,7 +13,7 @@ from typing import Any
 from urllib.parse import unquote
 
 from flask import current_app, url_for
-from sqlalchemy import delete, func, select, update
+from sqlalchemy import delete, func, or_, select, update
 
 from app import audit
 from app.clock import brussels_day, today, utcnow
@@ -42,6 +42,7 @@ from assemblies.models import (
     ProxySource,
 )
 from shares.models import Category, Member, fold
+from shares.services import IDENTITY_FIELDS
 from voting import errors as verrors
 from voting import services as voting
 from voting.crypto.credential import (CredentialError, case_readings, credential_public, generate_credential,
@@ -394,8 +395,13 @@ def add_elector_late(assembly: Assembly, member: Member, reason: str, actor: Acc
                                                        Elector.member_id == member.id))
     if existing is not None and existing.removed_at is None:
         raise errors.AlreadyElector()
+    # The same person: the same account (a former member who applied again), or the same national or
+    # enterprise number (one who came back through /join with another address).
+    same_person = [Member.account_id == member.account_id]
+    same_person += [getattr(Member, field) == getattr(member, field) for field in IDENTITY_FIELDS
+                    if getattr(member, field)]
     other = db.session.scalar(select(Member).join(Elector, Elector.member_id == Member.id).where(
-        Elector.assembly_id == assembly.id, Elector.removed_at.is_(None), Member.account_id == member.account_id,
+        Elector.assembly_id == assembly.id, Elector.removed_at.is_(None), or_(*same_person),
         Member.id != member.id).limit(1))
     if other is not None:  # under the assembly's lock: two late additions of one person cannot both pass
         raise errors.ElectorAsAnotherMembership(other)

@@ -23,7 +23,7 @@ from app.web import format_day
 from assemblies import rules, services
 from assemblies.models import Assembly, AssemblyMinutes, Elector
 from assemblies.permissions import can_check_in, can_prepare_assembly, can_run_vote, can_write_assembly_minutes
-from shares.queries import member_for_account
+from shares.models import Member
 from voting import queries as voting_queries
 from voting import services as voting
 from voting.models import Election, ElectionState
@@ -35,16 +35,15 @@ def _title(assembly: Assembly) -> str:
 
 
 def vote_tasks(user):
-    member = member_for_account(user.id)
-    if member is None:
-        return []
+    # Each open assembly's vote through the account's membership in its electorate (a former member who
+    # applied again after the record date votes through the membership the record date found).
     rows = db.session.execute(
-        select(Assembly, Election).join(Election, Election.id == Assembly.election_id)
-        .join(Elector, (Elector.assembly_id == Assembly.id) & (Elector.member_id == member.id)
-              & Elector.removed_at.is_(None))
+        select(Assembly, Election, Member).join(Election, Election.id == Assembly.election_id)
+        .join(Elector, (Elector.assembly_id == Assembly.id) & Elector.removed_at.is_(None))
+        .join(Member, (Member.id == Elector.member_id) & (Member.account_id == user.id))
         .where(Election.state == ElectionState.OPEN)).all()
     out = []
-    for assembly, election in rows:
+    for assembly, election, member in rows:
         if not voting.accepts_ballots(election):  # every item's vote closed: nothing left to vote on
             continue
         title = _title(assembly)

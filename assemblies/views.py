@@ -35,7 +35,6 @@ from assemblies.permissions import (
     can_see_roll,
 )
 from shares.models import Category
-from shares.queries import member_for_account
 from voting.models import ElectionState
 
 bp = Blueprint("assemblies", __name__, template_folder="templates", url_prefix="/assemblies")
@@ -45,8 +44,8 @@ def _lang() -> str:
     return str(get_locale() or "fr")[:2]
 
 
-def _member():
-    return member_for_account(current_user.id) if current_user.is_authenticated else None
+def _member(assembly):
+    return queries.member_in(assembly, current_user.id) if current_user.is_authenticated else None
 
 
 # -- lists and the member's page -----------------------------------------------------------------
@@ -58,7 +57,7 @@ def index():
 
 
 def _show_context(assembly, **extra):
-    member = _member()
+    member = _member(assembly)
     elector = services.elector_for(assembly, member)
     election = queries.election(assembly)
     held = services.proxies_held(assembly, member) if member else []
@@ -522,10 +521,10 @@ def give_proxy(slug: str):
             # register is open to members), and give the proxy only when the member confirms. The
             # name is shown only for a proxy the rules would take (an elector of this assembly...).
             with dry_run():
-                services.give_proxy(assembly, _member(), holder, actor=current_user)
+                services.give_proxy(assembly, _member(assembly), holder, actor=current_user)
             return render("assemblies/proxy_confirm.html", assembly=assembly, form=form, holder=holder)
         with unit_of_work():
-            services.give_proxy(assembly, _member(), holder, actor=current_user)
+            services.give_proxy(assembly, _member(assembly), holder, actor=current_user)
     except DomainError as exc:
         form.holder_number.errors.append(error_message(exc))
         return render("assemblies/show.html", status=getattr(exc, "status", 422),
@@ -541,7 +540,7 @@ def end_proxy(slug: str):
     if not forms.ActionForm().validate_on_submit():
         abort(400)
     with unit_of_work():
-        services.end_proxy(assembly, _member(), actor=current_user)
+        services.end_proxy(assembly, _member(assembly), actor=current_user)
     flash(_("Your proxy is withdrawn. A new voting link is on its way to you."), "success")
     return redirect(url_for("assemblies.show", slug=slug))
 

@@ -8,6 +8,8 @@ from sqlalchemy import bindparam, func, select
 from sqlalchemy.orm import lazyload, load_only
 
 from app.extensions import db
+from app.models import Account
+from shares.models import Member
 from voting.models import BoardEvent, CastBallot, Credential, Election, ElectionState, Trustee
 
 PAGE_SIZE = 50
@@ -182,3 +184,19 @@ def delivered_credential(election: Election, member_id: int) -> bool:
 def has_voted(election: Election, member_id: int) -> bool:
     return db.session.scalar(select(CastBallot.id).join(Credential, Credential.id == CastBallot.credential_id).where(
         Credential.election_id == election.id, Credential.member_id == member_id).limit(1)) is not None
+
+
+_VOTER_CONTACT = (select(Member.id, Account.email, Account.language).join(Account, Account.id == Member.account_id)
+                  .where(Member.account_id == bindparam("account"))
+                  .order_by(select(Credential.id).where(Credential.member_id == Member.id,
+                                                        Credential.election_id == bindparam("election"))
+                            .exists().desc(), Member.id.desc())
+                  .limit(1))  # built once: every signed-in cast runs it
+
+
+def voter_contact(election: Election, account_id: int):
+    """The account's member who votes in this election, as ``id``, ``email`` and ``language`` (as
+    shares.queries.member_contact gives it): the membership a credential of this election was delivered
+    to, else the current one. A former member who applied again after an assembly's record date votes
+    through the membership the record date found; their new one is not in that electorate."""
+    return db.session.execute(_VOTER_CONTACT, {"account": account_id, "election": election.id}).first()

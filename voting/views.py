@@ -226,7 +226,7 @@ def seal_json(slug: str):
 def vote(slug: str):
     """Where the credential link lands (the credential stays in the #fragment, in the browser)."""
     election = queries.election_by_slug(slug)
-    member = share_queries.member_contact(current_user.id) if current_user.is_authenticated else None
+    member = queries.voter_contact(election, current_user.id) if current_user.is_authenticated else None
     # A signed-in member no credential was ever sent to is told so, instead of a ballot they cannot cast.
     not_a_voter = (election.require_login and member is not None
                    and not queries.delivered_credential(election, member.id))
@@ -240,7 +240,7 @@ def credential_use(slug: str, public: str):
     browser), before the voter chooses: in whose name they vote, whether a ballot of theirs already
     counts, or the refusal casting would give."""
     election = queries.election_by_slug(slug)
-    member = share_queries.member_contact(current_user.id) if current_user.is_authenticated else None
+    member = queries.voter_contact(election, current_user.id) if current_user.is_authenticated else None
     try:
         if not re.fullmatch(r"[0-9a-f]{64}", public):
             raise errors.UnknownCredential()
@@ -273,7 +273,7 @@ def cast(slug: str):
     if not can_cast_ballot(current_user, election):
         abort(403)
     ballot = _json_body()
-    member = share_queries.member_contact(current_user.id) if current_user.is_authenticated else None
+    member = queries.voter_contact(election, current_user.id) if current_user.is_authenticated else None
     if election.require_login and member is None:
         return _json_error(errors.LoginRequired("this account is not a member"))
     receipt = (lambda tracker: services.mail_tracker(election, tracker, member)) if member is not None else None

@@ -69,6 +69,25 @@ def test_a_person_votes_through_one_membership_only(world):
     assert services.electorate_counts(world.assembly)["total"] == 6
 
 
+def test_a_person_who_came_back_with_another_address_votes_once(world):
+    """One who left after the record date and joined again through the public form with another address
+    is another account with the same national number: the late addition of that membership is refused
+    while the first stands in the electorate."""
+    from tests.factories import make_member_obj
+
+    old = world.members[0]
+    old.national_number, old.holds_identity = "85073003328", False  # their membership ended
+    db.session.commit()
+    again = make_member_obj(email="back-again@example.be", national_number="85073003328")
+    assert again.account_id != old.account_id
+    with pytest.raises(errors.ElectorAsAnotherMembership):
+        services.add_elector_late(world.assembly, again, "paid after the record date", actor=world.officer)
+    db.session.rollback()
+    assert services.electorate_counts(world.assembly)["total"] == 6
+    services.add_elector_late(world.assembly, world.outsider, "payment booked late", actor=world.officer)
+    assert services.electorate_counts(world.assembly)["total"] == 7  # another person: added
+
+
 def test_a_voter_added_late_while_the_vote_is_open_votes_and_the_record_follows(world):
     """A late correction while the vote is open: audited, an ``electorate_addition`` on the record
     (the electorate it makes included), the member gets a link and votes; the verifier agrees."""

@@ -1406,3 +1406,41 @@ def test_removing_a_member_from_the_electorate_needs_a_reason_said_on_the_roll(c
     assert post(client, url, page, {"reason": "Deceased"}).status_code == 302
     db.session.refresh(elector)
     assert elector.removed_at is not None and elector.correction_reason == "Deceased"
+
+
+def test_a_member_who_applied_again_votes_through_the_membership_in_the_electorate(client, world, outbox):
+    """A former member who applied again after the record date has a new membership, not in this
+    electorate: signed in, their home page, the assembly's page and the ballot take the membership the
+    record date found, whose link they received, and its vote counts once."""
+    from shares.models import Category
+    from shares.services import rejoin_member
+
+    services.convene(world.assembly)
+    services.open_vote(world.assembly)
+    db.session.commit()
+    old = world.members[0]
+    new = rejoin_member(old, Category.A)
+    db.session.commit()
+    assert services.elector_for(world.assembly, new) is None
+    sign_in(client, old.account)
+    assert "Vote: General assembly" in client.get("/").get_data(as_text=True)
+    assert ">Vote<" in client.get("/assemblies/ga-test").get_data(as_text=True)
+    assert "You are not among the voters" not in client.get("/voting/ga-test/vote").get_data(as_text=True)
+    # The proxy the person gives, and takes back, is the elector's: the membership that votes.
+    holder = world.members[1]
+    assert post(client, "/assemblies/ga-test/proxy", "/assemblies/ga-test",
+                {"holder_number": str(holder.number), "confirmed": "1"}).status_code == 302
+    assert services.standing_proxy(world.assembly, old.id) is not None
+    assert "holds your proxy" in client.get("/assemblies/ga-test").get_data(as_text=True)
+    assert post(client, "/assemblies/ga-test/proxy/end", "/assemblies/ga-test").status_code == 302
+    assert services.standing_proxy(world.assembly, old.id) is None
+    private = re.search(r"/vote#([1-9A-Za-z-]+):", outbox(old.account.email)[-1].body_text).group(1)
+    answer = client.get(f"/voting/ga-test/credentials/{credential_public(private)}")
+    assert answer.status_code == 200 and answer.get_json()["proxy_of"] is None
+    election = queries.election(world.assembly)
+    el = voting.crypto_election(election)
+    ballot = encrypt_ballot(el, election.public_key, private, {c.id: [] if c.kind == "board" else ["yes"]
+                                                              for c in el.contests})
+    assert client.post("/voting/ga-test/ballots", json=ballot).status_code == 201
+    assert services.has_voted(world.assembly, old.id)
+    assert "Vote again: General assembly" in client.get("/").get_data(as_text=True)
