@@ -66,14 +66,12 @@ def _gender(member: Member | None, application_id: int | None) -> Gender:
 
 def import_candidates(item: AgendaItem, choices: dict[str, Any], actor=None) -> int:
     """Add the candidates of ``choices`` (the shape ``ballot_choices`` returns) to the board item,
-    in ballot order, with the seats of the call. Withdrawn applications are left out."""
+    in ballot order, with the seats of the call (in every category: one without candidates has its seats
+    too, which nobody fills). Withdrawn applications are left out."""
+    item.seats_a, item.seats_b = choices["seats"]["A"], choices["seats"]["B"]
     count = 0
     for contest in choices.get("contests", []):
         category = Category(contest["category"])
-        if category is Category.A:
-            item.seats_a = contest["seats"]
-        else:
-            item.seats_b = contest["seats"]
         for choice in contest["choices"]:
             info = choices["candidates"][choice]
             if info.get("withdrawn"):

@@ -564,10 +564,12 @@ def fix_ballot_order(call: Call, method: BallotOrder, *, positions: Mapping[int,
 def ballot_choices(call: Call) -> dict[str, Any]:
     """The call's candidates as an election definition's board contests (see docs/candidacies.md).
 
-    Returns ``{"call", "order", "seed", "fixed_at", "contests", "candidates"}`` where ``contests`` are
-    ``unevoix/v1`` contest objects (``board-a``, ``board-b``; choices in ballot order; ``min`` 0,
-    ``max`` the seats or fewer; ``seats`` the call's seats) ready for a definition's ``contests``,
-    and ``candidates`` maps each choice id to who it is. A category without candidates has no contest."""
+    Returns ``{"call", "order", "seed", "fixed_at", "seats", "contests", "candidates"}`` where ``seats``
+    are the call's seats per category (``{"A": 11, "B": 7}``, a category without candidates too),
+    ``contests`` are ``unevoix/v1`` contest objects (``board-a``, ``board-b``; choices in ballot order;
+    ``min`` 0, ``max`` the seats or fewer; ``seats`` the call's seats) ready for a definition's
+    ``contests``, and ``candidates`` maps each choice id to who it is. A category without candidates has no
+    contest."""
     from voting.crypto.election import Contest
 
     if call.ballot_fixed_at is None:
@@ -591,6 +593,7 @@ def ballot_choices(call: Call) -> dict[str, Any]:
                 "withdrawn": a.status is ApplicationStatus.WITHDRAWN}
     return {"call": call.slug, "order": call.ballot_order.value if call.ballot_order else None,
             "seed": call.ballot_seed, "fixed_at": call.ballot_fixed_at.isoformat(),
+            "seats": {category.value: call.seats(category) for category in (Category.A, Category.B)},
             "contests": contests, "candidates": candidates}
 
 

@@ -261,6 +261,21 @@ def test_a_second_tab_cannot_overwrite_the_minutes(client, world):
     assert db.session.scalar(select(AssemblyMinutes)).chair == "Zoé"
 
 
+def test_what_differs_names_an_item_by_its_number_on_the_agenda(client, world):
+    """A note on the second item saved in another tab is named "Item 2", as the form below numbers it
+    (counted among the items that differ, it was "Item 1")."""
+    _held(world)
+    item = world.assembly.items[1]
+    sign_in(client, world.secretary)
+    client.post("/assemblies/ga-test/minutes/begin")
+    first = _form(client.get("/assemblies/ga-test/minutes").get_data(as_text=True))
+    assert client.post("/assemblies/ga-test/minutes", data={**first, f"note_{item.id}": "Adopted."}).status_code == 302
+    stale = client.post("/assemblies/ga-test/minutes", data={**first, f"note_{item.id}": "Postponed."})
+    assert stale.status_code == 409
+    title = item.text("title", "en")
+    assert f'<li><a href="#note_{item.id}">Item 2: {title}</a></li>' in stale.get_data(as_text=True)
+
+
 def test_signing_after_a_colleague_saved_keeps_the_typing_and_says_what_differs(client, world):
     """The conflict is when signing with unsaved text matters: the secretary's closing is not lost; the
     saved text is shown, folded, where it differs; the second send signs the text on the page."""

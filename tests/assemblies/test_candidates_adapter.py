@@ -23,6 +23,7 @@ def test_a_fixed_ballot_becomes_the_board_candidates_in_order(world):
     item = _board_item()
     company = make_member_obj(kind=MemberKind.LEGAL)
     choices = {
+        "seats": {"A": 11, "B": 7},
         "contests": [{"id": "board-a", "category": "A", "seats": 11, "choices": ["a02", "a01", "a03"]},
                      {"id": "board-b", "category": "B", "seats": 7, "choices": ["b01"]}],
         "candidates": {
@@ -35,6 +36,18 @@ def test_a_fixed_ballot_becomes_the_board_candidates_in_order(world):
     names = [(c.category.value, c.position, c.name) for c in item.candidates]
     assert names == [("A", 1, "Yann Dupont"), ("A", 2, "Zoé Leroy"), ("B", 1, "Atelier asbl")]
     assert [c.gender for c in item.candidates if c.category.value == "B"] == [Gender.LEGAL]
+
+
+def test_a_category_without_candidates_takes_the_call_s_seats_too(world):
+    """A call for 4 A and 2 B seats that found candidates in A only: the item has 4 and 2 seats (the B seats
+    stay unfilled), not its default 7 for B."""
+    item = _board_item()
+    assert (item.seats_a, item.seats_b) == (11, 7)
+    choices = {"seats": {"A": 4, "B": 2},
+               "contests": [{"id": "board-a", "category": "A", "seats": 4, "choices": ["a01"]}],
+               "candidates": {"a01": {"name": "Zoé Leroy", "member_id": world.members[0].id, "withdrawn": False}}}
+    assert candidates_adapter.import_candidates(item, choices) == 1
+    assert (item.seats_a, item.seats_b) == (4, 2)
 
 
 def test_without_the_candidacies_module_it_says_so(world, monkeypatch):
@@ -89,7 +102,8 @@ def test_the_secretary_is_told_when_the_call_changes_the_seats(client, world, mo
 
     item = _board_item(seats_a=3, seats_b=2)
     db.session.commit()
-    choices = {"contests": [{"id": "board-a", "category": "A", "seats": 4, "choices": ["a01"]}],
+    choices = {"seats": {"A": 4, "B": 2},
+               "contests": [{"id": "board-a", "category": "A", "seats": 4, "choices": ["a01"]}],
                "candidates": {"a01": {"name": "Zoé Leroy", "member_id": world.members[0].id, "withdrawn": False}}}
     monkeypatch.setattr(candidates_adapter, "import_from_call",
                         lambda item, call, actor=None: candidates_adapter.import_candidates(item, choices, actor=actor))
