@@ -168,6 +168,7 @@ class Elector(db.Model):
     member_id: Mapped[int] = mapped_column(ForeignKey("shares_member.id"), index=True)
     category: Mapped[Category] = mapped_column(value_enum(Category, 1))
     added_late: Mapped[bool] = mapped_column(default=False)
+    added_at: Mapped[datetime | None]  # by a late correction (None: in the record date's snapshot)
     removed_at: Mapped[datetime | None]
     correction_reason: Mapped[str] = mapped_column(String(300), default="")
     # The convocation: which channel, when, how often the link was issued (a resend revokes the old one).

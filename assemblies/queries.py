@@ -157,11 +157,16 @@ def _by_category(member_ids: set[int], categories: dict[int, str]) -> dict[str, 
 def turnout(assembly: Assembly, until: dict[str, Any] | None = None) -> Turnout:
     """Who takes part now, or (``until``: an item close, ``{"seq", "at"}``) when the chair closed
     that item's vote: the ballots on the board before it, the members checked in and the proxies
-    standing at that moment. A quorum is met, or not, when the vote on an item closes: a member who
-    arrives later took no part in it."""
-    categories = {m: c.value for m, c in db.session.execute(
-        select(Elector.member_id, Elector.category).where(Elector.assembly_id == assembly.id,
-                                                          Elector.removed_at.is_(None)))}
+    standing at that moment, out of the electorate of that moment. A quorum is met, or not, when the vote
+    on an item closes: a member who arrives later took no part in it, and one a late correction adds
+    later was not entitled to vote on it."""
+    electors = select(Elector.member_id, Elector.category).where(Elector.assembly_id == assembly.id)
+    if until is None:
+        electors = electors.where(Elector.removed_at.is_(None))
+    else:
+        electors = electors.where(or_(Elector.added_at.is_(None), Elector.added_at <= until["at"]),
+                                  or_(Elector.removed_at.is_(None), Elector.removed_at > until["at"]))
+    categories = {m: c.value for m, c in db.session.execute(electors)}
     checked_in = select(CheckIn.member_id).where(CheckIn.assembly_id == assembly.id)
     proxies = select(Proxy.giver_id).where(Proxy.assembly_id == assembly.id)
     if until is None:
@@ -220,19 +225,19 @@ def results(assembly: Assembly) -> list[dict[str, Any]] | None:
             return None
         return {"at": close["at"], "meeting_day": brussels_day(close["at"]) == meeting_day}
 
-    at_close: dict[int, int] = {}  # one item close can close several items: its turnout is read once
+    at_close: dict[int, Turnout] = {}  # one item close can close several items: its turnout is read once
 
-    def participants_in(item: AgendaItem) -> int:
-        """Who took part in the item's vote: the meeting's turnout, or that of the moment the chair
-        closed it when they closed it early."""
+    def quorum_base(item: AgendaItem) -> tuple[int, int]:
+        """Who took part in the item's vote, out of whom: the meeting's turnout and electorate, or those
+        of the moment the chair closed it when they closed it early."""
         close = item_close(item)
         if close is None:
-            taking_part = participants
+            taking_part, entitled = participants, electorate
         else:
             if close["seq"] not in at_close:
-                at_close[close["seq"]] = turnout(assembly, until=close).participants
-            taking_part = at_close[close["seq"]]
-        return max(taking_part, ballots_for(item.contest_id))
+                at_close[close["seq"]] = turnout(assembly, until=close)
+            taking_part, entitled = at_close[close["seq"]].participants, at_close[close["seq"]].electorate["total"]
+        return max(taking_part, ballots_for(item.contest_id)), entitled
 
     out = []
     for item in assembly.items:
@@ -246,10 +251,10 @@ def results(assembly: Assembly) -> list[dict[str, Any]] | None:
                 per = None
                 total = rules.Tally(c["yes"]["total"], c["no"]["total"], c.get("abstain", {}).get("total") or 0) \
                     if c["yes"]["total"] is not None else None
+            taking_part, entitled = quorum_base(item)
             outcome = rules.resolution_outcome(per, total=total, majority=item.majority.value,
                                                abstentions_count=item.abstentions_count,
-                                               participants=participants_in(item),
-                                               electorate=electorate,
+                                               participants=taking_part, electorate=entitled,
                                                quorum_percent=assembly.quorum_percent, min_count=assembly.min_count)
             out.append({"item": item, "kind": "resolution", "outcome": outcome, "closed_early": closed_early(item)})
         elif item.kind is ItemKind.BOARD:

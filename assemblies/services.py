@@ -407,10 +407,11 @@ def add_elector_late(assembly: Assembly, member: Member, reason: str, actor: Acc
         raise errors.ElectorAsAnotherMembership(other)
     if existing is not None:
         existing.removed_at, existing.added_late, existing.correction_reason = None, True, reason
+        existing.added_at = utcnow()
         elector = existing
     else:
         elector = Elector(assembly_id=assembly.id, member_id=member.id, category=member.category, added_late=True,
-                          correction_reason=reason)
+                          added_at=utcnow(), correction_reason=reason)
         db.session.add(elector)
     db.session.flush()
     audit.record("assemblies.electorate.add", assembly, actor=actor,

@@ -239,6 +239,29 @@ def test_a_proxy_standing_at_the_close_counts_and_one_ended_before_does_not(worl
     assert (closed.participants, closed.quorum_met) == (4, True)
 
 
+def test_members_added_to_the_electorate_after_an_item_closed_do_not_move_its_quorum(world):
+    """Four of six electors took part when the item closed: 60 % met. Two members a late correction adds
+    afterwards were not entitled to vote on it: its quorum stays counted out of six (out of eight, five
+    would be needed); the items still open count them."""
+    from tests.factories import give_paid_share, make_member_obj
+
+    def before(electors):
+        cast_for(world.assembly, electors[:4], world.rng)
+
+    def after(electors):
+        late = [world.outsider, make_member_obj()]
+        for member in late:
+            give_paid_share(member)
+            services.add_elector_late(world.assembly, member, "payment booked late", actor=world.officer)
+
+    rows, item = _quorum_world(world, before, after)
+    closed = rows[item.id]["outcome"]
+    assert (closed.quorum, closed.participants, closed.quorum_met) == (4, 4, True)
+    others = [r["outcome"] for r in rows.values() if r["kind"] == "resolution" and r["item"].id != item.id]
+    assert others and all(o.quorum == 5 for o in others)
+    assert queries.turnout(world.assembly).electorate["total"] == 8
+
+
 @pytest.mark.parametrize("language, said", [
     ("en", "Quorum: 4 members taking part needed; 3 had taken part when its vote closed."),
     ("fr", "Quorum : 4 sociétaires participants requis ; 3 avaient participé à la clôture de son vote."),
