@@ -48,7 +48,7 @@ from shares.models import (ApplicationStatus, Category, EntryKind, Member, Membe
 from shares.errors import (AdmittedBeforeApplying, ApplicationEnded, ApplicationPending, DuplicateEmail,
                            ExcludedIdentity, FutureDate, IdentityInRegister, InvalidShareCount, NoOneToReadmit,
                            ReadmissionBeforeExclusion, RequestNotPayable)
-from shares.payments import cancel_payment_request, create_payment_request
+from shares.payments import cancel_payment_request, create_payment_request, qr_attachment
 from shares.services import (check_category, check_identity, create_member, identity_guarded, identity_in_register,
                              later_membership, rejoin_member)
 from shares.settings import share_price_cents
@@ -233,7 +233,8 @@ def _keyed(number: str) -> str:
 
 
 def mail_application(application: MembershipApplication, *, sign_in_link: bool = True) -> None:
-    """What to pay, by mail in the applicant's language (and, from the public form, a sign-in link)."""
+    """What to pay, by mail in the applicant's language, with the payment QR code for that amount (and,
+    from the public form, a sign-in link)."""
     from app.auth.services import request_login_link
     from app.jobs import public_url
     from app.mail import queue_mail
@@ -241,7 +242,8 @@ def mail_application(application: MembershipApplication, *, sign_in_link: bool =
 
     member, request = application.member, application.payment_request
     queue_mail(member.email, member.language, "application_received", member=member, request=request,
-               shares=application.shares, amount_cents=request.amount_cents,
+               attachments=[qr_attachment(request, request.asked_cents, member.language)],
+               shares=application.shares, amount_cents=request.asked_cents,
                reference=request.formatted_reference, iban=coop_iban_text(),
                coop_name=current_app.config.get("COOP_NAME", ""), link=public_url(url_for("shares.my_payments")),
                decision=admission_mode() == "decision")

@@ -9,7 +9,7 @@ from __future__ import annotations
 import re
 from datetime import date
 
-from flask_babel import gettext as _
+from flask_babel import force_locale, gettext as _
 from sqlalchemy import func, select, update
 from sqlalchemy.exc import IntegrityError
 from stdnum import iban as std_iban
@@ -178,11 +178,12 @@ def request_qr_png(request: PaymentRequest, box_size: int = 6, amount_cents: int
     return qr_png(request_payload(request, amount_cents), level="M", box_size=box_size)
 
 
-def qr_attachment(request: PaymentRequest, amount_cents: int) -> Attachment:
+def qr_attachment(request: PaymentRequest, amount_cents: int, language: str) -> Attachment:
     """The payment QR code a letter asking ``amount_cents`` of ``request`` carries, made when the mail is
-    sent (a campaign queues thousands of letters) for the amount the letter says. Named in the current
-    language."""
-    stem = _("payment-qr-code")  # translated to plain letters and hyphens
+    sent (a campaign queues thousands of letters) for the amount the letter says. Named in the letter's
+    ``language``."""
+    with force_locale(language):
+        stem = _("payment-qr-code")  # translated to plain letters and hyphens
     return Attachment(f"{stem}-{request.reference}.png", "image/png", renderer="shares.payment_qr",
                       renderer_arg=f"{request.id}:{amount_cents}")
 

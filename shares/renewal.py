@@ -21,7 +21,6 @@ from datetime import date, datetime, timedelta
 import click
 from flask import current_app
 from flask.cli import with_appcontext
-from flask_babel import force_locale
 from sqlalchemy import case, exists, func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import aliased, selectinload
@@ -127,8 +126,7 @@ def _send(member: Member, plan: _Plan, year: int, now: datetime, amount_cents: i
             else:
                 request = db.session.get(PaymentRequest, plan.request_id)
             notice.payment_request_id = request.id
-            with force_locale(member.language):  # the attachment named in the member's language
-                qr = payments.qr_attachment(request, request.asked_cents)
+            qr = payments.qr_attachment(request, request.asked_cents, member.language)
             queue_mail(member.email, member.language, MAIL_TEMPLATES[plan.stage],
                        dedupe_key=dedupe_key(year, member.id, plan.stage), attachments=[qr], member=member,
                        year=year, amount_cents=request.asked_cents, paid_cents=request.paid_cents,
