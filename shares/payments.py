@@ -7,6 +7,7 @@ Services flush, never commit."""
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from datetime import date
 
 from flask_babel import force_locale, gettext as _
@@ -15,13 +16,14 @@ from sqlalchemy.exc import IntegrityError
 from stdnum import iban as std_iban
 
 from app import audit
-from app.clock import brussels_day, today, utcnow
+from app.clock import brussels_day, utcnow
 from app.extensions import db
 from app.mail import Attachment, attachment_renderer
 from app.models import Account
 from app.uow import savepoint
 from shares.errors import RequestNotPayable
-from shares.models import EntryKind, Member, PaymentPurpose, PaymentRequest, PaymentStatus, ShareEntry
+from shares.models import (EntryKind, Member, PaymentPurpose, PaymentRequest, PaymentStatus, RenewalNotice,
+                           RenewalStage, ShareEntry)
 from shares.references import format_reference, random_reference
 from shares.settings import setting
 
@@ -160,10 +162,25 @@ def request_payload(request: PaymentRequest, amount_cents: int | None = None) ->
 
 
 def credited_ahead(request: PaymentRequest) -> bool:
-    """A renewal for a year not begun holds money credited towards it (``surplus.credit_next_year``):
+    """A renewal whose letter has not gone yet holds money credited towards it (``surplus.credit_next_year``):
     nothing of it is asked before that year's campaign sends the renewal, which asks only the rest. The
+    renewal decides, not the calendar: from 1 January until the campaign runs it is still a credit. The
     member's pages show no QR code for it and the mail words it as a credit."""
-    return request.purpose is PaymentPurpose.RENEWAL and request.year is not None and request.year > today().year
+    return request.id in credited_ahead_ids([request])
+
+
+def credited_ahead_ids(requests: Iterable[PaymentRequest]) -> set[int]:
+    """:func:`credited_ahead` for a page's requests, in one query: the open renewals among them whose
+    renewal letter (the campaign's first, ``RenewalStage.REQUEST``) the member has not been sent."""
+    renewals = {(r.member_id, r.year): r.id for r in requests
+                if r.purpose is PaymentPurpose.RENEWAL and r.year is not None
+                and r.status in (PaymentStatus.OPEN, PaymentStatus.PARTIALLY_PAID)}
+    if not renewals:
+        return set()
+    sent = db.session.execute(select(RenewalNotice.member_id, RenewalNotice.year).where(
+        RenewalNotice.stage == RenewalStage.REQUEST, RenewalNotice.member_id.in_({m for m, _y in renewals}),
+        RenewalNotice.year.in_({y for _m, y in renewals})))
+    return set(renewals.values()) - {renewals.get((member_id, year)) for member_id, year in sent}
 
 
 def request_qr_svg(request: PaymentRequest, label: str = ""):

@@ -71,7 +71,7 @@ def my_payments():
     member = own_member()
     requests = register.member_requests(member)
     left = register.exit_in_force(member.id)  # money paid now would be paid back: nothing invites paying
-    ahead = {r.id for r in requests if payments.credited_ahead(r)}
+    ahead = payments.credited_ahead_ids(requests)
     qr = {} if left else {r.id: payments.request_qr_svg(r, label=_("QR code to pay %(reference)s with a banking app",
                                                                  reference=r.formatted_reference))
                           for r in requests if r.status in OPEN_STATUSES and r.id not in ahead}
@@ -378,14 +378,16 @@ def decide_request(request_id: int, decision: str):
 # ------------------------------------------------------------------------------------------------
 
 def renewal_standing(member, year: int) -> dict | None:
-    """Where the member's renewal for ``year`` stands: its request, whether it is unpaid, and the day an
-    unpaid one lapses (once the last reminder went); None when there is none to pay."""
+    """Where the member's renewal for ``year`` stands: its request, whether it is unpaid (money credited
+    to it before its letter went is not asked yet: ``ahead``), and the day an unpaid one lapses (once the
+    last reminder went); None when there is none to pay."""
     request_ = renewal.renewal_request_for(member.id, year)
     if request_ is None or request_.status is PaymentStatus.CANCELLED:
         return None
-    unpaid = request_.status in OPEN_STATUSES
+    ahead = payments.credited_ahead(request_)
+    unpaid = request_.status in OPEN_STATUSES and not ahead
     lapses_on = renewal.lapses_on(member.id, year) if unpaid else None
-    return {"renewal": request_, "year": year, "unpaid": unpaid, "lapses_on": lapses_on,
+    return {"renewal": request_, "year": year, "unpaid": unpaid, "ahead": ahead, "lapses_on": lapses_on,
             "lapsed": lapses_on is not None and lapses_on <= today()}
 
 

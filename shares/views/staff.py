@@ -101,7 +101,7 @@ def _member_page(member: Member, bound: dict | None = None, status: int = 200):
     return render_template("shares/member_detail.html", member=member, entries=entries,
                            ahead=register.paid_ahead(entries), requests=requests_,
                            short_request_ids=short, refunds=refunds, kept_again=surpluses.kept_again(refunds),
-                           credited={r.id for r in requests_ if payments.credited_ahead(r)},
+                           credited=payments.credited_ahead_ids(requests_),
                            certificate_reasons=standing.standing_reasons(member, today),  # why no certificate
                            position=position, forms=action_forms, today=today, application=application,
                            received=received_before_admission(application),

@@ -9,7 +9,7 @@ import subprocess
 from datetime import date, datetime, timedelta, timezone
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import event, select
 
 from app.clock import today, utcnow
 from app.extensions import db
@@ -109,14 +109,105 @@ def test_money_credited_to_next_year_is_a_credit_not_a_bill(client, make_member,
     assert "15.00 € credited in advance" in row and "Partly paid" not in row
 
 
-def test_the_renewal_of_a_credited_year_asks_only_the_rest(make_member, make_staff, monkeypatch, outbox):
+@pytest.fixture
+def clock(monkeypatch):
+    """``clock(instant)`` sets the one clock (``app.clock``): ``today()`` and ``utcnow()`` everywhere say it."""
+    def at(instant: datetime) -> datetime:
+        class Frozen(datetime):
+            @classmethod
+            def now(cls, tz=None):
+                return instant.astimezone(tz) if tz else instant.astimezone(timezone.utc).replace(tzinfo=None)
+
+        monkeypatch.setattr("app.clock.datetime", Frozen)
+        return instant
+    return at
+
+
+def _card(html: str, request) -> str:
+    card = html[html.index(f'id="request-{request.id}"'):]
+    return card[:card.index("</section>")]
+
+
+def _box(html: str) -> str:
+    box = html[html.index('id="renewal-box"'):]
+    return box[:box.index("</section>")]
+
+
+def _staff_row(client, staff, member, request) -> str:
+    sign_in(client, staff)
+    client.post("/language", data={"language": "en", "next": "/"})
+    html = client.get(f"/staff/members/{member.id}").get_data(as_text=True)
+    row = html[html.index(request.formatted_reference):]
+    return row[:row.index("</tr>")]
+
+
+@needs_zbar
+def test_money_credited_to_next_year_stays_a_credit_past_new_year_until_its_renewal_is_sent(
+        app, client, make_member, make_staff, clock, outbox, tmp_path):
+    """The renewal the money was credited to decides, not the calendar: from 1 January (Brussels) until the
+    campaign of that year sends the renewal, nothing of it is asked; the letter then asks the rest."""
     member, next_year = _credited(make_member, make_staff)
-    monkeypatch.setattr("shares.payments.today", lambda: date(YEAR + 1, 1, 6))
-    assert not payments.credited_ahead(next_year)  # its year has come: asked like any renewal
-    renewal.run_campaign(YEAR + 1, now=datetime(YEAR + 1, 1, 6, 8, tzinfo=timezone.utc))
+    staff = make_staff()
+    # The last evening of the year, then the first minutes of the next in Brussels (still 31 December in UTC).
+    for instant in (datetime(YEAR, 12, 31, 22, 30, tzinfo=timezone.utc),
+                    datetime(YEAR, 12, 31, 23, 30, tzinfo=timezone.utc)):
+        clock(instant)
+        assert payments.credited_ahead(next_year)
+        sign_in(client, member.account)
+        card = _card(client.get("/me/payments").get_data(as_text=True), next_year)
+        assert "15,00 € crédités d'avance" in card and "<svg" not in card and "Payé en partie" not in card
+        assert f"le renouvellement {YEAR + 1} ne demandera que les 15,00 € restants" in card
+        assert "Reste à payer</dt><dd>Rien pour l'instant" in card
+    assert today() == date(YEAR + 1, 1, 1)
+    home = client.get("/").get_data(as_text=True)
+    box = _box(home)
+    assert f"Adhésion {YEAR + 1}" in box and "<svg" not in box and "hx-trigger" not in box
+    assert (f"Nous avons 15,00 € crédités d'avance pour {YEAR + 1} : rien n'est demandé pour l'instant, la lettre "
+            "de renouvellement ne demandera que les 15,00 € restants.") in " ".join(box.replace("&#39;", "'").split())
+    assert "il reste" not in box
+    status = client.get("/me/renewal/status").get_data(as_text=True)
+    assert "crédités d'avance" in status and "<svg" not in status
+    row = _staff_row(client, staff, member, next_year)
+    assert "15.00 € credited in advance" in row and 'data-label="Still due">15.00 €' in row and "Partly paid" not in row
+
+    # A week into the year the campaign sends the renewal: it asks the rest, in words and in its QR code.
+    sent_at = clock(datetime(YEAR + 1, 1, 6, 8, tzinfo=timezone.utc))
+    renewal.run_campaign(YEAR + 1, now=sent_at)
+    db.session.commit()
     [letter] = [m for m in outbox(member.email) if m.dedupe_key == f"renewal:{YEAR + 1}:{member.id}:request"]
     assert "Montant\u00a0: 15,00 € (nous avons déjà reçu 15,00 € pour celle-ci" in letter.body_text
     assert "30,00" not in letter.body_text
+    fields = parse_epc(_scan(attachment_bytes(letter.attachments[0]), tmp_path))
+    assert (fields["amount_cents"], fields["remittance_reference"]) == (1500, next_year.formatted_reference)
+    assert not payments.credited_ahead(next_year)
+    sign_in(client, member.account)
+    client.post("/language", data={"language": "fr", "next": "/"})
+    card = _card(client.get("/me/payments").get_data(as_text=True), next_year)
+    assert "Payé en partie (15,00 € reçus)" in " ".join(card.split())
+    assert "Reste à payer</dt><dd>15,00 €" in card and "<svg" in card and "crédités d'avance" not in card
+    box = _box(client.get("/").get_data(as_text=True))
+    assert "il reste 15,00 € à payer" in " ".join(box.split()) and "<svg" in box
+    row = _staff_row(client, staff, member, next_year)
+    assert "Partly paid" in row and 'data-label="Still due">15.00 €' in row and "credited in advance" not in row
+
+
+def test_credited_renewals_are_found_in_one_query_for_a_page(make_member, make_staff, member_with_shares):
+    member, next_year = _credited(make_member, make_staff)
+    other = member_with_shares(1, on=date(2024, 3, 1))
+    renewal.run_campaign(YEAR)
+    asked = renewal.renewal_request_for(other.id, YEAR)
+    requests = register.member_requests(member) + [asked]
+    statements = []
+
+    def run(_conn, _cursor, statement, *_args):
+        statements.append(statement)
+
+    connection = db.session.connection()
+    event.listen(connection, "before_cursor_execute", run)
+    assert payments.credited_ahead_ids(requests) == {next_year.id}
+    event.remove(connection, "before_cursor_execute", run)
+    assert len(statements) == 1 and "shares_renewal_notice" in statements[0]
+    assert payments.credited_ahead_ids([r for r in requests if r.id != next_year.id]) == set()
 
 
 # 5. The renewal letters carry the payment QR code, for what the letter asks.
