@@ -108,6 +108,7 @@ register_field_labels({
     "biography": _l("Short biography"), "closes_on": _l("Applications close on"),
     "consent_publication": _l("Agrees to publication"), "election_slug": _l("Election"), "ends_on": _l("Ends on"),
     "first": _l("First announcement"), "gender": _l("Gender"), "motivation": _l("Why do you stand?"),
+    "membership_ended_on": _l("Withdrawn: the membership ended on"),
     "no_conflict": _l("No conflict of interest declared"), "opens_on": _l("Applications open on"),
     "order": _l("Order on the ballot"), "photo_id": _l("Photo number"), "published_at": _l("Published on"),
     "published_name": _l("Name as published"), "queued": _l("Messages queued"),

@@ -155,6 +155,8 @@ class Application(db.Model):
     withdrawn_at: Mapped[datetime | None]
     # Withdrawn once the vote had opened: still on the ballot, shown as withdrawn.
     withdrawn_after_vote: Mapped[bool] = mapped_column(default=False, server_default=sa_false())
+    # Withdrawn by the register, not the candidate: the membership ended (an exit in force from this day).
+    membership_ended_on: Mapped[date | None] = mapped_column(Date)
     ballot_position: Mapped[int | None]
     ballot_choice: Mapped[str | None] = mapped_column(String(16))
     version: Mapped[int] = mapped_column(default=1)

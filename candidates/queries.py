@@ -45,6 +45,15 @@ def stands_in(account_id: int | None, call: Call) -> bool:
         Application.status != ApplicationStatus.WITHDRAWN).limit(1)) is not None
 
 
+def left_published_list(application: Application, history: list[ApplicationVersion]) -> bool:
+    """Whether the withdrawal took an accepted candidate off the published list (``history`` newest
+    first, as ``versions`` gives it: the version before the withdrawal was accepted, the list public)."""
+    published = application.call.published_at
+    return (application.status is ApplicationStatus.WITHDRAWN and len(history) > 1
+            and history[1].status is ApplicationStatus.ACCEPTED and published is not None
+            and application.withdrawn_at is not None and published <= application.withdrawn_at)
+
+
 def member_applications(member: Member) -> list[Application]:
     return list(db.session.scalars(select(Application).where(Application.member_id == member.id)
                                    .order_by(Application.created_at.desc())))

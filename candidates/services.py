@@ -395,9 +395,11 @@ def _renumber(call: Call, category: Category) -> None:
         row.ballot_position, row.ballot_choice = position, choice_id(category, position)
 
 
-def withdraw_application(application: Application, *, actor: Account | None = None, on: date | None = None) -> Application:
+def withdraw_application(application: Application, *, actor: Account | None = None, on: date | None = None,
+                         membership_ended_on: date | None = None) -> Application:
     """The candidate withdraws. Before the vote opens they leave the ballot (the others move up);
-    afterwards the ballot cannot change: they stay on it, shown as withdrawn."""
+    afterwards the ballot cannot change: they stay on it, shown as withdrawn. ``membership_ended_on``:
+    the register withdraws it, the membership having ended that day (``on_membership_ended``)."""
     on = on or today()
     if application.status in (ApplicationStatus.WITHDRAWN, ApplicationStatus.REJECTED):
         raise errors.WrongStatus(application.status.value)
@@ -413,11 +415,34 @@ def withdraw_application(application: Application, *, actor: Account | None = No
         _renumber(call, application.category)
     application.status = ApplicationStatus.WITHDRAWN
     application.withdrawn_at = utcnow()
+    application.membership_ended_on = membership_ended_on
     db.session.flush()
-    _add_version(application, "withdrawn", actor)
+    _add_version(application, "withdrawn" if membership_ended_on is None else "membership_ended", actor)
     audit.record("candidates.application.withdraw", application, actor=actor, before=before,
-                 after={"status": application.status, "after_vote": application.withdrawn_after_vote})
+                 after={"status": application.status, "after_vote": application.withdrawn_after_vote}
+                 | ({"membership_ended_on": membership_ended_on} if membership_ended_on else {}))
     return application
+
+
+# What an ended membership withdraws: every application not yet decided against or withdrawn.
+_OPEN = (ApplicationStatus.DRAFT, ApplicationStatus.SUBMITTED, ApplicationStatus.CORRECTION,
+         ApplicationStatus.ACCEPTED)
+
+
+def on_membership_ended(member: Member, *, on: date, actor: Account | None = None, **extra) -> list[Application]:
+    """The register recorded ``member``'s exit (``shares.signals.membership_ended``): who is no longer a
+    member cannot stand (``can_stand``), so their open applications are withdrawn, in calls whose vote
+    has not opened (published or not: a published one leaves the list and the ballot), and each
+    candidate is told by mail. Once a vote has opened its ballot no longer changes: the election decides."""
+    now = today()
+    withdrawn = []
+    for application in db.session.scalars(select(Application).join(Call).where(
+            Application.member_id == member.id, Application.status.in_(_OPEN), Call.vote_opens_on > now)
+            .order_by(Application.id)):
+        withdraw_application(application, actor=actor, on=now, membership_ended_on=on)
+        _mail_candidate(application, "candidates_membership_ended", ended_on=on)
+        withdrawn.append(application)
+    return withdrawn
 
 
 # -- review ---------------------------------------------------------------------------------------

@@ -426,10 +426,12 @@ def review(application_id: int):
 
 
 def _review_page(application, reject_form, correction_form, status=200, problem=None):
+    history = queries.versions(application)
     return render_template("candidates/review.html", application=application, call=application.call,
                            eligibility=services.member_eligibility(application.call, application.member,
                                                                    application=application),
-                           versions=queries.versions(application), reject_form=reject_form,
+                           versions=history, left_list=queries.left_published_list(application, history),
+                           reject_form=reject_form,
                            correction_form=correction_form, accept_form=ConfirmForm(prefix="accept"),
                            problem=problem, skills=dict((c.value, c.label) for c in skill_choices())), status
 

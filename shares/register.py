@@ -36,7 +36,7 @@ from shares.models import (ApplicationStatus, BankTransaction, Category, EntryKi
 from shares.payments import CAPITAL_PURPOSES, cancel_payment_request, create_payment_request, payable_from
 from shares.services import check_category, check_identity, identity_guarded, later_membership
 from shares.settings import min_shares, share_price_cents
-from shares.signals import payment_matched
+from shares.signals import membership_ended, payment_matched
 
 LEAVING = (EntryKind.RESIGNATION, EntryKind.EXCLUSION)
 SHARE_KINDS = (EntryKind.SUBSCRIPTION, EntryKind.TRANSFER_IN, EntryKind.TRANSFER_OUT, EntryKind.REDEMPTION,
@@ -435,6 +435,7 @@ def _leave(member: Member, kind: EntryKind, on: date, actor, note, refund_iban: 
     # A renewal nobody paid any of is no longer asked of someone who left (one partly paid stays for staff).
     for renewal in _unpaid_requests(member, PaymentPurpose.RENEWAL):
         cancel_payment_request(renewal, actor=actor)
+    membership_ended.send(member, on=on, actor=actor)
     return entries
 
 

@@ -18,3 +18,8 @@ payment_matched = _signals.signal("payment-matched")
 # short subscription to the shares its payments made). Listeners: an application's admission, the
 # certificate by mail (``shares.on_request_settled``).
 request_settled = _signals.signal("request-settled")
+
+# ``membership_ended.send(member, on=..., actor=...)``: ``shares.register`` recorded the member's exit
+# (resignation or exclusion) in force from ``on``. Listeners: the candidacies withdraw the membership's
+# open applications (``candidates.services.on_membership_ended``, connected by ``candidates.init_app``).
+membership_ended = _signals.signal("membership-ended")

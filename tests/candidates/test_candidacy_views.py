@@ -647,8 +647,9 @@ def test_a_draft_becomes_impossible_once_the_member_left(client, login_as, open_
     db.session.commit()
     assert "Your application is a draft" not in client.get("/").get_data(as_text=True)
     page = client.get(f"/candidates/me/{call.slug}/application").get_data(as_text=True)
-    assert "Your application can no longer be changed." in page and "Save draft" not in page
-    assert "Withdraw my application" in page
+    assert "Save draft" not in page
+    # The exit withdrew it (only a member can stand): said, with nothing left to withdraw.
+    assert "Withdrawn: your membership ended on" in page and "Withdraw my application" not in page
 
 
 def test_who_cannot_stand_for_good_is_not_invited_but_who_can_pay_is(client, login_as, open_call, standing_member,
