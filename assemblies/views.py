@@ -35,6 +35,7 @@ from assemblies.permissions import (
     can_see_roll,
 )
 from shares.models import Category
+from shares.queries import member_for_account
 from voting.models import ElectionState
 
 bp = Blueprint("assemblies", __name__, template_folder="templates", url_prefix="/assemblies")
@@ -58,10 +59,12 @@ def index():
 
 def _show_context(assembly, **extra):
     member = _member(assembly)
+    current = member_for_account(current_user.id) if current_user.is_authenticated else None
     elector = services.elector_for(assembly, member)
     election = queries.election(assembly)
     held = services.proxies_held(assembly, member) if member else []
     return dict(assembly=assembly, lang=_lang(), member=member, elector=elector, election=election,
+                earlier_membership=member is not None and current is not None and member.id != current.id,
                 voted=bool(member and services.has_voted(assembly, member.id)),
                 checked_in=bool(member and services.checked_in_at(assembly, member.id)),
                 proxies_closed=services.proxies_closed(assembly),
