@@ -1,7 +1,7 @@
 """candidates: an application withdrawn because the membership ended says so
 
 Revision ID: candexit0032a1
-Revises: rejoin0031a1
+Revises: electadd0032a1
 Create Date: 2026-11-29 18:30:00
 
 An exit recorded in the register (resignation, exclusion) withdraws the membership's open
@@ -12,7 +12,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = 'candexit0032a1'
-down_revision = 'rejoin0031a1'
+down_revision = 'electadd0032a1'
 branch_labels = None
 depends_on = None
 

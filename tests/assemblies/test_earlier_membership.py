@@ -12,7 +12,7 @@ from sqlalchemy import func, select
 from app.clock import today
 from app.extensions import db
 from app.web import format_day
-from assemblies import services
+from assemblies import queries, services
 from assemblies.models import Proxy
 from shares import register
 from shares.models import Category
