@@ -117,6 +117,28 @@ class EarlierMoneyPending(Conflict):
     kept or a payment for staff to decide): the new membership's money is not mixed with it."""
 
 
+class NotExcluded(NoOneToReadmit):
+    """A readmission typed for a former member who was not excluded (they resigned)."""
+
+
+class FormerMemberAddress(Conflict):
+    """Staff's New member form with the address of ``member``, whose membership ended on ``left_on``,
+    who cannot apply again now: ``refusal`` says why (``EarlierMoneyPending``, ``MembershipEnded``)."""
+
+    def __init__(self, member: Member, refusal: DomainError, left_on: date | None) -> None:
+        super().__init__()
+        self.member, self.refusal, self.left_on = member, refusal, left_on
+
+
+class AddressOfAnotherPerson(Conflict):
+    """Staff's New member form with the address of ``member``, whose membership ended, for another kind of
+    member or another national or enterprise number: a new membership with their account is theirs."""
+
+    def __init__(self, member: Member) -> None:
+        super().__init__()
+        self.member = member
+
+
 def admission_mode() -> str:
     mode = current_app.config.get("ADMISSION_MODE", "payment")
     return mode if mode in MODES else "decision"
@@ -137,23 +159,28 @@ def apply(*, email: str, kind: MemberKind, category: Category, shares: int, lang
     _check_shares(shares)
     excluded = _excluded_with({"national_number": fields.get("national_number") or None,
                                "enterprise_number": fields.get("enterprise_number") or None})
-    readmitted = None
     if excluded is None and readmission is not None:
         raise NoOneToReadmit()
+    readmitted = None
     if excluded is not None:
-        excluded_on = register.holding(excluded).left_on
         if readmission is None:
-            raise ExcludedIdentity(excluded, excluded_on)
-        decided_on, reference = readmission[0], (readmission[1] or "").strip()
-        if not decided_on or not reference:
-            raise DecisionRequired()
-        if decided_on > today():
-            raise FutureDate()
-        if excluded_on is not None and decided_on < excluded_on:
-            raise ReadmissionBeforeExclusion(excluded_on)
-        readmitted = {"excluded": excluded.number, "board_decision_on": decided_on, "board_reference": reference[:100]}
+            raise ExcludedIdentity(excluded, register.holding(excluded).left_on)
+        readmitted = _readmitted(excluded, readmission)
     member = create_member(email=email, kind=kind, category=category, language=language, **fields)
     return _new_application(member, shares, category, actor, readmitted=readmitted)
+
+
+def _readmitted(excluded: Member, readmission: tuple[date, str]) -> dict:
+    """The board's decision readmitting ``excluded``, checked, as the application's audit keeps it."""
+    excluded_on = register.holding(excluded).left_on
+    decided_on, reference = readmission[0], (readmission[1] or "").strip()
+    if not decided_on or not reference:
+        raise DecisionRequired()
+    if decided_on > today():
+        raise FutureDate()
+    if excluded_on is not None and decided_on < excluded_on:
+        raise ReadmissionBeforeExclusion(excluded_on)
+    return {"excluded": excluded.number, "board_decision_on": decided_on, "board_reference": reference[:100]}
 
 
 def _new_application(member: Member, shares: int, category: Category, actor: Account | None,
@@ -290,20 +317,20 @@ def _tell_number_taken(email: str, language: str, kind: MemberKind, holder: Memb
                  after={"email": email, **{name: value for name, value in numbers.items() if value}})
 
 
-def reapply_refusal(member: Member) -> DomainError | None:
+def reapply_refusal(member: Member, *, readmitted: bool = False) -> DomainError | None:
     """Why ``member`` cannot apply again now, or None: the rule of :func:`apply_again` and of My
     shares, which offers it only when it would be taken. An applicant whose last application ended
     (refused or withdrawn) applies again; one waiting has theirs (``ApplicationOpen``), a member buys
     more shares (``NothingToApplyFor``, a resignation waiting included). A former member who resigned
     applies again once their old membership's money is settled (``EarlierMoneyPending``), and once
     (``ApplicationOpen``: it has a new membership already); an excluded one only through the board
-    (``MembershipEnded``)."""
+    (``MembershipEnded``), whose readmission staff give (``readmitted``)."""
     application = application_for(member.id)
     if application is None or application.status is ApplicationStatus.ADMITTED:
         position = register.holding(member)
         if position.left is None:
             return NothingToApplyFor()
-        if position.left is EntryKind.EXCLUSION:
+        if position.left is EntryKind.EXCLUSION and not readmitted:
             return MembershipEnded(position.left_on)
         if later_membership(member.id) is not None:
             return ApplicationOpen()  # applied again already (another tab): the new membership is theirs now
@@ -315,29 +342,38 @@ def reapply_refusal(member: Member) -> DomainError | None:
     return ApplicationOpen()
 
 
-def apply_again(member: Member, *, shares: int, category: Category, actor: Account) -> MembershipApplication:
+def apply_again(member: Member, *, shares: int, category: Category, actor: Account,
+                readmission: tuple[date, str] | None = None, details: dict | None = None) -> MembershipApplication:
     """An applicant whose application ended applies again, signed in: a new application for the same
     member (and account, and member number), with its payment request; the old one stays as it ended.
     A former member who resigned gets a new membership for it (a new member number, the same account):
-    the register keeps the one that ended as it ended, and its money (its refund) stays its own.
+    the register keeps the one that ended as it ended, and its money (its refund) stays its own; an
+    excluded one too, once staff give the board's readmission decision (``readmission``, audited with
+    the application). Staff's New member form gives the ``details`` typed (:func:`staff_apply`).
     Their national or enterprise number is theirs again while it is in hand, unless another membership
     took it meanwhile (``IdentityInRegister``, said without naming it)."""
-    refusal = reapply_refusal(member)
+    refusal = reapply_refusal(member, readmitted=readmission is not None)
     if refusal is not None:
         raise refusal
     _check_shares(shares)
     check_category(member.kind, category)
-    if register.holding(member).left is not None:
+    position = register.holding(member)
+    readmitted = None
+    if readmission is not None:
+        if position.left is not EntryKind.EXCLUSION:
+            raise NotExcluded()
+        readmitted = _readmitted(member, readmission)
+    if position.left is not None:
         try:
             with savepoint():
-                new = rejoin_member(member, category, actor=actor)
+                new = rejoin_member(member, category, actor=actor, details=details)
         except (IntegrityError, IdentityInRegister) as exc:
             if later_membership(member.id) is not None:  # another tab applied again at the same moment
                 raise ApplicationOpen() from None
             if isinstance(exc, IdentityInRegister):
                 raise
             raise JoinRaced() from None  # the same new member number given to both: sent once more
-        return _new_application(new, shares, category, actor)
+        return _new_application(new, shares, category, actor, readmitted=readmitted)
     numbers = {"national_number": member.national_number, "enterprise_number": member.enterprise_number}
     check_identity(numbers, except_member_id=member.id)
     if member.category is not category:
@@ -348,6 +384,35 @@ def apply_again(member: Member, *, shares: int, category: Category, actor: Accou
     with identity_guarded(numbers, except_member_id=member.id):
         db.session.flush()
     return _new_application(member, shares, category, actor, earlier=application_for(member.id))
+
+
+def staff_apply(*, email: str, kind: MemberKind, category: Category, shares: int, language: str, actor: Account,
+                readmission: tuple[date, str] | None = None, **fields) -> MembershipApplication:
+    """Staff's New member form: a new applicant (:func:`apply`); or, the address being the account of a
+    person whose membership ended, that person applying again as on their own form (:func:`apply_again`:
+    a new membership, a new member number, the same account), with the name and address typed. What
+    their own form refuses is said to staff with whose address it is (``FormerMemberAddress``); a kind
+    or a number that is not theirs too (``AddressOfAnotherPerson``): the account is that person's."""
+    from app.auth.services import find_account
+    from shares.queries import member_for_account
+
+    account = find_account(email)
+    former = member_for_account(account.id) if account is not None else None
+    if former is None or register.holding(former).left is None:  # an address in use: DuplicateEmail
+        return apply(email=email, kind=kind, category=category, shares=shares, language=language, actor=actor,
+                     readmission=readmission, **fields)
+    number = "enterprise_number" if kind is MemberKind.LEGAL else "national_number"
+    typed = fields.get(number) or None
+    if kind is not former.kind or (typed and getattr(former, number) and typed != getattr(former, number)):
+        raise AddressOfAnotherPerson(former)
+    _check_shares(shares)
+    try:
+        return apply_again(former, shares=shares, category=category, actor=actor, readmission=readmission,
+                           details=fields)
+    except (MembershipEnded, EarlierMoneyPending) as exc:
+        raise FormerMemberAddress(former, exc, register.holding(former).left_on) from None
+    except (ApplicationOpen, NothingToApplyFor):  # applied again meanwhile (their own form, another tab)
+        raise DuplicateEmail() from None
 
 
 def application_for(member_id: int) -> MembershipApplication | None:

@@ -156,6 +156,22 @@ register_messages({
         _l("Your membership ended, and its money is not settled yet (the refund of your shares, or a payment we "
            "still have to decide on). You can apply again once it is. Questions: %(contact)s",
            contact=_contact())),
+    admission.FormerMemberAddress: lambda exc: str(
+        _l("This e-mail address is that of %(name)s (member %(number)s), who was excluded on %(date)s: only the "
+           "board can admit this person again. If the board has decided to readmit them, enter the date and "
+           "reference of its decision below and send the form again: they get a new membership with their account.",
+           name=exc.member.name, number=exc.member.number, date=format_day(exc.left_on))
+        if isinstance(exc.refusal, admission.MembershipEnded) else
+        _l("This e-mail address is that of %(name)s (member %(number)s), whose membership ended on %(date)s, and "
+           "its money is not settled yet (the refund of their shares, money kept beyond what was due, or a payment "
+           "partly made): they can apply again once it is. Settle it first from their page in the register.",
+           name=exc.member.name, number=exc.member.number, date=format_day(exc.left_on))),
+    admission.AddressOfAnotherPerson: lambda exc: str(_l(
+        "This e-mail address is that of %(name)s (member %(number)s), whose membership ended, but the kind of member "
+        "or the national or enterprise number typed is not theirs: with this address, a new membership is theirs. "
+        "For another person, enter another address.", name=exc.member.name, number=exc.member.number)),
+    admission.NotExcluded: _l("This person was not excluded: they apply again without the board's readmission. Leave "
+                              "it empty."),
     member_requests.RequestAlreadyPending: _l("You already have a request of this kind waiting for staff."),
     member_requests.RequestAlreadyDecided: _l("Someone decided this request first."),
     email_change.SameEmail: _l("This is already your e-mail address."),

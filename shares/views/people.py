@@ -88,7 +88,7 @@ def staff_new_member():
     if form.validate_on_submit():
         try:
             with unit_of_work():
-                application = admission.apply(email=form.email.data, kind=MemberKind(form.kind.data),
+                application = admission.staff_apply(email=form.email.data, kind=MemberKind(form.kind.data),
                                               category=Category(form.category.data), shares=form.shares.data,
                                               language=form.language.data, actor=_actor(),
                                               readmission=form.readmission(), **application_fields(form))

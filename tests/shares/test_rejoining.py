@@ -206,8 +206,9 @@ def test_applying_again_twice_makes_one_new_membership(app, make_member, make_st
         Member.account_id == old.account_id)) == 2
     # Another tab at the same moment: its check ran before the first landed; the database refuses it.
     db.session.expire_all()
+    real = admission.reapply_refusal
     monkeypatch.setattr(admission, "reapply_refusal",
-                        lambda member, real=admission.reapply_refusal: None if member.id == old.id else real(member))
+                        lambda member, **checks: None if member.id == old.id else real(member, **checks))
     with pytest.raises(admission.ApplicationOpen):
         admission.apply_again(db.session.get(Member, old.id), shares=1, category=Category.A,
                               actor=old.account)
@@ -238,7 +239,7 @@ def test_a_tab_whose_checks_ran_before_the_other_landed_is_told_its_application_
         return None if len(calls) == 1 else real(fields, *args, **kwargs)
 
     monkeypatch.setattr(services, "check_identity", checked_before_the_other_landed)
-    monkeypatch.setattr(admission, "reapply_refusal", lambda member: None)
+    monkeypatch.setattr(admission, "reapply_refusal", lambda member, **checks: None)
     with pytest.raises(admission.ApplicationOpen):
         admission.apply_again(db.session.get(Member, old.id), shares=1, category=Category.A, actor=old.account)
     db.session.rollback()
