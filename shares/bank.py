@@ -48,7 +48,9 @@ from shares.labels import register_words
 from shares.models import (QUEUE_STATUSES, BankStatementImport, BankTransaction, MatchStatus, PaymentRequest,
                            PaymentStatus, ShareEntry, Surplus, SurplusDecision, SurplusKind)
 from shares.payments import payable_from, payable_from_many
+from shares.queries import later_open_requests
 from shares.references import wrong_check_digits
+from shares.services import later_membership
 from shares.settings import bank_accounts
 
 OPEN_STATUSES = (PaymentStatus.OPEN, PaymentStatus.PARTIALLY_PAID)
@@ -57,7 +59,7 @@ PAYMENT_RETURNED = _l("Payment returned by the bank")
 CHUNK = 500
 # Why a transaction waits in the queue, in the order the queue groups them.
 WHY_CODES = ("reversal", "overpaid", "partial", "date", "bad_reference", "other_reference", "unknown_reference",
-             "no_reference", "left", "cancelled", "currency", "debit", "zero")
+             "no_reference", "rejoined", "left", "cancelled", "currency", "debit", "zero")
 # Set aside at import, never queued: the account's other business, and entries of no money at all.
 SET_ASIDE = ("debit", "zero")
 
@@ -292,14 +294,47 @@ def _auto_match(ids: list[int], result: ImportResult) -> None:
             .options(joinedload(PaymentRequest.member)))} if refs else {}  # the receipts read the member
         first_days = payable_from_many(list(by_ref.values()))
         gone = register.members_gone({r.member_id for r in by_ref.values()})  # their money buys nothing
+        rejoined = _rejoined({r.member for r in by_ref.values() if r.member_id in gone})
         for tx in txs:
             if not tx.why:
                 request = by_ref.get(tx.structured_reference) if tx.structured_reference else None
-                _classify(tx, request, first_days.get(request.id) if request is not None else None,
-                          left=request is not None and request.member_id in gone)
+                if request is not None and request.member_id in rejoined:
+                    _classify_rejoined(tx, request, *rejoined[request.member_id])
+                else:
+                    _classify(tx, request, first_days.get(request.id) if request is not None else None,
+                              left=request is not None and request.member_id in gone)
             counts["matched" if tx.match_status is MatchStatus.MATCHED else tx.why] += 1
         db.session.flush()
     result.counts = dict(counts)
+
+
+def _rejoined(members) -> dict[int, tuple[PaymentRequest | None, date | None]]:
+    """Of ``members`` (their exit in force), those who applied again since, by id: the one open request of
+    their current membership that a payment naming the old membership's communication pays, with its first
+    payable day; or (None, None) when there is none or several, or the old membership's money is not
+    settled (staff decide: the two memberships' money is not mixed by guess)."""
+    out: dict[int, tuple[PaymentRequest | None, date | None]] = {}
+    for member in members:
+        open_requests = later_open_requests(member)
+        if not open_requests and later_membership(member.id) is None:
+            continue
+        if len(open_requests) == 1 and not surpluses.money_unsettled(member.id):
+            out[member.id] = (open_requests[0], payable_from(open_requests[0]))
+        else:
+            out[member.id] = (None, None)
+    return out
+
+
+def _classify_rejoined(tx: BankTransaction, request: PaymentRequest, later: PaymentRequest | None,
+                       first_day: date | None) -> None:
+    """A credit naming ``request``, of a membership that ended, whose person applied again: it pays their
+    new membership's one open request when it is exactly what that still owes, on a day it can pay it;
+    otherwise it waits for staff ("rejoined"), naming the old request (its refund list, or the new one by
+    hand)."""
+    if later is not None and later.due_cents == tx.amount_cents and first_day <= tx.booking_date <= today():
+        _classify(tx, later, first_day)
+    else:
+        tx.payment_request_id, tx.why = request.id, "rejoined"
 
 
 def _classify(tx: BankTransaction, request: PaymentRequest | None, first_day: date | None,

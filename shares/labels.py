@@ -83,6 +83,8 @@ WHY_WORDS = {"reversal": _l("Money taken back by the bank: perhaps a member's pa
              "unknown_reference": _l("No request has this structured communication"),
              "no_reference": _l("No structured communication"),
              "cancelled": _l("The request it names is cancelled"),
+             "rejoined": _l("Names a membership that ended, and the person applied again since: their new "
+                            "membership's request is not paid by it on a guess"),
              "left": _l("Paid for a member who has left: it buys nothing"),
              "currency": _l("Not in euros"),
              "debit": _l("Money going out (a debit)"),
@@ -91,7 +93,8 @@ WHY_SHORT_WORDS = {"reversal": _l("Taken back by the bank"), "overpaid": _l("Ove
                    "partial": _l("Partial payments"), "date": _l("Impossible dates"),
                    "bad_reference": _l("Wrong check digits"), "other_reference": _l("Other references"),
                    "unknown_reference": _l("Unknown communication"), "no_reference": _l("No communication"),
-                   "left": _l("Members who left"), "cancelled": _l("Cancelled requests"),
+                   "rejoined": _l("Members who applied again"), "left": _l("Members who left"),
+                   "cancelled": _l("Cancelled requests"),
                    "currency": _l("Other currencies"), "debit": _l("Debits"), "zero": _l("Entries of 0.00 €")}
 
 

@@ -117,6 +117,17 @@ def name_key(name: str) -> str:
     return " ".join(sorted(fold(name or "").replace(",", " ").replace(".", " ").split()))
 
 
+def later_open_requests(member: Member) -> list[PaymentRequest]:
+    """The open requests of the account's current membership when it follows ``member``'s (the person
+    applied again after it ended), oldest first; else none."""
+    current = member_for_account(member.account_id)
+    if current is None or current.id == member.id:
+        return []
+    return list(db.session.scalars(select(PaymentRequest).where(
+        PaymentRequest.member_id == current.id, PaymentRequest.status.in_(OPEN_REQUEST_STATUSES))
+        .order_by(PaymentRequest.id)))
+
+
 def suggestions_for(tx: BankTransaction, limit: int = 5) -> list[Suggestion]:
     """Likely requests for a queued payment, best first: the request its communication names, requests
     one typing slip away from what the payer typed, open requests of the member whose IBAN or name is
@@ -128,7 +139,10 @@ def suggestions_for(tx: BankTransaction, limit: int = 5) -> list[Suggestion]:
         found.setdefault(request.id, Suggestion(request)).add(reason, score)
 
     named = db.session.get(PaymentRequest, tx.payment_request_id) if tx.payment_request_id is not None else None
-    if named is not None and named.status is not PaymentStatus.CANCELLED:
+    if named is not None and tx.why == "rejoined":  # the membership it names ended: the person's new one
+        for later in later_open_requests(named.member):
+            add(later, "later_membership", 100)
+    elif named is not None and named.status is not PaymentStatus.CANCELLED:
         add(named, "reference", 100)
     typed = tx.typed_reference or (tx.structured_reference if tx.why == "unknown_reference" else "")
     # What the payer typed may be a valid communication written in a way not read as one (an import
