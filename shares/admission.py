@@ -16,7 +16,9 @@
    resigned applies again the same way, as a new membership (a new member number, the same account,
    following the one that ended: ``shares.services.rejoin_member``), once the old one's money is
    settled; the membership that ended is not opened again, and an excluded person is admitted again
-   only through the board (``MembershipEnded``; see docs/register.md, "A former member").
+   only through the board (``MembershipEnded``; see docs/register.md, "A former member"). Staff's New
+   member form with their address does the same (``staff_apply``), the board's readmission typed for
+   an excluded person.
 
 ``join`` is the public form's verb: it says nothing about other people. An address that has an account
 and a national or enterprise number a membership (or an excluded person) holds create nothing; the
