@@ -123,6 +123,10 @@ class NotExcluded(NoOneToReadmit):
     """A readmission typed for a former member who was not excluded (they resigned)."""
 
 
+class ReadmissionRecorded(Conflict):
+    """The board's readmission of this member is recorded already (a second tab, a colleague)."""
+
+
 class FormerMemberAddress(Conflict):
     """Staff's New member form with the address of ``member``, whose membership ended on ``left_on``,
     who cannot apply again now: ``refusal`` says why (``EarlierMoneyPending``, ``MembershipEnded``)."""
@@ -168,8 +172,20 @@ def apply(*, email: str, kind: MemberKind, category: Category, shares: int, lang
         if readmission is None:
             raise ExcludedIdentity(excluded, register.holding(excluded).left_on)
         readmitted = _readmitted(excluded, readmission)
+        _keep_readmission(excluded, readmitted)
     member = create_member(email=email, kind=kind, category=category, language=language, **fields)
     return _new_application(member, shares, category, actor, readmitted=readmitted)
+
+
+def _keep_readmission(excluded: Member, readmitted: dict) -> bool:
+    """The board's readmission kept on the excluded membership, unless one is kept already (one
+    conditional UPDATE); whether it was kept now."""
+    kept = db.session.execute(
+        update(Member).where(Member.id == excluded.id, Member.readmitted_on.is_(None))
+        .values(readmitted_on=readmitted["board_decision_on"], readmission_reference=readmitted["board_reference"])
+        .execution_options(synchronize_session=False))
+    db.session.refresh(excluded)
+    return kept.rowcount == 1
 
 
 def _readmitted(excluded: Member, readmission: tuple[date, str]) -> dict:
@@ -283,8 +299,9 @@ def mail_application(application: MembershipApplication, *, sign_in_link: bool =
 def _tell_address_taken(account: Account) -> None:
     """Someone used the form with ``account``'s address: its owner learns it, in their language (at
     most once a day), and what to do: sign in (a member, an applicant waiting), apply again from My
-    shares (their application ended), or, their membership having ended or the account being staff's
-    without a membership, join with another address or write to the cooperative."""
+    shares (their application ended, or their membership: resigned, or excluded and readmitted by the
+    board), or, excluded or the account being staff's without a membership, join with another address
+    or write to the cooperative."""
     if not account.active:
         return
     from app.jobs import public_url
@@ -294,10 +311,12 @@ def _tell_address_taken(account: Account) -> None:
     position = register.holding(member) if member is not None else None
     left_on = position.left_on if position is not None and position.left is not None else None
     excluded = left_on is not None and position.left is EntryKind.EXCLUSION
-    ended = member is not None and not excluded and (left_on is not None or reapply_refusal(member) is None)
+    readmitted = excluded and member.readmitted_on is not None
+    ended = member is not None and (readmitted or not excluded) and (left_on is not None
+                                                                     or reapply_refusal(member) is None)
     link = public_url(url_for("auth.login", next=url_for("shares.apply_again") if ended else None))
     queue_mail_once_a_day(f"shares.join:address:{account.id}", account.email, account.language, "join_address_taken",
-                          account=account, ended=ended, left_on=left_on, excluded=excluded,
+                          account=account, ended=ended, left_on=left_on, excluded=excluded, readmitted=readmitted,
                           not_member=member is None, link=link,
                           join_link=public_url(url_for("shares.apply")),
                           coop_name=current_app.config.get("COOP_NAME", ""),
@@ -326,13 +345,14 @@ def reapply_refusal(member: Member, *, readmitted: bool = False) -> DomainError 
     more shares (``NothingToApplyFor``, a resignation waiting included). A former member who resigned
     applies again once their old membership's money is settled (``EarlierMoneyPending``), and once
     (``ApplicationOpen``: it has a new membership already); an excluded one only through the board
-    (``MembershipEnded``), whose readmission staff give (``readmitted``)."""
+    (``MembershipEnded``), whose readmission staff record (:func:`record_readmission`) or give on the New
+    member form (``readmitted``)."""
     application = application_for(member.id)
     if application is None or application.status is ApplicationStatus.ADMITTED:
         position = register.holding(member)
         if position.left is None:
             return NothingToApplyFor()
-        if position.left is EntryKind.EXCLUSION and not readmitted:
+        if position.left is EntryKind.EXCLUSION and not (readmitted or member.readmitted_on):
             return MembershipEnded(position.left_on)
         if later_membership(member.id) is not None:
             return ApplicationOpen()  # applied again already (another tab): the new membership is theirs now
@@ -360,11 +380,14 @@ def apply_again(member: Member, *, shares: int, category: Category, actor: Accou
     _check_shares(shares)
     check_category(member.kind, category)
     position = register.holding(member)
+    if readmission is None and member.readmitted_on is not None and position.left is EntryKind.EXCLUSION:
+        readmission = (member.readmitted_on, member.readmission_reference)
     readmitted = None
     if readmission is not None:
         if position.left is not EntryKind.EXCLUSION:
             raise NotExcluded()
         readmitted = _readmitted(member, readmission)
+        _keep_readmission(member, readmitted)
     if position.left is not None:
         try:
             with savepoint():
@@ -386,6 +409,31 @@ def apply_again(member: Member, *, shares: int, category: Category, actor: Accou
     with identity_guarded(numbers, except_member_id=member.id):
         db.session.flush()
     return _new_application(member, shares, category, actor, earlier=application_for(member.id))
+
+
+def readmission_refusal(member: Member) -> DomainError | None:
+    """Why staff cannot record the board's readmission of ``member`` now, or None: the rule of
+    :func:`record_readmission` and of the member's page, which offers it only then."""
+    if member.readmitted_on is not None:
+        return ReadmissionRecorded()
+    if register.holding(member).left is not EntryKind.EXCLUSION:
+        return NotExcluded()
+    return None
+
+
+def record_readmission(member: Member, *, decided_on: date, reference: str, actor: Account) -> None:
+    """Staff record the board's decision readmitting ``member``, excluded: the person may then apply
+    again with their account (:func:`apply_again`, a new membership), and the application cites the
+    decision. Recorded once: a conditional UPDATE on its being empty."""
+    refusal = readmission_refusal(member)
+    if refusal is not None:
+        raise refusal
+    readmitted = _readmitted(member, (decided_on, reference))
+    if not _keep_readmission(member, readmitted):
+        raise ReadmissionRecorded()
+    audit.record("shares.member.readmit", member, actor=actor,
+                 after={"board_decision_on": readmitted["board_decision_on"],
+                        "board_reference": readmitted["board_reference"]})
 
 
 def staff_apply(*, email: str, kind: MemberKind, category: Category, shares: int, language: str, actor: Account,

@@ -247,6 +247,12 @@ class ExcludeForm(FlaskForm):
                                   validators=[DataRequired(REQUIRED), Length(max=100)])
 
 
+class ReadmitForm(FlaskForm):
+    board_decision_on = _date(_l("Date of the board's decision"))
+    board_reference = StringField(_l("Reference of the board's decision"),
+                                  validators=[DataRequired(REQUIRED), Length(max=100)])
+
+
 class EuroAmountField(StringField):
     """An amount staff type in euros, read into integer cents exactly: "1 234,50", "1.234,50", "1234.50",
     "1,234.50", "30", "30 €". Two decimals at most; a thousands separator only between groups of three

@@ -170,6 +170,7 @@ register_messages({
         "This e-mail address is that of %(name)s (member %(number)s), whose membership ended, but the kind of member "
         "or the national or enterprise number typed is not theirs: with this address, a new membership is theirs. "
         "For another person, enter another address.", name=exc.member.name, number=exc.member.number)),
+    admission.ReadmissionRecorded: _l("The board's readmission of this member is recorded already."),
     admission.NotExcluded: _l("This person was not excluded: they apply again without the board's readmission. Leave "
                               "it empty."),
     member_requests.RequestAlreadyPending: _l("You already have a request of this kind waiting for staff."),
@@ -241,6 +242,7 @@ register_action_labels({
     "shares.register.reinstatement": _l("Member reinstated"),
     "shares.member.create": _l("Member created"),
     "shares.member.profile_update": _l("Profile changed"),
+    "shares.member.readmit": _l("Readmission by the board recorded"),
     "shares.member.contact_update": _l("E-mail or address changed by staff"),
     "shares.member.email_change_asked": _l("New e-mail address asked by the member (not confirmed yet)"),
     "shares.member.email_change": _l("E-mail address changed by the member"),

@@ -62,6 +62,10 @@ class Member(db.Model):
     # follows the one that ended: at most one follows each (the unique column), so an account has one
     # current membership, its latest (``shares.queries.member_for_account``).
     earlier_member_id: Mapped[int | None] = mapped_column(ForeignKey("shares_member.id"), unique=True)
+    # The board's decision readmitting this member after their exclusion (recorded once, by staff): the
+    # person may then apply again with their account, as a new membership.
+    readmitted_on: Mapped[date | None] = mapped_column(Date)
+    readmission_reference: Mapped[str | None] = mapped_column(String(100))
     # Optimistic locking: an edit made on a stale copy fails instead of overwriting.
     version: Mapped[int] = mapped_column(default=1)
 

@@ -23,7 +23,7 @@ from app.forms import say_refusal
 from app.registry import Task
 from app.uow import dry_run, unit_of_work
 from app.web import euros, format_day, render, wants_partial
-from shares import bank, errors, extracts, forms, payments, queries, register, standing
+from shares import admission, bank, errors, extracts, forms, payments, queries, register, standing
 from shares import surplus as surpluses
 from shares.admission import application_for, received_before_admission
 from shares.errors import StatementError
@@ -65,12 +65,12 @@ STATEMENT_ERRORS = {
 # ------------------------------------------------------------------------------------------------
 
 # Actions that cannot be undone (only corrected by a new entry): a confirmation page comes first.
-CONFIRM_ACTIONS = ("subscribe", "transfer", "redeem", "resign", "exclude", "correct")
+CONFIRM_ACTIONS = ("subscribe", "transfer", "redeem", "resign", "exclude", "readmit", "correct")
 
 ACTIONS = {
     "subscribe": forms.SubscribeForm, "transfer": forms.TransferForm, "category": forms.CategoryForm,
     "redeem": forms.RedeemForm, "resign": forms.ResignForm, "exclude": forms.ExcludeForm,
-    "correct": forms.CorrectionForm, "match": forms.MemberMatchForm,
+    "readmit": forms.ReadmitForm, "correct": forms.CorrectionForm, "match": forms.MemberMatchForm,
 }
 
 
@@ -85,6 +85,8 @@ def _member_page(member: Member, bound: dict | None = None, status: int = 200):
         if hasattr(form, "effective_on") and form.effective_on.data is None:
             form.effective_on.data = today
         action_forms[name] = form
+    if "readmit" not in (bound or {}) and admission.readmission_refusal(member) is not None:
+        del action_forms["readmit"]  # offered for an excluded member until recorded (a refusal is said in it)
     action_forms["correct"].entry_id.choices = [
         SelectChoice(e.id, f"#{e.id} · {format_day(e.effective_on, 'medium')} · {entry_label(e)}")
         for e in entries if e.kind is not EntryKind.CORRECTION]
@@ -182,7 +184,8 @@ REFUSAL_FIELDS = {errors.FutureDate: "effective_on", errors.LaterEntries: "effec
 
 
 def _action_refused(member_id: int, action: str, form, exc: DomainError):
-    say_refusal(form, exc, REFUSAL_FIELDS.get(type(exc)))
+    dated = isinstance(exc, (errors.FutureDate, errors.ReadmissionBeforeExclusion))
+    say_refusal(form, exc, "board_decision_on" if action == "readmit" and dated else REFUSAL_FIELDS.get(type(exc)))
     return _member_page(db.session.get(Member, member_id), {action: form}, exc.status)
 
 
@@ -216,6 +219,11 @@ def _perform(action: str, member: Member, form) -> str:
         register.exclude(member, on=form.effective_on.data, board_decision_on=form.board_decision_on.data,
                          board_reference=form.board_reference.data, actor=actor)
         return _("Exclusion recorded.")
+    if action == "readmit":
+        admission.record_readmission(member, decided_on=form.board_decision_on.data,
+                                     reference=form.board_reference.data, actor=actor)
+        return _("The board's readmission is recorded: %(name)s may apply again with their account, as a new "
+                 "membership with a new member number.", name=member.name)
     if action == "correct":
         entry = register.member_entry(member, form.entry_id.data)
         redemption = register.exit_redemption(entry) if entry.kind in register.LEAVING else entry

@@ -324,9 +324,9 @@ def test_two_tabs_applying_again_at_the_same_moment_make_one_new_membership(app,
     both_checked, outcomes = threading.Barrier(2, timeout=10), {}
     rejoin = admission.rejoin_member
 
-    def rejoin_together(earlier, category, *, actor=None):
+    def rejoin_together(earlier, category, **given):
         both_checked.wait()  # each tab's checks are done: neither sees the other's membership
-        return rejoin(earlier, category, actor=actor)
+        return rejoin(earlier, category, **given)
 
     monkeypatch.setattr(admission, "rejoin_member", rejoin_together)
 

@@ -18,8 +18,8 @@ from app.models import AuditEntry
 from shares import admission, register, surplus
 from shares.models import ApplicationStatus, EntryKind, Member, Surplus, SurplusKind
 from shares.queries import member_for_account
-from tests.factories import give_paid_share
-from tests.shares.test_joining import counts
+from tests.factories import give_paid_share, sign_in
+from tests.shares.test_joining import GOOD, counts, join
 from tests.shares.test_rejoining import LEFT_ON, NUMBER, OLD_PAID, _resigned
 
 FORM = {"kind": "natural", "first_name": "Bernard", "last_name": "Retour", "email": "back@example.be",
@@ -143,6 +143,9 @@ def test_an_excluded_person_s_address_comes_back_only_with_the_board_s_readmissi
     new = member_for_account(old.account_id)
     assert new.id != old.id and new.earlier_member_id == old.id and new.national_number == NUMBER
     assert register.holding(old).left is EntryKind.EXCLUSION  # the exclusion stays as it was
+    assert (old.readmitted_on, old.readmission_reference) == (today(), "CA-12")  # kept on the membership too
+    assert f'action="/staff/members/{old.id}/register/readmit"' not in client.get(
+        f"/staff/members/{old.id}").get_data(as_text=True)
     submit = db.session.scalars(select(AuditEntry).where(AuditEntry.action == "shares.application.submit")
                                 .order_by(AuditEntry.id.desc())).first()
     assert (submit.after["excluded"], submit.after["board_reference"], submit.after["by_staff"]) == (
@@ -171,3 +174,90 @@ def test_a_member_s_address_is_still_refused_as_another_account_s(client, login_
     assert refused.status_code == 409
     assert "Another account already uses this e-mail address: search the members for it." in _words(refused)
     assert counts() == before
+
+
+# --- the board's readmission recorded on the excluded membership: the person applies again themselves --
+
+def _readmit(client, member, **form):
+    data = {"board_decision_on": today().isoformat(), "board_reference": "CA-12"} | form
+    return client.post(f"/staff/members/{member.id}/register/readmit", data=data)
+
+
+def test_staff_record_the_board_s_readmission_once_and_the_person_applies_again_with_their_account(
+        app, client, login_as, make_member, make_staff):
+    old = _excluded(make_member)
+    _settle(old, make_staff())
+    person = app.test_client()
+    sign_in(person, old.account)
+    assert "/me/application/new" not in person.get("/me/shares").get_data(as_text=True)
+    assert "Only the board can admit you again" in _words(person.get("/me/application/new"))
+
+    login_as("staff")
+    assert "Readmission by the board" in _words(client.get(f"/staff/members/{old.id}"))
+    early = _readmit(client, old, board_decision_on=(LEFT_ON - timedelta(days=1)).isoformat(),
+                     confirmed="1", register_version=str(old.version))
+    assert early.status_code == 422 and "cannot have readmitted this person before their exclusion" in _words(early)
+    assert 'id="readmit-board_decision_on-error"' in early.get_data(as_text=True)
+    asked = _readmit(client, old)
+    assert asked.status_code == 200 and ("The board's decision CA-12 of " in _words(asked)
+                                         and "readmitting this excluded member will be recorded" in _words(asked))
+    db.session.expire_all()
+    assert old.readmitted_on is None  # nothing until confirmed
+    done = _readmit(client, old, confirmed="1", register_version=str(old.version))
+    assert done.status_code == 302
+    db.session.expire_all()
+    assert (old.readmitted_on, old.readmission_reference) == (today(), "CA-12")
+    page = _words(client.get(f"/staff/members/{old.id}"))
+    assert "Readmission by the board Decided on" in page and "(reference CA-12)" in page
+    assert 'action="/staff/members/{}/register/readmit"'.format(old.id) not in client.get(
+        f"/staff/members/{old.id}").get_data(as_text=True)  # once recorded, no longer offered
+    again = _readmit(client, old, confirmed="1", register_version=str(old.version))
+    assert again.status_code == 409 and "is recorded already" in _words(again)
+    audit_page = _words(client.get(f"/staff/audit?object_type=shares_member&object_id={old.id}"))
+    assert "Readmission by the board recorded" in audit_page
+
+    assert "/me/application/new" in person.get("/me/shares").get_data(as_text=True)
+    sent = person.post("/me/application/new", data={"category": "A", "shares": "1", "consent": "y"})
+    assert sent.status_code == 302
+    db.session.expire_all()
+    new = member_for_account(old.account_id)
+    assert new.id != old.id and new.earlier_member_id == old.id and new.number > old.number
+    assert register.holding(old).left is EntryKind.EXCLUSION
+    submit = db.session.scalars(select(AuditEntry).where(AuditEntry.action == "shares.application.submit")
+                                .order_by(AuditEntry.id.desc())).first()
+    assert (submit.after["excluded"], submit.after["board_reference"]) == (old.number, "CA-12")
+
+
+def test_the_readmission_is_offered_only_for_an_excluded_member(client, login_as, make_member, make_staff):
+    old = _resigned(make_member)
+    login_as("staff")
+    assert f'action="/staff/members/{old.id}/register/readmit"' not in client.get(
+        f"/staff/members/{old.id}").get_data(as_text=True)
+    refused = _readmit(client, old, confirmed="1", register_version=str(old.version))
+    assert refused.status_code == 422 and "This person was not excluded" in _words(refused)
+    db.session.expire_all()
+    assert old.readmitted_on is None
+
+
+def test_with_the_readmission_recorded_staff_s_form_needs_it_no_more(client, login_as, make_member, make_staff):
+    old = _excluded(make_member)
+    _settle(old, make_staff())
+    admission.record_readmission(old, decided_on=today(), reference="CA-12", actor=make_staff())
+    db.session.commit()
+    login_as("staff")
+    assert client.post("/staff/members/new", data=FORM).status_code == 302
+    db.session.expire_all()
+    assert member_for_account(old.account_id).earlier_member_id == old.id
+
+
+def test_the_public_form_tells_a_readmitted_person_to_sign_in_and_apply_again(app, make_member, make_staff, outbox):
+    old = _excluded(make_member)
+    admission.record_readmission(old, decided_on=today(), reference="CA-12", actor=make_staff())
+    db.session.commit()
+    before = counts()
+    assert join(app, GOOD | {"email": "back@example.be", "national_number": ""})[:2] == (302, "/join/received")
+    assert counts() == before
+    (mail,) = outbox("back@example.be")
+    body = " ".join(mail.body_text.split())
+    assert "by exclusion, and the board has admitted you again" in body
+    assert "/auth/login?next=/me/application/new" in body and "Only the board can admit you again" not in body
