@@ -52,7 +52,7 @@ from shares.errors import (AdmittedBeforeApplying, ApplicationEnded, Application
                            ReadmissionBeforeExclusion, RequestNotPayable)
 from shares.payments import cancel_payment_request, create_payment_request, qr_attachment
 from shares.services import (check_category, check_identity, create_member, identity_guarded, identity_in_register,
-                             later_membership, rejoin_member)
+                             later_membership, lock_member, rejoin_member)
 from shares.settings import share_price_cents
 
 MAX_SHARES = 100
@@ -373,7 +373,9 @@ def apply_again(member: Member, *, shares: int, category: Category, actor: Accou
     excluded one too, once staff give the board's readmission decision (``readmission``, audited with
     the application). Staff's New member form gives the ``details`` typed (:func:`staff_apply`).
     Their national or enterprise number is theirs again while it is in hand, unless another membership
-    took it meanwhile (``IdentityInRegister``, said without naming it)."""
+    took it meanwhile (``IdentityInRegister``, said without naming it). The member's lock comes first: staff
+    undoing the exit at the same moment (``register.correct``) wait, or are waited for, and one is refused."""
+    lock_member(member)
     refusal = reapply_refusal(member, readmitted=readmission is not None)
     if refusal is not None:
         raise refusal

@@ -15,6 +15,7 @@ from sqlalchemy.exc import IntegrityError
 
 from app.clock import today
 from app.extensions import db
+from app.models import Account
 from shares import admission, register, surplus
 from shares.errors import RefundAlreadyMade
 from shares.models import (ApplicationStatus, Category, EntryKind, Member, MembershipApplication, PaymentRequest,
@@ -189,6 +190,80 @@ def test_an_exit_without_money_is_not_corrected_away_once_the_person_applied_aga
     assert register.holding(old).left is EntryKind.RESIGNATION and not old.holds_identity
 
 
+@pytest.mark.parametrize("first", ["undo the exit", "apply again"])
+def test_undoing_an_exit_and_applying_again_at_the_same_moment_leave_one_live_membership(app, make_member, make_staff,
+                                                                                         monkeypatch, first):
+    """Staff correct a resignation away while the person applies again (no national number: no unique index
+    to catch it). Both take the earlier membership's lock before their checks, so whichever comes second
+    waits, sees what the first did and is refused in words: one live membership, whatever the order."""
+    import threading
+    import time
+
+    from app.errors import DomainError, error_message
+
+    old = make_member(email="nomoney@example.be")  # entered by staff, never paid: nothing to refund
+    register.resign(old, on=LEFT_ON)
+    db.session.commit()
+    old_id, exit_id, staff_id = old.id, _exit(old).id, make_staff().id
+    served = current_app._get_current_object()
+    checked, outcomes = threading.Event(), {}
+
+    def then_pause(check):
+        def paused(*args):
+            found = check(*args)
+            if threading.current_thread().name == first:
+                checked.set()
+                time.sleep(1.5)  # the first's check is done, its write not yet: the other is sent now
+            return found
+        return paused
+
+    monkeypatch.setattr(register, "later_membership", then_pause(register.later_membership))  # the undo's check
+    monkeypatch.setattr(admission, "reapply_refusal", then_pause(admission.reapply_refusal))  # applying's
+
+    def undo(actor):
+        register.correct(db.session.get(ShareEntry, exit_id), reason="resigned by mistake", actor=actor)
+
+    def apply(actor):
+        member = db.session.get(Member, old_id)
+        admission.apply_again(member, shares=1, category=Category.A, actor=member.account)
+
+    def run(name, action):
+        with served.test_request_context():  # the refusal's words, in English
+            if name != first:
+                checked.wait(20)
+            try:
+                action(db.session.get(Account, staff_id))
+                db.session.commit()
+                outcomes[name] = "done"
+            except DomainError as exc:
+                outcomes[name] = error_message(exc)
+                db.session.rollback()
+            except Exception as exc:  # noqa: BLE001 - reported below
+                db.session.rollback()
+                outcomes[name] = repr(exc)[:200]
+            finally:
+                db.session.remove()
+
+    threads = [threading.Thread(target=run, args=(name, action), name=name)
+               for name, action in (("undo the exit", undo), ("apply again", apply))]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+    second = "apply again" if first == "undo the exit" else "undo the exit"
+    assert outcomes[first] == "done", outcomes
+    if first == "undo the exit":
+        assert outcomes[second] == "You are a member already: to have more shares, buy them from My shares."
+    else:
+        new = db.session.scalar(db.select(Member).where(Member.earlier_member_id == old_id))
+        assert outcomes[second] == (f"This person applied again since they left, as member {new.number}: that "
+                                    "membership goes on, so this exit cannot be undone.")
+    db.session.expire_all()
+    members = list(db.session.scalars(db.select(Member).where(Member.account_id == old.account_id)))
+    live = [m for m in members if not register.exit_in_force(m.id)]
+    assert len(live) == 1 and len(members) == (1 if first == "undo the exit" else 2)
+
+
 @pytest.mark.parametrize("number", [NUMBER, None])
 def test_applying_again_twice_makes_one_new_membership(app, make_member, make_staff, monkeypatch, number):
     old = make_member(email="back@example.be", national_number=number, iban="BE62510007547061")
@@ -284,6 +359,7 @@ def test_the_form_with_the_old_address_leads_to_apply_again(app, make_member, ma
     body = " ".join(mail.body_text.split())
     assert "when you resigned" in body and "Apply again on My shares (you will get a new member number)" in body
     assert "/auth/login?next=/me/application/new" in body
+    assert "once the money of that membership is settled" not in body  # settled: invited to apply now
 
 
 def test_the_new_membership_paid_by_bank_is_admitted_and_old_money_stays_apart(app, make_member, make_staff):
@@ -329,6 +405,8 @@ def test_two_tabs_applying_again_at_the_same_moment_make_one_new_membership(app,
         return rejoin(earlier, category, **given)
 
     monkeypatch.setattr(admission, "rejoin_member", rejoin_together)
+    # Without the earlier membership's lock (which makes the second wait for the first): the database's backstop.
+    monkeypatch.setattr(admission, "lock_member", lambda member: None)
 
     def attempt(name):
         with served.app_context():
