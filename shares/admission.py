@@ -299,9 +299,10 @@ def mail_application(application: MembershipApplication, *, sign_in_link: bool =
 def _tell_address_taken(account: Account) -> None:
     """Someone used the form with ``account``'s address: its owner learns it, in their language (at
     most once a day), and what to do: sign in (a member, an applicant waiting), apply again from My
-    shares (their application ended, or their membership: resigned, or excluded and readmitted by the
-    board), or, excluded or the account being staff's without a membership, join with another address
-    or write to the cooperative."""
+    shares when :func:`reapply_refusal` would take it (their application ended; they resigned and its
+    money is settled, until it is they are told so; or they were excluded and readmitted by the board),
+    or, excluded or the account being staff's without a membership, join with another address or write
+    to the cooperative."""
     if not account.active:
         return
     from app.jobs import public_url
@@ -312,11 +313,12 @@ def _tell_address_taken(account: Account) -> None:
     left_on = position.left_on if position is not None and position.left is not None else None
     excluded = left_on is not None and position.left is EntryKind.EXCLUSION
     readmitted = excluded and member.readmitted_on is not None
-    ended = member is not None and (readmitted or not excluded) and (left_on is not None
-                                                                     or reapply_refusal(member) is None)
+    refusal = reapply_refusal(member) if member is not None else None
+    ended = member is not None and refusal is None  # invited to apply again only when it would be taken
     link = public_url(url_for("auth.login", next=url_for("shares.apply_again") if ended else None))
     queue_mail_once_a_day(f"shares.join:address:{account.id}", account.email, account.language, "join_address_taken",
                           account=account, ended=ended, left_on=left_on, excluded=excluded, readmitted=readmitted,
+                          money_pending=isinstance(refusal, EarlierMoneyPending),
                           not_member=member is None, link=link,
                           join_link=public_url(url_for("shares.apply")),
                           coop_name=current_app.config.get("COOP_NAME", ""),

@@ -47,9 +47,11 @@ def test_a_former_member_using_the_form_is_told_their_membership_ended_and_what_
     if how == "excluded":
         assert "Only the board can admit you again" in body and "/join" not in body and "Apply again" not in body
         assert "contact@unevoix.example" in body
-    else:  # signs in and applies again (a new member number), once the refund of their shares is made
-        assert "Apply again on My shares (you will get a new member number)" in body
-        assert "/auth/login?next=/me/application/new" in body
+    else:  # the refund of their shares is not made yet: applying would be refused, the mail says when it is not
+        assert ("You can become a member again once the money of that membership is settled (the refund of your "
+                "shares, or a payment we still have to decide on)") in body
+        assert "contact@unevoix.example" in body
+        assert "/auth/login" in body and "next=/me/application/new" not in body
     browser = app.test_client()
     sign_in(browser, member.account)
     page = browser.get("/me/application/new")
@@ -72,6 +74,7 @@ def test_the_former_member_s_words_are_in_french_and_dutch(app, make_member, out
     nl = " ".join(outbox("ontslag@example.be")[0].body_text.split())
     assert "exclusion" in fr and "conseil d'administration" in fr
     assert "Uw lidmaatschap" in nl and "nieuw lidnummer" in nl and "Opnieuw aanvragen" in nl
+    assert "zodra het geld van dat lidmaatschap is afgehandeld" in nl  # its refund is not made yet
 
 
 def test_an_excluded_person_s_number_under_a_new_address_makes_no_second_member(app, make_member, outbox, data_app):
