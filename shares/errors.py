@@ -51,6 +51,19 @@ class IdentityNumberFixed(DomainError):
     second time; the cooperative corrects it."""
 
 
+class IdentityNumberRequired(DomainError):
+    """Staff correcting a national or enterprise number gave none: a number the register holds is corrected,
+    never emptied (emptied, the same person or company could join a second time)."""
+
+    status = 422
+
+
+class IdentityNumberUnchanged(DomainError):
+    """Staff "corrected" a national or enterprise number to the one the register holds already."""
+
+    status = 422
+
+
 class ExcludedIdentity(IdentityInRegister):
     """The national or enterprise number of a person excluded (``holder``, on ``on``): only the board admits
     them again, so no membership is made with it unless staff give the board's readmission decision."""

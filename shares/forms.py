@@ -22,7 +22,7 @@ from app.errors import error_message
 from app.forms import DayField, IntegerField, Length, NO_MARKUP, NumberRange, Written
 from app.i18n import LANGUAGE_NAMES, LANGUAGE_WORDS
 from app.uploads import MAX_MEGABYTES
-from shares.errors import InvalidReference, LegalPersonInCategoryA
+from shares.errors import IdentityNumberRequired, InvalidReference, LegalPersonInCategoryA
 from shares.labels import COUNTRIES, DOCUMENT_WORDS, WHY_WORDS
 from shares.models import Category, DocumentKind, MemberKind
 from shares.references import parse_reference
@@ -550,6 +550,27 @@ class ContactForm(FlaskForm):
     city = StringField(_l("City"), validators=[DataRequired(REQUIRED), Length(max=100), NO_MARKUP])
     country = SelectField(_l("Country"), choices=[SelectChoice(code, name) for code, name in COUNTRIES])
     validate_postcode = _postcode_fits_country
+
+
+class IdentityCorrectionForm(FlaskForm):
+    """Staff correct the national (a person) or enterprise number (a company) the register holds
+    (``services.correct_identity_number``): the member's kind keeps one of the two fields."""
+
+    version = VersionField(validators=VERSION)
+    national_number = StringField(_l("Correct national number"), validators=[
+        _stdnum_field(std_nn, _l("This is not a valid Belgian national number (11 digits, check digits)."))])
+    enterprise_number = StringField(_l("Correct enterprise number"), validators=[
+        _stdnum_field(std_be_vat, _l("This is not a valid Belgian enterprise number (like 0403.170.701)."))])
+    reason = TextAreaField(_l("Why is it corrected?"), validators=[
+        Written(_l("Say why the number is corrected (for example: a digit typed wrong on the application form).")),
+        Length(max=500)])
+
+    def __init__(self, *args, legal: bool = False, **kwargs):
+        super().__init__(*args, **kwargs)
+        delattr(self, "national_number" if legal else "enterprise_number")
+        self.number = self.enterprise_number if legal else self.national_number
+        # Never emptied: said as the service says it (IdentityNumberRequired).
+        self.number.validators = [Written(error_message(IdentityNumberRequired())), *self.number.validators]
 
 
 class AdmissionDecisionForm(FlaskForm):

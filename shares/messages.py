@@ -117,6 +117,9 @@ register_messages({
                                   "address; otherwise contact the cooperative."),
     errors.IdentityNumberFixed: _l("Your national or enterprise number is in the register: you cannot change or "
                                    "remove it yourself. If it is wrong, write to the cooperative."),
+    errors.IdentityNumberRequired: _l("Enter the correct number: a number the register holds is corrected, never "
+                                      "removed (without it, the same person could become a member twice)."),
+    errors.IdentityNumberUnchanged: _l("This is the number the register holds already: nothing to correct."),
     errors.IdentityTakenSinceExit: lambda exc: str(_l(
         "%(name)s (member %(number)s) has had this member's national or enterprise number since they left: one "
         "person is one member, so this exit cannot be undone.", name=exc.holder.name, number=exc.holder.number)),
@@ -244,6 +247,7 @@ register_action_labels({
     "shares.member.profile_update": _l("Profile changed"),
     "shares.member.readmit": _l("Readmission by the board recorded"),
     "shares.member.contact_update": _l("E-mail or address changed by staff"),
+    "shares.member.identity_correct": _l("National or enterprise number corrected by staff"),
     "shares.member.email_change_asked": _l("New e-mail address asked by the member (not confirmed yet)"),
     "shares.member.email_change": _l("E-mail address changed by the member"),
     "shares.member.sign_in_link_send": _l("Sign-in link sent by staff"),

@@ -67,7 +67,8 @@ def can_decide_admissions(user) -> bool:
 
 @predicate
 def can_manage_members(user) -> bool:
-    """Create a member, edit their e-mail and postal address, send them a sign-in link."""
+    """Create a member, edit their e-mail and postal address, correct their national or enterprise number,
+    send them a sign-in link."""
     return is_staff(user)
 
 

@@ -12,7 +12,10 @@ from app import audit
 from app.extensions import db
 from app.models import Account
 from app.uow import savepoint
-from shares.errors import DuplicateEmail, EmailOfAnotherAccount, IdentityInRegister, IdentityNumberFixed, LegalPersonInCategoryA, StaleEdit
+from app.forms import blank
+from shares.errors import (DuplicateEmail, EmailOfAnotherAccount, ExcludedIdentity, IdentityInRegister,
+                           IdentityNumberFixed, IdentityNumberRequired, IdentityNumberUnchanged, LegalPersonInCategoryA,
+                           ReasonRequired, StaleEdit)
 from shares.models import Category, Member, MemberKind
 
 IDENTITY_FIELDS = ("national_number", "enterprise_number")
@@ -160,6 +163,49 @@ def update_profile(member: Member, expected_version: int, language: str, **field
         from shares.surplus import give_account  # shares.surplus builds on the register, which imports this module
 
         give_account(member, member.iban)  # refunds still waiting for an account get it
+
+
+def identity_field(member: Member) -> str:
+    """The one identity number of ``member``'s kind: a company's enterprise number, a person's national one."""
+    return "enterprise_number" if member.kind is MemberKind.LEGAL else "national_number"
+
+
+def correct_identity_number(member: Member, expected_version: int, number: str | None, *, reason: str,
+                            actor: Account) -> None:
+    """Staff correct the national (or enterprise) number the register holds for ``member``, typed wrong: the
+    member cannot (``IdentityNumberFixed``). ``number`` is checked and compact (python-stdnum, the form's
+    job). The join's check: a number another membership holds, or an excluded person's, is refused, unless
+    that is the same person's earlier or later membership (the same account). Never emptied
+    (``IdentityNumberRequired``): without it, the same person or company could join a second time."""
+    from shares.admission import _excluded_with  # admission builds on this module
+    from shares.register import holding
+
+    if member.version != expected_version:
+        raise StaleEdit()
+    reason = (reason or "").strip()
+    if blank(reason):
+        raise ReasonRequired()
+    if not number:
+        raise IdentityNumberRequired()
+    name = identity_field(member)
+    before = getattr(member, name)
+    if number == before:
+        raise IdentityNumberUnchanged()
+    numbers = {name: number}
+    holder = identity_in_register(**numbers, except_member_id=member.id)
+    if holder is not None and holder.account_id != member.account_id:
+        raise IdentityInRegister(holder)
+    excluded = _excluded_with(numbers)
+    if excluded is not None and excluded.account_id != member.account_id:
+        raise ExcludedIdentity(excluded, holding(excluded).left_on)
+    setattr(member, name, number)
+    try:
+        with identity_guarded(numbers, except_member_id=member.id):
+            db.session.flush()
+    except StaleDataError:
+        raise StaleEdit() from None
+    audit.record("shares.member.identity_correct", member, actor=actor, before={name: before},
+                 after={name: number, "reason": reason[:500]})
 
 
 CONTACT_FIELDS = ("street", "postcode", "city", "country")

@@ -124,6 +124,7 @@ ROUTES: dict[str, tuple] = {
         {404: "no application 999999"}),
     "shares.staff_new_member": ("GET", "/staff/members/new", {"staff"}, {"POST": {400: EMPTY_FORM}}),
     "shares.edit_contact": ("GET", "/staff/members/{member_id}/contact", {"staff"}, {"POST": {400: EMPTY_FORM}}),
+    "shares.correct_identity": ("GET", "/staff/members/{member_id}/identity", {"staff"}, {"POST": {400: EMPTY_FORM}}),
     "shares.send_sign_in_link": ("POST", "/staff/members/{member_id}/sign-in-link", {"staff"}),
     "shares.cancel_request": ("GET", "/staff/payment-requests/999999/cancel", {"staff"},
         {404: "no payment request 999999"}),

@@ -14,20 +14,21 @@ from app.clock import today
 from app.errors import DomainError, error_message
 from app.forms import say_refusal
 from app.extensions import db
-from app.uow import unit_of_work
-from app.web import euros, render
+from app.uow import dry_run, unit_of_work
+from app.web import euros, format_day, render
 from shares import admission, exports, register, renewal, services
-from shares.forms import (AdmissionDecisionForm, ConfirmForm, ContactForm, ExportForm, PaymentReceivedForm,
-                          StaffMemberForm)
+from shares.forms import (AdmissionDecisionForm, ConfirmForm, ContactForm, ExportForm, IdentityCorrectionForm,
+                          PaymentReceivedForm, StaffMemberForm, format_identity_number)
 from shares.models import (Category, ExportStatus, Member, MemberKind, MembershipApplication, PaymentRequest,
                            PaymentStatus, RegisterExport)
 from shares.permissions import (can_cancel_payment_request, can_decide_admissions, can_export_register,
                                 can_manage_members, can_record_lapses, can_resolve_payments,
                                 can_send_renewal_letters)
-from shares.errors import FutureDate, MemberLeftMoney, ReceivedBeforeAsked
+from shares.errors import (ExcludedIdentity, FutureDate, IdentityInRegister, IdentityNumberRequired,
+                           IdentityNumberUnchanged, MemberLeftMoney, ReasonRequired, ReceivedBeforeAsked)
 from shares.labels import refund_account_text
 from shares.views.blueprint import bp, row_or_404
-from shares.views.public import application_fields, application_refused
+from shares.views.public import application_fields, application_refused, number_held_words
 
 
 def _actor():
@@ -123,6 +124,55 @@ def edit_contact(member_id: int):
         flash(_("Contact details saved."), "success")
         return redirect(url_for("shares.member_detail", member_id=member_id))
     return render_template("shares/member_contact.html", form=form, member=member), 400 if form.errors else 200
+
+
+@bp.route("/staff/members/<int:member_id>/identity", methods=["GET", "POST"])
+@permission_required(can_manage_members)
+def correct_identity(member_id: int):
+    """The national or enterprise number typed wrong: the form, a confirmation once the service would take
+    it (tried and undone), then the correction."""
+    member = row_or_404(Member, member_id)
+    legal = member.kind is MemberKind.LEGAL
+    form = IdentityCorrectionForm(legal=legal, data=None if request.method == "POST" else {"version": member.version})
+    if not form.validate_on_submit():
+        return _identity_page(member, form, status=400 if form.errors else 200)
+    confirmed = request.form.get("confirmed") == "1"
+    try:
+        with unit_of_work() if confirmed else dry_run():
+            services.correct_identity_number(member, form.version.data, form.number.data, reason=form.reason.data,
+                                             actor=_actor())
+    except DomainError as exc:
+        _identity_refused(form, exc)
+        member = db.session.get(Member, member_id)
+        form.version.data = member.version  # sent again, it is judged against the number held now
+        return _identity_page(member, form, status=exc.status)
+    if not confirmed:
+        return _identity_page(member, form, confirming=True)
+    flash(_("The enterprise number of %(name)s is corrected.", name=member.name) if legal else
+          _("The national number of %(name)s is corrected.", name=member.name), "success")
+    return redirect(url_for("shares.member_detail", member_id=member_id))
+
+
+def _identity_page(member: Member, form: IdentityCorrectionForm, *, status: int = 200, confirming: bool = False):
+    name = services.identity_field(member)
+    held = getattr(member, name)
+    return render_template("shares/member_identity.html", member=member, form=form, confirming=confirming,
+                           legal=member.kind is MemberKind.LEGAL,
+                           held=format_identity_number(name, held) if held else None,
+                           typed=format_identity_number(name, form.number.data) if confirming else None), status
+
+
+def _identity_refused(form: IdentityCorrectionForm, exc: DomainError) -> None:
+    """Beside the number, naming to staff whose it is; a missing reason beside the reason; else above."""
+    if isinstance(exc, ExcludedIdentity):
+        form.number.errors.append(_("%(name)s (member %(number)s) has this number and was excluded on %(date)s: only "
+                                    "the board can admit this person again.", name=exc.holder.name,
+                                    number=exc.holder.number, date=format_day(exc.on)))
+    elif isinstance(exc, IdentityInRegister):
+        form.number.errors.append(number_held_words(exc))
+    else:
+        say_refusal(form, exc, {ReasonRequired: "reason", IdentityNumberRequired: form.number.name,
+                                IdentityNumberUnchanged: form.number.name}.get(type(exc)))
 
 
 @bp.route("/staff/members/<int:member_id>/sign-in-link", methods=["POST"])

@@ -53,14 +53,19 @@ def application_refused(form, exc: DomainError, staff: bool = False) -> None:
                               name=exc.holder.name, number=exc.holder.number, date=format_day(exc.on)))
         return
     if staff and isinstance(exc, errors.IdentityInRegister):
-        field.errors.append(_("%(name)s (member %(number)s) already has this number: one person is one member.",
-                              name=exc.holder.name, number=exc.holder.number))
+        field.errors.append(number_held_words(exc))
         return
     if staff and isinstance(exc, (admission.DecisionRequired, errors.FutureDate, errors.ReadmissionBeforeExclusion,
                                   errors.NoOneToReadmit)):
         form.readmission_on.errors.append(error_message(exc))
         return
     field.errors.append(error_message(exc))
+
+
+def number_held_words(exc: errors.IdentityInRegister) -> str:
+    """To staff, whose number it is (the public form never says it)."""
+    return _("%(name)s (member %(number)s) already has this number: one person is one member.",
+             name=exc.holder.name, number=exc.holder.number)
 
 
 def _join_page(form: ApplicationForm, status: int = 200, problem: str | None = None) -> Response:

@@ -1,0 +1,206 @@
+"""Staff correct a national or enterprise number typed wrong (the member cannot: IdentityNumberFixed), from the
+member's page: the join's check (checksum, one person one member, an excluded person's number), a reason, a
+confirmation, the audit log; never emptied. The real owner of the number typed wrong may then join."""
+from __future__ import annotations
+
+import re
+from html import unescape
+
+import pytest
+
+from app.clock import today
+from app.extensions import db
+from app.models import AuditEntry
+from shares import admission, register, services, surplus
+from shares.errors import IdentityNumberRequired, ReasonRequired
+from shares.models import Category, Member, MemberKind
+from tests.factories import give_paid_share
+from tests.shares.test_joining import GOOD, join
+
+WRONG = "85073003328"  # typed by the member: a valid checksum, but another person's number
+RIGHT = "85073003427"
+OTHER = "90020112305"
+
+
+def _words(response) -> str:
+    return " ".join(unescape(re.sub("<[^>]+>", " ", response.get_data(as_text=True))).split())
+
+
+def _post(client, member, number, reason="A digit typed wrong on the application form", confirmed=True,
+          version=None):
+    data = {"national_number" if member.kind is MemberKind.NATURAL else "enterprise_number": number,
+            "reason": reason, "version": member.version if version is None else version}
+    if confirmed:
+        data["confirmed"] = "1"
+    return client.post(f"/staff/members/{member.id}/identity", data=data)
+
+
+def _corrections() -> list[AuditEntry]:
+    return list(db.session.scalars(db.select(AuditEntry).where(AuditEntry.action == "shares.member.identity_correct")))
+
+
+def _number(member_id: int) -> str | None:
+    db.session.expire_all()
+    return db.session.get(Member, member_id).national_number
+
+
+@pytest.fixture(autouse=True)
+def no_rate_limit():
+    from app.extensions import limiter
+
+    limiter.enabled = False
+    yield
+    if getattr(limiter, "_storage", None) is not None:
+        limiter.reset()
+
+
+def test_staff_correct_a_mistyped_national_number_after_a_confirmation_and_its_owner_may_join(app, client,
+                                                                                             make_member, login_as):
+    member = make_member(national_number=WRONG, first_name="Anne", last_name="Tipfout")
+    login_as("staff")
+    detail = client.get(f"/staff/members/{member.id}").get_data(as_text=True)
+    assert f'href="/staff/members/{member.id}/identity"' in detail and "Correct the national number" in detail
+    page = client.get(f"/staff/members/{member.id}/identity")
+    assert page.status_code == 200 and "85.07.30-033.28" in _words(page)  # the number held, as people write it
+
+    asked = _post(client, member, "85.07.30-034.27", confirmed=False)
+    assert asked.status_code == 200
+    text = _words(asked)
+    assert "The national number of Anne Tipfout becomes 85.07.30-034.27." in text
+    assert "Reason: A digit typed wrong on the application form" in text and "Yes, correct it" in text
+    assert _number(member.id) == WRONG and _corrections() == []  # asked, not done
+
+    done = _post(client, member, RIGHT)
+    assert done.status_code == 302 and done.location.endswith(f"/staff/members/{member.id}")
+    assert "The national number of Anne Tipfout is corrected." in _words(client.get(done.location))
+    assert _number(member.id) == RIGHT
+    (entry,) = _corrections()
+    assert entry.before == {"national_number": WRONG}
+    assert entry.after == {"national_number": RIGHT, "reason": "A digit typed wrong on the application form"}
+    log = _words(client.get(f"/staff/audit?object_type=shares_member&object_id={member.id}"))
+    assert "National or enterprise number corrected by staff" in log
+
+    # The real owner of the number typed wrong is no longer turned away on /join.
+    assert join(app, GOOD | {"email": "owner@example.be", "national_number": WRONG})[:2] == (302, "/join/received")
+    assert db.session.scalar(db.select(Member).where(Member.national_number == WRONG, Member.holds_identity))
+
+
+def test_a_company_s_enterprise_number_is_corrected_the_same_way(client, make_member, login_as):
+    company = make_member(kind=MemberKind.LEGAL, enterprise_number="0403170701", legal_name="Coop Erreur")
+    login_as("staff")
+    page = client.get(f"/staff/members/{company.id}/identity")
+    assert "Correct the enterprise number" in _words(page) and "0403.170.701" in _words(page)
+    assert 'name="national_number"' not in page.get_data(as_text=True)
+    assert _post(client, company, "BE 0417.497.106").status_code == 302
+    db.session.expire_all()
+    assert db.session.get(Member, company.id).enterprise_number == "0417497106"
+
+
+@pytest.mark.parametrize("typed, words", [
+    ("85073003329", "This is not a valid Belgian national number (11 digits, check digits)."),  # bad checksum
+    ("8" * 10_000, "This is not a valid Belgian national number (11 digits, check digits)."),  # huge
+    ("<script>alert(1)</script>", "This is not a valid Belgian national number (11 digits, check digits)."),
+    ("", "Enter the correct number: a number the register holds is corrected, never removed"),  # never emptied
+    ("   ", "Enter the correct number: a number the register holds is corrected, never removed"),
+])
+def test_a_bad_number_is_refused_beside_it_and_nothing_changes(client, make_member, login_as, typed, words):
+    member = make_member(national_number=WRONG)
+    login_as("staff")
+    response = _post(client, member, typed)
+    assert response.status_code == 400
+    assert words in _words(response)
+    assert "<script>alert(1)</script>" not in response.get_data(as_text=True)
+    assert _number(member.id) == WRONG and _corrections() == []
+
+
+def test_a_reason_is_needed(client, make_member, login_as):
+    member = make_member(national_number=WRONG)
+    login_as("staff")
+    response = _post(client, member, RIGHT, reason="\u200b \u200e")  # nothing anyone would see
+    assert response.status_code == 400
+    assert "Say why the number is corrected" in _words(response)
+    assert _number(member.id) == WRONG and _corrections() == []
+
+
+def test_another_member_s_number_is_refused_naming_them(client, make_member, login_as):
+    member = make_member(national_number=WRONG)
+    holder = make_member(national_number=RIGHT, first_name="Bert", last_name="Echt")
+    login_as("staff")
+    for confirmed in (False, True):  # refused before the confirmation, and if sent confirmed all the same
+        response = _post(client, member, RIGHT, confirmed=confirmed)
+        assert response.status_code == 409
+        assert (f"Bert Echt (member {holder.number}) already has this number: one person is one member."
+                in _words(response))
+    assert _number(member.id) == WRONG and _corrections() == []
+
+
+def test_an_excluded_person_s_number_is_refused(client, make_member, make_staff, login_as):
+    member = make_member(national_number=WRONG)
+    excluded = make_member(national_number=RIGHT, first_name="Xavier", last_name="Exclu")
+    give_paid_share(excluded)
+    register.exclude(excluded, on=today(), board_decision_on=today(), board_reference="CA-3")
+    db.session.commit()
+    login_as("staff")
+    response = _post(client, member, RIGHT)
+    assert response.status_code == 409
+    assert (f"Xavier Exclu (member {excluded.number}) has this number and was excluded on" in _words(response)
+            and "only the board can admit this person again." in _words(response))
+    assert _number(member.id) == WRONG
+
+
+def test_the_same_person_s_other_membership_does_not_block_the_correction(app, client, make_member, make_staff,
+                                                                         login_as):
+    """Typed wrong on the first application and copied to the membership after it: each is corrected, the
+    earlier one to the number its own later membership (the same account) holds now."""
+    old = make_member(email="back@example.be", national_number=WRONG)
+    register.resign(old, on=today())
+    db.session.commit()
+    new = admission.apply_again(old, shares=1, category=Category.A, actor=old.account).member
+    db.session.commit()
+    assert new.national_number == WRONG and new.holds_identity
+    login_as("staff")
+    assert _post(client, new, RIGHT).status_code == 302
+    db.session.expire_all()
+    assert _post(client, db.session.get(Member, old.id), RIGHT).status_code == 302
+    assert _number(old.id) == RIGHT and _number(new.id) == RIGHT
+    assert surplus.member_refunds(old.id) == []
+
+
+def test_the_number_held_already_and_a_stale_page_are_said(client, make_member, login_as):
+    member = make_member(national_number=WRONG)
+    login_as("staff")
+    same = _post(client, member, "85.07.30-033.28")
+    assert same.status_code == 422
+    assert "This is the number the register holds already: nothing to correct." in _words(same)
+    stale = _post(client, member, RIGHT, version=member.version + 1)
+    assert stale.status_code == 409 and "Someone changed this while you were editing" in _words(stale)
+    assert _number(member.id) == WRONG and _corrections() == []
+
+
+@pytest.mark.parametrize("who", ["member", "board", "secretary"])
+def test_only_staff_may_correct_a_number(client, make_member, login_as, who):
+    member = make_member(national_number=WRONG)
+    login_as(who)
+    assert client.get(f"/staff/members/{member.id}/identity").status_code == 403
+    assert _post(client, member, RIGHT).status_code == 403
+    assert _number(member.id) == WRONG and _corrections() == []
+
+
+def test_the_service_never_empties_a_number_nor_corrects_without_a_reason(app, make_member, make_staff):
+    member = make_member(national_number=WRONG)
+    with pytest.raises(IdentityNumberRequired):
+        services.correct_identity_number(member, member.version, None, reason="wrong", actor=make_staff())
+    with pytest.raises(ReasonRequired):
+        services.correct_identity_number(member, member.version, RIGHT, reason="\u200b", actor=make_staff())
+    db.session.rollback()
+    assert _number(member.id) == WRONG
+
+
+def test_the_page_speaks_french(client, make_member, login_as):
+    member = make_member(national_number=WRONG)
+    login_as("staff", language="fr")
+    page = _words(client.get(f"/staff/members/{member.id}/identity"))
+    assert "Corriger le numéro national" in page and "85.07.30-033.28" in page
+    refused = _words(client.post(f"/staff/members/{member.id}/identity",
+                                 data={"national_number": "", "reason": "x", "version": member.version}))
+    assert "Saisissez le bon numéro : un numéro inscrit au registre est corrigé, jamais supprimé" in refused
