@@ -1,7 +1,7 @@
 """shares: the board's readmission of an excluded member, recorded on their membership
 
 Revision ID: readmit0032a1
-Revises: rejoin0031a1
+Revises: candexit0032a1
 Create Date: 2026-11-29 19:00:00
 
 A readmission was kept only in the audit of the application staff made with it, so the person could
@@ -12,7 +12,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = 'readmit0032a1'
-down_revision = 'rejoin0031a1'
+down_revision = 'candexit0032a1'
 branch_labels = None
 depends_on = None
 
