@@ -209,8 +209,8 @@ def test_undoing_an_exit_and_applying_again_at_the_same_moment_leave_one_live_me
     checked, outcomes = threading.Event(), {}
 
     def then_pause(check):
-        def paused(*args):
-            found = check(*args)
+        def paused(*args, **kwargs):
+            found = check(*args, **kwargs)
             if threading.current_thread().name == first:
                 checked.set()
                 time.sleep(1.5)  # the first's check is done, its write not yet: the other is sent now
