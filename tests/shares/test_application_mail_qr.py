@@ -21,16 +21,6 @@ from tests.shares.test_rejoining import APPLY, _leaving_refund, _resigned
 pytestmark = pytest.mark.skipif(not shutil.which("zbarimg"), reason="zbarimg is needed to read the QR code back")
 
 
-@pytest.fixture(autouse=True)
-def no_rate_limit():
-    from app.extensions import limiter
-
-    limiter.enabled = False
-    yield
-    if getattr(limiter, "_storage", None) is not None:
-        limiter.reset()
-
-
 def _scan(png: bytes, tmp_path) -> dict:
     path = tmp_path / "qr.png"
     path.write_bytes(png)

@@ -44,16 +44,6 @@ def _number(member_id: int) -> str | None:
     return db.session.get(Member, member_id).national_number
 
 
-@pytest.fixture(autouse=True)
-def no_rate_limit():
-    from app.extensions import limiter
-
-    limiter.enabled = False
-    yield
-    if getattr(limiter, "_storage", None) is not None:
-        limiter.reset()
-
-
 def test_staff_correct_a_mistyped_national_number_after_a_confirmation_and_its_owner_may_join(app, client,
                                                                                              make_member, login_as):
     member = make_member(national_number=WRONG, first_name="Anne", last_name="Tipfout")

@@ -259,5 +259,7 @@ def test_the_public_form_tells_a_readmitted_person_to_sign_in_and_apply_again(ap
     assert counts() == before
     (mail,) = outbox("back@example.be")
     body = " ".join(mail.body_text.split())
-    assert "by exclusion, and the board has admitted you again" in body
-    assert "/auth/login?next=/me/application/new" in body and "Only the board can admit you again" not in body
+    assert "by exclusion, and the board has admitted you again" in body and "Only the board can admit" not in body
+    # Their refund is not settled yet: Apply again would refuse them, and the mail says until when.
+    assert isinstance(admission.reapply_refusal(old), admission.EarlierMoneyPending)
+    assert "once the money of that membership is settled" in body and "next=/me/application/new" not in body
