@@ -12,7 +12,7 @@ from wtforms import BooleanField, DateTimeLocalField, HiddenField, SelectField, 
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, InputRequired, Optional, Regexp, ValidationError
 
-from app.clock import BRUSSELS
+from app.clock import BRUSSELS, utcnow
 from app.forms import (DayField, FreeName, IntegerField, Length, MultiCheckboxField, NO_HIDDEN, NO_MARKUP, NumberRange,
                        Written)
 from assemblies import rules
@@ -70,14 +70,16 @@ class AssemblySettingsForm(FlaskForm):
         return form
 
     def validate(self, extra_validators=None) -> bool:
-        """Every problem at once: the order of the dates is judged even when another field is wrong (the
-        service judges it again, and the meeting in the past, once the form is right)."""
+        """Every problem at once: the dates are judged even when another field is wrong (the service judges
+        them again once the form is right). The meeting in the past, as in the service, only for a new
+        assembly or a meeting moved: one already past keeps its date when something else is corrected."""
         valid = super().validate(extra_validators)
         dates = {name: self[name].data for name in ("starts_at", "voting_opens_at", "voting_closes_at", "record_date",
                                                     "proxy_deadline")}
         if not valid and None not in [dates[n] for n in ("starts_at", "voting_opens_at", "voting_closes_at",
                                                          "record_date")]:
-            for name in rules.date_problems(**dates, now=None):
+            moved = dates["starts_at"] != self.starts_at.object_data  # a new assembly's object_data is None
+            for name in rules.date_problems(**dates, now=utcnow() if moved else None):
                 if not self[name].errors:
                     self[name].errors.append(str(DATE_ORDER_WORDS[name]))
         return valid

@@ -260,11 +260,14 @@ def test_the_new_assembly_form_says_every_date_problem_at_once_beside_its_field(
     assert_each_beside_its_field(html, DATE_SENTENCES)
     db.session.expire_all()
     assert db.session.scalar(select(Assembly).where(Assembly.slug == "ga-form")) is None
-    # A wrong short name does not hide the dates' order (the past is judged once the form is right).
+    # A wrong short name, or a place left empty, hides no date problem, the meeting in the past included.
     both = post(client, "/assemblies/new", "/assemblies/new", form_of(world, slug="Bad Name!", **EVERY_DATE_WRONG))
     assert both.status_code == 400 and 'id="slug-error"' in both.get_data(as_text=True)
-    assert_each_beside_its_field(both.get_data(as_text=True),
-                                 {k: v for k, v in DATE_SENTENCES.items() if k != "starts_at"})
+    assert_each_beside_its_field(both.get_data(as_text=True), DATE_SENTENCES)
+    past = post(client, "/assemblies/new", "/assemblies/new", form_of(world, place="", starts_at="2020-01-10T14:00"))
+    assert past.status_code == 400
+    assert_each_beside_its_field(past.get_data(as_text=True), {"place": "This field is required.",
+                                                               "starts_at": DATE_SENTENCES["starts_at"]})
     # "new" is the address of this very form: an assembly named so could never be opened.
     reserved = post(client, "/assemblies/new", "/assemblies/new", form_of(world, slug="new"))
     assert reserved.status_code == 400 and "This short name is reserved: choose another." in reserved.get_data(as_text=True)
@@ -402,3 +405,28 @@ def test_the_electorate_is_frozen_on_its_record_date_or_after_and_the_page_says_
     assert answer.status_code == 409 and "has not come yet: the electorate is who is in good standing" in text
     assert 'id="electorate"' in text  # the preparation page, its record date at hand
     assert db.session.get(type(assembly), assembly.id).electorate_frozen_at is None
+
+
+def test_the_edit_form_says_a_meeting_moved_into_the_past_with_other_problems_and_a_past_one_keeps_its_date(
+        client, world):
+    assembly = fresh(world)
+    past = today() - timedelta(days=2)
+    assembly.starts_at, assembly.voting_opens_at = _at(past, 14), _at(past - timedelta(days=7), 9)
+    assembly.voting_closes_at, assembly.proxy_deadline = _at(past, 18), _at(past, 12)
+    assembly.record_date = past - timedelta(days=10)
+    db.session.commit()
+    sign_in(client, world.secretary)
+    as_it_is = form_of(world, starts_at=f"{past.isoformat()}T14:00",
+                       voting_opens_at=f"{(past - timedelta(days=7)).isoformat()}T09:00",
+                       voting_closes_at=f"{past.isoformat()}T18:00", proxy_deadline=f"{past.isoformat()}T12:00",
+                       record_date=(past - timedelta(days=10)).isoformat())
+    kept = post(client, "/assemblies/ga-fresh/edit", "/assemblies/ga-fresh/edit", {**as_it_is, "place": ""})
+    html = kept.get_data(as_text=True)
+    assert kept.status_code == 400 and 'id="place-error"' in html and 'id="starts_at-error"' not in html
+    moved = post(client, "/assemblies/ga-fresh/edit", "/assemblies/ga-fresh/edit",
+                 {**as_it_is, "place": "", "starts_at": f"{past.isoformat()}T15:00"})
+    assert moved.status_code == 400
+    assert_each_beside_its_field(moved.get_data(as_text=True), {"place": "This field is required.",
+                                                                "starts_at": DATE_SENTENCES["starts_at"]})
+    db.session.expire_all()
+    assert db.session.get(Assembly, assembly.id).place == "Namur"
