@@ -666,8 +666,11 @@ def _item_step(slug: str, item_id: int, step, template: str, done):
     if request.method == "POST":
         if not form.validate_on_submit():
             abort(400)
-        with unit_of_work():
-            step(assembly, item, actor=current_user)
+        try:
+            with unit_of_work():
+                step(assembly, item, actor=current_user)
+        except DomainError as exc:  # closed or opened meanwhile (another tab, another officer): said on the console
+            return _chair_page(assembly, exc.status, error_message(exc))
         flash(done(item.text("title", _lang())), "success")
         return redirect(url_for("assemblies.chair", slug=slug))
     return render(template, assembly=assembly, lang=_lang(), item=item, entry=entry,
