@@ -171,7 +171,15 @@ class ProxyToSelf(AssemblyError):
 
 
 class ProxyDeadlinePassed(AssemblyError):
-    pass
+    """The assembly's deadline for proxies (``deadline``) has passed."""
+
+    def __init__(self, deadline):
+        super().__init__(deadline)
+        self.deadline = deadline
+
+
+class ProxiesOver(Conflict):
+    """The vote is closed: a proxy would hand over a vote there is no more to cast."""
 
 
 class ProxyLimitReached(Conflict):
@@ -202,6 +210,10 @@ class NoCheckIn(AssemblyError):
 
 class NoProxy(AssemblyError):
     status = 404
+
+
+class ProxyEnded(Conflict):
+    """The proxy was withdrawn already (in another tab, or by the giver)."""
 
 
 class VotingClosed(AssemblyError):

@@ -135,6 +135,7 @@ class DocumentForm(FlaskForm):
 class ElectorForm(FlaskForm):
     number = IntegerField(_l("Member number"), validators=[InputRequired(REQUIRED)])
     reason = StringField(_l("Reason for the correction"), validators=[DataRequired(REQUIRED), Length(max=300)])
+    confirmed = HiddenField()  # "1" once the secretary has seen whom the number names
 
 
 class ReasonForm(FlaskForm):
@@ -171,6 +172,7 @@ class ProxyForm(FlaskForm):
 class PaperProxyForm(FlaskForm):
     giver_number = IntegerField(_l("Member number of the member giving the proxy"), validators=[InputRequired(REQUIRED)])
     holder_number = IntegerField(_l("Member number of the holder"), validators=[InputRequired(REQUIRED)])
+    confirmed = HiddenField()  # "1" once staff have seen whom the two numbers name
 
 
 class CheckInForm(FlaskForm):

@@ -131,7 +131,9 @@ MESSAGES = {
     errors.AlreadyCheckedIn: _door(_l("This member is already checked in."), lambda exc, **who: _l(
         "%(name)s (no. %(number)s) was already checked in at %(time)s.", time=time_of_day(exc.at), **who)),
     errors.ProxyToSelf: _l("A member cannot hold their own proxy."),
-    errors.ProxyDeadlinePassed: _l("The deadline for proxies has passed."),
+    errors.ProxyDeadlinePassed: lambda exc: _l("Proxies could be given until %(moment)s: the deadline has passed.",
+                                               moment=format_moment(exc.deadline, "long")),
+    errors.ProxiesOver: _l("The vote is closed: proxies are over, none can be given or withdrawn any more."),
     errors.ProxyLimitReached: _door(_l("This member already holds as many proxies as the statutes allow."), lambda exc, **who: _l(
         "%(name)s (no. %(number)s) already holds as many proxies as the statutes allow.", **who)),
     errors.ProxyExists: _door(_l("A proxy already stands for this member."), lambda exc, **who: _l(
@@ -149,6 +151,8 @@ MESSAGES = {
         "%(name)s (no. %(number)s) has given their own proxy, so cannot hold another: a proxy is not passed on.",
         **who)),
     errors.NoProxy: _l("There is no proxy to withdraw."),
+    errors.ProxyEnded: _door(_l("This proxy was already withdrawn."), lambda exc, **who: _l(
+        "The proxy of %(name)s (no. %(number)s) was already withdrawn.", **who)),
     errors.NoCheckIn: _l("This check-in was already taken back."),
     errors.VotingClosed: _l("The vote is closed: no link can be issued any more."),
     errors.ElectorateClosed: _l("The vote is open: no new voter can be added any more."),

@@ -668,9 +668,21 @@ def resend_link(assembly: Assembly, elector: Elector, channel: Channel = Channel
 
 # -- proxies -------------------------------------------------------------------------------------
 
-def proxies_closed(assembly: Assembly) -> bool:
-    """Whether the assembly's deadline for giving a proxy has passed (the page then offers no form)."""
-    return assembly.proxy_deadline is not None and utcnow() > assembly.proxy_deadline
+def vote_closed(assembly: Assembly) -> bool:
+    """Whether the chair has closed the vote (the ballot box, not one item): nothing more to vote for."""
+    election = db.session.get(Election, assembly.election_id) if assembly.election_id else None
+    return election is not None and election.state in (ElectionState.CLOSED, ElectionState.TALLIED)
+
+
+def proxies_closed(assembly: Assembly) -> errors.AssemblyError | None:
+    """Why no proxy can be given or recorded now, or None: the vote is closed (a proxy hands over a vote,
+    and none is left to hand over), or the assembly's deadline for proxies has passed. The pages say it
+    instead of offering the form; :func:`give_proxy` refuses with it."""
+    if vote_closed(assembly):
+        return errors.ProxiesOver()
+    if assembly.proxy_deadline is not None and utcnow() > assembly.proxy_deadline:
+        return errors.ProxyDeadlinePassed(assembly.proxy_deadline)
+    return None
 
 
 def give_proxy(assembly: Assembly, giver: Member, holder: Member, *, source: ProxySource = ProxySource.ONLINE,
@@ -678,8 +690,9 @@ def give_proxy(assembly: Assembly, giver: Member, holder: Member, *, source: Pro
     """``giver``'s proxy to ``holder``. A refusal about one of them names it (``errors.about``)."""
     if giver.id == holder.id:
         raise errors.about(errors.ProxyToSelf(), "holder")
-    if proxies_closed(assembly):
-        raise errors.ProxyDeadlinePassed()
+    refusal = proxies_closed(assembly)
+    if refusal is not None:
+        raise refusal
     giver_el, holder_el = elector_for(assembly, giver), elector_for(assembly, holder)
     if giver_el is None or holder_el is None:
         raise errors.about(errors.NotAnElector(), "giver" if giver_el is None else "holder")
@@ -739,11 +752,14 @@ def record_paper_proxy(assembly: Assembly, giver_number: int | str, holder_numbe
 
 def end_proxy(assembly: Assembly, giver: Member, actor: Account | None = None) -> None:
     """The member takes their vote back (to vote themselves): the holder's link is revoked (a ballot
-    the holder cast with it no longer counts), the member receives a new one and the holder is told."""
+    the holder cast with it no longer counts), the member receives a new one and the holder is told. Until
+    the vote closes: then the holder's ballot is the member's last."""
+    if vote_closed(assembly):
+        raise errors.ProxiesOver()
+    _lock(assembly)  # first: a withdrawal sent twice (two tabs) finds the proxy ended the second time
     proxy = standing_proxy(assembly, giver.id)
     if proxy is None:
         raise errors.NoProxy()
-    _lock(assembly)
     proxy.active_giver, proxy.ended_at = None, utcnow()
     db.session.flush()
     audit.record("assemblies.proxy.end", proxy, actor=actor, after={"giver": giver.number,
@@ -756,6 +772,19 @@ def end_proxy(assembly: Assembly, giver: Member, actor: Account | None = None) -
         with job_context():
             queue_mail(holder.email, holder.language, "assembly_proxy_withdrawn", dedupe_key=f"proxy-end:{proxy.id}",
                        assembly=assembly, lang=holder.language, giver=giver, holder=holder)
+
+
+def end_paper_proxy(assembly: Assembly, proxy_id: int, actor: Account | None = None) -> Proxy:
+    """Staff withdraw a proxy handed in on paper (the giver, who may have no online access, asks at the
+    door): as the giver's own withdrawal (:func:`end_proxy`), that proxy only."""
+    _lock(assembly)
+    proxy = db.session.get(Proxy, proxy_id, populate_existing=True)  # as it stands under the lock
+    if proxy is None or proxy.assembly_id != assembly.id or proxy.source is not ProxySource.PAPER:
+        raise errors.NoProxy()
+    if proxy.active_giver is None:  # withdrawn meanwhile (another tab, the giver online)
+        raise errors.at_the_door(errors.ProxyEnded(), proxy.giver)
+    end_proxy(assembly, proxy.giver, actor=actor)
+    return proxy
 
 
 def proxies_held(assembly: Assembly, holder: Member) -> list[Proxy]:
@@ -774,9 +803,7 @@ def check_in_refusal(assembly: Assembly, now: datetime | None = None) -> errors.
     now = now or utcnow()
     if now < opens_at:
         return errors.CheckInNotOpen(opens_at)
-    election = db.session.get(Election, assembly.election_id) if assembly.election_id else None
-    if now >= closes_at or (election is not None and election.state in (ElectionState.CLOSED,
-                                                                         ElectionState.TALLIED)):
+    if now >= closes_at or vote_closed(assembly):
         return errors.CheckInOver()
     return None
 

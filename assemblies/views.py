@@ -67,7 +67,7 @@ def _show_context(assembly, **extra):
                 earlier_membership=member is not None and current is not None and member.id != current.id,
                 voted=bool(member and services.has_voted(assembly, member.id)),
                 checked_in=bool(member and services.checked_in_at(assembly, member.id)),
-                proxies_closed=services.proxies_closed(assembly),
+                proxies_closed=refusal_said(services.proxies_closed(assembly)),
                 proxy_given=services.standing_proxy(assembly, member.id) if member else None,
                 proxies_held=held, voted_for={p.giver_id for p in held if services.has_voted(assembly, p.giver_id)},
                 counts=services.electorate_counts(assembly), proxy_form=extra.pop("proxy_form", forms.ProxyForm()),
@@ -375,12 +375,20 @@ def add_elector(slug: str):
     if not form.validate_on_submit():
         return _refused(assembly, elector_form=form)
     try:
+        member = services.member_by_number(form.number.data)
+        if form.confirmed.data != "1":
+            # An addition is for good (on the public board once the vote is open): first say whom the number
+            # names, and only for an addition the rules would take (a refusal comes before any name).
+            with dry_run():
+                services.add_elector_late(assembly, member, form.reason.data, actor=current_user)
+            return render("assemblies/elector_confirm.html", assembly=assembly, lang=_lang(), form=form,
+                          member=member)
         with unit_of_work():
-            services.add_elector_late(assembly, services.member_by_number(form.number.data), form.reason.data,
-                                      actor=current_user)
+            services.add_elector_late(assembly, member, form.reason.data, actor=current_user)
     except DomainError as exc:
         return _refused(assembly, exc, elector_form=form)
-    flash(_("The member is added to the electorate."), "success")
+    flash(_("%(name)s (member %(number)s) is added to the electorate.", name=member.name, number=member.number),
+          "success")
     return redirect(url_for("assemblies.prepare", slug=slug) + "#electorate")
 
 
@@ -556,14 +564,42 @@ def paper_proxy(slug: str):
     if not form.validate_on_submit():  # the door's page again, the fields' errors beside them
         return render("assemblies/checkin.html", status=400, **_checkin_context(assembly, paper_form=form))
     try:
+        if form.confirmed.data != "1":
+            # Two typed numbers would hand a vote to a stranger: first say whom they name, and only for a
+            # proxy the rules would take (a refusal comes before any name, as on the member's own form).
+            with dry_run():
+                proxy = services.record_paper_proxy(assembly, form.giver_number.data, form.holder_number.data,
+                                                    actor=current_user)
+                giver, holder = proxy.giver, proxy.holder
+            return render("assemblies/paper_proxy_confirm.html", assembly=assembly, lang=_lang(), form=form,
+                          giver=giver, holder=holder)
         with unit_of_work():
-            services.record_paper_proxy(assembly, form.giver_number.data, form.holder_number.data,
-                                        actor=current_user)
+            proxy = services.record_paper_proxy(assembly, form.giver_number.data, form.holder_number.data,
+                                                actor=current_user)
+            giver, holder = proxy.giver.name, proxy.holder.name
     except DomainError as exc:  # said beside the giver's or the holder's number, else above the form
         say_refusal(form, exc, {"giver": "giver_number", "holder": "holder_number"}.get(getattr(exc, "who", None)))
         return render("assemblies/checkin.html", status=getattr(exc, "status", 422),
                       **_checkin_context(assembly, paper_form=form))
-    flash(_("The paper proxy is recorded."), "success")
+    flash(_("The proxy of %(giver)s to %(holder)s is recorded.", giver=giver, holder=holder), "success")
+    return redirect(url_for("assemblies.checkin", slug=slug))
+
+
+@bp.route("/<slug>/proxies/<int:proxy_id>/end", methods=["POST"])
+@permission_required(can_record_paper_proxy)
+def end_paper_proxy(slug: str, proxy_id: int):
+    """Withdraw a paper proxy from the door's list (confirmed there), for a giver who may have no online access."""
+    assembly = queries.assembly_by_slug(slug)
+    if not forms.ActionForm().validate_on_submit():
+        abort(400)
+    try:
+        with unit_of_work():
+            proxy = services.end_paper_proxy(assembly, proxy_id, actor=current_user)
+            giver = proxy.giver.name
+    except DomainError as exc:
+        return render("assemblies/checkin.html", status=exc.status, proxy_error=error_message(exc),
+                      **_checkin_context(assembly))
+    flash(_("The proxy of %(name)s is withdrawn: they vote themselves.", name=giver), "success")
     return redirect(url_for("assemblies.checkin", slug=slug))
 
 
@@ -573,7 +609,8 @@ def _checkin_context(assembly, form=None, paper_form=None, **extra):
     return dict(assembly=assembly, lang=_lang(), form=form or forms.CheckInForm(formdata=None),
                 recent=services.recent_check_ins(assembly), action=forms.ActionForm(),
                 turnout=queries.turnout(assembly), paper_form=paper_form or forms.PaperProxyForm(formdata=None),
-                proxies=queries.standing_proxies(assembly), proxies_closed=services.proxies_closed(assembly),
+                proxies=queries.standing_proxies(assembly), vote_closed=services.vote_closed(assembly),
+                proxies_closed=refusal_said(services.proxies_closed(assembly)),
                 door=refusal_said(services.check_in_refusal(assembly)), **extra)
 
 

@@ -211,6 +211,8 @@ ROUTES: dict[str, tuple] = {
         {404: "the member has given no proxy"}),
     "assemblies.paper_proxy": ("POST", "/assemblies/{assembly}/proxies/paper", {"staff", "officer"},
         {400: EMPTY_FORM}),
+    "assemblies.end_paper_proxy": ("POST", "/assemblies/{assembly}/proxies/999999/end", {"staff", "officer"},
+        {404: "no paper proxy 999999"}),
     "assemblies.checkin": ("GET", "/assemblies/{assembly}/checkin", {"staff", "officer"},
         {"POST": {400: EMPTY_FORM}}),
     "assemblies.undo_checkin": ("POST", "/assemblies/{assembly}/checkin/999999/undo", {"staff", "officer"},

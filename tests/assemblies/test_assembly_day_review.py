@@ -1,0 +1,177 @@
+"""The assembly day as the officer, the secretary and the door use it: a paper proxy and a late addition
+to the electorate confirmed with the members' names first, a paper proxy withdrawn at the door, an item's
+close sent from a second tab said on the console, and proxies over once the vote is closed."""
+from __future__ import annotations
+
+from html import unescape
+
+from sqlalchemy import func, select
+
+from app.extensions import db
+from assemblies import errors, services
+from assemblies.models import Elector, Proxy, ProxySource
+from tests.assemblies.test_assembly_views import _vote_items, named, post
+from tests.assemblies.world import meeting_day
+from tests.factories import sign_in
+
+DOOR, PAPER = "/assemblies/ga-test/checkin", "/assemblies/ga-test/proxies/paper"
+
+
+def standing() -> list[Proxy]:
+    db.session.expire_all()
+    return list(db.session.scalars(select(Proxy).where(Proxy.active_giver.is_not(None)).order_by(Proxy.id)))
+
+
+def text(answer) -> str:
+    return unescape(answer.get_data(as_text=True))
+
+
+def test_a_paper_proxy_names_both_members_and_is_recorded_only_once_confirmed(client, world, outbox):
+    giver, holder = world.members[0], world.members[1]
+    services.convene(world.assembly)
+    meeting_day(world)
+    sign_in(client, world.staff)
+    numbers = {"giver_number": str(giver.number), "holder_number": str(holder.number)}
+    mails = len(outbox())
+    asked = post(client, PAPER, DOOR, numbers)
+    page = text(asked)
+    assert asked.status_code == 200
+    assert (f"{giver.name} (member {giver.number}) gives their proxy to {holder.name} (member {holder.number})."
+            in page)
+    assert "Yes, record the proxy" in page and 'name="confirmed" value="1"' in page
+    assert standing() == [] and len(outbox()) == mails  # nothing recorded, nobody mailed
+    done = client.post(PAPER, data={**numbers, "confirmed": "1"})
+    assert done.status_code == 302
+    (proxy,) = standing()
+    assert (proxy.giver_id, proxy.holder_id, proxy.source) == (giver.id, holder.id, ProxySource.PAPER)
+    assert f"The proxy of {giver.name} to {holder.name} is recorded." in text(client.get(DOOR))
+    assert [m for m in outbox(holder.email) if giver.name in m.subject]  # the holder has the giver's link
+    # The same confirmation sent from a second tab: refused in words on the door's page, nothing more.
+    again = client.post(PAPER, data={**numbers, "confirmed": "1"})
+    assert again.status_code == 409 and f"A proxy already stands for {named(giver)}." in text(again)
+    assert 'id="checkin-form"' in text(again) and len(standing()) == 1
+
+
+def test_a_paper_proxy_refused_names_nobody_to_confirm(client, world):
+    giver = world.members[0]
+    meeting_day(world)
+    sign_in(client, world.staff)
+    for holder_number, status, sentence in (
+            (world.outsider.number, 403, f"{named(world.outsider)} is not in the electorate of this assembly."),
+            (giver.number, 400, "A member cannot hold their own proxy."),
+            (99999999, 404, "No member has this number.")):
+        for confirmed in ("", "1"):
+            answer = post(client, PAPER, DOOR, {"giver_number": str(giver.number),
+                                                "holder_number": str(holder_number), "confirmed": confirmed})
+            assert answer.status_code == status and sentence in text(answer)
+            assert "gives their proxy to" not in text(answer)
+    assert standing() == []
+
+
+def test_staff_withdraw_a_paper_proxy_at_the_door_and_the_giver_gets_a_new_link(client, world, outbox):
+    paper_giver, holder, online_giver, other_holder = world.members[0], world.members[1], world.members[2], \
+        world.members[3]
+    services.convene(world.assembly)
+    paper = services.record_paper_proxy(world.assembly, paper_giver.number, holder.number)
+    online = services.give_proxy(world.assembly, online_giver, other_holder)
+    meeting_day(world)
+    sign_in(client, world.staff)
+    end = f"/assemblies/ga-test/proxies/{paper.id}/end"
+    door = text(client.get(DOOR))
+    assert end in door and "Yes, withdraw this proxy" in door
+    assert (f"{paper_giver.name} votes themselves again: the link sent to {holder.name} stops working and "
+            f"{paper_giver.name} receives a new one.") in door
+    assert f"/assemblies/ga-test/proxies/{online.id}/end" not in door  # the member withdraws theirs online
+    # A member cannot withdraw it, nor record one.
+    sign_in(client, world.members[4].account)
+    assert client.post(end).status_code == 403
+    assert client.post(PAPER, data={"giver_number": str(world.members[4].number),
+                                    "holder_number": str(holder.number), "confirmed": "1"}).status_code == 403
+    assert len(standing()) == 2
+    sign_in(client, world.staff)
+    links, told = len(outbox(paper_giver.email)), len(outbox(holder.email))
+    assert post(client, end, DOOR).status_code == 302
+    assert [p.id for p in standing()] == [online.id]
+    assert f"The proxy of {paper_giver.name} is withdrawn: they vote themselves." in text(client.get(DOOR))
+    assert len(outbox(paper_giver.email)) == links + 1  # a new link, as when they withdraw it themselves
+    assert len(outbox(holder.email)) == told + 1  # the holder is told theirs stopped working
+    # The same withdrawal from a second tab, and an online proxy's: refused in words, nothing changes.
+    again = client.post(end)
+    assert again.status_code == 409
+    assert f"The proxy of {named(paper_giver)} was already withdrawn." in text(again)
+    assert 'id="checkin-form"' in text(again)
+    not_paper = client.post(f"/assemblies/ga-test/proxies/{online.id}/end")
+    assert not_paper.status_code == 404 and "There is no proxy to withdraw." in text(not_paper)
+    assert client.post("/assemblies/ga-test/proxies/999999/end").status_code == 404
+    assert [p.id for p in standing()] == [online.id] and len(outbox(paper_giver.email)) == links + 1
+
+
+def test_once_the_vote_is_closed_proxies_are_over_at_the_door_and_in_the_service(client, world):
+    giver, holder = world.members[0], world.members[1]
+    services.convene(world.assembly)
+    services.open_vote(world.assembly)
+    paper = services.record_paper_proxy(world.assembly, world.members[2].number, world.members[3].number)
+    meeting_day(world)
+    services.close_vote(world.assembly)
+    db.session.commit()
+    assert isinstance(services.proxies_closed(world.assembly), errors.ProxiesOver)
+    sign_in(client, world.staff)
+    door = text(client.get(DOOR))
+    assert "The vote is closed: proxies are over" in door
+    assert 'id="paper-proxy-form"' not in door and "Yes, withdraw this proxy" not in door
+    refused = post(client, PAPER, DOOR, {"giver_number": str(giver.number), "holder_number": str(holder.number),
+                                         "confirmed": "1"})
+    assert refused.status_code == 409 and "The vote is closed: proxies are over" in text(refused)
+    assert "no link can be issued" not in text(refused)
+    withdrawn = client.post(f"/assemblies/ga-test/proxies/{paper.id}/end")
+    assert withdrawn.status_code == 409 and "The vote is closed: proxies are over" in text(withdrawn)
+    assert [p.id for p in standing()] == [paper.id]
+
+
+def test_an_item_closed_from_a_second_tab_is_said_on_the_chair_s_console(client, world):
+    services.convene(world.assembly)
+    services.open_vote(world.assembly)
+    meeting_day(world)
+    sign_in(client, world.officer)
+    first = _vote_items(world.assembly)[0]
+    url = f"/assemblies/ga-test/chair/items/{first['item'].id}/close"
+    assert client.get(url).status_code == 200 and client.get(url).status_code == 200  # two tabs
+    assert client.post(url).status_code == 302
+    again = client.post(url)
+    page = text(again)
+    assert again.status_code == 409
+    assert "The vote on this item is already closed." in page
+    assert "Chair's console" in page and "The vote item by item" in page  # the console, not a bare error page
+    assert "Back to the home page" not in page
+
+
+def test_a_late_addition_names_the_member_before_it_is_made(client, world):
+    newcomer = world.outsider
+    sign_in(client, world.secretary)
+    add, prepare = "/assemblies/ga-test/electorate/add", "/assemblies/ga-test/prepare"
+
+    def in_electorate() -> bool:
+        db.session.expire_all()
+        return db.session.scalar(select(func.count(Elector.id)).where(Elector.member_id == newcomer.id,
+                                                                      Elector.removed_at.is_(None))) == 1
+
+    asked = post(client, add, prepare, {"number": str(newcomer.number), "reason": "Paid on the record date"})
+    page = text(asked)
+    assert asked.status_code == 200
+    assert f"{newcomer.name} (member {newcomer.number}) is added to the electorate of" in page
+    assert f"Yes, add {newcomer.name} to the electorate" in page and 'value="Paid on the record date"' in page
+    assert not in_electorate()
+    done = client.post(add, data={"number": str(newcomer.number), "reason": "Paid on the record date",
+                                  "confirmed": "1"})
+    assert done.status_code == 302 and in_electorate()
+    assert f"{newcomer.name} (member {newcomer.number}) is added to the electorate." in text(client.get(prepare))
+    # Confirmed again from a second tab, an unknown number, a member already in it: refused before any name.
+    already = "This member is already in the electorate."
+    for number, confirmed, status, sentence in ((newcomer.number, "1", 409, already),
+                                                (world.members[0].number, "", 409, already),
+                                                (99999999, "", 404, "No member has this number.")):
+        answer = post(client, add, prepare, {"number": str(number), "reason": "Again", "confirmed": confirmed})
+        assert answer.status_code == status and sentence in text(answer)
+        assert "Yes, add" not in text(answer)
+    sign_in(client, world.members[0].account)
+    assert client.post(add, data={"number": str(newcomer.number), "reason": "x", "confirmed": "1"}).status_code == 403
