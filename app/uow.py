@@ -7,6 +7,7 @@ from __future__ import annotations
 from contextlib import contextmanager
 from typing import Iterator
 
+from sqlalchemy import update
 from sqlalchemy.exc import IntegrityError
 
 from app.errors import DomainError
@@ -52,3 +53,18 @@ def dry_run() -> Iterator[None]:
     finally:
         if nested.is_active:
             nested.rollback()
+
+
+def lock_row(row) -> bool:
+    """Take ``row``'s lock for this transaction, then read it afresh; False if the row is gone (deleted
+    meanwhile). The lock is a write that changes nothing (the row's ``version`` set to itself): PostgreSQL
+    locks the row; SQLite, which has no row locks and ignores FOR UPDATE, gives this transaction its one
+    writer's lock. Either way another request's write to it (a deletion included) waits for this one, and
+    checks made after the lock see what the other did."""
+    db.session.flush()
+    table = type(row).__table__
+    taken = db.session.execute(update(table).where(table.c.id == row.id).values(version=table.c.version)
+                               .execution_options(synchronize_session=False)).rowcount == 1
+    if taken:
+        db.session.refresh(row)
+    return taken

@@ -4,14 +4,14 @@ from __future__ import annotations
 from contextlib import contextmanager
 from typing import Iterator
 
-from sqlalchemy import bindparam, func, or_, select, update
+from sqlalchemy import func, or_, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm.exc import StaleDataError
 
 from app import audit
 from app.extensions import db
 from app.models import Account
-from app.uow import savepoint
+from app.uow import lock_row, savepoint
 from app.forms import blank
 from shares.errors import (DuplicateEmail, EmailOfAnotherAccount, ExcludedIdentity, IdentityInRegister,
                            IdentityNumberFixed, IdentityNumberRequired, IdentityNumberUnchanged, LegalPersonInCategoryA,
@@ -96,18 +96,11 @@ def _added(member: Member, fields: dict, actor: Account | None = None, **audited
     return member
 
 
-_TAKE_LOCK = update(Member.__table__).where(Member.__table__.c.id == bindparam("row")) \
-    .values(version=Member.__table__.c.version)
-
-
 def lock_member(member: Member) -> None:
-    """Take ``member``'s row lock, then read it afresh. The lock is a write that changes nothing: PostgreSQL
-    locks the row; SQLite, which ignores FOR UPDATE, gives this transaction its one writer's lock. Undoing an
-    exit (``register.correct``) and applying again after it (``admission.apply_again``) both take the earlier
+    """Take ``member``'s row lock (``app.uow.lock_row``), then read it afresh. Undoing an exit
+    (``register.correct``) and applying again after it (``admission.apply_again``) both take the earlier
     membership's lock before their checks, so the second sees what the first did: one live membership."""
-    db.session.flush()
-    db.session.execute(_TAKE_LOCK, {"row": member.id})
-    db.session.refresh(member)
+    lock_row(member)
 
 
 def later_membership(member_id: int) -> Member | None:

@@ -8,7 +8,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import date
 
-from sqlalchemy import bindparam, select, update
+from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
 from app import audit
@@ -16,7 +16,7 @@ from app.clock import today, utcnow
 from app.extensions import db
 from app.mail import queue_mail
 from app.models import Account, AccountRole, Role
-from app.uow import savepoint
+from app.uow import lock_row, savepoint
 from shares.models import Member, fold
 from working_groups.errors import (AlreadyApproved, AlreadyCorrected, ApprovalBeforeMeeting, BadVotes, DateToCome,
                                    EmptyText, IllegalTransition, LaterMeetingFollows, MeetingDateMissing, MinutesExist,
@@ -291,21 +291,12 @@ def _finish_approval(minutes: BoardMinutes, actor: Account | None, verb: str, **
             minutes.published_at = utcnow()
 
 
-_TAKE_LOCK = update(BoardMinutes.__table__).where(BoardMinutes.__table__.c.id == bindparam("row")) \
-    .values(version=BoardMinutes.__table__.c.version)
-
-
 def _lock(minutes: BoardMinutes) -> None:
-    """Take the minutes' lock, then reload them, so two board members approving at once, or two
-    publications, see each other's work, and a change to a draft checks the status it has now. The lock
-    is a write that changes nothing: PostgreSQL locks the row; SQLite, which has no row locks and ignores
-    FOR UPDATE, gives this transaction its one writer's lock, so a colleague's deletion waits for it
-    instead of landing between this read and this write. A row gone (a colleague deleted the draft) is
-    ``MinutesGone``."""
-    db.session.flush()
-    if db.session.execute(_TAKE_LOCK, {"row": minutes.id}).rowcount != 1:
+    """Take the minutes' lock (``app.uow.lock_row``), then read them afresh, so two board members approving
+    at once, or two publications, see each other's work, and a change to a draft checks the status it has
+    now. A row gone (a colleague deleted the draft) is ``MinutesGone``."""
+    if not lock_row(minutes):
         raise MinutesGone()
-    db.session.refresh(minutes)
 
 
 def approve(minutes: BoardMinutes, account: Account) -> bool:
