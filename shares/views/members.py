@@ -53,6 +53,7 @@ def _my_shares_page(member, status: int = 200):
     application = application_for(member.id)
     if application is not None and application.status is ApplicationStatus.ADMITTED:
         application = None  # a member: the register speaks for itself
+    reapply = admission.reapply_refusal(member)
     return render_template("shares/me/shares.html", member=member, holding=register.holding(member, on),
                            entries=entries, ahead=register.paid_ahead(entries),
                            reasons=standing.standing_reasons(member, on),
@@ -60,7 +61,10 @@ def _my_shares_page(member, status: int = 200):
                            received=admission.received_before_admission(application),
                            decided=member_requests.recently_decided(member),
                            can_withdraw=application is not None and admission.withdrawal_refusal(application) is None,
-                           can_apply_again=admission.reapply_refusal(member) is None,
+                           can_apply_again=reapply is None,
+                           # A former member not offered Apply again is told why (money to settle, the board).
+                           reapply_refused=error_message(reapply) if isinstance(
+                               reapply, (admission.EarlierMoneyPending, admission.MembershipEnded)) else None,
                            renewal=renewal_standing(member, on.year), withdraw_form=ConfirmForm(),
                            earlier_left_on=member.earlier and register.holding(member.earlier, on).left_on), status
 

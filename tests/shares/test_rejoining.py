@@ -68,8 +68,10 @@ def test_a_resigned_member_applies_again_as_a_new_membership_and_the_register_ke
     browser = app.test_client()
     sign_in(browser, old.account)
 
-    # The refund of the old membership's shares is still to make: not offered, refused if sent.
-    assert "/me/application/new" not in browser.get("/me/shares").get_data(as_text=True)
+    # The refund of the old membership's shares is still to make: not offered (My shares says why), refused if sent.
+    shares_page = browser.get("/me/shares")
+    assert "/me/application/new" not in shares_page.get_data(as_text=True)
+    assert "its money is not settled yet" in _text(shares_page) and "You can apply again once it is." in _text(shares_page)
     page = browser.get("/me/application/new")
     assert page.status_code == 200 and "its money is not settled yet" in _text(page)
     assert 'name="shares"' not in page.get_data(as_text=True)
@@ -329,7 +331,9 @@ def test_an_excluded_member_cannot_apply_again_without_the_board(app, make_membe
     db.session.commit()
     browser = app.test_client()
     sign_in(browser, member.account)
-    assert "/me/application/new" not in browser.get("/me/shares").get_data(as_text=True)
+    shares_page = browser.get("/me/shares")
+    assert "/me/application/new" not in shares_page.get_data(as_text=True)
+    assert "Only the board can admit you again" in _text(shares_page)  # said where Apply again is not offered
     page = _text(browser.get("/me/application/new"))
     assert "Only the board can admit you again" in page
     before = counts()
