@@ -191,14 +191,21 @@ def correct_identity_number(member: Member, expected_version: int, number: str |
     excluded = _excluded_with(numbers)
     if excluded is not None and excluded.account_id != member.account_id:
         raise ExcludedIdentity(excluded, holding(excluded).left_on)
-    setattr(member, name, number)
+    # The number is the person's: the same account's other memberships that hold the wrong one (an earlier
+    # membership, excluded or resigned) are corrected with it, else it would still block its real owner.
+    same_person = list(db.session.scalars(select(Member).where(
+        Member.account_id == member.account_id, Member.id != member.id, getattr(Member, name) == before))) \
+        if before else []
+    for row in (member, *same_person):
+        setattr(row, name, number)
     try:
         with identity_guarded(numbers, except_member_id=member.id):
             db.session.flush()
     except StaleDataError:
         raise StaleEdit() from None
-    audit.record("shares.member.identity_correct", member, actor=actor, before={name: before},
-                 after={name: number, "reason": reason[:500]})
+    for row in (member, *same_person):
+        audit.record("shares.member.identity_correct", row, actor=actor, before={name: before},
+                     after={name: number, "reason": reason[:500]})
 
 
 CONTACT_FIELDS = ("street", "postcode", "city", "country")

@@ -138,11 +138,12 @@ def test_an_excluded_person_s_number_is_refused(client, make_member, make_staff,
     assert _number(member.id) == WRONG
 
 
-def test_the_same_person_s_other_membership_does_not_block_the_correction(app, client, make_member, make_staff,
-                                                                         login_as):
-    """Typed wrong on the first application and copied to the membership after it: each is corrected, the
-    earlier one to the number its own later membership (the same account) holds now."""
+def test_the_same_person_s_memberships_are_corrected_together(app, client, make_member, make_staff, login_as):
+    """Typed wrong on the first application and copied to the membership after it: correcting the new one
+    corrects the earlier one too (the number is the person's; left on the ended membership, it blocked its
+    real owner), each with its audit entry; another person's membership is untouched."""
     old = make_member(email="back@example.be", national_number=WRONG)
+    stranger = make_member(national_number=OTHER)
     register.resign(old, on=today())
     db.session.commit()
     new = admission.apply_again(old, shares=1, category=Category.A, actor=old.account).member
@@ -150,9 +151,9 @@ def test_the_same_person_s_other_membership_does_not_block_the_correction(app, c
     assert new.national_number == WRONG and new.holds_identity
     login_as("staff")
     assert _post(client, new, RIGHT).status_code == 302
-    db.session.expire_all()
-    assert _post(client, db.session.get(Member, old.id), RIGHT).status_code == 302
-    assert _number(old.id) == RIGHT and _number(new.id) == RIGHT
+    assert _number(old.id) == RIGHT and _number(new.id) == RIGHT and _number(stranger.id) == OTHER
+    assert sorted(e.object_id for e in _corrections()) == sorted([str(old.id), str(new.id)])
+    assert services.identity_in_register(national_number=WRONG) is None
     assert surplus.member_refunds(old.id) == []
 
 
