@@ -24,7 +24,7 @@ from app.mail import queue_mail
 from app.models import Account
 from app.uow import savepoint
 from app.web import check_free_name
-from assemblies import errors, rules
+from assemblies import errors, queries, rules
 from assemblies.models import (
     LANGUAGES,
     AgendaItem,
@@ -729,16 +729,29 @@ def give_proxy(assembly: Assembly, giver: Member, holder: Member, *, source: Pro
     return proxy
 
 
+def counted_member_by_number(assembly: Assembly, number: int | str) -> Member:
+    """The member a typed number names, as this assembly counts the person: a former member who applied
+    again may give their new number, while the electorate holds the membership the record date found (the
+    same account, one person: ``queries.member_in``). For the door and proxies, not for the electorate's
+    corrections, which name one membership."""
+    member = member_by_number(number)
+    if elector_for(assembly, member) is None:
+        counted = queries.member_in(assembly, member.account_id)
+        if counted is not None and elector_for(assembly, counted) is not None:
+            return counted
+    return member
+
+
 def record_paper_proxy(assembly: Assembly, giver_number: int | str, holder_number: int | str,
                        actor: Account | None = None) -> Proxy:
     """A proxy handed in on paper at the door, the two members given by number (an unknown
     number is named as the giver's or the holder's)."""
     try:
-        giver = member_by_number(giver_number)
+        giver = counted_member_by_number(assembly, giver_number)
     except errors.UnknownMember as exc:
         raise errors.about(exc, "giver") from None
     try:
-        holder = member_by_number(holder_number)
+        holder = counted_member_by_number(assembly, holder_number)
     except errors.UnknownMember as exc:
         raise errors.about(exc, "holder") from None
     try:
@@ -991,7 +1004,7 @@ def member_for_code(assembly: Assembly, code: str) -> Member:
     if _PUBLIC_CREDENTIAL.fullmatch(text):
         return _member_for_public(assembly, [text.lower()])
     if _DIGITS.fullmatch(text):
-        return member_by_number(text)
+        return counted_member_by_number(assembly, text)
     election = db.session.get(Election, assembly.election_id) if assembly.election_id else None
     address, hash_, payload = text.rpartition("#")
     if hash_:  # the link: its address names the election (…/voting/<slug>/vote)

@@ -67,7 +67,7 @@ def _show_context(assembly, **extra):
                 earlier_membership=member is not None and current is not None and member.id != current.id,
                 voted=bool(member and services.has_voted(assembly, member.id)),
                 checked_in=bool(member and services.checked_in_at(assembly, member.id)),
-                proxies_closed=refusal_said(services.proxies_closed(assembly)),
+                proxies_closed=refusal_said(services.proxies_closed(assembly)), vote_closed=services.vote_closed(assembly),
                 proxy_given=services.standing_proxy(assembly, member.id) if member else None,
                 proxies_held=held, voted_for={p.giver_id for p in held if services.has_voted(assembly, p.giver_id)},
                 counts=services.electorate_counts(assembly), proxy_form=extra.pop("proxy_form", forms.ProxyForm()),
@@ -526,7 +526,7 @@ def give_proxy(slug: str):
     if not form.validate_on_submit():
         return render("assemblies/show.html", status=400, **_show_context(assembly, proxy_form=form))
     try:
-        holder = services.member_by_number(form.holder_number.data)
+        holder = services.counted_member_by_number(assembly, form.holder_number.data)
         if form.confirmed.data != "1":
             # A mistyped number would hand the vote to a stranger: first say whom it names (the
             # register is open to members), and give the proxy only when the member confirms. The
@@ -550,8 +550,12 @@ def end_proxy(slug: str):
     assembly = queries.assembly_by_slug(slug)
     if not forms.ActionForm().validate_on_submit():
         abort(400)
-    with unit_of_work():
-        services.end_proxy(assembly, _member(assembly), actor=current_user)
+    try:
+        with unit_of_work():
+            services.end_proxy(assembly, _member(assembly), actor=current_user)
+    except DomainError as exc:  # the vote closed, or the proxy withdrawn meanwhile (another tab): said on the page
+        return render("assemblies/show.html", status=exc.status, proxy_error=error_message(exc),
+                      **_show_context(assembly))
     flash(_("Your proxy is withdrawn. A new voting link is on its way to you."), "success")
     return redirect(url_for("assemblies.show", slug=slug))
 

@@ -323,6 +323,34 @@ def test_a_member_whose_proxy_stands_is_not_asked_to_vote_and_may_take_the_vote_
     assert ">Vote<" in client.get(page).get_data(as_text=True)
 
 
+def test_after_the_close_the_page_still_says_who_held_the_proxy_and_why_none_moves(client, world):
+    """Once the vote is closed: the page says who holds the member's proxy and that proxies are over (no
+    withdrawal offered); a withdrawal or a proxy sent from a tab opened before the close is refused on the
+    assembly page in words (409), nothing changes."""
+    services.convene(world.assembly)
+    services.open_vote(world.assembly)
+    giver, holder, other = world.members[0], world.members[1], world.members[2]
+    services.give_proxy(world.assembly, giver, holder)
+    db.session.commit()
+    meeting_day(world)
+    services.close_vote(world.assembly)
+    db.session.commit()
+    page = "/assemblies/ga-test"
+    over = "The vote is closed: proxies are over, none can be given or withdrawn any more."
+    sign_in(client, giver.account)
+    html = unescape(client.get(page).get_data(as_text=True))
+    assert f"{holder.name} holds your proxy and votes in your name." in html and over in html
+    assert "Withdraw my proxy" not in html
+    refused = client.post("/assemblies/ga-test/proxy/end")
+    assert refused.status_code == 409 and over in unescape(refused.get_data(as_text=True))
+    assert services.standing_proxy(world.assembly, giver.id) is not None
+    sign_in(client, other.account)
+    assert "<h2 id=\"proxy\">" not in client.get(page).get_data(as_text=True)  # nothing to say any more
+    late = client.post("/assemblies/ga-test/proxy", data={"holder_number": str(holder.number), "confirmed": "1"})
+    assert late.status_code == 409 and over in unescape(late.get_data(as_text=True))
+    assert services.standing_proxy(world.assembly, other.id) is None
+
+
 def test_a_member_who_gave_a_proxy_is_told_why_their_link_stopped_and_gets_a_new_one_said_as_such(client, world,
                                                                                                      outbox):
     services.convene(world.assembly)

@@ -137,3 +137,21 @@ def test_the_earlier_membership_votes_signed_in_with_its_convocation_link(client
     again = encrypt_ballot(el, election.public_key, credential,
                            {c.id: (["no"] if c.kind == "resolution" else []) for c in el.contests})
     assert stranger.post("/voting/ga-test/ballots", json=again).status_code == 403
+
+
+def test_the_door_takes_the_new_number_as_the_membership_the_electorate_counts(world):
+    """A paper proxy or a check-in typed with the person's new member number is the earlier membership's,
+    the one in the electorate (the same account: one person); a number of another account stays its own."""
+    from assemblies.models import ProxySource
+
+    services.convene(world.assembly)
+    old, holder = world.members[0], world.members[1]
+    db.session.commit()
+    new = _came_back(old)
+    assert services.counted_member_by_number(world.assembly, str(new.number)).id == old.id
+    assert services.counted_member_by_number(world.assembly, str(holder.number)).id == holder.id
+    assert services.counted_member_by_number(world.assembly, str(world.outsider.number)).id == world.outsider.id
+    proxy = services.record_paper_proxy(world.assembly, str(new.number), str(holder.number))
+    db.session.commit()
+    assert (proxy.giver_id, proxy.holder_id, proxy.source) == (old.id, holder.id, ProxySource.PAPER)
+    assert services.standing_proxy(world.assembly, new.id) is None
