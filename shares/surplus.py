@@ -51,7 +51,8 @@ from shares.errors import (FewerSharesImpossible, KeptMoneyNotForShares, MemberL
                            SurplusTooSmall)
 from shares.labels import coop_iban_text, iban_text, register_words
 from shares.models import (ApplicationStatus, BankTransaction, Member, MembershipApplication, PaymentPurpose,
-                           PaymentRequest, PaymentStatus, ShareEntry, Surplus, SurplusDecision, SurplusKind)
+                           PaymentRequest, PaymentStatus, QUEUE_STATUSES, ShareEntry, Surplus, SurplusDecision,
+                           SurplusKind)
 from shares.payments import CAPITAL_PURPOSES, create_payment_request
 from shares.settings import bank_accounts, share_price_cents
 from shares.signals import request_settled
@@ -251,15 +252,19 @@ def kept_again(refunds: list[Surplus]) -> dict[int, Surplus]:
 
 def money_unsettled(member_id: int) -> bool:
     """Whether the cooperative has money of ``member_id``'s still to settle: a refund to make, money kept
-    beyond what was due waiting for a decision, or a request partly paid (staff decide what becomes of
-    it). A former member applies again only once it is settled, so their new membership's money never
-    mixes with it."""
+    beyond what was due waiting for a decision, a request partly paid (staff decide what becomes of it),
+    or a bank credit naming one of its requests that waits in the payments queue (paid after the exit, say).
+    A former member applies again only once it is settled, so their new membership's money never mixes
+    with it."""
     to_settle = or_(and_(Surplus.decision == SurplusDecision.REFUND, Surplus.refunded_at.is_(None)),
                     and_(Surplus.decision.is_(None), Surplus.kind == SurplusKind.OVERPAYMENT))
     money = select(Surplus.id).where(Surplus.member_id == member_id, Surplus.voided_at.is_(None), to_settle)
     partly_paid = select(PaymentRequest.id).where(PaymentRequest.member_id == member_id,
                                                   PaymentRequest.status == PaymentStatus.PARTIALLY_PAID)
-    return bool(db.session.scalar(select(or_(money.exists(), partly_paid.exists()))))
+    queued = select(BankTransaction.id).join(PaymentRequest, PaymentRequest.id == BankTransaction.payment_request_id) \
+        .where(PaymentRequest.member_id == member_id, BankTransaction.amount_cents > 0,
+               BankTransaction.match_status.in_(QUEUE_STATUSES), BankTransaction.resolved_at.is_(None))
+    return bool(db.session.scalar(select(or_(money.exists(), partly_paid.exists(), queued.exists()))))
 
 
 def _mail(member_id: int, template: str, key: str, **context) -> None:

@@ -170,3 +170,23 @@ def test_a_former_member_who_did_not_apply_again_is_as_before(make_member):
     register.resign(old, on=LEFT_ON)
     db.session.commit()
     assert _import(3000, old_request, "R6").counts == {"left": 1}
+
+
+def test_a_credit_waiting_in_the_queue_for_the_old_membership_holds_applying_again(make_member, make_staff):
+    """Paid after the exit and waiting for staff ("the member left"): it is the old membership's money still
+    to settle, so applying again waits for staff's decision on it, as for a refund still to make."""
+    old = make_member(email="back@example.be", national_number=NUMBER, iban=IBAN)
+    _entry, old_request = register.subscribe(old, 1, on=OLD_PAID)
+    register.record_payment(old_request, 3000, on=OLD_PAID)
+    register.resign(old, on=LEFT_ON)
+    db.session.commit()
+    refund = db.session.scalars(select(Surplus).where(Surplus.member_id == old.id,
+                                                      Surplus.kind == SurplusKind.LEAVING)).one()
+    surplus.mark_refunded(refund, actor=make_staff())
+    db.session.commit()
+    assert admission.reapply_refusal(old) is None
+    _import(3000, old_request, "Q1")
+    tx = db.session.scalar(select(BankTransaction))
+    assert (tx.why, tx.in_queue, tx.amount_cents) == ("left", True, 3000)
+    assert surplus.money_unsettled(old.id) is True
+    assert isinstance(admission.reapply_refusal(old), admission.EarlierMoneyPending)
