@@ -50,14 +50,6 @@ def fr_spacing(text: str, language: str | None = None) -> str:
     return type(text)(result) if type(text) is not str else result
 
 
-@pass_context
-def _fr_spacing_filter(context, text: str) -> str:
-    """The templates' ``fr_spacing`` filter. Taking the context keeps Jinja from applying it to a
-    constant (``"; "|fr_spacing``) once, when it compiles the template, in the language of whichever
-    page came first."""
-    return fr_spacing(text)
-
-
 def messages(errors) -> str:
     """A field's or a form's error messages as one plain text, French-spaced: the page escapes it as any
     text. (Joined as they are, a lazy message would pass through unescaped: its ``__html__`` says safe.)"""
@@ -216,6 +208,8 @@ def install_french_spacing(app) -> None:
     app.jinja_env.newstyle_gettext = True
     app.jinja_env.globals.update(gettext=_template_gettext, ngettext=_template_ngettext,
                                  pgettext=_template_pgettext, npgettext=_template_npgettext)
-    app.jinja_env.filters["fr_spacing"] = _fr_spacing_filter
-    app.jinja_env.filters["messages"] = messages
+    from app.web import reader_filter  # not computed at compile time: a constant ("; "|fr_spacing) too
+
+    app.jinja_env.filters["fr_spacing"] = reader_filter(fr_spacing)
+    app.jinja_env.filters["messages"] = reader_filter(messages)
     app.jinja_env.globals["colon"] = colon

@@ -19,6 +19,7 @@ from flask import (Response, abort, current_app, g, has_request_context, make_re
 from flask.json.provider import DefaultJSONProvider
 from flask_babel import get_locale
 from flask_babel import lazy_gettext as _l
+from jinja2 import pass_context
 from werkzeug.routing import IntegerConverter
 
 from app.clock import BRUSSELS, brussels_day
@@ -382,6 +383,17 @@ def poll_every(part: str) -> str:
     return f"every {current_app.config['POLL_SECONDS'].get(part, Config.POLL_SECONDS[part])}s"
 
 
+def reader_filter(fn):
+    """``fn`` as a template filter whose words depend on the reader (their language): never computed when
+    the template is compiled. Jinja computes a filter of a constant once, at compile time, in the language
+    of the request that compiled it, and keeps the result: ``{{ 0|euros }}`` stayed "0,00 €" for English
+    readers once a French page had compiled it. A filter that takes the context is never folded."""
+    @pass_context
+    def for_the_reader(_context, *args, **kwargs):
+        return fn(*args, **kwargs)
+    return for_the_reader
+
+
 def register(app) -> None:
     from app.i18n import LANGUAGE_NAMES, LANGUAGE_WORDS, install_french_spacing
     from app.registry import nav_links, task_count
@@ -391,20 +403,14 @@ def register(app) -> None:
                                  language_words=LANGUAGE_WORDS,
                                  nav_links=nav_links, task_count=task_count, poll_every=poll_every,
                                  size_check=uploads.size_check, upload_megabytes=uploads.MAX_MEGABYTES)
-    app.jinja_env.filters["euros"] = euros
-    app.jinja_env.filters["money"] = money
-    app.jinja_env.filters["percent"] = percent
-    app.jinja_env.filters["number"] = number
-    app.jinja_env.filters["time_of_day"] = time_of_day
     from app.audit import action_label, change_lines, object_label
-    app.jinja_env.filters["audit_action"] = action_label
-    app.jinja_env.filters["audit_object"] = object_label
-    app.jinja_env.filters["audit_change"] = change_lines
+    app.jinja_env.filters.update({name: reader_filter(fn) for name, fn in {
+        "euros": euros, "money": money, "percent": percent, "number": number, "time_of_day": time_of_day,
+        "audit_action": action_label, "audit_object": object_label, "audit_change": change_lines,
+        "datetime": lambda value, fmt="medium": format_moment(value, fmt),
+        # Dates in words, in the reader's locale: "27 novembre 2026", "27 november 2026", "27 November 2026".
+        "date_long": lambda value: format_day(value, "long"), "date": format_day}.items()})
     install_french_spacing(app)
-    app.jinja_env.filters["datetime"] = lambda value, fmt="medium": format_moment(value, fmt)
-    # Dates in words, in the reader's locale: "27 novembre 2026", "27 november 2026", "27 November 2026".
-    app.jinja_env.filters["date_long"] = lambda value: format_day(value, "long")
-    app.jinja_env.filters["date"] = format_day
 
     @app.before_request
     def refuse_nul_bytes():

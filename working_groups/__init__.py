@@ -16,7 +16,9 @@ def init_app(app) -> None:
     app.register_blueprint(bp)
     app.jinja_env.globals["wg_label"] = status_label
     app.jinja_env.globals["board_meeting"] = board_meeting
-    app.jinja_env.filters["wg_text"] = _text
+    from app.web import reader_filter
+
+    app.jinja_env.filters["wg_text"] = reader_filter(_text)
     app.cli.add_command(cli.wg_cli)
     cli.register_demo()
     nav_item(_l("Working groups"), "working_groups.groups_index", permissions.can_view_groups, order=22)

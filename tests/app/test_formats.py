@@ -30,6 +30,19 @@ def test_dates_and_amounts_in_each_language(app, language, long, short, money):
         assert summer.endswith("11:30") and "2026" in summer
 
 
+def test_a_filter_of_a_constant_speaks_each_reader_s_language(app):
+    """A template compiled for a French reader and kept: a constant's amount, date or words are still said
+    in the next reader's language (Jinja folded ``{{ 0|euros }}`` into the template as "0,00 €")."""
+    with app.test_request_context("/"):
+        with force_locale("fr"):
+            template = app.jinja_env.from_string("{{ 123450|euros }} | {{ 0|number }} | {{ 'A; b'|fr_spacing }}")
+            french = template.render()
+        with force_locale("en"):
+            english = template.render()
+    assert french == "1\u202f234,50 € | 0 | A\u202f; b"
+    assert english == "1,234.50 € | 0 | A; b"
+
+
 def test_french_spacing():
     assert fr_spacing("Statut : payé ; vraiment ? Oui !", "fr") == "Statut\xa0: payé\u202f; vraiment\u202f? Oui\u202f!"
     assert fr_spacing("Statut: ok", "fr") == "Statut\xa0: ok"
