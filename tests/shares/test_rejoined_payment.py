@@ -29,9 +29,9 @@ def _text(response) -> str:
                     .replace("\u202f", " ").split())
 
 
-def _applied_again(make_member, make_staff):
-    """Member since OLD_PAID (one share, 30 €, its request paid), resigned on LEFT_ON, refunded; applied
-    again today for two shares (60 €): the old membership, its paid request, the new application."""
+def _left_and_refunded(make_member, make_staff):
+    """Member since OLD_PAID (one share, 30 €, its request paid), resigned on LEFT_ON, refunded: the old
+    membership and its paid request."""
     old = make_member(email="back@example.be", national_number=NUMBER, iban=IBAN, first_name="Bernard",
                       last_name="Retour")
     _entry, old_request = register.subscribe(old, 1, on=OLD_PAID)
@@ -42,6 +42,13 @@ def _applied_again(make_member, make_staff):
                                                       Surplus.kind == SurplusKind.LEAVING)).one()
     surplus.mark_refunded(refund, actor=make_staff())
     db.session.commit()
+    return old, old_request
+
+
+def _applied_again(make_member, make_staff):
+    """As :func:`_left_and_refunded`, then applied again today for two shares (60 €): the old membership, its
+    paid request, the new application."""
+    old, old_request = _left_and_refunded(make_member, make_staff)
     application = admission.apply_again(old, shares=2, category=Category.A, actor=old.account)
     db.session.commit()
     return old, old_request, application
@@ -175,15 +182,7 @@ def test_a_former_member_who_did_not_apply_again_is_as_before(make_member):
 def test_a_credit_waiting_in_the_queue_for_the_old_membership_holds_applying_again(make_member, make_staff):
     """Paid after the exit and waiting for staff ("the member left"): it is the old membership's money still
     to settle, so applying again waits for staff's decision on it, as for a refund still to make."""
-    old = make_member(email="back@example.be", national_number=NUMBER, iban=IBAN)
-    _entry, old_request = register.subscribe(old, 1, on=OLD_PAID)
-    register.record_payment(old_request, 3000, on=OLD_PAID)
-    register.resign(old, on=LEFT_ON)
-    db.session.commit()
-    refund = db.session.scalars(select(Surplus).where(Surplus.member_id == old.id,
-                                                      Surplus.kind == SurplusKind.LEAVING)).one()
-    surplus.mark_refunded(refund, actor=make_staff())
-    db.session.commit()
+    old, old_request = _left_and_refunded(make_member, make_staff)
     assert admission.reapply_refusal(old) is None
     _import(3000, old_request, "Q1")
     tx = db.session.scalar(select(BankTransaction))
