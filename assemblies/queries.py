@@ -34,16 +34,20 @@ def voted_members(election_id: int | None, member_ids: list[int] | None = None, 
     return query
 
 
-def member_in(assembly: Assembly, account_id: int) -> Member | None:
-    """The account's membership that takes part in this assembly: the one in its electorate, else the
-    current one. A former member who applied again after the record date takes part through the
-    membership the record date found (their new one is not in this electorate), as its voting link does
-    (voting.queries.voter_contact)."""
-    elector = db.session.scalar(
+def elector_membership(assembly: Assembly, account_id: int) -> Member | None:
+    """The account's membership in this assembly's electorate, or None. A former member who applied again
+    after the record date takes part through the membership the record date found (their new one is not
+    in this electorate), as its voting link does (voting.queries.voter_contact)."""
+    return db.session.scalar(
         select(Member).join(Elector, (Elector.member_id == Member.id) & (Elector.assembly_id == assembly.id)
                             & Elector.removed_at.is_(None))
         .where(Member.account_id == account_id).order_by(Member.id.desc()).limit(1))
-    return elector or member_for_account(account_id)
+
+
+def member_in(assembly: Assembly, account_id: int) -> Member | None:
+    """The account's membership that takes part in this assembly: the one in its electorate, else the
+    current one."""
+    return elector_membership(assembly, account_id) or member_for_account(account_id)
 
 
 def assemblies() -> list[Assembly]:

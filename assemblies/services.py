@@ -732,13 +732,11 @@ def give_proxy(assembly: Assembly, giver: Member, holder: Member, *, source: Pro
 def counted_member_by_number(assembly: Assembly, number: int | str) -> Member:
     """The member a typed number names, as this assembly counts the person: a former member who applied
     again may give their new number, while the electorate holds the membership the record date found (the
-    same account, one person: ``queries.member_in``). For the door and proxies, not for the electorate's
-    corrections, which name one membership."""
+    same account, one person: ``queries.elector_membership``). For the door and proxies, not for the
+    electorate's corrections, which name one membership."""
     member = member_by_number(number)
     if elector_for(assembly, member) is None:
-        counted = queries.member_in(assembly, member.account_id)
-        if counted is not None and elector_for(assembly, counted) is not None:
-            return counted
+        return queries.elector_membership(assembly, member.account_id) or member
     return member
 
 

@@ -43,7 +43,7 @@ from app.errors import Conflict, DomainError
 from app.extensions import db
 from app.mail import queue_mail_once_a_day
 from app.models import Account
-from app.uow import savepoint
+from app.uow import lock_row, savepoint
 from shares import register, surplus
 from shares.models import (ApplicationStatus, Category, EntryKind, Member, MemberKind, MembershipApplication, Surplus,
                            SurplusKind, PaymentPurpose, PaymentRequest, PaymentStatus, ShareEntry)
@@ -51,8 +51,8 @@ from shares.errors import (AdmittedBeforeApplying, ApplicationEnded, Application
                            ExcludedIdentity, FutureDate, IdentityInRegister, InvalidShareCount, NoOneToReadmit,
                            ReadmissionBeforeExclusion, RequestNotPayable)
 from shares.payments import cancel_payment_request, create_payment_request, qr_attachment
-from shares.services import (check_category, check_identity, create_member, identity_guarded, identity_in_register,
-                             later_membership, lock_member, rejoin_member)
+from shares.services import (check_category, check_identity, create_member, identity_field, identity_guarded,
+                             identity_in_register, later_membership, rejoin_member)
 from shares.settings import share_price_cents
 
 MAX_SHARES = 100
@@ -377,7 +377,7 @@ def apply_again(member: Member, *, shares: int, category: Category, actor: Accou
     Their national or enterprise number is theirs again while it is in hand, unless another membership
     took it meanwhile (``IdentityInRegister``, said without naming it). The member's lock comes first: staff
     undoing the exit at the same moment (``register.correct``) wait, or are waited for, and one is refused."""
-    lock_member(member)
+    lock_row(member)
     refusal = reapply_refusal(member, readmitted=readmission is not None)
     if refusal is not None:
         raise refusal
@@ -455,7 +455,7 @@ def staff_apply(*, email: str, kind: MemberKind, category: Category, shares: int
     if former is None or register.holding(former).left is None:  # an address in use: DuplicateEmail
         return apply(email=email, kind=kind, category=category, shares=shares, language=language, actor=actor,
                      readmission=readmission, **fields)
-    number = "enterprise_number" if kind is MemberKind.LEGAL else "national_number"
+    number = identity_field(kind)
     typed = fields.get(number) or None
     if kind is not former.kind or (typed and getattr(former, number) and typed != getattr(former, number)):
         raise AddressOfAnotherPerson(former)

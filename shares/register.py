@@ -22,7 +22,7 @@ from app import audit
 from app.clock import today, utcnow
 from app.extensions import db
 from app.models import Account
-from app.uow import savepoint
+from app.uow import lock_row, savepoint
 from shares.errors import (BelowMinimumShares, EntryVoidedAlready, BoardApprovalRequired, BoardDecisionToCome, CapitalBelowZero,
                            CorrectionBeforeEntry, EntryNotCorrectable, FutureDate, IdentityTakenSinceExit,
                            InvalidShareCount, LaterEntries, MemberLeftMoney, MemberNotActive, NotACredit,
@@ -34,7 +34,7 @@ from shares.labels import register_words
 from shares.models import (ApplicationStatus, BankTransaction, Category, EntryKind, Member, MembershipApplication,
                            PaymentPurpose, PaymentRequest, PaymentStatus, ShareEntry, Surplus, SurplusKind)
 from shares.payments import CAPITAL_PURPOSES, cancel_payment_request, create_payment_request, payable_from
-from shares.services import check_category, check_identity, identity_guarded, later_membership, lock_member
+from shares.services import check_category, check_identity, identity_guarded, later_membership
 from shares.settings import min_shares, share_price_cents
 from shares.signals import membership_ended, payment_matched
 
@@ -500,7 +500,7 @@ def correct(entry: ShareEntry, *, reason: str, on: date | None = None, shares: i
         raise NothingToCorrect()
     member = db.session.get(Member, entry.member_id)
     if entry.kind in LEAVING:  # before any check: the person applying again at this moment waits, or is seen
-        lock_member(member)
+        lock_row(member)  # as admission.apply_again does: one live membership, whichever comes second
     # The register must hold at the correction's date and at every date after it (today's position sums them all).
     # Paid-up capital corrected counts when the entry's does: an applicant's payment only from admission.
     paid_from = db.session.scalar(register_select(PAID_FROM).where(ShareEntry.id == entry.id)) if paid_cents else None

@@ -11,7 +11,7 @@ from sqlalchemy.orm.exc import StaleDataError
 from app import audit
 from app.extensions import db
 from app.models import Account
-from app.uow import lock_row, savepoint
+from app.uow import savepoint
 from app.forms import blank
 from shares.errors import (DuplicateEmail, EmailOfAnotherAccount, ExcludedIdentity, IdentityInRegister,
                            IdentityNumberFixed, IdentityNumberRequired, IdentityNumberUnchanged, LegalPersonInCategoryA,
@@ -96,13 +96,6 @@ def _added(member: Member, fields: dict, actor: Account | None = None, **audited
     return member
 
 
-def lock_member(member: Member) -> None:
-    """Take ``member``'s row lock (``app.uow.lock_row``), then read it afresh. Undoing an exit
-    (``register.correct``) and applying again after it (``admission.apply_again``) both take the earlier
-    membership's lock before their checks, so the second sees what the first did: one live membership."""
-    lock_row(member)
-
-
 def later_membership(member_id: int) -> Member | None:
     """The membership that follows ``member_id``'s (the person applied again after it ended), or None."""
     return db.session.scalar(select(Member).where(Member.earlier_member_id == member_id))
@@ -158,9 +151,9 @@ def update_profile(member: Member, expected_version: int, language: str, **field
         give_account(member, member.iban)  # refunds still waiting for an account get it
 
 
-def identity_field(member: Member) -> str:
-    """The one identity number of ``member``'s kind: a company's enterprise number, a person's national one."""
-    return "enterprise_number" if member.kind is MemberKind.LEGAL else "national_number"
+def identity_field(kind: MemberKind) -> str:
+    """The one identity number of a kind of member: a company's enterprise number, a person's national one."""
+    return "enterprise_number" if kind is MemberKind.LEGAL else "national_number"
 
 
 def correct_identity_number(member: Member, expected_version: int, number: str | None, *, reason: str,
@@ -180,7 +173,7 @@ def correct_identity_number(member: Member, expected_version: int, number: str |
         raise ReasonRequired()
     if not number:
         raise IdentityNumberRequired()
-    name = identity_field(member)
+    name = identity_field(member.kind)
     before = getattr(member, name)
     if number == before:
         raise IdentityNumberUnchanged()

@@ -154,7 +154,7 @@ def correct_identity(member_id: int):
 
 
 def _identity_page(member: Member, form: IdentityCorrectionForm, *, status: int = 200, confirming: bool = False):
-    name = services.identity_field(member)
+    name = services.identity_field(member.kind)
     held = getattr(member, name)
     return render_template("shares/member_identity.html", member=member, form=form, confirming=confirming,
                            legal=member.kind is MemberKind.LEGAL,

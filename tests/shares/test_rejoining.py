@@ -410,7 +410,7 @@ def test_two_tabs_applying_again_at_the_same_moment_make_one_new_membership(app,
 
     monkeypatch.setattr(admission, "rejoin_member", rejoin_together)
     # Without the earlier membership's lock (which makes the second wait for the first): the database's backstop.
-    monkeypatch.setattr(admission, "lock_member", lambda member: None)
+    monkeypatch.setattr(admission, "lock_row", lambda member: None)
 
     def attempt(name):
         with served.app_context():
