@@ -6,17 +6,51 @@ import unicodedata
 from datetime import date, datetime, time
 from decimal import Decimal
 
+from flask import abort, g, has_request_context, request
 from flask_babel import format_number, lazy_gettext as _l
+from flask_wtf import FlaskForm
 from wtforms import BooleanField, DateField, FileField, HiddenField, SelectMultipleField, fields, validators
 from wtforms.fields.choices import SelectFieldBase
 from wtforms.validators import InputRequired, StopValidation, ValidationError
 from wtforms.widgets import CheckboxInput, ListWidget
 
 from app.errors import DomainError, ReservedName, error_message
-from app.web import format_day, format_moment, number, reserved_names, time_of_day
+from app.web import NUL_TAKEN_OUT, format_day, format_moment, number, reserved_names, time_of_day
 
 
 NOT_LISTED = _l("Choose among the options listed. If the page is old, reload it.")
+
+
+class Form(FlaskForm):
+    """Every form of the project (tests/test_repository.py sees that none derives from FlaskForm itself)."""
+
+    class Meta(FlaskForm.Meta):
+        def wrap_formdata(self, form, formdata):
+            """Flask-WTF fills a form from a JSON body too (``ImmutableMultiDict(request.get_json())``): a
+            form only takes a JSON object of strings (or lists of strings); anything else is a 400, not a 500."""
+            auto = type(formdata) is object  # Flask-WTF's "read the request" marker
+            if auto and request.is_json and request.method in ("POST", "PUT", "PATCH", "DELETE"):
+                data = request.get_json(silent=True)
+                if not isinstance(data, dict) or not all(
+                        isinstance(v, str) or (isinstance(v, list) and all(isinstance(x, str) for x in v))
+                        for v in data.values()):
+                    abort(400)
+            return super().wrap_formdata(form, formdata)
+
+    def validate(self, extra_validators=None):
+        """A field whose posted value held a NUL character (taken out by ``app.web._take_nul_out``) is
+        refused with ``NUL_TAKEN_OUT``, the rest of the typing given back."""
+        valid = super().validate(extra_validators)
+        marked = g.get("nul_fields") if has_request_context() else None
+        if not marked:
+            return valid
+        for field in self:  # a list's or a subform's entries are named "<field>-<n>..."
+            said = {key for key in marked if key == field.name or key.startswith(field.name + "-")}
+            if said:
+                field.errors = [NUL_TAKEN_OUT]
+                g.nul_said |= said
+                valid = False
+        return valid
 
 
 class _OptionalBox(CheckboxInput):

@@ -156,29 +156,6 @@ class StrictJSONProvider(DefaultJSONProvider):
         return value
 
 
-def _form_safe_json() -> None:
-    """Flask-WTF fills any form from a JSON body (``ImmutableMultiDict(request.get_json())``): a form
-    only takes a JSON object of strings (or lists of strings); anything else is a 400, not a 500."""
-    from flask_wtf import FlaskForm
-
-    original = FlaskForm.Meta.wrap_formdata
-    if getattr(original, "unevoix_guarded", False):
-        return
-
-    def wrap_formdata(self, form, formdata):
-        auto = type(formdata) is object  # Flask-WTF's "read the request" marker
-        if auto and request.is_json and request.method in ("POST", "PUT", "PATCH", "DELETE"):
-            data = request.get_json(silent=True)
-            if not isinstance(data, dict) or not all(
-                    isinstance(v, str) or (isinstance(v, list) and all(isinstance(x, str) for x in v))
-                    for v in data.values()):
-                abort(400)
-        return original(self, form, formdata)
-
-    wrap_formdata.unevoix_guarded = True
-    FlaskForm.Meta.wrap_formdata = wrap_formdata
-
-
 NUL_TAKEN_OUT = _l("This text held an invisible character that cannot be kept (a paste sometimes brings one): it "
                    "was taken out. Check the text, then send it again.")
 
@@ -187,7 +164,7 @@ def _take_nul_out() -> None:
     """No database keeps a NUL character (PostgreSQL refuses it). One in a posted value (a paste) is taken
     out before anything reads the form, and the field's name kept in ``g.nul_fields``: the form that
     reads it refuses that field with ``NUL_TAKEN_OUT`` and gives the rest of the typing back
-    (``_forms_say_nul``); a commit after a field no form spoke of had one is refused
+    (``app.forms.Form.validate``); a commit after a field no form spoke of had one is refused
     (``app.uow.unit_of_work``), so nothing is kept but as it was typed. A name holding one, a query's
     value or a file's name is refused at the door (``refuse_nul_bytes``)."""
     if request.method not in ("POST", "PUT", "PATCH", "DELETE"):
@@ -201,30 +178,6 @@ def _take_nul_out() -> None:
         g.nul_fields, g.nul_said = marked, set()
 
 
-def _forms_say_nul() -> None:
-    from flask_wtf import FlaskForm
-
-    original = FlaskForm.validate
-    if getattr(original, "unevoix_guarded", False):
-        return
-
-    def validate(self, extra_validators=None):
-        valid = original(self, extra_validators)
-        marked = g.get("nul_fields") if has_request_context() else None
-        if not marked:
-            return valid
-        for field in self:  # a list's or a subform's entries are named "<field>-<n>..."
-            said = {key for key in marked if key == field.name or key.startswith(field.name + "-")}
-            if said:
-                field.errors = [NUL_TAKEN_OUT]
-                g.nul_said |= said
-                valid = False
-        return valid
-
-    validate.unevoix_guarded = True
-    FlaskForm.validate = validate
-
-
 def unsaid_nul() -> bool:
     """A posted value held a NUL character (taken out) that no form refused: what the request would keep
     is not what was typed (app.uow refuses its commit)."""
@@ -235,8 +188,6 @@ def harden(app) -> None:
     """Steps that must come before any extension reads the request (CSRF parses the form)."""
     app.url_map.converters["int"] = BoundedIntConverter
     app.json = StrictJSONProvider(app)
-    _form_safe_json()
-    _forms_say_nul()
     for name in ("werkzeug", "gunicorn.access"):
         logger = logging.getLogger(name)
         if not any(isinstance(f, ScrubSecretsFilter) for f in logger.filters):

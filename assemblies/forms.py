@@ -5,7 +5,6 @@ from collections.abc import Mapping
 from typing import Any
 
 from flask_babel import lazy_gettext as _l, ngettext
-from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
 from wtforms import BooleanField, DateTimeLocalField, HiddenField, SelectField, StringField, \
     TextAreaField
@@ -13,8 +12,8 @@ from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, InputRequired, Optional, Regexp, ValidationError
 
 from app.clock import BRUSSELS, utcnow
-from app.forms import (DayField, FreeName, IntegerField, Length, MultiCheckboxField, NO_HIDDEN, NO_MARKUP, NumberRange,
-                       Written)
+from app.forms import (DayField, Form, FreeName, IntegerField, Length, MultiCheckboxField, NO_HIDDEN, NO_MARKUP,
+                       NumberRange, Written)
 from assemblies import rules
 from assemblies.messages import DATE_ORDER_WORDS, ITEM_KIND_WORDS, TIE_RULE_WORDS
 from assemblies.models import LANGUAGES, Assembly
@@ -30,11 +29,11 @@ def _titles(label_fr, label_nl, label_en, max_len=200):
             StringField(label_en, validators=[DataRequired(REQUIRED), Length(max=max_len), NO_HIDDEN]))
 
 
-class ActionForm(FlaskForm):
+class ActionForm(Form):
     """A button: nothing but the CSRF token."""
 
 
-class AssemblySettingsForm(FlaskForm):
+class AssemblySettingsForm(Form):
     """What a secretary sets when creating an assembly and may change while nothing fixed it: all but
     the short name. Times are typed, and shown, in Brussels."""
 
@@ -99,7 +98,7 @@ class AssemblyForm(AssemblySettingsForm):
         FreeName("assemblies")])
 
 
-class ItemForm(FlaskForm):
+class ItemForm(Form):
     kind = SelectField(_l("Kind of item"),
                        choices=[SelectChoice(code, words) for code, words in ITEM_KIND_WORDS.items()])
     title_fr, title_nl, title_en = _titles(_l("Title in French"), _l("Title in Dutch"), _l("Title in English"), 300)
@@ -116,7 +115,7 @@ class ItemForm(FlaskForm):
     seats_b = IntegerField(_l("Seats for category B"), default=7, validators=[Optional(), NumberRange(min=0, max=50)])
 
 
-class CandidateForm(FlaskForm):
+class CandidateForm(Form):
     # A name printed on the ballot: the register's rule (no markup, no symbol), and something to read.
     name = StringField(_l("Name"), validators=[Written(_l("Enter the candidate's name.")), Length(max=200),
                                                NO_MARKUP])
@@ -127,29 +126,29 @@ class CandidateForm(FlaskForm):
                                                 SelectChoice("legal", _l("Legal person"))])
 
 
-class DocumentForm(FlaskForm):
+class DocumentForm(Form):
     title_fr, title_nl, title_en = _titles(_l("Title in French"), _l("Title in Dutch"), _l("Title in English"))
     file = FileField(_l("File (PDF)"), validators=[FileRequired(_l("Choose the file to upload."))])
 
 
-class ElectorForm(FlaskForm):
+class ElectorForm(Form):
     number = IntegerField(_l("Member number"), validators=[InputRequired(REQUIRED)])
     reason = StringField(_l("Reason for the correction"), validators=[DataRequired(REQUIRED), Length(max=300)])
     confirmed = HiddenField()  # "1" once the secretary has seen whom the number names
 
 
-class ReasonForm(FlaskForm):
+class ReasonForm(Form):
     reason = StringField(_l("Reason for the correction"), validators=[DataRequired(REQUIRED), Length(max=300)])
 
 
-class ConveneForm(FlaskForm):
+class ConveneForm(Form):
     """Sending the convocations; past the notice period, the secretary confirms a shorter notice and says why."""
 
     short_notice = BooleanField(_l("A shorter notice applies (a second assembly, a board decision): send anyway"))
     reason = StringField(_l("Why a shorter notice applies (kept in the audit log)"), validators=[Length(max=300)])
 
 
-class PrepareVoteForm(FlaskForm):
+class PrepareVoteForm(Form):
     scrutineers = MultiCheckboxField(_l("Scrutineers"), coerce=int,
                                       validators=[DataRequired(_l("Choose at least one scrutineer."))])
     threshold = IntegerField(_l("How many scrutineers must decrypt together"), default=3,
@@ -163,19 +162,19 @@ class PrepareVoteForm(FlaskForm):
                                            "At most %(num)d: %(num)d scrutineers are chosen.", chosen))
 
 
-class ProxyForm(FlaskForm):
+class ProxyForm(Form):
     holder_number = IntegerField(_l("Member number of the member who will vote for you"),
                                  validators=[InputRequired(REQUIRED)])
     confirmed = HiddenField()  # "1" once the member has seen whom the number names
 
 
-class PaperProxyForm(FlaskForm):
+class PaperProxyForm(Form):
     giver_number = IntegerField(_l("Member number of the member giving the proxy"), validators=[InputRequired(REQUIRED)])
     holder_number = IntegerField(_l("Member number of the holder"), validators=[InputRequired(REQUIRED)])
     confirmed = HiddenField()  # "1" once staff have seen whom the two numbers name
 
 
-class CheckInForm(FlaskForm):
+class CheckInForm(Form):
     # A USB scanner types the QR code's whole link (then Enter); the service reads every form of it.
     number = StringField(_l("Scan the convocation's QR code, or type the member number or the code"),
                          validators=[DataRequired(REQUIRED),
@@ -190,7 +189,7 @@ VERSION = Regexp(r"^[0-9]{1,9}$", message=_l("This form is out of date. Reload t
 NOTE_MAX = 20_000  # one item's note, the opening or the closing: some pages of text
 
 
-class MinutesForm(FlaskForm):
+class MinutesForm(Form):
     """The secretary's part of the minutes. The note on each agenda item is a field ``note_<id>``
     (``minutes_form`` adds them); ``version`` is the draft's version the form was drawn from."""
 
@@ -216,7 +215,7 @@ def minutes_form(items, minutes, **kwargs) -> MinutesForm:
     return form_class(obj=minutes, **kwargs)
 
 
-class MinutesCorrectionForm(FlaskForm):
+class MinutesCorrectionForm(Form):
     text = TextAreaField(_l("The correction"), validators=[DataRequired(_l("Write the correction.")),
                                                              Length(max=NOTE_MAX)])
 

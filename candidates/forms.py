@@ -2,13 +2,13 @@
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from flask_wtf.file import FileField
 from wtforms import BooleanField, HiddenField, RadioField, SelectField, StringField, TextAreaField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import InputRequired, Optional, Regexp
 
-from app.forms import DayField, FreeName, IntegerField, Length, MultiCheckboxField, NO_HIDDEN, NO_MARKUP, NumberRange
+from app.forms import (DayField, Form, FreeName, IntegerField, Length, MultiCheckboxField, NO_HIDDEN, NO_MARKUP,
+                       NumberRange)
 from candidates.labels import WORDS
 from candidates.photos import PHOTO_MEGABYTES
 from candidates.services import LIMITS
@@ -20,7 +20,7 @@ def skill_choices():
     return [SelectChoice(code, label) for code, label in WORDS["skill"].items()]  # the labels' one list
 
 
-class ApplicationForm(FlaskForm):
+class ApplicationForm(Form):
     """Every field optional for a draft; the service says what submission still needs."""
 
     # The version the form was opened on (none for a first draft): anything else is a form out of date.
@@ -45,7 +45,7 @@ class ApplicationForm(FlaskForm):
     consent_publication = BooleanField(_l("I agree that my application (name, photo and texts) is published to members and the public"))
 
 
-class CallForm(FlaskForm):
+class CallForm(Form):
     slug = StringField(_l("Short name (in the address)"), validators=[
         InputRequired(_l("Enter a short name.")), Length(max=64),
         Regexp(r"^[a-z0-9][a-z0-9-]*$", message=_l("Use lower-case letters, digits and hyphens.")),
@@ -72,16 +72,16 @@ class CallForm(FlaskForm):
     election_slug = StringField(_l("Election (short name, once it exists)"), validators=[Optional(), Length(max=64)])
 
 
-class ReasonForm(FlaskForm):
+class ReasonForm(Form):
     reason = TextAreaField(_l("Reason, sent to the candidate"), validators=[
         InputRequired(_l("Say why: the candidate receives this text.")), Length(max=2000)])
 
 
-class ConfirmForm(FlaskForm):
+class ConfirmForm(Form):
     """A confirmation page's form: only the CSRF token."""
 
 
-class BallotForm(FlaskForm):
+class BallotForm(Form):
     method = RadioField(_l("Order on the ballot"), choices=[
         SelectChoice(code, words) for code, words in WORDS["ballot_order"].items()], default="lot",
         validators=[InputRequired(_l("Choose how to order the ballot."))])

@@ -5,7 +5,6 @@ from __future__ import annotations
 import re
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
 from stdnum import iban as std_iban
 from stdnum.be import nn as std_nn
@@ -19,7 +18,7 @@ from wtforms.widgets import HiddenInput
 from app.auth.forms import email_field
 from app.clock import today
 from app.errors import error_message
-from app.forms import DayField, IntegerField, Length, NO_MARKUP, NumberRange, Written
+from app.forms import Form, DayField, IntegerField, Length, NO_MARKUP, NumberRange, Written
 from app.i18n import LANGUAGE_NAMES, LANGUAGE_WORDS
 from app.uploads import MAX_MEGABYTES
 from shares.errors import IdentityNumberRequired, InvalidReference, LegalPersonInCategoryA
@@ -89,7 +88,7 @@ VERSION = [InputRequired(_l("This form is out of date. Reload the page.")),
            NumberRange(min=1, max=2**31 - 1, message=_l("This form is out of date. Reload the page."))]
 
 
-class PersonFields(FlaskForm):
+class PersonFields(Form):
     """A member's name, address, language and national number: the same fields on the profile, the
     admission form and the staff's new-member form."""
 
@@ -147,11 +146,11 @@ class ProfileForm(PersonFields):
             self.last_name.validators = [DataRequired(NAME_REQUIRED["last_name"]), Length(max=100), NO_MARKUP]
 
 
-class EmailChangeForm(FlaskForm):
+class EmailChangeForm(Form):
     email = email_field(_l("Enter your new e-mail address."))
 
 
-class MemberSearchForm(FlaskForm):
+class MemberSearchForm(Form):
     class Meta:
         csrf = False  # a GET search changes nothing
 
@@ -165,7 +164,7 @@ class MemberSearchForm(FlaskForm):
 MAX_SHARES_PER_REQUEST = 100
 
 
-class BuySharesForm(FlaskForm):
+class BuySharesForm(Form):
     # The member's version when the form was shown: the purchase claims it, so that the same form sent
     # twice (a retry, the back button) subscribes once.
     version = VersionField(validators=VERSION)
@@ -175,14 +174,14 @@ class BuySharesForm(FlaskForm):
                     message=_l("Enter a whole number from 1 to %(max)s.", max=MAX_SHARES_PER_REQUEST))])
 
 
-class CategoryRequestForm(FlaskForm):
+class CategoryRequestForm(Form):
     category = RadioField(_l("New category"), choices=[
         SelectChoice(Category.A.value, _l("A: I use the cooperative's services")),
         SelectChoice(Category.B.value, _l("B: partner, permanent staff or legal person"))],
         validators=[InputRequired(_l("Choose a category."))])
 
 
-class ResignationRequestForm(FlaskForm):
+class ResignationRequestForm(Form):
     reason = TextAreaField(_l("Why are you leaving? (optional)"), validators=[Optional(), Length(max=500)])
     iban = StringField(_l("Bank account to repay your shares to (IBAN)"), validators=[
         InputRequired(_l("Enter the IBAN your shares are to be repaid to.")), IBAN_CHECK, _not_ours])
@@ -190,7 +189,7 @@ class ResignationRequestForm(FlaskForm):
                           validators=[InputRequired(_l("Type your member number to confirm."))])
 
 
-class DecisionForm(FlaskForm):
+class DecisionForm(Form):
     note = StringField(_l("Note (optional)"), validators=[Optional(), Length(max=500)])
 
 
@@ -211,12 +210,12 @@ def _date(label):
     return DayField(label, validators=[InputRequired(_l("Enter a date (YYYY-MM-DD)."))])
 
 
-class SubscribeForm(FlaskForm):
+class SubscribeForm(Form):
     shares = IntegerField(_l("Number of shares"), validators=SHARES)
     effective_on = _date(_l("Date of subscription"))
 
 
-class TransferForm(FlaskForm):
+class TransferForm(Form):
     receiver_number = IntegerField(_l("Member number of the receiver"), validators=[InputRequired(REQUIRED)])
     shares = IntegerField(_l("Number of shares"), validators=SHARES)
     effective_on = _date(_l("Date of transfer"))
@@ -225,29 +224,29 @@ class TransferForm(FlaskForm):
                                   validators=[DataRequired(REQUIRED), Length(max=100)])
 
 
-class CategoryForm(FlaskForm):
+class CategoryForm(Form):
     category = SelectField(_l("New category"), choices=CATEGORY_CHOICES)
     effective_on = _date(_l("Date of change"))
 
 
-class RedeemForm(FlaskForm):
+class RedeemForm(Form):
     shares = IntegerField(_l("Number of shares to redeem"), validators=SHARES)
     effective_on = _date(_l("Date of redemption"))
 
 
-class ResignForm(FlaskForm):
+class ResignForm(Form):
     effective_on = _date(_l("Date of resignation"))
     note = StringField(_l("Note (optional)"), validators=[Optional(), Length(max=500)])
 
 
-class ExcludeForm(FlaskForm):
+class ExcludeForm(Form):
     effective_on = _date(_l("Date of exclusion"))
     board_decision_on = _date(_l("Date of the board's decision"))
     board_reference = StringField(_l("Reference of the board's decision"),
                                   validators=[DataRequired(REQUIRED), Length(max=100)])
 
 
-class ReadmitForm(FlaskForm):
+class ReadmitForm(Form):
     board_decision_on = _date(_l("Date of the board's decision"))
     board_reference = StringField(_l("Reference of the board's decision"),
                                   validators=[DataRequired(REQUIRED), Length(max=100)])
@@ -321,7 +320,7 @@ def parse_euros(text: str, *, signed: bool = False) -> int:
     return sign * (int("".join(groups)) * 100 + int(decimals.ljust(2, "0") or "0"))
 
 
-class CorrectionForm(FlaskForm):
+class CorrectionForm(Form):
     entry_id = SelectField(_l("Entry to correct"), coerce=int, choices=[])
     shares = IntegerField(_l("Change in number of shares (signed)"), default=0, validators=[
         Optional(), NumberRange(min=-100_000, max=100_000, message=_l(
@@ -347,7 +346,7 @@ class ReferenceField(StringField):
             raise ValidationError(REFERENCE_ERRORS[exc.reason]) from None
 
 
-class MatchForm(FlaskForm):
+class MatchForm(Form):
     """Resolve a queued bank transaction: pay a request (by its communication) or set it aside. A reason is
     asked only when staff pay another request than the one the payer's communication names, or set it aside."""
 
@@ -381,7 +380,7 @@ class MemberMatchForm(MatchForm):
     transaction_id = SelectField(_l("Bank transaction waiting in the queue"), coerce=int, choices=[])
 
 
-class PaymentReceivedForm(FlaskForm):
+class PaymentReceivedForm(Form):
     """Money received outside the bank for one payment request. ``seen_paid_cents`` is what the request had
     received when the form was opened, so the same form sent twice records once."""
 
@@ -404,7 +403,7 @@ class PaymentReceivedForm(FlaskForm):
             raise ValidationError(_l("The date cannot be in the future."))
 
 
-class SurplusForm(FlaskForm):
+class SurplusForm(Form):
     """Staff decide what becomes of money received beyond what was due."""
 
     note = StringField(_l("Note (optional)"), validators=[Optional(), Length(max=500)])
@@ -415,13 +414,13 @@ class RefundForm(SurplusForm):
         InputRequired(_l("Enter the IBAN to pay back to.")), IBAN_CHECK, _not_ours])
 
 
-class PaidBackForm(FlaskForm):
+class PaidBackForm(Form):
     """Staff confirm a refund's transfer; the account it went to when the refund has none yet."""
 
     iban = StringField(_l("Paid back to (IBAN)"), validators=[Optional(), IBAN_CHECK, _not_ours])
 
 
-class CallOffForm(FlaskForm):
+class CallOffForm(Form):
     """Staff call a refund off: why, in their words (kept with the refund and in the audit log)."""
 
     reason = TextAreaField(_l("Why is this refund called off?"), validators=[
@@ -429,7 +428,7 @@ class CallOffForm(FlaskForm):
         Length(max=500)])
 
 
-class QueueFilterForm(FlaskForm):
+class QueueFilterForm(Form):
     class Meta:
         csrf = False  # a GET filter changes nothing
 
@@ -437,11 +436,11 @@ class QueueFilterForm(FlaskForm):
                       validators=[Optional()])
 
 
-class StatementForm(FlaskForm):
+class StatementForm(Form):
     statement = FileField(_l("camt.053 statement file (XML)"), validators=[FileRequired(_l("Choose a file."))])
 
 
-class RegisterDateForm(FlaskForm):
+class RegisterDateForm(Form):
     class Meta:
         csrf = False
 
@@ -507,7 +506,7 @@ class ApplicationForm(PersonFields, _IdentityMixin):
         return ok
 
 
-class ApplyAgainForm(FlaskForm):
+class ApplyAgainForm(Form):
     """An applicant whose application ended applies again, signed in: their details are their profile's."""
 
     category = ApplicationForm.category
@@ -540,7 +539,7 @@ class StaffMemberForm(ApplicationForm):
         return (self.readmission_on.data, self.readmission_reference.data) if self.readmission_on.data else None
 
 
-class ContactForm(FlaskForm):
+class ContactForm(Form):
     """Staff edit a member's e-mail and postal address (audited)."""
 
     version = VersionField(validators=VERSION)
@@ -552,7 +551,7 @@ class ContactForm(FlaskForm):
     validate_postcode = _postcode_fits_country
 
 
-class IdentityCorrectionForm(FlaskForm):
+class IdentityCorrectionForm(Form):
     """Staff correct the national (a person) or enterprise number (a company) the register holds
     (``services.correct_identity_number``): the member's kind keeps one of the two fields."""
 
@@ -573,26 +572,26 @@ class IdentityCorrectionForm(FlaskForm):
         self.number.validators = [Written(error_message(IdentityNumberRequired())), *self.number.validators]
 
 
-class AdmissionDecisionForm(FlaskForm):
+class AdmissionDecisionForm(Form):
     decision_on = DayField(_l("Date of the decision"), validators=[InputRequired(_l("Enter a date (YYYY-MM-DD)."))])
     decision_reference = StringField(_l("Reference of the decision (board minutes, staff decision)"),
                                      validators=[DataRequired(_l("This field is required.")), Length(max=100)])
     note = StringField(_l("Note (optional)"), validators=[Optional(), Length(max=500)])
 
 
-class ConfirmForm(FlaskForm):
+class ConfirmForm(Form):
     """The second step of an irreversible action: the person saw what will happen and confirms."""
 
     confirmed = HiddenField()
 
 
-class ExportForm(FlaskForm):
+class ExportForm(Form):
     on = DayField(_l("Register as of"), validators=[InputRequired(_l("Enter a date (YYYY-MM-DD)."))])
     format = SelectField(_l("File"), choices=[SelectChoice("pdf", _l("PDF (the legal register)")),
                                               SelectChoice("csv", _l("CSV (spreadsheet)"))])
 
 
-class CoopDocumentForm(FlaskForm):
+class CoopDocumentForm(Form):
     """A version of the statutes, the privacy notice or the internal rules, in one language."""
 
     kind = SelectField(_l("Document"), choices=[SelectChoice(kind.value, words) for kind, words in DOCUMENT_WORDS.items()],

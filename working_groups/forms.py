@@ -3,14 +3,13 @@ confirmation works without JavaScript."""
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
 from wtforms import (BooleanField, RadioField, SelectField, StringField, TextAreaField,
                      TimeField)
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import InputRequired, Optional, Regexp
 
-from app.forms import NO_HIDDEN, NOT_LISTED, DayField, FreeName, IntegerField, Length, NumberRange, Written
+from app.forms import Form, NO_HIDDEN, NOT_LISTED, DayField, FreeName, IntegerField, Length, NumberRange, Written
 from app.uploads import MAX_MEGABYTES
 from working_groups.labels import LABELS, SITTINGS
 from working_groups.models import AnswerDecision, GroupRole, Implementation
@@ -23,18 +22,18 @@ def _date(label, message=None, required=True):
     return DayField(label, validators=validators, format="%Y-%m-%d")
 
 
-class ConfirmForm(FlaskForm):
+class ConfirmForm(Form):
     confirm = BooleanField(_l("I confirm: this cannot be undone."),
                            validators=[InputRequired(_l("Tick the box to confirm."))])
 
 
-class LeaveForm(FlaskForm):
+class LeaveForm(Form):
     """Leaving a group asks once, without saying it is final: the member may join again."""
 
     confirm = BooleanField(_l("Yes, I leave this group."), validators=[InputRequired(_l("Tick the box to confirm."))])
 
 
-class GroupForm(FlaskForm):
+class GroupForm(Form):
     slug = StringField(_l("Short name for the address"), validators=[
         Written(_l("Enter a short name.")), Length(max=60),
         Regexp(r"^[a-z0-9][a-z0-9-]*$", message=_l("Use lower-case letters, digits and hyphens only.")),
@@ -57,45 +56,45 @@ class GroupForm(FlaskForm):
     call_en = TextAreaField(_l("Call for volunteers (English)"), validators=[Optional(), Length(max=TEXT)])
 
 
-class JoinForm(FlaskForm):
+class JoinForm(Form):
     motivation = TextAreaField(_l("Why do you join? (optional)"), validators=[Optional(), Length(max=2000)])
 
 
-class EmptyForm(FlaskForm):
+class EmptyForm(Form):
     pass
 
 
 ROLE_CHOICES = [SelectChoice(r.value, LABELS[r.value]) for r in GroupRole]
 
 
-class RoleForm(FlaskForm):
+class RoleForm(Form):
     role = SelectField(_l("Role"), choices=ROLE_CHOICES, validators=[InputRequired()])
 
 
-class AddPersonForm(FlaskForm):
+class AddPersonForm(Form):
     number = IntegerField(_l("Member number"), validators=[InputRequired(_l("Enter a member number.")),
                                                            NumberRange(min=1, message=_l("Enter a member number."))])
     role = SelectField(_l("Role"), choices=ROLE_CHOICES, validators=[InputRequired()])
 
 
-class MeetingForm(FlaskForm):
+class MeetingForm(Form):
     held_on = _date(_l("Date"), _l("A meeting needs a date."))
     starts_at = TimeField(_l("Starting time (optional)"), validators=[Optional()], format="%H:%M")
     place = StringField(_l("Place (optional)"), validators=[Optional(), Length(max=200)])
     agenda = TextAreaField(_l("Agenda"), validators=[Optional(), Length(max=TEXT)])
 
 
-class MeetingRecordForm(FlaskForm):
+class MeetingRecordForm(Form):
     notes = TextAreaField(_l("Notes"), validators=[Optional(), Length(max=TEXT)])
 
 
-class DocumentForm(FlaskForm):
+class DocumentForm(Form):
     title = StringField(_l("Title"), validators=[Written(_l("Enter a title.")), Length(max=200), NO_HIDDEN])
     file = FileField(_l("File (PDF, OpenDocument, Word, text or image; at most %(size)s MB)", size=MAX_MEGABYTES),
                      validators=[FileRequired(_l("Choose a file."))])
 
 
-class RecommendationForm(FlaskForm):
+class RecommendationForm(Form):
     title = StringField(_l("Title"), validators=[Written(_l("Enter a title.")), Length(max=300), NO_HIDDEN])
     text = TextAreaField(_l("Recommendation"), validators=[Written(_l("Write the recommendation.")),
                                                            Length(max=TEXT)])
@@ -119,7 +118,7 @@ class AnswerForm(ConfirmForm):
     answered_on = _date(_l("Date of the board's decision"), _l("Enter the date of the board's decision."))
 
 
-class ProgressForm(FlaskForm):
+class ProgressForm(Form):
     status = SelectField(_l("Implementation status"), choices=[SelectChoice(i.value, LABELS[i.value]) for i in Implementation],
                          validators=[InputRequired()])
     note = TextAreaField(_l("Progress note"), validators=[Written(_l("Write the progress note.")),
@@ -133,7 +132,7 @@ class ReportForm(ConfirmForm):
     assembly_on = _date(_l("Date of the general assembly"), _l("Enter the date of the general assembly."))
 
 
-class AssemblyQueryForm(FlaskForm):
+class AssemblyQueryForm(Form):
     class Meta:
         csrf = False
 
@@ -141,7 +140,7 @@ class AssemblyQueryForm(FlaskForm):
     since = DayField(_l("Answers given after (the previous assembly)"), validators=[Optional()], format="%Y-%m-%d")
 
 
-class FiltersForm(FlaskForm):
+class FiltersForm(Form):
     class Meta:
         csrf = False
 
@@ -152,7 +151,7 @@ class FiltersForm(FlaskForm):
     page = IntegerField(validators=[Optional(), NumberRange(min=1, max=10_000)])
 
 
-class SearchForm(FlaskForm):
+class SearchForm(Form):
     class Meta:
         csrf = False
 
@@ -161,7 +160,7 @@ class SearchForm(FlaskForm):
 
 # -- minutes -------------------------------------------------------------------------------------
 
-class NewMinutesForm(FlaskForm):
+class NewMinutesForm(Form):
     meeting_on = _date(_l("Date of the board meeting"), _l("A meeting needs a date."))
     # A second meeting the same day has its own minutes: chosen here, knowingly (the date alone is refused).
     sitting = SelectField(_l("Meeting of the day"), choices=[SelectChoice(n, words) for n, words in SITTINGS.items()],
@@ -173,7 +172,7 @@ class MinutesEditForm(NewMinutesForm):
     summary = TextAreaField(_l("Summary of the discussion"), validators=[Optional(), Length(max=TEXT)])
 
 
-class ItemForm(FlaskForm):
+class ItemForm(Form):
     title = StringField(_l("Agenda item"), validators=[Written(_l("Enter the agenda item.")), Length(max=300),
                                                         NO_HIDDEN])
     discussion = TextAreaField(_l("Discussion"), validators=[Optional(), Length(max=TEXT)])
@@ -184,14 +183,14 @@ def _votes():
             NumberRange(min=0, max=100, message=_l("Enter a number of votes from 0 to 100."))]
 
 
-class DecisionForm(FlaskForm):
+class DecisionForm(Form):
     text = TextAreaField(_l("Decision"), validators=[Written(_l("Write the decision.")), Length(max=TEXT)])
     votes_for = IntegerField(_l("Votes for"), default=0, validators=_votes())
     votes_against = IntegerField(_l("Votes against"), default=0, validators=_votes())
     votes_abstain = IntegerField(_l("Abstentions"), default=0, validators=_votes())
 
 
-class CommentForm(FlaskForm):
+class CommentForm(Form):
     body = TextAreaField(_l("Your comment"), validators=[Written(_l("Write your comment.")), Length(max=5000)])
 
 
@@ -204,7 +203,7 @@ class CorrectForm(ConfirmForm):
                            validators=[Written(_l("Give the reason for the correction.")), Length(max=5000)])
 
 
-class SynthesisForm(FlaskForm):
+class SynthesisForm(Form):
     title = StringField(_l("Title"), validators=[Written(_l("Enter a title.")), Length(max=300), NO_HIDDEN])
     body = TextAreaField(_l("Synthesis for members"), validators=[Written(_l("Write the synthesis.")),
                                                                   Length(max=TEXT)])

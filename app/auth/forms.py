@@ -1,9 +1,8 @@
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import EmailField, PasswordField, StringField
 from wtforms.validators import DataRequired, Email, EqualTo, Optional, Regexp
 
-from app.forms import Length
+from app.forms import Form, Length
 
 
 # Longer than any real password, short enough that hashing it costs nothing special.
@@ -24,16 +23,16 @@ def email_field(required: str = _l("Enter your e-mail address.")) -> EmailField:
         Email(_l("Enter a valid e-mail address, like name@example.be."))])
 
 
-class LoginForm(FlaskForm):
+class LoginForm(Form):
     email = email_field()
     password = PasswordField(_l("Password (only if you have set one)"), validators=[Optional(), _password_max])
 
 
-class PasswordStepForm(FlaskForm):
+class PasswordStepForm(Form):
     password = PasswordField(_l("Password"), validators=[DataRequired(_l("Enter your password.")), _password_max])
 
 
-class SetPasswordForm(FlaskForm):
+class SetPasswordForm(Form):
     password = PasswordField(_l("New password"), validators=[
         DataRequired(_l("Choose a password.")),
         Length(min=12, message=_l("Use at least 12 characters.")), _password_max])
@@ -46,11 +45,11 @@ class ChangePasswordForm(SetPasswordForm):
     current = PasswordField(_l("Current password"), validators=[Optional(), _password_max])
 
 
-class CodeForm(FlaskForm):
+class CodeForm(Form):
     code = StringField(_l("6-digit code from your authenticator app"), validators=[
         DataRequired(_l("Enter the code.")),
         Regexp(r"^\s*[0-9]{3}\s?[0-9]{3}\s*$", message=_l("The code has 6 digits."))])
 
 
-class ConfirmForm(FlaskForm):
+class ConfirmForm(Form):
     """A form with only its CSRF token, for actions confirmed by one button."""

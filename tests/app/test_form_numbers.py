@@ -4,14 +4,13 @@ from __future__ import annotations
 
 import pytest
 from flask_babel import force_locale, lazy_gettext as _l
-from flask_wtf import FlaskForm
 from werkzeug.datastructures import MultiDict
 from wtforms import IntegerField, StringField
 
-from app.forms import Length, NumberRange
+from app.forms import Form, Length, NumberRange
 
 
-class Sample(FlaskForm):
+class Sample(Form):
     class Meta:
         csrf = False
 

@@ -165,3 +165,13 @@ def test_forms_take_length_and_number_range_from_app_forms():
              if not path.relative_to(root).as_posix().startswith((".venv/", "node_modules/"))
              and path.relative_to(root).as_posix() != "app/forms.py" and pattern.search(path.read_text(encoding="utf-8"))]
     assert not found, "import Length and NumberRange from app.forms:\n" + "\n".join(found)
+
+
+def test_every_form_derives_from_app_forms_form(app):
+    """app.forms.Form refuses a JSON body that is no object of strings (400) and says which field held a
+    NUL character: a form deriving from FlaskForm itself would do neither."""
+    from flask_wtf import FlaskForm
+
+    from app.forms import Form
+
+    assert FlaskForm.__subclasses__() == [Form]
