@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import contextlib
 import tempfile
+from datetime import datetime
 
 import pytest
 import sqlalchemy as sa
@@ -333,6 +334,37 @@ def test_the_meeting_of_the_day_is_checked_by_the_database(migrated, capfd):
         if not ON_POSTGRES:
             assert conn.execute(sa.text("PRAGMA foreign_key_check")).all() == []
             assert conn.execute(sa.text("PRAGMA foreign_keys")).scalar() == 1
+
+
+def test_readmissions_kept_only_in_the_audit_are_kept_on_the_membership(migrated):
+    """readmitold0033a1: a readmission staff gave on New member before readmit0032a1 is read back from the
+    application's audit onto the excluded membership; a membership with one kept already keeps its own."""
+    downgrade(revision="readmitold0033a1-1")
+    audit = sa.table("app_audit_entry", sa.column("at"), sa.column("action"), sa.column("object_type"),
+                     sa.column("object_id"), sa.column("after", sa.JSON))
+    with db.engine.begin() as conn:
+        for i in (1, 2, 3):
+            conn.execute(sa.text("INSERT INTO app_account (id, email, display_name, language, session_version, "
+                                 "active, created_at) VALUES (:id, :email, '', 'fr', 1, true, CURRENT_TIMESTAMP)"),
+                         {"id": i, "email": f"m{i}@example.be"})
+            conn.execute(sa.text("INSERT INTO shares_member (id, number, account_id, kind, street, postcode, city, "
+                                 "country, category, search_text, created_at, version) VALUES (:id, :number, :id, "
+                                 "'natural', '', '', '', 'BE', 'A', '', CURRENT_TIMESTAMP, 1)"),
+                         {"id": i, "number": 40 + i})
+        conn.execute(sa.text("UPDATE shares_member SET readmitted_on = '2026-09-01', readmission_reference = 'CA-1' "
+                             "WHERE id = 3"))
+        now = datetime(2026, 10, 2, 9, 0)
+        for after in ({"member": 50, "excluded": 41, "board_decision_on": "2026-10-01", "board_reference": "CA-7"},
+                      {"member": 51, "excluded": 41, "board_decision_on": "2026-10-20", "board_reference": "CA-9"},
+                      {"member": 52, "shares": 1},  # no readmission
+                      {"member": 53, "excluded": 43, "board_decision_on": "2026-10-01", "board_reference": "CA-8"}):
+            conn.execute(audit.insert().values(at=now, action="shares.application.submit",
+                                               object_type="shares_membership_application", object_id="1", after=after))
+    upgrade(revision="readmitold0033a1")
+    with db.engine.connect() as conn:
+        kept = {row.id: (str(row.readmitted_on)[:10] if row.readmitted_on else None, row.readmission_reference)
+                for row in conn.execute(sa.text("SELECT id, readmitted_on, readmission_reference FROM shares_member"))}
+    assert kept == {1: ("2026-10-01", "CA-7"), 2: (None, None), 3: ("2026-09-01", "CA-1")}
 
 
 def _a_member_with_a_renewal_request(conn) -> None:
