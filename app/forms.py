@@ -114,7 +114,7 @@ def say_refusal(form, exc: DomainError, field: str | None = None) -> None:
 BIDI_CONTROLS = frozenset("\u061c\u200e\u200f\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
 # The joiners are format characters a name may need (Persian, the scripts of India); the other ones (a
 # zero-width space, a soft hyphen, a word joiner) only make two names that look alike differ.
-_JOINERS = frozenset("\u200c\u200d")
+JOINERS = frozenset("\u200c\u200d")
 
 
 def _as_typed(field) -> str:
@@ -159,7 +159,7 @@ def _refuse_hidden(text: str, said: dict[str, str]) -> None:
     joiners)."""
     if not BIDI_CONTROLS.isdisjoint(text):
         raise ValidationError(said["direction"])
-    if any(unicodedata.category(c) == "Cf" and c not in _JOINERS for c in text):
+    if any(unicodedata.category(c) == "Cf" and c not in JOINERS for c in text):
         raise ValidationError(said["invisible"])
 
 

@@ -17,6 +17,7 @@ from sqlalchemy import select
 from app import audit
 from app.clock import today, utcnow
 from app.extensions import db
+from app.forms import JOINERS
 from app.jobs import job_context, public_url
 from app.mail import queue_mail
 from app.models import Account, AccountRole, OutboxMessage, Role
@@ -273,7 +274,9 @@ def _clean_fields(fields: Mapping[str, Any], legal: bool) -> dict[str, Any]:
     for name in ("published_name", "representative_name", "biography", "motivation", "skills_other", "vision"):
         if name in fields:
             value = (fields[name] or "").replace("\r\n", "\n").strip()
-            out[name] = "".join(c for c in value if c.isprintable() or c in "\n\t")
+            # Controls and invisible characters go (a pasted zero-width space, a direction override), but
+            # the joiners stay: without them an emoji sequence (👩🏽‍🔬, 🏳️‍🌈) or a Persian word falls apart.
+            out[name] = "".join(c for c in value if c.isprintable() or c in "\n\t" or c in JOINERS)
     if not legal:
         out["representative_name"] = ""
     too_long = [name for name, limit in LIMITS.items() if len(out.get(name, "")) > limit]

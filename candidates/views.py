@@ -280,8 +280,8 @@ def autosave(slug: str):
         return _autosave_status(call, application=application, status=409, problem=_("Saved only with the buttons."))
     form = ApplicationForm()
     if not form.validate():
-        return _autosave_status(call, application=application, status=400,
-                                problem=_("Not saved automatically: check the fields marked in red, then save."))
+        return _autosave_status(call, application=application, status=400, form=form,
+                                problem=_("Not saved automatically: correct what is said below, then save."))
     expected = int(form.version.data) if form.version.data else None
     try:
         with unit_of_work():
@@ -296,9 +296,9 @@ def autosave(slug: str):
 AUTOSAVED = (ApplicationStatus.DRAFT, ApplicationStatus.CORRECTION)
 
 
-def _autosave_status(call, application=None, status=200, problem=None, saved=False, expired=False):
+def _autosave_status(call, application=None, status=200, problem=None, saved=False, expired=False, form=None):
     return render("candidates/_partials/autosave.html", call=call, application=application, problem=problem,
-                  saved=saved, expired=expired, status=status)
+                  saved=saved, expired=expired, status=status, form=form)
 
 
 @bp.route("/me/<slug>/withdraw", methods=["GET", "POST"])

@@ -278,3 +278,14 @@ def test_mandates_from_a_call(open_call, standing_member, apply, secretary):
     later = services.create_call(actor=secretary, **__import__("tests.candidates.conftest", fromlist=["x"]).call_values(
         slug="next"))
     assert services.member_eligibility(later, application.member).reasons == ["term_running"]
+
+
+def test_free_texts_keep_the_joiners_and_lose_the_invisible_rest(open_call, standing_member):
+    """A pasted zero-width space or direction override goes; the joiners an emoji sequence or a Persian
+    word is made of stay (without them 👩🏽‍🔬 reads as a woman and a microscope)."""
+    call, member = open_call(), standing_member()
+    biography = "Chercheuse 👩🏽\u200d🔬 et militante 🏳️\u200d🌈, Téhéran : می\u200cخواهم"
+    application = services.save_application(call, member, {"biography": biography,
+                                                           "motivation": "Pour\u200b la \u202ecoop\u0007"})
+    assert application.biography == biography
+    assert application.motivation == "Pour la coop"

@@ -448,12 +448,19 @@ def test_autosave_keeps_the_draft_and_never_redirects(client, login_as, open_cal
                         headers={"HX-Request": "true"})
     body = saved.get_data(as_text=True)
     assert saved.status_code == 200 and "Draft saved automatically" in body
+    assert re.search(r"Draft saved automatically at \d{1,2}:\d{2}\s?[AP]?M?\.", body)  # the time: it is today's
     version = re.search(r'id="version" name="version" value="(\d+)" hx-swap-oob="true"', body).group(1)
     assert mine(call, member).biography == "autosaved"
     # The next save carries the version the autosave sent back: not stale.
     again = client.post(f"/candidates/me/{call.slug}/autosave", data=form_data(biography="again") | {"version": version},
                         headers={"HX-Request": "true"})
     assert again.status_code == 200 and mine(call, member).biography == "again"
+    # A refused field is said in the status line itself, with a link to it: the field is not redrawn.
+    refused = client.post(f"/candidates/me/{call.slug}/autosave", headers={"HX-Request": "true"},
+                          data=form_data(published_name="Marie \u202eLaurent", biography="kept?") | {"version": version})
+    body = refused.get_data(as_text=True)
+    assert refused.status_code == 400 and mine(call, member).biography == "again"
+    assert '<a href="#published_name">Name as published</a>: A name or an address cannot contain direction marks' in body
     stale = client.post(f"/candidates/me/{call.slug}/autosave", data=form_data(biography="old tab") | {"version": version},
                         headers={"HX-Request": "true"})
     assert stale.status_code == 409 and mine(call, member).biography == "again"
@@ -681,6 +688,10 @@ def test_who_cannot_stand_for_good_is_not_invited_but_who_can_pay_is(client, log
     page = client.get(f"/candidates/me/{call.slug}/application").get_data(as_text=True)
     assert "You can still prepare a draft." in page and "Save draft" in page
     assert client.post(f"/candidates/me/{call.slug}/application", data=form_data()).status_code == 302
+    # Withdrawn, the draft is over: no invitation to prepare one beside "can no longer be changed".
+    assert client.post(f"/candidates/me/{call.slug}/withdraw").status_code == 302
+    page = client.get(f"/candidates/me/{call.slug}/application").get_data(as_text=True)
+    assert "Your application can no longer be changed." in page and "You can still prepare a draft." not in page
 
 
 def test_the_secretary_reads_why_a_candidate_who_left_cannot_stand_said_of_them(client, login_as, open_call,
