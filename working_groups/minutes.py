@@ -5,7 +5,7 @@ The workflow is the state machine ``MINUTES_TRANSITIONS``; the services flush, n
 from __future__ import annotations
 
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from datetime import date
 
 from sqlalchemy import select
@@ -24,7 +24,7 @@ from working_groups.errors import (AlreadyApproved, AlreadyCorrected, ApprovalBe
                                    NotAMeetingOfTheDay, NotDiscardable, SynthesisIncomplete)
 from working_groups.labels import SITTINGS
 from working_groups.models import (LANGUAGES, AttendanceStatus, BoardMinutes, MinutesApproval, MinutesAttendee,
-                                   MinutesComment, MinutesDecision, MinutesItem, MinutesStatus, Synthesis)
+                                   MinutesComment, MinutesDecision, MinutesItem, MinutesStatus, Synthesis, SynthesisRead)
 
 MS = MinutesStatus
 MINUTES_TRANSITIONS: dict[MinutesStatus, set[MinutesStatus]] = {
@@ -422,3 +422,13 @@ def notify_members(minutes: BoardMinutes, skip: set[str] | frozenset = frozenset
                        name=name, minutes=minutes, synthesis=synthesis, link=f"{link}?lang={language}")
             count += 1
     return count
+
+
+def read_synthesis(account: Account, minutes: BoardMinutes) -> None:
+    """``account`` opened the synthesis of ``minutes``: no longer news on their home page (once, whatever
+    the tabs: the unique constraint)."""
+    if db.session.scalar(select(SynthesisRead.id).where(SynthesisRead.account_id == account.id,
+                                                        SynthesisRead.minutes_id == minutes.id)) is None:
+        with suppress(IntegrityError), savepoint():
+            db.session.add(SynthesisRead(account_id=account.id, minutes_id=minutes.id))
+            db.session.flush()

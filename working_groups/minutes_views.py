@@ -356,6 +356,8 @@ def synthesis_show(minutes_id: int):
     if not can_read_synthesis(current_user, minutes):
         abort(404)
     language = _reading_language()
+    with unit_of_work():
+        service.read_synthesis(current_user, minutes)
     return render_template("working_groups/minutes/synthesis.html", minutes=minutes, language=language,
                            synthesis=minutes.synthesis(language), languages=LANGUAGES)
 
@@ -367,5 +369,7 @@ def synthesis_pdf(minutes_id: int):
     if not can_read_synthesis(current_user, minutes):
         abort(404)
     language = _reading_language()
+    with unit_of_work():
+        service.read_synthesis(current_user, minutes)
     return pdf_response(pdf.synthesis_pdf(minutes, language), f"board-synthesis-{_file_day(minutes)}-{language}.pdf")
 

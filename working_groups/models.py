@@ -288,6 +288,8 @@ class Follow(db.Model):
     account_id: Mapped[int] = mapped_column(ForeignKey("app_account.id", ondelete="CASCADE"), index=True)
     recommendation_id: Mapped[int] = mapped_column(ForeignKey("wg_recommendation.id"), index=True)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    # When the follower last opened the recommendation: what moved before is no news to them.
+    seen_at: Mapped[datetime | None]
 
 
 # ------------------------------------------------------------------------------------------------
@@ -441,6 +443,18 @@ class MinutesApproval(db.Model):
 
     minutes: Mapped[BoardMinutes] = relationship(back_populates="approvals")
     account: Mapped[Account] = relationship(lazy="joined")
+
+
+class SynthesisRead(db.Model):
+    """A person opened a published synthesis (its page or PDF): it is no longer news on their home page."""
+
+    __tablename__ = "wg_synthesis_read"
+    __table_args__ = (UniqueConstraint("account_id", "minutes_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    account_id: Mapped[int] = mapped_column(ForeignKey("app_account.id", ondelete="CASCADE"))
+    minutes_id: Mapped[int] = mapped_column(ForeignKey("wg_minutes.id"), index=True)
+    read_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 
 class Synthesis(db.Model):

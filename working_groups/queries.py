@@ -17,7 +17,7 @@ from shares.models import fold
 from working_groups.models import (AnswerDecision, BoardAnswer, BoardMinutes, CallStatus, Follow, GroupMeeting,
                                    GroupMembership, MinutesApproval, MinutesAttendee,
                                    Implementation, MinutesStatus, Recommendation,
-                                   RecommendationStatus, Synthesis, WorkingGroup)
+                                   RecommendationStatus, Synthesis, SynthesisRead, WorkingGroup)
 
 PAGE_SIZE = 30
 PUBLIC_STATUSES = ("submitted", "accepted", "amended", "postponed", "rejected", "planned", "in_progress",
@@ -159,10 +159,11 @@ def is_following(account_id: int, rec_id: int) -> bool:
 
 
 def followed_news(account_id: int, days: int = 30) -> list[Recommendation]:
-    """Recommendations this person follows that moved in the last ``days`` days."""
+    """Recommendations this person follows that moved in the last ``days`` days, since they last opened them."""
     since = utcnow() - timedelta(days=days)
     return list(db.session.scalars(select(Recommendation).join(Follow, Follow.recommendation_id == Recommendation.id)
-                                   .where(Follow.account_id == account_id, Recommendation.updated_at >= since)
+                                   .where(Follow.account_id == account_id, Recommendation.updated_at >= since,
+                                          or_(Follow.seen_at.is_(None), Recommendation.updated_at > Follow.seen_at))
                                    .order_by(Recommendation.updated_at.desc())))
 
 
@@ -210,10 +211,13 @@ def published_minutes() -> list[BoardMinutes]:
                                                                                   BoardMinutes.sitting.desc())))
 
 
-def recent_syntheses(days: int = 30) -> list[BoardMinutes]:
-    """Syntheses published in the last ``days`` days (with their texts; not the attendees or approvals)."""
+def unread_syntheses(account_id: int, days: int = 30) -> list[BoardMinutes]:
+    """Syntheses published in the last ``days`` days that this person has not opened (with their texts; not
+    the attendees or approvals)."""
     since = utcnow() - timedelta(days=days)
-    return list(db.session.scalars(select(BoardMinutes).where(_PUBLISHED, BoardMinutes.published_at >= since)
+    read = select(SynthesisRead.id).where(SynthesisRead.minutes_id == BoardMinutes.id,
+                                          SynthesisRead.account_id == account_id).exists()
+    return list(db.session.scalars(select(BoardMinutes).where(_PUBLISHED, BoardMinutes.published_at >= since, ~read)
         .options(lazyload(BoardMinutes.attendees), lazyload(BoardMinutes.approvals))
         .order_by(BoardMinutes.meeting_on.desc(), BoardMinutes.sitting.desc(), BoardMinutes.version.desc())))
 

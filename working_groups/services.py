@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import date, time
 
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 from sqlalchemy.exc import IntegrityError
 
 from app import audit
@@ -423,11 +423,18 @@ def follow(account: Account, rec: Recommendation) -> None:
                                                        Follow.recommendation_id == rec.id))
     if exists is None:
         try:
-            with savepoint():
-                db.session.add(Follow(account_id=account.id, recommendation_id=rec.id))
+            with savepoint():  # followed from its page: what it shows is no news
+                db.session.add(Follow(account_id=account.id, recommendation_id=rec.id, seen_at=utcnow()))
                 db.session.flush()
         except IntegrityError:  # the same person, in another tab, at the same moment: followed either way
             pass
+
+
+def seen_recommendation(account: Account, rec: Recommendation) -> None:
+    """Its follower opened ``rec``: its moves until now are no longer news on their home page."""
+    db.session.execute(update(Follow).where(Follow.account_id == account.id, Follow.recommendation_id == rec.id)
+                       .values(seen_at=utcnow()).execution_options(synchronize_session=False))
+
 
 
 def unfollow(account: Account, rec: Recommendation) -> None:

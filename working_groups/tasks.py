@@ -39,7 +39,7 @@ def working_group_tasks(user) -> Iterable[Task]:
                           url_for("working_groups.board_recommendations"), count=counts["awaiting"], urgency=30))
     if can_read_syntheses(user):
         language = str(get_locale())
-        for minutes in queries.recent_syntheses():
+        for minutes in queries.unread_syntheses(user.id):
             synthesis = minutes.synthesis(language)
             tasks.append(Task(_("New: synthesis of the board meeting of %(date)s",
                                 date=board_meeting(minutes)) + (

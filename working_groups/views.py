@@ -370,6 +370,9 @@ def recommendation_show(rec_id: int):
     rec = get_or_404(Recommendation, rec_id)
     if not can_read_recommendation(current_user, rec):
         abort(404)
+    if current_user.is_authenticated:
+        with unit_of_work():
+            services.seen_recommendation(current_user, rec)
     return _recommendation_page(rec)
 
 

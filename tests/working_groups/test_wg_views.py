@@ -321,9 +321,15 @@ def test_a_member_follows_a_recommendation_to_done_and_sees_it_on_the_home_page(
     reader = make_member_obj()
     sign_in(client, reader.account)
     assert client.post(f"/recommendations/{rec.id}/follow").status_code == 302
+    assert "Recommendation you follow" not in text_of(client.get("/"))  # followed from its page: no news yet
+    services.add_progress(rec, services.IM.IN_PROGRESS, "Appel aux candidats lancé.", actor=secretary)
+    db.session.commit()
+    assert "Recommendation you follow" in text_of(client.get("/"))
+    text_of(client.get(f"/recommendations/{rec.id}"))
+    assert "Recommendation you follow" not in text_of(client.get("/"))  # read: no longer news
     services.add_progress(rec, services.IM.DONE, "Comité élu par l'Assemblée.", actor=secretary)
     db.session.commit()
-    home = text_of(client.get("/"))
+    home = text_of(client.get("/"))  # until it moves again
     assert "Recommendation you follow" in home and "now done" in home
     page = text_of(client.get(f"/recommendations/{rec.id}"))
     assert "Comité élu par l&#39;Assemblée." in page and "Stop following" in page
@@ -667,9 +673,10 @@ def test_the_secretary_drafts_the_board_approves_members_read(client, app, secre
     reader = make_member_obj(language="nl")
     member_client = app.test_client()
     sign_in(member_client, reader.account)
+    assert "Nieuw: synthese van de raadsvergadering" in text_of(member_client.get("/"))  # the home page news
     page = text_of(member_client.get(f"/minutes/{mid}"))
     assert "Begroting van het jaar" in page
-    assert "Nieuw: synthese van de raadsvergadering" in text_of(member_client.get("/"))  # the home page news
+    assert "Nieuw: synthese" not in text_of(member_client.get("/"))  # read: no longer news
 
 
 def _given_back(page: str) -> dict[str, str]:
@@ -849,9 +856,12 @@ def test_minutes_and_synthesis_pdfs(client, app, secretary, tmp_path):
     assert "Le budget est approuvé." in full and "for the board only" in full
     reader = app.test_client()
     sign_in(reader, make_member_obj().account)
+    assert "New: synthesis of the board meeting" in text_of(reader.get("/"))
     synthesis = pdf_text(reader.get(f"/minutes/{minutes.id}/synthesis.pdf?lang=nl").data, tmp_path)
     assert "Begroting van het jaar" in synthesis and "10 september 2026" in synthesis
     assert "Le budget est approuvé." not in synthesis
+    assert "New: synthesis of the board meeting" not in text_of(reader.get("/"))  # read as a PDF: no longer news
+    assert reader.get(f"/minutes/{minutes.id}/synthesis.pdf?lang=nl").status_code == 200  # read again: kept once
 
 
 def test_members_read_the_day_the_board_meeting_approved_the_minutes(client, secretary):
