@@ -279,3 +279,30 @@ def proxy_given_words(member, election) -> str | None:
     return _("You gave your proxy to %(name)s, who votes in your name with a link of their own. To vote "
              "yourself, withdraw your proxy on the assembly's page: a new link then comes to you by mail.",
              name=proxy.holder.name)
+
+
+def no_email_words(giver) -> str:
+    """Said to staff who withdraw the proxy of a member without an e-mail address: no mail reaches them."""
+    return _("%(giver)s has no e-mail address: tell them yourself that their proxy is withdrawn. To vote, they need "
+             "a voting link on paper, which an election officer prints (Roll and convocations, New link).",
+             giver=giver.name)
+
+
+def door_withdrawal_words(proxy: Proxy, link_sent: bool) -> str:
+    """What withdrawing ``proxy`` at the door does, said in its confirmation: to the holder's link and the
+    giver's (``link_sent``: the giver's convocation went out, to the holder), and what staff tell a giver
+    without an e-mail address."""
+    giver, holder, email = proxy.giver.name, proxy.holder.name, proxy.giver.email
+    if link_sent and email:
+        return _("%(giver)s votes themselves again: the link sent to %(holder)s stops working and %(giver)s "
+                 "receives a new one by e-mail.", giver=giver, holder=holder)
+    if email:
+        return _("%(giver)s votes themselves again: the convocation, with their voting link, will go to them and "
+                 "not to %(holder)s.", giver=giver, holder=holder)
+    if link_sent:
+        said = _("%(giver)s votes themselves again: the link sent to %(holder)s stops working.", giver=giver,
+                 holder=holder)
+    else:
+        said = _("%(giver)s votes themselves again: %(holder)s will not receive their voting link.", giver=giver,
+                 holder=holder)
+    return f"{said} {no_email_words(proxy.giver)}"

@@ -46,7 +46,8 @@ def can_check_in(user, assembly=None) -> bool:
 
 
 @predicate
-def can_record_paper_proxy(user, assembly=None) -> bool:
+def can_manage_proxies(user, assembly=None) -> bool:
+    """Staff at the door and officers: they record paper proxies and withdraw any proxy its giver asks them to."""
     return has_role(user, Role.STAFF) or has_role(user, Role.OFFICER)
 
 

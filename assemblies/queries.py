@@ -331,3 +331,12 @@ def standing_proxies(assembly: Assembly) -> list[Proxy]:
     """Every standing proxy (giver, holder, online or paper), for staff at the door."""
     return list(db.session.scalars(select(Proxy).where(Proxy.assembly_id == assembly.id,
                                                        Proxy.active_giver.is_not(None)).order_by(Proxy.id)))
+
+
+def convened(assembly: Assembly, member_ids: list[int]) -> set[int]:
+    """Which of these members of the electorate were sent their convocation (their voting link)."""
+    if not member_ids:
+        return set()
+    return set(db.session.scalars(select(Elector.member_id).where(
+        Elector.assembly_id == assembly.id, Elector.member_id.in_(member_ids), Elector.removed_at.is_(None),
+        Elector.convoked_at.is_not(None))))

@@ -677,7 +677,8 @@ def vote_closed(assembly: Assembly) -> bool:
 def proxies_closed(assembly: Assembly) -> errors.AssemblyError | None:
     """Why no proxy can be given or recorded now, or None: the vote is closed (a proxy hands over a vote,
     and none is left to hand over), or the assembly's deadline for proxies has passed. The pages say it
-    instead of offering the form; :func:`give_proxy` refuses with it."""
+    instead of offering the form; :func:`give_proxy` refuses with it. ``ProxiesOver`` exactly when the vote
+    is closed (the pages read the vote's state once, through this)."""
     if vote_closed(assembly):
         return errors.ProxiesOver()
     if assembly.proxy_deadline is not None and utcnow() > assembly.proxy_deadline:
@@ -761,40 +762,41 @@ def record_paper_proxy(assembly: Assembly, giver_number: int | str, holder_numbe
         raise
 
 
-def end_proxy(assembly: Assembly, giver: Member, actor: Account | None = None) -> None:
-    """The member takes their vote back (to vote themselves): the holder's link is revoked (a ballot
-    the holder cast with it no longer counts), the member receives a new one and the holder is told. Until
-    the vote closes: then the holder's ballot is the member's last."""
+def end_proxy(assembly: Assembly, giver: Member | None = None, actor: Account | None = None, *,
+              proxy_id: int | None = None) -> Proxy:
+    """The member takes their vote back (to vote themselves): ``giver``'s own withdrawal on their page, or staff
+    at the door withdraw the proxy ``proxy_id`` the giver asks them to (on paper or online). The holder's link
+    is revoked (a ballot the holder cast with it no longer counts) and the holder is told. A member already
+    convened receives a new link by mail; one without an e-mail address receives none, and an election officer
+    prints them a letter. Before their convocation there is no link yet: the convocation will go to them.
+    Until the vote closes: then the holder's ballot is the member's last."""
     if vote_closed(assembly):
         raise errors.ProxiesOver()
     _lock(assembly)  # first: a withdrawal sent twice (two tabs) finds the proxy ended the second time
-    proxy = standing_proxy(assembly, giver.id)
-    if proxy is None:
-        raise errors.NoProxy()
+    if proxy_id is None:
+        proxy = standing_proxy(assembly, giver.id)
+        if proxy is None:
+            raise errors.NoProxy()
+    else:
+        proxy = db.session.get(Proxy, proxy_id, populate_existing=True)  # as it stands under the lock
+        if proxy is None or proxy.assembly_id != assembly.id:
+            raise errors.NoProxy()
+        if proxy.active_giver is None:  # withdrawn meanwhile (another tab, the giver online)
+            raise errors.at_the_door(errors.ProxyEnded(), proxy.giver)
+    giver, holder = proxy.giver, proxy.holder
     proxy.active_giver, proxy.ended_at = None, utcnow()
     db.session.flush()
-    audit.record("assemblies.proxy.end", proxy, actor=actor, after={"giver": giver.number,
-                                                                   "holder": proxy.holder.number})
+    audit.record("assemblies.proxy.end", proxy, actor=actor, after={"giver": giver.number, "holder": holder.number})
     elector = elector_for(assembly, giver)
-    if elector is not None and elector.convoked_at is not None:
+    link_sent = elector is not None and elector.convoked_at is not None
+    if link_sent and giver.email:
         issue_links(assembly, [elector])
-    holder = proxy.holder
-    if holder.email:  # the holder is told their link for the giver stopped working
+    elif link_sent:  # nowhere to mail a new one: the holder's stops working all the same
+        voting.revoke_credential(_election(assembly), elector.credential_public, actor=actor)
+    if holder.email:  # the holder is told their link for the giver stopped working, or will not come
         with job_context():
             queue_mail(holder.email, holder.language, "assembly_proxy_withdrawn", dedupe_key=f"proxy-end:{proxy.id}",
-                       assembly=assembly, lang=holder.language, giver=giver, holder=holder)
-
-
-def end_paper_proxy(assembly: Assembly, proxy_id: int, actor: Account | None = None) -> Proxy:
-    """Staff withdraw a proxy handed in on paper (the giver, who may have no online access, asks at the
-    door): as the giver's own withdrawal (:func:`end_proxy`), that proxy only."""
-    _lock(assembly)
-    proxy = db.session.get(Proxy, proxy_id, populate_existing=True)  # as it stands under the lock
-    if proxy is None or proxy.assembly_id != assembly.id or proxy.source is not ProxySource.PAPER:
-        raise errors.NoProxy()
-    if proxy.active_giver is None:  # withdrawn meanwhile (another tab, the giver online)
-        raise errors.at_the_door(errors.ProxyEnded(), proxy.giver)
-    end_proxy(assembly, proxy.giver, actor=actor)
+                       assembly=assembly, lang=holder.language, giver=giver, holder=holder, link_sent=link_sent)
     return proxy
 
 

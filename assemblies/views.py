@@ -21,14 +21,14 @@ from app.models import Account, AccountRole, Role
 from app.uow import dry_run, unit_of_work
 from app.web import allow_upload, format_day, query_int, render, time_of_day, whole_number
 from assemblies import charts, forms, minutes, queries, services
-from assemblies.errors import CandidateTwice, NoSeatInCategory, NotAVotingItem, ShortNoticeReasonMissing
-from assemblies.messages import LOCK_WORDS, field_errors
+from assemblies.errors import CandidateTwice, NoSeatInCategory, NotAVotingItem, ProxiesOver, ShortNoticeReasonMissing
+from assemblies.messages import LOCK_WORDS, door_withdrawal_words, field_errors, no_email_words
 from assemblies.models import AgendaItem, Channel, Gender, ItemKind, Majority
 from assemblies.permissions import (
     can_check_in,
     can_give_proxy,
     can_prepare_assembly,
-    can_record_paper_proxy,
+    can_manage_proxies,
     can_run_vote,
     can_see_assemblies,
     can_see_projector,
@@ -57,6 +57,12 @@ def index():
     return render("assemblies/index.html", assemblies=queries.assemblies(), lang=_lang())
 
 
+def _proxies_state(assembly) -> dict:
+    """Why no proxy can be given now (words, or None), and whether that is the vote's close."""
+    refusal = services.proxies_closed(assembly)
+    return dict(proxies_closed=refusal_said(refusal), vote_closed=isinstance(refusal, ProxiesOver))
+
+
 def _show_context(assembly, **extra):
     member = _member(assembly)
     current = member_for_account(current_user.id) if current_user.is_authenticated else None
@@ -67,8 +73,7 @@ def _show_context(assembly, **extra):
                 earlier_membership=member is not None and current is not None and member.id != current.id,
                 voted=bool(member and services.has_voted(assembly, member.id)),
                 checked_in=bool(member and services.checked_in_at(assembly, member.id)),
-                proxies_closed=refusal_said(services.proxies_closed(assembly)), vote_closed=services.vote_closed(assembly),
-                proxy_given=services.standing_proxy(assembly, member.id) if member else None,
+                **_proxies_state(assembly), proxy_given=services.standing_proxy(assembly, member.id) if member else None,
                 proxies_held=held, voted_for={p.giver_id for p in held if services.has_voted(assembly, p.giver_id)},
                 counts=services.electorate_counts(assembly), proxy_form=extra.pop("proxy_form", forms.ProxyForm()),
                 action=forms.ActionForm(), has_results=queries.results(assembly) is not None,
@@ -552,16 +557,19 @@ def end_proxy(slug: str):
         abort(400)
     try:
         with unit_of_work():
-            services.end_proxy(assembly, _member(assembly), actor=current_user)
+            giver_id = services.end_proxy(assembly, _member(assembly), actor=current_user).giver_id
     except DomainError as exc:  # the vote closed, or the proxy withdrawn meanwhile (another tab): said on the page
         return render("assemblies/show.html", status=exc.status, proxy_error=error_message(exc),
                       **_show_context(assembly))
-    flash(_("Your proxy is withdrawn. A new voting link is on its way to you."), "success")
+    if queries.convened(assembly, [giver_id]):
+        flash(_("Your proxy is withdrawn. A new voting link is on its way to you."), "success")
+    else:
+        flash(_("Your proxy is withdrawn. Your convocation, with your voting link, will come to you."), "success")
     return redirect(url_for("assemblies.show", slug=slug))
 
 
 @bp.route("/<slug>/proxies/paper", methods=["POST"])
-@permission_required(can_record_paper_proxy)
+@permission_required(can_manage_proxies)
 def paper_proxy(slug: str):
     assembly = queries.assembly_by_slug(slug)
     form = forms.PaperProxyForm()
@@ -590,32 +598,34 @@ def paper_proxy(slug: str):
 
 
 @bp.route("/<slug>/proxies/<int:proxy_id>/end", methods=["POST"])
-@permission_required(can_record_paper_proxy)
-def end_paper_proxy(slug: str, proxy_id: int):
-    """Withdraw a paper proxy from the door's list (confirmed there), for a giver who may have no online access."""
+@permission_required(can_manage_proxies)
+def end_proxy_at_door(slug: str, proxy_id: int):
+    """Withdraw a proxy from the door's list (confirmed there), on paper or online, for the giver who asks."""
     assembly = queries.assembly_by_slug(slug)
     if not forms.ActionForm().validate_on_submit():
         abort(400)
     try:
         with unit_of_work():
-            proxy = services.end_paper_proxy(assembly, proxy_id, actor=current_user)
-            giver = proxy.giver.name
+            giver = services.end_proxy(assembly, proxy_id=proxy_id, actor=current_user).giver
     except DomainError as exc:
         return render("assemblies/checkin.html", status=exc.status, proxy_error=error_message(exc),
                       **_checkin_context(assembly))
-    flash(_("The proxy of %(name)s is withdrawn: they vote themselves.", name=giver), "success")
+    flash(_("The proxy of %(name)s is withdrawn: they vote themselves.", name=giver.name), "success")
+    if not giver.email:
+        flash(no_email_words(giver), "warning")
     return redirect(url_for("assemblies.checkin", slug=slug))
 
 
 # -- on site -------------------------------------------------------------------------------------
 
 def _checkin_context(assembly, form=None, paper_form=None, **extra):
+    proxies = queries.standing_proxies(assembly)
+    convened = queries.convened(assembly, [p.giver_id for p in proxies])
     return dict(assembly=assembly, lang=_lang(), form=form or forms.CheckInForm(formdata=None),
                 recent=services.recent_check_ins(assembly), action=forms.ActionForm(),
                 turnout=queries.turnout(assembly), paper_form=paper_form or forms.PaperProxyForm(formdata=None),
-                proxies=queries.standing_proxies(assembly), vote_closed=services.vote_closed(assembly),
-                proxies_closed=refusal_said(services.proxies_closed(assembly)),
-                door=refusal_said(services.check_in_refusal(assembly)), **extra)
+                proxies=proxies, withdrawal={p.id: door_withdrawal_words(p, p.giver_id in convened) for p in proxies},
+                **_proxies_state(assembly), door=refusal_said(services.check_in_refusal(assembly)), **extra)
 
 
 @bp.route("/<slug>/checkin", methods=["GET", "POST"])

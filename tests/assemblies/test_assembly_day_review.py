@@ -8,11 +8,13 @@ from html import unescape
 from sqlalchemy import func, select
 
 from app.extensions import db
+from app.models import AuditEntry
 from assemblies import errors, services
 from assemblies.models import Elector, Proxy, ProxySource
 from tests.assemblies.test_assembly_views import _vote_items, named, post
 from tests.assemblies.world import meeting_day
 from tests.factories import sign_in
+from voting.models import Credential
 
 DOOR, PAPER = "/assemblies/ga-test/checkin", "/assemblies/ga-test/proxies/paper"
 
@@ -68,7 +70,18 @@ def test_a_paper_proxy_refused_names_nobody_to_confirm(client, world):
     assert standing() == []
 
 
-def test_staff_withdraw_a_paper_proxy_at_the_door_and_the_giver_gets_a_new_link(client, world, outbox):
+def withdrawals(by) -> list[AuditEntry]:
+    return list(db.session.scalars(select(AuditEntry).where(AuditEntry.action == "assemblies.proxy.end",
+                                                            AuditEntry.actor_id == by.id)))
+
+
+def live_credential(member) -> Credential | None:
+    db.session.expire_all()
+    return db.session.scalar(select(Credential).where(Credential.member_id == member.id,
+                                                      Credential.revoked_at.is_(None)))
+
+
+def test_staff_withdraw_any_proxy_at_the_door_and_the_giver_gets_a_new_link(client, world, outbox):
     paper_giver, holder, online_giver, other_holder = world.members[0], world.members[1], world.members[2], \
         world.members[3]
     services.convene(world.assembly)
@@ -76,34 +89,109 @@ def test_staff_withdraw_a_paper_proxy_at_the_door_and_the_giver_gets_a_new_link(
     online = services.give_proxy(world.assembly, online_giver, other_holder)
     meeting_day(world)
     sign_in(client, world.staff)
-    end = f"/assemblies/ga-test/proxies/{paper.id}/end"
+    end, end_online = (f"/assemblies/ga-test/proxies/{p.id}/end" for p in (paper, online))
     door = text(client.get(DOOR))
-    assert end in door and "Yes, withdraw this proxy" in door
-    assert (f"{paper_giver.name} votes themselves again: the link sent to {holder.name} stops working and "
-            f"{paper_giver.name} receives a new one.") in door
-    assert f"/assemblies/ga-test/proxies/{online.id}/end" not in door  # the member withdraws theirs online
+    assert end in door and end_online in door and door.count("Yes, withdraw this proxy") == 2
+    for giver, to in ((paper_giver, holder), (online_giver, other_holder)):
+        assert (f"{giver.name} votes themselves again: the link sent to {to.name} stops working and "
+                f"{giver.name} receives a new one by e-mail.") in door
+    assert "has no e-mail address" not in door
     # A member cannot withdraw it, nor record one.
     sign_in(client, world.members[4].account)
-    assert client.post(end).status_code == 403
+    assert client.post(end).status_code == 403 and client.post(end_online).status_code == 403
     assert client.post(PAPER, data={"giver_number": str(world.members[4].number),
                                     "holder_number": str(holder.number), "confirmed": "1"}).status_code == 403
     assert len(standing()) == 2
+    # The member who gave theirs online asks at the door: staff withdraw it, as the member would.
     sign_in(client, world.staff)
+    links, told = len(outbox(online_giver.email)), len(outbox(other_holder.email))
+    holders_link = live_credential(online_giver)
+    assert post(client, end_online, DOOR).status_code == 302
+    assert [p.id for p in standing()] == [paper.id]
+    assert f"The proxy of {online_giver.name} is withdrawn: they vote themselves." in text(client.get(DOOR))
+    (new_link,) = outbox(online_giver.email)[links:]
+    assert new_link.subject.startswith("Your new voting link")
+    (tell,) = outbox(other_holder.email)[told:]
+    assert "The voting link you received for them no longer works" in tell.body_text
+    assert live_credential(online_giver).id != holders_link.id  # the holder's link no longer votes
+    assert [e.after["giver"] for e in withdrawals(world.staff)] == [online_giver.number]  # staff on the record
+    # The paper proxy, likewise.
     links, told = len(outbox(paper_giver.email)), len(outbox(holder.email))
     assert post(client, end, DOOR).status_code == 302
-    assert [p.id for p in standing()] == [online.id]
+    assert standing() == []
     assert f"The proxy of {paper_giver.name} is withdrawn: they vote themselves." in text(client.get(DOOR))
     assert len(outbox(paper_giver.email)) == links + 1  # a new link, as when they withdraw it themselves
     assert len(outbox(holder.email)) == told + 1  # the holder is told theirs stopped working
-    # The same withdrawal from a second tab, and an online proxy's: refused in words, nothing changes.
-    again = client.post(end)
-    assert again.status_code == 409
-    assert f"The proxy of {named(paper_giver)} was already withdrawn." in text(again)
-    assert 'id="checkin-form"' in text(again)
-    not_paper = client.post(f"/assemblies/ga-test/proxies/{online.id}/end")
-    assert not_paper.status_code == 404 and "There is no proxy to withdraw." in text(not_paper)
+    # The same withdrawal from a second tab: refused in words, nothing changes.
+    for again in (client.post(end), client.post(end_online)):
+        assert again.status_code == 409
+        assert "was already withdrawn." in text(again) and 'id="checkin-form"' in text(again)
+    assert f"The proxy of {named(paper_giver)} was already withdrawn." in text(client.post(end))
     assert client.post("/assemblies/ga-test/proxies/999999/end").status_code == 404
-    assert [p.id for p in standing()] == [online.id] and len(outbox(paper_giver.email)) == links + 1
+    assert client.post("/assemblies/ga-test/proxies/abc/end").status_code == 404
+    assert standing() == [] and len(outbox(paper_giver.email)) == links + 1 and len(withdrawals(world.staff)) == 2
+
+
+def test_staff_withdraw_the_proxy_of_a_giver_without_e_mail_and_say_so(client, world, outbox):
+    giver, holder = world.members[0], world.members[1]
+    giver.account.email = ""  # signed on paper; the cooperative has no address for them
+    db.session.commit()
+    paper = services.record_paper_proxy(world.assembly, giver.number, holder.number)
+    services.convene(world.assembly)  # the giver's link goes to the holder
+    meeting_day(world)
+    holders_link = live_credential(giver)
+    sign_in(client, world.staff)
+    end = f"/assemblies/ga-test/proxies/{paper.id}/end"
+    door = text(client.get(DOOR))
+    no_email = (f"{giver.name} has no e-mail address: tell them yourself that their proxy is withdrawn. To vote, "
+                "they need a voting link on paper, which an election officer prints (Roll and convocations, New link).")
+    assert (f"{giver.name} votes themselves again: the link sent to {holder.name} stops working. {no_email}"
+            in door)
+    assert "receives a new one" not in door
+    mails, told = len(outbox()), len(outbox(holder.email))
+    done = post(client, end, DOOR)
+    assert done.status_code == 302
+    page = text(client.get(DOOR))
+    assert f"The proxy of {giver.name} is withdrawn: they vote themselves." in page and no_email in page
+    assert "print a letter" not in page
+    assert standing() == []
+    assert live_credential(giver) is None and holders_link.revoked_at is not None  # the holder votes no more for them
+    assert len(outbox()) == mails + 1 and len(outbox(holder.email)) == told + 1  # the holder only is told
+    assert withdrawals(world.staff)
+    # The officer prints the giver's letter, with a link that votes.
+    sign_in(client, world.officer)
+    elector = services.elector_for(world.assembly, giver)
+    letter = client.post(f"/assemblies/ga-test/roll/{elector.id}/letter")
+    assert letter.status_code == 200 and letter.mimetype == "application/pdf"
+    assert live_credential(giver) is not None
+
+
+def test_before_the_convocations_a_withdrawal_promises_no_new_link(client, world, outbox):
+    paper_giver, holder, online_giver, other_holder = world.members[0], world.members[1], world.members[2], \
+        world.members[3]
+    paper = services.record_paper_proxy(world.assembly, paper_giver.number, holder.number)
+    services.give_proxy(world.assembly, online_giver, other_holder)
+    db.session.commit()
+    sign_in(client, world.staff)
+    door = text(client.get(DOOR))
+    assert (f"{paper_giver.name} votes themselves again: the convocation, with their voting link, will go to them "
+            f"and not to {holder.name}.") in door
+    assert "stops working" not in door and "receives a new one" not in door
+    told = len(outbox(holder.email))
+    assert post(client, f"/assemblies/ga-test/proxies/{paper.id}/end", DOOR).status_code == 302
+    (tell,) = outbox(holder.email)[told:]
+    assert "You will not receive a voting link for them: their convocation goes to them." in tell.body_text
+    assert "no longer works" not in tell.body_text
+    # The member's own withdrawal, on their page.
+    sign_in(client, online_giver.account)
+    page = text(client.get("/assemblies/ga-test"))
+    assert "Your convocation, with your voting link, will go to you and not to the holder." in page
+    assert "you receive a new one" not in page
+    assert post(client, "/assemblies/ga-test/proxy/end", "/assemblies/ga-test").status_code == 302
+    page = text(client.get("/assemblies/ga-test"))
+    assert "Your proxy is withdrawn. Your convocation, with your voting link, will come to you." in page
+    assert "A new voting link is on its way to you." not in page
+    assert standing() == [] and outbox(paper_giver.email) == [] and outbox(online_giver.email) == []
 
 
 def test_once_the_vote_is_closed_proxies_are_over_at_the_door_and_in_the_service(client, world):
@@ -111,6 +199,7 @@ def test_once_the_vote_is_closed_proxies_are_over_at_the_door_and_in_the_service
     services.convene(world.assembly)
     services.open_vote(world.assembly)
     paper = services.record_paper_proxy(world.assembly, world.members[2].number, world.members[3].number)
+    online = services.give_proxy(world.assembly, world.members[4], world.members[5])
     meeting_day(world)
     services.close_vote(world.assembly)
     db.session.commit()
@@ -123,9 +212,10 @@ def test_once_the_vote_is_closed_proxies_are_over_at_the_door_and_in_the_service
                                          "confirmed": "1"})
     assert refused.status_code == 409 and "The vote is closed: proxies are over" in text(refused)
     assert "no link can be issued" not in text(refused)
-    withdrawn = client.post(f"/assemblies/ga-test/proxies/{paper.id}/end")
-    assert withdrawn.status_code == 409 and "The vote is closed: proxies are over" in text(withdrawn)
-    assert [p.id for p in standing()] == [paper.id]
+    for proxy in (paper, online):
+        withdrawn = client.post(f"/assemblies/ga-test/proxies/{proxy.id}/end")
+        assert withdrawn.status_code == 409 and "The vote is closed: proxies are over" in text(withdrawn)
+    assert [p.id for p in standing()] == [paper.id, online.id]
 
 
 def test_an_item_closed_from_a_second_tab_is_said_on_the_chair_s_console(client, world):
