@@ -45,14 +45,16 @@ SITTING_REFUSALS = (NoEarlierMeeting, NotAMeetingOfTheDay)
 
 
 def refusal_on(form, exc: DomainError, date_field: str | None = None) -> str | None:
-    """The service's refusal on the form that asked: beside ``date_field`` when it is about that date,
-    beside the meeting of the day (``sitting``) when it is about that, else above the form
-    (``form_errors``), so the person sees it where they correct it. Returns the sentence for the top of
-    the page when the form may be gone from it (a conflict: the thing moved on, an answer already given),
-    else None."""
+    """The service's refusal said once, where the person meets it: beside ``date_field`` when it is about that
+    date, beside the meeting of the day (``sitting``) when it is about that; else, for a conflict (the thing
+    moved on, an answer already given: the form may be gone from the page), at the top of the page: the
+    sentence returned, for the page's ``error``; else above the form (``form_errors``). Returns None but for
+    a conflict said at the top."""
     field = date_field if isinstance(exc, DATE_REFUSALS) else "sitting" if isinstance(exc, SITTING_REFUSALS) else None
+    if field is None and exc.status == 409:
+        return error_message(exc)
     say_refusal(form, exc, field)
-    return error_message(exc) if exc.status == 409 else None
+    return None
 
 
 def check(rule, *args) -> None:

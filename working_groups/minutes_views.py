@@ -88,10 +88,7 @@ def _act(minutes: BoardMinutes, fn, message: str, form_name: str | None = None, 
     except DomainError as exc:
         if form is None:
             return _page(_minutes(minutes.id), exc.status, error=error_message(exc))
-        top = refusal_on(form, exc, date_field)
-        if top is not None:  # said at the top of the page, the form may be gone from it: not twice
-            form.form_errors.clear()
-        return _page(_minutes(minutes.id), exc.status, error=top, **{form_name: form})
+        return _page(_minutes(minutes.id), exc.status, error=refusal_on(form, exc, date_field), **{form_name: form})
     flash(message, "success")
     return redirect(then or url_for("working_groups.minutes_show", minutes_id=minutes.id))
 
@@ -107,8 +104,8 @@ def minutes_index():
 def minutes_new():
     form = forms.NewMinutesForm()
 
-    def page(status: int, existing: BoardMinutes | None = None):
-        return render_template("working_groups/minutes/new.html", form=form, existing=existing,
+    def page(status: int, existing: BoardMinutes | None = None, error: str | None = None):
+        return render_template("working_groups/minutes/new.html", form=form, existing=existing, error=error,
                                in_progress=queries.minutes_in_progress()), status
 
     if form.validate_on_submit():
@@ -117,8 +114,8 @@ def minutes_new():
                 minutes = service.draft_minutes(form.meeting_on.data, form.place.data or "", actor=current_user,
                                                 sitting=form.sitting.data)
         except DomainError as exc:  # beside the date; minutes that exist already, with the way to them
-            refusal_on(form, exc, "meeting_on")
-            return page(exc.status, exc.minutes if isinstance(exc, MinutesExist) else None)
+            return page(exc.status, exc.minutes if isinstance(exc, MinutesExist) else None,
+                        error=refusal_on(form, exc, "meeting_on"))
         flash(_("The draft minutes are created. Add the agenda items and decisions."), "success")
         return redirect(url_for("working_groups.minutes_edit", minutes_id=minutes.id))
     return page(400 if form.errors else 200)
@@ -146,9 +143,9 @@ def minutes_edit(minutes_id: int):
         except (IllegalTransition, MinutesGone) as exc:
             return _moved_on(minutes, exc, form, more=_attendance_typed(attendance))
         except DomainError as exc:
-            refusal_on(form, exc, "meeting_on")
             return render_template("working_groups/minutes/edit.html", minutes=_minutes(minutes_id), form=form,
-                                   statuses=statuses, existing=exc.minutes if isinstance(exc, MinutesExist) else None), exc.status
+                                   error=refusal_on(form, exc, "meeting_on"), statuses=statuses,
+                                   existing=exc.minutes if isinstance(exc, MinutesExist) else None), exc.status
         flash(_("The minutes are saved."), "success")
         return redirect(url_for("working_groups.minutes_show", minutes_id=minutes.id))
     return render_template("working_groups/minutes/edit.html", minutes=minutes, form=form, statuses=statuses), \

@@ -468,8 +468,8 @@ def group_submit(slug: str):
             with unit_of_work():
                 services.submit_recommendations(group, form.submitted_on.data, actor=current_user)
         except DomainError as exc:
-            refusal_on(form, exc, "submitted_on")
-            return render_template("working_groups/submit.html", group=group, form=form, adopted=adopted), exc.status
+            return render_template("working_groups/submit.html", group=group, form=form, adopted=adopted,
+                                   error=refusal_on(form, exc, "submitted_on")), exc.status
         flash(_("The recommendations are submitted to the board."), "success")
         return redirect(url_for("working_groups.group_show", slug=group.slug))
     return render_template("working_groups/submit.html", group=group, form=form, adopted=adopted), \

@@ -1198,3 +1198,46 @@ def test_the_first_meeting_s_minutes_moved_away_from_a_second_are_refused_in_wor
     assert deleted.status_code == 422 and "Move or delete the minutes of the later meeting first." in text_of(deleted)
     db.session.expire_all()
     assert db.session.get(BoardMinutes, first.id).meeting_on == date(2026, 9, 10)
+
+
+def test_a_conflict_on_the_minutes_page_is_said_once_at_the_top(client, secretary):
+    """Refused because the minutes moved on (circulated in another tab): the sentence is said at the top of
+    the page, not again in the closed confirmation box it came from."""
+    minutes = make_minutes("circulated", board=make_board(2))
+    sign_in(client, secretary)
+    refused = client.post(f"/board/minutes/{minutes.id}/discard", data={"discard-confirm": "y"})
+    page = text_of(refused)
+    sentence = "Only a draft the board has not commented on can be deleted."
+    assert refused.status_code == 409 and page.count(sentence) == 1
+    assert f'<div class="error-summary" role="alert"><p>{sentence}</p></div>' in page
+    assert '<details class="confirm" id="discard" open>' not in page
+
+
+def test_a_progress_note_from_an_older_tab_is_refused_once(client, group, secretary):
+    """A colleague moved the implementation on meanwhile: the form is still on the page, the refusal is
+    said once, at the top."""
+    rec = make_recommendation(group, "answered")
+    services.add_progress(rec, services.IM.IN_PROGRESS, "En cours.")  # the colleague
+    db.session.commit()
+    sign_in(client, secretary)
+    refused = client.post(f"/recommendations/{rec.id}/progress",
+                          data={"status": "planned", "note": "Prévu.", "noted_on": today().isoformat()})
+    page = text_of(refused)
+    assert refused.status_code == 409
+    assert page.count("Only an accepted recommendation has an implementation status, and it cannot go back.") == 1
+    assert 'action="/recommendations/%d/progress"' % rec.id in page  # the form stays, without the sentence
+
+
+def test_refusal_on_says_each_refusal_in_one_place(app):
+    from working_groups.blueprint import refusal_on
+    from working_groups.errors import AlreadyAnswered, EmptyText, MinutesExist
+    from working_groups.forms import ApproveAtMeetingForm
+
+    with app.test_request_context():
+        for exc, top, beside, above in (
+                (AlreadyAnswered(), True, False, False),  # a conflict: the top of the page only
+                (EmptyText(), False, False, True),  # above the form
+                (MinutesExist(date(2026, 9, 10), None, 1), False, True, False)):  # about the date: beside it
+            form = ApproveAtMeetingForm(formdata=None)
+            said = refusal_on(form, exc, "meeting_on")
+            assert (said is not None, bool(form.meeting_on.errors), bool(form.form_errors)) == (top, beside, above)
