@@ -190,6 +190,18 @@ def turnout(assembly: Assembly, until: dict[str, Any] | None = None) -> Turnout:
                    participants=len((voted | present | represented) & set(categories)))
 
 
+def candidates_gone(assembly: Assembly) -> dict[int, Any]:
+    """The board candidates (by candidate id) whose membership has ended, with the day it ended: once the
+    vote has opened the ballot does not change, so they stay on it, and the pages say they cannot take a
+    seat. One query."""
+    from shares.register import exits_in_force
+
+    cands = [c for item in assembly.items if item.kind is ItemKind.BOARD for c in item.candidates
+             if c.member_id is not None]
+    exits = exits_in_force({c.member_id for c in cands})
+    return {c.id: exits[c.member_id] for c in cands if c.member_id in exits}
+
+
 def results(assembly: Assembly) -> list[dict[str, Any]] | None:
     """Per voting agenda item, the outcome under the assembly's rules (None before the result), and
     ``closed_early``: when the chair closed its vote before the general close, if they did."""
@@ -243,6 +255,7 @@ def results(assembly: Assembly) -> list[dict[str, Any]] | None:
             taking_part, entitled = at_close[close["seq"]].participants, at_close[close["seq"]].electorate["total"]
         return max(taking_part, ballots_for(item.contest_id)), entitled
 
+    gone = candidates_gone(assembly)
     out = []
     for item in assembly.items:
         if item.kind is ItemKind.RESOLUTION:
@@ -269,7 +282,7 @@ def results(assembly: Assembly) -> list[dict[str, Any]] | None:
                 if seats and not cands:  # no candidate, no contest on the ballot: every seat stays unfilled
                     groups.append({"category": cat, "seat": rules.SeatOutcome(
                         seats=seats, ranking=[], tie_rule=assembly.tie_rule, tie_at_cutoff=False, withheld=False),
-                        "by_choice": {}, "per_category": {}, "balance": {}})
+                        "by_choice": {}, "per_category": {}, "balance": {}, "gone": {}})
                     continue
                 if not cands or cid not in counts:
                     continue
@@ -285,7 +298,8 @@ def results(assembly: Assembly) -> list[dict[str, Any]] | None:
                                              tie_at_cutoff=False, withheld=True)
                 by_choice = {c.choice_id: c for c in cands}
                 groups.append({"category": cat, "seat": seat, "by_choice": by_choice, "per_category": per_category,
-                               "balance": rules.balance([by_choice[ch].gender.value for ch in seat.elected])})
+                               "balance": rules.balance([by_choice[ch].gender.value for ch in seat.elected]),
+                               "gone": {c.choice_id: gone[c.id] for c in cands if c.id in gone}})
             out.append({"item": item, "kind": "board", "groups": groups, "closed_early": closed_early(item)})
     return out
 

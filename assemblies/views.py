@@ -187,7 +187,7 @@ def _prepare_context(assembly, **extra):
                 document_form=extra.pop("document_form", None) or forms.DocumentForm(formdata=None),
                 elector_form=extra.pop("elector_form", None) or forms.ElectorForm(formdata=None), vote_form=vote_form,
                 action=forms.ActionForm(), counts=services.electorate_counts(assembly),
-                agenda_open=services.agenda_open(assembly),
+                agenda_open=services.agenda_open(assembly), gone=queries.candidates_gone(assembly),
                 election=queries.election(assembly), deletion_refusal=refusal_said(refusal), **extra)
 
 
@@ -867,8 +867,11 @@ def results_csv(slug: str):
                         continue
                     a, b = g["per_category"][r.choice]
                     hidden = a is None or b is None
-                    rows.append([seats, name, "" if hidden else a, "" if hidden else b, r.votes,
-                                 _("Elected") if r.elected else _("Not elected"),
+                    outcome = _("Elected") if r.elected else _("Not elected")
+                    if r.choice in g["gone"]:
+                        outcome = _("%(outcome)s; left the cooperative on %(date)s: cannot take a seat", outcome=outcome,
+                                    date=format_day(g["gone"][r.choice]))
+                    rows.append([seats, name, "" if hidden else a, "" if hidden else b, r.votes, outcome,
                                  _csv_note(by_total_only if hidden else "", early)])
                 if g["seat"].unfilled and not g["seat"].withheld:
                     rows.append([seats, "", "", "", "", ngettext("%(num)d seat stays unfilled.",

@@ -8,8 +8,8 @@ def init_app(app) -> None:
     from app.registry import nav_item, task_provider
     from candidates import cli, messages, permissions  # noqa: F401  (messages registers the error texts)
     from candidates.labels import candidacy_word
-    from candidates.services import on_membership_ended
-    from shares.signals import membership_ended
+    from candidates.services import on_exit_undone, on_membership_ended
+    from shares.signals import exit_undone, membership_ended
     from candidates.tasks import candidate_tasks
     from candidates.views import bp
 
@@ -23,3 +23,4 @@ def init_app(app) -> None:
     nav_item(_l("Manage candidacies"), "candidates.manage_index", permissions.can_manage_calls, order=41)
     task_provider(candidate_tasks)
     membership_ended.connect(on_membership_ended, weak=False)  # an exit withdraws the open applications
+    exit_undone.connect(on_exit_undone, weak=False)  # and its correction gives them back

@@ -1,4 +1,4 @@
-"""``flask candidates announce|ballot|mandate``: what cron or an operator runs, idempotent."""
+"""``flask candidates announce|ballot|mandate|withdraw-former-members``: what cron or an operator runs, idempotent."""
 from __future__ import annotations
 
 import json
@@ -75,6 +75,18 @@ def mandate_command(member_number: int, category: str, starts: datetime, ends: d
         audit.record("candidates.mandate.record", mandate, after={"member": member.number, "category": category,
                                                                   "starts_on": starts.date(), "ends_on": ends.date()})
     click.echo(f"Mandate recorded for member {member_number} ({category}) until {ends.date().isoformat()}.")
+
+
+@candidates_cli.command("withdraw-former-members")
+def withdraw_former_members_command() -> None:
+    """Withdraw the open candidacies of members who left before an exit withdrew them (safe to run twice)."""
+    from candidates.services import withdraw_former_members
+
+    with unit_of_work():
+        withdrawn = withdraw_former_members()
+        lines = [f"  member {a.member.number}, call {a.call.slug}: membership ended on {a.membership_ended_on.isoformat()}"
+                 for a in withdrawn]
+    click.echo("\n".join([f"{len(withdrawn)} application(s) withdrawn.", *lines]))
 
 
 def register_demo() -> None:

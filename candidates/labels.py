@@ -14,6 +14,7 @@ WORDS = {
                "withdrawn": _l("Withdrawn")},
     "reason": {
         "not_in_good_standing": _l("Not a member in good standing."),
+        "membership_lapsed": _l("Membership lapsed: the renewal is not paid."),
         "no_seats_in_category": _l("No seat to fill in this category."),
         "staff_not_in_category_b": _l("Staff of the cooperative may stand only in category B."),
         "term_running": _l("A board term that runs beyond this election."),
@@ -26,7 +27,8 @@ WORDS = {
     "event": {"created": _l("Started"), "saved": _l("Saved"), "edited_after_acceptance": _l("Changed after acceptance"),
               "submitted": _l("Sent"), "resubmitted": _l("Sent again"), "accepted": _l("Accepted"),
               "rejected": _l("Rejected"), "correction_requested": _l("Correction asked"), "withdrawn": _l("Withdrawn"),
-              "membership_ended": _l("Withdrawn: the membership ended")},
+              "membership_ended": _l("Withdrawn: the membership ended"),
+              "membership_restored": _l("Given back: the exit was corrected")},
     "category": {None: _l("Unknown"), "A": _l("Category A (users of the services)"),
                  "B": _l("Category B (partners, staff, legal persons)")},
     "language": LANGUAGE_WORDS,

@@ -27,6 +27,7 @@ FIELD_LABELS = {
 
 ELIGIBILITY_TEXTS = {
     "not_in_good_standing": _l("You are not a member in good standing."),
+    "membership_lapsed": _l("Your membership lapsed: the renewal is not paid. Paying it brings the membership back."),
     "no_seats_in_category": _l("This call has no seat to fill in your category."),
     "staff_not_in_category_b": _l("Staff of the cooperative may stand only in category B."),
     "term_running": _l("Your term on the board runs beyond this election: your seat is not up for election."),
@@ -90,6 +91,7 @@ register_action_labels({
     "candidates.application.save": _l("Application saved"),
     "candidates.application.submit": _l("Application sent"),
     "candidates.application.withdraw": _l("Application withdrawn"),
+    "candidates.application.restore": _l("Application given back: the exit that withdrew it was corrected"),
     "candidates.application.accept": _l("Application accepted"),
     "candidates.application.reject": _l("Application rejected"),
     "candidates.application.request_correction": _l("Correction asked of the candidate"),

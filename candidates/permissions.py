@@ -38,8 +38,8 @@ def can_apply(user) -> bool:
     return is_member(user)
 
 
-# What a member settles before the call closes (paying a share or the year's renewal) or the register's
-# keepers fill in (a category): meanwhile they may prepare their application.
+# What a member settles before the call closes (paying a share or the year's renewal, which also ends a
+# lapse) or the register's keepers fill in (a category): meanwhile they may prepare their application.
 _SETTLED_IN_TIME = frozenset({"no_paid_share", "not_renewed", "category_unknown"})
 
 
@@ -49,7 +49,7 @@ def can_stand(user, call, on=None) -> bool:
     stand, or will once they paid. One who left (resigned, excluded), whose category has no seat in the
     call, staff outside category B, or a board member whose term runs on cannot: the home page does not
     invite them, their application page offers no draft, and candidates.services.save_application refuses."""
-    from candidates.services import NOT_IN_GOOD_STANDING, member_eligibility
+    from candidates.services import LAPSED, NOT_IN_GOOD_STANDING, member_eligibility
     from shares.admission import not_admitted
     from shares.queries import member_for_account
 
@@ -57,7 +57,7 @@ def can_stand(user, call, on=None) -> bool:
     if member is None or not_admitted(member) is not None:
         return False
     eligibility = member_eligibility(call, member, on)
-    return (all(reason == NOT_IN_GOOD_STANDING for reason in eligibility.reasons)
+    return (all(reason in (NOT_IN_GOOD_STANDING, LAPSED) for reason in eligibility.reasons)
             and set(eligibility.standing_reasons) <= _SETTLED_IN_TIME)
 
 

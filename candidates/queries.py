@@ -10,6 +10,7 @@ from sqlalchemy.orm import selectinload
 from app.extensions import db
 from candidates.models import (TO_REVIEW, Application, ApplicationStatus, ApplicationVersion, Call, Gender)
 from shares.models import Category, Member
+from shares.register import exits_in_force
 
 
 def call_by_slug(slug: str) -> Call | None:
@@ -52,6 +53,14 @@ def left_published_list(application: Application, history: list[ApplicationVersi
     return (application.status is ApplicationStatus.WITHDRAWN and len(history) > 1
             and history[1].status is ApplicationStatus.ACCEPTED and published is not None
             and application.withdrawn_at is not None and published <= application.withdrawn_at)
+
+
+def left_on_ballot(application: Application) -> date | None:
+    """The day the membership of a candidate still on the ballot ended: an exit recorded once the call's vote
+    had opened withdraws nothing (the ballot no longer changes), and they cannot take a seat."""
+    if not application.on_ballot:
+        return None
+    return exits_in_force([application.member_id]).get(application.member_id)
 
 
 def member_applications(member: Member) -> list[Application]:

@@ -29,18 +29,19 @@ from candidates.models import (EDITABLE, LANGUAGES, Application, ApplicationStat
 from candidates.permissions import can_stand
 from candidates.photos import process_photo
 from candidates.queries import stands_in
-from shares import standing
+from shares import register, standing
 from shares.models import Category, Member, MemberKind
 
 # -- the rules ------------------------------------------------------------------------------------
 
 # Eligibility reason codes (candidates/labels.py words them).
 NOT_IN_GOOD_STANDING = "not_in_good_standing"
+LAPSED = "membership_lapsed"
 NO_SEATS = "no_seats_in_category"
 STAFF_NOT_IN_B = "staff_not_in_category_b"
 SITTING_MEMBER = "term_running"
 CATEGORY_CHANGED = "category_changed"
-ELIGIBILITY_CODES = (NOT_IN_GOOD_STANDING, NO_SEATS, STAFF_NOT_IN_B, SITTING_MEMBER, CATEGORY_CHANGED)
+ELIGIBILITY_CODES = (NOT_IN_GOOD_STANDING, LAPSED, NO_SEATS, STAFF_NOT_IN_B, SITTING_MEMBER, CATEGORY_CHANGED)
 
 SKILLS = ("governance", "finance", "law", "human_resources", "it", "communication", "social_economy",
           "culture", "training", "sustainability")
@@ -52,10 +53,12 @@ CONTENT_FIELDS = ("language", "published_name", "representative_name", "biograph
 
 def check_eligibility(call: Call, *, category: Category | None, standing_reasons: Iterable[str],
                       is_staff: bool, mandate_ends_on: date | None,
-                      applied_category: Category | None = None) -> list[str]:
+                      applied_category: Category | None = None, lapsed_on: date | None = None) -> list[str]:
     """Why a member cannot stand in ``call`` (codes, in the order they would fix them); empty if they can.
 
     - a member in good standing (the register's rule, shares.standing) of their category;
+    - not lapsed today (``lapsed_on``: a renewal unpaid after its grace period, until paid): a lapse is no
+      exit, nothing is withdrawn, but nobody is accepted while it lasts;
     - the call has seats in that category;
     - staff of the cooperative stand in category B when the call says so (statutes);
     - a board member whose term runs past the day the vote opens cannot stand (their seat is not up);
@@ -63,6 +66,8 @@ def check_eligibility(call: Call, *, category: Category | None, standing_reasons
     reasons = []
     if list(standing_reasons):
         reasons.append(NOT_IN_GOOD_STANDING)
+    if lapsed_on is not None:
+        reasons.append(LAPSED)
     if category is not None and call.seats(category) == 0:
         reasons.append(NO_SEATS)
     if call.staff_in_category_b and is_staff and category is not Category.B:
@@ -79,6 +84,7 @@ class Eligibility:
     category: Category | None
     standing_reasons: list[str]
     reasons: list[str]
+    lapsed_on: date | None = None  # the lapse in force on the day of the check, if any
 
     @property
     def eligible(self) -> bool:
@@ -92,8 +98,10 @@ def eligibility_date(call: Call, on: date | None = None) -> date:
 
 def member_eligibility(call: Call, member: Member, on: date | None = None,
                        application: Application | None = None) -> Eligibility:
-    """The register's answer for one member (a few queries)."""
+    """The register's answer for one member (a few queries): good standing as of ``eligibility_date``, a
+    lapse as of ``on`` (today)."""
     day = eligibility_date(call, on)
+    lapsed_on = register.holding(member, on or today()).lapsed_on
     facts = standing.register_facts(day, [member.id]).get(member.id)
     if facts is None:
         facts = standing.RegisterFacts(member_id=member.id, category=member.category)
@@ -105,7 +113,8 @@ def member_eligibility(call: Call, member: Member, on: date | None = None,
     applied = application.category if application is not None and application.status is not ApplicationStatus.DRAFT else None
     return Eligibility(facts.category, reasons_standing,
                        check_eligibility(call, category=facts.category, standing_reasons=reasons_standing,
-                                         is_staff=is_staff, mandate_ends_on=mandate_end, applied_category=applied))
+                                         is_staff=is_staff, mandate_ends_on=mandate_end, applied_category=applied,
+                                         lapsed_on=lapsed_on), lapsed_on)
 
 
 def eligibility_for_call(call: Call, applications: list[Application], on: date | None = None) -> dict[int, Eligibility]:
@@ -115,6 +124,7 @@ def eligibility_for_call(call: Call, applications: list[Application], on: date |
     if not member_ids:
         return {}
     facts = standing.register_facts(day, member_ids)
+    lapses = {member_id: h.lapsed_on for member_id, h in register.holdings(member_ids, on or today()).items()}
     staff = set(db.session.scalars(select(Member.id).join(AccountRole, AccountRole.account_id == Member.account_id)
                                    .where(Member.id.in_(member_ids), AccountRole.role == Role.STAFF)))
     mandates: dict[int, date] = {}
@@ -128,7 +138,8 @@ def eligibility_for_call(call: Call, applications: list[Application], on: date |
         applied = a.category if a.status is not ApplicationStatus.DRAFT else None
         out[a.id] = Eligibility(f.category, reasons_standing, check_eligibility(
             call, category=f.category, standing_reasons=reasons_standing, is_staff=a.member_id in staff,
-            mandate_ends_on=mandates.get(a.member_id), applied_category=applied))
+            mandate_ends_on=mandates.get(a.member_id), applied_category=applied,
+            lapsed_on=lapses.get(a.member_id)), lapses.get(a.member_id))
     return out
 
 
@@ -245,10 +256,11 @@ def _snapshot(application: Application) -> dict[str, Any]:
     return data
 
 
-def _add_version(application: Application, event: str, actor: Account | None, note: str | None = None) -> ApplicationVersion:
+def _add_version(application: Application, event: str, actor: Account | None, note: str | None = None,
+                 **facts: Any) -> ApplicationVersion:
     number = (db.session.scalar(select(ApplicationVersion.number).where(
         ApplicationVersion.application_id == application.id).order_by(ApplicationVersion.number.desc()).limit(1)) or 0) + 1
-    data = _snapshot(application)
+    data = _snapshot(application) | facts
     if note:
         data["note"] = note
     version = ApplicationVersion(application_id=application.id, number=number, event=event,
@@ -390,10 +402,14 @@ def submit_application(application: Application, *, actor: Account | None = None
     return application
 
 
-def _renumber(call: Call, category: Category) -> None:
-    rows = db.session.scalars(select(Application).where(
+def _renumber(call: Call, category: Category, back: Application | None = None, at: int = 0) -> None:
+    """Number the category's candidates on the ballot 1, 2... in their order; ``back`` goes in again at its
+    place ``at`` (the others from there move down one)."""
+    rows = list(db.session.scalars(select(Application).where(
         Application.call_id == call.id, Application.category == category, Application.ballot_position.is_not(None))
-        .order_by(Application.ballot_position)).all()
+        .order_by(Application.ballot_position)))
+    if back is not None:
+        rows.insert(min(at, len(rows) + 1) - 1, back)
     for position, row in enumerate(rows, start=1):
         row.ballot_position, row.ballot_choice = position, choice_id(category, position)
 
@@ -408,6 +424,7 @@ def withdraw_application(application: Application, *, actor: Account | None = No
         raise errors.WrongStatus(application.status.value)
     call = application.call
     before = {"status": application.status, "ballot_choice": application.ballot_choice}
+    place = application.ballot_position
     after_vote = on >= call.vote_opens_on
     if after_vote and application.status is not ApplicationStatus.ACCEPTED:
         raise errors.WithdrawalClosed(call.slug)
@@ -420,7 +437,11 @@ def withdraw_application(application: Application, *, actor: Account | None = No
     application.withdrawn_at = utcnow()
     application.membership_ended_on = membership_ended_on
     db.session.flush()
-    _add_version(application, "withdrawn" if membership_ended_on is None else "membership_ended", actor)
+    if membership_ended_on is None:
+        _add_version(application, "withdrawn", actor)
+    else:  # the place it left, for the exit's correction to give back (on_exit_undone)
+        _add_version(application, "membership_ended", actor,
+                     **({"ballot_position": place} if place is not None and not application.withdrawn_after_vote else {}))
     audit.record("candidates.application.withdraw", application, actor=actor, before=before,
                  after={"status": application.status, "after_vote": application.withdrawn_after_vote}
                  | ({"membership_ended_on": membership_ended_on} if membership_ended_on else {}))
@@ -446,6 +467,53 @@ def on_membership_ended(member: Member, *, on: date, actor: Account | None = Non
         _mail_candidate(application, "candidates_membership_ended", ended_on=on)
         withdrawn.append(application)
     return withdrawn
+
+
+def withdraw_former_members(*, actor: Account | None = None) -> list[Application]:
+    """The catch-up for exits recorded before an exit withdrew candidacies (``flask candidates
+    withdraw-former-members``): what ``on_membership_ended`` would have withdrawn, for every membership
+    whose exit is in force, from the day it took effect. Safe to run twice: a withdrawn application is
+    no longer open."""
+    applicants = set(db.session.scalars(select(Application.member_id).join(Call).where(
+        Application.status.in_(_OPEN), Call.vote_opens_on > today())))
+    gone = register.exits_in_force(applicants)
+    withdrawn = []
+    for member in db.session.scalars(select(Member).where(Member.id.in_(list(gone))).order_by(Member.id)):
+        withdrawn += on_membership_ended(member, on=gone[member.id], actor=actor)
+    return withdrawn
+
+
+def on_exit_undone(member: Member, *, ended_on: date, actor: Account | None = None, **extra) -> list[Application]:
+    """Staff corrected away ``member``'s exit in force from ``ended_on`` (recorded by mistake): each
+    application that exit withdrew is given back as it was (its status, its place on a fixed ballot), and
+    the candidate is told, if nothing happened to it since (its last version is that withdrawal), its
+    call's vote has not opened, and the ballot was not fixed in between (without them). Otherwise it stays
+    withdrawn: the secretary's pages say by whom and when."""
+    now = today()
+    given_back = []
+    for application in db.session.scalars(select(Application).join(Call).where(
+            Application.member_id == member.id, Application.status == ApplicationStatus.WITHDRAWN,
+            Application.membership_ended_on == ended_on, Call.vote_opens_on > now).order_by(Application.id)):
+        withdrawal, before = db.session.scalars(select(ApplicationVersion).where(
+            ApplicationVersion.application_id == application.id)
+            .order_by(ApplicationVersion.number.desc()).limit(2)).all()  # a withdrawal follows a version at least
+        call = application.call
+        place = withdrawal.data.get("ballot_position")
+        if withdrawal.event != "membership_ended" or (
+                call.ballot_fixed_at is not None and place is None and before.status is not ApplicationStatus.DRAFT):
+            continue
+        application.status = before.status
+        application.withdrawn_at = application.membership_ended_on = None
+        if place is not None:
+            _renumber(call, application.category, back=application, at=place)
+        db.session.flush()
+        _add_version(application, "membership_restored", actor)
+        audit.record("candidates.application.restore", application, actor=actor,
+                     before={"status": ApplicationStatus.WITHDRAWN, "membership_ended_on": ended_on},
+                     after={"status": application.status, "ballot_choice": application.ballot_choice})
+        _mail_candidate(application, "candidates_membership_restored")
+        given_back.append(application)
+    return given_back
 
 
 # -- review ---------------------------------------------------------------------------------------

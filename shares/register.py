@@ -36,7 +36,7 @@ from shares.models import (ApplicationStatus, BankTransaction, Category, EntryKi
 from shares.payments import CAPITAL_PURPOSES, cancel_payment_request, create_payment_request, payable_from
 from shares.services import check_category, check_identity, identity_guarded, later_membership
 from shares.settings import min_shares, share_price_cents
-from shares.signals import membership_ended, payment_matched
+from shares.signals import exit_undone, membership_ended, payment_matched
 
 LEAVING = (EntryKind.RESIGNATION, EntryKind.EXCLUSION)
 SHARE_KINDS = (EntryKind.SUBSCRIPTION, EntryKind.TRANSFER_IN, EntryKind.TRANSFER_OUT, EntryKind.REDEMPTION,
@@ -542,6 +542,8 @@ def correct(entry: ShareEntry, *, reason: str, on: date | None = None, shares: i
     _audit("shares.register.correction", member, [correction], actor, corrects=entry.id, reason=reason, shares=shares,
            capital_cents=capital_cents, paid_cents=paid_cents, category=category,
            **({"fee_cents": fee_cents} if fee_cents else {}))
+    if entry.kind in LEAVING:
+        exit_undone.send(member, ended_on=entry.effective_on, actor=actor)
     return correction
 
 
@@ -563,12 +565,18 @@ def exit_in_force(member_id: int) -> bool:
 
 def members_gone(member_ids) -> set[int]:
     """Of ``member_ids``, those whose exit is in force: one query."""
+    return set(exits_in_force(member_ids))
+
+
+def exits_in_force(member_ids, on: date | None = None) -> dict[int, date]:
+    """Of ``member_ids``, those whose exit is in force on ``on`` (today), with the day it took effect: one
+    query. An exit a correction voided, whenever, never counts (it was recorded by mistake)."""
     member_ids = list(member_ids)
     if not member_ids:
-        return set()
-    return set(db.session.scalars(select(ShareEntry.member_id).where(
-        ShareEntry.member_id.in_(member_ids), ShareEntry.kind.in_(LEAVING), ShareEntry.effective_on <= today(),
-        ShareEntry.id.not_in(_voided_ids(member_ids))).distinct()))
+        return {}
+    return dict(db.session.execute(select(ShareEntry.member_id, func.max(ShareEntry.effective_on)).where(
+        ShareEntry.member_id.in_(member_ids), ShareEntry.kind.in_(LEAVING), ShareEntry.effective_on <= (on or today()),
+        ShareEntry.id.not_in(_voided_ids(member_ids))).group_by(ShareEntry.member_id)).all())
 
 
 def _hold_identity_again(member: Member) -> None:

@@ -16,7 +16,7 @@ from app.web import format_day
 from candidates import services
 from candidates.models import ApplicationStatus, ApplicationVersion, BallotOrder
 from shares import register
-from shares.models import Category
+from shares.models import Category, EntryKind, ShareEntry
 from tests.factories import register_version, sign_in
 
 LEFT_ON = today() - timedelta(days=1)
@@ -185,3 +185,70 @@ def test_the_former_candidate_reads_why_on_their_application(open_call, standing
     page = client.get(f"/candidates/me/{call.slug}/application")
     assert page.status_code == 200
     assert f"Withdrawn: your membership ended on {_day('en')}." in _text(page)
+
+
+def test_the_catch_up_withdraws_what_exits_recorded_before_the_rule_left_open_once(
+        app, open_call, standing_member, apply, secretary):
+    from shares.signals import membership_ended
+
+    call = open_call()
+    before_rule = _accepted(call, apply, standing_member(language="fr"), secretary)
+    undone = apply(call, standing_member())
+    stays = apply(call, standing_member())
+    voting_call = open_call(slug="board-voting")
+    voting = apply(voting_call, before_rule.member)
+    voting_call.opens_on, voting_call.closes_on = today() - timedelta(days=30), today() - timedelta(days=5)
+    voting_call.vote_opens_on = today()
+    db.session.commit()
+    # Exits recorded before the candidacies listened to them: nothing was withdrawn.
+    listeners = list(membership_ended.receivers.values())
+    membership_ended.receivers.clear()
+    try:
+        register.resign(before_rule.member, on=LEFT_ON)
+        register.resign(undone.member, on=LEFT_ON)
+        db.session.commit()
+    finally:
+        for listener in listeners:
+            membership_ended.connect(listener, weak=False)
+    register.correct(db.session.scalar(select(ShareEntry).where(
+        ShareEntry.member_id == undone.member_id, ShareEntry.kind == EntryKind.RESIGNATION)), reason="Wrong member")
+    db.session.commit()
+    assert before_rule.status is ApplicationStatus.ACCEPTED
+
+    runner = app.test_cli_runner()
+    first = runner.invoke(args=["candidates", "withdraw-former-members"])
+    assert first.exit_code == 0, first.output
+    assert first.output.startswith("1 application(s) withdrawn.")
+    assert f"member {before_rule.member.number}, call board-test" in first.output
+    db.session.expire_all()
+    assert before_rule.status is ApplicationStatus.WITHDRAWN and before_rule.membership_ended_on == LEFT_ON
+    assert undone.status is stays.status is ApplicationStatus.SUBMITTED  # the exit was corrected; a member
+    assert voting.status is ApplicationStatus.SUBMITTED  # the vote has opened: the ballot does not change
+    assert len(_mails(before_rule.member.email)) == 1
+
+    again = runner.invoke(args=["candidates", "withdraw-former-members"])
+    assert again.exit_code == 0 and again.output.startswith("0 application(s) withdrawn.")
+    assert len(_mails(before_rule.member.email)) == 1
+
+
+def test_a_candidate_on_the_ballot_who_leaves_once_the_vote_opened_stays_and_the_secretary_is_told(
+        open_call, standing_member, apply, secretary, client, login_as):
+    call = open_call()
+    leaves = _accepted(call, apply, standing_member(), secretary, published_name="Lucie Partie")
+    services.fix_ballot_order(call, BallotOrder.MANUAL, positions={leaves.id: 1}, actor=secretary,
+                              on=call.closes_on + timedelta(days=1))
+    call.opens_on, call.closes_on = today() - timedelta(days=30), today() - timedelta(days=5)
+    call.vote_opens_on = today() - timedelta(days=1)
+    db.session.commit()
+
+    register.resign(leaves.member, on=today())
+    db.session.commit()
+
+    db.session.refresh(leaves)
+    assert leaves.status is ApplicationStatus.ACCEPTED and leaves.ballot_choice == "a01"
+    login_as(secretary)
+    with force_locale("en"):
+        day = format_day(today())
+    review = _text(client.get(f"/candidates/manage/applications/{leaves.id}"))
+    assert f"Lucie Partie left the cooperative on {day} and cannot take a seat." in review
+    assert "the ballot no longer changes, so they stay on it" in review
