@@ -63,6 +63,12 @@ def left_on_ballot(application: Application) -> date | None:
     return exits_in_force([application.member_id]).get(application.member_id)
 
 
+def exit_corrected(application: Application) -> bool:
+    """An application an exit withdrew whose exit was corrected away since, and which stayed withdrawn
+    (``services.on_exit_undone``: its call had moved on)."""
+    return application.membership_ended_on is not None and not exits_in_force([application.member_id])
+
+
 def member_applications(member: Member) -> list[Application]:
     return list(db.session.scalars(select(Application).where(Application.member_id == member.id)
                                    .order_by(Application.created_at.desc())))

@@ -431,7 +431,7 @@ def _review_page(application, reject_form, correction_form, status=200, problem=
                            eligibility=services.member_eligibility(application.call, application.member,
                                                                    application=application),
                            versions=history, left_list=queries.left_published_list(application, history),
-                           left_on=queries.left_on_ballot(application),
+                           left_on=queries.left_on_ballot(application), exit_corrected=queries.exit_corrected(application),
                            reject_form=reject_form,
                            correction_form=correction_form, accept_form=ConfirmForm(prefix="accept"),
                            problem=problem, skills=dict((c.value, c.label) for c in skill_choices())), status

@@ -90,7 +90,8 @@ def test_a_sent_application_comes_back_as_sent_and_a_redated_exit_withdraws_it_a
     assert application.status is ApplicationStatus.WITHDRAWN and application.membership_ended_on == LEFT_ON
 
 
-def test_what_happened_since_keeps_the_application_withdrawn(open_call, standing_member, apply, secretary):
+def test_what_happened_since_keeps_the_application_withdrawn(open_call, standing_member, apply, secretary, client,
+                                                             login_as):
     call = open_call()
     gone = _accepted(call, apply, standing_member(), secretary)
     stays = _accepted(call, apply, standing_member(), secretary)
@@ -115,3 +116,7 @@ def test_what_happened_since_keeps_the_application_withdrawn(open_call, standing
     assert own.status is ApplicationStatus.WITHDRAWN and _events(own)[-1] == "withdrawn"
     assert stays.ballot_choice == "a01"
     assert db.session.scalar(select(AuditEntry).where(AuditEntry.action == "candidates.application.restore")) is None
+    login_as(secretary)
+    review = _text(client.get(f"/candidates/manage/applications/{gone.id}"))
+    assert "That exit was corrected since (recorded by mistake), but the application stays withdrawn" in review
+    assert "corrected since" not in _text(client.get(f"/candidates/manage/applications/{stays.id}"))
