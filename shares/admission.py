@@ -51,8 +51,8 @@ from shares.errors import (AdmittedBeforeApplying, ApplicationEnded, Application
                            ExcludedIdentity, FutureDate, IdentityInRegister, InvalidShareCount, NoOneToReadmit,
                            ReadmissionBeforeExclusion, RequestNotPayable)
 from shares.payments import cancel_payment_request, create_payment_request, qr_attachment
-from shares.services import (check_category, check_identity, create_member, identity_field, identity_guarded,
-                             identity_in_register, later_membership, rejoin_member)
+from shares.services import (IDENTITY_FIELDS, check_category, check_identity, create_member, identity_field,
+                             identity_guarded, identity_in_register, later_membership, rejoin_member, update_profile)
 from shares.settings import share_price_cents
 
 MAX_SHARES = 100
@@ -134,6 +134,11 @@ class FormerMemberAddress(Conflict):
     def __init__(self, member: Member, refusal: DomainError, left_on: date | None) -> None:
         super().__init__()
         self.member, self.refusal, self.left_on = member, refusal, left_on
+
+
+class FormerMemberNumber(FormerMemberAddress):
+    """The same, the person found by the national or enterprise number typed (with another address): their
+    money not settled (an excluded person's number is ``ExcludedIdentity``, as for anyone)."""
 
 
 class AddressOfAnotherPerson(Conflict):
@@ -367,13 +372,15 @@ def reapply_refusal(member: Member, *, readmitted: bool = False) -> DomainError 
 
 
 def apply_again(member: Member, *, shares: int, category: Category, actor: Account,
-                readmission: tuple[date, str] | None = None, details: dict | None = None) -> MembershipApplication:
+                readmission: tuple[date, str] | None = None, details: dict | None = None,
+                language: str | None = None) -> MembershipApplication:
     """An applicant whose application ended applies again, signed in: a new application for the same
     member (and account, and member number), with its payment request; the old one stays as it ended.
     A former member who resigned gets a new membership for it (a new member number, the same account):
     the register keeps the one that ended as it ended, and its money (its refund) stays its own; an
     excluded one too, once staff give the board's readmission decision (``readmission``, audited with
-    the application). Staff's New member form gives the ``details`` typed (:func:`staff_apply`).
+    the application). Staff's New member form gives the ``details`` and the ``language`` typed
+    (:func:`staff_apply`): they are recorded, as in a profile, the mails written in that language.
     Their national or enterprise number is theirs again while it is in hand, unless another membership
     took it meanwhile (``IdentityInRegister``, said without naming it). The member's lock comes first: staff
     undoing the exit at the same moment (``register.correct``) wait, or are waited for, and one is refused."""
@@ -402,7 +409,9 @@ def apply_again(member: Member, *, shares: int, category: Category, actor: Accou
             if isinstance(exc, IdentityInRegister):
                 raise
             raise JoinRaced() from None  # the same new member number given to both: sent once more
+        _said_at_the_desk(new, details, language)
         return _new_application(new, shares, category, actor, readmitted=readmitted)
+    _said_at_the_desk(member, details, language)
     numbers = {"national_number": member.national_number, "enterprise_number": member.enterprise_number}
     check_identity(numbers, except_member_id=member.id)
     if member.category is not category:
@@ -413,6 +422,17 @@ def apply_again(member: Member, *, shares: int, category: Category, actor: Accou
     with identity_guarded(numbers, except_member_id=member.id):
         db.session.flush()
     return _new_application(member, shares, category, actor, earlier=application_for(member.id))
+
+
+def _said_at_the_desk(member: Member, details: dict | None, language: str | None) -> None:
+    """Staff's New member form: the details and language typed are the person's now (``update_profile``:
+    audited, the account's language with them). A number the form leaves empty, or another kind's, is
+    not one to record."""
+    if details is None:
+        return
+    own = identity_field(member.kind)
+    typed = {f: v for f, v in details.items() if f not in IDENTITY_FIELDS or (f == own and v)}
+    update_profile(member, member.version, language or member.language, **typed)
 
 
 def readmission_refusal(member: Member) -> DomainError | None:
@@ -442,17 +462,24 @@ def record_readmission(member: Member, *, decided_on: date, reference: str, acto
 
 def staff_apply(*, email: str, kind: MemberKind, category: Category, shares: int, language: str, actor: Account,
                 readmission: tuple[date, str] | None = None, **fields) -> MembershipApplication:
-    """Staff's New member form: a new applicant (:func:`apply`); or, the address being the account of a
-    person whose membership ended, that person applying again as on their own form (:func:`apply_again`:
-    a new membership, a new member number, the same account), with the name and address typed. What
-    their own form refuses is said to staff with whose address it is (``FormerMemberAddress``); a kind
-    or a number that is not theirs too (``AddressOfAnotherPerson``): the account is that person's."""
+    """Staff's New member form: a new applicant (:func:`apply`); or, the address or the national or
+    enterprise number being that of a person with an account who may apply again (:func:`reapply_refusal`,
+    the rule of their own form: their membership ended, or their application was refused or withdrawn),
+    that person applying again as on their own form (:func:`apply_again`, the same account), with the
+    details and language typed. Found by their number, the account keeps its own address: a typed address
+    never takes over an account. What their own form refuses is said to staff with whose address
+    (``FormerMemberAddress``) or number (``FormerMemberNumber``) it is; with their address, a kind or a
+    number that is not theirs too (``AddressOfAnotherPerson``): the account is that person's."""
     from app.auth.services import find_account
     from shares.queries import member_for_account
 
     account = find_account(email)
-    former = member_for_account(account.id) if account is not None else None
-    if former is None or register.holding(former).left is None:  # an address in use: DuplicateEmail
+    former = member_for_account(account.id) if account is not None else _person_with(kind, fields)
+    refusal = reapply_refusal(former, readmitted=readmission is not None) if former is not None else None
+    if former is None or isinstance(refusal, (NothingToApplyFor, ApplicationOpen)) \
+            or (account is None and isinstance(refusal, MembershipEnded)):
+        # an address in use (DuplicateEmail), a number held (IdentityInRegister) or an excluded person's
+        # (ExcludedIdentity): said as for anyone
         return apply(email=email, kind=kind, category=category, shares=shares, language=language, actor=actor,
                      readmission=readmission, **fields)
     number = identity_field(kind)
@@ -462,11 +489,25 @@ def staff_apply(*, email: str, kind: MemberKind, category: Category, shares: int
     _check_shares(shares)
     try:
         return apply_again(former, shares=shares, category=category, actor=actor, readmission=readmission,
-                           details=fields)
+                           details=fields, language=language)
     except (MembershipEnded, EarlierMoneyPending) as exc:
-        raise FormerMemberAddress(former, exc, register.holding(former).left_on) from None
+        said = FormerMemberAddress if account is not None else FormerMemberNumber
+        raise said(former, exc, register.holding(former).left_on) from None
     except (ApplicationOpen, NothingToApplyFor):  # applied again meanwhile (their own form, another tab)
-        raise DuplicateEmail() from None
+        raise DuplicateEmail() if account is not None else IdentityInRegister(former) from None
+
+
+def _person_with(kind: MemberKind, fields: dict) -> Member | None:
+    """The current membership of the account whose national or enterprise number was typed (the latest
+    membership that has it), or None."""
+    from shares.queries import member_for_account
+
+    column = getattr(Member, identity_field(kind))
+    typed = fields.get(identity_field(kind)) or None
+    account_id = db.session.scalar(select(Member.account_id).where(column == typed).order_by(Member.id.desc())
+                                   .limit(1)) if typed else None
+    member = member_for_account(account_id) if account_id is not None else None
+    return member if member is not None and getattr(member, identity_field(kind)) == typed else None
 
 
 def application_for(member_id: int) -> MembershipApplication | None:

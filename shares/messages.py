@@ -169,6 +169,11 @@ register_messages({
            "its money is not settled yet (the refund of their shares, money kept beyond what was due, or a payment "
            "partly made): they can apply again once it is. Settle it first from their page in the register.",
            name=exc.member.name, number=exc.member.number, date=format_day(exc.left_on))),
+    admission.FormerMemberNumber: lambda exc: str(_l(
+        "This number is that of %(name)s (member %(number)s), whose membership ended on %(date)s, and its money is "
+        "not settled yet (the refund of their shares, money kept beyond what was due, or a payment partly made): "
+        "they can apply again once it is. Settle it first from their page in the register.",
+        name=exc.member.name, number=exc.member.number, date=format_day(exc.left_on))),
     admission.AddressOfAnotherPerson: lambda exc: str(_l(
         "This e-mail address is that of %(name)s (member %(number)s), whose membership ended, but the kind of member "
         "or the national or enterprise number typed is not theirs: with this address, a new membership is theirs. "

@@ -104,14 +104,14 @@ def later_membership(member_id: int) -> Member | None:
 def rejoin_member(earlier: Member, category: Category, *, actor: Account | None = None,
                   details: dict | None = None) -> Member:
     """A new membership (a new member number) for the person of ``earlier``, whose membership ended:
-    the same account and details (``details`` given by staff replace them, but for a national or
-    enterprise number the register has: the person's). One follows each (the unique
+    the same account and details (``details`` given by staff replace them all, an IBAN the form does not
+    ask included, but for a national or enterprise number the register has: the person's). One follows each (the unique
     ``earlier_member_id``: a second at the same moment raises IntegrityError); their number is refused
     if another membership holds it."""
     check_category(earlier.kind, category)
     fields = {f: getattr(earlier, f) for f in PROFILE_FIELDS}
-    fields.update({f: value for f, value in (details or {}).items()
-                   if f in PROFILE_FIELDS and not (f in IDENTITY_FIELDS and fields[f])})
+    if details is not None:  # staff's form: what the person says at the desk, no account number it did not ask
+        fields.update({f: details.get(f) for f in PROFILE_FIELDS if not (f in IDENTITY_FIELDS and fields[f])})
     check_identity(fields)
     member = Member(account=earlier.account, kind=earlier.kind, category=category, number=next_member_number(),
                     earlier_member_id=earlier.id, **fields)

@@ -93,13 +93,22 @@ def staff_new_member():
                                               category=Category(form.category.data), shares=form.shares.data,
                                               language=form.language.data, actor=_actor(),
                                               readmission=form.readmission(), **application_fields(form))
+                admission.mail_application(application, sign_in_link=False)
         except DomainError as exc:
             application_refused(form, exc, staff=True)
             return render_template("shares/member_new.html", form=form), exc.status
-        number = application.member.number
+        member = application.member
+        number = member.number
         flash(_("Member %(number)s created. They are admitted once their shares are paid and the admission is "
                 "decided.", number=number) if admission.admission_mode() == "decision" else
               _("Member %(number)s created. They are admitted once their shares are paid.", number=number), "success")
+        if member.email != form.email.data.strip().lower():  # found by their number: the account keeps its address
+            flash(_("This number is that of %(name)s, who has an account: the new membership is theirs, under their "
+                    "address %(email)s. The address typed, %(typed)s, was not recorded: if it is theirs now, change "
+                    "it with Contact details.", name=member.name, email=member.email, typed=form.email.data.strip()),
+                  "info")
+        flash(_("What to pay, with the structured communication %(reference)s and the QR code, was sent to %(email)s.",
+                reference=application.payment_request.formatted_reference, email=member.email), "success")
         return redirect(url_for("shares.member_detail", member_id=application.member_id))
     return render_template("shares/member_new.html", form=form), 400 if form.errors else 200
 

@@ -39,7 +39,7 @@ def application_refused(form, exc: DomainError, staff: bool = False) -> None:
     """Where an application's refusal is said: beside the national or enterprise number another
     membership holds, beside the e-mail address another account uses, else beside the shares. To
     staff, an address in use is said of the account, not as advice to the applicant."""
-    if isinstance(exc, errors.IdentityInRegister):
+    if isinstance(exc, (errors.IdentityInRegister, admission.FormerMemberNumber)):
         field = form.enterprise_number if form.kind.data == "legal" else form.national_number
     else:
         field = form.email if exc.status == 409 else form.shares

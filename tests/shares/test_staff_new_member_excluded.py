@@ -19,6 +19,7 @@ from app.web import format_day
 from shares.models import Member, MembershipApplication
 from shares.register import exclude, resign
 from tests.factories import give_paid_share, sign_in
+from tests.shares.test_staff_new_member_former import _settle
 
 FORM = {"kind": "natural", "first_name": "Xavier", "last_name": "Exclu", "email": "xavier.new@example.be",
         "street": "Rue Haute 1", "postcode": "1000", "city": "Bruxelles", "country": "BE", "language": "fr",
@@ -85,8 +86,10 @@ def test_an_excluded_company_s_enterprise_number_is_refused_beside_it(client, lo
     assert "has this number and was excluded on" in _words(refused) and _counts() == before
 
 
-def test_with_the_board_s_readmission_decision_staff_record_the_new_membership(client, login_as, make_member):
-    excluded = _former(make_member, national_number="85073003328")
+def test_with_the_board_s_readmission_decision_staff_record_the_new_membership(client, login_as, make_member,
+                                                                              make_staff):
+    excluded = _former(make_member, national_number="85073003328", iban="BE62510007547061")
+    _settle(excluded, make_staff())  # the old membership's money settled first, as for their own Apply again
     login_as("staff")
     before = _counts()
     half = client.post("/staff/members/new", data=FORM | {"readmission_on": today().isoformat()})
@@ -104,17 +107,29 @@ def test_with_the_board_s_readmission_decision_staff_record_the_new_membership(c
     readmitted = db.session.scalar(select(Member).where(Member.national_number == "85073003328",
                                                         Member.id != excluded.id))
     assert readmitted is not None and readmitted.number != excluded.number and readmitted.holds_identity
+    # found by their number: a new membership of their own account, which keeps its address
+    assert readmitted.account_id == excluded.account_id and readmitted.earlier_member_id == excluded.id
+    assert readmitted.email == excluded.email != FORM["email"] and _counts()[2] == before[2]
     submit = db.session.scalar(select(AuditEntry).where(AuditEntry.action == "shares.application.submit"))
     assert submit.after["excluded"] == excluded.number and submit.after["board_reference"] == "CA-12"
     assert submit.after["board_decision_on"] == today().isoformat()
 
 
-def test_a_resigned_person_s_number_is_taken_by_staff_as_before(client, login_as, make_member):
-    _former(make_member, "resigned", national_number="85073003328")
+def test_a_resigned_person_s_number_comes_back_with_their_account_once_the_money_is_settled(client, login_as,
+                                                                                             make_member, make_staff):
+    resigned = _former(make_member, "resigned", national_number="85073003328", iban="BE62510007547061")
+    keeper = make_staff()
     login_as("staff")
     before = _counts()
+    pending = client.post("/staff/members/new", data=FORM)
+    assert pending.status_code == 409 and 'id="national_number-error"' in pending.get_data(as_text=True)
+    assert (f"This number is that of Xavier Exclu (member {resigned.number}), whose membership ended on"
+            in _words(pending)) and "its money is not settled yet" in _words(pending)
+    assert _counts() == before
+    _settle(resigned, keeper)
     stray = client.post("/staff/members/new", data=FORM | {"readmission_on": today().isoformat(),
                                                           "readmission_reference": "CA-12"})
-    assert stray.status_code == 422 and "No excluded person has this number" in _words(stray)  # not dropped unsaid
+    assert stray.status_code == 422 and "This person was not excluded" in _words(stray)  # not dropped unsaid
     assert _counts() == before
     assert client.post("/staff/members/new", data=FORM).status_code == 302
+    assert _counts() == (before[0] + 1, before[1] + 1, before[2])  # no second account

@@ -1,0 +1,127 @@
+"""Staff's New member form records what the person says at the desk: the language their mails are written in,
+no IBAN from a membership that ended; an applicant whose application was refused or withdrawn is entered
+again with their address (``admission.reapply_refusal``, the rule of their own Apply again); a person
+found by their national number comes back with their own account, which keeps its address; and the person
+gets the application mail with the structured communication and the payment QR code, as on /join."""
+from __future__ import annotations
+
+import pytest
+from sqlalchemy import func, select
+
+from app.clock import today
+from app.extensions import db
+from app.models import Account
+from shares import admission
+from shares.models import ApplicationStatus, Member, MembershipApplication
+from shares.queries import member_for_account
+from tests.factories import make_account
+from tests.shares.test_rejoining import NUMBER, _resigned
+from tests.shares.test_staff_new_member_former import FORM, _settle, _words
+
+
+def _accounts() -> int:
+    return db.session.scalar(select(func.count()).select_from(Account))
+
+
+def _payment_mail(outbox, address: str):
+    [mail] = [m for m in outbox(address) if m.attachments]
+    return mail
+
+
+def test_a_new_person_entered_by_staff_gets_the_payment_mail_with_the_qr_code(client, login_as, outbox):
+    login_as("staff")
+    done = client.post("/staff/members/new", data=FORM | {"email": "nouveau@example.be", "language": "nl"})
+    assert done.status_code == 302
+    request = db.session.scalars(select(MembershipApplication)).one().payment_request
+    mail = _payment_mail(outbox, "nouveau@example.be")
+    assert mail.language == "nl" and request.formatted_reference in mail.body_text and "60,00 €" in mail.body_text
+    [qr] = mail.attachments
+    assert qr.mimetype == "image/png" and qr.filename == f"betaal-qr-code-{request.reference}.png"
+    page = _words(client.get(done.location))
+    assert f"with the structured communication {request.formatted_reference} and the QR code, was sent to " \
+           "nouveau@example.be" in page
+
+
+def test_a_former_member_s_mails_are_in_the_language_typed_and_no_old_iban_is_carried(client, login_as, make_member,
+                                                                                      make_staff, outbox):
+    old = _resigned(make_member, first_name="Bernard", last_name="Retour")  # English, an IBAN
+    _settle(old, make_staff())
+    login_as("staff")
+    assert client.post("/staff/members/new", data=FORM | {"language": "nl"}).status_code == 302
+    db.session.expire_all()
+    new = member_for_account(old.account_id)
+    assert new.id != old.id and new.account.language == "nl" and new.iban is None
+    assert old.iban == "BE62510007547061"  # the membership that ended keeps its own
+    mail = _payment_mail(outbox, "back@example.be")
+    assert mail.language == "nl" and admission.application_for(new.id).payment_request.formatted_reference \
+        in mail.body_text
+
+
+@pytest.mark.parametrize("ending", ["refuse", "withdraw"])
+def test_an_applicant_whose_application_ended_is_entered_again_with_their_address(client, login_as, make_member,
+                                                                                  outbox, ending):
+    applicant = make_member(email="back@example.be", first_name="Bernard", last_name="Retour",
+                            national_number=NUMBER, street="Rue Vieille 1")
+    first = admission._new_application(applicant, 1, applicant.category, None)
+    if ending == "refuse":
+        admission.decide(first, admit=False, decision_on=today(), decision_reference="CA-3", actor=make_account())
+    else:
+        admission.withdraw(first)
+    db.session.commit()
+    login_as("staff")
+    accounts, members = _accounts(), db.session.scalar(select(func.count()).select_from(Member))
+    done = client.post("/staff/members/new", data=FORM | {"language": "nl"})
+    assert done.status_code == 302 and done.location == f"/staff/members/{applicant.id}"
+    db.session.expire_all()
+    application = admission.application_for(applicant.id)
+    assert application.id != first.id and application.status is ApplicationStatus.AWAITING_PAYMENT
+    assert application.shares == 2 and application.payment_request.amount_cents == 6000
+    assert (applicant.street, applicant.city, applicant.account.language, applicant.holds_identity) == (
+        "Rue Neuve 5", "Liège", "nl", True)
+    assert (_accounts(), db.session.scalar(select(func.count()).select_from(Member))) == (accounts, members)
+    assert _payment_mail(outbox, "back@example.be").language == "nl"
+    # Waiting now: sent again, the address is another account's, as for any applicant waiting.
+    again = client.post("/staff/members/new", data=FORM)
+    assert again.status_code == 409 and "Another account already uses this e-mail address" in _words(again)
+
+
+def test_a_former_member_found_by_their_number_comes_back_with_their_account_and_its_address(
+        client, login_as, make_member, make_staff, outbox):
+    old = _resigned(make_member, first_name="Bernard", last_name="Retour")
+    keeper = make_staff()
+    login_as("staff")
+    accounts = _accounts()
+    typed = FORM | {"email": "bernard.new@example.be"}
+
+    pending = client.post("/staff/members/new", data=typed)
+    assert pending.status_code == 409 and 'id="national_number-error"' in pending.get_data(as_text=True)
+    assert (f"This number is that of Bernard Retour (member {old.number}), whose membership ended on"
+            in _words(pending)) and "its money is not settled yet" in _words(pending)
+    assert _accounts() == accounts and db.session.scalar(select(func.count()).select_from(MembershipApplication)) == 0
+
+    _settle(old, keeper)
+    done = client.post("/staff/members/new", data=typed)
+    assert done.status_code == 302
+    db.session.expire_all()
+    new = member_for_account(old.account_id)
+    assert new.id != old.id and new.earlier_member_id == old.id and _accounts() == accounts
+    assert new.email == "back@example.be" and new.account.language == "fr"
+    assert not outbox("bernard.new@example.be")  # a typed address takes over no account
+    assert _payment_mail(outbox, "back@example.be")
+    page = _words(client.get(done.location))
+    assert ("This number is that of Bernard Retour, who has an account: the new membership is theirs, under their "
+            "address back@example.be. The address typed, bernard.new@example.be, was not recorded") in page
+
+
+def test_a_member_s_number_with_another_address_is_still_refused(client, login_as, make_member):
+    from tests.factories import give_paid_share
+
+    member = make_member(email="here@example.be", national_number=NUMBER, first_name="Anne", last_name="Là")
+    give_paid_share(member)
+    db.session.commit()
+    login_as("staff")
+    accounts = _accounts()
+    refused = client.post("/staff/members/new", data=FORM | {"email": "other@example.be"})
+    assert refused.status_code == 409 and 'id="national_number-error"' in refused.get_data(as_text=True)
+    assert f"Anne Là (member {member.number}) already has this number" in _words(refused)
+    assert _accounts() == accounts and member_for_account(member.account_id).id == member.id
