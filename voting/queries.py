@@ -56,12 +56,18 @@ def progress_stamp(election: Election) -> str:
     return f"{election.state.value}.{keys}.{last or 0}"
 
 
-def voter_status(member_id: int) -> dict[int, bool]:
-    """The elections in which the member holds a credential still valid, and whether a ballot of it counts."""
+def voter_status(account_id: int) -> dict[int, bool]:
+    """The elections in which the account's member who votes there (:func:`voter_contact`'s: the membership
+    a credential of it was delivered to, the newest if several; a former member who applied again votes
+    through the one the record date found) holds a credential still valid, and whether a ballot of it counts."""
     counted = select(CastBallot.id).where(CastBallot.credential_id == Credential.id,
                                           CastBallot.superseded_by_tracker.is_(None)).exists()
-    return dict(db.session.execute(select(Credential.election_id, counted).where(
-        Credential.member_id == member_id, Credential.revoked_at.is_(None))).all())
+    rows = db.session.execute(select(Credential.election_id, Credential.member_id, Credential.revoked_at.is_(None),
+                                     counted).join(Member, Member.id == Credential.member_id)
+                              .where(Member.account_id == account_id).order_by(Credential.member_id)).all()
+    voter = {election_id: member_id for election_id, member_id, _, _ in rows}  # the newest membership last
+    return {election_id: counts for election_id, member_id, valid, counts in rows
+            if valid and member_id == voter[election_id]}
 
 
 def trustee_for(election: Election, trustee_id: str) -> Trustee:

@@ -13,7 +13,6 @@ from sqlalchemy import or_, select
 from app.extensions import db
 from app.models import Role
 from app.registry import Task
-from shares.queries import member_for_account
 from voting import queries, services, texts
 from voting.models import Election, ElectionState, Trustee
 from voting.permissions import can_manage_election
@@ -67,8 +66,7 @@ def vote_task(title: str, slug: str, voted: bool, due: date | None = None) -> Ta
 
 def voter_tasks(user) -> list[Task]:
     """The vote of each open election of its own that delivered the member a credential."""
-    member = member_for_account(user.id)
-    status = queries.voter_status(member.id) if member is not None else {}  # election id -> a ballot counts
+    status = queries.voter_status(user.id)  # election id -> a ballot counts
     if not status:
         return []
     elections = db.session.scalars(select(Election).where(

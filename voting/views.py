@@ -18,7 +18,6 @@ from app.errors import error_message, register_messages
 from app.jobs import public_url
 from app.uow import unit_of_work
 from app.web import query_int, render
-from shares import queries as share_queries
 from voting import errors, queries, reasons, services, texts, verifier_file
 from voting.crypto.ballot import ballot_tracker
 from voting.crypto.encoding import EncodingError, strict_loads
@@ -125,9 +124,8 @@ def _json_body() -> Any:
 
 @bp.route("/")
 def index():
-    member = share_queries.member_for_account(current_user.id) if current_user.is_authenticated else None
     return render("voting/index.html", elections=queries.elections(),
-                  mine=queries.voter_status(member.id) if member is not None else {})
+                  mine=queries.voter_status(current_user.id) if current_user.is_authenticated else {})
 
 
 @bp.route("/<slug>/board")

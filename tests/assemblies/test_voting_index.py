@@ -62,3 +62,32 @@ def test_the_scrutineer_page_watches_while_it_waits(client, world):
     page = client.get(f"/voting/{trustee.election.slug}/scrutineer").get_data(as_text=True)
     # Key generation: the page's live part asks again, waiting on the others.
     assert 'id="scrutineer-watch"' in page and f"/voting/{trustee.election.slug}/scrutineer?shown=" in page
+
+
+def test_a_member_who_left_and_rejoined_sees_the_vote_of_the_membership_in_the_electorate(client, world):
+    """The list agrees with the assembly's pages (assemblies.queries.member_in): the account's new membership,
+    outside this electorate, does not hide the vote of the earlier one the record date found."""
+    from app.clock import today
+    from assemblies import queries as assembly_queries
+    from shares import register
+    from shares.models import Category
+    from shares.queries import member_for_account
+    from shares.services import rejoin_member
+
+    services.convene(world.assembly)
+    services.open_vote(world.assembly)
+    old = world.members[0]
+    register.resign(old, on=today())  # after the record date: still an elector
+    new = rejoin_member(old, Category.A)
+    db.session.commit()
+    assert member_for_account(old.account_id).id == new.id
+    assert assembly_queries.member_in(world.assembly, old.account_id).id == old.id
+    sign_in(client, old.account)
+    page = client.get("/voting/", headers={"Accept-Language": "en"}).get_data(as_text=True)
+    assert "You can vote: your voting link is in the mail" in page and "You have voted" not in page
+    mine = list(db.session.scalars(select(Elector).where(Elector.assembly_id == world.assembly.id,
+                                                         Elector.member_id == old.id)))
+    cast_for(world.assembly, mine, world.rng)
+    db.session.commit()
+    page = client.get("/voting/", headers={"Accept-Language": "en"}).get_data(as_text=True)
+    assert "You have voted: your ballot counts." in page and "You can vote" not in page
