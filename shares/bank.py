@@ -333,6 +333,10 @@ def _classify_rejoined(tx: BankTransaction, request: PaymentRequest, later: Paym
     hand)."""
     if later is not None and later.due_cents == tx.amount_cents and first_day <= tx.booking_date <= today():
         _classify(tx, later, first_day)
+        # Not the request the communication names: the audit log says which it paid, and why.
+        audit.record("shares.bank_payment.match_rejoined", tx,
+                     after={"status": tx.match_status, "reference": request.reference, "request": later.reference,
+                            "earlier_member": request.member.number, "member": later.member.number})
     else:
         tx.payment_request_id, tx.why = request.id, "rejoined"
 

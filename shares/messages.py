@@ -262,6 +262,8 @@ register_action_labels({
     "shares.statement.import": _l("Bank statement imported"),
     "shares.bank_payment.set_aside": _l("Bank payment set aside"),
     "shares.bank_payment.match_by_hand": _l("Bank payment matched by hand"),
+    "shares.bank_payment.match_rejoined": _l("Bank payment naming a membership that ended, paid into the person's "
+                                             "new membership's request"),
     "shares.bank_payment.returned": _l("Bank payment returned: taken out of its request"),
     "shares.application.submit": _l("Application to become a member"),
     "shares.application.paid": _l("Membership application paid, waiting for a decision"),
@@ -352,7 +354,7 @@ register_value_words("shares_member_request", {
     "status": {"pending": _l("waiting for staff"), "approved": _l("approved"), "refused": _l("refused"),
                "withdrawn": _l("withdrawn by the member")}})
 register_value_words("shares_surplus", {**_REFERENCES, "kind": REFUND_WHY_WORDS})
-register_value_words("shares_bank_transaction", {"why": WHY_WORDS, "status": {
+register_value_words("shares_bank_transaction", {**_REFERENCES, "why": WHY_WORDS, "status": {
     "matched": _l("Paid into the request"), "partial": _l("Partial payment"), "overpaid": _l("Overpayment"),
     "unknown": _l("Waiting for staff"), "ignored": _l("Set aside"), "returned": _l("Payment returned")}})
 register_value_words("shares_bank_statement_import", {

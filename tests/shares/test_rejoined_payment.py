@@ -5,6 +5,7 @@ settled; otherwise it waits for staff with the reason ("rejoined"), who pay the 
 put the money on the old membership's refund list. Amounts to the cent on both members' pages."""
 from __future__ import annotations
 
+import html
 import re
 from datetime import timedelta
 
@@ -83,6 +84,13 @@ def test_the_old_communication_pays_the_new_membership_s_request_when_it_is_exac
     assert _after_exit(old.id) == [] and surplus.money_unsettled(old.id) is False
 
     login_as("staff")
+    # The audit log says which request the payment paid instead of the one it names, in words.
+    audit_page = html.unescape(_text(client.get("/staff/audit?object_type=shares_bank_transaction")))
+    assert "Bank payment naming a membership that ended, paid into the person's new membership's request" in audit_page
+    assert (f"Structured communication: {old_request.formatted_reference}" in audit_page
+            and f"Payment request: {request.formatted_reference}" in audit_page)
+    assert (f"Earlier member number: {old.number}" in audit_page and f"Member number: {new.number}" in audit_page
+            and "Paid into the request" in audit_page)
     new_page = _text(client.get(f"/staff/members/{new.id}"))
     assert "Shares today 2 Capital subscribed 60.00 € Capital paid 60.00 €" in new_page
     assert f"Subscription of 2 shares {request.formatted_reference} 60.00 € 60.00 € 0.00 € Paid" in new_page
