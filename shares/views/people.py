@@ -105,7 +105,7 @@ def staff_new_member():
         if member.email != form.email.data.strip().lower():  # found by their number: the account keeps its address
             flash(_("This number is that of %(name)s, who has an account: the new membership is theirs, under their "
                     "address %(email)s. The address typed, %(typed)s, was not recorded: if it is theirs now, change "
-                    "it with Contact details.", name=member.name, email=member.email, typed=form.email.data.strip()),
+                    "it with Edit e-mail and address below.", name=member.name, email=member.email, typed=form.email.data.strip()),
                   "info")
         flash(_("What to pay, with the structured communication %(reference)s and the QR code, was sent to %(email)s.",
                 reference=application.payment_request.formatted_reference, email=member.email), "success")

@@ -110,7 +110,8 @@ def test_a_former_member_found_by_their_number_comes_back_with_their_account_and
     assert _payment_mail(outbox, "back@example.be")
     page = _words(client.get(done.location))
     assert ("This number is that of Bernard Retour, who has an account: the new membership is theirs, under their "
-            "address back@example.be. The address typed, bernard.new@example.be, was not recorded") in page
+            "address back@example.be. The address typed, bernard.new@example.be, was not recorded: if it is theirs "
+            "now, change it with Edit e-mail and address below.") in page
 
 
 def test_a_member_s_number_with_another_address_is_still_refused(client, login_as, make_member):
