@@ -499,7 +499,8 @@ def staff_apply(*, email: str, kind: MemberKind, category: Category, shares: int
 
 def _person_with(kind: MemberKind, fields: dict) -> Member | None:
     """The current membership of the account whose national or enterprise number was typed (the latest
-    membership that has it), or None."""
+    membership that has it), when it is a membership that ended, or None. An applicant never admitted is
+    not found so: nobody checked that their number was theirs (it may be why they were refused)."""
     from shares.queries import member_for_account
 
     column = getattr(Member, identity_field(kind))
@@ -507,7 +508,9 @@ def _person_with(kind: MemberKind, fields: dict) -> Member | None:
     account_id = db.session.scalar(select(Member.account_id).where(column == typed).order_by(Member.id.desc())
                                    .limit(1)) if typed else None
     member = member_for_account(account_id) if account_id is not None else None
-    return member if member is not None and getattr(member, identity_field(kind)) == typed else None
+    if member is None or getattr(member, identity_field(kind)) != typed or register.holding(member).left is None:
+        return None
+    return member
 
 
 def application_for(member_id: int) -> MembershipApplication | None:

@@ -126,3 +126,18 @@ def test_a_member_s_number_with_another_address_is_still_refused(client, login_a
     assert refused.status_code == 409 and 'id="national_number-error"' in refused.get_data(as_text=True)
     assert f"Anne Là (member {member.number}) already has this number" in _words(refused)
     assert _accounts() == accounts and member_for_account(member.account_id).id == member.id
+
+
+def test_a_refused_applicant_s_number_with_another_address_is_a_new_account(client, login_as, make_member, outbox):
+    """Never admitted, nobody checked the number was theirs (it may be why they were refused): their account is
+    not taken for it; the person typed gets their own, as on /join with another address."""
+    applicant = make_member(email="first@example.be", national_number=NUMBER)
+    first = admission._new_application(applicant, 1, applicant.category, None)
+    admission.decide(first, admit=False, decision_on=today(), decision_reference="CA-3", actor=make_account())
+    db.session.commit()
+    login_as("staff")
+    accounts = _accounts()
+    assert client.post("/staff/members/new", data=FORM | {"email": "other@example.be"}).status_code == 302
+    new = db.session.scalars(select(Member).where(Member.national_number == NUMBER, Member.id != applicant.id)).one()
+    assert new.email == "other@example.be" and new.account_id != applicant.account_id and _accounts() == accounts + 1
+    assert not [m for m in outbox("first@example.be") if m.attachments]
