@@ -33,6 +33,7 @@ from app.mail import queue_mail
 from app.progress import progress
 from app.uow import savepoint
 from shares import payments
+from shares.errors import PaymentConflict
 from shares.labels import coop_iban_text
 from shares.models import (EntryKind, Member, PaymentPurpose, PaymentRequest, PaymentStatus, RenewalNotice,
                            RenewalStage, ShareEntry)
@@ -80,10 +81,8 @@ class _Plan:
 def _plan(year: int, now: datetime, reminder_days: tuple[int, ...]) -> tuple[int, list[_Plan]]:
     """Who gets which letter today: a handful of queries whatever the number of members."""
     today = now.astimezone(BRUSSELS).date()
-    year_start = date(year, 1, 1)
     facts = register_facts(today)
-    due = sorted(mid for mid, f in facts.items()
-                 if is_current_member(f) and f.first_paid_on is not None and f.first_paid_on < year_start)
+    due = sorted(mid for mid, f in facts.items() if is_current_member(f) and f.owes_renewal(year))
     requests = {row.member_id: row for row in db.session.execute(
         select(PaymentRequest.member_id, PaymentRequest.id, PaymentRequest.status)
         .where(PaymentRequest.purpose == PaymentPurpose.RENEWAL, PaymentRequest.year == year))}
@@ -114,17 +113,22 @@ def _plan(year: int, now: datetime, reminder_days: tuple[int, ...]) -> tuple[int
     return unpaid, plans
 
 
-def _send(member: Member, plan: _Plan, year: int, now: datetime, amount_cents: int) -> bool:
-    """One letter in a savepoint; False when another run inserted it first."""
+def _send(member: Member, plan: _Plan, year: int, now: datetime) -> bool | None:
+    """One letter in a savepoint; False when another run inserted it first, None when a credit the renewal
+    took over paid it (no letter)."""
     try:
         with savepoint():
             notice = RenewalNotice(member_id=member.id, year=year, stage=plan.stage, sent_at=now)
             db.session.add(notice)
             db.session.flush()  # the unique (member, year, stage) decides who sends it
             if plan.request_id is None:
-                request = payments.create_payment_request(member, PaymentPurpose.RENEWAL, amount_cents, year=year)
+                request = renewal_request(member, year)
             else:
                 request = db.session.get(PaymentRequest, plan.request_id)
+            if request.status is PaymentStatus.PAID:  # a credit it took over paid it: there is nothing to ask
+                db.session.delete(notice)
+                db.session.flush()
+                return None
             notice.payment_request_id = request.id
             qr = payments.qr_attachment(request, request.asked_cents, member.language)
             queue_mail(member.email, member.language, MAIL_TEMPLATES[plan.stage],
@@ -135,7 +139,7 @@ def _send(member: Member, plan: _Plan, year: int, now: datetime, amount_cents: i
                        coop_name=current_app.config.get("COOP_NAME", ""),
                        requested_on=brussels_day(plan.requested_at or now), lapse_on=lapse_date(now, plan.stage))
             db.session.flush()
-    except IntegrityError:
+    except (IntegrityError, PaymentConflict):
         return False
     return True
 
@@ -160,7 +164,6 @@ def run_campaign(year: int, now: datetime | None = None, reminder_days: tuple[in
     """Send today's renewal letters for ``year``. Commits every ``batch`` members (it is a job)."""
     now = now or utcnow()
     reminder_days = tuple(reminder_days or config("RENEWAL_REMINDER_DAYS"))
-    amount = renewal_amount_cents()
     result = CampaignResult(year=year)
     result.due, plans = _plan(year, now, reminder_days)
     # Mail templates need a request context (for context processors); a job has none of its own.
@@ -174,12 +177,13 @@ def run_campaign(year: int, now: datetime | None = None, reminder_days: tuple[in
                     db.session.commit()  # job: commits every `batch` members, so a long run keeps what it sent
                 ids = [p.member_id for p in plans[i:i + batch]]
                 members = {m.id: m for m in db.session.scalars(select(Member).where(Member.id.in_(ids)))}
-            if _send(members[plan.member_id], plan, year, now, amount):
+            sent = _send(members[plan.member_id], plan, year, now)
+            if sent:
                 if plan.stage is RenewalStage.REQUEST:
                     result.requested += 1
                 else:
                     result.reminded[plan.stage] += 1
-            else:
+            elif sent is False:
                 result.already_done += 1
         db.session.commit()  # job: the last batch
     return result
@@ -291,6 +295,36 @@ def renewal_request_for(member_id: int, year: int) -> PaymentRequest | None:
     return db.session.scalar(select(PaymentRequest).where(
         PaymentRequest.member_id == member_id, PaymentRequest.purpose == PaymentPurpose.RENEWAL,
         PaymentRequest.year == year))
+
+
+def renewal_request(member: Member, year: int, *, actor=None) -> PaymentRequest:
+    """The renewal of ``year`` asked of ``member`` (the campaign's letter, a credit towards it): the one made
+    already, else a new one. Made new, it is the renewal due, so it consumes money credited to an earlier
+    renewal the member never owed (credited before their admission, or in the year they joined: no
+    campaign writes to them for it, and the credit would stay one): that renewal becomes this year's, with
+    its money and its communication, audited."""
+    request = renewal_request_for(member.id, year)
+    if request is not None:
+        return request
+    unowed = db.session.scalar(select(PaymentRequest).where(
+        PaymentRequest.member_id == member.id, PaymentRequest.purpose == PaymentPurpose.RENEWAL,
+        PaymentRequest.year < year, PaymentRequest.paid_cents > 0, PaymentRequest.status != PaymentStatus.CANCELLED)
+        .order_by(PaymentRequest.year.desc()).limit(1))
+    facts = register_facts(brussels_day(utcnow()), [member.id]).get(member.id) if unowed is not None else None
+    if unowed is None or (facts is not None and facts.owes_renewal(unowed.year)):
+        return payments.create_payment_request(member, PaymentPurpose.RENEWAL, renewal_amount_cents(), year=year,
+                                               actor=actor)
+    before = unowed.year
+    moved = db.session.execute(  # on the year read: a campaign moving it at the same moment wins
+        update(PaymentRequest).where(PaymentRequest.id == unowed.id, PaymentRequest.year == before)
+        .values(year=year).execution_options(synchronize_session=False))
+    if moved.rowcount != 1:
+        raise PaymentConflict()
+    db.session.refresh(unowed)
+    audit.record("shares.renewal.credit_moved", unowed, actor=actor,
+                 before={"year": before}, after={"year": year, "paid_cents": unowed.paid_cents,
+                                                 "due_cents": unowed.due_cents, "reference": unowed.reference})
+    return unowed
 
 
 # ------------------------------------------------------------------------------------------------
@@ -466,7 +500,7 @@ def load_demo_renewals(ctx) -> None:
         facts = register_facts(date(year, 2, 1))
         for member in members:
             f = facts.get(member.id)
-            if f and is_current_member(f) and f.first_paid_on < date(year, 1, 1) and rng.random() < 0.93:
+            if f and is_current_member(f) and f.owes_renewal(year) and rng.random() < 0.93:
                 request = payments.create_payment_request(member, PaymentPurpose.RENEWAL, amount, year=year)
                 request.created_at = datetime(year, 1, 5, 9, tzinfo=BRUSSELS)  # asked then, not today
                 _demo_pay(request, date(year, 1, 10) + timedelta(days=rng.randint(0, 60)))

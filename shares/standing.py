@@ -55,6 +55,11 @@ class RegisterFacts:
         # At least one share held, and paid-up capital worth at least one of them (the average price).
         return self.shares >= 1 and self.paid_cents > 0 and self.paid_cents * self.shares >= self.capital_cents
 
+    def owes_renewal(self, year: int) -> bool:
+        """Whether the renewal of ``year`` is theirs to pay: they joined (first paid a share) before that year.
+        Joining during the year counts as renewed; someone who never paid a share (an applicant) owes none."""
+        return self.first_paid_on is not None and self.first_paid_on.year < year
+
     @property
     def exited(self) -> bool:
         return self.exit_on is not None and (self.last_subscription_on is None
@@ -68,9 +73,7 @@ class RegisterFacts:
             out.append(CATEGORY_UNKNOWN)
         if not self.has_paid_share:
             out.append(NO_PAID_SHARE)
-        joined_this_year = self.first_paid_on is not None and self.first_paid_on.year == on.year
-        # Someone who never paid a share (an applicant) has nothing to renew: the share is what they lack.
-        if self.first_paid_on is not None and not (self.renewed or joined_this_year):
+        if self.owes_renewal(on.year) and not self.renewed:
             out.append(NOT_RENEWED)
         return out
 
@@ -158,6 +161,14 @@ def is_in_good_standing(member: Member, on: date) -> bool:
 def members_in_good_standing(on: date) -> set[int]:
     """The ids of every member in good standing on ``on``, in four queries."""
     return {member_id for member_id, facts in register_facts(on).items() if not facts.reasons(on)}
+
+
+def renewal_year_due(member_id: int, on: date) -> int:
+    """The year of the renewal ``member_id`` pays next, as of ``on``: this year's while it is theirs and not paid
+    (``NOT_RENEWED``, in January before the letter as in December), otherwise next year's (this year's paid,
+    joined this year, or not admitted yet)."""
+    facts = register_facts(on, [member_id]).get(member_id)
+    return on.year if facts is not None and NOT_RENEWED in facts.reasons(on) else on.year + 1
 
 
 def is_current_member(facts: RegisterFacts) -> bool:

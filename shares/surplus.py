@@ -50,10 +50,9 @@ from shares.errors import (FewerSharesImpossible, KeptMoneyNotForShares, MemberL
                            RefundStillListed, ReturnedAfterRefund, ShortfallSettled, SurplusAlreadyDecided,
                            SurplusTooSmall)
 from shares.labels import coop_iban_text, iban_text, register_words
-from shares.models import (ApplicationStatus, BankTransaction, Member, MembershipApplication, PaymentPurpose,
-                           PaymentRequest, PaymentStatus, QUEUE_STATUSES, ShareEntry, Surplus, SurplusDecision,
-                           SurplusKind)
-from shares.payments import CAPITAL_PURPOSES, create_payment_request
+from shares.models import (ApplicationStatus, BankTransaction, Member, MembershipApplication, PaymentRequest,
+                           PaymentStatus, QUEUE_STATUSES, ShareEntry, Surplus, SurplusDecision, SurplusKind)
+from shares.payments import CAPITAL_PURPOSES
 from shares.settings import bank_accounts, share_price_cents
 from shares.signals import request_settled
 
@@ -143,16 +142,15 @@ def buy_shares(surplus: Surplus, *, actor: Account | None = None, note: str = ""
 
 
 def credit_next_year(surplus: Surplus, *, actor: Account | None = None, note: str = "") -> PaymentRequest:
-    """Pay the surplus towards next year's renewal (its request is made if the campaign has not yet)."""
-    from shares.renewal import renewal_amount_cents, renewal_request_for
+    """Pay the surplus towards the renewal the member pays next (``standing.renewal_year_due``: this year's
+    while it is theirs and unpaid, else next year's; its request is made if the campaign has not yet)."""
+    from shares.renewal import renewal_request
+    from shares.standing import renewal_year_due
 
     _check_overpayment(surplus)
-    year = today().year + 1
     member = db.session.get(Member, surplus.member_id)
-    request = renewal_request_for(member.id, year)
-    if request is None:
-        request = create_payment_request(member, PaymentPurpose.RENEWAL, renewal_amount_cents(), year=year,
-                                         actor=actor)
+    year = renewal_year_due(member.id, today())
+    request = renewal_request(member, year, actor=actor)
     if request.status is PaymentStatus.CANCELLED or request.due_cents == 0:
         raise NothingDue()
     _claim(surplus, SurplusDecision.CREDIT, actor, note, result_request_id=request.id)

@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime, timezone
 
 import pytest
 
@@ -22,3 +22,17 @@ def member_with_shares(make_member):
         db.session.commit()
         return member
     return make
+
+
+@pytest.fixture
+def clock(monkeypatch):
+    """``clock(instant)`` sets the one clock (``app.clock``): ``today()`` and ``utcnow()`` everywhere say it."""
+    def at(instant: datetime) -> datetime:
+        class Frozen(datetime):
+            @classmethod
+            def now(cls, tz=None):
+                return instant.astimezone(tz) if tz else instant.astimezone(timezone.utc).replace(tzinfo=None)
+
+        monkeypatch.setattr("app.clock.datetime", Frozen)
+        return instant
+    return at

@@ -102,11 +102,12 @@ def test_extra_shares_from_a_surplus_and_the_rest_kept(make_member, make_staff):
         surpluses.buy_shares(rest, actor=staff)
 
 
-def test_credit_towards_next_year(make_member, make_staff):
+def test_credit_towards_the_renewal_due(make_member, make_staff):
     staff, member, _request, kept = _overpaid(make_member, make_staff, 5000)  # 20 EUR beyond
     renewal = surpluses.credit_next_year(kept, actor=staff)
     db.session.commit()
-    assert renewal.purpose is PaymentPurpose.RENEWAL and renewal.year == today().year + 1
+    # A member since 2024 who has not renewed this year: this year's renewal is the one due.
+    assert renewal.purpose is PaymentPurpose.RENEWAL and renewal.year == today().year
     assert renewal.paid_cents == 2000 and renewal.status is PaymentStatus.PARTIALLY_PAID
     letters = db.session.scalars(select(OutboxMessage.subject).where(OutboxMessage.to_address == member.email)
                                  .order_by(OutboxMessage.id)).all()
