@@ -58,6 +58,17 @@ class IdentityNumberRequired(DomainError):
     status = 422
 
 
+class InvalidIdentityNumber(DomainError):
+    """A national (``field`` "national_number") or enterprise number ("enterprise_number") whose check digits
+    python-stdnum refuses, given to a service (a form says it first; a command or another page may not)."""
+
+    status = 422
+
+    def __init__(self, field: str) -> None:
+        super().__init__(field)
+        self.field = field
+
+
 class IdentityNumberUnchanged(DomainError):
     """Staff "corrected" a national or enterprise number to the one the register holds already."""
 

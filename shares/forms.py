@@ -22,19 +22,16 @@ from app.forms import Form, DayField, IntegerField, Length, NO_MARKUP, NumberRan
 from app.i18n import LANGUAGE_NAMES, LANGUAGE_WORDS
 from app.uploads import MAX_MEGABYTES
 from shares.errors import IdentityNumberRequired, InvalidReference, LegalPersonInCategoryA
-from shares.labels import COUNTRIES, DOCUMENT_WORDS, WHY_WORDS
+from shares.labels import COUNTRIES, DOCUMENT_WORDS, INVALID_NUMBER_WORDS, WHY_WORDS, format_identity_number
 from shares.models import Category, DocumentKind, MemberKind
 from shares.references import parse_reference
-from shares.services import check_category
+from shares.services import MAX_NUMBER_TYPED, check_category
 from shares.settings import bank_accounts
 
 
 # A name left empty, said for the field it is about (the profile, the join form, staff's new member).
 NAME_REQUIRED = {"first_name": _l("Enter the first name."), "last_name": _l("Enter the last name."),
                  "legal_name": _l("Enter the name of the company or association.")}
-
-
-MAX_NUMBER_TYPED = 64  # an IBAN (34 characters) or a national number typed with spaces and dots fits
 
 
 def _stdnum_field(module, message):
@@ -104,23 +101,14 @@ class PersonFields(Form):
     language = SelectField(_l("Preferred language"),
                            choices=[SelectChoice(code, name) for code, name in LANGUAGE_NAMES.items()])
     national_number = StringField(_l("Belgian national number (optional)"), validators=[
-        _stdnum_field(std_nn, _l("This is not a valid Belgian national number (11 digits, check digits)."))])
+        _stdnum_field(std_nn, INVALID_NUMBER_WORDS["national_number"])])
     validate_postcode = _postcode_fits_country
-
-
-def format_identity_number(name: str, number: str) -> str:
-    """A stored compact national or enterprise number the way people write it."""
-    if name == "national_number":
-        return std_nn.format(number)
-    if len(number) == 10:  # python-stdnum has no formatter for it: 0403.170.701
-        return f"{number[:4]}.{number[4:7]}.{number[7:]}"
-    return number
 
 
 class ProfileForm(PersonFields):
     version = VersionField(validators=VERSION)
     enterprise_number = StringField(_l("Enterprise number (optional)"), validators=[
-        _stdnum_field(std_be_vat, _l("This is not a valid Belgian enterprise number (like 0403.170.701)."))])
+        _stdnum_field(std_be_vat, INVALID_NUMBER_WORDS["enterprise_number"])])
     iban = StringField(_l("Bank account (IBAN, optional)"), validators=[IBAN_CHECK, _not_ours])
 
     def __init__(self, *args, legal: bool = False, **kwargs):
@@ -481,7 +469,7 @@ class ApplicationForm(PersonFields, _IdentityMixin):
                       validators=[InputRequired(_l("Choose a person or a company or association."))])
     email = email_field()
     enterprise_number = StringField(_l("Enterprise number (companies and associations)"), validators=[
-        _stdnum_field(std_be_vat, _l("This is not a valid Belgian enterprise number (like 0403.170.701)."))])
+        _stdnum_field(std_be_vat, INVALID_NUMBER_WORDS["enterprise_number"])])
     category = RadioField(_l("Category"), default="A", choices=[
         SelectChoice("A", _l("A: I will use the cooperative's services")),
         SelectChoice("B", _l("B: partner, permanent staff or legal person"))],
@@ -557,9 +545,9 @@ class IdentityCorrectionForm(Form):
 
     version = VersionField(validators=VERSION)
     national_number = StringField(_l("Correct national number"), validators=[
-        _stdnum_field(std_nn, _l("This is not a valid Belgian national number (11 digits, check digits)."))])
+        _stdnum_field(std_nn, INVALID_NUMBER_WORDS["national_number"])])
     enterprise_number = StringField(_l("Correct enterprise number"), validators=[
-        _stdnum_field(std_be_vat, _l("This is not a valid Belgian enterprise number (like 0403.170.701)."))])
+        _stdnum_field(std_be_vat, INVALID_NUMBER_WORDS["enterprise_number"])])
     reason = TextAreaField(_l("Why is it corrected?"), validators=[
         Written(_l("Say why the number is corrected (for example: a digit typed wrong on the application form).")),
         Length(max=500)])

@@ -12,6 +12,7 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_babel import ngettext
 from stdnum import iban as std_iban
+from stdnum.be import nn as std_nn
 
 from app.web import _format_day, euros, format_moment, reader_locale
 from shares.models import ApplicationStatus, DocumentKind, EntryKind, PaymentPurpose
@@ -186,6 +187,22 @@ def iban_text(value: str | None) -> str:
     return std_iban.format(value) if value else ""
 
 
+def format_identity_number(name: str, number: str) -> str:
+    """A stored compact national or enterprise number the way people write it (85.07.30-033.28, 0403.170.701)."""
+    if name == "national_number":
+        return std_nn.format(number)
+    if len(number) == 10:  # python-stdnum has no formatter for it: 0403.170.701
+        return f"{number[:4]}.{number[4:7]}.{number[7:]}"
+    return number
+
+
+# A national or enterprise number whose check digits are wrong: said by the form at once, and by the service.
+INVALID_NUMBER_WORDS = {
+    "national_number": _l("This is not a valid Belgian national number (11 digits, check digits)."),
+    "enterprise_number": _l("This is not a valid Belgian enterprise number (like 0403.170.701)."),
+}
+
+
 def refund_account_text(value: str | None) -> str:
     """Where a refund goes, for "to be paid back to %(iban)s": the account in groups of four, or, with
     none known (a redemption, money after an exit, a payer's account that was ours), words saying so."""
@@ -309,7 +326,7 @@ def coop_iban_text() -> str:
     return iban_text(setting("COOP_IBAN"))
 
 
-TEMPLATE_GLOBALS = {"iban_text": iban_text, "refund_account_text": refund_account_text, "refund_why": refund_why,
+TEMPLATE_GLOBALS = {"iban_text": iban_text, "format_identity_number": format_identity_number, "refund_account_text": refund_account_text, "refund_why": refund_why,
                     "payment_status": payment_status, "why_text": why_text,
                     "why_short": why_short, "format_reference": format_reference, "register_status": register_status,
                     "entry_label": entry_label, "date_column": date_column,

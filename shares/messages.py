@@ -13,8 +13,8 @@ from app.i18n import LANGUAGE_WORDS
 from app.web import euros, format_day
 from shares import admission, email_change, errors, member_requests
 from shares.certificates import CertificateUnavailable
-from shares.labels import (APPLICATION_WORDS, COUNTRIES, DOCUMENT_WORDS, PAYMENT_STATUS_WORDS, PURPOSE_WORDS,
-                           REFUND_WHY_WORDS, WHY_SHORT_WORDS, WHY_WORDS, document_name, member_number_and_name)
+from shares.labels import (APPLICATION_WORDS, COUNTRIES, DOCUMENT_WORDS, INVALID_NUMBER_WORDS, PAYMENT_STATUS_WORDS,
+                           PURPOSE_WORDS, REFUND_WHY_WORDS, WHY_SHORT_WORDS, WHY_WORDS, document_name, member_number_and_name)
 from shares.models import (BankStatementImport, BankTransaction, CoopDocument, Member, MemberRequest,
                            MembershipApplication, PaymentRequest, RegisterExport, Surplus)
 from shares.references import format_reference
@@ -119,6 +119,7 @@ register_messages({
                                    "remove it yourself. If it is wrong, write to the cooperative."),
     errors.IdentityNumberRequired: _l("Enter the correct number: a number the register holds is corrected, never "
                                       "removed (without it, the same person could become a member twice)."),
+    errors.InvalidIdentityNumber: lambda exc: str(INVALID_NUMBER_WORDS[exc.field]),
     errors.IdentityNumberUnchanged: _l("This is the number the register holds already: nothing to correct."),
     errors.IdentityTakenSinceExit: lambda exc: str(_l(
         "%(name)s (member %(number)s) has had this member's national or enterprise number since they left: one "

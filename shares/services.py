@@ -7,6 +7,9 @@ from typing import Iterator
 from sqlalchemy import func, or_, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm.exc import StaleDataError
+from stdnum.be import nn as std_nn
+from stdnum.be import vat as std_be_vat
+from stdnum.exceptions import ValidationError as StdnumError
 
 from app import audit
 from app.extensions import db
@@ -14,8 +17,8 @@ from app.models import Account
 from app.uow import savepoint
 from app.forms import blank
 from shares.errors import (DuplicateEmail, EmailOfAnotherAccount, ExcludedIdentity, IdentityInRegister,
-                           IdentityNumberFixed, IdentityNumberRequired, IdentityNumberUnchanged, LegalPersonInCategoryA,
-                           ReasonRequired, StaleEdit)
+                           IdentityNumberFixed, IdentityNumberRequired, IdentityNumberUnchanged, InvalidIdentityNumber,
+                           LegalPersonInCategoryA, ReasonRequired, StaleEdit)
 from shares.models import Category, Member, MemberKind
 
 IDENTITY_FIELDS = ("national_number", "enterprise_number")
@@ -156,11 +159,26 @@ def identity_field(kind: MemberKind) -> str:
     return "enterprise_number" if kind is MemberKind.LEGAL else "national_number"
 
 
+IDENTITY_CHECKS = {"national_number": std_nn, "enterprise_number": std_be_vat}
+MAX_NUMBER_TYPED = 64  # an IBAN (34 characters) or a national number typed with spaces and dots fits
+
+
+def checked_identity_number(name: str, number: str) -> str:
+    """``number`` (the ``name`` field: national or enterprise) in its compact form, once python-stdnum accepts
+    its check digits; else InvalidIdentityNumber."""
+    if len(number) > MAX_NUMBER_TYPED:  # python-stdnum would read thousands of digits as an int
+        raise InvalidIdentityNumber(name)
+    try:
+        return IDENTITY_CHECKS[name].validate(number)
+    except StdnumError:
+        raise InvalidIdentityNumber(name) from None
+
+
 def correct_identity_number(member: Member, expected_version: int, number: str | None, *, reason: str,
                             actor: Account) -> None:
     """Staff correct the national (or enterprise) number the register holds for ``member``, typed wrong: the
-    member cannot (``IdentityNumberFixed``). ``number`` is checked and compact (python-stdnum, the form's
-    job). The join's check: a number another membership holds, or an excluded person's, is refused, unless
+    member cannot (``IdentityNumberFixed``). ``number`` is checked here (python-stdnum's check digits,
+    ``InvalidIdentityNumber``; the form says it first) and kept compact. The join's check: a number another membership holds, or an excluded person's, is refused, unless
     that is the same person's earlier or later membership (the same account). Never emptied
     (``IdentityNumberRequired``): without it, the same person or company could join a second time."""
     from shares.admission import _excluded_with  # admission builds on this module
@@ -174,6 +192,7 @@ def correct_identity_number(member: Member, expected_version: int, number: str |
     if not number:
         raise IdentityNumberRequired()
     name = identity_field(member.kind)
+    number = checked_identity_number(name, number)
     before = getattr(member, name)
     if number == before:
         raise IdentityNumberUnchanged()

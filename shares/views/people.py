@@ -18,15 +18,16 @@ from app.uow import dry_run, unit_of_work
 from app.web import euros, format_day, render
 from shares import admission, exports, register, renewal, services
 from shares.forms import (AdmissionDecisionForm, ConfirmForm, ContactForm, ExportForm, IdentityCorrectionForm,
-                          PaymentReceivedForm, StaffMemberForm, format_identity_number)
+                          PaymentReceivedForm, StaffMemberForm)
 from shares.models import (Category, ExportStatus, Member, MemberKind, MembershipApplication, PaymentRequest,
                            PaymentStatus, RegisterExport)
 from shares.permissions import (can_cancel_payment_request, can_decide_admissions, can_export_register,
                                 can_manage_members, can_record_lapses, can_resolve_payments,
                                 can_send_renewal_letters)
 from shares.errors import (ExcludedIdentity, FutureDate, IdentityInRegister, IdentityNumberRequired,
-                           IdentityNumberUnchanged, MemberLeftMoney, ReasonRequired, ReceivedBeforeAsked)
-from shares.labels import refund_account_text
+                           IdentityNumberUnchanged, InvalidIdentityNumber, MemberLeftMoney, ReasonRequired,
+                           ReceivedBeforeAsked)
+from shares.labels import format_identity_number, refund_account_text
 from shares.views.blueprint import bp, row_or_404
 from shares.views.public import application_fields, application_refused, number_held_words
 
@@ -181,7 +182,8 @@ def _identity_refused(form: IdentityCorrectionForm, exc: DomainError) -> None:
         form.number.errors.append(number_held_words(exc))
     else:
         say_refusal(form, exc, {ReasonRequired: "reason", IdentityNumberRequired: form.number.name,
-                                IdentityNumberUnchanged: form.number.name}.get(type(exc)))
+                                IdentityNumberUnchanged: form.number.name,
+                                InvalidIdentityNumber: form.number.name}.get(type(exc)))
 
 
 @bp.route("/staff/members/<int:member_id>/sign-in-link", methods=["POST"])

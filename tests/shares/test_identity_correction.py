@@ -195,3 +195,54 @@ def test_the_page_speaks_french(client, make_member, login_as):
     refused = _words(client.post(f"/staff/members/{member.id}/identity",
                                  data={"national_number": "", "reason": "x", "version": member.version}))
     assert "Saisissez le bon numéro : un numéro inscrit au registre est corrigé, jamais supprimé" in refused
+
+
+@pytest.mark.parametrize("typed", ["85073003329", "8" * 10_000, "<script>alert(1)</script>", "85.07.30-033"])
+def test_the_service_checks_the_check_digits_itself(app, make_member, make_staff, typed):
+    """A command or another page calling the service without the form: the number is refused in the reader's
+    words (422), nothing is stored and nothing is audited."""
+    from flask_babel import force_locale
+
+    from app.errors import error_message
+    from shares.errors import InvalidIdentityNumber
+
+    member = make_member(national_number=WRONG)
+    with pytest.raises(InvalidIdentityNumber) as refused:
+        services.correct_identity_number(member, member.version, typed, reason="wrong", actor=make_staff())
+    assert refused.value.status == 422
+    said = {}
+    for language in ("en", "fr", "nl"):
+        with force_locale(language):
+            said[language] = error_message(refused.value)
+    assert said["en"] == "This is not a valid Belgian national number (11 digits, check digits)."
+    assert said["fr"].startswith("Ce n'est pas un numéro de registre national belge valable")
+    assert said["nl"].startswith("Dit is geen geldig Belgisch rijksregisternummer")
+    db.session.rollback()
+    assert _number(member.id) == WRONG and _corrections() == []
+
+
+def test_the_service_keeps_a_number_written_out_compact_and_checks_an_enterprise_number(app, make_member,
+                                                                                        make_staff):
+    from shares.errors import InvalidIdentityNumber
+
+    member = make_member(national_number=WRONG)
+    services.correct_identity_number(member, member.version, "85.07.30-034.27", reason="a digit", actor=make_staff())
+    db.session.commit()
+    assert _number(member.id) == RIGHT
+    company = make_member(kind=MemberKind.LEGAL, enterprise_number="0403170701", legal_name="Coop Chiffre")
+    with pytest.raises(InvalidIdentityNumber) as refused:
+        services.correct_identity_number(company, company.version, "0417.497.107", reason="x", actor=make_staff())
+    assert refused.value.field == "enterprise_number"
+    db.session.rollback()
+    db.session.expire_all()
+    assert db.session.get(Member, company.id).enterprise_number == "0403170701"
+
+
+def test_staff_s_member_page_shows_the_number_as_belgians_write_it(client, make_member, login_as):
+    person = make_member(national_number=WRONG)
+    company = make_member(kind=MemberKind.LEGAL, enterprise_number="0403170701", legal_name="Coop Lisible")
+    login_as("staff", language="fr")
+    page = client.get(f"/staff/members/{person.id}").get_data(as_text=True)
+    assert "<dt>Numéro national</dt><dd>85.07.30-033.28</dd>" in page and WRONG not in page
+    page = client.get(f"/staff/members/{company.id}").get_data(as_text=True)
+    assert "<dd>0403.170.701</dd>" in page and "0403170701" not in page
