@@ -135,3 +135,21 @@ def test_a_credit_that_paid_a_renewal_never_owed_pays_the_renewal_due_without_a_
     assert is_in_good_standing(member, date(YEAR + 2, 1, 6))
     again = renewal.run_campaign(YEAR + 2, now=sent_at)
     assert again.requested == 0 and again.due == 0
+
+
+def test_staff_are_told_which_year_a_credit_paid(client, member_with_shares, login_as):
+    """A member since 2024 who has not renewed this year: the credit pays this year's renewal, and the queue says
+    so in words, with the year, instead of "next year"."""
+    member = member_with_shares(1, on=date(2024, 3, 1))
+    kept = _kept(member, 1500)
+    login_as("staff")
+    offered = client.get("/staff/payments/queue").get_data(as_text=True)
+    assert "Credit it towards the membership fee due next" in offered
+    assert "this year's while it is not paid, else next year's" in offered
+    done = client.post(f"/staff/payments/kept/{kept.id}/credit", headers={"HX-Request": "true"}, data={})
+    html = done.get_data(as_text=True)
+    assert done.status_code == 200
+    assert f"15.00 € paid towards the membership of {YEAR}." in html
+    assert f"Credited towards the membership fee of {YEAR}." in html and "next year" not in html
+    fee = renewal.renewal_request_for(member.id, YEAR)
+    assert (fee.paid_cents, fee.due_cents) == (1500, 1500)

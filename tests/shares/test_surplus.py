@@ -121,8 +121,17 @@ def test_credit_towards_the_renewal_due(make_member, make_staff):
     assert renewal.status is PaymentStatus.PAID
     rest = db.session.scalar(select(Surplus).where(Surplus.source_surplus_id == big.id))
     assert rest.amount_cents == 1500
+    # This year's renewal paid, the next is next year's; once that one is paid too, nothing is due.
+    following = surpluses.credit_next_year(rest, actor=staff)
+    assert (following.year, following.paid_cents, following.due_cents) == (today().year + 1, 1500, 1500)
+    more = Surplus(member_id=member.id, amount_cents=2000)
+    db.session.add(more)
+    db.session.flush()
+    surpluses.credit_next_year(more, actor=staff)
+    last = db.session.scalar(select(Surplus).where(Surplus.source_surplus_id == more.id))
+    assert following.status is PaymentStatus.PAID and last.amount_cents == 500
     with pytest.raises(NothingDue):
-        surpluses.credit_next_year(rest, actor=staff)
+        surpluses.credit_next_year(last, actor=staff)
 
 
 def test_the_audit_log_names_the_money_s_objects(make_member, make_staff, data_app):
