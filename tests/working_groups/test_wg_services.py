@@ -7,7 +7,7 @@ import pytest
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
-from app.clock import today, utcnow
+from app.clock import brussels_day, today, utcnow
 from app.extensions import db
 from app import uploads
 from app.models import AuditEntry, OutboxMessage
@@ -127,14 +127,16 @@ def test_attendance_only_for_the_group_s_members_on_the_meeting_s_day(group):
 def test_a_member_who_left_and_joined_again_is_listed_for_the_meetings_of_their_periods_only(group):
     volunteer = make_volunteer(group)
     membership = db.session.scalar(select(GroupMembership).where(GroupMembership.member_id == volunteer.id))
-    membership.joined_at = utcnow() - timedelta(days=90)
+    joined, left = utcnow() - timedelta(days=90), utcnow() - timedelta(days=60)
+    membership.joined_at = joined
     services.leave_group(membership)
-    membership.left_at = utcnow() - timedelta(days=60)
+    membership.left_at = left
     db.session.commit()
     again = services.join_group(group, volunteer, "De retour.")
     db.session.commit()
     assert again.id == membership.id and again.active
-    assert again.earlier_periods == [[(today() - timedelta(days=90)).isoformat(), (today() - timedelta(days=60)).isoformat()]]
+    # Brussels days of those moments: 90 days ago was summer time, so late at night it is already the next day.
+    assert again.earlier_periods == [[brussels_day(joined).isoformat(), brussels_day(left).isoformat()]]
     during_first = services.schedule_meeting(group, today() - timedelta(days=75))
     while_away = services.schedule_meeting(group, today() - timedelta(days=30))
     now = services.schedule_meeting(group, today())
