@@ -74,7 +74,7 @@ def prepared_assembly(slug: str, scrutineers: list[Account], *, record_date: dat
     assembly = services.create_assembly(
         slug=slug, titles=titles or _tri(f"Assemblée générale {starts.year}", f"Algemene vergadering {starts.year}",
                                          f"General assembly {starts.year}"),
-        starts_at=starts_at, place="Brussels, Tour & Taxis", voting_opens_at=opens or _at(starts - timedelta(days=7), 9),
+        starts_at=starts_at, place="Tour & Taxis, avenue du Port 86C, 1000 Bruxelles", voting_opens_at=opens or _at(starts - timedelta(days=7), 9),
         voting_closes_at=_at(starts, 18) if at is None else datetime.combine(starts, time(23, 59), tzinfo=BRUSSELS),
         record_date=record_date, quorum_percent=10, proxy_limit=1,
         proxy_deadline=_at(starts, 12) if at is None else at, min_count=min_count, actor=actor)

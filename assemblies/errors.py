@@ -127,6 +127,13 @@ class UnknownMember(AssemblyError):
     status = 404
 
 
+class NoSuchHolder(AssemblyError):
+    """Said on a member's own proxy form for a number naming nobody and for one naming a member outside the
+    electorate alike: a number typed there must not tell who is a member in good standing."""
+
+    status = 422
+
+
 class UnknownCode(UnknownMember):
     """A well-formed convocation code (credential) that no member of this assembly holds."""
 
@@ -214,6 +221,16 @@ class NoProxy(AssemblyError):
 
 class ProxyEnded(Conflict):
     """The proxy was withdrawn already (in another tab, or by the giver)."""
+
+
+class NoProxyHeld(AssemblyError):
+    """No proxy given to this member under that number (declined already is ``ProxyEnded``)."""
+
+    status = 404
+
+
+class ProxyUsed(Conflict):
+    """The holder has voted in the giver's name: declining would throw that ballot away without the giver."""
 
 
 class VotingClosed(AssemblyError):

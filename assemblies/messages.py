@@ -130,7 +130,10 @@ MESSAGES = {
         "%(name)s (no. %(number)s) has already voted: their vote stays as it is.", **who)),
     errors.AlreadyCheckedIn: _door(_l("This member is already checked in."), lambda exc, **who: _l(
         "%(name)s (no. %(number)s) was already checked in at %(time)s.", time=time_of_day(exc.at), **who)),
-    errors.ProxyToSelf: _l("A member cannot hold their own proxy."),
+    errors.ProxyToSelf: _door(_l("You cannot give your proxy to yourself."),
+                              lambda exc, **who: _l("A member cannot hold their own proxy.")),
+    errors.NoSuchHolder: _l("No member of this assembly's electorate has this number: check it with the member you "
+                            "chose."),
     errors.ProxyDeadlinePassed: lambda exc: _l("Proxies could be given until %(moment)s: the deadline has passed.",
                                                moment=format_moment(exc.deadline, "long")),
     errors.ProxiesOver: _l("The vote is closed: proxies are over, none can be given or withdrawn any more."),
@@ -153,6 +156,9 @@ MESSAGES = {
     errors.NoProxy: _l("There is no proxy to withdraw."),
     errors.ProxyEnded: _door(_l("This proxy was already withdrawn."), lambda exc, **who: _l(
         "The proxy of %(name)s (no. %(number)s) was already withdrawn.", **who)),
+    errors.NoProxyHeld: _l("You hold no such proxy."),
+    errors.ProxyUsed: _l("You have voted in their name: the proxy can no longer be declined. The member who gave it "
+                         "can still withdraw it and vote themselves."),
     errors.NoCheckIn: _l("This check-in was already taken back."),
     errors.VotingClosed: _l("The vote is closed: no link can be issued any more."),
     errors.ElectorateClosed: _l("The vote is open: no new voter can be added any more."),
@@ -205,6 +211,7 @@ register_action_labels({
     "assemblies.convocation.short_notice": _l("Convocations sent at shorter notice"),
     "assemblies.proxy.give": _l("Proxy given"),
     "assemblies.proxy.end": _l("Proxy ended"),
+    "assemblies.proxy.decline": _l("Proxy declined by its holder"),
     "assemblies.checkin.create": _l("Arrival recorded at the door"),
     "assemblies.checkin.undo": _l("Arrival at the door taken back (a mistake)"),
     "assemblies.vote.prepare": _l("Assembly vote prepared"),

@@ -19,7 +19,7 @@ from app import audit
 from app.clock import brussels_day, today, utcnow
 from app.errors import DomainError
 from app.extensions import db
-from app.jobs import job_context
+from app.jobs import job_context, public_url
 from app.mail import queue_mail
 from app.models import Account
 from app.uow import savepoint
@@ -608,8 +608,7 @@ def _deliver(assembly, election, private, now, channel, letters) -> None:
                    fingerprint=election.fingerprint, for_member=elector.member if proxy is not None else None,
                    recipient=recipient, replaces=proxy is None and elector.links_issued > 1,
                    proxies_open=not proxies_closed(assembly),
-                   page=f"{current_app.config['PUBLIC_URL'].rstrip('/')}"
-                        f"{url_for('assemblies.show', slug=assembly.slug)}")
+                   page=public_url(url_for('assemblies.show', slug=assembly.slug)))
 
 
 def notice_days() -> int:
@@ -784,20 +783,55 @@ def end_proxy(assembly: Assembly, giver: Member | None = None, actor: Account | 
         if proxy.active_giver is None:  # withdrawn meanwhile (another tab, the giver online)
             raise errors.at_the_door(errors.ProxyEnded(), proxy.giver)
     giver, holder = proxy.giver, proxy.holder
+    link_sent = _vote_back_to_giver(assembly, proxy, "assemblies.proxy.end", actor)
+    if holder.email:  # the holder is told their link for the giver stopped working, or will not come
+        with job_context():
+            queue_mail(holder.email, holder.language, "assembly_proxy_withdrawn", dedupe_key=f"proxy-end:{proxy.id}",
+                       assembly=assembly, lang=holder.language, giver=giver, holder=holder, link_sent=link_sent)
+    return proxy
+
+
+def decline_proxy(assembly: Assembly, holder: Member, proxy_id: int, actor: Account | None = None) -> Proxy:
+    """``holder`` hands back the proxy ``proxy_id`` a member gave them (nobody is made to represent another,
+    and a proxy held keeps the holder from giving their own). The giver has their vote back as after a
+    withdrawal, and is told by mail. Not once the holder has voted in their name: the giver's ballot would
+    be lost without their word (the giver may still withdraw the proxy); not once the vote is closed."""
+    if vote_closed(assembly):
+        raise errors.ProxiesOver()
+    _lock(assembly)
+    proxy = db.session.get(Proxy, proxy_id, populate_existing=True)  # as it stands under the lock
+    if proxy is None or proxy.assembly_id != assembly.id or proxy.holder_id != holder.id:
+        raise errors.NoProxyHeld()
+    if proxy.active_giver is None:  # withdrawn meanwhile, or declined in another tab
+        raise errors.ProxyEnded()
+    if has_voted(assembly, proxy.giver_id):
+        raise errors.ProxyUsed()
+    giver = proxy.giver
+    link_sent = _vote_back_to_giver(assembly, proxy, "assemblies.proxy.decline", actor)
+    if giver.email:
+        with job_context():
+            queue_mail(giver.email, giver.language, "assembly_proxy_declined", dedupe_key=f"proxy-decline:{proxy.id}",
+                       assembly=assembly, lang=giver.language, giver=giver, holder=holder, link_sent=link_sent,
+                       proxies_open=not proxies_closed(assembly),
+                       page=public_url(url_for('assemblies.show', slug=assembly.slug)))
+    return proxy
+
+
+def _vote_back_to_giver(assembly: Assembly, proxy: Proxy, action: str, actor: Account | None) -> bool:
+    """End ``proxy`` (audited as ``action``): the holder's link for the giver is revoked and a giver already
+    convened receives a new one by mail; one without an e-mail address receives none, and an election officer
+    prints them a letter. Whether the giver had been convened (their link sent)."""
+    giver, holder = proxy.giver, proxy.holder
     proxy.active_giver, proxy.ended_at = None, utcnow()
     db.session.flush()
-    audit.record("assemblies.proxy.end", proxy, actor=actor, after={"giver": giver.number, "holder": holder.number})
+    audit.record(action, proxy, actor=actor, after={"giver": giver.number, "holder": holder.number})
     elector = elector_for(assembly, giver)
     link_sent = elector is not None and elector.convoked_at is not None
     if link_sent and giver.email:
         issue_links(assembly, [elector])
     elif link_sent:  # nowhere to mail a new one: the holder's stops working all the same
         voting.revoke_credential(_election(assembly), elector.credential_public, actor=actor)
-    if holder.email:  # the holder is told their link for the giver stopped working, or will not come
-        with job_context():
-            queue_mail(holder.email, holder.language, "assembly_proxy_withdrawn", dedupe_key=f"proxy-end:{proxy.id}",
-                       assembly=assembly, lang=holder.language, giver=giver, holder=holder, link_sent=link_sent)
-    return proxy
+    return link_sent
 
 
 def proxies_held(assembly: Assembly, holder: Member) -> list[Proxy]:

@@ -21,7 +21,8 @@ from app.models import Account, AccountRole, Role
 from app.uow import dry_run, unit_of_work
 from app.web import allow_upload, format_day, query_int, render, time_of_day, whole_number
 from assemblies import charts, forms, minutes, queries, services
-from assemblies.errors import CandidateTwice, NoSeatInCategory, NotAVotingItem, ProxiesOver, ShortNoticeReasonMissing
+from assemblies.errors import (CandidateTwice, NoSeatInCategory, NoSuchHolder, NotAnElector, NotAVotingItem, ProxiesOver,
+                               ShortNoticeReasonMissing, UnknownMember)
 from assemblies.messages import LOCK_WORDS, door_withdrawal_words, field_errors, no_email_words
 from assemblies.models import AgendaItem, Channel, Gender, ItemKind, Majority
 from assemblies.permissions import (
@@ -542,6 +543,8 @@ def give_proxy(slug: str):
         with unit_of_work():
             services.give_proxy(assembly, _member(assembly), holder, actor=current_user)
     except DomainError as exc:
+        if isinstance(exc, UnknownMember) or (isinstance(exc, NotAnElector) and getattr(exc, "who", None) == "holder"):
+            exc = NoSuchHolder()
         form.holder_number.errors.append(error_message(exc))
         return render("assemblies/show.html", status=getattr(exc, "status", 422),
                       **_show_context(assembly, proxy_form=form))
@@ -565,6 +568,28 @@ def end_proxy(slug: str):
         flash(_("Your proxy is withdrawn. A new voting link is on its way to you."), "success")
     else:
         flash(_("Your proxy is withdrawn. Your convocation, with your voting link, will come to you."), "success")
+    return redirect(url_for("assemblies.show", slug=slug))
+
+
+@bp.route("/<slug>/proxies/<int:proxy_id>/decline", methods=["POST"])
+@permission_required(can_give_proxy)
+def decline_proxy(slug: str, proxy_id: int):
+    """The holder hands back a proxy given to them (confirmed on their page)."""
+    assembly = queries.assembly_by_slug(slug)
+    if not forms.ActionForm().validate_on_submit():
+        abort(400)
+    try:
+        with unit_of_work():
+            giver = services.decline_proxy(assembly, _member(assembly), proxy_id, actor=current_user).giver
+    except DomainError as exc:  # the vote closed, the proxy ended meanwhile, or used: said on the page
+        return render("assemblies/show.html", status=exc.status, proxy_error=error_message(exc),
+                      **_show_context(assembly))
+    if giver.email:
+        flash(_("You have declined the proxy of %(name)s: they are told by mail and vote themselves.",
+                name=giver.name), "success")
+    else:
+        flash(_("You have declined the proxy of %(name)s. They have no e-mail address: tell them yourself that "
+                "they vote themselves.", name=giver.name), "success")
     return redirect(url_for("assemblies.show", slug=slug))
 
 

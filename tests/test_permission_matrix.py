@@ -209,6 +209,8 @@ ROUTES: dict[str, tuple] = {
         {400: EMPTY_FORM}),
     "assemblies.end_proxy": ("POST", "/assemblies/{assembly}/proxy/end", MEMBER,
         {404: "the member has given no proxy"}),
+    "assemblies.decline_proxy": ("POST", "/assemblies/{assembly}/proxies/999999/decline", MEMBER,
+        {404: "the member holds no proxy 999999"}),
     "assemblies.paper_proxy": ("POST", "/assemblies/{assembly}/proxies/paper", {"staff", "officer"},
         {400: EMPTY_FORM}),
     "assemblies.end_proxy_at_door": ("POST", "/assemblies/{assembly}/proxies/999999/end", {"staff", "officer"},

@@ -309,7 +309,7 @@ def test_a_stale_page_changing_a_fixed_setting_is_refused_beside_it_and_nothing_
     db.session.expire_all()
     assembly = db.session.get(Assembly, world.assembly.id)
     assert (assembly.place, assembly.title_fr, assembly.min_count) != ("Gent", "Autre titre", 9)
-    assert assembly.place == "Brussels, Tour & Taxis" and audit("assemblies.assembly.update") == []
+    assert assembly.place == "Tour & Taxis, avenue du Port 86C, 1000 Bruxelles" and audit("assemblies.assembly.update") == []
 
 
 def test_the_edit_form_says_every_date_problem_at_once_and_saves_nothing(client, world):

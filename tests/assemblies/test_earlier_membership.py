@@ -87,7 +87,7 @@ def test_the_earlier_membership_s_held_proxy_is_shown_and_a_stranger_cannot_with
     assert f"Vote in the name of {giver.name} (their proxy)" in _text(client.get("/"))
     use = client.get(f"/voting/ga-test/credentials/{credential_public(proxied)}").get_json()
     assert use["proxy_of"] == giver.name
-    assert "You hold the proxies of other members, so you cannot give your own" in page
+    assert "As long as you hold the proxies of other members, you cannot give your own" in page
     # Someone else signed in: their page is about their own membership; the post withdraws nothing of ours.
     stranger = client.application.test_client()
     sign_in(stranger, world.members[5].account)
