@@ -69,9 +69,9 @@ def belgian_iban(rng) -> str:
 
 def load_members(ctx: DemoContext) -> None:
     rng = ctx.rng
-    make_privileged_account(ctx, "staff@example.be", "Nadia Staff", [Role.STAFF])
-    make_privileged_account(ctx, "secretary@example.be", "Luc Secretary", [Role.SECRETARY])
-    make_privileged_account(ctx, "officer@example.be", "Ilse Officer", [Role.OFFICER])
+    make_privileged_account(ctx, "staff@example.be", "Nadia Benali", [Role.STAFF])
+    make_privileged_account(ctx, "secretary@example.be", "Luc Dumont", [Role.SECRETARY])
+    make_privileged_account(ctx, "officer@example.be", "Ilse Janssens", [Role.OFFICER])
     legal = list(LEGAL)
     members = []
     for i in progress(range(ctx.members), ctx.members, "Members"):
