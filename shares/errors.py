@@ -409,7 +409,11 @@ class RefundAccountMissing(DomainError):
 
 
 class NothingDue(DomainError):
-    """Next year's renewal is already paid: there is nothing to credit."""
+    """The renewal of ``year`` a credit would pay is already paid, or was cancelled (``cancelled``)."""
+
+    def __init__(self, year: int, cancelled: bool = False) -> None:
+        super().__init__(year, cancelled)
+        self.year, self.cancelled = year, cancelled
 
 
 class ApplicationPending(DomainError):

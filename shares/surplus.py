@@ -152,7 +152,7 @@ def credit_next_year(surplus: Surplus, *, actor: Account | None = None, note: st
     year = renewal_year_due(member.id, today())
     request = renewal_request(member, year, actor=actor)
     if request.status is PaymentStatus.CANCELLED or request.due_cents == 0:
-        raise NothingDue()
+        raise NothingDue(year, cancelled=request.status is PaymentStatus.CANCELLED)
     _claim(surplus, SurplusDecision.CREDIT, actor, note, result_request_id=request.id)
     applied = register.record_payment(request, surplus.amount_cents, on=today(), actor=actor,
                                       reason=register_words(PAID_WITH_KEPT_MONEY),

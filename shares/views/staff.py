@@ -45,7 +45,9 @@ register_messages({
     errors.SurplusAlreadyDecided: _l("Someone decided what becomes of this money first. Reload the page."),
     errors.SurplusTooSmall: _l("This amount does not buy one whole share."),
     errors.RefundAccountMissing: _l("A refund needs a valid IBAN to pay back to."),
-    errors.NothingDue: _l("Next year's membership is already paid: there is nothing to credit."),
+    errors.NothingDue: lambda exc: _l("The renewal of %(year)s was cancelled: there is nothing to credit this money "
+                                      "to.", year=exc.year) if exc.cancelled else _l(
+        "The membership fee of %(year)s is already paid: there is nothing to credit.", year=exc.year),
     errors.StatementError: lambda exc: STATEMENT_ERRORS.get(exc.reason, STATEMENT_ERRORS["invalid"]),
 })
 STATEMENT_ERRORS = {

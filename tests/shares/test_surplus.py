@@ -12,6 +12,7 @@ from app.extensions import db
 from app.models import AuditEntry, OutboxMessage
 from shares import bank, register, surplus as surpluses
 from shares.camt_writer import Credit, write_camt053
+from app.errors import error_message
 from shares.errors import NothingDue, RefundAccountMissing, SurplusAlreadyDecided, SurplusTooSmall
 from shares.models import (BankTransaction, EntryKind, PaymentPurpose, PaymentStatus, ShareEntry, Surplus,
                            SurplusDecision)
@@ -102,7 +103,7 @@ def test_extra_shares_from_a_surplus_and_the_rest_kept(make_member, make_staff):
         surpluses.buy_shares(rest, actor=staff)
 
 
-def test_credit_towards_the_renewal_due(make_member, make_staff):
+def test_credit_towards_the_renewal_due(make_member, make_staff, app):
     staff, member, _request, kept = _overpaid(make_member, make_staff, 5000)  # 20 EUR beyond
     renewal = surpluses.credit_next_year(kept, actor=staff)
     db.session.commit()
@@ -130,8 +131,18 @@ def test_credit_towards_the_renewal_due(make_member, make_staff):
     surpluses.credit_next_year(more, actor=staff)
     last = db.session.scalar(select(Surplus).where(Surplus.source_surplus_id == more.id))
     assert following.status is PaymentStatus.PAID and last.amount_cents == 500
-    with pytest.raises(NothingDue):
+    with pytest.raises(NothingDue) as paid:
         surpluses.credit_next_year(last, actor=staff)
+    with app.test_request_context():  # the staff page's words
+        assert error_message(paid.value) == (f"The membership fee of {today().year + 1} is already paid: there is "
+                                             "nothing to credit.")
+    following.status = PaymentStatus.CANCELLED  # staff cancelled it: not "already paid"
+    db.session.flush()
+    with pytest.raises(NothingDue) as cancelled:
+        surpluses.credit_next_year(last, actor=staff)
+    with app.test_request_context():
+        assert error_message(cancelled.value) == (f"The renewal of {today().year + 1} was cancelled: there is nothing "
+                                                  "to credit this money to.")
 
 
 def test_the_audit_log_names_the_money_s_objects(make_member, make_staff, data_app):
