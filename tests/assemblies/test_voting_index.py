@@ -16,14 +16,7 @@ def test_the_elections_list_says_which_are_the_member_s_and_whether_they_voted(c
     db.session.commit()
     member = world.members[0]
     sign_in(client, member.account)
-    page = client.get("/voting/", headers={"Accept-Language": "en"}).get_data(as_text=True)
-    assert "You can vote: your voting link is in the mail" in page and "You have voted" not in page
-    mine = list(db.session.scalars(select(Elector).where(Elector.assembly_id == world.assembly.id,
-                                                         Elector.member_id == member.id)))
-    cast_for(world.assembly, mine, world.rng)
-    db.session.commit()
-    page = client.get("/voting/", headers={"Accept-Language": "en"}).get_data(as_text=True)
-    assert "You have voted: your ballot counts." in page and "You can vote" not in page
+    _may_vote_then_voted(client, world, member)
     # Someone outside the electorate, or nobody signed in, is told nothing of the kind.
     sign_in(client, world.outsider.account)
     assert "You can vote" not in client.get("/voting/").get_data(as_text=True)
@@ -83,10 +76,15 @@ def test_a_member_who_left_and_rejoined_sees_the_vote_of_the_membership_in_the_e
     assert member_for_account(old.account_id).id == new.id
     assert assembly_queries.member_in(world.assembly, old.account_id).id == old.id
     sign_in(client, old.account)
+    _may_vote_then_voted(client, world, old)
+
+
+def _may_vote_then_voted(client, world, member):
+    """The list says the elector ``member`` may vote, then, once a ballot of theirs is cast, that it counts."""
     page = client.get("/voting/", headers={"Accept-Language": "en"}).get_data(as_text=True)
     assert "You can vote: your voting link is in the mail" in page and "You have voted" not in page
     mine = list(db.session.scalars(select(Elector).where(Elector.assembly_id == world.assembly.id,
-                                                         Elector.member_id == old.id)))
+                                                         Elector.member_id == member.id)))
     cast_for(world.assembly, mine, world.rng)
     db.session.commit()
     page = client.get("/voting/", headers={"Accept-Language": "en"}).get_data(as_text=True)
