@@ -131,8 +131,16 @@ def roll(assembly: Assembly, page: int = 1, q: str = "") -> tuple[list[dict[str,
                                                                      CheckIn.member_id.in_(ids))))
     proxies = {p.giver_id: p for p in db.session.scalars(select(Proxy).where(
         Proxy.assembly_id == assembly.id, Proxy.active_giver.is_not(None), Proxy.giver_id.in_(ids)))}
+    # Convened, and the link revoked with none sent since (a proxy withdrawn for a member without an
+    # e-mail address): they need a letter from the officer.
+    revoked = set(db.session.scalars(select(Credential.public).where(
+        Credential.election_id == assembly.election_id, Credential.revoked_at.is_not(None),
+        Credential.public.in_([e.credential_public for e in electors if e.credential_public])))) \
+        if assembly.election_id else set()
     return [{"elector": e, "member": e.member, "voted": e.member_id in voted, "present": e.member_id in present,
-             "proxy": proxies.get(e.member_id)} for e in electors], total
+             "proxy": proxies.get(e.member_id),
+             "link_lost": e.convoked_at is not None and e.removed_at is None and e.credential_public in revoked}
+            for e in electors], total
 
 
 @dataclass

@@ -158,12 +158,18 @@ def test_staff_withdraw_the_proxy_of_a_giver_without_e_mail_and_say_so(client, w
     assert live_credential(giver) is None and holders_link.revoked_at is not None  # the holder votes no more for them
     assert len(outbox()) == mails + 1 and len(outbox(holder.email)) == told + 1  # the holder only is told
     assert withdrawals(world.staff)
-    # The officer prints the giver's letter, with a link that votes.
+    # The officer's roll marks the giver, then prints their letter, with a link that votes.
     sign_in(client, world.officer)
+    lost = "Their link no longer works and no new one was sent: print them a letter (New link)."
+    roll = text(client.get("/assemblies/ga-test/roll"))
+    assert roll.count(lost) == 1  # in the giver's row only
+    row = roll[roll.index(f"{giver.name} ({giver.number})"):]
+    assert lost in row[:row.index("</tr>")]
     elector = services.elector_for(world.assembly, giver)
     letter = client.post(f"/assemblies/ga-test/roll/{elector.id}/letter")
     assert letter.status_code == 200 and letter.mimetype == "application/pdf"
     assert live_credential(giver) is not None
+    assert lost not in text(client.get("/assemblies/ga-test/roll"))
 
 
 def test_before_the_convocations_a_withdrawal_promises_no_new_link(client, world, outbox):
