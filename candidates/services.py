@@ -487,10 +487,14 @@ def on_exit_undone(member: Member, *, ended_on: date, actor: Account | None = No
     """Staff corrected away ``member``'s exit in force from ``ended_on`` (recorded by mistake): each
     application that exit withdrew is given back as it was (its status, its place on a fixed ballot), and
     the candidate is told, if nothing happened to it since (its last version is that withdrawal), its
-    call's vote has not opened, and the ballot was not fixed in between (without them). Otherwise it stays
-    withdrawn: the secretary's pages say by whom and when."""
+    call's vote has not opened, and the ballot was not fixed in between (without them). An acceptance comes
+    back as submitted (the secretary decides again) while the register does not show them in good standing,
+    and stays withdrawn then if it had a place on a fixed ballot. Otherwise it stays withdrawn: the
+    secretary's pages say by whom and when."""
     now = today()
     given_back = []
+    if register.holding(member, now).left is not None:  # the redemption corrected first: the exit still stands
+        return given_back
     for application in db.session.scalars(select(Application).join(Call).where(
             Application.member_id == member.id, Application.status == ApplicationStatus.WITHDRAWN,
             Application.membership_ended_on == ended_on, Call.vote_opens_on > now).order_by(Application.id)):
@@ -502,7 +506,15 @@ def on_exit_undone(member: Member, *, ended_on: date, actor: Account | None = No
         if withdrawal.event != "membership_ended" or (
                 call.ballot_fixed_at is not None and place is None and before.status is not ApplicationStatus.DRAFT):
             continue
-        application.status = before.status
+        status = before.status
+        # The exit undone, the shares it redeemed may still be (staff correct that next): an acceptance is
+        # not given back to someone the register does not show in good standing. The secretary decides
+        # again once they are; on a fixed ballot it stays withdrawn.
+        decided_again = status is ApplicationStatus.ACCEPTED and not member_eligibility(
+            call, member, application=application).eligible
+        if decided_again and place is not None:
+            continue
+        application.status = ApplicationStatus.SUBMITTED if decided_again else status
         application.withdrawn_at = application.membership_ended_on = None
         if place is not None:
             _renumber(call, application.category, back=application, at=place)
@@ -511,7 +523,7 @@ def on_exit_undone(member: Member, *, ended_on: date, actor: Account | None = No
         audit.record("candidates.application.restore", application, actor=actor,
                      before={"status": ApplicationStatus.WITHDRAWN, "membership_ended_on": ended_on},
                      after={"status": application.status, "ballot_choice": application.ballot_choice})
-        _mail_candidate(application, "candidates_membership_restored")
+        _mail_candidate(application, "candidates_membership_restored", decided_again=decided_again)
         given_back.append(application)
     return given_back
 

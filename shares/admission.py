@@ -466,8 +466,8 @@ def staff_apply(*, email: str, kind: MemberKind, category: Category, shares: int
     enterprise number being that of a person with an account who may apply again (:func:`reapply_refusal`,
     the rule of their own form: their membership ended, or their application was refused or withdrawn),
     that person applying again as on their own form (:func:`apply_again`, the same account), with the
-    details and language typed. Found by their number, the account keeps its own address: a typed address
-    never takes over an account. What their own form refuses is said to staff with whose address
+    details and language typed. Found by their number, the account keeps its own address, name and language:
+    nothing typed takes over an account. What their own form refuses is said to staff with whose address
     (``FormerMemberAddress``) or number (``FormerMemberNumber``) it is; with their address, a kind or a
     number that is not theirs too (``AddressOfAnotherPerson``): the account is that person's."""
     from app.auth.services import find_account
@@ -488,8 +488,11 @@ def staff_apply(*, email: str, kind: MemberKind, category: Category, shares: int
         raise AddressOfAnotherPerson(former)
     _check_shares(shares)
     try:
+        # Found by their number, nothing typed replaces what their record says (a name typed otherwise, a
+        # slip of a digit): staff change it on the member's page, knowingly.
+        by_address = account is not None
         return apply_again(former, shares=shares, category=category, actor=actor, readmission=readmission,
-                           details=fields, language=language)
+                           details=fields if by_address else None, language=language if by_address else None)
     except (MembershipEnded, EarlierMoneyPending) as exc:
         said = FormerMemberAddress if account is not None else FormerMemberNumber
         raise said(former, exc, register.holding(former).left_on) from None
@@ -505,12 +508,17 @@ def _person_with(kind: MemberKind, fields: dict) -> Member | None:
 
     column = getattr(Member, identity_field(kind))
     typed = fields.get(identity_field(kind)) or None
-    account_id = db.session.scalar(select(Member.account_id).where(column == typed).order_by(Member.id.desc())
-                                   .limit(1)) if typed else None
-    member = member_for_account(account_id) if account_id is not None else None
-    if member is None or getattr(member, identity_field(kind)) != typed or register.holding(member).left is None:
+    if not typed:
         return None
-    return member
+    # Newest first, past any applicant who typed the number since (refused or not): the person is the
+    # account whose membership with it ended.
+    for account_id in db.session.scalars(select(Member.account_id).where(column == typed)
+                                         .order_by(Member.id.desc())).unique():
+        member = member_for_account(account_id)
+        if member is not None and getattr(member, identity_field(kind)) == typed \
+                and register.holding(member).left is not None:
+            return member
+    return None
 
 
 def application_for(member_id: int) -> MembershipApplication | None:

@@ -542,7 +542,7 @@ def correct(entry: ShareEntry, *, reason: str, on: date | None = None, shares: i
     _audit("shares.register.correction", member, [correction], actor, corrects=entry.id, reason=reason, shares=shares,
            capital_cents=capital_cents, paid_cents=paid_cents, category=category,
            **({"fee_cents": fee_cents} if fee_cents else {}))
-    if entry.kind in LEAVING:
+    if entry.kind in LEAVING or entry.kind is EntryKind.REDEMPTION:  # an exit, or the shares it redeemed (same day)
         exit_undone.send(member, ended_on=entry.effective_on, actor=actor)
     return correction
 

@@ -24,7 +24,8 @@ request_settled = _signals.signal("request-settled")
 # open applications (``candidates.services.on_membership_ended``, connected by ``candidates.init_app``).
 membership_ended = _signals.signal("membership-ended")
 
-# ``exit_undone.send(member, ended_on=..., actor=...)``: ``shares.register.correct`` voided the member's exit
-# that was in force from ``ended_on`` (recorded by mistake). Listeners: the candidacies give back what that
-# exit withdrew (``candidates.services.on_exit_undone``).
+# ``exit_undone.send(member, ended_on=..., actor=...)``: ``shares.register.correct`` corrected the member's exit
+# that was in force from ``ended_on`` (recorded by mistake), or a redemption of that day (the shares the exit
+# redeemed, which staff correct too, before or after it). Listeners: the candidacies give back what that exit
+# withdrew, once no exit stands (``candidates.services.on_exit_undone``).
 exit_undone = _signals.signal("exit-undone")

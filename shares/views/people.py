@@ -104,10 +104,10 @@ def staff_new_member():
                 "decided.", number=number) if admission.admission_mode() == "decision" else
               _("Member %(number)s created. They are admitted once their shares are paid.", number=number), "success")
         if member.email != form.email.data.strip().lower():  # found by their number: the account keeps its address
-            flash(_("This number is that of %(name)s, who has an account: the new membership is theirs, under their "
-                    "address %(email)s. The address typed, %(typed)s, was not recorded: if it is theirs now, change "
-                    "it with Edit e-mail and address below.", name=member.name, email=member.email, typed=form.email.data.strip()),
-                  "info")
+            flash(_("This number is that of %(name)s, who has an account: the new membership is theirs, with the "
+                    "name, postal address and e-mail address (%(email)s) their record holds. What was typed for them "
+                    "(the address %(typed)s) was not recorded: if it is theirs now, change it with Edit e-mail and "
+                    "address below.", name=member.name, email=member.email, typed=form.email.data.strip()), "info")
         flash(_("What to pay, with the structured communication %(reference)s and the QR code, was sent to %(email)s.",
                 reference=application.payment_request.formatted_reference, email=member.email), "success")
         return redirect(url_for("shares.member_detail", member_id=application.member_id))

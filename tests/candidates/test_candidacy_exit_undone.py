@@ -23,10 +23,17 @@ def _exit_entry(member) -> ShareEntry:
                                                       ).order_by(ShareEntry.id.desc()))
 
 
-def _undo_exit(member) -> None:
+def _undo_exit(member, shares_too: bool = True) -> None:
+    """Staff correct the exit recorded by mistake, then (``shares_too``) the redemption it made."""
     entry = _exit_entry(member)
+    redemption = register.exit_redemption(entry)
     register.correct(entry, reason="Recorded for the wrong member", on=entry.effective_on)
     db.session.commit()
+    if shares_too:
+        register.correct(redemption, reason="Recorded for the wrong member", on=entry.effective_on,
+                         shares=-redemption.shares, capital_cents=-redemption.capital_cents,
+                         paid_cents=-redemption.paid_cents)
+        db.session.commit()
 
 
 def _events(application) -> list[str]:
@@ -120,3 +127,20 @@ def test_what_happened_since_keeps_the_application_withdrawn(open_call, standing
     review = _text(client.get(f"/candidates/manage/applications/{gone.id}"))
     assert "That exit was corrected since (recorded by mistake), but the application stays withdrawn" in review
     assert "corrected since" not in _text(client.get(f"/candidates/manage/applications/{stays.id}"))
+
+
+def test_an_acceptance_is_decided_again_while_the_register_shows_no_share(open_call, standing_member, apply,
+                                                                          secretary):
+    """The exit corrected, the shares it redeemed not yet: the application comes back sent, not accepted (the
+    secretary decides again once the register shows a member in good standing), and the candidate is told."""
+    call = open_call()
+    back = _accepted(call, apply, standing_member(), secretary, published_name="Bert Terug")
+    register.resign(back.member, on=LEFT_ON)
+    db.session.commit()
+    _undo_exit(back.member, shares_too=False)
+    db.session.refresh(back)
+    assert back.status is ApplicationStatus.SUBMITTED and back.membership_ended_on is None
+    mail = db.session.scalars(select(OutboxMessage).where(OutboxMessage.to_address == back.member.email)
+                              .order_by(OutboxMessage.id.desc())).first()
+    assert "the secretary will decide on your application again once it does" in mail.body_text
+    assert "back as it was" not in mail.body_text

@@ -105,13 +105,38 @@ def test_a_former_member_found_by_their_number_comes_back_with_their_account_and
     db.session.expire_all()
     new = member_for_account(old.account_id)
     assert new.id != old.id and new.earlier_member_id == old.id and _accounts() == accounts
-    assert new.email == "back@example.be" and new.account.language == "fr"
+    assert new.email == "back@example.be" and new.account.language == "en"  # the record's, not the form's "fr"
     assert not outbox("bernard.new@example.be")  # a typed address takes over no account
     assert _payment_mail(outbox, "back@example.be")
     page = _words(client.get(done.location))
-    assert ("This number is that of Bernard Retour, who has an account: the new membership is theirs, under their "
-            "address back@example.be. The address typed, bernard.new@example.be, was not recorded: if it is theirs "
-            "now, change it with Edit e-mail and address below.") in page
+    assert ("This number is that of Bernard Retour, who has an account: the new membership is theirs, with the "
+            "name, postal address and e-mail address (back@example.be) their record holds. What was typed for them "
+            "(the address bernard.new@example.be) was not recorded: if it is theirs now, change it with Edit e-mail "
+            "and address below.") in page
+
+
+def test_a_number_found_keeps_the_person_s_record_and_looks_past_a_later_applicant_with_it(
+        client, login_as, make_member, make_staff, outbox):
+    """Someone applied on /join with a former member's number since (refused): the number still finds the
+    former member, their money not settled is still said; and a name typed otherwise replaces nothing."""
+    old = _resigned(make_member, first_name="Bernard", last_name="Retour")
+    keeper = make_staff()
+    impostor = make_member(email="impostor@example.be", national_number=old.national_number)
+    first = admission._new_application(impostor, 1, impostor.category, None)
+    admission.decide(first, admit=False, decision_on=today(), decision_reference="CA-4", actor=make_account())
+    db.session.commit()
+    login_as("staff")
+    accounts = _accounts()
+    typed = FORM | {"email": "bernard.new@example.be", "first_name": "Bernardo", "language": "nl"}
+    pending = client.post("/staff/members/new", data=typed)
+    assert pending.status_code == 409 and "its money is not settled yet" in _words(pending)
+    assert _accounts() == accounts
+    _settle(old, keeper)
+    assert client.post("/staff/members/new", data=typed).status_code == 302
+    db.session.expire_all()
+    new = member_for_account(old.account_id)
+    assert new.earlier_member_id == old.id and _accounts() == accounts
+    assert (new.first_name, new.account.language) == ("Bernard", "en")  # the record's, not what was typed
 
 
 def test_a_member_s_number_with_another_address_is_still_refused(client, login_as, make_member):
