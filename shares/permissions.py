@@ -45,6 +45,16 @@ def is_member(user) -> bool:
 
 
 @predicate
+def is_current_member(user) -> bool:
+    """A signed-in account whose membership holds paid shares and has not ended (not an applicant whose
+    shares are unpaid, nor a former member): what the cooperative tells its members."""
+    from shares.queries import member_for_account
+    from shares.standing import is_member_now
+
+    return bool(user is not None and user.is_authenticated and is_member_now(member_for_account(user.id)))
+
+
+@predicate
 def can_decide_member_requests(user) -> bool:
     return is_staff(user)
 

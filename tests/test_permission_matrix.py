@@ -542,7 +542,7 @@ def _working_group_objects() -> dict[str, int]:
 def test_a_member_cannot_see_unpublished_minutes(app):
     ids = _working_group_objects()
     client = app.test_client()
-    sign_in(client, make_member_obj().account)
+    sign_in(client, give_paid_share(make_member_obj()).account)
     assert client.get(f"/board/minutes/{ids['minutes_id']}").status_code == 403
     assert client.get(f"/minutes/{ids['minutes_id']}").status_code == 404  # not published: not there for members
     assert client.get(f"/minutes/{ids['published_id']}").status_code == 200

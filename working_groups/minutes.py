@@ -17,6 +17,7 @@ from app.extensions import db
 from app.mail import queue_mail
 from app.models import Account, AccountRole, Role
 from app.uow import lock_row, savepoint
+from shares import standing
 from shares.models import Member, fold
 from working_groups.errors import (AlreadyApproved, AlreadyCorrected, ApprovalBeforeMeeting, BadVotes, DateToCome,
                                    EmptyText, IllegalTransition, LaterMeetingFollows, MeetingDateMissing, MinutesExist,
@@ -409,10 +410,16 @@ def notify_members(minutes: BoardMinutes, skip: set[str] | frozenset = frozenset
     count = 0
     with job_context():
         link = url_for("working_groups.synthesis_show", minutes_id=minutes.id, _external=True)
-        rows = db.session.execute(select(Account.id, Account.email, Account.language, Account.display_name)
-                                  .where(select(Member.id).where(Member.account_id == Account.id).exists(),
-                                         Account.active.is_(True))).all()
-        for account_id, email, language, name in rows:
+        # Current members only (can_read_syntheses): not a former member, nor an applicant whose shares are
+        # unpaid. Facts of every member at once; an account's latest membership is the one that counts.
+        facts = standing.register_facts(today())
+        rows = db.session.execute(select(Account.id, Account.email, Account.language, Account.display_name, Member.id)
+                                  .join(Member, Member.account_id == Account.id).where(Account.active.is_(True))
+                                  .order_by(Account.id, Member.id)).all()
+        latest = {row[0]: row for row in rows}  # the newest membership last
+        for account_id, email, language, name, member_id in latest.values():
+            if member_id not in facts or not standing.is_current_member(facts[member_id]):
+                continue
             key = f"wg-synthesis-{minutes.id}-{account_id}"
             if key in skip:
                 continue

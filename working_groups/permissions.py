@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from app.authz import has_role, predicate
 from app.models import Role
-from shares.permissions import is_member
+from shares.permissions import is_current_member, is_member
 from working_groups.models import (BoardMinutes, CallStatus, GroupMembership, GroupRole, MinutesStatus,
                                    Recommendation, RecommendationStatus, WorkingGroup)
 
@@ -156,8 +156,9 @@ def can_comment_minutes(user, minutes: BoardMinutes | None) -> bool:
 
 @predicate
 def can_read_syntheses(user, minutes=None) -> bool:
-    """Published syntheses: members, the board, the secretary and staff."""
-    return can_view_groups(user)
+    """Published syntheses: current members (not a former member, nor an applicant whose shares are unpaid),
+    the board, the secretary and staff."""
+    return is_current_member(user) or is_board(user) or is_secretary(user) or has_role(user, Role.STAFF)
 
 
 @predicate

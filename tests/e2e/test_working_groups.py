@@ -12,7 +12,7 @@ from playwright.sync_api import expect
 from app.clock import today
 from app.extensions import db
 from app.models import Role
-from tests.factories import make_account, make_member_obj
+from tests.factories import give_paid_share, make_account, make_member_obj
 from working_groups import services
 from working_groups.models import GroupRole
 from tests.e2e.conftest import assert_fits_phone
@@ -42,7 +42,7 @@ def confirm(page, summary: str, button: str) -> None:
 def test_secretary_drafts_board_approves_member_reads_in_dutch(browser, live_server, sign_in, accessible):
     secretary = role_account("luc.secretary@example.be", Role.SECRETARY, "Luc Secretary")
     board = [role_account(f"{n.lower()}.board@example.be", Role.BOARD, f"{n} Board") for n in ("Sofie", "Karim")]
-    reader = make_member_obj(first_name="Lotte", last_name="Maes", language="nl")
+    reader = give_paid_share(make_member_obj(first_name="Lotte", last_name="Maes", language="nl"))
     meeting_on = today() - timedelta(days=3)
 
     sec = browser.new_context().new_page()

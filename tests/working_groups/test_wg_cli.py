@@ -9,7 +9,7 @@ import pytest
 
 from app.extensions import db
 from app.models import OutboxMessage
-from tests.factories import make_member_obj
+from tests.factories import give_paid_share, make_member_obj
 from tests.working_groups.conftest import make_board, make_group, make_minutes, make_recommendation
 
 
@@ -36,10 +36,10 @@ def test_booklet_command(app, tmp_path):
 
 
 def test_notify_synthesis_tells_only_members_not_told_yet(app):
-    first = make_member_obj()
+    first = give_paid_share(make_member_obj())
     minutes = make_minutes("published", board=make_board(2))
     assert db.session.query(OutboxMessage).filter_by(to_address=first.email).count() == 1
-    newcomer = make_member_obj(language="nl")
+    newcomer = give_paid_share(make_member_obj(language="nl"))
     runner = app.test_cli_runner()
     result = runner.invoke(args=["working-groups", "notify-synthesis", str(minutes.id)])
     assert result.exit_code == 0 and "Queued 1 notice(s)." in result.output

@@ -517,8 +517,8 @@ def test_publishing_needs_three_languages_and_tells_members_in_their_language():
     with pytest.raises(SynthesisIncomplete):
         minutes_service.publish(incomplete)
     db.session.rollback()
-    dutch = make_member_obj(language="nl")
-    french = make_member_obj(language="fr")
+    dutch = give_paid_share(make_member_obj(language="nl"))
+    french = give_paid_share(make_member_obj(language="fr"))
     minutes = make_minutes("approved", board=board, meeting_on=date(2026, 10, 1))
     assert minutes_service.publish(minutes) == 2
     db.session.commit()

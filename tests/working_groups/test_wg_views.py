@@ -411,7 +411,7 @@ def test_the_assembly_report_lists_and_marks_answers(client, group, secretary):
 
 def test_a_member_cannot_see_unpublished_minutes(client):
     minutes = make_minutes("approved", board=make_board(2))
-    sign_in(client, make_member_obj().account)
+    sign_in(client, give_paid_share(make_member_obj()).account)
     assert client.get(f"/board/minutes/{minutes.id}").status_code == 403
     assert client.get(f"/board/minutes/{minutes.id}/minutes.pdf").status_code == 403
     assert client.get(f"/minutes/{minutes.id}").status_code == 404
@@ -670,7 +670,7 @@ def test_the_secretary_drafts_the_board_approves_members_read(client, app, secre
     assert f"these minutes were approved ({today().day} {today():%B} {today().year}, " in text_of(frozen)
     assert f", by {board[-1].display_name}): approved minutes are frozen." in text_of(frozen)
     assert client.post(f"/board/minutes/{mid}/publish", data={"confirm": "y"}).status_code == 302
-    reader = make_member_obj(language="nl")
+    reader = give_paid_share(make_member_obj(language="nl"))
     member_client = app.test_client()
     sign_in(member_client, reader.account)
     assert "Nieuw: synthese van de raadsvergadering" in text_of(member_client.get("/"))  # the home page news
@@ -855,7 +855,7 @@ def test_minutes_and_synthesis_pdfs(client, app, secretary, tmp_path):
     full = pdf_text(client.get(f"/board/minutes/{minutes.id}/minutes.pdf").data, tmp_path)
     assert "Le budget est approuvé." in full and "for the board only" in full
     reader = app.test_client()
-    sign_in(reader, make_member_obj().account)
+    sign_in(reader, give_paid_share(make_member_obj()).account)
     assert "New: synthesis of the board meeting" in text_of(reader.get("/"))
     synthesis = pdf_text(reader.get(f"/minutes/{minutes.id}/synthesis.pdf?lang=nl").data, tmp_path)
     assert "Begroting van het jaar" in synthesis and "10 september 2026" in synthesis
@@ -874,7 +874,7 @@ def test_members_read_the_day_the_board_meeting_approved_the_minutes(client, sec
     minutes_service.approve_at_meeting(minutes, date(2026, 10, 8), actor=secretary)
     minutes_service.publish(minutes)
     db.session.commit()
-    sign_in(client, make_member_obj().account)
+    sign_in(client, give_paid_share(make_member_obj()).account)
     page = text_of(client.get(f"/minutes/{minutes.id}"))
     assert "Minutes approved on 8 October 2026." in page
     assert f"{today().day} {today():%B} {today().year}" not in page
@@ -901,7 +901,7 @@ def test_search_page(client, group):
     make_recommendation(group, "submitted", title="Budget participatif")
     anonymous = text_of(client.get("/search?q=budget"))
     assert "Budget participatif" in anonymous and "Synthesis of the board meeting" not in anonymous
-    sign_in(client, make_member_obj().account)
+    sign_in(client, give_paid_share(make_member_obj()).account)
     member = text_of(client.get("/search?q=budget"))
     assert "Budget participatif" in member and "Synthesis of the board meeting" in member
 
@@ -911,7 +911,7 @@ def test_search_names_a_second_meeting_of_the_day(client):
     board = make_board(2)
     make_minutes("published", board=board, meeting_on=date(2026, 9, 10))
     make_minutes("published", board=board, meeting_on=date(2026, 9, 10), sitting=2)
-    sign_in(client, make_member_obj().account)
+    sign_in(client, give_paid_share(make_member_obj()).account)
     page = text_of(client.get("/search?q=budget"))
     second = "Synthesis of the board meeting of 10 September 2026 (second meeting of the day)"
     assert page.count("Synthesis of the board meeting of 10 September 2026") == 2 and page.count(second) == 1
@@ -935,6 +935,24 @@ def test_an_applicant_is_not_offered_to_join_and_is_refused_in_words(client, gro
     assert queries.active_members(group) == []
 
 
+def test_a_synthesis_is_for_current_members_not_former_ones_nor_applicants(client, app, outbox):
+    """Published, a synthesis is mailed to the members of the cooperative and read by them: not to a member
+    who left, nor to an applicant whose shares are unpaid (who cannot read it either)."""
+    from shares import register
+
+    current = give_paid_share(make_member_obj())
+    applicant = make_member_obj()
+    former = give_paid_share(make_member_obj())
+    register.resign(former, on=today())
+    db.session.commit()
+    minutes = make_minutes("published", board=make_board(2))  # the members told as it is published
+    assert [m.subject for m in outbox(current.email)] and not outbox(applicant.email) and not outbox(former.email)
+    for who, status in ((current, 200), (applicant, 403), (former, 403)):
+        sign_in(client, who.account)
+        assert ("New: synthesis" in text_of(client.get("/"))) is (status == 200)
+        assert client.get(f"/minutes/{minutes.id}").status_code == status, who.email
+
+
 def test_a_role_holder_without_a_member_record_cannot_join(client, group):
     sign_in(client, make_account(roles=(Role.BOARD,)))
     assert client.post("/groups/ethics/join", data={}).status_code == 403
@@ -952,7 +970,7 @@ def test_a_group_member_sees_the_next_meeting_on_the_home_page(client, group):
     assert f"/groups/ethics/meetings/{meeting.id}" in home and "18:30" in home
     page = text_of(client.get(f"/groups/ethics/meetings/{meeting.id}"))
     assert "From 18:30 · Gent" in page
-    sign_in(client, make_member_obj().account)
+    sign_in(client, give_paid_share(make_member_obj()).account)
     assert "Next meeting of your group" not in text_of(client.get("/"))
 
 
