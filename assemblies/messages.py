@@ -136,7 +136,8 @@ MESSAGES = {
                             "chose."),
     errors.ProxyDeadlinePassed: lambda exc: _l("Proxies could be given until %(moment)s: the deadline has passed.",
                                                moment=format_moment(exc.deadline, "long")),
-    errors.ProxiesOver: _l("The vote is closed: proxies are over, none can be given or withdrawn any more."),
+    errors.ProxiesOver: _l("The vote is closed: proxies are over, none can be given, withdrawn or declined any "
+                           "more."),
     errors.ProxyLimitReached: _door(_l("This member already holds as many proxies as the statutes allow."), lambda exc, **who: _l(
         "%(name)s (no. %(number)s) already holds as many proxies as the statutes allow.", **who)),
     errors.ProxyExists: _door(_l("A proxy already stands for this member."), lambda exc, **who: _l(
@@ -154,8 +155,9 @@ MESSAGES = {
         "%(name)s (no. %(number)s) has given their own proxy, so cannot hold another: a proxy is not passed on.",
         **who)),
     errors.NoProxy: _l("There is no proxy to withdraw."),
-    errors.ProxyEnded: _door(_l("This proxy was already withdrawn."), lambda exc, **who: _l(
-        "The proxy of %(name)s (no. %(number)s) was already withdrawn.", **who)),
+    errors.ProxyEnded: _door(_l("This proxy has already ended: withdrawn by the member who gave it, or declined by "
+                                "its holder."), lambda exc, **who: _l(
+        "The proxy of %(name)s (no. %(number)s) has already ended (withdrawn or declined).", **who)),
     errors.NoProxyHeld: _l("You hold no such proxy."),
     errors.ProxyUsed: _l("You have voted in their name: the proxy can no longer be declined. The member who gave it "
                          "can still withdraw it and vote themselves."),

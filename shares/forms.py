@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 
-from flask_babel import lazy_gettext as _l
+from flask_babel import get_locale, lazy_gettext as _l
 from flask_wtf.file import FileField, FileRequired
 from stdnum import iban as std_iban
 from stdnum.be import nn as std_nn
@@ -99,7 +99,8 @@ class PersonFields(Form):
     city = StringField(_l("City"), validators=[DataRequired(_l("Enter your city.")), Length(max=100), NO_MARKUP])
     country = SelectField(_l("Country"), choices=[SelectChoice(code, name) for code, name in COUNTRIES])
     language = SelectField(_l("Preferred language"),
-                           choices=[SelectChoice(code, name) for code, name in LANGUAGE_NAMES.items()])
+                           choices=[SelectChoice(code, name) for code, name in LANGUAGE_NAMES.items()],
+                           default=lambda: str(get_locale()))  # a new form: the language it is filled in
     national_number = StringField(_l("Belgian national number (optional)"), validators=[
         _stdnum_field(std_nn, INVALID_NUMBER_WORDS["national_number"])])
     validate_postcode = _postcode_fits_country

@@ -89,8 +89,6 @@ def _too_many_applications(_limit) -> Response:
                deduct_when=lambda response: response.status_code in (302, 409))
 def apply():
     form = ApplicationForm()
-    if not form.is_submitted():
-        form.language.data = str(get_locale())
     if form.is_submitted() and form.validate():
         started = time.monotonic()
         try:

@@ -339,7 +339,7 @@ def test_after_the_close_the_page_still_says_who_held_the_proxy_and_why_none_mov
     services.close_vote(world.assembly)
     db.session.commit()
     page = "/assemblies/ga-test"
-    over = "The vote is closed: proxies are over, none can be given or withdrawn any more."
+    over = "The vote is closed: proxies are over, none can be given, withdrawn or declined any more."
     sign_in(client, giver.account)
     html = unescape(client.get(page).get_data(as_text=True))
     assert f"{holder.name} holds your proxy and votes in your name." in html and over in html

@@ -56,7 +56,7 @@ def test_the_holder_declines_and_the_giver_has_their_vote_back(client, world, ou
     assert "Give my proxy" in _text(client.get(PAGE))
     # Declined twice (a second tab): said, nothing more happens.
     again = client.post(f"{PAGE}/proxies/{proxy.id}/decline")
-    assert again.status_code == 409 and "This proxy was already withdrawn." in _text(again)
+    assert again.status_code == 409 and "This proxy has already ended: withdrawn by the member who gave it, or declined by its holder." in _text(again)
     assert len(outbox(giver.email)) == giver_mails + len(mails)
 
 

@@ -461,6 +461,9 @@ def test_autosave_keeps_the_draft_and_never_redirects(client, login_as, open_cal
     body = refused.get_data(as_text=True)
     assert refused.status_code == 400 and mine(call, member).biography == "again"
     assert '<a href="#published_name">Name as published</a>: A name or an address cannot contain direction marks' in body
+    strange = client.post(f"/candidates/me/{call.slug}/autosave", headers={"HX-Request": "true"},
+                          data=form_data(gender="alien") | {"version": version})
+    assert strange.status_code == 400 and '<a href="#gender-0">' in strange.get_data(as_text=True)
     stale = client.post(f"/candidates/me/{call.slug}/autosave", data=form_data(biography="old tab") | {"version": version},
                         headers={"HX-Request": "true"})
     assert stale.status_code == 409 and mine(call, member).biography == "again"

@@ -5,6 +5,8 @@ found by their national number comes back with their own account, which keeps it
 gets the application mail with the structured communication and the payment QR code, as on /join."""
 from __future__ import annotations
 
+import re
+
 import pytest
 from sqlalchemy import func, select
 
@@ -166,3 +168,12 @@ def test_a_refused_applicant_s_number_with_another_address_is_a_new_account(clie
     new = db.session.scalars(select(Member).where(Member.national_number == NUMBER, Member.id != applicant.id)).one()
     assert new.email == "other@example.be" and new.account_id != applicant.account_id and _accounts() == accounts + 1
     assert not [m for m in outbox("first@example.be") if m.attachments]
+
+
+def test_the_new_member_form_starts_in_the_language_staff_read_it_in(client, login_as):
+    """A Flemish paper form entered on the Dutch interface: Nederlands is chosen unless staff change it."""
+    login_as("staff", language="nl")
+    page = client.get("/staff/members/new").get_data(as_text=True)
+    assert '<html lang="nl">' in page
+    assert re.search(r'<option (selected value="nl"|value="nl" selected)>', page)
+
