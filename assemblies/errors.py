@@ -129,7 +129,7 @@ class UnknownMember(AssemblyError):
 
 class NoSuchHolder(AssemblyError):
     """Said on a member's own proxy form for a number naming nobody and for one naming a member outside the
-    electorate alike: a number typed there must not tell who is a member in good standing."""
+    electorate alike: a number typed there must not tell whose renewal left them out of the electorate."""
 
     status = 422
 

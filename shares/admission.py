@@ -142,12 +142,13 @@ class FormerMemberNumber(FormerMemberAddress):
 
 
 class AddressOfAnotherPerson(Conflict):
-    """Staff's New member form with the address of ``member``, whose membership ended, for another kind of
-    member or another national or enterprise number: a new membership with their account is theirs."""
+    """Staff's New member form with the address of ``member``, whose membership ended (``left``) or whose
+    application was refused or withdrawn, for another kind of member or another national or enterprise
+    number: a new membership with their account is theirs."""
 
-    def __init__(self, member: Member) -> None:
+    def __init__(self, member: Member, left: bool = True) -> None:
         super().__init__()
-        self.member = member
+        self.member, self.left = member, left
 
 
 def admission_mode() -> str:
@@ -485,7 +486,7 @@ def staff_apply(*, email: str, kind: MemberKind, category: Category, shares: int
     number = identity_field(kind)
     typed = fields.get(number) or None
     if kind is not former.kind or (typed and getattr(former, number) and typed != getattr(former, number)):
-        raise AddressOfAnotherPerson(former)
+        raise AddressOfAnotherPerson(former, left=register.holding(former).left is not None)
     _check_shares(shares)
     try:
         # Found by their number, nothing typed replaces what their record says (a name typed otherwise, a

@@ -178,7 +178,11 @@ register_messages({
     admission.AddressOfAnotherPerson: lambda exc: str(_l(
         "This e-mail address is that of %(name)s (member %(number)s), whose membership ended, but the kind of member "
         "or the national or enterprise number typed is not theirs: with this address, a new membership is theirs. "
-        "For another person, enter another address.", name=exc.member.name, number=exc.member.number)),
+        "For another person, enter another address.", name=exc.member.name, number=exc.member.number) if exc.left
+        else _l("This e-mail address is that of %(name)s (member %(number)s), whose application was refused or "
+                "withdrawn, but the kind of member or the national or enterprise number typed is not theirs: with "
+                "this address, a new application is theirs. For another person, enter another address.",
+                name=exc.member.name, number=exc.member.number)),
     admission.ReadmissionRecorded: _l("The board's readmission of this member is recorded already."),
     admission.NotExcluded: _l("This person was not excluded: they apply again without the board's readmission. Leave "
                               "it empty."),

@@ -72,6 +72,10 @@ def test_an_applicant_whose_application_ended_is_entered_again_with_their_addres
     db.session.commit()
     login_as("staff")
     accounts, members = _accounts(), db.session.scalar(select(func.count()).select_from(Member))
+    # Their address with another person's number: said as an applicant's, not as a membership that ended.
+    other = client.post("/staff/members/new", data=FORM | {"national_number": "90020109038"})
+    assert other.status_code == 409 and (f"is that of Bernard Retour (member {applicant.number}), whose application "
+                                         "was refused or withdrawn") in _words(other)
     done = client.post("/staff/members/new", data=FORM | {"language": "nl"})
     assert done.status_code == 302 and done.location == f"/staff/members/{applicant.id}"
     db.session.expire_all()
