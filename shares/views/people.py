@@ -14,6 +14,7 @@ from app.clock import today
 from app.errors import DomainError, error_message
 from app.forms import say_refusal
 from app.extensions import db
+from app.i18n import colon
 from app.uow import dry_run, unit_of_work
 from app.web import euros, format_day, render
 from shares import admission, exports, register, renewal, services
@@ -53,8 +54,10 @@ def staff_applications():
 def decide_application(application_id: int, decision: str):
     application = db.get_or_404(MembershipApplication, application_id)
     form = AdmissionDecisionForm()
-    if not form.validate_on_submit():
-        flash(" ".join(str(e) for errors in form.errors.values() for e in errors), "error")
+    if not form.validate_on_submit():  # which application, and each field refused by its label
+        said = " ".join(f"{form[name].label.text}{colon()}{error}" for name, errors in form.errors.items()
+                        if name in form and name != "csrf_token" for error in errors)
+        flash(_("Nothing is decided for %(name)s.", name=application.member.name) + " " + said, "error")
         return render_template("shares/applications.html", waiting=admission.pending_decisions(),
                                unpaid=admission.awaiting_payment(), form=form, mode=admission.admission_mode(),
                                today=today()), 400

@@ -1,6 +1,8 @@
 """The public application form, staff screens for people, confirmations, exports, tasks, locale formats."""
 from __future__ import annotations
 
+import html
+
 import re
 from datetime import date
 from html import unescape
@@ -137,7 +139,9 @@ def test_from_application_to_admission_by_decision_in_the_staff_screens(client, 
         page = client.get("/staff/applications").get_data(as_text=True)
         assert "Van Damme" in page and "paid, waiting for the admission decision" in page
         missing = client.post(f"/staff/applications/{application.id}/admit", data={"decision_on": today().isoformat()})
-        assert missing.status_code == 400
+        assert missing.status_code == 400 and (
+            "Nothing is decided for Chloé Van Damme. Reference of the decision (board minutes, staff decision): This "
+            "field is required.") in html.unescape(missing.get_data(as_text=True))
         ok = client.post(f"/staff/applications/{application.id}/admit",
                          data={"decision_on": today().isoformat(), "decision_reference": "CA-12"})
         assert ok.status_code == 302
