@@ -399,6 +399,11 @@ def queue_counts() -> dict[str, int]:
     return {code: rows[code] for code in (*WHY_CODES, "") if rows.get(code)}
 
 
+def _reference_of(tx: BankTransaction) -> str | None:
+    """The structured communication of the request ``tx`` is matched to, for the audit log (words, not a row id)."""
+    return tx.payment_request.reference if tx.payment_request is not None else None
+
+
 def _claim(tx: BankTransaction, expected_version: int, status: MatchStatus, request_id: int | None,
            actor: Account | None, reason: str) -> None:
     """The conditional UPDATE that lets one of two concurrent staff win."""
@@ -440,12 +445,12 @@ def match_by_hand(tx: BankTransaction, request: PaymentRequest, *, expected_vers
         raise PaidBeforeAsked(tx.booking_date, first_day)
     if tx.booking_date > today():
         raise BookedInFuture(tx.booking_date)
-    before = {"status": tx.match_status, "why": tx.why, "payment_request": tx.payment_request_id}
+    before = {"status": tx.match_status, "why": tx.why, "request": _reference_of(tx)}
     _claim(tx, expected_version, MatchStatus.MATCHED, request.id, actor, reason or "structured reference")
     applied = register.record_payment(request, tx.amount_cents, on=tx.booking_date, transaction=tx, actor=actor,
                                       reason=reason)
     audit.record("shares.bank_payment.match_by_hand", tx, actor=actor, before=before,
-                 after={"status": MatchStatus.MATCHED, "payment_request": request.id, "reason": reason,
+                 after={"status": MatchStatus.MATCHED, "request": request.reference, "reason": reason,
                         "surplus_cents": applied.excess_cents})
     return applied
 
@@ -594,7 +599,7 @@ def payment_returned(tx: BankTransaction, request: PaymentRequest, *, expected_v
     returned.left = register.exit_in_force(request.member_id)
     if application is not None and not returned.left:
         admission.check_payment_returnable(application)
-    before = {"status": tx.match_status, "why": tx.why, "payment_request": tx.payment_request_id}
+    before = {"status": tx.match_status, "why": tx.why, "request": _reference_of(tx)}
     _claim(tx, expected_version, MatchStatus.RETURNED, request.id, actor, reason or "payment returned")
     words = register_words(PAYMENT_RETURNED)
     why = f"{words}: {reason}" if reason else words
@@ -624,7 +629,7 @@ def payment_returned(tx: BankTransaction, request: PaymentRequest, *, expected_v
         returned.reinstatement_undone = renewal.payment_taken_back(request, returned.entries, reason=why, actor=actor)
     db.session.refresh(request)
     audit.record("shares.bank_payment.returned", tx, actor=actor, before=before,
-                 after={"status": MatchStatus.RETURNED, "payment_request": request.id,
+                 after={"status": MatchStatus.RETURNED, "request": request.reference,
                         "entries": [e.id for e in returned.entries], "kept": [k.id for k in returned.kept],
                         "returned_cents": returned.amount_cents, "register_cents": returned.register_cents,
                         "refund_list_cents": returned.refund_list_cents, "kept_cents": returned.kept_cents,

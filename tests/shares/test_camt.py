@@ -375,6 +375,11 @@ def test_manual_match_and_dismiss(make_member, make_staff):
     assert bank.queue_count() == 0  # the debit was set aside at import
     with pytest.raises(TransactionAlreadyResolved):
         bank.match_by_hand(unknown, r[1], expected_version=unknown.version, reason="again", actor=staff)
+    # The audit log names the request by its structured communication, not by a row id.
+    from app.models import AuditEntry
+
+    matched = db.session.scalar(select(AuditEntry).where(AuditEntry.action == "shares.bank_payment.match_by_hand"))
+    assert matched.after["request"] == r[0].reference and "payment_request" not in matched.after
 
 
 def test_two_staff_matching_at_once_one_wins(make_member, make_staff):
