@@ -173,8 +173,8 @@ def credited_ahead_ids(requests: Iterable[PaymentRequest]) -> set[int]:
     """:func:`credited_ahead` for a page's requests, in one query: the open renewals among them whose
     renewal letter (the campaign's first, ``RenewalStage.REQUEST``) the member has not been sent."""
     renewals = {(r.member_id, r.year): r.id for r in requests
-                if r.purpose is PaymentPurpose.RENEWAL and r.year is not None
-                and r.status in (PaymentStatus.OPEN, PaymentStatus.PARTIALLY_PAID)}
+                if r.purpose is PaymentPurpose.RENEWAL and r.year is not None and r.paid_cents > 0
+                and r.status in (PaymentStatus.OPEN, PaymentStatus.PARTIALLY_PAID)}  # no money on it: no credit
     if not renewals:
         return set()
     sent = db.session.execute(select(RenewalNotice.member_id, RenewalNotice.year).where(

@@ -153,3 +153,12 @@ def test_staff_are_told_which_year_a_credit_paid(client, member_with_shares, log
     assert f"Credited towards the membership fee of {YEAR}." in html and "next year" not in html
     fee = renewal.renewal_request_for(member.id, YEAR)
     assert (fee.paid_cents, fee.due_cents) == (1500, 1500)
+
+
+def test_a_renewal_with_no_money_on_it_is_no_credit(member_with_shares):
+    """Only money credited ahead makes a renewal without its letter a credit: an empty one is not "0.00 € credited"."""
+    member = member_with_shares()
+    empty = payments.create_payment_request(member, payments.PaymentPurpose.RENEWAL, 3000, year=today().year + 1)
+    db.session.commit()
+    assert payments.credited_ahead_ids([empty]) == set()
+
