@@ -57,7 +57,7 @@ def _words(response) -> str:
 @pytest.mark.parametrize("language, words", [
     ("en", "(member {number}) has this number and was excluded on {day}: only the board can admit this person again. "
            "If the board has decided to readmit them, enter the date and reference of its decision below"),
-    ("fr", "(sociétaire {number}) a ce numéro et a été exclu le {day} : seul le conseil d'administration peut "
+    ("fr", "(sociétaire {number}) a ce numéro et a été exclu·e le {day} : seul le conseil d'administration peut "
            "réadmettre cette personne."),
     ("nl", "(lid {number}) heeft dit nummer en werd uitgesloten op {day}: alleen de raad van bestuur kan deze persoon "
            "opnieuw toelaten."),
