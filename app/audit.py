@@ -148,8 +148,11 @@ def object_choices() -> list[tuple[str, str]]:
 # submitted to the board", never the JSON it stores.
 
 _FIELD_LABELS: dict[str, Any] = {}
-# (object type, field) -> words for its codes (a mapping), or a function of the whole value
-_VALUE_WORDS: dict[tuple[str, str], Mapping[Any, Any] | Callable[[Any], str]] = {}
+# A field's words: a mapping of its codes, or a function ``words(value, entry)`` of its whole value
+# (a list, a count) and of the entry it is in (a scrutineer's code is named by the entry's election).
+ValueWords = Mapping[Any, Any] | Callable[[Any, AuditEntry], str]
+_VALUE_WORDS: dict[tuple[str, str], ValueWords] = {}  # (object type, field)
+_FIELD_WORDS: dict[str, ValueWords] = {}  # a field that reads the same in every object type's entries
 
 
 def register_field_labels(labels: dict[str, Any]) -> None:
@@ -157,10 +160,30 @@ def register_field_labels(labels: dict[str, Any]) -> None:
     _FIELD_LABELS.update(labels)
 
 
-def register_value_words(object_type: str, words: dict[str, Mapping[Any, Any] | Callable[[Any], str]]) -> None:
+def register_value_words(object_type: str, words: dict[str, ValueWords]) -> None:
     """Words for the codes an object type's fields hold: ``{"status": {"paid": _l("Paid")}}``, or a
-    function given the field's whole value (a list, a count) that returns its text."""
+    function ``words(value, entry)`` given the field's whole value (a list, a count) that returns its text."""
     _VALUE_WORDS.update({(object_type, field): value_words for field, value_words in words.items()})
+
+
+def register_field_words(words: dict[str, ValueWords]) -> None:
+    """Words for a field whatever the object type (a national number, an IBAN, an assembly's short name):
+    used where the object type has none of its own (``register_value_words``)."""
+    _FIELD_WORDS.update(words)
+
+
+def each(words: Callable[[Any, AuditEntry], str]) -> Callable[[Any, AuditEntry], str]:
+    """Words for one value (an account number) that read a list of them item by item."""
+    def words_of(value: Any, entry: AuditEntry) -> str:
+        if isinstance(value, list):
+            return ", ".join(NOTHING if item is None else words_of(item, entry) for item in value)
+        return words(value, entry)
+    return words_of
+
+
+def _words_for(object_type: str, field: str) -> ValueWords | None:
+    words = _VALUE_WORDS.get((object_type, field))
+    return words if words is not None else _FIELD_WORDS.get(field)
 
 
 @dataclass(frozen=True)
@@ -181,8 +204,8 @@ def change_lines(entry: AuditEntry) -> list[ChangeLine]:
     fields = [f for f in after if (before[f] != after[f] if f in before else after[f] not in (None, "", []))]
     fields += [f for f in before if f not in after]
     return [ChangeLine(str(_FIELD_LABELS.get(f, f)),
-                       value_text(entry.object_type, f, before[f]) if f in before else None,
-                       value_text(entry.object_type, f, after[f]) if f in after else None) for f in fields]
+                       value_text(entry, f, before[f]) if f in before else None,
+                       value_text(entry, f, after[f]) if f in after else None) for f in fields]
 
 
 def unworded(entry: AuditEntry) -> set[str]:
@@ -193,7 +216,7 @@ def unworded(entry: AuditEntry) -> set[str]:
         for field, value in values.items():
             if field not in _FIELD_LABELS:
                 missing.add(field)
-            words = _VALUE_WORDS.get((entry.object_type, field))
+            words = _words_for(entry.object_type, field)
             if isinstance(words, Mapping):
                 missing.update(f"{field}={v}" for v in (value if isinstance(value, list) else [value])
                                if v not in (None, "") and v not in words)
@@ -218,23 +241,31 @@ _DIGEST = re.compile(r"^[0-9a-f]{32,}$")  # hashes, keys, credentials: their sta
 NOTHING = "\u2014"  # an em dash: no value
 
 
-def value_text(object_type: str, field: str, value: Any) -> str:
-    """One recorded value for people: words for codes, euros for cents, dates in the reader's
-    language, yes or no, lists joined; a long hexadecimal digest cut to its start."""
-    words = _VALUE_WORDS.get((object_type, field))
+def value_text(entry: AuditEntry, field: str, value: Any) -> str:
+    """One recorded value of ``entry`` for people: words for codes, euros for cents, dates in the
+    reader's language, yes or no, lists joined; a long hexadecimal digest cut to its start. A value
+    its words cannot read (not of the type they expect: the log keeps what was written years ago) is
+    shown as the rest are."""
+    words = _words_for(entry.object_type, field)
     if callable(words) and value is not None:
-        return words(value)
+        try:
+            return str(words(value, entry))
+        except (TypeError, ValueError, LookupError, AttributeError):
+            words = None
     if value is None or value == "" or value == []:
         return NOTHING
     if isinstance(value, bool):
         return _("yes") if value else _("no")
     if isinstance(value, list):
-        return ", ".join(value_text(object_type, field, item) for item in value)
+        return ", ".join(value_text(entry, field, item) for item in value)
     if isinstance(value, dict):  # per category: {"A": 14, "B": 0}
-        return fr_spacing("; ").join(f"{key}{colon()}{value_text(object_type, field, item)}"
+        return fr_spacing("; ").join(f"{key}{colon()}{value_text(entry, field, item)}"
                                      for key, item in value.items())
-    if words is not None:
-        return str(words.get(value, value))
+    if isinstance(words, Mapping):
+        try:
+            return str(words.get(value, value))
+        except TypeError:  # a value no code can be (unhashable)
+            pass
     if field.endswith("_cents") and isinstance(value, int):
         return euros(value)
     if isinstance(value, str):

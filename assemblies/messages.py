@@ -4,14 +4,18 @@ from __future__ import annotations
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
-from app.audit import (named_rows, register_action_labels, register_field_labels, register_object_labels,
-                       register_object_names, register_value_words)
+from sqlalchemy import select
+
+from app.audit import (named_rows, register_action_labels, register_field_labels, register_field_words,
+                       register_object_labels, register_object_names, register_value_words)
 from app.extensions import db
 from assemblies import errors
 from assemblies.services import standing_proxy
 from assemblies.models import AgendaItem, Assembly, AssemblyMinutes, Candidate, CheckIn, Document, Proxy
-from app.web import format_day, format_moment, time_of_day
+from app.web import format_day, format_moment, reader_locale, time_of_day, whole_number
 from shares.labels import member_number_and_name
+from voting.audit_labels import contest_words
+from voting.models import Election
 
 from assemblies.candidates_adapter import CallNotFound, CandidaciesUnavailable
 
@@ -261,7 +265,26 @@ register_field_labels({
 })
 register_value_words("assembly_assembly", {"channel": {"email": _l("by e-mail"), "letter": _l("by letter")},
                                            "tie_rule": TIE_RULE_WORDS})
-register_value_words("assembly_item", {"kind": ITEM_KIND_WORDS})
+
+
+def _assembly_title(slug, entry) -> str:
+    """An entry that records its assembly's short name: the log shows the assembly's title."""
+    assembly = db.session.scalar(select(Assembly).where(Assembly.slug == slug)) if isinstance(slug, str) else None
+    return assembly.text("title", reader_locale().language) if assembly is not None else str(slug)
+
+
+def _assembly_election(entry) -> Election | None:
+    """The election holding the vote of the assembly (or agenda item) an entry is about."""
+    row_id = whole_number(entry.object_id)
+    model = {"assembly_assembly": Assembly, "assembly_item": AgendaItem}.get(entry.object_type)
+    row = db.session.get(model, row_id) if model is not None and row_id is not None else None
+    assembly = row.assembly if isinstance(row, AgendaItem) else row
+    return db.session.get(Election, assembly.election_id) if assembly and assembly.election_id else None
+
+
+register_field_words({"assembly": _assembly_title})
+register_value_words("assembly_assembly", {"contests": contest_words(_assembly_election)})
+register_value_words("assembly_item", {"kind": ITEM_KIND_WORDS, "contests": contest_words(_assembly_election)})
 register_value_words("assembly_proxy", {"source": {"online": _l("online"), "paper": _l("on paper")}})
 register_object_names("assembly_assembly", named_rows(Assembly, lambda assembly, language: assembly.text("title",
                                                                                                       language)))

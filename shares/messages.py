@@ -1,12 +1,14 @@
 """The sentences people read for the shares module's errors: declared once (``app.errors``)."""
 from __future__ import annotations
 
+import re
+
 from flask import current_app
 from flask_babel import lazy_gettext as _l
 from flask_babel import ngettext
 
-from app.audit import (named_rows, register_action_labels, register_field_labels, register_object_labels,
-                       register_object_names, register_value_words)
+from app.audit import (each, named_rows, register_action_labels, register_field_labels, register_field_words,
+                       register_object_labels, register_object_names, register_value_words)
 from app.errors import register_messages
 from app.clock import brussels_day
 from app.i18n import LANGUAGE_WORDS
@@ -14,7 +16,8 @@ from app.web import euros, format_day
 from shares import admission, email_change, errors, member_requests
 from shares.certificates import CertificateUnavailable
 from shares.labels import (APPLICATION_WORDS, COUNTRIES, DOCUMENT_WORDS, INVALID_NUMBER_WORDS, PAYMENT_STATUS_WORDS,
-                           PURPOSE_WORDS, REFUND_WHY_WORDS, WHY_SHORT_WORDS, WHY_WORDS, document_name, member_number_and_name)
+                           PURPOSE_WORDS, REFUND_WHY_WORDS, WHY_SHORT_WORDS, WHY_WORDS, document_name,
+                           format_identity_number, iban_text, member_number_and_name)
 from shares.models import (BankStatementImport, BankTransaction, CoopDocument, Member, MemberRequest,
                            MembershipApplication, PaymentRequest, RegisterExport, Surplus)
 from shares.references import format_reference
@@ -349,7 +352,32 @@ register_field_labels({
     "excluded": _l("Member number of the excluded person readmitted"),
     **{f"count_{code}": words for code, words in WHY_SHORT_WORDS.items()},
 })
-_REFERENCES = {"reference": format_reference, "request": format_reference}
+
+
+def _reference_words(value, entry) -> str:
+    return format_reference(value) if _digits(value, 12) else str(value)
+
+
+def _identity_words(name: str):
+    """A national (11 digits) or enterprise (10) number as Belgians write it; anything else as recorded."""
+    return lambda value, entry: (format_identity_number(name, value)
+                                 if _digits(value, 11 if name == "national_number" else 10) else str(value))
+
+
+_IBAN_SHAPE = re.compile(r"[A-Z]{2}[0-9]{2}[A-Z0-9]{11,30}")
+
+
+def _iban_words(value, entry) -> str:
+    return iban_text(value) if isinstance(value, str) and _IBAN_SHAPE.fullmatch(value) else str(value)
+
+
+def _digits(value, length: int) -> bool:
+    return isinstance(value, str) and len(value) == length and value.isascii() and value.isdigit()
+
+
+register_field_words({"national_number": each(_identity_words("national_number")),
+                      "enterprise_number": each(_identity_words("enterprise_number")), "iban": each(_iban_words)})
+_REFERENCES = {"reference": each(_reference_words), "request": each(_reference_words)}
 _MEMBER_WORDS = {"country": dict(COUNTRIES), "language": LANGUAGE_WORDS}
 register_value_words("shares_member", {**_REFERENCES, **_MEMBER_WORDS})
 register_value_words("shares_payment_request", {**_REFERENCES, "status": PAYMENT_STATUS_WORDS,
@@ -364,7 +392,7 @@ register_value_words("shares_bank_transaction", {**_REFERENCES, "why": WHY_WORDS
     "matched": _l("Paid into the request"), "partial": _l("Partial payment"), "overpaid": _l("Overpayment"),
     "unknown": _l("Waiting for staff"), "ignored": _l("Set aside"), "returned": _l("Payment returned")}})
 register_value_words("shares_bank_statement_import", {
-    "skipped": lambda skipped: ngettext("%(num)d statement", "%(num)d statements", len(skipped))})
+    "skipped": lambda skipped, entry: ngettext("%(num)d statement", "%(num)d statements", len(skipped))})
 register_value_words("shares_register_export", {"format": {"csv": "CSV", "pdf": "PDF"}})
 register_value_words("shares_coop_document", {"kind": {kind.value: words for kind, words in DOCUMENT_WORDS.items()},
                                               "language": LANGUAGE_WORDS})

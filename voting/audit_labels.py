@@ -6,12 +6,12 @@ from __future__ import annotations
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
-from app.audit import (named_rows, register_action_labels, register_field_labels, register_object_labels,
-                       register_object_names, register_value_words)
+from app.audit import (named_rows, register_action_labels, register_field_labels, register_field_words,
+                       register_object_labels, register_object_names, register_value_words)
 from app.extensions import db
-from app.web import reader_locale
+from app.web import reader_locale, whole_number
 from voting.models import Election, Trustee
-from voting.texts import STATE_WORDS, election_title
+from voting.texts import STATE_WORDS, contest_title, election_title, trustee_names
 
 # voting.item.close: written once the vote can be closed item by item (issue 13).
 register_action_labels({
@@ -54,12 +54,57 @@ register_object_names("voting_election", named_rows(Election, election_title))
 register_object_names("voting_trustee", named_rows(Trustee, lambda trustee, language: trustee.name))
 
 
-def _election_named(slug) -> str:
-    """A scrutineer's entry records its election's short name: the log shows the election's title."""
+def _election_named(slug, entry) -> str:
+    """An entry that records an election's short name (a scrutineer's, an assembly's, a call's): the
+    log shows the election's title."""
     election = db.session.scalar(select(Election).where(Election.slug == slug)) if isinstance(slug, str) else None
     if election is None:
         return str(slug)
     return election_title(election, reader_locale().language)
 
 
-register_value_words("voting_trustee", {"election": _election_named})
+def _entry_election(entry) -> Election | None:
+    """The election an entry of the voting package is about: the election itself, or a scrutineer's."""
+    row_id = whole_number(entry.object_id)
+    if row_id is None:
+        return None
+    if entry.object_type == "voting_election":
+        return db.session.get(Election, row_id)
+    trustee = db.session.get(Trustee, row_id) if entry.object_type == "voting_trustee" else None
+    return trustee.election if trustee is not None else None
+
+
+def _codes_named(value, names: dict[str, str]) -> str:
+    """One code or a list of codes, each by its name (a code the election does not know stays as it is)."""
+    codes = value if isinstance(value, list) else [value]
+    return ", ".join(names.get(code, str(code)) if isinstance(code, str) else str(code) for code in codes)
+
+
+def scrutineer_words(election_of):
+    """Audit words for a field holding scrutineers' codes ("t1"): their names in the election that
+    ``election_of(entry)`` finds."""
+    def words(value, entry) -> str:
+        election = election_of(entry)
+        names = trustee_names(election.definition, reader_locale().language) if election is not None else {}
+        return _codes_named(value, names)
+    return words
+
+
+def contest_words(election_of):
+    """Audit words for a field holding contests' codes ("item2", "board-a"): their titles in the
+    election that ``election_of(entry)`` finds."""
+    def words(value, entry) -> str:
+        election = election_of(entry)
+        if election is None:
+            return _codes_named(value, {})
+        language = reader_locale().language
+        return _codes_named(value, {contest["id"]: contest_title(election.definition, contest["id"], language)
+                                    for contest in election.definition.get("contests", [])})
+    return words
+
+
+_SCRUTINEERS = scrutineer_words(_entry_election)
+register_field_words({"election": _election_named, "election_slug": _election_named})
+register_value_words("voting_election", {"trustee": _SCRUTINEERS, "dealer": _SCRUTINEERS, "trustees": _SCRUTINEERS,
+                                         "contests": contest_words(_entry_election)})
+register_value_words("voting_trustee", {"trustee": _SCRUTINEERS})

@@ -81,7 +81,7 @@ def ballot_view(definition: dict[str, Any], lang: str) -> dict[str, Any]:
         ch = t.get("choices") or {}
         contests.append({
             "id": c["id"], "kind": c["kind"], "min": c["min"], "max": c["max"], "category": c.get("category"),
-            "title": _pick(t.get("title"), lang, c["id"]),
+            "title": contest_title(definition, c["id"], lang),
             "question": _pick(t.get("question"), lang, ""),
             "choices": [{"id": x, "label": _pick(ch.get(x), lang, plain.get(x, x))} for x in c["choices"]],
             "placeholder": placeholder_selection(c),
@@ -90,6 +90,12 @@ def ballot_view(definition: dict[str, Any], lang: str) -> dict[str, Any]:
             "contest_titles": {c["id"]: c["title"] for c in contests},
             "choice_labels": {c["id"]: {x["id"]: x["label"] for x in c["choices"]} for c in contests},
             "trustees": trustee_names(definition, lang)}
+
+
+def contest_title(definition: dict[str, Any], contest_id: str, lang: str) -> str:
+    """A contest's title (the question's or the board category's) in ``lang``; else its id."""
+    texts = ((definition.get("texts") or {}).get("contests") or {}).get(contest_id) or {}
+    return _pick(texts.get("title") if isinstance(texts, dict) else None, lang, contest_id)
 
 
 def trustee_names(definition: dict[str, Any], lang: str) -> dict[str, str]:

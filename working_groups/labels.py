@@ -133,14 +133,14 @@ register_field_labels({
 })
 
 
-def _account_email(account_id: int) -> str:
-    account = db.session.get(Account, account_id)
+def _account_email(account_id: int, entry) -> str:
+    account = db.session.get(Account, account_id) if isinstance(account_id, int) else None
     return account.email if account is not None else str(account_id)
 
 
-def _group_title(slug: str) -> str:
+def _group_title(slug: str, entry) -> str:
     """The group an entry names by its short name, by its title in the reader's language."""
-    group = db.session.scalar(select(WorkingGroup).where(WorkingGroup.slug == slug))
+    group = db.session.scalar(select(WorkingGroup).where(WorkingGroup.slug == slug)) if isinstance(slug, str) else None
     if group is None:
         return str(slug)
     return group.title(reader_locale().language)
