@@ -14,7 +14,7 @@ from flask_babel import ngettext
 from stdnum import iban as std_iban
 from stdnum.be import nn as std_nn
 
-from app.web import _format_day, euros, format_moment, reader_locale
+from app.web import _format_day, euros, format_day, format_moment, reader_locale
 from shares.models import ApplicationStatus, DocumentKind, EntryKind, PaymentPurpose
 from shares.references import format_reference
 from shares.settings import setting
@@ -131,6 +131,21 @@ def entry_label(entry) -> str:
     if entry.kind is EntryKind.REINSTATEMENT and entry.payment_request is not None:
         return _("Reinstated: renewal %(year)s paid", year=entry.payment_request.year)
     return str(ENTRY_WORDS.get(entry.kind, entry.kind.value))
+
+
+def corrected_entry_text(correction, numbered: bool = False) -> str:
+    """What a correction corrects, in words: the corrected entry's day and kind, with its amount (two
+    payments of a day told apart) and, where the register's numbers are shown (``numbered``), its number."""
+    entry = correction.corrects
+    if entry is None:
+        return ""
+    words = entry_label(entry)
+    if entry.amount_cents:
+        words = _("%(entry)s, %(amount)s", entry=words, amount=euros(entry.amount_cents))
+    if numbered:
+        return _("Corrects entry no. %(number)s of %(day)s: %(entry)s.", number=entry.id,
+                 day=format_day(entry.effective_on), entry=words)
+    return _("Corrects the entry of %(day)s: %(entry)s.", day=format_day(entry.effective_on), entry=words)
 
 
 def entry_words(kind: EntryKind) -> str:
@@ -330,6 +345,7 @@ TEMPLATE_GLOBALS = {"iban_text": iban_text, "format_identity_number": format_ide
                     "payment_status": payment_status, "why_text": why_text,
                     "why_short": why_short, "format_reference": format_reference, "register_status": register_status,
                     "entry_label": entry_label, "date_column": date_column,
+                    "corrected_entry_text": corrected_entry_text,
                     "entry_words": entry_words,
                     "application_status": application_status, "dates_text": dates_text,
                     "dated_pattern": dated_pattern, "document_name": document_name, "coop_iban_text": coop_iban_text,

@@ -811,7 +811,8 @@ def member_entries(member: Member) -> list[ShareEntry]:
     return in_register_order(db.session.scalars(
         select(ShareEntry).where(ShareEntry.member_id == member.id)
         .options(selectinload(ShareEntry.counterpart), selectinload(ShareEntry.recorded_by),
-                 selectinload(ShareEntry.payment_request))
+                 selectinload(ShareEntry.payment_request),
+                 selectinload(ShareEntry.corrects).selectinload(ShareEntry.payment_request))
         .order_by(ShareEntry.effective_on, ShareEntry.id)))
 
 

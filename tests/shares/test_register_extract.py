@@ -80,3 +80,46 @@ def test_only_staff_download_another_members_extract(client, app, member_with_sh
 def test_an_account_without_a_member_record_has_no_extract(client, make_staff):
     sign_in(client, make_staff())
     assert client.get("/me/register-extract.pdf").status_code == 403
+
+
+def _corrected_member(member_with_shares, **kwargs):
+    """A member whose payment of 2 shares was entered twice, the second one corrected away."""
+    from shares.models import EntryKind, ShareEntry
+    from shares.register import correct, member_entries, record_payment, subscribe
+
+    member = member_with_shares(2, on=date(THIS_YEAR - 1, 3, 1), **kwargs)
+    _entry, request = subscribe(member, 1, on=date(THIS_YEAR - 1, 6, 10))
+    record_payment(request, request.amount_cents, on=date(THIS_YEAR - 1, 6, 12))
+    payment = [e for e in member_entries(member) if e.kind is EntryKind.PAYMENT][-1]
+    correction = correct(payment, reason="Paid twice by mistake", paid_cents=-3000, on=date(THIS_YEAR - 1, 7, 2))
+    db.session.commit()
+    assert db.session.get(ShareEntry, correction.id).corrects_id == payment.id
+    return member, payment
+
+
+@needs_pdftotext
+@pytest.mark.parametrize("language, says", [
+    ("en", ["Corrects the entry of 12 June {year}: Payment of capital, 30.00 €.", "Reason: Paid twice by mistake"]),
+    ("fr", ["Corrige l'inscription du 12 juin {year}\u00a0: Libération de capital, 30,00 €.",
+            "Motif\u00a0: Paid twice by mistake"]),
+    ("nl", ["Verbetert de boeking van 12 juni {year}: Volstorting van kapitaal, 30,00 €.",
+            "Reden: Paid twice by mistake"]),
+])
+def test_the_extract_says_which_entry_a_correction_corrects_and_why(client, member_with_shares, tmp_path,
+                                                                    language, says):
+    member, _payment = _corrected_member(member_with_shares, language=language)
+    sign_in(client, member.account)
+    text = " ".join(pdf_text(client.get("/me/register-extract.pdf").data, tmp_path).split())
+    says = [" ".join(sentence.format(year=THIS_YEAR - 1).split()) for sentence in says]  # spaces as pdftotext reads
+    for sentence in says:
+        assert sentence in text, text
+    page = " ".join(client.get("/me/shares").get_data(as_text=True).split())
+    assert all(sentence.replace("'", "&#39;") in page for sentence in says), page  # the member's page too
+
+
+def test_the_staff_member_page_numbers_the_corrected_entry(client, member_with_shares, make_staff):
+    member, payment = _corrected_member(member_with_shares)
+    sign_in(client, make_staff())
+    page = " ".join(client.get(f"/staff/members/{member.id}").get_data(as_text=True).split())
+    assert (f"Corrects entry no. {payment.id} of 12 June {THIS_YEAR - 1}: Payment of capital, 30.00 €. "
+            "Reason: Paid twice by mistake") in page
