@@ -29,7 +29,8 @@ def init_app(app) -> None:
     from shares import cli, labels, permissions, tasks
     from shares import messages  # noqa: F401  (registers the error sentences)
     from shares.receipts import send_receipt
-    from shares.signals import payment_matched, request_settled
+    from shares.admission import on_paid_in_full
+    from shares.signals import paid_in_full, payment_matched, request_settled
     from shares.views.staff import payment_tasks
     from shares.views import bp
 
@@ -39,6 +40,7 @@ def init_app(app) -> None:
     app.jinja_env.globals.update(labels.TEMPLATE_GLOBALS)
     from shares.surplus import fewer_shares_possible
     app.jinja_env.globals["fewer_shares_possible"] = fewer_shares_possible
+    paid_in_full.connect(on_paid_in_full, weak=False)  # an admission on payment, before the payment's entry
     payment_matched.connect(on_payment_matched, weak=False)
     request_settled.connect(on_request_settled, weak=False)
     nav_item(_l("My shares"), "shares.my_shares", permissions.is_member, order=10)

@@ -3,8 +3,10 @@
 1. ``apply`` (the public form): the member record and its account, the application, and the
    payment request for the shares asked for (with its structured communication and EPC QR code).
    The register gets nothing yet: the applicant is not a member.
-2. The payment arrives (``payment_matched``): with ``ADMISSION_MODE = "payment"`` the applicant is
-   admitted at once; with ``"decision"`` the application waits for a board or staff decision.
+2. The payment arrives: with ``ADMISSION_MODE = "payment"`` the applicant is admitted at once, before
+   the payment's own entry is written (``paid_in_full``: the subscription is numbered first), and
+   welcomed once it is (``payment_matched``); with ``"decision"`` the application waits for a board or
+   staff decision.
 3. ``decide``: admission writes the subscription entry (dated the day of admission, with the
    decision's date and reference) through ``shares.register``; a refusal is recorded too, and the
    money received goes on the refund list (``shares.surplus.refund_refused_application``: the request
@@ -566,7 +568,8 @@ def payment_received(application: MembershipApplication, *, on: date) -> None:
         audit.record("shares.application.paid", application, after={"status": ApplicationStatus.AWAITING_DECISION})
 
 
-def _admit(application, *, on, decision_on, decision_reference, actor, before, note: str = "") -> None:
+def _admit(application, *, on, decision_on, decision_reference, actor, before, note: str = "",
+           welcome: bool = True) -> None:
     _transition(application, before, ApplicationStatus.ADMITTED, decided_at=utcnow(),
                 decided_by_id=actor.id if actor else None, decision_on=decision_on,
                 decision_reference=(decision_reference or "").strip()[:100] or None, decision_note=note[:500])
@@ -579,6 +582,11 @@ def _admit(application, *, on, decision_on, decision_reference, actor, before, n
     audit.record("shares.application.admit", application, actor=actor,
                  after={"entry": entry.id, "decision_on": decision_on, "decision_reference": decision_reference,
                         "automatic": actor is None})
+    if welcome:
+        _welcome(application)
+
+
+def _welcome(application: MembershipApplication) -> None:
     from shares.mailing import welcome_member
     welcome_member(application)
 
@@ -731,18 +739,37 @@ def _tell_refused(application: MembershipApplication) -> None:
                        coop_name=current_app.config.get("COOP_NAME", ""))
 
 
+def on_paid_in_full(request: PaymentRequest, *, on: date) -> None:
+    """``paid_in_full`` listener: an application admitted on its payment is admitted before the payment
+    entry is written, so that the register numbers its subscription first, then the payment that pays it
+    up. Its welcome, whose certificate needs that capital paid up, follows the payment (on_payment_matched)."""
+    application = _awaiting_payment(request)
+    if application is not None and admission_mode() == "payment":
+        _admit(application, on=min(on, today()), decision_on=None, decision_reference=None, actor=None,
+               before=(ApplicationStatus.AWAITING_PAYMENT,), welcome=False)
+
+
 def on_payment_matched(request: PaymentRequest, **extra) -> None:
-    """``payment_matched`` listener: a paid application moves on (admission or decision)."""
-    if request.purpose is not PaymentPurpose.SUBSCRIPTION or request.status is not PaymentStatus.PAID:
-        return
-    application = db.session.scalar(select(MembershipApplication).where(
-        MembershipApplication.payment_request_id == request.id,
-        MembershipApplication.status == ApplicationStatus.AWAITING_PAYMENT))
-    if application is None:
-        return
+    """``payment_matched`` listener: a paid application moves on (admission or decision); one this very
+    payment admitted (on_paid_in_full) is welcomed."""
     entry = extra.get("entry")
+    application = _awaiting_payment(request)
+    if application is None:
+        admitted = application_paid_by(request) if entry is not None else None
+        if admitted is not None and admitted.status is ApplicationStatus.ADMITTED and admitted.decision_on is None:
+            _welcome(admitted)  # admitted on this payment: its capital is paid up now (mailed once: dedupe key)
+        return
     on = entry.effective_on if entry is not None else today()
     payment_received(application, on=min(on, today()))
+
+
+def _awaiting_payment(request: PaymentRequest) -> MembershipApplication | None:
+    """The application waiting for ``request``, now paid, if any."""
+    if request.purpose is not PaymentPurpose.SUBSCRIPTION or request.status is not PaymentStatus.PAID:
+        return None
+    return db.session.scalar(select(MembershipApplication).where(
+        MembershipApplication.payment_request_id == request.id,
+        MembershipApplication.status == ApplicationStatus.AWAITING_PAYMENT))
 
 
 def refund_for(application: MembershipApplication):

@@ -36,7 +36,7 @@ from shares.models import (ApplicationStatus, BankTransaction, Category, EntryKi
 from shares.payments import CAPITAL_PURPOSES, cancel_payment_request, create_payment_request, payable_from
 from shares.services import check_category, check_identity, identity_guarded, later_membership
 from shares.settings import min_shares, share_price_cents
-from shares.signals import exit_undone, membership_ended, payment_matched
+from shares.signals import exit_undone, membership_ended, paid_in_full, payment_matched
 
 LEAVING = (EntryKind.RESIGNATION, EntryKind.EXCLUSION)
 SHARE_KINDS = (EntryKind.SUBSCRIPTION, EntryKind.TRANSFER_IN, EntryKind.TRANSFER_OUT, EntryKind.REDEMPTION,
@@ -892,7 +892,8 @@ def record_payment(request: PaymentRequest, amount_cents: int, *, on: date, tran
     """Record ``amount_cents`` received for ``request``: the payment entry in the register for what was due,
     the request's paid amount, and a Surplus for anything beyond (kept until staff decide), all in this
     transaction; then the ``payment_matched`` signal (``notify=False``: no mail to the member, for the
-    demo's history). ``from_surplus``: the money is a surplus kept earlier, not a new payment (what it
+    demo's history). Money that makes the request paid sends ``paid_in_full`` before the payment entry is
+    written (an applicant admitted on payment: their subscription entry comes first). ``from_surplus``: the money is a surplus kept earlier, not a new payment (what it
     leaves over becomes a new surplus citing it). A bank ``transaction`` short of what the request still
     owed leaves an underpayment record (a Surplus of that kind) on which staff decide once.
 
@@ -926,6 +927,8 @@ def record_payment(request: PaymentRequest, amount_cents: int, *, on: date, tran
     for key, value in (("paid_cents", paid), ("status", status), ("paid_at", paid_at)):
         set_committed_value(request, key, value)  # what the UPDATE wrote, without another SELECT
     entry = None
+    if applied and status is PaymentStatus.PAID:
+        paid_in_full.send(request, on=on)  # an applicant admitted on payment: the subscription first
     if applied:
         entry = ShareEntry(member_id=request.member_id, kind=EntryKind.PAYMENT, effective_on=on, shares=0,
                            amount_cents=applied, capital_cents=0,

@@ -14,6 +14,13 @@ _signals = Namespace()
 
 payment_matched = _signals.signal("payment-matched")
 
+# ``paid_in_full.send(payment_request, on=...)``: ``shares.register.record_payment`` is applying money that
+# makes the request paid, dated ``on``, and has not written its payment entry yet: what the payment pays
+# must be in the register first (the register numbers its entries as they are written). Listener: an
+# application admitted on its payment gets its subscription entry (``shares.admission.on_paid_in_full``),
+# then the payment entry that pays it up follows.
+paid_in_full = _signals.signal("paid-in-full")
+
 # ``request_settled.send(payment_request)``: a request became paid without new money (staff reduced a
 # short subscription to the shares its payments made). Listeners: an application's admission, the
 # certificate by mail (``shares.on_request_settled``).

@@ -101,7 +101,7 @@ def test_admitted_on_the_day_of_payment_the_subscription_comes_first_without_a_r
     db.session.commit()
     entries = register.member_entries(application.member)
     assert [e.kind for e in entries] == [EntryKind.SUBSCRIPTION, EntryKind.PAYMENT]
-    assert entries[0].id > entries[1].id  # written after the payment that admitted them
+    assert entries[0].id < entries[1].id  # written before the payment that pays it up: numbered first
     assert register.paid_ahead(entries) == set()
 
 
@@ -165,3 +165,27 @@ def test_part_of_the_money_received_before_admission_is_said_with_what_is_still_
     own = _words(mine.get("/me/shares"))
     assert (f"You paid 30.00 € on {day}, of 60.00 € asked: it becomes paid-up capital once the rest is paid and you "
             "are admitted.") in own
+
+
+@pytest.mark.parametrize("paid", [2, 3])  # the price of the shares asked, or more (the rest kept, to decide)
+def test_an_admission_on_payment_numbers_the_subscription_before_the_payment_that_pays_it(paid, outbox):
+    """Admitted automatically by their payment, an applicant's subscription is written first, then the
+    payment: the register's numbers (entry ids) and its order agree, each entry with its own amounts."""
+    price = share_price_cents(Category.A)
+    application = _application(shares=2)
+    record_payment(application.payment_request, paid * price, on=today())
+    db.session.commit()
+    db.session.refresh(application)
+    entries = register.member_entries(application.member)
+    assert [(e.kind, e.effective_on, e.shares, e.amount_cents, e.capital_cents, e.paid_cents) for e in entries] == [
+        (EntryKind.SUBSCRIPTION, today(), 2, 2 * price, 2 * price, 0),
+        (EntryKind.PAYMENT, today(), 0, 2 * price, 0, 2 * price)]
+    subscription, payment = entries
+    assert subscription.id < payment.id and application.subscription_entry_id == subscription.id
+    assert register.paid_ahead(entries) == set()
+    holding = register.holding(application.member, today())
+    assert (holding.shares, holding.capital_cents, holding.paid_cents) == (2, 2 * price, 2 * price)
+    # Welcomed with the certificate once the payment is in: the capital is paid up.
+    [welcome] = [m for m in outbox(application.member.email)
+                 if m.dedupe_key == f"certificate:{application.payment_request_id}"]
+    assert welcome.subject.startswith("Welcome") and welcome.attachments
