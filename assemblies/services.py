@@ -7,7 +7,7 @@ link and one QR code for the whole meeting; the chair opens and closes that ball
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from datetime import date, datetime
 from typing import Any
 from urllib.parse import unquote
@@ -542,6 +542,11 @@ def vote_link(assembly: Assembly, credential: str) -> str:
     return f"{base}{url_for('voting.vote', slug=election.slug)}#{credential}:{election.fingerprint}"
 
 
+def assembly_page(assembly: Assembly) -> str:
+    """The assembly's page as a full address, for mail (the convocation, a declined proxy)."""
+    return public_url(url_for("assemblies.show", slug=assembly.slug))
+
+
 def standing_proxy(assembly: Assembly, giver_id: int) -> Proxy | None:
     return db.session.scalar(select(Proxy).where(Proxy.assembly_id == assembly.id, Proxy.active_giver == giver_id))
 
@@ -608,7 +613,7 @@ def _deliver(assembly, election, private, now, channel, letters) -> None:
                    fingerprint=election.fingerprint, for_member=elector.member if proxy is not None else None,
                    recipient=recipient, replaces=proxy is None and elector.links_issued > 1,
                    proxies_open=not proxies_closed(assembly),
-                   page=public_url(url_for('assemblies.show', slug=assembly.slug)))
+                   page=assembly_page(assembly))
 
 
 def notice_days() -> int:
@@ -771,17 +776,14 @@ def end_proxy(assembly: Assembly, giver: Member | None = None, actor: Account | 
     Until the vote closes: then the holder's ballot is the member's last."""
     if vote_closed(assembly):
         raise errors.ProxiesOver()
-    _lock(assembly)  # first: a withdrawal sent twice (two tabs) finds the proxy ended the second time
     if proxy_id is None:
+        _lock(assembly)  # first: a withdrawal sent twice (two tabs) finds the proxy ended the second time
         proxy = standing_proxy(assembly, giver.id)
         if proxy is None:
             raise errors.NoProxy()
-    else:
-        proxy = db.session.get(Proxy, proxy_id, populate_existing=True)  # as it stands under the lock
-        if proxy is None or proxy.assembly_id != assembly.id:
-            raise errors.NoProxy()
-        if proxy.active_giver is None:  # withdrawn meanwhile (another tab, the giver online)
-            raise errors.at_the_door(errors.ProxyEnded(), proxy.giver)
+    else:  # ended meanwhile: by the giver online, or in another tab at the door
+        proxy = _locked_proxy(assembly, proxy_id, missing=errors.NoProxy(),
+                              ended=lambda proxy: errors.at_the_door(errors.ProxyEnded(), proxy.giver))
     giver, holder = proxy.giver, proxy.holder
     link_sent = _vote_back_to_giver(assembly, proxy, "assemblies.proxy.end", actor)
     if holder.email:  # the holder is told their link for the giver stopped working, or will not come
@@ -798,12 +800,9 @@ def decline_proxy(assembly: Assembly, holder: Member, proxy_id: int, actor: Acco
     be lost without their word (the giver may still withdraw the proxy); not once the vote is closed."""
     if vote_closed(assembly):
         raise errors.ProxiesOver()
-    _lock(assembly)
-    proxy = db.session.get(Proxy, proxy_id, populate_existing=True)  # as it stands under the lock
-    if proxy is None or proxy.assembly_id != assembly.id or proxy.holder_id != holder.id:
-        raise errors.NoProxyHeld()
-    if proxy.active_giver is None:  # withdrawn meanwhile, or declined in another tab
-        raise errors.ProxyEnded()
+    # ended meanwhile: withdrawn by the giver, or declined in another tab
+    proxy = _locked_proxy(assembly, proxy_id, missing=errors.NoProxyHeld(), ended=lambda proxy: errors.ProxyEnded(),
+                          holder=holder)
     if has_voted(assembly, proxy.giver_id):
         raise errors.ProxyUsed()
     giver = proxy.giver
@@ -813,7 +812,21 @@ def decline_proxy(assembly: Assembly, holder: Member, proxy_id: int, actor: Acco
             queue_mail(giver.email, giver.language, "assembly_proxy_declined", dedupe_key=f"proxy-decline:{proxy.id}",
                        assembly=assembly, lang=giver.language, giver=giver, holder=holder, link_sent=link_sent,
                        proxies_open=not proxies_closed(assembly),
-                       page=public_url(url_for('assemblies.show', slug=assembly.slug)))
+                       page=assembly_page(assembly))
+    return proxy
+
+
+def _locked_proxy(assembly: Assembly, proxy_id: int, *, missing: errors.AssemblyError,
+                  ended: Callable[[Proxy], DomainError], holder: Member | None = None) -> Proxy:
+    """The standing proxy ``proxy_id`` of ``assembly`` (given to ``holder``, if named), read as it stands under
+    the assembly's lock, taken first: a request sent twice (two tabs) finds it ended the second time. The
+    caller's refusals: ``missing`` for no such proxy, ``ended(proxy)`` for one no longer standing."""
+    _lock(assembly)
+    proxy = db.session.get(Proxy, proxy_id, populate_existing=True)
+    if proxy is None or proxy.assembly_id != assembly.id or (holder is not None and proxy.holder_id != holder.id):
+        raise missing
+    if proxy.active_giver is None:
+        raise ended(proxy)
     return proxy
 
 

@@ -552,23 +552,39 @@ def give_proxy(slug: str):
     return redirect(url_for("assemblies.show", slug=slug))
 
 
-@bp.route("/<slug>/proxy/end", methods=["POST"])
-@permission_required(can_give_proxy)
-def end_proxy(slug: str):
-    assembly = queries.assembly_by_slug(slug)
+def _proxy_button(assembly, change, said, *, back: str):
+    """The one shape of the proxy buttons (the giver's withdrawal, the holder's decline, the withdrawal at the
+    door), each confirmed on its page: a form without its token is a 400; ``change()``, the one service, runs
+    in a unit of work; its refusal (the vote closed, the proxy ended meanwhile in another tab, or used) is said
+    on the page ``back`` with its status; else the messages of ``said(proxy)`` are flashed and ``back`` shown
+    again. ``back``: ``"assemblies.show"`` (the member's page) or ``"assemblies.checkin"`` (the door's)."""
+    template, context = {"assemblies.show": ("assemblies/show.html", _show_context),
+                         "assemblies.checkin": ("assemblies/checkin.html", _checkin_context)}[back]
     if not forms.ActionForm().validate_on_submit():
         abort(400)
     try:
         with unit_of_work():
-            giver_id = services.end_proxy(assembly, _member(assembly), actor=current_user).giver_id
-    except DomainError as exc:  # the vote closed, or the proxy withdrawn meanwhile (another tab): said on the page
-        return render("assemblies/show.html", status=exc.status, proxy_error=error_message(exc),
-                      **_show_context(assembly))
-    if queries.convened(assembly, [giver_id]):
-        flash(_("Your proxy is withdrawn. A new voting link is on its way to you."), "success")
-    else:
-        flash(_("Your proxy is withdrawn. Your convocation, with your voting link, will come to you."), "success")
-    return redirect(url_for("assemblies.show", slug=slug))
+            proxy = change()
+    except DomainError as exc:
+        return render(template, status=exc.status, proxy_error=error_message(exc), **context(assembly))
+    for message, category in said(proxy):
+        flash(message, category)
+    return redirect(url_for(back, slug=assembly.slug))
+
+
+@bp.route("/<slug>/proxy/end", methods=["POST"])
+@permission_required(can_give_proxy)
+def end_proxy(slug: str):
+    """The giver takes their vote back (confirmed on their page)."""
+    assembly = queries.assembly_by_slug(slug)
+
+    def said(proxy):
+        if queries.convened(assembly, [proxy.giver_id]):
+            return [(_("Your proxy is withdrawn. A new voting link is on its way to you."), "success")]
+        return [(_("Your proxy is withdrawn. Your convocation, with your voting link, will come to you."), "success")]
+
+    return _proxy_button(assembly, lambda: services.end_proxy(assembly, _member(assembly), actor=current_user), said,
+                         back="assemblies.show")
 
 
 @bp.route("/<slug>/proxies/<int:proxy_id>/decline", methods=["POST"])
@@ -576,21 +592,17 @@ def end_proxy(slug: str):
 def decline_proxy(slug: str, proxy_id: int):
     """The holder hands back a proxy given to them (confirmed on their page)."""
     assembly = queries.assembly_by_slug(slug)
-    if not forms.ActionForm().validate_on_submit():
-        abort(400)
-    try:
-        with unit_of_work():
-            giver = services.decline_proxy(assembly, _member(assembly), proxy_id, actor=current_user).giver
-    except DomainError as exc:  # the vote closed, the proxy ended meanwhile, or used: said on the page
-        return render("assemblies/show.html", status=exc.status, proxy_error=error_message(exc),
-                      **_show_context(assembly))
-    if giver.email:
-        flash(_("You have declined the proxy of %(name)s: they are told by mail and vote themselves.",
-                name=giver.name), "success")
-    else:
-        flash(_("You have declined the proxy of %(name)s. They have no e-mail address: tell them yourself that "
-                "they vote themselves.", name=giver.name), "success")
-    return redirect(url_for("assemblies.show", slug=slug))
+
+    def said(proxy):
+        giver = proxy.giver
+        if giver.email:
+            return [(_("You have declined the proxy of %(name)s: they are told by mail and vote themselves.",
+                       name=giver.name), "success")]
+        return [(_("You have declined the proxy of %(name)s. They have no e-mail address: tell them yourself that "
+                   "they vote themselves.", name=giver.name), "success")]
+
+    return _proxy_button(assembly, lambda: services.decline_proxy(assembly, _member(assembly), proxy_id,
+                                                                  actor=current_user), said, back="assemblies.show")
 
 
 @bp.route("/<slug>/proxies/paper", methods=["POST"])
@@ -627,18 +639,16 @@ def paper_proxy(slug: str):
 def end_proxy_at_door(slug: str, proxy_id: int):
     """Withdraw a proxy from the door's list (confirmed there), on paper or online, for the giver who asks."""
     assembly = queries.assembly_by_slug(slug)
-    if not forms.ActionForm().validate_on_submit():
-        abort(400)
-    try:
-        with unit_of_work():
-            giver = services.end_proxy(assembly, proxy_id=proxy_id, actor=current_user).giver
-    except DomainError as exc:
-        return render("assemblies/checkin.html", status=exc.status, proxy_error=error_message(exc),
-                      **_checkin_context(assembly))
-    flash(_("The proxy of %(name)s is withdrawn: they vote themselves.", name=giver.name), "success")
-    if not giver.email:
-        flash(no_email_words(giver), "warning")
-    return redirect(url_for("assemblies.checkin", slug=slug))
+
+    def said(proxy):
+        giver = proxy.giver
+        words = [(_("The proxy of %(name)s is withdrawn: they vote themselves.", name=giver.name), "success")]
+        if not giver.email:
+            words.append((no_email_words(giver), "warning"))
+        return words
+
+    return _proxy_button(assembly, lambda: services.end_proxy(assembly, proxy_id=proxy_id, actor=current_user), said,
+                         back="assemblies.checkin")
 
 
 # -- on site -------------------------------------------------------------------------------------
