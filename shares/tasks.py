@@ -5,11 +5,15 @@ from flask import url_for
 from flask_babel import ngettext
 from sqlalchemy import func, select
 
+from app.clock import today, utcnow
 from app.extensions import db
 from app.registry import Task
+from app.web import number
+from shares import renewal
 from shares.models import (ApplicationStatus, MemberRequest, MemberRequestStatus, MembershipApplication,
                            PaymentPurpose, PaymentRequest, PaymentStatus)
-from shares.permissions import can_decide_admissions, can_decide_member_requests
+from shares.permissions import (can_decide_admissions, can_decide_member_requests, can_record_lapses,
+                                can_send_renewal_letters)
 from shares.queries import member_for_account
 
 
@@ -54,4 +58,31 @@ def staff_tasks(account) -> list[Task]:
     return tasks
 
 
-PROVIDERS = (renewal_tasks, share_payment_tasks, staff_tasks)
+def renewal_campaign_tasks(account) -> list[Task]:
+    """Staff who run the renewal campaign: today's letters to send, and memberships to record as lapsed, counted
+    by the campaign's own rules (``renewal.letters_due``, ``renewal.lapse_candidates``), as its page does.
+    Letters go out for the year that runs only; lapses come some ten weeks after the request, so last year's
+    campaign may still have some due."""
+    tasks = []
+    year = today().year
+    if can_send_renewal_letters(account):
+        letters = renewal.letters_due(year).total
+        if letters:
+            tasks.append(Task(title=ngettext("%(count)s renewal letter to send", "%(count)s renewal letters to send",
+                                             letters, count=number(letters)),
+                              url=url_for("shares.staff_renewal", year=year, _anchor="letters"), count=letters,
+                              urgency=30))
+    if can_record_lapses(account):
+        now = utcnow()
+        for campaign in (year - 1, year):
+            lapses = len(renewal.lapse_candidates(campaign, now))
+            if lapses:
+                tasks.append(Task(title=ngettext("%(count)s membership to record as lapsed (renewal %(year)s)",
+                                                 "%(count)s memberships to record as lapsed (renewal %(year)s)",
+                                                 lapses, count=number(lapses), year=campaign),
+                                  url=url_for("shares.staff_renewal", year=campaign, _anchor="lapsed"),
+                                  count=lapses, urgency=40))
+    return tasks
+
+
+PROVIDERS = (renewal_tasks, share_payment_tasks, staff_tasks, renewal_campaign_tasks)
