@@ -243,12 +243,12 @@ def main() -> None:
 
         cpu: dict[str, list[float]] = {}
 
-        def timed(url: str, kind: str = "other") -> tuple[float, int]:
+        def timed(url: str, kind: str = "other", **headers) -> tuple[float, int]:
             """Wall time and query count of one request; its CPU time (the server's own work, which a
             loaded shared machine does not inflate) is kept per page kind in ``cpu``."""
             counter["n"] = 0
             t0, c0 = time.perf_counter(), time.process_time()
-            response = client.get(url)
+            response = client.get(url, headers=headers)
             elapsed = time.perf_counter() - t0
             cpu.setdefault(kind, []).append(time.process_time() - c0)
             assert response.status_code == 200, (url, response.status_code, response.location)
@@ -271,7 +271,11 @@ def main() -> None:
         reg = [timed(f"/staff/register?on=2025-12-31&page={rng.randint(1, pages_count)}", "register_page")[0]
                for _ in range(args.samples)]
         figures["register_page_p95_ms"] = round(p95(reg) * 1000, 1)
-        for kind in ("search", "member_page", "register_page"):
+        # Staff's task badge, asked by every page they open: it counts the renewal letters due today (the
+        # campaign's plan, over the whole register) and the lapses due.
+        badge = [timed("/tasks/badge", "task_badge", **{"HX-Request": "true"}) for _ in range(3)]
+        figures["task_badge_queries"] = sorted({q for _, q in badge})
+        for kind in ("search", "member_page", "register_page", "task_badge"):
             figures[f"{kind}_cpu_p95_ms"] = round(p95(cpu[kind]) * 1000, 1)
         figures["load_average"] = round(os.getloadavg()[0], 1)
         print(f"member search p95 {figures['search_p95_ms']} ms ({figures['search_queries']} queries); "
@@ -280,7 +284,8 @@ def main() -> None:
               f"{figures['register_page_p95_ms']} ms ({figures['register_page_queries']} queries); "
               f"queue page queries {figures['queue_page_queries']}", flush=True)
         print(f"CPU time p95 (the server's own work): search {figures['search_cpu_p95_ms']} ms, member page "
-              f"{figures['member_page_cpu_p95_ms']} ms, register page {figures['register_page_cpu_p95_ms']} ms; "
+              f"{figures['member_page_cpu_p95_ms']} ms, register page {figures['register_page_cpu_p95_ms']} ms, "
+              f"staff's task badge {figures['task_badge_cpu_p95_ms']} ms ({figures['task_badge_queries']} queries); "
               f"load average {figures['load_average']}", flush=True)
     print(json.dumps(figures))
 
