@@ -44,9 +44,13 @@ def _actor():
 @bp.route("/staff/applications")
 @permission_required(can_decide_admissions)
 def staff_applications():
+    return _applications_page(AdmissionDecisionForm(formdata=None))
+
+
+def _applications_page(form: AdmissionDecisionForm, status: int = 200):
     return render_template("shares/applications.html", waiting=admission.pending_decisions(),
-                           unpaid=admission.awaiting_payment(), form=AdmissionDecisionForm(formdata=None),
-                           mode=admission.admission_mode(), today=today())
+                           unpaid=admission.awaiting_payment(), form=form, mode=admission.admission_mode(),
+                           today=today()), status
 
 
 @bp.route("/staff/applications/<int:application_id>/<any(admit, refuse):decision>", methods=["POST"])
@@ -58,19 +62,22 @@ def decide_application(application_id: int, decision: str):
         said = " ".join(f"{form[name].label.text}{colon()}{error}" for name, errors in form.errors.items()
                         if name in form and name != "csrf_token" for error in errors)
         flash(_("Nothing is decided for %(name)s.", name=application.member.name) + " " + said, "error")
-        return render_template("shares/applications.html", waiting=admission.pending_decisions(),
-                               unpaid=admission.awaiting_payment(), form=form, mode=admission.admission_mode(),
-                               today=today()), 400
+        return _applications_page(form, 400)
+    # Irreversible (a register entry and the certificate mailed, or a refusal with its refund and mail): what
+    # will happen is said and asked again, as for the register's actions, once the service accepts it.
+    confirmed = request.form.get("confirmed") == "1"
     try:
-        with unit_of_work():
+        with unit_of_work() if confirmed else dry_run():
             admission.decide(application, admit=decision == "admit", decision_on=form.decision_on.data,
                              decision_reference=form.decision_reference.data, actor=_actor(),
                              note=form.note.data or "")
     except DomainError as exc:
         flash(error_message(exc), "error")
-        return render_template("shares/applications.html", waiting=admission.pending_decisions(),
-                               unpaid=admission.awaiting_payment(), form=form, mode=admission.admission_mode(),
-                               today=today()), exc.status
+        return _applications_page(form, exc.status)
+    if not confirmed:
+        db.session.expire_all()  # the page says what the tried decision would change: read as it stands, undone
+        return render_template("shares/confirm_action.html", member=application.member, action=decision, form=form,
+                               application=application)
     if decision == "admit":
         flash(_("%(name)s is admitted: the subscription is in the register.", name=application.member.name), "success")
     else:

@@ -85,6 +85,10 @@ def test_staff_decide_a_short_payment_and_refund_a_refused_application_on_a_phon
     expect(section).to_contain_text("puts the 30.00 € received on the refund list")
     section.get_by_label(re.compile("Reference of the decision")).fill("CA-12")
     section.get_by_role("button", name="Refuse").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Please confirm")  # refusing cannot be undone
+    expect(page.locator(".confirm-box")).to_contain_text("puts the 30.00 € received on the refund list")
+    accessible(page)
+    page.get_by_role("button", name="Yes, refuse").click()
     expect(page.locator(".flashes")).to_contain_text("30.00 € received is on the refund list")
     page.goto(live_server.path("/staff/payments/refunds"))
     refund = page.locator("li.card").filter(has_text="Rita Refused")

@@ -324,7 +324,7 @@ def test_refused_application_money_on_the_refund_list_and_its_csv(client, login_
     cards = client.get("/staff/applications").get_data(as_text=True)
     assert "puts the 45.50 € received on the refund list" in cards or "45.50" in cards
     refused = client.post(f"/staff/applications/{application.id}/refuse",
-                          data={"decision_on": today().isoformat(), "decision_reference": "CA-9"})
+                          data={"decision_on": today().isoformat(), "decision_reference": "CA-9", "confirmed": "1"})
     assert refused.status_code == 302
     flashed = client.get("/staff/applications").get_data(as_text=True)
     assert "is on the refund list" in flashed and "BE62 5100 0754 7061" in flashed  # grouped, as people read it

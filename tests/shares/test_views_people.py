@@ -142,15 +142,86 @@ def test_from_application_to_admission_by_decision_in_the_staff_screens(client, 
         assert missing.status_code == 400 and (
             "Nothing is decided for Chloé Van Damme. Reference of the decision (board minutes, staff decision): This "
             "field is required.") in html.unescape(missing.get_data(as_text=True))
-        ok = client.post(f"/staff/applications/{application.id}/admit",
-                         data={"decision_on": today().isoformat(), "decision_reference": "CA-12"})
+        decided = {"decision_on": today().isoformat(), "decision_reference": "CA-12"}
+        asked = client.post(f"/staff/applications/{application.id}/admit", data=decided)
+        assert asked.status_code == 200 and "Please confirm" in asked.get_data(as_text=True)
+        ok = client.post(f"/staff/applications/{application.id}/admit", data=decided | {"confirmed": "1"})
         assert ok.status_code == 302
         twice = client.post(f"/staff/applications/{application.id}/refuse",
                             data={"decision_on": today().isoformat(), "decision_reference": "CA-13"})
         assert twice.status_code == 409 and "decided this application first" in twice.get_data(as_text=True)
+        twice = client.post(f"/staff/applications/{application.id}/refuse",
+                            data={"decision_on": today().isoformat(), "decision_reference": "CA-13", "confirmed": "1"})
+        assert twice.status_code == 409 and "decided this application first" in twice.get_data(as_text=True)
         db.session.expire_all()
         assert db.session.get(MembershipApplication, application.id).status is ApplicationStatus.ADMITTED
         assert register.holding(application.member).shares == 2
+    finally:
+        app.config["ADMISSION_MODE"] = data_app.config["ADMISSION_MODE"] = "payment"
+
+
+@pytest.mark.parametrize("decision, said, button", [
+    ("refuse", ["Their membership application will be refused (decision CA-7 of {day}), and they are told by e-mail.",
+                "puts the 60.00 € received on the refund list", "This cannot be undone."], "Yes, refuse"),
+    ("admit", ["They will be admitted on {day} (decision CA-7): their 2 shares are recorded in the share register, "
+               "and their certificate is e-mailed to them.", "The share register is a legal document"], "Yes, admit"),
+])
+def test_a_decision_on_an_application_is_confirmed_first_and_nothing_is_recorded_before(
+        client, login_as, app, data_app, outbox, decision, said, button):
+    from app.web import format_day
+
+    app.config["ADMISSION_MODE"] = data_app.config["ADMISSION_MODE"] = "decision"
+    try:
+        client.post("/join", data=GOOD)
+        application = db.session.scalar(db.select(MembershipApplication))
+        apply_payment(application.payment_request, 6000, on=today())
+        db.session.commit()
+        login_as("staff")
+        mails = len(outbox())
+        url = f"/staff/applications/{application.id}/{decision}"
+        decided = {"decision_on": today().isoformat(), "decision_reference": "CA-7", "note": "Vu en réunion."}
+
+        def nothing_recorded():
+            db.session.expire_all()
+            assert db.session.get(MembershipApplication, application.id).status is ApplicationStatus.AWAITING_DECISION
+            assert register.holding(application.member).shares == 0
+            assert db.session.scalar(db.select(db.func.count()).select_from(AuditEntry).where(
+                AuditEntry.action.in_(["shares.application.admit", "shares.application.refuse"]))) == 0
+            assert db.session.scalar(db.select(db.func.count()).select_from(Surplus)) == 0
+            assert len(outbox()) == mails
+
+        asked = client.post(url, data=decided)
+        page = unescape(asked.get_data(as_text=True))
+        assert asked.status_code == 200 and "Please confirm" in page and "Chloé Van Damme" in page
+        with app.test_request_context():
+            day = format_day(today(), "long")
+        for sentence in said:
+            assert sentence.format(day=day) in page
+        assert "Note: Vu en réunion." in page and button in page and "No, go back" in page
+        assert f'href="/staff/applications#application-{application.id}"' in page
+        assert 'name="confirmed" value="1"' in page and 'name="decision_reference" value="CA-7"' in page
+        nothing_recorded()
+        # Refused before it is asked: a date to come, or no reference (confirmed or not).
+        tomorrow = date.fromordinal(today().toordinal() + 1).isoformat()
+        for data, status, words in ((decided | {"decision_on": tomorrow}, 422, "The date cannot be in the future."),
+                                    (decided | {"decision_reference": "  "}, 400, "This field is required."),
+                                    (decided | {"decision_reference": "", "confirmed": "1"}, 400,
+                                     "This field is required.")):
+            refused = client.post(url, data=data)
+            text = unescape(refused.get_data(as_text=True))
+            assert refused.status_code == status and words in text and "Please confirm" not in text
+            nothing_recorded()
+        # Confirmed: recorded once.
+        done = client.post(url, data=decided | {"confirmed": "1"})
+        assert done.status_code == 302
+        db.session.expire_all()
+        status = db.session.get(MembershipApplication, application.id).status
+        if decision == "refuse":
+            assert status is ApplicationStatus.REFUSED and register.holding(application.member).shares == 0
+        else:
+            assert status is ApplicationStatus.ADMITTED and register.holding(application.member).shares == 2
+        again = client.post(url, data=decided | {"confirmed": "1"})
+        assert again.status_code == 409
     finally:
         app.config["ADMISSION_MODE"] = data_app.config["ADMISSION_MODE"] = "payment"
 
