@@ -77,3 +77,24 @@ def test_browser_language_is_used_before_any_choice(client):
 
 def test_unknown_language_is_refused(client):
     assert client.post("/language", data={"language": "de"}).status_code == 400
+
+
+def test_headings_are_hyphenated_in_the_page_s_language():
+    """A long compound word in a heading ("energiegemeenschapsinvesteringscommissie") breaks with a hyphen
+    where its language allows (the browser's hyphenation, in the language of <html lang>, tested with the
+    page's words in tests/working_groups/test_wg_views.py), and wraps rather than widen a phone's page where
+    it cannot."""
+    import re
+    from pathlib import Path
+
+    css = (Path(__file__).resolve().parents[2] / "static" / "css" / "app.css").read_text()
+    said: dict[str, dict[str, str]] = {}  # every rule of a selector, merged
+    for selectors, body in re.findall(r"([^{}]+)\{([^{}]*)\}", re.sub(r"/\*.*?\*/", "", css, flags=re.S)):
+        for selector in selectors.split(","):
+            said.setdefault(selector.strip(), {}).update(
+                {name.strip(): value.strip() for name, _, value in (d.partition(":") for d in body.split(";"))
+                 if value.strip()})
+    for selector in ("h1", "h2", "h3", "h4", "summary", "legend", ".lead"):
+        declarations = said.get(selector, {})
+        assert declarations.get("hyphens") == "auto" and declarations.get("-webkit-hyphens") == "auto", selector
+        assert declarations.get("overflow-wrap") == "anywhere", selector

@@ -39,6 +39,25 @@ def pdf_text(data: bytes, tmp_path) -> str:
 
 # -- groups ----------------------------------------------------------------------------------------
 
+def test_a_long_dutch_group_name_is_a_heading_of_a_dutch_page(client):
+    """The browser hyphenates a heading in the language <html lang> names (static/css/app.css): a Dutch
+    name is on a page that says it is Dutch, whoever reads it in Dutch."""
+    services.create_group(slug="energie", name={"fr": "Communauté d'énergie", "en": "Energy community",
+                                                "nl": "Energiegemeenschapsinvesteringscommissie"},
+                          mandate_text={"fr": "Investir ensemble.", "nl": "Samen investeren."},
+                          mandate_decided_on=date(2026, 6, 20))
+    member = make_member_obj(language="nl")
+    give_paid_share(member)
+    db.session.commit()
+    sign_in(client, member.account)
+    client.post("/language", data={"language": "nl"})
+    page = text_of(client.get("/groups/energie"))
+    assert '<html lang="nl">' in page and "<h1>Energiegemeenschapsinvesteringscommissie</h1>" in page
+    assert 'href="/static/css/app.css"' in page
+    listed = text_of(client.get("/groups/"))
+    assert '<html lang="nl">' in listed and "Energiegemeenschapsinvesteringscommissie</a></h2>" in listed
+
+
 def test_a_member_sees_the_groups_and_joins_through_the_call(client, group):
     member = give_paid_share(make_member_obj())
     sign_in(client, member.account)
