@@ -34,15 +34,20 @@ class Task:
 
 _NAV: dict[str, NavItem] = {}
 _TASK_PROVIDERS: list[Callable[[Any], Iterable[Task]]] = []
+# Providers too costly for the badge every page asks for (a count that reads the whole register): their
+# tasks are listed on the home page only, and not counted in the badge.
+_HOME_TASK_PROVIDERS: list[Callable[[Any], Iterable[Task]]] = []
 
 
 def nav_item(label, endpoint: str, predicate: Callable[[Any], bool], order: int = 50) -> None:
     _NAV[endpoint] = NavItem(label, endpoint, predicate, order)
 
 
-def task_provider(provider: Callable[[Any], Iterable[Task]]) -> Callable[[Any], Iterable[Task]]:
-    if provider not in _TASK_PROVIDERS:
-        _TASK_PROVIDERS.append(provider)
+def task_provider(provider: Callable[[Any], Iterable[Task]], *, home_only: bool = False
+                  ) -> Callable[[Any], Iterable[Task]]:
+    providers = _HOME_TASK_PROVIDERS if home_only else _TASK_PROVIDERS
+    if provider not in providers:
+        providers.append(provider)
     return provider
 
 
@@ -52,19 +57,22 @@ def nav_links(user) -> list[tuple[str, str]]:
     return [(str(item.label), url_for(item.endpoint)) for item in items if item.predicate(user)]
 
 
-def tasks_for(user) -> list[Task]:
-    """The person's tasks, most urgent first; asked once per request (the home page and the badge)."""
+def tasks_for(user, *, home: bool = False) -> list[Task]:
+    """The person's tasks, most urgent first; asked once per request (the home page and the badge).
+    ``home``: with the tasks of the providers registered ``home_only`` (the home page's list)."""
     if user is None or not user.is_authenticated:
         return []
-    cached = g.get("tasks") if has_request_context() else None
-    if cached is not None and cached[0] == user.id:
-        return cached[1]
-    tasks = [task for provider in _TASK_PROVIDERS for task in provider(user)]
-    # Stable: tasks of the same urgency and due day keep their provider's order (newest synthesis first).
-    tasks.sort(key=lambda t: (t.urgency, t.due or date.max))
-    if has_request_context():
-        g.tasks = (user.id, tasks)
-    return tasks
+    cached = g.setdefault("tasks", {}) if has_request_context() else {}
+    key = (user.id, home)
+    if key not in cached:
+        providers = _HOME_TASK_PROVIDERS if home else _TASK_PROVIDERS
+        tasks = [task for provider in providers for task in provider(user)]
+        if home:
+            tasks += tasks_for(user)
+        # Stable: tasks of the same urgency and due day keep their provider's order (newest synthesis first).
+        tasks.sort(key=lambda t: (t.urgency, t.due or date.max))
+        cached[key] = tasks
+    return cached[key]
 
 
 def task_count(tasks: list[Task]) -> int:

@@ -271,11 +271,13 @@ def main() -> None:
         reg = [timed(f"/staff/register?on=2025-12-31&page={rng.randint(1, pages_count)}", "register_page")[0]
                for _ in range(args.samples)]
         figures["register_page_p95_ms"] = round(p95(reg) * 1000, 1)
-        # Staff's task badge, asked by every page they open: it counts the renewal letters due today (the
-        # campaign's plan, over the whole register) and the lapses due.
+        # Staff's task badge, asked by every page they open (the lapses due, not the letters), and their home
+        # page, which also counts the renewal letters due today (the campaign's plan, over the whole register).
         badge = [timed("/tasks/badge", "task_badge", **{"HX-Request": "true"}) for _ in range(3)]
         figures["task_badge_queries"] = sorted({q for _, q in badge})
-        for kind in ("search", "member_page", "register_page", "task_badge"):
+        home = [timed("/", "staff_home") for _ in range(3)]
+        figures["staff_home_queries"] = sorted({q for _, q in home})
+        for kind in ("search", "member_page", "register_page", "task_badge", "staff_home"):
             figures[f"{kind}_cpu_p95_ms"] = round(p95(cpu[kind]) * 1000, 1)
         figures["load_average"] = round(os.getloadavg()[0], 1)
         print(f"member search p95 {figures['search_p95_ms']} ms ({figures['search_queries']} queries); "
@@ -285,7 +287,8 @@ def main() -> None:
               f"queue page queries {figures['queue_page_queries']}", flush=True)
         print(f"CPU time p95 (the server's own work): search {figures['search_cpu_p95_ms']} ms, member page "
               f"{figures['member_page_cpu_p95_ms']} ms, register page {figures['register_page_cpu_p95_ms']} ms, "
-              f"staff's task badge {figures['task_badge_cpu_p95_ms']} ms ({figures['task_badge_queries']} queries); "
+              f"staff's task badge {figures['task_badge_cpu_p95_ms']} ms ({figures['task_badge_queries']} queries), "
+              f"staff's home page {figures['staff_home_cpu_p95_ms']} ms ({figures['staff_home_queries']} queries); "
               f"load average {figures['load_average']}", flush=True)
     print(json.dumps(figures))
 

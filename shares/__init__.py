@@ -55,5 +55,7 @@ def init_app(app) -> None:
     nav_item(_l("Documents"), "shares.documents_manage", permissions.can_manage_documents, order=37)
     for provider in tasks.PROVIDERS:
         task_provider(provider)
+    for provider in tasks.HOME_ONLY_PROVIDERS:
+        task_provider(provider, home_only=True)
     task_provider(payment_tasks)  # staff: payments to resolve, overpayments to decide, refunds to make
     payment_matched.connect(send_receipt)  # a receipt to the member for each payment recorded

@@ -58,31 +58,39 @@ def staff_tasks(account) -> list[Task]:
     return tasks
 
 
-def renewal_campaign_tasks(account) -> list[Task]:
-    """Staff who run the renewal campaign: today's letters to send, and memberships to record as lapsed, counted
-    by the campaign's own rules (``renewal.letters_due``, ``renewal.lapse_candidates``), as its page does.
-    Letters go out for the year that runs only; lapses come some ten weeks after the request, so last year's
-    campaign may still have some due."""
-    tasks = []
+def renewal_letter_tasks(account) -> list[Task]:
+    """Staff who send the renewal letters: today's, counted by the campaign's own rule
+    (``renewal.letters_due``), as its page does. That count reads the whole register (over a second at
+    36,000 members): the home page lists it, the badge every page asks for does not count it."""
+    if not can_send_renewal_letters(account):
+        return []
     year = today().year
-    if can_send_renewal_letters(account):
-        letters = renewal.letters_due(year).total
-        if letters:
-            tasks.append(Task(title=ngettext("%(count)s renewal letter to send", "%(count)s renewal letters to send",
-                                             letters, count=number(letters)),
-                              url=url_for("shares.staff_renewal", year=year, _anchor="letters"), count=letters,
-                              urgency=30))
-    if can_record_lapses(account):
-        now = utcnow()
-        for campaign in (year - 1, year):
-            lapses = len(renewal.lapse_candidates(campaign, now))
-            if lapses:
-                tasks.append(Task(title=ngettext("%(count)s membership to record as lapsed (renewal %(year)s)",
-                                                 "%(count)s memberships to record as lapsed (renewal %(year)s)",
-                                                 lapses, count=number(lapses), year=campaign),
-                                  url=url_for("shares.staff_renewal", year=campaign, _anchor="lapsed"),
-                                  count=lapses, urgency=40))
+    letters = renewal.letters_due(year).total
+    if not letters:
+        return []
+    return [Task(title=ngettext("%(count)s renewal letter to send", "%(count)s renewal letters to send",
+                                letters, count=number(letters)),
+                 url=url_for("shares.staff_renewal", year=year, _anchor="letters"), count=letters, urgency=30)]
+
+
+def lapse_tasks(account) -> list[Task]:
+    """Staff who record lapses: the memberships due to lapse (``renewal.lapse_candidates``). Lapses come some
+    ten weeks after the request, so last year's campaign may still have some due."""
+    if not can_record_lapses(account):
+        return []
+    tasks = []
+    now = utcnow()
+    year = today().year
+    for campaign in (year - 1, year):
+        lapses = len(renewal.lapse_candidates(campaign, now))
+        if lapses:
+            tasks.append(Task(title=ngettext("%(count)s membership to record as lapsed (renewal %(year)s)",
+                                             "%(count)s memberships to record as lapsed (renewal %(year)s)",
+                                             lapses, count=number(lapses), year=campaign),
+                              url=url_for("shares.staff_renewal", year=campaign, _anchor="lapsed"),
+                              count=lapses, urgency=40))
     return tasks
 
 
-PROVIDERS = (renewal_tasks, share_payment_tasks, staff_tasks, renewal_campaign_tasks)
+PROVIDERS = (renewal_tasks, share_payment_tasks, staff_tasks, lapse_tasks)
+HOME_ONLY_PROVIDERS = (renewal_letter_tasks,)

@@ -24,8 +24,9 @@ def test_letters_due_today_are_a_task_until_they_are_sent(client, member_with_sh
     home = client.get("/").get_data(as_text=True)
     assert f'<a href="/staff/renewal?year={THIS_YEAR}#letters">3 renewal letters to send</a>' in home
     assert "Send 3 letters" in client.get(f"/staff/renewal?year={THIS_YEAR}").get_data(as_text=True)
+    # Counting the letters reads the whole register: the badge every page asks for leaves them out.
     badge = client.get("/tasks/badge", headers={"HX-Request": "true"}).get_data(as_text=True)
-    assert ">3<" in badge
+    assert ">3<" not in badge
     assert client.post(f"/staff/renewal/{THIS_YEAR}/letters").status_code == 302  # sent inline in tests
     assert "renewal letter" not in client.get("/").get_data(as_text=True)
 
