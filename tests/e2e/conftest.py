@@ -27,6 +27,7 @@ from dataclasses import dataclass
 import pytest
 from playwright.sync_api import expect
 from werkzeug.serving import make_server
+from werkzeug.wsgi import ClosingIterator
 
 from app.extensions import db as _db
 from app.models import OutboxMessage
@@ -79,14 +80,46 @@ class LiveServer:
         return self.url + path
 
 
+class _ServingCount:
+    """The app, counting the requests it is serving. The server's teardown waits for them: a request still
+    running (a page's poll or autosave as its test ended) holds a database connection, which, given back to
+    the pool ``live_app`` disposes, would be left to the garbage collector (psycopg's ResourceWarning on
+    PostgreSQL, an error at the end of the run)."""
+
+    def __init__(self, app) -> None:
+        self.app = app
+        self.serving = 0
+        self.changed = threading.Condition()
+
+    def __call__(self, environ, start_response):
+        with self.changed:
+            self.serving += 1
+        try:
+            return ClosingIterator(self.app(environ, start_response), self._done)
+        except BaseException:
+            self._done()
+            raise
+
+    def _done(self) -> None:
+        with self.changed:
+            self.serving -= 1
+            self.changed.notify_all()
+
+    def wait_until_idle(self, timeout: float) -> None:
+        with self.changed:
+            self.changed.wait_for(lambda: self.serving == 0, timeout)
+
+
 @pytest.fixture(scope="session")
 def live_server(live_app):
-    server = make_server("127.0.0.1", 0, live_app, threaded=True)
+    counted = _ServingCount(live_app)
+    server = make_server("127.0.0.1", 0, counted, threaded=True)
     thread = threading.Thread(target=server.serve_forever, name="live-server", daemon=True)
     thread.start()
     yield LiveServer(url=f"http://127.0.0.1:{server.server_port}", app=live_app)
     server.shutdown()
     thread.join(timeout=10)
+    counted.wait_until_idle(timeout=10)
 
 
 @pytest.fixture
