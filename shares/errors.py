@@ -84,6 +84,16 @@ class ExcludedIdentity(IdentityInRegister):
         self.on = on
 
 
+class IdentityOfAnotherPerson(IdentityInRegister):
+    """Staff's correction gives a member the national or enterprise number of ``holder``, another account's
+    membership that ended (left on ``left_on``) or never began (an application refused or withdrawn,
+    ``left_on`` None): it is another person's."""
+
+    def __init__(self, holder, left_on) -> None:
+        super().__init__(holder)
+        self.left_on = left_on
+
+
 class ReadmissionBeforeExclusion(DomainError):
     """A board's readmission dated before the exclusion it undoes (``on``: the exclusion's day)."""
 

@@ -124,6 +124,13 @@ register_messages({
                                       "removed (without it, the same person could become a member twice)."),
     errors.InvalidIdentityNumber: lambda exc: str(INVALID_NUMBER_WORDS[exc.field]),
     errors.IdentityNumberUnchanged: _l("This is the number the register holds already: nothing to correct."),
+    errors.IdentityOfAnotherPerson: lambda exc: str(_l(
+        "%(name)s (member %(number)s), whose membership ended on %(date)s, had this number: it belongs to another "
+        "person's account and cannot be given to this member. Check the number typed.", name=exc.holder.name,
+        number=exc.holder.number, date=format_day(exc.left_on)) if exc.left_on else _l(
+        "%(name)s (member %(number)s), whose application ended, had this number: it belongs to another person's "
+        "account and cannot be given to this member. Check the number typed.", name=exc.holder.name,
+        number=exc.holder.number)),
     errors.IdentityTakenSinceExit: lambda exc: str(_l(
         "%(name)s (member %(number)s) has had this member's national or enterprise number since they left: one "
         "person is one member, so this exit cannot be undone.", name=exc.holder.name, number=exc.holder.number)),

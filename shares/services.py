@@ -17,8 +17,8 @@ from app.models import Account
 from app.uow import savepoint
 from app.forms import blank
 from shares.errors import (DuplicateEmail, EmailOfAnotherAccount, ExcludedIdentity, IdentityInRegister,
-                           IdentityNumberFixed, IdentityNumberRequired, IdentityNumberUnchanged, InvalidIdentityNumber,
-                           LegalPersonInCategoryA, ReasonRequired, StaleEdit)
+                           IdentityNumberFixed, IdentityNumberRequired, IdentityNumberUnchanged, IdentityOfAnotherPerson,
+                           InvalidIdentityNumber, LegalPersonInCategoryA, ReasonRequired, StaleEdit)
 from shares.models import Category, Member, MemberKind
 
 IDENTITY_FIELDS = ("national_number", "enterprise_number")
@@ -179,7 +179,8 @@ def correct_identity_number(member: Member, expected_version: int, number: str |
     """Staff correct the national (or enterprise) number the register holds for ``member``, typed wrong: the
     member cannot (``IdentityNumberFixed``). ``number`` is checked here (python-stdnum's check digits,
     ``InvalidIdentityNumber``; the form says it first) and kept compact. The join's check: a number another membership holds, or an excluded person's, is refused, unless
-    that is the same person's earlier or later membership (the same account). Never emptied
+    that is the same person's earlier or later membership (the same account); so is one another account's
+    former member or applicant had (``IdentityOfAnotherPerson``), which the join would let apply again. Never emptied
     (``IdentityNumberRequired``): without it, the same person or company could join a second time."""
     from shares.admission import _excluded_with  # admission builds on this module
     from shares.register import holding
@@ -203,6 +204,11 @@ def correct_identity_number(member: Member, expected_version: int, number: str |
     excluded = _excluded_with(numbers)
     if excluded is not None and excluded.account_id != member.account_id:
         raise ExcludedIdentity(excluded, holding(excluded).left_on)
+    former = db.session.scalars(select(Member).where(getattr(Member, name) == number,
+                                                     Member.account_id != member.account_id)
+                                .order_by(Member.id.desc()).limit(1)).first()
+    if former is not None:  # a former member's or applicant's: the number is still that person's
+        raise IdentityOfAnotherPerson(former, holding(former).left_on)
     # The number is the person's: the same account's other memberships that hold the wrong one (an earlier
     # membership, excluded or resigned) are corrected with it, else it would still block its real owner.
     same_person = list(db.session.scalars(select(Member).where(

@@ -26,8 +26,8 @@ from shares.permissions import (can_cancel_payment_request, can_decide_admission
                                 can_manage_members, can_record_lapses, can_resolve_payments,
                                 can_send_renewal_letters)
 from shares.errors import (ExcludedIdentity, FutureDate, IdentityInRegister, IdentityNumberRequired,
-                           IdentityNumberUnchanged, InvalidIdentityNumber, MemberLeftMoney, ReasonRequired,
-                           ReceivedBeforeAsked)
+                           IdentityNumberUnchanged, IdentityOfAnotherPerson, InvalidIdentityNumber, MemberLeftMoney,
+                           ReasonRequired, ReceivedBeforeAsked)
 from shares.labels import format_identity_number, refund_account_text
 from shares.views.blueprint import bp, row_or_404
 from shares.views.public import application_fields, application_refused, number_held_words
@@ -188,6 +188,8 @@ def _identity_refused(form: IdentityCorrectionForm, exc: DomainError) -> None:
         form.number.errors.append(_("%(name)s (member %(number)s) has this number and was excluded on %(date)s: only "
                                     "the board can admit this person again.", name=exc.holder.name,
                                     number=exc.holder.number, date=format_day(exc.on)))
+    elif isinstance(exc, IdentityOfAnotherPerson):
+        form.number.errors.append(error_message(exc))
     elif isinstance(exc, IdentityInRegister):
         form.number.errors.append(number_held_words(exc))
     else:

@@ -246,3 +246,70 @@ def test_staff_s_member_page_shows_the_number_as_belgians_write_it(client, make_
     assert "<dt>Numéro national</dt><dd>85.07.30-033.28</dd>" in page and WRONG not in page
     page = client.get(f"/staff/members/{company.id}").get_data(as_text=True)
     assert "<dd>0403.170.701</dd>" in page and "0403170701" not in page
+
+
+def _left(make_member, number, **names):
+    """Another person's account whose membership ended: resigned, the number no longer held."""
+    gone = make_member(national_number=number, **names)
+    give_paid_share(gone)
+    register.resign(gone, on=today())
+    db.session.commit()
+    assert services.identity_in_register(national_number=number) is None
+    return gone
+
+
+@pytest.mark.parametrize("typed", [RIGHT, "85.07.30-034.27", " 850730 03427 ", "85 07 30 034 27"])
+def test_a_former_member_s_number_on_another_account_is_refused_and_nothing_changes(client, make_member, login_as,
+                                                                                      typed):
+    """The join lets a resigned person's number apply again; the correction does not give it to someone else:
+    written out in any way, asked or confirmed, it is refused beside the number, naming whose it was."""
+    member = make_member(national_number=WRONG)
+    gone = _left(make_member, RIGHT, first_name="Rosa", last_name="Partie")
+    login_as("staff")
+    for confirmed in (False, True):
+        response = _post(client, member, typed, confirmed=confirmed)
+        assert response.status_code == 409
+        words = _words(response)
+        assert (f"Rosa Partie (member {gone.number}), whose membership ended on " in words
+                and "had this number: it belongs to another person's account and cannot be given to this member. "
+                    "Check the number typed." in words)
+        assert "Yes, correct it" not in words
+    assert _number(member.id) == WRONG and _number(gone.id) == RIGHT and _corrections() == []
+
+
+def test_a_withdrawn_applicant_s_number_is_refused_too_and_said_in_french(client, make_member, login_as):
+    member = make_member(national_number=WRONG)
+    application = admission.apply(email="tried@example.be", kind=MemberKind.NATURAL, category=Category.A, shares=1,
+                                  language="nl", first_name="Ward", last_name="Terug", national_number=RIGHT,
+                                  street="Kerkstraat 1", postcode="9000", city="Gent", country="BE")
+    admission.withdraw(application)
+    db.session.commit()
+    login_as("staff", language="fr")
+    response = _post(client, member, RIGHT)
+    assert response.status_code == 409
+    assert (f"Ward Terug (sociétaire {application.member.number}), dont la demande d'adhésion a pris fin, avait ce "
+            "numéro" in _words(response))
+    assert _number(member.id) == WRONG and _corrections() == []
+
+
+def test_the_service_refuses_another_person_s_former_number_but_not_the_same_person_s(app, make_member, make_staff):
+    from shares.errors import IdentityOfAnotherPerson
+
+    member = make_member(national_number=WRONG)
+    gone = _left(make_member, RIGHT)
+    with pytest.raises(IdentityOfAnotherPerson) as refused:
+        services.correct_identity_number(member, member.version, RIGHT, reason="typed wrong", actor=make_staff())
+    assert refused.value.status == 409 and refused.value.holder.id == gone.id and refused.value.left_on == today()
+    db.session.rollback()
+    assert _number(member.id) == WRONG
+    # The same person's own earlier membership does not block them (the same account).
+    old = make_member(email="self@example.be", national_number=OTHER)
+    register.resign(old, on=today())
+    db.session.commit()
+    new = admission.apply_again(old, shares=1, category=Category.A, actor=old.account).member
+    new.national_number = "90020112404"
+    db.session.commit()
+    services.correct_identity_number(new, new.version, OTHER, reason="the earlier number was right",
+                                     actor=make_staff())
+    db.session.commit()
+    assert _number(new.id) == OTHER
