@@ -71,12 +71,23 @@ def on_payment_matched(request: PaymentRequest, **extra) -> None:
 def shares_redeemed(member, redemption, kept) -> None:
     """The member is told of a redemption staff recorded: the shares, what is paid back and to which
     account, or how to give one (their profile's IBAN reaches the refund: ``surplus.give_account``)."""
-    if not member.email:
+    _tell_redeemed(member, f"shares.redeemed:{redemption.id}", -redemption.shares, kept, on=redemption.effective_on)
+
+
+def membership_ended(member, exit_entry, redemption, kept) -> None:
+    """The member is told of their exit (a resignation, theirs approved or recorded by staff, or an exclusion):
+    the day it ends their membership, the shares redeemed and what is paid back, in the redemption's words.
+    Once per exit entry (the outbox's unique ``dedupe_key``)."""
+    _tell_redeemed(member, f"shares.exit:{exit_entry.id}", -redemption.shares if redemption is not None else 0, kept,
+                   on=exit_entry.effective_on, exit=exit_entry)
+
+
+def _tell_redeemed(member, dedupe_key: str, shares: int, kept, **context) -> None:
+    if not member.email:  # staff are told to write (the register's page says so)
         return
     with job_context():
-        queue_mail(member.email, member.language, "shares_redeemed", dedupe_key=f"shares.redeemed:{redemption.id}",
-                   member=member, shares=-redemption.shares, on=redemption.effective_on,
-                   refund_cents=kept.amount_cents if kept is not None else 0,
+        queue_mail(member.email, member.language, "shares_redeemed", dedupe_key=dedupe_key, member=member,
+                   shares=shares, refund_cents=kept.amount_cents if kept is not None else 0,
                    iban=iban_text(kept.refund_iban) if kept is not None else "",
                    coop_name=current_app.config.get("COOP_NAME", ""), link=public_url("/me/payments"),
-                   profile_link=public_url("/me"))
+                   profile_link=public_url("/me#iban"), **context)

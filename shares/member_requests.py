@@ -24,7 +24,7 @@ from shares import register
 from shares.errors import (InvalidShareCount, MemberNotActive, PurchaseAlreadySent, ReasonRequired,
                            ResignationPending, SameCategory, StaleConfirmation)
 from shares.labels import coop_iban_text
-from shares.models import (Category, EntryKind, Member, MemberRequest, MemberRequestKind, MemberRequestStatus,
+from shares.models import (Category, Member, MemberRequest, MemberRequestKind, MemberRequestStatus,
                            PaymentRequest, ShareEntry)
 
 
@@ -170,11 +170,12 @@ def decide(request: MemberRequest, *, approve: bool, actor: Account, note: str =
     audit.record(f"shares.member_request.{status.value}", request, actor=actor,
                  before={"status": MemberRequestStatus.PENDING},
                  after={"status": status, "note": note, "entries": [e.id for e in entries]})
-    refund = next((e for e in entries if e.kind is EntryKind.REDEMPTION), None)
-    with job_context():
-        queue_mail(member.email, member.language, "member_request_decided",
-                   dedupe_key=f"shares.member_request:{request.id}", member=member, request=request,
-                   approved=approve, note=note.strip(), payment=payment,
-                   refund_cents=-refund.paid_cents if refund else 0, coop_iban=coop_iban_text(),
-                   link=public_url("/me/shares"))
+    if approve and request.kind is MemberRequestKind.RESIGN:
+        return entries  # the exit's own mail tells the member (shares.mailing.membership_ended): one mail, not two
+    if member.email:
+        with job_context():
+            queue_mail(member.email, member.language, "member_request_decided",
+                       dedupe_key=f"shares.member_request:{request.id}", member=member, request=request,
+                       approved=approve, note=note.strip(), payment=payment, coop_iban=coop_iban_text(),
+                       link=public_url("/me/shares"))
     return entries

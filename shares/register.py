@@ -426,12 +426,16 @@ def _leave(member: Member, kind: EntryKind, on: date, actor, note, refund_iban: 
     entries = [_entry(member, kind, on, actor, note=note[:500], **board)]
     member.holds_identity = False  # the person may apply again (exits are never dated ahead)
     db.session.flush()
+    redemption = None
     if position.shares > 0:
-        entries.append(redeem(member, position.shares, on=on, actor=actor, note=note, refund_iban=refund_iban,
-                              _leaving=True))
-    from shares.surplus import give_account  # shares.surplus builds on this module
+        redemption = redeem(member, position.shares, on=on, actor=actor, note=note, refund_iban=refund_iban,
+                            _leaving=True)
+        entries.append(redemption)
+    from shares.mailing import membership_ended as tell_member
+    from shares.surplus import give_account, redemption_refund  # shares.surplus builds on this module
 
     give_account(member, refund_iban or member.iban, actor=actor)  # earlier refunds still waiting for one
+    tell_member(member, entries[0], redemption, redemption_refund(redemption) if redemption is not None else None)
     # A renewal nobody paid any of is no longer asked of someone who left (one partly paid stays for staff).
     for renewal in _unpaid_requests(member, PaymentPurpose.RENEWAL):
         cancel_payment_request(renewal, actor=actor)

@@ -30,7 +30,7 @@ from __future__ import annotations
 
 from flask import url_for
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import and_, or_, select, update
+from sqlalchemy import and_, func, or_, select, update
 from stdnum import iban as std_iban
 from stdnum.exceptions import ValidationError as StdnumError
 
@@ -409,6 +409,19 @@ def refund_redemption(redemption: ShareEntry, iban: str | None, *, leaving: bool
                            actor, entry=redemption.id)
 
 
+def waiting_for_account_statement(member_id: int):
+    """The member's refunds on the refund list that wait for an account to be paid back to."""
+    return select(Surplus).where(Surplus.member_id == member_id, Surplus.decision == SurplusDecision.REFUND,
+                                 Surplus.refund_iban.is_(None), Surplus.refunded_at.is_(None),
+                                 Surplus.voided_at.is_(None))
+
+
+def owed_without_account(member_id: int) -> int:
+    """What the cooperative owes the member and cannot pay back for want of an account, in cents."""
+    return db.session.scalar(waiting_for_account_statement(member_id).with_only_columns(
+        func.coalesce(func.sum(Surplus.amount_cents), 0))) or 0
+
+
 def give_account(member: Member, iban: str | None, *, actor: Account | None = None) -> list[Surplus]:
     """An account the member gives (resigning, or on their profile) reaches every refund of theirs still on
     the refund list without one (a redemption recorded before they gave it, money after an exit): one rule,
@@ -417,9 +430,7 @@ def give_account(member: Member, iban: str | None, *, actor: Account | None = No
     account = _valid_iban(iban)
     if account is None:
         return []
-    waiting = list(db.session.scalars(select(Surplus).where(
-        Surplus.member_id == member.id, Surplus.decision == SurplusDecision.REFUND, Surplus.refund_iban.is_(None),
-        Surplus.refunded_at.is_(None), Surplus.voided_at.is_(None)).order_by(Surplus.id)))
+    waiting = list(db.session.scalars(waiting_for_account_statement(member.id).order_by(Surplus.id)))
     given = []
     for kept in waiting:
         changed = db.session.execute(

@@ -2,13 +2,14 @@
 from __future__ import annotations
 
 from flask import url_for
+from flask_babel import gettext as _
 from flask_babel import ngettext
 from sqlalchemy import func, select
 
 from app.clock import today, utcnow
 from app.extensions import db
 from app.registry import Task
-from app.web import number
+from app.web import euros, number
 from shares import renewal
 from shares.models import (ApplicationStatus, MemberRequest, MemberRequestStatus, MembershipApplication,
                            PaymentPurpose, PaymentRequest, PaymentStatus)
@@ -36,6 +37,19 @@ def share_payment_tasks(account) -> list[Task]:
         return []
     return [Task(title=ngettext("Pay for your shares", "Pay for your shares (%(num)d requests)", count),
                  url=url_for("shares.my_payments"), count=count, urgency=15)]
+
+
+def refund_account_tasks(account) -> list[Task]:
+    """A member (one who left, mostly) the cooperative owes money and has no account to pay it back to:
+    the profile's account field, which ``surplus.give_account`` takes to every refund waiting."""
+    from shares.surplus import owed_without_account  # shares.surplus builds on the register
+
+    member = member_for_account(account.id)
+    owed = owed_without_account(member.id) if member is not None else 0
+    if not owed:
+        return []
+    return [Task(title=_("Give the account to pay your refund of %(amount)s back to", amount=euros(owed)),
+                 url=url_for("shares.profile", _anchor="iban"), count=1, urgency=12)]
 
 
 def staff_tasks(account) -> list[Task]:
@@ -92,5 +106,5 @@ def lapse_tasks(account) -> list[Task]:
     return tasks
 
 
-PROVIDERS = (renewal_tasks, share_payment_tasks, staff_tasks, lapse_tasks)
+PROVIDERS = (renewal_tasks, share_payment_tasks, refund_account_tasks, staff_tasks, lapse_tasks)
 HOME_ONLY_PROVIDERS = (renewal_letter_tasks,)

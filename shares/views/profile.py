@@ -11,7 +11,7 @@ from app.errors import DomainError, error_message
 from app.extensions import limiter
 from app.uow import unit_of_work
 from app.web import render
-from shares import email_change, queries, services
+from shares import email_change, queries, services, surplus
 from shares.errors import IdentityInRegister, StaleEdit
 from shares.forms import ConfirmForm, EmailChangeForm, MemberSearchForm, ProfileForm
 from shares.models import MemberKind
@@ -37,15 +37,20 @@ def profile():
             flash(_("Someone changed this profile while you were editing. Your changes are kept below: "
                     "check them against the saved profile and save again."), "error")
             form.version.data = member.version
-            return render_template("shares/profile.html", form=form, member=member), 409
+            return _profile_page(form, member, 409)
         except IdentityInRegister as exc:  # only a number the member gives now, so its field is on the form
             field = form.enterprise_number if member.kind is MemberKind.LEGAL else form.national_number
             field.errors.append(_("Another membership has this number: check it, or contact the cooperative."))
-            return render_template("shares/profile.html", form=form, member=member), exc.status
+            return _profile_page(form, member, exc.status)
         refresh()  # said in the language just chosen, which the next page is in
         flash(_("Your profile is saved."), "success")
         return redirect(url_for("shares.profile"))
-    return render_template("shares/profile.html", form=form, member=member), 400 if form.errors else 200
+    return _profile_page(form, member, 400 if form.errors else 200)
+
+
+def _profile_page(form: ProfileForm, member, status: int):
+    return render_template("shares/profile.html", form=form, member=member,
+                           owed_cents=surplus.owed_without_account(member.id)), status
 
 
 @bp.route("/me/email", methods=["GET", "POST"])

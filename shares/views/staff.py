@@ -216,11 +216,11 @@ def _perform(action: str, member: Member, form) -> str:
                  amount=euros(kept.amount_cents), iban=refund_account_text(kept.refund_iban))
     if action == "resign":
         register.resign(member, on=form.effective_on.data, actor=actor, note=form.note.data or "")
-        return _("Resignation recorded.")
+        return " ".join((_("Resignation recorded."), _told_of_exit(member)))
     if action == "exclude":
         register.exclude(member, on=form.effective_on.data, board_decision_on=form.board_decision_on.data,
                          board_reference=form.board_reference.data, actor=actor)
-        return _("Exclusion recorded.")
+        return " ".join((_("Exclusion recorded."), _told_of_exit(member)))
     if action == "readmit":
         admission.record_readmission(member, decided_on=form.board_decision_on.data,
                                      reference=form.board_reference.data, actor=actor)
@@ -253,6 +253,15 @@ def _perform(action: str, member: Member, form) -> str:
         return _("Payment matched. %(due)s is still due: decide in the payments queue whether to keep it due, "
                  "buy fewer shares or pay the money back.", due=euros(applied.request.due_cents))
     return _("Payment matched.")
+
+
+def _told_of_exit(member: Member) -> str:
+    """Whether the exit's mail went (``shares.mailing.membership_ended``), or staff write instead."""
+    if member.email:
+        return _("%(name)s is told by e-mail on what day their membership ends and what is paid back to them.",
+                 name=member.name)
+    return _("%(name)s has no e-mail address: tell them by letter on what day their membership ends and what is "
+             "paid back to them.", name=member.name)
 
 
 def _paid_after_exit(applied) -> bool:

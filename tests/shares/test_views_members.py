@@ -350,8 +350,12 @@ def test_a_resignation_approved_pays_the_shares_back_to_the_account_given_and_as
     assert not any("déménage" in n for n in notes)
     assert renewal.renewal_request_for(member.id, THIS_YEAR).status is PaymentStatus.CANCELLED
     assert standing.standing_reasons(member, today()) == [standing.RESIGNED]
-    [told] = [m for m in outbox(member.email) if m.dedupe_key == f"shares.member_request:{req.id}"]
-    assert told.subject == "Your request is approved: Resignation"
+    # One mail for the exit, in the member's words (not a second one for the request it approved).
+    exit_entry = db.session.scalar(db.select(ShareEntry).where(ShareEntry.member_id == member.id,
+                                                               ShareEntry.kind == EntryKind.RESIGNATION))
+    assert f"shares.member_request:{req.id}" not in [m.dedupe_key for m in outbox(member.email)]
+    [told] = [m for m in outbox(member.email) if m.dedupe_key == f"shares.exit:{exit_entry.id}"]
+    assert told.subject == "Your resignation from Une Voix is recorded"
     assert "We are paying 60.00 € back to the account FR76 3000 6000 0112 3456 7890 189." in told.body_text
     home = client.get("/").get_data(as_text=True)
     assert "/me/renewal/status" not in home and f"Membership {THIS_YEAR}" not in home  # no renewal box
