@@ -14,8 +14,9 @@ from app.demo import DemoContext, files_folder
 from app.extensions import db
 from app.progress import progress
 from shares import register
+from shares import surplus as surpluses
 from shares.camt_writer import Credit, write_camt053
-from shares.models import Category, Member, MemberKind, PaymentStatus, ShareEntry
+from shares.models import Category, Member, MemberKind, PaymentStatus, ShareEntry, Surplus
 from shares.settings import setting
 
 def _day(rng, start: date, end: date) -> date:
@@ -74,15 +75,30 @@ def build_history(ctx: DemoContext, members, today: date) -> list:
             continue
     waiting = {r.member_id for r in open_requests}  # their purchases wait to be paid from the demo statement
     candidates = [m for m in members[10:] if joined[m.id] < date(2023, 1, 1) and m.id not in waiting]
-    for member in candidates[:4]:  # after the member's last entry, as the register requires
-        register.resign(member, on=max(_day(rng, date(2024, 1, 1), date(2025, 12, 31)), _last_entry_on(member)))
+    for i, member in enumerate(candidates[:4]):  # after the member's last entry, as the register requires
+        start, end = (date(2024, 1, 1), date(2025, 12, 31)) if i < 2 else (today - timedelta(days=40),
+                                                                            today - timedelta(days=5))
+        register.resign(member, on=max(_day(rng, start, end), _last_entry_on(member)))
     if len(candidates) > 5:
         register.exclude(candidates[4], on=max(date(2025, 3, 20), _last_entry_on(candidates[4])),
                          board_decision_on=date(2025, 3, 18), board_reference="CA-2025-11")
     for member in [m for m in candidates[5:] if m.kind is MemberKind.NATURAL][:2]:  # a company stays in B
         register.change_category(member, Category.B if member.category is Category.A else Category.A,
                                  on=date(2025, 9, 1))
+    _refunds_in_their_time(today, rng)
     return [r for r in open_requests if r.status is PaymentStatus.OPEN]
+
+
+def _refunds_in_their_time(today: date, rng) -> None:
+    """The refunds of the history's redemptions and exits, listed on their own day; those of more than two
+    months ago, with an account, paid back a few weeks after it (the refund list keeps the recent ones, and
+    those still waiting for an account)."""
+    for kept in db.session.scalars(surpluses.refund_list_statement().where(Surplus.share_entry_id.is_not(None))).all():
+        day = db.session.get(ShareEntry, kept.share_entry_id).effective_on
+        if day < today - timedelta(days=60) and kept.refund_iban:
+            surpluses.mark_refunded(kept)
+            kept.refunded_at = _asked_on(min(day + timedelta(days=rng.randint(10, 30)), today))
+        kept.created_at = kept.decided_at = _asked_on(day)
 
 
 def _last_entry_on(member: Member) -> date:

@@ -436,11 +436,15 @@ def _leave(member: Member, kind: EntryKind, on: date, actor, note, refund_iban: 
 
     give_account(member, refund_iban or member.iban, actor=actor)  # earlier refunds still waiting for one
     tell_member(member, entries[0], redemption, redemption_refund(redemption) if redemption is not None else None)
-    # A renewal nobody paid any of is no longer asked of someone who left (one partly paid stays for staff).
-    for renewal in _unpaid_requests(member, PaymentPurpose.RENEWAL):
-        cancel_payment_request(renewal, actor=actor)
+    cancel_unpaid_renewals(member, actor=actor)
     membership_ended.send(member, on=on, actor=actor)
     return entries
+
+
+def cancel_unpaid_renewals(member: Member, *, actor: Account | None = None) -> None:
+    """A renewal nobody paid any of is no longer asked of someone who left (one partly paid stays for staff)."""
+    for renewal in _unpaid_requests(member, PaymentPurpose.RENEWAL):
+        cancel_payment_request(renewal, actor=actor)
 
 
 def _unpaid_requests(member: Member, purpose: PaymentPurpose) -> list[PaymentRequest]:

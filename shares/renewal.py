@@ -476,10 +476,14 @@ def renewal_campaign_command(year: int, status_only: bool) -> None:
 # Demo (loader order 30, after the register's history at 20)
 # ------------------------------------------------------------------------------------------------
 
-def _demo_pay(request: PaymentRequest, day: date) -> None:
-    """Pay a renewal as the bank import would, dated ``day`` (the demo back-dates what cron did then)."""
+def _demo_pay(request: PaymentRequest, day: date, gone: dict[int, date]) -> None:
+    """Pay a renewal as the bank import would, dated ``day`` (the demo back-dates what cron did then), or the
+    day before the member left (``gone``: the exits the register's history recorded): members pay while members."""
     from shares.register import record_payment
 
+    left_on = gone.get(request.member_id)
+    if left_on is not None:
+        day = min(day, left_on - timedelta(days=1))
     record_payment(request, request.amount_cents, on=day, notify=False)
     request.paid_at = datetime.combine(day, datetime.min.time().replace(hour=10), tzinfo=BRUSSELS)
 
@@ -492,9 +496,12 @@ def load_demo_renewals(ctx) -> None:
     members = ctx.data.get("members") or []
     if not members:
         return
+    from shares.register import cancel_unpaid_renewals, exits_in_force
+
     rng = ctx.rng
     today = utcnow().astimezone(BRUSSELS).date()
     amount = renewal_amount_cents()
+    gone = exits_in_force([m.id for m in members])
     first_year = min(2022, today.year - 1)
     for year in range(first_year, today.year - 1):
         facts = register_facts(date(year, 2, 1))
@@ -503,7 +510,7 @@ def load_demo_renewals(ctx) -> None:
             if f and is_current_member(f) and f.owes_renewal(year) and rng.random() < 0.93:
                 request = payments.create_payment_request(member, PaymentPurpose.RENEWAL, amount, year=year)
                 request.created_at = datetime(year, 1, 5, 9, tzinfo=BRUSSELS)  # asked then, not today
-                _demo_pay(request, date(year, 1, 10) + timedelta(days=rng.randint(0, 60)))
+                _demo_pay(request, date(year, 1, 10) + timedelta(days=rng.randint(0, 60)), gone)
         db.session.commit()  # demo loader: one year of history per commit
     fixed = {m.id for m in members[:2]}
     paid_fixed = {m.id for m in members[2:3]}
@@ -524,7 +531,10 @@ def load_demo_renewals(ctx) -> None:
             if request.member_id in fixed and year == today.year:
                 continue
             if request.member_id in paid_fixed or rng.random() < share_paid:
-                _demo_pay(request, start.date() + timedelta(days=int(span * rng.random() ** 2)))
+                _demo_pay(request, start.date() + timedelta(days=int(span * rng.random() ** 2)), gone)
+        for member in members:  # the letter of someone who left since, unpaid, went with their exit
+            if member.id in gone:
+                cancel_unpaid_renewals(member)
         db.session.commit()  # demo loader: each year's payments before its reminders
         reminder_days = config("RENEWAL_REMINDER_DAYS")
         if year == today.year:  # this year's last reminders are left for staff to send from the page
