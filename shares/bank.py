@@ -293,7 +293,7 @@ def _auto_match(ids: list[int], result: ImportResult) -> None:
             select(PaymentRequest).where(PaymentRequest.reference.in_(refs))
             .options(joinedload(PaymentRequest.member)))} if refs else {}  # the receipts read the member
         first_days = payable_from_many(list(by_ref.values()))
-        gone = register.members_gone({r.member_id for r in by_ref.values()})  # their money buys nothing
+        gone = register.exits_in_force({r.member_id for r in by_ref.values()})  # their money buys nothing
         rejoined = _rejoined({r.member for r in by_ref.values() if r.member_id in gone})
         for tx in txs:
             if not tx.why:
@@ -302,7 +302,8 @@ def _auto_match(ids: list[int], result: ImportResult) -> None:
                     _classify_rejoined(tx, request, *rejoined[request.member_id])
                 else:
                     _classify(tx, request, first_days.get(request.id) if request is not None else None,
-                              left=request is not None and request.member_id in gone)
+                              left=request is not None and register.paid_after_exit(
+                                  request, tx.booking_date, gone.get(request.member_id)))
             counts["matched" if tx.match_status is MatchStatus.MATCHED else tx.why] += 1
         db.session.flush()
     result.counts = dict(counts)

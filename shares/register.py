@@ -910,7 +910,8 @@ def record_payment(request: PaymentRequest, amount_cents: int, *, on: date, tran
     the request still owed for shares; a renewal fee pays no capital."""
     if not isinstance(amount_cents, int) or amount_cents <= 0:
         raise NotACredit()
-    if from_surplus is None and _buys_nothing(request, on):
+    left_on = exits_in_force([request.member_id]).get(request.member_id)
+    if from_surplus is None and paid_after_exit(request, on, left_on):
         # The member left: the money buys nothing and pays no membership; it goes back to the payer.
         from shares.surplus import refund_after_exit  # shares.surplus builds on this module
 
@@ -972,11 +973,11 @@ def record_payment(request: PaymentRequest, amount_cents: int, *, on: date, tran
     return AppliedPayment(request, entry, excess, surplus, shortfall)
 
 
-def _buys_nothing(request: PaymentRequest, on: date) -> bool:
-    """Money paid on ``on`` for ``request`` of a member whose exit is in force buys nothing when it was paid
-    once they had left, or for a request their exit cancelled; paid earlier on a request still open (a renewal
-    partly paid stays at an exit), it pays it as it would have then."""
-    left_on = exits_in_force([request.member_id]).get(request.member_id)
+def paid_after_exit(request: PaymentRequest, on: date, left_on: date | None) -> bool:
+    """Money paid on ``on`` for ``request`` of a member whose exit is in force from ``left_on`` buys nothing
+    when it was paid once they had left, or for a request their exit cancelled; paid earlier on a request still
+    open (a renewal partly paid stays at an exit), it pays it as it would have then. The rule of
+    ``record_payment`` and of the statement import."""
     return left_on is not None and (on >= left_on or request.status is PaymentStatus.CANCELLED)
 
 

@@ -17,8 +17,9 @@ from app.models import Account
 from app.uow import savepoint
 from app.forms import blank
 from shares.errors import (DuplicateEmail, EmailOfAnotherAccount, ExcludedIdentity, IdentityInRegister,
-                           IdentityNumberFixed, IdentityNumberRequired, IdentityNumberUnchanged, IdentityOfAnotherPerson,
-                           InvalidIdentityNumber, LegalPersonInCategoryA, ReasonRequired, StaleEdit)
+                           IdentityNumberFixed, IdentityNumberRequired, IdentityNumberUnchanged,
+                           IdentityOfAnotherPerson, InvalidIdentityNumber, LegalPersonInCategoryA, ReasonRequired,
+                           StaleEdit)
 from shares.models import Category, Member, MemberKind
 
 IDENTITY_FIELDS = ("national_number", "enterprise_number")

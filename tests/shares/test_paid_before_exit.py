@@ -63,23 +63,31 @@ def test_money_paid_on_or_after_the_exit_day_buys_nothing_and_goes_back(member_w
     assert _refund_list() == [("after_exit", 1500), ("after_exit", 1500), ("leaving", 6000)]
 
 
-def test_a_bank_transfer_booked_before_the_exit_and_matched_after_it_pays_the_renewal(
+def test_a_bank_statement_imported_after_the_exit_pays_with_what_was_booked_before_it(
         client, login_as, member_with_shares):
+    """The import judges each credit by its booking day: the rest of the renewal booked before the exit pays
+    it; a credit booked after it waits for staff as money of someone who left, and goes on the refund list."""
     member, renewal = _left_with_a_renewal_partly_paid(member_with_shares)
-    bank.import_statement(write_camt053(setting("COOP_IBAN"), "B1", 0, [
-        Credit(1500, D(2024, 1, 25), "Payer", iban=PAYER, reference=renewal.reference)]))
+    result = bank.import_statement(write_camt053(setting("COOP_IBAN"), "B1", 0, [
+        Credit(1500, D(2024, 1, 25), "Payer", iban=PAYER, reference=renewal.reference),
+        Credit(2500, D(2024, 2, 3), "Payer", iban=PAYER, reference=renewal.reference)]))
     db.session.commit()
-    tx = db.session.scalar(select(BankTransaction))
-    assert tx.why == "left"  # the import leaves a former member's money to staff
-    login_as("staff")
-    response = client.post(f"/staff/payments/queue/{tx.id}", data={
-        f"tx{tx.id}-version": tx.version, f"tx{tx.id}-action": "match",
-        f"tx{tx.id}-reference": renewal.formatted_reference}, follow_redirects=True)
-    page = response.get_data(as_text=True)
-    assert response.status_code == 200 and "has left the cooperative" not in page
-    db.session.expire_all()
+    assert result.counts == {"matched": 1, "left": 1}
     assert (renewal.status, renewal.paid_cents) == (PaymentStatus.PAID, 2500)
+    assert _fee_entries(member) == [(D(2024, 1, 5), 1000, 0), (D(2024, 1, 25), 1500, 0)]
     assert _refund_list() == [("leaving", 6000)]
+    late = db.session.scalar(select(BankTransaction).where(BankTransaction.why == "left"))
+    assert late.amount_cents == 2500
+    login_as("staff")
+    opened = client.get(f"/staff/payments/queue/{late.id}").get_data(as_text=True)
+    assert "this money buys nothing and enters no register" in opened
+    response = client.post(f"/staff/payments/queue/{late.id}", data={
+        f"tx{late.id}-version": late.version, f"tx{late.id}-action": "match",
+        f"tx{late.id}-reference": renewal.formatted_reference}, follow_redirects=True)
+    assert response.status_code == 200 and "25.00 € is on the refund list" in response.get_data(as_text=True)
+    db.session.expire_all()
+    assert _refund_list() == [("after_exit", 2500), ("leaving", 6000)]
+    assert (renewal.status, renewal.paid_cents) == (PaymentStatus.PAID, 2500)
 
 
 def test_money_for_a_request_the_exit_cancelled_goes_back_even_when_paid_before_it(make_member):
