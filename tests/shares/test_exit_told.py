@@ -134,3 +134,17 @@ def test_a_refused_resignation_is_still_told_as_a_refusal(member_with_shares, ma
     db.session.commit()
     [mail] = _exit_mails(outbox, member)
     assert mail.dedupe_key == f"shares.member_request:{request.id}" and "Quorum" in mail.body_text
+
+
+def test_an_exit_with_no_share_left_says_so_without_an_empty_paragraph(make_member, make_staff, outbox):
+    """Shares subscribed and never paid leave with their request: the mail says the membership ends, nothing
+    about a refund, and no blank lines where it would have been."""
+    from shares import register
+
+    member = make_member(iban=IBAN)
+    register.subscribe(member, 2, on=date(2024, 1, 1))
+    register.resign(member, on=date(2024, 2, 1), actor=make_staff())
+    db.session.commit()
+    [mail] = _exit_mails(outbox, member)
+    assert "Your membership ends on 1 February 2024." in mail.body_text
+    assert "redeemed" not in mail.body_text and "paying" not in mail.body_text and "\n\n\n" not in mail.body_text
