@@ -12,6 +12,7 @@ from sqlalchemy import select
 
 from app import uploads
 from app.authz import permission_required
+from app import clock
 from app.clock import utcnow
 from app.csvexport import csv_response
 from app.errors import DomainError, error_message, refusal_said
@@ -37,7 +38,7 @@ from assemblies.permissions import (
 )
 from shares.models import Category
 from shares.queries import member_for_account
-from voting.models import ElectionState
+from voting.models import Election, ElectionState
 
 bp = Blueprint("assemblies", __name__, template_folder="templates", url_prefix="/assemblies")
 
@@ -514,11 +515,13 @@ def _letters_html(assembly, letters) -> str:
     from app.qr import qr_svg
 
     pages = []
+    shared = dict(assembly=assembly, page=services.assembly_page(assembly), today=clock.today(),
+                  proxies_open=not services.proxies_closed(assembly), fingerprint=db.session.get(Election, assembly.election_id).fingerprint)
     for member, link, credential in letters:
         with force_locale(member.language):
-            pages.append(render_template("assemblies/letter.html", assembly=assembly, member=member, link=link,
-                                         credential=credential, lang=member.language,
-                                         qr=qr_svg(link, _("Your personal voting link"))))
+            pages.append(render_template("assemblies/letter.html", member=member, link=link, credential=credential,
+                                         lang=member.language, qr=qr_svg(link, _("Your personal voting link")),
+                                         **shared))
     return "".join(pages)
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import random
 import re
+import subprocess
 from datetime import timedelta, timezone
 from html import unescape
 
@@ -18,7 +19,7 @@ from assemblies.models import Assembly, CheckIn, Elector, ItemKind, Proxy, Proxy
 from tests.assemblies.world import build_world, meeting_day
 from tests.factories import csv_rows, sign_in
 from voting import services as voting
-from voting.models import Trustee
+from voting.models import Election, Trustee
 from voting.crypto.ballot import encrypt_ballot
 from voting.crypto.credential import CredentialError, credential_public, normalize_credential
 
@@ -233,7 +234,7 @@ def test_the_roll_shows_convocations_and_who_voted_to_officers_only(client, worl
     assert "Deelname: 1 van 6 leden (16,7 %)." in client.get("/assemblies/ga-test/roll").get_data(as_text=True)
 
 
-def test_a_lost_link_is_replaced_and_a_letter_printed(client, world, outbox):
+def test_a_lost_link_is_replaced_and_a_letter_printed(client, world, outbox, tmp_path):
     services.convene(world.assembly)
     services.open_vote(world.assembly)
     db.session.commit()
@@ -243,6 +244,15 @@ def test_a_lost_link_is_replaced_and_a_letter_printed(client, world, outbox):
     assert len(outbox(e.member.email)) == 2
     pdf = post(client, f"/assemblies/ga-test/roll/{e.id}/letter", "/assemblies/ga-test/roll")
     assert pdf.status_code == 200 and pdf.data.startswith(b"%PDF")
+    # The letter says what the convocation mail says: when to vote, the proxy, the page, the fingerprint.
+    path = tmp_path / "letter.pdf"
+    path.write_bytes(pdf.data)
+    words = " ".join(subprocess.run(["pdftotext", str(path), "-"], capture_output=True, text=True,
+                                    check=True).stdout.split())
+    fingerprint = db.session.get(Election, world.assembly.election_id).fingerprint
+    assert "Vote from " in words and "only your last ballot counts" in words
+    assert "/assemblies/ga-test" in words.replace(" ", "") and f"Election fingerprint: {fingerprint}" in words
+    assert "you can give your proxy to another member until" in words  # the world's deadline is the close
     db.session.expire_all()
     assert db.session.get(Elector, e.id).links_issued == 3
 
@@ -576,8 +586,6 @@ def test_a_result_on_the_results_pdf_stays_on_one_page_with_its_heading(client, 
     """Each question's heading, its outcome and all its table's rows are on one page (the world's
     results would otherwise put the second question's "Total" row on the next page); each
     election's category heading is on the page of all its candidates."""
-    import subprocess
-
     from assemblies.models import Candidate
 
     cast_for(world.assembly, electors(world), world.rng)
@@ -618,8 +626,6 @@ def test_results_csv_cells_are_never_formulas(client, world):
 
 def test_a_candidate_name_longer_than_its_cell_stays_on_the_results_pdf_page(client, world, tmp_path):
     """A name of one unbroken word wraps inside its cell (the counts keep their width), not past the page's edge."""
-    import subprocess
-
     from assemblies.models import Candidate
 
     cast_for(world.assembly, electors(world), world.rng)
