@@ -184,6 +184,14 @@ class CheckInForm(Form):
                                     "enterkeyhint": "go"})
 
 
+class DoorSearchForm(Form):
+    """The door's search by name (a GET form: it changes nothing)."""
+
+    name = StringField(_l("No convocation and no number? Find the member by name"),
+                       validators=[Optional(), Length(max=100)],
+                       render_kw={"autocomplete": "off", "enterkeyhint": "search"})
+
+
 # The version a form was drawn from: anything else is a form out of date.
 VERSION = Regexp(r"^[0-9]{1,9}$", message=_l("This form is out of date. Reload the page."))
 NOTE_MAX = 20_000  # one item's note, the opening or the closing: some pages of text

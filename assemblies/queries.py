@@ -11,8 +11,8 @@ from app.clock import brussels_day
 from app.extensions import db
 from assemblies import rules
 from assemblies.models import AgendaItem, Assembly, CheckIn, Elector, ItemKind, Proxy
-from shares.models import Member
-from shares.queries import member_for_account
+from shares.models import Member, fold
+from shares.queries import holds_word, member_for_account
 from voting import services as voting
 from voting.models import CastBallot, Credential, Election
 
@@ -362,3 +362,20 @@ def convened(assembly: Assembly, member_ids: list[int]) -> set[int]:
     return set(db.session.scalars(select(Elector.member_id).where(
         Elector.assembly_id == assembly.id, Elector.member_id.in_(member_ids), Elector.removed_at.is_(None),
         Elector.convoked_at.is_not(None))))
+
+
+DOOR_SEARCH_LIMIT = 20
+
+
+def electors_named(assembly: Assembly, typed: str) -> list[tuple[Member, CheckIn | None]]:
+    """The door's search for a member who has neither their convocation nor their number: the electors
+    (removed ones aside) whose name, e-mail, number or city holds every word typed, with their check-in if
+    they have one; the first ``DOOR_SEARCH_LIMIT`` by name."""
+    words = fold("".join(c for c in typed if c.isprintable())).split()
+    if not words:
+        return []
+    stmt = (select(Member, CheckIn).join(Elector, Elector.member_id == Member.id)
+            .outerjoin(CheckIn, (CheckIn.assembly_id == assembly.id) & (CheckIn.member_id == Member.id))
+            .where(Elector.assembly_id == assembly.id, Elector.removed_at.is_(None), *map(holds_word, words[:10])))
+    return [tuple(row) for row in db.session.execute(
+        stmt.order_by(Member.last_name, Member.legal_name, Member.first_name, Member.id).limit(DOOR_SEARCH_LIMIT))]

@@ -659,7 +659,10 @@ def end_proxy_at_door(slug: str, proxy_id: int):
 def _checkin_context(assembly, form=None, paper_form=None, **extra):
     proxies = queries.standing_proxies(assembly)
     convened = queries.convened(assembly, [p.giver_id for p in proxies])
+    search = forms.DoorSearchForm(request.args, meta={"csrf": False})
+    found = queries.electors_named(assembly, search.name.data) if search.validate() and search.name.data else None
     return dict(assembly=assembly, lang=_lang(), form=form or forms.CheckInForm(formdata=None),
+                search=search, found=found, search_limit=queries.DOOR_SEARCH_LIMIT,
                 recent=services.recent_check_ins(assembly), action=forms.ActionForm(),
                 turnout=queries.turnout(assembly), paper_form=paper_form or forms.PaperProxyForm(formdata=None),
                 proxies=proxies, withdrawal={p.id: door_withdrawal_words(p, p.giver_id in convened) for p in proxies},

@@ -28,13 +28,18 @@ def search_members(query: str, page: int = 1) -> tuple[list[Member], int]:
         stmt = stmt.where(or_(Member.number == int(query), Member.postcode == query))
     else:
         for word in fold(query).split():
-            escaped = word.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-            stmt = stmt.where(or_(Member.search_text.like(f"%{escaped}%", escape="\\"),
-                                  Member.postcode == word.upper()))
+            stmt = stmt.where(or_(holds_word(word), Member.postcode == word.upper()))
     total = db.session.scalar(select(func.count()).select_from(stmt.subquery()))
     rows = db.session.scalars(stmt.order_by(Member.last_name, Member.legal_name, Member.first_name, Member.id)
                               .limit(PAGE_SIZE).offset((page - 1) * PAGE_SIZE)).all()
     return list(rows), total
+
+
+def holds_word(word: str):
+    """Whether a member's name, e-mail, number or city (``Member.search_text``, folded) holds ``word``
+    (folded by the caller), the typed ``%`` and ``_`` taken as themselves."""
+    escaped = word.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    return Member.search_text.like(f"%{escaped}%", escape="\\")
 
 
 def member_for_account(account_id: int) -> Member | None:

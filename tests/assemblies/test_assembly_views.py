@@ -1484,3 +1484,25 @@ def test_a_member_who_applied_again_votes_through_the_membership_in_the_electora
     assert client.post("/voting/ga-test/ballots", json=ballot).status_code == 201
     assert services.has_voted(world.assembly, old.id)
     assert "Vote again: General assembly" in client.get("/").get_data(as_text=True)
+
+
+def test_the_door_finds_a_member_by_name_who_has_neither_convocation_nor_number(client, world):
+    found, other = world.members[1], world.members[2]
+    found.first_name, found.last_name = "Anaïs", "Lefèvre-Dubois"
+    db.session.commit()
+    meeting_day(world)
+    sign_in(client, world.officer)  # the officer may not open staff's member search
+    door = client.get("/assemblies/ga-test/checkin?name=lefevre  ANAIS").get_data(as_text=True)
+    assert f"Anaïs Lefèvre-Dubois ({found.number}, Bruxelles)" in unescape(door)
+    assert "Check in Anaïs Lefèvre-Dubois" in unescape(door) and other.name not in door.split('id="door-search"')[1]
+    ok = post(client, "/assemblies/ga-test/checkin", "/assemblies/ga-test/checkin", {"number": str(found.number)})
+    assert ok.status_code == 302
+    again = unescape(client.get("/assemblies/ga-test/checkin?name=lefèvre").get_data(as_text=True))
+    assert "checked in at" in again and "Check in Anaïs" not in again
+    # Outside the electorate, a name nobody has, and what a hostile hand types: said, never a 500.
+    for typed in (world.outsider.last_name, "Nobody Here", "%", "_", "\\", "'; drop table x; --"):
+        page = client.get("/assemblies/ga-test/checkin", query_string={"name": typed})
+        assert page.status_code == 200
+        assert "No member of this assembly's electorate has that name." in unescape(page.get_data(as_text=True)), typed
+    too_long = client.get("/assemblies/ga-test/checkin", query_string={"name": "x" * 101})
+    assert too_long.status_code == 200 and "No member of this" not in too_long.get_data(as_text=True)
