@@ -209,6 +209,18 @@ class HolderRepresented(Conflict):
     """A member who gave their own proxy cannot hold another's: a proxy is not passed on."""
 
 
+class ResultsNotYetPublic(AssemblyError):
+    """The results of an assembly whose count is not published yet (a member at the results' address)."""
+
+    status = 404
+
+
+class MinutesNotPublished(AssemblyError):
+    """Minutes a member may not read yet: none, or a draft not approved and signed."""
+
+    status = 404
+
+
 class NoCheckIn(AssemblyError):
     """No such check-in at this assembly (taken back already, in another tab)."""
 

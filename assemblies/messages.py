@@ -163,6 +163,10 @@ MESSAGES = {
                                 "its holder."), lambda exc, **who: _l(
         "The proxy of %(name)s (no. %(number)s) has already ended (withdrawn or declined).", **who)),
     errors.NoProxyHeld: _l("You hold no such proxy."),
+    errors.ResultsNotYetPublic: _l("The results of this assembly are not published yet: they appear here once its "
+                                   "vote is closed and counted."),
+    errors.MinutesNotPublished: _l("The minutes of this assembly are not published yet: members read them here once "
+                                   "they are signed."),
     errors.ProxyUsed: _l("You have voted in their name: the proxy can no longer be declined. The member who gave it "
                          "can still withdraw it and vote themselves."),
     errors.NoCheckIn: _l("This check-in was already taken back."),

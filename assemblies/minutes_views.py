@@ -49,7 +49,7 @@ def _readable(slug: str):
     assembly = queries.assembly_by_slug(slug)
     minutes = service.minutes_of(assembly)
     if not can_read_assembly_minutes(current_user, minutes):
-        abort(404)
+        raise errors.MinutesNotPublished()
     return assembly, minutes
 
 
@@ -187,6 +187,6 @@ def minutes_pdf(slug: str):
 
     assembly, minutes = _readable(slug)
     if minutes is None:
-        abort(404)
+        raise errors.MinutesNotPublished()
     return pdf_page("assemblies/minutes_pdf.html", f"minutes-{assembly.slug}.pdf", coop=coop_identity(),
                     **_document(assembly, minutes))

@@ -23,7 +23,7 @@ from app.uow import dry_run, unit_of_work
 from app.web import allow_upload, format_day, query_int, render, time_of_day, whole_number
 from assemblies import charts, forms, minutes, queries, services
 from assemblies.errors import (CandidateTwice, NoSeatInCategory, NoSuchHolder, NotAnElector, NotAVotingItem, ProxiesOver,
-                               ShortNoticeReasonMissing, UnknownMember)
+                               ResultsNotYetPublic, ShortNoticeReasonMissing, UnknownMember)
 from assemblies.messages import LOCK_WORDS, door_withdrawal_words, field_errors, no_email_words
 from assemblies.models import AgendaItem, Channel, Gender, ItemKind, Majority
 from assemblies.permissions import (
@@ -855,21 +855,24 @@ def projector_item(slug: str, item_id: int):
 @permission_required(can_see_assemblies)
 def results(slug: str):
     assembly = queries.assembly_by_slug(slug)
-    res = queries.results(assembly)
-    if res is None:
-        abort(404)
+    res = _published_results(assembly)
     return render("assemblies/results.html", assembly=assembly, lang=_lang(), results=res,
                   turnout=queries.turnout(assembly), charts=charts.result_charts(res, _lang()),
                   election=queries.election(assembly))
+
+
+def _published_results(assembly):
+    res = queries.results(assembly)
+    if res is None:
+        raise ResultsNotYetPublic()
+    return res
 
 
 @bp.route("/<slug>/results.csv")
 @permission_required(can_see_assemblies)
 def results_csv(slug: str):
     assembly = queries.assembly_by_slug(slug)
-    res = queries.results(assembly)
-    if res is None:
-        abort(404)
+    res = _published_results(assembly)
     rows: list[list] = []  # every cell goes through app.csvexport: names typed by people are not formulas
     lang = _lang()
     header = [_("Item"), _("Choice or candidate"), _("Category A"), _("Category B"), _("Total"), _("Outcome"),
@@ -933,9 +936,7 @@ def results_pdf(slug: str):
     from shares.pdf import pdf_page
 
     assembly = queries.assembly_by_slug(slug)
-    res = queries.results(assembly)
-    if res is None:
-        abort(404)
+    res = _published_results(assembly)
     return pdf_page("assemblies/results_pdf.html", f"results-{assembly.slug}.pdf", coop=coop_identity(),
                     assembly=assembly, lang=_lang(), results=res, turnout=queries.turnout(assembly), charts=charts.result_charts(res, _lang()))
 

@@ -92,7 +92,9 @@ def test_the_secretary_writes_and_signs_and_every_member_reads_them(client, worl
     # Members do not see a draft, not even its PDF.
     member_client = client.application.test_client()
     sign_in(member_client, world.members[0].account)
-    assert member_client.get("/assemblies/ga-test/minutes").status_code == 404
+    draft = member_client.get("/assemblies/ga-test/minutes")
+    assert draft.status_code == 404  # said in words: not published yet, not "nothing at this address"
+    assert "The minutes of this assembly are not published yet" in draft.get_data(as_text=True)
     assert member_client.get("/assemblies/ga-test/minutes.pdf").status_code == 404
     assert "/assemblies/ga-test/minutes" not in member_client.get("/assemblies/ga-test").get_data(as_text=True)
 

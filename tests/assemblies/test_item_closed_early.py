@@ -187,6 +187,9 @@ def test_the_results_csv_of_no_assembly_or_no_result_is_not_found(client, world)
     for slug in ("nope", "ga-test%00", "x" * 5000, "ga-test\u200b"):
         assert client.get(f"/assemblies/{slug}/results.csv").status_code in (400, 404), slug
     assert client.get("/assemblies/ga-test/results.csv").status_code == 404  # not tallied yet
+    page = client.get("/assemblies/ga-test/results")
+    assert page.status_code == 404
+    assert "The results of this assembly are not published yet" in page.get_data(as_text=True)
 
 
 def _quorum_world(w, before_close, after_close):
