@@ -14,24 +14,8 @@ from assemblies.models import AgendaItem, Assembly, CheckIn, Elector, ItemKind, 
 from shares.models import Member, fold
 from shares.queries import holds_word, member_for_account
 from voting import services as voting
-from voting.models import CastBallot, Credential, Election
-
-
-def voted_members(election_id: int | None, member_ids: list[int] | None = None, before_seq: int | None = None):
-    """Members with a counted ballot: one on a credential delivered to them and not revoked (a
-    revoked credential's ballots no longer count). Read from the credentials, apart from the
-    ballots' content; officers see it, scrutineers do not. ``before_seq``: ballots on the board
-    before that event only."""
-    if election_id is None:
-        return select(Credential.member_id).where(False)
-    query = (select(Credential.member_id).distinct().join(CastBallot, CastBallot.credential_id == Credential.id)
-             .where(Credential.election_id == election_id, Credential.revoked_at.is_(None),
-                    Credential.member_id.is_not(None)))
-    if member_ids is not None:
-        query = query.where(Credential.member_id.in_(member_ids))
-    if before_seq is not None:
-        query = query.where(CastBallot.seq < before_seq)
-    return query
+from voting.models import Credential, Election
+from voting.queries import voted_members
 
 
 def elector_membership(assembly: Assembly, account_id: int) -> Member | None:

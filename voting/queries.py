@@ -140,6 +140,24 @@ def step_counts(election: Election) -> dict[str, int]:
     return {"credentials": credentials or 0, "partial_decryptions": decryptions or 0}
 
 
+def voted_members(election_id: int | None, member_ids: list[int] | None = None, before_seq: int | None = None):
+    """Members with a counted ballot: one on a credential delivered to them and not revoked (a
+    revoked credential's ballots no longer count). Read from the credentials, apart from the
+    ballots' content; officers see it, scrutineers do not. ``before_seq``: ballots on the board
+    before that event only. The one definition of "voted": the officer's page (board_counts), the
+    chair's console, the roll and the projector."""
+    if election_id is None:
+        return select(Credential.member_id).where(False)
+    query = (select(Credential.member_id).distinct().join(CastBallot, CastBallot.credential_id == Credential.id)
+             .where(Credential.election_id == election_id, Credential.revoked_at.is_(None),
+                    Credential.member_id.is_not(None)))
+    if member_ids is not None:
+        query = query.where(Credential.member_id.in_(member_ids))
+    if before_seq is not None:
+        query = query.where(CastBallot.seq < before_seq)
+    return query
+
+
 def board_counts(election: Election) -> dict[str, int]:
     eid = election.id
     by_type = dict(db.session.execute(select(BoardEvent.type, func.count(BoardEvent.id))
@@ -152,9 +170,7 @@ def board_counts(election: Election) -> dict[str, int]:
     credentials = db.session.scalar(select(func.count(Credential.id)).where(Credential.election_id == eid)) or 0
     revoked = db.session.scalar(select(func.count(Credential.id)).where(
         Credential.election_id == eid, Credential.revoked_at.is_not(None))) or 0
-    voters = db.session.scalar(select(func.count(func.distinct(Credential.member_id))).join(
-        CastBallot, CastBallot.credential_id == Credential.id).where(
-        Credential.election_id == eid, Credential.member_id.is_not(None))) or 0
+    voters = db.session.scalar(select(func.count()).select_from(voted_members(eid).subquery())) or 0
     return {"events": sum(by_type.values()), "ballots": ballots, "counted": counted,
             "superseded": db.session.scalar(select(func.count(CastBallot.id)).where(
                 CastBallot.election_id == eid, CastBallot.superseded_by_tracker.is_not(None))) or 0, "credentials": credentials, "revoked": revoked,

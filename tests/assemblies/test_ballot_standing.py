@@ -1,0 +1,71 @@
+"""What a general assembly day's pages and mails say of a ballot, by the tally's rule: the public
+board's tracker search (a ballot cast with a proxy withdrawn later, one cast after an item's vote
+closed, one superseded after it), the officer's "members who have voted", the receipt mail of a
+ballot cast in another member's name, and the whole vote's close confirmed a second time."""
+from __future__ import annotations
+
+import re
+from html import unescape
+
+from app.extensions import db
+from assemblies import queries, services
+from assemblies.models import ItemKind
+from tests.assemblies.test_assembly_views import post
+from tests.assemblies.world import meeting_day
+from tests.factories import sign_in
+from voting import services as voting, texts
+from voting.crypto.ballot import encrypt_ballot
+
+
+def _text(answer) -> str:
+    return unescape(re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", answer.get_data(as_text=True))))
+
+
+def _link(mail) -> str:
+    return re.search(r"/vote#([1-9A-Za-z-]+):", mail.body_text).group(1)
+
+
+def _cast(client, election, credential) -> str:
+    el = voting.crypto_election(election)
+    ballot = encrypt_ballot(el, election.public_key, credential,
+                            {c.id: [] if c.kind == "board" else ["yes"] for c in el.contests})
+    answer = client.post("/voting/ga-test/ballots", json=ballot)
+    assert answer.status_code == 201, answer.get_json()
+    return answer.get_json()["tracker"]
+
+
+def _lookup(client, tracker) -> str:
+    return _text(client.get(f"/voting/ga-test/board?q={tracker}"))
+
+
+def _voted_on_officer_page(client, world) -> int:
+    sign_in(client, world.officer)
+    page = client.get("/voting/manage/ga-test").get_data(as_text=True)
+    return int(re.search(r"Members who have voted</dt>\s*<dd>(\d+)</dd>", page).group(1))
+
+
+def _proxy_day(client, world, outbox) -> dict:
+    """The holder of a proxy votes for its giver and for themselves, another member votes; the
+    trackers (the mails are in the holder's language, Dutch)."""
+    services.convene(world.assembly)
+    services.open_vote(world.assembly)
+    giver, holder, other = world.members[:3]
+    services.give_proxy(world.assembly, giver, holder)
+    holder.account.language = "nl"
+    db.session.commit()
+    election = queries.election(world.assembly)
+    own, proxied = _link(outbox(holder.email)[0]), _link(outbox(holder.email)[-1])
+    sign_in(client, holder.account)
+    trackers = {"for_giver": _cast(client, election, proxied), "holders_own": _cast(client, election, own)}
+    sign_in(client, other.account)
+    _cast(client, election, _link(outbox(other.email)[0]))
+    return trackers
+
+
+def test_the_officers_page_does_not_count_a_member_whose_only_ballot_was_revoked(client, world, outbox):
+    _proxy_day(client, world, outbox)
+    assert _voted_on_officer_page(client, world) == 3
+    services.end_proxy(world.assembly, world.members[0])  # the giver takes their vote back
+    db.session.commit()
+    assert queries.turnout(world.assembly).voted["total"] == 2
+    assert _voted_on_officer_page(client, world) == 2  # as the chair's console, the roll and the projector
