@@ -142,6 +142,12 @@ class WrongState(VotingError, Conflict):
     code = "wrong_state"
 
 
+class AlreadyClosed(WrongState):
+    """The ballot box is already closed (a close confirmed a second time, from another tab)."""
+
+    code = "already_closed"
+
+
 class AlreadyPublished(VotingError, Conflict):
     """This scrutineer already published this step."""
 

@@ -1312,10 +1312,12 @@ def close_item(election: Election, contests: Iterable[str], *, actor: Account | 
 def close_election(election: Election) -> BoardEvent:
     """The ``close`` event: the number of ballots and of counted ballots, and the board's head, that
     the scrutineers then sign (the seal)."""
+    if election.state in (ElectionState.CLOSED, ElectionState.TALLIED):
+        raise errors.AlreadyClosed("already closed", state=election.state.value, needed="open")
     if election.state is not ElectionState.OPEN:
         raise errors.WrongState("only an open ballot box closes", state=election.state.value, needed="open")
     if not _lock_board(election, states=[ElectionState.OPEN]):
-        raise errors.WrongState("closed meanwhile", state="closed", needed="open")
+        raise errors.AlreadyClosed("closed meanwhile", state="closed", needed="open")
     row, _ = _append_checked(election, "close", lambda st: st.close_data())
     election.state = ElectionState.CLOSED
     election.closed_at = utcnow()

@@ -66,6 +66,7 @@ MESSAGES: dict[type, Any] = {
     errors.ReusedCiphertext: _l("This ballot re-uses an encrypted choice already on the board. Fill in the "
                                 "ballot again to change your vote."),
     errors.WrongState: _l("This step is not possible in the election's current state."),
+    errors.AlreadyClosed: _l("The vote is already closed."),
     errors.ChairedByAssembly: _l("This election is a general assembly's vote: it is opened and closed from the "
                                  "assembly's chair's console, which keeps the meeting's calendar."),
     errors.AlreadyPublished: _l("This step has already been published."),

@@ -69,3 +69,18 @@ def test_the_officers_page_does_not_count_a_member_whose_only_ballot_was_revoked
     db.session.commit()
     assert queries.turnout(world.assembly).voted["total"] == 2
     assert _voted_on_officer_page(client, world) == 2  # as the chair's console, the roll and the projector
+
+
+def test_the_whole_vote_closed_again_from_another_tab_is_said_already_closed(client, world):
+    services.convene(world.assembly)
+    services.open_vote(world.assembly)
+    meeting_day(world)
+    sign_in(client, world.officer)
+    assert post(client, "/assemblies/ga-test/chair/close", "/assemblies/ga-test/chair").status_code == 302
+    again = client.post("/assemblies/ga-test/chair/close")
+    assert again.status_code == 409 and "The vote is already closed." in _text(again)
+    world.officer.language = "nl"
+    db.session.commit()
+    again = client.post("/assemblies/ga-test/chair/close")
+    assert again.status_code == 409 and "De stemming is al afgesloten." in _text(again)
+    assert "niet mogelijk in de huidige toestand" not in _text(again)

@@ -234,6 +234,8 @@ def test_officer_runs_close_tally_result_and_sees_who_is_missing(app, world, cli
     assert "every ballot received before now is counted, none after." in page and "Yes, close the ballot box" in page
     assert '<button type="button" disabled>Publish the result</button>' in page  # not yet: no confirmation to open
     assert officer.post("/voting/manage/ag-web/close").status_code == 302
+    again = officer.post("/voting/manage/ag-web/close")  # confirmed again from another tab: said in words
+    assert again.status_code == 409 and "The vote is already closed." in again.get_data(as_text=True)
     board = client.get("/voting/ag-web/board").get_data(as_text=True)
     for words in ("The ballot box opens", "A ballot", "The ballot box closes"):  # events in words, not types
         assert f"<td>{words}" in board
