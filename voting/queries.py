@@ -190,6 +190,14 @@ def credential_owner(election: Election, public: str) -> int | None:
                                                                 Credential.public == public))
 
 
+def proxy_giver_name(election: Election, public: str, member_id: int) -> str | None:
+    """The name of the member a credential was delivered to when it is not ``member_id`` (who then
+    casts with it as their proxy), else None."""
+    giver = db.session.scalar(select(Member).join(Credential, Credential.member_id == Member.id).where(
+        Credential.election_id == election.id, Credential.public == public, Credential.member_id != member_id))
+    return giver.name if giver is not None else None
+
+
 def has_live_credential(election: Election, member_id: int) -> bool:
     """Whether a credential of this election delivered to the member still votes (not revoked)."""
     return db.session.scalar(select(Credential.id).where(Credential.election_id == election.id,

@@ -1112,24 +1112,27 @@ def warn_credential_owner(election: Election, owner_id: int | None) -> None:
 # Where the tracker goes while the receipt is rendered once per election and language: random per
 # process, so that no title or translation contains it.
 _TRACKER_MARK = secrets.token_hex(16)
-# (election id, slug, fingerprint, language, public URL) -> the receipt's subject and body, marked
-_RECEIPTS: dict[tuple[int, str, str | None, str, str], tuple[str, str]] = {}
+# (election id, slug, fingerprint, language, public URL, proxy giver's name) -> the receipt's subject and
+# body, marked
+_RECEIPTS: dict[tuple[int, str, str | None, str, str, str | None], tuple[str, str]] = {}
 
 
-def mail_tracker(election: Election, tracker: str, member: Any) -> None:
+def mail_tracker(election: Election, tracker: str, member: Any, cast_for: str | None = None) -> None:
     """The tracker by e-mail, as docs/election-record.md asks (the voter can then find it on the board). Secret
-    mail: its text is erased from the outbox once sent.
+    mail: its text is erased from the outbox once sent. ``cast_for``: the name of the member who gave
+    ``member`` their proxy, when the ballot was cast in their name (said in the text, not the subject,
+    which stays in the outbox).
 
     Casting queues one per ballot: the message is rendered once per election and language, with a
     mark in the tracker's places (its line and the board link's query), and filled in per ballot."""
     base = current_app.config["PUBLIC_URL"].rstrip("/")
-    key = (election.id, election.slug, election.fingerprint, member.language, base)
+    key = (election.id, election.slug, election.fingerprint, member.language, base, cast_for)
     marked = _RECEIPTS.get(key)
     if marked is None:  # the title in the member's language reads the definition: once, here
         with job_context():
             marked = render_mail(member.language, "voting_tracker",
                                  election_title=texts.election_title(election, member.language),
-                                 tracker=_TRACKER_MARK,
+                                 tracker=_TRACKER_MARK, cast_for=cast_for,
                                  board=f"{base}{url_for('voting.board', slug=election.slug, q=_TRACKER_MARK)}")
         if len(_RECEIPTS) >= 64:
             _RECEIPTS.clear()

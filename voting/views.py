@@ -275,11 +275,15 @@ def cast(slug: str):
     member = queries.voter_contact(election, current_user.id) if current_user.is_authenticated else None
     if election.require_login and member is None:
         return _json_error(errors.LoginRequired("this account is not a member"))
-    receipt = (lambda tracker: services.mail_tracker(election, tracker, member)) if member is not None else None
+
+    def receipt(tracker: str) -> None:  # the credential is known good here (a proxy's: the giver named)
+        services.mail_tracker(election, tracker, member, queries.proxy_giver_name(election, ballot["credential"],
+                                                                                   member.id))
     election_id = election.id  # the commit expires the row; a repeated ballot's answer needs only its id
     try:
         with unit_of_work():
-            landed = services.cast_ballot(election, ballot, member, before_lock=receipt)
+            landed = services.cast_ballot(election, ballot, member,
+                                           before_lock=receipt if member is not None else None)
     except errors.DuplicateBallot as exc:
         # A retry of a ballot already on the board (a phone that lost the network after sending):
         # idempotent, keyed by the ballot's hash: the same tracker again, nothing counted twice.

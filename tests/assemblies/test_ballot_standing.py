@@ -62,6 +62,17 @@ def _proxy_day(client, world, outbox) -> dict:
     return trackers
 
 
+def test_the_receipt_of_a_ballot_cast_with_a_proxy_names_the_giver(client, world, outbox):
+    trackers = _proxy_day(client, world, outbox)
+    giver, holder = world.members[:2]
+    (receipt,) = [m for m in outbox(holder.email) if trackers["for_giver"] in m.body_text]
+    assert receipt.secret and giver.name not in receipt.subject  # the subject stays in the outbox once sent
+    assert (f"Het stembiljet dat u uitbracht in naam van {giver.name}, die u een volmacht gaf, voor "
+            in receipt.body_text)
+    (own_receipt,) = [m for m in outbox(holder.email) if trackers["holders_own"] in m.body_text]
+    assert giver.name not in own_receipt.body_text and "Uw stembiljet voor" in own_receipt.body_text
+
+
 def test_the_officers_page_does_not_count_a_member_whose_only_ballot_was_revoked(client, world, outbox):
     _proxy_day(client, world, outbox)
     assert _voted_on_officer_page(client, world) == 3
