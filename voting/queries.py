@@ -131,6 +131,40 @@ def find_tracker(election: Election, text: str) -> list[CastBallot]:
     return list(db.session.scalars(query.order_by(CastBallot.seq).limit(20)))
 
 
+@dataclass(frozen=True)
+class TrackerStanding:
+    """Whether a ballot found by its tracker counts, by the tally's rule (docs/election-record.md
+    5.7a, 5.8a): the last ballot of an unrevoked credential counts, except for the contests whose
+    vote had closed when it landed (``closed_before``); a superseded ballot, or one whose credential
+    was revoked, still counts for the contests that closed in between (``kept_for``)."""
+
+    ballot: CastBallot
+    revoked: bool
+    closed_before: list[str]
+    kept_for: list[str]
+
+
+def tracker_standings(election: Election, ballots: list[CastBallot]) -> list[TrackerStanding]:
+    """The standing of each of ``ballots`` (those :func:`find_tracker` found: a few)."""
+    if not ballots:
+        return []
+    revoked = dict(db.session.execute(select(Credential.id, Credential.revoked_seq).where(
+        Credential.id.in_({b.credential_id for b in ballots}), Credential.revoked_at.is_not(None))).all())
+    successors = dict(db.session.execute(select(CastBallot.tracker, CastBallot.seq).where(
+        CastBallot.election_id == election.id,
+        CastBallot.tracker.in_({b.superseded_by_tracker for b in ballots if b.superseded_by_tracker}))).all())
+    closes = [(row.seq, row.data["contests"]) for row in db.session.scalars(
+        select(BoardEvent).options(load_only(BoardEvent.seq, BoardEvent.data)).where(
+            BoardEvent.election_id == election.id, BoardEvent.type == "item_close"))]
+    out = []
+    for b in ballots:
+        end = min((seq for seq in (successors.get(b.superseded_by_tracker), revoked.get(b.credential_id))
+                   if seq is not None), default=None)  # when it stopped counting
+        kept = sorted({c for seq, contests in closes if end is not None and b.seq < seq < end for c in contests})
+        out.append(TrackerStanding(b, b.credential_id in revoked, closed_before_ballot(election.id, b.tracker), kept))
+    return out
+
+
 def step_counts(election: Election) -> dict[str, int]:
     """What ``services.officer_steps`` needs of the board's counts, in two small queries (the home
     page's tasks ask it for every election waiting for its officer)."""

@@ -134,7 +134,7 @@ def board(slug: str):
     election = queries.election_by_slug(slug)
     form = TrackerSearchForm(request.args, meta={"csrf": False})
     page = query_int("page", 1, low=1)
-    found = queries.find_tracker(election, form.q.data) if form.q.data else []
+    found = queries.tracker_standings(election, queries.find_tracker(election, form.q.data)) if form.q.data else []
     if request.headers.get("HX-Target") == "tracker-results":
         return render("voting/board.html", "voting/_partials/tracker_results.html", election=election, form=form,
                       found=found)

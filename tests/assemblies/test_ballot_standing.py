@@ -82,6 +82,47 @@ def test_the_officers_page_does_not_count_a_member_whose_only_ballot_was_revoked
     assert _voted_on_officer_page(client, world) == 2  # as the chair's console, the roll and the projector
 
 
+def test_a_ballot_cast_with_a_proxy_withdrawn_since_is_said_not_to_count(client, world, outbox):
+    trackers = _proxy_day(client, world, outbox)
+    services.end_proxy(world.assembly, world.members[0])
+    db.session.commit()
+    page = _lookup(client, trackers["for_giver"])
+    assert "Its voting code was revoked before the close of the vote: it does not count." in page
+    assert "it counts" not in page
+    assert "This is the credential's last ballot: it counts." in _lookup(client, trackers["holders_own"])
+    sign_in(client, world.members[1].account)  # in Dutch
+    page = _lookup(client, trackers["for_giver"])
+    assert "De stemcode ervan werd ingetrokken vóór de sluiting van de stemming: het telt niet." in page
+    assert "het telt." not in page
+
+
+def test_a_ballot_cast_after_an_items_close_is_said_not_to_count_for_that_item(client, world, outbox):
+    services.convene(world.assembly)
+    services.open_vote(world.assembly)
+    meeting_day(world)
+    member = world.members[0]
+    election = queries.election(world.assembly)
+    sign_in(client, member.account)
+    before = _cast(client, election, _link(outbox(member.email)[0]))
+    item = next(i for i in world.assembly.items if i.kind is ItemKind.RESOLUTION)
+    services.close_item(world.assembly, item)
+    db.session.commit()
+    after = _cast(client, election, _link(outbox(member.email)[0]))
+    title = texts.contest_title(election.definition, item.contest_id, "en")
+    page = _lookup(client, after)
+    assert ("This is the credential's last ballot: it counts, except for the items whose vote had already "
+            f"closed when it reached the board: {title}.") in page
+    # The ballot it replaced still counts for the item closed in between.
+    page = _lookup(client, before)
+    assert "Superseded by a later ballot of the same credential" in page
+    assert f"It still counts for the items whose vote closed before then: {title}." in page
+    member.account.language = "nl"
+    db.session.commit()
+    title = texts.contest_title(election.definition, item.contest_id, "nl")
+    assert ("Dit is het laatste stembiljet van deze stemcode: het telt, behalve voor de agendapunten waarvan de "
+            f"stemming al was afgesloten toen het op het publiek prikbord kwam: {title}.") in _lookup(client, after)
+
+
 def test_the_whole_vote_closed_again_from_another_tab_is_said_already_closed(client, world):
     services.convene(world.assembly)
     services.open_vote(world.assembly)
