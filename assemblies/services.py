@@ -621,10 +621,15 @@ def notice_days() -> int:
     return int(current_app.config.get("ASSEMBLY_NOTICE_DAYS", 15))
 
 
+def last_convocation_day(assembly: Assembly) -> date:
+    """The last day (in Brussels) the assembly's convocations may go out: every step before them
+    (the electorate frozen, the ballot on the public board) is due by then too."""
+    return rules.last_convocation_day(assembly.starts_at, notice_days())
+
+
 def convocation_refusal(assembly: Assembly, now: datetime | None = None) -> errors.ShortNotice | None:
-    """Why a convocation sent ``now`` would come too late, or None: after the last day that leaves
-    ``notice_days()`` days before the meeting (``rules.last_convocation_day``)."""
-    last_day = rules.last_convocation_day(assembly.starts_at, notice_days())
+    """Why a convocation sent ``now`` would come too late, or None: after :func:`last_convocation_day`."""
+    last_day = last_convocation_day(assembly)
     if brussels_day(now or utcnow()) > last_day:
         return errors.ShortNotice(last_day, notice_days())
     return None

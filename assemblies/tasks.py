@@ -20,7 +20,7 @@ from app.clock import brussels_day, today, utcnow
 from app.extensions import db
 from app.registry import Task
 from app.web import format_day
-from assemblies import rules, services
+from assemblies import services
 from assemblies.models import Assembly, AssemblyMinutes, Elector
 from assemblies.permissions import can_check_in, can_prepare_assembly, can_run_vote, can_write_assembly_minutes
 from shares.models import Member
@@ -71,7 +71,7 @@ def preparer_tasks(user):
     return [Task(title=_("Freeze the electorate: %(t)s (record date %(d)s)", t=_title(assembly),
                          d=format_day(assembly.record_date, "long")),
                  url=url_for("assemblies.prepare", slug=assembly.slug, _anchor="electorate"), urgency=30,
-                 due=rules.last_convocation_day(assembly.starts_at, services.notice_days()), count=1)
+                 due=services.last_convocation_day(assembly), count=1)
             for assembly in rows]
 
 
@@ -98,13 +98,13 @@ def officer_tasks(user):
         if state is None:
             out.append(Task(title=_("Put the ballot on the public board: %(t)s", t=title), urgency=30,
                             url=url_for("assemblies.prepare", slug=assembly.slug, _anchor="vote"),
-                            due=brussels_day(assembly.voting_opens_at), count=1))
+                            due=services.last_convocation_day(assembly), count=1))
             continue
         if state in (ElectionState.KEYGEN, ElectionState.OPEN) and waiting:
             out.append(Task(title=ngettext("Send the convocations: %(t)s (%(num)d member waiting)",
                                            "Send the convocations: %(t)s (%(num)d members waiting)", waiting, t=title),
                             url=url_for("assemblies.roll", slug=assembly.slug), urgency=30,
-                            due=brussels_day(assembly.voting_opens_at), count=1))
+                            due=services.last_convocation_day(assembly), count=1))
         if (state is ElectionState.KEYGEN and services.vote_opening_refusal(assembly, now) is None
                 and "open" in voting.officer_steps(election, voting_queries.step_counts(election))):
             out.append(Task(title=_("Open the vote: %(t)s", t=title), url=chair, urgency=25,
