@@ -88,6 +88,12 @@ def blank(text: str) -> bool:
     return all(c in _FILLERS or unicodedata.category(c) in _UNSEEN_CATEGORIES for c in text)
 
 
+def one_line(text: str) -> str:
+    """A name or a title as it is kept and compared: its spaces (every kind, a tab, a line break) one
+    space each, none around it; "Jan   PEETERS" and " Jan Peeters " name one person."""
+    return " ".join(text.split())
+
+
 class Written(InputRequired):
     """Required, and more than blanks: a title or a text of spaces only (or of characters nobody sees,
     :func:`blank`) is refused beside its field, like an empty one, instead of reaching the service

@@ -17,7 +17,7 @@ from sqlalchemy.exc import IntegrityError
 
 from app import audit
 from app.clock import utcnow
-from app.forms import blank
+from app.forms import blank, one_line
 from app.extensions import db
 from app.models import Account
 from app.uow import savepoint
@@ -26,6 +26,11 @@ from assemblies.models import Assembly, AssemblyMinutes, ItemKind, MinutesCorrec
 
 # What must be written before the minutes can be signed (the form's field names).
 REQUIRED = ("chair", "secretary")
+NAMES = ("chair", "secretary", "tellers")  # kept on one line (``one_line``); the texts keep their lines
+
+
+def _as_kept(name: str, value: str) -> str:
+    return one_line(value) if name in NAMES else value.strip()
 
 
 def minutes_of(assembly: Assembly) -> AssemblyMinutes | None:
@@ -86,7 +91,7 @@ def save_minutes(minutes: AssemblyMinutes, *, version: int, chair: str, secretar
     fields = {"chair": chair, "secretary": secretary, "tellers": tellers, "opening": opening, "closing": closing}
     before = {name: getattr(minutes, name) for name in fields}
     for name, value in fields.items():
-        setattr(minutes, name, value.strip())
+        setattr(minutes, name, _as_kept(name, value))
     kept = {note.item_id: note for note in minutes.notes}
     for item_id, text in notes.items():
         if item_id in kept:
@@ -125,7 +130,7 @@ def differences(minutes: AssemblyMinutes, *, chair: str, secretary: str, tellers
     """Where the saved text differs from the text given: field name (``note_<item id>`` for a note) -> the
     saved text."""
     text = {"chair": chair, "secretary": secretary, "tellers": tellers, "opening": opening, "closing": closing}
-    saved = {name: getattr(minutes, name) for name, value in text.items() if getattr(minutes, name) != value.strip()}
+    saved = {name: getattr(minutes, name) for name, value in text.items() if getattr(minutes, name) != _as_kept(name, value)}
     saved.update({f"note_{item_id}": minutes.note(item_id) for item_id, note in notes.items()
                   if minutes.note(item_id) != note.strip()})
     return saved

@@ -18,6 +18,7 @@ from sqlalchemy import delete, func, or_, select, update
 from app import audit
 from app.clock import brussels_day, today, utcnow
 from app.errors import DomainError
+from app.forms import one_line
 from app.extensions import db
 from app.jobs import job_context, public_url
 from app.mail import queue_mail
@@ -99,11 +100,11 @@ def create_assembly(*, slug: str, titles: Mapping[str, str], starts_at: datetime
     if problems:
         raise errors.InvalidDates(*problems)
     check_free_name("assemblies", slug)
-    assembly = Assembly(slug=slug, starts_at=starts_at, place=place, voting_opens_at=voting_opens_at,
+    assembly = Assembly(slug=slug, starts_at=starts_at, place=one_line(place), voting_opens_at=voting_opens_at,
                         voting_closes_at=voting_closes_at, record_date=record_date, quorum_percent=quorum_percent,
                         proxy_limit=proxy_limit, proxy_deadline=proxy_deadline, min_count=min_count,
                         tie_rule=tie_rule, created_by=actor,
-                        **{f"title_{lang}": titles[lang] for lang in LANGUAGES})
+                        **{f"title_{lang}": one_line(titles[lang]) for lang in LANGUAGES})
     with savepoint(errors.DuplicateSlug):
         db.session.add(assembly)
         db.session.flush()
@@ -134,8 +135,8 @@ def update_assembly(assembly: Assembly, *, titles: Mapping[str, str], starts_at:
     dates are checked as at creation, ``now`` only for a meeting moved. Returns the settings changed."""
     _lock(assembly)
     db.session.refresh(assembly)  # what a concurrent freeze, ballot or proxy fixed is seen under the lock
-    values = {**{f"title_{lang}": titles[lang] for lang in LANGUAGES}, "starts_at": starts_at, "place": place,
-              "voting_opens_at": voting_opens_at, "voting_closes_at": voting_closes_at, "record_date": record_date,
+    values = {**{f"title_{lang}": one_line(titles[lang]) for lang in LANGUAGES}, "starts_at": starts_at,
+              "place": one_line(place), "voting_opens_at": voting_opens_at, "voting_closes_at": voting_closes_at, "record_date": record_date,
               "quorum_percent": quorum_percent, "proxy_limit": proxy_limit, "proxy_deadline": proxy_deadline,
               "min_count": min_count, "tie_rule": tie_rule}
     changes = {name: value for name, value in values.items() if getattr(assembly, name) != value}
@@ -212,7 +213,7 @@ def add_item(assembly: Assembly, *, kind: ItemKind, titles: Mapping[str, str], b
                                   .where(AgendaItem.assembly_id == assembly.id)) or 0) + 1
     item = AgendaItem(assembly_id=assembly.id, position=position, kind=kind, majority=majority,
                       abstentions_count=abstentions_count, seats_a=seats_a, seats_b=seats_b,
-                      **{f"title_{lang}": titles[lang] for lang in LANGUAGES},
+                      **{f"title_{lang}": one_line(titles[lang]) for lang in LANGUAGES},
                       **{f"body_{lang}": bodies.get(lang, "") for lang in LANGUAGES})
     with savepoint(errors.AgendaLocked):
         db.session.add(item)
@@ -279,12 +280,13 @@ def add_candidate(item: AgendaItem, *, category: Category, name: str, gender: Ge
         raise errors.NothingToVote()
     if (item.seats_a if category is Category.A else item.seats_b) < 1:
         raise errors.NoSeatInCategory(category.value)
+    name = one_line(name)
     for other in item.candidates:  # one person once: a voter could otherwise mark them twice
-        if (member is not None and other.member_id == member.id) or fold(other.name) == fold(name.strip()):
+        if (member is not None and other.member_id == member.id) or fold(one_line(other.name)) == fold(name):
             raise errors.CandidateTwice(other.name)
     position = (db.session.scalar(select(func.max(Candidate.position)).where(
         Candidate.item_id == item.id, Candidate.category == category)) or 0) + 1
-    candidate = Candidate(item_id=item.id, category=category, position=position, name=name.strip(), gender=gender,
+    candidate = Candidate(item_id=item.id, category=category, position=position, name=name, gender=gender,
                           member_id=member.id if member else None)
     with savepoint(errors.AgendaLocked):
         db.session.add(candidate)
@@ -318,7 +320,7 @@ def remove_candidate(candidate: Candidate, actor: Account | None = None) -> None
 def add_document(assembly: Assembly, *, titles: Mapping[str, str], filename: str, content_type: str, data: bytes,
                  actor: Account | None = None) -> Document:
     document = Document(assembly_id=assembly.id, filename=filename, content_type=content_type, data=data,
-                        **{f"title_{lang}": titles[lang] for lang in LANGUAGES})
+                        **{f"title_{lang}": one_line(titles[lang]) for lang in LANGUAGES})
     db.session.add(document)
     db.session.flush()
     db.session.refresh(assembly, ["documents"])

@@ -3,12 +3,18 @@ names typed twice with other spaces, direction marks in signed text, an invisibl
 their category, Dutch wording, an agenda item added twice, and a vote closed early."""
 from __future__ import annotations
 
-from datetime import datetime, time, timedelta
+from datetime import date, datetime, time, timedelta, timezone
+from html import unescape
+
+import pytest
 
 from app.clock import BRUSSELS, today
 from app.extensions import db
-from assemblies import rules, services, tasks
-from assemblies.models import ItemKind
+from app.models import Role
+from assemblies import errors, rules, services, tasks
+from assemblies.models import AgendaItem, Gender, ItemKind
+from shares.models import Category
+from tests.factories import make_account, sign_in
 
 
 def test_the_officer_steps_before_the_convocations_are_due_by_the_last_day_of_the_notice(app, world):
@@ -29,3 +35,34 @@ def test_the_officer_steps_before_the_convocations_are_due_by_the_last_day_of_th
     assert due["Send the convocations"] == rules.last_convocation_day(world.assembly.starts_at, 15)
     assert services.last_convocation_day(waits) == last
 
+
+WHEN = datetime(2027, 6, 20, 12, tzinfo=timezone.utc)
+
+
+def _draft(slug: str = "ga-draft"):
+    """An assembly whose agenda may still change, with a board election."""
+    assembly = services.create_assembly(slug=slug, titles={"fr": " AG  2027 ", "nl": "AV\u00a02027", "en": "GA 2027"},
+                                        starts_at=WHEN, place="  Namur \u2003 centre ", voting_opens_at=WHEN,
+                                        voting_closes_at=WHEN.replace(hour=18), record_date=date(2027, 6, 1))
+    board = services.add_item(assembly, kind=ItemKind.BOARD, titles={"fr": "Conseil", "nl": "Raad", "en": "Board"})
+    db.session.commit()
+    return assembly, board
+
+
+def test_a_candidate_typed_again_with_other_spaces_is_the_same_person(client, db):
+    assembly, board = _draft()
+    assert (assembly.title_fr, assembly.title_nl, assembly.place) == ("AG 2027", "AV 2027", "Namur centre")
+    first = services.add_candidate(board, category=Category.A, name="  Jan \u00a0 Peeters\t", gender=Gender.MAN)
+    assert first.name == "Jan Peeters"  # kept with one space, as it is printed on the ballot
+    for again in ("jan   PEETERS", " Jan  Peeters ", "Jan\u2003Peeters", "Jan\u202fpeeters"):
+        with pytest.raises(errors.CandidateTwice):
+            services.add_candidate(board, category=Category.B if "\u2003" in again else Category.A, name=again,
+                                   gender=Gender.MAN)
+    secretary = make_account(roles=(Role.SECRETARY,), email="secretary@example.be")
+    sign_in(client, secretary)
+    refused = client.post(f"/assemblies/ga-draft/items/{board.id}/candidates",
+                          data={"name": "jan   PEETERS", "category": "A", "gender": "man"})
+    assert refused.status_code == 409
+    assert "Jan Peeters is already a candidate on this item" in unescape(refused.get_data(as_text=True))
+    db.session.expire_all()
+    assert [c.name for c in db.session.get(AgendaItem, board.id).candidates] == ["Jan Peeters"]
