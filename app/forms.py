@@ -202,6 +202,15 @@ def NO_HIDDEN(form, field) -> None:
     _refuse_hidden(field.data or "", _HIDDEN_IN_A_TITLE)
 
 
+def NO_DIRECTION(form, field) -> None:
+    """A text kept in a signed or published record (minutes and their corrections, a reason on the roll, an
+    agenda item's text) reads as it is kept: no direction control (``BIDI_CONTROLS``). Other invisible
+    characters a paste brings (a soft hyphen) change nothing there."""
+    if not BIDI_CONTROLS.isdisjoint(field.data or ""):
+        raise ValidationError(_l("A text cannot contain direction marks, invisible characters that change the "
+                                 "order in which it reads: type it again without them."))
+
+
 class FreeName:
     """A short name for a record of ``blueprint`` that no other page's address uses (``/groups/new``
     is the form that creates a group): said beside the field (the service refuses it too)."""

@@ -12,8 +12,8 @@ from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, InputRequired, Optional, Regexp, ValidationError
 
 from app.clock import BRUSSELS, utcnow
-from app.forms import (DayField, Form, FreeName, IntegerField, Length, MultiCheckboxField, NO_HIDDEN, NO_MARKUP,
-                       NumberRange, Written)
+from app.forms import (DayField, Form, FreeName, IntegerField, Length, MultiCheckboxField, NO_DIRECTION, NO_HIDDEN,
+                       NO_MARKUP, NumberRange, Written)
 from assemblies import rules
 from assemblies.messages import DATE_ORDER_WORDS, ITEM_KIND_WORDS, TIE_RULE_WORDS
 from assemblies.models import LANGUAGES, Assembly
@@ -102,9 +102,9 @@ class ItemForm(Form):
     kind = SelectField(_l("Kind of item"),
                        choices=[SelectChoice(code, words) for code, words in ITEM_KIND_WORDS.items()])
     title_fr, title_nl, title_en = _titles(_l("Title in French"), _l("Title in Dutch"), _l("Title in English"), 300)
-    body_fr = TextAreaField(_l("Text in French"), validators=[Optional(), Length(max=20000)])
-    body_nl = TextAreaField(_l("Text in Dutch"), validators=[Optional(), Length(max=20000)])
-    body_en = TextAreaField(_l("Text in English"), validators=[Optional(), Length(max=20000)])
+    body_fr = TextAreaField(_l("Text in French"), validators=[Optional(), Length(max=20000), NO_DIRECTION])
+    body_nl = TextAreaField(_l("Text in Dutch"), validators=[Optional(), Length(max=20000), NO_DIRECTION])
+    body_en = TextAreaField(_l("Text in English"), validators=[Optional(), Length(max=20000), NO_DIRECTION])
     majority = SelectField(_l("Majority required"), choices=[
         SelectChoice("simple", _l("Simple majority")),
         SelectChoice("two_thirds", _l("Two thirds")),
@@ -133,19 +133,22 @@ class DocumentForm(Form):
 
 class ElectorForm(Form):
     number = IntegerField(_l("Member number"), validators=[InputRequired(REQUIRED)])
-    reason = StringField(_l("Reason for the correction"), validators=[DataRequired(REQUIRED), Length(max=300)])
+    reason = StringField(_l("Reason for the correction"), validators=[DataRequired(REQUIRED), Length(max=300),
+                                                                       NO_DIRECTION])
     confirmed = HiddenField()  # "1" once the secretary has seen whom the number names
 
 
 class ReasonForm(Form):
-    reason = StringField(_l("Reason for the correction"), validators=[DataRequired(REQUIRED), Length(max=300)])
+    reason = StringField(_l("Reason for the correction"), validators=[DataRequired(REQUIRED), Length(max=300),
+                                                                       NO_DIRECTION])
 
 
 class ConveneForm(Form):
     """Sending the convocations; past the notice period, the secretary confirms a shorter notice and says why."""
 
     short_notice = BooleanField(_l("A shorter notice applies (a second assembly, a board decision): send anyway"))
-    reason = StringField(_l("Why a shorter notice applies (kept in the audit log)"), validators=[Length(max=300)])
+    reason = StringField(_l("Why a shorter notice applies (kept in the audit log)"),
+                         validators=[Length(max=300), NO_DIRECTION])
 
 
 class PrepareVoteForm(Form):
@@ -206,8 +209,8 @@ class MinutesForm(Form):
     chair = StringField(_l("Chair of the meeting"), validators=[Optional(), Length(max=200), NO_MARKUP])
     secretary = StringField(_l("Secretary of the meeting"), validators=[Optional(), Length(max=200), NO_MARKUP])
     tellers = StringField(_l("Vote tellers (optional)"), validators=[Optional(), Length(max=300), NO_MARKUP])
-    opening = TextAreaField(_l("Opening (optional)"), validators=[Length(max=NOTE_MAX)])
-    closing = TextAreaField(_l("Closing (optional)"), validators=[Length(max=NOTE_MAX)])
+    opening = TextAreaField(_l("Opening (optional)"), validators=[Length(max=NOTE_MAX), NO_DIRECTION])
+    closing = TextAreaField(_l("Closing (optional)"), validators=[Length(max=NOTE_MAX), NO_DIRECTION])
 
     def notes(self) -> dict[int, str]:
         return {int(name.removeprefix("note_")): field.data or "" for name, field in self._fields.items()
@@ -216,7 +219,8 @@ class MinutesForm(Form):
 
 def minutes_form(items, minutes, **kwargs) -> MinutesForm:
     """The minutes form with a note field per agenda item, filled from ``minutes`` (unless posted)."""
-    fields = {f"note_{item.id}": TextAreaField(_l("What was said (optional)"), validators=[Length(max=NOTE_MAX)],
+    fields = {f"note_{item.id}": TextAreaField(_l("What was said (optional)"),
+                                               validators=[Length(max=NOTE_MAX), NO_DIRECTION],
                                                default=minutes.note(item.id))
               for item in items}
     form_class = type("AssemblyMinutesForm", (MinutesForm,), fields)
@@ -225,5 +229,5 @@ def minutes_form(items, minutes, **kwargs) -> MinutesForm:
 
 class MinutesCorrectionForm(Form):
     text = TextAreaField(_l("The correction"), validators=[DataRequired(_l("Write the correction.")),
-                                                             Length(max=NOTE_MAX)])
+                                                             Length(max=NOTE_MAX), NO_DIRECTION])
 

@@ -7,13 +7,15 @@ from datetime import date, datetime, time, timedelta, timezone
 from html import unescape
 
 import pytest
+from sqlalchemy import select
 
 from app.clock import BRUSSELS, today
 from app.extensions import db
 from app.models import Role
 from assemblies import errors, rules, services, tasks
-from assemblies.models import AgendaItem, Gender, ItemKind
+from assemblies.models import AgendaItem, Elector, Gender, ItemKind
 from shares.models import Category
+from tests.assemblies.test_assembly_minutes import _signed
 from tests.factories import make_account, sign_in
 
 
@@ -66,3 +68,22 @@ def test_a_candidate_typed_again_with_other_spaces_is_the_same_person(client, db
     assert "Jan Peeters is already a candidate on this item" in unescape(refused.get_data(as_text=True))
     db.session.expire_all()
     assert [c.name for c in db.session.get(AgendaItem, board.id).candidates] == ["Jan Peeters"]
+
+
+DIRECTION_REFUSED = "A text cannot contain direction marks"
+
+
+@pytest.mark.parametrize("mark", ["\u202e", "\u2067", "\u200f"])
+def test_a_correction_of_signed_minutes_or_a_late_addition_reason_cannot_turn_its_text(client, world, mark):
+    """What lands in a signed document reads as it is kept: a direction mark is refused beside its field."""
+    minutes = _signed(world)
+    sign_in(client, world.secretary)
+    answer = client.post("/assemblies/ga-test/minutes/corrections", data={"text": f"Item 1: {mark}17:45"})
+    assert answer.status_code == 400 and DIRECTION_REFUSED in unescape(answer.get_data(as_text=True))
+    db.session.refresh(minutes)
+    assert minutes.corrections == []
+    added = client.post("/assemblies/ga-test/electorate/add",
+                        data={"number": str(world.outsider.number), "reason": f"{mark}Paid on time", "confirmed": "1"})
+    assert added.status_code == 400 and DIRECTION_REFUSED in unescape(added.get_data(as_text=True))
+    db.session.expire_all()
+    assert db.session.scalar(select(Elector.id).where(Elector.member_id == world.outsider.id)) is None
