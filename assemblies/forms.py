@@ -39,7 +39,7 @@ class AssemblySettingsForm(Form):
 
     title_fr, title_nl, title_en = _titles(_l("Title in French"), _l("Title in Dutch"), _l("Title in English"))
     starts_at = DateTimeLocalField(_l("Date and time of the meeting"), validators=[InputRequired(WHEN)], tz=BRUSSELS)
-    place = StringField(_l("Place"), validators=[DataRequired(REQUIRED), Length(max=300)])
+    place = StringField(_l("Place"), validators=[Written(REQUIRED), Length(max=300), NO_HIDDEN])
     voting_opens_at = DateTimeLocalField(_l("Remote voting opens"), validators=[InputRequired(WHEN)], tz=BRUSSELS)
     voting_closes_at = DateTimeLocalField(_l("Voting closes"), validators=[InputRequired(WHEN)], tz=BRUSSELS)
     record_date = DayField(_l("Record date of the electorate"), validators=[InputRequired(REQUIRED)])

@@ -13,7 +13,7 @@ from app.clock import BRUSSELS, today
 from app.extensions import db
 from app.models import Role
 from assemblies import errors, rules, services, tasks
-from assemblies.models import AgendaItem, Elector, Gender, ItemKind
+from assemblies.models import AgendaItem, Assembly, Elector, Gender, ItemKind
 from shares.models import Category
 from tests.assemblies.test_assembly_minutes import _signed
 from tests.factories import make_account, sign_in
@@ -87,3 +87,22 @@ def test_a_correction_of_signed_minutes_or_a_late_addition_reason_cannot_turn_it
     assert added.status_code == 400 and DIRECTION_REFUSED in unescape(added.get_data(as_text=True))
     db.session.expire_all()
     assert db.session.scalar(select(Elector.id).where(Elector.member_id == world.outsider.id)) is None
+
+
+def _new_assembly_form(**changed) -> dict[str, str]:
+    day = (today() + timedelta(days=30)).isoformat()
+    return {"slug": "ag-2027", "title_fr": "AG 2027", "title_nl": "AV 2027", "title_en": "GA 2027",
+            "starts_at": f"{day}T14:00", "place": "Namur", "voting_opens_at": f"{day}T09:00",
+            "voting_closes_at": f"{day}T18:00", "record_date": today().isoformat(), "quorum_percent": "10",
+            "proxy_limit": "1", "min_count": "5", "tie_rule": "lot", **changed}
+
+
+@pytest.mark.parametrize("place, said", [("\u200b\u200b", "This field is required."),
+                                         (" \u00a0 ", "This field is required."),
+                                         ("Namur\u202e", "cannot contain direction marks")])
+def test_a_place_of_invisible_characters_is_no_place(client, world, place, said):
+    sign_in(client, world.secretary)
+    refused = client.post("/assemblies/new", data=_new_assembly_form(place=place))
+    html = unescape(refused.get_data(as_text=True))
+    assert refused.status_code == 400 and 'id="place-error"' in html and said in html
+    assert db.session.scalar(select(Assembly.id).where(Assembly.slug == "ag-2027")) is None
