@@ -7,8 +7,9 @@ from app.web import number
 from shares.charts import Series, bar_chart, line_chart
 
 
-def result_charts(results, lang: str) -> dict[int, list]:
-    out: dict[int, list] = {}
+def result_charts(results, lang: str) -> dict[int, list | dict]:
+    """Each voting item's charts: a resolution's list, a board election's by category (``"A"``, ``"B"``)."""
+    out: dict[int, list | dict] = {}
     for row in results or []:
         item = row["item"]
         title = item.text("title", lang)
@@ -25,15 +26,16 @@ def result_charts(results, lang: str) -> dict[int, list]:
                 Series(_("Category A"), [o.per_category["A"].yes, o.per_category["A"].no, o.per_category["A"].abstain]),
                 Series(_("Category B"), [o.per_category["B"].yes, o.per_category["B"].no, o.per_category["B"].abstain]),
             ])]
-        else:
-            charts = []
+        else:  # one chart per category, drawn under the category's heading
+            charts = {}
             for g in row["groups"]:
                 if g["seat"].withheld or not g["seat"].ranking:  # withheld, or nobody stood: no bars to draw
                     continue
                 labels = [g["by_choice"][r.choice].name for r in g["seat"].ranking]
                 category = _("category %(c)s", c=g["category"])
-                charts.append(bar_chart(f"{title} ({category})", _("Votes per candidate"),
-                                        labels, [Series(_("Votes"), [r.votes for r in g["seat"].ranking])]))
+                charts[g["category"]] = bar_chart(
+                    f"{title} ({category})", _("Votes per candidate"), labels,
+                    [Series(_("Votes in category %(c)s", c=g["category"]), [r.votes for r in g["seat"].ranking])])
             out[item.id] = charts
     return out
 

@@ -13,9 +13,11 @@ from app.clock import BRUSSELS, today
 from app.extensions import db
 from app.models import Role
 from assemblies import errors, rules, services, tasks
+from assemblies.demo import cast_for, tally
 from assemblies.models import AgendaItem, Assembly, Elector, Gender, ItemKind
 from shares.models import Category
 from tests.assemblies.test_assembly_minutes import _signed
+from tests.assemblies.test_assembly_views import electors
 from tests.factories import make_account, sign_in
 
 
@@ -106,3 +108,26 @@ def test_a_place_of_invisible_characters_is_no_place(client, world, place, said)
     html = unescape(refused.get_data(as_text=True))
     assert refused.status_code == 400 and 'id="place-error"' in html and said in html
     assert db.session.scalar(select(Assembly.id).where(Assembly.slug == "ag-2027")) is None
+
+
+def _between(html: str, start: str, end: str | None) -> str:
+    after = html[html.index(start):]
+    return after[:after.index(end)] if end else after
+
+
+def test_each_category_s_chart_is_drawn_under_its_own_heading(client, world):
+    """A board election whose category B nobody stood for: category A's chart under category A, captioned
+    with it, and nothing under category B (on the results page and on the projector)."""
+    cast_for(world.assembly, electors(world), world.rng)
+    tally(world.assembly, world.kits)
+    board = next(i for i in world.assembly.items if i.kind is ItemKind.BOARD)
+    for candidate in [c for c in board.candidates if c.category.value == "B"]:
+        db.session.delete(candidate)
+    db.session.commit()
+    sign_in(client, world.members[0].account)
+    for url in ("/assemblies/ga-test/results", f"/assemblies/ga-test/projector?item={board.id}"):
+        html = unescape(client.get(url).get_data(as_text=True))
+        under_a = _between(html, "Category A: ", "Category B: ")
+        under_b = _between(html, "Category B: ", "</section>")
+        assert "<svg" in under_a and "Votes in category A" in under_a, url
+        assert "Nobody stood for these seats." in under_b and "<svg" not in under_b, url
