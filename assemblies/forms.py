@@ -21,6 +21,7 @@ from voting.trustee import DEFAULT_MIN_BALLOTS
 
 REQUIRED = _l("This field is required.")
 WHEN = _l("Enter a date and time.")
+SEATS = _l("Enter a number of seats from %(min)s to %(max)s.")
 
 
 def _titles(label_fr, label_nl, label_en, max_len=200):
@@ -44,9 +45,11 @@ class AssemblySettingsForm(Form):
     voting_closes_at = DateTimeLocalField(_l("Voting closes"), validators=[InputRequired(WHEN)], tz=BRUSSELS)
     record_date = DayField(_l("Record date of the electorate"), validators=[InputRequired(REQUIRED)])
     quorum_percent = IntegerField(_l("Quorum (percentage of the electorate taking part)"), default=0,
-                                  validators=[InputRequired(REQUIRED), NumberRange(min=0, max=100)])
+                                  validators=[InputRequired(REQUIRED), NumberRange(min=0, max=100, message=_l(
+                                      "Enter a percentage from %(min)s to %(max)s."))])
     proxy_limit = IntegerField(_l("Proxies one member may hold"), default=1,
-                               validators=[InputRequired(REQUIRED), NumberRange(min=0, max=10)])
+                               validators=[InputRequired(REQUIRED), NumberRange(min=0, max=10, message=_l(
+                                   "Enter a number of proxies from %(min)s to %(max)s."))])
     proxy_deadline = DateTimeLocalField(_l("Deadline for proxies (optional)"), validators=[Optional()], tz=BRUSSELS)
     # The scrutineers' tools decrypt no count of fewer ballots (voting.trustee): a smaller setting would
     # leave the assembly's result impossible to decrypt.
@@ -111,8 +114,10 @@ class ItemForm(Form):
         SelectChoice("three_quarters", _l("Three quarters")),
         SelectChoice("each_category", _l("A majority within each category"))])
     abstentions_count = BooleanField(_l("Abstentions count as votes cast"))
-    seats_a = IntegerField(_l("Seats for category A"), default=11, validators=[Optional(), NumberRange(min=0, max=50)])
-    seats_b = IntegerField(_l("Seats for category B"), default=7, validators=[Optional(), NumberRange(min=0, max=50)])
+    seats_a = IntegerField(_l("Seats for category A"), default=11,
+                           validators=[Optional(), NumberRange(min=0, max=50, message=SEATS)])
+    seats_b = IntegerField(_l("Seats for category B"), default=7,
+                           validators=[Optional(), NumberRange(min=0, max=50, message=SEATS)])
 
 
 class CandidateForm(Form):
@@ -155,7 +160,8 @@ class PrepareVoteForm(Form):
     scrutineers = MultiCheckboxField(_l("Scrutineers"), coerce=int,
                                       validators=[DataRequired(_l("Choose at least one scrutineer."))])
     threshold = IntegerField(_l("How many scrutineers must decrypt together"), default=3,
-                             validators=[InputRequired(REQUIRED), NumberRange(min=1, max=20)])
+                             validators=[InputRequired(REQUIRED), NumberRange(min=1, max=20, message=_l(
+                                 "Enter a number of scrutineers from %(min)s to %(max)s."))])
 
     def validate_threshold(self, field) -> None:
         """No more than the scrutineers chosen, said beside the number (the service refuses it too)."""

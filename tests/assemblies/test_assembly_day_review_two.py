@@ -18,6 +18,7 @@ from assemblies.models import AgendaItem, Assembly, Elector, Gender, ItemKind
 from shares.models import Category
 from tests.assemblies.test_assembly_minutes import _signed
 from tests.assemblies.test_assembly_views import electors
+from tests.assemblies.world import meeting_day
 from tests.factories import make_account, sign_in
 
 
@@ -131,3 +132,35 @@ def test_each_category_s_chart_is_drawn_under_its_own_heading(client, world):
         under_b = _between(html, "Category B: ", "</section>")
         assert "<svg" in under_a and "Votes in category A" in under_a, url
         assert "Nobody stood for these seats." in under_b and "<svg" not in under_b, url
+
+
+def test_the_assembly_pages_read_as_dutch_is_written(client, world):
+    """The console's close says "ongedaan gemaakt", the state follows "Toestand:" (not capitalised mid-sentence),
+    a number out of range is said in our words, a correction is "Opgesteld door"."""
+    world.officer.language = world.secretary.language = "nl"
+    db.session.commit()
+    services.convene(world.assembly)
+    db.session.commit()
+    sign_in(client, world.officer)
+    assert client.post("/assemblies/ga-test/chair/open").status_code == 302
+    meeting_day(world)
+    console = unescape(client.get("/assemblies/ga-test/chair").get_data(as_text=True))
+    assert "Dit kan niet ongedaan worden gemaakt: elk stembiljet" in console
+    assert "op één stembiljet. Toestand: Open." in console and "(toestand:" not in console
+    prepare = unescape(client.get("/assemblies/ga-test/prepare").get_data(as_text=True))
+    assert "Het stembiljet staat op het publieke prikbord. Toestand: " in prepare and "(toestand:" not in prepare
+    sign_in(client, world.secretary)
+    refused = client.post("/assemblies/new", data=_new_assembly_form(quorum_percent="150", proxy_limit="11"))
+    html = unescape(refused.get_data(as_text=True))
+    assert refused.status_code == 400 and "Nummer moet" not in html
+    assert "Vul een percentage van 0 tot 100 in." in html and "Vul een aantal volmachten van 0 tot 10 in." in html
+
+
+def test_a_correction_of_the_minutes_says_who_wrote_it(client, world):
+    _signed(world)
+    world.secretary.language = "nl"
+    db.session.commit()
+    sign_in(client, world.secretary)
+    assert client.post("/assemblies/ga-test/minutes/corrections", data={"text": "Punt 1: 17:45."}).status_code == 302
+    page = unescape(client.get("/assemblies/ga-test/minutes").get_data(as_text=True))
+    assert f"Opgesteld door {world.secretary.display_name}." in page and "Gedaan door" not in page

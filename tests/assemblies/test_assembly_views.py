@@ -918,7 +918,7 @@ def test_before_the_keys_the_officer_is_told_why_nothing_can_be_sent_or_opened(c
                        ({"scrutineers": str(world.officer.id), "threshold": "1"}, "Choose among the options listed."),
                        ({"scrutineers": "abc", "threshold": "1"}, "Choose at least one scrutineer."),
                        ({"scrutineers": str(world.scrutineers[0].id), "threshold": "0"},
-                        "Number must be between 1 and 20.")):
+                        "Enter a number of scrutineers from 1 to 20.")):
         refused = client.post(url, data=data)
         assert refused.status_code == 400 and said in refused.get_data(as_text=True), data
         assert "is not a valid choice" not in refused.get_data(as_text=True)
