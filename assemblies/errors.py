@@ -83,6 +83,14 @@ class CandidateTwice(Conflict):
         self.name = name
 
 
+class ItemTwice(Conflict):
+    """An item of that title is on the assembly's agenda already (the form sent twice, or typed again)."""
+
+    def __init__(self, title: str):
+        super().__init__(title)
+        self.title = title
+
+
 class ElectorateFrozen(Conflict):
     pass
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 import enum
 from datetime import date, datetime
 
-from sqlalchemy import Date, ForeignKey, LargeBinary, String, Text, UniqueConstraint
+from sqlalchemy import Date, ForeignKey, Index, LargeBinary, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.clock import utcnow
@@ -96,7 +96,9 @@ class Assembly(Trilingual, db.Model):
 
 class AgendaItem(Trilingual, db.Model):
     __tablename__ = "assembly_item"
-    __table_args__ = (UniqueConstraint("assembly_id", "position"),)
+    # An item once on an agenda: the form sent twice (a double click) adds it once.
+    __table_args__ = (UniqueConstraint("assembly_id", "position"),
+                      Index("uq_assembly_item_title", "assembly_id", "title_fr", unique=True))
 
     id: Mapped[int] = mapped_column(primary_key=True)
     assembly_id: Mapped[int] = mapped_column(ForeignKey("assembly_assembly.id"), index=True)

@@ -14,6 +14,7 @@ from urllib.parse import unquote
 
 from flask import current_app, url_for
 from sqlalchemy import delete, func, or_, select, update
+from sqlalchemy.exc import IntegrityError
 
 from app import audit
 from app.clock import brussels_day, today, utcnow
@@ -209,19 +210,38 @@ def add_item(assembly: Assembly, *, kind: ItemKind, titles: Mapping[str, str], b
     if kind is ItemKind.BOARD and seats_a + seats_b < 1:
         raise errors.NoSeats()
     bodies = bodies or {}
+    titles = {lang: one_line(titles[lang]) for lang in LANGUAGES}
+    if (same := _item_titled(assembly, titles)) is not None:
+        raise errors.ItemTwice(same)
     position = (db.session.scalar(select(func.max(AgendaItem.position))
                                   .where(AgendaItem.assembly_id == assembly.id)) or 0) + 1
     item = AgendaItem(assembly_id=assembly.id, position=position, kind=kind, majority=majority,
                       abstentions_count=abstentions_count, seats_a=seats_a, seats_b=seats_b,
-                      **{f"title_{lang}": one_line(titles[lang]) for lang in LANGUAGES},
+                      **{f"title_{lang}": titles[lang] for lang in LANGUAGES},
                       **{f"body_{lang}": bodies.get(lang, "") for lang in LANGUAGES})
-    with savepoint(errors.AgendaLocked):
-        db.session.add(item)
-        db.session.flush()
+    try:
+        with savepoint():
+            db.session.add(item)
+            db.session.flush()
+    except IntegrityError:  # a concurrent request added it (or another item took the position) meanwhile
+        same = _item_titled(assembly, titles)
+        raise (errors.ItemTwice(same) if same is not None else errors.AgendaLocked()) from None
     db.session.refresh(assembly, ["items"])
     audit.record("assemblies.item.create", item, actor=actor,
                  after={"assembly": assembly.slug, "position": position, "kind": kind.value, "title": titles["fr"]})
     return item
+
+
+def _item_titled(assembly: Assembly, titles: Mapping[str, str]) -> str | None:
+    """The title of an item of ``assembly``'s agenda that has one of ``titles`` (in its language, whatever
+    the case and accents), or None."""
+    for lang in LANGUAGES:
+        wanted = fold(titles[lang])
+        for title in db.session.scalars(select(getattr(AgendaItem, f"title_{lang}"))
+                                        .where(AgendaItem.assembly_id == assembly.id)):
+            if fold(one_line(title)) == wanted:
+                return title
+    return None
 
 
 def remove_item(item: AgendaItem, actor: Account | None = None) -> None:

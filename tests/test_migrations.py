@@ -448,3 +448,30 @@ def test_an_account_with_several_memberships_one_after_the_other(migrated, capfd
                                  "'', '', '', 'BE', 'A', '', CURRENT_TIMESTAMP, 1)"))
     with db.engine.connect() as conn:
         assert conn.execute(sa.text("SELECT member_id FROM shares_payment_request")).scalar() == 1
+
+
+def test_an_agenda_item_listed_twice_stops_the_title_upgrade(migrated, capfd):
+    """agendatitle0035a1: an item's French title once per agenda; an upgrade over an agenda that lists one
+    twice (the double click it guards against) stops and names it."""
+    downgrade(revision="agendatitle0035a1-1")
+    item = sa.text("INSERT INTO assembly_item (id, assembly_id, position, kind, title_fr, title_nl, title_en, body_fr, "
+                   "body_nl, body_en, majority, abstentions_count, seats_a, seats_b) VALUES (:id, 1, :id, 'resolution', "
+                   "'Comptes', 'Rekeningen', 'Accounts', '', '', '', 'simple', false, 0, 0)")
+    with db.engine.begin() as conn:
+        conn.execute(sa.text(
+            "INSERT INTO assembly_assembly (id, slug, title_fr, title_nl, title_en, starts_at, place, voting_opens_at, "
+            "voting_closes_at, record_date, quorum_percent, proxy_limit, min_count, tie_rule, created_at) VALUES (1, "
+            "'ag', 'AG', 'AV', 'GA', CURRENT_TIMESTAMP, 'Namur', CURRENT_TIMESTAMP, CURRENT_TIMESTAMP, CURRENT_DATE, "
+            "0, 1, 5, 'lot', CURRENT_TIMESTAMP)"))
+        conn.execute(item, {"id": 1})
+        conn.execute(item, {"id": 2})
+    with pytest.raises(SystemExit):
+        upgrade(revision="agendatitle0035a1")
+    assert "Items listed twice on an agenda (assembly id, French title): remove the copy first: 1, 'Comptes'" \
+        in capfd.readouterr().err
+    with db.engine.begin() as conn:
+        conn.execute(sa.text("DELETE FROM assembly_item WHERE id = 2"))
+    upgrade(revision="agendatitle0035a1")
+    with pytest.raises(sa.exc.IntegrityError):
+        with db.engine.begin() as conn:
+            conn.execute(item, {"id": 2})

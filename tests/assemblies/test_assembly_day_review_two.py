@@ -8,6 +8,7 @@ from html import unescape
 
 import pytest
 from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 
 from app.clock import BRUSSELS, today
 from app.extensions import db
@@ -164,3 +165,25 @@ def test_a_correction_of_the_minutes_says_who_wrote_it(client, world):
     assert client.post("/assemblies/ga-test/minutes/corrections", data={"text": "Punt 1: 17:45."}).status_code == 302
     page = unescape(client.get("/assemblies/ga-test/minutes").get_data(as_text=True))
     assert f"Opgesteld door {world.secretary.display_name}." in page and "Gedaan door" not in page
+
+
+def test_an_agenda_item_sent_twice_is_added_once(client, db):
+    """A double click on "add an agenda item": the second post is refused with a clear message (also for the
+    title typed again in other case or spaces), and the database holds one item whatever the timing."""
+    assembly, board = _draft("ga-twice")
+    secretary = make_account(roles=(Role.SECRETARY,), email="secretary@example.be")
+    sign_in(client, secretary)
+    item = {"kind": "resolution", "title_fr": "Comptes 2026", "title_nl": "Rekeningen 2026", "title_en": "Accounts 2026",
+            "majority": "simple", "seats_a": "0", "seats_b": "0"}
+    assert client.post("/assemblies/ga-twice/items", data=item).status_code == 302
+    for again in (item, {**item, "title_en": "accounts  2026", "title_fr": "Autre"}):
+        refused = client.post("/assemblies/ga-twice/items", data=again)
+        html = unescape(refused.get_data(as_text=True))
+        assert refused.status_code == 409 and "is already on the agenda: an item is listed once." in html
+    db.session.expire_all()
+    assert [i.title_en for i in db.session.get(Assembly, assembly.id).items] == ["Board", "Accounts 2026"]
+    with pytest.raises(IntegrityError):  # the database holds it too (two requests at once)
+        with db.session.begin_nested():
+            db.session.add(AgendaItem(assembly_id=assembly.id, position=9, kind=ItemKind.RESOLUTION,
+                                      title_fr="Comptes 2026", title_nl="x", title_en="y"))
+            db.session.flush()
