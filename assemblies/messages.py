@@ -102,7 +102,8 @@ MESSAGES = {
                                             "be elected.", c=exc.category),
     errors.CandidateTwice: lambda exc: _l("%(name)s is already a candidate on this item: a ballot lists each person "
                                           "once.", name=exc.name),
-    errors.ItemTwice: lambda exc: _l("“%(title)s” is already on the agenda: an item is listed once.", title=exc.title),
+    errors.ItemTwice: lambda exc: _l("“%(title)s” is already on the agenda: an item is listed once.",
+                                     title=exc.title),
     errors.AgendaLocked: _l("The ballot is already on the public board: the agenda can no longer change."),
     errors.ElectorateFrozen: _l("The electorate is already frozen. Use a correction instead."),
     errors.ElectorateNotFrozen: _l("Freeze the electorate first."),

@@ -137,7 +137,8 @@ def update_assembly(assembly: Assembly, *, titles: Mapping[str, str], starts_at:
     _lock(assembly)
     db.session.refresh(assembly)  # what a concurrent freeze, ballot or proxy fixed is seen under the lock
     values = {**{f"title_{lang}": one_line(titles[lang]) for lang in LANGUAGES}, "starts_at": starts_at,
-              "place": one_line(place), "voting_opens_at": voting_opens_at, "voting_closes_at": voting_closes_at, "record_date": record_date,
+              "place": one_line(place), "voting_opens_at": voting_opens_at, "voting_closes_at": voting_closes_at,
+              "record_date": record_date,
               "quorum_percent": quorum_percent, "proxy_limit": proxy_limit, "proxy_deadline": proxy_deadline,
               "min_count": min_count, "tie_rule": tie_rule}
     changes = {name: value for name, value in values.items() if getattr(assembly, name) != value}

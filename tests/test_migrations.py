@@ -454,9 +454,9 @@ def test_an_agenda_item_listed_twice_stops_the_title_upgrade(migrated, capfd):
     """agendatitle0035a1: an item's French title once per agenda; an upgrade over an agenda that lists one
     twice (the double click it guards against) stops and names it."""
     downgrade(revision="agendatitle0035a1-1")
-    item = sa.text("INSERT INTO assembly_item (id, assembly_id, position, kind, title_fr, title_nl, title_en, body_fr, "
-                   "body_nl, body_en, majority, abstentions_count, seats_a, seats_b) VALUES (:id, 1, :id, 'resolution', "
-                   "'Comptes', 'Rekeningen', 'Accounts', '', '', '', 'simple', false, 0, 0)")
+    item = sa.text("INSERT INTO assembly_item (id, assembly_id, position, kind, title_fr, title_nl, title_en, "
+                   "body_fr, body_nl, body_en, majority, abstentions_count, seats_a, seats_b) VALUES (:id, 1, :id, "
+                   "'resolution', 'Comptes', 'Rekeningen', 'Accounts', '', '', '', 'simple', false, 0, 0)")
     with db.engine.begin() as conn:
         conn.execute(sa.text(
             "INSERT INTO assembly_assembly (id, slug, title_fr, title_nl, title_en, starts_at, place, voting_opens_at, "

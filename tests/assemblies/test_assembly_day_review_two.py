@@ -173,8 +173,8 @@ def test_an_agenda_item_sent_twice_is_added_once(client, db):
     assembly, board = _draft("ga-twice")
     secretary = make_account(roles=(Role.SECRETARY,), email="secretary@example.be")
     sign_in(client, secretary)
-    item = {"kind": "resolution", "title_fr": "Comptes 2026", "title_nl": "Rekeningen 2026", "title_en": "Accounts 2026",
-            "majority": "simple", "seats_a": "0", "seats_b": "0"}
+    item = {"kind": "resolution", "title_fr": "Comptes 2026", "title_nl": "Rekeningen 2026",
+            "title_en": "Accounts 2026", "majority": "simple", "seats_a": "0", "seats_b": "0"}
     assert client.post("/assemblies/ga-twice/items", data=item).status_code == 302
     for again in (item, {**item, "title_en": "accounts  2026", "title_fr": "Autre"}):
         refused = client.post("/assemblies/ga-twice/items", data=again)
