@@ -13,6 +13,7 @@ from sqlalchemy.exc import IntegrityError
 from app.clock import BRUSSELS, today
 from app.extensions import db
 from app.models import Role
+from app.web import format_moment
 from assemblies import errors, rules, services, tasks
 from assemblies.demo import cast_for, tally
 from assemblies.models import AgendaItem, Assembly, Elector, Gender, ItemKind
@@ -21,6 +22,7 @@ from tests.assemblies.test_assembly_minutes import _signed
 from tests.assemblies.test_assembly_views import electors
 from tests.assemblies.world import meeting_day
 from tests.factories import make_account, sign_in
+from voting.models import Election
 
 
 def test_the_officer_steps_before_the_convocations_are_due_by_the_last_day_of_the_notice(app, world):
@@ -187,3 +189,22 @@ def test_an_agenda_item_sent_twice_is_added_once(client, db):
             db.session.add(AgendaItem(assembly_id=assembly.id, position=9, kind=ItemKind.RESOLUTION,
                                       title_fr="Comptes 2026", title_nl="x", title_en="y"))
             db.session.flush()
+
+
+def test_the_assembly_page_says_the_vote_closed_early_and_when(client, world):
+    services.convene(world.assembly)
+    db.session.commit()
+    sign_in(client, world.officer)
+    assert client.post("/assemblies/ga-test/chair/open").status_code == 302
+    meeting_day(world)  # the vote was announced until the end of the day
+    announced = world.assembly.voting_closes_at
+    assert client.post("/assemblies/ga-test/chair/close").status_code == 302
+    db.session.expire_all()
+    closed_at = db.session.get(Election, world.assembly.election_id).closed_at
+    assert closed_at < announced
+    sign_in(client, world.members[0].account)
+    with client.application.test_request_context():
+        when, until = format_moment(closed_at, "long"), format_moment(announced, "long")
+    page = unescape(client.get("/assemblies/ga-test").get_data(as_text=True))
+    assert f"the vote closed early, on {when} (it was announced until {until})" in page
+    assert f" to {until}" not in page
