@@ -353,13 +353,22 @@ DOOR_SEARCH_LIMIT = 20
 
 def electors_named(assembly: Assembly, typed: str) -> list[tuple[Member, CheckIn | None]]:
     """The door's search for a member who has neither their convocation nor their number: the electors
-    (removed ones aside) whose name, e-mail, number or city holds every word typed, with their check-in if
-    they have one; the first ``DOOR_SEARCH_LIMIT`` by name."""
-    words = fold("".join(c for c in typed if c.isprintable())).split()
+    (removed ones aside) whose name, number or city holds every word typed, with their check-in if they
+    have one; the first ``DOOR_SEARCH_LIMIT`` by name. Not by e-mail address: door staff may not learn
+    whose an address is (``Member.search_text``, which holds it too, only narrows the rows read)."""
+    words = fold("".join(c for c in typed if c.isprintable())).split()[:10]
     if not words:
         return []
     stmt = (select(Member, CheckIn).join(Elector, Elector.member_id == Member.id)
             .outerjoin(CheckIn, (CheckIn.assembly_id == assembly.id) & (CheckIn.member_id == Member.id))
-            .where(Elector.assembly_id == assembly.id, Elector.removed_at.is_(None), *map(holds_word, words[:10])))
-    return [tuple(row) for row in db.session.execute(
-        stmt.order_by(Member.last_name, Member.legal_name, Member.first_name, Member.id).limit(DOOR_SEARCH_LIMIT))]
+            .where(Elector.assembly_id == assembly.id, Elector.removed_at.is_(None), *map(holds_word, words))
+            .order_by(Member.last_name, Member.legal_name, Member.first_name, Member.id)
+            .limit(25 * DOOR_SEARCH_LIMIT))  # a word every address holds ("example") reads no more than this
+    found = []
+    for member, arrival in db.session.execute(stmt):
+        said = fold(f"{member.name} {member.legal_name or ''} {member.number} {member.city or ''}")
+        if all(word in said for word in words):
+            found.append((member, arrival))
+            if len(found) == DOOR_SEARCH_LIMIT:
+                break
+    return found

@@ -1499,8 +1499,10 @@ def test_the_door_finds_a_member_by_name_who_has_neither_convocation_nor_number(
     assert ok.status_code == 302
     again = unescape(client.get("/assemblies/ga-test/checkin?name=lefèvre").get_data(as_text=True))
     assert "checked in at" in again and "Check in Anaïs" not in again
-    # Outside the electorate, a name nobody has, and what a hostile hand types: said, never a 500.
-    for typed in (world.outsider.last_name, "Nobody Here", "%", "_", "\\", "'; drop table x; --"):
+    # Outside the electorate, a name nobody has, an e-mail address (door staff may not learn whose it is),
+    # and what a hostile hand types: said, never a 500.
+    for typed in (world.outsider.last_name, "Nobody Here", found.account.email, "example.be", "%", "_", "\\",
+                  "'; drop table x; --"):
         page = client.get("/assemblies/ga-test/checkin", query_string={"name": typed})
         assert page.status_code == 200
         assert "No member of this assembly's electorate has that name." in unescape(page.get_data(as_text=True)), typed
