@@ -20,7 +20,7 @@ from shares.errors import (DuplicateEmail, EmailOfAnotherAccount, ExcludedIdenti
                            IdentityNumberFixed, IdentityNumberRequired, IdentityNumberUnchanged,
                            IdentityOfAnotherPerson, InvalidIdentityNumber, LegalPersonInCategoryA, ReasonRequired,
                            StaleEdit)
-from shares.models import Category, Member, MemberKind
+from shares.models import Category, Member, MemberKind, ShareEntry
 
 IDENTITY_FIELDS = ("national_number", "enterprise_number")
 PROFILE_FIELDS = ("first_name", "last_name", "legal_name", "street", "postcode", "city", "country",
@@ -181,7 +181,8 @@ def correct_identity_number(member: Member, expected_version: int, number: str |
     member cannot (``IdentityNumberFixed``). ``number`` is checked here (python-stdnum's check digits,
     ``InvalidIdentityNumber``; the form says it first) and kept compact. The join's check: a number another membership holds, or an excluded person's, is refused, unless
     that is the same person's earlier or later membership (the same account); so is one another account's
-    former member or applicant had (``IdentityOfAnotherPerson``), which the join would let apply again. Never emptied
+    former member had (``IdentityOfAnotherPerson``), which the join would let apply again (not a number an
+    applicant never admitted typed). Never emptied
     (``IdentityNumberRequired``): without it, the same person or company could join a second time."""
     from shares.admission import _excluded_with  # admission builds on this module
     from shares.register import holding
@@ -205,10 +206,13 @@ def correct_identity_number(member: Member, expected_version: int, number: str |
     excluded = _excluded_with(numbers)
     if excluded is not None and excluded.account_id != member.account_id:
         raise ExcludedIdentity(excluded, holding(excluded).left_on)
-    former = db.session.scalars(select(Member).where(getattr(Member, name) == number,
-                                                     Member.account_id != member.account_id)
-                                .order_by(Member.id.desc()).limit(1)).first()
-    if former is not None:  # a former member's or applicant's: the number is still that person's
+    # A former member's (admitted once: their register has entries): the number is still that person's. An
+    # applicant never admitted proves nothing: anyone may type any number on the public form.
+    former = db.session.scalars(select(Member).where(
+        getattr(Member, name) == number, Member.account_id != member.account_id,
+        select(ShareEntry.id).where(ShareEntry.member_id == Member.id).exists())
+        .order_by(Member.id.desc()).limit(1)).first()
+    if former is not None:
         raise IdentityOfAnotherPerson(former, holding(former).left_on)
     # The number is the person's: the same account's other memberships that hold the wrong one (an earlier
     # membership, excluded or resigned) are corrected with it, else it would still block its real owner.
