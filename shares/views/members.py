@@ -384,9 +384,10 @@ def decide_request(request_id: int, decision: str):
 def renewal_standing(member, year: int) -> dict | None:
     """Where the member's renewal for ``year`` stands: its request, whether it is unpaid (money credited
     to it before its letter went is not asked yet: ``ahead``), and the day an unpaid one lapses (once the
-    last reminder went); None when there is none to pay."""
+    last reminder went); None when there is none to pay, or the member has left (a renewal paid before
+    the exit renews nothing any more)."""
     request_ = renewal.renewal_request_for(member.id, year)
-    if request_ is None or request_.status is PaymentStatus.CANCELLED:
+    if request_ is None or request_.status is PaymentStatus.CANCELLED or register.exit_in_force(member.id):
         return None
     ahead = payments.credited_ahead(request_)
     unpaid = request_.status in OPEN_STATUSES and not ahead

@@ -617,3 +617,14 @@ def test_a_member_has_no_application_to_withdraw(client, member_with_shares):
     member = member_with_shares(1, on=date(THIS_YEAR - 1, 3, 1))
     sign_in(client, member.account)
     assert client.post("/me/application/withdraw").status_code == 404
+
+
+def test_a_member_who_left_is_no_longer_told_their_membership_is_renewed(client, member_with_shares, make_staff):
+    member = renewed_member(member_with_shares)
+    pay_renewal(member)
+    sign_in(client, member.account)
+    assert f"Your membership for {THIS_YEAR} is renewed" in client.get("/").get_data(as_text=True)
+    register.resign(member, actor=make_staff())
+    db.session.commit()
+    home = client.get("/").get_data(as_text=True)
+    assert 'id="renewal-box"' not in home and "is renewed" not in home
