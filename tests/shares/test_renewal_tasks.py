@@ -69,7 +69,7 @@ def test_who_may_not_run_the_campaign_is_not_asked_to(client, member_with_shares
 
 @pytest.mark.parametrize("language, letters, lapses", [
     ("fr", "2 lettres de renouvellement à envoyer",
-     f"2 sociétaires à inscrire comme déchus (renouvellement {LAST_YEAR})"),
+     f"2 sociétaires à inscrire comme déchu·es (renouvellement {LAST_YEAR})"),
     ("nl", "2 hernieuwingsbrieven te versturen",
      f"2 lidmaatschappen als vervallen in te schrijven (hernieuwing {LAST_YEAR})"),
 ])
