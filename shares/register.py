@@ -1006,8 +1006,6 @@ def record_payment_received(request: PaymentRequest, amount_cents: int, *, on: d
     if not how:
         raise ReasonRequired()
     check_received_on(request, on)
-    if exit_in_force(request.member_id):
-        raise MemberLeftMoney()  # money in hand from someone who left is handed back, not recorded
     if request.status is PaymentStatus.CANCELLED:
         raise RequestNotPayable()
     if request.paid_cents != seen_paid_cents:
@@ -1019,12 +1017,16 @@ def record_payment_received(request: PaymentRequest, amount_cents: int, *, on: d
 
 def check_received_on(request: PaymentRequest, on: date) -> None:
     """Money received outside the bank is dated neither in the future nor before its request could be paid
-    (``payable_from``: shares paid up no sooner than subscribed), as a bank transfer is matched."""
+    (``payable_from``: shares paid up no sooner than subscribed), as a bank transfer is matched; received
+    once the member had left (``paid_after_exit``, the rule of a bank payment), it is handed back, not
+    recorded (``MemberLeftMoney``)."""
     if on > today():
         raise FutureDate()
     first_day = payable_from(request)
     if on < first_day:
         raise ReceivedBeforeAsked(on, first_day)
+    if paid_after_exit(request, on, exits_in_force([request.member_id]).get(request.member_id)):
+        raise MemberLeftMoney()
 
 
 def cancel_unpaid_request(request: PaymentRequest, *, reason: str, actor: Account | None = None,

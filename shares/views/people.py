@@ -247,9 +247,6 @@ def payment_received(request_id: int):
     payment = row_or_404(PaymentRequest, request_id)
     if payment.status is PaymentStatus.CANCELLED or not payment.due_cents:
         return render("shares/payment_received.html", payment=payment, form=None, status=409)
-    if register.exit_in_force(payment.member_id):  # a rule, said before anything is typed (the page offers no link)
-        return render("shares/payment_received.html", payment=payment, form=None,
-                      refusal=error_message(MemberLeftMoney()), status=422)
     if request.method == "GET":
         form = PaymentReceivedForm(formdata=None, amount_cents=payment.due_cents, effective_on=today(),
                                    seen_paid_cents=payment.paid_cents)
@@ -271,7 +268,8 @@ def payment_received(request_id: int):
                                              actor=_actor())
     except DomainError as exc:
         payment = db.session.get(PaymentRequest, request_id)
-        say_refusal(form, exc, "effective_on" if isinstance(exc, (FutureDate, ReceivedBeforeAsked)) else None)
+        say_refusal(form, exc, "effective_on" if isinstance(exc, (FutureDate, ReceivedBeforeAsked, MemberLeftMoney))
+                    else None)
         form.seen_paid_cents.data = payment.paid_cents  # the page shows what is paid now: staff decide again
         return render("shares/payment_received.html", payment=payment, form=form, status=exc.status)
     flash(_("%(amount)s received for %(reference)s is recorded.", amount=euros(form.amount_cents.data),

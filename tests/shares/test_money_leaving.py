@@ -376,9 +376,10 @@ def test_a_former_member_s_overpayment_is_not_credited_to_next_year(client, logi
     assert renewal_request_for(member.id, today().year + 1) is None
 
 
-def test_cash_for_a_former_member_is_not_offered_and_refused_as_a_rule(client, login_as, member_with_shares):
-    """A former member's renewal partly paid stays for staff: their page offers no cash form for it, and the form's
-    address says why (422, a rule), before anything is typed; sent anyway, nothing is recorded."""
+def test_cash_for_a_former_member_is_judged_by_the_day_it_was_received(client, login_as, member_with_shares):
+    """A former member's renewal partly paid stays open: cash received once they had left is refused beside its
+    date (409: it is handed back, not recorded), cash received before their exit pays it, as a bank
+    payment dated then would (register.paid_after_exit, one rule for both)."""
     member = member_with_shares(1, on=D(2024, 1, 1), iban=IBAN)
     renewal = create_payment_request(member, PaymentPurpose.RENEWAL, 2500, year=2024)
     register.record_payment(renewal, 1000, on=D(2024, 1, 5))
@@ -386,12 +387,15 @@ def test_cash_for_a_former_member_is_not_offered_and_refused_as_a_rule(client, l
     db.session.commit()
     login_as("staff")
     url = f"/staff/payment-requests/{renewal.id}/received"
-    assert url not in client.get(f"/staff/members/{member.id}").get_data(as_text=True)
-    for response in (client.get(url), client.post(url, data={"amount_cents": "15,00", "effective_on": "2024-03-01",
-                                                            "how": "cash", "seen_paid_cents": "1000",
-                                                            "confirmed": "1"})):
-        assert response.status_code == 422
+    assert url in client.get(f"/staff/members/{member.id}").get_data(as_text=True)
+    cash = {"amount_cents": "15,00", "how": "cash", "seen_paid_cents": "1000"}
+    for confirmed in ({}, {"confirmed": "1"}):
+        response = client.post(url, data=cash | {"effective_on": "2024-03-01"} | confirmed)
+        assert response.status_code == 409
         assert "has left the cooperative: money received for them buys nothing" in response.get_data(as_text=True)
-        assert 'name="how"' not in response.get_data(as_text=True)
+        db.session.expire_all()
+        assert (renewal.paid_cents, renewal.status) == (1000, PaymentStatus.PARTIALLY_PAID)
+    done = client.post(url, data=cash | {"effective_on": "2024-01-20", "confirmed": "1"})
+    assert done.status_code == 302
     db.session.expire_all()
-    assert (renewal.paid_cents, renewal.status) == (1000, PaymentStatus.PARTIALLY_PAID)
+    assert (renewal.paid_cents, renewal.status) == (2500, PaymentStatus.PAID)
