@@ -422,6 +422,14 @@ def owed_without_account(member_id: int) -> int:
         func.coalesce(func.sum(Surplus.amount_cents), 0))) or 0
 
 
+def refunds_on_their_way(member_id: int) -> list[Surplus]:
+    """The member's refunds on the refund list with an account chosen, not yet paid back: the profile says
+    where each goes, since a new account saved there does not move them (``give_account``)."""
+    return list(db.session.scalars(select(Surplus).where(
+        Surplus.member_id == member_id, Surplus.decision == SurplusDecision.REFUND, Surplus.refund_iban.is_not(None),
+        Surplus.refunded_at.is_(None), Surplus.voided_at.is_(None)).order_by(Surplus.id)))
+
+
 def give_account(member: Member, iban: str | None, *, actor: Account | None = None) -> list[Surplus]:
     """An account the member gives (resigning, or on their profile) reaches every refund of theirs still on
     the refund list without one (a redemption recorded before they gave it, money after an exit): one rule,

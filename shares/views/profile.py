@@ -50,7 +50,8 @@ def profile():
 
 def _profile_page(form: ProfileForm, member, status: int):
     return render_template("shares/profile.html", form=form, member=member,
-                           owed_cents=surplus.owed_without_account(member.id)), status
+                           owed_cents=surplus.owed_without_account(member.id),
+                           on_their_way=surplus.refunds_on_their_way(member.id)), status
 
 
 @bp.route("/me/email", methods=["GET", "POST"])

@@ -148,3 +148,15 @@ def test_an_exit_with_no_share_left_says_so_without_an_empty_paragraph(make_memb
     [mail] = _exit_mails(outbox, member)
     assert "Your membership ends on 1 February 2024." in mail.body_text
     assert "redeemed" not in mail.body_text and "paying" not in mail.body_text and "\n\n\n" not in mail.body_text
+
+
+def test_the_profile_says_where_a_refund_goes_once_its_account_is_chosen(client, login_as, member_with_shares):
+    """An account chosen for a refund does not move with the profile (a session taken over could otherwise send
+    the money elsewhere): the profile says where it goes, and how to change it."""
+    member = member_with_shares(2, on=date(2024, 3, 1), iban=IBAN, language="en")
+    login_as("staff")
+    _staff_records(client, member, "resign", effective_on=today().isoformat())
+    sign_in(client, member.account)
+    words = _words(client.get("/me"))
+    assert ("The cooperative will pay you back 60.00 € to the account BE62 5100 0754 7061. Saving another account "
+            "below does not change where this refund goes: to change it, write to the cooperative.") in words
