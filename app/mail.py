@@ -81,16 +81,21 @@ def queue_mail(to: str, language: str, template: str, *, dedupe_key: str | None 
     return message
 
 
-def queue_mail_once_a_day(key: str, to: str, language: str, template: str, **context) -> None:
-    """Queue ``template`` unless one was queued under ``key`` today: the outbox's unique dedupe key
-    decides, so a flood of forms (or two at the same moment) telling a mailbox what somebody asked
-    about it gives one mail a day, not one each."""
+def queue_mail_once(dedupe_key: str, to: str, language: str, template: str, **context) -> None:
+    """Queue ``template`` unless a message was queued under ``dedupe_key`` already: the outbox's unique key
+    decides, also for two at the same moment."""
     try:
         with savepoint():
-            queue_mail(to, language, template, dedupe_key=f"{key}:{today().isoformat()}", **context)
+            queue_mail(to, language, template, dedupe_key=dedupe_key, **context)
             db.session.flush()
-    except IntegrityError:  # today's is queued already
+    except IntegrityError:  # queued already
         pass
+
+
+def queue_mail_once_a_day(key: str, to: str, language: str, template: str, **context) -> None:
+    """Queue ``template`` unless one was queued under ``key`` today, so a flood of forms (or two at the
+    same moment) telling a mailbox what somebody asked about it gives one mail a day, not one each."""
+    queue_mail_once(f"{key}:{today().isoformat()}", to, language, template, **context)
 
 
 def queue_text(to: str, language: str, subject: str, body: str, *, secret: bool = False) -> None:

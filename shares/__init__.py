@@ -26,11 +26,11 @@ def init_app(app) -> None:
 
     from app.authz import can_search_members
     from app.registry import nav_item, task_provider
-    from shares import cli, labels, permissions, tasks
+    from shares import cli, labels, mailing, permissions, tasks
     from shares import messages  # noqa: F401  (registers the error sentences)
     from shares.receipts import send_receipt
     from shares.admission import on_paid_in_full
-    from shares.signals import paid_in_full, payment_matched, request_settled
+    from shares.signals import exit_undone, paid_in_full, payment_matched, request_settled
     from shares.views.staff import payment_tasks
     from shares.views import bp
 
@@ -43,6 +43,7 @@ def init_app(app) -> None:
     paid_in_full.connect(on_paid_in_full, weak=False)  # an admission on payment, before the payment's entry
     payment_matched.connect(on_payment_matched, weak=False)
     request_settled.connect(on_request_settled, weak=False)
+    exit_undone.connect(mailing.exit_cancelled, weak=False)  # the member told of an exit hears it is cancelled
     nav_item(_l("My shares"), "shares.my_shares", permissions.is_member, order=10)
     nav_item(_l("My profile"), "shares.profile", permissions.is_member, order=11)
     nav_item(_l("Members"), "shares.member_search", can_search_members, order=30)

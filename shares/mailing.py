@@ -14,7 +14,7 @@ from sqlalchemy.exc import IntegrityError
 from app.clock import today
 from app.extensions import db
 from app.jobs import job_context, public_url
-from app.mail import Attachment, queue_mail
+from app.mail import Attachment, queue_mail, queue_mail_once
 from app.uow import savepoint
 from shares import certificates, register
 from shares.labels import iban_text
@@ -80,6 +80,20 @@ def membership_ended(member, exit_entry, redemption, kept) -> None:
     Once per exit entry (the outbox's unique ``dedupe_key``)."""
     _tell_redeemed(member, f"shares.exit:{exit_entry.id}", -redemption.shares if redemption is not None else 0, kept,
                    on=exit_entry.effective_on, exit=exit_entry)
+
+
+def exit_cancelled(member, *, ended_on, **_signal) -> None:
+    """``exit_undone`` listener: once no exit stands any more (the exit itself corrected, not only the shares it
+    redeemed), the member who was told of it is told their membership goes on. Once per exit day (the
+    correction of the exit and of its redemption both send the signal)."""
+    from shares.register import exit_in_force  # the register builds on this module
+
+    if not member.email or exit_in_force(member.id):
+        return
+    with job_context():
+        queue_mail_once(f"shares.exit_undone:{member.id}:{ended_on.isoformat()}", member.email, member.language,
+                        "membership_goes_on", member=member, ended_on=ended_on,
+                        coop_name=current_app.config.get("COOP_NAME", ""), link=public_url("/me/shares"))
 
 
 def _tell_redeemed(member, dedupe_key: str, shares: int, kept, **context) -> None:

@@ -12,9 +12,11 @@ from sqlalchemy import select
 
 from app.clock import today
 from app.extensions import db
+from shares import register
 from shares import surplus as surpluses
 from shares.member_requests import decide, request_resignation
 from shares.models import EntryKind, ShareEntry
+from shares.signals import exit_undone
 from tests.factories import register_version, sign_in
 
 IBAN = "BE62510007547061"
@@ -160,3 +162,18 @@ def test_the_profile_says_where_a_refund_goes_once_its_account_is_chosen(client,
     words = _words(client.get("/me"))
     assert ("The cooperative will pay you back 60.00 € to the account BE62 5100 0754 7061. Saving another account "
             "below does not change where this refund goes: to change it, write to the cooperative.") in words
+
+
+def test_an_exit_corrected_away_tells_the_member_once_that_their_membership_goes_on(
+        client, login_as, member_with_shares, make_staff, outbox):
+    member = member_with_shares(2, on=date(2024, 3, 1), iban=IBAN, language="nl", first_name="Wim", last_name="Fout")
+    staff = make_staff()
+    on = today() - timedelta(days=2)
+    register.resign(member, on=on, actor=staff)
+    assert [m for m in outbox(member.email) if (m.dedupe_key or "").startswith("shares.exit_undone:")] == []
+    register.correct(_exit_entry(member), reason="Recorded for the wrong member", actor=staff)
+    exit_undone.send(member, ended_on=on, actor=staff)  # as the correction of its redemption sends it too
+    db.session.commit()
+    [mail] = [m for m in outbox(member.email) if (m.dedupe_key or "").startswith("shares.exit_undone:")]
+    assert mail.language == "nl" and "Wim Fout" in mail.body_text
+    assert "per vergissing" in mail.body_text and re.search(r"\d{4}-\d{2}-\d{2}", mail.body_text) is None
