@@ -165,7 +165,8 @@ def member_action(member_id: int, action: str):
         position = register.holding(member, clock.today())
         return render_template("shares/confirm_action.html", member=member, action=action, form=form,
                                position=position, receiver=_receiver(form) if action == "transfer" else None,
-                               price_cents=share_price_cents(position.category or member.category))
+                               price_cents=share_price_cents(position.category or member.category),
+                               told=_told_of_exit(member) if action in ("resign", "exclude") else None)
     try:
         with unit_of_work():
             if action in CONFIRM_ACTIONS:

@@ -177,3 +177,12 @@ def test_an_exit_corrected_away_tells_the_member_once_that_their_membership_goes
     [mail] = [m for m in outbox(member.email) if (m.dedupe_key or "").startswith("shares.exit_undone:")]
     assert mail.language == "nl" and "Wim Fout" in mail.body_text
     assert "per vergissing" in mail.body_text and re.search(r"\d{4}-\d{2}-\d{2}", mail.body_text) is None
+
+
+def test_the_exit_s_confirmation_says_the_member_is_told(client, login_as, member_with_shares):
+    member = member_with_shares(1, on=date(2024, 3, 1), iban=IBAN, first_name="Ana", last_name="Vertrek")
+    login_as("staff")
+    confirm = client.post(f"/staff/members/{member.id}/register/resign", data={"effective_on": today().isoformat()})
+    assert confirm.status_code == 200
+    assert ("Ana Vertrek is told by e-mail on what day their membership ends and what is paid back to them."
+            in _words(confirm))
