@@ -126,38 +126,45 @@ def test_the_join_form_is_rate_limited(make_app):
     assert taken == [302, 302, 429]
 
 
-def test_from_application_to_admission_by_decision_in_the_staff_screens(client, login_as, app, data_app):
+@pytest.fixture
+def awaiting_decision(client, app, data_app):
+    """An application from /join, paid, waiting for a decision (``ADMISSION_MODE`` "decision" meanwhile)."""
     app.config["ADMISSION_MODE"] = data_app.config["ADMISSION_MODE"] = "decision"
     try:
         client.post("/join", data=GOOD)
         application = db.session.scalar(db.select(MembershipApplication))
         apply_payment(application.payment_request, 6000, on=today())
         db.session.commit()
-        login_as("staff")
-        home = client.get("/").get_data(as_text=True)
-        assert "1 application to admit or refuse" in home
-        page = client.get("/staff/applications").get_data(as_text=True)
-        assert "Van Damme" in page and "paid, waiting for the admission decision" in page
-        missing = client.post(f"/staff/applications/{application.id}/admit", data={"decision_on": today().isoformat()})
-        assert missing.status_code == 400 and (
-            "Nothing is decided for Chloé Van Damme. Reference of the decision (board minutes, staff decision): This "
-            "field is required.") in html.unescape(missing.get_data(as_text=True))
-        decided = {"decision_on": today().isoformat(), "decision_reference": "CA-12"}
-        asked = client.post(f"/staff/applications/{application.id}/admit", data=decided)
-        assert asked.status_code == 200 and "Please confirm" in asked.get_data(as_text=True)
-        ok = client.post(f"/staff/applications/{application.id}/admit", data=decided | {"confirmed": "1"})
-        assert ok.status_code == 302
-        twice = client.post(f"/staff/applications/{application.id}/refuse",
-                            data={"decision_on": today().isoformat(), "decision_reference": "CA-13"})
-        assert twice.status_code == 409 and "decided this application first" in twice.get_data(as_text=True)
-        twice = client.post(f"/staff/applications/{application.id}/refuse",
-                            data={"decision_on": today().isoformat(), "decision_reference": "CA-13", "confirmed": "1"})
-        assert twice.status_code == 409 and "decided this application first" in twice.get_data(as_text=True)
-        db.session.expire_all()
-        assert db.session.get(MembershipApplication, application.id).status is ApplicationStatus.ADMITTED
-        assert register.holding(application.member).shares == 2
+        yield application
     finally:
         app.config["ADMISSION_MODE"] = data_app.config["ADMISSION_MODE"] = "payment"
+
+
+def test_from_application_to_admission_by_decision_in_the_staff_screens(client, login_as, awaiting_decision):
+    application = awaiting_decision
+    login_as("staff")
+    home = client.get("/").get_data(as_text=True)
+    assert "1 application to admit or refuse" in home
+    page = client.get("/staff/applications").get_data(as_text=True)
+    assert "Van Damme" in page and "paid, waiting for the admission decision" in page
+    missing = client.post(f"/staff/applications/{application.id}/admit", data={"decision_on": today().isoformat()})
+    assert missing.status_code == 400 and (
+        "Nothing is decided for Chloé Van Damme. Reference of the decision (board minutes, staff decision): This "
+        "field is required.") in html.unescape(missing.get_data(as_text=True))
+    decided = {"decision_on": today().isoformat(), "decision_reference": "CA-12"}
+    asked = client.post(f"/staff/applications/{application.id}/admit", data=decided)
+    assert asked.status_code == 200 and "Please confirm" in asked.get_data(as_text=True)
+    ok = client.post(f"/staff/applications/{application.id}/admit", data=decided | {"confirmed": "1"})
+    assert ok.status_code == 302
+    twice = client.post(f"/staff/applications/{application.id}/refuse",
+                        data={"decision_on": today().isoformat(), "decision_reference": "CA-13"})
+    assert twice.status_code == 409 and "decided this application first" in twice.get_data(as_text=True)
+    twice = client.post(f"/staff/applications/{application.id}/refuse",
+                        data={"decision_on": today().isoformat(), "decision_reference": "CA-13", "confirmed": "1"})
+    assert twice.status_code == 409 and "decided this application first" in twice.get_data(as_text=True)
+    db.session.expire_all()
+    assert db.session.get(MembershipApplication, application.id).status is ApplicationStatus.ADMITTED
+    assert register.holding(application.member).shares == 2
 
 
 @pytest.mark.parametrize("decision, said, button", [
@@ -167,63 +174,56 @@ def test_from_application_to_admission_by_decision_in_the_staff_screens(client, 
                "and their certificate is e-mailed to them.", "The share register is a legal document"], "Yes, admit"),
 ])
 def test_a_decision_on_an_application_is_confirmed_first_and_nothing_is_recorded_before(
-        client, login_as, app, data_app, outbox, decision, said, button):
+        client, login_as, app, awaiting_decision, outbox, decision, said, button):
     from app.web import format_day
 
-    app.config["ADMISSION_MODE"] = data_app.config["ADMISSION_MODE"] = "decision"
-    try:
-        client.post("/join", data=GOOD)
-        application = db.session.scalar(db.select(MembershipApplication))
-        apply_payment(application.payment_request, 6000, on=today())
-        db.session.commit()
-        login_as("staff")
-        mails = len(outbox())
-        url = f"/staff/applications/{application.id}/{decision}"
-        decided = {"decision_on": today().isoformat(), "decision_reference": "CA-7", "note": "Vu en réunion."}
+    application = awaiting_decision
+    login_as("staff")
+    mails = len(outbox())
+    url = f"/staff/applications/{application.id}/{decision}"
+    decided = {"decision_on": today().isoformat(), "decision_reference": "CA-7", "note": "Vu en réunion."}
 
-        def nothing_recorded():
-            db.session.expire_all()
-            assert db.session.get(MembershipApplication, application.id).status is ApplicationStatus.AWAITING_DECISION
-            assert register.holding(application.member).shares == 0
-            assert db.session.scalar(db.select(db.func.count()).select_from(AuditEntry).where(
-                AuditEntry.action.in_(["shares.application.admit", "shares.application.refuse"]))) == 0
-            assert db.session.scalar(db.select(db.func.count()).select_from(Surplus)) == 0
-            assert len(outbox()) == mails
-
-        asked = client.post(url, data=decided)
-        page = unescape(asked.get_data(as_text=True))
-        assert asked.status_code == 200 and "Please confirm" in page and "Chloé Van Damme" in page
-        with app.test_request_context():
-            day = format_day(today(), "long")
-        for sentence in said:
-            assert sentence.format(day=day) in page
-        assert "Note: Vu en réunion." in page and button in page and "No, go back" in page
-        assert f'href="/staff/applications#application-{application.id}"' in page
-        assert 'name="confirmed" value="1"' in page and 'name="decision_reference" value="CA-7"' in page
-        nothing_recorded()
-        # Refused before it is asked: a date to come, or no reference (confirmed or not).
-        tomorrow = date.fromordinal(today().toordinal() + 1).isoformat()
-        for data, status, words in ((decided | {"decision_on": tomorrow}, 422, "The date cannot be in the future."),
-                                    (decided | {"decision_reference": "  "}, 400, "This field is required."),
-                                    (decided | {"decision_reference": "", "confirmed": "1"}, 400,
-                                     "This field is required.")):
-            refused = client.post(url, data=data)
-            text = unescape(refused.get_data(as_text=True))
-            assert refused.status_code == status and words in text and "Please confirm" not in text
-            nothing_recorded()
-        # Confirmed: recorded once.
-        done = client.post(url, data=decided | {"confirmed": "1"})
-        assert done.status_code == 302
+    def nothing_recorded():
         db.session.expire_all()
-        status = db.session.get(MembershipApplication, application.id).status
-        if decision == "refuse":
-            assert status is ApplicationStatus.REFUSED and register.holding(application.member).shares == 0
-        else:
-            assert status is ApplicationStatus.ADMITTED and register.holding(application.member).shares == 2
-        again = client.post(url, data=decided | {"confirmed": "1"})
-        assert again.status_code == 409
-    finally:
-        app.config["ADMISSION_MODE"] = data_app.config["ADMISSION_MODE"] = "payment"
+        assert db.session.get(MembershipApplication, application.id).status is ApplicationStatus.AWAITING_DECISION
+        assert register.holding(application.member).shares == 0
+        assert db.session.scalar(db.select(db.func.count()).select_from(AuditEntry).where(
+            AuditEntry.action.in_(["shares.application.admit", "shares.application.refuse"]))) == 0
+        assert db.session.scalar(db.select(db.func.count()).select_from(Surplus)) == 0
+        assert len(outbox()) == mails
+
+    asked = client.post(url, data=decided)
+    page = unescape(asked.get_data(as_text=True))
+    assert asked.status_code == 200 and "Please confirm" in page and "Chloé Van Damme" in page
+    with app.test_request_context():
+        day = format_day(today(), "long")
+    for sentence in said:
+        assert sentence.format(day=day) in page
+    assert "Note: Vu en réunion." in page and button in page and "No, go back" in page
+    assert f'href="/staff/applications#application-{application.id}"' in page
+    assert 'name="confirmed" value="1"' in page and 'name="decision_reference" value="CA-7"' in page
+    nothing_recorded()
+    # Refused before it is asked: a date to come, or no reference (confirmed or not).
+    tomorrow = date.fromordinal(today().toordinal() + 1).isoformat()
+    for data, status, words in ((decided | {"decision_on": tomorrow}, 422, "The date cannot be in the future."),
+                                (decided | {"decision_reference": "  "}, 400, "This field is required."),
+                                (decided | {"decision_reference": "", "confirmed": "1"}, 400,
+                                 "This field is required.")):
+        refused = client.post(url, data=data)
+        text = unescape(refused.get_data(as_text=True))
+        assert refused.status_code == status and words in text and "Please confirm" not in text
+        nothing_recorded()
+    # Confirmed: recorded once.
+    done = client.post(url, data=decided | {"confirmed": "1"})
+    assert done.status_code == 302
+    db.session.expire_all()
+    status = db.session.get(MembershipApplication, application.id).status
+    if decision == "refuse":
+        assert status is ApplicationStatus.REFUSED and register.holding(application.member).shares == 0
+    else:
+        assert status is ApplicationStatus.ADMITTED and register.holding(application.member).shares == 2
+    again = client.post(url, data=decided | {"confirmed": "1"})
+    assert again.status_code == 409
 
 
 def test_staff_create_a_member_edit_contact_and_send_a_link(client, login_as, outbox):
