@@ -105,7 +105,7 @@ def test_a_whole_election_from_the_command_line(run, tmp_path, make_member):
         services.cast_ballot(el, encrypt_ballot(crypto, el.public_key, cred, sel))
         db.session.commit()
     run("close", "ag-cli")
-    assert "refused (wrong_state)" in run("close", "ag-cli", ok=False).output  # twice: refused, nothing changes
+    assert "refused (already_closed)" in run("close", "ag-cli", ok=False).output  # twice: refused, nothing changes
     assert "refused (not_enough_seals)" in run("tally", "ag-cli", ok=False).output
     run("export", "ag-cli", tmp_path / "closed.json")
     for tid in ("t2", "t3"):  # each scrutineer checks the closed board and signs its seal
