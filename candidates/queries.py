@@ -10,7 +10,7 @@ from sqlalchemy.orm import selectinload
 from app.extensions import db
 from candidates.models import (TO_REVIEW, Application, ApplicationStatus, ApplicationVersion, Call, Gender)
 from shares.models import Category, Member
-from shares.register import exits_in_force
+from shares.register import exit_in_force, left_on
 
 
 def call_by_slug(slug: str) -> Call | None:
@@ -60,13 +60,13 @@ def left_on_ballot(application: Application) -> date | None:
     had opened withdraws nothing (the ballot no longer changes), and they cannot take a seat."""
     if not application.on_ballot:
         return None
-    return exits_in_force([application.member_id]).get(application.member_id)
+    return left_on(application.member_id)
 
 
 def exit_corrected(application: Application) -> bool:
     """An application an exit withdrew whose exit was corrected away since, and which stayed withdrawn
     (``services.on_exit_undone``: its call had moved on)."""
-    return application.membership_ended_on is not None and not exits_in_force([application.member_id])
+    return application.membership_ended_on is not None and not exit_in_force(application.member_id)
 
 
 def member_applications(member: Member) -> list[Application]:

@@ -69,14 +69,6 @@ class ApplicationNotPaid(DomainError):
     """Only a paid application can be admitted."""
 
 
-class AdmittedByReturnedPayment(Conflict):
-    """The bank took back the payment that admitted ``name``: a return does not undo an admission."""
-
-    def __init__(self, name: str) -> None:
-        super().__init__(name)
-        self.name = name
-
-
 class ApplicationMoneyReceived(Conflict):
     """Money came for the application: withdrawing it is the cooperative's decision (it refunds)."""
 
@@ -656,14 +648,6 @@ def received_before_admission(application: MembershipApplication | None) -> Rece
 def application_paid_by(request: PaymentRequest) -> MembershipApplication | None:
     """The application whose payment ``request`` is, if any."""
     return db.session.scalar(select(MembershipApplication).where(MembershipApplication.payment_request_id == request.id))
-
-
-def check_payment_returnable(application: MembershipApplication) -> None:
-    """The bank is taking back this application's payment: refused once the application was admitted
-    (AdmittedByReturnedPayment): the membership stands until staff record its end; then the return is
-    recorded as any former member's."""
-    if application.status is ApplicationStatus.ADMITTED:
-        raise AdmittedByReturnedPayment(application.member.name)
 
 
 def payment_taken_back(application: MembershipApplication, *, actor: Account | None = None) -> bool:

@@ -28,7 +28,6 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date
 
-from flask_babel import lazy_gettext as _l
 from sqlalchemy import case, func, insert, select, update
 from sqlalchemy.orm import joinedload
 from stdnum import iban as std_iban
@@ -44,9 +43,9 @@ from shares.camt import Statement, parse_camt053
 from shares.errors import (BookedInFuture, NoPaymentToReturn, NotACredit, NotAReturn, PaidBeforeAsked,
                            PaymentDividedSince, ReasonRequired, RequestNotPayable, ReturnedAfterRefund,
                            StatementAlreadyImported, StatementError, TransactionAlreadyResolved)
-from shares.labels import register_words
-from shares.models import (QUEUE_STATUSES, BankStatementImport, BankTransaction, MatchStatus, PaymentRequest,
-                           PaymentStatus, ShareEntry, Surplus, SurplusDecision, SurplusKind)
+from shares.labels import PAYMENT_RETURNED, register_words
+from shares.models import (QUEUE_STATUSES, ApplicationStatus, BankStatementImport, BankTransaction, MatchStatus,
+                           PaymentRequest, PaymentStatus, ShareEntry, Surplus, SurplusDecision, SurplusKind)
 from shares.payments import payable_from, payable_from_many
 from shares.queries import later_open_requests
 from shares.references import wrong_check_digits
@@ -54,8 +53,6 @@ from shares.services import later_membership
 from shares.settings import bank_accounts
 
 OPEN_STATUSES = (PaymentStatus.OPEN, PaymentStatus.PARTIALLY_PAID)
-# What the register says of a payment the bank took back (a correction's reason).
-PAYMENT_RETURNED = _l("Payment returned by the bank")
 CHUNK = 500
 # Why a transaction waits in the queue, in the order the queue groups them.
 WHY_CODES = ("reversal", "overpaid", "partial", "date", "bad_reference", "other_reference", "unknown_reference",
@@ -482,6 +479,7 @@ class Returned:
     kept_cents: int = 0  # no longer kept beyond what was due: taken off the queue (kept again after a call-off too)
     left: bool = False  # the member's exit is in force: nothing is asked of them again
     application_reopened: bool = False  # the application waits for its payment again
+    admission_stands: bool = False  # the payment had admitted the member: they stay one, and owe it again
     reinstatement_undone: bool = False  # the lapse this payment ended is in force again
 
     @property
@@ -581,8 +579,9 @@ def payment_returned(tx: BankTransaction, request: PaymentRequest, *, expected_v
     - what of that transfer was kept off the register (an overpayment's excess, a short payment paid back,
       money paid after the exit) is taken off the refund list or the queue (``surplus.take_back``);
     - money of it the refund list already paid back went back twice: refused (ReturnedAfterRefund);
-    - an application the payment paid goes back to waiting for its payment; one it admitted is refused
-      (AdmittedByReturnedPayment): a return does not undo an admission;
+    - an application the payment paid goes back to waiting for its payment; one it admitted stays admitted
+      (a return does not undo an admission: only the board ends a membership), and its request asks the
+      money again, as any member's;
     - a renewal that reinstated a lapsed member: the reinstatement is corrected, the lapse is in force again;
     - a decision still waiting on that payment (paid short) has nothing left to decide.
 
@@ -598,8 +597,6 @@ def payment_returned(tx: BankTransaction, request: PaymentRequest, *, expected_v
             raise ReturnedAfterRefund(kept.amount_cents, kept.refunded_at)
     application = admission.application_paid_by(request)
     returned.left = register.exit_in_force(request.member_id)
-    if application is not None and not returned.left:
-        admission.check_payment_returnable(application)
     before = {"status": tx.match_status, "why": tx.why, "request": _reference_of(tx)}
     _claim(tx, expected_version, MatchStatus.RETURNED, request.id, actor, reason or "payment returned")
     words = register_words(PAYMENT_RETURNED)
@@ -626,6 +623,7 @@ def payment_returned(tx: BankTransaction, request: PaymentRequest, *, expected_v
             .execution_options(synchronize_session=False))
     if application is not None and returned.entries:
         returned.application_reopened = admission.payment_taken_back(application, actor=actor)
+        returned.admission_stands = not returned.left and application.status is ApplicationStatus.ADMITTED
     if returned.entries:
         returned.reinstatement_undone = renewal.payment_taken_back(request, returned.entries, reason=why, actor=actor)
     db.session.refresh(request)
@@ -636,5 +634,6 @@ def payment_returned(tx: BankTransaction, request: PaymentRequest, *, expected_v
                         "refund_list_cents": returned.refund_list_cents, "kept_cents": returned.kept_cents,
                         "due_cents": 0 if request.status is PaymentStatus.CANCELLED else request.due_cents,
                         "application_reopened": returned.application_reopened,
+                        "admission_stands": returned.admission_stands,
                         "reinstatement_undone": returned.reinstatement_undone, "reason": reason})
     return returned

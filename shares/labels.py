@@ -341,6 +341,58 @@ def coop_iban_text() -> str:
     return iban_text(setting("COOP_IBAN"))
 
 
+# The sentences the application itself writes into the register (an entry's note, a correction's reason, a
+# refund's note): stored in the cooperative's language (``register_words``), shown in the reader's
+# (``register_note``), rows written before included.
+NOT_PAID_MEMBER_LEFT = _l("Not paid: the member left")
+PARTIAL_PAYMENT_PAID_BACK = _l("A partial payment, paid back")
+FEWER_SHARES_PAYMENT_SHORT = _l("Fewer shares: the payment was short")
+APPLICATION_REFUSED = _l("Membership application refused")
+PAYMENT_RETURNED = _l("Payment returned by the bank")
+PAID_WITH_KEPT_MONEY = _l("Paid with money kept beyond what was due")
+SYSTEM_WORDS = (NOT_PAID_MEMBER_LEFT, PARTIAL_PAYMENT_PAID_BACK, FEWER_SHARES_PAYMENT_SHORT, APPLICATION_REFUSED,
+                PAYMENT_RETURNED, PAID_WITH_KEPT_MONEY)
+_SYSTEM_WORDS_READ: dict[str, object] = {}  # each sentence as every language wrote it -> the sentence
+
+
+def register_words(message) -> str:
+    """Words the application itself writes into the legal register (a correction's reason, a note): in
+    the cooperative's language, as staff type theirs, never an internal code. Only the ``SYSTEM_WORDS``,
+    which ``register_note`` shows in the reader's language."""
+    assert any(message is known for known in SYSTEM_WORDS), message
+    with force_locale(current_app.config["BABEL_DEFAULT_LOCALE"]):
+        return str(message)
+
+
+def _plain(text: str) -> str:
+    return " ".join(text.split()).casefold()  # French spacing's no-break spaces are spaces here
+
+
+def _system_words_read() -> dict[str, object]:
+    if not _SYSTEM_WORDS_READ:
+        read = {}
+        for locale in ("fr", "nl", "en"):
+            with force_locale(locale):
+                read.update((_plain(str(message)), message) for message in SYSTEM_WORDS)
+        _SYSTEM_WORDS_READ.update(read)
+    return _SYSTEM_WORDS_READ
+
+
+def register_note(text: str | None) -> str:
+    """A note or reason of the register in the reader's language: one the application wrote (``SYSTEM_WORDS``,
+    in whichever language it was stored, alone or before a colon and what staff added) is translated; what
+    staff typed is shown as typed."""
+    if not text:
+        return ""
+    words, colon, rest = text.partition(":")
+    plain = _plain(words)
+    for candidate, tail in ((_plain(text), ""), (plain, rest.strip() if colon else None)):
+        message = _system_words_read().get(candidate)
+        if message is not None and tail is not None:
+            return _("%(words)s: %(reason)s", words=message, reason=tail) if tail else str(message)
+    return text
+
+
 TEMPLATE_GLOBALS = {"iban_text": iban_text, "format_identity_number": format_identity_number, "refund_account_text": refund_account_text, "refund_why": refund_why,
                     "payment_status": payment_status, "why_text": why_text,
                     "why_short": why_short, "format_reference": format_reference, "register_status": register_status,
@@ -349,11 +401,5 @@ TEMPLATE_GLOBALS = {"iban_text": iban_text, "format_identity_number": format_ide
                     "entry_words": entry_words,
                     "application_status": application_status, "dates_text": dates_text,
                     "dated_pattern": dated_pattern, "document_name": document_name, "coop_iban_text": coop_iban_text,
-                    "statement_problem": statement_problem, "statement_report": statement_report}
-
-
-def register_words(message) -> str:
-    """Words the application itself writes into the legal register (a correction's reason, a note): in
-    the cooperative's language, as staff type theirs, never an internal code."""
-    with force_locale(current_app.config["BABEL_DEFAULT_LOCALE"]):
-        return str(message)
+                    "statement_problem": statement_problem, "statement_report": statement_report,
+                    "register_note": register_note}

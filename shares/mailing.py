@@ -74,12 +74,14 @@ def shares_redeemed(member, redemption, kept) -> None:
     _tell_redeemed(member, f"shares.redeemed:{redemption.id}", -redemption.shares, kept, on=redemption.effective_on)
 
 
-def membership_ended(member, exit_entry, redemption, kept) -> None:
+def membership_ended(member, exit_entry, redemption, kept, *, unpaid_shares: int = 0) -> None:
     """The member is told of their exit (a resignation, theirs approved or recorded by staff, or an exclusion):
-    the day it ends their membership, the shares redeemed and what is paid back, in the redemption's words.
-    Once per exit entry (the outbox's unique ``dedupe_key``)."""
+    the day it ends (or ended, recorded afterwards) their membership, the shares redeemed and what is paid back,
+    in the redemption's words, and the ``unpaid_shares`` the exit cancelled, which nobody owes. Once per exit
+    entry (the outbox's unique ``dedupe_key``)."""
     _tell_redeemed(member, f"shares.exit:{exit_entry.id}", -redemption.shares if redemption is not None else 0, kept,
-                   on=exit_entry.effective_on, exit=exit_entry)
+                   on=exit_entry.effective_on, exit=exit_entry, ended=exit_entry.effective_on < today(),
+                   unpaid_shares=unpaid_shares)
 
 
 def exit_cancelled(member, *, ended_on, **_signal) -> None:

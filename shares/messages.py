@@ -87,17 +87,18 @@ register_messages({
         "This transfer is booked on %(booked)s, a day still to come: no statement can show that yet. Check the file "
         "with the bank, and set this payment aside.", booked=format_day(exc.booked_on))),
     errors.NotAReturn: _l("Only money the bank took back (a debit) can be a payment returned."),
-    errors.PaymentDividedSince: lambda exc: str(_l(
+    errors.PaymentDividedSince: lambda exc: " ".join((str(_l(
         "The %(amount)s taken back were divided since they arrived: %(register)s are in the register, %(credited)s "
-        "paid next year's membership and %(kept)s are on the refund list or waiting for a decision. A return cannot "
-        "take them out automatically: correct the register, that membership payment and the refund list by hand, "
-        "then set this aside with a reason.", amount=euros(exc.amount_cents), register=euros(exc.register_cents),
-        credited=euros(exc.credited_cents), kept=euros(exc.kept_cents)) if exc.credited_cents else _l(
+        "paid next year's membership and %(kept)s are on the refund list or waiting for a decision.",
+        amount=euros(exc.amount_cents), register=euros(exc.register_cents), credited=euros(exc.credited_cents),
+        kept=euros(exc.kept_cents)) if exc.credited_cents else _l(
         "The %(amount)s taken back were divided since they arrived (fewer shares, or shares bought with part of "
-        "them): %(register)s are in the register and %(kept)s on the refund list or waiting for a decision. A "
-        "return cannot take them out automatically: correct the register and the refund list by hand, then set "
-        "this aside with a reason.", amount=euros(exc.amount_cents), register=euros(exc.register_cents),
-        kept=euros(exc.kept_cents))),
+        "them): %(register)s are in the register and %(kept)s on the refund list or waiting for a decision.",
+        amount=euros(exc.amount_cents), register=euros(exc.register_cents), kept=euros(exc.kept_cents))), str(_l(
+        "A return cannot follow them automatically: nothing is changed. Set this return aside with a reason "
+        "(below). Then, on the member's register page, correct each payment this money made (capital paid, "
+        "negative); what of it is kept beyond what was due went back to the payer with the bank's return: pay it "
+        "back on the queue if it waits for a decision, then mark it as paid back on the refund list.")))),
     errors.NoPaymentToReturn: lambda exc: str(_l(
         "No payment of %(amount)s of this request is in the register (or it was taken out already): nothing to take "
         "back. Check the member's register, correct it by hand if needed, and set this aside with a reason.",
@@ -204,11 +205,6 @@ register_messages({
     email_change.EmailLinkUsed: _l("This link was used already, or your address changed since it was sent."),
     member_requests.AlreadyInCategory: _l("You are already in this category."),
     admission.ApplicationAlreadyDecided: _l("Someone decided this application first."),
-    admission.AdmittedByReturnedPayment: lambda exc: str(_l(
-        "This payment admitted %(name)s: they are a member now, and a bank return does not undo an admission. "
-        "Ask the board. To end the membership, record their exit (a resignation, or the board's exclusion) on "
-        "their page in the register, then record this return: the money then comes off their refund instead of "
-        "being paid back.", name=exc.name)),
     admission.ApplicationNotPaid: _l("This application is not paid yet: it can only be refused for now."),
     admission.AlreadyAdmitted: _l("Your payment has arrived and you are a member now: to leave, resign from My shares."),
     admission.ApplicationAlreadyWithdrawn: _l("Your application is already withdrawn: nothing is to be paid."),
@@ -354,6 +350,7 @@ register_field_labels({
     "kept_cents": _l("Taken off the money kept beyond what was due"),
     "kept": _l("Money kept off the register, taken back (numbers)"),
     "application_reopened": _l("Application waits for its payment again"),
+    "admission_stands": _l("Admitted by this payment: stays a member, owes it again"),
     "reinstatement_undone": _l("Lapse in force again"), "voided": _l("Taken off the refund list in full"),
     "kept_again": _l("Kept again, to be decided (number)"),
     "excluded": _l("Member number of the excluded person readmitted"),

@@ -13,7 +13,6 @@ from contextlib import nullcontext
 from dataclasses import dataclass, field, replace
 from datetime import date
 
-from flask_babel import lazy_gettext as _l
 from sqlalchemy import Date, and_, case, func, or_, select, type_coerce, update
 from sqlalchemy.orm import lazyload, selectinload
 from sqlalchemy.orm.attributes import set_committed_value
@@ -30,7 +29,7 @@ from shares.errors import (BelowMinimumShares, EntryVoidedAlready, BoardApproval
                            RejoinedSinceExit,
                            ReceivedBeforeAsked, RefundAlreadyMade, RequestNotPayable, RequestPaidInFull, SameCategory,
                            SameMember, StaleConfirmation, UnpaidShares)
-from shares.labels import register_words
+from shares.labels import NOT_PAID_MEMBER_LEFT, register_words
 from shares.models import (ApplicationStatus, BankTransaction, Category, EntryKind, Member, MembershipApplication,
                            PaymentPurpose, PaymentRequest, PaymentStatus, ShareEntry, Surplus, SurplusKind)
 from shares.payments import CAPITAL_PURPOSES, cancel_payment_request, create_payment_request, payable_from
@@ -413,10 +412,12 @@ def _leave(member: Member, kind: EntryKind, on: date, actor, note, refund_iban: 
     # Shares subscribed and not paid at all leave with their request (the first subscription's too):
     # nobody pays for them, nothing is repaid. A request partly paid asks nothing more: what it received
     # is paid-up capital, which the redemption below pays back.
+    unpaid_shares = 0
     for purpose in CAPITAL_PURPOSES:
         for purchase in _unpaid_requests(member, purpose):
-            cancel_unpaid_request(purchase, reason=register_words(_l("Not paid: the member left")), actor=actor,
+            cancel_unpaid_request(purchase, reason=register_words(NOT_PAID_MEMBER_LEFT), actor=actor,
                                   on=on)
+            unpaid_shares += purchase.shares
     for purchase in db.session.scalars(select(PaymentRequest).where(
             PaymentRequest.member_id == member.id, PaymentRequest.purpose.in_(CAPITAL_PURPOSES),
             PaymentRequest.status == PaymentStatus.PARTIALLY_PAID)):
@@ -435,7 +436,8 @@ def _leave(member: Member, kind: EntryKind, on: date, actor, note, refund_iban: 
     from shares.surplus import give_account, redemption_refund  # shares.surplus builds on this module
 
     give_account(member, refund_iban or member.iban, actor=actor)  # earlier refunds still waiting for one
-    tell_member(member, entries[0], redemption, redemption_refund(redemption) if redemption is not None else None)
+    tell_member(member, entries[0], redemption, redemption_refund(redemption) if redemption is not None else None,
+                unpaid_shares=unpaid_shares)
     cancel_unpaid_renewals(member, actor=actor)
     membership_ended.send(member, on=on, actor=actor)
     return entries
@@ -569,6 +571,11 @@ def exit_redemption(exit_entry: ShareEntry) -> ShareEntry | None:
 def exit_in_force(member_id: int) -> bool:
     """The member resigned or was excluded, and no correction voided it (exits are never dated ahead)."""
     return bool(members_gone([member_id]))
+
+
+def left_on(member_id: int) -> date | None:
+    """The day the member's exit in force took effect, or None while they are a member: one query."""
+    return exits_in_force([member_id]).get(member_id)
 
 
 def members_gone(member_ids) -> set[int]:
@@ -894,9 +901,12 @@ class AppliedPayment:
     shortfall: Surplus | None = None  # a bank payment short of what the request asked: staff decide
 
 
+_NOT_LOOKED_UP = object()  # record_payment's exit_day when its caller did not look the exit up
+
+
 def record_payment(request: PaymentRequest, amount_cents: int, *, on: date, transaction: BankTransaction | None = None,
                    actor: Account | None = None, reason: str = "", from_surplus: Surplus | None = None,
-                   notify: bool = True) -> AppliedPayment:
+                   notify: bool = True, exit_day=_NOT_LOOKED_UP) -> AppliedPayment:
     """Record ``amount_cents`` received for ``request``: the payment entry in the register for what was due,
     the request's paid amount, and a Surplus for anything beyond (kept until staff decide), all in this
     transaction; then the ``payment_matched`` signal (``notify=False``: no mail to the member, for the
@@ -907,11 +917,13 @@ def record_payment(request: PaymentRequest, amount_cents: int, *, on: date, tran
 
     ``paid_cents`` moves by one conditional UPDATE on the value read, so two payments of the same
     request at once cannot both count: the second gets PaymentConflict. Paid-up capital grows by what
-    the request still owed for shares; a renewal fee pays no capital."""
+    the request still owed for shares; a renewal fee pays no capital. ``exit_day``: the member's
+    ``left_on``, when the caller looked it up already."""
     if not isinstance(amount_cents, int) or amount_cents <= 0:
         raise NotACredit()
-    left_on = exits_in_force([request.member_id]).get(request.member_id)
-    if from_surplus is None and paid_after_exit(request, on, left_on):
+    if from_surplus is None and exit_day is _NOT_LOOKED_UP:
+        exit_day = left_on(request.member_id)
+    if from_surplus is None and paid_after_exit(request, on, exit_day):
         # The member left: the money buys nothing and pays no membership; it goes back to the payer.
         from shares.surplus import refund_after_exit  # shares.surplus builds on this module
 
@@ -1005,28 +1017,30 @@ def record_payment_received(request: PaymentRequest, amount_cents: int, *, on: d
     how = (how or "").strip()
     if not how:
         raise ReasonRequired()
-    check_received_on(request, on)
+    exit_day = check_received_on(request, on)
     if request.status is PaymentStatus.CANCELLED:
         raise RequestNotPayable()
     if request.paid_cents != seen_paid_cents:
         raise PaymentRecordedMeanwhile()
     if not request.due_cents:
         raise RequestPaidInFull()
-    return record_payment(request, amount_cents, on=on, actor=actor, reason=how)
+    return record_payment(request, amount_cents, on=on, actor=actor, reason=how, exit_day=exit_day)
 
 
-def check_received_on(request: PaymentRequest, on: date) -> None:
+def check_received_on(request: PaymentRequest, on: date) -> date | None:
     """Money received outside the bank is dated neither in the future nor before its request could be paid
     (``payable_from``: shares paid up no sooner than subscribed), as a bank transfer is matched; received
     once the member had left (``paid_after_exit``, the rule of a bank payment), it is handed back, not
-    recorded (``MemberLeftMoney``)."""
+    recorded (``MemberLeftMoney``). Gives the member's exit day (``left_on``), looked up once."""
     if on > today():
         raise FutureDate()
     first_day = payable_from(request)
     if on < first_day:
         raise ReceivedBeforeAsked(on, first_day)
-    if paid_after_exit(request, on, exits_in_force([request.member_id]).get(request.member_id)):
+    exit_day = left_on(request.member_id)
+    if paid_after_exit(request, on, exit_day):
         raise MemberLeftMoney()
+    return exit_day
 
 
 def cancel_unpaid_request(request: PaymentRequest, *, reason: str, actor: Account | None = None,

@@ -29,7 +29,6 @@ second gets SurplusAlreadyDecided, 409), audited, in the caller's transaction. S
 from __future__ import annotations
 
 from flask import url_for
-from flask_babel import lazy_gettext as _l
 from sqlalchemy import and_, func, or_, select, update
 from stdnum import iban as std_iban
 from stdnum.exceptions import ValidationError as StdnumError
@@ -49,16 +48,13 @@ from shares.errors import (FewerSharesImpossible, KeptMoneyNotForShares, MemberL
                            RefundPaidBack,
                            RefundStillListed, ReturnedAfterRefund, ShortfallSettled, SurplusAlreadyDecided,
                            SurplusTooSmall)
-from shares.labels import coop_iban_text, iban_text, register_words
+from shares.labels import (APPLICATION_REFUSED, FEWER_SHARES_PAYMENT_SHORT, PAID_WITH_KEPT_MONEY,
+                           PARTIAL_PAYMENT_PAID_BACK, coop_iban_text, iban_text, register_words)
 from shares.models import (ApplicationStatus, BankTransaction, Member, MembershipApplication, PaymentRequest,
                            PaymentStatus, QUEUE_STATUSES, ShareEntry, Surplus, SurplusDecision, SurplusKind)
 from shares.payments import CAPITAL_PURPOSES
 from shares.settings import bank_accounts, share_price_cents
 from shares.signals import request_settled
-
-
-# What the register says of shares or a renewal paid with money kept (bought, or credited to next year).
-PAID_WITH_KEPT_MONEY = _l("Paid with money kept beyond what was due")
 
 
 def _claim(surplus: Surplus, decision: SurplusDecision, actor: Account | None, note: str, **values) -> None:
@@ -111,7 +107,7 @@ def refund(surplus: Surplus, *, iban: str | None = None, actor: Account | None =
     if request is not None:  # the short payment leaves the register; the request owes its whole amount again
         entry = db.session.scalar(select(ShareEntry).where(
             ShareEntry.bank_transaction_id == surplus.bank_transaction_id))
-        register.reverse_payments(request, [entry], reason=register_words(_l("A partial payment, paid back")),
+        register.reverse_payments(request, [entry], reason=register_words(PARTIAL_PAYMENT_PAID_BACK),
                                   actor=actor)
         _mail(surplus.member_id, "money_refunded", f"shares.refund:{surplus.id}", refused=False, request=request,
               amount_cents=surplus.amount_cents, iban=iban_text(account))
@@ -344,7 +340,7 @@ def fewer_shares(surplus: Surplus, *, actor: Account | None = None, note: str = 
     application = db.session.scalar(select(MembershipApplication).where(
         MembershipApplication.payment_request_id == request.id))
     leftover = register.reduce_subscription(request, shares, actor=actor,
-                                            reason=register_words(_l("Fewer shares: the payment was short")))
+                                            reason=register_words(FEWER_SHARES_PAYMENT_SHORT))
     if application is not None:
         application.shares = shares
         db.session.flush()
@@ -385,7 +381,7 @@ def refund_refused_application(application: MembershipApplication, *, actor: Acc
     with savepoint(conflict=SurplusAlreadyDecided):
         db.session.add(kept)
         db.session.flush()
-    register.reverse_payments(request, entries, reason=register_words(_l("Membership application refused")),
+    register.reverse_payments(request, entries, reason=register_words(APPLICATION_REFUSED),
                               actor=actor, cancel=True)
     _mail(application.member_id, "money_refunded", f"shares.refund:{kept.id}", refused=True, request=request,
           amount_cents=amount, iban=iban_text(iban), decision_on=application.decision_on)
@@ -409,25 +405,24 @@ def refund_redemption(redemption: ShareEntry, iban: str | None, *, leaving: bool
                            actor, entry=redemption.id)
 
 
-def waiting_for_account_statement(member_id: int):
-    """The member's refunds on the refund list that wait for an account to be paid back to."""
+def _refunds_owed(member_id: int, *, with_account: bool):
+    """The member's refunds on the refund list not yet paid back (nor voided), with an account chosen or
+    waiting for one: one rule for both."""
     return select(Surplus).where(Surplus.member_id == member_id, Surplus.decision == SurplusDecision.REFUND,
-                                 Surplus.refund_iban.is_(None), Surplus.refunded_at.is_(None),
-                                 Surplus.voided_at.is_(None))
+                                 Surplus.refund_iban.is_not(None) if with_account else Surplus.refund_iban.is_(None),
+                                 Surplus.refunded_at.is_(None), Surplus.voided_at.is_(None))
 
 
 def owed_without_account(member_id: int) -> int:
     """What the cooperative owes the member and cannot pay back for want of an account, in cents."""
-    return db.session.scalar(waiting_for_account_statement(member_id).with_only_columns(
+    return db.session.scalar(_refunds_owed(member_id, with_account=False).with_only_columns(
         func.coalesce(func.sum(Surplus.amount_cents), 0))) or 0
 
 
 def refunds_on_their_way(member_id: int) -> list[Surplus]:
     """The member's refunds on the refund list with an account chosen, not yet paid back: the profile says
     where each goes, since a new account saved there does not move them (``give_account``)."""
-    return list(db.session.scalars(select(Surplus).where(
-        Surplus.member_id == member_id, Surplus.decision == SurplusDecision.REFUND, Surplus.refund_iban.is_not(None),
-        Surplus.refunded_at.is_(None), Surplus.voided_at.is_(None)).order_by(Surplus.id)))
+    return list(db.session.scalars(_refunds_owed(member_id, with_account=True).order_by(Surplus.id)))
 
 
 def give_account(member: Member, iban: str | None, *, actor: Account | None = None) -> list[Surplus]:
@@ -438,7 +433,7 @@ def give_account(member: Member, iban: str | None, *, actor: Account | None = No
     account = _valid_iban(iban)
     if account is None:
         return []
-    waiting = list(db.session.scalars(waiting_for_account_statement(member.id).order_by(Surplus.id)))
+    waiting = list(db.session.scalars(_refunds_owed(member.id, with_account=False).order_by(Surplus.id)))
     given = []
     for kept in waiting:
         changed = db.session.execute(

@@ -27,7 +27,7 @@ from shares import admission, bank, errors, extracts, forms, payments, queries, 
 from shares import surplus as surpluses
 from shares.admission import application_for, received_before_admission
 from shares.errors import StatementError
-from shares.labels import entry_label, iban_text, refund_account_text, refund_why, statement_problem
+from shares.labels import entry_label, iban_text, refund_account_text, refund_why, register_note, statement_problem
 from shares.models import (ApplicationStatus, BankTransaction, Category, EntryKind, Member, PaymentRequest, PaymentStatus,
                            Surplus, SurplusKind)
 from shares.permissions import (can_import_statements, can_keep_register, can_resolve_payments, can_view_member,
@@ -419,7 +419,7 @@ def _bound_match_form(tx: BankTransaction, **kwargs):
 
 
 def _queue_item(tx: BankTransaction, *, form=None, status: int = 200, applied=None, open_: bool = True,
-                returning=None):
+                returning=None, correct_by_hand: Member | None = None):
     # Only money received can pay a request: money taken back names the paid request it returns, if any.
     suggestions = queries.suggestions_for(tx) if tx.in_queue and open_ and tx.amount_cents > 0 else []
     kept = (applied.surplus or applied.shortfall) if applied is not None else None
@@ -434,7 +434,7 @@ def _queue_item(tx: BankTransaction, *, form=None, status: int = 200, applied=No
                   form=_match_form(tx, form), suggestions=suggestions, open_=open_,
                   deviates={s.request.id: bank.deviates(tx, s.request) for s in suggestions},
                   kept=kept, surplus_forms={kept.id: _surplus_forms(kept)} if kept else {}, oob=True,
-                  returning=returning,
+                  returning=returning, correct_by_hand=correct_by_hand,
                   gone=register.members_gone({k.member_id for k in ([kept] if kept else []) + extra.get("short_rows", [])}),
                   **extra, **_queue_context())
 
@@ -512,7 +512,9 @@ def _payment_returned(tx: BankTransaction, form):
         db.session.expire_all()  # a refusal after the claim: draw the transaction as the database holds it
         tx = db.session.get(BankTransaction, tx.id)
         form.form_errors.append(error_message(exc))
-        return _queue_item(tx, form=form, status=exc.status)
+        # Divided since it arrived: corrected by hand, on the pages the refusal names.
+        by_hand = payment.member if isinstance(exc, errors.PaymentDividedSince) else None
+        return _queue_item(tx, form=form, status=exc.status, correct_by_hand=by_hand)
     if _plain_return(returned):
         message = _("Payment returned: %(amount)s is taken out of the register for %(name)s, and %(reference)s asks "
                     "%(due)s again.", amount=euros(-tx.amount_cents), name=payment.member.name,
@@ -529,7 +531,8 @@ def _plain_return(returned: bank.Returned) -> bool:
     """A member's payment simply leaves the register and its request asks it again."""
     return (returned.register_cents == returned.amount_cents and not returned.refund_list_cents
             and not returned.kept_cents and not returned.left
-            and not returned.application_reopened and not returned.reinstatement_undone
+            and not returned.application_reopened and not returned.admission_stands
+            and not returned.reinstatement_undone
             and returned.request.status is not PaymentStatus.CANCELLED)
 
 
@@ -558,6 +561,11 @@ def _return_effects(returned: bank.Returned) -> list[str]:
                       due=euros(req.due_cents)))
     if returned.application_reopened:
         said.append(_("The application waits for its payment again: the board cannot admit it until it is paid."))
+    if returned.admission_stands:
+        said.append(_("This payment had admitted %(name)s: they stay a member (a bank return does not undo an "
+                      "admission), but are not in good standing until their shares are paid again. If they never "
+                      "are, only the board can end the membership: record its exclusion on their register page.",
+                      name=name))
     if returned.reinstatement_undone:
         said.append(_("This payment had reinstated %(name)s: the lapse is in force again until the renewal is paid.",
                       name=name))
@@ -741,7 +749,7 @@ def _refunds_csv(rows: list[Surplus]) -> Response:
          _("Note"), _("Why")),
         ([kept.member.number, kept.member.name, kept.refund_iban or "",
           Euros(kept.amount_cents), kept.amount_cents,
-          kept.decided_at.date().isoformat() if kept.decided_at else "", kept.decision_note,
+          kept.decided_at.date().isoformat() if kept.decided_at else "", register_note(kept.decision_note),
           refund_why(kept.kind)] for kept in rows))
 
 

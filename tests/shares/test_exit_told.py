@@ -57,7 +57,8 @@ def test_a_resignation_staff_record_is_mailed_in_the_member_s_language_with_the_
     assert mail.dedupe_key == f"shares.exit:{_exit_entry(member).id}" and mail.language == "fr"
     assert mail.subject == "Votre démission d'Une Voix est enregistrée"
     body = " ".join(mail.body_text.split())
-    assert "Votre adhésion prend fin le " in body and "2024" not in body.split("prend fin le ")[1][:20]
+    assert "Votre adhésion a pris fin le " in body and "2024" not in body.split("a pris fin le ")[1][:20]
+    assert "prend fin" not in body and "jamais payée" not in body  # dated three days ago; nothing was unpaid
     assert "Vos 2 parts sont remboursées à leur valeur nominale." in body
     assert "Nous remboursons 60,00 € sur le compte BE62 5100 0754 7061." in body
     assert "IBAN" not in body and "/me#iban" not in body  # the account is known: nothing to give
@@ -148,8 +149,53 @@ def test_an_exit_with_no_share_left_says_so_without_an_empty_paragraph(make_memb
     register.resign(member, on=date(2024, 2, 1), actor=make_staff())
     db.session.commit()
     [mail] = _exit_mails(outbox, member)
-    assert "Your membership ends on 1 February 2024." in mail.body_text
+    assert "Your membership ended on 1 February 2024." in mail.body_text
+    assert ("The 2 shares you subscribed and never paid are cancelled with your exit: nothing is owed for them."
+            in mail.body_text)
     assert "redeemed" not in mail.body_text and "paying" not in mail.body_text and "\n\n\n" not in mail.body_text
+
+
+def test_an_exit_today_says_it_ends_and_names_the_unpaid_shares_it_cancelled_in_each_language(
+        make_member, make_staff, outbox):
+    """One share paid and redeemed, one subscribed later and never paid: the mail says the membership ends
+    today (present tense), the share redeemed and its refund, and the unpaid one cancelled, nothing owed."""
+    from shares import register
+
+    said = {}
+    for language in ("en", "fr", "nl"):
+        member = make_member(iban=IBAN, language=language)
+        _e, paid = register.subscribe(member, 1, on=date(2024, 1, 1))
+        register.record_payment(paid, 3000, on=date(2024, 1, 5))
+        register.subscribe(member, 1, on=date(2024, 2, 1))
+        register.resign(member, on=today(), actor=make_staff())
+        db.session.commit()
+        [mail] = _exit_mails(outbox, member)
+        said[language] = " ".join(mail.body_text.split())
+    assert "Your membership ends on " in said["en"] and "ended" not in said["en"]
+    assert "Your share is redeemed at its nominal value." in said["en"]
+    assert "We are paying 30.00 € back to the account BE62 5100 0754 7061." in said["en"]
+    assert ("The share you subscribed and never paid is cancelled with your exit: nothing is owed for it."
+            in said["en"])
+    assert "Votre adhésion prend fin le " in said["fr"]
+    assert ("La part que vous aviez souscrite sans jamais la payer est annulée avec votre départ : vous ne "
+            "devez rien à ce titre.") in said["fr"]
+    assert "Uw lidmaatschap eindigt op " in said["nl"]
+    assert ("Het aandeel dat u had onderschreven en nooit hebt betaald, vervalt met uw uittreding: u bent er niets "
+            "voor verschuldigd.") in said["nl"]
+
+
+def test_an_exclusion_recorded_afterwards_says_the_membership_ended(make_member, make_staff, outbox):
+    from shares import register
+
+    member = make_member(iban=IBAN, language="nl")
+    register.subscribe(member, 1, on=date(2024, 1, 1))
+    register.exclude(member, on=date(2024, 3, 1), board_decision_on=date(2024, 2, 20), board_reference="RvB-3",
+                     actor=make_staff())
+    db.session.commit()
+    [mail] = _exit_mails(outbox, member)
+    body = " ".join(mail.body_text.split())
+    assert "Uw lidmaatschap is geëindigd op 1 maart 2024." in body and "eindigt op" not in body
+    assert "Het aandeel dat u had onderschreven en nooit hebt betaald, vervalt met uw uittreding" in body
 
 
 def test_the_profile_says_where_a_refund_goes_once_its_account_is_chosen(client, login_as, member_with_shares):

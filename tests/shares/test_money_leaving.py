@@ -4,6 +4,7 @@ capital never exceeds subscribed capital, and money paid for someone who left bu
 staff, then goes on the refund list. Amounts to the cent, on every surface that shows them."""
 from __future__ import annotations
 
+import re
 from datetime import date
 
 import pytest
@@ -398,4 +399,35 @@ def test_cash_for_a_former_member_is_judged_by_the_day_it_was_received(client, l
     done = client.post(url, data=cash | {"effective_on": "2024-01-20", "confirmed": "1"})
     assert done.status_code == 302
     db.session.expire_all()
+    assert (renewal.paid_cents, renewal.status) == (2500, PaymentStatus.PAID)
+
+
+def test_cash_after_the_exit_is_refused_beside_its_date_and_the_exit_is_looked_up_once(
+        client, login_as, member_with_shares, monkeypatch):
+    """Cash for a renewal partly paid at the exit: received after the exit, refused beside its date (409) and
+    nothing recorded; received before it, it pays the renewal. Recording looks the member's exit up once."""
+    member = member_with_shares(1, on=D(2024, 1, 1), iban=IBAN)
+    renewal = create_payment_request(member, PaymentPurpose.RENEWAL, 2500, year=2024)
+    register.record_payment(renewal, 1000, on=D(2024, 1, 5))
+    register.resign(member, on=D(2024, 2, 1))
+    db.session.commit()
+    login_as("staff")
+    url = f"/staff/payment-requests/{renewal.id}/received"
+    form = {"amount_cents": "15", "effective_on": "2024-03-01", "how": "cash at the door", "seen_paid_cents": "1000"}
+    for sent in (form, {**form, "confirmed": "1"}):
+        page = client.post(url, data=sent)
+        assert page.status_code == 409
+        text = " ".join(re.sub("<[^>]+>", " ", page.get_data(as_text=True)).split())
+        assert "Yes, record it" not in text
+        assert text.index("This person has left the cooperative: money received for them buys nothing") \
+            > text.index("Date received")
+    db.session.expire_all()
+    assert renewal.paid_cents == 1000
+    looked_up = []
+    exits = register.exits_in_force
+    monkeypatch.setattr(register, "exits_in_force", lambda *a, **kw: looked_up.append(a) or exits(*a, **kw))
+    register.record_payment_received(renewal, 1500, on=D(2024, 1, 20), how="cash", seen_paid_cents=1000)
+    db.session.commit()
+    assert len(looked_up) == 1
+    db.session.refresh(renewal)
     assert (renewal.paid_cents, renewal.status) == (2500, PaymentStatus.PAID)

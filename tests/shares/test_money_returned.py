@@ -283,7 +283,12 @@ def test_the_board_cannot_admit_an_application_whose_request_is_not_paid(make_st
         current_app.config["ADMISSION_MODE"] = "payment"
 
 
-def test_payment_mode_the_return_of_the_admitting_payment_is_refused_in_words(client, login_as):
+def test_payment_mode_the_return_of_the_admitting_payment_keeps_the_member_and_asks_the_money_again(
+        client, login_as, outbox):
+    """A bank return does not undo an admission (only the board ends a membership): the payment leaves the
+    register by a correction, the member stays one, out of good standing, and their request asks it again."""
+    from shares.standing import NO_PAID_SHARE, standing_reasons
+
     login_as("staff")
     application = apply_for(shares=1)
     request = application.payment_request
@@ -291,20 +296,66 @@ def test_payment_mode_the_return_of_the_admitting_payment_is_refused_in_words(cl
     db.session.refresh(application)
     assert application.status is ApplicationStatus.ADMITTED
     member = application.member
+    welcomed = len(outbox(member.email))
     tx = _take_back(request, 3000, day=today())
-    response = _post(client, tx, request, confirmed=False)
-    assert response.status_code == 409
-    assert ("This payment admitted Inès Lefèvre: they are a member now, and a bank return does not undo an "
-            "admission.") in _text(response)
-    assert "record their exit (a resignation, or the board's exclusion)" in _text(response)
+    asked = _post(client, tx, request, confirmed=False)
+    assert asked.status_code == 200
+    said = _text(asked)
+    assert "Taken out of the share register for Inès Lefèvre: 30.00 €." in said
+    assert f"{request.formatted_reference} asks 30.00 € again." in said
+    assert ("This payment had admitted Inès Lefèvre: they stay a member (a bank return does not undo an admission), "
+            "but are not in good standing until their shares are paid again.") in said
     db.session.expire_all()
-    assert tx.in_queue and _figures(member) == (1, 3000, 3000)
-    # As the words say: the exit first, then the return takes the money off the refund list.
+    assert tx.in_queue and _figures(member) == (1, 3000, 3000)  # the confirmation changed nothing
+    assert _post(client, tx, request, confirmed=True).status_code == 302
+    db.session.expire_all()
+    assert not tx.in_queue and tx.match_status is MatchStatus.RETURNED
+    assert application.status is ApplicationStatus.ADMITTED and register.holding(member).status == "active"
+    assert _figures(member) == (1, 3000, 0) and _refund_list() == []
+    assert (request.status, request.due_cents) == (PaymentStatus.OPEN, 3000)
+    assert NO_PAID_SHARE in standing_reasons(member, today())
+    # Paid again: the shares are paid up, nobody is admitted twice nor welcomed twice.
+    _pay(request, 3000, day=today(), ref="S2")
+    db.session.expire_all()
+    assert _figures(member) == (1, 3000, 3000) and request.status is PaymentStatus.PAID
+    assert application.status is ApplicationStatus.ADMITTED and NO_PAID_SHARE not in standing_reasons(member, today())
+    assert len([m for m in outbox(member.email) if (m.dedupe_key or "").startswith("certificate:")]) <= 1
+    assert len(outbox(member.email)) >= welcomed
+
+
+def test_decision_mode_the_return_of_a_payment_the_board_admitted_on_keeps_the_admission(make_staff):
+    """Paid, then admitted by the board, then taken back by the bank: the member stays, the capital is unpaid,
+    and the request asks it again."""
+    current_app.config["ADMISSION_MODE"] = "decision"
+    try:
+        application = apply_for(shares=2)
+        request = application.payment_request
+        _pay(request, 6000, day=today())
+        admission.decide(application, admit=True, decision_on=today(), decision_reference="CA-9", actor=make_staff())
+        db.session.commit()
+        member = application.member
+        assert _figures(member) == (2, 6000, 6000)
+        done = _returned(_take_back(request, 6000, day=today()), request)
+        assert done.admission_stands and not done.application_reopened and done.register_cents == 6000
+        db.session.refresh(application)
+        assert application.status is ApplicationStatus.ADMITTED
+        assert _figures(member) == (2, 6000, 0) and (request.status, request.due_cents) == (PaymentStatus.OPEN, 6000)
+    finally:
+        current_app.config["ADMISSION_MODE"] = "payment"
+
+
+def test_the_return_of_an_admitting_payment_after_the_exit_takes_it_off_the_leaving_refund(client, login_as):
+    """Recorded after the member left: the money comes off their leaving refund, nothing is asked again."""
+    application = apply_for(shares=1)
+    request = application.payment_request
+    _pay(request, 3000, day=today())
+    member = application.member
+    tx = _take_back(request, 3000, day=today())
     register.resign(member, on=today())
     db.session.commit()
     assert _refund_list() == [("leaving", 3000)]
     done = _returned(tx, request)
-    assert done.left and done.refund_list_cents == 3000
+    assert done.left and done.refund_list_cents == 3000 and not done.admission_stands
     assert _refund_list() == [] and _figures(member) == (0, 0, 0)
 
 

@@ -261,3 +261,32 @@ def test_a_return_after_next_year_paid_with_the_excess_says_so(make_member):
     assert "shares bought" not in said
     db.session.rollback()
     assert _figures(member) == (1, 3000, 3000) and tx.in_queue
+
+
+def test_the_refusal_of_a_divided_payment_says_what_to_do_and_leads_there(client, login_as, make_member):
+    """70 € for one share: of the 40 € kept, 30 € bought one more share and 10 € went on the refund list. The
+    bank takes the 70 € back: nothing changes (422), the words name each part and the steps, and the queue item
+    links to the member's corrections, the money kept and the refund list, the set-aside form open."""
+    member, request, applied = _paid_by_hand(make_member, 1, 7000)
+    _extra, rest = surpluses.buy_shares(applied.surplus)
+    surpluses.refund(rest)
+    db.session.commit()
+    tx = _take_back(request, 7000)
+    login_as("staff")
+    refused = _post(client, tx, request, confirmed=False)
+    assert refused.status_code == 422
+    said, page = _text(refused), refused.get_data(as_text=True)
+    assert ("The 70.00 € taken back were divided since they arrived (fewer shares, or shares bought with part of "
+            "them): 60.00 € are in the register and 10.00 € on the refund list or waiting for a decision.") in said
+    assert "A return cannot follow them automatically: nothing is changed. Set this return aside with a reason" in said
+    assert "then mark it as paid back on the refund list." in said
+    assert f'href="/staff/members/{member.id}#action-correct"' in page
+    assert f"Correct the payments on the register page of {member.name}" in said
+    assert 'href="/staff/payments/refunds"' in page and 'href="/staff/payments/queue#kept"' in page
+    assert '<details class="action" open>' in page  # "Another request, or set aside", open
+    db.session.expire_all()
+    assert tx.in_queue and _figures(member) == (2, 6000, 6000) and _refund_list() == [("overpayment", 1000)]
+    # The links answer, and the member's page offers the correction they lead to.
+    member_page = client.get(f"/staff/members/{member.id}")
+    assert member_page.status_code == 200 and 'id="action-correct"' in member_page.get_data(as_text=True)
+    assert client.get("/staff/payments/refunds").status_code == 200
