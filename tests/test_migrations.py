@@ -450,28 +450,50 @@ def test_an_account_with_several_memberships_one_after_the_other(migrated, capfd
         assert conn.execute(sa.text("SELECT member_id FROM shares_payment_request")).scalar() == 1
 
 
-def test_an_agenda_item_listed_twice_stops_the_title_upgrade(migrated, capfd):
+def test_an_agenda_item_listed_twice_is_renamed_by_the_title_upgrade(migrated, capfd):
     """agendatitle0035a1: an item's French title once per agenda; an upgrade over an agenda that lists one
-    twice (the double click it guards against) stops and names it."""
+    twice (the double click it guards against) keeps every item, numbers the later copies in each language
+    whose title clashes, says so, and then the database refuses a copy."""
     downgrade(revision="agendatitle0035a1-1")
     item = sa.text("INSERT INTO assembly_item (id, assembly_id, position, kind, title_fr, title_nl, title_en, "
-                   "body_fr, body_nl, body_en, majority, abstentions_count, seats_a, seats_b) VALUES (:id, 1, :id, "
-                   "'resolution', 'Comptes', 'Rekeningen', 'Accounts', '', '', '', 'simple', false, 0, 0)")
+                   "body_fr, body_nl, body_en, majority, abstentions_count, seats_a, seats_b) VALUES (:id, :assembly, "
+                   ":position, 'resolution', :fr, :nl, :en, '', '', '', 'simple', false, 0, 0)")
+    assembly = sa.text(
+        "INSERT INTO assembly_assembly (id, slug, title_fr, title_nl, title_en, starts_at, place, voting_opens_at, "
+        "voting_closes_at, record_date, quorum_percent, proxy_limit, min_count, tie_rule, created_at) VALUES (:id, "
+        ":slug, 'AG', 'AV', 'GA', CURRENT_TIMESTAMP, 'Namur', CURRENT_TIMESTAMP, CURRENT_TIMESTAMP, CURRENT_DATE, "
+        "0, 1, 5, 'lot', CURRENT_TIMESTAMP)")
+    long_title = "B" * 300
     with db.engine.begin() as conn:
-        conn.execute(sa.text(
-            "INSERT INTO assembly_assembly (id, slug, title_fr, title_nl, title_en, starts_at, place, voting_opens_at, "
-            "voting_closes_at, record_date, quorum_percent, proxy_limit, min_count, tie_rule, created_at) VALUES (1, "
-            "'ag', 'AG', 'AV', 'GA', CURRENT_TIMESTAMP, 'Namur', CURRENT_TIMESTAMP, CURRENT_TIMESTAMP, CURRENT_DATE, "
-            "0, 1, 5, 'lot', CURRENT_TIMESTAMP)"))
-        conn.execute(item, {"id": 1})
-        conn.execute(item, {"id": 2})
-    with pytest.raises(SystemExit):
-        upgrade(revision="agendatitle0035a1")
-    assert "Items listed twice on an agenda (assembly id, French title): remove the copy first: 1, 'Comptes'" \
-        in capfd.readouterr().err
-    with db.engine.begin() as conn:
-        conn.execute(sa.text("DELETE FROM assembly_item WHERE id = 2"))
+        conn.execute(assembly, {"id": 1, "slug": "ag"})
+        conn.execute(assembly, {"id": 2, "slug": "ag-2"})
+        for id_, assembly_id, position, fr, nl, en in [
+                (1, 1, 1, "Comptes", "Rekeningen", "Accounts"),
+                (2, 1, 3, "Comptes", "Rekeningen", "Accounts (draft)"),  # the later one, by the agenda's order
+                (3, 1, 2, "Comptes (2)", "Jaarrekening", "Accounts"),  # an item already so named keeps its title
+                (4, 1, 4, "Comptes", "Rekeningen", "Accounts"),
+                (5, 1, 5, long_title, "Lang", "Long"),
+                (6, 1, 6, long_title, "Lang", "Long"),
+                (7, 2, 1, "Comptes", "Rekeningen", "Accounts")]:  # another agenda: untouched
+            conn.execute(item, {"id": id_, "assembly": assembly_id, "position": position, "fr": fr, "nl": nl, "en": en})
     upgrade(revision="agendatitle0035a1")
+    with db.engine.connect() as conn:
+        titles = {row[0]: tuple(row[1:]) for row in conn.execute(sa.text(
+            "SELECT id, title_fr, title_nl, title_en FROM assembly_item ORDER BY id"))}
+    assert titles == {
+        1: ("Comptes", "Rekeningen", "Accounts"),
+        2: ("Comptes (3)", "Rekeningen (2)", "Accounts (draft)"),
+        3: ("Comptes (2)", "Jaarrekening", "Accounts (2)"),
+        4: ("Comptes (4)", "Rekeningen (3)", "Accounts (3)"),
+        5: (long_title, "Lang", "Long"),
+        6: ("B" * 296 + " (2)", "Lang (2)", "Long (2)"),
+        7: ("Comptes", "Rekeningen", "Accounts")}
+    said = capfd.readouterr().err
+    assert "Agenda of assembly 1: item 2 repeated a title, renamed fr 'Comptes' to 'Comptes (3)'; " \
+           "nl 'Rekeningen' to 'Rekeningen (2)'" in said
+    assert "item 7" not in said
     with pytest.raises(sa.exc.IntegrityError):
         with db.engine.begin() as conn:
-            conn.execute(item, {"id": 2})
+            conn.execute(item, {"id": 8, "assembly": 1, "position": 8, "fr": "Comptes", "nl": "X", "en": "X"})
+    downgrade(revision="agendatitle0035a1-1")
+    upgrade()
