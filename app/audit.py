@@ -181,6 +181,34 @@ def each(words: Callable[[Any, AuditEntry], str]) -> Callable[[Any, AuditEntry],
     return words_of
 
 
+def looked_up(lookup: Callable[[set], Mapping[Any, str]]) -> Callable[[Any, AuditEntry], str]:
+    """Words for a field holding a reference to a row (an assembly's or an election's short name, an
+    account's id): ``lookup(values)`` gives ``{value: words}`` for a set of values in one query. The audit
+    log asks it once per page for all its entries' values (``look_up``); a value outside a page, alone."""
+    def words(value: Any, entry: AuditEntry) -> str:
+        known = getattr(entry, "_looked_up", {}).get(words)
+        if known is None:
+            known = lookup({value})
+        return str(known.get(value, value))
+    words.lookup = lookup  # type: ignore[attr-defined]
+    return words
+
+
+def look_up(entries: list[AuditEntry]) -> None:
+    """The words of every ``looked_up`` field of a page's entries, in one query per kind of reference,
+    kept on the entries for ``change_lines``."""
+    wanted: dict[Callable, set] = {}
+    for entry in entries:
+        for values in (entry.before or {}, entry.after or {}):
+            for field, value in values.items():
+                words = _words_for(entry.object_type, field)
+                if hasattr(words, "lookup") and isinstance(value, (str, int)):
+                    wanted.setdefault(words, set()).add(value)
+    page = {words: words.lookup(values) for words, values in wanted.items()}
+    for entry in entries:
+        entry._looked_up = page
+
+
 def _words_for(object_type: str, field: str) -> ValueWords | None:
     words = _VALUE_WORDS.get((object_type, field))
     return words if words is not None else _FIELD_WORDS.get(field)
@@ -259,7 +287,7 @@ def value_text(entry: AuditEntry, field: str, value: Any) -> str:
     if isinstance(value, list):
         return ", ".join(value_text(entry, field, item) for item in value)
     if isinstance(value, dict):  # per category: {"A": 14, "B": 0}
-        return fr_spacing("; ").join(f"{key}{colon()}{value_text(entry, field, item)}"
+        return fr_spacing("; ").join(f"{_FIELD_LABELS.get(key, key)}{colon()}{value_text(entry, field, item)}"
                                      for key, item in value.items())
     if isinstance(words, Mapping):
         try:

@@ -61,6 +61,7 @@ def favicon():
 def audit_log():
     filters = queries.AuditFilters.from_args(request.args)
     entries, has_more = queries.audit_entries(filters)
+    audit.look_up(entries)
     return render("audit/list.html", "audit/_partials/entries.html",
                   entries=entries, names=audit.object_names(entries), filters=filters, has_more=has_more,
                   actions=audit.action_choices(), objects=audit.object_choices())

@@ -6,7 +6,7 @@ from flask_babel import lazy_gettext as _l
 
 from sqlalchemy import select
 
-from app.audit import (named_rows, register_action_labels, register_field_labels, register_field_words,
+from app.audit import (looked_up, named_rows, register_action_labels, register_field_labels, register_field_words,
                        register_object_labels, register_object_names, register_value_words)
 from app.extensions import db
 from assemblies import errors
@@ -273,10 +273,12 @@ register_value_words("assembly_assembly", {"channel": {"email": _l("by e-mail"),
                                            "tie_rule": TIE_RULE_WORDS})
 
 
-def _assembly_title(slug, entry) -> str:
-    """An entry that records its assembly's short name: the log shows the assembly's title."""
-    assembly = db.session.scalar(select(Assembly).where(Assembly.slug == slug)) if isinstance(slug, str) else None
-    return assembly.text("title", reader_locale().language) if assembly is not None else str(slug)
+def _assembly_titles(slugs) -> dict[str, str]:
+    """Assemblies by the short names entries record: their titles in the reader's language."""
+    language = reader_locale().language
+    slugs = [slug for slug in slugs if isinstance(slug, str)]
+    return {assembly.slug: assembly.text("title", language)
+            for assembly in db.session.scalars(select(Assembly).where(Assembly.slug.in_(slugs)))} if slugs else {}
 
 
 def _assembly_election(entry) -> Election | None:
@@ -288,7 +290,7 @@ def _assembly_election(entry) -> Election | None:
     return db.session.get(Election, assembly.election_id) if assembly and assembly.election_id else None
 
 
-register_field_words({"assembly": _assembly_title})
+register_field_words({"assembly": looked_up(_assembly_titles)})
 register_value_words("assembly_assembly", {"contests": contest_words(_assembly_election)})
 register_value_words("assembly_item", {"kind": ITEM_KIND_WORDS, "contests": contest_words(_assembly_election)})
 register_value_words("assembly_proxy", {"source": {"online": _l("online"), "paper": _l("on paper")}})

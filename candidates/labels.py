@@ -7,6 +7,7 @@ from __future__ import annotations
 from flask_babel import lazy_gettext as _l
 
 from app.i18n import LANGUAGE_WORDS
+from shares.labels import CATEGORY_WORDS
 
 WORDS = {
     "status": {"draft": _l("Draft"), "submitted": _l("Sent, waiting for review"),
@@ -29,8 +30,7 @@ WORDS = {
               "rejected": _l("Rejected"), "correction_requested": _l("Correction asked"), "withdrawn": _l("Withdrawn"),
               "membership_ended": _l("Withdrawn: the membership ended"),
               "membership_restored": _l("Given back: the exit was corrected")},
-    "category": {None: _l("Unknown"), "A": _l("Category A (users of the services)"),
-                 "B": _l("Category B (partners, staff, legal persons)")},
+    "category": {None: _l("Unknown"), **CATEGORY_WORDS},
     "language": LANGUAGE_WORDS,
     "gender": {"woman": _l("Woman"), "man": _l("Man"), "other": _l("Other")},
     "ballot_order": {"lot": _l("Draw by lot (the seed is recorded)"), "manual": _l("In the order I give below")},

@@ -19,6 +19,9 @@ from shares.models import ApplicationStatus, DocumentKind, EntryKind, PaymentPur
 from shares.references import format_reference
 from shares.settings import setting
 
+# A member's category, in words (the audit log, a candidacy's page, the booklet).
+CATEGORY_WORDS = {"A": _l("Category A (users of the services)"), "B": _l("Category B (partners, staff, legal persons)")}
+
 STATUS_WORDS = {
     "active": _l("member"),
     "lapsed": _l("lapsed (renewal unpaid)"),

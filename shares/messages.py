@@ -15,8 +15,8 @@ from app.i18n import LANGUAGE_WORDS
 from app.web import euros, format_day
 from shares import admission, email_change, errors, member_requests
 from shares.certificates import CertificateUnavailable
-from shares.labels import (APPLICATION_WORDS, COUNTRIES, DOCUMENT_WORDS, INVALID_NUMBER_WORDS, PAYMENT_STATUS_WORDS,
-                           PURPOSE_WORDS, REFUND_WHY_WORDS, WHY_SHORT_WORDS, WHY_WORDS, document_name,
+from shares.labels import (APPLICATION_WORDS, CATEGORY_WORDS, COUNTRIES, DOCUMENT_WORDS, INVALID_NUMBER_WORDS,
+                           PAYMENT_STATUS_WORDS, PURPOSE_WORDS, REFUND_WHY_WORDS, WHY_SHORT_WORDS, WHY_WORDS, document_name,
                            format_identity_number, iban_text, member_number_and_name)
 from shares.models import (BankStatementImport, BankTransaction, CoopDocument, Member, MemberRequest,
                            MembershipApplication, PaymentRequest, RegisterExport, Surplus)
@@ -379,7 +379,7 @@ def _digits(value, length: int) -> bool:
     return isinstance(value, str) and len(value) == length and value.isascii() and value.isdigit()
 
 
-register_field_words({"national_number": each(_identity_words("national_number")),
+register_field_words({"category": CATEGORY_WORDS, "national_number": each(_identity_words("national_number")),
                       "enterprise_number": each(_identity_words("enterprise_number")), "iban": each(_iban_words)})
 _REFERENCES = {"reference": each(_reference_words), "request": each(_reference_words)}
 _MEMBER_WORDS = {"country": dict(COUNTRIES), "language": LANGUAGE_WORDS}

@@ -6,7 +6,7 @@ from __future__ import annotations
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
-from app.audit import (named_rows, register_action_labels, register_field_labels, register_field_words,
+from app.audit import (looked_up, named_rows, register_action_labels, register_field_labels, register_field_words,
                        register_object_labels, register_object_names, register_value_words)
 from app.extensions import db
 from app.web import reader_locale, whole_number
@@ -54,13 +54,12 @@ register_object_names("voting_election", named_rows(Election, election_title))
 register_object_names("voting_trustee", named_rows(Trustee, lambda trustee, language: trustee.name))
 
 
-def _election_named(slug, entry) -> str:
-    """An entry that records an election's short name (a scrutineer's, an assembly's, a call's): the
-    log shows the election's title."""
-    election = db.session.scalar(select(Election).where(Election.slug == slug)) if isinstance(slug, str) else None
-    if election is None:
-        return str(slug)
-    return election_title(election, reader_locale().language)
+def _elections_named(slugs) -> dict[str, str]:
+    """Elections by their short names (a scrutineer's entry, an assembly's, a call's record one): their titles."""
+    language = reader_locale().language
+    slugs = [slug for slug in slugs if isinstance(slug, str)]
+    return {election.slug: election_title(election, language)
+            for election in db.session.scalars(select(Election).where(Election.slug.in_(slugs)))} if slugs else {}
 
 
 def _entry_election(entry) -> Election | None:
@@ -104,7 +103,8 @@ def contest_words(election_of):
 
 
 _SCRUTINEERS = scrutineer_words(_entry_election)
-register_field_words({"election": _election_named, "election_slug": _election_named})
+_ELECTION_NAMED = looked_up(_elections_named)
+register_field_words({"election": _ELECTION_NAMED, "election_slug": _ELECTION_NAMED})
 register_value_words("voting_election", {"trustee": _SCRUTINEERS, "dealer": _SCRUTINEERS, "trustees": _SCRUTINEERS,
                                          "contests": contest_words(_entry_election)})
 register_value_words("voting_trustee", {"trustee": _SCRUTINEERS})

@@ -4,7 +4,7 @@ from __future__ import annotations
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
-from app.audit import (named_rows, register_action_labels, register_field_labels, register_object_labels,
+from app.audit import (looked_up, named_rows, register_action_labels, register_field_labels, register_object_labels,
                        register_object_names, register_value_words)
 from app.extensions import db
 from app.i18n import LANGUAGE_WORDS
@@ -133,19 +133,21 @@ register_field_labels({
 })
 
 
-def _account_email(account_id: int, entry) -> str:
-    account = db.session.get(Account, account_id) if isinstance(account_id, int) else None
-    return account.email if account is not None else str(account_id)
+def _account_emails(account_ids) -> dict[int, str]:
+    ids = [i for i in account_ids if isinstance(i, int) and not isinstance(i, bool)]
+    return dict(db.session.execute(select(Account.id, Account.email).where(Account.id.in_(ids))).all()) if ids else {}
 
 
-def _group_title(slug: str, entry) -> str:
-    """The group an entry names by its short name, by its title in the reader's language."""
-    group = db.session.scalar(select(WorkingGroup).where(WorkingGroup.slug == slug)) if isinstance(slug, str) else None
-    if group is None:
-        return str(slug)
-    return group.title(reader_locale().language)
+def _group_titles(slugs) -> dict[str, str]:
+    """The groups entries name by their short names, by their titles in the reader's language."""
+    language = reader_locale().language
+    slugs = [slug for slug in slugs if isinstance(slug, str)]
+    return {group.slug: group.title(language)
+            for group in db.session.scalars(select(WorkingGroup).where(WorkingGroup.slug.in_(slugs)))} if slugs else {}
 
 
+_account_email = looked_up(_account_emails)
+_group_title = looked_up(_group_titles)
 register_value_words("wg_recommendation", {"status": LABELS, "decision": LABELS, "implementation": LABELS,
                                            "group": _group_title})
 register_value_words("wg_minutes", {"status": LABELS, "language": LANGUAGE_WORDS, "approved_by": _account_email,

@@ -91,10 +91,10 @@ def test_a_change_reads_in_words_dates_lists_and_yes_or_no(data_app):
         "opens_on": "2026-11-23", "published_at": "2026-11-28T03:24:11.850353+00:00", "order": {"A": [2, 1], "B": []}},
         before={"opens_on": None}))
     assert lines == {"Applications open on": "23 Nov 2026", "Published on": "28 Nov 2026, 04:24",
-                     "Order on the ballot": "A: 2, 1; B: —"}
+                     "Order on the ballot": "Category A: 2, 1; Category B: —"}
     values = [after for _, _, after in _lines(data_app, "fr", "candidates_call", after={
         "order": {"A": [2], "B": [1]}, "opens_on": "2026-13-45"})]
-    assert values == ["A\u00a0: 2\u202f; B\u00a0: 1", "2026-13-45"]  # French spacing; not a date: as written
+    assert values == ["Catégorie A\u00a0: 2\u202f; Catégorie B\u00a0: 1", "2026-13-45"]  # French spacing; not a date: as written
     lines = _lines(data_app, "en", "voting_election", before={"state": "open"},
                    after={"state": "closed", "head": "ab" * 32, "decrypt": ["A", "B"], "require_login": False})
     assert lines == [("State", "Open", "Closed"), ("Head of the board", None, "abababababab…"),

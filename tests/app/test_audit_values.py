@@ -142,3 +142,48 @@ def test_codes_of_another_type_or_of_nothing_known_are_shown_as_written(client, 
     page = client.get("/staff/audit")
     assert page.status_code == 200
     assert "<i>ga" not in page.text and "&lt;i&gt;ga&lt;/i&gt;" in page.text or after["assembly"] == 7
+
+
+def _assemblies_named(db, count: int, start: int) -> None:
+    """``count`` assemblies, each with its election, and an entry of each that names both by their short names."""
+    moment = datetime(2026, 11, 20, 18, tzinfo=timezone.utc)
+    for n in range(start, start + count):
+        election = Election(slug=f"vote-{n}", title=f"Vote {n}", definition={"texts": {"title": {
+            lang: f"Vote {n} ({lang})" for lang in LANGUAGES}}})
+        assembly = Assembly(slug=f"ga-{n}", **{f"title_{lang}": f"Assembly {n} ({lang})" for lang in LANGUAGES},
+                            starts_at=moment, place="Namur", voting_opens_at=moment, voting_closes_at=moment,
+                            record_date=date(2026, 10, 1))
+        db.session.add_all([election, assembly])
+        db.session.add(AuditEntry(action="assemblies.vote.prepare", object_type="shares_member", object_id="999999",
+                                  after={"assembly": f"ga-{n}", "election": f"vote-{n}"}))
+    db.session.commit()
+
+
+def test_the_assemblies_and_elections_a_page_names_are_read_in_one_query_each(client, login_as, db, query_counter):
+    login_as("staff", language="en")
+    _assemblies_named(db, 2, 1)
+    client.get("/staff/audit")  # the first request of a session loads what later ones keep
+    with query_counter() as few:
+        text = _changes(client.get("/staff/audit").text)
+    assert "Assembly 1 (en)" in text and "Vote 2 (en)" in text
+    _assemblies_named(db, 6, 3)
+    with query_counter() as many:
+        text = _changes(client.get("/staff/audit").text)
+    assert all(f"Assembly {n} (en)" in text and f"Vote {n} (en)" in text for n in range(1, 9))
+    assert "ga-" not in text and "vote-" not in text
+    assert many.n == few.n
+
+
+@pytest.mark.parametrize("language, words", [
+    ("en", ["Category: Category A (users of the services)", "Category A: 14", "Category B: 0"]),
+    ("fr", ["Catégorie\u00a0: Catégorie A", "Catégorie A\u00a0: 14"])])
+def test_a_category_reads_in_words(client, login_as, db, language, words):
+    db.session.add(AuditEntry(action="shares.member.create", object_type="shares_member", object_id="1",
+                              after={"category": "A"}))
+    db.session.add(AuditEntry(action="voting.election.open", object_type="voting_election", object_id="1",
+                              after={"counted": {"A": 14, "B": 0}}))
+    db.session.commit()
+    login_as("staff", language=language)
+    text = re.sub(r"\s+", " ", _changes(client.get("/staff/audit").text)).replace(" :", "\u00a0:")
+    assert all(word in text for word in words), text
+    assert not re.search(r"(Category|Catégorie)\W*: A\b", text)
