@@ -58,28 +58,71 @@ PDF_ONLY = ("pdf",)
 INLINE_TYPES = ("application/pdf", "image/png", "image/jpeg")
 
 
+# What a file is, by the end of its name, as a refusal says it ("it is a Word document").
+KIND_WORDS = {
+    "pdf": _l("a PDF"), "doc": _l("a Word document"), "docx": _l("a Word document"),
+    "odt": _l("an OpenDocument text"), "ods": _l("an OpenDocument spreadsheet"),
+    "odp": _l("an OpenDocument presentation"), "xls": _l("an Excel spreadsheet"), "xlsx": _l("an Excel spreadsheet"),
+    "ppt": _l("a PowerPoint presentation"), "pptx": _l("a PowerPoint presentation"), "rtf": _l("a text document"),
+    "txt": _l("a text file"), "csv": _l("a spreadsheet in CSV"), "png": _l("an image"), "jpg": _l("an image"),
+    "jpeg": _l("an image"), "gif": _l("an image"), "webp": _l("an image"), "heic": _l("an image"),
+    "tif": _l("an image"), "tiff": _l("an image"), "bmp": _l("an image"), "svg": _l("an image"),
+    "zip": _l("a compressed folder (ZIP)"), "htm": _l("a web page"), "html": _l("a web page"),
+    "eml": _l("an e-mail"), "msg": _l("an e-mail"), "exe": _l("a program"),
+}
+
+
 class BadFile(DomainError):
-    """Not one of the ``allowed`` kinds of file (by its extension and first bytes), or empty."""
+    """Not one of the ``allowed`` kinds of file, or empty. ``extension``: the end of its name (lower case);
+    ``content``: True when that name is accepted but what the file holds is not what it says (a file of
+    another kind renamed), "incomplete" for a PDF cut short."""
 
     status = 422
 
-    def __init__(self, allowed: tuple[str, ...] = tuple(TYPES)):
+    def __init__(self, allowed: tuple[str, ...] = tuple(TYPES), extension: str = "", content: bool | str = False):
         super().__init__(*allowed)
         self.allowed = allowed
+        self.extension = extension
+        self.content = content
 
 
 class EmptyFile(BadFile):
-    """A file of the right kind by its name, with nothing in it (saved before it was written, or cut)."""
+    """A file with nothing in it (saved before it was written, or cut)."""
 
 
 class FileTooLarge(DomainError):
     status = 413
 
 
+def _what_it_is(extension: str) -> str:
+    """The kind of a file by its name's end, in words; an end we have no words for, as it is written."""
+    if extension in KIND_WORDS:
+        return _("it is %(kind)s (.%(extension)s)", kind=KIND_WORDS[extension], extension=extension)
+    if extension:
+        return _("its name ends in .%(extension)s", extension=extension)
+    return _("its name does not say what kind of file it is")
+
+
+def _bad_file(exc: BadFile) -> str:
+    pdf = exc.allowed == PDF_ONLY
+    if exc.content == "incomplete":
+        return _("This PDF is incomplete (cut short while it was saved or sent): save or export it again as PDF, "
+                 "then attach it.")
+    if exc.content and pdf:
+        return _("This file is not a PDF: its name ends in .pdf, but its content is not a PDF (another kind of "
+                 "file renamed?). Save or export it as PDF, then attach it.")
+    if exc.content:
+        return _("This file's content is not what its name says (%(kind)s): open it on your device to check it, "
+                 "save it again, then attach it.", kind=KIND_WORDS.get(exc.extension, exc.extension))
+    if pdf:
+        return _("This file is not a PDF: %(what)s. Save or export it as PDF, then attach it.",
+                 what=_what_it_is(exc.extension))
+    return _("This file type is not accepted (%(what)s): send a PDF, an OpenDocument or Word file, a text file "
+             "or an image.", what=_what_it_is(exc.extension))
+
+
 register_messages({
-    BadFile: lambda exc: (_l("Attach a PDF file.") if exc.allowed == PDF_ONLY else
-                          _l("This file type is not accepted: send a PDF, an OpenDocument or Word file, a text "
-                             "file or an image.")),
+    BadFile: _bad_file,
     EmptyFile: _l("This file is empty: open it on your device to check it, then attach it again."),
     FileTooLarge: _l("This file is too large: at most %(size)s MB.", size=MAX_MEGABYTES),
 })
@@ -105,21 +148,21 @@ def checked_upload(filename: str, data: bytes, allowed: tuple[str, ...] = tuple(
     if len(data) > MAX_BYTES:
         raise FileTooLarge()
     filename = filename or ""
-    extension = filename.rsplit(".", 1)[-1].lower() if "." in filename else ""
-    if extension not in allowed:
-        raise BadFile(allowed)
+    extension = filename.rsplit(".", 1)[-1].lower()[:12] if "." in filename else ""
     if not data:
-        raise EmptyFile(allowed)
+        raise EmptyFile(allowed, extension)
+    if extension not in allowed:
+        raise BadFile(allowed, extension)
     content_type, magics = TYPES[extension]
     if magics and not any(data.startswith(m) for m in magics):
-        raise BadFile(allowed)
+        raise BadFile(allowed, extension, content=True)
     if extension == "txt":
         try:
             data.decode("utf-8")
         except UnicodeDecodeError as exc:
-            raise BadFile(allowed) from exc
+            raise BadFile(allowed, extension, content=True) from exc
     if extension == "pdf" and b"%%EOF" not in data[-1024:]:  # every complete PDF ends so: a cut or fake one does not
-        raise BadFile(allowed)
+        raise BadFile(allowed, extension, content="incomplete")
     safe_name = "".join(c for c in filename if c.isalnum() or c in "._- ")[-150:].strip() or f"document.{extension}"
     return Upload(safe_name, content_type, data)
 

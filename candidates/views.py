@@ -13,6 +13,7 @@ from app.errors import DomainError, error_message
 from app.extensions import csrf
 from app.forms import say_refusal
 from app.uow import unit_of_work
+from app.uploads import EmptyFile
 from app.web import render, whole_number
 from candidates import errors, queries, services
 from candidates.forms import ApplicationForm, BallotForm, CallForm, ConfirmForm, ReasonForm, skill_choices
@@ -170,6 +171,8 @@ def _read_photo() -> bytes | None:
     data = upload.stream.read(max_bytes() + 1)
     if len(data) > max_bytes():
         raise errors.PhotoTooLarge(upload.filename)
+    if not data:
+        raise EmptyFile()
     return data
 
 
@@ -245,7 +248,7 @@ def _photo_of_an_invalid_form(form: ApplicationForm) -> None:
         if photo is None:
             return
         process_photo(photo)
-    except (errors.InvalidPhoto, errors.PhotoTooLarge) as exc:
+    except (errors.InvalidPhoto, errors.PhotoTooLarge, EmptyFile) as exc:
         form.photo.errors = list(form.photo.errors or []) + [error_message(exc)]
     else:
         form.photo.errors = list(form.photo.errors or []) + [
@@ -259,7 +262,7 @@ def _field_errors(form: ApplicationForm, exc: DomainError) -> None:
         if field is not None:
             field.errors = list(field.errors or []) + [
                 _("Required to send the application.") if hasattr(exc, "missing") else _("Too long.")]
-    if isinstance(exc, (errors.InvalidPhoto, errors.PhotoTooLarge)):
+    if isinstance(exc, (errors.InvalidPhoto, errors.PhotoTooLarge, EmptyFile)):
         form.photo.errors = list(form.photo.errors or []) + [error_message(exc)]
 
 

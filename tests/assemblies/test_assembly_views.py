@@ -106,11 +106,11 @@ def test_a_pdf_document_is_attached_and_anything_else_refused(client, world):
     titles = {"title_fr": "Comptes", "title_nl": "Rekeningen", "title_en": "Accounts"}
     bad = post(client, "/assemblies/ga-test/documents", page,
                {**titles, "file": (io.BytesIO(b"hello"), "x.txt")}, content_type="multipart/form-data")
-    assert bad.status_code == 422 and "Attach a PDF file." in bad.get_data(as_text=True)
+    assert bad.status_code == 422 and "This file is not a PDF: it is a text file (.txt)." in bad.get_data(as_text=True)
     disguised = post(client, "/assemblies/ga-test/documents", page,
                      {**titles, "file": (io.BytesIO(b"<html><script>alert(1)</script>"), "accounts.pdf")},
                      content_type="multipart/form-data")
-    assert disguised.status_code == 422 and "Attach a PDF file." in disguised.get_data(as_text=True)
+    assert disguised.status_code == 422 and "its name ends in .pdf, but its content is not a PDF" in disguised.get_data(as_text=True)
     # A year's accounts weigh a few megabytes: above the 1 MB of an ordinary form, under the 10 MB of a file.
     big = b"%PDF-1.4 " + b"0" * (3 * 1024 * 1024) + b"\n%%EOF"
     # Encoded in memory: the test client would spool a body this size to a file it does not close.

@@ -69,7 +69,7 @@ def test_a_refused_file_is_said_at_the_top_with_a_link_to_its_field_and_the_titl
     assert refused.status_code == 422
     html = refused.get_data(as_text=True)
     summary = _summary(html)
-    assert '<a href="#document-file">File (PDF): Attach a PDF file.</a>' in summary
+    assert '<a href="#document-file">File (PDF): This file is not a PDF: it is a text file (.txt). Save or export it as PDF, then attach it.</a>' in summary
     # The field itself: its id is the link's target, the refusal beside it, its form's <details> open.
     assert re.search(r'<input[^>]*id="document-file"', html) and 'id="document-file-error"' in html
     assert re.search(r'<details open><summary>Attach a document</summary>', html)

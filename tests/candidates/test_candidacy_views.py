@@ -101,7 +101,8 @@ def test_hostile_photos_are_refused_and_nothing_is_saved(client, login_as, open_
         (b"<?php echo 1; ?>", "shell.jpg", 422, "JPEG, PNG or WebP"),
         (png_bytes(fmt="GIF"), "real.gif", 422, "JPEG, PNG or WebP"),
         (png_bytes()[:60], "truncated.png", 422, "JPEG, PNG or WebP"),
-        (b"", "empty.png", 302, None),  # no file chosen: the draft is simply saved
+        (b"", "empty.png", 422, "This file is empty: open it on your device to check it, then attach it again."),
+        (b"", "", 302, None),  # no file chosen: the draft is simply saved
     ]
     for content, name, status, message in cases:
         response = client.post(f"/candidates/me/{call.slug}/application",

@@ -48,7 +48,7 @@ def test_a_file_over_the_limit_is_refused_before_it_is_sent(browser, live_server
     page.get_by_role("button", name="Attach", exact=True).click()
     summary = page.locator(".error-summary")
     expect(summary).to_be_focused()
-    expect(summary).to_contain_text("File (PDF): Attach a PDF file.")
+    expect(summary).to_contain_text("File (PDF): This file is not a PDF: it is a text file (.txt).")
     assert page.evaluate("window.scrollY") < 200  # the page comes back at its top, where the refusal is
     expect(page.locator("#document-title_fr")).to_have_value("Comptes annuels 2026")
     summary.get_by_role("link").click()

@@ -86,11 +86,16 @@ def test_the_same_date_again_replaces_the_file_and_a_version_can_be_withdrawn(st
 
 
 @pytest.mark.parametrize(("fields", "status", "words"), [
-    ({"data": b"<html><script>alert(1)</script>", "filename": "statuts.pdf"}, 422, "Attach a PDF file."),
-    ({"data": PDF, "filename": "statuts.exe"}, 422, "Attach a PDF file."),
+    ({"data": b"<html><script>alert(1)</script>", "filename": "statuts.pdf"}, 422,
+     "This file is not a PDF: its name ends in .pdf, but its content is not a PDF (another kind of file renamed?)."),
+    ({"data": PDF, "filename": "statuts.exe"}, 422, "This file is not a PDF: it is a program (.exe)."),
+    ({"data": PDF, "filename": "statuts.docx"}, 422, "This file is not a PDF: it is a Word document (.docx)."),
+    ({"data": PDF, "filename": "statuts.xyz"}, 422, "This file is not a PDF: its name ends in .xyz."),
+    ({"data": PDF, "filename": "statuts"}, 422, "This file is not a PDF: its name does not say what kind of file it is."),
     ({"data": b"", "filename": "statuts.pdf"}, 422, "This file is empty"),
-    ({"data": b"%PDF-1.4\n<script>", "filename": "statuts.pdf"}, 422, "Attach a PDF file."),  # no end: not a PDF
-    ({"data": PDF[:-8], "filename": "statuts.pdf"}, 422, "Attach a PDF file."),  # cut short in the upload
+    ({"data": b"", "filename": "statuts.docx"}, 422, "This file is empty"),  # empty first, whatever its name
+    ({"data": b"%PDF-1.4\n<script>", "filename": "statuts.pdf"}, 422, "This PDF is incomplete"),  # no end
+    ({"data": PDF[:-8], "filename": "statuts.pdf"}, 422, "This PDF is incomplete"),  # cut short in the upload
     ({"data": PDF, "filename": ""}, 400, "Choose the file to upload."),
     ({"adopted_on": today() + timedelta(days=1)}, 422, "The date cannot be in the future."),
     ({"kind": "minutes"}, 400, "Not a valid choice."),
