@@ -60,8 +60,9 @@ register_messages({
     errors.PhotoTooLarge: _l("The photo is too large: at most %(size)s MB and %(pixels)s million pixels.",
                               size=PHOTO_MEGABYTES, pixels=MAX_PIXELS // 1_000_000),
     errors.WrongStatus: _l("This cannot be done with the application in its current state."),
-    errors.StaleApplication: _l("Your application was changed elsewhere (another window?) since you opened this "
-                                "page. What you typed is below: check it and save again."),
+    errors.StaleApplication: _l("Your application was changed in another window (or on another device) since this "
+                                "page was opened: nothing was saved here, so that that work is kept. The form now "
+                                "shows the newest version; what you typed here is below, to copy into it."),
     errors.ReasonRequired: _l("Say why: the candidate receives this text."),
     errors.WithdrawalClosed: _l("The vote has opened: a withdrawal can no longer change the ballot."),
     errors.NotPublished: _l("The list of candidates is not published yet."),

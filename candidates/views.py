@@ -11,7 +11,7 @@ from app.authz import permission_required
 from app.clock import today
 from app.errors import DomainError, error_message
 from app.extensions import csrf
-from app.forms import say_refusal
+from app.forms import say_refusal, typed_back
 from app.uow import unit_of_work
 from app.uploads import EmptyFile
 from app.web import render, whole_number
@@ -113,7 +113,7 @@ def _form_fields(form: ApplicationForm) -> dict:
             "consent_publication": form.consent_publication.data}
 
 
-def _form_page(call, member, form, application, status=200, problem=None):
+def _form_page(call, member, form, application, status=200, problem=None, given_back=None):
     from shares.admission import reapply_refusal
     from shares.register import exit_in_force
 
@@ -125,7 +125,8 @@ def _form_page(call, member, form, application, status=200, problem=None):
                            legal=member.kind is MemberKind.LEGAL,
                            missing=services.missing_fields(application) if application else [],
                            editable=may_stand and _editable(call, application), may_stand=may_stand, today=today(),
-                           can_apply_again=reapply_refusal(member) is None, left=exit_in_force(member.id)), status
+                           can_apply_again=reapply_refusal(member) is None, left=exit_in_force(member.id),
+                           given_back=given_back), status
 
 
 def _editable(call, application) -> bool:
@@ -148,6 +149,30 @@ def _prefill(form: ApplicationForm, application, member) -> None:
         form.language.data = member.language if member.language in ("fr", "nl", "en") else "fr"
         form.published_name.data = member.name
         form.version.data = ""
+
+
+def _expected_version(form: ApplicationForm) -> int | None:
+    """The version the page was opened on; 0 for a page opened before any draft existed (another window
+    may have started one since: saving here would overwrite it); None for a post that holds no version."""
+    if "version" not in request.form:
+        return None
+    return int(form.version.data) if form.version.data else 0
+
+
+# The fields a page that saved nothing gives back, in the form's order (the boxes ticked are no typing).
+GIVEN_BACK = ("language", "published_name", "representative_name", "biography", "motivation", "skills",
+              "skills_other", "vision", "gender")
+
+
+def _unsaved(form: ApplicationForm, application) -> list[str]:
+    """The fields whose text in ``form`` differs from ``application`` as it was saved (elsewhere)."""
+    def plain(value):
+        if isinstance(value, (list, tuple)):
+            return sorted(value)
+        value = getattr(value, "value", value)
+        return (value or "").replace("\r\n", "\n").strip() if isinstance(value, str) or value is None else value
+    typed = _form_fields(form)
+    return [name for name in GIVEN_BACK if plain(typed[name]) != plain(getattr(application, name))]
 
 
 def _expired_session_post(slug: str):
@@ -214,17 +239,21 @@ def _application(slug: str, submit: bool):
         expired = bool(getattr(form, "csrf_token", None) is not None and form.csrf_token.errors)
         return _form_page(call, member, form, application, 400, problem=_(
             "This page had expired. Your text is below: check it and save again.") if expired else None)
-    expected = int(form.version.data) if form.version.data else None
     try:
         with unit_of_work():
             application = services.save_application(call, member, _form_fields(form), photo=_read_photo(),
-                                                    expected_version=expected, actor=current_user)
+                                                    expected_version=_expected_version(form), actor=current_user)
     except DomainError as exc:
         _field_errors(form, exc)
         application = services.application_for(call, member)
+        given_back = None
         if isinstance(exc, errors.StaleApplication) and application is not None:
-            form.version.data = str(application.version)
-        return _form_page(call, member, form, application, exc.status, problem=error_message(exc))
+            # The newest version in the form, never this page's text over another window's work: that text given back.
+            given_back = typed_back(form, only=_unsaved(form, application))
+            form = ApplicationForm(formdata=None)
+            _prefill(form, application, member)
+        return _form_page(call, member, form, application, exc.status, problem=error_message(exc),
+                          given_back=given_back)
     if not submit:
         flash(_("Your draft is saved.") if application.status in AUTOSAVED else _("Your changes are saved."), "success")
         return redirect(url_for("candidates.application_form", slug=slug))
@@ -285,11 +314,15 @@ def autosave(slug: str):
     if not form.validate():
         return _autosave_status(call, application=application, status=400, form=form,
                                 problem=_("Not saved automatically: correct what is said below, then save."))
-    expected = int(form.version.data) if form.version.data else None
     try:
         with unit_of_work():
-            application = services.save_application(call, member, _form_fields(form), expected_version=expected,
-                                                    actor=current_user)
+            application = services.save_application(call, member, _form_fields(form),
+                                                    expected_version=_expected_version(form), actor=current_user)
+    except errors.StaleApplication as exc:
+        # This page stops saving (static/js/candidates/autosave.js) and keeps the version it was based on.
+        newest = services.application_for(call, member)
+        return _autosave_status(call, status=exc.status, stale=True,
+                                given_back=typed_back(form, only=_unsaved(form, newest)))
     except DomainError as exc:
         return _autosave_status(call, application=services.application_for(call, member), status=exc.status,
                                 problem=error_message(exc))
@@ -299,9 +332,10 @@ def autosave(slug: str):
 AUTOSAVED = (ApplicationStatus.DRAFT, ApplicationStatus.CORRECTION)
 
 
-def _autosave_status(call, application=None, status=200, problem=None, saved=False, expired=False, form=None):
+def _autosave_status(call, application=None, status=200, problem=None, saved=False, expired=False, form=None,
+                     stale=False, given_back=None):
     return render("candidates/_partials/autosave.html", call=call, application=application, problem=problem,
-                  saved=saved, expired=expired, status=status, form=form)
+                  saved=saved, expired=expired, status=status, form=form, stale=stale, given_back=given_back)
 
 
 @bp.route("/me/<slug>/withdraw", methods=["GET", "POST"])

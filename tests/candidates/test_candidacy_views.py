@@ -712,3 +712,72 @@ def test_the_secretary_reads_why_a_candidate_who_left_cannot_stand_said_of_them(
     assert "They have resigned." in review and "You have resigned." not in review
     manage = unescape(client.get(f"/candidates/manage/{call.slug}").get_data(as_text=True))
     assert f"Member number {member.number}" in manage  # two memberships of one person read apart
+
+
+def _version_on(page: str) -> str:
+    """The version a page's form was opened on."""
+    return re.search(r'<input[^>]*name="version"[^>]*value="(\d*)"', page).group(1)
+
+
+def test_two_windows_the_later_save_is_refused_and_never_overwrites_the_other(client, app, open_call,
+                                                                           standing_member):
+    """Two sessions (a phone and a laptop) open the same draft; the laptop saves; the phone's autosave,
+    and then its button, are refused with a 409 in words: the laptop's text stands, the phone's own
+    text is given back to copy, and the phone's page carries no newer version that would let it overwrite."""
+    from tests.factories import sign_in
+
+    call = open_call()
+    member = standing_member(language="en")
+    services.save_application(call, member, {"biography": "Started"}, actor=member.account)
+    db.session.commit()
+    laptop, phone = app.test_client(), client
+    sign_in(laptop, member.account)
+    sign_in(phone, member.account)
+    url = f"/candidates/me/{call.slug}"
+    opened = _version_on(phone.get(f"{url}/application").get_data(as_text=True))
+    assert opened == _version_on(laptop.get(f"{url}/application").get_data(as_text=True))
+    assert laptop.post(f"{url}/application", data=form_data(biography="The laptop's text") | {
+        "version": opened}).status_code == 302
+    refused = phone.post(f"{url}/autosave", headers={"HX-Request": "true"},
+                         data=form_data(biography="The phone's text", vision="Typed on the phone") | {"version": opened})
+    body = refused.get_data(as_text=True)
+    assert refused.status_code == 409 and mine(call, member).biography == "The laptop's text"
+    assert "changed in another window (or on another device)" in body and "no longer saves automatically" in body
+    assert f'href="{url}/application">Load the newest version</a>' in body and "data-autosave-stopped" in body
+    given = unescape(body)
+    assert "Your text, not saved" in given and "The phone's text" in given and "Typed on the phone" in given
+    assert "hx-swap-oob" not in body  # the page keeps the version its text was based on
+    # The phone's button, with the same version: refused too; the form shows the laptop's text, the phone's given back.
+    pressed = phone.post(f"{url}/application", data=form_data(biography="The phone's text") | {"version": opened})
+    page = unescape(pressed.get_data(as_text=True))
+    assert pressed.status_code == 409 and mine(call, member).biography == "The laptop's text"
+    assert "nothing was saved here, so that that work is kept" in page
+    assert re.search(r'<textarea[^>]*name="biography"[^>]*>\s*The laptop\'s text</textarea>', page)
+    assert re.search(r'<textarea id="given-back-\d+" readonly[^>]*>The phone\'s text</textarea>', page)
+    assert _version_on(page) == str(mine(call, member).version)  # saving from here now is a choice made knowingly
+
+
+def test_a_page_opened_before_the_first_draft_does_not_overwrite_one_another_window_started(
+        client, app, open_call, standing_member):
+    from tests.factories import sign_in
+
+    call = open_call()
+    member = standing_member(language="fr")
+    db.session.commit()
+    other = app.test_client()
+    sign_in(other, member.account)
+    sign_in(client, member.account)
+    url = f"/candidates/me/{call.slug}"
+    assert _version_on(client.get(f"{url}/application").get_data(as_text=True)) == ""
+    assert other.post(f"{url}/autosave", headers={"HX-Request": "true"},
+                      data=form_data(biography="Première fenêtre") | {"version": ""}).status_code == 200
+    refused = client.post(f"{url}/autosave", headers={"HX-Request": "true", "Accept-Language": "fr"},
+                          data=form_data(biography="Seconde fenêtre") | {"version": ""})
+    assert refused.status_code == 409 and mine(call, member).biography == "Première fenêtre"
+    text = unescape(refused.get_data(as_text=True))
+    assert "Charger la dernière version" in text and "Seconde fenêtre" in text
+    # A hostile version is a form out of date, said in words; nothing saved.
+    for version in ("-1", "abc", "9" * 12, "1e3"):
+        bad = client.post(f"{url}/autosave", headers={"HX-Request": "true"},
+                          data=form_data(biography="hostile") | {"version": version})
+        assert bad.status_code == 400 and mine(call, member).biography == "Première fenêtre", version

@@ -237,3 +237,41 @@ def test_an_expired_session_loses_nothing_and_a_visitor_writes_nothing(page, liv
     page.reload()
     expect(page.get_by_label("Why do you stand?")).to_have_value(long_text)
     expect(page.locator("#draft-restored")).to_be_hidden()
+
+
+def test_two_windows_the_stale_one_stops_autosaving_and_offers_the_newest_version(page, live_server, sign_in):
+    """Two pages on the same draft: the second saves; the first's next autosave is refused, says so in
+    words, sends nothing more, and offers the newest version with its own text given back to copy."""
+    from sqlalchemy import select
+
+    from candidates.models import Application
+
+    call = services.create_call(**call_values(slug="board-two-windows"))
+    services.announce_call(call)
+    member = make_standing_member(language="en", first_name="Ines", last_name="Jacobs")
+    draft = services.save_application(call, member, {"biography": "Started"}, actor=member.account)
+    db.session.commit()
+    sign_in(page, live_server, member.email)
+    address = live_server.path(f"/candidates/me/{call.slug}/application")
+    page.goto(address)
+    other = page.context.new_page()
+    other.goto(address)
+    other.get_by_label("Short biography").fill("Written in the other window.")
+    other.get_by_role("button", name="Save draft").click()
+    expect(other.locator(".flash.success")).to_contain_text("Your draft is saved.")
+    autosaves = []
+    page.on("request", lambda request: autosaves.append(request.url) if request.url.endswith("/autosave") else None)
+    page.get_by_label("Your vision for the cooperative").fill("Typed in the first window.")
+    status = page.locator("#autosave-status")
+    expect(status).to_contain_text("changed in another window", timeout=15_000)
+    expect(status).to_contain_text("this page no longer saves automatically")
+    expect(status.get_by_label("Your vision for the cooperative")).to_have_value("Typed in the first window.")
+    sent = len(autosaves)
+    page.locator("form.application").get_by_label("Short biography").fill("Still typing here.")
+    page.wait_for_timeout(4500)  # an autosave would have left 3 s after typing stopped
+    assert len(autosaves) == sent == 1
+    db.session.rollback()
+    saved = db.session.scalar(select(Application).where(Application.id == draft.id))
+    assert saved.biography == "Written in the other window." and saved.vision != "Typed in the first window."
+    status.get_by_role("link", name="Load the newest version").click()
+    expect(page.get_by_label("Short biography")).to_have_value("Written in the other window.")

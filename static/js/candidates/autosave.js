@@ -6,6 +6,10 @@
 //   if it saved nothing (refused, changed elsewhere), the form carries the version its text was based on,
 //   and the server judges it as it would have;
 // - the form is sent once, however often the buttons are pressed.
+// When another window (or device) saved the application since this page was opened, the server refuses the
+// autosave (409) and says so in words, with a link to the newest version and this page's unsaved text to copy;
+// from then on this page sends no autosave: the version it holds stays the one its text was based on, so a
+// button pressed here is refused too (never a silent overwrite of the other window's work).
 // Without JavaScript there is no autosave and the buttons post as they are.
 (() => {
   const form = document.querySelector('form.application');
@@ -14,6 +18,7 @@
   const WAIT_MS = 15000; // an autosave that never answers does not hold the form back for good
 
   let sending = false;
+  let stopped = false; // the application was saved elsewhere: no autosave any more
   let resuming = false;
   let onItsWay = null; // settled when the autosave on its way has answered
   let answered = null;
@@ -22,14 +27,16 @@
   const versionInput = () => form.querySelector('[name="version"]');
 
   status.addEventListener('htmx:confirm', (event) => {
-    if (sending) event.preventDefault();
+    if (sending || stopped) event.preventDefault();
   });
   status.addEventListener('htmx:beforeSend', () => {
     base = versionInput() ? versionInput().value : null;
     onItsWay = new Promise((resolve) => { answered = resolve; });
   });
   status.addEventListener('htmx:afterRequest', (event) => {
-    const saved = event.detail.xhr && event.detail.xhr.status === 200;
+    const xhr = event.detail.xhr;
+    const saved = xhr && xhr.status === 200;
+    if (xhr && xhr.status === 409 && (xhr.responseText || '').includes('data-autosave-stopped')) stopped = true;
     if (sending && !saved && base !== null && versionInput()) versionInput().value = base;
     if (answered) answered();
     onItsWay = answered = null;
