@@ -134,7 +134,7 @@ register_field_labels({
 
 
 def _account_emails(account_ids) -> dict[int, str]:
-    ids = [i for i in account_ids if isinstance(i, int) and not isinstance(i, bool)]
+    ids = [i for i in account_ids if isinstance(i, int) and not isinstance(i, bool) and 0 < i < 2 ** 31]
     return dict(db.session.execute(select(Account.id, Account.email).where(Account.id.in_(ids))).all()) if ids else {}
 
 

@@ -187,3 +187,13 @@ def test_a_category_reads_in_words(client, login_as, db, language, words):
     text = re.sub(r"\s+", " ", _changes(client.get("/staff/audit").text)).replace(" :", "\u00a0:")
     assert all(word in text for word in words), text
     assert not re.search(r"(Category|Catégorie)\W*: A\b", text)
+
+
+@pytest.mark.parametrize("approved_by", [10 ** 30, -1, True, "12", [1], None])
+def test_an_account_id_of_another_type_is_shown_as_written(client, login_as, db, approved_by):
+    db.session.add(AuditEntry(action="working_groups.minutes.approve", object_type="wg_minutes", object_id="1",
+                              after={"approved_by": approved_by}))
+    db.session.commit()
+    login_as("staff")
+    page = client.get("/staff/audit")
+    assert page.status_code == 200
