@@ -7,10 +7,11 @@ from datetime import date
 from sqlalchemy import func, select
 from sqlalchemy.orm import selectinload
 
+from app.clock import brussels_day
 from app.extensions import db
 from candidates.models import (TO_REVIEW, Application, ApplicationStatus, ApplicationVersion, Call, Gender)
 from shares.models import Category, Member
-from shares.register import exit_in_force, left_on
+from shares.register import exit_in_force, left_on, rejoined
 
 
 def call_by_slug(slug: str) -> Call | None:
@@ -57,10 +58,27 @@ def left_published_list(application: Application, history: list[ApplicationVersi
 
 def left_on_ballot(application: Application) -> date | None:
     """The day the membership of a candidate still on the ballot ended: an exit recorded once the call's vote
-    had opened withdraws nothing (the ballot no longer changes), and they cannot take a seat."""
+    had opened withdraws nothing (the ballot no longer changes), and they cannot take a seat. A person who
+    was admitted again since (a new membership, ``register.rejoined``) is a member: None."""
     if not application.on_ballot:
         return None
-    return left_on(application.member_id)
+    day = left_on(application.member_id)
+    if day is None or rejoined([application.member_id]):
+        return None
+    return day
+
+
+def withdrawn_on_ballot(member_ids, until: date) -> dict[int, date]:
+    """Of ``member_ids``, those whose candidacy on the latest ballot fixed for a vote opening by ``until`` (a
+    board election's) was withdrawn once that vote had opened: they stay on the ballot, shown as withdrawn,
+    and cannot take a seat. With the day they withdrew (in Brussels)."""
+    latest: dict[int, Application] = {}
+    for application in db.session.scalars(select(Application).join(Call).where(
+            Application.member_id.in_(list(member_ids)), Application.ballot_position.is_not(None),
+            Call.vote_opens_on <= until).order_by(Call.vote_opens_on, Application.id)):
+        latest[application.member_id] = application
+    return {m: brussels_day(a.withdrawn_at) for m, a in latest.items()
+            if a.withdrawn_after_vote and a.withdrawn_at is not None}
 
 
 def exit_corrected(application: Application) -> bool:

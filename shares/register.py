@@ -594,6 +594,28 @@ def exits_in_force(member_ids, on: date | None = None) -> dict[int, date]:
         ShareEntry.id.not_in(_voided_ids(member_ids))).group_by(ShareEntry.member_id)).all())
 
 
+def rejoined(member_ids, on: date | None = None) -> dict[int, date]:
+    """Of the ended memberships ``member_ids``, those whose person is a member again on ``on`` (today): a later
+    membership (the person applied again, ``Member.earlier_member_id``, followed to the latest) admitted by
+    then (its subscription) with no exit in force, with the day it was admitted. Three queries a step."""
+    on = on or today()
+    out: dict[int, date] = {}
+    asked = {m: m for m in member_ids}  # a membership -> the ended one it follows, as asked
+    while asked:
+        later = db.session.execute(select(Member.earlier_member_id, Member.id)
+                                   .where(Member.earlier_member_id.in_(list(asked)))).all()
+        asked = {later_id: asked[earlier_id] for earlier_id, later_id in later}
+        if not asked:
+            break
+        ended = exits_in_force(asked, on)
+        admitted = dict(db.session.execute(select(ShareEntry.member_id, func.min(ShareEntry.effective_on)).where(
+            ShareEntry.member_id.in_(list(asked)), ShareEntry.kind == EntryKind.SUBSCRIPTION,
+            ShareEntry.effective_on <= on).group_by(ShareEntry.member_id)).all())
+        out |= {asked[m]: admitted[m] for m in asked if m in admitted and m not in ended}
+        asked = {m: a for m, a in asked.items() if m in ended}
+    return out
+
+
 def _hold_identity_again(member: Member) -> None:
     """An exit undone: the membership goes on, its number is its own again, unless another membership
     took it since (IdentityTakenSinceExit), or the person applied again since, as a new membership
