@@ -2,12 +2,13 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import date
 from typing import Any
 
 from flask import abort
 from sqlalchemy import func, or_, select
 
-from app.clock import brussels_day
+from app.clock import brussels_day, today
 from app.extensions import db
 from assemblies import rules
 from assemblies.models import AgendaItem, Assembly, CheckIn, Elector, ItemKind, Proxy
@@ -182,16 +183,47 @@ def turnout(assembly: Assembly, until: dict[str, Any] | None = None) -> Turnout:
                    participants=len((voted | present | represented) & set(categories)))
 
 
-def candidates_gone(assembly: Assembly) -> dict[int, Any]:
-    """The board candidates (by candidate id) whose membership has ended, with the day it ended: once the
-    vote has opened the ballot does not change, so they stay on it, and the pages say they cannot take a
-    seat. One query."""
-    from shares.register import exits_in_force
+@dataclass(frozen=True)
+class Standing:
+    """Why a board candidate still on the ballot may not take a seat, and from which day: ``left`` (resigned
+    or excluded), ``withdrew`` (their candidacy, once the vote had opened), ``lapsed`` (the renewal unpaid);
+    or ``rejoined``: they left on ``on`` and were admitted again on ``again_on`` (a new membership), a
+    member now."""
+    reason: str
+    on: date
+    again_on: date | None = None
+
+    @property
+    def seated(self) -> bool:
+        return self.reason == "rejoined"
+
+
+def candidates_standing(assembly: Assembly) -> dict[int, Standing]:
+    """The board candidates (by candidate id) who cannot take a seat, or who left and came back: once the
+    vote has opened the ballot does not change, so they stay on it, and the pages say why, judged today
+    by the person's current membership. A few queries, whatever the number of candidates."""
+    from assemblies import candidates_adapter
+    from shares.register import exits_in_force, holdings, rejoined
 
     cands = [c for item in assembly.items if item.kind is ItemKind.BOARD for c in item.candidates
              if c.member_id is not None]
-    exits = exits_in_force({c.member_id for c in cands})
-    return {c.id: exits[c.member_id] for c in cands if c.member_id in exits}
+    ids = {c.member_id for c in cands}
+    exits = exits_in_force(ids)
+    again = rejoined(exits)
+    withdrew = candidates_adapter.withdrawn_on_ballot(ids, brussels_day(assembly.starts_at))
+    lapsed = {m: h.lapsed_on for m, h in holdings(ids - set(exits), today()).items() if h.lapsed_on is not None}
+    out = {}
+    for c in cands:
+        m = c.member_id
+        if m in exits and m not in again:
+            out[c.id] = Standing("left", exits[m])
+        elif m in withdrew:
+            out[c.id] = Standing("withdrew", withdrew[m])
+        elif m in exits:
+            out[c.id] = Standing("rejoined", exits[m], again[m])
+        elif m in lapsed:
+            out[c.id] = Standing("lapsed", lapsed[m])
+    return out
 
 
 def results(assembly: Assembly) -> list[dict[str, Any]] | None:
@@ -247,7 +279,7 @@ def results(assembly: Assembly) -> list[dict[str, Any]] | None:
             taking_part, entitled = at_close[close["seq"]].participants, at_close[close["seq"]].electorate["total"]
         return max(taking_part, ballots_for(item.contest_id)), entitled
 
-    gone = candidates_gone(assembly)
+    standing = candidates_standing(assembly)
     out = []
     for item in assembly.items:
         if item.kind is ItemKind.RESOLUTION:
@@ -274,7 +306,7 @@ def results(assembly: Assembly) -> list[dict[str, Any]] | None:
                 if seats and not cands:  # no candidate, no contest on the ballot: every seat stays unfilled
                     groups.append({"category": cat, "seat": rules.SeatOutcome(
                         seats=seats, ranking=[], tie_rule=assembly.tie_rule, tie_at_cutoff=False, withheld=False),
-                        "by_choice": {}, "per_category": {}, "balance": {}, "gone": {}})
+                        "by_choice": {}, "per_category": {}, "balance": {}, "standing": {}})
                     continue
                 if not cands or cid not in counts:
                     continue
@@ -291,7 +323,7 @@ def results(assembly: Assembly) -> list[dict[str, Any]] | None:
                 by_choice = {c.choice_id: c for c in cands}
                 groups.append({"category": cat, "seat": seat, "by_choice": by_choice, "per_category": per_category,
                                "balance": rules.balance([by_choice[ch].gender.value for ch in seat.elected]),
-                               "gone": {c.choice_id: gone[c.id] for c in cands if c.id in gone}})
+                               "standing": {c.choice_id: standing[c.id] for c in cands if c.id in standing}})
             out.append({"item": item, "kind": "board", "groups": groups, "closed_early": closed_early(item)})
     return out
 

@@ -189,7 +189,7 @@ def _prepare_context(assembly, **extra):
                 document_form=extra.pop("document_form", None) or forms.DocumentForm(formdata=None),
                 elector_form=extra.pop("elector_form", None) or forms.ElectorForm(formdata=None), vote_form=vote_form,
                 action=forms.ActionForm(), counts=services.electorate_counts(assembly),
-                agenda_open=services.agenda_open(assembly), gone=queries.candidates_gone(assembly),
+                agenda_open=services.agenda_open(assembly), standing=queries.candidates_standing(assembly),
                 election=queries.election(assembly), deletion_refusal=refusal_said(refusal), **extra)
 
 
@@ -912,9 +912,9 @@ def results_csv(slug: str):
                     a, b = g["per_category"][r.choice]
                     hidden = a is None or b is None
                     outcome = _("Elected") if r.elected else _("Not elected")
-                    if r.choice in g["gone"]:
-                        outcome = _("%(outcome)s; left the cooperative on %(date)s: cannot take a seat", outcome=outcome,
-                                    date=format_day(g["gone"][r.choice]))
+                    if r.choice in g["standing"]:
+                        outcome = _("%(outcome)s; %(standing)s", outcome=outcome,
+                                    standing=standing_short(g["standing"][r.choice]))
                     rows.append([seats, name, "" if hidden else a, "" if hidden else b, r.votes, outcome,
                                  _csv_note(by_total_only if hidden else "", early)])
                 if g["seat"].unfilled and not g["seat"].withheld:
@@ -982,6 +982,36 @@ def closed_early_words(early) -> str:
     return _("The vote on this item was closed on %(date)s at %(time)s, before the general close of the vote: only "
              "the ballots cast before then count for it.", date=format_day(early["at"], "long"),
              time=time_of_day(early["at"]))
+
+
+@bp.app_template_global()
+def standing_words(standing, name: str) -> str:
+    """Why a board candidate still on the ballot cannot take a seat, or that they came back
+    (``queries.Standing``): the results page, its PDF, the projector, the minutes and the preparation page."""
+    day = format_day(standing.on, "long")
+    if standing.reason == "withdrew":
+        return _("%(name)s withdrew their candidacy on %(date)s, once the vote had opened, and cannot take a seat.",
+                 name=name, date=day)
+    if standing.reason == "lapsed":
+        return _("The membership of %(name)s lapsed on %(date)s (the renewal is not paid): they cannot take a seat "
+                 "while the lapse lasts.", name=name, date=day)
+    if standing.reason == "rejoined":
+        return _("%(name)s left the cooperative on %(date)s and was admitted again on %(again)s: they are a member.",
+                 name=name, date=day, again=format_day(standing.again_on, "long"))
+    return _("%(name)s left the cooperative on %(date)s and cannot take a seat.", name=name, date=day)
+
+
+@bp.app_template_global()
+def standing_short(standing) -> str:
+    """``standing_words`` in a table's cell and the results CSV's outcome."""
+    day = format_day(standing.on, "long")
+    if standing.reason == "withdrew":
+        return _("withdrew on %(date)s: cannot take a seat", date=day)
+    if standing.reason == "lapsed":
+        return _("membership lapsed on %(date)s: cannot take a seat while the lapse lasts", date=day)
+    if standing.reason == "rejoined":
+        return _("left on %(date)s, admitted again on %(again)s", date=day, again=format_day(standing.again_on, "long"))
+    return _("left the cooperative on %(date)s: cannot take a seat", date=day)
 
 
 @bp.app_template_global()
