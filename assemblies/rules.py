@@ -6,13 +6,14 @@ that no single vote shows; a result is "adopted" only when the quorum and the ma
 """
 from __future__ import annotations
 
-import hashlib
 import math
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from typing import Mapping, Sequence
 
 from app.clock import BRUSSELS, brussels_day
+from voting.crypto.election import TIE_RULES
+from voting.crypto.tally import seat_order
 
 CATEGORIES = ("A", "B")
 MAJORITIES = ("simple", "two_thirds", "three_quarters", "each_category")
@@ -126,25 +127,15 @@ class SeatOutcome:
         return max(self.seats - len(self.elected), 0)
 
 
-def tie_key(tie_rule: str, fingerprint: str, order: Sequence[str], choice: str) -> str:
-    """How equal votes are ordered: the order of the ballot, or a lot anyone can recompute
-    (SHA-256 of fingerprint:choice, as in docs/election-record.md)."""
-    if tie_rule == "lot":
-        return hashlib.sha256(f"{fingerprint}:{choice}".encode()).hexdigest()
-    if tie_rule == "ballot_order":
-        return format(order.index(choice), "08d")
-    raise ValueError(f"unknown tie rule {tie_rule!r}")
-
-
 def allocate_seats(votes: Mapping[str, int], order: Sequence[str], seats: int, *, tie_rule: str = "ballot_order",
                    fingerprint: str = "", ballots: int | None = None, min_count: int = 0) -> SeatOutcome:
-    """The ``seats`` best-placed candidates with at least one vote; equal votes across the last
+    """The ``seats`` best-placed candidates with at least one vote, by the record's own rule
+    (``voting.crypto.tally.seat_order``, which every verifier recomputes); equal votes across the last
     seat are a tie, shown as such and decided by ``tie_rule``."""
-    ranked = sorted(order, key=lambda ch: (-votes.get(ch, 0), tie_key(tie_rule, fingerprint, order, ch)))
-    eligible = [ch for ch in ranked if votes.get(ch, 0) > 0]
-    elected = eligible[:seats]
-    cutoff_tie = 0 < seats < len(eligible) and votes[eligible[seats - 1]] == votes[eligible[seats]]
-    cutoff_votes = votes[eligible[seats - 1]] if cutoff_tie else None
+    if tie_rule not in TIE_RULES:
+        raise ValueError(f"unknown tie rule {tie_rule!r}")
+    ranked, elected, cutoff_tie = seat_order(votes, order, seats, tie_rule, fingerprint)
+    cutoff_votes = votes[elected[-1]] if cutoff_tie else None
     rows = []
     for ch in ranked:
         v = votes.get(ch, 0)

@@ -111,3 +111,27 @@ def test_seats_without_a_candidate_with_votes_are_said_unfilled():
     out = allocate_seats({"a1": 5, "a2": 0}, ["a1", "a2"], 4)
     assert out.elected == ["a1"] and out.unfilled == 3
     assert allocate_seats({"a1": 5, "a2": 3}, ["a1", "a2"], 1).unfilled == 0
+
+
+@pytest.mark.parametrize("rule", ["ballot_order", "lot"])
+def test_the_results_and_the_record_elect_by_one_rule_within_the_quotas(rule):
+    """The statutes' 11 category-A and 7 category-B seats: 20 and 9 candidates with many equal votes. The
+    assembly's results and the verifiable record (which every verifier recomputes) elect the same people in
+    the same order, each category within its quota: one seat rule (``voting.crypto.tally.seat_order``)."""
+    import random
+
+    from voting.crypto.election import Contest, Election, TrusteeInfo
+    from voting.crypto.tally import board_outcome
+
+    rng = random.Random(7)
+    for category, count, seats in (("A", 20, 11), ("B", 9, 7)):
+        order = [f"{category.lower()}{i:02d}" for i in range(1, count + 1)]
+        votes = {ch: rng.choice([0, 3, 5, 5, 8]) for ch in order}
+        contest = Contest(f"board-{category.lower()}", "board", tuple(order), 0, seats, category=category, seats=seats)
+        election = Election(id="e", title="t", trustees=(TrusteeInfo("t1", "T", "11" * 32, "22" * 32),), threshold=1,
+                            contests=(contest,), tie_rule=rule)
+        record = board_outcome(election, contest, votes)
+        ours = allocate_seats(votes, order, seats, tie_rule=rule, fingerprint=election.fingerprint)
+        assert ours.elected == record["elected"] and len(ours.elected) == min(seats, sum(1 for v in votes.values() if v))
+        assert ours.tie_at_cutoff is record["decided_by_tie_rule"]
+        assert [r.choice for r in ours.ranking] == [r["choice"] for r in record["ranking"]]

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import hashlib
-from typing import Any, Iterable, Mapping
+from typing import Any, Iterable, Mapping, Sequence
 
 from voting.crypto.errors import CodedError
 
@@ -149,13 +149,25 @@ def _lot_key(fp: str, choice: str) -> str:
     return hashlib.sha256(f"{fp}:{choice}".encode()).hexdigest()
 
 
-def board_outcome(election: Election, contest: Contest, totals: Mapping[str, int]) -> dict[str, Any]:
-    order = list(contest.choices)
-    if election.tie_rule == "lot":
-        tiebreak = {ch: _lot_key(election.fingerprint, ch) for ch in order}
+def seat_order(totals: Mapping[str, int], order: Sequence[str], seats: int, tie_rule: str,
+               fingerprint: str) -> tuple[list[str], list[str], bool]:
+    """The one seat rule, the record's and the assembly's results': the choices by votes, equal votes in
+    the tie rule's order (``lot``: SHA-256 of fingerprint:choice; else the ballot's); the ``seats`` first
+    with at least one vote are elected. Returns (ranked, elected, whether equal votes met across the last seat)."""
+    if tie_rule == "lot":
+        tiebreak = {ch: _lot_key(fingerprint, ch) for ch in order}
     else:
         tiebreak = {ch: format(i, "08d") for i, ch in enumerate(order)}
-    ranked = sorted(order, key=lambda ch: (-totals[ch], tiebreak[ch]))
+    ranked = sorted(order, key=lambda ch: (-totals.get(ch, 0), tiebreak[ch]))
+    eligible = [ch for ch in ranked if totals.get(ch, 0) > 0]
+    decided = 0 < seats < len(eligible) and totals[eligible[seats - 1]] == totals[eligible[seats]]
+    return ranked, eligible[:seats], decided
+
+
+def board_outcome(election: Election, contest: Contest, totals: Mapping[str, int]) -> dict[str, Any]:
+    order = list(contest.choices)
+    seats = contest.seats or 0
+    ranked, elected, decided = seat_order(totals, order, seats, election.tie_rule, election.fingerprint)
     ranking = []
     for ch in ranked:
         rank = 1 + sum(1 for other in order if totals[other] > totals[ch])
@@ -164,12 +176,6 @@ def board_outcome(election: Election, contest: Contest, totals: Mapping[str, int
     for ch in ranked:
         groups.setdefault(totals[ch], []).append(ch)
     ties = [g for g in groups.values() if len(g) > 1]
-    seats = contest.seats or 0
-    eligible = [ch for ch in ranked if totals[ch] > 0]
-    elected = eligible[:seats]
-    decided = False
-    if 0 < seats < len(eligible):
-        decided = totals[eligible[seats - 1]] == totals[eligible[seats]]
     return {
         "kind": "board",
         "category": contest.category,
