@@ -6,6 +6,7 @@ import os
 import re
 
 import pytest
+from hypothesis import settings
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
 
@@ -17,6 +18,11 @@ from app.extensions import limiter  # noqa: E402
 from app.models import Account, OutboxMessage, Role  # noqa: E402
 from tests.factories import (  # noqa: E402,F401  (re-exported for older imports)
     DATABASE_URI, ON_POSTGRES, csrf_token, empty_tables, make_account, make_member_obj, sign_in, table_names)
+
+# Property tests check what a function answers, never how fast: Hypothesis's default deadline (200 ms an
+# example) failed them on a machine busy with other test runs.
+settings.register_profile("unevoix", deadline=None)
+settings.load_profile("unevoix")
 
 
 
