@@ -11,6 +11,7 @@ from app.extensions import db
 from app.models import Account
 from shares.models import Member
 from voting.models import BoardEvent, CastBallot, Credential, Election, ElectionState, Trustee
+from voting.record import Window, ballot_standing, contest_window
 
 PAGE_SIZE = 50
 
@@ -134,18 +135,41 @@ def find_tracker(election: Election, text: str) -> list[CastBallot]:
 @dataclass(frozen=True)
 class TrackerStanding:
     """Whether a ballot found by its tracker counts, by the tally's rule (docs/election-record.md
-    5.7a, 5.8a): the last ballot of an unrevoked credential counts, except for the contests whose
-    vote had closed when it landed (``closed_before``); a superseded ballot, or one whose credential
-    was revoked, still counts for the contests that closed in between (``kept_for``)."""
+    5.7a, 5.8a, 5.8b, decided by voting.record.ballot_standing): the contests it counts for
+    (``counted``); those whose vote had closed when it landed (``closed_before``) or was held back,
+    not open yet (``held``); a superseded ballot, or one whose credential was revoked, still counts
+    for the contests that closed in between (``kept_for``)."""
 
     ballot: CastBallot
     revoked: bool
-    closed_before: list[str]
-    kept_for: list[str]
+    counted: tuple[str, ...]
+    closed_before: tuple[str, ...]
+    held: tuple[str, ...]
+    kept_for: tuple[str, ...]
+
+
+_WINDOW_EVENTS = ("open", "item_hold", "item_open", "item_close")
+
+
+def contest_windows(election: Election) -> dict[str, Window]:
+    """Every contest's window, in definition order, from the few events that make them (one
+    indexed query, whatever the number of ballots)."""
+    open_seq, held, opened, closed = None, set(), {}, {}
+    for etype, seq, data in db.session.execute(select(BoardEvent.type, BoardEvent.seq, BoardEvent.data).where(
+            BoardEvent.election_id == election.id, BoardEvent.type.in_(_WINDOW_EVENTS))):
+        if etype == "open":
+            open_seq = seq
+        elif etype == "item_hold":
+            held = set(data["contests"])
+        else:
+            (opened if etype == "item_open" else closed).update(dict.fromkeys(data["contests"], seq))
+    return {c["id"]: contest_window(open_seq, c["id"] in held, opened.get(c["id"]), closed.get(c["id"]))
+            for c in election.definition["contests"]}
 
 
 def tracker_standings(election: Election, ballots: list[CastBallot]) -> list[TrackerStanding]:
-    """The standing of each of ``ballots`` (those :func:`find_tracker` found: a few)."""
+    """The standing of each of ``ballots`` (those :func:`find_tracker` found: a few), from the
+    facts gathered by indexed reads; the board is not replayed."""
     if not ballots:
         return []
     revoked = dict(db.session.execute(select(Credential.id, Credential.revoked_seq).where(
@@ -153,15 +177,14 @@ def tracker_standings(election: Election, ballots: list[CastBallot]) -> list[Tra
     successors = dict(db.session.execute(select(CastBallot.tracker, CastBallot.seq).where(
         CastBallot.election_id == election.id,
         CastBallot.tracker.in_({b.superseded_by_tracker for b in ballots if b.superseded_by_tracker}))).all())
-    closes = [(row.seq, row.data["contests"]) for row in db.session.scalars(
-        select(BoardEvent).options(load_only(BoardEvent.seq, BoardEvent.data)).where(
-            BoardEvent.election_id == election.id, BoardEvent.type == "item_close"))]
+    windows = contest_windows(election)
     out = []
     for b in ballots:
-        end = min((seq for seq in (successors.get(b.superseded_by_tracker), revoked.get(b.credential_id))
-                   if seq is not None), default=None)  # when it stopped counting
-        kept = sorted({c for seq, contests in closes if end is not None and b.seq < seq < end for c in contests})
-        out.append(TrackerStanding(b, b.credential_id in revoked, closed_before_ballot(election.id, b.tracker), kept))
+        later = [successors[b.superseded_by_tracker]] if b.superseded_by_tracker else []
+        standing = ballot_standing(b.seq, later, revoked.get(b.credential_id), windows)
+        ended = bool(later) or b.credential_id in revoked
+        out.append(TrackerStanding(b, b.credential_id in revoked, standing.counted, standing.closed_before,
+                                   standing.held, standing.counted if ended else ()))
     return out
 
 

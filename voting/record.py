@@ -286,6 +286,53 @@ class BallotEntry:
     tracker: str
     ballot: dict[str, Any] | None  # None when the state does not keep ballots (streaming verifier)
     superseded_by: str | None = None
+    ended: int | None = None  # the seq at which it stopped being its credential's last unrevoked ballot
+
+
+@dataclass(frozen=True, slots=True)
+class Window:
+    """When one contest's vote was open on the board (docs/election-record.md 5.8a, 5.8b): after
+    ``opened`` (the opening's seq, or its ``item_open``'s if it was held back; None: held back and
+    not opened) and before ``closed`` (its ``item_close``'s; None: open until the final close)."""
+
+    opened: int | None
+    closed: int | None
+
+
+def contest_window(open_seq: int | None, held: bool, item_open: int | None, item_close: int | None) -> Window:
+    """A contest's :class:`Window` from the seqs of the opening, of its item open and item close."""
+    return Window(item_open if held else open_seq, item_close)
+
+
+def counts_within(seq: int, ended: int | None, window: Window) -> bool:
+    """**The** per-contest counting rule (5.8a, 5.8b) for one ballot placed at ``seq``, which stopped
+    being its credential's last unrevoked ballot at ``ended`` (its next ballot's or the revocation's
+    seq; None: it still is): it counts if placed while the contest's vote was open and still the
+    last one when that vote closed."""
+    if window.opened is None or seq < window.opened or (window.closed is not None and seq > window.closed):
+        return False
+    return ended is None or (window.closed is not None and ended > window.closed)
+
+
+@dataclass(frozen=True)
+class BallotStanding:
+    """What one ballot counts for, contest by contest (in the order of the windows given)."""
+
+    counted: tuple[str, ...]
+    closed_before: tuple[str, ...]  # the vote had closed item by item when it landed
+    held: tuple[str, ...]  # held back at the opening and not opened yet when it landed
+    # Every other contest: it stopped counting (superseded or revoked) before that vote closed.
+
+
+def ballot_standing(seq: int, later: Iterable[int], revoked: int | None,
+                    windows: Mapping[str, Window]) -> BallotStanding:
+    """The standing of the ballot placed at ``seq`` from the facts: the seqs of its credential's
+    later ballots, of the credential's revocation (None: not revoked), and every contest's window."""
+    ended = min((s for s in (*later, revoked) if s is not None and s > seq), default=None)
+    return BallotStanding(
+        tuple(c for c, w in windows.items() if counts_within(seq, ended, w)),
+        tuple(c for c, w in windows.items() if w.closed is not None and w.closed < seq),
+        tuple(c for c, w in windows.items() if w.opened is None or seq < w.opened))
 
 
 @dataclass(slots=True)
@@ -630,7 +677,9 @@ class RecordState:
             raise RecordError("revocation", f"credential {cred[:12]}... is already revoked", seq)
         self.revoked.add(cred)
         self.active_credential.pop(self.voter_of[cred], None)
-        self.last_by_credential.pop(cred, None)  # its ballots no longer count
+        last = self.last_by_credential.pop(cred, None)  # its ballots no longer count
+        if last is not None:
+            last.ended = seq
 
     def electorate(self) -> dict[str, int]:
         """Unrevoked credentials per category (one per voter)."""
@@ -712,7 +761,7 @@ class RecordState:
         entry = BallotEntry(seq, cred, self.credentials[cred], prepared.tracker, ballot if self.keep_ballots else None)
         prev = self.last_by_credential.get(cred)
         if prev is not None:
-            prev.superseded_by = prepared.tracker
+            prev.superseded_by, prev.ended = prepared.tracker, seq
         self.last_by_credential[cred] = entry
         self.latest_by_credential[cred] = prepared.tracker
         self.ballots.append(entry)
@@ -729,7 +778,7 @@ class RecordState:
         entry = BallotEntry(seq, credential, self.credentials[credential], tracker, {})
         prev = self.last_by_credential.get(credential)
         if prev is not None:
-            prev.superseded_by = tracker
+            prev.superseded_by, prev.ended = tracker, seq
         self.last_by_credential[credential] = entry
         self.latest_by_credential[credential] = tracker
         self.ballots.append(entry)
@@ -825,18 +874,19 @@ class RecordState:
         for cid in names:
             self.closed_contests[cid] = item
 
-    def counted_for(self, contest: str) -> Mapping[str, BallotEntry]:
-        """The ballots that count for ``contest``: the last ballot of each credential unrevoked
-        at that contest's close, placed before that close (its item close, else the final close)
-        and after the contest opened (its item open if it was held back, else the opening)."""
+    def window(self, contest: str) -> Window:
         item = self.closed_contests.get(contest)
-        counted = item.counted if item is not None else self.last_by_credential
-        if contest not in self.held_contests:
-            return counted
-        start = self.item_opened.get(contest)
-        if start is None:  # held back and never opened: nothing counts
-            return {}
-        return {cred: entry for cred, entry in counted.items() if entry.seq > start}
+        return contest_window(self.open_seq, contest in self.held_contests, self.item_opened.get(contest),
+                              item.seq if item is not None else None)
+
+    def counted_for(self, contest: str) -> Mapping[str, BallotEntry]:
+        """The ballots that count for ``contest`` by :func:`counts_within`, among the last ballot of
+        each credential unrevoked at that contest's close (its item close, else now): the others
+        ended before it."""
+        item = self.closed_contests.get(contest)
+        window = self.window(contest)
+        last = item.counted if item is not None else self.last_by_credential
+        return {cred: entry for cred, entry in last.items() if counts_within(entry.seq, entry.ended, window)}
 
     def contest_counted(self) -> dict[str, dict[str, int]]:
         """Per contest, the counted ballots per category."""
@@ -1063,8 +1113,13 @@ __all__ = [
     "RecordState",
     "BallotBoard",
     "PreparedBallot",
+    "BallotStanding",
+    "Window",
     "accept_ballot",
     "append_event",
+    "ballot_standing",
+    "contest_window",
+    "counts_within",
     "check_ballot_on_board",
     "check_link",
     "prepare_ballot",
