@@ -1062,7 +1062,8 @@ def member_for_code(assembly: Assembly, code: str) -> Member:
       in the browser from the member's QR code, so that the private part never leaves it;
     * what the convocation's QR code holds, the personal voting link
       (``https://…/voting/<slug>/vote#<credential>:<fingerprint>``), as a USB scanner types it, or
-      its part after ``#``;
+      its part after ``#``; the check-in page's script sends it with the public credential in place
+      of the private one: its address and fingerprint only tell a code of another assembly;
     * the credential printed under the QR code (``XXXXX-XXXXX-XXXXX-XXXXX``, dashes and spaces
       optional).
 
@@ -1094,6 +1095,8 @@ def member_for_code(assembly: Assembly, code: str) -> Member:
             raise errors.UnreadableCode()
         if election is not None and election.fingerprint and fingerprint.lower() != election.fingerprint.lower():
             raise errors.CodeOfAnotherAssembly()
+    if _PUBLIC_CREDENTIAL.fullmatch(credential):  # the check-in page's script: the link, its credential made public
+        return _member_for_public(assembly, [credential.lower()])
     publics = []
     for reading in dict.fromkeys((credential, credential.swapcase())):  # as read, then as if with Caps Lock
         try:

@@ -11,7 +11,8 @@ from app.extensions import db
 from assemblies import errors, services
 from tests.assemblies.world import meeting_day
 from tests.factories import sign_in
-from voting.crypto.credential import CredentialError, case_readings, generate_credential, normalize_credential
+from voting.crypto.credential import (CredentialError, case_readings, credential_public, generate_credential,
+                                      normalize_credential)
 
 
 def printed_code(outbox, member) -> str:
@@ -113,3 +114,31 @@ def test_a_code_whose_small_letters_pass_their_check_still_names_its_member(worl
     assert services.member_for_code(world.assembly, code.lower()).id == owner.id
     with pytest.raises(errors.UnknownCode):  # nobody's code, in small letters: unknown, as before
         services.member_for_code(world.assembly, _code_whose_small_letters_pass_their_check().lower())
+
+
+def _link(outbox, member) -> str:
+    return re.search(r"(https?://\S+/vote#[1-9A-Za-z-]+:[0-9a-f]{64})", outbox(member.email)[-1].body_text).group(1)
+
+
+def _made_public(link: str) -> str:
+    """The link as the check-in page's script sends it: its credential made public, the rest kept."""
+    address, _, payload = link.rpartition("#")
+    credential, _, fingerprint = payload.partition(":")
+    return f"{address}#{credential_public(normalize_credential(credential))}:{fingerprint}"
+
+
+def test_a_scanned_link_sent_with_its_public_credential_names_its_member_or_another_assembly(convened, outbox):
+    member = convened.members[3]
+    link = _made_public(_link(outbox, member))
+    assert services.member_for_code(convened.assembly, link).id == member.id
+    assert services.member_for_code(convened.assembly, link.rpartition("#")[2]).id == member.id
+    fingerprint = link.rpartition(":")[2]
+    with pytest.raises(errors.CodeOfAnotherAssembly):  # another election's fingerprint
+        services.member_for_code(convened.assembly, link.replace(fingerprint, "ab" * 32))
+    with pytest.raises(errors.CodeOfAnotherAssembly):  # another election's address
+        services.member_for_code(convened.assembly, link.replace("/voting/ga-test/", "/voting/ga-2025/"))
+    # The address and fingerprint are trusted for nothing else: a public credential of no elector of
+    # this assembly, in a link dressed as this assembly's, names nobody.
+    stranger = credential_public(generate_credential())
+    with pytest.raises(errors.UnknownCode):
+        services.member_for_code(convened.assembly, link.replace(link.rpartition("#")[2].partition(":")[0], stranger))

@@ -216,6 +216,31 @@ def test_check_in_by_typed_member_number_and_pages_are_accessible(page, live_ser
         accessible(page)
 
 
+def test_a_scanned_link_checks_in_without_its_secret_and_another_assemblys_is_named(page, live_server, sign_in):
+    w = open_world()
+    meeting_day(w)
+    member = w.members[5]
+    link = live_server.path(mail_link(member.email))
+    secret = unquote(link.split("#", 1)[1]).split(":")[0]
+    sent = []
+    page.on("request", lambda request: sent.append(request.post_data or "")
+            if request.method == "POST" and request.url.endswith("/checkin") else None)
+    sign_in(page, live_server, w.officer)
+    page.goto(live_server.path("/assemblies/ga-e2e/checkin"))
+    field = page.get_by_label("Scan the convocation's QR code, or type the member number or the code")
+    # A USB scanner "types" the link of another assembly's convocation (its address and its election's
+    # fingerprint differ): named as such, not as an unknown code.
+    fingerprint = link.rsplit(":", 1)[1]
+    page.keyboard.type(link.replace("/voting/ga-e2e/", "/voting/ga-2025/").replace(fingerprint, "ab" * 32))
+    page.keyboard.press("Enter")
+    expect(page.locator("main")).to_contain_text("This code comes from the convocation to another assembly")
+    expect(field).to_be_focused()
+    page.keyboard.type(link)
+    page.keyboard.press("Enter")
+    expect(page.locator("main")).to_contain_text(f"{member.name} is checked in.")
+    assert len(sent) == 2 and not any(secret in unquote(body) for body in sent)
+
+
 def test_the_projector_updates_when_the_vote_closes(page, live_server, accessible):
     meeting_day(open_world())  # the meeting has started: the vote may close
     page.goto(live_server.path("/assemblies/ga-e2e/projector"))

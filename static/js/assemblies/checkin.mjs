@@ -3,8 +3,9 @@
 // the browser has it) or by a USB scanner, which "types" the link into the field and presses Enter;
 // staff may also type the member number or the credential printed under the code. Before the form
 // leaves, a credential (in a link, or typed) is replaced by its PUBLIC part, derived here, so that the
-// door does not send the member's secret; anything else goes as typed, and the server says what it is
-// (assemblies.services.member_for_code reads every form, for a browser without this script too).
+// door does not send the member's secret; a link keeps its address and the election's fingerprint, by
+// which the server names a code of another assembly; anything else goes as typed, and the server says
+// what it is (assemblies.services.member_for_code reads every form, for a browser without this script too).
 import { credentialPublic, isValidCredential, normalizeCredential } from '../ballot/index.mjs';
 
 const box = document.getElementById('scanner');
@@ -15,28 +16,30 @@ function swapCase(text) {
   return [...text].map((ch) => (ch === ch.toUpperCase() ? ch.toLowerCase() : ch.toUpperCase())).join('');
 }
 
-// The public credential a link, its part after '#', or a typed credential holds (tried as read, then
-// as if typed with Caps Lock on); null for anything else (a member number, a garbled code).
-function publicFrom(text) {
+// What a link, its part after '#', or a typed credential becomes with its credential made public (tried
+// as read, then as if typed with Caps Lock on); null for anything else (a member number, a garbled code).
+function withPublic(text) {
   const compact = text.replace(/\s+/g, '');
-  const hash = compact.includes('#') ? compact.slice(compact.lastIndexOf('#') + 1) : compact;
+  const at = compact.lastIndexOf('#');
   let payload;
   try {
-    payload = decodeURIComponent(hash);
+    payload = decodeURIComponent(compact.slice(at + 1));
   } catch {
     return null;
   }
-  const cred = payload.split(':')[0];
+  const [cred, ...rest] = payload.split(':');
   for (const reading of [cred, swapCase(cred)]) {
-    if (isValidCredential(reading)) return credentialPublic(normalizeCredential(reading));
+    if (isValidCredential(reading)) {
+      return compact.slice(0, at + 1) + [credentialPublic(normalizeCredential(reading)), ...rest].join(':');
+    }
   }
   return null;
 }
 
 if (box && form && input) {
   form.addEventListener('submit', () => {
-    const pub = publicFrom(input.value);
-    if (pub) input.value = pub;
+    const sent = withPublic(input.value);
+    if (sent) input.value = sent;
   });
   if (!('BarcodeDetector' in window) || !navigator.mediaDevices) {
     const p = document.createElement('p');
@@ -58,7 +61,7 @@ if (box && form && input) {
       const tick = async () => {
         const found = await detector.detect(video).catch(() => []);
         const raw = found.length ? found[0].rawValue.trim() : '';
-        const code = raw ? publicFrom(raw) || (/^\d+$/.test(raw) ? raw : null) : null;
+        const code = raw ? withPublic(raw) || (/^\d+$/.test(raw) ? raw : null) : null;
         if (code) {
           stream.getTracks().forEach((t) => t.stop());
           input.value = code;
