@@ -25,10 +25,11 @@ def init_app(app) -> None:
     task_provider(officer_tasks)
     task_provider(door_tasks)
     task_provider(minutes_tasks)
-    from assemblies.messages import proxy_given_words
+    from assemblies.messages import proxy_given_words, proxy_withdrawn_words
     from assemblies.services import holds_proxy_for
     from voting.permissions import register_cast_for_rule
-    from voting.texts import register_revoked_explanation
+    from voting.texts import register_held_revoked_explanation, register_revoked_explanation
 
     register_cast_for_rule(holds_proxy_for)
     register_revoked_explanation(proxy_given_words)
+    register_held_revoked_explanation(proxy_withdrawn_words)

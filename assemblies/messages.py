@@ -9,6 +9,7 @@ from sqlalchemy import select
 from app.audit import (looked_up, named_rows, register_action_labels, register_field_labels, register_field_words,
                        register_object_labels, register_object_names, register_value_words)
 from app.extensions import db
+from app.models import AuditEntry
 from assemblies import errors
 from assemblies.services import standing_proxy
 from assemblies.models import AgendaItem, Assembly, AssemblyMinutes, Candidate, CheckIn, Document, Proxy
@@ -319,6 +320,29 @@ def proxy_given_words(member, election) -> str | None:
     return _("You gave your proxy to %(name)s, who votes in your name with a link of their own. To vote "
              "yourself, withdraw your proxy on the assembly's page: a new link then comes to you by mail.",
              name=proxy.holder.name)
+
+
+def proxy_withdrawn_words(member, election, giver_id: int) -> str | None:
+    """Why the link ``member`` received for the proxy of the member ``giver_id`` no longer votes, when
+    that member withdrew it (on their page, or at the door) (voting.texts.why_held_revoked)."""
+    if not election.assembly_id:
+        return None
+    proxy = db.session.scalar(select(Proxy).where(
+        Proxy.assembly_id == election.assembly_id, Proxy.giver_id == giver_id, Proxy.holder_id == member.id,
+        Proxy.ended_at.is_not(None)).order_by(Proxy.ended_at.desc(), Proxy.id.desc()).limit(1))
+    if proxy is None or standing_proxy(db.session.get(Assembly, election.assembly_id), giver_id) is not None:
+        return None  # none ended, or the giver gave a proxy again since: the link was replaced
+    declined = db.session.scalar(select(AuditEntry.id).where(
+        AuditEntry.object_type == Proxy.__tablename__, AuditEntry.object_id == str(proxy.id),
+        AuditEntry.action == "assemblies.proxy.decline").limit(1)) is not None
+    if declined:
+        return _("You declined the proxy of %(name)s on %(when)s: this link no longer votes in their name, and they "
+                 "vote themselves. To vote for yourself, use the link of your own convocation.",
+                 name=proxy.giver.name, when=format_moment(proxy.ended_at, "long"))
+    return _("%(name)s, who gave you their proxy, withdrew it on %(when)s: this link no longer votes in their name, "
+             "and they vote themselves. A ballot you cast with it no longer counts for the items whose vote was "
+             "still open then. To vote for yourself, use the link of your own convocation; if you think this is a "
+             "mistake, ask %(name)s.", name=proxy.giver.name, when=format_moment(proxy.ended_at, "long"))
 
 
 def no_email_words(giver) -> str:

@@ -32,6 +32,26 @@ def register_revoked_explanation(explain) -> None:
         REVOKED_EXPLANATIONS.append(explain)
 
 
+# Why a credential delivered to another member, opened by the signed-in member, no longer votes: each
+# explanation, registered the same way (assemblies: a proxy withdrawn by its giver), takes the member,
+# the election and the credential's owner (a member id), and returns a sentence or None.
+HELD_REVOKED_EXPLANATIONS: list = []
+
+
+def register_held_revoked_explanation(explain) -> None:
+    if explain not in HELD_REVOKED_EXPLANATIONS:
+        HELD_REVOKED_EXPLANATIONS.append(explain)
+
+
+def why_held_revoked(member: Any, election: Any, owner_id: int) -> str | None:
+    """Why another member's credential in ``member``'s hands no longer votes, if a module knows."""
+    for explain in HELD_REVOKED_EXPLANATIONS:
+        words = explain(member, election, owner_id)
+        if words:
+            return words
+    return None
+
+
 def why_revoked(member: Any, election: Any, replaced: bool) -> str:
     """Why ``member``'s own credential no longer votes: a registered explanation; else, when a newer
     credential of theirs votes (``replaced``), that a newer link came by mail; else that it was revoked

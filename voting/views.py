@@ -245,11 +245,17 @@ def credential_use(slug: str, public: str):
             raise errors.UnknownCredential()
         use = services.credential_use(election, public, member)
     except errors.VotingError as exc:
-        # The member's own credential, revoked: the page says why (a proxy given, a newer link).
-        own = isinstance(exc, errors.RevokedCredential) and member is not None \
-            and queries.credential_owner(election, public) == member.id
-        response = _json_error(exc, texts.why_revoked(member, election, queries.has_live_credential(
-            election, member.id)) if own else None)
+        # A revoked credential: the page says why, the member's own (a proxy given, a newer link) or
+        # another's in their hands (a proxy withdrawn by its giver).
+        owner = queries.credential_owner(election, public) \
+            if isinstance(exc, errors.RevokedCredential) and member is not None else None
+        if owner is None:
+            words = None
+        elif owner == member.id:
+            words = texts.why_revoked(member, election, queries.has_live_credential(election, member.id))
+        else:
+            words = texts.why_held_revoked(member, election, owner)
+        response = _json_error(exc, words)
         if isinstance(exc, errors.UnknownCredential):  # no such resource (a cast with it is refused: 403)
             response.status_code = 404
         return response
