@@ -41,9 +41,14 @@ def convene_command(slug: str, short_notice: str | None) -> None:
     refused past the notice period unless --short-notice says why."""
     from assemblies import services
 
+    from assemblies.errors import NobodyToConvene
+
     try:
         with unit_of_work():
             sent = services.convene(_assembly(slug), short_notice=short_notice)
+    except NobodyToConvene as exc:  # run again (cron): nothing left to do is no failure
+        click.echo(_refused(exc).message)
+        return
     except DomainError as exc:
         raise _refused(exc) from exc
     click.echo(f"{sent} convocations queued.")

@@ -307,6 +307,14 @@ class ShortNotice(AssemblyError):
         self.last_day, self.notice_days = last_day, notice_days
 
 
+class NobodyToConvene(Conflict):
+    """Every member of the electorate has been sent their convocation (``convened`` of them): nothing to send."""
+
+    def __init__(self, convened: int):
+        super().__init__(convened)
+        self.convened = convened
+
+
 class ShortNoticeReasonMissing(AssemblyError):
     """A shorter notice confirmed without saying why (the audit log keeps the reason)."""
 

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
+from flask_babel import ngettext
 
 from sqlalchemy import select
 
@@ -194,6 +195,10 @@ MESSAGES = {
     errors.CheckInNotOpen: lambda exc: _l("Check-in opens on %(date)s at %(time)s.", **_day_and_time(exc.opens_at)),
     errors.CheckInOver: _l("Check-in is over: the day of the meeting has ended, or the vote is closed."),
     errors.ShortNotice: _short_notice,
+    errors.NobodyToConvene: lambda exc: ngettext(
+        "Every member of the electorate has been sent their convocation (%(num)s member): nobody is left to send "
+        "it to.", "Every member of the electorate has been sent their convocation (%(num)s members): nobody is left "
+        "to send it to.", exc.convened),
     errors.ShortNoticeReasonMissing: _l("Say why a shorter notice applies: the audit log keeps the reason."),
     errors.VoteOpensLater: lambda exc: _l("Remote voting opens on %(date)s at %(time)s: the vote can be opened from "
                                           "then.", **_day_and_time(exc.opens_at)),

@@ -668,15 +668,28 @@ def convocations_waiting(assembly: Assembly) -> bool:
     return db.session.scalar(_awaiting_convocation(assembly).with_only_columns(Elector.id).limit(1)) is not None
 
 
+def convened_count(assembly: Assembly) -> int:
+    """How many members of the electorate have been sent their convocation."""
+    return db.session.scalar(select(func.count(Elector.id)).where(
+        Elector.assembly_id == assembly.id, Elector.removed_at.is_(None), Elector.convoked_at.is_not(None))) or 0
+
+
+def nobody_to_convene(assembly: Assembly) -> errors.NobodyToConvene | None:
+    """Why no convocation is left to send (every elector has had theirs), or None: some wait."""
+    return None if convocations_waiting(assembly) else errors.NobodyToConvene(convened_count(assembly))
+
+
 def convene(assembly: Assembly, *, short_notice: str | None = None, actor: Account | None = None) -> int:
-    """Send the convocation to every elector not convened yet (idempotent: cron may run it twice;
-    with nobody left to convene it sends nothing and refuses nothing). Past the last day of the notice
-    period (:func:`convocation_refusal`) it is refused, unless ``short_notice`` says why a shorter
-    notice stands (a second assembly, a board decision): that reason goes to the audit log."""
+    """Send the convocation to every elector not convened yet. With nobody left to convene it sends
+    nothing and is refused in words (``NobodyToConvene``; the command says it and succeeds, so cron may
+    run it twice). Past the last day of the notice period (:func:`convocation_refusal`) it is refused,
+    unless ``short_notice`` says why a shorter notice stands (a second assembly, a board decision):
+    that reason goes to the audit log."""
     _election(assembly)
     pending = db.session.scalars(_awaiting_convocation(assembly)).all()
     if not pending:
-        return issue_links(assembly, pending)  # nothing sent; a closed vote still says so
+        issue_links(assembly, pending)  # nothing sent; a closed vote says so first
+        raise errors.NobodyToConvene(convened_count(assembly))
     refusal = convocation_refusal(assembly)
     if refusal is not None:
         if short_notice is None:

@@ -450,9 +450,14 @@ def _roll_page(assembly, status: int = 200, problem: str | None = None, convene_
                   total=total, page=page, q=q, page_size=queries.ROLL_PAGE,
                   turnout=queries.turnout(assembly), election=queries.election(assembly), action=forms.ActionForm(),
                   reason_form=forms.ReasonForm(), paper_form=forms.PaperProxyForm(),
-                  convene_form=convene_form or forms.ConveneForm(formdata=None),
-                  notice=refusal_said(services.convocation_refusal(assembly)) if services.convocations_waiting(assembly)
-                  else None)
+                  convene_form=convene_form or forms.ConveneForm(formdata=None), **_convene_state(assembly))
+
+
+def _convene_state(assembly) -> dict:
+    """Whether "Send the convocations" is offered: ``all_sent``, the words that everyone has had theirs,
+    else ``notice``, why sending now needs a shorter notice confirmed (or None)."""
+    all_sent = refusal_said(services.nobody_to_convene(assembly))
+    return dict(all_sent=all_sent, notice=None if all_sent else refusal_said(services.convocation_refusal(assembly)))
 
 
 @bp.route("/<slug>/convene", methods=["POST"])

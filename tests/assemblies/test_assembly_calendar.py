@@ -148,7 +148,9 @@ def test_convocations_later_than_the_notice_period_are_refused_naming_the_last_d
     [entry] = _audit("assemblies.convocation.short_notice")
     assert entry.actor_id == world.officer.id and entry.after["reason"] == "Second assembly"
     assert entry.after["last_day"] == refused.value.last_day.isoformat() and entry.after["count"] == 6
-    assert services.convene(world.assembly) == 0  # cron again: nobody left, nothing refused
+    with pytest.raises(errors.NobodyToConvene) as nobody:  # again: nobody left, said in words
+        services.convene(world.assembly)
+    assert nobody.value.convened == 6
 
 
 def test_a_lost_link_is_not_a_convocation_and_stays_allowed(world, outbox):
@@ -202,6 +204,28 @@ def test_the_roll_asks_for_the_shorter_notice_before_sending(client, world, outb
     assert entry.actor_id == world.officer.id and entry.after["reason"] == "Second assembly"
     after = client.get("/assemblies/ga-test/roll").get_data(as_text=True)  # nobody waits: nothing to confirm
     assert 'name="short_notice"' not in after and "the last day to send them was" not in after
+
+
+def test_with_everyone_convened_the_roll_says_so_and_offers_no_button(client, world, data_app, outbox):
+    sign_in(client, world.officer)
+    assert "Yes, send the convocations" in client.get("/assemblies/ga-test/roll").get_data(as_text=True)
+    assert _post(client, "/assemblies/ga-test/convene", "/assemblies/ga-test/roll").status_code == 302
+    mails = db.session.scalar(select(func.count(OutboxMessage.id)))
+    said = ("Every member of the electorate has been sent their convocation (6 members): nobody is left to send it "
+            "to.")
+    roll = unescape(client.get("/assemblies/ga-test/roll").get_data(as_text=True))
+    assert said in roll and "Yes, send the convocations" not in roll and "Send the convocations" not in roll
+    again = client.post("/assemblies/ga-test/convene")  # a second tab's button
+    assert again.status_code == 409 and said in unescape(again.get_data(as_text=True))
+    assert db.session.scalar(select(func.count(OutboxMessage.id))) == mails  # nothing sent again
+    assert len(_audit("assemblies.convocation.issue")) <= 1
+    world.officer.language = "nl"
+    db.session.commit()
+    roll = unescape(client.get("/assemblies/ga-test/roll").get_data(as_text=True))
+    assert "Elk lid van het kiezerskorps heeft zijn oproeping ontvangen (6 leden)" in roll
+    # The command, run again by cron, says it and succeeds.
+    again = data_app.test_cli_runner().invoke(args=["assemblies", "convene", "ga-test"])
+    assert again.exit_code == 0 and "nobody is left to send it to" in again.output
 
 
 def test_in_time_the_roll_sends_without_asking(client, world, outbox):

@@ -135,7 +135,9 @@ def test_the_definition_speaks_three_languages_and_locks_the_agenda(world):
 def test_convocation_mails_a_link_with_credential_and_fingerprint_once(world, outbox):
     assert services.convene(world.assembly) == 6
     db.session.commit()
-    assert services.convene(world.assembly) == 0  # idempotent
+    with pytest.raises(errors.NobodyToConvene):  # nothing sent twice
+        services.convene(world.assembly)
+    db.session.rollback()
     fingerprint = queries.election(world.assembly).fingerprint
     mails = outbox(world.members[0].email)
     assert len(mails) == 1
