@@ -473,6 +473,10 @@ class RecordState:
     counts: dict[str, int] = field(default_factory=dict)
     compute_sums: Callable[["RecordState"], Sums] | None = None
     _ballot_bytes: bytes | None = field(default=None, repr=False)
+    # counted_for's answers per window, for the board of ``_counted_at`` events (contests closed
+    # together, or all those still open, share one)
+    _counted: dict[Window, Mapping[str, BallotEntry]] = field(default_factory=dict, repr=False)
+    _counted_at: int = field(default=-1, repr=False)
 
     # -- dispatch --------------------------------------------------------------
     def apply(self, event: Any) -> None:
@@ -883,10 +887,15 @@ class RecordState:
         """The ballots that count for ``contest`` by :func:`counts_within`, among the last ballot of
         each credential unrevoked at that contest's close (its item close, else now): the others
         ended before it."""
-        item = self.closed_contests.get(contest)
         window = self.window(contest)
-        last = item.counted if item is not None else self.last_by_credential
-        return {cred: entry for cred, entry in last.items() if counts_within(entry.seq, entry.ended, window)}
+        if self._counted_at != self.events:
+            self._counted, self._counted_at = {}, self.events
+        if window not in self._counted:
+            item = self.closed_contests.get(contest)
+            last = item.counted if item is not None else self.last_by_credential
+            self._counted[window] = {cred: entry for cred, entry in last.items()
+                                     if counts_within(entry.seq, entry.ended, window)}
+        return self._counted[window]
 
     def contest_counted(self) -> dict[str, dict[str, int]]:
         """Per contest, the counted ballots per category."""
