@@ -30,8 +30,8 @@ def test_a_proxy_confirmed_in_a_second_tab_is_refused_at_the_top_of_the_page(cli
     again = client.post("/assemblies/ga-test/proxy", data={"holder_number": str(other.number), "confirmed": "1"})
     assert again.status_code == 409
     html = again.get_data(as_text=True)
-    top = re.search(r'<div class="flashes" role="alert" id="proxy-refusal">(.*?)</div>', html, re.S)
-    assert top and html.index("proxy-refusal") < html.index('<h2 id="proxy">')
+    top = re.search(r'<div class="error-summary" role="alert" tabindex="-1" autofocus>(.*?)</div>', html, re.S)
+    assert top and top.start() < html.index("<dl class=\"facts\">")  # under the title, where a phone opens
     assert "A proxy already stands for this member." in unescape(top.group(1))
     assert html.count("A proxy already stands for this member.") == 1  # said once, not again at the foot
     assert services.standing_proxy(world.assembly, giver.id).holder_id == holder.id  # nothing changed
