@@ -947,7 +947,8 @@ def test_the_audit_log_names_the_group_by_its_title(client, group):
 def test_an_applicant_is_not_offered_to_join_and_is_refused_in_words(client, group):
     applicant = make_member_obj()  # applied, nothing paid: not a member of the cooperative yet
     sign_in(client, applicant.account)
-    assert "Join the group" not in text_of(client.get("/groups/ethics"))
+    page = text_of(client.get("/groups/ethics"))
+    assert "Join the group" not in page and "Only members of the cooperative can join a working group." in page
     response = client.post("/groups/ethics/join", data={"motivation": "Je voudrais aider."})
     assert response.status_code == 403
     assert "Only members of the cooperative can join a working group." in text_of(response)
@@ -971,6 +972,27 @@ def test_a_synthesis_is_for_current_members_not_former_ones_nor_applicants(clien
         sign_in(client, who.account)
         assert ("New: synthesis" in text_of(client.get("/"))) is (status == 200)
         assert client.get(f"/minutes/{minutes.id}").status_code == status, who.email
+
+
+def test_a_member_who_left_is_told_why_the_open_call_is_not_for_them(client, group):
+    """An open call with no form and no word was a dead end: whoever may not join reads why, in their language."""
+    from shares import register
+
+    former = give_paid_share(make_member_obj(language="nl"))
+    register.resign(former, on=today())
+    db.session.commit()
+    sign_in(client, former.account)
+    client.post("/language", data={"language": "en"})
+    page = text_of(client.get("/groups/ethics"))
+    assert "Call for volunteers" in page and "Join the group" not in page
+    assert "Only members of the cooperative can join a working group." in page
+    client.post("/language", data={"language": "nl"})
+    dutch = text_of(client.get("/groups/ethics"))
+    assert "Alleen leden van de coöperatie kunnen bij een werkgroep aansluiten." in dutch
+    sign_in(client, give_paid_share(make_member_obj()).account)
+    client.post("/language", data={"language": "en"})
+    page = text_of(client.get("/groups/ethics"))
+    assert "Join the group" in page and "Only members of the cooperative can join" not in page
 
 
 def test_a_role_holder_without_a_member_record_cannot_join(client, group):
