@@ -527,7 +527,9 @@ def test_the_projector_is_the_room_s_screen_and_shows_one_item_alone_when_asked(
     for item in voted:
         assert f'href="/assemblies/ga-test/projector?item={item.id}">Show this result on the projector</a>' in page
     sign_in(client, world.members[0].account)  # a member has no projector to run
-    assert "Show this result on the projector" not in client.get("/assemblies/ga-test/results").get_data(as_text=True)
+    member_page = client.get("/assemblies/ga-test/results").get_data(as_text=True)
+    assert "Show this result on the projector" not in member_page
+    assert '<a href="/assemblies/ga-test">Back to the assembly</a>' in member_page  # no dead end on a phone
 
 
 def build_world_item_elsewhere(world):
