@@ -55,6 +55,21 @@ def test_my_payments_show_an_epc_qr_code_for_what_is_open(client, member_with_sh
     assert f"Yearly renewal fee {THIS_YEAR}" in html
 
 
+def test_my_payments_name_the_beneficiary_a_bank_transfer_asks_for(client, app, member_with_shares):
+    """Typing a transfer by hand, a banking app asks whom it goes to, not only the account."""
+    member = renewed_member(member_with_shares)
+    sign_in(client, member.account)
+    coop, iban = app.config["COOP_NAME"], "BE71 0961 2345 6769"
+    html = client.get("/me/payments").get_data(as_text=True)
+    assert f"Pay by bank transfer to {coop}, account {iban}, with the structured communication" in html
+    client.post("/language", data={"language": "nl"})
+    html = client.get("/me/payments").get_data(as_text=True)
+    assert f"Betaal met een overschrijving aan {coop}, rekening {iban}, met de gestructureerde mededeling" in html
+    client.post("/language", data={"language": "fr"})
+    html = client.get("/me/payments").get_data(as_text=True)
+    assert f"Payez par virement à {coop}, compte {iban}, avec la communication structurée" in html
+
+
 def test_home_shows_the_renewal_and_the_status_updates_when_paid(client, member_with_shares):
     member = renewed_member(member_with_shares)
     request = renewal.renewal_request_for(member.id, THIS_YEAR)
