@@ -19,10 +19,12 @@ def test_the_elections_list_says_which_are_the_member_s_and_whether_they_voted(c
     _may_vote_then_voted(client, world, member)
     # Someone outside the electorate, or nobody signed in, is told nothing of the kind.
     sign_in(client, world.outsider.account)
-    assert "You can vote" not in client.get("/voting/").get_data(as_text=True)
+    outsider = client.get("/voting/").get_data(as_text=True)
+    assert "You can vote" not in outsider and f'/voting/{world.assembly.slug}/vote"' not in outsider
     client.post("/auth/logout")
     anonymous = client.get("/voting/").get_data(as_text=True)
     assert "You can vote" not in anonymous and "You have voted" not in anonymous
+    assert f'/voting/{world.assembly.slug}/vote"' not in anonymous
 
 
 def test_a_page_waiting_on_others_learns_that_the_election_moved_on(client, world):
@@ -83,9 +85,12 @@ def _may_vote_then_voted(client, world, member):
     """The list says the elector ``member`` may vote, then, once a ballot of theirs is cast, that it counts."""
     page = client.get("/voting/", headers={"Accept-Language": "en"}).get_data(as_text=True)
     assert "You can vote: your voting link is in the mail" in page and "You have voted" not in page
+    ballot = f'href="/voting/{world.assembly.slug}/vote"'
+    assert f"{ballot}>Vote</a>" in page  # the ballot a click away, not only the public board
     mine = list(db.session.scalars(select(Elector).where(Elector.assembly_id == world.assembly.id,
                                                          Elector.member_id == member.id)))
     cast_for(world.assembly, mine, world.rng)
     db.session.commit()
     page = client.get("/voting/", headers={"Accept-Language": "en"}).get_data(as_text=True)
     assert "You have voted: your ballot counts." in page and "You can vote" not in page
+    assert f"{ballot}>Vote again</a>" in page
