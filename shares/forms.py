@@ -22,7 +22,7 @@ from app.forms import Form, DayField, IntegerField, Length, NO_MARKUP, NumberRan
 from app.i18n import LANGUAGE_NAMES, LANGUAGE_WORDS
 from app.uploads import MAX_MEGABYTES
 from shares.errors import IdentityNumberRequired, InvalidReference, LegalPersonInCategoryA
-from shares.labels import COUNTRIES, DOCUMENT_WORDS, INVALID_NUMBER_WORDS, WHY_WORDS, format_identity_number
+from shares.labels import CATEGORY_WORDS, COUNTRIES, DOCUMENT_WORDS, INVALID_NUMBER_WORDS, WHY_WORDS, format_identity_number
 from shares.models import Category, DocumentKind, MemberKind
 from shares.references import parse_reference
 from shares.services import MAX_NUMBER_TYPED, check_category
@@ -186,8 +186,7 @@ class DecisionForm(Form):
 
 REQUIRED = _l("This field is required.")
 SHARES = [InputRequired(REQUIRED), NumberRange(min=1, max=100_000, message=_l("Enter a whole number of shares, 1 or more."))]
-CATEGORY_CHOICES = [SelectChoice("A", _l("A: user of the services")),
-                    SelectChoice("B", _l("B: partner, staff or legal person"))]
+CATEGORY_CHOICES = [SelectChoice(code, words) for code, words in CATEGORY_WORDS.items()]
 REFERENCE_ERRORS = {
     "checksum": _l("The check digits are wrong: the last two digits must be the first ten modulo 97."),
     "length": _l("A structured communication has 12 digits, like +++123/4567/89002+++."),

@@ -120,6 +120,15 @@ def member_number_and_name(member) -> str:
     return _("no. %(number)s, %(name)s", number=member.number, name=member.name)
 
 
+# A category's letter with what it means: the staff's choice of category and the member's own page.
+CATEGORY_WORDS = {"A": _l("A: user of the services"), "B": _l("B: partner, staff or legal person")}
+
+
+def category_words(category) -> str:
+    code = getattr(category, "value", category)
+    return str(CATEGORY_WORDS.get(code, code))
+
+
 def register_status(code: str) -> str:
     return str(STATUS_WORDS.get(code, STATUS_WORDS["active"]))
 
@@ -399,6 +408,7 @@ def register_note(text: str | None) -> str:
 TEMPLATE_GLOBALS = {"iban_text": iban_text, "format_identity_number": format_identity_number, "refund_account_text": refund_account_text, "refund_why": refund_why,
                     "payment_status": payment_status, "why_text": why_text,
                     "why_short": why_short, "format_reference": format_reference, "register_status": register_status,
+                    "category_words": category_words,
                     "entry_label": entry_label, "date_column": date_column,
                     "corrected_entry_text": corrected_entry_text,
                     "entry_words": entry_words,
