@@ -72,8 +72,8 @@ def audit_log():
 def outbox():
     to = request.args.get("to", "").strip().lower()
     stmt = select(OutboxMessage).order_by(OutboxMessage.id.desc()).limit(50)
-    if to:
-        stmt = stmt.where(OutboxMessage.to_address == to)
+    if to:  # part of the address is enough: people type their name, not their whole address
+        stmt = stmt.where(OutboxMessage.to_address.contains(to, autoescape=True))
     return render_template("dev/outbox.html", messages=db.session.scalars(stmt).all(), to=to)
 
 

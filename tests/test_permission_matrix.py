@@ -569,3 +569,20 @@ def test_outbox_exists_in_demo_only(app, client):
         assert client.get("/dev/outbox").status_code == 200
     finally:
         app.config["DEMO"] = False
+
+
+def test_the_demo_outbox_finds_mail_by_part_of_the_address(app, client):
+    """The filter was an exact match behind an e-mail field: typing a name did nothing, or found nothing."""
+    from app.models import OutboxMessage
+
+    for address in ("marie.dubois@example.be", "jan.peeters@example.be"):
+        _db.session.add(OutboxMessage(to_address=address, language="en", subject="Hello", body_text="Hello"))
+    _db.session.commit()
+    app.config["DEMO"] = True
+    try:
+        page = client.get("/dev/outbox?to=Dubois").get_data(as_text=True)
+        assert "marie.dubois@example.be" in page and "jan.peeters@example.be" not in page
+        assert 'type="search"' in page
+        assert "No messages." in client.get("/dev/outbox?to=%25").get_data(as_text=True)  # a wildcard is a character
+    finally:
+        app.config["DEMO"] = False
