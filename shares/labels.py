@@ -19,7 +19,8 @@ from shares.models import ApplicationStatus, DocumentKind, EntryKind, PaymentPur
 from shares.references import format_reference
 from shares.settings import setting
 
-# A member's category, in words (the audit log, a candidacy's page, the booklet).
+# A member's category: its letter with what it means (the staff's choice of category, the member's own page,
+# the audit log, a candidacy's page, the booklet).
 CATEGORY_WORDS = {"A": _l("Category A (users of the services)"), "B": _l("Category B (partners, staff, legal persons)")}
 
 STATUS_WORDS = {
@@ -118,10 +119,6 @@ def why_short(code: str | None) -> str:
 def member_number_and_name(member) -> str:
     """``no. 42, Marie Dubois``: how staff lists and the audit log name a member."""
     return _("no. %(number)s, %(name)s", number=member.number, name=member.name)
-
-
-# A category's letter with what it means: the staff's choice of category and the member's own page.
-CATEGORY_WORDS = {"A": _l("A: user of the services"), "B": _l("B: partner, staff or legal person")}
 
 
 def category_words(category) -> str:

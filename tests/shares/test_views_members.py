@@ -39,7 +39,7 @@ def test_my_shares_shows_holdings_history_and_standing(client, member_with_share
     assert page.status_code == 200
     html = page.get_data(as_text=True)
     assert "Shares held</dt><dd>2</dd>" in html
-    assert "Category</dt><dd>A: user of the services</dd>" in html  # a letter alone says nothing to a newcomer
+    assert "Category</dt><dd>Category A (users of the services)</dd>" in html  # a letter alone says nothing to a newcomer
     assert f"1 March {THIS_YEAR - 2}" in html and f"{THIS_YEAR - 2}-03-01" not in html
     assert "Subscription" in html and "Payment of capital" in html
     assert f"Your membership for {THIS_YEAR} is not renewed yet." in html
@@ -50,9 +50,9 @@ def test_my_shares_says_the_category_in_the_reader_s_language(client, member_wit
     member = member_with_shares(1, on=date(THIS_YEAR - 2, 3, 1))
     sign_in(client, member.account)
     client.post("/language", data={"language": "nl"})
-    assert "Categorie</dt><dd>A: gebruiker van de diensten</dd>" in client.get("/me/shares").get_data(as_text=True)
+    assert "Categorie</dt><dd>Categorie A (gebruikers van de diensten)</dd>" in client.get("/me/shares").get_data(as_text=True)
     client.post("/language", data={"language": "fr"})
-    assert re.search(r"Catégorie</dt><dd>A\s:\sutilisateur des services</dd>", client.get("/me/shares").get_data(as_text=True))
+    assert re.search(r"Catégorie</dt><dd>Catégorie A \(utilisateurs des services\)</dd>", client.get("/me/shares").get_data(as_text=True))
 
 
 def test_my_payments_show_an_epc_qr_code_for_what_is_open(client, member_with_shares):
