@@ -92,14 +92,17 @@ def import_from_call(item: AgendaItem, call_slug: str, actor=None) -> int:
         raise CandidaciesUnavailable()
     from candidates.services import ballot_choices  # type: ignore[import-not-found]
 
-    return import_candidates(item, ballot_choices(_call_by_slug(call_slug)), actor=actor)
+    call = _call_by_slug(call_slug)
+    if call.assembly_id is None:  # the call's ballot is this assembly's: its withdrawals are said on its results
+        call.assembly_id = item.assembly_id
+    return import_candidates(item, ballot_choices(call), actor=actor)
 
 
-def withdrawn_on_ballot(member_ids, until) -> dict[int, Any]:
+def withdrawn_on_ballot(member_ids, assembly_id: int) -> dict[int, Any]:
     """Of the candidates' memberships ``member_ids``, those who withdrew their candidacy once the vote had
     opened (they stay on the ballot), with the day: ``candidates.queries.withdrawn_on_ballot``."""
     if not available() or not member_ids:
         return {}
     from candidates.queries import withdrawn_on_ballot as withdrawn  # type: ignore[import-not-found]
 
-    return withdrawn(member_ids, until)
+    return withdrawn(member_ids, assembly_id)

@@ -210,7 +210,7 @@ def candidates_standing(assembly: Assembly) -> dict[int, Standing]:
     ids = {c.member_id for c in cands}
     exits = exits_in_force(ids)
     again = rejoined(exits)
-    withdrew = candidates_adapter.withdrawn_on_ballot(ids, brussels_day(assembly.starts_at))
+    withdrew = candidates_adapter.withdrawn_on_ballot(ids, assembly.id)
     lapsed = {m: h.lapsed_on for m, h in holdings(ids - set(exits), today()).items() if h.lapsed_on is not None}
     out = {}
     for c in cands:

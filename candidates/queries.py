@@ -68,14 +68,16 @@ def left_on_ballot(application: Application) -> date | None:
     return day
 
 
-def withdrawn_on_ballot(member_ids, until: date) -> dict[int, date]:
-    """Of ``member_ids``, those whose candidacy on the latest ballot fixed for a vote opening by ``until`` (a
-    board election's) was withdrawn once that vote had opened: they stay on the ballot, shown as withdrawn,
-    and cannot take a seat. With the day they withdrew (in Brussels)."""
+def withdrawn_on_ballot(member_ids, assembly_id: int) -> dict[int, date]:
+    """Of ``member_ids``, those whose candidacy on the ballot of a call for the general assembly
+    ``assembly_id`` (``Call.assembly_id``: set when the call is made for it, or when its ballot is imported
+    into its agenda) was withdrawn once that vote had opened: they stay on the ballot, shown as withdrawn,
+    and cannot take a seat. With the day they withdrew (in Brussels). A withdrawal from another
+    assembly's call says nothing of this one."""
     latest: dict[int, Application] = {}
     for application in db.session.scalars(select(Application).join(Call).where(
             Application.member_id.in_(list(member_ids)), Application.ballot_position.is_not(None),
-            Call.vote_opens_on <= until).order_by(Call.vote_opens_on, Application.id)):
+            Call.assembly_id == assembly_id).order_by(Call.vote_opens_on, Application.id)):
         latest[application.member_id] = application
     return {m: brussels_day(a.withdrawn_at) for m, a in latest.items()
             if a.withdrawn_after_vote and a.withdrawn_at is not None}

@@ -46,11 +46,11 @@ def _elected(world):
     return first, second, group["seat"].elected
 
 
-def _on_ballot(member, call_slug="board-ballot") -> Application:
-    """``member``'s accepted candidacy, on the fixed ballot of a call whose vote opened yesterday."""
+def _on_ballot(member, call_slug="board-ballot", assembly=None) -> Application:
+    """``member``'s accepted candidacy, on the fixed ballot of a call (for ``assembly``) whose vote opened yesterday."""
     call = Call(slug=call_slug, title_fr="Appel", title_nl="Oproep", title_en="Call", opens_on=today() - timedelta(days=30),
                 closes_on=today() - timedelta(days=5), vote_opens_on=today() - timedelta(days=1), seats_a=4, seats_b=2,
-                ballot_fixed_at=None)
+                ballot_fixed_at=None, assembly_id=assembly.id if assembly is not None else None)
     application = Application(call=call, member_id=member.id, status=ApplicationStatus.ACCEPTED,
                               published_name=member.name, category=Category.A, ballot_position=1, ballot_choice="a01")
     db.session.add(application)
@@ -68,7 +68,7 @@ def _results(client, world):
 
 def test_a_candidate_who_withdrew_once_the_vote_opened_is_said_unable_to_take_the_seat(client, world):
     withdrew, stays, elected_before = _elected(world)
-    application = _on_ballot(world.members[1])
+    application = _on_ballot(world.members[1], assembly=world.assembly)
     candidacy.withdraw_application(application, actor=world.members[1].account)
     db.session.commit()
     assert application.withdrawn_after_vote and application.ballot_choice == "a01"  # still on the ballot
@@ -91,16 +91,20 @@ def test_a_candidate_who_withdrew_once_the_vote_opened_is_said_unable_to_take_th
     assert "a retiré sa candidature le" in french
 
 
-def test_a_withdrawal_in_an_earlier_call_says_nothing_of_this_ballot(world):
-    """Only the latest ballot counts: a candidacy withdrawn a year before, then a new one accepted."""
+def test_a_withdrawal_in_another_call_says_nothing_of_this_ballot(world):
+    """Only this assembly's call counts: a candidacy withdrawn from an earlier year's call (linked to no
+    assembly, or to another), the candidate on this ballot by hand or through this assembly's call."""
     withdrew, _, _ = _elected(world)
     old = _on_ballot(world.members[1], call_slug="board-old")
     old.call.opens_on, old.call.closes_on = today() - timedelta(days=400), today() - timedelta(days=380)
     old.call.vote_opens_on = today() - timedelta(days=370)
     old.status, old.withdrawn_after_vote = ApplicationStatus.WITHDRAWN, True
     old.withdrawn_at = old.created_at
-    _on_ballot(world.members[1])
-    assert candidacies.withdrawn_on_ballot([world.members[1].id], today()) == {}
+    db.session.commit()
+    assert candidacies.withdrawn_on_ballot([world.members[1].id], world.assembly.id) == {}
+    assert withdrew.id not in queries.candidates_standing(world.assembly)
+    _on_ballot(world.members[1], assembly=world.assembly)
+    assert candidacies.withdrawn_on_ballot([world.members[1].id], world.assembly.id) == {}
     assert withdrew.id not in queries.candidates_standing(world.assembly)
 
 

@@ -88,6 +88,7 @@ def test_the_candidates_of_a_real_call_in_ballot_order_with_their_declared_gende
     assert [(c.category.value, c.name, c.gender.value) for c in item.candidates] == [
         ("A", "Bram Wouters", "man"), ("A", "Anne Claes", "woman"), ("B", "Cé Lopez", "other")]
     assert (item.seats_a, item.seats_b) == (2, 1)
+    assert call.assembly_id == assembly.id  # its withdrawals are said on this assembly's results
     # Imported twice, or entered again by hand, a person stays on the ballot once (a voter could mark them twice).
     assert candidates_adapter.import_from_call(item, call.slug) == 0 and len(item.candidates) == 3
     with pytest.raises(errors.CandidateTwice):
