@@ -181,11 +181,18 @@ def each(words: Callable[[Any, AuditEntry], str]) -> Callable[[Any, AuditEntry],
     return words_of
 
 
+def _reference(value: Any) -> bool:
+    """A value that can name a row: a short name or an id (``True`` is not one, though it equals 1)."""
+    return isinstance(value, (str, int)) and not isinstance(value, bool)
+
+
 def looked_up(lookup: Callable[[set], Mapping[Any, str]]) -> Callable[[Any, AuditEntry], str]:
     """Words for a field holding a reference to a row (an assembly's or an election's short name, an
     account's id): ``lookup(values)`` gives ``{value: words}`` for a set of values in one query. The audit
     log asks it once per page for all its entries' values (``look_up``); a value outside a page, alone."""
     def words(value: Any, entry: AuditEntry) -> str:
+        if not _reference(value):
+            return str(value)
         known = getattr(entry, "_looked_up", {}).get(words)
         if known is None:
             known = lookup({value})
@@ -202,7 +209,7 @@ def look_up(entries: list[AuditEntry]) -> None:
         for values in (entry.before or {}, entry.after or {}):
             for field, value in values.items():
                 words = _words_for(entry.object_type, field)
-                if hasattr(words, "lookup") and isinstance(value, (str, int)):
+                if hasattr(words, "lookup") and _reference(value):
                     wanted.setdefault(words, set()).add(value)
     page = {words: words.lookup(values) for words, values in wanted.items()}
     for entry in entries:

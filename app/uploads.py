@@ -147,8 +147,12 @@ def checked_upload(filename: str, data: bytes, allowed: tuple[str, ...] = tuple(
     """The file as we keep it, or ``BadFile`` (``EmptyFile``)/``FileTooLarge``."""
     if len(data) > MAX_BYTES:
         raise FileTooLarge()
-    filename = filename or ""
-    extension = filename.rsplit(".", 1)[-1].lower()[:12] if "." in filename else ""
+    # What the name ends in, as a reader sees it: a direction mark or a zero-width space in it would turn
+    # the refusal that quotes it around, or make ".pdf" not read as ".pdf".
+    from app.forms import blank  # app.forms builds on app.web, which builds on this module
+
+    seen = "".join(c for c in filename or "" if not blank(c))
+    extension = seen.rsplit(".", 1)[-1].lower()[:12] if "." in seen else ""
     if not data:
         raise EmptyFile(allowed, extension)
     if extension not in allowed:

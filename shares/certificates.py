@@ -23,7 +23,7 @@ from app.jobs import job_context
 from app.mail import attachment_renderer
 from app.web import euros, format_day
 from shares.models import CertificateIssue, Member
-from shares.register import holding
+from shares.register import Holding, holding
 from shares.standing import register_facts
 
 _TOKEN = re.compile(r"[A-Za-z0-9_-]{20,64}")  # certificates issued before 29 November 2026 may hold - and _
@@ -101,11 +101,12 @@ def statements(certificate: CertificateIssue) -> list[tuple[str, str]]:
     return lines + [(_("Valid for"), str(certificate.year)), (_("Issued on"), format_day(certificate.issued_on, "long"))]
 
 
-def left_on(certificate: CertificateIssue) -> date | None:
-    """The day the certified member left the cooperative (resigned or was excluded), if they have:
-    the public check says it beside what was certified, for whoever relies on the certificate."""
+def holding_now(certificate: CertificateIssue) -> Holding | None:
+    """The certified member's holding today: the public check says, beside what was certified, for whoever
+    relies on the certificate, that they left since, or that paid-up capital was taken back since (a payment
+    the bank returned, a correction)."""
     member = db.session.get(Member, certificate.member_id)
-    return holding(member).left_on if member is not None else None
+    return holding(member) if member is not None else None
 
 
 def read_token(token: str) -> CertificateIssue | None:

@@ -159,7 +159,7 @@ def verify_certificate(token: str):
     if certificate is None:
         return render_template("shares/me/certificate_verify.html", certificate=None), 404
     return render_template("shares/me/certificate_verify.html", certificate=certificate,
-                           lines=certificates.statements(certificate), left_on=certificates.left_on(certificate))
+                           lines=certificates.statements(certificate), now=certificates.holding_now(certificate))
 
 
 # ------------------------------------------------------------------------------------------------

@@ -10,6 +10,7 @@ from datetime import date, datetime, timezone
 import pytest
 
 from app.models import AuditEntry
+from tests.factories import make_account
 from assemblies.models import AgendaItem, Assembly, ItemKind
 from voting.models import Election, Trustee
 
@@ -197,3 +198,15 @@ def test_an_account_id_of_another_type_is_shown_as_written(client, login_as, db,
     login_as("staff")
     page = client.get("/staff/audit")
     assert page.status_code == 200
+
+
+def test_true_in_an_account_field_names_nobody_and_hides_no_account(client, login_as, db):
+    """``True == 1`` in Python: the page's one look-up per kind must not take one for the other."""
+    first = make_account(email="one@example.be")
+    for approved_by in (True, first.id, True):
+        db.session.add(AuditEntry(action="working_groups.minutes.approve", object_type="wg_minutes", object_id="1",
+                                  after={"approved_by": approved_by}))
+    db.session.commit()
+    login_as("staff")
+    text = " ".join(_changes(client.get("/staff/audit").text).split())
+    assert text.count("Approved by: one@example.be") == 1 and text.count("Approved by: True") == 2, text

@@ -60,3 +60,11 @@ def test_a_file_too_large_says_the_limit_in_megabytes(data_app):
 def test_a_hostile_name_is_said_as_text(data_app):
     said = refusal(data_app, "en", "x.<script>alert(1)</script>", PDF)
     assert "its name ends in ." in said  # the page escapes it, as every value
+
+
+def test_a_name_with_invisible_characters_is_read_as_it_shows(data_app):
+    """A direction mark in the name would turn the refusal that quotes it around; a zero-width space after
+    ".pdf" would make a genuine PDF read as another kind: the name is read as a reader sees it."""
+    said = refusal(data_app, "en", "statuts.do\u202ecx", b"PK\x03\x04word")
+    assert "\u202e" not in said and "it is a Word document (.docx)" in said
+    assert uploads.checked_upload("statuts.pdf\u200b", PDF).filename == "statuts.pdf"

@@ -314,6 +314,13 @@ def test_payment_mode_the_return_of_the_admitting_payment_keeps_the_member_and_a
     assert _figures(member) == (1, 3000, 0) and _refund_list() == []
     assert (request.status, request.due_cents) == (PaymentStatus.OPEN, 3000)
     assert NO_PAID_SHARE in standing_reasons(member, today())
+    # The certificate the admission mailed still checks as genuine, and says the payment was taken back since.
+    from shares.models import CertificateIssue
+
+    issued = db.session.scalar(select(CertificateIssue).where(CertificateIssue.member_id == member.id))
+    check = _text(client.get(f"/certificates/{issued.token}"))
+    assert ("Since then, a payment was taken back or corrected: the register shows 0.00 € paid up of 30.00 €."
+            in check)
     # Paid again: the shares are paid up, nobody is admitted twice nor welcomed twice.
     _pay(request, 3000, day=today(), ref="S2")
     db.session.expire_all()
