@@ -157,6 +157,14 @@ def corrected_entry_text(correction, numbered: bool = False) -> str:
     return _("Corrects the entry of %(day)s: %(entry)s.", day=format_day(entry.effective_on), entry=words)
 
 
+def entry_amount(entry) -> int:
+    """The register's Amount column: the money that moved with the entry; for a correction that moves
+    paid-up capital only (a payment the bank returned, say), that capital, so that the column adds up."""
+    if entry.kind is EntryKind.CORRECTION and not entry.amount_cents:
+        return entry.paid_cents
+    return entry.amount_cents
+
+
 def entry_words(kind: EntryKind) -> str:
     return str(ENTRY_WORDS.get(kind, kind.value))
 
@@ -408,7 +416,7 @@ TEMPLATE_GLOBALS = {"iban_text": iban_text, "format_identity_number": format_ide
                     "category_words": category_words,
                     "entry_label": entry_label, "date_column": date_column,
                     "corrected_entry_text": corrected_entry_text,
-                    "entry_words": entry_words,
+                    "entry_words": entry_words, "entry_amount": entry_amount,
                     "application_status": application_status, "dates_text": dates_text,
                     "dated_pattern": dated_pattern, "document_name": document_name, "coop_iban_text": coop_iban_text,
                     "statement_problem": statement_problem, "statement_report": statement_report,

@@ -314,6 +314,9 @@ def test_payment_mode_the_return_of_the_admitting_payment_keeps_the_member_and_a
     assert _figures(member) == (1, 3000, 0) and _refund_list() == []
     assert (request.status, request.due_cents) == (PaymentStatus.OPEN, 3000)
     assert NO_PAID_SHARE in standing_reasons(member, today())
+    # The register's Amount column adds up: the correction shows the 30.00 € it took out (staff's page).
+    entries = _text(client.get(f"/staff/members/{member.id}"))
+    assert re.search(r"Correction [^€]*?[-\u2212]30\.00\xa0€", entries.replace(" €", "\xa0€")), entries
     # The certificate the admission mailed still checks as genuine, and says the payment was taken back since.
     from shares.models import CertificateIssue
 
