@@ -7,6 +7,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from app.authz import permission_required
+from app.clock import brussels_day
 from app.errors import DomainError, error_message
 from app.forms import say_refusal, typed_back
 from app.i18n import colon
@@ -21,7 +22,8 @@ from assemblies.views import _lang, bp
 def _document(assembly, minutes) -> dict:
     """What the minutes show besides the secretary's text: the record's facts."""
     turnout = queries.turnout(assembly)
-    results = queries.results(assembly) or []
+    # Signed minutes do not change after: who could take a seat is said as it stood on the signing day.
+    results = queries.results(assembly, brussels_day(minutes.signed_at) if minutes.signed else None) or []
     quorum = rules.quorum_needed(turnout.electorate["total"], assembly.quorum_percent)
     return dict(assembly=assembly, minutes=minutes, lang=_lang(), turnout=turnout, charts={},
                 rows={row["item"].id: row for row in results}, quorum=quorum,

@@ -198,20 +198,22 @@ class Standing:
         return self.reason == "rejoined"
 
 
-def candidates_standing(assembly: Assembly) -> dict[int, Standing]:
+def candidates_standing(assembly: Assembly, on: date | None = None) -> dict[int, Standing]:
     """The board candidates (by candidate id) who cannot take a seat, or who left and came back: once the
-    vote has opened the ballot does not change, so they stay on it, and the pages say why, judged today
-    by the person's current membership. A few queries, whatever the number of candidates."""
+    vote has opened the ballot does not change, so they stay on it, and the pages say why, judged on ``on``
+    (today; signed minutes: the day they were signed, so that they do not change after) by the person's
+    membership then. A few queries, whatever the number of candidates."""
+    on = on or today()
     from assemblies import candidates_adapter
     from shares.register import exits_in_force, holdings, rejoined
 
     cands = [c for item in assembly.items if item.kind is ItemKind.BOARD for c in item.candidates
              if c.member_id is not None]
     ids = {c.member_id for c in cands}
-    exits = exits_in_force(ids)
-    again = rejoined(exits)
-    withdrew = candidates_adapter.withdrawn_on_ballot(ids, assembly.id)
-    lapsed = {m: h.lapsed_on for m, h in holdings(ids - set(exits), today()).items() if h.lapsed_on is not None}
+    exits = exits_in_force(ids, on)
+    again = rejoined(exits, on)
+    withdrew = {m: day for m, day in candidates_adapter.withdrawn_on_ballot(ids, assembly.id).items() if day <= on}
+    lapsed = {m: h.lapsed_on for m, h in holdings(ids - set(exits), on).items() if h.lapsed_on is not None}
     out = {}
     for c in cands:
         m = c.member_id
@@ -226,9 +228,10 @@ def candidates_standing(assembly: Assembly) -> dict[int, Standing]:
     return out
 
 
-def results(assembly: Assembly) -> list[dict[str, Any]] | None:
+def results(assembly: Assembly, standing_on: date | None = None) -> list[dict[str, Any]] | None:
     """Per voting agenda item, the outcome under the assembly's rules (None before the result), and
-    ``closed_early``: when the chair closed its vote before the general close, if they did."""
+    ``closed_early``: when the chair closed its vote before the general close, if they did. The board
+    candidates' standing is judged on ``standing_on`` (today)."""
     el = election(assembly)
     if el is None:
         return None
@@ -279,7 +282,7 @@ def results(assembly: Assembly) -> list[dict[str, Any]] | None:
             taking_part, entitled = at_close[close["seq"]].participants, at_close[close["seq"]].electorate["total"]
         return max(taking_part, ballots_for(item.contest_id)), entitled
 
-    standing = candidates_standing(assembly)
+    standing = candidates_standing(assembly, standing_on)
     out = []
     for item in assembly.items:
         if item.kind is ItemKind.RESOLUTION:

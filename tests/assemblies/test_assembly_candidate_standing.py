@@ -166,3 +166,31 @@ def test_an_applicant_not_admitted_yet_has_not_come_back(world):
     standing = queries.candidates_standing(world.assembly)[came_back.id]
     assert standing.reason == "left" and not standing.seated
     assert register.rejoined([person.id]) == {}
+
+
+def test_signed_minutes_say_who_can_take_a_seat_as_it_stood_when_they_were_signed(client, world):
+    """Signed minutes do not change after: a lapse recorded after the signing shows on the results, not in them."""
+    from sqlalchemy import select
+
+    from app.clock import utcnow
+    from assemblies import minutes as minutes_service
+    from assemblies.models import AssemblyMinutes
+
+    lapsed, _, _ = _elected(world)
+    world.assembly.starts_at = utcnow() - timedelta(hours=1)  # the meeting was held
+    db.session.commit()
+    sign_in(client, world.secretary)
+    assert client.post(f"/assemblies/{world.assembly.slug}/minutes/begin").status_code == 302
+    minutes = db.session.scalar(select(AssemblyMinutes))
+    minutes_service.save_and_sign_minutes(minutes, version=minutes.version, chair="Anne", secretary="Bruno",
+                                          tellers="", opening="", closing="", notes={})
+    minutes.signed_at = utcnow() - timedelta(days=1)
+    fee = create_payment_request(world.members[1], PaymentPurpose.RENEWAL, 2500, year=today().year)
+    db.session.flush()
+    register.lapse(world.members[1], fee, on=today())
+    db.session.commit()
+
+    said = f"The membership of {lapsed.name} lapsed on"
+    signed = _text(client.get(f"/assemblies/{world.assembly.slug}/minutes").get_data(as_text=True))
+    assert lapsed.name in signed and said not in signed
+    assert said in _results(client, world)[0]
