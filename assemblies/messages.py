@@ -327,14 +327,19 @@ def proxy_given_words(member, election) -> str | None:
              name=proxy.holder.name)
 
 
-def proxy_withdrawn_words(member, election, giver_id: int) -> str | None:
-    """Why the link ``member`` received for the proxy of the member ``giver_id`` no longer votes, when
-    that member withdrew it (on their page, or at the door) (voting.texts.why_held_revoked)."""
+def proxy_withdrawn_words(member, election, giver_id: int, revoked_at) -> str | None:
+    """Why the link ``member`` received for the proxy of the member ``giver_id``, revoked at ``revoked_at``,
+    no longer votes, when that member withdrew it (on their page, or at the door) or ``member`` declined it
+    (voting.texts.why_held_revoked)."""
     if not election.assembly_id:
         return None
-    proxy = db.session.scalar(select(Proxy).where(
+    ended = list(db.session.scalars(select(Proxy).where(
         Proxy.assembly_id == election.assembly_id, Proxy.giver_id == giver_id, Proxy.holder_id == member.id,
-        Proxy.ended_at.is_not(None)).order_by(Proxy.ended_at.desc(), Proxy.id.desc()).limit(1))
+        Proxy.ended_at.is_not(None)).order_by(Proxy.ended_at.desc(), Proxy.id.desc())))
+    # The proxy this link was issued for: the one that ended when the link was revoked (the same
+    # transaction), not a later one between the same two members.
+    proxy = min(ended, key=lambda p: abs(p.ended_at - revoked_at)) if ended and revoked_at else \
+        (ended[0] if ended else None)
     if proxy is None or standing_proxy(db.session.get(Assembly, election.assembly_id), giver_id) is not None:
         return None  # none ended, or the giver gave a proxy again since: the link was replaced
     declined = db.session.scalar(select(AuditEntry.id).where(

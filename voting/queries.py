@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 
 from flask import abort
 from sqlalchemy import bindparam, func, select
@@ -245,6 +246,12 @@ def credential_owner(election: Election, public: str) -> int | None:
     """The id of the member a credential of this election was delivered to (None: not known)."""
     return db.session.scalar(select(Credential.member_id).where(Credential.election_id == election.id,
                                                                 Credential.public == public))
+
+
+def credential_revoked_at(election: Election, public: str) -> datetime | None:
+    """When a credential of this election was revoked (None: it was not, or is not known)."""
+    return db.session.scalar(select(Credential.revoked_at).where(Credential.election_id == election.id,
+                                                                 Credential.public == public))
 
 
 def proxy_giver_name(election: Election, public: str, member_id: int) -> str | None:

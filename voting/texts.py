@@ -43,10 +43,11 @@ def register_held_revoked_explanation(explain) -> None:
         HELD_REVOKED_EXPLANATIONS.append(explain)
 
 
-def why_held_revoked(member: Any, election: Any, owner_id: int) -> str | None:
-    """Why another member's credential in ``member``'s hands no longer votes, if a module knows."""
+def why_held_revoked(member: Any, election: Any, owner_id: int, revoked_at: Any) -> str | None:
+    """Why another member's credential in ``member``'s hands, revoked at ``revoked_at``, no longer votes, if a
+    module knows."""
     for explain in HELD_REVOKED_EXPLANATIONS:
-        words = explain(member, election, owner_id)
+        words = explain(member, election, owner_id, revoked_at)
         if words:
             return words
     return None

@@ -254,7 +254,7 @@ def credential_use(slug: str, public: str):
         elif owner == member.id:
             words = texts.why_revoked(member, election, queries.has_live_credential(election, member.id))
         else:
-            words = texts.why_held_revoked(member, election, owner)
+            words = texts.why_held_revoked(member, election, owner, queries.credential_revoked_at(election, public))
         response = _json_error(exc, words)
         if isinstance(exc, errors.UnknownCredential):  # no such resource (a cast with it is refused: 403)
             response.status_code = 404

@@ -77,3 +77,27 @@ def test_a_holder_opening_a_withdrawn_proxys_link_is_told_who_withdrew_it_and_wh
     sign_in(stranger, world.members[4].account)
     assert stranger.get(f"/voting/ga-test/credentials/{proxied}").get_json()["message"] == \
         "This voting credential has been revoked."
+
+
+def test_a_declined_proxys_link_stays_declined_after_a_later_proxy_of_the_same_giver_is_withdrawn(
+        client, world, outbox):
+    """Two proxies between the same members: the first declined by the holder, the second withdrawn by the
+    giver. Each link is told what ended its own proxy."""
+    services.convene(world.assembly)
+    services.open_vote(world.assembly)
+    giver, holder = world.members[0], world.members[1]
+    services.give_proxy(world.assembly, giver, holder)
+    db.session.commit()
+    first = _public(outbox(holder.email)[-1])
+    services.decline_proxy(world.assembly, holder, services.standing_proxy(world.assembly, giver.id).id)
+    db.session.commit()
+    services.give_proxy(world.assembly, giver, holder)
+    db.session.commit()
+    second = _public(outbox(holder.email)[-1])
+    services.end_proxy(world.assembly, giver)
+    db.session.commit()
+    sign_in(client, holder.account)
+    assert client.get(f"/voting/ga-test/credentials/{first}").get_json()["message"].startswith(
+        f"You declined the proxy of {giver.name} on ")
+    assert client.get(f"/voting/ga-test/credentials/{second}").get_json()["message"].startswith(
+        f"{giver.name}, who gave you their proxy, withdrew it on ")
