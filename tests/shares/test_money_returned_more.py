@@ -280,13 +280,13 @@ def test_the_refusal_of_a_divided_payment_says_what_to_do_and_leads_there(client
             "them): 60.00 € are in the register and 10.00 € on the refund list or waiting for a decision.") in said
     assert "A return cannot follow them automatically: nothing is changed. Set this return aside with a reason" in said
     assert "then mark it as paid back on the refund list." in said
-    assert f'href="/staff/members/{member.id}#action-correct"' in page
+    assert f'href="/staff/members/{member.id}?open=correct#action-correct"' in page
     assert f"Correct the payments on the register page of {member.name}" in said
     assert 'href="/staff/payments/refunds"' in page and 'href="/staff/payments/queue#kept"' in page
     assert '<details class="action" open>' in page  # "Another request, or set aside", open
     db.session.expire_all()
     assert tx.in_queue and _figures(member) == (2, 6000, 6000) and _refund_list() == [("overpayment", 1000)]
     # The links answer, and the member's page offers the correction they lead to.
-    member_page = client.get(f"/staff/members/{member.id}")
-    assert member_page.status_code == 200 and 'id="action-correct"' in member_page.get_data(as_text=True)
+    member_page = client.get(f"/staff/members/{member.id}?open=correct")
+    assert member_page.status_code == 200 and 'id="action-correct" open>' in member_page.get_data(as_text=True)
     assert client.get("/staff/payments/refunds").status_code == 200
