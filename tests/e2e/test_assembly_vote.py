@@ -228,6 +228,10 @@ def test_a_scanned_link_checks_in_without_its_secret_and_another_assemblys_is_na
     sign_in(page, live_server, w.officer)
     page.goto(live_server.path("/assemblies/ga-e2e/checkin"))
     field = page.get_by_label("Scan the convocation's QR code, or type the member number or the code")
+    # Before the script has loaded (a page just opened), the form would leave as typed: the server reads
+    # every form, but only the script keeps the secret on the device.
+    ready = page.locator("#checkin-form[data-ready='true']")
+    expect(ready).to_be_attached()
     # A USB scanner "types" the link of another assembly's convocation (its address and its election's
     # fingerprint differ): named as such, not as an unknown code.
     fingerprint = link.rsplit(":", 1)[1]
@@ -235,6 +239,7 @@ def test_a_scanned_link_checks_in_without_its_secret_and_another_assemblys_is_na
     page.keyboard.press("Enter")
     expect(page.locator("main")).to_contain_text("This code comes from the convocation to another assembly")
     expect(field).to_be_focused()
+    expect(ready).to_be_attached()  # the page was sent again: its script too
     page.keyboard.type(link)
     page.keyboard.press("Enter")
     expect(page.locator("main")).to_contain_text(f"{member.name} is checked in.")
