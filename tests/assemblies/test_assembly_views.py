@@ -16,6 +16,7 @@ from app.models import AuditEntry
 from assemblies import queries, services
 from assemblies.demo import cast_for, tally
 from assemblies.models import Assembly, CheckIn, Elector, ItemKind, Proxy, ProxySource
+from tests.assemblies.test_assembly_services import credential_in
 from tests.assemblies.world import build_world, meeting_day
 from tests.factories import csv_rows, sign_in
 from voting import services as voting
@@ -421,7 +422,7 @@ def test_the_ballot_page_learns_in_whose_name_a_credential_votes_before_the_vote
     db.session.commit()
 
     def public(mail):
-        return credential_public(re.search(r"/vote#([1-9A-Za-z-]+):", mail.body_text).group(1))
+        return credential_public(credential_in(mail))
 
     holders = outbox(holder.email)
     own, proxied = public(holders[0]), public(holders[-1])

@@ -10,13 +10,14 @@ from app.extensions import db
 from app.web import format_moment
 from assemblies import services
 from assemblies.models import Proxy
+from tests.assemblies.test_assembly_services import credential_in
 from tests.assemblies.test_assembly_views import post
 from tests.factories import sign_in
 from voting.crypto.credential import credential_public
 
 
 def _public(mail) -> str:
-    return credential_public(re.search(r"/vote#([1-9A-Za-z-]+):", mail.body_text).group(1))
+    return credential_public(credential_in(mail))
 
 
 def test_a_proxy_confirmed_in_a_second_tab_is_refused_at_the_top_of_the_page(client, world):
