@@ -3,8 +3,10 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Callable, Mapping
 from datetime import date, datetime, time
 from decimal import Decimal
+from typing import Any
 
 from flask import abort, g, has_request_context, request
 from flask_babel import format_number, lazy_gettext as _l
@@ -92,6 +94,12 @@ def one_line(text: str) -> str:
     """A name or a title as it is kept and compared: its spaces (every kind, a tab, a line break) one
     space each, none around it; "Jan   PEETERS" and " Jan Peeters " name one person."""
     return " ".join(text.split())
+
+
+def differing(saved: Mapping[str, Any], typed: Mapping[str, Any], as_kept: Callable[[str, Any], Any]) -> list[str]:
+    """The names in ``typed`` whose value, as it would be kept (``as_kept(name, value)``), is not the one
+    ``saved`` holds: where a form's text differs from what stands, in ``typed``'s order."""
+    return [name for name, value in typed.items() if as_kept(name, value) != saved[name]]
 
 
 class Written(InputRequired):

@@ -17,7 +17,7 @@ from sqlalchemy.exc import IntegrityError
 
 from app import audit
 from app.clock import utcnow
-from app.forms import blank, one_line
+from app.forms import blank, differing, one_line
 from app.extensions import db
 from app.models import Account
 from app.uow import savepoint
@@ -130,10 +130,10 @@ def differences(minutes: AssemblyMinutes, *, chair: str, secretary: str, tellers
     """Where the saved text differs from the text given: field name (``note_<item id>`` for a note) -> the
     saved text."""
     text = {"chair": chair, "secretary": secretary, "tellers": tellers, "opening": opening, "closing": closing}
-    saved = {name: getattr(minutes, name) for name, value in text.items() if getattr(minutes, name) != _as_kept(name, value)}
-    saved.update({f"note_{item_id}": minutes.note(item_id) for item_id, note in notes.items()
-                  if minutes.note(item_id) != note.strip()})
-    return saved
+    typed = text | {f"note_{item_id}": note for item_id, note in notes.items()}
+    saved = {name: getattr(minutes, name) for name in text} | {
+        f"note_{item_id}": minutes.note(item_id) for item_id in notes}
+    return {name: saved[name] for name in differing(saved, typed, _as_kept)}
 
 
 def save_and_sign_minutes(minutes: AssemblyMinutes, *, version: int, chair: str, secretary: str, tellers: str,

@@ -17,7 +17,7 @@ from sqlalchemy import select
 from app import audit
 from app.clock import today, utcnow
 from app.extensions import db
-from app.forms import JOINERS
+from app.forms import JOINERS, differing
 from app.jobs import job_context, public_url
 from app.mail import queue_mail
 from app.models import Account, AccountRole, OutboxMessage, Role
@@ -47,8 +47,9 @@ SKILLS = ("governance", "finance", "law", "human_resources", "it", "communicatio
           "culture", "training", "sustainability")
 LIMITS = {"published_name": 120, "representative_name": 120, "biography": 1500, "motivation": 3000,
           "vision": 3000, "skills_other": 300}
+BOXES = ("no_conflict", "consent_publication")  # ticked, not typed
 CONTENT_FIELDS = ("language", "published_name", "representative_name", "biography", "motivation", "skills",
-                  "skills_other", "vision", "gender", "no_conflict", "consent_publication")
+                  "skills_other", "vision", "gender", *BOXES)
 
 
 def check_eligibility(call: Call, *, category: Category | None, standing_reasons: Iterable[str],
@@ -301,7 +302,7 @@ def _clean_fields(fields: Mapping[str, Any], legal: bool) -> dict[str, Any]:
     if "gender" in fields:
         value = fields["gender"] or None
         out["gender"] = Gender(value) if value in {g.value for g in Gender} else None
-    for flag in ("no_conflict", "consent_publication"):
+    for flag in BOXES:
         if flag in fields:
             out[flag] = bool(fields[flag])
     return out
@@ -356,6 +357,24 @@ def save_application(call: Call, member: Member, fields: Mapping[str, Any], *, p
     return application
 
 
+def unsaved_fields(application: Application, fields: Mapping[str, Any]) -> list[str]:
+    """The fields whose text in ``fields`` (the form as typed) differs from ``application`` as it is saved
+    (by another window, meanwhile), in the form's order: what a save refused as stale gives back. The
+    boxes ticked are no typing."""
+    typed = {name: fields[name] for name in CONTENT_FIELDS if name not in BOXES}
+    saved = {name: _plain(getattr(application, name)) for name in typed}
+    return differing(saved, typed, lambda name, value: _plain(value))
+
+
+def _plain(value: Any) -> Any:
+    """A field's value as compared: a choice of several in any order, a choice by its code, a text
+    without its surrounding blanks or Windows line ends (nothing is an empty text)."""
+    if isinstance(value, (list, tuple)):
+        return sorted(value)
+    value = getattr(value, "value", value)
+    return (value or "").replace("\r\n", "\n").strip() if isinstance(value, str) or value is None else value
+
+
 def _register_category(member: Member, on: date) -> Category | None:
     facts = standing.register_facts(on, [member.id]).get(member.id)
     return facts.category if facts is not None else member.category
@@ -371,7 +390,7 @@ def missing_fields(application: Application) -> list[str]:
         missing.append("photo")
     if not application.skills and not application.skills_other.strip():
         missing.append("skills")
-    for flag in ("no_conflict", "consent_publication"):
+    for flag in BOXES:
         if not getattr(application, flag):
             missing.append(flag)
     return missing

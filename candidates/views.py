@@ -159,22 +159,6 @@ def _expected_version(form: ApplicationForm) -> int | None:
     return int(form.version.data) if form.version.data else 0
 
 
-# The fields a page that saved nothing gives back, in the form's order (the boxes ticked are no typing).
-GIVEN_BACK = ("language", "published_name", "representative_name", "biography", "motivation", "skills",
-              "skills_other", "vision", "gender")
-
-
-def _unsaved(form: ApplicationForm, application) -> list[str]:
-    """The fields whose text in ``form`` differs from ``application`` as it was saved (elsewhere)."""
-    def plain(value):
-        if isinstance(value, (list, tuple)):
-            return sorted(value)
-        value = getattr(value, "value", value)
-        return (value or "").replace("\r\n", "\n").strip() if isinstance(value, str) or value is None else value
-    typed = _form_fields(form)
-    return [name for name in GIVEN_BACK if plain(typed[name]) != plain(getattr(application, name))]
-
-
 def _expired_session_post(slug: str):
     """A form posted after the session expired. Nothing is written for a visitor: the answer is the
     form again, holding what was typed (and the browser keeps a copy, static/js/candidates/draft.js),
@@ -249,7 +233,7 @@ def _application(slug: str, submit: bool):
         given_back = None
         if isinstance(exc, errors.StaleApplication) and application is not None:
             # The newest version in the form, never this page's text over another window's work: that text given back.
-            given_back = typed_back(form, only=_unsaved(form, application))
+            given_back = typed_back(form, only=services.unsaved_fields(application, _form_fields(form)))
             form = ApplicationForm(formdata=None)
             _prefill(form, application, member)
         return _form_page(call, member, form, application, exc.status, problem=error_message(exc),
@@ -322,7 +306,7 @@ def autosave(slug: str):
         # This page stops saving (static/js/candidates/autosave.js) and keeps the version it was based on.
         newest = services.application_for(call, member)
         return _autosave_status(call, status=exc.status, stale=True,
-                                given_back=typed_back(form, only=_unsaved(form, newest)))
+                                given_back=typed_back(form, only=services.unsaved_fields(newest, _form_fields(form))))
     except DomainError as exc:
         return _autosave_status(call, application=services.application_for(call, member), status=exc.status,
                                 problem=error_message(exc))
