@@ -923,12 +923,9 @@ class AppliedPayment:
     shortfall: Surplus | None = None  # a bank payment short of what the request asked: staff decide
 
 
-_NOT_LOOKED_UP = object()  # record_payment's exit_day when its caller did not look the exit up
-
-
 def record_payment(request: PaymentRequest, amount_cents: int, *, on: date, transaction: BankTransaction | None = None,
                    actor: Account | None = None, reason: str = "", from_surplus: Surplus | None = None,
-                   notify: bool = True, exit_day=_NOT_LOOKED_UP) -> AppliedPayment:
+                   notify: bool = True, exit_checked: bool = False) -> AppliedPayment:
     """Record ``amount_cents`` received for ``request``: the payment entry in the register for what was due,
     the request's paid amount, and a Surplus for anything beyond (kept until staff decide), all in this
     transaction; then the ``payment_matched`` signal (``notify=False``: no mail to the member, for the
@@ -939,13 +936,12 @@ def record_payment(request: PaymentRequest, amount_cents: int, *, on: date, tran
 
     ``paid_cents`` moves by one conditional UPDATE on the value read, so two payments of the same
     request at once cannot both count: the second gets PaymentConflict. Paid-up capital grows by what
-    the request still owed for shares; a renewal fee pays no capital. ``exit_day``: the member's
-    ``left_on``, when the caller looked it up already."""
+    the request still owed for shares; a renewal fee pays no capital. ``exit_checked``: the caller has
+    refused money paid after the member's exit already (``check_received_on``), so the exit is not
+    looked up a second time."""
     if not isinstance(amount_cents, int) or amount_cents <= 0:
         raise NotACredit()
-    if from_surplus is None and exit_day is _NOT_LOOKED_UP:
-        exit_day = left_on(request.member_id)
-    if from_surplus is None and paid_after_exit(request, on, exit_day):
+    if from_surplus is None and not exit_checked and paid_after_exit(request, on, left_on(request.member_id)):
         # The member left: the money buys nothing and pays no membership; it goes back to the payer.
         from shares.surplus import refund_after_exit  # shares.surplus builds on this module
 
@@ -1039,30 +1035,28 @@ def record_payment_received(request: PaymentRequest, amount_cents: int, *, on: d
     how = (how or "").strip()
     if not how:
         raise ReasonRequired()
-    exit_day = check_received_on(request, on)
+    check_received_on(request, on)
     if request.status is PaymentStatus.CANCELLED:
         raise RequestNotPayable()
     if request.paid_cents != seen_paid_cents:
         raise PaymentRecordedMeanwhile()
     if not request.due_cents:
         raise RequestPaidInFull()
-    return record_payment(request, amount_cents, on=on, actor=actor, reason=how, exit_day=exit_day)
+    return record_payment(request, amount_cents, on=on, actor=actor, reason=how, exit_checked=True)
 
 
-def check_received_on(request: PaymentRequest, on: date) -> date | None:
+def check_received_on(request: PaymentRequest, on: date) -> None:
     """Money received outside the bank is dated neither in the future nor before its request could be paid
     (``payable_from``: shares paid up no sooner than subscribed), as a bank transfer is matched; received
     once the member had left (``paid_after_exit``, the rule of a bank payment), it is handed back, not
-    recorded (``MemberLeftMoney``). Gives the member's exit day (``left_on``), looked up once."""
+    recorded (``MemberLeftMoney``)."""
     if on > today():
         raise FutureDate()
     first_day = payable_from(request)
     if on < first_day:
         raise ReceivedBeforeAsked(on, first_day)
-    exit_day = left_on(request.member_id)
-    if paid_after_exit(request, on, exit_day):
+    if paid_after_exit(request, on, left_on(request.member_id)):
         raise MemberLeftMoney()
-    return exit_day
 
 
 def cancel_unpaid_request(request: PaymentRequest, *, reason: str, actor: Account | None = None,
