@@ -289,3 +289,18 @@ def test_free_texts_keep_the_joiners_and_lose_the_invisible_rest(open_call, stan
                                                            "motivation": "Pour\u200b la \u202ecoop\u0007"})
     assert application.biography == biography
     assert application.motivation == "Pour la coop"
+
+
+def test_the_fields_not_saved_are_those_whose_text_differs_in_the_forms_order(open_call, standing_member):
+    """What a save refused as stale gives back (services.unsaved_fields): only the fields whose text differs
+    from the saved application; blanks around a text, Windows line ends, the order of the skills ticked, a
+    choice given by its code or left empty, and the boxes ticked are no difference."""
+    call = open_call()
+    member = standing_member()
+    application = services.save_application(call, member, full_fields(representative_name="", skills_other="",
+                                                                      biography="Ligne 1\nLigne 2"))
+    same = full_fields(representative_name=None, skills_other=None, biography="  Ligne 1\r\nLigne 2 ",
+                       skills=["it", "finance"], no_conflict=False, consent_publication=False)
+    assert services.unsaved_fields(application, same) == []
+    typed = same | {"vision": "Une autre vision", "language": "nl", "gender": "", "skills": ["it"]}
+    assert services.unsaved_fields(application, typed) == ["language", "skills", "vision", "gender"]
