@@ -77,7 +77,7 @@ def vote_items(assembly: Assembly) -> list[dict[str, Any]]:
     if el is None:
         return []
     closes = voting.item_closes(el)
-    held, opened = voting.contest_windows(el)
+    held, opened = voting.holds(el)
     final = voting.close_event(el) if el.state not in (ElectionState.SETUP, ElectionState.KEYGEN,
                                                        ElectionState.OPEN) else None
     out = []

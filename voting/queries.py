@@ -12,7 +12,7 @@ from app.extensions import db
 from app.models import Account
 from shares.models import Member
 from voting.models import BoardEvent, CastBallot, Credential, Election, ElectionState, Trustee
-from voting.record import Window, ballot_standing, contest_window
+from voting.record import WINDOW_EVENTS, AgendaWindows, Window, ballot_standing
 
 PAGE_SIZE = 50
 
@@ -149,23 +149,14 @@ class TrackerStanding:
     kept_for: tuple[str, ...]
 
 
-_WINDOW_EVENTS = ("open", "item_hold", "item_open", "item_close")
-
-
 def contest_windows(election: Election) -> dict[str, Window]:
     """Every contest's window, in definition order, from the few events that make them (one
     indexed query, whatever the number of ballots)."""
-    open_seq, held, opened, closed = None, set(), {}, {}
+    agenda = AgendaWindows()
     for etype, seq, data in db.session.execute(select(BoardEvent.type, BoardEvent.seq, BoardEvent.data).where(
-            BoardEvent.election_id == election.id, BoardEvent.type.in_(_WINDOW_EVENTS))):
-        if etype == "open":
-            open_seq = seq
-        elif etype == "item_hold":
-            held = set(data["contests"])
-        else:
-            (opened if etype == "item_open" else closed).update(dict.fromkeys(data["contests"], seq))
-    return {c["id"]: contest_window(open_seq, c["id"] in held, opened.get(c["id"]), closed.get(c["id"]))
-            for c in election.definition["contests"]}
+            BoardEvent.election_id == election.id, BoardEvent.type.in_(WINDOW_EVENTS)).order_by(BoardEvent.seq)):
+        agenda.add(etype, seq, data.get("contests", ()))
+    return {c["id"]: agenda.window(c["id"]) for c in election.definition["contests"]}
 
 
 def tracker_standings(election: Election, ballots: list[CastBallot]) -> list[TrackerStanding]:

@@ -299,9 +299,33 @@ class Window:
     closed: int | None
 
 
-def contest_window(open_seq: int | None, held: bool, item_open: int | None, item_close: int | None) -> Window:
-    """A contest's :class:`Window` from the seqs of the opening, of its item open and item close."""
-    return Window(item_open if held else open_seq, item_close)
+# The events that set the contests' windows (5.8a, 5.8b).
+WINDOW_EVENTS = ("open", "item_hold", "item_open", "item_close")
+
+
+@dataclass(slots=True)
+class AgendaWindows:
+    """The contests' windows as the events of ``WINDOW_EVENTS`` set them, read in board order: the one
+    reading of them, by the replay (:class:`RecordState`, which checks each event first), the board's
+    agenda (``voting.services.agenda``) and the indexed query of the public board's tracker search
+    (``voting.queries.contest_windows``)."""
+
+    open_seq: int | None = None
+    held: set[str] = field(default_factory=set)  # held back at the opening (``item_hold``)
+    opened: dict[str, int] = field(default_factory=dict)  # held contest -> its ``item_open``'s seq
+    closed: dict[str, int] = field(default_factory=dict)  # contest -> its ``item_close``'s seq
+
+    def add(self, etype: str, seq: int, contests: Iterable[str] = ()) -> None:
+        """The event of type ``etype`` at ``seq``, naming ``contests`` (the opening names none)."""
+        if etype == "open":
+            self.open_seq = seq
+        elif etype == "item_hold":
+            self.held = set(contests)
+        else:
+            (self.opened if etype == "item_open" else self.closed).update(dict.fromkeys(contests, seq))
+
+    def window(self, contest: str) -> Window:
+        return Window(self.opened.get(contest) if contest in self.held else self.open_seq, self.closed.get(contest))
 
 
 def counts_within(seq: int, ended: int | None, window: Window) -> bool:
@@ -452,11 +476,8 @@ class RecordState:
     # The agenda items closed one by one before the final close (docs/election-record.md 5.8a).
     item_closes: list[ItemClose] = field(default_factory=list)
     closed_contests: dict[str, ItemClose] = field(default_factory=dict)
-    # The agenda items held back at the opening (``item_hold``) and the seq of each one's
-    # ``item_open`` once the chair opened it (docs/election-record.md 5.8b).
-    open_seq: int | None = None
-    held_contests: set[str] = field(default_factory=set)
-    item_opened: dict[str, int] = field(default_factory=dict)
+    # The opening, the agenda items held back at it and opened or closed since (5.8a, 5.8b).
+    agenda: AgendaWindows = field(default_factory=AgendaWindows)
     closed: bool = False
     close_hash: str | None = None
     close_data_seen: dict[str, Any] | None = None
@@ -702,7 +723,7 @@ class RecordState:
         if not same_json(data, self.open_data()):
             raise RecordError("open_count", "the opening's electorate differs from the credential list", seq)
         self.opened = True
-        self.open_seq = seq
+        self.agenda.add("open", seq)
 
     # -- voting (the BallotBoard of the acceptance rule) ----------------------------
     def ballot_stage(self) -> str:
@@ -796,13 +817,13 @@ class RecordState:
         """The contests held back at the opening whose vote the chair has not opened yet."""
         if self.closed or self.election is None:
             return []
-        return [c.id for c in self.el.contests if c.id in self.held_contests and c.id not in self.item_opened]
+        return [c.id for c in self.el.contests if c.id in self.agenda.held and c.id not in self.agenda.opened]
 
     @property
     def per_contest(self) -> bool:
         """Whether contests count apart (items closed or held apart): the tally then states
         ``contest_counted``."""
-        return bool(self.item_closes or self.held_contests)
+        return bool(self.item_closes or self.agenda.held)
 
     def _item_names(self, data: dict[str, Any], keys: set[str], code: str, seq: int) -> list[str]:
         if set(data) != keys or not isinstance(data["contests"], list) or not data["contests"]:
@@ -823,9 +844,9 @@ class RecordState:
         return {"election": self.el.fingerprint, "contests": [c.id for c in self.el.contests if c.id in wanted]}
 
     def _apply_item_hold(self, seq: int, event: Any, data: dict[str, Any]) -> None:
-        if self.open_seq is None or seq != self.open_seq + 1:
+        if self.agenda.open_seq is None or seq != self.agenda.open_seq + 1:
             raise RecordError("order", "items are held back by the event right after the opening", seq)
-        self.held_contests = set(self._item_names(data, {"election", "contests"}, "item_hold", seq))
+        self.agenda.add("item_hold", seq, self._item_names(data, {"election", "contests"}, "item_hold", seq))
 
     def item_open_data(self, contests: Iterable[str]) -> dict[str, Any]:
         """The ``item_open`` event data opening held-back ``contests`` (one agenda item's)."""
@@ -840,8 +861,7 @@ class RecordState:
         wrong = [c for c in names if c not in waiting]
         if wrong:
             raise RecordError("item_open", f"contest {wrong[0]} was not held back or is already open", seq)
-        for cid in names:
-            self.item_opened[cid] = seq
+        self.agenda.add("item_open", seq, names)
 
     # -- closing the vote item by item -------------------------------------------------
     def item_close_data(self, contests: Iterable[str]) -> dict[str, Any]:
@@ -877,11 +897,10 @@ class RecordState:
         self.item_closes.append(item)
         for cid in names:
             self.closed_contests[cid] = item
+        self.agenda.add("item_close", seq, names)
 
     def window(self, contest: str) -> Window:
-        item = self.closed_contests.get(contest)
-        return contest_window(self.open_seq, contest in self.held_contests, self.item_opened.get(contest),
-                              item.seq if item is not None else None)
+        return self.agenda.window(contest)
 
     def counted_for(self, contest: str) -> Mapping[str, BallotEntry]:
         """The ballots that count for ``contest`` by :func:`counts_within`, among the last ballot of
@@ -971,13 +990,10 @@ class RecordState:
         flat = sum_ballots(self.el, ((e.category, e.ballot) for e in self.last_by_credential.values()))
         out = sums_to_json(self.el, flat)
         # Contests counted apart (closed or held apart): from the ballots that count for each.
-        apart: dict[tuple[int, int], list[str]] = {}
+        apart: dict[Window, list[str]] = {}
         for c in self.el.contests:
-            if c.id in self.closed_contests or c.id in self.held_contests:
-                item = self.closed_contests.get(c.id)
-                key = (item.seq if item is not None else -1,
-                       self.item_opened.get(c.id, -2) if c.id in self.held_contests else -1)
-                apart.setdefault(key, []).append(c.id)
+            if c.id in self.closed_contests or c.id in self.agenda.held:
+                apart.setdefault(self.window(c.id), []).append(c.id)
         for cids in apart.values():
             own = sums_to_json(self.el, sum_ballots(self.el, ((e.category, e.ballot)
                                                               for e in self.counted_for(cids[0]).values())))
@@ -1127,7 +1143,8 @@ __all__ = [
     "accept_ballot",
     "append_event",
     "ballot_standing",
-    "contest_window",
+    "AgendaWindows",
+    "WINDOW_EVENTS",
     "counts_within",
     "check_ballot_on_board",
     "check_link",

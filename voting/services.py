@@ -44,6 +44,7 @@ from voting.crypto.tally import Sums, flat_choices, sums_to_json
 from voting.permissions import may_cast_for
 from voting.record import (
     RECORD_FORMAT,
+    AgendaWindows,
     RecordError,
     RecordState,
     check_ballot_on_board,
@@ -699,7 +700,7 @@ def revoke_credential(election: Election, public: str, *, actor: Account | None 
                                                         CastBallot.superseded_by_tracker.is_(None)))
     if latest is not None:  # its counted ballot leaves the running sums
         el = crypto_election(election)
-        held, opened = contest_windows(election)  # (a held contest: only if placed after its open)
+        held, opened = holds(election)  # (a held contest: only if placed after its open)
         _add_running(election, len(flat_choices(el)), credential.category, -1, None,
                      _window_mask(el, _flat_ciphertexts(el, _ballot_at(election, latest.seq)),
                                   _outside(held, opened, latest.seq)))
@@ -1018,10 +1019,10 @@ def cast_ballot(election: Election, ballot: Any, member: Any = None,
     # Items held back at the opening (5.8b): a held contest's sums start at its item open, so this
     # ballot adds nothing for a contest still waiting, and the superseded one is taken away only
     # for the contests it counted for. Checked again under the lock (no item open in between).
-    windows = board.agenda.windows  # read by check_ballot_on_board (the box is open)
-    if windows[0]:
-        plus = _window_mask(el, plus, _outside(*windows, None))
-        minus = _window_mask(el, minus, _outside(*windows, credential.latest_seq))
+    holding = board.agenda.holds  # read by check_ballot_on_board (the box is open)
+    if holding[0]:
+        plus = _window_mask(el, plus, _outside(*holding, None))
+        minus = _window_mask(el, minus, _outside(*holding, credential.latest_seq))
     if before_lock is not None:
         before_lock(prepared.tracker)
     _add_running(election, context.width, credential.category, 0 if supersedes is not None else 1, plus, minus)
@@ -1044,7 +1045,7 @@ def cast_ballot(election: Election, ballot: Any, member: Any = None,
             raise _ballot_error(exc) from exc
         if now_supersedes != supersedes:  # the same credential cast meanwhile: the sums moved
             raise errors.BoardBusy("the credential's previous ballot changed during the cast")
-        if windows[0] and locked.agenda.windows != windows:  # the chair opened an item meanwhile
+        if holding[0] and locked.agenda.holds != holding:  # the chair opened an item meanwhile
             raise errors.BoardBusy("an agenda item's vote opened during the cast")
         data = {"ballot": ballot, "tracker": prepared.tracker, "supersedes": supersedes}
 
@@ -1160,7 +1161,7 @@ class Agenda:
     closed: frozenset[str]
 
     @property
-    def windows(self) -> tuple[frozenset[str], Mapping[str, int]]:
+    def holds(self) -> tuple[frozenset[str], Mapping[str, int]]:
         return self.held, self.opened
 
     def accepts(self, contests: Iterable[str]) -> bool:
@@ -1178,19 +1179,12 @@ _AGENDAS: dict[str, Agenda] = {}
 
 def _read_agenda(election: Election) -> tuple[Agenda, str | None]:
     """The election's :class:`Agenda` in one query, and the hash of its last event (None: none)."""
-    held: frozenset[str] = frozenset()
-    opened: dict[str, int] = {}
-    closed: set[str] = set()
+    read = AgendaWindows()
     last = None
     for etype, seq, data, event_hash in _conn().execute(_AGENDA, {"election": election.id}):
-        if etype == "item_hold":
-            held = frozenset(data["contests"])
-        elif etype == "item_open":
-            opened.update({cid: seq for cid in data["contests"]})
-        else:
-            closed.update(data["contests"])
+        read.add(etype, seq, data["contests"])
         last = event_hash
-    return Agenda(held, MappingProxyType(opened), frozenset(closed)), last
+    return Agenda(frozenset(read.held), MappingProxyType(read.opened), frozenset(read.closed)), last
 
 
 def agenda(election: Election) -> Agenda:
@@ -1214,15 +1208,15 @@ def agenda_at(election: Election, head: str | None) -> Agenda:
     return known
 
 
-def contest_windows(election: Election) -> tuple[frozenset[str], Mapping[str, int]]:
+def holds(election: Election) -> tuple[frozenset[str], Mapping[str, int]]:
     """The contests held back at the opening and, per contest the chair opened since, the seq of
     its ``item_open`` (docs/election-record.md 5.8b); none held: ``(frozenset(), {})``."""
-    return agenda(election).windows
+    return agenda(election).holds
 
 
 def waiting_contests(election: Election) -> set[str]:
     """The contests held back at the opening whose vote the chair has not opened yet."""
-    held, opened = contest_windows(election)
+    held, opened = holds(election)
     return set(held) - set(opened)
 
 

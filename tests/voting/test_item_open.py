@@ -111,7 +111,7 @@ def test_the_verifier_rejects_a_tally_counting_a_ballot_cast_before_the_items_op
     honest = RecordState()
     for e in forged[:at]:
         honest.apply(e)
-    honest.held_contests.clear()  # counts every last ballot for r2, the pre-open one included
+    honest.agenda.held.clear()  # counts every last ballot for r2, the pre-open one included
     wrong_sums = honest.counted_sums()
     tally = dict(forged[at]["data"])
     tally["sums"] = wrong_sums

@@ -172,7 +172,7 @@ def build_held() -> dict[str, list[dict]]:
     wrong = RecordState()
     for e in sim.events[:at]:
         wrong.apply(e)
-    wrong.held_contests.clear()  # the pre-open ballots counted for r2
+    wrong.agenda.held.clear()  # the pre-open ballots counted for r2
     tally = dict(sim.events[at]["data"])
     tally["sums"] = wrong.counted_sums()
     tally["decrypt"] = decrypt_sums(sim.election, tally["sums"],

@@ -52,11 +52,11 @@ def _same_as_the_record(election):
             counted = {e.tracker for e in state.counted_for(c.id).values()}
             assert {t for t, s in found.items() if c.id in s.counted} == counted, c.id
             item = state.closed_contests.get(c.id)
-            opened = state.item_opened.get(c.id)
+            opened = state.agenda.opened.get(c.id)
             for b in ballots:
                 assert (c.id in found[b.tracker].closed_before) == (item is not None and item.seq < b.seq)
                 assert (c.id in found[b.tracker].held) == (
-                    c.id in state.held_contests and (opened is None or b.seq < opened))
+                    c.id in state.agenda.held and (opened is None or b.seq < opened))
     return found
 
 
