@@ -130,6 +130,7 @@ def test_the_verifier_rejects_a_tally_counting_a_ballot_cast_after_the_items_clo
         honest.apply(e)
     honest.item_closes.clear()
     honest.closed_contests.clear()
+    honest.agenda.closed.clear()
     wrong_sums = honest.counted_sums()
     tally = dict(forged[at]["data"])
     tally["sums"] = wrong_sums

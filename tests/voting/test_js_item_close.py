@@ -72,6 +72,7 @@ def build(tmp: Path) -> dict[str, list[dict]]:
         wrong.apply(e)
     wrong.item_closes.clear()
     wrong.closed_contests.clear()
+    wrong.agenda.closed.clear()
     tally = dict(sim.events[at]["data"])
     tally["sums"] = wrong.counted_sums()
     tally["decrypt"] = decrypt_sums(sim.election, tally["sums"],
