@@ -22,6 +22,7 @@ from app.extensions import db
 from app.jobs import job_context
 from app.mail import attachment_renderer
 from app.web import euros, format_day
+from shares.labels import category_words
 from shares.models import CertificateIssue, Member
 from shares.register import Holding, holding
 from shares.standing import register_facts
@@ -92,7 +93,7 @@ def statements(certificate: CertificateIssue) -> list[tuple[str, str]]:
     check page say the same. Shares subscribed but not yet paid up are held (the register's figure),
     so the capital line says how much of it is paid up."""
     lines = [(_("Name"), certificate.name), (_("Member number"), str(certificate.number)),
-             (_("Category"), certificate.category.value), (_("Shares held"), str(certificate.shares))]
+             (_("Category"), category_words(certificate.category)), (_("Shares held"), str(certificate.shares))]
     if certificate.capital_cents is not None and certificate.paid_cents is not None:
         capital = euros(certificate.capital_cents)
         lines.append((_("Capital subscribed"), _("%(capital)s, paid up in full", capital=capital)

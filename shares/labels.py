@@ -19,9 +19,10 @@ from shares.models import ApplicationStatus, DocumentKind, EntryKind, PaymentPur
 from shares.references import format_reference
 from shares.settings import setting
 
-# A member's category: its letter with what it means (the staff's choice of category, the member's own page,
-# the audit log, a candidacy's page, the booklet).
-CATEGORY_WORDS = {"A": _l("Category A (users of the services)"), "B": _l("Category B (partners, staff, legal persons)")}
+# A member's category: its letter with what it means, said after the word "category" (a label, "category
+# %(category)s" in a sentence, "Category %(category)s" as a heading): the staff's choice of category, the
+# member's pages, the certificate, the extract, the audit log, a candidacy's page, the booklet.
+CATEGORY_WORDS = {"A": _l("A (users of the services)"), "B": _l("B (partners, staff, legal persons)")}
 
 STATUS_WORDS = {
     "active": _l("member"),

@@ -131,7 +131,7 @@ def test_staff_decide_a_request_and_read_the_dashboard(page, live_server, access
     page.goto(live_server.path("/staff/requests"))
     accessible(page)
     card = page.locator("section.card").filter(has_text="Koen Claes")
-    expect(card).to_contain_text("From category A to category B")
+    expect(card).to_contain_text("From category A (users of the services) to category B (partners, staff, legal persons).")
     card.locator("details summary", has_text="Approve").click()  # a confirmation: the member is told
     card.get_by_label("Note in the register (optional)").fill("board decision 2025-11")
     card.get_by_role("button", name="Yes, approve the request").click()

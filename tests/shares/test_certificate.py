@@ -56,7 +56,7 @@ def test_certificate_pdf_qr_opens_the_public_check_page(client, app, member_with
     assert page.status_code == 200
     html = page.get_data(as_text=True)
     assert "This certificate is genuine" in html
-    for shown in (member.name, str(member.number), "<dd>B</dd>", f"<dd>{THIS_YEAR}</dd>"):
+    for shown in (member.name, str(member.number), "<dd>B (partners, staff, legal persons)</dd>", f"<dd>{THIS_YEAR}</dd>"):
         assert shown in html
     for hidden in (member.email, member.street, member.city):
         assert hidden not in html

@@ -39,7 +39,7 @@ def test_a_member_without_this_years_renewal_downloads_their_extract(client, mem
     assert "Extract of the share register" in text and "Anne Claes" in text
     assert f"Member number             {member.number}" in text
     assert "Shares held               3" in text and "Capital paid              90.00 €" in text
-    assert f"1 March {THIS_YEAR - 2}" in text and "Subscription (category A)" in text and "Payment of capital" in text
+    assert f"1 March {THIS_YEAR - 2}" in text and "Subscription, category A (users of the services)" in text and "Payment of capital" in text
     assert "+3" in text
     assert today().isoformat() not in text and "EntryKind" not in text
 

@@ -39,7 +39,7 @@ def test_my_shares_shows_holdings_history_and_standing(client, member_with_share
     assert page.status_code == 200
     html = page.get_data(as_text=True)
     assert "Shares held</dt><dd>2</dd>" in html
-    assert "Category</dt><dd>Category A (users of the services)</dd>" in html  # a letter alone says nothing to a newcomer
+    assert "Category</dt><dd>A (users of the services)</dd>" in html  # a letter alone says nothing to a newcomer
     assert f"1 March {THIS_YEAR - 2}" in html and f"{THIS_YEAR - 2}-03-01" not in html
     assert "Subscription" in html and "Payment of capital" in html
     assert f"Your membership for {THIS_YEAR} is not renewed yet." in html
@@ -50,9 +50,9 @@ def test_my_shares_says_the_category_in_the_reader_s_language(client, member_wit
     member = member_with_shares(1, on=date(THIS_YEAR - 2, 3, 1))
     sign_in(client, member.account)
     client.post("/language", data={"language": "nl"})
-    assert "Categorie</dt><dd>Categorie A (gebruikers van de diensten)</dd>" in client.get("/me/shares").get_data(as_text=True)
+    assert "Categorie</dt><dd>A (gebruikers van de diensten)</dd>" in client.get("/me/shares").get_data(as_text=True)
     client.post("/language", data={"language": "fr"})
-    assert re.search(r"Catégorie</dt><dd>Catégorie A \(utilisateurs des services\)</dd>", client.get("/me/shares").get_data(as_text=True))
+    assert re.search(r"Catégorie</dt><dd>A \(utilisateurs des services\)</dd>", client.get("/me/shares").get_data(as_text=True))
 
 
 def test_my_payments_show_an_epc_qr_code_for_what_is_open(client, member_with_shares):
@@ -234,12 +234,12 @@ def test_category_change_is_requested_then_approved_by_staff(client, app, member
     again = client.post("/me/category", data={"category": "B"})
     assert again.status_code == 409 and "already have a request" in again.get_data(as_text=True)
     waiting = client.get("/me/shares").get_data(as_text=True)
-    assert "Waiting for staff" in waiting and "Change of category (to category B)" in waiting
+    assert "Waiting for staff" in waiting and "Change of category, to category B (partners, staff, legal persons)" in waiting
     staff = make_staff()
     staff_client = app.test_client()
     sign_in(staff_client, staff)
     queue = staff_client.get("/staff/requests").get_data(as_text=True)
-    assert member.name in queue and "From category A to category B" in queue
+    assert member.name in queue and "From category A (users of the services) to category B (partners, staff, legal persons)." in queue
     [req] = db.session.scalars(db.select(MemberRequest)).all()
     response = staff_client.post(f"/staff/requests/{req.id}/approve", data={"note": "statutes art. 7"})
     assert response.status_code == 302
@@ -455,10 +455,10 @@ def test_dashboard_totals_and_charts(client, member_with_shares, make_staff, mak
     response = client.get("/staff/dashboard")
     assert response.status_code == 200
     html = response.get_data(as_text=True)
-    assert re.search(r'<th scope="row">Category A</th><td data-label="Members">1</td><td data-label="Shares">2</td>\s*'
+    assert re.search(r'<th scope="row">Category A \(users of the services\)</th><td data-label="Members">1</td><td data-label="Shares">2</td>\s*'
                      r'<td data-label="Capital subscribed">60[.,]00 €</td><td data-label="Capital paid">60[.,]00 €</td>',
                      html)
-    assert re.search(r'<th scope="row">Category B</th><td data-label="Members">1</td><td data-label="Shares">1</td>', html)
+    assert re.search(r'<th scope="row">Category B \(partners, staff, legal persons\)</th><td data-label="Members">1</td><td data-label="Shares">1</td>', html)
     assert html.count('role="img"') >= 2 and "<script" not in html.split("</head>")[1]
 
 

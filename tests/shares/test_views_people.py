@@ -493,7 +493,7 @@ def test_one_person_is_one_member_whoever_applies_for_them(client, login_as, mak
     same_address = client.post("/staff/members/new", data={k: v for k, v in GOOD.items() if k != "consent"})
     text = same_address.get_data(as_text=True)
     assert same_address.status_code == 409 and "search the members for it" in text and "If it is yours" not in text
-    assert "Category A (users of the services)" in text and "I will use" not in text
+    assert "A (users of the services)" in text and "I will use" not in text
     member = make_member()
     sign_in(client, member.account)
     profile = client.post("/me", data={"first_name": member.first_name, "last_name": member.last_name,
