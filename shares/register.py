@@ -25,8 +25,8 @@ from app.uow import lock_row, savepoint
 from shares.errors import (BelowMinimumShares, EntryVoidedAlready, BoardApprovalRequired, BoardDecisionToCome, CapitalBelowZero,
                            CorrectionBeforeEntry, EntryNotCorrectable, FutureDate, IdentityTakenSinceExit,
                            InvalidShareCount, LaterEntries, MemberLeftMoney, MemberNotActive, NotACredit,
-                           NotEnoughShares, NothingToCorrect, PaymentConflict, PaymentCorrectionBeyond, PaymentRecordedMeanwhile, ReasonRequired,
-                           RejoinedSinceExit,
+                           NotEnoughShares, NothingToCorrect, PaymentConflict, PaymentRecordedMeanwhile, ReasonRequired,
+                           PaymentCorrectionBeyond, RejoinedSinceExit,
                            ReceivedBeforeAsked, RefundAlreadyMade, RequestNotPayable, RequestPaidInFull, SameCategory,
                            SameMember, StaleConfirmation, UnpaidShares)
 from shares.labels import NOT_PAID_MEMBER_LEFT, register_words
