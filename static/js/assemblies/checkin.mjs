@@ -5,7 +5,8 @@
 // leaves, a credential (in a link, or typed) is replaced by its PUBLIC part, derived here, so that the
 // door does not send the member's secret; a link keeps its address and the election's fingerprint, by
 // which the server names a code of another assembly; anything else goes as typed, and the server says
-// what it is (assemblies.services.member_for_code reads every form, for a browser without this script too).
+// what it is (assemblies.services.member_for_code reads every form). The page's button stays disabled until
+// this script has loaded, so that nothing typed or scanned before leaves whole.
 import { credentialPublic, isValidCredential, normalizeCredential } from '../ballot/index.mjs';
 
 const box = document.getElementById('scanner');
@@ -41,7 +42,12 @@ if (box && form && input) {
     const sent = withPublic(input.value);
     if (sent) input.value = sent;
   });
-  form.dataset.ready = 'true'; // from here on a credential leaves as its public part (the browser tests wait for it)
+  // From here on a credential leaves as its public part: the form may be sent (the browser tests wait for it).
+  const send = form.querySelector('button[type="submit"]');
+  send.disabled = false;
+  send.removeAttribute('aria-describedby');
+  document.getElementById('checkin-waiting')?.remove();
+  form.dataset.ready = 'true';
   if (!('BarcodeDetector' in window) || !navigator.mediaDevices) {
     const p = document.createElement('p');
     p.className = 'hint';
