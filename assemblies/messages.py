@@ -10,10 +10,9 @@ from sqlalchemy import select
 from app.audit import (looked_up, named_rows, register_action_labels, register_field_labels, register_field_words,
                        register_object_labels, register_object_names, register_value_words)
 from app.extensions import db
-from app.models import AuditEntry
 from assemblies import errors
 from assemblies.services import standing_proxy
-from assemblies.models import AgendaItem, Assembly, AssemblyMinutes, Candidate, CheckIn, Document, Proxy
+from assemblies.models import AgendaItem, Assembly, AssemblyMinutes, Candidate, CheckIn, Document, Proxy, ProxyEnding
 from app.web import format_day, format_moment, reader_locale, time_of_day, whole_number
 from shares.labels import member_number_and_name
 from voting.audit_labels import contest_words
@@ -342,10 +341,7 @@ def proxy_withdrawn_words(member, election, giver_id: int, revoked_at) -> str | 
         (ended[0] if ended else None)
     if proxy is None or standing_proxy(db.session.get(Assembly, election.assembly_id), giver_id) is not None:
         return None  # none ended, or the giver gave a proxy again since: the link was replaced
-    declined = db.session.scalar(select(AuditEntry.id).where(
-        AuditEntry.object_type == Proxy.__tablename__, AuditEntry.object_id == str(proxy.id),
-        AuditEntry.action == "assemblies.proxy.decline").limit(1)) is not None
-    if declined:
+    if proxy.ended_how is ProxyEnding.DECLINED:
         return _("You declined the proxy of %(name)s on %(when)s: this link no longer votes in their name, and they "
                  "vote themselves. To vote for yourself, use the link of your own convocation.",
                  name=proxy.giver.name, when=format_moment(proxy.ended_at, "long"))

@@ -9,7 +9,7 @@ from __future__ import annotations
 import enum
 from datetime import date, datetime
 
-from sqlalchemy import Date, ForeignKey, Index, LargeBinary, String, Text, UniqueConstraint
+from sqlalchemy import CheckConstraint, Date, ForeignKey, Index, LargeBinary, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.clock import utcnow
@@ -49,6 +49,14 @@ class Channel(str, enum.Enum):
 class ProxySource(str, enum.Enum):
     ONLINE = "online"
     PAPER = "paper"
+
+
+class ProxyEnding(str, enum.Enum):
+    """How a proxy ended: its giver took their vote back (on their page, or at the door), or its holder
+    declined it."""
+
+    WITHDRAWN = "withdrawn"
+    DECLINED = "declined"
 
 
 class Trilingual:
@@ -189,7 +197,8 @@ class Proxy(db.Model):
     superseded: the database refuses a second standing proxy from the same giver."""
 
     __tablename__ = "assembly_proxy"
-    __table_args__ = (UniqueConstraint("assembly_id", "active_giver"),)
+    __table_args__ = (UniqueConstraint("assembly_id", "active_giver"),
+                      CheckConstraint("(ended_at IS NULL) = (ended_how IS NULL)", name="ended_how_with_date"))
 
     id: Mapped[int] = mapped_column(primary_key=True)
     assembly_id: Mapped[int] = mapped_column(ForeignKey("assembly_assembly.id"), index=True)
@@ -200,6 +209,8 @@ class Proxy(db.Model):
     recorded_by_id: Mapped[int | None] = mapped_column(ForeignKey("app_account.id"))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     ended_at: Mapped[datetime | None]
+    ended_how: Mapped[ProxyEnding | None] = mapped_column(value_enum(ProxyEnding, 10))
+    ended_by_id: Mapped[int | None] = mapped_column(ForeignKey("app_account.id"))  # who withdrew or declined it
 
     giver: Mapped[Member] = relationship(foreign_keys=[giver_id], lazy="joined")
     holder: Mapped[Member] = relationship(foreign_keys=[holder_id], lazy="joined")

@@ -41,6 +41,7 @@ from assemblies.models import (
     ItemKind,
     Majority,
     Proxy,
+    ProxyEnding,
     ProxySource,
 )
 from shares.models import Category, Member, fold
@@ -826,7 +827,7 @@ def end_proxy(assembly: Assembly, giver: Member | None = None, actor: Account | 
         proxy = _locked_proxy(assembly, proxy_id, missing=errors.NoProxy(),
                               ended=lambda proxy: errors.at_the_door(errors.ProxyEnded(), proxy.giver))
     giver, holder = proxy.giver, proxy.holder
-    link_sent = _vote_back_to_giver(assembly, proxy, "assemblies.proxy.end", actor)
+    link_sent = _vote_back_to_giver(assembly, proxy, ProxyEnding.WITHDRAWN, actor)
     if holder.email:  # the holder is told their link for the giver stopped working, or will not come
         with job_context():
             queue_mail(holder.email, holder.language, "assembly_proxy_withdrawn", dedupe_key=f"proxy-end:{proxy.id}",
@@ -847,7 +848,7 @@ def decline_proxy(assembly: Assembly, holder: Member, proxy_id: int, actor: Acco
     if has_voted(assembly, proxy.giver_id):
         raise errors.ProxyUsed()
     giver = proxy.giver
-    link_sent = _vote_back_to_giver(assembly, proxy, "assemblies.proxy.decline", actor)
+    link_sent = _vote_back_to_giver(assembly, proxy, ProxyEnding.DECLINED, actor)
     if giver.email:
         with job_context():
             queue_mail(giver.email, giver.language, "assembly_proxy_declined", dedupe_key=f"proxy-decline:{proxy.id}",
@@ -871,14 +872,16 @@ def _locked_proxy(assembly: Assembly, proxy_id: int, *, missing: errors.Assembly
     return proxy
 
 
-def _vote_back_to_giver(assembly: Assembly, proxy: Proxy, action: str, actor: Account | None) -> bool:
-    """End ``proxy`` (audited as ``action``): the holder's link for the giver is revoked and a giver already
-    convened receives a new one by mail; one without an e-mail address receives none, and an election officer
-    prints them a letter. Whether the giver had been convened (their link sent)."""
+def _vote_back_to_giver(assembly: Assembly, proxy: Proxy, how: ProxyEnding, actor: Account | None) -> bool:
+    """End ``proxy`` as ``how`` says, by ``actor`` (kept on the row, and audited): the holder's link for the giver
+    is revoked and a giver already convened receives a new one by mail; one without an e-mail address receives
+    none, and an election officer prints them a letter. Whether the giver had been convened (their link sent)."""
     giver, holder = proxy.giver, proxy.holder
     proxy.active_giver, proxy.ended_at = None, utcnow()
+    proxy.ended_how, proxy.ended_by_id = how, actor.id if actor else None
     db.session.flush()
-    audit.record(action, proxy, actor=actor, after={"giver": giver.number, "holder": holder.number})
+    audit.record("assemblies.proxy.decline" if how is ProxyEnding.DECLINED else "assemblies.proxy.end", proxy,
+                 actor=actor, after={"giver": giver.number, "holder": holder.number})
     elector = elector_for(assembly, giver)
     link_sent = elector is not None and elector.convoked_at is not None
     if link_sent and giver.email:

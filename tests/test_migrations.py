@@ -497,3 +497,47 @@ def test_an_agenda_item_listed_twice_is_renamed_by_the_title_upgrade(migrated, c
             conn.execute(item, {"id": 8, "assembly": 1, "position": 8, "fr": "Comptes", "nl": "X", "en": "X"})
     downgrade(revision="agendatitle0035a1-1")
     upgrade()
+
+def test_how_a_proxy_ended_is_read_back_from_the_audit_onto_the_proxy(migrated, capfd):
+    """proxyend0036a1: a proxy ended before keeps how (withdrawn by its giver, declined by its holder) and by
+    whom, from its audit entry; one without an entry counts as withdrawn and is named; a standing proxy keeps
+    none; then the database refuses an ended proxy without how, and a standing one with it."""
+    downgrade(revision="proxyend0036a1-1")
+    with db.engine.begin() as conn:
+        for i in (1, 2, 3):
+            conn.execute(sa.text("INSERT INTO app_account (id, email, display_name, language, session_version, "
+                                 "active, created_at) VALUES (:id, :email, '', 'fr', 1, true, CURRENT_TIMESTAMP)"),
+                         {"id": i, "email": f"m{i}@example.be"})
+            conn.execute(sa.text("INSERT INTO shares_member (id, number, account_id, kind, street, postcode, city, "
+                                 "country, category, search_text, created_at, version) VALUES (:id, :id, :id, "
+                                 "'natural', '', '', '', 'BE', 'A', '', CURRENT_TIMESTAMP, 1)"), {"id": i})
+        conn.execute(sa.text(
+            "INSERT INTO assembly_assembly (id, slug, title_fr, title_nl, title_en, starts_at, place, voting_opens_at, "
+            "voting_closes_at, record_date, quorum_percent, proxy_limit, min_count, tie_rule, created_at) VALUES (1, "
+            "'ag', 'AG', 'AV', 'GA', CURRENT_TIMESTAMP, 'Namur', CURRENT_TIMESTAMP, CURRENT_TIMESTAMP, CURRENT_DATE, "
+            "0, 1, 5, 'lot', CURRENT_TIMESTAMP)"))
+        for id_, giver, holder, ended in ((1, 1, 2, True), (2, 1, 3, True), (3, 2, 3, True), (4, 1, 2, False)):
+            conn.execute(sa.text("INSERT INTO assembly_proxy (id, assembly_id, giver_id, holder_id, active_giver, "
+                                 "source, created_at, ended_at) VALUES (:id, 1, :giver, :holder, :active, 'online', "
+                                 "CURRENT_TIMESTAMP, :ended)"),
+                         {"id": id_, "giver": giver, "holder": holder, "active": None if ended else giver,
+                          "ended": datetime(2026, 11, 20, 10, id_) if ended else None})
+        at = datetime(2026, 11, 20, 10, 0)
+        for object_id, action, actor in (("1", "assemblies.proxy.give", 1), ("1", "assemblies.proxy.decline", 2),
+                                         ("2", "assemblies.proxy.end", 1), ("4", "assemblies.proxy.give", 1)):
+            conn.execute(sa.text("INSERT INTO app_audit_entry (at, actor_id, action, object_type, object_id) "
+                                 "VALUES (:at, :actor, :action, 'assembly_proxy', :id)"),
+                         {"at": at, "actor": actor, "action": action, "id": object_id})
+    upgrade(revision="proxyend0036a1")
+    with db.engine.connect() as conn:
+        kept = {row[0]: tuple(row[1:]) for row in conn.execute(sa.text(
+            "SELECT id, ended_how, ended_by_id FROM assembly_proxy ORDER BY id"))}
+    assert kept == {1: ("declined", 2), 2: ("withdrawn", 1), 3: ("withdrawn", None), 4: (None, None)}
+    assert "Proxies ended without an audit entry, kept as withdrawn: 3" in capfd.readouterr().err
+    for statement in ("UPDATE assembly_proxy SET ended_how = NULL WHERE id = 1",
+                      "UPDATE assembly_proxy SET ended_how = 'withdrawn' WHERE id = 4"):
+        with pytest.raises(sa.exc.IntegrityError):
+            with db.engine.begin() as conn:
+                conn.execute(sa.text(statement))
+    downgrade(revision="proxyend0036a1-1")
+    assert "ended_how" not in {c["name"] for c in sa.inspect(db.engine).get_columns("assembly_proxy")}

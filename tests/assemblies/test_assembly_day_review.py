@@ -10,7 +10,7 @@ from sqlalchemy import func, select
 from app.extensions import db
 from app.models import AuditEntry
 from assemblies import errors, services
-from assemblies.models import Elector, Proxy, ProxySource
+from assemblies.models import Elector, Proxy, ProxyEnding, ProxySource
 from tests.assemblies.test_assembly_views import _vote_items, named, post
 from tests.assemblies.world import meeting_day
 from tests.factories import sign_in
@@ -115,6 +115,8 @@ def test_staff_withdraw_any_proxy_at_the_door_and_the_giver_gets_a_new_link(clie
     assert "The voting link you received for them no longer works" in tell.body_text
     assert live_credential(online_giver).id != holders_link.id  # the holder's link no longer votes
     assert [e.after["giver"] for e in withdrawals(world.staff)] == [online_giver.number]  # staff on the record
+    ended = db.session.get(Proxy, online.id, populate_existing=True)  # and on the proxy: how, by whom
+    assert (ended.ended_how, ended.ended_by_id) == (ProxyEnding.WITHDRAWN, world.staff.id) and ended.ended_at
     # The paper proxy, likewise.
     links, told = len(outbox(paper_giver.email)), len(outbox(holder.email))
     assert post(client, end, DOOR).status_code == 302

@@ -8,7 +8,7 @@ from sqlalchemy import select
 
 from app.models import AuditEntry
 from assemblies import services
-from assemblies.models import Elector, Proxy
+from assemblies.models import Elector, Proxy, ProxyEnding
 from assemblies.demo import cast_for
 from app.extensions import db
 from tests.assemblies.world import meeting_day
@@ -46,6 +46,8 @@ def test_the_holder_declines_and_the_giver_has_their_vote_back(client, world, ou
     assert services.standing_proxy(world.assembly, giver.id) is None
     assert db.session.scalar(select(AuditEntry.actor_id).where(AuditEntry.action == "assemblies.proxy.decline")) \
         == holder.account.id
+    ended = db.session.get(Proxy, proxy.id)  # the proxy itself says how it ended, and by whom
+    assert (ended.ended_how, ended.ended_by_id) == (ProxyEnding.DECLINED, holder.account.id) and ended.ended_at
     mails = outbox(giver.email)[giver_mails:]
     subjects = [m.subject for m in mails]
     assert f"{holder.name} has declined your proxy: General assembly" in " ".join(subjects)
