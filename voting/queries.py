@@ -106,6 +106,12 @@ def board_page(election: Election, page: int = 1, event_type: str | None = None)
     return [BoardRow(*row) for row in db.session.execute(query)], total
 
 
+def board_page_number(seq: int) -> int:
+    """The page of :func:`board_page` (every event) that lists the event ``seq``: events count from 0, one
+    after the other."""
+    return seq // PAGE_SIZE + 1
+
+
 _CLOSED_BEFORE = select(BoardEvent.data).where(
     BoardEvent.election_id == bindparam("election"), BoardEvent.type == "item_close",
     BoardEvent.seq < select(CastBallot.seq).where(CastBallot.election_id == bindparam("election"),

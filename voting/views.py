@@ -137,10 +137,10 @@ def board(slug: str):
     found = queries.tracker_standings(election, queries.find_tracker(election, form.q.data)) if form.q.data else []
     if request.headers.get("HX-Target") == "tracker-results":
         return render("voting/board.html", "voting/_partials/tracker_results.html", election=election, form=form,
-                      found=found)
+                      found=found, page_of=queries.board_page_number)
     rows, total = queries.board_page(election, page)
     return render("voting/board.html", "voting/_partials/board_events.html", election=election, form=form,
-                  found=found, rows=rows, total=total, page=page, page_size=queries.PAGE_SIZE,
+                  found=found, page_of=queries.board_page_number, rows=rows, total=total, page=page, page_size=queries.PAGE_SIZE,
                   counts=queries.board_counts(election), result=services.result(election),
                   **_record_for_verifier(election))
 

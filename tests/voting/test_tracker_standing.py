@@ -15,7 +15,7 @@ from app.extensions import db
 from voting import queries, services
 from voting.crypto.credential import credential_public
 from voting.demo import definition, make_kits, run_keygen
-from voting.models import CastBallot
+from voting.models import BoardEvent, CastBallot
 from voting.record import Window, ballot_standing, counts_within, replay
 
 from tests.voting.item_records import CONTESTS
@@ -169,3 +169,24 @@ def test_the_rule_itself():
     standing = ballot_standing(3, [9], None, {"a": closed_at_10, "b": Window(0, 8), "c": Window(None, None)})
     assert (standing.counted, standing.closed_before, standing.held) == (("b",), (), ("c",))
     assert ballot_standing(3, [], 7, {"b": Window(0, 8)}).counted == ()  # revoked before the close
+
+
+def test_a_ballot_found_links_to_the_page_of_events_that_lists_it(client, monkeypatch):
+    """The link under each ballot found opens the board's page of events where its row is (pages of 3 here)."""
+    election, creds = _election()
+    for cred in creds:
+        services.cast_ballot(election, ballot_for(election, cred, CHOICE))
+    db.session.commit()
+    monkeypatch.setattr(queries, "PAGE_SIZE", 3)
+    events = db.session.scalars(select(BoardEvent.seq).where(BoardEvent.election_id == election.id)).all()
+    for seq in events:
+        rows, _ = queries.board_page(election, queries.board_page_number(seq))
+        assert seq in [row.seq for row in rows]
+    ballot = db.session.scalars(select(CastBallot).where(CastBallot.election_id == election.id)
+                                .order_by(CastBallot.seq.desc())).first()
+    found = client.get(f"/voting/ts-test/board?q={ballot.tracker}").get_data(as_text=True)
+    page = queries.board_page_number(ballot.seq)
+    assert page > 1
+    href = f"/voting/ts-test/board?page={page}#event-{ballot.seq}"
+    assert f'<a href="{href}">See it among the events of the board</a>' in found
+    assert f'<tr id="event-{ballot.seq}">' in client.get(href).get_data(as_text=True)

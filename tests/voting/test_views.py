@@ -16,7 +16,7 @@ from voting.crypto.ballot import encrypt_ballot
 from voting.crypto.credential import credential_public, generate_credential
 from voting.crypto.dkg import keygen_step1
 from voting.demo import definition, demo_contests, make_kits, partial_decryption, run_keygen, seal_signature
-from voting.models import BoardEvent, ElectionState
+from voting.models import BoardEvent, CastBallot, ElectionState
 from tests.factories import make_member_obj
 
 PEOPLE = ["anonymous", "member", "staff", "officer", "scrutineer", "other-scrutineer"]
@@ -118,6 +118,12 @@ def test_cast_returns_the_tracker_and_mails_it(app, world, outbox):
     assert partial.headers["Vary"] == "HX-Request" or "HX-Request" in partial.headers["Vary"]
     page = client.get(f"/voting/ag-web/board?q={tracker}").get_data(as_text=True)
     assert "<h1>" in page and tracker in page
+    # each ballot found links, in words, to the board's page of events that lists it
+    seq = db.session.scalar(select(CastBallot.seq).where(CastBallot.tracker == tracker))
+    link = re.search(r'<a href="(/voting/ag-web/board\?page=(\d+)#event-(\d+))">See it among the events of the board'
+                     r'</a>', body)
+    assert link and (int(link[2]), int(link[3])) == (1, seq)
+    assert f'<tr id="event-{seq}">' in client.get(link[1]).get_data(as_text=True)
     # a revote supersedes it
     second = client.post("/voting/ag-web/ballots", json=make_ballot(world, selections={
         "accounts-2025": ["no"], "discharge-board": ["no"], "statutes-art-12": ["no"]}))
