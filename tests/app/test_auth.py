@@ -29,6 +29,23 @@ def test_link_request_queues_one_mail_in_the_members_language(client, make_membe
     assert member.account.display_name in messages[0].body_text
 
 
+def test_the_link_comes_in_the_language_the_person_chose_not_the_browser_s(client, make_member, outbox):
+    """The sign-in mail is written in the account's language (chosen on joining, on the profile, or with the
+    language switch while signed in), as every other mail, whatever the browser that asks for it says."""
+    make_member(language="nl", email="els@example.be")
+    client.post("/language", data={"language": "en"})  # a visitor's switch: this browser only
+    client.post("/auth/login", data={"email": "els@example.be"}, headers={"Accept-Language": "fr-BE,fr"})
+    assert [m.language for m in outbox(to="els@example.be")] == ["nl"]
+    assert outbox(to="els@example.be")[0].subject == "Uw aanmeldlink voor Une Voix"
+    # Signed in, the member chooses French: their account keeps it, and the next link comes in French.
+    assert client.post("/auth/link/" + _link_from_outbox(outbox, "els@example.be")).status_code == 302
+    client.post("/language", data={"language": "fr"})
+    client.post("/auth/logout")
+    client.post("/language", data={"language": "en"})
+    client.post("/auth/login", data={"email": "els@example.be"}, headers={"Accept-Language": "nl-BE"})
+    assert [m.language for m in outbox(to="els@example.be")] == ["nl", "fr"]
+
+
 def test_unknown_email_gets_the_same_answer_and_no_mail(client, make_member, outbox):
     make_member(email="known@example.be")
     known = client.post("/auth/login", data={"email": "known@example.be"})
