@@ -7,6 +7,7 @@ import logging
 import re
 import secrets
 from datetime import datetime, timezone
+from decimal import Decimal
 from functools import lru_cache
 from typing import Callable
 from urllib.parse import urlsplit
@@ -26,6 +27,7 @@ from app.clock import BRUSSELS, brussels_day
 from app.config import Config
 from app import uploads
 from app.errors import ReservedName
+from app.i18n import fr_spacing
 from app.extensions import htmx
 from app.logs import ScrubSecretsFilter
 
@@ -312,9 +314,20 @@ def money(cents: int | None, currency: str | None = "EUR") -> str:
     return babel_numbers.format_currency(cents / 100, currency, locale=str(get_locale() or "fr"))
 
 
-def percent(value: float) -> str:
-    """A percentage with one decimal, in the reader's locale (``50,0`` in French and Dutch)."""
-    return babel_numbers.format_decimal(value, format="#,##0.0", locale=str(get_locale() or "fr"))
+def percent(value: float, digits: int = 1) -> str:
+    """A percentage with its sign, ``value`` given in percent (69.6), with ``digits`` decimals, as the reader's
+    locale writes it: ``69,6 %`` in French (a narrow no-break space, French typography's), ``69,6%`` in Dutch,
+    ``69.6%`` in English. Every percentage a page, a PDF or a mail shows goes through it."""
+    locale = str(get_locale() or "fr")
+    return fr_spacing(_percent(Decimal(str(value)), digits, locale), locale[:2])
+
+
+@lru_cache(maxsize=4096)
+def _percent(value: Decimal, digits: int, locale: str) -> str:
+    pattern = Locale.parse(locale).percent_formats[None].pattern  # "#,##0 %", "#,##0%": where the sign goes
+    if digits:
+        pattern = re.sub(r"0(?!.*0)", "0." + "0" * digits, pattern, count=1)
+    return babel_numbers.format_percent(value / 100, format=pattern, locale=locale)
 
 
 def number(value: float) -> str:

@@ -108,6 +108,12 @@ class Words:
         text = f"{value:.{digits}f}"
         return text.replace(".", ",") if self.language in ("fr", "nl") else text
 
+    def percent(self, value: float, digits: int = 1) -> str:
+        """``value`` percent with its sign, as the web app's ``percent`` filter writes it (app.web, with Babel,
+        which these tools do without): ``69,6 %`` in French (a narrow no-break space), ``69,6%`` in Dutch,
+        ``69.6%`` in English."""
+        return self.decimal(value, digits) + ("\u202f%" if self.language == "fr" else "%")
+
     def reason(self, code: str) -> str:
         """The plain sentence for a refusal code (voting.reasons), in this language."""
         return self._(sentence(code))

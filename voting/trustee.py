@@ -184,8 +184,8 @@ def decryption_summary(state: RecordState, *, min_ballots: int = DEFAULT_MIN_BAL
         "total": total,
         "groups": groups,
         "electorate": electorate,
-        "turnout": _("%(total)s of %(voters)s (%(percent)s %%)", total=total, voters=voters,
-                     percent=words.decimal(100 * total / voters)) if voters else "0",
+        "turnout": _("%(total)s of %(voters)s (%(percent)s)", total=total, voters=voters,
+                     percent=words.percent(100 * total / voters)) if voters else "0",
         "head": state.close_head,
         "tally": state.tally_hash,
     }
@@ -319,9 +319,9 @@ def cmd_sign_seal(args: argparse.Namespace) -> int:
     counted = data["counted"]
     _write(args.out, data)
     print(_("trustee %(id)s: seal of the closed board signed in %(out)s (publish). It fixes %(counted)s counted "
-            "ballot(s) of %(electorate)s voter(s) (turnout %(percent)s %%), board head %(head)s. Compare these with "
+            "ballot(s) of %(electorate)s voter(s) (turnout %(percent)s), board head %(head)s. Compare these with "
             "what was announced in the hall.", id=me, out=args.out, counted=counted, electorate=electorate,
-            percent=args.words.decimal(100 * counted / electorate) if electorate else "0",
+            percent=args.words.percent(100 * counted / electorate if electorate else 0),
             head=data["head"]))
     print(_(HALL_COUNT))
     return 0

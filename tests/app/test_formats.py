@@ -43,6 +43,24 @@ def test_a_filter_of_a_constant_speaks_each_reader_s_language(app):
     assert english == "1,234.50 € | 0 | A; b"
 
 
+@pytest.mark.parametrize("language, figures", [
+    ("fr", ["69,6\u202f%", "50,0\u202f%", "7\u202f%", "1\u202f234,5\u202f%", "0,0\u202f%"]),
+    ("nl", ["69,6%", "50,0%", "7%", "1.234,5%", "0,0%"]),
+    ("en", ["69.6%", "50.0%", "7%", "1,234.5%", "0.0%"]),
+])
+def test_a_percentage_is_written_as_each_language_writes_it(app, language, figures):
+    """One filter, its sign included: French's narrow no-break space before it, none in Dutch or English."""
+    from voting.cli_i18n import Words
+
+    with app.test_request_context("/"), force_locale(language):
+        said = render_template_string("{{ 69.56|percent }} {{ 50|percent }} {{ 7|percent(0) }} {{ 1234.5|percent }} "
+                                      "{{ 0.04|percent }}")
+    assert said.split(" ") == figures
+    # the scrutineers' command-line tools, without Babel, write it the same way
+    words = Words(language)
+    assert [words.percent(69.56), words.percent(50)] == figures[:2]
+
+
 def test_french_spacing():
     assert fr_spacing("Statut : payé ; vraiment ? Oui !", "fr") == "Statut\xa0: payé\u202f; vraiment\u202f? Oui\u202f!"
     assert fr_spacing("Statut: ok", "fr") == "Statut\xa0: ok"

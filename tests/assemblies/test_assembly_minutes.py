@@ -509,3 +509,22 @@ def test_the_minutes_and_results_pdfs_are_headed_by_the_cooperative(client, worl
             assert phrase in text, (document, phrase, text[:600])
         if title:
             assert text.index(words[2]) < text.index(title)
+
+
+def test_the_minutes_write_the_quorum_and_the_turnout_as_each_language_writes_a_percentage(client, world):
+    world.assembly.quorum_percent = 50
+    _voted_and_published(world)
+    sign_in(client, world.secretary)
+    client.post("/assemblies/ga-test/minutes/begin")
+    said = {}
+    for language in ("en", "fr", "nl"):
+        world.secretary.language = language
+        db.session.commit()
+        said[language] = unescape(client.get("/assemblies/ga-test/minutes").get_data(as_text=True))
+    assert "The statutes ask for 50% of the electorate to take part: 3 members." in said["en"]
+    assert "Taking part: 6 of 6 members (100.0%)." in said["en"]
+    assert "Les statuts demandent la participation de 50\u202f% du corps électoral\u00a0: 3 sociétaires." in said["fr"]
+    assert "(100,0\u202f%)." in said["fr"]
+    assert "De statuten vragen dat 50% van het kiezerskorps deelneemt: 3 leden." in said["nl"]
+    assert "Deelname: 6 van 6 leden (100,0%)." in said["nl"]
+    assert not any(re.search(r"\d %", page) for page in said.values())  # no ordinary space before a sign

@@ -195,7 +195,7 @@ def test_scrutineer_decrypts_the_tally_from_the_browser_with_cli_files(page, liv
     widget.get_by_label("Load my private file").set_input_files([str(key_file)])
     widget.get_by_role("button", name="Check the closed board and sign its seal").click()
     close = next(e for e in services.iter_events(election) if e["type"] == "close")
-    expect(widget.get_by_role("status")).to_contain_text("fixes 5 counted ballots of 6 voters (turnout 5 / 6 (83.3 %))")
+    expect(widget.get_by_role("status")).to_contain_text("fixes 5 counted ballots of 6 voters (turnout 5 / 6 (83.3%))")
     expect(widget.get_by_role("status")).to_contain_text(f"board head {close['data']['head']}. Compare the figures "
                                                          "the tool shows with the ones the election officer announces.")
     widget.get_by_role("button", name="These are the announced figures: sign the seal").click()
@@ -216,7 +216,7 @@ def test_scrutineer_decrypts_the_tally_from_the_browser_with_cli_files(page, liv
     widget.get_by_role("button", name="Decrypt my part of the tally").click()
     # Every ballot checked in Web Workers, the tally re-added; the figures shown before anything is decrypted.
     expect(widget.get_by_role("status")).to_contain_text("You are about to decrypt the tally of 5 counted ballots "
-                                                         "(category A: 5, category B: 0); turnout 5 / 6 (83.3 %)")
+                                                         "(category A: 5, category B: 0); turnout 5 / 6 (83.3%)")
     expect(widget.get_by_role("status")).to_contain_text(f"board head {close['prev']}. Compare the figures")
     accessible(page)
     widget.get_by_role("button", name="These are the announced figures: decrypt my part").click()

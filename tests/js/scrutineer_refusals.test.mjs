@@ -54,7 +54,7 @@ if (DIR) {
     const events = JSON.parse(fs.readFileSync(path.join(DIR, 'ok.json'), 'utf8')).events;
     assert.deepEqual(summary.counted, { A: 6, B: 0 });
     assert.equal(summary.total, 6);
-    assert.equal(summary.turnout, '6 / 8 (75.0 %)');
+    assert.equal(summary.turnout, '6 / 8 (75.0%)');
     assert.equal(summary.head, events.find((e) => e.type === 'close').prev);
     assert.equal(summary.tally, events[events.length - 1].hash);
     assert.ok(progress.some((p) => p.phase === 'verifying' && p.verified === 7), JSON.stringify(progress));
@@ -81,7 +81,7 @@ if (DIR) {
     const close = JSON.parse(fs.readFileSync(path.join(DIR, 'ok.json'), 'utf8')).events.find((e) => e.type === 'close');
     assert.equal(summary.total, close.data.counted);
     assert.equal(summary.head, close.data.head);
-    assert.equal(summary.turnout, `${close.data.counted} / 8 (${((100 * close.data.counted) / 8).toFixed(1)} %)`);
+    assert.equal(summary.turnout, `${close.data.counted} / 8 (${((100 * close.data.counted) / 8).toFixed(1)}%)`);
     const key = JSON.parse(fs.readFileSync(path.join(DIR, 't1.key'), 'utf8'));
     const { data } = runStep('seal', { trustee: 't1', name: 't1' }, rec, { id: 't1', key });
     fs.writeFileSync(path.join(DIR, 'js-t1.seal.json'), JSON.stringify(data));

@@ -42,7 +42,7 @@ def test_an_honest_board_is_decrypted_with_its_figures_shown(cases: tuple[Path, 
     events = json.loads(paths["ok"].read_text(encoding="utf-8"))["events"]
     close = next(e for e in events if e["type"] == "close")
     assert "decrypting the tally of 6 counted ballots (A 6, B 0)" in proc.stdout
-    assert "turnout 6 of 8 (75.0 %)" in proc.stdout
+    assert "turnout 6 of 8 (75.0%)" in proc.stdout
     assert f"board head {close['prev']}" in proc.stdout and events[-1]["hash"] in proc.stdout
     data = json.loads((directory / "ok.partial").read_text(encoding="utf-8"))
     assert data["trustee"] == "t1" and data["tally"] == events[-1]["hash"]

@@ -310,13 +310,13 @@ async function verifyClosedBoard(open, opts) {
 }
 
 /** The turnout as the tools show it: counted ballots over the electorate, the share written as ``lang``
- * writes numbers (7,5 % in French and Dutch, as the command-line tool, and in French a narrow no-break
- * space before the sign, as voting.typography; the page passes its language as ``opts.lang`` of
- * verifyForSeal and verifyForDecryption). */
+ * writes percentages, as the web app's ``percent`` filter and the command-line tool (7,5 % in French, with
+ * a narrow no-break space before the sign, as voting.typography; 7,5% in Dutch; 7.5% in English; the page
+ * passes its language as ``opts.lang`` of verifyForSeal and verifyForDecryption). */
 function turnoutText(total, voters, lang = 'en') {
   if (!voters) return '0';
   const share = ((100 * total) / voters).toLocaleString(lang, { minimumFractionDigits: 1, maximumFractionDigits: 1 });
-  return `${total} / ${voters} (${share}${lang.startsWith('fr') ? '\u202f' : ' '}%)`;
+  return `${total} / ${voters} (${share}${lang.startsWith('fr') ? '\u202f' : ''}%)`;
 }
 
 /**
