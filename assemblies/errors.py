@@ -240,7 +240,12 @@ class NoProxy(AssemblyError):
 
 
 class ProxyEnded(Conflict):
-    """The proxy was withdrawn already (in another tab, or by the giver)."""
+    """The proxy has ended already, in another tab or by the other member: ``how`` (the proxy's
+    ``ended_how``) says whether its giver withdrew it or its holder declined it."""
+
+    def __init__(self, how):
+        super().__init__(how)
+        self.how = how
 
 
 class NoProxyHeld(AssemblyError):

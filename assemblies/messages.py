@@ -30,6 +30,19 @@ def _door(sentence, naming):
     return said
 
 
+def _proxy_ended(exc: errors.ProxyEnded) -> str:
+    """How the proxy ended, as its row says: to its holder declining it, or at the door (naming the giver)."""
+    declined = exc.how is ProxyEnding.DECLINED
+    member = getattr(exc, "member", None)
+    if member is None:
+        return _("You have already declined this proxy.") if declined else \
+            _("The member who gave you this proxy has already withdrawn it.")
+    if declined:
+        return _("The proxy of %(name)s (no. %(number)s) was already declined by its holder.", name=member.name,
+                 number=member.number)
+    return _("The proxy of %(name)s (no. %(number)s) was already withdrawn.", name=member.name, number=member.number)
+
+
 # Which rule of the assembly's dates a form broke, said beside its field.
 DATE_ORDER_WORDS = {
     "slug": _l("Use lowercase letters, digits and dashes."),
@@ -162,9 +175,7 @@ MESSAGES = {
         "%(name)s (no. %(number)s) has given their own proxy, so cannot hold another: a proxy is not passed on.",
         **who)),
     errors.NoProxy: _l("There is no proxy to withdraw."),
-    errors.ProxyEnded: _door(_l("This proxy has already ended: withdrawn by the member who gave it, or declined by "
-                                "its holder."), lambda exc, **who: _l(
-        "The proxy of %(name)s (no. %(number)s) has already ended (withdrawn or declined).", **who)),
+    errors.ProxyEnded: _proxy_ended,
     errors.NoProxyHeld: _l("You hold no such proxy."),
     errors.ResultsNotYetPublic: _l("The results of this assembly are not published yet: they appear here once its "
                                    "vote is closed and counted."),

@@ -825,7 +825,7 @@ def end_proxy(assembly: Assembly, giver: Member | None = None, actor: Account | 
             raise errors.NoProxy()
     else:  # ended meanwhile: by the giver online, or in another tab at the door
         proxy = _locked_proxy(assembly, proxy_id, missing=errors.NoProxy(),
-                              ended=lambda proxy: errors.at_the_door(errors.ProxyEnded(), proxy.giver))
+                              ended=lambda proxy: errors.at_the_door(errors.ProxyEnded(proxy.ended_how), proxy.giver))
     giver, holder = proxy.giver, proxy.holder
     link_sent = _vote_back_to_giver(assembly, proxy, ProxyEnding.WITHDRAWN, actor)
     if holder.email:  # the holder is told their link for the giver stopped working, or will not come
@@ -843,7 +843,7 @@ def decline_proxy(assembly: Assembly, holder: Member, proxy_id: int, actor: Acco
     if vote_closed(assembly):
         raise errors.ProxiesOver()
     # ended meanwhile: withdrawn by the giver, or declined in another tab
-    proxy = _locked_proxy(assembly, proxy_id, missing=errors.NoProxyHeld(), ended=lambda proxy: errors.ProxyEnded(),
+    proxy = _locked_proxy(assembly, proxy_id, missing=errors.NoProxyHeld(), ended=lambda proxy: errors.ProxyEnded(proxy.ended_how),
                           holder=holder)
     if has_voted(assembly, proxy.giver_id):
         raise errors.ProxyUsed()

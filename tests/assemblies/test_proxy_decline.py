@@ -58,7 +58,7 @@ def test_the_holder_declines_and_the_giver_has_their_vote_back(client, world, ou
     assert "Give my proxy" in _text(client.get(PAGE))
     # Declined twice (a second tab): said, nothing more happens.
     again = client.post(f"{PAGE}/proxies/{proxy.id}/decline")
-    assert again.status_code == 409 and "This proxy has already ended: withdrawn by the member who gave it, or declined by its holder." in _text(again)
+    assert again.status_code == 409 and "You have already declined this proxy." in _text(again)
     assert len(outbox(giver.email)) == giver_mails + len(mails)
 
 
@@ -83,6 +83,28 @@ def test_only_the_holder_declines_and_not_once_they_voted_in_the_giver_s_name(cl
     assert used.status_code == 409 and "You have voted in their name: the proxy can no longer be declined." in _text(used)
     db.session.expire_all()
     assert db.session.get(Proxy, proxy.id).active_giver == giver.id
+
+
+def test_a_proxy_the_other_member_ended_meanwhile_is_said_as_it_ended(client, world, outbox):
+    """The holder declines a proxy its giver has just withdrawn; the door withdraws one its holder has just
+    declined: each refusal says how the proxy ended, as the proxy row keeps it."""
+    giver, holder, proxy = _given(world)
+    services.end_proxy(world.assembly, giver, giver.account)
+    db.session.commit()
+    sign_in(client, holder.account)
+    refused = client.post(f"{PAGE}/proxies/{proxy.id}/decline")
+    assert refused.status_code == 409 and "The member who gave you this proxy has already withdrawn it." in \
+        _text(refused)
+    again = services.give_proxy(world.assembly, giver, holder)
+    services.decline_proxy(world.assembly, holder, again.id, holder.account)
+    meeting_day(world)
+    sign_in(client, world.staff)
+    refused = client.post(f"{PAGE}/proxies/{again.id}/end")
+    assert refused.status_code == 409
+    assert f"The proxy of {giver.name} (no. {giver.number}) was already declined by its holder." in _text(refused)
+    db.session.expire_all()
+    assert [(p.ended_how, p.ended_by_id) for p in db.session.scalars(select(Proxy).order_by(Proxy.id))] == [
+        (ProxyEnding.WITHDRAWN, giver.account.id), (ProxyEnding.DECLINED, holder.account.id)]
 
 
 def test_declined_before_the_convocations_the_giver_is_told_their_convocation_comes_to_them(client, world, outbox):
