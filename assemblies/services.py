@@ -843,8 +843,8 @@ def decline_proxy(assembly: Assembly, holder: Member, proxy_id: int, actor: Acco
     if vote_closed(assembly):
         raise errors.ProxiesOver()
     # ended meanwhile: withdrawn by the giver, or declined in another tab
-    proxy = _locked_proxy(assembly, proxy_id, missing=errors.NoProxyHeld(), ended=lambda proxy: errors.ProxyEnded(proxy.ended_how),
-                          holder=holder)
+    proxy = _locked_proxy(assembly, proxy_id, missing=errors.NoProxyHeld(),
+                          ended=lambda proxy: errors.ProxyEnded(proxy.ended_how), holder=holder)
     if has_voted(assembly, proxy.giver_id):
         raise errors.ProxyUsed()
     giver = proxy.giver

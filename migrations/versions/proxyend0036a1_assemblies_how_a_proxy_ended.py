@@ -41,7 +41,8 @@ def upgrade():
             ended[int(object_id)] = (HOW[action], actor_id)
     for proxy_id, (how, actor_id) in ended.items():
         conn.execute(sa.text("UPDATE assembly_proxy SET ended_how = :how, ended_by_id = :actor "
-                             "WHERE id = :id AND ended_at IS NOT NULL"), {"how": how, "actor": actor_id, "id": proxy_id})
+                             "WHERE id = :id AND ended_at IS NOT NULL"),
+                     {"how": how, "actor": actor_id, "id": proxy_id})
     unknown = conn.execute(sa.text("SELECT id FROM assembly_proxy WHERE ended_at IS NOT NULL AND ended_how IS NULL "
                                    "ORDER BY id")).scalars().all()
     if unknown:

@@ -53,8 +53,8 @@ def test_a_percentage_is_written_as_each_language_writes_it(app, language, figur
     from voting.cli_i18n import Words
 
     with app.test_request_context("/"), force_locale(language):
-        said = render_template_string("{{ 69.56|percent }} {{ 50|percent }} {{ 7|percent(0) }} {{ 1234.5|percent }} "
-                                      "{{ 0.04|percent }}")
+        said = render_template_string("{{ 69.56|percent }} {{ 50|percent }} {{ 7|percent(0) }} "
+                                      "{{ 1234.5|percent }} {{ 0.04|percent }}")
     assert said.split(" ") == figures
     # the scrutineers' command-line tools, without Babel, write it the same way
     words = Words(language)

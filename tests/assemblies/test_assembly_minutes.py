@@ -523,7 +523,8 @@ def test_the_minutes_write_the_quorum_and_the_turnout_as_each_language_writes_a_
         said[language] = unescape(client.get("/assemblies/ga-test/minutes").get_data(as_text=True))
     assert "The statutes ask for 50% of the electorate to take part: 3 members." in said["en"]
     assert "Taking part: 6 of 6 members (100.0%)." in said["en"]
-    assert "Les statuts demandent la participation de 50\u202f% du corps électoral\u00a0: 3 sociétaires." in said["fr"]
+    assert "Les statuts demandent la participation de 50\u202f% du corps électoral\u00a0: 3 sociétaires." \
+        in said["fr"]
     assert "(100,0\u202f%)." in said["fr"]
     assert "De statuten vragen dat 50% van het kiezerskorps deelneemt: 3 leden." in said["nl"]
     assert "Deelname: 6 van 6 leden (100,0%)." in said["nl"]
