@@ -199,11 +199,15 @@ def test_check_in_by_typed_member_number_and_pages_are_accessible(page, live_ser
     accessible(page)
     field = page.get_by_label("Scan the convocation's QR code, or type the member number or the code")
     expect(field).to_be_focused()  # a USB scanner types into it and presses Enter, member after member
+    # the form is sent once its script is there (its button is disabled until then), after each page load
+    ready = page.locator("#checkin-form[data-ready='true']")
+    expect(ready).to_be_attached()
     page.keyboard.type(str(w.members[4].number))
     page.keyboard.press("Enter")
     expect(page.locator("main")).to_contain_text(f"{w.members[4].name} is checked in.")
     expect(page.locator("table.turnout")).to_contain_text("Present in the hall")
     expect(field).to_be_focused()
+    expect(ready).to_be_attached()
     page.keyboard.type("99999999")
     page.keyboard.press("Enter")
     expect(page.locator("main")).to_contain_text("No member has this number.")
