@@ -188,7 +188,7 @@ class Standing:
     """Why a board candidate still on the ballot may not take a seat, and from which day: ``left`` (resigned
     or excluded), ``withdrew`` (their candidacy, once the vote had opened), ``lapsed`` (the renewal unpaid);
     or ``rejoined``: they left on ``on`` and were admitted again on ``again_on`` (a new membership), a
-    member now."""
+    member now. Of a person admitted again, what is said is their latest membership's: left or lapsed again."""
     reason: str
     on: date
     again_on: date | None = None
@@ -202,29 +202,34 @@ def candidates_standing(assembly: Assembly, on: date | None = None) -> dict[int,
     """The board candidates (by candidate id) who cannot take a seat, or who left and came back: once the
     vote has opened the ballot does not change, so they stay on it, and the pages say why, judged on ``on``
     (today; signed minutes: the day they were signed, so that they do not change after) by the person's
-    membership then. A few queries, whatever the number of candidates."""
+    latest membership then (``shares.register.comebacks``: one admitted again may have left or lapsed since,
+    said with that day). A few queries, whatever the number of candidates."""
     on = on or today()
     from assemblies import candidates_adapter
-    from shares.register import exits_in_force, holdings, rejoined
+    from shares.register import comebacks, exits_in_force, holdings
 
     cands = [c for item in assembly.items if item.kind is ItemKind.BOARD for c in item.candidates
              if c.member_id is not None]
     ids = {c.member_id for c in cands}
     exits = exits_in_force(ids, on)
-    again = rejoined(exits, on)
+    back = comebacks(exits, on)
+    # The person's membership now, if they are a member: the one on the ballot, or the latest they were
+    # admitted to again (not ended since).
+    now = {m: m for m in ids if m not in exits} | {m: b.member_id for m, b in back.items() if b.ended_on is None}
+    positions = holdings(set(now.values()), on)
+    lapsed = {m: positions[n].lapsed_on for m, n in now.items() if n in positions and positions[n].lapsed_on}
     withdrew = {m: day for m, day in candidates_adapter.withdrawn_on_ballot(ids, assembly.id).items() if day <= on}
-    lapsed = {m: h.lapsed_on for m, h in holdings(ids - set(exits), on).items() if h.lapsed_on is not None}
     out = {}
     for c in cands:
         m = c.member_id
-        if m in exits and m not in again:
-            out[c.id] = Standing("left", exits[m])
+        if m not in now:
+            out[c.id] = Standing("left", back[m].ended_on if m in back else exits[m])
         elif m in withdrew:
             out[c.id] = Standing("withdrew", withdrew[m])
-        elif m in exits:
-            out[c.id] = Standing("rejoined", exits[m], again[m])
         elif m in lapsed:
             out[c.id] = Standing("lapsed", lapsed[m])
+        elif m in back:
+            out[c.id] = Standing("rejoined", back[m].left_on, back[m].admitted_on)
     return out
 
 

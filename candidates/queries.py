@@ -11,7 +11,7 @@ from app.clock import brussels_day
 from app.extensions import db
 from candidates.models import (TO_REVIEW, Application, ApplicationStatus, ApplicationVersion, Call, Gender)
 from shares.models import Category, Member
-from shares.register import exit_in_force, left_on, rejoined
+from shares.register import comebacks, exit_in_force, left_on
 
 
 def call_by_slug(slug: str) -> Call | None:
@@ -59,13 +59,13 @@ def left_published_list(application: Application, history: list[ApplicationVersi
 def left_on_ballot(application: Application) -> date | None:
     """The day the membership of a candidate still on the ballot ended: an exit recorded once the call's vote
     had opened withdraws nothing (the ballot no longer changes), and they cannot take a seat. A person who
-    was admitted again since (a new membership, ``register.rejoined``) is a member: None."""
+    was admitted again since (a new membership, ``register.comebacks``) is a member: None, unless that
+    membership ended too (the day it did)."""
     if not application.on_ballot:
         return None
     day = left_on(application.member_id)
-    if day is None or rejoined([application.member_id]):
-        return None
-    return day
+    back = comebacks([application.member_id]).get(application.member_id) if day is not None else None
+    return day if back is None else back.ended_on
 
 
 def withdrawn_on_ballot(member_ids, assembly_id: int) -> dict[int, date]:

@@ -629,25 +629,45 @@ def exits_in_force(member_ids, on: date | None = None) -> dict[int, date]:
         ShareEntry.id.not_in(_voided_ids(member_ids))).group_by(ShareEntry.member_id)).all())
 
 
-def rejoined(member_ids, on: date | None = None) -> dict[int, date]:
-    """Of the ended memberships ``member_ids``, those whose person is a member again on ``on`` (today): a later
-    membership (the person applied again, ``Member.earlier_member_id``, followed to the latest) admitted by
-    then (its subscription) with no exit in force, with the day it was admitted. Three queries a step."""
+@dataclass(frozen=True)
+class Comeback:
+    """A person's latest membership admitted by a day, after the membership asked about ended: its id
+    (``member_id``), the day it was admitted, the day the membership before it ended (``left_on``), and its
+    own exit in force then, if it ended too (``ended_on``: the person left again)."""
+    member_id: int
+    admitted_on: date
+    left_on: date
+    ended_on: date | None = None
+
+
+def comebacks(member_ids, on: date | None = None) -> dict[int, Comeback]:
+    """Of the ended memberships ``member_ids`` (an exit in force on ``on``, today), those whose person was
+    admitted again by then: the latest later membership (the person applied again, ``Member.earlier_member_id``,
+    followed to the end) admitted by ``on`` (its subscription). Applying again is not enough, the admission is.
+    Whether that membership ended or lapsed since is its own (``ended_on``, ``holdings``). One query a step
+    of the chain, and two."""
     on = on or today()
-    out: dict[int, date] = {}
-    asked = {m: m for m in member_ids}  # a membership -> the ended one it follows, as asked
-    while asked:
+    chains: dict[int, list[int]] = {m: [m] for m in member_ids}
+    tip = {m: m for m in chains}  # the last membership found -> the one asked
+    while tip:
         later = db.session.execute(select(Member.earlier_member_id, Member.id)
-                                   .where(Member.earlier_member_id.in_(list(asked)))).all()
-        asked = {later_id: asked[earlier_id] for earlier_id, later_id in later}
-        if not asked:
-            break
-        ended = exits_in_force(asked, on)
-        admitted = dict(db.session.execute(select(ShareEntry.member_id, func.min(ShareEntry.effective_on)).where(
-            ShareEntry.member_id.in_(list(asked)), ShareEntry.kind == EntryKind.SUBSCRIPTION,
-            ShareEntry.effective_on <= on).group_by(ShareEntry.member_id)).all())
-        out |= {asked[m]: admitted[m] for m in asked if m in admitted and m not in ended}
-        asked = {m: a for m, a in asked.items() if m in ended}
+                                   .where(Member.earlier_member_id.in_(list(tip)))).all()
+        tip = {later_id: tip[earlier_id] for earlier_id, later_id in later}
+        for later_id, asked in tip.items():
+            chains[asked].append(later_id)
+    every = [m for chain in chains.values() for m in chain]
+    admitted = dict(db.session.execute(select(ShareEntry.member_id, func.min(ShareEntry.effective_on)).where(
+        ShareEntry.member_id.in_(every), ShareEntry.kind == EntryKind.SUBSCRIPTION,
+        ShareEntry.effective_on <= on).group_by(ShareEntry.member_id)).all())
+    exits = exits_in_force(every, on)
+    out: dict[int, Comeback] = {}
+    for asked, chain in chains.items():
+        back = [i for i, m in enumerate(chain) if i > 0 and m in admitted]
+        if asked not in exits or not back:
+            continue
+        latest = chain[back[-1]]
+        out[asked] = Comeback(latest, admitted[latest], max(exits[m] for m in chain[:back[-1]] if m in exits),
+                              exits.get(latest))
     return out
 
 

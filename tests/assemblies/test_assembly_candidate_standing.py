@@ -156,6 +156,61 @@ def test_a_candidate_who_resigned_and_was_admitted_again_is_not_said_to_have_lef
     assert candidacies.left_on_ballot(_on_ballot(other, call_slug="board-other")) == today()
 
 
+def _came_back(person, *, left, admitted):
+    """``person`` resigned on ``left`` and their new membership was admitted on ``admitted``: it."""
+    register.resign(person, on=left)
+    new = rejoin_member(person, Category.A)
+    request = create_payment_request(new, PaymentPurpose.SUBSCRIPTION, 3000)
+    db.session.flush()
+    register.admit(new, 1, Category.A, request, on=admitted)
+    return new
+
+
+def test_a_candidate_admitted_again_whose_new_membership_lapsed_is_said_lapsed_with_its_day(client, world):
+    """The standing follows the person's latest membership: admitted again, then its renewal unpaid."""
+    came_back, _, _ = _elected(world)
+    left, admitted, lapsed = today() - timedelta(days=20), today() - timedelta(days=10), today() - timedelta(days=2)
+    new = _came_back(world.members[1], left=left, admitted=admitted)
+    fee = create_payment_request(new, PaymentPurpose.RENEWAL, 2500, year=today().year)
+    db.session.flush()
+    register.lapse(new, fee, on=lapsed)
+    db.session.commit()
+
+    page, outcome, projector = _results(client, world)
+    said = (f"The membership of {came_back.name} lapsed on {_day(lapsed)} (the renewal is not paid): they cannot "
+            "take a seat while the lapse lasts.")
+    assert said in page and said in projector
+    assert "they are a member" not in page
+    assert outcome[came_back.name] == (f"Elected; membership lapsed on {_day(lapsed)}: cannot take a seat while "
+                                       "the lapse lasts")
+    sign_in(client, world.secretary)
+    assert said in _text(client.get(f"/assemblies/{world.assembly.slug}/prepare").get_data(as_text=True))
+    # Before the lapse, they had come back: judged on a day, the standing is that day's.
+    earlier = queries.candidates_standing(world.assembly, on=lapsed - timedelta(days=1))[came_back.id]
+    assert (earlier.reason, earlier.on, earlier.again_on) == ("rejoined", left, admitted)
+
+
+def test_a_candidate_admitted_again_who_left_again_is_said_to_have_left_on_the_later_day(client, world):
+    came_back, _, _ = _elected(world)
+    person = world.members[1]
+    first, admitted, again = today() - timedelta(days=20), today() - timedelta(days=10), today() - timedelta(days=3)
+    new = _came_back(person, left=first, admitted=admitted)
+    register.resign(new, on=again)
+    db.session.commit()
+
+    page, outcome, _ = _results(client, world)
+    assert f"{came_back.name} left the cooperative on {_day(again)} and cannot take a seat." in page
+    assert _day(first) not in page and "they are a member" not in page
+    assert outcome[came_back.name] == f"Elected; left the cooperative on {_day(again)}: cannot take a seat"
+    # The candidacy's own page says the later day too.
+    assert candidacies.left_on_ballot(_on_ballot(person)) == again
+    # A third membership applied for, not admitted: still gone, from the later day.
+    rejoin_member(new, Category.A)
+    db.session.commit()
+    standing = queries.candidates_standing(world.assembly)[came_back.id]
+    assert (standing.reason, standing.on) == ("left", again)
+
+
 def test_an_applicant_not_admitted_yet_has_not_come_back(world):
     """Applying again is not being admitted: until the new membership's admission, they left."""
     came_back, _, _ = _elected(world)
@@ -165,7 +220,7 @@ def test_an_applicant_not_admitted_yet_has_not_come_back(world):
     db.session.commit()
     standing = queries.candidates_standing(world.assembly)[came_back.id]
     assert standing.reason == "left" and not standing.seated
-    assert register.rejoined([person.id]) == {}
+    assert register.comebacks([person.id]) == {}
 
 
 def test_signed_minutes_say_who_can_take_a_seat_as_it_stood_when_they_were_signed(client, world):
