@@ -33,3 +33,6 @@ def init_app(app) -> None:
     register_cast_for_rule(holds_proxy_for)
     register_revoked_explanation(proxy_given_words)
     register_held_revoked_explanation(proxy_withdrawn_words)
+    from assemblies.candidates_adapter import connect
+
+    connect()

@@ -9,9 +9,10 @@ from __future__ import annotations
 import importlib.util
 from typing import Any
 
+from app.clock import brussels_day, today
 from app.extensions import db
 from assemblies import errors, services
-from assemblies.models import AgendaItem, Gender
+from assemblies.models import AgendaItem, Assembly, Gender
 from shares.models import Category, Member, MemberKind
 
 
@@ -96,6 +97,21 @@ def import_from_call(item: AgendaItem, call_slug: str, actor=None) -> int:
     if call.assembly_id is None:  # the call's ballot is this assembly's: its withdrawals are said on its results
         call.assembly_id = item.assembly_id
     return import_candidates(item, ballot_choices(call), actor=actor)
+
+
+def vote_over(assembly_id: int) -> bool:
+    """Whether the vote of the assembly ``assembly_id`` is over: closed or tallied (``services.vote_closed``),
+    or the meeting's day has passed. A call for it then offers no withdrawal of a candidacy."""
+    assembly = db.session.get(Assembly, assembly_id)
+    return assembly is not None and (services.vote_closed(assembly) or brussels_day(assembly.starts_at) < today())
+
+
+def connect() -> None:
+    """Tell the candidacies when an assembly's vote is over (``candidates.queries.vote_over``)."""
+    if available():
+        from candidates.queries import register_vote_over_rule  # type: ignore[import-not-found]
+
+        register_vote_over_rule(vote_over)
 
 
 def withdrawn_on_ballot(member_ids, assembly_id: int) -> dict[int, Any]:

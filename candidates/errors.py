@@ -68,6 +68,12 @@ class WithdrawalClosed(CandidacyError):
     """The vote has opened: a withdrawal no longer changes the ballot."""
 
 
+class VoteOver(CandidacyError):
+    """The call's vote is over (closed, tallied, or its assembly held): a withdrawal would change nothing."""
+
+    status = 409
+
+
 class NotPublished(CandidacyError):
     status = 404
 

@@ -65,6 +65,8 @@ register_messages({
                                 "shows the newest version; what you typed here is below, to copy into it."),
     errors.ReasonRequired: _l("Say why: the candidate receives this text."),
     errors.WithdrawalClosed: _l("The vote has opened: a withdrawal can no longer change the ballot."),
+    errors.VoteOver: _l("The vote is over: your application can no longer be withdrawn. The assembly's results say "
+                        "who was elected."),
     errors.NotPublished: _l("The list of candidates is not published yet."),
     errors.AlreadyPublished: _l("The list of candidates is already published."),
     errors.Recused: _l("You stand in this call yourself: another secretary decides on its applications, "

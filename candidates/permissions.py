@@ -68,6 +68,15 @@ def can_edit_application(user, application) -> bool:
 
 
 @predicate
+def can_withdraw_application(user, application) -> bool:
+    """The candidate withdraws their own application while a withdrawal can still change something: not
+    once withdrawn or rejected, nor once the vote is over (``services.withdrawal_refusal``)."""
+    from candidates.services import withdrawal_refusal
+
+    return can_edit_application(user, application) and withdrawal_refusal(application) is None
+
+
+@predicate
 def can_see_photo(user, application) -> bool:
     """Published candidates' photos are public; before that, the candidate and the secretaries."""
     if application is None or application.photo_id is None:

@@ -68,6 +68,22 @@ def left_on_ballot(application: Application) -> date | None:
     return day if back is None else back.ended_on
 
 
+# Whether a general assembly's vote is over, by its id: the rule of the package that runs it, registered
+# (assemblies.candidates_adapter.connect); candidates reads no assembly itself.
+VOTE_OVER_RULES: list = []
+
+
+def register_vote_over_rule(rule) -> None:
+    if rule not in VOTE_OVER_RULES:
+        VOTE_OVER_RULES.append(rule)
+
+
+def vote_over(call: Call) -> bool:
+    """Whether the vote of the assembly the call is for (``Call.assembly_id``) is over: closed, tallied, or the
+    meeting's day past. A call for no assembly known: not over."""
+    return call.assembly_id is not None and any(rule(call.assembly_id) for rule in VOTE_OVER_RULES)
+
+
 def withdrawn_on_ballot(member_ids, assembly_id: int) -> dict[int, date]:
     """Of ``member_ids``, those whose candidacy on the ballot of a call for the general assembly
     ``assembly_id`` (``Call.assembly_id``: set when the call is made for it, or when its ballot is imported

@@ -28,7 +28,7 @@ from candidates.models import (EDITABLE, LANGUAGES, Application, ApplicationStat
                                BallotOrder, Call, Gender, Mandate)
 from candidates.permissions import can_stand
 from candidates.photos import process_photo
-from candidates.queries import stands_in
+from candidates.queries import stands_in, vote_over
 from shares import register, standing
 from shares.models import Category, Member, MemberKind
 
@@ -433,20 +433,35 @@ def _renumber(call: Call, category: Category, back: Application | None = None, a
         row.ballot_position, row.ballot_choice = position, choice_id(category, position)
 
 
+def withdrawal_refusal(application: Application, on: date | None = None, *,
+                       own: bool = True) -> errors.CandidacyError | None:
+    """Why ``application`` cannot be withdrawn on ``on`` (today), or None: withdrawn or rejected already; the
+    vote opened and it is not on the ballot (not accepted); or, for the candidate's ``own`` withdrawal, the
+    vote is over (``queries.vote_over``: the election is decided, a withdrawal would change nothing). The
+    pages offer no withdrawal then (``permissions.can_withdraw_application``); withdraw_application refuses."""
+    if application.status in (ApplicationStatus.WITHDRAWN, ApplicationStatus.REJECTED):
+        return errors.WrongStatus(application.status.value)
+    call = application.call
+    if (on or today()) >= call.vote_opens_on and application.status is not ApplicationStatus.ACCEPTED:
+        return errors.WithdrawalClosed(call.slug)
+    if own and vote_over(call):
+        return errors.VoteOver(call.slug)
+    return None
+
+
 def withdraw_application(application: Application, *, actor: Account | None = None, on: date | None = None,
                          membership_ended_on: date | None = None) -> Application:
     """The candidate withdraws. Before the vote opens they leave the ballot (the others move up);
     afterwards the ballot cannot change: they stay on it, shown as withdrawn. ``membership_ended_on``:
     the register withdraws it, the membership having ended that day (``on_membership_ended``)."""
     on = on or today()
-    if application.status in (ApplicationStatus.WITHDRAWN, ApplicationStatus.REJECTED):
-        raise errors.WrongStatus(application.status.value)
+    refusal = withdrawal_refusal(application, on, own=membership_ended_on is None)
+    if refusal is not None:
+        raise refusal
     call = application.call
     before = {"status": application.status, "ballot_choice": application.ballot_choice}
     place = application.ballot_position
     after_vote = on >= call.vote_opens_on
-    if after_vote and application.status is not ApplicationStatus.ACCEPTED:
-        raise errors.WithdrawalClosed(call.slug)
     application.withdrawn_after_vote = after_vote and application.ballot_position is not None
     if not application.withdrawn_after_vote and application.ballot_position is not None:
         application.ballot_position, application.ballot_choice = None, None

@@ -19,7 +19,7 @@ from candidates import errors, queries, services
 from candidates.forms import ApplicationForm, BallotForm, CallForm, ConfirmForm, ReasonForm, skill_choices
 from candidates.models import EDITABLE, ApplicationStatus, BallotOrder, Call
 from candidates.permissions import (can_apply, can_decide_in_call, can_edit_application, can_manage_calls, can_see_photo,
-                                   can_stand)
+                                   can_stand, can_withdraw_application)
 from candidates.photos import max_bytes, process_photo
 from shares.models import MemberKind
 from shares.queries import member_for_account
@@ -330,6 +330,8 @@ def withdraw(slug: str):
     application = services.application_for(call, member)
     if application is None:
         abort(404)
+    if not can_withdraw_application(current_user, application):  # their own: refused only for a reason to say
+        raise services.withdrawal_refusal(application) or errors.WrongStatus(application.status.value)
     form = ConfirmForm()
     if form.validate_on_submit():
         with unit_of_work():

@@ -67,10 +67,10 @@ def _results(client, world):
 
 
 def test_a_candidate_who_withdrew_once_the_vote_opened_is_said_unable_to_take_the_seat(client, world):
-    withdrew, stays, elected_before = _elected(world)
     application = _on_ballot(world.members[1], assembly=world.assembly)
-    candidacy.withdraw_application(application, actor=world.members[1].account)
+    candidacy.withdraw_application(application, actor=world.members[1].account)  # while the vote runs
     db.session.commit()
+    withdrew, stays, elected_before = _elected(world)
     assert application.withdrawn_after_vote and application.ballot_choice == "a01"  # still on the ballot
     day = _day(today())
 
