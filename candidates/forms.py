@@ -5,7 +5,7 @@ from flask_babel import lazy_gettext as _l
 from flask_wtf.file import FileField
 from wtforms import BooleanField, HiddenField, RadioField, SelectField, StringField, TextAreaField
 from wtforms.fields.choices import SelectChoice
-from wtforms.validators import InputRequired, Optional, Regexp
+from wtforms.validators import InputRequired, Optional, Regexp, StopValidation
 
 from app.forms import (DayField, Form, FreeName, IntegerField, Length, MultiCheckboxField, NO_HIDDEN, NO_MARKUP,
                        NumberRange)
@@ -20,12 +20,21 @@ def skill_choices():
     return [SelectChoice(code, label) for code, label in WORDS["skill"].items()]  # the labels' one list
 
 
+OUT_OF_DATE = _l("This form is out of date. Reload the page.")
+
+
+def _version_sent(form, field) -> None:
+    """Every page of the form sends the version it was opened on (an empty one before any draft existed):
+    a post without it would skip the check that another window saved meanwhile."""
+    if not field.raw_data:
+        raise StopValidation(OUT_OF_DATE)
+
+
 class ApplicationForm(Form):
     """Every field optional for a draft; the service says what submission still needs."""
 
-    # The version the form was opened on (none for a first draft): anything else is a form out of date.
-    version = HiddenField(validators=[Optional(), Regexp(r"^[0-9]{1,9}$",
-                                                         message=_l("This form is out of date. Reload the page."))])
+    # The version the form was opened on (empty for a first draft): anything else is a form out of date.
+    version = HiddenField(validators=[_version_sent, Optional(), Regexp(r"^[0-9]{1,9}$", message=OUT_OF_DATE)])
     language = SelectField(_l("Language you write in"), choices=LANGUAGE_CHOICES)
     # Names go on the ballot and its papers, as on the register: the same rule.
     published_name = StringField(_l("Name as published"),

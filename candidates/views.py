@@ -151,11 +151,9 @@ def _prefill(form: ApplicationForm, application, member) -> None:
         form.version.data = ""
 
 
-def _expected_version(form: ApplicationForm) -> int | None:
+def _expected_version(form: ApplicationForm) -> int:
     """The version the page was opened on; 0 for a page opened before any draft existed (another window
-    may have started one since: saving here would overwrite it); None for a post that holds no version."""
-    if "version" not in request.form:
-        return None
+    may have started one since: saving here would overwrite it). A post without one is refused by the form."""
     return int(form.version.data) if form.version.data else 0
 
 

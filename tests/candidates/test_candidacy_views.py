@@ -21,7 +21,9 @@ from tests.candidates.conftest import full_fields, png_bytes
 
 
 def form_data(**overrides):
-    data = {k: v for k, v in full_fields(**overrides).items() if k not in ("skills", "no_conflict", "consent_publication")}
+    """What the form posts; ``version`` the one the page was opened on (empty: before any draft existed)."""
+    data = {"version": ""} | {k: v for k, v in full_fields(**overrides).items()
+                              if k not in ("skills", "no_conflict", "consent_publication")}
     data["skills"] = overrides.get("skills", ["finance", "it"])
     if overrides.get("no_conflict", True):
         data["no_conflict"] = "y"
@@ -52,19 +54,21 @@ def test_member_saves_a_draft_then_sends_it(client, login_as, open_call, standin
     login_as(member.account)
     page = client.get(f"/candidates/me/{call.slug}/application")
     assert page.status_code == 200 and b"Send my application" in page.data
-    saved = client.post(f"/candidates/me/{call.slug}/application", data={"biography": "Juste un début", "language": "fr"})
+    saved = client.post(f"/candidates/me/{call.slug}/application", data={"biography": "Juste un début", "language": "fr", "version": ""})
     assert saved.status_code == 302
     application = mine(call, member)
     assert application.status is ApplicationStatus.DRAFT and application.biography == "Juste un début"
     # Sending an incomplete application: refused with reasons, what was typed kept and saved.
     refused = client.post(f"/candidates/me/{call.slug}/application/submit",
-                          data={"biography": "Un début plus long", "motivation": "Parce que", "language": "fr"})
+                          data={"biography": "Un début plus long", "motivation": "Parce que", "language": "fr",
+                                "version": str(application.version)})
     assert refused.status_code == 422
     text = refused.get_data(as_text=True)
     assert "Your draft is saved. Your application cannot be sent yet. Still missing:" in text and "Un début plus long" in text
     assert "Photo" in text and "Required to send the application." in text
     assert mine(call, member).biography == "Un début plus long"
-    sent = client.post(f"/candidates/me/{call.slug}/application/submit", data=with_photo(form_data()),
+    sent = client.post(f"/candidates/me/{call.slug}/application/submit",
+                       data=with_photo(form_data(version=str(mine(call, member).version))),
                        content_type="multipart/form-data")
     assert sent.status_code == 302
     application = mine(call, member)
@@ -74,7 +78,8 @@ def test_member_saves_a_draft_then_sends_it(client, login_as, open_call, standin
     page = client.get(f"/candidates/me/{call.slug}/application").get_data(as_text=True)
     assert "Save my changes" in page and "Save draft" not in page
     assert "— Sent</li>" in page and "Saved (Draft)" in page  # the history says each status once
-    changed = client.post(f"/candidates/me/{call.slug}/application", data=form_data(biography="Plus précis."),
+    changed = client.post(f"/candidates/me/{call.slug}/application",
+                          data=form_data(biography="Plus précis.", version=str(application.version)),
                           follow_redirects=True).get_data(as_text=True)
     assert "Your changes are saved." in changed and "Your draft is saved." not in changed
     # Rejected, the page no longer says it can be changed.
@@ -106,7 +111,8 @@ def test_hostile_photos_are_refused_and_nothing_is_saved(client, login_as, open_
     ]
     for content, name, status, message in cases:
         response = client.post(f"/candidates/me/{call.slug}/application",
-                               data=with_photo(form_data(biography=f"typed {name}"), content, name),
+                               data=with_photo(form_data(biography=f"typed {name}",
+                                                         version=str(mine(call, member).version)), content, name),
                                content_type="multipart/form-data")
         assert response.status_code == status, name
         if message:
@@ -119,7 +125,8 @@ def test_hostile_photos_are_refused_and_nothing_is_saved(client, login_as, open_
         big = png_bytes(size=(400, 400), colour=(1, 2, 3))
         noisy = bytes(range(256)) * 40
         response = client.post(f"/candidates/me/{call.slug}/application",
-                               data=with_photo(form_data(), big + noisy, "big.png"), content_type="multipart/form-data")
+                               data=with_photo(form_data(version=str(mine(call, member).version)), big + noisy, "big.png"),
+                               content_type="multipart/form-data")
         assert response.status_code == 413
         assert "too large" in response.get_data(as_text=True)
     finally:
@@ -746,6 +753,9 @@ def test_two_windows_the_later_save_is_refused_and_never_overwrites_the_other(cl
     assert f'href="{url}/application">Load the newest version</a>' in body and "data-autosave-stopped" in body
     given = unescape(body)
     assert "Your text, not saved" in given and "The phone's text" in given and "Typed on the phone" in given
+    # The page still holds it, and the browser keeps a copy (static/js/candidates/draft.js): not "nowhere else".
+    said = " ".join(given.split())
+    assert "This browser also keeps a copy" in said and "kept nowhere else" not in said
     assert "hx-swap-oob" not in body  # the page keeps the version its text was based on
     # The phone's button, with the same version: refused too; the form shows the laptop's text, the phone's given back.
     pressed = phone.post(f"{url}/application", data=form_data(biography="The phone's text") | {"version": opened})
@@ -754,6 +764,8 @@ def test_two_windows_the_later_save_is_refused_and_never_overwrites_the_other(cl
     assert "nothing was saved here, so that that work is kept" in page
     assert re.search(r'<textarea[^>]*name="biography"[^>]*>\s*The laptop\'s text</textarea>', page)
     assert re.search(r'<textarea id="given-back-\d+" readonly[^>]*>The phone\'s text</textarea>', page)
+    # The form shows the laptop's text, which the browser's copy then follows: the box is the one place left.
+    assert "it is kept nowhere else" in " ".join(page.split()) and "This browser also keeps a copy" not in page
     assert _version_on(page) == str(mine(call, member).version)  # saving from here now is a choice made knowingly
 
 
@@ -776,8 +788,56 @@ def test_a_page_opened_before_the_first_draft_does_not_overwrite_one_another_win
     assert refused.status_code == 409 and mine(call, member).biography == "Première fenêtre"
     text = unescape(refused.get_data(as_text=True))
     assert "Charger la dernière version" in text and "Seconde fenêtre" in text
+    assert "Ce navigateur en garde aussi une copie" in text and "nulle part ailleurs" not in text
     # A hostile version is a form out of date, said in words; nothing saved.
     for version in ("-1", "abc", "9" * 12, "1e3"):
         bad = client.post(f"{url}/autosave", headers={"HX-Request": "true"},
                           data=form_data(biography="hostile") | {"version": version})
         assert bad.status_code == 400 and mine(call, member).biography == "Première fenêtre", version
+
+
+@pytest.mark.parametrize("path", ["application", "application/submit", "autosave"])
+def test_a_post_without_the_pages_version_is_refused_and_saves_nothing(client, login_as, open_call, standing_member,
+                                                                       apply, path):
+    """Every page of the form sends the version it was opened on (empty before any draft): a post without it,
+    or with an empty, garbage or another application's version, would skip the check that another window
+    saved meanwhile. Missing or garbage is a form out of date (400), in the reader's language; empty or another
+    application's number is a change made elsewhere (409); nothing is written either way."""
+    call = open_call()
+    member = standing_member()
+    other = apply(open_call(slug="board-other"), standing_member())
+    login_as(member.account)
+    url = f"/candidates/me/{call.slug}/{path}"
+    headers = {"HX-Request": "true"} if path == "autosave" else {}
+    assert client.post(f"/candidates/me/{call.slug}/application",
+                       data=form_data(biography="Premier jet")).status_code == 302
+    for _ in range(3):  # this application's version is not the other's
+        assert client.post(f"/candidates/me/{call.slug}/application",
+                           data=form_data(biography="Premier jet", version=str(mine(call, member).version))
+                           ).status_code == 302
+    application = mine(call, member)
+    before = (application.version, versions_count(application.id), application.biography)
+    assert other.version != application.version
+    missing = {k: v for k, v in form_data(biography="Écrasé ?").items() if k != "version"}
+    cases = [(missing, 400, "This form is out of date. Reload the page."),
+             (form_data(biography="Écrasé ?", version="abc"), 400, "This form is out of date. Reload the page."),
+             (form_data(biography="Écrasé ?", version="-1"), 400, "This form is out of date. Reload the page."),
+             (form_data(biography="Écrasé ?", version="9" * 12), 400, "This form is out of date. Reload the page."),
+             (form_data(biography="Écrasé ?", version=""), 409, "changed in another window"),
+             (form_data(biography="Écrasé ?", version=str(other.version)), 409, "changed in another window")]
+    for data, status, said in cases:
+        answer = client.post(url, data=data, headers=headers)
+        body = " ".join(unescape(answer.get_data(as_text=True)).split())
+        assert answer.status_code == status, data.get("version")
+        assert said in body, data.get("version")
+        assert answer.status_code != 302 and "Version:" not in body
+        db.session.expire_all()
+        application = mine(call, member)
+        assert (application.version, versions_count(application.id), application.biography) == before
+
+    client.post("/language", data={"language": "nl"})
+    dutch = client.post(url, data=missing, headers=headers)
+    assert dutch.status_code == 400 and "Dit formulier is niet meer actueel" in unescape(dutch.get_data(as_text=True))
+    client.post("/language", data={"language": "fr"})
+    french = client.post(url, data=missing, headers=headers)
+    assert french.status_code == 400 and "Ce formulaire n'est plus à jour" in unescape(french.get_data(as_text=True))
