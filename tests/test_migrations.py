@@ -541,3 +541,79 @@ def test_how_a_proxy_ended_is_read_back_from_the_audit_onto_the_proxy(migrated, 
                 conn.execute(sa.text(statement))
     downgrade(revision="proxyend0036a1-1")
     assert "ended_how" not in {c["name"] for c in sa.inspect(db.engine).get_columns("assembly_proxy")}
+
+
+def test_calls_imported_before_the_import_linked_them_get_their_assembly(migrated, capfd):
+    """callassembly0036a1: a call whose ballot was imported into a board item before the import set
+    Call.assembly_id gets it, where the import reads back without a guess (the item's member-linked
+    candidates are the call's, added once its ballot was fixed, and from no other call); the rest stays
+    empty and is logged."""
+    downgrade(revision="callassembly0036a1-1")
+    audit = sa.table("app_audit_entry", sa.column("at", sa.DateTime), sa.column("action"), sa.column("object_type"),
+                     sa.column("object_id"))
+    assembly = sa.text(
+        "INSERT INTO assembly_assembly (id, slug, title_fr, title_nl, title_en, starts_at, place, voting_opens_at, "
+        "voting_closes_at, record_date, quorum_percent, proxy_limit, min_count, tie_rule, created_at) VALUES (:id, "
+        ":slug, 'AG', 'AV', 'GA', CURRENT_TIMESTAMP, 'Namur', CURRENT_TIMESTAMP, CURRENT_TIMESTAMP, CURRENT_DATE, "
+        "0, 1, 5, 'lot', CURRENT_TIMESTAMP)")
+    item = sa.text("INSERT INTO assembly_item (id, assembly_id, position, kind, title_fr, title_nl, title_en, body_fr, "
+                   "body_nl, body_en, majority, abstentions_count, seats_a, seats_b) VALUES (:id, :id, 1, 'board', "
+                   "'CA', 'RvB', 'Board', '', '', '', 'simple', false, 4, 2)")
+    call = sa.text(
+        "INSERT INTO candidates_call (id, slug, title_fr, title_nl, title_en, text_fr, text_nl, text_en, opens_on, "
+        "closes_on, vote_opens_on, seats_a, seats_b, term_years, created_at, ballot_fixed_at, assembly_id) VALUES "
+        "(:id, :slug, 'Appel', 'Oproep', 'Call', '', '', '', '2025-01-01', '2025-02-01', '2025-06-01', 4, 2, 4, "
+        "CURRENT_TIMESTAMP, :fixed, :assembly)")
+    application = sa.text(
+        "INSERT INTO candidates_application (call_id, member_id, status, language, published_name, representative_name, "
+        "biography, motivation, skills, skills_other, vision, created_at, updated_at, decision_reason, correction_note, "
+        "version) VALUES (:call, :member, 'accepted', 'fr', 'X', '', '', '', '[]', '', '', CURRENT_TIMESTAMP, "
+        "CURRENT_TIMESTAMP, '', '', 1)")
+    candidate = sa.text("INSERT INTO assembly_candidate (id, item_id, category, position, name, gender, member_id) "
+                        "VALUES (:id, :item, 'A', :id, :name, 'other', :member)")
+    with db.engine.begin() as conn:
+        for i in range(1, 6):
+            conn.execute(sa.text("INSERT INTO app_account (id, email, display_name, language, session_version, "
+                                 "active, created_at) VALUES (:id, :email, '', 'fr', 1, true, CURRENT_TIMESTAMP)"),
+                         {"id": i, "email": f"m{i}@example.be"})
+            conn.execute(sa.text("INSERT INTO shares_member (id, number, account_id, kind, street, postcode, city, "
+                                 "country, category, search_text, created_at, version) VALUES (:id, :id, :id, "
+                                 "'natural', '', '', '', 'BE', 'A', '', CURRENT_TIMESTAMP, 1)"), {"id": i})
+        for id_ in (1, 2, 3, 4, 6):
+            conn.execute(assembly, {"id": id_, "slug": f"ag-{id_}"})
+            conn.execute(item, {"id": id_})
+        calls = {  # id: (slug, ballot fixed, assembly, members)
+            1: ("board-2025", datetime(2025, 3, 1), None, (1, 2, 3)),
+            2: ("board-2026", datetime(2026, 3, 1), None, (1, 4)),
+            3: ("board-made-for", datetime(2026, 4, 1), 3, (5,)),  # made for assembly 3: kept
+            4: ("board-twin-a", datetime(2026, 5, 1), None, (5,)),
+            5: ("board-twin-b", datetime(2026, 5, 1), None, (5,)),
+            6: ("board-never", datetime(2026, 5, 1), None, (2,)),  # never imported
+            7: ("board-open", None, None, (1,))}  # no ballot fixed: nothing imported
+        for id_, (slug, fixed, assembly_id, members) in calls.items():
+            conn.execute(call, {"id": id_, "slug": slug, "fixed": fixed, "assembly": assembly_id})
+            for member in members:
+                conn.execute(application, {"call": id_, "member": member})
+        candidates = [  # (id, item, member, added)
+            (1, 1, 1, datetime(2025, 3, 10)), (2, 1, 2, datetime(2025, 3, 10)), (3, 1, 3, datetime(2025, 3, 10)),
+            (4, 1, None, datetime(2025, 3, 11)),  # typed in by hand
+            (5, 2, 1, datetime(2026, 3, 10)), (6, 2, 4, datetime(2026, 3, 10)),
+            (7, 6, 4, datetime(2026, 2, 1)),  # added before call 2's ballot was fixed: not from it
+            (8, 4, 5, datetime(2026, 6, 1)),  # from call 3, 4 or 5: no telling
+            (9, 3, None, datetime(2026, 6, 1))]
+        for id_, item_id, member, added in candidates:
+            conn.execute(candidate, {"id": id_, "item": item_id, "name": f"Candidate {id_}", "member": member})
+            conn.execute(audit.insert().values(at=added, action="assemblies.candidate.create",
+                                               object_type="assembly_candidate", object_id=str(id_)))
+    upgrade(revision="callassembly0036a1")
+    with db.engine.connect() as conn:
+        linked = dict(conn.execute(sa.text("SELECT id, assembly_id FROM candidates_call")).all())
+    assert linked == {1: 1, 2: 2, 3: 3, 4: None, 5: None, 6: None, 7: None}
+    said = capfd.readouterr().err
+    assert "Call 1 (board-2025): its ballot was imported into assembly 1; linked to it" in said
+    assert "Call 2 (board-2026): its ballot was imported into assembly 2; linked to it" in said
+    assert "Call 4 (board-twin-a) left without an assembly: the ballot of assembly 4 may also have come from " \
+           "call(s) 3, 5" in said
+    assert "board-never" not in said
+    downgrade(revision="callassembly0036a1-1")
+    upgrade()
