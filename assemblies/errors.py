@@ -99,6 +99,10 @@ class ElectorateNotFrozen(AssemblyError):
     pass
 
 
+class ElectorateSealed(Conflict):
+    """The vote is closed: the electorate the record sealed and the minutes state no longer changes."""
+
+
 class EmptyElectorate(AssemblyError):
     pass
 
@@ -116,7 +120,11 @@ class NothingToVote(AssemblyError):
 
 
 class CandidatesMissing(AssemblyError):
-    pass
+    """A board election on the agenda (``item``) has no candidates yet."""
+
+    def __init__(self, item):
+        super().__init__(item.contest_id)
+        self.item = item
 
 
 class NotEnoughScrutineers(AssemblyError):

@@ -121,9 +121,12 @@ MESSAGES = {
     errors.AgendaLocked: _l("The ballot is already on the public board: the agenda can no longer change."),
     errors.ElectorateFrozen: _l("The electorate is already frozen. Use a correction instead."),
     errors.ElectorateNotFrozen: _l("Freeze the electorate first."),
+    errors.ElectorateSealed: _l("The vote is closed: the electorate can no longer be corrected. The results and the "
+                                "minutes keep the figures of the close."),
     errors.EmptyElectorate: _l("No member is in good standing on the record date."),
     errors.NothingToVote: _l("The agenda has nothing to vote on yet."),
-    errors.CandidatesMissing: _l("A board election on the agenda has no candidates yet."),
+    errors.CandidatesMissing: lambda exc: _l("The board election “%(title)s” on the agenda has no candidates yet.",
+                                             title=exc.item.text("title", reader_locale().language)),
     errors.NotEnoughScrutineers: _l("Choose the scrutineers, and a number that must decrypt together between one "
                                     "and their number."),
     errors.VoteNotPrepared: _l("The ballot of this assembly is not prepared yet."),

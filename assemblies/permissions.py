@@ -27,6 +27,17 @@ def can_prepare_assembly(user, assembly=None) -> bool:
 
 
 @predicate
+def can_correct_electorate(user, assembly=None) -> bool:
+    """Those who prepare correct the electorate (a late addition, a removal) until the vote is closed:
+    then the record has sealed it, and the results and minutes state it (services.electorate_sealed)."""
+    if not can_prepare_assembly(user):
+        return False
+    from assemblies.services import electorate_sealed
+
+    return assembly is None or electorate_sealed(assembly) is None
+
+
+@predicate
 def can_run_vote(user, assembly=None) -> bool:
     """Election officers (and the chair, who holds the officer role for the day) build the ballot,
     convene, open and close the vote. They never vote for anyone nor read a ballot."""

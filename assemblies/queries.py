@@ -151,12 +151,22 @@ def _by_category(member_ids: set[int], categories: dict[int, str]) -> dict[str, 
     return out
 
 
+def vote_close(assembly: Assembly) -> dict[str, Any] | None:
+    """The close of the whole vote on the board, ``{"seq", "at"}``, or None while it is not closed."""
+    el = election(assembly)
+    row = voting.close_event(el) if el is not None else None
+    return {"seq": row.seq, "at": row.created_at} if row is not None else None
+
+
 def turnout(assembly: Assembly, until: dict[str, Any] | None = None) -> Turnout:
     """Who takes part now, or (``until``: an item close, ``{"seq", "at"}``) when the chair closed
     that item's vote: the ballots on the board before it, the members checked in and the proxies
     standing at that moment, out of the electorate of that moment. A quorum is met, or not, when the vote
     on an item closes: a member who arrives later took no part in it, and one a late correction adds
-    later was not entitled to vote on it."""
+    later was not entitled to vote on it. Once the whole vote is closed, "now" is its close: the figures
+    the record sealed, which the results and the signed minutes state, whatever is done afterwards."""
+    if until is None:
+        until = vote_close(assembly)
     electors = select(Elector.member_id, Elector.category).where(Elector.assembly_id == assembly.id)
     if until is None:
         electors = electors.where(Elector.removed_at.is_(None))

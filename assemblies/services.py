@@ -410,11 +410,25 @@ def elector_for(assembly: Assembly, member: Member | int | None) -> Elector | No
                                                    Elector.removed_at.is_(None)))
 
 
+def electorate_sealed(assembly: Assembly) -> errors.ElectorateSealed | None:
+    """Why the electorate can no longer be corrected, or None: the vote is closed, and the record sealed
+    the electorate that the results and the minutes state."""
+    return errors.ElectorateSealed() if vote_closed(assembly) else None
+
+
+def _lock_open_electorate(assembly: Assembly) -> None:
+    """The assembly's lock for a correction of the electorate, refused once the vote is closed."""
+    _lock(assembly)
+    refusal = electorate_sealed(assembly)
+    if refusal is not None:
+        raise refusal
+
+
 def add_elector_late(assembly: Assembly, member: Member, reason: str, actor: Account | None = None) -> Elector:
     """A late correction (e.g. a payment booked after the record date): audited, on the record."""
     if assembly.electorate_frozen_at is None:
         raise errors.ElectorateNotFrozen()
-    _lock(assembly)
+    _lock_open_electorate(assembly)
     existing = db.session.scalar(select(Elector).where(Elector.assembly_id == assembly.id,
                                                        Elector.member_id == member.id))
     if existing is not None and existing.removed_at is None:
@@ -453,7 +467,7 @@ def remove_elector(assembly: Assembly, elector: Elector, reason: str, actor: Acc
     board, so a ballot they cast no longer counts."""
     if elector.removed_at is not None:
         return
-    _lock(assembly)
+    _lock_open_electorate(assembly)
     elector.removed_at, elector.correction_reason = utcnow(), reason
     if elector.credential_public and assembly.election_id:
         row = db.session.scalar(select(Credential).where(Credential.public == elector.credential_public))
@@ -501,7 +515,7 @@ def build_definition(assembly: Assembly, scrutineers: list[tuple[str, str]], thr
         raise errors.NothingToVote()
     for item in assembly.items:
         if item.kind is ItemKind.BOARD and not item.candidates:
-            raise errors.CandidatesMissing()
+            raise errors.CandidatesMissing(item)
     return {
         "version": "unevoix/v1", "id": assembly.slug, "title": assembly.title_fr,
         "contests": [c.to_json() for c in contests],
@@ -715,9 +729,13 @@ def resend_link(assembly: Assembly, elector: Elector, channel: Channel = Channel
 # -- proxies -------------------------------------------------------------------------------------
 
 def vote_closed(assembly: Assembly) -> bool:
-    """Whether the chair has closed the vote (the ballot box, not one item): nothing more to vote for."""
-    election = db.session.get(Election, assembly.election_id) if assembly.election_id else None
-    return election is not None and election.state in (ElectionState.CLOSED, ElectionState.TALLIED)
+    """Whether the chair has closed the vote (the ballot box, not one item): nothing more to vote for.
+    Read from the database, not the session's copy: under the assembly's lock, a close that committed
+    meanwhile (:func:`close_vote` takes that lock too) is seen."""
+    if not assembly.election_id:
+        return False
+    state = db.session.scalar(select(Election.state).where(Election.id == assembly.election_id))
+    return state in (ElectionState.CLOSED, ElectionState.TALLIED)
 
 
 def proxies_closed(assembly: Assembly) -> errors.AssemblyError | None:
@@ -1011,6 +1029,7 @@ def close_vote(assembly: Assembly, actor: Account | None = None) -> None:
     refusal = vote_closing_refusal(assembly)
     if refusal is not None:
         raise refusal
+    _lock(assembly)  # after any correction of the electorate under way: the close seals the electorate it leaves
     voting.close_election(election)
     audit.record("assemblies.vote.close", assembly, actor=actor)
 

@@ -28,6 +28,7 @@ from assemblies.messages import LOCK_WORDS, door_withdrawal_words, field_errors,
 from assemblies.models import AgendaItem, Channel, Gender, ItemKind, Majority
 from assemblies.permissions import (
     can_check_in,
+    can_correct_electorate,
     can_give_proxy,
     can_prepare_assembly,
     can_manage_proxies,
@@ -190,7 +191,8 @@ def _prepare_context(assembly, **extra):
                 elector_form=extra.pop("elector_form", None) or forms.ElectorForm(formdata=None), vote_form=vote_form,
                 action=forms.ActionForm(), counts=services.electorate_counts(assembly),
                 agenda_open=services.agenda_open(assembly), standing=queries.candidates_standing(assembly),
-                election=queries.election(assembly), deletion_refusal=refusal_said(refusal), **extra)
+                election=queries.election(assembly), deletion_refusal=refusal_said(refusal),
+                electorate_sealed=refusal_said(services.electorate_sealed(assembly)), **extra)
 
 
 @bp.route("/<slug>/prepare")
@@ -375,7 +377,7 @@ def freeze(slug: str):
 
 
 @bp.route("/<slug>/electorate/add", methods=["POST"])
-@permission_required(can_prepare_assembly)
+@permission_required(can_correct_electorate)
 def add_elector(slug: str):
     assembly = queries.assembly_by_slug(slug)
     form = forms.ElectorForm()
@@ -400,7 +402,7 @@ def add_elector(slug: str):
 
 
 @bp.route("/<slug>/electorate/<int:elector_id>/remove", methods=["POST"])
-@permission_required(can_prepare_assembly)
+@permission_required(can_correct_electorate)
 def remove_elector(slug: str, elector_id: int):
     assembly = queries.assembly_by_slug(slug)
     elector = queries.elector_or_404(assembly, elector_id)
@@ -410,8 +412,13 @@ def remove_elector(slug: str, elector_id: int):
             abort(400)
         return _roll_page(assembly, 400, _("%(name)s stays in the electorate: say why they are removed.",
                                            name=elector.member.name))
-    with unit_of_work():
-        services.remove_elector(assembly, elector, form.reason.data, actor=current_user)
+    try:
+        with unit_of_work():
+            services.remove_elector(assembly, elector, form.reason.data, actor=current_user)
+    except DomainError as exc:
+        if not can_see_roll(current_user, assembly):  # said on the error page
+            raise
+        return _roll_page(assembly, exc.status, error_message(exc))
     flash(_("The member is removed from the electorate."), "success")
     return redirect(url_for("assemblies.roll", slug=slug))
 
@@ -450,7 +457,8 @@ def _roll_page(assembly, status: int = 200, problem: str | None = None, convene_
                   total=total, page=page, q=q, page_size=queries.ROLL_PAGE,
                   turnout=queries.turnout(assembly), election=queries.election(assembly), action=forms.ActionForm(),
                   reason_form=forms.ReasonForm(), paper_form=forms.PaperProxyForm(),
-                  convene_form=convene_form or forms.ConveneForm(formdata=None), **_convene_state(assembly))
+                  convene_form=convene_form or forms.ConveneForm(formdata=None),
+                  electorate_sealed=refusal_said(services.electorate_sealed(assembly)), **_convene_state(assembly))
 
 
 def _convene_state(assembly) -> dict:
