@@ -156,16 +156,6 @@ class CapitalBelowZero(DomainError):
     """The correction would leave the member's subscribed or paid capital below zero."""
 
 
-class PaymentCorrectionBeyond(DomainError):
-    """A correction of a payment takes out more than it still holds in the register and its request received
-    (``most_out_cents``), or puts back more than was taken out of it (``most_back_cents``); ``cents`` is the
-    change asked (signed)."""
-
-    def __init__(self, cents: int, most_out_cents: int, most_back_cents: int):
-        super().__init__(f"{cents} asked: at most {most_out_cents} out, {most_back_cents} back")
-        self.cents, self.most_out_cents, self.most_back_cents = cents, most_out_cents, most_back_cents
-
-
 class CorrectionBeforeEntry(DomainError):
     """A correction is dated on or after the entry it corrects (``entry_on``)."""
 

@@ -73,12 +73,6 @@ register_messages({
     errors.ReasonRequired: _l("Say why."),
     errors.EntryNotCorrectable: _l("A correction cannot itself be corrected; correct the original entry."),
     errors.CapitalBelowZero: _l("Refused: the member's subscribed or paid capital would fall below zero."),
-    errors.PaymentCorrectionBeyond: lambda exc: str(_l(
-        "This payment is out of the register already: nothing of it is left to take out.")
-        if exc.cents < 0 and not exc.most_out_cents else _l(
-        "A correction of this payment takes out at most %(out)s (what it still holds in the register and its request "
-        "received) and puts back at most %(back)s (what was taken out of it).",
-        out=euros(exc.most_out_cents), back=euros(exc.most_back_cents))),
     errors.CorrectionBeforeEntry: lambda exc: str(_l("A correction cannot be dated before the entry it corrects "
                                                      "(%(date)s).", date=format_day(exc.entry_on))),
     errors.PaidBeforeAsked: lambda exc: str(_l(

@@ -26,7 +26,7 @@ from shares.errors import (BelowMinimumShares, EntryVoidedAlready, BoardApproval
                            CorrectionBeforeEntry, EntryNotCorrectable, FutureDate, IdentityTakenSinceExit,
                            InvalidShareCount, LaterEntries, MemberLeftMoney, MemberNotActive, NotACredit,
                            NotEnoughShares, NothingToCorrect, PaymentConflict, PaymentRecordedMeanwhile, ReasonRequired,
-                           PaymentCorrectionBeyond, RejoinedSinceExit,
+                           RejoinedSinceExit,
                            ReceivedBeforeAsked, RefundAlreadyMade, RequestNotPayable, RequestPaidInFull, SameCategory,
                            SameMember, StaleConfirmation, UnpaidShares)
 from shares.labels import NOT_PAID_MEMBER_LEFT, register_words
@@ -482,9 +482,8 @@ def correct(entry: ShareEntry, *, reason: str, on: date | None = None, shares: i
             paid_cents: int = 0, category: Category | None = None, actor: Account | None = None,
             fee_cents: int = 0, refund_taken_back: bool = False) -> ShareEntry:
     """A correction cites ``entry`` and carries the adjustment (signed deltas, or the right category).
-    ``fee_cents``: money of a payment that is no capital (a renewal fee) taken back (``paid_cents`` for such
-    a payment, as the Correction form says it, is read as this), which moves no figure of the register but the
-    entry's amount. A correction of a payment moves what its request received by as much (``_request_follows``).
+    ``fee_cents``: money of a payment that is no capital (a renewal fee) taken back, which moves no
+    figure of the register but the entry's amount.
 
     Correcting a resignation, exclusion or category change voids its effect on the member's status; an
     exit's refund stays on the refund list as long as its redemption stands (once made, the exit stays:
@@ -498,8 +497,6 @@ def correct(entry: ShareEntry, *, reason: str, on: date | None = None, shares: i
         raise ReasonRequired()
     if entry.kind is EntryKind.CORRECTION:
         raise EntryNotCorrectable()
-    if entry.kind is EntryKind.PAYMENT and not entry.paid_cents and paid_cents and not fee_cents:
-        paid_cents, fee_cents = 0, paid_cents  # a fee's payment (the Correction form's "paid") is no capital
     on = on or today()
     _check_date(on)
     if on < entry.effective_on:
@@ -511,8 +508,6 @@ def correct(entry: ShareEntry, *, reason: str, on: date | None = None, shares: i
     if not (shares or capital_cents or paid_cents or category or fee_cents) \
             and entry.kind not in (*LEAVING, EntryKind.CATEGORY_CHANGE, EntryKind.LAPSE, EntryKind.REINSTATEMENT):
         raise NothingToCorrect()
-    if entry.kind is EntryKind.PAYMENT and entry.payment_request_id is not None and (paid_cents or fee_cents):
-        _request_follows(entry, paid_cents + fee_cents)  # first: its bounds are the payment's, said as such
     member = db.session.get(Member, entry.member_id)
     if entry.kind in LEAVING:  # before any check: the person applying again at this moment waits, or is seen
         lock_row(member)  # as admission.apply_again does: one live membership, whichever comes second
@@ -560,36 +555,6 @@ def correct(entry: ShareEntry, *, reason: str, on: date | None = None, shares: i
     if entry.kind in LEAVING or entry.kind is EntryKind.REDEMPTION:  # an exit, or the shares it redeemed (same day)
         exit_undone.send(member, ended_on=entry.effective_on, actor=actor)
     return correction
-
-
-def _request_follows(payment: ShareEntry, cents: int) -> None:
-    """A correction moves ``cents`` (signed) of ``payment``'s money in or out of the register: the request it
-    paid received that much more or less, and asks again what left (a cancelled request stays cancelled:
-    nothing is asked of it). The rule of every correction of a payment, by hand or on a bank return
-    (``reverse_payments``). Neither the payment nor its request ends with less than nothing or more than it
-    received (PaymentCorrectionBeyond). One conditional UPDATE on the paid amount and status read: a payment
-    of the request at the same moment makes this PaymentConflict."""
-    request = db.session.get(PaymentRequest, payment.payment_request_id)
-    capital = payment.paid_cents != 0  # else a fee (the yearly renewal): its amount, no capital
-    column = ShareEntry.paid_cents if capital else ShareEntry.amount_cents
-    received = payment.paid_cents if capital else payment.amount_cents
-    held = received + db.session.scalar(select(func.coalesce(func.sum(column), 0)).where(
-        ShareEntry.corrects_id == payment.id, ShareEntry.kind == EntryKind.CORRECTION))
-    cancelled = request.status is PaymentStatus.CANCELLED
-    most_out = max(min(held, request.paid_cents), 0)
-    most_back = 0 if cancelled else max(min(received - held, request.amount_cents - request.paid_cents), 0)
-    if -cents > most_out or cents > most_back:
-        raise PaymentCorrectionBeyond(cents, most_out, most_back)
-    paid = request.paid_cents + cents
-    status = request.status if cancelled else _status_for(request.amount_cents, paid)
-    paid_at = (request.paid_at or utcnow()) if status is PaymentStatus.PAID else None
-    changed = db.session.execute(
-        update(PaymentRequest).where(PaymentRequest.id == request.id, PaymentRequest.paid_cents == request.paid_cents,
-                                     PaymentRequest.status == request.status)
-        .values(paid_cents=paid, status=status, paid_at=paid_at).execution_options(synchronize_session=False))
-    if changed.rowcount != 1:
-        raise PaymentConflict()
-    db.session.refresh(request)
 
 
 def exit_redemption(exit_entry: ShareEntry) -> ShareEntry | None:
@@ -1162,29 +1127,34 @@ def payments_returned(request: PaymentRequest, entries: list[ShareEntry], *, rea
 def reverse_payments(request: PaymentRequest, entries: list[ShareEntry], *, reason: str,
                      actor: Account | None = None, cancel: bool = False) -> int:
     """Money received for ``request`` goes back to the payer: a correction citing each payment entry
-    takes what it paid up out of the register, and the request owes it again (``correct``, the rule of a
-    payment corrected by hand too); ``cancel``: the request is then cancelled, as for a refused application.
-    A request already cancelled, as at an exit, is reversed only with ``cancel``, and stays cancelled. A
-    payment of the request at the same moment makes this PaymentConflict. Returns the cents reversed."""
+    takes what it paid up out of the register, and the request owes it again (``cancel``: the request
+    is cancelled, as for a refused application). One conditional UPDATE on the paid amount read (a
+    payment arriving at the same moment makes this PaymentConflict; a request already cancelled, as at
+    an exit, is reversed only with ``cancel``, and stays cancelled). Returns the cents reversed."""
     total = sum(e.amount_cents for e in entries)
     if any(e.kind is not EntryKind.PAYMENT or e.payment_request_id != request.id for e in entries) or total <= 0:
         raise EntryNotCorrectable()
-    if request.paid_cents < total or (request.status is PaymentStatus.CANCELLED and not cancel):
+    before_paid = request.paid_cents
+    paid = before_paid - total
+    if paid < 0:
         raise PaymentConflict()
+    values = {"paid_cents": paid, "status": _status_for(request.amount_cents, paid), "paid_at": None}
+    still = PaymentRequest.status != PaymentStatus.CANCELLED
+    if cancel:
+        values.update(status=PaymentStatus.CANCELLED,
+                      cancelled_at=func.coalesce(PaymentRequest.cancelled_at, utcnow()))
+        still = PaymentRequest.status == request.status
+    changed = db.session.execute(
+        update(PaymentRequest).where(PaymentRequest.id == request.id, PaymentRequest.paid_cents == before_paid, still)
+        .values(**values).execution_options(synchronize_session=False))
+    if changed.rowcount != 1:
+        raise PaymentConflict()
+    db.session.refresh(request)
     for entry in entries:
         if entry.paid_cents:  # capital paid up leaves the register
             correct(entry, reason=reason, paid_cents=-entry.paid_cents, actor=actor)
         else:  # a fee (the yearly renewal) paid no capital: the correction takes its amount back
             correct(entry, reason=reason, fee_cents=-entry.amount_cents, actor=actor)
-    if cancel and request.status is not PaymentStatus.CANCELLED:
-        changed = db.session.execute(
-            update(PaymentRequest).where(PaymentRequest.id == request.id, PaymentRequest.status == request.status,
-                                         PaymentRequest.paid_cents == request.paid_cents)
-            .values(status=PaymentStatus.CANCELLED, cancelled_at=utcnow())
-            .execution_options(synchronize_session=False))
-        if changed.rowcount != 1:
-            raise PaymentConflict()
-        db.session.refresh(request)
     return total
 
 
@@ -1203,29 +1173,25 @@ def reduce_subscription(request: PaymentRequest, shares: int, *, reason: str,
     leftover = before_paid - amount
     if leftover < 0:
         raise InvalidShareCount()
-    subscription = db.session.scalar(select(ShareEntry).where(ShareEntry.payment_request_id == request.id,
-                                                              ShareEntry.kind == EntryKind.SUBSCRIPTION))
     changed = db.session.execute(
         update(PaymentRequest).where(PaymentRequest.id == request.id, PaymentRequest.paid_cents == before_paid,
                                      PaymentRequest.status == PaymentStatus.PARTIALLY_PAID)
-        # Without a subscription the payments' corrections below take the leftover off what was received.
-        .values(amount_cents=amount, shares=shares, paid_cents=amount if subscription is not None else before_paid,
-                status=PaymentStatus.PAID, paid_at=utcnow())
+        .values(amount_cents=amount, shares=shares, paid_cents=amount, status=PaymentStatus.PAID, paid_at=utcnow())
         .execution_options(synchronize_session=False))
     if changed.rowcount != 1:
         raise PaymentConflict()
     less = request.shares - shares
     db.session.refresh(request)
+    subscription = db.session.scalar(select(ShareEntry).where(ShareEntry.payment_request_id == request.id,
+                                                              ShareEntry.kind == EntryKind.SUBSCRIPTION))
     if subscription is not None:
         correct(subscription, reason=reason, shares=-less, capital_cents=-less * price, paid_cents=-leftover,
                 actor=actor)
-        return leftover
-    left = leftover
-    for payment in reversed(payment_entries(request)):  # the newest first
-        cut = min(left, payment.paid_cents)
-        if cut:
-            correct(payment, reason=reason, paid_cents=-cut, actor=actor)
-        left -= cut
+    elif leftover:
+        payment = db.session.scalar(select(ShareEntry).where(ShareEntry.payment_request_id == request.id,
+                                                             ShareEntry.kind == EntryKind.PAYMENT)
+                                    .order_by(ShareEntry.id.desc()).limit(1))
+        correct(payment, reason=reason, paid_cents=-leftover, actor=actor)
     return leftover
 
 

@@ -160,12 +160,10 @@ def member_action(member_id: int, action: str):
         try:
             with dry_run():
                 _perform(action, member, form)
-                request_then = _request_words(_corrected_request(member, form), then=True) if action == "correct" else ""
         except DomainError as exc:  # the savepoint is undone: nothing of it stays
             return _action_refused(member_id, action, form, exc)
         position = register.holding(member, clock.today())
         return render_template("shares/confirm_action.html", member=member, action=action, form=form,
-                               request_then=request_then,
                                position=position, receiver=_receiver(form) if action == "transfer" else None,
                                price_cents=share_price_cents(position.category or member.category),
                                told=_told_of_exit(member) if action in ("resign", "exclude") else None)
@@ -244,7 +242,7 @@ def _perform(action: str, member: Member, form) -> str:
                      "%(amount)s stays on the refund list. To give the member their shares back, correct the "
                      "redemption too: putting all of it back takes the refund off the list.",
                      amount=euros(listed.amount_cents))
-        return " ".join(filter(None, (_("Correction recorded."), _request_words(_corrected_request(member, form)))))
+        return _("Correction recorded.")
     tx = db.session.get(BankTransaction, form.transaction_id.data)
     applied = _resolve(tx, form, actor, member=member)
     if _paid_after_exit(applied):
@@ -256,25 +254,6 @@ def _perform(action: str, member: Member, form) -> str:
         return _("Payment matched. %(due)s is still due: decide in the payments queue whether to keep it due, "
                  "buy fewer shares or pay the money back.", due=euros(applied.request.due_cents))
     return _("Payment matched.")
-
-
-def _corrected_request(member: Member, form) -> PaymentRequest | None:
-    """The request a corrected payment paid (``register.correct`` moves what it received), if the entry is one."""
-    entry = register.member_entry(member, form.entry_id.data)
-    return entry.payment_request if entry.kind is EntryKind.PAYMENT else None
-
-
-def _request_words(request: PaymentRequest | None, then: bool = False) -> str:
-    """What the request of a corrected payment asks once the correction is recorded (``then``: on the
-    confirmation, before); nothing for a cancelled request, which asks nothing."""
-    if request is None or request.status is PaymentStatus.CANCELLED:
-        return ""
-    words = dict(reference=request.formatted_reference, due=euros(request.due_cents))
-    if request.due_cents:
-        return (_("The payment request %(reference)s will then ask %(due)s.", **words) if then else
-                _("The payment request %(reference)s now asks %(due)s.", **words))
-    return (_("The payment request %(reference)s will then be paid in full.", **words) if then else
-            _("The payment request %(reference)s is paid in full.", **words))
 
 
 def _told_of_exit(member: Member) -> str:
