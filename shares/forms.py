@@ -283,8 +283,8 @@ class EuroAmountField(StringField):
 def parse_euros(text: str, *, signed: bool = False) -> int:
     """Euros as typed (no spaces) to integer cents; ValueError with the person's sentence if not an amount."""
     sign = 1
-    if text[:1] in "-−" and signed:
-        sign, text = -1, text[1:]
+    if text[:1] in "-−+" and signed:  # a signed change: "-30" or "+15,50"
+        sign, text = (1 if text[0] == "+" else -1), text[1:]
     if not text or not all(c in "0123456789.," for c in text):
         raise ValueError(_l("Enter an amount in euros, like 1 234,50."))
     for mark, other in ((",", "."), (".", ",")):  # one comma (or one dot) alone, three digits after it

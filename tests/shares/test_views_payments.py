@@ -165,7 +165,7 @@ def test_import_page_names_the_skipped_statements(client, login_as):
 
 
 @pytest.mark.parametrize("typed,cents", [("1 234,50", 123450), ("1234.50", 123450), ("-30", -3000),
-                                          ("1.234,5", 123450), ("15,05 €", 1505)])
+                                          ("1.234,5", 123450), ("15,05 €", 1505), ("+15,50", 1550)])
 def test_staff_type_corrections_in_euros(client, login_as, member_with_shares, typed, cents):
     login_as("staff")
     member = member_with_shares(1)
@@ -181,7 +181,8 @@ def test_staff_type_corrections_in_euros(client, login_as, member_with_shares, t
 @pytest.mark.parametrize("typed,message", [("0,125", "two decimals"), ("12.3456", "two decimals"), ("abc", "like 1 234,50"),
                                             ("1.2.3", "like 1 234,50"), ("99999999999", "too large"),
                                             ("30,001", "could be cents or thousands"),
-                                            ("30.001", "could be cents or thousands")])
+                                            ("30.001", "could be cents or thousands"),
+                                            ("+-30", "like 1 234,50"), ("--30", "like 1 234,50")])
 def test_euro_amounts_refused_with_a_clear_sentence(client, login_as, member_with_shares, typed, message):
     login_as("staff")
     member = member_with_shares(1)
