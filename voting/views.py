@@ -259,14 +259,17 @@ def credential_use(slug: str, public: str):
         if isinstance(exc, errors.UnknownCredential):  # no such resource (a cast with it is refused: 403)
             response.status_code = 404
         return response
+    cast_for = None
     if use.proxy_of:
         message = _("You are voting in the name of %(name)s, who gave you their proxy.", name=use.proxy_of)
+        # Said after the cast; filled in here, where the name is known, so that French elides ("d'Olivier").
+        cast_for = _("This ballot was cast in the name of %(name)s, who gave you their proxy.", name=use.proxy_of)
         if use.voted:
             message += " " + _("You have already voted for them: this ballot will replace the earlier one.")
     else:
         message = _("You have already voted with this credential: this ballot will replace the earlier one.") \
             if use.voted else None
-    return jsonify({"proxy_of": use.proxy_of, "voted": use.voted, "message": message})
+    return jsonify({"proxy_of": use.proxy_of, "voted": use.voted, "message": message, "cast_for": cast_for})
 
 
 @bp.route("/<slug>/ballots", methods=["POST"])

@@ -438,7 +438,7 @@ def test_the_ballot_page_learns_in_whose_name_a_credential_votes_before_the_vote
     anonymous = client.get(url(own))
     assert anonymous.status_code == 403 and anonymous.get_json()["error"] == "login_required"
     sign_in(client, holder.account)
-    assert client.get(url(own)).get_json() == {"proxy_of": None, "voted": False, "message": None}
+    assert client.get(url(own)).get_json() == {"proxy_of": None, "voted": False, "message": None, "cast_for": None}
     answer = client.get(url(proxied)).get_json()
     assert answer["proxy_of"] == giver.name and answer["voted"] is False
     assert answer["message"] == f"You are voting in the name of {giver.name}, who gave you their proxy."

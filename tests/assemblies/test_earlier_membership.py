@@ -123,7 +123,7 @@ def test_the_earlier_membership_votes_signed_in_with_its_convocation_link(client
     assert "Vote: General assembly" in _text(client.get("/"))  # the home page's task, for that membership
     assert "You are not among the voters of this election" not in _text(client.get("/voting/ga-test/vote"))
     use = client.get(f"/voting/ga-test/credentials/{credential_public(credential)}").get_json()
-    assert use == {"proxy_of": None, "voted": False, "message": None}  # their own, not "in the name of"
+    assert use == {"proxy_of": None, "voted": False, "message": None, "cast_for": None}  # their own, not "in the name of"
     election = queries.election(world.assembly)
     el = voting.crypto_election(election)
     ballot = encrypt_ballot(el, election.public_key, credential,

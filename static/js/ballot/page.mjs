@@ -84,6 +84,7 @@ if (app && form) {
   // why casting with it would be refused (another member's, revoked, unknown).
   const whose = document.getElementById('ballot-whose');
   let proxyOf = null;
+  let castFor = ''; // what the page says after the cast, filled in by the server (French elision)
   let refused = false; // the error box shows this look-up's refusal
   // A credential casting would refuse (revoked, another member's, unknown): the choices and the review
   // wait, hidden, until another one is given (its field stays open), instead of a dead end at the cast.
@@ -94,6 +95,7 @@ if (app && form) {
   const askWhose = async () => {
     whose.hidden = true;
     proxyOf = null;
+    castFor = '';
     if (wrongElection || !isValidCredential(credentialInput.value)) return;
     const url = app.dataset.credentialUrl.replace(/PUBLIC$/, credentialPublic(credentialInput.value));
     let response;
@@ -108,6 +110,7 @@ if (app && form) {
     }
     if (refused) { clearError(); refused = false; waitForCredential(false); }
     proxyOf = body.proxy_of;
+    castFor = body.cast_for || '';
     whose.textContent = body.message || '';
     whose.hidden = !body.message;
   };
@@ -237,8 +240,8 @@ if (app && form) {
       pending = null;
       review.hidden = true;
       show(done);
-      whose.textContent = proxyOf ? msg('msgCastFor', proxyOf) : '';
-      whose.hidden = !proxyOf;
+      whose.textContent = castFor;
+      whose.hidden = !castFor;
     } catch (e) {
       status.textContent = '';
       fail(e && e.code === 'selection' ? msg('msgTooMany', '') : (e.message || String(e)));
