@@ -57,3 +57,32 @@ def test_a_file_over_the_limit_is_refused_before_it_is_sent(browser, live_server
     assert_fits_phone(page)
     db.session.rollback()
     assert db.session.scalar(select(Document)) is None
+
+
+def test_a_very_long_candidate_name_wraps_in_its_confirmation_button_on_a_phone(browser, live_server, sign_in,
+                                                                                 tmp_path):
+    import os
+
+    from assemblies import services
+    from assemblies.models import Gender
+    from shares.models import Category
+    from tests.assemblies.test_assembly_day_review_two import _draft
+    from tests.factories import make_account
+    from app.models import Role
+
+    assembly, board = _draft()
+    name = "Wolfeschlegelsteinhausen" * 8  # 200 letters, no place to break a line
+    services.add_candidate(board, category=Category.A, name=name, gender=Gender.WOMAN)
+    secretary = make_account(roles=(Role.SECRETARY,), email="secretary@example.be")
+    db.session.commit()
+    page = browser.new_context(viewport=PHONE).new_page()
+    page.set_default_timeout(10_000)
+    sign_in(page, live_server, secretary)
+    page.goto(live_server.path("/assemblies/ga-draft/prepare"))
+    page.get_by_label(f"Remove {name} from the candidates").click()
+    button = page.get_by_role("button", name=f"Yes, remove {name} from the ballot")
+    expect(button).to_be_visible()
+    box = button.bounding_box()
+    assert box["x"] >= 0 and box["x"] + box["width"] <= PHONE["width"], box
+    button.screenshot(path=os.path.join(os.environ.get("SHOTS_DIR", str(tmp_path)), "long-name-button.png"))
+    assert_fits_phone(page)
