@@ -21,12 +21,14 @@ class NavItem:
 @dataclass
 class Task:
     """Something the signed-in person should do: a line with a link, or a box drawn by ``template``.
-    Lower urgency comes first; ``count`` feeds the badge in the navigation."""
+    Lower urgency comes first; ``count`` feeds the badge in the navigation. ``late``: what it means
+    once ``due`` has passed (the home page then says "was due on ...")."""
 
     title: str
     url: str
     count: int | None = None
     due: date | None = None
+    late: str | None = None
     urgency: int = 50
     template: str | None = None
     context: dict = field(default_factory=dict)

@@ -60,6 +60,14 @@ def vote_tasks(user):
     return out
 
 
+def _notice_shortened() -> str:
+    """What a step due by the last day of the notice means once that day has passed."""
+    return ngettext("convened now, members get less than the statutes' notice of %(num)d day; sending the "
+                    "convocations then asks why a shorter notice applies",
+                    "convened now, members get less than the statutes' notice of %(num)d days; sending the "
+                    "convocations then asks why a shorter notice applies", services.notice_days())
+
+
 def preparer_tasks(user):
     """The secretary's and the officer's: an assembly to come whose record date has come, its
     electorate still to freeze (every later step waits for it), due by the last day of the notice."""
@@ -71,7 +79,7 @@ def preparer_tasks(user):
     return [Task(title=_("Freeze the electorate: %(t)s (record date %(d)s)", t=_title(assembly),
                          d=format_day(assembly.record_date, "long")),
                  url=url_for("assemblies.prepare", slug=assembly.slug, _anchor="electorate"), urgency=30,
-                 due=services.last_convocation_day(assembly), count=1)
+                 due=services.last_convocation_day(assembly), late=_notice_shortened(), count=1)
             for assembly in rows]
 
 
@@ -98,13 +106,13 @@ def officer_tasks(user):
         if state is None:
             out.append(Task(title=_("Put the ballot on the public board: %(t)s", t=title), urgency=30,
                             url=url_for("assemblies.prepare", slug=assembly.slug, _anchor="vote"),
-                            due=services.last_convocation_day(assembly), count=1))
+                            due=services.last_convocation_day(assembly), late=_notice_shortened(), count=1))
             continue
         if state in (ElectionState.KEYGEN, ElectionState.OPEN) and waiting:
             out.append(Task(title=ngettext("Send the convocations: %(t)s (%(num)d member waiting)",
                                            "Send the convocations: %(t)s (%(num)d members waiting)", waiting, t=title),
                             url=url_for("assemblies.roll", slug=assembly.slug), urgency=30,
-                            due=services.last_convocation_day(assembly), count=1))
+                            due=services.last_convocation_day(assembly), late=_notice_shortened(), count=1))
         if (state is ElectionState.KEYGEN and services.vote_opening_refusal(assembly, now) is None
                 and "open" in voting.officer_steps(election, voting_queries.step_counts(election))):
             out.append(Task(title=_("Open the vote: %(t)s", t=title), url=chair, urgency=25,
