@@ -76,11 +76,12 @@ class NoSeatInCategory(Conflict):
 
 
 class CandidateTwice(Conflict):
-    """The person is a candidate on this board item already (the same member, or the same name)."""
+    """The person is a candidate on this board item already (the same member, or the same name); ``gender``:
+    the candidate's, for the words that agree with it."""
 
-    def __init__(self, name: str):
+    def __init__(self, name: str, gender=None):
         super().__init__(name)
-        self.name = name
+        self.name, self.gender = name, gender
 
 
 class ItemTwice(Conflict):

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from flask_babel import ngettext
+from flask_babel import ngettext, pgettext
 
 from sqlalchemy import select
 
@@ -12,13 +12,35 @@ from app.audit import (looked_up, named_rows, register_action_labels, register_f
 from app.extensions import db
 from assemblies import errors
 from assemblies.services import standing_proxy
-from assemblies.models import AgendaItem, Assembly, AssemblyMinutes, Candidate, CheckIn, Document, Proxy, ProxyEnding
+from assemblies.models import (AgendaItem, Assembly, AssemblyMinutes, Candidate, CheckIn, Document, Gender, Proxy,
+                               ProxyEnding)
 from app.web import format_day, format_moment, reader_locale, time_of_day, whole_number
 from shares.labels import member_number_and_name
 from voting.audit_labels import contest_words
 from voting.models import Election
 
 from assemblies.candidates_adapter import CallNotFound, CandidaciesUnavailable
+
+
+# A candidate's gender is known: the French words agree with it ("candidate", "candidat"; the message's
+# "woman" or "man" context); a legal person's, or one not said, take neutral words.
+
+def candidate_twice_words(name: str, gender: Gender | None) -> str:
+    if gender is Gender.WOMAN:
+        return pgettext("woman", "%(name)s is already a candidate on this item: a ballot lists each person once.",
+                        name=name)
+    if gender is Gender.MAN:
+        return pgettext("man", "%(name)s is already a candidate on this item: a ballot lists each person once.",
+                        name=name)
+    return _("%(name)s is already a candidate on this item: a ballot lists each person once.", name=name)
+
+
+def candidate_removed_words(name: str, gender: Gender | None) -> str:
+    if gender is Gender.WOMAN:
+        return pgettext("woman", "%(name)s is no longer a candidate.", name=name)
+    if gender is Gender.MAN:
+        return pgettext("man", "%(name)s is no longer a candidate.", name=name)
+    return _("%(name)s is no longer a candidate.", name=name)
 
 
 def _door(sentence, naming):
@@ -114,8 +136,7 @@ MESSAGES = {
     errors.NoSeats: _l("A board election needs at least one seat, in category A or B."),
     errors.NoSeatInCategory: lambda exc: _l("This election has no seat in category %(c)s: a candidate of it could not "
                                             "be elected.", c=exc.category),
-    errors.CandidateTwice: lambda exc: _l("%(name)s is already a candidate on this item: a ballot lists each person "
-                                          "once.", name=exc.name),
+    errors.CandidateTwice: lambda exc: candidate_twice_words(exc.name, exc.gender),
     errors.ItemTwice: lambda exc: _l("“%(title)s” is already on the agenda: an item is listed once.",
                                      title=exc.title),
     errors.AgendaLocked: _l("The ballot is already on the public board: the agenda can no longer change."),

@@ -305,7 +305,7 @@ def add_candidate(item: AgendaItem, *, category: Category, name: str, gender: Ge
     name = one_line(name)
     for other in item.candidates:  # one person once: a voter could otherwise mark them twice
         if (member is not None and other.member_id == member.id) or fold(one_line(other.name)) == fold(name):
-            raise errors.CandidateTwice(other.name)
+            raise errors.CandidateTwice(other.name, other.gender)
     position = (db.session.scalar(select(func.max(Candidate.position)).where(
         Candidate.item_id == item.id, Candidate.category == category)) or 0) + 1
     candidate = Candidate(item_id=item.id, category=category, position=position, name=name, gender=gender,

@@ -24,7 +24,7 @@ from app.web import allow_upload, format_day, query_int, render, time_of_day, wh
 from assemblies import charts, forms, minutes, queries, services
 from assemblies.errors import (CandidateTwice, NoSeatInCategory, NoSuchHolder, NotAnElector, NotAVotingItem, ProxiesOver,
                                ResultsNotYetPublic, ShortNoticeReasonMissing, UnknownMember)
-from assemblies.messages import LOCK_WORDS, door_withdrawal_words, field_errors, no_email_words
+from assemblies.messages import LOCK_WORDS, candidate_removed_words, door_withdrawal_words, field_errors, no_email_words
 from assemblies.models import AgendaItem, Channel, Gender, ItemKind, Majority
 from assemblies.permissions import (
     can_check_in,
@@ -304,13 +304,13 @@ def remove_candidate(slug: str, item_id: int, candidate_id: int):
         abort(404)
     if not forms.ActionForm().validate_on_submit():
         abort(400)
-    name = candidate.name
+    name, gender = candidate.name, candidate.gender
     try:
         with unit_of_work():
             services.remove_candidate(candidate, actor=current_user)
     except DomainError as exc:
         return _refused(assembly, exc)
-    flash(_("%(name)s is no longer a candidate.", name=name), "success")
+    flash(candidate_removed_words(name, gender), "success")
     return redirect(url_for("assemblies.prepare", slug=slug) + f"#item-{item.id}")
 
 
