@@ -15,7 +15,7 @@ from app.demo import files_folder
 from app.extensions import db
 from app.models import Account, AccountRole, Role
 from assemblies import errors, minutes, services
-from assemblies.models import Assembly, Elector, Gender, ItemKind, Majority, ProxySource
+from assemblies.models import Assembly, Channel, Elector, Gender, ItemKind, Majority, ProxySource
 from shares.demo_documents import demo_pdf
 from shares.models import Category
 from voting import services as voting
@@ -90,8 +90,10 @@ def prepared_assembly(slug: str, scrutineers: list[Account], *, record_date: dat
     return assembly, kits
 
 
-def cast_for(assembly: Assembly, electors: list[Elector], rng: random.Random, weights: dict[str, Any] | None = None):
-    """Give each elector a credential (the authority's part, forgotten after) and cast one ballot."""
+def _credentials(assembly: Assembly, electors: list[Elector], convened: datetime | None = None) -> dict[int, str]:
+    """Give each elector a new credential (the authority's part, returned to cast with, then forgotten):
+    the convocation's is replaced (same voter). ``convened``: when the convocation went out, by e-mail or,
+    for a member without an address, by letter (a past assembly's); else now, as a new link."""
     from voting.models import Credential
 
     election = services._election(assembly)
@@ -110,7 +112,19 @@ def cast_for(assembly: Assembly, electors: list[Elector], rng: random.Random, we
     for e in electors:
         e.credential_public = credential_public(private[e.member_id])
         e.links_issued += 1
-        e.convoked_at = utcnow()
+        e.convoked_at = convened or utcnow()
+        if convened is not None or e.convocation_channel is None:
+            e.convocation_channel = Channel.EMAIL if e.member.email else Channel.LETTER
+    return private
+
+
+def cast_for(assembly: Assembly, electors: list[Elector], rng: random.Random, weights: dict[str, Any] | None = None,
+             private: dict[int, str] | None = None):
+    """Cast one ballot for each elector, with the credential ``private`` holds for them (from
+    :func:`_credentials`), or else a new one given now."""
+    election = services._election(assembly)
+    if private is None:
+        private = _credentials(assembly, electors)
     if election.state.value == "keygen":
         voting.open_election(election)
     el = voting.crypto_election(election)
@@ -223,7 +237,10 @@ def load_assemblies(ctx) -> None:
         return
     _add_papers(past, "ordinary", held - timedelta(days=20), actor=officer)
     electors = list(db.session.scalars(select(Elector).where(Elector.assembly_id == past.id).order_by(Elector.id)))
-    cast_for(past, electors[: max(12, int(len(electors) * 0.7))], rng)
+    # Convened sixteen days ahead, everyone on the roll (the notice of its signed minutes).
+    private = _credentials(past, electors, convened=_at(held - timedelta(days=services.notice_days() + 1), 10))
+    cast_for(past, electors[: max(12, int(len(electors) * 0.7))], rng, private=private)
+    del private
     tally(past, kits)
     _signed_minutes(past)
     db.session.commit()  # demo loader: the past assembly is committed before the coming one is built

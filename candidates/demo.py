@@ -15,6 +15,7 @@ from app.extensions import db
 from app.models import AccountRole, Role
 from candidates import services
 from candidates.models import BallotOrder, Mandate
+from shares.demo import WOMEN
 from shares.models import Category, MemberKind
 from shares.standing import members_in_good_standing, register_facts
 
@@ -50,6 +51,13 @@ def demo_photo(initials: str, colour: tuple[int, int, int]) -> bytes:
     return out.getvalue()
 
 
+def _gender(member, rng) -> str:
+    """The gender a person's first name suggests; one in five does not say it (the field is optional)."""
+    if rng.random() < 0.2:
+        return ""
+    return "woman" if member.first_name in WOMEN else "man"
+
+
 def _fields(member, rng, language: str) -> dict:
     t = TEXTS[language]
     legal = member.kind is MemberKind.LEGAL
@@ -59,7 +67,7 @@ def _fields(member, rng, language: str) -> dict:
         "biography": t["bio"].format(year=rng.randint(2012, 2022), job=rng.choice(t["jobs"]), city=member.city or "Bruxelles"),
         "motivation": t["motivation"].format(who=rng.choice(WHO[language])),
         "vision": t["vision"], "skills": rng.sample(list(services.SKILLS), 3),
-        "skills_other": "", "gender": None if legal else rng.choice(["woman", "woman", "man", "man", ""]),
+        "skills_other": "", "gender": None if legal else _gender(member, rng),
         "no_conflict": True, "consent_publication": True}
 
 

@@ -18,6 +18,11 @@ FIRST = {
            "Joris", "Annelies", "Sander", "Katrien", "Tom", "Evi", "Maarten", "Griet", "Ruben", "Fien"],
     "en": ["Emma", "James", "Olivia", "Daniel", "Grace", "Samuel", "Hannah", "Lucas", "Aisha", "Omar"],
 }
+# The women's first names among those above and the fixed logins' (the others are men's): demo candidates
+# say the gender their name suggests.
+WOMEN = frozenset({"Marie", "Camille", "Louise", "Nathalie", "Sophie", "Amélie", "Manon", "Chloé", "Élodie", "Céline",
+                   "Inès", "Yasmine", "Els", "Lotte", "Sofie", "Hanne", "Lien", "Annelies", "Katrien", "Evi", "Griet",
+                   "Fien", "Emma", "Olivia", "Grace", "Hannah", "Aisha", "Amira"})
 LAST = {
     "fr": ["Dubois", "Lambert", "Dupont", "Martin", "Lefèvre", "Leclercq", "Renard", "Simon", "Laurent", "Mertens",
            "Collignon", "Denis", "François", "Gilson", "Henrard", "Jacquet", "Marchal", "Noël", "Piron", "Wauters"],

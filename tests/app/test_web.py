@@ -1,7 +1,7 @@
 """Web plumbing: security headers, CSRF, cookies, htmx session expiry, redirects, bad input."""
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, timedelta
 
 import pytest
 
@@ -255,6 +255,21 @@ def test_the_smallest_demo_loads_whole(app, db, monkeypatch, tmp_path):
                                .group_by(WorkingGroup.slug)).all()
     assert len(sizes) == 4 and all(count >= 3 for _slug, count in sizes), sizes
     assert db.session.scalar(db.select(func.count(Assembly.id))) == 2  # the last loaders ran
+    # The past assembly's history is believable: everyone on its roll was convened, in time (its signed
+    # minutes say fifteen days ahead), not on the day the demo was loaded; candidates' genders follow
+    # their first names.
+    from app.clock import brussels_day
+    from assemblies.models import Elector
+    from candidates.models import Application
+    from shares.demo import WOMEN
+
+    past = db.session.scalar(db.select(Assembly).order_by(Assembly.starts_at).limit(1))
+    roll = db.session.scalars(db.select(Elector).where(Elector.assembly_id == past.id)).all()
+    assert roll and all(e.convoked_at is not None and e.convocation_channel is not None for e in roll)
+    assert max(brussels_day(e.convoked_at) for e in roll) <= brussels_day(past.starts_at) - timedelta(days=15)
+    said = [(a.member.first_name, a.gender.value) for a in db.session.scalars(db.select(Application))
+            if a.gender is not None and a.member.first_name]
+    assert said and all((gender == "woman") == (first in WOMEN) for first, gender in said), said
 
 
 def test_a_record_cannot_take_a_short_name_another_page_s_address_uses(app, db):
