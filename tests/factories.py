@@ -6,6 +6,7 @@ import io
 import itertools
 import os
 import re
+import subprocess
 import tempfile
 from contextlib import contextmanager
 
@@ -185,3 +186,11 @@ def csv_rows(text: str) -> list[list[str]]:
 def register_version(html: str) -> str:
     """The member's register version a staff confirmation page carries (it goes ahead once)."""
     return re.search(r'name="register_version" value="(\d+)"', html).group(1)
+
+
+def pdf_text(data: bytes, tmp_path, *, layout: bool = True) -> str:
+    """A PDF's text as ``pdftotext`` reads it (``layout``: lines as laid out on the page)."""
+    path = tmp_path / "document.pdf"
+    path.write_bytes(data)
+    return subprocess.run(["pdftotext", *(["-layout"] if layout else []), str(path), "-"], capture_output=True,
+                          text=True, check=True).stdout

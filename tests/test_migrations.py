@@ -343,14 +343,7 @@ def test_readmissions_kept_only_in_the_audit_are_kept_on_the_membership(migrated
     audit = sa.table("app_audit_entry", sa.column("at"), sa.column("action"), sa.column("object_type"),
                      sa.column("object_id"), sa.column("after", sa.JSON))
     with db.engine.begin() as conn:
-        for i in (1, 2, 3):
-            conn.execute(sa.text("INSERT INTO app_account (id, email, display_name, language, session_version, "
-                                 "active, created_at) VALUES (:id, :email, '', 'fr', 1, true, CURRENT_TIMESTAMP)"),
-                         {"id": i, "email": f"m{i}@example.be"})
-            conn.execute(sa.text("INSERT INTO shares_member (id, number, account_id, kind, street, postcode, city, "
-                                 "country, category, search_text, created_at, version) VALUES (:id, :number, :id, "
-                                 "'natural', '', '', '', 'BE', 'A', '', CURRENT_TIMESTAMP, 1)"),
-                         {"id": i, "number": 40 + i})
+        _members(conn, (1, 2, 3), number=lambda i: 40 + i)
         conn.execute(sa.text("UPDATE shares_member SET readmitted_on = '2026-09-01', readmission_reference = 'CA-1' "
                              "WHERE id = 3"))
         now = datetime(2026, 10, 2, 9, 0)
@@ -367,13 +360,22 @@ def test_readmissions_kept_only_in_the_audit_are_kept_on_the_membership(migrated
     assert kept == {1: ("2026-10-01", "CA-7"), 2: (None, None), 3: ("2026-09-01", "CA-1")}
 
 
+def _members(conn, ids, number=lambda i: i) -> None:
+    """Members ``ids`` (category A, each with the account of the same id, numbered ``number(id)``), in plain SQL:
+    the models may be ahead of the revision."""
+    for i in ids:
+        conn.execute(sa.text("INSERT INTO app_account (id, email, display_name, language, session_version, "
+                             "active, created_at) VALUES (:id, :email, '', 'fr', 1, true, CURRENT_TIMESTAMP)"),
+                     {"id": i, "email": f"m{i}@example.be"})
+        conn.execute(sa.text("INSERT INTO shares_member (id, number, account_id, kind, street, postcode, city, "
+                             "country, category, search_text, created_at, version) VALUES (:id, :number, :id, "
+                             "'natural', '', '', '', 'BE', 'A', '', CURRENT_TIMESTAMP, 1)"),
+                     {"id": i, "number": number(i)})
+
+
 def _a_member_with_a_renewal_request(conn) -> None:
     """Member 1 (account 1) and their renewal request 1, in plain SQL: the models may be ahead of the revision."""
-    conn.execute(sa.text("INSERT INTO app_account (id, email, display_name, language, session_version, active, "
-                         "created_at) VALUES (1, 'm1@example.be', '', 'fr', 1, true, CURRENT_TIMESTAMP)"))
-    conn.execute(sa.text("INSERT INTO shares_member (id, number, account_id, kind, street, postcode, city, country, "
-                         "category, search_text, created_at, version) VALUES (1, 1, 1, 'natural', '', '', '', 'BE', "
-                         "'A', '', CURRENT_TIMESTAMP, 1)"))
+    _members(conn, (1,))
     conn.execute(sa.text("INSERT INTO shares_payment_request (id, member_id, purpose, shares, amount_cents, reference, "
                          "status, paid_cents, created_at, year) VALUES (1, 1, 'renewal', 0, 2500, '000000000197', "
                          "'open', 0, CURRENT_TIMESTAMP, 2026)"))
@@ -504,13 +506,7 @@ def test_how_a_proxy_ended_is_read_back_from_the_audit_onto_the_proxy(migrated, 
     none; then the database refuses an ended proxy without how, and a standing one with it."""
     downgrade(revision="proxyend0036a1-1")
     with db.engine.begin() as conn:
-        for i in (1, 2, 3):
-            conn.execute(sa.text("INSERT INTO app_account (id, email, display_name, language, session_version, "
-                                 "active, created_at) VALUES (:id, :email, '', 'fr', 1, true, CURRENT_TIMESTAMP)"),
-                         {"id": i, "email": f"m{i}@example.be"})
-            conn.execute(sa.text("INSERT INTO shares_member (id, number, account_id, kind, street, postcode, city, "
-                                 "country, category, search_text, created_at, version) VALUES (:id, :id, :id, "
-                                 "'natural', '', '', '', 'BE', 'A', '', CURRENT_TIMESTAMP, 1)"), {"id": i})
+        _members(conn, (1, 2, 3))
         conn.execute(sa.text(
             "INSERT INTO assembly_assembly (id, slug, title_fr, title_nl, title_en, starts_at, place, voting_opens_at, "
             "voting_closes_at, record_date, quorum_percent, proxy_limit, min_count, tie_rule, created_at) VALUES (1, "
@@ -565,20 +561,15 @@ def test_calls_imported_before_the_import_linked_them_get_their_assembly(migrate
         "(:id, :slug, 'Appel', 'Oproep', 'Call', '', '', '', '2025-01-01', '2025-02-01', '2025-06-01', 4, 2, 4, "
         "CURRENT_TIMESTAMP, :fixed, :assembly)")
     application = sa.text(
-        "INSERT INTO candidates_application (call_id, member_id, status, language, published_name, representative_name, "
-        "biography, motivation, skills, skills_other, vision, created_at, updated_at, decision_reason, correction_note, "
+        "INSERT INTO candidates_application (call_id, member_id, status, language, published_name, "
+        "representative_name, biography, motivation, skills, skills_other, vision, created_at, updated_at, "
+        "decision_reason, correction_note, "
         "version) VALUES (:call, :member, 'accepted', 'fr', 'X', '', '', '', '[]', '', '', CURRENT_TIMESTAMP, "
         "CURRENT_TIMESTAMP, '', '', 1)")
     candidate = sa.text("INSERT INTO assembly_candidate (id, item_id, category, position, name, gender, member_id) "
                         "VALUES (:id, :item, 'A', :id, :name, 'other', :member)")
     with db.engine.begin() as conn:
-        for i in range(1, 6):
-            conn.execute(sa.text("INSERT INTO app_account (id, email, display_name, language, session_version, "
-                                 "active, created_at) VALUES (:id, :email, '', 'fr', 1, true, CURRENT_TIMESTAMP)"),
-                         {"id": i, "email": f"m{i}@example.be"})
-            conn.execute(sa.text("INSERT INTO shares_member (id, number, account_id, kind, street, postcode, city, "
-                                 "country, category, search_text, created_at, version) VALUES (:id, :id, :id, "
-                                 "'natural', '', '', '', 'BE', 'A', '', CURRENT_TIMESTAMP, 1)"), {"id": i})
+        _members(conn, range(1, 6))
         for id_ in (1, 2, 3, 4, 6):
             conn.execute(assembly, {"id": id_, "slug": f"ag-{id_}"})
             conn.execute(item, {"id": id_})

@@ -3,7 +3,6 @@
 and their PDF keep the turnout of the close whatever is written afterwards."""
 from __future__ import annotations
 
-import subprocess
 from html import unescape
 
 import pytest
@@ -17,7 +16,7 @@ from app.models import AuditEntry
 from assemblies import errors, queries, services
 from assemblies.models import Assembly, Elector, ItemKind
 from tests.assemblies.test_assembly_minutes import _signed, _text
-from tests.factories import sign_in
+from tests.factories import pdf_text, sign_in
 from voting import errors as verrors
 from voting import services as voting
 
@@ -37,10 +36,7 @@ def _corrections() -> int:
 
 
 def _pdf_text(client, url, tmp_path) -> str:
-    path = tmp_path / "document.pdf"
-    path.write_bytes(client.get(url).data)
-    return subprocess.run(["pdftotext", "-layout", str(path), "-"], capture_output=True, text=True,
-                          check=True).stdout
+    return pdf_text(client.get(url).data, tmp_path)
 
 
 def _figures(client, tmp_path) -> dict[str, str]:

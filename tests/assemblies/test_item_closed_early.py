@@ -4,7 +4,6 @@ and the minutes (page and PDF) say, in words, when it was closed."""
 from __future__ import annotations
 
 import re
-import subprocess
 from datetime import timedelta
 from html import unescape
 
@@ -17,7 +16,7 @@ from assemblies import minutes as minutes_service, queries, services
 from assemblies.demo import cast_for, tally
 from assemblies.models import Elector, ItemKind
 from tests.assemblies.world import build_world, meeting_day
-from tests.factories import csv_rows, sign_in
+from tests.factories import csv_rows, pdf_text, sign_in
 from voting import services as voting
 
 SAID = {"en": "The vote on this item was closed at {time}, before the general close of the vote: "
@@ -42,11 +41,9 @@ def _text(html: str) -> str:
 
 
 def _pdf_text(client, url, tmp_path) -> str:
-    path = tmp_path / "document.pdf"
     answer = client.get(url)
     assert answer.status_code == 200
-    path.write_bytes(answer.data)
-    text = subprocess.run(["pdftotext", str(path), "-"], capture_output=True, text=True, check=True).stdout
+    text = pdf_text(answer.data, tmp_path, layout=False)
     return re.sub(r"\s+", " ", text.replace("\u202f", " ").replace("\u00a0", " "))
 
 

@@ -11,9 +11,9 @@ from sqlalchemy import select
 
 from app.extensions import db
 from shares.models import Category, CertificateIssue
-from tests.factories import sign_in
+from tests.factories import pdf_text, sign_in
 from tests.shares.test_certificate import member_in_good_standing
-from tests.shares.test_register_extract import needs_pdftotext, pdf_text
+from tests.shares.test_register_extract import needs_pdftotext
 
 WORDS = {"en": ("Category", "A (users of the services)", "category A (users of the services)"),
          "fr": ("Catégorie", "A (utilisateurs des services)", "catégorie A (utilisateurs des services)"),

@@ -4,7 +4,6 @@ full", not the figure between its two lines."""
 from __future__ import annotations
 
 import shutil
-import subprocess
 from datetime import date
 
 import pytest
@@ -17,15 +16,10 @@ from shares.camt_writer import Credit, write_camt053
 from shares.models import PaymentStatus
 from shares.register import record_payment
 from shares.settings import setting
+from tests.factories import pdf_text
 
 needs_tools = pytest.mark.skipif(not shutil.which("pdftotext"), reason="poppler's pdftotext is needed")
 YEAR = today().year
-
-
-def _pdf_text(data: bytes, tmp_path) -> str:
-    path = tmp_path / "x.pdf"
-    path.write_bytes(data)
-    return subprocess.run(["pdftotext", str(path), "-"], capture_output=True, text=True, check=True).stdout
 
 
 @needs_tools
@@ -43,5 +37,5 @@ def test_the_renewal_certificate_states_the_figures_after_the_whole_statement(me
     assert fee.status is PaymentStatus.PAID and shares.status is PaymentStatus.PAID
     [mail] = [m for m in outbox(member.email) if m.dedupe_key == f"certificate:{fee.id}"]
     [pdf] = [a for a in mail.attachments if a.mimetype == "application/pdf"]
-    text = " ".join(_pdf_text(attachment_bytes(pdf), tmp_path).split())
+    text = " ".join(pdf_text(attachment_bytes(pdf), tmp_path, layout=False).split())
     assert "120,00 €, volledig volgestort" in text and "75,01" not in text

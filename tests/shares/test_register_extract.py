@@ -3,7 +3,6 @@ not; staff download anyone's; nobody else's. Read back with pdftotext, amounts a
 from __future__ import annotations
 
 import shutil
-import subprocess
 from datetime import date
 
 import pytest
@@ -11,16 +10,10 @@ import pytest
 from app.clock import today
 from app.extensions import db
 from shares.register import transfer
-from tests.factories import sign_in
+from tests.factories import pdf_text, sign_in
 
 THIS_YEAR = today().year
 needs_pdftotext = pytest.mark.skipif(not shutil.which("pdftotext"), reason="poppler's pdftotext is needed")
-
-
-def pdf_text(data: bytes, tmp_path) -> str:
-    (tmp_path / "x.pdf").write_bytes(data)
-    return subprocess.run(["pdftotext", "-layout", str(tmp_path / "x.pdf"), "-"], capture_output=True, text=True,
-                          check=True).stdout
 
 
 @needs_pdftotext

@@ -5,7 +5,6 @@ from __future__ import annotations
 import io
 import re
 import shutil
-import subprocess
 from datetime import date, time, timedelta
 
 import pytest
@@ -15,7 +14,7 @@ from werkzeug.test import encode_multipart
 from app.clock import today
 from app.extensions import db
 from app.models import Role
-from tests.factories import give_paid_share, make_account, make_member_obj, sign_in
+from tests.factories import give_paid_share, make_account, make_member_obj, pdf_text, sign_in
 from tests.working_groups.conftest import (make_board, make_group, make_minutes, make_recommendation,
                                            make_volunteer)
 from working_groups import queries, services
@@ -28,13 +27,6 @@ needs_pdftotext = pytest.mark.skipif(not shutil.which("pdftotext"), reason="popp
 
 def text_of(response) -> str:
     return response.get_data(as_text=True)
-
-
-def pdf_text(data: bytes, tmp_path) -> str:
-    path = tmp_path / "out.pdf"
-    path.write_bytes(data)
-    return subprocess.run(["pdftotext", "-layout", str(path), "-"], capture_output=True, text=True,
-                          check=True).stdout
 
 
 # -- groups ----------------------------------------------------------------------------------------
