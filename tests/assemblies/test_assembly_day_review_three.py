@@ -2,12 +2,11 @@
 about members, due dates already past on the officer's home page, and a believable demo history."""
 from __future__ import annotations
 
-import subprocess
 
 from app.extensions import db
 from assemblies import services
 from tests.assemblies.test_assembly_views import electors, post
-from tests.factories import sign_in
+from tests.factories import pdf_text, sign_in
 
 OFFER = {"en": "If you cannot vote yourself, you can give your proxy to another member until the vote closes, "
                "on the assembly's page:",
@@ -41,10 +40,7 @@ def test_without_a_deadline_the_printed_letter_says_proxies_run_until_the_vote_c
     e = electors(world)[1]
     pdf = post(client, f"/assemblies/ga-test/roll/{e.id}/letter", "/assemblies/ga-test/roll")
     assert pdf.status_code == 200 and pdf.data.startswith(b"%PDF")
-    path = tmp_path / "letter.pdf"
-    path.write_bytes(pdf.data)
-    words = " ".join(subprocess.run(["pdftotext", str(path), "-"], capture_output=True, text=True,
-                                    check=True).stdout.split())
+    words = " ".join(pdf_text(pdf.data, tmp_path, layout=False).split())
     assert "you can give your proxy to another member until the vote closes, on the assembly's page:" \
         in words.replace("\u2019", "'")
 

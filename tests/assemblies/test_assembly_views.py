@@ -18,7 +18,7 @@ from assemblies.demo import cast_for, tally
 from assemblies.models import Assembly, CheckIn, Elector, ItemKind, Proxy, ProxySource
 from tests.assemblies.test_assembly_services import credential_in
 from tests.assemblies.world import build_world, meeting_day
-from tests.factories import csv_rows, sign_in
+from tests.factories import csv_rows, pdf_text, sign_in
 from voting import services as voting
 from voting.models import Election, Trustee
 from voting.crypto.ballot import encrypt_ballot
@@ -249,10 +249,7 @@ def test_a_lost_link_is_replaced_and_a_letter_printed(client, world, outbox, tmp
     pdf = post(client, f"/assemblies/ga-test/roll/{e.id}/letter", "/assemblies/ga-test/roll")
     assert pdf.status_code == 200 and pdf.data.startswith(b"%PDF")
     # The letter says what the convocation mail says: when to vote, the proxy, the page, the fingerprint.
-    path = tmp_path / "letter.pdf"
-    path.write_bytes(pdf.data)
-    words = " ".join(subprocess.run(["pdftotext", str(path), "-"], capture_output=True, text=True,
-                                    check=True).stdout.split())
+    words = " ".join(pdf_text(pdf.data, tmp_path, layout=False).split())
     fingerprint = db.session.get(Election, world.assembly.election_id).fingerprint
     assert "Vote from " in words and "only your last ballot counts" in words
     assert "/assemblies/ga-test" in words.replace(" ", "") and f"Election fingerprint: {fingerprint}" in words
